@@ -1,0 +1,54 @@
+// stormproof plan order: the prioritised restore list with checklists and contacts.
+#include <fmt/format.h>
+
+#include "analysis/restore_order.h"
+#include "context.h"
+#include "report/json_output.h"
+#include "report/text_output.h"
+
+namespace stormproof::cli {
+namespace {
+
+struct OrderFlags {
+  std::string client;
+};
+
+void RunOrder(Context* context, const OrderFlags& flags) {
+  std::optional<UsablePlan> usable = LoadUsablePlan(context);
+  if (!usable) return;
+  analysis::RestoreOrderOptions options;
+  if (!flags.client.empty()) options.client = flags.client;
+  auto order = analysis::ComputeRestoreOrder(usable->plan(), options);
+  if (!order) {
+    PrintError(order.error().message());
+    context->exit_code = order.error().code() == ErrorCode::kNotFound ? kExitUsage : kExitProblems;
+    return;
+  }
+  if (context->json) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& step : *order)
+      steps.push_back(report::RestoreStepToJson(usable->plan(), step));
+    PrintJson(
+        {{"client", flags.client.empty() ? nlohmann::json(nullptr) : nlohmann::json(flags.client)},
+         {"steps", steps}});
+    return;
+  }
+  fmt::print("{}", report::RenderOrderText(usable->plan(), *order));
+}
+
+}  // namespace
+
+void AddPlanOrderCommand(CLI::App* plan, Context* context) {
+  auto flags = std::make_shared<OrderFlags>();
+  CLI::App* cmd = plan->add_subcommand(
+      "order",
+      "Print the prioritised restore list: dependencies first, then by tier and downtime cost, "
+      "with each system's owner and deputy and their contacts, the restore checklist, the "
+      "verification command, and the projected time it is back (restores of independent "
+      "systems in parallel; each takes restore.estimate, or its RTO budget).");
+  cmd->add_option("--client", flags->client, "Only this client's systems and what they depend on")
+      ->type_name("ID");
+  cmd->callback([context, flags] { RunOrder(context, *flags); });
+}
+
+}  // namespace stormproof::cli

@@ -1,0 +1,68 @@
+#include "context.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "core/file_io.h"
+#include "plan/validate.h"
+
+namespace stormproof::cli {
+
+Result<Date> Today(const Context& context) {
+  if (context.as_of.empty()) return Date::Today();
+  auto date = Date::Parse(context.as_of);
+  if (!date) return date.error().WithContext("--as-of");
+  return date;
+}
+
+void PrintError(const std::string& message) { fmt::print(stderr, "stormproof: {}\n", message); }
+
+void PrintJson(const nlohmann::json& value) {
+  std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  fmt::print("{}\n", text);
+}
+
+std::optional<UsablePlan> LoadUsablePlan(Context* context) {
+  auto today = Today(*context);
+  if (!today) {
+    PrintError(today.error().message());
+    context->exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  UsablePlan usable{plan::LoadPlan(context->plan_path), *today};
+  plan::Diagnostics& diagnostics = usable.loaded.diagnostics;
+  if (usable.loaded.readable) {
+    plan::Validate(usable.loaded.plan, {*today}, &diagnostics);
+  }
+  if (diagnostics.error_count() == 0) return usable;
+  constexpr size_t kShown = 20;
+  size_t shown = 0;
+  for (const plan::Diagnostic& d : diagnostics.all()) {
+    if (d.severity != plan::Severity::kError || shown++ >= kShown) continue;
+    fmt::print(stderr, "{}\n", plan::FormatDiagnostic(usable.loaded.plan.files, d));
+  }
+  PrintError(fmt::format(
+      "the plan has {} error(s){}; run 'stormproof plan check' for the full list",
+      diagnostics.error_count(), diagnostics.error_count() > kShown ? " (first 20 shown)" : ""));
+  context->exit_code = usable.loaded.readable ? kExitProblems : kExitError;
+  return std::nullopt;
+}
+
+bool WriteOutput(Context* context, const std::string& out_path, const std::string& text) {
+  if (out_path.empty() || out_path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return true;
+  }
+  Status written = WriteFileAtomically(out_path, text);
+  if (!written) {
+    PrintError(written.error().message());
+    context->exit_code = kExitError;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace stormproof::cli

@@ -1,0 +1,68 @@
+// Shared state and helpers for the stormproof subcommands: global options, exit codes, and
+// loading a plan the way every plan command does. Each subcommand lives in its own cmd_*.cc
+// file and only parses its flags, calls the libraries and maps the outcome to an exit code.
+#ifndef STORMPROOF_APPS_STORMPROOF_CONTEXT_H_
+#define STORMPROOF_APPS_STORMPROOF_CONTEXT_H_
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "core/date.h"
+#include "plan/loader.h"
+
+namespace stormproof::cli {
+
+// Documented in docs/cli.md; never renumber.
+enum ExitCode : int {
+  kExitOk = 0,        // success (warnings may have been printed)
+  kExitError = 1,     // could not do the job: unreadable plan, I/O error
+  kExitUsage = 2,     // bad flags or arguments
+  kExitProblems = 3,  // the job ran and found problems (plan errors, findings at --fail-on)
+};
+
+struct Context {
+  // Global options, accepted before or after the subcommand.
+  std::string plan_path = "plan.yaml";  // --plan, STORMPROOF_PLAN
+  bool json = false;                    // --json
+  std::string as_of;                    // --as-of YYYY-MM-DD; default today (UTC)
+  int exit_code = kExitOk;              // set by the subcommand that ran
+};
+
+// A loaded plan that passed `plan check` without errors.
+struct UsablePlan {
+  plan::LoadResult loaded;
+  Date today;
+  const plan::Plan& plan() const { return loaded.plan; }
+};
+
+// The date commands treat as today: --as-of, else the system date.
+// Errors: kInvalidArgument for a malformed --as-of.
+Result<Date> Today(const Context& context);
+
+// Loads and validates the plan. On errors prints them to stderr (at most 20, then a count and a
+// hint to run `plan check`) and returns nullopt with context->exit_code set (1 unreadable,
+// 3 invalid, 2 bad --as-of). Warnings are not printed here.
+std::optional<UsablePlan> LoadUsablePlan(Context* context);
+
+// Writes `text` to `out_path` crash-safely, or to stdout when out_path is "" or "-".
+// On failure prints the error and sets exit code 1; returns false.
+bool WriteOutput(Context* context, const std::string& out_path, const std::string& text);
+
+// Prints one JSON document on its own line to stdout.
+void PrintJson(const nlohmann::json& value);
+
+// Prints "stormproof: <message>" to stderr.
+void PrintError(const std::string& message);
+
+// Subcommand registration; each defined in its cmd_*.cc file.
+void AddPlanCheckCommand(CLI::App* plan, Context* context);
+void AddPlanAuditCommand(CLI::App* plan, Context* context);
+void AddPlanOrderCommand(CLI::App* plan, Context* context);
+void AddPlanRenderCommand(CLI::App* plan, Context* context);
+void AddCalendarCommand(CLI::App* app, Context* context);
+
+}  // namespace stormproof::cli
+
+#endif  // STORMPROOF_APPS_STORMPROOF_CONTEXT_H_

@@ -1,0 +1,84 @@
+// stormproof: prove that an MSP and its clients can survive an incident.
+// This file only assembles the command line; each subcommand is in its own cmd_*.cc.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+
+#include "context.h"
+
+namespace stormproof::cli {
+namespace {
+
+constexpr const char* kFooter = R"(Exit codes:
+  0  success (warnings may have been printed)
+  1  error: the plan or a file could not be read or written
+  2  usage: unknown command, bad flag or flag value
+  3  problems: the plan has errors, or the audit found issues at --fail-on or above
+
+Environment:
+  STORMPROOF_PLAN   the plan file when --plan is not given (default ./plan.yaml)
+
+Documentation: docs/cli.md and docs/plan-schema.md in the stormproof sources.)";
+
+void AddGlobalOptions(CLI::App* app, Context* context) {
+  app->add_option("--plan", context->plan_path, "The plan's root YAML file (default ./plan.yaml)")
+      ->envname("STORMPROOF_PLAN")
+      ->type_name("FILE");
+  app->add_flag("--json", context->json, "Print machine-readable JSON instead of text");
+  app->add_option("--as-of", context->as_of,
+                  "Treat this date (YYYY-MM-DD) as today for ages and due dates")
+      ->type_name("DATE");
+}
+
+int Run(int argc, char** argv) {
+  Context context;
+  CLI::App app{
+      "stormproof — prove, not claim, that an MSP and every client it protects can survive an "
+      "incident and be back within the agreed time.\n\nThe business-continuity plan is YAML "
+      "(see docs/plan-schema.md); 'stormproof plan check' validates it, 'plan audit' finds "
+      "single points of failure, 'plan order' gives the prioritised restore list, 'plan render' "
+      "writes an offline runbook and 'calendar' the recurring duties as iCalendar.",
+      "stormproof"};
+  app.set_version_flag("--version", std::string("stormproof ") + STORMPROOF_VERSION);
+  app.footer(kFooter);
+  app.require_subcommand(1);
+  AddGlobalOptions(&app, &context);
+
+  CLI::App* plan = app.add_subcommand("plan", "Check, audit, order and render the continuity plan");
+  plan->require_subcommand(1);
+  plan->fallthrough();
+  AddPlanCheckCommand(plan, &context);
+  AddPlanAuditCommand(plan, &context);
+  AddPlanOrderCommand(plan, &context);
+  AddPlanRenderCommand(plan, &context);
+  AddCalendarCommand(&app, &context);
+  for (CLI::App* sub : plan->get_subcommands({})) sub->fallthrough();
+  for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  return context.exit_code;
+}
+
+}  // namespace
+}  // namespace stormproof::cli
+
+int main(int argc, char** argv) {
+  try {
+    return stormproof::cli::Run(argc, argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "stormproof: internal error: {}\n", e.what());
+    return stormproof::cli::kExitError;
+  }
+}

@@ -1,0 +1,10 @@
+// analysis: what a loaded plan means for recovery — the restore order (restore_order.h) and the
+// single-point-of-failure audit (audit.h). Analyses read plan structs only, never YAML, and are
+// pure functions (thread-safe).
+#ifndef STORMPROOF_ANALYSIS_ANALYSIS_H_
+#define STORMPROOF_ANALYSIS_ANALYSIS_H_
+
+#include "analysis/audit.h"
+#include "analysis/restore_order.h"
+
+#endif  // STORMPROOF_ANALYSIS_ANALYSIS_H_

@@ -1,0 +1,23 @@
+#include "core/result.h"
+
+namespace stormproof {
+
+const char* ErrorCodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return "invalid argument";
+    case ErrorCode::kNotFound:
+      return "not found";
+    case ErrorCode::kParse:
+      return "parse error";
+    case ErrorCode::kIo:
+      return "I/O error";
+    case ErrorCode::kFailedCheck:
+      return "check failed";
+    case ErrorCode::kInternal:
+      return "internal error";
+  }
+  return "unknown error";
+}
+
+}  // namespace stormproof

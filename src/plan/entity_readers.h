@@ -1,0 +1,34 @@
+// Readers for each kind of plan entity, used by the loader. Internal to src/plan.
+//
+// Each reads one YAML mapping (one list item, or one top-level block) into `plan`, reporting
+// problems into `out`. They never fail outright: a bad field is reported and left at its default.
+#ifndef STORMPROOF_PLAN_ENTITY_READERS_H_
+#define STORMPROOF_PLAN_ENTITY_READERS_H_
+
+#include "plan/diagnostics.h"
+#include "plan/node_reader.h"
+#include "plan/plan.h"
+#include "plan/yaml_document.h"
+
+namespace stormproof::plan::internal {
+
+void ReadOrganisation(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
+void ReadReview(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
+void ReadPolicy(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
+void ReadPerson(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
+void ReadRole(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
+void ReadClient(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
+void ReadTier(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
+void ReadSystem(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
+void ReadVendor(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
+void ReadSite(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
+void ReadRepository(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
+void ReadTraining(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
+
+// A list of security controls (a client's or the MSP's).
+void ReadSecurityControls(const Source& source, const yaml::Node& node, const std::string& what,
+                          Diagnostics* out, std::vector<SecurityControl>* controls);
+
+}  // namespace stormproof::plan::internal
+
+#endif  // STORMPROOF_PLAN_ENTITY_READERS_H_

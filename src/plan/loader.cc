@@ -1,0 +1,268 @@
+#include "plan/loader.h"
+
+#include <fcntl.h>
+#include <glob.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
+
+#include "core/text.h"
+#include "plan/entity_readers.h"
+#include "plan/node_reader.h"
+#include "plan/yaml_document.h"
+
+namespace stormproof::plan {
+namespace {
+
+namespace fs = std::filesystem;
+using yaml::Node;
+using yaml::NodeKind;
+using EntityReader = void (*)(const Source&, const Node&, Diagnostics*, Plan*);
+
+// The collections any plan file may hold, and how to read one item of each.
+const std::map<std::string, EntityReader, std::less<>>& Collections() {
+  static const std::map<std::string, EntityReader, std::less<>> kCollections = {
+      {"people", internal::ReadPerson},    {"roles", internal::ReadRole},
+      {"clients", internal::ReadClient},   {"tiers", internal::ReadTier},
+      {"systems", internal::ReadSystem},   {"vendors", internal::ReadVendor},
+      {"sites", internal::ReadSite},       {"repositories", internal::ReadRepository},
+      {"training", internal::ReadTraining}};
+  return kCollections;
+}
+
+bool HasGlobChars(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
+
+// 1-based line and column of byte `offset` in `text` (columns count bytes).
+Mark MarkAtOffset(int file, std::string_view text, size_t offset) {
+  Mark m{file, 1, 1};
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++m.line;
+      m.column = 1;
+    } else {
+      ++m.column;
+    }
+  }
+  return m;
+}
+
+class PlanLoader {
+ public:
+  PlanLoader(const LoadOptions& options, LoadResult* result)
+      : options_(options), result_(result), out_(&result->diagnostics) {}
+
+  // Reads the root file; included files come through Include().
+  void LoadRoot(const std::string& path) {
+    std::error_code ec;
+    seen_.insert(fs::weakly_canonical(path, ec).string());
+    LoadFile(path, Mark{}, 0);
+  }
+
+  void LoadFile(const std::string& path, const Mark& from, int depth) {
+    std::string text;
+    int file = AddFile(path);
+    if (!ReadWholeFile(path, file, from, &text)) return;
+    LoadText(file, text, fs::path(path).parent_path().string(), depth);
+  }
+
+  // Parses and reads the text of file number `file`; includes resolve against `dir`.
+  void LoadText(int file, std::string_view text, const std::string& dir, int depth) {
+    if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // BOM
+    size_t bad = FindInvalidUtf8(text);
+    if (bad != std::string_view::npos) {
+      char byte[8];
+      std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[bad]));
+      return Unreadable(MarkAtOffset(file, text, bad),
+                        std::string("not valid UTF-8 (byte ") + byte + "); save the file as UTF-8");
+    }
+    yaml::Document doc;
+    yaml::SyntaxError error;
+    if (!doc.Parse(text, &error)) {
+      return Unreadable({file, error.line, error.column}, "YAML syntax: " + error.message);
+    }
+    if (!doc.has_root() || yaml::IsNull(doc.root())) {
+      return Unreadable({file, 1, 1}, "the file is empty; a plan needs at least 'msp' and 'tiers'");
+    }
+    ReadTopLevel({&doc, file}, doc.root(), dir, depth);
+  }
+
+  int AddFile(const std::string& path) {
+    result_->plan.files.push_back(path);
+    return static_cast<int>(result_->plan.files.size()) - 1;
+  }
+
+ private:
+  void Unreadable(const Mark& mark, std::string message) {
+    result_->readable = false;
+    out_->Error(mark, "unreadable", std::move(message));
+  }
+
+  bool ReadWholeFile(const std::string& path, int file, const Mark& from, std::string* text) {
+    Mark at = from.file >= 0 ? from : Mark{file, 0, 0};
+    std::string shown = from.file >= 0 ? "included file '" + path + "'" : "";
+    auto fail = [&](const std::string& why) {
+      Unreadable(at, shown.empty() ? why : shown + ": " + why);
+      return false;
+    };
+    int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return fail(std::string("cannot open: ") + std::strerror(errno));
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return fail(S_ISDIR(st.st_mode) ? "is a directory, not a plan file" : "not a regular file");
+    }
+    uint64_t size = static_cast<uint64_t>(st.st_size);
+    if (size > options_.max_file_bytes || total_bytes_ + size > options_.max_total_bytes) {
+      ::close(fd);
+      return fail("too large (" + std::to_string(size >> 20) + " MiB; the limit is " +
+                  std::to_string(options_.max_file_bytes >> 20) + " MiB per file, " +
+                  std::to_string(options_.max_total_bytes >> 20) + " MiB in all)");
+    }
+    total_bytes_ += size;
+    text->resize(size);
+    size_t got = 0;
+    while (got < size) {
+      ssize_t n = ::read(fd, text->data() + got, size - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    if (got != size) return fail("could not read the whole file");
+    return true;
+  }
+
+  void ReadTopLevel(const Source& source, const Node& root, const std::string& dir, int depth) {
+    bool is_root = source.file == 0;
+    NodeReader r(source, root, is_root ? "plan" : "included plan file", out_);
+    if (!r.ok()) {
+      result_->readable = false;
+      return;
+    }
+    if (is_root) ReadRootOnly(source, &r);
+    for (const auto& [name, reader] : Collections()) {
+      const Node* list = r.Child(name);
+      if (list == nullptr) continue;
+      ForEachItem(source, *list, name, out_, [&, reader = reader](const Node& item) {
+        reader(source, item, out_, &result_->plan);
+      });
+    }
+    if (const Node* includes = r.Child("include")) Includes(source, *includes, dir, depth);
+    r.Finish();
+  }
+
+  void ReadRootOnly(const Source& source, NodeReader* r) {
+    int version = 1;
+    if (r->Integer("version", &version, 1, 1000) && version != 1) {
+      r->Problem(*r->Child("version"), "unsupported-version",
+                 "plan format version " + std::to_string(version) +
+                     " is newer than this stormproof understands (1)");
+    }
+    if (const Node* msp = r->Child("msp", Need::kRequired)) {
+      internal::ReadOrganisation(source, *msp, out_, &result_->plan);
+    }
+    if (const Node* review = r->Child("review")) {
+      internal::ReadReview(source, *review, out_, &result_->plan);
+    }
+    if (const Node* policy = r->Child("policy")) {
+      internal::ReadPolicy(source, *policy, out_, &result_->plan);
+    }
+  }
+
+  void Includes(const Source& source, const Node& node, const std::string& dir, int depth) {
+    std::vector<const Node*> items;
+    if (node.kind == NodeKind::kScalar) {
+      items.push_back(&node);
+    } else {
+      ForEachItem(source, node, "include", out_, [&](const Node& item) { items.push_back(&item); });
+    }
+    for (const Node* item : items) {
+      Mark at = source.MarkOf(*item);
+      if (item->kind != NodeKind::kScalar || item->value.empty()) {
+        out_->Error(at, "wrong-type", "include: each item must be a file path or pattern");
+        continue;
+      }
+      if (depth + 1 > options_.max_include_depth) {
+        Unreadable(at, "include: nested deeper than " + std::to_string(options_.max_include_depth) +
+                           " files");
+        continue;
+      }
+      for (const std::string& path : Expand(dir, item->value, at)) {
+        Include(path, at, depth + 1);
+      }
+    }
+  }
+
+  std::vector<std::string> Expand(const std::string& dir, const std::string& pattern,
+                                  const Mark& at) {
+    fs::path joined = fs::path(pattern).is_absolute() ? fs::path(pattern) : fs::path(dir) / pattern;
+    std::string path = joined.lexically_normal().string();
+    if (!HasGlobChars(pattern)) return {path};
+    glob_t g{};
+    std::vector<std::string> out;
+    if (::glob(path.c_str(), 0, nullptr, &g) == 0) {
+      for (size_t i = 0; i < g.gl_pathc; ++i) out.emplace_back(g.gl_pathv[i]);  // sorted by glob
+    }
+    ::globfree(&g);
+    if (out.empty()) {
+      out_->Error(at, "include-matches-nothing",
+                  "include: pattern '" + pattern + "' matches no file");
+    }
+    return out;
+  }
+
+  void Include(const std::string& path, const Mark& at, int depth) {
+    std::error_code ec;
+    std::string key = fs::weakly_canonical(path, ec).string();
+    if (ec) key = path;
+    if (!seen_.insert(key).second) {
+      out_->Error(at, "include-twice", "include: '" + path + "' is already part of the plan");
+      return;
+    }
+    LoadFile(path, at, depth);
+  }
+
+  const LoadOptions& options_;
+  LoadResult* result_;
+  Diagnostics* out_;
+  uint64_t total_bytes_ = 0;
+  std::set<std::string> seen_;  // canonical paths of every file read
+};
+
+void Finalize(LoadResult* result) {
+  result->plan.BuildIndex();
+  result->diagnostics.SortByPosition();
+}
+
+}  // namespace
+
+LoadResult LoadPlan(const std::string& path, const LoadOptions& options) {
+  LoadResult result;
+  PlanLoader loader(options, &result);
+  loader.LoadRoot(path);
+  Finalize(&result);
+  return result;
+}
+
+LoadResult LoadPlanFromText(const std::string& name, const std::string& text,
+                            const LoadOptions& options) {
+  LoadResult result;
+  PlanLoader loader(options, &result);
+  int file = loader.AddFile(name);
+  if (text.size() > options.max_file_bytes) {
+    result.readable = false;
+    result.diagnostics.Error({file, 0, 0}, "unreadable", "too large");
+  } else {
+    loader.LoadText(file, text, ".", 0);
+  }
+  Finalize(&result);
+  return result;
+}
+
+}  // namespace stormproof::plan

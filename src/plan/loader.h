@@ -1,0 +1,44 @@
+// Loading a plan: reading the root YAML file and every file it includes into a Plan.
+//
+// The loader reports every problem it can find in one pass — syntax errors, wrong types,
+// unknown keys, bad durations — rather than stopping at the first. Rules that need the whole
+// plan (references, cycles, objectives) are in validate.h. Thread-compatible: one call per plan.
+#ifndef STORMPROOF_PLAN_LOADER_H_
+#define STORMPROOF_PLAN_LOADER_H_
+
+#include <cstdint>
+#include <string>
+
+#include "plan/diagnostics.h"
+#include "plan/plan.h"
+
+namespace stormproof::plan {
+
+struct LoadOptions {
+  // A file larger than this is refused with an error instead of being read. Default 64 MiB.
+  uint64_t max_file_bytes = 64ull << 20;
+  // All files together; default 512 MiB.
+  uint64_t max_total_bytes = 512ull << 20;
+  // Include depth limit (a.yaml includes b.yaml includes ...). Default 16.
+  int max_include_depth = 16;
+};
+
+struct LoadResult {
+  Plan plan;
+  Diagnostics diagnostics;
+  // False when some file could not be read or parsed at all (missing, not a regular file,
+  // too large, not UTF-8, YAML syntax error). The plan then holds what the other files said.
+  bool readable = true;
+};
+
+// Loads the plan rooted at `path`. Never fails outright: problems are in the diagnostics.
+LoadResult LoadPlan(const std::string& path, const LoadOptions& options = {});
+
+// Loads a plan from YAML text held in memory, named `name` in diagnostics. Includes are
+// resolved relative to the current directory. For tests and fuzzing.
+LoadResult LoadPlanFromText(const std::string& name, const std::string& text,
+                            const LoadOptions& options = {});
+
+}  // namespace stormproof::plan
+
+#endif  // STORMPROOF_PLAN_LOADER_H_

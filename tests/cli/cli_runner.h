@@ -1,0 +1,48 @@
+// Runs the built stormproof binary the way a user would, capturing exit code and output.
+#ifndef STORMPROOF_TESTS_CLI_CLI_RUNNER_H_
+#define STORMPROOF_TESTS_CLI_CLI_RUNNER_H_
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace stormproof::testing {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+inline std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs `stormproof <args>` through /bin/sh (args are shell words, quote them yourself).
+inline CliResult RunStormproof(const std::string& args, const std::string& env = "") {
+  std::string err_path =
+      std::filesystem::temp_directory_path() / ("stormproof-cli-err-" + std::to_string(::getpid()));
+  std::string command = env + " " + STORMPROOF_BINARY + " " + args + " 2>" + err_path;
+  CliResult result;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[65536];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.out.append(buffer, n);
+  int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.err = ReadAll(err_path);
+  std::filesystem::remove(err_path);
+  return result;
+}
+
+}  // namespace stormproof::testing
+
+#endif  // STORMPROOF_TESTS_CLI_CLI_RUNNER_H_
