@@ -32,13 +32,13 @@ void RunAudit(Context* context, const AuditFlags& flags) {
     if (static_cast<int>(f.severity) <= threshold) ++failing;
   }
   if (context->json) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& f : findings) list.push_back(report::FindingToJson(usable->plan(), f));
-    PrintJson({{"as_of", usable->today.ToString()},
-               {"findings", list},
-               {"count", findings.size()},
-               {"failing", failing},
-               {"fail_on", flags.fail_on}});
+    nlohmann::json head = {{"as_of", usable->today.ToString()},
+                           {"count", findings.size()},
+                           {"failing", failing},
+                           {"fail_on", flags.fail_on}};
+    PrintJsonWithArray(head, "findings", findings.size(), [&](size_t i) {
+      return report::FindingToJson(usable->plan(), findings[i]);
+    });
   } else {
     fmt::print("{}", report::RenderAuditText(usable->plan(), findings));
   }

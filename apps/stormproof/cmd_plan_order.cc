@@ -25,12 +25,11 @@ void RunOrder(Context* context, const OrderFlags& flags) {
     return;
   }
   if (context->json) {
-    nlohmann::json steps = nlohmann::json::array();
-    for (const auto& step : *order)
-      steps.push_back(report::RestoreStepToJson(usable->plan(), step));
-    PrintJson(
-        {{"client", flags.client.empty() ? nlohmann::json(nullptr) : nlohmann::json(flags.client)},
-         {"steps", steps}});
+    nlohmann::json head = {
+        {"client", flags.client.empty() ? nlohmann::json(nullptr) : nlohmann::json(flags.client)}};
+    PrintJsonWithArray(head, "steps", order->size(), [&](size_t i) {
+      return report::RestoreStepToJson(usable->plan(), (*order)[i]);
+    });
     return;
   }
   fmt::print("{}", report::RenderOrderText(usable->plan(), *order));

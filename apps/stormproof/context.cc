@@ -24,6 +24,20 @@ void PrintJson(const nlohmann::json& value) {
   fmt::print("{}\n", text);
 }
 
+void PrintJsonWithArray(const nlohmann::json& head, const std::string& key, size_t count,
+                        const std::function<nlohmann::json(size_t)>& item) {
+  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+  std::string text = head.dump(-1, ' ', false, kReplace);
+  text.pop_back();  // the closing brace; the array goes last
+  text += (head.empty() ? "" : ",") + nlohmann::json(key).dump() + ":[";
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  for (size_t i = 0; i < count; ++i) {
+    std::string one = (i ? "," : "") + item(i).dump(-1, ' ', false, kReplace);
+    std::fwrite(one.data(), 1, one.size(), stdout);
+  }
+  std::fputs("]}\n", stdout);
+}
+
 std::optional<UsablePlan> LoadUsablePlan(Context* context) {
   auto today = Today(*context);
   if (!today) {

@@ -5,6 +5,7 @@
 #define STORMPROOF_APPS_STORMPROOF_CONTEXT_H_
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -52,6 +53,11 @@ bool WriteOutput(Context* context, const std::string& out_path, const std::strin
 
 // Prints one JSON document on its own line to stdout.
 void PrintJson(const nlohmann::json& value);
+
+// Prints `head` (a JSON object) with one more member, `key`, an array of `count` items made one
+// at a time by `item(i)`, streamed so a 50,000-item list never exists in memory as a whole.
+void PrintJsonWithArray(const nlohmann::json& head, const std::string& key, size_t count,
+                        const std::function<nlohmann::json(size_t)>& item);
 
 // Prints "stormproof: <message>" to stderr.
 void PrintError(const std::string& message);
