@@ -28,6 +28,9 @@ struct Context {
   std::string plan_path = "plan.yaml";  // --plan, STORMPROOF_PLAN
   bool json = false;                    // --json
   std::string as_of;                    // --as-of YYYY-MM-DD; default today (UTC)
+  std::string repo;                     // --repo, STORMPROOF_REPOSITORY
+  std::string password_file;            // --password-file, STORMPROOF_PASSWORD_FILE
+  bool quiet = false;                   // --quiet: no progress line
   int exit_code = kExitOk;              // set by the subcommand that ran
 };
 
@@ -68,6 +71,11 @@ void AddPlanAuditCommand(CLI::App* plan, Context* context);
 void AddPlanOrderCommand(CLI::App* plan, Context* context);
 void AddPlanRenderCommand(CLI::App* plan, Context* context);
 void AddCalendarCommand(CLI::App* app, Context* context);
+void AddInitCommand(CLI::App* app, Context* context);
+void AddBackupCommand(CLI::App* app, Context* context);
+void AddSnapshotsCommand(CLI::App* app, Context* context);
+void AddRestoreCommand(CLI::App* app, Context* context);
+void AddCheckCommand(CLI::App* app, Context* context);
 
 }  // namespace stormproof::cli
 

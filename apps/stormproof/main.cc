@@ -14,10 +14,15 @@ constexpr const char* kFooter = R"(Exit codes:
   0  success (warnings may have been printed)
   1  error: the plan or a file could not be read or written
   2  usage: unknown command, bad flag or flag value
-  3  problems: the plan has errors, or the audit found issues at --fail-on or above
+  3  problems: the plan has errors, the audit found issues at --fail-on or above,
+     a backup skipped files it could not read (the snapshot is still saved), or a
+     restore could not write or verify some entries
 
 Environment:
-  STORMPROOF_PLAN   the plan file when --plan is not given (default ./plan.yaml)
+  STORMPROOF_PLAN            the plan file when --plan is not given (default ./plan.yaml)
+  STORMPROOF_REPOSITORY      the repository when --repo is not given
+  STORMPROOF_PASSWORD_FILE   a file holding the repository password (first line)
+  STORMPROOF_PASSWORD        the repository password itself (prefer a file)
 
 Documentation: docs/cli.md and docs/plan-schema.md in the stormproof sources.)";
 
@@ -29,6 +34,14 @@ void AddGlobalOptions(CLI::App* app, Context* context) {
   app->add_option("--as-of", context->as_of,
                   "Treat this date (YYYY-MM-DD) as today for ages and due dates")
       ->type_name("DATE");
+  app->add_option("-r,--repo", context->repo, "The backup repository (a directory)")
+      ->envname("STORMPROOF_REPOSITORY")
+      ->type_name("REPO");
+  app->add_option("-p,--password-file", context->password_file,
+                  "Read the repository password from the first line of FILE")
+      ->envname("STORMPROOF_PASSWORD_FILE")
+      ->type_name("FILE");
+  app->add_flag("-q,--quiet", context->quiet, "Do not show progress");
 }
 
 int Run(int argc, char** argv) {
@@ -53,6 +66,11 @@ int Run(int argc, char** argv) {
   AddPlanOrderCommand(plan, &context);
   AddPlanRenderCommand(plan, &context);
   AddCalendarCommand(&app, &context);
+  AddInitCommand(&app, &context);
+  AddBackupCommand(&app, &context);
+  AddSnapshotsCommand(&app, &context);
+  AddRestoreCommand(&app, &context);
+  AddCheckCommand(&app, &context);
   for (CLI::App* sub : plan->get_subcommands({})) sub->fallthrough();
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
 

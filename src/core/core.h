@@ -5,6 +5,7 @@
 #ifndef STORMPROOF_CORE_CORE_H_
 #define STORMPROOF_CORE_CORE_H_
 
+#include "core/bytes.h"
 #include "core/date.h"
 #include "core/duration.h"
 #include "core/file_io.h"

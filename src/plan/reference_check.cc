@@ -118,7 +118,8 @@ void CheckPeopleReferences(const Plan& plan, const Resolvers& r, Diagnostics* ou
     }
   }
   for (const TrainingRecord& t : plan.training) {
-    r.person.Check(t.person, "training record", "person", out);
+    if (!t.person.id.empty())
+      r.person.Check(t.person, "training record", "person", out);  // missing: loader
   }
   r.person.Check(plan.review.owner, "review", "owner", out);
 }

@@ -159,6 +159,12 @@ tiers:
       << c.messages;
 }
 
+TEST(ValidateTest, TrainingRecordWithoutPersonIsReportedOnce) {
+  Checked c = Check(PlanText(kPeople, "training:\n  - {skill: db, date: 2026-01-01}\n"));
+  EXPECT_EQ(c.loaded.diagnostics.error_count(), 1u) << c.messages;
+  EXPECT_NE(c.messages.find("training record: missing required 'person'"), std::string::npos);
+}
+
 TEST(ValidateTest, ReportsEveryProblemAtOnce) {
   Checked c = Check(PlanText(kPeople, R"(systems:
   - {id: a, owner: nobody, tier: t2}

@@ -1,0 +1,139 @@
+// stormproof backup: back up files and directories into a new snapshot.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "archiver/archiver.h"
+#include "context.h"
+#include "progress.h"
+#include "repo_access.h"
+
+namespace stormproof::cli {
+namespace {
+
+struct BackupFlags {
+  std::vector<std::string> paths, tags, excludes, exclude_files;
+  bool one_file_system = false;
+  std::string host;
+};
+
+Result<std::vector<std::string>> Excludes(const BackupFlags& flags) {
+  std::vector<std::string> out = flags.excludes;
+  for (const std::string& file : flags.exclude_files) {
+    std::ifstream in(file);
+    if (!in) return Error::NotFound("--exclude-file " + file + ": cannot be read");
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line.front() != '#') out.push_back(line);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> AbsolutePaths(const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
+  for (const std::string& p : paths) {
+    out.push_back(std::filesystem::absolute(p).lexically_normal().string());
+    if (out.back().size() > 1 && out.back().back() == '/') out.back().pop_back();
+  }
+  return out;
+}
+
+// The newest snapshot of the same paths from the same host, for change detection.
+std::optional<repository::Snapshot> FindParent(const repository::Repository& repo,
+                                               const std::vector<std::string>& paths,
+                                               const std::string& host) {
+  auto snapshots = repo.LoadSnapshots();
+  if (!snapshots) return std::nullopt;
+  for (auto it = snapshots->rbegin(); it != snapshots->rend(); ++it) {
+    if (it->paths == paths && (host.empty() || it->hostname == host)) return *it;
+  }
+  return std::nullopt;
+}
+
+void PrintSummary(const Context& context, const repository::Snapshot& s) {
+  const repository::SnapshotSummary& m = s.summary;
+  if (context.json) {
+    PrintJson({{"message_type", "summary"},
+               {"snapshot_id", s.id.Hex()},
+               {"files_new", m.files_new},
+               {"files_changed", m.files_changed},
+               {"files_unmodified", m.files_unmodified},
+               {"dirs", m.dirs},
+               {"bytes_processed", m.bytes_processed},
+               {"bytes_added", m.bytes_added},
+               {"seconds", m.seconds},
+               {"skipped", s.skipped}});
+    return;
+  }
+  fmt::print("Files: {} new, {} changed, {} unmodified; {} dirs\n", m.files_new, m.files_changed,
+             m.files_unmodified, m.dirs);
+  fmt::print("Processed {} in {:.1f} s, added {} to the repository\n",
+             HumanBytes(m.bytes_processed), m.seconds, HumanBytes(m.bytes_added));
+  if (!s.skipped.empty())
+    fmt::print("{} entries could not be read and were skipped\n", s.skipped.size());
+  fmt::print("snapshot {} saved\n", s.id.ShortHex());
+}
+
+void RunBackup(Context* context, const BackupFlags& flags) {
+  auto excludes = Excludes(flags);
+  if (!excludes) return ReportEngineError(context, excludes.error());
+  auto repo = OpenRepositoryOrReport(context);
+  if (!repo) return;
+  auto lock = repo->AcquireLock(repository::Repository::LockKind::kShared);
+  if (!lock) return ReportEngineError(context, lock.error());
+  archiver::BackupOptions options;
+  options.paths = AbsolutePaths(flags.paths);
+  options.excludes = *excludes;
+  options.one_file_system = flags.one_file_system;
+  options.tags = ParseTags(flags.tags);
+  options.hostname = flags.host;
+  options.parent = FindParent(*repo, options.paths, flags.host);
+  ProgressReporter progress(*context, "backup");
+  auto on_progress = [&](const archiver::Progress& p) {
+    progress.Update({p.files, p.bytes, 0, p.current});
+  };
+  auto on_error = [&](const std::string& path, const Error& error) {
+    progress.Finish();
+    if (context->json) {
+      PrintJson({{"message_type", "error"}, {"item", path}, {"error", error.message()}});
+    } else {
+      fmt::print(stderr, "skipped {}: {}\n", path, error.message());
+    }
+  };
+  auto snapshot = archiver::Backup(*repo, options, on_progress, on_error);
+  progress.Finish();
+  if (!snapshot) return ReportEngineError(context, snapshot.error());
+  PrintSummary(*context, *snapshot);
+  if (!snapshot->skipped.empty()) context->exit_code = kExitProblems;
+}
+
+}  // namespace
+
+void AddBackupCommand(CLI::App* app, Context* context) {
+  auto flags = std::make_shared<BackupFlags>();
+  CLI::App* cmd = app->add_subcommand(
+      "backup",
+      "Back up PATHs into a new snapshot and print its id. Files unchanged since the previous "
+      "snapshot of the same paths (same size, mtime, ctime, inode) are not read again; changed "
+      "files store only their new chunks. Files that cannot be read are reported and skipped: "
+      "the snapshot is still saved, lists them, and the exit code is 3.");
+  cmd->add_option("paths", flags->paths, "Files and directories to back up")
+      ->required()
+      ->check(CLI::ExistingPath);
+  cmd->add_option("--tag", flags->tags, "Tag the snapshot (K=V), repeatable")->type_name("K=V");
+  cmd->add_option("-e,--exclude", flags->excludes,
+                  "Skip paths matching PATTERN (glob on the full path or the name), repeatable")
+      ->type_name("PATTERN");
+  cmd->add_option("--exclude-file", flags->exclude_files,
+                  "Read exclude patterns from FILE, one per line (# starts a comment)")
+      ->type_name("FILE");
+  cmd->add_flag("-x,--one-file-system", flags->one_file_system,
+                "Do not cross file-system boundaries below each path");
+  cmd->add_option("--host", flags->host, "Record this host name instead of this machine's")
+      ->type_name("NAME");
+  cmd->callback([context, flags] { RunBackup(context, *flags); });
+}
+
+}  // namespace stormproof::cli

@@ -1,0 +1,44 @@
+// stormproof init: create a repository.
+#include <fmt/format.h>
+
+#include "backend/backend.h"
+#include "context.h"
+#include "repo_access.h"
+
+namespace stormproof::cli {
+namespace {
+
+void RunInit(Context* context) {
+  if (context->repo.empty()) {
+    PrintError("no repository: use --repo or STORMPROOF_REPOSITORY");
+    context->exit_code = kExitUsage;
+    return;
+  }
+  auto password = ReadPassword(*context, /*confirm=*/true);
+  if (!password) return ReportEngineError(context, password.error());
+  auto backend = backend::CreateLocalBackend(context->repo);
+  if (!backend) return ReportEngineError(context, backend.error());
+  auto repo = repository::Repository::Init(std::move(backend).value(), *password);
+  if (!repo) return ReportEngineError(context, repo.error());
+  if (context->json) {
+    PrintJson({{"message_type", "initialized"},
+               {"id", (*repo)->id().Hex()},
+               {"repository", context->repo}});
+    return;
+  }
+  fmt::print("created stormproof repository {} at {}\n", (*repo)->id().ShortHex(), context->repo);
+  fmt::print("Keep the password safe: without it the data cannot be restored.\n");
+}
+
+}  // namespace
+
+void AddInitCommand(CLI::App* app, Context* context) {
+  CLI::App* cmd = app->add_subcommand(
+      "init",
+      "Create a new repository at --repo (a directory that does not exist or is empty; a "
+      "non-empty directory is refused). The password comes from --password-file, "
+      "STORMPROOF_PASSWORD_FILE, STORMPROOF_PASSWORD or a prompt.");
+  cmd->callback([context] { RunInit(context); });
+}
+
+}  // namespace stormproof::cli

@@ -1,0 +1,140 @@
+#include "repo_access.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include "backend/backend.h"
+
+namespace stormproof::cli {
+namespace {
+
+Result<std::string> FirstLineOf(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error::NotFound("--password-file " + path + ": cannot be read");
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) return Error::InvalidArgument("--password-file " + path + ": is empty");
+  return line;
+}
+
+// Reads a line from the terminal without echo.
+std::string PromptHidden(const char* prompt) {
+  std::fprintf(stderr, "%s", prompt);
+  termios saved{};
+  bool tty = ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (tty) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  std::getline(std::cin, line);
+  if (tty) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+  std::fprintf(stderr, "\n");
+  return line;
+}
+
+}  // namespace
+
+Result<std::string> ReadPassword(const Context& context, bool confirm) {
+  if (!context.password_file.empty()) return FirstLineOf(context.password_file);
+  if (const char* password = std::getenv("STORMPROOF_PASSWORD"); password && *password) {
+    return std::string(password);
+  }
+  if (!::isatty(STDIN_FILENO)) {
+    return Error::InvalidArgument(
+        "no password: use --password-file, STORMPROOF_PASSWORD_FILE or STORMPROOF_PASSWORD");
+  }
+  std::string password = PromptHidden("enter password for repository: ");
+  if (password.empty()) return Error::InvalidArgument("an empty password is not allowed");
+  if (confirm && PromptHidden("enter the password again: ") != password) {
+    return Error::InvalidArgument("the passwords do not match");
+  }
+  return password;
+}
+
+void ReportEngineError(Context* context, const Error& error) {
+  PrintError(error.message());
+  context->exit_code = error.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitError;
+}
+
+std::unique_ptr<repository::Repository> OpenRepositoryOrReport(Context* context) {
+  if (context->repo.empty()) {
+    PrintError("no repository: use --repo or STORMPROOF_REPOSITORY");
+    context->exit_code = kExitUsage;
+    return nullptr;
+  }
+  auto backend = backend::OpenLocalBackend(context->repo);
+  if (!backend) {
+    ReportEngineError(context, backend.error());
+    return nullptr;
+  }
+  auto password = ReadPassword(*context, /*confirm=*/false);
+  if (!password) {
+    ReportEngineError(context, password.error());
+    return nullptr;
+  }
+  auto repo = repository::Repository::Open(std::move(backend).value(), *password);
+  if (!repo) {
+    PrintError(repo.error().message());
+    context->exit_code = kExitError;
+    return nullptr;
+  }
+  return std::move(repo).value();
+}
+
+std::map<std::string, std::string> ParseTags(const std::vector<std::string>& tags) {
+  std::map<std::string, std::string> out;
+  for (const std::string& tag : tags) {
+    size_t eq = tag.find('=');
+    if (eq == std::string::npos) {
+      out[tag] = "";
+    } else {
+      out[tag.substr(0, eq)] = tag.substr(eq + 1);
+    }
+  }
+  return out;
+}
+
+bool SnapshotMatches(const repository::Snapshot& snapshot, const std::vector<std::string>& tags,
+                     const std::vector<std::string>& paths) {
+  for (const auto& [key, value] : ParseTags(tags)) {
+    auto it = snapshot.tags.find(key);
+    if (it == snapshot.tags.end() || (!value.empty() && it->second != value)) return false;
+  }
+  for (const std::string& path : paths) {
+    if (std::find(snapshot.paths.begin(), snapshot.paths.end(), path) == snapshot.paths.end()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<repository::Snapshot> FindSnapshot(const repository::Repository& repo,
+                                          const std::string& spec,
+                                          const std::vector<std::string>& tags,
+                                          const std::vector<std::string>& paths) {
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<repository::Snapshot> all, repo.LoadSnapshots());
+  std::vector<const repository::Snapshot*> found;
+  for (const repository::Snapshot& s : all) {
+    if (!SnapshotMatches(s, tags, paths)) continue;
+    if (spec == "latest" || s.id.Hex().rfind(spec, 0) == 0) found.push_back(&s);
+  }
+  if (found.empty()) {
+    return Error::NotFound(spec == "latest" ? "no snapshot matches" : "no snapshot '" + spec + "'");
+  }
+  if (spec == "latest") return *found.back();  // LoadSnapshots is oldest first
+  if (found.size() > 1) {
+    return Error::InvalidArgument("snapshot prefix '" + spec + "' is ambiguous (" +
+                                  std::to_string(found.size()) + " match)");
+  }
+  return *found.front();
+}
+
+}  // namespace stormproof::cli

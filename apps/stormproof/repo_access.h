@@ -1,0 +1,42 @@
+// Opening the backup repository the way every engine command does: the repository from --repo
+// or STORMPROOF_REPOSITORY, the password from --password-file, STORMPROOF_PASSWORD_FILE,
+// STORMPROOF_PASSWORD or (on a terminal) a prompt — never from a command-line argument.
+#ifndef STORMPROOF_APPS_STORMPROOF_REPO_ACCESS_H_
+#define STORMPROOF_APPS_STORMPROOF_REPO_ACCESS_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "context.h"
+#include "repository/repository.h"
+
+namespace stormproof::cli {
+
+// Reads the password. `confirm`: on a terminal prompt, ask twice (for init and key add).
+Result<std::string> ReadPassword(const Context& context, bool confirm);
+
+// Opens the repository; on failure prints one line and sets context->exit_code, returns null.
+std::unique_ptr<repository::Repository> OpenRepositoryOrReport(Context* context);
+
+// Finds a snapshot by id prefix or "latest" (the newest one matching `tags` and `paths`).
+// Errors: kNotFound (none, or no match), kInvalidArgument (an ambiguous prefix).
+Result<repository::Snapshot> FindSnapshot(const repository::Repository& repo,
+                                          const std::string& spec,
+                                          const std::vector<std::string>& tags,
+                                          const std::vector<std::string>& paths);
+
+// Parses "K=V" tags; a bare word is a tag with an empty value.
+std::map<std::string, std::string> ParseTags(const std::vector<std::string>& tags);
+
+// True when the snapshot has every tag and includes every path.
+bool SnapshotMatches(const repository::Snapshot& snapshot, const std::vector<std::string>& tags,
+                     const std::vector<std::string>& paths);
+
+// Maps an engine error to an exit code and prints it.
+void ReportEngineError(Context* context, const Error& error);
+
+}  // namespace stormproof::cli
+
+#endif  // STORMPROOF_APPS_STORMPROOF_REPO_ACCESS_H_

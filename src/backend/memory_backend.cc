@@ -1,0 +1,105 @@
+// The in-memory backend for tests: the same contract as a local directory (names validated the
+// same way, config written once, truncated reads are errors), nothing on disk.
+#include <map>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "backend/backend.h"
+#include "backend/contract.h"
+
+namespace stormproof::backend {
+namespace {
+
+using ListCallback = std::function<void(const std::string& name, uint64_t size)>;
+
+// Thread-safe: files_ is guarded by mutex_. Stored contents are immutable and shared, so Save
+// copies and Load slices outside the lock.
+class MemoryBackend final : public Backend {
+ public:
+  Status Save(const Handle& handle, ByteView data) override;
+  Result<Bytes> Load(const Handle& handle, uint64_t offset, uint64_t length) override;
+  Result<uint64_t> Size(const Handle& handle) override;
+  Status Remove(const Handle& handle) override;
+  Status List(FileType type, const ListCallback& each) override;
+  std::string Location() const override { return "memory:"; }
+
+ private:
+  using Key = std::pair<FileType, std::string>;
+  using Content = std::shared_ptr<const Bytes>;
+
+  static Key KeyOf(const Handle& handle) {
+    return {handle.type, handle.type == FileType::kConfig ? "config" : handle.name};
+  }
+  static std::string Describe(const Handle& handle) {
+    return "memory:" + internal::RelativePath(handle);
+  }
+  // The content stored under `handle`, or kNotFound.
+  Result<Content> Find(const Handle& handle);
+
+  std::mutex mutex_;
+  std::map<Key, Content> files_;  // GUARDED_BY(mutex_)
+};
+
+Status MemoryBackend::Save(const Handle& handle, ByteView data) {
+  STORMPROOF_TRY(internal::ValidateHandle(handle));
+  auto content = std::make_shared<const Bytes>(data.begin(), data.end());
+  std::lock_guard lock(mutex_);
+  auto [it, inserted] = files_.try_emplace(KeyOf(handle), content);
+  if (inserted) return Ok();
+  if (handle.type == FileType::kConfig) {
+    return Error::InvalidArgument(Describe(handle) +
+                                  ": already exists; a repository's config is written once");
+  }
+  it->second = std::move(content);
+  return Ok();
+}
+
+Result<MemoryBackend::Content> MemoryBackend::Find(const Handle& handle) {
+  STORMPROOF_TRY(internal::ValidateHandle(handle));
+  std::lock_guard lock(mutex_);
+  auto it = files_.find(KeyOf(handle));
+  if (it == files_.end()) return Error::NotFound(Describe(handle) + ": no such file");
+  return it->second;
+}
+
+Result<Bytes> MemoryBackend::Load(const Handle& handle, uint64_t offset, uint64_t length) {
+  STORMPROOF_ASSIGN_OR_RETURN(Content content, Find(handle));
+  STORMPROOF_ASSIGN_OR_RETURN(
+      internal::ByteRange range,
+      internal::ResolveRange(Describe(handle), content->size(), offset, length));
+  auto begin = content->begin() + static_cast<std::ptrdiff_t>(range.offset);
+  return Bytes(begin, begin + static_cast<std::ptrdiff_t>(range.length));
+}
+
+Result<uint64_t> MemoryBackend::Size(const Handle& handle) {
+  STORMPROOF_ASSIGN_OR_RETURN(Content content, Find(handle));
+  return static_cast<uint64_t>(content->size());
+}
+
+Status MemoryBackend::Remove(const Handle& handle) {
+  STORMPROOF_TRY(internal::ValidateHandle(handle));
+  std::lock_guard lock(mutex_);
+  files_.erase(KeyOf(handle));
+  return Ok();
+}
+
+Status MemoryBackend::List(FileType type, const ListCallback& each) {
+  std::vector<std::pair<std::string, uint64_t>> found;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = files_.lower_bound({type, ""}); it != files_.end() && it->first.first == type;
+         ++it) {
+      found.emplace_back(it->first.second, it->second->size());
+    }
+  }
+  for (const auto& [name, size] : found) each(name, size);  // unlocked: `each` may call us
+  return Ok();
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> NewMemoryBackend() { return std::make_unique<MemoryBackend>(); }
+
+}  // namespace stormproof::backend

@@ -1,0 +1,203 @@
+#include "checker/checker.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "repository/tree.h"
+
+namespace stormproof::checker {
+namespace {
+
+using repository::BlobLocation;
+using repository::BlobType;
+using repository::Id;
+using repository::Repository;
+
+class Checker {
+ public:
+  Checker(const Repository& repo, const CheckOptions& options, const ProgressFn& progress)
+      : repo_(repo), options_(options), progress_(progress) {}
+
+  CheckReport Run() {
+    std::vector<repository::Snapshot> snapshots = LoadSnapshots();
+    std::vector<Id> packs = CheckPacks();
+    ReadData(packs);
+    for (const repository::Snapshot& s : snapshots) WalkSnapshot(s);
+    return std::move(report_);
+  }
+
+ private:
+  void Error(std::string line) { report_.errors.push_back(std::move(line)); }
+
+  std::vector<repository::Snapshot> LoadSnapshots() {
+    std::vector<repository::Snapshot> out;
+    Status listed =
+        repo_.backend().List(backend::FileType::kSnapshot, [&](const std::string& name, uint64_t) {
+          auto id = Id::FromHex(name);
+          if (!id) return Error("snapshot file " + name + ": not a valid name");
+          auto snapshot = repo_.LoadSnapshot(*id);
+          if (!snapshot) return Error("snapshot " + name + ": " + snapshot.error().message());
+          out.push_back(std::move(snapshot).value());
+        });
+    if (!listed) Error("listing snapshots: " + listed.error().message());
+    report_.snapshots = out.size();
+    return out;
+  }
+
+  // Compares the packs on disk with the index and with their own headers.
+  std::vector<Id> CheckPacks() {
+    std::unordered_map<Id, std::vector<std::pair<Id, BlobLocation>>, crypto::IdHash> indexed;
+    repo_.ForEachIndexedBlob([&](const Id& blob, const BlobLocation& at) {
+      indexed[at.pack].push_back({blob, at});
+    });
+    std::unordered_set<Id, crypto::IdHash> on_disk;
+    Status listed =
+        repo_.backend().List(backend::FileType::kPack, [&](const std::string& name, uint64_t) {
+          if (auto id = Id::FromHex(name)) on_disk.insert(*id);
+        });
+    if (!listed) Error("listing packs: " + listed.error().message());
+    std::vector<Id> packs;
+    for (const auto& [pack, blobs] : indexed) {
+      if (!on_disk.count(pack)) {
+        Damaged(pack, "pack " + pack.Hex() + ": named by the index but missing");
+        continue;
+      }
+      packs.push_back(pack);
+      CompareHeader(pack, blobs);
+    }
+    for (const Id& pack : on_disk) {
+      if (!indexed.count(pack)) {
+        report_.notes.push_back("pack " + pack.Hex() + ": not in any index (prune removes it)");
+      }
+    }
+    std::sort(packs.begin(), packs.end());
+    report_.packs = packs.size();
+    return packs;
+  }
+
+  void CompareHeader(const Id& pack, const std::vector<std::pair<Id, BlobLocation>>& blobs) {
+    auto header = repo_.ReadPackHeader(pack);
+    if (!header) return Damaged(pack, "pack " + pack.Hex() + ": " + header.error().message());
+    std::unordered_map<Id, BlobLocation, crypto::IdHash> listed;
+    for (const auto& [id, at] : *header) listed[id] = at;
+    for (const auto& [id, at] : blobs) {
+      auto it = listed.find(id);
+      if (it == listed.end() || it->second.offset != at.offset || it->second.length != at.length) {
+        Damaged(pack, "pack " + pack.Hex() + ": its header does not list blob " + id.Hex() +
+                          " where the index says it is");
+        return;
+      }
+    }
+  }
+
+  void Damaged(const Id& pack, std::string line) {
+    report_.damaged_packs.insert(pack.Hex());
+    Error(std::move(line));
+  }
+
+  std::vector<Id> PacksToRead(const std::vector<Id>& packs) {
+    if (options_.read_data_fraction >= 1) return packs;
+    if (options_.read_data_fraction <= 0) return {};
+    std::vector<Id> chosen = packs;
+    std::shuffle(chosen.begin(), chosen.end(), std::mt19937(std::random_device{}()));
+    size_t n = static_cast<size_t>(std::ceil(options_.read_data_fraction * packs.size()));
+    chosen.resize(std::min(chosen.size(), std::max<size_t>(n, 1)));
+    return chosen;
+  }
+
+  void ReadData(const std::vector<Id>& packs) {
+    std::vector<Id> chosen = PacksToRead(packs);
+    uint64_t done = 0;
+    for (const Id& pack : chosen) {
+      if (progress_) progress_(done++, chosen.size());
+      if (report_.damaged_packs.count(pack.Hex())) continue;
+      ReadPack(pack);
+    }
+    if (progress_ && !chosen.empty()) progress_(chosen.size(), chosen.size());
+  }
+
+  void ReadPack(const Id& pack) {
+    auto bytes = repo_.backend().Load({backend::FileType::kPack, pack.Hex()});
+    if (!bytes) return Damaged(pack, "pack " + pack.Hex() + ": " + bytes.error().message());
+    report_.bytes_read += bytes->size();
+    if (crypto::Sha256(*bytes) != pack) {
+      return Damaged(pack, "pack " + pack.Hex() +
+                               ": content does not match its name (bit rot or "
+                               "tampering)");
+    }
+    auto header = repo_.ReadPackHeader(pack);
+    if (!header) return Damaged(pack, "pack " + pack.Hex() + ": " + header.error().message());
+    for (const auto& [id, at] : *header) {
+      ++report_.blobs_read;
+      auto blob = repo_.LoadBlob(at.type, id);
+      if (!blob) {
+        bad_blobs_.insert(id);
+        Damaged(pack, "pack " + pack.Hex() + ": blob " + id.Hex() + ": " + blob.error().message());
+      }
+    }
+  }
+
+  bool BlobUsable(BlobType type, const Id& id) {
+    if (bad_blobs_.count(id)) return false;
+    auto at = repo_.FindBlob(type, id);
+    return at && !report_.damaged_packs.count(at->pack.Hex());
+  }
+
+  void WalkSnapshot(const repository::Snapshot& s) {
+    std::vector<std::pair<Id, std::string>> stack = {{s.tree, ""}};
+    std::unordered_set<Id, crypto::IdHash> seen;
+    while (!stack.empty()) {
+      auto [tree_id, path] = stack.back();
+      stack.pop_back();
+      if (!seen.insert(tree_id).second) continue;
+      ++report_.trees;
+      auto tree = LoadTree(tree_id);
+      if (!tree) {
+        Affected(s, path.empty() ? "/" : path,
+                 "tree " + tree_id.Hex() + ": " + tree.error().message());
+        continue;
+      }
+      for (const repository::Node& node : tree->nodes) {
+        std::string child = path + "/" + node.name;
+        if (node.subtree) stack.push_back({*node.subtree, child});
+        for (const Id& blob : node.content) {
+          if (!BlobUsable(BlobType::kData, blob)) {
+            Affected(s, child, "data blob " + blob.Hex() + " is missing or damaged");
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  Result<repository::Tree> LoadTree(const Id& id) {
+    if (!BlobUsable(BlobType::kTree, id)) return Error::NotFound("missing or in a damaged pack");
+    STORMPROOF_ASSIGN_OR_RETURN(Bytes bytes, repo_.LoadBlob(BlobType::kTree, id));
+    return repository::DecodeTree(bytes);
+  }
+
+  void Affected(const repository::Snapshot& s, const std::string& path, const std::string& why) {
+    auto& paths = report_.affected[s.id.Hex()];
+    if (paths.insert(path).second) {
+      Error("snapshot " + s.id.ShortHex() + ": " + path + ": " + why);
+    }
+  }
+
+  const Repository& repo_;
+  const CheckOptions& options_;
+  const ProgressFn& progress_;
+  CheckReport report_;
+  std::unordered_set<Id, crypto::IdHash> bad_blobs_;
+};
+
+}  // namespace
+
+CheckReport Check(const repository::Repository& repo, const CheckOptions& options,
+                  const ProgressFn& progress) {
+  return Checker(repo, options, progress).Run();
+}
+
+}  // namespace stormproof::checker

@@ -1,0 +1,67 @@
+// Password-based key derivation: Argon2id (libsodium crypto_pwhash, version 1.3).
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+
+#include "crypto/crypto.h"
+#include "crypto/internal.h"
+
+namespace stormproof::crypto {
+namespace {
+
+// Upper bounds accepted from a key file, so that a hostile or corrupted key file cannot make
+// opening a repository take hours or exhaust memory. Well above any sensible setting.
+constexpr uint64_t kMaxOpsLimit = 100;
+constexpr uint64_t kMaxMemLimit = uint64_t{4} << 30;
+
+void InitSodiumOnce() {
+  static const bool initialised = [] {
+    if (sodium_init() < 0) internal::CryptoFatal("sodium_init failed");
+    return true;
+  }();
+  (void)initialised;
+}
+
+Status CheckParams(const KdfParams& params) {
+  static_assert(sizeof(params.salt) == crypto_pwhash_SALTBYTES);
+  const uint64_t max_ops = std::min<uint64_t>(kMaxOpsLimit, crypto_pwhash_OPSLIMIT_MAX);
+  const uint64_t max_mem = std::min<uint64_t>(kMaxMemLimit, crypto_pwhash_MEMLIMIT_MAX);
+  if (params.ops_limit < crypto_pwhash_OPSLIMIT_MIN || params.ops_limit > max_ops ||
+      params.mem_limit < crypto_pwhash_MEMLIMIT_MIN || params.mem_limit > max_mem) {
+    return Error::InvalidArgument(
+        "Argon2id parameters out of range: ops " + std::to_string(params.ops_limit) + " (allowed " +
+        std::to_string(crypto_pwhash_OPSLIMIT_MIN) + ".." + std::to_string(max_ops) + "), memory " +
+        std::to_string(params.mem_limit) + " bytes (allowed " +
+        std::to_string(crypto_pwhash_MEMLIMIT_MIN) + ".." + std::to_string(max_mem) + ")");
+  }
+  return Ok();
+}
+
+}  // namespace
+
+KdfParams NewKdfParams() {
+  KdfParams params;
+  if (std::getenv("STORMPROOF_KDF_TEST") != nullptr) {
+    params.ops_limit = crypto_pwhash_OPSLIMIT_MIN;
+    params.mem_limit = crypto_pwhash_MEMLIMIT_MIN;
+  }
+  RandomBytes(params.salt.data(), params.salt.size());
+  return params;
+}
+
+Result<Key> DeriveKey(std::string_view password, const KdfParams& params) {
+  STORMPROOF_TRY(CheckParams(params));
+  InitSodiumOnce();
+  Key key;
+  if (crypto_pwhash(key.bytes.data(), key.bytes.size(), password.data(), password.size(),
+                    params.salt.data(), params.ops_limit, static_cast<size_t>(params.mem_limit),
+                    crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return Error::Internal("Argon2id key derivation failed: out of memory (needs " +
+                           std::to_string(params.mem_limit >> 20) + " MiB)");
+  }
+  return key;
+}
+
+}  // namespace stormproof::crypto

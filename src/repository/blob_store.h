@@ -1,0 +1,104 @@
+// BlobStore: the blob half of a repository — packs blobs on the way in, finds and verifies
+// them on the way out, and keeps the index (in memory and in index files).
+//
+// Writing: SaveBlob compresses and seals outside any lock, appends to the open pack of its type
+// under the mutex, and the thread that completes a pack (16 MiB) hashes and saves it outside the
+// mutex. Only after a pack is saved do its blobs enter the index; a blob still in flight is
+// tracked so that concurrent callers never store it twice. Index files are written every
+// kPacksPerIndex saved packs and at Flush, always after the packs they name.
+//
+// Thread-safe.
+#ifndef STORMPROOF_REPOSITORY_BLOB_STORE_H_
+#define STORMPROOF_REPOSITORY_BLOB_STORE_H_
+
+#include <array>
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "backend/backend.h"
+#include "core/bytes.h"
+#include "core/result.h"
+#include "repository/index.h"
+#include "repository/repository.h"
+#include "repository/sealed_file.h"
+
+namespace stormproof::repository {
+
+constexpr size_t kPacksPerIndex = 64;
+
+class BlobStore {
+ public:
+  struct Options {
+    size_t pack_target = kPackTargetSize;     // cut a pack before it would exceed this
+    size_t packs_per_index = kPacksPerIndex;  // write an index file after this many packs
+  };
+
+  // REQUIRES: `backend` outlives this.
+  BlobStore(backend::Backend& backend, const MasterKey& key, Options options);
+  ~BlobStore();
+
+  // Reads every index file into memory (at open). Errors name the index file.
+  Status LoadIndex();
+
+  // Returns true when stored now, false when the repository already has (or is storing) it.
+  // Errors: kInvalidArgument for a blob over kMaxBlobSize; the error of a failed pack save,
+  // after which every further SaveBlob and Flush fails too (those blobs are lost).
+  Result<bool> SaveBlob(BlobType type, const Id& id, ByteView plaintext);
+  // True also for a blob still in flight (not yet in a saved pack).
+  bool HasBlob(BlobType type, const Id& id) const;
+  // Only blobs in saved packs.
+  std::optional<BlobLocation> FindBlob(BlobType type, const Id& id) const;
+  Result<Bytes> LoadBlob(BlobType type, const Id& id) const;
+  // Saves the open packs, waits for packs other threads are saving, and writes an index file
+  // for every saved pack not yet in one. Idempotent.
+  Status Flush();
+
+  // Visits a copy of the index taken at the call, so `each` may call back into this store.
+  void ForEachIndexedBlob(const std::function<void(const Id&, const BlobLocation&)>& each) const;
+  size_t IndexedBlobCount() const;
+  size_t IndexMemoryBytes() const;
+
+ private:
+  struct OpenPack;
+  using PackList = std::vector<std::shared_ptr<OpenPack>>;
+
+  void AddToPack(BlobType type, const Id& id, ByteView plaintext, PackList* finish);
+  std::shared_ptr<OpenPack> Reserve(BlobType type, size_t sealed_length, PackList* finish);
+  void Append(const std::shared_ptr<OpenPack>& pack, PackEntry entry, ByteView sealed,
+              PackList* finish);
+  void Close(std::shared_ptr<OpenPack> pack, PackList* finish);  // REQUIRES: mu_ held
+  Bytes TakeBuffer();                                            // REQUIRES: mu_ held
+  void RecycleBuffer(Bytes buffer);                              // REQUIRES: mu_ held
+  Status FinishPack(OpenPack& pack);
+  Status FinishPacks(const PackList& packs);
+  Status WriteIndex(std::vector<IndexedPack> packs);  // REQUIRES: counted in writes_pending_
+  Result<crypto::Key> PackKey(const Id& pack) const;
+
+  backend::Backend& backend_;
+  const MasterKey key_;
+  const Options options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable packs_saved_;
+  BlobIndex index_;                                                  // guarded by mu_
+  std::array<std::unordered_set<Id, crypto::IdHash>, 2> in_flight_;  // guarded by mu_
+  std::array<std::shared_ptr<OpenPack>, 2> open_;                    // guarded by mu_
+  size_t writes_pending_ = 0;           // packs closed and index files being saved; guarded by mu_
+  std::vector<IndexedPack> unindexed_;  // saved, not in an index file; mu_
+  std::optional<Error> failure_;        // sticky; guarded by mu_
+  std::vector<Bytes> spare_buffers_;    // empty pack buffers; mu_
+
+  mutable std::mutex key_cache_mu_;
+  mutable std::unordered_map<Id, crypto::Key, crypto::IdHash> key_cache_;  // key_cache_mu_
+};
+
+}  // namespace stormproof::repository
+
+#endif  // STORMPROOF_REPOSITORY_BLOB_STORE_H_

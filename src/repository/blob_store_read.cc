@@ -1,0 +1,115 @@
+// BlobStore's read path: loading the index, finding and verifying blobs.
+#include <string>
+#include <vector>
+
+#include "repository/blob_store.h"
+#include "repository/compress.h"
+#include "repository/pack.h"
+
+namespace stormproof::repository {
+namespace {
+
+constexpr size_t kMaxCachedPackKeys = 4096;
+
+const char* TypeName(BlobType type) { return type == BlobType::kTree ? "tree" : "data"; }
+
+// Reads, verifies and decodes one index file into `index`.
+Status LoadIndexFile(backend::Backend& backend, const crypto::Key& master, const std::string& name,
+                     BlobIndex* index) {
+  auto file = backend.Load({backend::FileType::kIndex, name});
+  if (!file) return file.error();
+  if (crypto::Sha256(*file).Hex() != name) {
+    return Error::FailedCheck("content does not match its name (damaged)");
+  }
+  STORMPROOF_ASSIGN_OR_RETURN(Bytes plain, OpenSealedFile(master, *file, kIndexKind));
+  STORMPROOF_ASSIGN_OR_RETURN(auto packs, DecodeIndex(plain));
+  for (const IndexedPack& pack : packs) index->BulkAdd(pack.pack, pack.blobs);
+  return Ok();
+}
+
+}  // namespace
+
+Status BlobStore::LoadIndex() {
+  std::vector<std::string> names;
+  STORMPROOF_TRY(backend_.List(backend::FileType::kIndex,
+                               [&](const std::string& name, uint64_t) { names.push_back(name); }));
+  BlobIndex index;
+  for (const std::string& name : names) {
+    Status loaded = LoadIndexFile(backend_, key_.encryption, name, &index);
+    if (!loaded) return loaded.error().WithContext("index " + name);
+  }
+  index.Commit();
+  std::lock_guard lock(mu_);
+  index_ = std::move(index);
+  return Ok();
+}
+
+bool BlobStore::HasBlob(BlobType type, const Id& id) const {
+  std::lock_guard lock(mu_);
+  return index_.Find(type, id).has_value() || in_flight_[static_cast<size_t>(type)].contains(id);
+}
+
+std::optional<BlobLocation> BlobStore::FindBlob(BlobType type, const Id& id) const {
+  std::lock_guard lock(mu_);
+  return index_.Find(type, id);
+}
+
+Result<crypto::Key> BlobStore::PackKey(const Id& pack) const {
+  {
+    std::lock_guard lock(key_cache_mu_);
+    auto it = key_cache_.find(pack);
+    if (it != key_cache_.end()) return it->second;
+  }
+  STORMPROOF_ASSIGN_OR_RETURN(crypto::Key key, ReadPackKey(backend_, key_.encryption, pack));
+  std::lock_guard lock(key_cache_mu_);
+  if (key_cache_.size() >= kMaxCachedPackKeys) key_cache_.clear();
+  key_cache_.emplace(pack, key);
+  return key;
+}
+
+Result<Bytes> BlobStore::LoadBlob(BlobType type, const Id& id) const {
+  std::optional<BlobLocation> at = FindBlob(type, id);
+  if (!at) {
+    return Error::NotFound(std::string(TypeName(type)) + " blob " + id.Hex() +
+                           " is not in the index");
+  }
+  std::string where =
+      std::string(TypeName(type)) + " blob " + id.Hex() + " in pack " + at->pack.Hex();
+  auto key = PackKey(at->pack);
+  if (!key) return key.error().WithContext(where);
+  auto sealed = backend_.Load({backend::FileType::kPack, at->pack.Hex()}, at->offset, at->length);
+  if (!sealed) return sealed.error().WithContext(where);
+  auto payload = crypto::Open(*key, *sealed, BlobAssociatedData(type, id));
+  if (!payload) return Error::FailedCheck(where + ": cannot be decrypted (damaged or altered)");
+  auto plain = DecodePayload(*payload, kMaxBlobSize);
+  if (!plain) return plain.error().WithContext(where);
+  if (plain->size() != at->raw_length) {
+    return Error::FailedCheck(where + ": length differs from the index");
+  }
+  if (crypto::KeyedId(key_.id, *plain) != id) {
+    return Error::FailedCheck(where + ": content does not match its id");
+  }
+  return plain;
+}
+
+void BlobStore::ForEachIndexedBlob(
+    const std::function<void(const Id&, const BlobLocation&)>& each) const {
+  BlobIndex copy;
+  {
+    std::lock_guard lock(mu_);
+    copy = index_;
+  }
+  copy.ForEach(each);
+}
+
+size_t BlobStore::IndexedBlobCount() const {
+  std::lock_guard lock(mu_);
+  return index_.size();
+}
+
+size_t BlobStore::IndexMemoryBytes() const {
+  std::lock_guard lock(mu_);
+  return index_.MemoryBytes();
+}
+
+}  // namespace stormproof::repository

@@ -1,0 +1,40 @@
+// The config file: plaintext JSON naming the format and version (readable before any password,
+// so a newer repository is refused with a clear message), the repository id, and a sealed
+// secret holding the chunker parameters (the gear seed is secret). Internal; pure functions.
+#ifndef STORMPROOF_REPOSITORY_CONFIG_H_
+#define STORMPROOF_REPOSITORY_CONFIG_H_
+
+#include <cstdint>
+
+#include "chunker/chunker.h"
+#include "core/bytes.h"
+#include "core/result.h"
+#include "crypto/crypto.h"
+
+namespace stormproof::repository {
+
+struct Config {
+  int version = 1;
+  crypto::Id id;  // random, names the repository
+  int64_t created_ns = 0;
+  chunker::Params chunker;  // from the sealed secret
+};
+
+// A new config with a random id and chunker seed and the default chunk sizes.
+Config NewConfig();
+
+Bytes EncodeConfig(const Config& config, const crypto::Key& master_encryption);
+
+// The config's public part, checked before any password is asked for.
+struct ConfigFile {
+  Config config;  // without chunker parameters
+  Bytes secret;   // sealed
+};
+// Errors: kInvalidArgument for a newer format version; kFailedCheck when malformed.
+Result<ConfigFile> ParseConfig(ByteView data);
+// Errors: kFailedCheck when the secret is altered or malformed.
+Result<chunker::Params> OpenConfigSecret(const crypto::Key& master_encryption, ByteView secret);
+
+}  // namespace stormproof::repository
+
+#endif  // STORMPROOF_REPOSITORY_CONFIG_H_

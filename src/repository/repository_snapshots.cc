@@ -1,0 +1,64 @@
+// Repository: snapshot files.
+#include <algorithm>
+
+#include "repository/repository.h"
+#include "repository/repository_impl.h"
+#include "repository/sealed_file.h"
+#include "repository/snapshot_file.h"
+
+namespace stormproof::repository {
+namespace {
+
+using backend::FileType;
+
+}  // namespace
+
+Result<Id> Repository::SaveSnapshot(Snapshot snapshot) {
+  // Crash safety: every blob the snapshot needs is in a saved pack and index first.
+  STORMPROOF_TRY(Flush());
+  std::string text = EncodeSnapshot(snapshot);
+  Bytes file = SealFile(impl_->master.encryption, AsBytes(text), kSnapshotKind);
+  Id id = crypto::Sha256(file);
+  Status saved = backend_->Save({FileType::kSnapshot, id.Hex()}, file);
+  if (!saved) return saved.error().WithContext("saving snapshot " + id.Hex());
+  return id;
+}
+
+Result<Snapshot> Repository::LoadSnapshot(const Id& id) const {
+  std::string where = "snapshot " + id.Hex();
+  auto file = backend_->Load({FileType::kSnapshot, id.Hex()});
+  if (!file) return file.error().WithContext(where);
+  if (crypto::Sha256(*file) != id) {
+    return Error::FailedCheck(where + ": content does not match its name (damaged)");
+  }
+  auto plain = OpenSealedFile(impl_->master.encryption, *file, kSnapshotKind);
+  if (!plain) return plain.error().WithContext(where);
+  auto snapshot = DecodeSnapshot(*plain);
+  if (!snapshot) return snapshot.error().WithContext(where);
+  snapshot->id = id;
+  return snapshot;
+}
+
+Result<std::vector<Snapshot>> Repository::LoadSnapshots() const {
+  std::vector<std::string> names;
+  STORMPROOF_TRY(backend_->List(FileType::kSnapshot,
+                                [&](const std::string& name, uint64_t) { names.push_back(name); }));
+  std::vector<Snapshot> snapshots;
+  snapshots.reserve(names.size());
+  for (const std::string& name : names) {
+    auto id = Id::FromHex(name);
+    if (!id) return Error::FailedCheck("snapshot file '" + name + "': not a snapshot id");
+    STORMPROOF_ASSIGN_OR_RETURN(Snapshot snapshot, LoadSnapshot(*id));
+    snapshots.push_back(std::move(snapshot));
+  }
+  std::sort(snapshots.begin(), snapshots.end(), [](const Snapshot& a, const Snapshot& b) {
+    return std::tie(a.time_ns, a.id) < std::tie(b.time_ns, b.id);
+  });
+  return snapshots;
+}
+
+Status Repository::RemoveSnapshot(const Id& id) {
+  return backend_->Remove({FileType::kSnapshot, id.Hex()});
+}
+
+}  // namespace stormproof::repository

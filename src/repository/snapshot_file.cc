@@ -1,0 +1,112 @@
+#include "repository/snapshot_file.h"
+
+#include <nlohmann/json.hpp>
+
+#include "repository/encoding.h"
+
+namespace stormproof::repository {
+namespace {
+
+using nlohmann::json;
+
+json EncodeSummary(const SnapshotSummary& s) {
+  return {{"files_new", s.files_new},
+          {"files_changed", s.files_changed},
+          {"files_unmodified", s.files_unmodified},
+          {"dirs", s.dirs},
+          {"bytes_processed", s.bytes_processed},
+          {"bytes_added", s.bytes_added},
+          {"data_blobs_added", s.data_blobs_added},
+          {"tree_blobs_added", s.tree_blobs_added},
+          {"seconds", s.seconds}};
+}
+
+SnapshotSummary DecodeSummary(const json& j) {
+  SnapshotSummary s;
+  s.files_new = j.at("files_new").get<uint64_t>();
+  s.files_changed = j.at("files_changed").get<uint64_t>();
+  s.files_unmodified = j.at("files_unmodified").get<uint64_t>();
+  s.dirs = j.at("dirs").get<uint64_t>();
+  s.bytes_processed = j.at("bytes_processed").get<uint64_t>();
+  s.bytes_added = j.at("bytes_added").get<uint64_t>();
+  s.data_blobs_added = j.at("data_blobs_added").get<uint64_t>();
+  s.tree_blobs_added = j.at("tree_blobs_added").get<uint64_t>();
+  s.seconds = j.at("seconds").get<double>();
+  return s;
+}
+
+json ByteStrings(const std::vector<std::string>& items) {
+  json out = json::array();
+  for (const std::string& item : items) out.push_back(ByteStringToJson(item));
+  return out;
+}
+
+Result<std::vector<std::string>> ByteStringsFrom(const json& j) {
+  if (!j.is_array()) return Error::FailedCheck("expected a list");
+  std::vector<std::string> out;
+  for (const json& item : j) {
+    STORMPROOF_ASSIGN_OR_RETURN(std::string s, ByteStringFromJson(item));
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<std::map<std::string, std::string>> TagsFrom(const json& j) {
+  if (!j.is_array()) return Error::FailedCheck("expected a list of tags");
+  std::map<std::string, std::string> tags;
+  for (const json& pair : j) {
+    if (!pair.is_array() || pair.size() != 2) return Error::FailedCheck("bad tag");
+    STORMPROOF_ASSIGN_OR_RETURN(std::string key, ByteStringFromJson(pair[0]));
+    STORMPROOF_ASSIGN_OR_RETURN(tags[key], ByteStringFromJson(pair[1]));
+  }
+  return tags;
+}
+
+Result<Snapshot> DecodeFields(const json& j) {
+  Snapshot s;
+  STORMPROOF_ASSIGN_OR_RETURN(s.time_ns, ParseTime(j.at("time").get<std::string>()));
+  STORMPROOF_ASSIGN_OR_RETURN(s.hostname, ByteStringFromJson(j.at("hostname")));
+  STORMPROOF_ASSIGN_OR_RETURN(s.username, ByteStringFromJson(j.at("username")));
+  STORMPROOF_ASSIGN_OR_RETURN(s.paths, ByteStringsFrom(j.at("paths")));
+  STORMPROOF_ASSIGN_OR_RETURN(s.tags, TagsFrom(j.at("tags")));
+  STORMPROOF_ASSIGN_OR_RETURN(s.tree, Id::FromHex(j.at("tree").get<std::string>()));
+  if (j.contains("parent")) {
+    STORMPROOF_ASSIGN_OR_RETURN(s.parent, Id::FromHex(j.at("parent").get<std::string>()));
+  }
+  STORMPROOF_ASSIGN_OR_RETURN(s.skipped, ByteStringsFrom(j.at("skipped")));
+  s.summary = DecodeSummary(j.at("summary"));
+  STORMPROOF_ASSIGN_OR_RETURN(s.program_version, ByteStringFromJson(j.at("program_version")));
+  return s;
+}
+
+}  // namespace
+
+std::string EncodeSnapshot(const Snapshot& s) {
+  json tags = json::array();
+  for (const auto& [key, value] : s.tags) {
+    tags.push_back(json::array({ByteStringToJson(key), ByteStringToJson(value)}));
+  }
+  json j = {{"time", FormatTime(s.time_ns)},
+            {"hostname", ByteStringToJson(s.hostname)},
+            {"username", ByteStringToJson(s.username)},
+            {"paths", ByteStrings(s.paths)},
+            {"tags", tags},
+            {"tree", s.tree.Hex()},
+            {"skipped", ByteStrings(s.skipped)},
+            {"summary", EncodeSummary(s.summary)},
+            {"program_version", ByteStringToJson(s.program_version)}};
+  if (s.parent) j["parent"] = s.parent->Hex();
+  return j.dump();
+}
+
+Result<Snapshot> DecodeSnapshot(ByteView json_text) {
+  json j = json::parse(AsText(json_text), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return Error::FailedCheck("snapshot is not JSON");
+  try {
+    return DecodeFields(j);
+  } catch (const json::exception& e) {
+    return Error::FailedCheck(std::string("malformed snapshot: ") + e.what());
+  }
+}
+
+}  // namespace stormproof::repository

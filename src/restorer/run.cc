@@ -1,0 +1,120 @@
+#include "restorer/run.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <numeric>
+
+#include "restorer/metadata.h"
+#include "restorer/verify.h"
+
+namespace stormproof::restorer {
+
+RestoreRun::RestoreRun(const repository::Repository& repo, const RestorePlan& plan,
+                       const RestoreOptions& options, UniqueFd target, Reporter& reporter)
+    : repo_(repo),
+      plan_(plan),
+      options_(options),
+      reporter_(reporter),
+      dirs_(plan, std::move(target)) {}
+
+void RestoreRun::Run() {
+  CreateEntries();
+  WriteContents();
+  LinkFollowers();
+  FinishDirectories();
+}
+
+void RestoreRun::Fail(uint32_t file, const Error& error) {
+  if (!files_[file].failed.exchange(true)) {
+    reporter_.Report(plan_.EntryPath(files_[file].entry), error);
+  }
+}
+
+const std::string& RestoreRun::DiskName(const RestoredFile& file) const {
+  return file.temp_name.empty() ? plan_.entries[file.entry].node.name : file.temp_name;
+}
+
+void RestoreRun::FinishFile(uint32_t f, UniqueFd fd) {
+  RestoredFile& file = files_[f];
+  const PlannedEntry& entry = plan_.entries[file.entry];
+  Result<SharedFd> dir = dirs_.Get(entry.parent);
+  if (!dir) return Fail(f, dir.error());
+  const int dir_fd = (*dir)->get();
+  if (file.failed) {  // no partial file: a file is restored whole or not at all
+    ::unlinkat(dir_fd, DiskName(file).c_str(), 0);  // created by this restore (O_EXCL)
+    return;
+  }
+  if (!fd.valid()) {
+    Result<UniqueFd> opened = OpenRegularFileAt(dir_fd, DiskName(file));
+    if (!opened) return Fail(f, opened.error());
+    fd = std::move(opened).value();
+  }
+  const std::string path = plan_.EntryPath(file.entry);
+  if (options_.verify) {
+    Status same = VerifyFileContent(repo_, fd.get(), entry.node, entry.layout);
+    if (same) {
+      ++reporter_.verified_files;
+    } else {
+      reporter_.Report(path, same.error());
+    }
+  }
+  RestoreMetadata(fd.get(), entry.node, path, reporter_);
+  if (!file.temp_name.empty() &&
+      ::renameat(dir_fd, file.temp_name.c_str(), dir_fd, entry.node.name.c_str()) != 0) {
+    Fail(f, OsError("cannot replace the existing file", errno));
+    ::unlinkat(dir_fd, file.temp_name.c_str(), 0);
+    return;
+  }
+  ++reporter_.files;
+}
+
+void RestoreRun::LinkFollowers() {
+  for (RestoredFile& file : files_) {
+    if (file.leader == kNoLeader) continue;
+    const RestoredFile& leader = files_[file.leader];
+    const PlannedEntry& entry = plan_.entries[file.entry];
+    const PlannedEntry& first = plan_.entries[leader.entry];
+    Status linked = Ok();
+    if (leader.failed) {
+      linked = Error::Io("hard link not made: " + plan_.EntryPath(leader.entry) +
+                         " could not be restored");
+    } else {
+      Result<SharedFd> from = dirs_.Get(first.parent);
+      Result<SharedFd> to = dirs_.Get(entry.parent);
+      linked = !from ? Status(from.error())
+               : !to ? Status(to.error())
+                     : LinkAt((*from)->get(), first.node.name, (*to)->get(), entry.node.name);
+    }
+    if (!linked) {
+      file.failed = true;
+      reporter_.Report(plan_.EntryPath(file.entry), linked.error());
+    } else {
+      ++reporter_.files;
+    }
+    reporter_.Tick();
+  }
+}
+
+void RestoreRun::FinishDirectories() {
+  std::vector<uint32_t> order(plan_.dirs.size() - 1);
+  std::iota(order.begin(), order.end(), 1u);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return plan_.dirs[a].depth > plan_.dirs[b].depth;
+  });
+  for (uint32_t d : order) {
+    if (!dir_created_[d]) continue;
+    const PlannedEntry& entry = plan_.entries[plan_.dirs[d].entry];
+    Result<SharedFd> fd = dirs_.Get(d);
+    if (!fd) {
+      reporter_.Report(plan_.DirPath(d), fd.error());
+      continue;
+    }
+    RestoreMetadata((*fd)->get(), entry.node, plan_.DirPath(d), reporter_);
+    reporter_.Tick();
+  }
+}
+
+}  // namespace stormproof::restorer

@@ -1,0 +1,108 @@
+// RestoreRun: one restore of a planned snapshot into an open target, phase by phase.
+//
+//   1. CreateEntries (sequential, plan order): directories, regular files (empty, sized, mode
+//      0600), symlinks, fifos, sockets and devices with their metadata. A hard-link follower is
+//      only recorded.
+//   2. WriteContents (parallel): every needed data blob is loaded once, in pack/offset order,
+//      and written to every place that uses it; a file whose last blob lands is finished at once
+//      (verified when asked, metadata, temporary name renamed over the real one). A file whose
+//      content cannot be written completely is removed, and an existing file it was to replace
+//      stays as it was.
+//   3. LinkFollowers: hard links to the finished first member of each group.
+//   4. FinishDirectories: directory metadata, deepest first, so nothing later bumps their times.
+//
+// Internal to the restorer. Run() is called once, from the thread that called Restore(); the
+// phases use worker threads internally.
+#ifndef STORMPROOF_RESTORER_RUN_H_
+#define STORMPROOF_RESTORER_RUN_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "repository/repository.h"
+#include "restorer/dir_cache.h"
+#include "restorer/plan.h"
+#include "restorer/reporter.h"
+#include "restorer/restorer.h"
+#include "restorer/safe_fs.h"
+
+namespace stormproof::restorer {
+
+inline constexpr uint32_t kNoLeader = UINT32_MAX;
+
+// A regular file of the plan that is being restored.
+struct RestoredFile {
+  RestoredFile(uint32_t entry, std::string temp_name, uint32_t leader)
+      : entry(entry), temp_name(std::move(temp_name)), leader(leader) {}
+
+  const uint32_t entry;              // in RestorePlan::entries
+  const std::string temp_name;       // "" or the temporary name the content is written under
+  const uint32_t leader;             // hard-link followers: the file they link to; else kNoLeader
+  std::atomic<uint32_t> pending{0};  // blob uses not yet written
+  std::atomic<bool> failed{false};   // reported; not (fully) restored
+};
+
+// One place a data blob goes: a file, at an offset of its content stream.
+struct BlobUse {
+  uint32_t file = 0;  // index into RestoreRun's files
+  uint64_t stream_offset = 0;
+};
+
+// A data blob to load once, and every place it goes (sorted by file).
+struct BlobJob {
+  crypto::Id id;
+  repository::BlobLocation location;
+  std::vector<BlobUse> uses;
+};
+
+class RestoreRun {
+ public:
+  // All references must outlive the run.
+  RestoreRun(const repository::Repository& repo, const RestorePlan& plan,
+             const RestoreOptions& options, UniqueFd target, Reporter& reporter);
+
+  // Runs the four phases; per-entry failures go to the Reporter.
+  void Run();
+
+ private:
+  // Verifies (when asked), restores metadata and commits a file whose content is complete, or
+  // removes it when it failed. `fd` is the file open read-write, or invalid. Thread-safe for
+  // distinct files.
+  void FinishFile(uint32_t file, UniqueFd fd);
+  void CreateEntries();
+  void CreateDirectory(uint32_t entry);
+  void CreateFile(uint32_t entry);
+  void CreateOther(uint32_t entry);
+  bool IsFollower(const repository::Node& node, uint32_t* leader) const;
+  void WriteContents();
+  std::vector<BlobJob> PlanBlobJobs();
+  void WriteBlob(const BlobJob& job);
+  // Writes `data` at each of `uses` (all of one file); returns the file open, or invalid after
+  // a failure (reported).
+  UniqueFd WriteUses(std::span<const BlobUse> uses, ByteView data);
+  void LinkFollowers();
+  void FinishDirectories();
+
+  // Reports `error` for `file` unless it already failed. Thread-safe.
+  void Fail(uint32_t file, const Error& error);
+  const std::string& DiskName(const RestoredFile& file) const;
+
+  const repository::Repository& repo_;
+  const RestorePlan& plan_;
+  const RestoreOptions& options_;
+  Reporter& reporter_;
+  DirectoryCache dirs_;
+  std::vector<uint8_t> dir_created_;                                // per plan dir; phase 1 only
+  std::deque<RestoredFile> files_;                                  // grows in phase 1 only
+  std::map<std::pair<uint64_t, uint64_t>, uint32_t> link_leaders_;  // (device, inode) -> file
+};
+
+}  // namespace stormproof::restorer
+
+#endif  // STORMPROOF_RESTORER_RUN_H_

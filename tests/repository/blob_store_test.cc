@@ -1,0 +1,95 @@
+// BlobStore with small packs, to exercise pack cutting and periodic index files cheaply.
+#include "repository/blob_store.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "repository_fixtures.h"
+
+namespace stormproof::repository {
+namespace {
+
+using backend::FileType;
+using testing::RandomData;
+using testing::Store;
+
+constexpr BlobStore::Options kSmall{.pack_target = 64u << 10, .packs_per_index = 4};
+
+class BlobStoreTest : public ::testing::Test {
+ protected:
+  Id Save(BlobStore& blobs, const Bytes& data) {
+    Id id = crypto::KeyedId(key_.id, data);
+    auto saved = blobs.SaveBlob(BlobType::kData, id, data);
+    EXPECT_TRUE(saved.has_value()) << saved.error().message();
+    return id;
+  }
+
+  Store store_;
+  MasterKey key_{crypto::RandomKey(), crypto::RandomKey()};
+};
+
+TEST_F(BlobStoreTest, WritesAnIndexEveryFewPacksSoACrashLosesLittle) {
+  BlobStore blobs(store_.raw(), key_, kSmall);
+  std::vector<Id> ids;
+  for (int i = 0; i < 40; ++i) ids.push_back(Save(blobs, RandomData(30000, i)));
+  // 2 blobs per 64 KiB pack: 19 packs saved so far, 4 index files of 4 packs each.
+  EXPECT_EQ(store_.Names(FileType::kPack).size(), 19u);
+  EXPECT_EQ(store_.Names(FileType::kIndex).size(), 4u);
+
+  Store crashed = store_.CopyFiles();
+  BlobStore after(crashed.raw(), key_, kSmall);
+  ASSERT_TRUE(after.LoadIndex());
+  EXPECT_EQ(after.IndexedBlobCount(), 32u);
+  for (int i = 0; i < 32; ++i) {
+    auto loaded = after.LoadBlob(BlobType::kData, ids[i]);
+    ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+    EXPECT_EQ(*loaded, RandomData(30000, i));
+  }
+  EXPECT_FALSE(after.HasBlob(BlobType::kData, ids[39]));
+
+  ASSERT_TRUE(blobs.Flush());
+  EXPECT_EQ(store_.Names(FileType::kPack).size(), 20u);
+  EXPECT_EQ(store_.Names(FileType::kIndex).size(), 5u);
+}
+
+TEST_F(BlobStoreTest, ConcurrentWritersAndFlushLoseNothing) {
+  BlobStore blobs(store_.raw(), key_, kSmall);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) Save(blobs, RandomData(5000 + i * 300, t * 1000 + i));
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(blobs.Flush());
+  BlobStore reopened(store_.raw(), key_, kSmall);
+  ASSERT_TRUE(reopened.LoadIndex());
+  EXPECT_EQ(reopened.IndexedBlobCount(), 200u);
+  for (int t = 0; t < 4; ++t) {
+    for (int i = 0; i < 50; ++i) {
+      Bytes data = RandomData(5000 + i * 300, t * 1000 + i);
+      auto loaded = reopened.LoadBlob(BlobType::kData, crypto::KeyedId(key_.id, data));
+      ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+      EXPECT_EQ(*loaded, data);
+    }
+  }
+}
+
+TEST_F(BlobStoreTest, PacksNeverExceedTheTargetUnlessOneBlobDoes) {
+  BlobStore blobs(store_.raw(), key_, kSmall);
+  for (int i = 0; i < 30; ++i) Save(blobs, RandomData(1000 + i * 2000, i));
+  ASSERT_TRUE(blobs.Flush());
+  for (const std::string& name : store_.Names(FileType::kPack)) {
+    auto header = ReadPackHeader(store_.raw(), key_.encryption, *Id::FromHex(name));
+    ASSERT_TRUE(header.has_value());
+    uint64_t size = *store_.raw().Size({FileType::kPack, name});
+    if (header->size() > 1) {
+      // The header and its length come on top of the blobs.
+      EXPECT_LE(size, kSmall.pack_target + header->size() * kPackEntrySize + 48);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace stormproof::repository
