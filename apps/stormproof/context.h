@@ -76,6 +76,11 @@ void AddBackupCommand(CLI::App* app, Context* context);
 void AddSnapshotsCommand(CLI::App* app, Context* context);
 void AddRestoreCommand(CLI::App* app, Context* context);
 void AddCheckCommand(CLI::App* app, Context* context);
+void AddForgetCommand(CLI::App* app, Context* context);
+void AddLsCommand(CLI::App* app, Context* context);
+void AddDiffCommand(CLI::App* app, Context* context);
+void AddStatsCommand(CLI::App* app, Context* context);
+void AddKeyCommand(CLI::App* app, Context* context);
 
 }  // namespace stormproof::cli
 

@@ -15,8 +15,9 @@ constexpr const char* kFooter = R"(Exit codes:
   1  error: the plan or a file could not be read or written
   2  usage: unknown command, bad flag or flag value
   3  problems: the plan has errors, the audit found issues at --fail-on or above,
-     a backup skipped files it could not read (the snapshot is still saved), or a
-     restore could not write or verify some entries
+     a backup skipped files it could not read (the snapshot is still saved), a
+     restore could not write or verify some entries, check found damage, or stats
+     found blobs missing from the index
 
 Environment:
   STORMPROOF_PLAN            the plan file when --plan is not given (default ./plan.yaml)
@@ -71,6 +72,11 @@ int Run(int argc, char** argv) {
   AddSnapshotsCommand(&app, &context);
   AddRestoreCommand(&app, &context);
   AddCheckCommand(&app, &context);
+  AddForgetCommand(&app, &context);
+  AddLsCommand(&app, &context);
+  AddDiffCommand(&app, &context);
+  AddStatsCommand(&app, &context);
+  AddKeyCommand(&app, &context);
   for (CLI::App* sub : plan->get_subcommands({})) sub->fallthrough();
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
 

@@ -13,13 +13,13 @@
 namespace stormproof::cli {
 namespace {
 
-Result<std::string> FirstLineOf(const std::string& path) {
+Result<std::string> FirstLineOf(const std::string& path, const char* flag = "--password-file") {
   std::ifstream in(path);
-  if (!in) return Error::NotFound("--password-file " + path + ": cannot be read");
+  if (!in) return Error::NotFound(std::string(flag) + " " + path + ": cannot be read");
   std::string line;
   std::getline(in, line);
   if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (line.empty()) return Error::InvalidArgument("--password-file " + path + ": is empty");
+  if (line.empty()) return Error::InvalidArgument(std::string(flag) + " " + path + ": is empty");
   return line;
 }
 
@@ -54,6 +54,19 @@ Result<std::string> ReadPassword(const Context& context, bool confirm) {
   std::string password = PromptHidden("enter password for repository: ");
   if (password.empty()) return Error::InvalidArgument("an empty password is not allowed");
   if (confirm && PromptHidden("enter the password again: ") != password) {
+    return Error::InvalidArgument("the passwords do not match");
+  }
+  return password;
+}
+
+Result<std::string> ReadNewPassword(const std::string& file) {
+  if (!file.empty()) return FirstLineOf(file, "--new-password-file");
+  if (!::isatty(STDIN_FILENO)) {
+    return Error::InvalidArgument("no new password: use --new-password-file FILE");
+  }
+  std::string password = PromptHidden("enter the new password: ");
+  if (password.empty()) return Error::InvalidArgument("an empty password is not allowed");
+  if (PromptHidden("enter the new password again: ") != password) {
     return Error::InvalidArgument("the passwords do not match");
   }
   return password;

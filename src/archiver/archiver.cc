@@ -33,7 +33,9 @@ using repository::BlobType;
 using repository::Snapshot;
 using repository::Tree;
 
-constexpr size_t kQueueBudget = 32u << 20;  // bytes of file data in flight, at most
+// Bytes of file data in flight (read, not yet stored), at most; at least three arenas. With the
+// default 1 MiB maximum chunk: four 3 MiB arenas, a few dozen chunks ahead of the workers.
+constexpr size_t kQueueBudget = 12u << 20;
 constexpr const char* kProgramVersion = "stormproof 0.1.0";
 
 // Canonical paths in the order given, without duplicates. Errors: a path that does not exist.

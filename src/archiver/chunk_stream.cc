@@ -7,7 +7,7 @@
 namespace stormproof::archiver::internal {
 namespace {
 
-constexpr size_t kDefaultArenaSize = 8u << 20;
+constexpr size_t kMinArenaSize = 2u << 20;
 // Reads smaller than this at the end of an arena are not worth it: move to a fresh arena.
 constexpr size_t kMinRead = 1u << 20;
 
@@ -22,7 +22,7 @@ ChunkStream::~ChunkStream() {
 
 size_t ChunkStream::ArenaSizeFor(const chunker::Params& params) {
   // The uncut tail is always < max_size, so a fresh arena has room for at least kMinRead more.
-  return std::max(kDefaultArenaSize, size_t{params.max_size} * 2 + kMinRead);
+  return std::max(kMinArenaSize, size_t{params.max_size} * 2 + kMinRead);
 }
 
 void ChunkStream::Begin(FileTask* file) {

@@ -3,9 +3,10 @@
 // Structure check (always): every snapshot file decrypts, every pack the index names exists and
 // its own header agrees with the index, every tree of every snapshot loads, and every blob a
 // tree references is in the index. Data check (--read-data, or a subset of packs): every pack is
-// read whole, its SHA-256 must equal its name, and every blob in it must decrypt, decompress and
-// hash to its id. Damage is mapped back to the snapshots and file paths it affects, so an MSP
-// knows which restores would fail before an incident, not during one.
+// read whole, once; its header must open and its blobs cover it exactly, and every blob in it
+// must decrypt, decompress and hash to its id (so any changed byte is found: see
+// docs/repository-format.md, "Verification"). Damage is mapped back to the snapshots and file paths
+// it affects, so an MSP knows which restores would fail before an incident, not during one.
 //
 // Check() reads only; it takes no lock that blocks backups and deletes nothing. Thread-compatible.
 #ifndef STORMPROOF_CHECKER_CHECKER_H_

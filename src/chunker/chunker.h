@@ -15,10 +15,13 @@
 
 namespace stormproof::chunker {
 
+// The defaults are those of new repositories (docs/repository-format.md, "config"): 256 KiB
+// chunks deduplicate VM images and databases markedly better than 1 MiB ones (on the benchmark
+// dataset the repository is ~9 % smaller) for 4x the index entries (48 bytes each in memory).
 struct Params {
-  uint32_t min_size = 256u << 10;   // no cut before this many bytes
-  uint32_t avg_size = 1u << 20;     // normalisation point; must be a power of two
-  uint32_t max_size = 4u << 20;     // always cut here
+  uint32_t min_size = 64u << 10;    // no cut before this many bytes
+  uint32_t avg_size = 256u << 10;   // normalisation point; must be a power of two
+  uint32_t max_size = 1u << 20;     // always cut here
   uint64_t seed = 0;                // per-repository secret
 };
 

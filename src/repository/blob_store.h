@@ -1,10 +1,10 @@
 // BlobStore: the blob half of a repository — packs blobs on the way in, finds and verifies
 // them on the way out, and keeps the index (in memory and in index files).
 //
-// Writing: SaveBlob compresses and seals outside any lock, appends to the open pack of its type
-// under the mutex, and the thread that completes a pack (16 MiB) hashes and saves it outside the
-// mutex. Only after a pack is saved do its blobs enter the index; a blob still in flight is
-// tracked so that concurrent callers never store it twice. Index files are written every
+// Writing: SaveBlob compresses outside any lock, seals straight into the open pack of its type
+// under the mutex, and the thread that completes a pack (8 MiB) saves it, under a random name,
+// outside the mutex. Only after a pack is saved do its blobs enter the index; a blob still in
+// flight is tracked so that concurrent callers never store it twice. Index files are written every
 // kPacksPerIndex saved packs and at Flush, always after the packs they name.
 //
 // Thread-safe.
@@ -32,11 +32,15 @@
 namespace stormproof::repository {
 
 constexpr size_t kPacksPerIndex = 64;
+// Packs of one type open or being saved at once, at most: bounds the memory of a backup to
+// this many pack buffers per type, whatever the number of threads, and makes writers wait
+// (back-pressure) when the disk falls behind.
+constexpr size_t kMaxPackBuffers = 3;
 
 class BlobStore {
  public:
   struct Options {
-    size_t pack_target = kPackTargetSize;     // cut a pack before it would exceed this
+    size_t pack_target = kPackTargetSize;     // close a pack before it would exceed this
     size_t packs_per_index = kPacksPerIndex;  // write an index file after this many packs
   };
 
@@ -55,7 +59,7 @@ class BlobStore {
   bool HasBlob(BlobType type, const Id& id) const;
   // Only blobs in saved packs.
   std::optional<BlobLocation> FindBlob(BlobType type, const Id& id) const;
-  Result<Bytes> LoadBlob(BlobType type, const Id& id) const;
+  Result<Bytes> LoadBlob(BlobType type, const Id& id, IdCheck check = IdCheck::kRehash) const;
   // Saves the open packs, waits for packs other threads are saving, and writes an index file
   // for every saved pack not yet in one. Idempotent.
   Status Flush();
@@ -67,15 +71,16 @@ class BlobStore {
 
  private:
   struct OpenPack;
-  using PackList = std::vector<std::shared_ptr<OpenPack>>;
+  using PackList = std::vector<std::unique_ptr<OpenPack>>;
 
-  void AddToPack(BlobType type, const Id& id, ByteView plaintext, PackList* finish);
-  std::shared_ptr<OpenPack> Reserve(BlobType type, size_t sealed_length, PackList* finish);
-  void Append(const std::shared_ptr<OpenPack>& pack, PackEntry entry, ByteView sealed,
-              PackList* finish);
-  void Close(std::shared_ptr<OpenPack> pack, PackList* finish);  // REQUIRES: mu_ held
-  Bytes TakeBuffer();                                            // REQUIRES: mu_ held
-  void RecycleBuffer(Bytes buffer);                              // REQUIRES: mu_ held
+  Status AddToPack(BlobType type, const Id& id, ByteView plaintext);
+  OpenPack* PackWithRoom(BlobType type, size_t sealed_length, std::unique_lock<std::mutex>& lock,
+                         std::unique_ptr<OpenPack>* full);
+  std::unique_ptr<OpenPack> NewPack(BlobType type);  // REQUIRES: mu_ held
+  void SealInto(OpenPack& pack, BlobType type, const Id& id, ByteView payload,
+                size_t raw_length);  // REQUIRES: mu_ held
+  Bytes TakeBuffer();                // REQUIRES: mu_ held
+  void RecycleBuffer(Bytes buffer);  // REQUIRES: mu_ held
   Status FinishPack(OpenPack& pack);
   Status FinishPacks(const PackList& packs);
   Status WriteIndex(std::vector<IndexedPack> packs);  // REQUIRES: counted in writes_pending_
@@ -89,11 +94,12 @@ class BlobStore {
   std::condition_variable packs_saved_;
   BlobIndex index_;                                                  // guarded by mu_
   std::array<std::unordered_set<Id, crypto::IdHash>, 2> in_flight_;  // guarded by mu_
-  std::array<std::shared_ptr<OpenPack>, 2> open_;                    // guarded by mu_
-  size_t writes_pending_ = 0;           // packs closed and index files being saved; guarded by mu_
-  std::vector<IndexedPack> unindexed_;  // saved, not in an index file; mu_
-  std::optional<Error> failure_;        // sticky; guarded by mu_
-  std::vector<Bytes> spare_buffers_;    // empty pack buffers; mu_
+  std::array<std::unique_ptr<OpenPack>, 2> open_;                    // guarded by mu_
+  size_t writes_pending_ = 0;            // packs closed and index files being saved; guarded by mu_
+  std::array<size_t, 2> buffers_out_{};  // per type: packs open or being saved; guarded by mu_
+  std::vector<IndexedPack> unindexed_;   // saved, not in an index file; mu_
+  std::optional<Error> failure_;         // sticky; guarded by mu_
+  std::vector<Bytes> spare_buffers_;     // empty pack buffers; mu_
 
   mutable std::mutex key_cache_mu_;
   mutable std::unordered_map<Id, crypto::Key, crypto::IdHash> key_cache_;  // key_cache_mu_

@@ -3,7 +3,6 @@
 #include <vector>
 
 #include "repository/blob_store.h"
-#include "repository/compress.h"
 #include "repository/pack.h"
 
 namespace stormproof::repository {
@@ -67,7 +66,7 @@ Result<crypto::Key> BlobStore::PackKey(const Id& pack) const {
   return key;
 }
 
-Result<Bytes> BlobStore::LoadBlob(BlobType type, const Id& id) const {
+Result<Bytes> BlobStore::LoadBlob(BlobType type, const Id& id, IdCheck check) const {
   std::optional<BlobLocation> at = FindBlob(type, id);
   if (!at) {
     return Error::NotFound(std::string(TypeName(type)) + " blob " + id.Hex() +
@@ -79,16 +78,9 @@ Result<Bytes> BlobStore::LoadBlob(BlobType type, const Id& id) const {
   if (!key) return key.error().WithContext(where);
   auto sealed = backend_.Load({backend::FileType::kPack, at->pack.Hex()}, at->offset, at->length);
   if (!sealed) return sealed.error().WithContext(where);
-  auto payload = crypto::Open(*key, *sealed, BlobAssociatedData(type, id));
-  if (!payload) return Error::FailedCheck(where + ": cannot be decrypted (damaged or altered)");
-  auto plain = DecodePayload(*payload, kMaxBlobSize);
+  PackEntry entry{type, id, at->offset, at->length, at->raw_length};
+  auto plain = OpenBlob(*key, key_.id, entry, *sealed, check);
   if (!plain) return plain.error().WithContext(where);
-  if (plain->size() != at->raw_length) {
-    return Error::FailedCheck(where + ": length differs from the index");
-  }
-  if (crypto::KeyedId(key_.id, *plain) != id) {
-    return Error::FailedCheck(where + ": content does not match its id");
-  }
   return plain;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "repository/compress.h"
 #include "repository/encoding.h"
 
 namespace stormproof::repository {
@@ -36,6 +37,43 @@ Result<Bytes> Slice(backend::Backend& backend, const backend::Handle& handle, co
     return Bytes(begin, begin + static_cast<ptrdiff_t>(length));
   }
   return backend.Load(handle, offset, length);
+}
+
+// The sealed header's length, from the pack's last 4 bytes (`last4`), checked against the
+// pack's `size`: the header must fit between the salt and the length field.
+Result<uint64_t> HeaderLength(const Id& pack, uint64_t size, const uint8_t* last4) {
+  uint64_t header_length = GetU32(last4);
+  if (header_length < crypto::kSealOverhead || header_length > size - 4 - crypto::kSaltSize) {
+    return PackError(pack, "bad header length (truncated or damaged)");
+  }
+  return header_length;
+}
+
+// Opens a pack's sealed header, which starts at `header_offset`, and decodes its entries.
+Result<std::vector<PackEntry>> OpenHeader(const crypto::Key& pack_key, const Id& pack,
+                                          ByteView sealed, uint64_t header_offset) {
+  auto plain = crypto::Open(pack_key, sealed, AsBytes(kHeaderKind));
+  if (!plain) return PackError(pack, "header cannot be decrypted (truncated, damaged or altered)");
+  if (plain->size() % kPackEntrySize != 0) return PackError(pack, "header has a partial entry");
+  auto entries = DecodePackEntries(*plain, plain->size() / kPackEntrySize, header_offset);
+  if (!entries) return entries.error().WithContext("pack " + pack.Hex());
+  return entries;
+}
+
+// Sorts `entries` by offset and checks that they cover [salt end, header_offset) exactly,
+// without gaps or overlaps: a byte outside every blob would be covered by no tag.
+Status CheckTiling(const Id& pack, uint64_t header_offset, std::vector<PackEntry>* entries) {
+  std::sort(entries->begin(), entries->end(),
+            [](const PackEntry& a, const PackEntry& b) { return a.offset < b.offset; });
+  uint64_t next = crypto::kSaltSize;
+  for (const PackEntry& e : *entries) {
+    if (e.offset != next) return PackError(pack, "bytes outside every blob (damaged or altered)");
+    next += e.length;
+  }
+  if (next != header_offset) {
+    return PackError(pack, "bytes outside every blob (damaged or altered)");
+  }
+  return Ok();
 }
 
 }  // namespace
@@ -99,20 +137,43 @@ Result<std::vector<PackEntry>> ReadPackHeader(backend::Backend& backend, const c
   uint64_t tail_length = std::min<uint64_t>(*size, kTailRead);
   auto tail = backend.Load(handle, *size - tail_length, tail_length);
   if (!tail) return tail.error().WithContext("pack " + pack.Hex());
-  uint64_t header_length = GetU32(tail->data() + tail->size() - 4);
-  if (header_length < crypto::kSealOverhead || header_length > *size - 4 - crypto::kSaltSize) {
-    return PackError(pack, "bad header length (truncated or damaged)");
-  }
+  STORMPROOF_ASSIGN_OR_RETURN(uint64_t header_length,
+                              HeaderLength(pack, *size, tail->data() + tail->size() - 4));
   uint64_t header_offset = *size - 4 - header_length;
   auto salt = Slice(backend, handle, *tail, *size, 0, crypto::kSaltSize);
   auto sealed = Slice(backend, handle, *tail, *size, header_offset, header_length);
   if (!salt || !sealed) return (salt ? sealed : salt).error().WithContext("pack " + pack.Hex());
-  auto plain = crypto::Open(crypto::DeriveSubkey(master, *salt), *sealed, AsBytes(kHeaderKind));
-  if (!plain) return PackError(pack, "header cannot be decrypted (truncated, damaged or altered)");
-  if (plain->size() % kPackEntrySize != 0) return PackError(pack, "header has a partial entry");
-  auto entries = DecodePackEntries(*plain, plain->size() / kPackEntrySize, header_offset);
-  if (!entries) return entries.error().WithContext("pack " + pack.Hex());
-  return entries;
+  return OpenHeader(crypto::DeriveSubkey(master, *salt), pack, *sealed, header_offset);
+}
+
+Result<ParsedPack> ParsePack(const crypto::Key& master, const Id& pack, ByteView bytes) {
+  if (bytes.size() < kMinPackSize) {
+    return PackError(pack, "truncated (" + std::to_string(bytes.size()) + " bytes)");
+  }
+  STORMPROOF_ASSIGN_OR_RETURN(uint64_t header_length,
+                              HeaderLength(pack, bytes.size(), bytes.data() + bytes.size() - 4));
+  uint64_t header_offset = bytes.size() - 4 - header_length;
+  ParsedPack parsed;
+  parsed.key = crypto::DeriveSubkey(master, bytes.first(crypto::kSaltSize));
+  STORMPROOF_ASSIGN_OR_RETURN(
+      parsed.entries,
+      OpenHeader(parsed.key, pack, bytes.subspan(header_offset, header_length), header_offset));
+  STORMPROOF_TRY(CheckTiling(pack, header_offset, &parsed.entries));
+  return parsed;
+}
+
+Result<Bytes> OpenBlob(const crypto::Key& pack_key, const crypto::Key& id_key,
+                       const PackEntry& entry, ByteView sealed, IdCheck check) {
+  auto payload = crypto::Open(pack_key, sealed, BlobAssociatedData(entry.type, entry.id));
+  if (!payload) return Error::FailedCheck("cannot be decrypted (damaged or altered)");
+  STORMPROOF_ASSIGN_OR_RETURN(Bytes plain, DecodePayload(*payload, kMaxBlobSize));
+  if (plain.size() != entry.raw_length) {
+    return Error::FailedCheck("decoded length differs from the recorded length");
+  }
+  if (check == IdCheck::kRehash && crypto::KeyedId(id_key, plain) != entry.id) {
+    return Error::FailedCheck("content does not match its id");
+  }
+  return plain;
 }
 
 }  // namespace stormproof::repository

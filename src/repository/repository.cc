@@ -49,6 +49,11 @@ Result<ConfigFile> ReadConfig(backend::Backend& backend) {
   return config;
 }
 
+std::string BlobWhere(BlobType type, const Id& id, const Id& pack) {
+  return std::string(type == BlobType::kTree ? "tree" : "data") + " blob " + id.Hex() +
+         " in pack " + pack.Hex();
+}
+
 }  // namespace
 
 Repository::Repository() = default;
@@ -107,8 +112,8 @@ std::optional<BlobLocation> Repository::FindBlob(BlobType type, const Id& id) co
   return impl_->blobs.FindBlob(type, id);
 }
 
-Result<Bytes> Repository::LoadBlob(BlobType type, const Id& id) const {
-  return impl_->blobs.LoadBlob(type, id);
+Result<Bytes> Repository::LoadBlob(BlobType type, const Id& id, IdCheck check) const {
+  return impl_->blobs.LoadBlob(type, id, check);
 }
 
 Status Repository::Flush() { return impl_->blobs.Flush(); }
@@ -122,6 +127,24 @@ Result<std::vector<std::pair<Id, BlobLocation>>> Repository::ReadPackHeader(cons
     blobs.emplace_back(e.id, BlobLocation{pack, e.offset, e.length, e.raw_length, e.type});
   }
   return blobs;
+}
+
+Status Repository::VerifyPack(const Id& pack, ByteView pack_bytes,
+                              const VerifiedBlobFn& each) const {
+  STORMPROOF_ASSIGN_OR_RETURN(ParsedPack parsed,
+                              ParsePack(impl_->master.encryption, pack, pack_bytes));
+  for (const PackEntry& e : parsed.entries) {
+    auto plain = OpenBlob(parsed.key, impl_->master.id, e, pack_bytes.subspan(e.offset, e.length),
+                          IdCheck::kRehash);
+    BlobLocation at{pack, e.offset, e.length, e.raw_length, e.type};
+    if (plain) {
+      each(e.id, at, nullptr);
+      continue;
+    }
+    Error error = plain.error().WithContext(BlobWhere(e.type, e.id, pack));
+    each(e.id, at, &error);
+  }
+  return Ok();
 }
 
 void Repository::ForEachIndexedBlob(

@@ -1,7 +1,7 @@
 // repository: the deduplicated, compressed, encrypted store of blobs and snapshots.
 //
 // A repository holds blobs (file chunks and directory trees), each compressed with zstd (skipped
-// when it does not shrink), sealed with AES-256-GCM and grouped into pack files of tens of MiB;
+// when it does not shrink), sealed with AES-256-GCM and grouped into pack files of up to 8 MiB;
 // index files map blob id -> pack, offset, length and can be rebuilt from the packs alone;
 // snapshot files name a root tree. The on-disk format is docs/repository-format.md.
 //
@@ -14,6 +14,7 @@
 #define STORMPROOF_REPOSITORY_REPOSITORY_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -73,6 +74,19 @@ struct KeyInfo {
   bool current = false;                   // the key this Repository was opened with
 };
 
+// Whether reading a blob recomputes its id from the plaintext. A blob is sealed with AES-256-GCM
+// under its pack's key with its type and id as associated data, so a blob that opens is the one
+// stored under that id by a holder of the master key; re-hashing (HMAC-SHA256 over the whole
+// plaintext) additionally catches a blob that was wrong before it was sealed (a writer bug or a
+// memory error between hashing and sealing). check --read-data and restore --verify re-hash;
+// restore itself and other readers may skip it (docs/repository-format.md, "Verification").
+enum class IdCheck { kRehash, kSkip };
+
+// Called by VerifyPack once per blob the pack's header lists: `error` is null when the blob
+// verified, else says what is wrong with it (naming the blob and the pack).
+using VerifiedBlobFn =
+    std::function<void(const Id& id, const BlobLocation& location, const Error* error)>;
+
 class Lock;
 
 class Repository {
@@ -98,8 +112,10 @@ class Repository {
   Result<bool> SaveBlob(BlobType type, const Id& id, ByteView plaintext);
   bool HasBlob(BlobType type, const Id& id) const;
   std::optional<BlobLocation> FindBlob(BlobType type, const Id& id) const;
-  // Reads, verifies (authentication and id) and decompresses a blob.
-  Result<Bytes> LoadBlob(BlobType type, const Id& id) const;
+  // Reads, verifies (authentication, length and, with IdCheck::kRehash, the id) and decompresses
+  // a blob. Errors: kNotFound for a blob not in the index; kFailedCheck naming the blob and its
+  // pack when it is damaged; the backend's error otherwise.
+  Result<Bytes> LoadBlob(BlobType type, const Id& id, IdCheck check = IdCheck::kRehash) const;
 
   // Saves every open pack and an index for all blobs saved since the last Flush.
   Status Flush();
@@ -112,6 +128,12 @@ class Repository {
 
   // The blobs a pack's own header lists (for check and index rebuilds); verifies the header.
   Result<std::vector<std::pair<Id, BlobLocation>>> ReadPackHeader(const Id& pack) const;
+  // Verifies a whole pack already read into memory (`pack_bytes`, stored under the name `pack`),
+  // without reading the backend: its header opens and its blobs cover the pack exactly, then
+  // every blob is decrypted, decoded, length-checked and re-hashed against its id, and `each`
+  // is called for it. Returns the error (kFailedCheck naming the pack) when the header cannot
+  // be verified; `each` is then not called. Thread-safe; `each` runs on the calling thread.
+  Status VerifyPack(const Id& pack, ByteView pack_bytes, const VerifiedBlobFn& each) const;
   // Every blob the loaded index knows.
   void ForEachIndexedBlob(
       const std::function<void(const Id&, const BlobLocation&)>& each) const;

@@ -279,7 +279,8 @@ TEST_F(ArchiverTest, StoresNonUtf8NamesAsBytesInBytewiseOrder) {
 }
 
 TEST_F(ArchiverTest, LargeFilesAndManySmallFilesRoundTripThroughSharedArenas) {
-  // 40 MiB spans several 16 MiB arenas; small files between them share arenas.
+  // 40 MiB spans many arenas (3 MiB with the default chunker); small files between them share
+  // arenas.
   MakeDir("mix");
   for (int i = 0; i < 200; ++i) {
     Write("mix/small-" + std::to_string(i), TextData(100 + i * 37, i));

@@ -155,7 +155,7 @@ TEST_F(FailureTest, UnreadableFileAndDirectoryAreSkippedAndReported) {
 }
 
 TEST_F(FailureTest, RepositoryWriteFailureStopsTheBackupWithoutASnapshot) {
-  Write("big", RandomData(40 << 20, 3));  // more than one 16 MiB pack
+  Write("big", RandomData(40 << 20, 3));  // more than one pack
   store_.faults().fail_pack_saves = true;
   Result<Snapshot> snapshot = Run(Options({root_}));
   store_.faults().fail_pack_saves = false;

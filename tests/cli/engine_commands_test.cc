@@ -147,6 +147,21 @@ TEST_F(EngineCliTest, RestoreUnknownSnapshotIsAnError) {
   EXPECT_NE(r.err.find("no snapshot 'deadbeef'"), std::string::npos) << r.err;
 }
 
+TEST_F(EngineCliTest, TwoBackupsAtOnceBothSucceed) {
+  ASSERT_EQ(Run("init").exit_code, 0);
+  fs::create_directories(dir_ / "other");
+  Write("other/file.bin", RandomBytes(5 << 20));
+  std::string bin = STORMPROOF_BINARY;
+  std::string both = env_ + " " + bin + " backup -q " + Data() + " >/dev/null & a=$!; " + env_ +
+                     " " + bin + " backup -q " + (dir_ / "other").string() +
+                     " >/dev/null & b=$!; wait $a && wait $b";
+  EXPECT_EQ(::system(("bash -c '" + both + "'").c_str()), 0);
+  auto snapshots = nlohmann::json::parse(Run("snapshots --json").out);
+  EXPECT_EQ(snapshots.size(), 2u);
+  CliResult check = Run("check --read-data");
+  EXPECT_EQ(check.exit_code, 0) << check.out;
+}
+
 TEST_F(EngineCliTest, BackupOfMissingPathIsAUsageError) {
   ASSERT_EQ(Run("init").exit_code, 0);
   CliResult r = Run("backup " + (dir_ / "nope").string());

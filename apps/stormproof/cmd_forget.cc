@@ -1,0 +1,228 @@
+// stormproof forget: remove snapshots by id, or by a retention policy applied per host and
+// paths. Only snapshot files are removed (under a shared lock, so backups may run meanwhile);
+// the data they referenced stays until prune.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "context.h"
+#include "entry_format.h"
+#include "repo_access.h"
+#include "retention/retention.h"
+
+namespace stormproof::cli {
+namespace {
+
+using repository::Snapshot;
+
+struct ForgetFlags {
+  std::vector<std::string> ids;
+  retention::Policy policy;
+  std::string within;
+  std::vector<std::string> tags, paths;
+  std::string host;
+  bool dry_run = false, prune = false;
+};
+
+nlohmann::json SnapshotRef(const Snapshot& s) {
+  return {{"id", s.id.Hex()}, {"short_id", s.id.ShortHex()}, {"time_ns", s.time_ns}};
+}
+
+int64_t NowNs() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
+}
+
+// Removes `snapshots` unless dry_run; reports each failure. Returns how many were removed.
+size_t RemoveAll(Context* context, repository::Repository& repo,
+                 const std::vector<Snapshot>& snapshots, bool dry_run) {
+  if (dry_run) return 0;
+  size_t removed = 0;
+  for (const Snapshot& s : snapshots) {
+    Status status = repo.RemoveSnapshot(s.id);
+    if (status) {
+      ++removed;
+    } else {
+      PrintError("snapshot " + s.id.ShortHex() + ": " + status.error().message());
+      context->exit_code = kExitError;
+    }
+  }
+  return removed;
+}
+
+// The snapshots named by `specs` (id prefixes or latest), each once.
+Result<std::vector<Snapshot>> ResolveIds(const repository::Repository& repo,
+                                         const std::vector<std::string>& specs) {
+  std::vector<Snapshot> out;
+  for (const std::string& spec : specs) {
+    STORMPROOF_ASSIGN_OR_RETURN(Snapshot s, FindSnapshot(repo, spec, {}, {}));
+    bool seen = std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.id == s.id; });
+    if (!seen) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void PrintResult(const Context& context, const std::vector<Snapshot>& targets, size_t removed,
+                 bool dry_run) {
+  if (context.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const Snapshot& s : targets) list.push_back(SnapshotRef(s));
+    PrintJson({{"message_type", "summary"},
+               {"dry_run", dry_run},
+               {"remove", list},
+               {"removed", removed}});
+    return;
+  }
+  for (const Snapshot& s : targets) {
+    fmt::print("{} snapshot {}\n", dry_run ? "would remove" : "removed", s.id.ShortHex());
+  }
+}
+
+void ForgetIds(Context* context, repository::Repository& repo, const ForgetFlags& flags) {
+  auto targets = ResolveIds(repo, flags.ids);
+  if (!targets) return ReportEngineError(context, targets.error());
+  size_t removed = RemoveAll(context, repo, *targets, flags.dry_run);
+  PrintResult(*context, *targets, removed, flags.dry_run);
+}
+
+nlohmann::json GroupJson(const retention::GroupDecision& group) {
+  nlohmann::json keep = nlohmann::json::array(), remove = nlohmann::json::array();
+  for (const retention::KeptSnapshot& k : group.decision.keep) {
+    nlohmann::json j = SnapshotRef(k.snapshot);
+    j["reasons"] = k.reasons;
+    keep.push_back(std::move(j));
+  }
+  for (const Snapshot& s : group.decision.remove) remove.push_back(SnapshotRef(s));
+  return {
+      {"host", group.key.hostname}, {"paths", group.key.paths}, {"keep", keep}, {"remove", remove}};
+}
+
+void PrintGroup(const retention::GroupDecision& group) {
+  const retention::Decision& d = group.decision;
+  fmt::print("snapshots for {}:\nkeep {} snapshot(s):\n", group.key.ToString(), d.keep.size());
+  if (!d.keep.empty()) fmt::print("  {:<10}{:<21}{}\n", "ID", "Time (UTC)", "Reasons");
+  for (const retention::KeptSnapshot& k : d.keep) {
+    fmt::print("  {:<10}{:<21}{}\n", k.snapshot.id.ShortHex(), UtcTime(k.snapshot.time_ns),
+               fmt::join(k.reasons, ", "));
+  }
+  fmt::print("remove {} snapshot(s):\n", d.remove.size());
+  if (!d.remove.empty()) fmt::print("  {:<10}{}\n", "ID", "Time (UTC)");
+  for (const Snapshot& s : d.remove) {
+    fmt::print("  {:<10}{}\n", s.id.ShortHex(), UtcTime(s.time_ns));
+  }
+  fmt::print("\n");
+}
+
+void ForgetByPolicy(Context* context, repository::Repository& repo, const ForgetFlags& flags) {
+  auto all = repo.LoadSnapshots();
+  if (!all) return ReportEngineError(context, all.error());
+  std::erase_if(*all, [&](const Snapshot& s) {
+    return !SnapshotMatches(s, flags.tags, flags.paths) ||
+           (!flags.host.empty() && s.hostname != flags.host);
+  });
+  auto groups = retention::ApplyPolicyPerGroup(std::move(*all), flags.policy, NowNs());
+  if (!groups) return ReportEngineError(context, groups.error());
+  nlohmann::json group_list = nlohmann::json::array();
+  if (!context->json) fmt::print("applying policy: {}\n\n", flags.policy.ToString());
+  size_t removed = 0, planned = 0;
+  for (const retention::GroupDecision& group : *groups) {
+    if (context->json) {
+      group_list.push_back(GroupJson(group));
+    } else {
+      PrintGroup(group);
+    }
+    planned += group.decision.remove.size();
+    removed += RemoveAll(context, repo, group.decision.remove, flags.dry_run);
+  }
+  if (context->json) {
+    PrintJson({{"message_type", "summary"},
+               {"policy", flags.policy.ToString()},
+               {"dry_run", flags.dry_run},
+               {"groups", group_list},
+               {"removed", removed}});
+  } else if (flags.dry_run) {
+    fmt::print("would remove {} snapshot(s) (dry run: nothing was changed)\n", planned);
+  } else {
+    fmt::print("removed {} snapshot(s); run 'stormproof prune' to free their data\n", removed);
+  }
+}
+
+// Checks the flags before anything is opened; on a problem reports it and returns false.
+bool CheckFlags(Context* context, ForgetFlags* flags) {
+  if (flags->prune) {
+    PrintError("prune is not available yet: run forget without --prune");
+    context->exit_code = kExitError;
+    return false;
+  }
+  if (!flags->within.empty()) {
+    auto span = retention::Span::Parse(flags->within);
+    if (!span) {
+      ReportEngineError(context, span.error());
+      return false;
+    }
+    flags->policy.within = *span;
+  }
+  bool has_policy = !flags->policy.Empty();
+  if (has_policy == !flags->ids.empty()) {
+    PrintError(has_policy ? "give snapshot ids or a --keep-* policy, not both"
+                          : retention::kEmptyPolicyMessage);
+    context->exit_code = kExitUsage;
+    return false;
+  }
+  return true;
+}
+
+void RunForget(Context* context, ForgetFlags flags) {
+  if (!CheckFlags(context, &flags)) return;
+  auto repo = OpenRepositoryOrReport(context);
+  if (!repo) return;
+  auto lock = repo->AcquireLock(repository::Repository::LockKind::kShared);
+  if (!lock) return ReportEngineError(context, lock.error());
+  if (flags.ids.empty()) return ForgetByPolicy(context, *repo, flags);
+  ForgetIds(context, *repo, flags);
+}
+
+void AddKeepOption(CLI::App* cmd, const std::string& name, int* count, const std::string& what) {
+  cmd->add_option(name, *count, "Keep " + what)->type_name("N")->check(CLI::NonNegativeNumber);
+}
+
+}  // namespace
+
+void AddForgetCommand(CLI::App* app, Context* context) {
+  auto flags = std::make_shared<ForgetFlags>();
+  CLI::App* cmd = app->add_subcommand(
+      "forget",
+      "Remove snapshots: the given IDs, or those a policy does not keep. The policy is applied "
+      "separately to each group of snapshots with the same host and paths (after --tag, --host "
+      "and --path select them); a snapshot is kept when any --keep-* rule keeps it, and every "
+      "kept snapshot lists its reasons. Calendar buckets are in UTC; weeks are ISO weeks "
+      "(Monday..Sunday). With no policy and no ids nothing is removed. Data is freed only by "
+      "prune.");
+  cmd->add_option("ids", flags->ids, "Snapshot ids (or unique prefixes) to remove");
+  AddKeepOption(cmd, "-l,--keep-last", &flags->policy.last, "the N newest snapshots");
+  AddKeepOption(cmd, "-H,--keep-hourly", &flags->policy.hourly,
+                "the newest snapshot of each of the N newest hours that have one");
+  AddKeepOption(cmd, "-d,--keep-daily", &flags->policy.daily,
+                "the newest snapshot of each of the N newest days that have one");
+  AddKeepOption(cmd, "-w,--keep-weekly", &flags->policy.weekly,
+                "the newest snapshot of each of the N newest ISO weeks that have one");
+  AddKeepOption(cmd, "-m,--keep-monthly", &flags->policy.monthly,
+                "the newest snapshot of each of the N newest months that have one");
+  AddKeepOption(cmd, "-y,--keep-yearly", &flags->policy.yearly,
+                "the newest snapshot of each of the N newest years that have one");
+  cmd->add_option("--keep-within", flags->within,
+                  "Keep every snapshot newer than the newest snapshot minus SPAN (units y, mo, "
+                  "w, d, h: 30d, 6mo, 1y6mo)")
+      ->type_name("SPAN");
+  cmd->add_option("--tag", flags->tags, "Only snapshots with this tag (K=V or K), repeatable")
+      ->type_name("K=V");
+  cmd->add_option("--host", flags->host, "Only snapshots from this host")->type_name("HOST");
+  cmd->add_option("--path", flags->paths, "Only snapshots that include this path, repeatable")
+      ->type_name("PATH");
+  cmd->add_flag("-n,--dry-run", flags->dry_run, "Only print what would be removed");
+  cmd->add_flag("--prune", flags->prune, "Also prune (not available yet)");
+  cmd->callback([context, flags] { RunForget(context, *flags); });
+}
+
+}  // namespace stormproof::cli

@@ -1,0 +1,235 @@
+// stormproof stats: how big the snapshots are, how much is stored, and what deduplication and
+// compression save. Every distinct tree is read once: totals of a subtree seen before (in this
+// or another snapshot) are reused, so the cost grows with the unique trees, not the snapshots.
+#include <fmt/format.h>
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "context.h"
+#include "progress.h"
+#include "repo_access.h"
+#include "tree_walk.h"
+
+namespace stormproof::cli {
+namespace {
+
+using repository::BlobType;
+using repository::Node;
+using repository::NodeType;
+
+struct StatsFlags {
+  std::string snapshot;  // "" = all snapshots (matching --tag/--path)
+  std::vector<std::string> tags, paths;
+};
+
+struct TreeTotals {
+  uint64_t files = 0, bytes = 0;
+};
+
+struct BlobTotals {
+  uint64_t count = 0, raw = 0, stored = 0, missing = 0;
+};
+
+// Collects the unique blobs and logical totals of snapshot trees. Not thread-safe.
+class StatsWalker {
+ public:
+  explicit StatsWalker(const repository::Repository& repo) : repo_(repo) {}
+
+  // Totals of tree `id` and everything below it; records the blobs it references.
+  Result<TreeTotals> Walk(const crypto::Id& id);
+  BlobTotals Data() const;
+  BlobTotals Trees() const;
+  bool References(BlobType type, const crypto::Id& id) const {
+    return type == BlobType::kData ? data_.count(id) > 0 : trees_.count(id) > 0;
+  }
+
+ private:
+  // Adds blob `id`'s indexed sizes to `totals` (or counts it missing).
+  void Account(BlobType type, const crypto::Id& id, BlobTotals* totals) const;
+
+  const repository::Repository& repo_;
+  std::unordered_map<crypto::Id, TreeTotals, crypto::IdHash> trees_;
+  std::unordered_set<crypto::Id, crypto::IdHash> data_;
+};
+
+Result<TreeTotals> StatsWalker::Walk(const crypto::Id& id) {
+  if (auto it = trees_.find(id); it != trees_.end()) return it->second;
+  STORMPROOF_ASSIGN_OR_RETURN(repository::Tree tree, LoadTree(repo_, id));
+  TreeTotals totals;
+  for (const Node& node : tree.nodes) {
+    if (node.type == NodeType::kFile) {
+      ++totals.files;
+      totals.bytes += node.size;
+      data_.insert(node.content.begin(), node.content.end());
+    } else if (node.type == NodeType::kDir && node.subtree) {
+      STORMPROOF_ASSIGN_OR_RETURN(TreeTotals below, Walk(*node.subtree));
+      totals.files += below.files;
+      totals.bytes += below.bytes;
+    }
+  }
+  trees_[id] = totals;
+  return totals;
+}
+
+BlobTotals StatsWalker::Data() const {
+  BlobTotals totals;
+  for (const crypto::Id& id : data_) Account(BlobType::kData, id, &totals);
+  return totals;
+}
+
+BlobTotals StatsWalker::Trees() const {
+  BlobTotals totals;
+  for (const auto& [id, unused] : trees_) Account(BlobType::kTree, id, &totals);
+  return totals;
+}
+
+void StatsWalker::Account(BlobType type, const crypto::Id& id, BlobTotals* totals) const {
+  std::optional<repository::BlobLocation> where = repo_.FindBlob(type, id);
+  if (!where) {
+    ++totals->missing;
+    return;
+  }
+  ++totals->count;
+  totals->raw += where->raw_length;
+  totals->stored += where->length;
+}
+
+struct Stats {
+  uint64_t snapshots = 0, files = 0, logical_bytes = 0;
+  BlobTotals data, trees;
+  bool all = false;               // every snapshot selected: overhead and unreferenced apply
+  uint64_t repository_bytes = 0;  // every pack, index, snapshot and key file
+  uint64_t overhead_bytes = 0;    // repository_bytes minus all indexed blobs
+  uint64_t unreferenced_bytes = 0;
+
+  uint64_t StoredBytes() const { return data.stored + trees.stored + (all ? overhead_bytes : 0); }
+  double DedupRatio() const { return data.raw ? double(logical_bytes) / data.raw : 0; }
+  double CompressionRatio() const {
+    return StoredBytes() ? double(data.raw + trees.raw) / StoredBytes() : 0;
+  }
+};
+
+Result<uint64_t> RepositoryBytes(backend::Backend& backend) {
+  uint64_t total = 0;
+  for (backend::FileType type : {backend::FileType::kPack, backend::FileType::kIndex,
+                                 backend::FileType::kSnapshot, backend::FileType::kKey}) {
+    STORMPROOF_TRY(backend.List(type, [&](const std::string&, uint64_t size) { total += size; }));
+  }
+  return total;
+}
+
+// Repository size, overhead and (with every snapshot selected) blobs no snapshot references.
+Status AddRepositoryTotals(const repository::Repository& repo, const StatsWalker& walker,
+                           Stats* stats) {
+  STORMPROOF_ASSIGN_OR_RETURN(stats->repository_bytes, RepositoryBytes(repo.backend()));
+  uint64_t indexed = 0, unreferenced = 0;
+  repo.ForEachIndexedBlob([&](const crypto::Id& id, const repository::BlobLocation& where) {
+    indexed += where.length;
+    if (!walker.References(where.type, id)) unreferenced += where.length;
+  });
+  stats->overhead_bytes = stats->repository_bytes > indexed ? stats->repository_bytes - indexed : 0;
+  stats->unreferenced_bytes = stats->all ? unreferenced : 0;
+  return Ok();
+}
+
+Result<std::vector<repository::Snapshot>> Selected(const repository::Repository& repo,
+                                                   const StatsFlags& flags) {
+  if (!flags.snapshot.empty()) {
+    STORMPROOF_ASSIGN_OR_RETURN(repository::Snapshot one,
+                                FindSnapshot(repo, flags.snapshot, flags.tags, flags.paths));
+    return std::vector<repository::Snapshot>{std::move(one)};
+  }
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<repository::Snapshot> all, repo.LoadSnapshots());
+  std::erase_if(all, [&](const auto& s) { return !SnapshotMatches(s, flags.tags, flags.paths); });
+  return all;
+}
+
+Result<Stats> Compute(const Context& context, const repository::Repository& repo,
+                      const StatsFlags& flags) {
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<repository::Snapshot> snapshots, Selected(repo, flags));
+  Stats stats;
+  stats.all = flags.snapshot.empty() && flags.tags.empty() && flags.paths.empty();
+  StatsWalker walker(repo);
+  ProgressReporter progress(context, "stats");
+  for (const repository::Snapshot& snapshot : snapshots) {
+    STORMPROOF_ASSIGN_OR_RETURN(TreeTotals totals, walker.Walk(snapshot.tree));
+    stats.files += totals.files;
+    stats.logical_bytes += totals.bytes;
+    progress.Update({++stats.snapshots, stats.logical_bytes, 0, snapshot.id.ShortHex()});
+  }
+  progress.Finish();
+  stats.data = walker.Data();
+  stats.trees = walker.Trees();
+  STORMPROOF_TRY(AddRepositoryTotals(repo, walker, &stats));
+  return stats;
+}
+
+void PrintStats(const Context& context, const Stats& s) {
+  if (context.json) {
+    PrintJson({{"message_type", "summary"},
+               {"snapshots", s.snapshots},
+               {"files", s.files},
+               {"logical_bytes", s.logical_bytes},
+               {"data_blobs", s.data.count},
+               {"data_raw_bytes", s.data.raw},
+               {"data_stored_bytes", s.data.stored},
+               {"tree_blobs", s.trees.count},
+               {"tree_raw_bytes", s.trees.raw},
+               {"tree_stored_bytes", s.trees.stored},
+               {"missing_blobs", s.data.missing + s.trees.missing},
+               {"stored_bytes", s.StoredBytes()},
+               {"repository_bytes", s.repository_bytes},
+               {"overhead_bytes", s.overhead_bytes},
+               {"unreferenced_bytes", s.unreferenced_bytes},
+               {"dedup_ratio", s.DedupRatio()},
+               {"compression_ratio", s.CompressionRatio()}});
+    return;
+  }
+  fmt::print("snapshots:          {}\n", s.snapshots);
+  fmt::print("files:              {} ({} logical)\n", s.files, HumanBytes(s.logical_bytes));
+  fmt::print("unique data blobs:  {} ({} raw, {} stored)\n", s.data.count, HumanBytes(s.data.raw),
+             HumanBytes(s.data.stored));
+  fmt::print("trees:              {} ({} raw, {} stored)\n", s.trees.count, HumanBytes(s.trees.raw),
+             HumanBytes(s.trees.stored));
+  fmt::print("stored size:        {}{}\n", HumanBytes(s.StoredBytes()),
+             s.all ? fmt::format(" (including {} of pack headers, index, snapshot and key files)",
+                                 HumanBytes(s.overhead_bytes))
+                   : "");
+  fmt::print("repository size:    {}\n", HumanBytes(s.repository_bytes));
+  if (s.all) fmt::print("unreferenced data:  {}\n", HumanBytes(s.unreferenced_bytes));
+  fmt::print("dedup ratio:        {:.2f}\ncompression ratio:  {:.2f}\n", s.DedupRatio(),
+             s.CompressionRatio());
+  if (s.data.missing + s.trees.missing) {
+    fmt::print("missing blobs:      {} (run 'stormproof check')\n",
+               s.data.missing + s.trees.missing);
+  }
+}
+
+void RunStats(Context* context, const StatsFlags& flags) {
+  auto repo = OpenRepositoryOrReport(context);
+  if (!repo) return;
+  auto stats = Compute(*context, *repo, flags);
+  if (!stats) return ReportEngineError(context, stats.error());
+  PrintStats(*context, *stats);
+  if (stats->data.missing + stats->trees.missing) context->exit_code = kExitProblems;
+}
+
+}  // namespace
+
+void AddStatsCommand(CLI::App* app, Context* context) {
+  auto flags = std::make_shared<StatsFlags>();
+  CLI::App* cmd = app->add_subcommand(
+      "stats",
+      "Sizes of SNAPSHOT (an id prefix or 'latest'), or of all snapshots matching --tag/--path: "
+      "logical size (sum of file sizes), unique data blobs (raw and stored), stored size, the "
+      "dedup ratio (logical / unique raw) and the compression ratio (unique raw / stored).");
+  cmd->add_option("snapshot", flags->snapshot, "Snapshot id prefix or latest (default: all)");
+  cmd->add_option("--tag", flags->tags, "Only snapshots with this tag (K=V or K), repeatable")
+      ->type_name("K=V");
+  cmd->add_option("--path", flags->paths, "Only snapshots that include this path, repeatable")
+      ->type_name("PATH");
+  cmd->callback([context, flags] { RunStats(context, *flags); });
+}
+
+}  // namespace stormproof::cli

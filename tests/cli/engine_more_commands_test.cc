@@ -1,0 +1,314 @@
+// End-to-end tests of forget, ls, diff, stats and key: the real binary on real files.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "cli_runner.h"
+
+namespace stormproof::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class EngineMoreCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("stormproof-more-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "data" / "sub");
+    repo_ = (dir_ / "repo").string();
+    WriteFile("password", "correct horse\n");
+    WriteFile("password2", "battery staple\n");
+    env_ = EnvWith("password");
+    WriteFile("data/hello.txt", "hello, world\n");
+    WriteFile("data/sub/big.bin", RandomBytes(3 << 20));
+    WriteFile("data/sub/empty", "");
+    ASSERT_EQ(Run("init").exit_code, 0);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void WriteFile(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+  }
+  static std::string RandomBytes(size_t n) {
+    std::mt19937_64 rng(7);
+    std::string s(n, '\0');
+    for (char& c : s) c = static_cast<char>(rng());
+    return s;
+  }
+  std::string EnvWith(const std::string& password_file) {
+    return "STORMPROOF_KDF_TEST=1 STORMPROOF_PASSWORD_FILE=" + (dir_ / password_file).string() +
+           " STORMPROOF_REPOSITORY=" + repo_;
+  }
+  CliResult Run(const std::string& args) { return RunStormproof(args, env_); }
+  std::string Path(const std::string& name) { return (dir_ / name).string(); }
+  // Backs up and returns the new snapshot's id.
+  std::string Backup(const std::string& args) {
+    CliResult r = Run("backup --json " + args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return json::parse(r.out.substr(r.out.rfind("{\"")))["snapshot_id"];
+  }
+  json Snapshots() { return json::parse(Run("snapshots --json").out); }
+  static std::vector<json> JsonLines(const std::string& out) {
+    std::vector<json> lines;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+    return lines;
+  }
+  size_t SnapshotFiles() {
+    auto files = fs::directory_iterator(fs::path(repo_) / "snapshots");
+    return static_cast<size_t>(std::distance(files, fs::directory_iterator()));
+  }
+  // Standard output of a shell command.
+  static std::string Shell(const std::string& command) {
+    std::string out;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    char buffer[4096];
+    for (size_t n; pipe && (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) {
+      out.append(buffer, n);
+    }
+    if (pipe) ::pclose(pipe);
+    return out;
+  }
+
+  fs::path dir_;
+  std::string repo_, env_;
+};
+
+TEST_F(EngineMoreCliTest, ForgetDryRunChangesNothing) {
+  for (int i = 0; i < 3; ++i) Backup(Path("data"));
+  CliResult r = Run("forget --keep-last 1 --dry-run");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("would remove 2 snapshot(s)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("last snapshot"), std::string::npos) << r.out;
+  EXPECT_EQ(Snapshots().size(), 3u);
+  EXPECT_EQ(SnapshotFiles(), 3u);
+}
+
+TEST_F(EngineMoreCliTest, ForgetKeepLastLeavesOneSnapshotPerGroup) {
+  fs::copy(dir_ / "data", dir_ / "data2", fs::copy_options::recursive);
+  Backup(Path("data"));
+  std::string newest_data = Backup(Path("data"));
+  Backup(Path("data2"));
+  std::string newest_data2 = Backup(Path("data2"));
+  std::string other_host = Backup("--host elsewhere " + Path("data"));
+  CliResult r = Run("forget --json --keep-last 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json summary = json::parse(r.out);
+  EXPECT_EQ(summary["groups"].size(), 3u);
+  EXPECT_EQ(summary["removed"], 2);
+  std::set<std::string> left;
+  for (const json& s : Snapshots()) left.insert(s["id"].get<std::string>());
+  EXPECT_EQ(left, (std::set<std::string>{newest_data, newest_data2, other_host}));
+  for (const json& group : summary["groups"]) {
+    ASSERT_EQ(group["keep"].size(), 1u);
+    EXPECT_EQ(group["keep"][0]["reasons"], json::array({"last snapshot"}));
+  }
+}
+
+TEST_F(EngineMoreCliTest, ForgetNeverTouchesSnapshotsOutsideTheSelection) {
+  std::string acme_old = Backup("--tag client=acme " + Path("data"));
+  Backup("--tag client=acme " + Path("data"));
+  Backup("--tag client=other " + Path("data"));
+  Backup("--tag client=other " + Path("data"));
+  CliResult r = Run("forget --tag client=acme --keep-last 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json left = Snapshots();
+  EXPECT_EQ(left.size(), 3u);
+  for (const json& s : left) EXPECT_NE(s["id"], acme_old);
+  EXPECT_EQ(json::parse(Run("snapshots --json --tag client=other").out).size(), 2u);
+  ASSERT_EQ(Run("forget --host nobody --keep-last 1").exit_code, 0);
+  EXPECT_EQ(Snapshots().size(), 3u);
+}
+
+TEST_F(EngineMoreCliTest, ForgetRefusesAnEmptyPolicyAndPrune) {
+  Backup(Path("data"));
+  CliResult empty = Run("forget");
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.err.find("no policy given: refusing to remove all snapshots"), std::string::npos)
+      << empty.err;
+  CliResult zero = Run("forget --keep-daily 0");
+  EXPECT_EQ(zero.exit_code, 2);
+  CliResult prune = Run("forget --keep-last 1 --prune");
+  EXPECT_EQ(prune.exit_code, 1);
+  EXPECT_NE(prune.err.find("prune is not available yet"), std::string::npos) << prune.err;
+  CliResult ambiguous = Run("forget --keep-within 6m");
+  EXPECT_EQ(ambiguous.exit_code, 2);
+  EXPECT_NE(ambiguous.err.find("'mo'"), std::string::npos) << ambiguous.err;
+  EXPECT_EQ(Snapshots().size(), 1u);
+}
+
+TEST_F(EngineMoreCliTest, ForgetByIdRemovesJustThatSnapshot) {
+  std::string first = Backup(Path("data"));
+  std::string second = Backup(Path("data"));
+  CliResult r = Run("forget " + first.substr(0, 8));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("removed snapshot " + first.substr(0, 8)), std::string::npos) << r.out;
+  json left = Snapshots();
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0]["id"], second);
+  EXPECT_NE(Run("forget deadbeef").exit_code, 0);
+}
+
+TEST_F(EngineMoreCliTest, LsEscapesANonUtf8Name) {
+  WriteFile("data/bad\xff name", "x");
+  WriteFile("data/tab\there\\", "x");
+  WriteFile("data/caf\xc3\xa9", "x");
+  Backup(Path("data"));
+  CliResult text = Run("ls latest");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find(Path("data") + "/bad\\xff name"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("\xff"), std::string::npos);
+  EXPECT_NE(text.out.find("/tab\\x09here\\\\\n"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("/caf\xc3\xa9\n"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("/sub/big.bin"), std::string::npos);
+  std::istringstream lines(text.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.ends_with("/hello.txt")) {
+      EXPECT_EQ(line.substr(0, 3), "-rw") << line;
+    }
+    if (line.ends_with("/sub")) {
+      EXPECT_EQ(line[0], 'd') << line;
+    }
+  }
+  CliResult js = Run("ls --json latest");
+  ASSERT_EQ(js.exit_code, 0) << js.err;
+  bool found = false;
+  for (const json& node : JsonLines(js.out)) {
+    if (!node.contains("path_base64")) continue;
+    found = true;
+    EXPECT_EQ(node["path"], Path("data") + "/bad\\xff name");
+    std::string decoded = Shell("echo " + node["path_base64"].get<std::string>() + " | base64 -d");
+    EXPECT_EQ(decoded, Path("data") + "/bad\xff name");
+  }
+  EXPECT_TRUE(found) << js.out;
+}
+
+TEST_F(EngineMoreCliTest, LsPathListsOneDirectory) {
+  Backup(Path("data"));
+  CliResult r = Run("ls latest " + Path("data") + "/sub");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("/sub/big.bin"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("/sub/empty"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("hello.txt"), std::string::npos) << r.out;
+  CliResult missing = Run("ls latest " + Path("data") + "/nope");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("nope: not in the snapshot"), std::string::npos) << missing.err;
+}
+
+TEST_F(EngineMoreCliTest, DiffShowsAddedRemovedModifiedAndMetadata) {
+  std::string before = Backup(Path("data"));
+  WriteFile("data/hello.txt", "HELLO, world!\n");
+  WriteFile("data/new.txt", "new file\n");
+  fs::remove(dir_ / "data/sub/empty");
+  fs::permissions(dir_ / "data/sub/big.bin", fs::perms::owner_read);
+  std::string after = Backup(Path("data"));
+  CliResult r = Run("diff " + before.substr(0, 8) + " " + after.substr(0, 8));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("+    " + Path("data") + "/new.txt\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("-    " + Path("data") + "/sub/empty\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("M    " + Path("data") + "/hello.txt\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("U    " + Path("data") + "/sub/big.bin\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("files: 1 added, 1 removed, 1 modified"), std::string::npos) << r.out;
+  json summary = JsonLines(Run("diff --json " + before + " " + after).out).back();
+  EXPECT_EQ(summary["files_added"], 1);
+  EXPECT_EQ(summary["files_removed"], 1);
+  EXPECT_EQ(summary["files_modified"], 1);
+  EXPECT_EQ(summary["bytes_added"], 9 + 14);    // new.txt + hello.txt's new size
+  EXPECT_EQ(summary["bytes_removed"], 0 + 13);  // empty + hello.txt's old size
+  CliResult same = Run("diff " + after + " " + after);
+  ASSERT_EQ(same.exit_code, 0);
+  EXPECT_EQ(same.out.find("    /"), std::string::npos) << same.out;
+}
+
+TEST_F(EngineMoreCliTest, StatsNumbersAreConsistent) {
+  fs::copy(dir_ / "data", dir_ / "data2", fs::copy_options::recursive);
+  std::string one = Backup(Path("data"));
+  Backup(Path("data2"));
+  const uint64_t data_size = 13 + (3 << 20);
+  CliResult r = Run("stats --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json all = json::parse(r.out);
+  EXPECT_EQ(all["snapshots"], 2);
+  EXPECT_EQ(all["files"], 6);
+  EXPECT_EQ(all["logical_bytes"], 2 * data_size);
+  EXPECT_EQ(all["data_raw_bytes"], data_size);
+  EXPECT_GE(all["dedup_ratio"].get<double>(), 2.0);
+  EXPECT_EQ(all["unreferenced_bytes"], 0);
+  EXPECT_EQ(all["stored_bytes"], all["repository_bytes"]);        // nothing unreferenced
+  EXPECT_GE(all["data_stored_bytes"].get<uint64_t>(), 3u << 20);  // random data: no shrinking
+  json single = json::parse(Run("stats --json " + one.substr(0, 8)).out);
+  EXPECT_EQ(single["snapshots"], 1);
+  EXPECT_EQ(single["logical_bytes"], data_size);
+  EXPECT_NEAR(single["dedup_ratio"].get<double>(), 1.0, 1e-9);
+  EXPECT_LT(single["stored_bytes"].get<uint64_t>(), all["repository_bytes"].get<uint64_t>());
+  // After forgetting one snapshot its trees are unreferenced until prune.
+  ASSERT_EQ(Run("forget " + one).exit_code, 0);
+  json after = json::parse(Run("stats --json").out);
+  EXPECT_EQ(after["logical_bytes"], data_size);
+  EXPECT_GT(after["unreferenced_bytes"].get<uint64_t>(), 0u);
+}
+
+TEST_F(EngineMoreCliTest, KeyAddLetsTheSecondPasswordOpenTheRepository) {
+  Backup(Path("data"));
+  EXPECT_NE(RunStormproof("snapshots", EnvWith("password2")).exit_code, 0);
+  CliResult add = Run("key add --new-password-file " + Path("password2"));
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  CliResult second = RunStormproof("snapshots --json", EnvWith("password2"));
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(json::parse(second.out).size(), 1u);
+  json keys = json::parse(Run("key list --json").out);
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_NE(keys[0]["current"], keys[1]["current"]);
+  CliResult text = Run("key list");
+  EXPECT_EQ(std::count(text.out.begin(), text.out.end(), '*'), 1) << text.out;
+}
+
+TEST_F(EngineMoreCliTest, KeyPasswdMakesTheOldPasswordFail) {
+  CliResult passwd = Run("key passwd --new-password-file " + Path("password2"));
+  ASSERT_EQ(passwd.exit_code, 0) << passwd.err;
+  CliResult old = Run("snapshots");
+  EXPECT_EQ(old.exit_code, 1);
+  EXPECT_NE(old.err.find("wrong password"), std::string::npos) << old.err;
+  EXPECT_EQ(RunStormproof("snapshots", EnvWith("password2")).exit_code, 0);
+  EXPECT_EQ(json::parse(RunStormproof("key list --json", EnvWith("password2")).out).size(), 1u);
+}
+
+TEST_F(EngineMoreCliTest, KeyRemoveRefusesTheCurrentKeyButRemovesAnother) {
+  ASSERT_EQ(Run("key add --new-password-file " + Path("password2")).exit_code, 0);
+  json keys = json::parse(Run("key list --json").out);
+  std::string current, other;
+  for (const json& k : keys) {
+    if (k["current"]) {
+      current = k["id"];
+    } else {
+      other = k["id"];
+    }
+  }
+  CliResult refused = Run("key remove " + current.substr(0, 8));
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find(current), std::string::npos) << refused.err;
+  EXPECT_EQ(json::parse(Run("key list --json").out).size(), 2u);
+  CliResult removed = Run("key remove " + other.substr(0, 8));
+  ASSERT_EQ(removed.exit_code, 0) << removed.err;
+  EXPECT_NE(RunStormproof("snapshots", EnvWith("password2")).exit_code, 0);
+  EXPECT_EQ(Run("snapshots").exit_code, 0);
+}
+
+TEST_F(EngineMoreCliTest, KeyAddWithoutATerminalNeedsAFile) {
+  CliResult r = Run("key add </dev/null");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--new-password-file"), std::string::npos) << r.err;
+  EXPECT_EQ(json::parse(Run("key list --json").out).size(), 1u);
+}
+
+}  // namespace
+}  // namespace stormproof::testing
