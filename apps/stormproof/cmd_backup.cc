@@ -44,7 +44,7 @@ std::vector<std::string> AbsolutePaths(const std::vector<std::string>& paths) {
 std::optional<repository::Snapshot> FindParent(const repository::Repository& repo,
                                                const std::vector<std::string>& paths,
                                                const std::string& host) {
-  auto snapshots = repo.LoadSnapshots();
+  auto snapshots = LoadSnapshotsOrWarn(repo);
   if (!snapshots) return std::nullopt;
   for (auto it = snapshots->rbegin(); it != snapshots->rend(); ++it) {
     if (it->paths == paths && (host.empty() || it->hostname == host)) return *it;
@@ -81,7 +81,7 @@ void RunBackup(Context* context, const BackupFlags& flags) {
   if (!excludes) return ReportEngineError(context, excludes.error());
   auto repo = OpenRepositoryOrReport(context);
   if (!repo) return;
-  auto lock = repo->AcquireLock(repository::Repository::LockKind::kShared);
+  auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
   if (!lock) return ReportEngineError(context, lock.error());
   archiver::BackupOptions options;
   options.paths = AbsolutePaths(flags.paths);
@@ -91,9 +91,12 @@ void RunBackup(Context* context, const BackupFlags& flags) {
   options.hostname = flags.host;
   options.parent = FindParent(*repo, options.paths, flags.host);
   ProgressReporter progress(*context, "backup");
-  auto on_progress = [&](const archiver::Progress& p) {
-    progress.Update({p.files, p.bytes, 0, p.current});
-  };
+  archiver::ProgressFn on_progress;  // none: no totals scan when nothing is shown
+  if (progress.active()) {
+    on_progress = [&](const archiver::Progress& p) {
+      progress.Update({p.files, p.bytes, p.total_bytes, p.current, p.total_files, !p.totals_final});
+    };
+  }
   auto on_error = [&](const std::string& path, const Error& error) {
     progress.Finish();
     if (context->json) {

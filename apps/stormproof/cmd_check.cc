@@ -60,6 +60,9 @@ void RunCheck(Context* context, const CheckFlags& flags) {
   if (!fraction) return ReportEngineError(context, fraction.error());
   auto repo = OpenRepositoryOrReport(context);
   if (!repo) return;
+  // Shared: backups may run meanwhile, prune may not (it would delete what is being checked).
+  auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
+  if (!lock) return ReportEngineError(context, lock.error());
   ProgressReporter progress(*context, "check");
   checker::CheckReport report =
       checker::Check(*repo, {*fraction}, [&](uint64_t done, uint64_t total) {

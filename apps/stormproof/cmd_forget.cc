@@ -1,13 +1,15 @@
 // stormproof forget: remove snapshots by id, or by a retention policy applied per host and
 // paths. Only snapshot files are removed (under a shared lock, so backups may run meanwhile);
-// the data they referenced stays until prune.
+// the data they referenced stays until prune (--prune runs it next, under the exclusive lock).
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "context.h"
 #include "entry_format.h"
+#include "prune_output.h"
 #include "repo_access.h"
 #include "retention/retention.h"
 
@@ -63,27 +65,29 @@ Result<std::vector<Snapshot>> ResolveIds(const repository::Repository& repo,
   return out;
 }
 
-void PrintResult(const Context& context, const std::vector<Snapshot>& targets, size_t removed,
-                 bool dry_run) {
-  if (context.json) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const Snapshot& s : targets) list.push_back(SnapshotRef(s));
-    PrintJson({{"message_type", "summary"},
-               {"dry_run", dry_run},
-               {"remove", list},
-               {"removed", removed}});
-    return;
-  }
+// Prints what was removed (text) and returns the summary (for --json).
+nlohmann::json ReportIds(const Context& context, const std::vector<Snapshot>& targets,
+                         size_t removed, bool dry_run) {
+  nlohmann::json list = nlohmann::json::array();
   for (const Snapshot& s : targets) {
-    fmt::print("{} snapshot {}\n", dry_run ? "would remove" : "removed", s.id.ShortHex());
+    list.push_back(SnapshotRef(s));
+    if (!context.json) {
+      fmt::print("{} snapshot {}\n", dry_run ? "would remove" : "removed", s.id.ShortHex());
+    }
   }
+  return {
+      {"message_type", "summary"}, {"dry_run", dry_run}, {"remove", list}, {"removed", removed}};
 }
 
-void ForgetIds(Context* context, repository::Repository& repo, const ForgetFlags& flags) {
+std::optional<nlohmann::json> ForgetIds(Context* context, repository::Repository& repo,
+                                        const ForgetFlags& flags) {
   auto targets = ResolveIds(repo, flags.ids);
-  if (!targets) return ReportEngineError(context, targets.error());
+  if (!targets) {
+    ReportEngineError(context, targets.error());
+    return std::nullopt;
+  }
   size_t removed = RemoveAll(context, repo, *targets, flags.dry_run);
-  PrintResult(*context, *targets, removed, flags.dry_run);
+  return ReportIds(*context, *targets, removed, flags.dry_run);
 }
 
 nlohmann::json GroupJson(const retention::GroupDecision& group) {
@@ -114,15 +118,32 @@ void PrintGroup(const retention::GroupDecision& group) {
   fmt::print("\n");
 }
 
-void ForgetByPolicy(Context* context, repository::Repository& repo, const ForgetFlags& flags) {
-  auto all = repo.LoadSnapshots();
-  if (!all) return ReportEngineError(context, all.error());
+void PrintOutcome(const ForgetFlags& flags, size_t planned, size_t removed) {
+  if (flags.dry_run) {
+    fmt::print("would remove {} snapshot(s) (dry run: nothing was changed)\n", planned);
+  } else if (flags.prune) {
+    fmt::print("removed {} snapshot(s); pruning\n", removed);
+  } else {
+    fmt::print("removed {} snapshot(s); run 'stormproof prune' to free their data\n", removed);
+  }
+}
+
+std::optional<nlohmann::json> ForgetByPolicy(Context* context, repository::Repository& repo,
+                                             const ForgetFlags& flags) {
+  auto all = LoadSnapshotsOrWarn(repo);
+  if (!all) {
+    ReportEngineError(context, all.error());
+    return std::nullopt;
+  }
   std::erase_if(*all, [&](const Snapshot& s) {
     return !SnapshotMatches(s, flags.tags, flags.paths) ||
            (!flags.host.empty() && s.hostname != flags.host);
   });
   auto groups = retention::ApplyPolicyPerGroup(std::move(*all), flags.policy, NowNs());
-  if (!groups) return ReportEngineError(context, groups.error());
+  if (!groups) {
+    ReportEngineError(context, groups.error());
+    return std::nullopt;
+  }
   nlohmann::json group_list = nlohmann::json::array();
   if (!context->json) fmt::print("applying policy: {}\n\n", flags.policy.ToString());
   size_t removed = 0, planned = 0;
@@ -135,26 +156,16 @@ void ForgetByPolicy(Context* context, repository::Repository& repo, const Forget
     planned += group.decision.remove.size();
     removed += RemoveAll(context, repo, group.decision.remove, flags.dry_run);
   }
-  if (context->json) {
-    PrintJson({{"message_type", "summary"},
-               {"policy", flags.policy.ToString()},
-               {"dry_run", flags.dry_run},
-               {"groups", group_list},
-               {"removed", removed}});
-  } else if (flags.dry_run) {
-    fmt::print("would remove {} snapshot(s) (dry run: nothing was changed)\n", planned);
-  } else {
-    fmt::print("removed {} snapshot(s); run 'stormproof prune' to free their data\n", removed);
-  }
+  if (!context->json) PrintOutcome(flags, planned, removed);
+  return nlohmann::json{{"message_type", "summary"},
+                        {"policy", flags.policy.ToString()},
+                        {"dry_run", flags.dry_run},
+                        {"groups", group_list},
+                        {"removed", removed}};
 }
 
 // Checks the flags before anything is opened; on a problem reports it and returns false.
 bool CheckFlags(Context* context, ForgetFlags* flags) {
-  if (flags->prune) {
-    PrintError("prune is not available yet: run forget without --prune");
-    context->exit_code = kExitError;
-    return false;
-  }
   if (!flags->within.empty()) {
     auto span = retention::Span::Parse(flags->within);
     if (!span) {
@@ -177,10 +188,20 @@ void RunForget(Context* context, ForgetFlags flags) {
   if (!CheckFlags(context, &flags)) return;
   auto repo = OpenRepositoryOrReport(context);
   if (!repo) return;
-  auto lock = repo->AcquireLock(repository::Repository::LockKind::kShared);
+  auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
   if (!lock) return ReportEngineError(context, lock.error());
-  if (flags.ids.empty()) return ForgetByPolicy(context, *repo, flags);
-  ForgetIds(context, *repo, flags);
+  auto summary =
+      flags.ids.empty() ? ForgetByPolicy(context, *repo, flags) : ForgetIds(context, *repo, flags);
+  lock->reset();  // prune takes the exclusive lock
+  if (summary && flags.prune && context->exit_code == kExitOk) {
+    if (flags.dry_run) {
+      if (!context->json) fmt::print("dry run: prune was not run\n");
+    } else {
+      auto pruned = PruneAndReport(context, *repo, pruner::PruneOptions{});
+      if (pruned) (*summary)["prune"] = std::move(*pruned);
+    }
+  }
+  if (summary && context->json) PrintJson(*summary);
 }
 
 void AddKeepOption(CLI::App* cmd, const std::string& name, int* count, const std::string& what) {
@@ -221,7 +242,9 @@ void AddForgetCommand(CLI::App* app, Context* context) {
   cmd->add_option("--path", flags->paths, "Only snapshots that include this path, repeatable")
       ->type_name("PATH");
   cmd->add_flag("-n,--dry-run", flags->dry_run, "Only print what would be removed");
-  cmd->add_flag("--prune", flags->prune, "Also prune (not available yet)");
+  cmd->add_flag("--prune", flags->prune,
+                "Then prune: free the data no remaining snapshot uses (see prune; its default "
+                "repack threshold)");
   cmd->callback([context, flags] { RunForget(context, *flags); });
 }
 

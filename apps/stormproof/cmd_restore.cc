@@ -45,7 +45,7 @@ void RunRestore(Context* context, const RestoreFlags& flags) {
   }
   auto repo = OpenRepositoryOrReport(context);
   if (!repo) return;
-  auto lock = repo->AcquireLock(repository::Repository::LockKind::kShared);
+  auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
   if (!lock) return ReportEngineError(context, lock.error());
   auto snapshot = FindSnapshot(*repo, spec, flags.tags, flags.paths);
   if (!snapshot) return ReportEngineError(context, snapshot.error());

@@ -44,7 +44,7 @@ nlohmann::json SnapshotJson(const repository::Snapshot& s) {
 void RunSnapshots(Context* context, const SnapshotsFlags& flags) {
   auto repo = OpenRepositoryOrReport(context);
   if (!repo) return;
-  auto snapshots = repo->LoadSnapshots();
+  auto snapshots = LoadSnapshotsOrWarn(*repo);
   if (!snapshots) return ReportEngineError(context, snapshots.error());
   nlohmann::json list = nlohmann::json::array();
   std::string text =

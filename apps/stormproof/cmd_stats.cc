@@ -140,7 +140,7 @@ Result<std::vector<repository::Snapshot>> Selected(const repository::Repository&
                                 FindSnapshot(repo, flags.snapshot, flags.tags, flags.paths));
     return std::vector<repository::Snapshot>{std::move(one)};
   }
-  STORMPROOF_ASSIGN_OR_RETURN(std::vector<repository::Snapshot> all, repo.LoadSnapshots());
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<repository::Snapshot> all, LoadSnapshotsOrWarn(repo));
   std::erase_if(all, [&](const auto& s) { return !SnapshotMatches(s, flags.tags, flags.paths); });
   return all;
 }

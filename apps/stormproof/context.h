@@ -31,6 +31,7 @@ struct Context {
   std::string repo;                     // --repo, STORMPROOF_REPOSITORY
   std::string password_file;            // --password-file, STORMPROOF_PASSWORD_FILE
   bool quiet = false;                   // --quiet: no progress line
+  std::string retry_lock;               // --retry-lock DURATION: wait for a locked repository
   int exit_code = kExitOk;              // set by the subcommand that ran
 };
 
@@ -77,10 +78,12 @@ void AddSnapshotsCommand(CLI::App* app, Context* context);
 void AddRestoreCommand(CLI::App* app, Context* context);
 void AddCheckCommand(CLI::App* app, Context* context);
 void AddForgetCommand(CLI::App* app, Context* context);
+void AddPruneCommand(CLI::App* app, Context* context);
 void AddLsCommand(CLI::App* app, Context* context);
 void AddDiffCommand(CLI::App* app, Context* context);
 void AddStatsCommand(CLI::App* app, Context* context);
 void AddKeyCommand(CLI::App* app, Context* context);
+void AddRepairCommand(CLI::App* app, Context* context);
 
 }  // namespace stormproof::cli
 

@@ -43,6 +43,10 @@ void AddGlobalOptions(CLI::App* app, Context* context) {
       ->envname("STORMPROOF_PASSWORD_FILE")
       ->type_name("FILE");
   app->add_flag("-q,--quiet", context->quiet, "Do not show progress");
+  app->add_option("--retry-lock", context->retry_lock,
+                  "When another process holds a conflicting lock on the repository, keep trying "
+                  "for up to DURATION (e.g. 30s, 10m) instead of failing at once")
+      ->type_name("DURATION");
 }
 
 int Run(int argc, char** argv) {
@@ -73,10 +77,12 @@ int Run(int argc, char** argv) {
   AddRestoreCommand(&app, &context);
   AddCheckCommand(&app, &context);
   AddForgetCommand(&app, &context);
+  AddPruneCommand(&app, &context);
   AddLsCommand(&app, &context);
   AddDiffCommand(&app, &context);
   AddStatsCommand(&app, &context);
   AddKeyCommand(&app, &context);
+  AddRepairCommand(&app, &context);
   for (CLI::App* sub : plan->get_subcommands({})) sub->fallthrough();
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
 

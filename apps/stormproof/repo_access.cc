@@ -1,5 +1,6 @@
 #include "repo_access.h"
 
+#include <fmt/format.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <iostream>
 
 #include "backend/backend.h"
+#include "core/duration.h"
 
 namespace stormproof::cli {
 namespace {
@@ -72,6 +74,22 @@ Result<std::string> ReadNewPassword(const std::string& file) {
   return password;
 }
 
+Result<std::chrono::milliseconds> LockWait(const Context& context) {
+  if (context.retry_lock.empty()) return std::chrono::milliseconds(0);
+  auto wait = Duration::Parse(context.retry_lock);
+  if (!wait) return wait.error().WithContext("--retry-lock");
+  return std::chrono::milliseconds(wait->seconds() * 1000);
+}
+
+Result<std::unique_ptr<repository::Lock>> LockRepository(const Context& context,
+                                                         repository::Repository& repo,
+                                                         repository::Repository::LockKind kind) {
+  STORMPROOF_ASSIGN_OR_RETURN(std::chrono::milliseconds wait, LockWait(context));
+  return repo.AcquireLock(kind, wait, [&](const Error& conflict) {
+    PrintError(conflict.message() + "; waiting up to " + context.retry_lock);
+  });
+}
+
 void ReportEngineError(Context* context, const Error& error) {
   PrintError(error.message());
   context->exit_code = error.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitError;
@@ -98,6 +116,10 @@ std::unique_ptr<repository::Repository> OpenRepositoryOrReport(Context* context)
     PrintError(repo.error().message());
     context->exit_code = kExitError;
     return nullptr;
+  }
+  for (const repository::DamagedFile& f : (*repo)->DamagedIndexFiles()) {
+    fmt::print(stderr, "warning: index file {} is damaged: {}; run 'stormproof check'\n", f.name,
+               f.reason);
   }
   return std::move(repo).value();
 }
@@ -129,11 +151,21 @@ bool SnapshotMatches(const repository::Snapshot& snapshot, const std::vector<std
   return true;
 }
 
+Result<std::vector<repository::Snapshot>> LoadSnapshotsOrWarn(const repository::Repository& repo) {
+  std::vector<repository::DamagedFile> damaged;
+  auto all = repo.LoadSnapshots(&damaged);
+  for (const repository::DamagedFile& f : damaged) {
+    fmt::print(stderr, "warning: snapshot file {} is damaged: {}; run 'stormproof check'\n", f.name,
+               f.reason);
+  }
+  return all;
+}
+
 Result<repository::Snapshot> FindSnapshot(const repository::Repository& repo,
                                           const std::string& spec,
                                           const std::vector<std::string>& tags,
                                           const std::vector<std::string>& paths) {
-  STORMPROOF_ASSIGN_OR_RETURN(std::vector<repository::Snapshot> all, repo.LoadSnapshots());
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<repository::Snapshot> all, LoadSnapshotsOrWarn(repo));
   std::vector<const repository::Snapshot*> found;
   for (const repository::Snapshot& s : all) {
     if (!SnapshotMatches(s, tags, paths)) continue;

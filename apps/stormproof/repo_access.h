@@ -4,6 +4,7 @@
 #ifndef STORMPROOF_APPS_STORMPROOF_REPO_ACCESS_H_
 #define STORMPROOF_APPS_STORMPROOF_REPO_ACCESS_H_
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,19 @@ Result<std::string> ReadNewPassword(const std::string& file);
 
 // Opens the repository; on failure prints one line and sets context->exit_code, returns null.
 std::unique_ptr<repository::Repository> OpenRepositoryOrReport(Context* context);
+
+// Every readable snapshot, oldest first; prints one line to stderr per damaged snapshot file
+// ("warning: snapshot file X is damaged: reason; run 'stormproof check'") and goes on.
+// Errors only when the snapshots cannot be listed.
+Result<std::vector<repository::Snapshot>> LoadSnapshotsOrWarn(const repository::Repository& repo);
+
+// Locks the repository, waiting up to --retry-lock for a conflicting lock to go (saying so on
+// stderr once). Errors: kInvalidArgument for a malformed --retry-lock; kLocked.
+Result<std::unique_ptr<repository::Lock>> LockRepository(const Context& context,
+                                                         repository::Repository& repo,
+                                                         repository::Repository::LockKind kind);
+// --retry-lock as a duration (0 when not given).
+Result<std::chrono::milliseconds> LockWait(const Context& context);
 
 // Finds a snapshot by id prefix or "latest" (the newest one matching `tags` and `paths`).
 // Errors: kNotFound (none, or no match), kInvalidArgument (an ambiguous prefix).

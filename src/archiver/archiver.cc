@@ -22,6 +22,7 @@
 #include "archiver/paths.h"
 #include "archiver/pipeline.h"
 #include "archiver/reporter.h"
+#include "archiver/scanner.h"
 #include "archiver/walker.h"
 
 namespace stormproof::archiver {
@@ -110,12 +111,18 @@ Result<Snapshot> Backup(repository::Repository& repo, const BackupOptions& optio
   Pipeline pipeline(repo, WorkerCount(options.threads), arena_size,
                     std::max<size_t>(3, kQueueBudget / arena_size));
   internal::Reporter reporter(progress, on_error, pipeline.stats());
+  std::optional<internal::Scanner> scanner;  // totals for progress; nobody to tell without it
+  if (progress) {
+    scanner.emplace(snapshot.paths, options.excludes, options.one_file_system);
+    reporter.WatchScan(&*scanner);
+  }
   {
     internal::Walker walker(repo, options, pipeline, reporter);
     auto* root = new DirTask(&pipeline, nullptr, 0);
     walker.Run(internal::BuildPathTrie(snapshot.paths), root,
                parent_root.has_value() ? &*parent_root : nullptr);
   }
+  if (scanner.has_value()) scanner->Stop();  // the walk is over: nothing left to estimate
   STORMPROOF_ASSIGN_OR_RETURN(snapshot.tree, pipeline.Wait());
   STORMPROOF_TRY(repo.Flush());
 

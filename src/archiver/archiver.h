@@ -5,7 +5,8 @@
 // ErrorFn and skipped; the backup goes on and the snapshot lists it under `skipped`.
 //
 // Backup() uses both cores: reading+chunking, and hashing+compressing+encrypting run in a
-// pipeline. Memory stays bounded by the pipeline's queue, not by file sizes.
+// pipeline. Memory stays bounded by the pipeline's queue, not by file sizes. With a ProgressFn,
+// a scanner thread counts what the backup covers (it only lists and stats), for Progress totals.
 #ifndef STORMPROOF_ARCHIVER_ARCHIVER_H_
 #define STORMPROOF_ARCHIVER_ARCHIVER_H_
 
@@ -22,19 +23,24 @@
 namespace stormproof::archiver {
 
 struct BackupOptions {
-  std::vector<std::string> paths;           // files or directories; must exist
-  std::vector<std::string> excludes;        // glob patterns (fnmatch) on the full path or base name
-  bool one_file_system = false;             // do not cross mount points below each path
+  std::vector<std::string> paths;     // files or directories; must exist
+  std::vector<std::string> excludes;  // glob patterns (fnmatch) on the full path or base name
+  bool one_file_system = false;       // do not cross mount points below each path
   std::map<std::string, std::string> tags;
   std::optional<repository::Snapshot> parent;  // for change detection; none = read everything
-  std::string hostname;                     // default: this host
-  unsigned threads = 0;                     // 0 = number of cores
+  std::string hostname;                        // default: this host
+  unsigned threads = 0;                        // 0 = number of cores
 };
 
 struct Progress {
   uint64_t files = 0, dirs = 0, bytes = 0;  // processed so far
   uint64_t bytes_added = 0;                 // newly stored
   std::string current;                      // path being read
+  // What the whole backup covers (regular files and their sizes, as `files` and `bytes` count
+  // them), from a scan that runs alongside the backup: growing while the scan runs, complete
+  // once `totals_final`. Only estimates when files change meanwhile.
+  uint64_t total_files = 0, total_bytes = 0;
+  bool totals_final = false;
 };
 
 using ProgressFn = std::function<void(const Progress&)>;

@@ -51,6 +51,12 @@ void Reporter::Flush(const std::string& current) {
   p.bytes = summary_.bytes_processed + current_file_bytes_;
   p.bytes_added = stats_.bytes_added.load(std::memory_order_relaxed);
   p.current = current;
+  if (scanner_ != nullptr) {
+    ScanTotals totals = scanner_->totals();
+    p.total_files = totals.files;
+    p.total_bytes = totals.bytes;
+    p.totals_final = totals.done;
+  }
   progress_(p);
 }
 

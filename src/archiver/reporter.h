@@ -11,6 +11,7 @@
 
 #include "archiver/archiver.h"
 #include "archiver/pipeline.h"
+#include "archiver/scanner.h"
 
 namespace stormproof::archiver::internal {
 
@@ -27,6 +28,8 @@ class Reporter {
   // A file of `size` bytes is in the snapshot.
   void FileDone(FileOutcome outcome, uint64_t size);
   void DirDone() { ++summary_.dirs; }
+  // Adds `scanner`'s totals to progress reports from now on; it must outlive the reports.
+  void WatchScan(const Scanner* scanner) { scanner_ = scanner; }
   // Reports progress if 100 ms have passed since the last report.
   void Tick(const std::string& current);
   // Reports progress now (the end of the walk).
@@ -40,6 +43,7 @@ class Reporter {
   const ProgressFn& progress_;
   const ErrorFn& on_error_;
   const PipelineStats& stats_;
+  const Scanner* scanner_ = nullptr;
   repository::SnapshotSummary summary_;
   uint64_t current_file_bytes_ = 0;
   std::vector<std::string> skipped_;

@@ -1,7 +1,5 @@
 #include "archiver/walker.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,22 +22,6 @@ const Node* FindNode(const std::optional<Tree>& tree, const std::string& name) {
   auto it = std::lower_bound(tree->nodes.begin(), tree->nodes.end(), name,
                              [](const Node& n, const std::string& key) { return n.name < key; });
   return (it != tree->nodes.end() && it->name == name) ? &*it : nullptr;
-}
-
-// Opens a directory for listing without following a symlink and without touching its atime
-// (O_NOATIME needs ownership or CAP_FOWNER).
-DIR* OpenDirectory(const std::string& path) {
-  constexpr int kFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-  int fd = ::open(OsPath(path).c_str(), kFlags | O_NOATIME);
-  if (fd < 0 && errno == EPERM) fd = ::open(OsPath(path).c_str(), kFlags);
-  if (fd < 0) return nullptr;
-  DIR* dir = ::fdopendir(fd);
-  if (dir == nullptr) ::close(fd);
-  return dir;
-}
-
-bool IsDotOrDotDot(const char* name) {
-  return name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
 }
 
 }  // namespace
@@ -164,7 +146,7 @@ void Walker::HandleEntry(const std::string& dir_path, const Entry& entry, size_t
 void Walker::HandleDirectory(const std::string& path, const struct stat& st, size_t index,
                              DirTask* dir, const Node* previous, dev_t root_dev) {
   std::vector<Entry> entries;
-  if (!options_.one_file_system || st.st_dev == root_dev) {
+  if (EntersDirectory(options_.one_file_system, st, root_dev)) {
     Result<std::vector<Entry>> listed = ListDirectory(path);
     if (!listed.has_value()) {
       reporter_.Skip(path, listed.error());
@@ -230,28 +212,9 @@ Walker::ParentTree Walker::LoadParentTree(const Node* previous) const {
 
 // The entries of a directory, excludes applied, sorted by name (bytewise).
 Result<std::vector<Walker::Entry>> Walker::ListDirectory(const std::string& path) {
-  DIR* dir = OpenDirectory(path);
-  if (dir == nullptr) return ErrnoError("open directory", errno);
-  std::vector<Entry> entries;
-  errno = 0;
-  while (const dirent* d = ::readdir(dir)) {
-    if (IsDotOrDotDot(d->d_name)) continue;
-    Entry entry{d->d_name, {}};
-    std::string child_path = JoinPath(path, entry.name);
-    if (!excludes_.empty() && excludes_.Excludes(child_path, entry.name)) continue;
-    if (::fstatat(::dirfd(dir), d->d_name, &entry.st, AT_SYMLINK_NOFOLLOW) != 0) {
-      reporter_.Skip(child_path, ErrnoError("lstat", errno));  // vanished since readdir
-    } else {
-      entries.push_back(std::move(entry));
-    }
-    errno = 0;
-  }
-  int read_error = errno;
-  ::closedir(dir);
-  if (read_error != 0) return ErrnoError("read directory", read_error);
-  std::sort(entries.begin(), entries.end(),
-            [](const Entry& a, const Entry& b) { return a.name < b.name; });
-  return entries;
+  return internal::ListDirectory(path, excludes_, [this](const std::string& child, const Error& e) {
+    reporter_.Skip(child, e);  // vanished since readdir
+  });
 }
 
 }  // namespace stormproof::archiver::internal

@@ -15,6 +15,7 @@
 #include "archiver/archiver.h"
 #include "archiver/chunk_stream.h"
 #include "archiver/exclude.h"
+#include "archiver/listing.h"
 #include "archiver/metadata.h"
 #include "archiver/paths.h"
 #include "archiver/pipeline.h"
@@ -33,10 +34,7 @@ class Walker {
   void Run(const PathTrie& paths, DirTask* root, const repository::Tree* parent_root);
 
  private:
-  struct Entry {
-    std::string name;
-    struct stat st;
-  };
+  using Entry = DirEntry;
   using ParentTree = std::optional<repository::Tree>;
 
   void WalkFileSystemRoot(DirTask* root, const ParentTree& parent);

@@ -16,6 +16,7 @@
 
 #include "backend/backend.h"
 #include "backend/contract.h"
+#include "backend/crash_points.h"
 #include "backend/posix_io.h"
 
 namespace stormproof::backend {
@@ -120,9 +121,14 @@ Status LocalBackend::Save(const Handle& handle, ByteView data) {
   STORMPROOF_TRY(internal::ValidateHandle(handle));
   const std::string path = PathOf(handle);
   const std::string dir = ParentOf(path);
+  STORMPROOF_TRY(CrashPoint("save: before the temporary file"));
   STORMPROOF_ASSIGN_OR_RETURN(posix::TempFile temp, posix::TempFile::Create(dir, path));
   STORMPROOF_TRY(temp.WriteDurably(data));
+  STORMPROOF_TRY(CrashPoint("save: flushed, not renamed"));
   STORMPROOF_TRY(handle.type == FileType::kConfig ? PublishExclusively(temp) : Replace(temp));
+  // A power cut before the directory is flushed may lose the rename.
+  STORMPROOF_TRY(CrashPoint("save: renamed, directory not flushed",
+                            [&] { (void)::rename(temp.target().c_str(), temp.path().c_str()); }));
   return posix::SyncDirectory(dir);
 }
 
@@ -150,10 +156,13 @@ Result<uint64_t> LocalBackend::Size(const Handle& handle) {
 Status LocalBackend::Remove(const Handle& handle) {
   STORMPROOF_TRY(internal::ValidateHandle(handle));
   const std::string path = PathOf(handle);
+  STORMPROOF_TRY(CrashPoint("remove: before unlinking"));
   if (::unlink(path.c_str()) != 0) {
     if (errno == ENOENT) return Ok();
     return posix::OsError(path, "cannot remove", errno);
   }
+  // A power cut here may undo the unlink: the state of the point before.
+  STORMPROOF_TRY(CrashPoint("remove: unlinked, directory not flushed"));
   return posix::SyncDirectory(ParentOf(path));
 }
 

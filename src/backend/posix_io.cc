@@ -9,6 +9,8 @@
 #include <system_error>
 #include <utility>
 
+#include "backend/crash_points.h"
+
 namespace stormproof::backend::posix {
 
 std::string Reason(int err) {
@@ -56,14 +58,30 @@ Result<TempFile> TempFile::Create(const std::string& dir, const std::string& tar
   return TempFile(UniqueFd(fd), std::move(path), target);
 }
 
-Status TempFile::WriteDurably(ByteView data) {
+namespace {
+
+Status WriteAll(int fd, ByteView data, const std::string& target) {
   size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = ::write(fd_.get(), data.data() + done, data.size() - done);
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return OsError(target_, "cannot write", errno);
+    if (n < 0) return OsError(target, "cannot write", errno);
     done += static_cast<size_t>(n);
   }
+  return Ok();
+}
+
+}  // namespace
+
+Status TempFile::WriteDurably(ByteView data) {
+  // In two halves, so that the crash suite can stop between them.
+  const size_t half = data.size() / 2;
+  STORMPROOF_TRY(WriteAll(fd_.get(), data.first(half), target_));
+  STORMPROOF_TRY(CrashPoint("save: half written", [&] { (void)::ftruncate(fd_.get(), 0); }));
+  STORMPROOF_TRY(WriteAll(fd_.get(), data.subspan(half), target_));
+  // Unflushed data may be partly lost in a power cut.
+  STORMPROOF_TRY(CrashPoint("save: written, not flushed",
+                            [&] { (void)::ftruncate(fd_.get(), static_cast<off_t>(half)); }));
   // fdatasync flushes the data and the size (all a reader needs); the rename is made durable by
   // syncing the directory afterwards.
   if (::fdatasync(fd_.get()) != 0) return OsError(target_, "cannot flush to disk", errno);

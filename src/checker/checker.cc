@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "checker/key_verifier.h"
 #include "checker/pack_verifier.h"
 #include "repository/tree.h"
 
@@ -20,6 +21,11 @@ using repository::Repository;
 // Packs read and verified at once by check --read-data: on two cores, one thread's read overlaps
 // the other's decryption and hashing.
 constexpr unsigned kReadThreads = 2;
+// Deeper trees are reported, not followed: a path of 4096 bytes has at most 2048 levels.
+constexpr int kMaxDepth = 4096;
+
+// Damage found under a tree: (path relative to it, what is wrong).
+using Damage = std::vector<std::pair<std::string, std::string>>;
 
 class Checker {
  public:
@@ -27,6 +33,10 @@ class Checker {
       : repo_(repo), options_(options), progress_(progress) {}
 
   CheckReport Run() {
+    VerifyKeysAndConfig(repo_, &report_.errors);
+    for (const repository::DamagedFile& f : repo_.DamagedIndexFiles()) {
+      Error("index " + f.name + ": " + f.reason + " (run 'stormproof repair index')");
+    }
     std::vector<repository::Snapshot> snapshots = LoadSnapshots();
     std::vector<Id> packs = CheckPacks();
     ReadData(packs);
@@ -75,7 +85,11 @@ class Checker {
     }
     for (const Id& pack : on_disk) {
       if (!indexed.count(pack)) {
-        report_.notes.push_back("pack " + pack.Hex() + ": not in any index (prune removes it)");
+        report_.notes.push_back(
+            "pack " + pack.Hex() +
+            (repo_.DamagedIndexFiles().empty()
+                 ? ": not in any index (prune removes it)"
+                 : ": not in any readable index ('stormproof repair index' restores it)"));
       }
     }
     std::sort(packs.begin(), packs.end());
@@ -140,30 +154,49 @@ class Checker {
   }
 
   void WalkSnapshot(const repository::Snapshot& s) {
-    std::vector<std::pair<Id, std::string>> stack = {{s.tree, ""}};
-    std::unordered_set<Id, crypto::IdHash> seen;
-    while (!stack.empty()) {
-      auto [tree_id, path] = stack.back();
-      stack.pop_back();
-      if (!seen.insert(tree_id).second) continue;
-      ++report_.trees;
-      auto tree = LoadTree(tree_id);
-      if (!tree) {
-        Affected(s, path.empty() ? "/" : path,
-                 "tree " + tree_id.Hex() + ": " + tree.error().message());
-        continue;
-      }
+    for (const auto& [path, why] : DamageUnder(s.tree, 0)) {
+      Affected(s, path.empty() ? "/" : path, why);
+    }
+  }
+
+  // The damage under tree `id`: paths relative to it ("" for the tree itself) and why. Computed
+  // once per tree for all snapshots, so a tree shared by many snapshots (or by two directories
+  // with the same content) is read once and its damage named under every path that uses it.
+  const Damage& DamageUnder(const Id& id, int depth) {
+    static const Damage kNone;
+    if (clean_trees_.contains(id)) return kNone;
+    if (auto it = damaged_trees_.find(id); it != damaged_trees_.end()) return it->second;
+    Damage damage;
+    if (depth > kMaxDepth || !walking_.insert(id).second) {
+      damage.emplace_back("", "tree " + id.Hex() + " contains itself or is nested too deep");
+      return damaged_trees_.emplace(id, std::move(damage)).first->second;
+    }
+    ++report_.trees;
+    auto tree = LoadTree(id);
+    if (!tree) {
+      damage.emplace_back("", "tree " + id.Hex() + ": " + tree.error().message());
+    } else {
       for (const repository::Node& node : tree->nodes) {
-        std::string child = path + "/" + node.name;
-        if (node.subtree) stack.push_back({*node.subtree, child});
+        std::string child = "/" + node.name;
         for (const Id& blob : node.content) {
           if (!BlobUsable(BlobType::kData, blob)) {
-            Affected(s, child, "data blob " + blob.Hex() + " is missing or damaged");
+            damage.emplace_back(child, "data blob " + blob.Hex() + " is missing or damaged");
             break;
           }
         }
+        if (!node.subtree) continue;
+        for (const auto& [path, why] : DamageUnder(*node.subtree, depth + 1)) {
+          damage.emplace_back(child + path, why);
+        }
       }
     }
+    walking_.erase(id);
+    if (damage.empty()) {
+      clean_trees_.insert(id);
+      return kNone;
+    }
+    // References into an unordered_map stay valid as it grows.
+    return damaged_trees_.emplace(id, std::move(damage)).first->second;
   }
 
   Result<repository::Tree> LoadTree(const Id& id) {
@@ -184,6 +217,9 @@ class Checker {
   const ProgressFn& progress_;
   CheckReport report_;
   std::unordered_set<Id, crypto::IdHash> bad_blobs_;
+  std::unordered_set<Id, crypto::IdHash> clean_trees_;  // nothing damaged under them
+  std::unordered_map<Id, Damage, crypto::IdHash> damaged_trees_;
+  std::unordered_set<Id, crypto::IdHash> walking_;  // trees on the current path
 };
 
 }  // namespace

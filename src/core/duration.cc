@@ -16,8 +16,9 @@ bool ReadNumber(std::string_view text, size_t* pos, int64_t limit, int64_t* out)
   size_t start = *pos;
   int64_t n = 0;
   while (*pos < text.size() && IsDigit(text[*pos])) {
-    n = n * 10 + (text[*pos] - '0');
-    if (n > limit) return false;
+    int digit = text[*pos] - '0';
+    if (n > (limit - digit) / 10) return false;  // n * 10 + digit > limit, without overflowing
+    n = n * 10 + digit;
     ++*pos;
   }
   *out = n;

@@ -14,6 +14,8 @@ const char* ErrorCodeName(ErrorCode code) {
       return "I/O error";
     case ErrorCode::kFailedCheck:
       return "check failed";
+    case ErrorCode::kLocked:
+      return "locked";
     case ErrorCode::kInternal:
       return "internal error";
   }

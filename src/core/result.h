@@ -23,6 +23,7 @@ enum class ErrorCode {
   kParse,            // input could not be parsed (YAML syntax, encoding)
   kIo,               // the operating system refused a read or write
   kFailedCheck,      // the input was read but a check found problems
+  kLocked,           // another process holds a lock on it (try again later)
   kInternal,         // a bug: an invariant did not hold
 };
 
@@ -47,6 +48,7 @@ class Error {
   static Error Parse(std::string m) { return {ErrorCode::kParse, std::move(m)}; }
   static Error Io(std::string m) { return {ErrorCode::kIo, std::move(m)}; }
   static Error FailedCheck(std::string m) { return {ErrorCode::kFailedCheck, std::move(m)}; }
+  static Error Locked(std::string m) { return {ErrorCode::kLocked, std::move(m)}; }
   static Error Internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
 
  private:

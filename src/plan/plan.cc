@@ -168,7 +168,9 @@ std::vector<std::string> PeopleWhoCanRestore(const Plan& plan, const System& sys
     if (!plan.FindPerson(person)) continue;
     bool all_tags = !system.skills.empty() &&
                     std::all_of(system.skills.begin(), system.skills.end(),
-                                [&](const std::string& tag) { return skills.count(tag) > 0; });
+                                [&known = skills](const std::string& tag) {
+                                  return known.count(tag) > 0;  // clang 14: no binding captures
+                                });
     if (skills.count(system.id) || all_tags) out.insert(person);
   }
   return {out.begin(), out.end()};

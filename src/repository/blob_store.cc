@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "repository/compress.h"
+#include "repository/index_files.h"
 #include "repository/pack.h"
 
 namespace stormproof::repository {
@@ -33,7 +34,16 @@ struct BlobStore::OpenPack {
 BlobStore::BlobStore(backend::Backend& backend, const MasterKey& key, Options options)
     : backend_(backend), key_(key), options_(options) {}
 
-BlobStore::~BlobStore() = default;
+// Packs still queued are saved (they become orphans unless Flush indexes them; prune removes
+// those) before the saver thread ends.
+BlobStore::~BlobStore() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  save_queued_.notify_all();
+  if (saver_.joinable()) saver_.join();
+}
 
 Result<bool> BlobStore::SaveBlob(BlobType type, const Id& id, ByteView plaintext) {
   if (plaintext.size() > kMaxBlobSize) {
@@ -52,8 +62,8 @@ Result<bool> BlobStore::SaveBlob(BlobType type, const Id& id, ByteView plaintext
 
 // Compresses outside the mutex, then seals straight into the open pack under it: AES-GCM runs
 // at several GB/s (about 50 us for a 256 KiB blob), and sealing in place saves a scratch buffer
-// per thread and a copy of every byte. A thread that closes a full pack saves it before
-// retrying, so that threads waiting for a pack buffer never hold one.
+// per thread and a copy of every byte. A thread that closes a full pack queues it for the saver
+// thread and retries; threads waiting for a pack buffer never hold one, so this cannot deadlock.
 Status BlobStore::AddToPack(BlobType type, const Id& id, ByteView plaintext) {
   thread_local Bytes payload;  // scratch, reused to avoid page faults
   EncodePayload(plaintext, &payload);
@@ -68,10 +78,35 @@ Status BlobStore::AddToPack(BlobType type, const Id& id, ByteView plaintext) {
         break;
       }
     }
-    STORMPROOF_TRY(FinishPack(*full));
+    QueueForSaving(std::move(full));
   }
   if (payload.capacity() > kKeepScratch) Bytes().swap(payload);
   return Ok();
+}
+
+// REQUIRES: `pack` is closed and counted in writes_pending_.
+void BlobStore::QueueForSaving(std::unique_ptr<OpenPack> pack) {
+  {
+    std::lock_guard lock(mu_);
+    save_queue_.push_back(std::move(pack));
+    if (!saver_.joinable()) saver_ = std::thread([this] { SaveQueuedPacks(); });
+  }
+  save_queued_.notify_one();
+}
+
+// The saver thread: saves queued packs in order until the store is destroyed and the queue is
+// empty. A failed save is recorded in failure_ by FinishPack.
+void BlobStore::SaveQueuedPacks() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    save_queued_.wait(lock, [this] { return stopping_ || !save_queue_.empty(); });
+    if (save_queue_.empty()) return;
+    std::unique_ptr<OpenPack> pack = std::move(save_queue_.front());
+    save_queue_.erase(save_queue_.begin());
+    lock.unlock();
+    (void)FinishPack(*pack);
+    lock.lock();
+  }
 }
 
 // The open pack of `type` if it has room for `sealed_length` more bytes and one more header
@@ -168,7 +203,7 @@ Status BlobStore::FinishPack(OpenPack& pack) {
     }
     index_.Add(name, pack.entries);
     unindexed_.push_back({name, std::move(pack.entries)});
-    if (unindexed_.size() >= options_.packs_per_index) {
+    if (options_.write_index && unindexed_.size() >= options_.packs_per_index) {
       index_now.swap(unindexed_);
       ++writes_pending_;
     }
@@ -187,16 +222,21 @@ void BlobStore::RecycleBuffer(Bytes buffer) {
 }
 
 Status BlobStore::WriteIndex(std::vector<IndexedPack> packs) {
-  Bytes file = SealFile(key_.encryption, EncodeIndex(packs), kIndexKind);
-  Id name = crypto::Sha256(file);
-  Status saved = backend_.Save({backend::FileType::kIndex, name.Hex()}, file);
+  auto saved = SaveIndexFile(backend_, key_.encryption, packs);
   std::lock_guard lock(mu_);
   --writes_pending_;
   packs_saved_.notify_all();
   if (saved) return Ok();
   // Keep the entries for the next Flush to retry.
   for (IndexedPack& p : packs) unindexed_.push_back(std::move(p));
-  return saved.error().WithContext("saving index " + name.Hex());
+  return saved.error();
+}
+
+std::vector<IndexedPack> BlobStore::TakeSavedPacks() {
+  std::lock_guard lock(mu_);
+  std::vector<IndexedPack> packs;
+  packs.swap(unindexed_);
+  return packs;
 }
 
 Status BlobStore::Flush() {
@@ -216,7 +256,7 @@ Status BlobStore::Flush() {
     std::unique_lock lock(mu_);
     packs_saved_.wait(lock, [this] { return writes_pending_ == 0; });
     if (failure_) return *failure_;
-    if (unindexed_.empty()) return Ok();
+    if (unindexed_.empty() || !options_.write_index) return Ok();
     packs.swap(unindexed_);
     ++writes_pending_;
   }

@@ -2,8 +2,9 @@
 // them on the way out, and keeps the index (in memory and in index files).
 //
 // Writing: SaveBlob compresses outside any lock, seals straight into the open pack of its type
-// under the mutex, and the thread that completes a pack (8 MiB) saves it, under a random name,
-// outside the mutex. Only after a pack is saved do its blobs enter the index; a blob still in
+// under the mutex, and hands a completed pack (8 MiB) to the store's saver thread, which saves
+// it under a random name, so that the threads compressing and sealing never wait for the disk
+// (only for a free pack buffer, when kMaxPackBuffers are full or being saved). Only after a pack is saved do its blobs enter the index; a blob still in
 // flight is tracked so that concurrent callers never store it twice. Index files are written every
 // kPacksPerIndex saved packs and at Flush, always after the packs they name.
 //
@@ -18,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -31,7 +33,6 @@
 
 namespace stormproof::repository {
 
-constexpr size_t kPacksPerIndex = 64;
 // Packs of one type open or being saved at once, at most: bounds the memory of a backup to
 // this many pack buffers per type, whatever the number of threads, and makes writers wait
 // (back-pressure) when the disk falls behind.
@@ -42,14 +43,21 @@ class BlobStore {
   struct Options {
     size_t pack_target = kPackTargetSize;     // close a pack before it would exceed this
     size_t packs_per_index = kPacksPerIndex;  // write an index file after this many packs
+    // False: write no index files; the saved packs are handed out by TakeSavedPacks (repacking,
+    // where the caller writes the index).
+    bool write_index = true;
   };
 
   // REQUIRES: `backend` outlives this.
   BlobStore(backend::Backend& backend, const MasterKey& key, Options options);
   ~BlobStore();
 
-  // Reads every index file into memory (at open). Errors name the index file.
+  // Reads every index file into memory (at open), replacing the loaded index. An index file that
+  // cannot be read is skipped and recorded (DamagedIndexFiles); errors only when the index files
+  // cannot be listed.
   Status LoadIndex();
+  // The index files the last LoadIndex skipped, sorted by name.
+  std::vector<DamagedFile> DamagedIndexFiles() const;
 
   // Returns true when stored now, false when the repository already has (or is storing) it.
   // Errors: kInvalidArgument for a blob over kMaxBlobSize; the error of a failed pack save,
@@ -63,6 +71,9 @@ class BlobStore {
   // Saves the open packs, waits for packs other threads are saving, and writes an index file
   // for every saved pack not yet in one. Idempotent.
   Status Flush();
+
+  // With Options::write_index false: the packs saved so far (call after Flush), forgotten here.
+  std::vector<IndexedPack> TakeSavedPacks();
 
   // Visits a copy of the index taken at the call, so `each` may call back into this store.
   void ForEachIndexedBlob(const std::function<void(const Id&, const BlobLocation&)>& each) const;
@@ -83,6 +94,8 @@ class BlobStore {
   void RecycleBuffer(Bytes buffer);  // REQUIRES: mu_ held
   Status FinishPack(OpenPack& pack);
   Status FinishPacks(const PackList& packs);
+  void QueueForSaving(std::unique_ptr<OpenPack> pack);
+  void SaveQueuedPacks();  // the saver thread
   Status WriteIndex(std::vector<IndexedPack> packs);  // REQUIRES: counted in writes_pending_
   Result<crypto::Key> PackKey(const Id& pack) const;
 
@@ -93,6 +106,7 @@ class BlobStore {
   mutable std::mutex mu_;
   std::condition_variable packs_saved_;
   BlobIndex index_;                                                  // guarded by mu_
+  std::vector<DamagedFile> damaged_index_files_;                     // guarded by mu_
   std::array<std::unordered_set<Id, crypto::IdHash>, 2> in_flight_;  // guarded by mu_
   std::array<std::unique_ptr<OpenPack>, 2> open_;                    // guarded by mu_
   size_t writes_pending_ = 0;            // packs closed and index files being saved; guarded by mu_
@@ -100,6 +114,10 @@ class BlobStore {
   std::vector<IndexedPack> unindexed_;   // saved, not in an index file; mu_
   std::optional<Error> failure_;         // sticky; guarded by mu_
   std::vector<Bytes> spare_buffers_;     // empty pack buffers; mu_
+  PackList save_queue_;                  // closed packs for the saver thread; mu_
+  std::condition_variable save_queued_;  // signalled on save_queue_ and stopping_
+  bool stopping_ = false;                // guarded by mu_
+  std::thread saver_;                    // started with the first queued pack
 
   mutable std::mutex key_cache_mu_;
   mutable std::unordered_map<Id, crypto::Key, crypto::IdHash> key_cache_;  // key_cache_mu_

@@ -1,8 +1,10 @@
 // BlobStore's read path: loading the index, finding and verifying blobs.
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "repository/blob_store.h"
+#include "repository/index_files.h"
 #include "repository/pack.h"
 
 namespace stormproof::repository {
@@ -12,35 +14,35 @@ constexpr size_t kMaxCachedPackKeys = 4096;
 
 const char* TypeName(BlobType type) { return type == BlobType::kTree ? "tree" : "data"; }
 
-// Reads, verifies and decodes one index file into `index`.
-Status LoadIndexFile(backend::Backend& backend, const crypto::Key& master, const std::string& name,
-                     BlobIndex* index) {
-  auto file = backend.Load({backend::FileType::kIndex, name});
-  if (!file) return file.error();
-  if (crypto::Sha256(*file).Hex() != name) {
-    return Error::FailedCheck("content does not match its name (damaged)");
-  }
-  STORMPROOF_ASSIGN_OR_RETURN(Bytes plain, OpenSealedFile(master, *file, kIndexKind));
-  STORMPROOF_ASSIGN_OR_RETURN(auto packs, DecodeIndex(plain));
-  for (const IndexedPack& pack : packs) index->BulkAdd(pack.pack, pack.blobs);
-  return Ok();
-}
-
 }  // namespace
 
 Status BlobStore::LoadIndex() {
   std::vector<std::string> names;
   STORMPROOF_TRY(backend_.List(backend::FileType::kIndex,
                                [&](const std::string& name, uint64_t) { names.push_back(name); }));
+  std::sort(names.begin(), names.end());
   BlobIndex index;
+  std::vector<DamagedFile> damaged;
   for (const std::string& name : names) {
-    Status loaded = LoadIndexFile(backend_, key_.encryption, name, &index);
-    if (!loaded) return loaded.error().WithContext("index " + name);
+    auto packs = LoadIndexFile(backend_, key_.encryption, name);
+    if (!packs) {
+      // Tolerated: the other files still name their packs; check reports it, repair index fixes
+      // it, and prune refuses to run while it is damaged.
+      damaged.push_back({name, packs.error().message()});
+      continue;
+    }
+    for (const IndexedPack& pack : *packs) index.BulkAdd(pack.pack, pack.blobs);
   }
   index.Commit();
   std::lock_guard lock(mu_);
   index_ = std::move(index);
+  damaged_index_files_ = std::move(damaged);
   return Ok();
+}
+
+std::vector<DamagedFile> BlobStore::DamagedIndexFiles() const {
+  std::lock_guard lock(mu_);
+  return damaged_index_files_;
 }
 
 bool BlobStore::HasBlob(BlobType type, const Id& id) const {

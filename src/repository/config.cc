@@ -1,10 +1,12 @@
 #include "repository/config.h"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "repository/encoding.h"
+#include "repository/file_mac.h"
 #include "repository/pack.h"
 #include "repository/repository.h"
 #include "repository/sealed_file.h"
@@ -46,9 +48,9 @@ Result<chunker::Params> ParseSecret(const json& secret) {
   }
   const json& c = secret.at("chunker");
   chunker::Params params;
-  params.min_size = c.at("min").get<uint32_t>();
-  params.avg_size = c.at("avg").get<uint32_t>();
-  params.max_size = c.at("max").get<uint32_t>();
+  STORMPROOF_ASSIGN_OR_RETURN(params.min_size, IntegerFromJson<uint32_t>(c.at("min"), "min"));
+  STORMPROOF_ASSIGN_OR_RETURN(params.avg_size, IntegerFromJson<uint32_t>(c.at("avg"), "avg"));
+  STORMPROOF_ASSIGN_OR_RETURN(params.max_size, IntegerFromJson<uint32_t>(c.at("max"), "max"));
   STORMPROOF_ASSIGN_OR_RETURN(params.seed, ParseSeed(c.at("seed").get<std::string>()));
   STORMPROOF_TRY(CheckChunker(params));
   return params;
@@ -58,7 +60,8 @@ Result<ConfigFile> ParsePublic(const json& doc) {
   if (!doc.is_object() || doc.value("format", "") != kFormatName) {
     return Error::FailedCheck("not a stormproof repository config");
   }
-  int version = doc.at("version").get<int>();
+  STORMPROOF_ASSIGN_OR_RETURN(int64_t version,
+                              IntegerFromJson<int64_t>(doc.at("version"), "format version"));
   if (version > kFormatVersion) {
     return Error::InvalidArgument("repository format version " + std::to_string(version) +
                                   " is newer than this stormproof understands (" +
@@ -66,12 +69,35 @@ Result<ConfigFile> ParsePublic(const json& doc) {
   }
   if (version < 1) return Error::FailedCheck("invalid format version");
   ConfigFile file;
-  file.config.version = version;
+  file.config.version = static_cast<int>(version);
   STORMPROOF_ASSIGN_OR_RETURN(file.config.id, crypto::Id::FromHex(doc.at("id").get<std::string>()));
   STORMPROOF_ASSIGN_OR_RETURN(file.config.created_ns,
                               ParseTime(doc.at("created").get<std::string>()));
   STORMPROOF_ASSIGN_OR_RETURN(file.secret, Base64Decode(doc.at("secret").get<std::string>()));
+  if (doc.contains("mac")) {
+    STORMPROOF_ASSIGN_OR_RETURN(file.mac, crypto::Id::FromHex(doc.at("mac").get<std::string>()));
+  }
   return file;
+}
+
+// The config's mac: every field but the mac itself, in this order (docs/repository-format.md).
+crypto::Id ConfigMac(const Config& config, ByteView secret, const crypto::Key& master_encryption) {
+  return FileMac()
+      .Add("format", kFormatName)
+      .AddU64("version", static_cast<uint64_t>(config.version))
+      .Add("id", config.id.bytes)
+      .AddI64("created", config.created_ns)
+      .Add("secret", secret)
+      .Finish(master_encryption, kConfigMacLabel);
+}
+
+// The canonical bytes of a config file (keys sorted by nlohmann::json).
+Bytes EncodeConfigFile(const Config& config, ByteView secret, const crypto::Id& mac) {
+  json doc = {{"format", kFormatName},          {"version", config.version},
+              {"id", config.id.Hex()},          {"created", FormatTime(config.created_ns)},
+              {"secret", Base64Encode(secret)}, {"mac", mac.Hex()}};
+  std::string text = doc.dump(2) + "\n";
+  return Bytes(text.begin(), text.end());
 }
 
 }  // namespace
@@ -92,13 +118,7 @@ Bytes EncodeConfig(const Config& config, const crypto::Key& master_encryption) {
       {"compression", kCompression}};
   std::string secret_text = secret.dump();
   Bytes sealed = SealFile(master_encryption, AsBytes(secret_text), kConfigKind);
-  json doc = {{"format", kFormatName},
-              {"version", config.version},
-              {"id", config.id.Hex()},
-              {"created", FormatTime(config.created_ns)},
-              {"secret", Base64Encode(sealed)}};
-  std::string text = doc.dump(2) + "\n";
-  return Bytes(text.begin(), text.end());
+  return EncodeConfigFile(config, sealed, ConfigMac(config, sealed, master_encryption));
 }
 
 Result<ConfigFile> ParseConfig(ByteView data) {
@@ -109,6 +129,20 @@ Result<ConfigFile> ParseConfig(ByteView data) {
   } catch (const json::exception& e) {
     return Error::FailedCheck(std::string("malformed config: ") + e.what());
   }
+}
+
+Status VerifyConfig(ByteView data, const crypto::Key& master_encryption) {
+  STORMPROOF_ASSIGN_OR_RETURN(ConfigFile file, ParseConfig(data));
+  STORMPROOF_TRY(OpenConfigSecret(master_encryption, file.secret));
+  if (!file.mac) return Error::FailedCheck("config has no mac");
+  if (*file.mac != ConfigMac(file.config, file.secret, master_encryption)) {
+    return Error::FailedCheck("config mac does not match (altered)");
+  }
+  Bytes canonical = EncodeConfigFile(file.config, file.secret, *file.mac);
+  if (!std::equal(canonical.begin(), canonical.end(), data.begin(), data.end())) {
+    return Error::FailedCheck("config is not in canonical form (altered)");
+  }
+  return Ok();
 }
 
 Result<chunker::Params> OpenConfigSecret(const crypto::Key& master_encryption, ByteView secret) {

@@ -122,7 +122,18 @@ Result<int64_t> ParseTime(std::string_view text) {
   }
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
-  return static_cast<int64_t>(timegm(&tm)) * kNsPerSecond + ns;
+  // Nanoseconds since the epoch fit an int64 only from 1677 to 2262; a forged file may say 9999.
+  int64_t seconds = timegm(&tm);
+  if (seconds < 0 && ns > 0) {  // so that the earliest representable time does not overflow
+    ++seconds;
+    ns -= kNsPerSecond;
+  }
+  int64_t unix_ns = 0;
+  if (__builtin_mul_overflow(seconds, kNsPerSecond, &unix_ns) ||
+      __builtin_add_overflow(unix_ns, ns, &unix_ns)) {
+    return Error::FailedCheck("time out of range '" + std::string(text) + "'");
+  }
+  return unix_ns;
 }
 
 int64_t NowNs() {

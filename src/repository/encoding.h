@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/bytes.h"
 #include "core/result.h"
@@ -23,6 +24,19 @@ Result<Bytes> Base64Decode(std::string_view text);
 nlohmann::json ByteStringToJson(const std::string& bytes);
 // Errors: kFailedCheck when `value` is neither form.
 Result<std::string> ByteStringFromJson(const nlohmann::json& value);
+
+// The value of a JSON integer that fits T. nlohmann's get<T>() would instead convert a float
+// (UB when out of range: 1e90 as a pid) or truncate a wider integer (2^32 + 1 as a chunk size).
+// Errors: kFailedCheck naming `what`.
+template <typename T>
+Result<T> IntegerFromJson(const nlohmann::json& value, std::string_view what) {
+  bool fits = value.is_number_unsigned()  ? std::in_range<T>(value.get<uint64_t>())
+              : value.is_number_integer() ? std::in_range<T>(value.get<int64_t>())
+                                          : false;
+  if (!fits) return Error::FailedCheck(std::string(what) + " is not an integer in range");
+  return value.is_number_unsigned() ? static_cast<T>(value.get<uint64_t>())
+                                    : static_cast<T>(value.get<int64_t>());
+}
 
 // "2025-11-26T15:04:05.123456789Z" (UTC, always nine fractional digits).
 std::string FormatTime(int64_t unix_ns);

@@ -21,6 +21,9 @@
 
 namespace stormproof::repository {
 
+// Packs an index file lists, at most: a backup writes one every this many packs.
+constexpr size_t kPacksPerIndex = 64;
+
 // One pack's blobs, as an index file lists them.
 struct IndexedPack {
   Id pack;

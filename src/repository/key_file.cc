@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "repository/encoding.h"
+#include "repository/file_mac.h"
 
 namespace stormproof::repository {
 namespace {
@@ -19,8 +20,8 @@ Result<KeyFile> ParseFields(const json& doc) {
     return Error::FailedCheck("unsupported kdf '" + doc.at("kdf").get<std::string>() + "'");
   }
   KeyFile key;
-  key.kdf.ops_limit = doc.at("ops").get<uint64_t>();
-  key.kdf.mem_limit = doc.at("mem").get<uint64_t>();
+  STORMPROOF_ASSIGN_OR_RETURN(key.kdf.ops_limit, IntegerFromJson<uint64_t>(doc.at("ops"), "ops"));
+  STORMPROOF_ASSIGN_OR_RETURN(key.kdf.mem_limit, IntegerFromJson<uint64_t>(doc.at("mem"), "mem"));
   if (key.kdf.ops_limit > kMaxKdfOps || key.kdf.mem_limit > kMaxKdfMemory) {
     return Error::FailedCheck("kdf parameters out of range");
   }
@@ -31,7 +32,39 @@ Result<KeyFile> ParseFields(const json& doc) {
   STORMPROOF_ASSIGN_OR_RETURN(key.hostname, ByteStringFromJson(doc.at("hostname")));
   STORMPROOF_ASSIGN_OR_RETURN(key.username, ByteStringFromJson(doc.at("username")));
   STORMPROOF_ASSIGN_OR_RETURN(key.data, Base64Decode(doc.at("data").get<std::string>()));
+  if (doc.contains("mac")) {
+    STORMPROOF_ASSIGN_OR_RETURN(key.mac, crypto::Id::FromHex(doc.at("mac").get<std::string>()));
+  }
   return key;
+}
+
+// The key file's mac: every field but the mac itself, in this order (docs/repository-format.md).
+crypto::Id KeyFileMac(const KeyFile& key, const MasterKey& master) {
+  return FileMac()
+      .Add("kdf", "argon2id")
+      .AddU64("ops", key.kdf.ops_limit)
+      .AddU64("mem", key.kdf.mem_limit)
+      .Add("salt", key.kdf.salt)
+      .AddI64("created", key.created_ns)
+      .Add("hostname", key.hostname)
+      .Add("username", key.username)
+      .Add("data", key.data)
+      .Finish(master.encryption, kKeyFileMacLabel);
+}
+
+// The canonical bytes of a key file (what NewKeyFile writes; keys sorted by nlohmann::json).
+Bytes EncodeKeyFile(const KeyFile& key, const crypto::Id& mac) {
+  json doc = {{"kdf", "argon2id"},
+              {"ops", key.kdf.ops_limit},
+              {"mem", key.kdf.mem_limit},
+              {"salt", Base64Encode(key.kdf.salt)},
+              {"created", FormatTime(key.created_ns)},
+              {"hostname", ByteStringToJson(key.hostname)},
+              {"username", ByteStringToJson(key.username)},
+              {"data", Base64Encode(key.data)},
+              {"mac", mac.Hex()}};
+  std::string text = doc.dump(2) + "\n";
+  return Bytes(text.begin(), text.end());
 }
 
 }  // namespace
@@ -41,17 +74,13 @@ Result<Bytes> NewKeyFile(std::string_view password, const MasterKey& master) {
   STORMPROOF_ASSIGN_OR_RETURN(crypto::Key user_key, crypto::DeriveKey(password, kdf));
   Bytes plain(master.encryption.bytes.begin(), master.encryption.bytes.end());
   plain.insert(plain.end(), master.id.bytes.begin(), master.id.bytes.end());
-  Bytes sealed = crypto::Seal(user_key, plain, AsBytes(kKeyKind));
-  json doc = {{"kdf", "argon2id"},
-              {"ops", kdf.ops_limit},
-              {"mem", kdf.mem_limit},
-              {"salt", Base64Encode(kdf.salt)},
-              {"created", FormatTime(NowNs())},
-              {"hostname", ByteStringToJson(HostName())},
-              {"username", ByteStringToJson(UserName())},
-              {"data", Base64Encode(sealed)}};
-  std::string text = doc.dump(2) + "\n";
-  return Bytes(text.begin(), text.end());
+  KeyFile key{kdf,
+              NowNs(),
+              HostName(),
+              UserName(),
+              crypto::Seal(user_key, plain, AsBytes(kKeyKind)),
+              std::nullopt};
+  return EncodeKeyFile(key, KeyFileMac(key, master));
 }
 
 Result<KeyFile> ParseKeyFile(ByteView file) {
@@ -62,6 +91,20 @@ Result<KeyFile> ParseKeyFile(ByteView file) {
   } catch (const json::exception& e) {
     return Error::FailedCheck(std::string("malformed key file: ") + e.what());
   }
+}
+
+Status VerifyKeyFile(ByteView file, const MasterKey& master) {
+  STORMPROOF_ASSIGN_OR_RETURN(KeyFile key, ParseKeyFile(file));
+  if (!key.mac) return Error::FailedCheck("key file has no mac");
+  if (*key.mac != KeyFileMac(key, master)) {
+    return Error::FailedCheck(
+        "key file mac does not match (altered, or not a key of this repository)");
+  }
+  Bytes canonical = EncodeKeyFile(key, *key.mac);
+  if (!std::equal(canonical.begin(), canonical.end(), file.begin(), file.end())) {
+    return Error::FailedCheck("key file is not in canonical form (altered)");
+  }
+  return Ok();
 }
 
 Result<MasterKey> UnlockKeyFile(const KeyFile& key_file, std::string_view password) {

@@ -144,7 +144,7 @@ Result<LockInfo> DecodeLock(const crypto::Key& master, ByteView file) {
     LockInfo info;
     STORMPROOF_ASSIGN_OR_RETURN(info.hostname, ByteStringFromJson(doc.at("hostname")));
     STORMPROOF_ASSIGN_OR_RETURN(info.username, ByteStringFromJson(doc.at("username")));
-    info.pid = doc.at("pid").get<int64_t>();
+    STORMPROOF_ASSIGN_OR_RETURN(info.pid, IntegerFromJson<int64_t>(doc.at("pid"), "pid"));
     info.exclusive = doc.at("exclusive").get<bool>();
     STORMPROOF_ASSIGN_OR_RETURN(info.time_ns, ParseTime(doc.at("time").get<std::string>()));
     return info;
@@ -170,7 +170,7 @@ Result<std::unique_ptr<Lock>> AcquireRepositoryLock(backend::Backend& backend,
   if (!conflict || conflict->has_value()) {
     (void)backend.Remove({FileType::kLock, ours.name});
     if (!conflict) return conflict.error();
-    return Error::FailedCheck(Describe(**conflict));
+    return Error::Locked(Describe(**conflict));
   }
   return std::unique_ptr<Lock>(
       new RepositoryLock(backend, master, std::move(ours.info), ours.name, refresh_interval));

@@ -39,7 +39,7 @@ Result<LockInfo> DecodeLock(const crypto::Key& master, ByteView file);
 bool IsStale(const LockInfo& lock, int64_t now_ns, const std::string& this_host);
 
 // Removes stale locks, writes ours, and checks for conflicting live locks (see above).
-// Errors: kFailedCheck "repository is locked by <host> pid <pid> (exclusive, since <time>)"
+// Errors: kLocked "repository is locked by <host> pid <pid> (exclusive, since <time>)"
 // (our lock file is removed again), kIo when the lock cannot be written.
 // REQUIRES: `backend` outlives the returned Lock.
 Result<std::unique_ptr<Lock>> AcquireRepositoryLock(

@@ -2,6 +2,10 @@
 // repository_keys.cc, snapshots in repository_snapshots.cc.
 #include "repository/repository.h"
 
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <thread>
 #include <utility>
 
 #include "repository/config.h"
@@ -19,21 +23,32 @@ using backend::FileType;
 struct UnlockedKey {
   MasterKey master;
   std::string name;
+  chunker::Params chunker;  // from the config secret, opened with `master`
 };
 
-// The first key file `password` opens. Unreadable key files are skipped.
-Result<UnlockedKey> UnlockAnyKey(backend::Backend& backend, std::string_view password) {
+// The first key that `password` opens and whose master key opens the config's secret: a key file
+// copied from another repository (same password, other master key) is passed over. Errors:
+// kFailedCheck "wrong password" when no key opens; the config secret's error when keys open but
+// none opens the secret (a damaged config).
+Result<UnlockedKey> UnlockAnyKey(backend::Backend& backend, std::string_view password,
+                                 ByteView config_secret) {
   std::vector<std::string> names;
   STORMPROOF_TRY(backend.List(FileType::kKey,
                               [&](const std::string& name, uint64_t) { names.push_back(name); }));
+  std::sort(names.begin(), names.end());
+  std::optional<Error> secret_error;
   for (const std::string& name : names) {
     auto file = backend.Load({FileType::kKey, name});
     if (!file) continue;
     auto key_file = ParseKeyFile(*file);
     if (!key_file) continue;
     auto master = UnlockKeyFile(*key_file, password);
-    if (master) return UnlockedKey{*master, name};
+    if (!master) continue;
+    auto chunker = OpenConfigSecret(master->encryption, config_secret);
+    if (chunker) return UnlockedKey{*master, name, *chunker};
+    if (!secret_error) secret_error = chunker.error().WithContext(backend.Location() + "/config");
   }
+  if (secret_error) return *secret_error;
   return Error::FailedCheck("wrong password: no key in " + backend.Location() +
                             "/keys opens with it");
 }
@@ -83,13 +98,11 @@ Result<std::unique_ptr<Repository>> Repository::Init(std::unique_ptr<backend::Ba
 Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<backend::Backend> backend,
                                                      std::string_view password) {
   STORMPROOF_ASSIGN_OR_RETURN(ConfigFile config, ReadConfig(*backend));
-  STORMPROOF_ASSIGN_OR_RETURN(UnlockedKey key, UnlockAnyKey(*backend, password));
-  auto chunker = OpenConfigSecret(key.master.encryption, config.secret);
-  if (!chunker) return chunker.error().WithContext(backend->Location() + "/config");
+  STORMPROOF_ASSIGN_OR_RETURN(UnlockedKey key, UnlockAnyKey(*backend, password, config.secret));
   std::unique_ptr<Repository> repo(new Repository());
   repo->backend_ = std::move(backend);
   repo->id_ = config.config.id;
-  repo->chunker_ = *chunker;
+  repo->chunker_ = key.chunker;
   repo->impl_ = std::make_unique<Impl>(*repo->backend_, key.master, key.name);
   Status loaded = repo->impl_->blobs.LoadIndex();
   if (!loaded) return loaded.error().WithContext(repo->backend_->Location());
@@ -154,8 +167,21 @@ void Repository::ForEachIndexedBlob(
 
 size_t Repository::IndexedBlobCount() const { return impl_->blobs.IndexedBlobCount(); }
 
-Result<std::unique_ptr<Lock>> Repository::AcquireLock(LockKind kind) {
-  return AcquireRepositoryLock(*backend_, impl_->master.encryption, kind);
+Result<std::unique_ptr<Lock>> Repository::AcquireLock(LockKind kind, std::chrono::milliseconds wait,
+                                                      const LockWaitFn& on_wait) {
+  using std::chrono::milliseconds;
+  const auto give_up = std::chrono::steady_clock::now() + wait;
+  milliseconds pause(100);
+  for (bool first = true;; first = false) {
+    auto lock = AcquireRepositoryLock(*backend_, impl_->master.encryption, kind);
+    if (lock || lock.error().code() != ErrorCode::kLocked) return lock;
+    auto now = std::chrono::steady_clock::now();
+    if (now >= give_up) return lock;
+    if (first && on_wait) on_wait(lock.error());
+    std::this_thread::sleep_for(
+        std::min<std::chrono::steady_clock::duration>(pause, give_up - now));
+    pause = std::min(pause * 2, milliseconds(5000));
+  }
 }
 
 }  // namespace stormproof::repository

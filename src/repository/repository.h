@@ -13,12 +13,14 @@
 #ifndef STORMPROOF_REPOSITORY_REPOSITORY_H_
 #define STORMPROOF_REPOSITORY_REPOSITORY_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,23 +57,27 @@ struct SnapshotSummary {
 };
 
 struct Snapshot {
-  Id id;                                  // set when loaded or saved
-  int64_t time_ns = 0;                    // start of the backup, Unix epoch
+  Id id;                // set when loaded or saved
+  int64_t time_ns = 0;  // start of the backup, Unix epoch
   std::string hostname, username;
-  std::vector<std::string> paths;         // as given on the command line, made absolute
+  std::vector<std::string> paths;  // as given on the command line, made absolute
   std::map<std::string, std::string> tags;
-  Id tree;                                // root tree
+  Id tree;  // root tree
   std::optional<Id> parent;
-  std::vector<std::string> skipped;       // "path: reason" for entries that could not be read
+  std::vector<std::string> skipped;  // "path: reason" for entries that could not be read
   SnapshotSummary summary;
   std::string program_version;
+  // Set by `repair snapshots` on the snapshot it writes: the snapshot it was repaired from, and
+  // "path: reason" for every entry removed (or directory emptied) because its data was lost.
+  std::optional<Id> repaired_from;
+  std::vector<std::string> lost;
 };
 
 struct KeyInfo {
-  std::string name;                       // the key file's name
+  std::string name;  // the key file's name
   std::string hostname, username;
   int64_t created_ns = 0;
-  bool current = false;                   // the key this Repository was opened with
+  bool current = false;  // the key this Repository was opened with
 };
 
 // Whether reading a blob recomputes its id from the plaintext. A blob is sealed with AES-256-GCM
@@ -88,6 +94,20 @@ using VerifiedBlobFn =
     std::function<void(const Id& id, const BlobLocation& location, const Error* error)>;
 
 class Lock;
+struct IndexedPack;   // index.h
+struct IndexListing;  // index_files.h
+
+// An index or snapshot file that could not be read, and why (one line).
+struct DamagedFile {
+  std::string name;    // the file's name within its directory (index/ or snapshots/)
+  std::string reason;  // the error, e.g. "content does not match its name (damaged)"
+};
+
+// A blob named by its type and id.
+struct BlobRef {
+  BlobType type = BlobType::kData;
+  Id id;
+};
 
 class Repository {
  public:
@@ -96,8 +116,10 @@ class Repository {
                                                   std::string_view password);
   // Opens an existing repository. Errors: kNotFound (no config: "not a stormproof repository"),
   // kInvalidArgument (a newer format version), kFailedCheck ("wrong password": no key opens).
+  // Index files that cannot be read do not fail Open: the good ones are loaded and the damaged
+  // ones listed by DamagedIndexFiles() (their blobs are then unknown until `repair index`).
   static Result<std::unique_ptr<Repository>> Open(std::unique_ptr<backend::Backend> backend,
-                                                   std::string_view password);
+                                                  std::string_view password);
   ~Repository();
 
   const Id& id() const { return id_; }
@@ -123,6 +145,10 @@ class Repository {
   Result<Id> SaveSnapshot(Snapshot snapshot);
   // All snapshots, oldest first. A snapshot file that cannot be read is an error naming it.
   Result<std::vector<Snapshot>> LoadSnapshots() const;
+  // Tolerant form: the snapshots that can be read, oldest first; every snapshot file that cannot
+  // be read (bad name, damaged, undecryptable, malformed) is skipped and appended to `damaged`.
+  // Errors only when the snapshot files cannot be listed.
+  Result<std::vector<Snapshot>> LoadSnapshots(std::vector<DamagedFile>* damaged) const;
   Result<Snapshot> LoadSnapshot(const Id& id) const;
   Status RemoveSnapshot(const Id& id);
 
@@ -135,9 +161,11 @@ class Repository {
   // be verified; `each` is then not called. Thread-safe; `each` runs on the calling thread.
   Status VerifyPack(const Id& pack, ByteView pack_bytes, const VerifiedBlobFn& each) const;
   // Every blob the loaded index knows.
-  void ForEachIndexedBlob(
-      const std::function<void(const Id&, const BlobLocation&)>& each) const;
+  void ForEachIndexedBlob(const std::function<void(const Id&, const BlobLocation&)>& each) const;
   size_t IndexedBlobCount() const;
+  // The index files the last (re)load of the index could not read, sorted by name; their
+  // entries are not in the loaded index. Empty when every index file loaded.
+  std::vector<DamagedFile> DamagedIndexFiles() const;
 
   // Keys: several passwords open one repository; the master key never changes.
   Result<std::string> AddKey(std::string_view new_password);
@@ -145,12 +173,39 @@ class Repository {
   // Refuses to remove the key this Repository was opened with, and the last key.
   Status RemoveKey(const std::string& name);
   Status ChangePassword(std::string_view new_password);  // adds a new key, removes the current
+  // Verifies the plaintext files without any password: key file `name` (any key, not only the one
+  // opened with) or the config, each parsed, its mac checked under the master key and its bytes
+  // compared with their canonical encoding. Errors: kFailedCheck saying what is wrong; the
+  // backend's error when the file cannot be read.
+  Status VerifyKeyFile(const std::string& name) const;
+  Status VerifyConfig() const;
 
   // Locks: shared for backup/restore/check, exclusive for prune. Stale locks (a dead process on
-  // this host, or not refreshed for 30 minutes) are removed. Errors: kFailedCheck naming the
-  // holder when a conflicting live lock exists.
+  // this host, or not refreshed for 30 minutes) are removed. While a conflicting live lock exists,
+  // retries for up to `wait` (with growing pauses, calling `on_wait` with the conflict before the
+  // first), then fails with kLocked naming the holder.
   enum class LockKind { kShared, kExclusive };
-  Result<std::unique_ptr<Lock>> AcquireLock(LockKind kind);
+  using LockWaitFn = std::function<void(const Error& conflict)>;
+  Result<std::unique_ptr<Lock>> AcquireLock(
+      LockKind kind, std::chrono::milliseconds wait = std::chrono::milliseconds(0),
+      const LockWaitFn& on_wait = {});
+
+  // ---- Maintenance (prune, repair). REQUIRES: the caller holds an exclusive lock. ----
+  // Re-reads the index files (another process may have added some since Open).
+  Status ReloadIndex();
+  // What every index file lists (index_files.h). Errors name the unreadable index file.
+  Result<IndexListing> ListIndex() const;
+  // Copies `blobs` (each loaded from where the index says and verified, id re-hashed) into new
+  // packs that no index file names yet, using every core, and returns those packs' listings.
+  // Until RewriteIndex names them they are unreferenced: a crash leaves only data that the next
+  // prune removes. `progress` is called with the plaintext bytes copied so far (any thread,
+  // serialised). Errors name the blob that could not be copied.
+  Result<std::vector<IndexedPack>> CopyBlobsToNewPacks(
+      std::span<const BlobRef> blobs, const std::function<void(uint64_t bytes)>& progress);
+  // Replaces the index: saves index files listing exactly `packs`, then removes the index files
+  // named in `replaced`, then reloads the in-memory index. A crash in between leaves old and new
+  // files whose union still names every pack, so the repository stays consistent.
+  Status RewriteIndex(std::span<const IndexedPack> packs, std::span<const std::string> replaced);
 
  private:
   class Impl;

@@ -1,6 +1,8 @@
-// Repository: several passwords (key files) for one master key.
+// Repository: several passwords (key files) for one master key, and verifying the plaintext
+// files (key files and config) for check.
 #include <algorithm>
 
+#include "repository/config.h"
 #include "repository/encoding.h"
 #include "repository/key_file.h"
 #include "repository/repository.h"
@@ -59,6 +61,16 @@ Status Repository::RemoveKey(const std::string& name) {
   }
   if (names.size() <= 1) return Error::InvalidArgument("cannot remove the last key");
   return backend_->Remove({FileType::kKey, name});
+}
+
+Status Repository::VerifyKeyFile(const std::string& name) const {
+  STORMPROOF_ASSIGN_OR_RETURN(Bytes file, backend_->Load({FileType::kKey, name}));
+  return repository::VerifyKeyFile(file, impl_->master);
+}
+
+Status Repository::VerifyConfig() const {
+  STORMPROOF_ASSIGN_OR_RETURN(Bytes file, backend_->Load({FileType::kConfig, ""}));
+  return repository::VerifyConfig(file, impl_->master.encryption);
 }
 
 Status Repository::ChangePassword(std::string_view new_password) {

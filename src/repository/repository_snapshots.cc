@@ -40,16 +40,37 @@ Result<Snapshot> Repository::LoadSnapshot(const Id& id) const {
 }
 
 Result<std::vector<Snapshot>> Repository::LoadSnapshots() const {
+  std::vector<DamagedFile> damaged;
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> snapshots, LoadSnapshots(&damaged));
+  if (!damaged.empty()) {
+    return Error::FailedCheck("snapshot " + damaged.front().name + ": " + damaged.front().reason);
+  }
+  return snapshots;
+}
+
+Result<std::vector<Snapshot>> Repository::LoadSnapshots(std::vector<DamagedFile>* damaged) const {
   std::vector<std::string> names;
   STORMPROOF_TRY(backend_->List(FileType::kSnapshot,
                                 [&](const std::string& name, uint64_t) { names.push_back(name); }));
+  std::sort(names.begin(), names.end());
   std::vector<Snapshot> snapshots;
   snapshots.reserve(names.size());
   for (const std::string& name : names) {
     auto id = Id::FromHex(name);
-    if (!id) return Error::FailedCheck("snapshot file '" + name + "': not a snapshot id");
-    STORMPROOF_ASSIGN_OR_RETURN(Snapshot snapshot, LoadSnapshot(*id));
-    snapshots.push_back(std::move(snapshot));
+    if (!id) {
+      damaged->push_back({name, "not a snapshot id"});
+      continue;
+    }
+    auto snapshot = LoadSnapshot(*id);
+    if (!snapshot) {
+      // The reason without LoadSnapshot's "snapshot <id>: " prefix: the caller names the file.
+      std::string reason = snapshot.error().message();
+      std::string prefix = "snapshot " + name + ": ";
+      if (reason.rfind(prefix, 0) == 0) reason.erase(0, prefix.size());
+      damaged->push_back({name, std::move(reason)});
+      continue;
+    }
+    snapshots.push_back(std::move(snapshot).value());
   }
   std::sort(snapshots.begin(), snapshots.end(), [](const Snapshot& a, const Snapshot& b) {
     return std::tie(a.time_ns, a.id) < std::tie(b.time_ns, b.id);

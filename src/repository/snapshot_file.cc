@@ -21,16 +21,19 @@ json EncodeSummary(const SnapshotSummary& s) {
           {"seconds", s.seconds}};
 }
 
-SnapshotSummary DecodeSummary(const json& j) {
+Result<SnapshotSummary> DecodeSummary(const json& j) {
   SnapshotSummary s;
-  s.files_new = j.at("files_new").get<uint64_t>();
-  s.files_changed = j.at("files_changed").get<uint64_t>();
-  s.files_unmodified = j.at("files_unmodified").get<uint64_t>();
-  s.dirs = j.at("dirs").get<uint64_t>();
-  s.bytes_processed = j.at("bytes_processed").get<uint64_t>();
-  s.bytes_added = j.at("bytes_added").get<uint64_t>();
-  s.data_blobs_added = j.at("data_blobs_added").get<uint64_t>();
-  s.tree_blobs_added = j.at("tree_blobs_added").get<uint64_t>();
+  std::pair<const char*, uint64_t*> counts[] = {{"files_new", &s.files_new},
+                                                {"files_changed", &s.files_changed},
+                                                {"files_unmodified", &s.files_unmodified},
+                                                {"dirs", &s.dirs},
+                                                {"bytes_processed", &s.bytes_processed},
+                                                {"bytes_added", &s.bytes_added},
+                                                {"data_blobs_added", &s.data_blobs_added},
+                                                {"tree_blobs_added", &s.tree_blobs_added}};
+  for (auto [name, count] : counts) {
+    STORMPROOF_ASSIGN_OR_RETURN(*count, IntegerFromJson<uint64_t>(j.at(name), name));
+  }
   s.seconds = j.at("seconds").get<double>();
   return s;
 }
@@ -74,8 +77,15 @@ Result<Snapshot> DecodeFields(const json& j) {
     STORMPROOF_ASSIGN_OR_RETURN(s.parent, Id::FromHex(j.at("parent").get<std::string>()));
   }
   STORMPROOF_ASSIGN_OR_RETURN(s.skipped, ByteStringsFrom(j.at("skipped")));
-  s.summary = DecodeSummary(j.at("summary"));
+  STORMPROOF_ASSIGN_OR_RETURN(s.summary, DecodeSummary(j.at("summary")));
   STORMPROOF_ASSIGN_OR_RETURN(s.program_version, ByteStringFromJson(j.at("program_version")));
+  if (j.contains("repaired_from")) {
+    STORMPROOF_ASSIGN_OR_RETURN(s.repaired_from,
+                                Id::FromHex(j.at("repaired_from").get<std::string>()));
+  }
+  if (j.contains("lost")) {
+    STORMPROOF_ASSIGN_OR_RETURN(s.lost, ByteStringsFrom(j.at("lost")));
+  }
   return s;
 }
 
@@ -96,6 +106,8 @@ std::string EncodeSnapshot(const Snapshot& s) {
             {"summary", EncodeSummary(s.summary)},
             {"program_version", ByteStringToJson(s.program_version)}};
   if (s.parent) j["parent"] = s.parent->Hex();
+  if (s.repaired_from) j["repaired_from"] = s.repaired_from->Hex();
+  if (!s.lost.empty()) j["lost"] = ByteStrings(s.lost);
   return j.dump();
 }
 

@@ -1,10 +1,13 @@
-// Phase 1 of RestoreRun (run.h): creating entries in plan order.
+// Phase 1 of RestoreRun (run.h): creating entries, in parallel where the plan allows it.
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <span>
 
 #include "restorer/metadata.h"
+#include "restorer/parallel.h"
 #include "restorer/run.h"
 
 namespace stormproof::restorer {
@@ -13,6 +16,18 @@ using repository::Node;
 using repository::NodeType;
 
 namespace {
+
+constexpr uint32_t kNotAFile = UINT32_MAX;
+// Entries of one directory handed to a worker at a time: large enough that workers mostly
+// create in different directories (creations in one directory take turns on its lock in the
+// kernel), small enough that one large directory is still shared out.
+constexpr size_t kEntriesPerJob = 32;
+
+// One entry to create; `file` is its index in RestoreRun::files_ for regular files.
+struct Creation {
+  uint32_t entry = 0;
+  uint32_t file = kNotAFile;
+};
 
 // Creates a symlink, fifo, socket or device node for `node` inside `dir`.
 Status MakeOther(int dir, const Node& node) {
@@ -29,39 +44,90 @@ Status MakeOther(int dir, const Node& node) {
   return CreateSpecialAt(dir, node.name, type, static_cast<dev_t>(node.rdev));
 }
 
+// `creations` grouped by directory (directories in plan order) and cut into jobs of at most
+// kEntriesPerJob entries of one directory each.
+std::vector<std::span<const Creation>> JobsByDirectory(const RestorePlan& plan,
+                                                       std::vector<Creation>& creations) {
+  std::stable_sort(creations.begin(), creations.end(), [&](const Creation& a, const Creation& b) {
+    return plan.entries[a.entry].parent < plan.entries[b.entry].parent;
+  });
+  std::vector<std::span<const Creation>> jobs;
+  std::span<const Creation> rest(creations);
+  while (!rest.empty()) {
+    const uint32_t parent = plan.entries[rest.front().entry].parent;
+    size_t n = 1;
+    while (n < rest.size() && n < kEntriesPerJob && plan.entries[rest[n].entry].parent == parent) {
+      ++n;
+    }
+    jobs.push_back(rest.first(n));
+    rest = rest.subspan(n);
+  }
+  return jobs;
+}
+
 }  // namespace
 
+// Directories first, level by level; then everything else in parallel, except possible
+// hard-link group members: which of them leads a group depends on which was created first, so
+// they go last, one at a time in plan order.
 void RestoreRun::CreateEntries() {
   dir_created_.assign(plan_.dirs.size(), 0);
   dir_created_[0] = 1;
+  std::vector<Creation> parallel, linked;
   for (uint32_t e = 0; e < plan_.entries.size(); ++e) {
-    const PlannedEntry& entry = plan_.entries[e];
-    if (!dir_created_[entry.parent]) continue;  // its directory failed, and was reported
-    switch (entry.node.type) {
-      case NodeType::kDir:
-        CreateDirectory(e);
-        break;
-      case NodeType::kFile:
-        CreateFile(e);
-        break;
-      default:
-        CreateOther(e);
+    const Node& node = plan_.entries[e].node;
+    if (node.type == NodeType::kDir) continue;
+    Creation creation{e, kNotAFile};
+    if (node.type == NodeType::kFile) {
+      creation.file = static_cast<uint32_t>(files_.size());
+      files_.emplace_back(e);
     }
+    (node.type == NodeType::kFile && node.links > 1 ? linked : parallel).push_back(creation);
+  }
+  CreateDirectories();
+  std::vector<std::span<const Creation>> jobs = JobsByDirectory(plan_, parallel);
+  RunParallel(
+      jobs.size(), threads_,
+      [&](size_t i) {
+        for (const Creation& c : jobs[i]) CreateEntry(c.entry, c.file);
+      },
+      [&] { reporter_.Tick(); });
+  for (const Creation& c : linked) {
+    CreateEntry(c.entry, c.file);
     reporter_.Tick();
   }
 }
 
-void RestoreRun::CreateDirectory(uint32_t e) {
-  uint32_t dir = plan_.entries[e].dir;
+void RestoreRun::CreateDirectories() {
+  for (const std::vector<uint32_t>& level : DirectoryLevels()) {
+    RunParallel(
+        level.size(), threads_, [&](size_t i) { CreateDirectory(level[i]); },
+        [&] { reporter_.Tick(); });
+  }
+}
+
+void RestoreRun::CreateDirectory(uint32_t dir) {
+  if (!dir_created_[plan_.dirs[dir].parent]) return;  // its parent failed, and was reported
   Result<SharedFd> fd = dirs_.Create(dir);
   if (!fd) {
-    reporter_.Report(plan_.EntryPath(e), fd.error());
+    reporter_.Report(plan_.EntryPath(plan_.dirs[dir].entry), fd.error());
     return;
   }
   dir_created_[dir] = 1;
   ++reporter_.dirs;
 }
 
+void RestoreRun::CreateEntry(uint32_t e, uint32_t file) {
+  if (!dir_created_[plan_.entries[e].parent]) {  // its directory failed, and was reported
+    if (file != kNotAFile) files_[file].failed = true;
+    return;
+  }
+  if (file != kNotAFile) return CreateFile(e, file);
+  CreateOther(e);
+}
+
+// Only possible hard-link group members (links > 1) touch link_leaders_; they are created on
+// one thread.
 bool RestoreRun::IsFollower(const Node& node, uint32_t* leader) const {
   if (node.links <= 1) return false;
   auto it = link_leaders_.find({node.device, node.inode});
@@ -72,31 +138,29 @@ bool RestoreRun::IsFollower(const Node& node, uint32_t* leader) const {
   return true;
 }
 
-void RestoreRun::CreateFile(uint32_t e) {
+void RestoreRun::CreateFile(uint32_t e, uint32_t f) {
   const PlannedEntry& entry = plan_.entries[e];
   const Node& node = entry.node;
-  uint32_t leader = kNoLeader;
-  if (IsFollower(node, &leader)) {
-    files_.emplace_back(e, "", leader);
-    return;
-  }
+  RestoredFile& file = files_[f];
+  if (IsFollower(node, &file.leader)) return;
   Result<SharedFd> dir = dirs_.Get(entry.parent);
   Result<NewFile> created =
       dir ? CreateRegularFileAt((*dir)->get(), node.name) : Result<NewFile>(dir.error());
   if (!created) {
+    file.failed = true;
     reporter_.Report(plan_.EntryPath(e), created.error());
     return;
   }
   if (node.size > 0 && ::ftruncate(created->fd.get(), static_cast<off_t>(node.size)) != 0) {
+    file.failed = true;
     reporter_.Report(plan_.EntryPath(e), OsError("cannot set the file size", errno));
     ::unlinkat((*dir)->get(), created->disk_name.c_str(), 0);
     return;
   }
-  uint32_t index = static_cast<uint32_t>(files_.size());
-  files_.emplace_back(e, created->is_temporary ? created->disk_name : "", kNoLeader);
-  if (node.links > 1) link_leaders_.emplace(std::make_pair(node.device, node.inode), index);
+  if (created->is_temporary) file.temp_name = created->disk_name;
+  if (node.links > 1) link_leaders_.emplace(std::make_pair(node.device, node.inode), f);
   reporter_.total_bytes += entry.layout.data_bytes();
-  if (node.content.empty()) FinishFile(index, std::move(created->fd));
+  if (node.content.empty()) FinishFile(f, std::move(created->fd));
 }
 
 void RestoreRun::CreateOther(uint32_t e) {

@@ -3,7 +3,9 @@
 // A directory is (re)opened relative to its parent's fd with O_NOFOLLOW|O_DIRECTORY, so a symlink
 // swapped in for a restored directory is never traversed. At most `capacity` fds stay cached
 // (least recently used are closed); fds are handed out shared, so eviction never closes one that
-// a worker still uses. The target itself (dirs[0]) is always open. Thread-safe.
+// a worker still uses. The target itself (dirs[0]) is always open. Thread-safe; the lock only
+// guards the map, never a system call, so workers create and open directories in parallel (two
+// workers may open the same directory at once: both fds are valid, one of them is cached).
 #ifndef STORMPROOF_RESTORER_DIR_CACHE_H_
 #define STORMPROOF_RESTORER_DIR_CACHE_H_
 
@@ -32,8 +34,11 @@ class DirectoryCache {
   Result<SharedFd> Get(uint32_t dir);
 
  private:
-  Result<SharedFd> Cached(uint32_t dir);   // REQUIRES: mu_ held
-  void Insert(uint32_t dir, SharedFd fd);  // REQUIRES: mu_ held
+  // The fd of `dir` or of its nearest cached ancestor (the target at worst); `below` gets the
+  // directories between that one and `dir` that still need opening, deepest first.
+  SharedFd NearestOpen(uint32_t dir, std::vector<uint32_t>* below);  // REQUIRES: mu_ held
+  // Caches `fd` as `dir`; fds pushed out go to `evicted`, to be closed after the lock is gone.
+  void Insert(uint32_t dir, SharedFd fd, std::vector<SharedFd>* evicted);  // REQUIRES: mu_ held
 
   struct Slot {
     SharedFd fd;

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <numeric>
 
 #include "restorer/metadata.h"
+#include "restorer/parallel.h"
 #include "restorer/verify.h"
 
 namespace stormproof::restorer {
@@ -18,6 +18,7 @@ RestoreRun::RestoreRun(const repository::Repository& repo, const RestorePlan& pl
       plan_(plan),
       options_(options),
       reporter_(reporter),
+      threads_(WorkerCount(options.threads)),
       dirs_(plan, std::move(target)) {}
 
 void RestoreRun::Run() {
@@ -98,23 +99,32 @@ void RestoreRun::LinkFollowers() {
   }
 }
 
-void RestoreRun::FinishDirectories() {
-  std::vector<uint32_t> order(plan_.dirs.size() - 1);
-  std::iota(order.begin(), order.end(), 1u);
-  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    return plan_.dirs[a].depth > plan_.dirs[b].depth;
-  });
-  for (uint32_t d : order) {
-    if (!dir_created_[d]) continue;
-    const PlannedEntry& entry = plan_.entries[plan_.dirs[d].entry];
-    Result<SharedFd> fd = dirs_.Get(d);
-    if (!fd) {
-      reporter_.Report(plan_.DirPath(d), fd.error());
-      continue;
-    }
-    RestoreMetadata((*fd)->get(), entry.node, plan_.DirPath(d), reporter_);
-    reporter_.Tick();
+std::vector<std::vector<uint32_t>> RestoreRun::DirectoryLevels() const {
+  std::vector<std::vector<uint32_t>> levels;
+  for (uint32_t d = 1; d < plan_.dirs.size(); ++d) {
+    const uint32_t depth = plan_.dirs[d].depth;
+    if (levels.size() < depth) levels.resize(depth);
+    levels[depth - 1].push_back(d);
   }
+  return levels;
+}
+
+// Deepest level first; the directories of one level in parallel.
+void RestoreRun::FinishDirectories() {
+  std::vector<std::vector<uint32_t>> levels = DirectoryLevels();
+  for (auto level = levels.rbegin(); level != levels.rend(); ++level) {
+    RunParallel(
+        level->size(), threads_, [&](size_t i) { FinishDirectory((*level)[i]); },
+        [&] { reporter_.Tick(); });
+  }
+}
+
+void RestoreRun::FinishDirectory(uint32_t d) {
+  if (!dir_created_[d]) return;
+  const PlannedEntry& entry = plan_.entries[plan_.dirs[d].entry];
+  Result<SharedFd> fd = dirs_.Get(d);
+  if (!fd) return reporter_.Report(plan_.DirPath(d), fd.error());
+  RestoreMetadata((*fd)->get(), entry.node, plan_.DirPath(d), reporter_);
 }
 
 }  // namespace stormproof::restorer

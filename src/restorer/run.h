@@ -1,15 +1,18 @@
 // RestoreRun: one restore of a planned snapshot into an open target, phase by phase.
 //
-//   1. CreateEntries (sequential, plan order): directories, regular files (empty, sized, mode
-//      0600), symlinks, fifos, sockets and devices with their metadata. A hard-link follower is
-//      only recorded.
+//   1. CreateEntries (parallel): directories level by level (a level's directories in
+//      parallel, each only once its parent exists), then regular files (empty, sized, mode 0600),
+//      symlinks, fifos, sockets and devices with their metadata, in parallel across directories;
+//      finally the members of possible hard-link groups in plan order on one thread, so the
+//      first one that is created leads its group. A hard-link follower is only recorded.
 //   2. WriteContents (parallel): every needed data blob is loaded once, in pack/offset order,
 //      and written to every place that uses it; a file whose last blob lands is finished at once
 //      (verified when asked, metadata, temporary name renamed over the real one). A file whose
 //      content cannot be written completely is removed, and an existing file it was to replace
 //      stays as it was.
 //   3. LinkFollowers: hard links to the finished first member of each group.
-//   4. FinishDirectories: directory metadata, deepest first, so nothing later bumps their times.
+//   4. FinishDirectories: directory metadata, deepest level first (a level in parallel), so
+//      nothing later bumps their times.
 //
 // Internal to the restorer. Run() is called once, from the thread that called Restore(); the
 // phases use worker threads internally.
@@ -36,16 +39,16 @@ namespace stormproof::restorer {
 
 inline constexpr uint32_t kNoLeader = UINT32_MAX;
 
-// A regular file of the plan that is being restored.
+// A regular file of the plan that is being restored. Every regular file of the plan has one,
+// made before phase 1; its creator (one phase-1 worker) sets temp_name and leader, or failed.
 struct RestoredFile {
-  RestoredFile(uint32_t entry, std::string temp_name, uint32_t leader)
-      : entry(entry), temp_name(std::move(temp_name)), leader(leader) {}
+  explicit RestoredFile(uint32_t entry) : entry(entry) {}
 
   const uint32_t entry;              // in RestorePlan::entries
-  const std::string temp_name;       // "" or the temporary name the content is written under
-  const uint32_t leader;             // hard-link followers: the file they link to; else kNoLeader
+  std::string temp_name;             // "" or the temporary name the content is written under
+  uint32_t leader = kNoLeader;       // hard-link followers: the file they link to
   std::atomic<uint32_t> pending{0};  // blob uses not yet written
-  std::atomic<bool> failed{false};   // reported; not (fully) restored
+  std::atomic<bool> failed{false};   // reported, or not created; not (fully) restored
 };
 
 // One place a data blob goes: a file, at an offset of its content stream.
@@ -76,8 +79,11 @@ class RestoreRun {
   // distinct files.
   void FinishFile(uint32_t file, UniqueFd fd);
   void CreateEntries();
-  void CreateDirectory(uint32_t entry);
-  void CreateFile(uint32_t entry);
+  void CreateDirectories();
+  void CreateDirectory(uint32_t dir);
+  // Creates the entry `entry`; `file` is its index in files_ for regular files.
+  void CreateEntry(uint32_t entry, uint32_t file);
+  void CreateFile(uint32_t entry, uint32_t file);
   void CreateOther(uint32_t entry);
   bool IsFollower(const repository::Node& node, uint32_t* leader) const;
   void WriteContents();
@@ -88,6 +94,9 @@ class RestoreRun {
   UniqueFd WriteUses(std::span<const BlobUse> uses, ByteView data);
   void LinkFollowers();
   void FinishDirectories();
+  void FinishDirectory(uint32_t dir);
+  // The directories below the target by depth (levels[0]: depth 1), each level in plan order.
+  std::vector<std::vector<uint32_t>> DirectoryLevels() const;
 
   // Reports `error` for `file` unless it already failed. Thread-safe.
   void Fail(uint32_t file, const Error& error);
@@ -97,9 +106,12 @@ class RestoreRun {
   const RestorePlan& plan_;
   const RestoreOptions& options_;
   Reporter& reporter_;
+  const unsigned threads_;
   DirectoryCache dirs_;
-  std::vector<uint8_t> dir_created_;                                // per plan dir; phase 1 only
-  std::deque<RestoredFile> files_;                                  // grows in phase 1 only
+  // Per plan dir: set in phase 1 by the worker creating it (read by others only once its level
+  // is done), read in phase 4.
+  std::vector<uint8_t> dir_created_;
+  std::deque<RestoredFile> files_;                                  // filled before phase 1
   std::map<std::pair<uint64_t, uint64_t>, uint32_t> link_leaders_;  // (device, inode) -> file
 };
 

@@ -36,8 +36,7 @@ bool PackOrder(const BlobJob& a, const BlobJob& b) {
 void RestoreRun::WriteContents() {
   std::vector<BlobJob> jobs = PlanBlobJobs();
   RunParallel(
-      jobs.size(), WorkerCount(options_.threads), [&](size_t i) { WriteBlob(jobs[i]); },
-      [&] { reporter_.Tick(); });
+      jobs.size(), threads_, [&](size_t i) { WriteBlob(jobs[i]); }, [&] { reporter_.Tick(); });
 }
 
 // Groups every content blob of the files to write by id, so each is loaded once, and orders
@@ -48,7 +47,7 @@ std::vector<BlobJob> RestoreRun::PlanBlobJobs() {
   for (uint32_t f = 0; f < files_.size(); ++f) {
     RestoredFile& file = files_[f];
     const repository::Node& node = plan_.entries[file.entry].node;
-    if (file.leader != kNoLeader || node.content.empty()) continue;
+    if (file.failed || file.leader != kNoLeader || node.content.empty()) continue;
     uint64_t stream = 0;
     for (const crypto::Id& id : node.content) {
       auto [it, added] = job_of.try_emplace(id, jobs.size());

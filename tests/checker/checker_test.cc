@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -109,6 +110,42 @@ TEST(CheckerTest, ProgressCountsEveryPackReadOnTheCallingThread) {
   });
   ASSERT_FALSE(calls.empty());
   EXPECT_EQ(calls.back(), std::make_pair(uint64_t{2}, uint64_t{2}));
+}
+
+// Two directories with the same content share one tree: damage under it is named under both
+// paths, in every snapshot, though the tree is read once.
+TEST(CheckerTest, DamageUnderASharedTreeIsNamedUnderEveryPath) {
+  OneFileRepository r;
+  auto first = r.repo->LoadSnapshots();
+  ASSERT_TRUE(first.has_value());
+  Id shared = first->front().tree;  // holds report.txt
+  repository::Tree root;
+  for (const char* name : {"monday", "tuesday"}) {
+    repository::Node dir;
+    dir.name = name;
+    dir.type = repository::NodeType::kDir;
+    dir.subtree = shared;
+    root.nodes.push_back(dir);
+  }
+  Bytes encoded = repository::EncodeTree(root);
+  repository::Snapshot second;
+  second.paths = {"/backups"};
+  second.tree = r.repo->BlobId(encoded);
+  ASSERT_TRUE(r.repo->SaveBlob(BlobType::kTree, second.tree, encoded).has_value());
+  ASSERT_TRUE(r.repo->SaveSnapshot(second).has_value());
+  Bytes pack = r.PackBytes();
+  pack[40] ^= 1;  // inside the first data blob
+  r.SetPack(pack);
+
+  CheckReport report = Check(*r.repo, kReadData, {});
+  ASSERT_FALSE(report.ok());
+  ASSERT_EQ(report.affected.size(), 2u);
+  std::set<std::string> paths;
+  for (const auto& [snapshot, affected] : report.affected)
+    paths.insert(affected.begin(), affected.end());
+  EXPECT_EQ(paths,
+            (std::set<std::string>{"/report.txt", "/monday/report.txt", "/tuesday/report.txt"}));
+  EXPECT_EQ(report.trees, 2u);  // the shared tree and the new root, each read once
 }
 
 }  // namespace

@@ -38,8 +38,8 @@ class EngineMoreCliTest : public ::testing::Test {
   void WriteFile(const std::string& name, const std::string& text) {
     std::ofstream(dir_ / name, std::ios::binary) << text;
   }
-  static std::string RandomBytes(size_t n) {
-    std::mt19937_64 rng(7);
+  static std::string RandomBytes(size_t n, uint64_t seed = 7) {
+    std::mt19937_64 rng(seed);
     std::string s(n, '\0');
     for (char& c : s) c = static_cast<char>(rng());
     return s;
@@ -129,7 +129,7 @@ TEST_F(EngineMoreCliTest, ForgetNeverTouchesSnapshotsOutsideTheSelection) {
   EXPECT_EQ(Snapshots().size(), 3u);
 }
 
-TEST_F(EngineMoreCliTest, ForgetRefusesAnEmptyPolicyAndPrune) {
+TEST_F(EngineMoreCliTest, ForgetRefusesAnEmptyPolicy) {
   Backup(Path("data"));
   CliResult empty = Run("forget");
   EXPECT_EQ(empty.exit_code, 2);
@@ -137,9 +137,8 @@ TEST_F(EngineMoreCliTest, ForgetRefusesAnEmptyPolicyAndPrune) {
       << empty.err;
   CliResult zero = Run("forget --keep-daily 0");
   EXPECT_EQ(zero.exit_code, 2);
-  CliResult prune = Run("forget --keep-last 1 --prune");
-  EXPECT_EQ(prune.exit_code, 1);
-  EXPECT_NE(prune.err.find("prune is not available yet"), std::string::npos) << prune.err;
+  CliResult prune = Run("forget --prune");
+  EXPECT_EQ(prune.exit_code, 2);
   CliResult ambiguous = Run("forget --keep-within 6m");
   EXPECT_EQ(ambiguous.exit_code, 2);
   EXPECT_NE(ambiguous.err.find("'mo'"), std::string::npos) << ambiguous.err;
@@ -257,6 +256,51 @@ TEST_F(EngineMoreCliTest, StatsNumbersAreConsistent) {
   EXPECT_GT(after["unreferenced_bytes"].get<uint64_t>(), 0u);
 }
 
+TEST_F(EngineMoreCliTest, PruneFreesWhatForgetLeftAndKeepsTheRest) {
+  WriteFile("other.bin", RandomBytes(2 << 20, 8));  // shares nothing with data/
+  std::string gone = Backup(Path("other.bin"));
+  std::string kept = Backup(Path("data"));
+  ASSERT_EQ(Run("forget " + gone).exit_code, 0);
+  std::string listing = Shell("find " + repo_ + " -type f | sort");
+  CliResult dry = Run("prune --dry-run");
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_NE(dry.out.find("nothing was changed"), std::string::npos) << dry.out;
+  EXPECT_EQ(Shell("find " + repo_ + " -type f | sort"), listing);
+
+  CliResult r = Run("prune --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json summary = JsonLines(r.out).back();
+  EXPECT_EQ(summary["message_type"], "summary");
+  EXPECT_EQ(summary["snapshots"], 1);
+  EXPECT_GE(summary["bytes_freed"].get<int64_t>(), 2 << 20);
+  EXPECT_EQ(json::parse(Run("stats --json").out)["unreferenced_bytes"], 0);
+  CliResult check = Run("check --read-data");
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_EQ(check.out.find("note:"), std::string::npos) << check.out;
+  ASSERT_EQ(Run("restore " + kept + " --target " + Path("back") + " --verify").exit_code, 0);
+  EXPECT_EQ(Shell("cmp " + Path("data/sub/big.bin") + " " + Path("back") +
+                  Path("data/sub/big.bin") + " && echo same"),
+            "same\n");
+}
+
+TEST_F(EngineMoreCliTest, ForgetPruneRemovesSnapshotsAndTheirData) {
+  WriteFile("other.bin", RandomBytes(1 << 20) + "first");
+  Backup(Path("other.bin"));
+  WriteFile("other.bin", RandomBytes(1 << 20) + "second");  // the same MiB, another tail
+  Backup(Path("other.bin"));
+  CliResult r = Run("forget --keep-last 1 --prune --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json summary = JsonLines(r.out).back();
+  EXPECT_EQ(summary["removed"], 1);
+  ASSERT_TRUE(summary.contains("prune")) << summary.dump();
+  EXPECT_EQ(summary["prune"]["snapshots"], 1);
+  EXPECT_GT(summary["prune"]["bytes_deleted"].get<uint64_t>(), 0u);
+  CliResult text = Run("forget --keep-last 1 --prune");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("freed"), std::string::npos) << text.out;
+  EXPECT_EQ(Run("check --read-data").exit_code, 0);
+}
+
 TEST_F(EngineMoreCliTest, KeyAddLetsTheSecondPasswordOpenTheRepository) {
   Backup(Path("data"));
   EXPECT_NE(RunStormproof("snapshots", EnvWith("password2")).exit_code, 0);
@@ -308,6 +352,45 @@ TEST_F(EngineMoreCliTest, KeyAddWithoutATerminalNeedsAFile) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--new-password-file"), std::string::npos) << r.err;
   EXPECT_EQ(json::parse(Run("key list --json").out).size(), 1u);
+}
+
+TEST_F(EngineMoreCliTest, RepairIndexFixesADamagedIndexFile) {
+  std::string snapshot = Backup(Path("data"));
+  fs::path index;
+  for (const auto& entry : fs::directory_iterator(fs::path(repo_) / "index")) index = entry.path();
+  ASSERT_FALSE(index.empty());
+  {
+    std::fstream file(index, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(40);
+    char byte = 0;
+    file.seekg(40);
+    file.get(byte);
+    file.seekp(40);
+    file.put(static_cast<char>(byte ^ 0x10));
+  }
+  std::string name = index.filename().string();
+  CliResult damaged = Run("check");
+  EXPECT_EQ(damaged.exit_code, 3) << damaged.out << damaged.err;
+  EXPECT_NE(damaged.out.find("index " + name), std::string::npos) << damaged.out;
+  EXPECT_NE(damaged.err.find("warning: index file " + name + " is damaged"), std::string::npos)
+      << damaged.err;
+  EXPECT_NE(Run("prune").exit_code, 0);  // refuses on partial knowledge
+
+  CliResult repaired = Run("repair index --json");
+  ASSERT_EQ(repaired.exit_code, 0) << repaired.out << repaired.err;
+  json summary = JsonLines(repaired.out).back();
+  EXPECT_EQ(summary["damaged_index_files"].size(), 1u);
+  EXPECT_EQ(summary["lost_packs"].size(), 0u);
+  EXPECT_EQ(summary["packs_indexed"], summary["packs"]);
+  EXPECT_FALSE(fs::exists(index));
+
+  CliResult check = Run("check --read-data");
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  EXPECT_EQ(Run("repair snapshots").exit_code, 0);
+  ASSERT_EQ(Run("restore " + snapshot + " --target " + Path("back") + " --verify").exit_code, 0);
+  EXPECT_EQ(Shell("cmp " + Path("data/sub/big.bin") + " " + Path("back") +
+                  Path("data/sub/big.bin") + " && echo same"),
+            "same\n");
 }
 
 }  // namespace

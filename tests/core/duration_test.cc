@@ -29,6 +29,17 @@ TEST(DurationTest, RejectsMalformedText) {
   }
 }
 
+// Found by the UBSan build (scripts/test-sanitized): a long digit string overflowed int64 before
+// the limit check, which only rejected it by luck of the wrapped value.
+TEST(DurationTest, RejectsNumbersPastTheLimitWithoutOverflow) {
+  for (const char* bad : {"99999999999999999999s", "9223372036854775807s", "2305843009213693952s",
+                          "99999999999999999999999999999999w"}) {
+    auto parsed = Duration::Parse(bad);
+    EXPECT_FALSE(parsed.has_value()) << bad << " parsed as " << parsed->seconds() << "s";
+  }
+  EXPECT_TRUE(Duration::Parse("2305843009213693951s").has_value());  // INT64_MAX / 4
+}
+
 TEST(DurationTest, PrintsShortestExactForm) {
   EXPECT_EQ(Duration::Minutes(90).ToString(), "1h30m");
   EXPECT_EQ(Duration::Days(9).ToString(), "1w2d");

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "repository/encoding.h"
+#include "repository/sealed_file.h"
 
 namespace stormproof::repository {
 namespace {
@@ -25,6 +26,35 @@ TEST(ConfigTest, RoundTripKeepsTheSecretSecret) {
   auto wrong = OpenConfigSecret(crypto::RandomKey(), parsed->secret);
   ASSERT_FALSE(wrong.has_value());
   EXPECT_EQ(wrong.error().code(), ErrorCode::kFailedCheck);
+}
+
+// Found by fuzz/fuzz_config: the config is read before any password, so anyone who can write
+// to the repository controls it; a creation date before 1677 overflowed the nanosecond time.
+TEST(ConfigTest, ParseRejectsACreationDateOutsideTheNanosecondRange) {
+  std::string_view config = R"({
+  "created": "1013-11-30T02:18:31.769430111Z",
+  "format": "stormproof-repository",
+  "id": "b093e3c28d7ce5caf2082c9bdf65cafa8e623c225fb4a39f62106a074e7cabf7",
+  "secret": "BcoyWRCr22TJ1hYHVWRM6mO9PueF8viNQIa6cE4kQ8RpHDG8uaiTTOQxPzd9+Ppr2lTXDY1cM3dXtBAmt/2cA/ObjyI+cu+cA8OH",
+  "version": 1
+}
+)";
+  auto parsed = ParseConfig(AsBytes(config));
+  ASSERT_FALSE(parsed.has_value());
+  EXPECT_EQ(parsed.error().code(), ErrorCode::kFailedCheck);
+}
+
+// Found by fuzz/fuzz_config: chunk sizes were read with a float-to-uint32 conversion (undefined
+// behaviour for 6553e6) or truncated (2^32 + 1 became 1) instead of being refused.
+TEST(ConfigTest, SecretRejectsChunkSizesThatAreNotUint32) {
+  crypto::Key master = crypto::RandomKey();
+  for (std::string min : {"6553e6", "4294967297", "65536.5", "-1"}) {
+    std::string secret = R"({"chunker":{"avg":262144,"max":1048576,"min":)" + min +
+                         R"(,"seed":"55b0c56a699f173a"},"compression":"zstd"})";
+    auto params = OpenConfigSecret(master, SealFile(master, AsBytes(secret), kConfigKind));
+    ASSERT_FALSE(params.has_value()) << min;
+    EXPECT_EQ(params.error().code(), ErrorCode::kFailedCheck) << min;
+  }
 }
 
 TEST(ConfigTest, ParseChecksFormatAndVersion) {

@@ -33,6 +33,35 @@ TEST(EncodingTest, ParseTimeAcceptsShortFractionsAndRejectsGarbage) {
   for (const char* text : bad) EXPECT_FALSE(ParseTime(text).has_value()) << text;
 }
 
+// Found by fuzz/fuzz_snapshot (and the lock, config and key file targets): a year outside
+// 1677..2262 overflowed the int64 nanosecond count (undefined behaviour) instead of failing.
+TEST(EncodingTest, ParseTimeRejectsTimesOutsideTheNanosecondRange) {
+  const char* out_of_range[] = {"3202-11-14T22:13:20.000000000Z", "1013-11-30T02:18:31.769430111Z",
+                                "9999-12-31T23:59:60.999999999Z", "0000-01-01T00:00:00Z",
+                                "2262-04-11T23:47:16.854775808Z", "1677-09-21T00:12:43.145224191Z"};
+  for (const char* text : out_of_range) {
+    auto parsed = ParseTime(text);
+    ASSERT_FALSE(parsed.has_value()) << text;
+    EXPECT_NE(parsed.error().message().find("out of range"), std::string::npos) << text;
+  }
+  EXPECT_EQ(*ParseTime("2262-04-11T23:47:16.854775807Z"), INT64_MAX);
+  EXPECT_EQ(*ParseTime("1677-09-21T00:12:43.145224192Z"), INT64_MIN);
+}
+
+TEST(EncodingTest, IntegerFromJsonRefusesFloatsAndOutOfRangeValues) {
+  using nlohmann::json;
+  EXPECT_EQ(*IntegerFromJson<uint32_t>(json(4294967295u), "n"), 4294967295u);
+  EXPECT_EQ(*IntegerFromJson<int64_t>(json(-5), "n"), -5);
+  EXPECT_EQ(*IntegerFromJson<uint64_t>(json(UINT64_MAX), "n"), UINT64_MAX);
+  const json bad[] = {json(4294967296u), json(-1), json(1.0), json(2.2e90), json("7"), json()};
+  for (const json& value : bad) {
+    auto parsed = IntegerFromJson<uint32_t>(value, "size");
+    ASSERT_FALSE(parsed.has_value()) << value.dump();
+    EXPECT_EQ(parsed.error().message(), "size is not an integer in range");
+  }
+  EXPECT_FALSE(IntegerFromJson<int64_t>(json(UINT64_MAX), "n").has_value());
+}
+
 TEST(EncodingTest, Base64) {
   const std::string samples[] = {"", "f", "fo", "foo", "foob", std::string("\0\xff\x10", 3)};
   for (const std::string& s : samples) {

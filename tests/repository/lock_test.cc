@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "repository/encoding.h"
+#include "repository/sealed_file.h"
 #include "repository_fixtures.h"
 
 namespace stormproof::repository {
@@ -65,7 +66,7 @@ TEST_F(LockTest, ConflictsAreRefusedNamingTheHolder) {
     ASSERT_TRUE(held.has_value());
     auto refused = Acquire(c.wanted);
     ASSERT_FALSE(refused.has_value());
-    EXPECT_EQ(refused.error().code(), ErrorCode::kFailedCheck);
+    EXPECT_EQ(refused.error().code(), ErrorCode::kLocked);
     std::string expected = "repository is locked by " + HostName() + " pid " +
                            std::to_string(getpid()) + " (" + c.held_word + ", since ";
     EXPECT_EQ(refused.error().message().substr(0, expected.size()), expected);
@@ -141,6 +142,30 @@ TEST_F(LockTest, LockFilesAreSealed) {
   EXPECT_EQ(decoded->pid, 42);
   EXPECT_TRUE(decoded->exclusive);
   EXPECT_EQ(decoded->time_ns, 1000);
+}
+
+// Found by fuzz/fuzz_lock: a lock file (written by anyone who can write to the repository)
+// dated after 2262 overflowed the nanosecond time (undefined behaviour) instead of failing.
+TEST_F(LockTest, RejectsALockDatedBeyondTheNanosecondRange) {
+  std::string_view json =
+      R"({"exclusive":true,"hostname":"host","pid":4242,"time":"7247-11-14T22:13:20.000000000Z",)"
+      R"("username":"alice0"})";
+  auto decoded = DecodeLock(master_, SealFile(master_, AsBytes(json), kLockKind));
+  ASSERT_FALSE(decoded.has_value());
+  EXPECT_EQ(decoded.error().code(), ErrorCode::kFailedCheck);
+}
+
+// Found by fuzz/fuzz_lock: a pid written as a huge number was converted from double to int64
+// (undefined behaviour) instead of being refused.
+TEST_F(LockTest, RejectsAPidThatIsNotAnInt64) {
+  std::string pid(90, '2');
+  for (const std::string& bad : {pid, std::string("4242.5"), std::string("-1e30")}) {
+    std::string json = R"({"exclusive":true,"hostname":"hot","pid":)" + bad +
+                       R"(,"time":"2024-11-14T22:13:20.000000000Z","username":"alice"})";
+    auto decoded = DecodeLock(master_, SealFile(master_, AsBytes(json), kLockKind));
+    ASSERT_FALSE(decoded.has_value()) << bad;
+    EXPECT_EQ(decoded.error().code(), ErrorCode::kFailedCheck);
+  }
 }
 
 TEST(RepositoryLockTest, RepositoryHandsOutLocks) {

@@ -1,0 +1,48 @@
+// stormproof prune: delete the data no snapshot references (after forget), repack mostly-empty
+// packs, and consolidate the index. Takes the exclusive lock: it refuses while a backup runs.
+#include "context.h"
+#include "prune_output.h"
+#include "repo_access.h"
+
+namespace stormproof::cli {
+namespace {
+
+struct PruneFlags {
+  double repack_threshold = 50;  // percent
+  bool dry_run = false;
+};
+
+void RunPrune(Context* context, const PruneFlags& flags) {
+  auto repo = OpenRepositoryOrReport(context);
+  if (!repo) return;
+  pruner::PruneOptions options;
+  options.repack_threshold = flags.repack_threshold / 100.0;
+  options.dry_run = flags.dry_run;
+  auto report = PruneAndReport(context, *repo, options);
+  if (report && context->json) {
+    (*report)["message_type"] = "summary";
+    PrintJson(*report);
+  }
+}
+
+}  // namespace
+
+void AddPruneCommand(CLI::App* app, Context* context) {
+  auto flags = std::make_shared<PruneFlags>();
+  CLI::App* cmd = app->add_subcommand(
+      "prune",
+      "Free the space of data no snapshot references (run after forget): delete packs with no "
+      "data in use, repack packs whose unused share reaches --repack-threshold, delete packs "
+      "left by interrupted backups, and consolidate the index. Crash-safe at every step. Takes "
+      "the repository's exclusive lock, so it refuses while a backup, restore or check runs; "
+      "it refuses, changing nothing, when the repository is damaged (run check).");
+  cmd->add_option("--repack-threshold", flags->repack_threshold,
+                  "Repack a pack when at least this percentage of it is unused (default 50; 0 "
+                  "repacks every pack with unused data, 100 never repacks)")
+      ->type_name("PCT")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_flag("-n,--dry-run", flags->dry_run, "Only print what would be freed");
+  cmd->callback([context, flags] { RunPrune(context, *flags); });
+}
+
+}  // namespace stormproof::cli

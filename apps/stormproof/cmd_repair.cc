@@ -1,0 +1,167 @@
+// stormproof repair index | snapshots: rebuild what a damaged repository still holds, and name
+// what is lost. Both take the exclusive lock (a shared one with --dry-run).
+#include <fmt/format.h>
+
+#include "context.h"
+#include "progress.h"
+#include "repair/index_repair.h"
+#include "repair/snapshot_repair.h"
+#include "repo_access.h"
+
+namespace stormproof::cli {
+namespace {
+
+struct RepairIndexFlags {
+  bool dry_run = false;
+};
+
+struct RepairSnapshotsFlags {
+  bool dry_run = false;
+  bool forget = false;
+  std::vector<std::string> snapshots;
+};
+
+nlohmann::json DamagedJson(const std::vector<repository::DamagedFile>& files) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& f : files) out.push_back({{"name", f.name}, {"reason", f.reason}});
+  return out;
+}
+
+void PrintIndexReport(const Context& context, const repair::RepairIndexReport& r, bool dry_run) {
+  if (context.json) {
+    nlohmann::json lost = nlohmann::json::array();
+    for (const auto& p : r.lost_packs) lost.push_back({{"pack", p.pack}, {"reason", p.reason}});
+    PrintJson({{"message_type", "summary"},
+               {"dry_run", dry_run},
+               {"packs", r.packs},
+               {"packs_indexed", r.packs_indexed},
+               {"blobs_before", r.blobs_before},
+               {"blobs_after", r.blobs_after},
+               {"index_files_before", r.index_files_before},
+               {"index_files_after", r.index_files_after},
+               {"damaged_index_files", DamagedJson(r.damaged_index_files)},
+               {"lost_packs", lost},
+               {"unexpected_files", r.unexpected_files}});
+    return;
+  }
+  for (const auto& f : r.damaged_index_files) {
+    fmt::print("damaged index file {}: {}\n", f.name, f.reason);
+  }
+  for (const auto& p : r.lost_packs) fmt::print("lost pack {}: {}\n", p.pack, p.reason);
+  for (const auto& name : r.unexpected_files) fmt::print("ignored unexpected file {}\n", name);
+  fmt::print("{} {} of {} packs ({} blobs; {} before) in {} index files, replacing {}\n",
+             dry_run ? "would index" : "indexed", r.packs_indexed, r.packs, r.blobs_after,
+             r.blobs_before, r.index_files_after, r.index_files_before);
+  if (!r.lost_packs.empty()) {
+    fmt::print(
+        "{} pack(s) cannot be read: their data is lost; run 'stormproof check' to see the "
+        "affected snapshots and 'stormproof repair snapshots' to remove the lost files\n",
+        r.lost_packs.size());
+  }
+}
+
+void RunRepairIndex(Context* context, const RepairIndexFlags& flags) {
+  auto repo = OpenRepositoryOrReport(context);
+  if (!repo) return;
+  ProgressReporter progress(*context, "repair index");
+  auto report = repair::RepairIndex(*repo, {flags.dry_run}, [&](uint64_t done, uint64_t total) {
+    progress.Update({done, done, total, ""});
+  });
+  progress.Finish();
+  if (!report) return ReportEngineError(context, report.error());
+  PrintIndexReport(*context, *report, flags.dry_run);
+  if (!report->lost_packs.empty()) context->exit_code = kExitProblems;
+}
+
+void PrintSnapshotsReport(const Context& context, const repair::RepairSnapshotsReport& r,
+                          const RepairSnapshotsFlags& flags) {
+  if (context.json) {
+    nlohmann::json repaired = nlohmann::json::array();
+    for (const auto& s : r.repaired) {
+      repaired.push_back({{"original", s.original},
+                          {"repaired", s.repaired},
+                          {"original_removed", s.original_removed},
+                          {"lost", s.lost}});
+    }
+    PrintJson({{"message_type", "summary"},
+               {"dry_run", flags.dry_run},
+               {"snapshots", r.snapshots},
+               {"unchanged", r.unchanged},
+               {"data_blobs_checked", r.data_blobs_checked},
+               {"data_blobs_lost", r.data_blobs_lost},
+               {"repaired", repaired},
+               {"damaged_snapshot_files", DamagedJson(r.damaged_snapshot_files)},
+               {"damaged_removed", r.damaged_removed}});
+    return;
+  }
+  for (const auto& s : r.repaired) {
+    std::string verb = flags.dry_run ? "would repair" : "repaired";
+    fmt::print("snapshot {}: {}, {} entr{} lost{}\n", s.original.substr(0, 8), verb, s.lost.size(),
+               s.lost.size() == 1 ? "y" : "ies",
+               s.repaired.empty() ? ""
+                                  : " -> new snapshot " + s.repaired.substr(0, 8) +
+                                        (s.original_removed ? " (original removed)" : ""));
+    for (const auto& line : s.lost) fmt::print("  lost {}\n", line);
+  }
+  for (const auto& f : r.damaged_snapshot_files) {
+    fmt::print("snapshot file {} is damaged: {}{}\n", f.name, f.reason,
+               r.damaged_removed ? " (removed)"
+               : flags.dry_run   ? ""
+                                 : " (kept; --forget removes it)");
+  }
+  fmt::print("{} snapshots checked ({} data blobs verified, {} lost): {} unchanged, {} {}\n",
+             r.snapshots, r.data_blobs_checked, r.data_blobs_lost, r.unchanged, r.repaired.size(),
+             flags.dry_run ? "to repair" : "repaired");
+}
+
+void RunRepairSnapshots(Context* context, const RepairSnapshotsFlags& flags) {
+  auto repo = OpenRepositoryOrReport(context);
+  if (!repo) return;
+  repair::RepairSnapshotsOptions options{flags.snapshots, flags.forget, flags.dry_run};
+  ProgressReporter progress(*context, "repair snapshots");
+  auto report = repair::RepairSnapshots(*repo, options, [&](uint64_t done, uint64_t total) {
+    progress.Update({done, done, total, ""});
+  });
+  progress.Finish();
+  if (!report) return ReportEngineError(context, report.error());
+  PrintSnapshotsReport(*context, *report, flags);
+  bool left = (flags.dry_run && !report->repaired.empty()) ||
+              (!report->damaged_snapshot_files.empty() && !report->damaged_removed);
+  if (left) context->exit_code = kExitProblems;
+}
+
+}  // namespace
+
+void AddRepairCommand(CLI::App* app, Context* context) {
+  CLI::App* repair = app->add_subcommand(
+      "repair", "Rebuild the index from the packs, or rewrite snapshots without lost data");
+  repair->require_subcommand(1);
+  repair->fallthrough();
+
+  auto index_flags = std::make_shared<RepairIndexFlags>();
+  CLI::App* index = repair->add_subcommand(
+      "index",
+      "Rebuild the index from the packs alone: read and verify every pack's header and replace "
+      "all index files with new ones listing every readable pack. Packs whose header cannot be "
+      "read are reported as lost (exit 3). Takes the exclusive lock.");
+  index->add_flag("-n,--dry-run", index_flags->dry_run, "Only print what would be indexed");
+  index->callback([context, index_flags] { RunRepairIndex(context, *index_flags); });
+  index->fallthrough();
+
+  auto snap_flags = std::make_shared<RepairSnapshotsFlags>();
+  CLI::App* snapshots = repair->add_subcommand(
+      "snapshots",
+      "Rewrite snapshots without the files whose data is missing or fails verification (every "
+      "data blob is read and verified); unreadable directories become empty. Writes a new "
+      "snapshot marked repaired_from and listing what was lost; --forget also removes the "
+      "original and every damaged snapshot file. Takes the exclusive lock.");
+  snapshots->add_option("snapshot", snap_flags->snapshots,
+                        "Snapshot ids or unique prefixes (default: every snapshot)");
+  snapshots->add_flag("--forget", snap_flags->forget,
+                      "Remove each repaired original and every damaged snapshot file");
+  snapshots->add_flag("-n,--dry-run", snap_flags->dry_run, "Only print what would be repaired");
+  snapshots->callback([context, snap_flags] { RunRepairSnapshots(context, *snap_flags); });
+  snapshots->fallthrough();
+}
+
+}  // namespace stormproof::cli

@@ -1,0 +1,85 @@
+#include "prune_output.h"
+
+#include <fmt/format.h>
+
+#include "progress.h"
+#include "repo_access.h"
+
+namespace stormproof::cli {
+namespace {
+
+nlohmann::json StatsJson(const pruner::PruneStats& s, bool dry_run) {
+  return {{"dry_run", dry_run},
+          {"snapshots", s.snapshots},
+          {"blobs_used", s.blobs_used},
+          {"packs", s.packs},
+          {"packs_kept", s.packs_kept},
+          {"packs_unused", s.packs_unused},
+          {"packs_repacked", s.packs_repacked},
+          {"packs_orphaned", s.packs_orphaned},
+          {"packs_written", s.packs_written},
+          {"blobs_removed", s.blobs_removed},
+          {"blobs_repacked", s.blobs_repacked},
+          {"bytes_before", s.bytes_before},
+          {"bytes_deleted", s.bytes_deleted},
+          {"bytes_written", s.bytes_written},
+          {"bytes_freed", s.bytes_freed()},
+          {"bytes_unused_kept", s.bytes_unused_kept},
+          {"index_files_before", s.index_files_before},
+          {"index_files_after", s.index_files_after}};
+}
+
+std::string SignedBytes(int64_t bytes) {
+  return bytes < 0 ? "-" + HumanBytes(static_cast<uint64_t>(-bytes))
+                   : HumanBytes(static_cast<uint64_t>(bytes));
+}
+
+void PrintStats(const pruner::PruneStats& s, bool dry_run) {
+  const char* verb = dry_run ? "would " : "";
+  fmt::print("{} snapshot(s) use {} blob(s) in {} pack(s) ({})\n", s.snapshots, s.blobs_used,
+             s.packs, HumanBytes(s.bytes_before));
+  fmt::print("packs: {} kept, {}delete {} unused, {}repack {}, {}delete {} not in the index\n",
+             s.packs_kept, verb, s.packs_unused, verb, s.packs_repacked, verb, s.packs_orphaned);
+  if (s.blobs_repacked > 0 || s.packs_written > 0) {
+    fmt::print("repacked {} blob(s) into {} new pack(s) ({})\n", s.blobs_repacked, s.packs_written,
+               HumanBytes(s.bytes_written));
+  }
+  fmt::print("index: {} file(s) {} {}\n", s.index_files_before, dry_run ? "would become" : "now",
+             s.index_files_after);
+  if (dry_run) {
+    fmt::print("would free about {} (repacking writes some back); {} unused stays in kept packs\n",
+               HumanBytes(s.bytes_deleted), HumanBytes(s.bytes_unused_kept));
+    fmt::print("dry run: nothing was changed\n");
+  } else {
+    fmt::print("freed {}; {} unused stays in kept packs (below the repack threshold)\n",
+               SignedBytes(s.bytes_freed()), HumanBytes(s.bytes_unused_kept));
+  }
+}
+
+}  // namespace
+
+std::optional<nlohmann::json> PruneAndReport(Context* context, repository::Repository& repo,
+                                             pruner::PruneOptions options) {
+  auto wait = LockWait(*context);
+  if (!wait) {
+    ReportEngineError(context, wait.error());
+    return std::nullopt;
+  }
+  options.lock_wait = *wait;
+  options.on_lock_wait = [context](const Error& conflict) {
+    PrintError(conflict.message() + "; waiting up to " + context->retry_lock);
+  };
+  ProgressReporter progress(*context, "prune");
+  auto stats = pruner::Prune(repo, options, [&](const pruner::PruneProgress& p) {
+    progress.Update({p.done, p.done, p.total, p.phase});
+  });
+  progress.Finish();
+  if (!stats) {
+    ReportEngineError(context, stats.error());
+    return std::nullopt;
+  }
+  if (!context->json) PrintStats(*stats, options.dry_run);
+  return StatsJson(*stats, options.dry_run);
+}
+
+}  // namespace stormproof::cli

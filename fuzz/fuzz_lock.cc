@@ -1,0 +1,25 @@
+// Lock files: DecodeLock on arbitrary bytes (the decrypt-failure path) and on the fuzz input
+// sealed as a lock with the test key (the JSON decoder behind it). Lock files come from any
+// process that can write to the repository, so they are hostile input.
+#include <cstddef>
+#include <cstdint>
+
+#include "fuzz/fuzz_support.h"
+#include "repository/lock.h"
+#include "repository/sealed_file.h"
+
+using namespace stormproof;
+using namespace stormproof::repository;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const crypto::Key kMaster = fuzz::TestKey();
+  fuzz::Input input = fuzz::SplitInput(data, size);
+  Bytes file = input.mode == fuzz::Mode::kSealed ? Bytes(input.body.begin(), input.body.end())
+                                                 : SealFile(kMaster, input.body, kLockKind);
+  auto lock = DecodeLock(kMaster, file);
+  if (!lock) return 0;
+  // What AcquireRepositoryLock does with a lock it read.
+  (void)IsStale(*lock, 0, "fuzz-host");
+  (void)EncodeLock(kMaster, *lock);
+  return 0;
+}

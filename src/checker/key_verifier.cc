@@ -1,0 +1,18 @@
+#include "checker/key_verifier.h"
+
+namespace stormproof::checker {
+
+void VerifyKeysAndConfig(const repository::Repository& repo, std::vector<std::string>* errors) {
+  Status config = repo.VerifyConfig();
+  if (!config) errors->push_back("config: " + config.error().message());
+  std::vector<std::string> names;
+  Status listed = repo.backend().List(
+      backend::FileType::kKey, [&](const std::string& name, uint64_t) { names.push_back(name); });
+  if (!listed) errors->push_back("listing keys: " + listed.error().message());
+  for (const std::string& name : names) {
+    Status verified = repo.VerifyKeyFile(name);
+    if (!verified) errors->push_back("key " + name + ": " + verified.error().message());
+  }
+}
+
+}  // namespace stormproof::checker

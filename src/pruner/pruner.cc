@@ -1,0 +1,137 @@
+#include "pruner/pruner.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "pruner/plan.h"
+#include "pruner/used_blobs.h"
+#include "repository/index_files.h"
+#include "repository/pack.h"
+
+namespace stormproof::pruner {
+namespace {
+
+using repository::IndexedPack;
+using repository::Repository;
+
+constexpr char kNothingChanged[] = " (prune changed nothing)";
+
+Result<std::map<repository::Id, uint64_t>> PacksOnBackend(Repository& repo) {
+  std::map<repository::Id, uint64_t> packs;
+  std::string bad;
+  STORMPROOF_TRY(
+      repo.backend().List(backend::FileType::kPack, [&](const std::string& name, uint64_t size) {
+        auto id = repository::Id::FromHex(name);
+        if (id) {
+          packs.emplace(*id, size);
+        } else if (bad.empty()) {
+          bad = name;
+        }
+      }));
+  if (!bad.empty()) {
+    return Error::FailedCheck("unexpected file data/" + bad + " in " + repo.backend().Location() +
+                              kNothingChanged);
+  }
+  return packs;
+}
+
+// Refuses to go on when the repository is damaged in a way that makes "unused" uncertain.
+Status CheckPlanSafe(const PrunePlan& plan) {
+  if (!plan.missing_packs.empty()) {
+    size_t more = plan.missing_packs.size() - 1;
+    return Error::FailedCheck("pack " + plan.missing_packs.front().Hex() +
+                              (more > 0 ? " (and " + std::to_string(more) + " more)" : "") +
+                              " is named by the index but missing; run 'stormproof check'" +
+                              kNothingChanged);
+  }
+  if (!plan.missing_blobs.empty()) {
+    const repository::BlobRef& b = plan.missing_blobs.front();
+    return Error::FailedCheck(std::string(b.type == repository::BlobType::kTree ? "tree" : "data") +
+                              " blob " + b.id.Hex() +
+                              " is used by a snapshot but no index names it; run 'stormproof "
+                              "check'" +
+                              kNothingChanged);
+  }
+  return Ok();
+}
+
+uint64_t PackSize(const IndexedPack& pack) {
+  uint64_t end = 0;
+  for (const repository::PackEntry& e : pack.blobs)
+    end = std::max<uint64_t>(end, e.offset + e.length);
+  return end + repository::PackTrailerSize(pack.blobs.size());
+}
+
+// Carries out `plan`: new packs, then the new index, then deletions (see pruner.h).
+Status Execute(Repository& repo, const std::vector<std::string>& index_files, PrunePlan& plan,
+               const ProgressFn& progress) {
+  PruneStats& s = plan.stats;
+  uint64_t total = 0;
+  for (const repository::BlobRef& b : plan.repack) {
+    auto at = repo.FindBlob(b.type, b.id);
+    if (at) total += at->raw_length;
+  }
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<IndexedPack> written,
+                              repo.CopyBlobsToNewPacks(plan.repack, [&](uint64_t bytes) {
+                                if (progress) progress({"repacking", bytes, total});
+                              }));
+  for (IndexedPack& pack : written) {
+    ++s.packs_written;
+    s.bytes_written += PackSize(pack);
+    plan.keep.push_back(std::move(pack));
+  }
+  if (plan.index_changes) {
+    STORMPROOF_TRY(repo.RewriteIndex(plan.keep, index_files));
+    s.index_files_after =
+        (plan.keep.size() + repository::kPacksPerIndex - 1) / repository::kPacksPerIndex;
+  }
+  for (size_t i = 0; i < plan.remove.size(); ++i) {
+    Status removed = repo.backend().Remove({backend::FileType::kPack, plan.remove[i].Hex()});
+    if (!removed) return removed.error().WithContext("deleting pack " + plan.remove[i].Hex());
+    if (progress) progress({"deleting packs", i + 1, plan.remove.size()});
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<PruneStats> Prune(Repository& repo, const PruneOptions& options,
+                         const ProgressFn& progress) {
+  STORMPROOF_ASSIGN_OR_RETURN(auto lock,
+                              repo.AcquireLock(options.dry_run ? Repository::LockKind::kShared
+                                                               : Repository::LockKind::kExclusive,
+                                               options.lock_wait, options.on_lock_wait));
+  // Backups that ran since `repo` was opened added index files: read them all again.
+  STORMPROOF_TRY(repo.ReloadIndex());
+  // Damaged index or snapshot files hide what is in use or where it lives: refuse.
+  std::vector<repository::DamagedFile> damaged = repo.DamagedIndexFiles();
+  if (!damaged.empty()) {
+    return Error::FailedCheck("index " + damaged.front().name + " is damaged (" +
+                              damaged.front().reason + "); run 'stormproof repair index'" +
+                              kNothingChanged);
+  }
+  auto snapshots = repo.LoadSnapshots(&damaged);
+  if (!snapshots)
+    return snapshots.error().WithContext(std::string("listing snapshots") + kNothingChanged);
+  if (!damaged.empty()) {
+    return Error::FailedCheck("snapshot " + damaged.front().name + " is damaged (" +
+                              damaged.front().reason +
+                              "); run 'stormproof repair snapshots --forget'" + kNothingChanged);
+  }
+  auto used = FindUsedBlobs(repo, *snapshots, [&](uint64_t trees) {
+    if (progress) progress({"reading trees", trees, 0});
+  });
+  if (!used)
+    return used.error().WithContext(std::string("finding the data in use") + kNothingChanged);
+  STORMPROOF_ASSIGN_OR_RETURN(repository::IndexListing listing, repo.ListIndex());
+  STORMPROOF_ASSIGN_OR_RETURN(auto packs, PacksOnBackend(repo));
+  PrunePlan plan = MakePlan(listing.packs, packs, listing.files.size(), *used, options);
+  plan.stats.snapshots = snapshots->size();
+  STORMPROOF_TRY(CheckPlanSafe(plan));
+  if (options.dry_run) return plan.stats;
+  STORMPROOF_TRY(Execute(repo, listing.files, plan, progress));
+  return plan.stats;
+}
+
+}  // namespace stormproof::pruner

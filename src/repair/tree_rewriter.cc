@@ -1,0 +1,79 @@
+#include "repair/tree_rewriter.h"
+
+#include "repository/tree.h"
+
+namespace stormproof::repair {
+
+using repository::BlobType;
+using repository::Id;
+
+Result<Id> TreeRewriter::Rewrite(const Id& root, std::vector<std::string>* lost) {
+  STORMPROOF_ASSIGN_OR_RETURN(const Rewritten* done, RewriteTree(root));
+  for (const auto& [path, reason] : done->lost) {
+    lost->push_back((path.empty() ? std::string("/") : path) + ": " + reason);
+  }
+  return done->id;
+}
+
+Result<const TreeRewriter::Rewritten*> TreeRewriter::RewriteTree(const Id& tree_id) {
+  if (auto it = trees_.find(tree_id); it != trees_.end()) return &it->second;
+  Rewritten out{tree_id, {}};
+  auto bytes = repo_.LoadBlob(BlobType::kTree, tree_id, repository::IdCheck::kRehash);
+  auto tree = bytes ? repository::DecodeTree(*bytes) : Result<repository::Tree>(bytes.error());
+  if (!tree) {
+    STORMPROOF_ASSIGN_OR_RETURN(out.id, SaveTree(repository::EncodeTree({})));
+    out.lost.push_back({"", "directory lost, restored empty (" + tree.error().message() + ")"});
+    return &trees_.emplace(tree_id, std::move(out)).first->second;
+  }
+  bool changed = false;
+  std::vector<repository::Node> kept;
+  kept.reserve(tree->nodes.size());
+  for (repository::Node& node : tree->nodes) {
+    std::string path = "/" + node.name;
+    if (std::string why = LostReason(node.content); !why.empty()) {
+      out.lost.push_back({path, why});
+      changed = true;
+      continue;
+    }
+    if (node.subtree) {
+      STORMPROOF_ASSIGN_OR_RETURN(const Rewritten* sub, RewriteTree(*node.subtree));
+      for (const auto& [sub_path, reason] : sub->lost)
+        out.lost.push_back({path + sub_path, reason});
+      if (sub->id != *node.subtree) {
+        node.subtree = sub->id;
+        changed = true;
+      }
+    }
+    kept.push_back(std::move(node));
+  }
+  if (changed) {
+    tree->nodes = std::move(kept);
+    STORMPROOF_ASSIGN_OR_RETURN(out.id, SaveTree(repository::EncodeTree(*tree)));
+  }
+  return &trees_.emplace(tree_id, std::move(out)).first->second;
+}
+
+std::string TreeRewriter::LostReason(const std::vector<Id>& content) {
+  for (const Id& blob : content) {
+    auto [it, added] = blob_usable_.try_emplace(blob);
+    if (added) {
+      auto data = repo_.LoadBlob(BlobType::kData, blob, repository::IdCheck::kRehash);
+      if (!data) {
+        it->second = data.error().message();
+        ++blobs_lost_;
+      }
+    }
+    if (!it->second.empty()) return "file lost (" + it->second + ")";
+  }
+  return "";
+}
+
+Result<Id> TreeRewriter::SaveTree(const Bytes& encoded) {
+  Id id = repo_.BlobId(encoded);
+  if (dry_run_) return id;
+  auto saved = repo_.SaveBlob(BlobType::kTree, id, encoded);
+  if (!saved) return saved.error().WithContext("saving repaired tree " + id.Hex());
+  return id;
+}
+
+}  // namespace stormproof::repair

@@ -1,0 +1,69 @@
+#include "repository/index_files.h"
+
+#include <algorithm>
+#include <iterator>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+
+#include "repository/sealed_file.h"
+
+namespace stormproof::repository {
+namespace {
+
+// Appends to `into` the blobs of `from` it does not list yet (same offset, type and id).
+void MergeBlobs(std::vector<PackEntry>& from, std::vector<PackEntry>* into) {
+  into->insert(into->end(), std::make_move_iterator(from.begin()),
+               std::make_move_iterator(from.end()));
+  auto key = [](const PackEntry& e) { return std::tie(e.offset, e.type, e.id); };
+  std::sort(into->begin(), into->end(),
+            [&](const PackEntry& a, const PackEntry& b) { return key(a) < key(b); });
+  into->erase(std::unique(into->begin(), into->end(),
+                          [&](const PackEntry& a, const PackEntry& b) { return key(a) == key(b); }),
+              into->end());
+}
+
+}  // namespace
+
+Result<std::vector<IndexedPack>> LoadIndexFile(backend::Backend& backend, const crypto::Key& master,
+                                               const std::string& name) {
+  STORMPROOF_ASSIGN_OR_RETURN(Bytes file, backend.Load({backend::FileType::kIndex, name}));
+  if (crypto::Sha256(file).Hex() != name) {
+    return Error::FailedCheck("content does not match its name (damaged)");
+  }
+  STORMPROOF_ASSIGN_OR_RETURN(Bytes plain, OpenSealedFile(master, file, kIndexKind));
+  return DecodeIndex(plain);
+}
+
+Result<std::string> SaveIndexFile(backend::Backend& backend, const crypto::Key& master,
+                                  std::span<const IndexedPack> packs) {
+  Bytes file = SealFile(master, EncodeIndex(packs), kIndexKind);
+  std::string name = crypto::Sha256(file).Hex();
+  Status saved = backend.Save({backend::FileType::kIndex, name}, file);
+  if (!saved) return saved.error().WithContext("saving index " + name);
+  return name;
+}
+
+Result<IndexListing> ListIndexFiles(backend::Backend& backend, const crypto::Key& master) {
+  IndexListing listing;
+  STORMPROOF_TRY(backend.List(backend::FileType::kIndex, [&](const std::string& name, uint64_t) {
+    listing.files.push_back(name);
+  }));
+  std::sort(listing.files.begin(), listing.files.end());
+  std::unordered_map<Id, size_t, crypto::IdHash> position;  // pack -> into listing.packs
+  for (const std::string& name : listing.files) {
+    auto packs = LoadIndexFile(backend, master, name);
+    if (!packs) return packs.error().WithContext("index " + name);
+    for (IndexedPack& pack : *packs) {
+      auto [it, added] = position.emplace(pack.pack, listing.packs.size());
+      if (added) {
+        listing.packs.push_back(std::move(pack));
+      } else {
+        MergeBlobs(pack.blobs, &listing.packs[it->second].blobs);
+      }
+    }
+  }
+  return listing;
+}
+
+}  // namespace stormproof::repository

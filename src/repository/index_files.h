@@ -1,0 +1,38 @@
+// Index files on the backend (index/<sha256 of the file>): reading one, saving one, and reading
+// them all for maintenance. The plaintext encoding is index.h's.
+#ifndef STORMPROOF_REPOSITORY_INDEX_FILES_H_
+#define STORMPROOF_REPOSITORY_INDEX_FILES_H_
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "backend/backend.h"
+#include "core/result.h"
+#include "crypto/crypto.h"
+#include "repository/index.h"
+
+namespace stormproof::repository {
+
+// Reads, verifies (name = SHA-256 of the content, authentication) and decodes the index file
+// `name`. Errors: the backend's, or kFailedCheck when damaged; the caller names the file.
+Result<std::vector<IndexedPack>> LoadIndexFile(backend::Backend& backend, const crypto::Key& master,
+                                               const std::string& name);
+
+// Seals `packs` into one index file and saves it (atomically, durably) under its content hash.
+// Returns the file's name. Errors name the file.
+Result<std::string> SaveIndexFile(backend::Backend& backend, const crypto::Key& master,
+                                  std::span<const IndexedPack> packs);
+
+// Every index file and every pack they list. A pack listed by several files appears once, with
+// the union of the blobs the files list for it.
+struct IndexListing {
+  std::vector<std::string> files;
+  std::vector<IndexedPack> packs;
+};
+// Errors name the index file that cannot be read.
+Result<IndexListing> ListIndexFiles(backend::Backend& backend, const crypto::Key& master);
+
+}  // namespace stormproof::repository
+
+#endif  // STORMPROOF_REPOSITORY_INDEX_FILES_H_

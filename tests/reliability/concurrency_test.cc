@@ -1,0 +1,153 @@
+// The concurrency suite (docs/reliability.md, suite 8): several real backups of different paths
+// into one repository at once, with prunes attempted meanwhile. Every backup must succeed and its
+// snapshot restore byte-identical; every prune must either refuse (the repository is locked) or,
+// when it found the repository idle, leave every snapshot intact. Backups wait for a prune's
+// exclusive lock (--retry-lock), as a scheduled job would.
+#include <gtest/gtest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../cli/cli_runner.h"
+
+extern char** environ;
+
+namespace stormproof::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// A stormproof process started in the background; its output goes to files.
+class Background {
+ public:
+  Background(const std::string& command, const fs::path& out) : out_(out) {
+    std::string shell = command + " >" + out.string() + " 2>" + out.string() + ".err";
+    const char* argv[] = {"/bin/sh", "-c", shell.c_str(), nullptr};
+    EXPECT_EQ(::posix_spawn(&pid_, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ),
+              0);
+  }
+  // Waits; returns the exit code (-1 when killed by a signal).
+  int Wait() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  bool Running() {
+    int status = 0;
+    if (done_) return false;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      done_ = true;
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    return !done_;
+  }
+  int exit_code() const { return exit_code_; }
+  std::string err() const { return ReadAll(out_.string() + ".err"); }
+
+ private:
+  fs::path out_;
+  pid_t pid_ = -1;
+  bool done_ = false;
+  int exit_code_ = -1;
+};
+
+std::map<std::string, std::string> Contents(const fs::path& root) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    if (entry.is_regular_file()) {
+      files[fs::relative(entry.path(), root).string()] = ReadAll(entry.path().string());
+    }
+  }
+  return files;
+}
+
+class ConcurrencySuite : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("stormproof-concurrency-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    std::mt19937_64 rng(11);
+    for (int source = 0; source < kSources; ++source) {
+      fs::path root = dir_ / ("client" + std::to_string(source));
+      fs::create_directories(root / "docs");
+      for (int f = 0; f < 60; ++f) {
+        std::string text(2000 + rng() % 20000, ' ');
+        for (char& c : text) c = "abcdefgh \n"[rng() % 10];
+        std::ofstream(root / "docs" / ("f" + std::to_string(f))) << text;
+      }
+      std::string random(6 << 20, '\0');
+      for (char& c : random) c = static_cast<char>(rng());
+      std::ofstream(root / "disk.img", std::ios::binary) << random;
+    }
+    env_ = "STORMPROOF_KDF_TEST=1 STORMPROOF_PASSWORD=together STORMPROOF_REPOSITORY=" +
+           (dir_ / "repo").string();
+    ASSERT_EQ(RunStormproof("init", env_).exit_code, 0);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Command(const std::string& args) const {
+    return env_ + " " + STORMPROOF_BINARY + " --quiet " + args;
+  }
+
+  static constexpr int kSources = 4;
+  fs::path dir_;
+  std::string env_;
+};
+
+TEST_F(ConcurrencySuite, BackupsAtOnceAllRestoreAndPruneNeverDeletesDataInUse) {
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::unique_ptr<Background>> backups;
+    for (int source = 0; source < kSources; ++source) {
+      backups.push_back(std::make_unique<Background>(
+          Command("--retry-lock 2m backup " +
+                  (dir_ / ("client" + std::to_string(source))).string()),
+          dir_ / ("backup" + std::to_string(source))));
+    }
+    int prunes = 0, refused = 0;
+    auto any_running = [&] {
+      bool running = false;
+      for (auto& b : backups) running = b->Running() || running;
+      return running;
+    };
+    while (any_running()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      CliResult prune = RunStormproof("prune", env_);
+      ++prunes;
+      if (prune.exit_code != 0) {
+        EXPECT_NE(prune.err.find("locked"), std::string::npos) << prune.err;
+        ++refused;
+      }
+    }
+    for (auto& b : backups) EXPECT_EQ(b->exit_code(), 0) << b->err();
+    RecordProperty("prunes_attempted_round" + std::to_string(round), prunes);
+    RecordProperty("prunes_refused_round" + std::to_string(round), refused);
+  }
+  CliResult prune = RunStormproof("prune", env_);
+  ASSERT_EQ(prune.exit_code, 0) << prune.err;
+  CliResult check = RunStormproof("check --read-data", env_);
+  ASSERT_EQ(check.exit_code, 0) << check.out << check.err;
+  json snapshots = json::parse(RunStormproof("snapshots --json", env_).out);
+  ASSERT_EQ(snapshots.size(), 2u * kSources);
+  for (const json& s : snapshots) {
+    std::string source = s["paths"][0];
+    fs::path target = dir_ / ("restored-" + s["short_id"].get<std::string>());
+    CliResult restore = RunStormproof(
+        "restore " + s["id"].get<std::string>() + " --target " + target.string(), env_);
+    ASSERT_EQ(restore.exit_code, 0) << restore.err;
+    EXPECT_TRUE(Contents(source) == Contents(target.string() + source)) << source;
+    fs::remove_all(target);
+  }
+}
+
+}  // namespace
+}  // namespace stormproof::testing
