@@ -18,10 +18,6 @@ using repository::NodeType;
 namespace {
 
 constexpr uint32_t kNotAFile = UINT32_MAX;
-// Entries of one directory handed to a worker at a time: large enough that workers mostly
-// create in different directories (creations in one directory take turns on its lock in the
-// kernel), small enough that one large directory is still shared out.
-constexpr size_t kEntriesPerJob = 32;
 
 // One entry to create; `file` is its index in RestoreRun::files_ for regular files.
 struct Creation {
@@ -44,25 +40,33 @@ Status MakeOther(int dir, const Node& node) {
   return CreateSpecialAt(dir, node.name, type, static_cast<dev_t>(node.rdev));
 }
 
-// `creations` grouped by directory (directories in plan order) and cut into jobs of at most
-// kEntriesPerJob entries of one directory each.
+// Splits `items` (sorted by parent directory) into one job per parent, largest first. Creating
+// an entry takes its directory's lock in the kernel, and two threads creating in one directory
+// mostly spin on that lock (ext4 allocates the inode while holding it), so a directory's entries
+// are created by one thread and different directories in parallel; largest first balances the
+// threads.
+template <typename T, typename ParentOf>
+std::vector<std::span<const T>> JobsPerParent(std::span<const T> items, ParentOf parent_of) {
+  std::vector<std::span<const T>> jobs;
+  while (!items.empty()) {
+    const uint32_t parent = parent_of(items.front());
+    size_t n = 1;
+    while (n < items.size() && parent_of(items[n]) == parent) ++n;
+    jobs.push_back(items.first(n));
+    items = items.subspan(n);
+  }
+  std::stable_sort(jobs.begin(), jobs.end(),
+                   [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  return jobs;
+}
+
 std::vector<std::span<const Creation>> JobsByDirectory(const RestorePlan& plan,
                                                        std::vector<Creation>& creations) {
   std::stable_sort(creations.begin(), creations.end(), [&](const Creation& a, const Creation& b) {
     return plan.entries[a.entry].parent < plan.entries[b.entry].parent;
   });
-  std::vector<std::span<const Creation>> jobs;
-  std::span<const Creation> rest(creations);
-  while (!rest.empty()) {
-    const uint32_t parent = plan.entries[rest.front().entry].parent;
-    size_t n = 1;
-    while (n < rest.size() && n < kEntriesPerJob && plan.entries[rest[n].entry].parent == parent) {
-      ++n;
-    }
-    jobs.push_back(rest.first(n));
-    rest = rest.subspan(n);
-  }
-  return jobs;
+  return JobsPerParent(std::span<const Creation>(creations),
+                       [&](const Creation& c) { return plan.entries[c.entry].parent; });
 }
 
 }  // namespace
@@ -98,10 +102,19 @@ void RestoreRun::CreateEntries() {
   }
 }
 
+// Level by level (a directory after its parent); within a level, one job per parent.
 void RestoreRun::CreateDirectories() {
-  for (const std::vector<uint32_t>& level : DirectoryLevels()) {
+  for (std::vector<uint32_t>& level : DirectoryLevels()) {
+    auto parent_of = [&](uint32_t d) { return plan_.dirs[d].parent; };
+    std::stable_sort(level.begin(), level.end(),
+                     [&](uint32_t a, uint32_t b) { return parent_of(a) < parent_of(b); });
+    std::vector<std::span<const uint32_t>> jobs =
+        JobsPerParent(std::span<const uint32_t>(level), parent_of);
     RunParallel(
-        level.size(), threads_, [&](size_t i) { CreateDirectory(level[i]); },
+        jobs.size(), threads_,
+        [&](size_t i) {
+          for (uint32_t d : jobs[i]) CreateDirectory(d);
+        },
         [&] { reporter_.Tick(); });
   }
 }
