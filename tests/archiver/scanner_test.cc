@@ -134,7 +134,9 @@ TEST_F(ScannerTest, StopEndsALongScanEarly) {
   scanner.Stop();
   ScanTotals stopped = scanner.totals();
   // On a starved machine the scan may still win the race; then only the rest can be checked.
-  if (!stopped.done) EXPECT_LT(stopped.files, static_cast<uint64_t>(kDirs * kFilesPerDir));
+  if (!stopped.done) {
+    EXPECT_LT(stopped.files, static_cast<uint64_t>(kDirs * kFilesPerDir));
+  }
   scanner.Stop();  // idempotent
   EXPECT_EQ(scanner.totals().files, stopped.files);
   EXPECT_EQ(ScanToEnd(Options({root_})).files, static_cast<uint64_t>(kDirs * kFilesPerDir));

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "../cli/cli_runner.h"
+#include "restored_tree.h"
 
 extern char** environ;
 
@@ -60,16 +61,6 @@ class Background {
   bool done_ = false;
   int exit_code_ = -1;
 };
-
-std::map<std::string, std::string> Contents(const fs::path& root) {
-  std::map<std::string, std::string> files;
-  for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (entry.is_regular_file()) {
-      files[fs::relative(entry.path(), root).string()] = ReadAll(entry.path().string());
-    }
-  }
-  return files;
-}
 
 class ConcurrencySuite : public ::testing::Test {
  protected:

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "../cli/cli_runner.h"
+#include "restored_tree.h"
 
 namespace stormproof::testing {
 namespace {
@@ -89,17 +90,6 @@ void MakeDatasets(const fs::path& d1, const fs::path& d2) {
   }
   fs::remove(d2 / "folder2" / "doc3.txt");
   WriteFile(d2 / "new.bin", RandomText(rng, 4 << 20, false));
-}
-
-// Every regular file under `root`, relative, with its content.
-std::map<std::string, std::string> Contents(const fs::path& root) {
-  std::map<std::string, std::string> files;
-  for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (entry.is_regular_file()) {
-      files[fs::relative(entry.path(), root).string()] = ReadAll(entry.path().string());
-    }
-  }
-  return files;
 }
 
 class CrashSuite : public ::testing::Test {

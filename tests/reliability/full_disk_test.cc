@@ -18,6 +18,7 @@
 #include <string>
 
 #include "../cli/cli_runner.h"
+#include "restored_tree.h"
 
 namespace stormproof::testing {
 namespace {
@@ -30,16 +31,6 @@ void WriteRandom(const fs::path& path, size_t n, uint64_t seed) {
   std::string data(n, '\0');
   for (char& c : data) c = static_cast<char>(rng());
   std::ofstream(path, std::ios::binary) << data;
-}
-
-std::map<std::string, std::string> Contents(const fs::path& root) {
-  std::map<std::string, std::string> files;
-  for (const auto& entry : fs::recursive_directory_iterator(root)) {
-    if (entry.is_regular_file()) {
-      files[fs::relative(entry.path(), root).string()] = ReadAll(entry.path().string());
-    }
-  }
-  return files;
 }
 
 class FullDiskTest : public ::testing::Test {
