@@ -66,9 +66,7 @@ std::optional<nlohmann::json> PruneAndReport(Context* context, repository::Repos
     return std::nullopt;
   }
   options.lock_wait = *wait;
-  options.on_lock_wait = [context](const Error& conflict) {
-    PrintError(conflict.message() + "; waiting up to " + context->retry_lock);
-  };
+  options.on_lock_wait = LockWaitNotice(*context);
   ProgressReporter progress(*context, "prune");
   auto stats = pruner::Prune(repo, options, [&](const pruner::PruneProgress& p) {
     progress.Update({p.done, p.done, p.total, p.phase});

@@ -81,13 +81,17 @@ Result<std::chrono::milliseconds> LockWait(const Context& context) {
   return std::chrono::milliseconds(wait->seconds() * 1000);
 }
 
+repository::Repository::LockWaitFn LockWaitNotice(const Context& context) {
+  return [retry = context.retry_lock](const Error& conflict) {
+    PrintError(conflict.message() + "; waiting up to " + retry);
+  };
+}
+
 Result<std::unique_ptr<repository::Lock>> LockRepository(const Context& context,
                                                          repository::Repository& repo,
                                                          repository::Repository::LockKind kind) {
   STORMPROOF_ASSIGN_OR_RETURN(std::chrono::milliseconds wait, LockWait(context));
-  return repo.AcquireLock(kind, wait, [&](const Error& conflict) {
-    PrintError(conflict.message() + "; waiting up to " + context.retry_lock);
-  });
+  return repo.AcquireLock(kind, wait, LockWaitNotice(context));
 }
 
 void ReportEngineError(Context* context, const Error& error) {

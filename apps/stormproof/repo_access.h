@@ -38,6 +38,8 @@ Result<std::unique_ptr<repository::Lock>> LockRepository(const Context& context,
                                                          repository::Repository::LockKind kind);
 // --retry-lock as a duration (0 when not given).
 Result<std::chrono::milliseconds> LockWait(const Context& context);
+// Says on stderr, once, that the command waits for `conflict` to go.
+repository::Repository::LockWaitFn LockWaitNotice(const Context& context);
 
 // Finds a snapshot by id prefix or "latest" (the newest one matching `tags` and `paths`).
 // Errors: kNotFound (none, or no match), kInvalidArgument (an ambiguous prefix).

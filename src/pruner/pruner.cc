@@ -102,8 +102,9 @@ Result<PruneStats> Prune(Repository& repo, const PruneOptions& options,
                               repo.AcquireLock(options.dry_run ? Repository::LockKind::kShared
                                                                : Repository::LockKind::kExclusive,
                                                options.lock_wait, options.on_lock_wait));
-  // Backups that ran since `repo` was opened added index files: read them all again.
-  STORMPROOF_TRY(repo.ReloadIndex());
+  // Read every index file again (backups since `repo` was opened added some): the listing and
+  // the in-memory index the trees are loaded through come from the same reads.
+  auto listing = repo.ListIndex();
   // Damaged index or snapshot files hide what is in use or where it lives: refuse.
   std::vector<repository::DamagedFile> damaged = repo.DamagedIndexFiles();
   if (!damaged.empty()) {
@@ -111,6 +112,8 @@ Result<PruneStats> Prune(Repository& repo, const PruneOptions& options,
                               damaged.front().reason + "); run 'stormproof repair index'" +
                               kNothingChanged);
   }
+  if (!listing)
+    return listing.error().WithContext(std::string("reading the index") + kNothingChanged);
   auto snapshots = repo.LoadSnapshots(&damaged);
   if (!snapshots)
     return snapshots.error().WithContext(std::string("listing snapshots") + kNothingChanged);
@@ -124,13 +127,12 @@ Result<PruneStats> Prune(Repository& repo, const PruneOptions& options,
   });
   if (!used)
     return used.error().WithContext(std::string("finding the data in use") + kNothingChanged);
-  STORMPROOF_ASSIGN_OR_RETURN(repository::IndexListing listing, repo.ListIndex());
   STORMPROOF_ASSIGN_OR_RETURN(auto packs, PacksOnBackend(repo));
-  PrunePlan plan = MakePlan(listing.packs, packs, listing.files.size(), *used, options);
+  PrunePlan plan = MakePlan(listing->packs, packs, listing->files.size(), *used, options);
   plan.stats.snapshots = snapshots->size();
   STORMPROOF_TRY(CheckPlanSafe(plan));
   if (options.dry_run) return plan.stats;
-  STORMPROOF_TRY(Execute(repo, listing.files, plan, progress));
+  STORMPROOF_TRY(Execute(repo, listing->files, plan, progress));
   return plan.stats;
 }
 

@@ -65,8 +65,8 @@ struct PruneProgress {
 };
 using ProgressFn = std::function<void(const PruneProgress&)>;
 
-// Errors: kFailedCheck (the repository is locked by another process, or damaged as above; the
-// message says what and that nothing was changed), the backend's errors otherwise (a failure
+// Errors: kLocked (another process holds a lock, after waiting options.lock_wait), kFailedCheck
+// (damaged as above; the message says what and that nothing was changed), the backend's errors otherwise (a failure
 // after the first change leaves the repository consistent, as described above).
 Result<PruneStats> Prune(repository::Repository& repo, const PruneOptions& options,
                          const ProgressFn& progress);

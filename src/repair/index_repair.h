@@ -45,7 +45,7 @@ struct RepairIndexReport {
 // Called with the packs whose header has been read so far.
 using RepairIndexProgressFn = std::function<void(uint64_t done, uint64_t total)>;
 
-// Errors: kFailedCheck when the repository is locked by another process; the backend's errors
+// Errors: kLocked when the repository is locked by another process; the backend's errors
 // (listing, saving or removing files). A failure leaves the repository consistent.
 Result<RepairIndexReport> RepairIndex(repository::Repository& repo,
                                       const RepairIndexOptions& options,

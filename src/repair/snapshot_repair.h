@@ -50,8 +50,9 @@ struct RepairSnapshotsReport {
 // Called with the snapshots examined so far.
 using RepairSnapshotsProgressFn = std::function<void(uint64_t done, uint64_t total)>;
 
-// Errors: kFailedCheck (locked by another process; a damaged index file), kNotFound (a selected
-// snapshot does not exist), kInvalidArgument (an ambiguous prefix), the backend's errors. A
+// Errors: kLocked (locked by another process), kFailedCheck (a damaged index file), kNotFound
+// (a selected snapshot does not exist), kInvalidArgument (an ambiguous prefix), the backend's
+// errors. A
 // failure leaves every snapshot as it was or repaired (never an original removed before its
 // repaired snapshot is saved).
 Result<RepairSnapshotsReport> RepairSnapshots(repository::Repository& repo,

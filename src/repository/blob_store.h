@@ -4,9 +4,10 @@
 // Writing: SaveBlob compresses outside any lock, seals straight into the open pack of its type
 // under the mutex, and hands a completed pack (8 MiB) to the store's saver thread, which saves
 // it under a random name, so that the threads compressing and sealing never wait for the disk
-// (only for a free pack buffer, when kMaxPackBuffers are full or being saved). Only after a pack is saved do its blobs enter the index; a blob still in
-// flight is tracked so that concurrent callers never store it twice. Index files are written every
-// kPacksPerIndex saved packs and at Flush, always after the packs they name.
+// (only for a free pack buffer, when kMaxPackBuffers are full or being saved). Only after a pack is
+// saved do its blobs enter the index; a blob still in flight is tracked so that concurrent callers
+// never store it twice. Index files are written every kPacksPerIndex saved packs and at Flush,
+// always after the packs they name.
 //
 // Thread-safe.
 #ifndef STORMPROOF_REPOSITORY_BLOB_STORE_H_
@@ -19,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -28,6 +30,7 @@
 #include "core/bytes.h"
 #include "core/result.h"
 #include "repository/index.h"
+#include "repository/index_files.h"
 #include "repository/repository.h"
 #include "repository/sealed_file.h"
 
@@ -54,8 +57,11 @@ class BlobStore {
 
   // Reads every index file into memory (at open), replacing the loaded index. An index file that
   // cannot be read is skipped and recorded (DamagedIndexFiles); errors only when the index files
-  // cannot be listed.
-  Status LoadIndex();
+  // cannot be listed. With `listing`, also lists every file and, per pack, what the files say
+  // (for maintenance, from the same reads).
+  Status LoadIndex(IndexListing* listing = nullptr);
+  // Replaces the loaded index with exactly `packs` (after the index files were rewritten).
+  void SetIndex(std::span<const IndexedPack> packs);
   // The index files the last LoadIndex skipped, sorted by name.
   std::vector<DamagedFile> DamagedIndexFiles() const;
 
@@ -95,7 +101,7 @@ class BlobStore {
   Status FinishPack(OpenPack& pack);
   Status FinishPacks(const PackList& packs);
   void QueueForSaving(std::unique_ptr<OpenPack> pack);
-  void SaveQueuedPacks();  // the saver thread
+  void SaveQueuedPacks();                             // the saver thread
   Status WriteIndex(std::vector<IndexedPack> packs);  // REQUIRES: counted in writes_pending_
   Result<crypto::Key> PackKey(const Id& pack) const;
 

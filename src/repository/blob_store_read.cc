@@ -16,28 +16,41 @@ const char* TypeName(BlobType type) { return type == BlobType::kTree ? "tree" : 
 
 }  // namespace
 
-Status BlobStore::LoadIndex() {
+Status BlobStore::LoadIndex(IndexListing* listing) {
   std::vector<std::string> names;
   STORMPROOF_TRY(backend_.List(backend::FileType::kIndex,
                                [&](const std::string& name, uint64_t) { names.push_back(name); }));
   std::sort(names.begin(), names.end());
   BlobIndex index;
   std::vector<DamagedFile> damaged;
+  IndexListingBuilder builder;
   for (const std::string& name : names) {
     auto packs = LoadIndexFile(backend_, key_.encryption, name);
     if (!packs) {
       // Tolerated: the other files still name their packs; check reports it, repair index fixes
       // it, and prune refuses to run while it is damaged.
       damaged.push_back({name, packs.error().message()});
+      if (listing) builder.AddFile(name, {});
       continue;
     }
     for (const IndexedPack& pack : *packs) index.BulkAdd(pack.pack, pack.blobs);
+    if (listing) builder.AddFile(name, std::move(packs).value());
   }
   index.Commit();
+  if (listing) *listing = builder.Take();
   std::lock_guard lock(mu_);
   index_ = std::move(index);
   damaged_index_files_ = std::move(damaged);
   return Ok();
+}
+
+void BlobStore::SetIndex(std::span<const IndexedPack> packs) {
+  BlobIndex index;
+  for (const IndexedPack& pack : packs) index.BulkAdd(pack.pack, pack.blobs);
+  index.Commit();
+  std::lock_guard lock(mu_);
+  index_ = std::move(index);
+  damaged_index_files_.clear();
 }
 
 std::vector<DamagedFile> BlobStore::DamagedIndexFiles() const {

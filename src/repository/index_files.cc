@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <iterator>
 #include <tuple>
-#include <unordered_map>
 #include <utility>
 
 #include "repository/sealed_file.h"
@@ -44,26 +43,16 @@ Result<std::string> SaveIndexFile(backend::Backend& backend, const crypto::Key& 
   return name;
 }
 
-Result<IndexListing> ListIndexFiles(backend::Backend& backend, const crypto::Key& master) {
-  IndexListing listing;
-  STORMPROOF_TRY(backend.List(backend::FileType::kIndex, [&](const std::string& name, uint64_t) {
-    listing.files.push_back(name);
-  }));
-  std::sort(listing.files.begin(), listing.files.end());
-  std::unordered_map<Id, size_t, crypto::IdHash> position;  // pack -> into listing.packs
-  for (const std::string& name : listing.files) {
-    auto packs = LoadIndexFile(backend, master, name);
-    if (!packs) return packs.error().WithContext("index " + name);
-    for (IndexedPack& pack : *packs) {
-      auto [it, added] = position.emplace(pack.pack, listing.packs.size());
-      if (added) {
-        listing.packs.push_back(std::move(pack));
-      } else {
-        MergeBlobs(pack.blobs, &listing.packs[it->second].blobs);
-      }
+void IndexListingBuilder::AddFile(const std::string& name, std::vector<IndexedPack> packs) {
+  listing_.files.push_back(name);
+  for (IndexedPack& pack : packs) {
+    auto [it, added] = position_.emplace(pack.pack, listing_.packs.size());
+    if (added) {
+      listing_.packs.push_back(std::move(pack));
+    } else {
+      MergeBlobs(pack.blobs, &listing_.packs[it->second].blobs);
     }
   }
-  return listing;
 }
 
 }  // namespace stormproof::repository

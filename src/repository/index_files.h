@@ -5,6 +5,7 @@
 
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "backend/backend.h"
@@ -30,8 +31,18 @@ struct IndexListing {
   std::vector<std::string> files;
   std::vector<IndexedPack> packs;
 };
-// Errors name the index file that cannot be read.
-Result<IndexListing> ListIndexFiles(backend::Backend& backend, const crypto::Key& master);
+
+// Builds an IndexListing from index files read one at a time.
+class IndexListingBuilder {
+ public:
+  // Adds the index file `name` (its packs, or none when it could not be read).
+  void AddFile(const std::string& name, std::vector<IndexedPack> packs);
+  IndexListing Take() { return std::move(listing_); }
+
+ private:
+  IndexListing listing_;
+  std::unordered_map<Id, size_t, crypto::IdHash> position_;  // pack -> into listing_.packs
+};
 
 }  // namespace stormproof::repository
 

@@ -193,8 +193,10 @@ class Repository {
   // ---- Maintenance (prune, repair). REQUIRES: the caller holds an exclusive lock. ----
   // Re-reads the index files (another process may have added some since Open).
   Status ReloadIndex();
-  // What every index file lists (index_files.h). Errors name the unreadable index file.
-  Result<IndexListing> ListIndex() const;
+  // What every index file lists (index_files.h), read once: the in-memory index is reloaded from
+  // the same reads (as ReloadIndex). Errors name the first unreadable index file, which
+  // DamagedIndexFiles() then lists.
+  Result<IndexListing> ListIndex();
   // Copies `blobs` (each loaded from where the index says and verified, id re-hashed) into new
   // packs that no index file names yet, using every core, and returns those packs' listings.
   // Until RewriteIndex names them they are unreferenced: a crash leaves only data that the next
@@ -203,8 +205,8 @@ class Repository {
   Result<std::vector<IndexedPack>> CopyBlobsToNewPacks(
       std::span<const BlobRef> blobs, const std::function<void(uint64_t bytes)>& progress);
   // Replaces the index: saves index files listing exactly `packs`, then removes the index files
-  // named in `replaced`, then reloads the in-memory index. A crash in between leaves old and new
-  // files whose union still names every pack, so the repository stays consistent.
+  // named in `replaced`, then makes `packs` the in-memory index. A crash in between leaves old and
+  // new files whose union still names every pack, so the repository stays consistent.
   Status RewriteIndex(std::span<const IndexedPack> packs, std::span<const std::string> replaced);
 
  private:

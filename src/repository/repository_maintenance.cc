@@ -71,8 +71,14 @@ std::vector<DamagedFile> Repository::DamagedIndexFiles() const {
   return impl_->blobs.DamagedIndexFiles();
 }
 
-Result<IndexListing> Repository::ListIndex() const {
-  return ListIndexFiles(*backend_, impl_->master.encryption);
+Result<IndexListing> Repository::ListIndex() {
+  IndexListing listing;
+  STORMPROOF_TRY(impl_->blobs.LoadIndex(&listing));
+  std::vector<DamagedFile> damaged = impl_->blobs.DamagedIndexFiles();
+  if (!damaged.empty()) {
+    return Error::FailedCheck("index " + damaged.front().name + ": " + damaged.front().reason);
+  }
+  return listing;
 }
 
 Result<std::vector<IndexedPack>> Repository::CopyBlobsToNewPacks(
@@ -100,7 +106,8 @@ Status Repository::RewriteIndex(std::span<const IndexedPack> packs,
     Status removed = backend_->Remove({backend::FileType::kIndex, name});
     if (!removed) return removed.error().WithContext("removing index " + name);
   }
-  return impl_->blobs.LoadIndex();
+  impl_->blobs.SetIndex(packs);
+  return Ok();
 }
 
 }  // namespace stormproof::repository

@@ -117,13 +117,7 @@ class PrunerTest : public ::testing::Test {
     }
   }
 
-  std::set<std::string> Files() const {
-    std::set<std::string> all;
-    for (FileType type : {FileType::kPack, FileType::kIndex, FileType::kSnapshot}) {
-      for (const std::string& name : store_.Names(type)) all.insert(name);
-    }
-    return all;
-  }
+  std::set<std::string> Files() const { return store_.ContentNames(); }
 
   Store store_;
   std::unique_ptr<Repository> repo_;

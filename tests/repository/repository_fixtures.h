@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,17 @@ class Store {
     std::vector<std::string> names;
     EXPECT_TRUE(target_->List(type, [&](const std::string& n, uint64_t) { names.push_back(n); }));
     return names;
+  }
+
+  // The names of every pack, index and snapshot file: what a repository-changing operation
+  // changes.
+  std::set<std::string> ContentNames() const {
+    std::set<std::string> all;
+    for (backend::FileType type :
+         {backend::FileType::kPack, backend::FileType::kIndex, backend::FileType::kSnapshot}) {
+      for (const std::string& name : Names(type)) all.insert(name);
+    }
+    return all;
   }
 
   // Replaces a stored file with `edit` applied to its bytes.
