@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -15,6 +16,14 @@ Result<Date> Today(const Context& context) {
   auto date = Date::Parse(context.as_of);
   if (!date) return date.error().WithContext("--as-of");
   return date;
+}
+
+int64_t NowNs(const Context& context, Date today) {
+  constexpr int64_t kNsPerDay = 86'400'000'000'000;
+  if (!context.as_of.empty()) return (today.days_since_epoch() + 1) * kNsPerDay - 1;
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 void PrintError(const std::string& message) { fmt::print(stderr, "stormproof: {}\n", message); }

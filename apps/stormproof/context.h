@@ -46,6 +46,10 @@ struct UsablePlan {
 // Errors: kInvalidArgument for a malformed --as-of.
 Result<Date> Today(const Context& context);
 
+// The moment commands treat as now, in ns since the Unix epoch: the last nanosecond of `today`
+// when --as-of is given (so the whole day counts), else the system clock.
+int64_t NowNs(const Context& context, Date today);
+
 // Loads and validates the plan. On errors prints them to stderr (at most 20, then a count and a
 // hint to run `plan check`) and returns nullopt with context->exit_code set (1 unreadable,
 // 3 invalid, 2 bad --as-of). Warnings are not printed here.
@@ -84,6 +88,10 @@ void AddDiffCommand(CLI::App* app, Context* context);
 void AddStatsCommand(CLI::App* app, Context* context);
 void AddKeyCommand(CLI::App* app, Context* context);
 void AddRepairCommand(CLI::App* app, Context* context);
+void AddRunCommand(CLI::App* app, Context* context);
+void AddReportCommand(CLI::App* app, Context* context);
+void AddStatusCommand(CLI::App* app, Context* context);
+void AddDrillCommand(CLI::App* app, Context* context);
 
 }  // namespace stormproof::cli
 

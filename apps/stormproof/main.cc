@@ -16,8 +16,9 @@ constexpr const char* kFooter = R"(Exit codes:
   2  usage: unknown command, bad flag or flag value
   3  problems: the plan has errors, the audit found issues at --fail-on or above,
      a backup skipped files it could not read (the snapshot is still saved), a
-     restore could not write or verify some entries, check found damage, or stats
-     found blobs missing from the index
+     restore could not write or verify some entries, check found damage, stats
+     found blobs missing from the index, a drill failed, or run/status found an
+     objective breached (RPO exceeded, RTO not feasible, a failed backup or drill)
 
 Environment:
   STORMPROOF_PLAN            the plan file when --plan is not given (default ./plan.yaml)
@@ -56,7 +57,9 @@ int Run(int argc, char** argv) {
       "incident and be back within the agreed time.\n\nThe business-continuity plan is YAML "
       "(see docs/plan-schema.md); 'stormproof plan check' validates it, 'plan audit' finds "
       "single points of failure, 'plan order' gives the prioritised restore list, 'plan render' "
-      "writes an offline runbook and 'calendar' the recurring duties as iCalendar.",
+      "writes an offline runbook and 'calendar' the recurring duties as iCalendar. 'run' backs "
+      "systems up by their RPO and runs due checks and restore drills, 'drill' runs one drill, "
+      "'status' shows readiness now and 'report' writes the quarterly readiness report.",
       "stormproof"};
   app.set_version_flag("--version", std::string("stormproof ") + STORMPROOF_VERSION);
   app.footer(kFooter);
@@ -83,6 +86,10 @@ int Run(int argc, char** argv) {
   AddStatsCommand(&app, &context);
   AddKeyCommand(&app, &context);
   AddRepairCommand(&app, &context);
+  AddRunCommand(&app, &context);
+  AddReportCommand(&app, &context);
+  AddStatusCommand(&app, &context);
+  AddDrillCommand(&app, &context);
   for (CLI::App* sub : plan->get_subcommands({})) sub->fallthrough();
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
 

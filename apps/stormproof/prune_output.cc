@@ -26,7 +26,9 @@ nlohmann::json StatsJson(const pruner::PruneStats& s, bool dry_run) {
           {"bytes_freed", s.bytes_freed()},
           {"bytes_unused_kept", s.bytes_unused_kept},
           {"index_files_before", s.index_files_before},
-          {"index_files_after", s.index_files_after}};
+          {"index_files_after", s.index_files_after},
+          {"temporary_files_removed", s.temporary_files_removed},
+          {"temporary_bytes_removed", s.temporary_bytes_removed}};
 }
 
 std::string SignedBytes(int64_t bytes) {
@@ -53,6 +55,10 @@ void PrintStats(const pruner::PruneStats& s, bool dry_run) {
   } else {
     fmt::print("freed {}; {} unused stays in kept packs (below the repack threshold)\n",
                SignedBytes(s.bytes_freed()), HumanBytes(s.bytes_unused_kept));
+    if (s.temporary_files_removed > 0) {
+      fmt::print("removed {} temporary file(s) ({}) left by interrupted writes\n",
+                 s.temporary_files_removed, HumanBytes(s.temporary_bytes_removed));
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 #define STORMPROOF_ANALYSIS_ANALYSIS_H_
 
 #include "analysis/audit.h"
+#include "analysis/backup_shape.h"
 #include "analysis/restore_order.h"
 
 #endif  // STORMPROOF_ANALYSIS_ANALYSIS_H_

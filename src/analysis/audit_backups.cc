@@ -5,43 +5,14 @@
 // among the system's own and its repositories'. A tier that asks for one copy asks for no backup,
 // so its systems are skipped. A system with no backup at all gets backup-missing only: the other
 // rules would say the same thing again.
-#include <algorithm>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "analysis/audit_internal.h"
+#include "analysis/backup_shape.h"
 
 namespace stormproof::analysis::internal {
 namespace {
-
-struct BackupShape {
-  std::vector<const plan::Repository*> repositories;  // distinct, known
-  std::set<std::string> own_sites;                    // where the system runs
-  std::set<std::string> sites;                        // own sites plus repository sites
-  bool offsite = false;                               // a repository at another site
-  bool immutable = false;                             // a repository immutable or offline
-};
-
-BackupShape ShapeOf(const plan::Plan& plan, const plan::System& system) {
-  BackupShape shape;
-  for (const plan::Ref& ref : system.sites) shape.own_sites.insert(ref.id);
-  shape.sites = shape.own_sites;
-  for (const plan::Ref& ref : system.backup.repositories) {
-    const plan::Repository* repo = plan.FindRepository(ref.id);
-    if (repo == nullptr || std::find(shape.repositories.begin(), shape.repositories.end(), repo) !=
-                               shape.repositories.end()) {
-      continue;
-    }
-    shape.repositories.push_back(repo);
-    if (repo->site) {
-      shape.sites.insert(repo->site->id);
-      if (!shape.own_sites.count(repo->site->id)) shape.offsite = true;
-    }
-    if (repo->immutable || repo->offline) shape.immutable = true;
-  }
-  return shape;
-}
 
 // One system's backups against its tier, with the finding factory the checks share.
 struct Subject {
@@ -130,7 +101,7 @@ void AuditBackups(const AuditContext& context, std::vector<Finding>* out) {
     const plan::System& system = plan.systems[i];
     const plan::Tier* tier = system.tier ? plan.FindTier(system.tier->id) : nullptr;
     if (tier == nullptr || tier->copies <= 1) continue;
-    Subject subject{context, i, *tier, ShapeOf(plan, system)};
+    Subject subject{context, i, *tier, ShapeOfBackups(plan, system)};
     if (subject.shape.repositories.empty()) {
       CheckMissing(subject, out);
       continue;

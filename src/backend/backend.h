@@ -10,6 +10,7 @@
 #ifndef STORMPROOF_BACKEND_BACKEND_H_
 #define STORMPROOF_BACKEND_BACKEND_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -46,6 +47,18 @@ class Backend {
   // Calls `each` for every file of `type`, in no particular order.
   virtual Status List(FileType type,
                       const std::function<void(const std::string& name, uint64_t size)>& each) = 0;
+  // Removes the temporary files that interrupted Saves of `type` left behind (a kill or power
+  // cut between creating and renaming), when older than `min_age`, and adds their number and
+  // size to `stats`. Only safe while no writer of `type` runs: the pruner calls it under the
+  // exclusive lock. Default: a backend without temporary files has nothing to remove.
+  struct TemporaryFiles {
+    uint64_t files = 0, bytes = 0;
+  };
+  virtual Status RemoveStaleTemporaries(FileType type, std::chrono::seconds min_age,
+                                        TemporaryFiles* stats) {
+    (void)type, (void)min_age, (void)stats;
+    return Ok();
+  }
   // Human-readable location for messages ("/srv/backup/repo").
   virtual std::string Location() const = 0;
 };

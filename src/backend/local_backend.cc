@@ -107,6 +107,8 @@ class LocalBackend final : public Backend {
   Result<uint64_t> Size(const Handle& handle) override;
   Status Remove(const Handle& handle) override;
   Status List(FileType type, const ListCallback& each) override;
+  Status RemoveStaleTemporaries(FileType type, std::chrono::seconds min_age,
+                                TemporaryFiles* stats) override;
   std::string Location() const override { return root_; }
 
  private:
@@ -178,6 +180,39 @@ Status LocalBackend::List(FileType type, const ListCallback& each) {
   }
   for (int i = 0; i < 256; ++i) {
     STORMPROOF_TRY(ListDirectory(root_ + "/data/" + HexByte(i), type, each));
+  }
+  return Ok();
+}
+
+// Removes ".tmp-*" regular files in `dir` last modified before `cutoff`.
+Status RemoveTemporariesIn(const std::string& dir, time_t cutoff, Backend::TemporaryFiles* stats) {
+  DIR* stream = ::opendir(dir.c_str());
+  if (stream == nullptr) return posix::OsError(dir, "cannot list directory", errno);
+  std::unique_ptr<DIR, int (*)(DIR*)> closer(stream, ::closedir);
+  for (const dirent* entry; (entry = ::readdir(stream)) != nullptr;) {
+    if (std::string_view(entry->d_name).rfind(".tmp-", 0) != 0) continue;
+    struct stat st {};
+    if (::fstatat(::dirfd(stream), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (!S_ISREG(st.st_mode) || st.st_mtime >= cutoff) continue;
+    if (::unlinkat(::dirfd(stream), entry->d_name, 0) != 0) {
+      if (errno == ENOENT) continue;
+      return posix::OsError(dir + "/" + entry->d_name, "cannot remove", errno);
+    }
+    ++stats->files;
+    stats->bytes += static_cast<uint64_t>(st.st_size);
+  }
+  return Ok();
+}
+
+Status LocalBackend::RemoveStaleTemporaries(FileType type, std::chrono::seconds min_age,
+                                            TemporaryFiles* stats) {
+  if (type == FileType::kConfig) return Ok();
+  const time_t cutoff = ::time(nullptr) - static_cast<time_t>(min_age.count());
+  if (type != FileType::kPack) {
+    return RemoveTemporariesIn(root_ + "/" + internal::DirectoryOf(type), cutoff, stats);
+  }
+  for (int i = 0; i < 256; ++i) {
+    STORMPROOF_TRY(RemoveTemporariesIn(root_ + "/data/" + HexByte(i), cutoff, stats));
   }
   return Ok();
 }

@@ -15,6 +15,7 @@ namespace stormproof::plan::internal {
 void ReadOrganisation(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
 void ReadReview(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
 void ReadPolicy(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
+void ReadRunSettings(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
 void ReadPerson(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
 void ReadRole(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
 void ReadClient(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
@@ -24,6 +25,10 @@ void ReadVendor(const Source& source, const yaml::Node& node, Diagnostics* out, 
 void ReadSite(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
 void ReadRepository(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
 void ReadTraining(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
+
+// `path` as written in file `file` of the plan: absolute paths unchanged, relative ones joined to
+// that file's directory. "" stays "".
+std::string ResolveAgainstFile(const Plan& plan, int file, const std::string& path);
 
 // A list of security controls (a client's or the MSP's).
 void ReadSecurityControls(const Source& source, const yaml::Node& node, const std::string& what,

@@ -173,6 +173,9 @@ class PlanLoader {
     if (const Node* policy = r->Child("policy")) {
       internal::ReadPolicy(source, *policy, out_, &result_->plan);
     }
+    if (const Node* run = r->Child("run")) {
+      internal::ReadRunSettings(source, *run, out_, &result_->plan);
+    }
   }
 
   void Includes(const Source& source, const Node& node, const std::string& dir, int depth) {
@@ -237,6 +240,7 @@ class PlanLoader {
 
 void Finalize(LoadResult* result) {
   result->plan.BuildIndex();
+  ApplyRunDefaults(&result->plan);
   result->diagnostics.SortByPosition();
 }
 

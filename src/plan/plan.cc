@@ -1,8 +1,11 @@
 #include "plan/plan.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <set>
+
+#include "plan/entity_readers.h"
 
 namespace stormproof::plan {
 namespace {
@@ -96,6 +99,18 @@ const char* MediumName(Medium medium) {
   return "disk";
 }
 
+const char* RepositoryKindName(RepositoryKind kind) {
+  switch (kind) {
+    case RepositoryKind::kStormproof:
+      return "stormproof";
+    case RepositoryKind::kRestic:
+      return "restic";
+    case RepositoryKind::kBorg:
+      return "borg";
+  }
+  return "stormproof";
+}
+
 void Plan::BuildIndex() {
   IndexById(people, &people_by_id_);
   IndexById(roles, &roles_by_id_);
@@ -180,6 +195,49 @@ std::string ClientName(const Plan& plan, const std::optional<Ref>& client) {
   if (!client) return plan.msp.name.empty() ? "the MSP" : plan.msp.name;
   const Client* c = plan.FindClient(client->id);
   return c && !c->name.empty() ? c->name : client->id;
+}
+
+namespace internal {
+
+std::string ResolveAgainstFile(const Plan& plan, int file, const std::string& path) {
+  if (path.empty() || path.front() == '/' || file < 0 ||
+      static_cast<size_t>(file) >= plan.files.size()) {
+    return path;
+  }
+  // Absolute, so that reports and catalog paths recorded in the catalog mean the same from any
+  // working directory.
+  std::error_code ec;
+  std::filesystem::path joined = std::filesystem::path(plan.files[file]).parent_path() / path;
+  std::filesystem::path absolute = std::filesystem::absolute(joined, ec);
+  return (ec ? joined : absolute).lexically_normal().string();
+}
+
+}  // namespace internal
+
+std::string HostPath(const std::string& root, const std::string& plan_path) {
+  std::string path = plan_path;
+  std::replace(path.begin(), path.end(), '\\', '/');
+  const bool windows_drive =
+      path.size() >= 2 && path[1] == ':' &&
+      ((path[0] >= 'A' && path[0] <= 'Z') || (path[0] >= 'a' && path[0] <= 'z'));
+  if (windows_drive) path = "/" + path.substr(0, 1) + path.substr(2);
+  if (path.empty() || path.front() != '/') path = "/" + path;
+  // Normalised on its own first, so ".." cannot climb out of the root.
+  path = std::filesystem::path(path).lexically_normal().string();
+  if (path.size() > 1 && path.back() == '/') path.pop_back();
+  std::string base = root;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base + path;
+}
+
+void ApplyRunDefaults(Plan* plan) {
+  if (plan->files.empty()) return;
+  if (plan->run.catalog.empty()) {
+    plan->run.catalog = internal::ResolveAgainstFile(*plan, 0, "stormproof.db");
+  }
+  if (plan->run.reports.empty()) {
+    plan->run.reports = internal::ResolveAgainstFile(*plan, 0, "reports");
+  }
 }
 
 }  // namespace stormproof::plan

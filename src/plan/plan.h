@@ -165,6 +165,10 @@ struct Site {
 enum class Medium { kDisk, kObject, kTape, kCloud };
 const char* MediumName(Medium medium);
 
+// The program that writes a repository, and so the drill adapter that reads it.
+enum class RepositoryKind { kStormproof, kRestic, kBorg };
+const char* RepositoryKindName(RepositoryKind kind);  // "stormproof", "restic", "borg"
+
 // A place backups are written to.
 struct Repository {
   std::string id;
@@ -173,6 +177,13 @@ struct Repository {
   Medium medium = Medium::kDisk;
   bool immutable = false;  // append-only / object lock
   bool offline = false;    // air-gapped or rotated off-line
+  // kStormproof repositories are written by `stormproof run`; restic and borg repositories are
+  // written by those tools and only read (RPO, drills).
+  RepositoryKind kind = RepositoryKind::kStormproof;
+  // The file whose first line is the repository's password; "" = the global --password-file,
+  // STORMPROOF_PASSWORD_FILE or STORMPROOF_PASSWORD. A relative path is relative to the file
+  // that names it (resolved by the loader).
+  std::string password_file;
   Mark mark;
 };
 
@@ -207,6 +218,10 @@ struct System {
   std::optional<Duration> restore_estimate;  // expected hands-on restore time
   std::string verify_command;                // run with STORMPROOF_RESTORE_PATH set; 0 = verified
   Duration verify_timeout = Duration::Minutes(10);
+  // The command adapter: a shell command that restores the system into $STORMPROOF_RESTORE_PATH
+  // (for backups made by other software). "" = drill from the system's backup repositories.
+  std::string restore_command;
+  Duration restore_timeout = Duration::Hours(24);
   Mark mark;
 };
 
@@ -233,6 +248,22 @@ struct Policy {
   std::string currency = "USD";
 };
 
+// How `stormproof run`, `drill`, `status` and `report` work for this plan (root file `run:`).
+struct RunSettings {
+  // The catalog (SQLite). Relative paths are relative to the root plan file's directory, and
+  // are resolved by the loader; default "stormproof.db" next to the root plan file.
+  std::string catalog;
+  std::string reports;  // drill reports go here; default "reports" next to the root plan file
+  std::string scratch;  // drill scratch directories go here; "" = $TMPDIR, else /var/tmp
+  int concurrency = 2;  // systems worked on at once by `run`
+  // A system is backed up when its newest snapshot is older than RPO * (100 - margin) / 100.
+  int backup_margin_percent = 50;
+  Cadence check_every{1, Cadence::Unit::kWeek};  // `check` of each repository written by run
+  int check_read_percent = 5;                    // share of pack data a due check reads
+  int drill_history = 10;  // recent drills that RTO confidence and projections use
+  Mark mark;
+};
+
 struct Organisation {
   std::string id;
   std::string name;
@@ -245,6 +276,7 @@ struct Plan {
   Organisation msp;
   Review review;
   Policy policy;
+  RunSettings run;
   std::vector<Person> people;
   std::vector<Role> roles;
   std::vector<Client> clients;
@@ -293,6 +325,17 @@ bool IsCritical(const Plan& plan, const System& system);
 // from training records) name the system id or include every one of the system's skill tags.
 // Sorted, no duplicates.
 std::vector<std::string> PeopleWhoCanRestore(const Plan& plan, const System& system);
+
+// Fills the run settings' defaults that depend on where the plan is: the catalog
+// ("stormproof.db") and the reports directory ("reports") next to the root plan file.
+// The loader calls it.
+void ApplyRunDefaults(Plan* plan);
+
+// Where a path of the plan (a system's backup path, a local repository location) is on this
+// host when the world is staged under `root` ("" = the real root): "/srv/x" -> root + "/srv/x",
+// a Windows path "D:/EXACT" (or "D:\\EXACT") -> root + "/D/EXACT". Without a root a Windows path
+// becomes "/D/EXACT". This is also where a restore puts the path under a restore directory.
+std::string HostPath(const std::string& root, const std::string& plan_path);
 
 // Client display name ("the MSP" for the MSP's own systems).
 std::string ClientName(const Plan& plan, const std::optional<Ref>& client);

@@ -128,6 +128,29 @@ void ReadPolicy(const Source& source, const Node& node, Diagnostics* out, Plan* 
   r.Finish();
 }
 
+void ReadRunSettings(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {
+  NodeReader r(source, node, "run", out);
+  RunSettings& run = plan->run;
+  run.mark = r.mark();
+  if (r.Text("catalog", &run.catalog)) {
+    run.catalog = ResolveAgainstFile(*plan, source.file, run.catalog);
+  }
+  if (r.Text("reports", &run.reports)) {
+    run.reports = ResolveAgainstFile(*plan, source.file, run.reports);
+  }
+  if (r.Text("scratch", &run.scratch)) {
+    run.scratch = ResolveAgainstFile(*plan, source.file, run.scratch);
+  }
+  r.Integer("concurrency", &run.concurrency, 1, 64);
+  std::optional<double> percent;
+  if (r.Percent("backup_margin", &percent)) run.backup_margin_percent = static_cast<int>(*percent);
+  std::optional<Cadence> c;
+  if (r.CadenceValue("check_every", &c)) run.check_every = *c;
+  if (r.Percent("check_read_data", &percent)) run.check_read_percent = static_cast<int>(*percent);
+  r.Integer("drill_history", &run.drill_history, 1, 1000);
+  r.Finish();
+}
+
 void ReadPerson(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {
   NodeReader r(source, node, "person", out);
   if (!r.ok()) return;

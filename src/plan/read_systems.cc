@@ -65,10 +65,27 @@ void ReadVerify(const Source& source, const Node& node, const std::string& what,
   r.Finish();
 }
 
+// `restore.command`: a string, or {command, timeout}.
+void ReadRestoreCommand(const Source& source, const Node& node, const std::string& what,
+                        Diagnostics* out, System* system) {
+  if (node.kind == NodeKind::kScalar) {
+    system->restore_command = node.value;
+    return;
+  }
+  NodeReader r(source, node, what + ": restore command", out);
+  r.Text("command", &system->restore_command, Need::kRequired);
+  std::optional<Duration> timeout;
+  if (r.DurationValue("timeout", &timeout)) system->restore_timeout = *timeout;
+  r.Finish();
+}
+
 void ReadRestore(const Source& source, const Node& node, const std::string& what, Diagnostics* out,
                  System* system) {
   NodeReader r(source, node, what + ": restore", out);
   r.DurationValue("estimate", &system->restore_estimate);
+  if (const Node* command = r.Child("command")) {
+    ReadRestoreCommand(source, *command, what, out, system);
+  }
   if (const Node* checklist = r.Child("checklist")) {
     ReadChecklist(source, *checklist, what, out, system);
   }
@@ -182,6 +199,14 @@ void ReadRepository(const Source& source, const Node& node, Diagnostics* out, Pl
   r.Choice("medium", &repo.medium, kMedia);
   r.Boolean("immutable", &repo.immutable);
   r.Boolean("offline", &repo.offline);
+  static const std::vector<std::pair<std::string_view, RepositoryKind>> kKinds = {
+      {"stormproof", RepositoryKind::kStormproof},
+      {"restic", RepositoryKind::kRestic},
+      {"borg", RepositoryKind::kBorg}};
+  r.Choice("kind", &repo.kind, kKinds);
+  if (r.Text("password_file", &repo.password_file)) {
+    repo.password_file = ResolveAgainstFile(*plan, source.file, repo.password_file);
+  }
   r.Finish();
   plan->repositories.push_back(std::move(repo));
 }

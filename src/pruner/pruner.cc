@@ -94,6 +94,20 @@ Status Execute(Repository& repo, const std::vector<std::string>& index_files, Pr
   return Ok();
 }
 
+// Temporary files of interrupted writes (a crash between creating and renaming), once nothing
+// else can be writing them: under the exclusive lock, and older than kStaleTemporaryAge in case
+// a writer ignores locks.
+Status RemoveTemporaries(Repository& repo, PruneStats* stats) {
+  backend::Backend::TemporaryFiles removed;
+  for (backend::FileType type :
+       {backend::FileType::kPack, backend::FileType::kIndex, backend::FileType::kSnapshot}) {
+    STORMPROOF_TRY(repo.backend().RemoveStaleTemporaries(type, kStaleTemporaryAge, &removed));
+  }
+  stats->temporary_files_removed = removed.files;
+  stats->temporary_bytes_removed = removed.bytes;
+  return Ok();
+}
+
 }  // namespace
 
 Result<PruneStats> Prune(Repository& repo, const PruneOptions& options,
@@ -133,6 +147,7 @@ Result<PruneStats> Prune(Repository& repo, const PruneOptions& options,
   STORMPROOF_TRY(CheckPlanSafe(plan));
   if (options.dry_run) return plan.stats;
   STORMPROOF_TRY(Execute(repo, listing->files, plan, progress));
+  STORMPROOF_TRY(RemoveTemporaries(repo, &plan.stats));
   return plan.stats;
 }
 

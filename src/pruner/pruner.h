@@ -53,11 +53,16 @@ struct PruneStats {
   uint64_t bytes_written = 0;      // size of the new packs
   uint64_t bytes_unused_kept = 0;  // unused blob bytes left in kept packs
   uint64_t index_files_before = 0, index_files_after = 0;
+  // Temporary files of interrupted writes removed (older than kStaleTemporaryAge).
+  uint64_t temporary_files_removed = 0, temporary_bytes_removed = 0;
 
   int64_t bytes_freed() const {
     return static_cast<int64_t>(bytes_deleted) - static_cast<int64_t>(bytes_written);
   }
 };
+
+// Temporary files younger than this are left alone even under the exclusive lock.
+inline constexpr std::chrono::seconds kStaleTemporaryAge{3600};
 
 struct PruneProgress {
   std::string phase;  // "reading trees", "repacking", "deleting packs"
@@ -66,8 +71,9 @@ struct PruneProgress {
 using ProgressFn = std::function<void(const PruneProgress&)>;
 
 // Errors: kLocked (another process holds a lock, after waiting options.lock_wait), kFailedCheck
-// (damaged as above; the message says what and that nothing was changed), the backend's errors otherwise (a failure
-// after the first change leaves the repository consistent, as described above).
+// (damaged as above; the message says what and that nothing was changed), the backend's errors
+// otherwise (a failure after the first change leaves the repository consistent, as described
+// above).
 Result<PruneStats> Prune(repository::Repository& repo, const PruneOptions& options,
                          const ProgressFn& progress);
 

@@ -160,6 +160,32 @@ TEST_F(LocalBackendTest, ATemporaryFileLeftByACrashIsIgnored) {
   EXPECT_EQ(TemporaryFiles(repo_).size(), 3u);  // left for prune; never listed, never loaded
 }
 
+TEST_F(LocalBackendTest, StaleTemporaryFilesAreRemovedOnRequestFreshOnesStay) {
+  std::string id = Id(9);
+  fs::path pack_dir = repo_ / "data" / id.substr(0, 2);
+  WriteFile(pack_dir / ".tmp-old111", "half a pack");                // 11 bytes
+  WriteFile(repo_ / "index" / ".tmp-old222", "half an index");       // 13 bytes
+  WriteFile(pack_dir / ".tmp-new333", "a pack being written now");   // fresh: stays
+  WriteFile(repo_ / "locks" / ".tmp-old444", "a lock being taken");  // locks: never touched
+  const auto two_hours_ago = fs::file_time_type::clock::now() - std::chrono::hours(2);
+  fs::last_write_time(pack_dir / ".tmp-old111", two_hours_ago);
+  fs::last_write_time(repo_ / "index" / ".tmp-old222", two_hours_ago);
+  fs::last_write_time(repo_ / "locks" / ".tmp-old444", two_hours_ago);
+  SaveOk(Handle{FileType::kPack, id}, "whole pack");
+  Backend::TemporaryFiles removed;
+  for (FileType type : {FileType::kPack, FileType::kIndex, FileType::kSnapshot}) {
+    Status s = backend_->RemoveStaleTemporaries(type, std::chrono::hours(1), &removed);
+    ASSERT_TRUE(s.has_value()) << s.error().message();
+  }
+  EXPECT_EQ(removed.files, 2u);
+  EXPECT_EQ(removed.bytes, 24u);
+  EXPECT_FALSE(fs::exists(pack_dir / ".tmp-old111"));
+  EXPECT_FALSE(fs::exists(repo_ / "index" / ".tmp-old222"));
+  EXPECT_TRUE(fs::exists(pack_dir / ".tmp-new333"));
+  EXPECT_TRUE(fs::exists(repo_ / "locks" / ".tmp-old444"));
+  EXPECT_EQ(List(FileType::kPack), (std::map<std::string, uint64_t>{{id, 10}}));
+}
+
 TEST_F(LocalBackendTest, ATruncatedFileOnDiskIsReportedWithItsSize) {
   std::string id = Id(4);
   SaveOk(Handle{FileType::kPack, id}, std::string(1000, 'x'));

@@ -1,0 +1,223 @@
+// stormproof drill: a real restore drill of one system, timed, verified, recorded and reported.
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "catalog/catalog.h"
+#include "context.h"
+#include "drill/drill.h"
+#include "progress.h"
+#include "schedule/drill_job.h"
+
+namespace stormproof::cli {
+namespace {
+
+struct DrillFlags {
+  std::string system, snapshot, absent, scratch, root;
+  bool surprise = false, keep = false;
+  std::optional<uint64_t> seed;
+};
+
+drill::AccessOptions Access(const Context& context, const DrillFlags& flags) {
+  drill::AccessOptions access;
+  access.password_file = context.password_file;
+  if (const char* password = std::getenv("STORMPROOF_PASSWORD")) access.password = password;
+  access.root = flags.root;
+  return access;
+}
+
+// The newest drill time of every system that has one.
+Result<std::map<std::string, int64_t>> LastDrills(const plan::Plan& plan,
+                                                  const catalog::Catalog& catalog) {
+  std::map<std::string, int64_t> last;
+  for (const plan::System& system : plan.systems) {
+    catalog::RunQuery query;
+    query.kind = catalog::RunKind::kDrill;
+    query.system = system.id;
+    STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::Run> run, catalog.LastRun(query));
+    if (run) last[system.id] = run->started_ns;
+  }
+  return last;
+}
+
+// The system to drill: --system, or the surprise pick (printed). Null after reporting an error.
+const plan::System* ChooseSystem(Context* context, const plan::Plan& plan,
+                                 const catalog::Catalog& catalog, const DrillFlags& flags) {
+  if (!flags.surprise) {
+    const plan::System* system = plan.FindSystem(flags.system);
+    if (system == nullptr) {
+      PrintError("--system " + flags.system + ": no such system in the plan");
+      context->exit_code = kExitUsage;
+    }
+    return system;
+  }
+  Result<std::map<std::string, int64_t>> last = LastDrills(plan, catalog);
+  if (!last) {
+    PrintError("catalog " + catalog.path() + ": " + last.error().message());
+    context->exit_code = kExitError;
+    return nullptr;
+  }
+  std::mt19937_64 random(flags.seed ? *flags.seed : std::random_device{}());
+  // Only systems whose backups this host can reach: the others are reported by `status`.
+  const drill::AccessOptions access = Access(*context, flags);
+  auto reachable = [&](const plan::System& system) {
+    return drill::MakeAdapter(plan, system, access).has_value();
+  };
+  Result<const plan::System*> pick =
+      drill::PickSurprise(plan, *last, drill::Clock::System().now_ns(), random, reachable);
+  if (!pick) {
+    PrintError(pick.error().message());
+    context->exit_code = kExitError;
+    return nullptr;
+  }
+  if (!context->json) fmt::print("surprise drill: {} was picked\n", (*pick)->id);
+  return *pick;
+}
+
+std::string Seconds(int64_t ms) { return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000); }
+
+std::string VerdictWord(catalog::Outcome outcome) {
+  switch (outcome) {
+    case catalog::Outcome::kOk:
+      return "PASS";
+    case catalog::Outcome::kWarning:
+      return "PASS WITH WARNINGS";
+    case catalog::Outcome::kFailed:
+      return "FAIL";
+    case catalog::Outcome::kError:
+      return "ERROR (the drill could not run)";
+  }
+  return "?";
+}
+
+std::string Objective(const char* what, const std::optional<int64_t>& achieved_s,
+                      const std::optional<int64_t>& target_s) {
+  std::string target = target_s ? Duration::Seconds(*target_s).ToString() : "none";
+  if (!achieved_s) return fmt::format("achieved {} not measured (target {})", what, target);
+  return fmt::format("achieved {} {} (target {})", what, Duration::Seconds(*achieved_s).ToString(),
+                     target);
+}
+
+void PrintText(const schedule::RecordedDrill& done, const plan::System& system) {
+  const catalog::DrillRecord& r = done.record;
+  fmt::print("drill {} ({}), restore point {}\n", system.id,
+             system.name.empty() ? system.id : system.name,
+             r.run.snapshot_id.empty() ? "none" : r.run.snapshot_id.substr(0, 8));
+  for (const catalog::DrillStep& step : r.drill.steps) {
+    fmt::print("  {:<20} {:>8}  {:<7} {}\n", step.name, Seconds(step.duration_ms),
+               catalog::OutcomeName(step.outcome), step.note);
+  }
+  std::optional<int64_t> rto_s;
+  if (r.drill.achieved_rto_ms) rto_s = (*r.drill.achieved_rto_ms + 999) / 1000;
+  fmt::print("{}, {}: {}\n", Objective("RTO", rto_s, r.drill.target_rto_s),
+             Objective("RPO", r.drill.achieved_rpo_s, r.drill.target_rpo_s),
+             VerdictWord(r.run.outcome));
+  for (const std::string& reason : r.drill.reasons) fmt::print("  - {}\n", reason);
+  for (const std::string& step : r.drill.uncovered_steps) fmt::print("  uncovered: {}\n", step);
+  if (r.run.bytes > 0) {
+    fmt::print("{} in {} files restored at {}/s\n", HumanBytes(r.run.bytes), r.run.files,
+               HumanBytes(static_cast<uint64_t>(r.drill.throughput_bytes_per_s)));
+  }
+  if (!done.kept_path.empty()) fmt::print("restored copy kept in {}\n", done.kept_path);
+  if (!done.report_path.empty()) fmt::print("report: {}\n", done.report_path);
+  if (!done.report_error.empty()) fmt::print(stderr, "warning: no report: {}\n", done.report_error);
+}
+
+void PrintJsonReport(const schedule::RecordedDrill& done) {
+  std::ifstream in(done.report_path);
+  nlohmann::json report = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (report.is_discarded()) {
+    report = {{"run_id", done.record.run.id},
+              {"system", done.record.run.system},
+              {"outcome", catalog::OutcomeName(done.record.run.outcome)},
+              {"report_error", done.report_error}};
+  }
+  PrintJson(report);
+}
+
+void RunDrillCommand(Context* context, const DrillFlags& flags) {
+  if (flags.surprise == !flags.system.empty()) {
+    PrintError("give either --system ID or --surprise");
+    context->exit_code = kExitUsage;
+    return;
+  }
+  std::optional<UsablePlan> usable = LoadUsablePlan(context);
+  if (!usable) return;
+  const plan::Plan& plan = usable->plan();
+  if (!flags.absent.empty() && plan.FindPerson(flags.absent) == nullptr) {
+    PrintError("--absent " + flags.absent + ": no such person in the plan");
+    context->exit_code = kExitUsage;
+    return;
+  }
+  Result<std::unique_ptr<catalog::Catalog>> catalog = catalog::Catalog::Open(plan.run.catalog);
+  if (!catalog) {
+    PrintError(catalog.error().message());
+    context->exit_code = kExitError;
+    return;
+  }
+  const plan::System* system = ChooseSystem(context, plan, **catalog, flags);
+  if (system == nullptr) return;
+  drill::DrillOptions options;
+  options.snapshot = flags.snapshot;
+  options.scratch = flags.scratch;
+  options.keep = flags.keep;
+  options.surprise = flags.surprise;
+  options.absent_person = flags.absent;
+  ProgressReporter progress(*context, "drill " + system->id);
+  auto on_progress = [&](const drill::DrillProgress& p) {
+    progress.Update({0, p.bytes, 0, p.step, 0, false});
+  };
+  Result<schedule::RecordedDrill> done =
+      schedule::RunRecordedDrill(plan, *system, Access(*context, flags), options, **catalog,
+                                 drill::Clock::System(), on_progress);
+  progress.Finish();
+  if (!done) {
+    PrintError("drill " + system->id + ": " + done.error().message());
+    context->exit_code = kExitError;
+    return;
+  }
+  context->json ? PrintJsonReport(*done) : PrintText(*done, *system);
+  const catalog::Outcome outcome = done->record.run.outcome;
+  if (outcome == catalog::Outcome::kFailed || outcome == catalog::Outcome::kError) {
+    context->exit_code = kExitProblems;
+  }
+}
+
+}  // namespace
+
+void AddDrillCommand(CLI::App* app, Context* context) {
+  auto flags = std::make_shared<DrillFlags>();
+  CLI::App* cmd = app->add_subcommand(
+      "drill",
+      "Run a real restore drill: restore a system's newest restore point into a scratch "
+      "directory, check the data against it, run the plan's verify command, remove the copy; "
+      "measure achieved RTO and RPO step by step, judge them against the system's objectives "
+      "(pass, pass with warnings, fail), record the drill in the catalog and write its report "
+      "(Markdown, HTML, JSON) under the plan's run.reports. Exit 3 when the drill failed.");
+  cmd->add_option("--system", flags->system, "The system to drill")->type_name("ID");
+  cmd->add_flag("--surprise", flags->surprise,
+                "Pick the system at random, weighted towards critical tiers and systems not "
+                "drilled for longest");
+  cmd->add_option("--snapshot", flags->snapshot,
+                  "Restore this restore point (id or unique prefix) instead of the newest")
+      ->type_name("ID");
+  cmd->add_option("--absent", flags->absent,
+                  "Drill as if PERSON were unreachable: report checklist steps nobody else "
+                  "trained can do")
+      ->type_name("PERSON");
+  cmd->add_flag("--keep", flags->keep, "Keep the restored copy and print where it is");
+  cmd->add_option("--scratch", flags->scratch,
+                  "Restore below DIR (default: plan run.scratch, $TMPDIR, /var/tmp)")
+      ->type_name("DIR");
+  cmd->add_option("--root", flags->root,
+                  "Take the plan's absolute paths (backup paths, local repositories) as relative "
+                  "to DIR (a staged copy; the demo)")
+      ->type_name("DIR");
+  cmd->add_option("--seed", flags->seed, "Seed for --surprise (repeatable picks)")->type_name("N");
+  cmd->callback([context, flags] { RunDrillCommand(context, *flags); });
+}
+
+}  // namespace stormproof::cli

@@ -1,0 +1,68 @@
+// The adapters that drill backups made by other tools: restic and borg repositories (driving the
+// real restic 0.14+ and borg 1.2 programs) and a plan's own restore command.
+//
+// The restic and borg adapters run only read-only commands (snapshots/ls/restore, list/extract),
+// never put a password on a command line, and give the tool a private cache and configuration
+// directory that is removed with the adapter, so a drill neither reads nor changes the user's
+// ~/.cache or ~/.config (borg keyfile keys are still read from the user's key directory).
+// Restore reports progress once, when the restore is done (neither restic 0.14's restore nor
+// borg 1.2's extract prints machine-readable progress). Like every Adapter, they are used by one
+// drill at a time (not thread-safe).
+#ifndef STORMPROOF_DRILL_ADAPTERS_H_
+#define STORMPROOF_DRILL_ADAPTERS_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "drill/adapter.h"
+
+namespace stormproof::drill {
+
+// A restic or borg repository that holds a system's backups.
+struct ExternalRepository {
+  std::string location;       // what the tool accepts: a path, sftp:..., ssh://...
+  std::string password_file;  // preferred; the file's first line is the password
+  std::string password;       // used when password_file is ""
+  // The system's backup paths as the tool recorded them (host paths). restic: snapshots whose
+  // paths overlap one of these are the system's (all snapshots when empty).
+  std::vector<std::string> paths;
+  // restic: snapshots tagged with it are the system's, when there are any; borg: archives whose
+  // names start with it, when there are any (else all archives).
+  std::string system_id;
+  std::string program;  // the tool to run; "" = "restic" / "borg" from $PATH
+};
+
+// restic. List: `restic snapshots --json`; Restore: `restic restore ID --target T` (restic puts
+// the absolute paths under T); CheckData: `restic ls --json ID` compared with T (type, size).
+// Errors: kNotFound (no repository at the location, or restic is not installed),
+// kInvalidArgument (wrong or no password), kLocked (locked by another process), kIo.
+std::unique_ptr<Adapter> NewResticAdapter(const ExternalRepository& repository);
+
+// borg. List: `borg list --json`; Restore: `borg extract REPO::NAME` in T (borg 1.x stores paths
+// without the leading '/', so they land at T/<path>; a relative local location is made absolute
+// first); CheckData: `borg list --json-lines` compared with T (type, size, borg's own "healthy"
+// flag). RestorePoint::paths and hostname stay empty (borg 1.2's list does not give them).
+// Archive times: borg 1.2 prints local time without an offset; it is read in this process's
+// local time zone (TZ), which must be the zone borg ran in. Errors as for restic.
+std::unique_ptr<Adapter> NewBorgAdapter(const ExternalRepository& repository);
+
+// A system restored by its own command from the plan.
+struct CommandRestore {
+  std::string restore_command;      // run with /bin/sh -c
+  std::chrono::seconds timeout{0};  // 0 = no limit
+  std::string system_id;            // for messages
+};
+
+// The command adapter. List gives one restore point {id "command", time 0}. Restore runs the
+// command with STORMPROOF_RESTORE_PATH=<target> and STORMPROOF_RESTORE_POINT_FILE=<a file
+// outside target>; a time the command writes there (RFC 3339 or Unix seconds) becomes
+// RestoreStats::point_time_ns. A non-zero exit or the timeout is an error naming the status and
+// the last line of the command's stderr. CheckData has nothing to compare against: it only
+// proves files were restored (files_checked = regular files under target; a problem when none).
+std::unique_ptr<Adapter> NewCommandAdapter(const CommandRestore& restore);
+
+}  // namespace stormproof::drill
+
+#endif  // STORMPROOF_DRILL_ADAPTERS_H_

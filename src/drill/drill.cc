@@ -1,0 +1,222 @@
+// RunDrill: locate -> restore -> verify data -> verify application, timed and judged.
+// The one long orchestrator of the drill library; each step is its own function.
+#include "drill/drill.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+
+#include "core/subprocess.h"
+#include "drill/scratch.h"
+
+namespace stormproof::drill {
+namespace {
+
+using catalog::DrillStep;
+using catalog::Outcome;
+
+constexpr int64_t kNsPerMs = 1'000'000;
+
+// The state of one drill while it runs.
+struct DrillRun {
+  const plan::Plan& plan;
+  const plan::System& system;
+  Adapter& adapter;
+  const DrillOptions& options;
+  const Clock& clock;
+  const DrillProgressFn& progress;
+  catalog::DrillRecord record;
+  RestorePoint point;
+  std::string target;  // the restore directory inside the scratch directory
+  int64_t start_ns = 0;
+
+  // Times `step` and appends it; returns whether it passed (ok or warning).
+  template <typename F>
+  bool Step(const std::string& name, F&& body) {
+    if (progress) progress({name, 0});
+    const int64_t begin = clock.monotonic_ns();
+    DrillStep step{name, 0, Outcome::kOk, ""};
+    body(&step);
+    step.duration_ms = (clock.monotonic_ns() - begin) / kNsPerMs;
+    record.drill.steps.push_back(step);
+    return step.outcome == Outcome::kOk || step.outcome == Outcome::kWarning;
+  }
+
+  void Fail(DrillStep* step, Outcome outcome, const std::string& note) {
+    step->outcome = outcome;
+    step->note = note;
+    if (record.run.error.empty()) record.run.error = step->name + ": " + note;
+  }
+};
+
+Result<RestorePoint> ChoosePoint(const std::vector<RestorePoint>& points,
+                                 const std::string& wanted) {
+  if (points.empty()) return Error::NotFound("no restore point of this system was found");
+  if (wanted.empty() || wanted == "latest") return points.back();
+  const RestorePoint* found = nullptr;
+  for (const RestorePoint& p : points) {
+    if (p.id.rfind(wanted, 0) != 0) continue;
+    if (found != nullptr)
+      return Error::InvalidArgument("snapshot prefix " + wanted + " is ambiguous");
+    found = &p;
+  }
+  if (found == nullptr) return Error::NotFound("no restore point " + wanted + " of this system");
+  return *found;
+}
+
+void Locate(DrillRun& d) {
+  d.Step("locate snapshot", [&](DrillStep* step) {
+    Result<std::vector<RestorePoint>> points = d.adapter.List();
+    Result<RestorePoint> point =
+        points ? ChoosePoint(*points, d.options.snapshot) : Result<RestorePoint>(points.error());
+    if (!point) return d.Fail(step, Outcome::kFailed, point.error().message());
+    d.point = *point;
+    step->note = "restore point " + d.point.id;
+  });
+}
+
+void RestoreStep(DrillRun& d) {
+  d.Step("restore", [&](DrillStep* step) {
+    auto on_bytes = [&](uint64_t bytes) {
+      if (d.progress) d.progress({"restore", bytes});
+    };
+    Result<RestoreStats> stats = d.adapter.Restore(d.point, d.target, on_bytes);
+    if (!stats) return d.Fail(step, Outcome::kFailed, stats.error().message());
+    d.record.run.files = stats->files;
+    d.record.run.bytes = stats->bytes;
+    step->note =
+        std::to_string(stats->files) + " files, " + std::to_string(stats->bytes) + " bytes";
+    if (stats->point_time_ns != 0) d.point.time_ns = stats->point_time_ns;
+  });
+}
+
+void VerifyData(DrillRun& d) {
+  d.Step("verify data", [&](DrillStep* step) {
+    Result<DataCheck> check = d.adapter.CheckData(d.point, d.target);
+    if (!check) return d.Fail(step, Outcome::kFailed, check.error().message());
+    if (!check->problems.empty()) {
+      std::string note = std::to_string(check->problems.size()) +
+                         " difference(s) from the snapshot; first: " + check->problems.front();
+      return d.Fail(step, Outcome::kFailed, note);
+    }
+    step->note = std::to_string(check->files_checked) + " files match the snapshot";
+  });
+}
+
+void VerifyApplication(DrillRun& d) {
+  d.Step("verify application", [&](DrillStep* step) {
+    if (d.system.verify_command.empty()) {
+      step->outcome = Outcome::kWarning;
+      step->note = "skipped: the plan has no restore.verify command for this system";
+      return;
+    }
+    ProcessOptions command = ShellCommand(d.system.verify_command);
+    command.env.push_back({"STORMPROOF_RESTORE_PATH", d.target});
+    command.env.push_back({"STORMPROOF_SYSTEM", d.system.id});
+    command.cwd = d.target;
+    command.timeout = std::chrono::seconds(d.system.verify_timeout.seconds());
+    Result<ProcessResult> ran = RunProcess(command);
+    if (!ran) return d.Fail(step, Outcome::kFailed, ran.error().message());
+    if (ran->timed_out) {
+      return d.Fail(step, Outcome::kFailed,
+                    "verify command timed out after " + d.system.verify_timeout.ToString());
+    }
+    if (ran->exit_code != 0 || ran->signal != 0) {
+      std::string why = ran->signal != 0 ? "was killed by signal " + std::to_string(ran->signal)
+                                         : "exited with status " + std::to_string(ran->exit_code);
+      std::string detail = LastLine(ran->err);
+      return d.Fail(step, Outcome::kFailed,
+                    "verify command " + why + (detail.empty() ? "" : ": " + detail));
+    }
+    step->note = "verify command passed";
+  });
+}
+
+void Measure(DrillRun& d, bool verified, int64_t restore_ms) {
+  catalog::Drill& drill = d.record.drill;
+  if (verified) {
+    int64_t total = 0;
+    for (const DrillStep& step : drill.steps) total += step.duration_ms;
+    drill.achieved_rto_ms = total;
+  }
+  if (d.point.time_ns != 0) {
+    drill.achieved_rpo_s = std::max<int64_t>(0, (d.start_ns - d.point.time_ns) / 1'000'000'000);
+  }
+  if (restore_ms > 0) {
+    drill.throughput_bytes_per_s = static_cast<double>(d.record.run.bytes) * 1000.0 / restore_ms;
+  }
+  d.record.run.snapshot_id = d.point.id;
+  d.record.run.snapshot_time_ns = d.point.time_ns;
+}
+
+void Prepare(DrillRun& d) {
+  catalog::Run& run = d.record.run;
+  run.kind = catalog::RunKind::kDrill;
+  run.system = d.system.id;
+  run.client = d.system.client ? d.system.client->id : "";
+  run.repository = d.options.repository;
+  catalog::Drill& drill = d.record.drill;
+  drill.adapter = d.adapter.Name();
+  drill.surprise = d.options.surprise;
+  drill.absent_person = d.options.absent_person;
+  plan::Objectives objectives = plan::ObjectivesOf(d.plan, d.system);
+  if (objectives.rto) drill.target_rto_s = objectives.rto->seconds();
+  if (objectives.rpo) drill.target_rpo_s = objectives.rpo->seconds();
+  if (!d.options.absent_person.empty()) {
+    drill.uncovered_steps = UncoveredSteps(d.plan, d.system, d.options.absent_person);
+  }
+}
+
+}  // namespace
+
+Clock Clock::System() {
+  return {[] {
+            return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                .count();
+          },
+          [] {
+            return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::steady_clock::now().time_since_epoch())
+                .count();
+          }};
+}
+
+Result<catalog::DrillRecord> RunDrill(const plan::Plan& plan, const plan::System& system,
+                                      Adapter& adapter, const DrillOptions& options,
+                                      const Clock& clock, const DrillProgressFn& progress,
+                                      std::string* kept_path) {
+  std::string parent = !options.scratch.empty() ? options.scratch : plan.run.scratch;
+  STORMPROOF_ASSIGN_OR_RETURN(ScratchDirectory scratch, ScratchDirectory::Make(parent, system.id));
+  DrillRun d{plan, system, adapter, options, clock, progress, {}, {}, scratch.restore_path(), 0};
+  Prepare(d);
+  d.start_ns = clock.now_ns();
+  d.record.run.started_ns = d.start_ns;
+  bool ok = false;
+  int64_t restore_ms = 0;
+  Locate(d);
+  if (d.record.run.error.empty()) {
+    RestoreStep(d);
+    restore_ms = d.record.drill.steps.back().duration_ms;
+    ok = d.record.run.error.empty();
+  }
+  if (ok) VerifyData(d);
+  if (ok && d.record.run.error.empty()) VerifyApplication(d);
+  ok = ok && d.record.run.error.empty();
+  Measure(d, ok, restore_ms);
+  d.record.run.outcome = Classify(&d.record.drill, options.warn_margin);
+  if (options.keep) {
+    if (kept_path != nullptr) *kept_path = scratch.restore_path();
+    scratch.Keep();
+  }
+  Status removed = scratch.Remove();
+  if (!removed)
+    d.record.drill.reasons.push_back("scratch copy not removed: " + removed.error().message());
+  d.record.run.finished_ns = clock.now_ns();
+  return d.record;
+}
+
+}  // namespace stormproof::drill

@@ -1,0 +1,136 @@
+#include "drill/external_tool.h"
+
+#include <stdlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+#include "core/date.h"
+
+namespace stormproof::drill {
+namespace {
+
+// Reads `count` digits at `pos` into `value`; advances `pos`.
+bool ReadNumber(std::string_view text, size_t& pos, size_t count, int& value) {
+  if (pos + count > text.size()) return false;
+  value = 0;
+  for (size_t i = 0; i < count; ++i) {
+    char c = text[pos + i];
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+  }
+  pos += count;
+  return true;
+}
+
+bool Expect(std::string_view text, size_t& pos, std::string_view choices) {
+  if (pos >= text.size() || choices.find(text[pos]) == std::string_view::npos) return false;
+  ++pos;
+  return true;
+}
+
+// Fractional seconds ".123456789" (more digits are ignored) into ns.
+int64_t ReadFraction(std::string_view text, size_t& pos) {
+  int64_t ns = 0;
+  int digits = 0;
+  if (pos >= text.size() || text[pos] != '.') return 0;
+  for (++pos; pos < text.size() && text[pos] >= '0' && text[pos] <= '9'; ++pos) {
+    if (digits++ < 9) ns = ns * 10 + (text[pos] - '0');
+  }
+  for (; digits < 9; ++digits) ns *= 10;
+  return ns;
+}
+
+// "Z", "+01:00", "-0530" at `pos` into seconds east of UTC; false when malformed.
+bool ReadOffset(std::string_view text, size_t& pos, int64_t& offset) {
+  if (Expect(text, pos, "Zz")) return (offset = 0, true);
+  if (pos >= text.size()) return false;
+  int sign = text[pos++] == '-' ? -1 : 1;
+  if (sign == 1 && text[pos - 1] != '+') return false;
+  int hours = 0, minutes = 0;
+  if (!ReadNumber(text, pos, 2, hours)) return false;
+  if (pos < text.size() && text[pos] == ':') ++pos;
+  if (!ReadNumber(text, pos, 2, minutes)) return false;
+  offset = sign * (hours * 3600 + minutes * 60);
+  return true;
+}
+
+}  // namespace
+
+Result<int64_t> ParseTimestampNs(std::string_view text, MissingZone missing_zone) {
+  size_t pos = 0;
+  int year, month, day, hour, minute, second;
+  bool ok = ReadNumber(text, pos, 4, year) && Expect(text, pos, "-") &&
+            ReadNumber(text, pos, 2, month) && Expect(text, pos, "-") &&
+            ReadNumber(text, pos, 2, day) && Expect(text, pos, "Tt ") &&
+            ReadNumber(text, pos, 2, hour) && Expect(text, pos, ":") &&
+            ReadNumber(text, pos, 2, minute) && Expect(text, pos, ":") &&
+            ReadNumber(text, pos, 2, second) && month >= 1 && month <= 12 && day >= 1 &&
+            day <= 31 && hour < 24 && minute < 60 && second <= 60;
+  if (!ok) return Error::Parse("not a timestamp: '" + std::string(text) + "'");
+  int64_t ns = ReadFraction(text, pos);
+  int64_t seconds;
+  if (pos == text.size() && missing_zone == MissingZone::kLocal) {
+    std::tm tm{};
+    tm.tm_year = year - 1900, tm.tm_mon = month - 1, tm.tm_mday = day;
+    tm.tm_hour = hour, tm.tm_min = minute, tm.tm_sec = second, tm.tm_isdst = -1;
+    seconds = static_cast<int64_t>(std::mktime(&tm));
+  } else {
+    int64_t offset = 0;
+    if (pos < text.size() && (!ReadOffset(text, pos, offset) || pos != text.size())) {
+      return Error::Parse("not a timestamp: '" + std::string(text) + "'");
+    }
+    seconds = Date::FromCivil(year, month, day).days_since_epoch() * 86400 + hour * 3600 +
+              minute * 60 + second - offset;
+  }
+  return seconds * 1'000'000'000 + ns;
+}
+
+Result<std::unique_ptr<ScratchDir>> ScratchDir::Create(const std::string& prefix) {
+  const char* tmp = getenv("TMPDIR");
+  std::string pattern =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/" + prefix + "-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return Error::Io("cannot create a scratch directory " + pattern + ": " + strerror(errno));
+  }
+  return std::unique_ptr<ScratchDir>(new ScratchDir(pattern));
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+Result<std::string> ReadPasswordFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    int error = errno;
+    std::string message = "password file " + path + ": " + strerror(error);
+    return error == ENOENT ? Error::NotFound(message) : Error::Io(message);
+  }
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+Error ToolError(const std::string& what, const ProcessResult& result,
+                const std::vector<ToolErrorPattern>& patterns) {
+  std::string last = LastLine(result.err);
+  for (const ToolErrorPattern& pattern : patterns) {
+    if (result.err.find(pattern.text) == std::string::npos) continue;
+    std::string line = pattern.message.empty() ? last : std::string(pattern.message);
+    return Error(pattern.code, what + ": " + line);
+  }
+  if (result.timed_out) return Error::Io(what + ": timed out");
+  if (last.empty()) {
+    last = result.signal != 0 ? "killed by signal " + std::to_string(result.signal)
+                              : "exited with status " + std::to_string(result.exit_code);
+  }
+  return Error::Io(what + ": " + last);
+}
+
+}  // namespace stormproof::drill

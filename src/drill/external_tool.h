@@ -1,0 +1,57 @@
+// Shared plumbing of the adapters that run another program (restic, borg, a restore command):
+// timestamps as those tools print them, a private scratch directory, password files, and turning
+// a failed run into one clear error line. Pure helpers and value types; thread-compatible.
+#ifndef STORMPROOF_DRILL_EXTERNAL_TOOL_H_
+#define STORMPROOF_DRILL_EXTERNAL_TOOL_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "core/subprocess.h"
+
+namespace stormproof::drill {
+
+enum class MissingZone { kUtc, kLocal };
+
+// Parses "2026-11-30T05:25:32.019892077Z", "...+01:00", "2026-11-30 05:25:40.000000" into ns
+// since the Unix epoch. A time without a zone is read as UTC or as local time (mktime, TZ).
+// Errors: kParse.
+Result<int64_t> ParseTimestampNs(std::string_view text, MissingZone missing_zone);
+
+// A fresh directory under $TMPDIR (or /tmp), removed with everything in it on destruction.
+class ScratchDir {
+ public:
+  static Result<std::unique_ptr<ScratchDir>> Create(const std::string& prefix);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit ScratchDir(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
+// The first line of a password file (without its line end). Errors: kNotFound, kIo.
+Result<std::string> ReadPasswordFile(const std::string& path);
+
+// Maps a tool's failure to an error code when its stderr contains `text`.
+struct ToolErrorPattern {
+  std::string_view text;
+  ErrorCode code;
+  std::string_view message;  // replaces the tool's own line; "" = keep the tool's line
+};
+
+// One line for a failed run: "<what>: <pattern message or last stderr line>", coded by the
+// first pattern found in stderr (else kIo, with the exit status when stderr is empty).
+Error ToolError(const std::string& what, const ProcessResult& result,
+                const std::vector<ToolErrorPattern>& patterns);
+
+}  // namespace stormproof::drill
+
+#endif  // STORMPROOF_DRILL_EXTERNAL_TOOL_H_

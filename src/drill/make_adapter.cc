@@ -1,0 +1,110 @@
+// Choosing and building the adapter for a system, and the repository access every adapter and
+// `stormproof run` share: passwords and host paths.
+#include <fstream>
+
+#include "drill/adapters.h"
+#include "drill/drill.h"
+#include "drill/engine_adapter.h"
+
+namespace stormproof::drill {
+namespace {
+
+Result<std::string> FirstLine(const std::string& path, const std::string& what) {
+  std::ifstream in(path);
+  if (!in) return Error::NotFound(what + ": password file " + path + " cannot be read");
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) return Error::InvalidArgument(what + ": password file " + path + " is empty");
+  return line;
+}
+
+// "s3:https://...", "sftp:user@host:/x", "rest:http://..." — anything with a scheme before ':'
+// that is not a Windows drive letter.
+bool IsUrl(const std::string& location) {
+  size_t colon = location.find(':');
+  if (colon == std::string::npos || colon < 2) return false;
+  return location.find('/') > colon;
+}
+
+std::vector<std::string> HostPaths(const plan::System& system, const AccessOptions& access) {
+  std::vector<std::string> out;
+  for (const std::string& p : system.backup.paths) out.push_back(plan::HostPath(access.root, p));
+  return out;
+}
+
+Result<std::unique_ptr<Adapter>> AdapterFor(const plan::Repository& repository,
+                                            const plan::System& system,
+                                            const AccessOptions& access) {
+  STORMPROOF_ASSIGN_OR_RETURN(std::string path, RepositoryHostPath(repository, access));
+  const std::string what = "repository '" + repository.id + "'";
+  if (repository.kind == plan::RepositoryKind::kStormproof) {
+    STORMPROOF_ASSIGN_OR_RETURN(std::string password, RepositoryPassword(repository, access));
+    return NewEngineAdapter({path, password, system.id, HostPaths(system, access)});
+  }
+  ExternalRepository external;
+  external.location = path;
+  external.password_file =
+      !repository.password_file.empty() ? repository.password_file : access.password_file;
+  external.password = external.password_file.empty() ? access.password : "";
+  if (external.password_file.empty() && external.password.empty()) {
+    return Error::InvalidArgument(what +
+                                  ": no password (set its password_file in the plan, or "
+                                  "use --password-file / STORMPROOF_PASSWORD)");
+  }
+  external.paths = HostPaths(system, access);
+  external.system_id = system.id;
+  if (repository.kind == plan::RepositoryKind::kRestic) return NewResticAdapter(external);
+  return NewBorgAdapter(external);
+}
+
+}  // namespace
+
+Result<std::string> RepositoryPassword(const plan::Repository& repository,
+                                       const AccessOptions& access) {
+  const std::string what = "repository '" + repository.id + "'";
+  if (!repository.password_file.empty()) return FirstLine(repository.password_file, what);
+  if (!access.password_file.empty()) return FirstLine(access.password_file, what);
+  if (!access.password.empty()) return access.password;
+  return Error::InvalidArgument(what +
+                                ": no password (set its password_file in the plan, or use "
+                                "--password-file, STORMPROOF_PASSWORD_FILE or "
+                                "STORMPROOF_PASSWORD)");
+}
+
+Result<std::string> RepositoryHostPath(const plan::Repository& repository,
+                                       const AccessOptions& access) {
+  if (repository.medium == plan::Medium::kTape || IsUrl(repository.location)) {
+    return Error::InvalidArgument("repository '" + repository.id + "': " + repository.location +
+                                  " is not a local path (object storage and tape are not "
+                                  "supported by this build)");
+  }
+  return plan::HostPath(access.root, repository.location);
+}
+
+Result<std::unique_ptr<Adapter>> MakeAdapter(const plan::Plan& plan, const plan::System& system,
+                                             const AccessOptions& access,
+                                             std::string* repository_id) {
+  if (repository_id != nullptr) repository_id->clear();
+  if (!system.restore_command.empty()) {
+    return NewCommandAdapter({system.restore_command,
+                              std::chrono::seconds(system.restore_timeout.seconds()), system.id});
+  }
+  std::string skipped;
+  for (const plan::Ref& ref : system.backup.repositories) {
+    const plan::Repository* repository = plan.FindRepository(ref.id);
+    if (repository == nullptr) continue;
+    Result<std::string> local = RepositoryHostPath(*repository, access);
+    if (!local) {
+      skipped += (skipped.empty() ? "" : "; ") + local.error().message();
+      continue;
+    }
+    if (repository_id != nullptr) *repository_id = repository->id;
+    return AdapterFor(*repository, system, access);
+  }
+  return Error::NotFound("system '" + system.id +
+                         "' has no restore command and no repository a drill can read" +
+                         (skipped.empty() ? std::string() : " (" + skipped + ")"));
+}
+
+}  // namespace stormproof::drill

@@ -1,0 +1,180 @@
+// The drill report's arithmetic: how much data still restores within the RTO, how fast the
+// data grows, and the recommendations that follow from the numbers.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/text.h"
+#include "report/drill_report_model.h"
+#include "report/evidence_format.h"
+
+namespace stormproof::report::drill_internal {
+namespace {
+
+using catalog::Outcome;
+
+// Least-squares slope of bytes over time (bytes per second); nullopt with fewer than two
+// usable points or when all start at the same time.
+std::optional<double> GrowthPerSecond(const std::vector<catalog::Run>& backups) {
+  std::vector<std::pair<double, double>> points;  // (seconds, bytes)
+  for (const catalog::Run& run : backups) {
+    bool usable = run.kind == catalog::RunKind::kBackup && run.bytes > 0 &&
+                  (run.outcome == Outcome::kOk || run.outcome == Outcome::kWarning);
+    if (usable) points.emplace_back(run.started_ns / 1e9, static_cast<double>(run.bytes));
+  }
+  if (points.size() < 2) return std::nullopt;
+  double mean_t = 0, mean_b = 0;
+  for (const auto& [t, b] : points) {
+    mean_t += t / points.size();
+    mean_b += b / points.size();
+  }
+  double cov = 0, var = 0;
+  for (const auto& [t, b] : points) {
+    cov += (t - mean_t) * (b - mean_b);
+    var += (t - mean_t) * (t - mean_t);
+  }
+  if (var <= 0) return std::nullopt;
+  return cov / var;
+}
+
+int64_t VerificationMs(const std::vector<catalog::DrillStep>& steps) {
+  int64_t ms = 0;
+  for (const catalog::DrillStep& step : steps) {
+    if (step.name == "verify data" || step.name == "verify application") ms += step.duration_ms;
+  }
+  return ms;
+}
+
+std::string Months(double months) {
+  if (months < 1) return "within a month";
+  return fmt::format("in about {:.0f} month{}", months, std::lround(months) == 1 ? "" : "s");
+}
+
+std::string CapacityText(const Capacity& c, const std::string& rto) {
+  std::string head = "restore throughput " + FormatRate(c.throughput_bytes_per_s);
+  if (c.max_bytes <= 0) {
+    return fmt::format(
+        "verification alone took {}, the whole {} RTO: make verification faster "
+        "or agree a longer RTO",
+        FormatMillis(c.verification_ms), rto);
+  }
+  if (c.current_bytes >= c.max_bytes) {
+    return fmt::format(
+        "{}: the {} of data already exceed the {} that restore within the {} "
+        "RTO: restore faster or agree a longer RTO",
+        head, FormatBytes(c.current_bytes), FormatBytes(c.max_bytes), rto);
+  }
+  std::string text = fmt::format("{}: RTO will be breached when data passes {} (now {}", head,
+                                 FormatBytes(c.max_bytes), FormatBytes(c.current_bytes));
+  if (!c.growth_bytes_per_month) return text + ")";
+  if (*c.growth_bytes_per_month <= 0) return text + "; not growing at present)";
+  return text + fmt::format("; at current growth of {}/month, {})",
+                            FormatBytes(*c.growth_bytes_per_month), Months(*c.months_until_breach));
+}
+
+void AddObjectiveAdvice(const DrillReportModel& m, std::vector<Recommendation>* out) {
+  const Objective& rto = m.rto;
+  if (rto.margin_ms && *rto.margin_ms < 0) {
+    out->push_back({"rto-breached",
+                    fmt::format("achieved RTO {} exceeded the {} target by {}: restore faster "
+                                "(faster storage or network, a closer copy) or agree a longer RTO",
+                                FormatMillis(*rto.achieved_ms), FormatMillis(*rto.target_ms),
+                                FormatMillis(-*rto.margin_ms))});
+  } else if (rto.used_percent && *rto.used_percent >= kMarginWarnPercent) {
+    out->push_back({"rto-margin",
+                    fmt::format("achieved RTO used {}% of the {} target: little room for more "
+                                "data or a slower day; speed up the restore or agree a longer RTO",
+                                *rto.used_percent, FormatMillis(*rto.target_ms))});
+  }
+  const Objective& rpo = m.rpo;
+  if (rpo.margin_ms && *rpo.margin_ms < 0) {
+    out->push_back({"rpo-breached",
+                    fmt::format("restore point was {} old, beyond the {} RPO: back up more often "
+                                "and alert on missed backups",
+                                FormatMillis(*rpo.achieved_ms), FormatMillis(*rpo.target_ms))});
+  } else if (rpo.used_percent && *rpo.used_percent >= kMarginWarnPercent) {
+    out->push_back({"rpo-margin",
+                    fmt::format("restore point was {} old, {}% of the {} RPO: back up more often",
+                                FormatMillis(*rpo.achieved_ms), *rpo.used_percent,
+                                FormatMillis(*rpo.target_ms))});
+  } else if (rpo.target_ms && !rpo.achieved_ms && m.snapshot_time_ns != 0) {
+    out->push_back(
+        {"rpo-unknown",
+         "the restore point's age is unknown: the RPO cannot be proven from this drill"});
+  }
+}
+
+void AddFailureAdvice(const DrillReportModel& m, std::vector<Recommendation>* out) {
+  for (const catalog::DrillStep& step : m.steps) {
+    if (step.outcome != Outcome::kFailed && step.outcome != Outcome::kError) continue;
+    std::string why = step.note.empty() ? "" : " (" + step.note + ")";
+    out->push_back(
+        {"step-failed", fmt::format("fix the '{}' failure{} and drill again", step.name, why)});
+  }
+  if (m.outcome == Outcome::kError && !m.error.empty() && out->empty()) {
+    out->push_back({"drill-error", "the drill could not run (" + m.error +
+                                       "): fix it and drill "
+                                       "again"});
+  }
+}
+
+void AddPracticeAdvice(const DrillReportModel& m, bool has_verify_command,
+                       std::vector<Recommendation>* out) {
+  if (!has_verify_command) {
+    out->push_back({"no-verify-command",
+                    fmt::format("no verify command: add restore.verify to system '{}' so a drill "
+                                "proves the application works, not only the files",
+                                m.system_id)});
+  }
+  if (!m.uncovered_steps.empty()) {
+    out->push_back({"uncovered-steps",
+                    fmt::format("with {} absent, {} checklist step{} had nobody trained to do "
+                                "{}: train a deputy and record it in training",
+                                m.absent_name, m.uncovered_steps.size(),
+                                m.uncovered_steps.size() == 1 ? "" : "s",
+                                m.uncovered_steps.size() == 1 ? "it" : "them")});
+  }
+  if (m.previous && m.previous->throughput_change_percent &&
+      *m.previous->throughput_change_percent <= -20) {
+    out->push_back({"throughput-drop",
+                    fmt::format("restore throughput fell {}% since the previous drill ({} to "
+                                "{}): check the storage and network path",
+                                -*m.previous->throughput_change_percent,
+                                FormatRate(m.previous->throughput_bytes_per_s),
+                                FormatRate(m.throughput_bytes_per_s))});
+  }
+}
+
+}  // namespace
+
+std::optional<Capacity> ComputeCapacity(const DrillReportModel& m,
+                                        const std::vector<catalog::Run>& backups) {
+  if (m.throughput_bytes_per_s <= 0 || !m.rto.target_ms) return std::nullopt;
+  Capacity c;
+  c.verification_ms = VerificationMs(m.steps);
+  c.throughput_bytes_per_s = m.throughput_bytes_per_s;
+  int64_t restore_ms = std::max<int64_t>(0, *m.rto.target_ms - c.verification_ms);
+  c.max_bytes = restore_ms / 1000.0 * c.throughput_bytes_per_s;
+  c.current_bytes = static_cast<double>(m.bytes);
+  if (std::optional<double> per_s = GrowthPerSecond(backups)) {
+    c.growth_bytes_per_month = *per_s * kSecondsPerMonth;
+    if (*c.growth_bytes_per_month > 0 && c.current_bytes < c.max_bytes) {
+      c.months_until_breach = (c.max_bytes - c.current_bytes) / *c.growth_bytes_per_month;
+    }
+  }
+  return c;
+}
+
+std::vector<Recommendation> Recommend(const DrillReportModel& m, bool has_verify_command) {
+  std::vector<Recommendation> out;
+  AddFailureAdvice(m, &out);
+  AddObjectiveAdvice(m, &out);
+  if (m.capacity) {
+    out.push_back({"rto-capacity", CapacityText(*m.capacity, FormatMillis(*m.rto.target_ms))});
+  }
+  AddPracticeAdvice(m, has_verify_command, &out);
+  return out;
+}
+
+}  // namespace stormproof::report::drill_internal

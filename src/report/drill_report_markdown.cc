@@ -1,0 +1,124 @@
+// The drill report as GitHub-flavoured Markdown. Every text from the plan or the drill goes
+// through MarkdownEscape(); numbers and fixed words are written as they are.
+#include <fmt/format.h>
+
+#include "report/drill_report.h"
+#include "report/drill_report_model.h"
+#include "report/escape.h"
+#include "report/evidence_format.h"
+
+namespace stormproof::report {
+namespace {
+
+using drill_internal::DrillReportModel;
+using drill_internal::Objective;
+
+std::string E(std::string_view text) { return MarkdownEscape(text); }
+
+std::string Named(const std::string& name, const std::string& id) {
+  return name == id || id.empty() ? E(name) : E(name) + " (" + E(id) + ")";
+}
+
+std::string Ms(const std::optional<int64_t>& ms) { return ms ? FormatMillis(*ms) : "—"; }
+
+void WriteFacts(const DrillReportModel& m, std::string* out) {
+  *out += "| | |\n|---|---|\n";
+  *out += "| Client | " + Named(m.client_name, m.client_id) + " |\n";
+  *out += "| Tier | " + (m.tier_id.empty() ? "—" : Named(m.tier_name, m.tier_id)) + " |\n";
+  *out += "| Adapter | " + E(m.adapter) + " |\n";
+  *out += fmt::format("| Drill | run {}, {} to {}{} |\n", m.run_id, FormatUtc(m.started_ns),
+                      FormatUtc(m.finished_ns), m.surprise ? " (surprise)" : "");
+  std::string point = "none found";
+  if (m.snapshot_time_ns != 0) {
+    point = E(m.snapshot_id) + ", " + FormatUtc(m.snapshot_time_ns);
+    if (m.snapshot_age_s) point += ", " + FormatSeconds(*m.snapshot_age_s) + " old at drill start";
+  }
+  *out += "| Restore point | " + point + " |\n\n";
+}
+
+void WriteList(const std::vector<std::string>& items, const char* none, std::string* out) {
+  if (items.empty()) *out += std::string(none) + "\n";
+  for (const std::string& item : items) *out += "- " + E(item) + "\n";
+  *out += "\n";
+}
+
+std::string ObjectiveRow(const char* name, const Objective& o) {
+  std::string used = o.used_percent ? fmt::format("{}%", *o.used_percent) : "—";
+  return fmt::format("| {} | {} | {} | {} | {} |\n", name, Ms(o.target_ms), Ms(o.achieved_ms),
+                     Ms(o.margin_ms), used);
+}
+
+void WriteObjectives(const DrillReportModel& m, std::string* out) {
+  *out += "## Objectives\n\n| Objective | Target | Achieved | Margin | Used |\n";
+  *out += "|---|---|---|---|---|\n" + ObjectiveRow("RTO", m.rto) + ObjectiveRow("RPO", m.rpo);
+  *out += "\n";
+}
+
+void WriteSteps(const DrillReportModel& m, std::string* out) {
+  *out += "## Steps\n\n| Step | Duration | Outcome | Note |\n|---|---|---|---|\n";
+  for (const catalog::DrillStep& s : m.steps) {
+    *out += fmt::format("| {} | {} | {} | {} |\n", E(s.name), FormatMillis(s.duration_ms),
+                        catalog::OutcomeName(s.outcome), E(s.note));
+  }
+  if (m.steps.empty()) *out += "| — | | | no step ran |\n";
+  *out += fmt::format("\nRestored {} in {} files at {}.\n\n", FormatBytes(m.bytes), m.files,
+                      FormatRate(m.throughput_bytes_per_s));
+}
+
+void WriteCoverage(const DrillReportModel& m, std::string* out) {
+  if (m.absent_person.empty()) return;
+  *out += "## Coverage with " + E(m.absent_name) + " absent\n\n";
+  WriteList(m.uncovered_steps, "Every checklist step has a reachable, trained person.", out);
+}
+
+std::string Change(const std::optional<int64_t>& ms, const std::optional<int>& percent) {
+  if (!ms) return "—";
+  return fmt::format("{}{} ({:+}%)", *ms > 0 ? "+" : "", FormatMillis(*ms), percent.value_or(0));
+}
+
+void WritePrevious(const DrillReportModel& m, std::string* out) {
+  *out += "## Compared with the previous drill\n\n";
+  if (!m.previous) {
+    *out += "This is the first recorded drill of this system.\n";
+    return;
+  }
+  const drill_internal::Comparison& p = *m.previous;
+  *out += fmt::format("| | Previous (run {}, {}) | This drill | Change |\n|---|---|---|---|\n",
+                      p.run_id, FormatUtc(p.started_ns));
+  *out +=
+      fmt::format("| Verdict | {} | {} | {} |\n", drill_internal::VerdictText(p.outcome),
+                  drill_internal::VerdictText(m.outcome), p.verdict_changed ? "changed" : "same");
+  *out += fmt::format("| Achieved RTO | {} | {} | {} |\n", Ms(p.achieved_rto_ms),
+                      Ms(m.rto.achieved_ms), Change(p.rto_change_ms, p.rto_change_percent));
+  std::string tp =
+      p.throughput_change_percent ? fmt::format("{:+}%", *p.throughput_change_percent) : "—";
+  *out += fmt::format("| Throughput | {} | {} | {} |\n", FormatRate(p.throughput_bytes_per_s),
+                      FormatRate(m.throughput_bytes_per_s), tp);
+  *out += fmt::format("| Restored | {} | {} | |\n", FormatBytes(p.bytes), FormatBytes(m.bytes));
+}
+
+}  // namespace
+
+std::string DrillReportMarkdown(const DrillReportInput& input) {
+  DrillReportModel m = drill_internal::BuildDrillReportModel(input);
+  std::string verdict = drill_internal::VerdictText(m.outcome);
+  std::string out = "# Restore drill: " + Named(m.system_name, m.system_id) + "\n\n";
+  WriteFacts(m, &out);
+  out += "## Verdict: " + verdict + "\n\n";
+  WriteList(m.reasons, "Within every target, with margin to spare.", &out);
+  WriteObjectives(m, &out);
+  WriteSteps(m, &out);
+  out += "## What worked\n\n";
+  WriteList(m.worked, "Nothing completed.", &out);
+  out += "## What failed\n\n";
+  WriteList(m.failed, "Nothing failed.", &out);
+  WriteCoverage(m, &out);
+  out += "## Recommendations\n\n";
+  if (m.recommendations.empty()) out += "None: the drill passed with margin to spare.\n\n";
+  for (const auto& r : m.recommendations) out += "- " + E(r.text) + "\n";
+  if (!m.recommendations.empty()) out += "\n";
+  WritePrevious(m, &out);
+  return out;
+}
+
+}  // namespace stormproof::report

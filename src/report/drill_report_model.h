@@ -1,0 +1,102 @@
+// The drill report's content, computed once from a DrillReportInput and rendered by the
+// Markdown, HTML and JSON writers (drill_report_*.cc), so that the three forms always agree.
+// All times in milliseconds or nanoseconds since the Unix epoch, sizes in bytes. Texts are
+// plain (unescaped); renderers escape them. Pure functions; thread-safe.
+#ifndef STORMPROOF_REPORT_DRILL_REPORT_MODEL_H_
+#define STORMPROOF_REPORT_DRILL_REPORT_MODEL_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "report/drill_report.h"
+
+namespace stormproof::report::drill_internal {
+
+// Above this share of a target, an objective has too little margin (the drill's default
+// warn_margin of 20%).
+inline constexpr int kMarginWarnPercent = 80;
+// Average month length used for growth rates.
+inline constexpr double kSecondsPerMonth = 30.44 * 86400;
+
+// A target and what the drill achieved; margin = target - achieved.
+struct Objective {
+  std::optional<int64_t> target_ms, achieved_ms, margin_ms;
+  std::optional<int> used_percent;  // achieved as a whole percent of target
+};
+
+// How much data can be restored within the RTO at the measured throughput:
+// max_bytes = (RTO - verification time) * throughput, where verification time is the measured
+// "verify data" + "verify application" time (it does not shrink with the data).
+struct Capacity {
+  int64_t verification_ms = 0;
+  double throughput_bytes_per_s = 0;
+  double max_bytes = 0;      // 0 when verification alone takes the whole RTO
+  double current_bytes = 0;  // bytes restored by this drill
+  // Least-squares slope of the recent backups' bytes over their start times, per average
+  // month; nullopt with fewer than two usable backups at distinct times.
+  std::optional<double> growth_bytes_per_month;
+  // (max_bytes - current_bytes) / growth, when growth > 0 and the data still fits.
+  std::optional<double> months_until_breach;
+};
+
+struct Recommendation {
+  std::string rule;  // stable id: "rto-capacity", "rto-margin", "no-verify-command", ...
+  std::string text;
+};
+
+struct Comparison {
+  int64_t run_id = 0;
+  int64_t started_ns = 0;
+  catalog::Outcome outcome = catalog::Outcome::kOk;
+  std::optional<int64_t> achieved_rto_ms;
+  std::optional<int64_t> rto_change_ms;   // this - previous
+  std::optional<int> rto_change_percent;  // of the previous
+  double throughput_bytes_per_s = 0;
+  std::optional<int> throughput_change_percent;  // of the previous; none when previous is 0
+  uint64_t bytes = 0;
+  bool verdict_changed = false;
+};
+
+struct DrillReportModel {
+  int64_t run_id = 0;
+  std::string system_id, system_name, client_id, client_name, tier_id, tier_name, adapter;
+  int64_t started_ns = 0, finished_ns = 0;
+  bool surprise = false;
+  std::string snapshot_id;
+  int64_t snapshot_time_ns = 0;           // 0 = no restore point was found
+  std::optional<int64_t> snapshot_age_s;  // at drill start
+  catalog::Outcome outcome = catalog::Outcome::kOk;
+  std::vector<std::string> reasons;  // why the verdict is not a plain pass
+  std::string error;                 // the run's error, "" when none
+  Objective rto, rpo;
+  std::vector<catalog::DrillStep> steps;
+  uint64_t bytes = 0, files = 0;
+  double throughput_bytes_per_s = 0;
+  std::vector<std::string> worked, failed;
+  std::string absent_person, absent_name;  // "" when nobody was absent
+  std::vector<std::string> uncovered_steps;
+  std::optional<Capacity> capacity;  // when throughput and the target RTO are known
+  std::vector<Recommendation> recommendations;
+  std::optional<Comparison> previous;
+};
+
+DrillReportModel BuildDrillReportModel(const DrillReportInput& input);
+
+// "pass", "pass with warnings", "fail", "error".
+const char* VerdictText(catalog::Outcome outcome);
+// "pass", "pass-with-warnings", "fail", "error" (JSON).
+const char* VerdictId(catalog::Outcome outcome);
+
+// Computes the capacity of `model` (throughput, steps and target RTO filled in) with growth
+// from `backups`; nullopt when throughput or the target RTO is unknown.
+std::optional<Capacity> ComputeCapacity(const DrillReportModel& model,
+                                        const std::vector<catalog::Run>& backups);
+// Recommendations from the model's numbers, most urgent first.
+std::vector<Recommendation> Recommend(const DrillReportModel& model, bool has_verify_command);
+
+}  // namespace stormproof::report::drill_internal
+
+#endif  // STORMPROOF_REPORT_DRILL_REPORT_MODEL_H_

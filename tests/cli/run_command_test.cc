@@ -1,0 +1,155 @@
+// End-to-end tests of `stormproof run`: the real binary on a small plan whose world (data and
+// repository) is staged under --root.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli_runner.h"
+
+namespace stormproof::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kPlan = R"(msp: {id: acme, name: Acme IT}
+people:
+  - id: ann
+    name: Ann
+    contacts: {email: ann@example.com, phone: "+44 1632 960000"}
+clients:
+  - {id: shop, name: The Shop}
+tiers:
+  - id: gold
+    rank: 2
+    rto: 4h
+    rpo: 15m
+    drill_every: monthly
+    retention: {keep_last: 3}
+systems:
+  - id: files
+    client: shop
+    owner: ann
+    tier: gold
+    backup:
+      paths: [/srv/files]
+      repositories: [local, cloud]
+    restore:
+      verify: 'grep -q hello "$STORMPROOF_RESTORE_PATH/srv/files/greeting.txt"'
+  - id: db
+    client: shop
+    owner: ann
+    tier: gold
+    backup:
+      paths: ["D:/DB"]
+      repositories: [local]
+repositories:
+  - {id: local, location: /srv/repo}
+  - {id: cloud, location: "s3:https://s3.example.com/bucket", medium: object}
+)";
+
+class RunCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("stormproof-run-cli-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    Write("plan.yaml", kPlan);
+    Write("password", "correct horse\n");
+    Write("world/srv/files/greeting.txt", "hello\n");
+    Write("world/D/DB/db.dump", "rows\n");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void Write(const std::string& name, const std::string& text) {
+    fs::create_directories((dir_ / name).parent_path());
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+  }
+  CliResult Run(const std::string& args) {
+    return RunStormproof("--plan " + (dir_ / "plan.yaml").string() + " --password-file " +
+                             (dir_ / "password").string() + " run --root " +
+                             (dir_ / "world").string() + " " + args,
+                         "STORMPROOF_KDF_TEST=1");
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(RunCliTest, DryRunSaysWhatIsDueAndWhyAndChangesNothing) {
+  CliResult r = Run("--dry-run");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "repository cloud: skipped: s3:https://s3.example.com/bucket is not supported by this "
+            "build\n"
+            "would backup files -> local: never backed up to local\n"
+            "would forget files in local: after the backup: keep 3 last snapshots (tier gold)\n"
+            "would drill files: never drilled; due every 1mo (tier gold)\n"
+            "would backup db -> local: never backed up to local\n"
+            "would forget db in local: after the backup: keep 3 last snapshots (tier gold)\n"
+            "would drill db: never drilled; due every 1mo (tier gold)\n"
+            "would prune local: if this run's forgets remove snapshots; never pruned\n"
+            "would check local: never checked; reading 5% of the data; due every 1w\n"
+            "dry run: 8 action(s) due, 1 skipped; nothing was changed\n");
+  EXPECT_FALSE(fs::exists(dir_ / "stormproof.db"));
+  EXPECT_FALSE(fs::exists(dir_ / "world/srv/repo"));
+}
+
+TEST_F(RunCliTest, RunsWhatIsDueRecordsItAndThenNothingIsDue) {
+  CliResult first = Run("--init");
+  EXPECT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_NE(first.out.find("backup files -> local: ok: 1 files"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("backup db -> local: ok: 1 files"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("drill files: ok: "), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("drill db: warning: "), std::string::npos) << first.out;  // no verify
+  EXPECT_NE(first.out.find("check local: ok"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("all objectives met"), std::string::npos) << first.out;
+  EXPECT_TRUE(fs::exists(dir_ / "stormproof.db"));
+  EXPECT_TRUE(fs::exists(dir_ / "reports/files"));
+
+  CliResult again = Run("--json");
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  std::istringstream lines(again.out);
+  std::vector<nlohmann::json> messages;
+  for (std::string line; std::getline(lines, line);)
+    messages.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(messages.size(), 2u) << again.out;
+  EXPECT_EQ(messages[0]["message_type"], "skipped");
+  EXPECT_EQ(messages[1]["message_type"], "summary");
+  EXPECT_EQ(messages[1]["actions"], 0);
+  EXPECT_TRUE(messages[1]["breaches"].empty());
+}
+
+TEST_F(RunCliTest, AFailingSystemBreachesButTheOtherIsBackedUp) {
+  fs::remove_all(dir_ / "world/D");
+  CliResult r = Run("--init --no-drills");
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("backup files -> local: ok"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("backup db -> local: error: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("breached: system db: no snapshot; RPO 15m"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("drill "), std::string::npos) << r.out;
+}
+
+TEST_F(RunCliTest, WithoutInitAMissingRepositoryIsAnErrorWithAHint) {
+  CliResult r = Run("--system files --no-drills");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.out.find("create it with 'stormproof run --init'"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(dir_ / "world/srv/repo"));
+}
+
+TEST_F(RunCliTest, UnknownSystemIsAUsageError) {
+  CliResult r = Run("--system nope --dry-run");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "stormproof: --system: no system 'nope' in the plan\n");
+}
+
+TEST_F(RunCliTest, AnUnusablePlanIsExit1) {
+  Write("plan.yaml", "systems: [\n");
+  EXPECT_EQ(Run("--dry-run").exit_code, 1);
+}
+
+}  // namespace
+}  // namespace stormproof::testing

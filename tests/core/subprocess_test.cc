@@ -1,0 +1,179 @@
+#include "core/subprocess.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace stormproof {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+// True when `pid` runs (a zombie nobody reaped is dead: this container's init does not reap).
+bool IsRunning(pid_t pid) {
+  if (kill(pid, 0) != 0) return false;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+}
+
+ProcessResult RunOk(ProcessOptions options) {
+  Result<ProcessResult> result = RunProcess(options);
+  EXPECT_TRUE(result.has_value()) << result.error().message();
+  return result.has_value() ? std::move(result).value() : ProcessResult{};
+}
+
+ProcessResult Shell(const std::string& command, milliseconds timeout = milliseconds(0)) {
+  ProcessOptions options = ShellCommand(command);
+  options.timeout = timeout;
+  return RunOk(options);
+}
+
+TEST(SubprocessTest, ReportsExitCodes) {
+  struct Case {
+    std::string command;
+    int exit_code;
+  } cases[] = {{"true", 0}, {"exit 3", 3}, {"exit 255", 255}, {"false", 1}};
+  for (const Case& c : cases) {
+    ProcessResult result = Shell(c.command);
+    EXPECT_EQ(result.exit_code, c.exit_code) << c.command;
+    EXPECT_EQ(result.signal, 0) << c.command;
+    EXPECT_FALSE(result.timed_out) << c.command;
+  }
+}
+
+TEST(SubprocessTest, ReportsTheSignalThatEndedIt) {
+  ProcessResult result = Shell("kill -SEGV $$");
+  EXPECT_EQ(result.signal, SIGSEGV);
+  EXPECT_EQ(result.exit_code, -1);
+  EXPECT_FALSE(result.Succeeded());
+}
+
+TEST(SubprocessTest, CapturesStdoutAndStderrSeparately) {
+  ProcessResult result = Shell("echo out; echo err >&2; echo more");
+  EXPECT_EQ(result.out, "out\nmore\n");
+  EXPECT_EQ(result.err, "err\n");
+}
+
+TEST(SubprocessTest, PassesEnvironmentAndKeepsTheRest) {
+  setenv("STORMPROOF_SUBPROCESS_INHERITED", "kept", 1);
+  ProcessOptions options =
+      ShellCommand("echo \"$A|$STORMPROOF_SUBPROCESS_INHERITED|$HOME_OVERRIDE\"");
+  options.env = {{"A", "value with spaces"}, {"HOME_OVERRIDE", ""}};
+  EXPECT_EQ(RunOk(options).out, "value with spaces|kept|\n");
+  options = ShellCommand("echo $STORMPROOF_SUBPROCESS_INHERITED");
+  options.env = {{"STORMPROOF_SUBPROCESS_INHERITED", "replaced"}};
+  EXPECT_EQ(RunOk(options).out, "replaced\n");
+}
+
+TEST(SubprocessTest, RunsInTheGivenDirectory) {
+  ProcessOptions options = ShellCommand("pwd");
+  options.cwd = fs::temp_directory_path().string();
+  EXPECT_EQ(RunOk(options).out, fs::canonical(options.cwd).string() + "\n");
+}
+
+TEST(SubprocessTest, StdinIsEmpty) { EXPECT_EQ(Shell("wc -c").out, "0\n"); }
+
+TEST(SubprocessTest, OtherDescriptorsAreNotInherited) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);  // deliberately without O_CLOEXEC
+  ProcessResult result = Shell("ls /proc/self/fd");
+  close(fds[0]);
+  close(fds[1]);
+  // ls itself opens one descriptor for the directory it lists.
+  std::istringstream lines(result.out);
+  std::string line;
+  int count = 0;
+  while (std::getline(lines, line)) ++count;
+  EXPECT_EQ(count, 4) << result.out;
+}
+
+TEST(SubprocessTest, TruncatesHugeStdoutWithoutDeadlock) {
+  ProcessOptions options = ShellCommand("head -c 50000000 /dev/zero; echo tail >&2");
+  options.max_output = 1 << 20;
+  ProcessResult result = RunOk(options);
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.out.size(), size_t{1} << 20);
+  EXPECT_TRUE(result.out_truncated);
+  EXPECT_EQ(result.err, "tail\n");
+}
+
+TEST(SubprocessTest, KeepsOnlyTheTailOfStderr) {
+  ProcessResult result =
+      Shell("head -c 1000000 /dev/zero | tr '\\0' x >&2; echo >&2; echo last >&2");
+  ASSERT_EQ(result.err.size(), ProcessResult::kStderrTail);
+  EXPECT_EQ(result.err.substr(result.err.size() - 6), "\nlast\n");
+  EXPECT_EQ(result.err.substr(0, 3), "xxx");
+}
+
+TEST(SubprocessTest, TimeoutKillsTheChildAndItsBackgroundProcesses) {
+  ProcessResult result = Shell("sleep 100 & echo $!; sleep 100", milliseconds(500));
+  EXPECT_TRUE(result.timed_out);
+  EXPECT_FALSE(result.Succeeded());
+  EXPECT_LT(result.elapsed, milliseconds(500) + kTerminateGrace + milliseconds(1000));
+  pid_t background = std::stoi(result.out);
+  EXPECT_FALSE(IsRunning(background));
+}
+
+TEST(SubprocessTest, TimeoutEscalatesToSigkillWhenTermIsIgnored) {
+  ProcessResult result = Shell("trap '' TERM; sleep 100 & echo $!; sleep 100", milliseconds(300));
+  EXPECT_TRUE(result.timed_out);
+  EXPECT_EQ(result.signal, SIGKILL);
+  EXPECT_GE(result.elapsed, milliseconds(300) + kTerminateGrace);
+  EXPECT_LT(result.elapsed, milliseconds(300) + kTerminateGrace + milliseconds(2000));
+  EXPECT_FALSE(IsRunning(std::stoi(result.out)));
+}
+
+TEST(SubprocessTest, DoesNotHangOnABackgroundProcessHoldingThePipe) {
+  // The shell exits at once; its background sleep keeps stdout open and must be ended.
+  ProcessResult result = Shell("sleep 100 & echo $!; exit 4");
+  EXPECT_EQ(result.exit_code, 4);
+  EXPECT_FALSE(result.timed_out);
+  EXPECT_LT(result.elapsed, kDrainAfterExit + kTerminateGrace + milliseconds(2000));
+  EXPECT_FALSE(IsRunning(std::stoi(result.out)));
+}
+
+TEST(SubprocessTest, MissingProgramIsNotFound) {
+  ProcessOptions options;
+  options.argv = {"stormproof-no-such-program", "x"};
+  Result<ProcessResult> result = RunProcess(options);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code(), ErrorCode::kNotFound);
+  EXPECT_NE(result.error().message().find("stormproof-no-such-program"), std::string::npos);
+  options.argv = {"/nonexistent/dir/prog"};
+  EXPECT_EQ(RunProcess(options).error().code(), ErrorCode::kNotFound);
+}
+
+TEST(SubprocessTest, MissingWorkingDirectoryIsNotFound) {
+  ProcessOptions options = ShellCommand("true");
+  options.cwd = "/nonexistent/stormproof";
+  Result<ProcessResult> result = RunProcess(options);
+  ASSERT_FALSE(result.has_value());
+  EXPECT_EQ(result.error().code(), ErrorCode::kNotFound);
+}
+
+TEST(SubprocessTest, LineCallbackGetsEveryLine) {
+  std::vector<std::string> lines;
+  ProcessOptions options = ShellCommand("printf 'one\\ntwo\\n\\nthree'");
+  options.max_output = 2;
+  options.on_stdout_line = [&](std::string_view line) { lines.emplace_back(line); };
+  ProcessResult result = RunOk(options);
+  EXPECT_EQ(lines, (std::vector<std::string>{"one", "two", "", "three"}));
+  EXPECT_EQ(result.out, "on");
+}
+
+TEST(SubprocessTest, LastLineSkipsTrailingBlankLines) {
+  EXPECT_EQ(LastLine("a\nFatal: wrong password\n\n"), "Fatal: wrong password");
+  EXPECT_EQ(LastLine("  single  "), "single");
+  EXPECT_EQ(LastLine(""), "");
+  EXPECT_EQ(LastLine("\n \n"), "");
+}
+
+}  // namespace
+}  // namespace stormproof

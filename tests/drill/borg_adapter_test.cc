@@ -1,0 +1,168 @@
+// The borg adapter against the real borg program and real repositories.
+#include <stdlib.h>
+#include <time.h>
+
+#include <algorithm>
+
+#include "drill/adapters.h"
+#include "external_fixture.h"
+
+namespace stormproof::drill {
+namespace {
+
+class BorgAdapterTest : public ExternalRepoTest {
+ protected:
+  void SetUp() override {
+    ExternalRepoTest::SetUp();
+    repo_ = Path("repo");
+    Borg({"init", "--encryption=repokey", repo_});
+  }
+
+  void Borg(std::vector<std::string> args) {
+    std::vector<std::string> argv = {"borg"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    Tool(argv, {{"BORG_PASSPHRASE", "correct horse"}, {"BORG_BASE_DIR", Path("borg-home")}});
+  }
+
+  void Create(const std::string& name, const std::string& path) {
+    Borg({"create", repo_ + "::" + name, path});
+  }
+
+  ExternalRepository Repository() const {
+    ExternalRepository repository;
+    repository.location = repo_;
+    repository.password_file = Path("password");
+    repository.system_id = "payroll";
+    return repository;
+  }
+
+  std::string repo_;
+};
+
+TEST_F(BorgAdapterTest, ListsTheArchiveAtItsTime) {
+  Create("payroll-2026-01-01", source_);
+  auto adapter = NewBorgAdapter(Repository());
+  EXPECT_EQ(adapter->Name(), "borg");
+  Result<std::vector<RestorePoint>> points = adapter->List();
+  ASSERT_TRUE(points.has_value()) << points.error().message();
+  ASSERT_EQ(points->size(), 1u);
+  EXPECT_EQ(points->front().id, "payroll-2026-01-01");
+  EXPECT_LT(std::abs(NowNs() - points->front().time_ns), int64_t{60} * 1'000'000'000);
+}
+
+// borg 1.2 prints local time without an offset: the adapter must read it in the same zone.
+TEST_F(BorgAdapterTest, ReadsArchiveTimesInTheLocalTimeZone) {
+  const char* old_tz = getenv("TZ");
+  std::string saved = old_tz == nullptr ? "" : old_tz;
+  setenv("TZ", "America/New_York", 1);
+  tzset();
+  Create("payroll-1", source_);
+  Result<std::vector<RestorePoint>> points = NewBorgAdapter(Repository())->List();
+  old_tz == nullptr ? unsetenv("TZ") : setenv("TZ", saved.c_str(), 1);
+  tzset();
+  ASSERT_TRUE(points.has_value()) << points.error().message();
+  ASSERT_EQ(points->size(), 1u);
+  EXPECT_LT(std::abs(NowNs() - points->front().time_ns), int64_t{60} * 1'000'000'000);
+}
+
+TEST_F(BorgAdapterTest, RestoresByteIdenticallyAndTheCheckFindsNoProblem) {
+  Create("payroll-1", source_);
+  auto adapter = NewBorgAdapter(Repository());
+  RestorePoint point = adapter->List()->front();
+  Result<RestoreStats> stats = adapter->Restore(point, Path("target"), nullptr);
+  ASSERT_TRUE(stats.has_value()) << stats.error().message();
+  EXPECT_EQ(stats->files, kFixtureFiles);
+  EXPECT_EQ(stats->bytes, kFixtureBytes);
+  ExpectSameTree(source_, Path("target") + source_);
+
+  Result<DataCheck> check = adapter->CheckData(point, Path("target"));
+  ASSERT_TRUE(check.has_value()) << check.error().message();
+  EXPECT_EQ(check->files_checked, kFixtureFiles);
+  EXPECT_TRUE(check->problems.empty()) << check->problems.front();
+}
+
+TEST_F(BorgAdapterTest, CheckListsMissingAndAlteredFiles) {
+  Create("payroll-1", source_);
+  auto adapter = NewBorgAdapter(Repository());
+  RestorePoint point = adapter->List()->front();
+  ASSERT_TRUE(adapter->Restore(point, Path("target"), nullptr).has_value());
+  const std::string restored = Path("target") + source_;
+  fs::remove(restored + "/a/b/deep.bin");
+  WriteAll(restored + "/top.txt", "top\n");
+
+  Result<DataCheck> check = adapter->CheckData(point, Path("target"));
+  ASSERT_TRUE(check.has_value()) << check.error().message();
+  const std::string relative = source_.substr(1);  // borg lists paths without the leading '/'
+  std::sort(check->problems.begin(), check->problems.end());  // borg lists in directory order
+  EXPECT_EQ(check->problems,
+            (std::vector<std::string>{relative + "/a/b/deep.bin: missing",
+                                      relative + "/top.txt: size 10 in the archive, 4 restored"}));
+}
+
+TEST_F(BorgAdapterTest, WrongPasswordIsInvalidArgumentWithOneClearLine) {
+  Create("payroll-1", source_);
+  ExternalRepository repository = Repository();
+  repository.password_file = Path("wrong-password");
+  Result<std::vector<RestorePoint>> points = NewBorgAdapter(repository)->List();
+  ASSERT_FALSE(points.has_value());
+  EXPECT_EQ(points.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(points.error().message(), "borg list " + repo_ + ": wrong passphrase");
+  repository.password_file = "";
+  repository.password = "correct horse";
+  EXPECT_TRUE(NewBorgAdapter(repository)->List().has_value());
+}
+
+TEST_F(BorgAdapterTest, MissingRepositoryIsNotFound) {
+  ExternalRepository repository = Repository();
+  repository.location = Path("no-such-repo");
+  Result<std::vector<RestorePoint>> points = NewBorgAdapter(repository)->List();
+  ASSERT_FALSE(points.has_value());
+  EXPECT_EQ(points.error().code(), ErrorCode::kNotFound);
+  EXPECT_NE(points.error().message().find("does not exist"), std::string::npos);
+  EXPECT_EQ(points.error().message().find('\n'), std::string::npos);
+}
+
+TEST_F(BorgAdapterTest, KeepsArchivesNamedAfterTheSystemOldestFirst) {
+  Create("payroll-a", source_);
+  Create("intranet-a", source_);
+  Create("payroll-b", source_);
+  Result<std::vector<RestorePoint>> points = NewBorgAdapter(Repository())->List();
+  ASSERT_TRUE(points.has_value()) << points.error().message();
+  ASSERT_EQ(points->size(), 2u);
+  EXPECT_EQ((*points)[0].id, "payroll-a");
+  EXPECT_EQ((*points)[1].id, "payroll-b");
+  EXPECT_LE((*points)[0].time_ns, (*points)[1].time_ns);
+
+  ExternalRepository repository = Repository();
+  repository.system_id = "no-archive-named-so";
+  EXPECT_EQ(NewBorgAdapter(repository)->List()->size(), 3u);
+}
+
+TEST_F(BorgAdapterTest, DoesNotTouchTheUsersHome) {
+  Create("payroll-1", source_);
+  const std::string home = Path("user-home");
+  fs::create_directories(home);
+  const char* old_home = getenv("HOME");
+  std::string saved = old_home == nullptr ? "" : old_home;
+  setenv("HOME", home.c_str(), 1);
+  bool listed = NewBorgAdapter(Repository())->List().has_value();
+  old_home == nullptr ? unsetenv("HOME") : setenv("HOME", saved.c_str(), 1);
+  EXPECT_TRUE(listed);
+  EXPECT_TRUE(fs::is_empty(home));
+}
+
+TEST_F(BorgAdapterTest, RelativeRepositoryPathStillRestores) {
+  Create("payroll-1", source_);
+  ExternalRepository repository = Repository();
+  repository.location = fs::relative(repo_, fs::current_path()).string();
+  ASSERT_NE(repository.location[0], '/');
+  auto adapter = NewBorgAdapter(repository);
+  Result<std::vector<RestorePoint>> points = adapter->List();
+  ASSERT_TRUE(points.has_value()) << points.error().message();
+  Result<RestoreStats> stats = adapter->Restore(points->front(), Path("target"), nullptr);
+  ASSERT_TRUE(stats.has_value()) << stats.error().message();
+  EXPECT_EQ(stats->files, kFixtureFiles);
+}
+
+}  // namespace
+}  // namespace stormproof::drill

@@ -1,0 +1,80 @@
+#include "drill/external_tool.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <filesystem>
+
+namespace stormproof::drill {
+namespace {
+
+TEST(ExternalToolTest, ParsesTimestampsAsToolsPrintThem) {
+  const int64_t kBase = int64_t{1764480332} * 1'000'000'000;  // 2025-11-30T05:25:32Z
+  struct Case {
+    const char* text;
+    int64_t ns;
+  } cases[] = {
+      {"2025-11-30T05:25:32Z", kBase},
+      {"2025-11-30T05:25:32.019892077Z", kBase + 19892077},
+      {"2025-11-30T05:25:32.5+01:00", kBase - 3600'000'000'000 + 500'000'000},
+      {"2025-11-30T05:25:32-0530", kBase + 19800'000'000'000},
+      {"2025-11-30 05:25:32.1234567891234Z", kBase + 123456789},
+      {"2025-11-30T05:25:32", kBase},  // no zone: UTC when asked for UTC
+  };
+  for (const Case& c : cases) {
+    Result<int64_t> ns = ParseTimestampNs(c.text, MissingZone::kUtc);
+    ASSERT_TRUE(ns.has_value()) << c.text;
+    EXPECT_EQ(*ns, c.ns) << c.text;
+  }
+}
+
+TEST(ExternalToolTest, RejectsMalformedTimestamps) {
+  for (const char* text : {"", "yesterday", "2025-13-01T00:00:00Z", "2025-11-30T05:25",
+                           "2025-11-30T05:25:32+1", "2025-11-30T05:25:32Zjunk"}) {
+    Result<int64_t> ns = ParseTimestampNs(text, MissingZone::kUtc);
+    ASSERT_FALSE(ns.has_value()) << text;
+    EXPECT_EQ(ns.error().code(), ErrorCode::kParse);
+  }
+}
+
+TEST(ExternalToolTest, ReadsZonelessTimesInTheLocalZone) {
+  setenv("TZ", "Asia/Kolkata", 1);  // UTC+05:30, no daylight saving time
+  tzset();
+  Result<int64_t> ns = ParseTimestampNs("2025-11-30T10:55:32.000000", MissingZone::kLocal);
+  unsetenv("TZ");
+  tzset();
+  ASSERT_TRUE(ns.has_value());
+  EXPECT_EQ(*ns, int64_t{1764480332} * 1'000'000'000);
+}
+
+TEST(ExternalToolTest, ScratchDirIsRemovedWithItsContent) {
+  std::string path;
+  {
+    Result<std::unique_ptr<ScratchDir>> dir = ScratchDir::Create("stormproof-test");
+    ASSERT_TRUE(dir.has_value());
+    path = (*dir)->path();
+    std::filesystem::create_directories(path + "/a/b");
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST(ExternalToolTest, ToolErrorUsesTheFirstMatchingPattern) {
+  ProcessResult run;
+  run.exit_code = 1;
+  run.err = "some noise\nFatal: wrong password or no key found\n";
+  std::vector<ToolErrorPattern> patterns = {
+      {"no key found", ErrorCode::kInvalidArgument, "wrong password"},
+      {"Fatal", ErrorCode::kNotFound, ""}};
+  Error error = ToolError("restic snapshots /r", run, patterns);
+  EXPECT_EQ(error.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error.message(), "restic snapshots /r: wrong password");
+  run.err = "Fatal: something else\n";
+  EXPECT_EQ(ToolError("x", run, patterns).message(), "x: Fatal: something else");
+  run.err = "";
+  EXPECT_EQ(ToolError("x", run, {}).message(), "x: exited with status 1");
+  EXPECT_EQ(ToolError("x", run, {}).code(), ErrorCode::kIo);
+}
+
+}  // namespace
+}  // namespace stormproof::drill
