@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "context.h"
@@ -163,11 +164,14 @@ std::string ScoreText(const std::optional<int>& score) {
 void PrintClient(const readiness::ClientStatus& client) {
   fmt::print("{}{} — readiness {}\n", client.name, client.id.empty() ? "" : " (" + client.id + ")",
              ScoreText(client.score));
-  fmt::print("  {:<20} {:<10} {:<22} {:<30} {:<24} {:<9} {:>5}\n", "SYSTEM", "TIER",
+  size_t id_width = 20;  // the widest system id, so the columns stay aligned
+  for (const readiness::SystemStatus& s : client.systems)
+    id_width = std::max(id_width, s.id.size());
+  fmt::print("  {:<{}} {:<10} {:<22} {:<30} {:<24} {:<9} {:>5}\n", "SYSTEM", id_width, "TIER",
              "RPO age/target", "RTO projected/target", "LAST DRILL", "3-2-1-1-0", "SCORE");
   for (const readiness::SystemStatus& s : client.systems) {
-    fmt::print("  {:<20} {:<10} {:<22} {:<30} {:<24} {}     {:>5}\n", s.id, s.tier, RpoCell(s.rpo),
-               RtoCell(s.rto), DrillCell(s.drill), s.rule.Marks(), s.score);
+    fmt::print("  {:<{}} {:<10} {:<22} {:<30} {:<24} {}     {:>5}\n", s.id, id_width, s.tier,
+               RpoCell(s.rpo), RtoCell(s.rto), DrillCell(s.drill), s.rule.Marks(), s.score);
   }
   for (const readiness::SystemStatus& s : client.systems) {
     for (const std::string& problem : s.problems) {
