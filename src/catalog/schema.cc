@@ -12,23 +12,23 @@ struct FileState {
   int64_t objects = 0;  // tables, indexes, views and triggers
 };
 
-Result<int64_t> QueryInt(Db& db, const char* sql) {
-  STORMPROOF_ASSIGN_OR_RETURN(Statement statement, db.Prepare(sql));
-  STORMPROOF_ASSIGN_OR_RETURN(bool row, statement.Step());
-  if (!row) return Error::Internal(db.path() + ": " + sql + " returned no row");
-  return statement.Int(0);
-}
-
+// One statement, so one read snapshot: read as three statements, another process's migration
+// committing in between would make the file look half ours (ids of one moment, tables of the
+// next) and be refused as another application's database.
 Result<FileState> ReadState(Db& db) {
-  FileState state;
-  Result<int64_t> id = QueryInt(db, "PRAGMA application_id");
-  if (!id.has_value()) {
-    if (id.error().code() != ErrorCode::kParse) return id.error();
+  Result<Statement> statement = db.Prepare(
+      "SELECT (SELECT application_id FROM pragma_application_id), "
+      "(SELECT user_version FROM pragma_user_version), (SELECT count(*) FROM sqlite_master)");
+  Result<bool> row = statement ? statement->Step() : Result<bool>(statement.error());
+  if (!row.has_value()) {
+    if (row.error().code() != ErrorCode::kParse) return row.error();
     return Error::Parse(db.path() + ": not a stormproof catalog (not a SQLite database)");
   }
-  state.application_id = *id;
-  STORMPROOF_ASSIGN_OR_RETURN(state.version, QueryInt(db, "PRAGMA user_version"));
-  STORMPROOF_ASSIGN_OR_RETURN(state.objects, QueryInt(db, "SELECT count(*) FROM sqlite_master"));
+  if (!*row) return Error::Internal(db.path() + ": reading the catalog's header returned no row");
+  FileState state;
+  state.application_id = statement->Int(0);
+  state.version = statement->Int(1);
+  state.objects = statement->Int(2);
   return state;
 }
 
