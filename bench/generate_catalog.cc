@@ -42,16 +42,13 @@ class Writer {
     if (batch_.empty()) return true;
     auto status = catalog_->AddRuns(batch_);
     if (!status) fmt::print(stderr, "generate_catalog: {}\n", status.error().message());
-    written_ += batch_.size();
     batch_.clear();
     return status.has_value();
   }
-  int64_t written() const { return static_cast<int64_t>(written_); }
 
  private:
   catalog::Catalog* catalog_;
   std::vector<Run> batch_;
-  size_t written_ = 0;
 };
 
 Run MakeRun(RunKind kind, const std::string& system, const std::string& repository, int64_t at) {

@@ -10,6 +10,7 @@
 #include "context.h"
 #include "drill/drill.h"
 #include "progress.h"
+#include "repo_access.h"
 #include "schedule/drill_job.h"
 
 namespace stormproof::cli {
@@ -22,11 +23,7 @@ struct DrillFlags {
 };
 
 drill::AccessOptions Access(const Context& context, const DrillFlags& flags) {
-  drill::AccessOptions access;
-  access.password_file = context.password_file;
-  if (const char* password = std::getenv("STORMPROOF_PASSWORD")) access.password = password;
-  access.root = flags.root;
-  return access;
+  return PlanAccess(context, flags.root);
 }
 
 // The newest drill time of every system that has one.
@@ -110,9 +107,7 @@ void PrintText(const schedule::RecordedDrill& done, const plan::System& system) 
     fmt::print("  {:<20} {:>8}  {:<7} {}\n", step.name, Seconds(step.duration_ms),
                catalog::OutcomeName(step.outcome), step.note);
   }
-  std::optional<int64_t> rto_s;
-  if (r.drill.achieved_rto_ms) rto_s = (*r.drill.achieved_rto_ms + 999) / 1000;
-  fmt::print("{}, {}: {}\n", Objective("RTO", rto_s, r.drill.target_rto_s),
+  fmt::print("{}, {}: {}\n", Objective("RTO", r.drill.achieved_rto_s(), r.drill.target_rto_s),
              Objective("RPO", r.drill.achieved_rpo_s, r.drill.target_rpo_s),
              VerdictWord(r.run.outcome));
   for (const std::string& reason : r.drill.reasons) fmt::print("  - {}\n", reason);

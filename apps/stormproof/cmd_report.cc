@@ -55,7 +55,7 @@ void RunReport(Context* context, const ReportFlags& flags) {
   const plan::Plan& plan = usable->plan();
   auto catalog = readiness::OpenExistingCatalog(plan.run.catalog);
   if (!catalog) {
-    PrintError("catalog " + plan.run.catalog + ": " + catalog.error().message());
+    PrintError(catalog.error().message());  // names the catalog file
     context->exit_code = kExitError;
     return;
   }

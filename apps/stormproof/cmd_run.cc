@@ -4,10 +4,9 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
 
 #include "context.h"
+#include "readiness/readiness.h"
 #include "repo_access.h"
 #include "schedule/schedule.h"
 
@@ -150,11 +149,7 @@ bool CheckSelection(Context* context, const plan::Plan& plan, const RunFlags& fl
 
 Result<schedule::ExecuteOptions> Options(const Context& context, const RunFlags& flags) {
   schedule::ExecuteOptions options;
-  options.access.password_file = context.password_file;
-  if (const char* password = std::getenv("STORMPROOF_PASSWORD")) options.access.password = password;
-  if (!flags.root.empty()) {
-    options.access.root = std::filesystem::absolute(flags.root).lexically_normal().string();
-  }
+  options.access = PlanAccess(context, flags.root);
   options.missing =
       flags.init ? schedule::MissingRepository::kCreate : schedule::MissingRepository::kFail;
   STORMPROOF_ASSIGN_OR_RETURN(options.lock_wait, LockWait(context));
@@ -167,10 +162,8 @@ Result<schedule::ExecuteOptions> Options(const Context& context, const RunFlags&
 
 // Opens the catalog; in a dry run a catalog that does not exist yet is not created (null).
 Result<std::unique_ptr<catalog::Catalog>> OpenCatalog(const plan::Plan& plan, bool dry_run) {
-  if (dry_run && !std::filesystem::exists(plan.run.catalog)) return {nullptr};
-  auto opened = catalog::Catalog::Open(plan.run.catalog);
-  if (!opened) return opened.error().WithContext("catalog " + plan.run.catalog);
-  return opened;
+  if (dry_run) return readiness::OpenExistingCatalog(plan.run.catalog);
+  return catalog::Catalog::Open(plan.run.catalog);  // errors name the catalog file
 }
 
 void Fail(Context* context, const Error& error) {
@@ -189,10 +182,11 @@ void RunRun(Context* context, const RunFlags& flags) {
   auto options = Options(*context, flags);
   if (!options) return Fail(context, options.error());
   auto catalog = OpenCatalog(plan, flags.dry_run);
-  if (!catalog)
-    return Fail(context, catalog.error().code() == ErrorCode::kInvalidArgument
-                             ? Error::Io(catalog.error().message())
-                             : catalog.error());
+  if (!catalog) {  // not a usage error, whatever the code: the file is unusable
+    PrintError(catalog.error().message());
+    context->exit_code = kExitError;
+    return;
+  }
   schedule::Selection selection{flags.client, flags.systems, !flags.no_drills};
   std::vector<std::string> notes;
   auto facts = schedule::GatherFacts(plan, catalog->get(), options->access, selection, &notes);

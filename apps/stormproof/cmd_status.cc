@@ -2,13 +2,13 @@
 // recency, 3-2-1-1-0 and audit findings per system, and readiness scores per client and for the
 // MSP, from the plan and the catalog (docs/cli.md, "status").
 #include <fmt/format.h>
-#include <time.h>
 
 #include <algorithm>
 #include <chrono>
 
 #include "context.h"
 #include "readiness/readiness.h"
+#include "report/evidence_format.h"
 
 namespace stormproof::cli {
 namespace {
@@ -21,18 +21,6 @@ struct StatusFlags {
   bool client_given = false;
 };
 
-constexpr int64_t kNsPerSecond = 1'000'000'000;
-
-// "2026-11-26T08:30:00Z".
-std::string IsoTime(int64_t ns) {
-  time_t seconds = static_cast<time_t>(ns / kNsPerSecond);
-  struct tm utc {};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 template <typename T, typename F>
 json OrNull(const std::optional<T>& value, F convert) {
   return value ? json(convert(*value)) : json(nullptr);
@@ -40,7 +28,7 @@ json OrNull(const std::optional<T>& value, F convert) {
 json Seconds(const std::optional<Duration>& d) {
   return OrNull(d, [](Duration v) { return v.seconds(); });
 }
-json Time(const std::optional<int64_t>& ns) { return OrNull(ns, IsoTime); }
+json Time(const std::optional<int64_t>& ns) { return OrNull(ns, report::FormatUtcRfc3339); }
 
 json FindingsJson(const readiness::FindingCounts& f) {
   return {{"critical", f.critical}, {"high", f.high}, {"medium", f.medium}, {"low", f.low}};
@@ -124,7 +112,7 @@ json StatusJson(const readiness::MspStatus& status, const std::string& catalog_p
                        {"findings", FindingsJson(c.findings)},
                        {"systems", std::move(systems)}});
   }
-  return {{"as_of", IsoTime(status.now_ns)},
+  return {{"as_of", report::FormatUtcRfc3339(status.now_ns)},
           {"today", status.today.ToString()},
           {"catalog", catalog_path},
           {"catalog_exists", status.has_catalog},
@@ -193,7 +181,7 @@ void PrintText(const readiness::MspStatus& status) {
   }
   fmt::print("{} readiness: {}/100 ({} group(s), {} system(s), as of {}); {}\n",
              status.msp_name.empty() ? "MSP" : status.msp_name, status.score, status.clients.size(),
-             systems, IsoTime(status.now_ns),
+             systems, report::FormatUtcRfc3339(status.now_ns),
              breached == 0 ? std::string("no objective breached")
                            : fmt::format("{} system(s) with an objective breached", breached));
 }
@@ -204,7 +192,7 @@ void RunStatus(Context* context, const StatusFlags& flags) {
   const plan::Plan& plan = usable->plan();
   auto catalog = readiness::OpenExistingCatalog(plan.run.catalog);
   if (!catalog) {
-    PrintError("catalog " + plan.run.catalog + ": " + catalog.error().message());
+    PrintError(catalog.error().message());  // names the catalog file
     context->exit_code = kExitError;
     return;
   }

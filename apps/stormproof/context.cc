@@ -8,6 +8,7 @@
 
 #include "core/file_io.h"
 #include "plan/validate.h"
+#include "readiness/readiness.h"
 
 namespace stormproof::cli {
 
@@ -19,8 +20,7 @@ Result<Date> Today(const Context& context) {
 }
 
 int64_t NowNs(const Context& context, Date today) {
-  constexpr int64_t kNsPerDay = 86'400'000'000'000;
-  if (!context.as_of.empty()) return (today.days_since_epoch() + 1) * kNsPerDay - 1;
+  if (!context.as_of.empty()) return readiness::EndOfDayNs(today);
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();

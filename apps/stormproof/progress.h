@@ -11,6 +11,7 @@
 #include <string>
 
 #include "context.h"
+#include "core/text.h"  // HumanBytes
 
 namespace stormproof::cli {
 
@@ -46,9 +47,6 @@ class ProgressReporter {
   std::chrono::steady_clock::time_point start_, last_;
   bool printed_ = false;
 };
-
-// "1.5 GiB", "312 KiB", "17 B".
-std::string HumanBytes(uint64_t bytes);
 
 }  // namespace stormproof::cli
 

@@ -6,22 +6,20 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
+#include <filesystem>
 #include <iostream>
 
 #include "backend/backend.h"
 #include "core/duration.h"
+#include "core/file_io.h"
 
 namespace stormproof::cli {
 namespace {
 
 Result<std::string> FirstLineOf(const std::string& path, const char* flag = "--password-file") {
-  std::ifstream in(path);
-  if (!in) return Error::NotFound(std::string(flag) + " " + path + ": cannot be read");
-  std::string line;
-  std::getline(in, line);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (line.empty()) return Error::InvalidArgument(std::string(flag) + " " + path + ": is empty");
+  Result<std::string> line = ReadFirstLine(path);
+  if (!line) return Error::NotFound(std::string(flag) + " " + path + ": cannot be read");
+  if (line->empty()) return Error::InvalidArgument(std::string(flag) + " " + path + ": is empty");
   return line;
 }
 
@@ -184,6 +182,14 @@ Result<repository::Snapshot> FindSnapshot(const repository::Repository& repo,
                                   std::to_string(found.size()) + " match)");
   }
   return *found.front();
+}
+
+drill::AccessOptions PlanAccess(const Context& context, const std::string& root) {
+  drill::AccessOptions access;
+  access.password_file = context.password_file;
+  if (const char* password = std::getenv("STORMPROOF_PASSWORD")) access.password = password;
+  if (!root.empty()) access.root = std::filesystem::absolute(root).lexically_normal().string();
+  return access;
 }
 
 }  // namespace stormproof::cli

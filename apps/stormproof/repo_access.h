@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "context.h"
+#include "drill/drill.h"
 #include "repository/repository.h"
 
 namespace stormproof::cli {
@@ -54,6 +55,11 @@ std::map<std::string, std::string> ParseTags(const std::vector<std::string>& tag
 // True when the snapshot has every tag and includes every path.
 bool SnapshotMatches(const repository::Snapshot& snapshot, const std::vector<std::string>& tags,
                      const std::vector<std::string>& paths);
+
+// How `run` and `drill` reach the plan's repositories: the global --password-file (or
+// STORMPROOF_PASSWORD) for repositories without their own password_file, and --root (made
+// absolute) as the staged root of every plan path; "" = the real root.
+drill::AccessOptions PlanAccess(const Context& context, const std::string& root);
 
 // Maps an engine error to an exit code and prints it.
 void ReportEngineError(Context* context, const Error& error);

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "backend/backend.h"
 #include "backend/contract.h"
@@ -112,6 +113,15 @@ class LocalBackend final : public Backend {
   std::string Location() const override { return root_; }
 
  private:
+  // The directories holding files of `type` (not kConfig): the 256 data/xx fan-out directories
+  // for packs, else the type's one directory.
+  std::vector<std::string> DirectoriesOf(FileType type) const {
+    if (type != FileType::kPack) return {root_ + "/" + internal::DirectoryOf(type)};
+    std::vector<std::string> dirs;
+    for (int i = 0; i < 256; ++i) dirs.push_back(root_ + "/data/" + HexByte(i));
+    return dirs;
+  }
+
   std::string PathOf(const Handle& handle) const {
     return root_ + "/" + internal::RelativePath(handle);
   }
@@ -175,22 +185,17 @@ Status LocalBackend::List(FileType type, const ListCallback& each) {
     if (size || size.error().code() == ErrorCode::kNotFound) return Ok();
     return size.error();
   }
-  if (type != FileType::kPack) {
-    return ListDirectory(root_ + "/" + internal::DirectoryOf(type), type, each);
-  }
-  for (int i = 0; i < 256; ++i) {
-    STORMPROOF_TRY(ListDirectory(root_ + "/data/" + HexByte(i), type, each));
-  }
+  for (const std::string& dir : DirectoriesOf(type)) STORMPROOF_TRY(ListDirectory(dir, type, each));
   return Ok();
 }
 
-// Removes ".tmp-*" regular files in `dir` last modified before `cutoff`.
+// Removes temporary (".tmp-*") regular files in `dir` last modified before `cutoff`.
 Status RemoveTemporariesIn(const std::string& dir, time_t cutoff, Backend::TemporaryFiles* stats) {
   DIR* stream = ::opendir(dir.c_str());
   if (stream == nullptr) return posix::OsError(dir, "cannot list directory", errno);
   std::unique_ptr<DIR, int (*)(DIR*)> closer(stream, ::closedir);
   for (const dirent* entry; (entry = ::readdir(stream)) != nullptr;) {
-    if (std::string_view(entry->d_name).rfind(".tmp-", 0) != 0) continue;
+    if (std::string_view(entry->d_name).rfind(internal::kTemporaryPrefix, 0) != 0) continue;
     struct stat st {};
     if (::fstatat(::dirfd(stream), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
     if (!S_ISREG(st.st_mode) || st.st_mtime >= cutoff) continue;
@@ -208,11 +213,8 @@ Status LocalBackend::RemoveStaleTemporaries(FileType type, std::chrono::seconds 
                                             TemporaryFiles* stats) {
   if (type == FileType::kConfig) return Ok();
   const time_t cutoff = ::time(nullptr) - static_cast<time_t>(min_age.count());
-  if (type != FileType::kPack) {
-    return RemoveTemporariesIn(root_ + "/" + internal::DirectoryOf(type), cutoff, stats);
-  }
-  for (int i = 0; i < 256; ++i) {
-    STORMPROOF_TRY(RemoveTemporariesIn(root_ + "/data/" + HexByte(i), cutoff, stats));
+  for (const std::string& dir : DirectoriesOf(type)) {
+    STORMPROOF_TRY(RemoveTemporariesIn(dir, cutoff, stats));
   }
   return Ok();
 }

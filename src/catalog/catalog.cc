@@ -157,11 +157,15 @@ Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
   STORMPROOF_TRY(CreateParentDirectory(path));
   STORMPROOF_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(path, busy_timeout));
   // Nothing is written before the file is known to be empty or ours.
-  STORMPROOF_TRY(internal::Probe(*db, kSchemaVersion));
-  STORMPROOF_TRY(internal::Configure(*db));
-  STORMPROOF_TRY(internal::Migrate(*db, kSchemaVersion));
-  // Re-read: another (newer) stormproof may have migrated the file meanwhile.
   STORMPROOF_ASSIGN_OR_RETURN(int version, internal::Probe(*db, kSchemaVersion));
+  STORMPROOF_TRY(internal::Configure(*db));
+  // An up-to-date file is opened without a write transaction, so readers (status, report) never
+  // wait behind a writer just to open it.
+  if (version < kSchemaVersion) {
+    STORMPROOF_TRY(internal::Migrate(*db, kSchemaVersion));
+    // Re-read: another (newer) stormproof may have migrated the file meanwhile.
+    STORMPROOF_ASSIGN_OR_RETURN(version, internal::Probe(*db, kSchemaVersion));
+  }
   return std::unique_ptr<Catalog>(new SqliteCatalog(std::move(db), version));
 }
 

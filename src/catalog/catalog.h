@@ -37,6 +37,10 @@ Result<RunKind> ParseRunKind(const std::string& name);
 // kError: could not do its job (repository unreachable, wrong password, disk full).
 enum class Outcome { kOk, kWarning, kFailed, kError };
 const char* OutcomeName(Outcome outcome);  // "ok", "warning", "failed", "error"
+// True for kOk and kWarning: the run (or step) did its job.
+inline bool DidItsJob(Outcome outcome) {
+  return outcome == Outcome::kOk || outcome == Outcome::kWarning;
+}
 Result<Outcome> ParseOutcome(const std::string& name);
 
 // Times are nanoseconds since the Unix epoch (UTC), as the repository's snapshot times.
@@ -78,6 +82,12 @@ struct Drill {
   std::string absent_person;                 // --absent PERSON, "" when none
   std::vector<std::string> uncovered_steps;  // checklist steps nobody reachable can do
   std::string report_path;                   // the drill's report (JSON); "" when none written
+
+  // achieved_rto_ms in whole seconds, rounded up (1001 ms is 2 s); none when not verified.
+  std::optional<int64_t> achieved_rto_s() const {
+    if (!achieved_rto_ms) return std::nullopt;
+    return (*achieved_rto_ms + 999) / 1000;
+  }
 };
 
 struct DrillRecord {
@@ -89,7 +99,7 @@ struct DrillRecord {
 struct RunQuery {
   std::optional<RunKind> kind;
   std::string system, client, repository;
-  std::optional<Outcome> outcome;
+  std::vector<Outcome> outcomes;                       // any of these; empty = every outcome
   int64_t since_ns = INT64_MIN, until_ns = INT64_MAX;  // started_ns in [since, until)
   size_t limit = SIZE_MAX;
 };

@@ -50,7 +50,12 @@ RunSelect BuildRunSelect(const RunQuery& query, RunSource source) {
   FilterText("runs.system", query.system, &select);
   FilterText("runs.client", query.client, &select);
   FilterText("runs.repository", query.repository, &select);
-  if (query.outcome.has_value()) FilterText("runs.outcome", OutcomeName(*query.outcome), &select);
+  if (!query.outcomes.empty()) {
+    select.sql += " AND runs.outcome IN (?";
+    for (size_t i = 1; i < query.outcomes.size(); ++i) select.sql += ", ?";
+    select.sql += ")";
+    for (Outcome outcome : query.outcomes) select.params.emplace_back(OutcomeName(outcome));
+  }
   if (query.since_ns != INT64_MIN) {
     select.sql += " AND runs.started_ns >= ?";
     select.params.emplace_back(query.since_ns);

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 namespace stormproof {
 namespace {
@@ -55,6 +56,19 @@ Status WriteFileAtomically(const std::string& path, std::string_view content) {
     return written;
   }
   return SyncDirectory(dir);
+}
+
+Result<std::string> ReadFirstLine(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    int error = errno;
+    std::string message = path + ": " + std::strerror(error);
+    return error == ENOENT ? Error::NotFound(message) : Error::Io(message);
+  }
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
 }
 
 }  // namespace stormproof

@@ -3,6 +3,7 @@
 #define STORMPROOF_CORE_TEXT_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,9 @@ size_t EditDistance(std::string_view a, std::string_view b);
 
 // The candidate closest to `word` when it is close enough to be a likely typo, else "".
 std::string ClosestMatch(std::string_view word, const std::vector<std::string_view>& candidates);
+
+// "1.5 GiB", "312.0 KiB", "17 B": binary units, one decimal above bytes.
+std::string HumanBytes(uint64_t bytes);
 
 // Joins items with `separator`.
 std::string Join(const std::vector<std::string>& items, std::string_view separator);

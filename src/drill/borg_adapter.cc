@@ -15,9 +15,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr size_t kJsonOutput = size_t{256} << 20;  // a whole JSON document is parsed at once
-constexpr size_t kLineOutput = 64 << 10;           // lines are handled as they come
-
 const std::vector<ToolErrorPattern>& BorgErrors() {
   static const std::vector<ToolErrorPattern> kPatterns = {
       {"passphrase supplied in", ErrorCode::kInvalidArgument, "wrong passphrase"},
@@ -127,13 +124,9 @@ class BorgAdapter : public Adapter {
 
   Result<RestoreStats> Restore(const RestorePoint& point, const std::string& target,
                                const RestoreProgressFn& progress) override {
-    std::error_code error;
-    fs::create_directories(target, error);
-    if (error) return Error::Io("restore directory " + target + ": " + error.message());
+    STORMPROOF_TRY(MakeRestoreDirectory(target));
     STORMPROOF_TRY(Run("extract", {"extract", Archive(point)}, nullptr, target));
-    STORMPROOF_ASSIGN_OR_RETURN(FileCount count, CountRegularFiles(target));
-    if (progress) progress(count.bytes);
-    return RestoreStats{count.files, count.bytes, 0};
+    return CountRestored(target, progress);
   }
 
   Result<DataCheck> CheckData(const RestorePoint& point, const std::string& target) override {
@@ -160,16 +153,7 @@ class BorgAdapter : public Adapter {
     options.argv = {repository_.program};
     options.argv.insert(options.argv.end(), args.begin(), args.end());
     options.cwd = cwd;
-    options.max_output = on_line ? kLineOutput : kJsonOutput;
-    options.on_stdout_line = std::move(on_line);
-    Result<ProcessResult> run = RunProcess(options);
-    if (!run.has_value()) return run.error().WithContext(what);
-    if (run->out_truncated && !options.on_stdout_line)
-      return Error::Io(what + ": output too large");
-    if (run->timed_out || (run->exit_code != 0 && run->exit_code != 1)) {
-      return ToolError(what, *run, BorgErrors());
-    }
-    return run;
+    return RunTool(what, std::move(options), std::move(on_line), BorgErrors(), /*max_ok_exit=*/1);
   }
 
   // The environment: the passphrase, private cache/config/security directories, no prompts.

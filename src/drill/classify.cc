@@ -46,8 +46,8 @@ Outcome Classify(catalog::Drill* drill, double warn_margin) {
     }
   }
   if (drill->achieved_rto_ms && drill->target_rto_s) {
-    verdict = Worse(verdict, Judge("RTO", (*drill->achieved_rto_ms + 999) / 1000,
-                                   *drill->target_rto_s, warn_margin, &reasons));
+    verdict = Worse(verdict, Judge("RTO", *drill->achieved_rto_s(), *drill->target_rto_s,
+                                   warn_margin, &reasons));
   }
   if (!drill->achieved_rpo_s) {
     reasons.push_back("the restore point's age is unknown: RPO not measured");

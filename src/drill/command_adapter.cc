@@ -1,6 +1,5 @@
 // The command adapter: drills a system whose plan names its own restore command.
 #include <charconv>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -53,17 +52,6 @@ Result<int64_t> ReadPointTime(const std::string& path) {
   return time;
 }
 
-Error CommandFailed(const ProcessResult& run, std::chrono::seconds timeout) {
-  if (run.timed_out) {
-    return Error::Io("restore command timed out after " +
-                     Duration::Seconds(timeout.count()).ToString());
-  }
-  std::string how = run.signal != 0 ? "was killed by signal " + std::to_string(run.signal)
-                                    : "exited with status " + std::to_string(run.exit_code);
-  std::string last = LastLine(run.err);
-  return Error::Io("restore command " + how + (last.empty() ? "" : ": " + last));
-}
-
 class CommandAdapter : public Adapter {
  public:
   explicit CommandAdapter(CommandRestore restore) : restore_(std::move(restore)) {}
@@ -78,9 +66,7 @@ class CommandAdapter : public Adapter {
 
   Result<RestoreStats> Restore(const RestorePoint&, const std::string& target,
                                const RestoreProgressFn& progress) override {
-    std::error_code error;
-    std::filesystem::create_directories(target, error);
-    if (error) return Error::Io("restore directory " + target + ": " + error.message());
+    STORMPROOF_TRY(MakeRestoreDirectory(target));
     STORMPROOF_ASSIGN_OR_RETURN(auto scratch, ScratchDir::Create("stormproof-restore-point"));
     const std::string point_file = scratch->path() + "/restore-point";
     ProcessOptions options = ShellCommand(restore_.restore_command);
@@ -89,11 +75,11 @@ class CommandAdapter : public Adapter {
     options.timeout = restore_.timeout;
     options.max_output = kKeptOutput;
     STORMPROOF_ASSIGN_OR_RETURN(ProcessResult run, RunProcess(options));
-    if (!run.Succeeded()) return CommandFailed(run, restore_.timeout);
-    STORMPROOF_ASSIGN_OR_RETURN(FileCount count, CountRegularFiles(target));
+    if (!run.Succeeded()) {
+      return Error::Io(CommandFailure("restore", run, Duration::Seconds(restore_.timeout.count())));
+    }
     STORMPROOF_ASSIGN_OR_RETURN(int64_t point_time, ReadPointTime(point_file));
-    if (progress) progress(count.bytes);
-    return RestoreStats{count.files, count.bytes, point_time};
+    return CountRestored(target, progress, point_time);
   }
 
   // Nothing to compare against: proves only that files were restored.

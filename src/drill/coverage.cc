@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <set>
 
+#include "core/text.h"
 #include "drill/drill.h"
 
 namespace stormproof::drill {
@@ -21,17 +22,12 @@ std::set<std::string> PeopleWithSkill(const plan::Plan& plan, const std::string&
   return out;
 }
 
-std::string JoinIds(const std::set<std::string>& ids) {
-  std::string out;
-  for (const std::string& id : ids) out += (out.empty() ? "" : ", ") + id;
-  return out;
-}
-
 std::string Uncovered(size_t index, const plan::ChecklistStep& step, const std::string& need,
                       const std::set<std::string>& trained, const plan::Person* absent) {
   std::string line = "step " + std::to_string(index + 1) + " '" + step.text + "' needs " + need;
   if (trained.empty()) return line + ": nobody is trained";
-  line += ": only " + JoinIds(trained) + (trained.size() == 1 ? " is" : " are") + " trained";
+  line += ": only " + Join(std::vector<std::string>(trained.begin(), trained.end()), ", ") +
+          (trained.size() == 1 ? " is" : " are") + " trained";
   if (absent != nullptr && absent->deputy) {
     line += "; deputy " + absent->deputy->id + " is not";
   } else if (absent != nullptr) {

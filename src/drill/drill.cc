@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "core/subprocess.h"
+#include "drill/external_tool.h"
 #include "drill/scratch.h"
 
 namespace stormproof::drill {
@@ -42,7 +43,7 @@ struct DrillRun {
     body(&step);
     step.duration_ms = (clock.monotonic_ns() - begin) / kNsPerMs;
     record.drill.steps.push_back(step);
-    return step.outcome == Outcome::kOk || step.outcome == Outcome::kWarning;
+    return catalog::DidItsJob(step.outcome);
   }
 
   void Fail(DrillStep* step, Outcome outcome, const std::string& note) {
@@ -67,8 +68,8 @@ Result<RestorePoint> ChoosePoint(const std::vector<RestorePoint>& points,
   return *found;
 }
 
-void Locate(DrillRun& d) {
-  d.Step("locate snapshot", [&](DrillStep* step) {
+bool Locate(DrillRun& d) {
+  return d.Step("locate snapshot", [&](DrillStep* step) {
     Result<std::vector<RestorePoint>> points = d.adapter.List();
     Result<RestorePoint> point =
         points ? ChoosePoint(*points, d.options.snapshot) : Result<RestorePoint>(points.error());
@@ -78,8 +79,8 @@ void Locate(DrillRun& d) {
   });
 }
 
-void RestoreStep(DrillRun& d) {
-  d.Step("restore", [&](DrillStep* step) {
+bool RestoreStep(DrillRun& d) {
+  return d.Step("restore", [&](DrillStep* step) {
     auto on_bytes = [&](uint64_t bytes) {
       if (d.progress) d.progress({"restore", bytes});
     };
@@ -93,8 +94,8 @@ void RestoreStep(DrillRun& d) {
   });
 }
 
-void VerifyData(DrillRun& d) {
-  d.Step("verify data", [&](DrillStep* step) {
+bool VerifyData(DrillRun& d) {
+  return d.Step("verify data", [&](DrillStep* step) {
     Result<DataCheck> check = d.adapter.CheckData(d.point, d.target);
     if (!check) return d.Fail(step, Outcome::kFailed, check.error().message());
     if (!check->problems.empty()) {
@@ -106,8 +107,8 @@ void VerifyData(DrillRun& d) {
   });
 }
 
-void VerifyApplication(DrillRun& d) {
-  d.Step("verify application", [&](DrillStep* step) {
+bool VerifyApplication(DrillRun& d) {
+  return d.Step("verify application", [&](DrillStep* step) {
     if (d.system.verify_command.empty()) {
       step->outcome = Outcome::kWarning;
       step->note = "skipped: the plan has no restore.verify command for this system";
@@ -120,23 +121,22 @@ void VerifyApplication(DrillRun& d) {
     command.timeout = std::chrono::seconds(d.system.verify_timeout.seconds());
     Result<ProcessResult> ran = RunProcess(command);
     if (!ran) return d.Fail(step, Outcome::kFailed, ran.error().message());
-    if (ran->timed_out) {
+    if (!ran->Succeeded()) {
       return d.Fail(step, Outcome::kFailed,
-                    "verify command timed out after " + d.system.verify_timeout.ToString());
-    }
-    if (ran->exit_code != 0 || ran->signal != 0) {
-      std::string why = ran->signal != 0 ? "was killed by signal " + std::to_string(ran->signal)
-                                         : "exited with status " + std::to_string(ran->exit_code);
-      std::string detail = LastLine(ran->err);
-      return d.Fail(step, Outcome::kFailed,
-                    "verify command " + why + (detail.empty() ? "" : ": " + detail));
+                    CommandFailure("verify", *ran, d.system.verify_timeout));
     }
     step->note = "verify command passed";
   });
 }
 
-void Measure(DrillRun& d, bool verified, int64_t restore_ms) {
+// The achieved figures; the throughput is over the "restore" step's time (none when it did not
+// run).
+void Measure(DrillRun& d, bool verified) {
   catalog::Drill& drill = d.record.drill;
+  int64_t restore_ms = 0;
+  for (const DrillStep& step : drill.steps) {
+    if (step.name == "restore") restore_ms = step.duration_ms;
+  }
   if (verified) {
     int64_t total = 0;
     for (const DrillStep& step : drill.steps) total += step.duration_ms;
@@ -195,18 +195,8 @@ Result<catalog::DrillRecord> RunDrill(const plan::Plan& plan, const plan::System
   Prepare(d);
   d.start_ns = clock.now_ns();
   d.record.run.started_ns = d.start_ns;
-  bool ok = false;
-  int64_t restore_ms = 0;
-  Locate(d);
-  if (d.record.run.error.empty()) {
-    RestoreStep(d);
-    restore_ms = d.record.drill.steps.back().duration_ms;
-    ok = d.record.run.error.empty();
-  }
-  if (ok) VerifyData(d);
-  if (ok && d.record.run.error.empty()) VerifyApplication(d);
-  ok = ok && d.record.run.error.empty();
-  Measure(d, ok, restore_ms);
+  bool ok = Locate(d) && RestoreStep(d) && VerifyData(d) && VerifyApplication(d);
+  Measure(d, ok);
   d.record.run.outcome = Classify(&d.record.drill, options.warn_margin);
   if (options.keep) {
     if (kept_path != nullptr) *kept_path = scratch.restore_path();

@@ -49,6 +49,15 @@ Result<std::string> RepositoryPassword(const plan::Repository& repository,
 Result<std::string> RepositoryHostPath(const plan::Repository& repository,
                                        const AccessOptions& access);
 
+// Makes the adapter that drills `system` from `repository` (one of its backup repositories):
+// stormproof, restic or borg by the repository's kind, with the password from RepositoryPassword's
+// sources. Errors: those of RepositoryHostPath; kInvalidArgument "repository X: no password ..."
+// (restic, borg); those of RepositoryPassword (stormproof). Nothing is opened yet: the adapter
+// reaches the repository on first use.
+Result<std::unique_ptr<Adapter>> MakeRepositoryAdapter(const plan::Repository& repository,
+                                                       const plan::System& system,
+                                                       const AccessOptions& access);
+
 // Makes the adapter that drills `system`: the command adapter when the system has a restore
 // command, else the first of its backup repositories stormproof can read (stormproof, restic or
 // borg kind with a local path; object storage and tape are skipped). Errors: kNotFound "system X

@@ -75,7 +75,7 @@ class EngineAdapter : public Adapter {
     STORMPROOF_ASSIGN_OR_RETURN(const repository::Snapshot* snapshot, Find(point));
     STORMPROOF_ASSIGN_OR_RETURN(
         restorer::TreeCheck check,
-        restorer::VerifyRestoredTree(*repo_, *snapshot, target, RootOf(*snapshot), 0, {}));
+        restorer::VerifyRestoredTree(*repo_, *snapshot, target, RootOf(*snapshot)));
     DataCheck out;
     out.files_checked = check.files_checked;
     out.problems = std::move(check.problems);

@@ -6,9 +6,9 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 
 #include "core/date.h"
+#include "core/file_io.h"
 
 namespace stormproof::drill {
 namespace {
@@ -105,15 +105,8 @@ ScratchDir::~ScratchDir() {
 }
 
 Result<std::string> ReadPasswordFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    int error = errno;
-    std::string message = "password file " + path + ": " + strerror(error);
-    return error == ENOENT ? Error::NotFound(message) : Error::Io(message);
-  }
-  std::string line;
-  std::getline(in, line);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
+  Result<std::string> line = ReadFirstLine(path);
+  if (!line) return Error(line.error().code(), "password file " + line.error().message());
   return line;
 }
 
@@ -131,6 +124,29 @@ Error ToolError(const std::string& what, const ProcessResult& result,
                               : "exited with status " + std::to_string(result.exit_code);
   }
   return Error::Io(what + ": " + last);
+}
+
+Result<ProcessResult> RunTool(const std::string& what, ProcessOptions options,
+                              std::function<void(std::string_view)> on_line,
+                              const std::vector<ToolErrorPattern>& patterns, int max_ok_exit) {
+  options.max_output = on_line ? kLineOutput : kJsonOutput;
+  options.on_stdout_line = std::move(on_line);
+  Result<ProcessResult> run = RunProcess(options);
+  if (!run.has_value()) return run.error().WithContext(what);
+  if (run->out_truncated && !options.on_stdout_line) return Error::Io(what + ": output too large");
+  if (run->timed_out || run->exit_code < 0 || run->exit_code > max_ok_exit) {
+    return ToolError(what, *run, patterns);
+  }
+  return run;
+}
+
+std::string CommandFailure(std::string_view noun, const ProcessResult& result, Duration timeout) {
+  const std::string command = std::string(noun) + " command ";
+  if (result.timed_out) return command + "timed out after " + timeout.ToString();
+  std::string how = result.signal != 0 ? "was killed by signal " + std::to_string(result.signal)
+                                       : "exited with status " + std::to_string(result.exit_code);
+  std::string last = LastLine(result.err);
+  return command + how + (last.empty() ? "" : ": " + last);
 }
 
 }  // namespace stormproof::drill

@@ -4,12 +4,15 @@
 #ifndef STORMPROOF_DRILL_EXTERNAL_TOOL_H_
 #define STORMPROOF_DRILL_EXTERNAL_TOOL_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/duration.h"
 #include "core/result.h"
 #include "core/subprocess.h"
 
@@ -51,6 +54,25 @@ struct ToolErrorPattern {
 // first pattern found in stderr (else kIo, with the exit status when stderr is empty).
 Error ToolError(const std::string& what, const ProcessResult& result,
                 const std::vector<ToolErrorPattern>& patterns);
+
+// How much of a tool's stdout is kept: a whole JSON document is parsed at once; lines handed to
+// an on_line callback are handled as they come.
+inline constexpr size_t kJsonOutput = size_t{256} << 20;
+inline constexpr size_t kLineOutput = 64 << 10;
+
+// Runs a tool (`options` carries argv, env, cwd). With `on_line`, every stdout line goes to it
+// and kLineOutput is kept; without, kJsonOutput is kept and more is an error ("<what>: output
+// too large"). A run that timed out, was killed, or exited with a status above `max_ok_exit`
+// becomes ToolError(what, run, patterns); a tool that could not start, the start error with
+// `what` as context.
+Result<ProcessResult> RunTool(const std::string& what, ProcessOptions options,
+                              std::function<void(std::string_view)> on_line,
+                              const std::vector<ToolErrorPattern>& patterns, int max_ok_exit = 0);
+
+// One line for a plan command (restore, verify) that ran and failed: "<noun> command timed out
+// after <timeout>", "<noun> command exited with status N[: last stderr line]" or "<noun> command
+// was killed by signal N[: ...]".
+std::string CommandFailure(std::string_view noun, const ProcessResult& result, Duration timeout);
 
 }  // namespace stormproof::drill
 

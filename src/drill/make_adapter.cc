@@ -1,7 +1,6 @@
 // Choosing and building the adapter for a system, and the repository access every adapter and
 // `stormproof run` share: passwords and host paths.
-#include <fstream>
-
+#include "core/file_io.h"
 #include "drill/adapters.h"
 #include "drill/drill.h"
 #include "drill/engine_adapter.h"
@@ -10,13 +9,23 @@ namespace stormproof::drill {
 namespace {
 
 Result<std::string> FirstLine(const std::string& path, const std::string& what) {
-  std::ifstream in(path);
-  if (!in) return Error::NotFound(what + ": password file " + path + " cannot be read");
-  std::string line;
-  std::getline(in, line);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (line.empty()) return Error::InvalidArgument(what + ": password file " + path + " is empty");
+  Result<std::string> line = ReadFirstLine(path);
+  if (!line) return Error::NotFound(what + ": password file " + path + " cannot be read");
+  if (line->empty()) return Error::InvalidArgument(what + ": password file " + path + " is empty");
   return line;
+}
+
+// Where a repository's password comes from, in order of precedence: its own password_file, else
+// access.password_file, else access.password. `file` and `password` are both "" when nowhere.
+struct PasswordSource {
+  std::string file;      // read its first line
+  std::string password;  // used when file is ""
+};
+
+PasswordSource PasswordSourceOf(const plan::Repository& repository, const AccessOptions& access) {
+  if (!repository.password_file.empty()) return {repository.password_file, ""};
+  if (!access.password_file.empty()) return {access.password_file, ""};
+  return {"", access.password};
 }
 
 // "s3:https://...", "sftp:user@host:/x", "rest:http://..." — anything with a scheme before ':'
@@ -33,10 +42,10 @@ std::vector<std::string> HostPaths(const plan::System& system, const AccessOptio
   return out;
 }
 
+// The adapter for `repository`, found on this host at `path` (its RepositoryHostPath).
 Result<std::unique_ptr<Adapter>> AdapterFor(const plan::Repository& repository,
-                                            const plan::System& system,
-                                            const AccessOptions& access) {
-  STORMPROOF_ASSIGN_OR_RETURN(std::string path, RepositoryHostPath(repository, access));
+                                            const plan::System& system, const AccessOptions& access,
+                                            const std::string& path) {
   const std::string what = "repository '" + repository.id + "'";
   if (repository.kind == plan::RepositoryKind::kStormproof) {
     STORMPROOF_ASSIGN_OR_RETURN(std::string password, RepositoryPassword(repository, access));
@@ -44,9 +53,9 @@ Result<std::unique_ptr<Adapter>> AdapterFor(const plan::Repository& repository,
   }
   ExternalRepository external;
   external.location = path;
-  external.password_file =
-      !repository.password_file.empty() ? repository.password_file : access.password_file;
-  external.password = external.password_file.empty() ? access.password : "";
+  PasswordSource source = PasswordSourceOf(repository, access);
+  external.password_file = source.file;
+  external.password = source.password;
   if (external.password_file.empty() && external.password.empty()) {
     return Error::InvalidArgument(what +
                                   ": no password (set its password_file in the plan, or "
@@ -63,9 +72,9 @@ Result<std::unique_ptr<Adapter>> AdapterFor(const plan::Repository& repository,
 Result<std::string> RepositoryPassword(const plan::Repository& repository,
                                        const AccessOptions& access) {
   const std::string what = "repository '" + repository.id + "'";
-  if (!repository.password_file.empty()) return FirstLine(repository.password_file, what);
-  if (!access.password_file.empty()) return FirstLine(access.password_file, what);
-  if (!access.password.empty()) return access.password;
+  PasswordSource source = PasswordSourceOf(repository, access);
+  if (!source.file.empty()) return FirstLine(source.file, what);
+  if (!source.password.empty()) return source.password;
   return Error::InvalidArgument(what +
                                 ": no password (set its password_file in the plan, or use "
                                 "--password-file, STORMPROOF_PASSWORD_FILE or "
@@ -80,6 +89,13 @@ Result<std::string> RepositoryHostPath(const plan::Repository& repository,
                                   "supported by this build)");
   }
   return plan::HostPath(access.root, repository.location);
+}
+
+Result<std::unique_ptr<Adapter>> MakeRepositoryAdapter(const plan::Repository& repository,
+                                                       const plan::System& system,
+                                                       const AccessOptions& access) {
+  STORMPROOF_ASSIGN_OR_RETURN(std::string path, RepositoryHostPath(repository, access));
+  return AdapterFor(repository, system, access, path);
 }
 
 Result<std::unique_ptr<Adapter>> MakeAdapter(const plan::Plan& plan, const plan::System& system,
@@ -100,7 +116,7 @@ Result<std::unique_ptr<Adapter>> MakeAdapter(const plan::Plan& plan, const plan:
       continue;
     }
     if (repository_id != nullptr) *repository_id = repository->id;
-    return AdapterFor(*repository, system, access);
+    return AdapterFor(*repository, system, access, *local);
   }
   return Error::NotFound("system '" + system.id +
                          "' has no restore command and no repository a drill can read" +

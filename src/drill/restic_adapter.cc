@@ -1,6 +1,5 @@
 // The restic adapter: drills a restic repository with the real restic program (0.14+).
 #include <algorithm>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "drill/adapters.h"
@@ -11,9 +10,6 @@ namespace stormproof::drill {
 namespace {
 
 using nlohmann::json;
-
-constexpr size_t kJsonOutput = size_t{256} << 20;  // a whole JSON document is parsed at once
-constexpr size_t kLineOutput = 64 << 10;           // lines are handled as they come
 
 const std::vector<ToolErrorPattern>& ResticErrors() {
   static const std::vector<ToolErrorPattern> kPatterns = {
@@ -137,13 +133,9 @@ class ResticAdapter : public Adapter {
 
   Result<RestoreStats> Restore(const RestorePoint& point, const std::string& target,
                                const RestoreProgressFn& progress) override {
-    std::error_code error;
-    std::filesystem::create_directories(target, error);
-    if (error) return Error::Io("restore directory " + target + ": " + error.message());
+    STORMPROOF_TRY(MakeRestoreDirectory(target));
     STORMPROOF_TRY(Run("restore", {"restore", point.id, "--target", target}));
-    STORMPROOF_ASSIGN_OR_RETURN(FileCount count, CountRegularFiles(target));
-    if (progress) progress(count.bytes);
-    return RestoreStats{count.files, count.bytes, 0};
+    return CountRestored(target, progress);
   }
 
   Result<DataCheck> CheckData(const RestorePoint& point, const std::string& target) override {
@@ -164,14 +156,7 @@ class ResticAdapter : public Adapter {
     STORMPROOF_ASSIGN_OR_RETURN(ProcessOptions options, Options(what));
     options.argv = {repository_.program, "-r", repository_.location};
     options.argv.insert(options.argv.end(), args.begin(), args.end());
-    options.max_output = on_line ? kLineOutput : kJsonOutput;
-    options.on_stdout_line = std::move(on_line);
-    Result<ProcessResult> run = RunProcess(options);
-    if (!run.has_value()) return run.error().WithContext(what);
-    if (run->out_truncated && !options.on_stdout_line)
-      return Error::Io(what + ": output too large");
-    if (!run->Succeeded()) return ToolError(what, *run, ResticErrors());
-    return run;
+    return RunTool(what, std::move(options), std::move(on_line), ResticErrors());
   }
 
   // The environment: the password (never on the command line) and a private cache.

@@ -113,4 +113,18 @@ Result<FileCount> CountRegularFiles(const std::string& dir) {
   return count;
 }
 
+Status MakeRestoreDirectory(const std::string& target) {
+  std::error_code error;
+  fs::create_directories(target, error);
+  if (error) return Error::Io("restore directory " + target + ": " + error.message());
+  return Ok();
+}
+
+Result<RestoreStats> CountRestored(const std::string& target, const RestoreProgressFn& progress,
+                                   int64_t point_time_ns) {
+  STORMPROOF_ASSIGN_OR_RETURN(FileCount count, CountRegularFiles(target));
+  if (progress) progress(count.bytes);
+  return RestoreStats{count.files, count.bytes, point_time_ns};
+}
+
 }  // namespace stormproof::drill

@@ -55,6 +55,15 @@ struct FileCount {
 // Regular files under `dir` and their sizes (symbolic links are not followed).
 Result<FileCount> CountRegularFiles(const std::string& dir);
 
+// Creates the restore directory `target` (and its parents) for a tool to restore into.
+// Errors: kIo "restore directory <target>: <why>".
+Status MakeRestoreDirectory(const std::string& target);
+
+// What an external tool restored under `target`: its regular files and bytes, reported once to
+// `progress` (may be empty), with `point_time_ns` as RestoreStats::point_time_ns. Errors: kIo.
+Result<RestoreStats> CountRestored(const std::string& target, const RestoreProgressFn& progress,
+                                   int64_t point_time_ns = 0);
+
 }  // namespace stormproof::drill
 
 #endif  // STORMPROOF_DRILL_TREE_COMPARE_H_

@@ -30,6 +30,11 @@ void ReadTraining(const Source& source, const yaml::Node& node, Diagnostics* out
 // that file's directory. "" stays "".
 std::string ResolveAgainstFile(const Plan& plan, int file, const std::string& path);
 
+// Fills the run settings' defaults that depend on where the plan is: the catalog
+// ("stormproof.db") and the reports directory ("reports") next to the root plan file.
+// The loader calls it after reading every file.
+void ApplyRunDefaults(Plan* plan);
+
 // A list of security controls (a client's or the MSP's).
 void ReadSecurityControls(const Source& source, const yaml::Node& node, const std::string& what,
                           Diagnostics* out, std::vector<SecurityControl>* controls);

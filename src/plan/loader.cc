@@ -240,7 +240,7 @@ class PlanLoader {
 
 void Finalize(LoadResult* result) {
   result->plan.BuildIndex();
-  ApplyRunDefaults(&result->plan);
+  internal::ApplyRunDefaults(&result->plan);
   result->diagnostics.SortByPosition();
 }
 

@@ -5,8 +5,6 @@
 #include <map>
 #include <set>
 
-#include "plan/entity_readers.h"
-
 namespace stormproof::plan {
 namespace {
 
@@ -99,18 +97,6 @@ const char* MediumName(Medium medium) {
   return "disk";
 }
 
-const char* RepositoryKindName(RepositoryKind kind) {
-  switch (kind) {
-    case RepositoryKind::kStormproof:
-      return "stormproof";
-    case RepositoryKind::kRestic:
-      return "restic";
-    case RepositoryKind::kBorg:
-      return "borg";
-  }
-  return "stormproof";
-}
-
 void Plan::BuildIndex() {
   IndexById(people, &people_by_id_);
   IndexById(roles, &roles_by_id_);
@@ -149,6 +135,11 @@ size_t Plan::SystemIndex(const std::string& id) const {
 std::string Plan::Where(const Mark& mark) const {
   if (mark.file < 0 || static_cast<size_t>(mark.file) >= files.size()) return "plan";
   return files[mark.file] + ":" + std::to_string(mark.line) + ":" + std::to_string(mark.column);
+}
+
+Duration BackupInterval(Duration rpo, int margin_percent) {
+  int margin = std::clamp(margin_percent, 0, 100);
+  return Duration::Seconds(rpo.seconds() * (100 - margin) / 100);
 }
 
 Objectives ObjectivesOf(const Plan& plan, const System& system) {
@@ -197,23 +188,6 @@ std::string ClientName(const Plan& plan, const std::optional<Ref>& client) {
   return c && !c->name.empty() ? c->name : client->id;
 }
 
-namespace internal {
-
-std::string ResolveAgainstFile(const Plan& plan, int file, const std::string& path) {
-  if (path.empty() || path.front() == '/' || file < 0 ||
-      static_cast<size_t>(file) >= plan.files.size()) {
-    return path;
-  }
-  // Absolute, so that reports and catalog paths recorded in the catalog mean the same from any
-  // working directory.
-  std::error_code ec;
-  std::filesystem::path joined = std::filesystem::path(plan.files[file]).parent_path() / path;
-  std::filesystem::path absolute = std::filesystem::absolute(joined, ec);
-  return (ec ? joined : absolute).lexically_normal().string();
-}
-
-}  // namespace internal
-
 std::string HostPath(const std::string& root, const std::string& plan_path) {
   std::string path = plan_path;
   std::replace(path.begin(), path.end(), '\\', '/');
@@ -228,16 +202,6 @@ std::string HostPath(const std::string& root, const std::string& plan_path) {
   std::string base = root;
   while (!base.empty() && base.back() == '/') base.pop_back();
   return base + path;
-}
-
-void ApplyRunDefaults(Plan* plan) {
-  if (plan->files.empty()) return;
-  if (plan->run.catalog.empty()) {
-    plan->run.catalog = internal::ResolveAgainstFile(*plan, 0, "stormproof.db");
-  }
-  if (plan->run.reports.empty()) {
-    plan->run.reports = internal::ResolveAgainstFile(*plan, 0, "reports");
-  }
 }
 
 }  // namespace stormproof::plan

@@ -167,7 +167,6 @@ const char* MediumName(Medium medium);
 
 // The program that writes a repository, and so the drill adapter that reads it.
 enum class RepositoryKind { kStormproof, kRestic, kBorg };
-const char* RepositoryKindName(RepositoryKind kind);  // "stormproof", "restic", "borg"
 
 // A place backups are written to.
 struct Repository {
@@ -318,6 +317,11 @@ struct Objectives {
 };
 Objectives ObjectivesOf(const Plan& plan, const System& system);
 
+// How often a system with `rpo` is backed up: RPO * (100 - margin) / 100, the margin
+// (run.backup_margin_percent) clamped to 0..100. `run` backs up when the newest snapshot is
+// older; `status` calls such a system "at risk".
+Duration BackupInterval(Duration rpo, int margin_percent);
+
 // True when the system's tier has rank 1 (the plan's most critical class).
 bool IsCritical(const Plan& plan, const System& system);
 
@@ -325,11 +329,6 @@ bool IsCritical(const Plan& plan, const System& system);
 // from training records) name the system id or include every one of the system's skill tags.
 // Sorted, no duplicates.
 std::vector<std::string> PeopleWhoCanRestore(const Plan& plan, const System& system);
-
-// Fills the run settings' defaults that depend on where the plan is: the catalog
-// ("stormproof.db") and the reports directory ("reports") next to the root plan file.
-// The loader calls it.
-void ApplyRunDefaults(Plan* plan);
 
 // Where a path of the plan (a system's backup path, a local repository location) is on this
 // host when the world is staged under `root` ("" = the real root): "/srv/x" -> root + "/srv/x",

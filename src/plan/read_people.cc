@@ -1,4 +1,7 @@
 // Readers for the people side of a plan: the MSP, people, roles, clients, training, review.
+#include <filesystem>
+#include <system_error>
+
 #include "plan/entity_readers.h"
 
 namespace stormproof::plan::internal {
@@ -126,6 +129,29 @@ void ReadPolicy(const Source& source, const Node& node, Diagnostics* out, Plan* 
   if (r.CadenceValue("training_max_age", &c)) policy.training_max_age = *c;
   r.Text("currency", &policy.currency);
   r.Finish();
+}
+
+std::string ResolveAgainstFile(const Plan& plan, int file, const std::string& path) {
+  if (path.empty() || path.front() == '/' || file < 0 ||
+      static_cast<size_t>(file) >= plan.files.size()) {
+    return path;
+  }
+  // Absolute, so that reports and catalog paths recorded in the catalog mean the same from any
+  // working directory.
+  std::error_code ec;
+  std::filesystem::path joined = std::filesystem::path(plan.files[file]).parent_path() / path;
+  std::filesystem::path absolute = std::filesystem::absolute(joined, ec);
+  return (ec ? joined : absolute).lexically_normal().string();
+}
+
+void ApplyRunDefaults(Plan* plan) {
+  if (plan->files.empty()) return;
+  if (plan->run.catalog.empty()) {
+    plan->run.catalog = ResolveAgainstFile(*plan, 0, "stormproof.db");
+  }
+  if (plan->run.reports.empty()) {
+    plan->run.reports = ResolveAgainstFile(*plan, 0, "reports");
+  }
 }
 
 void ReadRunSettings(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {

@@ -52,30 +52,18 @@ void ReadChecklist(const Source& source, const Node& node, const std::string& wh
   });
 }
 
-void ReadVerify(const Source& source, const Node& node, const std::string& what, Diagnostics* out,
-                System* system) {
+// A shell command with a timeout (`restore.verify`, `restore.command`): a string, or
+// {command, timeout}; `context` names it in messages ("system 'x': verify").
+void ReadTimedCommand(const Source& source, const Node& node, const std::string& context,
+                      Diagnostics* out, std::string* command, Duration* timeout) {
   if (node.kind == NodeKind::kScalar) {
-    system->verify_command = node.value;
+    *command = node.value;
     return;
   }
-  NodeReader r(source, node, what + ": verify", out);
-  r.Text("command", &system->verify_command, Need::kRequired);
-  std::optional<Duration> timeout;
-  if (r.DurationValue("timeout", &timeout)) system->verify_timeout = *timeout;
-  r.Finish();
-}
-
-// `restore.command`: a string, or {command, timeout}.
-void ReadRestoreCommand(const Source& source, const Node& node, const std::string& what,
-                        Diagnostics* out, System* system) {
-  if (node.kind == NodeKind::kScalar) {
-    system->restore_command = node.value;
-    return;
-  }
-  NodeReader r(source, node, what + ": restore command", out);
-  r.Text("command", &system->restore_command, Need::kRequired);
-  std::optional<Duration> timeout;
-  if (r.DurationValue("timeout", &timeout)) system->restore_timeout = *timeout;
+  NodeReader r(source, node, context, out);
+  r.Text("command", command, Need::kRequired);
+  std::optional<Duration> value;
+  if (r.DurationValue("timeout", &value)) *timeout = *value;
   r.Finish();
 }
 
@@ -84,12 +72,16 @@ void ReadRestore(const Source& source, const Node& node, const std::string& what
   NodeReader r(source, node, what + ": restore", out);
   r.DurationValue("estimate", &system->restore_estimate);
   if (const Node* command = r.Child("command")) {
-    ReadRestoreCommand(source, *command, what, out, system);
+    ReadTimedCommand(source, *command, what + ": restore command", out, &system->restore_command,
+                     &system->restore_timeout);
   }
   if (const Node* checklist = r.Child("checklist")) {
     ReadChecklist(source, *checklist, what, out, system);
   }
-  if (const Node* verify = r.Child("verify")) ReadVerify(source, *verify, what, out, system);
+  if (const Node* verify = r.Child("verify")) {
+    ReadTimedCommand(source, *verify, what + ": verify", out, &system->verify_command,
+                     &system->verify_timeout);
+  }
   r.Finish();
 }
 

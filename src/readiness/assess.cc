@@ -28,10 +28,6 @@ std::optional<int64_t> VerifyMs(const catalog::Drill& drill) {
 
 }  // namespace
 
-bool Good(catalog::Outcome outcome) {
-  return outcome == catalog::Outcome::kOk || outcome == catalog::Outcome::kWarning;
-}
-
 int64_t PointOf(const catalog::Run& run) {
   return run.snapshot_time_ns != 0 ? run.snapshot_time_ns : run.started_ns;
 }
@@ -54,17 +50,14 @@ RpoStatus AssessRpo(std::optional<Duration> rpo, int backup_margin_percent,
                     const Evidence& evidence, int64_t now_ns) {
   RpoStatus status;
   status.target = rpo;
-  if (rpo) {
-    int margin = std::clamp(backup_margin_percent, 0, 99);
-    status.interval = Duration::Seconds(rpo->seconds() * (100 - margin) / 100);
-  }
+  if (rpo) status.interval = plan::BackupInterval(*rpo, backup_margin_percent);
   if (evidence.last_good_backup) {
     status.restore_point_ns = PointOf(*evidence.last_good_backup);
     status.snapshot_id = evidence.last_good_backup->snapshot_id;
   }
   for (const catalog::DrillRecord& drill : evidence.drills) {
     const catalog::Run& run = drill.run;
-    if (!Good(run.outcome) || run.snapshot_time_ns == 0) continue;
+    if (!catalog::DidItsJob(run.outcome) || run.snapshot_time_ns == 0) continue;
     if (!status.restore_point_ns || run.snapshot_time_ns > *status.restore_point_ns) {
       status.restore_point_ns = run.snapshot_time_ns;
       status.snapshot_id = run.snapshot_id;
@@ -109,12 +102,13 @@ DrillRecency AssessDrillRecency(std::optional<Cadence> every, const Evidence& ev
 RtoConfidence AssessConfidence(const std::vector<catalog::DrillRecord>& drills,
                                std::optional<Duration> rto) {
   RtoConfidence confidence;
-  std::vector<int64_t> achieved_ms;
+  std::vector<int64_t> achieved_s;  // rounded up per drill: a nearest-rank percentile commutes
+                                    // with rounding up, so this is the percentile of the ms
   for (const catalog::DrillRecord& record : drills) {
     ++confidence.drills;
     if (!record.drill.achieved_rto_ms) continue;
     int64_t ms = *record.drill.achieved_rto_ms;
-    achieved_ms.push_back(ms);
+    achieved_s.push_back(*record.drill.achieved_rto_s());
     std::optional<int64_t> target_s =
         rto ? std::optional(rto->seconds()) : record.drill.target_rto_s;
     if (!target_s || ms <= *target_s * 1000) ++confidence.within_target;
@@ -122,12 +116,12 @@ RtoConfidence AssessConfidence(const std::vector<catalog::DrillRecord>& drills,
   if (confidence.drills > 0) {
     confidence.share_within = static_cast<double>(confidence.within_target) / confidence.drills;
   }
-  auto seconds = [](std::optional<int64_t> ms) -> std::optional<Duration> {
-    if (!ms) return std::nullopt;
-    return Duration::Seconds((*ms + 999) / 1000);
+  auto seconds = [](std::optional<int64_t> s) -> std::optional<Duration> {
+    if (!s) return std::nullopt;
+    return Duration::Seconds(*s);
   };
-  confidence.p50 = seconds(Percentile(achieved_ms, 50));
-  confidence.p95 = seconds(Percentile(achieved_ms, 95));
+  confidence.p50 = seconds(Percentile(achieved_s, 50));
+  confidence.p95 = seconds(Percentile(achieved_s, 95));
   return confidence;
 }
 
@@ -177,7 +171,7 @@ Rule32110 AssessRule32110(const analysis::BackupShape& shape, const Evidence& ev
     const catalog::Run& drill = evidence.drills.front().run;
     if (!last || drill.started_ns > last->started_ns) last = drill;
   }
-  if (last) rule.zero_errors = Good(last->outcome);
+  if (last) rule.zero_errors = catalog::DidItsJob(last->outcome);
   return rule;
 }
 

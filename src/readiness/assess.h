@@ -35,7 +35,6 @@ Result<std::optional<catalog::Run>> LastGoodBackup(const catalog::Catalog& catal
                                                    const std::string& system, int64_t now_ns);
 // The restore point a run proves: its snapshot's time, else (no time recorded) its start.
 int64_t PointOf(const catalog::Run& run);
-bool Good(catalog::Outcome outcome);  // ok or warning
 
 // Reads the evidence with indexed queries: runs started after `now_ns` are ignored. `checks`
 // caches the newest check per repository id across systems.

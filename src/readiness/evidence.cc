@@ -43,11 +43,8 @@ Result<std::optional<catalog::Run>> LastGoodBackup(const catalog::Catalog& catal
   catalog::RunQuery query = Before(now_ns);
   query.kind = catalog::RunKind::kBackup;
   query.system = system;
-  query.outcome = catalog::Outcome::kOk;
-  STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::Run> ok, catalog.LastRun(query));
-  query.outcome = catalog::Outcome::kWarning;
-  STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::Run> warning, catalog.LastRun(query));
-  return Newer(std::move(ok), std::move(warning));
+  query.outcomes = {catalog::Outcome::kOk, catalog::Outcome::kWarning};
+  return catalog.LastRun(query);
 }
 
 Result<Evidence> GatherEvidence(const catalog::Catalog& catalog, const plan::System& system,

@@ -32,7 +32,7 @@ Result<std::vector<Completion>> CompletionsIn(const catalog::Catalog& catalog,
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::Run> runs, catalog.Runs(query));
   std::vector<Completion> completions;
   for (const catalog::Run& run : runs) {
-    if (!internal::Good(run.outcome)) continue;
+    if (!catalog::DidItsJob(run.outcome)) continue;
     int64_t at = std::max(run.finished_ns, run.started_ns);
     if (at <= until_ns) completions.push_back({at, internal::PointOf(run)});
   }
@@ -129,8 +129,7 @@ Result<std::vector<DrillPoint>> ComputeDrillHistory(const plan::Plan& plan,
     point.started_ns = it->run.started_ns;
     point.outcome = it->run.outcome;
     const catalog::Drill& drill = it->drill;
-    if (drill.achieved_rto_ms)
-      point.achieved_rto = Duration::Seconds((*drill.achieved_rto_ms + 999) / 1000);
+    if (drill.achieved_rto_ms) point.achieved_rto = Duration::Seconds(*drill.achieved_rto_s());
     if (drill.achieved_rpo_s) point.achieved_rpo = Duration::Seconds(*drill.achieved_rpo_s);
     point.target_rto =
         drill.target_rto_s ? std::optional(Duration::Seconds(*drill.target_rto_s)) : plan_rto;

@@ -80,10 +80,10 @@ struct AuditCounts {
   std::map<std::string, FindingCounts> by_group;  // client id, "" for findings naming no client
 };
 
-AuditCounts CountFindings(const plan::Plan& plan, Date today) {
+AuditCounts CountFindings(const plan::Plan& plan, const std::vector<analysis::Finding>& audit) {
   AuditCounts counts;
   counts.by_system.resize(plan.systems.size());
-  for (const analysis::Finding& finding : analysis::Audit(plan, {today})) {
+  for (const analysis::Finding& finding : audit) {
     for (const std::string& id : finding.systems) {
       size_t i = plan.SystemIndex(id);
       if (i < plan.systems.size()) Count(finding.severity, &counts.by_system[i]);
@@ -144,7 +144,7 @@ void Aggregate(MspStatus* status) {
 Result<MspStatus> ComputeStatus(const plan::Plan& plan, const catalog::Catalog* catalog,
                                 const StatusOptions& options) {
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<std::string> groups, SelectGroups(plan, options.client));
-  int drill_history = options.drill_history > 0 ? options.drill_history : plan.run.drill_history;
+  const int drill_history = plan.run.drill_history;
   plan::DependencyGraph graph(plan);
   std::vector<bool> selected(plan.systems.size());
   for (size_t i = 0; i < plan.systems.size(); ++i) {
@@ -172,9 +172,9 @@ Result<MspStatus> ComputeStatus(const plan::Plan& plan, const catalog::Catalog* 
   std::vector<RtoProjection> rto(plan.systems.size());
   for (size_t i = 0; i < plan.systems.size(); ++i) rto[i] = std::move(systems[i].rto);
   internal::ProjectAlongDependencies(plan, graph, needed, &rto);
-  AuditCounts findings = CountFindings(plan, options.today);
-
   MspStatus status;
+  status.findings = analysis::Audit(plan, {options.today});
+  AuditCounts findings = CountFindings(plan, status.findings);
   status.msp_id = plan.msp.id;
   status.msp_name = plan.msp.name;
   status.now_ns = options.now_ns;

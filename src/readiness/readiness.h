@@ -40,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/audit.h"
 #include "catalog/catalog.h"
 #include "core/date.h"
 #include "core/duration.h"
@@ -178,14 +179,14 @@ struct MspStatus {
   // filter, only that client.
   std::vector<ClientStatus> clients;
   int score = 0;
-  bool breached = false;  // any system breached
+  bool breached = false;                    // any system breached
+  std::vector<analysis::Finding> findings;  // the whole plan's audit at options.today
 };
 
 struct StatusOptions {
   int64_t now_ns = 0;                 // the moment ages are measured at; runs after it are ignored
   Date today;                         // the audit's date and drill due dates
   std::optional<std::string> client;  // only this client ("" = the MSP's own systems)
-  int drill_history = 0;              // recent drills used; 0 = plan.run.drill_history
 };
 
 // The readiness of every system, client and the MSP. `catalog` may be null: no catalog exists

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/text.h"
 #include "report/drill_report_model.h"
 #include "report/evidence_format.h"
 
@@ -19,8 +18,8 @@ using catalog::Outcome;
 std::optional<double> GrowthPerSecond(const std::vector<catalog::Run>& backups) {
   std::vector<std::pair<double, double>> points;  // (seconds, bytes)
   for (const catalog::Run& run : backups) {
-    bool usable = run.kind == catalog::RunKind::kBackup && run.bytes > 0 &&
-                  (run.outcome == Outcome::kOk || run.outcome == Outcome::kWarning);
+    bool usable =
+        run.kind == catalog::RunKind::kBackup && run.bytes > 0 && catalog::DidItsJob(run.outcome);
     if (usable) points.emplace_back(run.started_ns / 1e9, static_cast<double>(run.bytes));
   }
   if (points.size() < 2) return std::nullopt;
@@ -51,8 +50,8 @@ std::string Months(double months) {
   return fmt::format("in about {:.0f} month{}", months, std::lround(months) == 1 ? "" : "s");
 }
 
-std::string CapacityText(const Capacity& c, const std::string& rto) {
-  std::string head = "restore throughput " + FormatRate(c.throughput_bytes_per_s);
+std::string CapacityText(const Capacity& c, double throughput_bytes_per_s, const std::string& rto) {
+  std::string head = "restore throughput " + FormatRate(throughput_bytes_per_s);
   if (c.max_bytes <= 0) {
     return fmt::format(
         "verification alone took {}, the whole {} RTO: make verification faster "
@@ -75,12 +74,10 @@ std::string CapacityText(const Capacity& c, const std::string& rto) {
 
 void AddObjectiveAdvice(const DrillReportModel& m, std::vector<Recommendation>* out) {
   const Objective& rto = m.rto;
-  if (rto.margin_ms && *rto.margin_ms < 0) {
-    out->push_back({"rto-breached",
-                    fmt::format("achieved RTO {} exceeded the {} target by {}: restore faster "
-                                "(faster storage or network, a closer copy) or agree a longer RTO",
-                                FormatMillis(*rto.achieved_ms), FormatMillis(*rto.target_ms),
-                                FormatMillis(-*rto.margin_ms))});
+  if (Breached(rto)) {
+    out->push_back({"rto-breached", RtoBreachText(rto) +
+                                        ": restore faster (faster storage or network, a closer "
+                                        "copy) or agree a longer RTO"});
   } else if (rto.used_percent && *rto.used_percent >= kMarginWarnPercent) {
     out->push_back({"rto-margin",
                     fmt::format("achieved RTO used {}% of the {} target: little room for more "
@@ -88,11 +85,9 @@ void AddObjectiveAdvice(const DrillReportModel& m, std::vector<Recommendation>* 
                                 *rto.used_percent, FormatMillis(*rto.target_ms))});
   }
   const Objective& rpo = m.rpo;
-  if (rpo.margin_ms && *rpo.margin_ms < 0) {
-    out->push_back({"rpo-breached",
-                    fmt::format("restore point was {} old, beyond the {} RPO: back up more often "
-                                "and alert on missed backups",
-                                FormatMillis(*rpo.achieved_ms), FormatMillis(*rpo.target_ms))});
+  if (Breached(rpo)) {
+    out->push_back(
+        {"rpo-breached", RpoBreachText(rpo) + ": back up more often and alert on missed backups"});
   } else if (rpo.used_percent && *rpo.used_percent >= kMarginWarnPercent) {
     out->push_back({"rpo-margin",
                     fmt::format("restore point was {} old, {}% of the {} RPO: back up more often",
@@ -153,9 +148,8 @@ std::optional<Capacity> ComputeCapacity(const DrillReportModel& m,
   if (m.throughput_bytes_per_s <= 0 || !m.rto.target_ms) return std::nullopt;
   Capacity c;
   c.verification_ms = VerificationMs(m.steps);
-  c.throughput_bytes_per_s = m.throughput_bytes_per_s;
   int64_t restore_ms = std::max<int64_t>(0, *m.rto.target_ms - c.verification_ms);
-  c.max_bytes = restore_ms / 1000.0 * c.throughput_bytes_per_s;
+  c.max_bytes = restore_ms / 1000.0 * m.throughput_bytes_per_s;
   c.current_bytes = static_cast<double>(m.bytes);
   if (std::optional<double> per_s = GrowthPerSecond(backups)) {
     c.growth_bytes_per_month = *per_s * kSecondsPerMonth;
@@ -171,7 +165,8 @@ std::vector<Recommendation> Recommend(const DrillReportModel& m, bool has_verify
   AddFailureAdvice(m, &out);
   AddObjectiveAdvice(m, &out);
   if (m.capacity) {
-    out.push_back({"rto-capacity", CapacityText(*m.capacity, FormatMillis(*m.rto.target_ms))});
+    out.push_back({"rto-capacity", CapacityText(*m.capacity, m.throughput_bytes_per_s,
+                                                FormatMillis(*m.rto.target_ms))});
   }
   AddPracticeAdvice(m, has_verify_command, &out);
   return out;

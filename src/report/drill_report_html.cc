@@ -13,6 +13,7 @@ namespace stormproof::report {
 namespace {
 
 using drill_internal::DrillReportModel;
+using drill_internal::MillisText;
 using drill_internal::Objective;
 using html_internal::H;
 using html_internal::Row;
@@ -22,8 +23,6 @@ std::string Named(const std::string& name, const std::string& id) {
   if (name == id || id.empty()) return H(name);
   return H(name) + " <span class=\"muted\">(" + H(id) + ")</span>";
 }
-
-std::string Ms(const std::optional<int64_t>& ms) { return ms ? FormatMillis(*ms) : "—"; }
 
 std::string Fact(const char* name, const std::string& escaped) {
   return std::string("<tr><th>") + name + "</th><td>" + escaped + "</td></tr>\n";
@@ -55,10 +54,10 @@ void WriteList(const std::vector<std::string>& items, const char* none, std::str
 }
 
 std::string ObjectiveRow(const char* name, const Objective& o) {
-  bool over = o.margin_ms && *o.margin_ms < 0;
-  std::string used = o.used_percent ? fmt::format("{}%", *o.used_percent) : "—";
-  if (over) used = "<span class=\"risk\">" + used + "</span>";
-  return Row({name, Ms(o.target_ms), Ms(o.achieved_ms), Ms(o.margin_ms), used});
+  std::string used = drill_internal::UsedText(o);
+  if (drill_internal::Breached(o)) used = "<span class=\"risk\">" + used + "</span>";
+  return Row(
+      {name, MillisText(o.target_ms), MillisText(o.achieved_ms), MillisText(o.margin_ms), used});
 }
 
 void WriteObjectives(const DrillReportModel& m, std::string* out) {
@@ -82,11 +81,6 @@ void WriteSteps(const DrillReportModel& m, std::string* out) {
                       FormatBytes(m.bytes), m.files, FormatRate(m.throughput_bytes_per_s));
 }
 
-std::string Change(const std::optional<int64_t>& ms, const std::optional<int>& percent) {
-  if (!ms) return "—";
-  return fmt::format("{}{} ({:+}%)", *ms > 0 ? "+" : "", FormatMillis(*ms), percent.value_or(0));
-}
-
 void WritePrevious(const DrillReportModel& m, std::string* out) {
   *out += "<h2>Compared with the previous drill</h2>\n";
   if (!m.previous) {
@@ -98,11 +92,10 @@ void WritePrevious(const DrillReportModel& m, std::string* out) {
                      "This drill", "Change"});
   *out += Row({"Verdict", evidence_internal::VerdictBadge(p.outcome),
                evidence_internal::VerdictBadge(m.outcome), p.verdict_changed ? "changed" : "same"});
-  *out += Row({"Achieved RTO", Ms(p.achieved_rto_ms), Ms(m.rto.achieved_ms),
-               Change(p.rto_change_ms, p.rto_change_percent)});
-  *out +=
-      Row({"Throughput", FormatRate(p.throughput_bytes_per_s), FormatRate(m.throughput_bytes_per_s),
-           p.throughput_change_percent ? fmt::format("{:+}%", *p.throughput_change_percent) : "—"});
+  *out += Row({"Achieved RTO", MillisText(p.achieved_rto_ms), MillisText(m.rto.achieved_ms),
+               drill_internal::ChangeText(p.rto_change_ms, p.rto_change_percent)});
+  *out += Row({"Throughput", FormatRate(p.throughput_bytes_per_s),
+               FormatRate(m.throughput_bytes_per_s), drill_internal::ThroughputChangeText(p)});
   *out += Row({"Restored", FormatBytes(p.bytes), FormatBytes(m.bytes), ""});
   *out += html_internal::kTableEnd;
 }
@@ -129,8 +122,9 @@ void WriteBody(const DrillReportModel& m, std::string* out) {
 
 }  // namespace
 
-std::string DrillReportHtml(const DrillReportInput& input) {
-  DrillReportModel m = drill_internal::BuildDrillReportModel(input);
+namespace drill_internal {
+
+std::string HtmlOf(const DrillReportModel& m) {
   std::string out = evidence_internal::HtmlHead("Restore drill: " + m.system_name + " — " +
                                                 FormatUtc(m.started_ns));
   out += "<body>\n<main>\n<header>\n<p class=\"kicker\">Restore drill report</p>\n";
@@ -139,6 +133,12 @@ std::string DrillReportHtml(const DrillReportInput& input) {
   WriteBody(m, &out);
   out += "<footer>stormproof drill report · run " + std::to_string(m.run_id) + "</footer>\n";
   return out + "</main>\n</body>\n</html>\n";
+}
+
+}  // namespace drill_internal
+
+std::string DrillReportHtml(const DrillReportInput& input) {
+  return drill_internal::HtmlOf(drill_internal::BuildDrillReportModel(input));
 }
 
 }  // namespace stormproof::report

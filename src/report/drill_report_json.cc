@@ -58,7 +58,7 @@ json PreviousJson(const DrillReportModel& m) {
   const drill_internal::Comparison& p = *m.previous;
   return {{"run_id", p.run_id},
           {"started", FormatUtcRfc3339(p.started_ns)},
-          {"verdict", drill_internal::VerdictId(p.outcome)},
+          {"verdict", VerdictId(p.outcome)},
           {"verdict_changed", p.verdict_changed},
           {"achieved_rto_ms", OrNull(p.achieved_rto_ms)},
           {"rto_change_ms", OrNull(p.rto_change_ms)},
@@ -76,8 +76,9 @@ json AbsenceJson(const DrillReportModel& m) {
 
 }  // namespace
 
-json DrillReportJson(const DrillReportInput& input) {
-  DrillReportModel m = drill_internal::BuildDrillReportModel(input);
+namespace drill_internal {
+
+json JsonOf(const DrillReportModel& m) {
   json recommendations = json::array();
   for (const auto& r : m.recommendations) {
     recommendations.push_back({{"rule", r.rule}, {"text", r.text}});
@@ -93,7 +94,7 @@ json DrillReportJson(const DrillReportInput& input) {
           {"finished", FormatUtcRfc3339(m.finished_ns)},
           {"surprise", m.surprise},
           {"snapshot", SnapshotJson(m)},
-          {"verdict", drill_internal::VerdictId(m.outcome)},
+          {"verdict", VerdictId(m.outcome)},
           {"reasons", m.reasons},
           {"error", StringOrNull(m.error)},
           {"rto", ObjectiveJson(m.rto)},
@@ -109,6 +110,12 @@ json DrillReportJson(const DrillReportInput& input) {
           {"capacity", CapacityJson(m)},
           {"recommendations", recommendations},
           {"previous", PreviousJson(m)}};
+}
+
+}  // namespace drill_internal
+
+json DrillReportJson(const DrillReportInput& input) {
+  return drill_internal::JsonOf(drill_internal::BuildDrillReportModel(input));
 }
 
 }  // namespace stormproof::report

@@ -11,6 +11,7 @@ namespace stormproof::report {
 namespace {
 
 using drill_internal::DrillReportModel;
+using drill_internal::MillisText;
 using drill_internal::Objective;
 
 std::string E(std::string_view text) { return MarkdownEscape(text); }
@@ -18,8 +19,6 @@ std::string E(std::string_view text) { return MarkdownEscape(text); }
 std::string Named(const std::string& name, const std::string& id) {
   return name == id || id.empty() ? E(name) : E(name) + " (" + E(id) + ")";
 }
-
-std::string Ms(const std::optional<int64_t>& ms) { return ms ? FormatMillis(*ms) : "—"; }
 
 void WriteFacts(const DrillReportModel& m, std::string* out) {
   *out += "| | |\n|---|---|\n";
@@ -43,9 +42,9 @@ void WriteList(const std::vector<std::string>& items, const char* none, std::str
 }
 
 std::string ObjectiveRow(const char* name, const Objective& o) {
-  std::string used = o.used_percent ? fmt::format("{}%", *o.used_percent) : "—";
-  return fmt::format("| {} | {} | {} | {} | {} |\n", name, Ms(o.target_ms), Ms(o.achieved_ms),
-                     Ms(o.margin_ms), used);
+  return fmt::format("| {} | {} | {} | {} | {} |\n", name, MillisText(o.target_ms),
+                     MillisText(o.achieved_ms), MillisText(o.margin_ms),
+                     drill_internal::UsedText(o));
 }
 
 void WriteObjectives(const DrillReportModel& m, std::string* out) {
@@ -71,11 +70,6 @@ void WriteCoverage(const DrillReportModel& m, std::string* out) {
   WriteList(m.uncovered_steps, "Every checklist step has a reachable, trained person.", out);
 }
 
-std::string Change(const std::optional<int64_t>& ms, const std::optional<int>& percent) {
-  if (!ms) return "—";
-  return fmt::format("{}{} ({:+}%)", *ms > 0 ? "+" : "", FormatMillis(*ms), percent.value_or(0));
-}
-
 void WritePrevious(const DrillReportModel& m, std::string* out) {
   *out += "## Compared with the previous drill\n\n";
   if (!m.previous) {
@@ -85,23 +79,23 @@ void WritePrevious(const DrillReportModel& m, std::string* out) {
   const drill_internal::Comparison& p = *m.previous;
   *out += fmt::format("| | Previous (run {}, {}) | This drill | Change |\n|---|---|---|---|\n",
                       p.run_id, FormatUtc(p.started_ns));
+  *out += fmt::format("| Verdict | {} | {} | {} |\n", VerdictText(p.outcome),
+                      VerdictText(m.outcome), p.verdict_changed ? "changed" : "same");
+  *out += fmt::format("| Achieved RTO | {} | {} | {} |\n", MillisText(p.achieved_rto_ms),
+                      MillisText(m.rto.achieved_ms),
+                      drill_internal::ChangeText(p.rto_change_ms, p.rto_change_percent));
   *out +=
-      fmt::format("| Verdict | {} | {} | {} |\n", drill_internal::VerdictText(p.outcome),
-                  drill_internal::VerdictText(m.outcome), p.verdict_changed ? "changed" : "same");
-  *out += fmt::format("| Achieved RTO | {} | {} | {} |\n", Ms(p.achieved_rto_ms),
-                      Ms(m.rto.achieved_ms), Change(p.rto_change_ms, p.rto_change_percent));
-  std::string tp =
-      p.throughput_change_percent ? fmt::format("{:+}%", *p.throughput_change_percent) : "—";
-  *out += fmt::format("| Throughput | {} | {} | {} |\n", FormatRate(p.throughput_bytes_per_s),
-                      FormatRate(m.throughput_bytes_per_s), tp);
+      fmt::format("| Throughput | {} | {} | {} |\n", FormatRate(p.throughput_bytes_per_s),
+                  FormatRate(m.throughput_bytes_per_s), drill_internal::ThroughputChangeText(p));
   *out += fmt::format("| Restored | {} | {} | |\n", FormatBytes(p.bytes), FormatBytes(m.bytes));
 }
 
 }  // namespace
 
-std::string DrillReportMarkdown(const DrillReportInput& input) {
-  DrillReportModel m = drill_internal::BuildDrillReportModel(input);
-  std::string verdict = drill_internal::VerdictText(m.outcome);
+namespace drill_internal {
+
+std::string MarkdownOf(const DrillReportModel& m) {
+  std::string verdict = VerdictText(m.outcome);
   std::string out = "# Restore drill: " + Named(m.system_name, m.system_id) + "\n\n";
   WriteFacts(m, &out);
   out += "## Verdict: " + verdict + "\n\n";
@@ -119,6 +113,12 @@ std::string DrillReportMarkdown(const DrillReportInput& input) {
   if (!m.recommendations.empty()) out += "\n";
   WritePrevious(m, &out);
   return out;
+}
+
+}  // namespace drill_internal
+
+std::string DrillReportMarkdown(const DrillReportInput& input) {
+  return drill_internal::MarkdownOf(drill_internal::BuildDrillReportModel(input));
 }
 
 }  // namespace stormproof::report

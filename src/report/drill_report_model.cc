@@ -29,7 +29,10 @@ std::optional<int64_t> TimesThousand(std::optional<int64_t> s) {
   return *s * 1000;
 }
 
-void FillIdentity(const DrillReportInput& input, DrillReportModel* m) {
+// `system` is the drilled system in the plan (null when it has left the plan), `objectives`
+// its objectives (empty then).
+void FillIdentity(const DrillReportInput& input, const plan::System* system,
+                  const plan::Objectives& objectives, DrillReportModel* m) {
   const catalog::Run& run = input.drill.run;
   m->run_id = run.id;
   m->system_id = m->system_name = run.system;
@@ -39,26 +42,23 @@ void FillIdentity(const DrillReportInput& input, DrillReportModel* m) {
   m->started_ns = run.started_ns;
   m->finished_ns = run.finished_ns;
   m->surprise = input.drill.drill.surprise;
-  const plan::System* system = input.plan.FindSystem(run.system);
   if (system == nullptr) return;
   if (!system->name.empty()) m->system_name = system->name;
   m->client_id = system->client ? system->client->id : "";
   m->client_name = plan::ClientName(input.plan, system->client);
-  if (const plan::Tier* tier = plan::ObjectivesOf(input.plan, *system).tier) {
+  if (const plan::Tier* tier = objectives.tier) {
     m->tier_id = tier->id;
     m->tier_name = tier->name.empty() ? tier->id : tier->name;
   }
 }
 
 // Targets recorded with the drill win; the plan's current objectives fill the gaps.
-void FillObjectives(const DrillReportInput& input, DrillReportModel* m) {
+void FillObjectives(const DrillReportInput& input, const plan::Objectives& objectives,
+                    DrillReportModel* m) {
   const catalog::Drill& d = input.drill.drill;
   std::optional<int64_t> rto_s = d.target_rto_s, rpo_s = d.target_rpo_s;
-  if (const plan::System* system = input.plan.FindSystem(m->system_id)) {
-    plan::Objectives objectives = plan::ObjectivesOf(input.plan, *system);
-    if (!rto_s && objectives.rto) rto_s = objectives.rto->seconds();
-    if (!rpo_s && objectives.rpo) rpo_s = objectives.rpo->seconds();
-  }
+  if (!rto_s && objectives.rto) rto_s = objectives.rto->seconds();
+  if (!rpo_s && objectives.rpo) rpo_s = objectives.rpo->seconds();
   m->rto = MakeObjective(TimesThousand(rto_s), d.achieved_rto_ms);
   m->rpo = MakeObjective(TimesThousand(rpo_s), TimesThousand(m->snapshot_age_s));
 }
@@ -102,7 +102,7 @@ std::string WorkedText(const DrillStep& step, const DrillReportModel& m) {
 
 void FillNarrative(const DrillReportInput& input, DrillReportModel* m) {
   for (const DrillStep& step : m->steps) {
-    if (step.outcome == Outcome::kOk || step.outcome == Outcome::kWarning) {
+    if (catalog::DidItsJob(step.outcome)) {
       if (!Skipped(step)) m->worked.push_back(WorkedText(step, *m));
       continue;
     }
@@ -111,16 +111,8 @@ void FillNarrative(const DrillReportInput& input, DrillReportModel* m) {
                                     step.outcome == Outcome::kError ? "could not run" : "failed",
                                     FormatMillis(step.duration_ms), why));
   }
-  if (m->rto.margin_ms && *m->rto.margin_ms < 0) {
-    m->failed.push_back(fmt::format(
-        "achieved RTO {} exceeded the {} target by {}", FormatMillis(*m->rto.achieved_ms),
-        FormatMillis(*m->rto.target_ms), FormatMillis(-*m->rto.margin_ms)));
-  }
-  if (m->rpo.margin_ms && *m->rpo.margin_ms < 0) {
-    m->failed.push_back(fmt::format("restore point was {} old, beyond the {} RPO",
-                                    FormatMillis(*m->rpo.achieved_ms),
-                                    FormatMillis(*m->rpo.target_ms)));
-  }
+  if (Breached(m->rto)) m->failed.push_back(RtoBreachText(m->rto));
+  if (Breached(m->rpo)) m->failed.push_back(RpoBreachText(m->rpo));
   const std::string& error = input.drill.run.error;
   if (!error.empty() && !ExplainedBySteps(error, m->steps)) m->failed.push_back(error);
 }
@@ -151,30 +143,42 @@ Comparison Compare(const catalog::DrillRecord& prev, const DrillReportModel& m) 
 
 }  // namespace
 
-const char* VerdictText(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::kOk:
-      return "pass";
-    case Outcome::kWarning:
-      return "pass with warnings";
-    case Outcome::kFailed:
-      return "fail";
-    case Outcome::kError:
-      return "error";
-  }
-  return "error";
+std::string RtoBreachText(const Objective& rto) {
+  return fmt::format("achieved RTO {} exceeded the {} target by {}", FormatMillis(*rto.achieved_ms),
+                     FormatMillis(*rto.target_ms), FormatMillis(-*rto.margin_ms));
 }
 
-const char* VerdictId(Outcome outcome) {
-  return outcome == Outcome::kWarning ? "pass-with-warnings" : VerdictText(outcome);
+std::string RpoBreachText(const Objective& rpo) {
+  return fmt::format("restore point was {} old, beyond the {} RPO", FormatMillis(*rpo.achieved_ms),
+                     FormatMillis(*rpo.target_ms));
+}
+
+std::string MillisText(const std::optional<int64_t>& ms) { return ms ? FormatMillis(*ms) : "—"; }
+
+std::string ChangeText(const std::optional<int64_t>& ms, const std::optional<int>& percent) {
+  if (!ms) return "—";
+  return fmt::format("{}{} ({:+}%)", *ms > 0 ? "+" : "", FormatMillis(*ms), percent.value_or(0));
+}
+
+std::string UsedText(const Objective& objective) {
+  return objective.used_percent ? fmt::format("{}%", *objective.used_percent) : "—";
+}
+
+std::string ThroughputChangeText(const Comparison& comparison) {
+  return comparison.throughput_change_percent
+             ? fmt::format("{:+}%", *comparison.throughput_change_percent)
+             : "—";
 }
 
 DrillReportModel BuildDrillReportModel(const DrillReportInput& input) {
   const catalog::Drill& d = input.drill.drill;
+  const plan::System* system = input.plan.FindSystem(input.drill.run.system);
+  plan::Objectives objectives;  // none when the system has left the plan
+  if (system != nullptr) objectives = plan::ObjectivesOf(input.plan, *system);
   DrillReportModel m;
-  FillIdentity(input, &m);
+  FillIdentity(input, system, objectives, &m);
   FillSnapshot(input.drill, &m);
-  FillObjectives(input, &m);
+  FillObjectives(input, objectives, &m);
   m.outcome = input.drill.run.outcome;
   m.reasons = d.reasons;
   m.error = input.drill.run.error;
@@ -189,7 +193,6 @@ DrillReportModel BuildDrillReportModel(const DrillReportInput& input) {
   FillNarrative(input, &m);
   if (input.previous) m.previous = Compare(*input.previous, m);
   m.capacity = ComputeCapacity(m, input.recent_backups);
-  const plan::System* system = input.plan.FindSystem(m.system_id);
   m.recommendations = Recommend(m, system == nullptr || !system->verify_command.empty());
   return m;
 }

@@ -6,6 +6,7 @@
 #define STORMPROOF_REPORT_DRILL_REPORT_MODEL_H_
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,13 +27,17 @@ struct Objective {
   std::optional<int64_t> target_ms, achieved_ms, margin_ms;
   std::optional<int> used_percent;  // achieved as a whole percent of target
 };
+// True when the achieved value is known to exceed the target (margin below zero).
+inline bool Breached(const Objective& objective) {
+  return objective.margin_ms && *objective.margin_ms < 0;
+}
 
-// How much data can be restored within the RTO at the measured throughput:
-// max_bytes = (RTO - verification time) * throughput, where verification time is the measured
-// "verify data" + "verify application" time (it does not shrink with the data).
+// How much data can be restored within the RTO at the measured throughput (the model's
+// throughput_bytes_per_s): max_bytes = (RTO - verification time) * throughput, where verification
+// time is the measured "verify data" + "verify application" time (it does not shrink with the
+// data).
 struct Capacity {
   int64_t verification_ms = 0;
-  double throughput_bytes_per_s = 0;
   double max_bytes = 0;      // 0 when verification alone takes the whole RTO
   double current_bytes = 0;  // bytes restored by this drill
   // Least-squares slope of the recent backups' bytes over their start times, per average
@@ -85,10 +90,28 @@ struct DrillReportModel {
 
 DrillReportModel BuildDrillReportModel(const DrillReportInput& input);
 
-// "pass", "pass with warnings", "fail", "error".
-const char* VerdictText(catalog::Outcome outcome);
-// "pass", "pass-with-warnings", "fail", "error" (JSON).
-const char* VerdictId(catalog::Outcome outcome);
+// The three renderings of one model (DrillReportMarkdown/Html/Json build the model and call
+// these; WriteDrillReports builds it once for all three).
+std::string MarkdownOf(const DrillReportModel& model);
+std::string HtmlOf(const DrillReportModel& model);
+nlohmann::json JsonOf(const DrillReportModel& model);
+
+// The sentences for a breached objective (REQUIRES: Breached(objective)), as the report's
+// "what failed" lists them and its recommendations start:
+// "achieved RTO <achieved> exceeded the <target> target by <excess>",
+// "restore point was <achieved> old, beyond the <target> RPO" (durations as FormatMillis).
+std::string RtoBreachText(const Objective& rto);
+std::string RpoBreachText(const Objective& rpo);
+
+// Table cell texts shared by the Markdown and HTML renderers (plain text, nothing to escape).
+// FormatMillis(ms), "—" when unknown.
+std::string MillisText(const std::optional<int64_t>& ms);
+// "+1m 30s (+12%)", "-850 ms (-3%)"; "—" when the change is unknown.
+std::string ChangeText(const std::optional<int64_t>& ms, const std::optional<int>& percent);
+// The objective's used share: "85%", "—" when unknown.
+std::string UsedText(const Objective& objective);
+// The throughput change against the previous drill: "+12%", "-30%", "—" when unknown.
+std::string ThroughputChangeText(const Comparison& comparison);
 
 // Computes the capacity of `model` (throughput, steps and target RTO filled in) with growth
 // from `backups`; nullopt when throughput or the target RTO is unknown.

@@ -4,6 +4,7 @@
 
 #include "core/file_io.h"
 #include "report/drill_report.h"
+#include "report/drill_report_model.h"
 #include "report/evidence_format.h"
 
 namespace stormproof::report {
@@ -29,11 +30,13 @@ Status WriteDrillReports(const DrillReportInput& input, const std::string& dir,
   if (ec) return Error::Io("cannot create " + folder.string() + ": " + ec.message());
   std::string base =
       (folder / (FormatUtcCompact(run.started_ns) + "-drill-" + std::to_string(run.id))).string();
-  STORMPROOF_TRY(WriteFileAtomically(base + ".md", DrillReportMarkdown(input)));
-  STORMPROOF_TRY(WriteFileAtomically(base + ".html", DrillReportHtml(input)));
+  drill_internal::DrillReportModel model = drill_internal::BuildDrillReportModel(input);
+  STORMPROOF_TRY(WriteFileAtomically(base + ".md", drill_internal::MarkdownOf(model)));
+  STORMPROOF_TRY(WriteFileAtomically(base + ".html", drill_internal::HtmlOf(model)));
   STORMPROOF_TRY(WriteFileAtomically(
       base + ".json",
-      DrillReportJson(input).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n"));
+      drill_internal::JsonOf(model).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+          "\n"));
   if (json_path != nullptr) *json_path = base + ".json";
   return Ok();
 }

@@ -79,6 +79,26 @@ std::string FormatUtcRfc3339(int64_t ns) {
   return fmt::format("{}T{:02}:{:02}:{:02}Z", c.date.ToString(), c.hour, c.minute, c.second);
 }
 
+std::string FormatUtcDate(int64_t ns) { return ToCivil(ns).date.ToString(); }
+
+const char* VerdictText(catalog::Outcome outcome) {
+  switch (outcome) {
+    case catalog::Outcome::kOk:
+      return "pass";
+    case catalog::Outcome::kWarning:
+      return "pass with warnings";
+    case catalog::Outcome::kFailed:
+      return "fail";
+    case catalog::Outcome::kError:
+      return "error";
+  }
+  return "error";
+}
+
+const char* VerdictId(catalog::Outcome outcome) {
+  return outcome == catalog::Outcome::kWarning ? "pass-with-warnings" : VerdictText(outcome);
+}
+
 int PercentOf(double part, double whole) {
   return static_cast<int>(std::floor(part * 100.0 / whole + 0.5));
 }

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include "catalog/catalog.h"
+
 namespace stormproof::report {
 
 // "0 B", "950 B", "12.3 kB", "40 MB", "280 GB", "1.5 TB": one decimal below 100 units, none
@@ -27,6 +29,13 @@ std::string FormatUtc(int64_t ns);
 std::string FormatUtcCompact(int64_t ns);
 // "2026-03-01T10:00:00Z": the RFC 3339 form used in JSON.
 std::string FormatUtcRfc3339(int64_t ns);
+// "2026-03-01": the UTC date of the moment (the first ten characters of FormatUtc()).
+std::string FormatUtcDate(int64_t ns);
+
+// A drill's verdict for people: "pass", "pass with warnings", "fail", "error".
+const char* VerdictText(catalog::Outcome outcome);
+// The same as an id (JSON): "pass", "pass-with-warnings", "fail", "error".
+const char* VerdictId(catalog::Outcome outcome);
 
 // Whole percent of part in whole, rounded half up: 85 for (1.7, 2.0). whole must be > 0.
 int PercentOf(double part, double whole);

@@ -1,7 +1,7 @@
 #include "report/evidence_html.h"
 
-#include "report/drill_report_model.h"
-#include "report/escape.h"
+#include "report/evidence_format.h"
+#include "report/runbook_html_parts.h"
 
 namespace stormproof::report::evidence_internal {
 namespace {
@@ -67,20 +67,13 @@ footer { margin-top: 48px; color: var(--muted); font-size: 13px; text-align: cen
 }  // namespace
 
 std::string HtmlHead(std::string_view title) {
-  std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  out +=
-      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-      "style-src 'unsafe-inline'\">\n";
-  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  out += "<title>" + HtmlEscape(title) + "</title>\n<style>\n";
-  out += std::string(kStyleSheet.substr(1));
-  return out + "</style>\n</head>\n";
+  return html_internal::HtmlDocumentHead(title, kStyleSheet.substr(1));
 }
 
 std::string VerdictBadge(catalog::Outcome outcome) {
   static constexpr const char* kClass[] = {"v-pass", "v-warning", "v-fail", "v-error"};
   return std::string("<span class=\"verdict ") + kClass[static_cast<int>(outcome)] + "\">" +
-         drill_internal::VerdictText(outcome) + "</span>";
+         VerdictText(outcome) + "</span>";
 }
 
 }  // namespace stormproof::report::evidence_internal

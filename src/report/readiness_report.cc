@@ -46,9 +46,8 @@ std::string Cover(const readiness::MspStatus& status, const ReadinessReportOptio
   std::string out = "<header>\n<p class=\"kicker\">Readiness report</p>\n<h1>" + H(scope) +
                     "</h1>\n<p class=\"meta\">";
   out += fmt::format("Period {} to {} ({} days) · generated {} · prepared by {}",
-                     FormatUtc(period.since_ns).substr(0, 10),
-                     FormatUtc(period.until_ns).substr(0, 10), options.period.seconds() / 86400,
-                     options.today.ToString(),
+                     FormatUtcDate(period.since_ns), FormatUtcDate(period.until_ns),
+                     options.period.seconds() / 86400, options.today.ToString(),
                      H(status.msp_name.empty() ? "the MSP" : status.msp_name));
   out += "</p>\n";
   if (!status.has_catalog) {
@@ -90,11 +89,10 @@ std::string Summary(const readiness::MspStatus& status, const std::vector<int>& 
   return out;
 }
 
-std::string Scope(const plan::Plan& plan, const readiness::MspStatus& status,
-                  const ReadinessReportOptions& options) {
+// With a client filter, ComputeStatus() returns exactly that one group.
+std::string Scope(const readiness::MspStatus& status, const ReadinessReportOptions& options) {
   if (!options.client) return status.msp_name.empty() ? "All clients" : status.msp_name;
-  if (status.clients.size() == 1) return status.clients[0].name;
-  return plan.msp.name;
+  return status.clients.front().name;
 }
 
 }  // namespace
@@ -110,16 +108,15 @@ Result<std::string> ReadinessReportHtml(const plan::Plan& plan, const catalog::C
   status_options.client = options.client;
   STORMPROOF_ASSIGN_OR_RETURN(readiness::MspStatus status,
                               readiness::ComputeStatus(plan, catalog, status_options));
-  std::vector<analysis::Finding> findings = analysis::Audit(plan, {options.today});
   svg::TimeRange period{options.now_ns - options.period.seconds() * 1'000'000'000, options.now_ns};
-  SectionContext context{plan, catalog, period, options.today, findings};
+  SectionContext context{plan, catalog, period, options.today, status.findings};
   std::string sections;
   std::vector<int> drills;
   for (const readiness::ClientStatus& client : status.clients) {
     STORMPROOF_ASSIGN_OR_RETURN(int count, WriteClient(context, client, &sections));
     drills.push_back(count);
   }
-  std::string scope = Scope(plan, status, options);
+  std::string scope = Scope(status, options);
   std::string out =
       evidence_internal::HtmlHead("Readiness report — " + scope + " — " + options.today.ToString());
   out += "<body>\n<main>\n" + Cover(status, options, period, scope) + Summary(status, drills);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/text.h"
+#include "report/evidence_format.h"
 #include "report/readiness_report_parts.h"
 #include "report/runbook_html_parts.h"
 
@@ -44,7 +45,7 @@ std::string RtoCell(const SystemStatus& s) {
 
 std::string DrillCell(const SystemStatus& s) {
   if (!s.drill.last_ns) return Span("risk", "never drilled");
-  std::string date = Date::FromDaysSinceEpoch(*s.drill.last_ns / 86'400'000'000'000).ToString();
+  std::string date = FormatUtcDate(*s.drill.last_ns);
   std::string outcome = s.drill.last_outcome ? catalog::OutcomeName(*s.drill.last_outcome) : "";
   bool late = s.drill.state == readiness::DrillState::kOverdue;
   return date + " " + H(outcome) + (late ? " " + Span("risk", "overdue") : "");

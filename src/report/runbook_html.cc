@@ -166,13 +166,7 @@ const std::map<std::string, SectionWriter>& Writers() {
 void WriteHead(const RunbookModel& model, std::string* out) {
   std::string title = model.title.msp_name + " — Incident runbook";
   if (!model.title.client_name.empty()) title += " — " + model.title.client_name;
-  *out += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  *out +=
-      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-      "style-src 'unsafe-inline'\">\n";
-  *out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  *out += "<title>" + H(title) + "</title>\n<style>\n" + std::string(RunbookStyleSheet()) +
-          "</style>\n</head>\n";
+  *out += HtmlDocumentHead(title, RunbookStyleSheet());
 }
 
 }  // namespace

@@ -6,6 +6,17 @@ namespace stormproof::report::html_internal {
 
 std::string H(std::string_view text) { return HtmlEscape(text); }
 
+std::string HtmlDocumentHead(std::string_view title, std::string_view style_sheet) {
+  std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  out +=
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+      "style-src 'unsafe-inline'\">\n";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  out += "<title>" + H(title) + "</title>\n<style>\n";
+  out += style_sheet;
+  return out + "</style>\n</head>\n";
+}
+
 std::string Span(std::string_view css_class, std::string_view escaped) {
   return "<span class=\"" + std::string(css_class) + "\">" + std::string(escaped) + "</span>";
 }

@@ -14,6 +14,11 @@
 namespace stormproof::report::html_internal {
 
 std::string H(std::string_view text);
+// "<!DOCTYPE html>" through "</head>", shared by the runbook and the evidence reports: UTF-8, a
+// Content-Security-Policy that allows nothing but the inline stylesheet (no scripts, images,
+// fonts or connections), the viewport, the escaped `title`, and `style_sheet` (trusted CSS,
+// written as it is between "<style>\n" and "</style>").
+std::string HtmlDocumentHead(std::string_view title, std::string_view style_sheet);
 // <span class="css_class">escaped</span>
 std::string Span(std::string_view css_class, std::string_view escaped);
 // One line per contact method: its kind as a small label, then the value.

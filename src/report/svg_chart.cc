@@ -73,7 +73,7 @@ std::string Axes(const Frame& f) {
   int64_t times[] = {r.since_ns, middle, r.until_ns};
   for (int i = 0; i < 3; ++i) {
     out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"{}\">{}</text>\n", N(f.X(times[i])),
-                       N(kPlotBottom + 18), anchors[i], FormatUtc(times[i]).substr(0, 10));
+                       N(kPlotBottom + 18), anchors[i], FormatUtcDate(times[i]));
   }
   return out;
 }

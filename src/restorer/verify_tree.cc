@@ -32,7 +32,6 @@ class TreeChecker {
     if (::lstat(path.c_str(), &st) != 0) {
       return Problem(e, std::string("not restored: ") + std::strerror(errno));
     }
-    ++entries_checked;
     switch (entry.node.type) {
       case NodeType::kDir:
         if (!S_ISDIR(st.st_mode)) Problem(e, "should be a directory");
@@ -50,8 +49,6 @@ class TreeChecker {
   TreeCheck Summary() {
     TreeCheck check;
     check.files_checked = files_checked;
-    check.bytes_checked = bytes_checked;
-    check.entries_checked = entries_checked;
     std::lock_guard lock(mu_);
     check.problem_count = problem_count_;
     check.problems = problems_;
@@ -66,7 +63,7 @@ class TreeChecker {
     if (problems_.size() < kMaxListedProblems) problems_.push_back(line);
   }
 
-  std::atomic<uint64_t> files_checked{0}, bytes_checked{0}, entries_checked{0};
+  std::atomic<uint64_t> files_checked{0};
 
  private:
   // Where the restore put entry `e`: the target plus its path below the restored root.
@@ -93,7 +90,6 @@ class TreeChecker {
     Status same = VerifyFileContent(repo_, fd.get(), entry.node, entry.layout);
     if (!same) return Problem(e, same.error().message());
     ++files_checked;
-    bytes_checked += entry.node.size;
   }
 
   const repository::Repository& repo_;
@@ -108,9 +104,7 @@ class TreeChecker {
 
 Result<TreeCheck> VerifyRestoredTree(const repository::Repository& repo,
                                      const repository::Snapshot& snapshot,
-                                     const std::string& target, const std::string& subpath,
-                                     unsigned threads,
-                                     const std::function<void(uint64_t bytes)>& progress) {
+                                     const std::string& target, const std::string& subpath) {
   struct stat st;
   if (::stat(target.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return Error::NotFound("restored directory " + target + " does not exist");
@@ -127,10 +121,7 @@ Result<TreeCheck> VerifyRestoredTree(const repository::Repository& repo,
   TreeChecker checker(repo, *plan, target);
   for (const std::string& line : planning_problems) checker.AddProblem(line);
   RunParallel(
-      plan->entries.size(), WorkerCount(threads), [&](size_t e) { checker.CheckEntry(e); },
-      [&] {
-        if (progress) progress(checker.bytes_checked);
-      });
+      plan->entries.size(), WorkerCount(0), [&](size_t e) { checker.CheckEntry(e); }, [] {});
   return checker.Summary();
 }
 

@@ -7,7 +7,6 @@
 #define STORMPROOF_RESTORER_VERIFY_TREE_H_
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,21 +16,18 @@
 namespace stormproof::restorer {
 
 struct TreeCheck {
-  uint64_t files_checked = 0, bytes_checked = 0, entries_checked = 0;
+  uint64_t files_checked = 0;         // regular files whose content matched
   uint64_t problem_count = 0;         // all problems, also those beyond the list's cap
   std::vector<std::string> problems;  // "path: what differs", at most kMaxListedProblems
 };
 inline constexpr size_t kMaxListedProblems = 100;
 
-// Checks `target` (where the snapshot, or its `subpath`, was restored) against the snapshot.
-// `progress` (may be empty) receives the bytes checked so far, from the calling thread.
-// Errors only when the check cannot run: the snapshot's trees cannot be read, `target` is not a
-// directory.
+// Checks `target` (where the snapshot, or its `subpath`, was restored) against the snapshot,
+// on one worker thread per core. Errors only when the check cannot run: the snapshot's trees
+// cannot be read, `target` is not a directory.
 Result<TreeCheck> VerifyRestoredTree(const repository::Repository& repo,
                                      const repository::Snapshot& snapshot,
-                                     const std::string& target, const std::string& subpath,
-                                     unsigned threads,
-                                     const std::function<void(uint64_t bytes)>& progress);
+                                     const std::string& target, const std::string& subpath);
 
 }  // namespace stormproof::restorer
 

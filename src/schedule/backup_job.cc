@@ -52,15 +52,6 @@ archiver::BackupOptions Options(const JobContext& context, const plan::System& s
   return options;
 }
 
-Result<std::unique_ptr<repository::Lock>> Lock(const JobContext& context,
-                                               repository::Repository& repo) {
-  const auto& notify = context.options.on_lock_wait;
-  return repo.AcquireLock(repository::Repository::LockKind::kShared, context.options.lock_wait,
-                          [&notify](const Error& conflict) {
-                            if (notify) notify(conflict.message());
-                          });
-}
-
 void Finish(const JobContext& context, const Snapshot& snapshot, ActionResult* result) {
   const repository::SnapshotSummary& m = snapshot.summary;
   catalog::Run& run = result->run;
@@ -74,8 +65,9 @@ void Finish(const JobContext& context, const Snapshot& snapshot, ActionResult* r
                                {"bytes_added", m.bytes_added},
                                {"skipped", snapshot.skipped.size()}}
                     .dump();
-  result->summary = fmt::format("{} files, {}, {} added, snapshot {}", run.files, Bytes(run.bytes),
-                                Bytes(m.bytes_added), snapshot.id.ShortHex());
+  result->summary =
+      fmt::format("{} files, {}, {} added, snapshot {}", run.files, HumanBytes(run.bytes),
+                  HumanBytes(m.bytes_added), snapshot.id.ShortHex());
   if (!snapshot.skipped.empty()) {
     run.outcome = catalog::Outcome::kWarning;
     run.error = fmt::format("{} entries could not be read and were skipped, first: {}",
@@ -115,7 +107,7 @@ ActionResult BackupJob(const JobContext& context, const Action& action) {
   if (!entry) return FailRun(context, entry.error(), std::move(result));
   std::lock_guard<std::mutex> writer((*entry)->write);
   repository::Repository& repo = *(*entry)->repo;
-  auto lock = Lock(context, repo);
+  auto lock = SharedLock(context, repo);
   if (!lock) return FailRun(context, lock.error(), std::move(result));
   archiver::BackupOptions options = Options(context, *system);
   auto previous = SystemSnapshots(repo, system->id);
@@ -133,7 +125,7 @@ ActionResult ForgetJob(const JobContext& context, const Action& action) {
   auto entry = context.repositories.Get(action.repository);
   if (!entry) return FailRun(context, entry.error(), std::move(result));
   std::lock_guard<std::mutex> writer((*entry)->write);
-  auto lock = Lock(context, *(*entry)->repo);
+  auto lock = SharedLock(context, *(*entry)->repo);
   if (!lock) return FailRun(context, lock.error(), std::move(result));
   retention::Policy policy = tier ? RetentionPolicy(tier->retention) : retention::Policy{};
   auto removed = Forget(context, *system, *(*entry)->repo, policy, &result);

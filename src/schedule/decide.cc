@@ -155,22 +155,6 @@ bool Selected(const Selection& selection, const plan::System& system) {
                                                 system.id) != selection.systems.end();
 }
 
-const char* ActionKindName(ActionKind kind) {
-  switch (kind) {
-    case ActionKind::kBackup:
-      return "backup";
-    case ActionKind::kForget:
-      return "forget";
-    case ActionKind::kPrune:
-      return "prune";
-    case ActionKind::kCheck:
-      return "check";
-    case ActionKind::kDrill:
-      return "drill";
-  }
-  return "backup";
-}
-
 Decisions Decide(const plan::Plan& plan, int64_t now_ns, const Facts& facts,
                  const Selection& selection) {
   Decider decider(plan, now_ns, facts);
@@ -183,8 +167,7 @@ Decisions Decide(const plan::Plan& plan, int64_t now_ns, const Facts& facts,
 std::optional<Duration> BackupInterval(const plan::Plan& plan, const plan::System& system) {
   std::optional<Duration> rpo = ObjectivesOf(plan, system).rpo;
   if (!rpo) return std::nullopt;
-  int margin = std::clamp(plan.run.backup_margin_percent, 0, 100);
-  return Duration::Seconds(rpo->seconds() * (100 - margin) / 100);
+  return plan::BackupInterval(*rpo, plan.run.backup_margin_percent);
 }
 
 int64_t AddCadence(int64_t time_ns, const Cadence& cadence) {

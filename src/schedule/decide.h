@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "catalog/catalog.h"
 #include "core/duration.h"
 #include "plan/plan.h"
 #include "retention/retention.h"
@@ -45,8 +46,9 @@ struct Selection {
 };
 bool Selected(const Selection& selection, const plan::System& system);
 
-enum class ActionKind { kBackup, kForget, kPrune, kCheck, kDrill };
-const char* ActionKindName(ActionKind kind);  // "backup", "forget", "prune", "check", "drill"
+// What an action does is what the catalog records it as.
+using ActionKind = catalog::RunKind;
+inline const char* ActionKindName(ActionKind kind) { return catalog::RunKindName(kind); }
 
 struct Action {
   ActionKind kind = ActionKind::kBackup;

@@ -24,27 +24,19 @@ Result<std::optional<int64_t>> NewestRecordedSnapshot(const catalog::Catalog* ca
                                                       const std::string& repository) {
   std::optional<int64_t> newest;
   if (catalog == nullptr) return newest;
-  for (Outcome outcome : {Outcome::kOk, Outcome::kWarning}) {
-    catalog::RunQuery query = Query(RunKind::kBackup, system, repository);
-    query.outcome = outcome;
-    STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::Run> run, catalog->LastRun(query));
-    if (run && run->snapshot_time_ns != 0) {
-      newest = std::max(newest.value_or(run->snapshot_time_ns), run->snapshot_time_ns);
-    }
-  }
+  catalog::RunQuery query = Query(RunKind::kBackup, system, repository);
+  query.outcomes = {Outcome::kOk, Outcome::kWarning};
+  STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::Run> run, catalog->LastRun(query));
+  if (run && run->snapshot_time_ns != 0) newest = run->snapshot_time_ns;
   return newest;
 }
 
 // Lists an external (restic, borg) repository for the system's restore points.
-Result<std::optional<int64_t>> NewestListedSnapshot(const plan::Plan& plan,
-                                                    const plan::System& system,
-                                                    const plan::Ref& repository,
+Result<std::optional<int64_t>> NewestListedSnapshot(const plan::System& system,
+                                                    const plan::Repository& repository,
                                                     const drill::AccessOptions& access) {
-  plan::System only = system;  // the adapter for exactly this repository
-  only.restore_command.clear();
-  only.backup.repositories = {repository};
   STORMPROOF_ASSIGN_OR_RETURN(std::unique_ptr<drill::Adapter> adapter,
-                              drill::MakeAdapter(plan, only, access));
+                              drill::MakeRepositoryAdapter(repository, system, access));
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<drill::RestorePoint> points, adapter->List());
   std::optional<int64_t> newest;
   for (const drill::RestorePoint& point : points) {
@@ -65,7 +57,7 @@ Status SystemFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
       written->insert(repository->id);
       STORMPROOF_ASSIGN_OR_RETURN(newest, NewestRecordedSnapshot(catalog, system.id, ref.id));
     } else if (use == RepositoryUse::kRead) {
-      auto listed = NewestListedSnapshot(plan, system, ref, access);
+      auto listed = NewestListedSnapshot(system, *repository, access);
       if (listed) {
         newest = *listed;
       } else {
@@ -109,13 +101,10 @@ Status RepositoryFacts(const catalog::Catalog* catalog, const std::string& repos
 Result<std::optional<int64_t>> NewestRunStart(const catalog::Catalog& catalog,
                                               catalog::RunQuery query,
                                               const std::vector<catalog::Outcome>& outcomes) {
-  std::optional<int64_t> newest;
-  for (catalog::Outcome outcome : outcomes) {
-    query.outcome = outcome;
-    STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::Run> run, catalog.LastRun(query));
-    if (run) newest = std::max(newest.value_or(run->started_ns), run->started_ns);
-  }
-  return newest;
+  query.outcomes = outcomes;
+  STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::Run> run, catalog.LastRun(query));
+  if (!run) return std::optional<int64_t>();
+  return std::optional<int64_t>(run->started_ns);
 }
 
 Result<Facts> GatherFacts(const plan::Plan& plan, const catalog::Catalog* catalog,

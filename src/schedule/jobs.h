@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "core/text.h"  // HumanBytes
 #include "repository/repository.h"
 #include "schedule/run.h"
 
@@ -55,6 +56,12 @@ ActionResult Start(const JobContext& context, const Action& action);
 // `result` with its run finished now, outcome kError and `error`'s message.
 ActionResult FailRun(const JobContext& context, const Error& error, ActionResult result);
 
+// Tells the run's on_lock_wait (once per wait) which lock a job waits for.
+repository::Repository::LockWaitFn LockWaitNotice(const JobContext& context);
+// The shared lock backups, forgets and checks hold, waiting up to the run's lock_wait.
+Result<std::unique_ptr<repository::Lock>> SharedLock(const JobContext& context,
+                                                     repository::Repository& repo);
+
 // Each returns the finished, not yet recorded, run in result.run.
 ActionResult BackupJob(const JobContext& context, const Action& action);
 ActionResult ForgetJob(const JobContext& context, const Action& action);  // run.files = removed
@@ -62,9 +69,6 @@ ActionResult PruneJob(const JobContext& context, const Action& action);
 ActionResult CheckJob(const JobContext& context, const Action& action);
 // Runs, records and reports the drill (drill_job.h): result.run is already recorded.
 ActionResult DrillJob(const JobContext& context, const Action& action);
-
-// "3.4 MiB" for messages.
-std::string Bytes(uint64_t bytes);
 
 }  // namespace stormproof::schedule::internal
 

@@ -9,35 +9,23 @@
 #include "schedule/jobs.h"
 
 namespace stormproof::schedule::internal {
-namespace {
-
 repository::Repository::LockWaitFn LockWaitNotice(const JobContext& context) {
   return [notify = context.options.on_lock_wait](const Error& conflict) {
     if (notify) notify(conflict.message());
   };
 }
 
-}  // namespace
-
-std::string Bytes(uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  size_t unit = 0;
-  while (value >= 1024 && unit + 1 < std::size(units)) {
-    value /= 1024;
-    ++unit;
-  }
-  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, units[unit]);
+Result<std::unique_ptr<repository::Lock>> SharedLock(const JobContext& context,
+                                                     repository::Repository& repo) {
+  return repo.AcquireLock(repository::Repository::LockKind::kShared, context.options.lock_wait,
+                          LockWaitNotice(context));
 }
 
 ActionResult Start(const JobContext& context, const Action& action) {
   ActionResult result;
   result.action = action;
   catalog::Run& run = result.run;
-  static constexpr catalog::RunKind kKinds[] = {catalog::RunKind::kBackup,
-                                                catalog::RunKind::kForget, catalog::RunKind::kPrune,
-                                                catalog::RunKind::kCheck, catalog::RunKind::kDrill};
-  run.kind = kKinds[static_cast<int>(action.kind)];
+  run.kind = action.kind;
   run.system = action.system;
   run.repository = action.repository;
   if (const plan::System* system = context.plan.FindSystem(action.system)) {
@@ -73,7 +61,7 @@ ActionResult PruneJob(const JobContext& context, const Action& action) {
           {"bytes_deleted", stats->bytes_deleted},
           {"bytes_written", stats->bytes_written}}
           .dump();
-  result.summary = fmt::format("freed {}", Bytes(result.run.bytes));
+  result.summary = fmt::format("freed {}", HumanBytes(result.run.bytes));
   return result;
 }
 
@@ -83,8 +71,7 @@ ActionResult CheckJob(const JobContext& context, const Action& action) {
   if (!entry) return FailRun(context, entry.error(), std::move(result));
   repository::Repository& repo = *(*entry)->repo;
   // Shared: other processes' backups may run meanwhile, prune may not.
-  auto lock = repo.AcquireLock(repository::Repository::LockKind::kShared, context.options.lock_wait,
-                               LockWaitNotice(context));
+  auto lock = SharedLock(context, repo);
   if (!lock) return FailRun(context, lock.error(), std::move(result));
   checker::CheckOptions options{context.plan.run.check_read_percent / 100.0};
   checker::CheckReport report = checker::Check(repo, options, {});
@@ -98,7 +85,7 @@ ActionResult CheckJob(const JobContext& context, const Action& action) {
                                {"snapshots_affected", report.affected.size()}}
                     .dump();
   result.summary = fmt::format("{} snapshots, {} packs, read {}", report.snapshots, report.packs,
-                               Bytes(report.bytes_read));
+                               HumanBytes(report.bytes_read));
   if (!report.ok()) {
     run.outcome = catalog::Outcome::kFailed;
     run.error = fmt::format("{} error(s), {} snapshot(s) affected; first: {}", report.errors.size(),
@@ -124,7 +111,7 @@ ActionResult DrillJob(const JobContext& context, const Action& action) {
                         ? fmt::format("RTO {:.1f} s", *drill.achieved_rto_ms / 1000.0)
                         : "RTO not achieved";
   result.summary = fmt::format("{} via {}, {} files, {}", rto, drill.adapter, result.run.files,
-                               Bytes(result.run.bytes));
+                               HumanBytes(result.run.bytes));
   if (!drilled->report_error.empty()) {
     result.summary += "; report not written: " + drilled->report_error;
   } else if (!result.report_path.empty()) {

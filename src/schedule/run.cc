@@ -49,10 +49,6 @@ Jobs Group(const Decisions& decisions) {
   return jobs;
 }
 
-bool Succeeded(const catalog::Run& run) {
-  return run.outcome == catalog::Outcome::kOk || run.outcome == catalog::Outcome::kWarning;
-}
-
 // Runs the jobs, records their results and hands them on, one at a time.
 class Executor {
  public:
@@ -64,7 +60,7 @@ class Executor {
     bool backup_failed = false;
     for (const Action& action : actions) {
       if (action.kind == ActionKind::kBackup) {
-        if (Succeeded(Finish(internal::BackupJob(context_, action)))) {
+        if (catalog::DidItsJob(Finish(internal::BackupJob(context_, action)).outcome)) {
           backed_up.insert(action.repository);
         } else {
           backup_failed = true;

@@ -222,7 +222,7 @@ std::vector<FilterCase> FilterCases() {
       {"system", Query([](auto& q) { q.system = "a"; }), {10, 9, 8, 5, 4, 1}},
       {"client", Query([](auto& q) { q.client = "c2"; }), {7}},
       {"repository", Query([](auto& q) { q.repository = "r2"; }), {7, 6, 5}},
-      {"outcome", Query([](auto& q) { q.outcome = Outcome::kOk; }), {10, 9, 8, 7, 6, 3, 1}},
+      {"outcome", Query([](auto& q) { q.outcomes = {Outcome::kOk}; }), {10, 9, 8, 7, 6, 3, 1}},
       {"since", Query([](auto& q) { q.since_ns = 500; }), {10, 9, 8, 7, 6, 5}},
       {"until", Query([](auto& q) { q.until_ns = 500; }), {4, 3, 2, 1}},
       {"since+until",
@@ -239,7 +239,7 @@ std::vector<FilterCase> FilterCases() {
          q.system = "a";
          q.client = "c1";
          q.repository = "r1";
-         q.outcome = Outcome::kOk;
+         q.outcomes = {Outcome::kOk};
          q.since_ns = 100;
          q.until_ns = 901;
          q.limit = 2;
@@ -314,7 +314,7 @@ TEST_F(RunQueryTest, DrillsIgnoreTheKindAndApplyTheOtherFilters) {
   ASSERT_EQ(drills->size(), 1u);
   EXPECT_EQ((*drills)[0].run.id, 4);
   EXPECT_EQ((*drills)[0].drill.adapter, "command");
-  auto none = catalog_->Drills(Query([](auto& q) { q.outcome = Outcome::kOk; }));
+  auto none = catalog_->Drills(Query([](auto& q) { q.outcomes = {Outcome::kOk}; }));
   ASSERT_TRUE(none.has_value());
   EXPECT_TRUE(none->empty());
 }
