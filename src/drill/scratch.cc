@@ -38,10 +38,13 @@ void MakeDirectoriesWritable(const std::string& root) {
 }
 
 // Subtrees of `root` to remove in parallel: expands directories breadth-first (never through
-// symlinks) until there are at least `wanted` of them or nothing more to expand.
+// symlinks) until there are at least `wanted` of them or nothing more to expand. A restored
+// copy usually starts with a chain of single directories (the backed-up path, e.g.
+// var/lib/app), so the depth bound is generous; each level costs one directory read.
 std::vector<fs::path> Subtrees(const fs::path& root, size_t wanted) {
+  constexpr int kMaxDepth = 64;
   std::vector<fs::path> level{root};
-  for (int depth = 0; depth < 4 && level.size() < wanted; ++depth) {
+  for (int depth = 0; depth < kMaxDepth && level.size() < wanted; ++depth) {
     std::vector<fs::path> next;
     bool expanded = false;
     for (const fs::path& dir : level) {
@@ -109,8 +112,9 @@ ScratchDirectory::~ScratchDirectory() {
 Status ScratchDirectory::Remove() {
   if (kept_ || removed_ || path_.empty()) return Ok();
   // Removing tens of thousands of restored entries is bound by file-system metadata updates,
-  // which proceed in parallel in distinct directories.
-  RemoveInParallel(path_, std::max(2u, std::thread::hardware_concurrency()));
+  // which proceed in parallel in distinct directories; twice as many threads as cores, as the
+  // threads also wait on the file system's journal.
+  RemoveInParallel(path_, 2 * std::max(1u, std::thread::hardware_concurrency()));
   std::error_code ec;
   fs::remove_all(path_, ec);
   if (ec) {

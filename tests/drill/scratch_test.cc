@@ -1,0 +1,128 @@
+#include "drill/scratch.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace stormproof::drill {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ScratchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "stormproof-scratch-test-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    parent_ = pattern;
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    for (auto it = fs::recursive_directory_iterator(parent_, ignored);
+         it != fs::recursive_directory_iterator(); it.increment(ignored)) {
+      if (it->is_directory(ignored) && !it->is_symlink(ignored)) {
+        fs::permissions(it->path(), fs::perms::owner_all, ignored);
+      }
+    }
+    fs::remove_all(parent_, ignored);
+  }
+
+  ScratchDirectory MakeScratch() {
+    auto scratch = ScratchDirectory::Make(parent_ + "/drills", "app");
+    EXPECT_TRUE(scratch.has_value()) << scratch.error().message();
+    return std::move(scratch).value();
+  }
+
+  static void WriteFile(const fs::path& path, const std::string& content) {
+    fs::create_directories(path.parent_path());
+    std::ofstream(path) << content;
+  }
+
+  std::string parent_;
+};
+
+TEST_F(ScratchTest, MakesAPrivateDirectoryWithARestoreFolder) {
+  ScratchDirectory scratch = MakeScratch();
+  EXPECT_EQ(fs::path(scratch.path()).parent_path(), fs::path(parent_ + "/drills"));
+  EXPECT_EQ(fs::path(scratch.path()).filename().string().rfind("stormproof-drill-app-", 0), 0u);
+  struct stat st {};
+  ASSERT_EQ(::stat(scratch.path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0700u);
+  EXPECT_TRUE(fs::is_directory(scratch.restore_path()));
+}
+
+TEST_F(ScratchTest, RemovesAWideDeepReadOnlyTree) {
+  ScratchDirectory scratch = MakeScratch();
+  // A restored copy: a long chain of single directories (the backed-up path) above a wide
+  // level, read-only directories and files, and a chain deeper than the parallel split goes.
+  fs::path top = fs::path(scratch.restore_path()) / "var/lib/app/data";
+  for (int d = 0; d < 40; ++d) {
+    for (int f = 0; f < 5; ++f) {
+      WriteFile(top / ("dir" + std::to_string(d)) / ("file" + std::to_string(f)), "x");
+    }
+  }
+  fs::path deep = top / "deep";
+  for (int level = 0; level < 100; ++level) deep /= "d";
+  WriteFile(deep / "leaf", "leaf");
+  fs::permissions(top / "dir3", fs::perms::owner_read | fs::perms::owner_exec);
+  fs::permissions(deep, fs::perms::owner_read | fs::perms::owner_exec);
+
+  const std::string path = scratch.path();
+  ASSERT_TRUE(scratch.Remove().has_value());
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_TRUE(fs::is_empty(parent_ + "/drills"));
+}
+
+TEST_F(ScratchTest, NeverFollowsSymlinksOutOfTheDirectory) {
+  WriteFile(parent_ + "/outside/keep.txt", "precious");
+  ScratchDirectory scratch = MakeScratch();
+  fs::path restored = fs::path(scratch.restore_path()) / "srv";
+  fs::create_directories(restored);
+  fs::create_directory_symlink(parent_ + "/outside", restored / "link-to-dir");
+  fs::create_symlink(parent_ + "/outside/keep.txt", restored / "link-to-file");
+  for (int d = 0; d < 20; ++d) WriteFile(restored / ("d" + std::to_string(d)) / "f", "x");
+
+  ASSERT_TRUE(scratch.Remove().has_value());
+  EXPECT_FALSE(fs::exists(scratch.path()));
+  std::ifstream kept(parent_ + "/outside/keep.txt");
+  std::string content;
+  kept >> content;
+  EXPECT_EQ(content, "precious");
+}
+
+TEST_F(ScratchTest, KeptDirectoryOutlivesTheObject) {
+  std::string path;
+  {
+    ScratchDirectory scratch = MakeScratch();
+    WriteFile(fs::path(scratch.restore_path()) / "file", "x");
+    scratch.Keep();
+    ASSERT_TRUE(scratch.Remove().has_value());
+    path = scratch.path();
+  }
+  EXPECT_TRUE(fs::exists(path + "/restore/file"));
+}
+
+TEST_F(ScratchTest, DestructorRemovesWhatWasNotKept) {
+  std::string path;
+  {
+    ScratchDirectory scratch = MakeScratch();
+    WriteFile(fs::path(scratch.restore_path()) / "a/b/file", "x");
+    path = scratch.path();
+  }
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST_F(ScratchTest, UnusableParentIsAClearError) {
+  WriteFile(parent_ + "/a-file", "x");
+  auto scratch = ScratchDirectory::Make(parent_ + "/a-file/below", "app");
+  ASSERT_FALSE(scratch.has_value());
+  EXPECT_NE(scratch.error().message().find(parent_ + "/a-file/below"), std::string::npos)
+      << scratch.error().message();
+}
+
+}  // namespace
+}  // namespace stormproof::drill
