@@ -63,8 +63,11 @@ void PrintIndexReport(const Context& context, const repair::RepairIndexReport& r
 void RunRepairIndex(Context* context, const RepairIndexFlags& flags) {
   auto repo = OpenRepositoryOrReport(context);
   if (!repo) return;
+  auto wait = LockWait(*context);
+  if (!wait) return ReportEngineError(context, wait.error());
+  repair::RepairIndexOptions options{flags.dry_run, *wait, LockWaitNotice(*context)};
   ProgressReporter progress(*context, "repair index");
-  auto report = repair::RepairIndex(*repo, {flags.dry_run}, [&](uint64_t done, uint64_t total) {
+  auto report = repair::RepairIndex(*repo, options, [&](uint64_t done, uint64_t total) {
     progress.Update({done, done, total, ""});
   });
   progress.Finish();
@@ -117,7 +120,10 @@ void PrintSnapshotsReport(const Context& context, const repair::RepairSnapshotsR
 void RunRepairSnapshots(Context* context, const RepairSnapshotsFlags& flags) {
   auto repo = OpenRepositoryOrReport(context);
   if (!repo) return;
-  repair::RepairSnapshotsOptions options{flags.snapshots, flags.forget, flags.dry_run};
+  auto wait = LockWait(*context);
+  if (!wait) return ReportEngineError(context, wait.error());
+  repair::RepairSnapshotsOptions options{flags.snapshots, flags.forget, flags.dry_run, *wait,
+                                         LockWaitNotice(*context)};
   ProgressReporter progress(*context, "repair snapshots");
   auto report = repair::RepairSnapshots(*repo, options, [&](uint64_t done, uint64_t total) {
     progress.Update({done, done, total, ""});

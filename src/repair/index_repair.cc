@@ -37,7 +37,8 @@ Result<RepairIndexReport> RepairIndex(Repository& repo, const RepairIndexOptions
                                       const RepairIndexProgressFn& progress) {
   STORMPROOF_ASSIGN_OR_RETURN(auto lock,
                               repo.AcquireLock(options.dry_run ? Repository::LockKind::kShared
-                                                               : Repository::LockKind::kExclusive));
+                                                               : Repository::LockKind::kExclusive,
+                                               options.lock_wait, options.on_lock_wait));
   STORMPROOF_TRY(repo.ReloadIndex());
   RepairIndexReport report;
   report.damaged_index_files = repo.DamagedIndexFiles();

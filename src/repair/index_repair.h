@@ -12,6 +12,7 @@
 #ifndef STORMPROOF_REPAIR_INDEX_REPAIR_H_
 #define STORMPROOF_REPAIR_INDEX_REPAIR_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -24,6 +25,9 @@ namespace stormproof::repair {
 
 struct RepairIndexOptions {
   bool dry_run = false;  // read every pack header and report; change nothing
+  // How long to wait for other processes' locks to go (see Repository::AcquireLock).
+  std::chrono::milliseconds lock_wait{0};
+  repository::Repository::LockWaitFn on_lock_wait;
 };
 
 struct LostPack {
@@ -45,8 +49,8 @@ struct RepairIndexReport {
 // Called with the packs whose header has been read so far.
 using RepairIndexProgressFn = std::function<void(uint64_t done, uint64_t total)>;
 
-// Errors: kLocked when the repository is locked by another process; the backend's errors
-// (listing, saving or removing files). A failure leaves the repository consistent.
+// Errors: kLocked when another process holds a lock (after waiting options.lock_wait); the
+// backend's errors (listing, saving or removing files). A failure leaves the repository consistent.
 Result<RepairIndexReport> RepairIndex(repository::Repository& repo,
                                       const RepairIndexOptions& options,
                                       const RepairIndexProgressFn& progress);

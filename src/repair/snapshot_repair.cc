@@ -71,7 +71,8 @@ Result<RepairSnapshotsReport> RepairSnapshots(Repository& repo,
                                               const RepairSnapshotsProgressFn& progress) {
   STORMPROOF_ASSIGN_OR_RETURN(auto lock,
                               repo.AcquireLock(options.dry_run ? Repository::LockKind::kShared
-                                                               : Repository::LockKind::kExclusive));
+                                                               : Repository::LockKind::kExclusive,
+                                               options.lock_wait, options.on_lock_wait));
   STORMPROOF_TRY(repo.ReloadIndex());
   std::vector<DamagedFile> damaged_index = repo.DamagedIndexFiles();
   if (!damaged_index.empty()) {

@@ -14,6 +14,7 @@
 #ifndef STORMPROOF_REPAIR_SNAPSHOT_REPAIR_H_
 #define STORMPROOF_REPAIR_SNAPSHOT_REPAIR_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -29,6 +30,9 @@ struct RepairSnapshotsOptions {
   std::vector<std::string> snapshots;
   bool forget = false;   // remove each repaired original and every damaged snapshot file
   bool dry_run = false;  // find what is lost and report; change nothing
+  // How long to wait for other processes' locks to go (see Repository::AcquireLock).
+  std::chrono::milliseconds lock_wait{0};
+  repository::Repository::LockWaitFn on_lock_wait;
 };
 
 struct RepairedSnapshot {
@@ -50,11 +54,10 @@ struct RepairSnapshotsReport {
 // Called with the snapshots examined so far.
 using RepairSnapshotsProgressFn = std::function<void(uint64_t done, uint64_t total)>;
 
-// Errors: kLocked (locked by another process), kFailedCheck (a damaged index file), kNotFound
-// (a selected snapshot does not exist), kInvalidArgument (an ambiguous prefix), the backend's
-// errors. A
-// failure leaves every snapshot as it was or repaired (never an original removed before its
-// repaired snapshot is saved).
+// Errors: kLocked (another process holds a lock, after waiting options.lock_wait), kFailedCheck (a
+// damaged index file), kNotFound (a selected snapshot does not exist), kInvalidArgument (an
+// ambiguous prefix), the backend's errors. A failure leaves every snapshot as it was or repaired
+// (never an original removed before its repaired snapshot is saved).
 Result<RepairSnapshotsReport> RepairSnapshots(repository::Repository& repo,
                                               const RepairSnapshotsOptions& options,
                                               const RepairSnapshotsProgressFn& progress);

@@ -3,10 +3,12 @@
 // reads back byte for byte, and `check --read-data` is clean afterwards.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../repository/repository_fixtures.h"
@@ -338,6 +340,44 @@ TEST_F(RepairTest, UnknownSnapshotIsAnError) {
   auto fixed = RepairSnapshots(*repo_, {.snapshots = {"ffffffffff"}}, nullptr);
   ASSERT_FALSE(fixed.has_value());
   EXPECT_EQ(fixed.error().code(), ErrorCode::kNotFound);
+}
+
+// Both repairs take the exclusive lock: without a wait they refuse while another process holds
+// any lock, changing nothing; with one (--retry-lock) they wait for it to go and then run.
+TEST_F(RepairTest, RepairsRefuseALockedRepositoryOrWaitForIt) {
+  Backup({{"a", kA}});
+  std::string index = store_.Names(FileType::kIndex).front();
+  store_.Rewrite({FileType::kIndex, index}, [](Bytes& b) { b.resize(10); });
+  std::set<std::string> before = Files();
+  auto other = Reopen();
+  auto lock = other->AcquireLock(Repository::LockKind::kShared);
+  ASSERT_TRUE(lock.has_value()) << lock.error().message();
+
+  auto refused = RepairIndex(*Reopen(), {}, nullptr);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), ErrorCode::kLocked) << refused.error().message();
+  auto refused_snapshots = RepairSnapshots(*Reopen(), {}, nullptr);
+  ASSERT_FALSE(refused_snapshots.has_value());
+  EXPECT_EQ(refused_snapshots.error().code(), ErrorCode::kLocked);
+  EXPECT_EQ(Files(), before);
+
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    lock->reset();
+  });
+  int notices = 0;
+  RepairIndexOptions options;
+  options.lock_wait = std::chrono::seconds(60);
+  options.on_lock_wait = [&](const Error& conflict) {
+    ++notices;
+    EXPECT_EQ(conflict.code(), ErrorCode::kLocked);
+  };
+  auto repaired = RepairIndex(*Reopen(), options, nullptr);
+  release.join();
+  ASSERT_TRUE(repaired.has_value()) << repaired.error().message();
+  EXPECT_EQ(notices, 1);
+  EXPECT_EQ(repaired->damaged_index_files.size(), 1u);
+  EXPECT_NE(Files(), before);
 }
 
 }  // namespace
