@@ -5,11 +5,11 @@
 //      symlinks, fifos, sockets and devices with their metadata, in parallel across directories;
 //      finally the members of possible hard-link groups in plan order on one thread, so the
 //      first one that is created leads its group. A hard-link follower is only recorded.
-//   2. WriteContents (parallel): every needed data blob is loaded once, in pack/offset order,
-//      and written to every place that uses it; a file whose last blob lands is finished at once
-//      (verified when asked, metadata, temporary name renamed over the real one). A file whose
-//      content cannot be written completely is removed, and an existing file it was to replace
-//      stays as it was.
+//   2. WriteContents (parallel, a pack per task): every needed data blob is loaded once, in
+//      pack/offset order, and written to every place that uses it; a file whose last blob
+//      lands is finished at once (verified when asked, metadata, temporary name renamed over
+//      the real one). A file whose content cannot be written completely is removed, and an
+//      existing file it was to replace stays as it was.
 //   3. LinkFollowers: hard links to the finished first member of each group.
 //   4. FinishDirectories: directory metadata, deepest level first (a level in parallel), so
 //      nothing later bumps their times.

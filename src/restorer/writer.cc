@@ -33,10 +33,21 @@ bool PackOrder(const BlobJob& a, const BlobJob& b) {
 
 }  // namespace
 
+// One task per pack: consecutive blobs of a pack mostly belong to one file, and two threads
+// writing one file at once only queue on its inode lock, so each thread takes a whole pack.
 void RestoreRun::WriteContents() {
   std::vector<BlobJob> jobs = PlanBlobJobs();
+  std::vector<size_t> starts;  // each pack's first job, then jobs.size()
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (i == 0 || jobs[i].location.pack != jobs[i - 1].location.pack) starts.push_back(i);
+  }
+  starts.push_back(jobs.size());
   RunParallel(
-      jobs.size(), threads_, [&](size_t i) { WriteBlob(jobs[i]); }, [&] { reporter_.Tick(); });
+      starts.size() - 1, threads_,
+      [&](size_t pack) {
+        for (size_t i = starts[pack]; i < starts[pack + 1]; ++i) WriteBlob(jobs[i]);
+      },
+      [&] { reporter_.Tick(); });
 }
 
 // Groups every content blob of the files to write by id, so each is loaded once, and orders
