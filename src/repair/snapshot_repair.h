@@ -32,7 +32,7 @@ struct RepairSnapshotsOptions {
   bool dry_run = false;  // find what is lost and report; change nothing
   // How long to wait for other processes' locks to go (see Repository::AcquireLock).
   std::chrono::milliseconds lock_wait{0};
-  repository::Repository::LockWaitFn on_lock_wait;
+  repository::Repository::LockWaitFn on_lock_wait = {};  // none: waits silently
 };
 
 struct RepairedSnapshot {
