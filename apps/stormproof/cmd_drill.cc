@@ -1,6 +1,7 @@
 // stormproof drill: a real restore drill of one system, timed, verified, recorded and reported.
 #include <fmt/format.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -11,6 +12,7 @@
 #include "drill/drill.h"
 #include "progress.h"
 #include "repo_access.h"
+#include "report/evidence_format.h"
 #include "schedule/drill_job.h"
 
 namespace stormproof::cli {
@@ -76,18 +78,12 @@ const plan::System* ChooseSystem(Context* context, const plan::Plan& plan,
 
 std::string Seconds(int64_t ms) { return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000); }
 
+// The verdict as the drill's summary line shouts it: report::VerdictText in capitals.
 std::string VerdictWord(catalog::Outcome outcome) {
-  switch (outcome) {
-    case catalog::Outcome::kOk:
-      return "PASS";
-    case catalog::Outcome::kWarning:
-      return "PASS WITH WARNINGS";
-    case catalog::Outcome::kFailed:
-      return "FAIL";
-    case catalog::Outcome::kError:
-      return "ERROR (the drill could not run)";
-  }
-  return "?";
+  if (outcome == catalog::Outcome::kError) return "ERROR (the drill could not run)";
+  std::string word = report::VerdictText(outcome);
+  for (char& c : word) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return word;
 }
 
 std::string Objective(const char* what, const std::optional<int64_t>& achieved_s,
