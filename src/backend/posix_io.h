@@ -44,7 +44,8 @@ class TempFile {
   TempFile& operator=(TempFile&&) = delete;
   ~TempFile();
 
-  // Writes all of `data` and flushes it to stable storage.
+  // Writes all of `data` and flushes it to stable storage. Files of 1 MiB or more (packs) are
+  // written past the page cache (O_DIRECT) where the file system allows it.
   Status WriteDurably(ByteView data);
   const std::string& path() const { return path_; }
   const std::string& target() const { return target_; }
