@@ -274,12 +274,12 @@ TEST_F(DeriveKeyTest, TestModeUsesMinimumCost) {
   EXPECT_NE(params.salt, NewKdfParams().salt);
 }
 
-TEST_F(DeriveKeyTest, DefaultsToThreePassesOver64MiB) {
+TEST_F(DeriveKeyTest, DefaultsToFourPassesOver56MiB) {
   unsetenv("STORMPROOF_KDF_TEST");
   const KdfParams params = NewKdfParams();
   setenv("STORMPROOF_KDF_TEST", "1", 1);
-  EXPECT_EQ(params.ops_limit, 3u);
-  EXPECT_EQ(params.mem_limit, 64u << 20);
+  EXPECT_EQ(params.ops_limit, 4u);
+  EXPECT_EQ(params.mem_limit, 56u << 20);
 }
 
 TEST_F(DeriveKeyTest, SameParamsGiveSameKey) {
