@@ -74,8 +74,8 @@ class Differ {
 
 Status Differ::CompareTrees(const crypto::Id& a, const crypto::Id& b, const std::string& path) {
   if (a == b) return Ok();
-  STORMPROOF_ASSIGN_OR_RETURN(repository::Tree left, LoadTree(repo_, a));
-  STORMPROOF_ASSIGN_OR_RETURN(repository::Tree right, LoadTree(repo_, b));
+  STORMPROOF_ASSIGN_OR_RETURN(repository::Tree left, cli::LoadTree(repo_, a));
+  STORMPROOF_ASSIGN_OR_RETURN(repository::Tree right, cli::LoadTree(repo_, b));
   size_t i = 0, j = 0;
   while (i < left.nodes.size() || j < right.nodes.size()) {
     int order = i == left.nodes.size()    ? 1

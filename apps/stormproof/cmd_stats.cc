@@ -41,7 +41,8 @@ class StatsWalker {
   BlobTotals Data() const;
   BlobTotals Trees() const;
   bool References(BlobType type, const crypto::Id& id) const {
-    return type == BlobType::kData ? data_.count(id) > 0 : trees_.count(id) > 0;
+    return type == BlobType::kData ? data_.count(id) > 0
+                                   : trees_.count(id) > 0 || tree_parts_.count(id) > 0;
   }
 
  private:
@@ -51,11 +52,14 @@ class StatsWalker {
   const repository::Repository& repo_;
   std::unordered_map<crypto::Id, TreeTotals, crypto::IdHash> trees_;
   std::unordered_set<crypto::Id, crypto::IdHash> data_;
+  std::unordered_set<crypto::Id, crypto::IdHash> tree_parts_;  // of split directories
 };
 
 Result<TreeTotals> StatsWalker::Walk(const crypto::Id& id) {
   if (auto it = trees_.find(id); it != trees_.end()) return it->second;
-  STORMPROOF_ASSIGN_OR_RETURN(repository::Tree tree, LoadTree(repo_, id));
+  std::vector<crypto::Id> parts;
+  STORMPROOF_ASSIGN_OR_RETURN(repository::Tree tree, cli::LoadTree(repo_, id, &parts));
+  tree_parts_.insert(parts.begin(), parts.end());
   TreeTotals totals;
   for (const Node& node : tree.nodes) {
     if (node.type == NodeType::kFile) {
@@ -81,6 +85,7 @@ BlobTotals StatsWalker::Data() const {
 BlobTotals StatsWalker::Trees() const {
   BlobTotals totals;
   for (const auto& [id, unused] : trees_) Account(BlobType::kTree, id, &totals);
+  for (const crypto::Id& id : tree_parts_) Account(BlobType::kTree, id, &totals);
   return totals;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "entry_format.h"
+#include "repository/tree_store.h"
 
 namespace stormproof::cli {
 namespace {
@@ -22,10 +23,9 @@ const Node* FindChild(const repository::Tree& tree, const std::string& name) {
 
 }  // namespace
 
-Result<repository::Tree> LoadTree(const repository::Repository& repo, const crypto::Id& id) {
-  auto blob = repo.LoadBlob(repository::BlobType::kTree, id);
-  if (!blob) return blob.error().WithContext("tree " + id.ShortHex());
-  auto tree = repository::DecodeTree(*blob);
+Result<repository::Tree> LoadTree(const repository::Repository& repo, const crypto::Id& id,
+                                  std::vector<crypto::Id>* parts) {
+  auto tree = repository::LoadTree(repo, id, parts);
   if (!tree) return tree.error().WithContext("tree " + id.ShortHex());
   return tree;
 }
@@ -60,7 +60,7 @@ Result<std::optional<Node>> FindEntry(const repository::Repository& repo, const 
     if (entry && (entry->type != NodeType::kDir || !entry->subtree)) {
       return Error::NotFound(EscapeName(walked) + " is not a directory");
     }
-    STORMPROOF_ASSIGN_OR_RETURN(repository::Tree tree, LoadTree(repo, tree_id));
+    STORMPROOF_ASSIGN_OR_RETURN(repository::Tree tree, cli::LoadTree(repo, tree_id));
     const Node* child = FindChild(tree, name);
     walked = ChildPath(walked, name);
     if (child == nullptr) return Error::NotFound(EscapeName(walked) + ": not in the snapshot");
@@ -72,7 +72,7 @@ Result<std::optional<Node>> FindEntry(const repository::Repository& repo, const 
 
 Status WalkTree(const repository::Repository& repo, const crypto::Id& id, const std::string& path,
                 const VisitFn& visit) {
-  STORMPROOF_ASSIGN_OR_RETURN(repository::Tree tree, LoadTree(repo, id));
+  STORMPROOF_ASSIGN_OR_RETURN(repository::Tree tree, cli::LoadTree(repo, id));
   for (const Node& node : tree.nodes) {
     std::string child = ChildPath(path, node.name);
     bool descend = visit(child, node);

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/result.h"
 #include "repository/repository.h"
@@ -14,8 +15,10 @@
 
 namespace stormproof::cli {
 
-// Loads and decodes tree `id`. Errors name the tree (kNotFound, kFailedCheck for damage).
-Result<repository::Tree> LoadTree(const repository::Repository& repo, const crypto::Id& id);
+// Loads and decodes tree `id`, a split one's parts joined (their ids into `parts` when given).
+// Errors name the tree (kNotFound, kFailedCheck for damage).
+Result<repository::Tree> LoadTree(const repository::Repository& repo, const crypto::Id& id,
+                                  std::vector<crypto::Id>* parts = nullptr);
 
 // "/" + name below the root, parent + "/" + name elsewhere.
 std::string ChildPath(const std::string& parent, const std::string& name);

@@ -24,6 +24,7 @@
 #include "archiver/reporter.h"
 #include "archiver/scanner.h"
 #include "archiver/walker.h"
+#include "repository/tree_store.h"
 
 namespace stormproof::archiver {
 namespace {
@@ -56,9 +57,7 @@ Result<std::vector<std::string>> CanonicalPaths(const std::vector<std::string>& 
 // read again), so it is not an error.
 std::optional<Tree> ParentRoot(const repository::Repository& repo, const BackupOptions& options) {
   if (!options.parent.has_value()) return std::nullopt;
-  Result<Bytes> blob = repo.LoadBlob(BlobType::kTree, options.parent->tree);
-  if (!blob.has_value()) return std::nullopt;
-  Result<Tree> tree = repository::DecodeTree(*blob);
+  Result<Tree> tree = repository::LoadTree(repo, options.parent->tree);
   if (!tree.has_value()) return std::nullopt;
   return std::move(*tree);
 }

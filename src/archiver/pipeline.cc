@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "repository/tree_store.h"
+
 namespace stormproof::archiver::internal {
 
 using repository::BlobType;
@@ -132,16 +134,20 @@ void Pipeline::Store(const ChunkJob& job) {
 }
 
 crypto::Id Pipeline::SaveTree(const repository::Tree& tree) {
-  Bytes encoded = repository::EncodeTree(tree);
-  crypto::Id id = repo_.BlobId(encoded);
-  Result<bool> saved = repo_.SaveBlob(BlobType::kTree, id, encoded);
-  if (!saved.has_value()) {
-    Fail(saved.error());
-  } else if (*saved) {
-    stats_.tree_blobs_added.fetch_add(1, std::memory_order_relaxed);
-    CountAdded(BlobType::kTree, id, encoded.size());
+  Result<crypto::Id> id = repository::SaveTree(tree, [this](Bytes encoded) -> Result<crypto::Id> {
+    crypto::Id blob = repo_.BlobId(encoded);
+    STORMPROOF_ASSIGN_OR_RETURN(bool saved, repo_.SaveBlob(BlobType::kTree, blob, encoded));
+    if (saved) {
+      stats_.tree_blobs_added.fetch_add(1, std::memory_order_relaxed);
+      CountAdded(BlobType::kTree, blob, encoded.size());
+    }
+    return blob;
+  });
+  if (!id.has_value()) {
+    Fail(id.error());
+    return {};
   }
-  return id;
+  return *id;
 }
 
 void Pipeline::CountAdded(BlobType type, const crypto::Id& id, size_t plaintext_size) {

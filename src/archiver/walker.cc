@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "archiver/file_reader.h"
+#include "repository/tree_store.h"
 
 namespace stormproof::archiver::internal {
 namespace {
@@ -203,9 +204,7 @@ bool Walker::Unmodified(const Node& node, const Node* previous) const {
 // (then every file below is read again, which is always correct).
 Walker::ParentTree Walker::LoadParentTree(const Node* previous) const {
   if (previous == nullptr || previous->type != NodeType::kDir || !previous->subtree) return {};
-  Result<Bytes> blob = repo_.LoadBlob(BlobType::kTree, *previous->subtree);
-  if (!blob.has_value()) return {};
-  Result<Tree> tree = repository::DecodeTree(*blob);
+  Result<Tree> tree = repository::LoadTree(repo_, *previous->subtree);
   if (!tree.has_value()) return {};
   return std::move(*tree);
 }

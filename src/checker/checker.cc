@@ -8,7 +8,7 @@
 
 #include "checker/key_verifier.h"
 #include "checker/pack_verifier.h"
-#include "repository/tree.h"
+#include "repository/tree_store.h"
 
 namespace stormproof::checker {
 namespace {
@@ -199,10 +199,16 @@ class Checker {
     return damaged_trees_.emplace(id, std::move(damage)).first->second;
   }
 
+  // A tree, a split one's parts joined; each blob must be usable (in a pack that passed).
   Result<repository::Tree> LoadTree(const Id& id) {
-    if (!BlobUsable(BlobType::kTree, id)) return Error::NotFound("missing or in a damaged pack");
-    STORMPROOF_ASSIGN_OR_RETURN(Bytes bytes, repo_.LoadBlob(BlobType::kTree, id));
-    return repository::DecodeTree(bytes);
+    return repository::LoadTree(
+        [this](const Id& blob) -> Result<Bytes> {
+          if (!BlobUsable(BlobType::kTree, blob)) {
+            return Error::NotFound("missing or in a damaged pack");
+          }
+          return repo_.LoadBlob(BlobType::kTree, blob);
+        },
+        id);
   }
 
   void Affected(const repository::Snapshot& s, const std::string& path, const std::string& why) {

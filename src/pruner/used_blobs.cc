@@ -1,6 +1,8 @@
 #include "pruner/used_blobs.h"
 
-#include "repository/tree.h"
+#include <vector>
+
+#include "repository/tree_store.h"
 
 namespace stormproof::pruner {
 
@@ -19,10 +21,10 @@ Result<UsedBlobs> FindUsedBlobs(const repository::Repository& repo,
       if (used.Contains(BlobType::kTree, id)) continue;
       used.Add(BlobType::kTree, id);
       auto where = [&] { return "tree " + id.Hex() + " of snapshot " + snapshot.id.ShortHex(); };
-      auto blob = repo.LoadBlob(BlobType::kTree, id);
-      if (!blob) return blob.error().WithContext(where());
-      auto tree = repository::DecodeTree(*blob);
+      std::vector<repository::Id> parts;
+      auto tree = repository::LoadTree(repo, id, &parts);
       if (!tree) return tree.error().WithContext(where());
+      for (const repository::Id& part : parts) used.Add(BlobType::kTree, part);
       for (const repository::Node& node : tree->nodes) {
         for (const repository::Id& data : node.content) used.Add(BlobType::kData, data);
         if (node.subtree) stack.push_back(*node.subtree);

@@ -1,6 +1,6 @@
 #include "repair/tree_rewriter.h"
 
-#include "repository/tree.h"
+#include "repository/tree_store.h"
 
 namespace stormproof::repair {
 
@@ -18,10 +18,9 @@ Result<Id> TreeRewriter::Rewrite(const Id& root, std::vector<std::string>* lost)
 Result<const TreeRewriter::Rewritten*> TreeRewriter::RewriteTree(const Id& tree_id) {
   if (auto it = trees_.find(tree_id); it != trees_.end()) return &it->second;
   Rewritten out{tree_id, {}};
-  auto bytes = repo_.LoadBlob(BlobType::kTree, tree_id, repository::IdCheck::kRehash);
-  auto tree = bytes ? repository::DecodeTree(*bytes) : Result<repository::Tree>(bytes.error());
+  auto tree = repository::LoadTree(repo_, tree_id, nullptr, repository::IdCheck::kRehash);
   if (!tree) {
-    STORMPROOF_ASSIGN_OR_RETURN(out.id, SaveTree(repository::EncodeTree({})));
+    STORMPROOF_ASSIGN_OR_RETURN(out.id, SaveTree({}));
     out.lost.push_back({"", "directory lost, restored empty (" + tree.error().message() + ")"});
     return &trees_.emplace(tree_id, std::move(out)).first->second;
   }
@@ -48,7 +47,7 @@ Result<const TreeRewriter::Rewritten*> TreeRewriter::RewriteTree(const Id& tree_
   }
   if (changed) {
     tree->nodes = std::move(kept);
-    STORMPROOF_ASSIGN_OR_RETURN(out.id, SaveTree(repository::EncodeTree(*tree)));
+    STORMPROOF_ASSIGN_OR_RETURN(out.id, SaveTree(*tree));
   }
   return &trees_.emplace(tree_id, std::move(out)).first->second;
 }
@@ -68,12 +67,14 @@ std::string TreeRewriter::LostReason(const std::vector<Id>& content) {
   return "";
 }
 
-Result<Id> TreeRewriter::SaveTree(const Bytes& encoded) {
-  Id id = repo_.BlobId(encoded);
-  if (dry_run_) return id;
-  auto saved = repo_.SaveBlob(BlobType::kTree, id, encoded);
-  if (!saved) return saved.error().WithContext("saving repaired tree " + id.Hex());
-  return id;
+Result<Id> TreeRewriter::SaveTree(const repository::Tree& tree) {
+  return repository::SaveTree(tree, [this](Bytes encoded) -> Result<Id> {
+    Id id = repo_.BlobId(encoded);
+    if (dry_run_) return id;
+    auto saved = repo_.SaveBlob(BlobType::kTree, id, encoded);
+    if (!saved) return saved.error().WithContext("saving repaired tree " + id.Hex());
+    return id;
+  });
 }
 
 }  // namespace stormproof::repair

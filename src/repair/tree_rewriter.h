@@ -16,6 +16,7 @@
 
 #include "core/result.h"
 #include "repository/repository.h"
+#include "repository/tree.h"
 
 namespace stormproof::repair {
 
@@ -41,7 +42,8 @@ class TreeRewriter {
   Result<const Rewritten*> RewriteTree(const repository::Id& tree);
   // Empty when every blob of `content` is usable, else the reason.
   std::string LostReason(const std::vector<repository::Id>& content);
-  Result<repository::Id> SaveTree(const Bytes& encoded);
+  // Saves `tree` (split when large); in a dry run only computes its id.
+  Result<repository::Id> SaveTree(const repository::Tree& tree);
 
   repository::Repository& repo_;
   const bool dry_run_;

@@ -7,12 +7,17 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
 #include <string_view>
+#include <vector>
 
 namespace stormproof::repository {
 namespace {
 
 constexpr uint8_t kTreeFormatVersion = 1;
+constexpr uint8_t kSplitTreeFormatVersion = 2;
+// A part ends after a node whose name hash is 0 modulo this, once it is past its minimum size.
+constexpr uint64_t kCutEvery = 256;
 constexpr uint8_t kMaxNodeType = static_cast<uint8_t>(NodeType::kSocket);
 constexpr size_t kIdSize = sizeof(crypto::Id::bytes);
 // The fewest bytes a node can take: 15 one-byte varints or lengths, 3 counts, 2 flag bytes.
@@ -42,6 +47,9 @@ class Writer {
     out_.insert(out_.end(), s.begin(), s.end());
   }
   void IdBytes(const crypto::Id& id) { out_.insert(out_.end(), id.bytes.begin(), id.bytes.end()); }
+  void Raw(ByteView bytes) { out_.insert(out_.end(), bytes.begin(), bytes.end()); }
+
+  size_t size() const { return out_.size(); }
 
   Bytes Take() { return std::move(out_); }
 
@@ -228,29 +236,126 @@ Result<Node> DecodeNode(Reader& r) {
   return n;
 }
 
-}  // namespace
+// A split directory's head blob, after its version byte: two or more part ids.
+Result<Tree> DecodeSplitHead(Reader& r) {
+  STORMPROOF_ASSIGN_OR_RETURN(size_t count, r.Count("part count", kIdSize));
+  if (count < 2) return Malformed("a split tree needs at least two parts");
+  Tree tree;
+  tree.parts.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    STORMPROOF_ASSIGN_OR_RETURN(crypto::Id id, r.IdBytes("part id"));
+    tree.parts.push_back(id);
+  }
+  if (r.remaining() != 0) return Malformed("trailing bytes");
+  return tree;
+}
 
-Bytes EncodeTree(const Tree& tree) {
+// The nodes of `tree` in name order, and an upper estimate of their encoded size.
+std::vector<const Node*> SortedNodes(const Tree& tree, size_t* estimate) {
   std::vector<const Node*> order;
   order.reserve(tree.nodes.size());
-  size_t estimate = 16;
+  *estimate = 16;
   for (const Node& n : tree.nodes) {
     order.push_back(&n);
-    estimate += EstimateSize(n);
+    *estimate += EstimateSize(n);
   }
   if (!std::is_sorted(order.begin(), order.end(), NameLess)) {
     std::stable_sort(order.begin(), order.end(), NameLess);
   }
+  return order;
+}
+
+Bytes EncodeNodes(std::span<const Node* const> nodes, size_t estimate) {
+  Writer w(estimate);
+  w.Byte(kTreeFormatVersion);
+  w.Unsigned(nodes.size());
+  for (const Node* n : nodes) EncodeNode(*n, w);
+  return w.Take();
+}
+
+// A fixed hash of a name, so that cuts fall at the same names in every backup: FNV-1a, then
+// splitmix64's finalizer (FNV-1a alone barely mixes a name's last bytes into its high bits, and
+// names in a big directory often differ only there).
+uint64_t NameHash(std::string_view name) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (char c : name) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ull;
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+  return h ^ (h >> 31);
+}
+
+// Where to cut sorted nodes of these encoded sizes into parts: the index one past each part.
+std::vector<size_t> PartEnds(const std::vector<const Node*>& order,
+                             const std::vector<size_t>& sizes, size_t max_blob) {
+  const size_t min_part = max_blob / 8;
+  std::vector<size_t> ends;
+  size_t part = 0;
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (part > 0 && part + sizes[i] > max_blob - 16) {
+      ends.push_back(i);
+      part = 0;
+    }
+    part += sizes[i];
+    if (part >= min_part && NameHash(order[i]->name) % kCutEvery == 0) {
+      ends.push_back(i + 1);
+      part = 0;
+    }
+  }
+  if (ends.empty() || ends.back() != order.size()) ends.push_back(order.size());
+  return ends;
+}
+
+}  // namespace
+
+Bytes EncodeTree(const Tree& tree) {
+  if (!tree.parts.empty()) {
+    Writer w(2 + 10 + kIdSize * tree.parts.size());
+    w.Byte(kSplitTreeFormatVersion);
+    w.Unsigned(tree.parts.size());
+    for (const crypto::Id& id : tree.parts) w.IdBytes(id);
+    return w.Take();
+  }
+  size_t estimate = 0;
+  std::vector<const Node*> order = SortedNodes(tree, &estimate);
+  return EncodeNodes(order, estimate);
+}
+
+std::vector<Bytes> EncodeTreeParts(const Tree& tree, size_t max_blob) {
+  size_t estimate = 0;
+  std::vector<const Node*> order = SortedNodes(tree, &estimate);
   Writer w(estimate);
   w.Byte(kTreeFormatVersion);
   w.Unsigned(order.size());
-  for (const Node* n : order) EncodeNode(*n, w);
-  return w.Take();
+  const size_t header = w.size();
+  std::vector<size_t> sizes;  // each node's encoded size
+  sizes.reserve(order.size());
+  for (const Node* n : order) {
+    const size_t before = w.size();
+    EncodeNode(*n, w);
+    sizes.push_back(w.size() - before);
+  }
+  Bytes whole = w.Take();
+  if (whole.size() <= max_blob) return {std::move(whole)};
+  std::vector<Bytes> parts;
+  size_t begin = 0, from = header;
+  for (size_t end : PartEnds(order, sizes, max_blob)) {
+    size_t length = 0;
+    for (size_t i = begin; i < end; ++i) length += sizes[i];
+    Writer part(length + 16);
+    part.Byte(kTreeFormatVersion);
+    part.Unsigned(end - begin);
+    part.Raw(ByteView(whole).subspan(from, length));
+    parts.push_back(part.Take());
+    begin = end;
+    from += length;
+  }
+  return parts;
 }
 
 Result<Tree> DecodeTree(ByteView data) {
   Reader r(data);
   STORMPROOF_ASSIGN_OR_RETURN(uint8_t version, r.Byte("version"));
+  if (version == kSplitTreeFormatVersion) return DecodeSplitHead(r);
   if (version != kTreeFormatVersion) {
     return Malformed("unknown tree format version " + std::to_string(version));
   }

@@ -26,28 +26,44 @@ struct Xattr {
 };
 
 struct Node {
-  std::string name;               // bytes, one path component
+  std::string name;  // bytes, one path component
   NodeType type = NodeType::kFile;
-  uint32_t mode = 0;              // permission bits including setuid/setgid/sticky (st_mode & 07777)
+  uint32_t mode = 0;  // permission bits including setuid/setgid/sticky (st_mode & 07777)
   uint32_t uid = 0, gid = 0;
-  std::string user, group;        // names at backup time ("" when unknown)
+  std::string user, group;  // names at backup time ("" when unknown)
   int64_t mtime_ns = 0, atime_ns = 0, ctime_ns = 0;
-  uint64_t inode = 0, device = 0; // for change detection and hard links
-  uint64_t links = 1;             // st_nlink; > 1 for hard-linked files
-  uint64_t size = 0;              // file size in bytes
-  uint64_t rdev = 0;              // device number for device nodes
-  std::string link_target;        // symlink target, bytes
-  std::vector<crypto::Id> content;         // data blobs, in order (files)
-  std::vector<std::pair<uint64_t, uint64_t>> holes;  // sparse files: (offset, length) of zero runs not stored
-  std::optional<crypto::Id> subtree;       // directories
+  uint64_t inode = 0, device = 0;   // for change detection and hard links
+  uint64_t links = 1;               // st_nlink; > 1 for hard-linked files
+  uint64_t size = 0;                // file size in bytes
+  uint64_t rdev = 0;                // device number for device nodes
+  std::string link_target;          // symlink target, bytes
+  std::vector<crypto::Id> content;  // data blobs, in order (files)
+  std::vector<std::pair<uint64_t, uint64_t>>
+      holes;                          // sparse files: (offset, length) of zero runs not stored
+  std::optional<crypto::Id> subtree;  // directories
   std::vector<Xattr> xattrs;
 };
 
 struct Tree {
   std::vector<Node> nodes;  // sorted by name (bytewise)
+  // Set only in the head blob of a directory split across several tree blobs (then `nodes` is
+  // empty): the blobs holding its entries, in name order. LoadTree (tree_store.h) joins them.
+  std::vector<crypto::Id> parts = {};
 };
 
+// The most a directory's tree blob holds before SaveTree splits it; far above any ordinary
+// directory (about 50,000 entries), far below the 64 MiB limit on a blob.
+constexpr size_t kMaxTreeBlobBytes = 8u << 20;
+
+// One tree blob: format version 1 (nodes), or version 2 (a split directory's head: `parts`, at
+// least two). REQUIRES: not both nodes and parts.
 Bytes EncodeTree(const Tree& tree);
+// The tree blobs for a directory: `tree` encoded as one (version 1) when that takes at most
+// `max_blob` bytes; otherwise its nodes, sorted, cut into consecutive parts, each a version-1
+// tree. Cuts are content-defined (a part ends, once past max_blob / 8, after a name whose hash
+// says so, and at the latest before max_blob), so adding or removing one entry changes one part
+// and the others keep their ids. A single node larger than max_blob makes a part of its own.
+std::vector<Bytes> EncodeTreeParts(const Tree& tree, size_t max_blob = kMaxTreeBlobBytes);
 // Errors: kFailedCheck for malformed input (never crashes on hostile bytes).
 Result<Tree> DecodeTree(ByteView data);
 

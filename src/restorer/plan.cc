@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "repository/tree_store.h"
 #include "restorer/planner.h"
 
 namespace stormproof::restorer {
@@ -17,8 +18,7 @@ class RepositoryTreeSource : public TreeSource {
   explicit RepositoryTreeSource(const repository::Repository& repo) : repo_(repo) {}
 
   Result<Tree> LoadTree(const crypto::Id& id) const override {
-    STORMPROOF_ASSIGN_OR_RETURN(Bytes bytes, repo_.LoadBlob(repository::BlobType::kTree, id));
-    return repository::DecodeTree(bytes);
+    return repository::LoadTree(repo_, id);
   }
   std::optional<uint64_t> DataBlobLength(const crypto::Id& id) const override {
     auto location = repo_.FindBlob(repository::BlobType::kData, id);

@@ -1,7 +1,10 @@
 // End-to-end tests of forget, ls, diff, stats and key: the real binary on real files.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -281,6 +284,55 @@ TEST_F(EngineMoreCliTest, PruneFreesWhatForgetLeftAndKeepsTheRest) {
   EXPECT_EQ(Shell("cmp " + Path("data/sub/big.bin") + " " + Path("back") +
                   Path("data/sub/big.bin") + " && echo same"),
             "same\n");
+}
+
+// One directory too large for a single tree blob: its tree is split into parts
+// (docs/tree-format.md), which every command must read as one directory. Symlinks with long
+// targets make a large tree from few entries (creating inodes is what costs time here).
+TEST_F(EngineMoreCliTest, ADirectoryTooLargeForOneTreeBlobWorksEverywhere) {
+  constexpr int kEntries = 2800;  // ~3.5 KB each in a tree: 9.8 MB, over the 8 MiB limit
+  const fs::path huge = dir_ / "huge";
+  fs::create_directories(huge);
+  auto name = [](int i) { return std::string(200, 'm') + "." + std::to_string(100000 + i); };
+  auto target = [](int i) { return "/srv/mail/" + std::string(3300, 't') + std::to_string(i); };
+  for (int i = 0; i < kEntries; ++i) fs::create_symlink(target(i), huge / name(i));
+  // The first backup reads every link, which sets its access time once (relatime): back up
+  // again so that the snapshots compared below differ only by what the test changes.
+  Backup(huge.string());
+  std::string first = Backup(huge.string());
+  ASSERT_EQ(Run("forget --keep-last 1 --prune").exit_code, 0);
+  json stats = json::parse(Run("stats --json").out);
+  const std::string huge_path = huge.string();
+  const int directories =  // from the root down to huge/, each a tree blob
+      static_cast<int>(std::count(huge_path.begin(), huge_path.end(), '/')) + 1;
+  const int parts = stats["tree_blobs"].get<int>() - directories;  // huge's head is counted
+  EXPECT_GE(parts, 3) << stats.dump();
+
+  // One more entry: the part it lands in changes, the others are kept.
+  fs::create_symlink("new", huge / (name(kEntries / 2) + "-new"));
+  std::string second = Backup(huge.string());
+  json after = json::parse(Run("stats --json").out);
+  const int added = after["tree_blobs"].get<int>() - stats["tree_blobs"].get<int>();
+  EXPECT_LE(added, directories + 2) << "new tree blobs: the changed chain and at most 2 parts";
+
+  CliResult ls = Run("ls " + second + " " + huge_path);
+  ASSERT_EQ(ls.exit_code, 0) << ls.err;
+  EXPECT_EQ(std::count(ls.out.begin(), ls.out.end(), '\n'), kEntries + 1);
+  CliResult diff = Run("diff --json " + first + " " + second);
+  ASSERT_EQ(diff.exit_code, 0) << diff.err;
+  EXPECT_EQ(JsonLines(diff.out).back()["others_added"], 1);
+
+  // Forget the first snapshot and prune: every part of the second is still in use.
+  ASSERT_EQ(Run("forget " + first + " --prune").exit_code, 0);
+  CliResult check = Run("check --read-data");
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  CliResult restore = Run("restore latest --target " + Path("back") + " --verify");
+  ASSERT_EQ(restore.exit_code, 0) << restore.err;
+  const fs::path restored = dir_ / "back" / huge.relative_path();
+  auto entries = fs::directory_iterator(restored);
+  EXPECT_EQ(std::distance(entries, fs::directory_iterator()), kEntries + 1);
+  EXPECT_EQ(fs::read_symlink(restored / name(7)), target(7));
+  EXPECT_EQ(fs::read_symlink(restored / name(kEntries - 1)), target(kEntries - 1));
 }
 
 TEST_F(EngineMoreCliTest, ForgetPruneRemovesSnapshotsAndTheirData) {

@@ -148,11 +148,14 @@ TEST(TreeTest, EmptyTreeIsTwoBytes) {
 TEST(TreeTest, FirstByteIsTheFormatVersion) {
   Bytes encoded = EncodeTree(SampleTree());
   EXPECT_EQ(encoded[0], 1);
-  encoded[0] = 2;
+  encoded[0] = 3;
   Result<Tree> decoded = DecodeTree(encoded);
   ASSERT_FALSE(decoded.has_value());
   EXPECT_EQ(decoded.error().code(), ErrorCode::kFailedCheck);
-  EXPECT_NE(decoded.error().message().find("version 2"), std::string::npos);
+  EXPECT_NE(decoded.error().message().find("version 3"), std::string::npos);
+  // Version 2 is a split directory's head, which this body is not.
+  encoded[0] = 2;
+  EXPECT_FALSE(DecodeTree(encoded).has_value());
 }
 
 TEST(TreeTest, EveryTruncationIsAnError) {
@@ -275,6 +278,135 @@ TEST(TreeTest, UnknownTypeAndBadFlagsAreRejected) {
   Bytes bad_flag = encoded;
   bad_flag[bad_flag.size() - 2] = 2;  // the subtree flag precedes the xattr count
   EXPECT_FALSE(DecodeTree(bad_flag).has_value());
+}
+
+// ---- Split directories (version 2) -------------------------------------------------------
+
+TEST(SplitTreeTest, AHeadRoundTripsItsPartsInOrder) {
+  Tree head;
+  head.parts = {IdOf(3), IdOf(1), IdOf(2)};
+  Bytes encoded = EncodeTree(head);
+  EXPECT_EQ(encoded[0], 2);
+  EXPECT_EQ(encoded.size(), 2u + 3 * 32);
+  Result<Tree> decoded = DecodeTree(encoded);
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
+  EXPECT_EQ(decoded->parts, head.parts);
+  EXPECT_TRUE(decoded->nodes.empty());
+}
+
+TEST(SplitTreeTest, MalformedHeadsAreRejected) {
+  Tree head;
+  head.parts = {IdOf(1), IdOf(2)};
+  Bytes encoded = EncodeTree(head);
+  for (size_t len = 0; len < encoded.size(); ++len) {
+    EXPECT_FALSE(DecodeTree(ByteView(encoded.data(), len)).has_value()) << len;
+  }
+  Bytes trailing = encoded;
+  trailing.push_back(0);
+  EXPECT_FALSE(DecodeTree(trailing).has_value());
+  head.parts = {IdOf(1)};
+  Result<Tree> one = DecodeTree(EncodeTree(head));
+  ASSERT_FALSE(one.has_value());
+  EXPECT_NE(one.error().message().find("at least two parts"), std::string::npos);
+  Bytes forged = {2, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01};
+  Result<Tree> huge = DecodeTree(forged);
+  ASSERT_FALSE(huge.has_value());
+  EXPECT_NE(huge.error().message().find("part count"), std::string::npos);
+}
+
+// A directory of `count` files named like a mail store's messages.
+Tree BigDirectory(size_t count, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  Tree tree;
+  for (size_t i = 0; i < count; ++i) {
+    Node n;
+    n.name = std::to_string(1700000000 + i) + ".M" + std::to_string(rng() % 1000000) + ".host";
+    n.size = rng() % 100000;
+    n.mtime_ns = static_cast<int64_t>(rng() >> 1);
+    n.content = {IdOf(static_cast<uint8_t>(i))};
+    tree.nodes.push_back(std::move(n));
+  }
+  return tree;
+}
+
+// The nodes of every part, in order.
+std::vector<Node> JoinedNodes(const std::vector<Bytes>& parts) {
+  std::vector<Node> nodes;
+  for (const Bytes& part : parts) {
+    Result<Tree> decoded = DecodeTree(part);
+    EXPECT_TRUE(decoded.has_value()) << decoded.error().message();
+    if (!decoded.has_value()) continue;
+    EXPECT_EQ(part[0], 1) << "every part is an ordinary tree";
+    EXPECT_FALSE(decoded->nodes.empty());
+    nodes.insert(nodes.end(), decoded->nodes.begin(), decoded->nodes.end());
+  }
+  return nodes;
+}
+
+TEST(SplitTreeTest, ADirectoryUnderTheLimitStaysOneOrdinaryBlob) {
+  Tree tree = BigDirectory(100, 1);
+  std::vector<Bytes> blobs = EncodeTreeParts(tree, 1 << 20);
+  ASSERT_EQ(blobs.size(), 1u);
+  EXPECT_EQ(blobs[0], EncodeTree(tree));
+}
+
+// Parts average about an eighth of the limit plus 256 entries: with this limit and ~80-byte
+// entries, 8,000 entries make a dozen parts, and a part hardly ever reaches the limit.
+constexpr size_t kTestLimit = 256 << 10;
+
+TEST(SplitTreeTest, ALargeDirectoryIsCutIntoOrderedPartsUnderTheLimit) {
+  constexpr size_t kLimit = kTestLimit;
+  Tree tree = BigDirectory(8000, 2);
+  std::reverse(tree.nodes.begin(), tree.nodes.end());  // parts come out sorted regardless
+  std::vector<Bytes> parts = EncodeTreeParts(tree, kLimit);
+  ASSERT_GE(parts.size(), 8u);
+  for (size_t i = 0; i < parts.size(); ++i) {
+    EXPECT_LE(parts[i].size(), kLimit);
+    if (i + 1 < parts.size()) {
+      EXPECT_GE(parts[i].size(), kLimit / 8) << "no part ends sooner";
+    }
+  }
+  std::vector<Node> joined = JoinedNodes(parts);
+  ASSERT_EQ(joined.size(), tree.nodes.size());
+  std::reverse(tree.nodes.begin(), tree.nodes.end());
+  std::sort(tree.nodes.begin(), tree.nodes.end(),
+            [](const Node& a, const Node& b) { return a.name < b.name; });
+  for (size_t i = 0; i < joined.size(); ++i) ExpectSameNode(joined[i], tree.nodes[i]);
+}
+
+// Content-defined cuts: one new entry changes the part it lands in, not every part after it.
+TEST(SplitTreeTest, AddingOneEntryChangesOnePartAndKeepsTheRest) {
+  constexpr size_t kLimit = kTestLimit;
+  Tree tree = BigDirectory(8000, 3);
+  std::vector<Bytes> before = EncodeTreeParts(tree, kLimit);
+  Node added;
+  added.name = tree.nodes[40].name + "-new";  // early, so that most parts come after it
+  tree.nodes.push_back(added);
+  std::vector<Bytes> after = EncodeTreeParts(tree, kLimit);
+  ASSERT_GE(before.size(), 8u);
+  size_t changed = 0;
+  for (const Bytes& part : after) {
+    if (std::find(before.begin(), before.end(), part) == before.end()) ++changed;
+  }
+  EXPECT_GE(changed, 1u);
+  EXPECT_LE(changed, 2u) << "of " << after.size() << " parts";
+}
+
+TEST(SplitTreeTest, AnEntryLargerThanTheLimitGetsAPartOfItsOwn) {
+  constexpr size_t kLimit = 4 << 10;
+  Tree tree = BigDirectory(200, 4);
+  tree.nodes[100].content.assign(500, IdOf(5));  // 16,000 bytes of chunk ids
+  std::vector<Bytes> parts = EncodeTreeParts(tree, kLimit);
+  size_t oversized = 0;
+  for (const Bytes& part : parts) {
+    if (part.size() <= kLimit) continue;
+    ++oversized;
+    Result<Tree> decoded = DecodeTree(part);
+    ASSERT_TRUE(decoded.has_value());
+    EXPECT_EQ(decoded->nodes.size(), 1u);
+  }
+  EXPECT_EQ(oversized, 1u);
+  EXPECT_EQ(JoinedNodes(parts).size(), 200u);
 }
 
 }  // namespace
