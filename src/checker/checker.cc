@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -18,9 +19,9 @@ using repository::BlobType;
 using repository::Id;
 using repository::Repository;
 
-// Packs read and verified at once by check --read-data: on two cores, one thread's read overlaps
-// the other's decryption and hashing.
-constexpr unsigned kReadThreads = 2;
+// Packs read and verified at once by check --read-data: two per core, so that while some wait
+// for the disk (a repository checked on schedule is not in memory) the others decrypt and hash.
+unsigned ReadThreads() { return std::clamp(2 * std::thread::hardware_concurrency(), 2u, 16u); }
 // Deeper trees are reported, not followed: a path of 4096 bytes has at most 2048 levels.
 constexpr int kMaxDepth = 4096;
 
@@ -128,13 +129,13 @@ class Checker {
   }
 
   // Reads the chosen packs (skipping those whose header already failed) and verifies every
-  // blob in them, kReadThreads packs at a time.
+  // blob in them, ReadThreads() packs at a time.
   void ReadData(const std::vector<Id>& packs) {
     std::vector<Id> chosen = PacksToRead(packs);
     std::erase_if(chosen, [&](const Id& p) { return report_.damaged_packs.count(p.Hex()) > 0; });
     uint64_t done = 0;
     if (progress_ && !chosen.empty()) progress_(0, chosen.size());
-    VerifyPacks(repo_, chosen, kReadThreads, [&](PackVerdict verdict) {
+    VerifyPacks(repo_, chosen, ReadThreads(), [&](PackVerdict verdict) {
       Merge(std::move(verdict));
       if (progress_) progress_(++done, chosen.size());
     });
