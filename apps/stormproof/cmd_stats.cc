@@ -85,7 +85,9 @@ BlobTotals StatsWalker::Data() const {
 BlobTotals StatsWalker::Trees() const {
   BlobTotals totals;
   for (const auto& [id, unused] : trees_) Account(BlobType::kTree, id, &totals);
-  for (const crypto::Id& id : tree_parts_) Account(BlobType::kTree, id, &totals);
+  for (const crypto::Id& id : tree_parts_) {
+    if (!trees_.contains(id)) Account(BlobType::kTree, id, &totals);  // once, if also a tree
+  }
   return totals;
 }
 

@@ -98,6 +98,7 @@ Status WriteAt(int fd, ByteView data, size_t from, size_t to, const std::string&
     ssize_t n = ::pwrite(fd, data.data() + from, to - from, static_cast<off_t>(from));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return OsError(target, "cannot write", errno);
+    if (n == 0) return OsError(target, "cannot write", ENOSPC);  // no progress: treat as full
     from += static_cast<size_t>(n);
   }
   return Ok();

@@ -18,13 +18,22 @@ Result<Id> TreeRewriter::Rewrite(const Id& root, std::vector<std::string>* lost)
 Result<const TreeRewriter::Rewritten*> TreeRewriter::RewriteTree(const Id& tree_id) {
   if (auto it = trees_.find(tree_id); it != trees_.end()) return &it->second;
   Rewritten out{tree_id, {}};
-  auto tree = repository::LoadTree(repo_, tree_id, nullptr, repository::IdCheck::kRehash);
+  std::vector<std::string> unreadable;
+  auto tree = repository::LoadTreeKeepingReadableParts(
+      [this](const Id& blob) {
+        return repo_.LoadBlob(BlobType::kTree, blob, repository::IdCheck::kRehash);
+      },
+      tree_id, &unreadable);
   if (!tree) {
     STORMPROOF_ASSIGN_OR_RETURN(out.id, SaveTree({}));
     out.lost.push_back({"", "directory lost, restored empty (" + tree.error().message() + ")"});
     return &trees_.emplace(tree_id, std::move(out)).first->second;
   }
-  bool changed = false;
+  // A split directory keeps the entries of the parts that can still be read.
+  bool changed = !unreadable.empty();
+  for (const std::string& why : unreadable) {
+    out.lost.push_back({"", "entries lost, the others kept (" + why + ")"});
+  }
   std::vector<repository::Node> kept;
   kept.reserve(tree->nodes.size());
   for (repository::Node& node : tree->nodes) {

@@ -288,10 +288,11 @@ uint64_t NameHash(std::string_view name) {
 std::vector<size_t> PartEnds(const std::vector<const Node*>& order,
                              const std::vector<size_t>& sizes, size_t max_blob) {
   const size_t min_part = max_blob / 8;
+  const size_t max_entries = max_blob > 64 ? max_blob - 16 : 48;  // room for version and count
   std::vector<size_t> ends;
   size_t part = 0;
   for (size_t i = 0; i < order.size(); ++i) {
-    if (part > 0 && part + sizes[i] > max_blob - 16) {
+    if (part > 0 && part + sizes[i] > max_entries) {
       ends.push_back(i);
       part = 0;
     }

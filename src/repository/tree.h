@@ -54,6 +54,9 @@ struct Tree {
 // The most a directory's tree blob holds before SaveTree splits it; far above any ordinary
 // directory (about 50,000 entries), far below the 64 MiB limit on a blob.
 constexpr size_t kMaxTreeBlobBytes = 8u << 20;
+// The most entries one directory may have (16,777,216): a split tree's parts are joined in
+// memory, so a hostile head naming endless parts must be refused rather than followed.
+constexpr size_t kMaxDirectoryEntries = size_t{1} << 24;
 
 // One tree blob: format version 1 (nodes), or version 2 (a split directory's head: `parts`, at
 // least two). REQUIRES: not both nodes and parts.

@@ -13,6 +13,10 @@ Status JoinPart(Tree part, Tree* joined) {
   if (!joined->nodes.empty() && !(joined->nodes.back().name < part.nodes.front().name)) {
     return Error::FailedCheck("malformed tree: parts not in name order");
   }
+  if (part.nodes.size() > kMaxDirectoryEntries - joined->nodes.size()) {
+    return Error::FailedCheck("malformed tree: more than " + std::to_string(kMaxDirectoryEntries) +
+                              " entries");
+  }
   if (joined->nodes.empty()) {
     joined->nodes = std::move(part.nodes);
   } else {
@@ -22,9 +26,9 @@ Status JoinPart(Tree part, Tree* joined) {
   return Ok();
 }
 
-}  // namespace
-
-Result<Tree> LoadTree(const TreeBlobLoader& load, const Id& id, std::vector<Id>* parts) {
+// LoadTree, and with `unreadable` set, LoadTreeKeepingReadableParts.
+Result<Tree> Load(const TreeBlobLoader& load, const Id& id, std::vector<Id>* parts,
+                  std::vector<std::string>* unreadable) {
   if (parts != nullptr) parts->clear();
   STORMPROOF_ASSIGN_OR_RETURN(Bytes head_bytes, load(id));
   STORMPROOF_ASSIGN_OR_RETURN(Tree head, DecodeTree(head_bytes));
@@ -33,19 +37,29 @@ Result<Tree> LoadTree(const TreeBlobLoader& load, const Id& id, std::vector<Id>*
   Tree joined;
   for (size_t i = 0; i < head.parts.size(); ++i) {
     const Id& part_id = head.parts[i];
-    auto where = [&] {
-      return "part " + std::to_string(i + 1) + " of " + std::to_string(head.parts.size()) +
-             ", tree " + part_id.Hex();
-    };
     Result<Bytes> bytes = load(part_id);
-    if (!bytes) return bytes.error().WithContext(where());
-    Result<Tree> part = DecodeTree(*bytes);
-    if (!part) return part.error().WithContext(where());
-    Status joined_ok = JoinPart(std::move(*part), &joined);
-    if (!joined_ok) return joined_ok.error().WithContext(where());
+    Result<Tree> part = bytes ? DecodeTree(*bytes) : Result<Tree>(bytes.error());
+    Status joined_ok = part ? JoinPart(std::move(*part), &joined) : Status(part.error());
+    if (joined_ok) continue;
+    Error error = joined_ok.error().WithContext("part " + std::to_string(i + 1) + " of " +
+                                                std::to_string(head.parts.size()) + ", tree " +
+                                                part_id.Hex());
+    if (unreadable == nullptr) return error;
+    unreadable->push_back(error.message());
   }
   if (parts != nullptr) *parts = std::move(head.parts);
   return joined;
+}
+
+}  // namespace
+
+Result<Tree> LoadTree(const TreeBlobLoader& load, const Id& id, std::vector<Id>* parts) {
+  return Load(load, id, parts, nullptr);
+}
+
+Result<Tree> LoadTreeKeepingReadableParts(const TreeBlobLoader& load, const Id& id,
+                                          std::vector<std::string>* unreadable) {
+  return Load(load, id, nullptr, unreadable);
 }
 
 Result<Tree> LoadTree(const Repository& repo, const Id& id, std::vector<Id>* parts, IdCheck check) {
@@ -54,6 +68,11 @@ Result<Tree> LoadTree(const Repository& repo, const Id& id, std::vector<Id>* par
 }
 
 Result<Id> SaveTree(const Tree& tree, const TreeBlobSaver& save, size_t max_blob) {
+  if (tree.nodes.size() > kMaxDirectoryEntries) {
+    return Error::InvalidArgument("a directory of " + std::to_string(tree.nodes.size()) +
+                                  " entries: more than the " +
+                                  std::to_string(kMaxDirectoryEntries) + " a tree may hold");
+  }
   std::vector<Bytes> blobs = EncodeTreeParts(tree, max_blob);
   if (blobs.size() == 1) return save(std::move(blobs.front()));
   Tree head;

@@ -19,7 +19,7 @@
 #include "archiver/archiver.h"
 #include "archiver/file_reader.h"
 #include "repository/repository.h"
-#include "repository/tree.h"
+#include "repository/tree_store.h"
 
 namespace stormproof::archiver::testing {
 
@@ -79,10 +79,7 @@ class ArchiverTest : public ::testing::Test {
   }
 
   Tree LoadTree(const crypto::Id& id) const {
-    Result<Bytes> blob = repo_->LoadBlob(repository::BlobType::kTree, id);
-    EXPECT_TRUE(blob.has_value()) << blob.error().message();
-    if (!blob.has_value()) return {};
-    Result<Tree> tree = repository::DecodeTree(*blob);
+    Result<Tree> tree = repository::LoadTree(*repo_, id);
     EXPECT_TRUE(tree.has_value()) << tree.error().message();
     return tree.has_value() ? *tree : Tree{};
   }

@@ -17,6 +17,7 @@
 #include "repair/snapshot_repair.h"
 #include "repository/index_files.h"
 #include "repository/tree.h"
+#include "repository/tree_store.h"
 
 namespace stormproof::repair {
 namespace {
@@ -102,11 +103,8 @@ class RepairTest : public ::testing::Test {
     while (!stack.empty()) {
       auto [tree_id, path] = stack.back();
       stack.pop_back();
-      auto bytes = repo->LoadBlob(BlobType::kTree, tree_id);
-      EXPECT_TRUE(bytes.has_value()) << bytes.error().message();
-      if (!bytes) continue;
-      auto tree = repository::DecodeTree(*bytes);
-      EXPECT_TRUE(tree.has_value());
+      auto tree = repository::LoadTree(*repo, tree_id);
+      EXPECT_TRUE(tree.has_value()) << tree.error().message();
       if (!tree) continue;
       for (const repository::Node& node : tree->nodes) {
         if (node.subtree) stack.push_back({*node.subtree, path + "/" + node.name});
@@ -284,6 +282,59 @@ TEST_F(RepairTest, UnreadableSubtreeBecomesAnEmptyDirectory) {
       << fixed->repaired.front().lost.front();
   auto repaired = Id::FromHex(fixed->repaired.front().repaired);
   EXPECT_EQ(Contents(*repaired), (std::map<std::string, Bytes>{{"/a", kA}}));
+  checker::CheckReport after = CheckAll(*Reopen());
+  EXPECT_TRUE(after.ok()) << after.errors.front();
+}
+
+// A split directory (docs/tree-format.md) with one part lost keeps the entries of the others.
+TEST_F(RepairTest, ASplitDirectoryWithALostPartKeepsTheOtherParts) {
+  repository::Tree big = SaveFiles({{"seed", kA}});
+  const repository::Node file = big.nodes.front();
+  big.nodes.clear();
+  for (int i = 0; i < 60000; ++i) {  // ~9.5 MB of tree: over the 8 MiB split limit
+    repository::Node n = file;
+    n.name = "mail-" + std::to_string(100000 + i) + std::string(100, 'x');
+    big.nodes.push_back(n);
+  }
+  auto saved = repository::SaveTree(big, [&](Bytes encoded) -> Result<Id> {
+    Id id = repo_->BlobId(encoded);
+    STORMPROOF_TRY(repo_->SaveBlob(BlobType::kTree, id, encoded));
+    return id;
+  });
+  ASSERT_TRUE(saved.has_value()) << saved.error().message();
+  repository::Node dir;
+  dir.name = "sub";
+  dir.type = repository::NodeType::kDir;
+  dir.subtree = *saved;
+  Snapshot snapshot;
+  snapshot.paths = {"/data"};
+  snapshot.tree = SaveTree(repository::Tree{.nodes = {dir}});
+  ASSERT_TRUE(repo_->Flush());
+  snapshot.id = *repo_->SaveSnapshot(snapshot);
+  std::vector<Id> parts;
+  auto joined = repository::LoadTree(*repo_, *saved, &parts);
+  ASSERT_TRUE(joined.has_value()) << joined.error().message();
+  ASSERT_GE(parts.size(), 3u);
+  // Drop the second part from the index, as a destroyed pack would.
+  auto lost_part = repository::DecodeTree(*repo_->LoadBlob(BlobType::kTree, parts[1]));
+  ASSERT_TRUE(lost_part.has_value());
+  auto listing = repo_->ListIndex();
+  ASSERT_TRUE(listing.has_value());
+  for (auto& pack : listing->packs) {
+    std::erase_if(pack.blobs, [&](const repository::PackEntry& e) { return e.id == parts[1]; });
+  }
+  ASSERT_TRUE(repo_->RewriteIndex(listing->packs, listing->files));
+
+  auto fixed = RepairSnapshots(*Reopen(), {.snapshots = {}, .forget = true}, nullptr);
+  ASSERT_TRUE(fixed.has_value()) << fixed.error().message();
+  ASSERT_EQ(fixed->repaired.size(), 1u);
+  const std::vector<std::string>& lost = fixed->repaired.front().lost;
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_EQ(lost.front().rfind("/sub: entries lost, the others kept (part 2 of ", 0), 0u)
+      << lost.front();
+  EXPECT_NE(lost.front().find(parts[1].Hex()), std::string::npos) << lost.front();
+  auto repaired = Id::FromHex(fixed->repaired.front().repaired);
+  EXPECT_EQ(Contents(*repaired).size(), 60000u - lost_part->nodes.size());
   checker::CheckReport after = CheckAll(*Reopen());
   EXPECT_TRUE(after.ok()) << after.errors.front();
 }
