@@ -47,7 +47,6 @@ class Writer {
     out_.insert(out_.end(), s.begin(), s.end());
   }
   void IdBytes(const crypto::Id& id) { out_.insert(out_.end(), id.bytes.begin(), id.bytes.end()); }
-  void Raw(ByteView bytes) { out_.insert(out_.end(), bytes.begin(), bytes.end()); }
 
   size_t size() const { return out_.size(); }
 
@@ -265,11 +264,17 @@ std::vector<const Node*> SortedNodes(const Tree& tree, size_t* estimate) {
   return order;
 }
 
-Bytes EncodeNodes(std::span<const Node* const> nodes, size_t estimate) {
+// A version-1 tree of `nodes`; `sizes`, when given, receives each node's encoded size.
+Bytes EncodeNodes(std::span<const Node* const> nodes, size_t estimate,
+                  std::vector<size_t>* sizes = nullptr) {
   Writer w(estimate);
   w.Byte(kTreeFormatVersion);
   w.Unsigned(nodes.size());
-  for (const Node* n : nodes) EncodeNode(*n, w);
+  for (const Node* n : nodes) {
+    const size_t before = w.size();
+    EncodeNode(*n, w);
+    if (sizes != nullptr) sizes->push_back(w.size() - before);
+  }
   return w.Take();
 }
 
@@ -324,31 +329,19 @@ Bytes EncodeTree(const Tree& tree) {
 std::vector<Bytes> EncodeTreeParts(const Tree& tree, size_t max_blob) {
   size_t estimate = 0;
   std::vector<const Node*> order = SortedNodes(tree, &estimate);
-  Writer w(estimate);
-  w.Byte(kTreeFormatVersion);
-  w.Unsigned(order.size());
-  const size_t header = w.size();
-  std::vector<size_t> sizes;  // each node's encoded size
+  std::vector<size_t> sizes;
   sizes.reserve(order.size());
-  for (const Node* n : order) {
-    const size_t before = w.size();
-    EncodeNode(*n, w);
-    sizes.push_back(w.size() - before);
-  }
-  Bytes whole = w.Take();
+  Bytes whole = EncodeNodes(order, estimate, &sizes);
   if (whole.size() <= max_blob) return {std::move(whole)};
+  // Rare (directories of some 50,000 entries and more): the parts are encoded afresh.
+  whole = Bytes();
   std::vector<Bytes> parts;
-  size_t begin = 0, from = header;
+  size_t begin = 0;
   for (size_t end : PartEnds(order, sizes, max_blob)) {
-    size_t length = 0;
+    size_t length = 16;
     for (size_t i = begin; i < end; ++i) length += sizes[i];
-    Writer part(length + 16);
-    part.Byte(kTreeFormatVersion);
-    part.Unsigned(end - begin);
-    part.Raw(ByteView(whole).subspan(from, length));
-    parts.push_back(part.Take());
+    parts.push_back(EncodeNodes(std::span(order).subspan(begin, end - begin), length));
     begin = end;
-    from += length;
   }
   return parts;
 }
