@@ -26,6 +26,13 @@ class BlobStoreTest : public ::testing::Test {
     EXPECT_TRUE(saved.has_value()) << saved.error().message();
     return id;
   }
+  // The saver thread writes closed packs and index files in the background: waits (up to 5 s)
+  // until at least `count` files of `type` exist, so that a count checked next is not a race.
+  void WaitForFiles(FileType type, size_t count) {
+    for (int i = 0; i < 500 && store_.Names(type).size() < count; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
 
   Store store_;
   MasterKey key_{crypto::RandomKey(), crypto::RandomKey()};
@@ -36,6 +43,8 @@ TEST_F(BlobStoreTest, WritesAnIndexEveryFewPacksSoACrashLosesLittle) {
   std::vector<Id> ids;
   for (int i = 0; i < 40; ++i) ids.push_back(Save(blobs, RandomData(30000, i)));
   // 2 blobs per 64 KiB pack: 19 packs saved so far, 4 index files of 4 packs each.
+  WaitForFiles(FileType::kPack, 19);
+  WaitForFiles(FileType::kIndex, 4);
   EXPECT_EQ(store_.Names(FileType::kPack).size(), 19u);
   EXPECT_EQ(store_.Names(FileType::kIndex).size(), 4u);
 
