@@ -102,7 +102,7 @@ void RunBackup(Context* context, const BackupFlags& flags) {
     if (context->json) {
       PrintJson({{"message_type", "error"}, {"item", path}, {"error", error.message()}});
     } else {
-      fmt::print(stderr, "skipped {}: {}\n", path, error.message());
+      fmt::print(stderr, "skipped {}: {}\n", EscapeName(path), EscapeControls(error.message()));
     }
   };
   auto snapshot = archiver::Backup(*repo, options, on_progress, on_error);

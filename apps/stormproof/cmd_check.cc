@@ -3,6 +3,7 @@
 
 #include "checker/checker.h"
 #include "context.h"
+#include "core/text.h"
 #include "progress.h"
 #include "repo_access.h"
 
@@ -38,13 +39,17 @@ void PrintReport(const Context& context, const checker::CheckReport& r) {
                {"blobs_read", r.blobs_read},
                {"bytes_read", r.bytes_read},
                {"errors", r.errors},
+               {"warnings", r.warnings},
                {"notes", r.notes},
                {"damaged_packs", r.damaged_packs},
                {"affected", r.affected}});
     return;
   }
-  for (const std::string& line : r.errors) fmt::print("error: {}\n", line);
-  for (const std::string& line : r.notes) fmt::print("note: {}\n", line);
+  // Lines name files and paths from the repository (escaped by the checker); EscapeControls
+  // keeps whatever else a damaged repository put in them off the terminal.
+  for (const std::string& line : r.errors) fmt::print("error: {}\n", EscapeControls(line));
+  for (const std::string& line : r.warnings) fmt::print("warning: {}\n", EscapeControls(line));
+  for (const std::string& line : r.notes) fmt::print("note: {}\n", EscapeControls(line));
   fmt::print("checked {} snapshots, {} packs, {} trees; read {} blobs ({})\n", r.snapshots, r.packs,
              r.trees, r.blobs_read, HumanBytes(r.bytes_read));
   if (r.ok()) {

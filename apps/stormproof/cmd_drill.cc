@@ -101,12 +101,15 @@ void PrintText(const schedule::RecordedDrill& done, const plan::System& system) 
              r.run.snapshot_id.empty() ? "none" : r.run.snapshot_id.substr(0, 8));
   for (const catalog::DrillStep& step : r.drill.steps) {
     fmt::print("  {:<20} {:>8}  {:<7} {}\n", step.name, Seconds(step.duration_ms),
-               catalog::OutcomeName(step.outcome), step.note);
+               catalog::OutcomeName(step.outcome), EscapeControls(step.note));
   }
   fmt::print("{}, {}: {}\n", Objective("RTO", r.drill.achieved_rto_s(), r.drill.target_rto_s),
              Objective("RPO", r.drill.achieved_rpo_s, r.drill.target_rpo_s),
              VerdictWord(r.run.outcome));
-  for (const std::string& reason : r.drill.reasons) fmt::print("  - {}\n", reason);
+  // Notes and reasons may quote what a restore reported, with names from the repository.
+  for (const std::string& reason : r.drill.reasons) {
+    fmt::print("  - {}\n", EscapeControls(reason));
+  }
   for (const std::string& step : r.drill.uncovered_steps) fmt::print("  uncovered: {}\n", step);
   if (r.run.bytes > 0) {
     fmt::print("{} in {} files restored at {}/s\n", HumanBytes(r.run.bytes), r.run.files,

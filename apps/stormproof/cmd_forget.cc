@@ -102,9 +102,16 @@ nlohmann::json GroupJson(const retention::GroupDecision& group) {
       {"host", group.key.hostname}, {"paths", group.key.paths}, {"keep", keep}, {"remove", remove}};
 }
 
+// GroupKey::ToString with the host and paths (from the repository) escaped as `ls` does.
+std::string GroupText(const retention::GroupKey& key) {
+  std::string paths;
+  for (const std::string& path : key.paths) paths += (paths.empty() ? "" : ", ") + EscapeName(path);
+  return "host " + EscapeName(key.hostname) + ", paths [" + paths + "]";
+}
+
 void PrintGroup(const retention::GroupDecision& group) {
   const retention::Decision& d = group.decision;
-  fmt::print("snapshots for {}:\nkeep {} snapshot(s):\n", group.key.ToString(), d.keep.size());
+  fmt::print("snapshots for {}:\nkeep {} snapshot(s):\n", GroupText(group.key), d.keep.size());
   if (!d.keep.empty()) fmt::print("  {:<10}{:<21}{}\n", "ID", "Time (UTC)", "Reasons");
   for (const retention::KeptSnapshot& k : d.keep) {
     fmt::print("  {:<10}{:<21}{}\n", k.snapshot.id.ShortHex(), UtcTime(k.snapshot.time_ns),

@@ -54,7 +54,7 @@ void RunCheck(Context* context, const CheckFlags& flags) {
     context->exit_code = kExitUsage;
     return;
   }
-  plan::LoadResult loaded = plan::LoadPlan(context->plan_path);
+  plan::LoadResult loaded = plan::LoadPlan(context->plan_path, PlanLoadOptions(*context));
   if (loaded.readable) plan::Validate(loaded.plan, {*today}, &loaded.diagnostics);
   bool failed = loaded.diagnostics.error_count() > 0 ||
                 (flags.strict && loaded.diagnostics.warning_count() > 0);

@@ -1,6 +1,10 @@
 // stormproof prune: delete the data no snapshot references (after forget), repack mostly-empty
 // packs, and consolidate the index. Takes the exclusive lock: it refuses while a backup runs.
+#include <chrono>
+#include <string>
+
 #include "context.h"
+#include "core/duration.h"
 #include "prune_output.h"
 #include "repo_access.h"
 
@@ -10,6 +14,7 @@ namespace {
 struct PruneFlags {
   double repack_threshold = 50;  // percent
   bool dry_run = false;
+  std::string unindexed_grace;  // a duration; "" = the default
 };
 
 void RunPrune(Context* context, const PruneFlags& flags) {
@@ -18,6 +23,11 @@ void RunPrune(Context* context, const PruneFlags& flags) {
   pruner::PruneOptions options;
   options.repack_threshold = flags.repack_threshold / 100.0;
   options.dry_run = flags.dry_run;
+  if (!flags.unindexed_grace.empty()) {
+    auto grace = Duration::Parse(flags.unindexed_grace);
+    if (!grace) return ReportEngineError(context, grace.error().WithContext("--unindexed-grace"));
+    options.unindexed_grace = std::chrono::seconds(grace->seconds());
+  }
   auto report = PruneAndReport(context, *repo, options);
   if (report && context->json) {
     (*report)["message_type"] = "summary";
@@ -42,6 +52,12 @@ void AddPruneCommand(CLI::App* app, Context* context) {
       ->type_name("PCT")
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_flag("-n,--dry-run", flags->dry_run, "Only print what would be freed");
+  cmd->add_option("--unindexed-grace", flags->unindexed_grace,
+                  "Delete packs that no index names only once this old by the storage's clock "
+                  "(default 40m: a backup writes its packs before the index naming them). 0s "
+                  "deletes them at once; use it only when nothing else writes to the repository, "
+                  "e.g. to free the space a failed backup took on a full disk")
+      ->type_name("DURATION");
   cmd->callback([context, flags] { RunPrune(context, *flags); });
 }
 

@@ -27,36 +27,70 @@ nlohmann::json DamagedJson(const std::vector<repository::DamagedFile>& files) {
   return out;
 }
 
+nlohmann::json DamagedPacksJson(const std::vector<repair::DamagedPack>& packs) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& p : packs) {
+    out.push_back({{"pack", p.pack},
+                   {"reason", p.reason},
+                   {"blobs_indexed", p.blobs_indexed},
+                   {"blobs_kept", p.blobs_kept},
+                   {"lost_blobs", p.lost_blobs}});
+  }
+  return out;
+}
+
+void PrintDamagedPack(const repair::DamagedPack& p, bool dry_run) {
+  if (p.blobs_indexed == 0) {
+    // Also what a second repair says of a pack the first one copied out: check tells the two apart.
+    fmt::print(
+        "damaged pack {}: {}; no readable index file locates a blob in it, so none is kept\n",
+        p.pack, p.reason);
+    return;
+  }
+  fmt::print("damaged pack {}: {}; {} {} of the {} blobs the old index locates in it\n", p.pack,
+             p.reason, dry_run ? "would keep" : "kept", p.blobs_kept, p.blobs_indexed);
+  for (const auto& line : p.lost_blobs) fmt::print("  lost {}\n", line);
+}
+
 void PrintIndexReport(const Context& context, const repair::RepairIndexReport& r, bool dry_run) {
   if (context.json) {
-    nlohmann::json lost = nlohmann::json::array();
-    for (const auto& p : r.lost_packs) lost.push_back({{"pack", p.pack}, {"reason", p.reason}});
     PrintJson({{"message_type", "summary"},
                {"dry_run", dry_run},
                {"packs", r.packs},
                {"packs_indexed", r.packs_indexed},
+               {"packs_written", r.packs_written},
                {"blobs_before", r.blobs_before},
                {"blobs_after", r.blobs_after},
+               {"blobs_kept", r.blobs_kept},
                {"index_files_before", r.index_files_before},
                {"index_files_after", r.index_files_after},
                {"damaged_index_files", DamagedJson(r.damaged_index_files)},
-               {"lost_packs", lost},
+               {"damaged_packs", DamagedPacksJson(r.damaged_packs)},
                {"unexpected_files", r.unexpected_files}});
     return;
   }
   for (const auto& f : r.damaged_index_files) {
     fmt::print("damaged index file {}: {}\n", f.name, f.reason);
   }
-  for (const auto& p : r.lost_packs) fmt::print("lost pack {}: {}\n", p.pack, p.reason);
+  for (const auto& p : r.damaged_packs) PrintDamagedPack(p, dry_run);
   for (const auto& name : r.unexpected_files) fmt::print("ignored unexpected file {}\n", name);
-  fmt::print("{} {} of {} packs ({} blobs; {} before) in {} index files, replacing {}\n",
-             dry_run ? "would index" : "indexed", r.packs_indexed, r.packs, r.blobs_after,
+  std::string written = r.packs_written == 0 ? ""
+                                             : fmt::format(" and {} new pack{}", r.packs_written,
+                                                           r.packs_written == 1 ? "" : "s");
+  fmt::print("{} {} of {} packs{} ({} blobs; {} before) in {} index files, replacing {}\n",
+             dry_run ? "would index" : "indexed", r.packs_indexed, r.packs, written, r.blobs_after,
              r.blobs_before, r.index_files_after, r.index_files_before);
-  if (!r.lost_packs.empty()) {
+  if (r.blobs_kept > 0) {
     fmt::print(
-        "{} pack(s) cannot be read: their data is lost; run 'stormproof check' to see the "
-        "affected snapshots and 'stormproof repair snapshots' to remove the lost files\n",
-        r.lost_packs.size());
+        "{} {} blobs of damaged packs (verified where the old index locates them{}); prune "
+        "removes the damaged packs\n",
+        dry_run ? "would keep" : "kept", r.blobs_kept,
+        dry_run ? "" : ", copied into new packs unless another pack holds them");
+  }
+  if (r.lost_data()) {
+    fmt::print(
+        "data may be lost: run 'stormproof check' to see the affected snapshots and 'stormproof "
+        "repair snapshots' to remove the lost files\n");
   }
 }
 
@@ -73,7 +107,7 @@ void RunRepairIndex(Context* context, const RepairIndexFlags& flags) {
   progress.Finish();
   if (!report) return ReportEngineError(context, report.error());
   PrintIndexReport(*context, *report, flags.dry_run);
-  if (!report->lost_packs.empty()) context->exit_code = kExitProblems;
+  if (report->lost_data()) context->exit_code = kExitProblems;
 }
 
 void PrintSnapshotsReport(const Context& context, const repair::RepairSnapshotsReport& r,
@@ -104,10 +138,10 @@ void PrintSnapshotsReport(const Context& context, const repair::RepairSnapshotsR
                s.repaired.empty() ? ""
                                   : " -> new snapshot " + s.repaired.substr(0, 8) +
                                         (s.original_removed ? " (original removed)" : ""));
-    for (const auto& line : s.lost) fmt::print("  lost {}\n", line);
+    for (const auto& line : s.lost) fmt::print("  lost {}\n", EscapeControls(line));
   }
   for (const auto& f : r.damaged_snapshot_files) {
-    fmt::print("snapshot file {} is damaged: {}{}\n", f.name, f.reason,
+    fmt::print("snapshot file {} is damaged: {}{}\n", EscapeName(f.name), EscapeControls(f.reason),
                r.damaged_removed ? " (removed)"
                : flags.dry_run   ? ""
                                  : " (kept; --forget removes it)");
@@ -148,8 +182,10 @@ void AddRepairCommand(CLI::App* app, Context* context) {
   CLI::App* index = repair->add_subcommand(
       "index",
       "Rebuild the index from the packs alone: read and verify every pack's header and replace "
-      "all index files with new ones listing every readable pack. Packs whose header cannot be "
-      "read are reported as lost (exit 3). Takes the exclusive lock.");
+      "all index files with new ones listing every readable pack. From a pack whose header "
+      "cannot be read, the blobs the old index locates in it are verified and kept (copied into "
+      "new packs); those that fail are reported as lost (exit 3). Stops, changing nothing, when "
+      "a file cannot be read (I/O error). Takes the exclusive lock.");
   index->add_flag("-n,--dry-run", index_flags->dry_run, "Only print what would be indexed");
   index->callback([context, index_flags] { RunRepairIndex(context, *index_flags); });
   index->fallthrough();

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "context.h"
+#include "entry_format.h"
 #include "progress.h"
 #include "repo_access.h"
 #include "restorer/restorer.h"
@@ -14,10 +15,11 @@ struct RestoreFlags {
   std::string target;
   std::vector<std::string> includes, tags, paths;
   bool verify = false;
+  bool untrusted = false;
 };
 
 void PrintSummary(const Context& context, const restorer::RestoreSummary& s,
-                  const repository::Snapshot& snapshot, const std::string& target) {
+                  const repository::Snapshot& snapshot, const std::string& target, bool untrusted) {
   if (context.json) {
     PrintJson({{"message_type", "summary"},
                {"snapshot_id", snapshot.id.Hex()},
@@ -28,13 +30,27 @@ void PrintSummary(const Context& context, const restorer::RestoreSummary& s,
                {"other", s.other},
                {"bytes", s.bytes},
                {"verified_files", s.verified_files},
-               {"errors", s.errors}});
+               {"errors", s.errors},
+               {"setid_cleared", s.setid_cleared},
+               {"special_skipped", s.special_skipped},
+               {"xattrs_skipped", s.xattrs_skipped}});
     return;
   }
   fmt::print("restored snapshot {} to {}: {} files, {} dirs, {}{}{}\n", snapshot.id.ShortHex(),
-             target, s.files, s.dirs, HumanBytes(s.bytes),
+             EscapeControls(target), s.files, s.dirs, HumanBytes(s.bytes),
              s.verified_files ? fmt::format(", {} files verified", s.verified_files) : "",
              s.errors ? fmt::format(", {} errors", s.errors) : "");
+  if (s.setid_cleared) {
+    fmt::print("setuid/setgid bits cleared on {} entries ({})\n", s.setid_cleared,
+               untrusted ? "--untrusted" : "not running as root");
+  }
+  if (s.special_skipped) {
+    fmt::print("{} device nodes, fifos and sockets not created (--untrusted)\n", s.special_skipped);
+  }
+  if (s.xattrs_skipped) {
+    fmt::print("{} security.* and trusted.* extended attributes not set (--untrusted)\n",
+               s.xattrs_skipped);
+  }
 }
 
 void RunRestore(Context* context, const RestoreFlags& flags) {
@@ -49,7 +65,12 @@ void RunRestore(Context* context, const RestoreFlags& flags) {
   if (!lock) return ReportEngineError(context, lock.error());
   auto snapshot = FindSnapshot(*repo, spec, flags.tags, flags.paths);
   if (!snapshot) return ReportEngineError(context, snapshot.error());
-  restorer::RestoreOptions options{flags.target, subpath, flags.includes, flags.verify, 0};
+  restorer::RestoreOptions options;
+  options.target = flags.target;
+  options.subpath = subpath;
+  options.includes = flags.includes;
+  options.verify = flags.verify;
+  options.untrusted = flags.untrusted;
   ProgressReporter progress(*context, "restore");
   auto on_progress = [&](const restorer::Progress& p) {
     progress.Update({p.files, p.bytes, p.total_bytes, ""});
@@ -59,13 +80,13 @@ void RunRestore(Context* context, const RestoreFlags& flags) {
     if (context->json) {
       PrintJson({{"message_type", "error"}, {"item", path}, {"error", error.message()}});
     } else {
-      fmt::print(stderr, "error: {}: {}\n", path, error.message());
+      fmt::print(stderr, "error: {}: {}\n", EscapeName(path), EscapeControls(error.message()));
     }
   };
   auto summary = restorer::Restore(*repo, *snapshot, options, on_progress, on_error);
   progress.Finish();
   if (!summary) return ReportEngineError(context, summary.error());
-  PrintSummary(*context, *summary, *snapshot, flags.target);
+  PrintSummary(*context, *summary, *snapshot, flags.target, flags.untrusted);
   if (summary->errors > 0) context->exit_code = kExitProblems;
 }
 
@@ -78,7 +99,12 @@ void AddRestoreCommand(CLI::App* app, Context* context) {
       "Restore SNAPSHOT (an id prefix or 'latest', optionally ':SUBPATH') into --target. "
       "Nothing is ever written outside the target, whatever the snapshot contains. Contents "
       "first, then metadata. With --verify every restored file is read back and compared with "
-      "the snapshot. Exit 3 when some entries could not be restored or verified.");
+      "the snapshot. Owners are restored, and setuid/setgid bits kept, only when running as "
+      "root. With --untrusted (for a repository whose contents you do not fully trust) no device "
+      "nodes, fifos or sockets are created, no security.* or trusted.* extended attributes set, "
+      "and setuid/setgid bits are cleared even as root; what is left out is counted in the "
+      "summary, not an error. Names from the snapshot are printed escaped as 'ls' shows them. "
+      "Exit 3 when some entries could not be restored or verified.");
   cmd->add_option("snapshot", flags->snapshot, "ID[:SUBPATH] or latest[:SUBPATH]")->required();
   cmd->add_option("-t,--target", flags->target, "Directory to restore into (created if absent)")
       ->required()
@@ -87,6 +113,9 @@ void AddRestoreCommand(CLI::App* app, Context* context) {
                   "Only restore paths matching PATTERN (glob), repeatable")
       ->type_name("PATTERN");
   cmd->add_flag("--verify", flags->verify, "Read back and verify every restored file");
+  cmd->add_flag("--untrusted", flags->untrusted,
+                "The repository is not fully trusted: no device nodes, fifos, sockets, "
+                "setuid/setgid bits or security.*/trusted.* extended attributes");
   cmd->add_option("--tag", flags->tags, "With 'latest': only snapshots with this tag")
       ->type_name("K=V");
   cmd->add_option("--path", flags->paths, "With 'latest': only snapshots of this path")

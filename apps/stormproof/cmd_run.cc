@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "context.h"
+#include "core/text.h"
 #include "readiness/readiness.h"
 #include "repo_access.h"
 #include "schedule/schedule.h"
@@ -67,7 +68,7 @@ void PrintResult(const Context& context, const schedule::ActionResult& r) {
                          ? r.summary
                          : run.error + (r.summary.empty() ? "" : " (" + r.summary + ")");
   fmt::print("{}: {}{}{}\n", Describe(r.action), catalog::OutcomeName(run.outcome),
-             what.empty() ? "" : ": ", what);
+             what.empty() ? "" : ": ", EscapeControls(what));  // may quote repository names
   std::fflush(stdout);
 }
 
@@ -120,7 +121,7 @@ void PrintSummary(const Context& context, const std::vector<schedule::ActionResu
                       {"outcomes", counts},
                       {"breaches", breaches}});
   }
-  for (const std::string& breach : breaches) fmt::print("breached: {}\n", breach);
+  for (const std::string& breach : breaches) fmt::print("breached: {}\n", EscapeControls(breach));
   std::string outcomes;
   for (const auto& [name, count] : counts) {
     outcomes += fmt::format("{}{} {}", outcomes.empty() ? "" : ", ", count, name);

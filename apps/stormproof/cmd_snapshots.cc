@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "context.h"
+#include "entry_format.h"
 #include "repo_access.h"
 
 namespace stormproof::cli {
@@ -22,9 +23,18 @@ std::string FormatTime(int64_t ns) {
   return buf;
 }
 
+// Tags and paths come from the repository: escaped as `ls` escapes names.
 std::string TagsText(const std::map<std::string, std::string>& tags) {
   std::string out;
-  for (const auto& [k, v] : tags) out += (out.empty() ? "" : ",") + k + (v.empty() ? "" : "=" + v);
+  for (const auto& [k, v] : tags) {
+    out += (out.empty() ? "" : ",") + EscapeName(k) + (v.empty() ? "" : "=" + EscapeName(v));
+  }
+  return out;
+}
+
+std::string PathsText(const std::vector<std::string>& paths) {
+  std::string out;
+  for (const std::string& path : paths) out += (out.empty() ? "" : " ") + EscapeName(path);
   return out;
 }
 
@@ -55,7 +65,7 @@ void RunSnapshots(Context* context, const SnapshotsFlags& flags) {
     ++shown;
     list.push_back(SnapshotJson(s));
     text += fmt::format("{:<10}{:<21}{:<16}{:<20}{}\n", s.id.ShortHex(), FormatTime(s.time_ns),
-                        s.hostname, TagsText(s.tags), fmt::join(s.paths, " "));
+                        EscapeName(s.hostname), TagsText(s.tags), PathsText(s.paths));
   }
   if (context->json) return PrintJson(list);
   fmt::print("{}{} snapshot(s)\n", text, shown);
@@ -65,7 +75,11 @@ void RunSnapshots(Context* context, const SnapshotsFlags& flags) {
 
 void AddSnapshotsCommand(CLI::App* app, Context* context) {
   auto flags = std::make_shared<SnapshotsFlags>();
-  CLI::App* cmd = app->add_subcommand("snapshots", "List snapshots, oldest first");
+  CLI::App* cmd = app->add_subcommand(
+      "snapshots",
+      "List snapshots, oldest first. Host names, tags and paths are shown escaped as 'ls' shows "
+      "names (bytes that are not printable UTF-8 as \\xNN, a backslash as \\\\); --json gives "
+      "the raw values.");
   cmd->add_option("--tag", flags->tags, "Only snapshots with this tag (K=V or K), repeatable")
       ->type_name("K=V");
   cmd->add_option("--path", flags->paths, "Only snapshots that include this path, repeatable")

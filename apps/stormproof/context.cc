@@ -47,6 +47,12 @@ void PrintJsonWithArray(const nlohmann::json& head, const std::string& key, size
   std::fputs("]}\n", stdout);
 }
 
+plan::LoadOptions PlanLoadOptions(const Context& context) {
+  plan::LoadOptions options;
+  options.allow_include_outside = context.allow_include_outside;
+  return options;
+}
+
 std::optional<UsablePlan> LoadUsablePlan(Context* context) {
   auto today = Today(*context);
   if (!today) {
@@ -54,7 +60,7 @@ std::optional<UsablePlan> LoadUsablePlan(Context* context) {
     context->exit_code = kExitUsage;
     return std::nullopt;
   }
-  UsablePlan usable{plan::LoadPlan(context->plan_path), *today};
+  UsablePlan usable{plan::LoadPlan(context->plan_path, PlanLoadOptions(*context)), *today};
   plan::Diagnostics& diagnostics = usable.loaded.diagnostics;
   if (usable.loaded.readable) {
     plan::Validate(usable.loaded.plan, {*today}, &diagnostics);

@@ -26,6 +26,7 @@ enum ExitCode : int {
 struct Context {
   // Global options, accepted before or after the subcommand.
   std::string plan_path = "plan.yaml";  // --plan, STORMPROOF_PLAN
+  bool allow_include_outside = false;   // --allow-include-outside, STORMPROOF_ALLOW_INCLUDE_OUTSIDE
   bool json = false;                    // --json
   std::string as_of;                    // --as-of YYYY-MM-DD; default today (UTC)
   std::string repo;                     // --repo, STORMPROOF_REPOSITORY
@@ -49,6 +50,9 @@ Result<Date> Today(const Context& context);
 // The moment commands treat as now, in ns since the Unix epoch: the last nanosecond of `today`
 // when --as-of is given (so the whole day counts), else the system clock.
 int64_t NowNs(const Context& context, Date today);
+
+// How every command loads the plan: the global options that bear on it.
+plan::LoadOptions PlanLoadOptions(const Context& context);
 
 // Loads and validates the plan. On errors prints them to stderr (at most 20, then a count and a
 // hint to run `plan check`) and returns nullopt with context->exit_code set (1 unreadable,

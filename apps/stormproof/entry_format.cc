@@ -13,24 +13,6 @@ namespace {
 
 using repository::NodeType;
 
-// Length of the UTF-8 sequence a lead byte announces; 0 for a byte that cannot lead one.
-size_t SequenceLength(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if (lead < 0xC2) return 0;
-  if (lead < 0xE0) return 2;
-  if (lead < 0xF0) return 3;
-  return lead < 0xF5 ? 4 : 0;
-}
-
-// A printable character of `n` bytes at `raw[i]`: valid UTF-8 and not a C0/C1 control or DEL.
-bool PrintableAt(std::string_view raw, size_t i, size_t n) {
-  auto lead = static_cast<unsigned char>(raw[i]);
-  if (n == 0 || i + n > raw.size()) return false;
-  if (n == 1) return lead >= 0x20 && lead != 0x7F;
-  if (FindInvalidUtf8(raw.substr(i, n)) != std::string_view::npos) return false;
-  return !(lead == 0xC2 && static_cast<unsigned char>(raw[i + 1]) < 0xA0);  // U+0080..U+009F
-}
-
 std::string Base64(std::string_view raw) {
   std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
@@ -78,25 +60,6 @@ void AppendTriple(uint32_t bits, bool special, char set, char set_no_x, std::str
 }
 
 }  // namespace
-
-std::string EscapeName(std::string_view raw) {
-  std::string out;
-  out.reserve(raw.size());
-  for (size_t i = 0; i < raw.size();) {
-    size_t n = SequenceLength(static_cast<unsigned char>(raw[i]));
-    if (raw[i] == '\\') {
-      out += "\\\\";
-    } else if (PrintableAt(raw, i, n)) {
-      out.append(raw.substr(i, n));
-      i += n;
-      continue;
-    } else {
-      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(raw[i]));
-    }
-    ++i;
-  }
-  return out;
-}
 
 void PutName(nlohmann::json* object, const std::string& key, const std::string& raw) {
   if (FindInvalidUtf8(raw) == std::string::npos) {

@@ -8,14 +8,15 @@
 #include <string>
 #include <string_view>
 
+#include "core/text.h"
 #include "repository/tree.h"
 
 namespace stormproof::cli {
 
-// `raw` with every byte that is not printable UTF-8 written as \xNN (lower-case hex): control
-// characters, DEL, C1 controls and bytes of invalid UTF-8 sequences. A backslash becomes "\\",
-// so the escaped form is unambiguous. Printable UTF-8 (including non-ASCII) is kept.
-std::string EscapeName(std::string_view raw);
+// Names are escaped with EscapeName (core/text.h): printable UTF-8 kept, every other byte as
+// \xNN, a backslash as "\\". Every command escapes text from a repository this way before it
+// reaches a terminal; JSON output carries the raw value.
+using stormproof::EscapeName;
 
 // Sets object[key] to `raw` when it is valid UTF-8; otherwise to EscapeName(raw) and
 // object[key + "_base64"] to the raw bytes in base64 (RFC 4648), so no byte is lost.

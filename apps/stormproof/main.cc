@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "context.h"
+#include "core/secret.h"
 
 namespace stormproof::cli {
 namespace {
@@ -22,6 +23,8 @@ constexpr const char* kFooter = R"(Exit codes:
 
 Environment:
   STORMPROOF_PLAN            the plan file when --plan is not given (default ./plan.yaml)
+  STORMPROOF_ALLOW_INCLUDE_OUTSIDE
+                             1 (or true) for --allow-include-outside
   STORMPROOF_REPOSITORY      the repository when --repo is not given
   STORMPROOF_PASSWORD_FILE   a file holding the repository password (first line)
   STORMPROOF_PASSWORD        the repository password itself (prefer a file)
@@ -32,6 +35,10 @@ void AddGlobalOptions(CLI::App* app, Context* context) {
   app->add_option("--plan", context->plan_path, "The plan's root YAML file (default ./plan.yaml)")
       ->envname("STORMPROOF_PLAN")
       ->type_name("FILE");
+  app->add_flag("--allow-include-outside", context->allow_include_outside,
+                "Let the plan include files outside its root file's directory tree (refused by "
+                "default, links followed)")
+      ->envname("STORMPROOF_ALLOW_INCLUDE_OUTSIDE");
   app->add_flag("--json", context->json, "Print machine-readable JSON instead of text");
   app->add_option("--as-of", context->as_of,
                   "Treat this date (YYYY-MM-DD) as today for ages and due dates")
@@ -112,6 +119,9 @@ int Run(int argc, char** argv) {
 }  // namespace stormproof::cli
 
 int main(int argc, char** argv) {
+  // Passwords and the master key are in memory while a command runs: no core dump may carry
+  // them away (docs/cli.md, Passwords). To debug, start stormproof under the debugger.
+  stormproof::DisableCoreDumps();
   try {
     return stormproof::cli::Run(argc, argv);
   } catch (const std::exception& e) {

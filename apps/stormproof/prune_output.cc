@@ -17,6 +17,7 @@ nlohmann::json StatsJson(const pruner::PruneStats& s, bool dry_run) {
           {"packs_unused", s.packs_unused},
           {"packs_repacked", s.packs_repacked},
           {"packs_orphaned", s.packs_orphaned},
+          {"packs_recent", s.packs_recent},
           {"packs_written", s.packs_written},
           {"blobs_removed", s.blobs_removed},
           {"blobs_repacked", s.blobs_repacked},
@@ -42,6 +43,11 @@ void PrintStats(const pruner::PruneStats& s, bool dry_run) {
              s.packs, HumanBytes(s.bytes_before));
   fmt::print("packs: {} kept, {}delete {} unused, {}repack {}, {}delete {} not in the index\n",
              s.packs_kept, verb, s.packs_unused, verb, s.packs_repacked, verb, s.packs_orphaned);
+  if (s.packs_recent > 0) {
+    fmt::print("kept {} pack(s) not in the index: written in the last {} minutes, a backup may "
+               "still be indexing them\n",
+               s.packs_recent, pruner::kUnindexedPackGrace.count());
+  }
   if (s.blobs_repacked > 0 || s.packs_written > 0) {
     fmt::print("repacked {} blob(s) into {} new pack(s) ({})\n", s.blobs_repacked, s.packs_written,
                HumanBytes(s.bytes_written));

@@ -11,20 +11,21 @@
 
 #include "backend/backend.h"
 #include "core/duration.h"
-#include "core/file_io.h"
+#include "core/secret.h"
+#include "core/text.h"
 
 namespace stormproof::cli {
 namespace {
 
-Result<std::string> FirstLineOf(const std::string& path, const char* flag = "--password-file") {
-  Result<std::string> line = ReadFirstLine(path);
+Result<SecretString> FirstLineOf(const std::string& path, const char* flag = "--password-file") {
+  Result<SecretString> line = ReadPasswordFile(path);
   if (!line) return Error::NotFound(std::string(flag) + " " + path + ": cannot be read");
   if (line->empty()) return Error::InvalidArgument(std::string(flag) + " " + path + ": is empty");
   return line;
 }
 
 // Reads a line from the terminal without echo.
-std::string PromptHidden(const char* prompt) {
+SecretString PromptHidden(const char* prompt) {
   std::fprintf(stderr, "%s", prompt);
   termios saved{};
   bool tty = ::tcgetattr(STDIN_FILENO, &saved) == 0;
@@ -37,39 +38,41 @@ std::string PromptHidden(const char* prompt) {
   std::getline(std::cin, line);
   if (tty) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
   std::fprintf(stderr, "\n");
-  return line;
+  return SecretString(std::move(line));
+}
+
+// A password from the terminal, asked again with `again` unless it is null. Errors:
+// kInvalidArgument when empty or the two entries differ.
+Result<SecretString> PromptPassword(const char* prompt, const char* again) {
+  SecretString password = PromptHidden(prompt);
+  if (password.empty()) return Error::InvalidArgument("an empty password is not allowed");
+  if (again != nullptr && PromptHidden(again).view() != password.view()) {
+    return Error::InvalidArgument("the passwords do not match");
+  }
+  return password;
 }
 
 }  // namespace
 
-Result<std::string> ReadPassword(const Context& context, bool confirm) {
+Result<SecretString> ReadPassword(const Context& context, bool confirm) {
   if (!context.password_file.empty()) return FirstLineOf(context.password_file);
   if (const char* password = std::getenv("STORMPROOF_PASSWORD"); password && *password) {
-    return std::string(password);
+    return SecretString(std::string(password));
   }
   if (!::isatty(STDIN_FILENO)) {
     return Error::InvalidArgument(
         "no password: use --password-file, STORMPROOF_PASSWORD_FILE or STORMPROOF_PASSWORD");
   }
-  std::string password = PromptHidden("enter password for repository: ");
-  if (password.empty()) return Error::InvalidArgument("an empty password is not allowed");
-  if (confirm && PromptHidden("enter the password again: ") != password) {
-    return Error::InvalidArgument("the passwords do not match");
-  }
-  return password;
+  return PromptPassword("enter password for repository: ",
+                        confirm ? "enter the password again: " : nullptr);
 }
 
-Result<std::string> ReadNewPassword(const std::string& file) {
+Result<SecretString> ReadNewPassword(const std::string& file) {
   if (!file.empty()) return FirstLineOf(file, "--new-password-file");
   if (!::isatty(STDIN_FILENO)) {
     return Error::InvalidArgument("no new password: use --new-password-file FILE");
   }
-  std::string password = PromptHidden("enter the new password: ");
-  if (password.empty()) return Error::InvalidArgument("an empty password is not allowed");
-  if (PromptHidden("enter the new password again: ") != password) {
-    return Error::InvalidArgument("the passwords do not match");
-  }
-  return password;
+  return PromptPassword("enter the new password: ", "enter the new password again: ");
 }
 
 Result<std::chrono::milliseconds> LockWait(const Context& context) {
@@ -93,7 +96,7 @@ Result<std::unique_ptr<repository::Lock>> LockRepository(const Context& context,
 }
 
 void ReportEngineError(Context* context, const Error& error) {
-  PrintError(error.message());
+  PrintError(EscapeControls(error.message()));  // may name files and paths from the repository
   context->exit_code = error.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitError;
 }
 
@@ -115,13 +118,13 @@ std::unique_ptr<repository::Repository> OpenRepositoryOrReport(Context* context)
   }
   auto repo = repository::Repository::Open(std::move(backend).value(), *password);
   if (!repo) {
-    PrintError(repo.error().message());
+    PrintError(EscapeControls(repo.error().message()));
     context->exit_code = kExitError;
     return nullptr;
   }
   for (const repository::DamagedFile& f : (*repo)->DamagedIndexFiles()) {
-    fmt::print(stderr, "warning: index file {} is damaged: {}; run 'stormproof check'\n", f.name,
-               f.reason);
+    fmt::print(stderr, "warning: index file {} is damaged: {}; run 'stormproof check'\n",
+               EscapeName(f.name), EscapeControls(f.reason));
   }
   return std::move(repo).value();
 }
@@ -157,8 +160,8 @@ Result<std::vector<repository::Snapshot>> LoadSnapshotsOrWarn(const repository::
   std::vector<repository::DamagedFile> damaged;
   auto all = repo.LoadSnapshots(&damaged);
   for (const repository::DamagedFile& f : damaged) {
-    fmt::print(stderr, "warning: snapshot file {} is damaged: {}; run 'stormproof check'\n", f.name,
-               f.reason);
+    fmt::print(stderr, "warning: snapshot file {} is damaged: {}; run 'stormproof check'\n",
+               EscapeName(f.name), EscapeControls(f.reason));
   }
   return all;
 }

@@ -11,18 +11,21 @@
 #include <vector>
 
 #include "context.h"
+#include "core/secret.h"
 #include "drill/drill.h"
 #include "repository/repository.h"
 
 namespace stormproof::cli {
 
-// Reads the password. `confirm`: on a terminal prompt, ask twice (for init and key add).
-Result<std::string> ReadPassword(const Context& context, bool confirm);
+// Reads the password. `confirm`: on a terminal prompt, ask twice (for init and key add). A
+// password file readable by group or others is read with a warning (core/secret.h); the password
+// is wiped when the result is destroyed.
+Result<SecretString> ReadPassword(const Context& context, bool confirm);
 
 // Reads a new password (key add, key passwd): the first line of `file` when given, else a
 // terminal prompt asked twice; never a command-line argument. Errors: kInvalidArgument when there
 // is no file and no terminal, or the two entries differ; kNotFound for an unreadable file.
-Result<std::string> ReadNewPassword(const std::string& file);
+Result<SecretString> ReadNewPassword(const std::string& file);
 
 // Opens the repository; on failure prints one line and sets context->exit_code, returns null.
 std::unique_ptr<repository::Repository> OpenRepositoryOrReport(Context* context);

@@ -42,6 +42,11 @@ class Backend {
   // a file shorter than offset + length ("truncated").
   virtual Result<Bytes> Load(const Handle& handle, uint64_t offset = 0, uint64_t length = 0) = 0;
   virtual Result<uint64_t> Size(const Handle& handle) = 0;
+  // When the file was last written, in nanoseconds since the Unix epoch by the storage's own
+  // clock (a local file system's mtime, an object store's Last-Modified), never by a writer's.
+  // Locks and prune's grace period compare such times with each other only, so hosts whose
+  // clocks disagree still agree on ages. Errors: kNotFound; kIo.
+  virtual Result<int64_t> ModifiedNs(const Handle& handle) = 0;
   // Removing a missing file succeeds.
   virtual Status Remove(const Handle& handle) = 0;
   // Calls `each` for every file of `type`, in no particular order.
@@ -68,8 +73,9 @@ class Backend {
 Result<std::unique_ptr<Backend>> CreateLocalBackend(const std::string& path);
 Result<std::unique_ptr<Backend>> OpenLocalBackend(const std::string& path);
 
-// Everything in memory; for tests. Thread-safe.
-std::unique_ptr<Backend> NewMemoryBackend();
+// Everything in memory; for tests. Thread-safe. `clock` stamps every saved file (ModifiedNs):
+// the system clock by default; simulations pass one they control.
+std::unique_ptr<Backend> NewMemoryBackend(std::function<int64_t()> clock = {});
 
 }  // namespace stormproof::backend
 

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <limits>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -106,6 +107,7 @@ class LocalBackend final : public Backend {
   Status Save(const Handle& handle, ByteView data) override;
   Result<Bytes> Load(const Handle& handle, uint64_t offset, uint64_t length) override;
   Result<uint64_t> Size(const Handle& handle) override;
+  Result<int64_t> ModifiedNs(const Handle& handle) override;
   Status Remove(const Handle& handle) override;
   Status List(FileType type, const ListCallback& each) override;
   Status RemoveStaleTemporaries(FileType type, std::chrono::seconds min_age,
@@ -163,6 +165,25 @@ Result<uint64_t> LocalBackend::Size(const Handle& handle) {
   if (::stat(path.c_str(), &st) == 0) return static_cast<uint64_t>(st.st_size);
   if (errno == ENOENT) return Error::NotFound(path + ": no such file");
   return posix::OsError(path, "cannot stat", errno);
+}
+
+Result<int64_t> LocalBackend::ModifiedNs(const Handle& handle) {
+  STORMPROOF_TRY(internal::ValidateHandle(handle));
+  const std::string path = PathOf(handle);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return Error::NotFound(path + ": no such file");
+    return posix::OsError(path, "cannot stat", errno);
+  }
+  // Saturates rather than overflows for times beyond 2262 (a hostile or damaged file).
+  int64_t ns = 0;
+  if (__builtin_mul_overflow(static_cast<int64_t>(st.st_mtim.tv_sec), int64_t{1'000'000'000},
+                             &ns) ||
+      __builtin_add_overflow(ns, static_cast<int64_t>(st.st_mtim.tv_nsec), &ns)) {
+    return st.st_mtim.tv_sec < 0 ? std::numeric_limits<int64_t>::min()
+                                 : std::numeric_limits<int64_t>::max();
+  }
+  return ns;
 }
 
 Status LocalBackend::Remove(const Handle& handle) {

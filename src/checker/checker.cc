@@ -9,6 +9,7 @@
 
 #include "checker/key_verifier.h"
 #include "checker/pack_verifier.h"
+#include "core/text.h"
 #include "repository/tree_store.h"
 
 namespace stormproof::checker {
@@ -34,11 +35,15 @@ class Checker {
       : repo_(repo), options_(options), progress_(progress) {}
 
   CheckReport Run() {
-    VerifyKeysAndConfig(repo_, &report_.errors);
+    VerifyKeysAndConfig(repo_, &report_.errors, &report_.warnings);
+    std::vector<repository::Snapshot> snapshots = LoadSnapshots();
+    // A backup beside us writes its index before its snapshot: the index read after the
+    // snapshots names every blob they use.
+    Status refreshed = repo_.RefreshIndex();
+    if (!refreshed) Error("reading the index: " + refreshed.error().message());
     for (const repository::DamagedFile& f : repo_.DamagedIndexFiles()) {
       Error("index " + f.name + ": " + f.reason + " (run 'stormproof repair index')");
     }
-    std::vector<repository::Snapshot> snapshots = LoadSnapshots();
     std::vector<Id> packs = CheckPacks();
     ReadData(packs);
     for (const repository::Snapshot& s : snapshots) WalkSnapshot(s);
@@ -53,8 +58,10 @@ class Checker {
     Status listed =
         repo_.backend().List(backend::FileType::kSnapshot, [&](const std::string& name, uint64_t) {
           auto id = Id::FromHex(name);
-          if (!id) return Error("snapshot file " + name + ": not a valid name");
+          if (!id) return Error("snapshot file " + EscapeName(name) + ": not a valid name");
           auto snapshot = repo_.LoadSnapshot(*id);
+          // Forgotten since the listing (forget holds a shared lock, as check does): not damage.
+          if (!snapshot && snapshot.error().code() == ErrorCode::kNotFound) return;
           if (!snapshot) return Error("snapshot " + name + ": " + snapshot.error().message());
           out.push_back(std::move(snapshot).value());
         });
@@ -100,7 +107,7 @@ class Checker {
 
   void CompareHeader(const Id& pack, const std::vector<std::pair<Id, BlobLocation>>& blobs) {
     auto header = repo_.ReadPackHeader(pack);
-    if (!header) return Damaged(pack, "pack " + pack.Hex() + ": " + header.error().message());
+    if (!header) return Damaged(pack, header.error().message());  // it names the pack
     std::unordered_map<Id, BlobLocation, crypto::IdHash> listed;
     for (const auto& [id, at] : *header) listed[id] = at;
     for (const auto& [id, at] : blobs) {
@@ -215,7 +222,7 @@ class Checker {
   void Affected(const repository::Snapshot& s, const std::string& path, const std::string& why) {
     auto& paths = report_.affected[s.id.Hex()];
     if (paths.insert(path).second) {
-      Error("snapshot " + s.id.ShortHex() + ": " + path + ": " + why);
+      Error("snapshot " + s.id.ShortHex() + ": " + EscapeName(path) + ": " + why);
     }
   }
 

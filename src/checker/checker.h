@@ -29,10 +29,12 @@ struct CheckOptions {
 };
 
 struct CheckReport {
-  std::vector<std::string> errors;      // one line each, naming the file/object
+  std::vector<std::string> errors;      // one line each, naming the file/object (names and
+                                        // paths escaped as `ls` shows them: EscapeName)
+  std::vector<std::string> warnings;    // not errors, but worth acting on (weak key files)
   std::vector<std::string> notes;       // not errors (e.g. unreferenced packs)
   std::set<std::string> damaged_packs;  // pack ids (hex)
-  // snapshot id (hex) -> paths inside it that cannot be restored intact
+  // snapshot id (hex) -> paths inside it that cannot be restored intact (raw bytes)
   std::map<std::string, std::set<std::string>> affected;
   uint64_t snapshots = 0, packs = 0, trees = 0, blobs_read = 0, bytes_read = 0;
 

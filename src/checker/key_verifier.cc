@@ -2,7 +2,8 @@
 
 namespace stormproof::checker {
 
-void VerifyKeysAndConfig(const repository::Repository& repo, std::vector<std::string>* errors) {
+void VerifyKeysAndConfig(const repository::Repository& repo, std::vector<std::string>* errors,
+                         std::vector<std::string>* warnings) {
   Status config = repo.VerifyConfig();
   if (!config) errors->push_back("config: " + config.error().message());
   std::vector<std::string> names;
@@ -10,8 +11,16 @@ void VerifyKeysAndConfig(const repository::Repository& repo, std::vector<std::st
       backend::FileType::kKey, [&](const std::string& name, uint64_t) { names.push_back(name); });
   if (!listed) errors->push_back("listing keys: " + listed.error().message());
   for (const std::string& name : names) {
-    Status verified = repo.VerifyKeyFile(name);
-    if (!verified) errors->push_back("key " + name + ": " + verified.error().message());
+    crypto::KdfParams kdf;
+    Status verified = repo.VerifyKeyFile(name, &kdf);
+    if (!verified) {
+      errors->push_back("key " + name + ": " + verified.error().message());
+      continue;
+    }
+    if (Status strong = crypto::CheckNewKdfParams(kdf); !strong) {
+      warnings->push_back("key " + name + ": " + strong.error().message() +
+                          " (replace it: 'stormproof key passwd' with its password)");
+    }
   }
 }
 

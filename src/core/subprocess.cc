@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 #include <string>
@@ -28,19 +29,69 @@ constexpr size_t kMaxPendingLine = 1 << 20;
 
 std::string ErrnoText(int error) { return std::strerror(error); }
 
-// This process's environment with `overrides` applied.
-std::vector<std::string> MergedEnvironment(
-    const std::vector<std::pair<std::string, std::string>>& overrides) {
-  std::vector<std::string> merged;
+bool IsGiven(const std::vector<std::pair<std::string, std::string>>& given, std::string_view name) {
+  for (const auto& [key, value] : given) {
+    if (key == name) return true;
+  }
+  return false;
+}
+
+// This process's PATH without relative entries ("", ".", "bin"): those would find programs in
+// the child's working directory. kDefaultPath when nothing is left.
+std::string ChildPath() {
+  const char* path = getenv("PATH");
+  std::string kept;
+  std::string_view rest = path == nullptr ? "" : path;
+  while (true) {
+    size_t colon = rest.find(':');
+    std::string_view dir = rest.substr(0, colon);
+    if (!dir.empty() && dir[0] == '/') kept += (kept.empty() ? "" : ":") + std::string(dir);
+    if (colon == std::string_view::npos) break;
+    rest.remove_prefix(colon + 1);
+  }
+  return kept.empty() ? std::string(kDefaultPath) : kept;
+}
+
+// The child's whole environment: the inherited variables of this process's, then `given`.
+std::vector<std::string> ChildEnvironment(
+    const std::vector<std::pair<std::string, std::string>>& given) {
+  std::vector<std::string> env;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
     std::string_view entry(*e);
     std::string_view name = entry.substr(0, entry.find('='));
-    bool overridden = false;
-    for (const auto& [key, value] : overrides) overridden |= (key == name);
-    if (!overridden) merged.emplace_back(entry);
+    if (name == "PATH" || !IsInheritedVariable(name) || IsGiven(given, name)) continue;
+    env.emplace_back(entry);
   }
-  for (const auto& [key, value] : overrides) merged.push_back(key + "=" + value);
-  return merged;
+  if (!IsGiven(given, "PATH")) env.push_back("PATH=" + ChildPath());
+  for (const auto& [key, value] : given) env.push_back(key + "=" + value);
+  return env;
+}
+
+// The value of PATH in `env`.
+std::string_view PathOf(const std::vector<std::string>& env) {
+  for (const std::string& entry : env) {
+    if (entry.rfind("PATH=", 0) == 0) return std::string_view(entry).substr(5);
+  }
+  return "";
+}
+
+// `program` itself when it names a path, else the first executable regular file of that name
+// in a directory of `path`; "" when there is none.
+std::string FindProgram(const std::string& program, std::string_view path) {
+  if (program.find('/') != std::string::npos) return program;
+  while (!path.empty()) {
+    size_t colon = path.find(':');
+    std::string_view dir = path.substr(0, colon);
+    path.remove_prefix(colon == std::string_view::npos ? path.size() : colon + 1);
+    if (dir.empty() || dir[0] != '/') continue;
+    std::string candidate = std::string(dir) + "/" + program;
+    struct stat st;
+    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+  }
+  return "";
 }
 
 std::vector<char*> Pointers(std::vector<std::string>& strings) {
@@ -135,12 +186,14 @@ Result<Child> Spawn(const ProcessOptions& options) {
   Fd err_read(err[0]), err_write(err[1]);
 
   std::vector<std::string> args = options.argv;
-  std::vector<std::string> env = MergedEnvironment(options.env);
+  std::vector<std::string> env = ChildEnvironment(options.env);
+  const std::string program = FindProgram(options.argv[0], PathOf(env));
+  if (program.empty()) return Error::NotFound("program '" + options.argv[0] + "' not found");
   std::vector<char*> argv = Pointers(args), envp = Pointers(env);
   SpawnSetup setup(options, out_write.get(), err_write.get());
   Child child;
-  int rc =
-      posix_spawnp(&child.pid, argv[0], setup.actions(), setup.attr(), argv.data(), envp.data());
+  int rc = posix_spawn(&child.pid, program.c_str(), setup.actions(), setup.attr(), argv.data(),
+                       envp.data());
   if (rc == ENOENT) return Error::NotFound("program '" + options.argv[0] + "' not found");
   if (rc != 0) return Error::Io("cannot run '" + options.argv[0] + "': " + ErrnoText(rc));
   child.out = std::move(out_read);
@@ -237,6 +290,13 @@ void RecordStatus(int status, ProcessResult* result) {
 }
 
 }  // namespace
+
+bool IsInheritedVariable(std::string_view name) {
+  for (std::string_view kept : {"PATH", "HOME", "LANG", "TZ", "TMPDIR", "USER", "LOGNAME"}) {
+    if (name == kept) return true;
+  }
+  return name.size() > 3 && name.substr(0, 3) == "LC_";
+}
 
 Result<ProcessResult> RunProcess(const ProcessOptions& options) {
   const Clock::time_point start = Clock::now();

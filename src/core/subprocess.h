@@ -7,6 +7,13 @@
 // (background processes it started are ended too; a process that left the group with setsid()
 // is beyond reach). Only the file descriptors it is given survive into the child.
 //
+// The child's environment is built, never inherited whole: a few harmless variables of this
+// process's environment (IsInheritedVariable) and what the caller gives it. A password or key in
+// stormproof's own environment (STORMPROOF_PASSWORD, AWS_SECRET_ACCESS_KEY, RESTIC_PASSWORD, ...)
+// reaches a child only when the caller passes it on purpose. PATH keeps only its absolute
+// directories, so a program is never found in the working directory (a drill's verify command
+// runs in restored client data).
+//
 // Thread-safe: concurrent calls run independent children (spawning uses posix_spawn, which is
 // safe in multithreaded programs).
 #ifndef STORMPROOF_CORE_SUBPROCESS_H_
@@ -24,11 +31,20 @@
 
 namespace stormproof {
 
+// PATH for a child when this process has no absolute directory in its own.
+inline constexpr std::string_view kDefaultPath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// True for the variables a child inherits from this process's environment: PATH, HOME, LANG,
+// LC_* (LC_ALL, LC_TIME, ...), TZ, TMPDIR, USER and LOGNAME. Nothing else is inherited.
+bool IsInheritedVariable(std::string_view name);
+
 struct ProcessOptions {
-  // argv[0] is looked up in $PATH unless it contains a '/'. REQUIRES: not empty.
+  // argv[0] is looked up in the child's PATH unless it contains a '/'. REQUIRES: not empty.
   std::vector<std::string> argv;
-  // Added to (or overriding) this process's environment. An empty value sets the variable to
-  // "", it does not remove it.
+  // The child's environment besides the inherited variables (IsInheritedVariable; PATH without
+  // its relative entries, kDefaultPath when none is left): these are added, overriding an
+  // inherited one of the same name. An empty value sets the variable to "".
   std::vector<std::pair<std::string, std::string>> env;
   std::string cwd;                       // "" = this process's working directory
   std::chrono::milliseconds timeout{0};  // 0 = no limit

@@ -6,6 +6,50 @@
 #include <iterator>
 
 namespace stormproof {
+namespace {
+
+// Length of the UTF-8 sequence a lead byte announces; 0 for a byte that cannot lead one.
+size_t SequenceLength(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if (lead < 0xC2) return 0;
+  if (lead < 0xE0) return 2;
+  if (lead < 0xF0) return 3;
+  return lead < 0xF5 ? 4 : 0;
+}
+
+// A printable character of `n` bytes at `raw[i]`: valid UTF-8 and not a C0/C1 control or DEL.
+bool PrintableAt(std::string_view raw, size_t i, size_t n) {
+  auto lead = static_cast<unsigned char>(raw[i]);
+  if (n == 0 || i + n > raw.size()) return false;
+  if (n == 1) return lead >= 0x20 && lead != 0x7F;
+  if (FindInvalidUtf8(raw.substr(i, n)) != std::string_view::npos) return false;
+  return !(lead == 0xC2 && static_cast<unsigned char>(raw[i + 1]) < 0xA0);  // U+0080..U+009F
+}
+
+std::string Escape(std::string_view raw, bool escape_backslash) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size();) {
+    size_t n = SequenceLength(static_cast<unsigned char>(raw[i]));
+    if (raw[i] == '\\') {
+      out += escape_backslash ? "\\\\" : "\\";
+    } else if (PrintableAt(raw, i, n)) {
+      out.append(raw.substr(i, n));
+      i += n;
+      continue;
+    } else {
+      auto byte = static_cast<unsigned char>(raw[i]);
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xF];
+    }
+    ++i;
+  }
+  return out;
+}
+
+}  // namespace
 
 size_t FindInvalidUtf8(std::string_view text) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
@@ -73,6 +117,12 @@ std::string Join(const std::vector<std::string>& items, std::string_view separat
     out += items[i];
   }
   return out;
+}
+
+std::string EscapeName(std::string_view raw) { return Escape(raw, /*escape_backslash=*/true); }
+
+std::string EscapeControls(std::string_view text) {
+  return Escape(text, /*escape_backslash=*/false);
 }
 
 std::string HumanBytes(uint64_t bytes) {

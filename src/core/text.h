@@ -26,6 +26,18 @@ std::string HumanBytes(uint64_t bytes);
 // Joins items with `separator`.
 std::string Join(const std::vector<std::string>& items, std::string_view separator);
 
+// `raw` as `ls` shows a name: every byte that is not printable UTF-8 written as \xNN (lower-case
+// hex): control characters (also newline and tab), DEL, C1 controls and bytes of invalid UTF-8
+// sequences. A backslash becomes "\\", so the escaped form is unambiguous. Printable UTF-8
+// (including non-ASCII) is kept. For values from a repository or a file system (file names, paths,
+// host and user names, tags) on their way to a terminal; the result never contains a control byte.
+std::string EscapeName(std::string_view raw);
+
+// `text` with the bytes EscapeName escapes written as \xNN, but a backslash kept: for whole
+// messages that may embed names, raw or already escaped, on their way to a terminal. Idempotent;
+// ordinary printable text is returned unchanged; the result never contains a control byte.
+std::string EscapeControls(std::string_view text);
+
 }  // namespace stormproof
 
 #endif  // STORMPROOF_CORE_TEXT_H_

@@ -10,7 +10,8 @@
 //               messages per key (and so the random-nonce collision risk) tiny.
 //   DeriveKey   Argon2id (libsodium) from a password, with parameters stored in the key file.
 //
-// All functions are thread-safe. Keys are plain values; callers must not log them.
+// All functions are thread-safe. Keys are plain values, wiped when destroyed; callers must not
+// log them.
 #ifndef STORMPROOF_CRYPTO_CRYPTO_H_
 #define STORMPROOF_CRYPTO_CRYPTO_H_
 
@@ -24,6 +25,7 @@
 
 #include "core/bytes.h"
 #include "core/result.h"
+#include "core/secret.h"
 
 namespace stormproof::crypto {
 
@@ -33,7 +35,13 @@ constexpr size_t kTagSize = 16;
 constexpr size_t kSealOverhead = kNonceSize + kTagSize;
 constexpr size_t kSaltSize = 32;
 
+// Wiped when destroyed (core/secret.h), so that no copy of a key is left in freed memory.
 struct Key {
+  Key() = default;
+  Key(const Key&) = default;
+  Key& operator=(const Key&) = default;
+  ~Key() { Wipe(bytes.data(), bytes.size()); }
+
   std::array<uint8_t, kKeySize> bytes{};
 };
 
@@ -75,10 +83,25 @@ struct KdfParams {
   uint64_t mem_limit = 56ull << 20;  // bytes of memory
   std::array<uint8_t, 16> salt{};
 };
+// The floor for new keys: 2 passes over 19 MiB, OWASP's minimum for Argon2id (Password Storage
+// Cheat Sheet: m = 19 MiB, t = 2, p = 1); RFC 9106's recommendations are stronger. New keys
+// below it are refused and `check` warns about existing ones.
+constexpr uint64_t kMinNewOpsLimit = 2;
+constexpr uint64_t kMinNewMemLimit = 19ull << 20;
+
 // Fresh random salt; ops/mem default to 4 passes over 56 MiB (about 0.09 s here; see
-// docs/repository-format.md for why not RFC 9106's 3 passes over 64 MiB). The
-// STORMPROOF_KDF_TEST environment variable lowers them to the minimum, for tests only.
+// docs/repository-format.md for why not RFC 9106's 3 passes over 64 MiB). Only in a test binary
+// (one that links crypto/test_kdf.cc; `stormproof` itself never does) the STORMPROOF_KDF_TEST
+// environment variable lowers them to libsodium's minimum (1 pass over 8 KiB).
 KdfParams NewKdfParams();
+// Errors: kInvalidArgument when `params` are outside what DeriveKey accepts (from libsodium's
+// minimum, 1 pass over 8 KiB, to 100 passes over 4 GiB), naming the offending value.
+Status CheckKdfParams(const KdfParams& params);
+// Errors: kInvalidArgument "weak Argon2id parameters: 1 pass over 8 KiB, below the floor of 2
+// passes over 19 MiB for new keys" when `params` are below the floor; in a test binary with
+// STORMPROOF_KDF_TEST set, NewKdfParams' cheap parameters pass.
+Status CheckNewKdfParams(const KdfParams& params);
+// Errors: those of CheckKdfParams; kInternal when the memory cannot be had.
 Result<Key> DeriveKey(std::string_view password, const KdfParams& params);
 
 void RandomBytes(uint8_t* out, size_t n);

@@ -2,11 +2,13 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <string>
 
 #include "crypto/crypto.h"
 #include "crypto/internal.h"
+#include "crypto/test_kdf.h"
 
 namespace stormproof::crypto {
 namespace {
@@ -16,6 +18,14 @@ namespace {
 constexpr uint64_t kMaxOpsLimit = 100;
 constexpr uint64_t kMaxMemLimit = uint64_t{4} << 30;
 
+// Set only by AllowTestKdf (crypto/test_kdf.h), which only test binaries call.
+std::atomic<bool> test_kdf_allowed{false};
+
+bool TestKdfActive() {
+  return test_kdf_allowed.load(std::memory_order_relaxed) &&
+         std::getenv("STORMPROOF_KDF_TEST") != nullptr;
+}
+
 void InitSodiumOnce() {
   static const bool initialised = [] {
     if (sodium_init() < 0) internal::CryptoFatal("sodium_init failed");
@@ -24,7 +34,29 @@ void InitSodiumOnce() {
   (void)initialised;
 }
 
-Status CheckParams(const KdfParams& params) {
+// "1 pass over 8 KiB", "4 passes over 56 MiB".
+std::string Describe(uint64_t ops, uint64_t mem) {
+  std::string memory = mem % (1 << 20) == 0 ? std::to_string(mem >> 20) + " MiB"
+                       : mem % (1 << 10) == 0 ? std::to_string(mem >> 10) + " KiB"
+                                              : std::to_string(mem) + " bytes";
+  return std::to_string(ops) + (ops == 1 ? " pass over " : " passes over ") + memory;
+}
+
+}  // namespace
+
+void AllowTestKdf() { test_kdf_allowed.store(true, std::memory_order_relaxed); }
+
+KdfParams NewKdfParams() {
+  KdfParams params;
+  if (TestKdfActive()) {
+    params.ops_limit = crypto_pwhash_OPSLIMIT_MIN;
+    params.mem_limit = crypto_pwhash_MEMLIMIT_MIN;
+  }
+  RandomBytes(params.salt.data(), params.salt.size());
+  return params;
+}
+
+Status CheckKdfParams(const KdfParams& params) {
   static_assert(sizeof(params.salt) == crypto_pwhash_SALTBYTES);
   const uint64_t max_ops = std::min<uint64_t>(kMaxOpsLimit, crypto_pwhash_OPSLIMIT_MAX);
   const uint64_t max_mem = std::min<uint64_t>(kMaxMemLimit, crypto_pwhash_MEMLIMIT_MAX);
@@ -39,20 +71,18 @@ Status CheckParams(const KdfParams& params) {
   return Ok();
 }
 
-}  // namespace
-
-KdfParams NewKdfParams() {
-  KdfParams params;
-  if (std::getenv("STORMPROOF_KDF_TEST") != nullptr) {
-    params.ops_limit = crypto_pwhash_OPSLIMIT_MIN;
-    params.mem_limit = crypto_pwhash_MEMLIMIT_MIN;
-  }
-  RandomBytes(params.salt.data(), params.salt.size());
-  return params;
+Status CheckNewKdfParams(const KdfParams& params) {
+  STORMPROOF_TRY(CheckKdfParams(params));
+  if (params.ops_limit >= kMinNewOpsLimit && params.mem_limit >= kMinNewMemLimit) return Ok();
+  if (TestKdfActive()) return Ok();
+  return Error::InvalidArgument("weak Argon2id parameters: " +
+                                Describe(params.ops_limit, params.mem_limit) +
+                                ", below the floor of " +
+                                Describe(kMinNewOpsLimit, kMinNewMemLimit) + " for new keys");
 }
 
 Result<Key> DeriveKey(std::string_view password, const KdfParams& params) {
-  STORMPROOF_TRY(CheckParams(params));
+  STORMPROOF_TRY(CheckKdfParams(params));
   InitSodiumOnce();
   Key key;
   if (crypto_pwhash(key.bytes.data(), key.bytes.size(), password.data(), password.size(),

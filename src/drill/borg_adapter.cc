@@ -116,8 +116,9 @@ class BorgAdapter : public Adapter {
   std::string Name() const override { return "borg"; }
 
   Result<std::vector<RestorePoint>> List() override {
-    STORMPROOF_ASSIGN_OR_RETURN(ProcessResult run,
-                                Run("list", {"list", "--json", repository_.location}));
+    STORMPROOF_ASSIGN_OR_RETURN(
+        ProcessResult run,
+        Run("list", {"list", "--json", repository_.location}, repository_.list_timeout));
     STORMPROOF_ASSIGN_OR_RETURN(std::vector<RestorePoint> archives, ParseArchives(run.out));
     return SystemArchives(std::move(archives), repository_.system_id);
   }
@@ -125,7 +126,8 @@ class BorgAdapter : public Adapter {
   Result<RestoreStats> Restore(const RestorePoint& point, const std::string& target,
                                const RestoreProgressFn& progress) override {
     STORMPROOF_TRY(MakeRestoreDirectory(target));
-    STORMPROOF_TRY(Run("extract", {"extract", Archive(point)}, nullptr, target));
+    STORMPROOF_TRY(
+        Run("extract", {"extract", Archive(point)}, repository_.restore_timeout, nullptr, target));
     return CountRestored(target, progress);
   }
 
@@ -135,7 +137,8 @@ class BorgAdapter : public Adapter {
       ExpectedEntry entry;
       if (ParseItem(line, &entry)) comparison.Check(entry);
     };
-    STORMPROOF_TRY(Run("list", {"list", "--json-lines", Archive(point)}, on_line));
+    STORMPROOF_TRY(Run("list", {"list", "--json-lines", Archive(point)},
+                       repository_.restore_timeout, on_line));
     return comparison.Finish();
   }
 
@@ -144,19 +147,25 @@ class BorgAdapter : public Adapter {
     return repository_.location + "::" + point.id;
   }
 
-  // Runs `borg args...`; exit status 1 (a warning) counts as success, like borg's own scripts.
+  // Runs `borg args...` for at most `timeout`; exit status 1 (a warning) counts as success, like
+  // borg's own scripts.
   Result<ProcessResult> Run(const std::string& command, std::vector<std::string> args,
+                            std::chrono::milliseconds timeout,
                             std::function<void(std::string_view)> on_line = nullptr,
                             const std::string& cwd = "") {
     const std::string what = "borg " + command + " " + repository_.location;
     STORMPROOF_ASSIGN_OR_RETURN(ProcessOptions options, Options(what));
+    options.timeout = timeout;
     options.argv = {repository_.program};
     options.argv.insert(options.argv.end(), args.begin(), args.end());
     options.cwd = cwd;
     return RunTool(what, std::move(options), std::move(on_line), BorgErrors(), /*max_ok_exit=*/1);
   }
 
-  // The environment: the passphrase, private cache/config/security directories, no prompts.
+  // The environment besides the subprocess allow-list: the passphrase, private
+  // cache/config/security directories, no prompts. Nothing else of this process's environment
+  // reaches borg: not STORMPROOF_PASSWORD, and no BORG_* setting of the user's (a pass command,
+  // a passphrase file descriptor).
   Result<ProcessOptions> Options(const std::string& what) {
     if (home_ == nullptr) {
       STORMPROOF_ASSIGN_OR_RETURN(home_, ScratchDir::Create("stormproof-borg"));

@@ -71,6 +71,7 @@ class CommandAdapter : public Adapter {
     const std::string point_file = scratch->path() + "/restore-point";
     ProcessOptions options = ShellCommand(restore_.restore_command);
     options.env = {{"STORMPROOF_RESTORE_PATH", target},
+                   {"STORMPROOF_SYSTEM", restore_.system_id},
                    {"STORMPROOF_RESTORE_POINT_FILE", point_file}};
     options.timeout = restore_.timeout;
     options.max_output = kKeptOutput;

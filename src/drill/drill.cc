@@ -114,6 +114,8 @@ bool VerifyApplication(DrillRun& d) {
       step->note = "skipped: the plan has no restore.verify command for this system";
       return;
     }
+    // Runs in the restored (client) data with the subprocess allow-list and these two, nothing
+    // else of stormproof's environment: never a repository password or a cloud key.
     ProcessOptions command = ShellCommand(d.system.verify_command);
     command.env.push_back({"STORMPROOF_RESTORE_PATH", d.target});
     command.env.push_back({"STORMPROOF_SYSTEM", d.system.id});

@@ -14,6 +14,7 @@
 #ifndef STORMPROOF_DRILL_DRILL_H_
 #define STORMPROOF_DRILL_DRILL_H_
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -49,12 +50,23 @@ Result<std::string> RepositoryPassword(const plan::Repository& repository,
 Result<std::string> RepositoryHostPath(const plan::Repository& repository,
                                        const AccessOptions& access);
 
-// Makes the adapter that drills `system` from `repository` (one of its backup repositories):
-// stormproof, restic or borg by the repository's kind, with the password from RepositoryPassword's
-// sources. Errors: those of RepositoryHostPath; kInvalidArgument "repository X: no password ..."
-// (restic, borg); those of RepositoryPassword (stormproof). Nothing is opened yet: the adapter
-// reaches the repository on first use.
-Result<std::unique_ptr<Adapter>> MakeRepositoryAdapter(const plan::Repository& repository,
+// How long one run of restic or borg may take when drilling `system` (docs/cli.md, drill):
+// listing restore points kToolListTimeout (10 minutes); restoring one, or listing its files to
+// check the restored copy, twice the system's RTO and at least kToolListTimeout (a restore that
+// takes longer has failed the drill whatever happens next; kToolRestoreTimeout without an RTO).
+struct ToolTimeouts {
+  std::chrono::milliseconds list, restore;
+};
+ToolTimeouts ToolTimeoutsFor(const plan::Plan& plan, const plan::System& system);
+
+// Makes the adapter that drills `system` from `repository` (one of its backup repositories of
+// `plan`): stormproof, restic or borg by the repository's kind, with the password from
+// RepositoryPassword's sources and ToolTimeoutsFor's timeouts. Errors: those of
+// RepositoryHostPath; kInvalidArgument "repository X: no password ..." (restic, borg); those of
+// RepositoryPassword (stormproof). Nothing is opened yet: the adapter reaches the repository on
+// first use.
+Result<std::unique_ptr<Adapter>> MakeRepositoryAdapter(const plan::Plan& plan,
+                                                       const plan::Repository& repository,
                                                        const plan::System& system,
                                                        const AccessOptions& access);
 

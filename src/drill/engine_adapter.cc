@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "backend/backend.h"
+#include "core/text.h"
 #include "repository/repository.h"
 #include "restorer/restorer.h"
 #include "restorer/verify_tree.h"
@@ -53,10 +54,13 @@ class EngineAdapter : public Adapter {
     restorer::RestoreOptions options;
     options.target = target;
     options.subpath = RootOf(*snapshot);
+    // A drill restores a repository the MSP does not necessarily control onto its own scratch
+    // space: no device nodes, fifos, sockets, setuid/setgid bits or security.* attributes.
+    options.untrusted = true;
     uint64_t problems = 0;
     std::string first_problem;
     auto on_error = [&](const std::string& path, const Error& error) {
-      if (problems++ == 0) first_problem = path + ": " + error.message();
+      if (problems++ == 0) first_problem = EscapeName(path) + ": " + error.message();
     };
     auto on_progress = [&](const restorer::Progress& p) {
       if (progress) progress(p.bytes);
@@ -75,7 +79,8 @@ class EngineAdapter : public Adapter {
     STORMPROOF_ASSIGN_OR_RETURN(const repository::Snapshot* snapshot, Find(point));
     STORMPROOF_ASSIGN_OR_RETURN(
         restorer::TreeCheck check,
-        restorer::VerifyRestoredTree(*repo_, *snapshot, target, RootOf(*snapshot)));
+        restorer::VerifyRestoredTree(*repo_, *snapshot, target, RootOf(*snapshot),
+                                     /*untrusted=*/true));
     DataCheck out;
     out.files_checked = check.files_checked;
     out.problems = std::move(check.problems);

@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "core/date.h"
-#include "core/file_io.h"
+#include "core/secret.h"
 
 namespace stormproof::drill {
 namespace {
@@ -105,9 +105,9 @@ ScratchDir::~ScratchDir() {
 }
 
 Result<std::string> ReadPasswordFile(const std::string& path) {
-  Result<std::string> line = ReadFirstLine(path);
+  Result<SecretString> line = stormproof::ReadPasswordFile(path);
   if (!line) return Error(line.error().code(), "password file " + line.error().message());
-  return line;
+  return std::string(line->view());
 }
 
 Error ToolError(const std::string& what, const ProcessResult& result,
@@ -133,11 +133,17 @@ Result<ProcessResult> RunTool(const std::string& what, ProcessOptions options,
   options.on_stdout_line = std::move(on_line);
   Result<ProcessResult> run = RunProcess(options);
   if (!run.has_value()) return run.error().WithContext(what);
+  if (run->timed_out) return Error::Io(what + ": timed out after " + TimeoutText(options.timeout));
   if (run->out_truncated && !options.on_stdout_line) return Error::Io(what + ": output too large");
-  if (run->timed_out || run->exit_code < 0 || run->exit_code > max_ok_exit) {
+  if (run->exit_code < 0 || run->exit_code > max_ok_exit) {
     return ToolError(what, *run, patterns);
   }
   return run;
+}
+
+std::string TimeoutText(std::chrono::milliseconds timeout) {
+  if (timeout.count() % 1000 != 0) return std::to_string(timeout.count()) + "ms";
+  return Duration::Seconds(timeout.count() / 1000).ToString();
 }
 
 std::string CommandFailure(std::string_view noun, const ProcessResult& result, Duration timeout) {

@@ -4,6 +4,7 @@
 #ifndef STORMPROOF_DRILL_EXTERNAL_TOOL_H_
 #define STORMPROOF_DRILL_EXTERNAL_TOOL_H_
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -40,7 +41,8 @@ class ScratchDir {
   std::string path_;
 };
 
-// The first line of a password file (without its line end). Errors: kNotFound, kIo.
+// The first line of a password file (without its line end), read by stormproof::ReadPasswordFile
+// (which warns when group or others may read the file). Errors: kNotFound, kIo.
 Result<std::string> ReadPasswordFile(const std::string& path);
 
 // Maps a tool's failure to an error code when its stderr contains `text`.
@@ -60,14 +62,17 @@ Error ToolError(const std::string& what, const ProcessResult& result,
 inline constexpr size_t kJsonOutput = size_t{256} << 20;
 inline constexpr size_t kLineOutput = 64 << 10;
 
-// Runs a tool (`options` carries argv, env, cwd). With `on_line`, every stdout line goes to it
-// and kLineOutput is kept; without, kJsonOutput is kept and more is an error ("<what>: output
-// too large"). A run that timed out, was killed, or exited with a status above `max_ok_exit`
-// becomes ToolError(what, run, patterns); a tool that could not start, the start error with
-// `what` as context.
+// Runs a tool (`options` carries argv, env, cwd, timeout). With `on_line`, every stdout line
+// goes to it and kLineOutput is kept; without, kJsonOutput is kept and more is an error ("<what>:
+// output too large"). A run that timed out is "<what>: timed out after <TimeoutText>" (kIo); one
+// that was killed or exited with a status above `max_ok_exit` becomes ToolError(what, run,
+// patterns); a tool that could not start, the start error with `what` as context.
 Result<ProcessResult> RunTool(const std::string& what, ProcessOptions options,
                               std::function<void(std::string_view)> on_line,
                               const std::vector<ToolErrorPattern>& patterns, int max_ok_exit = 0);
+
+// A timeout as messages print it: "300ms", "1s", "10m", "4h".
+std::string TimeoutText(std::chrono::milliseconds timeout);
 
 // One line for a plan command (restore, verify) that ran and failed: "<noun> command timed out
 // after <timeout>", "<noun> command exited with status N[: last stderr line]" or "<noun> command

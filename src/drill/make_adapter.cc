@@ -1,6 +1,8 @@
 // Choosing and building the adapter for a system, and the repository access every adapter and
 // `stormproof run` share: passwords and host paths.
-#include "core/file_io.h"
+#include <algorithm>
+
+#include "core/secret.h"
 #include "drill/adapters.h"
 #include "drill/drill.h"
 #include "drill/engine_adapter.h"
@@ -9,10 +11,10 @@ namespace stormproof::drill {
 namespace {
 
 Result<std::string> FirstLine(const std::string& path, const std::string& what) {
-  Result<std::string> line = ReadFirstLine(path);
+  Result<SecretString> line = ReadPasswordFile(path);
   if (!line) return Error::NotFound(what + ": password file " + path + " cannot be read");
   if (line->empty()) return Error::InvalidArgument(what + ": password file " + path + " is empty");
-  return line;
+  return std::string(line->view());
 }
 
 // Where a repository's password comes from, in order of precedence: its own password_file, else
@@ -45,7 +47,7 @@ std::vector<std::string> HostPaths(const plan::System& system, const AccessOptio
 // The adapter for `repository`, found on this host at `path` (its RepositoryHostPath).
 Result<std::unique_ptr<Adapter>> AdapterFor(const plan::Repository& repository,
                                             const plan::System& system, const AccessOptions& access,
-                                            const std::string& path) {
+                                            const std::string& path, ToolTimeouts timeouts) {
   const std::string what = "repository '" + repository.id + "'";
   if (repository.kind == plan::RepositoryKind::kStormproof) {
     STORMPROOF_ASSIGN_OR_RETURN(std::string password, RepositoryPassword(repository, access));
@@ -63,6 +65,8 @@ Result<std::unique_ptr<Adapter>> AdapterFor(const plan::Repository& repository,
   }
   external.paths = HostPaths(system, access);
   external.system_id = system.id;
+  external.list_timeout = timeouts.list;
+  external.restore_timeout = timeouts.restore;
   if (repository.kind == plan::RepositoryKind::kRestic) return NewResticAdapter(external);
   return NewBorgAdapter(external);
 }
@@ -91,11 +95,22 @@ Result<std::string> RepositoryHostPath(const plan::Repository& repository,
   return plan::HostPath(access.root, repository.location);
 }
 
-Result<std::unique_ptr<Adapter>> MakeRepositoryAdapter(const plan::Repository& repository,
+ToolTimeouts ToolTimeoutsFor(const plan::Plan& plan, const plan::System& system) {
+  ToolTimeouts timeouts{kToolListTimeout, kToolRestoreTimeout};
+  std::optional<Duration> rto = plan::ObjectivesOf(plan, system).rto;
+  if (rto) {
+    timeouts.restore = std::max(
+        timeouts.list, std::chrono::milliseconds(std::chrono::seconds(2 * rto->seconds())));
+  }
+  return timeouts;
+}
+
+Result<std::unique_ptr<Adapter>> MakeRepositoryAdapter(const plan::Plan& plan,
+                                                       const plan::Repository& repository,
                                                        const plan::System& system,
                                                        const AccessOptions& access) {
   STORMPROOF_ASSIGN_OR_RETURN(std::string path, RepositoryHostPath(repository, access));
-  return AdapterFor(repository, system, access, path);
+  return AdapterFor(repository, system, access, path, ToolTimeoutsFor(plan, system));
 }
 
 Result<std::unique_ptr<Adapter>> MakeAdapter(const plan::Plan& plan, const plan::System& system,
@@ -116,7 +131,7 @@ Result<std::unique_ptr<Adapter>> MakeAdapter(const plan::Plan& plan, const plan:
       continue;
     }
     if (repository_id != nullptr) *repository_id = repository->id;
-    return AdapterFor(*repository, system, access, *local);
+    return AdapterFor(*repository, system, access, *local, ToolTimeoutsFor(plan, system));
   }
   return Error::NotFound("system '" + system.id +
                          "' has no restore command and no repository a drill can read" +

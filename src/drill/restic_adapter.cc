@@ -126,7 +126,8 @@ class ResticAdapter : public Adapter {
   std::string Name() const override { return "restic"; }
 
   Result<std::vector<RestorePoint>> List() override {
-    STORMPROOF_ASSIGN_OR_RETURN(ProcessResult run, Run("snapshots", {"snapshots", "--json"}));
+    STORMPROOF_ASSIGN_OR_RETURN(
+        ProcessResult run, Run("snapshots", {"snapshots", "--json"}, repository_.list_timeout));
     STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> snapshots, ParseSnapshots(run.out));
     return SystemSnapshots(std::move(snapshots), repository_);
   }
@@ -134,7 +135,8 @@ class ResticAdapter : public Adapter {
   Result<RestoreStats> Restore(const RestorePoint& point, const std::string& target,
                                const RestoreProgressFn& progress) override {
     STORMPROOF_TRY(MakeRestoreDirectory(target));
-    STORMPROOF_TRY(Run("restore", {"restore", point.id, "--target", target}));
+    STORMPROOF_TRY(
+        Run("restore", {"restore", point.id, "--target", target}, repository_.restore_timeout));
     return CountRestored(target, progress);
   }
 
@@ -144,36 +146,39 @@ class ResticAdapter : public Adapter {
       ExpectedEntry entry;
       if (ParseNode(line, &entry)) comparison.Check(entry);
     };
-    STORMPROOF_TRY(Run("ls", {"ls", "--json", point.id}, on_line));
+    STORMPROOF_TRY(Run("ls", {"ls", "--json", point.id}, repository_.restore_timeout, on_line));
     return comparison.Finish();
   }
 
  private:
-  // Runs `restic -r LOCATION args...`; a failed run becomes one coded error line.
+  // Runs `restic -r LOCATION args...` for at most `timeout`; a failed run becomes one coded error
+  // line.
   Result<ProcessResult> Run(const std::string& command, std::vector<std::string> args,
+                            std::chrono::milliseconds timeout,
                             std::function<void(std::string_view)> on_line = nullptr) {
     const std::string what = "restic " + command + " " + repository_.location;
     STORMPROOF_ASSIGN_OR_RETURN(ProcessOptions options, Options(what));
+    options.timeout = timeout;
     options.argv = {repository_.program, "-r", repository_.location};
     options.argv.insert(options.argv.end(), args.begin(), args.end());
     return RunTool(what, std::move(options), std::move(on_line), ResticErrors());
   }
 
-  // The environment: the password (never on the command line) and a private cache.
+  // The environment besides the subprocess allow-list: a private cache and the password (never
+  // on the command line). Nothing else of this process's environment reaches restic: not
+  // STORMPROOF_PASSWORD, and no RESTIC_* setting of the user's (another repository, a password
+  // command).
   Result<ProcessOptions> Options(const std::string& what) {
     if (cache_ == nullptr) {
       STORMPROOF_ASSIGN_OR_RETURN(cache_, ScratchDir::Create("stormproof-restic-cache"));
     }
     ProcessOptions options;
-    options.env = {{"RESTIC_CACHE_DIR", cache_->path()},
-                   {"RESTIC_PASSWORD_COMMAND", ""},
-                   {"RESTIC_REPOSITORY_FILE", ""}};
+    options.env = {{"RESTIC_CACHE_DIR", cache_->path()}};
     if (!repository_.password_file.empty()) {
       Result<std::string> readable = ReadPasswordFile(repository_.password_file);
       if (!readable.has_value()) return readable.error().WithContext(what);
       options.env.push_back({"RESTIC_PASSWORD_FILE", repository_.password_file});
     } else if (!repository_.password.empty()) {
-      options.env.push_back({"RESTIC_PASSWORD_FILE", ""});
       options.env.push_back({"RESTIC_PASSWORD", repository_.password});
     }
     return options;

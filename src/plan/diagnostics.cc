@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "core/text.h"
+
 namespace stormproof::plan {
 
 const char* SeverityName(Severity severity) {
@@ -37,7 +39,7 @@ std::string FormatDiagnostic(const std::vector<std::string>& files, const Diagno
       where += ":" + std::to_string(d.mark.line) + ":" + std::to_string(d.mark.column);
     }
   }
-  return where + ": " + SeverityName(d.severity) + ": " + d.message;
+  return EscapeControls(where + ": " + SeverityName(d.severity) + ": " + d.message);
 }
 
 }  // namespace stormproof::plan

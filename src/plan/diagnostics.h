@@ -41,6 +41,7 @@ class Diagnostics {
 };
 
 // "plan.yaml:42:7: error: system 'payroll-db': unknown owner 'jdoe'" — paths as in plan.files.
+// Always one line: control characters (a line break, a terminal escape) are written as \xNN.
 std::string FormatDiagnostic(const std::vector<std::string>& files, const Diagnostic& d);
 
 }  // namespace stormproof::plan

@@ -21,6 +21,11 @@ struct LoadOptions {
   uint64_t max_total_bytes = 512ull << 20;
   // Include depth limit (a.yaml includes b.yaml includes ...). Default 16.
   int max_include_depth = 16;
+  // By default an include must resolve, symlinks followed, to a file inside the root file's
+  // directory tree (for LoadPlanFromText, the current directory's); one outside it is an
+  // `include-outside` error and is neither opened nor read. True lets includes go anywhere
+  // (the command line's --allow-include-outside). Default false.
+  bool allow_include_outside = false;
 };
 
 struct LoadResult {
@@ -32,6 +37,10 @@ struct LoadResult {
 };
 
 // Loads the plan rooted at `path`. Never fails outright: problems are in the diagnostics.
+// Aliases may add at most yaml::Document::kMaxExpandedNodes nodes to the whole plan, all files
+// together. A file none of whose top-level keys is a plan key is unreadable with one message that
+// shows at most its first key (and nothing of it when it is outside the plan's directory), so a
+// file included by mistake is never printed line by line.
 LoadResult LoadPlan(const std::string& path, const LoadOptions& options = {});
 
 // Loads a plan from YAML text held in memory, named `name` in diagnostics. Includes are

@@ -18,10 +18,15 @@ bool IsIdChar(char c) {
          c == '_' || c == '.';
 }
 
-std::string Quote(std::string_view s) {
-  constexpr size_t kMax = 60;
-  if (s.size() > kMax) return "'" + std::string(s.substr(0, kMax)) + "…'";
-  return "'" + std::string(s) + "'";
+using yaml::Quote;
+
+// A bad value's parse error from core, which quotes the whole text (and may quote parts of it
+// again). A value that Quote() would not show whole — too long, over several lines, with
+// control characters — gets only "invalid KIND '…'" instead.
+std::string ParseProblem(const Node& value, std::string_view kind, std::string message) {
+  std::string shown = Quote(value);
+  if (shown == "'" + value.value + "'") return message;
+  return "invalid " + std::string(kind) + " " + shown;
 }
 
 // Parses a whole scalar as a decimal number; false when it is not one.
@@ -107,7 +112,7 @@ bool NodeReader::Id(std::string_view key, std::string* out, Need need) {
   bool valid = !v->value.empty() && std::all_of(v->value.begin(), v->value.end(), IsIdChar);
   if (!valid) {
     Problem(*v, "bad-id",
-            "'" + std::string(key) + "' " + Quote(v->value) +
+            "'" + std::string(key) + "' " + Quote(*v) +
                 " is not a valid id (use letters, digits, '.', '_' and '-')");
     return false;
   }
@@ -136,10 +141,9 @@ bool NodeReader::References(std::string_view key, std::vector<Ref>* out) {
     bool valid = item.kind == NodeKind::kScalar && !item.value.empty() &&
                  std::all_of(item.value.begin(), item.value.end(), IsIdChar);
     if (!valid) {
-      Problem(
-          item, "bad-id",
-          "'" + std::string(key) + "' items must be ids, found " +
-              (item.kind == NodeKind::kScalar ? Quote(item.value) : std::string(KindName(item))));
+      Problem(item, "bad-id",
+              "'" + std::string(key) + "' items must be ids, found " +
+                  (item.kind == NodeKind::kScalar ? Quote(item) : std::string(KindName(item))));
       all_ok = false;
       return;
     }
@@ -175,7 +179,7 @@ bool NodeReader::Integer(std::string_view key, int* out, int min, int max) {
   if (!ParseNumber(v->value, &d) || d != std::floor(d) || d < min || d > max) {
     Problem(*v, "bad-value",
             "'" + std::string(key) + "' must be a whole number from " + std::to_string(min) +
-                " to " + std::to_string(max) + ", found " + Quote(v->value));
+                " to " + std::to_string(max) + ", found " + Quote(*v));
     return false;
   }
   *out = static_cast<int>(d);
@@ -187,8 +191,7 @@ bool NodeReader::Number(std::string_view key, std::optional<double>* out, double
   if (!Scalar(key, &v, Need::kOptional)) return false;
   double d = 0;
   if (!ParseNumber(v->value, &d) || d < min || d > max) {
-    Problem(*v, "bad-value",
-            "'" + std::string(key) + "' must be a number, found " + Quote(v->value));
+    Problem(*v, "bad-value", "'" + std::string(key) + "' must be a number, found " + Quote(*v));
     return false;
   }
   *out = d;
@@ -202,9 +205,8 @@ bool NodeReader::Percent(std::string_view key, std::optional<double>* out) {
   if (!text.empty() && text.back() == '%') text.pop_back();
   double d = 0;
   if (!ParseNumber(text, &d) || d < 0 || d > 100) {
-    Problem(
-        *v, "bad-value",
-        "'" + std::string(key) + "' must be a percentage from 0 to 100, found " + Quote(v->value));
+    Problem(*v, "bad-value",
+            "'" + std::string(key) + "' must be a percentage from 0 to 100, found " + Quote(*v));
     return false;
   }
   *out = d;
@@ -223,8 +225,7 @@ bool NodeReader::Boolean(std::string_view key, bool* out) {
     *out = in(kTrue);
     return true;
   }
-  Problem(*v, "bad-value",
-          "'" + std::string(key) + "' must be true or false, found " + Quote(v->value));
+  Problem(*v, "bad-value", "'" + std::string(key) + "' must be true or false, found " + Quote(*v));
   return false;
 }
 
@@ -235,7 +236,9 @@ bool NodeReader::DurationValue(std::string_view key, std::optional<Duration>* ou
   if (mark) *mark = source_.MarkOf(*v);
   auto parsed = Duration::Parse(v->value);
   if (!parsed) {
-    Problem(*v, "bad-duration", "'" + std::string(key) + "': " + parsed.error().message());
+    Problem(
+        *v, "bad-duration",
+        "'" + std::string(key) + "': " + ParseProblem(*v, "duration", parsed.error().message()));
     return false;
   }
   *out = *parsed;
@@ -247,7 +250,8 @@ bool NodeReader::CadenceValue(std::string_view key, std::optional<Cadence>* out)
   if (!Scalar(key, &v, Need::kOptional)) return false;
   auto parsed = Cadence::Parse(v->value);
   if (!parsed) {
-    Problem(*v, "bad-cadence", "'" + std::string(key) + "': " + parsed.error().message());
+    Problem(*v, "bad-cadence",
+            "'" + std::string(key) + "': " + ParseProblem(*v, "cadence", parsed.error().message()));
     return false;
   }
   *out = *parsed;
@@ -260,7 +264,8 @@ bool NodeReader::DateValue(std::string_view key, std::optional<Date>* out, Mark*
   if (mark) *mark = source_.MarkOf(*v);
   auto parsed = Date::Parse(v->value);
   if (!parsed) {
-    Problem(*v, "bad-date", "'" + std::string(key) + "': " + parsed.error().message());
+    Problem(*v, "bad-date",
+            "'" + std::string(key) + "': " + ParseProblem(*v, "date", parsed.error().message()));
     return false;
   }
   *out = *parsed;
@@ -279,9 +284,9 @@ bool NodeReader::ChoiceImpl(std::string_view key, const std::vector<std::string_
   }
   std::vector<std::string> quoted;
   for (std::string_view w : words) quoted.emplace_back(w);
-  Problem(*v, "bad-value",
-          "'" + std::string(key) + "' must be one of " + Join(quoted, ", ") + "; found " +
-              Quote(v->value));
+  Problem(
+      *v, "bad-value",
+      "'" + std::string(key) + "' must be one of " + Join(quoted, ", ") + "; found " + Quote(*v));
   return false;
 }
 
@@ -295,8 +300,11 @@ void NodeReader::Finish() {
       continue;
     }
     std::string name = k.kind == NodeKind::kScalar ? k.value : std::string(KindName(k));
-    std::string message = what_ + ": unknown key " + Quote(name);
-    std::string suggestion = ClosestMatch(name, known_);
+    std::string message =
+        what_ + ": unknown key " + (k.kind == NodeKind::kScalar ? Quote(k) : Quote(name));
+    // A typo is short; a long key is not one, and its edit distances would take long.
+    constexpr size_t kLongestTypo = 64;
+    std::string suggestion = name.size() <= kLongestTypo ? ClosestMatch(name, known_) : "";
     if (!suggestion.empty()) message += " (did you mean '" + suggestion + "'?)";
     out_->Error(source_.MarkOf(k), "unknown-key", message);
   }

@@ -81,8 +81,9 @@ void ReadClientContact(const Source& source, const Node& node, const std::string
   NodeReader r(source, node, what + ": contact", out);
   ClientContact contact;
   contact.mark = r.mark();
-  r.Text("name", &contact.name, Need::kRequired);
-  r.set_what(what + ": contact '" + contact.name + "'");
+  if (r.Text("name", &contact.name, Need::kRequired)) {
+    r.set_what(what + ": contact " + yaml::Quote(*r.Child("name")));
+  }
   r.Text("role", &contact.role);
   if (const Node* c = r.Child("contacts")) {
     ReadContacts(source, *c, r.what(), out, &contact.contacts);

@@ -1,5 +1,6 @@
 #include "pruner/pruner.h"
 
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -63,8 +64,32 @@ uint64_t PackSize(const IndexedPack& pack) {
   return end + repository::PackTrailerSize(pack.blobs.size());
 }
 
-// Carries out `plan`: new packs, then the new index, then deletions (see pruner.h).
-Status Execute(Repository& repo, const std::vector<std::string>& index_files, PrunePlan& plan,
+// Leaves out of `packs` those no index names that are younger than `grace_period` by the
+// storage's clock (`storage_now`: when our lock was written); returns how many.
+Result<uint64_t> SetAsideRecentPacks(Repository& repo, const std::vector<IndexedPack>& indexed,
+                                     int64_t storage_now, std::chrono::nanoseconds grace_period,
+                                     std::map<repository::Id, uint64_t>* packs) {
+  std::map<repository::Id, uint64_t> unindexed = *packs;
+  for (const IndexedPack& pack : indexed) unindexed.erase(pack.pack);
+  const int64_t grace = grace_period.count();
+  uint64_t recent = 0;
+  if (grace <= 0) return recent;
+  for (const auto& [id, size] : unindexed) {
+    auto modified = repo.backend().ModifiedNs({backend::FileType::kPack, id.Hex()});
+    if (!modified && modified.error().code() == ErrorCode::kNotFound) continue;
+    if (!modified) return modified.error().WithContext(std::string("pack ") + id.Hex());
+    if (storage_now - *modified < grace) {
+      packs->erase(id);
+      ++recent;
+    }
+  }
+  return recent;
+}
+
+// Carries out `plan`: new packs, then the new index, then deletions (see pruner.h), each step
+// only while our lock verifies.
+Status Execute(Repository& repo, repository::Lock& lock,
+               const std::vector<std::string>& index_files, PrunePlan& plan,
                const ProgressFn& progress) {
   PruneStats& s = plan.stats;
   uint64_t total = 0;
@@ -82,11 +107,13 @@ Status Execute(Repository& repo, const std::vector<std::string>& index_files, Pr
     plan.keep.push_back(std::move(pack));
   }
   if (plan.index_changes) {
+    STORMPROOF_TRY(lock.Verify());
     STORMPROOF_TRY(repo.RewriteIndex(plan.keep, index_files));
     s.index_files_after =
         (plan.keep.size() + repository::kPacksPerIndex - 1) / repository::kPacksPerIndex;
   }
   for (size_t i = 0; i < plan.remove.size(); ++i) {
+    STORMPROOF_TRY(lock.Verify());
     Status removed = repo.backend().Remove({backend::FileType::kPack, plan.remove[i].Hex()});
     if (!removed) return removed.error().WithContext("deleting pack " + plan.remove[i].Hex());
     if (progress) progress({"deleting packs", i + 1, plan.remove.size()});
@@ -142,11 +169,15 @@ Result<PruneStats> Prune(Repository& repo, const PruneOptions& options,
   if (!used)
     return used.error().WithContext(std::string("finding the data in use") + kNothingChanged);
   STORMPROOF_ASSIGN_OR_RETURN(auto packs, PacksOnBackend(repo));
+  STORMPROOF_ASSIGN_OR_RETURN(uint64_t recent,
+                              SetAsideRecentPacks(repo, listing->packs, lock->storage_time_ns(),
+                                                  options.unindexed_grace, &packs));
   PrunePlan plan = MakePlan(listing->packs, packs, listing->files.size(), *used, options);
   plan.stats.snapshots = snapshots->size();
+  plan.stats.packs_recent = recent;
   STORMPROOF_TRY(CheckPlanSafe(plan));
   if (options.dry_run) return plan.stats;
-  STORMPROOF_TRY(Execute(repo, listing->files, plan, progress));
+  STORMPROOF_TRY(Execute(repo, *lock, listing->files, plan, progress));
   STORMPROOF_TRY(RemoveTemporaries(repo, &plan.stats));
   return plan.stats;
 }

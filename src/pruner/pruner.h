@@ -3,7 +3,8 @@
 // Prune reads every snapshot's trees to find the blobs in use, then sorts the packs: a pack with
 // no blob in use is deleted; a pack whose unused share reaches the repack threshold is repacked
 // (its blobs in use are copied into new packs, then it is deleted); other packs are kept whole.
-// Packs no index names (left by a crashed backup) are deleted too.
+// Packs no index names (left by a crashed backup) are deleted too, once older than
+// kUnindexedPackGrace.
 //
 // Crash safety, step by step: new packs are saved first (unreferenced until indexed); then new
 // index files naming every kept and new pack are saved, and only then are the old index files
@@ -27,11 +28,22 @@
 
 namespace stormproof::pruner {
 
+// Temporary files younger than this are left alone even under the exclusive lock.
+inline constexpr std::chrono::seconds kStaleTemporaryAge{3600};
+// A pack no index names is deleted only once this old by the storage's clock: longer than any
+// holder keeps an unrefreshed lock (repository::kStaleAfter) plus a margin, so a backup whose
+// lock was wrongly judged stale still finds the packs it wrote (and its snapshot checks them).
+inline constexpr std::chrono::minutes kUnindexedPackGrace{40};
+
 struct PruneOptions {
   // Repack a pack when at least this share of its blob bytes is unused: 0 repacks every pack
   // holding unused data, 1 (or more) never repacks. Default: "mostly empty".
   double repack_threshold = 0.5;
   bool dry_run = false;  // plan and report; change nothing
+  // Packs no index names are deleted only once this old by the storage's clock (default
+  // kUnindexedPackGrace). Zero deletes them at once: for when nothing else can be writing to the
+  // repository, e.g. after a failed backup filled the disk.
+  std::chrono::nanoseconds unindexed_grace = kUnindexedPackGrace;
   // How long to wait for other processes' locks to go (see Repository::AcquireLock).
   std::chrono::milliseconds lock_wait{0};
   repository::Repository::LockWaitFn on_lock_wait;
@@ -45,8 +57,11 @@ struct PruneStats {
   uint64_t packs_unused = 0;    // deleted: no blob in use
   uint64_t packs_repacked = 0;  // deleted after copying their blobs in use
   uint64_t packs_orphaned = 0;  // deleted: no index names them
-  uint64_t packs_written = 0;   // new packs holding the repacked blobs
-  uint64_t blobs_removed = 0;   // index entries dropped
+  // Not in the index but younger than kUnindexedPackGrace: kept, a backup may still be writing
+  // them (its index comes later).
+  uint64_t packs_recent = 0;
+  uint64_t packs_written = 0;  // new packs holding the repacked blobs
+  uint64_t blobs_removed = 0;  // index entries dropped
   uint64_t blobs_repacked = 0;
   uint64_t bytes_before = 0;       // size of all packs before
   uint64_t bytes_deleted = 0;      // size of the packs deleted
@@ -60,9 +75,6 @@ struct PruneStats {
     return static_cast<int64_t>(bytes_deleted) - static_cast<int64_t>(bytes_written);
   }
 };
-
-// Temporary files younger than this are left alone even under the exclusive lock.
-inline constexpr std::chrono::seconds kStaleTemporaryAge{3600};
 
 struct PruneProgress {
   std::string phase;  // "reading trees", "repacking", "deleting packs"

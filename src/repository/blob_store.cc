@@ -54,7 +54,11 @@ Result<bool> BlobStore::SaveBlob(BlobType type, const Id& id, ByteView plaintext
   {
     std::lock_guard lock(mu_);
     if (failure_) return *failure_;
-    if (index_.Find(type, id) || !in_flight_[TypeIndex(type)].insert(id).second) return false;
+    if (auto at = index_.Find(type, id)) {
+      relied_packs_.insert(at->pack);
+      return false;
+    }
+    if (!in_flight_[TypeIndex(type)].insert(id).second) return false;
   }
   STORMPROOF_TRY(AddToPack(type, id, plaintext));
   return true;
@@ -202,9 +206,11 @@ Status BlobStore::FinishPack(OpenPack& pack) {
       return *failure_;
     }
     index_.Add(name, pack.entries);
+    relied_packs_.insert(name);
     unindexed_.push_back({name, std::move(pack.entries)});
     if (options_.write_index && unindexed_.size() >= options_.packs_per_index) {
       index_now.swap(unindexed_);
+      indexing_.insert(indexing_.end(), index_now.begin(), index_now.end());
       ++writes_pending_;
     }
     packs_saved_.notify_all();
@@ -221,12 +227,43 @@ void BlobStore::RecycleBuffer(Bytes buffer) {
   }
 }
 
+// Writes one index file for `packs` (already in indexing_), after verifying the lock.
 Status BlobStore::WriteIndex(std::vector<IndexedPack> packs) {
-  auto saved = SaveIndexFile(backend_, key_.encryption, packs);
+  Status allowed = options_.verify_lock ? options_.verify_lock() : Ok();
+  Result<std::string> saved = allowed ? SaveIndexFile(backend_, key_.encryption, packs)
+                                      : Result<std::string>(allowed.error());
+  if (saved && options_.verify_lock) {
+    // Lost while writing: a prune may have removed some of its packs meanwhile. (An error that
+    // only says the lock could not be read keeps the file: it names saved packs.)
+    allowed = options_.verify_lock();
+    if (!allowed && allowed.error().code() == ErrorCode::kLocked) {
+      // Others may already rely on it: keep what names existing packs.
+      (void)KeepOnlyExistingPacks(backend_, key_.encryption, *saved, packs);
+      saved = allowed.error();
+    } else {
+      allowed = Ok();
+    }
+  }
   std::lock_guard lock(mu_);
   --writes_pending_;
   packs_saved_.notify_all();
-  if (saved) return Ok();
+  std::unordered_set<Id, crypto::IdHash> written;
+  for (const IndexedPack& p : packs) written.insert(p.pack);
+  std::erase_if(indexing_, [&](const IndexedPack& p) { return written.count(p.pack) > 0; });
+  if (saved) {
+    if (index_files_) index_files_->insert(*saved);
+    if (loading_ > 0) {
+      written_while_loading_.insert(written_while_loading_.end(), packs.begin(), packs.end());
+      files_written_while_loading_.push_back(*saved);
+    }
+    return Ok();
+  }
+  if (!allowed && allowed.error().code() == ErrorCode::kLocked) {
+    // Written under a lost lock: a prune may have deleted them. Forget them here (they are
+    // orphans a later prune removes) and re-read the index under the next lock.
+    index_files_.reset();
+    return saved.error();
+  }
   // Keep the entries for the next Flush to retry.
   for (IndexedPack& p : packs) unindexed_.push_back(std::move(p));
   return saved.error();
@@ -258,6 +295,7 @@ Status BlobStore::Flush() {
     if (failure_) return *failure_;
     if (unindexed_.empty() || !options_.write_index) return Ok();
     packs.swap(unindexed_);
+    indexing_.insert(indexing_.end(), packs.begin(), packs.end());
     ++writes_pending_;
   }
   return WriteIndex(std::move(packs));

@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -49,6 +50,9 @@ class BlobStore {
     // False: write no index files; the saved packs are handed out by TakeSavedPacks (repacking,
     // where the caller writes the index).
     bool write_index = true;
+    // Called before every index file is written; an error stops the write (and is sticky like
+    // a failed save). None: no check.
+    std::function<Status()> verify_lock;
   };
 
   // REQUIRES: `backend` outlives this.
@@ -59,7 +63,11 @@ class BlobStore {
   // cannot be read is skipped and recorded (DamagedIndexFiles); errors only when the index files
   // cannot be listed. With `listing`, also lists every file and, per pack, what the files say
   // (for maintenance, from the same reads).
+  // Packs this store saved whose index file is not yet written stay indexed in memory.
   Status LoadIndex(IndexListing* listing = nullptr);
+  // LoadIndex when the index files differ from those loaded (and written) since the last
+  // LoadIndex; otherwise only lists them. Clears the packs relied on that the new index lacks.
+  Status RefreshIndex();
   // Replaces the loaded index with exactly `packs` (after the index files were rewritten).
   void SetIndex(std::span<const IndexedPack> packs);
   // The index files the last LoadIndex skipped, sorted by name.
@@ -78,6 +86,11 @@ class BlobStore {
   // for every saved pack not yet in one. Idempotent.
   Status Flush();
 
+  // Confirms that every pack relied on since the index was last (re)loaded is on the backend:
+  // packs holding blobs that HasBlob or SaveBlob found already stored, and packs saved here.
+  // Errors: kFailedCheck naming a missing pack; the backend's error.
+  Status ConfirmReliedPacks() const;
+
   // With Options::write_index false: the packs saved so far (call after Flush), forgotten here.
   std::vector<IndexedPack> TakeSavedPacks();
 
@@ -90,6 +103,7 @@ class BlobStore {
   struct OpenPack;
   using PackList = std::vector<std::unique_ptr<OpenPack>>;
 
+  Status LoadIndexFiles(IndexListing* listing);
   Status AddToPack(BlobType type, const Id& id, ByteView plaintext);
   OpenPack* PackWithRoom(BlobType type, size_t sealed_length, std::unique_lock<std::mutex>& lock,
                          std::unique_ptr<OpenPack>* full);
@@ -118,8 +132,17 @@ class BlobStore {
   size_t writes_pending_ = 0;            // packs closed and index files being saved; guarded by mu_
   std::array<size_t, 2> buffers_out_{};  // per type: packs open or being saved; guarded by mu_
   std::vector<IndexedPack> unindexed_;   // saved, not in an index file; mu_
-  std::optional<Error> failure_;         // sticky; guarded by mu_
-  std::vector<Bytes> spare_buffers_;     // empty pack buffers; mu_
+  std::vector<IndexedPack> indexing_;    // in an index file being written; mu_
+  int loading_ = 0;                      // LoadIndex calls under way; mu_
+  // Index files written (and their packs) while a LoadIndex was under way, which its listing
+  // may have missed; mu_
+  std::vector<IndexedPack> written_while_loading_;
+  std::vector<std::string> files_written_while_loading_;
+  // The index files index_ reflects (loaded or written here); none after SetIndex. mu_
+  std::optional<std::unordered_set<std::string>> index_files_;
+  mutable std::unordered_set<Id, crypto::IdHash> relied_packs_;  // see ConfirmReliedPacks; mu_
+  std::optional<Error> failure_;                                 // sticky; guarded by mu_
+  std::vector<Bytes> spare_buffers_;                             // empty pack buffers; mu_
   PackList save_queue_;                  // closed packs for the saver thread; mu_
   std::condition_variable save_queued_;  // signalled on save_queue_ and stopping_
   bool stopping_ = false;                // guarded by mu_

@@ -43,6 +43,22 @@ Result<std::string> SaveIndexFile(backend::Backend& backend, const crypto::Key& 
   return name;
 }
 
+Status KeepOnlyExistingPacks(backend::Backend& backend, const crypto::Key& master,
+                             const std::string& name, std::span<const IndexedPack> packs) {
+  std::vector<IndexedPack> existing;
+  for (const IndexedPack& pack : packs) {
+    auto size = backend.Size({backend::FileType::kPack, pack.pack.Hex()});
+    if (size) {
+      existing.push_back(pack);
+    } else if (size.error().code() != ErrorCode::kNotFound) {
+      return size.error();
+    }
+  }
+  if (existing.size() == packs.size()) return Ok();
+  if (!existing.empty()) STORMPROOF_TRY(SaveIndexFile(backend, master, existing));
+  return backend.Remove({backend::FileType::kIndex, name});
+}
+
 void IndexListingBuilder::AddFile(const std::string& name, std::vector<IndexedPack> packs) {
   listing_.files.push_back(name);
   for (IndexedPack& pack : packs) {

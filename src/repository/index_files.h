@@ -25,6 +25,13 @@ Result<std::vector<IndexedPack>> LoadIndexFile(backend::Backend& backend, const 
 Result<std::string> SaveIndexFile(backend::Backend& backend, const crypto::Key& master,
                                   std::span<const IndexedPack> packs);
 
+// After `name` (listing `packs`) was written under a lock that turned out lost: others may already
+// rely on its entries, so it is kept as long as every pack it names exists; otherwise it is
+// replaced by a file naming only the packs that do (none: removed). Never drops an entry whose
+// pack exists. Errors: the backend's.
+Status KeepOnlyExistingPacks(backend::Backend& backend, const crypto::Key& master,
+                             const std::string& name, std::span<const IndexedPack> packs);
+
 // Every index file and every pack they list. A pack listed by several files appears once, with
 // the union of the blobs the files list for it.
 struct IndexListing {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "core/secret.h"
 #include "repository/encoding.h"
 #include "repository/file_mac.h"
 
@@ -12,8 +13,8 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kKeyKind = "stormproof key";
-constexpr uint64_t kMaxKdfMemory = 4ull << 30;  // refuse files that would exhaust memory
-constexpr uint64_t kMaxKdfOps = 100;
+// The sealed master key: encryption key || id key.
+constexpr size_t kSealedMasterSize = 2 * crypto::kKeySize + crypto::kSealOverhead;
 
 Result<KeyFile> ParseFields(const json& doc) {
   if (doc.at("kdf").get<std::string>() != "argon2id") {
@@ -22,8 +23,9 @@ Result<KeyFile> ParseFields(const json& doc) {
   KeyFile key;
   STORMPROOF_ASSIGN_OR_RETURN(key.kdf.ops_limit, IntegerFromJson<uint64_t>(doc.at("ops"), "ops"));
   STORMPROOF_ASSIGN_OR_RETURN(key.kdf.mem_limit, IntegerFromJson<uint64_t>(doc.at("mem"), "mem"));
-  if (key.kdf.ops_limit > kMaxKdfOps || key.kdf.mem_limit > kMaxKdfMemory) {
-    return Error::FailedCheck("kdf parameters out of range");
+  // Refuses what would exhaust memory or time before any password is tried.
+  if (Status usable = crypto::CheckKdfParams(key.kdf); !usable) {
+    return Error::FailedCheck(usable.error().message());
   }
   STORMPROOF_ASSIGN_OR_RETURN(Bytes salt, Base64Decode(doc.at("salt").get<std::string>()));
   if (salt.size() != key.kdf.salt.size()) return Error::FailedCheck("bad kdf salt length");
@@ -32,6 +34,11 @@ Result<KeyFile> ParseFields(const json& doc) {
   STORMPROOF_ASSIGN_OR_RETURN(key.hostname, ByteStringFromJson(doc.at("hostname")));
   STORMPROOF_ASSIGN_OR_RETURN(key.username, ByteStringFromJson(doc.at("username")));
   STORMPROOF_ASSIGN_OR_RETURN(key.data, Base64Decode(doc.at("data").get<std::string>()));
+  if (key.data.size() != kSealedMasterSize) {
+    return Error::FailedCheck("sealed master key has " + std::to_string(key.data.size()) +
+                              " bytes, not " + std::to_string(kSealedMasterSize) +
+                              " (truncated or damaged)");
+  }
   if (doc.contains("mac")) {
     STORMPROOF_ASSIGN_OR_RETURN(key.mac, crypto::Id::FromHex(doc.at("mac").get<std::string>()));
   }
@@ -71,8 +78,11 @@ Bytes EncodeKeyFile(const KeyFile& key, const crypto::Id& mac) {
 
 Result<Bytes> NewKeyFile(std::string_view password, const MasterKey& master) {
   crypto::KdfParams kdf = crypto::NewKdfParams();
+  STORMPROOF_TRY(crypto::CheckNewKdfParams(kdf));
   STORMPROOF_ASSIGN_OR_RETURN(crypto::Key user_key, crypto::DeriveKey(password, kdf));
-  Bytes plain(master.encryption.bytes.begin(), master.encryption.bytes.end());
+  Bytes plain;
+  plain.reserve(2 * crypto::kKeySize);  // no reallocation may leave a copy of the master key
+  plain.insert(plain.end(), master.encryption.bytes.begin(), master.encryption.bytes.end());
   plain.insert(plain.end(), master.id.bytes.begin(), master.id.bytes.end());
   KeyFile key{kdf,
               NowNs(),
@@ -80,6 +90,7 @@ Result<Bytes> NewKeyFile(std::string_view password, const MasterKey& master) {
               UserName(),
               crypto::Seal(user_key, plain, AsBytes(kKeyKind)),
               std::nullopt};
+  Wipe(&plain);
   return EncodeKeyFile(key, KeyFileMac(key, master));
 }
 
@@ -93,7 +104,7 @@ Result<KeyFile> ParseKeyFile(ByteView file) {
   }
 }
 
-Status VerifyKeyFile(ByteView file, const MasterKey& master) {
+Result<KeyFile> VerifyKeyFile(ByteView file, const MasterKey& master) {
   STORMPROOF_ASSIGN_OR_RETURN(KeyFile key, ParseKeyFile(file));
   if (!key.mac) return Error::FailedCheck("key file has no mac");
   if (*key.mac != KeyFileMac(key, master)) {
@@ -104,17 +115,21 @@ Status VerifyKeyFile(ByteView file, const MasterKey& master) {
   if (!std::equal(canonical.begin(), canonical.end(), file.begin(), file.end())) {
     return Error::FailedCheck("key file is not in canonical form (altered)");
   }
-  return Ok();
+  return key;
 }
 
 Result<MasterKey> UnlockKeyFile(const KeyFile& key_file, std::string_view password) {
   STORMPROOF_ASSIGN_OR_RETURN(crypto::Key user_key, crypto::DeriveKey(password, key_file.kdf));
   auto plain = crypto::Open(user_key, key_file.data, AsBytes(kKeyKind));
   if (!plain) return Error::FailedCheck("wrong password");
-  if (plain->size() != 2 * crypto::kKeySize) return Error::FailedCheck("bad master key length");
+  if (plain->size() != 2 * crypto::kKeySize) {
+    Wipe(&*plain);
+    return Error::FailedCheck("bad master key length");
+  }
   MasterKey master;
   std::copy_n(plain->begin(), crypto::kKeySize, master.encryption.bytes.begin());
   std::copy_n(plain->begin() + crypto::kKeySize, crypto::kKeySize, master.id.bytes.begin());
+  Wipe(&*plain);
   return master;
 }
 

@@ -26,15 +26,21 @@ struct KeyFile {
   std::optional<crypto::Id> mac;  // absent only in files this function did not write
 };
 
-// A new key file for `password` (fresh KDF salt, default parameters), with its mac.
+// A new key file for `password` (fresh KDF salt, default parameters), with its mac. Errors:
+// kInvalidArgument when the parameters are below the floor for new keys (crypto.h).
 Result<Bytes> NewKeyFile(std::string_view password, const MasterKey& master);
-// Errors: kFailedCheck when malformed. Does not verify the mac (opening needs only the password).
+// Errors: kFailedCheck when malformed, truncated (the sealed master key is not 92 bytes) or its
+// Argon2id parameters are out of range (crypto::CheckKdfParams), saying which. Does not verify the
+// mac (opening needs only the password).
 Result<KeyFile> ParseKeyFile(ByteView file);
 // Verifies a whole key file without its password: it parses, its mac is the one `master` gives
 // its fields, and its bytes are exactly the canonical encoding of those fields (so no byte of it,
-// whitespace included, can change unnoticed). Errors: kFailedCheck saying what is wrong.
-Status VerifyKeyFile(ByteView file, const MasterKey& master);
-// Errors: kFailedCheck when `password` does not open it (or it was altered).
+// whitespace included, can change unnoticed); returns it parsed. Errors: kFailedCheck saying
+// what is wrong.
+Result<KeyFile> VerifyKeyFile(ByteView file, const MasterKey& master);
+// Errors: kFailedCheck only when `password` does not open it (or its sealed data was altered);
+// those of crypto::DeriveKey when no key can be derived (parameters out of range, no memory).
+// Wipes what it decrypted.
 Result<MasterKey> UnlockKeyFile(const KeyFile& key_file, std::string_view password);
 
 }  // namespace stormproof::repository

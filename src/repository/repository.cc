@@ -26,31 +26,73 @@ struct UnlockedKey {
   chunker::Params chunker;  // from the config secret, opened with `master`
 };
 
+// Why no key opened. A key file that could not be tried (unreadable, damaged, unusable
+// parameters) is named, at most kShownUnusable of them, so that a damaged key is not mistaken for
+// a wrong password: "wrong password: no key in R/keys opens with it (and key file R/keys/N is
+// damaged: reason)", or without "wrong password" when no key file could be tried at all.
+constexpr size_t kShownUnusable = 3;
+
+Error NoKeyOpens(const std::string& keys, size_t tried, const std::vector<std::string>& unusable) {
+  if (tried == 0 && unusable.empty()) {
+    return Error::FailedCheck(keys + ": no key files (the repository cannot be opened)");
+  }
+  std::string why;
+  for (size_t i = 0; i < unusable.size() && i < kShownUnusable; ++i) {
+    why += (i == 0 ? "" : "; ") + unusable[i];
+  }
+  if (unusable.size() > kShownUnusable) {
+    why += "; and " + std::to_string(unusable.size() - kShownUnusable) + " more";
+  }
+  if (tried == 0) return Error::FailedCheck("no key in " + keys + " can be used: " + why);
+  std::string message = "wrong password: no key in " + keys + " opens with it";
+  return Error::FailedCheck(unusable.empty() ? message : message + " (and " + why + ")");
+}
+
 // The first key that `password` opens and whose master key opens the config's secret: a key file
 // copied from another repository (same password, other master key) is passed over. Errors:
-// kFailedCheck "wrong password" when no key opens; the config secret's error when keys open but
-// none opens the secret (a damaged config).
+// kFailedCheck "wrong password" when no key opens, naming the key files that could not be tried
+// (NoKeyOpens); the config secret's error when keys open but none opens the secret (a damaged
+// config).
 Result<UnlockedKey> UnlockAnyKey(backend::Backend& backend, std::string_view password,
                                  ByteView config_secret) {
   std::vector<std::string> names;
   STORMPROOF_TRY(backend.List(FileType::kKey,
                               [&](const std::string& name, uint64_t) { names.push_back(name); }));
   std::sort(names.begin(), names.end());
+  const std::string keys = backend.Location() + "/keys";
   std::optional<Error> secret_error;
+  std::vector<std::string> unusable;
+  size_t tried = 0;
   for (const std::string& name : names) {
     auto file = backend.Load({FileType::kKey, name});
-    if (!file) continue;
+    if (!file) {
+      // Removed since it was listed (key passwd elsewhere): not a problem of this repository.
+      if (file.error().code() != ErrorCode::kNotFound) unusable.push_back(file.error().message());
+      continue;
+    }
     auto key_file = ParseKeyFile(*file);
-    if (!key_file) continue;
+    if (!key_file) {
+      unusable.push_back("key file " + keys + "/" + name +
+                         " is damaged: " + key_file.error().message());
+      continue;
+    }
     auto master = UnlockKeyFile(*key_file, password);
-    if (!master) continue;
+    if (!master) {
+      if (master.error().code() == ErrorCode::kFailedCheck) {
+        ++tried;
+      } else {
+        unusable.push_back("key file " + keys + "/" + name +
+                           " cannot be used: " + master.error().message());
+      }
+      continue;
+    }
+    ++tried;
     auto chunker = OpenConfigSecret(master->encryption, config_secret);
     if (chunker) return UnlockedKey{*master, name, *chunker};
     if (!secret_error) secret_error = chunker.error().WithContext(backend.Location() + "/config");
   }
   if (secret_error) return *secret_error;
-  return Error::FailedCheck("wrong password: no key in " + backend.Location() +
-                            "/keys opens with it");
+  return NoKeyOpens(keys, tried, unusable);
 }
 
 Result<ConfigFile> ReadConfig(backend::Backend& backend) {
@@ -86,7 +128,17 @@ Result<std::unique_ptr<Repository>> Repository::Init(std::unique_ptr<backend::Ba
   std::string key_name = RandomFileName();
   // The key first: a config without a key could never be opened.
   STORMPROOF_TRY(backend->Save({FileType::kKey, key_name}, key_file));
-  STORMPROOF_TRY(backend->Save({FileType::kConfig, ""}, EncodeConfig(config, master.encryption)));
+  Status configured =
+      backend->Save({FileType::kConfig, ""}, EncodeConfig(config, master.encryption));
+  if (!configured) {
+    // Another process created the repository first (the config is written once): our key
+    // would open nothing there.
+    (void)backend->Remove({FileType::kKey, key_name});
+    if (configured.error().code() == ErrorCode::kInvalidArgument) {
+      return Error::InvalidArgument(location + ": already a stormproof repository");
+    }
+    return configured.error();
+  }
   std::unique_ptr<Repository> repo(new Repository());
   repo->backend_ = std::move(backend);
   repo->id_ = config.id;
@@ -167,14 +219,41 @@ void Repository::ForEachIndexedBlob(
 
 size_t Repository::IndexedBlobCount() const { return impl_->blobs.IndexedBlobCount(); }
 
+namespace {
+
+// A lock handed out by Repository::AcquireLock: registered with the Repository while it lives.
+class RegisteredLock : public Lock {
+ public:
+  RegisteredLock(std::unique_ptr<Lock> lock, HeldLocks& held)
+      : lock_(std::move(lock)), held_(held) {
+    held_.Add(lock_.get());
+  }
+  ~RegisteredLock() override { held_.Remove(lock_.get()); }
+  Status Verify() override { return lock_->Verify(); }
+  int64_t storage_time_ns() const override { return lock_->storage_time_ns(); }
+
+ private:
+  std::unique_ptr<Lock> lock_;
+  HeldLocks& held_;
+};
+
+}  // namespace
+
 Result<std::unique_ptr<Lock>> Repository::AcquireLock(LockKind kind, std::chrono::milliseconds wait,
                                                       const LockWaitFn& on_wait) {
   using std::chrono::milliseconds;
   const auto give_up = std::chrono::steady_clock::now() + wait;
   milliseconds pause(100);
   for (bool first = true;; first = false) {
-    auto lock = AcquireRepositoryLock(*backend_, impl_->master.encryption, kind);
-    if (lock || lock.error().code() != ErrorCode::kLocked) return lock;
+    auto lock = AcquireRepositoryLock(*backend_, impl_->master.encryption, kind, impl_->lock_env);
+    if (lock) {
+      std::unique_ptr<Lock> held(new RegisteredLock(std::move(lock).value(), impl_->held_locks));
+      // Decisions under the lock rest on state read after it was taken.
+      Status refreshed = impl_->blobs.RefreshIndex();
+      if (!refreshed) return refreshed.error().WithContext(backend_->Location());
+      return held;
+    }
+    if (lock.error().code() != ErrorCode::kLocked) return lock;
     auto now = std::chrono::steady_clock::now();
     if (now >= give_up) return lock;
     if (first && on_wait) on_wait(lock.error());
@@ -183,5 +262,15 @@ Result<std::unique_ptr<Lock>> Repository::AcquireLock(LockKind kind, std::chrono
     pause = std::min(pause * 2, milliseconds(5000));
   }
 }
+
+void Repository::SetLockEnvironment(const LockEnvironment& env) { impl_->lock_env = env; }
+
+Status Repository::RefreshIndex() const {
+  Status refreshed = impl_->blobs.RefreshIndex();
+  if (!refreshed) return refreshed.error().WithContext(backend_->Location());
+  return Ok();
+}
+
+Status Repository::VerifyLocks() const { return impl_->held_locks.Verify(); }
 
 }  // namespace stormproof::repository

@@ -94,8 +94,9 @@ using VerifiedBlobFn =
     std::function<void(const Id& id, const BlobLocation& location, const Error* error)>;
 
 class Lock;
-struct IndexedPack;   // index.h
-struct IndexListing;  // index_files.h
+struct LockEnvironment;  // lock.h
+struct IndexedPack;      // index.h
+struct IndexListing;     // index_files.h
 
 // An index or snapshot file that could not be read, and why (one line).
 struct DamagedFile {
@@ -153,6 +154,7 @@ class Repository {
   Status RemoveSnapshot(const Id& id);
 
   // The blobs a pack's own header lists (for check and index rebuilds); verifies the header.
+  // Errors name the pack: "pack <id>: ...".
   Result<std::vector<std::pair<Id, BlobLocation>>> ReadPackHeader(const Id& pack) const;
   // Verifies a whole pack already read into memory (`pack_bytes`, stored under the name `pack`),
   // without reading the backend: its header opens and its blobs cover the pack exactly, then
@@ -175,20 +177,36 @@ class Repository {
   Status ChangePassword(std::string_view new_password);  // adds a new key, removes the current
   // Verifies the plaintext files without any password: key file `name` (any key, not only the one
   // opened with) or the config, each parsed, its mac checked under the master key and its bytes
-  // compared with their canonical encoding. Errors: kFailedCheck saying what is wrong; the
-  // backend's error when the file cannot be read.
-  Status VerifyKeyFile(const std::string& name) const;
+  // compared with their canonical encoding. When a key file verifies and `kdf` is not null, it
+  // gets the file's Argon2id parameters (check warns about weak ones). Errors: kFailedCheck
+  // saying what is wrong; the backend's error when the file cannot be read.
+  Status VerifyKeyFile(const std::string& name, crypto::KdfParams* kdf = nullptr) const;
   Status VerifyConfig() const;
 
   // Locks: shared for backup/restore/check, exclusive for prune. Stale locks (a dead process on
   // this host, or not refreshed for 30 minutes) are removed. While a conflicting live lock exists,
   // retries for up to `wait` (with growing pauses, calling `on_wait` with the conflict before the
   // first), then fails with kLocked naming the holder.
+  //
+  // Once the lock is held, the in-memory index is brought up to date (re-read when the index
+  // files differ from those it was loaded from), so that every decision made under the lock
+  // rests on state read after it was taken. Writes of index files and snapshots verify every
+  // lock this Repository holds (Lock::Verify) and fail with kLocked once one is lost.
+  // REQUIRES: every returned Lock is destroyed before this Repository.
   enum class LockKind { kShared, kExclusive };
   using LockWaitFn = std::function<void(const Error& conflict)>;
   Result<std::unique_ptr<Lock>> AcquireLock(
       LockKind kind, std::chrono::milliseconds wait = std::chrono::milliseconds(0),
       const LockWaitFn& on_wait = {});
+  // Replaces who this Repository's locks say holds them and the clocks they use (lock.h,
+  // LockEnvironment); for tests and simulations of other hosts. REQUIRES: no lock held.
+  void SetLockEnvironment(const LockEnvironment& env);
+  // Re-reads the index when its files differ from those the in-memory index was loaded from
+  // (one listing otherwise). Readers that load snapshots after taking their lock call it after
+  // loading them, so that a snapshot written meanwhile never names blobs they do not know.
+  Status RefreshIndex() const;
+  // Verifies every lock this Repository holds (Lock::Verify). Ok when it holds none.
+  Status VerifyLocks() const;
 
   // ---- Maintenance (prune, repair). REQUIRES: the caller holds an exclusive lock. ----
   // Re-reads the index files (another process may have added some since Open).
@@ -219,9 +237,17 @@ class Repository {
 };
 
 // Holds a repository lock until destroyed (refreshing it in the background while held).
+// Thread-safe.
 class Lock {
  public:
   virtual ~Lock() = default;
+  // Ok while the lock is known to be held: refreshed within kLockLostAfter (refreshing it now if
+  // a refresh is due) and its file still there. Call before writing anything that others must
+  // not miss (index files, snapshots, deletions). Errors: kLocked "the lock on X was lost (why)"
+  // for good; the backend's error when the lock file cannot be read.
+  virtual Status Verify() = 0;
+  // When the lock was taken, by the storage's clock (Backend::ModifiedNs of its file).
+  virtual int64_t storage_time_ns() const = 0;
 };
 
 }  // namespace stormproof::repository

@@ -63,9 +63,11 @@ Status Repository::RemoveKey(const std::string& name) {
   return backend_->Remove({FileType::kKey, name});
 }
 
-Status Repository::VerifyKeyFile(const std::string& name) const {
+Status Repository::VerifyKeyFile(const std::string& name, crypto::KdfParams* kdf) const {
   STORMPROOF_ASSIGN_OR_RETURN(Bytes file, backend_->Load({FileType::kKey, name}));
-  return repository::VerifyKeyFile(file, impl_->master);
+  STORMPROOF_ASSIGN_OR_RETURN(KeyFile key, repository::VerifyKeyFile(file, impl_->master));
+  if (kdf != nullptr) *kdf = key.kdf;
+  return Ok();
 }
 
 Status Repository::VerifyConfig() const {

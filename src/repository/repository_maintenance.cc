@@ -96,13 +96,27 @@ Status Repository::RewriteIndex(std::span<const IndexedPack> packs,
   std::vector<std::string> written;
   for (size_t begin = 0; begin < packs.size(); begin += kPacksPerIndex) {
     size_t count = std::min(kPacksPerIndex, packs.size() - begin);
+    STORMPROOF_TRY(VerifyLocks());
     STORMPROOF_ASSIGN_OR_RETURN(std::string name, SaveIndexFile(*backend_, impl_->master.encryption,
                                                                 packs.subspan(begin, count)));
     written.push_back(std::move(name));
+    Status held = VerifyLocks();
+    if (!held && held.error().code() == ErrorCode::kLocked) {
+      // Lost while writing: stop before removing anything. Others may already rely on what we
+      // wrote; keep what names existing packs (the old index files all remain).
+      for (size_t i = 0; i < written.size(); ++i) {
+        size_t first = i * kPacksPerIndex;
+        (void)KeepOnlyExistingPacks(
+            *backend_, impl_->master.encryption, written[i],
+            packs.subspan(first, std::min(kPacksPerIndex, packs.size() - first)));
+      }
+      return held.error();
+    }
   }
   for (const std::string& name : replaced) {
     // An identical file just rewritten has the same name: keep it.
     if (std::find(written.begin(), written.end(), name) != written.end()) continue;
+    STORMPROOF_TRY(VerifyLocks());
     Status removed = backend_->Remove({backend::FileType::kIndex, name});
     if (!removed) return removed.error().WithContext("removing index " + name);
   }

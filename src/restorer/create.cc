@@ -26,7 +26,7 @@ struct Creation {
 };
 
 // Creates a symlink, fifo, socket or device node for `node` inside `dir`.
-Status MakeOther(int dir, const Node& node) {
+Status MakeOther(int dir, const Node& node, const RestorePolicy& policy) {
   if (node.type == NodeType::kSymlink) {
     if (node.link_target.empty() || node.link_target.find('\0') != std::string::npos) {
       return Error::FailedCheck("inconsistent node: symlink target is empty or contains NUL");
@@ -35,7 +35,7 @@ Status MakeOther(int dir, const Node& node) {
   }
   if (node.type == NodeType::kFifo) return CreateSpecialAt(dir, node.name, S_IFIFO, 0);
   if (node.type == NodeType::kSocket) return CreateSpecialAt(dir, node.name, S_IFSOCK, 0);
-  if (::geteuid() != 0) return Error::Io("device nodes are only restored when running as root");
+  if (!policy.as_root) return Error::Io("device nodes are only restored when running as root");
   mode_t type = node.type == NodeType::kCharDevice ? S_IFCHR : S_IFBLK;
   return CreateSpecialAt(dir, node.name, type, static_cast<dev_t>(node.rdev));
 }
@@ -179,13 +179,17 @@ void RestoreRun::CreateFile(uint32_t e, uint32_t f) {
 void RestoreRun::CreateOther(uint32_t e) {
   const PlannedEntry& entry = plan_.entries[e];
   const Node& node = entry.node;
+  if (!MakesEntry(node.type, policy_)) {
+    ++reporter_.special_skipped;
+    return;
+  }
   Result<SharedFd> dir = dirs_.Get(entry.parent);
-  Status made = dir ? MakeOther((*dir)->get(), node) : Status(dir.error());
+  Status made = dir ? MakeOther((*dir)->get(), node, policy_) : Status(dir.error());
   if (!made) {
     reporter_.Report(plan_.EntryPath(e), made.error());
     return;
   }
-  RestoreMetadataAt((*dir)->get(), node.name, node, plan_.EntryPath(e), reporter_);
+  RestoreMetadataAt((*dir)->get(), node.name, node, plan_.EntryPath(e), policy_, reporter_);
   ++(node.type == NodeType::kSymlink ? reporter_.symlinks : reporter_.other);
 }
 

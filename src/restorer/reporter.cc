@@ -42,6 +42,9 @@ RestoreSummary Reporter::Summary() const {
   s.other = other.load();
   s.bytes = bytes.load();
   s.verified_files = verified_files.load();
+  s.setid_cleared = setid_cleared.load();
+  s.special_skipped = special_skipped.load();
+  s.xattrs_skipped = xattrs_skipped.load();
   {
     std::lock_guard lock(mu_);
     s.errors = errors_;

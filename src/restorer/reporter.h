@@ -35,6 +35,7 @@ class Reporter {
   // Counters for progress and the summary; workers add to them.
   std::atomic<uint64_t> files{0}, dirs{0}, symlinks{0}, other{0}, bytes{0};
   std::atomic<uint64_t> total_bytes{0}, verified_files{0};
+  std::atomic<uint64_t> setid_cleared{0}, special_skipped{0}, xattrs_skipped{0};
 
   RestoreSummary Summary() const;
 

@@ -6,11 +6,16 @@
 // files restored in the same run. Contents first, then metadata (mode, owner when running as
 // root, times), directories last. Holes in sparse files are restored as holes.
 // With `verify`, every restored file is read back and compared with the snapshot's blob ids.
+//
+// What a snapshot may grant is limited (policy.h): setuid and setgid bits are kept only when
+// running as root and the repository is trusted; with `untrusted` no device nodes, fifos or
+// sockets are made and no security.* or trusted.* extended attributes are set.
 #ifndef STORMPROOF_RESTORER_RESTORER_H_
 #define STORMPROOF_RESTORER_RESTORER_H_
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,18 +29,30 @@ struct RestoreOptions {
   std::string subpath;                // restore only this path inside the snapshot ("" = all)
   std::vector<std::string> includes;  // glob patterns; empty = everything
   bool verify = false;
-  unsigned threads = 0;               // 0 = number of cores
+  unsigned threads = 0;  // 0 = number of cores
+  // The repository is not fully trusted (`restore --untrusted`; every drill): device nodes,
+  // fifos and sockets are not made, extended attributes in the security.* and trusted.*
+  // namespaces (file capabilities, SELinux labels) are not set, both counted in the summary and
+  // not errors; setuid/setgid bits are cleared even when running as root.
+  bool untrusted = false;
+  // Whether the restore runs with root's powers: owners are restored and (unless untrusted)
+  // setuid/setgid bits kept. nullopt: geteuid() == 0 (tests set it to exercise both sides).
+  std::optional<bool> as_root;
 };
 
 struct Progress {
   uint64_t files = 0, dirs = 0, bytes = 0;
-  uint64_t total_bytes = 0;           // known after the trees are read
+  uint64_t total_bytes = 0;  // known after the trees are read
 };
 
 struct RestoreSummary {
   uint64_t files = 0, dirs = 0, symlinks = 0, other = 0, bytes = 0;
   uint64_t verified_files = 0;
-  uint64_t errors = 0;                // entries reported through ErrorFn
+  uint64_t errors = 0;  // entries reported through ErrorFn
+  // Not errors: what the policy (policy.h) left out.
+  uint64_t setid_cleared = 0;    // entries whose setuid/setgid bits were not restored
+  uint64_t special_skipped = 0;  // device nodes, fifos and sockets not made (untrusted)
+  uint64_t xattrs_skipped = 0;   // security.* / trusted.* attributes not set (untrusted)
 };
 
 using ProgressFn = std::function<void(const Progress&)>;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "core/text.h"
 #include "restorer/metadata.h"
 #include "restorer/parallel.h"
 #include "restorer/verify.h"
@@ -17,6 +18,7 @@ RestoreRun::RestoreRun(const repository::Repository& repo, const RestorePlan& pl
     : repo_(repo),
       plan_(plan),
       options_(options),
+      policy_(PolicyFor(options)),
       reporter_(reporter),
       threads_(WorkerCount(options.threads)),
       dirs_(plan, std::move(target)) {}
@@ -62,7 +64,7 @@ void RestoreRun::FinishFile(uint32_t f, UniqueFd fd) {
       reporter_.Report(path, same.error());
     }
   }
-  RestoreMetadata(fd.get(), entry.node, path, reporter_);
+  RestoreMetadata(fd.get(), entry.node, path, policy_, reporter_);
   if (!file.temp_name.empty() &&
       ::renameat(dir_fd, file.temp_name.c_str(), dir_fd, entry.node.name.c_str()) != 0) {
     Fail(f, OsError("cannot replace the existing file", errno));
@@ -80,7 +82,7 @@ void RestoreRun::LinkFollowers() {
     const PlannedEntry& first = plan_.entries[leader.entry];
     Status linked = Ok();
     if (leader.failed) {
-      linked = Error::Io("hard link not made: " + plan_.EntryPath(leader.entry) +
+      linked = Error::Io("hard link not made: " + EscapeName(plan_.EntryPath(leader.entry)) +
                          " could not be restored");
     } else {
       Result<SharedFd> from = dirs_.Get(first.parent);
@@ -124,7 +126,7 @@ void RestoreRun::FinishDirectory(uint32_t d) {
   const PlannedEntry& entry = plan_.entries[plan_.dirs[d].entry];
   Result<SharedFd> fd = dirs_.Get(d);
   if (!fd) return reporter_.Report(plan_.DirPath(d), fd.error());
-  RestoreMetadata((*fd)->get(), entry.node, plan_.DirPath(d), reporter_);
+  RestoreMetadata((*fd)->get(), entry.node, plan_.DirPath(d), policy_, reporter_);
 }
 
 }  // namespace stormproof::restorer

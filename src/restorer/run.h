@@ -2,7 +2,8 @@
 //
 //   1. CreateEntries (parallel): directories level by level (a level's directories in
 //      parallel, each only once its parent exists), then regular files (empty, sized, mode 0600),
-//      symlinks, fifos, sockets and devices with their metadata, in parallel across directories;
+//      symlinks, fifos, sockets and devices with their metadata (the last three only when the
+//      policy makes them), in parallel across directories;
 //      finally the members of possible hard-link groups in plan order on one thread, so the
 //      first one that is created leads its group. A hard-link follower is only recorded.
 //   2. WriteContents (parallel, a pack per task): every needed data blob is loaded once, in
@@ -31,6 +32,7 @@
 #include "repository/repository.h"
 #include "restorer/dir_cache.h"
 #include "restorer/plan.h"
+#include "restorer/policy.h"
 #include "restorer/reporter.h"
 #include "restorer/restorer.h"
 #include "restorer/safe_fs.h"
@@ -105,6 +107,7 @@ class RestoreRun {
   const repository::Repository& repo_;
   const RestorePlan& plan_;
   const RestoreOptions& options_;
+  const RestorePolicy policy_;
   Reporter& reporter_;
   const unsigned threads_;
   DirectoryCache dirs_;

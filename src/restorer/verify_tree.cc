@@ -9,8 +9,10 @@
 #include <cstring>
 #include <mutex>
 
+#include "core/text.h"
 #include "restorer/parallel.h"
 #include "restorer/plan.h"
+#include "restorer/policy.h"
 #include "restorer/reporter.h"
 #include "restorer/safe_fs.h"
 #include "restorer/verify.h"
@@ -22,11 +24,13 @@ using repository::NodeType;
 
 class TreeChecker {
  public:
-  TreeChecker(const repository::Repository& repo, const RestorePlan& plan, std::string target)
-      : repo_(repo), plan_(plan), target_(std::move(target)) {}
+  TreeChecker(const repository::Repository& repo, const RestorePlan& plan, std::string target,
+              const RestorePolicy& policy)
+      : repo_(repo), plan_(plan), target_(std::move(target)), policy_(policy) {}
 
   void CheckEntry(size_t e) {
     const PlannedEntry& entry = plan_.entries[e];
+    if (!MakesEntry(entry.node.type, policy_)) return;  // not made by the restore
     const std::string path = DiskPath(e);
     struct stat st;
     if (::lstat(path.c_str(), &st) != 0) {
@@ -55,7 +59,9 @@ class TreeChecker {
     return check;
   }
 
-  void Problem(size_t e, const std::string& what) { AddProblem(plan_.EntryPath(e) + ": " + what); }
+  void Problem(size_t e, const std::string& what) {
+    AddProblem(EscapeName(plan_.EntryPath(e)) + ": " + what);
+  }
 
   void AddProblem(const std::string& line) {
     std::lock_guard lock(mu_);
@@ -95,6 +101,7 @@ class TreeChecker {
   const repository::Repository& repo_;
   const RestorePlan& plan_;
   const std::string target_;
+  const RestorePolicy policy_;
   std::mutex mu_;
   uint64_t problem_count_ = 0;         // GUARDED_BY(mu_)
   std::vector<std::string> problems_;  // GUARDED_BY(mu_)
@@ -104,7 +111,8 @@ class TreeChecker {
 
 Result<TreeCheck> VerifyRestoredTree(const repository::Repository& repo,
                                      const repository::Snapshot& snapshot,
-                                     const std::string& target, const std::string& subpath) {
+                                     const std::string& target, const std::string& subpath,
+                                     bool untrusted) {
   struct stat st;
   if (::stat(target.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return Error::NotFound("restored directory " + target + " does not exist");
@@ -112,13 +120,15 @@ Result<TreeCheck> VerifyRestoredTree(const repository::Repository& repo,
   std::vector<std::string> planning_problems;
   ProgressFn no_progress;
   ErrorFn note = [&](const std::string& path, const Error& error) {
-    planning_problems.push_back(path + ": not restorable: " + error.message());
+    planning_problems.push_back(EscapeName(path) + ": not restorable: " + error.message());
   };
   Reporter reporter(no_progress, note);
   std::unique_ptr<TreeSource> source = NewRepositoryTreeSource(repo);
   Result<RestorePlan> plan = BuildPlan(*source, snapshot.tree, subpath, {}, reporter);
   if (!plan) return plan.error().WithContext("snapshot " + snapshot.id.ShortHex());
-  TreeChecker checker(repo, *plan, target);
+  RestorePolicy policy;
+  policy.untrusted = untrusted;
+  TreeChecker checker(repo, *plan, target, policy);
   for (const std::string& line : planning_problems) checker.AddProblem(line);
   RunParallel(
       plan->entries.size(), WorkerCount(0), [&](size_t e) { checker.CheckEntry(e); }, [] {});

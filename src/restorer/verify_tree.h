@@ -2,7 +2,8 @@
 // drills time "restore" and "verify data" apart): every entry the restore would create must be
 // there with its type; every regular file is read back and compared blob by blob with the
 // snapshot's content ids (VerifyFileContent); symlinks must point where the snapshot says.
-// Metadata (modes, owners, times) is not compared. Thread-safe (the repository is).
+// Metadata (modes, owners, times) is not compared. Problems name paths escaped as `ls` shows
+// them (EscapeName). Thread-safe (the repository is).
 #ifndef STORMPROOF_RESTORER_VERIFY_TREE_H_
 #define STORMPROOF_RESTORER_VERIFY_TREE_H_
 
@@ -23,11 +24,13 @@ struct TreeCheck {
 inline constexpr size_t kMaxListedProblems = 100;
 
 // Checks `target` (where the snapshot, or its `subpath`, was restored) against the snapshot,
-// on one worker thread per core. Errors only when the check cannot run: the snapshot's trees
-// cannot be read, `target` is not a directory.
+// on one worker thread per core. `untrusted`: the restore ran with RestoreOptions::untrusted, so
+// device nodes, fifos and sockets are not expected. Errors only when the check cannot run: the
+// snapshot's trees cannot be read, `target` is not a directory.
 Result<TreeCheck> VerifyRestoredTree(const repository::Repository& repo,
                                      const repository::Snapshot& snapshot,
-                                     const std::string& target, const std::string& subpath);
+                                     const std::string& target, const std::string& subpath,
+                                     bool untrusted = false);
 
 }  // namespace stormproof::restorer
 

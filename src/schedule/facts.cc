@@ -31,12 +31,14 @@ Result<std::optional<int64_t>> NewestRecordedSnapshot(const catalog::Catalog* ca
   return newest;
 }
 
-// Lists an external (restic, borg) repository for the system's restore points.
-Result<std::optional<int64_t>> NewestListedSnapshot(const plan::System& system,
+// Lists an external (restic, borg) repository for the system's restore points (bounded by
+// drill::ToolTimeoutsFor's listing timeout: a hung tool does not stall `run`).
+Result<std::optional<int64_t>> NewestListedSnapshot(const plan::Plan& plan,
+                                                    const plan::System& system,
                                                     const plan::Repository& repository,
                                                     const drill::AccessOptions& access) {
   STORMPROOF_ASSIGN_OR_RETURN(std::unique_ptr<drill::Adapter> adapter,
-                              drill::MakeRepositoryAdapter(repository, system, access));
+                              drill::MakeRepositoryAdapter(plan, repository, system, access));
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<drill::RestorePoint> points, adapter->List());
   std::optional<int64_t> newest;
   for (const drill::RestorePoint& point : points) {
@@ -57,7 +59,7 @@ Status SystemFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
       written->insert(repository->id);
       STORMPROOF_ASSIGN_OR_RETURN(newest, NewestRecordedSnapshot(catalog, system.id, ref.id));
     } else if (use == RepositoryUse::kRead) {
-      auto listed = NewestListedSnapshot(system, *repository, access);
+      auto listed = NewestListedSnapshot(plan, system, *repository, access);
       if (listed) {
         newest = *listed;
       } else {

@@ -1,5 +1,7 @@
 // OpenRepositories (jobs.h): each stormproof repository opened once per run, or created (--init).
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "backend/backend.h"
 #include "schedule/jobs.h"
@@ -43,6 +45,37 @@ Result<OpenRepositories::Entry*> OpenRepositories::Get(const std::string& id) {
   return entry;
 }
 
+namespace {
+
+// How long `run --init` waits for a repository another process is creating at the same moment.
+constexpr auto kCreationWait = std::chrono::seconds(30);
+
+Result<std::unique_ptr<repository::Repository>> Create(const std::string& path,
+                                                       const std::string& password) {
+  STORMPROOF_ASSIGN_OR_RETURN(auto backend, backend::CreateLocalBackend(path));
+  return repository::Repository::Init(std::move(backend), password);
+}
+
+// Opens the repository at `path`; with `creating_elsewhere`, a directory that has no config yet
+// is one another process is creating: wait for it (up to kCreationWait).
+Result<std::unique_ptr<repository::Repository>> OpenOnceCreated(const std::string& path,
+                                                                const std::string& password,
+                                                                bool creating_elsewhere) {
+  const auto give_up = std::chrono::steady_clock::now() + kCreationWait;
+  for (;;) {
+    auto backend = backend::OpenLocalBackend(path);
+    if (!backend) return backend.error();
+    auto opened = repository::Repository::Open(std::move(backend).value(), password);
+    if (opened || !creating_elsewhere || opened.error().code() != ErrorCode::kNotFound ||
+        std::chrono::steady_clock::now() >= give_up) {
+      return opened;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace
+
 Result<std::unique_ptr<repository::Repository>> OpenRepositories::Open(
     const plan::Repository& repository) {
   auto host_path = drill::RepositoryHostPath(repository, options_.access);
@@ -51,21 +84,21 @@ Result<std::unique_ptr<repository::Repository>> OpenRepositories::Open(
   std::string what = "repository " + repository.id + " (" + path + ")";
   auto password = drill::RepositoryPassword(repository, options_.access);
   if (!password) return password.error();
+  const bool create = options_.missing == MissingRepository::kCreate;
   if (AbsentOrEmpty(path)) {
-    if (options_.missing == MissingRepository::kFail) {
+    if (!create) {
       return Error::NotFound(what +
                              " does not exist: create it with 'stormproof run --init' or "
                              "'stormproof init'");
     }
-    auto backend = backend::CreateLocalBackend(path);
-    if (!backend) return backend.error().WithContext(what);
-    auto created = repository::Repository::Init(std::move(backend).value(), *password);
-    if (!created) return created.error().WithContext(what);
-    return created;
+    auto created = Create(path, *password);
+    if (created) return created;
+    // kInvalidArgument: another process made the directory or the config first; open theirs.
+    if (created.error().code() != ErrorCode::kInvalidArgument) {
+      return created.error().WithContext(what);
+    }
   }
-  auto backend = backend::OpenLocalBackend(path);
-  if (!backend) return backend.error().WithContext(what);
-  auto opened = repository::Repository::Open(std::move(backend).value(), *password);
+  auto opened = OpenOnceCreated(path, *password, create);
   if (!opened) return opened.error().WithContext(what);
   return opened;
 }

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <set>
@@ -307,6 +308,27 @@ TYPED_TEST_P(BackendConformanceTest, EightThreadsSaveAndLoadConcurrently) {
   EXPECT_EQ(listed, all_names.size());
 }
 
+// Locks and prune's grace period age files by the storage's clock: a saved file is stamped about
+// now, and saving it again stamps it anew.
+TYPED_TEST_P(BackendConformanceTest, StampsSavedFilesWithTheStorageClock) {
+  auto now = [] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const int64_t kSlack = 60'000'000'000;  // a minute either way: coarse, but never 30 minutes
+  Handle handle{FileType::kLock, Id(7)};
+  int64_t before = now();
+  this->SaveOk(handle, Pattern(10, 1));
+  Result<int64_t> first = this->backend().ModifiedNs(handle);
+  ASSERT_TRUE(first.has_value()) << first.error().message();
+  EXPECT_GT(*first, before - kSlack);
+  EXPECT_LT(*first, now() + kSlack);
+  Result<int64_t> missing = this->backend().ModifiedNs(Handle{FileType::kLock, Id(8)});
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+}
+
 TYPED_TEST_P(BackendConformanceTest, HasALocationForMessages) {
   EXPECT_FALSE(this->backend().Location().empty());
 }
@@ -318,7 +340,8 @@ REGISTER_TYPED_TEST_SUITE_P(BackendConformanceTest, RoundTripsEmptyTinyAndLargeF
                             ListsEachTypeSeparatelyWithSizes, SavingAgainReplacesAllButTheConfig,
                             ConcurrentConfigSavesHaveExactlyOneWinner, RemoveDeletesAndIsIdempotent,
                             RejectsUnsafeNamesEverywhere, AcceptsTheLongestAllowedAndOtherSafeNames,
-                            EightThreadsSaveAndLoadConcurrently, HasALocationForMessages);
+                            EightThreadsSaveAndLoadConcurrently,
+                            StampsSavedFilesWithTheStorageClock, HasALocationForMessages);
 
 }  // namespace stormproof::backend::conformance
 

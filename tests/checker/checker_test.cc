@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <set>
 #include <string>
 #include <thread>
@@ -146,6 +148,39 @@ TEST(CheckerTest, DamageUnderASharedTreeIsNamedUnderEveryPath) {
   EXPECT_EQ(paths,
             (std::set<std::string>{"/report.txt", "/monday/report.txt", "/tuesday/report.txt"}));
   EXPECT_EQ(report.trees, 2u);  // the shared tree and the new root, each read once
+}
+
+// ReadPackHeader's errors already name the pack; check used to name it twice.
+TEST(CheckerTest, UnreadablePackHeaderNamesThePackOnce) {
+  OneFileRepository r;
+  Bytes damaged = r.PackBytes();
+  std::fill(damaged.end() - 4, damaged.end(), 0xff);  // the header length: past the pack's start
+  r.SetPack(damaged);
+  CheckReport report = Check(*r.repo, {}, {});
+  const std::string pack = r.data_pack.Hex();
+  EXPECT_EQ(std::count(report.errors.begin(), report.errors.end(),
+                       "pack " + pack + ": bad header length (truncated or damaged)"),
+            1);
+  for (const std::string& line : report.errors) {
+    EXPECT_EQ(line.find("pack " + pack + ": pack "), std::string::npos) << line;
+  }
+}
+
+// Keys made by the test KDF are weak on purpose; outside it check names them, as a warning.
+TEST(CheckerTest, WarnsAboutKeyFilesBelowTheKdfFloorWithoutFailing) {
+  OneFileRepository r;
+  const std::string weak = r.store.Names(FileType::kKey).front();
+  EXPECT_TRUE(Check(*r.repo, {}, {}).warnings.empty());
+  unsetenv("STORMPROOF_KDF_TEST");
+  ASSERT_TRUE(r.repo->AddKey("a strong key").has_value());  // 4 passes over 56 MiB
+  CheckReport report = Check(*r.repo, {}, {});
+  setenv("STORMPROOF_KDF_TEST", "1", 1);
+  EXPECT_TRUE(report.ok());
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_EQ(report.warnings[0],
+            "key " + weak +
+                ": weak Argon2id parameters: 1 pass over 8 KiB, below the floor of 2 passes over "
+                "19 MiB for new keys (replace it: 'stormproof key passwd' with its password)");
 }
 
 }  // namespace

@@ -26,10 +26,13 @@ inline std::string ReadAll(const std::string& path) {
 }
 
 // Runs `stormproof <args>` through /bin/sh (args are shell words, quote them yourself).
-inline CliResult RunStormproof(const std::string& args, const std::string& env = "") {
+// `binary`: by default the test copy of the CLI, which honours STORMPROOF_KDF_TEST
+// (src/crypto/test_kdf.h); STORMPROOF_RELEASE_BINARY is the real one.
+inline CliResult RunStormproof(const std::string& args, const std::string& env = "",
+                               const std::string& binary = STORMPROOF_BINARY) {
   std::string err_path =
       std::filesystem::temp_directory_path() / ("stormproof-cli-err-" + std::to_string(::getpid()));
-  std::string command = env + " " + STORMPROOF_BINARY + " " + args + " 2>" + err_path;
+  std::string command = env + " " + binary + " " + args + " 2>" + err_path;
   CliResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return result;

@@ -6,7 +6,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
+
+#include "environment_fixture.h"
 
 namespace stormproof {
 namespace {
@@ -71,15 +74,96 @@ TEST(SubprocessTest, CapturesStdoutAndStderrSeparately) {
   EXPECT_EQ(result.err, "err\n");
 }
 
-TEST(SubprocessTest, PassesEnvironmentAndKeepsTheRest) {
-  setenv("STORMPROOF_SUBPROCESS_INHERITED", "kept", 1);
-  ProcessOptions options =
-      ShellCommand("echo \"$A|$STORMPROOF_SUBPROCESS_INHERITED|$HOME_OVERRIDE\"");
-  options.env = {{"A", "value with spaces"}, {"HOME_OVERRIDE", ""}};
-  EXPECT_EQ(RunOk(options).out, "value with spaces|kept|\n");
-  options = ShellCommand("echo $STORMPROOF_SUBPROCESS_INHERITED");
-  options.env = {{"STORMPROOF_SUBPROCESS_INHERITED", "replaced"}};
-  EXPECT_EQ(RunOk(options).out, "replaced\n");
+// The child's environment as `env -0` prints it (no shell in between to add PWD).
+std::map<std::string, std::string> ChildEnvironment(ProcessOptions options) {
+  options.argv = {"env", "-0"};
+  return ParseEnvironment(RunOk(options).out);
+}
+
+TEST(SubprocessTest, ChildGetsTheAllowListAndWhatItIsGivenNeverASecret) {
+  EnvironmentChanges changes = ParentSecrets();
+  changes.insert(changes.end(), {{"HOME", "/home/operator"},
+                                 {"LANG", "C.UTF-8"},
+                                 {"LC_TIME", "en_GB.UTF-8"},
+                                 {"TZ", "Europe/London"},
+                                 {"TMPDIR", "/var/tmp"},
+                                 {"USER", "operator"},
+                                 {"LOGNAME", "operator"},
+                                 {"STORMPROOF_SUBPROCESS_OTHER", "not inherited"},
+                                 {"LD_PRELOAD", "/tmp/evil.so"}});
+  ScopedEnvironment environment(changes);
+  ProcessOptions options;
+  options.env = {{"GIVEN", "value with spaces"}, {"EMPTY", ""}, {"RESTIC_PASSWORD", "given"}};
+  std::map<std::string, std::string> child = ChildEnvironment(options);
+  EXPECT_EQ(UnexpectedNames(child, {"GIVEN", "EMPTY", "RESTIC_PASSWORD"}),
+            std::vector<std::string>{});
+  ExpectNoParentSecret(child);
+  EXPECT_EQ(child["GIVEN"], "value with spaces");
+  EXPECT_EQ(child.count("EMPTY"), 1u);
+  EXPECT_EQ(child["EMPTY"], "");
+  EXPECT_EQ(child["RESTIC_PASSWORD"], "given");  // what the caller gives, whatever its name
+  EXPECT_EQ(child["HOME"], "/home/operator");
+  EXPECT_EQ(child["LANG"], "C.UTF-8");
+  EXPECT_EQ(child["LC_TIME"], "en_GB.UTF-8");
+  EXPECT_EQ(child["TZ"], "Europe/London");
+  EXPECT_EQ(child["TMPDIR"], "/var/tmp");
+  EXPECT_EQ(child["USER"], "operator");
+  EXPECT_EQ(child["LOGNAME"], "operator");
+  EXPECT_EQ(child["PATH"], getenv("PATH"));
+}
+
+TEST(SubprocessTest, GivenVariablesOverrideInheritedOnes) {
+  ScopedEnvironment environment(EnvironmentChanges{{"TZ", "Europe/London"}});
+  ProcessOptions options;
+  options.env = {{"TZ", "Asia/Kolkata"}};
+  std::map<std::string, std::string> child = ChildEnvironment(options);
+  EXPECT_EQ(child["TZ"], "Asia/Kolkata");
+  ProcessOptions shell = ShellCommand("env -0 | tr '\\0' '\\n' | grep -c '^TZ='");
+  shell.env = options.env;
+  EXPECT_EQ(RunOk(shell).out, "1\n");
+}
+
+TEST(SubprocessTest, PathKeepsOnlyAbsoluteDirectories) {
+  ScopedEnvironment environment(EnvironmentChanges{{"PATH", "/usr/bin::.:bin:./x:/bin:"}});
+  EXPECT_EQ(ChildEnvironment({})["PATH"], "/usr/bin:/bin");
+}
+
+TEST(SubprocessTest, WithoutAPathTheChildGetsTheSystemDefault) {
+  ScopedEnvironment environment(EnvironmentChanges{{"PATH", std::nullopt}});
+  EXPECT_EQ(ChildEnvironment({})["PATH"], kDefaultPath);
+  ScopedEnvironment relative_only(EnvironmentChanges{{"PATH", ".:bin"}});
+  EXPECT_EQ(ChildEnvironment({})["PATH"], kDefaultPath);
+}
+
+// A command run in a directory of restored data must not run a program from it: a relative
+// PATH entry ("", ".") would find it there.
+TEST(SubprocessTest, NoProgramIsFoundInTheWorkingDirectory) {
+  const fs::path dir = fs::temp_directory_path() / ("subprocess-cwd-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  const fs::path planted = dir / "stormproof-planted";
+  std::ofstream(planted) << "#!/bin/sh\necho planted ran\n";
+  fs::permissions(planted, fs::perms::owner_all);
+  ScopedEnvironment environment(EnvironmentChanges{{"PATH", ".::/usr/bin:/bin"}});
+
+  ProcessOptions direct;
+  direct.argv = {"stormproof-planted"};
+  direct.cwd = dir.string();
+  Result<ProcessResult> ran = RunProcess(direct);
+  ASSERT_FALSE(ran.has_value()) << ran->out;
+  EXPECT_EQ(ran.error().code(), ErrorCode::kNotFound);
+
+  ProcessOptions shell = ShellCommand("stormproof-planted");
+  shell.cwd = dir.string();
+  ProcessResult result = RunOk(shell);
+  EXPECT_EQ(result.out, "");
+  EXPECT_EQ(result.exit_code, 127);
+  fs::remove_all(dir);
+}
+
+TEST(SubprocessTest, ProgramsAreFoundOnThePath) {
+  ProcessOptions options;
+  options.argv = {"sh", "-c", "echo found"};
+  EXPECT_EQ(RunOk(options).out, "found\n");
 }
 
 TEST(SubprocessTest, RunsInTheGivenDirectory) {

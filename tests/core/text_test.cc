@@ -21,5 +21,26 @@ TEST(TextTest, SuggestsCloseWordsOnly) {
   EXPECT_EQ(EditDistance("kitten", "sitting"), 3u);
 }
 
+TEST(TextTest, EscapeNameShowsEveryNonPrintableByteUnambiguously) {
+  EXPECT_EQ(EscapeName("plain/name.txt"), "plain/name.txt");
+  EXPECT_EQ(EscapeName("caf\xC3\xA9 \xE2\x82\xAC"), "caf\xC3\xA9 \xE2\x82\xAC");  // UTF-8 kept
+  EXPECT_EQ(EscapeName("\x1b[31mred\nline\t"), "\\x1b[31mred\\x0aline\\x09");
+  EXPECT_EQ(EscapeName(std::string("a\0b", 3)), "a\\x00b");
+  EXPECT_EQ(EscapeName("del\x7F"), "del\\x7f");
+  EXPECT_EQ(EscapeName("c1\xC2\x9B"), "c1\\xc2\\x9b");  // U+009B, CSI
+  EXPECT_EQ(EscapeName("bad\xFF\xC3"), "bad\\xff\\xc3");
+  EXPECT_EQ(EscapeName("back\\slash"), "back\\\\slash");
+  EXPECT_NE(EscapeName("\\x1b"), EscapeName("\x1b")) << "the escaped form is unambiguous";
+}
+
+TEST(TextTest, EscapeControlsKeepsBackslashesAndIsIdempotent) {
+  EXPECT_EQ(EscapeControls("snapshot 1234abcd: /a\\b: data blob is missing"),
+            "snapshot 1234abcd: /a\\b: data blob is missing");
+  EXPECT_EQ(EscapeControls("x\x1b]0;title\x07\ny"), "x\\x1b]0;title\\x07\\x0ay");
+  std::string once = EscapeControls("\x1b[2J\xC2\x9B\xFF caf\xC3\xA9");
+  EXPECT_EQ(EscapeControls(once), once);
+  EXPECT_EQ(EscapeControls(EscapeName("\x1b\\")), EscapeName("\x1b\\"));
+}
+
 }  // namespace
 }  // namespace stormproof

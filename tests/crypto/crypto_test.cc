@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <new>
 #include <string>
 #include <thread>
 #include <vector>
@@ -308,6 +309,55 @@ TEST_F(DeriveKeyTest, MatchesPinnedArgon2idOutput) {
   params.salt.fill(0x5a);
   EXPECT_EQ(ToHex(DeriveKey("password", params)->bytes),
             "2867a60d9e69b9675ce0fa2367f2a4f173e11b65658ffcdb1d5d3337769a9d3e");
+}
+
+// The floor for new keys (2 passes over 19 MiB) holds whenever the test KDF is not asked for:
+// in every release binary, which cannot honour STORMPROOF_KDF_TEST (crypto/test_kdf.h).
+TEST_F(DeriveKeyTest, NewKeysBelowTheFloorAreRefused) {
+  unsetenv("STORMPROOF_KDF_TEST");
+  struct Case {
+    uint64_t ops, mem;
+    const char* message;  // "" = accepted
+  } cases[] = {
+      {4, 56u << 20, ""},
+      {2, 19u << 20, ""},
+      {1, 8192,
+       "weak Argon2id parameters: 1 pass over 8 KiB, below the floor of 2 passes over 19 MiB for "
+       "new keys"},
+      {1, 64u << 20,
+       "weak Argon2id parameters: 1 pass over 64 MiB, below the floor of 2 passes over 19 MiB for "
+       "new keys"},
+      {3, (19u << 20) - 1024,
+       "weak Argon2id parameters: 3 passes over 19455 KiB, below the floor of 2 passes over 19 "
+       "MiB for new keys"},
+      {0, 56u << 20, "Argon2id parameters out of range: ops 0 (allowed 1..100), memory 58720256 "
+                     "bytes (allowed 8192..4294967296)"},
+  };
+  for (const Case& c : cases) {
+    KdfParams params;
+    params.ops_limit = c.ops;
+    params.mem_limit = c.mem;
+    Status checked = CheckNewKdfParams(params);
+    if (*c.message == '\0') {
+      EXPECT_TRUE(checked.has_value()) << c.ops << " " << c.mem;
+      continue;
+    }
+    ASSERT_FALSE(checked.has_value()) << c.ops << " " << c.mem;
+    EXPECT_EQ(checked.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(checked.error().message(), c.message);
+  }
+  setenv("STORMPROOF_KDF_TEST", "1", 1);
+}
+
+TEST_F(DeriveKeyTest, TestModeAcceptsItsOwnCheapParameters) {
+  EXPECT_TRUE(CheckNewKdfParams(NewKdfParams()).has_value());
+}
+
+TEST(KeyTest, IsWipedWhenDestroyed) {
+  alignas(Key) unsigned char storage[sizeof(Key)];
+  Key* key = new (storage) Key(SequentialKey(1));
+  key->~Key();
+  for (unsigned char byte : storage) EXPECT_EQ(byte, 0);
 }
 
 TEST_F(DeriveKeyTest, RejectsParamsOutOfRange) {

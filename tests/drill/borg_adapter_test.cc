@@ -4,11 +4,14 @@
 
 #include <algorithm>
 
+#include "../core/environment_fixture.h"
 #include "drill/adapters.h"
 #include "external_fixture.h"
 
 namespace stormproof::drill {
 namespace {
+
+using std::chrono::milliseconds;
 
 class BorgAdapterTest : public ExternalRepoTest {
  protected:
@@ -162,6 +165,64 @@ TEST_F(BorgAdapterTest, RelativeRepositoryPathStillRestores) {
   Result<RestoreStats> stats = adapter->Restore(points->front(), Path("target"), nullptr);
   ASSERT_TRUE(stats.has_value()) << stats.error().message();
   EXPECT_EQ(stats->files, kFixtureFiles);
+}
+
+// What stormproof passes to borg: the allow-list, its private directories, its fixed answers to
+// borg's questions and the passphrase; no other secret of stormproof's own environment.
+TEST_F(BorgAdapterTest, BorgGetsOnlyThePassphraseItNeeds) {
+  ScopedEnvironment environment(ParentSecrets());
+  const std::string env_file = Path("borg-env");
+  ExternalRepository repository = Repository();
+  repository.program =
+      FakeTool("fake-borg", "env -0 > '" + env_file + "'; echo '{\"archives\": []}'");
+  Result<std::vector<RestorePoint>> points = NewBorgAdapter(repository)->List();
+  ASSERT_TRUE(points.has_value()) << points.error().message();
+  std::map<std::string, std::string> child = ParseEnvironment(ReadAll(env_file));
+  EXPECT_EQ(UnexpectedNames(
+                child,
+                {"BORG_PASSPHRASE", "BORG_BASE_DIR", "BORG_CONFIG_DIR", "BORG_CACHE_DIR",
+                 "BORG_SECURITY_DIR", "BORG_KEYS_DIR", "BORG_RELOCATED_REPO_ACCESS_IS_OK",
+                 "BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK", "BORG_DISPLAY_PASSPHRASE",
+                 "BORG_CHECK_I_KNOW_WHAT_I_AM_DOING", "BORG_DELETE_I_KNOW_WHAT_I_AM_DOING", "PWD"}),
+            std::vector<std::string>{});
+  ExpectNoParentSecret(child);
+  EXPECT_EQ(child["BORG_PASSPHRASE"], "correct horse");
+}
+
+TEST_F(BorgAdapterTest, RealBorgIgnoresPassphraseSettingsOfStormproofsEnvironment) {
+  Create("payroll-1", source_);
+  ScopedEnvironment environment(ParentSecrets());
+  auto adapter = NewBorgAdapter(Repository());
+  Result<std::vector<RestorePoint>> points = adapter->List();
+  ASSERT_TRUE(points.has_value()) << points.error().message();
+  ASSERT_EQ(points->size(), 1u);
+  Result<RestoreStats> stats = adapter->Restore(points->front(), Path("target"), nullptr);
+  ASSERT_TRUE(stats.has_value()) << stats.error().message();
+  EXPECT_EQ(stats->files, kFixtureFiles);
+}
+
+TEST_F(BorgAdapterTest, AHungListingIsStoppedAtItsTimeout) {
+  ExternalRepository repository = Repository();
+  repository.program = HungTool("hung-borg");
+  repository.list_timeout = milliseconds(300);
+  auto started = std::chrono::steady_clock::now();
+  Result<std::vector<RestorePoint>> points = NewBorgAdapter(repository)->List();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
+  ASSERT_FALSE(points.has_value());
+  EXPECT_EQ(points.error().code(), ErrorCode::kIo);
+  EXPECT_EQ(points.error().message(), "borg list " + repo_ + ": timed out after 300ms");
+  EXPECT_FALSE(StillRunsLater(std::stoi(ReadAll(Path("hung.pid")))));
+}
+
+TEST_F(BorgAdapterTest, AHungExtractIsStoppedAtTheRestoreTimeout) {
+  ExternalRepository repository = Repository();
+  repository.program = HungTool("hung-borg");
+  repository.restore_timeout = std::chrono::seconds(1);
+  Result<RestoreStats> stats =
+      NewBorgAdapter(repository)->Restore({"payroll-1", 0, {}, ""}, Path("target"), nullptr);
+  ASSERT_FALSE(stats.has_value());
+  EXPECT_EQ(stats.error().message(), "borg extract " + repo_ + ": timed out after 1s");
+  EXPECT_FALSE(StillRunsLater(std::stoi(ReadAll(Path("hung.pid")))));
 }
 
 }  // namespace

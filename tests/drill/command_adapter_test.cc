@@ -1,6 +1,7 @@
 // The command adapter with real shell commands.
 #include <signal.h>
 
+#include "../core/environment_fixture.h"
 #include "drill/adapters.h"
 #include "external_fixture.h"
 
@@ -82,6 +83,22 @@ TEST_F(CommandAdapterTest, TimeoutEndsTheCommandAndEverythingItStarted) {
   std::string state = ReadAll("/proc/" + std::to_string(background) + "/stat");
   bool running = kill(background, 0) == 0 && state.find(") Z") == std::string::npos;
   EXPECT_FALSE(running);
+}
+
+TEST_F(CommandAdapterTest, CommandGetsAMinimalEnvironmentWithoutSecrets) {
+  ScopedEnvironment environment(ParentSecrets());
+  const std::string env_file = Path("env");
+  Result<RestoreStats> stats = Restore("env -0 > '" + env_file + "'");
+  ASSERT_TRUE(stats.has_value()) << stats.error().message();
+  std::map<std::string, std::string> child = ParseEnvironment(ReadAll(env_file));
+  EXPECT_EQ(UnexpectedNames(child, {"STORMPROOF_RESTORE_PATH", "STORMPROOF_RESTORE_POINT_FILE",
+                                    "STORMPROOF_SYSTEM", "PWD"}),
+            std::vector<std::string>{});
+  ExpectNoParentSecret(child);
+  EXPECT_EQ(child["STORMPROOF_RESTORE_PATH"], Path("target"));
+  EXPECT_EQ(child["STORMPROOF_SYSTEM"], "payroll");
+  EXPECT_EQ(fs::path(child["STORMPROOF_RESTORE_POINT_FILE"]).filename(), "restore-point");
+  EXPECT_EQ(child["PATH"], getenv("PATH"));
 }
 
 TEST_F(CommandAdapterTest, CheckComplainsWhenNothingWasRestored) {

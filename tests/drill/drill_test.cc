@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 
+#include "../core/environment_fixture.h"
 #include "plan/loader.h"
 
 namespace stormproof::drill {
@@ -50,6 +51,11 @@ systems:
     owner: bob
     tier: t3
 )";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
 
 plan::Plan LoadTestPlan(const std::string& text = kPlan) {
   plan::LoadResult loaded = plan::LoadPlanFromText("plan.yaml", text);
@@ -199,6 +205,24 @@ TEST_F(DrillTest, VerifyCommandSeesTheRestorePath) {
   EXPECT_EQ(Drill(&system).run.outcome, Outcome::kOk);
   adapter_.files = {{"data/db/db.bak", "something else"}};
   EXPECT_EQ(Drill(&system).run.outcome, Outcome::kFailed);
+}
+
+// The verify command runs in restored client data: it gets the allow-list and the documented
+// STORMPROOF_* variables, never the repository password or a cloud key from stormproof's own.
+TEST_F(DrillTest, VerifyCommandGetsAMinimalEnvironmentWithoutSecrets) {
+  ScopedEnvironment environment(ParentSecrets());
+  const std::string env_file = scratch_ + "/verify-env";
+  plan::System system = *plan_.FindSystem("db");
+  system.verify_command = "env -0 > '" + env_file + "'";
+  ASSERT_EQ(Drill(&system).run.outcome, Outcome::kOk);
+  std::map<std::string, std::string> child = ParseEnvironment(ReadFile(env_file));
+  EXPECT_EQ(UnexpectedNames(child, {"STORMPROOF_RESTORE_PATH", "STORMPROOF_SYSTEM", "PWD"}),
+            std::vector<std::string>{});
+  ExpectNoParentSecret(child);
+  EXPECT_EQ(child["STORMPROOF_SYSTEM"], "db");
+  EXPECT_EQ(fs::path(child["STORMPROOF_RESTORE_PATH"]).filename(), "restore");
+  EXPECT_EQ(child["PWD"], child["STORMPROOF_RESTORE_PATH"]);
+  EXPECT_EQ(child["PATH"], getenv("PATH"));
 }
 
 TEST_F(DrillTest, VerifyCommandTimeoutFailsTheDrill) {
@@ -384,6 +408,21 @@ TEST(CoverageTest, TrainingRecordsCount) {
   text += "training:\n  - {person: bob, skill: db, kind: shadowing, date: 2026-10-01}\n";
   plan::Plan plan = LoadTestPlan(text);
   EXPECT_TRUE(UncoveredSteps(plan, *plan.FindSystem("db"), "ann").empty());
+}
+
+// restic and borg runs: a listing gets 10 minutes; a restore (or the file list that checks it)
+// twice the system's RTO, at least 10 minutes: a restore that takes longer has failed anyway.
+TEST(ToolTimeoutsTest, FollowTheSystemsRto) {
+  using std::chrono::hours, std::chrono::minutes;
+  plan::Plan plan = LoadTestPlan();
+  ToolTimeouts db = ToolTimeoutsFor(plan, *plan.FindSystem("db"));  // tier rto 2h
+  EXPECT_EQ(db.list, minutes(10));
+  EXPECT_EQ(db.restore, hours(4));
+  EXPECT_EQ(ToolTimeoutsFor(plan, *plan.FindSystem("files")).restore, hours(48));  // rto 1d
+  plan::System quick = *plan.FindSystem("db");
+  quick.rto = Duration::Minutes(2);
+  EXPECT_EQ(ToolTimeoutsFor(plan, quick).restore, minutes(10));
+  EXPECT_EQ(ToolTimeoutsFor(plan, quick).list, minutes(10));
 }
 
 TEST(HostPathTest, MapsPlanPathsUnderTheRoot) {

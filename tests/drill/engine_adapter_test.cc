@@ -4,6 +4,7 @@
 #include "drill/engine_adapter.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -113,6 +114,26 @@ TEST_F(EngineAdapterTest, DataCheckFindsChangedAndMissingFiles) {
   std::string all = check->problems[0] + "\n" + check->problems[1];
   EXPECT_NE(all.find("config.ini: not restored"), std::string::npos) << all;
   EXPECT_NE(all.find("big.bin"), std::string::npos) << all;
+}
+
+TEST_F(EngineAdapterTest, DrillsRestoreAsForAnUntrustedRepository) {
+  ASSERT_EQ(::mkfifo((stage_ / "srv/app/pipe").c_str(), 0644), 0);
+  ASSERT_EQ(::chmod((stage_ / "srv/app/config.ini").c_str(), 04755), 0);
+  Backup({(stage_ / "srv/app").string()}, {{"system", "app"}, {"root", stage_.string()}});
+  std::unique_ptr<Adapter> adapter = MakeAdapter();
+  auto points = adapter->List();
+  ASSERT_TRUE(points.has_value());
+  fs::path target = dir_ / "target";
+  auto stats = adapter->Restore(points->back(), target.string(), {});
+  ASSERT_TRUE(stats.has_value()) << stats.error().message();
+  EXPECT_FALSE(fs::exists(fs::symlink_status(target / "srv/app/pipe"))) << "no special files";
+  struct stat st {};
+  ASSERT_EQ(::stat((target / "srv/app/config.ini").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0755u) << "setuid cleared, also as root";
+  auto check = adapter->CheckData(points->back(), target.string());
+  ASSERT_TRUE(check.has_value()) << check.error().message();
+  EXPECT_TRUE(check->problems.empty())
+      << "the skipped fifo is not a problem: " << check->problems[0];
 }
 
 TEST_F(EngineAdapterTest, UntaggedSnapshotsAreFoundByTheirPaths) {

@@ -5,6 +5,7 @@
 #define STORMPROOF_TESTS_DRILL_EXTERNAL_FIXTURE_H_
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -36,6 +37,17 @@ inline int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// True when `pid` still runs (not a zombie) 5 s from now: a killed process can take a moment
+// to die on a loaded machine.
+inline bool StillRunsLater(pid_t pid) {
+  auto running = [pid] {
+    std::string state = ReadAll("/proc/" + std::to_string(pid) + "/stat");
+    return kill(pid, 0) == 0 && state.find(") Z") == std::string::npos;
+  };
+  for (int waited_ms = 0; waited_ms < 5000 && running(); waited_ms += 10) usleep(10'000);
+  return running();
 }
 
 class ExternalRepoTest : public ::testing::Test {
@@ -97,6 +109,20 @@ class ExternalRepoTest : public ::testing::Test {
   }
 
   std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+
+  // An executable /bin/sh script Path(name) running `body`: a stand-in for restic or borg that
+  // records what stormproof passes to it, or hangs.
+  std::string FakeTool(const std::string& name, const std::string& body) const {
+    const std::string path = Path(name);
+    WriteAll(path, "#!/bin/sh\n" + body + "\n");
+    fs::permissions(path, fs::perms::owner_all);
+    return path;
+  }
+
+  // A fake tool that never answers; its background child's pid goes to Path("hung.pid").
+  std::string HungTool(const std::string& name) const {
+    return FakeTool(name, "sleep 1000 & echo $! > '" + Path("hung.pid") + "'; sleep 1000");
+  }
 
   fs::path dir_;
   std::string source_;

@@ -1,11 +1,14 @@
 // The restic adapter against the real restic program and real repositories.
 #include <algorithm>
 
+#include "../core/environment_fixture.h"
 #include "drill/adapters.h"
 #include "external_fixture.h"
 
 namespace stormproof::drill {
 namespace {
+
+using std::chrono::milliseconds;
 
 bool Contains(const std::vector<std::string>& lines, const std::string& text) {
   return std::any_of(lines.begin(), lines.end(),
@@ -162,6 +165,70 @@ TEST_F(ResticAdapterTest, MissingProgramIsNotFound) {
   Result<std::vector<RestorePoint>> points = NewResticAdapter(repository)->List();
   ASSERT_FALSE(points.has_value());
   EXPECT_EQ(points.error().code(), ErrorCode::kNotFound);
+}
+
+// What stormproof passes to restic: the allow-list, its private cache and the one password it
+// uses; no other secret of stormproof's own environment (a fake restic records what it got).
+TEST_F(ResticAdapterTest, ResticGetsOnlyThePasswordItNeeds) {
+  ScopedEnvironment environment(ParentSecrets());
+  const std::string env_file = Path("restic-env");
+  ExternalRepository repository = Repository();
+  repository.program = FakeTool("fake-restic", "env -0 > '" + env_file + "'; echo '[]'");
+  Result<std::vector<RestorePoint>> points = NewResticAdapter(repository)->List();
+  ASSERT_TRUE(points.has_value()) << points.error().message();
+  std::map<std::string, std::string> child = ParseEnvironment(ReadAll(env_file));
+  EXPECT_EQ(UnexpectedNames(child, {"RESTIC_CACHE_DIR", "RESTIC_PASSWORD_FILE", "PWD"}),
+            std::vector<std::string>{});
+  ExpectNoParentSecret(child);
+  EXPECT_EQ(child["RESTIC_PASSWORD_FILE"], Path("password"));
+
+  repository.password_file = "";
+  repository.password = "inline password";  // e.g. from STORMPROOF_PASSWORD
+  points = NewResticAdapter(repository)->List();
+  ASSERT_TRUE(points.has_value()) << points.error().message();
+  child = ParseEnvironment(ReadAll(env_file));
+  EXPECT_EQ(UnexpectedNames(child, {"RESTIC_CACHE_DIR", "RESTIC_PASSWORD", "PWD"}),
+            std::vector<std::string>{});
+  ExpectNoParentSecret(child);
+  EXPECT_EQ(child["RESTIC_PASSWORD"], "inline password");
+}
+
+TEST_F(ResticAdapterTest, RealResticIgnoresPasswordSettingsOfStormproofsEnvironment) {
+  Restic({"backup", source_});
+  ScopedEnvironment environment(ParentSecrets());
+  auto adapter = NewResticAdapter(Repository());
+  RestorePoint point = OnlyPoint(*adapter);
+  Result<RestoreStats> stats = adapter->Restore(point, Path("target"), nullptr);
+  ASSERT_TRUE(stats.has_value()) << stats.error().message();
+  EXPECT_EQ(stats->files, kFixtureFiles);
+}
+
+TEST_F(ResticAdapterTest, AHungListingIsStoppedAtItsTimeout) {
+  ExternalRepository repository = Repository();
+  repository.program = HungTool("hung-restic");
+  repository.list_timeout = milliseconds(300);
+  auto started = std::chrono::steady_clock::now();
+  Result<std::vector<RestorePoint>> points = NewResticAdapter(repository)->List();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(20));
+  ASSERT_FALSE(points.has_value());
+  EXPECT_EQ(points.error().code(), ErrorCode::kIo);
+  EXPECT_EQ(points.error().message(), "restic snapshots " + repo_ + ": timed out after 300ms");
+  EXPECT_FALSE(StillRunsLater(std::stoi(ReadAll(Path("hung.pid")))));
+}
+
+TEST_F(ResticAdapterTest, AHungRestoreOrFileListIsStoppedAtTheRestoreTimeout) {
+  ExternalRepository repository = Repository();
+  repository.program = HungTool("hung-restic");
+  repository.restore_timeout = std::chrono::seconds(1);
+  auto adapter = NewResticAdapter(repository);
+  RestorePoint point{"0123abcd", 0, {}, ""};
+  Result<RestoreStats> stats = adapter->Restore(point, Path("target"), nullptr);
+  ASSERT_FALSE(stats.has_value());
+  EXPECT_EQ(stats.error().message(), "restic restore " + repo_ + ": timed out after 1s");
+  EXPECT_FALSE(StillRunsLater(std::stoi(ReadAll(Path("hung.pid")))));
+  Result<DataCheck> check = adapter->CheckData(point, Path("target"));
+  ASSERT_FALSE(check.has_value());
+  EXPECT_EQ(check.error().message(), "restic ls " + repo_ + ": timed out after 1s");
 }
 
 }  // namespace

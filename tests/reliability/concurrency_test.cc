@@ -5,6 +5,7 @@
 // exclusive lock (--retry-lock), as a scheduled job would.
 #include <gtest/gtest.h>
 #include <spawn.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,6 +54,7 @@ class Background {
     return !done_;
   }
   int exit_code() const { return exit_code_; }
+  pid_t pid() const { return pid_; }
   std::string err() const { return ReadAll(out_.string() + ".err"); }
 
  private:
@@ -138,6 +140,50 @@ TEST_F(ConcurrencySuite, BackupsAtOnceAllRestoreAndPruneNeverDeletesDataInUse) {
     EXPECT_TRUE(Contents(source) == Contents(target.string() + source)) << source;
     fs::remove_all(target);
   }
+}
+
+// Issue 11, the review's second reproduction with the real binary: a backup stopped (SIGSTOP)
+// after writing packs, its lock file made to look 31 minutes old. Prune must refuse while the
+// process lives (it used to judge the lock stale by age and delete the packs not yet indexed);
+// the resumed backup's snapshot restores and check finds nothing wrong.
+TEST_F(ConcurrencySuite, AStoppedBackupKeepsItsLockHoweverOldItLooks) {
+  fs::path big = dir_ / "big";
+  fs::create_directories(big);
+  std::mt19937_64 rng(5);
+  for (int f = 0; f < 8; ++f) {
+    std::string random(8 << 20, '\0');
+    for (char& c : random) c = static_cast<char>(rng());
+    std::ofstream(big / ("part" + std::to_string(f)), std::ios::binary) << random;
+  }
+  auto packs = [&] {
+    size_t n = 0;
+    for (const auto& e : fs::recursive_directory_iterator(dir_ / "repo/data")) {
+      n += e.is_regular_file() && e.path().filename().string().find('.') == std::string::npos;
+    }
+    return n;
+  };
+  const size_t before = packs();
+  Background backup("exec env " + Command("backup " + big.string()), dir_ / "stopped");
+  while (backup.Running() && packs() < before + 2) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(backup.Running()) << "the backup finished before it could be stopped";
+  ASSERT_EQ(::kill(backup.pid(), SIGSTOP), 0);
+  for (const auto& lock : fs::directory_iterator(dir_ / "repo/locks")) {
+    fs::last_write_time(lock.path(), fs::file_time_type::clock::now() - std::chrono::minutes(31));
+  }
+  CliResult prune = RunStormproof("prune", env_);
+  EXPECT_NE(prune.exit_code, 0) << "prune ran beside a live backup: " << prune.out;
+  EXPECT_NE(prune.err.find("locked by"), std::string::npos) << prune.err;
+  ASSERT_EQ(::kill(backup.pid(), SIGCONT), 0);
+  while (backup.Running()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(backup.exit_code(), 0) << backup.err();
+  CliResult check = RunStormproof("check --read-data", env_);
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+  fs::path target = dir_ / "restored-big";
+  CliResult restore = RunStormproof("restore latest --target " + target.string(), env_);
+  ASSERT_EQ(restore.exit_code, 0) << restore.err;
+  EXPECT_TRUE(Contents(big.string()) == Contents(target.string() + big.string()));
 }
 
 }  // namespace

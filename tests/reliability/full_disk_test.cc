@@ -79,8 +79,13 @@ TEST_F(FullDiskTest, ABackupThatFillsTheDiskFailsCleanlyAndLosesNothing) {
   ASSERT_EQ(Run("restore latest --target " + target.string()).exit_code, 0);
   EXPECT_TRUE(Contents(dir_ / "small") == Contents(target.string() + (dir_ / "small").string()));
 
-  // Prune frees what the failed backup left; a backup that fits then succeeds.
-  ASSERT_EQ(Run("prune").exit_code, 0);
+  // Prune keeps what the failed backup left while a backup might still be indexing it...
+  CliResult waits = Run("prune --json");
+  ASSERT_EQ(waits.exit_code, 0) << waits.err;
+  EXPECT_GT(json::parse(waits.out.substr(waits.out.rfind("\n{") + 1))["packs_recent"].get<int>(), 0)
+      << waits.out;
+  // ...and frees it at once when told nothing else writes; a backup that fits then succeeds.
+  ASSERT_EQ(Run("prune --unindexed-grace 0s").exit_code, 0);
   CliResult clean = Run("check");
   EXPECT_EQ(clean.exit_code, 0);
   EXPECT_EQ(clean.out.find("note:"), std::string::npos) << clean.out;

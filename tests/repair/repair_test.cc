@@ -3,7 +3,9 @@
 // reads back byte for byte, and `check --read-data` is clean afterwards.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -13,6 +15,7 @@
 
 #include "../repository/repository_fixtures.h"
 #include "checker/checker.h"
+#include "pruner/pruner.h"
 #include "repair/index_repair.h"
 #include "repair/snapshot_repair.h"
 #include "repository/index_files.h"
@@ -32,6 +35,45 @@ using repository::testing::Store;
 
 const Bytes kA = RandomData(5000, 1), kB = RandomData(7000, 2), kC = RandomData(3000, 3),
             kD = RandomData(9000, 4);
+
+// A view of a store whose reads fail with an I/O error where `fails` says (a failing disk, an
+// unreachable mount): not damage, so repair index must stop rather than drop what it cannot read.
+class FailingBackend final : public backend::Backend {
+ public:
+  using FailsFn =
+      std::function<bool(const backend::Handle& file, uint64_t offset, uint64_t length)>;
+  FailingBackend(std::unique_ptr<backend::Backend> target, FailsFn fails)
+      : target_(std::move(target)), fails_(std::move(fails)) {}
+
+  Status Save(const backend::Handle& handle, ByteView data) override {
+    return target_->Save(handle, data);
+  }
+  Result<Bytes> Load(const backend::Handle& handle, uint64_t offset, uint64_t length) override {
+    if (fails_(handle, offset, length)) {
+      return Error::Io(std::string(backend::FileTypeName(handle.type)) + " " + handle.name +
+                       ": read: Input/output error");
+    }
+    return target_->Load(handle, offset, length);
+  }
+  Result<uint64_t> Size(const backend::Handle& handle) override { return target_->Size(handle); }
+  Result<int64_t> ModifiedNs(const backend::Handle& handle) override {
+    return target_->ModifiedNs(handle);
+  }
+  Status Remove(const backend::Handle& handle) override { return target_->Remove(handle); }
+  Status List(FileType type,
+              const std::function<void(const std::string&, uint64_t)>& each) override {
+    return target_->List(type, each);
+  }
+  std::string Location() const override { return target_->Location(); }
+
+ private:
+  std::unique_ptr<backend::Backend> target_;
+  FailsFn fails_;
+};
+
+// Flips one bit of the lowest byte of a pack's last 4 bytes: the sealed header's length, as the
+// security review's reproduction did. The header no longer opens; every blob is untouched.
+void FlipHeaderLength(Bytes& pack) { pack[pack.size() - 4] ^= 0x01; }
 
 class RepairTest : public ::testing::Test {
  protected:
@@ -120,6 +162,25 @@ class RepairTest : public ::testing::Test {
     return out;
   }
 
+  std::unique_ptr<Repository> OpenFailing(FailingBackend::FailsFn fails) {
+    auto repo = Repository::Open(std::make_unique<FailingBackend>(store_.View(), std::move(fails)),
+                                 repository::testing::kPassword);
+    EXPECT_TRUE(repo.has_value()) << repo.error().message();
+    return repo ? std::move(repo).value() : nullptr;
+  }
+
+  // Every file of the repository, name -> content: what "changed nothing" compares.
+  std::map<std::string, Bytes> FileContents() const {
+    std::map<std::string, Bytes> files;
+    for (FileType type : {FileType::kPack, FileType::kIndex, FileType::kSnapshot}) {
+      for (const std::string& name : store_.Names(type)) {
+        files[std::string(backend::FileTypeName(type)) + "/" + name] =
+            *store_.raw().Load({type, name});
+      }
+    }
+    return files;
+  }
+
   Id PackOf(BlobType type, const Bytes& plain) {
     return repo_->FindBlob(type, repo_->BlobId(plain))->pack;
   }
@@ -159,7 +220,7 @@ TEST_F(RepairTest, DamagedIndexFileOpensAndRepairIndexRestoresTheFullIndex) {
   auto report = RepairIndex(*repo, {}, nullptr);
   ASSERT_TRUE(report.has_value()) << report.error().message();
   EXPECT_EQ(report->damaged_index_files.size(), 1u);
-  EXPECT_TRUE(report->lost_packs.empty());
+  EXPECT_TRUE(report->damaged_packs.empty());
   EXPECT_EQ(report->packs_indexed, report->packs);
   EXPECT_EQ(report->index_files_before, index_files.size());
   EXPECT_EQ(store_.Names(FileType::kIndex).size(), report->index_files_after);
@@ -185,22 +246,32 @@ TEST_F(RepairTest, RepairIndexDryRunChangesNothing) {
   EXPECT_EQ(Files(), before);
 }
 
-// A pack whose header is destroyed: repair index drops it (named as lost), check names the
-// snapshot and file that used it, repair snapshots removes that file, and everything else
-// restores byte for byte.
-TEST_F(RepairTest, DestroyedPackHeaderLosesOnlyTheFilesInThatPack) {
+// A pack whose header and only blob are destroyed: repair index reads the blob where the old
+// index says, finds it damaged and names it lost, check names the snapshot and file that used
+// it, repair snapshots removes that file, and everything else restores byte for byte.
+TEST_F(RepairTest, DestroyedPackLosesOnlyTheFilesInThatPack) {
   Snapshot s = Backup({{"a", kA}, {"b", kB}}, {{"c", kC}});
   Snapshot other = Backup({{"d", kD}});
   Id lost_pack = PackOf(BlobType::kData, kA);
   ASSERT_NE(lost_pack, PackOf(BlobType::kData, kB));
-  store_.Rewrite({FileType::kPack, lost_pack.Hex()}, [](Bytes& b) {
+  uint32_t offset = repo_->FindBlob(BlobType::kData, repo_->BlobId(kA))->offset;
+  store_.Rewrite({FileType::kPack, lost_pack.Hex()}, [&](Bytes& b) {
     std::fill(b.end() - 40, b.end(), 0);  // the sealed header's tag and its length
+    b[offset + 100] ^= 1;                 // and the blob
   });
 
   auto report = RepairIndex(*Reopen(), {}, nullptr);
   ASSERT_TRUE(report.has_value()) << report.error().message();
-  ASSERT_EQ(report->lost_packs.size(), 1u);
-  EXPECT_EQ(report->lost_packs.front().pack, lost_pack.Hex());
+  ASSERT_EQ(report->damaged_packs.size(), 1u);
+  const DamagedPack& lost = report->damaged_packs.front();
+  EXPECT_EQ(lost.pack, lost_pack.Hex());
+  EXPECT_EQ(lost.blobs_indexed, 1u);
+  EXPECT_EQ(lost.blobs_kept, 0u);
+  ASSERT_EQ(lost.lost_blobs.size(), 1u);
+  EXPECT_NE(lost.lost_blobs.front().find("data blob " + repo_->BlobId(kA).Hex()), std::string::npos)
+      << lost.lost_blobs.front();
+  EXPECT_TRUE(report->lost_data());
+  EXPECT_EQ(report->packs_written, 0u);
   EXPECT_EQ(report->packs_indexed, report->packs - 1);
 
   checker::CheckReport damaged = CheckAll(*Reopen());
@@ -233,6 +304,207 @@ TEST_F(RepairTest, DestroyedPackHeaderLosesOnlyTheFilesInThatPack) {
   EXPECT_TRUE(after.ok()) << after.errors.front();
   EXPECT_EQ(Contents(repaired.id), (std::map<std::string, Bytes>{{"/b", kB}, {"/sub/c", kC}}));
   EXPECT_EQ(Contents(other.id), (std::map<std::string, Bytes>{{"/d", kD}}));
+}
+
+// The security review's reproduction: one flipped byte in the length field of a pack's trailer
+// makes its header unreadable, though every blob in it still opens where the index says. check
+// reports the damaged header; repair index keeps every blob (verified, copied into new packs);
+// nothing is lost through repair snapshots --forget and prune, and whether or not the damaged
+// packs are gone, check --read-data is clean and every snapshot restores byte for byte.
+TEST_F(RepairTest, OneFlippedByteInAPackTrailerLosesNothing) {
+  Snapshot first = Backup({{"a", kA}, {"b", kB}}, {{"c", kC}});
+  Snapshot second = Backup({{"d", kD}});
+  const std::map<std::string, Bytes> first_files = {{"/a", kA}, {"/b", kB}, {"/sub/c", kC}};
+  const std::map<std::string, Bytes> second_files = {{"/d", kD}};
+  const std::vector<Id> damaged = {repo_->FindBlob(BlobType::kTree, first.tree)->pack,
+                                   PackOf(BlobType::kData, kA)};
+  size_t blobs = repo_->IndexedBlobCount();
+  size_t in_damaged = 0;
+  repo_->ForEachIndexedBlob([&](const Id&, const repository::BlobLocation& at) {
+    in_damaged += std::count(damaged.begin(), damaged.end(), at.pack);
+  });
+  ASSERT_EQ(in_damaged, 3u);  // the two trees of the first backup, and a
+  for (const Id& pack : damaged) store_.Rewrite({FileType::kPack, pack.Hex()}, FlipHeaderLength);
+
+  checker::CheckReport before = CheckAll(*Reopen());
+  for (const Id& pack : damaged) EXPECT_TRUE(before.damaged_packs.count(pack.Hex())) << pack.Hex();
+
+  std::map<std::string, Bytes> files = FileContents();
+  auto dry = RepairIndex(*Reopen(), {.dry_run = true}, nullptr);
+  ASSERT_TRUE(dry.has_value()) << dry.error().message();
+  EXPECT_EQ(dry->blobs_kept, in_damaged);
+  EXPECT_EQ(dry->blobs_after, blobs);
+  EXPECT_EQ(FileContents(), files);
+
+  auto report = RepairIndex(*Reopen(), {}, nullptr);
+  ASSERT_TRUE(report.has_value()) << report.error().message();
+  ASSERT_EQ(report->damaged_packs.size(), 2u);
+  for (const DamagedPack& p : report->damaged_packs) {
+    EXPECT_NE(p.reason.find("header"), std::string::npos) << p.reason;
+    EXPECT_GT(p.blobs_indexed, 0u);
+    EXPECT_EQ(p.blobs_kept, p.blobs_indexed) << p.pack;
+    EXPECT_TRUE(p.lost_blobs.empty()) << p.lost_blobs.front();
+  }
+  EXPECT_FALSE(report->lost_data());
+  EXPECT_EQ(report->blobs_kept, in_damaged);
+  EXPECT_EQ(report->blobs_after, blobs);
+  EXPECT_EQ(report->packs_indexed, report->packs - 2);
+  EXPECT_GE(report->packs_written, 1u);
+
+  auto repaired = Reopen();
+  EXPECT_EQ(repaired->IndexedBlobCount(), blobs);
+  repaired->ForEachIndexedBlob([&](const Id& blob, const repository::BlobLocation& at) {
+    EXPECT_EQ(std::count(damaged.begin(), damaged.end(), at.pack), 0) << blob.Hex();
+  });
+  checker::CheckReport after = CheckAll(*repaired);
+  EXPECT_TRUE(after.ok()) << after.errors.front();
+  EXPECT_EQ(Contents(first.id), first_files);
+  EXPECT_EQ(Contents(second.id), second_files);
+
+  auto fixed = RepairSnapshots(*Reopen(), {.snapshots = {}, .forget = true}, nullptr);
+  ASSERT_TRUE(fixed.has_value()) << fixed.error().message();
+  EXPECT_EQ(fixed->unchanged, 2u);
+  EXPECT_TRUE(fixed->repaired.empty());
+  auto pruned = pruner::Prune(*Reopen(), {}, nullptr);
+  ASSERT_TRUE(pruned.has_value()) << pruned.error().message();
+  checker::CheckReport pruned_check = CheckAll(*Reopen());
+  EXPECT_TRUE(pruned_check.ok()) << pruned_check.errors.front();
+  EXPECT_EQ(Contents(first.id), first_files);
+  // Prune removes the damaged packs once they are older than its grace period: nothing needs them.
+  for (const Id& pack : damaged) ASSERT_TRUE(store_.raw().Remove({FileType::kPack, pack.Hex()}));
+  checker::CheckReport without = CheckAll(*Reopen());
+  EXPECT_TRUE(without.ok()) << without.errors.front();
+  EXPECT_TRUE(without.notes.empty()) << without.notes.front();
+  EXPECT_EQ(Contents(first.id), first_files);
+  EXPECT_EQ(Contents(second.id), second_files);
+}
+
+// A pack with a damaged header and a damaged blob keeps its other blobs: only the damaged one is
+// lost (here a directory's tree, which repair snapshots then empties).
+TEST_F(RepairTest, DamagedHeaderAndBlobKeepTheOtherBlobsOfThePack) {
+  Snapshot s = Backup({{"a", kA}}, {{"c", kC}});
+  auto root = repository::DecodeTree(*repo_->LoadBlob(BlobType::kTree, s.tree));
+  ASSERT_TRUE(root.has_value());
+  Id sub = *root->nodes.back().subtree;
+  repository::BlobLocation at = *repo_->FindBlob(BlobType::kTree, sub);
+  ASSERT_EQ(at.pack, repo_->FindBlob(BlobType::kTree, s.tree)->pack);
+  store_.Rewrite({FileType::kPack, at.pack.Hex()}, [&](Bytes& b) {
+    FlipHeaderLength(b);
+    b[at.offset + at.length / 2] ^= 0x20;
+  });
+
+  auto report = RepairIndex(*Reopen(), {}, nullptr);
+  ASSERT_TRUE(report.has_value()) << report.error().message();
+  ASSERT_EQ(report->damaged_packs.size(), 1u);
+  const DamagedPack& p = report->damaged_packs.front();
+  EXPECT_EQ(p.blobs_indexed, 2u);
+  EXPECT_EQ(p.blobs_kept, 1u);
+  ASSERT_EQ(p.lost_blobs.size(), 1u);
+  EXPECT_NE(p.lost_blobs.front().find("tree blob " + sub.Hex()), std::string::npos)
+      << p.lost_blobs.front();
+  EXPECT_TRUE(report->lost_data());
+
+  auto fixed = RepairSnapshots(*Reopen(), {.snapshots = {}, .forget = true}, nullptr);
+  ASSERT_TRUE(fixed.has_value()) << fixed.error().message();
+  ASSERT_EQ(fixed->repaired.size(), 1u);
+  ASSERT_EQ(fixed->repaired.front().lost.size(), 1u);
+  EXPECT_EQ(fixed->repaired.front().lost.front().rfind("/sub: directory lost", 0), 0u)
+      << fixed->repaired.front().lost.front();
+  auto repaired = Id::FromHex(fixed->repaired.front().repaired);
+  ASSERT_TRUE(repaired.has_value());
+  EXPECT_EQ(Contents(*repaired), (std::map<std::string, Bytes>{{"/a", kA}}));
+  checker::CheckReport after = CheckAll(*Reopen());
+  EXPECT_TRUE(after.ok()) << after.errors.front();
+}
+
+// When no readable index file locates anything in a pack whose header is unreadable, its blobs
+// are lost (packs are not scanned for blobs): it is reported with nothing indexed.
+TEST_F(RepairTest, UnreadableHeaderWithoutIndexEntriesLosesThePack) {
+  Snapshot s = Backup({{"a", kA}, {"b", kB}});
+  Id lost_pack = PackOf(BlobType::kData, kA);
+  store_.Rewrite({FileType::kPack, lost_pack.Hex()}, FlipHeaderLength);
+  for (const std::string& name : store_.Names(FileType::kIndex)) {
+    ASSERT_TRUE(store_.raw().Remove({FileType::kIndex, name}));
+  }
+  auto report = RepairIndex(*Reopen(), {}, nullptr);
+  ASSERT_TRUE(report.has_value()) << report.error().message();
+  ASSERT_EQ(report->damaged_packs.size(), 1u);
+  EXPECT_EQ(report->damaged_packs.front().pack, lost_pack.Hex());
+  EXPECT_EQ(report->damaged_packs.front().blobs_indexed, 0u);
+  EXPECT_TRUE(report->lost_data());
+  EXPECT_EQ(report->packs_indexed, report->packs - 1);
+  checker::CheckReport check = CheckAll(*Reopen());
+  ASSERT_EQ(check.affected.size(), 1u);
+  EXPECT_EQ(check.affected.at(s.id.Hex()), std::set<std::string>{"/a"});
+}
+
+// An I/O error is not damage: whether a pack, a blob of a pack whose header is damaged or an
+// index file cannot be read, repair index stops with the error and changes nothing (it would
+// otherwise drop what it could not read); once the storage reads again, it repairs.
+TEST_F(RepairTest, ReadErrorsStopRepairIndexAndChangeNothing) {
+  Snapshot s = Backup({{"a", kA}, {"b", kB}});
+  Id damaged = PackOf(BlobType::kData, kA);
+  Id unreadable = PackOf(BlobType::kData, kB);
+  uint32_t offset = repo_->FindBlob(BlobType::kData, repo_->BlobId(kA))->offset;
+  store_.Rewrite({FileType::kPack, damaged.Hex()}, FlipHeaderLength);
+  std::string index = store_.Names(FileType::kIndex).front();
+  struct Case {
+    const char* what;
+    FailingBackend::FailsFn fails;
+  };
+  const Case cases[] = {
+      {"a pack", [&](const backend::Handle& f, uint64_t,
+                     uint64_t) { return f.type == FileType::kPack && f.name == unreadable.Hex(); }},
+      {"a blob of a pack whose header is damaged",
+       [&](const backend::Handle& f, uint64_t at, uint64_t) {
+         return f.type == FileType::kPack && f.name == damaged.Hex() && at == offset;
+       }},
+      {"an index file", [&](const backend::Handle& f, uint64_t,
+                            uint64_t) { return f.type == FileType::kIndex && f.name == index; }},
+  };
+  const std::map<std::string, Bytes> before = FileContents();
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    auto repo = OpenFailing(c.fails);
+    ASSERT_NE(repo, nullptr);
+    auto report = RepairIndex(*repo, {}, nullptr);
+    ASSERT_FALSE(report.has_value());
+    EXPECT_EQ(report.error().code(), ErrorCode::kIo) << report.error().message();
+    EXPECT_NE(report.error().message().find("Input/output error"), std::string::npos)
+        << report.error().message();
+    EXPECT_NE(report.error().message().find("repair index changed nothing"), std::string::npos)
+        << report.error().message();
+    EXPECT_EQ(FileContents(), before);
+  }
+
+  auto report = RepairIndex(*Reopen(), {}, nullptr);
+  ASSERT_TRUE(report.has_value()) << report.error().message();
+  ASSERT_EQ(report->damaged_packs.size(), 1u);
+  EXPECT_EQ(report->damaged_packs.front().blobs_kept, 1u);
+  EXPECT_FALSE(report->lost_data());
+  EXPECT_EQ(Contents(s.id), (std::map<std::string, Bytes>{{"/a", kA}, {"/b", kB}}));
+}
+
+// An index file that fails to read once (during repair's own load) and then reads is loaded
+// again, not taken for damaged and replaced: the blobs it locates in a pack whose header is
+// damaged are kept.
+TEST_F(RepairTest, AnIndexFileThatFailsToReadOnceIsLoadedAgain) {
+  Snapshot s = Backup({{"a", kA}, {"b", kB}});
+  Id damaged = PackOf(BlobType::kData, kA);
+  store_.Rewrite({FileType::kPack, damaged.Hex()}, FlipHeaderLength);
+  std::map<std::string, int> reads;  // index file -> whole-file reads so far
+  auto repo = OpenFailing([&](const backend::Handle& f, uint64_t offset, uint64_t length) {
+    // The first read (at open) succeeds, the second (repair index's) fails, later ones succeed.
+    return f.type == FileType::kIndex && offset == 0 && length == 0 && ++reads[f.name] == 2;
+  });
+  ASSERT_NE(repo, nullptr);
+  auto report = RepairIndex(*repo, {}, nullptr);
+  ASSERT_TRUE(report.has_value()) << report.error().message();
+  EXPECT_TRUE(report->damaged_index_files.empty());
+  ASSERT_EQ(report->damaged_packs.size(), 1u);
+  EXPECT_EQ(report->damaged_packs.front().blobs_kept, 1u);
+  EXPECT_FALSE(report->lost_data());
+  EXPECT_EQ(Contents(s.id), (std::map<std::string, Bytes>{{"/a", kA}, {"/b", kB}}));
 }
 
 // A flipped byte inside a data blob (the pack header intact): only re-hashing finds it.

@@ -16,7 +16,13 @@ using backend::FileType;
 using testing::RandomData;
 using testing::Store;
 
-constexpr BlobStore::Options kSmall{.pack_target = 64u << 10, .packs_per_index = 4};
+BlobStore::Options SmallPacks() {
+  BlobStore::Options options;
+  options.pack_target = 64u << 10;
+  options.packs_per_index = 4;
+  return options;
+}
+const BlobStore::Options kSmall = SmallPacks();
 
 class BlobStoreTest : public ::testing::Test {
  protected:
@@ -105,6 +111,7 @@ class SlowPackBackend final : public backend::Backend {
     return target_.Load(h, offset, length);
   }
   Result<uint64_t> Size(const backend::Handle& h) override { return target_.Size(h); }
+  Result<int64_t> ModifiedNs(const backend::Handle& h) override { return target_.ModifiedNs(h); }
   Status Remove(const backend::Handle& h) override { return target_.Remove(h); }
   Status List(FileType type,
               const std::function<void(const std::string&, uint64_t)>& each) override {

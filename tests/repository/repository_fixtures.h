@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <random>
@@ -51,6 +52,9 @@ class SharedBackend final : public backend::Backend {
     return target_->Load(handle, offset, length);
   }
   Result<uint64_t> Size(const backend::Handle& handle) override { return target_->Size(handle); }
+  Result<int64_t> ModifiedNs(const backend::Handle& handle) override {
+    return target_->ModifiedNs(handle);
+  }
   Status Remove(const backend::Handle& handle) override { return target_->Remove(handle); }
   Status List(backend::FileType type,
               const std::function<void(const std::string&, uint64_t)>& each) override {
@@ -63,10 +67,27 @@ class SharedBackend final : public backend::Backend {
   std::shared_ptr<Faults> faults_;
 };
 
+// The clock that stamps files in every Store (the system clock plus an offset): a test lets
+// time pass for what ages by the storage's clock (stale locks, prune's grace for packs no index
+// names) with PassStorageTime.
+inline std::atomic<int64_t>& StorageClockOffset() {
+  static std::atomic<int64_t> offset{0};
+  return offset;
+}
+inline void PassStorageTime(std::chrono::nanoseconds elapsed) {
+  StorageClockOffset() += elapsed.count();
+}
+inline int64_t StorageNow() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+             .count() +
+         StorageClockOffset().load();
+}
+
 // One in-memory repository store that tests open, close and reopen.
 class Store {
  public:
-  Store() : Store(std::shared_ptr<backend::Backend>(backend::NewMemoryBackend())) {}
+  Store() : Store(std::shared_ptr<backend::Backend>(backend::NewMemoryBackend(StorageNow))) {}
   explicit Store(std::shared_ptr<backend::Backend> target)
       : target_(std::move(target)), faults_(std::make_shared<Faults>()) {}
 

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "repository/repository.h"
 #include "repository_fixtures.h"
@@ -98,6 +99,99 @@ TEST(RepositoryKeysTest, CorruptKeyFilesAreSkipped) {
   auto wrong = store.Open("wrong");
   ASSERT_FALSE(wrong.has_value());
   EXPECT_EQ(wrong.error().code(), ErrorCode::kFailedCheck);
+}
+
+// The only key file, edited by `edit` (its text), and what opening the repository then says.
+template <typename Edit>
+std::string OpenWithOnlyKeyEdited(Edit edit, std::string* name) {
+  Store store;
+  EXPECT_NE(store.Init(), nullptr);
+  *name = store.Names(FileType::kKey).front();
+  store.Rewrite({FileType::kKey, *name}, [&](Bytes& bytes) {
+    std::string text(AsText(bytes));
+    edit(text);
+    bytes.assign(text.begin(), text.end());
+  });
+  auto opened = store.Open();
+  EXPECT_FALSE(opened.has_value());
+  if (opened) return "";
+  EXPECT_EQ(opened.error().code(), ErrorCode::kFailedCheck);
+  return opened.error().message();
+}
+
+// Sets one field of a key file's JSON.
+auto SetField(const std::string& field, nlohmann::json value) {
+  return [=](std::string& text) {
+    nlohmann::json doc = nlohmann::json::parse(text);
+    doc[field] = value;
+    text = doc.dump();
+  };
+}
+
+// A key file that cannot be used is named as damaged, never passed off as a wrong password.
+TEST(RepositoryKeysTest, DamagedKeyFileIsNamedNotCalledAWrongPassword) {
+  std::string name;
+  std::string truncated =
+      OpenWithOnlyKeyEdited([](std::string& text) { text.resize(text.size() / 2); }, &name);
+  EXPECT_EQ(truncated, "no key in memory:/keys can be used: key file memory:/keys/" + name +
+                           " is damaged: not a JSON key file");
+  std::string short_data = OpenWithOnlyKeyEdited(SetField("data", std::string(40, 'A')), &name);
+  EXPECT_EQ(short_data, "no key in memory:/keys can be used: key file memory:/keys/" + name +
+                            " is damaged: sealed master key has 30 bytes, not 92 (truncated or "
+                            "damaged)");
+  std::string tiny_memory = OpenWithOnlyKeyEdited(SetField("mem", 1), &name);
+  EXPECT_EQ(tiny_memory, "no key in memory:/keys can be used: key file memory:/keys/" + name +
+                             " is damaged: Argon2id parameters out of range: ops 1 (allowed "
+                             "1..100), memory 1 bytes (allowed 8192..4294967296)");
+  std::string many_passes = OpenWithOnlyKeyEdited(SetField("ops", 1000), &name);
+  EXPECT_EQ(many_passes, "no key in memory:/keys can be used: key file memory:/keys/" + name +
+                             " is damaged: Argon2id parameters out of range: ops 1000 (allowed "
+                             "1..100), memory 8192 bytes (allowed 8192..4294967296)");
+}
+
+TEST(RepositoryKeysTest, WrongPasswordAlsoNamesTheDamagedKeyFiles) {
+  Store store;
+  auto repo = store.Init();
+  ASSERT_TRUE(repo->AddKey("second").has_value());
+  std::vector<std::string> names = store.Names(FileType::kKey);
+  ASSERT_EQ(names.size(), 2u);
+  std::sort(names.begin(), names.end());
+  store.Rewrite({FileType::kKey, names[1]}, [](Bytes& bytes) { bytes.resize(10); });
+  auto wrong = store.Open("wrong");
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_EQ(wrong.error().code(), ErrorCode::kFailedCheck);
+  EXPECT_EQ(wrong.error().message(),
+            "wrong password: no key in memory:/keys opens with it (and key file memory:/keys/" +
+                names[1] + " is damaged: not a JSON key file)");
+  // The intact key still opens, whichever of the two it is.
+  EXPECT_TRUE(store.Open(kPassword).has_value() || store.Open("second").has_value());
+}
+
+TEST(RepositoryKeysTest, ManyDamagedKeyFilesAreCountedNotAllListed) {
+  Store store;
+  ASSERT_NE(store.Init(), nullptr);
+  for (char c : {'a', 'b', 'c', 'd', 'e'}) {
+    ASSERT_TRUE(store.raw().Save({FileType::kKey, std::string(64, c)}, AsBytes("{}")));
+  }
+  auto wrong = store.Open("wrong");
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_NE(wrong.error().message().find("wrong password: no key in memory:/keys opens with it "
+                                         "(and key file memory:/keys/aaaa"),
+            std::string::npos)
+      << wrong.error().message();
+  EXPECT_NE(wrong.error().message().find("; and 2 more)"), std::string::npos)
+      << wrong.error().message();
+}
+
+TEST(RepositoryKeysTest, NoKeyFilesAtAll) {
+  Store store;
+  ASSERT_NE(store.Init(), nullptr);
+  for (const std::string& name : store.Names(FileType::kKey)) {
+    ASSERT_TRUE(store.raw().Remove({FileType::kKey, name}));
+  }
+  auto opened = store.Open();
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_EQ(opened.error().message(), "memory:/keys: no key files (the repository cannot be opened)");
 }
 
 }  // namespace

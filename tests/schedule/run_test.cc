@@ -10,10 +10,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <thread>
 
 #include "backend/backend.h"
 #include "repository/repository.h"
 #include "schedule/facts.h"
+#include "schedule/jobs.h"
 
 namespace stormproof::schedule {
 namespace {
@@ -220,6 +223,26 @@ TEST_F(RunTest, AMissingRepositoryIsCreatedOnlyWithInit) {
   EXPECT_NE(pass.results[0].run.error.find("stormproof run --init"), std::string::npos)
       << pass.results[0].run.error;
   EXPECT_FALSE(fs::exists(dir_ / "root/srv/repo"));
+}
+
+// Issue 11: two `run --init` at once made the second fail with "not a stormproof repository (no
+// config)": it opened the directory the first was still creating.
+TEST_F(RunTest, TwoRunsCreatingTheRepositoryAtOnceBothOpenTheSameOne) {
+  for (int round = 0; round < 12; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    fs::remove_all(dir_ / "root/srv/repo");
+    internal::OpenRepositories first(plan_, options_), second(plan_, options_);
+    std::optional<Result<internal::OpenRepositories::Entry*>> a, b;
+    std::thread other([&] { a = first.Get("local"); });
+    b = second.Get("local");
+    other.join();
+    ASSERT_TRUE(*a) << a->error().message();
+    ASSERT_TRUE(*b) << b->error().message();
+    EXPECT_EQ((**a)->repo->id(), (**b)->repo->id());
+    size_t keys = 0;
+    for (const auto& e : fs::directory_iterator(dir_ / "root/srv/repo/keys")) keys += e.exists();
+    EXPECT_EQ(keys, 1u) << "the losing creator's key is removed";
+  }
 }
 
 TEST_F(RunTest, RetentionForgetsThisSystemsSnapshotsAndPrunes) {
