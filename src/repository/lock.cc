@@ -134,16 +134,9 @@ class RepositoryLock : public Lock {
   Status Verify() override {
     std::lock_guard lock(mu_);
     if (!lost_ && Age() > env_.refresh_interval) Refresh();
-    if (!lost_ && Age() > kLockLostAfter) {
-      lost_ = "it was not refreshed for " + std::to_string(Age().count() / 60000) + " minutes";
-    }
     if (!lost_) {
-      auto there = backend_.ModifiedNs({FileType::kLock, name_});
-      if (!there && there.error().code() == ErrorCode::kNotFound) {
-        lost_ = "another process removed it as stale";
-      } else if (!there) {
-        return there.error().WithContext("verifying our lock");
-      }
+      Status held = CheckStillHeld();
+      if (!held) return held.error().WithContext("verifying our lock");
     }
     if (!lost_) return Ok();
     return Error::Locked("the lock on " + backend_.Location() + " was lost (" + *lost_ +
@@ -156,6 +149,20 @@ class RepositoryLock : public Lock {
   // Time since the last successful refresh began, by the holder's clock. REQUIRES: mu_ held.
   std::chrono::milliseconds Age() const {
     return std::chrono::milliseconds((env_.elapsed_ns() - last_ok_) / 1'000'000);
+  }
+
+  // Marks the lock lost when it was not refreshed in time or its file is gone; the backend's
+  // error when the file cannot be looked at. REQUIRES: mu_ held, !lost_.
+  Status CheckStillHeld() {
+    if (Age() > kLockLostAfter) {
+      lost_ = "it was not refreshed for " + std::to_string(Age().count() / 60000) + " minutes";
+      return Ok();
+    }
+    auto there = backend_.ModifiedNs({FileType::kLock, name_});
+    if (there) return Ok();
+    if (there.error().code() != ErrorCode::kNotFound) return there.error();
+    lost_ = "another process removed it as stale";
+    return Ok();
   }
 
   void RefreshLoop() {
@@ -173,17 +180,10 @@ class RepositoryLock : public Lock {
   // judged stale (too long unrefreshed, or its file gone). REQUIRES: mu_ held, !lost_.
   void Refresh() {
     const int64_t start = env_.elapsed_ns();
-    if (Age() > kLockLostAfter) {
-      lost_ = "it was not refreshed for " + std::to_string(Age().count() / 60000) + " minutes";
-      return;
-    }
-    auto there = backend_.ModifiedNs({FileType::kLock, name_});
-    if (!there) {
-      if (there.error().code() == ErrorCode::kNotFound) {
-        lost_ = "another process removed it as stale";
-      } else {
-        failed_ = true;
-      }
+    Status held = CheckStillHeld();
+    if (lost_) return;
+    if (!held) {
+      failed_ = true;
       return;
     }
     info_.time_ns = env_.wall_ns();

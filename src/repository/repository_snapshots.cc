@@ -15,13 +15,13 @@ using backend::FileType;
 
 Result<Id> Repository::SaveSnapshot(Snapshot snapshot) {
   // Crash safety: every blob the snapshot needs is in a saved pack and index first.
-  // A snapshot is written only while our locks hold and every pack it relies on is there (also
-  // before the final index names them), and is taken back when the lock turns out lost
+  // A snapshot is written only while our locks hold and every pack it relies on is there
+  // (confirmed before the final index names them; packs can go after that only with a lost
+  // lock, which VerifyLocks catches), and is taken back when the lock turns out lost
   // meanwhile: a saved id always restores.
   STORMPROOF_TRY(impl_->blobs.ConfirmReliedPacks());
   STORMPROOF_TRY(Flush());
   STORMPROOF_TRY(VerifyLocks());
-  STORMPROOF_TRY(impl_->blobs.ConfirmReliedPacks());
   std::string text = EncodeSnapshot(snapshot);
   Bytes file = SealFile(impl_->master.encryption, AsBytes(text), kSnapshotKind);
   Id id = crypto::Sha256(file);
