@@ -18,8 +18,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                                  : SealFile(kMaster, input.body, kLockKind);
   auto lock = DecodeLock(kMaster, file);
   if (!lock) return 0;
-  // What AcquireRepositoryLock does with a lock it read.
-  (void)IsStale(*lock, 0, "fuzz-host");
+  // What AcquireRepositoryLock does with a lock it read: judged both as another machine's lock
+  // and, when it claims this machine, by whether its process runs.
+  static const LockEnvironment kEnv = [] {
+    LockEnvironment env;
+    env.self = LockInfo("fuzz-host", "fuzz", 1, false, 0);
+    env.self.pid_namespace = "pid:[1]";
+    env.self.boot_id = "boot";
+    env.wall_ns = [] { return int64_t{0}; };
+    env.elapsed_ns = [] { return int64_t{0}; };
+    env.running = [](const LockInfo& held) { return held.pid % 2 == 0; };
+    return env;
+  }();
+  (void)IsStale(*lock, 0, kEnv);
+  (void)IsStale(*lock, INT64_MAX, kEnv);
+  (void)SameMachine(*lock, kEnv.self);
   (void)EncodeLock(kMaster, *lock);
   return 0;
 }
