@@ -7,6 +7,7 @@
 
 #include "archiver/archiver.h"
 #include "context.h"
+#include "core/interrupt.h"
 #include "progress.h"
 #include "repo_access.h"
 
@@ -81,6 +82,7 @@ void RunBackup(Context* context, const BackupFlags& flags) {
   if (!excludes) return ReportEngineError(context, excludes.error());
   auto repo = OpenRepositoryOrReport(context);
   if (!repo) return;
+  CatchInterruptions();  // SIGINT/SIGTERM: no snapshot, the data stored so far indexed, exit 130/143
   auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
   if (!lock) return ReportEngineError(context, lock.error());
   archiver::BackupOptions options;

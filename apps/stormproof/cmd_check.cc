@@ -3,6 +3,7 @@
 
 #include "checker/checker.h"
 #include "context.h"
+#include "core/interrupt.h"
 #include "core/text.h"
 #include "progress.h"
 #include "repo_access.h"
@@ -60,11 +61,23 @@ void PrintReport(const Context& context, const checker::CheckReport& r) {
              r.damaged_packs.size(), r.affected.size());
 }
 
+// An interrupted check: the damage found so far (it is real), then one line saying the check is
+// incomplete.
+void ReportIncomplete(Context* context, const checker::CheckReport& r) {
+  if (!context->json) {
+    for (const std::string& line : r.errors) fmt::print("error: {}\n", EscapeControls(line));
+  }
+  ReportInterruption(context, fmt::format("the check is incomplete ({} error(s) found before it "
+                                          "stopped); nothing was changed",
+                                          r.errors.size()));
+}
+
 void RunCheck(Context* context, const CheckFlags& flags) {
   auto fraction = Fraction(flags);
   if (!fraction) return ReportEngineError(context, fraction.error());
   auto repo = OpenRepositoryOrReport(context);
   if (!repo) return;
+  CatchInterruptions();  // SIGINT/SIGTERM: the check stops after the packs being read, exit 130/143
   // Shared: backups may run meanwhile, prune may not (it would delete what is being checked).
   auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
   if (!lock) return ReportEngineError(context, lock.error());
@@ -74,6 +87,7 @@ void RunCheck(Context* context, const CheckFlags& flags) {
         progress.Update({done, done, total, ""});
       });
   progress.Finish();
+  if (report.interrupted) return ReportIncomplete(context, report);
   PrintReport(*context, report);
   if (!report.ok()) context->exit_code = kExitProblems;
 }

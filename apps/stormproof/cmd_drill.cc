@@ -1,6 +1,7 @@
 // stormproof drill: a real restore drill of one system, timed, verified, recorded and reported.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -9,7 +10,9 @@
 
 #include "catalog/catalog.h"
 #include "context.h"
+#include "core/interrupt.h"
 #include "drill/drill.h"
+#include "drill_checklist.h"
 #include "progress.h"
 #include "repo_access.h"
 #include "report/evidence_format.h"
@@ -19,9 +22,10 @@ namespace stormproof::cli {
 namespace {
 
 struct DrillFlags {
-  std::string system, snapshot, absent, scratch, root;
+  std::string system, snapshot, absent, scratch, root, repository;
   bool surprise = false, keep = false;
   std::optional<uint64_t> seed;
+  ChecklistFlags checklist;
 };
 
 drill::AccessOptions Access(const Context& context, const DrillFlags& flags) {
@@ -76,7 +80,11 @@ const plan::System* ChooseSystem(Context* context, const plan::Plan& plan,
   return *pick;
 }
 
-std::string Seconds(int64_t ms) { return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000); }
+// "2.1s" under a minute, else whole seconds as a duration ("20m", "1h2m3s").
+std::string Seconds(int64_t ms) {
+  if (ms < 60'000) return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000);
+  return Duration::Seconds(ms / 1000).ToString();
+}
 
 // The verdict as the drill's summary line shouts it: report::VerdictText in capitals.
 std::string VerdictWord(catalog::Outcome outcome) {
@@ -94,23 +102,53 @@ std::string Objective(const char* what, const std::optional<int64_t>& achieved_s
                      target);
 }
 
+// What the achieved RTO is made of: "data restore 2.1s + hands-on 20m (3 checklist step(s)) +
+// verification 0.3s"; hands-on work that was not walked is said to be missing.
+std::string RtoParts(const catalog::Drill& drill, const plan::System& system) {
+  int64_t data = 0, hands_on = 0, verification = 0;
+  size_t walked = 0;
+  for (const catalog::DrillStep& step : drill.steps) {
+    if (catalog::IsChecklistStep(step.name)) {
+      hands_on += step.duration_ms;
+      ++walked;
+    } else if (step.name == "verify application") {
+      verification += step.duration_ms;
+    } else {
+      data += step.duration_ms;
+    }
+  }
+  std::string hands = fmt::format("hands-on {} ({} checklist step(s))", Seconds(hands_on), walked);
+  if (walked == 0) {
+    hands = system.checklist.empty()
+                ? "no hands-on checklist in the plan"
+                : fmt::format("hands-on work not timed ({} checklist step(s); drill --checklist)",
+                              system.checklist.size());
+  }
+  return fmt::format("data restore {} + {} + verification {}", Seconds(data), hands,
+                     Seconds(verification));
+}
+
 void PrintText(const schedule::RecordedDrill& done, const plan::System& system) {
   const catalog::DrillRecord& r = done.record;
-  fmt::print("drill {} ({}), restore point {}\n", system.id,
+  fmt::print("drill {} ({}){}, restore point {}\n", system.id,
              system.name.empty() ? system.id : system.name,
+             r.run.repository.empty() ? "" : " from copy " + r.run.repository,
              r.run.snapshot_id.empty() ? "none" : r.run.snapshot_id.substr(0, 8));
+  size_t width = 20;  // the step names line up, checklist steps included
+  for (const catalog::DrillStep& step : r.drill.steps) width = std::max(width, step.name.size());
   for (const catalog::DrillStep& step : r.drill.steps) {
-    fmt::print("  {:<20} {:>8}  {:<7} {}\n", step.name, Seconds(step.duration_ms),
-               catalog::OutcomeName(step.outcome), EscapeControls(step.note));
+    fmt::print("  {:<{}} {:>8}  {:<7} {}\n", EscapeControls(step.name), width,
+               Seconds(step.duration_ms), catalog::OutcomeName(step.outcome),
+               EscapeControls(step.note));
   }
   fmt::print("{}, {}: {}\n", Objective("RTO", r.drill.achieved_rto_s(), r.drill.target_rto_s),
              Objective("RPO", r.drill.achieved_rpo_s, r.drill.target_rpo_s),
              VerdictWord(r.run.outcome));
+  if (r.drill.achieved_rto_ms) fmt::print("  achieved RTO = {}\n", RtoParts(r.drill, system));
   // Notes and reasons may quote what a restore reported, with names from the repository.
   for (const std::string& reason : r.drill.reasons) {
     fmt::print("  - {}\n", EscapeControls(reason));
   }
-  for (const std::string& step : r.drill.uncovered_steps) fmt::print("  uncovered: {}\n", step);
   if (r.run.bytes > 0) {
     fmt::print("{} in {} files restored at {}/s\n", HumanBytes(r.run.bytes), r.run.files,
                HumanBytes(static_cast<uint64_t>(r.drill.throughput_bytes_per_s)));
@@ -132,9 +170,52 @@ void PrintJsonReport(const schedule::RecordedDrill& done) {
   PrintJson(report);
 }
 
+// --repository names a copy of `system` a drill can read; else reports and returns false.
+bool CheckRepository(Context* context, const plan::Plan& plan, const plan::System& system,
+                     const std::string& id) {
+  if (id.empty()) return true;
+  std::vector<std::string> ids;
+  for (const plan::Ref& ref : system.backup.repositories) ids.push_back(ref.id);
+  std::string problem;
+  if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+    problem = "not one of the backup repositories of system " + system.id +
+              (ids.empty() ? " (it has none)" : " (" + Join(ids, ", ") + ")");
+  } else if (const plan::Repository* repository = plan.FindRepository(id)) {
+    Result<std::string> path = drill::RepositoryHostPath(*repository, drill::AccessOptions{});
+    if (!path) problem = "a drill cannot read it: " + path.error().message();
+  }
+  if (problem.empty()) return true;
+  PrintError("--repository " + id + ": " + problem);
+  context->exit_code = kExitUsage;
+  return false;
+}
+
+// The checklist walker for --checklist / --step-done (empty without them); nullopt after
+// reporting a bad --step-done / --step-failed (exit 2).
+std::optional<drill::ChecklistFn> Walker(Context* context, const plan::System& system,
+                                         const DrillFlags& flags, ProgressReporter* progress) {
+  Result<drill::ChecklistFn> walker =
+      MakeChecklistWalker(system, flags.checklist, [progress] { progress->Finish(); });
+  if (!walker) {
+    PrintError(walker.error().message());
+    context->exit_code = kExitUsage;
+    return std::nullopt;
+  }
+  if (flags.checklist.Walk() && system.checklist.empty()) {
+    fmt::print(stderr, "note: system {} has no checklist in the plan: no hands-on work to time\n",
+               system.id);
+  }
+  return *walker;
+}
+
 void RunDrillCommand(Context* context, const DrillFlags& flags) {
   if (flags.surprise == !flags.system.empty()) {
     PrintError("give either --system ID or --surprise");
+    context->exit_code = kExitUsage;
+    return;
+  }
+  if (flags.surprise && !flags.repository.empty()) {
+    PrintError("--repository needs --system (a surprise drill rotates across the copies)");
     context->exit_code = kExitUsage;
     return;
   }
@@ -153,17 +234,24 @@ void RunDrillCommand(Context* context, const DrillFlags& flags) {
     return;
   }
   const plan::System* system = ChooseSystem(context, plan, **catalog, flags);
-  if (system == nullptr) return;
+  if (system == nullptr || !CheckRepository(context, plan, *system, flags.repository)) return;
+  ProgressReporter progress(*context, "drill " + system->id);
+  std::optional<drill::ChecklistFn> walker = Walker(context, *system, flags, &progress);
+  if (!walker) return;
   drill::DrillOptions options;
+  options.repository = flags.repository;
+  options.checklist = *walker;
   options.snapshot = flags.snapshot;
   options.scratch = flags.scratch;
   options.keep = flags.keep;
   options.surprise = flags.surprise;
   options.absent_person = flags.absent;
-  ProgressReporter progress(*context, "drill " + system->id);
   auto on_progress = [&](const drill::DrillProgress& p) {
     progress.Update({0, p.bytes, 0, p.step, 0, false});
   };
+  // SIGINT/SIGTERM: the drill stops, removes its scratch copy (client data) and is recorded as
+  // interrupted; the exit status is then 130 or 143.
+  CatchInterruptions();
   Result<schedule::RecordedDrill> done =
       schedule::RunRecordedDrill(plan, *system, Access(*context, flags), options, **catalog,
                                  drill::Clock::System(), on_progress);
@@ -172,6 +260,11 @@ void RunDrillCommand(Context* context, const DrillFlags& flags) {
     PrintError("drill " + system->id + ": " + done.error().message());
     context->exit_code = kExitError;
     return;
+  }
+  if (Interrupted()) {
+    return ReportInterruption(context, "drill " + system->id +
+                                           " recorded as interrupted (outcome error); its "
+                                           "scratch copy was removed");
   }
   context->json ? PrintJsonReport(*done) : PrintText(*done, *system);
   const catalog::Outcome outcome = done->record.run.outcome;
@@ -186,8 +279,9 @@ void AddDrillCommand(CLI::App* app, Context* context) {
   auto flags = std::make_shared<DrillFlags>();
   CLI::App* cmd = app->add_subcommand(
       "drill",
-      "Run a real restore drill: restore a system's newest restore point into a scratch "
-      "directory, check the data against it, run the plan's verify command, remove the copy; "
+      "Run a real restore drill: restore a system's newest restore point (from the copy drilled "
+      "longest ago, or --repository) into a scratch directory, check the data against it, walk "
+      "the hands-on checklist with --checklist, run the plan's verify command, remove the copy; "
       "measure achieved RTO and RPO step by step, judge them against the system's objectives "
       "(pass, pass with warnings, fail), record the drill in the catalog and write its report "
       "(Markdown, HTML, JSON) under the plan's run.reports. Exit 3 when the drill failed.");
@@ -199,9 +293,24 @@ void AddDrillCommand(CLI::App* app, Context* context) {
                   "Restore this restore point (id or unique prefix) instead of the newest")
       ->type_name("ID");
   cmd->add_option("--absent", flags->absent,
-                  "Drill as if PERSON were unreachable: report checklist steps nobody else "
-                  "trained can do")
+                  "Drill as if PERSON were unreachable: the drill fails when a checklist step "
+                  "(or the restore) needs someone nobody else reachable can stand in for")
       ->type_name("PERSON");
+  cmd->add_option("--repository", flags->repository,
+                  "Drill from this copy (one of the system's backup repositories) instead of "
+                  "the copy drilled longest ago")
+      ->type_name("ID");
+  cmd->add_flag("--checklist", flags->checklist.checklist,
+                "Walk the system's hands-on checklist after the data is restored, timing each "
+                "step: on a terminal press Enter when a step is done (s skip, f failed); else "
+                "one answer line per step on standard input");
+  cmd->add_option("--step-done", flags->checklist.step_done,
+                  "Scripted checklist: step N is done, taking DURATION when given (repeatable; "
+                  "steps not named are not done)")
+      ->type_name("N[=DURATION]");
+  cmd->add_option("--step-failed", flags->checklist.step_failed,
+                  "Scripted checklist: step N was tried and failed (repeatable)")
+      ->type_name("N[=NOTE]");
   cmd->add_flag("--keep", flags->keep, "Keep the restored copy and print where it is");
   cmd->add_option("--scratch", flags->scratch,
                   "Restore below DIR (default: plan run.scratch, $TMPDIR, /var/tmp)")

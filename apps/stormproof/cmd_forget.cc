@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "context.h"
+#include "core/interrupt.h"
 #include "entry_format.h"
 #include "prune_output.h"
 #include "repo_access.h"
@@ -28,7 +29,10 @@ struct ForgetFlags {
 };
 
 nlohmann::json SnapshotRef(const Snapshot& s) {
-  return {{"id", s.id.Hex()}, {"short_id", s.id.ShortHex()}, {"time_ns", s.time_ns}};
+  return {{"id", s.id.Hex()},
+          {"short_id", s.id.ShortHex()},
+          {"time", Rfc3339Time(s.time_ns)},
+          {"time_ns", s.time_ns}};
 }
 
 int64_t NowNs() {
@@ -42,6 +46,7 @@ size_t RemoveAll(Context* context, repository::Repository& repo,
   if (dry_run) return 0;
   size_t removed = 0;
   for (const Snapshot& s : snapshots) {
+    if (Interrupted()) return removed;  // each removal is whole: stop between two (RunForget)
     Status status = repo.RemoveSnapshot(s.id);
     if (status) {
       ++removed;
@@ -195,11 +200,16 @@ void RunForget(Context* context, ForgetFlags flags) {
   if (!CheckFlags(context, &flags)) return;
   auto repo = OpenRepositoryOrReport(context);
   if (!repo) return;
+  CatchInterruptions();  // SIGINT/SIGTERM: no further snapshot is removed nor prune run
   auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
   if (!lock) return ReportEngineError(context, lock.error());
   auto summary =
       flags.ids.empty() ? ForgetByPolicy(context, *repo, flags) : ForgetIds(context, *repo, flags);
   lock->reset();  // prune takes the exclusive lock
+  if (Interrupted()) {
+    return ReportInterruption(context, "the snapshots not removed yet were kept" +
+                                           std::string(flags.prune ? "; prune was not run" : ""));
+  }
   if (summary && flags.prune && context->exit_code == kExitOk) {
     if (flags.dry_run) {
       if (!context->json) fmt::print("dry run: prune was not run\n");

@@ -77,6 +77,7 @@ void RunLs(Context* context, const LsFlags& flags) {
   if (context->json) {
     PrintJson({{"message_type", "snapshot"},
                {"id", snapshot->id.Hex()},
+               {"time", Rfc3339Time(snapshot->time_ns)},
                {"time_ns", snapshot->time_ns},
                {"hostname", snapshot->hostname},
                {"paths", snapshot->paths}});

@@ -43,8 +43,11 @@ void AddPlanOrderCommand(CLI::App* plan, Context* context) {
       "order",
       "Print the prioritised restore list: dependencies first, then by tier and downtime cost, "
       "with each system's owner and deputy and their contacts, the restore checklist, the "
-      "verification command, and the projected time it is back (restores of independent "
-      "systems in parallel; each takes restore.estimate, or its RTO budget).");
+      "verification command, who restores it and when it starts and is back. The projection "
+      "schedules people as a team works: one restore per person at a time, only people who can "
+      "restore the system and hold its checklist skills, the owner first, then the owner's "
+      "deputy, then anyone else able; each restore takes restore.estimate, or its RTO budget. "
+      "A system nobody can restore is reported as such.");
   cmd->add_option("--client", flags->client, "Only this client's systems and what they depend on")
       ->type_name("ID");
   cmd->callback([context, flags] { RunOrder(context, *flags); });

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "context.h"
+#include "core/interrupt.h"
 #include "core/duration.h"
 #include "prune_output.h"
 #include "repo_access.h"
@@ -20,6 +21,7 @@ struct PruneFlags {
 void RunPrune(Context* context, const PruneFlags& flags) {
   auto repo = OpenRepositoryOrReport(context);
   if (!repo) return;
+  CatchInterruptions();  // SIGINT/SIGTERM: prune stops at its next crash-safe step, exit 130/143
   pruner::PruneOptions options;
   options.repack_threshold = flags.repack_threshold / 100.0;
   options.dry_run = flags.dry_run;

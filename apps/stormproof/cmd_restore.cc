@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "context.h"
+#include "core/interrupt.h"
 #include "entry_format.h"
 #include "progress.h"
 #include "repo_access.h"
@@ -23,6 +24,8 @@ void PrintSummary(const Context& context, const restorer::RestoreSummary& s,
   if (context.json) {
     PrintJson({{"message_type", "summary"},
                {"snapshot_id", snapshot.id.Hex()},
+               {"snapshot_time", Rfc3339Time(snapshot.time_ns)},
+               {"snapshot_time_ns", snapshot.time_ns},
                {"target", target},
                {"files", s.files},
                {"dirs", s.dirs},
@@ -61,6 +64,7 @@ void RunRestore(Context* context, const RestoreFlags& flags) {
   }
   auto repo = OpenRepositoryOrReport(context);
   if (!repo) return;
+  CatchInterruptions();  // SIGINT/SIGTERM: no further pack is restored, exit 130/143
   auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
   if (!lock) return ReportEngineError(context, lock.error());
   auto snapshot = FindSnapshot(*repo, spec, flags.tags, flags.paths);

@@ -1,14 +1,22 @@
 // stormproof run: the scheduled job. Decides from the plan and the catalog what is due — backups
 // by RPO, retention, prunes, checks, drills — runs it, records it, and exits 3 when an objective
-// is breached afterwards. Meant for cron or a systemd timer (examples/).
+// is breached afterwards. Meant for cron or a systemd timer (examples/): with --quiet it prints
+// nothing unless something needs a human (run_output.h). Errors in the plan stop only what they
+// make unsafe (schedule/plan_errors.h); SIGINT/SIGTERM stop it at the next safe point.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "context.h"
+#include "core/interrupt.h"
 #include "core/text.h"
+#include "drill/scratch.h"
+#include "plan/validate.h"
 #include "readiness/readiness.h"
 #include "repo_access.h"
+#include "run_output.h"
+#include "schedule/plan_errors.h"
 #include "schedule/schedule.h"
 
 namespace stormproof::cli {
@@ -45,9 +53,26 @@ nlohmann::json ActionJson(const schedule::Action& a) {
           {"reason", a.reason}};
 }
 
-void PrintResult(const Context& context, const schedule::ActionResult& r) {
+// An action's outcome needs a human when the action failed or could not run.
+Weight WeightOf(catalog::Outcome outcome) {
+  switch (outcome) {
+    case catalog::Outcome::kOk:
+      return Weight::kRoutine;
+    case catalog::Outcome::kWarning:
+      return Weight::kContext;
+    case catalog::Outcome::kFailed:
+    case catalog::Outcome::kError:
+      break;
+  }
+  return Weight::kNeedsHuman;
+}
+
+void PrintResult(const Context& context, RunOutput& out, const schedule::ActionResult& r) {
   const catalog::Run& run = r.run;
-  if (!r.record_error.empty()) PrintError("not recorded in the catalog: " + r.record_error);
+  if (!r.record_error.empty()) {
+    out.Line(Weight::kNeedsHuman, stderr,
+             "stormproof: not recorded in the catalog: " + EscapeControls(r.record_error));
+  }
   if (context.json) {
     nlohmann::json j = ActionJson(r.action);
     j.update({{"message_type", "action"},
@@ -63,34 +88,52 @@ void PrintResult(const Context& context, const schedule::ActionResult& r) {
               {"report_path", r.report_path}});
     return PrintJson(j);
   }
-  if (context.quiet && run.outcome == catalog::Outcome::kOk) return;
   std::string what = run.outcome == catalog::Outcome::kOk || run.error.empty()
                          ? r.summary
                          : run.error + (r.summary.empty() ? "" : " (" + r.summary + ")");
-  fmt::print("{}: {}{}{}\n", Describe(r.action), catalog::OutcomeName(run.outcome),
-             what.empty() ? "" : ": ", EscapeControls(what));  // may quote repository names
-  std::fflush(stdout);
+  // EscapeControls: the text may quote repository names.
+  out.Line(WeightOf(run.outcome), stdout,
+           fmt::format("{}: {}{}{}", Describe(r.action), catalog::OutcomeName(run.outcome),
+                       what.empty() ? "" : ": ", EscapeControls(what)));
 }
 
-void PrintDecisions(const Context& context, const schedule::Decisions& decisions,
+void PrintDecisions(const Context& context, RunOutput& out, const schedule::Decisions& decisions,
                     const std::vector<std::string>& notes) {
   for (const std::string& note : notes) {
     if (context.json) {
       PrintJson({{"message_type", "note"}, {"message", note}});
     } else {
-      fmt::print(stderr, "warning: {}\n", note);
+      out.Line(Weight::kContext, stderr, "warning: " + note);
     }
   }
   for (const schedule::Skip& skip : decisions.skipped) {
     if (context.json) {
       PrintJson({{"message_type", "skipped"}, {"subject", skip.subject}, {"reason", skip.reason}});
-    } else if (!context.quiet) {
-      fmt::print("{}: {}\n", skip.subject, skip.reason);
+    } else {
+      out.Line(Weight::kRoutine, stdout, skip.subject + ": " + skip.reason);
     }
   }
 }
 
-void PrintDryRun(const Context& context, const schedule::Decisions& decisions) {
+// The actions the plan's errors stop: one line each ("not run") — the errors themselves are
+// breaches at the end.
+void PrintWithheld(const Context& context, RunOutput& out, const schedule::PlanErrors& errors,
+                   const std::vector<schedule::Action>& withheld, bool dry_run) {
+  for (const schedule::Action& action : withheld) {
+    std::string why = schedule::WithheldBecause(errors, action);
+    if (context.json) {
+      nlohmann::json j = ActionJson(action);
+      j.update({{"message_type", "withheld"}, {"error", why}});
+      PrintJson(j);
+    } else if (action.kind != schedule::ActionKind::kForget) {  // it follows its backup
+      out.Line(Weight::kContext, stdout,
+               fmt::format("{}{}: not run: {}", dry_run ? "would " : "", Describe(action), why));
+    }
+  }
+}
+
+void PrintDryRun(const Context& context, const schedule::Decisions& decisions,
+                 const std::vector<std::string>& plan_errors) {
   for (const schedule::Action& action : decisions.actions) {
     if (context.json) {
       nlohmann::json j = ActionJson(action);
@@ -104,13 +147,16 @@ void PrintDryRun(const Context& context, const schedule::Decisions& decisions) {
     return PrintJson({{"message_type", "summary"},
                       {"dry_run", true},
                       {"actions", decisions.actions.size()},
-                      {"skipped", decisions.skipped.size()}});
+                      {"skipped", decisions.skipped.size()},
+                      {"plan_errors", plan_errors}});
   }
+  for (const std::string& line : plan_errors) fmt::print("{}\n", line);
   fmt::print("dry run: {} action(s) due, {} skipped; nothing was changed\n",
              decisions.actions.size(), decisions.skipped.size());
 }
 
-void PrintSummary(const Context& context, const std::vector<schedule::ActionResult>& results,
+void PrintSummary(const Context& context, RunOutput& out,
+                  const std::vector<schedule::ActionResult>& results,
                   const std::vector<std::string>& breaches) {
   std::map<std::string, size_t> counts;
   for (const auto& r : results) ++counts[catalog::OutcomeName(r.run.outcome)];
@@ -121,14 +167,18 @@ void PrintSummary(const Context& context, const std::vector<schedule::ActionResu
                       {"outcomes", counts},
                       {"breaches", breaches}});
   }
-  for (const std::string& breach : breaches) fmt::print("breached: {}\n", EscapeControls(breach));
+  for (const std::string& breach : breaches) {
+    out.Line(Weight::kNeedsHuman, stdout, "breached: " + EscapeControls(breach));
+  }
   std::string outcomes;
   for (const auto& [name, count] : counts) {
     outcomes += fmt::format("{}{} {}", outcomes.empty() ? "" : ", ", count, name);
   }
-  fmt::print("run: {} action(s){}{}; {}\n", results.size(), outcomes.empty() ? "" : ": ", outcomes,
-             breaches.empty() ? "all objectives met"
-                              : fmt::format("{} objective(s) breached", breaches.size()));
+  out.Line(breaches.empty() ? Weight::kRoutine : Weight::kNeedsHuman, stdout,
+           fmt::format(
+               "run: {} action(s){}{}; {}", results.size(), outcomes.empty() ? "" : ": ", outcomes,
+               breaches.empty() ? "all objectives met"
+                                : fmt::format("{} objective(s) breached", breaches.size())));
 }
 
 // The plan's systems and client named by the flags exist; else reports and returns false.
@@ -148,15 +198,16 @@ bool CheckSelection(Context* context, const plan::Plan& plan, const RunFlags& fl
   return false;
 }
 
-Result<schedule::ExecuteOptions> Options(const Context& context, const RunFlags& flags) {
+Result<schedule::ExecuteOptions> Options(const Context& context, const RunFlags& flags,
+                                         RunOutput& out) {
   schedule::ExecuteOptions options;
   options.access = PlanAccess(context, flags.root);
   options.missing =
       flags.init ? schedule::MissingRepository::kCreate : schedule::MissingRepository::kFail;
   STORMPROOF_ASSIGN_OR_RETURN(options.lock_wait, LockWait(context));
   if (context.retry_lock.empty()) options.lock_wait = kDefaultLockWait;
-  options.on_lock_wait = [](const std::string& conflict) {
-    PrintError(conflict + "; waiting for it to go");
+  options.on_lock_wait = [&out](const std::string& conflict) {
+    out.Line(Weight::kContext, stderr, "stormproof: " + conflict + "; waiting for it to go");
   };
   return options;
 }
@@ -172,15 +223,73 @@ void Fail(Context* context, const Error& error) {
   context->exit_code = error.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitError;
 }
 
-void RunRun(Context* context, const RunFlags& flags) {
-  auto usable = LoadUsablePlan(context);
-  if (!usable) {
-    if (context->exit_code != kExitUsage) context->exit_code = kExitError;
-    return;
+// Loads and validates the plan, whatever its errors (JudgePlanErrors sorts them out); nullopt
+// (exit 2) only for a malformed --as-of.
+std::optional<plan::LoadResult> LoadPlanWithErrors(Context* context) {
+  auto today = Today(*context);
+  if (!today) {
+    PrintError(today.error().message());
+    context->exit_code = kExitUsage;
+    return std::nullopt;
   }
-  const plan::Plan& plan = usable->plan();
+  plan::LoadResult loaded = plan::LoadPlan(context->plan_path, PlanLoadOptions(*context));
+  const auto& unreadable = loaded.unreadable_files;
+  if (std::find(unreadable.begin(), unreadable.end(), 0) == unreadable.end()) {
+    plan::Validate(loaded.plan, {*today}, &loaded.diagnostics);  // the root file was read
+  }
+  return loaded;
+}
+
+// Errors that stop everything: every error line, then why nothing ran; exit 1.
+void RefuseToRun(Context* context, const schedule::PlanErrors& errors) {
+  constexpr size_t kShown = 20;
+  for (size_t i = 0; i < errors.lines.size() && i < kShown; ++i) {
+    fmt::print(stderr, "{}\n", errors.lines[i]);
+  }
+  PrintError(fmt::format(
+      "nothing was backed up: the plan has {} error(s){} and some are in what every backup "
+      "relies on (the root file, a repository); run 'stormproof plan check' for the full list",
+      errors.lines.size(), errors.lines.size() > kShown ? " (first 20 shown)" : ""));
+  context->exit_code = kExitError;
+}
+
+// Removes the scratch copies (client data) of drills that died without cleaning up.
+void RemoveAbandonedScratch(const Context& context, RunOutput& out, const plan::Plan& plan) {
+  drill::ScratchDirectory::Abandoned abandoned =
+      drill::ScratchDirectory::RemoveAbandoned(plan.run.scratch);
+  for (const std::string& path : abandoned.removed) {
+    if (context.json) {
+      PrintJson({{"message_type", "scratch_removed"}, {"path", path}});
+    } else {
+      out.Line(Weight::kRoutine, stdout,
+               "removed the scratch copy " + EscapeControls(path) + " of a drill that died");
+    }
+  }
+  for (const std::string& error : abandoned.errors) {
+    out.Line(Weight::kNeedsHuman, stderr, "stormproof: " + EscapeControls(error));
+  }
+}
+
+// Interrupted: says what was left; the actions under way recorded their interruption.
+void ReportInterruptedRun(Context* context, const schedule::Decisions& decisions,
+                          const std::vector<schedule::ActionResult>& results) {
+  size_t stopped = 0;
+  for (const auto& r : results) {
+    if (r.run.error.rfind(InterruptionMessage(), 0) == 0) ++stopped;
+  }
+  size_t not_started =
+      decisions.actions.size() - std::min(decisions.actions.size(), results.size());
+  ReportInterruption(context,
+                     fmt::format("{} action(s) stopped and recorded as interrupted, {} not "
+                                 "started (they stay due)",
+                                 stopped, not_started));
+}
+
+// Runs what is due, given the plan and its errors. The long orchestrator of `run`.
+void RunPlan(Context* context, const RunFlags& flags, const plan::Plan& plan,
+             const schedule::PlanErrors& errors, RunOutput& out) {
   if (!CheckSelection(context, plan, flags)) return;
-  auto options = Options(*context, flags);
+  auto options = Options(*context, flags, out);
   if (!options) return Fail(context, options.error());
   auto catalog = OpenCatalog(plan, flags.dry_run);
   if (!catalog) {  // not a usage error, whatever the code: the file is unusable
@@ -188,21 +297,49 @@ void RunRun(Context* context, const RunFlags& flags) {
     context->exit_code = kExitError;
     return;
   }
+  CatchInterruptions();  // actions under way stop at a safe point and record it; exit 130/143
+  if (!flags.dry_run) RemoveAbandonedScratch(*context, out, plan);
   schedule::Selection selection{flags.client, flags.systems, !flags.no_drills};
   std::vector<std::string> notes;
   auto facts = schedule::GatherFacts(plan, catalog->get(), options->access, selection, &notes);
   if (!facts) return Fail(context, facts.error().WithContext("catalog " + plan.run.catalog));
   drill::Clock clock = drill::Clock::System();
   schedule::Decisions decisions = schedule::Decide(plan, clock.now_ns(), *facts, selection);
-  PrintDecisions(*context, decisions, notes);
-  if (flags.dry_run) return PrintDryRun(*context, decisions);
+  std::vector<schedule::Action> withheld = schedule::Withhold(errors, &decisions);
+  PrintDecisions(*context, out, decisions, notes);
+  PrintWithheld(*context, out, errors, withheld, flags.dry_run);
+  if (flags.dry_run) {
+    PrintDryRun(*context, decisions, errors.lines);
+    if (!errors.empty()) context->exit_code = kExitProblems;
+    return;
+  }
+  for (const std::string& failure :
+       schedule::RecordWithheld(plan, errors, withheld, **catalog, clock.now_ns())) {
+    out.Line(Weight::kNeedsHuman, stderr, "stormproof: not recorded in the catalog: " + failure);
+  }
   auto results =
       schedule::Execute(plan, decisions, **catalog, *options, clock,
-                        [&](const schedule::ActionResult& r) { PrintResult(*context, r); });
-  std::vector<std::string> breaches =
-      schedule::Breaches(plan, clock.now_ns(), *facts, selection, results);
-  PrintSummary(*context, results, breaches);
+                        [&](const schedule::ActionResult& r) { PrintResult(*context, out, r); });
+  if (Interrupted()) {
+    out.Finish();
+    return ReportInterruptedRun(context, decisions, results);
+  }
+  std::vector<std::string> breaches = errors.lines;  // a plan error is a breach until fixed
+  for (std::string& breach : schedule::Breaches(plan, clock.now_ns(), *facts, selection, results)) {
+    breaches.push_back(std::move(breach));
+  }
+  PrintSummary(*context, out, results, breaches);
   if (!breaches.empty()) context->exit_code = kExitProblems;
+}
+
+void RunRun(Context* context, const RunFlags& flags) {
+  std::optional<plan::LoadResult> loaded = LoadPlanWithErrors(context);
+  if (!loaded) return;
+  schedule::PlanErrors errors = schedule::JudgePlanErrors(*loaded);
+  if (errors.stops_everything) return RefuseToRun(context, errors);
+  RunOutput out(context->quiet && !context->json);
+  RunPlan(context, flags, loaded->plan, errors, out);
+  out.Finish();
 }
 
 }  // namespace
@@ -214,7 +351,11 @@ void AddRunCommand(CLI::App* app, Context* context) {
       "The scheduled job (cron, systemd timer): back up every system whose newest snapshot is "
       "older than its RPO less the plan's margin, apply the tier's retention, prune, check and "
       "drill what is due, and record everything in the catalog. Exit 3 when an objective is "
-      "breached afterwards (an RPO, a failed backup, check or drill).");
+      "breached afterwards (an RPO, a failed backup, check or drill, an error in the plan). An "
+      "error in the plan stops only what it makes unsafe (a typo on a person stops nothing, one "
+      "on a system stops that system); an error in the root file's settings or a repository "
+      "stops everything (exit 1). With --quiet, prints nothing unless something needs a human. "
+      "SIGINT/SIGTERM stop it at the next safe point (exit 130/143).");
   cmd->add_flag("-n,--dry-run", flags->dry_run,
                 "Print what is due and why; change nothing (not even the catalog)");
   cmd->add_flag("--init", flags->init,

@@ -1,7 +1,9 @@
 // stormproof snapshots: list the snapshots in the repository.
 #include <fmt/format.h>
 
-#include <ctime>
+#include <algorithm>
+#include <string_view>
+#include <vector>
 
 #include "context.h"
 #include "entry_format.h"
@@ -13,15 +15,6 @@ namespace {
 struct SnapshotsFlags {
   std::vector<std::string> tags, paths;
 };
-
-std::string FormatTime(int64_t ns) {
-  std::time_t seconds = static_cast<std::time_t>(ns / 1'000'000'000);
-  std::tm tm{};
-  ::localtime_r(&seconds, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
 
 // Tags and paths come from the repository: escaped as `ls` escapes names.
 std::string TagsText(const std::map<std::string, std::string>& tags) {
@@ -41,6 +34,7 @@ std::string PathsText(const std::vector<std::string>& paths) {
 nlohmann::json SnapshotJson(const repository::Snapshot& s) {
   return {{"id", s.id.Hex()},
           {"short_id", s.id.ShortHex()},
+          {"time", Rfc3339Time(s.time_ns)},
           {"time_ns", s.time_ns},
           {"hostname", s.hostname},
           {"username", s.username},
@@ -51,24 +45,50 @@ nlohmann::json SnapshotJson(const repository::Snapshot& s) {
           {"skipped", s.skipped.size()}};
 }
 
+// How many columns `text` takes on a terminal: one per code point (EscapeName leaves only
+// printable UTF-8; wide East Asian characters count as one).
+size_t DisplayWidth(std::string_view text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+// A table whose every column is as wide as its widest cell, columns two spaces apart; the last
+// column is not padded and no line ends in spaces.
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()));
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line.append(widths[i] + 2 - DisplayWidth(row[i]), ' ');
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    out += line + "\n";
+  }
+  return out;
+}
+
 void RunSnapshots(Context* context, const SnapshotsFlags& flags) {
   auto repo = OpenRepositoryOrReport(context);
   if (!repo) return;
   auto snapshots = LoadSnapshotsOrWarn(*repo);
   if (!snapshots) return ReportEngineError(context, snapshots.error());
   nlohmann::json list = nlohmann::json::array();
-  std::string text =
-      fmt::format("{:<10}{:<21}{:<16}{:<20}{}\n", "ID", "Time", "Host", "Tags", "Paths");
-  size_t shown = 0;
+  std::vector<std::vector<std::string>> rows = {{"ID", "Time", "Host", "Tags", "Paths"}};
   for (const repository::Snapshot& s : *snapshots) {
     if (!SnapshotMatches(s, flags.tags, flags.paths)) continue;
-    ++shown;
     list.push_back(SnapshotJson(s));
-    text += fmt::format("{:<10}{:<21}{:<16}{:<20}{}\n", s.id.ShortHex(), FormatTime(s.time_ns),
-                        EscapeName(s.hostname), TagsText(s.tags), PathsText(s.paths));
+    rows.push_back({s.id.ShortHex(), LocalTime(s.time_ns), EscapeName(s.hostname), TagsText(s.tags),
+                    PathsText(s.paths)});
   }
   if (context->json) return PrintJson(list);
-  fmt::print("{}{} snapshot(s)\n", text, shown);
+  fmt::print("{}{} snapshot(s)\n", FormatTable(rows), rows.size() - 1);
 }
 
 }  // namespace

@@ -40,8 +40,42 @@ json RpoJson(const readiness::RpoStatus& rpo) {
           {"restore_point", Time(rpo.restore_point_ns)}, {"snapshot_id", rpo.snapshot_id}};
 }
 
+// How far a measured projection is extrapolated from its drill evidence; null without one.
+json ExtrapolationJson(const readiness::RtoProjection& rto) {
+  if (!rto.extrapolation_factor) return nullptr;
+  std::string caveat = readiness::ExtrapolationCaveat(rto);
+  return {{"factor", *rto.extrapolation_factor},
+          {"drill_bytes", rto.evidence_bytes},
+          {"caveat", caveat.empty() ? json(nullptr) : json(caveat)}};
+}
+
+json PartJson(const std::optional<Duration>& part, readiness::ProjectionBasis basis) {
+  return {{"seconds", Seconds(part)}, {"basis", readiness::ProjectionBasisName(basis)}};
+}
+
+// The parts of the projection with their bases, and the capacity that follows from them.
+json PartsJson(const readiness::RtoProjection& rto) {
+  json hands_on = PartJson(rto.hands_on, rto.hands_on_basis);
+  hands_on["drills"] = rto.hands_on_drills;
+  return {{"data_restore", PartJson(rto.data_restore, rto.data_restore_basis)},
+          {"hands_on", std::move(hands_on)},
+          {"verify", PartJson(rto.verify_time, rto.verify_basis)},
+          {"dependency_wait_s", Seconds(rto.dependency_wait)}};
+}
+
+json CapacityJson(const readiness::RtoProjection& rto) {
+  return {{"data_budget_s", Seconds(rto.data_budget)},
+          {"max_data_bytes", OrNull(rto.max_data_bytes, [](double v) { return v; })},
+          {"reason", rto.no_capacity_reason.empty() ? json(nullptr)
+                                                    : json(rto.no_capacity_reason)}};
+}
+
 json RtoJson(const readiness::RtoProjection& rto, const readiness::RtoConfidence& c) {
   return {
+      {"complete", rto.complete},
+      {"unknowns", rto.unknowns},
+      {"parts", PartsJson(rto)},
+      {"capacity", CapacityJson(rto)},
       {"state", readiness::RtoStateName(rto.state)},
       {"basis", readiness::ProjectionBasisName(rto.basis)},
       {"target_s", Seconds(rto.target)},
@@ -51,12 +85,16 @@ json RtoJson(const readiness::RtoProjection& rto, const readiness::RtoConfidence
       {"throughput_bytes_per_s", OrNull(rto.throughput_bytes_per_s, [](double v) { return v; })},
       {"verify_s", Seconds(rto.verify_time)},
       {"waits_for", rto.waits_for},
+      {"extrapolation", ExtrapolationJson(rto)},
       {"confidence",
        {{"drills", c.drills},
         {"within_target", c.within_target},
         {"share_within", c.share_within},
+        {"verified", c.verified},
         {"p50_s", Seconds(c.p50)},
-        {"p95_s", Seconds(c.p95)}}}};
+        {"p95_s", Seconds(c.p95)},
+        {"p95_is_worst", c.p95_is_worst()},
+        {"p95_label", c.P95Label()}}}};
 }
 
 json DrillJson(const readiness::DrillRecency& d) {
@@ -68,14 +106,39 @@ json DrillJson(const readiness::DrillRecency& d) {
           {"due", OrNull(d.due, [](Date v) { return v.ToString(); })}};
 }
 
+json CopyJson(const readiness::CopyStatus& c) {
+  return {{"repository", c.repository},
+          {"medium", plan::MediumName(c.medium)},
+          {"offsite", c.offsite},
+          {"immutable_claimed", c.immutable_claimed},
+          {"immutable_proven", c.immutable_proven},
+          {"restore_point", Time(c.restore_point_ns)},
+          {"restore_point_from_drill", c.point_from_drill},
+          {"age_s", Seconds(c.age)},
+          {"allowed_age_s", Seconds(c.allowed_age)},
+          {"counted", c.counted},
+          {"verification", readiness::VerificationName(c.verification)},
+          {"verified", Time(c.verified_ns)},
+          {"verified_by", c.verified_by.empty() ? json(nullptr) : json(c.verified_by)},
+          {"failed", Time(c.failed_ns)},
+          {"failed_by", c.failed_by.empty() ? json(nullptr) : json(c.failed_by)}};
+}
+
 json RuleJson(const readiness::Rule32110& r) {
+  json copies = json::array();
+  for (const readiness::CopyStatus& c : r.copy_status) copies.push_back(CopyJson(c));
   return {{"copies", r.copies},
+          {"planned_copies", r.planned_copies},
           {"media", r.media},
           {"offsite", r.offsite},
-          {"immutable", r.immutable},
+          {"immutable", r.immutable_proven},
+          {"immutable_proven", r.immutable_proven},
+          {"immutable_claimed", r.immutable_claimed},
           {"zero_errors", OrNull(r.zero_errors, [](bool v) { return v; })},
           {"passed", r.Passed()},
-          {"marks", r.Marks()}};
+          {"marks", r.Marks()},
+          {"reasons", r.reasons},
+          {"copy_status", std::move(copies)}};
 }
 
 json SystemJson(const readiness::SystemStatus& s) {
@@ -84,6 +147,8 @@ json SystemJson(const readiness::SystemStatus& s) {
           {"name", s.name},
           {"tier", s.tier.empty() ? json(nullptr) : json(s.tier)},
           {"score", s.score},
+          {"score_capped", s.capped},
+          {"score_uncapped", s.parts.Total()},
           {"breached", s.breached},
           {"problems", s.problems},
           {"rpo", RpoJson(s.rpo)},
@@ -127,13 +192,17 @@ std::string RpoCell(const readiness::RpoStatus& rpo) {
   return fmt::format("{}/{} {}", age, target, readiness::RpoStateName(rpo.state));
 }
 
+// "1h1m/2h ok", "1h31m/2h ok (est.)" (hands-on time from restore.estimate), "≥1h1m/2h unknown"
+// (an incomplete projection is a lower bound), "-/2h unknown".
 std::string RtoCell(const readiness::RtoProjection& rto) {
   std::string target = rto.target ? ShortDuration(*rto.target) : "-";
-  if (!rto.projected) return fmt::format("-/{} no drill yet", target);
-  std::string cell =
-      fmt::format("{}/{} {}", ShortDuration(*rto.projected), target,
-                  rto.state == readiness::RtoState::kInfeasible ? "INFEASIBLE" : "ok");
-  return rto.basis == readiness::ProjectionBasis::kEstimate ? cell + " (est.)" : cell;
+  if (!rto.projected) return fmt::format("-/{} unknown", target);
+  const char* verdict = rto.state == readiness::RtoState::kInfeasible ? "INFEASIBLE"
+                        : rto.state == readiness::RtoState::kFeasible ? "ok"
+                                                                      : "unknown";
+  std::string cell = fmt::format("{}{}/{} {}", rto.complete ? "" : "≥",
+                                 ShortDuration(*rto.projected), target, verdict);
+  return rto.hands_on_basis == readiness::ProjectionBasis::kEstimate ? cell + " (est.)" : cell;
 }
 
 std::string DrillCell(const readiness::DrillRecency& d) {
@@ -149,22 +218,46 @@ std::string ScoreText(const std::optional<int>& score) {
   return score ? fmt::format("{}/100", *score) : "no systems";
 }
 
+// "49/100, BREACHED (a breach caps the score at 49)" for a breached group.
+std::string GroupScoreText(const std::optional<int>& score, bool breached) {
+  if (!breached || !score) return ScoreText(score);
+  return fmt::format("{}, BREACHED (a breach caps the score at {})", ScoreText(score),
+                     readiness::kBreachedScoreCap);
+}
+
+// "3 of 4 recent drills within the RTO; p50 1h1m, worst of last 4 1h20m"; "" without drills.
+std::string ConfidenceText(const readiness::RtoConfidence& c) {
+  if (c.drills == 0) return "";
+  std::string text = fmt::format("RTO confidence: {} of {} recent drills within the RTO",
+                                 c.within_target, c.drills);
+  if (c.p50 && c.p95) {
+    text +=
+        fmt::format("; p50 {}, {} {}", ShortDuration(*c.p50), c.P95Label(), ShortDuration(*c.p95));
+  }
+  return text;
+}
+
 void PrintClient(const readiness::ClientStatus& client) {
   fmt::print("{}{} — readiness {}\n", client.name, client.id.empty() ? "" : " (" + client.id + ")",
-             ScoreText(client.score));
+             GroupScoreText(client.score, client.breached));
   size_t id_width = 20;  // the widest system id, so the columns stay aligned
   for (const readiness::SystemStatus& s : client.systems)
     id_width = std::max(id_width, s.id.size());
   fmt::print("  {:<{}} {:<10} {:<22} {:<30} {:<24} {:<9} {:>5}\n", "SYSTEM", id_width, "TIER",
              "RPO age/target", "RTO projected/target", "LAST DRILL", "3-2-1-1-0", "SCORE");
   for (const readiness::SystemStatus& s : client.systems) {
-    fmt::print("  {:<{}} {:<10} {:<22} {:<30} {:<24} {}     {:>5}\n", s.id, id_width, s.tier,
-               RpoCell(s.rpo), RtoCell(s.rto), DrillCell(s.drill), s.rule.Marks(), s.score);
+    fmt::print("  {:<{}} {:<10} {:<22} {:<30} {:<24} {}     {:>5}{}\n", s.id, id_width, s.tier,
+               RpoCell(s.rpo), RtoCell(s.rto), DrillCell(s.drill), s.rule.Marks(), s.score,
+               s.breached ? " BREACHED" : "");
   }
   for (const readiness::SystemStatus& s : client.systems) {
     for (const std::string& problem : s.problems) {
       fmt::print("  {} {}: {}\n", s.breached ? "!" : "-", s.id, problem);
     }
+    if (std::string confidence = ConfidenceText(s.confidence); !confidence.empty()) {
+      fmt::print("  · {}: {}\n", s.id, confidence);
+    }
+    fmt::print("  · {}: RTO projection: {}\n", s.id, readiness::ProjectionPartsText(s.rto));
   }
   fmt::print("\n");
 }
@@ -179,9 +272,10 @@ void PrintText(const readiness::MspStatus& status) {
     systems += client.systems.size();
     for (const readiness::SystemStatus& s : client.systems) breached += s.breached ? 1 : 0;
   }
-  fmt::print("{} readiness: {}/100 ({} group(s), {} system(s), as of {}); {}\n",
-             status.msp_name.empty() ? "MSP" : status.msp_name, status.score, status.clients.size(),
-             systems, report::FormatUtcRfc3339(status.now_ns),
+  fmt::print("{} readiness: {}; {} group(s), {} system(s), as of {}; {}\n",
+             status.msp_name.empty() ? "MSP" : status.msp_name,
+             GroupScoreText(status.score, status.breached), status.clients.size(), systems,
+             report::FormatUtcRfc3339(status.now_ns),
              breached == 0 ? std::string("no objective breached")
                            : fmt::format("{} system(s) with an objective breached", breached));
 }
@@ -223,9 +317,11 @@ void AddStatusCommand(CLI::App* app, Context* context) {
       "Show readiness now, per client and per system: RPO compliance (age of the newest "
       "restorable snapshot vs RPO), projected restore time vs RTO from measured drill "
       "throughput along the dependency chain, RTO confidence, time since the last drill, "
-      "3-2-1-1-0, plan audit findings, and a readiness score (0-100) per system, client and for "
-      "the MSP. Reads the catalog (run.catalog); creates nothing. Exit 3 when an objective is "
-      "breached (RPO breached, RTO infeasible, last drill failed).");
+      "3-2-1-1-0 from evidence (a copy counts only when the catalog shows a current backup in "
+      "it; each rule not met says why), plan audit findings, and a readiness score (0-100) per "
+      "system, client and for the MSP, at most 49 where an objective is breached. Reads the "
+      "catalog (run.catalog); creates nothing. Exit 3 when an objective is breached (RPO "
+      "breached, RTO infeasible, last drill failed).");
   cmd->add_option("--client", flags->client,
                   "Only this client (the MSP's own id for the MSP's own systems)")
       ->type_name("ID")

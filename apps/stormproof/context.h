@@ -21,6 +21,10 @@ enum ExitCode : int {
   kExitError = 1,     // could not do the job: unreadable plan, I/O error
   kExitUsage = 2,     // bad flags or arguments
   kExitProblems = 3,  // the job ran and found problems (plan errors, findings at --fail-on)
+  // A long command stopped early by a signal (core/interrupt.h): 128 + the signal, as a shell
+  // reports a program the signal killed.
+  kExitInterruptedBySigint = 130,
+  kExitInterruptedBySigterm = 143,
 };
 
 struct Context {

@@ -92,4 +92,12 @@ std::string OwnerText(const std::string& name, uint32_t id) {
 std::string LocalTime(int64_t ns) { return FormatTime(ns, Zone::kLocal); }
 std::string UtcTime(int64_t ns) { return FormatTime(ns, Zone::kUtc); }
 
+std::string Rfc3339Time(int64_t ns) {
+  int64_t fraction = ns % 1'000'000'000;
+  if (fraction < 0) fraction += 1'000'000'000;  // before 1970: the second is the one below
+  std::string seconds = FormatTime(ns, Zone::kUtc);
+  seconds[10] = 'T';
+  return fmt::format("{}.{:09}Z", seconds, fraction);
+}
+
 }  // namespace stormproof::cli

@@ -34,6 +34,10 @@ std::string OwnerText(const std::string& name, uint32_t id);
 std::string LocalTime(int64_t ns);
 std::string UtcTime(int64_t ns);
 
+// "2026-12-06T11:14:58.123456789Z": RFC 3339 in UTC with all nine fractional digits (so the
+// strings sort as the instants do), the "time" of every snapshot in --json output.
+std::string Rfc3339Time(int64_t ns);
+
 }  // namespace stormproof::cli
 
 #endif  // STORMPROOF_APPS_STORMPROOF_ENTRY_FORMAT_H_

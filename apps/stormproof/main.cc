@@ -4,9 +4,13 @@
 
 #include <CLI/CLI.hpp>
 #include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "context.h"
 #include "core/secret.h"
+#include "core/text.h"
 
 namespace stormproof::cli {
 namespace {
@@ -20,6 +24,9 @@ constexpr const char* kFooter = R"(Exit codes:
      restore could not write or verify some entries, check found damage, stats
      found blobs missing from the index, a drill failed, or run/status found an
      objective breached (RPO exceeded, RTO not feasible, a failed backup or drill)
+  130, 143  interrupted by SIGINT or SIGTERM: backup, restore, check, prune, forget,
+     drill and run stop at their next safe point, release their locks and say
+     what was left; a second signal ends them at once
 
 Environment:
   STORMPROOF_PLAN            the plan file when --plan is not given (default ./plan.yaml)
@@ -50,11 +57,52 @@ void AddGlobalOptions(CLI::App* app, Context* context) {
                   "Read the repository password from the first line of FILE")
       ->envname("STORMPROOF_PASSWORD_FILE")
       ->type_name("FILE");
-  app->add_flag("-q,--quiet", context->quiet, "Do not show progress");
+  app->add_flag("-q,--quiet", context->quiet,
+                "Do not show progress; run: print nothing unless something needs a human");
   app->add_option("--retry-lock", context->retry_lock,
                   "When another process holds a conflicting lock on the repository, keep trying "
                   "for up to DURATION (e.g. 30s, 10m) instead of failing at once")
       ->type_name("DURATION");
+}
+
+// The innermost command given that still needs a subcommand (the program itself, or `plan`), or
+// null when every command given has what it needs.
+const CLI::App* CommandMissingASubcommand(const CLI::App& app) {
+  for (const CLI::App* sub : app.get_subcommands()) {
+    if (const CLI::App* inner = CommandMissingASubcommand(*sub)) return inner;
+  }
+  bool wants = app.get_require_subcommand_min() > 0 && app.get_subcommands().empty();
+  return wants ? &app : nullptr;
+}
+
+// When parsing failed because a command word was not recognised ("stormproof snapshot", "plan
+// chek"), prints one line naming it and the nearest command ("unknown command 'plan chek'; did
+// you mean 'plan check'?") and returns true. Subcommands fall through, so the stray word is among
+// the program's unparsed arguments.
+bool ReportUnknownCommand(const CLI::App& app) {
+  const CLI::App* parent = CommandMissingASubcommand(app);
+  if (parent == nullptr) return false;
+  std::string word;
+  for (const std::string& arg : app.remaining(/*recurse=*/true)) {
+    if (!arg.empty() && arg[0] != '-') {
+      word = arg;
+      break;
+    }
+  }
+  if (word.empty()) return false;
+  std::string prefix;
+  for (const CLI::App* a = parent; a->get_parent() != nullptr; a = a->get_parent()) {
+    prefix = a->get_name() + " " + prefix;
+  }
+  std::vector<std::string> names;
+  for (const CLI::App* sub : parent->get_subcommands({})) names.push_back(sub->get_name());
+  std::string nearest =
+      ClosestMatch(word, std::vector<std::string_view>(names.begin(), names.end()));
+  std::string hint = nearest.empty()
+                         ? fmt::format("run 'stormproof {}--help' for the commands", prefix)
+                         : fmt::format("did you mean '{}{}'?", prefix, nearest);
+  PrintError(fmt::format("unknown command '{}{}'; {}", prefix, EscapeControls(word), hint));
+  return true;
 }
 
 int Run(int argc, char** argv) {
@@ -109,7 +157,7 @@ int Run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    if (!ReportUnknownCommand(app)) app.exit(e);
     return kExitUsage;
   }
   return context.exit_code;

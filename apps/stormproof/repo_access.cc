@@ -11,6 +11,7 @@
 
 #include "backend/backend.h"
 #include "core/duration.h"
+#include "core/interrupt.h"
 #include "core/secret.h"
 #include "core/text.h"
 
@@ -98,6 +99,14 @@ Result<std::unique_ptr<repository::Lock>> LockRepository(const Context& context,
 void ReportEngineError(Context* context, const Error& error) {
   PrintError(EscapeControls(error.message()));  // may name files and paths from the repository
   context->exit_code = error.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitError;
+  if (error.code() == ErrorCode::kInterrupted && Interrupted()) {
+    context->exit_code = InterruptedExitCode();
+  }
+}
+
+void ReportInterruption(Context* context, const std::string& left) {
+  PrintError(EscapeControls(InterruptionMessage() + "; " + left));
+  context->exit_code = InterruptedExitCode();
 }
 
 std::unique_ptr<repository::Repository> OpenRepositoryOrReport(Context* context) {
@@ -109,6 +118,12 @@ std::unique_ptr<repository::Repository> OpenRepositoryOrReport(Context* context)
   auto backend = backend::OpenLocalBackend(context->repo);
   if (!backend) {
     ReportEngineError(context, backend.error());
+    return nullptr;
+  }
+  // A restic or borg repository, or an empty directory, is named before any password is asked.
+  if (Status probe = repository::Repository::Probe(**backend); !probe) {
+    PrintError(EscapeControls(probe.error().message()));
+    context->exit_code = kExitError;
     return nullptr;
   }
   auto password = ReadPassword(*context, /*confirm=*/false);

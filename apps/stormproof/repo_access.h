@@ -64,8 +64,13 @@ bool SnapshotMatches(const repository::Snapshot& snapshot, const std::vector<std
 // absolute) as the staged root of every plan path; "" = the real root.
 drill::AccessOptions PlanAccess(const Context& context, const std::string& root);
 
-// Maps an engine error to an exit code and prints it.
+// Maps an engine error to an exit code and prints it. An interruption (kInterrupted, whose
+// message says what was left) exits 130 for SIGINT and 143 for SIGTERM.
 void ReportEngineError(Context* context, const Error& error);
+
+// Prints "stormproof: interrupted by SIGTERM; <left>" and sets the exit code (130 or 143).
+// REQUIRES: Interrupted().
+void ReportInterruption(Context* context, const std::string& left);
 
 }  // namespace stormproof::cli
 

@@ -1,10 +1,14 @@
 // Backup rules, the 3-2-1-1-0 rule against each system's tier: backup-missing, too-few-copies,
 // all-copies-one-site, no-offsite-copy, no-immutable-copy.
 //
-// Copies count production as one plus one per backup repository; sites are the distinct sites
-// among the system's own and its repositories'. A tier that asks for one copy asks for no backup,
-// so its systems are skipped. A system with no backup at all gets backup-missing only: the other
-// rules would say the same thing again.
+// The audit judges the plan's design, without the catalog: every copy it counts is *planned*
+// (production as one plus one per backup repository listed), and an immutable or offline
+// repository is the plan's *claim*. Whether a planned copy really holds a current backup, was
+// verified, or is immutable is for `stormproof status` (src/readiness/copies.cc), which counts
+// only what the catalog proves. Sites are the distinct sites among the system's own and its
+// repositories'. A tier that asks for one copy asks for no backup, so its systems are skipped.
+// A system with no backup at all gets backup-missing only: the other rules would say the same
+// thing again.
 #include <string>
 #include <vector>
 
@@ -55,18 +59,19 @@ void CheckCopies(const Subject& s, std::vector<Finding>* out) {
   int copies = 1 + static_cast<int>(s.shape.repositories.size());
   if (copies >= s.tier.copies) return;
   s.Add(Severity::kHigh, "too-few-copies",
-        s.label() + " has " + std::to_string(copies) + " copies of its data, fewer than " +
+        s.label() + " has " + std::to_string(copies) + " copies of its data planned, fewer than " +
             std::to_string(s.tier.copies),
-        s.needs() + std::to_string(s.tier.copies) + " copies, production included; " + s.id() +
-            " has production and " + std::to_string(s.shape.repositories.size()) +
-            " backup repository(ies).",
+        s.needs() + std::to_string(s.tier.copies) + " copies, production included; the plan gives " +
+            s.id() + " production and " + std::to_string(s.shape.repositories.size()) +
+            " backup repository(ies). Planned copies, not proven ones: `status` counts a copy only "
+            "once the catalog shows it holding a current backup.",
         "Back it up to another repository as well, or copy its repository to a second one.", out);
 }
 
 void CheckSites(const Subject& s, std::vector<Finding>* out) {
   if (static_cast<int>(s.shape.sites.size()) >= s.tier.sites) return;
   s.Add(Severity::kHigh, "all-copies-one-site",
-        "All copies of " + s.label() + " are at " + std::to_string(s.shape.sites.size()) +
+        "All planned copies of " + s.label() + " are at " + std::to_string(s.shape.sites.size()) +
             " site(s), fewer than " + std::to_string(s.tier.sites),
         s.needs() + "copies at " + std::to_string(s.tier.sites) +
             " distinct sites; one fire or burglary can destroy every copy of " + s.id() + ".",
@@ -75,7 +80,7 @@ void CheckSites(const Subject& s, std::vector<Finding>* out) {
 
 void CheckOffsite(const Subject& s, std::vector<Finding>* out) {
   if (s.tier.sites < 2 || s.shape.offsite) return;
-  s.Add(Severity::kHigh, "no-offsite-copy", s.label() + " has no off-site copy",
+  s.Add(Severity::kHigh, "no-offsite-copy", s.label() + " has no off-site copy planned",
         "Every backup repository of " + s.id() +
             " is at a site where the system itself runs (or has no site): losing that site "
             "takes the backups with it.",
@@ -83,9 +88,9 @@ void CheckOffsite(const Subject& s, std::vector<Finding>* out) {
 }
 
 void CheckImmutable(const Subject& s, std::vector<Finding>* out) {
-  if (!s.tier.immutable || s.shape.immutable) return;
+  if (!s.tier.immutable || s.shape.immutable_claimed) return;
   s.Add(s.context.critical(s.index) ? Severity::kHigh : Severity::kMedium, "no-immutable-copy",
-        s.label() + " has no immutable or offline copy",
+        s.label() + " has no copy planned as immutable or offline",
         s.needs() +
             "an immutable or offline copy; ransomware with admin rights can delete or "
             "encrypt every backup of " +

@@ -4,6 +4,7 @@
 // restore each system (from one skills index instead of a scan of every person per system), which
 // systems are critical, and the dependency graph. It is built once per Audit() call, then only
 // read; the rules append findings to a vector. Not thread-safe to share while being built.
+// restore_order.cc asks it the same question — who can restore a system — for `plan order`.
 #ifndef STORMPROOF_ANALYSIS_AUDIT_INTERNAL_H_
 #define STORMPROOF_ANALYSIS_AUDIT_INTERNAL_H_
 

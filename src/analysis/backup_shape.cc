@@ -16,13 +16,19 @@ BackupShape ShapeOfBackups(const plan::Plan& plan, const plan::System& system) {
     }
     shape.repositories.push_back(repo);
     shape.media.insert(repo->medium);
-    if (repo->site) {
-      shape.sites.insert(repo->site->id);
-      if (!shape.own_sites.count(repo->site->id)) shape.offsite = true;
-    }
-    if (repo->immutable || repo->offline) shape.immutable = true;
+    if (repo->site) shape.sites.insert(repo->site->id);
+    if (IsOffsite(shape, *repo)) shape.offsite = true;
+    if (ClaimsImmutable(*repo)) shape.immutable_claimed = true;
   }
   return shape;
+}
+
+bool IsOffsite(const BackupShape& shape, const plan::Repository& repository) {
+  return repository.site && !shape.own_sites.count(repository.site->id);
+}
+
+bool ClaimsImmutable(const plan::Repository& repository) {
+  return repository.immutable || repository.offline;
 }
 
 }  // namespace stormproof::analysis

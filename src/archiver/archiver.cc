@@ -24,6 +24,7 @@
 #include "archiver/reporter.h"
 #include "archiver/scanner.h"
 #include "archiver/walker.h"
+#include "core/text.h"
 #include "repository/tree_store.h"
 
 namespace stormproof::archiver {
@@ -97,6 +98,25 @@ unsigned WorkerCount(unsigned requested) {
   return std::min(cores, kMaxWorkers) + 1;
 }
 
+// After an interruption (the pipeline is drained: nothing is being stored any more): indexes
+// the data stored so far, so that the next backup reuses it instead of reading and storing it
+// again, and the repository holds no pack that no index names. Indexed data no snapshot uses is
+// what prune removes; check does not count it as damage. Returns `interrupted` saying so.
+Error KeepWhatWasStored(repository::Repository& repo, const Pipeline& pipeline,
+                        const Error& interrupted) {
+  std::string left = interrupted.message() + "; no snapshot saved";
+  Status flushed = repo.Flush();
+  if (!flushed) {
+    return Error::Interrupted(left + "; the data stored so far could not be indexed (" +
+                              flushed.error().message() + "): prune removes it");
+  }
+  uint64_t stored = pipeline.StoredBytesAdded();
+  if (stored == 0) return Error::Interrupted(left + "; nothing new was stored");
+  return Error::Interrupted(left + "; the " + HumanBytes(stored) +
+                            " stored so far is indexed: the next backup reuses it (prune "
+                            "removes it if none does)");
+}
+
 }  // namespace
 
 Result<Snapshot> Backup(repository::Repository& repo, const BackupOptions& options,
@@ -122,7 +142,11 @@ Result<Snapshot> Backup(repository::Repository& repo, const BackupOptions& optio
                parent_root.has_value() ? &*parent_root : nullptr);
   }
   if (scanner.has_value()) scanner->Stop();  // the walk is over: nothing left to estimate
-  STORMPROOF_ASSIGN_OR_RETURN(snapshot.tree, pipeline.Wait());
+  Result<crypto::Id> root = pipeline.Wait();
+  if (!root && root.error().code() == ErrorCode::kInterrupted) {
+    return KeepWhatWasStored(repo, pipeline, root.error());
+  }
+  STORMPROOF_ASSIGN_OR_RETURN(snapshot.tree, std::move(root));
   STORMPROOF_TRY(repo.Flush());
 
   snapshot.skipped = reporter.TakeSkipped();

@@ -49,6 +49,10 @@ using ErrorFn = std::function<void(const std::string& path, const Error& error)>
 
 // Returns the saved snapshot (with id). Errors only for what stops the whole backup: a path
 // given on the command line that does not exist, or a repository write failure (full disk).
+// Interruption (core/interrupt.h) is checked before each entry and each read: the backup then
+// stops, saves no snapshot, indexes the data already stored (the next backup reuses it) and
+// returns kInterrupted, its message saying what was left ("interrupted by SIGTERM; no snapshot
+// saved; the 208 MiB stored so far is indexed: ...").
 Result<repository::Snapshot> Backup(repository::Repository& repo, const BackupOptions& options,
                                     const ProgressFn& progress, const ErrorFn& on_error);
 

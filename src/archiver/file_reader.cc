@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "archiver/metadata.h"
+#include "core/interrupt.h"
 
 namespace stormproof::archiver::internal {
 namespace {
@@ -86,6 +87,7 @@ Status ReadRegion(int fd, Region region, ChunkStream& stream, const ReadFn& on_r
   uint64_t offset = region.first;
   uint64_t left = region.second;
   while (left > 0) {
+    STORMPROOF_TRY(CheckInterrupted());  // a file of many gigabytes is no reason to wait
     std::span<uint8_t> space = stream.Space(left);
     ssize_t n = ::pread(fd, space.data(), space.size(), static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;

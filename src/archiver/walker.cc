@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "archiver/file_reader.h"
+#include "core/interrupt.h"
 #include "repository/tree_store.h"
 
 namespace stormproof::archiver::internal {
@@ -118,6 +119,7 @@ void Walker::WalkEntries(const std::string& path, const std::vector<Entry>& entr
 void Walker::HandleEntry(const std::string& dir_path, const Entry& entry, size_t index,
                          DirTask* dir, const Node* previous, dev_t root_dev) {
   std::string path = JoinPath(dir_path, entry.name);
+  if (Status go_on = CheckInterrupted(); !go_on) pipeline_.Fail(go_on.error());
   if (pipeline_.failed()) return dir->Skip(index);  // the backup is lost anyway: stop reading
   reporter_.Tick(path);
   Node& node = dir->node(index);
@@ -179,12 +181,18 @@ void Walker::HandleFile(const std::string& path, const struct stat& st, size_t i
       reporter_.Tick(path);
     });
     if (!read.has_value()) {
-      reporter_.Skip(path, read.error());
+      // Interrupted: the whole backup stops (no snapshot); otherwise only this file is skipped.
+      if (read.error().code() == ErrorCode::kInterrupted) {
+        pipeline_.Fail(read.error());
+      } else {
+        reporter_.Skip(path, read.error());
+      }
       dir->Skip(index);
       return file->PartDone();
     }
     reporter_.FileDone(outcome, node.size);
-    return file->PartDone();  // the last touch: its content may be set at once after this
+    file->PartDone();  // the last touch: its content may be set at once after this
+    return PausePointForTesting("backup: file read");
   }
   reporter_.FileDone(outcome, 0);
 }

@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
@@ -60,14 +61,29 @@ struct Run {
   std::string details;           // a JSON object with kind-specific extras; "" = none
 };
 
-// One timed step of a drill, in order: "locate snapshot", "restore", "verify data",
+// One timed step of a drill, in order: "locate snapshot", "restore", "verify data", then with
+// `drill --checklist` one step per hands-on checklist step ("checklist N: <step text>"), then
 // "verify application".
 struct DrillStep {
   std::string name;
   int64_t duration_ms = 0;
   Outcome outcome = Outcome::kOk;
   std::string note;  // what went wrong, or "" ("skipped: no verify command" for a skipped step)
+  // A failed verify command's last lines of standard error (at most 20 lines, 4 KiB), oldest
+  // first, each without line breaks or control bytes (escaped); empty for other steps. Stored in
+  // the note column after the note (docs/catalog.md).
+  std::vector<std::string> output = {};
 };
+
+// True for the name of a hands-on checklist step (`drill --checklist`), recorded as
+// "checklist N: <step text>": exactly "checklist ", the step number (1-based) and ':'.
+inline bool IsChecklistStep(std::string_view name) {
+  constexpr std::string_view kPrefix = "checklist ";
+  if (name.substr(0, kPrefix.size()) != kPrefix) return false;
+  size_t end = kPrefix.size();
+  while (end < name.size() && name[end] >= '0' && name[end] <= '9') ++end;
+  return end > kPrefix.size() && end < name.size() && name[end] == ':';
+}
 
 // The drill-specific part of a kDrill run.
 struct Drill {

@@ -1,6 +1,7 @@
 // Rows of the drills and drill_steps tables (rows.h). Lists of lines (reasons, uncovered
 // steps) are stored as JSON arrays of strings; steps get a row each, in order.
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "catalog/rows.h"
 
@@ -32,6 +33,31 @@ Result<std::vector<std::string>> FromJsonArray(const std::string& text) {
   return lines;
 }
 
+// The note column: the note, then, when the step kept output, kOutputMarker and the output's
+// lines, one per line (docs/catalog.md). Output lines hold no line break (they are escaped).
+constexpr std::string_view kOutputMarker = "\n--- last lines of standard error ---\n";
+
+std::string NoteColumn(const DrillStep& step) {
+  std::string column = step.note;
+  for (size_t i = 0; i < step.output.size(); ++i) {
+    column += (i == 0 ? std::string(kOutputMarker) : "\n") + step.output[i];
+  }
+  return column;
+}
+
+void SplitNoteColumn(const std::string& column, DrillStep* step) {
+  size_t marker = column.find(kOutputMarker);
+  step->note = column.substr(0, marker);
+  if (marker == std::string::npos) return;
+  std::string_view rest = std::string_view(column).substr(marker + kOutputMarker.size());
+  for (;;) {
+    size_t newline = rest.find('\n');
+    step->output.emplace_back(rest.substr(0, newline));
+    if (newline == std::string_view::npos) return;
+    rest.remove_prefix(newline + 1);
+  }
+}
+
 Status InsertSteps(Db& db, int64_t run_id, const std::vector<DrillStep>& steps) {
   STORMPROOF_ASSIGN_OR_RETURN(Statement statement, db.Prepare(kInsertStepSql));
   for (size_t i = 0; i < steps.size(); ++i) {
@@ -40,7 +66,7 @@ Status InsertSteps(Db& db, int64_t run_id, const std::vector<DrillStep>& steps) 
     statement.Bind(3, steps[i].name);
     statement.Bind(4, steps[i].duration_ms);
     statement.Bind(5, std::string(OutcomeName(steps[i].outcome)));
-    statement.Bind(6, steps[i].note);
+    statement.Bind(6, NoteColumn(steps[i]));
     STORMPROOF_TRY(statement.Run());
     statement.Reset();
   }
@@ -112,7 +138,7 @@ Status ReadSteps(const Db& db, Statement* statement, int64_t run_id, Drill* dril
       return outcome.error().WithContext(db.path() + ": drill " + std::to_string(run_id));
     }
     step.outcome = *outcome;
-    step.note = statement->Text(3);
+    SplitNoteColumn(statement->Text(3), &step);
     drill->steps.push_back(std::move(step));
   }
 }

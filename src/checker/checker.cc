@@ -9,6 +9,7 @@
 
 #include "checker/key_verifier.h"
 #include "checker/pack_verifier.h"
+#include "core/interrupt.h"
 #include "core/text.h"
 #include "repository/tree_store.h"
 
@@ -45,12 +46,21 @@ class Checker {
       Error("index " + f.name + ": " + f.reason + " (run 'stormproof repair index')");
     }
     std::vector<Id> packs = CheckPacks();
-    ReadData(packs);
-    for (const repository::Snapshot& s : snapshots) WalkSnapshot(s);
+    if (!Stopped()) ReadData(packs);
+    for (const repository::Snapshot& s : snapshots) {
+      if (Stopped()) break;
+      WalkSnapshot(s);
+    }
     return std::move(report_);
   }
 
  private:
+  // Interrupted (core/interrupt.h): the rest of the check is left undone, and the report says so.
+  bool Stopped() {
+    report_.interrupted = Interrupted();
+    return report_.interrupted;
+  }
+
   void Error(std::string line) { report_.errors.push_back(std::move(line)); }
 
   std::vector<repository::Snapshot> LoadSnapshots() {

@@ -37,8 +37,11 @@ struct CheckReport {
   // snapshot id (hex) -> paths inside it that cannot be restored intact (raw bytes)
   std::map<std::string, std::set<std::string>> affected;
   uint64_t snapshots = 0, packs = 0, trees = 0, blobs_read = 0, bytes_read = 0;
+  // The process was interrupted (core/interrupt.h): the check stopped before the end (no further
+  // pack read, no further snapshot walked), so what it did not reach is unverified.
+  bool interrupted = false;
 
-  bool ok() const { return errors.empty(); }
+  bool ok() const { return errors.empty() && !interrupted; }
 };
 
 using ProgressFn = std::function<void(uint64_t packs_done, uint64_t packs_total)>;

@@ -7,6 +7,8 @@
 #include <mutex>
 #include <thread>
 
+#include "core/interrupt.h"
+
 namespace stormproof::checker {
 namespace {
 
@@ -68,7 +70,13 @@ void VerifyPacks(const repository::Repository& repo, std::span<const Id> packs, 
   for (size_t t = 0; t < count; ++t) {
     workers.emplace_back([&] {
       for (size_t i = next++; i < packs.size(); i = next++) {
+        // Interrupted: the packs left are handed back unread, at once.
+        if (Interrupted()) {
+          queue.Push(PackVerdict{packs[i]});
+          continue;
+        }
         queue.Push(ReadAndVerify(repo, packs[i]));
+        PausePointForTesting("check: pack read");
       }
     });
   }

@@ -27,7 +27,8 @@ struct PackVerdict {
 
 // Reads and verifies every pack in `packs` on `threads` worker threads (at least one), calling
 // `each` on the calling thread with each pack's verdict as it arrives (in no particular order),
-// so `each` needs no locking. Returns when every pack is done.
+// so `each` needs no locking. Returns when every pack is done. Once the process is interrupted
+// (core/interrupt.h) the packs not yet started come back unread (bytes_read 0, no errors).
 void VerifyPacks(const repository::Repository& repo, std::span<const repository::Id> packs,
                  unsigned threads, const std::function<void(PackVerdict)>& each);
 

@@ -16,6 +16,8 @@ const char* ErrorCodeName(ErrorCode code) {
       return "check failed";
     case ErrorCode::kLocked:
       return "locked";
+    case ErrorCode::kInterrupted:
+      return "interrupted";
     case ErrorCode::kInternal:
       return "internal error";
   }

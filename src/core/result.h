@@ -25,6 +25,7 @@ enum class ErrorCode {
   kFailedCheck,      // the input was read but a check found problems
   kLocked,           // another process holds a lock on it (try again later)
   kInternal,         // a bug: an invariant did not hold
+  kInterrupted,      // SIGINT or SIGTERM asked the work to stop (core/interrupt.h)
 };
 
 const char* ErrorCodeName(ErrorCode code);
@@ -49,6 +50,7 @@ class Error {
   static Error Io(std::string m) { return {ErrorCode::kIo, std::move(m)}; }
   static Error FailedCheck(std::string m) { return {ErrorCode::kFailedCheck, std::move(m)}; }
   static Error Locked(std::string m) { return {ErrorCode::kLocked, std::move(m)}; }
+  static Error Interrupted(std::string m) { return {ErrorCode::kInterrupted, std::move(m)}; }
   static Error Internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
 
  private:

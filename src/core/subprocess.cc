@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "core/interrupt.h"
 #include "core/process_group.h"
 
 extern char** environ;
@@ -319,6 +320,10 @@ Result<ProcessResult> RunProcess(const ProcessOptions& options) {
     if (exited && (!pipes_open || now >= *drain_until)) break;
     if (!exited && !result.timed_out && now >= deadline) {
       result.timed_out = true;
+      kill(-child.pid, SIGTERM);
+      kill_at = now + kTerminateGrace;
+    }
+    if (!exited && !kill_at && Interrupted()) {  // our SIGINT/SIGTERM cannot reach its group
       kill(-child.pid, SIGTERM);
       kill_at = now + kTerminateGrace;
     }

@@ -3,6 +3,7 @@
 // RunProcess starts the program in its own process group with stdin on /dev/null, reads its
 // stdout and stderr concurrently (so a chatty child never blocks on a full pipe), caps what it
 // keeps, and enforces a timeout on the whole group: SIGTERM first, SIGKILL after a short grace.
+// The group is ended the same way once this process is interrupted (core/interrupt.h).
 // When it returns, the program has been reaped and no process of its group is left running
 // (background processes it started are ended too; a process that left the group with setsid()
 // is beyond reach). Only the file descriptors it is given survive into the child.

@@ -57,10 +57,13 @@ struct ExternalRepository {
 // kInvalidArgument (wrong or no password), kLocked (locked by another process), kIo.
 std::unique_ptr<Adapter> NewResticAdapter(const ExternalRepository& repository);
 
-// borg. List: `borg list --json`; Restore: `borg extract REPO::NAME` in T (borg 1.x stores paths
-// without the leading '/', so they land at T/<path>; a relative local location is made absolute
-// first); CheckData: `borg list --json-lines` compared with T (type, size, borg's own "healthy"
-// flag). RestorePoint::paths and hostname stay empty (borg 1.2's list does not give them).
+// borg. List: `borg list --json`; Restore: `borg extract REPO::NAME pp:PATH...` in T, only the
+// system's backup paths (`paths`; the whole archive when there are none), so an archive holding
+// several systems restores just this one's (borg 1.x stores paths without the leading '/', so
+// they land at T/<path>; a relative local location is made absolute first); CheckData: `borg
+// list --json-lines REPO::NAME pp:PATH...` compared with T (type, size, borg's own "healthy"
+// flag), and a backup path the archive holds nothing of is a problem ("PATH: not in the
+// archive"). RestorePoint::paths and hostname stay empty (borg 1.2's list does not give them).
 // Archive times: borg 1.2 prints local time without an offset; it is read in this process's
 // local time zone (TZ), which must be the zone borg ran in. Errors as for restic.
 // borg's environment: the allow-list, BORG_PASSPHRASE (the password, or the password file's first

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "drill/adapters.h"
 #include "drill/external_tool.h"
@@ -102,6 +103,21 @@ bool ParseItem(std::string_view line, ExpectedEntry* entry) {
   return !entry->path.empty();
 }
 
+// A backup path as borg 1.x stores it: relative ("/srv/x/" is "srv/x"); "" for the root.
+std::string ArchivePath(const std::string& path) {
+  std::string relative = fs::path(path).lexically_normal().generic_string();
+  relative.erase(0, relative.find_first_not_of('/'));
+  while (!relative.empty() && relative.back() == '/') relative.pop_back();
+  return relative;
+}
+
+// True when `listed` (as borg lists it) is `prefix` or lies below it; "" is the whole archive.
+bool IsUnder(std::string_view listed, std::string_view prefix) {
+  if (prefix.empty()) return true;
+  return listed.starts_with(prefix) &&
+         (listed.size() == prefix.size() || listed[prefix.size()] == '/');
+}
+
 class BorgAdapter : public Adapter {
  public:
   explicit BorgAdapter(ExternalRepository repository) : repository_(std::move(repository)) {
@@ -126,25 +142,49 @@ class BorgAdapter : public Adapter {
   Result<RestoreStats> Restore(const RestorePoint& point, const std::string& target,
                                const RestoreProgressFn& progress) override {
     STORMPROOF_TRY(MakeRestoreDirectory(target));
-    STORMPROOF_TRY(
-        Run("extract", {"extract", Archive(point)}, repository_.restore_timeout, nullptr, target));
+    STORMPROOF_TRY(Run("extract", WithSystemPaths({"extract", Archive(point)}),
+                       repository_.restore_timeout, nullptr, target));
     return CountRestored(target, progress);
   }
 
+  // Compares the system's part of the archive with what was restored; a backup path the
+  // archive holds nothing of is a problem ("/srv/x: not in the archive").
   Result<DataCheck> CheckData(const RestorePoint& point, const std::string& target) override {
     TreeComparison comparison(target, "archive");
+    std::vector<std::string> prefixes;
+    for (const std::string& path : repository_.paths) prefixes.push_back(ArchivePath(path));
+    std::vector<bool> found(prefixes.size(), false);
     auto on_line = [&](std::string_view line) {
       ExpectedEntry entry;
-      if (ParseItem(line, &entry)) comparison.Check(entry);
+      if (!ParseItem(line, &entry)) return;
+      comparison.Check(entry);
+      for (size_t i = 0; i < prefixes.size(); ++i) {
+        if (IsUnder(entry.path, prefixes[i])) found[i] = true;
+      }
     };
-    STORMPROOF_TRY(Run("list", {"list", "--json-lines", Archive(point)},
+    STORMPROOF_TRY(Run("list", WithSystemPaths({"list", "--json-lines", Archive(point)}),
                        repository_.restore_timeout, on_line));
-    return comparison.Finish();
+    DataCheck check = comparison.Finish();
+    for (size_t i = 0; i < prefixes.size(); ++i) {
+      if (!found[i]) check.problems.push_back(repository_.paths[i] + ": not in the archive");
+    }
+    return check;
   }
 
  private:
   std::string Archive(const RestorePoint& point) const {
     return repository_.location + "::" + point.id;
+  }
+
+  // `args` followed by the system's backup paths as borg path-prefix patterns ("pp:srv/x", so
+  // that a path is never read as a pattern of another style), limiting extract and list to the
+  // system's own part of an archive that may hold other systems' too. None: the whole archive.
+  std::vector<std::string> WithSystemPaths(std::vector<std::string> args) const {
+    for (const std::string& path : repository_.paths) {
+      if (ArchivePath(path).empty()) return args;  // "/": the whole archive is the system's
+    }
+    for (const std::string& path : repository_.paths) args.push_back("pp:" + ArchivePath(path));
+    return args;
   }
 
   // Runs `borg args...` for at most `timeout`; exit status 1 (a warning) counts as success, like

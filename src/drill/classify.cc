@@ -31,6 +31,22 @@ Outcome Judge(const char* what, int64_t achieved_s, int64_t target_s, double mar
 
 Outcome Worse(Outcome a, Outcome b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
 
+// "hands-on step 3 not done: Restore D:/EXACT" for a skipped checklist step, "hands-on step 3
+// failed: ..." for a failed one; the generic "<step>: <note>" for the others.
+std::string StepReason(const catalog::DrillStep& step, bool failed) {
+  if (!catalog::IsChecklistStep(step.name)) {
+    return failed ? step.name + " failed: " + step.note : step.name + ": " + step.note;
+  }
+  std::string rest = step.name.substr(std::string("checklist ").size());
+  size_t colon = rest.find(':');
+  std::string number = rest.substr(0, colon);
+  std::string title = colon == std::string::npos ? "" : rest.substr(colon + 1);
+  if (!title.empty() && title.front() == ' ') title.erase(0, 1);
+  std::string head = "hands-on step " + number + (failed ? " failed" : " not done");
+  std::string text = title.empty() ? head : head + ": " + title;
+  return step.note.empty() || !failed ? text : text + " (" + step.note + ")";
+}
+
 }  // namespace
 
 Outcome Classify(catalog::Drill* drill, double warn_margin) {
@@ -38,10 +54,10 @@ Outcome Classify(catalog::Drill* drill, double warn_margin) {
   std::vector<std::string>& reasons = drill->reasons;
   for (const catalog::DrillStep& step : drill->steps) {
     if (step.outcome == Outcome::kFailed || step.outcome == Outcome::kError) {
-      reasons.push_back(step.name + " failed: " + step.note);
+      reasons.push_back(StepReason(step, /*failed=*/true));
       verdict = Outcome::kFailed;
     } else if (step.outcome == Outcome::kWarning) {
-      reasons.push_back(step.name + ": " + step.note);
+      reasons.push_back(StepReason(step, /*failed=*/false));
       verdict = Worse(verdict, Outcome::kWarning);
     }
   }
@@ -56,12 +72,11 @@ Outcome Classify(catalog::Drill* drill, double warn_margin) {
     verdict = Worse(
         verdict, Judge("RPO", *drill->achieved_rpo_s, *drill->target_rpo_s, warn_margin, &reasons));
   }
-  if (!drill->uncovered_steps.empty()) {
-    reasons.push_back(
-        fmt::format("with {} unreachable, {} checklist step(s) have nobody trained "
-                    "and reachable",
-                    drill->absent_person, drill->uncovered_steps.size()));
-    verdict = Worse(verdict, Outcome::kWarning);
+  // Without the absent person nobody could finish the restore: the drill proves it fails.
+  for (const std::string& uncovered : drill->uncovered_steps) {
+    reasons.push_back(fmt::format("with {} unreachable the restore cannot be finished: {}",
+                                  drill->absent_person, uncovered));
+    verdict = Outcome::kFailed;
   }
   return verdict;
 }

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "core/interrupt.h"
 #include "core/subprocess.h"
 #include "drill/external_tool.h"
 #include "drill/scratch.h"
@@ -37,6 +38,7 @@ struct DrillRun {
   // Times `step` and appends it; returns whether it passed (ok or warning).
   template <typename F>
   bool Step(const std::string& name, F&& body) {
+    if (Interrupted()) return false;  // RunDrill records the interruption (core/interrupt.h)
     if (progress) progress({name, 0});
     const int64_t begin = clock.monotonic_ns();
     DrillStep step{name, 0, Outcome::kOk, ""};
@@ -107,6 +109,35 @@ bool VerifyData(DrillRun& d) {
   });
 }
 
+// One hands-on step: asks the technician and records the answer, timed from the question to the
+// answer unless they stated how long it took.
+bool HandsOnStep(DrillRun& d, size_t index) {
+  const plan::ChecklistStep& item = d.system.checklist[index];
+  DrillStep step{ChecklistStepName(index + 1, item), 0, Outcome::kOk, ""};
+  if (d.progress) d.progress({step.name, 0});
+  const int64_t begin = d.clock.monotonic_ns();
+  ChecklistAnswer answer = d.options.checklist(index + 1, d.system.checklist.size(), item);
+  step.duration_ms = answer.duration_ms.value_or((d.clock.monotonic_ns() - begin) / kNsPerMs);
+  step.note = answer.note;
+  if (answer.result == HandsOn::kSkipped) {
+    step.outcome = Outcome::kWarning;
+    step.note = "skipped: not done" + (answer.note.empty() ? "" : " (" + answer.note + ")");
+  } else if (answer.result == HandsOn::kFailed) {
+    d.Fail(&step, Outcome::kFailed, answer.note.empty() ? "marked failed" : answer.note);
+  }
+  d.record.drill.steps.push_back(step);
+  return answer.result != HandsOn::kFailed;
+}
+
+// The system's checklist, step by step, when a walker was given; stops at a failed step.
+bool HandsOnWork(DrillRun& d) {
+  if (!d.options.checklist) return true;
+  for (size_t i = 0; i < d.system.checklist.size(); ++i) {
+    if (Interrupted() || !HandsOnStep(d, i)) return false;
+  }
+  return true;
+}
+
 bool VerifyApplication(DrillRun& d) {
   return d.Step("verify application", [&](DrillStep* step) {
     if (d.system.verify_command.empty()) {
@@ -124,6 +155,7 @@ bool VerifyApplication(DrillRun& d) {
     Result<ProcessResult> ran = RunProcess(command);
     if (!ran) return d.Fail(step, Outcome::kFailed, ran.error().message());
     if (!ran->Succeeded()) {
+      step->output = StderrTail(ran->err);  // the note has its last line; the report shows more
       return d.Fail(step, Outcome::kFailed,
                     CommandFailure("verify", *ran, d.system.verify_timeout));
     }
@@ -152,6 +184,18 @@ void Measure(DrillRun& d, bool verified) {
   }
   d.record.run.snapshot_id = d.point.id;
   d.record.run.snapshot_time_ns = d.point.time_ns;
+}
+
+// A drill stopped by SIGINT/SIGTERM proves nothing: outcome kError, error "interrupted by
+// SIGTERM" (as the catalog records it), no achieved RTO.
+void RecordInterruption(DrillRun& d) {
+  d.record.run.outcome = Outcome::kError;
+  d.record.run.error = InterruptionMessage();
+  d.record.drill.achieved_rto_ms.reset();
+  d.record.drill.reasons.insert(d.record.drill.reasons.begin(),
+                                InterruptionMessage() + ": the drill stopped before the end, so "
+                                                        "it proves nothing; its scratch copy was "
+                                                        "removed");
 }
 
 void Prepare(DrillRun& d) {
@@ -197,10 +241,13 @@ Result<catalog::DrillRecord> RunDrill(const plan::Plan& plan, const plan::System
   Prepare(d);
   d.start_ns = clock.now_ns();
   d.record.run.started_ns = d.start_ns;
-  bool ok = Locate(d) && RestoreStep(d) && VerifyData(d) && VerifyApplication(d);
-  Measure(d, ok);
+  bool ok =
+      Locate(d) && RestoreStep(d) && VerifyData(d) && HandsOnWork(d) && VerifyApplication(d);
+  Measure(d, ok && !Interrupted());
   d.record.run.outcome = Classify(&d.record.drill, options.warn_margin);
-  if (options.keep) {
+  if (Interrupted()) {
+    RecordInterruption(d);  // and the incomplete copy goes, even with options.keep
+  } else if (options.keep) {
     if (kept_path != nullptr) *kept_path = scratch.restore_path();
     scratch.Keep();
   }

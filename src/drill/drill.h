@@ -2,10 +2,15 @@
 // one) into a scratch directory, checks the restored data against the restore point, runs the
 // system's verification command from the plan, removes the scratch copy, and measures each step:
 //
-//   locate snapshot -> restore -> verify data -> verify application
+//   locate snapshot -> restore -> verify data -> [checklist 1..N] -> verify application
+//
+// With a checklist walker (DrillOptions::checklist, `drill --checklist`) the technician works
+// through the system's hands-on checklist between the data check and the application check, and
+// each checklist step is timed as a drill step named "checklist N: <step text>".
 //
 // Achieved RTO = start of the drill ("locate snapshot") to the end of "verify application" (the
-// system verified working); achieved RPO = age of the restore point at the start of the drill. Both
+// system verified working): data restore + hands-on work + verification; achieved RPO = age of
+// the restore point at the start of the drill. Both
 // are compared with the system's objectives: pass, pass with warnings (within target but with less
 // than `warn_margin` to spare, or something else to look at), or fail.
 //
@@ -16,10 +21,13 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -70,6 +78,30 @@ Result<std::unique_ptr<Adapter>> MakeRepositoryAdapter(const plan::Plan& plan,
                                                        const plan::System& system,
                                                        const AccessOptions& access);
 
+// True when a drill can read `repository` on this host with this build: a local path, not
+// object storage, a URL or tape (RepositoryHostPath succeeds).
+bool DrillCanRead(const plan::Repository& repository);
+
+// The copy of `system` a drill restores from when nobody chose one: among its backup
+// repositories a drill can read (DrillCanRead), in plan order, the first never drilled, else
+// the one whose newest drill (any outcome) is oldest. `last_drill_ns` maps repository id ->
+// start of its newest drill of this system. Null when the system has no such repository.
+const plan::Repository* NextCopyToDrill(const plan::Plan& plan, const plan::System& system,
+                                        const std::map<std::string, int64_t>& last_drill_ns);
+
+// When the copy `drilled` of `system` could not give its data back: whether the system's other
+// copies would have saved the day. Each other backup repository is checked cheaply — its
+// restore points of the system are listed (which reads its index and snapshots), none is
+// restored — and judged by the age of its newest restore point at `now_ns` against the
+// system's RPO. One line per other copy, e.g.
+//   "copy offsite has a restore point 3h old (listed, not restored): it would have saved the day"
+// then, when none would have, "no other copy holds a restore point: nothing would have saved
+// the day" (or "system X has no other copy: ..."). `drilled` "" = every repository is "other"
+// (the command adapter was drilled).
+std::vector<std::string> OtherCopies(const plan::Plan& plan, const plan::System& system,
+                                     const std::string& drilled, const AccessOptions& access,
+                                     int64_t now_ns);
+
 // Makes the adapter that drills `system`: the command adapter when the system has a restore
 // command, else the first of its backup repositories stormproof can read (stormproof, restic or
 // borg kind with a local path; object storage and tape are skipped). Errors: kNotFound "system X
@@ -87,6 +119,37 @@ struct Clock {
   static Clock System();
 };
 
+// What the technician answered for one hands-on checklist step.
+enum class HandsOn { kDone, kSkipped, kFailed };
+struct ChecklistAnswer {
+  HandsOn result = HandsOn::kDone;
+  // How long the step took, when stated (`--step-done N=DURATION`); else the time from the
+  // question to the answer is recorded.
+  std::optional<int64_t> duration_ms;
+  std::string note;  // optional words from the technician
+};
+// Asks the technician about checklist step `number` (1-based) of `count`, and blocks until they
+// answer. Called once per step, in order.
+using ChecklistFn = std::function<ChecklistAnswer(size_t number, size_t count,
+                                                  const plan::ChecklistStep& step)>;
+
+// The drill step that records hands-on checklist step `number` (1-based): "checklist 2: Restore
+// D:/EXACT ..." — exactly "checklist ", the number and a colon (readiness sums these as
+// measured hands-on time); catalog::IsChecklistStep tells such a step name apart.
+std::string ChecklistStepName(size_t number, const plan::ChecklistStep& step);
+
+// One answer as the technician types it at the prompt, or a script writes it on standard input
+// (one line per step; surrounding blanks ignored, words case-insensitive):
+//   "" | "d" | "done" [DURATION]   done; DURATION (e.g. 20m) is how long it took
+//   "s" | "skip" [NOTE]            not done
+//   "f" | "fail" | "failed" [NOTE] tried and failed
+// Errors: kInvalidArgument "answer 'x': ..." naming what is wrong.
+Result<ChecklistAnswer> ParseChecklistAnswer(std::string_view line);
+
+// A --step-done N[=DURATION] (result kDone) or --step-failed N[=NOTE] (kFailed) value: the step
+// number (1-based) and the answer. Errors: kInvalidArgument naming the value.
+Result<std::pair<size_t, ChecklistAnswer>> ParseStepFlag(std::string_view value, HandsOn result);
+
 struct DrillOptions {
   std::string snapshot;       // restore point id or unique prefix; "" = newest
   std::string scratch;        // parent of the scratch directory; "" = plan run.scratch/$TMPDIR
@@ -95,6 +158,9 @@ struct DrillOptions {
   std::string absent_person;  // run as if this person were unreachable
   double warn_margin = 0.2;   // pass-with-warnings when achieved > (1 - margin) * target
   std::string repository;     // the plan repository drilled, recorded in the run ("" = none)
+  // Walks the system's checklist between "verify data" and "verify application" (null: the
+  // checklist is not walked and the achieved RTO has no hands-on part).
+  ChecklistFn checklist;
 };
 
 struct DrillProgress {
@@ -107,16 +173,20 @@ using DrillProgressFn = std::function<void(const DrillProgress&)>;
 // the run's outcome is the verdict). A drill that cannot even start (no restore point) still
 // returns a record with outcome kError and the reason; Result errors are for programming
 // errors and an unusable scratch directory only. `kept_path` receives the restored copy's
-// path when options.keep.
+// path when options.keep. Interrupted (core/interrupt.h), the drill starts no further step (a
+// running restore or command is stopped), removes its scratch copy even with options.keep, and
+// returns outcome kError with error "interrupted by SIGTERM" (or SIGINT).
 Result<catalog::DrillRecord> RunDrill(const plan::Plan& plan, const plan::System& system,
                                       Adapter& adapter, const DrillOptions& options,
                                       const Clock& clock, const DrillProgressFn& progress,
                                       std::string* kept_path);
 
 // The verdict from achieved vs target numbers and the steps' outcomes (pure; table-tested).
-// Fails when any step failed, or achieved RTO/RPO exceed their targets; warns when either is
-// above (1 - warn_margin) of its target, when the RPO is unknown, when a step was skipped (no
-// verify command), or when uncovered_steps is not empty. Appends one reason per finding.
+// Fails when any step failed (a hands-on step marked failed too), when achieved RTO/RPO exceed
+// their targets, or when uncovered_steps is not empty (with the absent person away nobody could
+// finish the restore); warns when either figure is above (1 - warn_margin) of its target, when
+// the RPO is unknown, when a step was skipped (no verify command; "hands-on step 3 not done").
+// Appends one reason per finding.
 catalog::Outcome Classify(catalog::Drill* drill, double warn_margin);
 
 // Picks a system for a surprise drill: systems with a restore path (a repository or a restore
@@ -131,8 +201,11 @@ Result<const plan::System*> PickSurprise(
     std::mt19937_64& random, const std::function<bool(const plan::System&)>& can_drill = nullptr);
 
 // For --absent PERSON: the checklist steps of `system` that no reachable, trained person can do
-// (the absent person's deputy counts when trained). One line per uncovered step:
-// "step 2 'Restore D:/EXACT ...' needs soe-exact: only raj-patel is trained".
+// (the absent person's deputy counts when trained), saying who would be needed. One line per
+// uncovered step: "only raj-patel can do step 2 'Restore D:/EXACT ...'; needed: someone trained
+// in soe-exact; raj-patel has no deputy", or "nobody can do step 2 ...; needed: ...". A
+// system without a checklist is judged as a whole: "only raj-patel can restore bsd-pms; needed:
+// someone who can restore bsd-pms (skills: soe-exact); deputy X is not trained in it".
 std::vector<std::string> UncoveredSteps(const plan::Plan& plan, const plan::System& system,
                                         const std::string& absent_person);
 

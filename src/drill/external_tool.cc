@@ -9,6 +9,7 @@
 
 #include "core/date.h"
 #include "core/secret.h"
+#include "core/text.h"
 
 namespace stormproof::drill {
 namespace {
@@ -58,7 +59,41 @@ bool ReadOffset(std::string_view text, size_t& pos, int64_t& offset) {
   return true;
 }
 
+// `line` for display: tabs as four spaces, then control bytes escaped.
+std::string DisplayLine(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  std::string expanded;
+  for (char c : line) expanded += c == '\t' ? std::string(4, ' ') : std::string(1, c);
+  return EscapeControls(expanded);
+}
+
+// "…" and the end of `line`, `max_bytes` bytes in all (a UTF-8 sequence is never split).
+std::string LastBytes(const std::string& line, size_t max_bytes) {
+  constexpr std::string_view kCut = "…";
+  size_t start = line.size() - (max_bytes - kCut.size());
+  while (start < line.size() && (static_cast<unsigned char>(line[start]) & 0xC0) == 0x80) ++start;
+  return std::string(kCut) + line.substr(start);
+}
+
 }  // namespace
+
+std::vector<std::string> StderrTail(std::string_view err) {
+  std::vector<std::string> lines;  // newest first while collecting
+  size_t bytes = 0;
+  size_t end = err.find_last_not_of(" \t\r\n");
+  err = end == std::string_view::npos ? std::string_view() : err.substr(0, end + 1);
+  while (!err.empty() && lines.size() < kStderrTailLines) {
+    size_t newline = err.rfind('\n');
+    std::string_view raw = newline == std::string_view::npos ? err : err.substr(newline + 1);
+    err = newline == std::string_view::npos ? std::string_view() : err.substr(0, newline);
+    std::string line = DisplayLine(raw);
+    if (lines.empty() && line.size() > kStderrTailBytes) line = LastBytes(line, kStderrTailBytes);
+    if (bytes + line.size() > kStderrTailBytes) break;
+    bytes += line.size();
+    lines.push_back(std::move(line));
+  }
+  return {lines.rbegin(), lines.rend()};
+}
 
 Result<int64_t> ParseTimestampNs(std::string_view text, MissingZone missing_zone) {
   size_t pos = 0;

@@ -74,6 +74,17 @@ Result<ProcessResult> RunTool(const std::string& what, ProcessOptions options,
 // A timeout as messages print it: "300ms", "1s", "10m", "4h".
 std::string TimeoutText(std::chrono::milliseconds timeout);
 
+// How much of a failed verify command's standard error a drill keeps (with the step's note in the
+// catalog, and in the drill report): its last kStderrTailLines lines, fewer when they exceed
+// kStderrTailBytes together.
+inline constexpr size_t kStderrTailLines = 20;
+inline constexpr size_t kStderrTailBytes = 4096;
+
+// The last lines of `err` within those bounds, oldest first: trailing blank lines dropped, tabs
+// as four spaces, other control bytes and invalid UTF-8 as \xNN (EscapeControls), a line that
+// alone exceeds kStderrTailBytes cut to its last bytes after "…". Empty when `err` is blank.
+std::vector<std::string> StderrTail(std::string_view err);
+
 // One line for a plan command (restore, verify) that ran and failed: "<noun> command timed out
 // after <timeout>", "<noun> command exited with status N[: last stderr line]" or "<noun> command
 // was killed by signal N[: ...]".

@@ -8,15 +8,63 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "core/file_io.h"
+#include "repository/lock.h"
+
 namespace stormproof::drill {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr const char* kScratchPrefix = "stormproof-drill-";
+
+// Writes the owner file: who this drill is, as a repository lock says it (repository/lock.h).
+Status WriteOwner(const std::string& dir) {
+  repository::LockInfo self =
+      repository::CurrentProcessLock(repository::Repository::LockKind::kShared);
+  nlohmann::json owner = {{"hostname", self.hostname},
+                          {"pid", self.pid},
+                          {"pid_namespace", self.pid_namespace},
+                          {"boot_id", self.boot_id},
+                          {"start_ticks", self.start_ticks}};
+  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+  return WriteFileAtomically(dir + "/" + ScratchDirectory::kOwnerFile,
+                             owner.dump(-1, ' ', false, kReplace));
+}
+
+// The owner a scratch directory's owner file names; nullopt when it has none or it is unreadable.
+std::optional<repository::LockInfo> ReadOwner(const fs::path& dir) {
+  std::ifstream in(dir / ScratchDirectory::kOwnerFile);
+  if (!in) return std::nullopt;
+  nlohmann::json doc = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object() || !doc["pid"].is_number_integer() || !doc["hostname"].is_string() ||
+      !doc["boot_id"].is_string() || !doc["pid_namespace"].is_string() ||
+      !doc["start_ticks"].is_number_unsigned()) {
+    return std::nullopt;
+  }
+  repository::LockInfo owner;
+  owner.hostname = doc["hostname"].get<std::string>();
+  owner.pid = doc["pid"].get<int64_t>();
+  owner.pid_namespace = doc["pid_namespace"].get<std::string>();
+  owner.boot_id = doc["boot_id"].get<std::string>();
+  owner.start_ticks = doc["start_ticks"].get<uint64_t>();
+  return owner;
+}
+
+// True when `dir`'s drill died on this machine: its owner is of this host, boot and PID
+// namespace, and that process no longer runs (or the pid now belongs to a later process).
+bool OwnerDied(const fs::path& dir, const repository::LockEnvironment& env) {
+  std::optional<repository::LockInfo> owner = ReadOwner(dir);
+  return owner && repository::SameMachine(*owner, env.self) && !env.running(*owner);
+}
 
 std::string DefaultParent() {
   const char* tmpdir = std::getenv("TMPDIR");
@@ -35,6 +83,17 @@ void MakeDirectoriesWritable(const std::string& root) {
       ::chmod(it->path().c_str(), 0700);
     }
   }
+}
+
+// Removes `root` and everything below it; restored read-only directories are made writable and
+// the removal tried again. Sets *ec when something is left.
+void RemoveTree(const std::string& root, std::error_code* ec) {
+  ec->clear();
+  fs::remove_all(root, *ec);
+  if (!*ec) return;
+  MakeDirectoriesWritable(root);
+  ec->clear();
+  fs::remove_all(root, *ec);
 }
 
 // Subtrees of `root` to remove in parallel: expands directories breadth-first (never through
@@ -94,10 +153,43 @@ Result<ScratchDirectory> ScratchDirectory::Make(const std::string& parent,
     return Error::Io("cannot create a scratch directory in " + base + ": " + std::strerror(errno));
   }
   ScratchDirectory scratch(name);
+  if (Status owned = WriteOwner(name); !owned) {
+    return Error::Io("cannot mark the scratch directory " + name +
+                     " as this drill's: " + owned.error().message());
+  }
   if (::mkdir(scratch.restore_path().c_str(), 0700) != 0) {
     return Error::Io("cannot create " + scratch.restore_path() + ": " + std::strerror(errno));
   }
   return scratch;
+}
+
+void ScratchDirectory::Keep() {
+  kept_ = true;
+  std::error_code ignored;  // without it the copy is only never removed by RemoveAbandoned
+  fs::remove(fs::path(path_) / kOwnerFile, ignored);
+}
+
+ScratchDirectory::Abandoned ScratchDirectory::RemoveAbandoned(const std::string& parent) {
+  Abandoned out;
+  const repository::LockEnvironment env = repository::RealLockEnvironment();
+  std::error_code ec;
+  for (fs::directory_iterator it(parent.empty() ? DefaultParent() : parent, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    std::error_code type_error;
+    if (name.rfind(kScratchPrefix, 0) != 0 || !it->is_directory(type_error) ||
+        it->is_symlink(type_error) || !OwnerDied(it->path(), env)) {
+      continue;
+    }
+    ScratchDirectory abandoned(it->path().string());
+    Status removed = abandoned.Remove();
+    if (removed) {
+      out.removed.push_back(it->path().string());
+    } else {
+      out.errors.push_back(removed.error().message());
+    }
+  }
+  return out;
 }
 
 ScratchDirectory::ScratchDirectory(ScratchDirectory&& other) noexcept
@@ -113,16 +205,13 @@ Status ScratchDirectory::Remove() {
   if (kept_ || removed_ || path_.empty()) return Ok();
   // Removing tens of thousands of restored entries is bound by file-system metadata updates,
   // which proceed in parallel in distinct directories; twice as many threads as cores, as the
-  // threads also wait on the file system's journal.
-  RemoveInParallel(path_, 2 * std::max(1u, std::thread::hardware_concurrency()));
+  // threads also wait on the file system's journal. The restored copy goes first and the owner
+  // file last: a removal cut short (a second signal) leaves the copy still marked as this
+  // drill's, for RemoveAbandoned.
+  RemoveInParallel(restore_path(), 2 * std::max(1u, std::thread::hardware_concurrency()));
   std::error_code ec;
-  fs::remove_all(path_, ec);
-  if (ec) {
-    // Restored read-only directories: make them writable, then try again.
-    MakeDirectoriesWritable(path_);
-    ec.clear();
-    fs::remove_all(path_, ec);
-  }
+  RemoveTree(restore_path(), &ec);
+  if (!ec) RemoveTree(path_, &ec);
   if (ec) return Error::Io("cannot remove the scratch copy " + path_ + ": " + ec.message());
   removed_ = true;
   return Ok();

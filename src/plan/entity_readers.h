@@ -8,6 +8,7 @@
 #include "plan/diagnostics.h"
 #include "plan/node_reader.h"
 #include "plan/plan.h"
+#include "plan/written_items.h"
 #include "plan/yaml_document.h"
 
 namespace stormproof::plan::internal {
@@ -34,6 +35,10 @@ std::string ResolveAgainstFile(const Plan& plan, int file, const std::string& pa
 // ("stormproof.db") and the reports directory ("reports") next to the root plan file.
 // The loader calls it after reading every file.
 void ApplyRunDefaults(Plan* plan);
+
+// Where `item`, an item of the list `collection` ("systems", ...), was written
+// (written_items.h).
+WrittenItem DescribeItem(const Source& source, const yaml::Node& item, std::string collection);
 
 // A list of security controls (a client's or the MSP's).
 void ReadSecurityControls(const Source& source, const yaml::Node& node, const std::string& what,

@@ -112,16 +112,18 @@ class PlanLoader {
       char byte[8];
       std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[bad]));
       return Unreadable(MarkAtOffset(file, text, bad),
-                        std::string("not valid UTF-8 (byte ") + byte + "); save the file as UTF-8");
+                        std::string("not valid UTF-8 (byte ") + byte + "); save the file as UTF-8",
+                        file);
     }
     yaml::Document doc;
     yaml::SyntaxError error;
     if (!doc.Parse(text, &error, expanded_)) {
-      return Unreadable({file, error.line, error.column}, "YAML syntax: " + error.message);
+      return Unreadable({file, error.line, error.column}, "YAML syntax: " + error.message, file);
     }
     expanded_ += doc.expanded_nodes();
     if (!doc.has_root() || yaml::IsNull(doc.root())) {
-      return Unreadable({file, 1, 1}, "the file is empty; a plan needs at least 'msp' and 'tiers'");
+      return Unreadable({file, 1, 1}, "the file is empty; a plan needs at least 'msp' and 'tiers'",
+                        file);
     }
     ReadTopLevel({&doc, file}, doc.root(), dir, depth);
   }
@@ -133,8 +135,10 @@ class PlanLoader {
   }
 
  private:
-  void Unreadable(const Mark& mark, std::string message) {
+  // `file` (an index into plan.files; -1 when none was added) could not be read or parsed.
+  void Unreadable(const Mark& mark, std::string message, int file) {
     result_->readable = false;
+    if (file >= 0) result_->unreadable_files.push_back(file);
     out_->Error(mark, "unreadable", std::move(message));
   }
 
@@ -142,7 +146,7 @@ class PlanLoader {
     Mark at = from.file >= 0 ? from : Mark{file, 0, 0};
     std::string shown = from.file >= 0 ? "included file '" + path + "'" : "";
     auto fail = [&](const std::string& why) {
-      Unreadable(at, shown.empty() ? why : shown + ": " + why);
+      Unreadable(at, shown.empty() ? why : shown + ": " + why, file);
       return false;
     };
     int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -192,14 +196,16 @@ class PlanLoader {
     NodeReader r(source, root, what, out_);
     if (!r.ok()) {
       result_->readable = false;
+      result_->unreadable_files.push_back(source.file);
       return;
     }
     if (is_root) ReadRootOnly(source, &r);
     for (const auto& [name, reader] : Collections()) {
       const Node* list = r.Child(name);
       if (list == nullptr) continue;
-      ForEachItem(source, *list, name, out_, [&, reader = reader](const Node& item) {
+      ForEachItem(source, *list, name, out_, [&, reader = reader, &name = name](const Node& item) {
         reader(source, item, out_, &result_->plan);
+        result_->items.push_back(internal::DescribeItem(source, item, name));
       });
     }
     if (const Node* includes = r.Child("include")) Includes(source, *includes, dir, depth);
@@ -228,7 +234,7 @@ class PlanLoader {
     } else {
       message += " is a plan key" + (quoted.empty() ? "" : "; the first is " + quoted);
     }
-    Unreadable(source.MarkOf(first), message);
+    Unreadable(source.MarkOf(first), message, source.file);
   }
 
   void ReadRootOnly(const Source& source, NodeReader* r) {
@@ -266,8 +272,10 @@ class PlanLoader {
         continue;
       }
       if (depth + 1 > options_.max_include_depth) {
-        Unreadable(at, "include: nested deeper than " + std::to_string(options_.max_include_depth) +
-                           " files");
+        Unreadable(at,
+                   "include: nested deeper than " + std::to_string(options_.max_include_depth) +
+                       " files",
+                   -1);
         continue;
       }
       for (const std::string& path : Expand(dir, item->value, at)) {
@@ -387,6 +395,7 @@ LoadResult LoadPlanFromText(const std::string& name, const std::string& text,
   if (text.size() > options.max_file_bytes) {
     result.readable = false;
     result.diagnostics.Error({file, 0, 0}, "unreadable", "too large");
+    result.unreadable_files.push_back(file);
   } else {
     loader.LoadText(file, text, ".", 0);
   }

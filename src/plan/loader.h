@@ -8,9 +8,11 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "plan/diagnostics.h"
 #include "plan/plan.h"
+#include "plan/written_items.h"
 
 namespace stormproof::plan {
 
@@ -34,6 +36,11 @@ struct LoadResult {
   // False when some file could not be read or parsed at all (missing, not a regular file,
   // too large, not UTF-8, YAML syntax error). The plan then holds what the other files said.
   bool readable = true;
+  // Those files, as indexes into plan.files (0 is the root file itself). An include that names
+  // no file, or one outside the plan's directory, adds none: the problem is at the include.
+  std::vector<int> unreadable_files;
+  // Where each item of each collection was written, in reading order (written_items.h).
+  std::vector<WrittenItem> items;
 };
 
 // Loads the plan rooted at `path`. Never fails outright: problems are in the diagnostics.

@@ -72,6 +72,9 @@ struct Role {
   Mark mark;
 };
 
+// Tier::drill_retry when the plan gives none.
+inline constexpr Duration kDefaultDrillRetry = Duration::Days(1);
+
 struct Tier {
   std::string id;
   std::string name;
@@ -82,6 +85,10 @@ struct Tier {
   int sites = 2;           // distinct sites holding those copies
   bool immutable = false;  // requires one immutable or offline copy
   std::optional<Cadence> drill_every;
+  // How soon `run` drills a system again after its newest drill failed or could not run;
+  // default kDefaultDrillRetry.
+  std::optional<Duration> drill_retry;
+  Mark drill_retry_mark;
   std::optional<Duration> update_every;  // default client-update interval during an incident
   struct Retention {
     int keep_last = 0, keep_hourly = 0, keep_daily = 0, keep_weekly = 0, keep_monthly = 0,

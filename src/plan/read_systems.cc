@@ -105,6 +105,7 @@ void ReadTier(const Source& source, const Node& node, Diagnostics* out, Plan* pl
   r.Integer("sites", &t.sites, 1, 100);
   r.Boolean("immutable", &t.immutable);
   r.CadenceValue("drill_every", &t.drill_every);
+  r.DurationValue("drill_retry", &t.drill_retry, &t.drill_retry_mark);
   r.DurationValue("update_every", &t.update_every);
   if (const Node* retention = r.Child("retention")) {
     ReadRetention(source, *retention, r.what(), out, &t.retention);

@@ -8,6 +8,23 @@ namespace {
 
 std::string Quoted(const std::string& id) { return "'" + id + "'"; }
 
+// drill_retry: how soon a failed drill is drilled again; zero would drill on every run, longer
+// than drill_every would never retry sooner than the next regular drill.
+void CheckDrillRetry(const Tier& tier, Diagnostics* out) {
+  if (!tier.drill_retry) return;
+  const std::string what = "tier " + Quoted(tier.id) + ": drill_retry " +
+                           tier.drill_retry->ToString();
+  if (tier.drill_retry->seconds() <= 0) {
+    out->Error(tier.drill_retry_mark, "bad-drill-retry",
+               what + " must be longer than zero (a failed drill would be retried on every run)");
+  } else if (tier.drill_every &&
+             tier.drill_retry->seconds() > tier.drill_every->ApproxDays() * 86400) {
+    out->Warning(tier.drill_retry_mark, "drill-retry-exceeds-every",
+                 what + " is longer than drill_every " + tier.drill_every->ToString() +
+                     ": a failed drill would wait for the next regular drill");
+  }
+}
+
 void CheckObjectives(const Plan& plan, Diagnostics* out) {
   for (const Tier& tier : plan.tiers) {
     if (tier.rto && tier.mtpd && *tier.rto > *tier.mtpd) {
@@ -15,6 +32,7 @@ void CheckObjectives(const Plan& plan, Diagnostics* out) {
                  "tier " + Quoted(tier.id) + ": rto " + tier.rto->ToString() +
                      " is longer than mtpd " + tier.mtpd->ToString());
     }
+    CheckDrillRetry(tier, out);
   }
   for (const System& system : plan.systems) {
     Objectives o = ObjectivesOf(plan, system);

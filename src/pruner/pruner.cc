@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/interrupt.h"
 #include "pruner/plan.h"
 #include "pruner/used_blobs.h"
 #include "repository/index_files.h"
@@ -17,6 +18,11 @@ using repository::IndexedPack;
 using repository::Repository;
 
 constexpr char kNothingChanged[] = " (prune changed nothing)";
+
+// The error an interrupted prune returns: "interrupted by SIGTERM; <what was left>".
+Error Interruption(const std::string& left) {
+  return Error::Interrupted(InterruptionMessage() + "; " + left);
+}
 
 Result<std::map<repository::Id, uint64_t>> PacksOnBackend(Repository& repo) {
   std::map<repository::Id, uint64_t> packs;
@@ -106,6 +112,15 @@ Status Execute(Repository& repo, repository::Lock& lock,
     s.bytes_written += PackSize(pack);
     plan.keep.push_back(std::move(pack));
   }
+  // Every step below is a safe point: a crash there leaves a consistent repository (pruner.h).
+  if (Interrupted()) {
+    return Interruption(written.empty() ? "prune changed nothing"
+                                        : std::to_string(written.size()) +
+                                              " new pack(s) of copied data are not indexed: "
+                                              "prune removes them once they are " +
+                                              std::to_string(kUnindexedPackGrace.count()) +
+                                              " minutes old");
+  }
   if (plan.index_changes) {
     STORMPROOF_TRY(lock.Verify());
     STORMPROOF_TRY(repo.RewriteIndex(plan.keep, index_files));
@@ -113,10 +128,15 @@ Status Execute(Repository& repo, repository::Lock& lock,
         (plan.keep.size() + repository::kPacksPerIndex - 1) / repository::kPacksPerIndex;
   }
   for (size_t i = 0; i < plan.remove.size(); ++i) {
+    if (Interrupted()) {
+      return Interruption(std::to_string(plan.remove.size() - i) +
+                          " pack(s) no index names are left for the next prune to delete");
+    }
     STORMPROOF_TRY(lock.Verify());
     Status removed = repo.backend().Remove({backend::FileType::kPack, plan.remove[i].Hex()});
     if (!removed) return removed.error().WithContext("deleting pack " + plan.remove[i].Hex());
     if (progress) progress({"deleting packs", i + 1, plan.remove.size()});
+    PausePointForTesting("prune: pack deleted");
   }
   return Ok();
 }
@@ -166,6 +186,9 @@ Result<PruneStats> Prune(Repository& repo, const PruneOptions& options,
   auto used = FindUsedBlobs(repo, *snapshots, [&](uint64_t trees) {
     if (progress) progress({"reading trees", trees, 0});
   });
+  if (!used && used.error().code() == ErrorCode::kInterrupted) {
+    return Interruption("prune changed nothing");
+  }
   if (!used)
     return used.error().WithContext(std::string("finding the data in use") + kNothingChanged);
   STORMPROOF_ASSIGN_OR_RETURN(auto packs, PacksOnBackend(repo));
@@ -177,8 +200,9 @@ Result<PruneStats> Prune(Repository& repo, const PruneOptions& options,
   plan.stats.packs_recent = recent;
   STORMPROOF_TRY(CheckPlanSafe(plan));
   if (options.dry_run) return plan.stats;
+  if (Interrupted()) return Interruption("prune changed nothing");
   STORMPROOF_TRY(Execute(repo, *lock, listing->files, plan, progress));
-  STORMPROOF_TRY(RemoveTemporaries(repo, &plan.stats));
+  if (!Interrupted()) STORMPROOF_TRY(RemoveTemporaries(repo, &plan.stats));
   return plan.stats;
 }
 

@@ -10,6 +10,8 @@
 // index files naming every kept and new pack are saved, and only then are the old index files
 // removed; packs are deleted last, when no index names them. A crash at any instant leaves a
 // consistent repository whose every snapshot restores; the next prune finishes the job.
+// Interruption (core/interrupt.h) is honoured at those same step boundaries (and between trees
+// while reading them): Prune then returns kInterrupted, its message saying what was left.
 //
 // Prune takes the repository's exclusive lock (a shared one for a dry run), so it never runs
 // beside a backup: it refuses, naming the lock holder. It refuses too, changing nothing, when the

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "core/interrupt.h"
 #include "repository/tree_store.h"
 
 namespace stormproof::pruner {
@@ -16,6 +17,7 @@ Result<UsedBlobs> FindUsedBlobs(const repository::Repository& repo,
   for (const repository::Snapshot& snapshot : snapshots) {
     std::vector<repository::Id> stack = {snapshot.tree};
     while (!stack.empty()) {
+      STORMPROOF_TRY(CheckInterrupted());
       repository::Id id = stack.back();
       stack.pop_back();
       if (used.Contains(BlobType::kTree, id)) continue;

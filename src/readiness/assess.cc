@@ -1,10 +1,9 @@
-// Per-system assessments from evidence: RPO compliance, drill recency, RTO confidence, the
-// system's own restore time and the 3-2-1-1-0 rule.
+// Per-system assessments from evidence: RPO compliance, drill recency and RTO confidence (the
+// system's own restore time is in projection.cc, the 3-2-1-1-0 rule in copies.cc).
 #include "readiness/assess.h"
 
 #include <algorithm>
 #include <cmath>
-#include <set>
 
 namespace stormproof::readiness::internal {
 namespace {
@@ -15,21 +14,21 @@ Duration AgeAt(int64_t then_ns, int64_t now_ns) {
   return Duration::Seconds(std::max<int64_t>(0, (now_ns - then_ns) / kNsPerSecond));
 }
 
-// Total milliseconds of the drill's verification steps; unset when it has none.
-std::optional<int64_t> VerifyMs(const catalog::Drill& drill) {
-  std::optional<int64_t> total;
-  for (const catalog::DrillStep& step : drill.steps) {
-    if (step.name == "verify data" || step.name == "verify application") {
-      total = total.value_or(0) + step.duration_ms;
-    }
-  }
-  return total;
-}
-
 }  // namespace
 
 int64_t PointOf(const catalog::Run& run) {
   return run.snapshot_time_ns != 0 ? run.snapshot_time_ns : run.started_ns;
+}
+
+std::optional<double> DrillThroughput(const catalog::DrillRecord& record) {
+  if (record.drill.throughput_bytes_per_s > 0) return record.drill.throughput_bytes_per_s;
+  if (record.run.bytes == 0) return std::nullopt;
+  for (const catalog::DrillStep& step : record.drill.steps) {
+    if (step.name == "restore" && step.duration_ms == 0 && catalog::DidItsJob(step.outcome)) {
+      return static_cast<double>(record.run.bytes) * 1000.0;  // per 1 ms, in bytes per second
+    }
+  }
+  return std::nullopt;
 }
 
 double Median(std::vector<double> values) {
@@ -102,77 +101,27 @@ DrillRecency AssessDrillRecency(std::optional<Cadence> every, const Evidence& ev
 RtoConfidence AssessConfidence(const std::vector<catalog::DrillRecord>& drills,
                                std::optional<Duration> rto) {
   RtoConfidence confidence;
-  std::vector<int64_t> achieved_s;  // rounded up per drill: a nearest-rank percentile commutes
-                                    // with rounding up, so this is the percentile of the ms
+  std::vector<int64_t> achieved_ms;
   for (const catalog::DrillRecord& record : drills) {
     ++confidence.drills;
     if (!record.drill.achieved_rto_ms) continue;
     int64_t ms = *record.drill.achieved_rto_ms;
-    achieved_s.push_back(*record.drill.achieved_rto_s());
-    std::optional<int64_t> target_s =
-        rto ? std::optional(rto->seconds()) : record.drill.target_rto_s;
+    achieved_ms.push_back(ms);
+    std::optional<int64_t> target_s = JudgedRtoSeconds(record.drill, rto);
     if (!target_s || ms <= *target_s * 1000) ++confidence.within_target;
   }
   if (confidence.drills > 0) {
     confidence.share_within = static_cast<double>(confidence.within_target) / confidence.drills;
   }
-  auto seconds = [](std::optional<int64_t> s) -> std::optional<Duration> {
-    if (!s) return std::nullopt;
-    return Duration::Seconds(*s);
+  confidence.verified = static_cast<int>(achieved_ms.size());
+  if (achieved_ms.empty()) return confidence;
+  auto up_to_second = [](double ms) {
+    return Duration::Seconds(static_cast<int64_t>(std::ceil(ms / 1000)));
   };
-  confidence.p50 = seconds(Percentile(achieved_s, 50));
-  confidence.p95 = seconds(Percentile(achieved_s, 95));
+  std::vector<double> ms_values(achieved_ms.begin(), achieved_ms.end());
+  confidence.p50 = up_to_second(Median(std::move(ms_values)));
+  confidence.p95 = up_to_second(static_cast<double>(*Percentile(achieved_ms, 95)));
   return confidence;
-}
-
-RtoProjection MeasureOwnRestore(const Evidence& evidence, std::optional<Duration> rto,
-                                std::optional<Duration> estimate) {
-  RtoProjection projection;
-  projection.target = rto;
-  if (evidence.last_good_backup) {
-    projection.data_bytes = evidence.last_good_backup->bytes;
-  } else if (!evidence.drills.empty()) {
-    projection.data_bytes = evidence.drills.front().run.bytes;
-  }
-  std::vector<double> throughputs, verify_ms;
-  for (const catalog::DrillRecord& record : evidence.drills) {
-    if (record.drill.throughput_bytes_per_s > 0) {
-      throughputs.push_back(record.drill.throughput_bytes_per_s);
-    }
-    if (std::optional<int64_t> ms = VerifyMs(record.drill)) verify_ms.push_back(*ms);
-  }
-  if (!verify_ms.empty()) {
-    projection.verify_time = Duration::Seconds(std::llround(Median(verify_ms) / 1000));
-  }
-  if (!throughputs.empty()) {
-    projection.basis = ProjectionBasis::kMeasured;
-    projection.throughput_bytes_per_s = Median(throughputs);
-    double restore_s =
-        static_cast<double>(projection.data_bytes) / *projection.throughput_bytes_per_s;
-    projection.own = Duration::Seconds(std::llround(std::ceil(restore_s))) +
-                     projection.verify_time.value_or(Duration());
-  } else if (estimate) {
-    projection.basis = ProjectionBasis::kEstimate;
-    projection.own = estimate;
-  }
-  return projection;
-}
-
-Rule32110 AssessRule32110(const analysis::BackupShape& shape, const Evidence& evidence) {
-  Rule32110 rule;
-  rule.copies = 1 + static_cast<int>(shape.repositories.size());
-  std::set<plan::Medium> media = shape.media;
-  media.insert(plan::Medium::kDisk);  // production
-  rule.media = static_cast<int>(media.size());
-  rule.offsite = shape.offsite;
-  rule.immutable = shape.immutable;
-  std::optional<catalog::Run> last = evidence.last_check;
-  if (!evidence.drills.empty()) {
-    const catalog::Run& drill = evidence.drills.front().run;
-    if (!last || drill.started_ns > last->started_ns) last = drill;
-  }
-  if (last) rule.zero_errors = catalog::DidItsJob(last->outcome);
-  return rule;
 }
 
 }  // namespace stormproof::readiness::internal

@@ -1,8 +1,11 @@
 // What people read: state names, the 3-2-1-1-0 marks, short durations and the one-line problems
 // of a system.
+#include <cmath>
+#include <cstdio>
 #include <iterator>
 #include <string>
 
+#include "core/text.h"
 #include "readiness/assess.h"
 
 namespace stormproof::readiness {
@@ -42,7 +45,7 @@ const char* ProjectionBasisName(ProjectionBasis basis) {
     case ProjectionBasis::kNone:
       break;
   }
-  return "none";
+  return "unknown";
 }
 
 const char* DrillStateName(DrillState state) {
@@ -60,15 +63,31 @@ const char* DrillStateName(DrillState state) {
 }
 
 int Rule32110::Passed() const {
-  return int{copies_ok()} + int{media_ok()} + int{offsite} + int{immutable} +
+  return int{copies_ok()} + int{media_ok()} + int{offsite} + int{immutable_proven} +
          int{zero_errors.value_or(false)};
 }
 
 std::string Rule32110::Marks() const {
   auto mark = [](bool ok) { return ok ? "✓" : "✗"; };
+  const char* immutable = immutable_proven ? "✓" : immutable_claimed ? "~" : "✗";
   std::string marks =
-      std::string(mark(copies_ok())) + mark(media_ok()) + mark(offsite) + mark(immutable);
+      std::string(mark(copies_ok())) + mark(media_ok()) + mark(offsite) + immutable;
   return marks + (zero_errors ? mark(*zero_errors) : "?");
+}
+
+std::string RtoConfidence::P95Label() const {
+  if (!p95_is_worst()) return "p95";
+  return "worst of last " + std::to_string(verified);
+}
+
+std::string ExtrapolationCaveat(const RtoProjection& rto) {
+  if (!rto.extrapolation_factor || *rto.extrapolation_factor < kExtrapolationCaveatFactor) {
+    return "";
+  }
+  char factor[32];
+  std::snprintf(factor, sizeof factor, "%.0f", std::floor(*rto.extrapolation_factor));
+  return std::string("RTO projection extrapolated ") + factor + "× from a drill of " +
+         HumanBytes(rto.evidence_bytes);
 }
 
 std::string ShortDuration(Duration duration) {
@@ -111,16 +130,22 @@ std::string RpoProblem(const RpoStatus& rpo) {
   return "";
 }
 
+// Infeasible: "RTO 2h, projected 6h waiting for db" ("projected at least" for an incomplete
+// projection); incomplete: "RTO 2h projection incomplete: hands-on time unknown: never timed,
+// no estimate; ...".
 std::string RtoProblem(const RtoProjection& rto) {
+  std::string target = rto.target ? "RTO " + ShortDuration(*rto.target) : "RTO";
   if (rto.state == RtoState::kInfeasible) {
-    std::string text =
-        "RTO " + ShortDuration(*rto.target) + ", projected " + ShortDuration(*rto.projected);
-    if (rto.basis == ProjectionBasis::kEstimate) text += " (restore.estimate, no drill yet)";
+    std::string text = target + ", projected " + (rto.complete ? "" : "at least ") +
+                       ShortDuration(*rto.projected);
+    if (rto.hands_on_basis == ProjectionBasis::kEstimate) {
+      text += " (hands-on: estimate, never timed)";
+    }
     if (!rto.waits_for.empty()) text += " waiting for " + rto.waits_for.front();
     return text;
   }
-  if (rto.basis == ProjectionBasis::kNone) return "no drill yet and no restore.estimate";
-  return "";
+  if (rto.complete || rto.unknowns.empty()) return "";
+  return target + " projection incomplete: " + Join(rto.unknowns, "; ");
 }
 
 std::string DrillProblem(const DrillRecency& drill) {
@@ -156,11 +181,10 @@ void JudgeProblems(SystemStatus* status) {
     status->problems.push_back(std::string("last drill ") +
                                catalog::OutcomeName(*status->drill.last_outcome));
   }
-  int unknown = status->rule.zero_errors ? 0 : 1;  // not a failure: nothing checked it yet
-  if (status->rule.Passed() + unknown < 5) {
-    status->problems.push_back("3-2-1-1-0 " + status->rule.Marks() + ": " +
-                               std::to_string(status->rule.Passed()) + " of 5 rules met");
+  if (std::string caveat = ExtrapolationCaveat(status->rto); !caveat.empty()) {
+    status->problems.push_back(std::move(caveat));
   }
+  for (const std::string& reason : status->rule.reasons) status->problems.push_back(reason);
 }
 
 }  // namespace internal

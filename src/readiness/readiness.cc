@@ -118,25 +118,32 @@ SystemStatus AssessOne(const plan::Plan& plan, size_t i, const Evidence& evidenc
   std::optional<Cadence> every = objectives.tier ? objectives.tier->drill_every : std::nullopt;
   status.drill = internal::AssessDrillRecency(every, evidence, options.now_ns, options.today);
   status.confidence = internal::AssessConfidence(evidence.drills, objectives.rto);
-  status.rto = internal::MeasureOwnRestore(evidence, objectives.rto, system.restore_estimate);
-  status.rule = internal::AssessRule32110(shape, evidence);
+  status.rto = internal::MeasureOwnRestore(evidence, system, objectives.rto);
+  internal::CopyRules copy_rules;
+  copy_rules.rpo = objectives.rpo;
+  copy_rules.check_every = plan.run.check_every;
+  copy_rules.drill_every = every;
+  status.rule =
+      internal::AssessRule32110(shape, evidence, copy_rules, options.now_ns, options.today);
   return status;
 }
 
-// Fills each group's scores and the MSP's.
+// Fills each group's scores and the MSP's, capped where a system is breached.
 void Aggregate(MspStatus* status) {
   double sum = 0;
   int groups = 0;
   for (ClientStatus& client : status->clients) {
     client.score = internal::WeightedScore(client.systems);
     for (const SystemStatus& system : client.systems) client.breached |= system.breached;
+    if (client.score) client.score = internal::CappedScore(*client.score, client.breached);
     status->breached |= client.breached;
     if (client.score) {
       sum += *client.score;
       ++groups;
     }
   }
-  status->score = groups == 0 ? 0 : static_cast<int>(std::lround(sum / groups));
+  status->score = internal::CappedScore(
+      groups == 0 ? 0 : static_cast<int>(std::lround(sum / groups)), status->breached);
 }
 
 }  // namespace
@@ -153,7 +160,7 @@ Result<MspStatus> ComputeStatus(const plan::Plan& plan, const catalog::Catalog* 
   std::vector<bool> needed = NeededSystems(graph, selected);
 
   std::vector<SystemStatus> systems(plan.systems.size());
-  std::map<std::string, std::optional<catalog::Run>> checks;
+  std::map<std::string, internal::RepositoryChecks> checks;
   for (size_t i = 0; i < plan.systems.size(); ++i) {
     if (!needed[i]) continue;
     analysis::BackupShape shape = analysis::ShapeOfBackups(plan, plan.systems[i]);
@@ -195,8 +202,9 @@ Result<MspStatus> ComputeStatus(const plan::Plan& plan, const catalog::Catalog* 
     system.rto = std::move(rto[i]);
     system.findings = findings.by_system[i];
     system.parts = internal::ScoreOf(system);
-    system.score = system.parts.Total();
     internal::JudgeProblems(&system);
+    system.score = internal::CappedScore(system.parts.Total(), system.breached);
+    system.capped = system.score < system.parts.Total();
     status.clients[group_index[system.client]].systems.push_back(std::move(system));
   }
   Aggregate(&status);

@@ -62,6 +62,10 @@ ScoreParts ScoreOf(const SystemStatus& status) {
   return parts;
 }
 
+int CappedScore(int score, bool breached) {
+  return breached ? std::min(score, kBreachedScoreCap) : score;
+}
+
 int WeightOfRank(int rank) {
   if (rank == 1) return 3;
   if (rank == 2) return 2;

@@ -18,6 +18,7 @@
 #include "catalog/catalog.h"
 #include "core/result.h"
 #include "plan/plan.h"
+#include "readiness/readiness.h"
 
 namespace stormproof::report {
 
@@ -31,6 +32,11 @@ struct DrillReportInput {
   // The system's recent backup runs (any order), for the data-growth estimate; runs of other
   // kinds, failed runs and runs without bytes are ignored.
   std::vector<catalog::Run> recent_backups;
+  // The system's RTO projection as `status` computes it with this drill recorded: its hands-on
+  // time (when this drill did not time the checklist) and its wait for the systems it depends
+  // on feed the capacity advice. nullopt: the plan's restore.estimate, and no known wait for a
+  // system with dependencies.
+  std::optional<readiness::RtoProjection> projection;
 };
 
 // GitHub-flavoured Markdown.

@@ -50,26 +50,46 @@ std::string Months(double months) {
   return fmt::format("in about {:.0f} month{}", months, std::lround(months) == 1 ? "" : "s");
 }
 
+// What else takes the RTO: "hands-on 30m (estimate, never timed), verification 3m 20s and 1h
+// waiting for the systems it depends on".
+std::string OtherPartsText(const Capacity& c) {
+  std::string text = fmt::format("hands-on {} ({}), verification {}", FormatMillis(*c.hands_on_ms),
+                                 c.hands_on_basis, FormatMillis(c.verification_ms));
+  if (*c.dependency_wait_ms > 0) {
+    text += fmt::format(" and {} waiting for the systems it depends on",
+                        FormatMillis(*c.dependency_wait_ms));
+  }
+  return text;
+}
+
 std::string CapacityText(const Capacity& c, double throughput_bytes_per_s, const std::string& rto) {
   std::string head = "restore throughput " + FormatRate(throughput_bytes_per_s);
+  if (!c.budget_ms) {
+    return fmt::format("{}: no capacity figure, as the {} RTO also holds work not known: {}",
+                       head, rto, c.no_figure_reason);
+  }
   if (c.max_bytes <= 0) {
     return fmt::format(
-        "verification alone took {}, the whole {} RTO: make verification faster "
-        "or agree a longer RTO",
-        FormatMillis(c.verification_ms), rto);
+        "{} alone take the whole {} RTO: shorten the checklist, make verification faster, bring "
+        "dependencies back sooner or agree a longer RTO",
+        OtherPartsText(c), rto);
   }
+  std::string budget = fmt::format(" — the data restore has {} of the {} RTO after {}",
+                                   FormatMillis(*c.budget_ms), rto, OtherPartsText(c));
   if (c.current_bytes >= c.max_bytes) {
     return fmt::format(
         "{}: the {} of data already exceed the {} that restore within the {} "
-        "RTO: restore faster or agree a longer RTO",
-        head, FormatBytes(c.current_bytes), FormatBytes(c.max_bytes), rto);
+        "RTO: restore faster or agree a longer RTO{}",
+        head, FormatBytes(c.current_bytes), FormatBytes(c.max_bytes), rto, budget);
   }
   std::string text = fmt::format("{}: RTO will be breached when data passes {} (now {}", head,
                                  FormatBytes(c.max_bytes), FormatBytes(c.current_bytes));
-  if (!c.growth_bytes_per_month) return text + ")";
-  if (*c.growth_bytes_per_month <= 0) return text + "; not growing at present)";
-  return text + fmt::format("; at current growth of {}/month, {})",
-                            FormatBytes(*c.growth_bytes_per_month), Months(*c.months_until_breach));
+  if (!c.growth_bytes_per_month) return text + ")" + budget;
+  if (*c.growth_bytes_per_month <= 0) return text + "; not growing at present)" + budget;
+  return text +
+         fmt::format("; at current growth of {}/month, {})", FormatBytes(*c.growth_bytes_per_month),
+                     Months(*c.months_until_breach)) +
+         budget;
 }
 
 void AddObjectiveAdvice(const DrillReportModel& m, std::vector<Recommendation>* out) {
@@ -122,6 +142,15 @@ void AddPracticeAdvice(const DrillReportModel& m, bool has_verify_command,
                                 "proves the application works, not only the files",
                                 m.system_id)});
   }
+  const RtoParts& parts = m.rto_parts;
+  if (m.rto.achieved_ms && !parts.hands_on_ms && parts.checklist_steps > 0) {
+    out->push_back({"hands-on-not-timed",
+                    fmt::format("the achieved RTO covers the data restore and verification only: "
+                                "the {} hands-on checklist step{} not timed; drill with "
+                                "--checklist to measure the whole recovery",
+                                parts.checklist_steps,
+                                parts.checklist_steps == 1 ? " was" : "s were")});
+  }
   if (!m.uncovered_steps.empty()) {
     out->push_back({"uncovered-steps",
                     fmt::format("with {} absent, {} checklist step{} had nobody trained to do "
@@ -143,15 +172,27 @@ void AddPracticeAdvice(const DrillReportModel& m, bool has_verify_command,
 
 }  // namespace
 
-std::optional<Capacity> ComputeCapacity(const DrillReportModel& m,
-                                        const std::vector<catalog::Run>& backups) {
+std::optional<Capacity> ComputeCapacity(const DrillReportModel& m, const DrillReportInput& input,
+                                        const plan::System* system) {
   if (m.throughput_bytes_per_s <= 0 || !m.rto.target_ms) return std::nullopt;
   Capacity c;
   c.verification_ms = VerificationMs(m.steps);
-  int64_t restore_ms = std::max<int64_t>(0, *m.rto.target_ms - c.verification_ms);
-  c.max_bytes = restore_ms / 1000.0 * m.throughput_bytes_per_s;
   c.current_bytes = static_cast<double>(m.bytes);
-  if (std::optional<double> per_s = GrowthPerSecond(backups)) {
+  if (system == nullptr) {
+    c.no_figure_reason = "the system is no longer in the plan";
+    return c;
+  }
+  const readiness::RtoProjection* projection = input.projection ? &*input.projection : nullptr;
+  readiness::DataRestoreBudget budget = readiness::DrillDataRestoreBudget(
+      input.drill.drill, *system, projection, *m.rto.target_ms, c.verification_ms);
+  c.hands_on_ms = budget.hands_on_ms;
+  c.hands_on_basis = budget.hands_on_basis;
+  c.dependency_wait_ms = budget.dependency_wait_ms;
+  c.budget_ms = budget.budget_ms;
+  c.no_figure_reason = budget.reason;
+  if (!c.budget_ms) return c;
+  c.max_bytes = std::max<int64_t>(0, *c.budget_ms) / 1000.0 * m.throughput_bytes_per_s;
+  if (std::optional<double> per_s = GrowthPerSecond(input.recent_backups)) {
     c.growth_bytes_per_month = *per_s * kSecondsPerMonth;
     if (*c.growth_bytes_per_month > 0 && c.current_bytes < c.max_bytes) {
       c.months_until_breach = (c.max_bytes - c.current_bytes) / *c.growth_bytes_per_month;

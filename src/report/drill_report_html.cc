@@ -33,6 +33,7 @@ void WriteFacts(const DrillReportModel& m, std::string* out) {
   *out += Fact("Client", Named(m.client_name, m.client_id));
   *out += Fact("Tier", m.tier_id.empty() ? "—" : Named(m.tier_name, m.tier_id));
   *out += Fact("Adapter", H(m.adapter));
+  *out += Fact("Copy drilled", m.repository.empty() ? "— (restore command)" : H(m.repository));
   *out += Fact("Drill", fmt::format("run {}, {} to {}{}", m.run_id, FormatUtc(m.started_ns),
                                     FormatUtc(m.finished_ns), m.surprise ? " (surprise)" : ""));
   std::string point = "<span class=\"risk\">none found</span>";
@@ -64,6 +65,7 @@ void WriteObjectives(const DrillReportModel& m, std::string* out) {
   *out +=
       "<h2>Objectives</h2>\n" + TableHead({"Objective", "Target", "Achieved", "Margin", "Used"});
   *out += ObjectiveRow("RTO", m.rto) + ObjectiveRow("RPO", m.rpo) + html_internal::kTableEnd;
+  *out += "<p>" + H(drill_internal::RtoPartsText(m)) + "</p>\n";
 }
 
 void WriteSteps(const DrillReportModel& m, std::string* out) {
@@ -77,6 +79,13 @@ void WriteSteps(const DrillReportModel& m, std::string* out) {
                  H(s.note)});
   }
   *out += html_internal::kTableEnd;
+  for (const catalog::DrillStep& s : m.steps) {
+    if (s.output.empty()) continue;
+    *out += fmt::format("<p>{}: last {} line(s) of standard error:</p>\n<pre>", H(s.name),
+                        s.output.size());
+    for (const std::string& line : s.output) *out += H(line) + "\n";
+    *out += "</pre>\n";
+  }
   *out += fmt::format("<p>Restored <strong>{}</strong> in {} files at <strong>{}</strong>.</p>\n",
                       FormatBytes(m.bytes), m.files, FormatRate(m.throughput_bytes_per_s));
 }

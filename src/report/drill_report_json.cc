@@ -38,7 +38,8 @@ json StepsJson(const DrillReportModel& m) {
     steps.push_back({{"name", s.name},
                      {"duration_ms", s.duration_ms},
                      {"outcome", catalog::OutcomeName(s.outcome)},
-                     {"note", s.note}});
+                     {"note", s.note},
+                     {"stderr", s.output}});
   }
   return steps;
 }
@@ -47,7 +48,12 @@ json CapacityJson(const DrillReportModel& m) {
   if (!m.capacity) return nullptr;
   const drill_internal::Capacity& c = *m.capacity;
   return {{"verification_ms", c.verification_ms},
-          {"max_bytes_within_rto", c.max_bytes},
+          {"hands_on_ms", OrNull(c.hands_on_ms)},
+          {"hands_on_basis", StringOrNull(c.hands_on_basis)},
+          {"dependency_wait_ms", OrNull(c.dependency_wait_ms)},
+          {"data_restore_budget_ms", OrNull(c.budget_ms)},
+          {"max_bytes_within_rto", c.budget_ms ? json(c.max_bytes) : json(nullptr)},
+          {"no_figure_reason", StringOrNull(c.no_figure_reason)},
           {"current_bytes", c.current_bytes},
           {"growth_bytes_per_month", OrNull(c.growth_bytes_per_month)},
           {"months_until_breach", OrNull(c.months_until_breach)}};
@@ -66,6 +72,15 @@ json PreviousJson(const DrillReportModel& m) {
           {"throughput_bytes_per_second", p.throughput_bytes_per_s},
           {"throughput_change_percent", OrNull(p.throughput_change_percent)},
           {"bytes", p.bytes}};
+}
+
+json RtoPartsJson(const drill_internal::RtoParts& p) {
+  return {{"data_restore_ms", p.data_restore_ms},
+          {"hands_on_ms", OrNull(p.hands_on_ms)},
+          {"verification_ms", p.verification_ms},
+          {"checklist_steps", p.checklist_steps},
+          {"checklist_steps_timed", p.steps_timed},
+          {"checklist_steps_done", p.steps_done}};
 }
 
 json AbsenceJson(const DrillReportModel& m) {
@@ -90,6 +105,7 @@ json JsonOf(const DrillReportModel& m) {
           {"client", {{"id", StringOrNull(m.client_id)}, {"name", m.client_name}}},
           {"tier", tier},
           {"adapter", m.adapter},
+          {"repository", StringOrNull(m.repository)},
           {"started", FormatUtcRfc3339(m.started_ns)},
           {"finished", FormatUtcRfc3339(m.finished_ns)},
           {"surprise", m.surprise},
@@ -99,6 +115,7 @@ json JsonOf(const DrillReportModel& m) {
           {"error", StringOrNull(m.error)},
           {"rto", ObjectiveJson(m.rto)},
           {"rpo", ObjectiveJson(m.rpo)},
+          {"rto_parts", RtoPartsJson(m.rto_parts)},
           {"steps", StepsJson(m)},
           {"restored",
            {{"bytes", m.bytes},
@@ -107,6 +124,7 @@ json JsonOf(const DrillReportModel& m) {
           {"worked", m.worked},
           {"failed", m.failed},
           {"absence", AbsenceJson(m)},
+          {"other_copies", m.other_copies},
           {"capacity", CapacityJson(m)},
           {"recommendations", recommendations},
           {"previous", PreviousJson(m)}};

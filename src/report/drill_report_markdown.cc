@@ -25,6 +25,8 @@ void WriteFacts(const DrillReportModel& m, std::string* out) {
   *out += "| Client | " + Named(m.client_name, m.client_id) + " |\n";
   *out += "| Tier | " + (m.tier_id.empty() ? "—" : Named(m.tier_name, m.tier_id)) + " |\n";
   *out += "| Adapter | " + E(m.adapter) + " |\n";
+  *out += "| Copy drilled | " + (m.repository.empty() ? "— (restore command)" : E(m.repository)) +
+          " |\n";
   *out += fmt::format("| Drill | run {}, {} to {}{} |\n", m.run_id, FormatUtc(m.started_ns),
                       FormatUtc(m.finished_ns), m.surprise ? " (surprise)" : "");
   std::string point = "none found";
@@ -50,7 +52,15 @@ std::string ObjectiveRow(const char* name, const Objective& o) {
 void WriteObjectives(const DrillReportModel& m, std::string* out) {
   *out += "## Objectives\n\n| Objective | Target | Achieved | Margin | Used |\n";
   *out += "|---|---|---|---|---|\n" + ObjectiveRow("RTO", m.rto) + ObjectiveRow("RPO", m.rpo);
-  *out += "\n";
+  *out += "\n" + E(drill_internal::RtoPartsText(m)) + "\n\n";
+}
+
+// A step's kept standard error as an indented code block, where nothing is markup (its lines
+// hold no control bytes).
+void WriteStepOutput(const catalog::DrillStep& s, std::string* out) {
+  if (s.output.empty()) return;
+  *out += fmt::format("\n{}: last {} line(s) of standard error:\n\n", E(s.name), s.output.size());
+  for (const std::string& line : s.output) *out += "    " + line + "\n";
 }
 
 void WriteSteps(const DrillReportModel& m, std::string* out) {
@@ -60,6 +70,7 @@ void WriteSteps(const DrillReportModel& m, std::string* out) {
                         catalog::OutcomeName(s.outcome), E(s.note));
   }
   if (m.steps.empty()) *out += "| — | | | no step ran |\n";
+  for (const catalog::DrillStep& s : m.steps) WriteStepOutput(s, out);
   *out += fmt::format("\nRestored {} in {} files at {}.\n\n", FormatBytes(m.bytes), m.files,
                       FormatRate(m.throughput_bytes_per_s));
 }

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "report/evidence_format.h"
@@ -39,6 +40,7 @@ void FillIdentity(const DrillReportInput& input, const plan::System* system,
   m->client_id = run.client;
   m->client_name = run.client.empty() ? "the MSP" : run.client;
   m->adapter = input.drill.drill.adapter;
+  m->repository = run.repository;
   m->started_ns = run.started_ns;
   m->finished_ns = run.finished_ns;
   m->surprise = input.drill.drill.surprise;
@@ -97,6 +99,7 @@ std::string WorkedText(const DrillStep& step, const DrillReportModel& m) {
   }
   if (step.name == "verify data") return "restored data matched the restore point (" + took + ")";
   if (step.name == "verify application") return "the verify command passed (" + took + ")";
+  if (catalog::IsChecklistStep(step.name)) return "hands-on " + step.name + ": done in " + took;
   return step.name + " succeeded (" + took + ")";
 }
 
@@ -115,6 +118,35 @@ void FillNarrative(const DrillReportInput& input, DrillReportModel* m) {
   if (Breached(m->rpo)) m->failed.push_back(RpoBreachText(m->rpo));
   const std::string& error = input.drill.run.error;
   if (!error.empty() && !ExplainedBySteps(error, m->steps)) m->failed.push_back(error);
+}
+
+// The data restore, hands-on and verification parts of the achieved RTO.
+RtoParts PartsOf(const std::vector<DrillStep>& steps, const plan::System* system) {
+  RtoParts parts;
+  if (system != nullptr) parts.checklist_steps = system->checklist.size();
+  for (const DrillStep& step : steps) {
+    if (catalog::IsChecklistStep(step.name)) {
+      parts.hands_on_ms = parts.hands_on_ms.value_or(0) + step.duration_ms;
+      ++parts.steps_timed;
+      if (step.outcome == Outcome::kOk) ++parts.steps_done;
+    } else if (step.name == "verify application") {
+      parts.verification_ms += step.duration_ms;
+    } else {
+      parts.data_restore_ms += step.duration_ms;
+    }
+  }
+  return parts;
+}
+
+// The "other_copies" lines a drill of a failed copy recorded in its run's details.
+std::vector<std::string> OtherCopies(const catalog::Run& run) {
+  std::vector<std::string> lines;
+  nlohmann::json details = nlohmann::json::parse(run.details, nullptr, false);
+  if (!details.is_object() || !details["other_copies"].is_array()) return lines;
+  for (const auto& line : details["other_copies"]) {
+    if (line.is_string()) lines.push_back(line.get<std::string>());
+  }
+  return lines;
 }
 
 std::optional<int> ChangePercent(double now, double before) {
@@ -153,6 +185,26 @@ std::string RpoBreachText(const Objective& rpo) {
                      FormatMillis(*rpo.target_ms));
 }
 
+std::string RtoPartsText(const DrillReportModel& m) {
+  const RtoParts& p = m.rto_parts;
+  size_t steps = std::max(p.checklist_steps, p.steps_timed);
+  std::string hands_on = "no hands-on checklist";
+  if (p.hands_on_ms) {
+    hands_on = fmt::format("hands-on {} ({} of {} checklist step{} done)",
+                           FormatMillis(*p.hands_on_ms), p.steps_done, steps,
+                           steps == 1 ? "" : "s");
+  } else if (steps > 0) {
+    hands_on = fmt::format("hands-on not timed ({} checklist step{}; drill --checklist times "
+                           "them)",
+                           steps, steps == 1 ? "" : "s");
+  }
+  std::string parts = fmt::format("data restore {} + {} + verification {}",
+                                  FormatMillis(p.data_restore_ms), hands_on,
+                                  FormatMillis(p.verification_ms));
+  if (!m.rto.achieved_ms) return "Measured before the drill stopped: " + parts + ".";
+  return "Achieved RTO = " + parts + ".";
+}
+
 std::string MillisText(const std::optional<int64_t>& ms) { return ms ? FormatMillis(*ms) : "—"; }
 
 std::string ChangeText(const std::optional<int64_t>& ms, const std::optional<int>& percent) {
@@ -183,6 +235,8 @@ DrillReportModel BuildDrillReportModel(const DrillReportInput& input) {
   m.reasons = d.reasons;
   m.error = input.drill.run.error;
   m.steps = d.steps;
+  m.rto_parts = PartsOf(d.steps, system);
+  m.other_copies = OtherCopies(input.drill.run);
   m.bytes = input.drill.run.bytes;
   m.files = input.drill.run.files;
   m.throughput_bytes_per_s = d.throughput_bytes_per_s;
@@ -192,7 +246,7 @@ DrillReportModel BuildDrillReportModel(const DrillReportInput& input) {
   m.uncovered_steps = d.uncovered_steps;
   FillNarrative(input, &m);
   if (input.previous) m.previous = Compare(*input.previous, m);
-  m.capacity = ComputeCapacity(m, input.recent_backups);
+  m.capacity = ComputeCapacity(m, input, system);
   m.recommendations = Recommend(m, system == nullptr || !system->verify_command.empty());
   return m;
 }

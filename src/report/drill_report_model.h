@@ -32,14 +32,33 @@ inline bool Breached(const Objective& objective) {
   return objective.margin_ms && *objective.margin_ms < 0;
 }
 
+// What the achieved RTO is made of (docs/drill-report.md, "what counts as an achieved RTO"):
+// the data restore ("locate snapshot", "restore", "verify data"), the hands-on checklist steps
+// ("checklist N: ...") and the application check ("verify application").
+struct RtoParts {
+  int64_t data_restore_ms = 0;
+  std::optional<int64_t> hands_on_ms;  // none when no checklist step was recorded (not timed)
+  int64_t verification_ms = 0;
+  size_t checklist_steps = 0;  // in the plan's checklist of the system (0 when it left the plan)
+  size_t steps_timed = 0;      // checklist steps recorded
+  size_t steps_done = 0;       // of those, done (not skipped, not failed)
+};
+
 // How much data can be restored within the RTO at the measured throughput (the model's
-// throughput_bytes_per_s): max_bytes = (RTO - verification time) * throughput, where verification
-// time is the measured "verify data" + "verify application" time (it does not shrink with the
-// data).
+// throughput_bytes_per_s), from the whole recovery (readiness::DrillDataRestoreBudget):
+// max_bytes = (RTO - dependency wait - hands-on time - verification time) * throughput, where
+// verification time is this drill's "verify data" + "verify application" time and hands-on time
+// this drill's timed checklist, else the projection's, else restore.estimate (none of them
+// shrinks with the data). Without a hands-on time or a known wait there is no figure.
 struct Capacity {
   int64_t verification_ms = 0;
-  double max_bytes = 0;      // 0 when verification alone takes the whole RTO
-  double current_bytes = 0;  // bytes restored by this drill
+  std::optional<int64_t> hands_on_ms;  // unknown: never timed and no estimate
+  std::string hands_on_basis;          // "measured by this drill", "estimate, never timed", ...
+  std::optional<int64_t> dependency_wait_ms;  // unknown: a dependency's restore time is
+  std::optional<int64_t> budget_ms;  // left for the data restore; unset without a figure
+  std::string no_figure_reason;      // why there is no figure; "" when there is one
+  double max_bytes = 0;              // 0 when nothing is left for the data (or no figure)
+  double current_bytes = 0;          // bytes restored by this drill
   // Least-squares slope of the recent backups' bytes over their start times, per average
   // month; nullopt with fewer than two usable backups at distinct times.
   std::optional<double> growth_bytes_per_month;
@@ -68,6 +87,8 @@ struct Comparison {
 struct DrillReportModel {
   int64_t run_id = 0;
   std::string system_id, system_name, client_id, client_name, tier_id, tier_name, adapter;
+  std::string repository;                 // the copy drilled; "" for the command adapter
+  std::vector<std::string> other_copies;  // when the copy failed: what the other copies hold
   int64_t started_ns = 0, finished_ns = 0;
   bool surprise = false;
   std::string snapshot_id;
@@ -77,6 +98,7 @@ struct DrillReportModel {
   std::vector<std::string> reasons;  // why the verdict is not a plain pass
   std::string error;                 // the run's error, "" when none
   Objective rto, rpo;
+  RtoParts rto_parts;
   std::vector<catalog::DrillStep> steps;
   uint64_t bytes = 0, files = 0;
   double throughput_bytes_per_s = 0;
@@ -103,6 +125,12 @@ nlohmann::json JsonOf(const DrillReportModel& model);
 std::string RtoBreachText(const Objective& rto);
 std::string RpoBreachText(const Objective& rpo);
 
+// What the achieved RTO is made of, one sentence (plain text): "Achieved RTO = data restore
+// 1h 40m + hands-on 25m (3 of 3 checklist steps done) + verification 1m."; when the hands-on
+// checklist was not timed it says so; without an achieved RTO, "Measured before the drill
+// stopped: ...".
+std::string RtoPartsText(const DrillReportModel& model);
+
 // Table cell texts shared by the Markdown and HTML renderers (plain text, nothing to escape).
 // FormatMillis(ms), "—" when unknown.
 std::string MillisText(const std::optional<int64_t>& ms);
@@ -113,10 +141,12 @@ std::string UsedText(const Objective& objective);
 // The throughput change against the previous drill: "+12%", "-30%", "—" when unknown.
 std::string ThroughputChangeText(const Comparison& comparison);
 
-// Computes the capacity of `model` (throughput, steps and target RTO filled in) with growth
-// from `backups`; nullopt when throughput or the target RTO is unknown.
+// Computes the capacity of `model` (throughput, steps and target RTO filled in) from the drill
+// of `input`, `system` (null when it left the plan) and input.projection, with growth from
+// input.recent_backups; nullopt when throughput or the target RTO is unknown.
 std::optional<Capacity> ComputeCapacity(const DrillReportModel& model,
-                                        const std::vector<catalog::Run>& backups);
+                                        const DrillReportInput& input,
+                                        const plan::System* system);
 // Recommendations from the model's numbers, most urgent first.
 std::vector<Recommendation> Recommend(const DrillReportModel& model, bool has_verify_command);
 

@@ -100,7 +100,17 @@ const char* VerdictId(catalog::Outcome outcome) {
 }
 
 int PercentOf(double part, double whole) {
-  return static_cast<int>(std::floor(part * 100.0 / whole + 0.5));
+  int percent = static_cast<int>(std::floor(part * 100.0 / whole + 0.5));
+  if (part > whole && percent <= 100) return 101;  // never round a breach away
+  if (part < whole && percent >= 100) return 99;
+  return percent;
+}
+
+std::string SharePercent(double share) {
+  if (share >= 1) return "100%";
+  // Tenths of a percent, rounded down (a hair of tolerance for binary fractions like 0.7).
+  double tenths = std::min(999.0, std::floor(std::max(share, 0.0) * 1000 + 1e-6));
+  return Number(tenths / 10) + "%";
 }
 
 }  // namespace stormproof::report

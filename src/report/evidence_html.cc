@@ -42,8 +42,8 @@ figure.chart { margin: 10px 0 20px; }
 figure.chart figcaption { font-size: 13px; color: var(--muted); margin-bottom: 4px; }
 svg.chart { width: 100%; max-width: 720px; height: auto; display: block; }
 svg.chart text { font: 11px system-ui, sans-serif; fill: var(--ink); }
-svg.chart .axis { stroke: var(--ink); stroke-width: 1; }
-svg.chart .grid { stroke: var(--rule); stroke-width: .5; }
+svg.chart .axis { fill: none; stroke: var(--ink); stroke-width: 1; shape-rendering: crispEdges; }
+svg.chart .grid { fill: none; stroke: var(--rule); stroke-width: .5; shape-rendering: crispEdges; }
 svg.chart .series { fill: none; stroke: var(--accent); stroke-width: 1.5; }
 svg.chart .target { fill: none; stroke: var(--risk); stroke-width: 1.2; stroke-dasharray: 6 4; }
 svg.chart .bar-pass { fill: var(--ok); } svg.chart .bar-warning { fill: var(--warn); }

@@ -29,7 +29,9 @@ Result<int> WriteClient(const SectionContext& context, const readiness::ClientSt
                         std::string* out) {
   *out += "<section class=\"client\" id=\"" + Anchor(client) + "\">\n<h2>" + H(client.name);
   if (!client.id.empty()) *out += " <span class=\"muted\">(" + H(client.id) + ")</span>";
-  *out += " — readiness " + ScoreText(client.score) + "</h2>\n";
+  *out += " — readiness " + ScoreText(client.score);
+  if (client.breached) *out += " <span class=\"risk\">breached</span>";
+  *out += "</h2>\n";
   if (client.systems.empty()) *out += "<p class=\"muted\">No systems in the plan.</p>\n";
   readiness_internal::WriteObjectives(context, client, out);
   readiness_internal::WriteReadinessNow(client, out);
@@ -84,7 +86,10 @@ std::string Summary(const readiness::MspStatus& status, const std::vector<int>& 
   out += html_internal::kTableEnd;
   if (status.clients.size() > 1) {
     out +=
-        fmt::format("<p>Readiness of the whole MSP: <strong>{}/100</strong>.</p>\n", status.score);
+        fmt::format("<p>Readiness of the whole MSP: <strong>{}/100</strong>{}.</p>\n", status.score,
+                    status.breached ? fmt::format(" — an objective is breached, so at most {}",
+                                                  readiness::kBreachedScoreCap)
+                                    : "");
   }
   return out;
 }

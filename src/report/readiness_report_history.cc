@@ -28,16 +28,28 @@ std::string Figure(const std::string& escaped_caption, const std::string& svg) {
          "</figure>\n";
 }
 
+// "within the 4h RPO 99.5% of the time since the first backup (2026-11-20)": measured from the
+// first restore point, never rounded up to 100% (SharePercent).
+std::string RpoCompliance(const readiness::RpoHistory& h, const svg::TimeRange& period) {
+  if (!h.target) return "no RPO set";
+  std::string rpo = readiness::ShortDuration(*h.target);
+  if (!h.measured_since_ns) return "never backed up by the end of the period (RPO " + rpo + ")";
+  std::string since =
+      *h.measured_since_ns <= period.since_ns
+          ? "of the period"
+          : "of the time since the first backup (" + FormatUtc(*h.measured_since_ns) + ")";
+  return fmt::format("within the {} RPO {} {}", rpo, SharePercent(h.share_within), since);
+}
+
 std::string RpoFigure(const SystemStatus& s, const readiness::RpoHistory& h,
                       const svg::TimeRange& period) {
   std::vector<svg::LinePoint> points;
   for (const readiness::RpoPoint& p : h.points) points.push_back({p.time_ns, Seconds(p.age)});
-  std::string within =
-      h.target ? fmt::format("within the {} RPO {}% of the period",
-                             readiness::ShortDuration(*h.target), PercentOf(h.share_within, 1.0))
-               : "no RPO set";
-  std::string caption = "<strong>" + H(Name(s)) + "</strong>: " + within + ", " +
+  std::string caption = "<strong>" + H(Name(s)) + "</strong>: " + RpoCompliance(h, period) + ", " +
                         std::to_string(h.backups) + (h.backups == 1 ? " backup" : " backups");
+  if (h.drill_proofs > 0) {
+    caption += fmt::format(", {} newer restore point(s) proven by drills", h.drill_proofs);
+  }
   std::string label = "Age of the newest restore point of " + Name(s) + " against its RPO";
   return Figure(caption, svg::DurationLineChart(label, period, points, Seconds(h.target)));
 }

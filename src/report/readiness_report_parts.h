@@ -30,8 +30,9 @@ void WriteObjectives(const SectionContext& context, const readiness::ClientStatu
                      std::string* out);
 // Readiness now per system: RPO state and age, projected RTO, last drill, 3-2-1-1-0, score.
 void WriteReadinessNow(const readiness::ClientStatus& client, std::string* out);
-// The audit findings that name the client or one of its systems (for the MSP's own group: its
-// systems, and findings that name no client and no system).
+// The audit findings as the client reads them (analysis::FindingsForClient: its own systems
+// only, an MSP-side weakness as its effect on the client, nothing of another client); for the
+// MSP's own group, the findings that name its systems or no client and no system.
 void WriteFindings(const SectionContext& context, const readiness::ClientStatus& client,
                    std::string* out);
 // The client's (or the MSP's) security controls and the age of their evidence.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "analysis/client_view.h"
 #include "core/text.h"
 #include "report/evidence_format.h"
 #include "report/readiness_report_parts.h"
@@ -36,11 +37,19 @@ std::string RpoCell(const SystemStatus& s) {
   return Span(css, state) + age;
 }
 
+// "projected 1h50m" ("at least 1h50m, unknown" when a part is unknown), then its parts with
+// their bases: data restore, hands-on time, verification.
 std::string RtoCell(const SystemStatus& s) {
-  if (!s.rto.projected) return Span("muted", readiness::RtoStateName(s.rto.state));
-  const char* css = s.rto.state == readiness::RtoState::kFeasible ? "ok" : "risk";
-  std::string basis = s.rto.basis == readiness::ProjectionBasis::kEstimate ? " (estimate)" : "";
-  return Span(css, "projected " + readiness::ShortDuration(*s.rto.projected)) + basis;
+  std::string parts = "<br>" + Span("muted", H(readiness::ProjectionPartsText(s.rto)));
+  if (!s.rto.projected) return Span("muted", readiness::RtoStateName(s.rto.state)) + parts;
+  const char* css = s.rto.state == readiness::RtoState::kFeasible ? "ok"
+                    : s.rto.state == readiness::RtoState::kUnknown ? "warn"
+                                                                   : "risk";
+  std::string projected = readiness::ShortDuration(*s.rto.projected);
+  std::string text = s.rto.complete ? "projected " + projected
+                                    : "at least " + projected + ", " +
+                                          readiness::RtoStateName(s.rto.state);
+  return Span(css, text) + parts;
 }
 
 std::string DrillCell(const SystemStatus& s) {
@@ -51,18 +60,28 @@ std::string DrillCell(const SystemStatus& s) {
   return date + " " + H(outcome) + (late ? " " + Span("risk", "overdue") : "");
 }
 
-// True when the finding concerns the group: it names the client or one of its systems; for
-// the MSP's own group (id ""), also a finding that names no client and no system.
-bool Concerns(const analysis::Finding& f, const readiness::ClientStatus& client) {
-  if (!client.id.empty() &&
-      std::find(f.clients.begin(), f.clients.end(), client.id) != f.clients.end()) {
-    return true;
-  }
-  if (client.id.empty() && f.clients.empty() && f.systems.empty()) return true;
-  for (const SystemStatus& s : client.systems) {
+// The MSP's own group (id ""): findings that name no client and no system, or one of its
+// systems, as the audit words them.
+bool ConcernsMsp(const analysis::Finding& f, const readiness::ClientStatus& group) {
+  if (f.clients.empty() && f.systems.empty()) return true;
+  for (const SystemStatus& s : group.systems) {
     if (std::find(f.systems.begin(), f.systems.end(), s.id) != f.systems.end()) return true;
   }
   return false;
+}
+
+// The findings a group's section shows: for a client, the client's view of them (its own
+// systems only; MSP-side weaknesses as their effect on it, analysis/client_view.h).
+std::vector<analysis::Finding> FindingsOf(const SectionContext& context,
+                                          const readiness::ClientStatus& group) {
+  if (!group.id.empty()) {
+    return analysis::FindingsForClient(context.plan, context.findings, group.id);
+  }
+  std::vector<analysis::Finding> out;
+  for (const analysis::Finding& f : context.findings) {
+    if (ConcernsMsp(f, group)) out.push_back(f);
+  }
+  return out;
 }
 
 }  // namespace
@@ -83,18 +102,24 @@ void WriteReadinessNow(const readiness::ClientStatus& client, std::string* out) 
   *out += "<h3>Readiness now</h3>\n" +
           TableHead({"System", "RPO", "RTO", "Last drill", "3-2-1-1-0", "Score", "Problems"});
   for (const SystemStatus& s : client.systems) {
-    *out += Row({SystemCell(s), RpoCell(s), RtoCell(s), DrillCell(s), H(s.rule.Marks()),
-                 std::to_string(s.score), html_internal::Lines(s.problems)});
+    std::string score = std::to_string(s.score);
+    if (s.breached) score += " " + Span("risk", "breached");
+    *out += Row({SystemCell(s), RpoCell(s), RtoCell(s), DrillCell(s), H(s.rule.Marks()), score,
+                 html_internal::Lines(s.problems)});
   }
   *out += html_internal::kTableEnd;
+  *out += fmt::format(
+      "<p class=\"muted\">3-2-1-1-0 counts only what the catalog proves: a copy counts when it "
+      "holds a backup within the RPO; ✓ proven, ✗ not met, ~ claimed by the plan but never "
+      "proven, ? not verified. A breached objective caps a score at {}.</p>\n",
+      readiness::kBreachedScoreCap);
 }
 
 void WriteFindings(const SectionContext& context, const readiness::ClientStatus& client,
                    std::string* out) {
   *out += "<h3>Open audit findings</h3>\n";
   std::string rows;
-  for (const analysis::Finding& f : context.findings) {
-    if (!Concerns(f, client)) continue;
+  for (const analysis::Finding& f : FindingsOf(context, client)) {
     const char* severity = analysis::SeverityName(f.severity);
     std::string css = f.severity <= analysis::Severity::kHigh ? "risk" : "warn";
     rows += Row({Span(css, severity), "<strong>" + H(f.title) + "</strong><br>" + H(f.detail),

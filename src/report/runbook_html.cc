@@ -126,6 +126,34 @@ std::string CadenceTable(const std::vector<CadenceRow>& rows) {
   return out + kTableEnd;
 }
 
+// A client's messages ready to send: one row per system (in restore order), one column per
+// template; placeholders without a value are flagged for filling in by hand.
+void WriteMessages(const std::vector<SystemMessages>& messages, std::string* out) {
+  if (messages.empty()) return;
+  *out +=
+      "<p class=\"label\">Messages, ready to send</p>\n<table class=\"messages\">\n"
+      "<thead><tr><th>System</th>";
+  for (const MessageRow& row : messages.front().messages) *out += "<th>" + H(row.name) + "</th>";
+  *out += "</tr></thead>\n<tbody>\n";
+  for (const SystemMessages& m : messages) {
+    std::vector<std::string> cells = {
+        m.system_id.empty() ? Span("muted", "any system")
+                            : "<strong>" + H(m.system_name) + "</strong> " +
+                                  Span("muted", "(" + H(m.system_id) + ") · back " + H(m.back))};
+    for (const MessageRow& row : m.messages) {
+      std::string text = row.text;
+      while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+      std::string cell = H(text);
+      if (!row.unfilled.empty()) {
+        cell += "\n" + Span("warn", "Fill in by hand: " + H(Join(row.unfilled, ", ")));
+      }
+      cells.push_back(cell);
+    }
+    *out += Row(cells);
+  }
+  *out += kTableEnd;
+}
+
 void WriteOneClient(const ClientCommsBlock& c, std::string* out) {
   *out += "<div class=\"client-block\">\n<h3>" + H(c.name) + "</h3>\n";
   *out += "<table class=\"facts\">\n<tbody>\n";
@@ -139,10 +167,7 @@ void WriteOneClient(const ClientCommsBlock& c, std::string* out) {
     *out += Row({"<strong>" + H(p.name) + "</strong>", H(p.title), Contacts(p.contacts)});
   }
   *out += kTableEnd + CadenceTable(c.cadence);
-  for (const TemplateRow& t : c.templates) {
-    *out += "<p class=\"label\">Message template: <strong>" + H(t.name) + "</strong></p>\n" +
-            "<pre class=\"template\">" + H(t.text) + "</pre>\n";
-  }
+  WriteMessages(c.messages, out);
   *out += "</div>\n";
 }
 

@@ -143,6 +143,22 @@ void WritePeople(const RunbookModel& model, std::string* out) {
   *out += "\n";
 }
 
+// A client's messages about one system, ready to send; placeholders without a value are
+// flagged for filling in by hand.
+void WriteMessages(const SystemMessages& m, std::string* out) {
+  if (!m.system_id.empty()) {
+    *out += "#### Messages about " + Md(m.system_name) + " (" + Md(m.system_id) + ") · back " +
+            m.back + "\n\n";
+  }
+  for (const MessageRow& row : m.messages) {
+    *out += "Message **" + Md(row.name) + "**:\n\n";
+    Fenced(row.text, "text", out);
+    if (!row.unfilled.empty()) {
+      *out += "**Fill in by hand:** " + JoinEscaped(row.unfilled, ", ") + "\n\n";
+    }
+  }
+}
+
 void WriteOneClient(const ClientCommsBlock& c, std::string* out) {
   *out += "### " + Md(c.name) + "\n\n";
   *out +=
@@ -160,10 +176,7 @@ void WriteOneClient(const ClientCommsBlock& c, std::string* out) {
     Row({Md(r.tier), interval + (r.client_override ? " (agreed with this client)" : "")}, out);
   }
   *out += "\n";
-  for (const TemplateRow& t : c.templates) {
-    *out += "Message template **" + Md(t.name) + "**:\n\n";
-    Fenced(t.text, "text", out);
-  }
+  for (const SystemMessages& m : c.messages) WriteMessages(m, out);
 }
 
 void WriteComms(const RunbookModel& model, std::string* out) {

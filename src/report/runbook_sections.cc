@@ -8,6 +8,8 @@
 #include <map>
 #include <utility>
 
+#include "analysis/client_view.h"
+
 namespace stormproof::report {
 namespace runbook_internal {
 
@@ -179,11 +181,25 @@ CallTree BuildCallTree(const RunbookInput& input) {
   return tree;
 }
 
+// The person's skills as a runbook shows them: with a client filter, without the skills named
+// after another client's system (a skill may be a system id).
+std::vector<std::string> SkillsInScope(const RunbookInput& input, const plan::Person& person) {
+  if (!input.client) return person.skills;
+  std::vector<std::string> skills;
+  for (const std::string& skill : person.skills) {
+    const plan::System* system = input.plan->FindSystem(skill);
+    if (system == nullptr || !system->client || system->client->id == *input.client) {
+      skills.push_back(skill);
+    }
+  }
+  return skills;
+}
+
 std::vector<PersonRow> BuildPeople(const RunbookInput& input) {
   const plan::Plan& plan = *input.plan;
   std::vector<PersonRow> rows;
   for (const plan::Person& person : plan.people) {
-    PersonRow row{CardFor(plan, person.id), "", person.skills, "", true};
+    PersonRow row{CardFor(plan, person.id), "", SkillsInScope(input, person), "", true};
     if (person.deputy) row.deputy = CardFor(plan, person.deputy->id).name;
     if (person.contacts_verified) {
       row.verified = person.contacts_verified->ToString();
@@ -194,18 +210,26 @@ std::vector<PersonRow> BuildPeople(const RunbookInput& input) {
   return rows;
 }
 
-bool FindingInScope(const analysis::Finding& finding, const std::optional<std::string>& client) {
-  if (!client || finding.clients.empty()) return true;
-  return std::find(finding.clients.begin(), finding.clients.end(), *client) !=
-         finding.clients.end();
+// True when the finding is about the MSP alone: it names no client and no client's system.
+bool MspOnly(const plan::Plan& plan, const analysis::Finding& finding) {
+  if (!finding.clients.empty()) return false;
+  return std::none_of(finding.systems.begin(), finding.systems.end(), [&](const std::string& id) {
+    const plan::System* system = plan.FindSystem(id);
+    return system != nullptr && system->client;
+  });
 }
 
+// With a client filter: the MSP's own weaknesses as the audit words them, and the client's
+// view of the findings that concern it (analysis/client_view.h), never another client's.
 std::vector<FindingRow> BuildFindings(const RunbookInput& input) {
   std::vector<FindingRow> rows;
   for (const analysis::Finding& finding : input.findings) {
-    if (!FindingInScope(finding, input.client)) continue;
-    rows.push_back(
-        {analysis::SeverityName(finding.severity), finding.title, finding.recommendation});
+    std::optional<analysis::Finding> shown = finding;
+    if (input.client && !MspOnly(*input.plan, finding)) {
+      shown = analysis::FindingForClient(*input.plan, finding, *input.client);
+    }
+    if (!shown) continue;
+    rows.push_back({analysis::SeverityName(shown->severity), shown->title, shown->recommendation});
   }
   return rows;
 }
@@ -239,7 +263,7 @@ RunbookModel BuildRunbookModel(const RunbookInput& input) {
   model.people = BuildPeople(input);
   model.clients = runbook_internal::BuildClientComms(input);
   model.restore = runbook_internal::BuildRestore(input);
-  model.vendors = runbook_internal::BuildVendors(plan);
+  model.vendors = runbook_internal::BuildVendors(input);
   model.sites = runbook_internal::BuildSites(input);
   model.controls = runbook_internal::BuildControls(input);
   model.findings = BuildFindings(input);

@@ -88,9 +88,18 @@ struct CadenceRow {
   bool client_override = false;
 };
 
-struct TemplateRow {
-  std::string name;
-  std::string text;  // verbatim
+// A message template filled in for one system (message_template.h).
+struct MessageRow {
+  std::string name;                   // the template's name: initial, update, resolved, ...
+  std::string text;                   // every placeholder with a value filled in
+  std::vector<std::string> unfilled;  // placeholders left as written, e.g. "{next_update}"
+};
+
+// Every template of a client filled in for one of its systems, in the restore order.
+struct SystemMessages {
+  std::string system_name, system_id;  // both "" when the runbook holds no system of the client
+  std::string back;                    // projected "T+01:55"; "" with no system
+  std::vector<MessageRow> messages;    // initial, update, resolved first, then by name
 };
 
 struct ClientCommsBlock {
@@ -99,8 +108,8 @@ struct ClientCommsBlock {
   std::optional<PersonCard> liaison;
   std::optional<PersonCard> liaison_deputy;
   std::string channel;
-  std::vector<CadenceRow> cadence;     // by tier rank
-  std::vector<TemplateRow> templates;  // initial, update, resolved first, then by name
+  std::vector<CadenceRow> cadence;       // by tier rank
+  std::vector<SystemMessages> messages;  // empty when the client has no templates
 };
 
 struct ChecklistItem {
@@ -195,7 +204,8 @@ std::string FormatElapsed(Duration elapsed);  // "T+hh:mm"
 std::vector<const analysis::RestoreStep*> StepsInScope(const RunbookInput& input);
 std::vector<ClientCommsBlock> BuildClientComms(const RunbookInput& input);
 std::vector<RestoreBlock> BuildRestore(const RunbookInput& input);
-std::vector<VendorRow> BuildVendors(const plan::Plan& plan);
+// With a client filter, only the vendors of its systems in scope and of its and the MSP's sites.
+std::vector<VendorRow> BuildVendors(const RunbookInput& input);
 std::vector<SiteRow> BuildSites(const RunbookInput& input);
 std::vector<ControlRow> BuildControls(const RunbookInput& input);
 }  // namespace runbook_internal

@@ -1,9 +1,12 @@
-// The outward-facing part of the runbook model: client communications, vendors and sites,
-// security controls.
+// The outward-facing part of the runbook model: client communications (with each message
+// template filled in per system), vendors and sites, security controls.
 #include <algorithm>
 #include <cstdio>
+#include <map>
+#include <set>
 #include <utility>
 
+#include "report/message_template.h"
 #include "report/runbook_sections.h"
 
 namespace stormproof::report::runbook_internal {
@@ -40,27 +43,84 @@ std::vector<CadenceRow> BuildCadence(const plan::Plan& plan, const plan::Comms& 
   return rows;
 }
 
-// initial, update, resolved (the order they are sent) first, then any others by name.
-std::vector<TemplateRow> BuildTemplates(const plan::Comms& comms) {
-  std::vector<TemplateRow> rows;
+// Template names: initial, update, resolved (the order they are sent) first, then any others.
+std::vector<std::string> TemplateNames(const plan::Comms& comms) {
+  std::vector<std::string> names;
   for (const char* name : {"initial", "update", "resolved"}) {
-    auto it = comms.templates.find(name);
-    if (it != comms.templates.end()) rows.push_back({it->first, it->second});
+    if (comms.templates.count(name) != 0) names.push_back(name);
   }
   for (const auto& [name, text] : comms.templates) {
-    if (name != "initial" && name != "update" && name != "resolved") rows.push_back({name, text});
+    if (name != "initial" && name != "update" && name != "resolved") names.push_back(name);
   }
-  return rows;
+  return names;
 }
 
-ClientCommsBlock BuildOneClient(const plan::Plan& plan, const plan::Client& client) {
+// The client's update interval for the system's tier: the client's own, else the tier's.
+std::optional<Duration> UpdateInterval(const plan::Plan& plan, const plan::Client& client,
+                                       const plan::System& system) {
+  const plan::Tier* tier = plan::ObjectivesOf(plan, system).tier;
+  if (tier == nullptr) return std::nullopt;
+  auto it = client.comms.update_every.find(tier->id);
+  if (it != client.comms.update_every.end()) return it->second;
+  return tier->update_every;
+}
+
+// The values message_template.h fills in; a system's only when `step` is given.
+std::map<std::string, std::string> MessageValues(const plan::Plan& plan, const plan::Client& client,
+                                                 const analysis::RestoreStep* step) {
+  std::map<std::string, std::string> values = {
+      {"client", client.name.empty() ? client.id : client.name}};
+  if (client.comms.liaison) values["liaison"] = CardFor(plan, client.comms.liaison->id).name;
+  if (step == nullptr) return values;
+  const plan::System& system = plan.systems[step->system];
+  values["system"] = system.name.empty() ? system.id : system.name;
+  values["eta"] = DurationInWords(step->back) + " after the incident started";
+  if (auto every = UpdateInterval(plan, client, system)) {
+    values["next_update"] = DurationInWords(*every) + " from now";
+  }
+  return values;
+}
+
+SystemMessages Messages(const plan::Plan& plan, const plan::Client& client,
+                        const analysis::RestoreStep* step) {
+  SystemMessages out;
+  if (step != nullptr) {
+    const plan::System& system = plan.systems[step->system];
+    out.system_name = system.name.empty() ? system.id : system.name;
+    out.system_id = system.id;
+    out.back = FormatElapsed(step->back);
+  }
+  std::map<std::string, std::string> values = MessageValues(plan, client, step);
+  for (const std::string& name : TemplateNames(client.comms)) {
+    FilledMessage filled = FillMessage(client.comms.templates.at(name), values);
+    out.messages.push_back({name, std::move(filled.text), std::move(filled.unfilled)});
+  }
+  return out;
+}
+
+// One set of messages per system of the client in the runbook's restore order; one unfilled
+// for the system when the runbook holds none of them.
+std::vector<SystemMessages> BuildMessages(const RunbookInput& input, const plan::Client& client) {
+  if (client.comms.templates.empty()) return {};
+  const plan::Plan& plan = *input.plan;
+  std::vector<SystemMessages> out;
+  for (const analysis::RestoreStep* step : StepsInScope(input)) {
+    const auto& owner = plan.systems[step->system].client;
+    if (owner && owner->id == client.id) out.push_back(Messages(plan, client, step));
+  }
+  if (out.empty()) out.push_back(Messages(plan, client, nullptr));
+  return out;
+}
+
+ClientCommsBlock BuildOneClient(const RunbookInput& input, const plan::Client& client) {
+  const plan::Plan& plan = *input.plan;
   ClientCommsBlock block{client.name.empty() ? client.id : client.name,
                          {},
                          std::nullopt,
                          std::nullopt,
                          client.comms.channel,
                          BuildCadence(plan, client.comms),
-                         BuildTemplates(client.comms)};
+                         BuildMessages(input, client)};
   for (const plan::ClientContact& contact : client.contacts) {
     PersonCard card{contact.name, contact.role, {}, "", true};
     for (const plan::Contact& c : contact.contacts) {
@@ -106,19 +166,45 @@ void AddControls(const RunbookInput& input, const std::string& owner,
   }
 }
 
+// With a client filter, the vendors its runbook needs: those of the systems in scope and the
+// ISPs of the sites in scope (BuildSites), with their alternatives. Another client's suppliers
+// and account numbers are not shown.
+std::set<std::string> VendorsInScope(const RunbookInput& input) {
+  const plan::Plan& plan = *input.plan;
+  std::set<std::string> ids;
+  if (!input.client) return ids;
+  for (const analysis::RestoreStep* step : StepsInScope(input)) {
+    for (const plan::Ref& ref : plan.systems[step->system].vendors) ids.insert(ref.id);
+  }
+  for (const plan::Site& site : plan.sites) {
+    if (site.client && site.client->id != *input.client) continue;
+    for (const plan::Ref& isp : site.isps) ids.insert(isp.id);
+  }
+  std::set<std::string> with_alternatives = ids;
+  for (const std::string& id : ids) {
+    const plan::Vendor* vendor = plan.FindVendor(id);
+    if (vendor == nullptr) continue;
+    for (const plan::Ref& alt : vendor->alternatives) with_alternatives.insert(alt.id);
+  }
+  return with_alternatives;
+}
+
 }  // namespace
 
 std::vector<ClientCommsBlock> BuildClientComms(const RunbookInput& input) {
   std::vector<ClientCommsBlock> blocks;
   for (const plan::Client& client : input.plan->clients) {
-    if (ClientInScope(client, input.client)) blocks.push_back(BuildOneClient(*input.plan, client));
+    if (ClientInScope(client, input.client)) blocks.push_back(BuildOneClient(input, client));
   }
   return blocks;
 }
 
-std::vector<VendorRow> BuildVendors(const plan::Plan& plan) {
+std::vector<VendorRow> BuildVendors(const RunbookInput& input) {
+  const plan::Plan& plan = *input.plan;
+  std::set<std::string> in_scope = VendorsInScope(input);
   std::vector<VendorRow> rows;
   for (const plan::Vendor& vendor : plan.vendors) {
+    if (input.client && in_scope.count(vendor.id) == 0) continue;
     VendorRow row{vendor.name.empty() ? vendor.id : vendor.name,
                   plan::VendorKindName(vendor.kind),
                   vendor.support,

@@ -73,6 +73,7 @@ RestoreBlock BuildStep(const plan::Plan& plan, const analysis::RestoreStep& step
   if (objectives.rpo) block.rpo = objectives.rpo->ToString();
   block.starts = FormatElapsed(step.starts);
   block.back = FormatElapsed(step.back);
+  if (!step.restorable()) block.back = "never: " + step.not_restorable;  // `plan order` says why
   block.restore_time = step.restore_time.ToString();
   block.estimated = step.estimated;
   block.within_rto = step.within_rto;

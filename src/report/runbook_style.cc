@@ -52,6 +52,8 @@ ol.backups li + li { margin-top: 6px; }
 .role { display: inline-block; min-width: 15em; font-weight: 600; color: var(--accent); }
 .client-block { margin-bottom: 28px; }
 .label { margin: 12px 0 4px; font-size: 13px; color: var(--muted); }
+table.messages td { white-space: pre-wrap; font-size: 13px; }
+table.messages td:first-child { white-space: normal; width: 12em; }
 pre, code { font: 13px/1.45 ui-monospace, "SF Mono", Menlo, Consolas, "DejaVu Sans Mono", monospace; }
 pre { margin: 0 0 12px; padding: 10px 12px; background: #f6f8fa; border: 1px solid var(--rule);
   border-radius: 4px; white-space: pre-wrap; overflow-wrap: anywhere; }

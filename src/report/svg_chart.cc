@@ -65,8 +65,8 @@ std::string Axes(const Frame& f) {
   }
   out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">0</text>\n", N(kPlotLeft - 6),
                      N(kPlotBottom + 4));
-  out += fmt::format("<path class=\"axis\" d=\"M{} {}V{}H{}\"/>\n", N(kPlotLeft), N(kPlotTop),
-                     N(kPlotBottom), N(kPlotRight));
+  out += fmt::format("<path class=\"axis\" fill=\"none\" d=\"M{} {}V{}H{}\"/>\n", N(kPlotLeft),
+                     N(kPlotTop), N(kPlotBottom), N(kPlotRight));
   const TimeRange& r = f.range();
   int64_t middle = r.since_ns + (r.until_ns - r.since_ns) / 2;
   const char* anchors[] = {"start", "middle", "end"};
@@ -91,7 +91,7 @@ std::string Polyline(const std::vector<std::pair<double, double>>& xy) {
   if (xy.empty()) return "";
   std::string points;
   for (const auto& [x, y] : xy) points += (points.empty() ? "" : " ") + N(x) + "," + N(y);
-  return "<polyline class=\"series\" points=\"" + points + "\"/>\n";
+  return "<polyline class=\"series\" fill=\"none\" points=\"" + points + "\"/>\n";
 }
 
 }  // namespace

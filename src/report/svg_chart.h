@@ -1,6 +1,9 @@
 // Small inline SVG charts for the readiness report: a time axis against a value axis starting
 // at zero, drawn with plain SVG elements (no scripts, no external fonts or images) and styled
 // by the report's stylesheet classes (`series`, `target`, `bar-<verdict>`, `axis`, `grid`).
+// Open shapes (the axis path, the series polyline) also carry fill="none" themselves: SVG fills
+// every path black by default, so without it an axis drawn as one path is a filled triangle
+// wherever the stylesheet does not reach (a chart copied out of the report, a stricter viewer).
 // The <svg> carries no xmlns attribute: inline SVG in HTML does not need one, and the report
 // has no http(s) reference at all.
 //

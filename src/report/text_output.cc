@@ -40,19 +40,36 @@ std::string PersonById(const plan::Plan& plan, const std::optional<plan::Ref>& r
   return p ? PersonWithContacts(*p) : ref->id;
 }
 
+// "restored by Bob Baker (deputy), T+1h to T+2h30m, waiting 1h for a free restorer", or why
+// nobody can restore it.
+std::string RestoredByLine(const plan::Plan& plan, const analysis::RestoreStep& step) {
+  if (!step.restorable()) return step.not_restorable;
+  const plan::Person* person = plan.FindPerson(step.person);
+  std::string line = "restored by " + (person && !person->name.empty() ? person->name : step.person) +
+                     " (" + analysis::RestorerName(step.restorer) + "), " +
+                     FromIncident(step.starts) + " to " + FromIncident(step.back);
+  if (step.starts > step.ready) {
+    line += ", waiting " + (step.starts - step.ready).ToString() + " for a free restorer";
+  }
+  return line;
+}
+
 void AppendStep(const plan::Plan& plan, const analysis::RestoreStep& step, std::string* out) {
   const plan::System& s = plan.systems[step.system];
   plan::Objectives o = plan::ObjectivesOf(plan, s);
   std::string rto = o.rto ? o.rto->ToString() : "-";
-  std::string verdict = step.within_rto ? "" : "  ** RTO AT RISK **";
-  *out += fmt::format("{:>3}. {} ({})  client: {}  tier: {}  rto: {}  back by {}{}{}\n",
-                      step.position, s.name.empty() ? s.id : s.name, s.id,
-                      plan::ClientName(plan, s.client), o.tier ? o.tier->id : "-", rto,
-                      FromIncident(step.back), step.estimated ? "" : " (RTO budget)", verdict);
+  std::string verdict = step.within_rto || !step.restorable() ? "" : "  ** RTO AT RISK **";
+  std::string back = step.restorable() ? "back by " + FromIncident(step.back) +
+                                             (step.estimated ? "" : " (RTO budget)")
+                                       : "CANNOT BE RESTORED";
+  *out += fmt::format("{:>3}. {} ({})  client: {}  tier: {}  rto: {}  {}{}\n", step.position,
+                      s.name.empty() ? s.id : s.name, s.id, plan::ClientName(plan, s.client),
+                      o.tier ? o.tier->id : "-", rto, back, verdict);
   if (step.dependency_only) *out += "     needed by the selected client's systems\n";
   if (!step.waits_for.empty()) {
     *out += fmt::format("     after: {}\n", Join(step.waits_for, ", "));
   }
+  *out += "     " + RestoredByLine(plan, step) + "\n";
   const plan::Person* owner = s.owner ? plan.FindPerson(s.owner->id) : nullptr;
   *out += fmt::format("     owner: {}\n", PersonById(plan, s.owner));
   *out += fmt::format("     deputy: {}\n", owner ? PersonById(plan, owner->deputy) : "(none)");
@@ -93,17 +110,19 @@ std::string RenderAuditText(const plan::Plan& plan,
 std::string RenderOrderText(const plan::Plan& plan,
                             const std::vector<analysis::RestoreStep>& steps) {
   std::string out;
-  size_t at_risk = 0;
+  size_t at_risk = 0, lost = 0;
   Duration all_back;
   for (const analysis::RestoreStep& step : steps) {
     AppendStep(plan, step, &out);
     out += "\n";
-    at_risk += step.within_rto ? 0 : 1;
+    lost += step.restorable() ? 0 : 1;
+    at_risk += step.within_rto || !step.restorable() ? 0 : 1;
     all_back = std::max(all_back, step.back);
   }
-  out += fmt::format("{} systems; everything back by {}; {} projected past their RTO\n",
-                     steps.size(), FromIncident(all_back), at_risk);
-  return out;
+  out += fmt::format("{} systems; {} back by {}; {} projected past their RTO", steps.size(),
+                     lost == 0 ? "everything" : "the others", FromIncident(all_back), at_risk);
+  if (lost > 0) out += fmt::format("; {} cannot be restored", lost);
+  return out + "\n";
 }
 
 }  // namespace stormproof::report

@@ -8,8 +8,10 @@
 #include <thread>
 #include <utility>
 
+#include "core/interrupt.h"
 #include "repository/config.h"
 #include "repository/encoding.h"
+#include "repository/foreign.h"
 #include "repository/key_file.h"
 #include "repository/lock.h"
 #include "repository/pack.h"
@@ -95,13 +97,19 @@ Result<UnlockedKey> UnlockAnyKey(backend::Backend& backend, std::string_view pas
   return NoKeyOpens(keys, tried, unusable);
 }
 
+// The config's public part. A location holding something else (a restic or borg repository,
+// an empty directory) is named for what it is (foreign.h) rather than by the config's error.
 Result<ConfigFile> ReadConfig(backend::Backend& backend) {
   auto data = backend.Load({FileType::kConfig, ""});
   if (!data && data.error().code() == ErrorCode::kNotFound) {
+    if (auto foreign = IdentifyForeignRepository(backend, nullptr)) return *foreign;
     return Error::NotFound(backend.Location() + ": not a stormproof repository (no config)");
   }
   if (!data) return data.error();
   auto config = ParseConfig(*data);
+  if (!config && config.error().code() == ErrorCode::kFailedCheck) {
+    if (auto foreign = IdentifyForeignRepository(backend, &*data)) return *foreign;
+  }
   if (!config) return config.error().WithContext(backend.Location() + "/config");
   return config;
 }
@@ -145,6 +153,11 @@ Result<std::unique_ptr<Repository>> Repository::Init(std::unique_ptr<backend::Ba
   repo->chunker_ = config.chunker;
   repo->impl_ = std::make_unique<Impl>(*repo->backend_, master, key_name);
   return repo;
+}
+
+Status Repository::Probe(backend::Backend& backend) {
+  STORMPROOF_TRY(ReadConfig(backend));
+  return Ok();
 }
 
 Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<backend::Backend> backend,
@@ -256,6 +269,10 @@ Result<std::unique_ptr<Lock>> Repository::AcquireLock(LockKind kind, std::chrono
     if (lock.error().code() != ErrorCode::kLocked) return lock;
     auto now = std::chrono::steady_clock::now();
     if (now >= give_up) return lock;
+    if (Interrupted()) {  // core/interrupt.h: stop waiting
+      return Error::Interrupted(InterruptionMessage() + "; stopped waiting: " +
+                                lock.error().message());
+    }
     if (first && on_wait) on_wait(lock.error());
     std::this_thread::sleep_for(
         std::min<std::chrono::steady_clock::duration>(pause, give_up - now));

@@ -115,7 +115,16 @@ class Repository {
   // Creates a repository in an empty backend, protected by `password`.
   static Result<std::unique_ptr<Repository>> Init(std::unique_ptr<backend::Backend> backend,
                                                   std::string_view password);
-  // Opens an existing repository. Errors: kNotFound (no config: "not a stormproof repository"),
+  // Whether `backend` holds a stormproof repository this build can open, judged from its
+  // config's public part without a password (so that a wrong directory is named before the user
+  // is asked for one). Errors as Open's before it tries any key: kNotFound "not a stormproof
+  // repository", or what the location is instead ("L: this is a restic repository, not a
+  // stormproof one (use restic, or the plan's kind: restic)", the same for borg, "L: this is an
+  // empty directory, ..."); kInvalidArgument (a newer format version); kFailedCheck (a damaged
+  // config).
+  static Status Probe(backend::Backend& backend);
+  // Opens an existing repository. Errors: kNotFound (no config: "not a stormproof repository",
+  // or a restic or borg repository or an empty directory, named as Probe names them),
   // kInvalidArgument (a newer format version), kFailedCheck ("wrong password": no key opens).
   // Index files that cannot be read do not fail Open: the good ones are loaded and the damaged
   // ones listed by DamagedIndexFiles() (their blobs are then unknown until `repair index`).

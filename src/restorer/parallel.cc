@@ -8,6 +8,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/interrupt.h"
+
 namespace stormproof::restorer {
 
 void RunParallel(size_t count, unsigned threads, const std::function<void(size_t)>& work,
@@ -20,7 +22,7 @@ void RunParallel(size_t count, unsigned threads, const std::function<void(size_t
   std::vector<std::thread> workers;
   for (size_t t = running; t > 0; --t) {
     workers.emplace_back([&] {
-      for (size_t i = next++; i < count; i = next++) work(i);
+      for (size_t i = next++; i < count && !Interrupted(); i = next++) work(i);
       std::lock_guard lock(mu);
       if (--running == 0) all_done.notify_one();
     });

@@ -10,7 +10,8 @@ namespace stormproof::restorer {
 
 // Runs work(i) for every i in [0, count), in increasing order of start, on `threads` worker
 // threads (at least one), and returns when all are done. Meanwhile the calling thread calls
-// tick() about every 100 ms. `work` must not throw.
+// tick() about every 100 ms. `work` must not throw. Once the process is interrupted
+// (core/interrupt.h) no further work(i) starts: the calls under way finish, the rest are left.
 void RunParallel(size_t count, unsigned threads, const std::function<void(size_t)>& work,
                  const std::function<void()>& tick);
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "core/interrupt.h"
 #include "restorer/plan.h"
 #include "restorer/reporter.h"
 #include "restorer/run.h"
@@ -41,6 +42,12 @@ Result<RestoreSummary> Restore(const repository::Repository& repo,
   RestoreRun run(repo, *plan, options, std::move(target), reporter);
   run.Run();
   reporter.Tick(/*force=*/true);
+  if (Interrupted()) {
+    RestoreSummary done = reporter.Summary();
+    return Error::Interrupted(InterruptionMessage() + "; the restore into " + options.target +
+                              " is incomplete: " + std::to_string(done.files) +
+                              " files finished, others missing or partly written");
+  }
   return reporter.Summary();
 }
 

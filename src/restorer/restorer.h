@@ -58,7 +58,9 @@ struct RestoreSummary {
 using ProgressFn = std::function<void(const Progress&)>;
 using ErrorFn = std::function<void(const std::string& path, const Error& error)>;
 
-// Errors only for what stops the whole restore (target not creatable, root tree unreadable).
+// Errors only for what stops the whole restore (target not creatable, root tree unreadable), and
+// kInterrupted when the process was interrupted (core/interrupt.h): no further pack is started,
+// and the message says the target is incomplete.
 Result<RestoreSummary> Restore(const repository::Repository& repo,
                                const repository::Snapshot& snapshot, const RestoreOptions& options,
                                const ProgressFn& progress, const ErrorFn& on_error);

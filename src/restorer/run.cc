@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "core/interrupt.h"
 #include "core/text.h"
 #include "restorer/metadata.h"
 #include "restorer/parallel.h"
@@ -25,7 +26,9 @@ RestoreRun::RestoreRun(const repository::Repository& repo, const RestorePlan& pl
 
 void RestoreRun::Run() {
   CreateEntries();
+  if (Interrupted()) return;  // what is left is the caller's to report (Restore)
   WriteContents();
+  if (Interrupted()) return;
   LinkFollowers();
   FinishDirectories();
 }

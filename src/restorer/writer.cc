@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <unordered_map>
 
+#include "core/interrupt.h"
 #include "restorer/parallel.h"
 #include "restorer/run.h"
 
@@ -46,6 +47,7 @@ void RestoreRun::WriteContents() {
       starts.size() - 1, threads_,
       [&](size_t pack) {
         for (size_t i = starts[pack]; i < starts[pack + 1]; ++i) WriteBlob(jobs[i]);
+        PausePointForTesting("restore: pack written");
       },
       [&] { reporter_.Tick(); });
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "archiver/archiver.h"
+#include "core/interrupt.h"
 #include "retention/retention.h"
 #include "schedule/jobs.h"
 
@@ -86,6 +87,10 @@ Result<size_t> Forget(const JobContext& context, const plan::System& system,
   size_t removed = 0;
   for (const retention::GroupDecision& group : groups) {
     for (const Snapshot& s : group.decision.remove) {
+      if (Interrupted()) {  // each removal is whole: stop between two
+        return Error::Interrupted(InterruptionMessage() + "; " + std::to_string(removed) +
+                                  " of " + std::to_string(total) + " snapshots removed");
+      }
       STORMPROOF_TRY(repo.RemoveSnapshot(s.id));
       ++removed;
     }

@@ -1,6 +1,8 @@
 // Breaches (run.h): the objectives not met after a run.
 #include <fmt/format.h>
 
+#include <set>
+
 #include "schedule/locations.h"
 #include "schedule/run.h"
 
@@ -59,6 +61,23 @@ std::optional<std::string> RpoBreach(const plan::Plan& plan, int64_t now_ns,
          rpo->ToString();
 }
 
+// A system whose newest drill failed or could not run, and that this run did not drill again:
+// a breach until a drill passes (as `status` judges it).
+std::string DrillBreach(const plan::Plan& plan, int64_t now_ns, const plan::System& system,
+                        const FailedDrill& failed) {
+  std::string line = fmt::format("system {}: last drill {} {} ago{}", system.id,
+                                 catalog::OutcomeName(failed.outcome),
+                                 AgeText(now_ns - failed.started_ns),
+                                 failed.repository.empty() ? "" : " from " + failed.repository);
+  if (!failed.reason.empty()) line += ": " + failed.reason;
+  line += "; a breach until a drill passes";
+  const plan::Tier* tier = plan::ObjectivesOf(plan, system).tier;
+  if (tier == nullptr || !tier->drill_every) return line + " (run does not drill this tier)";
+  Duration retry = tier->drill_retry.value_or(plan::kDefaultDrillRetry);
+  int64_t due = failed.started_ns + retry.seconds() * kNsPerSecond;
+  return line + (due > now_ns ? " (retried in " + AgeText(due - now_ns) + ")" : " (retry due)");
+}
+
 }  // namespace
 
 std::vector<std::string> Breaches(const plan::Plan& plan, int64_t now_ns, const Facts& before,
@@ -66,8 +85,10 @@ std::vector<std::string> Breaches(const plan::Plan& plan, int64_t now_ns, const 
                                   const std::vector<ActionResult>& results) {
   std::vector<std::string> out;
   Facts after = before;
+  std::set<std::string> drilled;  // systems this run drilled: their drill result is the judge
   for (const ActionResult& result : results) {
     const catalog::Run& run = result.run;
+    if (result.action.kind == ActionKind::kDrill) drilled.insert(result.action.system);
     if (run.outcome == catalog::Outcome::kFailed || run.outcome == catalog::Outcome::kError) {
       out.push_back(fmt::format("{} {}: {}", Subject(result.action),
                                 catalog::OutcomeName(run.outcome), run.error));
@@ -79,6 +100,10 @@ std::vector<std::string> Breaches(const plan::Plan& plan, int64_t now_ns, const 
   for (const plan::System& system : plan.systems) {
     if (!Selected(selection, system)) continue;
     if (auto breach = RpoBreach(plan, now_ns, system, after)) out.push_back(*breach);
+    auto failed = before.failed_drill.find(system.id);
+    if (failed != before.failed_drill.end() && drilled.count(system.id) == 0) {
+      out.push_back(DrillBreach(plan, now_ns, system, failed->second));
+    }
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/date.h"
+#include "drill/drill.h"
 #include "schedule/locations.h"
 
 namespace stormproof::schedule {
@@ -83,14 +84,60 @@ class Decider {
   void Drill(const plan::System& system) {
     const plan::Tier* tier = ObjectivesOf(plan_, system).tier;
     if (tier == nullptr || !tier->drill_every || !Drillable(system)) return;
+    auto failed = facts_.failed_drill.find(system.id);
+    if (failed != facts_.failed_drill.end()) return Retry(system, *tier, failed->second);
     std::optional<int64_t> last = Lookup(facts_.last_drill_ns, system.id);
     std::string every = "every " + tier->drill_every->ToString() + " (tier " + tier->id + ")";
+    std::string copy = NextCopy(system);
+    std::string from = copy.empty() ? "" : "; " + CopyText(system, copy);
     if (!last) {
-      Add(ActionKind::kDrill, system.id, "", "never drilled; due " + every);
+      Add(ActionKind::kDrill, system.id, copy, "never drilled; due " + every + from);
     } else if (AddCadence(*last, *tier->drill_every) <= now_ns_) {
-      Add(ActionKind::kDrill, system.id, "",
-          "last drill " + AgeText(now_ns_ - *last) + " ago; due " + every);
+      Add(ActionKind::kDrill, system.id, copy,
+          "last drill " + AgeText(now_ns_ - *last) + " ago; due " + every + from);
     }
+  }
+
+  // A failed drill is drilled again from the same copy once drill_retry has passed.
+  void Retry(const plan::System& system, const plan::Tier& tier, const FailedDrill& failed) {
+    Duration retry = tier.drill_retry.value_or(plan::kDefaultDrillRetry);
+    if (failed.started_ns + retry.seconds() * kNsPerSecond > now_ns_) return;
+    std::string copy = StillDrillable(system, failed.repository) ? failed.repository
+                                                                 : NextCopy(system);
+    Add(ActionKind::kDrill, system.id, copy,
+        "last drill " + std::string(catalog::OutcomeName(failed.outcome)) + " " +
+            AgeText(now_ns_ - failed.started_ns) + " ago" +
+            (failed.repository.empty() ? "" : " from " + failed.repository) +
+            "; retried every " + retry.ToString() + " until a drill passes (tier " + tier.id +
+            " drill_retry)");
+  }
+
+  // The copy the next drill restores from: "" for a restore command, else rotation.
+  std::string NextCopy(const plan::System& system) const {
+    if (!system.restore_command.empty()) return "";
+    static const std::map<std::string, int64_t> kNone;
+    auto known = facts_.last_drill_per_copy.find(system.id);
+    const plan::Repository* next = drill::NextCopyToDrill(
+        plan_, system, known == facts_.last_drill_per_copy.end() ? kNone : known->second);
+    return next == nullptr ? "" : next->id;
+  }
+
+  // "copy local, never drilled" / "copy local, last drilled 30d ago".
+  std::string CopyText(const plan::System& system, const std::string& copy) const {
+    std::optional<int64_t> last;
+    auto known = facts_.last_drill_per_copy.find(system.id);
+    if (known != facts_.last_drill_per_copy.end()) last = Lookup(known->second, copy);
+    return "copy " + copy +
+           (last ? ", last drilled from " + AgeText(now_ns_ - *last) + " ago" : ", never drilled");
+  }
+
+  // `repository` is still a copy of `system` a drill can read ("" for a restore command).
+  bool StillDrillable(const plan::System& system, const std::string& repository) const {
+    if (repository.empty()) return !system.restore_command.empty();
+    const plan::Repository* r = plan_.FindRepository(repository);
+    return r != nullptr && drill::DrillCanRead(*r) &&
+           std::any_of(system.backup.repositories.begin(), system.backup.repositories.end(),
+                       [&](const plan::Ref& ref) { return ref.id == repository; });
   }
 
   bool Drillable(const plan::System& system) const {

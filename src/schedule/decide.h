@@ -8,8 +8,11 @@
 //   forget   in that repository after a successful backup, with the tier's retention, when the
 //            tier keeps anything (all keep_* zero: keep everything, no forget);
 //   drill    when the newest drill is older than the tier's drill_every on the calendar (never
-//            drilled: due; no drill_every: never due); needs a restore command or a repository a
-//            drill can read.
+//            drilled: due; no drill_every: never due); when the newest drill failed or could not
+//            run, once it is older than the tier's drill_retry (default 1d), from the same copy;
+//            needs a restore command or a repository a drill can read. The copy drilled is the
+//            one drilled longest ago or never (drill::NextCopyToDrill), so drills rotate
+//            across every copy; "" for the restore command.
 // For each repository the selected systems write to:
 //   prune    when snapshots were (or, after this run's forgets, may be) removed since the last
 //            prune and no prune ran within kPruneEvery; the run prunes only when a forget
@@ -53,7 +56,7 @@ inline const char* ActionKindName(ActionKind kind) { return catalog::RunKindName
 struct Action {
   ActionKind kind = ActionKind::kBackup;
   std::string system;      // backup, forget, drill; "" for prune and check
-  std::string repository;  // backup, forget, prune, check; "" for drill
+  std::string repository;  // backup, forget, prune, check; drill: the copy ("" = restore command)
   std::string reason;      // why it is due, one line
   // Prune only: runs only when this run's forgets remove snapshots (nothing was pending before).
   bool needs_forget = false;
@@ -65,6 +68,14 @@ struct Skip {
   std::string reason;   // "skipped: location 's3:...' is not supported by this build"
 };
 
+// The newest drill of a system when it failed (kFailed) or could not run (kError).
+struct FailedDrill {
+  int64_t started_ns = 0;
+  catalog::Outcome outcome = catalog::Outcome::kFailed;
+  std::string repository;  // the copy drilled; "" = the restore command
+  std::string reason;      // the run's error, else the drill's first reason
+};
+
 // What is known before the run. Times are ns since the Unix epoch; absent = never.
 struct Facts {
   // system id -> repository id -> time of the system's newest snapshot there.
@@ -74,6 +85,11 @@ struct Facts {
   std::set<std::string> prune_pending;  // repositories where a forget removed snapshots since
                                         // their last prune
   std::map<std::string, int64_t> last_drill_ns;  // system id -> start of the newest drill
+  // system id -> repository id -> start of the newest drill of the system from that copy.
+  std::map<std::string, std::map<std::string, int64_t>> last_drill_per_copy;
+  // system id -> its newest drill, when that drill failed or could not run: a breach until a
+  // drill passes, retried after the tier's drill_retry.
+  std::map<std::string, FailedDrill> failed_drill;
 };
 
 struct Decisions {

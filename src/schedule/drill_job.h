@@ -4,6 +4,7 @@
 #ifndef STORMPROOF_SCHEDULE_DRILL_JOB_H_
 #define STORMPROOF_SCHEDULE_DRILL_JOB_H_
 
+#include <map>
 #include <string>
 
 #include "catalog/catalog.h"
@@ -20,9 +21,17 @@ struct RecordedDrill {
   std::string kept_path;        // the restored copy when options.keep
 };
 
-// Drills `system` and records the drill. A drill that cannot start (no adapter: no restore
-// command and no readable repository; no restore point) is recorded too, with outcome kError
-// and the reason, and returned as a value, as is a failed drill. Reports go under
+// Drills `system` and records the drill. Which copy: options.repository when given (it must be
+// one of the system's backup repositories: else kInvalidArgument naming it, nothing recorded),
+// else the system's restore command when it has one (the command adapter), else the copy
+// drilled longest ago or never (drill::NextCopyToDrill over the catalog's drills); the run
+// records the repository drilled in run.repository ("" for the command adapter).
+// When the drilled copy could not give the data back (it could not be reached, listed,
+// restored or its data did not match), the system's other copies are checked
+// (drill::OtherCopies): one reason per copy, also under "other_copies" in run.details.
+// A drill that cannot start (no adapter: no restore command and no readable repository; no
+// restore point) is recorded too, with outcome kError and the reason, and returned as a value,
+// as is a failed drill. Reports go under
 // plan.run.reports (report::WriteDrillReports); a report that cannot be written does not fail
 // the call (see report_error). Errors: the catalog cannot record the drill, or RunDrill's own
 // errors (an unusable scratch directory). Thread-safe when each call has its own system.
@@ -31,6 +40,11 @@ Result<RecordedDrill> RunRecordedDrill(const plan::Plan& plan, const plan::Syste
                                        const drill::DrillOptions& options,
                                        catalog::Catalog& catalog, const drill::Clock& clock,
                                        const drill::DrillProgressFn& progress);
+
+// Repository id -> start of the newest drill of `system` from it (any outcome), for
+// drill::NextCopyToDrill. Errors: the catalog cannot be read.
+Result<std::map<std::string, int64_t>> LastDrillPerCopy(const catalog::Catalog& catalog,
+                                                        const plan::System& system);
 
 }  // namespace stormproof::schedule
 

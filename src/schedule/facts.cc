@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "schedule/drill_job.h"
 #include "schedule/locations.h"
 
 namespace stormproof::schedule {
@@ -47,6 +48,23 @@ Result<std::optional<int64_t>> NewestListedSnapshot(const plan::Plan& plan,
   return newest;
 }
 
+// The newest drill of the system (any outcome), whether it failed, and the newest per copy.
+Status DrillFacts(const catalog::Catalog& catalog, const plan::System& system, Facts* facts) {
+  catalog::RunQuery query = Query(RunKind::kDrill, system.id, "");
+  query.limit = 1;
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::DrillRecord> newest, catalog.Drills(query));
+  STORMPROOF_ASSIGN_OR_RETURN(facts->last_drill_per_copy[system.id],
+                              LastDrillPerCopy(catalog, system));
+  if (newest.empty()) return Ok();
+  const catalog::DrillRecord& last = newest.front();
+  facts->last_drill_ns[system.id] = last.run.started_ns;
+  if (catalog::DidItsJob(last.run.outcome)) return Ok();
+  FailedDrill failed{last.run.started_ns, last.run.outcome, last.run.repository, last.run.error};
+  if (failed.reason.empty() && !last.drill.reasons.empty()) failed.reason = last.drill.reasons[0];
+  facts->failed_drill[system.id] = failed;
+  return Ok();
+}
+
 Status SystemFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
                    const drill::AccessOptions& access, const plan::System& system, Facts* facts,
                    std::set<std::string>* written, std::vector<std::string>* notes) {
@@ -70,11 +88,7 @@ Status SystemFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
     if (newest) facts->newest_snapshot_ns[system.id][ref.id] = *newest;
   }
   if (catalog == nullptr) return Ok();
-  STORMPROOF_ASSIGN_OR_RETURN(std::optional<int64_t> drill,
-                              NewestRunStart(*catalog, Query(RunKind::kDrill, system.id, ""),
-                                             {Outcome::kOk, Outcome::kWarning, Outcome::kFailed}));
-  if (drill) facts->last_drill_ns[system.id] = *drill;
-  return Ok();
+  return DrillFacts(*catalog, system, facts);
 }
 
 Status RepositoryFacts(const catalog::Catalog* catalog, const std::string& repository,

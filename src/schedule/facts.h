@@ -21,7 +21,8 @@ namespace stormproof::schedule {
 //   listing that fails adds one line to `notes` and leaves the fact absent (never backed up);
 // - newest check per repository (outcome ok, warning or failed: a check that could not run is
 //   tried again), newest successful prune, whether forgets removed snapshots since then;
-// - newest drill per system (a drill that could not start, outcome error, does not count).
+// - newest drill per system, whatever its outcome, and per copy (repository) of the system;
+//   when the newest failed or could not run, it is also a FailedDrill.
 // `catalog` may be null (none yet, for a dry run): nothing has been recorded.
 // Errors: the catalog cannot be read.
 Result<Facts> GatherFacts(const plan::Plan& plan, const catalog::Catalog* catalog,

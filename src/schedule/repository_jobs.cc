@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checker/checker.h"
+#include "core/interrupt.h"
 #include "pruner/pruner.h"
 #include "schedule/drill_job.h"
 #include "schedule/jobs.h"
@@ -82,11 +83,16 @@ ActionResult CheckJob(const JobContext& context, const Action& action) {
                                {"packs", report.packs},
                                {"errors", report.errors.size()},
                                {"damaged_packs", report.damaged_packs.size()},
-                               {"snapshots_affected", report.affected.size()}}
+                               {"snapshots_affected", report.affected.size()},
+                               {"read_data_percent", context.plan.run.check_read_percent}}
                     .dump();
   result.summary = fmt::format("{} snapshots, {} packs, read {}", report.snapshots, report.packs,
                                HumanBytes(report.bytes_read));
-  if (!report.ok()) {
+  if (report.interrupted) {
+    run.outcome = catalog::Outcome::kError;  // not a verdict on the repository
+    run.error = fmt::format("{}; the check is incomplete ({} error(s) found before it stopped)",
+                            InterruptionMessage(), report.errors.size());
+  } else if (!report.ok()) {
     run.outcome = catalog::Outcome::kFailed;
     run.error = fmt::format("{} error(s), {} snapshot(s) affected; first: {}", report.errors.size(),
                             report.affected.size(), report.errors.front());
@@ -94,10 +100,27 @@ ActionResult CheckJob(const JobContext& context, const Action& action) {
   return result;
 }
 
+namespace {
+
+// What a failed drill found about the system's other copies (run.details "other_copies").
+std::vector<std::string> OtherCopyLines(const catalog::Run& run) {
+  nlohmann::json details = nlohmann::json::parse(run.details, nullptr, false);
+  std::vector<std::string> lines;
+  if (!details.is_object() || !details["other_copies"].is_array()) return lines;
+  for (const auto& line : details["other_copies"]) {
+    if (line.is_string()) lines.push_back(line.get<std::string>());
+  }
+  return lines;
+}
+
+}  // namespace
+
 ActionResult DrillJob(const JobContext& context, const Action& action) {
   ActionResult result = Start(context, action);
   const plan::System* system = context.plan.FindSystem(action.system);
-  auto drilled = RunRecordedDrill(context.plan, *system, context.options.access, {},
+  drill::DrillOptions options;
+  options.repository = action.repository;  // the copy Decide chose ("" = as RunRecordedDrill)
+  auto drilled = RunRecordedDrill(context.plan, *system, context.options.access, options,
                                   context.catalog, context.clock, {});
   if (!drilled) {
     result = FailRun(context, drilled.error(), std::move(result));
@@ -110,8 +133,10 @@ ActionResult DrillJob(const JobContext& context, const Action& action) {
   std::string rto = drill.achieved_rto_ms
                         ? fmt::format("RTO {:.1f} s", *drill.achieved_rto_ms / 1000.0)
                         : "RTO not achieved";
-  result.summary = fmt::format("{} via {}, {} files, {}", rto, drill.adapter, result.run.files,
-                               HumanBytes(result.run.bytes));
+  std::string copy = result.run.repository.empty() ? "" : " from " + result.run.repository;
+  result.summary = fmt::format("{} via {}{}, {} files, {}", rto, drill.adapter, copy,
+                               result.run.files, HumanBytes(result.run.bytes));
+  for (const std::string& line : OtherCopyLines(result.run)) result.summary += "; " + line;
   if (!drilled->report_error.empty()) {
     result.summary += "; report not written: " + drilled->report_error;
   } else if (!result.report_path.empty()) {

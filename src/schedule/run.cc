@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "core/interrupt.h"
 #include "schedule/jobs.h"
 #include "schedule/locations.h"
 
@@ -59,6 +60,7 @@ class Executor {
     std::set<std::string> backed_up;  // repositories this system's backup succeeded in
     bool backup_failed = false;
     for (const Action& action : actions) {
+      if (Interrupted()) return;  // what is not started stays due
       if (action.kind == ActionKind::kBackup) {
         if (catalog::DidItsJob(Finish(internal::BackupJob(context_, action)).outcome)) {
           backed_up.insert(action.repository);
@@ -79,6 +81,7 @@ class Executor {
 
   void RepositoryJob(const std::vector<Action>& actions) {
     for (const Action& action : actions) {
+      if (Interrupted()) return;
       if (action.kind == ActionKind::kPrune) {
         if (action.needs_forget && Removed(action.repository) == 0) continue;
         Finish(internal::PruneJob(context_, action));

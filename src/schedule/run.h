@@ -3,6 +3,10 @@
 // prune and check. Every action is recorded in the catalog as a catalog::Run, whatever its
 // outcome. A failure of one system's work never stops the others.
 //
+// Interrupted (core/interrupt.h), no further action starts (those left stay due); the actions
+// under way stop at their next safe point and are recorded with outcome kError and an error
+// that starts "interrupted by SIGTERM" (or SIGINT), followed by what was left.
+//
 // Within this process one repository is written by one job at a time (a backup or a forget);
 // other processes are kept apart by the repositories' own locks, waited for up to
 // ExecuteOptions::lock_wait. Drills run beside backups (they read only).
@@ -55,7 +59,9 @@ std::vector<ActionResult> Execute(const plan::Plan& plan, const Decisions& decis
 // The objectives breached after a run, one line each, for the selected systems:
 // - a backup, forget, prune, check or drill in `results` that failed or could not run;
 // - a system whose newest snapshot across the repositories run can read (before the run, from
-//   `before`, or made by this run) is older than its RPO, or that has none.
+//   `before`, or made by this run) is older than its RPO, or that has none;
+// - a system whose newest drill (before.failed_drill) failed or could not run and that this
+//   run did not drill again: a failed drill is a breach until a drill passes, as in `status`.
 // Warnings (a backup that skipped unreadable files, a drill passed with warnings) are not breaches.
 std::vector<std::string> Breaches(const plan::Plan& plan, int64_t now_ns, const Facts& before,
                                   const Selection& selection,

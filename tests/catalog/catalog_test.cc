@@ -161,6 +161,30 @@ TEST_F(CatalogTest, RoundTripsDrillsWithAndWithoutOptionalFields) {
             "1|1");
 }
 
+// A failed verify's kept standard error is stored with the step's note and read back apart.
+TEST_F(CatalogTest, RoundTripsAStepsOutputLinesWithItsNote) {
+  auto catalog = OpenCatalog();
+  ASSERT_NE(catalog, nullptr);
+  Drill drill;
+  drill.steps = {{"verify application", 10, Outcome::kFailed, "verify command exited: last"},
+                 {"verify data", 5, Outcome::kOk, kOddText}};
+  drill.steps[0].output = {"first line", "", "  indented \\x1b[2J", "last"};
+  auto id = catalog->AddDrill(catalog::Run{}, drill);
+  ASSERT_TRUE(id.has_value()) << id.error().message();
+  auto drills = catalog->Drills({});
+  ASSERT_TRUE(drills.has_value()) << drills.error().message();
+  ASSERT_EQ(drills->size(), 1u);
+  const std::vector<catalog::DrillStep>& steps = (*drills)[0].drill.steps;
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_EQ(steps[0].note, "verify command exited: last");
+  EXPECT_EQ(steps[0].output, drill.steps[0].output);
+  EXPECT_EQ(steps[1].note, kOddText);
+  EXPECT_TRUE(steps[1].output.empty());
+  EXPECT_EQ(SqlValue("SELECT note FROM drill_steps WHERE position = 0"),
+            "verify command exited: last\n--- last lines of standard error ---\nfirst line\n\n"
+            "  indented \\x1b[2J\nlast");
+}
+
 TEST_F(CatalogTest, SetDrillReportUpdatesOnlyThatDrill) {
   auto catalog = OpenCatalog();
   ASSERT_NE(catalog, nullptr);

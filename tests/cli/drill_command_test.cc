@@ -26,8 +26,7 @@ class DrillCliTest : public ::testing::Test {
     std::ofstream(dir_ / "data/app/conf/app.ini") << "[app]\nready=yes\n";
     std::ofstream(dir_ / "data/app/payload.bin") << std::string(200000, 'p');
     std::ofstream(dir_ / "password") << "drill password\n";
-    WritePlan("grep -q ready=yes \"$STORMPROOF_RESTORE_PATH" + (dir_ / "data/app").string() +
-              "/conf/app.ini\"");
+    WritePlan(GoodVerify());
     env_ = "STORMPROOF_KDF_TEST=1 STORMPROOF_PASSWORD_FILE=" + (dir_ / "password").string();
     ASSERT_EQ(Run("init --repo " + Repo()).exit_code, 0);
     CliResult backup =
@@ -38,26 +37,45 @@ class DrillCliTest : public ::testing::Test {
 
   std::string Repo() const { return (dir_ / "repo").string(); }
 
-  void WritePlan(const std::string& verify) {
+  // `copies`: the system's repositories ("local" is Repo(); "second" is dir_/second);
+  // `tier_extra`: more tier keys ("drill_retry: 1s").
+  void WritePlan(const std::string& verify, const std::string& copies = "local",
+                 const std::string& tier_extra = "") {
     std::ofstream(dir_ / "plan.yaml") << R"(version: 1
 msp: {id: acme, name: Acme IT}
 people:
   - {id: ann, name: Ann, contacts: {email: ann@example.com}, deputy: bob, skills: [app]}
   - {id: bob, name: Bob, contacts: {email: bob@example.com}}
-tiers: [{id: t1, rank: 1, rto: 2h, rpo: 1d, drill_every: monthly}]
-repositories: [{id: local, location: )"
-                                      << Repo() << R"(}]
+tiers: [{id: t1, rank: 1, rto: 2h, rpo: 1d, drill_every: monthly)"
+                                      << tier_extra << R"(}]
+repositories:
+  - {id: local, location: )" << Repo() << R"(}
+  - {id: second, location: )" << Second() << R"(}
 systems:
   - id: app
     owner: ann
     tier: t1
     skills: [app]
     backup: {paths: [)" << (dir_ / "data/app").string()
-                                      << R"(], repositories: [local]}
+                                      << "], repositories: [" << copies << R"(]}
     restore:
-      checklist: [{step: Restore the app, skill: app}]
+      checklist:
+        - {step: Restore the app, skill: app}
+        - Tell the client it is back
       verify: ')" << verify << R"('
 )";
+  }
+  std::string Second() const { return (dir_ / "second").string(); }
+  // A second copy of the data, in dir_/second.
+  void BackUpToSecond() {
+    ASSERT_EQ(Run("init --repo " + Second()).exit_code, 0);
+    CliResult backup =
+        Run("backup --repo " + Second() + " --tag system=app -q " + (dir_ / "data/app").string());
+    ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  }
+  std::string GoodVerify() const {
+    return "grep -q ready=yes \"$STORMPROOF_RESTORE_PATH" + (dir_ / "data/app").string() +
+           "/conf/app.ini\"";
   }
 
   CliResult Run(const std::string& args) { return RunStormproof(args, env_); }
@@ -121,14 +139,28 @@ TEST_F(DrillCliTest, SurprisePicksADrillableSystem) {
   EXPECT_NE(r.out.find("surprise drill: app was picked"), std::string::npos) << r.out;
 }
 
-TEST_F(DrillCliTest, AbsentOwnerWithAnUntrainedDeputyWarns) {
+// Nobody but the absent owner can do the checklist: the restore could not be finished without
+// her, so the drill fails (exit 3), saying who would be needed.
+TEST_F(DrillCliTest, AbsentOwnerWithAnUntrainedDeputyFails) {
   CliResult r = Drill("--system app --absent ann");
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("PASS WITH WARNINGS"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("uncovered: step 1 'Restore the app' needs skill 'app': only ann is "
-                       "trained; deputy bob is not"),
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find(": FAIL\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  - with ann unreachable the restore cannot be finished: only ann can do "
+                       "step 1 'Restore the app'; needed: someone trained in app; deputy bob is "
+                       "not trained in it\n"),
             std::string::npos)
       << r.out;
+  EXPECT_NE(r.out.find("only ann can do step 2 'Tell the client it is back'; needed: someone who "
+                       "can restore app (skills: app)"),
+            std::string::npos)
+      << r.out;
+  CliResult json = Drill("--system app --absent ann --json");
+  EXPECT_EQ(json.exit_code, 3);
+  auto doc = nlohmann::json::parse(json.out);
+  EXPECT_EQ(doc["verdict"], "fail");
+  EXPECT_EQ(doc["absence"]["uncovered_steps"].size(), 2u);
+  // bob's absence leaves ann: nothing uncovered.
+  EXPECT_EQ(Drill("--system app --absent bob").exit_code, 0);
 }
 
 TEST_F(DrillCliTest, UsageErrors) {
@@ -139,6 +171,180 @@ TEST_F(DrillCliTest, UsageErrors) {
   EXPECT_NE(unknown.err.find("--system nope: no such system in the plan"), std::string::npos)
       << unknown.err;
   EXPECT_EQ(Drill("--system app --absent nobody").exit_code, 2);
+  CliResult surprise = Drill("--surprise --repository local");
+  EXPECT_EQ(surprise.exit_code, 2);
+  EXPECT_NE(surprise.err.find("--repository needs --system"), std::string::npos) << surprise.err;
+}
+
+TEST_F(DrillCliTest, RepositoryChoosesTheCopy) {
+  WritePlan(GoodVerify(), "local, second");
+  BackUpToSecond();
+  CliResult r = Drill("--system app --repository second --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["repository"], "second");
+  CliResult text = Drill("--system app --repository local");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("drill app (app) from copy local, restore point "), std::string::npos)
+      << text.out;
+
+  CliResult unknown = Drill("--system app --repository nope");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("--repository nope: not one of the backup repositories of system "
+                             "app (local, second)"),
+            std::string::npos)
+      << unknown.err;
+  WritePlan(GoodVerify(), "local");
+  CliResult other = Drill("--system app --repository second");
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_NE(other.err.find("--repository second: not one of the backup repositories of system "
+                           "app (local)"),
+            std::string::npos)
+      << other.err;
+}
+
+// Without --repository, drills rotate: each copy in turn, the one drilled longest ago (or
+// never) first; every drill records its copy.
+TEST_F(DrillCliTest, DrillsRotateAcrossEveryCopy) {
+  WritePlan(GoodVerify(), "local, second");
+  BackUpToSecond();
+  std::vector<std::string> copies;
+  for (int i = 0; i < 3; ++i) {
+    CliResult r = Drill("--system app --json");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    copies.push_back(nlohmann::json::parse(r.out)["repository"]);
+  }
+  EXPECT_EQ(copies, (std::vector<std::string>{"local", "second", "local"}));
+  CliResult surprise = Drill("--surprise --seed 1 --json");
+  ASSERT_EQ(surprise.exit_code, 0) << surprise.err;
+  EXPECT_EQ(nlohmann::json::parse(surprise.out)["repository"], "second");
+}
+
+// The drilled copy is gone: the drill fails for that copy and says whether the other copies
+// would have saved the day (their restore points listed, not restored).
+TEST_F(DrillCliTest, AGoneCopyFailsAndSaysWhetherAnotherWouldHaveSavedTheDay) {
+  WritePlan(GoodVerify(), "local, second");
+  BackUpToSecond();
+  fs::remove_all(Repo());
+  CliResult r = Drill("--system app --repository local");
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  // "copy second has a restore point 2s old (...)": its age depends on the test's speed.
+  size_t line = r.out.find("  - copy second has a restore point ");
+  ASSERT_NE(line, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("s old (listed, not restored): it would have saved the day\n", line),
+            std::string::npos)
+      << r.out;
+  CliResult json = Drill("--system app --repository local --json");
+  auto doc = nlohmann::json::parse(json.out);
+  EXPECT_EQ(doc["repository"], "local");
+  EXPECT_EQ(doc["verdict"], "fail");
+  ASSERT_EQ(doc["other_copies"].size(), 1u);
+
+  WritePlan(GoodVerify(), "local");  // the only copy
+  CliResult alone = Drill("--system app");
+  EXPECT_EQ(alone.exit_code, 3);
+  EXPECT_NE(alone.out.find("  - system app has no other copy: nothing would have saved the day"),
+            std::string::npos)
+      << alone.out;
+  fs::remove_all(Second());
+  WritePlan(GoodVerify(), "local, second");
+  CliResult none = Drill("--system app --repository local");
+  EXPECT_NE(none.out.find("  - copy second would not have saved the day either: "),
+            std::string::npos)
+      << none.out;
+  EXPECT_NE(none.out.find("  - no other copy holds a readable restore point: nothing would have "
+                          "saved the day"),
+            std::string::npos)
+      << none.out;
+}
+
+// `run` judges a failed drill as `status` does: a breach (exit 3) until a drill passes; it is
+// retried after the tier's drill_retry.
+TEST_F(DrillCliTest, RunAfterAFailedDrillIsABreachUntilARetryPasses) {
+  WritePlan("echo database is corrupt >&2; exit 1", "local", ", drill_retry: 2s");
+  ASSERT_EQ(Drill("--system app").exit_code, 3);
+  const std::string run = "--plan " + (dir_ / "plan.yaml").string() + " run --system app";
+  CliResult after = Run(run);
+  EXPECT_EQ(after.exit_code, 3) << after.out << after.err;
+  EXPECT_NE(after.out.find("breached: system app: last drill failed "), std::string::npos)
+      << after.out;
+  EXPECT_NE(after.out.find("a breach until a drill passes (retried in "), std::string::npos)
+      << after.out;
+  EXPECT_EQ(after.out.find("all objectives met"), std::string::npos) << after.out;
+
+  WritePlan(GoodVerify(), "local", ", drill_retry: 2s");  // fixed
+  ::sleep(3);
+  CliResult retried = Run(run);
+  EXPECT_EQ(retried.exit_code, 0) << retried.out << retried.err;
+  EXPECT_NE(retried.out.find("drill app: ok: "), std::string::npos) << retried.out;
+  EXPECT_NE(retried.out.find(" from local, "), std::string::npos) << retried.out;
+  EXPECT_NE(retried.out.find("all objectives met"), std::string::npos) << retried.out;
+}
+
+// --checklist: the hands-on steps are timed and part of the achieved RTO; the report shows the
+// data restore and the hands-on parts.
+TEST_F(DrillCliTest, ScriptedChecklistTimesTheHandsOnWork) {
+  CliResult r = Drill("--system app --step-done 1=20m --step-done 2=5m --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc["steps"].size(), 6u);
+  EXPECT_EQ(doc["steps"][3]["name"], "checklist 1: Restore the app");
+  EXPECT_EQ(doc["steps"][3]["duration_ms"], 1'200'000);
+  EXPECT_EQ(doc["steps"][4]["name"], "checklist 2: Tell the client it is back");
+  EXPECT_EQ(doc["rto_parts"]["hands_on_ms"], 1'500'000);
+  EXPECT_EQ(doc["rto_parts"]["checklist_steps_done"], 2);
+  EXPECT_GE(doc["rto"]["achieved_ms"].get<int64_t>(), 1'500'000);
+  EXPECT_EQ(doc["verdict"], "pass");
+
+  CliResult text = Drill("--system app --step-done 1=20m --step-done 2=5m");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  // The step names line up: "checklist 2: Tell the client it is back" is the longest.
+  EXPECT_NE(text.out.find("  checklist 1: Restore the app" + std::string(11, ' ') +
+                          "      20m  ok"),
+            std::string::npos)
+      << text.out;
+  EXPECT_NE(text.out.find(" + hands-on 25m (2 checklist step(s)) + verification "),
+            std::string::npos)
+      << text.out;
+  std::string md;
+  for (const auto& entry : fs::recursive_directory_iterator(dir_ / "reports")) {
+    if (entry.path().extension() == ".md") md = ReadAll(entry.path());
+  }
+  EXPECT_NE(md.find("+ hands-on 25m (2 of 2 checklist steps done) +"), std::string::npos) << md;
+}
+
+TEST_F(DrillCliTest, ChecklistAnswersFromStandardInput) {
+  std::ofstream(dir_ / "answers") << "done 15m\ns\n";
+  CliResult r = Drill("--system app --checklist --json < " + (dir_ / "answers").string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["verdict"], "pass-with-warnings");
+  EXPECT_EQ(doc["steps"][3]["duration_ms"], 900'000);
+  EXPECT_EQ(doc["steps"][4]["outcome"], "warning");
+  EXPECT_EQ(doc["reasons"][0], "hands-on step 2 not done: Tell the client it is back");
+
+  std::ofstream(dir_ / "answers") << "f the app will not start\n";
+  CliResult failed = Drill("--system app --checklist < " + (dir_ / "answers").string());
+  EXPECT_EQ(failed.exit_code, 3) << failed.out;
+  EXPECT_NE(failed.out.find("hands-on step 1 failed: Restore the app (the app will not start)"),
+            std::string::npos)
+      << failed.out;
+}
+
+TEST_F(DrillCliTest, ASkippedChecklistStepIsAWarningAndBadStepsAreUsageErrors) {
+  CliResult r = Drill("--system app --step-done 1");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("PASS WITH WARNINGS"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  - hands-on step 2 not done: Tell the client it is back\n"),
+            std::string::npos)
+      << r.out;
+  CliResult beyond = Drill("--system app --step-done 3=5m");
+  EXPECT_EQ(beyond.exit_code, 2);
+  EXPECT_NE(beyond.err.find("--step-done 3=5m: system app has 2 checklist step(s)"),
+            std::string::npos)
+      << beyond.err;
+  EXPECT_EQ(Drill("--system app --step-done 1=soon").exit_code, 2);
+  EXPECT_EQ(Drill("--system app --step-done 1 --step-failed 1").exit_code, 2);
 }
 
 TEST_F(DrillCliTest, WrongPasswordIsAFailedDrillWithTheReason) {

@@ -185,6 +185,44 @@ TEST_F(CliTest, OrderPutsDependenciesFirstAndProjectsTimes) {
   EXPECT_NE(unknown.err.find("unknown client 'nobody'"), std::string::npos);
 }
 
+TEST_F(CliTest, OrderSaysWhoRestoresEachSystemAndWhen) {
+  // Ann restores db and Bob, her deputy, reports at the same time; app waits for db and for
+  // Bob; nobody holds the tapes skill that files' checklist needs.
+  std::string plan = Write("plan.yaml", std::string(kSmallPlan) + R"(  - id: reports
+    owner: ann
+    tier: t1
+    skills: [db]
+    restore: {estimate: 1h, checklist: [Restore the reports], verify: "true"}
+  - id: files
+    owner: ann
+    tier: t2
+    restore: {estimate: 2h, checklist: [{step: Mount the tapes, skill: tapes}]}
+)");
+  CliResult r = RunStormproof("plan order --plan " + plan + kAsOf);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* line : {"restored by Ann Archer (owner), T+0s to T+1h\n",
+                           "restored by Bob Baker (deputy), T+0s to T+1h\n",
+                           "restored by Bob Baker (owner), T+1h to T+1h30m\n",
+                           "rto: 1d  CANNOT BE RESTORED\n",
+                           "     nobody can restore it: needs its owner (ann) or someone trained "
+                           "in files, who also holds the checklist's skills tapes\n",
+                           "4 systems; the others back by T+1h30m; 0 projected past their RTO; 1 "
+                           "cannot be restored\n"}) {
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\nin:\n" << r.out;
+  }
+  auto steps = nlohmann::json::parse(RunStormproof("plan order --json --plan " + plan).out)["steps"];
+  ASSERT_EQ(steps.size(), 4u);
+  EXPECT_EQ(steps[1]["system"], "reports");
+  EXPECT_EQ(steps[1]["restored_by"]["id"], "bob");
+  EXPECT_EQ(steps[1]["restorer"], "deputy");
+  EXPECT_EQ(steps[2]["ready"], "1h");
+  EXPECT_EQ(steps[3]["system"], "files");
+  EXPECT_EQ(steps[3]["restorer"], "nobody");
+  EXPECT_TRUE(steps[3]["back"].is_null());
+  EXPECT_TRUE(steps[3]["restored_by"].is_null());
+  EXPECT_NE(steps[3]["not_restorable"].get<std::string>().find("tapes"), std::string::npos);
+}
+
 TEST_F(CliTest, RenderWritesSelfContainedHtmlFile) {
   std::string plan = Write("plan.yaml", kSmallPlan);
   std::string out = (dir_ / "runbook.html").string();

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "catalog/catalog.h"
 #include "cli_runner.h"
 
 namespace stormproof::testing {
@@ -60,6 +61,7 @@ class RunCliTest : public ::testing::Test {
     fs::remove_all(dir_);
     Write("plan.yaml", kPlan);
     Write("password", "correct horse\n");
+    fs::permissions(dir_ / "password", fs::perms::owner_read | fs::perms::owner_write);
     Write("world/srv/files/greeting.txt", "hello\n");
     Write("world/D/DB/db.dump", "rows\n");
   }
@@ -76,6 +78,15 @@ class RunCliTest : public ::testing::Test {
                          "STORMPROOF_KDF_TEST=1");
   }
 
+  // `plan` with `from` replaced by `to`.
+  static std::string Edited(const std::string& from, const std::string& to) {
+    std::string plan = kPlan;
+    size_t at = plan.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) plan.replace(at, from.size(), to);
+    return plan;
+  }
+
   fs::path dir_;
 };
 
@@ -87,10 +98,12 @@ TEST_F(RunCliTest, DryRunSaysWhatIsDueAndWhyAndChangesNothing) {
             "build\n"
             "would backup files -> local: never backed up to local\n"
             "would forget files in local: after the backup: keep 3 last snapshots (tier gold)\n"
-            "would drill files: never drilled; due every 1mo (tier gold)\n"
+            "would drill files: never drilled; due every 1mo (tier gold); copy local, never "
+            "drilled\n"
             "would backup db -> local: never backed up to local\n"
             "would forget db in local: after the backup: keep 3 last snapshots (tier gold)\n"
-            "would drill db: never drilled; due every 1mo (tier gold)\n"
+            "would drill db: never drilled; due every 1mo (tier gold); copy local, never "
+            "drilled\n"
             "would prune local: if this run's forgets remove snapshots; never pruned\n"
             "would check local: never checked; reading 5% of the data; due every 1w\n"
             "dry run: 8 action(s) due, 1 skipped; nothing was changed\n");
@@ -149,6 +162,92 @@ TEST_F(RunCliTest, UnknownSystemIsAUsageError) {
 TEST_F(RunCliTest, AnUnusablePlanIsExit1) {
   Write("plan.yaml", "systems: [\n");
   EXPECT_EQ(Run("--dry-run").exit_code, 1);
+}
+
+// Issue 12: one typo in the plan used to make run exit 1 and back nothing up for anyone.
+TEST_F(RunCliTest, ATypoOnAPersonStopsNothingButIsABreachOnEveryRun) {
+  Write("plan.yaml", Edited("    name: Ann\n", "    name: Ann\n    deptuy: bob\n"));
+  for (int run = 0; run < 2; ++run) {
+    CliResult r = Run("--init --no-drills");
+    EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+    if (run == 0) {
+      EXPECT_NE(r.out.find("backup files -> local: ok"), std::string::npos) << r.out;
+      EXPECT_NE(r.out.find("backup db -> local: ok"), std::string::npos) << r.out;
+    }
+    EXPECT_NE(r.out.find("breached: " + (dir_ / "plan.yaml").string() +
+                         ":5:5: error: person 'ann': unknown key 'deptuy' (did you mean "
+                         "'deputy'?); stops nothing\n"),
+              std::string::npos)
+        << r.out;
+  }
+}
+
+TEST_F(RunCliTest, AnErrorOnOneSystemStopsThatSystemOnlyAndIsRecorded) {
+  Write("plan.yaml", Edited("      paths: [\"D:/DB\"]\n", "      paths: [\"D:/DB\"]\n      exlude: [x]\n"));
+  CliResult r = Run("--init --no-drills");
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("backup files -> local: ok"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("backup db -> local: not run: plan error: " + (dir_ / "plan.yaml").string()),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("unknown key 'exlude' (did you mean 'exclude'?); stops the backups, "
+                       "forgets and drills of system db"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("breached: system db: no snapshot; RPO 15m"), std::string::npos) << r.out;
+  auto catalog = catalog::Catalog::Open((dir_ / "stormproof.db").string());
+  ASSERT_TRUE(catalog.has_value());
+  catalog::RunQuery query;
+  query.kind = catalog::RunKind::kBackup;
+  query.system = "db";
+  auto db = (*catalog)->LastRun(query);
+  ASSERT_TRUE(db.has_value() && db->has_value());
+  EXPECT_EQ((*db)->outcome, catalog::Outcome::kError);
+  EXPECT_EQ((*db)->error.rfind("plan error: " + (dir_ / "plan.yaml").string() + ":", 0), 0u)
+      << (*db)->error;
+}
+
+TEST_F(RunCliTest, AnErrorInOneClientsFileStopsThatClientOnly) {
+  Write("plan.yaml", Edited("clients:\n  - {id: shop, name: The Shop}\n", "include: [more.yaml]\n"));
+  Write("more.yaml", "clients:\n  - {id: shop, name: The Shop}\ncontacs: []\n");
+  CliResult r = Run("--init --no-drills");
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("backup files -> local: not run: plan error"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("backup db -> local: not run: plan error"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("backup files -> local: ok"), std::string::npos) << r.out;
+}
+
+TEST_F(RunCliTest, AnErrorInARepositoryStillStopsEverythingWithAClearMessage) {
+  Write("plan.yaml", Edited("{id: local, location: /srv/repo}", "{id: local, locaton: /srv/repo}"));
+  CliResult r = Run("--init --no-drills");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("stormproof: nothing was backed up: the plan has 2 error(s)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "world/srv/repo"));
+}
+
+// The shipped cron job runs `run --quiet` every 5 minutes and cron mails any output.
+TEST_F(RunCliTest, QuietPrintsNothingWhenNothingNeedsAHuman) {
+  CliResult first = Run("--init --quiet");
+  EXPECT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_EQ(first.out, "");
+  EXPECT_EQ(first.err, "");
+  CliResult idle = Run("--quiet");
+  EXPECT_EQ(idle.exit_code, 0);
+  EXPECT_EQ(idle.out, "");
+  EXPECT_EQ(idle.err, "");
+}
+
+TEST_F(RunCliTest, QuietStillSpeaksUpWhenSomethingNeedsAHuman) {
+  fs::remove_all(dir_ / "world/D");
+  CliResult r = Run("--init --quiet --no-drills");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.out.find("backup db -> local: error: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("breached: system db: no snapshot; RPO 15m"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("run: "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("backup files -> local: ok"), std::string::npos) << r.out;  // routine
 }
 
 }  // namespace

@@ -84,6 +84,41 @@ TEST_F(BorgAdapterTest, RestoresByteIdenticallyAndTheCheckFindsNoProblem) {
   EXPECT_TRUE(check->problems.empty()) << check->problems.front();
 }
 
+// One archive holding two systems' paths: a drill of one restores and checks only its own.
+TEST_F(BorgAdapterTest, RestoresOnlyTheSystemsPathsOfAnArchiveHoldingTwoSystems) {
+  const std::string other = Path("other-system");
+  MakeTree(other);
+  Borg({"create", repo_ + "::payroll-1", source_, other});
+  ExternalRepository repository = Repository();
+  repository.paths = {source_ + "/"};  // a trailing slash as a plan may write it
+  auto adapter = NewBorgAdapter(repository);
+  RestorePoint point = adapter->List()->front();
+  Result<RestoreStats> stats = adapter->Restore(point, Path("target"), nullptr);
+  ASSERT_TRUE(stats.has_value()) << stats.error().message();
+  EXPECT_EQ(stats->files, kFixtureFiles);
+  EXPECT_EQ(stats->bytes, kFixtureBytes);
+  ExpectSameTree(source_, Path("target") + source_);
+  EXPECT_FALSE(fs::exists(Path("target") + other));
+
+  Result<DataCheck> check = adapter->CheckData(point, Path("target"));
+  ASSERT_TRUE(check.has_value()) << check.error().message();
+  EXPECT_EQ(check->files_checked, kFixtureFiles);
+  EXPECT_TRUE(check->problems.empty()) << check->problems.front();
+}
+
+TEST_F(BorgAdapterTest, ABackupPathTheArchiveLacksIsAProblem) {
+  Create("payroll-1", source_);
+  ExternalRepository repository = Repository();
+  repository.paths = {source_, Path("never-backed-up")};
+  auto adapter = NewBorgAdapter(repository);
+  RestorePoint point = adapter->List()->front();
+  ASSERT_TRUE(adapter->Restore(point, Path("target"), nullptr).has_value());
+  Result<DataCheck> check = adapter->CheckData(point, Path("target"));
+  ASSERT_TRUE(check.has_value()) << check.error().message();
+  EXPECT_EQ(check->problems,
+            std::vector<std::string>{Path("never-backed-up") + ": not in the archive"});
+}
+
 TEST_F(BorgAdapterTest, CheckListsMissingAndAlteredFiles) {
   Create("payroll-1", source_);
   auto adapter = NewBorgAdapter(Repository());

@@ -199,6 +199,20 @@ TEST_F(DrillTest, VerifyCommandFailureIsReportedWithItsMessage) {
   EXPECT_EQ(r.drill.steps.back().note, "verify command exited with status 4: db.bak is missing");
 }
 
+// The note keeps one line; the step keeps the command's last 20 lines of standard error.
+TEST_F(DrillTest, FailedVerifyKeepsTheLastLinesOfItsStandardError) {
+  plan::System system = *plan_.FindSystem("db");
+  system.verify_command = "for i in $(seq 1 30); do echo \"check $i failed\" >&2; done; exit 2";
+  catalog::DrillRecord r = Drill(&system);
+  const catalog::DrillStep& verify = r.drill.steps.back();
+  ASSERT_EQ(verify.name, "verify application");
+  EXPECT_EQ(verify.note, "verify command exited with status 2: check 30 failed");
+  std::vector<std::string> expected;
+  for (int i = 11; i <= 30; ++i) expected.push_back("check " + std::to_string(i) + " failed");
+  EXPECT_EQ(verify.output, expected);
+  EXPECT_EQ(r.run.error.find('\n'), std::string::npos) << r.run.error;
+}
+
 TEST_F(DrillTest, VerifyCommandSeesTheRestorePath) {
   plan::System system = *plan_.FindSystem("db");
   system.verify_command = "grep -q 'backup bytes' \"$STORMPROOF_RESTORE_PATH/data/db/db.bak\"";
@@ -268,12 +282,91 @@ TEST_F(DrillTest, SlowRestoreMissesTheRto) {
   EXPECT_EQ(r.drill.reasons[0], "achieved RTO 2h13m20s exceeds the target 2h");
 }
 
-TEST_F(DrillTest, AbsentPersonWithUncoveredStepsWarns) {
+// Nobody but the absent person can do a step: the restore could not be finished, so the drill
+// fails, saying who would be needed.
+TEST_F(DrillTest, AbsentPersonWithUncoveredStepsFails) {
   options_.absent_person = "ann";
   catalog::DrillRecord r = Drill();
-  EXPECT_EQ(r.run.outcome, Outcome::kWarning);
+  EXPECT_EQ(r.run.outcome, Outcome::kFailed);
   EXPECT_EQ(r.drill.absent_person, "ann");
-  EXPECT_FALSE(r.drill.uncovered_steps.empty());
+  ASSERT_EQ(r.drill.uncovered_steps.size(), 2u);
+  ASSERT_EQ(r.drill.reasons.size(), 2u);
+  EXPECT_EQ(r.drill.reasons[1],
+            "with ann unreachable the restore cannot be finished: only ann can do step 3 "
+            "'Re-index'; needed: someone trained in db; deputy bob is not trained in it");
+  options_.absent_person = "cat";  // others are trained in everything cat can do
+  EXPECT_EQ(Drill().run.outcome, Outcome::kOk);
+}
+
+// A scripted technician for --checklist: answers by step number, and counts the questions.
+struct Technician {
+  std::map<size_t, ChecklistAnswer> answers;
+  std::vector<std::string> asked;
+  ChecklistFn Walker() {
+    return [this](size_t number, size_t count, const plan::ChecklistStep& step) {
+      asked.push_back(std::to_string(number) + "/" + std::to_string(count) + " " + step.text);
+      auto it = answers.find(number);
+      return it != answers.end() ? it->second : ChecklistAnswer{};
+    };
+  }
+};
+
+TEST_F(DrillTest, ChecklistStepsAreTimedBetweenDataAndApplicationChecks) {
+  Technician tech;
+  tech.answers[2] = {HandsOn::kDone, 20 * 60 * 1000, ""};  // stated: 20 minutes
+  options_.checklist = tech.Walker();
+  catalog::DrillRecord r = Drill();
+  EXPECT_EQ(tech.asked, (std::vector<std::string>{"1/3 Restore the database files",
+                                                  "2/3 Replay the SQL log", "3/3 Re-index"}));
+  ASSERT_EQ(r.drill.steps.size(), 7u);
+  EXPECT_EQ(r.drill.steps[2].name, "verify data");
+  EXPECT_EQ(r.drill.steps[3].name, "checklist 1: Restore the database files");
+  EXPECT_EQ(r.drill.steps[4].name, "checklist 2: Replay the SQL log");
+  EXPECT_EQ(r.drill.steps[5].name, "checklist 3: Re-index");
+  EXPECT_EQ(r.drill.steps[6].name, "verify application");
+  EXPECT_EQ(r.drill.steps[3].duration_ms, 1000);       // measured: question to answer
+  EXPECT_EQ(r.drill.steps[4].duration_ms, 1'200'000);  // as stated
+  // Data restore (3 s) + hands-on (1 s + 20 m + 1 s) + verification (1 s).
+  EXPECT_EQ(r.drill.achieved_rto_ms, 1'206'000);
+  EXPECT_EQ(r.run.outcome, Outcome::kOk);
+  for (const catalog::DrillStep& step : r.drill.steps) {
+    EXPECT_EQ(catalog::IsChecklistStep(step.name), step.name.rfind("checklist", 0) == 0)
+        << step.name;
+  }
+}
+
+TEST_F(DrillTest, ASkippedChecklistStepPassesWithWarningsAtBest) {
+  Technician tech;
+  tech.answers[2] = {HandsOn::kSkipped, std::nullopt, ""};
+  options_.checklist = tech.Walker();
+  catalog::DrillRecord r = Drill();
+  EXPECT_EQ(r.run.outcome, Outcome::kWarning);
+  EXPECT_EQ(r.drill.steps[4].outcome, Outcome::kWarning);
+  EXPECT_EQ(r.drill.steps[4].note, "skipped: not done");
+  ASSERT_FALSE(r.drill.reasons.empty());
+  EXPECT_EQ(r.drill.reasons[0], "hands-on step 2 not done: Replay the SQL log");
+  EXPECT_EQ(r.drill.steps.size(), 7u) << "the other steps go on";
+}
+
+TEST_F(DrillTest, AFailedChecklistStepFailsTheDrillThere) {
+  Technician tech;
+  tech.answers[1] = {HandsOn::kFailed, std::nullopt, "the SQL service will not start"};
+  options_.checklist = tech.Walker();
+  catalog::DrillRecord r = Drill();
+  EXPECT_EQ(r.run.outcome, Outcome::kFailed);
+  ASSERT_EQ(r.drill.steps.size(), 4u) << "nothing runs after a failed hands-on step";
+  EXPECT_FALSE(r.drill.achieved_rto_ms.has_value());
+  EXPECT_EQ(r.drill.reasons[0],
+            "hands-on step 1 failed: Restore the database files (the SQL service will not "
+            "start)");
+  EXPECT_EQ(r.run.error, "checklist 1: Restore the database files: the SQL service will not start");
+}
+
+TEST_F(DrillTest, WithoutAWalkerTheChecklistIsNotAsked) {
+  catalog::DrillRecord r = Drill();
+  for (const catalog::DrillStep& step : r.drill.steps) {
+    EXPECT_FALSE(catalog::IsChecklistStep(step.name)) << step.name;
+  }
 }
 
 struct ClassifyCase {
@@ -394,13 +487,26 @@ TEST(CoverageTest, AbsentOwnerLeavesStepsOnlyTheyCanDo) {
   std::vector<std::string> uncovered = UncoveredSteps(plan, db, "ann");
   ASSERT_EQ(uncovered.size(), 2u);
   EXPECT_EQ(uncovered[0],
-            "step 1 'Restore the database files' needs someone who can restore db: only ann is "
-            "trained; deputy bob is not");
+            "only ann can do step 1 'Restore the database files'; needed: someone who can "
+            "restore db (skills: db); deputy bob is not trained in it");
   EXPECT_EQ(uncovered[1],
-            "step 3 'Re-index' needs skill 'db': only ann is trained; deputy bob "
-            "is not");
+            "only ann can do step 3 'Re-index'; needed: someone trained in db; deputy bob is not "
+            "trained in it");
   EXPECT_TRUE(UncoveredSteps(plan, db, "bob").empty());
   EXPECT_TRUE(UncoveredSteps(plan, db, "cat").empty());
+}
+
+// A system without a checklist is judged as a whole: can anyone else restore it?
+TEST(CoverageTest, WithoutAChecklistTheWholeRestoreNeedsSomeone) {
+  plan::Plan plan = LoadTestPlan();
+  plan::System files = *plan.FindSystem("files");  // owner bob, no skills, no checklist
+  EXPECT_EQ(UncoveredSteps(plan, files, "bob"),
+            std::vector<std::string>{"only bob can restore files; needed: someone who can "
+                                     "restore files; deputy ann is not trained in it"});
+  EXPECT_TRUE(UncoveredSteps(plan, files, "ann").empty());
+  plan::Plan shared = LoadTestPlan(std::string(kPlan) +
+                                   "training:\n  - {person: cat, skill: files, date: 2026-01-01}\n");
+  EXPECT_TRUE(UncoveredSteps(shared, *shared.FindSystem("files"), "bob").empty());
 }
 
 TEST(CoverageTest, TrainingRecordsCount) {
@@ -432,6 +538,121 @@ TEST(HostPathTest, MapsPlanPathsUnderTheRoot) {
   EXPECT_EQ(plan::HostPath("/stage", "d:\\Data\\x"), "/stage/d/Data/x");
   EXPECT_EQ(plan::HostPath("", "D:/EXACT"), "/D/EXACT");
   EXPECT_EQ(plan::HostPath("/stage", "/../../etc"), "/stage/etc");
+}
+
+}  // namespace
+}  // namespace stormproof::drill
+
+namespace stormproof::drill {
+namespace {
+
+TEST(ChecklistAnswerTest, ParsesWhatATechnicianTypes) {
+  struct Case {
+    const char* line;
+    HandsOn result;
+    std::optional<int64_t> ms;
+    const char* note;
+  };
+  for (const Case& c : {Case{"", HandsOn::kDone, std::nullopt, ""},
+                        Case{"  \t", HandsOn::kDone, std::nullopt, ""},
+                        Case{"d", HandsOn::kDone, std::nullopt, ""},
+                        Case{"DONE 20m", HandsOn::kDone, 1'200'000, ""},
+                        Case{"done 1h30m", HandsOn::kDone, 5'400'000, ""},
+                        Case{"s", HandsOn::kSkipped, std::nullopt, ""},
+                        Case{"skip no licence key", HandsOn::kSkipped, std::nullopt,
+                             "no licence key"},
+                        Case{"f", HandsOn::kFailed, std::nullopt, ""},
+                        Case{"failed  EXACT will not start ", HandsOn::kFailed, std::nullopt,
+                             "EXACT will not start"}}) {
+    Result<ChecklistAnswer> answer = ParseChecklistAnswer(c.line);
+    ASSERT_TRUE(answer.has_value()) << c.line << ": " << answer.error().message();
+    EXPECT_EQ(answer->result, c.result) << c.line;
+    EXPECT_EQ(answer->duration_ms, c.ms) << c.line;
+    EXPECT_EQ(answer->note, c.note) << c.line;
+  }
+  for (const char* bad : {"yes", "done soon", "x 1"}) {
+    Result<ChecklistAnswer> answer = ParseChecklistAnswer(bad);
+    ASSERT_FALSE(answer.has_value()) << bad;
+    EXPECT_EQ(answer.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(answer.error().message().rfind(std::string("answer '") + bad + "'", 0), 0u)
+        << answer.error().message();
+  }
+}
+
+TEST(ChecklistAnswerTest, ParsesStepFlags) {
+  auto done = ParseStepFlag("2=20m", HandsOn::kDone);
+  ASSERT_TRUE(done.has_value()) << done.error().message();
+  EXPECT_EQ(done->first, 2u);
+  EXPECT_EQ(done->second.result, HandsOn::kDone);
+  EXPECT_EQ(done->second.duration_ms, 1'200'000);
+  auto plain = ParseStepFlag("3", HandsOn::kDone);
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->second.duration_ms, std::nullopt);
+  auto failed = ParseStepFlag("1=service will not start", HandsOn::kFailed);
+  ASSERT_TRUE(failed.has_value());
+  EXPECT_EQ(failed->second.result, HandsOn::kFailed);
+  EXPECT_EQ(failed->second.note, "service will not start");
+  for (const char* bad : {"0", "", "two", "2=soon", "-1=5m", "99999999999999999999999"}) {
+    auto parsed = ParseStepFlag(bad, HandsOn::kDone);
+    ASSERT_FALSE(parsed.has_value()) << bad;
+    EXPECT_EQ(parsed.error().message().rfind(std::string("--step-done ") + bad, 0), 0u)
+        << parsed.error().message();
+  }
+}
+
+// Rotation: never-drilled copies first (plan order), then the one drilled longest ago; copies
+// a drill cannot read (object storage) are left out.
+TEST(CopiesTest, NextCopyRotatesAcrossTheCopies) {
+  plan::Plan plan = LoadTestPlan(R"(version: 1
+msp: {id: acme, name: Acme IT}
+people: [{id: ann, name: Ann, contacts: {email: a@x.example}}]
+tiers: [{id: t1, rank: 1, rto: 2h, rpo: 1d}]
+repositories:
+  - {id: cloud, location: "s3:https://s3.example.com/b", medium: object}
+  - {id: nas, location: /srv/nas}
+  - {id: usb, location: /mnt/usb, medium: removable}
+systems:
+  - {id: s, owner: ann, tier: t1, backup: {paths: [/srv/s], repositories: [cloud, nas, usb]}}
+  - {id: only-cloud, owner: ann, tier: t1, backup: {paths: [/srv/s], repositories: [cloud]}}
+)");
+  const plan::System& s = *plan.FindSystem("s");
+  EXPECT_EQ(NextCopyToDrill(plan, s, {})->id, "nas");
+  EXPECT_EQ(NextCopyToDrill(plan, s, {{"nas", kNow}})->id, "usb");
+  EXPECT_EQ(NextCopyToDrill(plan, s, {{"nas", kNow}, {"usb", kNow - kSecond}})->id, "usb");
+  EXPECT_EQ(NextCopyToDrill(plan, s, {{"nas", kNow - kSecond}, {"usb", kNow}})->id, "nas");
+  EXPECT_EQ(NextCopyToDrill(plan, *plan.FindSystem("only-cloud"), {}), nullptr);
+  EXPECT_FALSE(DrillCanRead(*plan.FindRepository("cloud")));
+  EXPECT_TRUE(DrillCanRead(*plan.FindRepository("usb")));
+}
+
+// The other copies of a system whose drilled copy failed: unreadable and missing copies say so;
+// with none left, nothing would have saved the day. (A copy holding a restore point: see
+// engine_adapter_test.cc and the drill CLI tests.)
+TEST(CopiesTest, OtherCopiesThatCannotHelpSaySo) {
+  plan::Plan plan = LoadTestPlan(R"(version: 1
+msp: {id: acme, name: Acme IT}
+people: [{id: ann, name: Ann, contacts: {email: a@x.example}}]
+tiers: [{id: t1, rank: 1, rto: 2h, rpo: 1d}]
+repositories:
+  - {id: cloud, location: "s3:https://s3.example.com/b", medium: object}
+  - {id: nas, location: /nonexistent/stormproof-nas}
+systems:
+  - {id: s, owner: ann, tier: t1, backup: {paths: [/srv/s], repositories: [nas, cloud]}}
+  - {id: one, owner: ann, tier: t1, backup: {paths: [/srv/s], repositories: [nas]}}
+)");
+  AccessOptions access;
+  access.password = "pw";
+  std::vector<std::string> lines = OtherCopies(plan, *plan.FindSystem("s"), "", access, kNow);
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].rfind("copy nas would not have saved the day either: ", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[1],
+            "copy cloud was not checked: repository 'cloud': s3:https://s3.example.com/b is not a "
+            "local path (object storage and tape are not supported by this build)");
+  EXPECT_EQ(lines[2],
+            "no other copy holds a readable restore point: nothing would have saved the day");
+  EXPECT_EQ(OtherCopies(plan, *plan.FindSystem("one"), "nas", access, kNow),
+            std::vector<std::string>{"system one has no other copy: nothing would have saved the "
+                                     "day"});
 }
 
 }  // namespace

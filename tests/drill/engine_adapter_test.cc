@@ -10,6 +10,8 @@
 #include <fstream>
 
 #include "archiver/archiver.h"
+#include "drill/drill.h"
+#include "plan/loader.h"
 #include "backend/backend.h"
 #include "repository/repository.h"
 
@@ -160,6 +162,41 @@ TEST_F(EngineAdapterTest, MissingRepositoryIsAClearError) {
   ASSERT_FALSE(points.has_value());
   EXPECT_NE(points.error().message().find("nothing-here"), std::string::npos)
       << points.error().message();
+}
+
+// When one copy of a system is gone, the other copies are listed (not restored): a copy holding
+// a restore point would have saved the day, with more data lost than the RPO when it is older.
+TEST_F(EngineAdapterTest, OtherCopiesSayWhetherTheyWouldHaveSavedTheDay) {
+  Backup({(stage_ / "srv/app").string()}, {{"system", "app"}});
+  plan::LoadResult loaded = plan::LoadPlanFromText("plan.yaml", R"(version: 1
+msp: {id: acme, name: Acme IT}
+people: [{id: ann, name: Ann, contacts: {email: a@x.example}}]
+tiers: [{id: t1, rank: 1, rto: 2h, rpo: 2h}]
+repositories:
+  - {id: gone, location: )" + (dir_ / "gone").string() + R"(}
+  - {id: repo, location: )" + (dir_ / "repo").string() + R"(}
+systems:
+  - id: app
+    owner: ann
+    tier: t1
+    backup: {paths: [)" + (stage_ / "srv/app").string() + R"(], repositories: [gone, repo]}
+)");
+  ASSERT_TRUE(loaded.readable);
+  const plan::Plan& plan = loaded.plan;
+  AccessOptions access;
+  access.password = "pw";
+  const int64_t hour = 3600LL * 1'000'000'000;
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  std::vector<std::string> lines =
+      OtherCopies(plan, *plan.FindSystem("app"), "gone", access, now + hour);
+  EXPECT_EQ(lines, std::vector<std::string>{"copy repo has a restore point 1h old (listed, not "
+                                            "restored): it would have saved the day"});
+  lines = OtherCopies(plan, *plan.FindSystem("app"), "gone", access, now + 3 * hour);
+  EXPECT_EQ(lines, std::vector<std::string>{
+                       "copy repo has a restore point 3h old (listed, not restored): it would "
+                       "have saved the day, but lost more data than the RPO 2h"});
 }
 
 }  // namespace

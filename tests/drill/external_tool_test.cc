@@ -76,5 +76,33 @@ TEST(ExternalToolTest, ToolErrorUsesTheFirstMatchingPattern) {
   EXPECT_EQ(ToolError("x", run, {}).code(), ErrorCode::kIo);
 }
 
+TEST(StderrTailTest, KeepsTheLastTwentyLinesWithoutTrailingBlanks) {
+  std::string err;
+  for (int i = 1; i <= 30; ++i) err += "line " + std::to_string(i) + "\n";
+  std::vector<std::string> tail = StderrTail(err + "\n  \n");
+  ASSERT_EQ(tail.size(), kStderrTailLines);
+  EXPECT_EQ(tail.front(), "line 11");
+  EXPECT_EQ(tail.back(), "line 30");
+  EXPECT_EQ(StderrTail("one\r\ntwo"), (std::vector<std::string>{"one", "two"}));
+  EXPECT_TRUE(StderrTail(" \n\t\n").empty());
+}
+
+TEST(StderrTailTest, KeepsNoMoreThanFourKibibytes) {
+  const std::string long_line(1500, 'x');
+  std::vector<std::string> tail = StderrTail("first\n" + long_line + "\n" + long_line + "\n" +
+                                             long_line + "\nlast");
+  EXPECT_EQ(tail, (std::vector<std::string>{long_line, long_line, "last"}));
+  // One line longer than the bound keeps its end, after "…", within the bound.
+  std::vector<std::string> one = StderrTail(std::string(5000, 'a') + "END");
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].size(), kStderrTailBytes);
+  EXPECT_TRUE(one[0].starts_with("…aaa")) << one[0].substr(0, 10);
+  EXPECT_TRUE(one[0].ends_with("aaEND"));
+}
+
+TEST(StderrTailTest, EscapesControlBytesAndExpandsTabs) {
+  EXPECT_EQ(StderrTail("a\tb\x1b[2Jc\n"), std::vector<std::string>{"a    b\\x1b[2Jc"});
+}
+
 }  // namespace
 }  // namespace stormproof::drill

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -122,6 +123,55 @@ TEST_F(ScratchTest, UnusableParentIsAClearError) {
   ASSERT_FALSE(scratch.has_value());
   EXPECT_NE(scratch.error().message().find(parent_ + "/a-file/below"), std::string::npos)
       << scratch.error().message();
+}
+
+// A scratch copy is client data: while its drill runs it carries an owner file naming the
+// drill's process, so that copies of drills that died are found and removed (and only those).
+TEST_F(ScratchTest, ACopyIsMarkedAsItsDrillsWhileItRunsAndNotOnceKept) {
+  ScratchDirectory scratch = MakeScratch();
+  fs::path owner = fs::path(scratch.path()) / ScratchDirectory::kOwnerFile;
+  std::ifstream in(owner);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\"pid\":" + std::to_string(::getpid())), std::string::npos) << text;
+  EXPECT_NE(text.find("\"boot_id\""), std::string::npos) << text;
+  scratch.Keep();
+  EXPECT_FALSE(fs::exists(owner));  // the technician's now: never removed behind their back
+}
+
+TEST_F(ScratchTest, RemovesOnlyTheCopiesOfDrillsThatDied) {
+  ScratchDirectory live = MakeScratch();  // this process: still running
+  WriteFile(fs::path(live.restore_path()) / "data", "x");
+  // A copy whose drill died: the same owner file, with the pid of a process that has ended.
+  ScratchDirectory dead_scratch = MakeScratch();
+  const std::string dead = dead_scratch.path();
+  dead_scratch.Keep();  // let the object go without removing the directory...
+  std::ifstream in(fs::path(live.path()) / ScratchDirectory::kOwnerFile);
+  std::string owner((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ::waitpid(child, nullptr, 0);
+  std::string pid = "\"pid\":" + std::to_string(::getpid());
+  owner.replace(owner.find(pid), pid.size(), "\"pid\":" + std::to_string(child));
+  WriteFile(fs::path(dead) / ScratchDirectory::kOwnerFile,
+            owner);  // ...and mark it as the dead one's
+  WriteFile(fs::path(dead) / "restore/client/ledger.db", "client data");
+  // Another host's (a shared scratch disk), an unmarked directory and an unrelated one stay.
+  std::string other = owner;
+  other.replace(other.find("\"hostname\":\""), 12, "\"hostname\":\"elsewhere-");
+  WriteFile(parent_ + "/drills/stormproof-drill-app-other1/" + ScratchDirectory::kOwnerFile, other);
+  WriteFile(parent_ + "/drills/stormproof-drill-app-nomark/restore/file", "x");
+  WriteFile(parent_ + "/drills/unrelated/" + ScratchDirectory::kOwnerFile, owner);
+
+  ScratchDirectory::Abandoned abandoned = ScratchDirectory::RemoveAbandoned(parent_ + "/drills");
+  EXPECT_EQ(abandoned.removed, (std::vector<std::string>{dead}));
+  EXPECT_TRUE(abandoned.errors.empty());
+  EXPECT_FALSE(fs::exists(dead));
+  EXPECT_TRUE(fs::exists(fs::path(live.restore_path()) / "data"));
+  EXPECT_TRUE(fs::exists(parent_ + "/drills/stormproof-drill-app-other1"));
+  EXPECT_TRUE(fs::exists(parent_ + "/drills/stormproof-drill-app-nomark/restore/file"));
+  EXPECT_TRUE(fs::exists(parent_ + "/drills/unrelated"));
+  EXPECT_TRUE(ScratchDirectory::RemoveAbandoned(parent_ + "/none").removed.empty());
 }
 
 }  // namespace

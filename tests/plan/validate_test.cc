@@ -159,6 +159,37 @@ tiers:
       << c.messages;
 }
 
+// drill_retry (how soon `run` drills again after a failed drill): read, defaulted, checked.
+TEST(ValidateTest, DrillRetryIsReadAndChecked) {
+  Checked ok = Check(R"(msp: {id: acme, name: Acme}
+tiers:
+  - {id: a, rank: 1, rto: 1h, rpo: 1h, drill_every: monthly, drill_retry: 6h}
+  - {id: b, rank: 2, rto: 1h, rpo: 1h, drill_every: monthly}
+)");
+  EXPECT_EQ(ok.messages, "");
+  ASSERT_EQ(ok.loaded.plan.tiers.size(), 2u);
+  EXPECT_EQ(ok.loaded.plan.tiers[0].drill_retry, Duration::Hours(6));
+  EXPECT_EQ(ok.loaded.plan.tiers[1].drill_retry, std::nullopt);
+  EXPECT_EQ(kDefaultDrillRetry, Duration::Days(1));
+  Checked zero = Check(R"(msp: {id: acme, name: Acme}
+tiers:
+  - {id: z, rank: 1, rto: 1h, rpo: 1h, drill_every: monthly, drill_retry: 0s}
+  - {id: w, rank: 1, rto: 1h, rpo: 1h, drill_every: 1w, drill_retry: 2w}
+  - {id: x, rank: 1, rto: 1h, rpo: 1h, drill_retry: soon}
+)");
+  EXPECT_NE(zero.messages.find("plan.yaml:3:75: error: tier 'z': drill_retry 0s must be longer "
+                               "than zero"),
+            std::string::npos)
+      << zero.messages;
+  EXPECT_NE(zero.messages.find("plan.yaml:4:70: warning: tier 'w': drill_retry 2w is longer "
+                               "than drill_every 1w"),
+            std::string::npos)
+      << zero.messages;
+  EXPECT_NE(zero.messages.find("plan.yaml:5:53: error: tier 'x': 'drill_retry':"),
+            std::string::npos)
+      << zero.messages;
+}
+
 TEST(ValidateTest, TrainingRecordWithoutPersonIsReportedOnce) {
   Checked c = Check(PlanText(kPeople, "training:\n  - {skill: db, date: 2026-01-01}\n"));
   EXPECT_EQ(c.loaded.diagnostics.error_count(), 1u) << c.messages;

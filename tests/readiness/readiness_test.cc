@@ -161,31 +161,81 @@ TEST(RtoConfidenceTest, ShareWithinAndNearestRankPercentiles) {
   EXPECT_DOUBLE_EQ(confidence.share_within, 4.0 / 6.0);
   EXPECT_EQ(confidence.p50, Duration::Minutes(90));
   EXPECT_EQ(confidence.p95, Duration::Minutes(180));
+  EXPECT_EQ(confidence.verified, 5);
   EXPECT_EQ(internal::AssessConfidence({}, Duration::Hours(2)).p50, std::nullopt);
 }
 
-TEST(RtoProjectionTest, OwnTimeIsDataOverMedianThroughputPlusMedianVerification) {
+// With fewer than 20 verified drills the nearest-rank p95 is the slowest drill: it says so.
+TEST(RtoConfidenceTest, P95OfFewDrillsIsLabelledWorstOfLastN) {
+  std::vector<catalog::DrillRecord> drills;
+  for (int64_t minutes : {30, 40, 50, 200}) drills.push_back(Drill(kNow, minutes * 60));
+  RtoConfidence few = internal::AssessConfidence(drills, Duration::Hours(2));
+  EXPECT_TRUE(few.p95_is_worst());
+  EXPECT_EQ(few.P95Label(), "worst of last 4");
+  EXPECT_EQ(few.p95, Duration::Minutes(200));
+  for (int i = 0; i < 16; ++i) drills.push_back(Drill(kNow, 60));
+  RtoConfidence many = internal::AssessConfidence(drills, Duration::Hours(2));
+  EXPECT_EQ(many.verified, 20);
+  EXPECT_FALSE(many.p95_is_worst());
+  EXPECT_EQ(many.P95Label(), "p95");
+  EXPECT_EQ(many.p95, Duration::Minutes(50));  // the 19th of 20, not the slowest
+}
+
+// p50 and every other median of readiness use one definition: the mean of the two middle values
+// for an even count (a nearest-rank p50 would say 60).
+TEST(RtoConfidenceTest, P50IsTheOneMedian) {
+  RtoConfidence two =
+      internal::AssessConfidence({Drill(kNow, 60), Drill(kNow, 120)}, Duration::Hours(2));
+  EXPECT_EQ(two.p50, Duration::Seconds(90));
+  EXPECT_DOUBLE_EQ(internal::Median({60, 120}), 90);
+  EXPECT_DOUBLE_EQ(internal::Median({5, 1, 3}), 3);
+}
+
+// One rule for a past drill, in status and in the report: the RTO recorded with the drill, else
+// the plan's. Here the plan's RTO is now 2h, but the drill was run against 1h and took 90m.
+TEST(RtoConfidenceTest, DrillIsJudgedAgainstTheRtoRecordedWithIt) {
+  catalog::DrillRecord drill = Drill(kNow, 90 * 60);
+  drill.drill.target_rto_s = 3600;
+  RtoConfidence judged = internal::AssessConfidence({drill}, Duration::Hours(2));
+  EXPECT_EQ(judged.within_target, 0);
+  EXPECT_EQ(JudgedRtoSeconds(drill.drill, Duration::Hours(2)), 3600);
+  drill.drill.target_rto_s.reset();  // recorded before targets were: the plan's RTO
+  EXPECT_EQ(JudgedRtoSeconds(drill.drill, Duration::Hours(2)), 7200);
+  EXPECT_EQ(internal::AssessConfidence({drill}, Duration::Hours(2)).within_target, 1);
+  EXPECT_EQ(JudgedRtoSeconds(drill.drill, std::nullopt), std::nullopt);
+}
+
+// A restore faster than the millisecond clock still measured a throughput (a lower bound).
+TEST(RtoProjectionTest, ZeroMillisecondRestoreIsNotDropped) {
+  catalog::DrillRecord fast = Drill(kNow - kDay, 1, catalog::Outcome::kOk, 0);
+  fast.run.bytes = 5'000'000;
+  fast.drill.steps = {Step("restore", 0), Step("verify data", 0)};
+  EXPECT_EQ(internal::DrillThroughput(fast), 5e9);
   Evidence evidence;
   evidence.last_good_backup = Backup(kNow - kHour);
-  evidence.last_good_backup->bytes = 100'000'000'000;  // 100 GB
-  for (double mbps : {100.0, 50.0, 200.0}) {
-    catalog::DrillRecord drill = Drill(kNow - kDay, 600, catalog::Outcome::kOk, mbps * 1e6);
-    drill.drill.steps = {Step("restore", 1000), Step("verify data", 60'000),
-                         Step("verify application", 0)};
-    evidence.drills.push_back(drill);
-  }
-  RtoProjection own = internal::MeasureOwnRestore(evidence, Duration::Hours(2), Duration::Hours(9));
-  EXPECT_EQ(own.basis, ProjectionBasis::kMeasured);
-  EXPECT_DOUBLE_EQ(*own.throughput_bytes_per_s, 100e6);
-  EXPECT_EQ(own.verify_time, Duration::Minutes(1));
-  EXPECT_EQ(own.own, Duration::Seconds(1000 + 60));
-
-  RtoProjection estimated =
-      internal::MeasureOwnRestore(Evidence{}, std::nullopt, Duration::Hours(9));
-  EXPECT_EQ(estimated.basis, ProjectionBasis::kEstimate);
-  EXPECT_EQ(estimated.own, Duration::Hours(9));
-  EXPECT_EQ(internal::MeasureOwnRestore(Evidence{}, std::nullopt, std::nullopt).own, std::nullopt);
+  evidence.drills = {fast};
+  plan::System system;
+  system.restore_estimate = Duration::Minutes(10);
+  RtoProjection own = internal::MeasureOwnRestore(evidence, system, Duration::Hours(2));
+  EXPECT_EQ(own.data_restore_basis, ProjectionBasis::kMeasured);
+  EXPECT_DOUBLE_EQ(own.throughput_bytes_per_s.value_or(0), 5e9);
+  catalog::DrillRecord empty = fast;
+  empty.run.bytes = 0;  // nothing restored: nothing measured
+  EXPECT_EQ(internal::DrillThroughput(empty), std::nullopt);
 }
+
+TEST(RtoProjectionTest, FarExtrapolationIsSaid) {
+  RtoProjection rto;
+  EXPECT_EQ(ExtrapolationCaveat(rto), "");
+  rto.extrapolation_factor = 40'000.7;
+  rto.evidence_bytes = 50 * 1024 * 1024;
+  EXPECT_EQ(ExtrapolationCaveat(rto),
+            "RTO projection extrapolated 40000× from a drill of 50.0 MiB");
+  rto.extrapolation_factor = 9.5;  // close enough to the evidence
+  EXPECT_EQ(ExtrapolationCaveat(rto), "");
+}
+
+// The system's own restore time and the chain: tests/readiness/projection_test.cc.
 
 plan::System MakeSystem(const std::string& id, const std::string& tier,
                         std::vector<std::string> deps = {}, const std::string& client = "") {
@@ -198,77 +248,7 @@ plan::System MakeSystem(const std::string& id, const std::string& tier,
   return system;
 }
 
-TEST(RtoProjectionTest, ChainAddsTheSlowestDependency) {
-  plan::Plan plan;
-  plan.systems = {MakeSystem("dns", "t"),     MakeSystem("db", "t", {"dns"}),
-                  MakeSystem("storage", "t"), MakeSystem("app", "t", {"db", "storage"}),
-                  MakeSystem("budget", "t"),  MakeSystem("web", "t", {"budget"})};
-  plan.BuildIndex();
-  plan::DependencyGraph graph(plan);
-  std::vector<RtoProjection> rto(plan.systems.size());
-  auto own = [&](size_t i, int64_t minutes) { rto[i].own = Duration::Minutes(minutes); };
-  own(0, 10), own(1, 60), own(2, 30), own(3, 45);
-  rto[3].target = Duration::Hours(2);
-  rto[4].target = Duration::Hours(3);  // nothing to project from: counts with its RTO budget
-  own(5, 5);
-  std::vector<bool> needed(plan.systems.size(), true);
-  internal::ProjectAlongDependencies(plan, graph, needed, &rto);
-  EXPECT_EQ(rto[1].projected, Duration::Minutes(70));
-  EXPECT_EQ(rto[3].projected, Duration::Minutes(115));
-  EXPECT_EQ(rto[3].waits_for, std::vector<std::string>{"db"});
-  EXPECT_EQ(rto[3].state, RtoState::kFeasible);
-  EXPECT_EQ(rto[4].state, RtoState::kUnknown);
-  EXPECT_EQ(rto[4].projected, std::nullopt);
-  EXPECT_EQ(rto[5].projected, Duration::Minutes(185));
-
-  rto[3].own = Duration::Minutes(60);  // 70 + 60 > 2h
-  internal::ProjectAlongDependencies(plan, graph, needed, &rto);
-  EXPECT_EQ(rto[3].state, RtoState::kInfeasible);
-}
-
-// --- 3-2-1-1-0 --------------------------------------------------------------------------------
-
-TEST(Rule32110Test, CountsCopiesMediaOffsiteImmutableAndErrors) {
-  plan::Repository local = Repo("local", "hq", plan::Medium::kDisk, false);
-  plan::Repository cloud = Repo("cloud", "aws", plan::Medium::kObject, true);
-  const struct {
-    const char* name;
-    std::vector<const plan::Repository*> repos;
-    std::optional<catalog::Outcome> last_check;
-    const char* marks;
-    int passed;
-  } cases[] = {
-      {"no backup", {}, std::nullopt, "✗✗✗✗?", 0},
-      {"one local", {&local}, catalog::Outcome::kOk, "✗✗✗✗✓", 1},
-      {"local and cloud", {&local, &cloud}, catalog::Outcome::kOk, "✓✓✓✓✓", 5},
-      {"check failed", {&local, &cloud}, catalog::Outcome::kFailed, "✓✓✓✓✗", 4},
-  };
-  for (const auto& c : cases) {
-    analysis::BackupShape shape;
-    shape.own_sites = {"hq"};
-    for (const plan::Repository* repo : c.repos) {
-      shape.repositories.push_back(repo);
-      shape.media.insert(repo->medium);
-      if (repo->site->id != "hq") shape.offsite = true;
-      if (repo->immutable) shape.immutable = true;
-    }
-    Evidence evidence;
-    if (c.last_check) {
-      evidence.last_check = Backup(kNow - kDay, *c.last_check);
-      evidence.last_check->kind = catalog::RunKind::kCheck;
-    }
-    Rule32110 rule = internal::AssessRule32110(shape, evidence);
-    EXPECT_EQ(rule.Marks(), c.marks) << c.name;
-    EXPECT_EQ(rule.Passed(), c.passed) << c.name;
-  }
-}
-
-TEST(Rule32110Test, NewerDrillDecidesZeroErrors) {
-  Evidence evidence;
-  evidence.last_check = Backup(kNow - 2 * kDay);
-  evidence.drills = {Drill(kNow - kDay, std::nullopt, catalog::Outcome::kError)};
-  EXPECT_EQ(internal::AssessRule32110({}, evidence).zero_errors, false);
-}
+// --- 3-2-1-1-0: per copy, from evidence (tests/readiness/copies_test.cc) -------------------
 
 // --- score ------------------------------------------------------------------------------------
 
@@ -403,9 +383,15 @@ class CatalogTest : public ::testing::Test {
   void RecordEvidence() {
     catalog::Run db_backup = Backup(kNow - kHour);
     db_backup.bytes = 360'000'000'000;  // 3600 s at 100 MB/s
+    db_backup.repository = "local";
+    Add(db_backup, "db");
+    db_backup = Backup(kNow - 2 * kHour);
+    db_backup.bytes = 360'000'000'000;
+    db_backup.repository = "cloud";
     Add(db_backup, "db");
     Add(Backup(kNow + kHour), "db");  // after "now": ignored
     catalog::DrillRecord drill = Drill(kNow - 2 * kDay, 4000, catalog::Outcome::kOk, 100e6);
+    drill.run.repository = "local";  // verifies that copy
     drill.run.snapshot_time_ns = kNow - 3 * kDay;
     drill.drill.steps = {Step("restore", 3'600'000), Step("verify data", 40'000),
                          Step("verify application", 20'000)};
@@ -413,6 +399,7 @@ class CatalogTest : public ::testing::Test {
     catalog::Run check = Backup(kNow - kDay);
     check.kind = catalog::RunKind::kCheck;
     check.repository = "cloud";
+    check.details = R"({"read_data_percent":5})";  // verifies that copy
     Add(check, "");
     Add(Backup(kNow - 5 * kHour), "app");
     Add(Backup(kNow - 2 * kHour, catalog::Outcome::kFailed), "app");
@@ -441,30 +428,123 @@ TEST_F(CatalogTest, StatusFromRecordedRuns) {
   const SystemStatus& db = c1.systems[0];
   EXPECT_EQ(db.rpo.state, RpoState::kOk);
   EXPECT_EQ(db.rpo.age, Duration::Hours(1));
-  EXPECT_EQ(db.rto.basis, ProjectionBasis::kMeasured);
+  // db's drills timed no checklist and the plan gives no restore.estimate: its hands-on time is
+  // unknown, so 1h of data restore + 1m of verification is a lower bound, never "feasible".
+  EXPECT_EQ(db.rto.basis, ProjectionBasis::kNone);
+  EXPECT_EQ(db.rto.data_restore, Duration::Seconds(3600));
   EXPECT_EQ(db.rto.projected, Duration::Seconds(3600 + 60));
-  EXPECT_EQ(db.rto.state, RtoState::kFeasible);
+  EXPECT_FALSE(db.rto.complete);
+  EXPECT_EQ(db.rto.state, RtoState::kUnknown);
+  ASSERT_FALSE(db.rto.unknowns.empty());
+  EXPECT_EQ(db.rto.unknowns[0], "hands-on time unknown: never timed, no estimate");
   EXPECT_EQ(db.confidence.within_target, 1);
   EXPECT_EQ(db.drill.state, DrillState::kOk);
-  EXPECT_EQ(db.rule.Marks(), "✓✓✓✓✓");
+  // Both copies hold a current backup and were verified; "immutable" is the plan's claim only.
+  EXPECT_EQ(db.rule.Marks(), "✓✓✓~✓");
+  EXPECT_EQ(db.rule.reasons,
+            std::vector<std::string>{"immutable: claimed (copy cloud), never proven"});
   EXPECT_FALSE(db.breached);
 
   const SystemStatus& app = c1.systems[1];
-  EXPECT_EQ(app.rpo.state, RpoState::kBreached);  // the newer backup failed
-  EXPECT_EQ(app.rto.basis, ProjectionBasis::kEstimate);
-  EXPECT_EQ(app.rto.projected, Duration::Seconds(3660 + 1800));
+  EXPECT_EQ(app.rpo.state, RpoState::kBreached);     // the newer backup failed
+  EXPECT_EQ(app.rto.basis, ProjectionBasis::kNone);  // never drilled: data restore unknown
+  EXPECT_EQ(app.rto.hands_on_basis, ProjectionBasis::kEstimate);
+  EXPECT_EQ(app.rto.projected, Duration::Seconds(3660 + 1800));  // at least
+  EXPECT_EQ(app.rto.state, RtoState::kUnknown);
   EXPECT_EQ(app.rto.waits_for, std::vector<std::string>{"db"});
   EXPECT_EQ(app.drill.state, DrillState::kNever);
   EXPECT_TRUE(app.breached);
   EXPECT_TRUE(c1.breached);
   EXPECT_TRUE(status->breached);
   EXPECT_LT(app.score, db.score);
-  EXPECT_EQ(c1.score, (db.score + app.score + 1) / 2);
+  EXPECT_LE(app.score, kBreachedScoreCap);
+  // c1 has a breached system: its score is capped as well.
+  EXPECT_EQ(c1.score, std::min(kBreachedScoreCap, (db.score + app.score + 1) / 2));
 
   const SystemStatus& own = status->clients[1].systems[0];
   EXPECT_EQ(own.rpo.state, RpoState::kUnknown);
   EXPECT_EQ(own.rto.basis, ProjectionBasis::kNone);
-  EXPECT_EQ(status->score, (*c1.score + own.score + 1) / 2);
+  EXPECT_EQ(status->score, std::min(kBreachedScoreCap, (*c1.score + own.score + 1) / 2));
+}
+
+// A breached objective dominates: whatever the other components, the system scores at most 49,
+// and so do its client and the MSP.
+TEST_F(CatalogTest, BreachCapsTheScoreOfTheSystemItsClientAndTheMsp) {
+  RecordEvidence();
+  catalog::DrillRecord failed = Drill(kNow - kHour, std::nullopt, catalog::Outcome::kFailed);
+  AddDrill(failed, "db");  // the newest drill of db failed: a breach until a drill passes
+  plan::Plan plan = StatusPlan();
+  auto status = ComputeStatus(plan, *catalog_, At(kNow));
+  ASSERT_TRUE(status.has_value()) << status.error().message();
+  const SystemStatus& db = status->clients[0].systems[0];
+  ASSERT_TRUE(db.breached);
+  EXPECT_GT(db.parts.Total(), kBreachedScoreCap);  // fresh backups, verified copies, audit
+  EXPECT_EQ(db.score, kBreachedScoreCap);
+  EXPECT_TRUE(db.capped);
+  EXPECT_LE(*status->clients[0].score, kBreachedScoreCap);
+  EXPECT_TRUE(status->breached);
+  EXPECT_LE(status->score, kBreachedScoreCap);
+  EXPECT_EQ(internal::CappedScore(82, false), 82);
+  EXPECT_EQ(internal::CappedScore(30, true), 30);
+}
+
+// --as-of a moment while a backup was still running: that backup is no restore point yet.
+TEST_F(CatalogTest, BackupStillRunningAtTheMomentIsNoRestorePoint) {
+  catalog::Run done = Backup(kNow - 3 * kHour);
+  done.repository = "local";
+  Add(done, "db");
+  catalog::Run running = Backup(kNow - 10 * 60 * kSecond);
+  running.repository = "local";
+  running.finished_ns = kNow + 10 * 60 * kSecond;
+  Add(running, "db");
+  plan::Plan plan = StatusPlan();
+  auto status = ComputeStatus(plan, *catalog_, At(kNow));
+  ASSERT_TRUE(status.has_value()) << status.error().message();
+  const SystemStatus& db = status->clients[0].systems[0];
+  EXPECT_EQ(db.rpo.age, Duration::Hours(3));
+  EXPECT_EQ(db.rpo.state, RpoState::kAtRisk);
+  EXPECT_EQ(db.rule.copy_status[0].age, Duration::Hours(3));
+  auto later = ComputeStatus(plan, *catalog_, At(kNow + 20 * 60 * kSecond));
+  ASSERT_TRUE(later.has_value());
+  EXPECT_EQ(later->clients[0].systems[0].rpo.age, Duration::Minutes(30));
+}
+
+// The report's RPO compliance counts a snapshot proven by a drill, as status does.
+TEST_F(CatalogTest, RpoHistoryCountsSnapshotsProvenByDrills) {
+  plan::Plan plan = StatusPlan();
+  const int64_t since = kNow;
+  Add(Backup(since - 2 * kHour), "db");
+  catalog::DrillRecord drill = Drill(since + 2 * kHour, 600);  // finishes at since + 3h
+  drill.run.snapshot_time_ns = since + 90 * 60 * kSecond;
+  AddDrill(drill, "db");
+  auto history = ComputeRpoHistory(plan, *catalog_, "db", since, since + 10 * kHour);
+  ASSERT_TRUE(history.has_value()) << history.error().message();
+  EXPECT_EQ(history->backups, 0);
+  EXPECT_EQ(history->drill_proofs, 1);
+  ASSERT_EQ(history->points.size(), 4u);
+  EXPECT_EQ(history->points[2].time_ns, since + 3 * kHour);
+  EXPECT_EQ(history->points[2].age, Duration::Minutes(90));
+  // Within 4h: since..since+2h, then since+3h..since+5h30m: 4.5h of 10h.
+  EXPECT_NEAR(history->share_within, 0.45, 1e-9);
+  auto status = ComputeStatus(plan, *catalog_, At(since + 10 * kHour));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->clients[0].systems[0].rpo.restore_point_ns, since + 90 * 60 * kSecond);
+}
+
+// A system first backed up halfway through the period is measured from that backup, not
+// charged with the time before it.
+TEST_F(CatalogTest, RpoComplianceIsMeasuredFromTheFirstBackup) {
+  plan::Plan plan = StatusPlan();
+  const int64_t since = kNow;
+  Add(Backup(since + 5 * kHour), "own");  // RPO 1 day: within it ever since
+  auto history = ComputeRpoHistory(plan, *catalog_, "own", since, since + 10 * kHour);
+  ASSERT_TRUE(history.has_value()) << history.error().message();
+  EXPECT_EQ(history->measured_since_ns, since + 5 * kHour + 60 * kSecond);
+  EXPECT_DOUBLE_EQ(history->share_within, 1.0);
+  auto never = ComputeRpoHistory(plan, *catalog_, "db", since, since + 10 * kHour);
+  ASSERT_TRUE(never.has_value());
+  EXPECT_EQ(never->measured_since_ns, std::nullopt);
+  EXPECT_DOUBLE_EQ(never->share_within, 0.0);
 }
 
 TEST_F(CatalogTest, ScoreFallsWhenTheSameCatalogIsReadLater) {
@@ -571,6 +651,22 @@ TEST_F(CatalogTest, DrillHistoryOldestFirst) {
   EXPECT_FALSE((*history)[0].within_target);
   EXPECT_TRUE((*history)[1].within_target);
   EXPECT_EQ((*history)[1].target_rto, Duration::Hours(2));
+}
+
+// The report judges a past drill by the same rule as status: the RTO recorded with it.
+TEST_F(CatalogTest, DrillHistoryJudgesByTheRecordedRto) {
+  plan::Plan plan = StatusPlan();  // db's RTO today: 2h
+  catalog::DrillRecord drill = Drill(kNow - kDay, 5400);
+  drill.drill.target_rto_s = 3600;
+  AddDrill(drill, "db");
+  auto history = ComputeDrillHistory(plan, *catalog_, "db", kNow - 7 * kDay, kNow);
+  ASSERT_TRUE(history.has_value());
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].target_rto, Duration::Hours(1));
+  EXPECT_FALSE((*history)[0].within_target);
+  auto status = ComputeStatus(plan, *catalog_, At(kNow));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->clients[0].systems[0].confidence.within_target, 0);
 }
 
 }  // namespace

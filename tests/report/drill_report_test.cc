@@ -160,6 +160,14 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
+// The text of the recommendation with `rule`, "" when there is none.
+std::string RuleText(const nlohmann::json& report, const std::string& rule) {
+  for (const auto& r : report["recommendations"]) {
+    if (r["rule"] == rule) return r["text"];
+  }
+  return "";
+}
+
 std::vector<std::string> Rules(const nlohmann::json& report) {
   std::vector<std::string> rules;
   for (const auto& r : report["recommendations"]) rules.push_back(r["rule"]);
@@ -177,39 +185,104 @@ TEST(DrillReportTest, MarkdownMatchesGolden) {
   EXPECT_EQ(markdown, golden);
 }
 
-TEST(DrillReportTest, RecommendationsFollowFromTheNumbers) {
+// dental-db with a hands-on estimate of 10m (the fixture has none).
+plan::Plan PlanWithEstimate() {
   plan::Plan plan = LoadTestPlan();
+  plan.systems[plan.SystemIndex("dental-db")].restore_estimate = Duration::Minutes(10);
+  return plan;
+}
+
+TEST(DrillReportTest, RecommendationsFollowFromTheNumbers) {
+  plan::Plan plan = PlanWithEstimate();
   nlohmann::json report = DrillReportJson(WarningInput(plan));
-  EXPECT_EQ(Rules(report), (std::vector<std::string>{"rto-margin", "rto-capacity",
-                                                     "uncovered-steps", "throughput-drop"}));
+  EXPECT_EQ(Rules(report),
+            (std::vector<std::string>{"rto-margin", "rto-capacity", "hands-on-not-timed",
+                                      "uncovered-steps", "throughput-drop"}));
+  // The data restore has the 2h RTO less 10m hands-on (estimate) and 200 s of verification:
+  // 6400 s × 40 MB/s = 256 GB, reached in 1.6 months at 10 GB a month.
   const nlohmann::json& capacity = report["capacity"];
   EXPECT_EQ(capacity["verification_ms"], 200'000);
-  EXPECT_DOUBLE_EQ(capacity["max_bytes_within_rto"].get<double>(), 280e9);  // 7000 s × 40 MB/s
+  EXPECT_EQ(capacity["hands_on_ms"], 600'000);
+  EXPECT_EQ(capacity["hands_on_basis"], "estimate, never timed");
+  EXPECT_EQ(capacity["dependency_wait_ms"], 0);
+  EXPECT_EQ(capacity["data_restore_budget_ms"], 6'400'000);
+  EXPECT_DOUBLE_EQ(capacity["max_bytes_within_rto"].get<double>(), 256e9);
   EXPECT_NEAR(capacity["growth_bytes_per_month"].get<double>(), 10e9, 1e3);
-  EXPECT_NEAR(capacity["months_until_breach"].get<double>(), 4.0, 1e-6);
+  EXPECT_NEAR(capacity["months_until_breach"].get<double>(), 1.6, 1e-6);
   EXPECT_EQ(report["recommendations"][1]["text"],
-            "restore throughput 40 MB/s: RTO will be breached when data passes 280 GB (now 240 "
-            "GB; at current growth of 10 GB/month, in about 4 months)");
+            "restore throughput 40 MB/s: RTO will be breached when data passes 256 GB (now 240 "
+            "GB; at current growth of 10 GB/month, in about 2 months) — the data restore has "
+            "1h 46m of the 2h RTO after hands-on 10m (estimate, never timed), verification 3m "
+            "20s");
   EXPECT_EQ(report["recommendations"][0]["text"],
             "achieved RTO used 86% of the 2h target: little room for more data or a slower "
             "day; speed up the restore or agree a longer RTO");
 }
 
 TEST(DrillReportTest, CapacityWithoutGrowthAndWhenDataAlreadyTooBig) {
-  plan::Plan plan = LoadTestPlan();
+  plan::Plan plan = PlanWithEstimate();
   DrillReportInput one_backup{plan, WarningDrill(), std::nullopt, {GrowingBackups()[0]}};
   nlohmann::json report = DrillReportJson(one_backup);
   EXPECT_TRUE(report["capacity"]["growth_bytes_per_month"].is_null());
   EXPECT_EQ(report["recommendations"][1]["text"],
-            "restore throughput 40 MB/s: RTO will be breached when data passes 280 GB (now 240 "
-            "GB)");
+            "restore throughput 40 MB/s: RTO will be breached when data passes 256 GB (now 240 "
+            "GB) — the data restore has 1h 46m of the 2h RTO after hands-on 10m (estimate, never "
+            "timed), verification 3m 20s");
 
   DrillRecord big = WarningDrill();
-  big.drill.throughput_bytes_per_s = 20e6;  // 7000 s × 20 MB/s = 140 GB < 240 GB
+  big.drill.throughput_bytes_per_s = 20e6;  // 6400 s × 20 MB/s = 128 GB < 240 GB
   report = DrillReportJson({plan, big, std::nullopt, {}});
   EXPECT_EQ(report["recommendations"][1]["text"],
-            "restore throughput 20 MB/s: the 240 GB of data already exceed the 140 GB that "
-            "restore within the 2h RTO: restore faster or agree a longer RTO");
+            "restore throughput 20 MB/s: the 240 GB of data already exceed the 128 GB that "
+            "restore within the 2h RTO: restore faster or agree a longer RTO — the data restore "
+            "has 1h 46m of the 2h RTO after hands-on 10m (estimate, never timed), verification "
+            "3m 20s");
+}
+
+// The issue's case: capacity advice from the data copy alone ("RTO breached when data passes
+// 66.8 TB") misleads. Without any hands-on time there is no figure, and the advice says why.
+TEST(DrillReportTest, NoCapacityFigureWithoutHandsOnTime) {
+  plan::Plan plan = LoadTestPlan();  // dental-db: a checklist, no estimate, not timed
+  nlohmann::json report = DrillReportJson(WarningInput(plan));
+  const nlohmann::json& capacity = report["capacity"];
+  EXPECT_TRUE(capacity["max_bytes_within_rto"].is_null());
+  EXPECT_TRUE(capacity["hands_on_ms"].is_null());
+  EXPECT_EQ(capacity["no_figure_reason"], "hands-on time unknown: never timed, no estimate");
+  EXPECT_EQ(RuleText(report, "rto-capacity"),
+            "restore throughput 40 MB/s: no capacity figure, as the 2h RTO also holds work not "
+            "known: hands-on time unknown: never timed, no estimate");
+}
+
+// The budget comes from the whole recovery: the checklist this drill timed, and the wait for the
+// systems it depends on from the projection.
+TEST(DrillReportTest, CapacityCountsTimedHandsOnAndTheWaitForDependencies) {
+  plan::Plan plan = LoadTestPlan();
+  plan.systems[plan.SystemIndex("dental-db")].depends_on.push_back({"hostile", {}});
+  DrillRecord timed = WarningDrill();
+  timed.drill.steps.push_back({"checklist 1: Restore the newest full backup", 300'000,
+                               Outcome::kOk, ""});
+  DrillReportInput input{plan, timed, std::nullopt, {}};
+  // A dependency and no projection: the wait is unknown.
+  EXPECT_EQ(DrillReportJson(input)["capacity"]["no_figure_reason"],
+            "the wait for the systems it depends on is unknown (one of them was never drilled or "
+            "timed)");
+  readiness::RtoProjection projection;
+  projection.dependency_wait = Duration::Minutes(20);
+  projection.dependency_wait_complete = true;
+  projection.hands_on = Duration::Hours(1);  // earlier drills: this drill's timing wins
+  projection.hands_on_basis = readiness::ProjectionBasis::kMeasured;
+  input.projection = projection;
+  nlohmann::json report = DrillReportJson(input);
+  // 7200 − 1200 wait − 300 hands-on − 200 verification = 5500 s × 40 MB/s = 220 GB.
+  EXPECT_EQ(report["capacity"]["hands_on_basis"], "measured by this drill");
+  EXPECT_EQ(report["capacity"]["dependency_wait_ms"], 1'200'000);
+  EXPECT_DOUBLE_EQ(report["capacity"]["max_bytes_within_rto"].get<double>(), 220e9);
+  std::string text = RuleText(report, "rto-capacity");
+  EXPECT_NE(text.find("the 240 GB of data already exceed the 220 GB"), std::string::npos) << text;
+  EXPECT_NE(text.find("after hands-on 5m (measured by this drill), verification 3m 20s and 20m "
+                      "waiting for the systems it depends on"),
+            std::string::npos)
+      << text;
 }
 
 TEST(DrillReportTest, RtoBreachAndRpoMarginAreRecommended) {
@@ -221,8 +294,8 @@ TEST(DrillReportTest, RtoBreachAndRpoMarginAreRecommended) {
   late.drill.absent_person.clear();
   late.drill.uncovered_steps.clear();
   nlohmann::json report = DrillReportJson({plan, late, std::nullopt, {}});
-  EXPECT_EQ(Rules(report),
-            (std::vector<std::string>{"rto-breached", "rpo-margin", "rto-capacity"}));
+  EXPECT_EQ(Rules(report), (std::vector<std::string>{"rto-breached", "rpo-margin", "rto-capacity",
+                                                     "hands-on-not-timed"}));
   EXPECT_EQ(report["recommendations"][0]["text"],
             "achieved RTO 2h 30m exceeded the 2h target by 30m: restore faster (faster storage "
             "or network, a closer copy) or agree a longer RTO");
@@ -254,6 +327,30 @@ TEST(DrillReportTest, FailedVerificationIsExplained) {
             "drill again");
   EXPECT_TRUE(report["previous"]["verdict_changed"].get<bool>());
   EXPECT_EQ(report["previous"]["verdict"], "pass-with-warnings");
+}
+
+// A failed verify command's kept standard error is shown in all three forms, escaped.
+TEST(DrillReportTest, FailedVerifyShowsTheLastLinesOfItsStandardError) {
+  plan::Plan plan = LoadTestPlan();
+  DrillRecord d = FailedDrill();
+  d.drill.steps[3].output = {"checking tables", "<b>table</b> 'patients' missing"};
+  DrillReportInput input{plan, d, std::nullopt, {}};
+  std::string md = DrillReportMarkdown(input);
+  EXPECT_NE(md.find("| verify application | 1m | failed | exit status 3: table 'patients' "
+                    "missing |\n\nverify application: last 2 line(s) of standard error:\n\n"
+                    "    checking tables\n    <b>table</b> 'patients' missing\n"),
+            std::string::npos)
+      << md;
+  std::string html = DrillReportHtml(input);
+  EXPECT_NE(html.find("<p>verify application: last 2 line(s) of standard error:</p>\n<pre>checking "
+                      "tables\n&lt;b&gt;table&lt;/b&gt; &#39;patients&#39; missing\n</pre>"),
+            std::string::npos)
+      << html;
+  nlohmann::json report = DrillReportJson(input);
+  EXPECT_EQ(report["steps"][3]["stderr"],
+            (nlohmann::json{"checking tables", "<b>table</b> 'patients' missing"}));
+  EXPECT_EQ(report["steps"][3]["note"], "exit status 3: table 'patients' missing");
+  EXPECT_EQ(report["steps"][0]["stderr"], nlohmann::json::array());
 }
 
 TEST(DrillReportTest, ErrorWithoutRestorePoint) {
@@ -295,7 +392,7 @@ TEST(DrillReportTest, PassWithMarginToSpare) {
   nlohmann::json report = DrillReportJson({plan, d, std::nullopt, {}});
   EXPECT_EQ(report["verdict"], "pass");
   EXPECT_EQ(report["rto"]["used_percent"], 11);
-  EXPECT_EQ(Rules(report), std::vector<std::string>{"rto-capacity"});
+  EXPECT_EQ(Rules(report), (std::vector<std::string>{"rto-capacity", "hands-on-not-timed"}));
   EXPECT_TRUE(report["failed"].empty());
   EXPECT_EQ(report["worked"].size(), 4u);
   std::string md = DrillReportMarkdown({plan, d, std::nullopt, {}});
@@ -334,7 +431,7 @@ TEST(DrillReportTest, HtmlIsEscapedAndSelfContained) {
   EXPECT_EQ(html.find("https://"), std::string::npos);
   for (const char* key : {"Restore drill report", "1a2b3c4d", "Acme IT", "86%", "40 MB/s",
                           "verify application", "pass with warnings", "Compared with the previous",
-                          "RTO will be breached when data passes 280 GB"}) {
+                          "no capacity figure, as the 2h RTO also holds work not known"}) {
     EXPECT_NE(html.find(key), std::string::npos) << key;
   }
   std::string md = DrillReportMarkdown({plan, d, std::nullopt, {}});
@@ -350,10 +447,20 @@ TEST(DrillReportTest, JsonHasEverySchemaField) {
        {"schema",  "run_id",   "system",   "client",          "tier",     "adapter",
         "started", "finished", "surprise", "snapshot",        "verdict",  "reasons",
         "error",   "rto",      "rpo",      "steps",           "restored", "worked",
-        "failed",  "absence",  "capacity", "recommendations", "previous"}) {
+        "failed",  "absence",  "capacity", "recommendations", "previous", "repository",
+        "rto_parts", "other_copies"}) {
     EXPECT_TRUE(report.contains(key)) << key;
   }
-  EXPECT_EQ(report.size(), 23u);
+  EXPECT_EQ(report.size(), 26u);
+  EXPECT_EQ(report["repository"], "nas");
+  EXPECT_EQ(report["other_copies"], nlohmann::json::array());
+  EXPECT_EQ(report["rto_parts"], (nlohmann::json{{"data_restore_ms", 6'141'200},
+                                                 {"hands_on_ms", nullptr},
+                                                 {"verification_ms", 60'000},
+                                                 {"checklist_steps", 1},
+                                                 {"checklist_steps_timed", 0},
+                                                 {"checklist_steps_done", 0}}));
+  EXPECT_EQ(report["capacity"]["hands_on_ms"], nullptr);  // not timed, no estimate
   EXPECT_EQ(report["schema"], "stormproof.drill-report/1");
   EXPECT_EQ(report["system"], (nlohmann::json{{"id", "dental-db"}, {"name", "Dental database"}}));
   EXPECT_EQ(report["client"]["id"], "dental");
@@ -370,13 +477,67 @@ TEST(DrillReportTest, JsonHasEverySchemaField) {
   EXPECT_EQ(report["rpo"]["used_percent"], 75);
   EXPECT_EQ(report["steps"].size(), 4u);
   EXPECT_EQ(report["steps"][1],
-            (nlohmann::json{
-                {"name", "restore"}, {"duration_ms", 6'000'000}, {"outcome", "ok"}, {"note", ""}}));
+            (nlohmann::json{{"name", "restore"},
+                            {"duration_ms", 6'000'000},
+                            {"outcome", "ok"},
+                            {"note", ""},
+                            {"stderr", nlohmann::json::array()}}));
   EXPECT_EQ(report["restored"]["bytes"], 240'000'000'000ULL);
   EXPECT_EQ(report["absence"]["name"], "Priya Shah");
   EXPECT_EQ(report["previous"]["rto_change_ms"], 1'400'000);
   EXPECT_EQ(report["previous"]["rto_change_percent"], 29);
   EXPECT_EQ(report["previous"]["throughput_change_percent"], -20);
+}
+
+// With --checklist the hands-on steps are part of the achieved RTO: the report shows the data
+// restore and the hands-on parts, and the RTO capacity leaves room for the hands-on work.
+TEST(DrillReportTest, HandsOnWorkIsAPartOfTheAchievedRto) {
+  plan::Plan plan = LoadTestPlan();
+  DrillRecord d = WarningDrill();
+  d.drill.absent_person.clear();
+  d.drill.uncovered_steps.clear();
+  d.drill.steps.insert(d.drill.steps.begin() + 3,
+                       {"checklist 1: Restore the newest full backup", 600'000, Outcome::kOk, ""});
+  d.drill.achieved_rto_ms = 6'800'000;
+  nlohmann::json report = DrillReportJson({plan, d, std::nullopt, {}});
+  EXPECT_EQ(report["rto_parts"]["data_restore_ms"], 6'141'200);
+  EXPECT_EQ(report["rto_parts"]["hands_on_ms"], 600'000);
+  EXPECT_EQ(report["rto_parts"]["checklist_steps_done"], 1);
+  // (2h - 200 s verification - 600 s hands-on) × 40 MB/s = 256 GB.
+  EXPECT_DOUBLE_EQ(report["capacity"]["max_bytes_within_rto"].get<double>(), 256e9);
+  EXPECT_EQ(report["capacity"]["hands_on_ms"], 600'000);
+  std::vector<std::string> rules = Rules(report);
+  EXPECT_EQ(std::find(rules.begin(), rules.end(), "hands-on-not-timed"), rules.end());
+  std::string md = DrillReportMarkdown({plan, d, std::nullopt, {}});
+  EXPECT_NE(md.find("Achieved RTO = data restore 1h 42m + hands-on 10m (1 of 1 checklist step "
+                    "done) + verification 1m.\n"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("- hands-on checklist 1: Restore the newest full backup: done in 10m\n"),
+            std::string::npos)
+      << md;
+  std::string html = DrillReportHtml({plan, d, std::nullopt, {}});
+  EXPECT_NE(html.find("<p>Achieved RTO = data restore 1h 42m + hands-on 10m"), std::string::npos);
+}
+
+// A drill of a copy that failed names it and what the other copies hold.
+TEST(DrillReportTest, NamesTheCopyAndTheOtherCopies) {
+  plan::Plan plan = LoadTestPlan();
+  DrillRecord d = FailedDrill();
+  d.run.details = R"({"other_copies": ["copy b2 has a restore point 3h old (listed, not )"
+                  R"(restored): it would have saved the day"]})";
+  nlohmann::json report = DrillReportJson({plan, d, std::nullopt, {}});
+  EXPECT_EQ(report["repository"], "nas");
+  ASSERT_EQ(report["other_copies"].size(), 1u);
+  EXPECT_EQ(report["other_copies"][0].get<std::string>().rfind("copy b2 has a restore point", 0),
+            0u);
+  std::string md = DrillReportMarkdown({plan, d, std::nullopt, {}});
+  EXPECT_NE(md.find("| Copy drilled | nas |\n"), std::string::npos) << md;
+  d.run.repository.clear();
+  EXPECT_NE(DrillReportMarkdown({plan, d, std::nullopt, {}}).find(
+                "| Copy drilled | — (restore command) |\n"),
+            std::string::npos);
+  EXPECT_TRUE(DrillReportJson({plan, d, std::nullopt, {}})["repository"].is_null());
 }
 
 TEST(DrillReportTest, WritesThreeFilesAndRefusesUnsafeSystemIds) {

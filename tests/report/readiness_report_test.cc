@@ -9,6 +9,7 @@
 #include <string>
 
 #include "plan/loader.h"
+#include "report/evidence_format.h"
 #include "report/svg_chart.h"
 
 namespace stormproof::report {
@@ -167,7 +168,8 @@ TEST(SvgChartTest, LineChartCoordinates) {
   std::string chart = svg::DurationLineChart("age <of> x", {0, 100 * kSecond}, points, 40.0);
   EXPECT_EQ(chart.rfind("<svg class=\"chart\" viewBox=\"0 0 720 220\"", 0), 0u);
   EXPECT_NE(chart.find("aria-label=\"age &lt;of&gt; x\""), std::string::npos);
-  EXPECT_NE(chart.find("<polyline class=\"series\" points=\"124.0,180.0 380.0,52.0 380.0,180.0 "
+  EXPECT_NE(chart.find("<polyline class=\"series\" fill=\"none\" points=\"124.0,180.0 380.0,52.0 "
+                       "380.0,180.0 "
                        "700.0,116.0\"/>"),
             std::string::npos)
       << chart;
@@ -194,6 +196,34 @@ TEST(SvgChartTest, BarChartCoordinates) {
   EXPECT_NE(chart.find("<line class=\"target\" x1=\"60.0\" y1=\"52.0\""), std::string::npos);
 }
 
+// SVG fills every shape black unless told otherwise: the axis (one open path) and the series
+// line must say fill="none" themselves, and the stylesheet too, or a browser draws a black
+// triangle over the chart.
+TEST(SvgChartTest, OpenShapesAreNeverFilled) {
+  std::vector<svg::LinePoint> points = {{10 * kSecond, 0.0}, {50 * kSecond, 40.0}};
+  std::vector<svg::Bar> bars = {{25 * kSecond, 10.0, Outcome::kOk}};
+  for (const std::string& chart : {svg::DurationLineChart("age", {0, 100 * kSecond}, points, 40.0),
+                                   svg::DurationBarChart("rto", {0, 100 * kSecond}, bars, 16.0)}) {
+    size_t open_shapes = 0;
+    for (const char* tag : {"<path", "<polyline"}) {
+      for (size_t at = chart.find(tag); at != std::string::npos; at = chart.find(tag, at + 1)) {
+        ++open_shapes;
+        std::string element = chart.substr(at, chart.find('>', at) - at);
+        EXPECT_NE(element.find(" fill=\"none\""), std::string::npos) << element;
+      }
+    }
+    EXPECT_GE(open_shapes, 1u) << chart;
+  }
+}
+
+TEST_F(ReadinessReportTest, StyleSheetDoesNotFillChartLines) {
+  std::string html = Render();
+  for (const char* rule : {"svg.chart .axis { fill: none;", "svg.chart .grid { fill: none;",
+                           "svg.chart .series { fill: none;", "svg.chart .target { fill: none;"}) {
+    EXPECT_NE(html.find(rule), std::string::npos) << rule;
+  }
+}
+
 TEST_F(ReadinessReportTest, RendersEveryClientWithChartsAndTables) {
   std::string html = Render();
   EXPECT_NE(html.find("<title>Readiness report — Acme IT — 2026-03-01</title>"), std::string::npos);
@@ -210,7 +240,8 @@ TEST_F(ReadinessReportTest, RendersEveryClientWithChartsAndTables) {
   EXPECT_NE(dental.find("1 backup"), std::string::npos) << dental;
   std::smatch line;
   ASSERT_TRUE(std::regex_search(dental, line,
-                                std::regex("<polyline class=\"series\" points=\"([^\"]*)\"")));
+                                std::regex("<polyline class=\"series\" fill=\"none\" "
+                                           "points=\"([^\"]*)\"")));
   EXPECT_EQ(line[1].str().rfind("60.0,", 0), 0u) << line[1];
   EXPECT_NE(line[1].str().find(" 380.0,180.0 "), std::string::npos) << line[1];
   EXPECT_NE(line[1].str().find(" 700.0,"), std::string::npos) << line[1];
@@ -232,6 +263,56 @@ TEST_F(ReadinessReportTest, RendersEveryClientWithChartsAndTables) {
   EXPECT_NE(html.find("Open audit findings"), std::string::npos);
   // The MSP's RMM was never drilled: its objectives are not proven.
   EXPECT_NE(Between(html, "href=\"#msp-systems\"", "</tr>").find("not proven"), std::string::npos);
+}
+
+// RPO compliance is measured from a system's first backup, counts drill-proven snapshots as
+// status does, and is never rounded up to 100%.
+TEST_F(ReadinessReportTest, RpoComplianceFromTheFirstBackupAndNeverRoundedUp) {
+  std::string html = Render();
+  std::string msp = Between(html, "id=\"msp-systems\"", "</section>");
+  // msp-rmm's first backup is 2h before the end of the period: 100% of the time since then.
+  EXPECT_NE(msp.find("within the 4h RPO 100% of the time since the first backup (2026-02-28 "
+                     "22:00:00 UTC)"),
+            std::string::npos)
+      << msp;
+  std::string dental = Between(html, "id=\"client-dental\"", "</section>");
+  EXPECT_NE(dental.find("1 newer restore point(s) proven by drills"), std::string::npos) << dental;
+  EXPECT_NE(dental.find("% of the period"), std::string::npos) << dental;
+}
+
+TEST(PercentTest, NeverRoundABreachAway) {
+  EXPECT_EQ(SharePercent(0.9958), "99.5%");
+  EXPECT_EQ(SharePercent(0.99999), "99.9%");
+  EXPECT_EQ(SharePercent(1.0), "100%");
+  EXPECT_EQ(SharePercent(0.5), "50%");
+  EXPECT_EQ(SharePercent(0.7), "70%");
+  EXPECT_EQ(SharePercent(0.0), "0%");
+  EXPECT_EQ(PercentOf(1.7, 2.0), 85);
+  EXPECT_EQ(PercentOf(99.6, 100), 99);    // within the target, but not all of it
+  EXPECT_EQ(PercentOf(100.4, 100), 101);  // over the target: a breach shows as one
+  EXPECT_EQ(PercentOf(100, 100), 100);
+}
+
+// A breached system's score is capped and says so.
+TEST_F(ReadinessReportTest, BreachIsShownWithTheScore) {
+  std::string dental = Between(Render(), "id=\"client-dental\"", "</section>");
+  EXPECT_NE(dental.find("/100 <span class=\"risk\">breached</span></h2>"), std::string::npos)
+      << dental;
+  EXPECT_NE(dental.find("<td>13 <span class=\"risk\">breached</span></td>"), std::string::npos)
+      << dental;
+  EXPECT_NE(dental.find("A breached objective caps a score at 49."), std::string::npos);
+}
+
+// The projected RTO shows its parts: dental-db's drills measured the data restore (1 GB at
+// 50 MB/s) but nobody timed its hands-on work and the plan has no estimate, so 20 s is a lower
+// bound and the RTO is unknown, never "projected 20s".
+TEST_F(ReadinessReportTest, ProjectionShowsItsPartsAndNeverTheDataCopyAlone) {
+  std::string html = Render("dental");
+  EXPECT_NE(html.find("at least 20s, unknown"), std::string::npos);
+  EXPECT_NE(html.find("data restore 20s (measured) + hands-on unknown (never timed, no "
+                      "estimate) + verify unknown (never timed)"),
+            std::string::npos);
+  EXPECT_EQ(html.find("projected 20s"), std::string::npos);
 }
 
 TEST_F(ReadinessReportTest, SelfContainedPrintableAndEscaped) {

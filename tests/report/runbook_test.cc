@@ -377,18 +377,45 @@ TEST(RunbookTest, FlagsStaleContactsOnly) {
             std::string::npos);
 }
 
-TEST(RunbookTest, ClientCommsShowLiaisonCadenceAndTemplatesVerbatim) {
+TEST(RunbookTest, ClientCommsShowLiaisonCadenceAndMessagesFilledInPerSystem) {
   plan::Plan plan = Load(kPlan);
-  const std::string tmpl = "Hello Karen, {system} is down.\nRun ```restart``` if asked.\n";
+  const std::string filled = "Hello Karen, Dental database is down.\nRun ```restart``` if asked.\n";
   std::string md = RenderRunbookMarkdown(Input(plan));
   ExpectInOrder(
       md, {"### Brightsmile Dental", "**MSP liaison:** **Owen Davies**",
            "**If unreachable:** **Priya Shah**", "**Channel:** phone",
            "| **Karen Doyle** | Practice manager | phone: +44 20 7946 0500 |",
            "| Critical (tier-1) | 1h |", "| Important (tier-2) | 4h (agreed with this client) |",
-           "````text\n" + tmpl + "````\n"});
+           "#### Messages about Dental database (dental-db) · back T+01:40",
+           "Message **initial**:", "````text\n" + filled + "````\n"});
+  EXPECT_EQ(md.find("{system}"), std::string::npos) << md;
   std::string html = RenderRunbookHtml(Input(plan));
-  EXPECT_NE(html.find("<pre class=\"template\">" + HtmlEscape(tmpl) + "</pre>"), std::string::npos);
+  std::string comms = Between(html, "id=\"client-communications\"", "</section>");
+  ExpectInOrder(comms, {"<table class=\"messages\">", "<th>initial</th>",
+                        "<strong>Dental database</strong>", "(dental-db) · back T+01:40",
+                        "<td>" + HtmlEscape(filled.substr(0, filled.size() - 1)) + "</td>"});
+  EXPECT_EQ(html.find("{system}"), std::string::npos);
+}
+
+// Every placeholder the runbook knows is filled in from the plan and the restore order; one it
+// does not know stays as written and is flagged.
+TEST(RunbookTest, MessageTemplatesFillClientLiaisonSystemEtaAndNextUpdate) {
+  plan::Plan plan = Load(kPlan);
+  plan.clients[0].comms.templates["initial"] =
+      "{liaison}: {system} at {client} is down. Estimate: {eta}. Next call by {next_update}. "
+      "{ticket}";
+  const std::string filled =
+      "Owen Davies: Dental database at Brightsmile Dental is down. Estimate: 1 hour 40 minutes "
+      "after the incident started. Next call by 1 hour from now. {ticket}";
+  std::string md = RenderRunbookMarkdown(Input(plan));
+  ExpectInOrder(md, {"```text\n" + filled + "\n```\n", "**Fill in by hand:** {ticket}"});
+  for (const char* placeholder : {"{liaison}", "{system}", "{client}", "{eta}", "{next_update}"}) {
+    EXPECT_EQ(md.find(placeholder), std::string::npos) << placeholder;
+  }
+  std::string html = RenderRunbookHtml(Input(plan));
+  EXPECT_NE(html.find(HtmlEscape(filled) + "\n<span class=\"warn\">Fill in by hand: {ticket}"),
+            std::string::npos)
+      << Between(html, "<table class=\"messages\">", "</table>");
 }
 
 TEST(RunbookTest, ClientFilterKeepsTheClientAndWhatItNeedsOnly) {

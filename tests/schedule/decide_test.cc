@@ -203,7 +203,7 @@ TEST(DecideTest, Table) {
          Backed(f, "a", "local", kMinute);
          p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
        },
-       {"drill a"}},
+       {"drill a local"}},
       {"drill: no drill_every, never due",
        [](plan::Plan* p, Facts* f, Selection*) {
          Quiet(p, f);
@@ -217,7 +217,7 @@ TEST(DecideTest, Table) {
          p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
          f->last_drill_ns["a"] = At(2026, 10, 31);
        },
-       {"drill a"}},
+       {"drill a local"}},
       {"drill: monthly, Oct 31 + 1 minute is not due yet on Nov 30",
        [](plan::Plan* p, Facts* f, Selection*) {
          Quiet(p, f);
@@ -241,7 +241,7 @@ TEST(DecideTest, Table) {
          p->systems = {System("r", {"restic"})};
          p->BuildIndex();
        },
-       {"drill r"}},
+       {"drill r restic"}},
       {"drill: nothing a drill can read",
        [](plan::Plan* p, Facts* f, Selection*) {
          Quiet(p, f);
@@ -259,6 +259,78 @@ TEST(DecideTest, Table) {
          p->BuildIndex();
        },
        {"drill x"}},
+      {"drill: rotation takes the copy never drilled, then the one drilled longest ago",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kWeek);
+         p->systems = {System("r", {"local", "restic", "s3"})};
+         p->BuildIndex();
+         Backed(f, "r", "local", kMinute);
+         f->last_drill_ns["r"] = At(2026, 11, 1);
+         f->last_drill_per_copy["r"]["local"] = At(2026, 11, 1);
+       },
+       {"drill r restic"}},
+      {"drill: rotation, every copy drilled: the oldest",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kWeek);
+         p->systems = {System("r", {"local", "restic"})};
+         p->BuildIndex();
+         Backed(f, "r", "local", kMinute);
+         f->last_drill_ns["r"] = At(2026, 11, 1);
+         f->last_drill_per_copy["r"]["local"] = At(2026, 11, 1);
+         f->last_drill_per_copy["r"]["restic"] = At(2026, 10, 1);
+       },
+       {"drill r restic"}},
+      {"drill: a failed drill is retried after the default drill_retry of 1d",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         Backed(f, "a", "local", kMinute);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+         f->last_drill_ns["a"] = kNow - kDay;
+         f->failed_drill["a"] = {kNow - kDay, catalog::Outcome::kFailed, "local", "x"};
+       },
+       {"drill a local"}},
+      {"drill: not before drill_retry has passed",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         Backed(f, "a", "local", kMinute);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+         f->last_drill_ns["a"] = kNow - kDay + kMinute;
+         f->failed_drill["a"] = {kNow - kDay + kMinute, catalog::Outcome::kError, "local", "x"};
+       },
+       {}},
+      {"drill: the tier's drill_retry",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         Backed(f, "a", "local", kMinute);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+         p->tiers[0].drill_retry = Duration::Hours(6);
+         f->last_drill_ns["a"] = kNow - 6 * kHour;
+         f->failed_drill["a"] = {kNow - 6 * kHour, catalog::Outcome::kFailed, "local", "x"};
+       },
+       {"drill a local"}},
+      {"drill: the retry restores from the copy that failed, not the next in rotation",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+         p->systems = {System("r", {"restic", "borg"})};
+         p->BuildIndex();
+         f->last_drill_ns["r"] = kNow - 2 * kDay;
+         f->last_drill_per_copy["r"]["restic"] = kNow - 2 * kDay;
+         f->failed_drill["r"] = {kNow - 2 * kDay, catalog::Outcome::kFailed, "restic", "x"};
+       },
+       {"drill r restic"}},
+      {"drill: the failed copy left the system: rotation",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+         p->systems = {System("r", {"borg"})};
+         p->BuildIndex();
+         f->last_drill_ns["r"] = kNow - 2 * kDay;
+         f->failed_drill["r"] = {kNow - 2 * kDay, catalog::Outcome::kFailed, "restic", "x"};
+       },
+       {"drill r borg"}},
       {"--no-drills",
        [](plan::Plan* p, Facts* f, Selection* s) {
          Quiet(p, f);
@@ -313,9 +385,28 @@ TEST(DecideTest, ReasonsSayWhy) {
   ASSERT_EQ(d.actions.size(), 5u);
   EXPECT_EQ(d.actions[0].reason, "newest snapshot 8m old, due every 7m30s (RPO 15m, margin 50%)");
   EXPECT_EQ(d.actions[1].reason, "after the backup: keep 7 daily snapshots (tier gold)");
-  EXPECT_EQ(d.actions[2].reason, "last drill 60d ago; due every 1mo (tier gold)");
+  EXPECT_EQ(d.actions[2].reason,
+            "last drill 60d ago; due every 1mo (tier gold); copy local, never drilled");
   EXPECT_EQ(d.actions[3].reason, "if this run's forgets remove snapshots; never pruned");
   EXPECT_EQ(d.actions[4].reason, "last check 8d ago; reading 5% of the data; due every 1w");
+}
+
+TEST(DecideTest, RetryReasonSaysWhy) {
+  plan::Plan p = BasePlan();
+  p.tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+  Facts facts;
+  Backed(&facts, "a", "local", kMinute);
+  facts.last_check_ns["local"] = kNow;
+  facts.last_drill_ns["a"] = kNow - 26 * kHour;
+  facts.last_drill_per_copy["a"]["local"] = kNow - 26 * kHour;
+  facts.failed_drill["a"] = {kNow - 26 * kHour, catalog::Outcome::kFailed, "local", "x"};
+  Decisions d = Decide(p, kNow, facts, Selection{});
+  ASSERT_EQ(d.actions.size(), 1u);
+  EXPECT_EQ(d.actions[0].reason,
+            "last drill failed 26h ago from local; retried every 1d until a drill passes (tier "
+            "gold drill_retry)");
+  facts.failed_drill.clear();  // it passed: back to drill_every
+  EXPECT_TRUE(Decide(p, kNow, facts, Selection{}).actions.empty());
 }
 
 TEST(DecideTest, BackupInterval) {

@@ -174,7 +174,11 @@ TEST_F(RunTest, FirstRunBacksUpEverySystemAndRecordsIt) {
     EXPECT_EQ(run.bytes, bytes) << run.system;
     EXPECT_EQ(run.files, run.system == "a" ? 2u : 1u);
   }
-  EXPECT_EQ(Recorded(catalog::RunKind::kCheck).size(), 1u);
+  std::vector<catalog::Run> checks = Recorded(catalog::RunKind::kCheck);
+  ASSERT_EQ(checks.size(), 1u);
+  // How much data it read, so that status can count it as a verification of that copy.
+  EXPECT_NE(checks[0].details.find("\"read_data_percent\":5"), std::string::npos)
+      << checks[0].details;
 }
 
 TEST_F(RunTest, NothingIsDueRightAfterARunAndBackupsAreDueAgainLater) {
@@ -303,6 +307,44 @@ TEST_F(RunTest, ADrillWaitsWhileTheSystemsBackupFails) {
   Write("root/srv/b/db.dump", "back\n");
   // No verify command: the drill passes with warnings.
   EXPECT_EQ(Run().Words(), (std::vector<std::string>{"backup b ok", "drill b warning"}));
+}
+
+// A failed drill is a breach on every run until a drill passes (as `status` judges it), and is
+// retried from the same copy once the tier's drill_retry has passed.
+TEST_F(RunTest, AFailedDrillIsABreachUntilARetryPasses) {
+  plan_.tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+  plan_.tiers[0].drill_retry = Duration::Minutes(5);
+  plan_.systems[0].verify_command = "echo ledger is empty >&2; exit 1";
+  plan_.BuildIndex();
+  selection_.systems = {"a"};
+  Pass first = Run();
+  EXPECT_EQ(first.Words(),
+            (std::vector<std::string>{"backup a ok", "check local ok", "drill a failed"}));
+  ASSERT_EQ(first.breaches.size(), 1u);
+  EXPECT_EQ(first.breaches[0].rfind("drill of a failed: verify application: ", 0), 0u)
+      << first.breaches[0];
+
+  offset_ = 4 * kMinute;  // nothing due: the retry waits 5 minutes
+  Pass quiet = Run();
+  EXPECT_TRUE(quiet.results.empty());
+  ASSERT_EQ(quiet.breaches.size(), 1u) << "a failed drill is not 'all objectives met'";
+  const std::string& breach = quiet.breaches[0];
+  EXPECT_EQ(breach.rfind("system a: last drill failed 4m", 0), 0u) << breach;
+  EXPECT_NE(breach.find(" ago from local: verify application: verify command exited with status "
+                        "1: ledger is empty; a breach until a drill passes (retried in "),
+            std::string::npos)
+      << breach;
+
+  plan_.systems[0].verify_command = "grep -q 12.50 \"$STORMPROOF_RESTORE_PATH/srv/a/ledger.csv\"";
+  offset_ = 8 * kMinute;
+  Pass retried = Run();
+  EXPECT_EQ(retried.Words(), (std::vector<std::string>{"backup a ok", "drill a ok"}));
+  EXPECT_TRUE(retried.breaches.empty()) << retried.breaches[0];
+  auto drills = catalog_->Drills({});
+  ASSERT_TRUE(drills);
+  ASSERT_EQ(drills->size(), 2u);
+  EXPECT_EQ(drills->front().run.repository, "local") << "every drill records its copy";
+  EXPECT_EQ(drills->back().run.repository, "local");
 }
 
 TEST_F(RunTest, FactsWithoutACatalogSayNothingWasDone) {
