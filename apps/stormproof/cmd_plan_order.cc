@@ -1,6 +1,8 @@
 // stormproof plan order: the prioritised restore list with checklists and contacts.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "analysis/restore_order.h"
 #include "context.h"
 #include "report/json_output.h"
@@ -30,9 +32,13 @@ void RunOrder(Context* context, const OrderFlags& flags) {
     PrintJsonWithArray(head, "steps", order->size(), [&](size_t i) {
       return report::RestoreStepToJson(usable->plan(), (*order)[i]);
     });
-    return;
+  } else {
+    fmt::print("{}", report::RenderOrderText(usable->plan(), *order));
   }
-  fmt::print("{}", report::RenderOrderText(usable->plan(), *order));
+  // A system nobody can restore is a problem the plan must fix, whatever the output format.
+  bool stranded = std::any_of(order->begin(), order->end(),
+                              [](const analysis::RestoreStep& step) { return !step.restorable(); });
+  if (stranded) context->exit_code = kExitProblems;
 }
 
 }  // namespace

@@ -254,9 +254,16 @@ void RefuseToRun(Context* context, const schedule::PlanErrors& errors) {
 }
 
 // Removes the scratch copies (client data) of drills that died without cleaning up.
+// Both where the plan's drills restore (run.scratch) and the default place (TMPDIR, else
+// /var/tmp) a `drill` without run.scratch uses.
 void RemoveAbandonedScratch(const Context& context, RunOutput& out, const plan::Plan& plan) {
   drill::ScratchDirectory::Abandoned abandoned =
       drill::ScratchDirectory::RemoveAbandoned(plan.run.scratch);
+  if (!plan.run.scratch.empty()) {
+    drill::ScratchDirectory::Abandoned more = drill::ScratchDirectory::RemoveAbandoned("");
+    abandoned.removed.insert(abandoned.removed.end(), more.removed.begin(), more.removed.end());
+    abandoned.errors.insert(abandoned.errors.end(), more.errors.begin(), more.errors.end());
+  }
   for (const std::string& path : abandoned.removed) {
     if (context.json) {
       PrintJson({{"message_type", "scratch_removed"}, {"path", path}});

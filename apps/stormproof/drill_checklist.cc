@@ -113,6 +113,8 @@ drill::ChecklistAnswer ReadAnswer() {
   if (std::optional<drill::ChecklistAnswer> none = NextLine(&line)) return *none;
   Result<drill::ChecklistAnswer> answer = drill::ParseChecklistAnswer(line);
   if (!answer) return NotConfirmed(answer.error().message());
+  // A script's line arrives at once: only a stated duration is a measured time.
+  if (!answer->duration_ms) answer->timed = false;
   return *answer;
 }
 

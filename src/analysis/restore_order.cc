@@ -384,11 +384,26 @@ Result<std::vector<RestoreStep>> ComputeRestoreOrder(const plan::Plan& plan,
                                                      const RestoreOrderOptions& options) {
   plan::DependencyGraph graph(plan);
   STORMPROOF_ASSIGN_OR_RETURN(Selection selection, Select(plan, graph, options));
+  // The whole MSP is scheduled even for one client: its people restore the other clients'
+  // systems too, so a client's own schedule alone would promise times nobody is free for.
+  STORMPROOF_ASSIGN_OR_RETURN(Selection everything, Select(plan, graph, {}));
   std::vector<int> rank = TierRanks(plan);
   Priority priority(plan, rank);
-  std::vector<size_t> order = PriorityOrder(graph, selection, priority);
-  if (order.size() < selection.count) return CycleError(plan, graph, selection);
-  return Schedule(plan, graph, selection, priority).Run(order);
+  std::vector<size_t> order = PriorityOrder(graph, everything, priority);
+  if (order.size() < everything.count) {
+    // A cycle elsewhere (a plan with errors): the selection alone, when it is free of it.
+    std::vector<size_t> own = PriorityOrder(graph, selection, priority);
+    if (own.size() < selection.count) return CycleError(plan, graph, selection);
+    return Schedule(plan, graph, selection, priority).Run(own);
+  }
+  std::vector<RestoreStep> steps = Schedule(plan, graph, everything, priority).Run(order);
+  if (!options.client) return steps;
+  std::erase_if(steps, [&](const RestoreStep& s) { return !selection.selected[s.system]; });
+  for (size_t i = 0; i < steps.size(); ++i) {
+    steps[i].position = static_cast<int>(i) + 1;
+    steps[i].dependency_only = selection.dependency_only[steps[i].system] != 0;
+  }
+  return steps;
 }
 
 }  // namespace stormproof::analysis

@@ -72,7 +72,9 @@ struct RestoreStep {
 };
 
 struct RestoreOrderOptions {
-  // Only this client's systems, plus whatever they depend on (marked dependency_only).
+  // Only this client's systems, plus whatever they depend on (marked dependency_only), with the
+  // times of the whole MSP's schedule: a person shared with other clients restores their
+  // systems too, as after a site-wide incident.
   std::optional<std::string> client;
 };
 

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/interrupt.h"
 #include "core/result.h"
 
 namespace stormproof::catalog {
@@ -74,6 +75,17 @@ struct DrillStep {
   // the note column after the note (docs/catalog.md).
   std::vector<std::string> output = {};
 };
+
+// A run stopped by SIGINT/SIGTERM before it reached a verdict: outcome kError with an error
+// that starts "interrupted by SIG...". It proves nothing either way: readiness and `run` look
+// past it (a check that found damage before it stopped is recorded kFailed instead).
+inline bool WasInterrupted(const Run& run) {
+  return run.outcome == Outcome::kError && IsInterruptionMessage(run.error);
+}
+
+// The note of a hands-on checklist step done but not timed (a script confirmed it without saying
+// how long it took): its duration (0) is no measured hands-on time.
+inline constexpr std::string_view kNotTimedNote = "done; not timed (confirmed by a script)";
 
 // True for the name of a hands-on checklist step (`drill --checklist`), recorded as
 // "checklist N: <step text>": exactly "checklist ", the step number (1-based) and ':'.

@@ -21,8 +21,8 @@ struct PackVerdict {
   repository::Id pack;
   uint64_t bytes_read = 0;
   uint64_t blobs_read = 0;
-  std::vector<std::string> errors;        // one line each, naming the pack (and blob)
-  std::vector<repository::Id> bad_blobs;  // blobs that failed to verify
+  std::vector<std::string> errors = {};        // one line each, naming the pack (and blob)
+  std::vector<repository::Id> bad_blobs = {};  // blobs that failed to verify
 };
 
 // Reads and verifies every pack in `packs` on `threads` worker threads (at least one), calling

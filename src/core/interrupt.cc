@@ -12,9 +12,18 @@ namespace {
 std::atomic<int> interrupting_signal{0};
 std::atomic<internal::PauseHook> pause_hook{nullptr};
 
-// Async-signal-safe: an atomic exchange, and _exit for the second signal.
+constexpr size_t kChildGroupSlots = 32;
+std::atomic<int> child_groups[kChildGroupSlots];  // 0 = free
+
+// Async-signal-safe: an atomic exchange; for the second signal, kill() of every child group
+// and _exit.
 void OnSignal(int signal) {
-  if (interrupting_signal.exchange(signal) != 0) ::_exit(128 + signal);
+  if (interrupting_signal.exchange(signal) == 0) return;
+  for (std::atomic<int>& group : child_groups) {
+    int pgid = group.load();
+    if (pgid > 0) ::kill(-pgid, SIGKILL);
+  }
+  ::_exit(128 + signal);
 }
 
 }  // namespace
@@ -44,6 +53,10 @@ std::string InterruptionMessage() {
   return signal == 0 ? "" : "interrupted by " + SignalName(signal);
 }
 
+bool IsInterruptionMessage(std::string_view error) {
+  return error.starts_with("interrupted by SIG") || error.starts_with("interrupted by signal ");
+}
+
 int InterruptedExitCode() { return 128 + InterruptingSignal(); }
 
 Status CheckInterrupted() {
@@ -58,7 +71,23 @@ void PausePointForTesting(std::string_view name) {
 }
 
 namespace internal {
+
 void SetPauseHook(PauseHook hook) { pause_hook.store(hook); }
+
+void RegisterChildGroup(int pgid) {
+  for (std::atomic<int>& group : child_groups) {
+    int free = 0;
+    if (group.compare_exchange_strong(free, pgid)) return;
+  }
+}
+
+void UnregisterChildGroup(int pgid) {
+  for (std::atomic<int>& group : child_groups) {
+    int registered = pgid;
+    if (group.compare_exchange_strong(registered, 0)) return;
+  }
+}
+
 }  // namespace internal
 
 }  // namespace stormproof

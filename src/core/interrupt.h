@@ -38,6 +38,8 @@ std::string SignalName(int signal);
 
 // "interrupted by SIGTERM"; "" when not interrupted.
 std::string InterruptionMessage();
+// Whether `error` is, or starts with, such a message ("interrupted by SIGINT; ...").
+bool IsInterruptionMessage(std::string_view error);
 
 // The exit status of a command stopped by the interruption: 128 + the signal (130 for SIGINT,
 // 143 for SIGTERM). REQUIRES: Interrupted().
@@ -62,6 +64,14 @@ namespace internal {
 // Installed by core/test_pause.cc at start-up in test binaries; null elsewhere.
 using PauseHook = void (*)(std::string_view name);
 void SetPauseHook(PauseHook hook);
+
+// The process groups of running children (core/subprocess.h runs each in its own group, out of
+// reach of a terminal's Ctrl-C). A second SIGINT/SIGTERM ends this process at once; it first
+// sends SIGKILL to every group registered here, so no child outlives it. Up to 32 groups at a
+// time are remembered (more are ended by their own timeouts only). Thread-safe and
+// async-signal-safe on the handler's side.
+void RegisterChildGroup(int pgid);
+void UnregisterChildGroup(int pgid);
 }  // namespace internal
 
 }  // namespace stormproof

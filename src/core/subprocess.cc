@@ -302,6 +302,7 @@ bool IsInheritedVariable(std::string_view name) {
 Result<ProcessResult> RunProcess(const ProcessOptions& options) {
   const Clock::time_point start = Clock::now();
   STORMPROOF_ASSIGN_OR_RETURN(Child child, Spawn(options));
+  internal::RegisterChildGroup(child.pid);  // a second signal kills the group before we exit
   ProcessResult result;
   OutputSink sink(options, &result);
   const auto deadline =
@@ -334,6 +335,7 @@ Result<ProcessResult> RunProcess(const ProcessOptions& options) {
   child.err.Reset();
   sink.Finish();
   EndProcessGroup(child.pid, kill_at, kTerminateGrace);
+  internal::UnregisterChildGroup(child.pid);
   result.elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
   return result;
 }

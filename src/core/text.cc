@@ -1,6 +1,7 @@
 #include "core/text.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <iterator>
@@ -137,6 +138,13 @@ std::string HumanBytes(uint64_t bytes) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f %s", value, kUnits[unit]);
   return text;
+}
+
+int PercentOf(double part, double whole) {
+  int percent = static_cast<int>(std::floor(part * 100.0 / whole + 0.5));
+  if (part > whole && percent <= 100) return 101;  // never round a breach away
+  if (part < whole && percent >= 100) return 99;
+  return percent;
 }
 
 }  // namespace stormproof

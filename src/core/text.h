@@ -23,6 +23,10 @@ std::string ClosestMatch(std::string_view word, const std::vector<std::string_vi
 // "1.5 GiB", "312.0 KiB", "17 B": binary units, one decimal above bytes.
 std::string HumanBytes(uint64_t bytes);
 
+// Whole percent of part in whole, rounded half up: 85 for (1.7, 2.0); but 100 only when part
+// equals whole, so a breach is never rounded away (99.6% is 99, 100.4% is 101). whole must be > 0.
+int PercentOf(double part, double whole);
+
 // Joins items with `separator`.
 std::string Join(const std::vector<std::string>& items, std::string_view separator);
 

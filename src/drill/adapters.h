@@ -49,8 +49,11 @@ struct ExternalRepository {
   std::chrono::milliseconds restore_timeout = kToolRestoreTimeout;
 };
 
-// restic. List: `restic snapshots --json`; Restore: `restic restore ID --target T` (restic puts
-// the absolute paths under T); CheckData: `restic ls --json ID` compared with T (type, size).
+// restic. List: `restic snapshots --json`; Restore: `restic restore ID --target T --include
+// PATH...`, only the system's backup paths (`paths`; the whole snapshot when there are none), so
+// a snapshot holding several systems restores just this one's (restic puts the absolute paths
+// under T); CheckData: the system's part of `restic ls --json ID` compared with T (type, size),
+// and a backup path the snapshot holds nothing of is a problem ("PATH: not in the snapshot").
 // restic's environment: the allow-list, RESTIC_CACHE_DIR (private) and RESTIC_PASSWORD_FILE (the
 // password file) or else RESTIC_PASSWORD (the password); the repository is given with -r.
 // Errors: kNotFound (no repository at the location, or restic is not installed),

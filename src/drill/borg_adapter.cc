@@ -104,19 +104,7 @@ bool ParseItem(std::string_view line, ExpectedEntry* entry) {
 }
 
 // A backup path as borg 1.x stores it: relative ("/srv/x/" is "srv/x"); "" for the root.
-std::string ArchivePath(const std::string& path) {
-  std::string relative = fs::path(path).lexically_normal().generic_string();
-  relative.erase(0, relative.find_first_not_of('/'));
-  while (!relative.empty() && relative.back() == '/') relative.pop_back();
-  return relative;
-}
-
-// True when `listed` (as borg lists it) is `prefix` or lies below it; "" is the whole archive.
-bool IsUnder(std::string_view listed, std::string_view prefix) {
-  if (prefix.empty()) return true;
-  return listed.starts_with(prefix) &&
-         (listed.size() == prefix.size() || listed[prefix.size()] == '/');
-}
+std::string ArchivePath(const std::string& path) { return RelativeBackupPath(path); }
 
 class BorgAdapter : public Adapter {
  public:
@@ -159,7 +147,7 @@ class BorgAdapter : public Adapter {
       if (!ParseItem(line, &entry)) return;
       comparison.Check(entry);
       for (size_t i = 0; i < prefixes.size(); ++i) {
-        if (IsUnder(entry.path, prefixes[i])) found[i] = true;
+        if (IsUnderBackupPath(entry.path, prefixes[i])) found[i] = true;
       }
     };
     STORMPROOF_TRY(Run("list", WithSystemPaths({"list", "--json-lines", Archive(point)}),

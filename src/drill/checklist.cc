@@ -32,8 +32,15 @@ Error BadAnswer(std::string_view line, const std::string& why) {
   return Error::InvalidArgument("answer '" + std::string(line) + "': " + why);
 }
 
+// A stated step time: at least 1s and at most kMaxStepTime, so no sum of steps overflows and
+// no stated time can make a drill look faster than it was.
 Result<int64_t> DurationMs(std::string_view text) {
   STORMPROOF_ASSIGN_OR_RETURN(Duration duration, Duration::Parse(text));
+  if (duration.seconds() < 1 || duration.seconds() > kMaxStepTime.seconds()) {
+    return Error::InvalidArgument("a hands-on step takes from 1s to " +
+                                  std::to_string(kMaxStepTime.seconds() / 86400) + "d; got '" +
+                                  std::string(text) + "'");
+  }
   return duration.seconds() * kMsPerSecond;
 }
 
@@ -86,6 +93,7 @@ Result<std::pair<size_t, ChecklistAnswer>> ParseStepFlag(std::string_view value,
   }
   ChecklistAnswer answer;
   answer.result = result;
+  answer.timed = false;  // a flag is no stopwatch: only a stated DURATION is a measured time
   if (equals == std::string_view::npos) return std::make_pair(step, answer);
   std::string_view after = value.substr(equals + 1);
   if (result == HandsOn::kFailed) {
@@ -95,6 +103,7 @@ Result<std::pair<size_t, ChecklistAnswer>> ParseStepFlag(std::string_view value,
   Result<int64_t> ms = DurationMs(after);
   if (!ms) return Error::InvalidArgument(what + ": " + ms.error().message());
   answer.duration_ms = *ms;
+  answer.timed = true;
   return std::make_pair(step, answer);
 }
 

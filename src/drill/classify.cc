@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "core/duration.h"
+#include "core/text.h"
 #include "drill/drill.h"
 
 namespace stormproof::drill {
@@ -21,9 +22,10 @@ Outcome Judge(const char* what, int64_t achieved_s, int64_t target_s, double mar
   }
   if (static_cast<double>(achieved_s) > (1.0 - margin) * static_cast<double>(target_s)) {
     reasons->push_back(fmt::format(
-        "achieved {} {} used {:.0f}% of the target {} (less than {:.0f}% "
+        "achieved {} {} used {}% of the target {} (less than {:.0f}% "
         "to spare)",
-        what, Human(achieved_s), 100.0 * achieved_s / target_s, Human(target_s), 100.0 * margin));
+        what, Human(achieved_s), PercentOf(achieved_s, target_s), Human(target_s),
+        100.0 * margin));
     return Outcome::kWarning;
   }
   return Outcome::kOk;

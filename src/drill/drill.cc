@@ -119,6 +119,10 @@ bool HandsOnStep(DrillRun& d, size_t index) {
   ChecklistAnswer answer = d.options.checklist(index + 1, d.system.checklist.size(), item);
   step.duration_ms = answer.duration_ms.value_or((d.clock.monotonic_ns() - begin) / kNsPerMs);
   step.note = answer.note;
+  if (answer.result == HandsOn::kDone && !answer.timed && !answer.duration_ms) {
+    step.duration_ms = 0;
+    step.note = std::string(catalog::kNotTimedNote);
+  }
   if (answer.result == HandsOn::kSkipped) {
     step.outcome = Outcome::kWarning;
     step.note = "skipped: not done" + (answer.note.empty() ? "" : " (" + answer.note + ")");

@@ -119,14 +119,22 @@ struct Clock {
   static Clock System();
 };
 
+// The longest time a hands-on step may be stated to take.
+inline constexpr Duration kMaxStepTime = Duration::Days(366);
+
 // What the technician answered for one hands-on checklist step.
 enum class HandsOn { kDone, kSkipped, kFailed };
 struct ChecklistAnswer {
   HandsOn result = HandsOn::kDone;
-  // How long the step took, when stated (`--step-done N=DURATION`); else the time from the
-  // question to the answer is recorded.
+  // How long the step took, when stated (`--step-done N=DURATION`, 1s to kMaxStepTime); else
+  // the time from the question to the answer is recorded.
   std::optional<int64_t> duration_ms;
   std::string note;  // optional words from the technician
+  // False when nobody timed the step: a script's answer without a stated duration (a flag, or
+  // a line on a standard input that is not a terminal) arrives at once, so its wait measures
+  // nothing. Such a step is recorded done but not timed (catalog::kNotTimedNote), and the
+  // projection keeps the plan's estimate instead of a hands-on time of ~0 s.
+  bool timed = true;
 };
 // Asks the technician about checklist step `number` (1-based) of `count`, and blocks until they
 // answer. Called once per step, in order.

@@ -190,4 +190,17 @@ std::string CommandFailure(std::string_view noun, const ProcessResult& result, D
   return command + how + (last.empty() ? "" : ": " + last);
 }
 
+std::string RelativeBackupPath(const std::string& path) {
+  std::string relative = std::filesystem::path(path).lexically_normal().generic_string();
+  relative.erase(0, relative.find_first_not_of('/'));
+  while (!relative.empty() && relative.back() == '/') relative.pop_back();
+  return relative;
+}
+
+bool IsUnderBackupPath(std::string_view listed, std::string_view prefix) {
+  if (prefix.empty()) return true;
+  return listed.starts_with(prefix) &&
+         (listed.size() == prefix.size() || listed[prefix.size()] == '/');
+}
+
 }  // namespace stormproof::drill

@@ -74,6 +74,13 @@ Result<ProcessResult> RunTool(const std::string& what, ProcessOptions options,
 // A timeout as messages print it: "300ms", "1s", "10m", "4h".
 std::string TimeoutText(std::chrono::milliseconds timeout);
 
+// A backup path without its leading and trailing slashes, normalised ("/srv/x/" is "srv/x",
+// as borg 1.x stores it); "" for the root.
+std::string RelativeBackupPath(const std::string& path);
+// True when `listed` (relative, as RelativeBackupPath gives it) is `prefix` or lies below it;
+// every path lies below "".
+bool IsUnderBackupPath(std::string_view listed, std::string_view prefix);
+
 // How much of a failed verify command's standard error a drill keeps (with the step's note in the
 // catalog, and in the drill report): its last kStderrTailLines lines, fewer when they exceed
 // kStderrTailBytes together.

@@ -132,25 +132,55 @@ class ResticAdapter : public Adapter {
     return SystemSnapshots(std::move(snapshots), repository_);
   }
 
+  // Restores the system's paths of the snapshot (`--include` each; a snapshot may hold other
+  // systems' data too), or all of it when the system names none or the root.
   Result<RestoreStats> Restore(const RestorePoint& point, const std::string& target,
                                const RestoreProgressFn& progress) override {
     STORMPROOF_TRY(MakeRestoreDirectory(target));
-    STORMPROOF_TRY(
-        Run("restore", {"restore", point.id, "--target", target}, repository_.restore_timeout));
+    std::vector<std::string> args = {"restore", point.id, "--target", target};
+    for (const std::string& prefix : SystemPrefixes()) {
+      args.insert(args.end(), {"--include", "/" + prefix});
+    }
+    STORMPROOF_TRY(Run("restore", std::move(args), repository_.restore_timeout));
     return CountRestored(target, progress);
   }
 
+  // Compares the system's part of the snapshot with what was restored; a backup path the
+  // snapshot holds nothing of is a problem ("/srv/x: not in the snapshot").
   Result<DataCheck> CheckData(const RestorePoint& point, const std::string& target) override {
     TreeComparison comparison(target, "snapshot");
+    std::vector<std::string> prefixes = SystemPrefixes();
+    std::vector<bool> found(prefixes.size(), false);
     auto on_line = [&](std::string_view line) {
       ExpectedEntry entry;
-      if (ParseNode(line, &entry)) comparison.Check(entry);
+      if (!ParseNode(line, &entry)) return;
+      std::string relative = RelativeBackupPath(entry.path);
+      bool mine = prefixes.empty();
+      for (size_t i = 0; i < prefixes.size(); ++i) {
+        if (IsUnderBackupPath(relative, prefixes[i])) found[i] = mine = true;
+      }
+      if (mine) comparison.Check(entry);
     };
     STORMPROOF_TRY(Run("ls", {"ls", "--json", point.id}, repository_.restore_timeout, on_line));
-    return comparison.Finish();
+    DataCheck check = comparison.Finish();
+    for (size_t i = 0; i < prefixes.size(); ++i) {
+      if (!found[i]) check.problems.push_back("/" + prefixes[i] + ": not in the snapshot");
+    }
+    return check;
   }
 
  private:
+  // The system's backup paths, relative and normalised; none when it names none or the root
+  // (then the whole snapshot is the system's).
+  std::vector<std::string> SystemPrefixes() const {
+    std::vector<std::string> prefixes;
+    for (const std::string& path : repository_.paths) {
+      prefixes.push_back(RelativeBackupPath(path));
+      if (prefixes.back().empty()) return {};
+    }
+    return prefixes;
+  }
+
   // Runs `restic -r LOCATION args...` for at most `timeout`; a failed run becomes one coded error
   // line.
   Result<ProcessResult> Run(const std::string& command, std::vector<std::string> args,

@@ -1,6 +1,7 @@
 #include "drill/scratch.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -61,7 +62,23 @@ std::optional<repository::LockInfo> ReadOwner(const fs::path& dir) {
 
 // True when `dir`'s drill died on this machine: its owner is of this host, boot and PID
 // namespace, and that process no longer runs (or the pid now belongs to a later process).
+// True when `dir` and its owner file are what Make creates, as this user: a real directory of
+// ours that nobody else may enter (mode 0700, as mkdtemp makes it) holding a regular file of
+// ours. Another local user cannot plant one in a shared scratch parent (/var/tmp) for a run
+// as root to sweep.
+bool MadeByUs(const fs::path& dir) {
+  struct stat info {};
+  if (::lstat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode) || info.st_uid != ::geteuid() ||
+      (info.st_mode & 077) != 0) {
+    return false;
+  }
+  const fs::path owner = dir / ScratchDirectory::kOwnerFile;
+  return ::lstat(owner.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+         info.st_uid == ::geteuid();
+}
+
 bool OwnerDied(const fs::path& dir, const repository::LockEnvironment& env) {
+  if (!MadeByUs(dir)) return false;
   std::optional<repository::LockInfo> owner = ReadOwner(dir);
   return owner && repository::SameMachine(*owner, env.self) && !env.running(*owner);
 }

@@ -48,9 +48,10 @@ class ScratchDirectory {
     std::vector<std::string> errors;   // one line per copy that could not be removed
   };
   // Removes the scratch copies under `parent` ("" as for Make) whose drill died on this host:
-  // `stormproof-drill-*` directories whose owner file names a process of this machine (same
-  // host, boot and PID namespace) that no longer runs. Never fails: a parent that does not
-  // exist has nothing abandoned, and what cannot be removed is listed in `errors`.
+  // `stormproof-drill-*` directories of this user with mode 0700 (as Make creates them) whose
+  // owner file, a regular file of this user, names a process of this machine (same host, boot
+  // and PID namespace) that no longer runs. Never fails: a parent that does not exist has
+  // nothing abandoned, and what cannot be removed is listed in `errors`.
   static Abandoned RemoveAbandoned(const std::string& parent);
 
  private:

@@ -61,6 +61,9 @@ Result<std::optional<catalog::Run>> NewestFinished(const catalog::Catalog& catal
   return std::optional<catalog::Run>();
 }
 
+// A run stopped by SIGINT/SIGTERM before its verdict is no evidence of failure.
+bool NotInterrupted(const catalog::Run& run) { return !catalog::WasInterrupted(run); }
+
 Result<std::optional<catalog::Run>> NewestFinished(const catalog::Catalog& catalog,
                                                    catalog::RunQuery query, int64_t now_ns) {
   return NewestFinished(catalog, std::move(query), now_ns,
@@ -76,7 +79,8 @@ Result<RepositoryChecks> ChecksOf(const catalog::Catalog& catalog, const std::st
                               NewestFinished(catalog, passed, now_ns, ReadData, kMaxChecksScanned));
   catalog::RunQuery failed = Query(catalog::RunKind::kCheck, now_ns, kFailedOrErred);
   failed.repository = repository;
-  STORMPROOF_ASSIGN_OR_RETURN(checks.last_failed_check, NewestFinished(catalog, failed, now_ns));
+  STORMPROOF_ASSIGN_OR_RETURN(checks.last_failed_check,
+                              NewestFinished(catalog, failed, now_ns, NotInterrupted));
   return checks;
 }
 
@@ -92,7 +96,8 @@ Result<CopyEvidence> CopyOf(const catalog::Catalog& catalog, const std::string& 
   query.kind = catalog::RunKind::kDrill;
   STORMPROOF_ASSIGN_OR_RETURN(copy.last_good_drill, NewestFinished(catalog, query, now_ns));
   query.outcomes = kFailedOrErred;
-  STORMPROOF_ASSIGN_OR_RETURN(copy.last_failed_drill, NewestFinished(catalog, query, now_ns));
+  STORMPROOF_ASSIGN_OR_RETURN(copy.last_failed_drill,
+                              NewestFinished(catalog, query, now_ns, NotInterrupted));
   auto cached = checks->find(repository.id);
   if (cached == checks->end()) {
     STORMPROOF_ASSIGN_OR_RETURN(RepositoryChecks found, ChecksOf(catalog, repository.id, now_ns));
@@ -129,9 +134,13 @@ Result<std::vector<catalog::DrillRecord>> RecentDrills(const catalog::Catalog& c
                                                        int64_t now_ns) {
   catalog::RunQuery query = Before(now_ns);
   query.system = system;
-  query.limit = limit + 1;  // a drill still running at the moment is the only one skipped
+  // Skipped: a drill still running at the moment, and drills stopped by SIGINT/SIGTERM (they
+  // prove nothing either way); a few more rows than wanted make up for them.
+  query.limit = limit + kPage;
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::DrillRecord> drills, catalog.Drills(query));
-  std::erase_if(drills, [&](const catalog::DrillRecord& d) { return !FinishedBy(d.run, now_ns); });
+  std::erase_if(drills, [&](const catalog::DrillRecord& d) {
+    return !FinishedBy(d.run, now_ns) || catalog::WasInterrupted(d.run);
+  });
   if (drills.size() > limit) drills.resize(limit);
   return drills;
 }

@@ -273,6 +273,8 @@ std::optional<int64_t> MeasuredHandsOnMs(const catalog::Drill& drill, size_t che
     std::optional<size_t> number = internal::ChecklistStepNumber(step.name);
     if (!number || *number > checklist_steps || seen[*number - 1]) continue;
     if (step.outcome != catalog::Outcome::kOk) return std::nullopt;  // skipped or failed
+    // Not timed, or a time no stopwatch gives: no measurement.
+    if (step.note == catalog::kNotTimedNote || step.duration_ms < 0) return std::nullopt;
     seen[*number - 1] = 1;
     total += step.duration_ms;
   }

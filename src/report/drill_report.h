@@ -36,7 +36,7 @@ struct DrillReportInput {
   // time (when this drill did not time the checklist) and its wait for the systems it depends
   // on feed the capacity advice. nullopt: the plan's restore.estimate, and no known wait for a
   // system with dependencies.
-  std::optional<readiness::RtoProjection> projection;
+  std::optional<readiness::RtoProjection> projection = {};
 };
 
 // GitHub-flavoured Markdown.

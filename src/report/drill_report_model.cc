@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/text.h"
 #include "report/evidence_format.h"
 
 namespace stormproof::report::drill_internal {

@@ -99,13 +99,6 @@ const char* VerdictId(catalog::Outcome outcome) {
   return outcome == catalog::Outcome::kWarning ? "pass-with-warnings" : VerdictText(outcome);
 }
 
-int PercentOf(double part, double whole) {
-  int percent = static_cast<int>(std::floor(part * 100.0 / whole + 0.5));
-  if (part > whole && percent <= 100) return 101;  // never round a breach away
-  if (part < whole && percent >= 100) return 99;
-  return percent;
-}
-
 std::string SharePercent(double share) {
   if (share >= 1) return "100%";
   // Tenths of a percent, rounded down (a hair of tolerance for binary fractions like 0.7).

@@ -37,9 +37,7 @@ const char* VerdictText(catalog::Outcome outcome);
 // The same as an id (JSON): "pass", "pass-with-warnings", "fail", "error".
 const char* VerdictId(catalog::Outcome outcome);
 
-// Whole percent of part in whole, rounded half up: 85 for (1.7, 2.0); but 100 only when part
-// equals whole, so a breach is never rounded away (99.6% is 99, 100.4% is 101). whole must be > 0.
-int PercentOf(double part, double whole);
+// PercentOf (whole percent that never rounds a breach away) is in core/text.h.
 // A share (0..1) as a percentage with one decimal, rounded *down* below 100%: "99.5%" for
 // 0.9958, "50%" for 0.5, "100%" only for a share of 1 — compliance that was breached even
 // briefly never reads 100%.

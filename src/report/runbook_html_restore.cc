@@ -8,7 +8,8 @@ namespace stormproof::report::html_internal {
 namespace {
 
 std::string BackBy(const RestoreBlock& b) {
-  std::string out = "<strong>" + b.back + "</strong> ";
+  std::string out = "<strong>" + H(b.back) + "</strong> ";
+  if (b.starts.empty()) return out + Span("risk", "cannot be restored");
   out += b.within_rto ? Span("ok", "within RTO") : Span("risk", "RTO at risk");
   return out + "<br>" +
          Span("muted", "starts " + b.starts + ", takes " + H(b.restore_time) +
@@ -85,7 +86,7 @@ void WriteRestoreOverview(const RunbookModel& model, std::string* out) {
     if (!b.within_rto) rto += " " + Span("risk", "RTO at risk");
     *out += Row({std::to_string(b.position),
                  "<a href=\"#" + StepAnchor(b) + "\">" + H(b.system_name) + "</a>", H(b.client),
-                 OrNotSet(b.tier), Span("time", b.back), rto});
+                 OrNotSet(b.tier), Span("time", H(b.back)), rto});
   }
   *out += kTableEnd;
 }

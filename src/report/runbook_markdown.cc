@@ -187,6 +187,7 @@ void WriteComms(const RunbookModel& model, std::string* out) {
 std::string Objectives(const RestoreBlock& b) {
   std::string line = "- **RTO** " + (b.rto.empty() ? "not set" : b.rto) + " · **RPO** " +
                      (b.rpo.empty() ? "not set" : b.rpo) + " · **back by " + b.back + "**";
+  if (b.starts.empty()) return line + " · **cannot be restored**\n";
   line += " (starts " + b.starts + ", takes " + b.restore_time +
           (b.estimated ? ": estimate" : ": no estimate, the whole RTO") + ")";
   return line + (b.within_rto ? " · within RTO\n" : " · **RTO at risk**\n");

@@ -210,24 +210,14 @@ std::vector<PersonRow> BuildPeople(const RunbookInput& input) {
   return rows;
 }
 
-// True when the finding is about the MSP alone: it names no client and no client's system.
-bool MspOnly(const plan::Plan& plan, const analysis::Finding& finding) {
-  if (!finding.clients.empty()) return false;
-  return std::none_of(finding.systems.begin(), finding.systems.end(), [&](const std::string& id) {
-    const plan::System* system = plan.FindSystem(id);
-    return system != nullptr && system->client;
-  });
-}
-
-// With a client filter: the MSP's own weaknesses as the audit words them, and the client's
-// view of the findings that concern it (analysis/client_view.h), never another client's.
+// With a client filter: the client's view of the findings that concern it
+// (analysis/client_view.h) — an MSP-side weakness only as its effect on the client's systems,
+// never the MSP's internals as the audit words them, never another client's.
 std::vector<FindingRow> BuildFindings(const RunbookInput& input) {
   std::vector<FindingRow> rows;
   for (const analysis::Finding& finding : input.findings) {
     std::optional<analysis::Finding> shown = finding;
-    if (input.client && !MspOnly(*input.plan, finding)) {
-      shown = analysis::FindingForClient(*input.plan, finding, *input.client);
-    }
+    if (input.client) shown = analysis::FindingForClient(*input.plan, finding, *input.client);
     if (!shown) continue;
     rows.push_back({analysis::SeverityName(shown->severity), shown->title, shown->recommendation});
   }

@@ -127,7 +127,8 @@ struct RestoreBlock {
   int position = 0;
   std::string system_name, system_id, client, tier;
   std::string rto, rpo;      // "" when not set
-  std::string starts, back;  // "T+01:30"
+  // "T+01:30"; when the system cannot be restored, starts is "" and back "never: <why>".
+  std::string starts, back;
   std::string restore_time;
   bool estimated = false;
   bool within_rto = true;

@@ -73,7 +73,10 @@ RestoreBlock BuildStep(const plan::Plan& plan, const analysis::RestoreStep& step
   if (objectives.rpo) block.rpo = objectives.rpo->ToString();
   block.starts = FormatElapsed(step.starts);
   block.back = FormatElapsed(step.back);
-  if (!step.restorable()) block.back = "never: " + step.not_restorable;  // `plan order` says why
+  if (!step.restorable()) {  // `plan order` says why; it never starts
+    block.back = "never: " + step.not_restorable;
+    block.starts.clear();
+  }
   block.restore_time = step.restore_time.ToString();
   block.estimated = step.estimated;
   block.within_rto = step.within_rto;

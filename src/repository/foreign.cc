@@ -1,7 +1,10 @@
 #include "repository/foreign.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <string_view>
 
@@ -11,6 +14,8 @@ namespace stormproof::repository {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr uint64_t kMaxKeyRead = 64 * 1024;  // a restic key file is well under 1 KiB
 
 std::string_view AsText(const Bytes& data) {
   return {reinterpret_cast<const char*>(data.data()), data.size()};
@@ -41,8 +46,11 @@ bool HasResticKeyFile(backend::Backend& backend) {
     if (first.empty()) first = name;
   });
   if (!listed || first.empty()) return false;
-  auto key = backend.Load({backend::FileType::kKey, first}, 0, 0);
-  if (!key || key->size() > 64 * 1024) return false;
+  const backend::Handle handle{backend::FileType::kKey, first};
+  auto size = backend.Size(handle);
+  if (!size || *size == 0 || *size > kMaxKeyRead) return false;
+  auto key = backend.Load(handle, 0, *size);
+  if (!key) return false;
   std::string_view text = AsText(*key);
   return text.find("\"kdf\"") != std::string_view::npos &&
          text.find("\"scrypt\"") != std::string_view::npos;
@@ -53,11 +61,21 @@ bool MentionsStormproof(std::string_view text) {
   return text.find("stormproof") != std::string_view::npos;
 }
 
-// The README borg writes into every repository it creates.
+// The README borg writes into every repository it creates. Only its first bytes are read, and
+// only from a regular file (never a FIFO or device that would block or never end, nor through
+// a symlink).
 bool HasBorgReadme(const fs::path& dir) {
-  std::ifstream in(dir / "README");
-  std::string first;
-  return in && std::getline(in, first) && first.starts_with("This is a Borg Backup repository");
+  constexpr std::string_view kBorgReadme = "This is a Borg Backup repository";
+  const fs::path readme = dir / "README";
+  int fd = ::open(readme.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat info {};
+  char head[kBorgReadme.size()];
+  ssize_t got = -1;
+  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) got = ::read(fd, head, sizeof head);
+  ::close(fd);
+  return got == static_cast<ssize_t>(sizeof head) &&
+         std::string_view(head, sizeof head) == kBorgReadme;
 }
 
 bool IsEmptyDirectory(const fs::path& dir) {

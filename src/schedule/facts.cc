@@ -48,13 +48,19 @@ Result<std::optional<int64_t>> NewestListedSnapshot(const plan::Plan& plan,
   return newest;
 }
 
-// The newest drill of the system (any outcome), whether it failed, and the newest per copy.
+// Interrupted drills looked past before the system counts as never drilled (bounded query).
+constexpr size_t kInterruptedDrillsScanned = 16;
+
+// The newest drill of the system (any outcome; one stopped by SIGINT/SIGTERM proves nothing and
+// is looked past, so the drill is due again), whether it failed, and the newest per copy.
 Status DrillFacts(const catalog::Catalog& catalog, const plan::System& system, Facts* facts) {
   catalog::RunQuery query = Query(RunKind::kDrill, system.id, "");
-  query.limit = 1;
+  query.limit = kInterruptedDrillsScanned;
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::DrillRecord> newest, catalog.Drills(query));
   STORMPROOF_ASSIGN_OR_RETURN(facts->last_drill_per_copy[system.id],
                               LastDrillPerCopy(catalog, system));
+  std::erase_if(newest,
+                [](const catalog::DrillRecord& d) { return catalog::WasInterrupted(d.run); });
   if (newest.empty()) return Ok();
   const catalog::DrillRecord& last = newest.front();
   facts->last_drill_ns[system.id] = last.run.started_ns;

@@ -14,8 +14,9 @@ using plan::WrittenItem;
 // What one error stops.
 struct Reach {
   bool everything = false;
-  std::set<std::string> systems;  // all their work
-  std::set<std::string> drills;   // only their drills
+  std::set<std::string> systems;       // all their work
+  std::set<std::string> drills;        // only their drills
+  std::set<std::string> repositories;  // every action on them (backup, forget, check, prune, drill)
 };
 
 std::string Names(const std::set<std::string>& ids) {
@@ -40,6 +41,10 @@ std::string Describe(const Reach& reach) {
   if (!reach.drills.empty()) {
     parts.push_back(std::string("stops the drill") + (reach.drills.size() > 1 ? "s" : "") + " of " +
                     Names(reach.drills));
+  }
+  if (!reach.repositories.empty()) {
+    parts.push_back(std::string("stops every backup, forget, check, prune and drill of repositor") +
+                    (reach.repositories.size() > 1 ? "ies " : "y ") + Names(reach.repositories));
   }
   return parts.empty() ? "stops nothing" : Join(parts, "; ");
 }
@@ -90,7 +95,13 @@ class Judge {
   void InItem(const plan::Diagnostic& d, const plan::ItemPlace& place, Reach* reach) const {
     const WrittenItem& item = *place.item;
     if (item.collection == "repositories") {
-      reach->everything = true;
+      // Only what touches that repository; one whose id cannot be told stops everything.
+      std::string repository = EntityId(plan_.repositories, item);
+      if (repository.empty()) {
+        reach->everything = true;
+      } else {
+        reach->repositories.insert(repository);
+      }
     } else if (item.collection == "systems") {
       bool restore_only = place.section == "restore" || d.rule == "critical-without-checklist" ||
                           d.rule == "critical-without-verify";
@@ -148,6 +159,7 @@ PlanErrors JudgePlanErrors(const plan::LoadResult& loaded) {
     out.stops_everything = out.stops_everything || reach.everything;
     for (const std::string& id : reach.systems) out.stopped.emplace(id, line);
     for (const std::string& id : reach.drills) out.drill_stopped.emplace(id, line);
+    for (const std::string& id : reach.repositories) out.repository_stopped.emplace(id, line);
   }
   for (const auto& [id, line] : out.stopped) out.drill_stopped.erase(id);
   return out;
@@ -156,6 +168,10 @@ PlanErrors JudgePlanErrors(const plan::LoadResult& loaded) {
 std::string WithheldBecause(const PlanErrors& errors, const Action& action) {
   auto stopped = errors.stopped.find(action.system);
   if (stopped != errors.stopped.end()) return "plan error: " + stopped->second;
+  auto repository = errors.repository_stopped.find(action.repository);
+  if (!action.repository.empty() && repository != errors.repository_stopped.end()) {
+    return "plan error: " + repository->second;
+  }
   auto drill = errors.drill_stopped.find(action.system);
   if (action.kind == ActionKind::kDrill && drill != errors.drill_stopped.end()) {
     return "plan error: " + drill->second;
@@ -167,9 +183,7 @@ std::vector<Action> Withhold(const PlanErrors& errors, Decisions* decisions) {
   std::vector<Action> withheld;
   std::vector<Action> kept;
   for (Action& action : decisions->actions) {
-    bool per_system = action.kind == ActionKind::kBackup || action.kind == ActionKind::kForget ||
-                      action.kind == ActionKind::kDrill;
-    if (per_system && !WithheldBecause(errors, action).empty()) {
+    if (!WithheldBecause(errors, action).empty()) {
       withheld.push_back(std::move(action));
     } else {
       kept.push_back(std::move(action));

@@ -5,10 +5,11 @@
 // Where an error is written decides what it stops (positions traced by plan/written_items.h):
 //   - the root file cannot be read (missing, YAML syntax, not a plan), or the error is in what
 //     the whole run relies on — the root file's own sections (msp, review, policy, run) or its
-//     top level (an unknown key, a list that is not a list), or any repository: everything;
+//     top level (an unknown key, a list that is not a list): everything;
+//   - a repository: every backup, forget, check, prune and drill of that repository (everything
+//     when the repository's id cannot be told);
 //   - an included file's top level (an unknown key such as `sytems:`): every system that file
-//     defines and the systems of every client it defines (and everything when it defines a
-//     repository);
+//     defines, the systems of every client it defines, and the repositories it defines;
 //   - an included file that cannot be read, or an include that names no file: nothing more —
 //     what it would define is simply not in the plan, and whatever refers to it has an error of
 //     its own;
@@ -44,6 +45,8 @@ struct PlanErrors {
   std::map<std::string, std::string> stopped;
   // system id -> the first error that stops its drill (the system is not in `stopped`).
   std::map<std::string, std::string> drill_stopped;
+  // repository id -> the first error that stops every action on that repository.
+  std::map<std::string, std::string> repository_stopped;
 
   bool empty() const { return lines.empty(); }
 };
@@ -52,8 +55,9 @@ struct PlanErrors {
 // findings to loaded.diagnostics). Warnings are not judged.
 PlanErrors JudgePlanErrors(const plan::LoadResult& loaded);
 
-// Moves the backups, forgets and drills `errors` stop out of decisions->actions and returns
-// them, in decision order. Prunes and checks are never withheld.
+// Moves the actions `errors` stop out of decisions->actions and returns them, in decision
+// order: a stopped system's backups, forgets and drill, and every action on a stopped
+// repository (a check or prune included).
 std::vector<Action> Withhold(const PlanErrors& errors, Decisions* decisions);
 
 // The error a withheld action reports: "plan error: <the first error that stops it>".

@@ -88,10 +88,14 @@ ActionResult CheckJob(const JobContext& context, const Action& action) {
                     .dump();
   result.summary = fmt::format("{} snapshots, {} packs, read {}", report.snapshots, report.packs,
                                HumanBytes(report.bytes_read));
-  if (report.interrupted) {
+  if (report.interrupted && report.errors.empty()) {
     run.outcome = catalog::Outcome::kError;  // not a verdict on the repository
     run.error = fmt::format("{}; the check is incomplete ({} error(s) found before it stopped)",
                             InterruptionMessage(), report.errors.size());
+  } else if (report.interrupted) {  // stopped, but the damage it found is a verdict
+    run.outcome = catalog::Outcome::kFailed;
+    run.error = fmt::format("{} error(s) found before it was {}; first: {}", report.errors.size(),
+                            InterruptionMessage(), report.errors.front());
   } else if (!report.ok()) {
     run.outcome = catalog::Outcome::kFailed;
     run.error = fmt::format("{} error(s), {} snapshot(s) affected; first: {}", report.errors.size(),

@@ -179,6 +179,20 @@ TEST(RestoreOrderTest, ClientFilterPullsInDependencies) {
   EXPECT_FALSE(steps["dental-app"].dependency_only);
 }
 
+// One person for both clients: the law firm's gold system comes first, so the dental
+// database starts only when Ann is free — for the dental client's own list too.
+TEST(RestoreOrderTest, ClientFilterKeepsTheWholeMspsTimes) {
+  plan::LoadResult l = Load(System("law-core", "gold", "client: law", "3h") +
+                            System("dental-db", "silver", "client: dental", "1h"));
+  Result<std::vector<RestoreStep>> order =
+      ComputeRestoreOrder(l.plan, RestoreOrderOptions{std::string("dental")});
+  ASSERT_TRUE(order.has_value()) << order.error().message();
+  ASSERT_EQ(Ids(l.plan, *order), (std::vector<std::string>{"dental-db"}));
+  EXPECT_EQ((*order)[0].position, 1);
+  EXPECT_EQ((*order)[0].starts, Duration::Hours(3)) << "Ann restores law-core first";
+  EXPECT_EQ((*order)[0].back, Duration::Hours(4));
+}
+
 TEST(RestoreOrderTest, WholePlanMarksNothingDependencyOnly) {
   plan::LoadResult l = Load(TwoClientSystems());
   Result<std::vector<RestoreStep>> order = ComputeRestoreOrder(l.plan, {});

@@ -313,6 +313,26 @@ TEST_F(DrillCliTest, ScriptedChecklistTimesTheHandsOnWork) {
   EXPECT_NE(md.find("+ hands-on 25m (2 of 2 checklist steps done) +"), std::string::npos) << md;
 }
 
+// A script that confirms steps without saying how long they took times nothing: the steps are
+// done, but no hands-on time is measured (status keeps the plan's estimate).
+TEST_F(DrillCliTest, StepsConfirmedWithoutADurationAreNotTimed) {
+  CliResult r = Drill("--system app --step-done 1 --step-done 2 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["verdict"], "pass");
+  for (int i : {3, 4}) {
+    EXPECT_EQ(doc["steps"][i]["outcome"], "ok");
+    EXPECT_EQ(doc["steps"][i]["duration_ms"], 0);
+    EXPECT_EQ(doc["steps"][i]["note"], "done; not timed (confirmed by a script)");
+  }
+  std::ofstream(dir_ / "answers") << "\ndone\n";
+  CliResult piped = Drill("--system app --checklist --json < " + (dir_ / "answers").string());
+  ASSERT_EQ(piped.exit_code, 0) << piped.out << piped.err;
+  doc = nlohmann::json::parse(piped.out);
+  EXPECT_EQ(doc["steps"][3]["note"], "done; not timed (confirmed by a script)");
+  EXPECT_EQ(doc["steps"][4]["note"], "done; not timed (confirmed by a script)");
+}
+
 TEST_F(DrillCliTest, ChecklistAnswersFromStandardInput) {
   std::ofstream(dir_ / "answers") << "done 15m\ns\n";
   CliResult r = Drill("--system app --checklist --json < " + (dir_ / "answers").string());
@@ -344,6 +364,12 @@ TEST_F(DrillCliTest, ASkippedChecklistStepIsAWarningAndBadStepsAreUsageErrors) {
             std::string::npos)
       << beyond.err;
   EXPECT_EQ(Drill("--system app --step-done 1=soon").exit_code, 2);
+  // A time that would overflow the sum (it once made a failed drill pass), or none at all.
+  CliResult huge = Drill("--system app --step-done 1=9999999999999d --step-done 2=1h");
+  EXPECT_EQ(huge.exit_code, 2) << huge.out;
+  EXPECT_NE(huge.err.find("a hands-on step takes from 1s to 366d"), std::string::npos)
+      << huge.err;
+  EXPECT_EQ(Drill("--system app --step-done 1=0s --step-done 2=1h").exit_code, 2);
   EXPECT_EQ(Drill("--system app --step-done 1 --step-failed 1").exit_code, 2);
 }
 

@@ -199,7 +199,7 @@ TEST_F(CliTest, OrderSaysWhoRestoresEachSystemAndWhen) {
     restore: {estimate: 2h, checklist: [{step: Mount the tapes, skill: tapes}]}
 )");
   CliResult r = RunStormproof("plan order --plan " + plan + kAsOf);
-  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.exit_code, 3) << "a system nobody can restore is a problem\n" << r.err;
   for (const char* line : {"restored by Ann Archer (owner), T+0s to T+1h\n",
                            "restored by Bob Baker (deputy), T+0s to T+1h\n",
                            "restored by Bob Baker (owner), T+1h to T+1h30m\n",
@@ -210,7 +210,9 @@ TEST_F(CliTest, OrderSaysWhoRestoresEachSystemAndWhen) {
                            "cannot be restored\n"}) {
     EXPECT_NE(r.out.find(line), std::string::npos) << line << "\nin:\n" << r.out;
   }
-  auto steps = nlohmann::json::parse(RunStormproof("plan order --json --plan " + plan).out)["steps"];
+  CliResult json = RunStormproof("plan order --json --plan " + plan);
+  EXPECT_EQ(json.exit_code, 3) << json.err;
+  auto steps = nlohmann::json::parse(json.out)["steps"];
   ASSERT_EQ(steps.size(), 4u);
   EXPECT_EQ(steps[1]["system"], "reports");
   EXPECT_EQ(steps[1]["restored_by"]["id"], "bob");

@@ -217,14 +217,15 @@ TEST_F(RunCliTest, AnErrorInOneClientsFileStopsThatClientOnly) {
   EXPECT_EQ(r.out.find("backup files -> local: ok"), std::string::npos) << r.out;
 }
 
-TEST_F(RunCliTest, AnErrorInARepositoryStillStopsEverythingWithAClearMessage) {
+TEST_F(RunCliTest, AnErrorInARepositoryStopsEverythingOnThatRepositoryWithAClearMessage) {
   Write("plan.yaml", Edited("{id: local, location: /srv/repo}", "{id: local, locaton: /srv/repo}"));
   CliResult r = Run("--init --no-drills");
-  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_EQ(r.out, "");
-  EXPECT_NE(r.err.find("stormproof: nothing was backed up: the plan has 2 error(s)"),
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("backup files -> local: not run: plan error"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("stops every backup, forget, check, prune and drill of repository local"),
             std::string::npos)
-      << r.err;
+      << r.out;
+  EXPECT_EQ(r.out.find("-> local: ok"), std::string::npos) << r.out;
   EXPECT_FALSE(fs::exists(dir_ / "world/srv/repo"));
 }
 

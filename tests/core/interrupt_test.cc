@@ -6,6 +6,9 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
 #include <thread>
 
 #include "core/subprocess.h"
@@ -62,6 +65,43 @@ TEST_F(InterruptTest, ASecondSignalEndsTheProcessAtOnce) {
         std::exit(0);
       },
       ::testing::ExitedWithCode(130), "");
+}
+
+// A child that ignores SIGTERM, in its own process group, must not outlive a second signal that
+// ends this process before the child's grace period is over.
+TEST_F(InterruptTest, ASecondSignalKillsTheChildrenBeforeItEndsTheProcess) {
+  const std::string pid_file =
+      ::testing::TempDir() + "stormproof-interrupt-child-" + std::to_string(::getpid());
+  std::remove(pid_file.c_str());
+  EXPECT_EXIT(
+      {
+        CatchInterruptions();
+        std::thread signals([] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(500));
+          ::raise(SIGTERM);  // RunProcess sends SIGTERM to the group: ignored
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));
+          ::raise(SIGTERM);  // the second: exit now, within the child's grace period
+        });
+        (void)RunProcess(ShellCommand("trap '' TERM; echo $$ > '" + pid_file + "'; exec sleep 30"));
+        signals.join();
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(143), "");
+  std::ifstream in(pid_file);
+  pid_t child = 0;
+  ASSERT_TRUE(in >> child) << "the child never started";
+  // Gone, or a zombie waiting for a reaper (PID 1 in a container may never reap it).
+  auto alive = [child] {
+    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+    std::string pid, name, state;
+    return stat >> pid >> name >> state && state != "Z";
+  };
+  for (int i = 0; i < 40 && alive(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_FALSE(alive()) << "pid " << child << " outlived the process that started it";
+  if (alive()) ::kill(child, SIGKILL);
+  std::remove(pid_file.c_str());
 }
 
 TEST_F(InterruptTest, RunProcessEndsTheChildsGroupWhenInterrupted) {

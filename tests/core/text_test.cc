@@ -14,6 +14,13 @@ TEST(TextTest, FindsFirstInvalidUtf8Byte) {
   EXPECT_EQ(FindInvalidUtf8("x\xED\xA0\x80"), 1u);  // surrogate
 }
 
+TEST(TextTest, PercentOfNeverRoundsABreachAway) {
+  EXPECT_EQ(PercentOf(1.7, 2.0), 85);
+  EXPECT_EQ(PercentOf(99.6, 100), 99);    // within the target, but not all of it
+  EXPECT_EQ(PercentOf(100.4, 100), 101);  // over the target: a breach shows as one
+  EXPECT_EQ(PercentOf(100, 100), 100);
+}
+
 TEST(TextTest, SuggestsCloseWordsOnly) {
   EXPECT_EQ(ClosestMatch("ownr", {"owner", "tier", "client"}), "owner");
   EXPECT_EQ(ClosestMatch("tier", {"depends_on", "vendors"}), "");

@@ -405,6 +405,9 @@ INSTANTIATE_TEST_SUITE_P(
         ClassifyCase{"rto at 80% is still a pass", 2'880'000, 100, Outcome::kOk, Outcome::kOk, ""},
         ClassifyCase{"rto just over 80%", 2'881'000, 100, Outcome::kOk, Outcome::kWarning,
                      "achieved RTO 48m1s used 80% of the target 1h (less than 20% to spare)"},
+        ClassifyCase{"rto a hair under the target never reads 100%", 3'586'000, 100,
+                     Outcome::kOk, Outcome::kWarning,
+                     "achieved RTO 59m46s used 99% of the target 1h (less than 20% to spare)"},
         ClassifyCase{"rto at target", 3'600'000, 100, Outcome::kOk, Outcome::kWarning,
                      "achieved RTO 1h used 100% of the target 1h (less than 20% to spare)"},
         ClassifyCase{"rto over", 3'601'000, 100, Outcome::kOk, Outcome::kFailed,
@@ -570,7 +573,10 @@ TEST(ChecklistAnswerTest, ParsesWhatATechnicianTypes) {
     EXPECT_EQ(answer->duration_ms, c.ms) << c.line;
     EXPECT_EQ(answer->note, c.note) << c.line;
   }
-  for (const char* bad : {"yes", "done soon", "x 1"}) {
+  // A stated time from 1s to kMaxStepTime: a huge one would overflow the drill's sum (and once
+  // made a failed drill pass with a negative achieved RTO), a zero one times nothing.
+  for (const char* bad : {"yes", "done soon", "x 1", "done 9999999999999d", "done 367d",
+                          "done 0s"}) {
     Result<ChecklistAnswer> answer = ParseChecklistAnswer(bad);
     ASSERT_FALSE(answer.has_value()) << bad;
     EXPECT_EQ(answer.error().code(), ErrorCode::kInvalidArgument);
@@ -585,14 +591,17 @@ TEST(ChecklistAnswerTest, ParsesStepFlags) {
   EXPECT_EQ(done->first, 2u);
   EXPECT_EQ(done->second.result, HandsOn::kDone);
   EXPECT_EQ(done->second.duration_ms, 1'200'000);
+  EXPECT_TRUE(done->second.timed);
   auto plain = ParseStepFlag("3", HandsOn::kDone);
   ASSERT_TRUE(plain.has_value());
   EXPECT_EQ(plain->second.duration_ms, std::nullopt);
+  EXPECT_FALSE(plain->second.timed) << "a flag without a duration measures nothing";
   auto failed = ParseStepFlag("1=service will not start", HandsOn::kFailed);
   ASSERT_TRUE(failed.has_value());
   EXPECT_EQ(failed->second.result, HandsOn::kFailed);
   EXPECT_EQ(failed->second.note, "service will not start");
-  for (const char* bad : {"0", "", "two", "2=soon", "-1=5m", "99999999999999999999999"}) {
+  for (const char* bad : {"0", "", "two", "2=soon", "-1=5m", "99999999999999999999999",
+                          "1=9999999999999d", "1=0s", "1=367d"}) {
     auto parsed = ParseStepFlag(bad, HandsOn::kDone);
     ASSERT_FALSE(parsed.has_value()) << bad;
     EXPECT_EQ(parsed.error().message().rfind(std::string("--step-done ") + bad, 0), 0u)

@@ -77,6 +77,40 @@ TEST_F(ResticAdapterTest, RestoresByteIdenticallyAndTheCheckFindsNoProblem) {
   EXPECT_TRUE(check->problems.empty()) << check->problems.front();
 }
 
+TEST_F(ResticAdapterTest, RestoresOnlyTheSystemsPathsOfASnapshotHoldingTwoSystems) {
+  const std::string other = Path("other-system");
+  MakeTree(other);
+  Restic({"backup", source_, other});
+  ExternalRepository repository = Repository();
+  repository.paths = {source_ + "/"};  // a trailing slash as a plan may write it
+  auto adapter = NewResticAdapter(repository);
+  RestorePoint point = OnlyPoint(*adapter);
+  Result<RestoreStats> stats = adapter->Restore(point, Path("target"), nullptr);
+  ASSERT_TRUE(stats.has_value()) << stats.error().message();
+  EXPECT_EQ(stats->files, kFixtureFiles);
+  EXPECT_EQ(stats->bytes, kFixtureBytes);
+  ExpectSameTree(source_, Path("target") + source_);
+  EXPECT_FALSE(fs::exists(Path("target") + other));
+
+  Result<DataCheck> check = adapter->CheckData(point, Path("target"));
+  ASSERT_TRUE(check.has_value()) << check.error().message();
+  EXPECT_EQ(check->files_checked, kFixtureFiles);
+  EXPECT_TRUE(check->problems.empty()) << check->problems.front();
+}
+
+TEST_F(ResticAdapterTest, ABackupPathTheSnapshotLacksIsAProblem) {
+  Restic({"backup", source_});
+  ExternalRepository repository = Repository();
+  repository.paths = {source_, Path("never-backed-up")};
+  auto adapter = NewResticAdapter(repository);
+  RestorePoint point = OnlyPoint(*adapter);
+  ASSERT_TRUE(adapter->Restore(point, Path("target"), nullptr).has_value());
+  Result<DataCheck> check = adapter->CheckData(point, Path("target"));
+  ASSERT_TRUE(check.has_value()) << check.error().message();
+  EXPECT_EQ(check->problems,
+            std::vector<std::string>{Path("never-backed-up") + ": not in the snapshot"});
+}
+
 TEST_F(ResticAdapterTest, CheckListsMissingAlteredAndRetypedFiles) {
   Restic({"backup", source_});
   auto adapter = NewResticAdapter(Repository());

@@ -38,6 +38,19 @@ class ScratchTest : public ::testing::Test {
     return std::move(scratch).value();
   }
 
+  // `live`'s owner file with the pid of a process that has ended: a drill that died.
+  static std::string DeadOwner(const ScratchDirectory& live) {
+    std::ifstream in(fs::path(live.path()) / ScratchDirectory::kOwnerFile);
+    std::string owner((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    pid_t child = ::fork();
+    if (child == 0) ::_exit(0);
+    EXPECT_GT(child, 0);
+    ::waitpid(child, nullptr, 0);
+    std::string pid = "\"pid\":" + std::to_string(::getpid());
+    owner.replace(owner.find(pid), pid.size(), "\"pid\":" + std::to_string(child));
+    return owner;
+  }
+
   static void WriteFile(const fs::path& path, const std::string& content) {
     fs::create_directories(path.parent_path());
     std::ofstream(path) << content;
@@ -145,14 +158,7 @@ TEST_F(ScratchTest, RemovesOnlyTheCopiesOfDrillsThatDied) {
   ScratchDirectory dead_scratch = MakeScratch();
   const std::string dead = dead_scratch.path();
   dead_scratch.Keep();  // let the object go without removing the directory...
-  std::ifstream in(fs::path(live.path()) / ScratchDirectory::kOwnerFile);
-  std::string owner((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  pid_t child = ::fork();
-  if (child == 0) ::_exit(0);
-  ASSERT_GT(child, 0);
-  ::waitpid(child, nullptr, 0);
-  std::string pid = "\"pid\":" + std::to_string(::getpid());
-  owner.replace(owner.find(pid), pid.size(), "\"pid\":" + std::to_string(child));
+  std::string owner = DeadOwner(live);
   WriteFile(fs::path(dead) / ScratchDirectory::kOwnerFile,
             owner);  // ...and mark it as the dead one's
   WriteFile(fs::path(dead) / "restore/client/ledger.db", "client data");
@@ -172,6 +178,38 @@ TEST_F(ScratchTest, RemovesOnlyTheCopiesOfDrillsThatDied) {
   EXPECT_TRUE(fs::exists(parent_ + "/drills/stormproof-drill-app-nomark/restore/file"));
   EXPECT_TRUE(fs::exists(parent_ + "/drills/unrelated"));
   EXPECT_TRUE(ScratchDirectory::RemoveAbandoned(parent_ + "/none").removed.empty());
+}
+
+// Only a directory as Make creates it is swept: this user's, mode 0700, with a regular owner
+// file of this user. Another local user could otherwise plant a "dead drill" in a shared
+// scratch parent (/var/tmp) for a run as root to delete.
+TEST_F(ScratchTest, NeverRemovesADirectoryItDidNotMake) {
+  ScratchDirectory live = MakeScratch();
+  std::string owner = DeadOwner(live);
+  auto plant = [&](const std::string& name) {
+    fs::path dir = parent_ + "/drills/" + name;
+    WriteFile(dir / ScratchDirectory::kOwnerFile, owner);
+    WriteFile(dir / "restore/victim", "x");
+    ::chmod(dir.c_str(), 0700);
+    return dir;
+  };
+  fs::path open_dir = plant("stormproof-drill-app-open01");
+  ::chmod(open_dir.c_str(), 0755);  // others may enter: not made by Make
+  fs::path linked = plant("stormproof-drill-app-link01");
+  fs::remove(linked / ScratchDirectory::kOwnerFile);
+  WriteFile(parent_ + "/owner-elsewhere", owner);
+  fs::create_symlink(parent_ + "/owner-elsewhere", linked / ScratchDirectory::kOwnerFile);
+  std::vector<fs::path> kept = {open_dir, linked};
+  if (::geteuid() == 0) {  // as root (CI), a directory of another user
+    fs::path foreign = plant("stormproof-drill-app-user01");
+    ASSERT_EQ(::chown(foreign.c_str(), 65534, 65534), 0);
+    kept.push_back(foreign);
+  }
+  fs::path ours = plant("stormproof-drill-app-dead01");  // the control: swept
+
+  ScratchDirectory::Abandoned abandoned = ScratchDirectory::RemoveAbandoned(parent_ + "/drills");
+  EXPECT_EQ(abandoned.removed, (std::vector<std::string>{ours.string()}));
+  for (const fs::path& dir : kept) EXPECT_TRUE(fs::exists(dir / "restore/victim")) << dir;
 }
 
 }  // namespace

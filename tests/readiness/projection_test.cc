@@ -48,7 +48,11 @@ Evidence WithData(uint64_t bytes, std::vector<catalog::DrillRecord> drills = {})
 plan::System WithChecklist(size_t steps, std::optional<Duration> estimate = std::nullopt) {
   plan::System system;
   system.id = "dc";
-  for (size_t i = 0; i < steps; ++i) system.checklist.push_back({"step " + std::to_string(i), ""});
+  for (size_t i = 0; i < steps; ++i) {
+    plan::ChecklistStep step;
+    step.text = "step " + std::to_string(i);
+    system.checklist.push_back(step);
+  }
   system.restore_estimate = estimate;
   return system;
 }
@@ -85,10 +89,19 @@ TEST(HandsOnTest, MeasuredOnlyByDrillsThatTimedEveryStepDone) {
        {Step("checklist 1: a", 1000), Step("checklist 2: b", 2500), Step("checklist 3: c", 9)},
        3500},
       {"no checklist steps", {Step("restore", 1000)}, std::nullopt},
+      {"a step confirmed by a script without a duration is not timed",
+       {Step("checklist 1: a", 1000), Step("checklist 2: b", 0)},
+       std::nullopt},
+      {"a negative time is no measurement",
+       {Step("checklist 1: a", -5000), Step("checklist 2: b", 2500)},
+       std::nullopt},
   };
   for (const auto& c : cases) {
     catalog::Drill drill;
     drill.steps = c.steps;
+    if (std::string(c.name).find("script") != std::string::npos) {
+      drill.steps[1].note = std::string(catalog::kNotTimedNote);
+    }
     EXPECT_EQ(MeasuredHandsOnMs(drill, 2), c.ms) << c.name;
   }
   catalog::Drill any;

@@ -488,6 +488,36 @@ TEST_F(CatalogTest, BreachCapsTheScoreOfTheSystemItsClientAndTheMsp) {
   EXPECT_EQ(internal::CappedScore(30, true), 30);
 }
 
+// A drill stopped by SIGTERM proves nothing either way: no breach, no failed verification of the
+// copy it was restoring, and the older passed drill still stands.
+TEST_F(CatalogTest, AnInterruptedDrillIsNoBreachAndNoVerdict) {
+  RecordEvidence();
+  plan::Plan plan = StatusPlan();
+  auto before = ComputeStatus(plan, *catalog_, At(kNow));
+  ASSERT_TRUE(before.has_value()) << before.error().message();
+  catalog::DrillRecord stopped = Drill(kNow - kHour, std::nullopt, catalog::Outcome::kError);
+  stopped.run.repository = "local";
+  stopped.run.error = "interrupted by SIGTERM";
+  AddDrill(stopped, "db");
+  auto status = ComputeStatus(plan, *catalog_, At(kNow));
+  ASSERT_TRUE(status.has_value()) << status.error().message();
+  const SystemStatus& db = status->clients[0].systems[0];
+  const SystemStatus& db_before = before->clients[0].systems[0];
+  EXPECT_FALSE(db.breached);
+  EXPECT_EQ(db.drill.last_outcome, catalog::Outcome::kOk);
+  EXPECT_EQ(db.drill.last_ns, db_before.drill.last_ns);
+  EXPECT_EQ(db.rule.Marks(), db_before.rule.Marks());
+  EXPECT_EQ(db.score, db_before.score);
+  // The same drill stopped with another error is a failure of that copy and a breach.
+  stopped.run.started_ns = kNow - kHour / 2;
+  stopped.run.finished_ns = kNow - kHour / 4;
+  stopped.run.error = "restic: repository not found";
+  AddDrill(stopped, "db");
+  status = ComputeStatus(plan, *catalog_, At(kNow));
+  ASSERT_TRUE(status.has_value()) << status.error().message();
+  EXPECT_TRUE(status->clients[0].systems[0].breached);
+}
+
 // --as-of a moment while a backup was still running: that backup is no restore point yet.
 TEST_F(CatalogTest, BackupStillRunningAtTheMomentIsNoRestorePoint) {
   catalog::Run done = Backup(kNow - 3 * kHour);

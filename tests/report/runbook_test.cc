@@ -474,14 +474,18 @@ TEST(RunbookTest, KnownWeaknessesFollowTheClientFilter) {
   EXPECT_EQ(RenderRunbookMarkdown(input).find("## Known weaknesses"), std::string::npos);
   input.findings = {
       MakeFinding(analysis::Severity::kCritical, "Single ISP at the surgery", {"dental"}),
-      MakeFinding(analysis::Severity::kHigh, "Law DMS has one copy", {"law"})};
+      MakeFinding(analysis::Severity::kHigh, "Law DMS has one copy", {"law"}),
+      MakeFinding(analysis::Severity::kHigh, "The RMM server runs at one site only", {})};
   ExpectInOrder(RenderRunbookMarkdown(input),
                 {"## Known weaknesses", "| **critical** | Single ISP at the surgery | Fix it |",
-                 "| **high** | Law DMS has one copy | Fix it |"});
+                 "| **high** | Law DMS has one copy | Fix it |",
+                 "| **high** | The RMM server runs at one site only | Fix it |"});
   input.client = "dental";
   std::string md = RenderRunbookMarkdown(input);
   EXPECT_NE(md.find("Single ISP at the surgery"), std::string::npos);
   EXPECT_EQ(md.find("Law DMS has one copy"), std::string::npos);
+  // The MSP's internals never appear as the audit words them in a client's view.
+  EXPECT_EQ(md.find("The RMM server runs at one site only"), std::string::npos);
 }
 
 TEST(RunbookTest, HtmlIsOneSelfContainedWellFormedFile) {
@@ -514,6 +518,26 @@ TEST(RunbookTest, HostilePlanTextIsEscapedEverywhereInHtml) {
   EXPECT_EQ(Count(html, "</pre>"), Count(html, "<pre"));
   EXPECT_GE(Count(html, HtmlEscape(hostile)), 3u);  // how-to box, roles, people, call tree
   EXPECT_NE(html.find("Dr &quot;Bob&quot; &amp; &#39;Co&#39; &lt;/pre&gt;"), std::string::npos);
+}
+
+// A system nobody can restore never starts: the runbook says why (escaped: the reason quotes
+// plan text) instead of "starts T+0s".
+TEST(RunbookTest, ASystemNobodyCanRestoreSaysWhyAndNeverStarts) {
+  plan::Plan plan = Load(kPlan);
+  RunbookInput input = Input(plan);
+  input.order[2].restorer = analysis::Restorer::kNobody;
+  input.order[2].not_restorable = "nobody can restore it: needs <b>tapes</b>";
+  std::string md = RenderRunbookMarkdown(input);
+  std::string html = RenderRunbookHtml(input);
+  std::string step = Between(md, "### 3. Law document store", "[ ]");
+  EXPECT_NE(step.find("**back by never: nobody can restore it: needs"), std::string::npos) << step;
+  EXPECT_NE(step.find("**cannot be restored**"), std::string::npos) << step;
+  EXPECT_EQ(step.find("starts "), std::string::npos) << step;
+  EXPECT_NE(html.find("never: nobody can restore it: needs &lt;b&gt;tapes&lt;/b&gt;"),
+            std::string::npos);
+  EXPECT_EQ(html.find("<b>tapes</b>"), std::string::npos);
+  EXPECT_NE(Between(html, "id=\"step-3\"", "</article>").find("cannot be restored"),
+            std::string::npos);
 }
 
 TEST(RunbookTest, MarkdownTableRowSurvivesPipesAndNewlinesInNames) {

@@ -5,6 +5,11 @@
 #include "repository/foreign.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "backend/backend.h"
 #include "repository/repository.h"
@@ -64,10 +69,10 @@ TEST(ForeignRepositoryTest, AnIniConfigWithARepositorySectionIsBorg) {
 
 TEST(ForeignRepositoryTest, ADamagedStormproofConfigIsNeverCalledForeign) {
   auto backend = backend::NewMemoryBackend();
-  ASSERT_TRUE(backend
-                  ->Save({backend::FileType::kKey, kKeyName},
-                         BytesOf(R"({"kdf":"scrypt","data":"..."})"))
-                  .has_value());
+  ASSERT_TRUE(
+      backend
+          ->Save({backend::FileType::kKey, kKeyName}, BytesOf(R"({"kdf":"scrypt","data":"..."})"))
+          .has_value());
   std::string damaged = R"({"format":"stormproof-repository","version":1,"id":")";
   damaged += std::string(20, '\0');
   Bytes config = BytesOf(damaged);
@@ -83,6 +88,30 @@ TEST(ForeignRepositoryTest, OtherTextAndNoConfigKeepTheirOwnErrors) {
   ASSERT_TRUE(backend->Save({backend::FileType::kKey, kKeyName}, BytesOf("{}")).has_value());
   Bytes text = BytesOf("just some text\n");
   EXPECT_FALSE(IdentifyForeignRepository(*backend, &text).has_value());
+}
+
+// A hostile directory: a README that is a FIFO (reading it would block forever), a symlink to
+// an endless device, or huge, is never read beyond its first bytes, and says nothing.
+TEST(ForeignRepositoryTest, AHostileReadmeIsNeverReadWhole) {
+  namespace fs = std::filesystem;
+  std::string pattern = (fs::temp_directory_path() / "stormproof-foreign-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+  const fs::path dir = pattern;
+  auto backend = backend::OpenLocalBackend(dir.string());
+  ASSERT_TRUE(backend.has_value()) << backend.error().message();
+  ASSERT_EQ(::mkfifo((dir / "README").c_str(), 0600), 0);
+  EXPECT_FALSE(IdentifyForeignRepository(**backend, nullptr).has_value());
+  fs::remove(dir / "README");
+  fs::create_symlink("/dev/zero", dir / "README");
+  EXPECT_FALSE(IdentifyForeignRepository(**backend, nullptr).has_value());
+  fs::remove(dir / "README");
+  // The real thing is still recognised.
+  std::ofstream(dir / "README")
+      << "This is a Borg Backup repository.\nSee https://borgbackup.org\n";
+  std::optional<Error> borg = IdentifyForeignRepository(**backend, nullptr);
+  ASSERT_TRUE(borg.has_value());
+  EXPECT_NE(borg->message().find("this is a borg repository"), std::string::npos);
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -173,9 +173,31 @@ TEST_F(PlanErrorsTest, AnErrorInATierStopsItsSystems) {
   EXPECT_EQ(Keys(Judge(files).stopped), (std::set<std::string>{"oven", "till"}));
 }
 
-TEST_F(PlanErrorsTest, AnErrorInARepositoryOrTheRootFilesSettingsStopsEverything) {
+// A broken repository stops what touches it, not every client's other copies; one in a client's
+// file likewise (the review's "unused repository in clients/b.yaml stopped everything").
+TEST_F(PlanErrorsTest, AnErrorInARepositoryStopsEveryActionOnItOnly) {
+  Files files;
+  files.root = Replace(kRoot, "location: /srv/repo", "locaton: /srv/repo");
+  PlanErrors errors = Judge(files);
+  EXPECT_FALSE(errors.stops_everything);
+  EXPECT_EQ(Keys(errors.repository_stopped), (std::set<std::string>{"local"}));
+  EXPECT_TRUE(errors.stopped.empty());
+  ASSERT_FALSE(errors.lines.empty());
+  EXPECT_NE(errors.lines[0].find("stops every backup, forget, check, prune and drill of "
+                                 "repository local"),
+            std::string::npos)
+      << errors.lines[0];
+  files.root = kRoot;
+  files.bakery = std::string(kBakery) +
+                 "repositories:\n  - {id: spare, location: /srv/spare, "
+                 "pasword_file: /etc/x}\n";
+  errors = Judge(files);
+  EXPECT_FALSE(errors.stops_everything);
+  EXPECT_EQ(Keys(errors.repository_stopped), (std::set<std::string>{"spare"}));
+}
+
+TEST_F(PlanErrorsTest, AnErrorInTheRootFilesSettingsStopsEverything) {
   for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
-           {"location: /srv/repo", "locaton: /srv/repo"},
            {"msp: {id: acme, name: Acme IT}",
             "msp: {id: acme, name: Acme IT}\nrun: {concurency: 4}"},
            {"msp: {id: acme, name: Acme IT}", "msp: {id: acme, name: Acme IT}\nsytems: []"},
@@ -205,6 +227,24 @@ TEST_F(PlanErrorsTest, WithholdMovesOutTheStoppedSystemsWorkAndNothingElse) {
   EXPECT_EQ(decisions.actions[0].system, "oven");
   EXPECT_EQ(decisions.actions[1].kind, ActionKind::kCheck);
   EXPECT_EQ(WithheldBecause(errors, withheld[0]), "plan error: plan.yaml:1:1: error: x");
+}
+
+TEST_F(PlanErrorsTest, WithholdMovesOutEveryActionOnAStoppedRepository) {
+  PlanErrors errors;
+  errors.repository_stopped["cloud"] = "plan.yaml:9:1: error: z";
+  Decisions decisions;
+  decisions.actions = {{ActionKind::kBackup, "till", "local", "", false},
+                       {ActionKind::kBackup, "till", "cloud", "", false},
+                       {ActionKind::kDrill, "oven", "cloud", "", false},
+                       {ActionKind::kCheck, "", "cloud", "", false},
+                       {ActionKind::kPrune, "", "cloud", "", false},
+                       {ActionKind::kCheck, "", "local", "", false}};
+  std::vector<Action> withheld = Withhold(errors, &decisions);
+  EXPECT_EQ(withheld.size(), 4u);
+  ASSERT_EQ(decisions.actions.size(), 2u);
+  EXPECT_EQ(decisions.actions[0].repository, "local");
+  EXPECT_EQ(decisions.actions[1].repository, "local");
+  EXPECT_EQ(WithheldBecause(errors, withheld[3]), "plan error: plan.yaml:9:1: error: z");
 }
 
 }  // namespace

@@ -347,6 +347,31 @@ TEST_F(RunTest, AFailedDrillIsABreachUntilARetryPasses) {
   EXPECT_EQ(drills->back().run.repository, "local");
 }
 
+// A drill stopped by SIGTERM (systemctl stop) proves nothing: it is no breach, and the drill is
+// due again at the next run rather than after drill_retry or drill_every.
+TEST_F(RunTest, AnInterruptedDrillIsDueAgainAndNoBreach) {
+  plan_.tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+  plan_.tiers[0].drill_retry = Duration::Hours(1);
+  plan_.systems[0].verify_command = "true";
+  plan_.BuildIndex();
+  selection_.systems = {"a"};
+  catalog::Run stopped;
+  stopped.system = "a";
+  stopped.client = "acme";
+  stopped.repository = "local";
+  stopped.started_ns = clock_.now_ns() - kMinute;
+  stopped.finished_ns = clock_.now_ns() - kMinute / 2;
+  stopped.outcome = catalog::Outcome::kError;
+  stopped.error = "interrupted by SIGTERM";
+  catalog::Drill drill;
+  drill.adapter = "stormproof";
+  ASSERT_TRUE(catalog_->AddDrill(stopped, drill).has_value());
+  Pass pass = Run();
+  EXPECT_EQ(pass.Words(),
+            (std::vector<std::string>{"backup a ok", "check local ok", "drill a ok"}));
+  EXPECT_TRUE(pass.breaches.empty()) << pass.breaches[0];
+}
+
 TEST_F(RunTest, FactsWithoutACatalogSayNothingWasDone) {
   std::vector<std::string> notes;
   auto facts = GatherFacts(plan_, nullptr, options_.access, selection_, &notes);
