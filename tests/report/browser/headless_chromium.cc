@@ -89,6 +89,7 @@ std::string TakeScreenshot(const std::string& chromium, const std::string& html_
       "--headless",
       "--no-sandbox",
       "--disable-gpu",
+      "--disable-dev-shm-usage",  // CI containers often have a 64 MiB /dev/shm
       "--no-first-run",
       "--no-default-browser-check",
       "--disable-extensions",
