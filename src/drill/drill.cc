@@ -44,14 +44,16 @@ struct DrillRun {
     DrillStep step{name, 0, Outcome::kOk, ""};
     body(&step);
     step.duration_ms = (clock.monotonic_ns() - begin) / kNsPerMs;
+    step.note = Redact(options.secrets, std::move(step.note));
+    for (std::string& line : step.output) line = Redact(options.secrets, std::move(line));
     record.drill.steps.push_back(step);
     return catalog::DidItsJob(step.outcome);
   }
 
   void Fail(DrillStep* step, Outcome outcome, const std::string& note) {
     step->outcome = outcome;
-    step->note = note;
-    if (record.run.error.empty()) record.run.error = step->name + ": " + note;
+    step->note = Redact(options.secrets, note);
+    if (record.run.error.empty()) record.run.error = step->name + ": " + step->note;
   }
 };
 

@@ -58,6 +58,13 @@ Result<std::string> RepositoryPassword(const plan::Repository& repository,
 Result<std::string> RepositoryHostPath(const plan::Repository& repository,
                                        const AccessOptions& access);
 
+// The passwords a drill of `system` may come across: access.password and each of its
+// repositories' (RepositoryPassword's sources; an unreadable one is skipped).
+std::vector<std::string> SecretsOf(const plan::Plan& plan, const plan::System& system,
+                                   const AccessOptions& access);
+// `text` with each secret of at least 4 characters replaced by "[redacted]".
+std::string Redact(const std::vector<std::string>& secrets, std::string text);
+
 // How long one run of restic or borg may take when drilling `system` (docs/cli.md, drill):
 // listing restore points kToolListTimeout (10 minutes); restoring one, or listing its files to
 // check the restored copy, twice the system's RTO and at least kToolListTimeout (a restore that
@@ -166,6 +173,9 @@ struct DrillOptions {
   std::string absent_person;  // run as if this person were unreachable
   double warn_margin = 0.2;   // pass-with-warnings when achieved > (1 - margin) * target
   std::string repository;     // the plan repository drilled, recorded in the run ("" = none)
+  // Passwords never to record (SecretsOf): a step's note and kept standard-error lines, where
+  // what a plan's restore or verify command printed ends up, have them as "[redacted]".
+  std::vector<std::string> secrets;
   // Walks the system's checklist between "verify data" and "verify application" (null: the
   // checklist is not walked and the achieved RTO has no hands-on part).
   ChecklistFn checklist;

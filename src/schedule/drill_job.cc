@@ -169,6 +169,7 @@ Result<RecordedDrill> RunRecordedDrill(const plan::Plan& plan, const plan::Syste
   if (copy.adapter) {
     drill::DrillOptions chosen = options;
     chosen.repository = copy.repository;
+    chosen.secrets = drill::SecretsOf(plan, system, access);
     STORMPROOF_ASSIGN_OR_RETURN(out.record, drill::RunDrill(plan, system, **copy.adapter, chosen,
                                                             clock, progress, &out.kept_path));
   } else {

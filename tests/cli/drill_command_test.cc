@@ -333,6 +333,25 @@ TEST_F(DrillCliTest, StepsConfirmedWithoutADurationAreNotTimed) {
   EXPECT_EQ(doc["steps"][4]["note"], "done; not timed (confirmed by a script)");
 }
 
+// A verify command that prints a repository's password (it can read the password file) must not
+// put it in the catalog or the reports: the drill records "[redacted]" instead.
+TEST_F(DrillCliTest, APasswordAVerifyCommandPrintsIsRedactedEverywhere) {
+  WritePlan("cat " + (dir_ / "password").string() + " >&2; echo and a line after >&2; exit 1");
+  CliResult r = Drill("--system app --json");
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_EQ(r.out.find("drill password"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("[redacted]"), std::string::npos) << r.out;
+  for (const auto& entry : fs::recursive_directory_iterator(dir_ / "reports")) {
+    std::string report = ReadAll(entry.path());
+    EXPECT_EQ(report.find("drill password"), std::string::npos) << entry.path();
+  }
+  // SQLite keeps text as it is: the catalog and its write-ahead log hold no copy either.
+  for (const char* file : {"stormproof.db", "stormproof.db-wal"}) {
+    if (!fs::exists(dir_ / file)) continue;
+    EXPECT_EQ(ReadAll(dir_ / file).find("drill password"), std::string::npos) << file;
+  }
+}
+
 TEST_F(DrillCliTest, ChecklistAnswersFromStandardInput) {
   std::ofstream(dir_ / "answers") << "done 15m\ns\n";
   CliResult r = Drill("--system app --checklist --json < " + (dir_ / "answers").string());
