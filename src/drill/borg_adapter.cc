@@ -103,8 +103,6 @@ bool ParseItem(std::string_view line, ExpectedEntry* entry) {
   return !entry->path.empty();
 }
 
-// A backup path as borg 1.x stores it: relative ("/srv/x/" is "srv/x"); "" for the root.
-std::string ArchivePath(const std::string& path) { return RelativeBackupPath(path); }
 
 class BorgAdapter : public Adapter {
  public:
@@ -140,7 +138,7 @@ class BorgAdapter : public Adapter {
   Result<DataCheck> CheckData(const RestorePoint& point, const std::string& target) override {
     TreeComparison comparison(target, "archive");
     std::vector<std::string> prefixes;
-    for (const std::string& path : repository_.paths) prefixes.push_back(ArchivePath(path));
+    for (const std::string& path : repository_.paths) prefixes.push_back(RelativeBackupPath(path));
     std::vector<bool> found(prefixes.size(), false);
     auto on_line = [&](std::string_view line) {
       ExpectedEntry entry;
@@ -169,9 +167,9 @@ class BorgAdapter : public Adapter {
   // system's own part of an archive that may hold other systems' too. None: the whole archive.
   std::vector<std::string> WithSystemPaths(std::vector<std::string> args) const {
     for (const std::string& path : repository_.paths) {
-      if (ArchivePath(path).empty()) return args;  // "/": the whole archive is the system's
+      if (RelativeBackupPath(path).empty()) return args;  // "/": the whole archive is the system's
     }
-    for (const std::string& path : repository_.paths) args.push_back("pp:" + ArchivePath(path));
+    for (const std::string& path : repository_.paths) args.push_back("pp:" + RelativeBackupPath(path));
     return args;
   }
 

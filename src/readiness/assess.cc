@@ -16,6 +16,10 @@ Duration AgeAt(int64_t then_ns, int64_t now_ns) {
 
 }  // namespace
 
+Date DayOf(int64_t ns) {
+  return Date::FromDaysSinceEpoch(ns >= 0 ? ns / kNsPerDay : (ns - kNsPerDay + 1) / kNsPerDay);
+}
+
 int64_t PointOf(const catalog::Run& run) {
   return run.snapshot_time_ns != 0 ? run.snapshot_time_ns : run.started_ns;
 }
@@ -86,7 +90,7 @@ DrillRecency AssessDrillRecency(std::optional<Cadence> every, const Evidence& ev
   recency.age = AgeAt(last.started_ns, now_ns);
   recency.state = DrillState::kOk;
   if (!every) return recency;
-  Date drilled = Date::FromDaysSinceEpoch(last.started_ns / kNsPerDay);
+  Date drilled = DayOf(last.started_ns);
   recency.due = drilled.Add(*every);
   int64_t days_left = today.DaysUntil(*recency.due);
   int64_t soon = std::min<int64_t>(7, static_cast<int64_t>(every->ApproxDays() / 4));

@@ -23,6 +23,9 @@ namespace stormproof::readiness::internal {
 inline constexpr int64_t kNsPerSecond = 1'000'000'000;
 inline constexpr double kDefaultDrillEveryDays = 90;
 
+// The UTC day of a moment (ns since the epoch), floored for moments before 1970.
+Date DayOf(int64_t ns);
+
 // Evidence counts from the moment its run finished: a run started by `now_ns` but finished after
 // it (a backup still running at an --as-of moment) is not evidence yet.
 bool FinishedBy(const catalog::Run& run, int64_t now_ns);

@@ -28,16 +28,12 @@ const char* VerificationName(Verification v) {
 namespace internal {
 namespace {
 
-constexpr int64_t kNsPerDay = 86400 * kNsPerSecond;
 constexpr int kNeededCopies = 3;  // as Rule32110::copies_ok()
 
-Date DateOf(int64_t ns) {
-  return Date::FromDaysSinceEpoch(ns >= 0 ? ns / kNsPerDay : (ns - kNsPerDay + 1) / kNsPerDay);
-}
 
 // A verification that started on a day `every` (or less) before today is current.
 bool Current(const catalog::Run& run, const Cadence& every, Date today) {
-  return today <= DateOf(run.started_ns).Add(every);
+  return today <= DayOf(run.started_ns).Add(every);
 }
 
 const catalog::Run* Newer(const std::optional<catalog::Run>& a,
@@ -179,12 +175,12 @@ void ZeroErrorsReasons(const Rule32110& rule, const CopyRules& rules,
         out->push_back(
             fmt::format("{} last verified {} by a {}, overdue (check every {}, drill "
                         "every {})",
-                        name, DateOf(*copy.verified_ns).ToString(), copy.verified_by,
+                        name, DayOf(*copy.verified_ns).ToString(), copy.verified_by,
                         rules.check_every.ToString(), drill_every));
         break;
       case Verification::kFailed:
         out->push_back(name + " " + copy.failed_by + " failed " +
-                       DateOf(*copy.failed_ns).ToString());
+                       DayOf(*copy.failed_ns).ToString());
         break;
       case Verification::kPassed:
         break;
