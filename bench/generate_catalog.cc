@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "catalog/catalog.h"
-#include "plan/loader.h"
+#include "continuity/catalog/catalog.h"
+#include "continuity/plan/loader.h"
 
 namespace {
 

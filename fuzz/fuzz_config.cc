@@ -3,10 +3,10 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "chunker/chunker.h"
+#include "engine/chunker/chunker.h"
 #include "fuzz/fuzz_support.h"
-#include "repository/config.h"
-#include "repository/sealed_file.h"
+#include "engine/repository/config.h"
+#include "engine/repository/sealed_file.h"
 
 using namespace stormproof;
 using namespace stormproof::repository;

@@ -5,8 +5,8 @@
 #include <cstdint>
 
 #include "fuzz/fuzz_support.h"
-#include "repository/index.h"
-#include "repository/sealed_file.h"
+#include "engine/repository/index.h"
+#include "engine/repository/sealed_file.h"
 
 using namespace stormproof;
 using namespace stormproof::repository;

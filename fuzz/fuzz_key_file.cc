@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "fuzz/fuzz_support.h"
-#include "repository/key_file.h"
+#include "engine/repository/key_file.h"
 
 using namespace stormproof;
 using namespace stormproof::repository;

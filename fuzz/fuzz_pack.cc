@@ -6,8 +6,8 @@
 #include <cstdint>
 
 #include "fuzz/fuzz_support.h"
-#include "repository/encoding.h"
-#include "repository/pack.h"
+#include "engine/repository/encoding.h"
+#include "engine/repository/pack.h"
 
 using namespace stormproof;
 using namespace stormproof::repository;

@@ -4,8 +4,8 @@
 #include <cstdint>
 
 #include "fuzz/fuzz_support.h"
-#include "repository/compress.h"
-#include "repository/pack.h"
+#include "engine/repository/compress.h"
+#include "engine/repository/pack.h"
 
 using namespace stormproof;
 using namespace stormproof::repository;

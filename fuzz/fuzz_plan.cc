@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "plan/loader.h"
-#include "plan/validate.h"
+#include "continuity/plan/loader.h"
+#include "continuity/plan/validate.h"
 
 using namespace stormproof;
 

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "fuzz/fuzz_support.h"
-#include "repository/sealed_file.h"
+#include "engine/repository/sealed_file.h"
 
 using namespace stormproof;
 using namespace stormproof::repository;

@@ -10,7 +10,7 @@
 #include <cstdlib>
 
 #include "core/bytes.h"
-#include "crypto/crypto.h"
+#include "engine/crypto/crypto.h"
 
 namespace stormproof::fuzz {
 

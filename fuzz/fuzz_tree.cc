@@ -5,9 +5,9 @@
 #include <cstdint>
 
 #include "fuzz/fuzz_support.h"
-#include "repository/compress.h"
-#include "repository/pack.h"
-#include "repository/tree.h"
+#include "engine/repository/compress.h"
+#include "engine/repository/pack.h"
+#include "engine/repository/tree.h"
 
 using namespace stormproof;
 using namespace stormproof::repository;

@@ -9,16 +9,16 @@
 #include <string>
 
 #include "fuzz/fuzz_support.h"
-#include "repository/compress.h"
-#include "repository/config.h"
-#include "repository/encoding.h"
-#include "repository/index.h"
-#include "repository/key_file.h"
-#include "repository/lock.h"
-#include "repository/pack.h"
-#include "repository/sealed_file.h"
-#include "repository/snapshot_file.h"
-#include "repository/tree.h"
+#include "engine/repository/compress.h"
+#include "engine/repository/config.h"
+#include "engine/repository/encoding.h"
+#include "engine/repository/index.h"
+#include "engine/repository/key_file.h"
+#include "engine/repository/lock.h"
+#include "engine/repository/pack.h"
+#include "engine/repository/sealed_file.h"
+#include "engine/repository/snapshot_file.h"
+#include "engine/repository/tree.h"
 
 using namespace stormproof;
 using namespace stormproof::repository;

@@ -5,11 +5,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "archiver/archiver.h"
-#include "context.h"
+#include "engine/archiver/archiver.h"
+#include "apps/stormproof/context.h"
 #include "core/interrupt.h"
-#include "progress.h"
-#include "repo_access.h"
+#include "apps/stormproof/progress.h"
+#include "apps/stormproof/repo_access.h"
 
 namespace stormproof::cli {
 namespace {

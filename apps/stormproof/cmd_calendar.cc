@@ -1,9 +1,9 @@
 // stormproof calendar: the plan's recurring duties as an iCalendar (RFC 5545) feed.
 #include <fmt/format.h>
 
-#include "context.h"
-#include "report/calendar.h"
-#include "report/json_output.h"
+#include "apps/stormproof/context.h"
+#include "continuity/report/calendar.h"
+#include "continuity/report/json_output.h"
 
 namespace stormproof::cli {
 namespace {

@@ -1,12 +1,12 @@
 // stormproof check: verify the repository and name what is damaged.
 #include <fmt/format.h>
 
-#include "checker/checker.h"
-#include "context.h"
+#include "engine/checker/checker.h"
+#include "apps/stormproof/context.h"
 #include "core/interrupt.h"
 #include "core/text.h"
-#include "progress.h"
-#include "repo_access.h"
+#include "apps/stormproof/progress.h"
+#include "apps/stormproof/repo_access.h"
 
 namespace stormproof::cli {
 namespace {

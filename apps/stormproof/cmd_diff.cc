@@ -3,11 +3,11 @@
 // comparing two snapshots of a mostly unchanged tree reads only the changed directories.
 #include <fmt/format.h>
 
-#include "context.h"
-#include "entry_format.h"
-#include "progress.h"
-#include "repo_access.h"
-#include "tree_walk.h"
+#include "apps/stormproof/context.h"
+#include "apps/stormproof/entry_format.h"
+#include "apps/stormproof/progress.h"
+#include "apps/stormproof/repo_access.h"
+#include "apps/stormproof/tree_walk.h"
 
 namespace stormproof::cli {
 namespace {

@@ -8,15 +8,15 @@
 #include <random>
 #include <sstream>
 
-#include "catalog/catalog.h"
-#include "context.h"
+#include "continuity/catalog/catalog.h"
+#include "apps/stormproof/context.h"
 #include "core/interrupt.h"
-#include "drill/drill.h"
-#include "drill_checklist.h"
-#include "progress.h"
-#include "repo_access.h"
-#include "report/evidence_format.h"
-#include "schedule/drill_job.h"
+#include "continuity/drill/drill.h"
+#include "apps/stormproof/drill_checklist.h"
+#include "apps/stormproof/progress.h"
+#include "apps/stormproof/repo_access.h"
+#include "continuity/report/evidence_format.h"
+#include "continuity/runner/drill_job.h"
 
 namespace stormproof::cli {
 namespace {
@@ -128,7 +128,7 @@ std::string RtoParts(const catalog::Drill& drill, const plan::System& system) {
                      Seconds(verification));
 }
 
-void PrintText(const schedule::RecordedDrill& done, const plan::System& system) {
+void PrintText(const runner::RecordedDrill& done, const plan::System& system) {
   const catalog::DrillRecord& r = done.record;
   fmt::print("drill {} ({}){}, restore point {}\n", system.id,
              system.name.empty() ? system.id : system.name,
@@ -158,7 +158,7 @@ void PrintText(const schedule::RecordedDrill& done, const plan::System& system) 
   if (!done.report_error.empty()) fmt::print(stderr, "warning: no report: {}\n", done.report_error);
 }
 
-void PrintJsonReport(const schedule::RecordedDrill& done) {
+void PrintJsonReport(const runner::RecordedDrill& done) {
   std::ifstream in(done.report_path);
   nlohmann::json report = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (report.is_discarded()) {
@@ -252,8 +252,8 @@ void RunDrillCommand(Context* context, const DrillFlags& flags) {
   // SIGINT/SIGTERM: the drill stops, removes its scratch copy (client data) and is recorded as
   // interrupted; the exit status is then 130 or 143.
   CatchInterruptions();
-  Result<schedule::RecordedDrill> done =
-      schedule::RunRecordedDrill(plan, *system, Access(*context, flags), options, **catalog,
+  Result<runner::RecordedDrill> done =
+      runner::RunRecordedDrill(plan, *system, Access(*context, flags), options, **catalog,
                                  drill::Clock::System(), on_progress);
   progress.Finish();
   if (!done) {

@@ -7,12 +7,12 @@
 #include <chrono>
 #include <optional>
 
-#include "context.h"
+#include "apps/stormproof/context.h"
 #include "core/interrupt.h"
-#include "entry_format.h"
-#include "prune_output.h"
-#include "repo_access.h"
-#include "retention/retention.h"
+#include "apps/stormproof/entry_format.h"
+#include "apps/stormproof/prune_output.h"
+#include "apps/stormproof/repo_access.h"
+#include "engine/retention/retention.h"
 
 namespace stormproof::cli {
 namespace {

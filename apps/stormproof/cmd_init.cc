@@ -1,9 +1,9 @@
 // stormproof init: create a repository.
 #include <fmt/format.h>
 
-#include "backend/backend.h"
-#include "context.h"
-#include "repo_access.h"
+#include "engine/backend/backend.h"
+#include "apps/stormproof/context.h"
+#include "apps/stormproof/repo_access.h"
 
 namespace stormproof::cli {
 namespace {

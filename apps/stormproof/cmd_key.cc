@@ -2,9 +2,9 @@
 // file holding the same master key, so adding or removing a password never re-encrypts data.
 #include <fmt/format.h>
 
-#include "context.h"
-#include "entry_format.h"
-#include "repo_access.h"
+#include "apps/stormproof/context.h"
+#include "apps/stormproof/entry_format.h"
+#include "apps/stormproof/repo_access.h"
 
 namespace stormproof::cli {
 namespace {

@@ -1,10 +1,10 @@
 // stormproof ls: list what a snapshot holds, like `ls -l`, names escaped.
 #include <fmt/format.h>
 
-#include "context.h"
-#include "entry_format.h"
-#include "repo_access.h"
-#include "tree_walk.h"
+#include "apps/stormproof/context.h"
+#include "apps/stormproof/entry_format.h"
+#include "apps/stormproof/repo_access.h"
+#include "apps/stormproof/tree_walk.h"
 
 namespace stormproof::cli {
 namespace {

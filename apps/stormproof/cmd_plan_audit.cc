@@ -4,10 +4,10 @@
 
 #include <map>
 
-#include "analysis/audit.h"
-#include "context.h"
-#include "report/json_output.h"
-#include "report/text_output.h"
+#include "continuity/analysis/audit.h"
+#include "apps/stormproof/context.h"
+#include "continuity/report/json_output.h"
+#include "continuity/report/text_output.h"
 
 namespace stormproof::cli {
 namespace {

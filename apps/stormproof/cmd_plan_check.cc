@@ -1,9 +1,9 @@
 // stormproof plan check: load and validate the plan, reporting every problem at once.
 #include <fmt/format.h>
 
-#include "context.h"
-#include "plan/validate.h"
-#include "report/json_output.h"
+#include "apps/stormproof/context.h"
+#include "continuity/plan/validate.h"
+#include "continuity/report/json_output.h"
 
 namespace stormproof::cli {
 namespace {

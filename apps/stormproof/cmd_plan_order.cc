@@ -3,10 +3,10 @@
 
 #include <algorithm>
 
-#include "analysis/restore_order.h"
-#include "context.h"
-#include "report/json_output.h"
-#include "report/text_output.h"
+#include "continuity/analysis/restore_order.h"
+#include "apps/stormproof/context.h"
+#include "continuity/report/json_output.h"
+#include "continuity/report/text_output.h"
 
 namespace stormproof::cli {
 namespace {

@@ -1,10 +1,10 @@
 // stormproof plan render: the plan as an offline runbook (Markdown or self-contained HTML).
 #include <fmt/format.h>
 
-#include "analysis/audit.h"
-#include "analysis/restore_order.h"
-#include "context.h"
-#include "report/runbook.h"
+#include "continuity/analysis/audit.h"
+#include "continuity/analysis/restore_order.h"
+#include "apps/stormproof/context.h"
+#include "continuity/report/runbook.h"
 
 namespace stormproof::cli {
 namespace {

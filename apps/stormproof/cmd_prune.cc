@@ -3,11 +3,11 @@
 #include <chrono>
 #include <string>
 
-#include "context.h"
+#include "apps/stormproof/context.h"
 #include "core/interrupt.h"
 #include "core/duration.h"
-#include "prune_output.h"
-#include "repo_access.h"
+#include "apps/stormproof/prune_output.h"
+#include "apps/stormproof/repo_access.h"
 
 namespace stormproof::cli {
 namespace {

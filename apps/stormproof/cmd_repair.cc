@@ -2,11 +2,11 @@
 // what is lost. Both take the exclusive lock (a shared one with --dry-run).
 #include <fmt/format.h>
 
-#include "context.h"
-#include "progress.h"
-#include "repair/index_repair.h"
-#include "repair/snapshot_repair.h"
-#include "repo_access.h"
+#include "apps/stormproof/context.h"
+#include "apps/stormproof/progress.h"
+#include "engine/repair/index_repair.h"
+#include "engine/repair/snapshot_repair.h"
+#include "apps/stormproof/repo_access.h"
 
 namespace stormproof::cli {
 namespace {

@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <system_error>
 
-#include "context.h"
-#include "readiness/readiness.h"
-#include "report/readiness_report.h"
+#include "apps/stormproof/context.h"
+#include "continuity/readiness/readiness.h"
+#include "continuity/report/readiness_report.h"
 
 namespace stormproof::cli {
 namespace {

@@ -1,12 +1,12 @@
 // stormproof restore: restore a snapshot (or part of it) into a target directory.
 #include <fmt/format.h>
 
-#include "context.h"
+#include "apps/stormproof/context.h"
 #include "core/interrupt.h"
-#include "entry_format.h"
-#include "progress.h"
-#include "repo_access.h"
-#include "restorer/restorer.h"
+#include "apps/stormproof/entry_format.h"
+#include "apps/stormproof/progress.h"
+#include "apps/stormproof/repo_access.h"
+#include "engine/restorer/restorer.h"
 
 namespace stormproof::cli {
 namespace {

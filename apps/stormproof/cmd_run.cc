@@ -8,16 +8,16 @@
 #include <algorithm>
 #include <chrono>
 
-#include "context.h"
+#include "apps/stormproof/context.h"
 #include "core/interrupt.h"
 #include "core/text.h"
-#include "drill/scratch.h"
-#include "plan/validate.h"
-#include "readiness/readiness.h"
-#include "repo_access.h"
-#include "run_output.h"
-#include "schedule/plan_errors.h"
-#include "schedule/schedule.h"
+#include "continuity/drill/scratch.h"
+#include "continuity/plan/validate.h"
+#include "continuity/readiness/readiness.h"
+#include "apps/stormproof/repo_access.h"
+#include "apps/stormproof/run_output.h"
+#include "continuity/runner/plan_errors.h"
+#include "continuity/runner/runner.h"
 
 namespace stormproof::cli {
 namespace {
@@ -31,23 +31,23 @@ struct RunFlags {
   std::vector<std::string> systems;
 };
 
-std::string Describe(const schedule::Action& a) {
+std::string Describe(const runner::Action& a) {
   switch (a.kind) {
-    case schedule::ActionKind::kBackup:
+    case runner::ActionKind::kBackup:
       return fmt::format("backup {} -> {}", a.system, a.repository);
-    case schedule::ActionKind::kForget:
+    case runner::ActionKind::kForget:
       return fmt::format("forget {} in {}", a.system, a.repository);
-    case schedule::ActionKind::kDrill:
+    case runner::ActionKind::kDrill:
       return fmt::format("drill {}", a.system);
-    case schedule::ActionKind::kPrune:
-    case schedule::ActionKind::kCheck:
+    case runner::ActionKind::kPrune:
+    case runner::ActionKind::kCheck:
       break;
   }
-  return fmt::format("{} {}", schedule::ActionKindName(a.kind), a.repository);
+  return fmt::format("{} {}", runner::ActionKindName(a.kind), a.repository);
 }
 
-nlohmann::json ActionJson(const schedule::Action& a) {
-  return {{"kind", schedule::ActionKindName(a.kind)},
+nlohmann::json ActionJson(const runner::Action& a) {
+  return {{"kind", runner::ActionKindName(a.kind)},
           {"system", a.system},
           {"repository", a.repository},
           {"reason", a.reason}};
@@ -67,7 +67,7 @@ Weight WeightOf(catalog::Outcome outcome) {
   return Weight::kNeedsHuman;
 }
 
-void PrintResult(const Context& context, RunOutput& out, const schedule::ActionResult& r) {
+void PrintResult(const Context& context, RunOutput& out, const runner::ActionResult& r) {
   const catalog::Run& run = r.run;
   if (!r.record_error.empty()) {
     out.Line(Weight::kNeedsHuman, stderr,
@@ -97,7 +97,7 @@ void PrintResult(const Context& context, RunOutput& out, const schedule::ActionR
                        what.empty() ? "" : ": ", EscapeControls(what)));
 }
 
-void PrintDecisions(const Context& context, RunOutput& out, const schedule::Decisions& decisions,
+void PrintDecisions(const Context& context, RunOutput& out, const runner::Decisions& decisions,
                     const std::vector<std::string>& notes) {
   for (const std::string& note : notes) {
     if (context.json) {
@@ -106,7 +106,7 @@ void PrintDecisions(const Context& context, RunOutput& out, const schedule::Deci
       out.Line(Weight::kContext, stderr, "warning: " + note);
     }
   }
-  for (const schedule::Skip& skip : decisions.skipped) {
+  for (const runner::Skip& skip : decisions.skipped) {
     if (context.json) {
       PrintJson({{"message_type", "skipped"}, {"subject", skip.subject}, {"reason", skip.reason}});
     } else {
@@ -117,24 +117,24 @@ void PrintDecisions(const Context& context, RunOutput& out, const schedule::Deci
 
 // The actions the plan's errors stop: one line each ("not run") — the errors themselves are
 // breaches at the end.
-void PrintWithheld(const Context& context, RunOutput& out, const schedule::PlanErrors& errors,
-                   const std::vector<schedule::Action>& withheld, bool dry_run) {
-  for (const schedule::Action& action : withheld) {
-    std::string why = schedule::WithheldBecause(errors, action);
+void PrintWithheld(const Context& context, RunOutput& out, const runner::PlanErrors& errors,
+                   const std::vector<runner::Action>& withheld, bool dry_run) {
+  for (const runner::Action& action : withheld) {
+    std::string why = runner::WithheldBecause(errors, action);
     if (context.json) {
       nlohmann::json j = ActionJson(action);
       j.update({{"message_type", "withheld"}, {"error", why}});
       PrintJson(j);
-    } else if (action.kind != schedule::ActionKind::kForget) {  // it follows its backup
+    } else if (action.kind != runner::ActionKind::kForget) {  // it follows its backup
       out.Line(Weight::kContext, stdout,
                fmt::format("{}{}: not run: {}", dry_run ? "would " : "", Describe(action), why));
     }
   }
 }
 
-void PrintDryRun(const Context& context, const schedule::Decisions& decisions,
+void PrintDryRun(const Context& context, const runner::Decisions& decisions,
                  const std::vector<std::string>& plan_errors) {
-  for (const schedule::Action& action : decisions.actions) {
+  for (const runner::Action& action : decisions.actions) {
     if (context.json) {
       nlohmann::json j = ActionJson(action);
       j["message_type"] = "due";
@@ -156,7 +156,7 @@ void PrintDryRun(const Context& context, const schedule::Decisions& decisions,
 }
 
 void PrintSummary(const Context& context, RunOutput& out,
-                  const std::vector<schedule::ActionResult>& results,
+                  const std::vector<runner::ActionResult>& results,
                   const std::vector<std::string>& breaches) {
   std::map<std::string, size_t> counts;
   for (const auto& r : results) ++counts[catalog::OutcomeName(r.run.outcome)];
@@ -198,12 +198,12 @@ bool CheckSelection(Context* context, const plan::Plan& plan, const RunFlags& fl
   return false;
 }
 
-Result<schedule::ExecuteOptions> Options(const Context& context, const RunFlags& flags,
+Result<runner::ExecuteOptions> Options(const Context& context, const RunFlags& flags,
                                          RunOutput& out) {
-  schedule::ExecuteOptions options;
+  runner::ExecuteOptions options;
   options.access = PlanAccess(context, flags.root);
   options.missing =
-      flags.init ? schedule::MissingRepository::kCreate : schedule::MissingRepository::kFail;
+      flags.init ? runner::MissingRepository::kCreate : runner::MissingRepository::kFail;
   STORMPROOF_ASSIGN_OR_RETURN(options.lock_wait, LockWait(context));
   if (context.retry_lock.empty()) options.lock_wait = kDefaultLockWait;
   options.on_lock_wait = [&out](const std::string& conflict) {
@@ -241,7 +241,7 @@ std::optional<plan::LoadResult> LoadPlanWithErrors(Context* context) {
 }
 
 // Errors that stop everything: every error line, then why nothing ran; exit 1.
-void RefuseToRun(Context* context, const schedule::PlanErrors& errors) {
+void RefuseToRun(Context* context, const runner::PlanErrors& errors) {
   constexpr size_t kShown = 20;
   for (size_t i = 0; i < errors.lines.size() && i < kShown; ++i) {
     fmt::print(stderr, "{}\n", errors.lines[i]);
@@ -278,8 +278,8 @@ void RemoveAbandonedScratch(const Context& context, RunOutput& out, const plan::
 }
 
 // Interrupted: says what was left; the actions under way recorded their interruption.
-void ReportInterruptedRun(Context* context, const schedule::Decisions& decisions,
-                          const std::vector<schedule::ActionResult>& results) {
+void ReportInterruptedRun(Context* context, const runner::Decisions& decisions,
+                          const std::vector<runner::ActionResult>& results) {
   size_t stopped = 0;
   for (const auto& r : results) {
     if (r.run.error.rfind(InterruptionMessage(), 0) == 0) ++stopped;
@@ -294,7 +294,7 @@ void ReportInterruptedRun(Context* context, const schedule::Decisions& decisions
 
 // Runs what is due, given the plan and its errors. The long orchestrator of `run`.
 void RunPlan(Context* context, const RunFlags& flags, const plan::Plan& plan,
-             const schedule::PlanErrors& errors, RunOutput& out) {
+             const runner::PlanErrors& errors, RunOutput& out) {
   if (!CheckSelection(context, plan, flags)) return;
   auto options = Options(*context, flags, out);
   if (!options) return Fail(context, options.error());
@@ -306,13 +306,13 @@ void RunPlan(Context* context, const RunFlags& flags, const plan::Plan& plan,
   }
   CatchInterruptions();  // actions under way stop at a safe point and record it; exit 130/143
   if (!flags.dry_run) RemoveAbandonedScratch(*context, out, plan);
-  schedule::Selection selection{flags.client, flags.systems, !flags.no_drills};
+  runner::Selection selection{flags.client, flags.systems, !flags.no_drills};
   std::vector<std::string> notes;
-  auto facts = schedule::GatherFacts(plan, catalog->get(), options->access, selection, &notes);
+  auto facts = runner::GatherFacts(plan, catalog->get(), options->access, selection, &notes);
   if (!facts) return Fail(context, facts.error().WithContext("catalog " + plan.run.catalog));
   drill::Clock clock = drill::Clock::System();
-  schedule::Decisions decisions = schedule::Decide(plan, clock.now_ns(), *facts, selection);
-  std::vector<schedule::Action> withheld = schedule::Withhold(errors, &decisions);
+  runner::Decisions decisions = runner::Decide(plan, clock.now_ns(), *facts, selection);
+  std::vector<runner::Action> withheld = runner::Withhold(errors, &decisions);
   PrintDecisions(*context, out, decisions, notes);
   PrintWithheld(*context, out, errors, withheld, flags.dry_run);
   if (flags.dry_run) {
@@ -321,18 +321,18 @@ void RunPlan(Context* context, const RunFlags& flags, const plan::Plan& plan,
     return;
   }
   for (const std::string& failure :
-       schedule::RecordWithheld(plan, errors, withheld, **catalog, clock.now_ns())) {
+       runner::RecordWithheld(plan, errors, withheld, **catalog, clock.now_ns())) {
     out.Line(Weight::kNeedsHuman, stderr, "stormproof: not recorded in the catalog: " + failure);
   }
   auto results =
-      schedule::Execute(plan, decisions, **catalog, *options, clock,
-                        [&](const schedule::ActionResult& r) { PrintResult(*context, out, r); });
+      runner::Execute(plan, decisions, **catalog, *options, clock,
+                        [&](const runner::ActionResult& r) { PrintResult(*context, out, r); });
   if (Interrupted()) {
     out.Finish();
     return ReportInterruptedRun(context, decisions, results);
   }
   std::vector<std::string> breaches = errors.lines;  // a plan error is a breach until fixed
-  for (std::string& breach : schedule::Breaches(plan, clock.now_ns(), *facts, selection, results)) {
+  for (std::string& breach : runner::Breaches(plan, clock.now_ns(), *facts, selection, results)) {
     breaches.push_back(std::move(breach));
   }
   PrintSummary(*context, out, results, breaches);
@@ -342,7 +342,7 @@ void RunPlan(Context* context, const RunFlags& flags, const plan::Plan& plan,
 void RunRun(Context* context, const RunFlags& flags) {
   std::optional<plan::LoadResult> loaded = LoadPlanWithErrors(context);
   if (!loaded) return;
-  schedule::PlanErrors errors = schedule::JudgePlanErrors(*loaded);
+  runner::PlanErrors errors = runner::JudgePlanErrors(*loaded);
   if (errors.stops_everything) return RefuseToRun(context, errors);
   RunOutput out(context->quiet && !context->json);
   RunPlan(context, flags, loaded->plan, errors, out);

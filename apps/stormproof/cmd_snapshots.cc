@@ -5,9 +5,9 @@
 #include <string_view>
 #include <vector>
 
-#include "context.h"
-#include "entry_format.h"
-#include "repo_access.h"
+#include "apps/stormproof/context.h"
+#include "apps/stormproof/entry_format.h"
+#include "apps/stormproof/repo_access.h"
 
 namespace stormproof::cli {
 namespace {

@@ -6,10 +6,10 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "context.h"
-#include "progress.h"
-#include "repo_access.h"
-#include "tree_walk.h"
+#include "apps/stormproof/context.h"
+#include "apps/stormproof/progress.h"
+#include "apps/stormproof/repo_access.h"
+#include "apps/stormproof/tree_walk.h"
 
 namespace stormproof::cli {
 namespace {

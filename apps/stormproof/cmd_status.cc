@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <chrono>
 
-#include "context.h"
-#include "readiness/readiness.h"
-#include "report/evidence_format.h"
+#include "apps/stormproof/context.h"
+#include "continuity/readiness/readiness.h"
+#include "continuity/report/evidence_format.h"
 
 namespace stormproof::cli {
 namespace {

@@ -1,4 +1,4 @@
-#include "context.h"
+#include "apps/stormproof/context.h"
 
 #include <fmt/format.h>
 
@@ -7,8 +7,8 @@
 #include <iostream>
 
 #include "core/file_io.h"
-#include "plan/validate.h"
-#include "readiness/readiness.h"
+#include "continuity/plan/validate.h"
+#include "continuity/readiness/readiness.h"
 
 namespace stormproof::cli {
 

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "core/date.h"
-#include "plan/loader.h"
+#include "continuity/plan/loader.h"
 
 namespace stormproof::cli {
 

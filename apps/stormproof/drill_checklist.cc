@@ -1,4 +1,4 @@
-#include "drill_checklist.h"
+#include "apps/stormproof/drill_checklist.h"
 
 #include <fmt/format.h>
 #include <poll.h>

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "core/result.h"
-#include "drill/drill.h"
-#include "plan/plan.h"
+#include "continuity/drill/drill.h"
+#include "continuity/plan/plan.h"
 
 namespace stormproof::cli {
 

@@ -1,4 +1,4 @@
-#include "entry_format.h"
+#include "apps/stormproof/entry_format.h"
 
 #include <fmt/format.h>
 #include <openssl/evp.h>

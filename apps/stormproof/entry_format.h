@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "core/text.h"
-#include "repository/tree.h"
+#include "engine/repository/tree.h"
 
 namespace stormproof::cli {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "context.h"
+#include "apps/stormproof/context.h"
 #include "core/secret.h"
 #include "core/text.h"
 

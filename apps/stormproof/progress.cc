@@ -1,4 +1,4 @@
-#include "progress.h"
+#include "apps/stormproof/progress.h"
 
 #include <fmt/format.h>
 #include <unistd.h>

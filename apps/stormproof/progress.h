@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <string>
 
-#include "context.h"
+#include "apps/stormproof/context.h"
 #include "core/text.h"  // HumanBytes
 
 namespace stormproof::cli {

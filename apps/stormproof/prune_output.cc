@@ -1,9 +1,9 @@
-#include "prune_output.h"
+#include "apps/stormproof/prune_output.h"
 
 #include <fmt/format.h>
 
-#include "progress.h"
-#include "repo_access.h"
+#include "apps/stormproof/progress.h"
+#include "apps/stormproof/repo_access.h"
 
 namespace stormproof::cli {
 namespace {

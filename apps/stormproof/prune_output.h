@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "context.h"
-#include "pruner/pruner.h"
-#include "repository/repository.h"
+#include "apps/stormproof/context.h"
+#include "engine/pruner/pruner.h"
+#include "engine/repository/repository.h"
 
 namespace stormproof::cli {
 

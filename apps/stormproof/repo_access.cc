@@ -1,4 +1,4 @@
-#include "repo_access.h"
+#include "apps/stormproof/repo_access.h"
 
 #include <fmt/format.h>
 #include <termios.h>
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <iostream>
 
-#include "backend/backend.h"
+#include "engine/backend/backend.h"
 #include "core/duration.h"
 #include "core/interrupt.h"
 #include "core/secret.h"

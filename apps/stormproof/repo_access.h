@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "context.h"
+#include "apps/stormproof/context.h"
 #include "core/secret.h"
-#include "drill/drill.h"
-#include "repository/repository.h"
+#include "continuity/drill/drill.h"
+#include "engine/repository/repository.h"
 
 namespace stormproof::cli {
 

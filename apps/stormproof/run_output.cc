@@ -1,4 +1,4 @@
-#include "run_output.h"
+#include "apps/stormproof/run_output.h"
 
 #include <fmt/format.h>
 

@@ -1,9 +1,9 @@
-#include "tree_walk.h"
+#include "apps/stormproof/tree_walk.h"
 
 #include <algorithm>
 
-#include "entry_format.h"
-#include "repository/tree_store.h"
+#include "apps/stormproof/entry_format.h"
+#include "engine/repository/tree_store.h"
 
 namespace stormproof::cli {
 namespace {

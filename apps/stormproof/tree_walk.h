@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "core/result.h"
-#include "repository/repository.h"
-#include "repository/tree.h"
+#include "engine/repository/repository.h"
+#include "engine/repository/tree.h"
 
 namespace stormproof::cli {
 

@@ -27,7 +27,7 @@ inline std::string ReadAll(const std::string& path) {
 
 // Runs `stormproof <args>` through /bin/sh (args are shell words, quote them yourself).
 // `binary`: by default the test copy of the CLI, which honours STORMPROOF_KDF_TEST
-// (src/crypto/test_kdf.h); STORMPROOF_RELEASE_BINARY is the real one.
+// (src/engine/crypto/test_kdf.h); STORMPROOF_RELEASE_BINARY is the real one.
 inline CliResult RunStormproof(const std::string& args, const std::string& env = "",
                                const std::string& binary = STORMPROOF_BINARY) {
   std::string err_path =

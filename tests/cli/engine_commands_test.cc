@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "cli_runner.h"
+#include "tests/cli/cli_runner.h"
 
 namespace stormproof::testing {
 namespace {

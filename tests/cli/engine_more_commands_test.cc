@@ -11,7 +11,7 @@
 #include <random>
 #include <sstream>
 
-#include "cli_runner.h"
+#include "tests/cli/cli_runner.h"
 
 namespace stormproof::testing {
 namespace {

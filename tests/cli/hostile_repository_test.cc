@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "cli_runner.h"
+#include "tests/cli/cli_runner.h"
 
 namespace stormproof::testing {
 namespace {

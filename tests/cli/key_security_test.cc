@@ -15,7 +15,7 @@
 #include <sstream>
 #include <thread>
 
-#include "cli_runner.h"
+#include "tests/cli/cli_runner.h"
 
 namespace stormproof::testing {
 namespace {

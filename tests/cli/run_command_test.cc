@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "catalog/catalog.h"
-#include "cli_runner.h"
+#include "continuity/catalog/catalog.h"
+#include "tests/cli/cli_runner.h"
 
 namespace stormproof::testing {
 namespace {

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "cli_runner.h"
+#include "tests/cli/cli_runner.h"
 
 namespace stormproof::testing {
 namespace {

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "catalog/catalog.h"
-#include "cli_runner.h"
+#include "continuity/catalog/catalog.h"
+#include "tests/cli/cli_runner.h"
 
 namespace stormproof::testing {
 namespace {

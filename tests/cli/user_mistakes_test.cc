@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "cli_runner.h"
+#include "tests/cli/cli_runner.h"
 
 namespace stormproof::testing {
 namespace {

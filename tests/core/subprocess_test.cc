@@ -9,7 +9,7 @@
 #include <map>
 #include <sstream>
 
-#include "environment_fixture.h"
+#include "tests/core/environment_fixture.h"
 
 namespace stormproof {
 namespace {

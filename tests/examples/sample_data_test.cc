@@ -12,8 +12,8 @@
 #include <fstream>
 #include <string>
 
-#include "plan/loader.h"
-#include "plan/plan.h"
+#include "continuity/plan/loader.h"
+#include "continuity/plan/plan.h"
 
 namespace stormproof {
 namespace {

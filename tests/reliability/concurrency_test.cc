@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "../cli/cli_runner.h"
-#include "restored_tree.h"
+#include "tests/cli/cli_runner.h"
+#include "tests/reliability/restored_tree.h"
 
 extern char** environ;
 

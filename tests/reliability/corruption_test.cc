@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "../repository/repository_fixtures.h"
-#include "checker/checker.h"
-#include "repair/index_repair.h"
-#include "repository/tree.h"
+#include "tests/engine/repository/repository_fixtures.h"
+#include "engine/checker/checker.h"
+#include "engine/repair/index_repair.h"
+#include "engine/repository/tree.h"
 
 namespace stormproof {
 namespace {

@@ -1,6 +1,6 @@
 // The crash-consistency suite (docs/reliability.md, suites 1 and 2). Real stormproof processes
 // running backup, forget --prune and prune are stopped at seeded crash points
-// (src/backend/crash_points.h): killed with SIGKILL, killed after a simulated power cut (writes
+// (src/engine/backend/crash_points.h): killed with SIGKILL, killed after a simulated power cut (writes
 // not yet flushed are undone), or failed with an I/O error and left to carry on. After each:
 //   - check --read-data passes;
 //   - every snapshot in the repository restores byte-identical to the data it was taken from;
@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "../cli/cli_runner.h"
-#include "restored_tree.h"
+#include "tests/cli/cli_runner.h"
+#include "tests/reliability/restored_tree.h"
 
 namespace stormproof::testing {
 namespace {

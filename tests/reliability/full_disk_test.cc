@@ -17,8 +17,8 @@
 #include <random>
 #include <string>
 
-#include "../cli/cli_runner.h"
-#include "restored_tree.h"
+#include "tests/cli/cli_runner.h"
+#include "tests/reliability/restored_tree.h"
 
 namespace stormproof::testing {
 namespace {

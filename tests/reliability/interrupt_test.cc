@@ -20,8 +20,8 @@
 #include <random>
 #include <thread>
 
-#include "../cli/cli_runner.h"
-#include "catalog/catalog.h"
+#include "tests/cli/cli_runner.h"
+#include "continuity/catalog/catalog.h"
 
 extern char** environ;
 

@@ -22,13 +22,13 @@
 #include <thread>
 #include <vector>
 
-#include "../repository/repository_fixtures.h"
-#include "archiver/archiver.h"
-#include "checker/checker.h"
-#include "pruner/pruner.h"
-#include "repository/encoding.h"
-#include "repository/lock.h"
-#include "repository/tree_store.h"
+#include "tests/engine/repository/repository_fixtures.h"
+#include "engine/archiver/archiver.h"
+#include "engine/checker/checker.h"
+#include "engine/pruner/pruner.h"
+#include "engine/repository/encoding.h"
+#include "engine/repository/lock.h"
+#include "engine/repository/tree_store.h"
 
 namespace stormproof::repository {
 namespace {

@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "../cli/cli_runner.h"
+#include "tests/cli/cli_runner.h"
 
 namespace stormproof::testing {
 

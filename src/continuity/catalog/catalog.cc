@@ -1,0 +1,172 @@
+// Catalog::Open and the SQLite-backed Catalog (catalog.h).
+#include "continuity/catalog/catalog.h"
+
+#include <filesystem>
+#include <mutex>
+#include <system_error>
+
+#include "continuity/catalog/rows.h"
+#include "continuity/catalog/schema.h"
+#include "continuity/catalog/sqlite_db.h"
+
+namespace stormproof::catalog {
+namespace {
+
+using internal::Db;
+using internal::Statement;
+
+// Thread-safe: every call holds mu_ for its whole use of the connection.
+class SqliteCatalog final : public Catalog {
+ public:
+  SqliteCatalog(std::unique_ptr<Db> db, int version) : db_(std::move(db)), version_(version) {}
+
+  int SchemaVersion() const override { return version_; }
+  const std::string& path() const override { return db_->path(); }
+
+  Result<int64_t> AddRun(const Run& run) override {
+    std::lock_guard lock(mu_);
+    return internal::WriteTransaction(*db_, [&]() -> Result<int64_t> {
+      STORMPROOF_ASSIGN_OR_RETURN(Statement insert, db_->Prepare(internal::kInsertRunSql));
+      return internal::InsertRun(*db_, &insert, run);
+    });
+  }
+
+  Status AddRuns(const std::vector<Run>& runs) override {
+    std::lock_guard lock(mu_);
+    return internal::WriteTransaction(*db_, [&]() -> Status {
+      STORMPROOF_ASSIGN_OR_RETURN(Statement insert, db_->Prepare(internal::kInsertRunSql));
+      for (const Run& run : runs) STORMPROOF_TRY(internal::InsertRun(*db_, &insert, run));
+      return Ok();
+    });
+  }
+
+  Result<int64_t> AddDrill(const Run& run, const Drill& drill) override {
+    Run drill_run = run;
+    drill_run.kind = RunKind::kDrill;
+    std::lock_guard lock(mu_);
+    return internal::WriteTransaction(*db_, [&]() -> Result<int64_t> {
+      STORMPROOF_ASSIGN_OR_RETURN(Statement insert, db_->Prepare(internal::kInsertRunSql));
+      STORMPROOF_ASSIGN_OR_RETURN(int64_t id, internal::InsertRun(*db_, &insert, drill_run));
+      STORMPROOF_TRY(internal::InsertDrillPart(*db_, id, drill));
+      return id;
+    });
+  }
+
+  Status SetDrillReport(int64_t run_id, const std::string& report_path) override {
+    std::lock_guard lock(mu_);
+    return internal::WriteTransaction(*db_, [&]() -> Status {
+      STORMPROOF_ASSIGN_OR_RETURN(
+          Statement update, db_->Prepare("UPDATE drills SET report_path = ? WHERE run_id = ?"));
+      update.Bind(1, report_path);
+      update.Bind(2, run_id);
+      STORMPROOF_TRY(update.Run());
+      if (db_->Changes() == 0) {
+        return Error::NotFound(db_->path() + ": no drill with run id " + std::to_string(run_id));
+      }
+      return Ok();
+    });
+  }
+
+  Result<std::vector<Run>> Runs(const RunQuery& query) const override {
+    std::lock_guard lock(mu_);
+    return internal::RetryWhileBusy(*db_, [&] { return SelectRuns(query); });
+  }
+
+  Result<std::optional<Run>> LastRun(RunQuery query) const override {
+    query.limit = 1;
+    STORMPROOF_ASSIGN_OR_RETURN(std::vector<Run> runs, Runs(query));
+    if (runs.empty()) return std::optional<Run>();
+    return std::optional<Run>(std::move(runs.front()));
+  }
+
+  Result<std::vector<DrillRecord>> Drills(const RunQuery& query) const override {
+    std::lock_guard lock(mu_);
+    return internal::RetryWhileBusy(*db_, [&] { return SelectDrills(query); });
+  }
+
+  Result<int64_t> CountRuns() const override {
+    std::lock_guard lock(mu_);
+    return internal::RetryWhileBusy(*db_, [&]() -> Result<int64_t> {
+      STORMPROOF_ASSIGN_OR_RETURN(Statement count, db_->Prepare("SELECT count(*) FROM runs"));
+      STORMPROOF_TRY(count.Step());
+      return count.Int(0);
+    });
+  }
+
+ private:
+  Result<std::vector<Run>> SelectRuns(const RunQuery& query) const {
+    internal::RunSelect select = internal::BuildRunSelect(query, internal::RunSource::kRuns);
+    STORMPROOF_ASSIGN_OR_RETURN(Statement statement, db_->Prepare(select.sql));
+    select.BindTo(&statement);
+    std::vector<Run> runs;
+    for (;;) {
+      STORMPROOF_ASSIGN_OR_RETURN(bool row, statement.Step());
+      if (!row) return runs;
+      STORMPROOF_ASSIGN_OR_RETURN(Run run, internal::ReadRun(*db_, statement));
+      runs.push_back(std::move(run));
+    }
+  }
+
+  // One read transaction, so that the drills and their steps are one consistent snapshot.
+  Result<std::vector<DrillRecord>> SelectDrills(const RunQuery& query) const {
+    STORMPROOF_TRY(db_->Exec("BEGIN"));
+    Result<std::vector<DrillRecord>> drills = SelectDrillsInTransaction(query);
+    db_->RollbackIfOpen();
+    return drills;
+  }
+
+  Result<std::vector<DrillRecord>> SelectDrillsInTransaction(const RunQuery& query) const {
+    internal::RunSelect select = internal::BuildRunSelect(query, internal::RunSource::kDrills);
+    STORMPROOF_ASSIGN_OR_RETURN(Statement statement, db_->Prepare(select.sql));
+    STORMPROOF_ASSIGN_OR_RETURN(Statement steps, db_->Prepare(internal::kSelectStepsSql));
+    select.BindTo(&statement);
+    std::vector<DrillRecord> drills;
+    for (;;) {
+      STORMPROOF_ASSIGN_OR_RETURN(bool row, statement.Step());
+      if (!row) return drills;
+      DrillRecord record;
+      STORMPROOF_ASSIGN_OR_RETURN(record.run, internal::ReadRun(*db_, statement));
+      STORMPROOF_ASSIGN_OR_RETURN(record.drill,
+                                  internal::ReadDrillPart(*db_, statement, record.run.id));
+      STORMPROOF_TRY(internal::ReadSteps(*db_, &steps, record.run.id, &record.drill));
+      drills.push_back(std::move(record));
+    }
+  }
+
+  mutable std::mutex mu_;
+  std::unique_ptr<Db> db_;  // GUARDED_BY(mu_)
+  const int version_;
+};
+
+Status CreateParentDirectory(const std::string& path) {
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) return Ok();
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec) {
+    return Error::Io(path + ": cannot create the catalog's directory " + parent.string() + ": " +
+                     ec.message());
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Catalog>> Catalog::Open(const std::string& path,
+                                               std::chrono::milliseconds busy_timeout) {
+  STORMPROOF_TRY(CreateParentDirectory(path));
+  STORMPROOF_ASSIGN_OR_RETURN(std::unique_ptr<Db> db, Db::Open(path, busy_timeout));
+  // Nothing is written before the file is known to be empty or ours.
+  STORMPROOF_ASSIGN_OR_RETURN(int version, internal::Probe(*db, kSchemaVersion));
+  STORMPROOF_TRY(internal::Configure(*db));
+  // An up-to-date file is opened without a write transaction, so readers (status, report) never
+  // wait behind a writer just to open it.
+  if (version < kSchemaVersion) {
+    STORMPROOF_TRY(internal::Migrate(*db, kSchemaVersion));
+    // Re-read: another (newer) stormproof may have migrated the file meanwhile.
+    STORMPROOF_ASSIGN_OR_RETURN(version, internal::Probe(*db, kSchemaVersion));
+  }
+  return std::unique_ptr<Catalog>(new SqliteCatalog(std::move(db), version));
+}
+
+}  // namespace stormproof::catalog

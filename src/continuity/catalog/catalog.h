@@ -1,0 +1,177 @@
+// catalog: the record of everything stormproof did — every backup, forget, prune, check and
+// restore drill, with when, how long, how much, the outcome and the error — in one embedded
+// SQLite file (by default `stormproof.db` next to the plan). Readiness (`status`) and the reports
+// are computed from it.
+//
+// Durability: the database runs in WAL mode with synchronous=FULL; every Add* is one transaction,
+// so a crash at any instant leaves either the whole record or none of it. Concurrency: several
+// stormproof processes (and several threads, each with its own Catalog or sharing one) may write
+// at once; a writer waits up to `busy_timeout` for another's transaction instead of failing.
+// Schema: versioned migrations (docs/catalog.md, the contract for analysts reading the file with
+// `sqlite3`); Open() applies the missing ones in one transaction each and refuses a file written
+// by a newer stormproof.
+//
+// A Catalog is thread-safe (calls are serialised on an internal mutex).
+#ifndef STORMPROOF_CONTINUITY_CATALOG_CATALOG_H_
+#define STORMPROOF_CONTINUITY_CATALOG_CATALOG_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/interrupt.h"
+#include "core/result.h"
+
+namespace stormproof::catalog {
+
+// What a run did. Stored as the lowercase word ("backup", ...); never renumber or rename.
+enum class RunKind { kBackup, kForget, kPrune, kCheck, kDrill };
+const char* RunKindName(RunKind kind);
+Result<RunKind> ParseRunKind(const std::string& name);
+
+// How a run ended. kOk: did its job. kWarning: did its job with something to look at (a backup
+// that skipped unreadable files, a drill within target but under the margin). kFailed: ran and
+// found a failure (a check found damage, a drill missed its RTO or its verification failed).
+// kError: could not do its job (repository unreachable, wrong password, disk full).
+enum class Outcome { kOk, kWarning, kFailed, kError };
+const char* OutcomeName(Outcome outcome);  // "ok", "warning", "failed", "error"
+// True for kOk and kWarning: the run (or step) did its job.
+inline bool DidItsJob(Outcome outcome) {
+  return outcome == Outcome::kOk || outcome == Outcome::kWarning;
+}
+Result<Outcome> ParseOutcome(const std::string& name);
+
+// Times are nanoseconds since the Unix epoch (UTC), as the repository's snapshot times.
+struct Run {
+  int64_t id = 0;  // assigned by Add*; 0 before
+  RunKind kind = RunKind::kBackup;
+  std::string system;      // plan system id; "" for repository-wide runs (check, prune)
+  std::string client;      // plan client id; "" for the MSP's own systems
+  std::string repository;  // plan repository id; "" when none applies
+  int64_t started_ns = 0, finished_ns = 0;
+  uint64_t bytes = 0;  // backup: bytes processed; drill: bytes restored; check: bytes read
+  uint64_t files = 0;
+  Outcome outcome = Outcome::kOk;
+  std::string error;             // one line; "" when none
+  std::string snapshot_id;       // backup: the snapshot written; drill: the one restored
+  int64_t snapshot_time_ns = 0;  // that snapshot's time; 0 when none
+  std::string details;           // a JSON object with kind-specific extras; "" = none
+};
+
+// One timed step of a drill, in order: "locate snapshot", "restore", "verify data", then with
+// `drill --checklist` one step per hands-on checklist step ("checklist N: <step text>"), then
+// "verify application".
+struct DrillStep {
+  std::string name;
+  int64_t duration_ms = 0;
+  Outcome outcome = Outcome::kOk;
+  std::string note;  // what went wrong, or "" ("skipped: no verify command" for a skipped step)
+  // A failed verify command's last lines of standard error (at most 20 lines, 4 KiB), oldest
+  // first, each without line breaks or control bytes (escaped); empty for other steps. Stored in
+  // the note column after the note (docs/catalog.md).
+  std::vector<std::string> output = {};
+};
+
+// A run stopped by SIGINT/SIGTERM before it reached a verdict: outcome kError with an error
+// that starts "interrupted by SIG...". It proves nothing either way: readiness and `run` look
+// past it (a check that found damage before it stopped is recorded kFailed instead).
+inline bool WasInterrupted(const Run& run) {
+  return run.outcome == Outcome::kError && IsInterruptionMessage(run.error);
+}
+
+// The note of a hands-on checklist step done but not timed (a script confirmed it without saying
+// how long it took): its duration (0) is no measured hands-on time.
+inline constexpr std::string_view kNotTimedNote = "done; not timed (confirmed by a script)";
+
+// True for the name of a hands-on checklist step (`drill --checklist`), recorded as
+// "checklist N: <step text>": exactly "checklist ", the step number (1-based) and ':'.
+inline bool IsChecklistStep(std::string_view name) {
+  constexpr std::string_view kPrefix = "checklist ";
+  if (name.substr(0, kPrefix.size()) != kPrefix) return false;
+  size_t end = kPrefix.size();
+  while (end < name.size() && name[end] >= '0' && name[end] <= '9') ++end;
+  return end > kPrefix.size() && end < name.size() && name[end] == ':';
+}
+
+// The drill-specific part of a kDrill run.
+struct Drill {
+  std::string adapter;                     // "stormproof", "restic", "borg", "command"
+  std::optional<int64_t> achieved_rto_ms;  // restore start -> verified; none when not verified
+  std::optional<int64_t> achieved_rpo_s;  // age of the restore point at drill start; none = unknown
+  std::optional<int64_t> target_rto_s, target_rpo_s;
+  std::vector<DrillStep> steps;
+  double throughput_bytes_per_s = 0;         // restored bytes / restore step time
+  std::vector<std::string> reasons;          // why the verdict is not a plain pass, one line each
+  bool surprise = false;                     // picked by --surprise
+  std::string absent_person;                 // --absent PERSON, "" when none
+  std::vector<std::string> uncovered_steps;  // checklist steps nobody reachable can do
+  std::string report_path;                   // the drill's report (JSON); "" when none written
+
+  // achieved_rto_ms in whole seconds, rounded up (1001 ms is 2 s); none when not verified.
+  std::optional<int64_t> achieved_rto_s() const {
+    if (!achieved_rto_ms) return std::nullopt;
+    return (*achieved_rto_ms + 999) / 1000;
+  }
+};
+
+struct DrillRecord {
+  Run run;  // kind kDrill; outcome is the verdict: kOk pass, kWarning, kFailed, kError
+  Drill drill;
+};
+
+// Which runs to return; empty fields do not filter. Newest (started_ns) first.
+struct RunQuery {
+  std::optional<RunKind> kind;
+  std::string system, client, repository;
+  std::vector<Outcome> outcomes;                       // any of these; empty = every outcome
+  int64_t since_ns = INT64_MIN, until_ns = INT64_MAX;  // started_ns in [since, until)
+  size_t limit = SIZE_MAX;
+};
+
+class Catalog {
+ public:
+  // Opens (creating when absent, with its parent directories) and migrates the catalog at `path`.
+  // Every error message starts with `path`. Errors: kIo when it cannot be created or opened;
+  // kParse when the file is not a stormproof catalog (not SQLite, or a SQLite database of another
+  // application: its header lacks our application_id and it is not empty) — such a file is
+  // never modified; kInvalidArgument "<path>: catalog schema version N is newer than this
+  // stormproof (M)"; kLocked when another process held the file past `busy_timeout`.
+  static Result<std::unique_ptr<Catalog>> Open(
+      const std::string& path, std::chrono::milliseconds busy_timeout = std::chrono::seconds(30));
+  virtual ~Catalog() = default;
+
+  // The schema version of the open file (== kSchemaVersion after Open).
+  virtual int SchemaVersion() const = 0;
+  virtual const std::string& path() const = 0;
+
+  // Records a run; returns its id. Errors: kIo (disk full, I/O error); kLocked (another writer
+  // held the file past the busy timeout). Nothing is recorded on error.
+  virtual Result<int64_t> AddRun(const Run& run) = 0;
+  // Records many runs in one transaction (imports, benchmarks); all or none.
+  virtual Status AddRuns(const std::vector<Run>& runs) = 0;
+  // Records a drill's run and its drill part in one transaction; returns the run id.
+  // run.kind is ignored: the run is recorded as kDrill.
+  virtual Result<int64_t> AddDrill(const Run& run, const Drill& drill) = 0;
+  // Sets the report path of a recorded drill (the report is written after the drill is recorded,
+  // since it names the run id). Errors: kNotFound when no drill has that id.
+  virtual Status SetDrillReport(int64_t run_id, const std::string& report_path) = 0;
+
+  virtual Result<std::vector<Run>> Runs(const RunQuery& query) const = 0;
+  // The newest run matching `query`, or nullopt.
+  virtual Result<std::optional<Run>> LastRun(RunQuery query) const = 0;
+  // Drills matching `query` (its kind is ignored), newest first.
+  virtual Result<std::vector<DrillRecord>> Drills(const RunQuery& query) const = 0;
+  // Number of runs recorded (all kinds).
+  virtual Result<int64_t> CountRuns() const = 0;
+};
+
+// The newest schema version this build writes (1: tables; 2: query indexes).
+inline constexpr int kSchemaVersion = 2;
+
+}  // namespace stormproof::catalog
+
+#endif  // STORMPROOF_CONTINUITY_CATALOG_CATALOG_H_

@@ -1,0 +1,71 @@
+// The catalog's schema, as an append-only list of migrations (schema.h; docs/catalog.md).
+#include "continuity/catalog/schema.h"
+
+namespace stormproof::catalog::internal {
+namespace {
+
+// Version 1: the base tables. Times are ns since the Unix epoch (UTC); enums are stored as
+// their lowercase names (RunKindName, OutcomeName).
+constexpr const char* kBaseTables = R"sql(
+CREATE TABLE runs (
+  id               INTEGER PRIMARY KEY,
+  kind             TEXT    NOT NULL,
+  system           TEXT    NOT NULL DEFAULT '',
+  client           TEXT    NOT NULL DEFAULT '',
+  repository       TEXT    NOT NULL DEFAULT '',
+  started_ns       INTEGER NOT NULL,
+  finished_ns      INTEGER NOT NULL,
+  bytes            INTEGER NOT NULL DEFAULT 0,
+  files            INTEGER NOT NULL DEFAULT 0,
+  outcome          TEXT    NOT NULL,
+  error            TEXT    NOT NULL DEFAULT '',
+  snapshot_id      TEXT    NOT NULL DEFAULT '',
+  snapshot_time_ns INTEGER NOT NULL DEFAULT 0,
+  details          TEXT    NOT NULL DEFAULT ''
+);
+CREATE TABLE drills (
+  run_id                 INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+  adapter                TEXT    NOT NULL,
+  achieved_rto_ms        INTEGER,
+  achieved_rpo_s         INTEGER,
+  target_rto_s           INTEGER,
+  target_rpo_s           INTEGER,
+  throughput_bytes_per_s REAL    NOT NULL DEFAULT 0,
+  reasons                TEXT    NOT NULL DEFAULT '[]',
+  surprise               INTEGER NOT NULL DEFAULT 0,
+  absent_person          TEXT    NOT NULL DEFAULT '',
+  uncovered_steps        TEXT    NOT NULL DEFAULT '[]',
+  report_path            TEXT    NOT NULL DEFAULT ''
+);
+CREATE TABLE drill_steps (
+  run_id      INTEGER NOT NULL REFERENCES drills(run_id) ON DELETE CASCADE,
+  position    INTEGER NOT NULL,
+  name        TEXT    NOT NULL,
+  duration_ms INTEGER NOT NULL,
+  outcome     TEXT    NOT NULL,
+  note        TEXT    NOT NULL DEFAULT '',
+  PRIMARY KEY (run_id, position)
+) WITHOUT ROWID;
+)sql";
+
+// Version 2: indexes for the per-system, per-repository, per-client and per-kind questions
+// that `status`, `run` and the reports ask ("the newest backup of payroll-db"). The implicit
+// rowid at the end of each index also orders ties by id, so "newest first" needs no sort.
+constexpr const char* kQueryIndexes = R"sql(
+CREATE INDEX runs_by_system ON runs(system, kind, started_ns);
+CREATE INDEX runs_by_repository ON runs(repository, kind, started_ns);
+CREATE INDEX runs_by_client ON runs(client, kind, started_ns);
+CREATE INDEX runs_by_kind ON runs(kind, started_ns);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "base tables: runs, drills, drill_steps", kBaseTables},
+      {2, "indexes for per-system, per-repository, per-client and per-kind queries", kQueryIndexes},
+  };
+  return kMigrations;
+}
+
+}  // namespace stormproof::catalog::internal

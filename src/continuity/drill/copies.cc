@@ -1,0 +1,103 @@
+// A system's copies (its backup repositories) as drills see them: which one to drill next, so
+// that drills rotate across every copy, and — when a drilled copy could not give its data
+// back — whether the other copies would have saved the day.
+#include <algorithm>
+
+#include "continuity/drill/drill.h"
+
+namespace stormproof::drill {
+namespace {
+
+constexpr int64_t kNsPerSecond = 1'000'000'000;
+
+// An age rounded for people: seconds under an hour, minutes under a day, else hours ("3h12m").
+std::string AgeText(int64_t seconds) {
+  seconds = std::max<int64_t>(seconds, 0);
+  if (seconds >= 86400) {
+    seconds -= seconds % 3600;
+  } else if (seconds >= 3600) {
+    seconds -= seconds % 60;
+  }
+  return Duration::Seconds(seconds).ToString();
+}
+
+// Lists `repository` and returns its newest restore point of `system`; errors say why not.
+Result<RestorePoint> NewestPoint(const plan::Plan& plan, const plan::System& system,
+                                 const plan::Repository& repository, const AccessOptions& access) {
+  STORMPROOF_ASSIGN_OR_RETURN(std::unique_ptr<Adapter> adapter,
+                              MakeRepositoryAdapter(plan, repository, system, access));
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<RestorePoint> points, adapter->List());
+  if (points.empty()) return Error::NotFound("it holds no restore point of " + system.id);
+  return *std::max_element(
+      points.begin(), points.end(),
+      [](const RestorePoint& a, const RestorePoint& b) { return a.time_ns < b.time_ns; });
+}
+
+// One line about one other copy; *saves is set when it would have saved the day.
+std::string CopyLine(const plan::Plan& plan, const plan::System& system,
+                     const plan::Repository& repository, const AccessOptions& access,
+                     int64_t now_ns, bool* saves) {
+  const std::string copy = "copy " + repository.id;
+  Result<std::string> readable = RepositoryHostPath(repository, access);
+  if (!readable) return copy + " was not checked: " + readable.error().message();
+  Result<RestorePoint> point = NewestPoint(plan, system, repository, access);
+  if (!point) return copy + " would not have saved the day either: " + point.error().message();
+  *saves = true;
+  const std::string how = " (listed, not restored)";
+  if (point->time_ns == 0) {
+    return copy + " has restore point " + point->id + " of unknown age" + how +
+           ": it would have saved the day, with an unknown loss of data";
+  }
+  const int64_t age_s = (now_ns - point->time_ns) / kNsPerSecond;
+  std::string line = copy + " has a restore point " + AgeText(age_s) + " old" + how;
+  std::optional<Duration> rpo = plan::ObjectivesOf(plan, system).rpo;
+  if (rpo && age_s > rpo->seconds()) {
+    return line + ": it would have saved the day, but lost more data than the RPO " +
+           rpo->ToString();
+  }
+  return line + ": it would have saved the day";
+}
+
+}  // namespace
+
+bool DrillCanRead(const plan::Repository& repository) {
+  return RepositoryHostPath(repository, AccessOptions{}).has_value();
+}
+
+const plan::Repository* NextCopyToDrill(const plan::Plan& plan, const plan::System& system,
+                                        const std::map<std::string, int64_t>& last_drill_ns) {
+  const plan::Repository* next = nullptr;
+  std::optional<int64_t> next_drilled;  // none: never drilled
+  for (const plan::Ref& ref : system.backup.repositories) {
+    const plan::Repository* repository = plan.FindRepository(ref.id);
+    if (repository == nullptr || !DrillCanRead(*repository)) continue;
+    auto last = last_drill_ns.find(repository->id);
+    if (last == last_drill_ns.end()) return repository;  // never drilled: first in plan order
+    if (next == nullptr || last->second < *next_drilled) {
+      next = repository;
+      next_drilled = last->second;
+    }
+  }
+  return next;
+}
+
+std::vector<std::string> OtherCopies(const plan::Plan& plan, const plan::System& system,
+                                     const std::string& drilled, const AccessOptions& access,
+                                     int64_t now_ns) {
+  std::vector<std::string> lines;
+  bool saved = false;
+  for (const plan::Ref& ref : system.backup.repositories) {
+    const plan::Repository* repository = plan.FindRepository(ref.id);
+    if (repository == nullptr || repository->id == drilled) continue;
+    lines.push_back(CopyLine(plan, system, *repository, access, now_ns, &saved));
+  }
+  if (lines.empty()) {
+    lines.push_back("system " + system.id + " has no other copy: nothing would have saved the day");
+  } else if (!saved) {
+    lines.push_back(
+        "no other copy holds a readable restore point: nothing would have saved the day");
+  }
+  return lines;
+}
+
+}  // namespace stormproof::drill

@@ -1,0 +1,267 @@
+// RunDrill: locate -> restore -> verify data -> verify application, timed and judged.
+// The one long orchestrator of the drill library; each step is its own function.
+#include "continuity/drill/drill.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+
+#include "core/interrupt.h"
+#include "core/subprocess.h"
+#include "continuity/drill/external_tool.h"
+#include "continuity/drill/scratch.h"
+
+namespace stormproof::drill {
+namespace {
+
+using catalog::DrillStep;
+using catalog::Outcome;
+
+constexpr int64_t kNsPerMs = 1'000'000;
+
+// The state of one drill while it runs.
+struct DrillRun {
+  const plan::Plan& plan;
+  const plan::System& system;
+  Adapter& adapter;
+  const DrillOptions& options;
+  const Clock& clock;
+  const DrillProgressFn& progress;
+  catalog::DrillRecord record;
+  RestorePoint point;
+  std::string target;  // the restore directory inside the scratch directory
+  int64_t start_ns = 0;
+
+  // Times `step` and appends it; returns whether it passed (ok or warning).
+  template <typename F>
+  bool Step(const std::string& name, F&& body) {
+    if (Interrupted()) return false;  // RunDrill records the interruption (core/interrupt.h)
+    if (progress) progress({name, 0});
+    const int64_t begin = clock.monotonic_ns();
+    DrillStep step{name, 0, Outcome::kOk, ""};
+    body(&step);
+    step.duration_ms = (clock.monotonic_ns() - begin) / kNsPerMs;
+    step.note = Redact(options.secrets, std::move(step.note));
+    for (std::string& line : step.output) line = Redact(options.secrets, std::move(line));
+    record.drill.steps.push_back(step);
+    return catalog::DidItsJob(step.outcome);
+  }
+
+  void Fail(DrillStep* step, Outcome outcome, const std::string& note) {
+    step->outcome = outcome;
+    step->note = Redact(options.secrets, note);
+    if (record.run.error.empty()) record.run.error = step->name + ": " + step->note;
+  }
+};
+
+Result<RestorePoint> ChoosePoint(const std::vector<RestorePoint>& points,
+                                 const std::string& wanted) {
+  if (points.empty()) return Error::NotFound("no restore point of this system was found");
+  if (wanted.empty() || wanted == "latest") return points.back();
+  const RestorePoint* found = nullptr;
+  for (const RestorePoint& p : points) {
+    if (p.id.rfind(wanted, 0) != 0) continue;
+    if (found != nullptr)
+      return Error::InvalidArgument("snapshot prefix " + wanted + " is ambiguous");
+    found = &p;
+  }
+  if (found == nullptr) return Error::NotFound("no restore point " + wanted + " of this system");
+  return *found;
+}
+
+bool Locate(DrillRun& d) {
+  return d.Step("locate snapshot", [&](DrillStep* step) {
+    Result<std::vector<RestorePoint>> points = d.adapter.List();
+    Result<RestorePoint> point =
+        points ? ChoosePoint(*points, d.options.snapshot) : Result<RestorePoint>(points.error());
+    if (!point) return d.Fail(step, Outcome::kFailed, point.error().message());
+    d.point = *point;
+    step->note = "restore point " + d.point.id;
+  });
+}
+
+bool RestoreStep(DrillRun& d) {
+  return d.Step("restore", [&](DrillStep* step) {
+    auto on_bytes = [&](uint64_t bytes) {
+      if (d.progress) d.progress({"restore", bytes});
+    };
+    Result<RestoreStats> stats = d.adapter.Restore(d.point, d.target, on_bytes);
+    if (!stats) return d.Fail(step, Outcome::kFailed, stats.error().message());
+    d.record.run.files = stats->files;
+    d.record.run.bytes = stats->bytes;
+    step->note =
+        std::to_string(stats->files) + " files, " + std::to_string(stats->bytes) + " bytes";
+    if (stats->point_time_ns != 0) d.point.time_ns = stats->point_time_ns;
+  });
+}
+
+bool VerifyData(DrillRun& d) {
+  return d.Step("verify data", [&](DrillStep* step) {
+    Result<DataCheck> check = d.adapter.CheckData(d.point, d.target);
+    if (!check) return d.Fail(step, Outcome::kFailed, check.error().message());
+    if (!check->problems.empty()) {
+      std::string note = std::to_string(check->problems.size()) +
+                         " difference(s) from the snapshot; first: " + check->problems.front();
+      return d.Fail(step, Outcome::kFailed, note);
+    }
+    step->note = std::to_string(check->files_checked) + " files match the snapshot";
+  });
+}
+
+// One hands-on step: asks the technician and records the answer, timed from the question to the
+// answer unless they stated how long it took.
+bool HandsOnStep(DrillRun& d, size_t index) {
+  const plan::ChecklistStep& item = d.system.checklist[index];
+  DrillStep step{ChecklistStepName(index + 1, item), 0, Outcome::kOk, ""};
+  if (d.progress) d.progress({step.name, 0});
+  const int64_t begin = d.clock.monotonic_ns();
+  ChecklistAnswer answer = d.options.checklist(index + 1, d.system.checklist.size(), item);
+  step.duration_ms = answer.duration_ms.value_or((d.clock.monotonic_ns() - begin) / kNsPerMs);
+  step.note = answer.note;
+  if (answer.result == HandsOn::kDone && !answer.timed && !answer.duration_ms) {
+    step.duration_ms = 0;
+    step.note = std::string(catalog::kNotTimedNote);
+  }
+  if (answer.result == HandsOn::kSkipped) {
+    step.outcome = Outcome::kWarning;
+    step.note = "skipped: not done" + (answer.note.empty() ? "" : " (" + answer.note + ")");
+  } else if (answer.result == HandsOn::kFailed) {
+    d.Fail(&step, Outcome::kFailed, answer.note.empty() ? "marked failed" : answer.note);
+  }
+  d.record.drill.steps.push_back(step);
+  return answer.result != HandsOn::kFailed;
+}
+
+// The system's checklist, step by step, when a walker was given; stops at a failed step.
+bool HandsOnWork(DrillRun& d) {
+  if (!d.options.checklist) return true;
+  for (size_t i = 0; i < d.system.checklist.size(); ++i) {
+    if (Interrupted() || !HandsOnStep(d, i)) return false;
+  }
+  return true;
+}
+
+bool VerifyApplication(DrillRun& d) {
+  return d.Step("verify application", [&](DrillStep* step) {
+    if (d.system.verify_command.empty()) {
+      step->outcome = Outcome::kWarning;
+      step->note = "skipped: the plan has no restore.verify command for this system";
+      return;
+    }
+    // Runs in the restored (client) data with the subprocess allow-list and these two, nothing
+    // else of stormproof's environment: never a repository password or a cloud key.
+    ProcessOptions command = ShellCommand(d.system.verify_command);
+    command.env.push_back({"STORMPROOF_RESTORE_PATH", d.target});
+    command.env.push_back({"STORMPROOF_SYSTEM", d.system.id});
+    command.cwd = d.target;
+    command.timeout = std::chrono::seconds(d.system.verify_timeout.seconds());
+    Result<ProcessResult> ran = RunProcess(command);
+    if (!ran) return d.Fail(step, Outcome::kFailed, ran.error().message());
+    if (!ran->Succeeded()) {
+      step->output = StderrTail(ran->err);  // the note has its last line; the report shows more
+      return d.Fail(step, Outcome::kFailed,
+                    CommandFailure("verify", *ran, d.system.verify_timeout));
+    }
+    step->note = "verify command passed";
+  });
+}
+
+// The achieved figures; the throughput is over the "restore" step's time (none when it did not
+// run).
+void Measure(DrillRun& d, bool verified) {
+  catalog::Drill& drill = d.record.drill;
+  int64_t restore_ms = 0;
+  for (const DrillStep& step : drill.steps) {
+    if (step.name == "restore") restore_ms = step.duration_ms;
+  }
+  if (verified) {
+    int64_t total = 0;
+    for (const DrillStep& step : drill.steps) total += step.duration_ms;
+    drill.achieved_rto_ms = total;
+  }
+  if (d.point.time_ns != 0) {
+    drill.achieved_rpo_s = std::max<int64_t>(0, (d.start_ns - d.point.time_ns) / 1'000'000'000);
+  }
+  if (restore_ms > 0) {
+    drill.throughput_bytes_per_s = static_cast<double>(d.record.run.bytes) * 1000.0 / restore_ms;
+  }
+  d.record.run.snapshot_id = d.point.id;
+  d.record.run.snapshot_time_ns = d.point.time_ns;
+}
+
+// A drill stopped by SIGINT/SIGTERM proves nothing: outcome kError, error "interrupted by
+// SIGTERM" (as the catalog records it), no achieved RTO.
+void RecordInterruption(DrillRun& d) {
+  d.record.run.outcome = Outcome::kError;
+  d.record.run.error = InterruptionMessage();
+  d.record.drill.achieved_rto_ms.reset();
+  d.record.drill.reasons.insert(d.record.drill.reasons.begin(),
+                                InterruptionMessage() + ": the drill stopped before the end, so "
+                                                        "it proves nothing; its scratch copy was "
+                                                        "removed");
+}
+
+void Prepare(DrillRun& d) {
+  catalog::Run& run = d.record.run;
+  run.kind = catalog::RunKind::kDrill;
+  run.system = d.system.id;
+  run.client = d.system.client ? d.system.client->id : "";
+  run.repository = d.options.repository;
+  catalog::Drill& drill = d.record.drill;
+  drill.adapter = d.adapter.Name();
+  drill.surprise = d.options.surprise;
+  drill.absent_person = d.options.absent_person;
+  plan::Objectives objectives = plan::ObjectivesOf(d.plan, d.system);
+  if (objectives.rto) drill.target_rto_s = objectives.rto->seconds();
+  if (objectives.rpo) drill.target_rpo_s = objectives.rpo->seconds();
+  if (!d.options.absent_person.empty()) {
+    drill.uncovered_steps = UncoveredSteps(d.plan, d.system, d.options.absent_person);
+  }
+}
+
+}  // namespace
+
+Clock Clock::System() {
+  return {[] {
+            return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                .count();
+          },
+          [] {
+            return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                       std::chrono::steady_clock::now().time_since_epoch())
+                .count();
+          }};
+}
+
+Result<catalog::DrillRecord> RunDrill(const plan::Plan& plan, const plan::System& system,
+                                      Adapter& adapter, const DrillOptions& options,
+                                      const Clock& clock, const DrillProgressFn& progress,
+                                      std::string* kept_path) {
+  std::string parent = !options.scratch.empty() ? options.scratch : plan.run.scratch;
+  STORMPROOF_ASSIGN_OR_RETURN(ScratchDirectory scratch, ScratchDirectory::Make(parent, system.id));
+  DrillRun d{plan, system, adapter, options, clock, progress, {}, {}, scratch.restore_path(), 0};
+  Prepare(d);
+  d.start_ns = clock.now_ns();
+  d.record.run.started_ns = d.start_ns;
+  bool ok =
+      Locate(d) && RestoreStep(d) && VerifyData(d) && HandsOnWork(d) && VerifyApplication(d);
+  Measure(d, ok && !Interrupted());
+  d.record.run.outcome = Classify(&d.record.drill, options.warn_margin);
+  if (Interrupted()) {
+    RecordInterruption(d);  // and the incomplete copy goes, even with options.keep
+  } else if (options.keep) {
+    if (kept_path != nullptr) *kept_path = scratch.restore_path();
+    scratch.Keep();
+  }
+  Status removed = scratch.Remove();
+  if (!removed)
+    d.record.drill.reasons.push_back("scratch copy not removed: " + removed.error().message());
+  d.record.run.finished_ns = clock.now_ns();
+  return d.record;
+}
+
+}  // namespace stormproof::drill

@@ -1,0 +1,351 @@
+// plan: the MSP's business-continuity plan as plain data.
+//
+// A Plan is what `plan.yaml` (and the files it includes) says: the people and how to reach them,
+// incident roles, clients and how they are kept informed, recovery tiers, systems with their
+// objectives, dependencies, backups and restore checklists, vendors, sites, backup repositories,
+// security controls and training. The loader (loader.h) turns YAML into these structs and reports
+// every problem with its position; validate.h checks the rules a plan must satisfy. Analyses
+// (src/continuity/analysis) and renderers (src/continuity/report) only ever see these structs, never YAML.
+//
+// Every entity and every reference keeps the Mark of where it was written, so that any later
+// finding can point at a file, line and column. A Plan is immutable after loading and safe to
+// read from several threads at once.
+#ifndef STORMPROOF_CONTINUITY_PLAN_PLAN_H_
+#define STORMPROOF_CONTINUITY_PLAN_PLAN_H_
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/date.h"
+#include "core/duration.h"
+
+namespace stormproof::plan {
+
+// Where something was written: an index into Plan::files, 1-based line and column.
+// file == -1 means "not from a file" (a default or a generated value).
+struct Mark {
+  int file = -1;
+  int line = 0;
+  int column = 0;
+};
+
+// A reference by id to another entity, with where the reference was written.
+struct Ref {
+  std::string id;
+  Mark mark;
+};
+
+enum class ContactKind { kEmail, kPhone, kMobile, kChat, kSms, kPager };
+const char* ContactKindName(ContactKind kind);  // "email", "phone", ...
+
+struct Contact {
+  ContactKind kind = ContactKind::kEmail;
+  std::string value;
+  Mark mark;
+};
+
+struct Person {
+  std::string id;
+  std::string name;
+  std::string title;                      // role title, e.g. "Senior engineer"
+  std::vector<Contact> contacts;          // in the order written
+  std::optional<Date> contacts_verified;  // when the contacts were last confirmed
+  Mark contacts_verified_mark;
+  std::optional<Ref> deputy;        // who stands in when this person is unreachable
+  std::vector<std::string> skills;  // system ids or technology tags they can restore
+  std::string timezone;             // IANA name, informational
+  Mark mark;
+};
+
+// An incident role (incident commander, client communications lead, ...).
+struct Role {
+  std::string id;
+  std::string name;
+  std::optional<Ref> holder;
+  std::vector<Ref> backups;       // in the order they are tried
+  std::optional<Ref> reports_to;  // another role: gives the call tree
+  std::vector<std::string> duties;
+  Mark mark;
+};
+
+// Tier::drill_retry when the plan gives none.
+inline constexpr Duration kDefaultDrillRetry = Duration::Days(1);
+
+struct Tier {
+  std::string id;
+  std::string name;
+  int rank = 0;  // 1 = most critical; restored first
+  std::optional<Duration> rto, rpo, mtpd;
+  Mark rto_mark, rpo_mark, mtpd_mark;
+  int copies = 3;          // copies of the data, production included
+  int sites = 2;           // distinct sites holding those copies
+  bool immutable = false;  // requires one immutable or offline copy
+  std::optional<Cadence> drill_every;
+  // How soon `run` drills a system again after its newest drill failed or could not run;
+  // default kDefaultDrillRetry.
+  std::optional<Duration> drill_retry;
+  Mark drill_retry_mark;
+  std::optional<Duration> update_every;  // default client-update interval during an incident
+  struct Retention {
+    int keep_last = 0, keep_hourly = 0, keep_daily = 0, keep_weekly = 0, keep_monthly = 0,
+        keep_yearly = 0;
+  } retention;
+  Mark mark;
+};
+
+// One kind of security control; the value names it in YAML.
+enum class ControlKind {
+  kEdr,
+  kMfa,
+  kPatching,
+  kVulnerabilityScanning,
+  kMonitoring,
+  kEmailFiltering,
+  kAwarenessTraining,
+  kCompliance,
+};
+const char* ControlKindName(ControlKind kind);  // "edr", "vulnerability_scanning", ...
+
+struct SecurityControl {
+  ControlKind kind = ControlKind::kEdr;
+  std::string product;
+  std::optional<double> coverage_percent;  // share of users/endpoints covered, 0..100
+  std::optional<Cadence> cadence;          // how often it runs (patching, scanning)
+  std::vector<std::string> frameworks;     // compliance frameworks, e.g. "HIPAA"
+  std::optional<Date> last_evidence;       // the date of the newest proof it works
+  std::optional<Cadence> evidence_every;   // overrides Policy::evidence_max_age
+  std::string notes;
+  Mark mark;
+};
+
+struct ClientContact {
+  std::string name;
+  std::string role;
+  std::vector<Contact> contacts;
+  Mark mark;
+};
+
+// How a client is kept informed while its systems are down.
+struct Comms {
+  std::optional<Ref> liaison;                    // the MSP person who talks to the client
+  std::string channel;                           // phone, email, chat, sms, status_page
+  std::map<std::string, Duration> update_every;  // tier id -> interval; overrides the tier's
+  std::map<std::string, std::string> templates;  // name (initial, update, resolved) -> text
+  Mark mark;
+};
+
+struct Client {
+  std::string id;
+  std::string name;
+  std::vector<ClientContact> contacts;
+  Comms comms;
+  std::vector<SecurityControl> security;
+  Mark mark;
+};
+
+enum class VendorKind { kIsp, kCloud, kSaas, kHardware, kSoftware, kColocation, kOther };
+const char* VendorKindName(VendorKind kind);
+
+struct Vendor {
+  std::string id;
+  std::string name;
+  VendorKind kind = VendorKind::kOther;
+  std::vector<Contact> contacts;
+  std::string support;            // support hours, contract or account reference
+  std::vector<Ref> alternatives;  // vendors that can take over
+  Mark mark;
+};
+
+struct Site {
+  std::string id;
+  std::string name;
+  std::optional<Ref> client;  // absent: the MSP's own site
+  std::string address;
+  std::vector<Ref> isps;  // vendors of kind isp that connect the site
+  Mark mark;
+};
+
+enum class Medium { kDisk, kObject, kTape, kCloud };
+const char* MediumName(Medium medium);
+
+// The program that writes a repository, and so the drill adapter that reads it.
+enum class RepositoryKind { kStormproof, kRestic, kBorg };
+
+// A place backups are written to.
+struct Repository {
+  std::string id;
+  std::string location;  // a path or URL
+  std::optional<Ref> site;
+  Medium medium = Medium::kDisk;
+  bool immutable = false;  // append-only / object lock
+  bool offline = false;    // air-gapped or rotated off-line
+  // kStormproof repositories are written by `stormproof run`; restic and borg repositories are
+  // written by those tools and only read (RPO, drills).
+  RepositoryKind kind = RepositoryKind::kStormproof;
+  // The file whose first line is the repository's password; "" = the global --password-file,
+  // STORMPROOF_PASSWORD_FILE or STORMPROOF_PASSWORD. A relative path is relative to the file
+  // that names it (resolved by the loader).
+  std::string password_file;
+  Mark mark;
+};
+
+struct ChecklistStep {
+  std::string text;
+  std::string skill;  // the skill the step needs; "" = any trained person
+  Mark mark;
+};
+
+struct System {
+  std::string id;
+  std::string name;
+  std::optional<Ref> client;  // absent: one of the MSP's own systems
+  std::optional<Ref> owner;
+  std::optional<Ref> tier;
+  std::optional<Duration> rto, rpo;  // overrides of the tier's objectives
+  Mark rto_mark, rpo_mark;
+  std::vector<Ref> depends_on;
+  std::vector<Ref> failover;  // systems that take over when this one is lost
+  std::vector<Ref> vendors;
+  std::vector<Ref> sites;
+  std::vector<std::string> skills;  // technology tags needed to restore it
+  std::optional<double> downtime_cost_per_hour;
+  struct Backup {
+    std::vector<std::string> paths;
+    std::vector<std::string> exclude;
+    std::vector<Ref> repositories;
+    Mark mark;
+  } backup;
+  std::vector<ChecklistStep> checklist;
+  Mark checklist_mark;
+  std::optional<Duration> restore_estimate;  // expected hands-on restore time
+  std::string verify_command;                // run with STORMPROOF_RESTORE_PATH set; 0 = verified
+  Duration verify_timeout = Duration::Minutes(10);
+  // The command adapter: a shell command that restores the system into $STORMPROOF_RESTORE_PATH
+  // (for backups made by other software). "" = drill from the system's backup repositories.
+  std::string restore_command;
+  Duration restore_timeout = Duration::Hours(24);
+  Mark mark;
+};
+
+struct TrainingRecord {
+  Ref person;
+  std::string skill;  // a skill tag or system id
+  std::string kind;   // course, drill, tabletop, shadowing
+  std::optional<Date> date;
+  Mark mark;
+};
+
+struct Review {
+  std::optional<Ref> owner;
+  std::optional<Cadence> every;
+  std::optional<Date> last;
+  Mark mark;
+};
+
+// Thresholds the checks and the audit use; each has a default.
+struct Policy {
+  Cadence contacts_max_age{90, Cadence::Unit::kDay};  // contacts must be re-verified this often
+  Cadence evidence_max_age{90, Cadence::Unit::kDay};  // security evidence older than this is stale
+  Cadence training_max_age{1, Cadence::Unit::kYear};
+  std::string currency = "USD";
+};
+
+// How `stormproof run`, `drill`, `status` and `report` work for this plan (root file `run:`).
+struct RunSettings {
+  // The catalog (SQLite). Relative paths are relative to the root plan file's directory, and
+  // are resolved by the loader; default "stormproof.db" next to the root plan file.
+  std::string catalog;
+  std::string reports;  // drill reports go here; default "reports" next to the root plan file
+  std::string scratch;  // drill scratch directories go here; "" = $TMPDIR, else /var/tmp
+  int concurrency = 2;  // systems worked on at once by `run`
+  // A system is backed up when its newest snapshot is older than RPO * (100 - margin) / 100.
+  int backup_margin_percent = 50;
+  Cadence check_every{1, Cadence::Unit::kWeek};  // `check` of each repository written by run
+  int check_read_percent = 5;                    // share of pack data a due check reads
+  int drill_history = 10;  // recent drills that RTO confidence and projections use
+  Mark mark;
+};
+
+struct Organisation {
+  std::string id;
+  std::string name;
+  std::vector<SecurityControl> security;  // the MSP's own controls
+  Mark mark;
+};
+
+struct Plan {
+  std::vector<std::string> files;  // every file read, root first; Mark::file indexes it
+  Organisation msp;
+  Review review;
+  Policy policy;
+  RunSettings run;
+  std::vector<Person> people;
+  std::vector<Role> roles;
+  std::vector<Client> clients;
+  std::vector<Tier> tiers;
+  std::vector<System> systems;
+  std::vector<Vendor> vendors;
+  std::vector<Site> sites;
+  std::vector<Repository> repositories;
+  std::vector<TrainingRecord> training;
+
+  // Lookup by id; the first definition wins when an id is duplicated. Null when absent.
+  // Valid only after BuildIndex(); the loader calls it.
+  const Person* FindPerson(const std::string& id) const;
+  const Role* FindRole(const std::string& id) const;
+  const Client* FindClient(const std::string& id) const;
+  const Tier* FindTier(const std::string& id) const;
+  const System* FindSystem(const std::string& id) const;
+  const Vendor* FindVendor(const std::string& id) const;
+  const Site* FindSite(const std::string& id) const;
+  const Repository* FindRepository(const std::string& id) const;
+  // Index of the system with `id` in `systems`, or npos.
+  size_t SystemIndex(const std::string& id) const;
+  void BuildIndex();
+
+  // "file:line:col" for a mark, "plan" when the mark has no file.
+  std::string Where(const Mark& mark) const;
+
+ private:
+  using IdIndex = std::unordered_map<std::string, size_t>;
+  IdIndex people_by_id_, roles_by_id_, clients_by_id_, tiers_by_id_, systems_by_id_, vendors_by_id_,
+      sites_by_id_, repositories_by_id_;
+};
+
+// A system's effective objectives: its own overrides, else its tier's. Empty optionals when
+// neither says (plan check reports that as an error).
+struct Objectives {
+  const Tier* tier = nullptr;
+  std::optional<Duration> rto, rpo, mtpd;
+};
+Objectives ObjectivesOf(const Plan& plan, const System& system);
+
+// How often a system with `rpo` is backed up: RPO * (100 - margin) / 100, the margin
+// (run.backup_margin_percent) clamped to 0..100. `run` backs up when the newest snapshot is
+// older; `status` calls such a system "at risk".
+Duration BackupInterval(Duration rpo, int margin_percent);
+
+// True when the system's tier has rank 1 (the plan's most critical class).
+bool IsCritical(const Plan& plan, const System& system);
+
+// The person ids who can restore `system`: its owner, and anyone whose skills (declared, or
+// from training records) name the system id or include every one of the system's skill tags.
+// Sorted, no duplicates.
+std::vector<std::string> PeopleWhoCanRestore(const Plan& plan, const System& system);
+
+// Where a path of the plan (a system's backup path, a local repository location) is on this
+// host when the world is staged under `root` ("" = the real root): "/srv/x" -> root + "/srv/x",
+// a Windows path "D:/EXACT" (or "D:\\EXACT") -> root + "/D/EXACT". Without a root a Windows path
+// becomes "/D/EXACT". This is also where a restore puts the path under a restore directory.
+std::string HostPath(const std::string& root, const std::string& plan_path);
+
+// Client display name ("the MSP" for the MSP's own systems).
+std::string ClientName(const Plan& plan, const std::optional<Ref>& client);
+
+}  // namespace stormproof::plan
+
+#endif  // STORMPROOF_CONTINUITY_PLAN_PLAN_H_

@@ -1,0 +1,207 @@
+// Readers for the infrastructure side of a plan: tiers, systems, vendors, sites, repositories.
+#include "continuity/plan/entity_readers.h"
+
+namespace stormproof::plan::internal {
+namespace {
+
+using yaml::Node;
+using yaml::NodeKind;
+
+std::string Named(const std::string& kind, const std::string& id) {
+  return id.empty() ? kind : kind + " '" + id + "'";
+}
+
+void ReadRetention(const Source& source, const Node& node, const std::string& what,
+                   Diagnostics* out, Tier::Retention* retention) {
+  NodeReader r(source, node, what + ": retention", out);
+  constexpr int kMax = 100000;
+  r.Integer("keep_last", &retention->keep_last, 0, kMax);
+  r.Integer("keep_hourly", &retention->keep_hourly, 0, kMax);
+  r.Integer("keep_daily", &retention->keep_daily, 0, kMax);
+  r.Integer("keep_weekly", &retention->keep_weekly, 0, kMax);
+  r.Integer("keep_monthly", &retention->keep_monthly, 0, kMax);
+  r.Integer("keep_yearly", &retention->keep_yearly, 0, kMax);
+  r.Finish();
+}
+
+void ReadBackup(const Source& source, const Node& node, const std::string& what, Diagnostics* out,
+                System* system) {
+  NodeReader r(source, node, what + ": backup", out);
+  system->backup.mark = r.mark();
+  r.Texts("paths", &system->backup.paths);
+  r.Texts("exclude", &system->backup.exclude);
+  r.References("repositories", &system->backup.repositories);
+  r.Finish();
+}
+
+void ReadChecklist(const Source& source, const Node& node, const std::string& what,
+                   Diagnostics* out, System* system) {
+  system->checklist_mark = source.MarkOf(node);
+  ForEachItem(source, node, what + ": checklist", out, [&](const Node& item) {
+    ChecklistStep step;
+    step.mark = source.MarkOf(item);
+    if (item.kind == NodeKind::kScalar) {
+      step.text = item.value;
+    } else {
+      NodeReader r(source, item, what + ": checklist step", out);
+      r.Text("step", &step.text, Need::kRequired);
+      r.Text("skill", &step.skill);
+      r.Finish();
+    }
+    system->checklist.push_back(std::move(step));
+  });
+}
+
+// A shell command with a timeout (`restore.verify`, `restore.command`): a string, or
+// {command, timeout}; `context` names it in messages ("system 'x': verify").
+void ReadTimedCommand(const Source& source, const Node& node, const std::string& context,
+                      Diagnostics* out, std::string* command, Duration* timeout) {
+  if (node.kind == NodeKind::kScalar) {
+    *command = node.value;
+    return;
+  }
+  NodeReader r(source, node, context, out);
+  r.Text("command", command, Need::kRequired);
+  std::optional<Duration> value;
+  if (r.DurationValue("timeout", &value)) *timeout = *value;
+  r.Finish();
+}
+
+void ReadRestore(const Source& source, const Node& node, const std::string& what, Diagnostics* out,
+                 System* system) {
+  NodeReader r(source, node, what + ": restore", out);
+  r.DurationValue("estimate", &system->restore_estimate);
+  if (const Node* command = r.Child("command")) {
+    ReadTimedCommand(source, *command, what + ": restore command", out, &system->restore_command,
+                     &system->restore_timeout);
+  }
+  if (const Node* checklist = r.Child("checklist")) {
+    ReadChecklist(source, *checklist, what, out, system);
+  }
+  if (const Node* verify = r.Child("verify")) {
+    ReadTimedCommand(source, *verify, what + ": verify", out, &system->verify_command,
+                     &system->verify_timeout);
+  }
+  r.Finish();
+}
+
+}  // namespace
+
+void ReadTier(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {
+  NodeReader r(source, node, "tier", out);
+  if (!r.ok()) return;
+  Tier t;
+  t.mark = r.mark();
+  r.Id("id", &t.id);
+  r.set_what(Named("tier", t.id));
+  r.Text("name", &t.name);
+  r.Integer("rank", &t.rank, 1, 100);
+  if (!r.Child("rank"))
+    r.Problem(node, "missing-field", "missing required 'rank' (1 = most critical)");
+  r.DurationValue("rto", &t.rto, &t.rto_mark, Need::kRequired);
+  r.DurationValue("rpo", &t.rpo, &t.rpo_mark, Need::kRequired);
+  r.DurationValue("mtpd", &t.mtpd, &t.mtpd_mark);
+  r.Integer("copies", &t.copies, 1, 100);
+  r.Integer("sites", &t.sites, 1, 100);
+  r.Boolean("immutable", &t.immutable);
+  r.CadenceValue("drill_every", &t.drill_every);
+  r.DurationValue("drill_retry", &t.drill_retry, &t.drill_retry_mark);
+  r.DurationValue("update_every", &t.update_every);
+  if (const Node* retention = r.Child("retention")) {
+    ReadRetention(source, *retention, r.what(), out, &t.retention);
+  }
+  r.Finish();
+  plan->tiers.push_back(std::move(t));
+}
+
+void ReadSystem(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {
+  NodeReader r(source, node, "system", out);
+  if (!r.ok()) return;
+  System s;
+  s.mark = r.mark();
+  r.Id("id", &s.id);
+  r.set_what(Named("system", s.id));
+  r.Text("name", &s.name);
+  r.Reference("client", &s.client);
+  r.Reference("owner", &s.owner, Need::kRequired);
+  r.Reference("tier", &s.tier, Need::kRequired);
+  r.DurationValue("rto", &s.rto, &s.rto_mark);
+  r.DurationValue("rpo", &s.rpo, &s.rpo_mark);
+  r.References("depends_on", &s.depends_on);
+  r.References("failover", &s.failover);
+  r.References("vendors", &s.vendors);
+  r.References("sites", &s.sites);
+  r.Texts("skills", &s.skills);
+  r.Number("downtime_cost_per_hour", &s.downtime_cost_per_hour, 0, 1e15);
+  if (const Node* backup = r.Child("backup")) ReadBackup(source, *backup, r.what(), out, &s);
+  if (const Node* restore = r.Child("restore")) ReadRestore(source, *restore, r.what(), out, &s);
+  r.Finish();
+  plan->systems.push_back(std::move(s));
+}
+
+void ReadVendor(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {
+  static const std::vector<std::pair<std::string_view, VendorKind>> kKinds = {
+      {"isp", VendorKind::kIsp},           {"cloud", VendorKind::kCloud},
+      {"saas", VendorKind::kSaas},         {"hardware", VendorKind::kHardware},
+      {"software", VendorKind::kSoftware}, {"colocation", VendorKind::kColocation},
+      {"other", VendorKind::kOther}};
+  NodeReader r(source, node, "vendor", out);
+  if (!r.ok()) return;
+  Vendor v;
+  v.mark = r.mark();
+  r.Id("id", &v.id);
+  r.set_what(Named("vendor", v.id));
+  r.Text("name", &v.name);
+  r.Choice("kind", &v.kind, kKinds);
+  if (const Node* c = r.Child("contacts")) ReadContacts(source, *c, r.what(), out, &v.contacts);
+  r.Text("support", &v.support);
+  r.References("alternatives", &v.alternatives);
+  r.Finish();
+  plan->vendors.push_back(std::move(v));
+}
+
+void ReadSite(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {
+  NodeReader r(source, node, "site", out);
+  if (!r.ok()) return;
+  Site site;
+  site.mark = r.mark();
+  r.Id("id", &site.id);
+  r.set_what(Named("site", site.id));
+  r.Text("name", &site.name);
+  r.Reference("client", &site.client);
+  r.Text("address", &site.address);
+  r.References("isps", &site.isps);
+  r.Finish();
+  plan->sites.push_back(std::move(site));
+}
+
+void ReadRepository(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {
+  static const std::vector<std::pair<std::string_view, Medium>> kMedia = {
+      {"disk", Medium::kDisk},
+      {"object", Medium::kObject},
+      {"tape", Medium::kTape},
+      {"cloud", Medium::kCloud}};
+  NodeReader r(source, node, "repository", out);
+  if (!r.ok()) return;
+  Repository repo;
+  repo.mark = r.mark();
+  r.Id("id", &repo.id);
+  r.set_what(Named("repository", repo.id));
+  r.Text("location", &repo.location, Need::kRequired);
+  r.Reference("site", &repo.site);
+  r.Choice("medium", &repo.medium, kMedia);
+  r.Boolean("immutable", &repo.immutable);
+  r.Boolean("offline", &repo.offline);
+  static const std::vector<std::pair<std::string_view, RepositoryKind>> kKinds = {
+      {"stormproof", RepositoryKind::kStormproof},
+      {"restic", RepositoryKind::kRestic},
+      {"borg", RepositoryKind::kBorg}};
+  r.Choice("kind", &repo.kind, kKinds);
+  if (r.Text("password_file", &repo.password_file)) {
+    repo.password_file = ResolveAgainstFile(*plan, source.file, repo.password_file);
+  }
+  r.Finish();
+  plan->repositories.push_back(std::move(repo));
+}
+
+}  // namespace stormproof::plan::internal

@@ -1,0 +1,164 @@
+// The catalog queries behind status: each asks for the newest runs of one kind for one system or
+// repository (or the last few drills), so each is answered from an index, whatever the number of
+// runs recorded. A run counts as evidence from the moment it finished: one still running at the
+// status moment is skipped, and the next older one is looked at.
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "continuity/readiness/assess.h"
+
+namespace stormproof::readiness::internal {
+namespace {
+
+// Rows fetched per query while looking for a run finished by the moment.
+constexpr size_t kPage = 8;
+// The most checks of one repository looked through for one that read data: a repository whose
+// last 64 checks read nothing has no recent data verification.
+constexpr size_t kMaxChecksScanned = 64;
+
+catalog::RunQuery Before(int64_t now_ns) {
+  catalog::RunQuery query;
+  query.until_ns = now_ns == INT64_MAX ? now_ns : now_ns + 1;
+  return query;
+}
+
+catalog::RunQuery Query(catalog::RunKind kind, int64_t now_ns, std::vector<catalog::Outcome> o) {
+  catalog::RunQuery query = Before(now_ns);
+  query.kind = kind;
+  query.outcomes = std::move(o);
+  return query;
+}
+
+const std::vector<catalog::Outcome> kDidItsJob = {catalog::Outcome::kOk,
+                                                  catalog::Outcome::kWarning};
+const std::vector<catalog::Outcome> kFailedOrErred = {catalog::Outcome::kFailed,
+                                                      catalog::Outcome::kError};
+
+// The newest run matching `query` (started before its until_ns) that finished by `now_ns` and
+// satisfies `accept`, looking at no more than `max_rows` rows. Pages backwards by start time.
+template <typename Accept>
+Result<std::optional<catalog::Run>> NewestFinished(const catalog::Catalog& catalog,
+                                                   catalog::RunQuery query, int64_t now_ns,
+                                                   Accept accept, size_t max_rows = SIZE_MAX) {
+  std::set<int64_t> seen;
+  query.limit = kPage;
+  while (seen.size() < max_rows) {
+    STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::Run> runs, catalog.Runs(query));
+    bool fresh = false;
+    for (catalog::Run& run : runs) {
+      if (!seen.insert(run.id).second) continue;
+      fresh = true;
+      if (FinishedBy(run, now_ns) && accept(run)) return std::optional(std::move(run));
+    }
+    if (runs.size() < kPage) break;
+    // Next page: runs started no later than the oldest seen (ties are skipped through `seen`).
+    int64_t oldest = runs.back().started_ns;
+    query.until_ns = fresh ? oldest + 1 : oldest;
+  }
+  return std::optional<catalog::Run>();
+}
+
+// A run stopped by SIGINT/SIGTERM before its verdict is no evidence of failure.
+bool NotInterrupted(const catalog::Run& run) { return !catalog::WasInterrupted(run); }
+
+Result<std::optional<catalog::Run>> NewestFinished(const catalog::Catalog& catalog,
+                                                   catalog::RunQuery query, int64_t now_ns) {
+  return NewestFinished(catalog, std::move(query), now_ns,
+                        [](const catalog::Run&) { return true; });
+}
+
+Result<RepositoryChecks> ChecksOf(const catalog::Catalog& catalog, const std::string& repository,
+                                  int64_t now_ns) {
+  RepositoryChecks checks;
+  catalog::RunQuery passed = Query(catalog::RunKind::kCheck, now_ns, kDidItsJob);
+  passed.repository = repository;
+  STORMPROOF_ASSIGN_OR_RETURN(checks.last_read_check,
+                              NewestFinished(catalog, passed, now_ns, ReadData, kMaxChecksScanned));
+  catalog::RunQuery failed = Query(catalog::RunKind::kCheck, now_ns, kFailedOrErred);
+  failed.repository = repository;
+  STORMPROOF_ASSIGN_OR_RETURN(checks.last_failed_check,
+                              NewestFinished(catalog, failed, now_ns, NotInterrupted));
+  return checks;
+}
+
+Result<CopyEvidence> CopyOf(const catalog::Catalog& catalog, const std::string& system,
+                            const plan::Repository& repository, int64_t now_ns,
+                            std::map<std::string, RepositoryChecks>* checks) {
+  CopyEvidence copy;
+  copy.repository = &repository;
+  catalog::RunQuery query = Query(catalog::RunKind::kBackup, now_ns, kDidItsJob);
+  query.system = system;
+  query.repository = repository.id;
+  STORMPROOF_ASSIGN_OR_RETURN(copy.last_good_backup, NewestFinished(catalog, query, now_ns));
+  query.kind = catalog::RunKind::kDrill;
+  STORMPROOF_ASSIGN_OR_RETURN(copy.last_good_drill, NewestFinished(catalog, query, now_ns));
+  query.outcomes = kFailedOrErred;
+  STORMPROOF_ASSIGN_OR_RETURN(copy.last_failed_drill,
+                              NewestFinished(catalog, query, now_ns, NotInterrupted));
+  auto cached = checks->find(repository.id);
+  if (cached == checks->end()) {
+    STORMPROOF_ASSIGN_OR_RETURN(RepositoryChecks found, ChecksOf(catalog, repository.id, now_ns));
+    cached = checks->emplace(repository.id, std::move(found)).first;
+  }
+  copy.checks = cached->second;
+  return copy;
+}
+
+}  // namespace
+
+bool FinishedBy(const catalog::Run& run, int64_t now_ns) {
+  return std::max(run.started_ns, run.finished_ns) <= now_ns;
+}
+
+bool ReadData(const catalog::Run& check) {
+  nlohmann::json details = nlohmann::json::parse(check.details, nullptr, false);
+  if (details.is_object() && details.contains("read_data_percent") &&
+      details["read_data_percent"].is_number()) {
+    return details["read_data_percent"].get<double>() > 0;
+  }
+  return check.bytes > 0;
+}
+
+Result<std::optional<catalog::Run>> LastGoodBackup(const catalog::Catalog& catalog,
+                                                   const std::string& system, int64_t now_ns) {
+  catalog::RunQuery query = Query(catalog::RunKind::kBackup, now_ns, kDidItsJob);
+  query.system = system;
+  return NewestFinished(catalog, query, now_ns);
+}
+
+Result<std::vector<catalog::DrillRecord>> RecentDrills(const catalog::Catalog& catalog,
+                                                       const std::string& system, size_t limit,
+                                                       int64_t now_ns) {
+  catalog::RunQuery query = Before(now_ns);
+  query.system = system;
+  // Skipped: a drill still running at the moment, and drills stopped by SIGINT/SIGTERM (they
+  // prove nothing either way); a few more rows than wanted make up for them.
+  query.limit = limit + kPage;
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::DrillRecord> drills, catalog.Drills(query));
+  std::erase_if(drills, [&](const catalog::DrillRecord& d) {
+    return !FinishedBy(d.run, now_ns) || catalog::WasInterrupted(d.run);
+  });
+  if (drills.size() > limit) drills.resize(limit);
+  return drills;
+}
+
+Result<Evidence> GatherEvidence(const catalog::Catalog& catalog, const plan::System& system,
+                                const analysis::BackupShape& shape, int drill_history,
+                                int64_t now_ns, std::map<std::string, RepositoryChecks>* checks) {
+  Evidence evidence;
+  STORMPROOF_ASSIGN_OR_RETURN(evidence.last_good_backup,
+                              LastGoodBackup(catalog, system.id, now_ns));
+  size_t limit = static_cast<size_t>(drill_history > 0 ? drill_history : 1);
+  STORMPROOF_ASSIGN_OR_RETURN(evidence.drills, RecentDrills(catalog, system.id, limit, now_ns));
+  for (const plan::Repository* repo : shape.repositories) {
+    STORMPROOF_ASSIGN_OR_RETURN(CopyEvidence copy,
+                                CopyOf(catalog, system.id, *repo, now_ns, checks));
+    evidence.copies.push_back(std::move(copy));
+  }
+  return evidence;
+}
+
+}  // namespace stormproof::readiness::internal

@@ -1,0 +1,191 @@
+// What people read: state names, the 3-2-1-1-0 marks, short durations and the one-line problems
+// of a system.
+#include <cmath>
+#include <cstdio>
+#include <iterator>
+#include <string>
+
+#include "core/text.h"
+#include "continuity/readiness/assess.h"
+
+namespace stormproof::readiness {
+
+const char* RpoStateName(RpoState state) {
+  switch (state) {
+    case RpoState::kOk:
+      return "ok";
+    case RpoState::kAtRisk:
+      return "at risk";
+    case RpoState::kBreached:
+      return "breached";
+    case RpoState::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+const char* RtoStateName(RtoState state) {
+  switch (state) {
+    case RtoState::kFeasible:
+      return "feasible";
+    case RtoState::kInfeasible:
+      return "infeasible";
+    case RtoState::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+const char* ProjectionBasisName(ProjectionBasis basis) {
+  switch (basis) {
+    case ProjectionBasis::kMeasured:
+      return "measured";
+    case ProjectionBasis::kEstimate:
+      return "estimate";
+    case ProjectionBasis::kNone:
+      break;
+  }
+  return "unknown";
+}
+
+const char* DrillStateName(DrillState state) {
+  switch (state) {
+    case DrillState::kOk:
+      return "ok";
+    case DrillState::kDueSoon:
+      return "due soon";
+    case DrillState::kOverdue:
+      return "overdue";
+    case DrillState::kNever:
+      break;
+  }
+  return "never";
+}
+
+int Rule32110::Passed() const {
+  return int{copies_ok()} + int{media_ok()} + int{offsite} + int{immutable_proven} +
+         int{zero_errors.value_or(false)};
+}
+
+std::string Rule32110::Marks() const {
+  auto mark = [](bool ok) { return ok ? "✓" : "✗"; };
+  const char* immutable = immutable_proven ? "✓" : immutable_claimed ? "~" : "✗";
+  std::string marks =
+      std::string(mark(copies_ok())) + mark(media_ok()) + mark(offsite) + immutable;
+  return marks + (zero_errors ? mark(*zero_errors) : "?");
+}
+
+std::string RtoConfidence::P95Label() const {
+  if (!p95_is_worst()) return "p95";
+  return "worst of last " + std::to_string(verified);
+}
+
+std::string ExtrapolationCaveat(const RtoProjection& rto) {
+  if (!rto.extrapolation_factor || *rto.extrapolation_factor < kExtrapolationCaveatFactor) {
+    return "";
+  }
+  char factor[32];
+  std::snprintf(factor, sizeof factor, "%.0f", std::floor(*rto.extrapolation_factor));
+  return std::string("RTO projection extrapolated ") + factor + "× from a drill of " +
+         HumanBytes(rto.evidence_bytes);
+}
+
+std::string ShortDuration(Duration duration) {
+  static constexpr struct {
+    int64_t seconds;
+    const char* unit;
+  } kUnits[] = {{86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}};
+  int64_t left = duration.seconds() < 0 ? 0 : duration.seconds();
+  for (size_t u = 0; u < std::size(kUnits); ++u) {
+    if (left < kUnits[u].seconds) continue;
+    std::string text = std::to_string(left / kUnits[u].seconds) + kUnits[u].unit;
+    if (u + 1 < std::size(kUnits)) {
+      int64_t rest = left % kUnits[u].seconds / kUnits[u + 1].seconds;
+      if (rest > 0) text += std::to_string(rest) + kUnits[u + 1].unit;
+    }
+    return text;
+  }
+  return "0s";
+}
+
+namespace internal {
+namespace {
+
+std::string RpoProblem(const RpoStatus& rpo) {
+  std::string target = rpo.target ? ShortDuration(*rpo.target) : "";
+  switch (rpo.state) {
+    case RpoState::kBreached:
+      if (!rpo.age) return "RPO " + target + " breached: no restore point was ever recorded";
+      return "RPO " + target + " breached: newest restore point is " + ShortDuration(*rpo.age) +
+             " old";
+    case RpoState::kAtRisk:
+      return "RPO " + target + " at risk: newest restore point is " + ShortDuration(*rpo.age) +
+             " old, past the backup interval " + ShortDuration(*rpo.interval);
+    case RpoState::kUnknown:
+      if (!rpo.restore_point_ns) return "never backed up";
+      return "no RPO objective";
+    case RpoState::kOk:
+      break;
+  }
+  return "";
+}
+
+// Infeasible: "RTO 2h, projected 6h waiting for db" ("projected at least" for an incomplete
+// projection); incomplete: "RTO 2h projection incomplete: hands-on time unknown: never timed,
+// no estimate; ...".
+std::string RtoProblem(const RtoProjection& rto) {
+  std::string target = rto.target ? "RTO " + ShortDuration(*rto.target) : "RTO";
+  if (rto.state == RtoState::kInfeasible) {
+    std::string text = target + ", projected " + (rto.complete ? "" : "at least ") +
+                       ShortDuration(*rto.projected);
+    if (rto.hands_on_basis == ProjectionBasis::kEstimate) {
+      text += " (hands-on: estimate, never timed)";
+    }
+    if (!rto.waits_for.empty()) text += " waiting for " + rto.waits_for.front();
+    return text;
+  }
+  if (rto.complete || rto.unknowns.empty()) return "";
+  return target + " projection incomplete: " + Join(rto.unknowns, "; ");
+}
+
+std::string DrillProblem(const DrillRecency& drill) {
+  switch (drill.state) {
+    case DrillState::kNever:
+      return "never drilled";
+    case DrillState::kOverdue:
+      return "drill overdue since " + drill.due->ToString();
+    case DrillState::kDueSoon:
+      return "drill due " + drill.due->ToString();
+    case DrillState::kOk:
+      break;
+  }
+  return "";
+}
+
+bool LastDrillFailed(const DrillRecency& drill) {
+  return drill.last_outcome && (*drill.last_outcome == catalog::Outcome::kFailed ||
+                                *drill.last_outcome == catalog::Outcome::kError);
+}
+
+}  // namespace
+
+void JudgeProblems(SystemStatus* status) {
+  status->breached = status->rpo.state == RpoState::kBreached ||
+                     status->rto.state == RtoState::kInfeasible || LastDrillFailed(status->drill);
+  status->problems.clear();
+  for (std::string line :
+       {RpoProblem(status->rpo), RtoProblem(status->rto), DrillProblem(status->drill)}) {
+    if (!line.empty()) status->problems.push_back(std::move(line));
+  }
+  if (LastDrillFailed(status->drill)) {
+    status->problems.push_back(std::string("last drill ") +
+                               catalog::OutcomeName(*status->drill.last_outcome));
+  }
+  if (std::string caveat = ExtrapolationCaveat(status->rto); !caveat.empty()) {
+    status->problems.push_back(std::move(caveat));
+  }
+  for (const std::string& reason : status->rule.reasons) status->problems.push_back(reason);
+}
+
+}  // namespace internal
+}  // namespace stormproof::readiness

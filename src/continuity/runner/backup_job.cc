@@ -1,0 +1,143 @@
+// The per-system jobs that write a repository: backup, and forget with the tier's retention.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "engine/archiver/archiver.h"
+#include "core/interrupt.h"
+#include "engine/retention/retention.h"
+#include "continuity/runner/jobs.h"
+
+namespace stormproof::runner::internal {
+namespace {
+
+using repository::Snapshot;
+
+bool IsAbsolutePattern(const std::string& pattern) {
+  return (!pattern.empty() && pattern.front() == '/') ||
+         (pattern.size() >= 3 && pattern[1] == ':' && (pattern[2] == '/' || pattern[2] == '\\'));
+}
+
+std::map<std::string, std::string> Tags(const plan::System& system, const std::string& root) {
+  std::map<std::string, std::string> tags{{"system", system.id}};
+  if (system.client) tags["client"] = system.client->id;
+  if (!root.empty()) tags["root"] = root;
+  return tags;
+}
+
+// The system's snapshots in `repo` (tag system=<id>), oldest first.
+Result<std::vector<Snapshot>> SystemSnapshots(const repository::Repository& repo,
+                                              const std::string& system) {
+  std::vector<repository::DamagedFile> damaged;
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> all, repo.LoadSnapshots(&damaged));
+  std::erase_if(all, [&](const Snapshot& s) {
+    auto it = s.tags.find("system");
+    return it == s.tags.end() || it->second != system;
+  });
+  return all;
+}
+
+archiver::BackupOptions Options(const JobContext& context, const plan::System& system) {
+  const std::string& root = context.options.access.root;
+  archiver::BackupOptions options;
+  for (const std::string& path : system.backup.paths) {
+    options.paths.push_back(plan::HostPath(root, path));
+  }
+  for (const std::string& pattern : system.backup.exclude) {
+    options.excludes.push_back(IsAbsolutePattern(pattern) ? plan::HostPath(root, pattern)
+                                                          : pattern);
+  }
+  options.tags = Tags(system, root);
+  options.hostname = context.options.hostname;
+  return options;
+}
+
+void Finish(const JobContext& context, const Snapshot& snapshot, ActionResult* result) {
+  const repository::SnapshotSummary& m = snapshot.summary;
+  catalog::Run& run = result->run;
+  run.finished_ns = context.clock.now_ns();
+  run.bytes = m.bytes_processed;
+  run.files = m.files_new + m.files_changed + m.files_unmodified;
+  run.snapshot_id = snapshot.id.Hex();
+  run.snapshot_time_ns = snapshot.time_ns;
+  run.details = nlohmann::json{{"files_new", m.files_new},
+                               {"files_changed", m.files_changed},
+                               {"bytes_added", m.bytes_added},
+                               {"skipped", snapshot.skipped.size()}}
+                    .dump();
+  result->summary =
+      fmt::format("{} files, {}, {} added, snapshot {}", run.files, HumanBytes(run.bytes),
+                  HumanBytes(m.bytes_added), snapshot.id.ShortHex());
+  if (!snapshot.skipped.empty()) {
+    run.outcome = catalog::Outcome::kWarning;
+    run.error = fmt::format("{} entries could not be read and were skipped, first: {}",
+                            snapshot.skipped.size(), snapshot.skipped.front());
+  }
+}
+
+Result<size_t> Forget(const JobContext& context, const plan::System& system,
+                      repository::Repository& repo, retention::Policy policy,
+                      ActionResult* result) {
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> snapshots, SystemSnapshots(repo, system.id));
+  size_t total = snapshots.size();
+  STORMPROOF_ASSIGN_OR_RETURN(
+      std::vector<retention::GroupDecision> groups,
+      retention::ApplyPolicyPerGroup(std::move(snapshots), policy, context.clock.now_ns()));
+  size_t removed = 0;
+  for (const retention::GroupDecision& group : groups) {
+    for (const Snapshot& s : group.decision.remove) {
+      if (Interrupted()) {  // each removal is whole: stop between two
+        return Error::Interrupted(InterruptionMessage() + "; " + std::to_string(removed) +
+                                  " of " + std::to_string(total) + " snapshots removed");
+      }
+      STORMPROOF_TRY(repo.RemoveSnapshot(s.id));
+      ++removed;
+    }
+  }
+  result->run.details =
+      nlohmann::json{{"policy", policy.ToString()}, {"removed", removed}, {"kept", total - removed}}
+          .dump();
+  result->summary =
+      fmt::format("removed {} of {} snapshots ({})", removed, total, policy.ToString());
+  return removed;
+}
+
+}  // namespace
+
+ActionResult BackupJob(const JobContext& context, const Action& action) {
+  ActionResult result = Start(context, action);
+  const plan::System* system = context.plan.FindSystem(action.system);
+  auto entry = context.repositories.Get(action.repository);
+  if (!entry) return FailRun(context, entry.error(), std::move(result));
+  std::lock_guard<std::mutex> writer((*entry)->write);
+  repository::Repository& repo = *(*entry)->repo;
+  auto lock = SharedLock(context, repo);
+  if (!lock) return FailRun(context, lock.error(), std::move(result));
+  archiver::BackupOptions options = Options(context, *system);
+  auto previous = SystemSnapshots(repo, system->id);
+  if (previous && !previous->empty()) options.parent = previous->back();
+  auto snapshot = archiver::Backup(repo, options, {}, {});
+  if (!snapshot) return FailRun(context, snapshot.error(), std::move(result));
+  Finish(context, *snapshot, &result);
+  return result;
+}
+
+ActionResult ForgetJob(const JobContext& context, const Action& action) {
+  ActionResult result = Start(context, action);
+  const plan::System* system = context.plan.FindSystem(action.system);
+  const plan::Tier* tier = plan::ObjectivesOf(context.plan, *system).tier;
+  auto entry = context.repositories.Get(action.repository);
+  if (!entry) return FailRun(context, entry.error(), std::move(result));
+  std::lock_guard<std::mutex> writer((*entry)->write);
+  auto lock = SharedLock(context, *(*entry)->repo);
+  if (!lock) return FailRun(context, lock.error(), std::move(result));
+  retention::Policy policy = tier ? RetentionPolicy(tier->retention) : retention::Policy{};
+  auto removed = Forget(context, *system, *(*entry)->repo, policy, &result);
+  if (!removed) return FailRun(context, removed.error(), std::move(result));
+  result.run.files = *removed;
+  result.run.finished_ns = context.clock.now_ns();
+  return result;
+}
+
+}  // namespace stormproof::runner::internal

@@ -1,0 +1,253 @@
+#include "continuity/runner/decide.h"
+
+#include <algorithm>
+
+#include "core/date.h"
+#include "continuity/drill/drill.h"
+#include "continuity/runner/locations.h"
+
+namespace stormproof::runner {
+namespace {
+
+constexpr int64_t kNsPerSecond = 1'000'000'000;
+constexpr int64_t kNsPerDay = 86400 * kNsPerSecond;
+
+std::optional<int64_t> Lookup(const std::map<std::string, int64_t>& map, const std::string& key) {
+  auto it = map.find(key);
+  if (it == map.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<int64_t> NewestSnapshot(const Facts& facts, const std::string& system,
+                                      const std::string& repository) {
+  auto it = facts.newest_snapshot_ns.find(system);
+  if (it == facts.newest_snapshot_ns.end()) return std::nullopt;
+  return Lookup(it->second, repository);
+}
+
+// Builds the decisions one system and repository at a time.
+class Decider {
+ public:
+  Decider(const plan::Plan& plan, int64_t now_ns, const Facts& facts)
+      : plan_(plan), now_ns_(now_ns), facts_(facts) {}
+
+  void System(const plan::System& system, bool drills) {
+    std::optional<Duration> interval = BackupInterval(plan_, system);
+    for (const plan::Ref& ref : system.backup.repositories) {
+      const plan::Repository* repository = plan_.FindRepository(ref.id);
+      if (repository == nullptr) continue;
+      RepositorySupport support = Classify(*repository);
+      if (support.use == RepositoryUse::kUnsupported) {
+        AddSkip("repository " + repository->id, support.reason);
+      } else if (support.use == RepositoryUse::kWrite && !system.backup.paths.empty()) {
+        Backup(system, *repository, interval);
+      }
+    }
+    if (!system.backup.paths.empty() && !interval) {
+      AddSkip("system " + system.id, "skipped: no RPO, so no backup interval");
+    }
+    if (drills) Drill(system);
+  }
+
+  Decisions Finish() {
+    for (const std::string& repository : written_) Prune(repository);
+    for (const std::string& repository : written_) Check(repository);
+    return std::move(out_);
+  }
+
+ private:
+  void Backup(const plan::System& system, const plan::Repository& repository,
+              const std::optional<Duration>& interval) {
+    written_.insert(repository.id);
+    if (!interval) return;
+    std::optional<int64_t> newest = NewestSnapshot(facts_, system.id, repository.id);
+    std::string reason;
+    if (!newest) {
+      reason = "never backed up to " + repository.id;
+    } else {
+      int64_t age = now_ns_ - *newest;
+      if (age < interval->seconds() * kNsPerSecond) return;
+      reason = "newest snapshot " + AgeText(age) + " old, due every " + interval->ToString() +
+               " (RPO " + ObjectivesOf(plan_, system).rpo->ToString() + ", margin " +
+               std::to_string(plan_.run.backup_margin_percent) + "%)";
+    }
+    Add(ActionKind::kBackup, system.id, repository.id, reason);
+    const plan::Tier* tier = ObjectivesOf(plan_, system).tier;
+    if (tier == nullptr) return;
+    retention::Policy policy = RetentionPolicy(tier->retention);
+    if (policy.Empty()) return;
+    Add(ActionKind::kForget, system.id, repository.id,
+        "after the backup: " + policy.ToString() + " (tier " + tier->id + ")");
+    forgets_.insert(repository.id);
+  }
+
+  void Drill(const plan::System& system) {
+    const plan::Tier* tier = ObjectivesOf(plan_, system).tier;
+    if (tier == nullptr || !tier->drill_every || !Drillable(system)) return;
+    auto failed = facts_.failed_drill.find(system.id);
+    if (failed != facts_.failed_drill.end()) return Retry(system, *tier, failed->second);
+    std::optional<int64_t> last = Lookup(facts_.last_drill_ns, system.id);
+    std::string every = "every " + tier->drill_every->ToString() + " (tier " + tier->id + ")";
+    std::string copy = NextCopy(system);
+    std::string from = copy.empty() ? "" : "; " + CopyText(system, copy);
+    if (!last) {
+      Add(ActionKind::kDrill, system.id, copy, "never drilled; due " + every + from);
+    } else if (AddCadence(*last, *tier->drill_every) <= now_ns_) {
+      Add(ActionKind::kDrill, system.id, copy,
+          "last drill " + AgeText(now_ns_ - *last) + " ago; due " + every + from);
+    }
+  }
+
+  // A failed drill is drilled again from the same copy once drill_retry has passed.
+  void Retry(const plan::System& system, const plan::Tier& tier, const FailedDrill& failed) {
+    Duration retry = tier.drill_retry.value_or(plan::kDefaultDrillRetry);
+    if (failed.started_ns + retry.seconds() * kNsPerSecond > now_ns_) return;
+    std::string copy = StillDrillable(system, failed.repository) ? failed.repository
+                                                                 : NextCopy(system);
+    Add(ActionKind::kDrill, system.id, copy,
+        "last drill " + std::string(catalog::OutcomeName(failed.outcome)) + " " +
+            AgeText(now_ns_ - failed.started_ns) + " ago" +
+            (failed.repository.empty() ? "" : " from " + failed.repository) +
+            "; retried every " + retry.ToString() + " until a drill passes (tier " + tier.id +
+            " drill_retry)");
+  }
+
+  // The copy the next drill restores from: "" for a restore command, else rotation.
+  std::string NextCopy(const plan::System& system) const {
+    if (!system.restore_command.empty()) return "";
+    static const std::map<std::string, int64_t> kNone;
+    auto known = facts_.last_drill_per_copy.find(system.id);
+    const plan::Repository* next = drill::NextCopyToDrill(
+        plan_, system, known == facts_.last_drill_per_copy.end() ? kNone : known->second);
+    return next == nullptr ? "" : next->id;
+  }
+
+  // "copy local, never drilled" / "copy local, last drilled 30d ago".
+  std::string CopyText(const plan::System& system, const std::string& copy) const {
+    std::optional<int64_t> last;
+    auto known = facts_.last_drill_per_copy.find(system.id);
+    if (known != facts_.last_drill_per_copy.end()) last = Lookup(known->second, copy);
+    return "copy " + copy +
+           (last ? ", last drilled from " + AgeText(now_ns_ - *last) + " ago" : ", never drilled");
+  }
+
+  // `repository` is still a copy of `system` a drill can read ("" for a restore command).
+  bool StillDrillable(const plan::System& system, const std::string& repository) const {
+    if (repository.empty()) return !system.restore_command.empty();
+    const plan::Repository* r = plan_.FindRepository(repository);
+    return r != nullptr && drill::DrillCanRead(*r) &&
+           std::any_of(system.backup.repositories.begin(), system.backup.repositories.end(),
+                       [&](const plan::Ref& ref) { return ref.id == repository; });
+  }
+
+  bool Drillable(const plan::System& system) const {
+    if (!system.restore_command.empty()) return true;
+    return std::any_of(system.backup.repositories.begin(), system.backup.repositories.end(),
+                       [&](const plan::Ref& ref) {
+                         const plan::Repository* r = plan_.FindRepository(ref.id);
+                         return r != nullptr && Classify(*r).use != RepositoryUse::kUnsupported;
+                       });
+  }
+
+  void Prune(const std::string& repository) {
+    bool pending = facts_.prune_pending.count(repository) > 0;
+    if (!pending && forgets_.count(repository) == 0) return;
+    std::optional<int64_t> last = Lookup(facts_.last_prune_ns, repository);
+    if (last && now_ns_ - *last < kPruneEvery.seconds() * kNsPerSecond) return;
+    std::string since = last ? "last prune " + AgeText(now_ns_ - *last) + " ago" : "never pruned";
+    std::string reason = pending ? "snapshots were forgotten since the last prune; " + since
+                                 : "if this run's forgets remove snapshots; " + since;
+    Add(ActionKind::kPrune, "", repository, reason, !pending);
+  }
+
+  void Check(const std::string& repository) {
+    std::optional<int64_t> last = Lookup(facts_.last_check_ns, repository);
+    if (last && AddCadence(*last, plan_.run.check_every) > now_ns_) return;
+    std::string reading = "reading " + std::to_string(plan_.run.check_read_percent) +
+                          "% of the data; due every " + plan_.run.check_every.ToString();
+    std::string reason = last ? "last check " + AgeText(now_ns_ - *last) + " ago; " + reading
+                              : "never checked; " + reading;
+    Add(ActionKind::kCheck, "", repository, reason);
+  }
+
+  void Add(ActionKind kind, const std::string& system, const std::string& repository,
+           const std::string& reason, bool needs_forget = false) {
+    Action action;
+    action.kind = kind;
+    action.system = system;
+    action.repository = repository;
+    action.reason = reason;
+    action.needs_forget = needs_forget;
+    out_.actions.push_back(std::move(action));
+  }
+
+  void AddSkip(const std::string& subject, const std::string& reason) {
+    if (skipped_.insert(subject).second) out_.skipped.push_back({subject, reason});
+  }
+
+  const plan::Plan& plan_;
+  int64_t now_ns_;
+  const Facts& facts_;
+  Decisions out_;
+  std::set<std::string> written_, forgets_, skipped_;
+};
+
+}  // namespace
+
+bool Selected(const Selection& selection, const plan::System& system) {
+  if (!selection.client.empty() && (!system.client || system.client->id != selection.client)) {
+    return false;
+  }
+  return selection.systems.empty() || std::find(selection.systems.begin(), selection.systems.end(),
+                                                system.id) != selection.systems.end();
+}
+
+Decisions Decide(const plan::Plan& plan, int64_t now_ns, const Facts& facts,
+                 const Selection& selection) {
+  Decider decider(plan, now_ns, facts);
+  for (const plan::System& system : plan.systems) {
+    if (Selected(selection, system)) decider.System(system, selection.drills);
+  }
+  return decider.Finish();
+}
+
+std::optional<Duration> BackupInterval(const plan::Plan& plan, const plan::System& system) {
+  std::optional<Duration> rpo = ObjectivesOf(plan, system).rpo;
+  if (!rpo) return std::nullopt;
+  return plan::BackupInterval(*rpo, plan.run.backup_margin_percent);
+}
+
+int64_t AddCadence(int64_t time_ns, const Cadence& cadence) {
+  int64_t days = time_ns / kNsPerDay;
+  if (time_ns % kNsPerDay < 0) --days;  // floor for times before 1970
+  int64_t time_of_day = time_ns - days * kNsPerDay;
+  Date next = Date::FromDaysSinceEpoch(days).Add(cadence);
+  return next.days_since_epoch() * kNsPerDay + time_of_day;
+}
+
+retention::Policy RetentionPolicy(const plan::Tier::Retention& r) {
+  retention::Policy policy;
+  policy.last = r.keep_last;
+  policy.hourly = r.keep_hourly;
+  policy.daily = r.keep_daily;
+  policy.weekly = r.keep_weekly;
+  policy.monthly = r.keep_monthly;
+  policy.yearly = r.keep_yearly;
+  return policy;
+}
+
+std::string AgeText(int64_t ns) {
+  int64_t s = std::max<int64_t>(ns, 0) / kNsPerSecond;
+  // Two units at most, the larger first; a zero second unit is left out.
+  auto two = [](int64_t big, const char* big_unit, int64_t small, const char* small_unit) {
+    std::string out = std::to_string(big) + big_unit;
+    if (small != 0) out += std::to_string(small) + small_unit;
+    return out;
+  };
+  if (s < 60) return std::to_string(s) + "s";
+  if (s < 3600) return two(s / 60, "m", s % 60, "s");
+  if (s < 2 * 86400) return two(s / 3600, "h", s % 3600 / 60, "m");
+  return two(s / 86400, "d", s % 86400 / 3600, "h");
+}
+
+}  // namespace stormproof::runner

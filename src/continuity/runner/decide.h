@@ -1,0 +1,120 @@
+// What `stormproof run` should do now, and why: a pure function of the plan, the time and the
+// facts gathered beforehand (facts.h), so every decision can be table-tested with a fake clock.
+//
+// For each selected system:
+//   backup   to each of its stormproof repositories with a local path whose newest snapshot of
+//            the system is older than the backup interval = RPO * (100 - run.backup_margin) / 100
+//            (never backed up: due);
+//   forget   in that repository after a successful backup, with the tier's retention, when the
+//            tier keeps anything (all keep_* zero: keep everything, no forget);
+//   drill    when the newest drill is older than the tier's drill_every on the calendar (never
+//            drilled: due; no drill_every: never due); when the newest drill failed or could not
+//            run, once it is older than the tier's drill_retry (default 1d), from the same copy;
+//            needs a restore command or a repository a drill can read. The copy drilled is the
+//            one drilled longest ago or never (drill::NextCopyToDrill), so drills rotate
+//            across every copy; "" for the restore command.
+// For each repository the selected systems write to:
+//   prune    when snapshots were (or, after this run's forgets, may be) removed since the last
+//            prune and no prune ran within kPruneEvery; the run prunes only when a forget
+//            actually removed something;
+//   check    when the newest check is older than run.check_every (reading run.check_read_percent
+//            of the packs).
+// restic and borg repositories are never written: they only give RPO facts and are drilled.
+// Repositories on object storage, tape or behind a URL are skipped, one line each.
+#ifndef STORMPROOF_CONTINUITY_RUNNER_DECIDE_H_
+#define STORMPROOF_CONTINUITY_RUNNER_DECIDE_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "continuity/catalog/catalog.h"
+#include "core/duration.h"
+#include "continuity/plan/plan.h"
+#include "engine/retention/retention.h"
+
+namespace stormproof::runner {
+
+// A repository is pruned at most this often by `run`.
+inline constexpr Duration kPruneEvery = Duration::Days(1);
+
+// The systems a run works on.
+struct Selection {
+  std::string client;                // "" = every client's systems and the MSP's own
+  std::vector<std::string> systems;  // empty = every system (of the client)
+  bool drills = true;                // false: --no-drills
+};
+bool Selected(const Selection& selection, const plan::System& system);
+
+// What an action does is what the catalog records it as.
+using ActionKind = catalog::RunKind;
+inline const char* ActionKindName(ActionKind kind) { return catalog::RunKindName(kind); }
+
+struct Action {
+  ActionKind kind = ActionKind::kBackup;
+  std::string system;      // backup, forget, drill; "" for prune and check
+  std::string repository;  // backup, forget, prune, check; drill: the copy ("" = restore command)
+  std::string reason;      // why it is due, one line
+  // Prune only: runs only when this run's forgets remove snapshots (nothing was pending before).
+  bool needs_forget = false;
+};
+
+// A repository (or system) the run leaves alone, and why; not an error.
+struct Skip {
+  std::string subject;  // "repository acme-b2-immutable", "system x"
+  std::string reason;   // "skipped: location 's3:...' is not supported by this build"
+};
+
+// The newest drill of a system when it failed (kFailed) or could not run (kError).
+struct FailedDrill {
+  int64_t started_ns = 0;
+  catalog::Outcome outcome = catalog::Outcome::kFailed;
+  std::string repository;  // the copy drilled; "" = the restore command
+  std::string reason;      // the run's error, else the drill's first reason
+};
+
+// What is known before the run. Times are ns since the Unix epoch; absent = never.
+struct Facts {
+  // system id -> repository id -> time of the system's newest snapshot there.
+  std::map<std::string, std::map<std::string, int64_t>> newest_snapshot_ns;
+  std::map<std::string, int64_t> last_check_ns;  // repository id -> start of the newest check
+  std::map<std::string, int64_t> last_prune_ns;  // repository id -> start of the newest prune
+  std::set<std::string> prune_pending;  // repositories where a forget removed snapshots since
+                                        // their last prune
+  std::map<std::string, int64_t> last_drill_ns;  // system id -> start of the newest drill
+  // system id -> repository id -> start of the newest drill of the system from that copy.
+  std::map<std::string, std::map<std::string, int64_t>> last_drill_per_copy;
+  // system id -> its newest drill, when that drill failed or could not run: a breach until a
+  // drill passes, retried after the tier's drill_retry.
+  std::map<std::string, FailedDrill> failed_drill;
+};
+
+struct Decisions {
+  // Per system in plan order: its backups, each followed by its forget, then its drill; then the
+  // prunes, then the checks.
+  std::vector<Action> actions;
+  std::vector<Skip> skipped;
+};
+
+Decisions Decide(const plan::Plan& plan, int64_t now_ns, const Facts& facts,
+                 const Selection& selection);
+
+// RPO * (100 - run.backup_margin_percent) / 100; nullopt when the system has no RPO.
+std::optional<Duration> BackupInterval(const plan::Plan& plan, const plan::System& system);
+
+// `time_ns` moved forward by one step of `cadence` on the UTC calendar (Jan 31 + 1mo = Feb 28
+// at the same time of day).
+int64_t AddCadence(int64_t time_ns, const Cadence& cadence);
+
+// The tier's retention as a forget policy; Empty() when every keep_* is zero (keep everything).
+retention::Policy RetentionPolicy(const plan::Tier::Retention& retention);
+
+// A rounded age for messages: "45s", "7m30s", "2h13m", "3d4h".
+std::string AgeText(int64_t ns);
+
+}  // namespace stormproof::runner
+
+#endif  // STORMPROOF_CONTINUITY_RUNNER_DECIDE_H_

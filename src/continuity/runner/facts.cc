@@ -1,0 +1,147 @@
+#include "continuity/runner/facts.h"
+
+#include <algorithm>
+
+#include "continuity/runner/drill_job.h"
+#include "continuity/runner/locations.h"
+
+namespace stormproof::runner {
+namespace {
+
+using catalog::Outcome;
+using catalog::RunKind;
+
+catalog::RunQuery Query(RunKind kind, const std::string& system, const std::string& repository) {
+  catalog::RunQuery query;
+  query.kind = kind;
+  query.system = system;
+  query.repository = repository;
+  return query;
+}
+
+// The time of the newest snapshot recorded by a successful backup run, if any.
+Result<std::optional<int64_t>> NewestRecordedSnapshot(const catalog::Catalog* catalog,
+                                                      const std::string& system,
+                                                      const std::string& repository) {
+  std::optional<int64_t> newest;
+  if (catalog == nullptr) return newest;
+  catalog::RunQuery query = Query(RunKind::kBackup, system, repository);
+  query.outcomes = {Outcome::kOk, Outcome::kWarning};
+  STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::Run> run, catalog->LastRun(query));
+  if (run && run->snapshot_time_ns != 0) newest = run->snapshot_time_ns;
+  return newest;
+}
+
+// Lists an external (restic, borg) repository for the system's restore points (bounded by
+// drill::ToolTimeoutsFor's listing timeout: a hung tool does not stall `run`).
+Result<std::optional<int64_t>> NewestListedSnapshot(const plan::Plan& plan,
+                                                    const plan::System& system,
+                                                    const plan::Repository& repository,
+                                                    const drill::AccessOptions& access) {
+  STORMPROOF_ASSIGN_OR_RETURN(std::unique_ptr<drill::Adapter> adapter,
+                              drill::MakeRepositoryAdapter(plan, repository, system, access));
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<drill::RestorePoint> points, adapter->List());
+  std::optional<int64_t> newest;
+  for (const drill::RestorePoint& point : points) {
+    if (point.time_ns != 0) newest = std::max(newest.value_or(point.time_ns), point.time_ns);
+  }
+  return newest;
+}
+
+// Interrupted drills looked past before the system counts as never drilled (bounded query).
+constexpr size_t kInterruptedDrillsScanned = 16;
+
+// The newest drill of the system (any outcome; one stopped by SIGINT/SIGTERM proves nothing and
+// is looked past, so the drill is due again), whether it failed, and the newest per copy.
+Status DrillFacts(const catalog::Catalog& catalog, const plan::System& system, Facts* facts) {
+  catalog::RunQuery query = Query(RunKind::kDrill, system.id, "");
+  query.limit = kInterruptedDrillsScanned;
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::DrillRecord> newest, catalog.Drills(query));
+  STORMPROOF_ASSIGN_OR_RETURN(facts->last_drill_per_copy[system.id],
+                              LastDrillPerCopy(catalog, system));
+  std::erase_if(newest,
+                [](const catalog::DrillRecord& d) { return catalog::WasInterrupted(d.run); });
+  if (newest.empty()) return Ok();
+  const catalog::DrillRecord& last = newest.front();
+  facts->last_drill_ns[system.id] = last.run.started_ns;
+  if (catalog::DidItsJob(last.run.outcome)) return Ok();
+  FailedDrill failed{last.run.started_ns, last.run.outcome, last.run.repository, last.run.error};
+  if (failed.reason.empty() && !last.drill.reasons.empty()) failed.reason = last.drill.reasons[0];
+  facts->failed_drill[system.id] = failed;
+  return Ok();
+}
+
+Status SystemFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
+                   const drill::AccessOptions& access, const plan::System& system, Facts* facts,
+                   std::set<std::string>* written, std::vector<std::string>* notes) {
+  for (const plan::Ref& ref : system.backup.repositories) {
+    const plan::Repository* repository = plan.FindRepository(ref.id);
+    if (repository == nullptr) continue;
+    RepositoryUse use = Classify(*repository).use;
+    std::optional<int64_t> newest;
+    if (use == RepositoryUse::kWrite) {
+      written->insert(repository->id);
+      STORMPROOF_ASSIGN_OR_RETURN(newest, NewestRecordedSnapshot(catalog, system.id, ref.id));
+    } else if (use == RepositoryUse::kRead) {
+      auto listed = NewestListedSnapshot(plan, system, *repository, access);
+      if (listed) {
+        newest = *listed;
+      } else {
+        notes->push_back("system " + system.id + ": cannot list repository " + ref.id + ": " +
+                         listed.error().message());
+      }
+    }
+    if (newest) facts->newest_snapshot_ns[system.id][ref.id] = *newest;
+  }
+  if (catalog == nullptr) return Ok();
+  return DrillFacts(*catalog, system, facts);
+}
+
+Status RepositoryFacts(const catalog::Catalog* catalog, const std::string& repository,
+                       Facts* facts) {
+  if (catalog == nullptr) return Ok();
+  STORMPROOF_ASSIGN_OR_RETURN(std::optional<int64_t> check,
+                              NewestRunStart(*catalog, Query(RunKind::kCheck, "", repository),
+                                             {Outcome::kOk, Outcome::kWarning, Outcome::kFailed}));
+  if (check) facts->last_check_ns[repository] = *check;
+  STORMPROOF_ASSIGN_OR_RETURN(
+      std::optional<int64_t> prune,
+      NewestRunStart(*catalog, Query(RunKind::kPrune, "", repository), {Outcome::kOk}));
+  if (prune) facts->last_prune_ns[repository] = *prune;
+  catalog::RunQuery forgets = Query(RunKind::kForget, "", repository);
+  forgets.since_ns = prune.value_or(INT64_MIN);
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::Run> runs, catalog->Runs(forgets));
+  // A forget run's `files` counts the snapshots it removed.
+  if (std::any_of(runs.begin(), runs.end(), [](const catalog::Run& r) { return r.files > 0; })) {
+    facts->prune_pending.insert(repository);
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<std::optional<int64_t>> NewestRunStart(const catalog::Catalog& catalog,
+                                              catalog::RunQuery query,
+                                              const std::vector<catalog::Outcome>& outcomes) {
+  query.outcomes = outcomes;
+  STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::Run> run, catalog.LastRun(query));
+  if (!run) return std::optional<int64_t>();
+  return std::optional<int64_t>(run->started_ns);
+}
+
+Result<Facts> GatherFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
+                          const drill::AccessOptions& access, const Selection& selection,
+                          std::vector<std::string>* notes) {
+  Facts facts;
+  std::set<std::string> written;
+  for (const plan::System& system : plan.systems) {
+    if (!Selected(selection, system)) continue;
+    STORMPROOF_TRY(SystemFacts(plan, catalog, access, system, &facts, &written, notes));
+  }
+  for (const std::string& repository : written) {
+    STORMPROOF_TRY(RepositoryFacts(catalog, repository, &facts));
+  }
+  return facts;
+}
+
+}  // namespace stormproof::runner

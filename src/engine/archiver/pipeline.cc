@@ -1,0 +1,190 @@
+#include "engine/archiver/pipeline.h"
+
+#include <utility>
+
+#include "engine/repository/tree_store.h"
+
+namespace stormproof::archiver::internal {
+
+using repository::BlobType;
+
+ArenaPool::ArenaPool(size_t arena_size, size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    auto arena = std::make_unique<Arena>();
+    arena->data.reset(new uint8_t[arena_size]);  // uninitialised on purpose: it is read into
+    arena->capacity = arena_size;
+    free_.push_back(arena.get());
+    arenas_.push_back(std::move(arena));
+  }
+}
+
+Arena* ArenaPool::Acquire() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] { return !free_.empty(); });
+  Arena* arena = free_.back();
+  free_.pop_back();
+  arena->refs.store(1, std::memory_order_relaxed);
+  return arena;
+}
+
+void ArenaPool::Unref(Arena* arena) {
+  if (arena->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  {
+    std::lock_guard lock(mu_);
+    free_.push_back(arena);
+  }
+  cv_.notify_one();
+}
+
+void Task::PartDone() {
+  if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    Finish();
+    delete this;
+  }
+}
+
+FileTask::FileTask(DirTask* dir, size_t index) : dir_(dir), index_(index) { dir_->AddPart(); }
+
+crypto::Id* FileTask::NewSlot() {
+  AddPart();
+  return &ids_.emplace_back();
+}
+
+void FileTask::Finish() {
+  dir_->node(index_).content.assign(ids_.begin(), ids_.end());
+  dir_->PartDone();
+}
+
+DirTask::DirTask(Pipeline* pipeline, DirTask* parent, size_t index)
+    : pipeline_(pipeline), parent_(parent), index_(index) {
+  if (parent_ != nullptr) parent_->AddPart();
+}
+
+void DirTask::SetEntries(size_t count) {
+  tree_.nodes.resize(count);
+  skipped_.assign(count, 0);
+}
+
+void DirTask::Finish() {
+  crypto::Id id;
+  if (!pipeline_->failed()) {
+    repository::Tree kept;
+    kept.nodes.reserve(tree_.nodes.size());
+    for (size_t i = 0; i < tree_.nodes.size(); ++i) {
+      if (!skipped_[i]) kept.nodes.push_back(std::move(tree_.nodes[i]));
+    }
+    id = pipeline_->SaveTree(kept);
+  }
+  if (parent_ == nullptr) {
+    pipeline_->SetRoot(id);
+    return;
+  }
+  parent_->node(index_).subtree = id;
+  parent_->PartDone();
+}
+
+Pipeline::Pipeline(repository::Repository& repo, unsigned workers, size_t arena_size, size_t arenas)
+    : repo_(repo), arenas_(arena_size, arenas) {
+  for (unsigned i = 0; i < workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+}
+
+Pipeline::~Pipeline() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  for (std::thread& t : workers_) t.join();
+}
+
+void Pipeline::Submit(const ChunkJob& job) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(job);
+  }
+  work_cv_.notify_one();
+}
+
+void Pipeline::WorkerLoop() {
+  for (;;) {
+    ChunkJob job;
+    {
+      std::unique_lock lock(mu_);
+      work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left to do
+      job = queue_.front();
+      queue_.pop_front();
+    }
+    Store(job);
+    arenas_.Unref(job.arena);
+    job.file->PartDone();
+  }
+}
+
+void Pipeline::Store(const ChunkJob& job) {
+  if (failed()) return;
+  ByteView plaintext(job.data, job.size);
+  *job.slot = repo_.BlobId(plaintext);
+  Result<bool> saved = repo_.SaveBlob(BlobType::kData, *job.slot, plaintext);
+  if (!saved.has_value()) return Fail(saved.error());
+  if (*saved) {
+    stats_.data_blobs_added.fetch_add(1, std::memory_order_relaxed);
+    CountAdded(BlobType::kData, *job.slot, job.size);
+  }
+}
+
+crypto::Id Pipeline::SaveTree(const repository::Tree& tree) {
+  Result<crypto::Id> id = repository::SaveTree(tree, [this](Bytes encoded) -> Result<crypto::Id> {
+    crypto::Id blob = repo_.BlobId(encoded);
+    STORMPROOF_ASSIGN_OR_RETURN(bool saved, repo_.SaveBlob(BlobType::kTree, blob, encoded));
+    if (saved) {
+      stats_.tree_blobs_added.fetch_add(1, std::memory_order_relaxed);
+      CountAdded(BlobType::kTree, blob, encoded.size());
+    }
+    return blob;
+  });
+  if (!id.has_value()) {
+    Fail(id.error());
+    return {};
+  }
+  return *id;
+}
+
+void Pipeline::CountAdded(BlobType type, const crypto::Id& id, size_t plaintext_size) {
+  stats_.bytes_added.fetch_add(plaintext_size, std::memory_order_relaxed);
+  std::lock_guard lock(added_mu_);
+  added_.emplace_back(type, id);
+}
+
+uint64_t Pipeline::StoredBytesAdded() const {
+  std::lock_guard lock(added_mu_);
+  uint64_t total = 0;
+  for (const auto& [type, id] : added_) {
+    std::optional<repository::BlobLocation> where = repo_.FindBlob(type, id);
+    if (where.has_value()) total += where->length;
+  }
+  return total;
+}
+
+void Pipeline::SetRoot(const crypto::Id& id) {
+  {
+    std::lock_guard lock(mu_);
+    root_ = id;
+  }
+  done_cv_.notify_all();
+}
+
+Result<crypto::Id> Pipeline::Wait() {
+  std::unique_lock lock(mu_);
+  done_cv_.wait(lock, [this] { return root_.has_value(); });
+  if (error_.has_value()) return *error_;
+  return *root_;
+}
+
+void Pipeline::Fail(const Error& error) {
+  std::lock_guard lock(mu_);
+  if (!error_.has_value()) error_ = error;
+  failed_.store(true, std::memory_order_relaxed);
+}
+
+}  // namespace stormproof::archiver::internal

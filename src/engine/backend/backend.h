@@ -1,0 +1,82 @@
+// backend: where repository files live. The repository only ever sees this interface, so a
+// local directory (the embedded default), an in-memory store for tests and, later, S3-compatible
+// object storage are interchangeable. Every implementation passes the conformance suite in
+// tests/engine/backend/backend_conformance.h.
+//
+// Files are immutable once saved (content-addressed names), except locks, which are removed.
+// Save() is atomic and durable: after it returns, the whole file is there and survives a crash;
+// after a crash during Save(), the file is either absent or complete, never partial.
+// Implementations are thread-safe.
+#ifndef STORMPROOF_ENGINE_BACKEND_BACKEND_H_
+#define STORMPROOF_ENGINE_BACKEND_BACKEND_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/bytes.h"
+#include "core/result.h"
+
+namespace stormproof::backend {
+
+enum class FileType { kConfig, kKey, kLock, kSnapshot, kIndex, kPack };
+const char* FileTypeName(FileType type);  // "config", "key", "lock", "snapshot", "index", "pack"
+
+struct Handle {
+  FileType type = FileType::kConfig;
+  std::string name;  // ignored for kConfig; otherwise [0-9a-f]{64} or another safe file name
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // Stores `data` under `handle` atomically and durably. Errors: kIo (full disk: the message
+  // says so), kInvalidArgument for a bad name. Saving an existing name replaces the file, except
+  // for kConfig, which is written once (kInvalidArgument "already exists"). Pack names must start
+  // with two lower-case hex digits (they choose the data/xx/ folder).
+  virtual Status Save(const Handle& handle, ByteView data) = 0;
+  // Reads `length` bytes from `offset` (length 0: to the end). Errors: kNotFound; kIo, including
+  // a file shorter than offset + length ("truncated").
+  virtual Result<Bytes> Load(const Handle& handle, uint64_t offset = 0, uint64_t length = 0) = 0;
+  virtual Result<uint64_t> Size(const Handle& handle) = 0;
+  // When the file was last written, in nanoseconds since the Unix epoch by the storage's own
+  // clock (a local file system's mtime, an object store's Last-Modified), never by a writer's.
+  // Locks and prune's grace period compare such times with each other only, so hosts whose
+  // clocks disagree still agree on ages. Errors: kNotFound; kIo.
+  virtual Result<int64_t> ModifiedNs(const Handle& handle) = 0;
+  // Removing a missing file succeeds.
+  virtual Status Remove(const Handle& handle) = 0;
+  // Calls `each` for every file of `type`, in no particular order.
+  virtual Status List(FileType type,
+                      const std::function<void(const std::string& name, uint64_t size)>& each) = 0;
+  // Removes the temporary files that interrupted Saves of `type` left behind (a kill or power
+  // cut between creating and renaming), when older than `min_age`, and adds their number and
+  // size to `stats`. Only safe while no writer of `type` runs: the pruner calls it under the
+  // exclusive lock. Default: a backend without temporary files has nothing to remove.
+  struct TemporaryFiles {
+    uint64_t files = 0, bytes = 0;
+  };
+  virtual Status RemoveStaleTemporaries(FileType type, std::chrono::seconds min_age,
+                                        TemporaryFiles* stats) {
+    (void)type, (void)min_age, (void)stats;
+    return Ok();
+  }
+  // Human-readable location for messages ("/srv/backup/repo").
+  virtual std::string Location() const = 0;
+};
+
+// A repository directory. Create: the directory must be absent or empty (else kInvalidArgument,
+// "not empty"); creates the layout. Open: the directory must exist (kNotFound otherwise).
+Result<std::unique_ptr<Backend>> CreateLocalBackend(const std::string& path);
+Result<std::unique_ptr<Backend>> OpenLocalBackend(const std::string& path);
+
+// Everything in memory; for tests. Thread-safe. `clock` stamps every saved file (ModifiedNs):
+// the system clock by default; simulations pass one they control.
+std::unique_ptr<Backend> NewMemoryBackend(std::function<int64_t()> clock = {});
+
+}  // namespace stormproof::backend
+
+#endif  // STORMPROOF_ENGINE_BACKEND_BACKEND_H_

@@ -1,0 +1,96 @@
+// pruner: removes data no snapshot references any more (`stormproof prune`).
+//
+// Prune reads every snapshot's trees to find the blobs in use, then sorts the packs: a pack with
+// no blob in use is deleted; a pack whose unused share reaches the repack threshold is repacked
+// (its blobs in use are copied into new packs, then it is deleted); other packs are kept whole.
+// Packs no index names (left by a crashed backup) are deleted too, once older than
+// kUnindexedPackGrace.
+//
+// Crash safety, step by step: new packs are saved first (unreferenced until indexed); then new
+// index files naming every kept and new pack are saved, and only then are the old index files
+// removed; packs are deleted last, when no index names them. A crash at any instant leaves a
+// consistent repository whose every snapshot restores; the next prune finishes the job.
+// Interruption (core/interrupt.h) is honoured at those same step boundaries (and between trees
+// while reading them): Prune then returns kInterrupted, its message saying what was left.
+//
+// Prune takes the repository's exclusive lock (a shared one for a dry run), so it never runs
+// beside a backup: it refuses, naming the lock holder. It refuses too, changing nothing, when the
+// repository is damaged in a way that makes "unused" uncertain: a tree that cannot be read, a blob
+// in use that no index names, a pack the index names that is missing.
+#ifndef STORMPROOF_ENGINE_PRUNER_PRUNER_H_
+#define STORMPROOF_ENGINE_PRUNER_PRUNER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/result.h"
+#include "engine/repository/repository.h"
+
+namespace stormproof::pruner {
+
+// Temporary files younger than this are left alone even under the exclusive lock.
+inline constexpr std::chrono::seconds kStaleTemporaryAge{3600};
+// A pack no index names is deleted only once this old by the storage's clock: longer than any
+// holder keeps an unrefreshed lock (repository::kStaleAfter) plus a margin, so a backup whose
+// lock was wrongly judged stale still finds the packs it wrote (and its snapshot checks them).
+inline constexpr std::chrono::minutes kUnindexedPackGrace{40};
+
+struct PruneOptions {
+  // Repack a pack when at least this share of its blob bytes is unused: 0 repacks every pack
+  // holding unused data, 1 (or more) never repacks. Default: "mostly empty".
+  double repack_threshold = 0.5;
+  bool dry_run = false;  // plan and report; change nothing
+  // Packs no index names are deleted only once this old by the storage's clock (default
+  // kUnindexedPackGrace). Zero deletes them at once: for when nothing else can be writing to the
+  // repository, e.g. after a failed backup filled the disk.
+  std::chrono::nanoseconds unindexed_grace = kUnindexedPackGrace;
+  // How long to wait for other processes' locks to go (see Repository::AcquireLock).
+  std::chrono::milliseconds lock_wait{0};
+  repository::Repository::LockWaitFn on_lock_wait;
+};
+
+struct PruneStats {
+  uint64_t snapshots = 0;
+  uint64_t blobs_used = 0;  // distinct blobs the snapshots reference
+  uint64_t packs = 0;       // packs in the repository before
+  uint64_t packs_kept = 0;
+  uint64_t packs_unused = 0;    // deleted: no blob in use
+  uint64_t packs_repacked = 0;  // deleted after copying their blobs in use
+  uint64_t packs_orphaned = 0;  // deleted: no index names them
+  // Not in the index but younger than kUnindexedPackGrace: kept, a backup may still be writing
+  // them (its index comes later).
+  uint64_t packs_recent = 0;
+  uint64_t packs_written = 0;  // new packs holding the repacked blobs
+  uint64_t blobs_removed = 0;  // index entries dropped
+  uint64_t blobs_repacked = 0;
+  uint64_t bytes_before = 0;       // size of all packs before
+  uint64_t bytes_deleted = 0;      // size of the packs deleted
+  uint64_t bytes_written = 0;      // size of the new packs
+  uint64_t bytes_unused_kept = 0;  // unused blob bytes left in kept packs
+  uint64_t index_files_before = 0, index_files_after = 0;
+  // Temporary files of interrupted writes removed (older than kStaleTemporaryAge).
+  uint64_t temporary_files_removed = 0, temporary_bytes_removed = 0;
+
+  int64_t bytes_freed() const {
+    return static_cast<int64_t>(bytes_deleted) - static_cast<int64_t>(bytes_written);
+  }
+};
+
+struct PruneProgress {
+  std::string phase;  // "reading trees", "repacking", "deleting packs"
+  uint64_t done = 0, total = 0;
+};
+using ProgressFn = std::function<void(const PruneProgress&)>;
+
+// Errors: kLocked (another process holds a lock, after waiting options.lock_wait), kFailedCheck
+// (damaged as above; the message says what and that nothing was changed), the backend's errors
+// otherwise (a failure after the first change leaves the repository consistent, as described
+// above).
+Result<PruneStats> Prune(repository::Repository& repo, const PruneOptions& options,
+                         const ProgressFn& progress);
+
+}  // namespace stormproof::pruner
+
+#endif  // STORMPROOF_ENGINE_PRUNER_PRUNER_H_

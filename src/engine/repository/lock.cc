@@ -1,0 +1,396 @@
+#include "engine/repository/lock.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <ctime>
+#include <fstream>
+#include <limits>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "core/text.h"
+#include "engine/repository/encoding.h"
+#include "engine/repository/sealed_file.h"
+
+namespace stormproof::repository {
+namespace {
+
+using backend::FileType;
+using nlohmann::json;
+
+constexpr int kReadAttempts = 20;                // listings tried while lock files vanish under us
+constexpr uint64_t kMaxLockFileSize = 64 << 10;  // a real one is a few hundred bytes
+
+// How old a file stamped `modified` is at `now` (both by the storage's clock). A time in the
+// future (a storage clock stepped back, a copy that kept times, a hostile file) counts as its
+// distance, so such a lock expires rather than blocking forever. Never overflows.
+int64_t AgeNs(int64_t now, int64_t modified) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  int64_t age = 0;
+  if (__builtin_sub_overflow(now, modified, &age)) return kMax;
+  if (age >= 0) return age;
+  return age == std::numeric_limits<int64_t>::min() ? kMax : -age;
+}
+
+// A lock file as read: its decoded content (none when it cannot be decrypted or parsed) and its
+// age by the storage clock.
+struct ReadLock {
+  std::string name;
+  std::optional<LockInfo> info;
+  int64_t age_ns = 0;
+};
+
+int64_t ClockNs(clockid_t clock) {
+  timespec ts{};
+  ::clock_gettime(clock, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+std::string FirstLineOfFile(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// Field 22 of /proc/PID/stat (after the parenthesised command name, which may hold spaces).
+uint64_t StartTicks(int64_t pid) {
+  std::string stat = FirstLineOfFile("/proc/" + std::to_string(pid) + "/stat");
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) return std::strtoull(field.c_str(), nullptr, 10);
+  }
+  return 0;
+}
+
+std::string PidNamespace() {
+  char target[64] = {};
+  ssize_t n = ::readlink("/proc/self/ns/pid", target, sizeof(target) - 1);
+  return n > 0 ? std::string(target, static_cast<size_t>(n)) : std::string();
+}
+
+bool ProcessRunning(const LockInfo& lock) {
+  if (lock.pid <= 0) return true;  // cannot tell: never judge it gone
+  if (::kill(static_cast<pid_t>(lock.pid), 0) != 0 && errno == ESRCH) return false;
+  if (lock.start_ticks == 0) return true;
+  uint64_t now = StartTicks(lock.pid);
+  return now == 0 || now == lock.start_ticks;  // another start time: the pid was reused
+}
+
+std::string Since(int64_t time_ns) {
+  std::string since = FormatTime(time_ns).substr(0, 19);
+  since[10] = ' ';
+  return since;
+}
+
+std::string Describe(const ReadLock& lock) {
+  if (!lock.info) {
+    return "repository is locked by an unreadable lock file locks/" + lock.name +
+           " (it is removed once 30 minutes old)";
+  }
+  const LockInfo& info = *lock.info;
+  return "repository is locked by " + EscapeName(info.hostname) + " pid " +
+         std::to_string(info.pid) + " (" + (info.exclusive ? "exclusive" : "shared") + ", since " +
+         Since(info.time_ns) + " UTC)";
+}
+
+// Holds a lock file and refreshes it from a background thread (see lock.h). Thread-safe.
+class RepositoryLock : public Lock {
+ public:
+  // `written_at`: env.elapsed_ns() just before the lock file was first written.
+  RepositoryLock(backend::Backend& backend, const crypto::Key& master, LockInfo info,
+                 std::string name, int64_t storage_time_ns, int64_t written_at, LockEnvironment env)
+      : backend_(backend),
+        master_(master),
+        env_(std::move(env)),
+        storage_time_ns_(storage_time_ns),
+        info_(std::move(info)),
+        name_(std::move(name)),
+        last_ok_(written_at),
+        thread_([this] { RefreshLoop(); }) {}
+
+  ~RepositoryLock() override {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+    std::lock_guard lock(mu_);
+    (void)backend_.Remove({FileType::kLock, name_});
+  }
+
+  Status Verify() override {
+    std::lock_guard lock(mu_);
+    if (!lost_ && Age() > env_.refresh_interval) Refresh();
+    if (!lost_) {
+      Status held = CheckStillHeld();
+      if (!held) return held.error().WithContext("verifying our lock");
+    }
+    if (!lost_) return Ok();
+    return Error::Locked("the lock on " + backend_.Location() + " was lost (" + *lost_ +
+                         "); stopping before anything else is written");
+  }
+
+  int64_t storage_time_ns() const override { return storage_time_ns_; }
+
+ private:
+  // Time since the last successful refresh began, by the holder's clock. REQUIRES: mu_ held.
+  std::chrono::milliseconds Age() const {
+    return std::chrono::milliseconds((env_.elapsed_ns() - last_ok_) / 1'000'000);
+  }
+
+  // Marks the lock lost when it was not refreshed in time or its file is gone; the backend's
+  // error when the file cannot be looked at. REQUIRES: mu_ held, !lost_.
+  Status CheckStillHeld() {
+    if (Age() > kLockLostAfter) {
+      lost_ = "it was not refreshed for " + std::to_string(Age().count() / 60000) + " minutes";
+      return Ok();
+    }
+    auto there = backend_.ModifiedNs({FileType::kLock, name_});
+    if (there) return Ok();
+    if (there.error().code() != ErrorCode::kNotFound) return there.error();
+    lost_ = "another process removed it as stale";
+    return Ok();
+  }
+
+  void RefreshLoop() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      auto wait =
+          failed_ ? std::min<std::chrono::milliseconds>(kLockRetryInterval, env_.refresh_interval)
+                  : env_.refresh_interval;
+      if (wake_.wait_for(lock, wait, [this] { return stop_; })) return;
+      if (!lost_) Refresh();
+    }
+  }
+
+  // Writes the lock anew, then removes the old file; never revives a lock that may have been
+  // judged stale (too long unrefreshed, or its file gone). REQUIRES: mu_ held, !lost_.
+  void Refresh() {
+    const int64_t start = env_.elapsed_ns();
+    Status held = CheckStillHeld();
+    if (lost_) return;
+    if (!held) {
+      failed_ = true;
+      return;
+    }
+    info_.time_ns = env_.wall_ns();
+    std::string name = RandomFileName();
+    failed_ = !backend_.Save({FileType::kLock, name}, EncodeLock(master_, info_));
+    if (failed_) return;
+    // Paused between the check above and the save (a VM's clock may not count a pause): if
+    // the old file is gone or the new one is too much younger by the storage's clock, others
+    // may have judged the lock stale meanwhile. Give it up rather than revive it.
+    auto old_time = backend_.ModifiedNs({FileType::kLock, name_});
+    auto new_time = backend_.ModifiedNs({FileType::kLock, name});
+    if (!old_time || !new_time ||
+        AgeNs(*new_time, *old_time) > std::chrono::nanoseconds(kLockLostAfter).count()) {
+      (void)backend_.Remove({FileType::kLock, name});
+      if (!old_time && old_time.error().code() != ErrorCode::kNotFound) {
+        failed_ = true;  // cannot tell: try again soon
+        return;
+      }
+      lost_ = "it could not be refreshed in time";
+      return;
+    }
+    (void)backend_.Remove({FileType::kLock, name_});
+    name_ = std::move(name);
+    last_ok_ = start;
+  }
+
+  backend::Backend& backend_;
+  const crypto::Key master_;
+  const LockEnvironment env_;
+  const int64_t storage_time_ns_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  LockInfo info_;                    // guarded by mu_
+  std::string name_;                 // guarded by mu_
+  int64_t last_ok_;                  // env_.elapsed_ns() when the last good write began; mu_
+  bool failed_ = false;              // the last refresh failed; guarded by mu_
+  std::optional<std::string> lost_;  // why the lock is lost for good; guarded by mu_
+  bool stop_ = false;                // guarded by mu_
+  std::thread thread_;               // last: starts after everything above is initialised
+};
+
+// One listing's lock files other than `ours`, or nullopt when one vanished meanwhile.
+Result<std::optional<std::vector<ReadLock>>> TryReadLocks(backend::Backend& backend,
+                                                          const crypto::Key& master,
+                                                          const std::string& ours,
+                                                          int64_t storage_now) {
+  std::vector<std::string> names;
+  STORMPROOF_TRY(backend.List(FileType::kLock,
+                              [&](const std::string& name, uint64_t) { names.push_back(name); }));
+  std::vector<ReadLock> locks;
+  const auto vanished = std::optional<std::vector<ReadLock>>();
+  for (const std::string& name : names) {
+    if (name == ours) continue;
+    const backend::Handle handle{FileType::kLock, name};
+    auto modified = backend.ModifiedNs(handle);
+    if (!modified && modified.error().code() == ErrorCode::kNotFound) return vanished;
+    if (!modified) return modified.error().WithContext("reading lock " + name);
+    ReadLock lock{name, std::nullopt, AgeNs(storage_now, *modified)};
+    // A file too large to be a lock, or one that cannot be read, may still be a holder's:
+    // unreadable, judged by its age.
+    auto size = backend.Size(handle);
+    if (!size && size.error().code() == ErrorCode::kNotFound) return vanished;
+    auto file = size && *size <= kMaxLockFileSize ? backend.Load(handle) : Result<Bytes>(Bytes());
+    if (!file && file.error().code() == ErrorCode::kNotFound) return vanished;
+    if (file && !file->empty()) {
+      if (auto info = DecodeLock(master, *file)) lock.info = *info;
+    }
+    locks.push_back(std::move(lock));
+  }
+  return std::optional(std::move(locks));
+}
+
+// Every lock file but `ours`, from a listing in which no file vanished while being read.
+Result<std::vector<ReadLock>> ReadLocks(backend::Backend& backend, const crypto::Key& master,
+                                        const std::string& ours, int64_t storage_now) {
+  for (int attempt = 0; attempt < kReadAttempts; ++attempt) {
+    STORMPROOF_ASSIGN_OR_RETURN(auto locks, TryReadLocks(backend, master, ours, storage_now));
+    if (locks) return std::move(*locks);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 * (attempt + 1)));
+  }
+  return Error::Locked("the lock files of " + backend.Location() +
+                       " kept changing while being read; try again");
+}
+
+bool Stale(const ReadLock& lock, const LockEnvironment& env) {
+  if (lock.info) return IsStale(*lock.info, lock.age_ns, env);
+  return lock.age_ns > std::chrono::nanoseconds(kStaleAfter).count();
+}
+
+// Removes the stale locks among `locks`; returns the first live one that conflicts with ours.
+Result<std::optional<ReadLock>> RemoveStaleFindConflict(backend::Backend& backend,
+                                                        const std::vector<ReadLock>& locks,
+                                                        bool exclusive,
+                                                        const LockEnvironment& env) {
+  std::optional<ReadLock> conflict;
+  for (const ReadLock& lock : locks) {
+    if (Stale(lock, env)) {
+      STORMPROOF_TRY(backend.Remove({FileType::kLock, lock.name}));
+      continue;
+    }
+    bool conflicts = !lock.info || lock.info->exclusive || exclusive;
+    if (conflicts && !conflict) conflict = lock;
+  }
+  return conflict;
+}
+
+}  // namespace
+
+LockEnvironment RealLockEnvironment() {
+  LockEnvironment env;
+  env.self = CurrentProcessLock(Repository::LockKind::kShared);
+  env.wall_ns = NowNs;
+  env.elapsed_ns = [] { return ClockNs(CLOCK_BOOTTIME); };
+  env.running = ProcessRunning;
+  return env;
+}
+
+LockInfo CurrentProcessLock(Repository::LockKind kind) {
+  static const std::string boot_id = FirstLineOfFile("/proc/sys/kernel/random/boot_id");
+  static const std::string pid_namespace = PidNamespace();
+  LockInfo info{HostName(), UserName(), static_cast<int64_t>(getpid()),
+                kind == Repository::LockKind::kExclusive, NowNs()};
+  info.pid_namespace = pid_namespace;
+  info.boot_id = boot_id;
+  info.start_ticks = StartTicks(info.pid);
+  return info;
+}
+
+Bytes EncodeLock(const crypto::Key& master, const LockInfo& info) {
+  json doc = {{"hostname", ByteStringToJson(info.hostname)},
+              {"username", ByteStringToJson(info.username)},
+              {"pid", info.pid},
+              {"pid_namespace", info.pid_namespace},
+              {"boot_id", info.boot_id},
+              {"start_ticks", info.start_ticks},
+              {"exclusive", info.exclusive},
+              {"time", FormatTime(info.time_ns)}};
+  std::string text = doc.dump();
+  return SealFile(master, AsBytes(text), kLockKind);
+}
+
+Result<LockInfo> DecodeLock(const crypto::Key& master, ByteView file) {
+  STORMPROOF_ASSIGN_OR_RETURN(Bytes plain, OpenSealedFile(master, file, kLockKind));
+  json doc = json::parse(AsText(plain), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) return Error::FailedCheck("lock is not JSON");
+  try {
+    LockInfo info;
+    STORMPROOF_ASSIGN_OR_RETURN(info.hostname, ByteStringFromJson(doc.at("hostname")));
+    STORMPROOF_ASSIGN_OR_RETURN(info.username, ByteStringFromJson(doc.at("username")));
+    STORMPROOF_ASSIGN_OR_RETURN(info.pid, IntegerFromJson<int64_t>(doc.at("pid"), "pid"));
+    info.exclusive = doc.at("exclusive").get<bool>();
+    STORMPROOF_ASSIGN_OR_RETURN(info.time_ns, ParseTime(doc.at("time").get<std::string>()));
+    // Absent in locks written before version 0.5: their holders are then judged by age alone.
+    info.pid_namespace = doc.value("pid_namespace", std::string());
+    info.boot_id = doc.value("boot_id", std::string());
+    if (doc.contains("start_ticks")) {
+      STORMPROOF_ASSIGN_OR_RETURN(info.start_ticks,
+                                  IntegerFromJson<uint64_t>(doc["start_ticks"], "start_ticks"));
+    }
+    return info;
+  } catch (const json::exception& e) {
+    return Error::FailedCheck(std::string("malformed lock: ") + e.what());
+  }
+}
+
+bool SameMachine(const LockInfo& lock, const LockInfo& self) {
+  return !self.boot_id.empty() && !self.pid_namespace.empty() && lock.hostname == self.hostname &&
+         lock.boot_id == self.boot_id && lock.pid_namespace == self.pid_namespace;
+}
+
+bool IsStale(const LockInfo& lock, int64_t age_ns, const LockEnvironment& env) {
+  if (SameMachine(lock, env.self)) return !env.running(lock);
+  return age_ns > std::chrono::nanoseconds(kStaleAfter).count();
+}
+
+Result<std::unique_ptr<Lock>> AcquireRepositoryLock(backend::Backend& backend,
+                                                    const crypto::Key& master,
+                                                    Repository::LockKind kind,
+                                                    const LockEnvironment& env) {
+  LockInfo info = env.self;
+  info.exclusive = kind == Repository::LockKind::kExclusive;
+  info.time_ns = env.wall_ns();
+  const std::string name = RandomFileName();
+  const int64_t written_at = env.elapsed_ns();
+  STORMPROOF_TRY(backend.Save({FileType::kLock, name}, EncodeLock(master, info)));
+  auto give_up = [&](const Error& error) -> Result<std::unique_ptr<Lock>> {
+    (void)backend.Remove({FileType::kLock, name});
+    return error;
+  };
+  auto storage_now = backend.ModifiedNs({FileType::kLock, name});
+  if (!storage_now) return give_up(storage_now.error().WithContext("reading our lock"));
+  auto locks = ReadLocks(backend, master, name, *storage_now);
+  if (!locks) return give_up(locks.error());
+  auto conflict = RemoveStaleFindConflict(backend, *locks, info.exclusive, env);
+  if (!conflict) return give_up(conflict.error().WithContext("removing a stale lock"));
+  if (*conflict) return give_up(Error::Locked(Describe(**conflict)));
+  return std::unique_ptr<Lock>(
+      new RepositoryLock(backend, master, std::move(info), name, *storage_now, written_at, env));
+}
+
+Result<std::unique_ptr<Lock>> AcquireRepositoryLock(backend::Backend& backend,
+                                                    const crypto::Key& master,
+                                                    Repository::LockKind kind,
+                                                    std::chrono::milliseconds refresh_interval) {
+  LockEnvironment env = RealLockEnvironment();
+  env.refresh_interval = refresh_interval;
+  return AcquireRepositoryLock(backend, master, kind, env);
+}
+
+}  // namespace stormproof::repository

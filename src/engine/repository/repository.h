@@ -1,0 +1,264 @@
+// repository: the deduplicated, compressed, encrypted store of blobs and snapshots.
+//
+// A repository holds blobs (file chunks and directory trees), each compressed with zstd (skipped
+// when it does not shrink), sealed with AES-256-GCM and grouped into pack files of up to 8 MiB;
+// index files map blob id -> pack, offset, length and can be rebuilt from the packs alone;
+// snapshot files name a root tree. The on-disk format is docs/repository-format.md.
+//
+// Crash safety by construction: a pack is saved (atomically, durably) before any index that
+// names it, and an index before any snapshot that needs it, so a crash at any instant leaves at
+// worst unreferenced packs, which prune removes.
+//
+// A Repository is thread-safe: several threads may SaveBlob/LoadBlob at once.
+#ifndef STORMPROOF_ENGINE_REPOSITORY_REPOSITORY_H_
+#define STORMPROOF_ENGINE_REPOSITORY_REPOSITORY_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/backend/backend.h"
+#include "engine/chunker/chunker.h"
+#include "core/bytes.h"
+#include "core/result.h"
+#include "engine/crypto/crypto.h"
+
+namespace stormproof::repository {
+
+using crypto::Id;
+
+constexpr int kFormatVersion = 1;
+
+enum class BlobType : uint8_t { kData = 0, kTree = 1 };
+
+// Where a blob is stored.
+struct BlobLocation {
+  Id pack;
+  uint32_t offset = 0;      // of the sealed blob within the pack
+  uint32_t length = 0;      // sealed length
+  uint32_t raw_length = 0;  // plaintext length before compression
+  BlobType type = BlobType::kData;
+};
+
+struct SnapshotSummary {
+  uint64_t files_new = 0, files_changed = 0, files_unmodified = 0, dirs = 0;
+  uint64_t bytes_processed = 0;  // bytes of file content read or skipped as unchanged
+  uint64_t bytes_added = 0;      // bytes newly stored (sealed, compressed)
+  uint64_t data_blobs_added = 0, tree_blobs_added = 0;
+  double seconds = 0;
+};
+
+struct Snapshot {
+  Id id;                // set when loaded or saved
+  int64_t time_ns = 0;  // start of the backup, Unix epoch
+  std::string hostname, username;
+  std::vector<std::string> paths;  // as given on the command line, made absolute
+  std::map<std::string, std::string> tags;
+  Id tree;  // root tree
+  std::optional<Id> parent;
+  std::vector<std::string> skipped;  // "path: reason" for entries that could not be read
+  SnapshotSummary summary;
+  std::string program_version;
+  // Set by `repair snapshots` on the snapshot it writes: the snapshot it was repaired from, and
+  // "path: reason" for every entry removed (or directory emptied) because its data was lost.
+  std::optional<Id> repaired_from;
+  std::vector<std::string> lost;
+};
+
+struct KeyInfo {
+  std::string name;  // the key file's name
+  std::string hostname, username;
+  int64_t created_ns = 0;
+  bool current = false;  // the key this Repository was opened with
+};
+
+// Whether reading a blob recomputes its id from the plaintext. A blob is sealed with AES-256-GCM
+// under its pack's key with its type and id as associated data, so a blob that opens is the one
+// stored under that id by a holder of the master key; re-hashing (HMAC-SHA256 over the whole
+// plaintext) additionally catches a blob that was wrong before it was sealed (a writer bug or a
+// memory error between hashing and sealing). check --read-data and restore --verify re-hash;
+// restore itself and other readers may skip it (docs/repository-format.md, "Verification").
+enum class IdCheck { kRehash, kSkip };
+
+// Called by VerifyPack once per blob the pack's header lists: `error` is null when the blob
+// verified, else says what is wrong with it (naming the blob and the pack).
+using VerifiedBlobFn =
+    std::function<void(const Id& id, const BlobLocation& location, const Error* error)>;
+
+class Lock;
+struct LockEnvironment;  // lock.h
+struct IndexedPack;      // index.h
+struct IndexListing;     // index_files.h
+
+// An index or snapshot file that could not be read, and why (one line).
+struct DamagedFile {
+  std::string name;    // the file's name within its directory (index/ or snapshots/)
+  std::string reason;  // the error, e.g. "content does not match its name (damaged)"
+};
+
+// A blob named by its type and id.
+struct BlobRef {
+  BlobType type = BlobType::kData;
+  Id id;
+};
+
+class Repository {
+ public:
+  // Creates a repository in an empty backend, protected by `password`.
+  static Result<std::unique_ptr<Repository>> Init(std::unique_ptr<backend::Backend> backend,
+                                                  std::string_view password);
+  // Whether `backend` holds a stormproof repository this build can open, judged from its
+  // config's public part without a password (so that a wrong directory is named before the user
+  // is asked for one). Errors as Open's before it tries any key: kNotFound "not a stormproof
+  // repository", or what the location is instead ("L: this is a restic repository, not a
+  // stormproof one (use restic, or the plan's kind: restic)", the same for borg, "L: this is an
+  // empty directory, ..."); kInvalidArgument (a newer format version); kFailedCheck (a damaged
+  // config).
+  static Status Probe(backend::Backend& backend);
+  // Opens an existing repository. Errors: kNotFound (no config: "not a stormproof repository",
+  // or a restic or borg repository or an empty directory, named as Probe names them),
+  // kInvalidArgument (a newer format version), kFailedCheck ("wrong password": no key opens).
+  // Index files that cannot be read do not fail Open: the good ones are loaded and the damaged
+  // ones listed by DamagedIndexFiles() (their blobs are then unknown until `repair index`).
+  static Result<std::unique_ptr<Repository>> Open(std::unique_ptr<backend::Backend> backend,
+                                                  std::string_view password);
+  ~Repository();
+
+  const Id& id() const { return id_; }
+  const chunker::Params& chunker_params() const { return chunker_; }
+  backend::Backend& backend() const { return *backend_; }
+
+  // The keyed id of a blob's plaintext.
+  Id BlobId(ByteView plaintext) const;
+
+  // Stores a blob under `id` (= BlobId(plaintext)) unless the repository already has it.
+  // Returns true when it was stored now. The blob is durable only after Flush().
+  Result<bool> SaveBlob(BlobType type, const Id& id, ByteView plaintext);
+  bool HasBlob(BlobType type, const Id& id) const;
+  std::optional<BlobLocation> FindBlob(BlobType type, const Id& id) const;
+  // Reads, verifies (authentication, length and, with IdCheck::kRehash, the id) and decompresses
+  // a blob. Errors: kNotFound for a blob not in the index; kFailedCheck naming the blob and its
+  // pack when it is damaged; the backend's error otherwise.
+  Result<Bytes> LoadBlob(BlobType type, const Id& id, IdCheck check = IdCheck::kRehash) const;
+
+  // Saves every open pack and an index for all blobs saved since the last Flush.
+  Status Flush();
+
+  Result<Id> SaveSnapshot(Snapshot snapshot);
+  // All snapshots, oldest first. A snapshot file that cannot be read is an error naming it.
+  Result<std::vector<Snapshot>> LoadSnapshots() const;
+  // Tolerant form: the snapshots that can be read, oldest first; every snapshot file that cannot
+  // be read (bad name, damaged, undecryptable, malformed) is skipped and appended to `damaged`.
+  // Errors only when the snapshot files cannot be listed.
+  Result<std::vector<Snapshot>> LoadSnapshots(std::vector<DamagedFile>* damaged) const;
+  Result<Snapshot> LoadSnapshot(const Id& id) const;
+  Status RemoveSnapshot(const Id& id);
+
+  // The blobs a pack's own header lists (for check and index rebuilds); verifies the header.
+  // Errors name the pack: "pack <id>: ...".
+  Result<std::vector<std::pair<Id, BlobLocation>>> ReadPackHeader(const Id& pack) const;
+  // Verifies a whole pack already read into memory (`pack_bytes`, stored under the name `pack`),
+  // without reading the backend: its header opens and its blobs cover the pack exactly, then
+  // every blob is decrypted, decoded, length-checked and re-hashed against its id, and `each`
+  // is called for it. Returns the error (kFailedCheck naming the pack) when the header cannot
+  // be verified; `each` is then not called. Thread-safe; `each` runs on the calling thread.
+  Status VerifyPack(const Id& pack, ByteView pack_bytes, const VerifiedBlobFn& each) const;
+  // Every blob the loaded index knows.
+  void ForEachIndexedBlob(const std::function<void(const Id&, const BlobLocation&)>& each) const;
+  size_t IndexedBlobCount() const;
+  // The index files the last (re)load of the index could not read, sorted by name; their
+  // entries are not in the loaded index. Empty when every index file loaded.
+  std::vector<DamagedFile> DamagedIndexFiles() const;
+
+  // Keys: several passwords open one repository; the master key never changes.
+  Result<std::string> AddKey(std::string_view new_password);
+  Result<std::vector<KeyInfo>> ListKeys() const;
+  // Refuses to remove the key this Repository was opened with, and the last key.
+  Status RemoveKey(const std::string& name);
+  Status ChangePassword(std::string_view new_password);  // adds a new key, removes the current
+  // Verifies the plaintext files without any password: key file `name` (any key, not only the one
+  // opened with) or the config, each parsed, its mac checked under the master key and its bytes
+  // compared with their canonical encoding. When a key file verifies and `kdf` is not null, it
+  // gets the file's Argon2id parameters (check warns about weak ones). Errors: kFailedCheck
+  // saying what is wrong; the backend's error when the file cannot be read.
+  Status VerifyKeyFile(const std::string& name, crypto::KdfParams* kdf = nullptr) const;
+  Status VerifyConfig() const;
+
+  // Locks: shared for backup/restore/check, exclusive for prune. Stale locks (a dead process on
+  // this host, or not refreshed for 30 minutes) are removed. While a conflicting live lock exists,
+  // retries for up to `wait` (with growing pauses, calling `on_wait` with the conflict before the
+  // first), then fails with kLocked naming the holder.
+  //
+  // Once the lock is held, the in-memory index is brought up to date (re-read when the index
+  // files differ from those it was loaded from), so that every decision made under the lock
+  // rests on state read after it was taken. Writes of index files and snapshots verify every
+  // lock this Repository holds (Lock::Verify) and fail with kLocked once one is lost.
+  // REQUIRES: every returned Lock is destroyed before this Repository.
+  enum class LockKind { kShared, kExclusive };
+  using LockWaitFn = std::function<void(const Error& conflict)>;
+  Result<std::unique_ptr<Lock>> AcquireLock(
+      LockKind kind, std::chrono::milliseconds wait = std::chrono::milliseconds(0),
+      const LockWaitFn& on_wait = {});
+  // Replaces who this Repository's locks say holds them and the clocks they use (lock.h,
+  // LockEnvironment); for tests and simulations of other hosts. REQUIRES: no lock held.
+  void SetLockEnvironment(const LockEnvironment& env);
+  // Re-reads the index when its files differ from those the in-memory index was loaded from
+  // (one listing otherwise). Readers that load snapshots after taking their lock call it after
+  // loading them, so that a snapshot written meanwhile never names blobs they do not know.
+  Status RefreshIndex() const;
+  // Verifies every lock this Repository holds (Lock::Verify). Ok when it holds none.
+  Status VerifyLocks() const;
+
+  // ---- Maintenance (prune, repair). REQUIRES: the caller holds an exclusive lock. ----
+  // Re-reads the index files (another process may have added some since Open).
+  Status ReloadIndex();
+  // What every index file lists (index_files.h), read once: the in-memory index is reloaded from
+  // the same reads (as ReloadIndex). Errors name the first unreadable index file, which
+  // DamagedIndexFiles() then lists.
+  Result<IndexListing> ListIndex();
+  // Copies `blobs` (each loaded from where the index says and verified, id re-hashed) into new
+  // packs that no index file names yet, using every core, and returns those packs' listings.
+  // Until RewriteIndex names them they are unreferenced: a crash leaves only data that the next
+  // prune removes. `progress` is called with the plaintext bytes copied so far (any thread,
+  // serialised). Errors name the blob that could not be copied.
+  Result<std::vector<IndexedPack>> CopyBlobsToNewPacks(
+      std::span<const BlobRef> blobs, const std::function<void(uint64_t bytes)>& progress);
+  // Replaces the index: saves index files listing exactly `packs`, then removes the index files
+  // named in `replaced`, then makes `packs` the in-memory index. A crash in between leaves old and
+  // new files whose union still names every pack, so the repository stays consistent.
+  Status RewriteIndex(std::span<const IndexedPack> packs, std::span<const std::string> replaced);
+
+ private:
+  class Impl;
+  Repository();
+  std::unique_ptr<backend::Backend> backend_;
+  Id id_;
+  chunker::Params chunker_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Holds a repository lock until destroyed (refreshing it in the background while held).
+// Thread-safe.
+class Lock {
+ public:
+  virtual ~Lock() = default;
+  // Ok while the lock is known to be held: refreshed within kLockLostAfter (refreshing it now if
+  // a refresh is due) and its file still there. Call before writing anything that others must
+  // not miss (index files, snapshots, deletions). Errors: kLocked "the lock on X was lost (why)"
+  // for good; the backend's error when the lock file cannot be read.
+  virtual Status Verify() = 0;
+  // When the lock was taken, by the storage's clock (Backend::ModifiedNs of its file).
+  virtual int64_t storage_time_ns() const = 0;
+};
+
+}  // namespace stormproof::repository
+
+#endif  // STORMPROOF_ENGINE_REPOSITORY_REPOSITORY_H_

@@ -1,0 +1,24 @@
+#include "engine/repository/sealed_file.h"
+
+namespace stormproof::repository {
+
+Bytes SealFile(const crypto::Key& master, ByteView plaintext, std::string_view kind) {
+  Bytes file(crypto::kSaltSize);
+  crypto::RandomBytes(file.data(), file.size());
+  crypto::Key subkey = crypto::DeriveSubkey(master, file);
+  file.reserve(file.size() + plaintext.size() + crypto::kSealOverhead);
+  crypto::SealAppend(subkey, plaintext, AsBytes(kind), &file);
+  return file;
+}
+
+Result<Bytes> OpenSealedFile(const crypto::Key& master, ByteView file, std::string_view kind) {
+  if (file.size() < crypto::kSaltSize + crypto::kSealOverhead) {
+    return Error::FailedCheck("truncated (" + std::to_string(file.size()) + " bytes)");
+  }
+  crypto::Key subkey = crypto::DeriveSubkey(master, file.first(crypto::kSaltSize));
+  auto opened = crypto::Open(subkey, file.subspan(crypto::kSaltSize), AsBytes(kind));
+  if (!opened) return Error::FailedCheck("cannot be decrypted: damaged or altered");
+  return opened;
+}
+
+}  // namespace stormproof::repository

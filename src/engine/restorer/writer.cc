@@ -1,0 +1,132 @@
+// Phase 2 of RestoreRun (run.h): writing file contents, blob by blob in pack order.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <unordered_map>
+
+#include "core/interrupt.h"
+#include "engine/restorer/parallel.h"
+#include "engine/restorer/run.h"
+
+namespace stormproof::restorer {
+
+using repository::BlobType;
+
+namespace {
+
+Status WriteFully(int fd, const uint8_t* data, uint64_t length, uint64_t offset) {
+  while (length > 0) {
+    ssize_t n = ::pwrite(fd, data, length, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return OsError("cannot write", errno);
+    data += n;
+    offset += static_cast<uint64_t>(n);
+    length -= static_cast<uint64_t>(n);
+  }
+  return Ok();
+}
+
+bool PackOrder(const BlobJob& a, const BlobJob& b) {
+  if (a.location.pack != b.location.pack) return a.location.pack < b.location.pack;
+  return a.location.offset < b.location.offset;
+}
+
+}  // namespace
+
+// One task per pack: consecutive blobs of a pack mostly belong to one file, and two threads
+// writing one file at once only queue on its inode lock, so each thread takes a whole pack.
+void RestoreRun::WriteContents() {
+  std::vector<BlobJob> jobs = PlanBlobJobs();
+  std::vector<size_t> starts;  // each pack's first job, then jobs.size()
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (i == 0 || jobs[i].location.pack != jobs[i - 1].location.pack) starts.push_back(i);
+  }
+  starts.push_back(jobs.size());
+  RunParallel(
+      starts.size() - 1, threads_,
+      [&](size_t pack) {
+        for (size_t i = starts[pack]; i < starts[pack + 1]; ++i) WriteBlob(jobs[i]);
+        PausePointForTesting("restore: pack written");
+      },
+      [&] { reporter_.Tick(); });
+}
+
+// Groups every content blob of the files to write by id, so each is loaded once, and orders
+// the groups by pack and offset, so each pack is read front to back.
+std::vector<BlobJob> RestoreRun::PlanBlobJobs() {
+  std::vector<BlobJob> jobs;
+  std::unordered_map<crypto::Id, size_t, crypto::IdHash> job_of;
+  for (uint32_t f = 0; f < files_.size(); ++f) {
+    RestoredFile& file = files_[f];
+    const repository::Node& node = plan_.entries[file.entry].node;
+    if (file.failed || file.leader != kNoLeader || node.content.empty()) continue;
+    uint64_t stream = 0;
+    for (const crypto::Id& id : node.content) {
+      auto [it, added] = job_of.try_emplace(id, jobs.size());
+      if (added) {
+        auto location = repo_.FindBlob(BlobType::kData, id);
+        jobs.push_back({id, location.value_or(repository::BlobLocation{}), {}});
+        if (!location) Fail(f, Error::NotFound("data blob " + id.ShortHex() + " vanished"));
+      }
+      BlobJob& job = jobs[it->second];
+      job.uses.push_back({f, stream});
+      stream += job.location.raw_length;
+    }
+    file.pending = static_cast<uint32_t>(node.content.size());
+  }
+  std::sort(jobs.begin(), jobs.end(), PackOrder);
+  return jobs;
+}
+
+void RestoreRun::WriteBlob(const BlobJob& job) {
+  // No re-hash: AES-GCM with the id as associated data authenticates the blob, and --verify
+  // re-hashes the restored file (docs/repository-format.md, "Verification").
+  Result<Bytes> data = repo_.LoadBlob(BlobType::kData, job.id, repository::IdCheck::kSkip);
+  if (data && data->size() != job.location.raw_length) {
+    data = Error::FailedCheck("data blob " + job.id.ShortHex() + " has " +
+                              std::to_string(data->size()) + " bytes, the index says " +
+                              std::to_string(job.location.raw_length));
+  }
+  std::span<const BlobUse> uses(job.uses);
+  while (!uses.empty()) {
+    uint32_t f = uses.front().file;
+    size_t n = 1;
+    while (n < uses.size() && uses[n].file == f) ++n;
+    UniqueFd fd;
+    if (!data) {
+      Fail(f, data.error().WithContext("cannot load data blob " + job.id.ShortHex()));
+    } else if (!files_[f].failed) {
+      fd = WriteUses(uses.first(n), *data);
+    }
+    if (files_[f].pending.fetch_sub(static_cast<uint32_t>(n)) == n) FinishFile(f, std::move(fd));
+    uses = uses.subspan(n);
+  }
+}
+
+UniqueFd RestoreRun::WriteUses(std::span<const BlobUse> uses, ByteView data) {
+  const uint32_t f = uses.front().file;
+  const PlannedEntry& entry = plan_.entries[files_[f].entry];
+  Result<SharedFd> dir = dirs_.Get(entry.parent);
+  Result<UniqueFd> fd =
+      dir ? OpenRegularFileAt((*dir)->get(), DiskName(files_[f])) : Result<UniqueFd>(dir.error());
+  if (!fd) {
+    Fail(f, fd.error());
+    return {};
+  }
+  for (const BlobUse& use : uses) {
+    Status written = Ok();
+    entry.layout.ForEachPiece(use.stream_offset, data.size(),
+                              [&](uint64_t at, uint64_t pos, uint64_t n) {
+                                if (written) written = WriteFully(fd->get(), &data[pos], n, at);
+                              });
+    if (!written) {
+      Fail(f, written.error());
+      return {};
+    }
+    reporter_.bytes += data.size();
+  }
+  return std::move(fd).value();
+}
+
+}  // namespace stormproof::restorer

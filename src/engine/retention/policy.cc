@@ -1,0 +1,115 @@
+// ApplyPolicy: restic's forget algorithm, one group at a time.
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <optional>
+
+#include "engine/retention/calendar.h"
+#include "engine/retention/retention.h"
+
+namespace stormproof::retention {
+namespace {
+
+using repository::Snapshot;
+
+// One --keep-<bucket> N rule while snapshots are evaluated newest first.
+class CountingRule {
+ public:
+  // `bucket` empty: --keep-last (every snapshot is its own bucket).
+  CountingRule(int count, std::optional<Bucket> bucket, std::string reason)
+      : remaining_(count), bucket_(bucket), reason_(std::move(reason)) {}
+
+  // Adds a reason when the rule keeps the snapshot at position `nr` (0 = newest).
+  void Offer(const Snapshot& snapshot, size_t nr, bool oldest, std::vector<std::string>* reasons) {
+    if (remaining_ <= 0) return;
+    int64_t value = bucket_ ? BucketOf(*bucket_, snapshot.time_ns) : static_cast<int64_t>(nr);
+    bool same_bucket = last_ == value;
+    if (same_bucket && !oldest) return;
+    reasons->push_back(same_bucket ? "oldest " + reason_ : reason_);
+    last_ = value;
+    --remaining_;
+  }
+
+ private:
+  int remaining_;
+  std::optional<Bucket> bucket_;
+  std::string reason_;
+  std::optional<int64_t> last_;  // bucket of the last snapshot this rule kept
+};
+
+std::vector<CountingRule> CountingRules(const Policy& p) {
+  return {{p.last, std::nullopt, "last snapshot"},
+          {p.hourly, Bucket::kHour, "hourly snapshot"},
+          {p.daily, Bucket::kDay, "daily snapshot"},
+          {p.weekly, Bucket::kWeek, "weekly snapshot"},
+          {p.monthly, Bucket::kMonth, "monthly snapshot"},
+          {p.yearly, Bucket::kYear, "yearly snapshot"}};
+}
+
+void SortNewestFirst(std::vector<Snapshot>* snapshots) {
+  std::sort(snapshots->begin(), snapshots->end(), [](const Snapshot& a, const Snapshot& b) {
+    return std::tie(a.time_ns, a.id) > std::tie(b.time_ns, b.id);
+  });
+}
+
+// --keep-within keeps snapshots strictly newer than this; the newest snapshot not after `now`
+// is the reference (restic ignores snapshots from the future there). None at all: keep all.
+int64_t WithinThreshold(const std::vector<Snapshot>& newest_first, const Span& within,
+                        int64_t now_ns) {
+  for (const Snapshot& s : newest_first) {
+    if (s.time_ns < now_ns) return within.SubtractFrom(s.time_ns);
+  }
+  return std::numeric_limits<int64_t>::min();
+}
+
+}  // namespace
+
+bool Policy::Empty() const {
+  return last <= 0 && hourly <= 0 && daily <= 0 && weekly <= 0 && monthly <= 0 && yearly <= 0 &&
+         within.Zero();
+}
+
+std::string Policy::ToString() const {
+  std::string counts;
+  const std::pair<int, const char*> rules[] = {{last, "last"},       {hourly, "hourly"},
+                                               {daily, "daily"},     {weekly, "weekly"},
+                                               {monthly, "monthly"}, {yearly, "yearly"}};
+  for (const auto& [count, name] : rules) {
+    if (count > 0) counts += (counts.empty() ? "" : ", ") + std::to_string(count) + " " + name;
+  }
+  std::string out = "keep";
+  if (!counts.empty()) out += " " + counts + " snapshots";
+  if (!within.Zero()) {
+    out += std::string(counts.empty() ? "" : " and") + " all within " + within.ToString() +
+           " of the newest";
+  }
+  return out;
+}
+
+Result<Decision> ApplyPolicy(std::vector<Snapshot> snapshots, const Policy& policy,
+                             int64_t now_ns) {
+  if (policy.Empty()) return Error::InvalidArgument(kEmptyPolicyMessage);
+  SortNewestFirst(&snapshots);
+  std::vector<CountingRule> rules = CountingRules(policy);
+  const bool within = !policy.within.Zero();
+  const int64_t threshold = within ? WithinThreshold(snapshots, policy.within, now_ns) : 0;
+  Decision decision;
+  for (size_t nr = 0; nr < snapshots.size(); ++nr) {
+    std::vector<std::string> reasons;
+    if (within && snapshots[nr].time_ns > threshold) {
+      reasons.push_back("within " + policy.within.ToString());
+    }
+    bool oldest = nr + 1 == snapshots.size();
+    for (CountingRule& rule : rules) rule.Offer(snapshots[nr], nr, oldest, &reasons);
+    if (reasons.empty()) {
+      decision.remove.push_back(std::move(snapshots[nr]));
+    } else {
+      decision.keep.push_back({std::move(snapshots[nr]), std::move(reasons)});
+    }
+  }
+  std::reverse(decision.keep.begin(), decision.keep.end());
+  std::reverse(decision.remove.begin(), decision.remove.end());
+  return decision;
+}
+
+}  // namespace stormproof::retention

@@ -1,0 +1,99 @@
+// retention: which snapshots a `forget` policy keeps, and why — restic's semantics exactly.
+//
+// A policy says how many snapshots to keep per calendar bucket (--keep-last, --keep-hourly,
+// --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly) and for how long to keep
+// everything (--keep-within). Snapshots are evaluated newest first. For each --keep-<bucket> N,
+// a snapshot is kept when it is the newest one in its hour/day/ISO week/month/year, until N
+// such buckets (counting only buckets that hold a snapshot) have been kept; when the counter
+// has not run out by the oldest snapshot, that oldest snapshot is kept too ("oldest daily
+// snapshot"), so a young repository does not lose its first backup (restic >= 0.17).
+// --keep-within keeps every snapshot strictly newer than the newest snapshot (ignoring any in
+// the future of `now`) minus the span. A snapshot matching any rule is kept; reasons accumulate.
+//
+// Buckets are computed in UTC (restic uses the local time zone): the same repository gives the
+// same answer on every machine whatever its TZ. Weeks are ISO 8601 weeks (Monday to Sunday;
+// 2027-01-01..03 belong to 2026-W53).
+//
+// Policies apply per group: snapshots with the same host and the same set of paths (restic's
+// default --group-by host,paths). Pure functions on plain values; thread-safe.
+#ifndef STORMPROOF_ENGINE_RETENTION_RETENTION_H_
+#define STORMPROOF_ENGINE_RETENTION_RETENTION_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "engine/repository/repository.h"
+
+namespace stormproof::retention {
+
+// The length of --keep-within in calendar units: "30d", "2w", "6mo", "1y6mo", "36h". Units y,
+// mo, w (7 days), d, h. A bare "m" is refused as ambiguous (restic's month, stormproof's minute).
+struct Span {
+  int years = 0, months = 0, days = 0, hours = 0;
+
+  // Errors: kInvalidArgument for empty text, unknown or ambiguous units, numbers out of range.
+  static Result<Span> Parse(std::string_view text);
+  bool Zero() const { return years == 0 && months == 0 && days == 0 && hours == 0; }
+  std::string ToString() const;  // "1y6mo3d12h"; "0d" when zero
+  // `time_ns` moved back by this span: years and months first on the UTC calendar (a day that
+  // does not exist rolls over: Mar 31 - 1mo = Mar 3, as Go's AddDate does), then days, then hours.
+  int64_t SubtractFrom(int64_t time_ns) const;
+};
+
+// A forget policy. Counts of 0 and a zero span mean "rule not used". Defaults: nothing set.
+struct Policy {
+  int last = 0, hourly = 0, daily = 0, weekly = 0, monthly = 0, yearly = 0;
+  Span within{};
+
+  bool Empty() const;
+  // "keep 7 daily, 4 weekly snapshots and all within 30d of the newest".
+  std::string ToString() const;
+};
+
+struct KeptSnapshot {
+  repository::Snapshot snapshot;
+  // In rule order: "within 30d", "last snapshot", "hourly snapshot", "daily snapshot",
+  // "weekly snapshot", "monthly snapshot", "yearly snapshot"; "oldest daily snapshot" etc.
+  std::vector<std::string> reasons;
+};
+
+// The outcome for one group; both lists oldest first, like `stormproof snapshots`.
+struct Decision {
+  std::vector<KeptSnapshot> keep;
+  std::vector<repository::Snapshot> remove;
+};
+
+// Host and sorted paths: the snapshots a policy is applied to together.
+struct GroupKey {
+  std::string hostname;
+  std::vector<std::string> paths;
+
+  std::string ToString() const;  // "host ann-laptop, paths [/etc, /home]"
+  auto operator<=>(const GroupKey&) const = default;
+};
+
+struct GroupDecision {
+  GroupKey key;
+  Decision decision;
+};
+
+inline constexpr const char* kEmptyPolicyMessage =
+    "no policy given: refusing to remove all snapshots";
+
+// Applies `policy` to one group of snapshots (any order). `now_ns`: snapshots after it are
+// ignored when finding the newest snapshot for --keep-within. Ties in time are broken by id.
+// Errors: kInvalidArgument kEmptyPolicyMessage when the policy is empty.
+Result<Decision> ApplyPolicy(std::vector<repository::Snapshot> snapshots, const Policy& policy,
+                             int64_t now_ns);
+
+// Groups `snapshots` by host and paths and applies `policy` to each group. Groups come sorted
+// by key. Errors: as ApplyPolicy.
+Result<std::vector<GroupDecision>> ApplyPolicyPerGroup(std::vector<repository::Snapshot> snapshots,
+                                                       const Policy& policy, int64_t now_ns);
+
+}  // namespace stormproof::retention
+
+#endif  // STORMPROOF_ENGINE_RETENTION_RETENTION_H_

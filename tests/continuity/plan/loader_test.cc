@@ -1,0 +1,523 @@
+#include "continuity/plan/loader.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "continuity/plan/validate.h"
+#include "tests/continuity/plan/plan_fixtures.h"
+
+namespace stormproof::plan {
+namespace {
+
+using testing::kHeader;
+using testing::kPeople;
+using testing::kSystems;
+using testing::PlanText;
+
+std::string AllMessages(const LoadResult& r) {
+  std::string out;
+  for (const Diagnostic& d : r.diagnostics.all()) out += FormatDiagnostic(r.plan.files, d) + "\n";
+  return out;
+}
+
+// 1-based line of the first occurrence of `needle` in `text`.
+int LineOf(const std::string& text, const std::string& needle) {
+  size_t at = text.find(needle);
+  EXPECT_NE(at, std::string::npos) << needle;
+  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + at, '\n'));
+}
+
+TEST(LoaderTest, LoadsEveryKindOfEntity) {
+  LoadResult r = LoadPlanFromText("plan.yaml", PlanText(kPeople, kSystems));
+  ASSERT_EQ(r.diagnostics.all().size(), 0u) << AllMessages(r);
+  const Plan& p = r.plan;
+  EXPECT_EQ(p.msp.name, "Acme IT");
+  ASSERT_EQ(p.people.size(), 2u);
+  EXPECT_EQ(p.people[0].contacts.size(), 2u);
+  EXPECT_EQ(p.people[0].contacts[0].kind, ContactKind::kEmail);
+  EXPECT_EQ(p.people[0].deputy->id, "bob");
+  ASSERT_EQ(p.tiers.size(), 2u);
+  EXPECT_EQ(*p.tiers[0].rto, Duration::Hours(2));
+  const System* db = p.FindSystem("db");
+  ASSERT_NE(db, nullptr);
+  EXPECT_EQ(db->checklist.size(), 2u);
+  EXPECT_EQ(db->verify_command, "test -s \"$STORMPROOF_RESTORE_PATH/db.bak\"");
+  EXPECT_EQ(p.review.every->ToString(), "3mo");
+}
+
+TEST(LoaderTest, ReportsUnknownKeysWithSuggestionAndPosition) {
+  std::string text = PlanText(kPeople, R"(systems:
+  - id: db
+    ownr: ann
+    tier: t1
+)");
+  LoadResult r = LoadPlanFromText("plan.yaml", text);
+  std::string messages = AllMessages(r);
+  EXPECT_NE(messages.find("plan.yaml:" + std::to_string(LineOf(text, "ownr")) +
+                          ":5: error: system 'db': unknown key 'ownr' (did you mean 'owner'?)"),
+            std::string::npos)
+      << messages;
+  EXPECT_NE(messages.find("system 'db': missing required 'owner'"), std::string::npos);
+}
+
+struct BadValueCase {
+  const char* snippet;  // replaces the systems block
+  const char* at;       // text on the line the error must point at
+  const char* message;  // part of the expected message
+};
+
+class LoaderBadValueTest : public ::testing::TestWithParam<BadValueCase> {};
+
+TEST_P(LoaderBadValueTest, PointsAtTheOffendingValue) {
+  const BadValueCase& c = GetParam();
+  std::string text = PlanText(kPeople, c.snippet);
+  LoadResult r = LoadPlanFromText("plan.yaml", text);
+  std::string want = "plan.yaml:" + std::to_string(LineOf(text, c.at)) + ":";
+  bool found = false;
+  for (const Diagnostic& d : r.diagnostics.all()) {
+    std::string line = FormatDiagnostic(r.plan.files, d);
+    if (line.find(c.message) != std::string::npos && line.rfind(want, 0) == 0) found = true;
+  }
+  EXPECT_TRUE(found) << "want " << want << " ... " << c.message << "\ngot:\n" << AllMessages(r);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Values, LoaderBadValueTest,
+    ::testing::Values(
+        BadValueCase{"systems:\n  - {id: a, owner: ann, tier: t1, rto: 4 hours}\n", "4 hours",
+                     "invalid duration '4 hours'"},
+        BadValueCase{"systems:\n  - {id: a, owner: ann, tier: t1, rpo: 15min}\n", "15min",
+                     "'rpo': invalid duration"},
+        BadValueCase{"systems:\n  - {id: a, owner: ann, tier: t1, depends_on: {x: 1}}\n",
+                     "depends_on", "expected a list, found a mapping"},
+        BadValueCase{"systems:\n  - {id: a, owner: ann, tier: t1, downtime_cost_per_hour: lots}\n",
+                     "lots", "'downtime_cost_per_hour' must be a number"},
+        BadValueCase{"systems:\n  - {id: 'a b', owner: ann, tier: t1}\n", "a b",
+                     "is not a valid id"},
+        BadValueCase{"systems:\n  - just-a-string\n", "just-a-string",
+                     "system: expected a mapping of keys, found a single value"},
+        BadValueCase{"systems: {id: a}\n", "systems:", "systems: expected a list"},
+        BadValueCase{"systems:\n  - id: a\n    owner: [ann]\n    tier: t1\n", "[ann]",
+                     "'owner' must be a single value, found a list"},
+        BadValueCase{"repositories:\n  - {id: r, location: /x, immutable: maybe}\n", "maybe",
+                     "'immutable' must be true or false"},
+        BadValueCase{"repositories:\n  - {id: r, location: /x, medium: floppy}\n", "floppy",
+                     "'medium' must be one of disk, object, tape, cloud"},
+        BadValueCase{"training:\n  - {person: ann, skill: db, date: 2026-02-30}\n", "2026-02-30",
+                     "invalid date '2026-02-30'"}));
+
+TEST(LoaderTest, SyntaxErrorIsUnreadableWithPosition) {
+  LoadResult r = LoadPlanFromText("plan.yaml", "version: 1\nmsp: {id: acme\ntiers: []\n");
+  EXPECT_FALSE(r.readable);
+  ASSERT_EQ(r.diagnostics.error_count(), 1u);
+  EXPECT_NE(AllMessages(r).find("plan.yaml:"), std::string::npos);
+  EXPECT_NE(AllMessages(r).find("YAML syntax"), std::string::npos);
+}
+
+TEST(LoaderTest, EmptyAndCommentOnlyFilesAreUnreadable) {
+  for (const char* text : {"", "# nothing\n", "---\n", "~\n"}) {
+    LoadResult r = LoadPlanFromText("plan.yaml", text);
+    EXPECT_FALSE(r.readable) << text;
+    EXPECT_NE(AllMessages(r).find("the file is empty"), std::string::npos) << text;
+  }
+}
+
+TEST(LoaderTest, TopLevelMustBeAMapping) {
+  LoadResult r = LoadPlanFromText("plan.yaml", "- a\n- b\n");
+  EXPECT_FALSE(r.readable);
+  EXPECT_NE(AllMessages(r).find("expected a mapping"), std::string::npos);
+}
+
+TEST(LoaderTest, NonUtf8TextIsUnreadableWithPosition) {
+  LoadResult r = LoadPlanFromText("plan.yaml", "version: 1\nmsp: {id: acme, name: Caf\xE9}\n");
+  EXPECT_FALSE(r.readable);
+  EXPECT_NE(AllMessages(r).find("plan.yaml:2:26: error: not valid UTF-8 (byte 0xe9)"),
+            std::string::npos)
+      << AllMessages(r);
+}
+
+TEST(LoaderTest, RejectsNewerFormatVersion) {
+  LoadResult r = LoadPlanFromText("plan.yaml", "version: 2\nmsp: {id: acme, name: A}\n");
+  EXPECT_NE(AllMessages(r).find("plan format version 2 is newer"), std::string::npos);
+}
+
+TEST(LoaderTest, RefusesFilesOverTheSizeLimit) {
+  LoadOptions options;
+  options.max_file_bytes = 100;
+  LoadResult r = LoadPlanFromText("plan.yaml", std::string(200, '#'), options);
+  EXPECT_FALSE(r.readable);
+}
+
+// A plan whose one system's checklist (`steps` items, written once) is aliased `copies` times
+// more: each alias adds `steps` + 4 nodes to what the loader walks.
+std::string WideAliasPlan(int steps, int copies) {
+  std::string text = std::string(kHeader) + "people:\n  - {id: ann, name: Ann}\n" +
+                     "systems: [&s {id: s, owner: ann, tier: t1, restore: {checklist: [a";
+  for (int i = 1; i < steps; ++i) text += ", a";
+  text += "]}}";
+  for (int i = 0; i < copies; ++i) text += ", *s";
+  return text + "]\n";
+}
+
+TEST(LoaderTest, AliasBombIsRefusedWithItsPosition) {
+  // 96 KB that the old limit (20 million nodes) let expand to 20 million checklist steps: seconds
+  // and gigabytes. Now it is refused while parsing, before any of it is read.
+  std::string text = WideAliasPlan(31'000, 640);
+  ASSERT_LT(text.size(), 100'000u);
+  LoadResult r = LoadPlanFromText("plan.yaml", text);
+  EXPECT_FALSE(r.readable);
+  ASSERT_EQ(r.diagnostics.all().size(), 1u) << AllMessages(r);
+  std::string want = "plan.yaml:" + std::to_string(LineOf(text, "systems:")) + ":";
+  std::string message = AllMessages(r);
+  EXPECT_EQ(message.rfind(want, 0), 0u) << message;
+  EXPECT_NE(message.find(": error: YAML syntax: aliases expand to more than 1000000 nodes\n"),
+            std::string::npos)
+      << message;
+  EXPECT_TRUE(r.plan.systems.empty());
+}
+
+TEST(LoaderTest, NestedAliasBombIsRefused) {
+  // "Billion laughs": each level ten aliases of the one before.
+  std::string text = std::string(kHeader) + "people:\n  - id: ann\n    name: Ann\n    skills:\n" +
+                     "      - &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int level = 1; level <= 9; ++level) {
+    std::string previous = "*l" + std::to_string(level - 1);
+    text += "      - &l" + std::to_string(level) + " [" + previous;
+    for (int k = 1; k < 10; ++k) text += ", " + previous;
+    text += "]\n";
+  }
+  LoadResult r = LoadPlanFromText("plan.yaml", text);
+  EXPECT_FALSE(r.readable);
+  std::string message = AllMessages(r);
+  EXPECT_NE(message.find("plan.yaml:" + std::to_string(LineOf(text, "&l5")) +
+                         ":"),  // 10^6 nodes, with the ones before just over the limit
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("error: YAML syntax: aliases expand to more than 1000000 nodes"),
+            std::string::npos)
+      << message;
+}
+
+TEST(LoaderTest, ManyAliasesUnderTheLimitLoad) {
+  // 2,000 systems sharing their backup and restore settings through aliases.
+  std::string text = std::string(kHeader) + kPeople +
+                     "repositories:\n  - {id: nas, location: /srv/backup}\n  - {id: cloud, "
+                     "location: 's3:b', medium: object}\n" +
+                     "systems:\n";
+  for (int i = 0; i < 2000; ++i) {
+    text += "  - id: s" + std::to_string(i) + "\n    owner: ann\n    tier: t2\n";
+    if (i == 0) {
+      text += "    backup: &backup {paths: [/data, /etc], repositories: [nas, cloud]}\n";
+      text +=
+          "    restore: &restore\n      estimate: 30m\n      checklist: [Restore, Start, "
+          "Check]\n      verify: test -d \"$STORMPROOF_RESTORE_PATH/data\"\n";
+    } else {
+      text += "    backup: *backup\n    restore: *restore\n";
+    }
+  }
+  LoadResult r = LoadPlanFromText("plan.yaml", text);
+  ASSERT_TRUE(r.readable) << AllMessages(r);
+  EXPECT_EQ(r.diagnostics.error_count(), 0u) << AllMessages(r);
+  ASSERT_EQ(r.plan.systems.size(), 2000u);
+  EXPECT_EQ(r.plan.systems.back().checklist.size(), 3u);
+  EXPECT_EQ(r.plan.systems.back().backup.repositories.size(), 2u);
+}
+
+TEST(LoaderTest, MessagesShowBadValuesOnOneLineAtMost) {
+  std::string text = PlanText(kPeople, R"(systems:
+  - id: a
+    owner: ann
+    tier: t1
+    rto: |
+      4h
+      root:$6$secret:19000:0:99999:7:::
+    rpo: "15m\e[2J"
+    downtime_cost_per_hour: "12\nsecond line"
+)");
+  LoadResult r = LoadPlanFromText("plan.yaml", text);
+  std::string messages = AllMessages(r);
+  EXPECT_NE(messages.find("system 'a': 'rto': invalid duration '…' (several lines)"),
+            std::string::npos)
+      << messages;
+  EXPECT_NE(messages.find("system 'a': 'rpo': invalid duration '15m\\x1b[2J'"), std::string::npos)
+      << messages;
+  EXPECT_NE(messages.find("'downtime_cost_per_hour' must be a number, found '12…'"),
+            std::string::npos)
+      << messages;
+  EXPECT_EQ(messages.find("secret"), std::string::npos) << messages;
+  EXPECT_EQ(messages.find("second line"), std::string::npos) << messages;
+  EXPECT_EQ(messages.find('\x1b'), std::string::npos) << messages;
+}
+
+TEST(LoaderTest, FormattedDiagnosticIsOneLine) {
+  Diagnostic d{Severity::kError, {0, 1, 1}, "unknown key 'a\nb\x1b[2J'", "unknown-key"};
+  EXPECT_EQ(FormatDiagnostic({"plan\n.yaml"}, d),
+            "plan\\x0a.yaml:1:1: error: unknown key 'a\\x0ab\\x1b[2J'");
+}
+
+TEST(LoaderTest, MissingFileAndDirectoryAreUnreadable) {
+  LoadResult missing = LoadPlan("/nonexistent/plan.yaml");
+  EXPECT_FALSE(missing.readable);
+  EXPECT_NE(AllMessages(missing).find("/nonexistent/plan.yaml: error: cannot open"),
+            std::string::npos);
+  LoadResult dir = LoadPlan("/tmp");
+  EXPECT_FALSE(dir.readable);
+  EXPECT_NE(AllMessages(dir).find("is a directory"), std::string::npos);
+}
+
+class LoaderIncludeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("stormproof-loader-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_ / "clients");
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+  }
+  std::string Path(const std::string& name) { return (dir_ / name).string(); }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(LoaderIncludeTest, MergesIncludedFilesAndKeepsTheirPositions) {
+  Write("plan.yaml", PlanText(kPeople, kSystems) + "include: [clients/*.yaml]\n");
+  Write("clients/a.yaml",
+        "clients:\n  - {id: a, name: A Ltd}\nsystems:\n  - {id: a-web, owner: ann, tier: t2, "
+        "client: a}\n");
+  Write("clients/b.yaml", "clients:\n  - {id: b, name: B Ltd, colour: red}\n");
+  LoadResult r = LoadPlan(Path("plan.yaml"));
+  EXPECT_TRUE(r.readable);
+  EXPECT_EQ(r.plan.files.size(), 3u);
+  EXPECT_NE(r.plan.FindClient("a"), nullptr);
+  EXPECT_NE(r.plan.FindSystem("a-web"), nullptr);
+  std::string messages = AllMessages(r);
+  EXPECT_NE(messages.find("clients/b.yaml:2:26: error: client 'b': unknown key 'colour'"),
+            std::string::npos)
+      << messages;
+}
+
+TEST_F(LoaderIncludeTest, IncludedFilesCannotSetRootOnlyKeys) {
+  Write("plan.yaml", PlanText(kPeople, kSystems) + "include: clients/a.yaml\n");
+  Write("clients/a.yaml", "msp: {id: other, name: Other}\n");
+  LoadResult r = LoadPlan(Path("plan.yaml"));
+  EXPECT_NE(AllMessages(r).find("included plan file: unknown key 'msp'"), std::string::npos)
+      << AllMessages(r);
+}
+
+TEST_F(LoaderIncludeTest, ReportsMissingIncludesCyclesAndEmptyGlobs) {
+  Write("plan.yaml", PlanText(kPeople, kSystems) +
+                         "include: [clients/missing.yaml, clients/loop.yaml, none/*.yaml]\n");
+  Write("clients/loop.yaml", "include: [../plan.yaml]\n");
+  LoadResult r = LoadPlan(Path("plan.yaml"));
+  std::string messages = AllMessages(r);
+  EXPECT_FALSE(r.readable);
+  EXPECT_NE(messages.find("included file '" + Path("clients/missing.yaml") + "': cannot open"),
+            std::string::npos)
+      << messages;
+  EXPECT_NE(messages.find("is already part of the plan"), std::string::npos) << messages;
+  EXPECT_NE(messages.find("pattern 'none/*.yaml' matches no file"), std::string::npos);
+}
+
+TEST_F(LoaderIncludeTest, FileWithoutAPlanKeyIsOneMessageNotOnePerLine) {
+  // A file included by mistake: every line a key, none a plan key. Printing an "unknown key"
+  // per line would print the file.
+  Write("plan.yaml", PlanText(kPeople, kSystems) + "include: [clients/*.yaml]\n");
+  Write("clients/shadow.yaml",
+        "root:$6$rootsalt$rootHASH:19000:0:99999:7:::\n"
+        "ann:$6$annsalt$annHASH:19000:0:99999:7:::\n"
+        "bob:$6$bobsalt$bobHASH:19000:0:99999:7:::\n");
+  Write("clients/typo.yaml", "sytems:\n  - {id: x, owner: ann, tier: t1}\n");
+  LoadResult r = LoadPlan(Path("plan.yaml"));
+  EXPECT_FALSE(r.readable);
+  std::string messages = AllMessages(r);
+  EXPECT_NE(messages.find("clients/shadow.yaml:1:1: error: included plan file: not a plan file: "
+                          "none of its 3 top-level keys is a plan key; the first is "
+                          "'root:$6$rootsalt$rootHASH:19000:0:99999:7::'\n"),
+            std::string::npos)
+      << messages;
+  EXPECT_EQ(messages.find("annHASH"), std::string::npos) << messages;
+  EXPECT_EQ(messages.find("bobHASH"), std::string::npos) << messages;
+  EXPECT_NE(messages.find("clients/typo.yaml:1:1: error: included plan file: not a plan file: its "
+                          "only top-level key, 'sytems' (did you mean 'systems'?), is not a plan "
+                          "key"),
+            std::string::npos)
+      << messages;
+}
+
+TEST_F(LoaderIncludeTest, AliasesCountOverAllFilesTogether) {
+  // Each file's aliases add 600,000 nodes: one file is within the limit, two are not.
+  std::string bomb = "vendors: []\nx: &a [x";
+  for (int i = 1; i < 999; ++i) bomb += ", x";
+  bomb += "]\ny: [*a";
+  for (int i = 1; i < 600; ++i) bomb += ", *a";
+  bomb += "]\n";
+  Write("plan.yaml", PlanText(kPeople, kSystems) + "include: [clients/*.yaml]\n");
+  Write("clients/a.yaml", bomb);
+  Write("clients/b.yaml", bomb);
+  LoadResult r = LoadPlan(Path("plan.yaml"));
+  EXPECT_FALSE(r.readable);
+  std::string messages = AllMessages(r);
+  size_t at = messages.find(
+      "error: YAML syntax: aliases expand to more than 1000000 nodes (600000 "
+      "of them in the files read before)");
+  ASSERT_NE(at, std::string::npos) << messages;
+  size_t line_start = messages.rfind('\n', at) + 1;  // 0 on the first line
+  EXPECT_EQ(
+      messages.compare(line_start, Path("clients/b.yaml:3:").size(), Path("clients/b.yaml:3:")), 0)
+      << messages;
+  // a.yaml, read first, was within the limit: the only such message is b.yaml's.
+  EXPECT_EQ(messages.find("aliases expand"), at + std::string("error: YAML syntax: ").size())
+      << messages;
+  EXPECT_EQ(messages.find("aliases expand", at + 40), std::string::npos) << messages;
+}
+
+// The plan in DIR/msp; files outside its tree in DIR/elsewhere.
+class LoaderIncludeOutsideTest : public LoaderIncludeTest {
+ protected:
+  void SetUp() override {
+    LoaderIncludeTest::SetUp();
+    std::filesystem::create_directories(dir_ / "msp/clients");
+    std::filesystem::create_directories(dir_ / "elsewhere");
+    Write("elsewhere/vendors.yaml", "vendors:\n  - {id: isp, name: ISP, kind: isp}\n");
+  }
+  void WritePlan(const std::string& include) {
+    Write("msp/plan.yaml", PlanText(kPeople, kSystems) + "include: " + include + "\n");
+  }
+  LoadResult Load(bool allow = false) {
+    LoadOptions options;
+    options.allow_include_outside = allow;
+    return LoadPlan(Path("msp/plan.yaml"), options);
+  }
+  std::string PlanDir() { return std::filesystem::canonical(dir_ / "msp").string(); }
+  // The message for an include on the plan's last line, in column 10 (after "include: ") or
+  // 11 (after "include: [").
+  std::string Refused(int column, const std::string& written, const std::string& resolves_to = "") {
+    std::string text = PlanText(kPeople, kSystems);
+    int line = 1 + static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+    return Path("msp/plan.yaml") + ":" + std::to_string(line) + ":" + std::to_string(column) +
+           ": error: include '" + written + "'" +
+           (resolves_to.empty() ? "" : " (it resolves to " + resolves_to + ")") +
+           " is outside the plan's directory (" + PlanDir() +
+           "); pass --allow-include-outside to allow it\n";
+  }
+};
+
+TEST_F(LoaderIncludeOutsideTest, AbsolutePathOutsideIsRefusedUnread) {
+  WritePlan(Path("elsewhere/vendors.yaml"));
+  LoadResult r = Load();
+  EXPECT_EQ(AllMessages(r), Refused(10, Path("elsewhere/vendors.yaml"))) << AllMessages(r);
+  EXPECT_EQ(r.plan.files.size(), 1u);  // never opened
+  EXPECT_EQ(r.plan.FindVendor("isp"), nullptr);
+  EXPECT_EQ(r.diagnostics.all()[0].rule, "include-outside");
+}
+
+TEST_F(LoaderIncludeOutsideTest, SystemFileIsRefused) {
+  WritePlan("[/etc/shadow]");
+  LoadResult r = Load();
+  EXPECT_EQ(AllMessages(r), Refused(11, "/etc/shadow")) << AllMessages(r);
+  EXPECT_EQ(r.plan.files.size(), 1u);
+}
+
+TEST_F(LoaderIncludeOutsideTest, DotDotPathIsRefused) {
+  WritePlan("../elsewhere/vendors.yaml");
+  LoadResult r = Load();
+  EXPECT_EQ(AllMessages(r), Refused(10, "../elsewhere/vendors.yaml")) << AllMessages(r);
+  EXPECT_EQ(r.plan.FindVendor("isp"), nullptr);
+}
+
+TEST_F(LoaderIncludeOutsideTest, DotDotPatternIsRefusedWithoutListingTheDirectory) {
+  WritePlan("[../elsewhere/*.yaml]");
+  LoadResult r = Load();
+  EXPECT_EQ(AllMessages(r), Refused(11, "../elsewhere/*.yaml")) << AllMessages(r);
+}
+
+TEST_F(LoaderIncludeOutsideTest, LinkInsideTheTreeToAFileOutsideIsRefused) {
+  std::filesystem::create_symlink("../../elsewhere/vendors.yaml", dir_ / "msp/clients/link.yaml");
+  Write("msp/clients/a.yaml", "clients:\n  - {id: a, name: A Ltd}\n");
+  WritePlan("[clients/*.yaml]");
+  LoadResult r = Load();
+  std::string outside = std::filesystem::canonical(dir_ / "elsewhere/vendors.yaml").string();
+  EXPECT_EQ(AllMessages(r), Refused(11, "clients/link.yaml", outside)) << AllMessages(r);
+  EXPECT_NE(r.plan.FindClient("a"), nullptr);  // the other match is read
+  EXPECT_EQ(r.plan.FindVendor("isp"), nullptr);
+}
+
+TEST_F(LoaderIncludeOutsideTest, LinkedDirectoryOutsideIsRefused) {
+  std::filesystem::create_directory_symlink("../elsewhere", dir_ / "msp/shared");
+  WritePlan("[shared/vendors.yaml, shared/*.yaml]");
+  LoadResult r = Load();
+  std::string outside = std::filesystem::canonical(dir_ / "elsewhere").string();
+  EXPECT_EQ(AllMessages(r), Refused(11, "shared/vendors.yaml", outside + "/vendors.yaml") +
+                                Refused(32, "shared/*.yaml", outside))
+      << AllMessages(r);
+}
+
+TEST_F(LoaderIncludeOutsideTest, AllowedWithTheOption) {
+  std::filesystem::create_symlink("../../elsewhere/vendors.yaml", dir_ / "msp/clients/link.yaml");
+  WritePlan("[../elsewhere/vendors.yaml]");
+  LoadResult r = Load(/*allow=*/true);
+  EXPECT_TRUE(r.readable) << AllMessages(r);
+  EXPECT_EQ(r.diagnostics.error_count(), 0u) << AllMessages(r);
+  EXPECT_NE(r.plan.FindVendor("isp"), nullptr);
+}
+
+TEST_F(LoaderIncludeOutsideTest, FileInsideTheTreeIsStillRead) {
+  Write("msp/clients/a.yaml", "clients:\n  - {id: a, name: A Ltd}\n  - {id: b, name: B, x: 1}\n");
+  WritePlan("[clients/../clients/a.yaml]");
+  LoadResult r = Load();
+  EXPECT_NE(r.plan.FindClient("a"), nullptr) << AllMessages(r);
+  EXPECT_NE(AllMessages(r).find("client 'b': unknown key 'x'"), std::string::npos);
+}
+
+TEST_F(LoaderIncludeOutsideTest, SecretFileOutsideShowsNoneOfItsLinesEvenWhenAllowed) {
+  Write("elsewhere/shadow",
+        "root:$6$rootsalt$rootHASH:19000:0:99999:7:::\n"
+        "ann:$6$annsalt$annHASH:19000:0:99999:7:::\n");
+  WritePlan("[../elsewhere/shadow]");
+  LoadResult r = Load(/*allow=*/true);
+  EXPECT_FALSE(r.readable);
+  std::string messages = AllMessages(r);
+  EXPECT_EQ(messages, Path("elsewhere/shadow") +
+                          ":1:1: error: included plan file: not a plan file: none of its 2 "
+                          "top-level keys is a plan key\n")
+      << messages;
+}
+
+TEST_F(LoaderIncludeOutsideTest, BinaryFileShowsAtMostOneLine) {
+  // Lines of text between bytes that are not UTF-8 or not allowed in YAML.
+  std::string binary = "SECRET-1: a\nSECRET-2: b\n\x01\x02SECRET-3\n";
+  for (int i = 0; i < 256; ++i) binary += static_cast<char>(i);
+  binary += "\nSECRET-4: d\n";
+  Write("elsewhere/blob.bin", binary);
+  Write("msp/clients/blob.bin", binary);
+  WritePlan("[../elsewhere/blob.bin, clients/blob.bin]");
+  LoadResult r = Load(/*allow=*/true);
+  EXPECT_FALSE(r.readable);
+  std::string messages = AllMessages(r);
+  EXPECT_EQ(r.diagnostics.all().size(), 2u) << messages;
+  int shown = 0;
+  for (const char* line : {"SECRET-1", "SECRET-2", "SECRET-3", "SECRET-4"}) {
+    shown += messages.find(line) != std::string::npos;
+  }
+  EXPECT_LE(shown, 1) << messages;
+  EXPECT_EQ(std::count(messages.begin(), messages.end(), '\n'), 2) << messages;
+}
+
+TEST_F(LoaderIncludeTest, FifoIsRefusedWithoutHanging) {
+  ASSERT_EQ(::mkfifo(Path("fifo.yaml").c_str(), 0600), 0);
+  LoadResult r = LoadPlan(Path("fifo.yaml"));
+  EXPECT_FALSE(r.readable);
+  EXPECT_NE(AllMessages(r).find("not a regular file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace stormproof::plan

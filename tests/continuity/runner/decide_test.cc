@@ -1,0 +1,438 @@
+// Scheduling decisions from RPOs, retention, check and drill cadences, with a fake clock.
+#include "continuity/runner/decide.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "core/date.h"
+
+namespace stormproof::runner {
+namespace {
+
+constexpr int64_t kSecond = 1'000'000'000;
+constexpr int64_t kMinute = 60 * kSecond;
+constexpr int64_t kHour = 60 * kMinute;
+constexpr int64_t kDay = 24 * kHour;
+
+// Noon UTC on a date: the fake clock's readings.
+int64_t At(int year, int month, int day, int64_t plus = 0) {
+  return Date::FromCivil(year, month, day).days_since_epoch() * kDay + 12 * kHour + plus;
+}
+const int64_t kNow = At(2026, 11, 30);
+
+plan::Repository Repo(const std::string& id, const std::string& location,
+                      plan::RepositoryKind kind = plan::RepositoryKind::kStormproof,
+                      plan::Medium medium = plan::Medium::kDisk) {
+  plan::Repository r;
+  r.id = id;
+  r.location = location;
+  r.kind = kind;
+  r.medium = medium;
+  return r;
+}
+
+plan::System System(const std::string& id, std::vector<std::string> repositories,
+                    const std::string& client = "") {
+  plan::System s;
+  s.id = id;
+  s.tier = plan::Ref{"gold", {}};
+  if (!client.empty()) s.client = plan::Ref{client, {}};
+  s.backup.paths = {"/srv/" + id};
+  for (const std::string& r : repositories) s.backup.repositories.push_back({r, {}});
+  return s;
+}
+
+// One tier (RPO 15m, no retention, no drills), repositories of every kind, one system "a"
+// backing up to the local stormproof repository.
+plan::Plan BasePlan() {
+  plan::Plan p;
+  plan::Tier gold;
+  gold.id = "gold";
+  gold.rank = 1;
+  gold.rpo = Duration::Minutes(15);
+  gold.rto = Duration::Hours(1);
+  p.tiers.push_back(gold);
+  p.repositories = {
+      Repo("local", "/srv/repo"),
+      Repo("restic", "/srv/restic", plan::RepositoryKind::kRestic),
+      Repo("borg", "/srv/borg", plan::RepositoryKind::kBorg),
+      Repo("s3", "s3:https://s3.example.com/bucket", plan::RepositoryKind::kStormproof,
+           plan::Medium::kObject),
+      Repo("nas", "sftp:backup@nas:/volume1/repo"),
+      Repo("tape", "/dev/nst0", plan::RepositoryKind::kStormproof, plan::Medium::kTape)};
+  p.systems = {System("a", {"local"})};
+  p.BuildIndex();
+  return p;
+}
+
+// Actions as "kind system repository" words, for comparing.
+std::vector<std::string> Words(const Decisions& d) {
+  std::vector<std::string> out;
+  for (const Action& a : d.actions) {
+    std::string w = ActionKindName(a.kind);
+    if (!a.system.empty()) w += " " + a.system;
+    if (!a.repository.empty()) w += " " + a.repository;
+    if (a.needs_forget) w += " (if forgets remove)";
+    out.push_back(w);
+  }
+  return out;
+}
+
+struct Case {
+  std::string name;
+  std::function<void(plan::Plan*, Facts*, Selection*)> setup;
+  std::vector<std::string> want;
+};
+
+void Backed(Facts* f, const std::string& system, const std::string& repo, int64_t ago) {
+  f->newest_snapshot_ns[system][repo] = kNow - ago;
+}
+// The checks and drills of a case that is about something else: all done just now.
+void Quiet(plan::Plan* p, Facts* f) {
+  for (const plan::Repository& r : p->repositories) f->last_check_ns[r.id] = kNow;
+}
+
+TEST(DecideTest, Table) {
+  const std::vector<Case> cases = {
+      {"RPO 15m, margin 50%: not due at 7m29s",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         Backed(f, "a", "local", 7 * kMinute + 29 * kSecond);
+       },
+       {}},
+      {"RPO 15m, margin 50%: due at 7m30s",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         Backed(f, "a", "local", 7 * kMinute + 30 * kSecond);
+       },
+       {"backup a local"}},
+      {"margin 0: due only at the RPO",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         p->run.backup_margin_percent = 0;
+         Backed(f, "a", "local", 14 * kMinute);
+       },
+       {}},
+      {"system RPO overrides the tier's",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         p->systems[0].rpo = Duration::Hours(4);
+         Backed(f, "a", "local", 90 * kMinute);
+       },
+       {}},
+      {"never backed up: due",
+       [](plan::Plan* p, Facts* f, Selection*) { Quiet(p, f); },
+       {"backup a local"}},
+      {"each repository on its own",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         p->repositories.push_back(Repo("second", "/srv/second"));
+         p->systems[0].backup.repositories.push_back({"second", {}});
+         p->BuildIndex();
+         f->last_check_ns["second"] = kNow;
+         Backed(f, "a", "local", kMinute);
+       },
+       {"backup a second"}},
+      {"external restic and borg repositories are never backed up",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         p->systems = {System("r", {"restic", "borg"})};
+         p->BuildIndex();
+       },
+       {}},
+      {"no backup paths: nothing to back up",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         p->systems[0].backup.paths.clear();
+       },
+       {}},
+      {"forget follows the backup when the tier keeps something",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         p->tiers[0].retention.keep_daily = 7;
+         f->last_prune_ns["local"] = kNow - kHour;
+       },
+       {"backup a local", "forget a local"}},
+      {"forget and a conditional prune when never pruned",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         p->tiers[0].retention.keep_last = 3;
+       },
+       {"backup a local", "forget a local", "prune local (if forgets remove)"}},
+      {"pending prune after a day",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         Backed(f, "a", "local", kMinute);
+         f->prune_pending.insert("local");
+         f->last_prune_ns["local"] = kNow - 25 * kHour;
+       },
+       {"prune local"}},
+      {"pending prune waits for a day",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         Backed(f, "a", "local", kMinute);
+         f->prune_pending.insert("local");
+         f->last_prune_ns["local"] = kNow - 23 * kHour;
+       },
+       {}},
+      {"check: never checked",
+       [](plan::Plan*, Facts* f, Selection*) { Backed(f, "a", "local", kMinute); },
+       {"check local"}},
+      {"check: 6 days ago with check_every 1w is not due",
+       [](plan::Plan*, Facts* f, Selection*) {
+         Backed(f, "a", "local", kMinute);
+         f->last_check_ns["local"] = kNow - 6 * kDay;
+       },
+       {}},
+      {"check: 7 days ago is due",
+       [](plan::Plan*, Facts* f, Selection*) {
+         Backed(f, "a", "local", kMinute);
+         f->last_check_ns["local"] = kNow - 7 * kDay;
+       },
+       {"check local"}},
+      {"check only what run writes",
+       [](plan::Plan* p, Facts*, Selection*) {
+         p->systems = {System("r", {"restic"})};
+         p->BuildIndex();
+       },
+       {}},
+      {"drill: never drilled",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         Backed(f, "a", "local", kMinute);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+       },
+       {"drill a local"}},
+      {"drill: no drill_every, never due",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         Backed(f, "a", "local", kMinute);
+       },
+       {}},
+      {"drill: monthly, Oct 31 -> Nov 30 is due",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         Backed(f, "a", "local", kMinute);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+         f->last_drill_ns["a"] = At(2026, 10, 31);
+       },
+       {"drill a local"}},
+      {"drill: monthly, Oct 31 + 1 minute is not due yet on Nov 30",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         Backed(f, "a", "local", kMinute);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+         f->last_drill_ns["a"] = At(2026, 10, 31, kMinute);
+       },
+       {}},
+      {"drill: quarterly, 3 months less a day is not due",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         Backed(f, "a", "local", kMinute);
+         p->tiers[0].drill_every = Cadence(3, Cadence::Unit::kMonth);
+         f->last_drill_ns["a"] = At(2026, 9, 1);
+       },
+       {}},
+      {"drill: external repositories are drilled",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kWeek);
+         p->systems = {System("r", {"restic"})};
+         p->BuildIndex();
+       },
+       {"drill r restic"}},
+      {"drill: nothing a drill can read",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kWeek);
+         p->systems = {System("x", {"s3"})};
+         p->BuildIndex();
+       },
+       {}},
+      {"drill: a restore command is enough",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kWeek);
+         p->systems = {System("x", {"s3"})};
+         p->systems[0].restore_command = "cp -a /srv/x \"$STORMPROOF_RESTORE_PATH\"";
+         p->BuildIndex();
+       },
+       {"drill x"}},
+      {"drill: rotation takes the copy never drilled, then the one drilled longest ago",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kWeek);
+         p->systems = {System("r", {"local", "restic", "s3"})};
+         p->BuildIndex();
+         Backed(f, "r", "local", kMinute);
+         f->last_drill_ns["r"] = At(2026, 11, 1);
+         f->last_drill_per_copy["r"]["local"] = At(2026, 11, 1);
+       },
+       {"drill r restic"}},
+      {"drill: rotation, every copy drilled: the oldest",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kWeek);
+         p->systems = {System("r", {"local", "restic"})};
+         p->BuildIndex();
+         Backed(f, "r", "local", kMinute);
+         f->last_drill_ns["r"] = At(2026, 11, 1);
+         f->last_drill_per_copy["r"]["local"] = At(2026, 11, 1);
+         f->last_drill_per_copy["r"]["restic"] = At(2026, 10, 1);
+       },
+       {"drill r restic"}},
+      {"drill: a failed drill is retried after the default drill_retry of 1d",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         Backed(f, "a", "local", kMinute);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+         f->last_drill_ns["a"] = kNow - kDay;
+         f->failed_drill["a"] = {kNow - kDay, catalog::Outcome::kFailed, "local", "x"};
+       },
+       {"drill a local"}},
+      {"drill: not before drill_retry has passed",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         Backed(f, "a", "local", kMinute);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+         f->last_drill_ns["a"] = kNow - kDay + kMinute;
+         f->failed_drill["a"] = {kNow - kDay + kMinute, catalog::Outcome::kError, "local", "x"};
+       },
+       {}},
+      {"drill: the tier's drill_retry",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         Backed(f, "a", "local", kMinute);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+         p->tiers[0].drill_retry = Duration::Hours(6);
+         f->last_drill_ns["a"] = kNow - 6 * kHour;
+         f->failed_drill["a"] = {kNow - 6 * kHour, catalog::Outcome::kFailed, "local", "x"};
+       },
+       {"drill a local"}},
+      {"drill: the retry restores from the copy that failed, not the next in rotation",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+         p->systems = {System("r", {"restic", "borg"})};
+         p->BuildIndex();
+         f->last_drill_ns["r"] = kNow - 2 * kDay;
+         f->last_drill_per_copy["r"]["restic"] = kNow - 2 * kDay;
+         f->failed_drill["r"] = {kNow - 2 * kDay, catalog::Outcome::kFailed, "restic", "x"};
+       },
+       {"drill r restic"}},
+      {"drill: the failed copy left the system: rotation",
+       [](plan::Plan* p, Facts* f, Selection*) {
+         Quiet(p, f);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+         p->systems = {System("r", {"borg"})};
+         p->BuildIndex();
+         f->last_drill_ns["r"] = kNow - 2 * kDay;
+         f->failed_drill["r"] = {kNow - 2 * kDay, catalog::Outcome::kFailed, "restic", "x"};
+       },
+       {"drill r borg"}},
+      {"--no-drills",
+       [](plan::Plan* p, Facts* f, Selection* s) {
+         Quiet(p, f);
+         Backed(f, "a", "local", kMinute);
+         p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+         s->drills = false;
+       },
+       {}},
+      {"--client and --system select",
+       [](plan::Plan* p, Facts* f, Selection* s) {
+         Quiet(p, f);
+         p->systems = {System("a", {"local"}, "acme"), System("b", {"local"}, "acme"),
+                       System("c", {"local"}, "other")};
+         p->BuildIndex();
+         s->client = "acme";
+         s->systems = {"b", "c"};
+       },
+       {"backup b local"}},
+  };
+  for (const Case& c : cases) {
+    plan::Plan p = BasePlan();
+    Facts facts;
+    Selection selection;
+    c.setup(&p, &facts, &selection);
+    EXPECT_EQ(Words(Decide(p, kNow, facts, selection)), c.want) << c.name;
+  }
+}
+
+TEST(DecideTest, UnsupportedRepositoriesAreSkippedOnceEach) {
+  plan::Plan p = BasePlan();
+  p.systems = {System("a", {"local", "s3", "nas", "tape"}), System("b", {"s3"})};
+  p.BuildIndex();
+  Decisions d = Decide(p, kNow, Facts{}, Selection{});
+  ASSERT_EQ(d.skipped.size(), 3u);
+  EXPECT_EQ(d.skipped[0].subject, "repository s3");
+  EXPECT_NE(d.skipped[0].reason.find("not supported by this build"), std::string::npos);
+  EXPECT_EQ(d.skipped[1].subject, "repository nas");
+  EXPECT_EQ(d.skipped[2].subject, "repository tape");
+  EXPECT_EQ(d.skipped[2].reason, "skipped: tape is not supported by this build");
+  EXPECT_EQ(Words(d), (std::vector<std::string>{"backup a local", "check local"}));
+}
+
+TEST(DecideTest, ReasonsSayWhy) {
+  plan::Plan p = BasePlan();
+  p.tiers[0].retention.keep_daily = 7;
+  p.tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+  Facts facts;
+  Backed(&facts, "a", "local", 8 * kMinute);
+  facts.last_check_ns["local"] = kNow - 8 * kDay;
+  facts.last_drill_ns["a"] = At(2026, 10, 1);
+  Decisions d = Decide(p, kNow, facts, Selection{});
+  ASSERT_EQ(d.actions.size(), 5u);
+  EXPECT_EQ(d.actions[0].reason, "newest snapshot 8m old, due every 7m30s (RPO 15m, margin 50%)");
+  EXPECT_EQ(d.actions[1].reason, "after the backup: keep 7 daily snapshots (tier gold)");
+  EXPECT_EQ(d.actions[2].reason,
+            "last drill 60d ago; due every 1mo (tier gold); copy local, never drilled");
+  EXPECT_EQ(d.actions[3].reason, "if this run's forgets remove snapshots; never pruned");
+  EXPECT_EQ(d.actions[4].reason, "last check 8d ago; reading 5% of the data; due every 1w");
+}
+
+TEST(DecideTest, RetryReasonSaysWhy) {
+  plan::Plan p = BasePlan();
+  p.tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+  Facts facts;
+  Backed(&facts, "a", "local", kMinute);
+  facts.last_check_ns["local"] = kNow;
+  facts.last_drill_ns["a"] = kNow - 26 * kHour;
+  facts.last_drill_per_copy["a"]["local"] = kNow - 26 * kHour;
+  facts.failed_drill["a"] = {kNow - 26 * kHour, catalog::Outcome::kFailed, "local", "x"};
+  Decisions d = Decide(p, kNow, facts, Selection{});
+  ASSERT_EQ(d.actions.size(), 1u);
+  EXPECT_EQ(d.actions[0].reason,
+            "last drill failed 26h ago from local; retried every 1d until a drill passes (tier "
+            "gold drill_retry)");
+  facts.failed_drill.clear();  // it passed: back to drill_every
+  EXPECT_TRUE(Decide(p, kNow, facts, Selection{}).actions.empty());
+}
+
+TEST(DecideTest, BackupInterval) {
+  plan::Plan p = BasePlan();
+  EXPECT_EQ(BackupInterval(p, p.systems[0]), Duration::Seconds(450));
+  p.run.backup_margin_percent = 20;
+  EXPECT_EQ(BackupInterval(p, p.systems[0]), Duration::Minutes(12));
+  p.tiers[0].rpo.reset();
+  p.BuildIndex();
+  EXPECT_EQ(BackupInterval(p, p.systems[0]), std::nullopt);
+}
+
+TEST(DecideTest, AddCadenceFollowsTheCalendar) {
+  EXPECT_EQ(AddCadence(At(2027, 1, 31), Cadence(1, Cadence::Unit::kMonth)), At(2027, 2, 28));
+  EXPECT_EQ(AddCadence(At(2026, 11, 30, 5), Cadence(1, Cadence::Unit::kYear)), At(2027, 11, 30, 5));
+  EXPECT_EQ(AddCadence(At(2026, 11, 30), Cadence(2, Cadence::Unit::kWeek)), At(2026, 12, 14));
+  EXPECT_EQ(AddCadence(-kHour, Cadence(1, Cadence::Unit::kDay)), kDay - kHour);
+}
+
+TEST(DecideTest, AgeText) {
+  EXPECT_EQ(AgeText(45 * kSecond), "45s");
+  EXPECT_EQ(AgeText(7 * kMinute + 30 * kSecond), "7m30s");
+  EXPECT_EQ(AgeText(2 * kHour + 13 * kMinute + 9 * kSecond), "2h13m");
+  EXPECT_EQ(AgeText(3 * kDay + 4 * kHour + 5 * kMinute), "3d4h");
+  EXPECT_EQ(AgeText(-kSecond), "0s");
+}
+
+}  // namespace
+}  // namespace stormproof::runner

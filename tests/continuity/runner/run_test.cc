@@ -1,0 +1,406 @@
+// stormproof run's execution on real repositories, a real catalog and real files, with a clock
+// that can be moved forward.
+#include "continuity/runner/run.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <thread>
+
+#include "engine/backend/backend.h"
+#include "engine/repository/repository.h"
+#include "continuity/runner/facts.h"
+#include "continuity/runner/jobs.h"
+
+namespace stormproof::runner {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr int64_t kMinute = 60'000'000'000;
+
+int64_t RealNow() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The outcome of one `run`.
+struct Pass {
+  Decisions decisions;
+  std::vector<ActionResult> results;
+  std::vector<std::string> breaches;
+
+  std::vector<std::string> Words() const {
+    std::vector<std::string> out;
+    for (const ActionResult& r : results) {
+      out.push_back(std::string(ActionKindName(r.action.kind)) + " " +
+                    (r.action.system.empty() ? r.action.repository : r.action.system) + " " +
+                    catalog::OutcomeName(r.run.outcome));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+};
+
+// Two systems, "a" and "b", of one client, backed up to one stormproof repository; the world is
+// staged under <dir>/root (plan paths /srv/a, /srv/b, /srv/repo).
+class RunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ::setenv("STORMPROOF_KDF_TEST", "1", 1);
+    dir_ = fs::temp_directory_path() /
+           ("stormproof-run-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    Write("root/srv/a/ledger.csv", "date,amount\n2026-11-30,12.50\n");
+    Write("root/srv/a/sub/notes.txt", "hello\n");
+    Write("root/srv/b/db.dump", std::string(100000, 'x'));
+    Write("password", "correct horse\n");
+    options_.access.root = (dir_ / "root").string();
+    options_.access.password_file = (dir_ / "password").string();
+    options_.missing = MissingRepository::kCreate;
+    clock_.now_ns = [this] { return RealNow() + offset_.load(); };
+    clock_.monotonic_ns = [] { return RealNow(); };
+    MakePlan();
+    auto opened = catalog::Catalog::Open((dir_ / "catalog.db").string());
+    ASSERT_TRUE(opened) << opened.error().message();
+    catalog_ = std::move(opened).value();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void Write(const std::string& name, const std::string& text) {
+    fs::create_directories((dir_ / name).parent_path());
+    std::ofstream(dir_ / name, std::ios::binary) << text;
+  }
+
+  void MakePlan() {
+    plan::Tier tier;
+    tier.id = "gold";
+    tier.rank = 2;
+    tier.rpo = Duration::Minutes(15);
+    tier.rto = Duration::Hours(1);
+    plan_.tiers = {tier};
+    plan::Repository repo;
+    repo.id = "local";
+    repo.location = "/srv/repo";
+    plan_.repositories = {repo};
+    for (std::string id : {"a", "b"}) {
+      plan::System system;
+      system.id = id;
+      system.client = plan::Ref{"acme", {}};
+      system.tier = plan::Ref{"gold", {}};
+      system.backup.paths = {"/srv/" + id};
+      system.backup.repositories = {{"local", {}}};
+      plan_.systems.push_back(system);
+    }
+    plan_.run.catalog = (dir_ / "catalog.db").string();
+    plan_.run.reports = (dir_ / "reports").string();
+    plan_.run.scratch = (dir_ / "scratch").string();
+    plan_.BuildIndex();
+  }
+
+  Pass Run() {
+    Pass pass;
+    std::vector<std::string> notes;
+    auto facts = GatherFacts(plan_, catalog_.get(), options_.access, selection_, &notes);
+    EXPECT_TRUE(facts) << facts.error().message();
+    if (!facts) return pass;
+    pass.decisions = Decide(plan_, clock_.now_ns(), *facts, selection_);
+    pass.results = Execute(plan_, pass.decisions, *catalog_, options_, clock_, {});
+    pass.breaches = Breaches(plan_, clock_.now_ns(), *facts, selection_, pass.results);
+    return pass;
+  }
+
+  std::vector<repository::Snapshot> Snapshots() {
+    auto backend = backend::OpenLocalBackend((dir_ / "root/srv/repo").string());
+    EXPECT_TRUE(backend);
+    auto repo = repository::Repository::Open(std::move(backend).value(), "correct horse");
+    EXPECT_TRUE(repo);
+    auto snapshots = (*repo)->LoadSnapshots();
+    EXPECT_TRUE(snapshots);
+    return *snapshots;
+  }
+
+  std::vector<catalog::Run> Recorded(catalog::RunKind kind) {
+    catalog::RunQuery query;
+    query.kind = kind;
+    auto runs = catalog_->Runs(query);
+    EXPECT_TRUE(runs);
+    return *runs;
+  }
+
+  fs::path dir_;
+  plan::Plan plan_;
+  ExecuteOptions options_;
+  Selection selection_;
+  drill::Clock clock_;
+  std::atomic<int64_t> offset_{0};
+  std::unique_ptr<catalog::Catalog> catalog_;
+};
+
+TEST_F(RunTest, FirstRunBacksUpEverySystemAndRecordsIt) {
+  Pass pass = Run();
+  EXPECT_EQ(pass.Words(),
+            (std::vector<std::string>{"backup a ok", "backup b ok", "check local ok"}));
+  EXPECT_TRUE(pass.breaches.empty()) << pass.breaches.front();
+
+  std::vector<catalog::Run> backups = Recorded(catalog::RunKind::kBackup);
+  ASSERT_EQ(backups.size(), 2u);
+  std::vector<repository::Snapshot> snapshots = Snapshots();
+  ASSERT_EQ(snapshots.size(), 2u);
+  for (const catalog::Run& run : backups) {
+    EXPECT_EQ(run.client, "acme");
+    EXPECT_EQ(run.repository, "local");
+    EXPECT_EQ(run.outcome, catalog::Outcome::kOk);
+    EXPECT_GT(run.finished_ns, run.started_ns - 1);
+    auto snapshot = std::find_if(snapshots.begin(), snapshots.end(),
+                                 [&](const auto& s) { return s.id.Hex() == run.snapshot_id; });
+    ASSERT_NE(snapshot, snapshots.end()) << run.snapshot_id;
+    EXPECT_EQ(snapshot->time_ns, run.snapshot_time_ns);
+    EXPECT_EQ(snapshot->tags.at("system"), run.system);
+    EXPECT_EQ(snapshot->tags.at("client"), "acme");
+    EXPECT_EQ(snapshot->tags.at("root"), (dir_ / "root").string());
+    EXPECT_EQ(snapshot->paths, std::vector<std::string>{(dir_ / "root/srv" / run.system).string()});
+    uint64_t bytes = 0;  // every file's bytes
+    for (const auto& e : fs::recursive_directory_iterator(dir_ / "root/srv" / run.system)) {
+      if (e.is_regular_file()) bytes += e.file_size();
+    }
+    EXPECT_EQ(run.bytes, bytes) << run.system;
+    EXPECT_EQ(run.files, run.system == "a" ? 2u : 1u);
+  }
+  std::vector<catalog::Run> checks = Recorded(catalog::RunKind::kCheck);
+  ASSERT_EQ(checks.size(), 1u);
+  // How much data it read, so that status can count it as a verification of that copy.
+  EXPECT_NE(checks[0].details.find("\"read_data_percent\":5"), std::string::npos)
+      << checks[0].details;
+}
+
+TEST_F(RunTest, NothingIsDueRightAfterARunAndBackupsAreDueAgainLater) {
+  ASSERT_EQ(Run().results.size(), 3u);
+  Pass again = Run();
+  EXPECT_TRUE(again.decisions.actions.empty());
+  EXPECT_TRUE(again.breaches.empty());
+
+  offset_ = 7 * kMinute;  // under the backup interval (7m30s) from the snapshots
+  EXPECT_TRUE(Run().decisions.actions.empty());
+
+  offset_ = 8 * kMinute;
+  Pass later = Run();
+  EXPECT_EQ(later.Words(), (std::vector<std::string>{"backup a ok", "backup b ok"}));
+  EXPECT_EQ(Snapshots().size(), 4u);
+  EXPECT_EQ(Recorded(catalog::RunKind::kBackup).size(), 4u);
+}
+
+TEST_F(RunTest, OneFailingSystemDoesNotStopTheOther) {
+  fs::remove_all(dir_ / "root/srv/b");
+  Pass pass = Run();
+  EXPECT_EQ(pass.Words(),
+            (std::vector<std::string>{"backup a ok", "backup b error", "check local ok"}));
+  ASSERT_EQ(pass.breaches.size(), 2u);
+  EXPECT_EQ(pass.breaches[0].rfind("backup of b to local error: ", 0), 0u) << pass.breaches[0];
+  EXPECT_EQ(pass.breaches[1], "system b: no snapshot; RPO 15m");
+
+  catalog::RunQuery query;
+  query.kind = catalog::RunKind::kBackup;
+  query.system = "b";
+  auto failed = catalog_->LastRun(query);
+  ASSERT_TRUE(failed && *failed);
+  EXPECT_EQ((*failed)->outcome, catalog::Outcome::kError);
+  EXPECT_FALSE((*failed)->error.empty());
+  EXPECT_EQ(Snapshots().size(), 1u);
+  // The failed backup is not a backup: b is due again at once.
+  Write("root/srv/b/db.dump", "back\n");
+  EXPECT_EQ(Run().Words(), std::vector<std::string>{"backup b ok"});
+}
+
+TEST_F(RunTest, AMissingRepositoryIsCreatedOnlyWithInit) {
+  options_.missing = MissingRepository::kFail;
+  Pass pass = Run();
+  EXPECT_EQ(pass.Words(),
+            (std::vector<std::string>{"backup a error", "backup b error", "check local error"}));
+  EXPECT_NE(pass.results[0].run.error.find("stormproof run --init"), std::string::npos)
+      << pass.results[0].run.error;
+  EXPECT_FALSE(fs::exists(dir_ / "root/srv/repo"));
+}
+
+// Issue 11: two `run --init` at once made the second fail with "not a stormproof repository (no
+// config)": it opened the directory the first was still creating.
+TEST_F(RunTest, TwoRunsCreatingTheRepositoryAtOnceBothOpenTheSameOne) {
+  for (int round = 0; round < 12; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    fs::remove_all(dir_ / "root/srv/repo");
+    internal::OpenRepositories first(plan_, options_), second(plan_, options_);
+    std::optional<Result<internal::OpenRepositories::Entry*>> a, b;
+    std::thread other([&] { a = first.Get("local"); });
+    b = second.Get("local");
+    other.join();
+    ASSERT_TRUE(*a) << a->error().message();
+    ASSERT_TRUE(*b) << b->error().message();
+    EXPECT_EQ((**a)->repo->id(), (**b)->repo->id());
+    size_t keys = 0;
+    for (const auto& e : fs::directory_iterator(dir_ / "root/srv/repo/keys")) keys += e.exists();
+    EXPECT_EQ(keys, 1u) << "the losing creator's key is removed";
+  }
+}
+
+TEST_F(RunTest, RetentionForgetsThisSystemsSnapshotsAndPrunes) {
+  plan_.tiers[0].retention.keep_last = 1;
+  plan_.BuildIndex();
+  EXPECT_EQ(Run().Words(), (std::vector<std::string>{"backup a ok", "backup b ok", "check local ok",
+                                                     "forget a ok", "forget b ok"}));
+  offset_ = 8 * kMinute;
+  Write("root/srv/a/ledger.csv", "date,amount\n2026-11-30,99.00\n");
+  Pass pass = Run();
+  EXPECT_EQ(pass.Words(), (std::vector<std::string>{"backup a ok", "backup b ok", "forget a ok",
+                                                    "forget b ok", "prune local ok"}));
+  std::vector<repository::Snapshot> snapshots = Snapshots();
+  ASSERT_EQ(snapshots.size(), 2u);
+  EXPECT_NE(snapshots[0].tags.at("system"), snapshots[1].tags.at("system"));
+  std::vector<catalog::Run> forgets = Recorded(catalog::RunKind::kForget);
+  ASSERT_EQ(forgets.size(), 4u);
+  EXPECT_EQ(forgets[0].files + forgets[1].files, 2u);  // the newest two removed one each
+
+  // Pruned less than a day ago: the next removal waits.
+  offset_ = 16 * kMinute;
+  EXPECT_EQ(Run().Words(),
+            (std::vector<std::string>{"backup a ok", "backup b ok", "forget a ok", "forget b ok"}));
+}
+
+TEST_F(RunTest, SelectionLimitsTheWork) {
+  selection_.systems = {"b"};
+  EXPECT_EQ(Run().Words(), (std::vector<std::string>{"backup b ok", "check local ok"}));
+  ASSERT_EQ(Snapshots().size(), 1u);
+  EXPECT_EQ(Snapshots()[0].tags.at("system"), "b");
+}
+
+TEST_F(RunTest, DueDrillIsRunRecordedAndReported) {
+  plan_.tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+  plan_.systems[0].verify_command = "grep -q 12.50 \"$STORMPROOF_RESTORE_PATH/srv/a/ledger.csv\"";
+  plan_.BuildIndex();
+  selection_.systems = {"a"};
+  Pass pass = Run();
+  EXPECT_EQ(pass.Words(),
+            (std::vector<std::string>{"backup a ok", "check local ok", "drill a ok"}));
+  auto drills = catalog_->Drills({});
+  ASSERT_TRUE(drills);
+  ASSERT_EQ(drills->size(), 1u);
+  EXPECT_EQ(drills->front().drill.adapter, "stormproof");
+  EXPECT_FALSE(drills->front().drill.report_path.empty());
+  EXPECT_TRUE(fs::exists(drills->front().drill.report_path));
+  // Drilled: not due again until next month.
+  offset_ = 8 * kMinute;
+  EXPECT_EQ(Run().Words(), std::vector<std::string>{"backup a ok"});
+}
+
+TEST_F(RunTest, ADrillWaitsWhileTheSystemsBackupFails) {
+  plan_.tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+  plan_.BuildIndex();
+  selection_.systems = {"b"};
+  fs::remove_all(dir_ / "root/srv/b");
+  EXPECT_EQ(Run().Words(), (std::vector<std::string>{"backup b error", "check local ok"}));
+  Write("root/srv/b/db.dump", "back\n");
+  // No verify command: the drill passes with warnings.
+  EXPECT_EQ(Run().Words(), (std::vector<std::string>{"backup b ok", "drill b warning"}));
+}
+
+// A failed drill is a breach on every run until a drill passes (as `status` judges it), and is
+// retried from the same copy once the tier's drill_retry has passed.
+TEST_F(RunTest, AFailedDrillIsABreachUntilARetryPasses) {
+  plan_.tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+  plan_.tiers[0].drill_retry = Duration::Minutes(5);
+  plan_.systems[0].verify_command = "echo ledger is empty >&2; exit 1";
+  plan_.BuildIndex();
+  selection_.systems = {"a"};
+  Pass first = Run();
+  EXPECT_EQ(first.Words(),
+            (std::vector<std::string>{"backup a ok", "check local ok", "drill a failed"}));
+  ASSERT_EQ(first.breaches.size(), 1u);
+  EXPECT_EQ(first.breaches[0].rfind("drill of a failed: verify application: ", 0), 0u)
+      << first.breaches[0];
+
+  offset_ = 4 * kMinute;  // nothing due: the retry waits 5 minutes
+  Pass quiet = Run();
+  EXPECT_TRUE(quiet.results.empty());
+  ASSERT_EQ(quiet.breaches.size(), 1u) << "a failed drill is not 'all objectives met'";
+  const std::string& breach = quiet.breaches[0];
+  EXPECT_EQ(breach.rfind("system a: last drill failed 4m", 0), 0u) << breach;
+  EXPECT_NE(breach.find(" ago from local: verify application: verify command exited with status "
+                        "1: ledger is empty; a breach until a drill passes (retried in "),
+            std::string::npos)
+      << breach;
+
+  plan_.systems[0].verify_command = "grep -q 12.50 \"$STORMPROOF_RESTORE_PATH/srv/a/ledger.csv\"";
+  offset_ = 8 * kMinute;
+  Pass retried = Run();
+  EXPECT_EQ(retried.Words(), (std::vector<std::string>{"backup a ok", "drill a ok"}));
+  EXPECT_TRUE(retried.breaches.empty()) << retried.breaches[0];
+  auto drills = catalog_->Drills({});
+  ASSERT_TRUE(drills);
+  ASSERT_EQ(drills->size(), 2u);
+  EXPECT_EQ(drills->front().run.repository, "local") << "every drill records its copy";
+  EXPECT_EQ(drills->back().run.repository, "local");
+}
+
+// A drill stopped by SIGTERM (systemctl stop) proves nothing: it is no breach, and the drill is
+// due again at the next run rather than after drill_retry or drill_every.
+TEST_F(RunTest, AnInterruptedDrillIsDueAgainAndNoBreach) {
+  plan_.tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
+  plan_.tiers[0].drill_retry = Duration::Hours(1);
+  plan_.systems[0].verify_command = "true";
+  plan_.BuildIndex();
+  selection_.systems = {"a"};
+  catalog::Run stopped;
+  stopped.system = "a";
+  stopped.client = "acme";
+  stopped.repository = "local";
+  stopped.started_ns = clock_.now_ns() - kMinute;
+  stopped.finished_ns = clock_.now_ns() - kMinute / 2;
+  stopped.outcome = catalog::Outcome::kError;
+  stopped.error = "interrupted by SIGTERM";
+  catalog::Drill drill;
+  drill.adapter = "stormproof";
+  ASSERT_TRUE(catalog_->AddDrill(stopped, drill).has_value());
+  Pass pass = Run();
+  EXPECT_EQ(pass.Words(),
+            (std::vector<std::string>{"backup a ok", "check local ok", "drill a ok"}));
+  EXPECT_TRUE(pass.breaches.empty()) << pass.breaches[0];
+}
+
+TEST_F(RunTest, FactsWithoutACatalogSayNothingWasDone) {
+  std::vector<std::string> notes;
+  auto facts = GatherFacts(plan_, nullptr, options_.access, selection_, &notes);
+  ASSERT_TRUE(facts) << facts.error().message();
+  Decisions d = Decide(plan_, clock_.now_ns(), *facts, selection_);
+  EXPECT_EQ(d.actions.size(), 3u);  // backup a, backup b, check local
+  EXPECT_TRUE(notes.empty());
+}
+
+}  // namespace
+}  // namespace stormproof::runner
+
+namespace stormproof::runner {
+namespace {
+
+TEST_F(RunTest, ASystemOnlyInRepositoriesThisBuildCannotReadIsABreach) {
+  plan::Repository cloud;
+  cloud.id = "cloud";
+  cloud.location = "s3:https://s3.example.com/bucket";
+  cloud.medium = plan::Medium::kObject;
+  plan_.repositories.push_back(cloud);
+  plan_.systems[1].backup.repositories = {{"cloud", {}}};  // b: object storage only
+  plan_.BuildIndex();
+  Pass pass = Run();
+  ASSERT_EQ(pass.breaches.size(), 1u);
+  EXPECT_EQ(pass.breaches[0],
+            "system b: no restore point in a repository this build can read (object storage and "
+            "tape are not supported yet); RPO 15m");
+}
+
+}  // namespace
+}  // namespace stormproof::runner

@@ -1,0 +1,187 @@
+// Check with --read-data: packs are named randomly, so finding damage rests on every byte of a
+// pack being authenticated. These tests damage a small repository byte by byte.
+#include "engine/checker/checker.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/engine/repository/repository_fixtures.h"
+#include "engine/repository/tree.h"
+
+namespace stormproof::checker {
+namespace {
+
+using backend::FileType;
+using repository::BlobType;
+using repository::Id;
+using repository::Repository;
+using repository::testing::RandomData;
+using repository::testing::Store;
+using repository::testing::TextData;
+
+constexpr CheckOptions kReadData{.read_data_fraction = 1};
+
+// A repository with one snapshot of one file ("/report.txt") made of three small data blobs,
+// which share one data pack.
+struct OneFileRepository {
+  Store store;
+  std::unique_ptr<Repository> repo = store.Init();
+  Id data_pack;
+
+  OneFileRepository() {
+    repository::Node file;
+    file.name = "report.txt";
+    for (const Bytes& chunk : {TextData(900, 1), RandomData(300, 2), RandomData(40, 3)}) {
+      Id id = repo->BlobId(chunk);
+      EXPECT_TRUE(repo->SaveBlob(BlobType::kData, id, chunk).has_value());
+      file.content.push_back(id);
+    }
+    repository::Tree tree;
+    tree.nodes.push_back(file);
+    Bytes encoded = repository::EncodeTree(tree);
+    repository::Snapshot snapshot;
+    snapshot.paths = {"/"};
+    snapshot.tree = repo->BlobId(encoded);
+    EXPECT_TRUE(repo->SaveBlob(BlobType::kTree, snapshot.tree, encoded).has_value());
+    EXPECT_TRUE(repo->SaveSnapshot(snapshot).has_value());
+    data_pack = repo->FindBlob(BlobType::kData, file.content[0])->pack;
+  }
+
+  Bytes PackBytes() const { return *store.raw().Load({FileType::kPack, data_pack.Hex()}); }
+  void SetPack(const Bytes& bytes) const {
+    ASSERT_TRUE(store.raw().Save({FileType::kPack, data_pack.Hex()}, bytes));
+  }
+};
+
+TEST(CheckerTest, ReadDataReadsEveryPackOnceAndPassesWhenIntact) {
+  OneFileRepository r;
+  CheckReport report = Check(*r.repo, kReadData, {});
+  EXPECT_TRUE(report.ok()) << report.errors.front();
+  EXPECT_EQ(report.packs, 2u);
+  EXPECT_EQ(report.blobs_read, 4u);
+  uint64_t pack_bytes = 0;
+  for (const std::string& name : r.store.Names(FileType::kPack)) {
+    pack_bytes += *r.store.raw().Size({FileType::kPack, name});
+  }
+  EXPECT_EQ(report.bytes_read, pack_bytes);
+}
+
+// The guarantee random pack names rest on: a single changed byte anywhere in a pack (salt,
+// blob, header, trailing length) fails check --read-data and is mapped to the file it damages.
+TEST(CheckerTest, ReadDataFindsEverySingleByteFlipInAPack) {
+  OneFileRepository r;
+  const Bytes intact = r.PackBytes();
+  for (size_t i = 0; i < intact.size(); ++i) {
+    Bytes damaged = intact;
+    damaged[i] ^= static_cast<uint8_t>(1u << (i % 8));
+    r.SetPack(damaged);
+    CheckReport report = Check(*r.repo, kReadData, {});
+    ASSERT_FALSE(report.ok()) << "byte " << i << " of " << intact.size() << " not detected";
+    EXPECT_TRUE(report.damaged_packs.count(r.data_pack.Hex())) << "byte " << i;
+    ASSERT_EQ(report.affected.size(), 1u) << "byte " << i;
+    EXPECT_TRUE(report.affected.begin()->second.count("/report.txt")) << "byte " << i;
+  }
+  r.SetPack(intact);
+  EXPECT_TRUE(Check(*r.repo, kReadData, {}).ok());
+}
+
+TEST(CheckerTest, StructureCheckAloneDoesNotReadData) {
+  OneFileRepository r;
+  Bytes damaged = r.PackBytes();
+  damaged[40] ^= 0x10;  // inside the first blob, not the header
+  r.SetPack(damaged);
+  CheckReport structure = Check(*r.repo, {}, {});
+  EXPECT_TRUE(structure.ok());
+  EXPECT_EQ(structure.bytes_read, 0u);
+  EXPECT_FALSE(Check(*r.repo, kReadData, {}).ok());
+}
+
+TEST(CheckerTest, ProgressCountsEveryPackReadOnTheCallingThread) {
+  OneFileRepository r;
+  std::vector<std::pair<uint64_t, uint64_t>> calls;
+  const std::thread::id caller = std::this_thread::get_id();
+  Check(*r.repo, kReadData, [&](uint64_t done, uint64_t total) {
+    EXPECT_EQ(std::this_thread::get_id(), caller);
+    calls.emplace_back(done, total);
+  });
+  ASSERT_FALSE(calls.empty());
+  EXPECT_EQ(calls.back(), std::make_pair(uint64_t{2}, uint64_t{2}));
+}
+
+// Two directories with the same content share one tree: damage under it is named under both
+// paths, in every snapshot, though the tree is read once.
+TEST(CheckerTest, DamageUnderASharedTreeIsNamedUnderEveryPath) {
+  OneFileRepository r;
+  auto first = r.repo->LoadSnapshots();
+  ASSERT_TRUE(first.has_value());
+  Id shared = first->front().tree;  // holds report.txt
+  repository::Tree root;
+  for (const char* name : {"monday", "tuesday"}) {
+    repository::Node dir;
+    dir.name = name;
+    dir.type = repository::NodeType::kDir;
+    dir.subtree = shared;
+    root.nodes.push_back(dir);
+  }
+  Bytes encoded = repository::EncodeTree(root);
+  repository::Snapshot second;
+  second.paths = {"/backups"};
+  second.tree = r.repo->BlobId(encoded);
+  ASSERT_TRUE(r.repo->SaveBlob(BlobType::kTree, second.tree, encoded).has_value());
+  ASSERT_TRUE(r.repo->SaveSnapshot(second).has_value());
+  Bytes pack = r.PackBytes();
+  pack[40] ^= 1;  // inside the first data blob
+  r.SetPack(pack);
+
+  CheckReport report = Check(*r.repo, kReadData, {});
+  ASSERT_FALSE(report.ok());
+  ASSERT_EQ(report.affected.size(), 2u);
+  std::set<std::string> paths;
+  for (const auto& [snapshot, affected] : report.affected)
+    paths.insert(affected.begin(), affected.end());
+  EXPECT_EQ(paths,
+            (std::set<std::string>{"/report.txt", "/monday/report.txt", "/tuesday/report.txt"}));
+  EXPECT_EQ(report.trees, 2u);  // the shared tree and the new root, each read once
+}
+
+// ReadPackHeader's errors already name the pack; check used to name it twice.
+TEST(CheckerTest, UnreadablePackHeaderNamesThePackOnce) {
+  OneFileRepository r;
+  Bytes damaged = r.PackBytes();
+  std::fill(damaged.end() - 4, damaged.end(), 0xff);  // the header length: past the pack's start
+  r.SetPack(damaged);
+  CheckReport report = Check(*r.repo, {}, {});
+  const std::string pack = r.data_pack.Hex();
+  EXPECT_EQ(std::count(report.errors.begin(), report.errors.end(),
+                       "pack " + pack + ": bad header length (truncated or damaged)"),
+            1);
+  for (const std::string& line : report.errors) {
+    EXPECT_EQ(line.find("pack " + pack + ": pack "), std::string::npos) << line;
+  }
+}
+
+// Keys made by the test KDF are weak on purpose; outside it check names them, as a warning.
+TEST(CheckerTest, WarnsAboutKeyFilesBelowTheKdfFloorWithoutFailing) {
+  OneFileRepository r;
+  const std::string weak = r.store.Names(FileType::kKey).front();
+  EXPECT_TRUE(Check(*r.repo, {}, {}).warnings.empty());
+  unsetenv("STORMPROOF_KDF_TEST");
+  ASSERT_TRUE(r.repo->AddKey("a strong key").has_value());  // 4 passes over 56 MiB
+  CheckReport report = Check(*r.repo, {}, {});
+  setenv("STORMPROOF_KDF_TEST", "1", 1);
+  EXPECT_TRUE(report.ok());
+  ASSERT_EQ(report.warnings.size(), 1u);
+  EXPECT_EQ(report.warnings[0],
+            "key " + weak +
+                ": weak Argon2id parameters: 1 pass over 8 KiB, below the floor of 2 passes over "
+                "19 MiB for new keys (replace it: 'stormproof key passwd' with its password)");
+}
+
+}  // namespace
+}  // namespace stormproof::checker

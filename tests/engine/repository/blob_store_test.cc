@@ -1,0 +1,163 @@
+// BlobStore with small packs, to exercise pack cutting and periodic index files cheaply.
+#include "engine/repository/blob_store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "tests/engine/repository/repository_fixtures.h"
+
+namespace stormproof::repository {
+namespace {
+
+using backend::FileType;
+using testing::RandomData;
+using testing::Store;
+
+BlobStore::Options SmallPacks() {
+  BlobStore::Options options;
+  options.pack_target = 64u << 10;
+  options.packs_per_index = 4;
+  return options;
+}
+const BlobStore::Options kSmall = SmallPacks();
+
+class BlobStoreTest : public ::testing::Test {
+ protected:
+  Id Save(BlobStore& blobs, const Bytes& data) {
+    Id id = crypto::KeyedId(key_.id, data);
+    auto saved = blobs.SaveBlob(BlobType::kData, id, data);
+    EXPECT_TRUE(saved.has_value()) << saved.error().message();
+    return id;
+  }
+  // The saver thread writes closed packs and index files in the background: waits (up to 5 s)
+  // until at least `count` files of `type` exist, so that a count checked next is not a race.
+  void WaitForFiles(FileType type, size_t count) {
+    for (int i = 0; i < 500 && store_.Names(type).size() < count; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
+  Store store_;
+  MasterKey key_{crypto::RandomKey(), crypto::RandomKey()};
+};
+
+TEST_F(BlobStoreTest, WritesAnIndexEveryFewPacksSoACrashLosesLittle) {
+  BlobStore blobs(store_.raw(), key_, kSmall);
+  std::vector<Id> ids;
+  for (int i = 0; i < 40; ++i) ids.push_back(Save(blobs, RandomData(30000, i)));
+  // 2 blobs per 64 KiB pack: 19 packs saved so far, 4 index files of 4 packs each.
+  WaitForFiles(FileType::kPack, 19);
+  WaitForFiles(FileType::kIndex, 4);
+  EXPECT_EQ(store_.Names(FileType::kPack).size(), 19u);
+  EXPECT_EQ(store_.Names(FileType::kIndex).size(), 4u);
+
+  Store crashed = store_.CopyFiles();
+  BlobStore after(crashed.raw(), key_, kSmall);
+  ASSERT_TRUE(after.LoadIndex());
+  EXPECT_EQ(after.IndexedBlobCount(), 32u);
+  for (int i = 0; i < 32; ++i) {
+    auto loaded = after.LoadBlob(BlobType::kData, ids[i]);
+    ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+    EXPECT_EQ(*loaded, RandomData(30000, i));
+  }
+  EXPECT_FALSE(after.HasBlob(BlobType::kData, ids[39]));
+
+  ASSERT_TRUE(blobs.Flush());
+  EXPECT_EQ(store_.Names(FileType::kPack).size(), 20u);
+  EXPECT_EQ(store_.Names(FileType::kIndex).size(), 5u);
+}
+
+TEST_F(BlobStoreTest, ConcurrentWritersAndFlushLoseNothing) {
+  BlobStore blobs(store_.raw(), key_, kSmall);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) Save(blobs, RandomData(5000 + i * 300, t * 1000 + i));
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(blobs.Flush());
+  BlobStore reopened(store_.raw(), key_, kSmall);
+  ASSERT_TRUE(reopened.LoadIndex());
+  EXPECT_EQ(reopened.IndexedBlobCount(), 200u);
+  for (int t = 0; t < 4; ++t) {
+    for (int i = 0; i < 50; ++i) {
+      Bytes data = RandomData(5000 + i * 300, t * 1000 + i);
+      auto loaded = reopened.LoadBlob(BlobType::kData, crypto::KeyedId(key_.id, data));
+      ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+      EXPECT_EQ(*loaded, data);
+    }
+  }
+}
+
+// A backend whose pack saves are slow (a disk that falls behind) and that records how many run
+// at once.
+class SlowPackBackend final : public backend::Backend {
+ public:
+  explicit SlowPackBackend(backend::Backend& target) : target_(target) {}
+  Status Save(const backend::Handle& handle, ByteView data) override {
+    if (handle.type != FileType::kPack) return target_.Save(handle, data);
+    int now = ++saving_;
+    for (int seen = most_; now > seen && !most_.compare_exchange_weak(seen, now);) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    --saving_;
+    return target_.Save(handle, data);
+  }
+  Result<Bytes> Load(const backend::Handle& h, uint64_t offset, uint64_t length) override {
+    return target_.Load(h, offset, length);
+  }
+  Result<uint64_t> Size(const backend::Handle& h) override { return target_.Size(h); }
+  Result<int64_t> ModifiedNs(const backend::Handle& h) override { return target_.ModifiedNs(h); }
+  Status Remove(const backend::Handle& h) override { return target_.Remove(h); }
+  Status List(FileType type,
+              const std::function<void(const std::string&, uint64_t)>& each) override {
+    return target_.List(type, each);
+  }
+  std::string Location() const override { return target_.Location(); }
+  int most_concurrent_saves() const { return most_; }
+
+ private:
+  backend::Backend& target_;
+  std::atomic<int> saving_{0}, most_{0};
+};
+
+// However many threads write, at most kMaxPackBuffers packs of a type are open or being saved:
+// the memory of a backup is bounded, and writers wait for a slow disk.
+TEST_F(BlobStoreTest, WritersWaitWhileTooManyPacksAreBeingSaved) {
+  SlowPackBackend slow(store_.raw());
+  BlobStore blobs(slow, key_, kSmall);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) Save(blobs, RandomData(20000, t * 100 + i));
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(blobs.Flush());
+  EXPECT_LE(slow.most_concurrent_saves(), static_cast<int>(kMaxPackBuffers));
+  EXPECT_GE(slow.most_concurrent_saves(), 2) << "saves still overlap";
+  BlobStore reopened(store_.raw(), key_, kSmall);
+  ASSERT_TRUE(reopened.LoadIndex());
+  EXPECT_EQ(reopened.IndexedBlobCount(), 160u);
+}
+
+TEST_F(BlobStoreTest, PacksNeverExceedTheTargetUnlessOneBlobDoes) {
+  BlobStore blobs(store_.raw(), key_, kSmall);
+  for (int i = 0; i < 30; ++i) Save(blobs, RandomData(1000 + i * 2000, i));
+  ASSERT_TRUE(blobs.Flush());
+  for (const std::string& name : store_.Names(FileType::kPack)) {
+    auto header = ReadPackHeader(store_.raw(), key_.encryption, *Id::FromHex(name));
+    ASSERT_TRUE(header.has_value());
+    uint64_t size = *store_.raw().Size({FileType::kPack, name});
+    if (header->size() > 1) {
+      EXPECT_LE(size, kSmall.pack_target) << "the header and its length count";
+    }
+  }
+}
+
+}  // namespace
+}  // namespace stormproof::repository

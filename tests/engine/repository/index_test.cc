@@ -1,0 +1,126 @@
+#include "engine/repository/index.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "tests/engine/repository/repository_fixtures.h"
+
+namespace stormproof::repository {
+namespace {
+
+Id MakeId(uint64_t n) { return crypto::Sha256(AsBytes(std::to_string(n))); }
+
+PackEntry Entry(uint64_t n, BlobType type = BlobType::kData) {
+  return {type, MakeId(n), static_cast<uint32_t>(32 + n), static_cast<uint32_t>(100 + n),
+          static_cast<uint32_t>(n)};
+}
+
+TEST(BlobIndexTest, FindsWhatWasAddedByType) {
+  BlobIndex index;
+  Id pack = MakeId(1000);
+  std::vector<PackEntry> entries = {Entry(1), Entry(2, BlobType::kTree)};
+  index.Add(pack, entries);
+  auto found = index.Find(BlobType::kData, MakeId(1));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->pack, pack);
+  EXPECT_EQ(found->offset, 33u);
+  EXPECT_EQ(found->length, 101u);
+  EXPECT_EQ(found->raw_length, 1u);
+  EXPECT_FALSE(index.Find(BlobType::kTree, MakeId(1)).has_value());
+  EXPECT_TRUE(index.Find(BlobType::kTree, MakeId(2)).has_value());
+  EXPECT_EQ(index.size(), 2u);
+}
+
+TEST(BlobIndexTest, ManySmallAddsMergeCorrectly) {
+  BlobIndex index;
+  for (uint64_t n = 0; n < 20000; ++n) {
+    PackEntry e = Entry(n);
+    index.Add(MakeId(n / 16 + 1'000'000), std::span(&e, 1));
+  }
+  EXPECT_EQ(index.size(), 20000u);
+  for (uint64_t n = 0; n < 20000; n += 7) {
+    auto found = index.Find(BlobType::kData, MakeId(n));
+    ASSERT_TRUE(found.has_value()) << n;
+    EXPECT_EQ(found->raw_length, n);
+  }
+  size_t visited = 0;
+  index.ForEach([&](const Id&, const BlobLocation&) { ++visited; });
+  EXPECT_EQ(visited, 20000u);
+}
+
+TEST(BlobIndexTest, ADuplicateKeepsTheFirstLocation) {
+  BlobIndex index;
+  std::vector<PackEntry> entries = {Entry(1)};
+  index.Add(MakeId(100), entries);
+  index.Add(MakeId(200), entries);
+  EXPECT_EQ(index.Find(BlobType::kData, MakeId(1))->pack, MakeId(100));
+  EXPECT_EQ(index.size(), 1u);
+
+  BlobIndex bulk;
+  bulk.BulkAdd(MakeId(100), entries);
+  bulk.BulkAdd(MakeId(200), entries);
+  bulk.Commit();
+  EXPECT_EQ(bulk.size(), 1u);
+}
+
+TEST(BlobIndexTest, UsesAboutFiftyBytesPerBlob) {
+  BlobIndex index;
+  std::vector<PackEntry> pack;
+  for (uint64_t n = 0; n < 100000; ++n) {
+    pack.push_back(Entry(n));
+    if (pack.size() == 16) {
+      index.BulkAdd(MakeId(n + 10'000'000), pack);
+      pack.clear();
+    }
+  }
+  index.Commit();
+  EXPECT_EQ(index.size(), 100000u);
+  double per_blob = static_cast<double>(index.MemoryBytes()) / 100000;
+  EXPECT_LE(per_blob, 52.0);
+  RecordProperty("bytes_per_blob_after_open", std::to_string(per_blob));
+  // Adding after the bulk load stays within the growth margin.
+  for (uint64_t n = 100000; n < 110000; ++n) {
+    PackEntry e = Entry(n);
+    index.Add(MakeId(n + 10'000'000), std::span(&e, 1));
+  }
+  EXPECT_LE(static_cast<double>(index.MemoryBytes()) / index.size(), 70.0);
+}
+
+TEST(IndexFileTest, EncodeDecodeRoundTrip) {
+  std::vector<IndexedPack> packs = {
+      {MakeId(1), {Entry(1), Entry(2, BlobType::kTree)}}, {MakeId(2), {}}, {MakeId(3), {Entry(3)}}};
+  Bytes encoded = EncodeIndex(packs);
+  EXPECT_EQ(encoded.size(), 4 + 3 * 36 + 3 * kPackEntrySize);
+  auto decoded = DecodeIndex(encoded);
+  ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
+  ASSERT_EQ(decoded->size(), 3u);
+  EXPECT_EQ((*decoded)[0].pack, MakeId(1));
+  ASSERT_EQ((*decoded)[0].blobs.size(), 2u);
+  EXPECT_EQ((*decoded)[0].blobs[1].type, BlobType::kTree);
+  EXPECT_EQ((*decoded)[0].blobs[1].id, MakeId(2));
+  EXPECT_EQ((*decoded)[2].blobs[0].length, 103u);
+}
+
+TEST(IndexFileTest, DecodeRejectsMalformedInput) {
+  std::vector<IndexedPack> packs = {{MakeId(1), {Entry(1)}}};
+  Bytes good = EncodeIndex(packs);
+  Bytes truncated(good.begin(), good.end() - 1);
+  Bytes trailing = good;
+  trailing.push_back(0);
+  Bytes bad_type = good;
+  bad_type[4 + 36] = 9;
+  Bytes huge_count = good;
+  huge_count[3] = 0xff;
+  for (const Bytes& bad : {Bytes{}, Bytes{1, 0}, truncated, trailing, bad_type, huge_count}) {
+    auto decoded = DecodeIndex(bad);
+    ASSERT_FALSE(decoded.has_value());
+    EXPECT_EQ(decoded.error().code(), ErrorCode::kFailedCheck);
+  }
+  for (uint64_t seed = 0; seed < 200; ++seed) {
+    (void)DecodeIndex(testing::RandomData(seed * 3, seed));  // must not crash
+  }
+}
+
+}  // namespace
+}  // namespace stormproof::repository

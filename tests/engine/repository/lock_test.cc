@@ -1,0 +1,333 @@
+#include "engine/repository/lock.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include "engine/repository/encoding.h"
+#include "engine/repository/sealed_file.h"
+#include "tests/engine/repository/repository_fixtures.h"
+
+namespace stormproof::repository {
+namespace {
+
+using backend::FileType;
+using Kind = Repository::LockKind;
+using testing::Store;
+
+constexpr int64_t kMinute = 60'000'000'000;
+
+// A pid that no process has: a child that has exited and been reaped.
+pid_t DeadPid() {
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  waitpid(child, nullptr, 0);
+  return child;
+}
+
+// A lock of this machine's, written by the process `pid`.
+LockInfo ThisMachine(int64_t pid, bool exclusive = true) {
+  LockInfo info = CurrentProcessLock(exclusive ? Kind::kExclusive : Kind::kShared);
+  info.pid = pid;
+  info.start_ticks = 0;
+  return info;
+}
+
+// The storage's clock is the test's: files are stamped with storage_now_.
+class LockTest : public ::testing::Test {
+ protected:
+  // Writes a lock file as another process would, `age` old by the storage's clock.
+  std::string PlantLock(const LockInfo& info, int64_t age = 0) {
+    std::string name = RandomFileName();
+    // The master key is private to the repository; a second repository object shares it.
+    auto bytes = EncodeLock(master_, info);
+    storage_now_ -= age;
+    EXPECT_TRUE(store_.raw().Save({FileType::kLock, name}, bytes));
+    storage_now_ += age;
+    return name;
+  }
+  Result<std::unique_ptr<Lock>> Acquire(Kind kind) {
+    return AcquireRepositoryLock(store_.raw(), master_, kind, env_);
+  }
+
+  std::atomic<int64_t> storage_now_{NowNs()};
+  Store store_{std::shared_ptr<backend::Backend>(
+      backend::NewMemoryBackend([this] { return storage_now_.load(); }))};
+  crypto::Key master_ = crypto::RandomKey();
+  LockEnvironment env_ = RealLockEnvironment();
+};
+
+TEST_F(LockTest, TwoSharedLocksCoexist) {
+  auto a = Acquire(Kind::kShared);
+  auto b = Acquire(Kind::kShared);
+  ASSERT_TRUE(a.has_value());
+  ASSERT_TRUE(b.has_value()) << b.error().message();
+  EXPECT_EQ(store_.Names(FileType::kLock).size(), 2u);
+}
+
+TEST_F(LockTest, ConflictsAreRefusedNamingTheHolder) {
+  struct Case {
+    Kind held, wanted;
+    const char* held_word;
+  } cases[] = {{Kind::kShared, Kind::kExclusive, "shared"},
+               {Kind::kExclusive, Kind::kShared, "exclusive"},
+               {Kind::kExclusive, Kind::kExclusive, "exclusive"}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.held_word);
+    auto held = Acquire(c.held);
+    ASSERT_TRUE(held.has_value());
+    auto refused = Acquire(c.wanted);
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code(), ErrorCode::kLocked);
+    std::string expected = "repository is locked by " + HostName() + " pid " +
+                           std::to_string(getpid()) + " (" + c.held_word + ", since ";
+    EXPECT_EQ(refused.error().message().substr(0, expected.size()), expected);
+    EXPECT_EQ(store_.Names(FileType::kLock).size(), 1u) << "the refused lock is removed";
+    held->reset();
+    EXPECT_TRUE(store_.Names(FileType::kLock).empty()) << "a released lock is removed";
+    EXPECT_TRUE(Acquire(c.wanted).has_value());
+  }
+}
+
+TEST_F(LockTest, StaleLocksAreRemoved) {
+  LockInfo other_host{"elsewhere", "u", 1, true, NowNs()};
+  LockInfo reused_pid = ThisMachine(getpid());
+  reused_pid.start_ticks = 1;  // this pid now belongs to a process started at another time
+  struct Case {
+    const char* name;
+    LockInfo info;
+    int64_t storage_age;
+  } cases[] = {
+      {"dead process on this machine", ThisMachine(DeadPid()), 0},
+      {"pid reused by a younger process", reused_pid, 0},
+      {"another host's, its file 31 minutes old", other_host, 31 * kMinute},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string stale = PlantLock(c.info, c.storage_age);
+    auto lock = Acquire(Kind::kExclusive);
+    ASSERT_TRUE(lock.has_value()) << lock.error().message();
+    auto names = store_.Names(FileType::kLock);
+    EXPECT_EQ(names.size(), 1u);
+    EXPECT_NE(names.at(0), stale);
+  }
+}
+
+// Issue 11: a live process's lock was judged stale by age (a suspended backup, a busy host, or
+// another host whose clock is 30 minutes behind), and prune deleted the packs it was writing.
+TEST_F(LockTest, LiveLocksAreRespectedWhateverTheirAge) {
+  LockInfo behind{"other-host", "u", DeadPid(), true, NowNs() - 45 * kMinute};
+  struct Case {
+    const char* name;
+    LockInfo info;
+    int64_t storage_age;
+  } cases[] = {
+      {"this machine's running process, file 31 minutes old", ThisMachine(getpid()), 31 * kMinute},
+      {"another host whose clock is 45 minutes behind", behind, 0},
+      {"another host's, file 29 minutes old", behind, 29 * kMinute},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string held = PlantLock(c.info, c.storage_age);
+    auto lock = Acquire(Kind::kShared);
+    ASSERT_FALSE(lock.has_value());
+    EXPECT_EQ(lock.error().code(), ErrorCode::kLocked);
+    EXPECT_NE(lock.error().message().find("locked by " + c.info.hostname), std::string::npos);
+    ASSERT_TRUE(store_.raw().Remove({FileType::kLock, held}));
+  }
+}
+
+TEST_F(LockTest, AnotherMachineOrNamespaceIsJudgedByAgeAlone) {
+  LockInfo self = CurrentProcessLock(Kind::kShared);
+  LockInfo container = ThisMachine(DeadPid());
+  container.pid_namespace = "pid:[1]";
+  LockInfo rebooted = ThisMachine(DeadPid());
+  rebooted.boot_id = "another boot";
+  for (const LockInfo& lock : {container, rebooted}) {
+    EXPECT_FALSE(SameMachine(lock, self));
+    EXPECT_FALSE(IsStale(lock, 29 * kMinute, env_));
+    EXPECT_TRUE(IsStale(lock, 31 * kMinute, env_));
+  }
+  EXPECT_TRUE(SameMachine(ThisMachine(getpid()), self));
+  EXPECT_FALSE(IsStale(ThisMachine(getpid()), 60 * kMinute, env_));
+  EXPECT_TRUE(IsStale(ThisMachine(DeadPid()), 0, env_));
+}
+
+TEST_F(LockTest, AnUnreadableLockBlocksUntilItIsOld) {
+  std::string name = RandomFileName();
+  ASSERT_TRUE(store_.raw().Save({FileType::kLock, name}, AsBytes("not a lock")));
+  auto refused = Acquire(Kind::kShared);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().message().find("unreadable lock file locks/" + name), std::string::npos)
+      << refused.error().message();
+  storage_now_ += 31 * kMinute;
+  EXPECT_TRUE(Acquire(Kind::kExclusive).has_value());
+}
+
+// A lock file that vanishes while being read is a holder refreshing it: look again.
+TEST_F(LockTest, ALockThatVanishesWhileReadIsLookedForAgain) {
+  struct Refreshing final : backend::Backend {
+    explicit Refreshing(backend::Backend& target) : target(target) {}
+    Status Save(const backend::Handle& h, ByteView d) override { return target.Save(h, d); }
+    Result<Bytes> Load(const backend::Handle& h, uint64_t o, uint64_t l) override {
+      if (h.type == FileType::kLock && h.name == held && vanish-- > 0) {
+        return Error::NotFound("locks/" + h.name + ": no such file");
+      }
+      return target.Load(h, o, l);
+    }
+    Result<uint64_t> Size(const backend::Handle& h) override { return target.Size(h); }
+    Result<int64_t> ModifiedNs(const backend::Handle& h) override { return target.ModifiedNs(h); }
+    Status Remove(const backend::Handle& h) override { return target.Remove(h); }
+    Status List(FileType t, const std::function<void(const std::string&, uint64_t)>& e) override {
+      return target.List(t, e);
+    }
+    std::string Location() const override { return target.Location(); }
+    backend::Backend& target;
+    std::string held;
+    int vanish = 2;
+  } refreshing(store_.raw());
+  refreshing.held = PlantLock({"other-host", "u", 7, true, NowNs()});
+  auto lock = AcquireRepositoryLock(refreshing, master_, Kind::kShared, env_);
+  ASSERT_FALSE(lock.has_value()) << "the exclusive lock was missed";
+  EXPECT_EQ(lock.error().code(), ErrorCode::kLocked);
+  EXPECT_EQ(refreshing.vanish, -1) << "read three times: twice gone, then found";
+}
+
+// A holder that could not refresh its lock for kLockLostAfter (suspended, or its writes failed)
+// gives it up for good: others may have judged it stale and pruned.
+TEST_F(LockTest, AHolderNotRefreshedForTooLongLosesItsLock) {
+  std::atomic<int64_t> elapsed{0};
+  env_.elapsed_ns = [&] { return elapsed.load(); };
+  env_.refresh_interval = std::chrono::hours(1);  // the background refresh never comes
+  auto lock = Acquire(Kind::kShared);
+  ASSERT_TRUE(lock.has_value());
+  EXPECT_TRUE((*lock)->Verify());
+  elapsed += 19 * kMinute;
+  EXPECT_TRUE((*lock)->Verify());
+  elapsed += 2 * kMinute;
+  Status lost = (*lock)->Verify();
+  ASSERT_FALSE(lost);
+  EXPECT_EQ(lost.error().code(), ErrorCode::kLocked);
+  EXPECT_NE(lost.error().message().find("was lost (it was not refreshed for 21 minutes)"),
+            std::string::npos)
+      << lost.error().message();
+  EXPECT_FALSE((*lock)->Verify()) << "lost for good";
+}
+
+// A virtual machine paused for 25 minutes may not count the pause on its own clock; the storage's
+// clock does. A refresh that lands that late gives the lock up instead of reviving it.
+TEST_F(LockTest, ARefreshLandingTooLateByTheStorageClockLosesTheLock) {
+  env_.elapsed_ns = [] { return int64_t{0}; };  // the holder's clock stands still
+  env_.refresh_interval = std::chrono::milliseconds(5);
+  auto lock = Acquire(Kind::kShared);
+  ASSERT_TRUE(lock.has_value());
+  storage_now_ += 25 * kMinute;
+  Status lost = Ok();
+  for (int i = 0; i < 200 && lost; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    lost = (*lock)->Verify();
+  }
+  ASSERT_FALSE(lost);
+  EXPECT_NE(lost.error().message().find("could not be refreshed in time"), std::string::npos)
+      << lost.error().message();
+}
+
+// A lock file too large to be one (a hostile repository) is not read into memory: it counts as
+// unreadable, and so blocks until it is old.
+TEST_F(LockTest, AnOversizedLockFileIsNotReadAndCountsAsUnreadable) {
+  std::string name = RandomFileName();
+  ASSERT_TRUE(store_.raw().Save({FileType::kLock, name}, Bytes(1 << 20, 'x')));
+  auto refused = Acquire(Kind::kShared);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().message().find("unreadable lock file"), std::string::npos);
+  storage_now_ += 31 * kMinute;
+  EXPECT_TRUE(Acquire(Kind::kShared).has_value());
+}
+
+TEST_F(LockTest, AHolderWhoseFileWasRemovedLosesItsLockAndDoesNotReviveIt) {
+  env_.refresh_interval = std::chrono::milliseconds(10);
+  auto lock = Acquire(Kind::kShared);
+  ASSERT_TRUE(lock.has_value());
+  for (const std::string& name : store_.Names(FileType::kLock)) {
+    ASSERT_TRUE(store_.raw().Remove({FileType::kLock, name}));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  Status lost = (*lock)->Verify();
+  ASSERT_FALSE(lost);
+  EXPECT_NE(lost.error().message().find("another process removed it as stale"), std::string::npos);
+  EXPECT_TRUE(store_.Names(FileType::kLock).empty()) << "a lost lock is not written again";
+}
+
+TEST_F(LockTest, HeldLockIsRefreshed) {
+  env_.refresh_interval = std::chrono::milliseconds(20);
+  auto lock = Acquire(Kind::kShared);
+  ASSERT_TRUE(lock.has_value());
+  std::string first = store_.Names(FileType::kLock).at(0);
+  int64_t first_time = DecodeLock(master_, *store_.raw().Load({FileType::kLock, first}))->time_ns;
+  std::string now;
+  for (int i = 0; i < 200 && (now.empty() || now == first); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto names = store_.Names(FileType::kLock);
+    now = names.size() == 1 ? names[0] : "";
+  }
+  ASSERT_NE(now, first);
+  auto info = DecodeLock(master_, *store_.raw().Load({FileType::kLock, now}));
+  ASSERT_TRUE(info.has_value());
+  EXPECT_GT(info->time_ns, first_time);
+  EXPECT_EQ(info->pid, getpid());
+  lock->reset();
+  EXPECT_TRUE(store_.Names(FileType::kLock).empty());
+}
+
+TEST_F(LockTest, LockFilesAreSealed) {
+  LockInfo info{"h", "u", 42, true, 1000};
+  Bytes file = EncodeLock(master_, info);
+  EXPECT_EQ(AsText(file).find("\"h\""), std::string_view::npos);
+  EXPECT_FALSE(DecodeLock(crypto::RandomKey(), file).has_value());
+  auto decoded = DecodeLock(master_, file);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->pid, 42);
+  EXPECT_TRUE(decoded->exclusive);
+  EXPECT_EQ(decoded->time_ns, 1000);
+}
+
+// Found by fuzz/fuzz_lock: a lock file (written by anyone who can write to the repository)
+// dated after 2262 overflowed the nanosecond time (undefined behaviour) instead of failing.
+TEST_F(LockTest, RejectsALockDatedBeyondTheNanosecondRange) {
+  std::string_view json =
+      R"({"exclusive":true,"hostname":"host","pid":4242,"time":"7247-11-14T22:13:20.000000000Z",)"
+      R"("username":"alice0"})";
+  auto decoded = DecodeLock(master_, SealFile(master_, AsBytes(json), kLockKind));
+  ASSERT_FALSE(decoded.has_value());
+  EXPECT_EQ(decoded.error().code(), ErrorCode::kFailedCheck);
+}
+
+// Found by fuzz/fuzz_lock: a pid written as a huge number was converted from double to int64
+// (undefined behaviour) instead of being refused.
+TEST_F(LockTest, RejectsAPidThatIsNotAnInt64) {
+  std::string pid(90, '2');
+  for (const std::string& bad : {pid, std::string("4242.5"), std::string("-1e30")}) {
+    std::string json = R"({"exclusive":true,"hostname":"hot","pid":)" + bad +
+                       R"(,"time":"2024-11-14T22:13:20.000000000Z","username":"alice"})";
+    auto decoded = DecodeLock(master_, SealFile(master_, AsBytes(json), kLockKind));
+    ASSERT_FALSE(decoded.has_value()) << bad;
+    EXPECT_EQ(decoded.error().code(), ErrorCode::kFailedCheck);
+  }
+}
+
+TEST(RepositoryLockTest, RepositoryHandsOutLocks) {
+  Store store;
+  auto repo = store.Init();
+  auto shared = repo->AcquireLock(Repository::LockKind::kShared);
+  ASSERT_TRUE(shared.has_value());
+  auto other = store.Open();
+  ASSERT_TRUE(other.has_value());
+  EXPECT_TRUE((*other)->AcquireLock(Repository::LockKind::kShared).has_value());
+  EXPECT_FALSE((*other)->AcquireLock(Repository::LockKind::kExclusive).has_value());
+}
+
+}  // namespace
+}  // namespace stormproof::repository

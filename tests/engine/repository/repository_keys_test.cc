@@ -1,0 +1,198 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "engine/repository/repository.h"
+#include "tests/engine/repository/repository_fixtures.h"
+
+namespace stormproof::repository {
+namespace {
+
+using backend::FileType;
+using testing::kPassword;
+using testing::Store;
+
+TEST(RepositoryKeysTest, AddedKeyOpensTheSameRepository) {
+  Store store;
+  auto repo = store.Init();
+  Id blob = repo->BlobId(AsBytes("content"));
+  auto name = repo->AddKey("second password");
+  ASSERT_TRUE(name.has_value()) << name.error().message();
+  auto second = store.Open("second password");
+  ASSERT_TRUE(second.has_value()) << second.error().message();
+  EXPECT_EQ((*second)->id(), repo->id());
+  EXPECT_EQ((*second)->BlobId(AsBytes("content")), blob) << "one master key";
+  EXPECT_TRUE(store.Open(kPassword).has_value());
+}
+
+TEST(RepositoryKeysTest, ListShowsEveryKeyAndWhichIsCurrent) {
+  Store store;
+  auto repo = store.Init();
+  std::string added = *repo->AddKey("other");
+  auto keys = repo->ListKeys();
+  ASSERT_TRUE(keys.has_value());
+  ASSERT_EQ(keys->size(), 2u);
+  int current = 0;
+  for (const KeyInfo& key : *keys) {
+    current += key.current;
+    EXPECT_GT(key.created_ns, 0);
+    EXPECT_EQ(key.current, key.name != added);
+  }
+  EXPECT_EQ(current, 1);
+}
+
+TEST(RepositoryKeysTest, RemoveRefusesTheCurrentKeyAndRemovesOthers) {
+  Store store;
+  auto repo = store.Init();
+  std::string added = *repo->AddKey("other");
+  std::string current;
+  auto keys = repo->ListKeys();
+  ASSERT_TRUE(keys.has_value());
+  for (const KeyInfo& key : *keys) {
+    if (key.current) current = key.name;
+  }
+  Status refused = repo->RemoveKey(current);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidArgument);
+  Status missing = repo->RemoveKey(std::string(64, 'a'));
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(repo->RemoveKey(added));
+  EXPECT_FALSE(store.Open("other").has_value());
+  EXPECT_EQ(repo->ListKeys()->size(), 1u);
+}
+
+TEST(RepositoryKeysTest, ChangePasswordRetiresTheOldOneAndKeepsTheMasterKey) {
+  Store store;
+  auto repo = store.Init();
+  Bytes data = testing::TextData(2000, 1);
+  Id id = repo->BlobId(data);
+  ASSERT_TRUE(repo->SaveBlob(BlobType::kData, id, data).has_value());
+  ASSERT_TRUE(repo->Flush());
+  ASSERT_TRUE(repo->ChangePassword("new password"));
+  auto old = store.Open(kPassword);
+  ASSERT_FALSE(old.has_value());
+  EXPECT_EQ(old.error().code(), ErrorCode::kFailedCheck);
+  auto reopened = store.Open("new password");
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().message();
+  EXPECT_EQ((*reopened)->BlobId(data), id);
+  EXPECT_EQ(*(*reopened)->LoadBlob(BlobType::kData, id), data);
+  auto keys = repo->ListKeys();
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_TRUE((*keys)[0].current) << "the new key is now the current one";
+}
+
+TEST(RepositoryKeysTest, CorruptKeyFilesAreSkipped) {
+  const char* damaged[] = {"", "{}", "not json", R"({"kdf":"scrypt"})",
+                           R"({"kdf":"argon2id","ops":1,"mem":8192,"salt":"AAAA","data":"x"})"};
+  Store store;
+  auto repo = store.Init();
+  int n = 0;
+  for (const char* text : damaged) {
+    std::string name(64, static_cast<char>('a' + n++));
+    ASSERT_TRUE(store.raw().Save({FileType::kKey, name}, AsBytes(text)));
+  }
+  auto reopened = store.Open();
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().message();
+  EXPECT_EQ((*reopened)->ListKeys()->size(), 6u);
+  auto wrong = store.Open("wrong");
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_EQ(wrong.error().code(), ErrorCode::kFailedCheck);
+}
+
+// The only key file, edited by `edit` (its text), and what opening the repository then says.
+template <typename Edit>
+std::string OpenWithOnlyKeyEdited(Edit edit, std::string* name) {
+  Store store;
+  EXPECT_NE(store.Init(), nullptr);
+  *name = store.Names(FileType::kKey).front();
+  store.Rewrite({FileType::kKey, *name}, [&](Bytes& bytes) {
+    std::string text(AsText(bytes));
+    edit(text);
+    bytes.assign(text.begin(), text.end());
+  });
+  auto opened = store.Open();
+  EXPECT_FALSE(opened.has_value());
+  if (opened) return "";
+  EXPECT_EQ(opened.error().code(), ErrorCode::kFailedCheck);
+  return opened.error().message();
+}
+
+// Sets one field of a key file's JSON.
+auto SetField(const std::string& field, nlohmann::json value) {
+  return [=](std::string& text) {
+    nlohmann::json doc = nlohmann::json::parse(text);
+    doc[field] = value;
+    text = doc.dump();
+  };
+}
+
+// A key file that cannot be used is named as damaged, never passed off as a wrong password.
+TEST(RepositoryKeysTest, DamagedKeyFileIsNamedNotCalledAWrongPassword) {
+  std::string name;
+  std::string truncated =
+      OpenWithOnlyKeyEdited([](std::string& text) { text.resize(text.size() / 2); }, &name);
+  EXPECT_EQ(truncated, "no key in memory:/keys can be used: key file memory:/keys/" + name +
+                           " is damaged: not a JSON key file");
+  std::string short_data = OpenWithOnlyKeyEdited(SetField("data", std::string(40, 'A')), &name);
+  EXPECT_EQ(short_data, "no key in memory:/keys can be used: key file memory:/keys/" + name +
+                            " is damaged: sealed master key has 30 bytes, not 92 (truncated or "
+                            "damaged)");
+  std::string tiny_memory = OpenWithOnlyKeyEdited(SetField("mem", 1), &name);
+  EXPECT_EQ(tiny_memory, "no key in memory:/keys can be used: key file memory:/keys/" + name +
+                             " is damaged: Argon2id parameters out of range: ops 1 (allowed "
+                             "1..100), memory 1 bytes (allowed 8192..4294967296)");
+  std::string many_passes = OpenWithOnlyKeyEdited(SetField("ops", 1000), &name);
+  EXPECT_EQ(many_passes, "no key in memory:/keys can be used: key file memory:/keys/" + name +
+                             " is damaged: Argon2id parameters out of range: ops 1000 (allowed "
+                             "1..100), memory 8192 bytes (allowed 8192..4294967296)");
+}
+
+TEST(RepositoryKeysTest, WrongPasswordAlsoNamesTheDamagedKeyFiles) {
+  Store store;
+  auto repo = store.Init();
+  ASSERT_TRUE(repo->AddKey("second").has_value());
+  std::vector<std::string> names = store.Names(FileType::kKey);
+  ASSERT_EQ(names.size(), 2u);
+  std::sort(names.begin(), names.end());
+  store.Rewrite({FileType::kKey, names[1]}, [](Bytes& bytes) { bytes.resize(10); });
+  auto wrong = store.Open("wrong");
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_EQ(wrong.error().code(), ErrorCode::kFailedCheck);
+  EXPECT_EQ(wrong.error().message(),
+            "wrong password: no key in memory:/keys opens with it (and key file memory:/keys/" +
+                names[1] + " is damaged: not a JSON key file)");
+  // The intact key still opens, whichever of the two it is.
+  EXPECT_TRUE(store.Open(kPassword).has_value() || store.Open("second").has_value());
+}
+
+TEST(RepositoryKeysTest, ManyDamagedKeyFilesAreCountedNotAllListed) {
+  Store store;
+  ASSERT_NE(store.Init(), nullptr);
+  for (char c : {'a', 'b', 'c', 'd', 'e'}) {
+    ASSERT_TRUE(store.raw().Save({FileType::kKey, std::string(64, c)}, AsBytes("{}")));
+  }
+  auto wrong = store.Open("wrong");
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_NE(wrong.error().message().find("wrong password: no key in memory:/keys opens with it "
+                                         "(and key file memory:/keys/aaaa"),
+            std::string::npos)
+      << wrong.error().message();
+  EXPECT_NE(wrong.error().message().find("; and 2 more)"), std::string::npos)
+      << wrong.error().message();
+}
+
+TEST(RepositoryKeysTest, NoKeyFilesAtAll) {
+  Store store;
+  ASSERT_NE(store.Init(), nullptr);
+  for (const std::string& name : store.Names(FileType::kKey)) {
+    ASSERT_TRUE(store.raw().Remove({FileType::kKey, name}));
+  }
+  auto opened = store.Open();
+  ASSERT_FALSE(opened.has_value());
+  EXPECT_EQ(opened.error().message(), "memory:/keys: no key files (the repository cannot be opened)");
+}
+
+}  // namespace
+}  // namespace stormproof::repository

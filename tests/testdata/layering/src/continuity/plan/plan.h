@@ -1,0 +1,4 @@
+// A continuity header the engine must not see.
+#ifndef PLAN_H_
+#define PLAN_H_
+#endif

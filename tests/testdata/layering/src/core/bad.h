@@ -1,0 +1,2 @@
+// Violates the include rule: no full path.
+#include "plan.h"
