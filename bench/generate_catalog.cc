@@ -128,7 +128,7 @@ int Generate(const Flags& flags) {
   int64_t checks = checks_per_repo * static_cast<int64_t>(p.repositories.size());
   int64_t drills = 6 * static_cast<int64_t>(p.systems.size());
   int64_t backups = std::max<int64_t>(0, flags.runs - checks - drills);
-  for (const plan::Repository& repo : p.repositories) {
+  for (const plan::RepositorySpec& repo : p.repositories) {
     for (int64_t d = 0; d < checks_per_repo; ++d) {
       if (!writer.Add(MakeRun(RunKind::kCheck, "", repo.id, end - d * kDay))) return 1;
     }

@@ -77,14 +77,15 @@ void PrintSummary(const Context& context, const repository::Snapshot& s) {
   fmt::print("snapshot {} saved\n", s.id.ShortHex());
 }
 
-void RunBackup(Context* context, const BackupFlags& flags) {
+Outcome RunBackup(Context* context, const BackupFlags& flags) {
   auto excludes = Excludes(flags);
-  if (!excludes) return ReportEngineError(context, excludes.error());
-  auto repo = OpenRepositoryOrReport(context);
-  if (!repo) return;
+  if (!excludes) return ReportEngineError(excludes.error());
+  Outcome failed;
+  auto repo = OpenRepositoryOrReport(*context, &failed);
+  if (!repo) return failed;
   CatchInterruptions();  // SIGINT/SIGTERM: no snapshot, the data stored so far indexed, exit 130/143
   auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
-  if (!lock) return ReportEngineError(context, lock.error());
+  if (!lock) return ReportEngineError(lock.error());
   archiver::BackupOptions options;
   options.paths = AbsolutePaths(flags.paths);
   options.excludes = *excludes;
@@ -93,12 +94,7 @@ void RunBackup(Context* context, const BackupFlags& flags) {
   options.hostname = flags.host;
   options.parent = FindParent(*repo, options.paths, flags.host);
   ProgressReporter progress(*context, "backup");
-  archiver::ProgressFn on_progress;  // none: no totals scan when nothing is shown
-  if (progress.active()) {
-    on_progress = [&](const archiver::Progress& p) {
-      progress.Update({p.files, p.bytes, p.total_bytes, p.current, p.total_files, !p.totals_final});
-    };
-  }
+  ProgressFn on_progress = progress.Callback();  // none: no totals scan when nothing is shown
   auto on_error = [&](const std::string& path, const Error& error) {
     progress.Finish();
     if (context->json) {
@@ -109,9 +105,9 @@ void RunBackup(Context* context, const BackupFlags& flags) {
   };
   auto snapshot = archiver::Backup(*repo, options, on_progress, on_error);
   progress.Finish();
-  if (!snapshot) return ReportEngineError(context, snapshot.error());
+  if (!snapshot) return ReportEngineError(snapshot.error());
   PrintSummary(*context, *snapshot);
-  if (!snapshot->skipped.empty()) context->exit_code = kExitProblems;
+  return snapshot->skipped.empty() ? Outcome::Ok() : Outcome::Problems();
 }
 
 }  // namespace
@@ -138,7 +134,7 @@ void AddBackupCommand(CLI::App* app, Context* context) {
                 "Do not cross file-system boundaries below each path");
   cmd->add_option("--host", flags->host, "Record this host name instead of this machine's")
       ->type_name("NAME");
-  cmd->callback([context, flags] { RunBackup(context, *flags); });
+  cmd->callback([context, flags] { context->outcome = RunBackup(context, *flags); });
 }
 
 }  // namespace stormproof::cli

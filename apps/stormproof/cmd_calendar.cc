@@ -2,8 +2,8 @@
 #include <fmt/format.h>
 
 #include "apps/stormproof/context.h"
-#include "continuity/report/calendar.h"
-#include "continuity/report/json_output.h"
+#include "continuity/report/calendar/calendar.h"
+#include "continuity/report/plan_output/json_output.h"
 
 namespace stormproof::cli {
 namespace {
@@ -12,25 +12,26 @@ struct CalendarFlags {
   std::string out;
 };
 
-void RunCalendar(Context* context, const CalendarFlags& flags) {
-  std::optional<UsablePlan> usable = LoadUsablePlan(context);
-  if (!usable) return;
+Outcome RunCalendar(Context* context, const CalendarFlags& flags) {
+  auto usable = LoadUsablePlan(*context);
+  if (!usable) return usable.outcome();
   std::vector<report::CalendarEvent> events = report::PlanDuties(usable->plan(), {usable->today});
   if (context->json) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& e : events) list.push_back(report::CalendarEventToJson(e));
     PrintJson({{"as_of", usable->today.ToString()}, {"events", list}});
-    if (flags.out.empty()) return;
+    if (flags.out.empty()) return Outcome::Ok();
   }
   auto ics = report::RenderCalendar(usable->plan(), events);
   if (!ics) {
     PrintError(ics.error().message());
-    context->exit_code = kExitError;
-    return;
+    return Outcome::Failed();
   }
-  if (WriteOutput(context, flags.out, *ics) && !flags.out.empty() && !context->json) {
+  Outcome written = WriteOutput(flags.out, *ics);
+  if (written.ok() && !flags.out.empty() && !context->json) {
     fmt::print(stderr, "wrote {} ({} events)\n", flags.out, events.size());
   }
+  return written;
 }
 
 }  // namespace
@@ -44,7 +45,7 @@ void AddCalendarCommand(CLI::App* app, Context* context) {
       "stable UID so re-importing updates the events. Import it into any calendar app.");
   cmd->add_option("--out", flags->out, "Write the .ics to FILE (crash-safe replace)")
       ->type_name("FILE");
-  cmd->callback([context, flags] { RunCalendar(context, *flags); });
+  cmd->callback([context, flags] { context->outcome = RunCalendar(context, *flags); });
 }
 
 }  // namespace stormproof::cli

@@ -63,33 +63,31 @@ void PrintReport(const Context& context, const checker::CheckReport& r) {
 
 // An interrupted check: the damage found so far (it is real), then one line saying the check is
 // incomplete.
-void ReportIncomplete(Context* context, const checker::CheckReport& r) {
-  if (!context->json) {
+Outcome ReportIncomplete(const Context& context, const checker::CheckReport& r) {
+  if (!context.json) {
     for (const std::string& line : r.errors) fmt::print("error: {}\n", EscapeControls(line));
   }
-  ReportInterruption(context, fmt::format("the check is incomplete ({} error(s) found before it "
+  return ReportInterruption(fmt::format("the check is incomplete ({} error(s) found before it "
                                           "stopped); nothing was changed",
                                           r.errors.size()));
 }
 
-void RunCheck(Context* context, const CheckFlags& flags) {
+Outcome RunCheck(Context* context, const CheckFlags& flags) {
   auto fraction = Fraction(flags);
-  if (!fraction) return ReportEngineError(context, fraction.error());
-  auto repo = OpenRepositoryOrReport(context);
-  if (!repo) return;
+  if (!fraction) return ReportEngineError(fraction.error());
+  Outcome failed;
+  auto repo = OpenRepositoryOrReport(*context, &failed);
+  if (!repo) return failed;
   CatchInterruptions();  // SIGINT/SIGTERM: the check stops after the packs being read, exit 130/143
   // Shared: backups may run meanwhile, prune may not (it would delete what is being checked).
   auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
-  if (!lock) return ReportEngineError(context, lock.error());
+  if (!lock) return ReportEngineError(lock.error());
   ProgressReporter progress(*context, "check");
-  checker::CheckReport report =
-      checker::Check(*repo, {*fraction}, [&](uint64_t done, uint64_t total) {
-        progress.Update({done, done, total, ""});
-      });
+  checker::CheckReport report = checker::Check(*repo, {*fraction}, progress.Callback());
   progress.Finish();
-  if (report.interrupted) return ReportIncomplete(context, report);
+  if (report.interrupted) return ReportIncomplete(*context, report);
   PrintReport(*context, report);
-  if (!report.ok()) context->exit_code = kExitProblems;
+  return report.ok() ? Outcome::Ok() : Outcome::Problems();
 }
 
 }  // namespace
@@ -104,7 +102,7 @@ void AddCheckCommand(CLI::App* app, Context* context) {
   cmd->add_flag("--read-data", flags->read_data, "Read and verify all data");
   cmd->add_option("--read-data-subset", flags->subset, "Read and verify N% of the packs")
       ->type_name("N%");
-  cmd->callback([context, flags] { RunCheck(context, *flags); });
+  cmd->callback([context, flags] { context->outcome = RunCheck(context, *flags); });
 }
 
 }  // namespace stormproof::cli

@@ -7,13 +7,15 @@
 #include "apps/stormproof/entry_format.h"
 #include "apps/stormproof/progress.h"
 #include "apps/stormproof/repo_access.h"
-#include "apps/stormproof/tree_walk.h"
+#include "engine/walker/walker.h"
 
 namespace stormproof::cli {
 namespace {
 
 using repository::Node;
 using repository::NodeType;
+using walker::ChildPath;
+using walker::WalkTree;
 
 struct DiffFlags {
   std::string first, second;
@@ -74,8 +76,8 @@ class Differ {
 
 Status Differ::CompareTrees(const crypto::Id& a, const crypto::Id& b, const std::string& path) {
   if (a == b) return Ok();
-  STORMPROOF_ASSIGN_OR_RETURN(repository::Tree left, cli::LoadTree(repo_, a));
-  STORMPROOF_ASSIGN_OR_RETURN(repository::Tree right, cli::LoadTree(repo_, b));
+  STORMPROOF_ASSIGN_OR_RETURN(repository::Tree left, walker::LoadTree(repo_, a));
+  STORMPROOF_ASSIGN_OR_RETURN(repository::Tree right, walker::LoadTree(repo_, b));
   size_t i = 0, j = 0;
   while (i < left.nodes.size() || j < right.nodes.size()) {
     int order = i == left.nodes.size()    ? 1
@@ -188,18 +190,20 @@ void PrintSummary(const Context& context, const DiffCounts& c, const repository:
       HumanBytes(c.bytes_removed));
 }
 
-void RunDiff(Context* context, const DiffFlags& flags) {
-  auto repo = OpenRepositoryOrReport(context);
-  if (!repo) return;
+Outcome RunDiff(Context* context, const DiffFlags& flags) {
+  Outcome failed;
+  auto repo = OpenRepositoryOrReport(*context, &failed);
+  if (!repo) return failed;
   auto first = FindSnapshot(*repo, flags.first, {}, {});
-  if (!first) return ReportEngineError(context, first.error());
+  if (!first) return ReportEngineError(first.error());
   auto second = FindSnapshot(*repo, flags.second, {}, {});
-  if (!second) return ReportEngineError(context, second.error());
+  if (!second) return ReportEngineError(second.error());
   Differ differ(*repo, *context);
   Status compared = differ.CompareTrees(first->tree, second->tree, "/");
   std::fflush(stdout);
-  if (!compared) return ReportEngineError(context, compared.error());
+  if (!compared) return ReportEngineError(compared.error());
   PrintSummary(*context, differ.counts(), *first, *second);
+  return Outcome::Ok();
 }
 
 }  // namespace
@@ -213,7 +217,7 @@ void AddDiffCommand(CLI::App* app, Context* context) {
       "then counts and bytes. Directories end in '/'. Unchanged subtrees are skipped unread.");
   cmd->add_option("snapshot1", flags->first, "The older snapshot")->required();
   cmd->add_option("snapshot2", flags->second, "The newer snapshot")->required();
-  cmd->callback([context, flags] { RunDiff(context, *flags); });
+  cmd->callback([context, flags] { context->outcome = RunDiff(context, *flags); });
 }
 
 }  // namespace stormproof::cli

@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 
+#include "continuity/access/access.h"
 #include "continuity/catalog/catalog.h"
 #include "apps/stormproof/context.h"
 #include "core/interrupt.h"
@@ -15,7 +16,7 @@
 #include "apps/stormproof/drill_checklist.h"
 #include "apps/stormproof/progress.h"
 #include "apps/stormproof/repo_access.h"
-#include "continuity/report/evidence_format.h"
+#include "continuity/report/evidence/evidence_format.h"
 #include "continuity/runner/drill_job.h"
 
 namespace stormproof::cli {
@@ -28,7 +29,7 @@ struct DrillFlags {
   ChecklistFlags checklist;
 };
 
-drill::AccessOptions Access(const Context& context, const DrillFlags& flags) {
+access::AccessOptions Access(const Context& context, const DrillFlags& flags) {
   return PlanAccess(context, flags.root);
 }
 
@@ -46,35 +47,33 @@ Result<std::map<std::string, int64_t>> LastDrills(const plan::Plan& plan,
   return last;
 }
 
-// The system to drill: --system, or the surprise pick (printed). Null after reporting an error.
-const plan::System* ChooseSystem(Context* context, const plan::Plan& plan,
-                                 const catalog::Catalog& catalog, const DrillFlags& flags) {
+// The system to drill: --system, or the surprise pick (printed). On an error reports it and
+// returns its outcome (2 for an unknown --system, 1 otherwise).
+Reported<const plan::System*> ChooseSystem(Context* context, const plan::Plan& plan,
+                                           const catalog::Catalog& catalog,
+                                           const DrillFlags& flags) {
   if (!flags.surprise) {
     const plan::System* system = plan.FindSystem(flags.system);
-    if (system == nullptr) {
-      PrintError("--system " + flags.system + ": no such system in the plan");
-      context->exit_code = kExitUsage;
-    }
-    return system;
+    if (system != nullptr) return system;
+    PrintError("--system " + flags.system + ": no such system in the plan");
+    return Outcome::Usage();
   }
   Result<std::map<std::string, int64_t>> last = LastDrills(plan, catalog);
   if (!last) {
     PrintError("catalog " + catalog.path() + ": " + last.error().message());
-    context->exit_code = kExitError;
-    return nullptr;
+    return Outcome::Failed();
   }
   std::mt19937_64 random(flags.seed ? *flags.seed : std::random_device{}());
   // Only systems whose backups this host can reach: the others are reported by `status`.
-  const drill::AccessOptions access = Access(*context, flags);
+  const access::AccessOptions access = Access(*context, flags);
   auto reachable = [&](const plan::System& system) {
-    return drill::MakeAdapter(plan, system, access).has_value();
+    return access::MakeAdapter(plan, system, access).has_value();
   };
   Result<const plan::System*> pick =
       drill::PickSurprise(plan, *last, drill::Clock::System().now_ns(), random, reachable);
   if (!pick) {
     PrintError(pick.error().message());
-    context->exit_code = kExitError;
-    return nullptr;
+    return Outcome::Failed();
   }
   if (!context->json) fmt::print("surprise drill: {} was picked\n", (*pick)->id);
   return *pick;
@@ -170,36 +169,34 @@ void PrintJsonReport(const runner::RecordedDrill& done) {
   PrintJson(report);
 }
 
-// --repository names a copy of `system` a drill can read; else reports and returns false.
-bool CheckRepository(Context* context, const plan::Plan& plan, const plan::System& system,
-                     const std::string& id) {
-  if (id.empty()) return true;
+// --repository names a copy of `system` a drill can read; else reports it and returns exit 2.
+Outcome CheckRepository(const plan::Plan& plan, const plan::System& system,
+                        const std::string& id) {
+  if (id.empty()) return Outcome::Ok();
   std::vector<std::string> ids;
   for (const plan::Ref& ref : system.backup.repositories) ids.push_back(ref.id);
   std::string problem;
   if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
     problem = "not one of the backup repositories of system " + system.id +
               (ids.empty() ? " (it has none)" : " (" + Join(ids, ", ") + ")");
-  } else if (const plan::Repository* repository = plan.FindRepository(id)) {
-    Result<std::string> path = drill::RepositoryHostPath(*repository, drill::AccessOptions{});
+  } else if (const plan::RepositorySpec* repository = plan.FindRepository(id)) {
+    Result<std::string> path = access::RepositoryHostPath(*repository, access::AccessOptions{});
     if (!path) problem = "a drill cannot read it: " + path.error().message();
   }
-  if (problem.empty()) return true;
+  if (problem.empty()) return Outcome::Ok();
   PrintError("--repository " + id + ": " + problem);
-  context->exit_code = kExitUsage;
-  return false;
+  return Outcome::Usage();
 }
 
-// The checklist walker for --checklist / --step-done (empty without them); nullopt after
-// reporting a bad --step-done / --step-failed (exit 2).
-std::optional<drill::ChecklistFn> Walker(Context* context, const plan::System& system,
-                                         const DrillFlags& flags, ProgressReporter* progress) {
+// The checklist walker for --checklist / --step-done (empty without them); exit 2 after
+// reporting a bad --step-done / --step-failed.
+Reported<drill::ChecklistFn> Walker(const plan::System& system, const DrillFlags& flags,
+                                    ProgressReporter* progress) {
   Result<drill::ChecklistFn> walker =
       MakeChecklistWalker(system, flags.checklist, [progress] { progress->Finish(); });
   if (!walker) {
     PrintError(walker.error().message());
-    context->exit_code = kExitUsage;
-    return std::nullopt;
+    return Outcome::Usage();
   }
   if (flags.checklist.Walk() && system.checklist.empty()) {
     fmt::print(stderr, "note: system {} has no checklist in the plan: no hands-on work to time\n",
@@ -208,36 +205,42 @@ std::optional<drill::ChecklistFn> Walker(Context* context, const plan::System& s
   return *walker;
 }
 
-void RunDrillCommand(Context* context, const DrillFlags& flags) {
+// The flags that conflict whatever the plan says; exit 2 after reporting one.
+Outcome CheckFlags(const DrillFlags& flags) {
   if (flags.surprise == !flags.system.empty()) {
     PrintError("give either --system ID or --surprise");
-    context->exit_code = kExitUsage;
-    return;
+    return Outcome::Usage();
   }
   if (flags.surprise && !flags.repository.empty()) {
     PrintError("--repository needs --system (a surprise drill rotates across the copies)");
-    context->exit_code = kExitUsage;
-    return;
+    return Outcome::Usage();
   }
-  std::optional<UsablePlan> usable = LoadUsablePlan(context);
-  if (!usable) return;
+  return Outcome::Ok();
+}
+
+Outcome RunDrillCommand(Context* context, const DrillFlags& flags) {
+  if (Outcome checked = CheckFlags(flags); !checked.ok()) return checked;
+  auto usable = LoadUsablePlan(*context);
+  if (!usable) return usable.outcome();
   const plan::Plan& plan = usable->plan();
   if (!flags.absent.empty() && plan.FindPerson(flags.absent) == nullptr) {
     PrintError("--absent " + flags.absent + ": no such person in the plan");
-    context->exit_code = kExitUsage;
-    return;
+    return Outcome::Usage();
   }
   Result<std::unique_ptr<catalog::Catalog>> catalog = catalog::Catalog::Open(plan.run.catalog);
   if (!catalog) {
     PrintError(catalog.error().message());
-    context->exit_code = kExitError;
-    return;
+    return Outcome::Failed();
   }
-  const plan::System* system = ChooseSystem(context, plan, **catalog, flags);
-  if (system == nullptr || !CheckRepository(context, plan, *system, flags.repository)) return;
+  Reported<const plan::System*> chosen = ChooseSystem(context, plan, **catalog, flags);
+  if (!chosen) return chosen.outcome();
+  const plan::System* system = *chosen;
+  if (Outcome usable_copy = CheckRepository(plan, *system, flags.repository); !usable_copy.ok()) {
+    return usable_copy;
+  }
   ProgressReporter progress(*context, "drill " + system->id);
-  std::optional<drill::ChecklistFn> walker = Walker(context, *system, flags, &progress);
-  if (!walker) return;
+  Reported<drill::ChecklistFn> walker = Walker(*system, flags, &progress);
+  if (!walker) return walker.outcome();
   drill::DrillOptions options;
   options.repository = flags.repository;
   options.checklist = *walker;
@@ -246,9 +249,7 @@ void RunDrillCommand(Context* context, const DrillFlags& flags) {
   options.keep = flags.keep;
   options.surprise = flags.surprise;
   options.absent_person = flags.absent;
-  auto on_progress = [&](const drill::DrillProgress& p) {
-    progress.Update({0, p.bytes, 0, p.step, 0, false});
-  };
+  ProgressFn on_progress = progress.Callback();
   // SIGINT/SIGTERM: the drill stops, removes its scratch copy (client data) and is recorded as
   // interrupted; the exit status is then 130 or 143.
   CatchInterruptions();
@@ -258,19 +259,17 @@ void RunDrillCommand(Context* context, const DrillFlags& flags) {
   progress.Finish();
   if (!done) {
     PrintError("drill " + system->id + ": " + done.error().message());
-    context->exit_code = kExitError;
-    return;
+    return Outcome::Failed();
   }
   if (Interrupted()) {
-    return ReportInterruption(context, "drill " + system->id +
-                                           " recorded as interrupted (outcome error); its "
-                                           "scratch copy was removed");
+    return ReportInterruption("drill " + system->id +
+                              " recorded as interrupted (outcome error); its scratch copy was "
+                              "removed");
   }
   context->json ? PrintJsonReport(*done) : PrintText(*done, *system);
   const catalog::Outcome outcome = done->record.run.outcome;
-  if (outcome == catalog::Outcome::kFailed || outcome == catalog::Outcome::kError) {
-    context->exit_code = kExitProblems;
-  }
+  bool failed = outcome == catalog::Outcome::kFailed || outcome == catalog::Outcome::kError;
+  return failed ? Outcome::Problems() : Outcome::Ok();
 }
 
 }  // namespace
@@ -320,7 +319,7 @@ void AddDrillCommand(CLI::App* app, Context* context) {
                   "to DIR (a staged copy; the demo)")
       ->type_name("DIR");
   cmd->add_option("--seed", flags->seed, "Seed for --surprise (repeatable picks)")->type_name("N");
-  cmd->callback([context, flags] { RunDrillCommand(context, *flags); });
+  cmd->callback([context, flags] { context->outcome = RunDrillCommand(context, *flags); });
 }
 
 }  // namespace stormproof::cli

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 #include <optional>
 
 #include "apps/stormproof/context.h"
@@ -26,23 +25,20 @@ struct ForgetFlags {
   std::vector<std::string> tags, paths;
   std::string host;
   bool dry_run = false, prune = false;
+  int64_t now_ns = 0;  // the moment the policy is applied at: CommandClock (--as-of); CheckFlags
 };
 
 nlohmann::json SnapshotRef(const Snapshot& s) {
   return {{"id", s.id.Hex()},
           {"short_id", s.id.ShortHex()},
-          {"time", Rfc3339Time(s.time_ns)},
+          {"time", FormatRfc3339Nanos(s.time_ns)},
           {"time_ns", s.time_ns}};
 }
 
-int64_t NowNs() {
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
-}
-
-// Removes `snapshots` unless dry_run; reports each failure. Returns how many were removed.
-size_t RemoveAll(Context* context, repository::Repository& repo,
-                 const std::vector<Snapshot>& snapshots, bool dry_run) {
+// Removes `snapshots` unless dry_run; reports each failure and sets *outcome to exit 1 for it
+// (the others are still removed). Returns how many were removed.
+size_t RemoveAll(repository::Repository& repo, const std::vector<Snapshot>& snapshots,
+                 bool dry_run, Outcome* outcome) {
   if (dry_run) return 0;
   size_t removed = 0;
   for (const Snapshot& s : snapshots) {
@@ -52,7 +48,7 @@ size_t RemoveAll(Context* context, repository::Repository& repo,
       ++removed;
     } else {
       PrintError("snapshot " + s.id.ShortHex() + ": " + status.error().message());
-      context->exit_code = kExitError;
+      *outcome = Outcome::Failed();  // documented: exit 1, whatever the reason
     }
   }
   return removed;
@@ -84,14 +80,16 @@ nlohmann::json ReportIds(const Context& context, const std::vector<Snapshot>& ta
       {"message_type", "summary"}, {"dry_run", dry_run}, {"remove", list}, {"removed", removed}};
 }
 
+// Forgets the snapshots flags.ids names. On failure prints the error, sets *outcome and returns
+// nullopt; a snapshot that could not be removed sets *outcome (RemoveAll) but not the result.
 std::optional<nlohmann::json> ForgetIds(Context* context, repository::Repository& repo,
-                                        const ForgetFlags& flags) {
+                                        const ForgetFlags& flags, Outcome* outcome) {
   auto targets = ResolveIds(repo, flags.ids);
   if (!targets) {
-    ReportEngineError(context, targets.error());
+    *outcome = ReportEngineError(targets.error());
     return std::nullopt;
   }
-  size_t removed = RemoveAll(context, repo, *targets, flags.dry_run);
+  size_t removed = RemoveAll(repo, *targets, flags.dry_run, outcome);
   return ReportIds(*context, *targets, removed, flags.dry_run);
 }
 
@@ -117,15 +115,15 @@ std::string GroupText(const retention::GroupKey& key) {
 void PrintGroup(const retention::GroupDecision& group) {
   const retention::Decision& d = group.decision;
   fmt::print("snapshots for {}:\nkeep {} snapshot(s):\n", GroupText(group.key), d.keep.size());
-  if (!d.keep.empty()) fmt::print("  {:<10}{:<21}{}\n", "ID", "Time (UTC)", "Reasons");
+  if (!d.keep.empty()) fmt::print("  {:<10}{:<25}{}\n", "ID", "Time", "Reasons");
   for (const retention::KeptSnapshot& k : d.keep) {
-    fmt::print("  {:<10}{:<21}{}\n", k.snapshot.id.ShortHex(), UtcTime(k.snapshot.time_ns),
+    fmt::print("  {:<10}{:<25}{}\n", k.snapshot.id.ShortHex(), FormatUtc(k.snapshot.time_ns),
                fmt::join(k.reasons, ", "));
   }
   fmt::print("remove {} snapshot(s):\n", d.remove.size());
-  if (!d.remove.empty()) fmt::print("  {:<10}{}\n", "ID", "Time (UTC)");
+  if (!d.remove.empty()) fmt::print("  {:<10}{}\n", "ID", "Time");
   for (const Snapshot& s : d.remove) {
-    fmt::print("  {:<10}{}\n", s.id.ShortHex(), UtcTime(s.time_ns));
+    fmt::print("  {:<10}{}\n", s.id.ShortHex(), FormatUtc(s.time_ns));
   }
   fmt::print("\n");
 }
@@ -140,20 +138,21 @@ void PrintOutcome(const ForgetFlags& flags, size_t planned, size_t removed) {
   }
 }
 
+// Forgets what flags.policy does not keep; errors as ForgetIds.
 std::optional<nlohmann::json> ForgetByPolicy(Context* context, repository::Repository& repo,
-                                             const ForgetFlags& flags) {
+                                             const ForgetFlags& flags, Outcome* outcome) {
   auto all = LoadSnapshotsOrWarn(repo);
   if (!all) {
-    ReportEngineError(context, all.error());
+    *outcome = ReportEngineError(all.error());
     return std::nullopt;
   }
   std::erase_if(*all, [&](const Snapshot& s) {
     return !SnapshotMatches(s, flags.tags, flags.paths) ||
            (!flags.host.empty() && s.hostname != flags.host);
   });
-  auto groups = retention::ApplyPolicyPerGroup(std::move(*all), flags.policy, NowNs());
+  auto groups = retention::ApplyPolicyPerGroup(std::move(*all), flags.policy, flags.now_ns);
   if (!groups) {
-    ReportEngineError(context, groups.error());
+    *outcome = ReportEngineError(groups.error());
     return std::nullopt;
   }
   nlohmann::json group_list = nlohmann::json::array();
@@ -166,7 +165,7 @@ std::optional<nlohmann::json> ForgetByPolicy(Context* context, repository::Repos
       PrintGroup(group);
     }
     planned += group.decision.remove.size();
-    removed += RemoveAll(context, repo, group.decision.remove, flags.dry_run);
+    removed += RemoveAll(repo, group.decision.remove, flags.dry_run, outcome);
   }
   if (!context->json) PrintOutcome(flags, planned, removed);
   return nlohmann::json{{"message_type", "summary"},
@@ -176,49 +175,53 @@ std::optional<nlohmann::json> ForgetByPolicy(Context* context, repository::Repos
                         {"removed", removed}};
 }
 
-// Checks the flags before anything is opened; on a problem reports it and returns false.
-bool CheckFlags(Context* context, ForgetFlags* flags) {
+// Checks the flags (and --as-of) before anything is opened and sets flags->now_ns; on a problem
+// reports it and returns its outcome.
+Outcome CheckFlags(const Context& context, ForgetFlags* flags) {
+  auto clock = CommandClock(context);
+  if (!clock) return ReportEngineError(clock.error());
+  flags->now_ns = clock->NowNs();
   if (!flags->within.empty()) {
     auto span = retention::Span::Parse(flags->within);
-    if (!span) {
-      ReportEngineError(context, span.error());
-      return false;
-    }
+    if (!span) return ReportEngineError(span.error());
     flags->policy.within = *span;
   }
   bool has_policy = !flags->policy.Empty();
   if (has_policy == !flags->ids.empty()) {
     PrintError(has_policy ? "give snapshot ids or a --keep-* policy, not both"
                           : retention::kEmptyPolicyMessage);
-    context->exit_code = kExitUsage;
-    return false;
+    return Outcome::Usage();
   }
-  return true;
+  return Outcome::Ok();
 }
 
-void RunForget(Context* context, ForgetFlags flags) {
-  if (!CheckFlags(context, &flags)) return;
-  auto repo = OpenRepositoryOrReport(context);
-  if (!repo) return;
+Outcome RunForget(Context* context, ForgetFlags flags) {
+  if (Outcome checked = CheckFlags(*context, &flags); !checked.ok()) return checked;
+  Outcome failed;
+  auto repo = OpenRepositoryOrReport(*context, &failed);
+  if (!repo) return failed;
   CatchInterruptions();  // SIGINT/SIGTERM: no further snapshot is removed nor prune run
   auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
-  if (!lock) return ReportEngineError(context, lock.error());
-  auto summary =
-      flags.ids.empty() ? ForgetByPolicy(context, *repo, flags) : ForgetIds(context, *repo, flags);
+  if (!lock) return ReportEngineError(lock.error());
+  Outcome outcome;
+  auto summary = flags.ids.empty() ? ForgetByPolicy(context, *repo, flags, &outcome)
+                                   : ForgetIds(context, *repo, flags, &outcome);
   lock->reset();  // prune takes the exclusive lock
   if (Interrupted()) {
-    return ReportInterruption(context, "the snapshots not removed yet were kept" +
-                                           std::string(flags.prune ? "; prune was not run" : ""));
+    return ReportInterruption("the snapshots not removed yet were kept" +
+                              std::string(flags.prune ? "; prune was not run" : ""));
   }
-  if (summary && flags.prune && context->exit_code == kExitOk) {
+  if (summary && flags.prune && outcome.ok()) {
     if (flags.dry_run) {
       if (!context->json) fmt::print("dry run: prune was not run\n");
     } else {
-      auto pruned = PruneAndReport(context, *repo, pruner::PruneOptions{});
+      auto pruned = PruneAndReport(*context, *repo, pruner::PruneOptions{});
       if (pruned) (*summary)["prune"] = std::move(*pruned);
+      if (!pruned) outcome = pruned.outcome();
     }
   }
   if (summary && context->json) PrintJson(*summary);
+  return outcome;
 }
 
 void AddKeepOption(CLI::App* cmd, const std::string& name, int* count, const std::string& what) {
@@ -262,7 +265,7 @@ void AddForgetCommand(CLI::App* app, Context* context) {
   cmd->add_flag("--prune", flags->prune,
                 "Then prune: free the data no remaining snapshot uses (see prune; its default "
                 "repack threshold)");
-  cmd->callback([context, flags] { RunForget(context, *flags); });
+  cmd->callback([context, flags] { context->outcome = RunForget(context, *flags); });
 }
 
 }  // namespace stormproof::cli

@@ -5,6 +5,7 @@
 #include "apps/stormproof/context.h"
 #include "apps/stormproof/entry_format.h"
 #include "apps/stormproof/repo_access.h"
+#include "core/id_prefix.h"
 
 namespace stormproof::cli {
 namespace {
@@ -18,11 +19,12 @@ struct KeyFlags {
 
 std::string ShortName(const std::string& name) { return name.substr(0, 8); }
 
-void RunKeyList(Context* context) {
-  auto repo = OpenRepositoryOrReport(context);
-  if (!repo) return;
+Outcome RunKeyList(Context* context) {
+  Outcome failed;
+  auto repo = OpenRepositoryOrReport(*context, &failed);
+  if (!repo) return failed;
   auto keys = repo->ListKeys();
-  if (!keys) return ReportEngineError(context, keys.error());
+  if (!keys) return ReportEngineError(keys.error());
   if (context->json) {
     nlohmann::json list = nlohmann::json::array();
     for (const KeyInfo& k : *keys) {
@@ -33,51 +35,57 @@ void RunKeyList(Context* context) {
                       {"hostname", k.hostname},
                       {"created_ns", k.created_ns}});
     }
-    return PrintJson(list);
+    PrintJson(list);
+    return Outcome::Ok();
   }
   fmt::print(" {:<10}{:<12}{:<20}{}\n", "ID", "User", "Host", "Created");
   for (const KeyInfo& k : *keys) {
     fmt::print("{}{:<10}{:<12}{:<20}{}\n", k.current ? "*" : " ", ShortName(k.name),
-               EscapeName(k.username), EscapeName(k.hostname), LocalTime(k.created_ns));
+               EscapeName(k.username), EscapeName(k.hostname), FormatUtc(k.created_ns));
   }
+  return Outcome::Ok();
 }
 
-void RunKeyAdd(Context* context, const KeyFlags& flags) {
-  auto repo = OpenRepositoryOrReport(context);
-  if (!repo) return;
+Outcome RunKeyAdd(Context* context, const KeyFlags& flags) {
+  Outcome failed;
+  auto repo = OpenRepositoryOrReport(*context, &failed);
+  if (!repo) return failed;
   auto password = ReadNewPassword(flags.new_password_file);
-  if (!password) return ReportEngineError(context, password.error());
+  if (!password) return ReportEngineError(password.error());
   auto name = repo->AddKey(*password);
-  if (!name) return ReportEngineError(context, name.error());
-  if (context->json) return PrintJson({{"message_type", "key_added"}, {"id", *name}});
-  fmt::print("saved new key {}\n", ShortName(*name));
+  if (!name) return ReportEngineError(name.error());
+  if (context->json) {
+    PrintJson({{"message_type", "key_added"}, {"id", *name}});
+  } else {
+    fmt::print("saved new key {}\n", ShortName(*name));
+  }
+  return Outcome::Ok();
 }
 
 // The key named by an id or unique id prefix. Errors: kNotFound, kInvalidArgument (ambiguous).
 Result<std::string> ResolveKey(const std::vector<KeyInfo>& keys, const std::string& prefix) {
-  std::vector<std::string> found;
-  for (const KeyInfo& k : keys) {
-    if (!prefix.empty() && k.name.rfind(prefix, 0) == 0) found.push_back(k.name);
-  }
-  if (found.empty()) return Error::NotFound("no key '" + prefix + "'");
-  if (found.size() > 1) {
-    return Error::InvalidArgument("key prefix '" + prefix + "' is ambiguous (" +
-                                  std::to_string(found.size()) + " match)");
-  }
-  return found.front();
+  std::vector<std::string> names;
+  for (const KeyInfo& k : keys) names.push_back(k.name);
+  STORMPROOF_ASSIGN_OR_RETURN(size_t found, FindByIdPrefix(names, prefix, "key"));
+  return names[found];
 }
 
-void RunKeyRemove(Context* context, const KeyFlags& flags) {
-  auto repo = OpenRepositoryOrReport(context);
-  if (!repo) return;
+Outcome RunKeyRemove(Context* context, const KeyFlags& flags) {
+  Outcome failed;
+  auto repo = OpenRepositoryOrReport(*context, &failed);
+  if (!repo) return failed;
   auto keys = repo->ListKeys();
-  if (!keys) return ReportEngineError(context, keys.error());
+  if (!keys) return ReportEngineError(keys.error());
   auto name = ResolveKey(*keys, flags.id);
-  if (!name) return ReportEngineError(context, name.error());
+  if (!name) return ReportEngineError(name.error());
   Status removed = repo->RemoveKey(*name);
-  if (!removed) return ReportEngineError(context, removed.error());
-  if (context->json) return PrintJson({{"message_type", "key_removed"}, {"id", *name}});
-  fmt::print("removed key {}\n", ShortName(*name));
+  if (!removed) return ReportEngineError(removed.error());
+  if (context->json) {
+    PrintJson({{"message_type", "key_removed"}, {"id", *name}});
+  } else {
+    fmt::print("removed key {}\n", ShortName(*name));
+  }
+  return Outcome::Ok();
 }
 
 std::string CurrentKey(const std::vector<KeyInfo>& keys) {
@@ -87,22 +95,25 @@ std::string CurrentKey(const std::vector<KeyInfo>& keys) {
   return "";
 }
 
-void RunKeyPasswd(Context* context, const KeyFlags& flags) {
-  auto repo = OpenRepositoryOrReport(context);
-  if (!repo) return;
+Outcome RunKeyPasswd(Context* context, const KeyFlags& flags) {
+  Outcome failed;
+  auto repo = OpenRepositoryOrReport(*context, &failed);
+  if (!repo) return failed;
   auto password = ReadNewPassword(flags.new_password_file);
-  if (!password) return ReportEngineError(context, password.error());
+  if (!password) return ReportEngineError(password.error());
   auto before = repo->ListKeys();
-  if (!before) return ReportEngineError(context, before.error());
+  if (!before) return ReportEngineError(before.error());
   Status changed = repo->ChangePassword(*password);
-  if (!changed) return ReportEngineError(context, changed.error());
+  if (!changed) return ReportEngineError(changed.error());
   auto after = repo->ListKeys();
   std::string old_key = CurrentKey(*before), new_key = after ? CurrentKey(*after) : "";
   if (context->json) {
-    return PrintJson({{"message_type", "password_changed"}, {"id", new_key}, {"removed", old_key}});
+    PrintJson({{"message_type", "password_changed"}, {"id", new_key}, {"removed", old_key}});
+  } else {
+    fmt::print("changed the password: new key {}, removed key {}\n", ShortName(new_key),
+               ShortName(old_key));
   }
-  fmt::print("changed the password: new key {}, removed key {}\n", ShortName(new_key),
-             ShortName(old_key));
+  return Outcome::Ok();
 }
 
 void AddNewPasswordOption(CLI::App* cmd, KeyFlags* flags) {
@@ -125,19 +136,19 @@ void AddKeyCommand(CLI::App* app, Context* context) {
       "list",
       "List the keys: id, user and host that made it, creation time; '*' marks the key "
       "this password opened");
-  list->callback([context] { RunKeyList(context); });
+  list->callback([context] { context->outcome = RunKeyList(context); });
   CLI::App* add = key->add_subcommand(
       "add", "Add a password: a new key for the same master key (the current password is needed)");
   AddNewPasswordOption(add, flags.get());
-  add->callback([context, flags] { RunKeyAdd(context, *flags); });
+  add->callback([context, flags] { context->outcome = RunKeyAdd(context, *flags); });
   CLI::App* remove = key->add_subcommand(
       "remove", "Remove the key ID (an id prefix); refuses the key in use and the last key");
   remove->add_option("id", flags->id, "Key id or unique prefix (see 'key list')")->required();
-  remove->callback([context, flags] { RunKeyRemove(context, *flags); });
+  remove->callback([context, flags] { context->outcome = RunKeyRemove(context, *flags); });
   CLI::App* passwd = key->add_subcommand(
       "passwd", "Change the password in use: adds a key for the new password, removes the old one");
   AddNewPasswordOption(passwd, flags.get());
-  passwd->callback([context, flags] { RunKeyPasswd(context, *flags); });
+  passwd->callback([context, flags] { context->outcome = RunKeyPasswd(context, *flags); });
   for (CLI::App* sub : key->get_subcommands({})) sub->fallthrough();
   key->fallthrough();
 }

@@ -4,13 +4,16 @@
 #include "apps/stormproof/context.h"
 #include "apps/stormproof/entry_format.h"
 #include "apps/stormproof/repo_access.h"
-#include "apps/stormproof/tree_walk.h"
+#include "engine/walker/walker.h"
 
 namespace stormproof::cli {
 namespace {
 
 using repository::Node;
 using repository::NodeType;
+using walker::FindEntry;
+using walker::NormalizePath;
+using walker::WalkTree;
 
 struct LsFlags {
   std::string snapshot;  // id prefix or latest
@@ -38,7 +41,7 @@ void PrintEntry(const Context& context, const std::string& path, const Node& nod
   if (context.json) return PrintJson(NodeJson(path, node));
   std::string target = node.type == NodeType::kSymlink ? " -> " + EscapeName(node.link_target) : "";
   fmt::print("{} {:<8} {:<8} {:>12} {} {}{}\n", ModeString(node), OwnerText(node.user, node.uid),
-             OwnerText(node.group, node.gid), node.size, LocalTime(node.mtime_ns), EscapeName(path),
+             OwnerText(node.group, node.gid), node.size, FormatUtc(node.mtime_ns), EscapeName(path),
              target);
 }
 
@@ -69,23 +72,25 @@ Result<uint64_t> List(const Context& context, const repository::Repository& repo
   return ListDirectory(context, repo, *entry->subtree, path, flags.recursive);
 }
 
-void RunLs(Context* context, const LsFlags& flags) {
-  auto repo = OpenRepositoryOrReport(context);
-  if (!repo) return;
+Outcome RunLs(Context* context, const LsFlags& flags) {
+  Outcome failed;
+  auto repo = OpenRepositoryOrReport(*context, &failed);
+  if (!repo) return failed;
   auto snapshot = FindSnapshot(*repo, flags.snapshot, flags.tags, flags.paths);
-  if (!snapshot) return ReportEngineError(context, snapshot.error());
+  if (!snapshot) return ReportEngineError(snapshot.error());
   if (context->json) {
     PrintJson({{"message_type", "snapshot"},
                {"id", snapshot->id.Hex()},
-               {"time", Rfc3339Time(snapshot->time_ns)},
+               {"time", FormatRfc3339Nanos(snapshot->time_ns)},
                {"time_ns", snapshot->time_ns},
                {"hostname", snapshot->hostname},
                {"paths", snapshot->paths}});
   }
   auto entries = List(*context, *repo, *snapshot, flags);
   std::fflush(stdout);
-  if (!entries) return ReportEngineError(context, entries.error());
+  if (!entries) return ReportEngineError(entries.error());
   if (context->json) PrintJson({{"message_type", "summary"}, {"entries", *entries}});
+  return Outcome::Ok();
 }
 
 }  // namespace
@@ -106,7 +111,7 @@ void AddLsCommand(CLI::App* app, Context* context) {
       ->type_name("K=V");
   cmd->add_option("--path", flags->paths, "With 'latest': only snapshots of this path")
       ->type_name("PATH");
-  cmd->callback([context, flags] { RunLs(context, *flags); });
+  cmd->callback([context, flags] { context->outcome = RunLs(context, *flags); });
 }
 
 }  // namespace stormproof::cli

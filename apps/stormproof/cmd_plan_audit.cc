@@ -2,12 +2,13 @@
 // sites and backups, plus stale contacts, reviews and security evidence.
 #include <fmt/format.h>
 
-#include <map>
+#include <string>
+#include <vector>
 
-#include "continuity/analysis/audit.h"
 #include "apps/stormproof/context.h"
-#include "continuity/report/json_output.h"
-#include "continuity/report/text_output.h"
+#include "continuity/analysis/audit.h"
+#include "continuity/report/plan_output/json_output.h"
+#include "continuity/report/plan_output/text_output.h"
 
 namespace stormproof::cli {
 namespace {
@@ -16,21 +17,28 @@ struct AuditFlags {
   std::string fail_on = "high";
 };
 
-const std::map<std::string, int>& FailLevels() {
-  static const std::map<std::string, int> kLevels = {
-      {"critical", 0}, {"high", 1}, {"medium", 2}, {"low", 3}, {"never", -1}};
-  return kLevels;
+// The words --fail-on takes: each severity's name, most severe first, and "never".
+std::vector<std::string> FailOnWords() {
+  std::vector<std::string> words;
+  for (analysis::Severity s : analysis::kSeverities) words.emplace_back(analysis::SeverityName(s));
+  words.emplace_back("never");
+  return words;
 }
 
-void RunAudit(Context* context, const AuditFlags& flags) {
-  std::optional<UsablePlan> usable = LoadUsablePlan(context);
-  if (!usable) return;
-  std::vector<analysis::Finding> findings = analysis::Audit(usable->plan(), {usable->today});
-  int threshold = FailLevels().at(flags.fail_on);
-  size_t failing = 0;
-  for (const analysis::Finding& f : findings) {
-    if (static_cast<int>(f.severity) <= threshold) ++failing;
+// Findings at the severity `word` names or above fail; none do for "never".
+bool Fails(const analysis::Finding& finding, const std::string& word) {
+  for (analysis::Severity s : analysis::kSeverities) {
+    if (word == analysis::SeverityName(s)) return finding.severity <= s;
   }
+  return false;
+}
+
+Outcome RunAudit(Context* context, const AuditFlags& flags) {
+  auto usable = LoadUsablePlan(*context);
+  if (!usable) return usable.outcome();
+  std::vector<analysis::Finding> findings = analysis::Audit(usable->plan(), {usable->today});
+  size_t failing = 0;
+  for (const analysis::Finding& f : findings) failing += Fails(f, flags.fail_on) ? 1 : 0;
   if (context->json) {
     nlohmann::json head = {{"as_of", usable->today.ToString()},
                            {"count", findings.size()},
@@ -42,7 +50,7 @@ void RunAudit(Context* context, const AuditFlags& flags) {
   } else {
     fmt::print("{}", report::RenderAuditText(usable->plan(), findings));
   }
-  if (failing > 0) context->exit_code = kExitProblems;
+  return failing > 0 ? Outcome::Problems() : Outcome::Ok();
 }
 
 }  // namespace
@@ -58,9 +66,9 @@ void AddPlanAuditCommand(CLI::App* plan, Context* context) {
       "systems and clients, and a recommendation.");
   cmd->add_option("--fail-on", flags->fail_on,
                   "Exit 3 when a finding at this severity or above exists (default high)")
-      ->check(CLI::IsMember({"critical", "high", "medium", "low", "never"}))
+      ->check(CLI::IsMember(FailOnWords()))
       ->type_name("SEVERITY");
-  cmd->callback([context, flags] { RunAudit(context, *flags); });
+  cmd->callback([context, flags] { context->outcome = RunAudit(context, *flags); });
 }
 
 }  // namespace stormproof::cli

@@ -3,7 +3,7 @@
 
 #include "apps/stormproof/context.h"
 #include "continuity/plan/validate.h"
-#include "continuity/report/json_output.h"
+#include "continuity/report/plan_output/json_output.h"
 
 namespace stormproof::cli {
 namespace {
@@ -47,12 +47,11 @@ void PrintCheckText(const plan::LoadResult& loaded) {
              p.people.size());
 }
 
-void RunCheck(Context* context, const CheckFlags& flags) {
+Outcome RunCheck(Context* context, const CheckFlags& flags) {
   auto today = Today(*context);
   if (!today) {
     PrintError(today.error().message());
-    context->exit_code = kExitUsage;
-    return;
+    return Outcome::Failed(today.error());
   }
   plan::LoadResult loaded = plan::LoadPlan(context->plan_path, PlanLoadOptions(*context));
   if (loaded.readable) plan::Validate(loaded.plan, {*today}, &loaded.diagnostics);
@@ -63,11 +62,8 @@ void RunCheck(Context* context, const CheckFlags& flags) {
   } else {
     PrintCheckText(loaded);
   }
-  if (!loaded.readable) {
-    context->exit_code = kExitError;
-  } else if (failed) {
-    context->exit_code = kExitProblems;
-  }
+  if (!loaded.readable) return Outcome::Failed();
+  return failed ? Outcome::Problems() : Outcome::Ok();
 }
 
 }  // namespace
@@ -80,7 +76,7 @@ void AddPlanCheckCommand(CLI::App* plan, Context* context) {
       "file:line:col: error|warning: message. Exit 0 when there are no errors (3 with errors, "
       "1 when a file cannot be read).");
   cmd->add_flag("--strict", flags->strict, "Treat warnings as errors (exit 3 on any warning)");
-  cmd->callback([context, flags] { RunCheck(context, *flags); });
+  cmd->callback([context, flags] { context->outcome = RunCheck(context, *flags); });
 }
 
 }  // namespace stormproof::cli

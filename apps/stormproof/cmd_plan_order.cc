@@ -5,8 +5,8 @@
 
 #include "continuity/analysis/restore_order.h"
 #include "apps/stormproof/context.h"
-#include "continuity/report/json_output.h"
-#include "continuity/report/text_output.h"
+#include "continuity/report/plan_output/json_output.h"
+#include "continuity/report/plan_output/text_output.h"
 
 namespace stormproof::cli {
 namespace {
@@ -15,16 +15,16 @@ struct OrderFlags {
   std::string client;
 };
 
-void RunOrder(Context* context, const OrderFlags& flags) {
-  std::optional<UsablePlan> usable = LoadUsablePlan(context);
-  if (!usable) return;
+Outcome RunOrder(Context* context, const OrderFlags& flags) {
+  auto usable = LoadUsablePlan(*context);
+  if (!usable) return usable.outcome();
   analysis::RestoreOrderOptions options;
   if (!flags.client.empty()) options.client = flags.client;
   auto order = analysis::ComputeRestoreOrder(usable->plan(), options);
   if (!order) {
     PrintError(order.error().message());
-    context->exit_code = order.error().code() == ErrorCode::kNotFound ? kExitUsage : kExitProblems;
-    return;
+    // Here kNotFound is the --client flag naming no client; anything else is the plan's problem.
+    return order.error().code() == ErrorCode::kNotFound ? Outcome::Usage() : Outcome::Problems();
   }
   if (context->json) {
     nlohmann::json head = {
@@ -38,7 +38,7 @@ void RunOrder(Context* context, const OrderFlags& flags) {
   // A system nobody can restore is a problem the plan must fix, whatever the output format.
   bool stranded = std::any_of(order->begin(), order->end(),
                               [](const analysis::RestoreStep& step) { return !step.restorable(); });
-  if (stranded) context->exit_code = kExitProblems;
+  return stranded ? Outcome::Problems() : Outcome::Ok();
 }
 
 }  // namespace
@@ -56,7 +56,7 @@ void AddPlanOrderCommand(CLI::App* plan, Context* context) {
       "A system nobody can restore is reported as such.");
   cmd->add_option("--client", flags->client, "Only this client's systems and what they depend on")
       ->type_name("ID");
-  cmd->callback([context, flags] { RunOrder(context, *flags); });
+  cmd->callback([context, flags] { context->outcome = RunOrder(context, *flags); });
 }
 
 }  // namespace stormproof::cli

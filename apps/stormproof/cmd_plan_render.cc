@@ -4,7 +4,7 @@
 #include "continuity/analysis/audit.h"
 #include "continuity/analysis/restore_order.h"
 #include "apps/stormproof/context.h"
-#include "continuity/report/runbook.h"
+#include "continuity/report/runbook/runbook.h"
 
 namespace stormproof::cli {
 namespace {
@@ -24,14 +24,13 @@ std::string ChosenFormat(const RenderFlags& flags) {
   return ends_with(".html") || ends_with(".htm") ? "html" : "md";
 }
 
-void RunRender(Context* context, const RenderFlags& flags) {
-  std::optional<UsablePlan> usable = LoadUsablePlan(context);
-  if (!usable) return;
+Outcome RunRender(Context* context, const RenderFlags& flags) {
+  auto usable = LoadUsablePlan(*context);
+  if (!usable) return usable.outcome();
   const plan::Plan& p = usable->plan();
   if (!flags.client.empty() && p.FindClient(flags.client) == nullptr) {
     PrintError("unknown client '" + flags.client + "'");
-    context->exit_code = kExitUsage;
-    return;
+    return Outcome::Usage();
   }
   // A client's runbook numbers and times its own restore list (plus what it depends on).
   analysis::RestoreOrderOptions order_options;
@@ -39,8 +38,7 @@ void RunRender(Context* context, const RenderFlags& flags) {
   auto order = analysis::ComputeRestoreOrder(p, order_options);
   if (!order) {
     PrintError(order.error().message());
-    context->exit_code = kExitProblems;
-    return;
+    return Outcome::Problems();
   }
   report::RunbookInput input;
   input.plan = &p;
@@ -55,17 +53,19 @@ void RunRender(Context* context, const RenderFlags& flags) {
     nlohmann::json out = {{"format", format}, {"bytes", text.size()}};
     if (flags.out.empty() || flags.out == "-") {
       out["content"] = text;
-    } else if (WriteOutput(context, flags.out, text)) {
+    } else if (Outcome written = WriteOutput(flags.out, text); written.ok()) {
       out["out"] = flags.out;
     } else {
-      return;
+      return written;
     }
     PrintJson(out);
-    return;
+    return Outcome::Ok();
   }
-  if (WriteOutput(context, flags.out, text) && !flags.out.empty() && flags.out != "-") {
+  Outcome written = WriteOutput(flags.out, text);
+  if (written.ok() && !flags.out.empty() && flags.out != "-") {
     fmt::print(stderr, "wrote {} ({} bytes, {})\n", flags.out, text.size(), format);
   }
+  return written;
 }
 
 }  // namespace
@@ -86,7 +86,7 @@ void AddPlanRenderCommand(CLI::App* plan, Context* context) {
       ->type_name("FILE");
   cmd->add_option("--client", flags->client, "Only this client's part of the runbook")
       ->type_name("ID");
-  cmd->callback([context, flags] { RunRender(context, *flags); });
+  cmd->callback([context, flags] { context->outcome = RunRender(context, *flags); });
 }
 
 }  // namespace stormproof::cli

@@ -18,23 +18,26 @@ struct PruneFlags {
   std::string unindexed_grace;  // a duration; "" = the default
 };
 
-void RunPrune(Context* context, const PruneFlags& flags) {
-  auto repo = OpenRepositoryOrReport(context);
-  if (!repo) return;
+Outcome RunPrune(Context* context, const PruneFlags& flags) {
+  Outcome failed;
+  auto repo = OpenRepositoryOrReport(*context, &failed);
+  if (!repo) return failed;
   CatchInterruptions();  // SIGINT/SIGTERM: prune stops at its next crash-safe step, exit 130/143
   pruner::PruneOptions options;
   options.repack_threshold = flags.repack_threshold / 100.0;
   options.dry_run = flags.dry_run;
   if (!flags.unindexed_grace.empty()) {
     auto grace = Duration::Parse(flags.unindexed_grace);
-    if (!grace) return ReportEngineError(context, grace.error().WithContext("--unindexed-grace"));
+    if (!grace) return ReportEngineError(grace.error().WithContext("--unindexed-grace"));
     options.unindexed_grace = std::chrono::seconds(grace->seconds());
   }
-  auto report = PruneAndReport(context, *repo, options);
-  if (report && context->json) {
+  auto report = PruneAndReport(*context, *repo, options);
+  if (!report) return report.outcome();
+  if (context->json) {
     (*report)["message_type"] = "summary";
     PrintJson(*report);
   }
+  return Outcome::Ok();
 }
 
 }  // namespace
@@ -60,7 +63,7 @@ void AddPruneCommand(CLI::App* app, Context* context) {
                   "deletes them at once; use it only when nothing else writes to the repository, "
                   "e.g. to free the space a failed backup took on a full disk")
       ->type_name("DURATION");
-  cmd->callback([context, flags] { RunPrune(context, *flags); });
+  cmd->callback([context, flags] { context->outcome = RunPrune(context, *flags); });
 }
 
 }  // namespace stormproof::cli

@@ -94,20 +94,30 @@ void PrintIndexReport(const Context& context, const repair::RepairIndexReport& r
   }
 }
 
-void RunRepairIndex(Context* context, const RepairIndexFlags& flags) {
-  auto repo = OpenRepositoryOrReport(context);
-  if (!repo) return;
-  auto wait = LockWait(*context);
-  if (!wait) return ReportEngineError(context, wait.error());
-  repair::RepairIndexOptions options{flags.dry_run, *wait, LockWaitNotice(*context)};
+// Repairs the index under the exclusive lock, or plans under a shared one for a dry run.
+Result<repair::RepairIndexReport> RepairIndexLocked(const Context& context,
+                                                    repository::Repository& repo, bool dry_run,
+                                                    const ProgressFn& progress) {
+  if (dry_run) {
+    STORMPROOF_ASSIGN_OR_RETURN(
+        auto lock, LockRepository(context, repo, repository::Repository::LockKind::kShared));
+    return repair::PlanRepairIndex(repo, *lock, progress);
+  }
+  STORMPROOF_ASSIGN_OR_RETURN(auto maintenance, BeginMaintenance(context, repo));
+  return repair::RepairIndex(*maintenance, repair::RepairIndexOptions{}, progress);
+}
+
+Outcome RunRepairIndex(Context* context, const RepairIndexFlags& flags) {
+  Outcome failed;
+  auto repo = OpenRepositoryOrReport(*context, &failed);
+  if (!repo) return failed;
+  if (auto wait = LockWait(*context); !wait) return ReportEngineError(wait.error());
   ProgressReporter progress(*context, "repair index");
-  auto report = repair::RepairIndex(*repo, options, [&](uint64_t done, uint64_t total) {
-    progress.Update({done, done, total, ""});
-  });
+  auto report = RepairIndexLocked(*context, *repo, flags.dry_run, progress.Callback());
   progress.Finish();
-  if (!report) return ReportEngineError(context, report.error());
+  if (!report) return ReportEngineError(report.error());
   PrintIndexReport(*context, *report, flags.dry_run);
-  if (report->lost_data()) context->exit_code = kExitProblems;
+  return report->lost_data() ? Outcome::Problems() : Outcome::Ok();
 }
 
 void PrintSnapshotsReport(const Context& context, const repair::RepairSnapshotsReport& r,
@@ -151,23 +161,33 @@ void PrintSnapshotsReport(const Context& context, const repair::RepairSnapshotsR
              flags.dry_run ? "to repair" : "repaired");
 }
 
-void RunRepairSnapshots(Context* context, const RepairSnapshotsFlags& flags) {
-  auto repo = OpenRepositoryOrReport(context);
-  if (!repo) return;
-  auto wait = LockWait(*context);
-  if (!wait) return ReportEngineError(context, wait.error());
-  repair::RepairSnapshotsOptions options{flags.snapshots, flags.forget, flags.dry_run, *wait,
-                                         LockWaitNotice(*context)};
+// Repairs snapshots under the exclusive lock, or plans under a shared one for a dry run.
+Result<repair::RepairSnapshotsReport> RepairSnapshotsLocked(
+    const Context& context, repository::Repository& repo,
+    const repair::RepairSnapshotsOptions& options, const ProgressFn& progress) {
+  if (options.dry_run) {
+    STORMPROOF_ASSIGN_OR_RETURN(
+        auto lock, LockRepository(context, repo, repository::Repository::LockKind::kShared));
+    return repair::PlanRepairSnapshots(repo, *lock, options, progress);
+  }
+  STORMPROOF_ASSIGN_OR_RETURN(auto maintenance, BeginMaintenance(context, repo));
+  return repair::RepairSnapshots(*maintenance, options, progress);
+}
+
+Outcome RunRepairSnapshots(Context* context, const RepairSnapshotsFlags& flags) {
+  Outcome failed;
+  auto repo = OpenRepositoryOrReport(*context, &failed);
+  if (!repo) return failed;
+  if (auto wait = LockWait(*context); !wait) return ReportEngineError(wait.error());
+  repair::RepairSnapshotsOptions options{flags.snapshots, flags.forget, flags.dry_run};
   ProgressReporter progress(*context, "repair snapshots");
-  auto report = repair::RepairSnapshots(*repo, options, [&](uint64_t done, uint64_t total) {
-    progress.Update({done, done, total, ""});
-  });
+  auto report = RepairSnapshotsLocked(*context, *repo, options, progress.Callback());
   progress.Finish();
-  if (!report) return ReportEngineError(context, report.error());
+  if (!report) return ReportEngineError(report.error());
   PrintSnapshotsReport(*context, *report, flags);
   bool left = (flags.dry_run && !report->repaired.empty()) ||
               (!report->damaged_snapshot_files.empty() && !report->damaged_removed);
-  if (left) context->exit_code = kExitProblems;
+  return left ? Outcome::Problems() : Outcome::Ok();
 }
 
 }  // namespace
@@ -187,7 +207,8 @@ void AddRepairCommand(CLI::App* app, Context* context) {
       "new packs); those that fail are reported as lost (exit 3). Stops, changing nothing, when "
       "a file cannot be read (I/O error). Takes the exclusive lock.");
   index->add_flag("-n,--dry-run", index_flags->dry_run, "Only print what would be indexed");
-  index->callback([context, index_flags] { RunRepairIndex(context, *index_flags); });
+  index->callback(
+      [context, index_flags] { context->outcome = RunRepairIndex(context, *index_flags); });
   index->fallthrough();
 
   auto snap_flags = std::make_shared<RepairSnapshotsFlags>();
@@ -202,7 +223,8 @@ void AddRepairCommand(CLI::App* app, Context* context) {
   snapshots->add_flag("--forget", snap_flags->forget,
                       "Remove each repaired original and every damaged snapshot file");
   snapshots->add_flag("-n,--dry-run", snap_flags->dry_run, "Only print what would be repaired");
-  snapshots->callback([context, snap_flags] { RunRepairSnapshots(context, *snap_flags); });
+  snapshots->callback(
+      [context, snap_flags] { context->outcome = RunRepairSnapshots(context, *snap_flags); });
   snapshots->fallthrough();
 }
 

@@ -8,7 +8,7 @@
 
 #include "apps/stormproof/context.h"
 #include "continuity/readiness/readiness.h"
-#include "continuity/report/readiness_report.h"
+#include "continuity/report/readiness_report/readiness_report.h"
 
 namespace stormproof::cli {
 namespace {
@@ -33,31 +33,29 @@ bool SafeName(const std::string& id) {
   return id != "." && id != ".." && id.find('/') == std::string::npos;
 }
 
-bool MakeParent(Context* context, const std::string& path) {
+// Creates the directories above `path`; on failure prints why and returns exit 1.
+Outcome MakeParent(const std::string& path) {
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
   std::error_code ec;
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  if (!ec) return true;
+  if (!ec) return Outcome::Ok();
   PrintError("cannot create " + parent.string() + ": " + ec.message());
-  context->exit_code = kExitError;
-  return false;
+  return Outcome::Failed();
 }
 
-void RunReport(Context* context, const ReportFlags& flags) {
+Outcome RunReport(Context* context, const ReportFlags& flags) {
   auto period = Duration::Parse(flags.period);
   if (!period || period->seconds() <= 0) {
     PrintError("--period: expected a duration such as 90d or 13w, got '" + flags.period + "'");
-    context->exit_code = kExitUsage;
-    return;
+    return Outcome::Usage();
   }
-  std::optional<UsablePlan> usable = LoadUsablePlan(context);
-  if (!usable) return;
+  auto usable = LoadUsablePlan(*context);
+  if (!usable) return usable.outcome();
   const plan::Plan& plan = usable->plan();
   auto catalog = readiness::OpenExistingCatalog(plan.run.catalog);
   if (!catalog) {
     PrintError(catalog.error().message());  // names the catalog file
-    context->exit_code = kExitError;
-    return;
+    return Outcome::Failed();
   }
   report::ReadinessReportOptions options;
   if (flags.client_given) options.client = flags.client;
@@ -67,17 +65,21 @@ void RunReport(Context* context, const ReportFlags& flags) {
   auto html = report::ReadinessReportHtml(plan, catalog->get(), options);
   if (!html) {
     PrintError(html.error().message());
-    context->exit_code = html.error().code() == ErrorCode::kNotFound ? kExitUsage : kExitError;
-    return;
+    // Here kNotFound is the --client flag naming no client.
+    return html.error().code() == ErrorCode::kNotFound ? Outcome::Usage() : Outcome::Failed();
   }
   std::string path = flags.out.empty() ? DefaultPath(plan, flags, usable->today) : flags.out;
-  if (path != "-" && !MakeParent(context, path)) return;
-  if (!WriteOutput(context, path, *html) || path == "-") return;
+  if (path != "-") {
+    if (Outcome made = MakeParent(path); !made.ok()) return made;
+  }
+  Outcome written = WriteOutput(path, *html);
+  if (!written.ok() || path == "-") return written;
   if (context->json) {
     PrintJson({{"report", path}});
   } else {
     fmt::print("{}\n", path);
   }
+  return Outcome::Ok();
 }
 
 }  // namespace
@@ -106,7 +108,7 @@ void AddReportCommand(CLI::App* app, Context* context) {
                   "Write to FILE (crash-safe replace; - for standard output); default "
                   "<run.reports>/readiness-<client or msp>-<date>.html")
       ->type_name("FILE");
-  cmd->callback([context, flags] { RunReport(context, *flags); });
+  cmd->callback([context, flags] { context->outcome = RunReport(context, *flags); });
 }
 
 }  // namespace stormproof::cli

@@ -24,7 +24,7 @@ void PrintSummary(const Context& context, const restorer::RestoreSummary& s,
   if (context.json) {
     PrintJson({{"message_type", "summary"},
                {"snapshot_id", snapshot.id.Hex()},
-               {"snapshot_time", Rfc3339Time(snapshot.time_ns)},
+               {"snapshot_time", FormatRfc3339Nanos(snapshot.time_ns)},
                {"snapshot_time_ns", snapshot.time_ns},
                {"target", target},
                {"files", s.files},
@@ -56,19 +56,20 @@ void PrintSummary(const Context& context, const restorer::RestoreSummary& s,
   }
 }
 
-void RunRestore(Context* context, const RestoreFlags& flags) {
+Outcome RunRestore(Context* context, const RestoreFlags& flags) {
   std::string spec = flags.snapshot, subpath;
   if (size_t colon = spec.find(':'); colon != std::string::npos) {
     subpath = spec.substr(colon + 1);
     spec.resize(colon);
   }
-  auto repo = OpenRepositoryOrReport(context);
-  if (!repo) return;
+  Outcome failed;
+  auto repo = OpenRepositoryOrReport(*context, &failed);
+  if (!repo) return failed;
   CatchInterruptions();  // SIGINT/SIGTERM: no further pack is restored, exit 130/143
   auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
-  if (!lock) return ReportEngineError(context, lock.error());
+  if (!lock) return ReportEngineError(lock.error());
   auto snapshot = FindSnapshot(*repo, spec, flags.tags, flags.paths);
-  if (!snapshot) return ReportEngineError(context, snapshot.error());
+  if (!snapshot) return ReportEngineError(snapshot.error());
   restorer::RestoreOptions options;
   options.target = flags.target;
   options.subpath = subpath;
@@ -76,9 +77,7 @@ void RunRestore(Context* context, const RestoreFlags& flags) {
   options.verify = flags.verify;
   options.untrusted = flags.untrusted;
   ProgressReporter progress(*context, "restore");
-  auto on_progress = [&](const restorer::Progress& p) {
-    progress.Update({p.files, p.bytes, p.total_bytes, ""});
-  };
+  ProgressFn on_progress = progress.Callback();
   auto on_error = [&](const std::string& path, const Error& error) {
     progress.Finish();
     if (context->json) {
@@ -89,9 +88,9 @@ void RunRestore(Context* context, const RestoreFlags& flags) {
   };
   auto summary = restorer::Restore(*repo, *snapshot, options, on_progress, on_error);
   progress.Finish();
-  if (!summary) return ReportEngineError(context, summary.error());
+  if (!summary) return ReportEngineError(summary.error());
   PrintSummary(*context, *summary, *snapshot, flags.target, flags.untrusted);
-  if (summary->errors > 0) context->exit_code = kExitProblems;
+  return summary->errors > 0 ? Outcome::Problems() : Outcome::Ok();
 }
 
 }  // namespace
@@ -124,7 +123,7 @@ void AddRestoreCommand(CLI::App* app, Context* context) {
       ->type_name("K=V");
   cmd->add_option("--path", flags->paths, "With 'latest': only snapshots of this path")
       ->type_name("PATH");
-  cmd->callback([context, flags] { RunRestore(context, *flags); });
+  cmd->callback([context, flags] { context->outcome = RunRestore(context, *flags); });
 }
 
 }  // namespace stormproof::cli

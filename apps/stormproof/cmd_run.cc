@@ -182,7 +182,7 @@ void PrintSummary(const Context& context, RunOutput& out,
 }
 
 // The plan's systems and client named by the flags exist; else reports and returns false.
-bool CheckSelection(Context* context, const plan::Plan& plan, const RunFlags& flags) {
+Outcome CheckSelection(const plan::Plan& plan, const RunFlags& flags) {
   std::string unknown;
   if (!flags.client.empty() && plan.FindClient(flags.client) == nullptr) {
     unknown = "--client: no client '" + flags.client + "' in the plan";
@@ -192,10 +192,9 @@ bool CheckSelection(Context* context, const plan::Plan& plan, const RunFlags& fl
       unknown = "--system: no system '" + id + "' in the plan";
     }
   }
-  if (unknown.empty()) return true;
+  if (unknown.empty()) return Outcome::Ok();
   PrintError(unknown);
-  context->exit_code = kExitUsage;
-  return false;
+  return Outcome::Usage();
 }
 
 Result<runner::ExecuteOptions> Options(const Context& context, const RunFlags& flags,
@@ -218,20 +217,16 @@ Result<std::unique_ptr<catalog::Catalog>> OpenCatalog(const plan::Plan& plan, bo
   return catalog::Catalog::Open(plan.run.catalog);  // errors name the catalog file
 }
 
-void Fail(Context* context, const Error& error) {
+Outcome Fail(const Error& error) {
   PrintError(error.message());
-  context->exit_code = error.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitError;
+  return Outcome::Failed(error);
 }
 
-// Loads and validates the plan, whatever its errors (JudgePlanErrors sorts them out); nullopt
+// Loads and validates the plan, whatever its errors (JudgePlanErrors sorts them out); fails
 // (exit 2) only for a malformed --as-of.
-std::optional<plan::LoadResult> LoadPlanWithErrors(Context* context) {
+Reported<plan::LoadResult> LoadPlanWithErrors(Context* context) {
   auto today = Today(*context);
-  if (!today) {
-    PrintError(today.error().message());
-    context->exit_code = kExitUsage;
-    return std::nullopt;
-  }
+  if (!today) return Fail(today.error());
   plan::LoadResult loaded = plan::LoadPlan(context->plan_path, PlanLoadOptions(*context));
   const auto& unreadable = loaded.unreadable_files;
   if (std::find(unreadable.begin(), unreadable.end(), 0) == unreadable.end()) {
@@ -241,7 +236,7 @@ std::optional<plan::LoadResult> LoadPlanWithErrors(Context* context) {
 }
 
 // Errors that stop everything: every error line, then why nothing ran; exit 1.
-void RefuseToRun(Context* context, const runner::PlanErrors& errors) {
+Outcome RefuseToRun(const runner::PlanErrors& errors) {
   constexpr size_t kShown = 20;
   for (size_t i = 0; i < errors.lines.size() && i < kShown; ++i) {
     fmt::print(stderr, "{}\n", errors.lines[i]);
@@ -250,7 +245,7 @@ void RefuseToRun(Context* context, const runner::PlanErrors& errors) {
       "nothing was backed up: the plan has {} error(s){} and some are in what every backup "
       "relies on (the root file, a repository); run 'stormproof plan check' for the full list",
       errors.lines.size(), errors.lines.size() > kShown ? " (first 20 shown)" : ""));
-  context->exit_code = kExitError;
+  return Outcome::Failed();
 }
 
 // Removes the scratch copies (client data) of drills that died without cleaning up.
@@ -278,38 +273,36 @@ void RemoveAbandonedScratch(const Context& context, RunOutput& out, const plan::
 }
 
 // Interrupted: says what was left; the actions under way recorded their interruption.
-void ReportInterruptedRun(Context* context, const runner::Decisions& decisions,
-                          const std::vector<runner::ActionResult>& results) {
+Outcome ReportInterruptedRun(const runner::Decisions& decisions,
+                             const std::vector<runner::ActionResult>& results) {
   size_t stopped = 0;
   for (const auto& r : results) {
     if (r.run.error.rfind(InterruptionMessage(), 0) == 0) ++stopped;
   }
   size_t not_started =
       decisions.actions.size() - std::min(decisions.actions.size(), results.size());
-  ReportInterruption(context,
-                     fmt::format("{} action(s) stopped and recorded as interrupted, {} not "
-                                 "started (they stay due)",
-                                 stopped, not_started));
+  return ReportInterruption(fmt::format("{} action(s) stopped and recorded as interrupted, {} "
+                                       "not started (they stay due)",
+                                       stopped, not_started));
 }
 
 // Runs what is due, given the plan and its errors. The long orchestrator of `run`.
-void RunPlan(Context* context, const RunFlags& flags, const plan::Plan& plan,
-             const runner::PlanErrors& errors, RunOutput& out) {
-  if (!CheckSelection(context, plan, flags)) return;
+Outcome RunPlan(Context* context, const RunFlags& flags, const plan::Plan& plan,
+                const runner::PlanErrors& errors, RunOutput& out) {
+  if (Outcome selected = CheckSelection(plan, flags); !selected.ok()) return selected;
   auto options = Options(*context, flags, out);
-  if (!options) return Fail(context, options.error());
+  if (!options) return Fail(options.error());
   auto catalog = OpenCatalog(plan, flags.dry_run);
   if (!catalog) {  // not a usage error, whatever the code: the file is unusable
     PrintError(catalog.error().message());
-    context->exit_code = kExitError;
-    return;
+    return Outcome::Failed();
   }
   CatchInterruptions();  // actions under way stop at a safe point and record it; exit 130/143
   if (!flags.dry_run) RemoveAbandonedScratch(*context, out, plan);
   runner::Selection selection{flags.client, flags.systems, !flags.no_drills};
   std::vector<std::string> notes;
   auto facts = runner::GatherFacts(plan, catalog->get(), options->access, selection, &notes);
-  if (!facts) return Fail(context, facts.error().WithContext("catalog " + plan.run.catalog));
+  if (!facts) return Fail(facts.error().WithContext("catalog " + plan.run.catalog));
   drill::Clock clock = drill::Clock::System();
   runner::Decisions decisions = runner::Decide(plan, clock.now_ns(), *facts, selection);
   std::vector<runner::Action> withheld = runner::Withhold(errors, &decisions);
@@ -317,8 +310,7 @@ void RunPlan(Context* context, const RunFlags& flags, const plan::Plan& plan,
   PrintWithheld(*context, out, errors, withheld, flags.dry_run);
   if (flags.dry_run) {
     PrintDryRun(*context, decisions, errors.lines);
-    if (!errors.empty()) context->exit_code = kExitProblems;
-    return;
+    return errors.empty() ? Outcome::Ok() : Outcome::Problems();
   }
   for (const std::string& failure :
        runner::RecordWithheld(plan, errors, withheld, **catalog, clock.now_ns())) {
@@ -329,24 +321,25 @@ void RunPlan(Context* context, const RunFlags& flags, const plan::Plan& plan,
                         [&](const runner::ActionResult& r) { PrintResult(*context, out, r); });
   if (Interrupted()) {
     out.Finish();
-    return ReportInterruptedRun(context, decisions, results);
+    return ReportInterruptedRun(decisions, results);
   }
   std::vector<std::string> breaches = errors.lines;  // a plan error is a breach until fixed
   for (std::string& breach : runner::Breaches(plan, clock.now_ns(), *facts, selection, results)) {
     breaches.push_back(std::move(breach));
   }
   PrintSummary(*context, out, results, breaches);
-  if (!breaches.empty()) context->exit_code = kExitProblems;
+  return breaches.empty() ? Outcome::Ok() : Outcome::Problems();
 }
 
-void RunRun(Context* context, const RunFlags& flags) {
-  std::optional<plan::LoadResult> loaded = LoadPlanWithErrors(context);
-  if (!loaded) return;
+Outcome RunRun(Context* context, const RunFlags& flags) {
+  Reported<plan::LoadResult> loaded = LoadPlanWithErrors(context);
+  if (!loaded) return loaded.outcome();
   runner::PlanErrors errors = runner::JudgePlanErrors(*loaded);
-  if (errors.stops_everything) return RefuseToRun(context, errors);
+  if (errors.stops_everything) return RefuseToRun(errors);
   RunOutput out(context->quiet && !context->json);
-  RunPlan(context, flags, loaded->plan, errors, out);
+  Outcome outcome = RunPlan(context, flags, loaded->plan, errors, out);
   out.Finish();
+  return outcome;
 }
 
 }  // namespace
@@ -375,7 +368,7 @@ void AddRunCommand(CLI::App* app, Context* context) {
   cmd->add_option("--client", flags->client, "Only this client's systems")->type_name("ID");
   cmd->add_option("--system", flags->systems, "Only this system, repeatable")->type_name("ID");
   cmd->add_flag("--no-drills", flags->no_drills, "Do not run due drills this time");
-  cmd->callback([context, flags] { RunRun(context, *flags); });
+  cmd->callback([context, flags] { context->outcome = RunRun(context, *flags); });
 }
 
 }  // namespace stormproof::cli

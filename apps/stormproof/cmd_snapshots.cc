@@ -34,7 +34,7 @@ std::string PathsText(const std::vector<std::string>& paths) {
 nlohmann::json SnapshotJson(const repository::Snapshot& s) {
   return {{"id", s.id.Hex()},
           {"short_id", s.id.ShortHex()},
-          {"time", Rfc3339Time(s.time_ns)},
+          {"time", FormatRfc3339Nanos(s.time_ns)},
           {"time_ns", s.time_ns},
           {"hostname", s.hostname},
           {"username", s.username},
@@ -74,21 +74,26 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
-void RunSnapshots(Context* context, const SnapshotsFlags& flags) {
-  auto repo = OpenRepositoryOrReport(context);
-  if (!repo) return;
+Outcome RunSnapshots(Context* context, const SnapshotsFlags& flags) {
+  Outcome failed;
+  auto repo = OpenRepositoryOrReport(*context, &failed);
+  if (!repo) return failed;
   auto snapshots = LoadSnapshotsOrWarn(*repo);
-  if (!snapshots) return ReportEngineError(context, snapshots.error());
+  if (!snapshots) return ReportEngineError(snapshots.error());
   nlohmann::json list = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows = {{"ID", "Time", "Host", "Tags", "Paths"}};
   for (const repository::Snapshot& s : *snapshots) {
     if (!SnapshotMatches(s, flags.tags, flags.paths)) continue;
     list.push_back(SnapshotJson(s));
-    rows.push_back({s.id.ShortHex(), LocalTime(s.time_ns), EscapeName(s.hostname), TagsText(s.tags),
+    rows.push_back({s.id.ShortHex(), FormatUtc(s.time_ns), EscapeName(s.hostname), TagsText(s.tags),
                     PathsText(s.paths)});
   }
-  if (context->json) return PrintJson(list);
+  if (context->json) {
+    PrintJson(list);
+    return Outcome::Ok();
+  }
   fmt::print("{}{} snapshot(s)\n", FormatTable(rows), rows.size() - 1);
+  return Outcome::Ok();
 }
 
 }  // namespace
@@ -104,7 +109,7 @@ void AddSnapshotsCommand(CLI::App* app, Context* context) {
       ->type_name("K=V");
   cmd->add_option("--path", flags->paths, "Only snapshots that include this path, repeatable")
       ->type_name("PATH");
-  cmd->callback([context, flags] { RunSnapshots(context, *flags); });
+  cmd->callback([context, flags] { context->outcome = RunSnapshots(context, *flags); });
 }
 
 }  // namespace stormproof::cli

@@ -1,106 +1,25 @@
 // stormproof stats: how big the snapshots are, how much is stored, and what deduplication and
-// compression save. Every distinct tree is read once: totals of a subtree seen before (in this
-// or another snapshot) are reused, so the cost grows with the unique trees, not the snapshots.
+// compression save. The walk over the snapshots' trees is walker::StatsWalker (each distinct
+// tree read once).
 #include <fmt/format.h>
 
-#include <unordered_map>
-#include <unordered_set>
 
 #include "apps/stormproof/context.h"
 #include "apps/stormproof/progress.h"
 #include "apps/stormproof/repo_access.h"
-#include "apps/stormproof/tree_walk.h"
+#include "engine/walker/stats_walker.h"
 
 namespace stormproof::cli {
 namespace {
 
-using repository::BlobType;
-using repository::Node;
-using repository::NodeType;
+using walker::BlobTotals;
+using walker::StatsWalker;
+using walker::TreeTotals;
 
 struct StatsFlags {
   std::string snapshot;  // "" = all snapshots (matching --tag/--path)
   std::vector<std::string> tags, paths;
 };
-
-struct TreeTotals {
-  uint64_t files = 0, bytes = 0;
-};
-
-struct BlobTotals {
-  uint64_t count = 0, raw = 0, stored = 0, missing = 0;
-};
-
-// Collects the unique blobs and logical totals of snapshot trees. Not thread-safe.
-class StatsWalker {
- public:
-  explicit StatsWalker(const repository::Repository& repo) : repo_(repo) {}
-
-  // Totals of tree `id` and everything below it; records the blobs it references.
-  Result<TreeTotals> Walk(const crypto::Id& id);
-  BlobTotals Data() const;
-  BlobTotals Trees() const;
-  bool References(BlobType type, const crypto::Id& id) const {
-    return type == BlobType::kData ? data_.count(id) > 0
-                                   : trees_.count(id) > 0 || tree_parts_.count(id) > 0;
-  }
-
- private:
-  // Adds blob `id`'s indexed sizes to `totals` (or counts it missing).
-  void Account(BlobType type, const crypto::Id& id, BlobTotals* totals) const;
-
-  const repository::Repository& repo_;
-  std::unordered_map<crypto::Id, TreeTotals, crypto::IdHash> trees_;
-  std::unordered_set<crypto::Id, crypto::IdHash> data_;
-  std::unordered_set<crypto::Id, crypto::IdHash> tree_parts_;  // of split directories
-};
-
-Result<TreeTotals> StatsWalker::Walk(const crypto::Id& id) {
-  if (auto it = trees_.find(id); it != trees_.end()) return it->second;
-  std::vector<crypto::Id> parts;
-  STORMPROOF_ASSIGN_OR_RETURN(repository::Tree tree, cli::LoadTree(repo_, id, &parts));
-  tree_parts_.insert(parts.begin(), parts.end());
-  TreeTotals totals;
-  for (const Node& node : tree.nodes) {
-    if (node.type == NodeType::kFile) {
-      ++totals.files;
-      totals.bytes += node.size;
-      data_.insert(node.content.begin(), node.content.end());
-    } else if (node.type == NodeType::kDir && node.subtree) {
-      STORMPROOF_ASSIGN_OR_RETURN(TreeTotals below, Walk(*node.subtree));
-      totals.files += below.files;
-      totals.bytes += below.bytes;
-    }
-  }
-  trees_[id] = totals;
-  return totals;
-}
-
-BlobTotals StatsWalker::Data() const {
-  BlobTotals totals;
-  for (const crypto::Id& id : data_) Account(BlobType::kData, id, &totals);
-  return totals;
-}
-
-BlobTotals StatsWalker::Trees() const {
-  BlobTotals totals;
-  for (const auto& [id, unused] : trees_) Account(BlobType::kTree, id, &totals);
-  for (const crypto::Id& id : tree_parts_) {
-    if (!trees_.contains(id)) Account(BlobType::kTree, id, &totals);  // once, if also a tree
-  }
-  return totals;
-}
-
-void StatsWalker::Account(BlobType type, const crypto::Id& id, BlobTotals* totals) const {
-  std::optional<repository::BlobLocation> where = repo_.FindBlob(type, id);
-  if (!where) {
-    ++totals->missing;
-    return;
-  }
-  ++totals->count;
-  totals->raw += where->raw_length;
-  totals->stored += where->length;
-}
 
 struct Stats {
   uint64_t snapshots = 0, files = 0, logical_bytes = 0;
@@ -117,7 +36,7 @@ struct Stats {
   }
 };
 
-Result<uint64_t> RepositoryBytes(backend::Backend& backend) {
+Result<uint64_t> RepositoryBytes(const backend::Backend& backend) {
   uint64_t total = 0;
   for (backend::FileType type : {backend::FileType::kPack, backend::FileType::kIndex,
                                  backend::FileType::kSnapshot, backend::FileType::kKey}) {
@@ -163,7 +82,9 @@ Result<Stats> Compute(const Context& context, const repository::Repository& repo
     STORMPROOF_ASSIGN_OR_RETURN(TreeTotals totals, walker.Walk(snapshot.tree));
     stats.files += totals.files;
     stats.logical_bytes += totals.bytes;
-    progress.Update({++stats.snapshots, stats.logical_bytes, 0, snapshot.id.ShortHex()});
+    progress.Update(ProgressEvent{.current = snapshot.id.ShortHex()}
+                        .Count(ProgressUnit::kSnapshots, ++stats.snapshots, snapshots.size())
+                        .Count(ProgressUnit::kBytes, stats.logical_bytes));
   }
   progress.Finish();
   stats.data = walker.Data();
@@ -213,13 +134,14 @@ void PrintStats(const Context& context, const Stats& s) {
   }
 }
 
-void RunStats(Context* context, const StatsFlags& flags) {
-  auto repo = OpenRepositoryOrReport(context);
-  if (!repo) return;
+Outcome RunStats(Context* context, const StatsFlags& flags) {
+  Outcome failed;
+  auto repo = OpenRepositoryOrReport(*context, &failed);
+  if (!repo) return failed;
   auto stats = Compute(*context, *repo, flags);
-  if (!stats) return ReportEngineError(context, stats.error());
+  if (!stats) return ReportEngineError(stats.error());
   PrintStats(*context, *stats);
-  if (stats->data.missing + stats->trees.missing) context->exit_code = kExitProblems;
+  return stats->data.missing + stats->trees.missing ? Outcome::Problems() : Outcome::Ok();
 }
 
 }  // namespace
@@ -236,7 +158,7 @@ void AddStatsCommand(CLI::App* app, Context* context) {
       ->type_name("K=V");
   cmd->add_option("--path", flags->paths, "Only snapshots that include this path, repeatable")
       ->type_name("PATH");
-  cmd->callback([context, flags] { RunStats(context, *flags); });
+  cmd->callback([context, flags] { context->outcome = RunStats(context, *flags); });
 }
 
 }  // namespace stormproof::cli

@@ -7,14 +7,14 @@
 #include <chrono>
 
 #include "apps/stormproof/context.h"
+#include "core/time.h"
 #include "continuity/readiness/readiness.h"
-#include "continuity/report/evidence_format.h"
+#include "continuity/report/evidence/evidence_format.h"
 
 namespace stormproof::cli {
 namespace {
 
 using nlohmann::json;
-using readiness::ShortDuration;
 
 struct StatusFlags {
   std::string client;
@@ -28,7 +28,7 @@ json OrNull(const std::optional<T>& value, F convert) {
 json Seconds(const std::optional<Duration>& d) {
   return OrNull(d, [](Duration v) { return v.seconds(); });
 }
-json Time(const std::optional<int64_t>& ns) { return OrNull(ns, report::FormatUtcRfc3339); }
+json Time(const std::optional<int64_t>& ns) { return OrNull(ns, FormatRfc3339); }
 
 json FindingsJson(const readiness::FindingCounts& f) {
   return {{"critical", f.critical}, {"high", f.high}, {"medium", f.medium}, {"low", f.low}};
@@ -177,7 +177,7 @@ json StatusJson(const readiness::MspStatus& status, const std::string& catalog_p
                        {"findings", FindingsJson(c.findings)},
                        {"systems", std::move(systems)}});
   }
-  return {{"as_of", report::FormatUtcRfc3339(status.now_ns)},
+  return {{"as_of", FormatRfc3339(status.now_ns)},
           {"today", status.today.ToString()},
           {"catalog", catalog_path},
           {"catalog_exists", status.has_catalog},
@@ -275,20 +275,19 @@ void PrintText(const readiness::MspStatus& status) {
   fmt::print("{} readiness: {}; {} group(s), {} system(s), as of {}; {}\n",
              status.msp_name.empty() ? "MSP" : status.msp_name,
              GroupScoreText(status.score, status.breached), status.clients.size(), systems,
-             report::FormatUtcRfc3339(status.now_ns),
+             FormatRfc3339(status.now_ns),
              breached == 0 ? std::string("no objective breached")
                            : fmt::format("{} system(s) with an objective breached", breached));
 }
 
-void RunStatus(Context* context, const StatusFlags& flags) {
-  std::optional<UsablePlan> usable = LoadUsablePlan(context);
-  if (!usable) return;
+Outcome RunStatus(Context* context, const StatusFlags& flags) {
+  auto usable = LoadUsablePlan(*context);
+  if (!usable) return usable.outcome();
   const plan::Plan& plan = usable->plan();
   auto catalog = readiness::OpenExistingCatalog(plan.run.catalog);
   if (!catalog) {
     PrintError(catalog.error().message());  // names the catalog file
-    context->exit_code = kExitError;
-    return;
+    return Outcome::Failed();
   }
   readiness::StatusOptions options;
   options.today = usable->today;
@@ -297,15 +296,15 @@ void RunStatus(Context* context, const StatusFlags& flags) {
   auto status = readiness::ComputeStatus(plan, catalog->get(), options);
   if (!status) {
     PrintError(status.error().message());
-    context->exit_code = status.error().code() == ErrorCode::kNotFound ? kExitUsage : kExitError;
-    return;
+    // Here kNotFound is the --client flag naming no client.
+    return status.error().code() == ErrorCode::kNotFound ? Outcome::Usage() : Outcome::Failed();
   }
   if (context->json) {
     PrintJson(StatusJson(*status, plan.run.catalog));
   } else {
     PrintText(*status);
   }
-  context->exit_code = status->breached ? kExitProblems : kExitOk;
+  return status->breached ? Outcome::Problems() : Outcome::Ok();
 }
 
 }  // namespace
@@ -326,7 +325,7 @@ void AddStatusCommand(CLI::App* app, Context* context) {
                   "Only this client (the MSP's own id for the MSP's own systems)")
       ->type_name("ID")
       ->each([flags](const std::string&) { flags->client_given = true; });
-  cmd->callback([context, flags] { RunStatus(context, *flags); });
+  cmd->callback([context, flags] { context->outcome = RunStatus(context, *flags); });
 }
 
 }  // namespace stormproof::cli

@@ -2,28 +2,27 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <cstdio>
 #include <iostream>
 
 #include "core/file_io.h"
 #include "continuity/plan/validate.h"
-#include "continuity/readiness/readiness.h"
 
 namespace stormproof::cli {
 
+Result<Clock> CommandClock(const Context& context) {
+  auto clock = Clock::FromAsOf(context.as_of);
+  if (!clock) return clock.error().WithContext("--as-of");
+  return clock;
+}
+
 Result<Date> Today(const Context& context) {
-  if (context.as_of.empty()) return Date::Today();
-  auto date = Date::Parse(context.as_of);
-  if (!date) return date.error().WithContext("--as-of");
-  return date;
+  STORMPROOF_ASSIGN_OR_RETURN(Clock clock, CommandClock(context));
+  return clock.Today();
 }
 
 int64_t NowNs(const Context& context, Date today) {
-  if (!context.as_of.empty()) return readiness::EndOfDayNs(today);
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return (context.as_of.empty() ? Clock::System() : Clock::AsOf(today)).NowNs();
 }
 
 void PrintError(const std::string& message) { fmt::print(stderr, "stormproof: {}\n", message); }
@@ -53,14 +52,13 @@ plan::LoadOptions PlanLoadOptions(const Context& context) {
   return options;
 }
 
-std::optional<UsablePlan> LoadUsablePlan(Context* context) {
-  auto today = Today(*context);
+Reported<UsablePlan> LoadUsablePlan(const Context& context) {
+  auto today = Today(context);
   if (!today) {
     PrintError(today.error().message());
-    context->exit_code = kExitUsage;
-    return std::nullopt;
+    return Outcome::Failed(today.error());
   }
-  UsablePlan usable{plan::LoadPlan(context->plan_path, PlanLoadOptions(*context)), *today};
+  UsablePlan usable{plan::LoadPlan(context.plan_path, PlanLoadOptions(context)), *today};
   plan::Diagnostics& diagnostics = usable.loaded.diagnostics;
   if (usable.loaded.readable) {
     plan::Validate(usable.loaded.plan, {*today}, &diagnostics);
@@ -75,23 +73,21 @@ std::optional<UsablePlan> LoadUsablePlan(Context* context) {
   PrintError(fmt::format(
       "the plan has {} error(s){}; run 'stormproof plan check' for the full list",
       diagnostics.error_count(), diagnostics.error_count() > kShown ? " (first 20 shown)" : ""));
-  context->exit_code = usable.loaded.readable ? kExitProblems : kExitError;
-  return std::nullopt;
+  return usable.loaded.readable ? Outcome::Problems() : Outcome::Failed();
 }
 
-bool WriteOutput(Context* context, const std::string& out_path, const std::string& text) {
+Outcome WriteOutput(const std::string& out_path, const std::string& text) {
   if (out_path.empty() || out_path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
-    return true;
+    return Outcome::Ok();
   }
   Status written = WriteFileAtomically(out_path, text);
   if (!written) {
     PrintError(written.error().message());
-    context->exit_code = kExitError;
-    return false;
+    return Outcome::Failed();  // exit 1 whatever the code: the file could not be written
   }
-  return true;
+  return Outcome::Ok();
 }
 
 }  // namespace stormproof::cli

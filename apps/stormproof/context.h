@@ -1,6 +1,6 @@
-// Shared state and helpers for the stormproof subcommands: global options, exit codes, and
-// loading a plan the way every plan command does. Each subcommand lives in its own cmd_*.cc
-// file and only parses its flags, calls the libraries and maps the outcome to an exit code.
+// Shared state and helpers for the stormproof subcommands: global options, and loading a plan
+// the way every plan command does. Each subcommand lives in its own cmd_*.cc file and only parses
+// its flags, calls the libraries and returns its Outcome (exit_codes.h), which main applies.
 #ifndef STORMPROOF_APPS_STORMPROOF_CONTEXT_H_
 #define STORMPROOF_APPS_STORMPROOF_CONTEXT_H_
 
@@ -10,22 +10,12 @@
 #include <optional>
 #include <string>
 
+#include "apps/stormproof/exit_codes.h"
 #include "core/date.h"
+#include "core/time.h"
 #include "continuity/plan/loader.h"
 
 namespace stormproof::cli {
-
-// Documented in docs/cli.md; never renumber.
-enum ExitCode : int {
-  kExitOk = 0,        // success (warnings may have been printed)
-  kExitError = 1,     // could not do the job: unreadable plan, I/O error
-  kExitUsage = 2,     // bad flags or arguments
-  kExitProblems = 3,  // the job ran and found problems (plan errors, findings at --fail-on)
-  // A long command stopped early by a signal (core/interrupt.h): 128 + the signal, as a shell
-  // reports a program the signal killed.
-  kExitInterruptedBySigint = 130,
-  kExitInterruptedBySigterm = 143,
-};
 
 struct Context {
   // Global options, accepted before or after the subcommand.
@@ -37,7 +27,7 @@ struct Context {
   std::string password_file;            // --password-file, STORMPROOF_PASSWORD_FILE
   bool quiet = false;                   // --quiet: no progress line
   std::string retry_lock;               // --retry-lock DURATION: wait for a locked repository
-  int exit_code = kExitOk;              // set by the subcommand that ran
+  Outcome outcome;                      // what the subcommand that ran returned
 };
 
 // A loaded plan that passed `plan check` without errors.
@@ -47,25 +37,29 @@ struct UsablePlan {
   const plan::Plan& plan() const { return loaded.plan; }
 };
 
-// The date commands treat as today: --as-of, else the system date.
-// Errors: kInvalidArgument for a malformed --as-of.
+// The one clock commands read "now" from (core/time.h): with --as-of DATE fixed at the end of
+// that day (23:59:59.999999999 UTC, so the whole day counts), else the system clock.
+// Errors: kInvalidArgument "--as-of: invalid date ..." for a malformed --as-of.
+Result<Clock> CommandClock(const Context& context);
+
+// The date commands treat as today: CommandClock's date (UTC). Errors as CommandClock.
 Result<Date> Today(const Context& context);
 
 // The moment commands treat as now, in ns since the Unix epoch: the last nanosecond of `today`
-// when --as-of is given (so the whole day counts), else the system clock.
+// when --as-of is given, else the system clock (CommandClock, for a `today` from Today()).
 int64_t NowNs(const Context& context, Date today);
 
 // How every command loads the plan: the global options that bear on it.
 plan::LoadOptions PlanLoadOptions(const Context& context);
 
 // Loads and validates the plan. On errors prints them to stderr (at most 20, then a count and a
-// hint to run `plan check`) and returns nullopt with context->exit_code set (1 unreadable,
-// 3 invalid, 2 bad --as-of). Warnings are not printed here.
-std::optional<UsablePlan> LoadUsablePlan(Context* context);
+// hint to run `plan check`) and returns the failure's outcome (1 unreadable, 3 invalid, 2 bad
+// --as-of). Warnings are not printed here.
+Reported<UsablePlan> LoadUsablePlan(const Context& context);
 
 // Writes `text` to `out_path` crash-safely, or to stdout when out_path is "" or "-".
-// On failure prints the error and sets exit code 1; returns false.
-bool WriteOutput(Context* context, const std::string& out_path, const std::string& text);
+// On failure prints the error and returns its outcome (exit 1); else Outcome::Ok().
+Outcome WriteOutput(const std::string& out_path, const std::string& text);
 
 // Prints one JSON document on its own line to stdout.
 void PrintJson(const nlohmann::json& value);

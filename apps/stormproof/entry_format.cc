@@ -1,41 +1,14 @@
 #include "apps/stormproof/entry_format.h"
 
-#include <fmt/format.h>
-#include <openssl/evp.h>
-
-#include <ctime>
 #include <iterator>
 
 #include "core/text.h"
+#include "engine/crypto/base64.h"
 
 namespace stormproof::cli {
 namespace {
 
 using repository::NodeType;
-
-std::string Base64(std::string_view raw) {
-  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(raw.data()),
-                          static_cast<int>(raw.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-enum class Zone { kLocal, kUtc };
-
-std::string FormatTime(int64_t ns, Zone zone) {
-  std::time_t seconds = static_cast<std::time_t>(ns / 1'000'000'000 - (ns % 1'000'000'000 < 0));
-  std::tm tm{};
-  if (zone == Zone::kUtc) {
-    ::gmtime_r(&seconds, &tm);
-  } else {
-    ::localtime_r(&seconds, &tm);
-  }
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
 
 // Indexed by NodeType, in its declaration order.
 constexpr const char* kTypeNames[] = {"file",    "dir",      "symlink", "fifo",
@@ -67,7 +40,7 @@ void PutName(nlohmann::json* object, const std::string& key, const std::string& 
     return;
   }
   (*object)[key] = EscapeName(raw);
-  (*object)[key + "_base64"] = Base64(raw);
+  (*object)[key + "_base64"] = crypto::Base64Encode(AsBytes(raw));
 }
 
 std::string ModeString(const repository::Node& node) {
@@ -87,17 +60,6 @@ const char* TypeName(NodeType type) {
 
 std::string OwnerText(const std::string& name, uint32_t id) {
   return name.empty() ? std::to_string(id) : EscapeName(name);
-}
-
-std::string LocalTime(int64_t ns) { return FormatTime(ns, Zone::kLocal); }
-std::string UtcTime(int64_t ns) { return FormatTime(ns, Zone::kUtc); }
-
-std::string Rfc3339Time(int64_t ns) {
-  int64_t fraction = ns % 1'000'000'000;
-  if (fraction < 0) fraction += 1'000'000'000;  // before 1970: the second is the one below
-  std::string seconds = FormatTime(ns, Zone::kUtc);
-  seconds[10] = 'T';
-  return fmt::format("{}.{:09}Z", seconds, fraction);
 }
 
 }  // namespace stormproof::cli

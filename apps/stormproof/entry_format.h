@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/text.h"
+#include "core/time.h"
 #include "engine/repository/tree.h"
 
 namespace stormproof::cli {
@@ -30,13 +31,8 @@ const char* TypeName(repository::NodeType type);
 // The owner's name, or the numeric id when the name was unknown at backup time.
 std::string OwnerText(const std::string& name, uint32_t id);
 
-// "2026-05-01 03:00:00" in the local time zone, or in UTC.
-std::string LocalTime(int64_t ns);
-std::string UtcTime(int64_t ns);
-
-// "2026-12-06T11:14:58.123456789Z": RFC 3339 in UTC with all nine fractional digits (so the
-// strings sort as the instants do), the "time" of every snapshot in --json output.
-std::string Rfc3339Time(int64_t ns);
+// Times are printed by core/time.h: FormatUtc ("2026-05-01 03:00:00 UTC") for people,
+// FormatRfc3339Nanos ("2026-12-06T11:14:58.123456789Z") for the "time" of a snapshot in --json.
 
 }  // namespace stormproof::cli
 

@@ -24,6 +24,12 @@ constexpr const char* kFooter = R"(Exit codes:
      restore could not write or verify some entries, check found damage, stats
      found blobs missing from the index, a drill failed, or run/status found an
      objective breached (RPO exceeded, RTO not feasible, a failed backup or drill)
+  10 the repository does not exist: nothing exists at --repo
+  11 locked: another process holds a conflicting lock on the repository (see
+     --retry-lock)
+  12 wrong password: the password opens no key of the repository
+  13 corrupt: data read from the repository failed its authentication (damaged
+     or altered; run 'stormproof check')
   130, 143  interrupted by SIGINT or SIGTERM: backup, restore, check, prune, forget,
      drill and run stop at their next safe point, release their locks and say
      what was left; a second signal ends them at once
@@ -160,7 +166,7 @@ int Run(int argc, char** argv) {
     if (!ReportUnknownCommand(app)) app.exit(e);
     return kExitUsage;
   }
-  return context.exit_code;
+  return context.outcome.exit_code();
 }
 
 }  // namespace

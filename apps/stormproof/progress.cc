@@ -3,98 +3,140 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cmath>
-#include <nlohmann/json.hpp>
 #include <optional>
+
+#include "core/text.h"  // HumanBytes
 
 namespace stormproof::cli {
 
 namespace {
 
-// Percent done (0-100) once the totals are known: by bytes, or by files when
-// there are no bytes.
-std::optional<double> PercentDone(const ProgressCounts& c) {
-  if (c.totals_growing) return std::nullopt;
-  if (c.total_bytes > 0) return std::min(100.0, 100.0 * c.bytes / c.total_bytes);
-  if (c.total_files > 0) return std::min(100.0, 100.0 * c.files / c.total_files);
-  return std::nullopt;
-}
-
-// Seconds left at the average rate so far, once the totals are known and bytes
-// remain.
-std::optional<uint64_t> SecondsRemaining(const ProgressCounts& c, double seconds) {
-  double rate = seconds > 0 ? c.bytes / seconds : 0;
-  if (c.totals_growing || c.total_bytes <= c.bytes || rate <= 0) return std::nullopt;
-  return static_cast<uint64_t>((c.total_bytes - c.bytes) / rate);
-}
-
-// " / 2.0 GiB (42%)" when the totals are known, " / 1.2 GiB so far (scanning)"
-// while they grow.
-std::string TotalText(const ProgressCounts& c) {
-  if (c.totals_growing) {
-    return c.total_files == 0 ? ""
-                              : fmt::format(" / {} so far (scanning)", HumanBytes(c.total_bytes));
+// Whether some count's total is known and above 0.
+bool AnyTotal(const ProgressEvent& e) {
+  for (const std::optional<ProgressCount>& count : e.counts) {
+    if (count && count->total.value_or(0) > 0) return true;
   }
-  std::optional<double> percent = PercentDone(c);
-  if (!percent) return "";
-  return fmt::format(" / {} ({:.0f}%)", HumanBytes(c.total_bytes), std::floor(*percent));
+  return false;
 }
+
+// "5 MiB", "5 MiB / 10 MiB (50%)", "5 MiB / 8 MiB so far (scanning)".
+std::string BytesText(const ProgressEvent& e, const ProgressCount& bytes) {
+  std::string text = HumanBytes(bytes.done);
+  if (e.totals_growing && bytes.total && AnyTotal(e)) {
+    return text + fmt::format(" / {} so far (scanning)", HumanBytes(*bytes.total));
+  }
+  if (MeasuredUnit(e) != ProgressUnit::kBytes) return text;
+  return text +
+         fmt::format(" / {} ({:.0f}%)", HumanBytes(*bytes.total), std::floor(*PercentDone(e)));
+}
+
+// "12 packs", or for the measured count "12 / 40 packs (30%)".
+std::string CountText(const ProgressEvent& e, ProgressUnit unit, const ProgressCount& count) {
+  std::string_view name = ProgressUnitName(unit);
+  if (MeasuredUnit(e) != unit) return fmt::format("{} {}", count.done, name);
+  return fmt::format("{} / {} {} ({:.0f}%)", count.done, *count.total, name,
+                     std::floor(*PercentDone(e)));
+}
+
+std::string CountsText(const ProgressEvent& e) {
+  std::string text;
+  for (size_t i = 0; i < kProgressUnitCount; ++i) {
+    if (!e.counts[i]) continue;
+    auto unit = static_cast<ProgressUnit>(i);
+    if (!text.empty()) text += ", ";
+    text += unit == ProgressUnit::kBytes ? BytesText(e, *e.counts[i])
+                                         : CountText(e, unit, *e.counts[i]);
+  }
+  return text;
+}
+
+// ", 1.0 MiB/s" by bytes when counted, else ", 4.0 packs/s" by the first count; "" without counts.
+std::string RateText(const ProgressEvent& e, double seconds) {
+  auto rate = [&](const ProgressCount& c) {
+    return seconds > 0 ? static_cast<double>(c.done) / seconds : 0.0;
+  };
+  if (const auto& bytes = e.Get(ProgressUnit::kBytes)) {
+    return fmt::format(", {}/s", HumanBytes(static_cast<uint64_t>(rate(*bytes))));
+  }
+  for (size_t i = 0; i < kProgressUnitCount; ++i) {
+    if (!e.counts[i]) continue;
+    return fmt::format(", {:.1f} {}/s", rate(*e.counts[i]),
+                       ProgressUnitName(static_cast<ProgressUnit>(i)));
+  }
+  return "";
+}
+
+bool StdErrIsTerminal() { return ::isatty(STDERR_FILENO) != 0; }
 
 }  // namespace
 
+std::string ProgressLine(std::string_view action, const ProgressEvent& e, double seconds) {
+  std::string eta;
+  if (std::optional<uint64_t> left = SecondsRemaining(e, seconds)) {
+    eta = fmt::format(" ETA {}:{:02}", *left / 60, *left % 60);
+  }
+  std::string phase = e.phase.empty() ? "" : " " + e.phase + ":";
+  std::string line = fmt::format("[{}:{:02}] {}{} {}{}{}", static_cast<int>(seconds) / 60,
+                                 static_cast<int>(seconds) % 60, action, phase, CountsText(e),
+                                 RateText(e, seconds), eta);
+  if (!e.current.empty()) line += "  " + e.current;
+  constexpr size_t kWidth = 100;
+  if (line.size() > kWidth) line.resize(kWidth);
+  return line;
+}
+
+nlohmann::json ProgressJson(std::string_view action, const ProgressEvent& e, double seconds) {
+  nlohmann::json status = {
+      {"message_type", "status"}, {"action", std::string(action)}, {"seconds_elapsed", seconds}};
+  if (!e.phase.empty()) status["phase"] = e.phase;
+  for (size_t i = 0; i < kProgressUnitCount; ++i) {
+    if (e.counts[i]) {
+      status[std::string(ProgressUnitName(static_cast<ProgressUnit>(i))) + "_done"] =
+          e.counts[i]->done;
+    }
+  }
+  std::optional<double> percent = PercentDone(e);
+  if (!percent) return status;
+  for (size_t i = 0; i < kProgressUnitCount; ++i) {
+    if (e.counts[i] && e.counts[i]->total) {
+      status["total_" + std::string(ProgressUnitName(static_cast<ProgressUnit>(i)))] =
+          *e.counts[i]->total;
+    }
+  }
+  status["percent"] = std::round(*percent * 10) / 10;
+  if (auto left = SecondsRemaining(e, seconds)) status["seconds_remaining"] = *left;
+  return status;
+}
+
 ProgressReporter::ProgressReporter(const Context& context, std::string action)
     : action_(std::move(action)),
-      terminal_(!context.json && !context.quiet && ::isatty(STDERR_FILENO)),
+      terminal_(!context.json && !context.quiet && StdErrIsTerminal()),
       json_(context.json),
       start_(std::chrono::steady_clock::now()),
       last_(start_) {}
 
-void ProgressReporter::Update(const ProgressCounts& counts) {
+void ProgressReporter::Update(const ProgressEvent& event) {
   auto now = std::chrono::steady_clock::now();
   auto since = now - last_;
   double seconds = std::chrono::duration<double>(now - start_).count();
-  if (terminal_ && since >= std::chrono::milliseconds(100)) {
-    PrintLine(counts, seconds);
+  bool every = internal::RenderEveryProgressEvent();
+  if (terminal_ && (every || since >= std::chrono::milliseconds(100))) {
+    fmt::print(stderr, "\r\033[K{}", ProgressLine(action_, event, seconds));
+    std::fflush(stderr);
+    printed_ = true;
     last_ = now;
-  } else if (json_ && since >= std::chrono::seconds(1)) {
-    PrintJsonLine(counts, seconds);
+  } else if (json_ && (every || since >= std::chrono::seconds(1))) {
+    nlohmann::json status = ProgressJson(action_, event, seconds);
+    fmt::print("{}\n", status.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    std::fflush(stdout);
     last_ = now;
   }
 }
 
-void ProgressReporter::PrintLine(const ProgressCounts& c, double seconds) {
-  double rate = seconds > 0 ? c.bytes / seconds : 0;
-  std::string eta;
-  if (std::optional<uint64_t> left = SecondsRemaining(c, seconds)) {
-    eta = fmt::format(" ETA {}:{:02}", *left / 60, *left % 60);
-  }
-  std::string total = TotalText(c);
-  std::string line =
-      fmt::format("[{}:{:02}] {} {} files, {}{}, {}/s{}  {}", static_cast<int>(seconds) / 60,
-                  static_cast<int>(seconds) % 60, action_, c.files, HumanBytes(c.bytes), total,
-                  HumanBytes(static_cast<uint64_t>(rate)), eta, c.current);
-  constexpr size_t kWidth = 100;
-  if (line.size() > kWidth) line.resize(kWidth);
-  fmt::print(stderr, "\r\033[K{}", line);
-  std::fflush(stderr);
-  printed_ = true;
-}
-
-void ProgressReporter::PrintJsonLine(const ProgressCounts& c, double seconds) {
-  nlohmann::json status = {{"message_type", "status"},
-                           {"action", action_},
-                           {"seconds_elapsed", seconds},
-                           {"files_done", c.files},
-                           {"bytes_done", c.bytes}};
-  if (std::optional<double> percent = PercentDone(c)) {
-    if (c.total_files > 0) status["total_files"] = c.total_files;
-    status["total_bytes"] = c.total_bytes;
-    status["percent"] = std::round(*percent * 10) / 10;
-    if (auto left = SecondsRemaining(c, seconds)) status["seconds_remaining"] = *left;
-  }
-  fmt::print("{}\n", status.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  std::fflush(stdout);
+ProgressFn ProgressReporter::Callback() {
+  if (!active()) return {};
+  return [this](const ProgressEvent& event) { Update(event); };
 }
 
 void ProgressReporter::Finish() {

@@ -1,46 +1,50 @@
-// Progress for long work, rendered two ways from the same updates: a live
-// status line on a terminal (stderr; none when stderr is not a terminal or with
-// --quiet), or JSON lines on stdout with --json ({"message_type":"status",
-// ...}). Once the totals are known, both show the percentage done and the time
-// left at the average rate so far. Not thread-safe: call from one thread.
+// Progress for long work, rendered two ways from the same events (core/progress.h): a live
+// status line on a terminal (stderr; none when stderr is not a terminal or with --quiet), or
+// JSON lines on stdout with --json ({"message_type":"status", ...}). Each count is shown in its
+// own unit (files, bytes, packs, trees, snapshots). Once a total is known, both show the
+// percentage done and the time left at the average rate so far. docs/cli.md, "PROGRESS", lists
+// each command's fields. Not thread-safe: one call at a time (every ProgressFn contract in
+// core/progress.h promises that).
 #ifndef STORMPROOF_APPS_STORMPROOF_PROGRESS_H_
 #define STORMPROOF_APPS_STORMPROOF_PROGRESS_H_
 
 #include <chrono>
-#include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "apps/stormproof/context.h"
-#include "core/text.h"  // HumanBytes
+#include "core/progress.h"
+#include "core/text.h"  // HumanBytes, which the commands that show progress print as well
 
 namespace stormproof::cli {
 
-struct ProgressCounts {
-  uint64_t files = 0;
-  uint64_t bytes = 0;
-  uint64_t total_bytes = 0;  // 0 when unknown (no percent or ETA then)
-  std::string current;       // path being worked on
-  uint64_t total_files = 0;  // 0 when unknown
-  // The totals are still being counted (a scan runs alongside the work): they
-  // are shown as they grow, without percent or ETA, and left out of JSON.
-  bool totals_growing = false;
-};
+// The terminal line: "[m:ss] ACTION[ PHASE:] COUNTS, RATE/s[ ETA m:ss][  CURRENT]", where
+// COUNTS are "N files", "SIZE", "N packs", ... and the measured count (MeasuredUnit) carries its
+// total: "SIZE / TOTAL (P%)", "N / M packs (P%)"; growing totals show "SIZE / TOTAL so far
+// (scanning)". Cut to 100 columns.
+std::string ProgressLine(std::string_view action, const ProgressEvent& event, double seconds);
+
+// The --json status line: {"message_type":"status","action","seconds_elapsed", "phase" (when
+// there is one), "<unit>_done" per count, and once a total is known "total_<unit>" per known
+// total, "percent" and "seconds_remaining" (when a rate is known)}.
+nlohmann::json ProgressJson(std::string_view action, const ProgressEvent& event, double seconds);
 
 class ProgressReporter {
  public:
   ProgressReporter(const Context& context, std::string action);
-  // Prints at most every 100 ms on a terminal, every second as JSON.
-  void Update(const ProgressCounts& counts);
+  // Prints at most every 100 ms on a terminal, every second as JSON (every event in test builds
+  // with STORMPROOF_TEST_PROGRESS=every).
+  void Update(const ProgressEvent& event);
+  // A ProgressFn that calls Update(); empty when !active(), so that operations skip work done
+  // only for progress. REQUIRES: this reporter outlives every call.
+  ProgressFn Callback();
   // Clears the terminal line.
   void Finish();
-  // False when Update() never prints (not a terminal, --quiet, no --json):
-  // counting progress can be skipped then.
+  // False when Update() never prints (not a terminal, --quiet, no --json).
   bool active() const { return terminal_ || json_; }
 
  private:
-  void PrintLine(const ProgressCounts& counts, double seconds);
-  void PrintJsonLine(const ProgressCounts& counts, double seconds);
-
   std::string action_;
   bool terminal_ = false;
   bool json_ = false;

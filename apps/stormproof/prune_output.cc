@@ -68,27 +68,29 @@ void PrintStats(const pruner::PruneStats& s, bool dry_run) {
   }
 }
 
+// Prunes under the exclusive lock, or plans under a shared one for a dry run.
+Result<pruner::PruneStats> PruneLocked(const Context& context, repository::Repository& repo,
+                                       const pruner::PruneOptions& options,
+                                       const ProgressFn& progress) {
+  if (options.dry_run) {
+    STORMPROOF_ASSIGN_OR_RETURN(
+        auto lock, LockRepository(context, repo, repository::Repository::LockKind::kShared));
+    return pruner::PlanPrune(repo, *lock, options, progress);
+  }
+  STORMPROOF_ASSIGN_OR_RETURN(auto maintenance, BeginMaintenance(context, repo));
+  return pruner::Prune(*maintenance, options, progress);
+}
+
 }  // namespace
 
-std::optional<nlohmann::json> PruneAndReport(Context* context, repository::Repository& repo,
-                                             pruner::PruneOptions options) {
-  auto wait = LockWait(*context);
-  if (!wait) {
-    ReportEngineError(context, wait.error());
-    return std::nullopt;
-  }
-  options.lock_wait = *wait;
-  options.on_lock_wait = LockWaitNotice(*context);
-  ProgressReporter progress(*context, "prune");
-  auto stats = pruner::Prune(repo, options, [&](const pruner::PruneProgress& p) {
-    progress.Update({p.done, p.done, p.total, p.phase});
-  });
+Reported<nlohmann::json> PruneAndReport(const Context& context, repository::Repository& repo,
+                                        pruner::PruneOptions options) {
+  if (auto wait = LockWait(context); !wait) return ReportEngineError(wait.error());
+  ProgressReporter progress(context, "prune");
+  auto stats = PruneLocked(context, repo, options, progress.Callback());
   progress.Finish();
-  if (!stats) {
-    ReportEngineError(context, stats.error());
-    return std::nullopt;
-  }
-  if (!context->json) PrintStats(*stats, options.dry_run);
+  if (!stats) return ReportEngineError(stats.error());
+  if (!context.json) PrintStats(*stats, options.dry_run);
   return StatsJson(*stats, options.dry_run);
 }
 

@@ -14,9 +14,9 @@ namespace stormproof::cli {
 
 // Runs prune (waiting for locks as --retry-lock says). Without --json prints what was (or would
 // be) freed; returns the report as JSON.
-// On failure prints the error, sets context->exit_code and returns nullopt.
-std::optional<nlohmann::json> PruneAndReport(Context* context, repository::Repository& repo,
-                                             pruner::PruneOptions options);
+// On failure prints the error and returns its outcome (11 locked, 13 corrupt, 130/143, ...).
+Reported<nlohmann::json> PruneAndReport(const Context& context, repository::Repository& repo,
+                                        pruner::PruneOptions options);
 
 }  // namespace stormproof::cli
 

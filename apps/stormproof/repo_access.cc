@@ -11,6 +11,7 @@
 
 #include "engine/backend/backend.h"
 #include "core/duration.h"
+#include "core/id_prefix.h"
 #include "core/interrupt.h"
 #include "core/secret.h"
 #include "core/text.h"
@@ -96,45 +97,55 @@ Result<std::unique_ptr<repository::Lock>> LockRepository(const Context& context,
   return repo.AcquireLock(kind, wait, LockWaitNotice(context));
 }
 
-void ReportEngineError(Context* context, const Error& error) {
+Result<std::unique_ptr<repository::Maintenance>> BeginMaintenance(const Context& context,
+                                                                  repository::Repository& repo) {
+  STORMPROOF_ASSIGN_OR_RETURN(std::chrono::milliseconds wait, LockWait(context));
+  return repository::Maintenance::Begin(repo, wait, LockWaitNotice(context));
+}
+
+Outcome ReportEngineError(const Error& error, ErrorSubject subject) {
   PrintError(EscapeControls(error.message()));  // may name files and paths from the repository
-  context->exit_code = error.code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitError;
-  if (error.code() == ErrorCode::kInterrupted && Interrupted()) {
-    context->exit_code = InterruptedExitCode();
-  }
+  return Outcome::Failed(error, subject);
 }
 
-void ReportInterruption(Context* context, const std::string& left) {
+Outcome ReportInterruption(const std::string& left) {
   PrintError(EscapeControls(InterruptionMessage() + "; " + left));
-  context->exit_code = InterruptedExitCode();
+  return Outcome::Interrupted();
 }
 
-std::unique_ptr<repository::Repository> OpenRepositoryOrReport(Context* context) {
-  if (context->repo.empty()) {
+std::unique_ptr<repository::Repository> OpenRepositoryOrReport(const Context& context,
+                                                               Outcome* failure) {
+  if (context.repo.empty()) {
     PrintError("no repository: use --repo or STORMPROOF_REPOSITORY");
-    context->exit_code = kExitUsage;
+    *failure = Outcome::Usage();
     return nullptr;
   }
-  auto backend = backend::OpenLocalBackend(context->repo);
+  auto backend = backend::OpenLocalBackend(context.repo);
   if (!backend) {
-    ReportEngineError(context, backend.error());
+    // Nothing at that path: the repository does not exist (exit 10). A file there is "not a
+    // directory", like any other location that is no repository (exit 1).
+    std::error_code ec;
+    bool something_there = std::filesystem::symlink_status(context.repo, ec).type() !=
+                           std::filesystem::file_type::not_found;
+    *failure = ReportEngineError(backend.error(), something_there ? ErrorSubject::kAny
+                                                                  : ErrorSubject::kRepository);
     return nullptr;
   }
   // A restic or borg repository, or an empty directory, is named before any password is asked.
+  // Whatever the reason, it is "not a stormproof repository": exit 1 (docs/cli.md).
   if (Status probe = repository::Repository::Probe(**backend); !probe) {
     PrintError(EscapeControls(probe.error().message()));
-    context->exit_code = kExitError;
+    *failure = Outcome::Failed();
     return nullptr;
   }
-  auto password = ReadPassword(*context, /*confirm=*/false);
+  auto password = ReadPassword(context, /*confirm=*/false);
   if (!password) {
-    ReportEngineError(context, password.error());
+    *failure = ReportEngineError(password.error());
     return nullptr;
   }
   auto repo = repository::Repository::Open(std::move(backend).value(), *password);
   if (!repo) {
-    PrintError(EscapeControls(repo.error().message()));
-    context->exit_code = kExitError;
+    *failure = ReportEngineError(repo.error());  // 12 wrong password, 13 damaged config
     return nullptr;
   }
   for (const repository::DamagedFile& f : (*repo)->DamagedIndexFiles()) {
@@ -186,24 +197,23 @@ Result<repository::Snapshot> FindSnapshot(const repository::Repository& repo,
                                           const std::vector<std::string>& tags,
                                           const std::vector<std::string>& paths) {
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<repository::Snapshot> all, LoadSnapshotsOrWarn(repo));
-  std::vector<const repository::Snapshot*> found;
+  std::vector<const repository::Snapshot*> matching;
+  std::vector<std::string> ids;
   for (const repository::Snapshot& s : all) {
     if (!SnapshotMatches(s, tags, paths)) continue;
-    if (spec == "latest" || s.id.Hex().rfind(spec, 0) == 0) found.push_back(&s);
+    matching.push_back(&s);
+    ids.push_back(s.id.Hex());
   }
-  if (found.empty()) {
-    return Error::NotFound(spec == "latest" ? "no snapshot matches" : "no snapshot '" + spec + "'");
+  if (spec == "latest") {
+    if (matching.empty()) return Error::NotFound("no snapshot matches");
+    return *matching.back();  // LoadSnapshots is oldest first
   }
-  if (spec == "latest") return *found.back();  // LoadSnapshots is oldest first
-  if (found.size() > 1) {
-    return Error::InvalidArgument("snapshot prefix '" + spec + "' is ambiguous (" +
-                                  std::to_string(found.size()) + " match)");
-  }
-  return *found.front();
+  STORMPROOF_ASSIGN_OR_RETURN(size_t found, FindByIdPrefix(ids, spec, "snapshot"));
+  return *matching[found];
 }
 
-drill::AccessOptions PlanAccess(const Context& context, const std::string& root) {
-  drill::AccessOptions access;
+access::AccessOptions PlanAccess(const Context& context, const std::string& root) {
+  access::AccessOptions access;
   access.password_file = context.password_file;
   if (const char* password = std::getenv("STORMPROOF_PASSWORD")) access.password = password;
   if (!root.empty()) access.root = std::filesystem::absolute(root).lexically_normal().string();

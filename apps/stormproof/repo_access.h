@@ -12,7 +12,8 @@
 
 #include "apps/stormproof/context.h"
 #include "core/secret.h"
-#include "continuity/drill/drill.h"
+#include "continuity/access/access.h"
+#include "engine/repository/maintenance.h"
 #include "engine/repository/repository.h"
 
 namespace stormproof::cli {
@@ -27,8 +28,11 @@ Result<SecretString> ReadPassword(const Context& context, bool confirm);
 // is no file and no terminal, or the two entries differ; kNotFound for an unreadable file.
 Result<SecretString> ReadNewPassword(const std::string& file);
 
-// Opens the repository; on failure prints one line and sets context->exit_code, returns null.
-std::unique_ptr<repository::Repository> OpenRepositoryOrReport(Context* context);
+// Opens the repository; on failure prints one line, sets *failure and returns null. Exit codes
+// (exit_codes.h): 2 without --repo, 10 when nothing exists at --repo, 1 when it holds no
+// stormproof repository (or a restic/borg one), 12 for a wrong password, 13 for a damaged config.
+std::unique_ptr<repository::Repository> OpenRepositoryOrReport(const Context& context,
+                                                               Outcome* failure);
 
 // Every readable snapshot, oldest first; prints one line to stderr per damaged snapshot file
 // ("warning: snapshot file X is damaged: reason; run 'stormproof check'") and goes on.
@@ -40,6 +44,10 @@ Result<std::vector<repository::Snapshot>> LoadSnapshotsOrWarn(const repository::
 Result<std::unique_ptr<repository::Lock>> LockRepository(const Context& context,
                                                          repository::Repository& repo,
                                                          repository::Repository::LockKind kind);
+// Takes the exclusive lock for prune or repair (repository::Maintenance::Begin), waiting as
+// LockRepository does. Errors: as LockRepository's.
+Result<std::unique_ptr<repository::Maintenance>> BeginMaintenance(const Context& context,
+                                                                  repository::Repository& repo);
 // --retry-lock as a duration (0 when not given).
 Result<std::chrono::milliseconds> LockWait(const Context& context);
 // Says on stderr, once, that the command waits for `conflict` to go.
@@ -62,15 +70,16 @@ bool SnapshotMatches(const repository::Snapshot& snapshot, const std::vector<std
 // How `run` and `drill` reach the plan's repositories: the global --password-file (or
 // STORMPROOF_PASSWORD) for repositories without their own password_file, and --root (made
 // absolute) as the staged root of every plan path; "" = the real root.
-drill::AccessOptions PlanAccess(const Context& context, const std::string& root);
+access::AccessOptions PlanAccess(const Context& context, const std::string& root);
 
-// Maps an engine error to an exit code and prints it. An interruption (kInterrupted, whose
-// message says what was left) exits 130 for SIGINT and 143 for SIGTERM.
-void ReportEngineError(Context* context, const Error& error);
+// Prints an engine error (control characters escaped) and returns its outcome: the exit code
+// ExitCodeFor(error, subject) gives. An interruption (kInterrupted, whose message says what was
+// left) exits 130 for SIGINT and 143 for SIGTERM.
+Outcome ReportEngineError(const Error& error, ErrorSubject subject = ErrorSubject::kAny);
 
-// Prints "stormproof: interrupted by SIGTERM; <left>" and sets the exit code (130 or 143).
-// REQUIRES: Interrupted().
-void ReportInterruption(Context* context, const std::string& left);
+// Prints "stormproof: interrupted by SIGTERM; <left>" and returns Outcome::Interrupted() (130 or
+// 143). REQUIRES: Interrupted().
+Outcome ReportInterruption(const std::string& left);
 
 }  // namespace stormproof::cli
 

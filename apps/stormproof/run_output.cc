@@ -5,7 +5,7 @@
 namespace stormproof::cli {
 
 void RunOutput::Line(Weight weight, std::FILE* stream, const std::string& line) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (weight == Weight::kNeedsHuman) needs_human_ = true;
   if (!quiet_) {
     fmt::print(stream, "{}\n", line);
@@ -16,12 +16,12 @@ void RunOutput::Line(Weight weight, std::FILE* stream, const std::string& line) 
 }
 
 bool RunOutput::NeedsHuman() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return needs_human_;
 }
 
 void RunOutput::Finish() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (needs_human_) {
     for (const Held& held : held_) fmt::print(held.stream, "{}\n", held.line);
   }

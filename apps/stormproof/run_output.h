@@ -7,9 +7,11 @@
 #define STORMPROOF_APPS_STORMPROOF_RUN_OUTPUT_H_
 
 #include <cstdio>
-#include <mutex>
 #include <string>
 #include <vector>
+
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 
 namespace stormproof::cli {
 
@@ -26,11 +28,11 @@ class RunOutput {
   ~RunOutput() { Finish(); }
 
   // Prints `line` (a '\n' is added) to `stream` (stdout or stderr), or holds it back.
-  void Line(Weight weight, std::FILE* stream, const std::string& line);
+  void Line(Weight weight, std::FILE* stream, const std::string& line) EXCLUDES(mutex_);
   // True once a kNeedsHuman line was given.
-  bool NeedsHuman();
+  bool NeedsHuman() EXCLUDES(mutex_);
   // With --quiet, prints the lines held back when something needs a human; idempotent.
-  void Finish();
+  void Finish() EXCLUDES(mutex_);
 
  private:
   struct Held {
@@ -38,9 +40,9 @@ class RunOutput {
     std::string line;
   };
   const bool quiet_;
-  std::mutex mutex_;
-  bool needs_human_ = false;  // guarded by mutex_
-  std::vector<Held> held_;    // guarded by mutex_
+  Mutex mutex_;
+  bool needs_human_ GUARDED_BY(mutex_) = false;
+  std::vector<Held> held_ GUARDED_BY(mutex_);
 };
 
 }  // namespace stormproof::cli

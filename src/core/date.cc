@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "core/time.h"
+
 namespace stormproof {
 namespace {
 
@@ -20,10 +22,7 @@ Date Date::FromCivil(int year, int month, int day) {
   return Date(chr::sys_days(ymd).time_since_epoch().count());
 }
 
-Date Date::Today() {
-  auto now = chr::floor<chr::days>(chr::system_clock::now());
-  return Date(now.time_since_epoch().count());
-}
+Date Date::Today() { return UtcDateOf(SystemNowNs()); }
 
 Result<Date> Date::Parse(std::string_view text) {
   auto bad = [&] {

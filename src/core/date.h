@@ -19,7 +19,8 @@ class Date {
   constexpr Date() = default;
   static Date FromCivil(int year, int month, int day);
   static constexpr Date FromDaysSinceEpoch(int64_t days) { return Date(days); }
-  // Today's date in UTC from the system clock.
+  // Today's date in UTC from the system clock. Commands take today from their Clock instead
+  // (core/time.h), which honours --as-of.
   static Date Today();
   // Parses "YYYY-MM-DD" and rejects impossible dates such as 2026-02-30.
   static Result<Date> Parse(std::string_view text);

@@ -1,4 +1,4 @@
-#include "core/process_group.h"
+#include "core/internal/process_group.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -18,6 +18,10 @@ const char* ErrorCodeName(ErrorCode code) {
       return "locked";
     case ErrorCode::kInterrupted:
       return "interrupted";
+    case ErrorCode::kWrongPassword:
+      return "wrong password";
+    case ErrorCode::kCorrupt:
+      return "corrupt";
     case ErrorCode::kInternal:
       return "internal error";
   }

@@ -26,6 +26,8 @@ enum class ErrorCode {
   kLocked,           // another process holds a lock on it (try again later)
   kInternal,         // a bug: an invariant did not hold
   kInterrupted,      // SIGINT or SIGTERM asked the work to stop (core/interrupt.h)
+  kWrongPassword,    // the password opens no key of the repository
+  kCorrupt,          // stored data failed its MAC or does not match its name (damaged or altered)
 };
 
 const char* ErrorCodeName(ErrorCode code);
@@ -51,6 +53,8 @@ class Error {
   static Error FailedCheck(std::string m) { return {ErrorCode::kFailedCheck, std::move(m)}; }
   static Error Locked(std::string m) { return {ErrorCode::kLocked, std::move(m)}; }
   static Error Interrupted(std::string m) { return {ErrorCode::kInterrupted, std::move(m)}; }
+  static Error WrongPassword(std::string m) { return {ErrorCode::kWrongPassword, std::move(m)}; }
+  static Error Corrupt(std::string m) { return {ErrorCode::kCorrupt, std::move(m)}; }
   static Error Internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
 
  private:

@@ -33,8 +33,9 @@ void AppendSecret(std::string* text, const char* data, size_t n) {
 // Says once per path and process that `path` is readable by its group or others.
 void WarnIfExposed(const std::string& path, const struct stat& st) {
   if (!S_ISREG(st.st_mode) || (st.st_mode & (S_IRGRP | S_IROTH)) == 0) return;
+  // Function-local statics: GUARDED_BY cannot name a local, so a plain std::mutex is enough here.
   static std::mutex mu;
-  static std::set<std::string> warned;  // guarded by mu
+  static std::set<std::string> warned;  // read and written only under mu
   std::lock_guard lock(mu);
   if (!warned.insert(path).second) return;
   std::fprintf(stderr, "warning: password file %s is readable by group or others (chmod 600 %s)\n",

@@ -15,7 +15,7 @@
 #include <string>
 
 #include "core/interrupt.h"
-#include "core/process_group.h"
+#include "core/internal/process_group.h"
 
 extern char** environ;
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/cli/cli_runner.h"
+#include "tests/matchers.h"
 
 namespace stormproof::testing {
 namespace {
@@ -91,9 +92,9 @@ systems:
 TEST_F(DrillCliTest, APassingDrillIsRecordedAndReported) {
   CliResult r = Drill("--system app");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("drill app"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(": PASS\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("verify application"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("drill app")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr(": PASS\n")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("verify application")) << r.out;
   EXPECT_TRUE(fs::exists(dir_ / "stormproof.db"));
   size_t reports = 0;
   for (const auto& entry : fs::recursive_directory_iterator(dir_ / "reports")) {
@@ -118,9 +119,8 @@ TEST_F(DrillCliTest, AFailingVerifyCommandFailsTheDrillWithExit3) {
   WritePlan("echo database is corrupt >&2; exit 1");
   CliResult r = Drill("--system app");
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-  EXPECT_NE(r.out.find("FAIL"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("verify command exited with status 1: database is corrupt"),
-            std::string::npos)
+  EXPECT_THAT(r.out, HasSubstr("FAIL")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("verify command exited with status 1: database is corrupt"))
       << r.out;
 }
 
@@ -136,7 +136,7 @@ TEST_F(DrillCliTest, KeepLeavesTheRestoredCopy) {
 TEST_F(DrillCliTest, SurprisePicksADrillableSystem) {
   CliResult r = Drill("--surprise --seed 5");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("surprise drill: app was picked"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("surprise drill: app was picked")) << r.out;
 }
 
 // Nobody but the absent owner can do the checklist: the restore could not be finished without
@@ -144,15 +144,15 @@ TEST_F(DrillCliTest, SurprisePicksADrillableSystem) {
 TEST_F(DrillCliTest, AbsentOwnerWithAnUntrainedDeputyFails) {
   CliResult r = Drill("--system app --absent ann");
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-  EXPECT_NE(r.out.find(": FAIL\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("  - with ann unreachable the restore cannot be finished: only ann can do "
-                       "step 1 'Restore the app'; needed: someone trained in app; deputy bob is "
-                       "not trained in it\n"),
-            std::string::npos)
+  EXPECT_THAT(r.out, HasSubstr(": FAIL\n")) << r.out;
+  EXPECT_THAT(r.out,
+              HasSubstr("  - with ann unreachable the restore cannot be finished: only ann can do "
+                        "step 1 'Restore the app'; needed: someone trained in app; deputy bob is "
+                        "not trained in it\n"))
       << r.out;
-  EXPECT_NE(r.out.find("only ann can do step 2 'Tell the client it is back'; needed: someone who "
-                       "can restore app (skills: app)"),
-            std::string::npos)
+  EXPECT_THAT(r.out,
+              HasSubstr("only ann can do step 2 'Tell the client it is back'; needed: someone who "
+                        "can restore app (skills: app)"))
       << r.out;
   CliResult json = Drill("--system app --absent ann --json");
   EXPECT_EQ(json.exit_code, 3);
@@ -168,12 +168,11 @@ TEST_F(DrillCliTest, UsageErrors) {
   EXPECT_EQ(Drill("--system app --surprise").exit_code, 2);
   CliResult unknown = Drill("--system nope");
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_NE(unknown.err.find("--system nope: no such system in the plan"), std::string::npos)
-      << unknown.err;
+  EXPECT_THAT(unknown.err, HasSubstr("--system nope: no such system in the plan")) << unknown.err;
   EXPECT_EQ(Drill("--system app --absent nobody").exit_code, 2);
   CliResult surprise = Drill("--surprise --repository local");
   EXPECT_EQ(surprise.exit_code, 2);
-  EXPECT_NE(surprise.err.find("--repository needs --system"), std::string::npos) << surprise.err;
+  EXPECT_THAT(surprise.err, HasSubstr("--repository needs --system")) << surprise.err;
 }
 
 TEST_F(DrillCliTest, RepositoryChoosesTheCopy) {
@@ -185,21 +184,20 @@ TEST_F(DrillCliTest, RepositoryChoosesTheCopy) {
   EXPECT_EQ(doc["repository"], "second");
   CliResult text = Drill("--system app --repository local");
   ASSERT_EQ(text.exit_code, 0) << text.err;
-  EXPECT_NE(text.out.find("drill app (app) from copy local, restore point "), std::string::npos)
-      << text.out;
+  EXPECT_THAT(text.out, HasSubstr("drill app (app) from copy local, restore point ")) << text.out;
 
   CliResult unknown = Drill("--system app --repository nope");
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_NE(unknown.err.find("--repository nope: not one of the backup repositories of system "
-                             "app (local, second)"),
-            std::string::npos)
+  EXPECT_THAT(unknown.err,
+              HasSubstr("--repository nope: not one of the backup repositories of system "
+                        "app (local, second)"))
       << unknown.err;
   WritePlan(GoodVerify(), "local");
   CliResult other = Drill("--system app --repository second");
   EXPECT_EQ(other.exit_code, 2);
-  EXPECT_NE(other.err.find("--repository second: not one of the backup repositories of system "
-                           "app (local)"),
-            std::string::npos)
+  EXPECT_THAT(other.err,
+              HasSubstr("--repository second: not one of the backup repositories of system "
+                        "app (local)"))
       << other.err;
 }
 
@@ -243,18 +241,17 @@ TEST_F(DrillCliTest, AGoneCopyFailsAndSaysWhetherAnotherWouldHaveSavedTheDay) {
   WritePlan(GoodVerify(), "local");  // the only copy
   CliResult alone = Drill("--system app");
   EXPECT_EQ(alone.exit_code, 3);
-  EXPECT_NE(alone.out.find("  - system app has no other copy: nothing would have saved the day"),
-            std::string::npos)
+  EXPECT_THAT(alone.out,
+              HasSubstr("  - system app has no other copy: nothing would have saved the day"))
       << alone.out;
   fs::remove_all(Second());
   WritePlan(GoodVerify(), "local, second");
   CliResult none = Drill("--system app --repository local");
-  EXPECT_NE(none.out.find("  - copy second would not have saved the day either: "),
-            std::string::npos)
+  EXPECT_THAT(none.out, HasSubstr("  - copy second would not have saved the day either: "))
       << none.out;
-  EXPECT_NE(none.out.find("  - no other copy holds a readable restore point: nothing would have "
-                          "saved the day"),
-            std::string::npos)
+  EXPECT_THAT(none.out,
+              HasSubstr("  - no other copy holds a readable restore point: nothing would have "
+                        "saved the day"))
       << none.out;
 }
 
@@ -266,19 +263,17 @@ TEST_F(DrillCliTest, RunAfterAFailedDrillIsABreachUntilARetryPasses) {
   const std::string run = "--plan " + (dir_ / "plan.yaml").string() + " run --system app";
   CliResult after = Run(run);
   EXPECT_EQ(after.exit_code, 3) << after.out << after.err;
-  EXPECT_NE(after.out.find("breached: system app: last drill failed "), std::string::npos)
-      << after.out;
-  EXPECT_NE(after.out.find("a breach until a drill passes (retried in "), std::string::npos)
-      << after.out;
-  EXPECT_EQ(after.out.find("all objectives met"), std::string::npos) << after.out;
+  EXPECT_THAT(after.out, HasSubstr("breached: system app: last drill failed ")) << after.out;
+  EXPECT_THAT(after.out, HasSubstr("a breach until a drill passes (retried in ")) << after.out;
+  EXPECT_THAT(after.out, Not(HasSubstr("all objectives met"))) << after.out;
 
   WritePlan(GoodVerify(), "local", ", drill_retry: 2s");  // fixed
   ::sleep(3);
   CliResult retried = Run(run);
   EXPECT_EQ(retried.exit_code, 0) << retried.out << retried.err;
-  EXPECT_NE(retried.out.find("drill app: ok: "), std::string::npos) << retried.out;
-  EXPECT_NE(retried.out.find(" from local, "), std::string::npos) << retried.out;
-  EXPECT_NE(retried.out.find("all objectives met"), std::string::npos) << retried.out;
+  EXPECT_THAT(retried.out, HasSubstr("drill app: ok: ")) << retried.out;
+  EXPECT_THAT(retried.out, HasSubstr(" from local, ")) << retried.out;
+  EXPECT_THAT(retried.out, HasSubstr("all objectives met")) << retried.out;
 }
 
 // --checklist: the hands-on steps are timed and part of the achieved RTO; the report shows the
@@ -299,18 +294,16 @@ TEST_F(DrillCliTest, ScriptedChecklistTimesTheHandsOnWork) {
   CliResult text = Drill("--system app --step-done 1=20m --step-done 2=5m");
   ASSERT_EQ(text.exit_code, 0) << text.err;
   // The step names line up: "checklist 2: Tell the client it is back" is the longest.
-  EXPECT_NE(text.out.find("  checklist 1: Restore the app" + std::string(11, ' ') +
-                          "      20m  ok"),
-            std::string::npos)
+  EXPECT_THAT(text.out,
+              HasSubstr("  checklist 1: Restore the app" + std::string(11, ' ') + "      20m  ok"))
       << text.out;
-  EXPECT_NE(text.out.find(" + hands-on 25m (2 checklist step(s)) + verification "),
-            std::string::npos)
+  EXPECT_THAT(text.out, HasSubstr(" + hands-on 25m (2 checklist step(s)) + verification "))
       << text.out;
   std::string md;
   for (const auto& entry : fs::recursive_directory_iterator(dir_ / "reports")) {
     if (entry.path().extension() == ".md") md = ReadAll(entry.path());
   }
-  EXPECT_NE(md.find("+ hands-on 25m (2 of 2 checklist steps done) +"), std::string::npos) << md;
+  EXPECT_THAT(md, HasSubstr("+ hands-on 25m (2 of 2 checklist steps done) +")) << md;
 }
 
 // A script that confirms steps without saying how long they took times nothing: the steps are
@@ -339,16 +332,16 @@ TEST_F(DrillCliTest, APasswordAVerifyCommandPrintsIsRedactedEverywhere) {
   WritePlan("cat " + (dir_ / "password").string() + " >&2; echo and a line after >&2; exit 1");
   CliResult r = Drill("--system app --json");
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-  EXPECT_EQ(r.out.find("drill password"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("[redacted]"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("drill password"))) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("[redacted]")) << r.out;
   for (const auto& entry : fs::recursive_directory_iterator(dir_ / "reports")) {
     std::string report = ReadAll(entry.path());
-    EXPECT_EQ(report.find("drill password"), std::string::npos) << entry.path();
+    EXPECT_THAT(report, Not(HasSubstr("drill password"))) << entry.path();
   }
   // SQLite keeps text as it is: the catalog and its write-ahead log hold no copy either.
   for (const char* file : {"stormproof.db", "stormproof.db-wal"}) {
     if (!fs::exists(dir_ / file)) continue;
-    EXPECT_EQ(ReadAll(dir_ / file).find("drill password"), std::string::npos) << file;
+    EXPECT_THAT(ReadAll(dir_ / file), Not(HasSubstr("drill password"))) << file;
   }
 }
 
@@ -365,29 +358,26 @@ TEST_F(DrillCliTest, ChecklistAnswersFromStandardInput) {
   std::ofstream(dir_ / "answers") << "f the app will not start\n";
   CliResult failed = Drill("--system app --checklist < " + (dir_ / "answers").string());
   EXPECT_EQ(failed.exit_code, 3) << failed.out;
-  EXPECT_NE(failed.out.find("hands-on step 1 failed: Restore the app (the app will not start)"),
-            std::string::npos)
+  EXPECT_THAT(failed.out,
+              HasSubstr("hands-on step 1 failed: Restore the app (the app will not start)"))
       << failed.out;
 }
 
 TEST_F(DrillCliTest, ASkippedChecklistStepIsAWarningAndBadStepsAreUsageErrors) {
   CliResult r = Drill("--system app --step-done 1");
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("PASS WITH WARNINGS"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("  - hands-on step 2 not done: Tell the client it is back\n"),
-            std::string::npos)
+  EXPECT_THAT(r.out, HasSubstr("PASS WITH WARNINGS")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("  - hands-on step 2 not done: Tell the client it is back\n"))
       << r.out;
   CliResult beyond = Drill("--system app --step-done 3=5m");
   EXPECT_EQ(beyond.exit_code, 2);
-  EXPECT_NE(beyond.err.find("--step-done 3=5m: system app has 2 checklist step(s)"),
-            std::string::npos)
+  EXPECT_THAT(beyond.err, HasSubstr("--step-done 3=5m: system app has 2 checklist step(s)"))
       << beyond.err;
   EXPECT_EQ(Drill("--system app --step-done 1=soon").exit_code, 2);
   // A time that would overflow the sum (it once made a failed drill pass), or none at all.
   CliResult huge = Drill("--system app --step-done 1=9999999999999d --step-done 2=1h");
   EXPECT_EQ(huge.exit_code, 2) << huge.out;
-  EXPECT_NE(huge.err.find("a hands-on step takes from 1s to 366d"), std::string::npos)
-      << huge.err;
+  EXPECT_THAT(huge.err, HasSubstr("a hands-on step takes from 1s to 366d")) << huge.err;
   EXPECT_EQ(Drill("--system app --step-done 1=0s --step-done 2=1h").exit_code, 2);
   EXPECT_EQ(Drill("--system app --step-done 1 --step-failed 1").exit_code, 2);
 }
@@ -396,7 +386,7 @@ TEST_F(DrillCliTest, WrongPasswordIsAFailedDrillWithTheReason) {
   std::ofstream(dir_ / "password") << "not the password\n";
   CliResult r = Drill("--system app");
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-  EXPECT_NE(r.out.find("wrong password"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("wrong password")) << r.out;
 }
 
 }  // namespace

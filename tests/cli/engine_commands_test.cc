@@ -8,6 +8,7 @@
 #include <random>
 
 #include "tests/cli/cli_runner.h"
+#include "tests/matchers.h"
 
 namespace stormproof::testing {
 namespace {
@@ -52,7 +53,7 @@ TEST_F(EngineCliTest, BackupAndRestoreRoundTrip) {
   ASSERT_EQ(Run("init").exit_code, 0);
   CliResult backup = Run("backup " + Data());
   ASSERT_EQ(backup.exit_code, 0) << backup.err;
-  EXPECT_NE(backup.out.find("snapshot "), std::string::npos);
+  EXPECT_THAT(backup.out, HasSubstr("snapshot "));
   std::string target = (dir_ / "restored").string();
   CliResult restore = Run("restore latest --verify --target " + target);
   ASSERT_EQ(restore.exit_code, 0) << restore.err;
@@ -65,7 +66,7 @@ TEST_F(EngineCliTest, InitRefusesNonEmptyDirectory) {
   std::ofstream(fs::path(repo_) / "precious.txt") << "keep me";
   CliResult r = Run("init");
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.err.find("not empty"), std::string::npos) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("not empty")) << r.err;
   EXPECT_TRUE(fs::exists(fs::path(repo_) / "precious.txt"));
 }
 
@@ -75,15 +76,15 @@ TEST_F(EngineCliTest, WrongPasswordIsOneClearLine) {
                               "STORMPROOF_KDF_TEST=1 STORMPROOF_PASSWORD=wrong "
                               "STORMPROOF_REPOSITORY=" +
                                   repo_);
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("wrong password"), std::string::npos) << r.err;
+  EXPECT_EQ(r.exit_code, 12);  // wrong password (docs/cli.md, EXIT STATUS)
+  EXPECT_THAT(r.err, HasSubstr("wrong password")) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
 TEST_F(EngineCliTest, MissingRepositoryAndPassword) {
   CliResult missing = Run("snapshots");
   EXPECT_NE(missing.exit_code, 0);
-  EXPECT_NE(missing.err.find(repo_), std::string::npos) << missing.err;
+  EXPECT_THAT(missing.err, HasSubstr(repo_)) << missing.err;
   CliResult no_password =
       RunStormproof("snapshots --repo " + repo_ + " </dev/null", "STORMPROOF_KDF_TEST=1");
   EXPECT_NE(no_password.exit_code, 0);
@@ -136,15 +137,15 @@ TEST_F(EngineCliTest, CheckPassesThenNamesTheDamagedPack) {
   }
   CliResult damaged = Run("check --read-data");
   EXPECT_EQ(damaged.exit_code, 3);
-  EXPECT_NE(damaged.out.find(biggest.filename().string()), std::string::npos) << damaged.out;
-  EXPECT_NE(damaged.out.find("big.bin"), std::string::npos) << damaged.out;
+  EXPECT_THAT(damaged.out, HasSubstr(biggest.filename().string())) << damaged.out;
+  EXPECT_THAT(damaged.out, HasSubstr("big.bin")) << damaged.out;
 }
 
 TEST_F(EngineCliTest, RestoreUnknownSnapshotIsAnError) {
   ASSERT_EQ(Run("init").exit_code, 0);
   CliResult r = Run("restore deadbeef --target " + (dir_ / "t").string());
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.err.find("no snapshot 'deadbeef'"), std::string::npos) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("no snapshot 'deadbeef'")) << r.err;
 }
 
 TEST_F(EngineCliTest, TwoBackupsAtOnceBothSucceed) {
@@ -166,7 +167,7 @@ TEST_F(EngineCliTest, BackupOfMissingPathIsAUsageError) {
   ASSERT_EQ(Run("init").exit_code, 0);
   CliResult r = Run("backup " + (dir_ / "nope").string());
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("nope"), std::string::npos);
+  EXPECT_THAT(r.err, HasSubstr("nope"));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "tests/cli/cli_runner.h"
+#include "tests/matchers.h"
 
 namespace stormproof::testing {
 namespace {
@@ -90,8 +91,8 @@ TEST_F(EngineMoreCliTest, ForgetDryRunChangesNothing) {
   for (int i = 0; i < 3; ++i) Backup(Path("data"));
   CliResult r = Run("forget --keep-last 1 --dry-run");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("would remove 2 snapshot(s)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("last snapshot"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("would remove 2 snapshot(s)")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("last snapshot")) << r.out;
   EXPECT_EQ(Snapshots().size(), 3u);
   EXPECT_EQ(SnapshotFiles(), 3u);
 }
@@ -136,7 +137,7 @@ TEST_F(EngineMoreCliTest, ForgetRefusesAnEmptyPolicy) {
   Backup(Path("data"));
   CliResult empty = Run("forget");
   EXPECT_EQ(empty.exit_code, 2);
-  EXPECT_NE(empty.err.find("no policy given: refusing to remove all snapshots"), std::string::npos)
+  EXPECT_THAT(empty.err, HasSubstr("no policy given: refusing to remove all snapshots"))
       << empty.err;
   CliResult zero = Run("forget --keep-daily 0");
   EXPECT_EQ(zero.exit_code, 2);
@@ -144,7 +145,7 @@ TEST_F(EngineMoreCliTest, ForgetRefusesAnEmptyPolicy) {
   EXPECT_EQ(prune.exit_code, 2);
   CliResult ambiguous = Run("forget --keep-within 6m");
   EXPECT_EQ(ambiguous.exit_code, 2);
-  EXPECT_NE(ambiguous.err.find("'mo'"), std::string::npos) << ambiguous.err;
+  EXPECT_THAT(ambiguous.err, HasSubstr("'mo'")) << ambiguous.err;
   EXPECT_EQ(Snapshots().size(), 1u);
 }
 
@@ -153,7 +154,7 @@ TEST_F(EngineMoreCliTest, ForgetByIdRemovesJustThatSnapshot) {
   std::string second = Backup(Path("data"));
   CliResult r = Run("forget " + first.substr(0, 8));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("removed snapshot " + first.substr(0, 8)), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("removed snapshot " + first.substr(0, 8))) << r.out;
   json left = Snapshots();
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0]["id"], second);
@@ -167,11 +168,11 @@ TEST_F(EngineMoreCliTest, LsEscapesANonUtf8Name) {
   Backup(Path("data"));
   CliResult text = Run("ls latest");
   ASSERT_EQ(text.exit_code, 0) << text.err;
-  EXPECT_NE(text.out.find(Path("data") + "/bad\\xff name"), std::string::npos) << text.out;
-  EXPECT_EQ(text.out.find("\xff"), std::string::npos);
-  EXPECT_NE(text.out.find("/tab\\x09here\\\\\n"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("/caf\xc3\xa9\n"), std::string::npos) << text.out;
-  EXPECT_NE(text.out.find("/sub/big.bin"), std::string::npos);
+  EXPECT_THAT(text.out, HasSubstr(Path("data") + "/bad\\xff name")) << text.out;
+  EXPECT_THAT(text.out, Not(HasSubstr("\xff")));
+  EXPECT_THAT(text.out, HasSubstr("/tab\\x09here\\\\\n")) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("/caf\xc3\xa9\n")) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("/sub/big.bin"));
   std::istringstream lines(text.out);
   for (std::string line; std::getline(lines, line);) {
     if (line.ends_with("/hello.txt")) {
@@ -198,12 +199,12 @@ TEST_F(EngineMoreCliTest, LsPathListsOneDirectory) {
   Backup(Path("data"));
   CliResult r = Run("ls latest " + Path("data") + "/sub");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("/sub/big.bin"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("/sub/empty"), std::string::npos) << r.out;
-  EXPECT_EQ(r.out.find("hello.txt"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("/sub/big.bin")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("/sub/empty")) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("hello.txt"))) << r.out;
   CliResult missing = Run("ls latest " + Path("data") + "/nope");
   EXPECT_EQ(missing.exit_code, 1);
-  EXPECT_NE(missing.err.find("nope: not in the snapshot"), std::string::npos) << missing.err;
+  EXPECT_THAT(missing.err, HasSubstr("nope: not in the snapshot")) << missing.err;
 }
 
 TEST_F(EngineMoreCliTest, DiffShowsAddedRemovedModifiedAndMetadata) {
@@ -215,11 +216,11 @@ TEST_F(EngineMoreCliTest, DiffShowsAddedRemovedModifiedAndMetadata) {
   std::string after = Backup(Path("data"));
   CliResult r = Run("diff " + before.substr(0, 8) + " " + after.substr(0, 8));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("+    " + Path("data") + "/new.txt\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("-    " + Path("data") + "/sub/empty\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("M    " + Path("data") + "/hello.txt\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("U    " + Path("data") + "/sub/big.bin\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("files: 1 added, 1 removed, 1 modified"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("+    " + Path("data") + "/new.txt\n")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("-    " + Path("data") + "/sub/empty\n")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("M    " + Path("data") + "/hello.txt\n")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("U    " + Path("data") + "/sub/big.bin\n")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("files: 1 added, 1 removed, 1 modified")) << r.out;
   json summary = JsonLines(Run("diff --json " + before + " " + after).out).back();
   EXPECT_EQ(summary["files_added"], 1);
   EXPECT_EQ(summary["files_removed"], 1);
@@ -228,7 +229,7 @@ TEST_F(EngineMoreCliTest, DiffShowsAddedRemovedModifiedAndMetadata) {
   EXPECT_EQ(summary["bytes_removed"], 0 + 13);  // empty + hello.txt's old size
   CliResult same = Run("diff " + after + " " + after);
   ASSERT_EQ(same.exit_code, 0);
-  EXPECT_EQ(same.out.find("    /"), std::string::npos) << same.out;
+  EXPECT_THAT(same.out, Not(HasSubstr("    /"))) << same.out;
 }
 
 TEST_F(EngineMoreCliTest, StatsNumbersAreConsistent) {
@@ -267,7 +268,7 @@ TEST_F(EngineMoreCliTest, PruneFreesWhatForgetLeftAndKeepsTheRest) {
   std::string listing = Shell("find " + repo_ + " -type f | sort");
   CliResult dry = Run("prune --dry-run");
   ASSERT_EQ(dry.exit_code, 0) << dry.err;
-  EXPECT_NE(dry.out.find("nothing was changed"), std::string::npos) << dry.out;
+  EXPECT_THAT(dry.out, HasSubstr("nothing was changed")) << dry.out;
   EXPECT_EQ(Shell("find " + repo_ + " -type f | sort"), listing);
 
   CliResult r = Run("prune --json");
@@ -279,7 +280,7 @@ TEST_F(EngineMoreCliTest, PruneFreesWhatForgetLeftAndKeepsTheRest) {
   EXPECT_EQ(json::parse(Run("stats --json").out)["unreferenced_bytes"], 0);
   CliResult check = Run("check --read-data");
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
-  EXPECT_EQ(check.out.find("note:"), std::string::npos) << check.out;
+  EXPECT_THAT(check.out, Not(HasSubstr("note:"))) << check.out;
   ASSERT_EQ(Run("restore " + kept + " --target " + Path("back") + " --verify").exit_code, 0);
   EXPECT_EQ(Shell("cmp " + Path("data/sub/big.bin") + " " + Path("back") +
                   Path("data/sub/big.bin") + " && echo same"),
@@ -349,7 +350,7 @@ TEST_F(EngineMoreCliTest, ForgetPruneRemovesSnapshotsAndTheirData) {
   EXPECT_GT(summary["prune"]["bytes_deleted"].get<uint64_t>(), 0u);
   CliResult text = Run("forget --keep-last 1 --prune");
   ASSERT_EQ(text.exit_code, 0) << text.err;
-  EXPECT_NE(text.out.find("freed"), std::string::npos) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("freed")) << text.out;
   EXPECT_EQ(Run("check --read-data").exit_code, 0);
 }
 
@@ -372,8 +373,8 @@ TEST_F(EngineMoreCliTest, KeyPasswdMakesTheOldPasswordFail) {
   CliResult passwd = Run("key passwd --new-password-file " + Path("password2"));
   ASSERT_EQ(passwd.exit_code, 0) << passwd.err;
   CliResult old = Run("snapshots");
-  EXPECT_EQ(old.exit_code, 1);
-  EXPECT_NE(old.err.find("wrong password"), std::string::npos) << old.err;
+  EXPECT_EQ(old.exit_code, 12);  // wrong password
+  EXPECT_THAT(old.err, HasSubstr("wrong password")) << old.err;
   EXPECT_EQ(RunStormproof("snapshots", EnvWith("password2")).exit_code, 0);
   EXPECT_EQ(json::parse(RunStormproof("key list --json", EnvWith("password2")).out).size(), 1u);
 }
@@ -391,7 +392,7 @@ TEST_F(EngineMoreCliTest, KeyRemoveRefusesTheCurrentKeyButRemovesAnother) {
   }
   CliResult refused = Run("key remove " + current.substr(0, 8));
   EXPECT_NE(refused.exit_code, 0);
-  EXPECT_NE(refused.err.find(current), std::string::npos) << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr(current)) << refused.err;
   EXPECT_EQ(json::parse(Run("key list --json").out).size(), 2u);
   CliResult removed = Run("key remove " + other.substr(0, 8));
   ASSERT_EQ(removed.exit_code, 0) << removed.err;
@@ -402,7 +403,7 @@ TEST_F(EngineMoreCliTest, KeyRemoveRefusesTheCurrentKeyButRemovesAnother) {
 TEST_F(EngineMoreCliTest, KeyAddWithoutATerminalNeedsAFile) {
   CliResult r = Run("key add </dev/null");
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("--new-password-file"), std::string::npos) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("--new-password-file")) << r.err;
   EXPECT_EQ(json::parse(Run("key list --json").out).size(), 1u);
 }
 
@@ -423,9 +424,8 @@ TEST_F(EngineMoreCliTest, RepairIndexFixesADamagedIndexFile) {
   std::string name = index.filename().string();
   CliResult damaged = Run("check");
   EXPECT_EQ(damaged.exit_code, 3) << damaged.out << damaged.err;
-  EXPECT_NE(damaged.out.find("index " + name), std::string::npos) << damaged.out;
-  EXPECT_NE(damaged.err.find("warning: index file " + name + " is damaged"), std::string::npos)
-      << damaged.err;
+  EXPECT_THAT(damaged.out, HasSubstr("index " + name)) << damaged.out;
+  EXPECT_THAT(damaged.err, HasSubstr("warning: index file " + name + " is damaged")) << damaged.err;
   EXPECT_NE(Run("prune").exit_code, 0);  // refuses on partial knowledge
 
   CliResult repaired = Run("repair index --json");
@@ -469,10 +469,9 @@ TEST_F(EngineMoreCliTest, RepairIndexKeepsTheBlobsOfPacksWithADamagedTrailer) {
   CliResult dry = Run("repair index --dry-run");
   EXPECT_EQ(dry.exit_code, 0) << dry.out << dry.err;
   std::string name = packs.front().filename().string();
-  EXPECT_NE(dry.out.find("damaged pack " + name + ": header cannot be decrypted"),
-            std::string::npos)
+  EXPECT_THAT(dry.out, HasSubstr("damaged pack " + name + ": header cannot be decrypted"))
       << dry.out;
-  EXPECT_NE(dry.out.find("would keep"), std::string::npos) << dry.out;
+  EXPECT_THAT(dry.out, HasSubstr("would keep")) << dry.out;
 
   CliResult repaired = Run("repair index --json");
   ASSERT_EQ(repaired.exit_code, 0) << repaired.out << repaired.err;

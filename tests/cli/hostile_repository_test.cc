@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tests/cli/cli_runner.h"
+#include "tests/matchers.h"
 
 namespace stormproof::testing {
 namespace {
@@ -96,9 +97,9 @@ TEST_F(HostileRepositoryCliTest, SnapshotsEscapesHostTagsAndPaths) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(RawControls(r.out), std::vector<std::string>{}) << r.out;
   EXPECT_EQ(Lines(r.out), 3u) << "header, one snapshot, count:\n" << r.out;
-  EXPECT_NE(r.out.find("h\\x1b[2Jost\\x0afake line"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("k\\x1b[1m=v\\x0aw"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("evil\\x1b[31m\\x0adir"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("h\\x1b[2Jost\\x0afake line")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("k\\x1b[1m=v\\x0aw")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("evil\\x1b[31m\\x0adir")) << r.out;
 
   // JSON carries the raw values (the JSON encoder escapes them).
   CliResult j = Run("snapshots --json");
@@ -116,7 +117,7 @@ TEST_F(HostileRepositoryCliTest, ForgetEscapesTheGroupItPrints) {
   CliResult r = Run("forget --keep-last 1 --dry-run");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(RawControls(r.out), std::vector<std::string>{}) << r.out;
-  EXPECT_NE(r.out.find("host h\\x1b[2Jost\\x0afake line, paths ["), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("host h\\x1b[2Jost\\x0afake line, paths [")) << r.out;
 }
 
 TEST_F(HostileRepositoryCliTest, RestoreErrorsEscapeTheNamesTheyQuote) {
@@ -128,8 +129,7 @@ TEST_F(HostileRepositoryCliTest, RestoreErrorsEscapeTheNamesTheyQuote) {
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_EQ(RawControls(r.err), std::vector<std::string>{}) << r.err;
   EXPECT_EQ(RawControls(r.out), std::vector<std::string>{}) << r.out;
-  EXPECT_NE(r.err.find("evil\\x1b[31m\\x0adir/\\x1b]0;pwned\\x07file: "), std::string::npos)
-      << r.err;
+  EXPECT_THAT(r.err, HasSubstr("evil\\x1b[31m\\x0adir/\\x1b]0;pwned\\x07file: ")) << r.err;
 
   CliResult j = Run("restore latest --json --target " + Quote(target.string()));
   EXPECT_EQ(j.exit_code, 3) << j.err;
@@ -189,11 +189,9 @@ TEST_F(HostileRepositoryCliTest, UntrustedRestoreLeavesOutFifosAndSetuidBits) {
 
   CliResult text = Run("restore latest --untrusted --target " + (dir_ / "again").string());
   ASSERT_EQ(text.exit_code, 0) << text.err;
-  EXPECT_NE(text.out.find("setuid/setgid bits cleared on 1 entries (--untrusted)"),
-            std::string::npos)
+  EXPECT_THAT(text.out, HasSubstr("setuid/setgid bits cleared on 1 entries (--untrusted)"))
       << text.out;
-  EXPECT_NE(text.out.find("1 device nodes, fifos and sockets not created"), std::string::npos)
-      << text.out;
+  EXPECT_THAT(text.out, HasSubstr("1 device nodes, fifos and sockets not created")) << text.out;
 
   // Without --untrusted, root keeps both (a non-root run clears setuid and says so).
   fs::path trusted = dir_ / "trusted";

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "tests/cli/cli_runner.h"
+#include "tests/matchers.h"
 
 namespace stormproof::testing {
 namespace {
@@ -70,7 +71,7 @@ TEST_F(KeySecurityCliTest, ReleaseBinaryIgnoresTheTestKdf) {
   EXPECT_EQ(KeyFile()["mem"], 56 << 20);
   CliResult check = RunRelease("check");
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
-  EXPECT_EQ(check.out.find("warning:"), std::string::npos) << check.out;
+  EXPECT_THAT(check.out, Not(HasSubstr("warning:"))) << check.out;
 
   fs::remove_all(repo_);
   ASSERT_EQ(Run("init").exit_code, 0);
@@ -86,8 +87,8 @@ TEST_F(KeySecurityCliTest, CheckWarnsAboutAWeakKeyFileAndStillPasses) {
       "for new keys (replace it: 'stormproof key passwd' with its password)\n";
   CliResult check = RunRelease("check", /*test_kdf=*/false);
   EXPECT_EQ(check.exit_code, 0) << check.err;
-  EXPECT_NE(check.out.find(warning), std::string::npos) << check.out;
-  EXPECT_NE(check.out.find("no errors were found"), std::string::npos) << check.out;
+  EXPECT_THAT(check.out, HasSubstr(warning)) << check.out;
+  EXPECT_THAT(check.out, HasSubstr("no errors were found")) << check.out;
   CliResult as_json = RunRelease("check --json", /*test_kdf=*/false);
   EXPECT_EQ(as_json.exit_code, 0) << as_json.err;
   json summary = json::parse(as_json.out);
@@ -97,7 +98,7 @@ TEST_F(KeySecurityCliTest, CheckWarnsAboutAWeakKeyFileAndStillPasses) {
   // key passwd replaces it with a key of full strength; the warning goes.
   ASSERT_EQ(RunRelease("key passwd --new-password-file " + password_file_, false).exit_code, 0);
   EXPECT_EQ(KeyFile()["ops"], 4);
-  EXPECT_EQ(RunRelease("check", false).out.find("warning:"), std::string::npos);
+  EXPECT_THAT(RunRelease("check", false).out, Not(HasSubstr("warning:")));
 }
 
 TEST_F(KeySecurityCliTest, DamagedKeyFileIsNamedNotCalledAWrongPassword) {

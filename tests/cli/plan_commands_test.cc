@@ -1,11 +1,13 @@
 // End-to-end tests of the plan commands: the real binary on real files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "tests/cli/cli_runner.h"
+#include "tests/matchers.h"
 
 namespace stormproof::testing {
 namespace {
@@ -60,14 +62,14 @@ systems:
 TEST_F(CliTest, HelpAndVersionExitZero) {
   CliResult help = RunStormproof("--help");
   EXPECT_EQ(help.exit_code, 0);
-  EXPECT_NE(help.out.find("Exit codes:"), std::string::npos);
-  EXPECT_NE(help.out.find("calendar"), std::string::npos);
+  EXPECT_THAT(help.out, HasSubstr("Exit codes:"));
+  EXPECT_THAT(help.out, HasSubstr("calendar"));
   CliResult sub = RunStormproof("plan audit --help");
   EXPECT_EQ(sub.exit_code, 0);
-  EXPECT_NE(sub.out.find("--fail-on"), std::string::npos);
+  EXPECT_THAT(sub.out, HasSubstr("--fail-on"));
   CliResult version = RunStormproof("--version");
   EXPECT_EQ(version.exit_code, 0);
-  EXPECT_NE(version.out.find("stormproof "), std::string::npos);
+  EXPECT_THAT(version.out, HasSubstr("stormproof "));
 }
 
 TEST_F(CliTest, UsageErrorsExitTwo) {
@@ -77,7 +79,7 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(RunStormproof("plan audit --fail-on sometimes").exit_code, 2);
   CliResult bad_date = RunStormproof("plan check --plan x.yaml --as-of 2026-13-01");
   EXPECT_EQ(bad_date.exit_code, 2);
-  EXPECT_NE(bad_date.err.find("--as-of: invalid date '2026-13-01'"), std::string::npos);
+  EXPECT_THAT(bad_date.err, HasSubstr("--as-of: invalid date '2026-13-01'"));
 }
 
 TEST_F(CliTest, CheckCleanPlanExitsZero) {
@@ -95,12 +97,12 @@ TEST_F(CliTest, CheckReportsEveryProblemWithPositionAndExitsThree) {
   std::string plan = Write("plan.yaml", text);
   CliResult r = RunStormproof("plan check --plan " + plan + kAsOf);
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_NE(r.out.find(plan + ":10:44: error: tier 't1': 'rto': invalid duration '2 hours'"),
-            std::string::npos)
+  EXPECT_THAT(r.out,
+              HasSubstr(plan + ":10:44: error: tier 't1': 'rto': invalid duration '2 hours'"))
       << r.out;
-  EXPECT_NE(r.out.find(plan + ":20:12: error: system 'app': unknown person 'bobb' in 'owner' "
-                              "(did you mean 'bob'?)"),
-            std::string::npos)
+  EXPECT_THAT(r.out,
+              HasSubstr(plan + ":20:12: error: system 'app': unknown person 'bobb' in 'owner' "
+                               "(did you mean 'bob'?)"))
       << r.out;
 }
 
@@ -111,8 +113,7 @@ TEST_F(CliTest, StrictTurnsWarningsIntoFailure) {
   EXPECT_EQ(RunStormproof("plan check --plan " + plan + kAsOf).exit_code, 0);
   CliResult strict = RunStormproof("plan check --strict --plan " + plan + kAsOf);
   EXPECT_EQ(strict.exit_code, 3);
-  EXPECT_NE(strict.out.find("warning: person 'ann': contacts last verified 2026-01-01"),
-            std::string::npos);
+  EXPECT_THAT(strict.out, HasSubstr("warning: person 'ann': contacts last verified 2026-01-01"));
 }
 
 TEST_F(CliTest, UnreadablePlansExitOneWithOneClearLine) {
@@ -129,12 +130,11 @@ TEST_F(CliTest, UnreadablePlansExitOneWithOneClearLine) {
     std::string plan = Write(c.name, c.content);
     CliResult r = RunStormproof("plan check --plan " + plan);
     EXPECT_EQ(r.exit_code, 1) << c.name;
-    EXPECT_NE(r.out.find(plan + c.expect), std::string::npos) << c.name << ": " << r.out;
+    EXPECT_THAT(r.out, HasSubstr(plan + c.expect)) << c.name << ": " << r.out;
   }
   CliResult missing = RunStormproof("plan check --plan " + (dir_ / "nope.yaml").string());
   EXPECT_EQ(missing.exit_code, 1);
-  EXPECT_NE(missing.out.find("nope.yaml: error: cannot open: No such file or directory"),
-            std::string::npos);
+  EXPECT_THAT(missing.out, HasSubstr("nope.yaml: error: cannot open: No such file or directory"));
 }
 
 TEST_F(CliTest, CommandsRefuseAnInvalidPlanWithExitThree) {
@@ -144,7 +144,7 @@ TEST_F(CliTest, CommandsRefuseAnInvalidPlanWithExitThree) {
   for (const char* cmd : {"plan audit", "plan order", "plan render", "calendar"}) {
     CliResult r = RunStormproof(std::string(cmd) + " --plan " + plan + kAsOf);
     EXPECT_EQ(r.exit_code, 3) << cmd;
-    EXPECT_NE(r.err.find("dependency cycle: app -> app"), std::string::npos) << cmd << r.err;
+    EXPECT_THAT(r.err, HasSubstr("dependency cycle: app -> app")) << cmd << r.err;
   }
 }
 
@@ -182,7 +182,7 @@ TEST_F(CliTest, OrderPutsDependenciesFirstAndProjectsTimes) {
   EXPECT_EQ(steps[1]["deputy"]["name"], "Ann Archer");
   CliResult unknown = RunStormproof("plan order --client nobody --plan " + plan + kAsOf);
   EXPECT_EQ(unknown.exit_code, 2);
-  EXPECT_NE(unknown.err.find("unknown client 'nobody'"), std::string::npos);
+  EXPECT_THAT(unknown.err, HasSubstr("unknown client 'nobody'"));
 }
 
 TEST_F(CliTest, OrderSaysWhoRestoresEachSystemAndWhen) {
@@ -208,7 +208,7 @@ TEST_F(CliTest, OrderSaysWhoRestoresEachSystemAndWhen) {
                            "in files, who also holds the checklist's skills tapes\n",
                            "4 systems; the others back by T+1h30m; 0 projected past their RTO; 1 "
                            "cannot be restored\n"}) {
-    EXPECT_NE(r.out.find(line), std::string::npos) << line << "\nin:\n" << r.out;
+    EXPECT_THAT(r.out, HasSubstr(line)) << line << "\nin:\n" << r.out;
   }
   CliResult json = RunStormproof("plan order --json --plan " + plan);
   EXPECT_EQ(json.exit_code, 3) << json.err;
@@ -231,14 +231,14 @@ TEST_F(CliTest, RenderWritesSelfContainedHtmlFile) {
   CliResult r = RunStormproof("plan render --plan " + plan + " --out " + out + kAsOf);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string html = ReadAll(out);
-  EXPECT_NE(html.find("<html"), std::string::npos);
-  EXPECT_NE(html.find("Ann Archer"), std::string::npos);
-  EXPECT_EQ(html.find("http://"), std::string::npos);
-  EXPECT_EQ(html.find("https://"), std::string::npos);
-  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_THAT(html, HasSubstr("<html"));
+  EXPECT_THAT(html, HasSubstr("Ann Archer"));
+  EXPECT_THAT(html, Not(HasSubstr("http://")));
+  EXPECT_THAT(html, Not(HasSubstr("https://")));
+  EXPECT_THAT(html, Not(HasSubstr("<script")));
   CliResult bad_dir = RunStormproof("plan render --plan " + plan + " --out /nonexistent/x.html");
   EXPECT_EQ(bad_dir.exit_code, 1);
-  EXPECT_NE(bad_dir.err.find("/nonexistent/x.html"), std::string::npos);
+  EXPECT_THAT(bad_dir.err, HasSubstr("/nonexistent/x.html"));
 }
 
 TEST_F(CliTest, CalendarIsICalendar) {
@@ -246,15 +246,15 @@ TEST_F(CliTest, CalendarIsICalendar) {
   CliResult r = RunStormproof("calendar --plan " + plan + kAsOf);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("BEGIN:VCALENDAR\r\n", 0), 0u);
-  EXPECT_NE(r.out.find("RRULE:FREQ=MONTHLY;INTERVAL=3"), std::string::npos);
-  EXPECT_NE(r.out.find("END:VCALENDAR"), std::string::npos);
+  EXPECT_THAT(r.out, HasSubstr("RRULE:FREQ=MONTHLY;INTERVAL=3"));
+  EXPECT_THAT(r.out, HasSubstr("END:VCALENDAR"));
 }
 
 TEST_F(CliTest, ExamplePlanChecksCleanAndRendersEverything) {
   ASSERT_TRUE(fs::exists(kExample)) << kExample;
   CliResult check = RunStormproof("plan check --plan " + kExample + kAsOf);
   EXPECT_EQ(check.exit_code, 0) << check.out;
-  EXPECT_NE(check.out.find(" 0 error(s)"), std::string::npos) << check.out;
+  EXPECT_THAT(check.out, HasSubstr(" 0 error(s)")) << check.out;
   CliResult audit = RunStormproof("plan audit --fail-on never --plan " + kExample + kAsOf);
   EXPECT_EQ(audit.exit_code, 0) << audit.err;
   CliResult order = RunStormproof("plan order --plan " + kExample + kAsOf);
@@ -262,6 +262,28 @@ TEST_F(CliTest, ExamplePlanChecksCleanAndRendersEverything) {
   std::string out = (dir_ / "acme.html").string();
   EXPECT_EQ(RunStormproof("plan render --plan " + kExample + " --out " + out + kAsOf).exit_code, 0);
   EXPECT_GT(fs::file_size(out), 10000u);
+}
+
+// --fail-on SEVERITY counts the findings at that severity or above (the words are the audit's
+// severity names, most severe first) and exits 3 when there is one; "never" counts none.
+TEST_F(CliTest, AuditFailOnCountsFindingsAtOrAboveTheSeverity) {
+  const std::vector<std::string> levels = {"critical", "high", "medium", "low"};
+  auto all = nlohmann::json::parse(
+      RunStormproof("plan audit --fail-on never --json --plan " + kExample + kAsOf).out);
+  for (size_t level = 0; level <= levels.size(); ++level) {
+    const std::string word = level < levels.size() ? levels[level] : "never";
+    size_t expected = 0;
+    for (const auto& finding : all["findings"]) {
+      auto rank = std::find(levels.begin(), levels.end(), finding["severity"].get<std::string>());
+      expected += word != "never" && rank <= levels.begin() + static_cast<long>(level) ? 1 : 0;
+    }
+    CliResult r =
+        RunStormproof("plan audit --json --fail-on " + word + " --plan " + kExample + kAsOf);
+    auto head = nlohmann::json::parse(r.out);
+    EXPECT_EQ(head["failing"], expected) << word;
+    EXPECT_EQ(r.exit_code, expected > 0 ? 3 : 0) << word;
+  }
+  EXPECT_GT(all["count"].get<size_t>(), 0u);  // the example has findings to count
 }
 
 }  // namespace

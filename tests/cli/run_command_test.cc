@@ -10,6 +10,7 @@
 
 #include "continuity/catalog/catalog.h"
 #include "tests/cli/cli_runner.h"
+#include "tests/matchers.h"
 
 namespace stormproof::testing {
 namespace {
@@ -114,12 +115,12 @@ TEST_F(RunCliTest, DryRunSaysWhatIsDueAndWhyAndChangesNothing) {
 TEST_F(RunCliTest, RunsWhatIsDueRecordsItAndThenNothingIsDue) {
   CliResult first = Run("--init");
   EXPECT_EQ(first.exit_code, 0) << first.out << first.err;
-  EXPECT_NE(first.out.find("backup files -> local: ok: 1 files"), std::string::npos) << first.out;
-  EXPECT_NE(first.out.find("backup db -> local: ok: 1 files"), std::string::npos) << first.out;
-  EXPECT_NE(first.out.find("drill files: ok: "), std::string::npos) << first.out;
-  EXPECT_NE(first.out.find("drill db: warning: "), std::string::npos) << first.out;  // no verify
-  EXPECT_NE(first.out.find("check local: ok"), std::string::npos) << first.out;
-  EXPECT_NE(first.out.find("all objectives met"), std::string::npos) << first.out;
+  EXPECT_THAT(first.out, HasSubstr("backup files -> local: ok: 1 files")) << first.out;
+  EXPECT_THAT(first.out, HasSubstr("backup db -> local: ok: 1 files")) << first.out;
+  EXPECT_THAT(first.out, HasSubstr("drill files: ok: ")) << first.out;
+  EXPECT_THAT(first.out, HasSubstr("drill db: warning: ")) << first.out;  // no verify
+  EXPECT_THAT(first.out, HasSubstr("check local: ok")) << first.out;
+  EXPECT_THAT(first.out, HasSubstr("all objectives met")) << first.out;
   EXPECT_TRUE(fs::exists(dir_ / "stormproof.db"));
   EXPECT_TRUE(fs::exists(dir_ / "reports/files"));
 
@@ -140,16 +141,16 @@ TEST_F(RunCliTest, AFailingSystemBreachesButTheOtherIsBackedUp) {
   fs::remove_all(dir_ / "world/D");
   CliResult r = Run("--init --no-drills");
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-  EXPECT_NE(r.out.find("backup files -> local: ok"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("backup db -> local: error: "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("breached: system db: no snapshot; RPO 15m"), std::string::npos) << r.out;
-  EXPECT_EQ(r.out.find("drill "), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("backup files -> local: ok")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("backup db -> local: error: ")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("breached: system db: no snapshot; RPO 15m")) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("drill "))) << r.out;
 }
 
 TEST_F(RunCliTest, WithoutInitAMissingRepositoryIsAnErrorWithAHint) {
   CliResult r = Run("--system files --no-drills");
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_NE(r.out.find("create it with 'stormproof run --init'"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("create it with 'stormproof run --init'")) << r.out;
   EXPECT_FALSE(fs::exists(dir_ / "world/srv/repo"));
 }
 
@@ -171,13 +172,12 @@ TEST_F(RunCliTest, ATypoOnAPersonStopsNothingButIsABreachOnEveryRun) {
     CliResult r = Run("--init --no-drills");
     EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
     if (run == 0) {
-      EXPECT_NE(r.out.find("backup files -> local: ok"), std::string::npos) << r.out;
-      EXPECT_NE(r.out.find("backup db -> local: ok"), std::string::npos) << r.out;
+      EXPECT_THAT(r.out, HasSubstr("backup files -> local: ok")) << r.out;
+      EXPECT_THAT(r.out, HasSubstr("backup db -> local: ok")) << r.out;
     }
-    EXPECT_NE(r.out.find("breached: " + (dir_ / "plan.yaml").string() +
-                         ":5:5: error: person 'ann': unknown key 'deptuy' (did you mean "
-                         "'deputy'?); stops nothing\n"),
-              std::string::npos)
+    EXPECT_THAT(r.out, HasSubstr("breached: " + (dir_ / "plan.yaml").string() +
+                                 ":5:5: error: person 'ann': unknown key 'deptuy' (did you mean "
+                                 "'deputy'?); stops nothing\n"))
         << r.out;
   }
 }
@@ -186,17 +186,16 @@ TEST_F(RunCliTest, AnErrorOnOneSystemStopsThatSystemOnlyAndIsRecorded) {
   Write("plan.yaml", Edited("      paths: [\"D:/DB\"]\n", "      paths: [\"D:/DB\"]\n      exlude: [x]\n"));
   CliResult r = Run("--init --no-drills");
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-  EXPECT_NE(r.out.find("backup files -> local: ok"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("backup db -> local: not run: plan error: " + (dir_ / "plan.yaml").string()),
-            std::string::npos)
+  EXPECT_THAT(r.out, HasSubstr("backup files -> local: ok")) << r.out;
+  EXPECT_THAT(
+      r.out, HasSubstr("backup db -> local: not run: plan error: " + (dir_ / "plan.yaml").string()))
       << r.out;
-  EXPECT_NE(r.out.find("unknown key 'exlude' (did you mean 'exclude'?); stops the backups, "
-                       "forgets and drills of system db"),
-            std::string::npos)
+  EXPECT_THAT(r.out, HasSubstr("unknown key 'exlude' (did you mean 'exclude'?); stops the backups, "
+                               "forgets and drills of system db"))
       << r.out;
-  EXPECT_NE(r.out.find("breached: system db: no snapshot; RPO 15m"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("breached: system db: no snapshot; RPO 15m")) << r.out;
   auto catalog = catalog::Catalog::Open((dir_ / "stormproof.db").string());
-  ASSERT_TRUE(catalog.has_value());
+  ASSERT_THAT(catalog, IsOk());
   catalog::RunQuery query;
   query.kind = catalog::RunKind::kBackup;
   query.system = "db";
@@ -212,20 +211,20 @@ TEST_F(RunCliTest, AnErrorInOneClientsFileStopsThatClientOnly) {
   Write("more.yaml", "clients:\n  - {id: shop, name: The Shop}\ncontacs: []\n");
   CliResult r = Run("--init --no-drills");
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-  EXPECT_NE(r.out.find("backup files -> local: not run: plan error"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("backup db -> local: not run: plan error"), std::string::npos) << r.out;
-  EXPECT_EQ(r.out.find("backup files -> local: ok"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("backup files -> local: not run: plan error")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("backup db -> local: not run: plan error")) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("backup files -> local: ok"))) << r.out;
 }
 
 TEST_F(RunCliTest, AnErrorInARepositoryStopsEverythingOnThatRepositoryWithAClearMessage) {
   Write("plan.yaml", Edited("{id: local, location: /srv/repo}", "{id: local, locaton: /srv/repo}"));
   CliResult r = Run("--init --no-drills");
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
-  EXPECT_NE(r.out.find("backup files -> local: not run: plan error"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("stops every backup, forget, check, prune and drill of repository local"),
-            std::string::npos)
+  EXPECT_THAT(r.out, HasSubstr("backup files -> local: not run: plan error")) << r.out;
+  EXPECT_THAT(r.out,
+              HasSubstr("stops every backup, forget, check, prune and drill of repository local"))
       << r.out;
-  EXPECT_EQ(r.out.find("-> local: ok"), std::string::npos) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("-> local: ok"))) << r.out;
   EXPECT_FALSE(fs::exists(dir_ / "world/srv/repo"));
 }
 
@@ -245,10 +244,10 @@ TEST_F(RunCliTest, QuietStillSpeaksUpWhenSomethingNeedsAHuman) {
   fs::remove_all(dir_ / "world/D");
   CliResult r = Run("--init --quiet --no-drills");
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_NE(r.out.find("backup db -> local: error: "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("breached: system db: no snapshot; RPO 15m"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("run: "), std::string::npos) << r.out;
-  EXPECT_EQ(r.out.find("backup files -> local: ok"), std::string::npos) << r.out;  // routine
+  EXPECT_THAT(r.out, HasSubstr("backup db -> local: error: ")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("breached: system db: no snapshot; RPO 15m")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("run: ")) << r.out;
+  EXPECT_THAT(r.out, Not(HasSubstr("backup files -> local: ok"))) << r.out;  // routine
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "continuity/catalog/catalog.h"
 #include "tests/cli/cli_runner.h"
+#include "tests/matchers.h"
 
 namespace stormproof::testing {
 namespace {
@@ -73,7 +74,7 @@ class StatusCliTest : public ::testing::Test {
   void Record(const std::string& system, int64_t started_ns, catalog::Outcome outcome,
               const std::string& repository = "", uint64_t bytes = 1000) {
     auto catalog = catalog::Catalog::Open((dir_ / "stormproof.db").string());
-    ASSERT_TRUE(catalog.has_value()) << catalog.error().message();
+    ASSERT_THAT(catalog, IsOk());
     catalog::Run run;
     run.kind = catalog::RunKind::kBackup;
     run.system = system;
@@ -84,13 +85,13 @@ class StatusCliTest : public ::testing::Test {
     run.snapshot_id = system + "-snap";
     run.bytes = bytes;
     run.outcome = outcome;
-    ASSERT_TRUE((*catalog)->AddRun(run).has_value());
+    ASSERT_THAT((*catalog)->AddRun(run), IsOk());
   }
   // A drill of `system` from `repository` that restored `bytes` in `restore_ms`.
   void RecordDrill(const std::string& system, int64_t started_ns, catalog::Outcome outcome,
                    const std::string& repository, uint64_t bytes, int64_t restore_ms) {
     auto catalog = catalog::Catalog::Open((dir_ / "stormproof.db").string());
-    ASSERT_TRUE(catalog.has_value()) << catalog.error().message();
+    ASSERT_THAT(catalog, IsOk());
     catalog::Run run;
     run.system = system;
     run.repository = repository;
@@ -106,7 +107,7 @@ class StatusCliTest : public ::testing::Test {
     if (catalog::DidItsJob(outcome)) drill.achieved_rto_ms = restore_ms + 1000;
     drill.target_rto_s = 7200;
     if (restore_ms > 0) drill.throughput_bytes_per_s = bytes * 1000.0 / restore_ms;
-    ASSERT_TRUE((*catalog)->AddDrill(run, drill).has_value());
+    ASSERT_THAT((*catalog)->AddDrill(run, drill), IsOk());
   }
   // Adds the repositories and sites of kCopies and backs db up to both.
   void UseCopies() {
@@ -178,9 +179,9 @@ TEST_F(StatusCliTest, OkWhenEveryObjectiveHoldsAndTextShowsTheTable) {
   Record("app", kEndOfDay - 60 * kSecond, catalog::Outcome::kWarning);
   CliResult result = Status("");
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_NE(result.out.find("3-2-1-1-0"), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("Acme IT readiness: "), std::string::npos) << result.out;
-  EXPECT_NE(result.out.find("never drilled"), std::string::npos) << result.out;
+  EXPECT_THAT(result.out, HasSubstr("3-2-1-1-0")) << result.out;
+  EXPECT_THAT(result.out, HasSubstr("Acme IT readiness: ")) << result.out;
+  EXPECT_THAT(result.out, HasSubstr("never drilled")) << result.out;
 }
 
 // The case: a copy that never received data is no copy, an "immutable: true" on the plan
@@ -190,16 +191,16 @@ TEST_F(StatusCliTest, CopiesCountOnlyFromEvidenceAndEachFailedRuleSaysWhy) {
   Record("db", kEndOfDay - 5 * 60 * kSecond, catalog::Outcome::kOk, "nas");
   Record("app", kEndOfDay - 60 * kSecond, catalog::Outcome::kOk);
   CliResult text = Status("");
-  EXPECT_NE(text.out.find("✗✗✗✗?"), std::string::npos) << text.out;
-  EXPECT_EQ(text.out.find("✓✓✓✓✓"), std::string::npos) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("✗✗✗✗?")) << text.out;
+  EXPECT_THAT(text.out, Not(HasSubstr("✓✓✓✓✓"))) << text.out;
   for (const char* line :
        {"- db: copy kestrel-wasabi: never written",
         "- db: off-site: copy kestrel-wasabi is off-site but does not count",
         "- db: immutable: claimed only by copy kestrel-wasabi, which does not count",
         "- db: 0 errors: copy nas never verified"}) {
-    EXPECT_NE(text.out.find(line), std::string::npos) << line << "\n" << text.out;
+    EXPECT_THAT(text.out, HasSubstr(line)) << line << "\n" << text.out;
   }
-  EXPECT_EQ(text.out.find("rules met"), std::string::npos) << text.out;
+  EXPECT_THAT(text.out, Not(HasSubstr("rules met"))) << text.out;
 
   auto doc = nlohmann::json::parse(Status("--json").out);
   const auto& rule = FindSystem(doc, "db")["rule_32110"];
@@ -228,12 +229,11 @@ TEST_F(StatusCliTest, BreachCapsTheScoreAndProjectionsShowTheirEvidence) {
   Record("app", kEndOfDay - 60 * kSecond, catalog::Outcome::kOk);
   CliResult text = Status("");
   EXPECT_EQ(text.exit_code, 3) << text.err;
-  EXPECT_NE(text.out.find("BREACHED (a breach caps the score at 49)"), std::string::npos)
+  EXPECT_THAT(text.out, HasSubstr("BREACHED (a breach caps the score at 49)")) << text.out;
+  EXPECT_THAT(text.out,
+              HasSubstr("db: RTO projection extrapolated 40000× from a drill of 47.7 MiB"))
       << text.out;
-  EXPECT_NE(text.out.find("db: RTO projection extrapolated 40000× from a drill of 47.7 MiB"),
-            std::string::npos)
-      << text.out;
-  EXPECT_NE(text.out.find("worst of last 1"), std::string::npos) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("worst of last 1")) << text.out;
 
   auto doc = nlohmann::json::parse(Status("--json").out);
   const auto& db = FindSystem(doc, "db");
@@ -256,7 +256,7 @@ TEST_F(StatusCliTest, ProjectsDataRestorePlusHandsOnPlusVerification) {
   Record("app", kEndOfDay - 60 * kSecond, catalog::Outcome::kOk);
   auto record_drill = [&](int64_t started_ns, std::vector<catalog::DrillStep> steps) {
     auto catalog = catalog::Catalog::Open((dir_ / "stormproof.db").string());
-    ASSERT_TRUE(catalog.has_value()) << catalog.error().message();
+    ASSERT_THAT(catalog, IsOk());
     catalog::Run run;
     run.system = "db";
     run.started_ns = started_ns;
@@ -271,15 +271,14 @@ TEST_F(StatusCliTest, ProjectsDataRestorePlusHandsOnPlusVerification) {
     for (catalog::DrillStep& step : steps) drill.steps.push_back(std::move(step));
     drill.throughput_bytes_per_s = 100e6;
     drill.achieved_rto_ms = 1'001'000;
-    ASSERT_TRUE((*catalog)->AddDrill(run, drill).has_value());
+    ASSERT_THAT((*catalog)->AddDrill(run, drill), IsOk());
   };
   record_drill(kDayStart + 2 * kHour, {});
   CliResult text = Status("");
-  EXPECT_NE(text.out.find("· db: RTO projection: data restore 50m (measured) + hands-on 1h "
-                          "(estimate, never timed) + verify 1s (measured)\n"),
-            std::string::npos)
+  EXPECT_THAT(text.out, HasSubstr("· db: RTO projection: data restore 50m (measured) + hands-on 1h "
+                                  "(estimate, never timed) + verify 1s (measured)\n"))
       << text.out;
-  EXPECT_NE(text.out.find("1h50m/2h ok (est.)"), std::string::npos) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("1h50m/2h ok (est.)")) << text.out;
   auto doc = nlohmann::json::parse(Status("--json").out);
   const auto& rto = FindSystem(doc, "db")["rto"];
   EXPECT_EQ(rto["projected_s"], 3000 + 3600 + 1);
@@ -288,7 +287,7 @@ TEST_F(StatusCliTest, ProjectsDataRestorePlusHandsOnPlusVerification) {
   EXPECT_EQ(rto["capacity"]["data_budget_s"], 7200 - 3600 - 1);
   EXPECT_DOUBLE_EQ(rto["capacity"]["max_data_bytes"].get<double>(), 3599 * 100e6);
   // app waits for db (1h50m1s), then takes its 30m estimate; never drilled: a lower bound.
-  EXPECT_NE(text.out.find("≥2h20m/2h INFEASIBLE (est.)"), std::string::npos) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("≥2h20m/2h INFEASIBLE (est.)")) << text.out;
 
   record_drill(kDayStart + 3 * kHour, {{"checklist 1: Restore the database", 20 * 60'000,
                                         catalog::Outcome::kOk, ""}});
@@ -312,7 +311,7 @@ TEST_F(StatusCliTest, AsOfIgnoresABackupStillRunning) {
 TEST_F(StatusCliTest, UnknownClientIsAUsageError) {
   CliResult result = Status("--client nobody");
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.err.find("unknown client 'nobody'"), std::string::npos) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("unknown client 'nobody'")) << result.err;
 }
 
 TEST_F(StatusCliTest, UnreadableCatalogExitsOne) {
@@ -320,7 +319,7 @@ TEST_F(StatusCliTest, UnreadableCatalogExitsOne) {
                                            "enough to not look like an empty file at all";
   CliResult result = Status("");
   EXPECT_EQ(result.exit_code, 1) << result.out;
-  EXPECT_NE(result.err.find("catalog"), std::string::npos) << result.err;
+  EXPECT_THAT(result.err, HasSubstr("catalog")) << result.err;
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "tests/cli/cli_runner.h"
+#include "tests/matchers.h"
 
 namespace stormproof::testing {
 namespace {
@@ -55,8 +56,7 @@ TEST_F(UserMistakesTest, AResticRepositoryIsNamedAsOne) {
                        "plan's kind: restic)");
   // Named before any password is asked for.
   CliResult no_password = RunStormproof("snapshots --repo '" + repo + "' </dev/null", "");
-  EXPECT_NE(no_password.err.find("this is a restic repository"), std::string::npos)
-      << no_password.err;
+  EXPECT_THAT(no_password.err, HasSubstr("this is a restic repository")) << no_password.err;
 }
 
 TEST_F(UserMistakesTest, ABorgRepositoryIsNamedAsOne) {
@@ -105,7 +105,7 @@ TEST_F(UserMistakesTest, AMistypedCommandSuggestsTheNearestOne) {
   // No command at all keeps the usual usage message.
   CliResult none = RunStormproof("");
   EXPECT_EQ(none.exit_code, 2);
-  EXPECT_NE(none.err.find("A subcommand is required"), std::string::npos) << none.err;
+  EXPECT_THAT(none.err, HasSubstr("A subcommand is required")) << none.err;
 }
 
 }  // namespace

@@ -2,12 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/matchers.h"
+
 namespace stormproof {
 namespace {
 
 TEST(DateTest, ParsesAndPrintsIsoDates) {
   auto d = Date::Parse("2026-02-28");
-  ASSERT_TRUE(d.has_value());
+  ASSERT_THAT(d, IsOk());
   EXPECT_EQ(d->ToString(), "2026-02-28");
   EXPECT_EQ(d->ToBasicString(), "20260228");
   EXPECT_EQ(d->AddDays(1).ToString(), "2026-03-01");

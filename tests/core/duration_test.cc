@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/matchers.h"
+
 namespace stormproof {
 namespace {
 
@@ -13,7 +15,7 @@ TEST(DurationTest, ParsesSingleAndCombinedUnits) {
                {"1h30m", 5400}, {"2d", 172800}, {"1w", 604800}, {"1d12h", 129600}};
   for (const Case& c : cases) {
     auto d = Duration::Parse(c.text);
-    ASSERT_TRUE(d.has_value()) << c.text;
+    ASSERT_THAT(d, IsOk()) << c.text;
     EXPECT_EQ(d->seconds(), c.seconds) << c.text;
   }
 }
@@ -24,7 +26,7 @@ TEST(DurationTest, RejectsMalformedText) {
     auto d = Duration::Parse(bad);
     EXPECT_FALSE(d.has_value()) << bad;
     if (!d) {
-      EXPECT_NE(d.error().message().find("invalid duration"), std::string::npos);
+      EXPECT_THAT(d.error().message(), HasSubstr("invalid duration"));
     }
   }
 }
@@ -37,7 +39,7 @@ TEST(DurationTest, RejectsNumbersPastTheLimitWithoutOverflow) {
     auto parsed = Duration::Parse(bad);
     EXPECT_FALSE(parsed.has_value()) << bad << " parsed as " << parsed->seconds() << "s";
   }
-  EXPECT_TRUE(Duration::Parse("2305843009213693951s").has_value());  // INT64_MAX / 4
+  EXPECT_THAT(Duration::Parse("2305843009213693951s"), IsOk());  // INT64_MAX / 4
 }
 
 TEST(DurationTest, PrintsShortestExactForm) {

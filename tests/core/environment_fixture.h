@@ -12,6 +12,7 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+#include "tests/matchers.h"
 
 namespace stormproof {
 
@@ -104,7 +105,7 @@ inline std::vector<std::string> UnexpectedNames(const std::map<std::string, std:
 // Fails the test when a planted secret reached `variables` under any name.
 inline void ExpectNoParentSecret(const std::map<std::string, std::string>& variables) {
   for (const auto& [name, value] : variables) {
-    EXPECT_EQ(value.find(kSecretMarker), std::string::npos) << name << "=" << value;
+    EXPECT_THAT(value, Not(HasSubstr(kSecretMarker))) << name << "=" << value;
   }
 }
 

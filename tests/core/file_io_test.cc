@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/matchers.h"
+
 namespace stormproof {
 namespace {
 
@@ -31,8 +33,8 @@ class FileIoTest : public ::testing::Test {
 
 TEST_F(FileIoTest, ReplacesContentAndLeavesNoTemporaryFiles) {
   fs::path target = dir_ / "runbook.html";
-  ASSERT_TRUE(WriteFileAtomically(target.string(), "first").has_value());
-  ASSERT_TRUE(WriteFileAtomically(target.string(), "second").has_value());
+  ASSERT_THAT(WriteFileAtomically(target.string(), "first"), IsOk());
+  ASSERT_THAT(WriteFileAtomically(target.string(), "second"), IsOk());
   EXPECT_EQ(Read(target), "second");
   EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
   struct stat st {};
@@ -45,8 +47,8 @@ TEST_F(FileIoTest, FailedRenameRemovesTheTemporaryFileAndNamesThePath) {
   fs::create_directories(target / "child");  // a directory cannot be replaced by a file
   Status s = WriteFileAtomically(target.string(), "new");
   ASSERT_FALSE(s.has_value());
-  EXPECT_NE(s.error().message().find(target.string()), std::string::npos);
-  EXPECT_NE(s.error().message().find("rename failed"), std::string::npos);
+  EXPECT_THAT(s.error().message(), HasSubstr(target.string()));
+  EXPECT_THAT(s.error().message(), HasSubstr("rename failed"));
   EXPECT_TRUE(fs::is_directory(target / "child"));
   EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 1);
 }
@@ -54,7 +56,7 @@ TEST_F(FileIoTest, FailedRenameRemovesTheTemporaryFileAndNamesThePath) {
 TEST_F(FileIoTest, MissingDirectoryIsAnIoError) {
   Status s = WriteFileAtomically((dir_ / "no" / "such" / "file").string(), "x");
   ASSERT_FALSE(s.has_value());
-  EXPECT_EQ(s.error().code(), ErrorCode::kIo);
+  EXPECT_THAT(s, ErrorIs(ErrorCode::kIo));
 }
 
 }  // namespace

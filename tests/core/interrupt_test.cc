@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "core/subprocess.h"
+#include "tests/matchers.h"
 
 namespace stormproof {
 namespace {
@@ -23,7 +24,7 @@ class InterruptTest : public ::testing::Test {
 
 TEST_F(InterruptTest, NothingToReportUntilASignalCame) {
   EXPECT_FALSE(Interrupted());
-  EXPECT_TRUE(CheckInterrupted().has_value());
+  EXPECT_THAT(CheckInterrupted(), IsOk());
   EXPECT_EQ(InterruptionMessage(), "");
 }
 
@@ -31,7 +32,7 @@ TEST_F(InterruptTest, AnInterruptionIsAnErrorNamingTheSignalAndItsExitCode) {
   SimulateInterruptionForTesting(SIGTERM);
   Status status = CheckInterrupted();
   ASSERT_FALSE(status.has_value());
-  EXPECT_EQ(status.error().code(), ErrorCode::kInterrupted);
+  EXPECT_THAT(status, ErrorIs(ErrorCode::kInterrupted));
   EXPECT_EQ(status.error().message(), "interrupted by SIGTERM");
   EXPECT_EQ(InterruptedExitCode(), 143);
   SimulateInterruptionForTesting(SIGINT);
@@ -112,7 +113,7 @@ TEST_F(InterruptTest, RunProcessEndsTheChildsGroupWhenInterrupted) {
   });
   Result<ProcessResult> ran = RunProcess(ShellCommand("sleep 30 & sleep 30; wait"));
   signal.join();
-  ASSERT_TRUE(ran.has_value()) << ran.error().message();
+  ASSERT_THAT(ran, IsOk());
   EXPECT_FALSE(ran->Succeeded());
   EXPECT_EQ(ran->signal, SIGTERM);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));

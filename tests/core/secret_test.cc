@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/matchers.h"
+
 namespace stormproof {
 namespace {
 
@@ -46,7 +48,7 @@ TEST_F(PasswordFileTest, ReadsTheFirstLineWithoutItsLineEnd) {
                {std::string(10000, 'x') + "\n", std::string(10000, 'x')}};
   for (const Case& c : cases) {
     Result<SecretString> line = ReadPasswordFile(Write("password", c.text, 0600));
-    ASSERT_TRUE(line.has_value()) << line.error().message();
+    ASSERT_THAT(line, IsOk());
     EXPECT_EQ(line->view(), c.want);
   }
 }
@@ -55,7 +57,7 @@ TEST_F(PasswordFileTest, ErrorsNameTheFile) {
   std::string missing = (dir_ / "missing").string();
   Result<SecretString> absent = ReadPasswordFile(missing);
   ASSERT_FALSE(absent.has_value());
-  EXPECT_EQ(absent.error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(absent, ErrorIs(ErrorCode::kNotFound));
   EXPECT_EQ(absent.error().message(), missing + ": No such file or directory");
   std::string huge = Write("huge", std::string((1 << 20) + 5000, 'x'), 0600);
   Result<SecretString> refused = ReadPasswordFile(huge);
@@ -69,9 +71,9 @@ TEST_F(PasswordFileTest, WarnsOnceWhenGroupOrOthersMayReadIt) {
   std::string private_file = Write("private", "pw\n", 0600);
   ::testing::internal::CaptureStderr();
   for (int i = 0; i < 3; ++i) {
-    EXPECT_TRUE(ReadPasswordFile(shared).has_value());
-    EXPECT_TRUE(ReadPasswordFile(group).has_value());
-    EXPECT_TRUE(ReadPasswordFile(private_file).has_value());
+    EXPECT_THAT(ReadPasswordFile(shared), IsOk());
+    EXPECT_THAT(ReadPasswordFile(group), IsOk());
+    EXPECT_THAT(ReadPasswordFile(private_file), IsOk());
   }
   EXPECT_EQ(::testing::internal::GetCapturedStderr(),
             "warning: password file " + shared + " is readable by group or others (chmod 600 " +

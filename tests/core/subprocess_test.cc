@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "tests/core/environment_fixture.h"
+#include "tests/matchers.h"
 
 namespace stormproof {
 namespace {
@@ -38,7 +39,7 @@ bool StillRunsLater(pid_t pid) {
 
 ProcessResult RunOk(ProcessOptions options) {
   Result<ProcessResult> result = RunProcess(options);
-  EXPECT_TRUE(result.has_value()) << result.error().message();
+  EXPECT_THAT(result, IsOk());
   return result.has_value() ? std::move(result).value() : ProcessResult{};
 }
 
@@ -150,7 +151,7 @@ TEST(SubprocessTest, NoProgramIsFoundInTheWorkingDirectory) {
   direct.cwd = dir.string();
   Result<ProcessResult> ran = RunProcess(direct);
   ASSERT_FALSE(ran.has_value()) << ran->out;
-  EXPECT_EQ(ran.error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(ran, ErrorIs(ErrorCode::kNotFound));
 
   ProcessOptions shell = ShellCommand("stormproof-planted");
   shell.cwd = dir.string();
@@ -238,10 +239,10 @@ TEST(SubprocessTest, MissingProgramIsNotFound) {
   options.argv = {"stormproof-no-such-program", "x"};
   Result<ProcessResult> result = RunProcess(options);
   ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code(), ErrorCode::kNotFound);
-  EXPECT_NE(result.error().message().find("stormproof-no-such-program"), std::string::npos);
+  EXPECT_THAT(result, ErrorIs(ErrorCode::kNotFound));
+  EXPECT_THAT(result.error().message(), HasSubstr("stormproof-no-such-program"));
   options.argv = {"/nonexistent/dir/prog"};
-  EXPECT_EQ(RunProcess(options).error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(RunProcess(options), ErrorIs(ErrorCode::kNotFound));
 }
 
 TEST(SubprocessTest, MissingWorkingDirectoryIsNotFound) {
@@ -249,7 +250,7 @@ TEST(SubprocessTest, MissingWorkingDirectoryIsNotFound) {
   options.cwd = "/nonexistent/stormproof";
   Result<ProcessResult> result = RunProcess(options);
   ASSERT_FALSE(result.has_value());
-  EXPECT_EQ(result.error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(result, ErrorIs(ErrorCode::kNotFound));
 }
 
 TEST(SubprocessTest, LineCallbackGetsEveryLine) {

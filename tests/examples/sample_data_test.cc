@@ -14,6 +14,7 @@
 
 #include "continuity/plan/loader.h"
 #include "continuity/plan/plan.h"
+#include "tests/matchers.h"
 
 namespace stormproof {
 namespace {
@@ -144,7 +145,7 @@ TEST_F(SampleDataTest, RerunIsIdempotentAndRemovesStrayFiles) {
   std::ofstream(outside) << "repository";
   Output again = Generate();
   ASSERT_EQ(again.exit_code, 0) << again.text;
-  EXPECT_NE(again.text.find("0 files written, 1 removed"), std::string::npos) << again.text;
+  EXPECT_THAT(again.text, HasSubstr("0 files written, 1 removed")) << again.text;
   EXPECT_FALSE(fs::exists(stray));
   EXPECT_TRUE(fs::exists(outside));
 }

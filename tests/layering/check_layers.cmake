@@ -5,6 +5,8 @@
 #   src/continuity/**  includes core/, engine/ and continuity/
 #   everywhere         a project include names its full path: "engine/repository/lock.h" under
 #                      src/, "apps/stormproof/context.h" or "tests/cli/cli_runner.h" elsewhere.
+#   <lib>/internal/    included only from inside src/<lib>/ and from tests/: what a library keeps
+#                      to itself (src/engine/repository/internal/blob_store.h).
 cmake_minimum_required(VERSION 3.25)
 if(NOT ROOT)
   message(FATAL_ERROR "usage: cmake -DROOT=<source tree> -P check_layers.cmake")
@@ -42,6 +44,14 @@ foreach(file IN LISTS sources)
     if(NOT EXISTS ${ROOT}/src/${included} AND NOT (included MATCHES "/" AND EXISTS ${ROOT}/${included}))
       report(${file} ${line_number} "include \"${included}\" does not name a full path from src/ or the source root")
       continue()
+    endif()
+    if(included MATCHES "^(.+)/internal/" AND EXISTS ${ROOT}/src/${included})
+      set(owner "src/${CMAKE_MATCH_1}/")
+      string(FIND "${file}" "${owner}" at)
+      if(NOT at EQUAL 0 AND NOT file MATCHES "^tests/")
+        report(${file} ${line_number} "includes \"${included}\", internal to ${owner}")
+        continue()
+      endif()
     endif()
     if(wing AND EXISTS ${ROOT}/src/${included})
       string(REGEX MATCH "^[^/]+" first ${included})

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "tests/cli/cli_runner.h"
+#include "tests/matchers.h"
 #include "tests/reliability/restored_tree.h"
 
 extern char** environ;
@@ -117,7 +118,7 @@ TEST_F(ConcurrencySuite, BackupsAtOnceAllRestoreAndPruneNeverDeletesDataInUse) {
       CliResult prune = RunStormproof("prune", env_);
       ++prunes;
       if (prune.exit_code != 0) {
-        EXPECT_NE(prune.err.find("locked"), std::string::npos) << prune.err;
+        EXPECT_THAT(prune.err, HasSubstr("locked")) << prune.err;
         ++refused;
       }
     }
@@ -174,7 +175,7 @@ TEST_F(ConcurrencySuite, AStoppedBackupKeepsItsLockHoweverOldItLooks) {
   }
   CliResult prune = RunStormproof("prune", env_);
   EXPECT_NE(prune.exit_code, 0) << "prune ran beside a live backup: " << prune.out;
-  EXPECT_NE(prune.err.find("locked by"), std::string::npos) << prune.err;
+  EXPECT_THAT(prune.err, HasSubstr("locked by")) << prune.err;
   ASSERT_EQ(::kill(backup.pid(), SIGCONT), 0);
   while (backup.Running()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ASSERT_EQ(backup.exit_code(), 0) << backup.err();

@@ -21,6 +21,7 @@
 #include "engine/checker/checker.h"
 #include "engine/repair/index_repair.h"
 #include "engine/repository/tree.h"
+#include "tests/matchers.h"
 
 namespace stormproof {
 namespace {
@@ -68,7 +69,7 @@ class RepositoryBuilder {
       snapshot.tree = Save(BlobType::kTree, repository::EncodeTree(root));
       ASSERT_TRUE(repo_.Flush());
       auto id = repo_.SaveSnapshot(snapshot);
-      ASSERT_TRUE(id.has_value()) << id.error().message();
+      ASSERT_THAT(id, IsOk());
     }
   }
 
@@ -76,7 +77,7 @@ class RepositoryBuilder {
   Id Save(BlobType type, const Bytes& plaintext) {
     Id id = repo_.BlobId(plaintext);
     auto saved = repo_.SaveBlob(type, id, plaintext);
-    EXPECT_TRUE(saved.has_value()) << saved.error().message();
+    EXPECT_THAT(saved, IsOk());
     return id;
   }
 
@@ -110,7 +111,7 @@ using PackUsers = std::map<std::string, std::map<std::string, std::set<std::stri
 PackUsers MapPackUsers(const Repository& repo) {
   PackUsers users;
   auto snapshots = repo.LoadSnapshots();
-  EXPECT_TRUE(snapshots.has_value());
+  EXPECT_THAT(snapshots, IsOk());
   if (!snapshots) return users;
   for (const repository::Snapshot& s : *snapshots) {
     std::vector<std::pair<Id, std::string>> stack = {{s.tree, ""}};
@@ -137,7 +138,7 @@ PackUsers MapPackUsers(const Repository& repo) {
 std::map<std::string, Bytes> RestoreAll(const Repository& repo) {
   std::map<std::string, Bytes> files;
   auto snapshots = repo.LoadSnapshots();
-  EXPECT_TRUE(snapshots.has_value()) << snapshots.error().message();
+  EXPECT_THAT(snapshots, IsOk());
   if (!snapshots) return files;
   for (const repository::Snapshot& s : *snapshots) {
     std::vector<std::pair<Id, std::string>> stack = {{s.tree, ""}};
@@ -145,10 +146,10 @@ std::map<std::string, Bytes> RestoreAll(const Repository& repo) {
       auto [tree_id, path] = stack.back();
       stack.pop_back();
       auto tree_blob = repo.LoadBlob(BlobType::kTree, tree_id);
-      EXPECT_TRUE(tree_blob.has_value()) << tree_blob.error().message();
+      EXPECT_THAT(tree_blob, IsOk());
       if (!tree_blob) continue;
       auto tree = repository::DecodeTree(*tree_blob);
-      EXPECT_TRUE(tree.has_value()) << tree.error().message();
+      EXPECT_THAT(tree, IsOk());
       if (!tree) continue;
       for (const repository::Node& node : tree->nodes) {
         std::string child = path + "/" + node.name;
@@ -156,7 +157,7 @@ std::map<std::string, Bytes> RestoreAll(const Repository& repo) {
         Bytes& content = files[s.id.Hex() + ":" + child];
         for (const Id& blob : node.content) {
           auto data = repo.LoadBlob(BlobType::kData, blob, repository::IdCheck::kRehash);
-          EXPECT_TRUE(data.has_value()) << child << ": " << data.error().message();
+          EXPECT_THAT(data, IsOk()) << child << ": " << data.error().message();
           if (data) content.insert(content.end(), data->begin(), data->end());
         }
       }
@@ -268,8 +269,8 @@ class CorruptionTest : public ::testing::Test {
   void SetUp() override {
     auto repo = pristine_.Init();
     ASSERT_NE(repo, nullptr);
-    ASSERT_TRUE(repo->AddKey(kPassword).has_value());
-    ASSERT_TRUE(repo->AddKey(kPassword).has_value());
+    ASSERT_THAT(repo->AddKey(kPassword), IsOk());
+    ASSERT_THAT(repo->AddKey(kPassword), IsOk());
     RepositoryBuilder(*repo).Build();
     users_ = MapPackUsers(*repo);
   }
@@ -335,7 +336,7 @@ class CorruptionTest : public ::testing::Test {
 
 TEST_F(CorruptionTest, PristineRepositoryChecksClean) {
   auto repo = pristine_.Open();
-  ASSERT_TRUE(repo.has_value()) << repo.error().message();
+  ASSERT_THAT(repo, IsOk());
   checker::CheckReport report = checker::Check(**repo, {.read_data_fraction = 1}, nullptr);
   EXPECT_TRUE(report.ok()) << Joined(report.errors);
   EXPECT_EQ(report.snapshots, 4u);
@@ -347,7 +348,7 @@ TEST_F(CorruptionTest, PristineRepositoryChecksClean) {
 // verification fail, whichever key opened the repository.
 TEST_F(CorruptionTest, EveryBitOfKeyFilesAndConfigIsVerified) {
   auto repo = pristine_.Open();
-  ASSERT_TRUE(repo.has_value()) << repo.error().message();
+  ASSERT_THAT(repo, IsOk());
   std::vector<backend::Handle> files = {{FileType::kConfig, ""}};
   for (const std::string& name : pristine_.Names(FileType::kKey)) {
     files.push_back({FileType::kKey, name});
@@ -378,7 +379,7 @@ TEST_F(CorruptionTest, KeyFileOfAnotherRepositoryIsReported) {
   Store store = pristine_.CopyFiles();
   ASSERT_TRUE(store.raw().Save({FileType::kKey, name}, *other.raw().Load({FileType::kKey, name})));
   auto repo = store.Open();
-  ASSERT_TRUE(repo.has_value()) << repo.error().message();
+  ASSERT_THAT(repo, IsOk());
   checker::CheckReport report = checker::Check(**repo, {}, nullptr);
   ASSERT_EQ(report.errors.size(), 1u) << Joined(report.errors);
   EXPECT_EQ(report.errors[0], "key " + name +
@@ -398,7 +399,7 @@ TEST_F(CorruptionTest, MissingMacIsReported) {
     ASSERT_TRUE(Replace(store.raw(), file, AsBytes(text)));
   }
   auto repo = store.Open();
-  ASSERT_TRUE(repo.has_value()) << repo.error().message();
+  ASSERT_THAT(repo, IsOk());
   checker::CheckReport report = checker::Check(**repo, {}, nullptr);
   EXPECT_TRUE(Mentions(report.errors, "config: config has no mac")) << Joined(report.errors);
   EXPECT_TRUE(Mentions(report.errors, "key " + key + ": ")) << Joined(report.errors);
@@ -411,7 +412,7 @@ TEST_F(CorruptionTest, MissingMacIsReported) {
 // and every snapshot restores byte-identical.
 TEST_F(CorruptionTest, RepairIndexKeepsEveryBlobOfAPackWhoseTrailerIsDamaged) {
   auto pristine = pristine_.Open();
-  ASSERT_TRUE(pristine.has_value()) << pristine.error().message();
+  ASSERT_THAT(pristine, IsOk());
   const std::map<std::string, Bytes> expected = RestoreAll(**pristine);
   const size_t blobs = (*pristine)->IndexedBlobCount();
   int repaired = 0;
@@ -428,16 +429,19 @@ TEST_F(CorruptionTest, RepairIndexKeepsEveryBlobOfAPackWhoseTrailerIsDamaged) {
       Store store = pristine_.CopyFiles();
       ASSERT_TRUE(Replace(store.raw(), {FileType::kPack, pack}, damaged));
       auto repo = store.Open();
-      ASSERT_TRUE(repo.has_value()) << repo.error().message();
+      ASSERT_THAT(repo, IsOk());
       EXPECT_TRUE(checker::Check(**repo, {}, nullptr).damaged_packs.count(pack));
-      auto report = repair::RepairIndex(**repo, {}, nullptr);
-      ASSERT_TRUE(report.has_value()) << report.error().message();
+      auto maintenance = repository::Maintenance::Begin(**repo);
+      ASSERT_THAT(maintenance, IsOk());
+      auto report = repair::RepairIndex(**maintenance, {}, nullptr);
+      maintenance->reset();  // as the command: the lock goes when the repair is done
+      ASSERT_THAT(report, IsOk());
       ASSERT_EQ(report->damaged_packs.size(), 1u);
       EXPECT_GT(report->damaged_packs.front().blobs_indexed, 0u);
       EXPECT_FALSE(report->lost_data()) << Joined(report->damaged_packs.front().lost_blobs);
       EXPECT_EQ(report->blobs_after, blobs);
       auto reopened = store.Open();
-      ASSERT_TRUE(reopened.has_value()) << reopened.error().message();
+      ASSERT_THAT(reopened, IsOk());
       checker::CheckReport check = checker::Check(**reopened, {.read_data_fraction = 1}, nullptr);
       EXPECT_TRUE(check.ok()) << Joined(check.errors);
       EXPECT_EQ(RestoreAll(**reopened), expected);

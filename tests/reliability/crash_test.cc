@@ -1,7 +1,8 @@
 // The crash-consistency suite (docs/reliability.md, suites 1 and 2). Real stormproof processes
 // running backup, forget --prune and prune are stopped at seeded crash points
-// (src/engine/backend/crash_points.h): killed with SIGKILL, killed after a simulated power cut (writes
-// not yet flushed are undone), or failed with an I/O error and left to carry on. After each:
+// (src/engine/backend/internal/crash_points.h): killed with SIGKILL, killed after a simulated
+// power cut (writes not yet flushed are undone), or failed with an I/O error and left to carry on.
+// After each:
 //   - check --read-data passes;
 //   - every snapshot in the repository restores byte-identical to the data it was taken from;
 //   - the next backup succeeds with no manual step (the dead process's lock is cleared);
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "tests/cli/cli_runner.h"
+#include "tests/matchers.h"
 #include "tests/reliability/restored_tree.h"
 
 namespace stormproof::testing {
@@ -206,7 +208,7 @@ class CrashSuite : public ::testing::Test {
     ASSERT_EQ(prune.exit_code, 0) << prune.err;
     CliResult recheck = Run(repo, "check --read-data");
     ASSERT_EQ(recheck.exit_code, 0) << recheck.out << recheck.err;
-    ASSERT_EQ(recheck.out.find("note:"), std::string::npos) << "prune left: " << recheck.out;
+    ASSERT_THAT(recheck.out, Not(HasSubstr("note:"))) << "prune left: " << recheck.out;
   }
 
   // Runs `args` on a copy of `base` once per chosen crash point, in `mode`, and checks each.

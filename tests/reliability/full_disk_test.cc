@@ -18,6 +18,7 @@
 #include <string>
 
 #include "tests/cli/cli_runner.h"
+#include "tests/matchers.h"
 #include "tests/reliability/restored_tree.h"
 
 namespace stormproof::testing {
@@ -68,7 +69,7 @@ TEST_F(FullDiskTest, ABackupThatFillsTheDiskFailsCleanlyAndLosesNothing) {
 
   CliResult full = Run("backup " + (dir_ / "big").string());
   EXPECT_EQ(full.exit_code, 1) << full.err;
-  EXPECT_NE(full.err.find("no space left on device"), std::string::npos) << full.err;
+  EXPECT_THAT(full.err, HasSubstr("no space left on device")) << full.err;
   EXPECT_EQ(std::count(full.err.begin(), full.err.end(), '\n'), 1) << "one line: " << full.err;
 
   CliResult check = Run("check --read-data");
@@ -88,7 +89,7 @@ TEST_F(FullDiskTest, ABackupThatFillsTheDiskFailsCleanlyAndLosesNothing) {
   ASSERT_EQ(Run("prune --unindexed-grace 0s").exit_code, 0);
   CliResult clean = Run("check");
   EXPECT_EQ(clean.exit_code, 0);
-  EXPECT_EQ(clean.out.find("note:"), std::string::npos) << clean.out;
+  EXPECT_THAT(clean.out, Not(HasSubstr("note:"))) << clean.out;
   fs::remove(dir_ / "big" / "vm0");
   fs::remove(dir_ / "big" / "vm1");
   CliResult fits = Run("backup " + (dir_ / "big").string());

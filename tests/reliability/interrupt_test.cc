@@ -22,6 +22,7 @@
 
 #include "tests/cli/cli_runner.h"
 #include "continuity/catalog/catalog.h"
+#include "tests/matchers.h"
 
 extern char** environ;
 
@@ -150,7 +151,7 @@ class InterruptFixture : public ::testing::Test {
     EXPECT_EQ(f.err.rfind("stormproof: interrupted by " + SignalWord(signal()) + "; ", 0), 0u)
         << f.err;
     EXPECT_EQ(Lines(f.err), 1u) << f.err;
-    EXPECT_NE(f.err.find(left), std::string::npos) << f.err;
+    EXPECT_THAT(f.err, HasSubstr(left)) << f.err;
   }
 
   std::vector<json> Snapshots() {
@@ -308,7 +309,7 @@ run: {scratch: )" + (work_ / "scratch").string() +
   // The newest run of `kind` of system files, as the catalog recorded it.
   catalog::Run NewestRun(catalog::RunKind kind) {
     auto catalog = catalog::Catalog::Open((work_ / "stormproof.db").string());
-    EXPECT_TRUE(catalog.has_value());
+    EXPECT_THAT(catalog, IsOk());
     if (!catalog) return {};
     catalog::RunQuery query;
     query.kind = kind;
@@ -388,7 +389,7 @@ TEST_F(KilledDrillTest, AScratchCopyLeftByAKilledDrillIsRemovedByTheNextRun) {
 
   CliResult next = Plan("run --no-drills" + Root());
   EXPECT_EQ(next.exit_code, 0) << next.out << next.err;
-  EXPECT_NE(next.out.find("removed the scratch copy "), std::string::npos) << next.out;
+  EXPECT_THAT(next.out, HasSubstr("removed the scratch copy ")) << next.out;
   EXPECT_EQ(ScratchCopies(), 2u);  // the running drill's and the kept one
   EXPECT_TRUE(fs::exists(kept / "restore/data"));
 

@@ -29,6 +29,7 @@
 #include "engine/repository/encoding.h"
 #include "engine/repository/lock.h"
 #include "engine/repository/tree_store.h"
+#include "tests/matchers.h"
 
 namespace stormproof::repository {
 namespace {
@@ -63,15 +64,15 @@ class ProcessView final : public backend::Backend {
     Gate(/*save=*/h.type != FileType::kLock);
     return target_->Save(h, d);
   }
-  Result<Bytes> Load(const backend::Handle& h, uint64_t o, uint64_t l) override {
+  Result<Bytes> Load(const backend::Handle& h, uint64_t o, uint64_t l) const override {
     Gate(false);
     return target_->Load(h, o, l);
   }
-  Result<uint64_t> Size(const backend::Handle& h) override {
+  Result<uint64_t> Size(const backend::Handle& h) const override {
     Gate(false);
     return target_->Size(h);
   }
-  Result<int64_t> ModifiedNs(const backend::Handle& h) override {
+  Result<int64_t> ModifiedNs(const backend::Handle& h) const override {
     Gate(false);
     return target_->ModifiedNs(h);
   }
@@ -79,14 +80,15 @@ class ProcessView final : public backend::Backend {
     Gate(false);
     return target_->Remove(h);
   }
-  Status List(FileType t, const std::function<void(const std::string&, uint64_t)>& e) override {
+  Status List(FileType t,
+              const std::function<void(const std::string&, uint64_t)>& e) const override {
     Gate(false);
     return target_->List(t, e);
   }
   std::string Location() const override { return "memory:"; }
 
  private:
-  void Gate(bool save) {
+  void Gate(bool save) const {
     std::unique_lock lock(control_->mu);
     if (save && control_->suspend_at > 0 && ++control_->saves == control_->suspend_at) {
       control_->suspended = true;
@@ -207,7 +209,7 @@ class LockRacesTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     auto repo = Repository::Init(View(std::make_shared<ProcessView::Control>()), "pw");
-    ASSERT_TRUE(repo.has_value()) << repo.error().message();
+    ASSERT_THAT(repo, IsOk());
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -219,7 +221,7 @@ class LockRacesTest : public ::testing::Test {
       const Host& host, int64_t pid,
       std::shared_ptr<ProcessView::Control> control = std::make_shared<ProcessView::Control>()) {
     auto repo = Repository::Open(View(std::move(control)), "pw");
-    EXPECT_TRUE(repo.has_value()) << repo.error().message();
+    EXPECT_THAT(repo, IsOk());
     if (!repo) return nullptr;
     (*repo)->SetLockEnvironment(EnvironmentOf(world_, host, pid));
     return std::move(repo).value();
@@ -241,8 +243,10 @@ class LockRacesTest : public ::testing::Test {
     options.threads = 1;
     return archiver::Backup(repo, options, {}, {});
   }
+  // As `stormproof prune` does it: under the exclusive lock its Maintenance holds.
   Result<pruner::PruneStats> Prune(Repository& repo) {
-    return pruner::Prune(repo, pruner::PruneOptions{}, {});
+    STORMPROOF_ASSIGN_OR_RETURN(auto maintenance, repository::Maintenance::Begin(repo));
+    return pruner::Prune(*maintenance, pruner::PruneOptions{}, {});
   }
   // As `stormproof forget` does it: under a shared lock.
   Status Forget(Repository& repo, const Id& snapshot) {
@@ -256,7 +260,7 @@ class LockRacesTest : public ::testing::Test {
     if (repo == nullptr) return false;
     auto lock = repo->AcquireLock(Kind::kShared);
     if (!lock) {
-      EXPECT_EQ(lock.error().code(), ErrorCode::kLocked) << lock.error().message();
+      EXPECT_THAT(lock, ErrorIs(ErrorCode::kLocked)) << lock.error().message();
       return false;
     }
     std::set<Id> seen;
@@ -278,17 +282,17 @@ TEST_F(LockRacesTest, BackupDecidesOnTheIndexReadUnderItsLock) {
   fs::path source = WriteSource("a", 300'000, 1);
   auto first = Open(here_, 1);
   auto old = Backup(*first, source);
-  ASSERT_TRUE(old.has_value()) << old.error().message();
+  ASSERT_THAT(old, IsOk());
   ASSERT_TRUE(Forget(*first, old->id));
   // The backup process opens the repository (loading the index) and then waits for its lock...
   auto waiting = Open(here_, 2);
   // ...while a prune elsewhere frees the forgotten snapshot's data.
   auto pruner = Open(there_, 3);
   auto pruned = Prune(*pruner);
-  ASSERT_TRUE(pruned.has_value()) << pruned.error().message();
+  ASSERT_THAT(pruned, IsOk());
   ASSERT_GT(pruned->packs_unused + pruned->packs_repacked, 0u);
   auto snapshot = Backup(*waiting, source);
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   ExpectRestorable(here_, {*snapshot});
   checker::CheckReport report = checker::Check(*Open(here_, 4), {1.0}, {});
   EXPECT_TRUE(report.errors.empty()) << report.errors.front();
@@ -306,12 +310,11 @@ TEST_F(LockRacesTest, ASuspendedBackupNeverPrintsASnapshotThatDoesNotRestore) {
   backup.WaitUntilStopped();
   world_.now += 45 * kMinute;  // suspended 45 minutes: its lock and pack look stale elsewhere
   auto prune = Prune(*Open(here_, 8));
-  ASSERT_TRUE(prune.has_value()) << prune.error().message();
+  ASSERT_THAT(prune, IsOk());
   Result<Snapshot> result = backup.Finish();
   ASSERT_FALSE(result.has_value()) << "snapshot " << result->id.Hex() << " was printed";
-  EXPECT_EQ(result.error().code(), ErrorCode::kLocked) << result.error().message();
-  EXPECT_NE(result.error().message().find("was lost"), std::string::npos)
-      << result.error().message();
+  EXPECT_THAT(result, ErrorIs(ErrorCode::kLocked)) << result.error().message();
+  EXPECT_THAT(result.error().message(), HasSubstr("was lost")) << result.error().message();
   EXPECT_TRUE(Open(here_, 9)->LoadSnapshots()->empty()) << "no snapshot left behind";
 }
 
@@ -327,7 +330,7 @@ TEST_F(LockRacesTest, AStoppedBackupOnThisMachineKeepsItsLock) {
   world_.now += 31 * kMinute;
   auto prune = Prune(*Open(here_, 12));
   ASSERT_FALSE(prune.has_value()) << "prune ran beside a live backup";
-  EXPECT_EQ(prune.error().code(), ErrorCode::kLocked);
+  EXPECT_THAT(prune, ErrorIs(ErrorCode::kLocked));
   // Resumed after 31 minutes unrefreshed, it may give its lock up rather than trust it; if it
   // saves a snapshot, that snapshot restores.
   Result<Snapshot> result = backup.Finish();
@@ -338,24 +341,24 @@ TEST_F(LockRacesTest, AStoppedBackupOnThisMachineKeepsItsLock) {
 // younger than the grace period, and deleted after it.
 TEST_F(LockRacesTest, PruneDeletesPacksNoIndexNamesOnlyOnceOld) {
   fs::path source = WriteSource("d", 200'000, 4);
-  ASSERT_TRUE(Backup(*Open(here_, 20), source).has_value());
+  ASSERT_THAT(Backup(*Open(here_, 20), source), IsOk());
   std::vector<std::string> packs;
   ASSERT_TRUE(world_.store->List(FileType::kPack,
                                  [&](const std::string& n, uint64_t) { packs.push_back(n); }));
   ASSERT_FALSE(packs.empty());
   auto bytes = world_.store->Load({FileType::kPack, packs.front()});
-  ASSERT_TRUE(bytes.has_value());
+  ASSERT_THAT(bytes, IsOk());
   const std::string unindexed = "ff" + RandomFileName().substr(2);
   ASSERT_TRUE(world_.store->Save({FileType::kPack, unindexed}, *bytes));
   world_.now += 39 * kMinute;
   auto kept = Prune(*Open(here_, 21));
-  ASSERT_TRUE(kept.has_value()) << kept.error().message();
+  ASSERT_THAT(kept, IsOk());
   EXPECT_EQ(kept->packs_recent, 1u);
   EXPECT_EQ(kept->packs_orphaned, 0u);
-  EXPECT_TRUE(world_.store->Size({FileType::kPack, unindexed}).has_value());
+  EXPECT_THAT(world_.store->Size({FileType::kPack, unindexed}), IsOk());
   world_.now += 2 * kMinute;
   auto removed = Prune(*Open(here_, 22));
-  ASSERT_TRUE(removed.has_value()) << removed.error().message();
+  ASSERT_THAT(removed, IsOk());
   EXPECT_EQ(removed->packs_recent, 0u);
   EXPECT_EQ(removed->packs_orphaned, 1u);
   EXPECT_FALSE(world_.store->Size({FileType::kPack, unindexed}).has_value());
@@ -366,9 +369,9 @@ TEST_F(LockRacesTest, PruneDeletesPacksNoIndexNamesOnlyOnceOld) {
 TEST_F(LockRacesTest, CheckReadsTheIndexAfterTheSnapshots) {
   auto checker_repo = Open(here_, 30);
   auto lock = checker_repo->AcquireLock(Kind::kShared);  // check's lock: index read now
-  ASSERT_TRUE(lock.has_value());
+  ASSERT_THAT(lock, IsOk());
   fs::path source = WriteSource("e", 100'000, 5);
-  ASSERT_TRUE(Backup(*Open(there_, 31), source).has_value());  // a backup beside it
+  ASSERT_THAT(Backup(*Open(there_, 31), source), IsOk());  // a backup beside it
   checker::CheckReport report = checker::Check(*checker_repo, {1.0}, {});
   EXPECT_EQ(report.snapshots, 1u);
   EXPECT_TRUE(report.errors.empty()) << report.errors.front();
@@ -426,7 +429,7 @@ TEST_F(LockRacesTest, RandomInterleavingsNeverLoseAPrintedSnapshot) {
     if (background_prune) {
       auto pruned = background_prune->Finish();
       if (!pruned) {
-        EXPECT_EQ(pruned.error().code(), ErrorCode::kLocked) << pruned.error().message();
+        EXPECT_THAT(pruned, ErrorIs(ErrorCode::kLocked)) << pruned.error().message();
       }
       ++counts[pruned ? "background prune done" : "background prune refused"];
       prune_host->running->End(prune_pid);
@@ -482,7 +485,7 @@ TEST_F(LockRacesTest, RandomInterleavingsNeverLoseAPrintedSnapshot) {
     } else if (choice < 78) {
       auto pruned = Prune(*Open(host, pid));
       if (!pruned) {
-        EXPECT_EQ(pruned.error().code(), ErrorCode::kLocked) << pruned.error().message();
+        EXPECT_THAT(pruned, ErrorIs(ErrorCode::kLocked)) << pruned.error().message();
       }
       ++counts[pruned ? "pruned" : "prune refused"];
     } else if (choice < 86) {

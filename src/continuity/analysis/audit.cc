@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
-#include "continuity/analysis/audit_internal.h"
+#include "continuity/analysis/internal/audit_context.h"
 
 namespace stormproof::analysis {
 namespace {

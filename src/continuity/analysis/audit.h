@@ -7,16 +7,20 @@
 #ifndef STORMPROOF_CONTINUITY_ANALYSIS_AUDIT_H_
 #define STORMPROOF_CONTINUITY_ANALYSIS_AUDIT_H_
 
+#include <array>
 #include <string>
 #include <vector>
 
-#include "core/date.h"
 #include "continuity/plan/plan.h"
+#include "core/date.h"
 
 namespace stormproof::analysis {
 
 enum class Severity { kCritical, kHigh, kMedium, kLow };
 const char* SeverityName(Severity severity);  // "critical", "high", "medium", "low"
+// Every severity, most severe first: `plan audit --fail-on` takes their names.
+inline constexpr std::array<Severity, 4> kSeverities = {Severity::kCritical, Severity::kHigh,
+                                                        Severity::kMedium, Severity::kLow};
 
 // What the finding is about; each area is audited by its own rules.
 enum class Area {

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "continuity/analysis/audit_internal.h"
+#include "continuity/analysis/internal/audit_context.h"
 #include "continuity/analysis/backup_shape.h"
 
 namespace stormproof::analysis::internal {

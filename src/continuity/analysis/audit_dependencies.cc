@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "continuity/analysis/audit_internal.h"
+#include "continuity/analysis/internal/audit_context.h"
 #include "core/text.h"
 
 namespace stormproof::analysis::internal {

@@ -2,7 +2,7 @@
 #include <set>
 #include <vector>
 
-#include "continuity/analysis/audit_internal.h"
+#include "continuity/analysis/internal/audit_context.h"
 
 namespace stormproof::analysis::internal {
 namespace {

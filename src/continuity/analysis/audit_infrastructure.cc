@@ -4,7 +4,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "continuity/analysis/audit_internal.h"
+#include "continuity/analysis/internal/audit_context.h"
 #include "core/text.h"
 
 namespace stormproof::analysis::internal {

@@ -1,7 +1,7 @@
 // People rules: single-restorer, role-no-reachable-backup, person-spof.
 #include <vector>
 
-#include "continuity/analysis/audit_internal.h"
+#include "continuity/analysis/internal/audit_context.h"
 #include "core/text.h"
 
 namespace stormproof::analysis::internal {

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "continuity/analysis/audit_internal.h"
+#include "continuity/analysis/internal/audit_context.h"
 
 namespace stormproof::analysis::internal {
 namespace {

@@ -11,7 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "continuity/analysis/audit_internal.h"
+#include "continuity/analysis/internal/audit_context.h"
 
 namespace stormproof::analysis::internal {
 namespace {

@@ -9,7 +9,7 @@ BackupShape ShapeOfBackups(const plan::Plan& plan, const plan::System& system) {
   for (const plan::Ref& ref : system.sites) shape.own_sites.insert(ref.id);
   shape.sites = shape.own_sites;
   for (const plan::Ref& ref : system.backup.repositories) {
-    const plan::Repository* repo = plan.FindRepository(ref.id);
+    const plan::RepositorySpec* repo = plan.FindRepository(ref.id);
     if (repo == nullptr || std::find(shape.repositories.begin(), shape.repositories.end(), repo) !=
                                shape.repositories.end()) {
       continue;
@@ -23,11 +23,11 @@ BackupShape ShapeOfBackups(const plan::Plan& plan, const plan::System& system) {
   return shape;
 }
 
-bool IsOffsite(const BackupShape& shape, const plan::Repository& repository) {
+bool IsOffsite(const BackupShape& shape, const plan::RepositorySpec& repository) {
   return repository.site && !shape.own_sites.count(repository.site->id);
 }
 
-bool ClaimsImmutable(const plan::Repository& repository) {
+bool ClaimsImmutable(const plan::RepositorySpec& repository) {
   return repository.immutable || repository.offline;
 }
 

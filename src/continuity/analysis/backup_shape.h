@@ -20,7 +20,7 @@
 namespace stormproof::analysis {
 
 struct BackupShape {
-  std::vector<const plan::Repository*> repositories;  // distinct, known, in the order written
+  std::vector<const plan::RepositorySpec*> repositories;  // distinct, known, in the order written
   std::set<std::string> own_sites;                    // where the system runs
   std::set<std::string> sites;                        // own sites plus repository sites
   std::set<plan::Medium> media;                       // the repositories' media
@@ -32,9 +32,9 @@ struct BackupShape {
 BackupShape ShapeOfBackups(const plan::Plan& plan, const plan::System& system);
 
 // True when `repository` has a site and the system (of `shape`) does not run there.
-bool IsOffsite(const BackupShape& shape, const plan::Repository& repository);
+bool IsOffsite(const BackupShape& shape, const plan::RepositorySpec& repository);
 // True when the plan calls `repository` immutable or offline (a claim, not a proof).
-bool ClaimsImmutable(const plan::Repository& repository);
+bool ClaimsImmutable(const plan::RepositorySpec& repository);
 
 }  // namespace stormproof::analysis
 

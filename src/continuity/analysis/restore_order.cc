@@ -10,7 +10,7 @@
 #include <string_view>
 #include <tuple>
 
-#include "continuity/analysis/audit_internal.h"
+#include "continuity/analysis/internal/audit_context.h"
 #include "core/text.h"
 #include "continuity/plan/dependency_graph.h"
 

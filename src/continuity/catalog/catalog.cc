@@ -2,12 +2,13 @@
 #include "continuity/catalog/catalog.h"
 
 #include <filesystem>
-#include <mutex>
 #include <system_error>
 
-#include "continuity/catalog/rows.h"
-#include "continuity/catalog/schema.h"
-#include "continuity/catalog/sqlite_db.h"
+#include "continuity/catalog/internal/rows.h"
+#include "continuity/catalog/internal/schema.h"
+#include "continuity/catalog/internal/sqlite_db.h"
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 
 namespace stormproof::catalog {
 namespace {
@@ -15,61 +16,68 @@ namespace {
 using internal::Db;
 using internal::Statement;
 
-// Thread-safe: every call holds mu_ for its whole use of the connection.
+// Thread-safe: every call holds mu_ for its whole use of the connection. The lambdas a call
+// runs under the lock reach the connection through `db`, a reference taken while holding it.
 class SqliteCatalog final : public Catalog {
  public:
-  SqliteCatalog(std::unique_ptr<Db> db, int version) : db_(std::move(db)), version_(version) {}
+  SqliteCatalog(std::unique_ptr<Db> db, int version)
+      : path_(db->path()), db_(std::move(db)), version_(version) {}
 
   int SchemaVersion() const override { return version_; }
-  const std::string& path() const override { return db_->path(); }
+  const std::string& path() const override { return path_; }
 
-  Result<int64_t> AddRun(const Run& run) override {
-    std::lock_guard lock(mu_);
-    return internal::WriteTransaction(*db_, [&]() -> Result<int64_t> {
-      STORMPROOF_ASSIGN_OR_RETURN(Statement insert, db_->Prepare(internal::kInsertRunSql));
-      return internal::InsertRun(*db_, &insert, run);
+  Result<int64_t> AddRun(const Run& run) override EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    Db& db = *db_;
+    return internal::WriteTransaction(db, [&]() -> Result<int64_t> {
+      STORMPROOF_ASSIGN_OR_RETURN(Statement insert, db.Prepare(internal::kInsertRunSql));
+      return internal::InsertRun(db, &insert, run);
     });
   }
 
-  Status AddRuns(const std::vector<Run>& runs) override {
-    std::lock_guard lock(mu_);
-    return internal::WriteTransaction(*db_, [&]() -> Status {
-      STORMPROOF_ASSIGN_OR_RETURN(Statement insert, db_->Prepare(internal::kInsertRunSql));
-      for (const Run& run : runs) STORMPROOF_TRY(internal::InsertRun(*db_, &insert, run));
+  Status AddRuns(const std::vector<Run>& runs) override EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    Db& db = *db_;
+    return internal::WriteTransaction(db, [&]() -> Status {
+      STORMPROOF_ASSIGN_OR_RETURN(Statement insert, db.Prepare(internal::kInsertRunSql));
+      for (const Run& run : runs) STORMPROOF_TRY(internal::InsertRun(db, &insert, run));
       return Ok();
     });
   }
 
-  Result<int64_t> AddDrill(const Run& run, const Drill& drill) override {
+  Result<int64_t> AddDrill(const Run& run, const Drill& drill) override EXCLUDES(mu_) {
     Run drill_run = run;
     drill_run.kind = RunKind::kDrill;
-    std::lock_guard lock(mu_);
-    return internal::WriteTransaction(*db_, [&]() -> Result<int64_t> {
-      STORMPROOF_ASSIGN_OR_RETURN(Statement insert, db_->Prepare(internal::kInsertRunSql));
-      STORMPROOF_ASSIGN_OR_RETURN(int64_t id, internal::InsertRun(*db_, &insert, drill_run));
-      STORMPROOF_TRY(internal::InsertDrillPart(*db_, id, drill));
+    MutexLock lock(mu_);
+    Db& db = *db_;
+    return internal::WriteTransaction(db, [&]() -> Result<int64_t> {
+      STORMPROOF_ASSIGN_OR_RETURN(Statement insert, db.Prepare(internal::kInsertRunSql));
+      STORMPROOF_ASSIGN_OR_RETURN(int64_t id, internal::InsertRun(db, &insert, drill_run));
+      STORMPROOF_TRY(internal::InsertDrillPart(db, id, drill));
       return id;
     });
   }
 
-  Status SetDrillReport(int64_t run_id, const std::string& report_path) override {
-    std::lock_guard lock(mu_);
-    return internal::WriteTransaction(*db_, [&]() -> Status {
+  Status SetDrillReport(int64_t run_id, const std::string& report_path) override EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    Db& db = *db_;
+    return internal::WriteTransaction(db, [&]() -> Status {
       STORMPROOF_ASSIGN_OR_RETURN(
-          Statement update, db_->Prepare("UPDATE drills SET report_path = ? WHERE run_id = ?"));
+          Statement update, db.Prepare("UPDATE drills SET report_path = ? WHERE run_id = ?"));
       update.Bind(1, report_path);
       update.Bind(2, run_id);
       STORMPROOF_TRY(update.Run());
-      if (db_->Changes() == 0) {
-        return Error::NotFound(db_->path() + ": no drill with run id " + std::to_string(run_id));
+      if (db.Changes() == 0) {
+        return Error::NotFound(db.path() + ": no drill with run id " + std::to_string(run_id));
       }
       return Ok();
     });
   }
 
-  Result<std::vector<Run>> Runs(const RunQuery& query) const override {
-    std::lock_guard lock(mu_);
-    return internal::RetryWhileBusy(*db_, [&] { return SelectRuns(query); });
+  Result<std::vector<Run>> Runs(const RunQuery& query) const override EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    Db& db = *db_;
+    return internal::RetryWhileBusy(db, [&] { return SelectRuns(db, query); });
   }
 
   Result<std::optional<Run>> LastRun(RunQuery query) const override {
@@ -79,62 +87,66 @@ class SqliteCatalog final : public Catalog {
     return std::optional<Run>(std::move(runs.front()));
   }
 
-  Result<std::vector<DrillRecord>> Drills(const RunQuery& query) const override {
-    std::lock_guard lock(mu_);
-    return internal::RetryWhileBusy(*db_, [&] { return SelectDrills(query); });
+  Result<std::vector<DrillRecord>> Drills(const RunQuery& query) const override EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    Db& db = *db_;
+    return internal::RetryWhileBusy(db, [&] { return SelectDrills(db, query); });
   }
 
-  Result<int64_t> CountRuns() const override {
-    std::lock_guard lock(mu_);
-    return internal::RetryWhileBusy(*db_, [&]() -> Result<int64_t> {
-      STORMPROOF_ASSIGN_OR_RETURN(Statement count, db_->Prepare("SELECT count(*) FROM runs"));
+  Result<int64_t> CountRuns() const override EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    Db& db = *db_;
+    return internal::RetryWhileBusy(db, [&]() -> Result<int64_t> {
+      STORMPROOF_ASSIGN_OR_RETURN(Statement count, db.Prepare("SELECT count(*) FROM runs"));
       STORMPROOF_TRY(count.Step());
       return count.Int(0);
     });
   }
 
  private:
-  Result<std::vector<Run>> SelectRuns(const RunQuery& query) const {
+  static Result<std::vector<Run>> SelectRuns(Db& db, const RunQuery& query) {
     internal::RunSelect select = internal::BuildRunSelect(query, internal::RunSource::kRuns);
-    STORMPROOF_ASSIGN_OR_RETURN(Statement statement, db_->Prepare(select.sql));
+    STORMPROOF_ASSIGN_OR_RETURN(Statement statement, db.Prepare(select.sql));
     select.BindTo(&statement);
     std::vector<Run> runs;
     for (;;) {
       STORMPROOF_ASSIGN_OR_RETURN(bool row, statement.Step());
       if (!row) return runs;
-      STORMPROOF_ASSIGN_OR_RETURN(Run run, internal::ReadRun(*db_, statement));
+      STORMPROOF_ASSIGN_OR_RETURN(Run run, internal::ReadRun(db, statement));
       runs.push_back(std::move(run));
     }
   }
 
   // One read transaction, so that the drills and their steps are one consistent snapshot.
-  Result<std::vector<DrillRecord>> SelectDrills(const RunQuery& query) const {
-    STORMPROOF_TRY(db_->Exec("BEGIN"));
-    Result<std::vector<DrillRecord>> drills = SelectDrillsInTransaction(query);
-    db_->RollbackIfOpen();
+  static Result<std::vector<DrillRecord>> SelectDrills(Db& db, const RunQuery& query) {
+    STORMPROOF_TRY(db.Exec("BEGIN"));
+    Result<std::vector<DrillRecord>> drills = SelectDrillsInTransaction(db, query);
+    db.RollbackIfOpen();
     return drills;
   }
 
-  Result<std::vector<DrillRecord>> SelectDrillsInTransaction(const RunQuery& query) const {
+  static Result<std::vector<DrillRecord>> SelectDrillsInTransaction(Db& db,
+                                                                     const RunQuery& query) {
     internal::RunSelect select = internal::BuildRunSelect(query, internal::RunSource::kDrills);
-    STORMPROOF_ASSIGN_OR_RETURN(Statement statement, db_->Prepare(select.sql));
-    STORMPROOF_ASSIGN_OR_RETURN(Statement steps, db_->Prepare(internal::kSelectStepsSql));
+    STORMPROOF_ASSIGN_OR_RETURN(Statement statement, db.Prepare(select.sql));
+    STORMPROOF_ASSIGN_OR_RETURN(Statement steps, db.Prepare(internal::kSelectStepsSql));
     select.BindTo(&statement);
     std::vector<DrillRecord> drills;
     for (;;) {
       STORMPROOF_ASSIGN_OR_RETURN(bool row, statement.Step());
       if (!row) return drills;
       DrillRecord record;
-      STORMPROOF_ASSIGN_OR_RETURN(record.run, internal::ReadRun(*db_, statement));
+      STORMPROOF_ASSIGN_OR_RETURN(record.run, internal::ReadRun(db, statement));
       STORMPROOF_ASSIGN_OR_RETURN(record.drill,
-                                  internal::ReadDrillPart(*db_, statement, record.run.id));
-      STORMPROOF_TRY(internal::ReadSteps(*db_, &steps, record.run.id, &record.drill));
+                                  internal::ReadDrillPart(db, statement, record.run.id));
+      STORMPROOF_TRY(internal::ReadSteps(db, &steps, record.run.id, &record.drill));
       drills.push_back(std::move(record));
     }
   }
 
-  mutable std::mutex mu_;
-  std::unique_ptr<Db> db_;  // GUARDED_BY(mu_)
+  const std::string path_;
+  mutable Mutex mu_;
+  const std::unique_ptr<Db> db_ GUARDED_BY(mu_);
   const int version_;
 };
 

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
-#include "continuity/catalog/rows.h"
+#include "continuity/catalog/internal/rows.h"
 
 namespace stormproof::catalog::internal {
 namespace {

@@ -1,5 +1,5 @@
 // The catalog's schema, as an append-only list of migrations (schema.h; docs/catalog.md).
-#include "continuity/catalog/schema.h"
+#include "continuity/catalog/internal/schema.h"
 
 namespace stormproof::catalog::internal {
 namespace {

@@ -1,7 +1,7 @@
 // Rows of the runs table and the SELECT behind RunQuery (rows.h).
 #include <cstdint>
 
-#include "continuity/catalog/rows.h"
+#include "continuity/catalog/internal/rows.h"
 
 namespace stormproof::catalog::internal {
 namespace {

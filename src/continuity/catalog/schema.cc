@@ -1,4 +1,4 @@
-#include "continuity/catalog/schema.h"
+#include "continuity/catalog/internal/schema.h"
 
 #include "continuity/catalog/catalog.h"
 

@@ -1,4 +1,4 @@
-#include "continuity/catalog/sqlite_db.h"
+#include "continuity/catalog/internal/sqlite_db.h"
 
 #include <sqlite3.h>
 

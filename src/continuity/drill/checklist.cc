@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/duration.h"
+#include "core/time.h"
 #include "continuity/drill/drill.h"
 
 namespace stormproof::drill {
@@ -38,8 +39,8 @@ Result<int64_t> DurationMs(std::string_view text) {
   STORMPROOF_ASSIGN_OR_RETURN(Duration duration, Duration::Parse(text));
   if (duration.seconds() < 1 || duration.seconds() > kMaxStepTime.seconds()) {
     return Error::InvalidArgument("a hands-on step takes from 1s to " +
-                                  std::to_string(kMaxStepTime.seconds() / 86400) + "d; got '" +
-                                  std::string(text) + "'");
+                                  std::to_string(kMaxStepTime.seconds() / kSecondsPerDay) +
+                                  "d; got '" + std::string(text) + "'");
   }
   return duration.seconds() * kMsPerSecond;
 }

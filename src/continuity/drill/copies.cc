@@ -4,26 +4,22 @@
 #include <algorithm>
 
 #include "continuity/drill/drill.h"
+#include "core/time.h"
 
 namespace stormproof::drill {
+
+using access::AccessOptions;
+using access::Adapter;
+using access::MakeRepositoryAdapter;
+using access::RepositoryHostPath;
+using access::RestorePoint;
+
 namespace {
-
-constexpr int64_t kNsPerSecond = 1'000'000'000;
-
-// An age rounded for people: seconds under an hour, minutes under a day, else hours ("3h12m").
-std::string AgeText(int64_t seconds) {
-  seconds = std::max<int64_t>(seconds, 0);
-  if (seconds >= 86400) {
-    seconds -= seconds % 3600;
-  } else if (seconds >= 3600) {
-    seconds -= seconds % 60;
-  }
-  return Duration::Seconds(seconds).ToString();
-}
 
 // Lists `repository` and returns its newest restore point of `system`; errors say why not.
 Result<RestorePoint> NewestPoint(const plan::Plan& plan, const plan::System& system,
-                                 const plan::Repository& repository, const AccessOptions& access) {
+                                 const plan::RepositorySpec& repository,
+                                 const AccessOptions& access) {
   STORMPROOF_ASSIGN_OR_RETURN(std::unique_ptr<Adapter> adapter,
                               MakeRepositoryAdapter(plan, repository, system, access));
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<RestorePoint> points, adapter->List());
@@ -35,7 +31,7 @@ Result<RestorePoint> NewestPoint(const plan::Plan& plan, const plan::System& sys
 
 // One line about one other copy; *saves is set when it would have saved the day.
 std::string CopyLine(const plan::Plan& plan, const plan::System& system,
-                     const plan::Repository& repository, const AccessOptions& access,
+                     const plan::RepositorySpec& repository, const AccessOptions& access,
                      int64_t now_ns, bool* saves) {
   const std::string copy = "copy " + repository.id;
   Result<std::string> readable = RepositoryHostPath(repository, access);
@@ -48,10 +44,10 @@ std::string CopyLine(const plan::Plan& plan, const plan::System& system,
     return copy + " has restore point " + point->id + " of unknown age" + how +
            ": it would have saved the day, with an unknown loss of data";
   }
-  const int64_t age_s = (now_ns - point->time_ns) / kNsPerSecond;
-  std::string line = copy + " has a restore point " + AgeText(age_s) + " old" + how;
+  const Duration age = ElapsedSince(point->time_ns, now_ns);
+  std::string line = copy + " has a restore point " + ShortDuration(age) + " old" + how;
   std::optional<Duration> rpo = plan::ObjectivesOf(plan, system).rpo;
-  if (rpo && age_s > rpo->seconds()) {
+  if (rpo && age > *rpo) {
     return line + ": it would have saved the day, but lost more data than the RPO " +
            rpo->ToString();
   }
@@ -60,16 +56,16 @@ std::string CopyLine(const plan::Plan& plan, const plan::System& system,
 
 }  // namespace
 
-bool DrillCanRead(const plan::Repository& repository) {
+bool DrillCanRead(const plan::RepositorySpec& repository) {
   return RepositoryHostPath(repository, AccessOptions{}).has_value();
 }
 
-const plan::Repository* NextCopyToDrill(const plan::Plan& plan, const plan::System& system,
-                                        const std::map<std::string, int64_t>& last_drill_ns) {
-  const plan::Repository* next = nullptr;
+const plan::RepositorySpec* NextCopyToDrill(const plan::Plan& plan, const plan::System& system,
+                                            const std::map<std::string, int64_t>& last_drill_ns) {
+  const plan::RepositorySpec* next = nullptr;
   std::optional<int64_t> next_drilled;  // none: never drilled
   for (const plan::Ref& ref : system.backup.repositories) {
-    const plan::Repository* repository = plan.FindRepository(ref.id);
+    const plan::RepositorySpec* repository = plan.FindRepository(ref.id);
     if (repository == nullptr || !DrillCanRead(*repository)) continue;
     auto last = last_drill_ns.find(repository->id);
     if (last == last_drill_ns.end()) return repository;  // never drilled: first in plan order
@@ -87,7 +83,7 @@ std::vector<std::string> OtherCopies(const plan::Plan& plan, const plan::System&
   std::vector<std::string> lines;
   bool saved = false;
   for (const plan::Ref& ref : system.backup.repositories) {
-    const plan::Repository* repository = plan.FindRepository(ref.id);
+    const plan::RepositorySpec* repository = plan.FindRepository(ref.id);
     if (repository == nullptr || repository->id == drilled) continue;
     lines.push_back(CopyLine(plan, system, *repository, access, now_ns, &saved));
   }

@@ -1,24 +1,17 @@
 // --absent PERSON: which checklist steps nobody reachable and trained can do.
-#include <algorithm>
 #include <set>
 
-#include "core/text.h"
 #include "continuity/drill/drill.h"
+#include "continuity/plan/restorers.h"
+#include "core/text.h"
 
 namespace stormproof::drill {
 namespace {
 
-// People with `skill`, declared or from training records (any date).
-std::set<std::string> PeopleWithSkill(const plan::Plan& plan, const std::string& skill) {
+// The ids of `people` (indexes into plan.people).
+std::set<std::string> IdsOf(const plan::Plan& plan, const std::vector<size_t>& people) {
   std::set<std::string> out;
-  for (const plan::Person& person : plan.people) {
-    if (std::find(person.skills.begin(), person.skills.end(), skill) != person.skills.end()) {
-      out.insert(person.id);
-    }
-  }
-  for (const plan::TrainingRecord& record : plan.training) {
-    if (record.skill == skill) out.insert(record.person.id);
-  }
+  for (size_t p : people) out.insert(plan.people[p].id);
   return out;
 }
 
@@ -51,8 +44,8 @@ std::vector<std::string> UncoveredSteps(const plan::Plan& plan, const plan::Syst
                                         const std::string& absent_person) {
   std::vector<std::string> out;
   const plan::Person* absent = plan.FindPerson(absent_person);
-  std::vector<std::string> restorers = plan::PeopleWhoCanRestore(plan, system);
-  const std::set<std::string> can_restore(restorers.begin(), restorers.end());
+  const plan::Restorers restorers(plan);
+  const std::set<std::string> can_restore = IdsOf(plan, restorers.Of(system));
   if (system.checklist.empty() && !can_restore.empty()) {
     std::set<std::string> reachable = can_restore;
     reachable.erase(absent_person);
@@ -64,7 +57,7 @@ std::vector<std::string> UncoveredSteps(const plan::Plan& plan, const plan::Syst
   for (size_t i = 0; i < system.checklist.size(); ++i) {
     const plan::ChecklistStep& step = system.checklist[i];
     std::set<std::string> trained =
-        step.skill.empty() ? can_restore : PeopleWithSkill(plan, step.skill);
+        step.skill.empty() ? can_restore : IdsOf(plan, restorers.WithSkill(step.skill));
     std::set<std::string> reachable = trained;
     reachable.erase(absent_person);
     if (!reachable.empty()) continue;

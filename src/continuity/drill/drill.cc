@@ -9,18 +9,26 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "core/id_prefix.h"
 #include "core/interrupt.h"
 #include "core/subprocess.h"
-#include "continuity/drill/external_tool.h"
+#include "core/time.h"
+#include "continuity/access/external_tool.h"
 #include "continuity/drill/scratch.h"
 
 namespace stormproof::drill {
+
+using access::Adapter;
+using access::CommandFailure;
+using access::DataCheck;
+using access::RestorePoint;
+using access::RestoreStats;
+using access::StderrTail;
+
 namespace {
 
 using catalog::DrillStep;
 using catalog::Outcome;
-
-constexpr int64_t kNsPerMs = 1'000'000;
 
 // The state of one drill while it runs.
 struct DrillRun {
@@ -29,21 +37,27 @@ struct DrillRun {
   Adapter& adapter;
   const DrillOptions& options;
   const Clock& clock;
-  const DrillProgressFn& progress;
+  const ProgressFn& progress;
   catalog::DrillRecord record;
   RestorePoint point;
   std::string target;  // the restore directory inside the scratch directory
   int64_t start_ns = 0;
 
+  // Tells `progress` that step `name` began, with the bytes restored so far.
+  void ReportStep(const std::string& name) const {
+    if (!progress) return;
+    progress(ProgressEvent{.phase = name}.Count(ProgressUnit::kBytes, record.run.bytes));
+  }
+
   // Times `step` and appends it; returns whether it passed (ok or warning).
   template <typename F>
   bool Step(const std::string& name, F&& body) {
     if (Interrupted()) return false;  // RunDrill records the interruption (core/interrupt.h)
-    if (progress) progress({name, 0});
+    ReportStep(name);
     const int64_t begin = clock.monotonic_ns();
     DrillStep step{name, 0, Outcome::kOk, ""};
     body(&step);
-    step.duration_ms = (clock.monotonic_ns() - begin) / kNsPerMs;
+    step.duration_ms = (clock.monotonic_ns() - begin) / kNsPerMillisecond;
     step.note = Redact(options.secrets, std::move(step.note));
     for (std::string& line : step.output) line = Redact(options.secrets, std::move(line));
     record.drill.steps.push_back(step);
@@ -61,15 +75,10 @@ Result<RestorePoint> ChoosePoint(const std::vector<RestorePoint>& points,
                                  const std::string& wanted) {
   if (points.empty()) return Error::NotFound("no restore point of this system was found");
   if (wanted.empty() || wanted == "latest") return points.back();
-  const RestorePoint* found = nullptr;
-  for (const RestorePoint& p : points) {
-    if (p.id.rfind(wanted, 0) != 0) continue;
-    if (found != nullptr)
-      return Error::InvalidArgument("snapshot prefix " + wanted + " is ambiguous");
-    found = &p;
-  }
-  if (found == nullptr) return Error::NotFound("no restore point " + wanted + " of this system");
-  return *found;
+  std::vector<std::string> ids;
+  for (const RestorePoint& p : points) ids.push_back(p.id);
+  STORMPROOF_ASSIGN_OR_RETURN(size_t found, FindByIdPrefix(ids, wanted, "restore point"));
+  return points[found];
 }
 
 bool Locate(DrillRun& d) {
@@ -85,10 +94,15 @@ bool Locate(DrillRun& d) {
 
 bool RestoreStep(DrillRun& d) {
   return d.Step("restore", [&](DrillStep* step) {
-    auto on_bytes = [&](uint64_t bytes) {
-      if (d.progress) d.progress({"restore", bytes});
-    };
-    Result<RestoreStats> stats = d.adapter.Restore(d.point, d.target, on_bytes);
+    ProgressFn on_progress;
+    if (d.progress) {
+      on_progress = [&](const ProgressEvent& restored) {
+        ProgressEvent event = restored;
+        event.phase = "restore";
+        d.progress(event);
+      };
+    }
+    Result<RestoreStats> stats = d.adapter.Restore(d.point, d.target, on_progress);
     if (!stats) return d.Fail(step, Outcome::kFailed, stats.error().message());
     d.record.run.files = stats->files;
     d.record.run.bytes = stats->bytes;
@@ -116,10 +130,11 @@ bool VerifyData(DrillRun& d) {
 bool HandsOnStep(DrillRun& d, size_t index) {
   const plan::ChecklistStep& item = d.system.checklist[index];
   DrillStep step{ChecklistStepName(index + 1, item), 0, Outcome::kOk, ""};
-  if (d.progress) d.progress({step.name, 0});
+  d.ReportStep(step.name);
   const int64_t begin = d.clock.monotonic_ns();
   ChecklistAnswer answer = d.options.checklist(index + 1, d.system.checklist.size(), item);
-  step.duration_ms = answer.duration_ms.value_or((d.clock.monotonic_ns() - begin) / kNsPerMs);
+  step.duration_ms =
+      answer.duration_ms.value_or((d.clock.monotonic_ns() - begin) / kNsPerMillisecond);
   step.note = answer.note;
   if (answer.result == HandsOn::kDone && !answer.timed && !answer.duration_ms) {
     step.duration_ms = 0;
@@ -183,7 +198,7 @@ void Measure(DrillRun& d, bool verified) {
     drill.achieved_rto_ms = total;
   }
   if (d.point.time_ns != 0) {
-    drill.achieved_rpo_s = std::max<int64_t>(0, (d.start_ns - d.point.time_ns) / 1'000'000'000);
+    drill.achieved_rpo_s = std::max<int64_t>(0, (d.start_ns - d.point.time_ns) / kNsPerSecond);
   }
   if (restore_ms > 0) {
     drill.throughput_bytes_per_s = static_cast<double>(d.record.run.bytes) * 1000.0 / restore_ms;
@@ -225,11 +240,7 @@ void Prepare(DrillRun& d) {
 }  // namespace
 
 Clock Clock::System() {
-  return {[] {
-            return std::chrono::duration_cast<std::chrono::nanoseconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                .count();
-          },
+  return {SystemNowNs,
           [] {
             return std::chrono::duration_cast<std::chrono::nanoseconds>(
                        std::chrono::steady_clock::now().time_since_epoch())
@@ -239,7 +250,7 @@ Clock Clock::System() {
 
 Result<catalog::DrillRecord> RunDrill(const plan::Plan& plan, const plan::System& system,
                                       Adapter& adapter, const DrillOptions& options,
-                                      const Clock& clock, const DrillProgressFn& progress,
+                                      const Clock& clock, const ProgressFn& progress,
                                       std::string* kept_path) {
   std::string parent = !options.scratch.empty() ? options.scratch : plan.run.scratch;
   STORMPROOF_ASSIGN_OR_RETURN(ScratchDirectory scratch, ScratchDirectory::Make(parent, system.id));
@@ -250,7 +261,7 @@ Result<catalog::DrillRecord> RunDrill(const plan::Plan& plan, const plan::System
   bool ok =
       Locate(d) && RestoreStep(d) && VerifyData(d) && HandsOnWork(d) && VerifyApplication(d);
   Measure(d, ok && !Interrupted());
-  d.record.run.outcome = Classify(&d.record.drill, options.warn_margin);
+  d.record.run.outcome = JudgeDrill(&d.record.drill, options.warn_margin);
   if (Interrupted()) {
     RecordInterruption(d);  // and the incomplete copy goes, even with options.keep
   } else if (options.keep) {

@@ -30,71 +30,31 @@
 #include <utility>
 #include <vector>
 
+#include "continuity/access/access.h"
 #include "continuity/catalog/catalog.h"
+#include "core/progress.h"
 #include "core/result.h"
-#include "continuity/drill/adapter.h"
 #include "continuity/plan/plan.h"
 
 namespace stormproof::drill {
 
-// Where a drill gets what it cannot find in the plan.
-struct AccessOptions {
-  std::string password_file;  // for repositories without their own password_file
-  std::string password;       // STORMPROOF_PASSWORD, when no file is given anywhere
-  // Every absolute path in the plan (backup paths, local repository locations) is taken
-  // relative to this directory (a staging copy of the world, or the demo); "" = the real root.
-  std::string root;
-};
-
-// The password of a plan repository: the first line of its password_file, else of
-// access.password_file, else access.password. Errors: kNotFound (unreadable file),
-// kInvalidArgument (empty file, or no password anywhere: names the repository).
-Result<std::string> RepositoryPassword(const plan::Repository& repository,
-                                       const AccessOptions& access);
-
-// Where a plan repository is on this host: its location under access.root. Errors:
-// kInvalidArgument "repository X: <location> is not a local path (object storage and tape are
-// not supported by this build)" for URLs (scheme:...) and tape repositories.
-Result<std::string> RepositoryHostPath(const plan::Repository& repository,
-                                       const AccessOptions& access);
-
 // The passwords a drill of `system` may come across: access.password and each of its
-// repositories' (RepositoryPassword's sources; an unreadable one is skipped).
+// repositories' (access::RepositoryPassword's sources; an unreadable one is skipped).
 std::vector<std::string> SecretsOf(const plan::Plan& plan, const plan::System& system,
-                                   const AccessOptions& access);
+                                   const access::AccessOptions& access);
 // `text` with each secret of at least 4 characters replaced by "[redacted]".
 std::string Redact(const std::vector<std::string>& secrets, std::string text);
 
-// How long one run of restic or borg may take when drilling `system` (docs/cli.md, drill):
-// listing restore points kToolListTimeout (10 minutes); restoring one, or listing its files to
-// check the restored copy, twice the system's RTO and at least kToolListTimeout (a restore that
-// takes longer has failed the drill whatever happens next; kToolRestoreTimeout without an RTO).
-struct ToolTimeouts {
-  std::chrono::milliseconds list, restore;
-};
-ToolTimeouts ToolTimeoutsFor(const plan::Plan& plan, const plan::System& system);
-
-// Makes the adapter that drills `system` from `repository` (one of its backup repositories of
-// `plan`): stormproof, restic or borg by the repository's kind, with the password from
-// RepositoryPassword's sources and ToolTimeoutsFor's timeouts. Errors: those of
-// RepositoryHostPath; kInvalidArgument "repository X: no password ..." (restic, borg); those of
-// RepositoryPassword (stormproof). Nothing is opened yet: the adapter reaches the repository on
-// first use.
-Result<std::unique_ptr<Adapter>> MakeRepositoryAdapter(const plan::Plan& plan,
-                                                       const plan::Repository& repository,
-                                                       const plan::System& system,
-                                                       const AccessOptions& access);
-
 // True when a drill can read `repository` on this host with this build: a local path, not
-// object storage, a URL or tape (RepositoryHostPath succeeds).
-bool DrillCanRead(const plan::Repository& repository);
+// object storage, a URL or tape (access::RepositoryHostPath succeeds).
+bool DrillCanRead(const plan::RepositorySpec& repository);
 
 // The copy of `system` a drill restores from when nobody chose one: among its backup
 // repositories a drill can read (DrillCanRead), in plan order, the first never drilled, else
 // the one whose newest drill (any outcome) is oldest. `last_drill_ns` maps repository id ->
 // start of its newest drill of this system. Null when the system has no such repository.
-const plan::Repository* NextCopyToDrill(const plan::Plan& plan, const plan::System& system,
-                                        const std::map<std::string, int64_t>& last_drill_ns);
+const plan::RepositorySpec* NextCopyToDrill(const plan::Plan& plan, const plan::System& system,
+                                            const std::map<std::string, int64_t>& last_drill_ns);
 
 // When the copy `drilled` of `system` could not give its data back: whether the system's other
 // copies would have saved the day. Each other backup repository is checked cheaply — its
@@ -106,18 +66,8 @@ const plan::Repository* NextCopyToDrill(const plan::Plan& plan, const plan::Syst
 // the day" (or "system X has no other copy: ..."). `drilled` "" = every repository is "other"
 // (the command adapter was drilled).
 std::vector<std::string> OtherCopies(const plan::Plan& plan, const plan::System& system,
-                                     const std::string& drilled, const AccessOptions& access,
-                                     int64_t now_ns);
-
-// Makes the adapter that drills `system`: the command adapter when the system has a restore
-// command, else the first of its backup repositories stormproof can read (stormproof, restic or
-// borg kind with a local path; object storage and tape are skipped). Errors: kNotFound "system X
-// has no restore command and no repository a drill can read".
-// `repository_id` (may be null) receives the plan repository drilled ("" for the command
-// adapter).
-Result<std::unique_ptr<Adapter>> MakeAdapter(const plan::Plan& plan, const plan::System& system,
-                                             const AccessOptions& access,
-                                             std::string* repository_id = nullptr);
+                                     const std::string& drilled,
+                                     const access::AccessOptions& access, int64_t now_ns);
 
 // Clock seam for tests: nanoseconds since the Unix epoch, and a monotonic stopwatch in ns.
 struct Clock {
@@ -181,12 +131,6 @@ struct DrillOptions {
   ChecklistFn checklist;
 };
 
-struct DrillProgress {
-  std::string step;  // the current step's name
-  uint64_t bytes = 0;
-};
-using DrillProgressFn = std::function<void(const DrillProgress&)>;
-
 // Runs one drill of `system` with `adapter` and returns what to record (run + drill parts;
 // the run's outcome is the verdict). A drill that cannot even start (no restore point) still
 // returns a record with outcome kError and the reason; Result errors are for programming
@@ -194,9 +138,12 @@ using DrillProgressFn = std::function<void(const DrillProgress&)>;
 // path when options.keep. Interrupted (core/interrupt.h), the drill starts no further step (a
 // running restore or command is stopped), removes its scratch copy even with options.keep, and
 // returns outcome kError with error "interrupted by SIGTERM" (or SIGINT).
+// Progress (calling thread): `phase` is the step under way (its name as recorded), with the
+// bytes restored so far (kBytes); during "restore" also the files (kFiles) as the adapter counts
+// them.
 Result<catalog::DrillRecord> RunDrill(const plan::Plan& plan, const plan::System& system,
-                                      Adapter& adapter, const DrillOptions& options,
-                                      const Clock& clock, const DrillProgressFn& progress,
+                                      access::Adapter& adapter, const DrillOptions& options,
+                                      const Clock& clock, const ProgressFn& progress,
                                       std::string* kept_path);
 
 // The verdict from achieved vs target numbers and the steps' outcomes (pure; table-tested).
@@ -205,7 +152,7 @@ Result<catalog::DrillRecord> RunDrill(const plan::Plan& plan, const plan::System
 // finish the restore); warns when either figure is above (1 - warn_margin) of its target, when
 // the RPO is unknown, when a step was skipped (no verify command; "hands-on step 3 not done").
 // Appends one reason per finding.
-catalog::Outcome Classify(catalog::Drill* drill, double warn_margin);
+catalog::Outcome JudgeDrill(catalog::Drill* drill, double warn_margin);
 
 // Picks a system for a surprise drill: systems with a restore path (a repository or a restore
 // command), weighted by tier criticality (rank 1 weighs most) and by how long since each was
@@ -224,6 +171,7 @@ Result<const plan::System*> PickSurprise(
 // in soe-exact; raj-patel has no deputy", or "nobody can do step 2 ...; needed: ...". A
 // system without a checklist is judged as a whole: "only raj-patel can restore bsd-pms; needed:
 // someone who can restore bsd-pms (skills: soe-exact); deputy X is not trained in it".
+// Trained and able to restore follow plan::Restorers: only people the plan knows count.
 std::vector<std::string> UncoveredSteps(const plan::Plan& plan, const plan::System& system,
                                         const std::string& absent_person);
 

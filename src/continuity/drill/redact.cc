@@ -8,6 +8,10 @@
 #include "continuity/drill/drill.h"
 
 namespace stormproof::drill {
+
+using access::AccessOptions;
+using access::RepositoryPassword;
+
 namespace {
 
 constexpr std::string_view kRedacted = "[redacted]";
@@ -32,7 +36,7 @@ std::vector<std::string> SecretsOf(const plan::Plan& plan, const plan::System& s
   std::vector<std::string> secrets;
   if (!access.password.empty()) secrets.push_back(access.password);
   for (const plan::Ref& ref : system.backup.repositories) {
-    const plan::Repository* repository = plan.FindRepository(ref.id);
+    const plan::RepositorySpec* repository = plan.FindRepository(ref.id);
     if (repository == nullptr) continue;
     if (Result<std::string> password = RepositoryPassword(*repository, access)) {
       secrets.push_back(*password);

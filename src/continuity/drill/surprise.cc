@@ -3,11 +3,11 @@
 #include <algorithm>
 
 #include "continuity/drill/drill.h"
+#include "core/time.h"
 
 namespace stormproof::drill {
 namespace {
 
-constexpr int64_t kNsPerDay = 86'400'000'000'000;
 constexpr double kDefaultDrillDays = 90;  // systems whose tier sets no drill_every
 
 bool CanBeDrilled(const plan::System& system) {

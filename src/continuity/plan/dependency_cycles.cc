@@ -1,4 +1,4 @@
-#include "continuity/plan/dependency_cycles.h"
+#include "continuity/plan/internal/dependency_cycles.h"
 
 #include <unordered_map>
 

@@ -14,9 +14,9 @@
 #include <set>
 
 #include "core/text.h"
-#include "continuity/plan/entity_readers.h"
-#include "continuity/plan/node_reader.h"
-#include "continuity/plan/yaml_document.h"
+#include "continuity/plan/internal/entity_readers.h"
+#include "continuity/plan/internal/node_reader.h"
+#include "continuity/plan/internal/yaml_document.h"
 
 namespace stormproof::plan {
 namespace {

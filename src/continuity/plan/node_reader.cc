@@ -1,10 +1,11 @@
-#include "continuity/plan/node_reader.h"
+#include "continuity/plan/internal/node_reader.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <tuple>
 
+#include "continuity/plan/words.h"
 #include "core/text.h"
 
 namespace stormproof::plan {
@@ -322,12 +323,8 @@ void ForEachItem(const Source& source, const Node& node, std::string_view what, 
 
 void ReadContacts(const Source& source, const Node& node, const std::string& what, Diagnostics* out,
                   std::vector<Contact>* contacts) {
-  static const std::vector<std::pair<std::string_view, ContactKind>> kKinds = {
-      {"email", ContactKind::kEmail},   {"phone", ContactKind::kPhone},
-      {"mobile", ContactKind::kMobile}, {"chat", ContactKind::kChat},
-      {"sms", ContactKind::kSms},       {"pager", ContactKind::kPager}};
   NodeReader reader(source, node, what + ": contacts", out);
-  for (const auto& [key, kind] : kKinds) {
+  for (const auto& [key, kind] : ContactKindWords()) {
     std::string value;
     if (!reader.Text(key, &value)) continue;
     if (value.empty()) continue;

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <map>
 #include <set>
+
+#include "continuity/plan/restorers.h"
+#include "continuity/plan/words.h"
 
 namespace stormproof::plan {
 namespace {
@@ -24,78 +26,16 @@ const T* Lookup(const std::vector<T>& items, const Index& index, const std::stri
 }  // namespace
 
 const char* ContactKindName(ContactKind kind) {
-  switch (kind) {
-    case ContactKind::kEmail:
-      return "email";
-    case ContactKind::kPhone:
-      return "phone";
-    case ContactKind::kMobile:
-      return "mobile";
-    case ContactKind::kChat:
-      return "chat";
-    case ContactKind::kSms:
-      return "sms";
-    case ContactKind::kPager:
-      return "pager";
-  }
-  return "contact";
+  return WordOf(ContactKindWords(), kind, "contact");
 }
 
 const char* ControlKindName(ControlKind kind) {
-  switch (kind) {
-    case ControlKind::kEdr:
-      return "edr";
-    case ControlKind::kMfa:
-      return "mfa";
-    case ControlKind::kPatching:
-      return "patching";
-    case ControlKind::kVulnerabilityScanning:
-      return "vulnerability_scanning";
-    case ControlKind::kMonitoring:
-      return "monitoring";
-    case ControlKind::kEmailFiltering:
-      return "email_filtering";
-    case ControlKind::kAwarenessTraining:
-      return "awareness_training";
-    case ControlKind::kCompliance:
-      return "compliance";
-  }
-  return "control";
+  return WordOf(ControlKindWords(), kind, "control");
 }
 
-const char* VendorKindName(VendorKind kind) {
-  switch (kind) {
-    case VendorKind::kIsp:
-      return "isp";
-    case VendorKind::kCloud:
-      return "cloud";
-    case VendorKind::kSaas:
-      return "saas";
-    case VendorKind::kHardware:
-      return "hardware";
-    case VendorKind::kSoftware:
-      return "software";
-    case VendorKind::kColocation:
-      return "colocation";
-    case VendorKind::kOther:
-      return "other";
-  }
-  return "other";
-}
+const char* VendorKindName(VendorKind kind) { return WordOf(VendorKindWords(), kind, "other"); }
 
-const char* MediumName(Medium medium) {
-  switch (medium) {
-    case Medium::kDisk:
-      return "disk";
-    case Medium::kObject:
-      return "object";
-    case Medium::kTape:
-      return "tape";
-    case Medium::kCloud:
-      return "cloud";
-  }
-  return "disk";
-}
+const char* MediumName(Medium medium) { return WordOf(MediumWords(), medium, "disk"); }
 
 void Plan::BuildIndex() {
   IndexById(people, &people_by_id_);
@@ -123,7 +63,7 @@ const Vendor* Plan::FindVendor(const std::string& id) const {
   return Lookup(vendors, vendors_by_id_, id);
 }
 const Site* Plan::FindSite(const std::string& id) const { return Lookup(sites, sites_by_id_, id); }
-const Repository* Plan::FindRepository(const std::string& id) const {
+const RepositorySpec* Plan::FindRepository(const std::string& id) const {
   return Lookup(repositories, repositories_by_id_, id);
 }
 
@@ -161,24 +101,8 @@ bool IsCritical(const Plan& plan, const System& system) {
 }
 
 std::vector<std::string> PeopleWhoCanRestore(const Plan& plan, const System& system) {
-  std::map<std::string, std::set<std::string>> skills_by_person;
-  for (const Person& person : plan.people) {
-    skills_by_person[person.id].insert(person.skills.begin(), person.skills.end());
-  }
-  for (const TrainingRecord& record : plan.training) {
-    skills_by_person[record.person.id].insert(record.skill);
-  }
   std::set<std::string> out;
-  if (system.owner && plan.FindPerson(system.owner->id)) out.insert(system.owner->id);
-  for (const auto& [person, skills] : skills_by_person) {
-    if (!plan.FindPerson(person)) continue;
-    bool all_tags = !system.skills.empty() &&
-                    std::all_of(system.skills.begin(), system.skills.end(),
-                                [&known = skills](const std::string& tag) {
-                                  return known.count(tag) > 0;  // clang 14: no binding captures
-                                });
-    if (skills.count(system.id) || all_tags) out.insert(person);
-  }
+  for (size_t p : Restorers(plan).Of(system)) out.insert(plan.people[p].id);
   return {out.begin(), out.end()};
 }
 

@@ -175,8 +175,9 @@ const char* MediumName(Medium medium);
 // The program that writes a repository, and so the drill adapter that reads it.
 enum class RepositoryKind { kStormproof, kRestic, kBorg };
 
-// A place backups are written to.
-struct Repository {
+// A place backups are written to, as the plan describes it (the engine's open repository is
+// repository::Repository).
+struct RepositorySpec {
   std::string id;
   std::string location;  // a path or URL
   std::optional<Ref> site;
@@ -290,7 +291,7 @@ struct Plan {
   std::vector<System> systems;
   std::vector<Vendor> vendors;
   std::vector<Site> sites;
-  std::vector<Repository> repositories;
+  std::vector<RepositorySpec> repositories;
   std::vector<TrainingRecord> training;
 
   // Lookup by id; the first definition wins when an id is duplicated. Null when absent.
@@ -302,7 +303,7 @@ struct Plan {
   const System* FindSystem(const std::string& id) const;
   const Vendor* FindVendor(const std::string& id) const;
   const Site* FindSite(const std::string& id) const;
-  const Repository* FindRepository(const std::string& id) const;
+  const RepositorySpec* FindRepository(const std::string& id) const;
   // Index of the system with `id` in `systems`, or npos.
   size_t SystemIndex(const std::string& id) const;
   void BuildIndex();
@@ -333,8 +334,9 @@ Duration BackupInterval(Duration rpo, int margin_percent);
 bool IsCritical(const Plan& plan, const System& system);
 
 // The person ids who can restore `system`: its owner, and anyone whose skills (declared, or
-// from training records) name the system id or include every one of the system's skill tags.
-// Sorted, no duplicates.
+// from training records) name the system id or include every one of the system's skill tags;
+// only people the plan knows. Sorted, no duplicates. The rule is Restorers (restorers.h), which
+// answers the same question for many systems from one index.
 std::vector<std::string> PeopleWhoCanRestore(const Plan& plan, const System& system);
 
 // Where a path of the plan (a system's backup path, a local repository location) is on this

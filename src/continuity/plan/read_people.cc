@@ -2,28 +2,16 @@
 #include <filesystem>
 #include <system_error>
 
-#include "continuity/plan/entity_readers.h"
+#include "continuity/plan/internal/entity_readers.h"
+#include "continuity/plan/words.h"
 
 namespace stormproof::plan::internal {
 namespace {
 
 using yaml::Node;
 
-std::string Named(const std::string& kind, const std::string& id) {
-  return id.empty() ? kind : kind + " '" + id + "'";
-}
-
 void ReadSecurityControl(const Source& source, const Node& node, const std::string& what,
                          Diagnostics* out, std::vector<SecurityControl>* controls) {
-  static const std::vector<std::pair<std::string_view, ControlKind>> kKinds = {
-      {"edr", ControlKind::kEdr},
-      {"mfa", ControlKind::kMfa},
-      {"patching", ControlKind::kPatching},
-      {"vulnerability_scanning", ControlKind::kVulnerabilityScanning},
-      {"monitoring", ControlKind::kMonitoring},
-      {"email_filtering", ControlKind::kEmailFiltering},
-      {"awareness_training", ControlKind::kAwarenessTraining},
-      {"compliance", ControlKind::kCompliance}};
   NodeReader r(source, node, what + ": security control", out);
   SecurityControl c;
   c.mark = r.mark();
@@ -31,7 +19,7 @@ void ReadSecurityControl(const Source& source, const Node& node, const std::stri
     r.Finish();
     return;
   }
-  r.Choice("control", &c.kind, kKinds);
+  r.Choice("control", &c.kind, ControlKindWords());
   r.set_what(what + ": security control '" + ControlKindName(c.kind) + "'");
   r.Text("product", &c.product);
   r.Percent("coverage", &c.coverage_percent);
@@ -179,57 +167,42 @@ void ReadRunSettings(const Source& source, const Node& node, Diagnostics* out, P
 }
 
 void ReadPerson(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {
-  NodeReader r(source, node, "person", out);
-  if (!r.ok()) return;
-  Person p;
-  p.mark = r.mark();
-  r.Id("id", &p.id);
-  r.set_what(Named("person", p.id));
-  r.Text("name", &p.name, Need::kRequired);
-  r.Text("title", &p.title);
-  if (const Node* c = r.Child("contacts")) ReadContacts(source, *c, r.what(), out, &p.contacts);
-  r.DateValue("contacts_verified", &p.contacts_verified, &p.contacts_verified_mark);
-  r.Reference("deputy", &p.deputy);
-  r.Texts("skills", &p.skills);
-  r.Text("timezone", &p.timezone);
-  r.Finish();
-  plan->people.push_back(std::move(p));
+  ReadIdentifiedItem(source, node, "person", out, &plan->people, [&](NodeReader& r, Person& p) {
+    r.Text("name", &p.name, Need::kRequired);
+    r.Text("title", &p.title);
+    if (const Node* c = r.Child("contacts")) ReadContacts(source, *c, r.what(), out, &p.contacts);
+    r.DateValue("contacts_verified", &p.contacts_verified, &p.contacts_verified_mark);
+    r.Reference("deputy", &p.deputy);
+    r.Texts("skills", &p.skills);
+    r.Text("timezone", &p.timezone);
+  });
 }
 
 void ReadRole(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {
-  NodeReader r(source, node, "role", out);
-  if (!r.ok()) return;
-  Role role;
-  role.mark = r.mark();
-  r.Id("id", &role.id);
-  r.set_what(Named("role", role.id));
-  r.Text("name", &role.name);
-  r.Reference("holder", &role.holder, Need::kRequired);
-  r.References("backups", &role.backups);
-  r.Reference("reports_to", &role.reports_to);
-  r.Texts("duties", &role.duties);
-  r.Finish();
-  plan->roles.push_back(std::move(role));
+  ReadIdentifiedItem(source, node, "role", out, &plan->roles, [&](NodeReader& r, Role& role) {
+    r.Text("name", &role.name);
+    r.Reference("holder", &role.holder, Need::kRequired);
+    r.References("backups", &role.backups);
+    r.Reference("reports_to", &role.reports_to);
+    r.Texts("duties", &role.duties);
+  });
 }
 
 void ReadClient(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {
-  NodeReader r(source, node, "client", out);
-  if (!r.ok()) return;
-  Client client;
-  client.mark = r.mark();
-  r.Id("id", &client.id);
-  r.set_what(Named("client", client.id));
-  r.Text("name", &client.name, Need::kRequired);
-  if (const Node* contacts = r.Child("contacts")) {
-    ForEachItem(source, *contacts, r.what() + ": contacts", out,
-                [&](const Node& item) { ReadClientContact(source, item, r.what(), out, &client); });
-  }
-  if (const Node* comms = r.Child("comms")) ReadComms(source, *comms, r.what(), out, &client.comms);
-  if (const Node* s = r.Child("security")) {
-    ReadSecurityControls(source, *s, r.what(), out, &client.security);
-  }
-  r.Finish();
-  plan->clients.push_back(std::move(client));
+  ReadIdentifiedItem(
+      source, node, "client", out, &plan->clients, [&](NodeReader& r, Client& client) {
+        r.Text("name", &client.name, Need::kRequired);
+        if (const Node* contacts = r.Child("contacts")) {
+          ForEachItem(source, *contacts, r.what() + ": contacts", out, [&](const Node& item) {
+            ReadClientContact(source, item, r.what(), out, &client);
+          });
+        }
+        if (const Node* comms = r.Child("comms"))
+          ReadComms(source, *comms, r.what(), out, &client.comms);
+        if (const Node* s = r.Child("security")) {
+          ReadSecurityControls(source, *s, r.what(), out, &client.security);
+        }
+      });
 }
 
 void ReadTraining(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {

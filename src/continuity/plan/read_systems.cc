@@ -1,15 +1,12 @@
 // Readers for the infrastructure side of a plan: tiers, systems, vendors, sites, repositories.
-#include "continuity/plan/entity_readers.h"
+#include "continuity/plan/internal/entity_readers.h"
+#include "continuity/plan/words.h"
 
 namespace stormproof::plan::internal {
 namespace {
 
 using yaml::Node;
 using yaml::NodeKind;
-
-std::string Named(const std::string& kind, const std::string& id) {
-  return id.empty() ? kind : kind + " '" + id + "'";
-}
 
 void ReadRetention(const Source& source, const Node& node, const std::string& what,
                    Diagnostics* out, Tier::Retention* retention) {
@@ -88,120 +85,82 @@ void ReadRestore(const Source& source, const Node& node, const std::string& what
 }  // namespace
 
 void ReadTier(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {
-  NodeReader r(source, node, "tier", out);
-  if (!r.ok()) return;
-  Tier t;
-  t.mark = r.mark();
-  r.Id("id", &t.id);
-  r.set_what(Named("tier", t.id));
-  r.Text("name", &t.name);
-  r.Integer("rank", &t.rank, 1, 100);
-  if (!r.Child("rank"))
-    r.Problem(node, "missing-field", "missing required 'rank' (1 = most critical)");
-  r.DurationValue("rto", &t.rto, &t.rto_mark, Need::kRequired);
-  r.DurationValue("rpo", &t.rpo, &t.rpo_mark, Need::kRequired);
-  r.DurationValue("mtpd", &t.mtpd, &t.mtpd_mark);
-  r.Integer("copies", &t.copies, 1, 100);
-  r.Integer("sites", &t.sites, 1, 100);
-  r.Boolean("immutable", &t.immutable);
-  r.CadenceValue("drill_every", &t.drill_every);
-  r.DurationValue("drill_retry", &t.drill_retry, &t.drill_retry_mark);
-  r.DurationValue("update_every", &t.update_every);
-  if (const Node* retention = r.Child("retention")) {
-    ReadRetention(source, *retention, r.what(), out, &t.retention);
-  }
-  r.Finish();
-  plan->tiers.push_back(std::move(t));
+  ReadIdentifiedItem(source, node, "tier", out, &plan->tiers, [&](NodeReader& r, Tier& t) {
+    r.Text("name", &t.name);
+    r.Integer("rank", &t.rank, 1, 100);
+    if (!r.Child("rank"))
+      r.Problem(node, "missing-field", "missing required 'rank' (1 = most critical)");
+    r.DurationValue("rto", &t.rto, &t.rto_mark, Need::kRequired);
+    r.DurationValue("rpo", &t.rpo, &t.rpo_mark, Need::kRequired);
+    r.DurationValue("mtpd", &t.mtpd, &t.mtpd_mark);
+    r.Integer("copies", &t.copies, 1, 100);
+    r.Integer("sites", &t.sites, 1, 100);
+    r.Boolean("immutable", &t.immutable);
+    r.CadenceValue("drill_every", &t.drill_every);
+    r.DurationValue("drill_retry", &t.drill_retry, &t.drill_retry_mark);
+    r.DurationValue("update_every", &t.update_every);
+    if (const Node* retention = r.Child("retention")) {
+      ReadRetention(source, *retention, r.what(), out, &t.retention);
+    }
+  });
 }
 
 void ReadSystem(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {
-  NodeReader r(source, node, "system", out);
-  if (!r.ok()) return;
-  System s;
-  s.mark = r.mark();
-  r.Id("id", &s.id);
-  r.set_what(Named("system", s.id));
-  r.Text("name", &s.name);
-  r.Reference("client", &s.client);
-  r.Reference("owner", &s.owner, Need::kRequired);
-  r.Reference("tier", &s.tier, Need::kRequired);
-  r.DurationValue("rto", &s.rto, &s.rto_mark);
-  r.DurationValue("rpo", &s.rpo, &s.rpo_mark);
-  r.References("depends_on", &s.depends_on);
-  r.References("failover", &s.failover);
-  r.References("vendors", &s.vendors);
-  r.References("sites", &s.sites);
-  r.Texts("skills", &s.skills);
-  r.Number("downtime_cost_per_hour", &s.downtime_cost_per_hour, 0, 1e15);
-  if (const Node* backup = r.Child("backup")) ReadBackup(source, *backup, r.what(), out, &s);
-  if (const Node* restore = r.Child("restore")) ReadRestore(source, *restore, r.what(), out, &s);
-  r.Finish();
-  plan->systems.push_back(std::move(s));
+  ReadIdentifiedItem(source, node, "system", out, &plan->systems, [&](NodeReader& r, System& s) {
+    r.Text("name", &s.name);
+    r.Reference("client", &s.client);
+    r.Reference("owner", &s.owner, Need::kRequired);
+    r.Reference("tier", &s.tier, Need::kRequired);
+    r.DurationValue("rto", &s.rto, &s.rto_mark);
+    r.DurationValue("rpo", &s.rpo, &s.rpo_mark);
+    r.References("depends_on", &s.depends_on);
+    r.References("failover", &s.failover);
+    r.References("vendors", &s.vendors);
+    r.References("sites", &s.sites);
+    r.Texts("skills", &s.skills);
+    r.Number("downtime_cost_per_hour", &s.downtime_cost_per_hour, 0, 1e15);
+    if (const Node* backup = r.Child("backup")) ReadBackup(source, *backup, r.what(), out, &s);
+    if (const Node* restore = r.Child("restore")) ReadRestore(source, *restore, r.what(), out, &s);
+  });
 }
 
 void ReadVendor(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {
-  static const std::vector<std::pair<std::string_view, VendorKind>> kKinds = {
-      {"isp", VendorKind::kIsp},           {"cloud", VendorKind::kCloud},
-      {"saas", VendorKind::kSaas},         {"hardware", VendorKind::kHardware},
-      {"software", VendorKind::kSoftware}, {"colocation", VendorKind::kColocation},
-      {"other", VendorKind::kOther}};
-  NodeReader r(source, node, "vendor", out);
-  if (!r.ok()) return;
-  Vendor v;
-  v.mark = r.mark();
-  r.Id("id", &v.id);
-  r.set_what(Named("vendor", v.id));
-  r.Text("name", &v.name);
-  r.Choice("kind", &v.kind, kKinds);
-  if (const Node* c = r.Child("contacts")) ReadContacts(source, *c, r.what(), out, &v.contacts);
-  r.Text("support", &v.support);
-  r.References("alternatives", &v.alternatives);
-  r.Finish();
-  plan->vendors.push_back(std::move(v));
+  ReadIdentifiedItem(source, node, "vendor", out, &plan->vendors, [&](NodeReader& r, Vendor& v) {
+    r.Text("name", &v.name);
+    r.Choice("kind", &v.kind, VendorKindWords());
+    if (const Node* c = r.Child("contacts")) ReadContacts(source, *c, r.what(), out, &v.contacts);
+    r.Text("support", &v.support);
+    r.References("alternatives", &v.alternatives);
+  });
 }
 
 void ReadSite(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {
-  NodeReader r(source, node, "site", out);
-  if (!r.ok()) return;
-  Site site;
-  site.mark = r.mark();
-  r.Id("id", &site.id);
-  r.set_what(Named("site", site.id));
-  r.Text("name", &site.name);
-  r.Reference("client", &site.client);
-  r.Text("address", &site.address);
-  r.References("isps", &site.isps);
-  r.Finish();
-  plan->sites.push_back(std::move(site));
+  ReadIdentifiedItem(source, node, "site", out, &plan->sites, [&](NodeReader& r, Site& site) {
+    r.Text("name", &site.name);
+    r.Reference("client", &site.client);
+    r.Text("address", &site.address);
+    r.References("isps", &site.isps);
+  });
 }
 
 void ReadRepository(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {
-  static const std::vector<std::pair<std::string_view, Medium>> kMedia = {
-      {"disk", Medium::kDisk},
-      {"object", Medium::kObject},
-      {"tape", Medium::kTape},
-      {"cloud", Medium::kCloud}};
-  NodeReader r(source, node, "repository", out);
-  if (!r.ok()) return;
-  Repository repo;
-  repo.mark = r.mark();
-  r.Id("id", &repo.id);
-  r.set_what(Named("repository", repo.id));
-  r.Text("location", &repo.location, Need::kRequired);
-  r.Reference("site", &repo.site);
-  r.Choice("medium", &repo.medium, kMedia);
-  r.Boolean("immutable", &repo.immutable);
-  r.Boolean("offline", &repo.offline);
-  static const std::vector<std::pair<std::string_view, RepositoryKind>> kKinds = {
-      {"stormproof", RepositoryKind::kStormproof},
-      {"restic", RepositoryKind::kRestic},
-      {"borg", RepositoryKind::kBorg}};
-  r.Choice("kind", &repo.kind, kKinds);
-  if (r.Text("password_file", &repo.password_file)) {
-    repo.password_file = ResolveAgainstFile(*plan, source.file, repo.password_file);
-  }
-  r.Finish();
-  plan->repositories.push_back(std::move(repo));
+  ReadIdentifiedItem(
+      source, node, "repository", out, &plan->repositories,
+      [&](NodeReader& r, RepositorySpec& repo) {
+        r.Text("location", &repo.location, Need::kRequired);
+        r.Reference("site", &repo.site);
+        r.Choice("medium", &repo.medium, MediumWords());
+        r.Boolean("immutable", &repo.immutable);
+        r.Boolean("offline", &repo.offline);
+        static const std::vector<std::pair<std::string_view, RepositoryKind>> kKinds = {
+            {"stormproof", RepositoryKind::kStormproof},
+            {"restic", RepositoryKind::kRestic},
+            {"borg", RepositoryKind::kBorg}};
+        r.Choice("kind", &repo.kind, kKinds);
+        if (r.Text("password_file", &repo.password_file)) {
+          repo.password_file = ResolveAgainstFile(*plan, source.file, repo.password_file);
+        }
+      });
 }
 
 }  // namespace stormproof::plan::internal

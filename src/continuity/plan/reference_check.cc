@@ -1,4 +1,4 @@
-#include "continuity/plan/reference_check.h"
+#include "continuity/plan/internal/reference_check.h"
 
 #include <functional>
 #include <string_view>
@@ -141,7 +141,7 @@ void CheckInfrastructureReferences(const Plan& plan, const Resolvers& r, Diagnos
       }
     }
   }
-  for (const Repository& repo : plan.repositories) {
+  for (const RepositorySpec& repo : plan.repositories) {
     r.site.Check(repo.site, "repository " + Quoted(repo.id), "site", out);
   }
 }

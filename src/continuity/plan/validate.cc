@@ -1,7 +1,8 @@
 #include "continuity/plan/validate.h"
 
-#include "continuity/plan/dependency_cycles.h"
-#include "continuity/plan/reference_check.h"
+#include "continuity/plan/internal/dependency_cycles.h"
+#include "continuity/plan/internal/reference_check.h"
+#include "core/time.h"
 
 namespace stormproof::plan {
 namespace {
@@ -18,7 +19,7 @@ void CheckDrillRetry(const Tier& tier, Diagnostics* out) {
     out->Error(tier.drill_retry_mark, "bad-drill-retry",
                what + " must be longer than zero (a failed drill would be retried on every run)");
   } else if (tier.drill_every &&
-             tier.drill_retry->seconds() > tier.drill_every->ApproxDays() * 86400) {
+             tier.drill_retry->seconds() > tier.drill_every->ApproxDays() * kSecondsPerDay) {
     out->Warning(tier.drill_retry_mark, "drill-retry-exceeds-every",
                  what + " is longer than drill_every " + tier.drill_every->ToString() +
                      ": a failed drill would wait for the next regular drill");

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <unordered_set>
 
-#include "continuity/plan/entity_readers.h"
+#include "continuity/plan/internal/entity_readers.h"
 
 namespace stormproof::plan {
 namespace {

@@ -1,4 +1,4 @@
-#include "continuity/plan/yaml_document.h"
+#include "continuity/plan/internal/yaml_document.h"
 
 #include <yaml.h>
 

@@ -1,24 +1,11 @@
 // Per-system assessments from evidence: RPO compliance, drill recency and RTO confidence (the
 // system's own restore time is in projection.cc, the 3-2-1-1-0 rule in copies.cc).
-#include "continuity/readiness/assess.h"
+#include "continuity/readiness/internal/assess.h"
 
 #include <algorithm>
 #include <cmath>
 
 namespace stormproof::readiness::internal {
-namespace {
-
-constexpr int64_t kNsPerDay = 86400 * kNsPerSecond;
-
-Duration AgeAt(int64_t then_ns, int64_t now_ns) {
-  return Duration::Seconds(std::max<int64_t>(0, (now_ns - then_ns) / kNsPerSecond));
-}
-
-}  // namespace
-
-Date DayOf(int64_t ns) {
-  return Date::FromDaysSinceEpoch(ns >= 0 ? ns / kNsPerDay : (ns - kNsPerDay + 1) / kNsPerDay);
-}
 
 int64_t PointOf(const catalog::Run& run) {
   return run.snapshot_time_ns != 0 ? run.snapshot_time_ns : run.started_ns;
@@ -67,7 +54,7 @@ RpoStatus AssessRpo(std::optional<Duration> rpo, int backup_margin_percent,
     }
   }
   if (!status.restore_point_ns) return status;
-  status.age = AgeAt(*status.restore_point_ns, now_ns);
+  status.age = ElapsedSince(*status.restore_point_ns, now_ns);
   if (!rpo) return status;
   if (*status.age > *rpo) {
     status.state = RpoState::kBreached;
@@ -87,10 +74,10 @@ DrillRecency AssessDrillRecency(std::optional<Cadence> every, const Evidence& ev
   const catalog::Run& last = evidence.drills.front().run;
   recency.last_ns = last.started_ns;
   recency.last_outcome = last.outcome;
-  recency.age = AgeAt(last.started_ns, now_ns);
+  recency.age = ElapsedSince(last.started_ns, now_ns);
   recency.state = DrillState::kOk;
   if (!every) return recency;
-  Date drilled = DayOf(last.started_ns);
+  Date drilled = UtcDateOf(last.started_ns);
   recency.due = drilled.Add(*every);
   int64_t days_left = today.DaysUntil(*recency.due);
   int64_t soon = std::min<int64_t>(7, static_cast<int64_t>(every->ApproxDays() / 4));

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "continuity/analysis/backup_shape.h"
-#include "continuity/readiness/assess.h"
+#include "continuity/readiness/internal/assess.h"
 
 namespace stormproof::readiness {
 
@@ -33,7 +33,7 @@ constexpr int kNeededCopies = 3;  // as Rule32110::copies_ok()
 
 // A verification that started on a day `every` (or less) before today is current.
 bool Current(const catalog::Run& run, const Cadence& every, Date today) {
-  return today <= DayOf(run.started_ns).Add(every);
+  return today <= UtcDateOf(run.started_ns).Add(every);
 }
 
 const catalog::Run* Newer(const std::optional<catalog::Run>& a,
@@ -57,8 +57,7 @@ void JudgeRestorePoint(const CopyEvidence& e, const CopyRules& rules, int64_t no
   }
   copy->allowed_age = rules.rpo;
   if (!copy->restore_point_ns) return;
-  copy->age =
-      Duration::Seconds(std::max<int64_t>(0, (now_ns - *copy->restore_point_ns) / kNsPerSecond));
+  copy->age = ElapsedSince(*copy->restore_point_ns, now_ns);
   copy->counted = !rules.rpo || *copy->age <= *rules.rpo;
 }
 
@@ -98,7 +97,7 @@ CopyStatus JudgeCopy(const analysis::BackupShape& shape, const CopyEvidence& e,
 }
 
 // "copy nas: never written", "copy nas: newest backup 9d old (RPO 1d)"; "" when it counts.
-std::string CopyReason(const CopyStatus& copy, const plan::Repository& repository) {
+std::string CopyReason(const CopyStatus& copy, const plan::RepositorySpec& repository) {
   if (copy.counted) return "";
   std::string name = "copy " + copy.repository + ": ";
   if (!copy.restore_point_ns) {
@@ -175,12 +174,12 @@ void ZeroErrorsReasons(const Rule32110& rule, const CopyRules& rules,
         out->push_back(
             fmt::format("{} last verified {} by a {}, overdue (check every {}, drill "
                         "every {})",
-                        name, DayOf(*copy.verified_ns).ToString(), copy.verified_by,
+                        name, UtcDateOf(*copy.verified_ns).ToString(), copy.verified_by,
                         rules.check_every.ToString(), drill_every));
         break;
       case Verification::kFailed:
         out->push_back(name + " " + copy.failed_by + " failed " +
-                       DayOf(*copy.failed_ns).ToString());
+                       UtcDateOf(*copy.failed_ns).ToString());
         break;
       case Verification::kPassed:
         break;

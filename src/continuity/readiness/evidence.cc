@@ -8,7 +8,7 @@
 #include <set>
 #include <string>
 
-#include "continuity/readiness/assess.h"
+#include "continuity/readiness/internal/assess.h"
 
 namespace stormproof::readiness::internal {
 namespace {
@@ -85,7 +85,7 @@ Result<RepositoryChecks> ChecksOf(const catalog::Catalog& catalog, const std::st
 }
 
 Result<CopyEvidence> CopyOf(const catalog::Catalog& catalog, const std::string& system,
-                            const plan::Repository& repository, int64_t now_ns,
+                            const plan::RepositorySpec& repository, int64_t now_ns,
                             std::map<std::string, RepositoryChecks>* checks) {
   CopyEvidence copy;
   copy.repository = &repository;
@@ -153,7 +153,7 @@ Result<Evidence> GatherEvidence(const catalog::Catalog& catalog, const plan::Sys
                               LastGoodBackup(catalog, system.id, now_ns));
   size_t limit = static_cast<size_t>(drill_history > 0 ? drill_history : 1);
   STORMPROOF_ASSIGN_OR_RETURN(evidence.drills, RecentDrills(catalog, system.id, limit, now_ns));
-  for (const plan::Repository* repo : shape.repositories) {
+  for (const plan::RepositorySpec* repo : shape.repositories) {
     STORMPROOF_ASSIGN_OR_RETURN(CopyEvidence copy,
                                 CopyOf(catalog, system.id, *repo, now_ns, checks));
     evidence.copies.push_back(std::move(copy));

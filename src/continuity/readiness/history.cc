@@ -2,12 +2,11 @@
 // evidence as status) and achieved RTO per drill (judged as status judges it).
 #include <algorithm>
 
-#include "continuity/readiness/assess.h"
+#include "continuity/readiness/internal/assess.h"
+#include "core/time.h"
 
 namespace stormproof::readiness {
 namespace {
-
-using internal::kNsPerSecond;
 
 Result<const plan::System*> FindSystem(const plan::Plan& plan, const std::string& id) {
   const plan::System* system = plan.FindSystem(id);
@@ -121,13 +120,13 @@ class Sawtooth {
  private:
   std::optional<Duration> AgeAt(int64_t at_ns) const {
     if (!point_ns_) return std::nullopt;
-    return Duration::Seconds(std::max<int64_t>(0, (at_ns - *point_ns_) / kNsPerSecond));
+    return ElapsedSince(*point_ns_, at_ns);
   }
   void Emit(int64_t at_ns) { out_->points.push_back({at_ns, AgeAt(at_ns)}); }
   // Accounts the time from the previous moment to `at_ns`, during which the age grows linearly.
   void Advance(int64_t at_ns) {
     if (target_ && point_ns_) {
-      double limit = static_cast<double>(*point_ns_) + target_->seconds() * 1e9;
+      double limit = static_cast<double>(*point_ns_) + target_->seconds() * double{kNsPerSecond};
       double within_until = std::min(static_cast<double>(at_ns), limit);
       within_ns_ += std::max(0.0, within_until - static_cast<double>(at_ns_));
     }

@@ -1,12 +1,10 @@
-// What people read: state names, the 3-2-1-1-0 marks, short durations and the one-line problems
-// of a system.
+// What people read: state names, the 3-2-1-1-0 marks and the one-line problems of a system.
 #include <cmath>
 #include <cstdio>
-#include <iterator>
 #include <string>
 
 #include "core/text.h"
-#include "continuity/readiness/assess.h"
+#include "continuity/readiness/internal/assess.h"
 
 namespace stormproof::readiness {
 
@@ -88,24 +86,6 @@ std::string ExtrapolationCaveat(const RtoProjection& rto) {
   std::snprintf(factor, sizeof factor, "%.0f", std::floor(*rto.extrapolation_factor));
   return std::string("RTO projection extrapolated ") + factor + "× from a drill of " +
          HumanBytes(rto.evidence_bytes);
-}
-
-std::string ShortDuration(Duration duration) {
-  static constexpr struct {
-    int64_t seconds;
-    const char* unit;
-  } kUnits[] = {{86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}};
-  int64_t left = duration.seconds() < 0 ? 0 : duration.seconds();
-  for (size_t u = 0; u < std::size(kUnits); ++u) {
-    if (left < kUnits[u].seconds) continue;
-    std::string text = std::to_string(left / kUnits[u].seconds) + kUnits[u].unit;
-    if (u + 1 < std::size(kUnits)) {
-      int64_t rest = left % kUnits[u].seconds / kUnits[u + 1].seconds;
-      if (rest > 0) text += std::to_string(rest) + kUnits[u + 1].unit;
-    }
-    return text;
-  }
-  return "0s";
 }
 
 namespace internal {

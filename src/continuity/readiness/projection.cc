@@ -9,7 +9,7 @@
 #include <string_view>
 #include <utility>
 
-#include "continuity/readiness/assess.h"
+#include "continuity/readiness/internal/assess.h"
 
 namespace stormproof::readiness {
 namespace internal {

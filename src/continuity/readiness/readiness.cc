@@ -9,7 +9,7 @@
 #include <system_error>
 
 #include "continuity/analysis/audit.h"
-#include "continuity/readiness/assess.h"
+#include "continuity/readiness/internal/assess.h"
 
 namespace stormproof::readiness {
 namespace {
@@ -217,10 +217,6 @@ Result<std::unique_ptr<catalog::Catalog>> OpenExistingCatalog(const std::string&
   if (error) return Error::Io("catalog " + path + ": " + error.message());
   if (!exists) return std::unique_ptr<catalog::Catalog>();
   return catalog::Catalog::Open(path);
-}
-
-int64_t EndOfDayNs(Date date) {
-  return (date.days_since_epoch() + 1) * 86400 * internal::kNsPerSecond - 1;
 }
 
 }  // namespace stormproof::readiness

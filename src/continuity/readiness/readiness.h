@@ -52,6 +52,7 @@
 #include "core/date.h"
 #include "core/duration.h"
 #include "core/result.h"
+#include "core/time.h"
 #include "continuity/plan/plan.h"
 
 namespace stormproof::readiness {
@@ -317,8 +318,7 @@ inline Result<MspStatus> ComputeStatus(const plan::Plan& plan, const catalog::Ca
 // does not. Errors as catalog::Catalog::Open.
 Result<std::unique_ptr<catalog::Catalog>> OpenExistingCatalog(const std::string& path);
 
-// A duration rounded for people to its two largest units: "3d4h", "9h12m", "35m", "40s".
-std::string ShortDuration(Duration duration);
+// Durations are shortened for people by ShortDuration (core/time.h): "3d4h", "9h12m", "35m".
 
 // A measured projection resting on a drill this many times smaller than the data is flagged.
 inline constexpr double kExtrapolationCaveatFactor = 10;
@@ -354,9 +354,6 @@ DataRestoreBudget DrillDataRestoreBudget(const catalog::Drill& drill, const plan
 // sum of its steps named "checklist N: <text>" when each N in 1..checklist_steps was recorded
 // and done (outcome ok); unset otherwise, and for a system without a checklist.
 std::optional<int64_t> MeasuredHandsOnMs(const catalog::Drill& drill, size_t checklist_steps);
-
-// The moment --as-of DATE stands for: the end of that day (23:59:59.999999999 UTC).
-int64_t EndOfDayNs(Date date);
 
 // RPO age over time, for charts: the age of the newest restorable snapshot at each moment of
 // [since_ns, until_ns], a sawtooth that rises with time and drops when a backup completes or a

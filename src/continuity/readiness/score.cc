@@ -2,7 +2,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "continuity/readiness/assess.h"
+#include "continuity/readiness/internal/assess.h"
+#include "core/time.h"
 
 namespace stormproof::readiness {
 
@@ -47,7 +48,8 @@ double AuditFactor(const FindingCounts& findings) {
 double DrillRecencyFactor(std::optional<Duration> age, std::optional<Cadence> every) {
   if (!age) return 0;
   double every_days = every ? every->ApproxDays() : kDefaultDrillEveryDays;
-  double periods = static_cast<double>(age->seconds()) / 86400.0 / std::max(every_days, 1e-9);
+  double periods =
+      static_cast<double>(age->seconds()) / kSecondsPerDay / std::max(every_days, 1e-9);
   return periods <= 1 ? 1 - 0.5 * periods : 0.5 * std::exp2(-(periods - 1));
 }
 

@@ -7,7 +7,7 @@
 #include "engine/archiver/archiver.h"
 #include "core/interrupt.h"
 #include "engine/retention/retention.h"
-#include "continuity/runner/jobs.h"
+#include "continuity/runner/internal/jobs.h"
 
 namespace stormproof::runner::internal {
 namespace {
@@ -110,7 +110,7 @@ ActionResult BackupJob(const JobContext& context, const Action& action) {
   const plan::System* system = context.plan.FindSystem(action.system);
   auto entry = context.repositories.Get(action.repository);
   if (!entry) return FailRun(context, entry.error(), std::move(result));
-  std::lock_guard<std::mutex> writer((*entry)->write);
+  MutexLock writer((*entry)->write);
   repository::Repository& repo = *(*entry)->repo;
   auto lock = SharedLock(context, repo);
   if (!lock) return FailRun(context, lock.error(), std::move(result));
@@ -129,7 +129,7 @@ ActionResult ForgetJob(const JobContext& context, const Action& action) {
   const plan::Tier* tier = plan::ObjectivesOf(context.plan, *system).tier;
   auto entry = context.repositories.Get(action.repository);
   if (!entry) return FailRun(context, entry.error(), std::move(result));
-  std::lock_guard<std::mutex> writer((*entry)->write);
+  MutexLock writer((*entry)->write);
   auto lock = SharedLock(context, *(*entry)->repo);
   if (!lock) return FailRun(context, lock.error(), std::move(result));
   retention::Policy policy = tier ? RetentionPolicy(tier->retention) : retention::Policy{};

@@ -5,11 +5,10 @@
 
 #include "continuity/runner/locations.h"
 #include "continuity/runner/run.h"
+#include "core/time.h"
 
 namespace stormproof::runner {
 namespace {
-
-constexpr int64_t kNsPerSecond = 1'000'000'000;
 
 std::string Subject(const Action& action) {
   switch (action.kind) {
@@ -34,8 +33,9 @@ std::optional<int64_t> Newest(const plan::Plan& plan, const plan::System& system
   std::optional<int64_t> newest;
   auto known = facts.newest_snapshot_ns.find(system.id);
   for (const plan::Ref& ref : system.backup.repositories) {
-    const plan::Repository* repository = plan.FindRepository(ref.id);
-    if (repository == nullptr || Classify(*repository).use == RepositoryUse::kUnsupported) continue;
+    const plan::RepositorySpec* repository = plan.FindRepository(ref.id);
+    if (repository == nullptr) continue;
+    if (RepositorySupportOf(*repository).use == RepositoryUse::kUnsupported) continue;
     *readable = true;
     if (known == facts.newest_snapshot_ns.end()) continue;
     auto it = known->second.find(ref.id);
@@ -57,8 +57,8 @@ std::optional<std::string> RpoBreach(const plan::Plan& plan, int64_t now_ns,
   }
   if (!newest) return "system " + system.id + ": no snapshot; RPO " + rpo->ToString();
   if (now_ns - *newest <= rpo->seconds() * kNsPerSecond) return std::nullopt;
-  return "system " + system.id + ": newest snapshot " + AgeText(now_ns - *newest) + " old; RPO " +
-         rpo->ToString();
+  return "system " + system.id + ": newest snapshot " + ShortDurationNs(now_ns - *newest) +
+         " old; RPO " + rpo->ToString();
 }
 
 // A system whose newest drill failed or could not run, and that this run did not drill again:
@@ -67,7 +67,7 @@ std::string DrillBreach(const plan::Plan& plan, int64_t now_ns, const plan::Syst
                         const FailedDrill& failed) {
   std::string line = fmt::format("system {}: last drill {} {} ago{}", system.id,
                                  catalog::OutcomeName(failed.outcome),
-                                 AgeText(now_ns - failed.started_ns),
+                                 ShortDurationNs(now_ns - failed.started_ns),
                                  failed.repository.empty() ? "" : " from " + failed.repository);
   if (!failed.reason.empty()) line += ": " + failed.reason;
   line += "; a breach until a drill passes";
@@ -75,7 +75,8 @@ std::string DrillBreach(const plan::Plan& plan, int64_t now_ns, const plan::Syst
   if (tier == nullptr || !tier->drill_every) return line + " (run does not drill this tier)";
   Duration retry = tier->drill_retry.value_or(plan::kDefaultDrillRetry);
   int64_t due = failed.started_ns + retry.seconds() * kNsPerSecond;
-  return line + (due > now_ns ? " (retried in " + AgeText(due - now_ns) + ")" : " (retry due)");
+  return line +
+         (due > now_ns ? " (retried in " + ShortDurationNs(due - now_ns) + ")" : " (retry due)");
 }
 
 }  // namespace

@@ -3,14 +3,12 @@
 #include <algorithm>
 
 #include "core/date.h"
+#include "core/time.h"
 #include "continuity/drill/drill.h"
 #include "continuity/runner/locations.h"
 
 namespace stormproof::runner {
 namespace {
-
-constexpr int64_t kNsPerSecond = 1'000'000'000;
-constexpr int64_t kNsPerDay = 86400 * kNsPerSecond;
 
 std::optional<int64_t> Lookup(const std::map<std::string, int64_t>& map, const std::string& key) {
   auto it = map.find(key);
@@ -34,9 +32,9 @@ class Decider {
   void System(const plan::System& system, bool drills) {
     std::optional<Duration> interval = BackupInterval(plan_, system);
     for (const plan::Ref& ref : system.backup.repositories) {
-      const plan::Repository* repository = plan_.FindRepository(ref.id);
+      const plan::RepositorySpec* repository = plan_.FindRepository(ref.id);
       if (repository == nullptr) continue;
-      RepositorySupport support = Classify(*repository);
+      RepositorySupport support = RepositorySupportOf(*repository);
       if (support.use == RepositoryUse::kUnsupported) {
         AddSkip("repository " + repository->id, support.reason);
       } else if (support.use == RepositoryUse::kWrite && !system.backup.paths.empty()) {
@@ -56,7 +54,7 @@ class Decider {
   }
 
  private:
-  void Backup(const plan::System& system, const plan::Repository& repository,
+  void Backup(const plan::System& system, const plan::RepositorySpec& repository,
               const std::optional<Duration>& interval) {
     written_.insert(repository.id);
     if (!interval) return;
@@ -67,9 +65,9 @@ class Decider {
     } else {
       int64_t age = now_ns_ - *newest;
       if (age < interval->seconds() * kNsPerSecond) return;
-      reason = "newest snapshot " + AgeText(age) + " old, due every " + interval->ToString() +
-               " (RPO " + ObjectivesOf(plan_, system).rpo->ToString() + ", margin " +
-               std::to_string(plan_.run.backup_margin_percent) + "%)";
+      reason = "newest snapshot " + ShortDurationNs(age) + " old, due every " +
+               interval->ToString() + " (RPO " + ObjectivesOf(plan_, system).rpo->ToString() +
+               ", margin " + std::to_string(plan_.run.backup_margin_percent) + "%)";
     }
     Add(ActionKind::kBackup, system.id, repository.id, reason);
     const plan::Tier* tier = ObjectivesOf(plan_, system).tier;
@@ -94,7 +92,7 @@ class Decider {
       Add(ActionKind::kDrill, system.id, copy, "never drilled; due " + every + from);
     } else if (AddCadence(*last, *tier->drill_every) <= now_ns_) {
       Add(ActionKind::kDrill, system.id, copy,
-          "last drill " + AgeText(now_ns_ - *last) + " ago; due " + every + from);
+          "last drill " + ShortDurationNs(now_ns_ - *last) + " ago; due " + every + from);
     }
   }
 
@@ -106,7 +104,7 @@ class Decider {
                                                                  : NextCopy(system);
     Add(ActionKind::kDrill, system.id, copy,
         "last drill " + std::string(catalog::OutcomeName(failed.outcome)) + " " +
-            AgeText(now_ns_ - failed.started_ns) + " ago" +
+            ShortDurationNs(now_ns_ - failed.started_ns) + " ago" +
             (failed.repository.empty() ? "" : " from " + failed.repository) +
             "; retried every " + retry.ToString() + " until a drill passes (tier " + tier.id +
             " drill_retry)");
@@ -117,7 +115,7 @@ class Decider {
     if (!system.restore_command.empty()) return "";
     static const std::map<std::string, int64_t> kNone;
     auto known = facts_.last_drill_per_copy.find(system.id);
-    const plan::Repository* next = drill::NextCopyToDrill(
+    const plan::RepositorySpec* next = drill::NextCopyToDrill(
         plan_, system, known == facts_.last_drill_per_copy.end() ? kNone : known->second);
     return next == nullptr ? "" : next->id;
   }
@@ -128,13 +126,14 @@ class Decider {
     auto known = facts_.last_drill_per_copy.find(system.id);
     if (known != facts_.last_drill_per_copy.end()) last = Lookup(known->second, copy);
     return "copy " + copy +
-           (last ? ", last drilled from " + AgeText(now_ns_ - *last) + " ago" : ", never drilled");
+           (last ? ", last drilled from " + ShortDurationNs(now_ns_ - *last) + " ago"
+                 : ", never drilled");
   }
 
   // `repository` is still a copy of `system` a drill can read ("" for a restore command).
   bool StillDrillable(const plan::System& system, const std::string& repository) const {
     if (repository.empty()) return !system.restore_command.empty();
-    const plan::Repository* r = plan_.FindRepository(repository);
+    const plan::RepositorySpec* r = plan_.FindRepository(repository);
     return r != nullptr && drill::DrillCanRead(*r) &&
            std::any_of(system.backup.repositories.begin(), system.backup.repositories.end(),
                        [&](const plan::Ref& ref) { return ref.id == repository; });
@@ -144,8 +143,9 @@ class Decider {
     if (!system.restore_command.empty()) return true;
     return std::any_of(system.backup.repositories.begin(), system.backup.repositories.end(),
                        [&](const plan::Ref& ref) {
-                         const plan::Repository* r = plan_.FindRepository(ref.id);
-                         return r != nullptr && Classify(*r).use != RepositoryUse::kUnsupported;
+                         const plan::RepositorySpec* r = plan_.FindRepository(ref.id);
+                         return r != nullptr &&
+                                RepositorySupportOf(*r).use != RepositoryUse::kUnsupported;
                        });
   }
 
@@ -154,7 +154,8 @@ class Decider {
     if (!pending && forgets_.count(repository) == 0) return;
     std::optional<int64_t> last = Lookup(facts_.last_prune_ns, repository);
     if (last && now_ns_ - *last < kPruneEvery.seconds() * kNsPerSecond) return;
-    std::string since = last ? "last prune " + AgeText(now_ns_ - *last) + " ago" : "never pruned";
+    std::string since =
+        last ? "last prune " + ShortDurationNs(now_ns_ - *last) + " ago" : "never pruned";
     std::string reason = pending ? "snapshots were forgotten since the last prune; " + since
                                  : "if this run's forgets remove snapshots; " + since;
     Add(ActionKind::kPrune, "", repository, reason, !pending);
@@ -165,8 +166,9 @@ class Decider {
     if (last && AddCadence(*last, plan_.run.check_every) > now_ns_) return;
     std::string reading = "reading " + std::to_string(plan_.run.check_read_percent) +
                           "% of the data; due every " + plan_.run.check_every.ToString();
-    std::string reason = last ? "last check " + AgeText(now_ns_ - *last) + " ago; " + reading
-                              : "never checked; " + reading;
+    std::string reason = last
+                             ? "last check " + ShortDurationNs(now_ns_ - *last) + " ago; " + reading
+                             : "never checked; " + reading;
     Add(ActionKind::kCheck, "", repository, reason);
   }
 
@@ -218,11 +220,8 @@ std::optional<Duration> BackupInterval(const plan::Plan& plan, const plan::Syste
 }
 
 int64_t AddCadence(int64_t time_ns, const Cadence& cadence) {
-  int64_t days = time_ns / kNsPerDay;
-  if (time_ns % kNsPerDay < 0) --days;  // floor for times before 1970
-  int64_t time_of_day = time_ns - days * kNsPerDay;
-  Date next = Date::FromDaysSinceEpoch(days).Add(cadence);
-  return next.days_since_epoch() * kNsPerDay + time_of_day;
+  Date day = UtcDateOf(time_ns);
+  return StartOfDayNs(day.Add(cadence)) + (time_ns - StartOfDayNs(day));
 }
 
 retention::Policy RetentionPolicy(const plan::Tier::Retention& r) {
@@ -234,20 +233,6 @@ retention::Policy RetentionPolicy(const plan::Tier::Retention& r) {
   policy.monthly = r.keep_monthly;
   policy.yearly = r.keep_yearly;
   return policy;
-}
-
-std::string AgeText(int64_t ns) {
-  int64_t s = std::max<int64_t>(ns, 0) / kNsPerSecond;
-  // Two units at most, the larger first; a zero second unit is left out.
-  auto two = [](int64_t big, const char* big_unit, int64_t small, const char* small_unit) {
-    std::string out = std::to_string(big) + big_unit;
-    if (small != 0) out += std::to_string(small) + small_unit;
-    return out;
-  };
-  if (s < 60) return std::to_string(s) + "s";
-  if (s < 3600) return two(s / 60, "m", s % 60, "s");
-  if (s < 2 * 86400) return two(s / 3600, "h", s % 3600 / 60, "m");
-  return two(s / 86400, "d", s % 86400 / 3600, "h");
 }
 
 }  // namespace stormproof::runner

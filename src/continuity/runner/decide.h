@@ -33,6 +33,7 @@
 
 #include "continuity/catalog/catalog.h"
 #include "core/duration.h"
+#include "core/time.h"
 #include "continuity/plan/plan.h"
 #include "engine/retention/retention.h"
 
@@ -111,9 +112,6 @@ int64_t AddCadence(int64_t time_ns, const Cadence& cadence);
 
 // The tier's retention as a forget policy; Empty() when every keep_* is zero (keep everything).
 retention::Policy RetentionPolicy(const plan::Tier::Retention& retention);
-
-// A rounded age for messages: "45s", "7m30s", "2h13m", "3d4h".
-std::string AgeText(int64_t ns);
 
 }  // namespace stormproof::runner
 

@@ -5,8 +5,9 @@
 
 #include "core/interrupt.h"
 #include "core/text.h"
+#include "core/time.h"
 #include "continuity/readiness/readiness.h"
-#include "continuity/report/drill_report.h"
+#include "continuity/report/drill_report/drill_report.h"
 
 namespace stormproof::runner {
 namespace {
@@ -37,7 +38,7 @@ std::optional<readiness::RtoProjection> ProjectionAfter(const plan::Plan& plan,
                                                         const catalog::Run& run) {
   readiness::StatusOptions options;
   options.now_ns = std::max(run.finished_ns, run.started_ns);
-  options.today = Date::FromDaysSinceEpoch(options.now_ns / (86400LL * 1'000'000'000));
+  options.today = UtcDateOf(options.now_ns);
   options.client = run.client;  // "" = the MSP's own systems
   auto status = readiness::ComputeStatus(plan, &catalog, options);
   if (!status) return std::nullopt;
@@ -82,18 +83,18 @@ void WriteReports(const plan::Plan& plan, catalog::Catalog& catalog, RecordedDri
 // adapter cannot be made (returned as the value's error, for NotStarted).
 struct ChosenCopy {
   std::string repository;
-  Result<std::unique_ptr<drill::Adapter>> adapter = Error::NotFound("no copy chosen");
+  Result<std::unique_ptr<access::Adapter>> adapter = Error::NotFound("no copy chosen");
 };
 
 Result<ChosenCopy> ChooseCopy(const plan::Plan& plan, const plan::System& system,
-                              const drill::AccessOptions& access, const std::string& wanted,
+                              const access::AccessOptions& access, const std::string& wanted,
                               const catalog::Catalog& catalog) {
   ChosenCopy chosen;
   if (wanted.empty() && !system.restore_command.empty()) {
-    chosen.adapter = drill::MakeAdapter(plan, system, access);
+    chosen.adapter = access::MakeAdapter(plan, system, access);
     return chosen;
   }
-  const plan::Repository* repository = nullptr;
+  const plan::RepositorySpec* repository = nullptr;
   if (!wanted.empty()) {
     std::vector<std::string> ids;
     for (const plan::Ref& ref : system.backup.repositories) ids.push_back(ref.id);
@@ -108,11 +109,11 @@ Result<ChosenCopy> ChooseCopy(const plan::Plan& plan, const plan::System& system
     repository = drill::NextCopyToDrill(plan, system, last);
   }
   if (repository == nullptr) {
-    chosen.adapter = drill::MakeAdapter(plan, system, access);  // says why none can be read
+    chosen.adapter = access::MakeAdapter(plan, system, access);  // says why none can be read
     return chosen;
   }
   chosen.repository = repository->id;
-  chosen.adapter = drill::MakeRepositoryAdapter(plan, *repository, system, access);
+  chosen.adapter = access::MakeRepositoryAdapter(plan, *repository, system, access);
   return chosen;
 }
 
@@ -132,7 +133,7 @@ bool CopyFailed(const catalog::DrillRecord& record) {
 
 // Adds the other copies' lines to the record's reasons and details.
 void CheckOtherCopies(const plan::Plan& plan, const plan::System& system,
-                      const drill::AccessOptions& access, const drill::Clock& clock,
+                      const access::AccessOptions& access, const drill::Clock& clock,
                       catalog::DrillRecord* record) {
   if (system.backup.repositories.empty() || !CopyFailed(*record) || Interrupted()) return;
   std::vector<std::string> lines =
@@ -159,10 +160,10 @@ Result<std::map<std::string, int64_t>> LastDrillPerCopy(const catalog::Catalog& 
 }
 
 Result<RecordedDrill> RunRecordedDrill(const plan::Plan& plan, const plan::System& system,
-                                       const drill::AccessOptions& access,
+                                       const access::AccessOptions& access,
                                        const drill::DrillOptions& options,
                                        catalog::Catalog& catalog, const drill::Clock& clock,
-                                       const drill::DrillProgressFn& progress) {
+                                       const ProgressFn& progress) {
   RecordedDrill out;
   STORMPROOF_ASSIGN_OR_RETURN(ChosenCopy copy,
                               ChooseCopy(plan, system, access, options.repository, catalog));

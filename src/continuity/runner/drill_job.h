@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "continuity/access/access.h"
 #include "continuity/catalog/catalog.h"
 #include "core/result.h"
 #include "continuity/drill/drill.h"
@@ -36,10 +37,10 @@ struct RecordedDrill {
 // the call (see report_error). Errors: the catalog cannot record the drill, or RunDrill's own
 // errors (an unusable scratch directory). Thread-safe when each call has its own system.
 Result<RecordedDrill> RunRecordedDrill(const plan::Plan& plan, const plan::System& system,
-                                       const drill::AccessOptions& access,
+                                       const access::AccessOptions& access,
                                        const drill::DrillOptions& options,
                                        catalog::Catalog& catalog, const drill::Clock& clock,
-                                       const drill::DrillProgressFn& progress);
+                                       const ProgressFn& progress);
 
 // Repository id -> start of the newest drill of `system` from it (any outcome), for
 // drill::NextCopyToDrill. Errors: the catalog cannot be read.

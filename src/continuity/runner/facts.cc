@@ -33,16 +33,16 @@ Result<std::optional<int64_t>> NewestRecordedSnapshot(const catalog::Catalog* ca
 }
 
 // Lists an external (restic, borg) repository for the system's restore points (bounded by
-// drill::ToolTimeoutsFor's listing timeout: a hung tool does not stall `run`).
+// access::ToolTimeoutsFor's listing timeout: a hung tool does not stall `run`).
 Result<std::optional<int64_t>> NewestListedSnapshot(const plan::Plan& plan,
                                                     const plan::System& system,
-                                                    const plan::Repository& repository,
-                                                    const drill::AccessOptions& access) {
-  STORMPROOF_ASSIGN_OR_RETURN(std::unique_ptr<drill::Adapter> adapter,
-                              drill::MakeRepositoryAdapter(plan, repository, system, access));
-  STORMPROOF_ASSIGN_OR_RETURN(std::vector<drill::RestorePoint> points, adapter->List());
+                                                    const plan::RepositorySpec& repository,
+                                                    const access::AccessOptions& access) {
+  STORMPROOF_ASSIGN_OR_RETURN(std::unique_ptr<access::Adapter> adapter,
+                              access::MakeRepositoryAdapter(plan, repository, system, access));
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<access::RestorePoint> points, adapter->List());
   std::optional<int64_t> newest;
-  for (const drill::RestorePoint& point : points) {
+  for (const access::RestorePoint& point : points) {
     if (point.time_ns != 0) newest = std::max(newest.value_or(point.time_ns), point.time_ns);
   }
   return newest;
@@ -72,12 +72,12 @@ Status DrillFacts(const catalog::Catalog& catalog, const plan::System& system, F
 }
 
 Status SystemFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
-                   const drill::AccessOptions& access, const plan::System& system, Facts* facts,
+                   const access::AccessOptions& access, const plan::System& system, Facts* facts,
                    std::set<std::string>* written, std::vector<std::string>* notes) {
   for (const plan::Ref& ref : system.backup.repositories) {
-    const plan::Repository* repository = plan.FindRepository(ref.id);
+    const plan::RepositorySpec* repository = plan.FindRepository(ref.id);
     if (repository == nullptr) continue;
-    RepositoryUse use = Classify(*repository).use;
+    RepositoryUse use = RepositorySupportOf(*repository).use;
     std::optional<int64_t> newest;
     if (use == RepositoryUse::kWrite) {
       written->insert(repository->id);
@@ -130,7 +130,7 @@ Result<std::optional<int64_t>> NewestRunStart(const catalog::Catalog& catalog,
 }
 
 Result<Facts> GatherFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
-                          const drill::AccessOptions& access, const Selection& selection,
+                          const access::AccessOptions& access, const Selection& selection,
                           std::vector<std::string>* notes) {
   Facts facts;
   std::set<std::string> written;

@@ -1,5 +1,5 @@
 // Gathering the Facts (decide.h) that `stormproof run` decides from: read from the catalog, and
-// for restic and borg repositories by listing them (read-only, through the drill adapters).
+// for restic and borg repositories by listing them (read-only, through the access adapters).
 #ifndef STORMPROOF_CONTINUITY_RUNNER_FACTS_H_
 #define STORMPROOF_CONTINUITY_RUNNER_FACTS_H_
 
@@ -8,7 +8,7 @@
 
 #include "continuity/catalog/catalog.h"
 #include "core/result.h"
-#include "continuity/drill/drill.h"
+#include "continuity/access/access.h"
 #include "continuity/plan/plan.h"
 #include "continuity/runner/decide.h"
 
@@ -17,7 +17,7 @@ namespace stormproof::runner {
 // Facts about the selected systems and the repositories they use:
 // - newest snapshot per (system, stormproof repository): the snapshot of the newest backup run
 //   recorded with outcome ok or warning (the catalog is the record of what run wrote);
-// - newest snapshot per (system, restic/borg repository): listed with the drill adapter; a
+// - newest snapshot per (system, restic/borg repository): listed with the access adapter; a
 //   listing that fails adds one line to `notes` and leaves the fact absent (never backed up);
 // - newest check per repository (outcome ok, warning or failed: a check that could not run is
 //   tried again), newest successful prune, whether forgets removed snapshots since then;
@@ -26,7 +26,7 @@ namespace stormproof::runner {
 // `catalog` may be null (none yet, for a dry run): nothing has been recorded.
 // Errors: the catalog cannot be read.
 Result<Facts> GatherFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
-                          const drill::AccessOptions& access, const Selection& selection,
+                          const access::AccessOptions& access, const Selection& selection,
                           std::vector<std::string>* notes);
 
 // The newest start time of runs matching `query` whose outcome is one of `outcomes`.

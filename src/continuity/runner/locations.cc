@@ -1,14 +1,14 @@
 #include "continuity/runner/locations.h"
 
-#include "continuity/drill/drill.h"
+#include "continuity/access/access.h"
 
 namespace stormproof::runner {
 
-RepositorySupport Classify(const plan::Repository& repository) {
+RepositorySupport RepositorySupportOf(const plan::RepositorySpec& repository) {
   if (repository.medium == plan::Medium::kTape) {
     return {RepositoryUse::kUnsupported, "skipped: tape is not supported by this build"};
   }
-  if (!drill::RepositoryHostPath(repository, {})) {
+  if (!access::RepositoryHostPath(repository, {})) {
     return {RepositoryUse::kUnsupported,
             "skipped: " + repository.location + " is not supported by this build"};
   }

@@ -1,6 +1,6 @@
 // Which of the plan's repositories `stormproof run` writes, only reads, or skips. Where they are
-// on this host and their passwords come from drill.h (drill::RepositoryHostPath,
-// drill::RepositoryPassword), shared with the drill adapters. Pure functions; thread-safe.
+// on this host and their passwords come from access.h (access::RepositoryHostPath,
+// access::RepositoryPassword), shared with the adapters. Pure functions; thread-safe.
 #ifndef STORMPROOF_CONTINUITY_RUNNER_LOCATIONS_H_
 #define STORMPROOF_CONTINUITY_RUNNER_LOCATIONS_H_
 
@@ -22,9 +22,10 @@ struct RepositorySupport {
   std::string reason;  // for kUnsupported: "skipped: ... not supported by this build"
 };
 
-// Classifies `repository` as drill::RepositoryHostPath does: a location with a scheme
+// How `run` treats `repository`, decided as access::RepositoryHostPath does: a location with a
+// scheme
 // ("sftp:...", "s3:https://...") or a tape medium is unsupported; any other location is a path.
-RepositorySupport Classify(const plan::Repository& repository);
+RepositorySupport RepositorySupportOf(const plan::RepositorySpec& repository);
 
 }  // namespace stormproof::runner
 

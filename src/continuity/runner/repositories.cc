@@ -4,7 +4,7 @@
 #include <thread>
 
 #include "engine/backend/backend.h"
-#include "continuity/runner/jobs.h"
+#include "continuity/runner/internal/jobs.h"
 #include "continuity/runner/locations.h"
 
 namespace stormproof::runner::internal {
@@ -23,15 +23,15 @@ bool AbsentOrEmpty(const std::string& path) {
 Result<OpenRepositories::Entry*> OpenRepositories::Get(const std::string& id) {
   Entry* entry;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     std::unique_ptr<Entry>& slot = entries_[id];
     if (!slot) slot = std::make_unique<Entry>();
     entry = slot.get();
   }
-  std::lock_guard<std::mutex> lock(entry->open);
+  MutexLock lock(entry->open);
   if (!entry->tried) {
     entry->tried = true;
-    const plan::Repository* repository = plan_.FindRepository(id);
+    const plan::RepositorySpec* repository = plan_.FindRepository(id);
     auto opened = repository != nullptr ? Open(*repository)
                                         : Result<std::unique_ptr<repository::Repository>>(
                                               Error::NotFound("no repository '" + id + "'"));
@@ -77,12 +77,12 @@ Result<std::unique_ptr<repository::Repository>> OpenOnceCreated(const std::strin
 }  // namespace
 
 Result<std::unique_ptr<repository::Repository>> OpenRepositories::Open(
-    const plan::Repository& repository) {
-  auto host_path = drill::RepositoryHostPath(repository, options_.access);
+    const plan::RepositorySpec& repository) {
+  auto host_path = access::RepositoryHostPath(repository, options_.access);
   if (!host_path) return host_path.error();
   const std::string& path = *host_path;
   std::string what = "repository " + repository.id + " (" + path + ")";
-  auto password = drill::RepositoryPassword(repository, options_.access);
+  auto password = access::RepositoryPassword(repository, options_.access);
   if (!password) return password.error();
   const bool create = options_.missing == MissingRepository::kCreate;
   if (AbsentOrEmpty(path)) {

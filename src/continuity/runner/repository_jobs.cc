@@ -6,8 +6,9 @@
 #include "engine/checker/checker.h"
 #include "core/interrupt.h"
 #include "engine/pruner/pruner.h"
+#include "engine/repository/maintenance.h"
 #include "continuity/runner/drill_job.h"
-#include "continuity/runner/jobs.h"
+#include "continuity/runner/internal/jobs.h"
 
 namespace stormproof::runner::internal {
 repository::Repository::LockWaitFn LockWaitNotice(const JobContext& context) {
@@ -47,11 +48,11 @@ ActionResult PruneJob(const JobContext& context, const Action& action) {
   ActionResult result = Start(context, action);
   auto entry = context.repositories.Get(action.repository);
   if (!entry) return FailRun(context, entry.error(), std::move(result));
-  std::lock_guard<std::mutex> writer((*entry)->write);
-  pruner::PruneOptions options;
-  options.lock_wait = context.options.lock_wait;
-  options.on_lock_wait = LockWaitNotice(context);
-  auto stats = pruner::Prune(*(*entry)->repo, options, {});
+  MutexLock writer((*entry)->write);
+  auto maintenance = repository::Maintenance::Begin(*(*entry)->repo, context.options.lock_wait,
+                                                    LockWaitNotice(context));
+  if (!maintenance) return FailRun(context, maintenance.error(), std::move(result));
+  auto stats = pruner::Prune(**maintenance, pruner::PruneOptions{}, {});
   if (!stats) return FailRun(context, stats.error(), std::move(result));
   result.run.finished_ns = context.clock.now_ns();
   result.run.bytes = static_cast<uint64_t>(std::max<int64_t>(stats->bytes_freed(), 0));

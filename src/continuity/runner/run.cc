@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
-#include <mutex>
 #include <set>
 #include <thread>
 
 #include "core/interrupt.h"
-#include "continuity/runner/jobs.h"
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
+#include "continuity/runner/internal/jobs.h"
 #include "continuity/runner/locations.h"
 
 namespace stormproof::runner {
@@ -56,7 +57,7 @@ class Executor {
   Executor(const JobContext& context, const ResultFn& on_result)
       : context_(context), on_result_(on_result) {}
 
-  void SystemJob(const std::vector<Action>& actions) {
+  void SystemJob(const std::vector<Action>& actions) EXCLUDES(mutex_) {
     std::set<std::string> backed_up;  // repositories this system's backup succeeded in
     bool backup_failed = false;
     for (const Action& action : actions) {
@@ -70,7 +71,7 @@ class Executor {
       } else if (action.kind == ActionKind::kForget) {
         if (backed_up.count(action.repository) == 0) continue;
         catalog::Run run = Finish(internal::ForgetJob(context_, action));
-        std::lock_guard<std::mutex> lock(mutex_);
+        MutexLock lock(mutex_);
         removed_[action.repository] += run.files;
       } else if (action.kind == ActionKind::kDrill && !backup_failed) {
         // After a failed backup the drill would test stale data or none: it stays due.
@@ -79,7 +80,7 @@ class Executor {
     }
   }
 
-  void RepositoryJob(const std::vector<Action>& actions) {
+  void RepositoryJob(const std::vector<Action>& actions) EXCLUDES(mutex_) {
     for (const Action& action : actions) {
       if (Interrupted()) return;
       if (action.kind == ActionKind::kPrune) {
@@ -91,16 +92,19 @@ class Executor {
     }
   }
 
-  std::vector<ActionResult> Results() { return std::move(results_); }
+  std::vector<ActionResult> Results() EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
+    return std::move(results_);
+  }
 
  private:
-  uint64_t Removed(const std::string& repository) {
-    std::lock_guard<std::mutex> lock(mutex_);
+  uint64_t Removed(const std::string& repository) EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
     return removed_[repository];
   }
 
   // Records the run (drills are recorded by their job), reports the result and returns its run.
-  catalog::Run Finish(ActionResult result) {
+  catalog::Run Finish(ActionResult result) EXCLUDES(mutex_) {
     if (result.action.kind != ActionKind::kDrill) {
       auto id = context_.catalog.AddRun(result.run);
       if (id) {
@@ -109,7 +113,7 @@ class Executor {
         result.record_error = id.error().message();
       }
     }
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (on_result_) on_result_(result);
     results_.push_back(std::move(result));
     return results_.back().run;
@@ -117,9 +121,9 @@ class Executor {
 
   const JobContext& context_;
   const ResultFn& on_result_;
-  std::mutex mutex_;  // guards removed_, results_ and calls of on_result_
-  std::map<std::string, uint64_t> removed_;
-  std::vector<ActionResult> results_;
+  Mutex mutex_;  // also held while calling on_result_, so that calls never overlap
+  std::map<std::string, uint64_t> removed_ GUARDED_BY(mutex_);
+  std::vector<ActionResult> results_ GUARDED_BY(mutex_);
 };
 
 }  // namespace

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "continuity/access/access.h"
 #include "continuity/catalog/catalog.h"
 #include "continuity/drill/drill.h"
 #include "continuity/plan/plan.h"
@@ -28,7 +29,7 @@ namespace stormproof::runner {
 enum class MissingRepository { kFail, kCreate };
 
 struct ExecuteOptions {
-  drill::AccessOptions access;  // passwords and the --root every plan path is mapped under
+  access::AccessOptions access;  // passwords and the --root every plan path is mapped under
   // kCreate (--init): a stormproof repository whose directory is absent or empty is created with
   // its password; kFail (default): such a backup fails with a hint.
   MissingRepository missing = MissingRepository::kFail;

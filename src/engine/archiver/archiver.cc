@@ -6,8 +6,7 @@
 //
 // SnapshotSummary conventions: files_* count regular files only; bytes_processed is the sum of
 // their logical sizes (holes included); bytes_added is the stored (compressed, sealed) length
-// of the blobs this backup added, data and trees, without pack headers; Progress::bytes_added
-// is their plaintext length so far.
+// of the blobs this backup added, data and trees, without pack headers.
 #include "engine/archiver/archiver.h"
 
 #include <unistd.h>
@@ -17,14 +16,15 @@
 #include <climits>
 #include <thread>
 
-#include "engine/archiver/chunk_stream.h"
-#include "engine/archiver/metadata.h"
-#include "engine/archiver/paths.h"
-#include "engine/archiver/pipeline.h"
-#include "engine/archiver/reporter.h"
-#include "engine/archiver/scanner.h"
-#include "engine/archiver/walker.h"
+#include "engine/archiver/internal/chunk_stream.h"
+#include "engine/archiver/internal/metadata.h"
+#include "engine/archiver/internal/paths.h"
+#include "engine/archiver/internal/pipeline.h"
+#include "engine/archiver/internal/reporter.h"
+#include "engine/archiver/internal/scanner.h"
+#include "engine/archiver/internal/walker.h"
 #include "core/text.h"
+#include "core/time.h"
 #include "engine/repository/tree_store.h"
 
 namespace stormproof::archiver {
@@ -83,12 +83,6 @@ Snapshot NewSnapshot(const BackupOptions& options, std::vector<std::string> path
   return snapshot;
 }
 
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // One worker per core (or per requested thread), plus one: the worker that completes a pack
 // spends its time waiting for the pack's durable save, and without a spare a core would idle
 // (measured: 2 workers 1.7 s, 3 workers 0.74 s for 512 MiB on 2 cores).
@@ -122,7 +116,7 @@ Error KeepWhatWasStored(repository::Repository& repo, const Pipeline& pipeline,
 Result<Snapshot> Backup(repository::Repository& repo, const BackupOptions& options,
                         const ProgressFn& progress, const ErrorFn& on_error) {
   const auto started = std::chrono::steady_clock::now();
-  Snapshot snapshot = NewSnapshot(options, {}, NowNs());
+  Snapshot snapshot = NewSnapshot(options, {}, SystemNowNs());
   STORMPROOF_ASSIGN_OR_RETURN(snapshot.paths, CanonicalPaths(options.paths));
   std::optional<Tree> parent_root = ParentRoot(repo, options);
 

@@ -6,7 +6,7 @@
 //
 // Backup() uses both cores: reading+chunking, and hashing+compressing+encrypting run in a
 // pipeline. Memory stays bounded by the pipeline's queue, not by file sizes. With a ProgressFn,
-// a scanner thread counts what the backup covers (it only lists and stats), for Progress totals.
+// a scanner thread counts what the backup covers (it only lists and stats), for the totals.
 #ifndef STORMPROOF_ENGINE_ARCHIVER_ARCHIVER_H_
 #define STORMPROOF_ENGINE_ARCHIVER_ARCHIVER_H_
 
@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/progress.h"
 #include "core/result.h"
 #include "engine/repository/repository.h"
 
@@ -32,21 +33,15 @@ struct BackupOptions {
   unsigned threads = 0;                        // 0 = number of cores
 };
 
-struct Progress {
-  uint64_t files = 0, dirs = 0, bytes = 0;  // processed so far
-  uint64_t bytes_added = 0;                 // newly stored
-  std::string current;                      // path being read
-  // What the whole backup covers (regular files and their sizes, as `files` and `bytes` count
-  // them), from a scan that runs alongside the backup: growing while the scan runs, complete
-  // once `totals_final`. Only estimates when files change meanwhile.
-  uint64_t total_files = 0, total_bytes = 0;
-  bool totals_final = false;
-};
-
-using ProgressFn = std::function<void(const Progress&)>;
 // Called for each entry that could not be backed up; the backup continues.
 using ErrorFn = std::function<void(const std::string& path, const Error& error)>;
 
+// Progress (on the calling thread, at most every 100 ms and once at the end of the walk): the
+// regular files and their bytes processed so far (kFiles, kBytes), `current` the path being
+// read. Their totals are what the whole backup covers, from a scan that runs alongside it:
+// `totals_growing` while the scan runs, complete after; only estimates when files change
+// meanwhile. Without a ProgressFn no scan runs.
+//
 // Returns the saved snapshot (with id). Errors only for what stops the whole backup: a path
 // given on the command line that does not exist, or a repository write failure (full disk).
 // Interruption (core/interrupt.h) is checked before each entry and each read: the backup then

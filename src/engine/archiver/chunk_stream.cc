@@ -1,4 +1,4 @@
-#include "engine/archiver/chunk_stream.h"
+#include "engine/archiver/internal/chunk_stream.h"
 
 #include <algorithm>
 #include <cassert>

@@ -1,4 +1,4 @@
-#include "engine/archiver/exclude.h"
+#include "engine/archiver/internal/exclude.h"
 
 #include <fnmatch.h>
 

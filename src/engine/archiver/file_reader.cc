@@ -1,4 +1,4 @@
-#include "engine/archiver/file_reader.h"
+#include "engine/archiver/internal/file_reader.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/archiver/metadata.h"
+#include "engine/archiver/internal/metadata.h"
 #include "core/interrupt.h"
 
 namespace stormproof::archiver::internal {

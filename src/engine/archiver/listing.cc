@@ -1,4 +1,4 @@
-#include "engine/archiver/listing.h"
+#include "engine/archiver/internal/listing.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "engine/archiver/metadata.h"
-#include "engine/archiver/paths.h"
+#include "engine/archiver/internal/metadata.h"
+#include "engine/archiver/internal/paths.h"
 
 namespace stormproof::archiver::internal {
 namespace {

@@ -1,4 +1,4 @@
-#include "engine/archiver/metadata.h"
+#include "engine/archiver/internal/metadata.h"
 
 #include <grp.h>
 #include <pwd.h>
@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+
+#include "core/time.h"
 
 namespace stormproof::archiver::internal {
 namespace {
@@ -36,7 +38,7 @@ NodeType TypeOf(mode_t mode) {
 }
 
 int64_t Nanoseconds(const struct timespec& ts) {
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+  return static_cast<int64_t>(ts.tv_sec) * kNsPerSecond + ts.tv_nsec;
 }
 
 // Calls getpwuid_r/getgrgid_r style `lookup` with a growing buffer; "" when there is no entry.

@@ -1,4 +1,4 @@
-#include "engine/archiver/paths.h"
+#include "engine/archiver/internal/paths.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "engine/archiver/pipeline.h"
+#include "engine/archiver/internal/pipeline.h"
 
 #include <utility>
 
@@ -19,8 +19,8 @@ ArenaPool::ArenaPool(size_t arena_size, size_t count) {
 }
 
 Arena* ArenaPool::Acquire() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [this] { return !free_.empty(); });
+  MutexLock lock(mu_);
+  while (free_.empty()) cv_.wait(mu_);
   Arena* arena = free_.back();
   free_.pop_back();
   arena->refs.store(1, std::memory_order_relaxed);
@@ -30,7 +30,7 @@ Arena* ArenaPool::Acquire() {
 void ArenaPool::Unref(Arena* arena) {
   if (arena->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     free_.push_back(arena);
   }
   cv_.notify_one();
@@ -90,7 +90,7 @@ Pipeline::Pipeline(repository::Repository& repo, unsigned workers, size_t arena_
 
 Pipeline::~Pipeline() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   work_cv_.notify_all();
@@ -99,7 +99,7 @@ Pipeline::~Pipeline() {
 
 void Pipeline::Submit(const ChunkJob& job) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     queue_.push_back(job);
   }
   work_cv_.notify_one();
@@ -109,8 +109,8 @@ void Pipeline::WorkerLoop() {
   for (;;) {
     ChunkJob job;
     {
-      std::unique_lock lock(mu_);
-      work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mu_);
+      while (!stopping_ && queue_.empty()) work_cv_.wait(mu_);
       if (queue_.empty()) return;  // stopping, and nothing left to do
       job = queue_.front();
       queue_.pop_front();
@@ -152,12 +152,12 @@ crypto::Id Pipeline::SaveTree(const repository::Tree& tree) {
 
 void Pipeline::CountAdded(BlobType type, const crypto::Id& id, size_t plaintext_size) {
   stats_.bytes_added.fetch_add(plaintext_size, std::memory_order_relaxed);
-  std::lock_guard lock(added_mu_);
+  MutexLock lock(added_mu_);
   added_.emplace_back(type, id);
 }
 
 uint64_t Pipeline::StoredBytesAdded() const {
-  std::lock_guard lock(added_mu_);
+  MutexLock lock(added_mu_);
   uint64_t total = 0;
   for (const auto& [type, id] : added_) {
     std::optional<repository::BlobLocation> where = repo_.FindBlob(type, id);
@@ -168,21 +168,21 @@ uint64_t Pipeline::StoredBytesAdded() const {
 
 void Pipeline::SetRoot(const crypto::Id& id) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     root_ = id;
   }
   done_cv_.notify_all();
 }
 
 Result<crypto::Id> Pipeline::Wait() {
-  std::unique_lock lock(mu_);
-  done_cv_.wait(lock, [this] { return root_.has_value(); });
+  MutexLock lock(mu_);
+  while (!root_.has_value()) done_cv_.wait(mu_);
   if (error_.has_value()) return *error_;
   return *root_;
 }
 
 void Pipeline::Fail(const Error& error) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!error_.has_value()) error_ = error;
   failed_.store(true, std::memory_order_relaxed);
 }

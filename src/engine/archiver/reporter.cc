@@ -1,4 +1,4 @@
-#include "engine/archiver/reporter.h"
+#include "engine/archiver/internal/reporter.h"
 
 namespace stormproof::archiver::internal {
 namespace {
@@ -45,17 +45,17 @@ void Reporter::Tick(const std::string& current) {
 
 void Reporter::Flush(const std::string& current) {
   if (!progress_) return;
-  Progress p;
-  p.files = summary_.files_new + summary_.files_changed + summary_.files_unmodified;
-  p.dirs = summary_.dirs;
-  p.bytes = summary_.bytes_processed + current_file_bytes_;
-  p.bytes_added = stats_.bytes_added.load(std::memory_order_relaxed);
+  uint64_t files = summary_.files_new + summary_.files_changed + summary_.files_unmodified;
+  uint64_t bytes = summary_.bytes_processed + current_file_bytes_;
+  ProgressEvent p;
   p.current = current;
-  if (scanner_ != nullptr) {
+  if (scanner_ == nullptr) {
+    p.Count(ProgressUnit::kFiles, files).Count(ProgressUnit::kBytes, bytes);
+  } else {
     ScanTotals totals = scanner_->totals();
-    p.total_files = totals.files;
-    p.total_bytes = totals.bytes;
-    p.totals_final = totals.done;
+    p.Count(ProgressUnit::kFiles, files, totals.files);
+    p.Count(ProgressUnit::kBytes, bytes, totals.bytes);
+    p.totals_growing = !totals.done;
   }
   progress_(p);
 }

@@ -1,10 +1,10 @@
-#include "engine/archiver/scanner.h"
+#include "engine/archiver/internal/scanner.h"
 
 #include <sys/stat.h>
 
 #include <utility>
 
-#include "engine/archiver/listing.h"
+#include "engine/archiver/internal/listing.h"
 
 namespace stormproof::archiver::internal {
 

@@ -1,4 +1,4 @@
-#include "engine/archiver/walker.h"
+#include "engine/archiver/internal/walker.h"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "engine/archiver/file_reader.h"
+#include "engine/archiver/internal/file_reader.h"
 #include "core/interrupt.h"
 #include "engine/repository/tree_store.h"
 

@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "engine/backend/contract.h"
+#include "engine/backend/internal/contract.h"
 
 namespace stormproof::backend {
 

@@ -6,7 +6,8 @@
 // Files are immutable once saved (content-addressed names), except locks, which are removed.
 // Save() is atomic and durable: after it returns, the whole file is there and survives a crash;
 // after a crash during Save(), the file is either absent or complete, never partial.
-// Implementations are thread-safe.
+// Implementations are thread-safe. Reading (Load, Size, ModifiedNs, List) is const, so a
+// `const Backend&` can read every file and change none (what a read-only repository hands out).
 #ifndef STORMPROOF_ENGINE_BACKEND_BACKEND_H_
 #define STORMPROOF_ENGINE_BACKEND_BACKEND_H_
 
@@ -40,18 +41,20 @@ class Backend {
   virtual Status Save(const Handle& handle, ByteView data) = 0;
   // Reads `length` bytes from `offset` (length 0: to the end). Errors: kNotFound; kIo, including
   // a file shorter than offset + length ("truncated").
-  virtual Result<Bytes> Load(const Handle& handle, uint64_t offset = 0, uint64_t length = 0) = 0;
-  virtual Result<uint64_t> Size(const Handle& handle) = 0;
+  virtual Result<Bytes> Load(const Handle& handle, uint64_t offset = 0,
+                             uint64_t length = 0) const = 0;
+  virtual Result<uint64_t> Size(const Handle& handle) const = 0;
   // When the file was last written, in nanoseconds since the Unix epoch by the storage's own
   // clock (a local file system's mtime, an object store's Last-Modified), never by a writer's.
   // Locks and prune's grace period compare such times with each other only, so hosts whose
   // clocks disagree still agree on ages. Errors: kNotFound; kIo.
-  virtual Result<int64_t> ModifiedNs(const Handle& handle) = 0;
+  virtual Result<int64_t> ModifiedNs(const Handle& handle) const = 0;
   // Removing a missing file succeeds.
   virtual Status Remove(const Handle& handle) = 0;
   // Calls `each` for every file of `type`, in no particular order.
   virtual Status List(FileType type,
-                      const std::function<void(const std::string& name, uint64_t size)>& each) = 0;
+                      const std::function<void(const std::string& name, uint64_t size)>& each)
+      const = 0;
   // Removes the temporary files that interrupted Saves of `type` left behind (a kill or power
   // cut between creating and renaming), when older than `min_age`, and adds their number and
   // size to `stats`. Only safe while no writer of `type` runs: the pruner calls it under the

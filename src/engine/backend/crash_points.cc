@@ -1,4 +1,4 @@
-#include "engine/backend/crash_points.h"
+#include "engine/backend/internal/crash_points.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -42,8 +42,9 @@ const Settings& GetSettings() {
 Status CrashPoint(std::string_view name, const std::function<void()>& power_cut_undo) {
   const Settings& s = GetSettings();
   if (!s.active()) return Ok();
+  // Function-local statics: GUARDED_BY cannot name a local, so a plain std::mutex is enough here.
   static std::mutex mu;  // serialises counting, tracing and dying
-  static long reached = 0;
+  static long reached = 0;  // read and written only under mu
   std::lock_guard lock(mu);
   ++reached;
   if (s.trace_fd >= 0) {

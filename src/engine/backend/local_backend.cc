@@ -16,10 +16,11 @@
 #include <utility>
 #include <vector>
 
+#include "core/time.h"
 #include "engine/backend/backend.h"
-#include "engine/backend/contract.h"
-#include "engine/backend/crash_points.h"
-#include "engine/backend/posix_io.h"
+#include "engine/backend/internal/contract.h"
+#include "engine/backend/internal/crash_points.h"
+#include "engine/backend/internal/posix_io.h"
 
 namespace stormproof::backend {
 namespace {
@@ -105,11 +106,11 @@ class LocalBackend final : public Backend {
   explicit LocalBackend(std::string root) : root_(std::move(root)) {}
 
   Status Save(const Handle& handle, ByteView data) override;
-  Result<Bytes> Load(const Handle& handle, uint64_t offset, uint64_t length) override;
-  Result<uint64_t> Size(const Handle& handle) override;
-  Result<int64_t> ModifiedNs(const Handle& handle) override;
+  Result<Bytes> Load(const Handle& handle, uint64_t offset, uint64_t length) const override;
+  Result<uint64_t> Size(const Handle& handle) const override;
+  Result<int64_t> ModifiedNs(const Handle& handle) const override;
   Status Remove(const Handle& handle) override;
-  Status List(FileType type, const ListCallback& each) override;
+  Status List(FileType type, const ListCallback& each) const override;
   Status RemoveStaleTemporaries(FileType type, std::chrono::seconds min_age,
                                 TemporaryFiles* stats) override;
   std::string Location() const override { return root_; }
@@ -146,7 +147,7 @@ Status LocalBackend::Save(const Handle& handle, ByteView data) {
   return posix::SyncDirectory(dir);
 }
 
-Result<Bytes> LocalBackend::Load(const Handle& handle, uint64_t offset, uint64_t length) {
+Result<Bytes> LocalBackend::Load(const Handle& handle, uint64_t offset, uint64_t length) const {
   STORMPROOF_TRY(internal::ValidateHandle(handle));
   const std::string path = PathOf(handle);
   STORMPROOF_ASSIGN_OR_RETURN(posix::UniqueFd fd, posix::OpenForReading(path));
@@ -158,7 +159,7 @@ Result<Bytes> LocalBackend::Load(const Handle& handle, uint64_t offset, uint64_t
   return data;
 }
 
-Result<uint64_t> LocalBackend::Size(const Handle& handle) {
+Result<uint64_t> LocalBackend::Size(const Handle& handle) const {
   STORMPROOF_TRY(internal::ValidateHandle(handle));
   const std::string path = PathOf(handle);
   struct stat st {};
@@ -167,7 +168,7 @@ Result<uint64_t> LocalBackend::Size(const Handle& handle) {
   return posix::OsError(path, "cannot stat", errno);
 }
 
-Result<int64_t> LocalBackend::ModifiedNs(const Handle& handle) {
+Result<int64_t> LocalBackend::ModifiedNs(const Handle& handle) const {
   STORMPROOF_TRY(internal::ValidateHandle(handle));
   const std::string path = PathOf(handle);
   struct stat st {};
@@ -177,8 +178,7 @@ Result<int64_t> LocalBackend::ModifiedNs(const Handle& handle) {
   }
   // Saturates rather than overflows for times beyond 2262 (a hostile or damaged file).
   int64_t ns = 0;
-  if (__builtin_mul_overflow(static_cast<int64_t>(st.st_mtim.tv_sec), int64_t{1'000'000'000},
-                             &ns) ||
+  if (__builtin_mul_overflow(static_cast<int64_t>(st.st_mtim.tv_sec), kNsPerSecond, &ns) ||
       __builtin_add_overflow(ns, static_cast<int64_t>(st.st_mtim.tv_nsec), &ns)) {
     return st.st_mtim.tv_sec < 0 ? std::numeric_limits<int64_t>::min()
                                  : std::numeric_limits<int64_t>::max();
@@ -199,7 +199,7 @@ Status LocalBackend::Remove(const Handle& handle) {
   return posix::SyncDirectory(ParentOf(path));
 }
 
-Status LocalBackend::List(FileType type, const ListCallback& each) {
+Status LocalBackend::List(FileType type, const ListCallback& each) const {
   if (type == FileType::kConfig) {
     Result<uint64_t> size = Size(Handle{FileType::kConfig, ""});
     if (size) each("config", *size);

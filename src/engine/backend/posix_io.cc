@@ -1,4 +1,4 @@
-#include "engine/backend/posix_io.h"
+#include "engine/backend/internal/posix_io.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 #include <system_error>
 #include <utility>
 
-#include "engine/backend/crash_points.h"
+#include "engine/backend/internal/crash_points.h"
 
 namespace stormproof::backend::posix {
 

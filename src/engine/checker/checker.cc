@@ -7,8 +7,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "engine/checker/key_verifier.h"
-#include "engine/checker/pack_verifier.h"
+#include "engine/checker/internal/key_verifier.h"
+#include "engine/checker/internal/pack_verifier.h"
 #include "core/interrupt.h"
 #include "core/text.h"
 #include "engine/repository/tree_store.h"
@@ -151,10 +151,14 @@ class Checker {
     std::vector<Id> chosen = PacksToRead(packs);
     std::erase_if(chosen, [&](const Id& p) { return report_.damaged_packs.count(p.Hex()) > 0; });
     uint64_t done = 0;
-    if (progress_ && !chosen.empty()) progress_(0, chosen.size());
+    auto report = [&] {
+      if (progress_) progress_(ProgressEvent().Count(ProgressUnit::kPacks, done, chosen.size()));
+    };
+    if (!chosen.empty()) report();
     VerifyPacks(repo_, chosen, ReadThreads(), [&](PackVerdict verdict) {
       Merge(std::move(verdict));
-      if (progress_) progress_(++done, chosen.size());
+      ++done;
+      report();
     });
   }
 

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/progress.h"
 #include "engine/repository/repository.h"
 
 namespace stormproof::checker {
@@ -44,8 +45,8 @@ struct CheckReport {
   bool ok() const { return errors.empty() && !interrupted; }
 };
 
-using ProgressFn = std::function<void(uint64_t packs_done, uint64_t packs_total)>;
-
+// Progress (on the calling thread): while the data check reads packs, the packs read so far out
+// of those chosen (kPacks); the structure check reports none.
 CheckReport Check(const repository::Repository& repo, const CheckOptions& options,
                   const ProgressFn& progress);
 

@@ -1,4 +1,4 @@
-#include "engine/checker/key_verifier.h"
+#include "engine/checker/internal/key_verifier.h"
 
 namespace stormproof::checker {
 

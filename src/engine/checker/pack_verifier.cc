@@ -1,13 +1,13 @@
-#include "engine/checker/pack_verifier.h"
+#include "engine/checker/internal/pack_verifier.h"
 
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <thread>
 
 #include "core/interrupt.h"
+#include "core/mutex.h"
 
 namespace stormproof::checker {
 namespace {
@@ -38,25 +38,25 @@ PackVerdict ReadAndVerify(const repository::Repository& repo, const Id& pack) {
 // Verdicts handed from the workers to the calling thread.
 class VerdictQueue {
  public:
-  void Push(PackVerdict verdict) {
+  void Push(PackVerdict verdict) EXCLUDES(mu_) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       ready_.push_back(std::move(verdict));
     }
     cv_.notify_one();
   }
-  PackVerdict Pop() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return !ready_.empty(); });
+  PackVerdict Pop() EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    while (ready_.empty()) cv_.wait(mu_);
     PackVerdict verdict = std::move(ready_.front());
     ready_.pop_front();
     return verdict;
   }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<PackVerdict> ready_;  // guarded by mu_
+  Mutex mu_;
+  std::condition_variable_any cv_;  // waits on mu_
+  std::deque<PackVerdict> ready_ GUARDED_BY(mu_);
 };
 
 }  // namespace

@@ -9,7 +9,7 @@
 #include <cstdint>
 
 #include "engine/crypto/crypto.h"
-#include "engine/crypto/internal.h"
+#include "engine/crypto/internal/primitives.h"
 
 namespace stormproof::crypto {
 namespace {

@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <limits>
 
-#include "engine/crypto/internal.h"
+#include "engine/crypto/internal/primitives.h"
 
 namespace stormproof::crypto {
 namespace {

@@ -7,7 +7,7 @@
 #include <initializer_list>
 
 #include "engine/crypto/crypto.h"
-#include "engine/crypto/internal.h"
+#include "engine/crypto/internal/primitives.h"
 
 namespace stormproof::crypto {
 namespace {

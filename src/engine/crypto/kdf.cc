@@ -7,7 +7,7 @@
 #include <string>
 
 #include "engine/crypto/crypto.h"
-#include "engine/crypto/internal.h"
+#include "engine/crypto/internal/primitives.h"
 #include "engine/crypto/test_kdf.h"
 
 namespace stormproof::crypto {

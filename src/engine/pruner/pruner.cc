@@ -6,15 +6,17 @@
 #include <vector>
 
 #include "core/interrupt.h"
-#include "engine/pruner/plan.h"
-#include "engine/pruner/used_blobs.h"
+#include "engine/pruner/internal/prune_plan.h"
+#include "engine/pruner/internal/used_blobs.h"
 #include "engine/repository/index_files.h"
+#include "engine/repository/maintenance.h"
 #include "engine/repository/pack.h"
 
 namespace stormproof::pruner {
 namespace {
 
 using repository::IndexedPack;
+using repository::Maintenance;
 using repository::Repository;
 
 constexpr char kNothingChanged[] = " (prune changed nothing)";
@@ -24,7 +26,7 @@ Error Interruption(const std::string& left) {
   return Error::Interrupted(InterruptionMessage() + "; " + left);
 }
 
-Result<std::map<repository::Id, uint64_t>> PacksOnBackend(Repository& repo) {
+Result<std::map<repository::Id, uint64_t>> PacksOnBackend(const Repository& repo) {
   std::map<repository::Id, uint64_t> packs;
   std::string bad;
   STORMPROOF_TRY(
@@ -72,7 +74,8 @@ uint64_t PackSize(const IndexedPack& pack) {
 
 // Leaves out of `packs` those no index names that are younger than `grace_period` by the
 // storage's clock (`storage_now`: when our lock was written); returns how many.
-Result<uint64_t> SetAsideRecentPacks(Repository& repo, const std::vector<IndexedPack>& indexed,
+Result<uint64_t> SetAsideRecentPacks(const Repository& repo,
+                                     const std::vector<IndexedPack>& indexed,
                                      int64_t storage_now, std::chrono::nanoseconds grace_period,
                                      std::map<repository::Id, uint64_t>* packs) {
   std::map<repository::Id, uint64_t> unindexed = *packs;
@@ -93,20 +96,25 @@ Result<uint64_t> SetAsideRecentPacks(Repository& repo, const std::vector<Indexed
 }
 
 // Carries out `plan`: new packs, then the new index, then deletions (see pruner.h), each step
-// only while our lock verifies.
-Status Execute(Repository& repo, repository::Lock& lock,
-               const std::vector<std::string>& index_files, PrunePlan& plan,
-               const ProgressFn& progress) {
+// only while our lock verifies (Maintenance::RewriteIndex and RemovePack verify it first).
+Status Execute(Maintenance& maintenance, const std::vector<std::string>& index_files,
+               PrunePlan& plan, const ProgressFn& progress) {
+  const Repository& repo = maintenance.repository();
   PruneStats& s = plan.stats;
   uint64_t total = 0;
   for (const repository::BlobRef& b : plan.repack) {
     auto at = repo.FindBlob(b.type, b.id);
     if (at) total += at->raw_length;
   }
+  ProgressFn on_copied;
+  if (progress) {
+    on_copied = [&](const ProgressEvent& copied) {
+      uint64_t bytes = copied.Get(ProgressUnit::kBytes)->done;
+      progress(ProgressEvent{.phase = "repacking"}.Count(ProgressUnit::kBytes, bytes, total));
+    };
+  }
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<IndexedPack> written,
-                              repo.CopyBlobsToNewPacks(plan.repack, [&](uint64_t bytes) {
-                                if (progress) progress({"repacking", bytes, total});
-                              }));
+                              maintenance.CopyBlobsToNewPacks(plan.repack, on_copied));
   for (IndexedPack& pack : written) {
     ++s.packs_written;
     s.bytes_written += PackSize(pack);
@@ -122,8 +130,7 @@ Status Execute(Repository& repo, repository::Lock& lock,
                                               " minutes old");
   }
   if (plan.index_changes) {
-    STORMPROOF_TRY(lock.Verify());
-    STORMPROOF_TRY(repo.RewriteIndex(plan.keep, index_files));
+    STORMPROOF_TRY(maintenance.RewriteIndex(plan.keep, index_files));
     s.index_files_after =
         (plan.keep.size() + repository::kPacksPerIndex - 1) / repository::kPacksPerIndex;
   }
@@ -132,10 +139,11 @@ Status Execute(Repository& repo, repository::Lock& lock,
       return Interruption(std::to_string(plan.remove.size() - i) +
                           " pack(s) no index names are left for the next prune to delete");
     }
-    STORMPROOF_TRY(lock.Verify());
-    Status removed = repo.backend().Remove({backend::FileType::kPack, plan.remove[i].Hex()});
-    if (!removed) return removed.error().WithContext("deleting pack " + plan.remove[i].Hex());
-    if (progress) progress({"deleting packs", i + 1, plan.remove.size()});
+    STORMPROOF_TRY(maintenance.RemovePack(plan.remove[i]));
+    if (progress) {
+      progress(ProgressEvent{.phase = "deleting packs"}.Count(ProgressUnit::kPacks, i + 1,
+                                                               plan.remove.size()));
+    }
     PausePointForTesting("prune: pack deleted");
   }
   return Ok();
@@ -144,25 +152,25 @@ Status Execute(Repository& repo, repository::Lock& lock,
 // Temporary files of interrupted writes (a crash between creating and renaming), once nothing
 // else can be writing them: under the exclusive lock, and older than kStaleTemporaryAge in case
 // a writer ignores locks.
-Status RemoveTemporaries(Repository& repo, PruneStats* stats) {
+Status RemoveTemporaries(Maintenance& maintenance, PruneStats* stats) {
   backend::Backend::TemporaryFiles removed;
-  for (backend::FileType type :
-       {backend::FileType::kPack, backend::FileType::kIndex, backend::FileType::kSnapshot}) {
-    STORMPROOF_TRY(repo.backend().RemoveStaleTemporaries(type, kStaleTemporaryAge, &removed));
-  }
+  STORMPROOF_TRY(maintenance.RemoveStaleTemporaries(kStaleTemporaryAge, &removed));
   stats->temporary_files_removed = removed.files;
   stats->temporary_bytes_removed = removed.bytes;
   return Ok();
 }
 
-}  // namespace
+// What prune found and decided: the index as read, and the plan.
+struct Survey {
+  repository::IndexListing listing;
+  PrunePlan plan;
+};
 
-Result<PruneStats> Prune(Repository& repo, const PruneOptions& options,
-                         const ProgressFn& progress) {
-  STORMPROOF_ASSIGN_OR_RETURN(auto lock,
-                              repo.AcquireLock(options.dry_run ? Repository::LockKind::kShared
-                                                               : Repository::LockKind::kExclusive,
-                                               options.lock_wait, options.on_lock_wait));
+// Reads the index, the snapshots' trees and the packs, and plans; changes nothing.
+// `storage_now`: when our lock was written, by the storage's clock. REQUIRES: a lock on `repo`
+// is held (our caller's witness).
+Result<Survey> SurveyRepository(const Repository& repo, int64_t storage_now,
+                                const PruneOptions& options, const ProgressFn& progress) {
   // Read every index file again (backups since `repo` was opened added some): the listing and
   // the in-memory index the trees are loaded through come from the same reads.
   auto listing = repo.ListIndex();
@@ -183,9 +191,7 @@ Result<PruneStats> Prune(Repository& repo, const PruneOptions& options,
                               damaged.front().reason +
                               "); run 'stormproof repair snapshots --forget'" + kNothingChanged);
   }
-  auto used = FindUsedBlobs(repo, *snapshots, [&](uint64_t trees) {
-    if (progress) progress({"reading trees", trees, 0});
-  });
+  auto used = FindUsedBlobs(repo, *snapshots, progress);
   if (!used && used.error().code() == ErrorCode::kInterrupted) {
     return Interruption("prune changed nothing");
   }
@@ -193,16 +199,35 @@ Result<PruneStats> Prune(Repository& repo, const PruneOptions& options,
     return used.error().WithContext(std::string("finding the data in use") + kNothingChanged);
   STORMPROOF_ASSIGN_OR_RETURN(auto packs, PacksOnBackend(repo));
   STORMPROOF_ASSIGN_OR_RETURN(uint64_t recent,
-                              SetAsideRecentPacks(repo, listing->packs, lock->storage_time_ns(),
+                              SetAsideRecentPacks(repo, listing->packs, storage_now,
                                                   options.unindexed_grace, &packs));
   PrunePlan plan = MakePlan(listing->packs, packs, listing->files.size(), *used, options);
   plan.stats.snapshots = snapshots->size();
   plan.stats.packs_recent = recent;
   STORMPROOF_TRY(CheckPlanSafe(plan));
+  return Survey{std::move(listing).value(), std::move(plan)};
+}
+
+}  // namespace
+
+Result<PruneStats> PlanPrune(const Repository& repo, const repository::Lock& lock,
+                             const PruneOptions& options, const ProgressFn& progress) {
+  STORMPROOF_ASSIGN_OR_RETURN(Survey survey,
+                              SurveyRepository(repo, lock.storage_time_ns(), options, progress));
+  return survey.plan.stats;
+}
+
+Result<PruneStats> Prune(Maintenance& maintenance, const PruneOptions& options,
+                         const ProgressFn& progress) {
+  STORMPROOF_ASSIGN_OR_RETURN(Survey survey,
+                              SurveyRepository(maintenance.repository(),
+                                               maintenance.lock().storage_time_ns(), options,
+                                               progress));
+  PrunePlan& plan = survey.plan;
   if (options.dry_run) return plan.stats;
   if (Interrupted()) return Interruption("prune changed nothing");
-  STORMPROOF_TRY(Execute(repo, *lock, listing->files, plan, progress));
-  if (!Interrupted()) STORMPROOF_TRY(RemoveTemporaries(repo, &plan.stats));
+  STORMPROOF_TRY(Execute(maintenance, survey.listing.files, plan, progress));
+  if (!Interrupted()) STORMPROOF_TRY(RemoveTemporaries(maintenance, &plan.stats));
   return plan.stats;
 }
 

@@ -13,8 +13,9 @@
 // Interruption (core/interrupt.h) is honoured at those same step boundaries (and between trees
 // while reading them): Prune then returns kInterrupted, its message saying what was left.
 //
-// Prune takes the repository's exclusive lock (a shared one for a dry run), so it never runs
-// beside a backup: it refuses, naming the lock holder. It refuses too, changing nothing, when the
+// Prune runs under the repository's exclusive lock, held by the repository::Maintenance it is
+// given (maintenance.h), so it never runs beside a backup; a dry run (PlanPrune) needs only a
+// shared lock. It refuses, changing nothing, when the
 // repository is damaged in a way that makes "unused" uncertain: a tree that cannot be read, a blob
 // in use that no index names, a pack the index names that is missing.
 #ifndef STORMPROOF_ENGINE_PRUNER_PRUNER_H_
@@ -25,7 +26,9 @@
 #include <functional>
 #include <string>
 
+#include "core/progress.h"
 #include "core/result.h"
+#include "engine/repository/maintenance.h"
 #include "engine/repository/repository.h"
 
 namespace stormproof::pruner {
@@ -46,9 +49,6 @@ struct PruneOptions {
   // kUnindexedPackGrace). Zero deletes them at once: for when nothing else can be writing to the
   // repository, e.g. after a failed backup filled the disk.
   std::chrono::nanoseconds unindexed_grace = kUnindexedPackGrace;
-  // How long to wait for other processes' locks to go (see Repository::AcquireLock).
-  std::chrono::milliseconds lock_wait{0};
-  repository::Repository::LockWaitFn on_lock_wait;
 };
 
 struct PruneStats {
@@ -78,18 +78,22 @@ struct PruneStats {
   }
 };
 
-struct PruneProgress {
-  std::string phase;  // "reading trees", "repacking", "deleting packs"
-  uint64_t done = 0, total = 0;
-};
-using ProgressFn = std::function<void(const PruneProgress&)>;
-
-// Errors: kLocked (another process holds a lock, after waiting options.lock_wait), kFailedCheck
-// (damaged as above; the message says what and that nothing was changed), the backend's errors
-// otherwise (a failure after the first change leaves the repository consistent, as described
-// above).
-Result<PruneStats> Prune(repository::Repository& repo, const PruneOptions& options,
+// Progress, by phase: "reading trees" counts the trees read (kTrees, no total), "repacking" the
+// bytes copied into new packs (kBytes; the total is the stored size of the blobs to copy, so an
+// estimate; called from the copying threads, one call at a time), "deleting packs" the packs
+// deleted (kPacks, of the total to delete). The other phases call from the calling thread.
+//
+// Prunes (with options.dry_run: only plans). Errors: kLocked (the lock was lost: stopped before
+// the next change), kFailedCheck (damaged as above; the message says what and that nothing was
+// changed), the backend's errors otherwise (a failure after the first change leaves the
+// repository consistent, as described above).
+Result<PruneStats> Prune(repository::Maintenance& maintenance, const PruneOptions& options,
                          const ProgressFn& progress);
+// What Prune would do, changing nothing (prune --dry-run): the same statistics. `lock` is the
+// lock the caller holds on `repo` (a shared one is enough; its storage time dates the grace
+// period). Errors: as Prune's before its first change.
+Result<PruneStats> PlanPrune(const repository::Repository& repo, const repository::Lock& lock,
+                             const PruneOptions& options, const ProgressFn& progress);
 
 }  // namespace stormproof::pruner
 

@@ -1,9 +1,9 @@
-#include "engine/pruner/used_blobs.h"
+#include "engine/pruner/internal/used_blobs.h"
 
 #include <vector>
 
 #include "core/interrupt.h"
-#include "engine/repository/tree_store.h"
+#include "engine/walker/walker.h"
 
 namespace stormproof::pruner {
 
@@ -11,29 +11,29 @@ using repository::BlobType;
 
 Result<UsedBlobs> FindUsedBlobs(const repository::Repository& repo,
                                 const std::vector<repository::Snapshot>& snapshots,
-                                const std::function<void(uint64_t trees)>& progress) {
+                                const ProgressFn& progress) {
   UsedBlobs used;
   uint64_t trees = 0;
+  walker::DistinctTreeWalker walker(repo, walker::Follow::kEverySubtree);
   for (const repository::Snapshot& snapshot : snapshots) {
-    std::vector<repository::Id> stack = {snapshot.tree};
-    while (!stack.empty()) {
+    STORMPROOF_TRY(CheckInterrupted());
+    auto visit = [&](const walker::TreeVisit& tree) -> Status {
       STORMPROOF_TRY(CheckInterrupted());
-      repository::Id id = stack.back();
-      stack.pop_back();
-      if (used.Contains(BlobType::kTree, id)) continue;
-      used.Add(BlobType::kTree, id);
-      auto where = [&] { return "tree " + id.Hex() + " of snapshot " + snapshot.id.ShortHex(); };
-      std::vector<repository::Id> parts;
-      auto tree = repository::LoadTree(repo, id, &parts);
-      if (!tree) return tree.error().WithContext(where());
-      for (const repository::Id& part : parts) used.Add(BlobType::kTree, part);
-      for (const repository::Node& node : tree->nodes) {
+      for (const repository::Id& part : tree.parts) used.Add(BlobType::kTree, part);
+      for (const repository::Node& node : tree.tree.nodes) {
         for (const repository::Id& data : node.content) used.Add(BlobType::kData, data);
-        if (node.subtree) stack.push_back(*node.subtree);
       }
-      if (progress) progress(++trees);
-    }
+      if (progress) {
+        progress(ProgressEvent{.phase = "reading trees"}.Count(ProgressUnit::kTrees, ++trees));
+      }
+      return Ok();
+    };
+    auto where = [&](const repository::Id& id) {
+      return "tree " + id.Hex() + " of snapshot " + snapshot.id.ShortHex();
+    };
+    STORMPROOF_TRY(walker.Walk(snapshot.tree, visit, where));
   }
+  used.AddTrees(walker.TakeReached());
   return used;
 }
 

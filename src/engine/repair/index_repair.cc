@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <utility>
 
-#include "engine/repair/pack_rescue.h"
+#include "engine/repair/internal/pack_rescue.h"
 #include "engine/repository/index.h"
+#include "engine/repository/maintenance.h"
 #include "engine/repository/pack.h"
 
 namespace stormproof::repair {
@@ -12,6 +13,7 @@ namespace {
 
 using repository::Id;
 using repository::IndexedPack;
+using repository::Maintenance;
 using repository::Repository;
 
 constexpr char kChangedNothing[] =
@@ -21,10 +23,12 @@ constexpr char kChangedNothing[] =
 // `error` (not damage: the storage did not read) as the reason repair index stops.
 Error Stop(const Error& error) { return Error(error.code(), error.message() + kChangedNothing); }
 
-bool IsDamage(const Error& error) { return error.code() == ErrorCode::kFailedCheck; }
+bool IsDamage(const Error& error) {
+  return error.code() == ErrorCode::kFailedCheck || error.code() == ErrorCode::kCorrupt;
+}
 
 // The files of `type`, name -> size, sorted by name.
-Result<std::vector<std::pair<std::string, uint64_t>>> ListFiles(Repository& repo,
+Result<std::vector<std::pair<std::string, uint64_t>>> ListFiles(const Repository& repo,
                                                                 backend::FileType type) {
   std::vector<std::pair<std::string, uint64_t>> files;
   STORMPROOF_TRY(repo.backend().List(
@@ -35,7 +39,7 @@ Result<std::vector<std::pair<std::string, uint64_t>>> ListFiles(Repository& repo
 
 // Whether index file `name`, read whole now, still matches its name (a file that failed to
 // load may have failed to read). Errors: it cannot be read.
-Result<bool> MatchesItsName(Repository& repo, const std::string& name) {
+Result<bool> MatchesItsName(const Repository& repo, const std::string& name) {
   auto file = repo.backend().Load({backend::FileType::kIndex, name});
   if (!file) return Stop(file.error().WithContext("reading index " + name));
   return crypto::Sha256(*file).Hex() == name;
@@ -44,7 +48,7 @@ Result<bool> MatchesItsName(Repository& repo, const std::string& name) {
 // Loads the old index anew, making sure that every index file it skips as damaged is damaged,
 // not unreadable: a damaged pack's blobs are kept only if an index file locates them. A file
 // that reads and matches its name may have failed only to read during the load: load once more.
-Status LoadOldIndex(Repository& repo) {
+Status LoadOldIndex(const Repository& repo) {
   STORMPROOF_TRY(repo.ReloadIndex());
   bool again = false;
   for (const repository::DamagedFile& file : repo.DamagedIndexFiles()) {
@@ -81,19 +85,10 @@ size_t IndexFilesFor(size_t packs) {
   return (packs + repository::kPacksPerIndex - 1) / repository::kPacksPerIndex;
 }
 
-}  // namespace
-
-bool RepairIndexReport::lost_data() const {
-  return std::any_of(damaged_packs.begin(), damaged_packs.end(),
-                     [](const DamagedPack& p) { return p.lost_data(); });
-}
-
-Result<RepairIndexReport> RepairIndex(Repository& repo, const RepairIndexOptions& options,
-                                      const RepairIndexProgressFn& progress) {
-  STORMPROOF_ASSIGN_OR_RETURN(auto lock,
-                              repo.AcquireLock(options.dry_run ? Repository::LockKind::kShared
-                                                               : Repository::LockKind::kExclusive,
-                                               options.lock_wait, options.on_lock_wait));
+// Repairs the index through `maintenance`, or only reports what it would do when that is null.
+// REQUIRES: a lock on `repo` is held; `maintenance`, when given, holds `repo`'s exclusive lock.
+Result<RepairIndexReport> Run(const Repository& repo, Maintenance* maintenance,
+                              const ProgressFn& progress) {
   STORMPROOF_TRY(LoadOldIndex(repo));
   RepairIndexReport report;
   report.damaged_index_files = repo.DamagedIndexFiles();
@@ -119,7 +114,9 @@ Result<RepairIndexReport> RepairIndex(Repository& repo, const RepairIndexOptions
     } else {
       return Stop(record.error());
     }
-    if (progress) progress(report.packs, pack_files.size());
+    if (progress) {
+      progress(ProgressEvent().Count(ProgressUnit::kPacks, report.packs, pack_files.size()));
+    }
   }
   report.packs_indexed = packs.size();
 
@@ -127,7 +124,7 @@ Result<RepairIndexReport> RepairIndex(Repository& repo, const RepairIndexOptions
   if (!rescue) return Stop(rescue.error());
   report.damaged_packs = std::move(rescue->packs);
   for (const DamagedPack& p : report.damaged_packs) report.blobs_kept += p.blobs_kept;
-  if (options.dry_run) {
+  if (maintenance == nullptr) {
     report.blobs_after += rescue->copy.size();
     size_t new_packs =
         (rescue->copy_bytes + repository::kPackTargetSize - 1) / repository::kPackTargetSize;
@@ -136,17 +133,35 @@ Result<RepairIndexReport> RepairIndex(Repository& repo, const RepairIndexOptions
   }
   if (!rescue->copy.empty()) {
     STORMPROOF_ASSIGN_OR_RETURN(std::vector<IndexedPack> written,
-                                repo.CopyBlobsToNewPacks(rescue->copy, nullptr));
+                                maintenance->CopyBlobsToNewPacks(rescue->copy, nullptr));
     report.packs_written = written.size();
     for (IndexedPack& pack : written) packs.push_back(std::move(pack));
   }
   std::vector<std::string> replaced;
   for (const auto& [name, size] : index_files) replaced.push_back(name);
-  STORMPROOF_TRY(lock->Verify());  // as prune: never rewrite the index on a lock that was lost
-  STORMPROOF_TRY(repo.RewriteIndex(packs, replaced));
+  // As prune: RewriteIndex verifies the lock first, never rewriting on a lock that was lost.
+  STORMPROOF_TRY(maintenance->RewriteIndex(packs, replaced));
   report.index_files_after = IndexFilesFor(packs.size());
   report.blobs_after = repo.IndexedBlobCount();
   return report;
+}
+
+}  // namespace
+
+bool RepairIndexReport::lost_data() const {
+  return std::any_of(damaged_packs.begin(), damaged_packs.end(),
+                     [](const DamagedPack& p) { return p.lost_data(); });
+}
+
+Result<RepairIndexReport> RepairIndex(Maintenance& maintenance, const RepairIndexOptions& options,
+                                      const ProgressFn& progress) {
+  return Run(maintenance.repository(), options.dry_run ? nullptr : &maintenance, progress);
+}
+
+Result<RepairIndexReport> PlanRepairIndex(const Repository& repo, const repository::Lock& lock,
+                                          const ProgressFn& progress) {
+  (void)lock;  // the witness that the caller holds a lock on `repo`
+  return Run(repo, nullptr, progress);
 }
 
 }  // namespace stormproof::repair

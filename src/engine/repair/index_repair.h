@@ -20,9 +20,10 @@
 // as damage.
 //
 // Crash safety: new packs, then new index files are saved before any old index file is removed
-// (Repository::CopyBlobsToNewPacks, Repository::RewriteIndex), so a crash leaves the old index
+// (Maintenance::CopyBlobsToNewPacks, Maintenance::RewriteIndex), so a crash leaves the old index
 // files, plus new files whose union with them names every readable pack, plus at worst new packs
-// no index names (prune removes them). Takes the exclusive lock (a shared one for a dry run).
+// no index names (prune removes them). Runs under the exclusive lock its repository::Maintenance
+// holds; a dry run (PlanRepairIndex) needs only a shared lock.
 // Thread-compatible.
 #ifndef STORMPROOF_ENGINE_REPAIR_INDEX_REPAIR_H_
 #define STORMPROOF_ENGINE_REPAIR_INDEX_REPAIR_H_
@@ -33,7 +34,9 @@
 #include <string>
 #include <vector>
 
+#include "core/progress.h"
 #include "core/result.h"
+#include "engine/repository/maintenance.h"
 #include "engine/repository/repository.h"
 
 namespace stormproof::repair {
@@ -41,9 +44,6 @@ namespace stormproof::repair {
 struct RepairIndexOptions {
   // Read every pack header and verify the blobs of damaged packs, and report; change nothing.
   bool dry_run = false;
-  // How long to wait for other processes' locks to go (see Repository::AcquireLock).
-  std::chrono::milliseconds lock_wait{0};
-  repository::Repository::LockWaitFn on_lock_wait = {};  // none: waits silently
 };
 
 // A pack whose header cannot be read or verified, and what became of the blobs the old index
@@ -76,16 +76,21 @@ struct RepairIndexReport {
   bool lost_data() const;  // some damaged pack's lost_data()
 };
 
-// Called with the packs whose header has been read so far.
-using RepairIndexProgressFn = std::function<void(uint64_t done, uint64_t total)>;
-
-// Errors: kLocked when another process holds a lock (after waiting options.lock_wait); kIo (or
-// the backend's other errors) when a pack or index file cannot be read, before anything is
-// changed (the message says so); the backend's errors saving or removing files, which leave the
-// repository consistent.
-Result<RepairIndexReport> RepairIndex(repository::Repository& repo,
+// Progress (calling thread): the packs whose header has been read so far, of the files under
+// data/ (kPacks).
+//
+// Errors: kLocked when the lock was lost before the index was rewritten; kIo (or the backend's
+// other errors) when a pack or index file cannot be read, before anything is changed (the
+// message says so); the backend's errors saving or removing files, which leave the repository
+// consistent.
+Result<RepairIndexReport> RepairIndex(repository::Maintenance& maintenance,
                                       const RepairIndexOptions& options,
-                                      const RepairIndexProgressFn& progress);
+                                      const ProgressFn& progress);
+// What RepairIndex would do, changing nothing (repair index --dry-run). `lock` is the lock the
+// caller holds on `repo` (a shared one is enough). Errors: as RepairIndex's before any change.
+Result<RepairIndexReport> PlanRepairIndex(const repository::Repository& repo,
+                                          const repository::Lock& lock,
+                                          const ProgressFn& progress);
 
 }  // namespace stormproof::repair
 

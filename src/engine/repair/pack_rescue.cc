@@ -1,4 +1,4 @@
-#include "engine/repair/pack_rescue.h"
+#include "engine/repair/internal/pack_rescue.h"
 
 #include <algorithm>
 #include <array>
@@ -64,7 +64,10 @@ Result<std::string> Verify(const Repository& repo, const Id& id, const BlobLocat
   }
   auto plain = repo.LoadBlob(at.type, id, repository::IdCheck::kRehash);
   if (plain) return std::string();
-  if (plain.error().code() == ErrorCode::kFailedCheck) return plain.error().message();
+  ErrorCode code = plain.error().code();
+  if (code == ErrorCode::kFailedCheck || code == ErrorCode::kCorrupt) {
+    return plain.error().message();
+  }
   return plain.error();
 }
 

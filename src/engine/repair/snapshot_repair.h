@@ -9,7 +9,8 @@
 // alone. Snapshot files that cannot be read at all are reported, and removed with `forget`.
 //
 // Refuses to run while an index file is damaged: blobs missing from the index might only be in
-// that file ('stormproof repair index' first). Takes the exclusive lock (shared for a dry run).
+// that file ('stormproof repair index' first). Runs under the exclusive lock its
+// repository::Maintenance holds; a dry run (PlanRepairSnapshots) needs only a shared lock.
 // Thread-compatible.
 #ifndef STORMPROOF_ENGINE_REPAIR_SNAPSHOT_REPAIR_H_
 #define STORMPROOF_ENGINE_REPAIR_SNAPSHOT_REPAIR_H_
@@ -20,7 +21,9 @@
 #include <string>
 #include <vector>
 
+#include "core/progress.h"
 #include "core/result.h"
+#include "engine/repository/maintenance.h"
 #include "engine/repository/repository.h"
 
 namespace stormproof::repair {
@@ -30,9 +33,6 @@ struct RepairSnapshotsOptions {
   std::vector<std::string> snapshots;
   bool forget = false;   // remove each repaired original and every damaged snapshot file
   bool dry_run = false;  // find what is lost and report; change nothing
-  // How long to wait for other processes' locks to go (see Repository::AcquireLock).
-  std::chrono::milliseconds lock_wait{0};
-  repository::Repository::LockWaitFn on_lock_wait = {};  // none: waits silently
 };
 
 struct RepairedSnapshot {
@@ -51,16 +51,21 @@ struct RepairSnapshotsReport {
   bool damaged_removed = false;                                 // with forget, not a dry run
 };
 
-// Called with the snapshots examined so far.
-using RepairSnapshotsProgressFn = std::function<void(uint64_t done, uint64_t total)>;
-
-// Errors: kLocked (another process holds a lock, after waiting options.lock_wait), kFailedCheck (a
-// damaged index file), kNotFound (a selected snapshot does not exist), kInvalidArgument (an
-// ambiguous prefix), the backend's errors. A failure leaves every snapshot as it was or repaired
-// (never an original removed before its repaired snapshot is saved).
-Result<RepairSnapshotsReport> RepairSnapshots(repository::Repository& repo,
+// Progress (calling thread): the snapshots examined so far, of those selected (kSnapshots).
+//
+// Errors: kLocked (the lock was lost), kFailedCheck (a damaged index file), kNotFound (a
+// selected snapshot does not exist), kInvalidArgument (an ambiguous prefix), the backend's
+// errors. A failure leaves every snapshot as it was or repaired (never an original removed
+// before its repaired snapshot is saved).
+Result<RepairSnapshotsReport> RepairSnapshots(repository::Maintenance& maintenance,
                                               const RepairSnapshotsOptions& options,
-                                              const RepairSnapshotsProgressFn& progress);
+                                              const ProgressFn& progress);
+// What RepairSnapshots would do, changing nothing (repair snapshots --dry-run; options.dry_run
+// is implied). `lock` is the lock the caller holds on `repo` (a shared one is enough).
+Result<RepairSnapshotsReport> PlanRepairSnapshots(const repository::Repository& repo,
+                                                  const repository::Lock& lock,
+                                                  const RepairSnapshotsOptions& options,
+                                                  const ProgressFn& progress);
 
 }  // namespace stormproof::repair
 

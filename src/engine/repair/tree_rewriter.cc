@@ -1,4 +1,4 @@
-#include "engine/repair/tree_rewriter.h"
+#include "engine/repair/internal/tree_rewriter.h"
 
 #include "engine/repository/tree_store.h"
 
@@ -79,8 +79,8 @@ std::string TreeRewriter::LostReason(const std::vector<Id>& content) {
 Result<Id> TreeRewriter::SaveTree(const repository::Tree& tree) {
   return repository::SaveTree(tree, [this](Bytes encoded) -> Result<Id> {
     Id id = repo_.BlobId(encoded);
-    if (dry_run_) return id;
-    auto saved = repo_.SaveBlob(BlobType::kTree, id, encoded);
+    if (maintenance_ == nullptr) return id;
+    auto saved = maintenance_->writer().SaveBlob(BlobType::kTree, id, encoded);
     if (!saved) return saved.error().WithContext("saving repaired tree " + id.Hex());
     return id;
   });

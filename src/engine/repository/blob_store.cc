@@ -1,5 +1,5 @@
 // BlobStore's write path: SaveBlob, packing, Flush.
-#include "engine/repository/blob_store.h"
+#include "engine/repository/internal/blob_store.h"
 
 #include <algorithm>
 #include <string>
@@ -38,7 +38,7 @@ BlobStore::BlobStore(backend::Backend& backend, const MasterKey& key, Options op
 // those) before the saver thread ends.
 BlobStore::~BlobStore() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   save_queued_.notify_all();
@@ -52,7 +52,7 @@ Result<bool> BlobStore::SaveBlob(BlobType type, const Id& id, ByteView plaintext
                                   std::to_string(kMaxBlobSize >> 20) + " MiB");
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (failure_) return *failure_;
     if (auto at = index_.Find(type, id)) {
       relied_packs_.insert(at->pack);
@@ -75,8 +75,8 @@ Status BlobStore::AddToPack(BlobType type, const Id& id, ByteView plaintext) {
   for (;;) {
     std::unique_ptr<OpenPack> full;
     {
-      std::unique_lock lock(mu_);
-      OpenPack* pack = PackWithRoom(type, sealed_length, lock, &full);
+      MutexLock lock(mu_);
+      OpenPack* pack = PackWithRoom(type, sealed_length, &full);
       if (pack != nullptr) {
         SealInto(*pack, type, id, payload, plaintext.size());
         break;
@@ -91,7 +91,7 @@ Status BlobStore::AddToPack(BlobType type, const Id& id, ByteView plaintext) {
 // REQUIRES: `pack` is closed and counted in writes_pending_.
 void BlobStore::QueueForSaving(std::unique_ptr<OpenPack> pack) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     save_queue_.push_back(std::move(pack));
     if (!saver_.joinable()) saver_ = std::thread([this] { SaveQueuedPacks(); });
   }
@@ -101,15 +101,16 @@ void BlobStore::QueueForSaving(std::unique_ptr<OpenPack> pack) {
 // The saver thread: saves queued packs in order until the store is destroyed and the queue is
 // empty. A failed save is recorded in failure_ by FinishPack.
 void BlobStore::SaveQueuedPacks() {
-  std::unique_lock lock(mu_);
   for (;;) {
-    save_queued_.wait(lock, [this] { return stopping_ || !save_queue_.empty(); });
-    if (save_queue_.empty()) return;
-    std::unique_ptr<OpenPack> pack = std::move(save_queue_.front());
-    save_queue_.erase(save_queue_.begin());
-    lock.unlock();
+    std::unique_ptr<OpenPack> pack;
+    {
+      MutexLock lock(mu_);
+      while (!stopping_ && save_queue_.empty()) save_queued_.wait(mu_);
+      if (save_queue_.empty()) return;
+      pack = std::move(save_queue_.front());
+      save_queue_.erase(save_queue_.begin());
+    }
     (void)FinishPack(*pack);
-    lock.lock();
   }
 }
 
@@ -117,9 +118,8 @@ void BlobStore::SaveQueuedPacks() {
 // entry within the pack target size (or is empty, whatever the blob's size), opening
 // one when there is none, after waiting while kMaxPackBuffers packs of the type are open or
 // being saved. Returns null with the full open pack closed into *full (for the caller to save)
-// when it has no room. REQUIRES: `lock` holds mu_.
+// when it has no room. Waiting releases mu_ meanwhile.
 BlobStore::OpenPack* BlobStore::PackWithRoom(BlobType type, size_t sealed_length,
-                                             std::unique_lock<std::mutex>& lock,
                                              std::unique_ptr<OpenPack>* full) {
   const size_t t = TypeIndex(type);
   for (;;) {
@@ -138,11 +138,10 @@ BlobStore::OpenPack* BlobStore::PackWithRoom(BlobType type, size_t sealed_length
       open = NewPack(type);
       return open.get();
     }
-    packs_saved_.wait(lock);
+    packs_saved_.wait(mu_);
   }
 }
 
-// REQUIRES: mu_ held.
 std::unique_ptr<BlobStore::OpenPack> BlobStore::NewPack(BlobType type) {
   auto pack = std::make_unique<OpenPack>();
   pack->type = type;
@@ -154,7 +153,7 @@ std::unique_ptr<BlobStore::OpenPack> BlobStore::NewPack(BlobType type) {
   return pack;
 }
 
-// Appends `payload` sealed for blob `id` to `pack`. REQUIRES: mu_ held.
+// Appends `payload` sealed for blob `id` to `pack`.
 void BlobStore::SealInto(OpenPack& pack, BlobType type, const Id& id, ByteView payload,
                          size_t raw_length) {
   const size_t offset = pack.buffer.size();
@@ -174,7 +173,6 @@ Status BlobStore::FinishPacks(const PackList& packs) {
   return status;
 }
 
-// REQUIRES: mu_ held.
 Bytes BlobStore::TakeBuffer() {
   if (!spare_buffers_.empty()) {
     Bytes buffer = std::move(spare_buffers_.back());
@@ -195,7 +193,7 @@ Status BlobStore::FinishPack(OpenPack& pack) {
   Status saved = backend_.Save({backend::FileType::kPack, name.Hex()}, pack.buffer);
   std::vector<IndexedPack> index_now;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     --writes_pending_;
     --buffers_out_[TypeIndex(pack.type)];
     RecycleBuffer(std::move(pack.buffer));
@@ -219,7 +217,6 @@ Status BlobStore::FinishPack(OpenPack& pack) {
   return WriteIndex(std::move(index_now));
 }
 
-// REQUIRES: mu_ held.
 void BlobStore::RecycleBuffer(Bytes buffer) {
   if (spare_buffers_.size() < kSpareBuffers && buffer.capacity() <= kPackBufferSize) {
     buffer.clear();
@@ -244,7 +241,7 @@ Status BlobStore::WriteIndex(std::vector<IndexedPack> packs) {
       allowed = Ok();
     }
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   --writes_pending_;
   packs_saved_.notify_all();
   std::unordered_set<Id, crypto::IdHash> written;
@@ -270,7 +267,7 @@ Status BlobStore::WriteIndex(std::vector<IndexedPack> packs) {
 }
 
 std::vector<IndexedPack> BlobStore::TakeSavedPacks() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::vector<IndexedPack> packs;
   packs.swap(unindexed_);
   return packs;
@@ -279,7 +276,7 @@ std::vector<IndexedPack> BlobStore::TakeSavedPacks() {
 Status BlobStore::Flush() {
   PackList finish;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (failure_) return *failure_;
     for (auto& open : open_) {
       if (!open) continue;
@@ -290,8 +287,8 @@ Status BlobStore::Flush() {
   STORMPROOF_TRY(FinishPacks(finish));
   std::vector<IndexedPack> packs;
   {
-    std::unique_lock lock(mu_);
-    packs_saved_.wait(lock, [this] { return writes_pending_ == 0; });
+    MutexLock lock(mu_);
+    while (writes_pending_ != 0) packs_saved_.wait(mu_);
     if (failure_) return *failure_;
     if (unindexed_.empty() || !options_.write_index) return Ok();
     packs.swap(unindexed_);

@@ -4,7 +4,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "engine/repository/blob_store.h"
+#include "engine/repository/internal/blob_store.h"
 #include "engine/repository/index_files.h"
 #include "engine/repository/pack.h"
 
@@ -31,11 +31,11 @@ Result<std::vector<std::string>> IndexFileNames(backend::Backend& backend) {
 
 Status BlobStore::LoadIndex(IndexListing* listing) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     ++loading_;
   }
   Status loaded = LoadIndexFiles(listing);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (--loading_ == 0) {
     written_while_loading_.clear();
     files_written_while_loading_.clear();
@@ -68,7 +68,7 @@ Status BlobStore::LoadIndexFiles(IndexListing* listing) {
     if (listing) builder.AddFile(name, std::move(file).value());
   }
   if (listing) *listing = builder.Take();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   // Packs saved here whose index file is not written yet (or was written after the listing) are
   // still ours to find.
   names.insert(names.end(), files_written_while_loading_.begin(),
@@ -90,12 +90,12 @@ Status BlobStore::LoadIndexFiles(IndexListing* listing) {
 Status BlobStore::RefreshIndex() {
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<std::string> names, IndexFileNames(backend_));
   {
-    std::lock_guard lock(mu_);
-    if (index_files_ && index_files_->size() == names.size() &&
-        std::all_of(names.begin(), names.end(),
-                    [&](const std::string& n) { return index_files_->count(n) > 0; })) {
-      return Ok();
+    MutexLock lock(mu_);
+    bool unchanged = index_files_ && index_files_->size() == names.size();
+    for (size_t i = 0; unchanged && i < names.size(); ++i) {
+      unchanged = index_files_->count(names[i]) > 0;
     }
+    if (unchanged) return Ok();
   }
   return LoadIndex();
 }
@@ -104,7 +104,7 @@ void BlobStore::SetIndex(std::span<const IndexedPack> packs) {
   BlobIndex index;
   for (const IndexedPack& pack : packs) index.BulkAdd(pack.pack, pack.blobs);
   index.Commit();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   index_ = std::move(index);
   damaged_index_files_.clear();
   index_files_.reset();
@@ -114,7 +114,7 @@ void BlobStore::SetIndex(std::span<const IndexedPack> packs) {
 Status BlobStore::ConfirmReliedPacks() const {
   std::unordered_set<Id, crypto::IdHash> relied;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     relied = relied_packs_;
   }
   if (relied.empty()) return Ok();
@@ -133,12 +133,12 @@ Status BlobStore::ConfirmReliedPacks() const {
 }
 
 std::vector<DamagedFile> BlobStore::DamagedIndexFiles() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return damaged_index_files_;
 }
 
 bool BlobStore::HasBlob(BlobType type, const Id& id) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (auto at = index_.Find(type, id)) {
     relied_packs_.insert(at->pack);
     return true;
@@ -147,18 +147,18 @@ bool BlobStore::HasBlob(BlobType type, const Id& id) const {
 }
 
 std::optional<BlobLocation> BlobStore::FindBlob(BlobType type, const Id& id) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return index_.Find(type, id);
 }
 
 Result<crypto::Key> BlobStore::PackKey(const Id& pack) const {
   {
-    std::lock_guard lock(key_cache_mu_);
+    MutexLock lock(key_cache_mu_);
     auto it = key_cache_.find(pack);
     if (it != key_cache_.end()) return it->second;
   }
   STORMPROOF_ASSIGN_OR_RETURN(crypto::Key key, ReadPackKey(backend_, key_.encryption, pack));
-  std::lock_guard lock(key_cache_mu_);
+  MutexLock lock(key_cache_mu_);
   if (key_cache_.size() >= kMaxCachedPackKeys) key_cache_.clear();
   key_cache_.emplace(pack, key);
   return key;
@@ -186,19 +186,19 @@ void BlobStore::ForEachIndexedBlob(
     const std::function<void(const Id&, const BlobLocation&)>& each) const {
   BlobIndex copy;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     copy = index_;
   }
   copy.ForEach(each);
 }
 
 size_t BlobStore::IndexedBlobCount() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return index_.size();
 }
 
 size_t BlobStore::IndexMemoryBytes() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return index_.MemoryBytes();
 }
 

@@ -5,8 +5,10 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "core/time.h"
+#include "engine/crypto/base64.h"
 #include "engine/repository/encoding.h"
-#include "engine/repository/file_mac.h"
+#include "engine/repository/internal/file_mac.h"
 #include "engine/repository/pack.h"
 #include "engine/repository/repository.h"
 #include "engine/repository/sealed_file.h"
@@ -72,8 +74,9 @@ Result<ConfigFile> ParsePublic(const json& doc) {
   file.config.version = static_cast<int>(version);
   STORMPROOF_ASSIGN_OR_RETURN(file.config.id, crypto::Id::FromHex(doc.at("id").get<std::string>()));
   STORMPROOF_ASSIGN_OR_RETURN(file.config.created_ns,
-                              ParseTime(doc.at("created").get<std::string>()));
-  STORMPROOF_ASSIGN_OR_RETURN(file.secret, Base64Decode(doc.at("secret").get<std::string>()));
+                              ParseRfc3339(doc.at("created").get<std::string>()));
+  STORMPROOF_ASSIGN_OR_RETURN(file.secret,
+                              crypto::Base64Decode(doc.at("secret").get<std::string>()));
   if (doc.contains("mac")) {
     STORMPROOF_ASSIGN_OR_RETURN(file.mac, crypto::Id::FromHex(doc.at("mac").get<std::string>()));
   }
@@ -93,9 +96,12 @@ crypto::Id ConfigMac(const Config& config, ByteView secret, const crypto::Key& m
 
 // The canonical bytes of a config file (keys sorted by nlohmann::json).
 Bytes EncodeConfigFile(const Config& config, ByteView secret, const crypto::Id& mac) {
-  json doc = {{"format", kFormatName},          {"version", config.version},
-              {"id", config.id.Hex()},          {"created", FormatTime(config.created_ns)},
-              {"secret", Base64Encode(secret)}, {"mac", mac.Hex()}};
+  json doc = {{"format", kFormatName},
+              {"version", config.version},
+              {"id", config.id.Hex()},
+              {"created", FormatRfc3339Nanos(config.created_ns)},
+              {"secret", crypto::Base64Encode(secret)},
+              {"mac", mac.Hex()}};
   std::string text = doc.dump(2) + "\n";
   return Bytes(text.begin(), text.end());
 }
@@ -106,7 +112,7 @@ Config NewConfig() {
   Config config;
   crypto::RandomBytes(config.id.bytes.data(), config.id.bytes.size());
   crypto::RandomBytes(reinterpret_cast<uint8_t*>(&config.chunker.seed), sizeof(uint64_t));
-  config.created_ns = NowNs();
+  config.created_ns = SystemNowNs();
   return config;
 }
 
@@ -136,7 +142,7 @@ Status VerifyConfig(ByteView data, const crypto::Key& master_encryption) {
   STORMPROOF_TRY(OpenConfigSecret(master_encryption, file.secret));
   if (!file.mac) return Error::FailedCheck("config has no mac");
   if (*file.mac != ConfigMac(file.config, file.secret, master_encryption)) {
-    return Error::FailedCheck("config mac does not match (altered)");
+    return Error::Corrupt("config mac does not match (altered)");
   }
   Bytes canonical = EncodeConfigFile(file.config, file.secret, *file.mac);
   if (!std::equal(canonical.begin(), canonical.end(), data.begin(), data.end())) {

@@ -40,9 +40,10 @@ struct ConfigFile {
 Result<ConfigFile> ParseConfig(ByteView data);
 // Verifies the whole config file: it parses, its mac matches, its bytes are exactly the canonical
 // encoding of its fields (so no byte, whitespace included, changes unnoticed) and its secret
-// opens and is valid. Errors: kFailedCheck (kInvalidArgument for a newer version) saying what.
+// opens and is valid. Errors: kFailedCheck (kInvalidArgument for a newer version, kCorrupt for a
+// mac or secret that does not verify) saying what.
 Status VerifyConfig(ByteView data, const crypto::Key& master_encryption);
-// Errors: kFailedCheck when the secret is altered or malformed.
+// Errors: kCorrupt when the secret is altered (authentication fails), kFailedCheck when malformed.
 Result<chunker::Params> OpenConfigSecret(const crypto::Key& master_encryption, ByteView secret);
 
 }  // namespace stormproof::repository

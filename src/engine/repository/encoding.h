@@ -1,6 +1,6 @@
-// Small encodings shared by the repository's file formats: base64, byte strings in JSON,
-// RFC 3339 times with nanoseconds, little-endian integers, random file names and who/where we
-// are. Internal to the repository library. Pure functions (thread-safe) unless noted.
+// Small encodings shared by the repository's file formats: byte strings in JSON (base64 is
+// engine/crypto/base64.h), little-endian integers, random file names and who/where we are.
+// Internal to the repository library. Pure functions (thread-safe) unless noted.
 #ifndef STORMPROOF_ENGINE_REPOSITORY_ENCODING_H_
 #define STORMPROOF_ENGINE_REPOSITORY_ENCODING_H_
 
@@ -14,10 +14,6 @@
 #include "core/result.h"
 
 namespace stormproof::repository {
-
-std::string Base64Encode(ByteView data);
-// Errors: kFailedCheck for anything but canonical, padded standard base64.
-Result<Bytes> Base64Decode(std::string_view text);
 
 // A byte string as JSON: a JSON string when it is valid UTF-8, else {"base64": "..."} so that
 // any bytes (a non-UTF-8 path) round-trip.
@@ -38,12 +34,9 @@ Result<T> IntegerFromJson(const nlohmann::json& value, std::string_view what) {
                                     : static_cast<T>(value.get<int64_t>());
 }
 
-// "2025-11-26T15:04:05.123456789Z" (UTC, always nine fractional digits).
-std::string FormatTime(int64_t unix_ns);
-// Parses FormatTime's output (fraction optional, 1-9 digits). Errors: kFailedCheck.
-Result<int64_t> ParseTime(std::string_view text);
+// Times in the repository's files are RFC 3339 with nanoseconds: FormatRfc3339Nanos and
+// ParseRfc3339 (core/time.h).
 
-int64_t NowNs();         // system clock, Unix epoch
 std::string HostName();  // gethostname(), "" when unknown
 std::string UserName();  // the effective user's login name, "" when unknown
 

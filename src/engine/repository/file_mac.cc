@@ -1,4 +1,4 @@
-#include "engine/repository/file_mac.h"
+#include "engine/repository/internal/file_mac.h"
 
 #include "engine/repository/encoding.h"
 

@@ -1,4 +1,4 @@
-#include "engine/repository/foreign.h"
+#include "engine/repository/internal/foreign.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -28,7 +28,7 @@ Result<std::vector<IndexedPack>> LoadIndexFile(backend::Backend& backend, const 
                                                const std::string& name) {
   STORMPROOF_ASSIGN_OR_RETURN(Bytes file, backend.Load({backend::FileType::kIndex, name}));
   if (crypto::Sha256(file).Hex() != name) {
-    return Error::FailedCheck("content does not match its name (damaged)");
+    return Error::Corrupt("content does not match its name (damaged)");
   }
   STORMPROOF_ASSIGN_OR_RETURN(Bytes plain, OpenSealedFile(master, file, kIndexKind));
   return DecodeIndex(plain);

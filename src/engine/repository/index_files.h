@@ -16,7 +16,8 @@
 namespace stormproof::repository {
 
 // Reads, verifies (name = SHA-256 of the content, authentication) and decodes the index file
-// `name`. Errors: the backend's, or kFailedCheck when damaged; the caller names the file.
+// `name`. Errors: the backend's, or kCorrupt (content not matching its name, authentication
+// failed) / kFailedCheck (malformed) when damaged; the caller names the file.
 Result<std::vector<IndexedPack>> LoadIndexFile(backend::Backend& backend, const crypto::Key& master,
                                                const std::string& name);
 

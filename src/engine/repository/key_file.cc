@@ -4,8 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/secret.h"
+#include "core/time.h"
+#include "engine/crypto/base64.h"
 #include "engine/repository/encoding.h"
-#include "engine/repository/file_mac.h"
+#include "engine/repository/internal/file_mac.h"
 
 namespace stormproof::repository {
 namespace {
@@ -27,13 +29,13 @@ Result<KeyFile> ParseFields(const json& doc) {
   if (Status usable = crypto::CheckKdfParams(key.kdf); !usable) {
     return Error::FailedCheck(usable.error().message());
   }
-  STORMPROOF_ASSIGN_OR_RETURN(Bytes salt, Base64Decode(doc.at("salt").get<std::string>()));
+  STORMPROOF_ASSIGN_OR_RETURN(Bytes salt, crypto::Base64Decode(doc.at("salt").get<std::string>()));
   if (salt.size() != key.kdf.salt.size()) return Error::FailedCheck("bad kdf salt length");
   std::copy(salt.begin(), salt.end(), key.kdf.salt.begin());
-  STORMPROOF_ASSIGN_OR_RETURN(key.created_ns, ParseTime(doc.at("created").get<std::string>()));
+  STORMPROOF_ASSIGN_OR_RETURN(key.created_ns, ParseRfc3339(doc.at("created").get<std::string>()));
   STORMPROOF_ASSIGN_OR_RETURN(key.hostname, ByteStringFromJson(doc.at("hostname")));
   STORMPROOF_ASSIGN_OR_RETURN(key.username, ByteStringFromJson(doc.at("username")));
-  STORMPROOF_ASSIGN_OR_RETURN(key.data, Base64Decode(doc.at("data").get<std::string>()));
+  STORMPROOF_ASSIGN_OR_RETURN(key.data, crypto::Base64Decode(doc.at("data").get<std::string>()));
   if (key.data.size() != kSealedMasterSize) {
     return Error::FailedCheck("sealed master key has " + std::to_string(key.data.size()) +
                               " bytes, not " + std::to_string(kSealedMasterSize) +
@@ -64,11 +66,11 @@ Bytes EncodeKeyFile(const KeyFile& key, const crypto::Id& mac) {
   json doc = {{"kdf", "argon2id"},
               {"ops", key.kdf.ops_limit},
               {"mem", key.kdf.mem_limit},
-              {"salt", Base64Encode(key.kdf.salt)},
-              {"created", FormatTime(key.created_ns)},
+              {"salt", crypto::Base64Encode(key.kdf.salt)},
+              {"created", FormatRfc3339Nanos(key.created_ns)},
               {"hostname", ByteStringToJson(key.hostname)},
               {"username", ByteStringToJson(key.username)},
-              {"data", Base64Encode(key.data)},
+              {"data", crypto::Base64Encode(key.data)},
               {"mac", mac.Hex()}};
   std::string text = doc.dump(2) + "\n";
   return Bytes(text.begin(), text.end());
@@ -85,7 +87,7 @@ Result<Bytes> NewKeyFile(std::string_view password, const MasterKey& master) {
   plain.insert(plain.end(), master.encryption.bytes.begin(), master.encryption.bytes.end());
   plain.insert(plain.end(), master.id.bytes.begin(), master.id.bytes.end());
   KeyFile key{kdf,
-              NowNs(),
+              SystemNowNs(),
               HostName(),
               UserName(),
               crypto::Seal(user_key, plain, AsBytes(kKeyKind)),
@@ -121,7 +123,7 @@ Result<KeyFile> VerifyKeyFile(ByteView file, const MasterKey& master) {
 Result<MasterKey> UnlockKeyFile(const KeyFile& key_file, std::string_view password) {
   STORMPROOF_ASSIGN_OR_RETURN(crypto::Key user_key, crypto::DeriveKey(password, key_file.kdf));
   auto plain = crypto::Open(user_key, key_file.data, AsBytes(kKeyKind));
-  if (!plain) return Error::FailedCheck("wrong password");
+  if (!plain) return Error::WrongPassword("wrong password");
   if (plain->size() != 2 * crypto::kKeySize) {
     Wipe(&*plain);
     return Error::FailedCheck("bad master key length");

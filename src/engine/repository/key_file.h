@@ -38,7 +38,7 @@ Result<KeyFile> ParseKeyFile(ByteView file);
 // whitespace included, can change unnoticed); returns it parsed. Errors: kFailedCheck saying
 // what is wrong.
 Result<KeyFile> VerifyKeyFile(ByteView file, const MasterKey& master);
-// Errors: kFailedCheck only when `password` does not open it (or its sealed data was altered);
+// Errors: kWrongPassword only when `password` does not open it (or its sealed data was altered);
 // those of crypto::DeriveKey when no key can be derived (parameters out of range, no memory).
 // Wipes what it decrypted.
 Result<MasterKey> UnlockKeyFile(const KeyFile& key_file, std::string_view password);

@@ -8,7 +8,6 @@
 #include <ctime>
 #include <fstream>
 #include <limits>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -16,7 +15,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/mutex.h"
 #include "core/text.h"
+#include "core/time.h"
 #include "engine/repository/encoding.h"
 #include "engine/repository/sealed_file.h"
 
@@ -51,7 +52,7 @@ struct ReadLock {
 int64_t ClockNs(clockid_t clock) {
   timespec ts{};
   ::clock_gettime(clock, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+  return static_cast<int64_t>(ts.tv_sec) * kNsPerSecond + ts.tv_nsec;
 }
 
 std::string FirstLineOfFile(const std::string& path) {
@@ -88,12 +89,6 @@ bool ProcessRunning(const LockInfo& lock) {
   return now == 0 || now == lock.start_ticks;  // another start time: the pid was reused
 }
 
-std::string Since(int64_t time_ns) {
-  std::string since = FormatTime(time_ns).substr(0, 19);
-  since[10] = ' ';
-  return since;
-}
-
 std::string Describe(const ReadLock& lock) {
   if (!lock.info) {
     return "repository is locked by an unreadable lock file locks/" + lock.name +
@@ -102,7 +97,7 @@ std::string Describe(const ReadLock& lock) {
   const LockInfo& info = *lock.info;
   return "repository is locked by " + EscapeName(info.hostname) + " pid " +
          std::to_string(info.pid) + " (" + (info.exclusive ? "exclusive" : "shared") + ", since " +
-         Since(info.time_ns) + " UTC)";
+         FormatUtc(info.time_ns) + ")";
 }
 
 // Holds a lock file and refreshes it from a background thread (see lock.h). Thread-safe.
@@ -120,19 +115,19 @@ class RepositoryLock : public Lock {
         last_ok_(written_at),
         thread_([this] { RefreshLoop(); }) {}
 
-  ~RepositoryLock() override {
+  ~RepositoryLock() override EXCLUDES(mu_) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       stop_ = true;
     }
     wake_.notify_all();
     thread_.join();
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     (void)backend_.Remove({FileType::kLock, name_});
   }
 
-  Status Verify() override {
-    std::lock_guard lock(mu_);
+  Status Verify() override EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     if (!lost_ && Age() > env_.refresh_interval) Refresh();
     if (!lost_) {
       Status held = CheckStillHeld();
@@ -146,14 +141,14 @@ class RepositoryLock : public Lock {
   int64_t storage_time_ns() const override { return storage_time_ns_; }
 
  private:
-  // Time since the last successful refresh began, by the holder's clock. REQUIRES: mu_ held.
-  std::chrono::milliseconds Age() const {
-    return std::chrono::milliseconds((env_.elapsed_ns() - last_ok_) / 1'000'000);
+  // Time since the last successful refresh began, by the holder's clock.
+  std::chrono::milliseconds Age() const REQUIRES(mu_) {
+    return std::chrono::milliseconds((env_.elapsed_ns() - last_ok_) / kNsPerMillisecond);
   }
 
   // Marks the lock lost when it was not refreshed in time or its file is gone; the backend's
-  // error when the file cannot be looked at. REQUIRES: mu_ held, !lost_.
-  Status CheckStillHeld() {
+  // error when the file cannot be looked at. REQUIRES: !lost_.
+  Status CheckStillHeld() REQUIRES(mu_) {
     if (Age() > kLockLostAfter) {
       lost_ = "it was not refreshed for " + std::to_string(Age().count() / 60000) + " minutes";
       return Ok();
@@ -165,20 +160,29 @@ class RepositoryLock : public Lock {
     return Ok();
   }
 
-  void RefreshLoop() {
-    std::unique_lock lock(mu_);
+  void RefreshLoop() EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     for (;;) {
       auto wait =
           failed_ ? std::min<std::chrono::milliseconds>(kLockRetryInterval, env_.refresh_interval)
                   : env_.refresh_interval;
-      if (wake_.wait_for(lock, wait, [this] { return stop_; })) return;
+      if (WaitForStop(wait)) return;
       if (!lost_) Refresh();
     }
   }
 
+  // Waits (mu_ released meanwhile) until stop_ is set or `wait` has passed; returns stop_.
+  bool WaitForStop(std::chrono::milliseconds wait) REQUIRES(mu_) {
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (!stop_) {
+      if (wake_.wait_until(mu_, deadline) == std::cv_status::timeout) return stop_;
+    }
+    return true;
+  }
+
   // Writes the lock anew, then removes the old file; never revives a lock that may have been
-  // judged stale (too long unrefreshed, or its file gone). REQUIRES: mu_ held, !lost_.
-  void Refresh() {
+  // judged stale (too long unrefreshed, or its file gone). REQUIRES: !lost_.
+  void Refresh() REQUIRES(mu_) {
     const int64_t start = env_.elapsed_ns();
     Status held = CheckStillHeld();
     if (lost_) return;
@@ -214,14 +218,14 @@ class RepositoryLock : public Lock {
   const crypto::Key master_;
   const LockEnvironment env_;
   const int64_t storage_time_ns_;
-  std::mutex mu_;
-  std::condition_variable wake_;
-  LockInfo info_;                    // guarded by mu_
-  std::string name_;                 // guarded by mu_
-  int64_t last_ok_;                  // env_.elapsed_ns() when the last good write began; mu_
-  bool failed_ = false;              // the last refresh failed; guarded by mu_
-  std::optional<std::string> lost_;  // why the lock is lost for good; guarded by mu_
-  bool stop_ = false;                // guarded by mu_
+  Mutex mu_;
+  std::condition_variable_any wake_;  // waits on mu_
+  LockInfo info_ GUARDED_BY(mu_);
+  std::string name_ GUARDED_BY(mu_);
+  int64_t last_ok_ GUARDED_BY(mu_);  // env_.elapsed_ns() when the last good write began
+  bool failed_ GUARDED_BY(mu_) = false;              // the last refresh failed
+  std::optional<std::string> lost_ GUARDED_BY(mu_);  // why the lock is lost for good
+  bool stop_ GUARDED_BY(mu_) = false;
   std::thread thread_;               // last: starts after everything above is initialised
 };
 
@@ -295,7 +299,7 @@ Result<std::optional<ReadLock>> RemoveStaleFindConflict(backend::Backend& backen
 LockEnvironment RealLockEnvironment() {
   LockEnvironment env;
   env.self = CurrentProcessLock(Repository::LockKind::kShared);
-  env.wall_ns = NowNs;
+  env.wall_ns = SystemNowNs;
   env.elapsed_ns = [] { return ClockNs(CLOCK_BOOTTIME); };
   env.running = ProcessRunning;
   return env;
@@ -305,7 +309,7 @@ LockInfo CurrentProcessLock(Repository::LockKind kind) {
   static const std::string boot_id = FirstLineOfFile("/proc/sys/kernel/random/boot_id");
   static const std::string pid_namespace = PidNamespace();
   LockInfo info{HostName(), UserName(), static_cast<int64_t>(getpid()),
-                kind == Repository::LockKind::kExclusive, NowNs()};
+                kind == Repository::LockKind::kExclusive, SystemNowNs()};
   info.pid_namespace = pid_namespace;
   info.boot_id = boot_id;
   info.start_ticks = StartTicks(info.pid);
@@ -320,7 +324,7 @@ Bytes EncodeLock(const crypto::Key& master, const LockInfo& info) {
               {"boot_id", info.boot_id},
               {"start_ticks", info.start_ticks},
               {"exclusive", info.exclusive},
-              {"time", FormatTime(info.time_ns)}};
+              {"time", FormatRfc3339Nanos(info.time_ns)}};
   std::string text = doc.dump();
   return SealFile(master, AsBytes(text), kLockKind);
 }
@@ -335,7 +339,7 @@ Result<LockInfo> DecodeLock(const crypto::Key& master, ByteView file) {
     STORMPROOF_ASSIGN_OR_RETURN(info.username, ByteStringFromJson(doc.at("username")));
     STORMPROOF_ASSIGN_OR_RETURN(info.pid, IntegerFromJson<int64_t>(doc.at("pid"), "pid"));
     info.exclusive = doc.at("exclusive").get<bool>();
-    STORMPROOF_ASSIGN_OR_RETURN(info.time_ns, ParseTime(doc.at("time").get<std::string>()));
+    STORMPROOF_ASSIGN_OR_RETURN(info.time_ns, ParseRfc3339(doc.at("time").get<std::string>()));
     // Absent in locks written before version 0.5: their holders are then judged by age alone.
     info.pid_namespace = doc.value("pid_namespace", std::string());
     info.boot_id = doc.value("boot_id", std::string());

@@ -74,7 +74,7 @@ LockEnvironment RealLockEnvironment();
 // The lock this process would write now.
 LockInfo CurrentProcessLock(Repository::LockKind kind);
 Bytes EncodeLock(const crypto::Key& master, const LockInfo& info);
-// Errors: kFailedCheck when the file cannot be decrypted or is malformed.
+// Errors: kCorrupt when the file cannot be decrypted, kFailedCheck when it is malformed.
 Result<LockInfo> DecodeLock(const crypto::Key& master, ByteView file);
 // Whether `lock` (its file `age_ns` old by the storage clock) is stale for a process that
 // would write `self` (see above).

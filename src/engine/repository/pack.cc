@@ -53,7 +53,10 @@ Result<uint64_t> HeaderLength(const Id& pack, uint64_t size, const uint8_t* last
 Result<std::vector<PackEntry>> OpenHeader(const crypto::Key& pack_key, const Id& pack,
                                           ByteView sealed, uint64_t header_offset) {
   auto plain = crypto::Open(pack_key, sealed, AsBytes(kHeaderKind));
-  if (!plain) return PackError(pack, "header cannot be decrypted (truncated, damaged or altered)");
+  if (!plain) {
+    return Error::Corrupt("pack " + pack.Hex() +
+                          ": header cannot be decrypted (truncated, damaged or altered)");
+  }
   if (plain->size() % kPackEntrySize != 0) return PackError(pack, "header has a partial entry");
   auto entries = DecodePackEntries(*plain, plain->size() / kPackEntrySize, header_offset);
   if (!entries) return entries.error().WithContext("pack " + pack.Hex());
@@ -165,13 +168,13 @@ Result<ParsedPack> ParsePack(const crypto::Key& master, const Id& pack, ByteView
 Result<Bytes> OpenBlob(const crypto::Key& pack_key, const crypto::Key& id_key,
                        const PackEntry& entry, ByteView sealed, IdCheck check) {
   auto payload = crypto::Open(pack_key, sealed, BlobAssociatedData(entry.type, entry.id));
-  if (!payload) return Error::FailedCheck("cannot be decrypted (damaged or altered)");
+  if (!payload) return Error::Corrupt("cannot be decrypted (damaged or altered)");
   STORMPROOF_ASSIGN_OR_RETURN(Bytes plain, DecodePayload(*payload, kMaxBlobSize));
   if (plain.size() != entry.raw_length) {
     return Error::FailedCheck("decoded length differs from the recorded length");
   }
   if (check == IdCheck::kRehash && crypto::KeyedId(id_key, plain) != entry.id) {
-    return Error::FailedCheck("content does not match its id");
+    return Error::Corrupt("content does not match its id");
   }
   return plain;
 }

@@ -64,7 +64,7 @@ void AppendPackHeader(const crypto::Key& pack_key, std::span<const PackEntry> en
 Result<crypto::Key> ReadPackKey(backend::Backend& backend, const crypto::Key& master,
                                 const Id& pack);
 // Reads and verifies a pack's header. Errors (naming the pack): kNotFound, kIo, kFailedCheck
-// for a truncated or altered pack.
+// for a truncated or malformed pack, kCorrupt when the header's authentication fails.
 Result<std::vector<PackEntry>> ReadPackHeader(backend::Backend& backend, const crypto::Key& master,
                                               const Id& pack);
 
@@ -75,13 +75,15 @@ struct ParsedPack {
 };
 // Verifies the header of the complete pack `bytes` (named `pack` in errors) and that its blobs
 // tile the blob area exactly, so that every byte of the pack lies under some authentication
-// tag (a flipped byte anywhere then fails a tag). Errors: kFailedCheck naming the pack.
+// tag (a flipped byte anywhere then fails a tag). Errors: kFailedCheck (malformed) or kCorrupt
+// (the header's authentication fails) naming the pack.
 Result<ParsedPack> ParsePack(const crypto::Key& master, const Id& pack, ByteView bytes);
 
 // Decrypts one sealed blob under `pack_key` with its type and id as associated data, decodes
 // the payload and checks its length against entry.raw_length; with IdCheck::kRehash also
-// checks HMAC-SHA256(id_key, plaintext) == entry.id. Errors: kFailedCheck saying what is wrong
-// (the caller names the blob and pack).
+// checks HMAC-SHA256(id_key, plaintext) == entry.id. Errors, saying what is wrong (the caller
+// names the blob and pack): kCorrupt when authentication or the id check fails; kFailedCheck
+// for a payload that does not decode or has another length.
 Result<Bytes> OpenBlob(const crypto::Key& pack_key, const crypto::Key& id_key,
                        const PackEntry& entry, ByteView sealed, IdCheck check);
 

@@ -11,11 +11,12 @@
 #include "core/interrupt.h"
 #include "engine/repository/config.h"
 #include "engine/repository/encoding.h"
-#include "engine/repository/foreign.h"
+#include "engine/repository/internal/foreign.h"
+#include "engine/repository/index_files.h"
 #include "engine/repository/key_file.h"
 #include "engine/repository/lock.h"
 #include "engine/repository/pack.h"
-#include "engine/repository/repository_impl.h"
+#include "engine/repository/internal/repository_impl.h"
 
 namespace stormproof::repository {
 namespace {
@@ -47,12 +48,12 @@ Error NoKeyOpens(const std::string& keys, size_t tried, const std::vector<std::s
   }
   if (tried == 0) return Error::FailedCheck("no key in " + keys + " can be used: " + why);
   std::string message = "wrong password: no key in " + keys + " opens with it";
-  return Error::FailedCheck(unusable.empty() ? message : message + " (and " + why + ")");
+  return Error::WrongPassword(unusable.empty() ? message : message + " (and " + why + ")");
 }
 
 // The first key that `password` opens and whose master key opens the config's secret: a key file
 // copied from another repository (same password, other master key) is passed over. Errors:
-// kFailedCheck "wrong password" when no key opens, naming the key files that could not be tried
+// kWrongPassword "wrong password" when no key opens, naming the key files that could not be tried
 // (NoKeyOpens); the config secret's error when keys open but none opens the secret (a damaged
 // config).
 Result<UnlockedKey> UnlockAnyKey(backend::Backend& backend, std::string_view password,
@@ -80,7 +81,7 @@ Result<UnlockedKey> UnlockAnyKey(backend::Backend& backend, std::string_view pas
     }
     auto master = UnlockKeyFile(*key_file, password);
     if (!master) {
-      if (master.error().code() == ErrorCode::kFailedCheck) {
+      if (master.error().code() == ErrorCode::kWrongPassword) {
         ++tried;
       } else {
         unusable.push_back("key file " + keys + "/" + name +
@@ -231,6 +232,22 @@ void Repository::ForEachIndexedBlob(
 }
 
 size_t Repository::IndexedBlobCount() const { return impl_->blobs.IndexedBlobCount(); }
+
+std::vector<DamagedFile> Repository::DamagedIndexFiles() const {
+  return impl_->blobs.DamagedIndexFiles();
+}
+
+Status Repository::ReloadIndex() const { return impl_->blobs.LoadIndex(); }
+
+Result<IndexListing> Repository::ListIndex() const {
+  IndexListing listing;
+  STORMPROOF_TRY(impl_->blobs.LoadIndex(&listing));
+  std::vector<DamagedFile> damaged = impl_->blobs.DamagedIndexFiles();
+  if (!damaged.empty()) {
+    return Error::FailedCheck("index " + damaged.front().name + ": " + damaged.front().reason);
+  }
+  return listing;
+}
 
 namespace {
 

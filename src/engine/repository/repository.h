@@ -10,6 +10,16 @@
 // worst unreferenced packs, which prune removes.
 //
 // A Repository is thread-safe: several threads may SaveBlob/LoadBlob at once.
+//
+// Who may write is said by types (rocksdb's BackupEngineReadOnlyBase / AppendOnlyBase):
+//  - `const Repository&` is the read-only view: files, index, snapshots and blobs can be read
+//    (backend() is a `const Backend&`), nothing can be changed. check, drill, restore, ls, diff,
+//    stats and snapshots need no more.
+//  - `Repository&` adds the writer path: SaveBlob, Flush and SaveSnapshot only add files (new
+//    packs, index files, snapshots), and RemoveSnapshot removes a snapshot file but never data.
+//    Backup and forget use it under a shared lock (AcquireLock).
+//  - repository::Maintenance (maintenance.h) owns every removal of data and every rewrite of
+//    the index (prune, repair). It exists only while it holds the exclusive lock.
 #ifndef STORMPROOF_ENGINE_REPOSITORY_REPOSITORY_H_
 #define STORMPROOF_ENGINE_REPOSITORY_REPOSITORY_H_
 
@@ -125,7 +135,8 @@ class Repository {
   static Status Probe(backend::Backend& backend);
   // Opens an existing repository. Errors: kNotFound (no config: "not a stormproof repository",
   // or a restic or borg repository or an empty directory, named as Probe names them),
-  // kInvalidArgument (a newer format version), kFailedCheck ("wrong password": no key opens).
+  // kInvalidArgument (a newer format version), kWrongPassword ("wrong password": no key opens),
+  // kCorrupt (the config's secret or mac does not verify).
   // Index files that cannot be read do not fail Open: the good ones are loaded and the damaged
   // ones listed by DamagedIndexFiles() (their blobs are then unknown until `repair index`).
   static Result<std::unique_ptr<Repository>> Open(std::unique_ptr<backend::Backend> backend,
@@ -134,7 +145,8 @@ class Repository {
 
   const Id& id() const { return id_; }
   const chunker::Params& chunker_params() const { return chunker_; }
-  backend::Backend& backend() const { return *backend_; }
+  // The files, read-only: a `const Backend&` has no Save or Remove.
+  const backend::Backend& backend() const { return *backend_; }
 
   // The keyed id of a blob's plaintext.
   Id BlobId(ByteView plaintext) const;
@@ -145,10 +157,12 @@ class Repository {
   bool HasBlob(BlobType type, const Id& id) const;
   std::optional<BlobLocation> FindBlob(BlobType type, const Id& id) const;
   // Reads, verifies (authentication, length and, with IdCheck::kRehash, the id) and decompresses
-  // a blob. Errors: kNotFound for a blob not in the index; kFailedCheck naming the blob and its
-  // pack when it is damaged; the backend's error otherwise.
+  // a blob. Errors: kNotFound for a blob not in the index; kCorrupt (authentication or id check
+  // failed) or kFailedCheck (malformed) naming the blob and its pack when it is damaged; the
+  // backend's error otherwise.
   Result<Bytes> LoadBlob(BlobType type, const Id& id, IdCheck check = IdCheck::kRehash) const;
 
+  // ---- The writer path (backup, forget): adds files, removes snapshot files only. ----
   // Saves every open pack and an index for all blobs saved since the last Flush.
   Status Flush();
 
@@ -160,6 +174,8 @@ class Repository {
   // Errors only when the snapshot files cannot be listed.
   Result<std::vector<Snapshot>> LoadSnapshots(std::vector<DamagedFile>* damaged) const;
   Result<Snapshot> LoadSnapshot(const Id& id) const;
+  // Removes a snapshot file (forget): the data it referenced stays until prune. Safe under a
+  // shared lock, since a backup never relies on another snapshot's file.
   Status RemoveSnapshot(const Id& id);
 
   // The blobs a pack's own header lists (for check and index rebuilds); verifies the header.
@@ -177,6 +193,13 @@ class Repository {
   // The index files the last (re)load of the index could not read, sorted by name; their
   // entries are not in the loaded index. Empty when every index file loaded.
   std::vector<DamagedFile> DamagedIndexFiles() const;
+  // Re-reads the index files (another process may have added some since Open). Changes only
+  // what this object has in memory, never a file.
+  Status ReloadIndex() const;
+  // What every index file lists (index_files.h), read once: the in-memory index is reloaded from
+  // the same reads (as ReloadIndex). Errors name the first unreadable index file, which
+  // DamagedIndexFiles() then lists.
+  Result<IndexListing> ListIndex() const;
 
   // Keys: several passwords open one repository; the master key never changes.
   Result<std::string> AddKey(std::string_view new_password);
@@ -192,10 +215,11 @@ class Repository {
   Status VerifyKeyFile(const std::string& name, crypto::KdfParams* kdf = nullptr) const;
   Status VerifyConfig() const;
 
-  // Locks: shared for backup/restore/check, exclusive for prune. Stale locks (a dead process on
-  // this host, or not refreshed for 30 minutes) are removed. While a conflicting live lock exists,
-  // retries for up to `wait` (with growing pauses, calling `on_wait` with the conflict before the
-  // first), then fails with kLocked naming the holder.
+  // Locks: shared for backup/restore/check/forget; exclusive for prune and repair, which take it
+  // through Maintenance::Begin (maintenance.h), the one place maintenance is locked. Stale locks
+  // (a dead process on this host, or not refreshed for 30 minutes) are removed. While a
+  // conflicting live lock exists, retries for up to `wait` (with growing pauses, calling
+  // `on_wait` with the conflict before the first), then fails with kLocked naming the holder.
   //
   // Once the lock is held, the in-memory index is brought up to date (re-read when the index
   // files differ from those it was loaded from), so that every decision made under the lock
@@ -217,26 +241,8 @@ class Repository {
   // Verifies every lock this Repository holds (Lock::Verify). Ok when it holds none.
   Status VerifyLocks() const;
 
-  // ---- Maintenance (prune, repair). REQUIRES: the caller holds an exclusive lock. ----
-  // Re-reads the index files (another process may have added some since Open).
-  Status ReloadIndex();
-  // What every index file lists (index_files.h), read once: the in-memory index is reloaded from
-  // the same reads (as ReloadIndex). Errors name the first unreadable index file, which
-  // DamagedIndexFiles() then lists.
-  Result<IndexListing> ListIndex();
-  // Copies `blobs` (each loaded from where the index says and verified, id re-hashed) into new
-  // packs that no index file names yet, using every core, and returns those packs' listings.
-  // Until RewriteIndex names them they are unreferenced: a crash leaves only data that the next
-  // prune removes. `progress` is called with the plaintext bytes copied so far (any thread,
-  // serialised). Errors name the blob that could not be copied.
-  Result<std::vector<IndexedPack>> CopyBlobsToNewPacks(
-      std::span<const BlobRef> blobs, const std::function<void(uint64_t bytes)>& progress);
-  // Replaces the index: saves index files listing exactly `packs`, then removes the index files
-  // named in `replaced`, then makes `packs` the in-memory index. A crash in between leaves old and
-  // new files whose union still names every pack, so the repository stays consistent.
-  Status RewriteIndex(std::span<const IndexedPack> packs, std::span<const std::string> replaced);
-
  private:
+  friend class Maintenance;  // maintenance.h: removes and rewrites through backend_ and impl_
   class Impl;
   Repository();
   std::unique_ptr<backend::Backend> backend_;

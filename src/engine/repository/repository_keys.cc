@@ -6,7 +6,7 @@
 #include "engine/repository/encoding.h"
 #include "engine/repository/key_file.h"
 #include "engine/repository/repository.h"
-#include "engine/repository/repository_impl.h"
+#include "engine/repository/internal/repository_impl.h"
 
 namespace stormproof::repository {
 namespace {

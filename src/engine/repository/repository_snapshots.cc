@@ -2,7 +2,7 @@
 #include <algorithm>
 
 #include "engine/repository/repository.h"
-#include "engine/repository/repository_impl.h"
+#include "engine/repository/internal/repository_impl.h"
 #include "engine/repository/sealed_file.h"
 #include "engine/repository/snapshot_file.h"
 
@@ -40,7 +40,7 @@ Result<Snapshot> Repository::LoadSnapshot(const Id& id) const {
   auto file = backend_->Load({FileType::kSnapshot, id.Hex()});
   if (!file) return file.error().WithContext(where);
   if (crypto::Sha256(*file) != id) {
-    return Error::FailedCheck(where + ": content does not match its name (damaged)");
+    return Error::Corrupt(where + ": content does not match its name (damaged)");
   }
   auto plain = OpenSealedFile(impl_->master.encryption, *file, kSnapshotKind);
   if (!plain) return plain.error().WithContext(where);

@@ -17,7 +17,7 @@ Result<Bytes> OpenSealedFile(const crypto::Key& master, ByteView file, std::stri
   }
   crypto::Key subkey = crypto::DeriveSubkey(master, file.first(crypto::kSaltSize));
   auto opened = crypto::Open(subkey, file.subspan(crypto::kSaltSize), AsBytes(kind));
-  if (!opened) return Error::FailedCheck("cannot be decrypted: damaged or altered");
+  if (!opened) return Error::Corrupt("cannot be decrypted: damaged or altered");
   return opened;
 }
 

@@ -29,8 +29,8 @@ inline constexpr std::string_view kSnapshotKind = "stormproof snapshot";
 inline constexpr std::string_view kLockKind = "stormproof lock";
 
 Bytes SealFile(const crypto::Key& master, ByteView plaintext, std::string_view kind);
-// Errors: kFailedCheck when the file is truncated, altered or of another kind (the caller
-// adds which file).
+// Errors: kFailedCheck when the file is truncated; kCorrupt when it is altered or of another kind
+// (its authentication fails). The caller adds which file.
 Result<Bytes> OpenSealedFile(const crypto::Key& master, ByteView file, std::string_view kind);
 
 }  // namespace stormproof::repository

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/time.h"
 #include "engine/repository/encoding.h"
 
 namespace stormproof::repository {
@@ -67,7 +68,7 @@ Result<std::map<std::string, std::string>> TagsFrom(const json& j) {
 
 Result<Snapshot> DecodeFields(const json& j) {
   Snapshot s;
-  STORMPROOF_ASSIGN_OR_RETURN(s.time_ns, ParseTime(j.at("time").get<std::string>()));
+  STORMPROOF_ASSIGN_OR_RETURN(s.time_ns, ParseRfc3339(j.at("time").get<std::string>()));
   STORMPROOF_ASSIGN_OR_RETURN(s.hostname, ByteStringFromJson(j.at("hostname")));
   STORMPROOF_ASSIGN_OR_RETURN(s.username, ByteStringFromJson(j.at("username")));
   STORMPROOF_ASSIGN_OR_RETURN(s.paths, ByteStringsFrom(j.at("paths")));
@@ -96,7 +97,7 @@ std::string EncodeSnapshot(const Snapshot& s) {
   for (const auto& [key, value] : s.tags) {
     tags.push_back(json::array({ByteStringToJson(key), ByteStringToJson(value)}));
   }
-  json j = {{"time", FormatTime(s.time_ns)},
+  json j = {{"time", FormatRfc3339Nanos(s.time_ns)},
             {"hostname", ByteStringToJson(s.hostname)},
             {"username", ByteStringToJson(s.username)},
             {"paths", ByteStrings(s.paths)},

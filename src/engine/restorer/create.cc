@@ -6,9 +6,9 @@
 #include <cerrno>
 #include <span>
 
-#include "engine/restorer/metadata.h"
-#include "engine/restorer/parallel.h"
-#include "engine/restorer/run.h"
+#include "engine/restorer/internal/metadata.h"
+#include "engine/restorer/internal/parallel.h"
+#include "engine/restorer/internal/run.h"
 
 namespace stormproof::restorer {
 

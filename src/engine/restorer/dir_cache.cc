@@ -1,4 +1,4 @@
-#include "engine/restorer/dir_cache.h"
+#include "engine/restorer/internal/dir_cache.h"
 
 namespace stormproof::restorer {
 
@@ -12,7 +12,7 @@ Result<SharedFd> DirectoryCache::Create(uint32_t dir) {
   STORMPROOF_ASSIGN_OR_RETURN(UniqueFd fd, MakeDirectoryAt(parent->get(), plan_.DirName(dir)));
   auto shared = std::make_shared<const UniqueFd>(std::move(fd));
   std::vector<SharedFd> evicted;  // closed after the lock is released
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Insert(dir, shared, &evicted);
   return SharedFd(shared);
 }
@@ -21,7 +21,7 @@ Result<SharedFd> DirectoryCache::Get(uint32_t dir) {
   std::vector<uint32_t> below;
   SharedFd fd;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     fd = NearestOpen(dir, &below);
   }
   if (below.empty()) return fd;
@@ -33,7 +33,7 @@ Result<SharedFd> DirectoryCache::Get(uint32_t dir) {
     opened.emplace_back(*d, fd);
   }
   std::vector<SharedFd> evicted;  // declared before the lock: closed after it is released
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (auto& [d, opened_fd] : opened) Insert(d, std::move(opened_fd), &evicted);
   return fd;
 }

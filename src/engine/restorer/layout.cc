@@ -1,4 +1,4 @@
-#include "engine/restorer/layout.h"
+#include "engine/restorer/internal/layout.h"
 
 #include <algorithm>
 #include <string>

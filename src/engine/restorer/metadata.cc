@@ -1,4 +1,4 @@
-#include "engine/restorer/metadata.h"
+#include "engine/restorer/internal/metadata.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,7 +8,8 @@
 #include <cerrno>
 
 #include "core/text.h"
-#include "engine/restorer/safe_fs.h"
+#include "core/time.h"
+#include "engine/restorer/internal/safe_fs.h"
 
 namespace stormproof::restorer {
 
@@ -18,13 +19,8 @@ using repository::NodeType;
 namespace {
 
 struct timespec ToTimespec(int64_t ns) {
-  constexpr int64_t kBillion = 1'000'000'000;
-  int64_t sec = ns / kBillion, rem = ns % kBillion;
-  if (rem < 0) {  // floor division for times before 1970
-    rem += kBillion;
-    --sec;
-  }
-  return {static_cast<time_t>(sec), static_cast<long>(rem)};
+  int64_t sec = FloorSeconds(ns);  // times before 1970 too
+  return {static_cast<time_t>(sec), static_cast<long>(ns - sec * kNsPerSecond)};
 }
 
 void ReportOs(Reporter& reporter, const std::string& path, const char* what) {

@@ -1,11 +1,11 @@
-#include "engine/restorer/planner.h"
+#include "engine/restorer/internal/planner.h"
 
 #include <fnmatch.h>
 
 #include <algorithm>
 #include <numeric>
 
-#include "engine/restorer/safe_fs.h"
+#include "engine/restorer/internal/safe_fs.h"
 
 namespace stormproof::restorer {
 

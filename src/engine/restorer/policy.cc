@@ -1,4 +1,4 @@
-#include "engine/restorer/policy.h"
+#include "engine/restorer/internal/policy.h"
 
 #include <sys/stat.h>
 #include <unistd.h>

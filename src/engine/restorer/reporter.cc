@@ -1,4 +1,4 @@
-#include "engine/restorer/reporter.h"
+#include "engine/restorer/internal/reporter.h"
 
 namespace stormproof::restorer {
 
@@ -10,13 +10,13 @@ Reporter::Reporter(const ProgressFn& progress, const ErrorFn& on_error)
     : progress_(progress), on_error_(on_error) {}
 
 void Reporter::Report(const std::string& path, const Error& error) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ++errors_;
   if (on_error_) on_error_(path, error);
 }
 
 void Reporter::ReportOnce(const std::string& key, const std::string& path, const Error& error) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!once_.insert(key).second) return;
   ++errors_;
   if (on_error_) on_error_(path, error);
@@ -26,11 +26,11 @@ void Reporter::Tick(bool force) {
   auto now = std::chrono::steady_clock::now();
   if (!progress_ || (!force && now - last_tick_ < kTickInterval)) return;
   last_tick_ = now;
-  Progress p;
-  p.files = files.load();
-  p.dirs = dirs.load();
-  p.bytes = bytes.load();
-  p.total_bytes = total_bytes.load();
+  uint64_t total = total_bytes.load();
+  ProgressEvent p;
+  p.Count(ProgressUnit::kFiles, files.load());
+  p.Count(ProgressUnit::kBytes, bytes.load(),
+          total > 0 ? std::optional<uint64_t>(total) : std::nullopt);  // 0: not known yet
   progress_(p);
 }
 
@@ -46,7 +46,7 @@ RestoreSummary Reporter::Summary() const {
   s.special_skipped = special_skipped.load();
   s.xattrs_skipped = xattrs_skipped.load();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     s.errors = errors_;
   }
   return s;

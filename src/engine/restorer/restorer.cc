@@ -8,10 +8,10 @@
 #include <system_error>
 
 #include "core/interrupt.h"
-#include "engine/restorer/plan.h"
-#include "engine/restorer/reporter.h"
-#include "engine/restorer/run.h"
-#include "engine/restorer/safe_fs.h"
+#include "engine/restorer/internal/reporter.h"
+#include "engine/restorer/internal/restore_plan.h"
+#include "engine/restorer/internal/run.h"
+#include "engine/restorer/internal/safe_fs.h"
 
 namespace stormproof::restorer {
 namespace {

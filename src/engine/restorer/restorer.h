@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/progress.h"
 #include "core/result.h"
 #include "engine/repository/repository.h"
 
@@ -40,11 +41,6 @@ struct RestoreOptions {
   std::optional<bool> as_root;
 };
 
-struct Progress {
-  uint64_t files = 0, dirs = 0, bytes = 0;
-  uint64_t total_bytes = 0;  // known after the trees are read
-};
-
 struct RestoreSummary {
   uint64_t files = 0, dirs = 0, symlinks = 0, other = 0, bytes = 0;
   uint64_t verified_files = 0;
@@ -55,9 +51,11 @@ struct RestoreSummary {
   uint64_t xattrs_skipped = 0;   // security.* / trusted.* attributes not set (untrusted)
 };
 
-using ProgressFn = std::function<void(const Progress&)>;
 using ErrorFn = std::function<void(const std::string& path, const Error& error)>;
 
+// Progress (on the calling thread, at most every 100 ms and once at the end): regular files and
+// their bytes written so far (kFiles, kBytes); the bytes' total once the trees are read.
+//
 // Errors only for what stops the whole restore (target not creatable, root tree unreadable), and
 // kInterrupted when the process was interrupted (core/interrupt.h): no further pack is started,
 // and the message says the target is incomplete.

@@ -1,4 +1,4 @@
-#include "engine/restorer/run.h"
+#include "engine/restorer/internal/run.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,9 +8,9 @@
 
 #include "core/interrupt.h"
 #include "core/text.h"
-#include "engine/restorer/metadata.h"
-#include "engine/restorer/parallel.h"
-#include "engine/restorer/verify.h"
+#include "engine/restorer/internal/metadata.h"
+#include "engine/restorer/internal/parallel.h"
+#include "engine/restorer/internal/verify.h"
 
 namespace stormproof::restorer {
 

@@ -1,4 +1,4 @@
-#include "engine/restorer/safe_fs.h"
+#include "engine/restorer/internal/safe_fs.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

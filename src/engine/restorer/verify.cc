@@ -1,4 +1,4 @@
-#include "engine/restorer/verify.h"
+#include "engine/restorer/internal/verify.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "engine/restorer/safe_fs.h"
+#include "engine/restorer/internal/safe_fs.h"
 
 namespace stormproof::restorer {
 namespace {

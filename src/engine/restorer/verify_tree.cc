@@ -7,15 +7,16 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <mutex>
 
+#include "core/mutex.h"
 #include "core/text.h"
-#include "engine/restorer/parallel.h"
-#include "engine/restorer/plan.h"
-#include "engine/restorer/policy.h"
-#include "engine/restorer/reporter.h"
-#include "engine/restorer/safe_fs.h"
-#include "engine/restorer/verify.h"
+#include "core/thread_annotations.h"
+#include "engine/restorer/internal/parallel.h"
+#include "engine/restorer/internal/policy.h"
+#include "engine/restorer/internal/reporter.h"
+#include "engine/restorer/internal/restore_plan.h"
+#include "engine/restorer/internal/safe_fs.h"
+#include "engine/restorer/internal/verify.h"
 
 namespace stormproof::restorer {
 namespace {
@@ -50,10 +51,10 @@ class TreeChecker {
     }
   }
 
-  TreeCheck Summary() {
+  TreeCheck Summary() EXCLUDES(mu_) {
     TreeCheck check;
     check.files_checked = files_checked;
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     check.problem_count = problem_count_;
     check.problems = problems_;
     return check;
@@ -63,8 +64,8 @@ class TreeChecker {
     AddProblem(EscapeName(plan_.EntryPath(e)) + ": " + what);
   }
 
-  void AddProblem(const std::string& line) {
-    std::lock_guard lock(mu_);
+  void AddProblem(const std::string& line) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     ++problem_count_;
     if (problems_.size() < kMaxListedProblems) problems_.push_back(line);
   }
@@ -102,9 +103,9 @@ class TreeChecker {
   const RestorePlan& plan_;
   const std::string target_;
   const RestorePolicy policy_;
-  std::mutex mu_;
-  uint64_t problem_count_ = 0;         // GUARDED_BY(mu_)
-  std::vector<std::string> problems_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  uint64_t problem_count_ GUARDED_BY(mu_) = 0;
+  std::vector<std::string> problems_ GUARDED_BY(mu_);
 };
 
 }  // namespace

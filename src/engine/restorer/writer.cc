@@ -6,8 +6,8 @@
 #include <unordered_map>
 
 #include "core/interrupt.h"
-#include "engine/restorer/parallel.h"
-#include "engine/restorer/run.h"
+#include "engine/restorer/internal/parallel.h"
+#include "engine/restorer/internal/run.h"
 
 namespace stormproof::restorer {
 

@@ -1,4 +1,4 @@
-#include "engine/retention/calendar.h"
+#include "engine/retention/internal/calendar.h"
 
 #include "core/date.h"
 
@@ -10,7 +10,7 @@ int64_t FloorMod(int64_t a, int64_t b) { return a - FloorDiv(a, b) * b; }
 
 }  // namespace
 
-int64_t DayNumber(int64_t time_ns) { return FloorDiv(time_ns, kNanosPerDay); }
+int64_t DayNumber(int64_t time_ns) { return FloorDiv(time_ns, kNsPerDay); }
 
 IsoWeek IsoWeekOfDay(int64_t day_number) {
   int64_t weekday = FloorMod(day_number + 3, 7);  // Monday 0 .. Sunday 6 (1970-01-01: Thu)
@@ -25,7 +25,7 @@ int64_t BucketOf(Bucket bucket, int64_t time_ns) {
   Date date = Date::FromDaysSinceEpoch(day);
   switch (bucket) {
     case Bucket::kHour:
-      return FloorDiv(time_ns, kNanosPerHour);
+      return FloorDiv(time_ns, kNsPerHour);
     case Bucket::kDay:
       return day;
     case Bucket::kWeek: {

@@ -4,7 +4,7 @@
 #include <limits>
 #include <optional>
 
-#include "engine/retention/calendar.h"
+#include "engine/retention/internal/calendar.h"
 #include "engine/retention/retention.h"
 
 namespace stormproof::retention {

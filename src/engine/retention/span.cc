@@ -2,7 +2,7 @@
 #include <cctype>
 
 #include "core/date.h"
-#include "engine/retention/calendar.h"
+#include "engine/retention/internal/calendar.h"
 #include "engine/retention/retention.h"
 
 namespace stormproof::retention {
@@ -75,7 +75,7 @@ std::string Span::ToString() const {
 
 int64_t Span::SubtractFrom(int64_t time_ns) const {
   int64_t day = DayNumber(time_ns);
-  int64_t time_of_day = time_ns - day * kNanosPerDay;
+  int64_t time_of_day = time_ns - day * kNsPerDay;
   Date date = Date::FromDaysSinceEpoch(day);
   // Months counted from year 0; normalise like Go's time.Date does.
   int64_t month_index = int64_t{date.year()} * 12 + (date.month() - 1) - years * 12 - months;
@@ -83,7 +83,7 @@ int64_t Span::SubtractFrom(int64_t time_ns) const {
   int month = static_cast<int>(month_index - year * 12) + 1;
   int64_t first = Date::FromCivil(static_cast<int>(year), month, 1).days_since_epoch();
   int64_t new_day = first + (date.day() - 1) - days;
-  return new_day * kNanosPerDay + time_of_day - hours * kNanosPerHour;
+  return new_day * kNsPerDay + time_of_day - hours * kNsPerHour;
 }
 
 }  // namespace stormproof::retention

@@ -12,6 +12,7 @@
 #include "tests/continuity/analysis/audit_fixtures.h"
 #include "continuity/plan/loader.h"
 #include "continuity/plan/validate.h"
+#include "tests/matchers.h"
 
 namespace stormproof::analysis {
 namespace {
@@ -313,7 +314,7 @@ TEST(AuditTest, NobodyCanRestoreWhenTheOwnerHasLeft) {
   std::vector<const Finding*> hits = WithRule(findings, "single-restorer");
   ASSERT_EQ(hits.size(), 1u) << Describe(findings);
   EXPECT_EQ(hits[0]->severity, Severity::kCritical);
-  EXPECT_NE(hits[0]->title.find("Nobody"), std::string::npos);
+  EXPECT_THAT(hits[0]->title, HasSubstr("Nobody"));
 }
 
 TEST(AuditTest, FindingCarriesSystemsClientsAndPosition) {
@@ -341,8 +342,8 @@ TEST(AuditTest, DependencyTitleNamesFiveAndListsAll) {
   std::vector<Finding> findings = AuditText(Apply(kCleanPlan, edits));
   std::vector<const Finding*> hits = WithRule(findings, "dependency-spof");
   ASSERT_EQ(hits.size(), 1u) << Describe(findings);
-  EXPECT_NE(hits[0]->title.find("'scan-5' and 2 more"), std::string::npos) << hits[0]->title;
-  EXPECT_EQ(hits[0]->title.find("scan-6"), std::string::npos) << hits[0]->title;
+  EXPECT_THAT(hits[0]->title, HasSubstr("'scan-5' and 2 more")) << hits[0]->title;
+  EXPECT_THAT(hits[0]->title, Not(HasSubstr("scan-6"))) << hits[0]->title;
   ASSERT_EQ(hits[0]->systems.size(), 8u);  // files itself, then its seven dependents
   EXPECT_EQ(hits[0]->systems[0], "files");
   EXPECT_EQ(hits[0]->systems[7], "scan-7");
@@ -394,8 +395,7 @@ TEST(AuditTest, LongChainStaysBoundedAndReportsEveryLink) {
   // full too, those in between only cut short.
   EXPECT_EQ(hits.front()->systems.size(), static_cast<size_t>(kLength - 1));
   EXPECT_EQ(hits.back()->systems, (std::vector<std::string>{"s19998", "s19999"}));
-  EXPECT_NE(hits[kLength / 2]->title.find("and at least"), std::string::npos)
-      << hits[kLength / 2]->title;
+  EXPECT_THAT(hits[kLength / 2]->title, HasSubstr("and at least")) << hits[kLength / 2]->title;
 }
 
 // The example MSP keeps five weaknesses on purpose (see the comment at the top of its plan.yaml);

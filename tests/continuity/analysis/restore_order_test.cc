@@ -11,6 +11,7 @@
 #include "core/text.h"
 #include "continuity/plan/loader.h"
 #include "continuity/plan/validate.h"
+#include "tests/matchers.h"
 
 namespace stormproof::analysis {
 namespace {
@@ -78,7 +79,7 @@ TEST(RestoreOrderTest, DependenciesComeFirst) {
            System("db", "silver", "depends_on: [network]") +
            System("identity", "gold", "depends_on: [network]") + System("network", "bronze"));
   Result<std::vector<RestoreStep>> order = ComputeRestoreOrder(l.plan, {});
-  ASSERT_TRUE(order.has_value()) << order.error().message();
+  ASSERT_THAT(order, IsOk());
   EXPECT_EQ(Ids(l.plan, *order), (std::vector<std::string>{"network", "identity", "db", "app"}));
   for (size_t i = 0; i < order->size(); ++i) EXPECT_EQ((*order)[i].position, int(i) + 1);
 }
@@ -93,7 +94,7 @@ TEST(RestoreOrderTest, ReadySystemsByTierThenCostThenId) {
            System("bronze", "bronze", "downtime_cost_per_hour: 1000"));
   l.plan.systems[l.plan.SystemIndex("untiered")].tier.reset();  // missing tier: last
   Result<std::vector<RestoreStep>> order = ComputeRestoreOrder(l.plan, {});
-  ASSERT_TRUE(order.has_value()) << order.error().message();
+  ASSERT_THAT(order, IsOk());
   EXPECT_EQ(Ids(l.plan, *order), (std::vector<std::string>{"gold-cheap", "dear", "cheap", "twin-b",
                                                            "uncosted", "bronze", "untiered"}));
 }
@@ -114,7 +115,7 @@ TEST(RestoreOrderTest, ProjectsFromDependenciesAndOnePersonAtATime) {
              "1h") +
       System("archive", "bronze", "depends_on: [files]"));
   Result<std::vector<RestoreStep>> order = ComputeRestoreOrder(l.plan, {});
-  ASSERT_TRUE(order.has_value()) << order.error().message();
+  ASSERT_THAT(order, IsOk());
   EXPECT_EQ(Ids(l.plan, *order), (std::vector<std::string>{"network", "identity", "db", "app",
                                                            "files", "mail", "archive"}));
   auto steps = ById(l.plan, *order);
@@ -148,7 +149,7 @@ TEST(RestoreOrderTest, NoEstimateAndNoRtoTakesNoTime) {
   plan::LoadResult l = Load(System("a", "silver"));
   l.plan.systems[0].tier.reset();
   Result<std::vector<RestoreStep>> order = ComputeRestoreOrder(l.plan, {});
-  ASSERT_TRUE(order.has_value()) << order.error().message();
+  ASSERT_THAT(order, IsOk());
   ASSERT_EQ(order->size(), 1u);
   EXPECT_EQ((*order)[0].restore_time, Duration());
   EXPECT_FALSE((*order)[0].estimated);
@@ -169,7 +170,7 @@ TEST(RestoreOrderTest, ClientFilterPullsInDependencies) {
   plan::LoadResult l = Load(TwoClientSystems());
   Result<std::vector<RestoreStep>> order =
       ComputeRestoreOrder(l.plan, RestoreOrderOptions{std::string("dental")});
-  ASSERT_TRUE(order.has_value()) << order.error().message();
+  ASSERT_THAT(order, IsOk());
   EXPECT_EQ(Ids(l.plan, *order),
             (std::vector<std::string>{"network", "law-db", "dental-db", "dental-app"}));
   auto steps = ById(l.plan, *order);
@@ -186,7 +187,7 @@ TEST(RestoreOrderTest, ClientFilterKeepsTheWholeMspsTimes) {
                             System("dental-db", "silver", "client: dental", "1h"));
   Result<std::vector<RestoreStep>> order =
       ComputeRestoreOrder(l.plan, RestoreOrderOptions{std::string("dental")});
-  ASSERT_TRUE(order.has_value()) << order.error().message();
+  ASSERT_THAT(order, IsOk());
   ASSERT_EQ(Ids(l.plan, *order), (std::vector<std::string>{"dental-db"}));
   EXPECT_EQ((*order)[0].position, 1);
   EXPECT_EQ((*order)[0].starts, Duration::Hours(3)) << "Ann restores law-core first";
@@ -196,7 +197,7 @@ TEST(RestoreOrderTest, ClientFilterKeepsTheWholeMspsTimes) {
 TEST(RestoreOrderTest, WholePlanMarksNothingDependencyOnly) {
   plan::LoadResult l = Load(TwoClientSystems());
   Result<std::vector<RestoreStep>> order = ComputeRestoreOrder(l.plan, {});
-  ASSERT_TRUE(order.has_value()) << order.error().message();
+  ASSERT_THAT(order, IsOk());
   EXPECT_EQ(order->size(), l.plan.systems.size());
   for (const RestoreStep& step : *order) EXPECT_FALSE(step.dependency_only);
 }
@@ -206,7 +207,7 @@ TEST(RestoreOrderTest, UnknownClientSuggestsTheClosest) {
   Result<std::vector<RestoreStep>> order =
       ComputeRestoreOrder(l.plan, RestoreOrderOptions{std::string("dentl")});
   ASSERT_FALSE(order.has_value());
-  EXPECT_EQ(order.error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(order, ErrorIs(ErrorCode::kNotFound));
   EXPECT_EQ(order.error().message(), "unknown client 'dentl' (did you mean 'dental'?)");
 }
 
@@ -217,8 +218,8 @@ TEST(RestoreOrderTest, CycleIsAFailedCheckNamingIt) {
            /*valid=*/false);
   Result<std::vector<RestoreStep>> order = ComputeRestoreOrder(l.plan, {});
   ASSERT_FALSE(order.has_value());
-  EXPECT_EQ(order.error().code(), ErrorCode::kFailedCheck);
-  EXPECT_NE(order.error().message().find("'a' -> 'b' -> 'c' -> 'a'"), std::string::npos)
+  EXPECT_THAT(order, ErrorIs(ErrorCode::kFailedCheck));
+  EXPECT_THAT(order.error().message(), HasSubstr("'a' -> 'b' -> 'c' -> 'a'"))
       << order.error().message();
 }
 
@@ -226,8 +227,7 @@ TEST(RestoreOrderTest, SelfDependencyIsACycle) {
   plan::LoadResult l = Load(System("a", "silver", "depends_on: [a]"), /*valid=*/false);
   Result<std::vector<RestoreStep>> order = ComputeRestoreOrder(l.plan, {});
   ASSERT_FALSE(order.has_value());
-  EXPECT_NE(order.error().message().find("'a' -> 'a'"), std::string::npos)
-      << order.error().message();
+  EXPECT_THAT(order.error().message(), HasSubstr("'a' -> 'a'")) << order.error().message();
 }
 
 TEST(RestoreOrderTest, CycleOutsideTheClientDoesNotMatter) {
@@ -236,7 +236,7 @@ TEST(RestoreOrderTest, CycleOutsideTheClientDoesNotMatter) {
                             /*valid=*/false);
   Result<std::vector<RestoreStep>> order =
       ComputeRestoreOrder(l.plan, RestoreOrderOptions{std::string("dental")});
-  ASSERT_TRUE(order.has_value()) << order.error().message();
+  ASSERT_THAT(order, IsOk());
   EXPECT_EQ(order->size(), 4u);
 }
 
@@ -342,7 +342,7 @@ TEST(RestoreOrderTest, PeopleTable) {
   for (const TeamCase& c : cases) {
     plan::LoadResult l = LoadTeam(c.people, c.systems);
     Result<std::vector<RestoreStep>> order = ComputeRestoreOrder(l.plan, {});
-    ASSERT_TRUE(order.has_value()) << c.name << ": " << order.error().message();
+    ASSERT_THAT(order, IsOk()) << c.name << ": " << order.error().message();
     ASSERT_EQ(order->size(), c.expected.size()) << c.name;
     for (size_t i = 0; i < c.expected.size(); ++i) {
       const Expected& e = c.expected[i];
@@ -365,7 +365,7 @@ TEST(RestoreOrderTest, SaysWhyASystemCannotBeRestored) {
       "[{step: Start CICS, skill: cics}]}}\n" +
           Owned("billing", "ann", "depends_on: [mainframe]"));
   Result<std::vector<RestoreStep>> order = ComputeRestoreOrder(l.plan, {});
-  ASSERT_TRUE(order.has_value()) << order.error().message();
+  ASSERT_THAT(order, IsOk());
   auto steps = ById(l.plan, *order);
   EXPECT_FALSE(steps["mainframe"].restorable());
   EXPECT_EQ(steps["mainframe"].not_restorable,
@@ -386,7 +386,7 @@ TEST(RestoreOrderTest, TrainingRecordsMakeARestorer) {
                                     "training:\n  - {person: bob, skill: sql, kind: course, "
                                     "date: 2026-06-01}\n");
   Result<std::vector<RestoreStep>> order = ComputeRestoreOrder(l.plan, {});
-  ASSERT_TRUE(order.has_value()) << order.error().message();
+  ASSERT_THAT(order, IsOk());
   auto steps = ById(l.plan, *order);
   EXPECT_EQ(steps["b"].person, "bob");
   EXPECT_EQ(steps["b"].restorer, Restorer::kOther);
@@ -403,7 +403,7 @@ TEST(RestoreOrderTest, ExamplePlanRestoresDependenciesFirst) {
   for (const plan::Client& client : l.plan.clients) runs.push_back({client.id});
   for (const RestoreOrderOptions& options : runs) {
     Result<std::vector<RestoreStep>> order = ComputeRestoreOrder(l.plan, options);
-    ASSERT_TRUE(order.has_value()) << order.error().message();
+    ASSERT_THAT(order, IsOk());
     ASSERT_FALSE(order->empty());
     std::map<std::string, RestoreStep> steps = ById(l.plan, *order);
     for (const RestoreStep& step : *order) {
@@ -426,7 +426,7 @@ TEST(RestoreOrderTest, EmptyPlanHasEmptyOrder) {
   plan::Plan empty;
   empty.BuildIndex();
   Result<std::vector<RestoreStep>> order = ComputeRestoreOrder(empty, {});
-  ASSERT_TRUE(order.has_value());
+  ASSERT_THAT(order, IsOk());
   EXPECT_TRUE(order->empty());
 }
 
@@ -450,7 +450,7 @@ TEST(RestoreOrderTest, DeepChainDoesNotOverflowTheStack) {
   }
   p.BuildIndex();
   Result<std::vector<RestoreStep>> order = ComputeRestoreOrder(p, {});
-  ASSERT_TRUE(order.has_value()) << order.error().message();
+  ASSERT_THAT(order, IsOk());
   ASSERT_EQ(order->size(), static_cast<size_t>(kLength));
   for (int i = 0; i < kLength; ++i) {
     ASSERT_EQ((*order)[i].system, static_cast<size_t>(i));
@@ -476,7 +476,7 @@ TEST(RestoreOrderTest, ManyIndependentSystemsOnePersonOneAfterTheOther) {
   }
   p.BuildIndex();
   Result<std::vector<RestoreStep>> order = ComputeRestoreOrder(p, {});
-  ASSERT_TRUE(order.has_value()) << order.error().message();
+  ASSERT_THAT(order, IsOk());
   ASSERT_EQ(order->size(), static_cast<size_t>(kCount));
   for (int i = 0; i < kCount; ++i) {
     ASSERT_EQ((*order)[i].system, static_cast<size_t>(i));

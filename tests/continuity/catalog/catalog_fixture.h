@@ -14,7 +14,8 @@
 #include <vector>
 
 #include "continuity/catalog/catalog.h"
-#include "continuity/catalog/sqlite_db.h"
+#include "continuity/catalog/internal/sqlite_db.h"
+#include "tests/matchers.h"
 
 namespace stormproof::catalog::testing {
 
@@ -31,7 +32,7 @@ class CatalogTest : public ::testing::Test {
 
   std::unique_ptr<Catalog> OpenCatalog() {
     auto catalog = Catalog::Open(path_, std::chrono::seconds(60));
-    EXPECT_TRUE(catalog.has_value()) << catalog.error().message();
+    EXPECT_THAT(catalog, IsOk());
     if (!catalog.has_value()) return nullptr;
     return std::move(catalog).value();
   }
@@ -41,14 +42,14 @@ class CatalogTest : public ::testing::Test {
   static std::vector<std::string> SqlOn(const std::string& path, const std::string& sql) {
     std::vector<std::string> rows;
     auto db = internal::Db::Open(path, std::chrono::seconds(60));
-    EXPECT_TRUE(db.has_value()) << db.error().message();
+    EXPECT_THAT(db, IsOk());
     if (!db.has_value()) return rows;
     auto statement = (*db)->Prepare(sql);
-    EXPECT_TRUE(statement.has_value()) << statement.error().message();
+    EXPECT_THAT(statement, IsOk());
     if (!statement.has_value()) return rows;
     for (;;) {
       auto row = statement->Step();
-      EXPECT_TRUE(row.has_value()) << row.error().message();
+      EXPECT_THAT(row, IsOk());
       if (!row.has_value() || !*row) return rows;
       std::string line;
       for (int c = 0; c < statement->ColumnCount(); ++c)

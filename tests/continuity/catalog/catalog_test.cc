@@ -3,8 +3,9 @@
 
 #include <gtest/gtest.h>
 
-#include "continuity/catalog/rows.h"
+#include "continuity/catalog/internal/rows.h"
 #include "tests/continuity/catalog/catalog_fixture.h"
+#include "tests/matchers.h"
 
 namespace stormproof::catalog {
 namespace {
@@ -84,8 +85,8 @@ TEST_F(CatalogTest, OpenFailsWhenTheDirectoryCannotBeMade) {
   std::ofstream(dir_ + "/file") << "x";
   auto catalog = Catalog::Open(dir_ + "/file/sub/stormproof.db");
   ASSERT_FALSE(catalog.has_value());
-  EXPECT_EQ(catalog.error().code(), ErrorCode::kIo);
-  EXPECT_NE(catalog.error().message().find(dir_ + "/file/sub/stormproof.db"), std::string::npos);
+  EXPECT_THAT(catalog, ErrorIs(ErrorCode::kIo));
+  EXPECT_THAT(catalog.error().message(), HasSubstr(dir_ + "/file/sub/stormproof.db"));
 }
 
 TEST_F(CatalogTest, RoundTripsEveryRunField) {
@@ -95,14 +96,14 @@ TEST_F(CatalogTest, RoundTripsEveryRunField) {
   const catalog::Run defaults;  // empty strings, zero counts
   auto full_id = catalog->AddRun(full);
   auto defaults_id = catalog->AddRun(defaults);
-  ASSERT_TRUE(full_id.has_value()) << full_id.error().message();
-  ASSERT_TRUE(defaults_id.has_value()) << defaults_id.error().message();
+  ASSERT_THAT(full_id, IsOk());
+  ASSERT_THAT(defaults_id, IsOk());
   EXPECT_NE(*full_id, *defaults_id);
 
   catalog.reset();  // read back from the file, not from a cache
   catalog = OpenCatalog();
   auto runs = catalog->Runs({});
-  ASSERT_TRUE(runs.has_value()) << runs.error().message();
+  ASSERT_THAT(runs, IsOk());
   ASSERT_EQ(runs->size(), 2u);
   EXPECT_EQ((*runs)[0].id, *full_id);  // newest started first
   ExpectSameRun(full, (*runs)[0]);
@@ -142,11 +143,11 @@ TEST_F(CatalogTest, RoundTripsDrillsWithAndWithoutOptionalFields) {
 
   auto full_id = catalog->AddDrill(run, full);
   auto bare_id = catalog->AddDrill(bare_run, bare);
-  ASSERT_TRUE(full_id.has_value()) << full_id.error().message();
-  ASSERT_TRUE(bare_id.has_value()) << bare_id.error().message();
+  ASSERT_THAT(full_id, IsOk());
+  ASSERT_THAT(bare_id, IsOk());
 
   auto drills = catalog->Drills({});
-  ASSERT_TRUE(drills.has_value()) << drills.error().message();
+  ASSERT_THAT(drills, IsOk());
   ASSERT_EQ(drills->size(), 2u);
   EXPECT_EQ((*drills)[0].run.id, *bare_id);
   ExpectSameRun(bare_run, (*drills)[0].run);
@@ -170,9 +171,9 @@ TEST_F(CatalogTest, RoundTripsAStepsOutputLinesWithItsNote) {
                  {"verify data", 5, Outcome::kOk, kOddText}};
   drill.steps[0].output = {"first line", "", "  indented \\x1b[2J", "last"};
   auto id = catalog->AddDrill(catalog::Run{}, drill);
-  ASSERT_TRUE(id.has_value()) << id.error().message();
+  ASSERT_THAT(id, IsOk());
   auto drills = catalog->Drills({});
-  ASSERT_TRUE(drills.has_value()) << drills.error().message();
+  ASSERT_THAT(drills, IsOk());
   ASSERT_EQ(drills->size(), 1u);
   const std::vector<catalog::DrillStep>& steps = (*drills)[0].drill.steps;
   ASSERT_EQ(steps.size(), 2u);
@@ -191,19 +192,19 @@ TEST_F(CatalogTest, SetDrillReportUpdatesOnlyThatDrill) {
   auto first = catalog->AddDrill(catalog::Run{}, Drill{});
   auto second = catalog->AddDrill(catalog::Run{}, Drill{});
   ASSERT_TRUE(first.has_value() && second.has_value());
-  ASSERT_TRUE(catalog->SetDrillReport(*first, "reports/a b.json").has_value());
+  ASSERT_THAT(catalog->SetDrillReport(*first, "reports/a b.json"), IsOk());
   auto drills = catalog->Drills({});
-  ASSERT_TRUE(drills.has_value());
+  ASSERT_THAT(drills, IsOk());
   ASSERT_EQ(drills->size(), 2u);
   EXPECT_EQ((*drills)[0].drill.report_path, "");
   EXPECT_EQ((*drills)[1].drill.report_path, "reports/a b.json");
 
   auto backup = catalog->AddRun(catalog::Run{});
-  ASSERT_TRUE(backup.has_value());
+  ASSERT_THAT(backup, IsOk());
   for (int64_t id : {*backup, *second + 1000}) {
     Status missing = catalog->SetDrillReport(id, "x.json");
     ASSERT_FALSE(missing.has_value()) << id;
-    EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+    EXPECT_THAT(missing, ErrorIs(ErrorCode::kNotFound));
   }
 }
 
@@ -292,7 +293,7 @@ class RunQueryTest : public CatalogTest {
       drill.adapter = "command";
       auto id =
           row.kind == RunKind::kDrill ? catalog_->AddDrill(run, drill) : catalog_->AddRun(run);
-      ASSERT_TRUE(id.has_value()) << id.error().message();
+      ASSERT_THAT(id, IsOk());
     }
   }
   std::unique_ptr<Catalog> catalog_;
@@ -307,7 +308,7 @@ std::vector<int64_t> IdsOf(const std::vector<catalog::Run>& runs) {
 TEST_F(RunQueryTest, EveryFilter) {
   for (const FilterCase& c : FilterCases()) {
     auto runs = catalog_->Runs(c.query);
-    ASSERT_TRUE(runs.has_value()) << c.name << ": " << runs.error().message();
+    ASSERT_THAT(runs, IsOk()) << c.name << ": " << runs.error().message();
     EXPECT_EQ(IdsOf(*runs), c.ids) << c.name;
   }
 }
@@ -318,14 +319,14 @@ TEST_F(RunQueryTest, LastRunIsTheNewestMatch) {
     q.kind = RunKind::kBackup;
     q.until_ns = 900;
   }));
-  ASSERT_TRUE(last.has_value()) << last.error().message();
+  ASSERT_THAT(last, IsOk());
   ASSERT_TRUE(last->has_value());
   EXPECT_EQ((*last)->id, 5);
   auto none = catalog_->LastRun(Query([](auto& q) { q.system = "zzz"; }));
-  ASSERT_TRUE(none.has_value());
+  ASSERT_THAT(none, IsOk());
   EXPECT_FALSE(none->has_value());
   auto count = catalog_->CountRuns();
-  ASSERT_TRUE(count.has_value());
+  ASSERT_THAT(count, IsOk());
   EXPECT_EQ(*count, 10);
 }
 
@@ -334,12 +335,12 @@ TEST_F(RunQueryTest, DrillsIgnoreTheKindAndApplyTheOtherFilters) {
     q.kind = RunKind::kBackup;
     q.system = "a";
   }));
-  ASSERT_TRUE(drills.has_value()) << drills.error().message();
+  ASSERT_THAT(drills, IsOk());
   ASSERT_EQ(drills->size(), 1u);
   EXPECT_EQ((*drills)[0].run.id, 4);
   EXPECT_EQ((*drills)[0].drill.adapter, "command");
   auto none = catalog_->Drills(Query([](auto& q) { q.outcomes = {Outcome::kOk}; }));
-  ASSERT_TRUE(none.has_value());
+  ASSERT_THAT(none, IsOk());
   EXPECT_TRUE(none->empty());
 }
 
@@ -382,10 +383,9 @@ TEST_F(RunQueryTest, QueriesUseAnIndexAndNoSort) {
     // EXPLAIN QUERY PLAN needs no parameter values.
     std::string plan;
     for (const std::string& row : Sql("EXPLAIN QUERY PLAN " + select.sql)) plan += row + "\n";
-    EXPECT_NE(plan.find(std::string("USING INDEX ") + c.index), std::string::npos)
-        << select.sql << "\n"
-        << plan;
-    EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << select.sql << "\n" << plan;
+    EXPECT_THAT(plan, HasSubstr(std::string("USING INDEX ") + c.index)) << select.sql << "\n"
+                                                                        << plan;
+    EXPECT_THAT(plan, Not(HasSubstr("TEMP B-TREE"))) << select.sql << "\n" << plan;
   }
 }
 
@@ -393,19 +393,19 @@ TEST(RunKindTest, NamesRoundTripAndUnknownNamesFail) {
   for (RunKind kind :
        {RunKind::kBackup, RunKind::kForget, RunKind::kPrune, RunKind::kCheck, RunKind::kDrill}) {
     auto parsed = ParseRunKind(RunKindName(kind));
-    ASSERT_TRUE(parsed.has_value()) << RunKindName(kind);
+    ASSERT_THAT(parsed, IsOk()) << RunKindName(kind);
     EXPECT_EQ(*parsed, kind);
   }
   for (Outcome outcome : {Outcome::kOk, Outcome::kWarning, Outcome::kFailed, Outcome::kError}) {
     auto parsed = ParseOutcome(OutcomeName(outcome));
-    ASSERT_TRUE(parsed.has_value()) << OutcomeName(outcome);
+    ASSERT_THAT(parsed, IsOk()) << OutcomeName(outcome);
     EXPECT_EQ(*parsed, outcome);
   }
   EXPECT_STREQ(RunKindName(RunKind::kDrill), "drill");
   EXPECT_STREQ(OutcomeName(Outcome::kWarning), "warning");
   EXPECT_FALSE(ParseRunKind("Backup").has_value());
   EXPECT_FALSE(ParseOutcome("").has_value());
-  EXPECT_EQ(ParseOutcome("passed").error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(ParseOutcome("passed"), ErrorIs(ErrorCode::kInvalidArgument));
 }
 
 }  // namespace

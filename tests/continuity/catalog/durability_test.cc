@@ -13,6 +13,7 @@
 
 #include "continuity/catalog/catalog.h"
 #include "tests/continuity/catalog/catalog_fixture.h"
+#include "tests/matchers.h"
 
 namespace stormproof::catalog {
 namespace {
@@ -99,7 +100,7 @@ TEST_F(CatalogTest, ConcurrentProcessesAndThreadsRecordEveryRowOnce) {
   }
 
   auto runs = catalog->Runs({});
-  ASSERT_TRUE(runs.has_value()) << runs.error().message();
+  ASSERT_THAT(runs, IsOk());
   std::map<std::tuple<std::string, RunKind, uint64_t>, int> seen;
   for (const catalog::Run& run : *runs) ++seen[{run.system, run.kind, run.files}];
   const size_t expected =
@@ -109,7 +110,7 @@ TEST_F(CatalogTest, ConcurrentProcessesAndThreadsRecordEveryRowOnce) {
   for (const auto& [key, count] : seen) EXPECT_EQ(count, 1) << std::get<0>(key);
 
   auto drills = catalog->Drills({});
-  ASSERT_TRUE(drills.has_value()) << drills.error().message();
+  ASSERT_THAT(drills, IsOk());
   EXPECT_EQ(drills->size(),
             static_cast<size_t>(kProcesses * kProcessDrills + kThreads * kThreadDrills));
   for (const DrillRecord& record : *drills) {
@@ -153,7 +154,7 @@ TEST_F(CatalogTest, AWriterKilledMidWriteLeavesNoHalfRecordedDrill) {
       ASSERT_NE(catalog, nullptr);
       for (int wait = 0; wait < 3000; ++wait) {  // until it has written a little more
         auto count = catalog->CountRuns();
-        ASSERT_TRUE(count.has_value()) << count.error().message();
+        ASSERT_THAT(count, IsOk());
         if (*count >= recorded + 10) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
@@ -168,11 +169,11 @@ TEST_F(CatalogTest, AWriterKilledMidWriteLeavesNoHalfRecordedDrill) {
     auto catalog = OpenCatalog();
     ASSERT_NE(catalog, nullptr);
     auto count = catalog->CountRuns();
-    ASSERT_TRUE(count.has_value());
+    ASSERT_THAT(count, IsOk());
     EXPECT_GE(*count, recorded + 10);
     recorded = *count;
     auto drills = catalog->Drills({});
-    ASSERT_TRUE(drills.has_value()) << drills.error().message();
+    ASSERT_THAT(drills, IsOk());
     for (const DrillRecord& record : *drills) {
       EXPECT_EQ(record.drill.steps.size(), kStepsPerDrill) << record.run.id;
     }

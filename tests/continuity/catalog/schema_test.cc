@@ -1,11 +1,12 @@
 // Schema versions: migrating an older file, refusing newer and foreign files without touching
 // them.
-#include "continuity/catalog/schema.h"
+#include "continuity/catalog/internal/schema.h"
 
 #include <gtest/gtest.h>
 
 #include "continuity/catalog/catalog.h"
 #include "tests/continuity/catalog/catalog_fixture.h"
+#include "tests/matchers.h"
 
 namespace stormproof::catalog {
 namespace {
@@ -22,7 +23,7 @@ class MigrationTest : public CatalogTest {
     CatalogTest::SetUp();
     std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
     Status created = internal::CreateCatalogAtVersion(path_, 1);
-    ASSERT_TRUE(created.has_value()) << created.error().message();
+    ASSERT_THAT(created, IsOk());
     ASSERT_EQ(SqlValue("PRAGMA user_version"), "1");
     ASSERT_TRUE(Sql(kQueryIndexes).empty());
     Sql("INSERT INTO runs (kind, system, client, repository, started_ns, finished_ns, bytes, "
@@ -49,7 +50,7 @@ TEST_F(MigrationTest, OpenMigratesAVersion1FileKeepingItsRows) {
   query.kind = RunKind::kBackup;
   query.system = "erp";
   auto backup = catalog->LastRun(query);
-  ASSERT_TRUE(backup.has_value()) << backup.error().message();
+  ASSERT_THAT(backup, IsOk());
   ASSERT_TRUE(backup->has_value());
   EXPECT_EQ((*backup)->client, "acme");
   EXPECT_EQ((*backup)->bytes, 4096u);
@@ -57,7 +58,7 @@ TEST_F(MigrationTest, OpenMigratesAVersion1FileKeepingItsRows) {
   EXPECT_EQ((*backup)->error, "skipped 1 file");
   EXPECT_EQ((*backup)->snapshot_time_ns, 900);
   auto drills = catalog->Drills({});
-  ASSERT_TRUE(drills.has_value()) << drills.error().message();
+  ASSERT_THAT(drills, IsOk());
   ASSERT_EQ(drills->size(), 1u);
   EXPECT_EQ((*drills)[0].drill.achieved_rto_ms, 1000);
   EXPECT_EQ((*drills)[0].drill.reasons, std::vector<std::string>{"slow"});
@@ -70,7 +71,7 @@ TEST_F(MigrationTest, AFailedMigrationLeavesTheFileAtItsVersion) {
   Sql("CREATE TABLE runs_by_kind (x)");
   auto catalog = Catalog::Open(path_);
   ASSERT_FALSE(catalog.has_value());
-  EXPECT_NE(catalog.error().message().find("schema version 2"), std::string::npos)
+  EXPECT_THAT(catalog.error().message(), HasSubstr("schema version 2"))
       << catalog.error().message();
   EXPECT_EQ(SqlValue("PRAGMA user_version"), "1");
   EXPECT_TRUE(Sql(kQueryIndexes).empty());  // the indexes made before the failure are gone
@@ -83,7 +84,7 @@ TEST_F(CatalogTest, RefusesACatalogFromANewerStormproof) {
   const std::string before = ReadBytes(path_);
   auto catalog = Catalog::Open(path_);
   ASSERT_FALSE(catalog.has_value());
-  EXPECT_EQ(catalog.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(catalog, ErrorIs(ErrorCode::kInvalidArgument));
   EXPECT_EQ(catalog.error().message(),
             path_ + ": catalog schema version 3 is newer than this stormproof (2)");
   EXPECT_EQ(ReadBytes(path_), before);
@@ -97,7 +98,7 @@ class ForeignFileTest : public CatalogTest {
     ASSERT_FALSE(before.empty());
     auto catalog = Catalog::Open(path_);
     ASSERT_FALSE(catalog.has_value());
-    EXPECT_EQ(catalog.error().code(), ErrorCode::kParse);
+    EXPECT_THAT(catalog, ErrorIs(ErrorCode::kParse));
     EXPECT_EQ(catalog.error().message(), path_ + ": not a stormproof catalog (" + why + ")");
     EXPECT_EQ(ReadBytes(path_), before);
     size_t entries = 0;

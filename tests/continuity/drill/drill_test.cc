@@ -1,5 +1,5 @@
 // RunDrill's steps, measurements and verdicts with a scripted adapter and a fake clock;
-// Classify (table-driven), PickSurprise and UncoveredSteps on small plans.
+// JudgeDrill (table-driven), PickSurprise and UncoveredSteps on small plans.
 #include "continuity/drill/drill.h"
 
 #include <gtest/gtest.h>
@@ -10,11 +10,16 @@
 
 #include "tests/core/environment_fixture.h"
 #include "continuity/plan/loader.h"
+#include "tests/matchers.h"
 
 namespace stormproof::drill {
 namespace {
 
 namespace fs = std::filesystem;
+using access::Adapter;
+using access::DataCheck;
+using access::RestorePoint;
+using access::RestoreStats;
 using catalog::Outcome;
 
 constexpr int64_t kSecond = 1'000'000'000;
@@ -87,7 +92,7 @@ class ScriptedAdapter : public Adapter {
     return points;
   }
   Result<RestoreStats> Restore(const RestorePoint& point, const std::string& target,
-                               const RestoreProgressFn&) override {
+                               const ProgressFn& progress) override {
     if (restore_error) return *restore_error;
     restored_id = point.id;
     RestoreStats stats;
@@ -96,6 +101,11 @@ class ScriptedAdapter : public Adapter {
       std::ofstream(target + "/" + path) << content;
       ++stats.files;
       stats.bytes += content.size();
+    }
+    if (progress) {
+      progress(ProgressEvent()
+                   .Count(ProgressUnit::kFiles, stats.files)
+                   .Count(ProgressUnit::kBytes, stats.bytes));
     }
     return stats;
   }
@@ -118,8 +128,8 @@ class DrillTest : public ::testing::Test {
   catalog::DrillRecord Drill(plan::System* system = nullptr) {
     const plan::System& s = system != nullptr ? *system : *plan_.FindSystem("db");
     Result<catalog::DrillRecord> record =
-        RunDrill(plan_, s, adapter_, options_, clock_, {}, &kept_);
-    EXPECT_TRUE(record.has_value()) << record.error().message();
+        RunDrill(plan_, s, adapter_, options_, clock_, progress_, &kept_);
+    EXPECT_THAT(record, IsOk());
     return record ? *record : catalog::DrillRecord{};
   }
 
@@ -128,6 +138,7 @@ class DrillTest : public ::testing::Test {
   FakeClock fake_;
   Clock clock_ = fake_.AsClock();
   DrillOptions options_;
+  ProgressFn progress_;  // none unless a test watches
   std::string scratch_, kept_;
 };
 
@@ -155,6 +166,24 @@ TEST_F(DrillTest, PassingDrillMeasuresEveryStep) {
   EXPECT_TRUE(fs::is_empty(scratch_)) << "the scratch copy must be removed";
 }
 
+// Progress names each step as the report does and carries the bytes restored so far.
+TEST_F(DrillTest, ProgressNamesEachStepWithTheBytesRestored) {
+  std::vector<ProgressEvent> events;
+  progress_ = [&](const ProgressEvent& e) { events.push_back(e); };
+  catalog::DrillRecord r = Drill();
+  std::vector<std::string> phases;
+  for (const ProgressEvent& e : events) {
+    if (phases.empty() || phases.back() != e.phase) phases.push_back(e.phase);
+    ASSERT_NE(e.Get(ProgressUnit::kBytes), std::nullopt) << e.phase;
+    EXPECT_FALSE(e.Get(ProgressUnit::kPacks).has_value()) << e.phase;
+  }
+  EXPECT_EQ(phases, (std::vector<std::string>{"locate snapshot", "restore", "verify data",
+                                              "verify application"}));
+  EXPECT_EQ(events.front().Get(ProgressUnit::kBytes)->done, 0u);  // nothing restored yet
+  EXPECT_EQ(events.back().Get(ProgressUnit::kBytes)->done, r.run.bytes);
+  EXPECT_EQ(r.run.bytes, 12u);
+}
+
 TEST_F(DrillTest, ChosenSnapshotByPrefix) {
   options_.snapshot = "aaa";
   catalog::DrillRecord r = Drill();
@@ -169,7 +198,18 @@ TEST_F(DrillTest, UnknownSnapshotFailsAtLocate) {
   ASSERT_EQ(r.drill.steps.size(), 1u);
   EXPECT_EQ(r.drill.steps[0].outcome, Outcome::kFailed);
   EXPECT_FALSE(r.drill.achieved_rto_ms.has_value());
-  EXPECT_NE(r.run.error.find("no restore point ccc"), std::string::npos) << r.run.error;
+  EXPECT_THAT(r.run.error, HasSubstr("no restore point 'ccc'")) << r.run.error;
+}
+
+// The rule of every command (core/id_prefix.h): a prefix of two restore points names neither.
+TEST_F(DrillTest, AmbiguousSnapshotPrefixFailsAtLocate) {
+  adapter_.points.push_back({"aaa999", kNow - 100 * kSecond, {"/data/db"}, "h"});
+  options_.snapshot = "aaa";
+  catalog::DrillRecord r = Drill();
+  EXPECT_EQ(r.run.outcome, Outcome::kFailed);
+  EXPECT_TRUE(adapter_.restored_id.empty());
+  EXPECT_THAT(r.run.error, HasSubstr("restore point prefix 'aaa' is ambiguous (2 match)"))
+      << r.run.error;
 }
 
 TEST_F(DrillTest, RestoreErrorFailsTheDrill) {
@@ -177,7 +217,7 @@ TEST_F(DrillTest, RestoreErrorFailsTheDrill) {
   catalog::DrillRecord r = Drill();
   EXPECT_EQ(r.run.outcome, Outcome::kFailed);
   ASSERT_EQ(r.drill.steps.size(), 2u);
-  EXPECT_NE(r.run.error.find("pack 1234 is damaged"), std::string::npos);
+  EXPECT_THAT(r.run.error, HasSubstr("pack 1234 is damaged"));
   EXPECT_FALSE(r.drill.achieved_rto_ms.has_value());
 }
 
@@ -186,7 +226,7 @@ TEST_F(DrillTest, DataDifferencesFailTheDrill) {
   catalog::DrillRecord r = Drill();
   EXPECT_EQ(r.run.outcome, Outcome::kFailed);
   EXPECT_EQ(r.drill.steps.size(), 3u);
-  EXPECT_NE(r.run.error.find("differs"), std::string::npos);
+  EXPECT_THAT(r.run.error, HasSubstr("differs"));
 }
 
 TEST_F(DrillTest, VerifyCommandFailureIsReportedWithItsMessage) {
@@ -210,7 +250,7 @@ TEST_F(DrillTest, FailedVerifyKeepsTheLastLinesOfItsStandardError) {
   std::vector<std::string> expected;
   for (int i = 11; i <= 30; ++i) expected.push_back("check " + std::to_string(i) + " failed");
   EXPECT_EQ(verify.output, expected);
-  EXPECT_EQ(r.run.error.find('\n'), std::string::npos) << r.run.error;
+  EXPECT_THAT(r.run.error, Not(HasSubstr("\n"))) << r.run.error;
 }
 
 TEST_F(DrillTest, VerifyCommandSeesTheRestorePath) {
@@ -369,7 +409,7 @@ TEST_F(DrillTest, WithoutAWalkerTheChecklistIsNotAsked) {
   }
 }
 
-struct ClassifyCase {
+struct JudgeDrillCase {
   const char* name;
   std::optional<int64_t> rto_ms, rpo_s;
   Outcome last_step;
@@ -377,19 +417,19 @@ struct ClassifyCase {
   const char* first_reason;
 };
 
-void PrintTo(const ClassifyCase& c, std::ostream* out) { *out << c.name; }
+void PrintTo(const JudgeDrillCase& c, std::ostream* out) { *out << c.name; }
 
-class ClassifyTest : public ::testing::TestWithParam<ClassifyCase> {};
+class JudgeDrillTest : public ::testing::TestWithParam<JudgeDrillCase> {};
 
-TEST_P(ClassifyTest, Verdict) {
-  const ClassifyCase& c = GetParam();
+TEST_P(JudgeDrillTest, Verdict) {
+  const JudgeDrillCase& c = GetParam();
   catalog::Drill drill;
   drill.target_rto_s = 3600;
   drill.target_rpo_s = 1000;
   drill.achieved_rto_ms = c.rto_ms;
   drill.achieved_rpo_s = c.rpo_s;
   drill.steps = {{"restore", 1, Outcome::kOk, ""}, {"verify application", 1, c.last_step, "x"}};
-  EXPECT_EQ(Classify(&drill, 0.2), c.expected) << c.name;
+  EXPECT_EQ(JudgeDrill(&drill, 0.2), c.expected) << c.name;
   if (*c.first_reason == '\0') {
     EXPECT_TRUE(drill.reasons.empty()) << c.name << ": " << drill.reasons[0];
   } else {
@@ -399,29 +439,30 @@ TEST_P(ClassifyTest, Verdict) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Table, ClassifyTest,
+    Table, JudgeDrillTest,
     ::testing::Values(
-        ClassifyCase{"well within", 1'000'000, 100, Outcome::kOk, Outcome::kOk, ""},
-        ClassifyCase{"rto at 80% is still a pass", 2'880'000, 100, Outcome::kOk, Outcome::kOk, ""},
-        ClassifyCase{"rto just over 80%", 2'881'000, 100, Outcome::kOk, Outcome::kWarning,
-                     "achieved RTO 48m1s used 80% of the target 1h (less than 20% to spare)"},
-        ClassifyCase{"rto a hair under the target never reads 100%", 3'586'000, 100,
-                     Outcome::kOk, Outcome::kWarning,
-                     "achieved RTO 59m46s used 99% of the target 1h (less than 20% to spare)"},
-        ClassifyCase{"rto at target", 3'600'000, 100, Outcome::kOk, Outcome::kWarning,
-                     "achieved RTO 1h used 100% of the target 1h (less than 20% to spare)"},
-        ClassifyCase{"rto over", 3'601'000, 100, Outcome::kOk, Outcome::kFailed,
-                     "achieved RTO 1h1s exceeds the target 1h"},
-        ClassifyCase{"rpo over", 1'000'000, 1001, Outcome::kOk, Outcome::kFailed,
-                     "achieved RPO 16m41s exceeds the target 16m40s"},
-        ClassifyCase{"rpo near", 1'000'000, 900, Outcome::kOk, Outcome::kWarning,
-                     "achieved RPO 15m used 90% of the target 16m40s (less than 20% to spare)"},
-        ClassifyCase{"rpo unknown", 1'000'000, std::nullopt, Outcome::kOk, Outcome::kWarning,
-                     "the restore point's age is unknown: RPO not measured"},
-        ClassifyCase{"step failed", std::nullopt, 100, Outcome::kFailed, Outcome::kFailed,
-                     "verify application failed: x"},
-        ClassifyCase{"step warned", 1'000'000, 100, Outcome::kWarning, Outcome::kWarning,
-                     "verify application: x"}),
+        JudgeDrillCase{"well within", 1'000'000, 100, Outcome::kOk, Outcome::kOk, ""},
+        JudgeDrillCase{"rto at 80% is still a pass", 2'880'000, 100, Outcome::kOk, Outcome::kOk,
+                       ""},
+        JudgeDrillCase{"rto just over 80%", 2'881'000, 100, Outcome::kOk, Outcome::kWarning,
+                       "achieved RTO 48m1s used 80% of the target 1h (less than 20% to spare)"},
+        JudgeDrillCase{"rto a hair under the target never reads 100%", 3'586'000, 100, Outcome::kOk,
+                       Outcome::kWarning,
+                       "achieved RTO 59m46s used 99% of the target 1h (less than 20% to spare)"},
+        JudgeDrillCase{"rto at target", 3'600'000, 100, Outcome::kOk, Outcome::kWarning,
+                       "achieved RTO 1h used 100% of the target 1h (less than 20% to spare)"},
+        JudgeDrillCase{"rto over", 3'601'000, 100, Outcome::kOk, Outcome::kFailed,
+                       "achieved RTO 1h1s exceeds the target 1h"},
+        JudgeDrillCase{"rpo over", 1'000'000, 1001, Outcome::kOk, Outcome::kFailed,
+                       "achieved RPO 16m41s exceeds the target 16m40s"},
+        JudgeDrillCase{"rpo near", 1'000'000, 900, Outcome::kOk, Outcome::kWarning,
+                       "achieved RPO 15m used 90% of the target 16m40s (less than 20% to spare)"},
+        JudgeDrillCase{"rpo unknown", 1'000'000, std::nullopt, Outcome::kOk, Outcome::kWarning,
+                       "the restore point's age is unknown: RPO not measured"},
+        JudgeDrillCase{"step failed", std::nullopt, 100, Outcome::kFailed, Outcome::kFailed,
+                       "verify application failed: x"},
+        JudgeDrillCase{"step warned", 1'000'000, 100, Outcome::kWarning, Outcome::kWarning,
+                       "verify application: x"}),
     [](const auto& info) {
       std::string name = info.param.name;
       for (char& ch : name) {
@@ -438,7 +479,7 @@ TEST(SurpriseTest, FavoursCriticalAndLongUndrilledSystems) {
   std::map<std::string, int64_t> last{{"files", kNow - 86400 * kSecond}};
   for (int i = 0; i < 2000; ++i) {
     Result<const plan::System*> s = PickSurprise(plan, last, kNow, random);
-    ASSERT_TRUE(s.has_value());
+    ASSERT_THAT(s, IsOk());
     ++picks[(*s)->id];
   }
   EXPECT_EQ(picks.count("nobackup"), 0u) << "a system without backups cannot be drilled";
@@ -463,7 +504,7 @@ TEST(SurpriseTest, OnlySystemsTheCallerCanDrillArePicked) {
   auto only_files = [](const plan::System& s) { return s.id == "files"; };
   for (int i = 0; i < 50; ++i) {
     Result<const plan::System*> s = PickSurprise(plan, {}, kNow, random, only_files);
-    ASSERT_TRUE(s.has_value());
+    ASSERT_THAT(s, IsOk());
     EXPECT_EQ((*s)->id, "files");
   }
   auto none = [](const plan::System&) { return false; };
@@ -480,7 +521,7 @@ systems: [{id: s, owner: ann, tier: t1}]
   std::mt19937_64 random(1);
   Result<const plan::System*> s = PickSurprise(plan, {}, kNow, random);
   ASSERT_FALSE(s.has_value());
-  EXPECT_EQ(s.error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(s, ErrorIs(ErrorCode::kNotFound));
 }
 
 TEST(CoverageTest, AbsentOwnerLeavesStepsOnlyTheyCanDo) {
@@ -519,19 +560,16 @@ TEST(CoverageTest, TrainingRecordsCount) {
   EXPECT_TRUE(UncoveredSteps(plan, *plan.FindSystem("db"), "ann").empty());
 }
 
-// restic and borg runs: a listing gets 10 minutes; a restore (or the file list that checks it)
-// twice the system's RTO, at least 10 minutes: a restore that takes longer has failed anyway.
-TEST(ToolTimeoutsTest, FollowTheSystemsRto) {
-  using std::chrono::hours, std::chrono::minutes;
+// Who is trained follows plan::Restorers: a training record of someone the plan does not know
+// (here "ghost", trained in db) covers no step.
+TEST(CoverageTest, TrainingRecordsOfUnknownPeopleDoNotCount) {
   plan::Plan plan = LoadTestPlan();
-  ToolTimeouts db = ToolTimeoutsFor(plan, *plan.FindSystem("db"));  // tier rto 2h
-  EXPECT_EQ(db.list, minutes(10));
-  EXPECT_EQ(db.restore, hours(4));
-  EXPECT_EQ(ToolTimeoutsFor(plan, *plan.FindSystem("files")).restore, hours(48));  // rto 1d
-  plan::System quick = *plan.FindSystem("db");
-  quick.rto = Duration::Minutes(2);
-  EXPECT_EQ(ToolTimeoutsFor(plan, quick).restore, minutes(10));
-  EXPECT_EQ(ToolTimeoutsFor(plan, quick).list, minutes(10));
+  plan.training.push_back(plan::TrainingRecord{{"ghost", {}}, "db", "course", {}, {}});
+  std::vector<std::string> uncovered = UncoveredSteps(plan, *plan.FindSystem("db"), "ann");
+  ASSERT_EQ(uncovered.size(), 2u);
+  EXPECT_EQ(uncovered[1],
+            "only ann can do step 3 'Re-index'; needed: someone trained in db; deputy bob is not "
+            "trained in it");
 }
 
 TEST(HostPathTest, MapsPlanPathsUnderTheRoot) {
@@ -568,7 +606,7 @@ TEST(ChecklistAnswerTest, ParsesWhatATechnicianTypes) {
                         Case{"failed  EXACT will not start ", HandsOn::kFailed, std::nullopt,
                              "EXACT will not start"}}) {
     Result<ChecklistAnswer> answer = ParseChecklistAnswer(c.line);
-    ASSERT_TRUE(answer.has_value()) << c.line << ": " << answer.error().message();
+    ASSERT_THAT(answer, IsOk()) << c.line << ": " << answer.error().message();
     EXPECT_EQ(answer->result, c.result) << c.line;
     EXPECT_EQ(answer->duration_ms, c.ms) << c.line;
     EXPECT_EQ(answer->note, c.note) << c.line;
@@ -579,7 +617,7 @@ TEST(ChecklistAnswerTest, ParsesWhatATechnicianTypes) {
                           "done 0s"}) {
     Result<ChecklistAnswer> answer = ParseChecklistAnswer(bad);
     ASSERT_FALSE(answer.has_value()) << bad;
-    EXPECT_EQ(answer.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_THAT(answer, ErrorIs(ErrorCode::kInvalidArgument));
     EXPECT_EQ(answer.error().message().rfind(std::string("answer '") + bad + "'", 0), 0u)
         << answer.error().message();
   }
@@ -587,17 +625,17 @@ TEST(ChecklistAnswerTest, ParsesWhatATechnicianTypes) {
 
 TEST(ChecklistAnswerTest, ParsesStepFlags) {
   auto done = ParseStepFlag("2=20m", HandsOn::kDone);
-  ASSERT_TRUE(done.has_value()) << done.error().message();
+  ASSERT_THAT(done, IsOk());
   EXPECT_EQ(done->first, 2u);
   EXPECT_EQ(done->second.result, HandsOn::kDone);
   EXPECT_EQ(done->second.duration_ms, 1'200'000);
   EXPECT_TRUE(done->second.timed);
   auto plain = ParseStepFlag("3", HandsOn::kDone);
-  ASSERT_TRUE(plain.has_value());
+  ASSERT_THAT(plain, IsOk());
   EXPECT_EQ(plain->second.duration_ms, std::nullopt);
   EXPECT_FALSE(plain->second.timed) << "a flag without a duration measures nothing";
   auto failed = ParseStepFlag("1=service will not start", HandsOn::kFailed);
-  ASSERT_TRUE(failed.has_value());
+  ASSERT_THAT(failed, IsOk());
   EXPECT_EQ(failed->second.result, HandsOn::kFailed);
   EXPECT_EQ(failed->second.note, "service will not start");
   for (const char* bad : {"0", "", "two", "2=soon", "-1=5m", "99999999999999999999999",
@@ -649,7 +687,7 @@ systems:
   - {id: s, owner: ann, tier: t1, backup: {paths: [/srv/s], repositories: [nas, cloud]}}
   - {id: one, owner: ann, tier: t1, backup: {paths: [/srv/s], repositories: [nas]}}
 )");
-  AccessOptions access;
+  access::AccessOptions access;
   access.password = "pw";
   std::vector<std::string> lines = OtherCopies(plan, *plan.FindSystem("s"), "", access, kNow);
   ASSERT_EQ(lines.size(), 3u);

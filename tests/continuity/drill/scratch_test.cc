@@ -9,6 +9,8 @@
 #include <fstream>
 #include <string>
 
+#include "tests/matchers.h"
+
 namespace stormproof::drill {
 namespace {
 
@@ -34,7 +36,7 @@ class ScratchTest : public ::testing::Test {
 
   ScratchDirectory MakeScratch() {
     auto scratch = ScratchDirectory::Make(parent_ + "/drills", "app");
-    EXPECT_TRUE(scratch.has_value()) << scratch.error().message();
+    EXPECT_THAT(scratch, IsOk());
     return std::move(scratch).value();
   }
 
@@ -86,7 +88,7 @@ TEST_F(ScratchTest, RemovesAWideDeepReadOnlyTree) {
   fs::permissions(deep, fs::perms::owner_read | fs::perms::owner_exec);
 
   const std::string path = scratch.path();
-  ASSERT_TRUE(scratch.Remove().has_value());
+  ASSERT_THAT(scratch.Remove(), IsOk());
   EXPECT_FALSE(fs::exists(path));
   EXPECT_TRUE(fs::is_empty(parent_ + "/drills"));
 }
@@ -100,7 +102,7 @@ TEST_F(ScratchTest, NeverFollowsSymlinksOutOfTheDirectory) {
   fs::create_symlink(parent_ + "/outside/keep.txt", restored / "link-to-file");
   for (int d = 0; d < 20; ++d) WriteFile(restored / ("d" + std::to_string(d)) / "f", "x");
 
-  ASSERT_TRUE(scratch.Remove().has_value());
+  ASSERT_THAT(scratch.Remove(), IsOk());
   EXPECT_FALSE(fs::exists(scratch.path()));
   std::ifstream kept(parent_ + "/outside/keep.txt");
   std::string content;
@@ -114,7 +116,7 @@ TEST_F(ScratchTest, KeptDirectoryOutlivesTheObject) {
     ScratchDirectory scratch = MakeScratch();
     WriteFile(fs::path(scratch.restore_path()) / "file", "x");
     scratch.Keep();
-    ASSERT_TRUE(scratch.Remove().has_value());
+    ASSERT_THAT(scratch.Remove(), IsOk());
     path = scratch.path();
   }
   EXPECT_TRUE(fs::exists(path + "/restore/file"));
@@ -134,7 +136,7 @@ TEST_F(ScratchTest, UnusableParentIsAClearError) {
   WriteFile(parent_ + "/a-file", "x");
   auto scratch = ScratchDirectory::Make(parent_ + "/a-file/below", "app");
   ASSERT_FALSE(scratch.has_value());
-  EXPECT_NE(scratch.error().message().find(parent_ + "/a-file/below"), std::string::npos)
+  EXPECT_THAT(scratch.error().message(), HasSubstr(parent_ + "/a-file/below"))
       << scratch.error().message();
 }
 
@@ -145,8 +147,8 @@ TEST_F(ScratchTest, ACopyIsMarkedAsItsDrillsWhileItRunsAndNotOnceKept) {
   fs::path owner = fs::path(scratch.path()) / ScratchDirectory::kOwnerFile;
   std::ifstream in(owner);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find("\"pid\":" + std::to_string(::getpid())), std::string::npos) << text;
-  EXPECT_NE(text.find("\"boot_id\""), std::string::npos) << text;
+  EXPECT_THAT(text, HasSubstr("\"pid\":" + std::to_string(::getpid()))) << text;
+  EXPECT_THAT(text, HasSubstr("\"boot_id\"")) << text;
   scratch.Keep();
   EXPECT_FALSE(fs::exists(owner));  // the technician's now: never removed behind their back
 }

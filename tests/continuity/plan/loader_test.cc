@@ -10,6 +10,7 @@
 
 #include "continuity/plan/validate.h"
 #include "tests/continuity/plan/plan_fixtures.h"
+#include "tests/matchers.h"
 
 namespace stormproof::plan {
 namespace {
@@ -58,11 +59,11 @@ TEST(LoaderTest, ReportsUnknownKeysWithSuggestionAndPosition) {
 )");
   LoadResult r = LoadPlanFromText("plan.yaml", text);
   std::string messages = AllMessages(r);
-  EXPECT_NE(messages.find("plan.yaml:" + std::to_string(LineOf(text, "ownr")) +
-                          ":5: error: system 'db': unknown key 'ownr' (did you mean 'owner'?)"),
-            std::string::npos)
+  EXPECT_THAT(messages,
+              HasSubstr("plan.yaml:" + std::to_string(LineOf(text, "ownr")) +
+                        ":5: error: system 'db': unknown key 'ownr' (did you mean 'owner'?)"))
       << messages;
-  EXPECT_NE(messages.find("system 'db': missing required 'owner'"), std::string::npos);
+  EXPECT_THAT(messages, HasSubstr("system 'db': missing required 'owner'"));
 }
 
 struct BadValueCase {
@@ -115,35 +116,34 @@ TEST(LoaderTest, SyntaxErrorIsUnreadableWithPosition) {
   LoadResult r = LoadPlanFromText("plan.yaml", "version: 1\nmsp: {id: acme\ntiers: []\n");
   EXPECT_FALSE(r.readable);
   ASSERT_EQ(r.diagnostics.error_count(), 1u);
-  EXPECT_NE(AllMessages(r).find("plan.yaml:"), std::string::npos);
-  EXPECT_NE(AllMessages(r).find("YAML syntax"), std::string::npos);
+  EXPECT_THAT(AllMessages(r), HasSubstr("plan.yaml:"));
+  EXPECT_THAT(AllMessages(r), HasSubstr("YAML syntax"));
 }
 
 TEST(LoaderTest, EmptyAndCommentOnlyFilesAreUnreadable) {
   for (const char* text : {"", "# nothing\n", "---\n", "~\n"}) {
     LoadResult r = LoadPlanFromText("plan.yaml", text);
     EXPECT_FALSE(r.readable) << text;
-    EXPECT_NE(AllMessages(r).find("the file is empty"), std::string::npos) << text;
+    EXPECT_THAT(AllMessages(r), HasSubstr("the file is empty")) << text;
   }
 }
 
 TEST(LoaderTest, TopLevelMustBeAMapping) {
   LoadResult r = LoadPlanFromText("plan.yaml", "- a\n- b\n");
   EXPECT_FALSE(r.readable);
-  EXPECT_NE(AllMessages(r).find("expected a mapping"), std::string::npos);
+  EXPECT_THAT(AllMessages(r), HasSubstr("expected a mapping"));
 }
 
 TEST(LoaderTest, NonUtf8TextIsUnreadableWithPosition) {
   LoadResult r = LoadPlanFromText("plan.yaml", "version: 1\nmsp: {id: acme, name: Caf\xE9}\n");
   EXPECT_FALSE(r.readable);
-  EXPECT_NE(AllMessages(r).find("plan.yaml:2:26: error: not valid UTF-8 (byte 0xe9)"),
-            std::string::npos)
+  EXPECT_THAT(AllMessages(r), HasSubstr("plan.yaml:2:26: error: not valid UTF-8 (byte 0xe9)"))
       << AllMessages(r);
 }
 
 TEST(LoaderTest, RejectsNewerFormatVersion) {
   LoadResult r = LoadPlanFromText("plan.yaml", "version: 2\nmsp: {id: acme, name: A}\n");
-  EXPECT_NE(AllMessages(r).find("plan format version 2 is newer"), std::string::npos);
+  EXPECT_THAT(AllMessages(r), HasSubstr("plan format version 2 is newer"));
 }
 
 TEST(LoaderTest, RefusesFilesOverTheSizeLimit) {
@@ -175,8 +175,8 @@ TEST(LoaderTest, AliasBombIsRefusedWithItsPosition) {
   std::string want = "plan.yaml:" + std::to_string(LineOf(text, "systems:")) + ":";
   std::string message = AllMessages(r);
   EXPECT_EQ(message.rfind(want, 0), 0u) << message;
-  EXPECT_NE(message.find(": error: YAML syntax: aliases expand to more than 1000000 nodes\n"),
-            std::string::npos)
+  EXPECT_THAT(message,
+              HasSubstr(": error: YAML syntax: aliases expand to more than 1000000 nodes\n"))
       << message;
   EXPECT_TRUE(r.plan.systems.empty());
 }
@@ -198,8 +198,7 @@ TEST(LoaderTest, NestedAliasBombIsRefused) {
                          ":"),  // 10^6 nodes, with the ones before just over the limit
             std::string::npos)
       << message;
-  EXPECT_NE(message.find("error: YAML syntax: aliases expand to more than 1000000 nodes"),
-            std::string::npos)
+  EXPECT_THAT(message, HasSubstr("error: YAML syntax: aliases expand to more than 1000000 nodes"))
       << message;
 }
 
@@ -241,16 +240,13 @@ TEST(LoaderTest, MessagesShowBadValuesOnOneLineAtMost) {
 )");
   LoadResult r = LoadPlanFromText("plan.yaml", text);
   std::string messages = AllMessages(r);
-  EXPECT_NE(messages.find("system 'a': 'rto': invalid duration '…' (several lines)"),
-            std::string::npos)
+  EXPECT_THAT(messages, HasSubstr("system 'a': 'rto': invalid duration '…' (several lines)"))
       << messages;
-  EXPECT_NE(messages.find("system 'a': 'rpo': invalid duration '15m\\x1b[2J'"), std::string::npos)
+  EXPECT_THAT(messages, HasSubstr("system 'a': 'rpo': invalid duration '15m\\x1b[2J'")) << messages;
+  EXPECT_THAT(messages, HasSubstr("'downtime_cost_per_hour' must be a number, found '12…'"))
       << messages;
-  EXPECT_NE(messages.find("'downtime_cost_per_hour' must be a number, found '12…'"),
-            std::string::npos)
-      << messages;
-  EXPECT_EQ(messages.find("secret"), std::string::npos) << messages;
-  EXPECT_EQ(messages.find("second line"), std::string::npos) << messages;
+  EXPECT_THAT(messages, Not(HasSubstr("secret"))) << messages;
+  EXPECT_THAT(messages, Not(HasSubstr("second line"))) << messages;
   EXPECT_EQ(messages.find('\x1b'), std::string::npos) << messages;
 }
 
@@ -263,11 +259,10 @@ TEST(LoaderTest, FormattedDiagnosticIsOneLine) {
 TEST(LoaderTest, MissingFileAndDirectoryAreUnreadable) {
   LoadResult missing = LoadPlan("/nonexistent/plan.yaml");
   EXPECT_FALSE(missing.readable);
-  EXPECT_NE(AllMessages(missing).find("/nonexistent/plan.yaml: error: cannot open"),
-            std::string::npos);
+  EXPECT_THAT(AllMessages(missing), HasSubstr("/nonexistent/plan.yaml: error: cannot open"));
   LoadResult dir = LoadPlan("/tmp");
   EXPECT_FALSE(dir.readable);
-  EXPECT_NE(AllMessages(dir).find("is a directory"), std::string::npos);
+  EXPECT_THAT(AllMessages(dir), HasSubstr("is a directory"));
 }
 
 class LoaderIncludeTest : public ::testing::Test {
@@ -300,8 +295,7 @@ TEST_F(LoaderIncludeTest, MergesIncludedFilesAndKeepsTheirPositions) {
   EXPECT_NE(r.plan.FindClient("a"), nullptr);
   EXPECT_NE(r.plan.FindSystem("a-web"), nullptr);
   std::string messages = AllMessages(r);
-  EXPECT_NE(messages.find("clients/b.yaml:2:26: error: client 'b': unknown key 'colour'"),
-            std::string::npos)
+  EXPECT_THAT(messages, HasSubstr("clients/b.yaml:2:26: error: client 'b': unknown key 'colour'"))
       << messages;
 }
 
@@ -309,8 +303,7 @@ TEST_F(LoaderIncludeTest, IncludedFilesCannotSetRootOnlyKeys) {
   Write("plan.yaml", PlanText(kPeople, kSystems) + "include: clients/a.yaml\n");
   Write("clients/a.yaml", "msp: {id: other, name: Other}\n");
   LoadResult r = LoadPlan(Path("plan.yaml"));
-  EXPECT_NE(AllMessages(r).find("included plan file: unknown key 'msp'"), std::string::npos)
-      << AllMessages(r);
+  EXPECT_THAT(AllMessages(r), HasSubstr("included plan file: unknown key 'msp'")) << AllMessages(r);
 }
 
 TEST_F(LoaderIncludeTest, ReportsMissingIncludesCyclesAndEmptyGlobs) {
@@ -320,11 +313,11 @@ TEST_F(LoaderIncludeTest, ReportsMissingIncludesCyclesAndEmptyGlobs) {
   LoadResult r = LoadPlan(Path("plan.yaml"));
   std::string messages = AllMessages(r);
   EXPECT_FALSE(r.readable);
-  EXPECT_NE(messages.find("included file '" + Path("clients/missing.yaml") + "': cannot open"),
-            std::string::npos)
+  EXPECT_THAT(messages,
+              HasSubstr("included file '" + Path("clients/missing.yaml") + "': cannot open"))
       << messages;
-  EXPECT_NE(messages.find("is already part of the plan"), std::string::npos) << messages;
-  EXPECT_NE(messages.find("pattern 'none/*.yaml' matches no file"), std::string::npos);
+  EXPECT_THAT(messages, HasSubstr("is already part of the plan")) << messages;
+  EXPECT_THAT(messages, HasSubstr("pattern 'none/*.yaml' matches no file"));
 }
 
 TEST_F(LoaderIncludeTest, FileWithoutAPlanKeyIsOneMessageNotOnePerLine) {
@@ -339,17 +332,17 @@ TEST_F(LoaderIncludeTest, FileWithoutAPlanKeyIsOneMessageNotOnePerLine) {
   LoadResult r = LoadPlan(Path("plan.yaml"));
   EXPECT_FALSE(r.readable);
   std::string messages = AllMessages(r);
-  EXPECT_NE(messages.find("clients/shadow.yaml:1:1: error: included plan file: not a plan file: "
-                          "none of its 3 top-level keys is a plan key; the first is "
-                          "'root:$6$rootsalt$rootHASH:19000:0:99999:7::'\n"),
-            std::string::npos)
+  EXPECT_THAT(messages,
+              HasSubstr("clients/shadow.yaml:1:1: error: included plan file: not a plan file: "
+                        "none of its 3 top-level keys is a plan key; the first is "
+                        "'root:$6$rootsalt$rootHASH:19000:0:99999:7::'\n"))
       << messages;
-  EXPECT_EQ(messages.find("annHASH"), std::string::npos) << messages;
-  EXPECT_EQ(messages.find("bobHASH"), std::string::npos) << messages;
-  EXPECT_NE(messages.find("clients/typo.yaml:1:1: error: included plan file: not a plan file: its "
-                          "only top-level key, 'sytems' (did you mean 'systems'?), is not a plan "
-                          "key"),
-            std::string::npos)
+  EXPECT_THAT(messages, Not(HasSubstr("annHASH"))) << messages;
+  EXPECT_THAT(messages, Not(HasSubstr("bobHASH"))) << messages;
+  EXPECT_THAT(messages,
+              HasSubstr("clients/typo.yaml:1:1: error: included plan file: not a plan file: its "
+                        "only top-level key, 'sytems' (did you mean 'systems'?), is not a plan "
+                        "key"))
       << messages;
 }
 
@@ -475,7 +468,7 @@ TEST_F(LoaderIncludeOutsideTest, FileInsideTheTreeIsStillRead) {
   WritePlan("[clients/../clients/a.yaml]");
   LoadResult r = Load();
   EXPECT_NE(r.plan.FindClient("a"), nullptr) << AllMessages(r);
-  EXPECT_NE(AllMessages(r).find("client 'b': unknown key 'x'"), std::string::npos);
+  EXPECT_THAT(AllMessages(r), HasSubstr("client 'b': unknown key 'x'"));
 }
 
 TEST_F(LoaderIncludeOutsideTest, SecretFileOutsideShowsNoneOfItsLinesEvenWhenAllowed) {
@@ -516,7 +509,7 @@ TEST_F(LoaderIncludeTest, FifoIsRefusedWithoutHanging) {
   ASSERT_EQ(::mkfifo(Path("fifo.yaml").c_str(), 0600), 0);
   LoadResult r = LoadPlan(Path("fifo.yaml"));
   EXPECT_FALSE(r.readable);
-  EXPECT_NE(AllMessages(r).find("not a regular file"), std::string::npos);
+  EXPECT_THAT(AllMessages(r), HasSubstr("not a regular file"));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "continuity/plan/loader.h"
 #include "tests/continuity/plan/plan_fixtures.h"
+#include "tests/matchers.h"
 
 namespace stormproof::plan {
 namespace {
@@ -82,10 +83,9 @@ TEST(RunSettingsTest, BadValuesAndUnknownKeysAreErrors) {
 )";
   LoadResult r = LoadPlanFromText("plan.yaml", text);
   std::string messages = AllMessages(r);
-  EXPECT_NE(messages.find("'concurrency'"), std::string::npos) << messages;
-  EXPECT_NE(messages.find("'backup_margin' must be a percentage"), std::string::npos) << messages;
-  EXPECT_NE(messages.find("unknown key 'check_evry' (did you mean 'check_every'?)"),
-            std::string::npos)
+  EXPECT_THAT(messages, HasSubstr("'concurrency'")) << messages;
+  EXPECT_THAT(messages, HasSubstr("'backup_margin' must be a percentage")) << messages;
+  EXPECT_THAT(messages, HasSubstr("unknown key 'check_evry' (did you mean 'check_every'?)"))
       << messages;
 }
 
@@ -114,9 +114,9 @@ TEST(RunSettingsTest, UnknownRepositoryKindIsAnError) {
 )");
   LoadResult r = LoadPlanFromText("plan.yaml", text);
   std::string messages = AllMessages(r);
-  EXPECT_NE(messages.find("error: repository 'r': 'kind' must be one of stormproof, restic, borg; "
-                          "found 'kopia'"),
-            std::string::npos)
+  EXPECT_THAT(messages,
+              HasSubstr("error: repository 'r': 'kind' must be one of stormproof, restic, borg; "
+                        "found 'kopia'"))
       << messages;
 }
 

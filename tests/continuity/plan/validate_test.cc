@@ -4,6 +4,7 @@
 
 #include "continuity/plan/loader.h"
 #include "tests/continuity/plan/plan_fixtures.h"
+#include "tests/matchers.h"
 
 namespace stormproof::plan {
 namespace {
@@ -154,8 +155,8 @@ TEST(ValidateTest, TierRtoLongerThanMtpdIsAnError) {
 tiers:
   - {id: slow, rank: 1, rto: 5d, rpo: 1d, mtpd: 2d}
 )");
-  EXPECT_NE(c.messages.find("plan.yaml:3:30: error: tier 'slow': rto 5d is longer than mtpd 2d"),
-            std::string::npos)
+  EXPECT_THAT(c.messages,
+              HasSubstr("plan.yaml:3:30: error: tier 'slow': rto 5d is longer than mtpd 2d"))
       << c.messages;
 }
 
@@ -177,23 +178,22 @@ tiers:
   - {id: w, rank: 1, rto: 1h, rpo: 1h, drill_every: 1w, drill_retry: 2w}
   - {id: x, rank: 1, rto: 1h, rpo: 1h, drill_retry: soon}
 )");
-  EXPECT_NE(zero.messages.find("plan.yaml:3:75: error: tier 'z': drill_retry 0s must be longer "
-                               "than zero"),
-            std::string::npos)
+  EXPECT_THAT(zero.messages,
+              HasSubstr("plan.yaml:3:75: error: tier 'z': drill_retry 0s must be longer "
+                        "than zero"))
       << zero.messages;
-  EXPECT_NE(zero.messages.find("plan.yaml:4:70: warning: tier 'w': drill_retry 2w is longer "
-                               "than drill_every 1w"),
-            std::string::npos)
+  EXPECT_THAT(zero.messages,
+              HasSubstr("plan.yaml:4:70: warning: tier 'w': drill_retry 2w is longer "
+                        "than drill_every 1w"))
       << zero.messages;
-  EXPECT_NE(zero.messages.find("plan.yaml:5:53: error: tier 'x': 'drill_retry':"),
-            std::string::npos)
+  EXPECT_THAT(zero.messages, HasSubstr("plan.yaml:5:53: error: tier 'x': 'drill_retry':"))
       << zero.messages;
 }
 
 TEST(ValidateTest, TrainingRecordWithoutPersonIsReportedOnce) {
   Checked c = Check(PlanText(kPeople, "training:\n  - {skill: db, date: 2026-01-01}\n"));
   EXPECT_EQ(c.loaded.diagnostics.error_count(), 1u) << c.messages;
-  EXPECT_NE(c.messages.find("training record: missing required 'person'"), std::string::npos);
+  EXPECT_THAT(c.messages, HasSubstr("training record: missing required 'person'"));
 }
 
 TEST(ValidateTest, ReportsEveryProblemAtOnce) {

@@ -1,8 +1,10 @@
-#include "continuity/plan/yaml_document.h"
+#include "continuity/plan/internal/yaml_document.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "tests/matchers.h"
 
 namespace stormproof::plan::yaml {
 namespace {
@@ -37,14 +39,14 @@ TEST(YamlDocumentTest, RejectsDuplicateKeys) {
   SyntaxError error;
   EXPECT_FALSE(doc.Parse("owner: ann\ntier: t1\nowner: bob\n", &error));
   EXPECT_EQ(error.line, 3);
-  EXPECT_NE(error.message.find("duplicate key 'owner' (first at line 1)"), std::string::npos);
+  EXPECT_THAT(error.message, HasSubstr("duplicate key 'owner' (first at line 1)"));
 }
 
 TEST(YamlDocumentTest, RejectsSecondDocument) {
   Document doc;
   SyntaxError error;
   EXPECT_FALSE(doc.Parse("a: 1\n---\nb: 2\n", &error));
-  EXPECT_NE(error.message.find("second"), std::string::npos);
+  EXPECT_THAT(error.message, HasSubstr("second"));
 }
 
 TEST(YamlDocumentTest, RejectsDeepNestingWithoutCrashing) {
@@ -52,7 +54,7 @@ TEST(YamlDocumentTest, RejectsDeepNestingWithoutCrashing) {
   SyntaxError error;
   std::string deep(100000, '[');
   EXPECT_FALSE(doc.Parse(deep, &error));
-  EXPECT_NE(error.message.find("nesting deeper"), std::string::npos);
+  EXPECT_THAT(error.message, HasSubstr("nesting deeper"));
 }
 
 TEST(YamlDocumentTest, AliasesShareNodesAndBombsAreRefused) {
@@ -70,7 +72,7 @@ TEST(YamlDocumentTest, AliasesShareNodesAndBombsAreRefused) {
     bomb += "]\n";
   }
   EXPECT_FALSE(doc.Parse(bomb, &error));
-  EXPECT_NE(error.message.find("aliases expand"), std::string::npos);
+  EXPECT_THAT(error.message, HasSubstr("aliases expand"));
 }
 
 // "s: &s x", "a: &a [x × 999]" (1,000 nodes), then `aliases` aliases of *a and `extra` of *s:

@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "continuity/analysis/backup_shape.h"
-#include "continuity/readiness/assess.h"
+#include "continuity/readiness/internal/assess.h"
 #include "continuity/readiness/readiness.h"
 
 namespace stormproof::readiness {
@@ -82,7 +82,7 @@ class CopiesTest : public ::testing::Test {
     return out;
   }
 
-  plan::Repository nas_, b2_;
+  plan::RepositorySpec nas_, b2_;
   analysis::BackupShape shape_;
   Evidence evidence_;
   CopyRules rules_;
@@ -216,10 +216,10 @@ TEST_F(CopiesTest, ForeignRepositoryWithoutDrillSaysHowToProveIt) {
 }
 
 TEST(ShapeTest, ImmutableAndOfflineAreClaims) {
-  plan::Repository tape;
+  plan::RepositorySpec tape;
   tape.offline = true;
   EXPECT_TRUE(analysis::ClaimsImmutable(tape));
-  EXPECT_FALSE(analysis::ClaimsImmutable(plan::Repository{}));
+  EXPECT_FALSE(analysis::ClaimsImmutable(plan::RepositorySpec{}));
 }
 
 }  // namespace

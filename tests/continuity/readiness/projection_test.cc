@@ -3,8 +3,9 @@
 // from the whole projection; how far a drill's throughput is extrapolated.
 #include <gtest/gtest.h>
 
-#include "continuity/readiness/assess.h"
+#include "continuity/readiness/internal/assess.h"
 #include "continuity/readiness/readiness.h"
+#include "tests/matchers.h"
 
 namespace stormproof::readiness {
 namespace {
@@ -304,7 +305,7 @@ TEST(DataRestoreBudgetTest, FromTheWholeRecovery) {
   projection.dependency_wait_complete = false;
   b = DrillDataRestoreBudget(untimed, waits, &projection, 7'200'000, 0);
   EXPECT_FALSE(b.budget_ms.has_value());
-  EXPECT_NE(b.reason.find("the wait for the systems it depends on is unknown"), std::string::npos);
+  EXPECT_THAT(b.reason, HasSubstr("the wait for the systems it depends on is unknown"));
   b = DrillDataRestoreBudget(untimed, WithChecklist(1), nullptr, 7'200'000, 0);
   EXPECT_FALSE(b.budget_ms.has_value());
   EXPECT_EQ(b.reason, "hands-on time unknown: never timed, no estimate");

@@ -8,7 +8,8 @@
 
 #include <filesystem>
 
-#include "continuity/readiness/assess.h"
+#include "continuity/readiness/internal/assess.h"
+#include "tests/matchers.h"
 
 namespace stormproof::readiness {
 namespace {
@@ -55,9 +56,9 @@ catalog::DrillStep Step(const std::string& name, int64_t ms) {
   return step;
 }
 
-plan::Repository Repo(const std::string& id, const std::string& site, plan::Medium medium,
-                      bool immutable) {
-  plan::Repository repo;
+plan::RepositorySpec Repo(const std::string& id, const std::string& site, plan::Medium medium,
+                          bool immutable) {
+  plan::RepositorySpec repo;
   repo.id = id;
   repo.site = plan::Ref{site, {}};
   repo.medium = medium;
@@ -322,16 +323,6 @@ TEST(AggregationTest, ClientScoreIsCriticalityWeighted) {
   EXPECT_EQ(internal::WeightedScore({}), std::nullopt);
 }
 
-TEST(ShortDurationTest, TwoLargestUnits) {
-  EXPECT_EQ(ShortDuration(Duration()), "0s");
-  EXPECT_EQ(ShortDuration(Duration::Seconds(40)), "40s");
-  EXPECT_EQ(ShortDuration(Duration::Minutes(35) + Duration::Seconds(5)), "35m5s");
-  EXPECT_EQ(ShortDuration(Duration::Hours(9) + Duration::Minutes(12) + Duration::Seconds(3)),
-            "9h12m");
-  EXPECT_EQ(ShortDuration(Duration::Days(3) + Duration::Minutes(4)), "3d");
-  EXPECT_EQ(ShortDuration(Duration::Days(3) + Duration::Hours(4)), "3d4h");
-}
-
 // --- ComputeStatus and the histories over a real catalog ------------------------------------
 
 plan::Plan StatusPlan() {
@@ -364,7 +355,7 @@ class CatalogTest : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     auto opened = catalog::Catalog::Open((dir_ / "stormproof.db").string());
-    ASSERT_TRUE(opened.has_value()) << opened.error().message();
+    ASSERT_THAT(opened, IsOk());
     catalog_ = std::move(opened).value();
   }
   void TearDown() override {
@@ -373,11 +364,11 @@ class CatalogTest : public ::testing::Test {
   }
   void Add(catalog::Run run, const std::string& system) {
     run.system = system;
-    ASSERT_TRUE(catalog_->AddRun(run).has_value());
+    ASSERT_THAT(catalog_->AddRun(run), IsOk());
   }
   void AddDrill(catalog::DrillRecord record, const std::string& system) {
     record.run.system = system;
-    ASSERT_TRUE(catalog_->AddDrill(record.run, record.drill).has_value());
+    ASSERT_THAT(catalog_->AddDrill(record.run, record.drill), IsOk());
   }
   // The evidence the status tests share (see StatusFromRecordedRuns).
   void RecordEvidence() {
@@ -419,7 +410,7 @@ TEST_F(CatalogTest, StatusFromRecordedRuns) {
   RecordEvidence();
   plan::Plan plan = StatusPlan();
   auto status = ComputeStatus(plan, *catalog_, At(kNow));
-  ASSERT_TRUE(status.has_value()) << status.error().message();
+  ASSERT_THAT(status, IsOk());
   ASSERT_EQ(status->clients.size(), 2u);
   const ClientStatus& c1 = status->clients[0];
   EXPECT_EQ(c1.id, "c1");
@@ -475,7 +466,7 @@ TEST_F(CatalogTest, BreachCapsTheScoreOfTheSystemItsClientAndTheMsp) {
   AddDrill(failed, "db");  // the newest drill of db failed: a breach until a drill passes
   plan::Plan plan = StatusPlan();
   auto status = ComputeStatus(plan, *catalog_, At(kNow));
-  ASSERT_TRUE(status.has_value()) << status.error().message();
+  ASSERT_THAT(status, IsOk());
   const SystemStatus& db = status->clients[0].systems[0];
   ASSERT_TRUE(db.breached);
   EXPECT_GT(db.parts.Total(), kBreachedScoreCap);  // fresh backups, verified copies, audit
@@ -494,13 +485,13 @@ TEST_F(CatalogTest, AnInterruptedDrillIsNoBreachAndNoVerdict) {
   RecordEvidence();
   plan::Plan plan = StatusPlan();
   auto before = ComputeStatus(plan, *catalog_, At(kNow));
-  ASSERT_TRUE(before.has_value()) << before.error().message();
+  ASSERT_THAT(before, IsOk());
   catalog::DrillRecord stopped = Drill(kNow - kHour, std::nullopt, catalog::Outcome::kError);
   stopped.run.repository = "local";
   stopped.run.error = "interrupted by SIGTERM";
   AddDrill(stopped, "db");
   auto status = ComputeStatus(plan, *catalog_, At(kNow));
-  ASSERT_TRUE(status.has_value()) << status.error().message();
+  ASSERT_THAT(status, IsOk());
   const SystemStatus& db = status->clients[0].systems[0];
   const SystemStatus& db_before = before->clients[0].systems[0];
   EXPECT_FALSE(db.breached);
@@ -514,7 +505,7 @@ TEST_F(CatalogTest, AnInterruptedDrillIsNoBreachAndNoVerdict) {
   stopped.run.error = "restic: repository not found";
   AddDrill(stopped, "db");
   status = ComputeStatus(plan, *catalog_, At(kNow));
-  ASSERT_TRUE(status.has_value()) << status.error().message();
+  ASSERT_THAT(status, IsOk());
   EXPECT_TRUE(status->clients[0].systems[0].breached);
 }
 
@@ -529,13 +520,13 @@ TEST_F(CatalogTest, BackupStillRunningAtTheMomentIsNoRestorePoint) {
   Add(running, "db");
   plan::Plan plan = StatusPlan();
   auto status = ComputeStatus(plan, *catalog_, At(kNow));
-  ASSERT_TRUE(status.has_value()) << status.error().message();
+  ASSERT_THAT(status, IsOk());
   const SystemStatus& db = status->clients[0].systems[0];
   EXPECT_EQ(db.rpo.age, Duration::Hours(3));
   EXPECT_EQ(db.rpo.state, RpoState::kAtRisk);
   EXPECT_EQ(db.rule.copy_status[0].age, Duration::Hours(3));
   auto later = ComputeStatus(plan, *catalog_, At(kNow + 20 * 60 * kSecond));
-  ASSERT_TRUE(later.has_value());
+  ASSERT_THAT(later, IsOk());
   EXPECT_EQ(later->clients[0].systems[0].rpo.age, Duration::Minutes(30));
 }
 
@@ -548,7 +539,7 @@ TEST_F(CatalogTest, RpoHistoryCountsSnapshotsProvenByDrills) {
   drill.run.snapshot_time_ns = since + 90 * 60 * kSecond;
   AddDrill(drill, "db");
   auto history = ComputeRpoHistory(plan, *catalog_, "db", since, since + 10 * kHour);
-  ASSERT_TRUE(history.has_value()) << history.error().message();
+  ASSERT_THAT(history, IsOk());
   EXPECT_EQ(history->backups, 0);
   EXPECT_EQ(history->drill_proofs, 1);
   ASSERT_EQ(history->points.size(), 4u);
@@ -557,7 +548,7 @@ TEST_F(CatalogTest, RpoHistoryCountsSnapshotsProvenByDrills) {
   // Within 4h: since..since+2h, then since+3h..since+5h30m: 4.5h of 10h.
   EXPECT_NEAR(history->share_within, 0.45, 1e-9);
   auto status = ComputeStatus(plan, *catalog_, At(since + 10 * kHour));
-  ASSERT_TRUE(status.has_value());
+  ASSERT_THAT(status, IsOk());
   EXPECT_EQ(status->clients[0].systems[0].rpo.restore_point_ns, since + 90 * 60 * kSecond);
 }
 
@@ -568,11 +559,11 @@ TEST_F(CatalogTest, RpoComplianceIsMeasuredFromTheFirstBackup) {
   const int64_t since = kNow;
   Add(Backup(since + 5 * kHour), "own");  // RPO 1 day: within it ever since
   auto history = ComputeRpoHistory(plan, *catalog_, "own", since, since + 10 * kHour);
-  ASSERT_TRUE(history.has_value()) << history.error().message();
+  ASSERT_THAT(history, IsOk());
   EXPECT_EQ(history->measured_since_ns, since + 5 * kHour + 60 * kSecond);
   EXPECT_DOUBLE_EQ(history->share_within, 1.0);
   auto never = ComputeRpoHistory(plan, *catalog_, "db", since, since + 10 * kHour);
-  ASSERT_TRUE(never.has_value());
+  ASSERT_THAT(never, IsOk());
   EXPECT_EQ(never->measured_since_ns, std::nullopt);
   EXPECT_DOUBLE_EQ(never->share_within, 0.0);
 }
@@ -595,29 +586,29 @@ TEST_F(CatalogTest, ClientFilter) {
   StatusOptions options = At(kNow);
   options.client = "c1";
   auto one = ComputeStatus(plan, *catalog_, options);
-  ASSERT_TRUE(one.has_value());
+  ASSERT_THAT(one, IsOk());
   ASSERT_EQ(one->clients.size(), 1u);
   EXPECT_EQ(one->clients[0].systems.size(), 2u);
   options.client = "acme";  // the MSP's own systems
   auto own = ComputeStatus(plan, *catalog_, options);
-  ASSERT_TRUE(own.has_value());
+  ASSERT_THAT(own, IsOk());
   ASSERT_EQ(own->clients.size(), 1u);
   EXPECT_EQ(own->clients[0].systems[0].id, "own");
   options.client = "nobody";
   auto unknown = ComputeStatus(plan, *catalog_, options);
   ASSERT_FALSE(unknown.has_value());
-  EXPECT_EQ(unknown.error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(unknown, ErrorIs(ErrorCode::kNotFound));
 }
 
 TEST(NoCatalogTest, NothingProvenAndNothingCreated) {
   plan::Plan plan = StatusPlan();
   fs::path missing = fs::temp_directory_path() / "stormproof-readiness-missing" / "x.db";
   auto catalog = OpenExistingCatalog(missing.string());
-  ASSERT_TRUE(catalog.has_value());
+  ASSERT_THAT(catalog, IsOk());
   EXPECT_EQ(catalog->get(), nullptr);
   EXPECT_FALSE(fs::exists(missing.parent_path()));
   auto status = ComputeStatus(plan, nullptr, At(kNow));
-  ASSERT_TRUE(status.has_value());
+  ASSERT_THAT(status, IsOk());
   EXPECT_FALSE(status->has_catalog);
   for (const ClientStatus& client : status->clients) {
     for (const SystemStatus& system : client.systems) {
@@ -650,7 +641,7 @@ TEST_F(CatalogTest, RpoHistoryIsASawtooth) {
   Add(Backup(since + 3 * kHour, catalog::Outcome::kFailed), "db");
   Add(Backup(since + 5 * kHour), "db");
   auto history = ComputeRpoHistory(plan, *catalog_, "db", since, since + 10 * kHour);
-  ASSERT_TRUE(history.has_value()) << history.error().message();
+  ASSERT_THAT(history, IsOk());
   EXPECT_EQ(history->backups, 2);
   const int64_t minute = 60;
   std::vector<std::pair<int64_t, int64_t>> expected = {
@@ -675,7 +666,7 @@ TEST_F(CatalogTest, DrillHistoryOldestFirst) {
   AddDrill(Drill(kNow - 2 * kDay, 9000, catalog::Outcome::kFailed), "db");
   AddDrill(Drill(kNow - kDay, 3000), "db");
   auto history = ComputeDrillHistory(plan, *catalog_, "db", kNow - 7 * kDay, kNow);
-  ASSERT_TRUE(history.has_value());
+  ASSERT_THAT(history, IsOk());
   ASSERT_EQ(history->size(), 2u);
   EXPECT_EQ((*history)[0].achieved_rto, Duration::Seconds(9000));
   EXPECT_FALSE((*history)[0].within_target);
@@ -690,12 +681,12 @@ TEST_F(CatalogTest, DrillHistoryJudgesByTheRecordedRto) {
   drill.drill.target_rto_s = 3600;
   AddDrill(drill, "db");
   auto history = ComputeDrillHistory(plan, *catalog_, "db", kNow - 7 * kDay, kNow);
-  ASSERT_TRUE(history.has_value());
+  ASSERT_THAT(history, IsOk());
   ASSERT_EQ(history->size(), 1u);
   EXPECT_EQ((*history)[0].target_rto, Duration::Hours(1));
   EXPECT_FALSE((*history)[0].within_target);
   auto status = ComputeStatus(plan, *catalog_, At(kNow));
-  ASSERT_TRUE(status.has_value());
+  ASSERT_THAT(status, IsOk());
   EXPECT_EQ(status->clients[0].systems[0].confidence.within_target, 0);
 }
 

@@ -19,9 +19,10 @@
 #include "tests/continuity/report/browser/headless_chromium.h"
 #include "tests/continuity/report/browser/png_image.h"
 #include "tests/continuity/report/example_msp.h"
-#include "continuity/report/drill_report.h"
-#include "continuity/report/readiness_report.h"
-#include "continuity/report/runbook.h"
+#include "continuity/report/drill_report/drill_report.h"
+#include "continuity/report/readiness_report/readiness_report.h"
+#include "continuity/report/runbook/runbook.h"
+#include "tests/matchers.h"
 
 namespace stormproof::testing {
 namespace {
@@ -81,7 +82,7 @@ class BrowserTest : public ::testing::Test {
                         ("stormproof-browser-test-" + std::to_string(::getpid())));
     fs::remove_all(*dir_);
     auto opened = OpenExampleCatalog(*plan_, *dir_);
-    ASSERT_TRUE(opened.has_value()) << opened.error().message();
+    ASSERT_THAT(opened, IsOk());
     catalog_ = opened->release();
   }
   static void TearDownTestSuite() {
@@ -112,7 +113,7 @@ class BrowserTest : public ::testing::Test {
     // the pixel checks) can tell apart.
     options.period = Duration::Days(30);
     auto html = report::ReadinessReportHtml(*plan_, catalog_, options);
-    EXPECT_TRUE(html.has_value()) << html.error().message();
+    EXPECT_THAT(html, IsOk());
     return html ? *html : "";
   }
 
@@ -273,7 +274,7 @@ TEST_F(BrowserTest, DrillReportsShowTheirVerdict) {
   catalog::RunQuery query;
   query.kind = catalog::RunKind::kDrill;
   auto drills = catalog_->Drills(query);
-  ASSERT_TRUE(drills.has_value()) << drills.error().message();
+  ASSERT_THAT(drills, IsOk());
   const catalog::DrillRecord* passed = nullptr;
   const catalog::DrillRecord* failed = nullptr;
   for (const catalog::DrillRecord& d : *drills) {
@@ -302,7 +303,7 @@ TEST_F(BrowserTest, RunbookOfAClientRenders) {
   analysis::RestoreOrderOptions order_options;
   order_options.client = "pennine-precision";
   auto order = analysis::ComputeRestoreOrder(*plan_, order_options);
-  ASSERT_TRUE(order.has_value()) << order.error().message();
+  ASSERT_THAT(order, IsOk());
   report::RunbookInput input;
   input.plan = plan_;
   input.order = *order;

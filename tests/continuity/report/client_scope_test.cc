@@ -23,9 +23,10 @@
 #include "tests/cli/cli_runner.h"
 #include "tests/continuity/report/example_msp.h"
 #include "continuity/plan/loader.h"
-#include "continuity/report/escape.h"
-#include "continuity/report/readiness_report.h"
-#include "continuity/report/runbook.h"
+#include "continuity/report/html/escape.h"
+#include "continuity/report/readiness_report/readiness_report.h"
+#include "continuity/report/runbook/runbook.h"
+#include "tests/matchers.h"
 
 namespace stormproof::testing {
 namespace {
@@ -63,7 +64,7 @@ std::vector<Identifier> OwnedBy(const plan::Plan& plan, const plan::Client& c) {
       Add(text, "site" + of, &out);
     }
   }
-  for (const plan::Repository& r : plan.repositories) {
+  for (const plan::RepositorySpec& r : plan.repositories) {
     if (r.site && sites.count(r.site->id) != 0) {
       Add(r.id, "repository" + of, &out);
       Add(r.location, "repository" + of, &out);
@@ -236,7 +237,7 @@ class ClientScopeTest : public ::testing::TestWithParam<Variant> {
     plan_ = std::move(loaded.plan);
     // The catalog where the CLI looks for it: stormproof.db next to the plan.
     auto catalog = OpenExampleCatalog(plan_, dir_);
-    ASSERT_TRUE(catalog.has_value()) << catalog.error().message();
+    ASSERT_THAT(catalog, IsOk());
     catalog_ = std::move(catalog).value();
   }
   void TearDown() override {
@@ -262,8 +263,8 @@ TEST_P(ClientScopeTest, ReadinessReportNamesNothingOfAnotherClient) {
     options.now_ns = kExampleNow;
     options.today = kExampleToday;
     auto html = report::ReadinessReportHtml(plan_, catalog_.get(), options);
-    ASSERT_TRUE(html.has_value()) << html.error().message();
-    ASSERT_NE(html->find("Open audit findings"), std::string::npos);
+    ASSERT_THAT(html, IsOk());
+    ASSERT_THAT(*html, HasSubstr("Open audit findings"));
     ExpectNoForeign("readiness report of " + client.id, *html,
                     Foreign(plan_, client.id, People::kClientsEngineersOnly));
   }
@@ -274,7 +275,7 @@ TEST_P(ClientScopeTest, RunbookForAClientNamesNothingOfAnotherClient) {
   for (const plan::Client& client : plan_.clients) {
     order_options.client = client.id;
     auto order = analysis::ComputeRestoreOrder(plan_, order_options);
-    ASSERT_TRUE(order.has_value()) << order.error().message();
+    ASSERT_THAT(order, IsOk());
     report::RunbookInput input;
     input.plan = &plan_;
     input.order = *order;
@@ -335,13 +336,13 @@ TEST(ClientScopeWordingTest, SharedEngineerReadsAsTheEffectOnEachClient) {
   for (const char* client : {"pennine-precision", "harcourt-vale"}) {
     options.client = client;
     auto html = report::ReadinessReportHtml(loaded.plan, nullptr, options);
-    ASSERT_TRUE(html.has_value()) << html.error().message();
+    ASSERT_THAT(html, IsOk());
     // Each client has one of the two systems: singular.
-    EXPECT_NE(html->find("depends on one engineer"), std::string::npos) << client;
+    EXPECT_THAT(*html, HasSubstr("depends on one engineer")) << client;
   }
   options.client = "pennine-precision";
   std::string pennine = *report::ReadinessReportHtml(loaded.plan, nullptr, options);
-  EXPECT_NE(pennine.find("System &#39;ShopFloorOne MES"), std::string::npos) << pennine;
+  EXPECT_THAT(pennine, HasSubstr("System &#39;ShopFloorOne MES")) << pennine;
 }
 
 }  // namespace

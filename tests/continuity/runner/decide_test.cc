@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "core/date.h"
+#include "tests/matchers.h"
 
 namespace stormproof::runner {
 namespace {
@@ -21,10 +22,10 @@ int64_t At(int year, int month, int day, int64_t plus = 0) {
 }
 const int64_t kNow = At(2026, 11, 30);
 
-plan::Repository Repo(const std::string& id, const std::string& location,
-                      plan::RepositoryKind kind = plan::RepositoryKind::kStormproof,
-                      plan::Medium medium = plan::Medium::kDisk) {
-  plan::Repository r;
+plan::RepositorySpec Repo(const std::string& id, const std::string& location,
+                          plan::RepositoryKind kind = plan::RepositoryKind::kStormproof,
+                          plan::Medium medium = plan::Medium::kDisk) {
+  plan::RepositorySpec r;
   r.id = id;
   r.location = location;
   r.kind = kind;
@@ -90,7 +91,7 @@ void Backed(Facts* f, const std::string& system, const std::string& repo, int64_
 }
 // The checks and drills of a case that is about something else: all done just now.
 void Quiet(plan::Plan* p, Facts* f) {
-  for (const plan::Repository& r : p->repositories) f->last_check_ns[r.id] = kNow;
+  for (const plan::RepositorySpec& r : p->repositories) f->last_check_ns[r.id] = kNow;
 }
 
 TEST(DecideTest, Table) {
@@ -366,7 +367,7 @@ TEST(DecideTest, UnsupportedRepositoriesAreSkippedOnceEach) {
   Decisions d = Decide(p, kNow, Facts{}, Selection{});
   ASSERT_EQ(d.skipped.size(), 3u);
   EXPECT_EQ(d.skipped[0].subject, "repository s3");
-  EXPECT_NE(d.skipped[0].reason.find("not supported by this build"), std::string::npos);
+  EXPECT_THAT(d.skipped[0].reason, HasSubstr("not supported by this build"));
   EXPECT_EQ(d.skipped[1].subject, "repository nas");
   EXPECT_EQ(d.skipped[2].subject, "repository tape");
   EXPECT_EQ(d.skipped[2].reason, "skipped: tape is not supported by this build");
@@ -403,7 +404,7 @@ TEST(DecideTest, RetryReasonSaysWhy) {
   Decisions d = Decide(p, kNow, facts, Selection{});
   ASSERT_EQ(d.actions.size(), 1u);
   EXPECT_EQ(d.actions[0].reason,
-            "last drill failed 26h ago from local; retried every 1d until a drill passes (tier "
+            "last drill failed 1d2h ago from local; retried every 1d until a drill passes (tier "
             "gold drill_retry)");
   facts.failed_drill.clear();  // it passed: back to drill_every
   EXPECT_TRUE(Decide(p, kNow, facts, Selection{}).actions.empty());
@@ -424,14 +425,6 @@ TEST(DecideTest, AddCadenceFollowsTheCalendar) {
   EXPECT_EQ(AddCadence(At(2026, 11, 30, 5), Cadence(1, Cadence::Unit::kYear)), At(2027, 11, 30, 5));
   EXPECT_EQ(AddCadence(At(2026, 11, 30), Cadence(2, Cadence::Unit::kWeek)), At(2026, 12, 14));
   EXPECT_EQ(AddCadence(-kHour, Cadence(1, Cadence::Unit::kDay)), kDay - kHour);
-}
-
-TEST(DecideTest, AgeText) {
-  EXPECT_EQ(AgeText(45 * kSecond), "45s");
-  EXPECT_EQ(AgeText(7 * kMinute + 30 * kSecond), "7m30s");
-  EXPECT_EQ(AgeText(2 * kHour + 13 * kMinute + 9 * kSecond), "2h13m");
-  EXPECT_EQ(AgeText(3 * kDay + 4 * kHour + 5 * kMinute), "3d4h");
-  EXPECT_EQ(AgeText(-kSecond), "0s");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "continuity/plan/validate.h"
+#include "tests/matchers.h"
 
 namespace stormproof::runner {
 namespace {
@@ -107,8 +108,8 @@ TEST_F(PlanErrorsTest, AnUnknownFieldOnAPersonStopsNothingButIsReported) {
   files.root = Replace(kRoot, "    name: Ann\n", "    name: Ann\n    deptuy: bob\n");
   PlanErrors errors = Judge(files);
   ASSERT_EQ(errors.lines.size(), 1u);
-  EXPECT_NE(errors.lines[0].find("unknown key 'deptuy'"), std::string::npos);
-  EXPECT_NE(errors.lines[0].find("; stops nothing"), std::string::npos) << errors.lines[0];
+  EXPECT_THAT(errors.lines[0], HasSubstr("unknown key 'deptuy'"));
+  EXPECT_THAT(errors.lines[0], HasSubstr("; stops nothing")) << errors.lines[0];
   EXPECT_FALSE(errors.stops_everything);
   EXPECT_TRUE(errors.stopped.empty());
   EXPECT_TRUE(errors.drill_stopped.empty());
@@ -121,8 +122,7 @@ TEST_F(PlanErrorsTest, AnErrorOnOneSystemStopsThatSystemOnly) {
   EXPECT_EQ(Keys(errors.stopped), (std::set<std::string>{"till"}));
   EXPECT_TRUE(errors.drill_stopped.empty());
   EXPECT_FALSE(errors.stops_everything);
-  EXPECT_NE(errors.lines[0].find("stops the backups, forgets and drills of system till"),
-            std::string::npos)
+  EXPECT_THAT(errors.lines[0], HasSubstr("stops the backups, forgets and drills of system till"))
       << errors.lines[0];
 }
 
@@ -183,9 +183,8 @@ TEST_F(PlanErrorsTest, AnErrorInARepositoryStopsEveryActionOnItOnly) {
   EXPECT_EQ(Keys(errors.repository_stopped), (std::set<std::string>{"local"}));
   EXPECT_TRUE(errors.stopped.empty());
   ASSERT_FALSE(errors.lines.empty());
-  EXPECT_NE(errors.lines[0].find("stops every backup, forget, check, prune and drill of "
-                                 "repository local"),
-            std::string::npos)
+  EXPECT_THAT(errors.lines[0], HasSubstr("stops every backup, forget, check, prune and drill of "
+                                         "repository local"))
       << errors.lines[0];
   files.root = kRoot;
   files.bakery = std::string(kBakery) +

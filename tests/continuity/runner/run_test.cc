@@ -16,7 +16,8 @@
 #include "engine/backend/backend.h"
 #include "engine/repository/repository.h"
 #include "continuity/runner/facts.h"
-#include "continuity/runner/jobs.h"
+#include "continuity/runner/internal/jobs.h"
+#include "tests/matchers.h"
 
 namespace stormproof::runner {
 namespace {
@@ -86,7 +87,7 @@ class RunTest : public ::testing::Test {
     tier.rpo = Duration::Minutes(15);
     tier.rto = Duration::Hours(1);
     plan_.tiers = {tier};
-    plan::Repository repo;
+    plan::RepositorySpec repo;
     repo.id = "local";
     repo.location = "/srv/repo";
     plan_.repositories = {repo};
@@ -177,8 +178,7 @@ TEST_F(RunTest, FirstRunBacksUpEverySystemAndRecordsIt) {
   std::vector<catalog::Run> checks = Recorded(catalog::RunKind::kCheck);
   ASSERT_EQ(checks.size(), 1u);
   // How much data it read, so that status can count it as a verification of that copy.
-  EXPECT_NE(checks[0].details.find("\"read_data_percent\":5"), std::string::npos)
-      << checks[0].details;
+  EXPECT_THAT(checks[0].details, HasSubstr("\"read_data_percent\":5")) << checks[0].details;
 }
 
 TEST_F(RunTest, NothingIsDueRightAfterARunAndBackupsAreDueAgainLater) {
@@ -224,7 +224,7 @@ TEST_F(RunTest, AMissingRepositoryIsCreatedOnlyWithInit) {
   Pass pass = Run();
   EXPECT_EQ(pass.Words(),
             (std::vector<std::string>{"backup a error", "backup b error", "check local error"}));
-  EXPECT_NE(pass.results[0].run.error.find("stormproof run --init"), std::string::npos)
+  EXPECT_THAT(pass.results[0].run.error, HasSubstr("stormproof run --init"))
       << pass.results[0].run.error;
   EXPECT_FALSE(fs::exists(dir_ / "root/srv/repo"));
 }
@@ -330,9 +330,9 @@ TEST_F(RunTest, AFailedDrillIsABreachUntilARetryPasses) {
   ASSERT_EQ(quiet.breaches.size(), 1u) << "a failed drill is not 'all objectives met'";
   const std::string& breach = quiet.breaches[0];
   EXPECT_EQ(breach.rfind("system a: last drill failed 4m", 0), 0u) << breach;
-  EXPECT_NE(breach.find(" ago from local: verify application: verify command exited with status "
-                        "1: ledger is empty; a breach until a drill passes (retried in "),
-            std::string::npos)
+  EXPECT_THAT(breach,
+              HasSubstr(" ago from local: verify application: verify command exited with status "
+                        "1: ledger is empty; a breach until a drill passes (retried in "))
       << breach;
 
   plan_.systems[0].verify_command = "grep -q 12.50 \"$STORMPROOF_RESTORE_PATH/srv/a/ledger.csv\"";
@@ -365,7 +365,7 @@ TEST_F(RunTest, AnInterruptedDrillIsDueAgainAndNoBreach) {
   stopped.error = "interrupted by SIGTERM";
   catalog::Drill drill;
   drill.adapter = "stormproof";
-  ASSERT_TRUE(catalog_->AddDrill(stopped, drill).has_value());
+  ASSERT_THAT(catalog_->AddDrill(stopped, drill), IsOk());
   Pass pass = Run();
   EXPECT_EQ(pass.Words(),
             (std::vector<std::string>{"backup a ok", "check local ok", "drill a ok"}));
@@ -388,7 +388,7 @@ namespace stormproof::runner {
 namespace {
 
 TEST_F(RunTest, ASystemOnlyInRepositoriesThisBuildCannotReadIsABreach) {
-  plan::Repository cloud;
+  plan::RepositorySpec cloud;
   cloud.id = "cloud";
   cloud.location = "s3:https://s3.example.com/bucket";
   cloud.medium = plan::Medium::kObject;

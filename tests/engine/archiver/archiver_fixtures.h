@@ -17,9 +17,10 @@
 
 #include "tests/engine/repository/repository_fixtures.h"
 #include "engine/archiver/archiver.h"
-#include "engine/archiver/file_reader.h"
+#include "engine/archiver/internal/file_reader.h"
 #include "engine/repository/repository.h"
 #include "engine/repository/tree_store.h"
+#include "tests/matchers.h"
 
 namespace stormproof::archiver::testing {
 
@@ -72,7 +73,7 @@ class ArchiverTest : public ::testing::Test {
     errors_.clear();
     progress_calls_ = 0;
     return Backup(
-        *repo_, options, [this](const Progress&) { ++progress_calls_; },
+        *repo_, options, [this](const ProgressEvent&) { ++progress_calls_; },
         [this](const std::string& path, const Error& error) {
           errors_.emplace_back(path, error.message());
         });
@@ -80,7 +81,7 @@ class ArchiverTest : public ::testing::Test {
 
   Tree LoadTree(const crypto::Id& id) const {
     Result<Tree> tree = repository::LoadTree(*repo_, id);
-    EXPECT_TRUE(tree.has_value()) << tree.error().message();
+    EXPECT_THAT(tree, IsOk());
     return tree.has_value() ? *tree : Tree{};
   }
 
@@ -109,7 +110,7 @@ class ArchiverTest : public ::testing::Test {
     Bytes out;
     for (const crypto::Id& id : node.content) {
       Result<Bytes> blob = repo_->LoadBlob(repository::BlobType::kData, id);
-      EXPECT_TRUE(blob.has_value()) << blob.error().message();
+      EXPECT_THAT(blob, IsOk());
       if (blob.has_value()) out.insert(out.end(), blob->begin(), blob->end());
     }
     return out;

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "tests/engine/archiver/archiver_fixtures.h"
+#include "tests/matchers.h"
 
 namespace stormproof::archiver::testing {
 namespace {
@@ -25,7 +26,7 @@ TEST_F(ArchiverTest, StoresRegularAndEmptyFilesAndDirectories) {
   Write("empty-file", "");
 
   Result<Snapshot> snapshot = Run(Options({root_}));
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   EXPECT_TRUE(errors_.empty());
   EXPECT_TRUE(snapshot->skipped.empty());
 
@@ -60,7 +61,7 @@ TEST_F(ArchiverTest, KeepsAbsoluteLocationAndSnapshotFields) {
   options.tags = {{"client", "acme"}};
   options.hostname = "backup-host";
   Result<Snapshot> snapshot = Run(options);
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   EXPECT_EQ(snapshot->paths, std::vector<std::string>{Path("file")});
   EXPECT_EQ(snapshot->hostname, "backup-host");
   EXPECT_EQ(snapshot->tags.at("client"), "acme");
@@ -79,7 +80,7 @@ TEST_F(ArchiverTest, KeepsAbsoluteLocationAndSnapshotFields) {
 
   // The saved snapshot is the one returned.
   Result<Snapshot> loaded = repo_->LoadSnapshot(snapshot->id);
-  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  ASSERT_THAT(loaded, IsOk());
   EXPECT_EQ(loaded->tree, snapshot->tree);
   EXPECT_EQ(loaded->summary.files_new, 1u);
 }
@@ -89,7 +90,7 @@ TEST_F(ArchiverTest, RecordsSymlinkWithNonUtf8TargetWithoutFollowingIt) {
   ASSERT_EQ(::symlink(target.c_str(), Path("link").c_str()), 0);
   ASSERT_EQ(::symlink("/etc", Path("etc-link").c_str()), 0);
   Result<Snapshot> snapshot = Run(Options({root_}));
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   std::optional<Node> link = FindRelative(*snapshot, "link");
   ASSERT_TRUE(link.has_value());
   EXPECT_EQ(link->type, NodeType::kSymlink);
@@ -104,7 +105,7 @@ TEST_F(ArchiverTest, RecordsHardLinksWithTheirInodeAndLinkCount) {
   Write("first", "shared content");
   ASSERT_EQ(::link(Path("first").c_str(), Path("second").c_str()), 0);
   Result<Snapshot> snapshot = Run(Options({root_}));
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   std::optional<Node> first = FindRelative(*snapshot, "first");
   std::optional<Node> second = FindRelative(*snapshot, "second");
   ASSERT_TRUE(first.has_value() && second.has_value());
@@ -129,7 +130,7 @@ TEST_F(ArchiverTest, RecordsHolesOfSparseFilesAndStoresOnlyData) {
   if (static_cast<uint64_t>(st.st_blocks) * 512 >= kSize) GTEST_SKIP() << "no sparse files here";
 
   Result<Snapshot> snapshot = Run(Options({root_}));
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   std::optional<Node> node = FindRelative(*snapshot, "sparse");
   ASSERT_TRUE(node.has_value());
   EXPECT_EQ(node->size, kSize);
@@ -146,7 +147,7 @@ TEST_F(ArchiverTest, RecordsAFullySparseFileAsOneHole) {
   ASSERT_EQ(::ftruncate(fd, 8 << 20), 0);
   ::close(fd);
   Result<Snapshot> snapshot = Run(Options({root_}));
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   std::optional<Node> node = FindRelative(*snapshot, "nothing");
   ASSERT_TRUE(node.has_value());
   EXPECT_TRUE(node->content.empty());
@@ -157,7 +158,7 @@ TEST_F(ArchiverTest, RecordsAFullySparseFileAsOneHole) {
 TEST_F(ArchiverTest, RecordsFifosWithoutReadingThem) {
   ASSERT_EQ(::mkfifo(Path("pipe").c_str(), 0640), 0);
   Result<Snapshot> snapshot = Run(Options({root_}));  // would block forever if it opened it
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   std::optional<Node> pipe = FindRelative(*snapshot, "pipe");
   ASSERT_TRUE(pipe.has_value());
   EXPECT_EQ(pipe->type, NodeType::kFifo);
@@ -176,7 +177,7 @@ TEST_F(ArchiverTest, RecordsUnixSocketsWithoutContent) {
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
   Result<Snapshot> snapshot = Run(Options({root_}));
   ::close(fd);
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   std::optional<Node> sock = FindRelative(*snapshot, "sock");
   ASSERT_TRUE(sock.has_value());
   EXPECT_EQ(sock->type, NodeType::kSocket);
@@ -192,7 +193,7 @@ TEST_F(ArchiverTest, BacksUpDeepDirectoryChains) {
   }
   Write(relative + "/leaf", "at the bottom");
   Result<Snapshot> snapshot = Run(Options({Path("deep")}));
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   EXPECT_TRUE(errors_.empty());
   std::optional<Node> leaf = FindRelative(*snapshot, relative + "/leaf");
   ASSERT_TRUE(leaf.has_value());
@@ -205,7 +206,7 @@ TEST_F(ArchiverTest, RecordsDeviceNodesWhenThePlatformAllowsMakingThem) {
     GTEST_SKIP() << "mknod: " << strerror(errno);
   }
   Result<Snapshot> snapshot = Run(Options({root_}));
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   std::optional<Node> dev = FindRelative(*snapshot, "null");
   ASSERT_TRUE(dev.has_value());
   EXPECT_EQ(dev->type, NodeType::kCharDevice);
@@ -221,7 +222,7 @@ TEST_F(ArchiverTest, RecordsModeBitsOwnerAndNanosecondTimes) {
   ASSERT_EQ(::utimensat(AT_FDCWD, Path("setuid").c_str(), times, AT_SYMLINK_NOFOLLOW), 0);
 
   Result<Snapshot> snapshot = Run(Options({root_}));
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   std::optional<Node> file = FindRelative(*snapshot, "setuid");
   std::optional<Node> dir = FindRelative(*snapshot, "sticky");
   ASSERT_TRUE(file.has_value() && dir.has_value());
@@ -249,7 +250,7 @@ TEST_F(ArchiverTest, RecordsExtendedAttributesSortedByName) {
   }
   ASSERT_EQ(::setxattr(Path("tagged").c_str(), "user.alpha", "1", 1, 0), 0);
   Result<Snapshot> snapshot = Run(Options({root_}));
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   std::optional<Node> node = FindRelative(*snapshot, "tagged");
   ASSERT_TRUE(node.has_value());
   std::vector<std::pair<std::string, std::string>> user_xattrs;
@@ -266,7 +267,7 @@ TEST_F(ArchiverTest, StoresNonUtf8NamesAsBytesInBytewiseOrder) {
   Write("Zebra", "z");
   Write("apple", "a");
   Result<Snapshot> snapshot = Run(Options({root_}));
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   std::optional<Node> node = FindRelative(*snapshot, odd);
   ASSERT_TRUE(node.has_value());
   EXPECT_EQ(node->name, odd);
@@ -291,7 +292,7 @@ TEST_F(ArchiverTest, LargeFilesAndManySmallFilesRoundTripThroughSharedArenas) {
     BackupOptions options = Options({Path("mix")});
     options.threads = threads;
     Result<Snapshot> snapshot = Run(options);
-    ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+    ASSERT_THAT(snapshot, IsOk());
     EXPECT_EQ(Content(*FindRelative(*snapshot, "mix/large-a")), RandomData(40 << 20, 3));
     EXPECT_EQ(Content(*FindRelative(*snapshot, "mix/large-b")), TextData(9 << 20, 4));
     for (int i = 0; i < 200; i += 17) {
@@ -308,9 +309,9 @@ TEST_F(ArchiverTest, UnchangedDirectoryGivesTheSameTreeAndStoresNothingNew) {
   Write("d/a", RandomData(1 << 20, 5));
   Write("d/b", "bee");
   Result<Snapshot> first = Run(Options({Path("d")}));
-  ASSERT_TRUE(first.has_value()) << first.error().message();
+  ASSERT_THAT(first, IsOk());
   Result<Snapshot> second = Run(Options({Path("d")}));  // no parent: reads everything again
-  ASSERT_TRUE(second.has_value()) << second.error().message();
+  ASSERT_THAT(second, IsOk());
   EXPECT_EQ(second->summary.data_blobs_added, 0u);
   EXPECT_EQ(FindRelative(*first, "d")->subtree, FindRelative(*second, "d")->subtree);
 }
@@ -322,7 +323,7 @@ TEST_F(ArchiverTest, OverlappingAndRepeatedPathsAreBackedUpOnce) {
   Write("a/b/f", "f");
   Write("c/g", "g");
   Result<Snapshot> snapshot = Run(Options({Path("a/b"), Path("a"), Path("c"), Path("c/")}));
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   EXPECT_EQ(snapshot->paths, (std::vector<std::string>{Path("a/b"), Path("a"), Path("c")}));
   std::optional<Node> dir = Find(*snapshot, root_);
   ASSERT_TRUE(dir.has_value());
@@ -339,7 +340,7 @@ TEST_F(ArchiverTest, RelativePathsAreMadeAbsolute) {
   ASSERT_EQ(::chdir(root_.c_str()), 0);
   Result<Snapshot> snapshot = Run(Options({"rel", "../" + root_.substr(5) + "/rel"}));
   ASSERT_EQ(::chdir(cwd), 0);
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   EXPECT_EQ(snapshot->paths, std::vector<std::string>{Path("rel")});
   EXPECT_TRUE(FindRelative(*snapshot, "rel").has_value());
 }
@@ -350,7 +351,7 @@ TEST_F(ArchiverTest, ProgressIsReportedButThrottled) {
   auto start = std::chrono::steady_clock::now();
   Result<Snapshot> snapshot = Run(Options({Path("many")}));
   auto elapsed = std::chrono::steady_clock::now() - start;
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   EXPECT_GE(progress_calls_, 1);  // at least the final report
   EXPECT_LE(progress_calls_, 2 + elapsed / std::chrono::milliseconds(100));
 }

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "tests/engine/archiver/archiver_fixtures.h"
+#include "tests/matchers.h"
 
 namespace stormproof::archiver::testing {
 namespace {
@@ -45,23 +46,23 @@ TEST_F(FailureTest, MissingPathIsAnErrorNamingIt) {
   Write("exists", "x");
   Result<Snapshot> snapshot = Run(Options({Path("exists"), Path("does-not-exist")}));
   ASSERT_FALSE(snapshot.has_value());
-  EXPECT_EQ(snapshot.error().code(), ErrorCode::kNotFound);
-  EXPECT_NE(snapshot.error().message().find(Path("does-not-exist")), std::string::npos);
+  EXPECT_THAT(snapshot, ErrorIs(ErrorCode::kNotFound));
+  EXPECT_THAT(snapshot.error().message(), HasSubstr(Path("does-not-exist")));
   Result<std::vector<Snapshot>> all = repo_->LoadSnapshots();
-  ASSERT_TRUE(all.has_value());
+  ASSERT_THAT(all, IsOk());
   EXPECT_TRUE(all->empty());
 }
 
 TEST_F(FailureTest, MissingParentDirectoryIsAnError) {
   Result<Snapshot> snapshot = Run(Options({Path("no-dir/file")}));
   ASSERT_FALSE(snapshot.has_value());
-  EXPECT_EQ(snapshot.error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(snapshot, ErrorIs(ErrorCode::kNotFound));
 }
 
 TEST_F(FailureTest, NoPathsIsAnError) {
   Result<Snapshot> snapshot = Run(Options({}));
   ASSERT_FALSE(snapshot.has_value());
-  EXPECT_EQ(snapshot.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(snapshot, ErrorIs(ErrorCode::kInvalidArgument));
 }
 
 TEST_F(FailureTest, FileThatVanishesBeforeItIsReadIsSkippedAndReported) {
@@ -72,7 +73,7 @@ TEST_F(FailureTest, FileThatVanishesBeforeItIsReadIsSkippedAndReported) {
                                     },
                                     {}});
   Result<Snapshot> snapshot = Run(Options({root_}));
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   EXPECT_TRUE(HasError(Path("goes"), "No such file"));
   ASSERT_EQ(snapshot->skipped.size(), 1u);
   EXPECT_EQ(snapshot->skipped[0].rfind(Path("goes") + ": open: ", 0), 0u) << snapshot->skipped[0];
@@ -92,7 +93,7 @@ TEST_F(FailureTest, FileThatChangesWhileBeingReadIsSkipped) {
                                       ::close(fd);
                                     }});
   Result<Snapshot> snapshot = Run(Options({root_}));
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   EXPECT_TRUE(HasError(Path("growing"), "changed while being read"));
   EXPECT_FALSE(FindRelative(*snapshot, "growing").has_value());
   EXPECT_TRUE(FindRelative(*snapshot, "steady").has_value());
@@ -109,7 +110,7 @@ TEST_F(FailureTest, FileReplacedBetweenListingAndReadingIsSkipped) {
                                     },
                                     {}});
   Result<Snapshot> snapshot = Run(Options({Path("swapped")}));
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   EXPECT_TRUE(HasError(Path("swapped"), "changed while being read"));
   EXPECT_FALSE(FindRelative(*snapshot, "swapped").has_value());
 }
@@ -123,7 +124,7 @@ TEST_F(FailureTest, FileReplacedBySymlinkIsNotFollowed) {
                                     },
                                     {}});
   Result<Snapshot> snapshot = Run(Options({root_}));
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   EXPECT_TRUE(HasError(Path("victim"), "open: "));  // O_NOFOLLOW: ELOOP
   EXPECT_FALSE(FindRelative(*snapshot, "victim").has_value());
 }
@@ -145,7 +146,7 @@ TEST_F(FailureTest, UnreadableFileAndDirectoryAreSkippedAndReported) {
   if (!snapshot.has_value() && snapshot.error().message() == "seteuid failed") {
     GTEST_SKIP() << "cannot drop privileges to make a file unreadable";
   }
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   EXPECT_TRUE(HasError(Path("secret"), "Permission denied"));
   EXPECT_TRUE(HasError(Path("locked"), "Permission denied"));
   EXPECT_EQ(snapshot->skipped.size(), 2u);
@@ -160,10 +161,10 @@ TEST_F(FailureTest, RepositoryWriteFailureStopsTheBackupWithoutASnapshot) {
   Result<Snapshot> snapshot = Run(Options({root_}));
   store_.faults().fail_pack_saves = false;
   ASSERT_FALSE(snapshot.has_value());
-  EXPECT_EQ(snapshot.error().code(), ErrorCode::kIo);
-  EXPECT_NE(snapshot.error().message().find("no space left"), std::string::npos);
+  EXPECT_THAT(snapshot, ErrorIs(ErrorCode::kIo));
+  EXPECT_THAT(snapshot.error().message(), HasSubstr("no space left"));
   Result<std::vector<Snapshot>> all = repo_->LoadSnapshots();
-  ASSERT_TRUE(all.has_value());
+  ASSERT_THAT(all, IsOk());
   EXPECT_TRUE(all->empty());
 }
 

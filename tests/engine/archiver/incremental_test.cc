@@ -5,6 +5,7 @@
 #include <set>
 
 #include "tests/engine/archiver/archiver_fixtures.h"
+#include "tests/matchers.h"
 
 namespace stormproof::archiver::testing {
 namespace {
@@ -26,7 +27,7 @@ TEST_F(IncrementalTest, ReadsOnlyTheFilesThatChanged) {
   for (int i = 0; i < 10; ++i) Write("data/sub/f" + std::to_string(i), TextData(10000, i));
   Write("data/big", RandomData(6 << 20, 1));
   Result<Snapshot> first = Run(Options({Path("data")}));
-  ASSERT_TRUE(first.has_value()) << first.error().message();
+  ASSERT_THAT(first, IsOk());
   EXPECT_EQ(first->summary.files_new, 11u);
 
   Write("data/sub/f3", TextData(10001, 99));  // changed
@@ -35,7 +36,7 @@ TEST_F(IncrementalTest, ReadsOnlyTheFilesThatChanged) {
   options.parent = *first;
   CountOpens();
   Result<Snapshot> second = Run(options);
-  ASSERT_TRUE(second.has_value()) << second.error().message();
+  ASSERT_THAT(second, IsOk());
   EXPECT_EQ(std::set<std::string>(opened_.begin(), opened_.end()),
             (std::set<std::string>{Path("data/sub/f3"), Path("data/sub/new")}));
   EXPECT_EQ(second->summary.files_unmodified, 10u);
@@ -52,7 +53,7 @@ TEST_F(IncrementalTest, ReadsOnlyTheFilesThatChanged) {
   options.parent = *second;
   CountOpens();
   Result<Snapshot> third = Run(options);
-  ASSERT_TRUE(third.has_value()) << third.error().message();
+  ASSERT_THAT(third, IsOk());
   EXPECT_TRUE(opened_.empty());
   EXPECT_EQ(third->summary.files_unmodified, 12u);
   EXPECT_EQ(third->summary.data_blobs_added, 0u);
@@ -62,7 +63,7 @@ TEST_F(IncrementalTest, ReadsOnlyTheFilesThatChanged) {
 TEST_F(IncrementalTest, ReplacedFileWithSameSizeAndMtimeIsRead) {
   Write("f", "version one");
   Result<Snapshot> first = Run(Options({Path("f")}));
-  ASSERT_TRUE(first.has_value()) << first.error().message();
+  ASSERT_THAT(first, IsOk());
   struct stat st {};
   ASSERT_EQ(::stat(Path("f").c_str(), &st), 0);
   // Replace the file with another of the same size and mtime (new inode and ctime).
@@ -74,7 +75,7 @@ TEST_F(IncrementalTest, ReplacedFileWithSameSizeAndMtimeIsRead) {
   BackupOptions options = Options({Path("f")});
   options.parent = *first;
   Result<Snapshot> second = Run(options);
-  ASSERT_TRUE(second.has_value()) << second.error().message();
+  ASSERT_THAT(second, IsOk());
   EXPECT_EQ(second->summary.files_changed, 1u);
   EXPECT_EQ(AsText(Content(*FindRelative(*second, "f"))), "version two");
 }
@@ -83,7 +84,7 @@ TEST_F(IncrementalTest, InsertionInTheMiddleStoresOnlyAFewNewChunks) {
   Bytes data = RandomData(24 << 20, 7);
   Write("disk.img", data);
   Result<Snapshot> first = Run(Options({Path("disk.img")}));
-  ASSERT_TRUE(first.has_value()) << first.error().message();
+  ASSERT_THAT(first, IsOk());
   const size_t chunks = FindRelative(*first, "disk.img")->content.size();
   ASSERT_GE(chunks, 8u);  // ~1 MiB average chunks
 
@@ -93,7 +94,7 @@ TEST_F(IncrementalTest, InsertionInTheMiddleStoresOnlyAFewNewChunks) {
   BackupOptions options = Options({Path("disk.img")});
   options.parent = *first;
   Result<Snapshot> second = Run(options);
-  ASSERT_TRUE(second.has_value()) << second.error().message();
+  ASSERT_THAT(second, IsOk());
   EXPECT_EQ(second->summary.files_changed, 1u);
   EXPECT_LE(second->summary.data_blobs_added, 2u) << "of " << chunks << " chunks";
   EXPECT_GE(second->summary.data_blobs_added, 1u);
@@ -106,11 +107,11 @@ TEST_F(IncrementalTest, ParentWithDifferentPathsStillMatchesByLocation) {
   Write("a/x", RandomData(100000, 1));
   Write("b/y", RandomData(100000, 2));
   Result<Snapshot> first = Run(Options({Path("a")}));
-  ASSERT_TRUE(first.has_value()) << first.error().message();
+  ASSERT_THAT(first, IsOk());
   BackupOptions options = Options({Path("a"), Path("b")});
   options.parent = *first;
   Result<Snapshot> second = Run(options);
-  ASSERT_TRUE(second.has_value()) << second.error().message();
+  ASSERT_THAT(second, IsOk());
   EXPECT_EQ(second->summary.files_unmodified, 1u);
   EXPECT_EQ(second->summary.files_new, 1u);
 }
@@ -118,13 +119,13 @@ TEST_F(IncrementalTest, ParentWithDifferentPathsStillMatchesByLocation) {
 TEST_F(IncrementalTest, ParentWhoseTreeIsUnreadableMeansReadingEverything) {
   Write("f", "content");
   Result<Snapshot> first = Run(Options({Path("f")}));
-  ASSERT_TRUE(first.has_value()) << first.error().message();
+  ASSERT_THAT(first, IsOk());
   Snapshot broken = *first;
   broken.tree.bytes.fill(0xab);  // names no tree in the repository
   BackupOptions options = Options({Path("f")});
   options.parent = broken;
   Result<Snapshot> second = Run(options);
-  ASSERT_TRUE(second.has_value()) << second.error().message();
+  ASSERT_THAT(second, IsOk());
   EXPECT_EQ(second->summary.files_new, 1u);
   EXPECT_EQ(second->summary.files_unmodified, 0u);
 }

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "tests/engine/archiver/archiver_fixtures.h"
+#include "tests/matchers.h"
 
 namespace stormproof::archiver::testing {
 namespace {
@@ -31,7 +32,7 @@ TEST_F(OptionsTest, ExcludesMatchBaseNamesAndFullPaths) {
   BackupOptions options = Options({root_});
   options.excludes = {"*.o", "cache", Path("build") + "/"};
   Result<Snapshot> snapshot = Run(options);
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   EXPECT_TRUE(FindRelative(*snapshot, "src/main.cc").has_value());
   EXPECT_TRUE(FindRelative(*snapshot, "keep.txt").has_value());
   EXPECT_FALSE(FindRelative(*snapshot, "src/main.o").has_value());
@@ -50,7 +51,7 @@ TEST_F(OptionsTest, StarInAPatternSpansDirectories) {
   BackupOptions options = Options({root_});
   options.excludes = {root_ + "/*/logs"};
   Result<Snapshot> snapshot = Run(options);
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   EXPECT_FALSE(FindRelative(*snapshot, "home/ann/logs").has_value());
   EXPECT_TRUE(FindRelative(*snapshot, "home/ann/notes").has_value());
 }
@@ -60,7 +61,7 @@ TEST_F(OptionsTest, GivenPathsAreNotExcluded) {
   BackupOptions options = Options({Path("report.tmp")});
   options.excludes = {"*.tmp"};
   Result<Snapshot> snapshot = Run(options);
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   EXPECT_TRUE(FindRelative(*snapshot, "report.tmp").has_value());
 }
 
@@ -69,7 +70,7 @@ TEST_F(OptionsTest, TheFileSystemRootCanBeGivenAsAPath) {
   BackupOptions options = Options({"/", root_});
   options.excludes = {"/*"};
   Result<Snapshot> snapshot = Run(options);
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   EXPECT_EQ(snapshot->paths, (std::vector<std::string>{"/", root_}));
   EXPECT_TRUE(LoadTree(snapshot->tree).nodes.empty());
   EXPECT_TRUE(errors_.empty());
@@ -87,7 +88,7 @@ TEST_F(OptionsTest, OneFileSystemRecordsMountPointsEmpty) {
   BackupOptions options = Options({root_});
   options.one_file_system = true;
   Result<Snapshot> snapshot = Run(options);
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   std::optional<Node> mount_point = FindRelative(*snapshot, "mnt");
   ASSERT_TRUE(mount_point.has_value());
   EXPECT_EQ(mount_point->type, NodeType::kDir);
@@ -97,7 +98,7 @@ TEST_F(OptionsTest, OneFileSystemRecordsMountPointsEmpty) {
 
   options.one_file_system = false;
   Result<Snapshot> crossing = Run(options);
-  ASSERT_TRUE(crossing.has_value()) << crossing.error().message();
+  ASSERT_THAT(crossing, IsOk());
   EXPECT_TRUE(FindRelative(*crossing, "mnt/elsewhere").has_value());
 }
 
@@ -111,7 +112,7 @@ TEST_F(OptionsTest, OneFileSystemStillBacksUpAGivenPathOnAnotherFileSystem) {
   BackupOptions options = Options({Path("mnt")});
   options.one_file_system = true;
   Result<Snapshot> snapshot = Run(options);
-  ASSERT_TRUE(snapshot.has_value()) << snapshot.error().message();
+  ASSERT_THAT(snapshot, IsOk());
   EXPECT_TRUE(FindRelative(*snapshot, "mnt/elsewhere").has_value());
 }
 

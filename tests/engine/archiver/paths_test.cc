@@ -1,11 +1,12 @@
-#include "engine/archiver/paths.h"
+#include "engine/archiver/internal/paths.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 
-#include "engine/archiver/exclude.h"
+#include "engine/archiver/internal/exclude.h"
+#include "tests/matchers.h"
 
 namespace stormproof::archiver::internal {
 namespace {
@@ -31,12 +32,12 @@ TEST(PathsTest, NormalisesAndKeepsAGivenSymlinkAsItIs) {
            {"/..", "/"},
        }) {
     Result<std::string> got = CanonicalPath(c.given);
-    ASSERT_TRUE(got.has_value()) << c.given << ": " << got.error().message();
+    ASSERT_THAT(got, IsOk()) << c.given << ": " << got.error().message();
     EXPECT_EQ(*got, c.want) << c.given;
   }
   Result<std::string> missing = CanonicalPath(root + "/nope");
   ASSERT_FALSE(missing.has_value());
-  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(missing, ErrorIs(ErrorCode::kNotFound));
   EXPECT_FALSE(CanonicalPath("").has_value());
   std::filesystem::remove_all(root);
 }

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "engine/backend/backend.h"
+#include "tests/matchers.h"
 
 namespace stormproof::backend::conformance {
 
@@ -63,7 +64,7 @@ inline std::map<std::string, uint64_t> ListAll(Backend& backend, FileType type) 
   Status s = backend.List(type, [&](const std::string& name, uint64_t size) {
     EXPECT_TRUE(files.emplace(name, size).second) << "listed twice: " << name;
   });
-  EXPECT_TRUE(s.has_value()) << s.error().message();
+  EXPECT_THAT(s, IsOk());
   return files;
 }
 
@@ -74,11 +75,11 @@ class BackendConformanceTest : public ::testing::Test {
 
   void SaveOk(const Handle& handle, ByteView data) {
     Status s = backend_->Save(handle, data);
-    ASSERT_TRUE(s.has_value()) << s.error().message();
+    ASSERT_THAT(s, IsOk());
   }
   Bytes LoadOk(const Handle& handle, uint64_t offset = 0, uint64_t length = 0) {
     Result<Bytes> data = backend_->Load(handle, offset, length);
-    EXPECT_TRUE(data.has_value()) << data.error().message();
+    EXPECT_THAT(data, IsOk());
     return data ? std::move(data).value() : Bytes{};
   }
 
@@ -97,7 +98,7 @@ TYPED_TEST_P(BackendConformanceTest, RoundTripsEmptyTinyAndLargeFilesOfEveryType
       this->SaveOk(handle, data);
       EXPECT_EQ(this->LoadOk(handle), data) << FileTypeName(type) << " of " << size << " bytes";
       Result<uint64_t> stored = this->backend().Size(handle);
-      ASSERT_TRUE(stored.has_value()) << stored.error().message();
+      ASSERT_THAT(stored, IsOk());
       EXPECT_EQ(*stored, size);
     }
   }
@@ -145,11 +146,9 @@ TYPED_TEST_P(BackendConformanceTest, ReadingPastTheEndIsATruncationError) {
   for (const Case& c : cases) {
     Result<Bytes> data = this->backend().Load(handle, c.offset, c.length);
     ASSERT_FALSE(data.has_value()) << "offset " << c.offset << " length " << c.length;
-    EXPECT_EQ(data.error().code(), ErrorCode::kIo);
-    EXPECT_NE(data.error().message().find("truncated"), std::string::npos)
-        << data.error().message();
-    EXPECT_NE(data.error().message().find("file has 1000"), std::string::npos)
-        << data.error().message();
+    EXPECT_THAT(data, ErrorIs(ErrorCode::kIo));
+    EXPECT_THAT(data.error().message(), HasSubstr("truncated")) << data.error().message();
+    EXPECT_THAT(data.error().message(), HasSubstr("file has 1000")) << data.error().message();
   }
 }
 
@@ -158,14 +157,14 @@ TYPED_TEST_P(BackendConformanceTest, MissingFilesAreNotFound) {
     Handle handle{type, Id(42)};
     Result<Bytes> data = this->backend().Load(handle);
     ASSERT_FALSE(data.has_value());
-    EXPECT_EQ(data.error().code(), ErrorCode::kNotFound) << data.error().message();
+    EXPECT_THAT(data, ErrorIs(ErrorCode::kNotFound)) << data.error().message();
     Result<uint64_t> size = this->backend().Size(handle);
     ASSERT_FALSE(size.has_value());
-    EXPECT_EQ(size.error().code(), ErrorCode::kNotFound) << size.error().message();
+    EXPECT_THAT(size, ErrorIs(ErrorCode::kNotFound)) << size.error().message();
   }
   Result<Bytes> config = this->backend().Load(Handle{FileType::kConfig, ""});
   ASSERT_FALSE(config.has_value());
-  EXPECT_EQ(config.error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(config, ErrorIs(ErrorCode::kNotFound));
 }
 
 TYPED_TEST_P(BackendConformanceTest, ListsEachTypeSeparatelyWithSizes) {
@@ -193,8 +192,8 @@ TYPED_TEST_P(BackendConformanceTest, SavingAgainReplacesAllButTheConfig) {
   this->SaveOk(config, Pattern(64, 1));
   Status again = this->backend().Save(config, Pattern(64, 2));
   ASSERT_FALSE(again.has_value());
-  EXPECT_EQ(again.error().code(), ErrorCode::kInvalidArgument);
-  EXPECT_NE(again.error().message().find("already exists"), std::string::npos);
+  EXPECT_THAT(again, ErrorIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(again.error().message(), HasSubstr("already exists"));
   EXPECT_EQ(this->LoadOk(config), Pattern(64, 1));
 }
 
@@ -219,11 +218,11 @@ TYPED_TEST_P(BackendConformanceTest, ConcurrentConfigSavesHaveExactlyOneWinner) 
 TYPED_TEST_P(BackendConformanceTest, RemoveDeletesAndIsIdempotent) {
   Handle lock{FileType::kLock, Id(9)};
   this->SaveOk(lock, Pattern(100, 9));
-  ASSERT_TRUE(this->backend().Remove(lock).has_value());
-  EXPECT_EQ(this->backend().Load(lock).error().code(), ErrorCode::kNotFound);
+  ASSERT_THAT(this->backend().Remove(lock), IsOk());
+  EXPECT_THAT(this->backend().Load(lock), ErrorIs(ErrorCode::kNotFound));
   EXPECT_TRUE(ListAll(this->backend(), FileType::kLock).empty());
-  EXPECT_TRUE(this->backend().Remove(lock).has_value());
-  EXPECT_TRUE(this->backend().Remove(Handle{FileType::kPack, Id(77)}).has_value());
+  EXPECT_THAT(this->backend().Remove(lock), IsOk());
+  EXPECT_THAT(this->backend().Remove(Handle{FileType::kPack, Id(77)}), IsOk());
   this->SaveOk(lock, Pattern(3, 3));  // a removed name can be saved again
   EXPECT_EQ(this->LoadOk(lock), Pattern(3, 3));
 }
@@ -258,7 +257,7 @@ TYPED_TEST_P(BackendConformanceTest, RejectsUnsafeNamesEverywhere) {
   for (const char* pack : {"zz0123", "A0beef", "a"}) {  // packs fan out on two hex digits
     Status saved = this->backend().Save(Handle{FileType::kPack, pack}, Pattern(1, 1));
     ASSERT_FALSE(saved.has_value()) << pack;
-    EXPECT_EQ(saved.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_THAT(saved, ErrorIs(ErrorCode::kInvalidArgument));
   }
 }
 
@@ -287,12 +286,12 @@ TYPED_TEST_P(BackendConformanceTest, EightThreadsSaveAndLoadConcurrently) {
         uint64_t i = static_cast<uint64_t>(t * kFilesPerThread + f);
         Handle handle{f % 2 ? FileType::kPack : FileType::kIndex, Id(i)};
         Bytes data = Pattern(20000 + i * 997, i);
-        ASSERT_TRUE(this->backend().Save(handle, data).has_value());
+        ASSERT_THAT(this->backend().Save(handle, data), IsOk());
         Result<Bytes> whole = this->backend().Load(handle);
-        ASSERT_TRUE(whole.has_value());
+        ASSERT_THAT(whole, IsOk());
         EXPECT_EQ(*whole, data);
         Result<Bytes> tail = this->backend().Load(handle, data.size() - 100, 100);
-        ASSERT_TRUE(tail.has_value());
+        ASSERT_THAT(tail, IsOk());
         EXPECT_TRUE(std::equal(tail->begin(), tail->end(), data.end() - 100));
         for (FileType type : {FileType::kPack, FileType::kIndex}) {
           for (const auto& [name, size] : ListAll(this->backend(), type)) {
@@ -321,12 +320,12 @@ TYPED_TEST_P(BackendConformanceTest, StampsSavedFilesWithTheStorageClock) {
   int64_t before = now();
   this->SaveOk(handle, Pattern(10, 1));
   Result<int64_t> first = this->backend().ModifiedNs(handle);
-  ASSERT_TRUE(first.has_value()) << first.error().message();
+  ASSERT_THAT(first, IsOk());
   EXPECT_GT(*first, before - kSlack);
   EXPECT_LT(*first, now() + kSlack);
   Result<int64_t> missing = this->backend().ModifiedNs(Handle{FileType::kLock, Id(8)});
   ASSERT_FALSE(missing.has_value());
-  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(missing, ErrorIs(ErrorCode::kNotFound));
 }
 
 TYPED_TEST_P(BackendConformanceTest, HasALocationForMessages) {

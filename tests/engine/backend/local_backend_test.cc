@@ -14,6 +14,7 @@
 
 #include "engine/backend/backend.h"
 #include "tests/engine/backend/backend_conformance.h"
+#include "tests/matchers.h"
 
 namespace stormproof::backend {
 namespace {
@@ -45,7 +46,7 @@ class ScratchDirectory {
 struct LocalFactory {
   std::unique_ptr<Backend> Make() {
     auto backend = CreateLocalBackend((scratch.path() / "repo").string());
-    EXPECT_TRUE(backend.has_value()) << backend.error().message();
+    EXPECT_THAT(backend, IsOk());
     return std::move(backend).value();
   }
   ScratchDirectory scratch;
@@ -74,12 +75,12 @@ class LocalBackendTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto backend = CreateLocalBackend(repo_.string());
-    ASSERT_TRUE(backend.has_value()) << backend.error().message();
+    ASSERT_THAT(backend, IsOk());
     backend_ = std::move(backend).value();
   }
   void SaveOk(const Handle& handle, std::string_view content) {
     Status s = backend_->Save(handle, AsBytes(content));
-    ASSERT_TRUE(s.has_value()) << s.error().message();
+    ASSERT_THAT(s, IsOk());
   }
   std::map<std::string, uint64_t> List(FileType type) {
     return conformance::ListAll(*backend_, type);
@@ -120,9 +121,9 @@ TEST_F(LocalBackendTest, FilesAroundTheDirectWriteBoundariesRoundTrip) {
     Handle pack{FileType::kPack, Id(++seed)};
     Bytes data = Pattern(size, seed);
     Status saved = backend_->Save(pack, data);
-    ASSERT_TRUE(saved.has_value()) << saved.error().message();
+    ASSERT_THAT(saved, IsOk());
     Result<Bytes> loaded = backend_->Load(pack);
-    ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+    ASSERT_THAT(loaded, IsOk());
     EXPECT_TRUE(*loaded == data) << size << " bytes";
     EXPECT_EQ(fs::file_size(repo_ / "data" / Id(seed).substr(0, 2) / Id(seed)), size);
   }
@@ -170,7 +171,7 @@ TEST_F(LocalBackendTest, PacksBypassThePageCacheWhereTheFileSystemAllows) {
 TEST_F(LocalBackendTest, AnotherInstanceOpeningTheDirectorySeesTheFiles) {
   SaveOk(Handle{FileType::kIndex, "ab12"}, "index");
   auto reopened = OpenLocalBackend(repo_.string() + "/");
-  ASSERT_TRUE(reopened.has_value()) << reopened.error().message();
+  ASSERT_THAT(reopened, IsOk());
   EXPECT_EQ(AsText(*(*reopened)->Load(Handle{FileType::kIndex, "ab12"})), "index");
   EXPECT_EQ((*reopened)->Location(), repo_.string());
 }
@@ -181,7 +182,7 @@ TEST_F(LocalBackendTest, CreateRefusesANonEmptyDirectoryAndLeavesItAlone) {
   WriteFile(victim / "payroll.xlsx", "precious");
   auto backend = CreateLocalBackend(victim.string());
   ASSERT_FALSE(backend.has_value());
-  EXPECT_EQ(backend.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(backend, ErrorIs(ErrorCode::kInvalidArgument));
   EXPECT_EQ(backend.error().message(),
             victim.string() + " is not empty; stormproof init refuses to overwrite it");
   EXPECT_EQ(std::distance(fs::directory_iterator(victim), fs::directory_iterator()), 1);
@@ -191,17 +192,17 @@ TEST_F(LocalBackendTest, CreateRefusesANonEmptyDirectoryAndLeavesItAlone) {
 TEST_F(LocalBackendTest, CreateAcceptsAnEmptyDirectoryAndMakesMissingParents) {
   fs::path empty = scratch_.path() / "empty";
   fs::create_directories(empty);
-  EXPECT_TRUE(CreateLocalBackend(empty.string()).has_value());
+  EXPECT_THAT(CreateLocalBackend(empty.string()), IsOk());
   fs::path deep = scratch_.path() / "a" / "b" / "c";
-  EXPECT_TRUE(CreateLocalBackend(deep.string()).has_value());
+  EXPECT_THAT(CreateLocalBackend(deep.string()), IsOk());
   EXPECT_TRUE(fs::is_directory(deep / "data" / "7f"));
 }
 
 TEST_F(LocalBackendTest, OpenOfAMissingDirectoryIsNotFound) {
   auto backend = OpenLocalBackend((scratch_.path() / "nope").string());
   ASSERT_FALSE(backend.has_value());
-  EXPECT_EQ(backend.error().code(), ErrorCode::kNotFound);
-  EXPECT_NE(backend.error().message().find("nope"), std::string::npos);
+  EXPECT_THAT(backend, ErrorIs(ErrorCode::kNotFound));
+  EXPECT_THAT(backend.error().message(), HasSubstr("nope"));
 }
 
 TEST_F(LocalBackendTest, ATemporaryFileLeftByACrashIsIgnored) {
@@ -234,7 +235,7 @@ TEST_F(LocalBackendTest, StaleTemporaryFilesAreRemovedOnRequestFreshOnesStay) {
   Backend::TemporaryFiles removed;
   for (FileType type : {FileType::kPack, FileType::kIndex, FileType::kSnapshot}) {
     Status s = backend_->RemoveStaleTemporaries(type, std::chrono::hours(1), &removed);
-    ASSERT_TRUE(s.has_value()) << s.error().message();
+    ASSERT_THAT(s, IsOk());
   }
   EXPECT_EQ(removed.files, 2u);
   EXPECT_EQ(removed.bytes, 24u);
@@ -251,10 +252,9 @@ TEST_F(LocalBackendTest, ATruncatedFileOnDiskIsReportedWithItsSize) {
   fs::resize_file(repo_ / "data" / id.substr(0, 2) / id, 600);
   Result<Bytes> data = backend_->Load(Handle{FileType::kPack, id}, 500, 200);
   ASSERT_FALSE(data.has_value());
-  EXPECT_EQ(data.error().code(), ErrorCode::kIo);
-  EXPECT_NE(data.error().message().find(id + ": truncated: wanted 200 bytes at offset 500, "
-                                             "file has 600"),
-            std::string::npos)
+  EXPECT_THAT(data, ErrorIs(ErrorCode::kIo));
+  EXPECT_THAT(data.error().message(), HasSubstr(id + ": truncated: wanted 200 bytes at offset 500, "
+                                                     "file has 600"))
       << data.error().message();
 }
 
@@ -264,8 +264,8 @@ TEST_F(LocalBackendTest, AFailedRenameRemovesTheTemporaryFile) {
   fs::create_directories(target / "child");  // a directory cannot be replaced by a file
   Status s = backend_->Save(Handle{FileType::kPack, id}, AsBytes("data"));
   ASSERT_FALSE(s.has_value());
-  EXPECT_EQ(s.error().code(), ErrorCode::kIo);
-  EXPECT_NE(s.error().message().find(target.string()), std::string::npos) << s.error().message();
+  EXPECT_THAT(s, ErrorIs(ErrorCode::kIo));
+  EXPECT_THAT(s.error().message(), HasSubstr(target.string())) << s.error().message();
   EXPECT_TRUE(TemporaryFiles(repo_).empty());
 }
 
@@ -280,8 +280,8 @@ TEST_F(LocalBackendTest, ABrokenLayoutGivesIoErrorsNamingThePath) {
         backend_->Size(handle).error(), backend_->Remove(handle).error(),
         backend_->List(FileType::kSnapshot, [](auto&, auto) {}).error()}) {
     EXPECT_EQ(e.code(), ErrorCode::kIo) << e.message();
-    EXPECT_NE(e.message().find(path), std::string::npos) << e.message();
-    EXPECT_NE(e.message().find("Not a directory"), std::string::npos) << e.message();
+    EXPECT_THAT(e.message(), HasSubstr(path)) << e.message();
+    EXPECT_THAT(e.message(), HasSubstr("Not a directory")) << e.message();
   }
 }
 
@@ -290,13 +290,13 @@ TEST_F(LocalBackendTest, CreateBelowARegularFileIsAnIoErrorNamingThePath) {
   std::string path = (scratch_.path() / "plain-file" / "repo").string();
   auto backend = CreateLocalBackend(path);
   ASSERT_FALSE(backend.has_value());
-  EXPECT_EQ(backend.error().code(), ErrorCode::kIo);
-  EXPECT_NE(backend.error().message().find(path), std::string::npos) << backend.error().message();
+  EXPECT_THAT(backend, ErrorIs(ErrorCode::kIo));
+  EXPECT_THAT(backend.error().message(), HasSubstr(path)) << backend.error().message();
 }
 
 TEST_F(LocalBackendTest, TwoInstancesRacingToWriteTheConfigHaveOneWinner) {
   auto other = OpenLocalBackend(repo_.string());
-  ASSERT_TRUE(other.has_value());
+  ASSERT_THAT(other, IsOk());
   std::atomic<int> winners{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
@@ -333,18 +333,17 @@ class FullDiskTest : public ::testing::Test {
 TEST_F(FullDiskTest, SavingMoreThanFitsFailsClearlyAndLeavesNothingBehind) {
   fs::path repo = mount_point_ / "repo";
   auto backend = CreateLocalBackend(repo.string());
-  ASSERT_TRUE(backend.has_value()) << backend.error().message();
+  ASSERT_THAT(backend, IsOk());
   Handle pack{FileType::kPack, Id(1)};
   Status s = (*backend)->Save(pack, Pattern(2 << 20, 1));
   ASSERT_FALSE(s.has_value());
-  EXPECT_EQ(s.error().code(), ErrorCode::kIo);
-  EXPECT_NE(s.error().message().find("no space left on device"), std::string::npos)
-      << s.error().message();
-  EXPECT_NE(s.error().message().find(Id(1)), std::string::npos) << s.error().message();
+  EXPECT_THAT(s, ErrorIs(ErrorCode::kIo));
+  EXPECT_THAT(s.error().message(), HasSubstr("no space left on device")) << s.error().message();
+  EXPECT_THAT(s.error().message(), HasSubstr(Id(1))) << s.error().message();
   EXPECT_TRUE(TemporaryFiles(repo).empty());
-  EXPECT_EQ((*backend)->Load(pack).error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT((*backend)->Load(pack), ErrorIs(ErrorCode::kNotFound));
   // The space is given back: a file that fits is saved afterwards.
-  EXPECT_TRUE((*backend)->Save(pack, Pattern(100 << 10, 2)).has_value());
+  EXPECT_THAT((*backend)->Save(pack, Pattern(100 << 10, 2)), IsOk());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "engine/backend/backend.h"
 #include "tests/engine/backend/backend_conformance.h"
+#include "tests/matchers.h"
 
 namespace stormproof::backend {
 namespace {
@@ -19,9 +20,9 @@ namespace {
 TEST(MemoryBackendTest, InstancesShareNothing) {
   auto first = NewMemoryBackend();
   auto second = NewMemoryBackend();
-  ASSERT_TRUE(first->Save(Handle{FileType::kConfig, ""}, AsBytes("one")).has_value());
-  EXPECT_TRUE(second->Save(Handle{FileType::kConfig, ""}, AsBytes("two")).has_value());
-  EXPECT_EQ(second->Load(Handle{FileType::kSnapshot, "ab"}).error().code(), ErrorCode::kNotFound);
+  ASSERT_THAT(first->Save(Handle{FileType::kConfig, ""}, AsBytes("one")), IsOk());
+  EXPECT_THAT(second->Save(Handle{FileType::kConfig, ""}, AsBytes("two")), IsOk());
+  EXPECT_THAT(second->Load(Handle{FileType::kSnapshot, "ab"}), ErrorIs(ErrorCode::kNotFound));
 }
 
 TEST(MemoryBackendTest, ErrorsNameTheFileLikeTheLocalLayout) {
@@ -36,9 +37,9 @@ TEST(MemoryBackendTest, ErrorsNameTheFileLikeTheLocalLayout) {
 TEST(MemoryBackendTest, LoadedBytesAreACopy) {
   auto backend = NewMemoryBackend();
   Handle handle{FileType::kIndex, "abc"};
-  ASSERT_TRUE(backend->Save(handle, AsBytes("hello")).has_value());
+  ASSERT_THAT(backend->Save(handle, AsBytes("hello")), IsOk());
   Result<Bytes> first = backend->Load(handle);
-  ASSERT_TRUE(first.has_value());
+  ASSERT_THAT(first, IsOk());
   (*first)[0] = 'J';
   EXPECT_EQ(AsText(*backend->Load(handle)), "hello");
 }

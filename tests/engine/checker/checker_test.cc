@@ -13,6 +13,7 @@
 
 #include "tests/engine/repository/repository_fixtures.h"
 #include "engine/repository/tree.h"
+#include "tests/matchers.h"
 
 namespace stormproof::checker {
 namespace {
@@ -39,7 +40,7 @@ struct OneFileRepository {
     file.name = "report.txt";
     for (const Bytes& chunk : {TextData(900, 1), RandomData(300, 2), RandomData(40, 3)}) {
       Id id = repo->BlobId(chunk);
-      EXPECT_TRUE(repo->SaveBlob(BlobType::kData, id, chunk).has_value());
+      EXPECT_THAT(repo->SaveBlob(BlobType::kData, id, chunk), IsOk());
       file.content.push_back(id);
     }
     repository::Tree tree;
@@ -48,8 +49,8 @@ struct OneFileRepository {
     repository::Snapshot snapshot;
     snapshot.paths = {"/"};
     snapshot.tree = repo->BlobId(encoded);
-    EXPECT_TRUE(repo->SaveBlob(BlobType::kTree, snapshot.tree, encoded).has_value());
-    EXPECT_TRUE(repo->SaveSnapshot(snapshot).has_value());
+    EXPECT_THAT(repo->SaveBlob(BlobType::kTree, snapshot.tree, encoded), IsOk());
+    EXPECT_THAT(repo->SaveSnapshot(snapshot), IsOk());
     data_pack = repo->FindBlob(BlobType::kData, file.content[0])->pack;
   }
 
@@ -106,9 +107,14 @@ TEST(CheckerTest, ProgressCountsEveryPackReadOnTheCallingThread) {
   OneFileRepository r;
   std::vector<std::pair<uint64_t, uint64_t>> calls;
   const std::thread::id caller = std::this_thread::get_id();
-  Check(*r.repo, kReadData, [&](uint64_t done, uint64_t total) {
+  Check(*r.repo, kReadData, [&](const ProgressEvent& e) {
     EXPECT_EQ(std::this_thread::get_id(), caller);
-    calls.emplace_back(done, total);
+    // Packs, in their own unit: never files or bytes.
+    ASSERT_NE(e.Get(ProgressUnit::kPacks), std::nullopt);
+    EXPECT_FALSE(e.Get(ProgressUnit::kBytes).has_value());
+    EXPECT_FALSE(e.Get(ProgressUnit::kFiles).has_value());
+    const ProgressCount& packs = *e.Get(ProgressUnit::kPacks);
+    calls.emplace_back(packs.done, packs.total.value_or(0));
   });
   ASSERT_FALSE(calls.empty());
   EXPECT_EQ(calls.back(), std::make_pair(uint64_t{2}, uint64_t{2}));
@@ -119,7 +125,7 @@ TEST(CheckerTest, ProgressCountsEveryPackReadOnTheCallingThread) {
 TEST(CheckerTest, DamageUnderASharedTreeIsNamedUnderEveryPath) {
   OneFileRepository r;
   auto first = r.repo->LoadSnapshots();
-  ASSERT_TRUE(first.has_value());
+  ASSERT_THAT(first, IsOk());
   Id shared = first->front().tree;  // holds report.txt
   repository::Tree root;
   for (const char* name : {"monday", "tuesday"}) {
@@ -133,8 +139,8 @@ TEST(CheckerTest, DamageUnderASharedTreeIsNamedUnderEveryPath) {
   repository::Snapshot second;
   second.paths = {"/backups"};
   second.tree = r.repo->BlobId(encoded);
-  ASSERT_TRUE(r.repo->SaveBlob(BlobType::kTree, second.tree, encoded).has_value());
-  ASSERT_TRUE(r.repo->SaveSnapshot(second).has_value());
+  ASSERT_THAT(r.repo->SaveBlob(BlobType::kTree, second.tree, encoded), IsOk());
+  ASSERT_THAT(r.repo->SaveSnapshot(second), IsOk());
   Bytes pack = r.PackBytes();
   pack[40] ^= 1;  // inside the first data blob
   r.SetPack(pack);
@@ -162,7 +168,7 @@ TEST(CheckerTest, UnreadablePackHeaderNamesThePackOnce) {
                        "pack " + pack + ": bad header length (truncated or damaged)"),
             1);
   for (const std::string& line : report.errors) {
-    EXPECT_EQ(line.find("pack " + pack + ": pack "), std::string::npos) << line;
+    EXPECT_THAT(line, Not(HasSubstr("pack " + pack + ": pack "))) << line;
   }
 }
 
@@ -172,7 +178,7 @@ TEST(CheckerTest, WarnsAboutKeyFilesBelowTheKdfFloorWithoutFailing) {
   const std::string weak = r.store.Names(FileType::kKey).front();
   EXPECT_TRUE(Check(*r.repo, {}, {}).warnings.empty());
   unsetenv("STORMPROOF_KDF_TEST");
-  ASSERT_TRUE(r.repo->AddKey("a strong key").has_value());  // 4 passes over 56 MiB
+  ASSERT_THAT(r.repo->AddKey("a strong key"), IsOk());  // 4 passes over 56 MiB
   CheckReport report = Check(*r.repo, {}, {});
   setenv("STORMPROOF_KDF_TEST", "1", 1);
   EXPECT_TRUE(report.ok());

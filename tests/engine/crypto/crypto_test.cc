@@ -8,7 +8,8 @@
 #include <thread>
 #include <vector>
 
-#include "engine/crypto/internal.h"
+#include "engine/crypto/internal/primitives.h"
+#include "tests/matchers.h"
 
 namespace stormproof::crypto {
 namespace {
@@ -37,7 +38,7 @@ Bytes FromHexOrDie(std::string_view hex) {
 
 void ExpectAuthFailure(const Result<Bytes>& opened) {
   ASSERT_FALSE(opened.has_value());
-  EXPECT_EQ(opened.error().code(), ErrorCode::kFailedCheck);
+  EXPECT_THAT(opened, ErrorIs(ErrorCode::kFailedCheck));
   EXPECT_EQ(opened.error().message(), kAuthFailed);
 }
 
@@ -51,7 +52,7 @@ TEST_P(SealRoundTripTest, OpensWhatWasSealed) {
   const Bytes sealed = Seal(key, plaintext, AsBytes("pack 1f3a"));
   EXPECT_EQ(sealed.size(), plaintext.size() + kSealOverhead);
   Result<Bytes> opened = Open(key, sealed, AsBytes("pack 1f3a"));
-  ASSERT_TRUE(opened.has_value()) << opened.error().message();
+  ASSERT_THAT(opened, IsOk());
   EXPECT_EQ(*opened, plaintext);
 }
 
@@ -69,7 +70,7 @@ TEST(SealTest, UsesFreshNonceEachTime) {
 TEST(SealTest, CiphertextDoesNotContainPlaintext) {
   const std::string secret = "payroll: alice 100000, bob 90000";
   const Bytes sealed = Seal(RandomKey(), AsBytes(secret));
-  EXPECT_EQ(AsText(sealed).find("payroll"), std::string_view::npos);
+  EXPECT_THAT(AsText(sealed), Not(HasSubstr("payroll")));
 }
 
 TEST(SealTest, AppendKeepsExistingBytes) {
@@ -91,7 +92,7 @@ TEST(SealTest, AppendAcceptsInputInsideTheOutputBuffer) {
   buffer.shrink_to_fit();  // the append must reallocate while reading from the old storage
   SealAppend(key, ByteView(buffer).first(50), {}, &buffer);
   Result<Bytes> opened = Open(key, ByteView(buffer).subspan(100));
-  ASSERT_TRUE(opened.has_value());
+  ASSERT_THAT(opened, IsOk());
   EXPECT_EQ(*opened, Bytes(50, 'x'));
 }
 
@@ -154,7 +155,7 @@ TEST(OpenTest, MatchesAesGcmKnownAnswer) {
       "cea7403d4d606b6e074ec5d3baf39d18"    // ciphertext
       "d0d1c8a799996bf0265b98b5d48ab919");  // tag
   Result<Bytes> opened = Open(Key{}, sealed);
-  ASSERT_TRUE(opened.has_value());
+  ASSERT_THAT(opened, IsOk());
   EXPECT_EQ(*opened, Bytes(16, 0));
 }
 
@@ -221,7 +222,7 @@ TEST(HashTest, DeriveSubkeyIsHmacOfLabelAndSalt) {
 TEST(IdTest, HexRoundTrips) {
   const Id id = Sha256(AsBytes("abc"));
   Result<Id> parsed = Id::FromHex(id.Hex());
-  ASSERT_TRUE(parsed.has_value());
+  ASSERT_THAT(parsed, IsOk());
   EXPECT_EQ(*parsed, id);
   EXPECT_EQ(id.ShortHex(), "ba7816bf");
 }
@@ -230,7 +231,7 @@ TEST(IdTest, AcceptsUpperCaseHex) {
   std::string upper = Sha256(AsBytes("abc")).Hex();
   for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   Result<Id> parsed = Id::FromHex(upper);
-  ASSERT_TRUE(parsed.has_value());
+  ASSERT_THAT(parsed, IsOk());
   EXPECT_EQ(*parsed, Sha256(AsBytes("abc")));
 }
 
@@ -249,8 +250,8 @@ TEST(IdTest, RejectsMalformedHex) {
   for (const std::string& hex : cases) {
     Result<Id> parsed = Id::FromHex(hex);
     ASSERT_FALSE(parsed.has_value()) << hex;
-    EXPECT_EQ(parsed.error().code(), ErrorCode::kInvalidArgument);
-    EXPECT_NE(parsed.error().message().find("64 hex digits"), std::string::npos);
+    EXPECT_THAT(parsed, ErrorIs(ErrorCode::kInvalidArgument));
+    EXPECT_THAT(parsed.error().message(), HasSubstr("64 hex digits"));
   }
 }
 
@@ -339,18 +340,18 @@ TEST_F(DeriveKeyTest, NewKeysBelowTheFloorAreRefused) {
     params.mem_limit = c.mem;
     Status checked = CheckNewKdfParams(params);
     if (*c.message == '\0') {
-      EXPECT_TRUE(checked.has_value()) << c.ops << " " << c.mem;
+      EXPECT_THAT(checked, IsOk()) << c.ops << " " << c.mem;
       continue;
     }
     ASSERT_FALSE(checked.has_value()) << c.ops << " " << c.mem;
-    EXPECT_EQ(checked.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_THAT(checked, ErrorIs(ErrorCode::kInvalidArgument));
     EXPECT_EQ(checked.error().message(), c.message);
   }
   setenv("STORMPROOF_KDF_TEST", "1", 1);
 }
 
 TEST_F(DeriveKeyTest, TestModeAcceptsItsOwnCheapParameters) {
-  EXPECT_TRUE(CheckNewKdfParams(NewKdfParams()).has_value());
+  EXPECT_THAT(CheckNewKdfParams(NewKdfParams()), IsOk());
 }
 
 TEST(KeyTest, IsWipedWhenDestroyed) {
@@ -368,7 +369,7 @@ TEST_F(DeriveKeyTest, RejectsParamsOutOfRange) {
     params.mem_limit = mem;
     Result<Key> key = DeriveKey("pw", params);
     ASSERT_FALSE(key.has_value()) << ops << " " << mem;
-    EXPECT_EQ(key.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_THAT(key, ErrorIs(ErrorCode::kInvalidArgument));
   }
 }
 

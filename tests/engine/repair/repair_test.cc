@@ -19,8 +19,10 @@
 #include "engine/repair/index_repair.h"
 #include "engine/repair/snapshot_repair.h"
 #include "engine/repository/index_files.h"
+#include "engine/repository/maintenance.h"
 #include "engine/repository/tree.h"
 #include "engine/repository/tree_store.h"
+#include "tests/matchers.h"
 
 namespace stormproof::repair {
 namespace {
@@ -32,6 +34,36 @@ using repository::Repository;
 using repository::Snapshot;
 using repository::testing::RandomData;
 using repository::testing::Store;
+
+// Repairs as `stormproof repair index` does: under the exclusive lock (repository::Maintenance),
+// or, for a dry run, under a shared lock.
+Result<RepairIndexReport> RepairIndexLocked(Repository& repo, const RepairIndexOptions& options,
+                                            const ProgressFn& progress) {
+  if (options.dry_run) {
+    STORMPROOF_ASSIGN_OR_RETURN(auto lock, repo.AcquireLock(Repository::LockKind::kShared));
+    return PlanRepairIndex(repo, *lock, progress);
+  }
+  STORMPROOF_ASSIGN_OR_RETURN(auto maintenance, repository::Maintenance::Begin(repo));
+  return RepairIndex(*maintenance, options, progress);
+}
+
+// Repairs as `stormproof repair snapshots` does (locks as RepairIndexLocked).
+Result<RepairSnapshotsReport> RepairSnapshotsLocked(Repository& repo,
+                                                    const RepairSnapshotsOptions& options,
+                                                    const ProgressFn& progress) {
+  if (options.dry_run) {
+    STORMPROOF_ASSIGN_OR_RETURN(auto lock, repo.AcquireLock(Repository::LockKind::kShared));
+    return PlanRepairSnapshots(repo, *lock, options, progress);
+  }
+  STORMPROOF_ASSIGN_OR_RETURN(auto maintenance, repository::Maintenance::Begin(repo));
+  return RepairSnapshots(*maintenance, options, progress);
+}
+
+// Replaces the index with `packs` under the exclusive lock (as repair index would).
+Status RewriteIndexLocked(Repository& repo, const repository::IndexListing& listing) {
+  STORMPROOF_ASSIGN_OR_RETURN(auto maintenance, repository::Maintenance::Begin(repo));
+  return maintenance->RewriteIndex(listing.packs, listing.files);
+}
 
 const Bytes kA = RandomData(5000, 1), kB = RandomData(7000, 2), kC = RandomData(3000, 3),
             kD = RandomData(9000, 4);
@@ -48,20 +80,23 @@ class FailingBackend final : public backend::Backend {
   Status Save(const backend::Handle& handle, ByteView data) override {
     return target_->Save(handle, data);
   }
-  Result<Bytes> Load(const backend::Handle& handle, uint64_t offset, uint64_t length) override {
+  Result<Bytes> Load(const backend::Handle& handle, uint64_t offset,
+                     uint64_t length) const override {
     if (fails_(handle, offset, length)) {
       return Error::Io(std::string(backend::FileTypeName(handle.type)) + " " + handle.name +
                        ": read: Input/output error");
     }
     return target_->Load(handle, offset, length);
   }
-  Result<uint64_t> Size(const backend::Handle& handle) override { return target_->Size(handle); }
-  Result<int64_t> ModifiedNs(const backend::Handle& handle) override {
+  Result<uint64_t> Size(const backend::Handle& handle) const override {
+    return target_->Size(handle);
+  }
+  Result<int64_t> ModifiedNs(const backend::Handle& handle) const override {
     return target_->ModifiedNs(handle);
   }
   Status Remove(const backend::Handle& handle) override { return target_->Remove(handle); }
   Status List(FileType type,
-              const std::function<void(const std::string&, uint64_t)>& each) override {
+              const std::function<void(const std::string&, uint64_t)>& each) const override {
     return target_->List(type, each);
   }
   std::string Location() const override { return target_->Location(); }
@@ -97,7 +132,7 @@ class RepairTest : public ::testing::Test {
     snapshot.tree = SaveTree(root);
     EXPECT_TRUE(repo_->Flush());
     auto id = repo_->SaveSnapshot(snapshot);
-    EXPECT_TRUE(id.has_value());
+    EXPECT_THAT(id, IsOk());
     snapshot.id = *id;
     return snapshot;
   }
@@ -109,7 +144,7 @@ class RepairTest : public ::testing::Test {
       file.name = name;
       file.size = content.size();
       Id id = repo_->BlobId(content);
-      EXPECT_TRUE(repo_->SaveBlob(BlobType::kData, id, content).has_value());
+      EXPECT_THAT(repo_->SaveBlob(BlobType::kData, id, content), IsOk());
       EXPECT_TRUE(repo_->Flush());
       file.content.push_back(id);
       tree.nodes.push_back(file);
@@ -120,13 +155,13 @@ class RepairTest : public ::testing::Test {
   Id SaveTree(const repository::Tree& tree) {
     Bytes encoded = repository::EncodeTree(tree);
     Id id = repo_->BlobId(encoded);
-    EXPECT_TRUE(repo_->SaveBlob(BlobType::kTree, id, encoded).has_value());
+    EXPECT_THAT(repo_->SaveBlob(BlobType::kTree, id, encoded), IsOk());
     return id;
   }
 
   std::unique_ptr<Repository> Reopen() {
     auto repo = store_.Open();
-    EXPECT_TRUE(repo.has_value()) << repo.error().message();
+    EXPECT_THAT(repo, IsOk());
     return repo ? std::move(repo).value() : nullptr;
   }
 
@@ -139,14 +174,14 @@ class RepairTest : public ::testing::Test {
     auto repo = Reopen();
     std::map<std::string, Bytes> out;
     auto s = repo->LoadSnapshot(snapshot);
-    EXPECT_TRUE(s.has_value());
+    EXPECT_THAT(s, IsOk());
     if (!s) return out;
     std::vector<std::pair<Id, std::string>> stack = {{s->tree, ""}};
     while (!stack.empty()) {
       auto [tree_id, path] = stack.back();
       stack.pop_back();
       auto tree = repository::LoadTree(*repo, tree_id);
-      EXPECT_TRUE(tree.has_value()) << tree.error().message();
+      EXPECT_THAT(tree, IsOk());
       if (!tree) continue;
       for (const repository::Node& node : tree->nodes) {
         if (node.subtree) stack.push_back({*node.subtree, path + "/" + node.name});
@@ -154,7 +189,7 @@ class RepairTest : public ::testing::Test {
         Bytes& content = out[path + "/" + node.name];
         for (const Id& blob : node.content) {
           auto data = repo->LoadBlob(BlobType::kData, blob, repository::IdCheck::kRehash);
-          EXPECT_TRUE(data.has_value()) << data.error().message();
+          EXPECT_THAT(data, IsOk());
           if (data) content.insert(content.end(), data->begin(), data->end());
         }
       }
@@ -165,7 +200,7 @@ class RepairTest : public ::testing::Test {
   std::unique_ptr<Repository> OpenFailing(FailingBackend::FailsFn fails) {
     auto repo = Repository::Open(std::make_unique<FailingBackend>(store_.View(), std::move(fails)),
                                  repository::testing::kPassword);
-    EXPECT_TRUE(repo.has_value()) << repo.error().message();
+    EXPECT_THAT(repo, IsOk());
     return repo ? std::move(repo).value() : nullptr;
   }
 
@@ -217,8 +252,8 @@ TEST_F(RepairTest, DamagedIndexFileOpensAndRepairIndexRestoresTheFullIndex) {
   EXPECT_FALSE(before.ok());
   EXPECT_TRUE(AnyContains(before.errors, "index " + damaged)) << before.errors.front();
 
-  auto report = RepairIndex(*repo, {}, nullptr);
-  ASSERT_TRUE(report.has_value()) << report.error().message();
+  auto report = RepairIndexLocked(*repo, {}, nullptr);
+  ASSERT_THAT(report, IsOk());
   EXPECT_EQ(report->damaged_index_files.size(), 1u);
   EXPECT_TRUE(report->damaged_packs.empty());
   EXPECT_EQ(report->packs_indexed, report->packs);
@@ -240,10 +275,36 @@ TEST_F(RepairTest, RepairIndexDryRunChangesNothing) {
   std::string index = store_.Names(FileType::kIndex).front();
   store_.Rewrite({FileType::kIndex, index}, [](Bytes& b) { b.resize(10); });
   std::set<std::string> before = Files();
-  auto report = RepairIndex(*Reopen(), {.dry_run = true}, nullptr);
-  ASSERT_TRUE(report.has_value()) << report.error().message();
+  auto report = RepairIndexLocked(*Reopen(), {.dry_run = true}, nullptr);
+  ASSERT_THAT(report, IsOk());
   EXPECT_EQ(report->damaged_index_files.size(), 1u);
   EXPECT_EQ(Files(), before);
+}
+
+// repair index counts packs, repair snapshots counts snapshots: each in its own unit, of a total.
+TEST_F(RepairTest, ProgressCountsPacksAndSnapshotsInTheirUnits) {
+  Backup({{"a", kA}, {"b", kB}});
+  Backup({{"c", kC}});
+  auto only = [](ProgressUnit unit, std::vector<ProgressCount>* counts) {
+    return [unit, counts](const ProgressEvent& e) {
+      for (size_t i = 0; i < kProgressUnitCount; ++i) {
+        EXPECT_EQ(e.counts[i].has_value(), static_cast<ProgressUnit>(i) == unit)
+            << ProgressUnitName(static_cast<ProgressUnit>(i));
+      }
+      if (e.Get(unit)) counts->push_back(*e.Get(unit));
+    };
+  };
+  std::vector<ProgressCount> packs, snapshots;
+  auto index = RepairIndexLocked(*Reopen(), {}, only(ProgressUnit::kPacks, &packs));
+  ASSERT_THAT(index, IsOk());
+  ASSERT_FALSE(packs.empty());
+  EXPECT_EQ(packs.back().done, index->packs);
+  EXPECT_EQ(packs.back().total, index->packs);
+  auto fixed = RepairSnapshotsLocked(*Reopen(), {}, only(ProgressUnit::kSnapshots, &snapshots));
+  ASSERT_THAT(fixed, IsOk());
+  ASSERT_EQ(snapshots.size(), 2u);
+  EXPECT_EQ(snapshots.back().done, 2u);
+  EXPECT_EQ(snapshots.back().total, 2u);
 }
 
 // A pack whose header and only blob are destroyed: repair index reads the blob where the old
@@ -260,15 +321,15 @@ TEST_F(RepairTest, DestroyedPackLosesOnlyTheFilesInThatPack) {
     b[offset + 100] ^= 1;                 // and the blob
   });
 
-  auto report = RepairIndex(*Reopen(), {}, nullptr);
-  ASSERT_TRUE(report.has_value()) << report.error().message();
+  auto report = RepairIndexLocked(*Reopen(), {}, nullptr);
+  ASSERT_THAT(report, IsOk());
   ASSERT_EQ(report->damaged_packs.size(), 1u);
   const DamagedPack& lost = report->damaged_packs.front();
   EXPECT_EQ(lost.pack, lost_pack.Hex());
   EXPECT_EQ(lost.blobs_indexed, 1u);
   EXPECT_EQ(lost.blobs_kept, 0u);
   ASSERT_EQ(lost.lost_blobs.size(), 1u);
-  EXPECT_NE(lost.lost_blobs.front().find("data blob " + repo_->BlobId(kA).Hex()), std::string::npos)
+  EXPECT_THAT(lost.lost_blobs.front(), HasSubstr("data blob " + repo_->BlobId(kA).Hex()))
       << lost.lost_blobs.front();
   EXPECT_TRUE(report->lost_data());
   EXPECT_EQ(report->packs_written, 0u);
@@ -279,8 +340,8 @@ TEST_F(RepairTest, DestroyedPackLosesOnlyTheFilesInThatPack) {
   ASSERT_EQ(damaged.affected.size(), 1u);
   EXPECT_EQ(damaged.affected.at(s.id.Hex()), std::set<std::string>{"/a"});
 
-  auto fixed = RepairSnapshots(*Reopen(), {.snapshots = {}, .forget = true}, nullptr);
-  ASSERT_TRUE(fixed.has_value()) << fixed.error().message();
+  auto fixed = RepairSnapshotsLocked(*Reopen(), {.snapshots = {}, .forget = true}, nullptr);
+  ASSERT_THAT(fixed, IsOk());
   EXPECT_EQ(fixed->snapshots, 2u);
   EXPECT_EQ(fixed->unchanged, 1u);
   ASSERT_EQ(fixed->repaired.size(), 1u);
@@ -292,7 +353,7 @@ TEST_F(RepairTest, DestroyedPackLosesOnlyTheFilesInThatPack) {
 
   auto repo = Reopen();
   auto all = repo->LoadSnapshots();
-  ASSERT_TRUE(all.has_value()) << all.error().message();
+  ASSERT_THAT(all, IsOk());
   ASSERT_EQ(all->size(), 2u);
   const Snapshot& repaired = all->front();  // keeps the original's time
   EXPECT_EQ(repaired.id.Hex(), r.repaired);
@@ -330,17 +391,17 @@ TEST_F(RepairTest, OneFlippedByteInAPackTrailerLosesNothing) {
   for (const Id& pack : damaged) EXPECT_TRUE(before.damaged_packs.count(pack.Hex())) << pack.Hex();
 
   std::map<std::string, Bytes> files = FileContents();
-  auto dry = RepairIndex(*Reopen(), {.dry_run = true}, nullptr);
-  ASSERT_TRUE(dry.has_value()) << dry.error().message();
+  auto dry = RepairIndexLocked(*Reopen(), {.dry_run = true}, nullptr);
+  ASSERT_THAT(dry, IsOk());
   EXPECT_EQ(dry->blobs_kept, in_damaged);
   EXPECT_EQ(dry->blobs_after, blobs);
   EXPECT_EQ(FileContents(), files);
 
-  auto report = RepairIndex(*Reopen(), {}, nullptr);
-  ASSERT_TRUE(report.has_value()) << report.error().message();
+  auto report = RepairIndexLocked(*Reopen(), {}, nullptr);
+  ASSERT_THAT(report, IsOk());
   ASSERT_EQ(report->damaged_packs.size(), 2u);
   for (const DamagedPack& p : report->damaged_packs) {
-    EXPECT_NE(p.reason.find("header"), std::string::npos) << p.reason;
+    EXPECT_THAT(p.reason, HasSubstr("header")) << p.reason;
     EXPECT_GT(p.blobs_indexed, 0u);
     EXPECT_EQ(p.blobs_kept, p.blobs_indexed) << p.pack;
     EXPECT_TRUE(p.lost_blobs.empty()) << p.lost_blobs.front();
@@ -361,12 +422,16 @@ TEST_F(RepairTest, OneFlippedByteInAPackTrailerLosesNothing) {
   EXPECT_EQ(Contents(first.id), first_files);
   EXPECT_EQ(Contents(second.id), second_files);
 
-  auto fixed = RepairSnapshots(*Reopen(), {.snapshots = {}, .forget = true}, nullptr);
-  ASSERT_TRUE(fixed.has_value()) << fixed.error().message();
+  auto fixed = RepairSnapshotsLocked(*Reopen(), {.snapshots = {}, .forget = true}, nullptr);
+  ASSERT_THAT(fixed, IsOk());
   EXPECT_EQ(fixed->unchanged, 2u);
   EXPECT_TRUE(fixed->repaired.empty());
-  auto pruned = pruner::Prune(*Reopen(), {}, nullptr);
-  ASSERT_TRUE(pruned.has_value()) << pruned.error().message();
+  auto pruning = Reopen();
+  auto maintenance = repository::Maintenance::Begin(*pruning);
+  ASSERT_THAT(maintenance, IsOk());
+  auto pruned = pruner::Prune(**maintenance, {}, nullptr);
+  maintenance->reset();
+  ASSERT_THAT(pruned, IsOk());
   checker::CheckReport pruned_check = CheckAll(*Reopen());
   EXPECT_TRUE(pruned_check.ok()) << pruned_check.errors.front();
   EXPECT_EQ(Contents(first.id), first_files);
@@ -384,7 +449,7 @@ TEST_F(RepairTest, OneFlippedByteInAPackTrailerLosesNothing) {
 TEST_F(RepairTest, DamagedHeaderAndBlobKeepTheOtherBlobsOfThePack) {
   Snapshot s = Backup({{"a", kA}}, {{"c", kC}});
   auto root = repository::DecodeTree(*repo_->LoadBlob(BlobType::kTree, s.tree));
-  ASSERT_TRUE(root.has_value());
+  ASSERT_THAT(root, IsOk());
   Id sub = *root->nodes.back().subtree;
   repository::BlobLocation at = *repo_->FindBlob(BlobType::kTree, sub);
   ASSERT_EQ(at.pack, repo_->FindBlob(BlobType::kTree, s.tree)->pack);
@@ -393,25 +458,24 @@ TEST_F(RepairTest, DamagedHeaderAndBlobKeepTheOtherBlobsOfThePack) {
     b[at.offset + at.length / 2] ^= 0x20;
   });
 
-  auto report = RepairIndex(*Reopen(), {}, nullptr);
-  ASSERT_TRUE(report.has_value()) << report.error().message();
+  auto report = RepairIndexLocked(*Reopen(), {}, nullptr);
+  ASSERT_THAT(report, IsOk());
   ASSERT_EQ(report->damaged_packs.size(), 1u);
   const DamagedPack& p = report->damaged_packs.front();
   EXPECT_EQ(p.blobs_indexed, 2u);
   EXPECT_EQ(p.blobs_kept, 1u);
   ASSERT_EQ(p.lost_blobs.size(), 1u);
-  EXPECT_NE(p.lost_blobs.front().find("tree blob " + sub.Hex()), std::string::npos)
-      << p.lost_blobs.front();
+  EXPECT_THAT(p.lost_blobs.front(), HasSubstr("tree blob " + sub.Hex())) << p.lost_blobs.front();
   EXPECT_TRUE(report->lost_data());
 
-  auto fixed = RepairSnapshots(*Reopen(), {.snapshots = {}, .forget = true}, nullptr);
-  ASSERT_TRUE(fixed.has_value()) << fixed.error().message();
+  auto fixed = RepairSnapshotsLocked(*Reopen(), {.snapshots = {}, .forget = true}, nullptr);
+  ASSERT_THAT(fixed, IsOk());
   ASSERT_EQ(fixed->repaired.size(), 1u);
   ASSERT_EQ(fixed->repaired.front().lost.size(), 1u);
   EXPECT_EQ(fixed->repaired.front().lost.front().rfind("/sub: directory lost", 0), 0u)
       << fixed->repaired.front().lost.front();
   auto repaired = Id::FromHex(fixed->repaired.front().repaired);
-  ASSERT_TRUE(repaired.has_value());
+  ASSERT_THAT(repaired, IsOk());
   EXPECT_EQ(Contents(*repaired), (std::map<std::string, Bytes>{{"/a", kA}}));
   checker::CheckReport after = CheckAll(*Reopen());
   EXPECT_TRUE(after.ok()) << after.errors.front();
@@ -426,8 +490,8 @@ TEST_F(RepairTest, UnreadableHeaderWithoutIndexEntriesLosesThePack) {
   for (const std::string& name : store_.Names(FileType::kIndex)) {
     ASSERT_TRUE(store_.raw().Remove({FileType::kIndex, name}));
   }
-  auto report = RepairIndex(*Reopen(), {}, nullptr);
-  ASSERT_TRUE(report.has_value()) << report.error().message();
+  auto report = RepairIndexLocked(*Reopen(), {}, nullptr);
+  ASSERT_THAT(report, IsOk());
   ASSERT_EQ(report->damaged_packs.size(), 1u);
   EXPECT_EQ(report->damaged_packs.front().pack, lost_pack.Hex());
   EXPECT_EQ(report->damaged_packs.front().blobs_indexed, 0u);
@@ -467,18 +531,18 @@ TEST_F(RepairTest, ReadErrorsStopRepairIndexAndChangeNothing) {
     SCOPED_TRACE(c.what);
     auto repo = OpenFailing(c.fails);
     ASSERT_NE(repo, nullptr);
-    auto report = RepairIndex(*repo, {}, nullptr);
+    auto report = RepairIndexLocked(*repo, {}, nullptr);
     ASSERT_FALSE(report.has_value());
-    EXPECT_EQ(report.error().code(), ErrorCode::kIo) << report.error().message();
-    EXPECT_NE(report.error().message().find("Input/output error"), std::string::npos)
+    EXPECT_THAT(report, ErrorIs(ErrorCode::kIo)) << report.error().message();
+    EXPECT_THAT(report.error().message(), HasSubstr("Input/output error"))
         << report.error().message();
-    EXPECT_NE(report.error().message().find("repair index changed nothing"), std::string::npos)
+    EXPECT_THAT(report.error().message(), HasSubstr("repair index changed nothing"))
         << report.error().message();
     EXPECT_EQ(FileContents(), before);
   }
 
-  auto report = RepairIndex(*Reopen(), {}, nullptr);
-  ASSERT_TRUE(report.has_value()) << report.error().message();
+  auto report = RepairIndexLocked(*Reopen(), {}, nullptr);
+  ASSERT_THAT(report, IsOk());
   ASSERT_EQ(report->damaged_packs.size(), 1u);
   EXPECT_EQ(report->damaged_packs.front().blobs_kept, 1u);
   EXPECT_FALSE(report->lost_data());
@@ -498,8 +562,8 @@ TEST_F(RepairTest, AnIndexFileThatFailsToReadOnceIsLoadedAgain) {
     return f.type == FileType::kIndex && offset == 0 && length == 0 && ++reads[f.name] == 2;
   });
   ASSERT_NE(repo, nullptr);
-  auto report = RepairIndex(*repo, {}, nullptr);
-  ASSERT_TRUE(report.has_value()) << report.error().message();
+  auto report = RepairIndexLocked(*repo, {}, nullptr);
+  ASSERT_THAT(report, IsOk());
   EXPECT_TRUE(report->damaged_index_files.empty());
   ASSERT_EQ(report->damaged_packs.size(), 1u);
   EXPECT_EQ(report->damaged_packs.front().blobs_kept, 1u);
@@ -514,22 +578,22 @@ TEST_F(RepairTest, RepairSnapshotsRemovesAFileWhoseBlobFailsVerification) {
   uint32_t offset = repo_->FindBlob(BlobType::kData, repo_->BlobId(kB))->offset;
   store_.Rewrite({FileType::kPack, pack.Hex()}, [&](Bytes& b) { b[offset + 100] ^= 1; });
   std::set<std::string> before = Files();
-  auto dry =
-      RepairSnapshots(*Reopen(), {.snapshots = {}, .forget = false, .dry_run = true}, nullptr);
-  ASSERT_TRUE(dry.has_value()) << dry.error().message();
+  auto dry = RepairSnapshotsLocked(*Reopen(), {.snapshots = {}, .forget = false, .dry_run = true},
+                                   nullptr);
+  ASSERT_THAT(dry, IsOk());
   ASSERT_EQ(dry->repaired.size(), 1u);
   EXPECT_TRUE(dry->repaired.front().repaired.empty());
   EXPECT_EQ(Files(), before);
 
-  auto fixed = RepairSnapshots(*Reopen(), {}, nullptr);  // without --forget: original kept
-  ASSERT_TRUE(fixed.has_value()) << fixed.error().message();
+  auto fixed = RepairSnapshotsLocked(*Reopen(), {}, nullptr);  // without --forget: original kept
+  ASSERT_THAT(fixed, IsOk());
   ASSERT_EQ(fixed->repaired.size(), 1u);
   EXPECT_EQ(fixed->data_blobs_lost, 1u);
   EXPECT_FALSE(fixed->repaired.front().original_removed);
   EXPECT_EQ(fixed->repaired.front().lost, dry->repaired.front().lost);
-  EXPECT_TRUE(Reopen()->LoadSnapshot(s.id).has_value());
+  EXPECT_THAT(Reopen()->LoadSnapshot(s.id), IsOk());
   auto repaired = Id::FromHex(fixed->repaired.front().repaired);
-  ASSERT_TRUE(repaired.has_value());
+  ASSERT_THAT(repaired, IsOk());
   EXPECT_EQ(Contents(*repaired), (std::map<std::string, Bytes>{{"/a", kA}}));
 }
 
@@ -541,13 +605,13 @@ TEST_F(RepairTest, UnreadableSubtreeBecomesAnEmptyDirectory) {
   // The tree pack holds both trees: rewrite the index without the subtree instead.
   (void)tree_pack;
   auto listing = repo_->ListIndex();
-  ASSERT_TRUE(listing.has_value());
+  ASSERT_THAT(listing, IsOk());
   for (auto& pack : listing->packs) {
     std::erase_if(pack.blobs, [&](const repository::PackEntry& e) { return e.id == sub; });
   }
-  ASSERT_TRUE(repo_->RewriteIndex(listing->packs, listing->files));
-  auto fixed = RepairSnapshots(*Reopen(), {.snapshots = {}, .forget = true}, nullptr);
-  ASSERT_TRUE(fixed.has_value()) << fixed.error().message();
+  ASSERT_TRUE(RewriteIndexLocked(*repo_, *listing));
+  auto fixed = RepairSnapshotsLocked(*Reopen(), {.snapshots = {}, .forget = true}, nullptr);
+  ASSERT_THAT(fixed, IsOk());
   ASSERT_EQ(fixed->repaired.size(), 1u);
   ASSERT_EQ(fixed->repaired.front().lost.size(), 1u);
   EXPECT_EQ(fixed->repaired.front().lost.front().rfind("/sub: directory lost", 0), 0u)
@@ -573,7 +637,7 @@ TEST_F(RepairTest, ASplitDirectoryWithALostPartKeepsTheOtherParts) {
     STORMPROOF_TRY(repo_->SaveBlob(BlobType::kTree, id, encoded));
     return id;
   });
-  ASSERT_TRUE(saved.has_value()) << saved.error().message();
+  ASSERT_THAT(saved, IsOk());
   repository::Node dir;
   dir.name = "sub";
   dir.type = repository::NodeType::kDir;
@@ -585,26 +649,26 @@ TEST_F(RepairTest, ASplitDirectoryWithALostPartKeepsTheOtherParts) {
   snapshot.id = *repo_->SaveSnapshot(snapshot);
   std::vector<Id> parts;
   auto joined = repository::LoadTree(*repo_, *saved, &parts);
-  ASSERT_TRUE(joined.has_value()) << joined.error().message();
+  ASSERT_THAT(joined, IsOk());
   ASSERT_GE(parts.size(), 3u);
   // Drop the second part from the index, as a destroyed pack would.
   auto lost_part = repository::DecodeTree(*repo_->LoadBlob(BlobType::kTree, parts[1]));
-  ASSERT_TRUE(lost_part.has_value());
+  ASSERT_THAT(lost_part, IsOk());
   auto listing = repo_->ListIndex();
-  ASSERT_TRUE(listing.has_value());
+  ASSERT_THAT(listing, IsOk());
   for (auto& pack : listing->packs) {
     std::erase_if(pack.blobs, [&](const repository::PackEntry& e) { return e.id == parts[1]; });
   }
-  ASSERT_TRUE(repo_->RewriteIndex(listing->packs, listing->files));
+  ASSERT_TRUE(RewriteIndexLocked(*repo_, *listing));
 
-  auto fixed = RepairSnapshots(*Reopen(), {.snapshots = {}, .forget = true}, nullptr);
-  ASSERT_TRUE(fixed.has_value()) << fixed.error().message();
+  auto fixed = RepairSnapshotsLocked(*Reopen(), {.snapshots = {}, .forget = true}, nullptr);
+  ASSERT_THAT(fixed, IsOk());
   ASSERT_EQ(fixed->repaired.size(), 1u);
   const std::vector<std::string>& lost = fixed->repaired.front().lost;
   ASSERT_EQ(lost.size(), 1u);
   EXPECT_EQ(lost.front().rfind("/sub: entries lost, the others kept (part 2 of ", 0), 0u)
       << lost.front();
-  EXPECT_NE(lost.front().find(parts[1].Hex()), std::string::npos) << lost.front();
+  EXPECT_THAT(lost.front(), HasSubstr(parts[1].Hex())) << lost.front();
   auto repaired = Id::FromHex(fixed->repaired.front().repaired);
   EXPECT_EQ(Contents(*repaired).size(), 60000u - lost_part->nodes.size());
   checker::CheckReport after = CheckAll(*Reopen());
@@ -619,7 +683,7 @@ TEST_F(RepairTest, DamagedSnapshotFileIsSkippedReportedAndForgotten) {
   auto repo = Reopen();
   std::vector<repository::DamagedFile> damaged;
   auto listed = repo->LoadSnapshots(&damaged);
-  ASSERT_TRUE(listed.has_value());
+  ASSERT_THAT(listed, IsOk());
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ(listed->front().id, good.id);
   ASSERT_EQ(damaged.size(), 1u);
@@ -630,15 +694,15 @@ TEST_F(RepairTest, DamagedSnapshotFileIsSkippedReportedAndForgotten) {
   EXPECT_FALSE(check.ok());
   EXPECT_TRUE(AnyContains(check.errors, bad.id.Hex()));
 
-  auto kept = RepairSnapshots(*repo, {}, nullptr);
-  ASSERT_TRUE(kept.has_value()) << kept.error().message();
+  auto kept = RepairSnapshotsLocked(*repo, {}, nullptr);
+  ASSERT_THAT(kept, IsOk());
   EXPECT_EQ(kept->damaged_snapshot_files.size(), 1u);
   EXPECT_FALSE(kept->damaged_removed);
   EXPECT_EQ(store_.Names(FileType::kSnapshot).size(), 2u);
 
-  auto forgot =
-      RepairSnapshots(*repo, {.snapshots = {bad.id.Hex().substr(0, 8)}, .forget = true}, nullptr);
-  ASSERT_TRUE(forgot.has_value()) << forgot.error().message();
+  auto forgot = RepairSnapshotsLocked(
+      *repo, {.snapshots = {bad.id.Hex().substr(0, 8)}, .forget = true}, nullptr);
+  ASSERT_THAT(forgot, IsOk());
   EXPECT_TRUE(forgot->damaged_removed);
   EXPECT_EQ(forgot->snapshots, 0u);  // only the selected (damaged) one
   EXPECT_EQ(store_.Names(FileType::kSnapshot), std::vector<std::string>{good.id.Hex()});
@@ -652,17 +716,17 @@ TEST_F(RepairTest, RepairSnapshotsRefusesWhileAnIndexFileIsDamaged) {
   std::string index = store_.Names(FileType::kIndex).front();
   store_.Rewrite({FileType::kIndex, index}, [](Bytes& b) { b[0] ^= 1; });
   std::set<std::string> before = Files();
-  auto fixed = RepairSnapshots(*Reopen(), {.snapshots = {}, .forget = true}, nullptr);
+  auto fixed = RepairSnapshotsLocked(*Reopen(), {.snapshots = {}, .forget = true}, nullptr);
   ASSERT_FALSE(fixed.has_value());
-  EXPECT_NE(fixed.error().message().find("repair index"), std::string::npos);
+  EXPECT_THAT(fixed.error().message(), HasSubstr("repair index"));
   EXPECT_EQ(Files(), before);
 }
 
 TEST_F(RepairTest, UnknownSnapshotIsAnError) {
   Backup({{"a", kA}});
-  auto fixed = RepairSnapshots(*repo_, {.snapshots = {"ffffffffff"}}, nullptr);
+  auto fixed = RepairSnapshotsLocked(*repo_, {.snapshots = {"ffffffffff"}}, nullptr);
   ASSERT_FALSE(fixed.has_value());
-  EXPECT_EQ(fixed.error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(fixed, ErrorIs(ErrorCode::kNotFound));
 }
 
 // Both repairs take the exclusive lock: without a wait they refuse while another process holds
@@ -674,14 +738,14 @@ TEST_F(RepairTest, RepairsRefuseALockedRepositoryOrWaitForIt) {
   std::set<std::string> before = Files();
   auto other = Reopen();
   auto lock = other->AcquireLock(Repository::LockKind::kShared);
-  ASSERT_TRUE(lock.has_value()) << lock.error().message();
+  ASSERT_THAT(lock, IsOk());
 
-  auto refused = RepairIndex(*Reopen(), {}, nullptr);
+  auto refused = RepairIndexLocked(*Reopen(), {}, nullptr);
   ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().code(), ErrorCode::kLocked) << refused.error().message();
-  auto refused_snapshots = RepairSnapshots(*Reopen(), {}, nullptr);
+  EXPECT_THAT(refused, ErrorIs(ErrorCode::kLocked)) << refused.error().message();
+  auto refused_snapshots = RepairSnapshotsLocked(*Reopen(), {}, nullptr);
   ASSERT_FALSE(refused_snapshots.has_value());
-  EXPECT_EQ(refused_snapshots.error().code(), ErrorCode::kLocked);
+  EXPECT_THAT(refused_snapshots, ErrorIs(ErrorCode::kLocked));
   EXPECT_EQ(Files(), before);
 
   std::thread release([&] {
@@ -689,15 +753,16 @@ TEST_F(RepairTest, RepairsRefuseALockedRepositoryOrWaitForIt) {
     lock->reset();
   });
   int notices = 0;
-  RepairIndexOptions options;
-  options.lock_wait = std::chrono::seconds(60);
-  options.on_lock_wait = [&](const Error& conflict) {
-    ++notices;
-    EXPECT_EQ(conflict.code(), ErrorCode::kLocked);
-  };
-  auto repaired = RepairIndex(*Reopen(), options, nullptr);
+  auto waiting = Reopen();
+  auto maintenance = repository::Maintenance::Begin(
+      *waiting, std::chrono::seconds(60), [&](const Error& conflict) {
+        ++notices;
+        EXPECT_EQ(conflict.code(), ErrorCode::kLocked);
+      });
   release.join();
-  ASSERT_TRUE(repaired.has_value()) << repaired.error().message();
+  ASSERT_THAT(maintenance, IsOk());
+  auto repaired = RepairIndex(**maintenance, {}, nullptr);
+  ASSERT_THAT(repaired, IsOk());
   EXPECT_EQ(notices, 1);
   EXPECT_EQ(repaired->damaged_index_files.size(), 1u);
   EXPECT_NE(Files(), before);

@@ -1,5 +1,5 @@
 // BlobStore with small packs, to exercise pack cutting and periodic index files cheaply.
-#include "engine/repository/blob_store.h"
+#include "engine/repository/internal/blob_store.h"
 
 #include <gtest/gtest.h>
 
@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "tests/engine/repository/repository_fixtures.h"
+#include "tests/matchers.h"
 
 namespace stormproof::repository {
 namespace {
@@ -29,7 +30,7 @@ class BlobStoreTest : public ::testing::Test {
   Id Save(BlobStore& blobs, const Bytes& data) {
     Id id = crypto::KeyedId(key_.id, data);
     auto saved = blobs.SaveBlob(BlobType::kData, id, data);
-    EXPECT_TRUE(saved.has_value()) << saved.error().message();
+    EXPECT_THAT(saved, IsOk());
     return id;
   }
   // The saver thread writes closed packs and index files in the background: waits (up to 5 s)
@@ -60,7 +61,7 @@ TEST_F(BlobStoreTest, WritesAnIndexEveryFewPacksSoACrashLosesLittle) {
   EXPECT_EQ(after.IndexedBlobCount(), 32u);
   for (int i = 0; i < 32; ++i) {
     auto loaded = after.LoadBlob(BlobType::kData, ids[i]);
-    ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+    ASSERT_THAT(loaded, IsOk());
     EXPECT_EQ(*loaded, RandomData(30000, i));
   }
   EXPECT_FALSE(after.HasBlob(BlobType::kData, ids[39]));
@@ -87,7 +88,7 @@ TEST_F(BlobStoreTest, ConcurrentWritersAndFlushLoseNothing) {
     for (int i = 0; i < 50; ++i) {
       Bytes data = RandomData(5000 + i * 300, t * 1000 + i);
       auto loaded = reopened.LoadBlob(BlobType::kData, crypto::KeyedId(key_.id, data));
-      ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+      ASSERT_THAT(loaded, IsOk());
       EXPECT_EQ(*loaded, data);
     }
   }
@@ -107,14 +108,16 @@ class SlowPackBackend final : public backend::Backend {
     --saving_;
     return target_.Save(handle, data);
   }
-  Result<Bytes> Load(const backend::Handle& h, uint64_t offset, uint64_t length) override {
+  Result<Bytes> Load(const backend::Handle& h, uint64_t offset, uint64_t length) const override {
     return target_.Load(h, offset, length);
   }
-  Result<uint64_t> Size(const backend::Handle& h) override { return target_.Size(h); }
-  Result<int64_t> ModifiedNs(const backend::Handle& h) override { return target_.ModifiedNs(h); }
+  Result<uint64_t> Size(const backend::Handle& h) const override { return target_.Size(h); }
+  Result<int64_t> ModifiedNs(const backend::Handle& h) const override {
+    return target_.ModifiedNs(h);
+  }
   Status Remove(const backend::Handle& h) override { return target_.Remove(h); }
   Status List(FileType type,
-              const std::function<void(const std::string&, uint64_t)>& each) override {
+              const std::function<void(const std::string&, uint64_t)>& each) const override {
     return target_.List(type, each);
   }
   std::string Location() const override { return target_.Location(); }
@@ -151,7 +154,7 @@ TEST_F(BlobStoreTest, PacksNeverExceedTheTargetUnlessOneBlobDoes) {
   ASSERT_TRUE(blobs.Flush());
   for (const std::string& name : store_.Names(FileType::kPack)) {
     auto header = ReadPackHeader(store_.raw(), key_.encryption, *Id::FromHex(name));
-    ASSERT_TRUE(header.has_value());
+    ASSERT_THAT(header, IsOk());
     uint64_t size = *store_.raw().Size({FileType::kPack, name});
     if (header->size() > 1) {
       EXPECT_LE(size, kSmall.pack_target) << "the header and its length count";

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/engine/repository/repository_fixtures.h"
+#include "tests/matchers.h"
 
 namespace stormproof::repository {
 namespace {
@@ -36,7 +37,7 @@ TEST(CompressTest, RoundTripsAndPicksTheEncoding) {
     ASSERT_FALSE(encoded.empty());
     EXPECT_EQ(encoded[0], static_cast<uint8_t>(c.expected));
     auto decoded = DecodePayload(encoded, c.data.size());
-    ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
+    ASSERT_THAT(decoded, IsOk());
     EXPECT_EQ(*decoded, c.data);
   }
 }
@@ -55,7 +56,7 @@ TEST(CompressTest, DecodeRejectsDamage) {
       EXPECT_NE(*decoded,
                 TextData(10000, 3));  // zstd has no checksum here; the id check catches it
     } else {
-      EXPECT_EQ(decoded.error().code(), ErrorCode::kFailedCheck);
+      EXPECT_THAT(decoded, ErrorIs(ErrorCode::kFailedCheck));
     }
   }
   EXPECT_FALSE(DecodePayload(good, 9999).has_value()) << "larger than allowed";

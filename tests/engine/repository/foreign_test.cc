@@ -2,7 +2,7 @@
 // repository, judged through the backend (restic's binary config beside key files, borg's INI
 // config); real restic and borg directories are covered end to end in
 // tests/cli/user_mistakes_test.cc.
-#include "engine/repository/foreign.h"
+#include "engine/repository/internal/foreign.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -13,6 +13,7 @@
 
 #include "engine/backend/backend.h"
 #include "engine/repository/repository.h"
+#include "tests/matchers.h"
 
 namespace stormproof::repository {
 namespace {
@@ -32,7 +33,7 @@ TEST(ForeignRepositoryTest, ABinaryConfigBesideKeysIsRestic) {
   ASSERT_FALSE(probe.has_value());
   EXPECT_EQ(probe.error().message(), "memory:/config: config is not valid JSON");
   // Nor beside key files that are not restic's (a damaged stormproof config beside our keys).
-  ASSERT_TRUE(backend->Save({backend::FileType::kKey, kKeyName}, BytesOf("{}")).has_value());
+  ASSERT_THAT(backend->Save({backend::FileType::kKey, kKeyName}, BytesOf("{}")), IsOk());
   probe = Repository::Probe(*backend);
   ASSERT_FALSE(probe.has_value());
   EXPECT_EQ(probe.error().message(), "memory:/config: config is not valid JSON");
@@ -42,7 +43,7 @@ TEST(ForeignRepositoryTest, ABinaryConfigBesideKeysIsRestic) {
                   .has_value());
   probe = Repository::Probe(*backend);
   ASSERT_FALSE(probe.has_value());
-  EXPECT_EQ(probe.error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(probe, ErrorIs(ErrorCode::kNotFound));
   EXPECT_EQ(probe.error().message(),
             "memory:: this is a restic repository, not a stormproof one (use restic, or the "
             "plan's kind: restic)");
@@ -83,9 +84,9 @@ TEST(ForeignRepositoryTest, OtherTextAndNoConfigKeepTheirOwnErrors) {
   auto backend = backend::NewMemoryBackend();
   Status missing = Repository::Probe(*backend);
   ASSERT_FALSE(missing.has_value());
-  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(missing, ErrorIs(ErrorCode::kNotFound));
   EXPECT_EQ(missing.error().message(), "memory:: not a stormproof repository (no config)");
-  ASSERT_TRUE(backend->Save({backend::FileType::kKey, kKeyName}, BytesOf("{}")).has_value());
+  ASSERT_THAT(backend->Save({backend::FileType::kKey, kKeyName}, BytesOf("{}")), IsOk());
   Bytes text = BytesOf("just some text\n");
   EXPECT_FALSE(IdentifyForeignRepository(*backend, &text).has_value());
 }
@@ -98,7 +99,7 @@ TEST(ForeignRepositoryTest, AHostileReadmeIsNeverReadWhole) {
   ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
   const fs::path dir = pattern;
   auto backend = backend::OpenLocalBackend(dir.string());
-  ASSERT_TRUE(backend.has_value()) << backend.error().message();
+  ASSERT_THAT(backend, IsOk());
   ASSERT_EQ(::mkfifo((dir / "README").c_str(), 0600), 0);
   EXPECT_FALSE(IdentifyForeignRepository(**backend, nullptr).has_value());
   fs::remove(dir / "README");
@@ -110,7 +111,7 @@ TEST(ForeignRepositoryTest, AHostileReadmeIsNeverReadWhole) {
       << "This is a Borg Backup repository.\nSee https://borgbackup.org\n";
   std::optional<Error> borg = IdentifyForeignRepository(**backend, nullptr);
   ASSERT_TRUE(borg.has_value());
-  EXPECT_NE(borg->message().find("this is a borg repository"), std::string::npos);
+  EXPECT_THAT(borg->message(), HasSubstr("this is a borg repository"));
   fs::remove_all(dir);
 }
 

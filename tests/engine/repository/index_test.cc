@@ -5,6 +5,7 @@
 #include <map>
 
 #include "tests/engine/repository/repository_fixtures.h"
+#include "tests/matchers.h"
 
 namespace stormproof::repository {
 namespace {
@@ -93,7 +94,7 @@ TEST(IndexFileTest, EncodeDecodeRoundTrip) {
   Bytes encoded = EncodeIndex(packs);
   EXPECT_EQ(encoded.size(), 4 + 3 * 36 + 3 * kPackEntrySize);
   auto decoded = DecodeIndex(encoded);
-  ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
+  ASSERT_THAT(decoded, IsOk());
   ASSERT_EQ(decoded->size(), 3u);
   EXPECT_EQ((*decoded)[0].pack, MakeId(1));
   ASSERT_EQ((*decoded)[0].blobs.size(), 2u);
@@ -115,7 +116,7 @@ TEST(IndexFileTest, DecodeRejectsMalformedInput) {
   for (const Bytes& bad : {Bytes{}, Bytes{1, 0}, truncated, trailing, bad_type, huge_count}) {
     auto decoded = DecodeIndex(bad);
     ASSERT_FALSE(decoded.has_value());
-    EXPECT_EQ(decoded.error().code(), ErrorCode::kFailedCheck);
+    EXPECT_THAT(decoded, ErrorIs(ErrorCode::kFailedCheck));
   }
   for (uint64_t seed = 0; seed < 200; ++seed) {
     (void)DecodeIndex(testing::RandomData(seed * 3, seed));  // must not crash

@@ -7,9 +7,11 @@
 #include <atomic>
 #include <thread>
 
+#include "core/time.h"
 #include "engine/repository/encoding.h"
 #include "engine/repository/sealed_file.h"
 #include "tests/engine/repository/repository_fixtures.h"
+#include "tests/matchers.h"
 
 namespace stormproof::repository {
 namespace {
@@ -18,7 +20,7 @@ using backend::FileType;
 using Kind = Repository::LockKind;
 using testing::Store;
 
-constexpr int64_t kMinute = 60'000'000'000;
+constexpr int64_t kMinute = kNsPerMinute;
 
 // A pid that no process has: a child that has exited and been reaped.
 pid_t DeadPid() {
@@ -53,7 +55,7 @@ class LockTest : public ::testing::Test {
     return AcquireRepositoryLock(store_.raw(), master_, kind, env_);
   }
 
-  std::atomic<int64_t> storage_now_{NowNs()};
+  std::atomic<int64_t> storage_now_{SystemNowNs()};
   Store store_{std::shared_ptr<backend::Backend>(
       backend::NewMemoryBackend([this] { return storage_now_.load(); }))};
   crypto::Key master_ = crypto::RandomKey();
@@ -63,8 +65,8 @@ class LockTest : public ::testing::Test {
 TEST_F(LockTest, TwoSharedLocksCoexist) {
   auto a = Acquire(Kind::kShared);
   auto b = Acquire(Kind::kShared);
-  ASSERT_TRUE(a.has_value());
-  ASSERT_TRUE(b.has_value()) << b.error().message();
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
   EXPECT_EQ(store_.Names(FileType::kLock).size(), 2u);
 }
 
@@ -78,22 +80,22 @@ TEST_F(LockTest, ConflictsAreRefusedNamingTheHolder) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.held_word);
     auto held = Acquire(c.held);
-    ASSERT_TRUE(held.has_value());
+    ASSERT_THAT(held, IsOk());
     auto refused = Acquire(c.wanted);
     ASSERT_FALSE(refused.has_value());
-    EXPECT_EQ(refused.error().code(), ErrorCode::kLocked);
+    EXPECT_THAT(refused, ErrorIs(ErrorCode::kLocked));
     std::string expected = "repository is locked by " + HostName() + " pid " +
                            std::to_string(getpid()) + " (" + c.held_word + ", since ";
     EXPECT_EQ(refused.error().message().substr(0, expected.size()), expected);
     EXPECT_EQ(store_.Names(FileType::kLock).size(), 1u) << "the refused lock is removed";
     held->reset();
     EXPECT_TRUE(store_.Names(FileType::kLock).empty()) << "a released lock is removed";
-    EXPECT_TRUE(Acquire(c.wanted).has_value());
+    EXPECT_THAT(Acquire(c.wanted), IsOk());
   }
 }
 
 TEST_F(LockTest, StaleLocksAreRemoved) {
-  LockInfo other_host{"elsewhere", "u", 1, true, NowNs()};
+  LockInfo other_host{"elsewhere", "u", 1, true, SystemNowNs()};
   LockInfo reused_pid = ThisMachine(getpid());
   reused_pid.start_ticks = 1;  // this pid now belongs to a process started at another time
   struct Case {
@@ -109,7 +111,7 @@ TEST_F(LockTest, StaleLocksAreRemoved) {
     SCOPED_TRACE(c.name);
     std::string stale = PlantLock(c.info, c.storage_age);
     auto lock = Acquire(Kind::kExclusive);
-    ASSERT_TRUE(lock.has_value()) << lock.error().message();
+    ASSERT_THAT(lock, IsOk());
     auto names = store_.Names(FileType::kLock);
     EXPECT_EQ(names.size(), 1u);
     EXPECT_NE(names.at(0), stale);
@@ -119,7 +121,7 @@ TEST_F(LockTest, StaleLocksAreRemoved) {
 // Issue 11: a live process's lock was judged stale by age (a suspended backup, a busy host, or
 // another host whose clock is 30 minutes behind), and prune deleted the packs it was writing.
 TEST_F(LockTest, LiveLocksAreRespectedWhateverTheirAge) {
-  LockInfo behind{"other-host", "u", DeadPid(), true, NowNs() - 45 * kMinute};
+  LockInfo behind{"other-host", "u", DeadPid(), true, SystemNowNs() - 45 * kMinute};
   struct Case {
     const char* name;
     LockInfo info;
@@ -134,8 +136,8 @@ TEST_F(LockTest, LiveLocksAreRespectedWhateverTheirAge) {
     std::string held = PlantLock(c.info, c.storage_age);
     auto lock = Acquire(Kind::kShared);
     ASSERT_FALSE(lock.has_value());
-    EXPECT_EQ(lock.error().code(), ErrorCode::kLocked);
-    EXPECT_NE(lock.error().message().find("locked by " + c.info.hostname), std::string::npos);
+    EXPECT_THAT(lock, ErrorIs(ErrorCode::kLocked));
+    EXPECT_THAT(lock.error().message(), HasSubstr("locked by " + c.info.hostname));
     ASSERT_TRUE(store_.raw().Remove({FileType::kLock, held}));
   }
 }
@@ -161,10 +163,10 @@ TEST_F(LockTest, AnUnreadableLockBlocksUntilItIsOld) {
   ASSERT_TRUE(store_.raw().Save({FileType::kLock, name}, AsBytes("not a lock")));
   auto refused = Acquire(Kind::kShared);
   ASSERT_FALSE(refused.has_value());
-  EXPECT_NE(refused.error().message().find("unreadable lock file locks/" + name), std::string::npos)
+  EXPECT_THAT(refused.error().message(), HasSubstr("unreadable lock file locks/" + name))
       << refused.error().message();
   storage_now_ += 31 * kMinute;
-  EXPECT_TRUE(Acquire(Kind::kExclusive).has_value());
+  EXPECT_THAT(Acquire(Kind::kExclusive), IsOk());
 }
 
 // A lock file that vanishes while being read is a holder refreshing it: look again.
@@ -172,27 +174,30 @@ TEST_F(LockTest, ALockThatVanishesWhileReadIsLookedForAgain) {
   struct Refreshing final : backend::Backend {
     explicit Refreshing(backend::Backend& target) : target(target) {}
     Status Save(const backend::Handle& h, ByteView d) override { return target.Save(h, d); }
-    Result<Bytes> Load(const backend::Handle& h, uint64_t o, uint64_t l) override {
+    Result<Bytes> Load(const backend::Handle& h, uint64_t o, uint64_t l) const override {
       if (h.type == FileType::kLock && h.name == held && vanish-- > 0) {
         return Error::NotFound("locks/" + h.name + ": no such file");
       }
       return target.Load(h, o, l);
     }
-    Result<uint64_t> Size(const backend::Handle& h) override { return target.Size(h); }
-    Result<int64_t> ModifiedNs(const backend::Handle& h) override { return target.ModifiedNs(h); }
+    Result<uint64_t> Size(const backend::Handle& h) const override { return target.Size(h); }
+    Result<int64_t> ModifiedNs(const backend::Handle& h) const override {
+      return target.ModifiedNs(h);
+    }
     Status Remove(const backend::Handle& h) override { return target.Remove(h); }
-    Status List(FileType t, const std::function<void(const std::string&, uint64_t)>& e) override {
+    Status List(FileType t,
+                const std::function<void(const std::string&, uint64_t)>& e) const override {
       return target.List(t, e);
     }
     std::string Location() const override { return target.Location(); }
     backend::Backend& target;
     std::string held;
-    int vanish = 2;
+    mutable int vanish = 2;  // counts down in Load
   } refreshing(store_.raw());
-  refreshing.held = PlantLock({"other-host", "u", 7, true, NowNs()});
+  refreshing.held = PlantLock({"other-host", "u", 7, true, SystemNowNs()});
   auto lock = AcquireRepositoryLock(refreshing, master_, Kind::kShared, env_);
   ASSERT_FALSE(lock.has_value()) << "the exclusive lock was missed";
-  EXPECT_EQ(lock.error().code(), ErrorCode::kLocked);
+  EXPECT_THAT(lock, ErrorIs(ErrorCode::kLocked));
   EXPECT_EQ(refreshing.vanish, -1) << "read three times: twice gone, then found";
 }
 
@@ -203,16 +208,15 @@ TEST_F(LockTest, AHolderNotRefreshedForTooLongLosesItsLock) {
   env_.elapsed_ns = [&] { return elapsed.load(); };
   env_.refresh_interval = std::chrono::hours(1);  // the background refresh never comes
   auto lock = Acquire(Kind::kShared);
-  ASSERT_TRUE(lock.has_value());
+  ASSERT_THAT(lock, IsOk());
   EXPECT_TRUE((*lock)->Verify());
   elapsed += 19 * kMinute;
   EXPECT_TRUE((*lock)->Verify());
   elapsed += 2 * kMinute;
   Status lost = (*lock)->Verify();
   ASSERT_FALSE(lost);
-  EXPECT_EQ(lost.error().code(), ErrorCode::kLocked);
-  EXPECT_NE(lost.error().message().find("was lost (it was not refreshed for 21 minutes)"),
-            std::string::npos)
+  EXPECT_THAT(lost, ErrorIs(ErrorCode::kLocked));
+  EXPECT_THAT(lost.error().message(), HasSubstr("was lost (it was not refreshed for 21 minutes)"))
       << lost.error().message();
   EXPECT_FALSE((*lock)->Verify()) << "lost for good";
 }
@@ -223,7 +227,7 @@ TEST_F(LockTest, ARefreshLandingTooLateByTheStorageClockLosesTheLock) {
   env_.elapsed_ns = [] { return int64_t{0}; };  // the holder's clock stands still
   env_.refresh_interval = std::chrono::milliseconds(5);
   auto lock = Acquire(Kind::kShared);
-  ASSERT_TRUE(lock.has_value());
+  ASSERT_THAT(lock, IsOk());
   storage_now_ += 25 * kMinute;
   Status lost = Ok();
   for (int i = 0; i < 200 && lost; ++i) {
@@ -231,7 +235,7 @@ TEST_F(LockTest, ARefreshLandingTooLateByTheStorageClockLosesTheLock) {
     lost = (*lock)->Verify();
   }
   ASSERT_FALSE(lost);
-  EXPECT_NE(lost.error().message().find("could not be refreshed in time"), std::string::npos)
+  EXPECT_THAT(lost.error().message(), HasSubstr("could not be refreshed in time"))
       << lost.error().message();
 }
 
@@ -242,29 +246,29 @@ TEST_F(LockTest, AnOversizedLockFileIsNotReadAndCountsAsUnreadable) {
   ASSERT_TRUE(store_.raw().Save({FileType::kLock, name}, Bytes(1 << 20, 'x')));
   auto refused = Acquire(Kind::kShared);
   ASSERT_FALSE(refused.has_value());
-  EXPECT_NE(refused.error().message().find("unreadable lock file"), std::string::npos);
+  EXPECT_THAT(refused.error().message(), HasSubstr("unreadable lock file"));
   storage_now_ += 31 * kMinute;
-  EXPECT_TRUE(Acquire(Kind::kShared).has_value());
+  EXPECT_THAT(Acquire(Kind::kShared), IsOk());
 }
 
 TEST_F(LockTest, AHolderWhoseFileWasRemovedLosesItsLockAndDoesNotReviveIt) {
   env_.refresh_interval = std::chrono::milliseconds(10);
   auto lock = Acquire(Kind::kShared);
-  ASSERT_TRUE(lock.has_value());
+  ASSERT_THAT(lock, IsOk());
   for (const std::string& name : store_.Names(FileType::kLock)) {
     ASSERT_TRUE(store_.raw().Remove({FileType::kLock, name}));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   Status lost = (*lock)->Verify();
   ASSERT_FALSE(lost);
-  EXPECT_NE(lost.error().message().find("another process removed it as stale"), std::string::npos);
+  EXPECT_THAT(lost.error().message(), HasSubstr("another process removed it as stale"));
   EXPECT_TRUE(store_.Names(FileType::kLock).empty()) << "a lost lock is not written again";
 }
 
 TEST_F(LockTest, HeldLockIsRefreshed) {
   env_.refresh_interval = std::chrono::milliseconds(20);
   auto lock = Acquire(Kind::kShared);
-  ASSERT_TRUE(lock.has_value());
+  ASSERT_THAT(lock, IsOk());
   std::string first = store_.Names(FileType::kLock).at(0);
   int64_t first_time = DecodeLock(master_, *store_.raw().Load({FileType::kLock, first}))->time_ns;
   std::string now;
@@ -275,7 +279,7 @@ TEST_F(LockTest, HeldLockIsRefreshed) {
   }
   ASSERT_NE(now, first);
   auto info = DecodeLock(master_, *store_.raw().Load({FileType::kLock, now}));
-  ASSERT_TRUE(info.has_value());
+  ASSERT_THAT(info, IsOk());
   EXPECT_GT(info->time_ns, first_time);
   EXPECT_EQ(info->pid, getpid());
   lock->reset();
@@ -285,10 +289,10 @@ TEST_F(LockTest, HeldLockIsRefreshed) {
 TEST_F(LockTest, LockFilesAreSealed) {
   LockInfo info{"h", "u", 42, true, 1000};
   Bytes file = EncodeLock(master_, info);
-  EXPECT_EQ(AsText(file).find("\"h\""), std::string_view::npos);
+  EXPECT_THAT(AsText(file), Not(HasSubstr("\"h\"")));
   EXPECT_FALSE(DecodeLock(crypto::RandomKey(), file).has_value());
   auto decoded = DecodeLock(master_, file);
-  ASSERT_TRUE(decoded.has_value());
+  ASSERT_THAT(decoded, IsOk());
   EXPECT_EQ(decoded->pid, 42);
   EXPECT_TRUE(decoded->exclusive);
   EXPECT_EQ(decoded->time_ns, 1000);
@@ -302,7 +306,7 @@ TEST_F(LockTest, RejectsALockDatedBeyondTheNanosecondRange) {
       R"("username":"alice0"})";
   auto decoded = DecodeLock(master_, SealFile(master_, AsBytes(json), kLockKind));
   ASSERT_FALSE(decoded.has_value());
-  EXPECT_EQ(decoded.error().code(), ErrorCode::kFailedCheck);
+  EXPECT_THAT(decoded, ErrorIs(ErrorCode::kFailedCheck));
 }
 
 // Found by fuzz/fuzz_lock: a pid written as a huge number was converted from double to int64
@@ -314,7 +318,7 @@ TEST_F(LockTest, RejectsAPidThatIsNotAnInt64) {
                        R"(,"time":"2024-11-14T22:13:20.000000000Z","username":"alice"})";
     auto decoded = DecodeLock(master_, SealFile(master_, AsBytes(json), kLockKind));
     ASSERT_FALSE(decoded.has_value()) << bad;
-    EXPECT_EQ(decoded.error().code(), ErrorCode::kFailedCheck);
+    EXPECT_THAT(decoded, ErrorIs(ErrorCode::kFailedCheck));
   }
 }
 
@@ -322,10 +326,10 @@ TEST(RepositoryLockTest, RepositoryHandsOutLocks) {
   Store store;
   auto repo = store.Init();
   auto shared = repo->AcquireLock(Repository::LockKind::kShared);
-  ASSERT_TRUE(shared.has_value());
+  ASSERT_THAT(shared, IsOk());
   auto other = store.Open();
-  ASSERT_TRUE(other.has_value());
-  EXPECT_TRUE((*other)->AcquireLock(Repository::LockKind::kShared).has_value());
+  ASSERT_THAT(other, IsOk());
+  EXPECT_THAT((*other)->AcquireLock(Repository::LockKind::kShared), IsOk());
   EXPECT_FALSE((*other)->AcquireLock(Repository::LockKind::kExclusive).has_value());
 }
 

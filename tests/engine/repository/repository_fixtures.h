@@ -16,6 +16,7 @@
 
 #include "engine/backend/backend.h"
 #include "engine/repository/repository.h"
+#include "tests/matchers.h"
 
 namespace stormproof::repository::testing {
 
@@ -48,16 +49,19 @@ class SharedBackend final : public backend::Backend {
     }
     return target_->Save(handle, data);
   }
-  Result<Bytes> Load(const backend::Handle& handle, uint64_t offset, uint64_t length) override {
+  Result<Bytes> Load(const backend::Handle& handle, uint64_t offset,
+                     uint64_t length) const override {
     return target_->Load(handle, offset, length);
   }
-  Result<uint64_t> Size(const backend::Handle& handle) override { return target_->Size(handle); }
-  Result<int64_t> ModifiedNs(const backend::Handle& handle) override {
+  Result<uint64_t> Size(const backend::Handle& handle) const override {
+    return target_->Size(handle);
+  }
+  Result<int64_t> ModifiedNs(const backend::Handle& handle) const override {
     return target_->ModifiedNs(handle);
   }
   Status Remove(const backend::Handle& handle) override { return target_->Remove(handle); }
   Status List(backend::FileType type,
-              const std::function<void(const std::string&, uint64_t)>& each) override {
+              const std::function<void(const std::string&, uint64_t)>& each) const override {
     return target_->List(type, each);
   }
   std::string Location() const override { return target_->Location(); }
@@ -99,7 +103,7 @@ class Store {
 
   std::unique_ptr<Repository> Init(std::string_view password = kPassword) const {
     auto repo = Repository::Init(View(), password);
-    EXPECT_TRUE(repo.has_value()) << repo.error().message();
+    EXPECT_THAT(repo, IsOk());
     return repo ? std::move(repo).value() : nullptr;
   }
   Result<std::unique_ptr<Repository>> Open(std::string_view password = kPassword) const {
@@ -115,7 +119,7 @@ class Store {
       EXPECT_TRUE(target_->List(type, [&](const std::string& n, uint64_t) { names.push_back(n); }));
       for (const std::string& name : names) {
         auto data = target_->Load({type, name});
-        EXPECT_TRUE(data.has_value());
+        EXPECT_THAT(data, IsOk());
         if (data) {
           EXPECT_TRUE(copy.raw().Save({type, name}, *data));
         }
@@ -145,7 +149,7 @@ class Store {
   template <typename Edit>
   void Rewrite(const backend::Handle& handle, Edit edit) const {
     auto data = target_->Load(handle);
-    ASSERT_TRUE(data.has_value()) << data.error().message();
+    ASSERT_THAT(data, IsOk());
     Bytes bytes = *data;
     edit(bytes);
     ASSERT_TRUE(target_->Save(handle, bytes));

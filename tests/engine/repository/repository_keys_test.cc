@@ -5,6 +5,7 @@
 
 #include "engine/repository/repository.h"
 #include "tests/engine/repository/repository_fixtures.h"
+#include "tests/matchers.h"
 
 namespace stormproof::repository {
 namespace {
@@ -18,12 +19,12 @@ TEST(RepositoryKeysTest, AddedKeyOpensTheSameRepository) {
   auto repo = store.Init();
   Id blob = repo->BlobId(AsBytes("content"));
   auto name = repo->AddKey("second password");
-  ASSERT_TRUE(name.has_value()) << name.error().message();
+  ASSERT_THAT(name, IsOk());
   auto second = store.Open("second password");
-  ASSERT_TRUE(second.has_value()) << second.error().message();
+  ASSERT_THAT(second, IsOk());
   EXPECT_EQ((*second)->id(), repo->id());
   EXPECT_EQ((*second)->BlobId(AsBytes("content")), blob) << "one master key";
-  EXPECT_TRUE(store.Open(kPassword).has_value());
+  EXPECT_THAT(store.Open(kPassword), IsOk());
 }
 
 TEST(RepositoryKeysTest, ListShowsEveryKeyAndWhichIsCurrent) {
@@ -31,7 +32,7 @@ TEST(RepositoryKeysTest, ListShowsEveryKeyAndWhichIsCurrent) {
   auto repo = store.Init();
   std::string added = *repo->AddKey("other");
   auto keys = repo->ListKeys();
-  ASSERT_TRUE(keys.has_value());
+  ASSERT_THAT(keys, IsOk());
   ASSERT_EQ(keys->size(), 2u);
   int current = 0;
   for (const KeyInfo& key : *keys) {
@@ -48,16 +49,16 @@ TEST(RepositoryKeysTest, RemoveRefusesTheCurrentKeyAndRemovesOthers) {
   std::string added = *repo->AddKey("other");
   std::string current;
   auto keys = repo->ListKeys();
-  ASSERT_TRUE(keys.has_value());
+  ASSERT_THAT(keys, IsOk());
   for (const KeyInfo& key : *keys) {
     if (key.current) current = key.name;
   }
   Status refused = repo->RemoveKey(current);
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(refused, ErrorIs(ErrorCode::kInvalidArgument));
   Status missing = repo->RemoveKey(std::string(64, 'a'));
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(missing, ErrorIs(ErrorCode::kNotFound));
   ASSERT_TRUE(repo->RemoveKey(added));
   EXPECT_FALSE(store.Open("other").has_value());
   EXPECT_EQ(repo->ListKeys()->size(), 1u);
@@ -68,14 +69,14 @@ TEST(RepositoryKeysTest, ChangePasswordRetiresTheOldOneAndKeepsTheMasterKey) {
   auto repo = store.Init();
   Bytes data = testing::TextData(2000, 1);
   Id id = repo->BlobId(data);
-  ASSERT_TRUE(repo->SaveBlob(BlobType::kData, id, data).has_value());
+  ASSERT_THAT(repo->SaveBlob(BlobType::kData, id, data), IsOk());
   ASSERT_TRUE(repo->Flush());
   ASSERT_TRUE(repo->ChangePassword("new password"));
   auto old = store.Open(kPassword);
   ASSERT_FALSE(old.has_value());
-  EXPECT_EQ(old.error().code(), ErrorCode::kFailedCheck);
+  EXPECT_THAT(old, ErrorIs(ErrorCode::kWrongPassword));
   auto reopened = store.Open("new password");
-  ASSERT_TRUE(reopened.has_value()) << reopened.error().message();
+  ASSERT_THAT(reopened, IsOk());
   EXPECT_EQ((*reopened)->BlobId(data), id);
   EXPECT_EQ(*(*reopened)->LoadBlob(BlobType::kData, id), data);
   auto keys = repo->ListKeys();
@@ -94,11 +95,11 @@ TEST(RepositoryKeysTest, CorruptKeyFilesAreSkipped) {
     ASSERT_TRUE(store.raw().Save({FileType::kKey, name}, AsBytes(text)));
   }
   auto reopened = store.Open();
-  ASSERT_TRUE(reopened.has_value()) << reopened.error().message();
+  ASSERT_THAT(reopened, IsOk());
   EXPECT_EQ((*reopened)->ListKeys()->size(), 6u);
   auto wrong = store.Open("wrong");
   ASSERT_FALSE(wrong.has_value());
-  EXPECT_EQ(wrong.error().code(), ErrorCode::kFailedCheck);
+  EXPECT_THAT(wrong, ErrorIs(ErrorCode::kWrongPassword));
 }
 
 // The only key file, edited by `edit` (its text), and what opening the repository then says.
@@ -115,7 +116,7 @@ std::string OpenWithOnlyKeyEdited(Edit edit, std::string* name) {
   auto opened = store.Open();
   EXPECT_FALSE(opened.has_value());
   if (opened) return "";
-  EXPECT_EQ(opened.error().code(), ErrorCode::kFailedCheck);
+  EXPECT_THAT(opened, ErrorIs(ErrorCode::kFailedCheck));
   return opened.error().message();
 }
 
@@ -152,14 +153,14 @@ TEST(RepositoryKeysTest, DamagedKeyFileIsNamedNotCalledAWrongPassword) {
 TEST(RepositoryKeysTest, WrongPasswordAlsoNamesTheDamagedKeyFiles) {
   Store store;
   auto repo = store.Init();
-  ASSERT_TRUE(repo->AddKey("second").has_value());
+  ASSERT_THAT(repo->AddKey("second"), IsOk());
   std::vector<std::string> names = store.Names(FileType::kKey);
   ASSERT_EQ(names.size(), 2u);
   std::sort(names.begin(), names.end());
   store.Rewrite({FileType::kKey, names[1]}, [](Bytes& bytes) { bytes.resize(10); });
   auto wrong = store.Open("wrong");
   ASSERT_FALSE(wrong.has_value());
-  EXPECT_EQ(wrong.error().code(), ErrorCode::kFailedCheck);
+  EXPECT_THAT(wrong, ErrorIs(ErrorCode::kWrongPassword));
   EXPECT_EQ(wrong.error().message(),
             "wrong password: no key in memory:/keys opens with it (and key file memory:/keys/" +
                 names[1] + " is damaged: not a JSON key file)");
@@ -175,12 +176,11 @@ TEST(RepositoryKeysTest, ManyDamagedKeyFilesAreCountedNotAllListed) {
   }
   auto wrong = store.Open("wrong");
   ASSERT_FALSE(wrong.has_value());
-  EXPECT_NE(wrong.error().message().find("wrong password: no key in memory:/keys opens with it "
-                                         "(and key file memory:/keys/aaaa"),
-            std::string::npos)
+  EXPECT_THAT(wrong.error().message(),
+              HasSubstr("wrong password: no key in memory:/keys opens with it "
+                        "(and key file memory:/keys/aaaa"))
       << wrong.error().message();
-  EXPECT_NE(wrong.error().message().find("; and 2 more)"), std::string::npos)
-      << wrong.error().message();
+  EXPECT_THAT(wrong.error().message(), HasSubstr("; and 2 more)")) << wrong.error().message();
 }
 
 TEST(RepositoryKeysTest, NoKeyFilesAtAll) {

@@ -7,6 +7,7 @@
 
 #include "engine/repository/repository.h"
 #include "tests/engine/repository/repository_fixtures.h"
+#include "tests/matchers.h"
 
 namespace stormproof::repository {
 namespace {
@@ -28,9 +29,9 @@ class RepositoryLocalTest : public ::testing::Test {
 
   std::unique_ptr<Repository> Init() {
     auto backend = backend::CreateLocalBackend(path_);
-    EXPECT_TRUE(backend.has_value()) << backend.error().message();
+    EXPECT_THAT(backend, IsOk());
     auto repo = Repository::Init(std::move(backend).value(), kPassword);
-    EXPECT_TRUE(repo.has_value()) << repo.error().message();
+    EXPECT_THAT(repo, IsOk());
     return std::move(repo).value();
   }
   Result<std::unique_ptr<Repository>> Open(std::string_view password = kPassword) {
@@ -41,7 +42,7 @@ class RepositoryLocalTest : public ::testing::Test {
   static Id Save(Repository& repo, const Bytes& data, BlobType type = BlobType::kData) {
     Id id = repo.BlobId(data);
     auto saved = repo.SaveBlob(type, id, data);
-    EXPECT_TRUE(saved.has_value()) << saved.error().message();
+    EXPECT_THAT(saved, IsOk());
     return id;
   }
 
@@ -60,11 +61,11 @@ TEST_F(RepositoryLocalTest, BackupSizedRoundTrip) {
     snapshot = *repo->SaveSnapshot(s);
   }
   auto repo = Open();
-  ASSERT_TRUE(repo.has_value()) << repo.error().message();
+  ASSERT_THAT(repo, IsOk());
   EXPECT_EQ((*repo)->LoadSnapshots()->at(0).id, snapshot);
   for (int i = 0; i < 48; ++i) {
     auto loaded = (*repo)->LoadBlob(BlobType::kData, ids[i]);
-    ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+    ASSERT_THAT(loaded, IsOk());
     EXPECT_EQ(*loaded, i < 24 ? RandomData(1u << 20, i) : TextData(1u << 20, i - 24));
   }
 }
@@ -90,11 +91,10 @@ TEST_F(RepositoryLocalTest, TruncatedPackFileIsNamed) {
   fs::resize_file(file, 1000);
   auto header = repo->ReadPackHeader(pack);
   ASSERT_FALSE(header.has_value());
-  EXPECT_NE(header.error().message().find(pack.Hex()), std::string::npos);
+  EXPECT_THAT(header.error().message(), HasSubstr(pack.Hex()));
   auto loaded = repo->LoadBlob(BlobType::kData, id);
   ASSERT_FALSE(loaded.has_value());
-  EXPECT_NE(loaded.error().message().find("blob " + id.Hex() + " in pack " + pack.Hex()),
-            std::string::npos)
+  EXPECT_THAT(loaded.error().message(), HasSubstr("blob " + id.Hex() + " in pack " + pack.Hex()))
       << loaded.error().message();
 }
 
@@ -103,13 +103,13 @@ TEST_F(RepositoryLocalTest, TwoBackupsAtOnceBothSucceed) {
   auto backup = [&](int who, Id* snapshot) {
     auto repo = std::move(Open()).value();
     auto lock = repo->AcquireLock(Repository::LockKind::kShared);
-    ASSERT_TRUE(lock.has_value()) << lock.error().message();
+    ASSERT_THAT(lock, IsOk());
     Snapshot s;
     for (int i = 0; i < 20; ++i) Save(*repo, RandomData(1u << 20, i % 10 + who * 5));
     s.tree = Save(*repo, TextData(1000, who), BlobType::kTree);
     s.hostname = "writer-" + std::to_string(who);
     auto id = repo->SaveSnapshot(s);
-    ASSERT_TRUE(id.has_value()) << id.error().message();
+    ASSERT_THAT(id, IsOk());
     *snapshot = *id;
   };
   Id first, second;
@@ -118,10 +118,10 @@ TEST_F(RepositoryLocalTest, TwoBackupsAtOnceBothSucceed) {
   b.join();
   auto repo = std::move(Open()).value();
   auto snapshots = repo->LoadSnapshots();
-  ASSERT_TRUE(snapshots.has_value());
+  ASSERT_THAT(snapshots, IsOk());
   EXPECT_EQ(snapshots->size(), 2u);
   for (int i = 0; i < 15; ++i) {
-    EXPECT_TRUE(repo->LoadBlob(BlobType::kData, repo->BlobId(RandomData(1u << 20, i))).has_value())
+    EXPECT_THAT(repo->LoadBlob(BlobType::kData, repo->BlobId(RandomData(1u << 20, i))), IsOk())
         << i;
   }
 }

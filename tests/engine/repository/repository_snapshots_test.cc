@@ -2,6 +2,7 @@
 
 #include "engine/repository/repository.h"
 #include "tests/engine/repository/repository_fixtures.h"
+#include "tests/matchers.h"
 
 namespace stormproof::repository {
 namespace {
@@ -44,9 +45,9 @@ TEST(RepositorySnapshotsTest, SaveThenLoadRoundTripsEveryField) {
   auto repo = store.Init();
   Snapshot saved = Example(1'764'000'000'123'456'789);
   auto id = repo->SaveSnapshot(saved);
-  ASSERT_TRUE(id.has_value()) << id.error().message();
+  ASSERT_THAT(id, IsOk());
   auto loaded = store.Open().value()->LoadSnapshot(*id);
-  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  ASSERT_THAT(loaded, IsOk());
   EXPECT_EQ(loaded->id, *id);
   ExpectSame(*loaded, saved);
 }
@@ -57,16 +58,16 @@ TEST(RepositorySnapshotsTest, WithoutParentLoadsWithoutParent) {
   Snapshot s = Example(5);
   s.parent.reset();
   auto loaded = repo->LoadSnapshot(*repo->SaveSnapshot(s));
-  ASSERT_TRUE(loaded.has_value());
+  ASSERT_THAT(loaded, IsOk());
   EXPECT_FALSE(loaded->parent.has_value());
 }
 
 TEST(RepositorySnapshotsTest, LoadSnapshotsSortsByTime) {
   Store store;
   auto repo = store.Init();
-  for (int64_t t : {30, -10, 20, 10}) ASSERT_TRUE(repo->SaveSnapshot(Example(t)).has_value());
+  for (int64_t t : {30, -10, 20, 10}) ASSERT_THAT(repo->SaveSnapshot(Example(t)), IsOk());
   auto all = repo->LoadSnapshots();
-  ASSERT_TRUE(all.has_value());
+  ASSERT_THAT(all, IsOk());
   std::vector<int64_t> times;
   for (const Snapshot& s : *all) times.push_back(s.time_ns);
   EXPECT_EQ(times, (std::vector<int64_t>{-10, 10, 20, 30}));
@@ -83,7 +84,7 @@ TEST(RepositorySnapshotsTest, RemoveSnapshot) {
   EXPECT_EQ(all[0].id, keep);
   auto gone = repo->LoadSnapshot(drop);
   ASSERT_FALSE(gone.has_value());
-  EXPECT_EQ(gone.error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(gone, ErrorIs(ErrorCode::kNotFound));
 }
 
 TEST(RepositorySnapshotsTest, DamagedSnapshotIsNamed) {
@@ -93,8 +94,8 @@ TEST(RepositorySnapshotsTest, DamagedSnapshotIsNamed) {
   store.Rewrite({FileType::kSnapshot, id.Hex()}, [](Bytes& b) { b.back() ^= 1; });
   auto all = repo->LoadSnapshots();
   ASSERT_FALSE(all.has_value());
-  EXPECT_EQ(all.error().code(), ErrorCode::kFailedCheck);
-  EXPECT_NE(all.error().message().find("snapshot " + id.Hex()), std::string::npos);
+  EXPECT_THAT(all, ErrorIs(ErrorCode::kFailedCheck));
+  EXPECT_THAT(all.error().message(), HasSubstr("snapshot " + id.Hex()));
 }
 
 TEST(RepositorySnapshotsTest, SavingASnapshotFlushesItsBlobsFirst) {
@@ -102,13 +103,13 @@ TEST(RepositorySnapshotsTest, SavingASnapshotFlushesItsBlobsFirst) {
   auto repo = store.Init();
   Bytes tree = testing::TextData(700, 1);
   Id tree_id = repo->BlobId(tree);
-  ASSERT_TRUE(repo->SaveBlob(BlobType::kTree, tree_id, tree).has_value());
+  ASSERT_THAT(repo->SaveBlob(BlobType::kTree, tree_id, tree), IsOk());
   Snapshot s = Example(1);
   s.tree = tree_id;
-  ASSERT_TRUE(repo->SaveSnapshot(s).has_value());
+  ASSERT_THAT(repo->SaveSnapshot(s), IsOk());
   Store crashed = store.CopyFiles();  // no explicit Flush
   auto reopened = crashed.Open();
-  ASSERT_TRUE(reopened.has_value());
+  ASSERT_THAT(reopened, IsOk());
   EXPECT_EQ(*(*reopened)->LoadBlob(BlobType::kTree, tree_id), tree);
 }
 

@@ -10,6 +10,7 @@
 #include "engine/repository/index_files.h"
 #include "engine/repository/pack.h"
 #include "tests/engine/repository/repository_fixtures.h"
+#include "tests/matchers.h"
 
 namespace stormproof::repository {
 namespace {
@@ -23,7 +24,7 @@ using testing::TextData;
 Id Save(Repository& repo, const Bytes& data, BlobType type = BlobType::kData) {
   Id id = repo.BlobId(data);
   auto saved = repo.SaveBlob(type, id, data);
-  EXPECT_TRUE(saved.has_value()) << saved.error().message();
+  EXPECT_THAT(saved, IsOk());
   return id;
 }
 
@@ -39,14 +40,14 @@ TEST(RepositoryTest, InitThenOpenRoundTrip) {
     ASSERT_TRUE(repo->Flush());
   }
   auto reopened = store.Open();
-  ASSERT_TRUE(reopened.has_value()) << reopened.error().message();
+  ASSERT_THAT(reopened, IsOk());
   Repository& repo = **reopened;
   EXPECT_EQ(repo.id(), repo_id);
   EXPECT_EQ(repo.chunker_params().seed, params.seed);
   EXPECT_EQ(repo.chunker_params().avg_size, chunker::Params{}.avg_size);
   EXPECT_EQ(repo.IndexedBlobCount(), 1u);
   auto loaded = repo.LoadBlob(BlobType::kData, blob);
-  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  ASSERT_THAT(loaded, IsOk());
   EXPECT_EQ(*loaded, TextData(1000, 1));
 }
 
@@ -54,12 +55,12 @@ TEST(RepositoryTest, ConfigIsPlainJsonWithASealedSecret) {
   Store store;
   auto repo = store.Init();
   auto config = store.raw().Load({FileType::kConfig, ""});
-  ASSERT_TRUE(config.has_value());
+  ASSERT_THAT(config, IsOk());
   auto doc = nlohmann::json::parse(AsText(*config));
   EXPECT_EQ(doc["format"], "stormproof-repository");
   EXPECT_EQ(doc["version"], 1);
   EXPECT_EQ(doc["id"], repo->id().Hex());
-  EXPECT_EQ(AsText(*config).find("seed"), std::string_view::npos) << "the seed is secret";
+  EXPECT_THAT(AsText(*config), Not(HasSubstr("seed"))) << "the seed is secret";
 }
 
 TEST(RepositoryTest, WrongPasswordIsAClearError) {
@@ -67,7 +68,7 @@ TEST(RepositoryTest, WrongPasswordIsAClearError) {
   store.Init();
   auto repo = store.Open("not the password");
   ASSERT_FALSE(repo.has_value());
-  EXPECT_EQ(repo.error().code(), ErrorCode::kFailedCheck);
+  EXPECT_THAT(repo, ErrorIs(ErrorCode::kWrongPassword));
   EXPECT_EQ(repo.error().message(), "wrong password: no key in memory:/keys opens with it");
 }
 
@@ -75,7 +76,7 @@ TEST(RepositoryTest, MissingConfigIsNotARepository) {
   Store store;
   auto repo = store.Open();
   ASSERT_FALSE(repo.has_value());
-  EXPECT_EQ(repo.error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(repo, ErrorIs(ErrorCode::kNotFound));
   EXPECT_EQ(repo.error().message(), "memory:: not a stormproof repository (no config)");
 }
 
@@ -88,7 +89,7 @@ TEST(RepositoryTest, NewerFormatVersionIsRefusedBeforeThePassword) {
   ASSERT_TRUE(newer.raw().Save({FileType::kConfig, ""}, AsBytes(config.dump())));
   auto repo = newer.Open("any password at all");
   ASSERT_FALSE(repo.has_value());
-  EXPECT_EQ(repo.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(repo, ErrorIs(ErrorCode::kInvalidArgument));
   EXPECT_EQ(repo.error().message(),
             "memory:/config: repository format version 2 is newer than this stormproof "
             "understands (1)");
@@ -114,9 +115,8 @@ TEST(RepositoryTest, DamagedConfigIsAClearError) {
     ASSERT_TRUE(damaged.raw().Save({FileType::kConfig, ""}, AsBytes(c.config)));
     auto repo = damaged.Open();
     ASSERT_FALSE(repo.has_value());
-    EXPECT_EQ(repo.error().code(), ErrorCode::kFailedCheck);
-    EXPECT_NE(repo.error().message().find("memory:/config: "), std::string::npos)
-        << repo.error().message();
+    EXPECT_THAT(repo, ErrorIs(ErrorCode::kFailedCheck));
+    EXPECT_THAT(repo.error().message(), HasSubstr("memory:/config: ")) << repo.error().message();
   }
 }
 
@@ -125,7 +125,7 @@ TEST(RepositoryTest, InitRefusesAnExistingRepository) {
   store.Init();
   auto again = Repository::Init(store.View(), "other");
   ASSERT_FALSE(again.has_value());
-  EXPECT_EQ(again.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_THAT(again, ErrorIs(ErrorCode::kInvalidArgument));
 }
 
 TEST(RepositoryTest, BlobIdsAreKeyedPerRepository) {
@@ -149,11 +149,11 @@ TEST(RepositoryTest, BlobsRoundTripAtEverySize) {
   }
   ASSERT_TRUE(repo->Flush());
   auto reopened = store.Open();
-  ASSERT_TRUE(reopened.has_value()) << reopened.error().message();
+  ASSERT_THAT(reopened, IsOk());
   for (const auto& [id, data] : saved) {
     SCOPED_TRACE(data.size());
     auto loaded = (*reopened)->LoadBlob(BlobType::kData, id);
-    ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+    ASSERT_THAT(loaded, IsOk());
     EXPECT_EQ(*loaded, data);
     auto at = (*reopened)->FindBlob(BlobType::kData, id);
     ASSERT_TRUE(at.has_value());
@@ -178,8 +178,8 @@ TEST(RepositoryTest, RejectsABlobOverTheLimit) {
   Bytes huge((64u << 20) + 1);
   auto saved = repo->SaveBlob(BlobType::kTree, repo->BlobId(huge), huge);
   ASSERT_FALSE(saved.has_value());
-  EXPECT_EQ(saved.error().code(), ErrorCode::kInvalidArgument);
-  EXPECT_NE(saved.error().message().find("64 MiB"), std::string::npos);
+  EXPECT_THAT(saved, ErrorIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(saved.error().message(), HasSubstr("64 MiB"));
 }
 
 TEST(RepositoryTest, SameBlobIsStoredOnce) {
@@ -201,7 +201,7 @@ std::vector<std::pair<Id, BlobLocation>> AllPackedBlobs(const Store& store, Repo
   std::vector<std::pair<Id, BlobLocation>> all;
   for (const std::string& name : store.Names(FileType::kPack)) {
     auto header = repo.ReadPackHeader(*Id::FromHex(name));
-    EXPECT_TRUE(header.has_value()) << header.error().message();
+    EXPECT_THAT(header, IsOk());
     if (header) all.insert(all.end(), header->begin(), header->end());
   }
   return all;
@@ -243,7 +243,7 @@ TEST(RepositoryTest, ManyThreadsFillManyPacks) {
   for (int t = 0; t < 4; ++t) {
     for (int i = 0; i < 12; ++i) {
       auto loaded = repo->LoadBlob(BlobType::kData, ids[t][i]);
-      ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+      ASSERT_THAT(loaded, IsOk());
       EXPECT_EQ(*loaded, RandomData(1u << 20, t * 100 + i));
     }
   }
@@ -301,9 +301,9 @@ TEST(RepositoryTest, LoadBlobDetectsAFlippedByteAndNamesTheBlob) {
                 [&](Bytes& b) { b[at.offset + at.length / 2] ^= 0x01; });
   auto loaded = repo->LoadBlob(BlobType::kData, id);
   ASSERT_FALSE(loaded.has_value());
-  EXPECT_EQ(loaded.error().code(), ErrorCode::kFailedCheck);
-  EXPECT_NE(loaded.error().message().find("blob " + id.Hex()), std::string::npos);
-  EXPECT_NE(loaded.error().message().find("pack " + at.pack.Hex()), std::string::npos);
+  EXPECT_THAT(loaded, ErrorIs(ErrorCode::kCorrupt));
+  EXPECT_THAT(loaded.error().message(), HasSubstr("blob " + id.Hex()));
+  EXPECT_THAT(loaded.error().message(), HasSubstr("pack " + at.pack.Hex()));
 }
 
 TEST(RepositoryTest, ABlobCannotBePassedOffAsAnother) {
@@ -320,7 +320,7 @@ TEST(RepositoryTest, ABlobCannotBePassedOffAsAnother) {
     std::copy_n(bytes.begin() + at_a.offset, at_a.length, bytes.begin() + at_b.offset);
   });
   EXPECT_FALSE(repo->LoadBlob(BlobType::kData, b).has_value());
-  EXPECT_TRUE(repo->LoadBlob(BlobType::kData, a).has_value());
+  EXPECT_THAT(repo->LoadBlob(BlobType::kData, a), IsOk());
 }
 
 TEST(RepositoryTest, TruncatedPackIsAClearError) {
@@ -333,13 +333,13 @@ TEST(RepositoryTest, TruncatedPackIsAClearError) {
   store.Rewrite({FileType::kPack, pack.Hex()}, [](Bytes& b) { b.resize(b.size() / 2); });
   auto header = repo->ReadPackHeader(pack);
   ASSERT_FALSE(header.has_value());
-  EXPECT_EQ(header.error().code(), ErrorCode::kFailedCheck);
-  EXPECT_NE(header.error().message().find("pack " + pack.Hex() + ": "), std::string::npos)
+  EXPECT_THAT(header, ErrorIs(ErrorCode::kFailedCheck));
+  EXPECT_THAT(header.error().message(), HasSubstr("pack " + pack.Hex() + ": "))
       << header.error().message();
   auto last = repo->LoadBlob(BlobType::kData, ids[3]);
   ASSERT_FALSE(last.has_value());
-  EXPECT_NE(last.error().message().find("truncated"), std::string::npos) << last.error().message();
-  EXPECT_TRUE(repo->LoadBlob(BlobType::kData, ids[0]).has_value()) << "the intact start reads";
+  EXPECT_THAT(last.error().message(), HasSubstr("truncated")) << last.error().message();
+  EXPECT_THAT(repo->LoadBlob(BlobType::kData, ids[0]), IsOk()) << "the intact start reads";
 }
 
 TEST(RepositoryTest, PackHeaderSurvivesNoTinyOrGarbagePack) {
@@ -353,7 +353,7 @@ TEST(RepositoryTest, PackHeaderSurvivesNoTinyOrGarbagePack) {
     ASSERT_TRUE(store.raw().Save({FileType::kPack, name.Hex()}, garbage));
     auto header = repo->ReadPackHeader(name);
     ASSERT_FALSE(header.has_value());
-    EXPECT_EQ(header.error().code(), ErrorCode::kFailedCheck);
+    EXPECT_THAT(header, ErrorIs(ErrorCode::kFailedCheck));
   }
 }
 
@@ -362,7 +362,7 @@ TEST(RepositoryTest, UnknownBlobIsNotFound) {
   auto repo = store.Init();
   auto loaded = repo->LoadBlob(BlobType::kData, repo->BlobId(AsBytes("never saved")));
   ASSERT_FALSE(loaded.has_value());
-  EXPECT_EQ(loaded.error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(loaded, ErrorIs(ErrorCode::kNotFound));
 }
 
 TEST(RepositoryTest, FlushIsIdempotent) {
@@ -391,16 +391,16 @@ TEST(RepositoryTest, CrashBeforeFlushLeavesAnOpenableRepository) {
   EXPECT_GE(crashed.Names(FileType::kPack).size(), 3u) << "full packs were saved on the way";
 
   auto reopened = crashed.Open();
-  ASSERT_TRUE(reopened.has_value()) << reopened.error().message();
+  ASSERT_THAT(reopened, IsOk());
   auto snapshots = (*reopened)->LoadSnapshots();
-  ASSERT_TRUE(snapshots.has_value());
+  ASSERT_THAT(snapshots, IsOk());
   ASSERT_EQ(snapshots->size(), 1u);
   EXPECT_EQ((*snapshots)[0].id, snapshot);
-  EXPECT_TRUE((*reopened)->LoadBlob(BlobType::kTree, tree).has_value());
+  EXPECT_THAT((*reopened)->LoadBlob(BlobType::kTree, tree), IsOk());
   EXPECT_FALSE((*reopened)->HasBlob(BlobType::kData, unflushed[0])) << "packs not yet indexed";
   Save(**reopened, RandomData(1u << 20, 0));
   ASSERT_TRUE((*reopened)->Flush()) << "the blob is stored again";
-  EXPECT_TRUE((*reopened)->LoadBlob(BlobType::kData, unflushed[0]).has_value());
+  EXPECT_THAT((*reopened)->LoadBlob(BlobType::kData, unflushed[0]), IsOk());
 }
 
 TEST(RepositoryTest, FullDiskFailsTheBackupAndKeepsTheRepositoryConsistent) {
@@ -409,7 +409,7 @@ TEST(RepositoryTest, FullDiskFailsTheBackupAndKeepsTheRepositoryConsistent) {
   Id tree = Save(*repo, TextData(500, 1), BlobType::kTree);
   Snapshot first;
   first.tree = tree;
-  ASSERT_TRUE(repo->SaveSnapshot(first).has_value());
+  ASSERT_THAT(repo->SaveSnapshot(first), IsOk());
   store.faults().fail_pack_saves = true;
   Status failed = Ok();
   for (int i = 0; i < 20 && failed; ++i) {
@@ -419,14 +419,14 @@ TEST(RepositoryTest, FullDiskFailsTheBackupAndKeepsTheRepositoryConsistent) {
   }
   if (failed) failed = repo->Flush();
   ASSERT_FALSE(failed);
-  EXPECT_NE(failed.error().message().find("no space left on device"), std::string::npos);
+  EXPECT_THAT(failed.error().message(), HasSubstr("no space left on device"));
   EXPECT_FALSE(repo->Flush()) << "the failure is sticky: those blobs are lost";
   EXPECT_FALSE(repo->SaveSnapshot(first).has_value());
 
   auto reopened = store.Open();
-  ASSERT_TRUE(reopened.has_value()) << reopened.error().message();
+  ASSERT_THAT(reopened, IsOk());
   EXPECT_EQ((*reopened)->LoadSnapshots()->size(), 1u);
-  EXPECT_TRUE((*reopened)->LoadBlob(BlobType::kTree, tree).has_value());
+  EXPECT_THAT((*reopened)->LoadBlob(BlobType::kTree, tree), IsOk());
 }
 
 TEST(RepositoryTest, FailedIndexSaveIsRetriedByTheNextFlush) {
@@ -438,8 +438,8 @@ TEST(RepositoryTest, FailedIndexSaveIsRetriedByTheNextFlush) {
   store.faults().fail_index_saves = false;
   ASSERT_TRUE(repo->Flush());
   auto reopened = store.Open();
-  ASSERT_TRUE(reopened.has_value());
-  EXPECT_TRUE((*reopened)->LoadBlob(BlobType::kData, id).has_value());
+  ASSERT_THAT(reopened, IsOk());
+  EXPECT_THAT((*reopened)->LoadBlob(BlobType::kData, id), IsOk());
 }
 
 // A damaged index file does not lock the user out: Open loads the other index files and names
@@ -455,18 +455,18 @@ TEST(RepositoryTest, DamagedIndexFileIsSkippedAndNamedAtOpen) {
   std::string index = store.Names(FileType::kIndex).at(0);
   {
     auto repo = store.Open();
-    ASSERT_TRUE(repo.has_value());
+    ASSERT_THAT(repo, IsOk());
     kept = Save(**repo, TextData(600, 2));
     ASSERT_TRUE((*repo)->Flush());
   }
   store.Rewrite({FileType::kIndex, index}, [](Bytes& b) { b[b.size() / 2] ^= 0x80; });
   auto repo = store.Open();
-  ASSERT_TRUE(repo.has_value()) << repo.error().message();
+  ASSERT_THAT(repo, IsOk());
   std::vector<DamagedFile> damaged = (*repo)->DamagedIndexFiles();
   ASSERT_EQ(damaged.size(), 1u);
   EXPECT_EQ(damaged.front().name, index);
   EXPECT_FALSE(damaged.front().reason.empty());
-  EXPECT_TRUE((*repo)->LoadBlob(BlobType::kData, kept).has_value());
+  EXPECT_THAT((*repo)->LoadBlob(BlobType::kData, kept), IsOk());
   EXPECT_FALSE((*repo)->HasBlob(BlobType::kData, hidden));
   EXPECT_FALSE((*repo)->ListIndex().has_value());  // maintenance stays strict
 }

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/matchers.h"
+
 namespace stormproof::repository {
 namespace {
 
@@ -55,11 +57,11 @@ constexpr size_t kLimit = 64 << 10;  // ~1,500 of these entries
 TEST(TreeStoreTest, AnOrdinaryDirectoryIsOneBlobWithoutParts) {
   BlobMap store;
   Result<Id> id = SaveTree(Directory(10), store.Saver(), kLimit);
-  ASSERT_TRUE(id.has_value()) << id.error().message();
+  ASSERT_THAT(id, IsOk());
   EXPECT_EQ(store.size(), 1u);
   std::vector<Id> parts = {Id{}};
   Result<Tree> loaded = LoadTree(store.Loader(), *id, &parts);
-  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  ASSERT_THAT(loaded, IsOk());
   EXPECT_EQ(loaded->nodes.size(), 10u);
   EXPECT_TRUE(parts.empty());
 }
@@ -68,10 +70,10 @@ TEST(TreeStoreTest, ALargeDirectoryIsSavedInPartsAndLoadedWhole) {
   BlobMap store;
   Tree tree = Directory(20000);
   Result<Id> id = SaveTree(tree, store.Saver(), kLimit);
-  ASSERT_TRUE(id.has_value()) << id.error().message();
+  ASSERT_THAT(id, IsOk());
   std::vector<Id> parts;
   Result<Tree> loaded = LoadTree(store.Loader(), *id, &parts);
-  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  ASSERT_THAT(loaded, IsOk());
   EXPECT_GE(parts.size(), 5u);
   EXPECT_EQ(store.size(), parts.size() + 1) << "the parts and the head";
   EXPECT_TRUE(loaded->parts.empty());
@@ -82,7 +84,7 @@ TEST(TreeStoreTest, ALargeDirectoryIsSavedInPartsAndLoadedWhole) {
   }
   // Saving the same directory again gives the same blobs.
   Result<Id> again = SaveTree(tree, store.Saver(), kLimit);
-  ASSERT_TRUE(again.has_value());
+  ASSERT_THAT(again, IsOk());
   EXPECT_EQ(*again, *id);
   EXPECT_EQ(store.size(), parts.size() + 1);
 }
@@ -90,17 +92,16 @@ TEST(TreeStoreTest, ALargeDirectoryIsSavedInPartsAndLoadedWhole) {
 TEST(TreeStoreTest, AMissingPartIsNamedInTheError) {
   BlobMap store;
   Result<Id> id = SaveTree(Directory(20000), store.Saver(), kLimit);
-  ASSERT_TRUE(id.has_value());
+  ASSERT_THAT(id, IsOk());
   std::vector<Id> parts;
-  ASSERT_TRUE(LoadTree(store.Loader(), *id, &parts).has_value());
+  ASSERT_THAT(LoadTree(store.Loader(), *id, &parts), IsOk());
   store.Remove(parts[1]);
   Result<Tree> loaded = LoadTree(store.Loader(), *id);
   ASSERT_FALSE(loaded.has_value());
-  EXPECT_EQ(loaded.error().code(), ErrorCode::kNotFound);
+  EXPECT_THAT(loaded, ErrorIs(ErrorCode::kNotFound));
   const std::string& message = loaded.error().message();
-  EXPECT_NE(message.find("part 2 of " + std::to_string(parts.size())), std::string::npos)
-      << message;
-  EXPECT_NE(message.find(parts[1].Hex()), std::string::npos) << message;
+  EXPECT_THAT(message, HasSubstr("part 2 of " + std::to_string(parts.size()))) << message;
+  EXPECT_THAT(message, HasSubstr(parts[1].Hex())) << message;
 }
 
 // A hostile or damaged head: parts swapped, a part that is itself split, an empty part.
@@ -118,14 +119,14 @@ TEST(TreeStoreTest, InconsistentPartsAreRejected) {
     return LoadTree(store.Loader(), *store.Save(EncodeTree(head)));
   };
   Result<Tree> ordered = load_head({a, b});
-  ASSERT_TRUE(ordered.has_value()) << ordered.error().message();
+  ASSERT_THAT(ordered, IsOk());
   EXPECT_EQ(ordered->nodes.size(), 6u);
 
   Result<Tree> swapped = load_head({b, a});
   ASSERT_FALSE(swapped.has_value());
-  EXPECT_EQ(swapped.error().code(), ErrorCode::kFailedCheck);
-  EXPECT_NE(swapped.error().message().find("not in name order"), std::string::npos);
-  EXPECT_NE(swapped.error().message().find("part 2 of 2"), std::string::npos);
+  EXPECT_THAT(swapped, ErrorIs(ErrorCode::kFailedCheck));
+  EXPECT_THAT(swapped.error().message(), HasSubstr("not in name order"));
+  EXPECT_THAT(swapped.error().message(), HasSubstr("part 2 of 2"));
 
   Result<Tree> repeated = load_head({a, a});
   ASSERT_FALSE(repeated.has_value());
@@ -135,11 +136,11 @@ TEST(TreeStoreTest, InconsistentPartsAreRejected) {
   Id nested = *store.Save(EncodeTree(inner));
   Result<Tree> split_part = load_head({nested, b});
   ASSERT_FALSE(split_part.has_value());
-  EXPECT_NE(split_part.error().message().find("itself split"), std::string::npos);
+  EXPECT_THAT(split_part.error().message(), HasSubstr("itself split"));
 
   Result<Tree> with_empty = load_head({a, empty});
   ASSERT_FALSE(with_empty.has_value());
-  EXPECT_NE(with_empty.error().message().find("empty part"), std::string::npos);
+  EXPECT_THAT(with_empty.error().message(), HasSubstr("empty part"));
 }
 
 TEST(TreeStoreTest, ASaverErrorStopsTheSave) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/matchers.h"
+
 namespace stormproof::repository {
 namespace {
 
@@ -91,7 +93,7 @@ Tree SampleTree() {
 TEST(TreeTest, RoundTripsEveryField) {
   Tree tree = SampleTree();
   Result<Tree> decoded = DecodeTree(EncodeTree(tree));
-  ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
+  ASSERT_THAT(decoded, IsOk());
   ASSERT_EQ(decoded->nodes.size(), tree.nodes.size());
   for (size_t i = 0; i < tree.nodes.size(); ++i) ExpectSameNode(decoded->nodes[i], tree.nodes[i]);
 }
@@ -106,7 +108,7 @@ TEST(TreeTest, RoundTripsEveryNodeType) {
     tree.nodes.push_back(n);
   }
   Result<Tree> decoded = DecodeTree(EncodeTree(tree));
-  ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
+  ASSERT_THAT(decoded, IsOk());
   for (size_t i = 0; i < tree.nodes.size(); ++i) {
     EXPECT_EQ(decoded->nodes[i].type, tree.nodes[i].type);
   }
@@ -121,7 +123,7 @@ TEST(TreeTest, RoundTripsHostileNamesAndSortsThemBytewise) {
   }
   Bytes encoded = EncodeTree(tree);
   Result<Tree> decoded = DecodeTree(encoded);
-  ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
+  ASSERT_THAT(decoded, IsOk());
   ASSERT_EQ(decoded->nodes.size(), tree.nodes.size());
   EXPECT_EQ(decoded->nodes.front().name, "");
   EXPECT_EQ(decoded->nodes.back().name, "\xff");  // bytewise: 0xff sorts last, not first
@@ -141,7 +143,7 @@ TEST(TreeTest, EmptyTreeIsTwoBytes) {
   Bytes encoded = EncodeTree(Tree{});
   EXPECT_EQ(encoded, (Bytes{1, 0}));
   Result<Tree> decoded = DecodeTree(encoded);
-  ASSERT_TRUE(decoded.has_value());
+  ASSERT_THAT(decoded, IsOk());
   EXPECT_TRUE(decoded->nodes.empty());
 }
 
@@ -151,8 +153,8 @@ TEST(TreeTest, FirstByteIsTheFormatVersion) {
   encoded[0] = 3;
   Result<Tree> decoded = DecodeTree(encoded);
   ASSERT_FALSE(decoded.has_value());
-  EXPECT_EQ(decoded.error().code(), ErrorCode::kFailedCheck);
-  EXPECT_NE(decoded.error().message().find("version 3"), std::string::npos);
+  EXPECT_THAT(decoded, ErrorIs(ErrorCode::kFailedCheck));
+  EXPECT_THAT(decoded.error().message(), HasSubstr("version 3"));
   // Version 2 is a split directory's head, which this body is not.
   encoded[0] = 2;
   EXPECT_FALSE(DecodeTree(encoded).has_value());
@@ -163,7 +165,7 @@ TEST(TreeTest, EveryTruncationIsAnError) {
   for (size_t len = 0; len < encoded.size(); ++len) {
     Result<Tree> decoded = DecodeTree(ByteView(encoded.data(), len));
     ASSERT_FALSE(decoded.has_value()) << "truncated to " << len;
-    EXPECT_EQ(decoded.error().code(), ErrorCode::kFailedCheck);
+    EXPECT_THAT(decoded, ErrorIs(ErrorCode::kFailedCheck));
     EXPECT_EQ(decoded.error().message().rfind("malformed tree: ", 0), 0u);
   }
 }
@@ -185,9 +187,9 @@ TEST(TreeTest, RandomMutationsNeverCrash) {
     Result<Tree> decoded = DecodeTree(mutated);
     if (decoded.has_value()) {
       ++accepted;  // a mutation of a value field; must round-trip like any valid tree
-      EXPECT_TRUE(DecodeTree(EncodeTree(*decoded)).has_value());
+      EXPECT_THAT(DecodeTree(EncodeTree(*decoded)), IsOk());
     } else {
-      EXPECT_EQ(decoded.error().code(), ErrorCode::kFailedCheck);
+      EXPECT_THAT(decoded, ErrorIs(ErrorCode::kFailedCheck));
     }
   }
   EXPECT_GT(accepted, 0);
@@ -201,7 +203,7 @@ TEST(TreeTest, RandomGarbageIsRejected) {
     if (!garbage.empty()) garbage[0] = 1;  // get past the version check
     Result<Tree> decoded = DecodeTree(garbage);
     if (!decoded.has_value()) {
-      EXPECT_EQ(decoded.error().code(), ErrorCode::kFailedCheck);
+      EXPECT_THAT(decoded, ErrorIs(ErrorCode::kFailedCheck));
     }
   }
 }
@@ -211,7 +213,7 @@ TEST(TreeTest, ForgedHugeCountsAreRejectedWithoutAllocating) {
   Bytes forged = {1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01};
   Result<Tree> decoded = DecodeTree(forged);
   ASSERT_FALSE(decoded.has_value());
-  EXPECT_NE(decoded.error().message().find("node count"), std::string::npos);
+  EXPECT_THAT(decoded.error().message(), HasSubstr("node count"));
   // An eleven-byte varint overflows.
   Bytes overflow = {1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
   EXPECT_FALSE(DecodeTree(overflow).has_value());
@@ -226,7 +228,7 @@ TEST(TreeTest, ForgedHugeStringLengthIsRejected) {
   encoded.insert(encoded.begin() + 3, 0x7f);
   Result<Tree> decoded = DecodeTree(encoded);
   ASSERT_FALSE(decoded.has_value());
-  EXPECT_NE(decoded.error().message().find("name"), std::string::npos);
+  EXPECT_THAT(decoded.error().message(), HasSubstr("name"));
 }
 
 TEST(TreeTest, DuplicateNamesAreRejected) {
@@ -235,7 +237,7 @@ TEST(TreeTest, DuplicateNamesAreRejected) {
   tree.nodes.push_back(FullNode("same"));
   Result<Tree> decoded = DecodeTree(EncodeTree(tree));
   ASSERT_FALSE(decoded.has_value());
-  EXPECT_NE(decoded.error().message().find("ascending"), std::string::npos);
+  EXPECT_THAT(decoded.error().message(), HasSubstr("ascending"));
 }
 
 TEST(TreeTest, HolesOutsideTheFileOrOutOfOrderAreRejected) {
@@ -289,7 +291,7 @@ TEST(SplitTreeTest, AHeadRoundTripsItsPartsInOrder) {
   EXPECT_EQ(encoded[0], 2);
   EXPECT_EQ(encoded.size(), 2u + 3 * 32);
   Result<Tree> decoded = DecodeTree(encoded);
-  ASSERT_TRUE(decoded.has_value()) << decoded.error().message();
+  ASSERT_THAT(decoded, IsOk());
   EXPECT_EQ(decoded->parts, head.parts);
   EXPECT_TRUE(decoded->nodes.empty());
 }
@@ -307,11 +309,11 @@ TEST(SplitTreeTest, MalformedHeadsAreRejected) {
   head.parts = {IdOf(1)};
   Result<Tree> one = DecodeTree(EncodeTree(head));
   ASSERT_FALSE(one.has_value());
-  EXPECT_NE(one.error().message().find("at least two parts"), std::string::npos);
+  EXPECT_THAT(one.error().message(), HasSubstr("at least two parts"));
   Bytes forged = {2, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01};
   Result<Tree> huge = DecodeTree(forged);
   ASSERT_FALSE(huge.has_value());
-  EXPECT_NE(huge.error().message().find("part count"), std::string::npos);
+  EXPECT_THAT(huge.error().message(), HasSubstr("part count"));
 }
 
 // A directory of `count` files named like a mail store's messages.
@@ -334,7 +336,7 @@ std::vector<Node> JoinedNodes(const std::vector<Bytes>& parts) {
   std::vector<Node> nodes;
   for (const Bytes& part : parts) {
     Result<Tree> decoded = DecodeTree(part);
-    EXPECT_TRUE(decoded.has_value()) << decoded.error().message();
+    EXPECT_THAT(decoded, IsOk());
     if (!decoded.has_value()) continue;
     EXPECT_EQ(part[0], 1) << "every part is an ordinary tree";
     EXPECT_FALSE(decoded->nodes.empty());
@@ -402,7 +404,7 @@ TEST(SplitTreeTest, AnEntryLargerThanTheLimitGetsAPartOfItsOwn) {
     if (part.size() <= kLimit) continue;
     ++oversized;
     Result<Tree> decoded = DecodeTree(part);
-    ASSERT_TRUE(decoded.has_value());
+    ASSERT_THAT(decoded, IsOk());
     EXPECT_EQ(decoded->nodes.size(), 1u);
   }
   EXPECT_EQ(oversized, 1u);

@@ -8,6 +8,7 @@
 
 #include "tests/engine/restorer/restore_fixture.h"
 #include "engine/restorer/restorer.h"
+#include "tests/matchers.h"
 
 namespace stormproof::restorer {
 namespace {
@@ -148,7 +149,7 @@ TEST_F(HostileTest, SubtreeCycleTerminatesAndIsReported) {
   crypto::Id forged;
   forged.bytes.fill(0xc5);
   Bytes loop = repository::EncodeTree({{TestRepository::Dir("loop", forged)}});
-  ASSERT_TRUE(repo_.repo().SaveBlob(repository::BlobType::kTree, forged, loop).has_value());
+  ASSERT_THAT(repo_.repo().SaveBlob(repository::BlobType::kTree, forged, loop), IsOk());
   auto snap = repo_.Snapshot(repo_.Tree({TestRepository::Dir("a", forged)}));
 
   Outcome out = RunRestore(repo_.repo(), snap, Options());
@@ -236,9 +237,9 @@ TEST_F(HostileTest, CorruptedBlobIsReportedAndOtherFilesRestored) {
   auto location = repo_.repo().FindBlob(repository::BlobType::kData, bad.content[0]);
   ASSERT_TRUE(location);
   backend::Handle pack{backend::FileType::kPack, location->pack.Hex()};
-  Bytes bytes = repo_.repo().backend().Load(pack).value();
+  Bytes bytes = repo_.files().Load(pack).value();
   bytes[location->offset + location->length / 2] ^= 0x01;
-  ASSERT_TRUE(repo_.repo().backend().Save(pack, bytes).has_value());
+  ASSERT_THAT(repo_.files().Save(pack, bytes), IsOk());
   fs::create_directories(target_);
   WriteFile(target_ / "existing", "previous");
 

@@ -1,10 +1,12 @@
-#include "engine/restorer/layout.h"
+#include "engine/restorer/internal/layout.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <tuple>
 #include <vector>
+
+#include "tests/matchers.h"
 
 namespace stormproof::restorer {
 namespace {
@@ -78,8 +80,8 @@ TEST(FileLayoutTest, InconsistentNodesAreRejected) {
   for (const Case& c : cases) {
     auto layout = FileLayout::Build(c.size, c.holes, c.content);
     ASSERT_FALSE(layout) << c.what;
-    EXPECT_EQ(layout.error().code(), ErrorCode::kFailedCheck) << c.what;
-    EXPECT_NE(layout.error().message().find("inconsistent node"), std::string::npos) << c.what;
+    EXPECT_THAT(layout, ErrorIs(ErrorCode::kFailedCheck)) << c.what;
+    EXPECT_THAT(layout.error().message(), HasSubstr("inconsistent node")) << c.what;
   }
 }
 

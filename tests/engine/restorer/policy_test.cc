@@ -2,7 +2,7 @@
 // repository, and with `untrusted` no device nodes, fifos, sockets or security.* / trusted.*
 // extended attributes. Whether the restore runs as root is injected (RestoreOptions::as_root), so
 // both sides are tested whoever runs the tests; what only root can set up is skipped otherwise.
-#include "engine/restorer/policy.h"
+#include "engine/restorer/internal/policy.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -15,6 +15,7 @@
 
 #include "tests/engine/restorer/restore_fixture.h"
 #include "engine/restorer/verify_tree.h"
+#include "tests/matchers.h"
 
 namespace stormproof::restorer {
 namespace {
@@ -152,12 +153,12 @@ TEST_F(RestorePolicyRunTest, UntrustedSkipsFifosSocketsAndDeviceNodesWithoutErro
 
   // The drill's data check does not miss what an untrusted restore leaves out on purpose...
   auto check = VerifyRestoredTree(repo_.repo(), snap, target_.string(), "", /*untrusted=*/true);
-  ASSERT_TRUE(check.has_value()) << check.error().message();
+  ASSERT_THAT(check, IsOk());
   EXPECT_EQ(check->problem_count, 0u) << check->problems[0];
   EXPECT_EQ(check->files_checked, 1u);
   // ...but a check that expects everything does.
   auto strict = VerifyRestoredTree(repo_.repo(), snap, target_.string(), "");
-  ASSERT_TRUE(strict.has_value());
+  ASSERT_THAT(strict, IsOk());
   EXPECT_EQ(strict->problem_count, 4u);
 }
 

@@ -35,12 +35,17 @@ class TestRepository {
  public:
   TestRepository() {
     ::setenv("STORMPROOF_KDF_TEST", "1", 1);
-    auto repo = repository::Repository::Init(backend::NewMemoryBackend(), "test password");
+    auto backend = backend::NewMemoryBackend();
+    files_ = backend.get();  // owned by repo_
+    auto repo = repository::Repository::Init(std::move(backend), "test password");
     if (!repo) ADD_FAILURE() << "Repository::Init: " << repo.error().message();
     repo_ = std::move(repo).value();
   }
 
   repository::Repository& repo() { return *repo_; }
+  // The repository's files, writable (the repository hands them out read-only): for tests that
+  // damage them as a failing disk would.
+  backend::Backend& files() { return *files_; }
 
   crypto::Id Data(std::string_view bytes) {
     crypto::Id id = repo_->BlobId(AsBytes(bytes));
@@ -103,6 +108,7 @@ class TestRepository {
 
  private:
   std::unique_ptr<repository::Repository> repo_;
+  backend::Backend* files_ = nullptr;  // repo_'s backend
 };
 
 // What a Restore() call returned and reported.
@@ -110,7 +116,7 @@ struct Outcome {
   std::optional<RestoreSummary> summary;  // nullopt when Restore() failed
   std::optional<Error> error;
   std::vector<std::pair<std::string, std::string>> reported;  // (path, message)
-  std::vector<Progress> progress;
+  std::vector<ProgressEvent> progress;
 
   bool Reported(std::string_view path_part, std::string_view message_part) const {
     for (const auto& [path, message] : reported) {
@@ -127,7 +133,7 @@ inline Outcome RunRestore(const repository::Repository& repo, const repository::
                           const RestoreOptions& options) {
   Outcome out;
   auto result = Restore(
-      repo, snap, options, [&](const Progress& p) { out.progress.push_back(p); },
+      repo, snap, options, [&](const ProgressEvent& p) { out.progress.push_back(p); },
       [&](const std::string& path, const Error& e) {
         out.reported.emplace_back(path, e.message());
       });

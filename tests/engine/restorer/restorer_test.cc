@@ -10,6 +10,7 @@
 #include <string>
 
 #include "tests/engine/restorer/restore_fixture.h"
+#include "tests/matchers.h"
 
 namespace stormproof::restorer {
 namespace {
@@ -246,8 +247,12 @@ TEST_F(RestorerTest, SharedBlobsAreWrittenEverywhereWithManyThreads) {
               parts[i % 3] + parts[(i + 1) % 3] + parts[i % 3]);
   }
   ASSERT_FALSE(out.progress.empty());
-  EXPECT_EQ(out.progress.back().bytes, out.summary->bytes);
-  EXPECT_EQ(out.progress.back().total_bytes, out.summary->bytes);
+  const std::optional<ProgressCount>& bytes = out.progress.back().Get(ProgressUnit::kBytes);
+  ASSERT_NE(bytes, std::nullopt);
+  EXPECT_EQ(bytes->done, out.summary->bytes);
+  EXPECT_EQ(bytes->total, out.summary->bytes);
+  ASSERT_NE(out.progress.back().Get(ProgressUnit::kFiles), std::nullopt);
+  EXPECT_EQ(out.progress.back().Get(ProgressUnit::kFiles)->done, out.summary->files);
 }
 
 TEST_F(RestorerTest, ReplacesExistingFilesAndReusesExistingDirectories) {
@@ -314,7 +319,7 @@ TEST_F(RestorerTest, UncreatableTargetIsAnError) {
   options.target = (scratch_ / "a-file" / "below").string();
   Outcome out = RunRestore(repo_.repo(), repo_.Snapshot(repo_.Tree({})), options);
   ASSERT_TRUE(out.error);
-  EXPECT_NE(out.error->message().find("a-file"), std::string::npos);
+  EXPECT_THAT(out.error->message(), HasSubstr("a-file"));
 }
 
 TEST_F(RestorerTest, UnreadableRootTreeIsAnError) {
@@ -322,7 +327,7 @@ TEST_F(RestorerTest, UnreadableRootTreeIsAnError) {
   missing.bytes.fill(0x42);
   Outcome out = RunRestore(repo_.repo(), repo_.Snapshot(missing), Options());
   ASSERT_TRUE(out.error);
-  EXPECT_NE(out.error->message().find("root tree"), std::string::npos);
+  EXPECT_THAT(out.error->message(), HasSubstr("root tree"));
 }
 
 }  // namespace

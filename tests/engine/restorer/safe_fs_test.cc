@@ -1,4 +1,4 @@
-#include "engine/restorer/safe_fs.h"
+#include "engine/restorer/internal/safe_fs.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "tests/matchers.h"
 
 namespace stormproof::restorer {
 namespace {
@@ -20,7 +22,7 @@ TEST(CheckEntryNameTest, RefusesUnsafeComponents) {
   for (const std::string& name : refused) {
     Status s = CheckEntryName(name);
     ASSERT_FALSE(s) << name;
-    EXPECT_EQ(s.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_THAT(s, ErrorIs(ErrorCode::kInvalidArgument));
   }
   for (const std::string name : {"a", "...", ".hidden", "..x", "caf\xe9", "\\"}) {
     EXPECT_TRUE(CheckEntryName(name)) << name;
@@ -49,7 +51,7 @@ TEST_F(SafeFsTest, OpenDirectoryRefusesSymlinks) {
   fs::create_directory_symlink(root_ / "outside", root_ / "target" / "link");
   auto opened = OpenDirectoryAt(dir_.get(), "link");
   ASSERT_FALSE(opened);
-  EXPECT_NE(opened.error().message().find("refusing to follow"), std::string::npos);
+  EXPECT_THAT(opened.error().message(), HasSubstr("refusing to follow"));
 }
 
 TEST_F(SafeFsTest, MakeDirectoryReplacesASymlinkNotItsTarget) {
@@ -84,7 +86,7 @@ TEST_F(SafeFsTest, CreateRegularFileHandlesWhatIsThere) {
   fs::create_directory(root_ / "target" / "dir");
   auto over_dir = CreateRegularFileAt(dir_.get(), "dir");
   ASSERT_FALSE(over_dir);
-  EXPECT_NE(over_dir.error().message().find("is a directory"), std::string::npos);
+  EXPECT_THAT(over_dir.error().message(), HasSubstr("is a directory"));
 }
 
 TEST_F(SafeFsTest, OpenRegularFileRefusesSymlinksAndFifos) {

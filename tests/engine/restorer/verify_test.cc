@@ -1,12 +1,13 @@
 // Verification catches a restored file that no longer matches the snapshot.
-#include "engine/restorer/verify.h"
+#include "engine/restorer/internal/verify.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include "tests/engine/restorer/restore_fixture.h"
-#include "engine/restorer/safe_fs.h"
+#include "engine/restorer/internal/safe_fs.h"
+#include "tests/matchers.h"
 
 namespace stormproof::restorer {
 namespace {
@@ -55,9 +56,8 @@ TEST_F(VerifyTest, ModifiedDataIsDetected) {
   Patch((2 << 20) + 5, "X");
   Status s = Verify(node);
   ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().code(), ErrorCode::kFailedCheck);
-  EXPECT_NE(s.error().message().find("differs from the snapshot: content blob 1"),
-            std::string::npos)
+  EXPECT_THAT(s, ErrorIs(ErrorCode::kFailedCheck));
+  EXPECT_THAT(s.error().message(), HasSubstr("differs from the snapshot: content blob 1"))
       << s.error().message();
 }
 
@@ -66,7 +66,7 @@ TEST_F(VerifyTest, DataInAHoleIsDetected) {
   Patch((1 << 20) + 4096 * 3, "not zero");
   Status s = Verify(node);
   ASSERT_FALSE(s);
-  EXPECT_NE(s.error().message().find("hole at byte"), std::string::npos) << s.error().message();
+  EXPECT_THAT(s.error().message(), HasSubstr("hole at byte")) << s.error().message();
 }
 
 TEST_F(VerifyTest, TruncatedOrExtendedFileIsDetected) {
@@ -74,7 +74,7 @@ TEST_F(VerifyTest, TruncatedOrExtendedFileIsDetected) {
   ASSERT_EQ(::truncate((target_ / "file").c_str(), 3 << 20 | 1), 0);
   Status s = Verify(node);
   ASSERT_FALSE(s);
-  EXPECT_NE(s.error().message().find("size"), std::string::npos);
+  EXPECT_THAT(s.error().message(), HasSubstr("size"));
 }
 
 TEST_F(VerifyTest, HardLinkLookalikesWithDifferentContentStayApart) {

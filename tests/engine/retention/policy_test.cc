@@ -6,8 +6,9 @@
 #include <vector>
 
 #include "core/date.h"
-#include "engine/retention/calendar.h"
+#include "engine/retention/internal/calendar.h"
 #include "engine/retention/retention.h"
+#include "tests/matchers.h"
 
 namespace stormproof::retention {
 namespace {
@@ -18,12 +19,12 @@ using repository::Snapshot;
 int64_t At(const std::string& text) {
   Date date = Date::Parse(text.substr(0, 10)).value();
   int64_t minutes = std::stoi(text.substr(11, 2)) * 60 + std::stoi(text.substr(14, 2));
-  return date.days_since_epoch() * kNanosPerDay + minutes * 60 * kNanosPerSecond;
+  return date.days_since_epoch() * kNsPerDay + minutes * 60 * kNsPerSecond;
 }
 
 std::string Format(int64_t ns) {
   int64_t day = DayNumber(ns);
-  int64_t minutes = (ns - day * kNanosPerDay) / (60 * kNanosPerSecond);
+  int64_t minutes = (ns - day * kNsPerDay) / (60 * kNsPerSecond);
   char buf[16];
   std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(minutes / 60),
                 static_cast<int>(minutes % 60));
@@ -219,7 +220,7 @@ TEST(PolicyTest, EmptyPolicyRefusesToForgetEverything) {
   for (const Policy& p : {Policy{}, Policy{.last = 0, .daily = 0}, Within("0d")}) {
     auto decision = ApplyPolicy(MakeAll({"2026-05-01 03:00"}), p, At("2026-06-01 00:00"));
     ASSERT_FALSE(decision);
-    EXPECT_EQ(decision.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_THAT(decision, ErrorIs(ErrorCode::kInvalidArgument));
     EXPECT_EQ(decision.error().message(), "no policy given: refusing to remove all snapshots");
     EXPECT_FALSE(ApplyPolicyPerGroup({}, p, 0));
   }
@@ -315,7 +316,7 @@ TEST(CalendarTest, BucketsSplitAtUtcBoundaries) {
             BucketOf(Bucket::kYear, At("2027-01-01 00:00")));
   // Before the epoch the day still starts at midnight.
   EXPECT_EQ(DayNumber(-1), -1);
-  EXPECT_EQ(DayNumber(-kNanosPerDay), -1);
+  EXPECT_EQ(DayNumber(-kNsPerDay), -1);
 }
 
 struct SpanCase {
@@ -341,10 +342,10 @@ TEST(SpanTest, RejectsMalformedAndAmbiguousText) {
     auto span = Span::Parse(bad);
     EXPECT_FALSE(span) << bad;
     if (!span) {
-      EXPECT_NE(span.error().message().find("--keep-within"), std::string::npos);
+      EXPECT_THAT(span.error().message(), HasSubstr("--keep-within"));
     }
   }
-  EXPECT_NE(Span::Parse("6m").error().message().find("'mo'"), std::string::npos);
+  EXPECT_THAT(Span::Parse("6m").error().message(), HasSubstr("'mo'"));
 }
 
 TEST(SpanTest, SubtractsOnTheCalendar) {

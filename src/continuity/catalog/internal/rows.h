@@ -1,0 +1,57 @@
+// Internal to catalog/: how Run and Drill values map to rows of the catalog's tables
+// (schema in migrations.cc, docs/catalog.md), and the SELECT behind every RunQuery.
+// All values are bound as parameters; the SQL text is assembled from fixed fragments only.
+#ifndef STORMPROOF_CONTINUITY_CATALOG_INTERNAL_ROWS_H_
+#define STORMPROOF_CONTINUITY_CATALOG_INTERNAL_ROWS_H_
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "continuity/catalog/catalog.h"
+#include "continuity/catalog/internal/sqlite_db.h"
+#include "core/result.h"
+
+namespace stormproof::catalog::internal {
+
+// A SELECT and the values for its parameters, in order.
+struct RunSelect {
+  std::string sql;
+  std::vector<std::variant<int64_t, std::string>> params;
+
+  void BindTo(Statement* statement) const;
+};
+
+enum class RunSource {
+  kRuns,    // columns: the run's (ReadRun)
+  kDrills,  // runs joined with drills; columns: the run's, then the drill's (ReadDrillPart)
+};
+
+// The runs matching `query`, newest started_ns first (ties: newest id first). For kDrills the
+// query's kind is ignored. Each combination of filters is served by an index of migration 2.
+RunSelect BuildRunSelect(const RunQuery& query, RunSource source);
+
+// Inserts `run` into runs with `statement` (prepared from kInsertRunSql) and returns its id.
+// REQUIRES: `statement` is fresh or Reset().
+extern const char* const kInsertRunSql;
+Result<int64_t> InsertRun(Db& db, Statement* statement, const Run& run);
+
+// The run in the current row's first kRunColumnCount columns.
+inline constexpr int kRunColumnCount = 14;
+Result<Run> ReadRun(const Db& db, const Statement& statement);
+
+// Inserts the drill part (drills and drill_steps rows) of run `run_id`.
+Status InsertDrillPart(Db& db, int64_t run_id, const Drill& drill);
+
+// The drill part in the current row, from column kRunColumnCount on, without its steps.
+Result<Drill> ReadDrillPart(const Db& db, const Statement& statement, int64_t run_id);
+
+// Appends the steps of drill `run_id` to `drill`, using `statement` (prepared from
+// kSelectStepsSql; reset afterwards).
+extern const char* const kSelectStepsSql;
+Status ReadSteps(const Db& db, Statement* statement, int64_t run_id, Drill* drill);
+
+}  // namespace stormproof::catalog::internal
+
+#endif  // STORMPROOF_CONTINUITY_CATALOG_INTERNAL_ROWS_H_

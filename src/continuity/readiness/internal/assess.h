@@ -1,0 +1,134 @@
+// Internals of readiness: the evidence read from the catalog for one system, and the pure
+// functions that turn evidence and objectives into the parts of a SystemStatus. Separate from the
+// catalog queries (evidence.cc) so that each rule is table-tested with fixed times.
+//
+// All functions are pure and thread-safe.
+#ifndef STORMPROOF_CONTINUITY_READINESS_INTERNAL_ASSESS_H_
+#define STORMPROOF_CONTINUITY_READINESS_INTERNAL_ASSESS_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "continuity/analysis/backup_shape.h"
+#include "continuity/catalog/catalog.h"
+#include "continuity/plan/dependency_graph.h"
+#include "continuity/plan/plan.h"
+#include "continuity/readiness/readiness.h"
+
+namespace stormproof::readiness::internal {
+
+inline constexpr double kDefaultDrillEveryDays = 90;
+
+// Evidence counts from the moment its run finished: a run started by `now_ns` but finished after
+// it (a backup still running at an --as-of moment) is not evidence yet.
+bool FinishedBy(const catalog::Run& run, int64_t now_ns);
+
+// The checks of one repository that matter for "0 errors" (repository-wide, so shared by every
+// system backed up to it).
+struct RepositoryChecks {
+  std::optional<catalog::Run> last_read_check;    // newest passing check that read data
+  std::optional<catalog::Run> last_failed_check;  // newest check that failed or erred
+};
+
+// What the catalog holds about one planned copy (a backup repository) of a system.
+struct CopyEvidence {
+  const plan::RepositorySpec* repository = nullptr;
+  std::optional<catalog::Run> last_good_backup;   // newest backup of the system to it, ok/warning
+  std::optional<catalog::Run> last_good_drill;    // newest drill from it, ok/warning
+  std::optional<catalog::Run> last_failed_drill;  // newest drill from it, failed/error
+  RepositoryChecks checks;
+};
+
+// What the catalog holds about one system, as of a moment.
+struct Evidence {
+  std::optional<catalog::Run> last_good_backup;  // newest backup ending ok or warning
+  std::vector<catalog::DrillRecord> drills;      // the recent drills, newest first
+  std::vector<CopyEvidence> copies;              // one per planned repository, in shape order
+};
+
+// The newest backup of `system` finished by `now_ns` that ended ok or with a warning.
+Result<std::optional<catalog::Run>> LastGoodBackup(const catalog::Catalog& catalog,
+                                                   const std::string& system, int64_t now_ns);
+// The recent drills of `system` finished by `now_ns`, newest first, at most `limit`.
+Result<std::vector<catalog::DrillRecord>> RecentDrills(const catalog::Catalog& catalog,
+                                                       const std::string& system, size_t limit,
+                                                       int64_t now_ns);
+// The restore point a run proves: its snapshot's time, else (no time recorded) its start.
+int64_t PointOf(const catalog::Run& run);
+// True when a check run read pack data: details "read_data_percent" > 0 (written by `run` since
+// the evidence rules), else, for older records, bytes read > 0.
+bool ReadData(const catalog::Run& check);
+
+// Reads the evidence with indexed queries: runs not finished by `now_ns` are ignored. `checks`
+// caches each repository's checks across systems.
+Result<Evidence> GatherEvidence(const catalog::Catalog& catalog, const plan::System& system,
+                                const analysis::BackupShape& shape, int drill_history,
+                                int64_t now_ns, std::map<std::string, RepositoryChecks>* checks);
+
+RpoStatus AssessRpo(std::optional<Duration> rpo, int backup_margin_percent,
+                    const Evidence& evidence, int64_t now_ns);
+DrillRecency AssessDrillRecency(std::optional<Cadence> every, const Evidence& evidence,
+                                int64_t now_ns, Date today);
+// Drills newest first; each is judged against JudgedRtoSeconds(drill, rto), `rto` being the
+// plan's objective today.
+RtoConfidence AssessConfidence(const std::vector<catalog::DrillRecord>& drills,
+                               std::optional<Duration> rto);
+// This system alone (projection.cc): its data size and the three parts of its own restore with
+// their bases — data restore from the median drill throughput, hands-on time measured by the
+// drills that timed every step of `system`'s checklist (else system.restore_estimate, else
+// unknown), verification from the drills' verify steps — plus the extrapolation evidence, `own`,
+// `basis` and `unknowns`. Sets `target` to `rto`; leaves the chain (dependency_wait, projected,
+// waits_for, complete, state, capacity) to ProjectAlongDependencies.
+RtoProjection MeasureOwnRestore(const Evidence& evidence, const plan::System& system,
+                                std::optional<Duration> rto);
+// The number N ≥ 1 of a hands-on drill step, named "checklist N: <step text>"
+// (catalog::IsChecklistStep); unset for any other step.
+std::optional<size_t> ChecklistStepNumber(const std::string& step_name);
+// Fills dependency_wait, projected, waits_for, complete, state, the capacity fields and the
+// chain's `unknowns` of every `rto[i]` with needed[i] (rto and needed are indexed like
+// plan.systems). A dependency without `own` counts as zero and makes its dependents incomplete.
+// REQUIRES: every dependency of a needed system is needed.
+void ProjectAlongDependencies(const plan::Plan& plan, const plan::DependencyGraph& graph,
+                              const std::vector<bool>& needed, std::vector<RtoProjection>* rto);
+// The rules that judge a system's copies (copies.cc).
+struct CopyRules {
+  std::optional<Duration> rpo;  // a copy's restore point may be at most this old (unset: any)
+  Cadence check_every{1, Cadence::Unit::kWeek};  // run.check_every
+  std::optional<Cadence> drill_every;            // the tier's; 90 days when unset
+};
+// 3-2-1-1-0 from the evidence of each planned copy (`shape` gives the plan's side: which
+// repositories, sites and claims), with one reason per rule not met.
+Rule32110 AssessRule32110(const analysis::BackupShape& shape, const Evidence& evidence,
+                          const CopyRules& rules, int64_t now_ns, Date today);
+
+// 1 for fresh evidence, 0.5 at drill_every, halving for every further period.
+double DrillRecencyFactor(std::optional<Duration> age, std::optional<Cadence> every);
+ScoreParts ScoreOf(const SystemStatus& status);
+// Weight of a system in its client's score: 3 for tier rank 1, 2 for rank 2, else 1.
+int WeightOfRank(int rank);
+// `score`, at most kBreachedScoreCap when `breached`.
+int CappedScore(int score, bool breached);
+// Criticality-weighted mean of the systems' scores, rounded; unset when there are none.
+std::optional<int> WeightedScore(const std::vector<SystemStatus>& systems);
+// breached and problems, from the assessed parts.
+void JudgeProblems(SystemStatus* status);
+
+// The restore throughput a drill measured: its recorded throughput, else, for a "restore" step
+// that did its job in 0 ms (faster than the clock's millisecond), the restored bytes per 1 ms —
+// a lower bound, never dropped; unset when the drill measured none (no restore step, or nothing
+// restored).
+std::optional<double> DrillThroughput(const catalog::DrillRecord& record);
+
+// The one median of readiness (p50 of achieved RTO, throughput, hands-on and verify times): the
+// middle value of the sorted values, the mean of the two middle ones for an even count; 0 for
+// none.
+double Median(std::vector<double> values);
+// Nearest-rank percentile (p in 1..100) of `values`; unset for none.
+std::optional<int64_t> Percentile(std::vector<int64_t> values, int p);
+
+}  // namespace stormproof::readiness::internal
+
+#endif  // STORMPROOF_CONTINUITY_READINESS_INTERNAL_ASSESS_H_
