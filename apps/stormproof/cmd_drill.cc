@@ -238,7 +238,7 @@ Outcome RunDrillCommand(Context* context, const DrillFlags& flags) {
   if (Outcome usable_copy = CheckRepository(plan, *system, flags.repository); !usable_copy.ok()) {
     return usable_copy;
   }
-  ProgressReporter progress(*context, "drill " + system->id);
+  ProgressReporter progress(*context, "drill " + system->id, JsonStatusStream::kStderr);
   Reported<drill::ChecklistFn> walker = Walker(*system, flags, &progress);
   if (!walker) return walker.outcome();
   drill::DrillOptions options;

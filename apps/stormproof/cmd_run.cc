@@ -2,7 +2,7 @@
 // by RPO, retention, prunes, checks, drills — runs it, records it, and exits 3 when an objective
 // is breached afterwards. Meant for cron or a systemd timer (examples/): with --quiet it prints
 // nothing unless something needs a human (run_output.h). Errors in the plan stop only what they
-// make unsafe (schedule/plan_errors.h); SIGINT/SIGTERM stop it at the next safe point.
+// make unsafe (continuity/runner/plan_errors.h); SIGINT/SIGTERM stop it at the next safe point.
 #include <fmt/format.h>
 
 #include <algorithm>

@@ -9,6 +9,7 @@
 #ifndef STORMPROOF_APPS_STORMPROOF_EXIT_CODES_H_
 #define STORMPROOF_APPS_STORMPROOF_EXIT_CODES_H_
 
+#include <cassert>
 #include <utility>
 #include <variant>
 
@@ -78,7 +79,10 @@ template <typename T>
 class [[nodiscard]] Reported {
  public:
   Reported(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit
-  Reported(Outcome failure) : state_(std::in_place_index<1>, failure) {}   // NOLINT: implicit
+  // REQUIRES: !failure.ok() (a helper that got nothing must not let its command exit 0).
+  Reported(Outcome failure) : state_(std::in_place_index<1>, failure) {  // NOLINT: implicit
+    assert(!failure.ok());
+  }
 
   bool has_value() const { return state_.index() == 0; }
   explicit operator bool() const { return has_value(); }

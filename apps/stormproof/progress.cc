@@ -109,14 +109,17 @@ nlohmann::json ProgressJson(std::string_view action, const ProgressEvent& e, dou
   return status;
 }
 
-ProgressReporter::ProgressReporter(const Context& context, std::string action)
+ProgressReporter::ProgressReporter(const Context& context, std::string action,
+                                   JsonStatusStream json_stream)
     : action_(std::move(action)),
       terminal_(!context.json && !context.quiet && StdErrIsTerminal()),
       json_(context.json),
+      json_stream_(json_stream == JsonStatusStream::kStderr ? stderr : stdout),
       start_(std::chrono::steady_clock::now()),
       last_(start_) {}
 
 void ProgressReporter::Update(const ProgressEvent& event) {
+  MutexLock lock(mu_);
   auto now = std::chrono::steady_clock::now();
   auto since = now - last_;
   double seconds = std::chrono::duration<double>(now - start_).count();
@@ -128,8 +131,9 @@ void ProgressReporter::Update(const ProgressEvent& event) {
     last_ = now;
   } else if (json_ && (every || since >= std::chrono::seconds(1))) {
     nlohmann::json status = ProgressJson(action_, event, seconds);
-    fmt::print("{}\n", status.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-    std::fflush(stdout);
+    fmt::print(json_stream_, "{}\n",
+               status.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    std::fflush(json_stream_);
     last_ = now;
   }
 }
@@ -140,6 +144,7 @@ ProgressFn ProgressReporter::Callback() {
 }
 
 void ProgressReporter::Finish() {
+  MutexLock lock(mu_);
   if (printed_) fmt::print(stderr, "\r\033[K");
   printed_ = false;
 }

@@ -115,6 +115,11 @@ int64_t SystemNowNs() {
 Result<Clock> Clock::FromAsOf(std::string_view as_of) {
   if (as_of.empty()) return System();
   STORMPROOF_ASSIGN_OR_RETURN(Date date, Date::Parse(as_of));
+  // The end of a later day is past the largest int64 nanosecond count (2262-04-11T23:47:16Z).
+  if (date > kLastAsOfDay) {
+    return Error::InvalidArgument("'" + std::string(as_of) + "' is after " +
+                                  kLastAsOfDay.ToString() + ", the last day a clock can stand at");
+  }
   return AsOf(date);
 }
 

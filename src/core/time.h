@@ -65,8 +65,11 @@ class Clock {
   static Clock FixedAt(int64_t ns) { return Clock(ns); }
   // Fixed at EndOfDayNs(date): the clock `--as-of DATE` stands for.
   static Clock AsOf(Date date) { return Clock(EndOfDayNs(date)); }
+  // The last day AsOf can stand at: the end of any later day overflows int64 nanoseconds.
+  static constexpr Date kLastAsOfDay = Date::FromDaysSinceEpoch(106'750);  // 2262-04-10
   // The clock for an `--as-of` value: AsOf(the date) for "YYYY-MM-DD", System() for "".
-  // Errors: kInvalidArgument from Date::Parse (the caller adds "--as-of" as context).
+  // Errors: kInvalidArgument for a malformed date or one after kLastAsOfDay (the caller adds
+  // "--as-of" as context).
   static Result<Clock> FromAsOf(std::string_view as_of);
 
   int64_t NowNs() const { return fixed_ns_ ? *fixed_ns_ : SystemNowNs(); }

@@ -306,9 +306,16 @@ systems:
 )";
   CliResult backup = Run("backup --tag system=app " + data);
   ASSERT_EQ(backup.exit_code, 0) << backup.err;
-  std::vector<json> statuses = Statuses("drill --plan " + Path("plan.yaml") + " --scratch " +
-                                        Path("scratch") + " --system app");
-  ASSERT_FALSE(statuses.empty()) << last_out_;
+  // A drill's --json output is one document (the drill report), so its status lines go to
+  // stderr and stdout parses as a whole.
+  CliResult drill = Run("drill --plan " + Path("plan.yaml") + " --scratch " + Path("scratch") +
+                        " --system app --json");
+  ASSERT_EQ(drill.exit_code, 0) << drill.out << drill.err;
+  json report = json::parse(drill.out, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(report.is_discarded()) << "stdout is not one JSON document:\n" << drill.out;
+  EXPECT_EQ(report["system"]["id"], "app") << drill.out;
+  std::vector<json> statuses = StatusLines(drill.err);
+  ASSERT_FALSE(statuses.empty()) << drill.err;
   std::set<std::string> phases;
   uint64_t restored = 0;
   for (const json& s : statuses) {

@@ -61,6 +61,12 @@ std::vector<std::string> ClientsOf(const plan::System& system) {
   return {system.client->id};
 }
 
+void AboutSystem(const plan::System& system, Finding* finding) {
+  finding->systems = {system.id};
+  finding->clients = ClientsOf(system);
+  finding->mark = system.mark;
+}
+
 void AddClientOf(const plan::System& system, std::vector<std::string>* clients) {
   if (!system.client) return;
   if (std::find(clients->begin(), clients->end(), system.client->id) == clients->end()) {

@@ -155,9 +155,7 @@ void SingleSite(const AuditContext& context, size_t i, std::vector<Finding>* out
   f.recommendation =
       "Run a standby at a second site and list it under failover, or accept the "
       "restore time from backups in the tier's RTO.";
-  f.systems = {system.id};
-  f.clients = ClientsOf(system);
-  f.mark = system.mark;
+  AboutSystem(system, &f);
   out->push_back(std::move(f));
 }
 

@@ -42,9 +42,7 @@ void SingleRestorer(const AuditContext& context, size_t i, std::vector<Finding>*
   f.recommendation = "Cross-train a second engineer in " + SkillsNeeded(system) +
                      " (add it to their skills or record the training) and have them lead the "
                      "next restore drill.";
-  f.systems = {system.id};
-  f.clients = ClientsOf(system);
-  f.mark = system.mark;
+  AboutSystem(system, &f);
   out->push_back(std::move(f));
 }
 

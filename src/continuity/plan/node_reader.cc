@@ -230,47 +230,33 @@ bool NodeReader::Boolean(std::string_view key, bool* out) {
   return false;
 }
 
-bool NodeReader::DurationValue(std::string_view key, std::optional<Duration>* out, Mark* mark,
-                               Need need) {
+template <typename T>
+bool NodeReader::ParsedValue(std::string_view key, std::string_view kind, std::optional<T>* out,
+                             Mark* mark, Need need) {
   const Node* v = nullptr;
   if (!Scalar(key, &v, need)) return false;
   if (mark) *mark = source_.MarkOf(*v);
-  auto parsed = Duration::Parse(v->value);
+  auto parsed = T::Parse(v->value);
   if (!parsed) {
-    Problem(
-        *v, "bad-duration",
-        "'" + std::string(key) + "': " + ParseProblem(*v, "duration", parsed.error().message()));
+    Problem(*v, "bad-" + std::string(kind),
+            "'" + std::string(key) + "': " + ParseProblem(*v, kind, parsed.error().message()));
     return false;
   }
   *out = *parsed;
   return true;
+}
+
+bool NodeReader::DurationValue(std::string_view key, std::optional<Duration>* out, Mark* mark,
+                               Need need) {
+  return ParsedValue(key, "duration", out, mark, need);
 }
 
 bool NodeReader::CadenceValue(std::string_view key, std::optional<Cadence>* out) {
-  const Node* v = nullptr;
-  if (!Scalar(key, &v, Need::kOptional)) return false;
-  auto parsed = Cadence::Parse(v->value);
-  if (!parsed) {
-    Problem(*v, "bad-cadence",
-            "'" + std::string(key) + "': " + ParseProblem(*v, "cadence", parsed.error().message()));
-    return false;
-  }
-  *out = *parsed;
-  return true;
+  return ParsedValue(key, "cadence", out, nullptr, Need::kOptional);
 }
 
 bool NodeReader::DateValue(std::string_view key, std::optional<Date>* out, Mark* mark) {
-  const Node* v = nullptr;
-  if (!Scalar(key, &v, Need::kOptional)) return false;
-  if (mark) *mark = source_.MarkOf(*v);
-  auto parsed = Date::Parse(v->value);
-  if (!parsed) {
-    Problem(*v, "bad-date",
-            "'" + std::string(key) + "': " + ParseProblem(*v, "date", parsed.error().message()));
-    return false;
-  }
-  *out = *parsed;
-  return true;
+  return ParsedValue(key, "date", out, mark, Need::kOptional);
 }
 
 bool NodeReader::ChoiceImpl(std::string_view key, const std::vector<std::string_view>& words,

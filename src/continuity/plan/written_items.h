@@ -1,7 +1,7 @@
 // Where each item of a plan's collections (`systems:`, `people:`, `tiers:`, ...) was written, so
 // that a problem found at a position — a Diagnostic's Mark — can be traced back to the entity it
 // is in. `stormproof run` uses this to stop only what a plan error makes unsafe
-// (schedule/plan_errors.h) instead of refusing to back anything up.
+// (continuity/runner/plan_errors.h) instead of refusing to back anything up.
 //
 // The loader describes every item it reads (LoadResult::items). Positions are those of YAML
 // nodes: every diagnostic points at one. Plain data; a WrittenItemIndex is immutable once built

@@ -132,7 +132,9 @@ Status Maintenance::RewriteIndex(std::span<const IndexedPack> packs,
 
 Status Maintenance::RemovePack(const Id& pack) {
   STORMPROOF_TRY(VerifyLock());
-  return repo_.backend_->Remove({FileType::kPack, pack.Hex()});
+  Status removed = repo_.backend_->Remove({FileType::kPack, pack.Hex()});
+  if (!removed) return removed.error().WithContext("deleting pack " + pack.Hex());
+  return removed;
 }
 
 Status Maintenance::RemoveSnapshot(const Id& id) { return repo_.RemoveSnapshot(id); }

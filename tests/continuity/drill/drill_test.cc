@@ -564,7 +564,11 @@ TEST(CoverageTest, TrainingRecordsCount) {
 // (here "ghost", trained in db) covers no step.
 TEST(CoverageTest, TrainingRecordsOfUnknownPeopleDoNotCount) {
   plan::Plan plan = LoadTestPlan();
-  plan.training.push_back(plan::TrainingRecord{{"ghost", {}}, "db", "course", {}, {}});
+  plan::TrainingRecord ghost;
+  ghost.person.id = "ghost";
+  ghost.skill = "db";
+  ghost.kind = "course";
+  plan.training.push_back(ghost);
   std::vector<std::string> uncovered = UncoveredSteps(plan, *plan.FindSystem("db"), "ann");
   ASSERT_EQ(uncovered.size(), 2u);
   EXPECT_EQ(uncovered[1],

@@ -78,6 +78,9 @@ std::string Quoted(const std::string& text);
 std::string NameList(const std::vector<std::string>& items, size_t limit = 5);
 // The system's client id as a one-element list, or empty for an MSP system.
 std::vector<std::string> ClientsOf(const plan::System& system);
+// Makes `finding` about `system` alone: names the system and its client, and points at where the
+// system is written in the plan.
+void AboutSystem(const plan::System& system, Finding* finding);
 // Adds the client ids of `system` to `clients` unless already there.
 void AddClientOf(const plan::System& system, std::vector<std::string>* clients);
 // A mark from the plan, falling back to `fallback` when `preferred` has no file.

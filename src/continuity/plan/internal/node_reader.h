@@ -80,6 +80,11 @@ class NodeReader {
  private:
   bool Scalar(std::string_view key, const yaml::Node** value, Need need);
   bool ChoiceImpl(std::string_view key, const std::vector<std::string_view>& words, size_t* index);
+  // The scalar at `key` read with T::Parse; on a parse error reports "bad-<kind>" naming `kind`
+  // ("duration") and returns false. Sets `mark`, when given, to where the value is written.
+  template <typename T>
+  bool ParsedValue(std::string_view key, std::string_view kind, std::optional<T>* out, Mark* mark,
+                   Need need);
 
   Source source_;
   const yaml::Node& node_;

@@ -1,4 +1,4 @@
-// Internal to the schedule library: the jobs Execute (run.h) runs, and the repositories they
+// Internal to the runner library: the jobs Execute (run.h) runs, and the repositories they
 // share. Each job returns its result with the run to record filled in; Execute records it.
 #ifndef STORMPROOF_CONTINUITY_RUNNER_INTERNAL_JOBS_H_
 #define STORMPROOF_CONTINUITY_RUNNER_INTERNAL_JOBS_H_
