@@ -12,6 +12,7 @@
 #include "continuity/catalog/catalog.h"
 #include "apps/stormproof/context.h"
 #include "core/interrupt.h"
+#include "core/time.h"
 #include "continuity/drill/drill.h"
 #include "apps/stormproof/drill_checklist.h"
 #include "apps/stormproof/progress.h"
@@ -70,7 +71,7 @@ Reported<const plan::System*> ChooseSystem(Context* context, const plan::Plan& p
     return access::MakeAdapter(plan, system, access).has_value();
   };
   Result<const plan::System*> pick =
-      drill::PickSurprise(plan, *last, drill::Clock::System().now_ns(), random, reachable);
+      drill::PickSurprise(plan, *last, SystemNowNs(), random, reachable);
   if (!pick) {
     PrintError(pick.error().message());
     return Outcome::Failed();

@@ -216,8 +216,11 @@ Outcome RunForget(Context* context, ForgetFlags flags) {
       if (!context->json) fmt::print("dry run: prune was not run\n");
     } else {
       auto pruned = PruneAndReport(*context, *repo, pruner::PruneOptions{});
-      if (pruned) (*summary)["prune"] = std::move(*pruned);
-      if (!pruned) outcome = pruned.outcome();
+      if (pruned) {
+        (*summary)["prune"] = std::move(*pruned);
+      } else {
+        outcome = pruned.outcome();
+      }
     }
   }
   if (summary && context->json) PrintJson(*summary);

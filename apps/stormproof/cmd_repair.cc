@@ -111,7 +111,6 @@ Outcome RunRepairIndex(Context* context, const RepairIndexFlags& flags) {
   Outcome failed;
   auto repo = OpenRepositoryOrReport(*context, &failed);
   if (!repo) return failed;
-  if (auto wait = LockWait(*context); !wait) return ReportEngineError(wait.error());
   ProgressReporter progress(*context, "repair index");
   auto report = RepairIndexLocked(*context, *repo, flags.dry_run, progress.Callback());
   progress.Finish();
@@ -178,7 +177,6 @@ Outcome RunRepairSnapshots(Context* context, const RepairSnapshotsFlags& flags) 
   Outcome failed;
   auto repo = OpenRepositoryOrReport(*context, &failed);
   if (!repo) return failed;
-  if (auto wait = LockWait(*context); !wait) return ReportEngineError(wait.error());
   repair::RepairSnapshotsOptions options{flags.snapshots, flags.forget, flags.dry_run};
   ProgressReporter progress(*context, "repair snapshots");
   auto report = RepairSnapshotsLocked(*context, *repo, options, progress.Callback());

@@ -277,7 +277,7 @@ Outcome ReportInterruptedRun(const runner::Decisions& decisions,
                              const std::vector<runner::ActionResult>& results) {
   size_t stopped = 0;
   for (const auto& r : results) {
-    if (r.run.error.rfind(InterruptionMessage(), 0) == 0) ++stopped;
+    if (IsInterruptionMessage(r.run.error)) ++stopped;
   }
   size_t not_started =
       decisions.actions.size() - std::min(decisions.actions.size(), results.size());

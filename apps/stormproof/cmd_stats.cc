@@ -82,8 +82,10 @@ Result<Stats> Compute(const Context& context, const repository::Repository& repo
     STORMPROOF_ASSIGN_OR_RETURN(TreeTotals totals, walker.Walk(snapshot.tree));
     stats.files += totals.files;
     stats.logical_bytes += totals.bytes;
+    ++stats.snapshots;
+    if (!progress.active()) continue;
     progress.Update(ProgressEvent{.current = snapshot.id.ShortHex()}
-                        .Count(ProgressUnit::kSnapshots, ++stats.snapshots, snapshots.size())
+                        .Count(ProgressUnit::kSnapshots, stats.snapshots, snapshots.size())
                         .Count(ProgressUnit::kBytes, stats.logical_bytes));
   }
   progress.Finish();

@@ -85,7 +85,6 @@ Result<pruner::PruneStats> PruneLocked(const Context& context, repository::Repos
 
 Reported<nlohmann::json> PruneAndReport(const Context& context, repository::Repository& repo,
                                         pruner::PruneOptions options) {
-  if (auto wait = LockWait(context); !wait) return ReportEngineError(wait.error());
   ProgressReporter progress(context, "prune");
   auto stats = PruneLocked(context, repo, options, progress.Callback());
   progress.Finish();

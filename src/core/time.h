@@ -25,7 +25,6 @@
 
 namespace stormproof {
 
-inline constexpr int64_t kNsPerMicrosecond = 1'000;
 inline constexpr int64_t kNsPerMillisecond = 1'000'000;
 inline constexpr int64_t kNsPerSecond = 1'000'000'000;
 inline constexpr int64_t kSecondsPerMinute = 60;

@@ -7,8 +7,6 @@
 namespace stormproof::analysis::internal {
 namespace {
 
-constexpr size_t kNone = static_cast<size_t>(-1);
-
 // What each person is relied on for: the critical systems they own and the roles they hold.
 struct Duties {
   std::vector<std::vector<size_t>> critical_owned;  // by person index
@@ -21,12 +19,12 @@ Duties DutiesOf(const AuditContext& context) {
                 std::vector<char>(plan.people.size(), 0)};
   for (size_t i = 0; i < plan.systems.size(); ++i) {
     const plan::System& system = plan.systems[i];
-    size_t p = system.owner ? context.PersonIndex(system.owner->id) : kNone;
-    if (p != kNone && context.critical(i)) duties.critical_owned[p].push_back(i);
+    size_t p = system.owner ? context.PersonIndex(system.owner->id) : AuditContext::kNoPerson;
+    if (p != AuditContext::kNoPerson && context.critical(i)) duties.critical_owned[p].push_back(i);
   }
   for (const plan::Role& role : plan.roles) {
-    size_t p = role.holder ? context.PersonIndex(role.holder->id) : kNone;
-    if (p != kNone) duties.holds_role[p] = 1;
+    size_t p = role.holder ? context.PersonIndex(role.holder->id) : AuditContext::kNoPerson;
+    if (p != AuditContext::kNoPerson) duties.holds_role[p] = 1;
   }
   return duties;
 }

@@ -7,8 +7,6 @@
 namespace stormproof::analysis::internal {
 namespace {
 
-constexpr size_t kNone = static_cast<size_t>(-1);
-
 std::string SkillsNeeded(const plan::System& system) {
   if (system.skills.empty()) return "the skill " + Quoted(system.id);
   std::vector<std::string> tags;
@@ -124,8 +122,10 @@ std::vector<PersonLoad> LoadByPerson(const AuditContext& context) {
     }
   }
   for (const plan::Role& role : plan.roles) {
-    size_t p = role.holder ? context.PersonIndex(role.holder->id) : kNone;
-    if (p != kNone && !HasReachableBackup(context, role)) load[p].roles.push_back(&role);
+    size_t p = role.holder ? context.PersonIndex(role.holder->id) : AuditContext::kNoPerson;
+    if (p != AuditContext::kNoPerson && !HasReachableBackup(context, role)) {
+      load[p].roles.push_back(&role);
+    }
   }
   return load;
 }

@@ -16,11 +16,9 @@
 namespace stormproof::analysis::internal {
 namespace {
 
-constexpr size_t kNone = static_cast<size_t>(-1);
-
 // The newest training record of one person in one skill.
 struct NewestTraining {
-  size_t person = kNone;
+  size_t person = AuditContext::kNoPerson;
   const plan::TrainingRecord* record = nullptr;
 };
 
@@ -34,7 +32,7 @@ std::vector<NewestTraining> NewestByPersonAndSkill(const AuditContext& context) 
   std::unordered_map<std::string, size_t> at;  // "person\0skill" -> index in newest
   for (const plan::TrainingRecord& record : context.plan().training) {
     size_t p = context.PersonIndex(record.person.id);
-    if (p == kNone) continue;
+    if (p == AuditContext::kNoPerson) continue;
     std::string key = record.person.id + '\0' + record.skill;
     auto [it, inserted] = at.emplace(key, newest.size());
     if (inserted) {
@@ -62,8 +60,9 @@ class SkillDemand {
         std::set<std::string> signature(tags.begin(), tags.end());
         for (const std::string& skill : needed) by_tags_[skill].insert(signature);
       }
-      size_t owner = system.owner ? context.PersonIndex(system.owner->id) : kNone;
-      if (owner == kNone) continue;
+      size_t owner =
+          system.owner ? context.PersonIndex(system.owner->id) : AuditContext::kNoPerson;
+      if (owner == AuditContext::kNoPerson) continue;
       owner_needs_[owner].insert(needed.begin(), needed.end());
       owner_needs_[owner].insert(system.id);
     }
@@ -72,7 +71,7 @@ class SkillDemand {
   bool ReliedOn(size_t p, const std::string& skill) const {
     if (owner_needs_[p].count(skill)) return true;
     size_t system = context_.plan().SystemIndex(skill);
-    if (system != kNone && context_.CanRestore(p, system)) return true;
+    if (system != std::string::npos && context_.CanRestore(p, system)) return true;
     auto it = by_tags_.find(skill);
     if (it == by_tags_.end()) return false;
     for (const std::set<std::string>& signature : it->second) {

@@ -133,7 +133,7 @@ std::vector<size_t> PriorityOrder(const plan::DependencyGraph& graph, const Sele
   return order;
 }
 
-constexpr size_t kNoPerson = static_cast<size_t>(-1);
+constexpr size_t kNoPerson = internal::AuditContext::kNoPerson;
 
 // Who can restore each system, in order of preference: the owner, the owner's deputy, then
 // everyone else in plan order. Each can restore the system (the audit's rule) and holds the

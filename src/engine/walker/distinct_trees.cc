@@ -33,13 +33,9 @@ Status DistinctTreeWalker::Walk(const crypto::Id& root, const TreeVisitFn& visit
   auto enter = [&](const crypto::Id& id) -> Status {
     reached_.insert(id);
     Frame frame{id, {}, {}, 0};
-    if (context) {
-      auto tree = repository::LoadTree(repo_, id, &frame.parts);
-      if (!tree) return tree.error().WithContext(context(id));
-      frame.tree = std::move(tree).value();
-    } else {
-      STORMPROOF_ASSIGN_OR_RETURN(frame.tree, walker::LoadTree(repo_, id, &frame.parts));
-    }
+    auto tree = repository::LoadTree(repo_, id, &frame.parts);
+    if (!tree) return tree.error().WithContext(context ? context(id) : "tree " + id.ShortHex());
+    frame.tree = std::move(tree).value();
     path.push_back(std::move(frame));
     return Ok();
   };

@@ -42,7 +42,8 @@ class AuditContext {
   bool CanRestore(size_t p, size_t i) const { return index_.CanRestore(p, plan_.systems[i]); }
   // True when person `p` has `skill`, declared or from a training record.
   bool HasSkill(size_t p, const std::string& skill) const { return index_.HasSkill(p, skill); }
-  // The index of the person with `id` (the first one when duplicated), or npos.
+  // The index of the person with `id` (the first one when duplicated), or kNoPerson.
+  static constexpr size_t kNoPerson = plan::Restorers::kNoPerson;
   size_t PersonIndex(const std::string& id) const { return index_.PersonIndex(id); }
 
   // True when the person's contacts were verified within policy.contacts_max_age.
