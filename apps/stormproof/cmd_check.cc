@@ -76,6 +76,10 @@ Outcome RunCheck(Context* context, const CheckFlags& flags) {
   auto fraction = Fraction(flags);
   if (!fraction) return ReportEngineError(fraction.error());
   Outcome failed;
+  // A check proves what is in the repository: it reads the repository itself (into a fresh
+  // cache of its own), never an earlier local copy that could hide a damaged or missing index,
+  // snapshot or tree pack there.
+  context->fresh_cache = true;
   auto repo = OpenRepositoryOrReport(*context, &failed);
   if (!repo) return failed;
   CatchInterruptions();  // SIGINT/SIGTERM: the check stops after the packs being read, exit 130/143

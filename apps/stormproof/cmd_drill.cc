@@ -15,6 +15,7 @@
 #include "core/time.h"
 #include "continuity/drill/drill.h"
 #include "apps/stormproof/drill_checklist.h"
+#include "apps/stormproof/host_evidence.h"
 #include "apps/stormproof/progress.h"
 #include "apps/stormproof/repo_access.h"
 #include "continuity/report/evidence/evidence_format.h"
@@ -25,6 +26,7 @@ namespace {
 
 struct DrillFlags {
   std::string system, snapshot, absent, scratch, root, repository;
+  std::string host;  // --host; "" = this machine's host name
   bool surprise = false, keep = false;
   std::optional<uint64_t> seed;
   ChecklistFlags checklist;
@@ -55,8 +57,16 @@ Reported<const plan::System*> ChooseSystem(Context* context, const plan::Plan& p
                                            const DrillFlags& flags) {
   if (!flags.surprise) {
     const plan::System* system = plan.FindSystem(flags.system);
-    if (system != nullptr) return system;
-    PrintError("--system " + flags.system + ": no such system in the plan");
+    if (system == nullptr) {
+      PrintError("--system " + flags.system + ": no such system in the plan");
+      return Outcome::Usage();
+    }
+    const std::string host = HostOrThisOne(flags.host);
+    if (plan.RunsOnHost(*system, host)) return system;
+    PrintError("--system " + flags.system + ": " +
+               (system->host.empty() ? "names no host, while other systems do (add host:)"
+                                     : "lives on host " + system->host + ", not " + host +
+                                           ": drill it there, or give --host " + system->host));
     return Outcome::Usage();
   }
   Result<std::map<std::string, int64_t>> last = LastDrills(plan, catalog);
@@ -67,8 +77,9 @@ Reported<const plan::System*> ChooseSystem(Context* context, const plan::Plan& p
   std::mt19937_64 random(flags.seed ? *flags.seed : std::random_device{}());
   // Only systems whose backups this host can reach: the others are reported by `status`.
   const access::AccessOptions access = Access(*context, flags);
+  const std::string host = HostOrThisOne(flags.host);
   auto reachable = [&](const plan::System& system) {
-    return access::MakeAdapter(plan, system, access).has_value();
+    return plan.RunsOnHost(system, host) && access::MakeAdapter(plan, system, access).has_value();
   };
   Result<const plan::System*> pick =
       drill::PickSurprise(plan, *last, SystemNowNs(), random, reachable);
@@ -181,8 +192,8 @@ Outcome CheckRepository(const plan::Plan& plan, const plan::System& system,
     problem = "not one of the backup repositories of system " + system.id +
               (ids.empty() ? " (it has none)" : " (" + Join(ids, ", ") + ")");
   } else if (const plan::RepositorySpec* repository = plan.FindRepository(id)) {
-    Result<std::string> path = access::RepositoryHostPath(*repository, access::AccessOptions{});
-    if (!path) problem = "a drill cannot read it: " + path.error().message();
+    Result<std::string> location = access::RepositoryLocation(*repository, access::AccessOptions{});
+    if (!location) problem = "a drill cannot read it: " + location.error().message();
   }
   if (problem.empty()) return Outcome::Ok();
   PrintError("--repository " + id + ": " + problem);
@@ -250,6 +261,8 @@ Outcome RunDrillCommand(Context* context, const DrillFlags& flags) {
   options.keep = flags.keep;
   options.surprise = flags.surprise;
   options.absent_person = flags.absent;
+  options.host = HostOrThisOne(flags.host);
+  const int64_t started_ns = SystemNowNs();
   ProgressFn on_progress = progress.Callback();
   // SIGINT/SIGTERM: the drill stops, removes its scratch copy (client data) and is recorded as
   // interrupted; the exit status is then 130 or 143.
@@ -268,6 +281,15 @@ Outcome RunDrillCommand(Context* context, const DrillFlags& flags) {
                               "removed");
   }
   context->json ? PrintJsonReport(*done) : PrintText(*done, *system);
+  auto lock_wait = LockWait(*context);
+  for (const EvidenceLine& line :
+       ShipEvidence(plan, **catalog, options.host, started_ns,
+                    {Access(*context, flags), lock_wait ? *lock_wait : std::chrono::milliseconds(0)})) {
+    // stderr: with --json, stdout is the report alone.
+    if (line.failed || !context->json) {
+      fmt::print(stderr, "{}{}\n", line.failed ? "stormproof: " : "", EscapeControls(line.text));
+    }
+  }
   const catalog::Outcome outcome = done->record.run.outcome;
   bool failed = outcome == catalog::Outcome::kFailed || outcome == catalog::Outcome::kError;
   return failed ? Outcome::Problems() : Outcome::Ok();
@@ -319,6 +341,10 @@ void AddDrillCommand(CLI::App* app, Context* context) {
                   "Take the plan's absolute paths (backup paths, local repositories) as relative "
                   "to DIR (a staged copy; the demo)")
       ->type_name("DIR");
+  cmd->add_option("--host", flags->host,
+                  "Drill as host NAME: only its systems (systems[].host), for --surprise too; "
+                  "default: this machine's host name")
+      ->type_name("NAME");
   cmd->add_option("--seed", flags->seed, "Seed for --surprise (repeatable picks)")->type_name("N");
   cmd->callback([context, flags] { context->outcome = RunDrillCommand(context, *flags); });
 }

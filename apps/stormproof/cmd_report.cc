@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "apps/stormproof/context.h"
+#include "apps/stormproof/host_evidence.h"
 #include "continuity/readiness/readiness.h"
 #include "continuity/report/readiness_report/readiness_report.h"
 
@@ -52,11 +53,12 @@ Outcome RunReport(Context* context, const ReportFlags& flags) {
   auto usable = LoadUsablePlan(*context);
   if (!usable) return usable.outcome();
   const plan::Plan& plan = usable->plan();
-  auto catalog = readiness::OpenExistingCatalog(plan.run.catalog);
+  auto catalog = OpenCatalogToRead(plan);
   if (!catalog) {
     PrintError(catalog.error().message());  // names the catalog file
     return Outcome::Failed();
   }
+  if (*catalog) RefreshEvidence(*context, plan, **catalog);
   report::ReadinessReportOptions options;
   if (flags.client_given) options.client = flags.client;
   options.today = usable->today;

@@ -9,6 +9,7 @@
 #include <chrono>
 
 #include "apps/stormproof/context.h"
+#include "apps/stormproof/host_evidence.h"
 #include "core/interrupt.h"
 #include "core/text.h"
 #include "continuity/drill/scratch.h"
@@ -29,6 +30,7 @@ struct RunFlags {
   bool dry_run = false, init = false, no_drills = false;
   std::string root, client;
   std::vector<std::string> systems;
+  std::string host;  // --host; "" = this machine's host name
 };
 
 std::string Describe(const runner::Action& a) {
@@ -286,6 +288,37 @@ Outcome ReportInterruptedRun(const runner::Decisions& decisions,
                                        stopped, not_started));
 }
 
+// "run as host NAME: 3 system(s) of other hosts skipped", when the plan names hosts or --host
+// was given.
+void PrintHost(const Context& context, RunOutput& out, const plan::Plan& plan,
+               const RunFlags& flags, const std::string& host) {
+  if (!plan.NamesHosts() && flags.host.empty()) return;
+  size_t others = 0;
+  for (const plan::System& system : plan.systems) others += plan.RunsOnHost(system, host) ? 0 : 1;
+  if (context.json) {
+    return PrintJson({{"message_type", "host"}, {"host", host}, {"other_hosts_systems", others}});
+  }
+  out.Line(Weight::kRoutine, stdout,
+           fmt::format("run as host {}: {} system(s) of other hosts skipped", host, others));
+}
+
+// Writes what this run recorded into the repositories it concerns (host_evidence.h).
+void PrintShipped(const Context& context, RunOutput& out, const std::vector<EvidenceLine>& lines) {
+  for (const EvidenceLine& line : lines) {
+    if (context.json) {
+      PrintJson({{"message_type", "evidence"},
+                 {"repository", line.written.repository},
+                 {"file", line.written.file},
+                 {"runs", line.written.runs},
+                 {"error", line.failed ? line.text : ""}});
+    } else if (line.failed) {
+      out.Line(Weight::kNeedsHuman, stderr, "stormproof: " + EscapeControls(line.text));
+    } else {
+      out.Line(Weight::kRoutine, stdout, line.text);
+    }
+  }
+}
+
 // Runs what is due, given the plan and its errors. The long orchestrator of `run`.
 Outcome RunPlan(Context* context, const RunFlags& flags, const plan::Plan& plan,
                 const runner::PlanErrors& errors, RunOutput& out) {
@@ -299,7 +332,20 @@ Outcome RunPlan(Context* context, const RunFlags& flags, const plan::Plan& plan,
   }
   CatchInterruptions();  // actions under way stop at a safe point and record it; exit 130/143
   if (!flags.dry_run) RemoveAbandonedScratch(*context, out, plan);
-  runner::Selection selection{flags.client, flags.systems, !flags.no_drills};
+  const std::string host = HostOrThisOne(flags.host);
+  for (const std::string& id : flags.systems) {
+    const plan::System* system = plan.FindSystem(id);
+    if (!plan.RunsOnHost(*system, host)) {
+      PrintError("--system " + id + ": " +
+                 (system->host.empty() ? "names no host, while other systems do (add host:)"
+                                       : "lives on host " + system->host + ", not " + host +
+                                             ": run it there, or give --host " + system->host));
+      return Outcome::Usage();
+    }
+  }
+  options->hostname = host;
+  PrintHost(*context, out, plan, flags, host);
+  runner::Selection selection{flags.client, flags.systems, !flags.no_drills, host};
   std::vector<std::string> notes;
   auto facts = runner::GatherFacts(plan, catalog->get(), options->access, selection, &notes);
   if (!facts) return Fail(facts.error().WithContext("catalog " + plan.run.catalog));
@@ -316,6 +362,7 @@ Outcome RunPlan(Context* context, const RunFlags& flags, const plan::Plan& plan,
        runner::RecordWithheld(plan, errors, withheld, **catalog, clock.now_ns())) {
     out.Line(Weight::kNeedsHuman, stderr, "stormproof: not recorded in the catalog: " + failure);
   }
+  const int64_t started_ns = clock.now_ns();
   auto results =
       runner::Execute(plan, decisions, **catalog, *options, clock,
                         [&](const runner::ActionResult& r) { PrintResult(*context, out, r); });
@@ -323,6 +370,9 @@ Outcome RunPlan(Context* context, const RunFlags& flags, const plan::Plan& plan,
     out.Finish();
     return ReportInterruptedRun(decisions, results);
   }
+  PrintShipped(*context, out,
+               ShipEvidence(plan, **catalog, host, started_ns,
+                            {options->access, options->lock_wait}));
   std::vector<std::string> breaches = errors.lines;  // a plan error is a breach until fixed
   for (std::string& breach : runner::Breaches(plan, clock.now_ns(), *facts, selection, results)) {
     breaches.push_back(std::move(breach));
@@ -367,6 +417,11 @@ void AddRunCommand(CLI::App* app, Context* context) {
       ->type_name("DIR");
   cmd->add_option("--client", flags->client, "Only this client's systems")->type_name("ID");
   cmd->add_option("--system", flags->systems, "Only this system, repeatable")->type_name("ID");
+  cmd->add_option("--host", flags->host,
+                  "Run as host NAME: only the systems whose host is NAME (systems[].host; a "
+                  "system without one only while no system names a host); default: this "
+                  "machine's host name")
+      ->type_name("NAME");
   cmd->add_flag("--no-drills", flags->no_drills, "Do not run due drills this time");
   cmd->callback([context, flags] { context->outcome = RunRun(context, *flags); });
 }

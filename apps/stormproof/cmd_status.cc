@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "apps/stormproof/context.h"
+#include "apps/stormproof/host_evidence.h"
 #include "core/time.h"
 #include "continuity/readiness/readiness.h"
 #include "continuity/report/evidence/evidence_format.h"
@@ -284,11 +285,13 @@ Outcome RunStatus(Context* context, const StatusFlags& flags) {
   auto usable = LoadUsablePlan(*context);
   if (!usable) return usable.outcome();
   const plan::Plan& plan = usable->plan();
-  auto catalog = readiness::OpenExistingCatalog(plan.run.catalog);
+  auto catalog = OpenCatalogToRead(plan);
   if (!catalog) {
     PrintError(catalog.error().message());  // names the catalog file
     return Outcome::Failed();
   }
+  std::vector<hosts::ImportedEvidence> evidence;
+  if (*catalog) evidence = RefreshEvidence(*context, plan, **catalog);
   readiness::StatusOptions options;
   options.today = usable->today;
   options.now_ns = NowNs(*context, usable->today);
@@ -300,7 +303,9 @@ Outcome RunStatus(Context* context, const StatusFlags& flags) {
     return status.error().code() == ErrorCode::kNotFound ? Outcome::Usage() : Outcome::Failed();
   }
   if (context->json) {
-    PrintJson(StatusJson(*status, plan.run.catalog));
+    json out = StatusJson(*status, plan.run.catalog);
+    if (plan.NamesHosts()) out["evidence"] = EvidenceJson(evidence);
+    PrintJson(out);
   } else {
     PrintText(*status);
   }
@@ -319,8 +324,10 @@ void AddStatusCommand(CLI::App* app, Context* context) {
       "3-2-1-1-0 from evidence (a copy counts only when the catalog shows a current backup in "
       "it; each rule not met says why), plan audit findings, and a readiness score (0-100) per "
       "system, client and for the MSP, at most 49 where an objective is breached. Reads the "
-      "catalog (run.catalog); creates nothing. Exit 3 when an objective is breached (RPO "
-      "breached, RTO infeasible, last drill failed).");
+      "catalog (run.catalog) and creates nothing, except that with a plan naming hosts it "
+      "first imports every host's evidence from the repositories into the catalog "
+      "(docs/catalog.md). Exit 3 when an objective is breached (RPO breached, RTO infeasible, "
+      "last drill failed).");
   cmd->add_option("--client", flags->client,
                   "Only this client (the MSP's own id for the MSP's own systems)")
       ->type_name("ID")

@@ -27,6 +27,12 @@ struct Context {
   std::string password_file;            // --password-file, STORMPROOF_PASSWORD_FILE
   bool quiet = false;                   // --quiet: no progress line
   std::string retry_lock;               // --retry-lock DURATION: wait for a locked repository
+  // How remote repositories (s3:...) are reached; local directories ignore these.
+  std::string cacert;                   // --cacert FILE, STORMPROOF_CACERT
+  bool insecure_tls = false;            // --insecure-tls
+  std::string cache_dir;                // --cache-dir DIR, STORMPROOF_CACHE_DIR
+  bool no_cache = false;                // --no-cache
+  bool fresh_cache = false;  // set by commands that prove (check): storage::StorageOptions
   Outcome outcome;                      // what the subcommand that ran returned
 };
 

@@ -14,6 +14,8 @@ int ExitCodeFor(const Error& error, ErrorSubject subject) {
       return kExitWrongPassword;
     case ErrorCode::kCorrupt:
       return kExitCorrupt;
+    case ErrorCode::kPermissionDenied:
+      return kExitAccessDenied;
     case ErrorCode::kInterrupted:
       // An interruption without a signal (a subprocess reported one) is an ordinary failure.
       return stormproof::Interrupted() ? InterruptedExitCode() : kExitError;

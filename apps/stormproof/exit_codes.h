@@ -28,6 +28,7 @@ enum ExitCode : int {
   kExitLocked = 11,         // another process holds a conflicting lock on the repository
   kExitWrongPassword = 12,  // the password opens no key of the repository
   kExitCorrupt = 13,        // stored data failed its authentication (damaged or altered)
+  kExitAccessDenied = 14,   // the storage refused the credentials (S3: 403 access denied)
   // A long command stopped early by a signal (core/interrupt.h): 128 + the signal, as a shell
   // reports a program the signal killed.
   kExitInterruptedBySigint = 130,
@@ -41,8 +42,8 @@ enum class ErrorSubject {
 };
 
 // The one mapping from an error to an exit code: kInvalidArgument -> 2 (usage); kLocked -> 11;
-// kWrongPassword -> 12; kCorrupt -> 13; kInterrupted -> 130/143 when a signal asked for it;
-// kNotFound about the repository -> 10; anything else -> 1.
+// kWrongPassword -> 12; kCorrupt -> 13; kPermissionDenied -> 14; kInterrupted -> 130/143 when a
+// signal asked for it; kNotFound about the repository -> 10; anything else -> 1.
 int ExitCodeFor(const Error& error, ErrorSubject subject = ErrorSubject::kAny);
 
 // How a command ended. The default is success. A failure's message has already been printed

@@ -24,12 +24,16 @@ constexpr const char* kFooter = R"(Exit codes:
      restore could not write or verify some entries, check found damage, stats
      found blobs missing from the index, a drill failed, or run/status found an
      objective breached (RPO exceeded, RTO not feasible, a failed backup or drill)
-  10 the repository does not exist: nothing exists at --repo
+  10 the repository does not exist: nothing exists at --repo (no directory, no
+     bucket, or nothing under the s3: prefix)
   11 locked: another process holds a conflicting lock on the repository (see
      --retry-lock)
   12 wrong password: the password opens no key of the repository
   13 corrupt: data read from the repository failed its authentication (damaged
      or altered; run 'stormproof check')
+  14 access denied: the object storage refused the credentials or the request
+     (check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, the plan's
+     credentials_file, or the bucket policy)
   130, 143  interrupted by SIGINT or SIGTERM: backup, restore, check, prune, forget,
      drill and run stop at their next safe point, release their locks and say
      what was left; a second signal ends them at once
@@ -41,8 +45,37 @@ Environment:
   STORMPROOF_REPOSITORY      the repository when --repo is not given
   STORMPROOF_PASSWORD_FILE   a file holding the repository password (first line)
   STORMPROOF_PASSWORD        the repository password itself (prefer a file)
+  STORMPROOF_CACERT          the CA certificates file when --cacert is not given
+  STORMPROOF_CACHE_DIR       the cache directory when --cache-dir is not given
+  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+                             credentials for s3: repositories
+  AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE
+                             the profile and file of ~/.aws/credentials to use instead
+  AWS_REGION, AWS_DEFAULT_REGION
+                             the region of s3: repositories (default us-east-1)
 
 Documentation: docs/cli.md and docs/plan-schema.md in the stormproof sources.)";
+
+// How s3: repositories are reached (docs/cli.md, "Object storage"); credentials come from the
+// environment (AWS_*) or the plan, never from a flag.
+void AddStorageOptions(CLI::App* app, Context* context) {
+  app->add_option("--cacert", context->cacert,
+                  "Verify the object storage's TLS certificate with the CA certificates in FILE "
+                  "(PEM) instead of the system's")
+      ->envname("STORMPROOF_CACERT")
+      ->type_name("FILE");
+  app->add_flag("--insecure-tls", context->insecure_tls,
+                "Do not verify the object storage's TLS certificate (anyone on the network can "
+                "then read and change what is sent; for tests only)");
+  app->add_option("--cache-dir", context->cache_dir,
+                  "Keep the local cache of object-storage repositories under DIR (default "
+                  "$XDG_CACHE_HOME/stormproof or ~/.cache/stormproof)")
+      ->envname("STORMPROOF_CACHE_DIR")
+      ->type_name("DIR");
+  app->add_flag("--no-cache", context->no_cache,
+                "Keep no local cache of object-storage repositories: every read goes to the "
+                "storage");
+}
 
 void AddGlobalOptions(CLI::App* app, Context* context) {
   app->add_option("--plan", context->plan_path, "The plan's root YAML file (default ./plan.yaml)")
@@ -56,7 +89,9 @@ void AddGlobalOptions(CLI::App* app, Context* context) {
   app->add_option("--as-of", context->as_of,
                   "Treat this date (YYYY-MM-DD) as today for ages and due dates")
       ->type_name("DATE");
-  app->add_option("-r,--repo", context->repo, "The backup repository (a directory)")
+  app->add_option("-r,--repo", context->repo,
+                  "The backup repository: a directory (or local:DIR), or object storage "
+                  "s3:https://host/bucket[/prefix]")
       ->envname("STORMPROOF_REPOSITORY")
       ->type_name("REPO");
   app->add_option("-p,--password-file", context->password_file,
@@ -69,6 +104,7 @@ void AddGlobalOptions(CLI::App* app, Context* context) {
                   "When another process holds a conflicting lock on the repository, keep trying "
                   "for up to DURATION (e.g. 30s, 10m) instead of failing at once")
       ->type_name("DURATION");
+  AddStorageOptions(app, context);
 }
 
 // The innermost command given that still needs a subcommand (the program itself, or `plan`), or

@@ -9,12 +9,13 @@
 #include <filesystem>
 #include <iostream>
 
-#include "engine/backend/backend.h"
 #include "core/duration.h"
 #include "core/id_prefix.h"
 #include "core/interrupt.h"
 #include "core/secret.h"
 #include "core/text.h"
+#include "engine/backend/backend.h"
+#include "engine/storage/storage.h"
 
 namespace stormproof::cli {
 namespace {
@@ -54,7 +55,50 @@ Result<SecretString> PromptPassword(const char* prompt, const char* again) {
   return password;
 }
 
+// What a failure to open the storage at `location` was about. A missing bucket (kNotFound) means
+// the repository does not exist (exit 10); so does nothing at a local path, while a file there
+// is "not a directory", like any other location that is no repository (exit 1).
+ErrorSubject OpenFailureSubject(const std::string& location) {
+  if (storage::IsRemote(location)) return ErrorSubject::kRepository;
+  auto parsed = storage::ParseLocation(location);
+  if (!parsed) return ErrorSubject::kAny;
+  std::error_code ec;
+  bool something_there = std::filesystem::symlink_status(parsed->path, ec).type() !=
+                         std::filesystem::file_type::not_found;
+  return something_there ? ErrorSubject::kAny : ErrorSubject::kRepository;
+}
+
+// Storage without a stormproof config. A restic or borg repository, or an empty directory, is
+// named before any password is asked: "not a stormproof repository", exit 1 (docs/cli.md). An
+// s3: prefix nothing was ever written under is a repository that does not exist (exit 10), as a
+// missing directory is: object storage has no empty directories.
+Outcome ReportNoRepository(const std::string& location, const backend::Backend& backend,
+                           const Error& probe) {
+  if (storage::IsRemote(location) && probe.code() == ErrorCode::kNotFound) {
+    Result<bool> empty = storage::HoldsNothing(backend);
+    if (!empty) return ReportEngineError(empty.error());
+    if (*empty) {
+      return ReportEngineError(
+          Error::NotFound(location + ": no repository there (nothing is stored under it); "
+                                     "create one with 'stormproof init'"),
+          ErrorSubject::kRepository);
+    }
+  }
+  PrintError(EscapeControls(probe.message()));
+  return Outcome::Failed();
+}
+
 }  // namespace
+
+storage::StorageOptions StorageOptionsOf(const Context& context) {
+  storage::StorageOptions options;
+  options.ca_file = context.cacert;
+  options.insecure_tls = context.insecure_tls;
+  options.cache_dir = context.cache_dir;
+  options.no_cache = context.no_cache;
+  options.fresh_cache = context.fresh_cache;
+  return options;
+}
 
 Result<SecretString> ReadPassword(const Context& context, bool confirm) {
   if (!context.password_file.empty()) return FirstLineOf(context.password_file);
@@ -120,22 +164,13 @@ std::unique_ptr<repository::Repository> OpenRepositoryOrReport(const Context& co
     *failure = Outcome::Usage();
     return nullptr;
   }
-  auto backend = backend::OpenLocalBackend(context.repo);
+  auto backend = storage::OpenBackendAt(context.repo, StorageOptionsOf(context));
   if (!backend) {
-    // Nothing at that path: the repository does not exist (exit 10). A file there is "not a
-    // directory", like any other location that is no repository (exit 1).
-    std::error_code ec;
-    bool something_there = std::filesystem::symlink_status(context.repo, ec).type() !=
-                           std::filesystem::file_type::not_found;
-    *failure = ReportEngineError(backend.error(), something_there ? ErrorSubject::kAny
-                                                                  : ErrorSubject::kRepository);
+    *failure = ReportEngineError(backend.error(), OpenFailureSubject(context.repo));
     return nullptr;
   }
-  // A restic or borg repository, or an empty directory, is named before any password is asked.
-  // Whatever the reason, it is "not a stormproof repository": exit 1 (docs/cli.md).
   if (Status probe = repository::Repository::Probe(**backend); !probe) {
-    PrintError(EscapeControls(probe.error().message()));
-    *failure = Outcome::Failed();
+    *failure = ReportNoRepository(context.repo, **backend, probe.error());
     return nullptr;
   }
   auto password = ReadPassword(context, /*confirm=*/false);
@@ -217,6 +252,7 @@ access::AccessOptions PlanAccess(const Context& context, const std::string& root
   access.password_file = context.password_file;
   if (const char* password = std::getenv("STORMPROOF_PASSWORD")) access.password = password;
   if (!root.empty()) access.root = std::filesystem::absolute(root).lexically_normal().string();
+  access.storage = StorageOptionsOf(context);
   return access;
 }
 

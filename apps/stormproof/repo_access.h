@@ -13,6 +13,7 @@
 #include "apps/stormproof/context.h"
 #include "core/secret.h"
 #include "continuity/access/access.h"
+#include "engine/storage/storage.h"
 #include "engine/repository/maintenance.h"
 #include "engine/repository/repository.h"
 
@@ -28,9 +29,16 @@ Result<SecretString> ReadPassword(const Context& context, bool confirm);
 // is no file and no terminal, or the two entries differ; kNotFound for an unreadable file.
 Result<SecretString> ReadNewPassword(const std::string& file);
 
-// Opens the repository; on failure prints one line, sets *failure and returns null. Exit codes
-// (exit_codes.h): 2 without --repo, 10 when nothing exists at --repo, 1 when it holds no
-// stormproof repository (or a restic/borg one), 12 for a wrong password, 13 for a damaged config.
+// How --repo is reached when it names object storage: --cacert, --insecure-tls, --cache-dir,
+// --no-cache; credentials from the environment (s3::ResolveCredentials).
+storage::StorageOptions StorageOptionsOf(const Context& context);
+
+// Opens the repository through storage::OpenBackendAt; on failure prints one line, sets
+// *failure and returns null. Exit codes (exit_codes.h): 2 without --repo, for a location this
+// build refuses (sftp:, b2:, a malformed s3:) or missing S3 credentials; 10 when nothing exists
+// at --repo (no directory, no bucket, nothing under the s3: prefix); 14 when the storage denies
+// access; 1 when it holds no stormproof repository (or a restic/borg one) or the storage cannot
+// be reached; 12 for a wrong password, 13 for a damaged config.
 std::unique_ptr<repository::Repository> OpenRepositoryOrReport(const Context& context,
                                                                Outcome* failure);
 
@@ -68,8 +76,9 @@ bool SnapshotMatches(const repository::Snapshot& snapshot, const std::vector<std
                      const std::vector<std::string>& paths);
 
 // How `run` and `drill` reach the plan's repositories: the global --password-file (or
-// STORMPROOF_PASSWORD) for repositories without their own password_file, and --root (made
-// absolute) as the staged root of every plan path; "" = the real root.
+// STORMPROOF_PASSWORD) for repositories without their own password_file, --root (made
+// absolute) as the staged root of every plan path ("" = the real root; never applied to s3:
+// locations), and StorageOptionsOf(context) for object storage.
 access::AccessOptions PlanAccess(const Context& context, const std::string& root);
 
 // Prints an engine error (control characters escaped) and returns its outcome: the exit code

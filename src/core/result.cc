@@ -22,6 +22,8 @@ const char* ErrorCodeName(ErrorCode code) {
       return "wrong password";
     case ErrorCode::kCorrupt:
       return "corrupt";
+    case ErrorCode::kPermissionDenied:
+      return "permission denied";
     case ErrorCode::kInternal:
       return "internal error";
   }

@@ -18,16 +18,17 @@ namespace stormproof {
 
 // Stable error codes. Exit codes are derived from them in apps/stormproof.
 enum class ErrorCode {
-  kInvalidArgument,  // the caller passed something malformed (a bad flag value, a bad duration)
-  kNotFound,         // a named file, id or snapshot does not exist
-  kParse,            // input could not be parsed (YAML syntax, encoding)
-  kIo,               // the operating system refused a read or write
-  kFailedCheck,      // the input was read but a check found problems
-  kLocked,           // another process holds a lock on it (try again later)
-  kInternal,         // a bug: an invariant did not hold
-  kInterrupted,      // SIGINT or SIGTERM asked the work to stop (core/interrupt.h)
-  kWrongPassword,    // the password opens no key of the repository
-  kCorrupt,          // stored data failed its MAC or does not match its name (damaged or altered)
+  kInvalidArgument,   // the caller passed something malformed (a bad flag value, a bad duration)
+  kNotFound,          // a named file, id or snapshot does not exist
+  kParse,             // input could not be parsed (YAML syntax, encoding)
+  kIo,                // the operating system refused a read or write
+  kFailedCheck,       // the input was read but a check found problems
+  kLocked,            // another process holds a lock on it (try again later)
+  kInternal,          // a bug: an invariant did not hold
+  kInterrupted,       // SIGINT or SIGTERM asked the work to stop (core/interrupt.h)
+  kWrongPassword,     // the password opens no key of the repository
+  kCorrupt,           // stored data failed its MAC or does not match its name (damaged or altered)
+  kPermissionDenied,  // the storage refused the credentials or the operation (S3 403)
 };
 
 const char* ErrorCodeName(ErrorCode code);
@@ -55,6 +56,9 @@ class Error {
   static Error Interrupted(std::string m) { return {ErrorCode::kInterrupted, std::move(m)}; }
   static Error WrongPassword(std::string m) { return {ErrorCode::kWrongPassword, std::move(m)}; }
   static Error Corrupt(std::string m) { return {ErrorCode::kCorrupt, std::move(m)}; }
+  static Error PermissionDenied(std::string m) {
+    return {ErrorCode::kPermissionDenied, std::move(m)};
+  }
   static Error Internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
 
  private:

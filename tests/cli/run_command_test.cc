@@ -50,7 +50,7 @@ systems:
       repositories: [local]
 repositories:
   - {id: local, location: /srv/repo}
-  - {id: cloud, location: "s3:https://s3.example.com/bucket", medium: object}
+  - {id: cloud, location: "b2:acme-bucket:/stormproof", medium: object}
 )";
 
 class RunCliTest : public ::testing::Test {
@@ -95,8 +95,9 @@ TEST_F(RunCliTest, DryRunSaysWhatIsDueAndWhyAndChangesNothing) {
   CliResult r = Run("--dry-run");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
-            "repository cloud: skipped: s3:https://s3.example.com/bucket is not supported by this "
-            "build\n"
+            "repository cloud: skipped: repository 'cloud': repository location "
+            "'b2:acme-bucket:/stormproof': this build cannot use b2: locations (supported: a "
+            "local path, local:PATH, s3:https://host/bucket[/prefix])\n"
             "would backup files -> local: never backed up to local\n"
             "would forget files in local: after the backup: keep 3 last snapshots (tier gold)\n"
             "would drill files: never drilled; due every 1mo (tier gold); copy local, never "

@@ -4,7 +4,6 @@
 // when it found the repository idle, leave every snapshot intact. Backups wait for a prune's
 // exclusive lock (--retry-lock), as a scheduled job would.
 #include <gtest/gtest.h>
-#include <spawn.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,50 +19,14 @@
 
 #include "tests/cli/cli_runner.h"
 #include "tests/matchers.h"
+#include "tests/reliability/background_process.h"
 #include "tests/reliability/restored_tree.h"
-
-extern char** environ;
 
 namespace stormproof::testing {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-// A stormproof process started in the background; its output goes to files.
-class Background {
- public:
-  Background(const std::string& command, const fs::path& out) : out_(out) {
-    std::string shell = command + " >" + out.string() + " 2>" + out.string() + ".err";
-    const char* argv[] = {"/bin/sh", "-c", shell.c_str(), nullptr};
-    EXPECT_EQ(::posix_spawn(&pid_, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ),
-              0);
-  }
-  // Waits; returns the exit code (-1 when killed by a signal).
-  int Wait() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-  bool Running() {
-    int status = 0;
-    if (done_) return false;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      done_ = true;
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    return !done_;
-  }
-  int exit_code() const { return exit_code_; }
-  pid_t pid() const { return pid_; }
-  std::string err() const { return ReadAll(out_.string() + ".err"); }
-
- private:
-  fs::path out_;
-  pid_t pid_ = -1;
-  bool done_ = false;
-  int exit_code_ = -1;
-};
 
 class ConcurrencySuite : public ::testing::Test {
  protected:
@@ -77,7 +40,7 @@ class ConcurrencySuite : public ::testing::Test {
       for (int f = 0; f < 60; ++f) {
         std::string text(2000 + rng() % 20000, ' ');
         for (char& c : text) c = "abcdefgh \n"[rng() % 10];
-        std::ofstream(root / "docs" / ("f" + std::to_string(f))) << text;
+        std::ofstream(root / "docs" / (std::to_string(f) + ".txt")) << text;
       }
       std::string random(6 << 20, '\0');
       for (char& c : random) c = static_cast<char>(rng());

@@ -2,15 +2,20 @@
 // of repository file — flip one bit, zero a run of 1..64 bytes, or truncate — must each be detected
 // by `check --read-data` (100%, not "most"), and damage to a pack must be mapped to every snapshot
 // and path that uses it. A pack whose header alone is damaged loses nothing through `repair
-// index`. In-process, on an in-memory repository built by the test.
+// index`. In-process, on a repository built by the test: in memory (corruption_test, linked with
+// local_place.cc) or in a bucket of a real Ceph RGW (s3_corruption_test, with s3_place.cc; see
+// repository_place.h), where the objects are damaged in the bucket and read back through the S3
+// backend. On S3 only the seeded injections run: the other cases check the repository format,
+// which the storage does not change, with thousands of rewrites.
 //
 //   STORMPROOF_CORRUPTION_SEED  seed of the injections (default 20251126)
-//   STORMPROOF_CORRUPTIONS      number of injections (default 300)
+//   STORMPROOF_CORRUPTIONS      number of injections (default 300 locally, 100 on S3)
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
@@ -22,6 +27,7 @@
 #include "engine/repair/index_repair.h"
 #include "engine/repository/tree.h"
 #include "tests/matchers.h"
+#include "tests/reliability/repository_place.h"
 
 namespace stormproof {
 namespace {
@@ -33,6 +39,8 @@ using repository::Repository;
 using repository::testing::kPassword;
 using repository::testing::RandomData;
 using repository::testing::Store;
+using repository::testing::StorageNow;
+using stormproof::testing::RepositoryPlace;
 
 uint64_t EnvOr(const char* name, uint64_t fallback) {
   const char* value = std::getenv(name);
@@ -266,7 +274,18 @@ std::string Joined(const std::vector<std::string>& lines) {
 
 class CorruptionTest : public ::testing::Test {
  protected:
+  static void SetUpTestSuite() {
+    place_ = stormproof::testing::MakeRepositoryPlace(std::filesystem::temp_directory_path());
+  }
+  static void TearDownTestSuite() { place_.reset(); }
+
   void SetUp() override {
+    const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    if (place_->Kind() != "local" && test != "PristineRepositoryChecksClean" &&
+        test != "EverySeededCorruptionIsDetected") {
+      GTEST_SKIP() << "checks the repository format, the same on every storage: run locally";
+    }
+    pristine_ = Store(place_->NewStore("pristine-" + test, StorageNow));
     auto repo = pristine_.Init();
     ASSERT_NE(repo, nullptr);
     ASSERT_THAT(repo->AddKey(kPassword), IsOk());
@@ -275,13 +294,19 @@ class CorruptionTest : public ::testing::Test {
     users_ = MapPackUsers(*repo);
   }
 
-  // Whether check detects `injection` applied to a copy of the pristine repository; failures
-  // of the reporting contract (naming the file, the affected snapshots and paths) are test
-  // failures of their own.
-  bool Detected(const Injection& injection, const Bytes& damaged) {
-    Store store = pristine_.CopyFiles();
-    EXPECT_TRUE(Replace(store.raw(), {injection.type, injection.name}, damaged));
-    auto repo = store.Open();
+  // Whether check detects `injection` (`damaged` replacing `original`) applied to the pristine
+  // repository, which is restored afterwards; failures of the reporting contract (naming the
+  // file, the affected snapshots and paths) are test failures of their own.
+  bool Detected(const Injection& injection, const Bytes& original, const Bytes& damaged) {
+    const backend::Handle file{injection.type, injection.name};
+    EXPECT_TRUE(Replace(pristine_.raw(), file, damaged));
+    bool detected = DetectedInPristine(injection);
+    EXPECT_TRUE(Replace(pristine_.raw(), file, original)) << injection.Describe();
+    return detected;
+  }
+
+  bool DetectedInPristine(const Injection& injection) {
+    auto repo = pristine_.Open();
     std::string named = injection.name.empty() ? "config" : injection.name;
     if (!repo) {
       // Loading refused the repository outright: acceptable only for the files Open reads, and
@@ -329,6 +354,7 @@ class CorruptionTest : public ::testing::Test {
     return out;
   }
 
+  static inline std::unique_ptr<RepositoryPlace> place_;
   Store pristine_;
   PackUsers users_;
   std::map<std::string, int> open_failures_;
@@ -453,7 +479,7 @@ TEST_F(CorruptionTest, RepairIndexKeepsEveryBlobOfAPackWhoseTrailerIsDamaged) {
 
 TEST_F(CorruptionTest, EverySeededCorruptionIsDetected) {
   const uint64_t seed = EnvOr("STORMPROOF_CORRUPTION_SEED", 20251126);
-  const uint64_t count = EnvOr("STORMPROOF_CORRUPTIONS", 300);
+  const uint64_t count = EnvOr("STORMPROOF_CORRUPTIONS", place_->DefaultCorruptions());
   std::mt19937_64 rng(seed);
   const FileType kinds[] = {FileType::kPack, FileType::kIndex, FileType::kSnapshot, FileType::kKey,
                             FileType::kConfig};
@@ -465,19 +491,20 @@ TEST_F(CorruptionTest, EverySeededCorruptionIsDetected) {
     ASSERT_FALSE(candidates.empty());
     Injection injection = candidates[rng() % candidates.size()];
     injection.op = ops[rng() % std::size(ops)];
-    Bytes bytes = *pristine_.raw().Load({injection.type, injection.name});
+    const Bytes original = *pristine_.raw().Load({injection.type, injection.name});
+    Bytes bytes = original;
     if (!Damage(rng, &injection, &bytes)) continue;
     auto& row = table[{KindName(injection.type), OperationName(injection.op)}];
     ++row.first, ++injected;
-    if (Detected(injection, bytes)) {
+    if (Detected(injection, original, bytes)) {
       ++row.second, ++detected;
     } else {
       ADD_FAILURE() << "undetected: " << injection.Describe() << " (seed " << seed << ", injection "
                     << i << ")";
     }
   }
-  std::printf("corruption suite: seed %llu, %d injections, %d detected\n",
-              static_cast<unsigned long long>(seed), injected, detected);
+  std::printf("corruption suite (%s): seed %llu, %d injections, %d detected\n",
+              place_->Kind().c_str(), static_cast<unsigned long long>(seed), injected, detected);
   std::printf("%-9s %-9s %9s %9s\n", "file", "operation", "injected", "detected");
   for (const auto& [key, counts] : table) {
     std::printf("%-9s %-9s %9d %9d\n", key.first.c_str(), key.second.c_str(), counts.first,

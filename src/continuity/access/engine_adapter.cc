@@ -2,11 +2,11 @@
 
 #include <algorithm>
 
-#include "engine/backend/backend.h"
 #include "core/text.h"
 #include "engine/repository/repository.h"
 #include "engine/restorer/restorer.h"
 #include "engine/restorer/verify_tree.h"
+#include "engine/storage/storage.h"
 
 namespace stormproof::access {
 namespace {
@@ -91,10 +91,10 @@ class EngineAdapter : public Adapter {
   Status OpenOnce() {
     if (repo_) return Ok();
     STORMPROOF_ASSIGN_OR_RETURN(std::unique_ptr<backend::Backend> backend,
-                                backend::OpenLocalBackend(repository_.path));
+                                storage::OpenBackendAt(repository_.location, repository_.storage));
     Result<std::unique_ptr<repository::Repository>> repo =
         repository::Repository::Open(std::move(backend), repository_.password);
-    if (!repo) return repo.error().WithContext("repository " + repository_.path);
+    if (!repo) return repo.error().WithContext("repository " + repository_.location);
     repo_ = std::move(repo).value();
     return Ok();
   }
@@ -104,7 +104,8 @@ class EngineAdapter : public Adapter {
     for (const repository::Snapshot& s : snapshots_) {
       if (s.id.Hex() == point.id) return &s;
     }
-    return Error::NotFound("snapshot " + point.id + " is not in repository " + repository_.path);
+    return Error::NotFound("snapshot " + point.id + " is not in repository " +
+                           repository_.location);
   }
 
   EngineRepository repository_;

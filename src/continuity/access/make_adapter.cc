@@ -1,11 +1,13 @@
 // Choosing and building the adapter for a system, and the repository access every adapter and
-// `stormproof run` share: passwords and host paths.
+// `stormproof run` share: passwords, locations and how storage reaches them.
 #include <algorithm>
+#include <utility>
 
 #include "continuity/access/access.h"
 #include "continuity/access/internal/adapters.h"
 #include "continuity/access/internal/engine_adapter.h"
 #include "core/secret.h"
+#include "engine/s3/s3.h"
 
 namespace stormproof::access {
 namespace {
@@ -31,12 +33,27 @@ PasswordSource PasswordSourceOf(const plan::RepositorySpec& repository,
   return {"", access.password};
 }
 
-// "s3:https://...", "sftp:user@host:/x", "rest:http://..." — anything with a scheme before ':'
-// that is not a Windows drive letter.
-bool IsUrl(const std::string& location) {
-  size_t colon = location.find(':');
-  if (colon == std::string::npos || colon < 2) return false;
-  return location.find('/') > colon;
+// What restic needs besides -r to reach an s3: repository: the credentials and region in the
+// variables restic reads (resolved from the plan's credentials_file or stormproof's environment,
+// so only these reach restic), and --cacert / --insecure-tls.
+Status AddResticStorage(const plan::RepositorySpec& repository, const AccessOptions& access,
+                        ExternalRepository* external) {
+  const storage::StorageOptions storage = RepositoryStorage(repository, access);
+  Result<s3::ResolvedCredentials> resolved = s3::ResolveCredentials(storage.credentials);
+  if (!resolved) {
+    return Error::InvalidArgument("repository '" + repository.id + "': " + repository.location +
+                                  ": " + resolved.error().message());
+  }
+  const s3::Credentials& keys = resolved->credentials;
+  external->env = {{"AWS_ACCESS_KEY_ID", keys.access_key_id},
+                   {"AWS_SECRET_ACCESS_KEY", std::string(keys.secret_access_key.view())},
+                   {"AWS_DEFAULT_REGION", resolved->region}};
+  if (!keys.session_token.empty()) {
+    external->env.push_back({"AWS_SESSION_TOKEN", std::string(keys.session_token.view())});
+  }
+  if (!storage.ca_file.empty()) external->flags = {"--cacert", storage.ca_file};
+  if (storage.insecure_tls) external->flags.push_back("--insecure-tls");
+  return Ok();
 }
 
 std::vector<std::string> HostPaths(const plan::System& system, const AccessOptions& access) {
@@ -45,17 +62,24 @@ std::vector<std::string> HostPaths(const plan::System& system, const AccessOptio
   return out;
 }
 
-// The adapter for `repository`, found on this host at `path` (its RepositoryHostPath).
+// The adapter for `repository`, found at `location` (its RepositoryLocation).
 Result<std::unique_ptr<Adapter>> AdapterFor(const plan::RepositorySpec& repository,
                                             const plan::System& system, const AccessOptions& access,
-                                            const std::string& path, ToolTimeouts timeouts) {
+                                            const std::string& location, ToolTimeouts timeouts) {
   const std::string what = "repository '" + repository.id + "'";
   if (repository.kind == plan::RepositoryKind::kStormproof) {
     STORMPROOF_ASSIGN_OR_RETURN(std::string password, RepositoryPassword(repository, access));
-    return NewEngineAdapter({path, password, system.id, HostPaths(system, access)});
+    // An adapter proves (drills restore through it, copies and checks read through it): it reads
+    // the repository itself into a fresh cache of its own, never an earlier local copy, so a file
+    // damaged or lost in the bucket is met by the drill as a restore on a new machine would.
+    storage::StorageOptions storage = RepositoryStorage(repository, access);
+    storage.fresh_cache = true;
+    return NewEngineAdapter({location, password, system.id, HostPaths(system, access),
+                             std::move(storage)});
   }
   ExternalRepository external;
-  external.location = path;
+  external.location = location;
+  if (storage::IsRemote(location)) STORMPROOF_TRY(AddResticStorage(repository, access, &external));
   PasswordSource source = PasswordSourceOf(repository, access);
   external.password_file = source.file;
   external.password = source.password;
@@ -86,14 +110,31 @@ Result<std::string> RepositoryPassword(const plan::RepositorySpec& repository,
                                 "STORMPROOF_PASSWORD)");
 }
 
-Result<std::string> RepositoryHostPath(const plan::RepositorySpec& repository,
+Result<std::string> RepositoryLocation(const plan::RepositorySpec& repository,
                                        const AccessOptions& access) {
-  if (repository.medium == plan::Medium::kTape || IsUrl(repository.location)) {
-    return Error::InvalidArgument("repository '" + repository.id + "': " + repository.location +
-                                  " is not a local path (object storage and tape are not "
-                                  "supported by this build)");
+  const std::string what = "repository '" + repository.id + "'";
+  if (repository.medium == plan::Medium::kTape) {
+    return Error::InvalidArgument(what + ": tape is not supported by this build");
   }
-  return plan::HostPath(access.root, repository.location);
+  Result<storage::Location> location = storage::ParseLocation(repository.location);
+  if (!location) return location.error().WithContext(what);
+  if (location->kind == storage::LocationKind::kLocal) {
+    // Absolute ("/..."), so storage reads it back as this path whatever ':' it holds.
+    return plan::HostPath(access.root, location->path);
+  }
+  if (repository.kind == plan::RepositoryKind::kBorg) {
+    return Error::InvalidArgument(what + ": borg cannot use object storage (" +
+                                  repository.location + "); use a local path or ssh:// with borg");
+  }
+  return repository.location;
+}
+
+storage::StorageOptions RepositoryStorage(const plan::RepositorySpec& repository,
+                                          const AccessOptions& access) {
+  storage::StorageOptions options = access.storage;
+  options.credentials.credentials_file = repository.credentials_file;
+  options.credentials.region = repository.region;
+  return options;
 }
 
 ToolTimeouts ToolTimeoutsFor(const plan::Plan& plan, const plan::System& system) {
@@ -110,8 +151,8 @@ Result<std::unique_ptr<Adapter>> MakeRepositoryAdapter(const plan::Plan& plan,
                                                        const plan::RepositorySpec& repository,
                                                        const plan::System& system,
                                                        const AccessOptions& access) {
-  STORMPROOF_ASSIGN_OR_RETURN(std::string path, RepositoryHostPath(repository, access));
-  return AdapterFor(repository, system, access, path, ToolTimeoutsFor(plan, system));
+  STORMPROOF_ASSIGN_OR_RETURN(std::string location, RepositoryLocation(repository, access));
+  return AdapterFor(repository, system, access, location, ToolTimeoutsFor(plan, system));
 }
 
 Result<std::unique_ptr<Adapter>> MakeAdapter(const plan::Plan& plan, const plan::System& system,
@@ -126,13 +167,13 @@ Result<std::unique_ptr<Adapter>> MakeAdapter(const plan::Plan& plan, const plan:
   for (const plan::Ref& ref : system.backup.repositories) {
     const plan::RepositorySpec* repository = plan.FindRepository(ref.id);
     if (repository == nullptr) continue;
-    Result<std::string> local = RepositoryHostPath(*repository, access);
-    if (!local) {
-      skipped += (skipped.empty() ? "" : "; ") + local.error().message();
+    Result<std::string> location = RepositoryLocation(*repository, access);
+    if (!location) {
+      skipped += (skipped.empty() ? "" : "; ") + location.error().message();
       continue;
     }
     if (repository_id != nullptr) *repository_id = repository->id;
-    return AdapterFor(*repository, system, access, *local, ToolTimeoutsFor(plan, system));
+    return AdapterFor(*repository, system, access, *location, ToolTimeoutsFor(plan, system));
   }
   return Error::NotFound("system '" + system.id +
                          "' has no restore command and no repository a drill can read" +

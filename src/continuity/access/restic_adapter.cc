@@ -190,6 +190,7 @@ class ResticAdapter : public Adapter {
     STORMPROOF_ASSIGN_OR_RETURN(ProcessOptions options, Options(what));
     options.timeout = timeout;
     options.argv = {repository_.program, "-r", repository_.location};
+    options.argv.insert(options.argv.end(), repository_.flags.begin(), repository_.flags.end());
     options.argv.insert(options.argv.end(), args.begin(), args.end());
     return RunTool(what, std::move(options), std::move(on_line), ResticErrors());
   }
@@ -204,6 +205,7 @@ class ResticAdapter : public Adapter {
     }
     ProcessOptions options;
     options.env = {{"RESTIC_CACHE_DIR", cache_->path()}};
+    options.env.insert(options.env.end(), repository_.env.begin(), repository_.env.end());
     if (!repository_.password_file.empty()) {
       Result<std::string> readable = ReadPasswordFile(repository_.password_file);
       if (!readable.has_value()) return readable.error().WithContext(what);

@@ -103,7 +103,46 @@ class SqliteCatalog final : public Catalog {
     });
   }
 
+  Result<size_t> ImportRecords(const std::string& repository, const std::string& file,
+                               const std::vector<ImportedRecord>& records,
+                               int64_t now_ns) override EXCLUDES(mu_) {
+    for (const ImportedRecord& record : records) {
+      if (record.run.record_id.empty()) {
+        return Error::InvalidArgument(path_ + ": evidence " + file + " of repository " +
+                                      repository + ": a run without a record id");
+      }
+    }
+    MutexLock lock(mu_);
+    Db& db = *db_;
+    return internal::WriteTransaction(db, [&]() -> Result<size_t> {
+      return internal::InsertImportedRecords(db, repository, file, records, now_ns);
+    });
+  }
+
+  Status SetEvidenceRefreshed(const std::string& repository,
+                              int64_t refreshed_ns) override EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    Db& db = *db_;
+    return internal::WriteTransaction(db, [&]() -> Status {
+      return internal::UpsertEvidenceRefreshed(db, repository, refreshed_ns);
+    });
+  }
+
+  Result<EvidenceSource> EvidenceOf(const std::string& repository) const override EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    Db& db = *db_;
+    return internal::RetryWhileBusy(db, [&] { return SelectEvidenceSource(db, repository); });
+  }
+
  private:
+  // One read transaction: the refresh time and the files agree.
+  static Result<EvidenceSource> SelectEvidenceSource(Db& db, const std::string& repository) {
+    STORMPROOF_TRY(db.Exec("BEGIN"));
+    Result<EvidenceSource> source = internal::SelectEvidenceSource(db, repository);
+    db.RollbackIfOpen();
+    return source;
+  }
+
   static Result<std::vector<Run>> SelectRuns(Db& db, const RunQuery& query) {
     internal::RunSelect select = internal::BuildRunSelect(query, internal::RunSource::kRuns);
     STORMPROOF_ASSIGN_OR_RETURN(Statement statement, db.Prepare(select.sql));

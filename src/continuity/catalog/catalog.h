@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -60,7 +61,16 @@ struct Run {
   std::string snapshot_id;       // backup: the snapshot written; drill: the one restored
   int64_t snapshot_time_ns = 0;  // that snapshot's time; 0 when none
   std::string details;           // a JSON object with kind-specific extras; "" = none
+  // The host that ran it (`run --host`, `drill --host`); "" when unknown (runs recorded before
+  // schema version 3, engine commands).
+  std::string host = {};
+  // The run's id in every catalog: 32 lowercase hex digits, random, assigned by Add* when empty
+  // (NewRecordId). Evidence imported from another host is recognised by it (ImportRecords).
+  std::string record_id = {};
 };
+
+// A fresh record id (Run::record_id): 128 random bits as 32 lowercase hex digits.
+std::string NewRecordId();
 
 // One timed step of a drill, in order: "locate snapshot", "restore", "verify data", then with
 // `drill --checklist` one step per hands-on checklist step ("checklist N: <step text>"), then
@@ -123,6 +133,20 @@ struct DrillRecord {
   Drill drill;
 };
 
+// A run recorded by another catalog (evidence from another host), with its drill part for a
+// drill (docs/catalog.md, "Many hosts, one catalog").
+struct ImportedRecord {
+  Run run;                     // run.record_id must be set; run.id is ignored
+  std::optional<Drill> drill;  // for a kDrill run
+};
+
+// What the catalog knows of the evidence in one repository.
+struct EvidenceSource {
+  std::string repository;     // plan repository id
+  int64_t refreshed_ns = 0;   // the last time its evidence was read completely; 0 = never
+  std::set<std::string> files;  // evidence files already imported (their names)
+};
+
 // Which runs to return; empty fields do not filter. Newest (started_ns) first.
 struct RunQuery {
   std::optional<RunKind> kind;
@@ -167,10 +191,24 @@ class Catalog {
   virtual Result<std::vector<DrillRecord>> Drills(const RunQuery& query) const = 0;
   // Number of runs recorded (all kinds).
   virtual Result<int64_t> CountRuns() const = 0;
+
+  // Evidence from other hosts (docs/catalog.md, "Many hosts, one catalog").
+  // Records the runs of evidence file `file` of `repository`, skipping every record whose
+  // record_id the catalog already holds (imported before, or recorded here), and remembers the
+  // file as imported; one transaction. Returns the number of runs added. Errors: kInvalidArgument
+  // for a record without record_id (nothing recorded); kIo, kLocked as AddRun.
+  virtual Result<size_t> ImportRecords(const std::string& repository, const std::string& file,
+                                       const std::vector<ImportedRecord>& records,
+                                       int64_t now_ns) = 0;
+  // Notes that every evidence file of `repository` has been read at `refreshed_ns`.
+  virtual Status SetEvidenceRefreshed(const std::string& repository, int64_t refreshed_ns) = 0;
+  // What is known of `repository`'s evidence (refreshed_ns 0 and no files when nothing).
+  virtual Result<EvidenceSource> EvidenceOf(const std::string& repository) const = 0;
 };
 
-// The newest schema version this build writes (1: tables; 2: query indexes).
-inline constexpr int kSchemaVersion = 2;
+// The newest schema version this build writes (1: tables; 2: query indexes; 3: hosts and
+// evidence from other hosts).
+inline constexpr int kSchemaVersion = 3;
 
 }  // namespace stormproof::catalog
 

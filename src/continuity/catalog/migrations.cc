@@ -58,12 +58,35 @@ CREATE INDEX runs_by_client ON runs(client, kind, started_ns);
 CREATE INDEX runs_by_kind ON runs(kind, started_ns);
 )sql";
 
+// Version 3: many hosts, one catalog. Which host ran each run, and an id that names the run in
+// every catalog (runs recorded before get a random one), so that evidence imported from other
+// hosts is recorded once; which evidence files of which repository were imported, and when
+// each repository's evidence was last read.
+constexpr const char* kHostsAndEvidence = R"sql(
+ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN record_id TEXT NOT NULL DEFAULT '';
+UPDATE runs SET record_id = lower(hex(randomblob(16)));
+CREATE UNIQUE INDEX runs_by_record_id ON runs(record_id) WHERE record_id != '';
+CREATE TABLE evidence_files (
+  repository  TEXT    NOT NULL,
+  name        TEXT    NOT NULL,
+  imported_ns INTEGER NOT NULL,
+  runs        INTEGER NOT NULL,
+  PRIMARY KEY (repository, name)
+) WITHOUT ROWID;
+CREATE TABLE evidence_sources (
+  repository   TEXT    PRIMARY KEY,
+  refreshed_ns INTEGER NOT NULL
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "base tables: runs, drills, drill_steps", kBaseTables},
       {2, "indexes for per-system, per-repository, per-client and per-kind queries", kQueryIndexes},
+      {3, "hosts, record ids and evidence imported from other hosts", kHostsAndEvidence},
   };
   return kMigrations;
 }

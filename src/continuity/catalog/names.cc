@@ -1,6 +1,8 @@
 // The stored names of RunKind and Outcome (catalog.h). They are part of the file format
 // (docs/catalog.md): never rename one.
 #include <array>
+#include <cstdio>
+#include <random>
 #include <utility>
 
 #include "continuity/catalog/catalog.h"
@@ -55,6 +57,15 @@ const char* OutcomeName(Outcome outcome) { return NameOf(kOutcomeNames, outcome)
 
 Result<Outcome> ParseOutcome(const std::string& name) {
   return Parse(kOutcomeNames, name, "outcome");
+}
+
+std::string NewRecordId() {
+  static thread_local std::random_device random;  // the kernel's generator (getrandom)
+  char id[33];
+  for (int i = 0; i < 4; ++i) {
+    std::snprintf(id + 8 * i, 9, "%08x", static_cast<unsigned>(random()));
+  }
+  return std::string(id, 32);
 }
 
 }  // namespace stormproof::catalog

@@ -9,7 +9,7 @@ namespace {
 constexpr const char* kRunColumns =
     "runs.id, runs.kind, runs.system, runs.client, runs.repository, runs.started_ns, "
     "runs.finished_ns, runs.bytes, runs.files, runs.outcome, runs.error, runs.snapshot_id, "
-    "runs.snapshot_time_ns, runs.details";
+    "runs.snapshot_time_ns, runs.details, runs.host, runs.record_id";
 
 constexpr const char* kDrillColumns =
     ", drills.adapter, drills.achieved_rto_ms, drills.achieved_rpo_s, drills.target_rto_s, "
@@ -74,8 +74,8 @@ RunSelect BuildRunSelect(const RunQuery& query, RunSource source) {
 
 const char* const kInsertRunSql =
     "INSERT INTO runs (kind, system, client, repository, started_ns, finished_ns, bytes, files, "
-    "outcome, error, snapshot_id, snapshot_time_ns, details) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "outcome, error, snapshot_id, snapshot_time_ns, details, host, record_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 Result<int64_t> InsertRun(Db& db, Statement* statement, const Run& run) {
   statement->Bind(1, std::string(RunKindName(run.kind)));
@@ -93,6 +93,8 @@ Result<int64_t> InsertRun(Db& db, Statement* statement, const Run& run) {
   statement->Bind(11, run.snapshot_id);
   statement->Bind(12, run.snapshot_time_ns);
   statement->Bind(13, run.details);
+  statement->Bind(14, run.host);
+  statement->Bind(15, run.record_id.empty() ? NewRecordId() : run.record_id);
   Status inserted = statement->Run();
   statement->Reset();
   STORMPROOF_TRY(inserted);
@@ -122,6 +124,8 @@ Result<Run> ReadRun(const Db& db, const Statement& statement) {
   run.snapshot_id = statement.Text(11);
   run.snapshot_time_ns = statement.Int(12);
   run.details = statement.Text(13);
+  run.host = statement.Text(14);
+  run.record_id = statement.Text(15);
   return run;
 }
 

@@ -11,7 +11,7 @@ namespace stormproof::drill {
 using access::AccessOptions;
 using access::Adapter;
 using access::MakeRepositoryAdapter;
-using access::RepositoryHostPath;
+using access::RepositoryLocation;
 using access::RestorePoint;
 
 namespace {
@@ -34,7 +34,7 @@ std::string CopyLine(const plan::Plan& plan, const plan::System& system,
                      const plan::RepositorySpec& repository, const AccessOptions& access,
                      int64_t now_ns, bool* saves) {
   const std::string copy = "copy " + repository.id;
-  Result<std::string> readable = RepositoryHostPath(repository, access);
+  Result<std::string> readable = RepositoryLocation(repository, access);
   if (!readable) return copy + " was not checked: " + readable.error().message();
   Result<RestorePoint> point = NewestPoint(plan, system, repository, access);
   if (!point) return copy + " would not have saved the day either: " + point.error().message();
@@ -57,7 +57,7 @@ std::string CopyLine(const plan::Plan& plan, const plan::System& system,
 }  // namespace
 
 bool DrillCanRead(const plan::RepositorySpec& repository) {
-  return RepositoryHostPath(repository, AccessOptions{}).has_value();
+  return RepositoryLocation(repository, AccessOptions{}).has_value();
 }
 
 const plan::RepositorySpec* NextCopyToDrill(const plan::Plan& plan, const plan::System& system,

@@ -45,8 +45,8 @@ std::vector<std::string> SecretsOf(const plan::Plan& plan, const plan::System& s
 // `text` with each secret of at least 4 characters replaced by "[redacted]".
 std::string Redact(const std::vector<std::string>& secrets, std::string text);
 
-// True when a drill can read `repository` on this host with this build: a local path, not
-// object storage, a URL or tape (access::RepositoryHostPath succeeds).
+// True when a drill can read `repository` with this build: a local path or s3: object storage,
+// not another scheme (sftp:, b2:, ...) or tape (access::RepositoryLocation succeeds).
 bool DrillCanRead(const plan::RepositorySpec& repository);
 
 // The copy of `system` a drill restores from when nobody chose one: among its backup
@@ -123,6 +123,7 @@ struct DrillOptions {
   std::string absent_person;  // run as if this person were unreachable
   double warn_margin = 0.2;   // pass-with-warnings when achieved > (1 - margin) * target
   std::string repository;     // the plan repository drilled, recorded in the run ("" = none)
+  std::string host = {};      // the host drilling, recorded in the run (catalog::Run::host)
   // Passwords never to record (SecretsOf): a step's note and kept standard-error lines, where
   // what a plan's restore or verify command printed ends up, have them as "[redacted]".
   std::vector<std::string> secrets;

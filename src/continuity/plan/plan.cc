@@ -56,6 +56,16 @@ const Client* Plan::FindClient(const std::string& id) const {
   return Lookup(clients, clients_by_id_, id);
 }
 const Tier* Plan::FindTier(const std::string& id) const { return Lookup(tiers, tiers_by_id_, id); }
+bool Plan::NamesHosts() const {
+  return std::any_of(systems.begin(), systems.end(),
+                     [](const System& system) { return !system.host.empty(); });
+}
+
+bool Plan::RunsOnHost(const System& system, const std::string& host) const {
+  if (!system.host.empty()) return system.host == host;
+  return !NamesHosts();
+}
+
 const System* Plan::FindSystem(const std::string& id) const {
   return Lookup(systems, systems_by_id_, id);
 }

@@ -179,7 +179,9 @@ enum class RepositoryKind { kStormproof, kRestic, kBorg };
 // repository::Repository).
 struct RepositorySpec {
   std::string id;
-  std::string location;  // a path or URL
+  // A local path, local:PATH or s3:https://host/bucket[/prefix] (engine/storage/storage.h); a
+  // location with another scheme (sftp:, b2:, ...) stays in the plan, but run and drills skip it.
+  std::string location;
   std::optional<Ref> site;
   Medium medium = Medium::kDisk;
   bool immutable = false;  // append-only / object lock
@@ -191,6 +193,11 @@ struct RepositorySpec {
   // STORMPROOF_PASSWORD_FILE or STORMPROOF_PASSWORD. A relative path is relative to the file
   // that names it (resolved by the loader).
   std::string password_file;
+  // For s3: locations only (s3::CredentialSources): the AWS shared-credentials file to read the
+  // keys from (its [default] profile; resolved like password_file), and the region; "" = from
+  // the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_REGION, ...).
+  std::string credentials_file = {};
+  std::string region = {};
   Mark mark;
 };
 
@@ -230,6 +237,9 @@ struct System {
   std::string restore_command;
   Duration restore_timeout = Duration::Hours(24);
   Mark mark;
+  // The host its data lives on (`run --host`, `drill --host`); "" = not said (see
+  // RunsOnHost). Validated like an id.
+  std::string host = {};
 };
 
 struct TrainingRecord {
@@ -310,6 +320,14 @@ struct Plan {
 
   // "file:line:col" for a mark, "plan" when the mark has no file.
   std::string Where(const Mark& mark) const;
+
+  // True when any system names its host (systems[].host): the plan is shared by several hosts.
+  bool NamesHosts() const;
+  // Whether `host`'s `run` and `drill` work on `system` (docs/plan-schema.md, systems[].host):
+  // a system that names a host runs on that host only; one that names none runs on every host
+  // while no system names one (a one-machine plan) and on no host once some do (it would back
+  // up another machine's paths under its name).
+  bool RunsOnHost(const System& system, const std::string& host) const;
 
  private:
   using IdIndex = std::unordered_map<std::string, size_t>;

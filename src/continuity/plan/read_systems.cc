@@ -1,6 +1,7 @@
 // Readers for the infrastructure side of a plan: tiers, systems, vendors, sites, repositories.
 #include "continuity/plan/internal/entity_readers.h"
 #include "continuity/plan/words.h"
+#include "engine/storage/storage.h"
 
 namespace stormproof::plan::internal {
 namespace {
@@ -108,6 +109,7 @@ void ReadTier(const Source& source, const Node& node, Diagnostics* out, Plan* pl
 void ReadSystem(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {
   ReadIdentifiedItem(source, node, "system", out, &plan->systems, [&](NodeReader& r, System& s) {
     r.Text("name", &s.name);
+    r.Id("host", &s.host, Need::kOptional);
     r.Reference("client", &s.client);
     r.Reference("owner", &s.owner, Need::kRequired);
     r.Reference("tier", &s.tier, Need::kRequired);
@@ -143,6 +145,41 @@ void ReadSite(const Source& source, const Node& node, Diagnostics* out, Plan* pl
   });
 }
 
+// How many repositories this file listed before the one being read: its index N in the file's
+// `repositories` list, for messages that name the field as repositories[N].location.
+size_t RepositoriesBefore(const Plan& plan, int file) {
+  size_t n = 0;
+  for (const RepositorySpec& r : plan.repositories) n += r.mark.file == file ? 1 : 0;
+  return n;
+}
+
+// A location storage cannot parse: a malformed s3: location is an error (bad-location: the
+// offsite copy would silently never happen); another scheme (sftp:, b2:) is a warning
+// (unsupported-location), because a plan may describe copies other tools make and that run and
+// drills skip. credentials_file and region mean nothing to a location that is not s3: (a
+// warning, s3-setting-unused).
+void CheckLocation(const Source& source, NodeReader& r, size_t index, const RepositorySpec& repo,
+                   Diagnostics* out) {
+  const Node* node = r.Child("location");
+  if (node == nullptr) return;
+  const std::string field = r.what() + ": repositories[" + std::to_string(index) + "].location";
+  Result<storage::Location> location = storage::ParseLocation(repo.location);
+  if (!location && storage::IsRemote(repo.location)) {
+    out->Error(source.MarkOf(*node), "bad-location", field + ": " + location.error().message());
+  } else if (!location) {
+    // "repository location 'sftp:x': this build cannot use ..." names the field itself here.
+    std::string why = location.error().message();
+    const std::string quoted = "repository location '" + repo.location + "': ";
+    if (why.starts_with(quoted)) why = why.substr(quoted.size());
+    out->Warning(source.MarkOf(*node), "unsupported-location",
+                 field + " '" + repo.location + "': " + why + "; run and drills skip it");
+  } else if (location->kind != storage::LocationKind::kS3 &&
+             !(repo.credentials_file.empty() && repo.region.empty())) {
+    out->Warning(source.MarkOf(*node), "s3-setting-unused",
+                 field + ": credentials_file and region apply only to s3: locations");
+  }
+}
+
 void ReadRepository(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {
   ReadIdentifiedItem(
       source, node, "repository", out, &plan->repositories,
@@ -160,6 +197,11 @@ void ReadRepository(const Source& source, const Node& node, Diagnostics* out, Pl
         if (r.Text("password_file", &repo.password_file)) {
           repo.password_file = ResolveAgainstFile(*plan, source.file, repo.password_file);
         }
+        if (r.Text("credentials_file", &repo.credentials_file)) {
+          repo.credentials_file = ResolveAgainstFile(*plan, source.file, repo.credentials_file);
+        }
+        r.Text("region", &repo.region);
+        CheckLocation(source, r, RepositoriesBefore(*plan, source.file), repo, out);
       });
 }
 

@@ -125,6 +125,11 @@ void CheckSystems(const Plan& plan, Diagnostics* out) {
                    what + ": a tier-1 system needs a verification command (restore.verify)");
       }
     }
+    if (system.host.empty() && plan.NamesHosts()) {
+      out->Warning(system.mark, "system-without-host",
+                   what + ": no host, while other systems name theirs: no host's 'run' backs "
+                          "it up or drills it (add host:)");
+    }
     if (!system.backup.paths.empty() && system.backup.repositories.empty()) {
       out->Warning(system.backup.mark, "backup-without-repository",
                    what + ": backup lists paths but no repository to write them to");

@@ -53,7 +53,8 @@ std::optional<std::string> RpoBreach(const plan::Plan& plan, int64_t now_ns,
   if (!readable) {
     if (system.backup.repositories.empty()) return std::nullopt;  // not backed up by the plan
     return "system " + system.id + ": no restore point in a repository this build can read " +
-           "(object storage and tape are not supported yet); RPO " + rpo->ToString();
+           "(only local paths and s3: object storage are; not tape, sftp:, b2: ...); RPO " +
+           rpo->ToString();
   }
   if (!newest) return "system " + system.id + ": no snapshot; RPO " + rpo->ToString();
   if (now_ns - *newest <= rpo->seconds() * kNsPerSecond) return std::nullopt;
@@ -99,7 +100,7 @@ std::vector<std::string> Breaches(const plan::Plan& plan, int64_t now_ns, const 
     }
   }
   for (const plan::System& system : plan.systems) {
-    if (!Selected(selection, system)) continue;
+    if (!Selected(plan, selection, system)) continue;
     if (auto breach = RpoBreach(plan, now_ns, system, after)) out.push_back(*breach);
     auto failed = before.failed_drill.find(system.id);
     if (failed != before.failed_drill.end() && drilled.count(system.id) == 0) {

@@ -196,7 +196,8 @@ class Decider {
 
 }  // namespace
 
-bool Selected(const Selection& selection, const plan::System& system) {
+bool Selected(const plan::Plan& plan, const Selection& selection, const plan::System& system) {
+  if (!selection.host.empty() && !plan.RunsOnHost(system, selection.host)) return false;
   if (!selection.client.empty() && (!system.client || system.client->id != selection.client)) {
     return false;
   }
@@ -208,7 +209,7 @@ Decisions Decide(const plan::Plan& plan, int64_t now_ns, const Facts& facts,
                  const Selection& selection) {
   Decider decider(plan, now_ns, facts);
   for (const plan::System& system : plan.systems) {
-    if (Selected(selection, system)) decider.System(system, selection.drills);
+    if (Selected(plan, selection, system)) decider.System(system, selection.drills);
   }
   return decider.Finish();
 }

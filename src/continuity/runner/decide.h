@@ -20,7 +20,8 @@
 //   check    when the newest check is older than run.check_every (reading run.check_read_percent
 //            of the packs).
 // restic and borg repositories are never written: they only give RPO facts and are drilled.
-// Repositories on object storage, tape or behind a URL are skipped, one line each.
+// Repositories on tape or at a location this build cannot use (sftp:, b2:, ...: anything but a
+// local path or s3:) are skipped, one line each.
 #ifndef STORMPROOF_CONTINUITY_RUNNER_DECIDE_H_
 #define STORMPROOF_CONTINUITY_RUNNER_DECIDE_H_
 
@@ -47,8 +48,10 @@ struct Selection {
   std::string client;                // "" = every client's systems and the MSP's own
   std::vector<std::string> systems;  // empty = every system (of the client)
   bool drills = true;                // false: --no-drills
+  // `run --host`: only the systems plan::Plan::RunsOnHost gives this host; "" = every host's.
+  std::string host = {};
 };
-bool Selected(const Selection& selection, const plan::System& system);
+bool Selected(const plan::Plan& plan, const Selection& selection, const plan::System& system);
 
 // What an action does is what the catalog records it as.
 using ActionKind = catalog::RunKind;
@@ -66,7 +69,7 @@ struct Action {
 // A repository (or system) the run leaves alone, and why; not an error.
 struct Skip {
   std::string subject;  // "repository acme-b2-immutable", "system x"
-  std::string reason;   // "skipped: location 's3:...' is not supported by this build"
+  std::string reason;   // "skipped: repository 'x': ... this build cannot use sftp: locations ..."
 };
 
 // The newest drill of a system when it failed (kFailed) or could not run (kError).

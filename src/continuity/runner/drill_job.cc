@@ -177,6 +177,8 @@ Result<RecordedDrill> RunRecordedDrill(const plan::Plan& plan, const plan::Syste
     out.record = NotStarted(plan, system, copy.repository, clock, copy.adapter.error());
   }
   CheckOtherCopies(plan, system, access, clock, &out.record);
+  out.record.run.host = options.host;
+  out.record.run.record_id = catalog::NewRecordId();
   STORMPROOF_ASSIGN_OR_RETURN(out.record.run.id,
                               catalog.AddDrill(out.record.run, out.record.drill));
   WriteReports(plan, catalog, &out);

@@ -135,7 +135,7 @@ Result<Facts> GatherFacts(const plan::Plan& plan, const catalog::Catalog* catalo
   Facts facts;
   std::set<std::string> written;
   for (const plan::System& system : plan.systems) {
-    if (!Selected(selection, system)) continue;
+    if (!Selected(plan, selection, system)) continue;
     STORMPROOF_TRY(SystemFacts(plan, catalog, access, system, &facts, &written, notes));
   }
   for (const std::string& repository : written) {

@@ -8,9 +8,11 @@ RepositorySupport RepositorySupportOf(const plan::RepositorySpec& repository) {
   if (repository.medium == plan::Medium::kTape) {
     return {RepositoryUse::kUnsupported, "skipped: tape is not supported by this build"};
   }
-  if (!access::RepositoryHostPath(repository, {})) {
-    return {RepositoryUse::kUnsupported,
-            "skipped: " + repository.location + " is not supported by this build"};
+  // A missing location is a plan error, which stops every action on the repository by itself
+  // (plan_errors.h): not a location this build cannot use.
+  Result<std::string> location = access::RepositoryLocation(repository, {});
+  if (!location && !repository.location.empty()) {
+    return {RepositoryUse::kUnsupported, "skipped: " + location.error().message()};
   }
   if (repository.kind == plan::RepositoryKind::kStormproof) return {RepositoryUse::kWrite, ""};
   return {RepositoryUse::kRead, ""};

@@ -1,5 +1,5 @@
 // Which of the plan's repositories `stormproof run` writes, only reads, or skips. Where they are
-// on this host and their passwords come from access.h (access::RepositoryHostPath,
+// and their passwords come from access.h (access::RepositoryLocation,
 // access::RepositoryPassword), shared with the adapters. Pure functions; thread-safe.
 #ifndef STORMPROOF_CONTINUITY_RUNNER_LOCATIONS_H_
 #define STORMPROOF_CONTINUITY_RUNNER_LOCATIONS_H_
@@ -12,19 +12,21 @@ namespace stormproof::runner {
 
 // What run does with a repository.
 enum class RepositoryUse {
-  kWrite,        // a stormproof repository at a local path: backed up to, forgotten, checked
-  kRead,         // a restic or borg repository at a local path: listed (RPO) and drilled only
-  kUnsupported,  // object storage, tape, a URL (sftp:, s3:, ...): skipped
+  kWrite,        // a stormproof repository (local or s3:): backed up to, forgotten, checked
+  kRead,         // a restic or borg repository: listed (RPO) and drilled only
+  kUnsupported,  // tape, another scheme (sftp:, b2:, ...), borg on s3:: skipped
 };
 
 struct RepositorySupport {
   RepositoryUse use = RepositoryUse::kUnsupported;
-  std::string reason;  // for kUnsupported: "skipped: ... not supported by this build"
+  // For kUnsupported: "skipped: tape is not supported by this build", or "skipped: " and
+  // access::RepositoryLocation's reason ("repository 'x': repository location 'sftp:..': this
+  // build cannot use sftp: locations (...)").
+  std::string reason;
 };
 
-// How `run` treats `repository`, decided as access::RepositoryHostPath does: a location with a
-// scheme
-// ("sftp:...", "s3:https://...") or a tape medium is unsupported; any other location is a path.
+// How `run` treats `repository`, decided as access::RepositoryLocation does: a local path or an
+// s3: location is used; another scheme ("sftp:...", "b2:...") or a tape medium is unsupported.
 RepositorySupport RepositorySupportOf(const plan::RepositorySpec& repository);
 
 }  // namespace stormproof::runner

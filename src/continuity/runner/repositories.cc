@@ -1,24 +1,12 @@
 // OpenRepositories (jobs.h): each stormproof repository opened once per run, or created (--init).
 #include <chrono>
-#include <filesystem>
 #include <thread>
 
-#include "engine/backend/backend.h"
 #include "continuity/runner/internal/jobs.h"
 #include "continuity/runner/locations.h"
+#include "engine/storage/storage.h"
 
 namespace stormproof::runner::internal {
-namespace {
-
-namespace fs = std::filesystem;
-
-bool AbsentOrEmpty(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return true;
-  return fs::is_directory(path, ec) && fs::is_empty(path, ec);
-}
-
-}  // namespace
 
 Result<OpenRepositories::Entry*> OpenRepositories::Get(const std::string& id) {
   Entry* entry;
@@ -50,20 +38,28 @@ namespace {
 // How long `run --init` waits for a repository another process is creating at the same moment.
 constexpr auto kCreationWait = std::chrono::seconds(30);
 
-Result<std::unique_ptr<repository::Repository>> Create(const std::string& path,
+// Where a repository is and how storage reaches it (access::RepositoryLocation and
+// access::RepositoryStorage).
+struct Place {
+  std::string location;
+  storage::StorageOptions storage;
+};
+
+Result<std::unique_ptr<repository::Repository>> Create(const Place& place,
                                                        const std::string& password) {
-  STORMPROOF_ASSIGN_OR_RETURN(auto backend, backend::CreateLocalBackend(path));
+  STORMPROOF_ASSIGN_OR_RETURN(auto backend,
+                              storage::CreateBackendAt(place.location, place.storage));
   return repository::Repository::Init(std::move(backend), password);
 }
 
-// Opens the repository at `path`; with `creating_elsewhere`, a directory that has no config yet
-// is one another process is creating: wait for it (up to kCreationWait).
-Result<std::unique_ptr<repository::Repository>> OpenOnceCreated(const std::string& path,
+// Opens the repository at `place`; with `creating_elsewhere`, storage that has no config yet is
+// a repository another process is creating: wait for it (up to kCreationWait).
+Result<std::unique_ptr<repository::Repository>> OpenOnceCreated(const Place& place,
                                                                 const std::string& password,
                                                                 bool creating_elsewhere) {
   const auto give_up = std::chrono::steady_clock::now() + kCreationWait;
   for (;;) {
-    auto backend = backend::OpenLocalBackend(path);
+    auto backend = storage::OpenBackendAt(place.location, place.storage);
     if (!backend) return backend.error();
     auto opened = repository::Repository::Open(std::move(backend).value(), password);
     if (opened || !creating_elsewhere || opened.error().code() != ErrorCode::kNotFound ||
@@ -78,27 +74,30 @@ Result<std::unique_ptr<repository::Repository>> OpenOnceCreated(const std::strin
 
 Result<std::unique_ptr<repository::Repository>> OpenRepositories::Open(
     const plan::RepositorySpec& repository) {
-  auto host_path = access::RepositoryHostPath(repository, options_.access);
-  if (!host_path) return host_path.error();
-  const std::string& path = *host_path;
-  std::string what = "repository " + repository.id + " (" + path + ")";
+  auto location = access::RepositoryLocation(repository, options_.access);
+  if (!location) return location.error();
+  const Place place{*location, access::RepositoryStorage(repository, options_.access)};
+  std::string what = "repository " + repository.id + " (" + place.location + ")";
   auto password = access::RepositoryPassword(repository, options_.access);
   if (!password) return password.error();
   const bool create = options_.missing == MissingRepository::kCreate;
-  if (AbsentOrEmpty(path)) {
+  Result<bool> nothing_there = storage::NothingStoredAt(place.location, place.storage);
+  if (!nothing_there) return nothing_there.error().WithContext(what);
+  if (*nothing_there) {
     if (!create) {
       return Error::NotFound(what +
                              " does not exist: create it with 'stormproof run --init' or "
                              "'stormproof init'");
     }
-    auto created = Create(path, *password);
+    auto created = Create(place, *password);
     if (created) return created;
-    // kInvalidArgument: another process made the directory or the config first; open theirs.
+    // kInvalidArgument: another process made the directory (or wrote under the prefix) or the
+    // config first; open theirs.
     if (created.error().code() != ErrorCode::kInvalidArgument) {
       return created.error().WithContext(what);
     }
   }
-  auto opened = OpenOnceCreated(path, *password, create);
+  auto opened = OpenOnceCreated(place, *password, create);
   if (!opened) return opened.error().WithContext(what);
   return opened;
 }

@@ -34,6 +34,8 @@ ActionResult Start(const JobContext& context, const Action& action) {
     if (system->client) run.client = system->client->id;
   }
   run.started_ns = run.finished_ns = context.clock.now_ns();
+  run.host = context.options.hostname;
+  run.record_id = catalog::NewRecordId();
   return result;
 }
 
@@ -125,6 +127,7 @@ ActionResult DrillJob(const JobContext& context, const Action& action) {
   const plan::System* system = context.plan.FindSystem(action.system);
   drill::DrillOptions options;
   options.repository = action.repository;  // the copy Decide chose ("" = as RunRecordedDrill)
+  options.host = context.options.hostname;
   auto drilled = RunRecordedDrill(context.plan, *system, context.options.access, options,
                                   context.catalog, context.clock, {});
   if (!drilled) {

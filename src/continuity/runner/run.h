@@ -35,7 +35,9 @@ struct ExecuteOptions {
   MissingRepository missing = MissingRepository::kFail;
   std::chrono::milliseconds lock_wait{0};  // wait for other processes' locks; default none
   std::function<void(const std::string& message)> on_lock_wait;  // told once per wait
-  std::string hostname;  // recorded in the snapshots; "" = this host
+  // The host running (`run --host`): recorded in the snapshots ("" = this host) and in every
+  // catalog run (catalog::Run::host; "" = none).
+  std::string hostname;
 };
 
 struct ActionResult {

@@ -2,7 +2,7 @@
 
 #include <string_view>
 
-#include "engine/backend/internal/contract.h"
+#include "engine/backend/layout.h"
 
 namespace stormproof::backend {
 
@@ -20,11 +20,12 @@ const char* FileTypeName(FileType type) {
       return "index";
     case FileType::kPack:
       return "pack";
+    case FileType::kEvidence:
+      return "evidence";
   }
   return "unknown";
 }
 
-namespace internal {
 namespace {
 
 bool IsLowerHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
@@ -77,6 +78,8 @@ const char* DirectoryOf(FileType type) {
       return "index";
     case FileType::kPack:
       return "data";
+    case FileType::kEvidence:
+      return "evidence";
   }
   return "unknown";
 }
@@ -102,5 +105,4 @@ Result<ByteRange> ResolveRange(const std::string& what, uint64_t size, uint64_t 
                    ", file has " + std::to_string(size));
 }
 
-}  // namespace internal
 }  // namespace stormproof::backend

@@ -22,12 +22,20 @@
 
 namespace stormproof::backend {
 
-enum class FileType { kConfig, kKey, kLock, kSnapshot, kIndex, kPack };
-const char* FileTypeName(FileType type);  // "config", "key", "lock", "snapshot", "index", "pack"
+// kEvidence: catalog records a host wrote beside its backups (docs/catalog.md, "Many hosts, one
+// catalog"); its directory may be absent in repositories made before it existed (List: none).
+enum class FileType { kConfig, kKey, kLock, kSnapshot, kIndex, kPack, kEvidence };
+// "config", "key", "lock", "snapshot", "index", "pack", "evidence"
+const char* FileTypeName(FileType type);
 
 struct Handle {
   FileType type = FileType::kConfig;
   std::string name;  // ignored for kConfig; otherwise [0-9a-f]{64} or another safe file name
+  // A hint for a caching backend (engine/cache/cache.h), ignored by every other: this pack holds
+  // tree blobs, so a cache may keep all of it and serve later reads of any range from disk. The
+  // repository sets it when it saves a tree pack and when it reads a tree blob or a tree pack's
+  // key. Packs of file data never carry it and are never cached.
+  bool keep_whole = false;
 };
 
 class Backend {

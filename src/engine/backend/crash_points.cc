@@ -1,4 +1,4 @@
-#include "engine/backend/internal/crash_points.h"
+#include "engine/backend/crash_points.h"
 
 #include <fcntl.h>
 #include <signal.h>

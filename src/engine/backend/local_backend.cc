@@ -1,5 +1,5 @@
 // The local-directory backend, the embedded default. Layout under the repository directory:
-//   config  keys/  locks/  snapshots/  index/  data/00/ … data/ff/
+//   config  keys/  locks/  snapshots/  index/  data/00/ … data/ff/  evidence/ (made on first use)
 // A pack lives in data/<first two hex digits of its name>/<name>; the 256 fan-out directories
 // are made at Create time so that Save never races on mkdir. Save writes ".tmp-XXXXXX" in the
 // target's directory, flushes it, renames it into place and flushes the directory.
@@ -19,7 +19,7 @@
 #include "core/time.h"
 #include "engine/backend/backend.h"
 #include "engine/backend/internal/contract.h"
-#include "engine/backend/internal/crash_points.h"
+#include "engine/backend/crash_points.h"
 #include "engine/backend/internal/posix_io.h"
 
 namespace stormproof::backend {
@@ -137,6 +137,11 @@ Status LocalBackend::Save(const Handle& handle, ByteView data) {
   const std::string path = PathOf(handle);
   const std::string dir = ParentOf(path);
   STORMPROOF_TRY(CrashPoint("save: before the temporary file"));
+  // evidence/ is made on first use: repositories created before it existed lack it.
+  if (handle.type == FileType::kEvidence && ::access(dir.c_str(), F_OK) != 0) {
+    STORMPROOF_TRY(posix::MakeDirectory(dir));
+    STORMPROOF_TRY(posix::SyncDirectory(root_));
+  }
   STORMPROOF_ASSIGN_OR_RETURN(posix::TempFile temp, posix::TempFile::Create(dir, path));
   STORMPROOF_TRY(temp.WriteDurably(data));
   STORMPROOF_TRY(CrashPoint("save: flushed, not renamed"));
@@ -206,7 +211,13 @@ Status LocalBackend::List(FileType type, const ListCallback& each) const {
     if (size || size.error().code() == ErrorCode::kNotFound) return Ok();
     return size.error();
   }
-  for (const std::string& dir : DirectoriesOf(type)) STORMPROOF_TRY(ListDirectory(dir, type, each));
+  for (const std::string& dir : DirectoriesOf(type)) {
+    // No evidence/ yet (made on the first evidence saved): no evidence.
+    if (type == FileType::kEvidence && ::access(dir.c_str(), F_OK) != 0 && errno == ENOENT) {
+      continue;
+    }
+    STORMPROOF_TRY(ListDirectory(dir, type, each));
+  }
   return Ok();
 }
 
@@ -235,6 +246,9 @@ Status LocalBackend::RemoveStaleTemporaries(FileType type, std::chrono::seconds 
   if (type == FileType::kConfig) return Ok();
   const time_t cutoff = ::time(nullptr) - static_cast<time_t>(min_age.count());
   for (const std::string& dir : DirectoriesOf(type)) {
+    if (type == FileType::kEvidence && ::access(dir.c_str(), F_OK) != 0 && errno == ENOENT) {
+      continue;  // no evidence/ yet
+    }
     STORMPROOF_TRY(RemoveTemporariesIn(dir, cutoff, stats));
   }
   return Ok();

@@ -12,7 +12,7 @@
 #include <system_error>
 #include <utility>
 
-#include "engine/backend/internal/crash_points.h"
+#include "engine/backend/crash_points.h"
 
 namespace stormproof::backend::posix {
 

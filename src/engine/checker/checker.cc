@@ -38,6 +38,7 @@ class Checker {
   CheckReport Run() {
     VerifyKeysAndConfig(repo_, &report_.errors, &report_.warnings);
     std::vector<repository::Snapshot> snapshots = LoadSnapshots();
+    CheckEvidence();
     // A backup beside us writes its index before its snapshot: the index read after the
     // snapshots names every blob they use.
     Status refreshed = repo_.RefreshIndex();
@@ -78,6 +79,18 @@ class Checker {
     if (!listed) Error("listing snapshots: " + listed.error().message());
     report_.snapshots = out.size();
     return out;
+  }
+
+  // Every evidence file (catalog records carried beside the backups) opens under the master key.
+  void CheckEvidence() {
+    Result<std::vector<std::string>> names = repo_.ListEvidence();
+    if (!names) return Error("listing evidence: " + names.error().message());
+    for (const std::string& name : *names) {
+      auto evidence = repo_.LoadEvidence(name);
+      if (!evidence && evidence.error().code() != ErrorCode::kNotFound) {
+        Error(evidence.error().message());
+      }
+    }
   }
 
   // Compares the packs on disk with the index and with their own headers.

@@ -151,13 +151,13 @@ std::optional<BlobLocation> BlobStore::FindBlob(BlobType type, const Id& id) con
   return index_.Find(type, id);
 }
 
-Result<crypto::Key> BlobStore::PackKey(const Id& pack) const {
+Result<crypto::Key> BlobStore::PackKey(const Id& pack, BlobType type) const {
   {
     MutexLock lock(key_cache_mu_);
     auto it = key_cache_.find(pack);
     if (it != key_cache_.end()) return it->second;
   }
-  STORMPROOF_ASSIGN_OR_RETURN(crypto::Key key, ReadPackKey(backend_, key_.encryption, pack));
+  STORMPROOF_ASSIGN_OR_RETURN(crypto::Key key, ReadPackKey(backend_, key_.encryption, pack, type));
   MutexLock lock(key_cache_mu_);
   if (key_cache_.size() >= kMaxCachedPackKeys) key_cache_.clear();
   key_cache_.emplace(pack, key);
@@ -172,14 +172,51 @@ Result<Bytes> BlobStore::LoadBlob(BlobType type, const Id& id, IdCheck check) co
   }
   std::string where =
       std::string(TypeName(type)) + " blob " + id.Hex() + " in pack " + at->pack.Hex();
-  auto key = PackKey(at->pack);
+  auto key = PackKey(at->pack, type);
   if (!key) return key.error().WithContext(where);
-  auto sealed = backend_.Load({backend::FileType::kPack, at->pack.Hex()}, at->offset, at->length);
+  // A tree pack may be kept whole by a caching backend (Handle::keep_whole).
+  backend::Handle handle{backend::FileType::kPack, at->pack.Hex(), type == BlobType::kTree};
+  auto sealed = backend_.Load(handle, at->offset, at->length);
   if (!sealed) return sealed.error().WithContext(where);
   PackEntry entry{type, id, at->offset, at->length, at->raw_length};
   auto plain = OpenBlob(*key, key_.id, entry, *sealed, check);
   if (!plain) return plain.error().WithContext(where);
   return plain;
+}
+
+void BlobStore::LoadBlobRun(BlobType type, std::span<const std::pair<Id, BlobLocation>> blobs,
+                            IdCheck check,
+                            const std::function<void(const Id&, Result<Bytes>)>& each) const {
+  if (blobs.empty()) return;
+  const Id& pack = blobs.front().second.pack;
+  const uint64_t start = blobs.front().second.offset;
+  const uint64_t end = blobs.back().second.offset + blobs.back().second.length;
+  const std::string where = "pack " + pack.Hex();
+  Result<Bytes> run = Error::FailedCheck("blobs not sorted by offset in one pack");
+  if (std::all_of(blobs.begin(), blobs.end(), [&](const auto& blob) {
+        return blob.second.pack == pack && blob.second.offset >= start &&
+               blob.second.offset + blob.second.length <= end;
+      })) {
+    auto key = PackKey(pack, type);
+    run = key ? backend_.Load({backend::FileType::kPack, pack.Hex(), type == BlobType::kTree},
+                              start, end - start)
+              : Result<Bytes>(key.error());
+    if (run && key) {
+      for (const auto& [id, at] : blobs) {
+        PackEntry entry{type, id, at.offset, at.length, at.raw_length};
+        auto plain = OpenBlob(*key, key_.id, entry,
+                              ByteView(run->data() + (at.offset - start), at.length), check);
+        if (!plain) plain = plain.error().WithContext(std::string(TypeName(type)) + " blob " +
+                                                      id.Hex() + " in " + where);
+        each(id, std::move(plain));
+      }
+      return;
+    }
+  }
+  for (const auto& [id, at] : blobs) {
+    each(id, run.error().WithContext(std::string(TypeName(type)) + " blob " + id.Hex() + " in " +
+                                     where));
+  }
 }
 
 void BlobStore::ForEachIndexedBlob(

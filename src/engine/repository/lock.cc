@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <ctime>
@@ -351,6 +352,15 @@ Result<LockInfo> DecodeLock(const crypto::Key& master, ByteView file) {
   } catch (const json::exception& e) {
     return Error::FailedCheck(std::string("malformed lock: ") + e.what());
   }
+}
+
+std::chrono::milliseconds LockRetryPause(int attempt, uint64_t random) {
+  constexpr int64_t kFirst = 100, kMost = 5000;
+  int64_t ceiling = kFirst;
+  for (int i = 1; i < attempt && ceiling < kMost; ++i) ceiling *= 2;
+  ceiling = std::min(ceiling, kMost);
+  const int64_t half = ceiling / 2;
+  return std::chrono::milliseconds(half + static_cast<int64_t>(random % (half + 1)));
 }
 
 bool SameMachine(const LockInfo& lock, const LockInfo& self) {

@@ -82,6 +82,13 @@ bool IsStale(const LockInfo& lock, int64_t age_ns, const LockEnvironment& env);
 // Whether `lock` was written by a process of the same machine and PID namespace as `self`.
 bool SameMachine(const LockInfo& lock, const LockInfo& self);
 
+// How long a process waiting for a lock (Repository::AcquireLock) sleeps after its failed
+// attempt number `attempt` (1 = the first): a ceiling doubling from 100 ms up to 5 s, and a time
+// between half and all of it chosen by `random` (any uniformly drawn value). Without the jitter,
+// processes that started waiting together (a backup and a forget --prune launched at the same
+// instant) retry at the same instants, see each other's lock every time and give up together.
+std::chrono::milliseconds LockRetryPause(int attempt, uint64_t random);
+
 // Writes our lock, removes stale locks and checks for conflicting live ones (see above).
 // Errors: kLocked "repository is locked by <host> pid <pid> (exclusive, since <time>)" (our lock
 // file is removed again), kIo when a lock cannot be written, read or removed.

@@ -145,7 +145,8 @@ Status Maintenance::RemoveSnapshotFile(const std::string& name) {
 
 Status Maintenance::RemoveStaleTemporaries(std::chrono::seconds min_age,
                                            backend::Backend::TemporaryFiles* removed) {
-  for (FileType type : {FileType::kPack, FileType::kIndex, FileType::kSnapshot}) {
+  for (FileType type :
+       {FileType::kPack, FileType::kIndex, FileType::kSnapshot, FileType::kEvidence}) {
     STORMPROOF_TRY(repo_.backend_->RemoveStaleTemporaries(type, min_age, removed));
   }
   return Ok();

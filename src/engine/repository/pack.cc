@@ -124,8 +124,9 @@ void AppendPackHeader(const crypto::Key& pack_key, std::span<const PackEntry> en
 }
 
 Result<crypto::Key> ReadPackKey(backend::Backend& backend, const crypto::Key& master,
-                                const Id& pack) {
-  auto salt = backend.Load({backend::FileType::kPack, pack.Hex()}, 0, crypto::kSaltSize);
+                                const Id& pack, BlobType type) {
+  backend::Handle handle{backend::FileType::kPack, pack.Hex(), type == BlobType::kTree};
+  auto salt = backend.Load(handle, 0, crypto::kSaltSize);
   if (!salt) return salt.error().WithContext("pack " + pack.Hex());
   return crypto::DeriveSubkey(master, *salt);
 }

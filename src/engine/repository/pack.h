@@ -60,9 +60,10 @@ Result<std::vector<PackEntry>> DecodePackEntries(ByteView data, size_t count, ui
 // Seals the header listing `entries` and appends it and its length to `pack`.
 void AppendPackHeader(const crypto::Key& pack_key, std::span<const PackEntry> entries, Bytes* pack);
 
-// The key a pack's blobs and header are sealed with (reads the pack's salt).
+// The key a pack's blobs and header are sealed with (reads the pack's salt). `type` is the type
+// of the blobs the pack holds: a tree pack's read carries Handle::keep_whole.
 Result<crypto::Key> ReadPackKey(backend::Backend& backend, const crypto::Key& master,
-                                const Id& pack);
+                                const Id& pack, BlobType type);
 // Reads and verifies a pack's header. Errors (naming the pack): kNotFound, kIo, kFailedCheck
 // for a truncated or malformed pack, kCorrupt when the header's authentication fails.
 Result<std::vector<PackEntry>> ReadPackHeader(backend::Backend& backend, const crypto::Key& master,

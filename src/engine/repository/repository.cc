@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <random>
 #include <thread>
 #include <utility>
 
@@ -195,6 +196,12 @@ Result<Bytes> Repository::LoadBlob(BlobType type, const Id& id, IdCheck check) c
   return impl_->blobs.LoadBlob(type, id, check);
 }
 
+void Repository::LoadBlobRun(BlobType type, std::span<const std::pair<Id, BlobLocation>> blobs,
+                             IdCheck check,
+                             const std::function<void(const Id&, Result<Bytes>)>& each) const {
+  impl_->blobs.LoadBlobRun(type, blobs, check, each);
+}
+
 Status Repository::Flush() { return impl_->blobs.Flush(); }
 
 Result<std::vector<std::pair<Id, BlobLocation>>> Repository::ReadPackHeader(const Id& pack) const {
@@ -271,10 +278,11 @@ class RegisteredLock : public Lock {
 
 Result<std::unique_ptr<Lock>> Repository::AcquireLock(LockKind kind, std::chrono::milliseconds wait,
                                                       const LockWaitFn& on_wait) {
-  using std::chrono::milliseconds;
   const auto give_up = std::chrono::steady_clock::now() + wait;
-  milliseconds pause(100);
+  thread_local std::mt19937_64 jitter(std::random_device{}());
+  int attempt = 0;
   for (bool first = true;; first = false) {
+    ++attempt;
     auto lock = AcquireRepositoryLock(*backend_, impl_->master.encryption, kind, impl_->lock_env);
     if (lock) {
       std::unique_ptr<Lock> held(new RegisteredLock(std::move(lock).value(), impl_->held_locks));
@@ -291,9 +299,8 @@ Result<std::unique_ptr<Lock>> Repository::AcquireLock(LockKind kind, std::chrono
                                 lock.error().message());
     }
     if (first && on_wait) on_wait(lock.error());
-    std::this_thread::sleep_for(
-        std::min<std::chrono::steady_clock::duration>(pause, give_up - now));
-    pause = std::min(pause * 2, milliseconds(5000));
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        LockRetryPause(attempt, jitter()), give_up - now));
   }
 }
 

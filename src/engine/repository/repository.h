@@ -161,6 +161,14 @@ class Repository {
   // failed) or kFailedCheck (malformed) naming the blob and its pack when it is damaged; the
   // backend's error otherwise.
   Result<Bytes> LoadBlob(BlobType type, const Id& id, IdCheck check = IdCheck::kRehash) const;
+  // LoadBlob for blobs of one pack with one read: `blobs` (ids with their FindBlob locations,
+  // all in one pack, sorted by offset) are read as the single byte range from the first to the
+  // last, then opened one at a time; `each` gets every id with its plaintext or its error, in
+  // order. On object storage a run of a pack's blobs then costs one request, not one each.
+  // The caller bounds the range (restore splits a pack's blobs where a gap is large).
+  void LoadBlobRun(BlobType type, std::span<const std::pair<Id, BlobLocation>> blobs,
+                   IdCheck check,
+                   const std::function<void(const Id&, Result<Bytes>)>& each) const;
 
   // ---- The writer path (backup, forget): adds files, removes snapshot files only. ----
   // Saves every open pack and an index for all blobs saved since the last Flush.
@@ -177,6 +185,20 @@ class Repository {
   // Removes a snapshot file (forget): the data it referenced stays until prune. Safe under a
   // shared lock, since a backup never relies on another snapshot's file.
   Status RemoveSnapshot(const Id& id);
+
+  // Evidence files (docs/catalog.md, "Many hosts, one catalog"): what a host's runs recorded,
+  // carried beside its backups so that another machine's catalog can import it. `text` is
+  // opaque here (the catalog's JSON); it is sealed under the master key like a snapshot and
+  // named by the SHA-256 of the sealed file, so a file is never rewritten and saving the same
+  // records twice only adds a second file. Only adds a file: call it under the shared lock
+  // (verified first, like SaveSnapshot). Never removed by prune. Returns the file's name.
+  Result<std::string> SaveEvidence(std::string_view text);
+  // The names of every evidence file, sorted (none in a repository that never had any).
+  Result<std::vector<std::string>> ListEvidence() const;
+  // Reads and opens evidence file `name`. Errors: the backend's (kNotFound); kCorrupt "evidence
+  // <name>: ..." when its bytes do not match its name or it does not open under the master key
+  // as evidence (damaged, or sealed by another repository); kFailedCheck when it is truncated.
+  Result<std::string> LoadEvidence(const std::string& name) const;
 
   // The blobs a pack's own header lists (for check and index rebuilds); verifies the header.
   // Errors name the pack: "pack <id>: ...".

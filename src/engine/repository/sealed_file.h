@@ -1,4 +1,5 @@
-// Sealed repository files: the envelope shared by config secrets, index, snapshot and lock files.
+// Sealed repository files: the envelope shared by config secrets, index, snapshot, lock and
+// evidence files.
 //
 //   file = salt (32 random bytes) || Seal(DeriveSubkey(master.encryption, salt), plaintext, kind)
 //
@@ -27,6 +28,7 @@ inline constexpr std::string_view kConfigKind = "stormproof config";
 inline constexpr std::string_view kIndexKind = "stormproof index";
 inline constexpr std::string_view kSnapshotKind = "stormproof snapshot";
 inline constexpr std::string_view kLockKind = "stormproof lock";
+inline constexpr std::string_view kEvidenceKind = "stormproof evidence";
 
 Bytes SealFile(const crypto::Key& master, ByteView plaintext, std::string_view kind);
 // Errors: kFailedCheck when the file is truncated; kCorrupt when it is altered or of another kind

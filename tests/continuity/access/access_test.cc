@@ -1,5 +1,6 @@
-// Repository access from the plan (access.h): where a plan repository is on this host, its
-// password, the restic/borg timeouts, and which adapter a system is reached through.
+// Repository access from the plan (access.h): where a plan repository is (a path on this host or
+// an s3: location), its password, the restic/borg timeouts, and which adapter a system is reached
+// through.
 #include "continuity/access/access.h"
 
 #include <gtest/gtest.h>
@@ -7,8 +8,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 
 #include "continuity/plan/loader.h"
+#include "tests/core/environment_fixture.h"
 #include "tests/matchers.h"
 
 namespace stormproof::access {
@@ -24,13 +28,18 @@ tiers:
   - {id: t3, rank: 3, rto: 1d, rpo: 1d}
 repositories:
   - {id: nas, location: /srv/nas}
-  - {id: cloud, location: "s3:https://s3.example.com/b", medium: object}
+  - {id: cloud, location: "s3:https://s3.example.com/bucket", medium: object}
   - {id: vault, location: /mnt/vault, medium: tape}
   - {id: rr, location: /srv/restic, kind: restic}
+  - {id: far, location: "sftp:backup@far.example:/srv/repo"}
+  - {id: rs3, location: "s3:https://s3.example.com/restic", kind: restic}
+  - {id: bs3, location: "s3:https://s3.example.com/borg", kind: borg}
+  - {id: local, location: "local:/srv/spelled"}
 systems:
-  - {id: db, owner: ann, tier: t1, backup: {paths: [/data/db], repositories: [cloud, nas]}}
+  - {id: db, owner: ann, tier: t1, backup: {paths: [/data/db], repositories: [far, nas]}}
   - {id: files, owner: ann, tier: t3, backup: {paths: [/data/files], repositories: [rr]}}
-  - {id: cold, owner: ann, tier: t3, backup: {paths: [/data/cold], repositories: [cloud, vault]}}
+  - {id: cold, owner: ann, tier: t3, backup: {paths: [/data/cold], repositories: [far, vault]}}
+  - {id: web, owner: ann, tier: t3, backup: {paths: [/data/web], repositories: [cloud, nas]}}
   - id: legacy
     owner: ann
     tier: t3
@@ -94,19 +103,52 @@ TEST_F(PasswordTest, NoPasswordOrAnUnusableFileNamesTheRepository) {
   EXPECT_THAT(empty.error().message(), HasSubstr("is empty")) << empty.error().message();
 }
 
-TEST(HostPathTest, LocalRepositoriesLieUnderTheRootAndOthersAreRefused) {
+// Local repositories lie under the staged root; an s3: location is never a path: it is used as
+// written, root or not.
+TEST(RepositoryLocationTest, LocalUnderTheRootAndS3AsWritten) {
   plan::Plan plan = LoadTestPlan();
   AccessOptions staged;
   staged.root = "/stage";
-  EXPECT_EQ(RepositoryHostPath(*plan.FindRepository("nas"), {}).value(), "/srv/nas");
-  EXPECT_EQ(RepositoryHostPath(*plan.FindRepository("nas"), staged).value(), "/stage/srv/nas");
-  Result<std::string> cloud = RepositoryHostPath(*plan.FindRepository("cloud"), {});
-  ASSERT_FALSE(cloud.has_value());
-  EXPECT_THAT(cloud, ErrorIs(ErrorCode::kInvalidArgument));
-  EXPECT_EQ(cloud.error().message(),
-            "repository 'cloud': s3:https://s3.example.com/b is not a local path (object storage "
-            "and tape are not supported by this build)");
-  EXPECT_FALSE(RepositoryHostPath(*plan.FindRepository("vault"), {}).has_value());
+  EXPECT_EQ(RepositoryLocation(*plan.FindRepository("nas"), {}).value(), "/srv/nas");
+  EXPECT_EQ(RepositoryLocation(*plan.FindRepository("nas"), staged).value(), "/stage/srv/nas");
+  EXPECT_EQ(RepositoryLocation(*plan.FindRepository("local"), staged).value(),
+            "/stage/srv/spelled");
+  EXPECT_EQ(RepositoryLocation(*plan.FindRepository("cloud"), {}).value(),
+            "s3:https://s3.example.com/bucket");
+  EXPECT_EQ(RepositoryLocation(*plan.FindRepository("cloud"), staged).value(),
+            "s3:https://s3.example.com/bucket");
+  EXPECT_EQ(RepositoryLocation(*plan.FindRepository("rs3"), staged).value(),
+            "s3:https://s3.example.com/restic");
+}
+
+TEST(RepositoryLocationTest, OtherSchemesTapeAndBorgOnS3AreRefused) {
+  plan::Plan plan = LoadTestPlan();
+  EXPECT_THAT(RepositoryLocation(*plan.FindRepository("far"), {}),
+              ErrorIs(ErrorCode::kInvalidArgument,
+                      "repository 'far': repository location 'sftp:backup@far.example:/srv/repo': "
+                      "this build cannot use sftp: locations (supported: a local path, "
+                      "local:PATH, s3:https://host/bucket[/prefix])"));
+  EXPECT_THAT(RepositoryLocation(*plan.FindRepository("vault"), {}),
+              ErrorIs(ErrorCode::kInvalidArgument,
+                      "repository 'vault': tape is not supported by this build"));
+  EXPECT_THAT(RepositoryLocation(*plan.FindRepository("bs3"), {}),
+              ErrorIs(ErrorCode::kInvalidArgument,
+                      HasSubstr("repository 'bs3': borg cannot use object storage")));
+}
+
+// The plan's credentials_file and region join the command line's storage options.
+TEST(RepositoryStorageTest, AddsTheRepositorysCredentialsToTheCommandLinesOptions) {
+  plan::RepositorySpec repository;
+  repository.credentials_file = "/etc/stormproof/aws";
+  repository.region = "eu-central-1";
+  AccessOptions access;
+  access.storage.ca_file = "/etc/ca.pem";
+  access.storage.cache_dir = "/var/cache/x";
+  storage::StorageOptions options = RepositoryStorage(repository, access);
+  EXPECT_EQ(options.credentials.credentials_file, "/etc/stormproof/aws");
+  EXPECT_EQ(options.credentials.region, "eu-central-1");
+  EXPECT_EQ(options.ca_file, "/etc/ca.pem");
+  EXPECT_EQ(options.cache_dir, "/var/cache/x");
 }
 
 // restic and borg runs: a listing gets 10 minutes; a restore (or the file list that checks it)
@@ -147,11 +189,59 @@ TEST(MakeAdapterTest, ChoosesTheCommandThenTheFirstReadableRepository) {
   ASSERT_FALSE(none.has_value());
   EXPECT_THAT(none, ErrorIs(ErrorCode::kNotFound));
   EXPECT_EQ(none.error().message().rfind("system 'cold' has no restore command and no repository "
-                                         "a drill can read (repository 'cloud': ",
+                                         "a drill can read (repository 'far': ",
                                          0),
             0u)
       << none.error().message();
   EXPECT_EQ(repository_id, "");
+  auto s3 = MakeAdapter(plan, *plan.FindSystem("web"), access, &repository_id);
+  ASSERT_THAT(s3, IsOk());  // nothing is opened yet: no credentials needed to make it
+  EXPECT_EQ((*s3)->Name(), "stormproof");
+  EXPECT_EQ(repository_id, "cloud");
+}
+
+// restic reads s3: itself: it gets the location unchanged, the credentials of the plan's
+// credentials_file (not stormproof's own AWS_* variables) and --cacert, and nothing else secret.
+TEST_F(PasswordTest, ResticOnS3GetsTheLocationAndThePlansCredentials) {
+  const std::string tools = (dir_ / "bin").string();
+  fs::create_directories(tools);
+  const std::string fake = tools + "/restic";
+  std::ofstream(fake) << "#!/bin/sh\nenv -0 > '" << (dir_ / "env").string() << "'\n"
+                      << "echo \"$@\" > '" << (dir_ / "args").string() << "'\necho '[]'\n";
+  fs::permissions(fake, fs::perms::owner_all);
+  EnvironmentChanges changes = ParentSecrets();
+  changes.push_back({"PATH", tools + ":/usr/bin:/bin"});
+  ScopedEnvironment environment(changes);
+
+  plan::Plan plan = LoadTestPlan();
+  plan::RepositorySpec repository = *plan.FindRepository("rs3");
+  repository.credentials_file = Write("aws",
+                                      "[default]\naws_access_key_id = AKIDPLAN\n"
+                                      "aws_secret_access_key = plan-secret-key\n");
+  repository.region = "eu-west-2";
+  AccessOptions access;
+  access.password = "pw";
+  access.storage.ca_file = "/etc/private-ca.pem";
+  auto adapter = MakeRepositoryAdapter(plan, repository, *plan.FindSystem("files"), access);
+  ASSERT_THAT(adapter, IsOk());
+  ASSERT_THAT((*adapter)->List(), IsOk());
+
+  std::ifstream args_file(dir_ / "args");
+  std::string args((std::istreambuf_iterator<char>(args_file)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(args,
+            "-r s3:https://s3.example.com/restic --cacert /etc/private-ca.pem snapshots "
+            "--json\n");
+  std::ifstream env_file(dir_ / "env", std::ios::binary);
+  std::string env((std::istreambuf_iterator<char>(env_file)), std::istreambuf_iterator<char>());
+  std::map<std::string, std::string> child = ParseEnvironment(env);
+  EXPECT_EQ(
+      UnexpectedNames(child, {"RESTIC_CACHE_DIR", "RESTIC_PASSWORD", "PWD", "AWS_ACCESS_KEY_ID",
+                              "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"}),
+      std::vector<std::string>{});
+  ExpectNoParentSecret(child);
+  EXPECT_EQ(child["AWS_ACCESS_KEY_ID"], "AKIDPLAN");
+  EXPECT_EQ(child["AWS_SECRET_ACCESS_KEY"], "plan-secret-key");
+  EXPECT_EQ(child["AWS_DEFAULT_REGION"], "eu-west-2");
 }
 
 TEST(MakeAdapterTest, AResticRepositoryWithoutAPasswordIsRefused) {

@@ -42,10 +42,11 @@ class MigrationTest : public CatalogTest {
 TEST_F(MigrationTest, OpenMigratesAVersion1FileKeepingItsRows) {
   auto catalog = OpenCatalog();
   ASSERT_NE(catalog, nullptr);
-  EXPECT_EQ(catalog->SchemaVersion(), 2);
-  EXPECT_EQ(SqlValue("PRAGMA user_version"), "2");
-  EXPECT_EQ(Sql(kQueryIndexes), (std::vector<std::string>{"runs_by_client", "runs_by_kind",
-                                                          "runs_by_repository", "runs_by_system"}));
+  EXPECT_EQ(catalog->SchemaVersion(), kSchemaVersion);
+  EXPECT_EQ(SqlValue("PRAGMA user_version"), std::to_string(kSchemaVersion));
+  EXPECT_EQ(Sql(kQueryIndexes),
+            (std::vector<std::string>{"runs_by_client", "runs_by_kind", "runs_by_record_id",
+                                      "runs_by_repository", "runs_by_system"}));
   RunQuery query;
   query.kind = RunKind::kBackup;
   query.system = "erp";
@@ -66,6 +67,20 @@ TEST_F(MigrationTest, OpenMigratesAVersion1FileKeepingItsRows) {
   EXPECT_EQ((*drills)[0].drill.steps[0].name, "restore");
 }
 
+// Version 3 (many hosts): runs recorded before get a record id each, so that a host's older
+// runs can travel as evidence too, and no two runs share one.
+TEST_F(MigrationTest, Version3GivesEveryEarlierRunItsOwnRecordId) {
+  auto catalog = OpenCatalog();
+  ASSERT_NE(catalog, nullptr);
+  auto runs = catalog->Runs({});
+  ASSERT_THAT(runs, IsOk());
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].record_id.size(), 32u);
+  EXPECT_EQ((*runs)[1].record_id.size(), 32u);
+  EXPECT_NE((*runs)[0].record_id, (*runs)[1].record_id);
+  EXPECT_EQ((*runs)[0].host, "");
+}
+
 TEST_F(MigrationTest, AFailedMigrationLeavesTheFileAtItsVersion) {
   // A table with the last index's name makes migration 2 fail after its first statements.
   Sql("CREATE TABLE runs_by_kind (x)");
@@ -80,13 +95,13 @@ TEST_F(MigrationTest, AFailedMigrationLeavesTheFileAtItsVersion) {
 
 TEST_F(CatalogTest, RefusesACatalogFromANewerStormproof) {
   ASSERT_NE(OpenCatalog(), nullptr);
-  Sql("PRAGMA user_version = 3");
+  Sql("PRAGMA user_version = 4");
   const std::string before = ReadBytes(path_);
   auto catalog = Catalog::Open(path_);
   ASSERT_FALSE(catalog.has_value());
   EXPECT_THAT(catalog, ErrorIs(ErrorCode::kInvalidArgument));
   EXPECT_EQ(catalog.error().message(),
-            path_ + ": catalog schema version 3 is newer than this stormproof (2)");
+            path_ + ": catalog schema version 4 is newer than this stormproof (3)");
   EXPECT_EQ(ReadBytes(path_), before);
 }
 

@@ -652,14 +652,14 @@ TEST(ChecklistAnswerTest, ParsesStepFlags) {
 }
 
 // Rotation: never-drilled copies first (plan order), then the one drilled longest ago; copies
-// a drill cannot read (object storage) are left out.
+// a drill cannot read (b2:, tape) are left out, s3: copies are not.
 TEST(CopiesTest, NextCopyRotatesAcrossTheCopies) {
   plan::Plan plan = LoadTestPlan(R"(version: 1
 msp: {id: acme, name: Acme IT}
 people: [{id: ann, name: Ann, contacts: {email: a@x.example}}]
 tiers: [{id: t1, rank: 1, rto: 2h, rpo: 1d}]
 repositories:
-  - {id: cloud, location: "s3:https://s3.example.com/b", medium: object}
+  - {id: cloud, location: "b2:bucket:/repo", medium: object}
   - {id: nas, location: /srv/nas}
   - {id: usb, location: /mnt/usb, medium: removable}
 systems:
@@ -674,6 +674,11 @@ systems:
   EXPECT_EQ(NextCopyToDrill(plan, *plan.FindSystem("only-cloud"), {}), nullptr);
   EXPECT_FALSE(DrillCanRead(*plan.FindRepository("cloud")));
   EXPECT_TRUE(DrillCanRead(*plan.FindRepository("usb")));
+  plan::RepositorySpec s3 = *plan.FindRepository("cloud");
+  s3.location = "s3:https://s3.example.com/bucket";
+  EXPECT_TRUE(DrillCanRead(s3));
+  s3.medium = plan::Medium::kTape;
+  EXPECT_FALSE(DrillCanRead(s3));
 }
 
 // The other copies of a system whose drilled copy failed: unreadable and missing copies say so;
@@ -685,7 +690,7 @@ msp: {id: acme, name: Acme IT}
 people: [{id: ann, name: Ann, contacts: {email: a@x.example}}]
 tiers: [{id: t1, rank: 1, rto: 2h, rpo: 1d}]
 repositories:
-  - {id: cloud, location: "s3:https://s3.example.com/b", medium: object}
+  - {id: cloud, location: "b2:bucket:/repo", medium: object}
   - {id: nas, location: /nonexistent/stormproof-nas}
 systems:
   - {id: s, owner: ann, tier: t1, backup: {paths: [/srv/s], repositories: [nas, cloud]}}
@@ -697,8 +702,9 @@ systems:
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0].rfind("copy nas would not have saved the day either: ", 0), 0u) << lines[0];
   EXPECT_EQ(lines[1],
-            "copy cloud was not checked: repository 'cloud': s3:https://s3.example.com/b is not a "
-            "local path (object storage and tape are not supported by this build)");
+            "copy cloud was not checked: repository 'cloud': repository location "
+            "'b2:bucket:/repo': this build cannot use b2: locations (supported: a local path, "
+            "local:PATH, s3:https://host/bucket[/prefix])");
   EXPECT_EQ(lines[2],
             "no other copy holds a readable restore point: nothing would have saved the day");
   EXPECT_EQ(OtherCopies(plan, *plan.FindSystem("one"), "nas", access, kNow),

@@ -206,7 +206,7 @@ TEST(LoaderTest, ManyAliasesUnderTheLimitLoad) {
   // 2,000 systems sharing their backup and restore settings through aliases.
   std::string text = std::string(kHeader) + kPeople +
                      "repositories:\n  - {id: nas, location: /srv/backup}\n  - {id: cloud, "
-                     "location: 's3:b', medium: object}\n" +
+                     "location: 's3:https://s3.example.com/bucket', medium: object}\n" +
                      "systems:\n";
   for (int i = 0; i < 2000; ++i) {
     text += "  - id: s" + std::to_string(i) + "\n    owner: ann\n    tier: t2\n";
@@ -510,6 +510,71 @@ TEST_F(LoaderIncludeTest, FifoIsRefusedWithoutHanging) {
   LoadResult r = LoadPlan(Path("fifo.yaml"));
   EXPECT_FALSE(r.readable);
   EXPECT_THAT(AllMessages(r), HasSubstr("not a regular file"));
+}
+
+// Repositories in object storage: credentials_file (resolved like password_file) and region.
+TEST(LoaderTest, ReadsS3CredentialsFileAndRegion) {
+  std::string text = PlanText(kPeople, R"(repositories:
+  - id: offsite
+    location: s3:https://s3.eu-central-1.example.com/acme-offsite/hosts
+    credentials_file: secrets/aws
+    region: eu-central-1
+  - {id: other, location: "s3:https://s3.example.com/bucket", credentials_file: /etc/aws}
+)");
+  LoadResult r = LoadPlanFromText("/srv/plans/plan.yaml", text);
+  ASSERT_EQ(r.diagnostics.all().size(), 0u) << AllMessages(r);
+  const RepositorySpec* offsite = r.plan.FindRepository("offsite");
+  ASSERT_NE(offsite, nullptr);
+  EXPECT_EQ(offsite->credentials_file, "/srv/plans/secrets/aws");
+  EXPECT_EQ(offsite->region, "eu-central-1");
+  EXPECT_EQ(offsite->location, "s3:https://s3.eu-central-1.example.com/acme-offsite/hosts");
+  EXPECT_EQ(r.plan.FindRepository("other")->credentials_file, "/etc/aws");
+  EXPECT_EQ(r.plan.FindRepository("other")->region, "");
+}
+
+// A malformed s3: location is an error (the offsite copy would never be made); a scheme this
+// build cannot use is a warning (a plan may describe copies other tools make); S3 settings on a
+// local repository are a warning. Each names the field as repositories[N].location.
+TEST(LoaderTest, ChecksRepositoryLocations) {
+  std::string text = PlanText(kPeople, R"(repositories:
+  - {id: nas, location: /srv/nas, region: eu-west-1}
+  - {id: typo, location: "s3:https//s3.example.com/b"}
+  - {id: far, location: "sftp:backup@far.example:/srv/repo"}
+  - {id: fine, location: "s3:http://127.0.0.1:7480/acme"}
+)");
+  LoadResult r = LoadPlanFromText("plan.yaml", text);
+  ASSERT_TRUE(r.readable);
+  ASSERT_EQ(r.diagnostics.all().size(), 3u) << AllMessages(r);
+  const auto& all = r.diagnostics.all();
+  auto find = [&](const std::string& rule) -> const Diagnostic* {
+    for (const Diagnostic& d : all) {
+      if (d.rule == rule) return &d;
+    }
+    ADD_FAILURE() << "no " << rule << " in\n" << AllMessages(r);
+    return nullptr;
+  };
+  const Diagnostic* bad = find("bad-location");
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ(bad->severity, Severity::kError);
+  EXPECT_EQ(bad->mark.line, LineOf(text, "s3:https//"));
+  EXPECT_EQ(bad->message,
+            "repository 'typo': repositories[1].location: invalid S3 location "
+            "'s3:https//s3.example.com/b': expected s3:https://host/bucket or "
+            "s3:http://host/bucket");
+  const Diagnostic* unsupported = find("unsupported-location");
+  ASSERT_NE(unsupported, nullptr);
+  EXPECT_EQ(unsupported->severity, Severity::kWarning);
+  EXPECT_EQ(unsupported->message,
+            "repository 'far': repositories[2].location "
+            "'sftp:backup@far.example:/srv/repo': this build cannot use sftp: locations "
+            "(supported: a local path, local:PATH, s3:https://host/bucket[/prefix]); run and "
+            "drills skip it");
+  const Diagnostic* unused = find("s3-setting-unused");
+  ASSERT_NE(unused, nullptr);
+  EXPECT_EQ(unused->severity, Severity::kWarning);
+  EXPECT_EQ(unused->message,
+            "repository 'nas': repositories[0].location: credentials_file and region apply only "
+            "to s3: locations");
 }
 
 }  // namespace

@@ -190,6 +190,38 @@ tiers:
       << zero.messages;
 }
 
+// systems[].host: read like an id; once any system names a host, one without is run by nobody,
+// which plan check says.
+TEST(ValidateTest, SystemHostsAreReadAndASystemWithoutOneIsNamed) {
+  Checked c = Check(R"(msp: {id: acme, name: Acme}
+tiers:
+  - {id: t, rank: 2, rto: 1h, rpo: 1h}
+systems:
+  - {id: a, tier: t, host: fileserver-01.acme.example}
+  - {id: b, tier: t}
+  - {id: c, tier: t, host: "bad host"}
+)");
+  ASSERT_EQ(c.loaded.plan.systems.size(), 3u);
+  EXPECT_EQ(c.loaded.plan.systems[0].host, "fileserver-01.acme.example");
+  EXPECT_TRUE(c.loaded.plan.RunsOnHost(c.loaded.plan.systems[0], "fileserver-01.acme.example"));
+  EXPECT_FALSE(c.loaded.plan.RunsOnHost(c.loaded.plan.systems[0], "other"));
+  EXPECT_FALSE(c.loaded.plan.RunsOnHost(c.loaded.plan.systems[1], "other"));
+  EXPECT_THAT(c.messages, HasSubstr("warning: system 'b': no host, while other systems name "
+                                    "theirs"))
+      << c.messages;
+  EXPECT_THAT(c.messages, HasSubstr("plan.yaml:7:28: error: system 'c': 'host' 'bad host' is "
+                                    "not a valid id"))
+      << c.messages;
+  Checked one_machine = Check(R"(msp: {id: acme, name: Acme}
+tiers:
+  - {id: t, rank: 2, rto: 1h, rpo: 1h}
+systems:
+  - {id: b, tier: t}
+)");
+  EXPECT_THAT(one_machine.messages, Not(HasSubstr("no host"))) << one_machine.messages;
+  EXPECT_TRUE(one_machine.loaded.plan.RunsOnHost(one_machine.loaded.plan.systems[0], "any"));
+}
+
 TEST(ValidateTest, TrainingRecordWithoutPersonIsReportedOnce) {
   Checked c = Check(PlanText(kPeople, "training:\n  - {skill: db, date: 2026-01-01}\n"));
   EXPECT_EQ(c.loaded.diagnostics.error_count(), 1u) << c.messages;

@@ -247,7 +247,7 @@ TEST(DecideTest, Table) {
        [](plan::Plan* p, Facts* f, Selection*) {
          Quiet(p, f);
          p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kWeek);
-         p->systems = {System("x", {"s3"})};
+         p->systems = {System("x", {"nas"})};
          p->BuildIndex();
        },
        {}},
@@ -255,7 +255,7 @@ TEST(DecideTest, Table) {
        [](plan::Plan* p, Facts* f, Selection*) {
          Quiet(p, f);
          p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kWeek);
-         p->systems = {System("x", {"s3"})};
+         p->systems = {System("x", {"nas"})};
          p->systems[0].restore_command = "cp -a /srv/x \"$STORMPROOF_RESTORE_PATH\"";
          p->BuildIndex();
        },
@@ -264,7 +264,7 @@ TEST(DecideTest, Table) {
        [](plan::Plan* p, Facts* f, Selection*) {
          Quiet(p, f);
          p->tiers[0].drill_every = Cadence(1, Cadence::Unit::kWeek);
-         p->systems = {System("r", {"local", "restic", "s3"})};
+         p->systems = {System("r", {"local", "restic", "nas"})};
          p->BuildIndex();
          Backed(f, "r", "local", kMinute);
          f->last_drill_ns["r"] = At(2026, 11, 1);
@@ -350,6 +350,24 @@ TEST(DecideTest, Table) {
          s->systems = {"b", "c"};
        },
        {"backup b local"}},
+      {"--host: only that host's systems; once hosts are named, none without one",
+       [](plan::Plan* p, Facts* f, Selection* s) {
+         Quiet(p, f);
+         p->systems = {System("a", {"local"}), System("b", {"local"}), System("c", {"local"})};
+         p->systems[0].host = "host-a";
+         p->systems[1].host = "host-b";
+         p->BuildIndex();
+         s->host = "host-a";
+       },
+       {"backup a local"}},
+      {"--host: a plan that names no host runs every system on any host",
+       [](plan::Plan* p, Facts* f, Selection* s) {
+         Quiet(p, f);
+         p->systems = {System("a", {"local"}), System("b", {"local"})};
+         p->BuildIndex();
+         s->host = "anywhere";
+       },
+       {"backup a local", "backup b local"}},
   };
   for (const Case& c : cases) {
     plan::Plan p = BasePlan();
@@ -362,16 +380,29 @@ TEST(DecideTest, Table) {
 
 TEST(DecideTest, UnsupportedRepositoriesAreSkippedOnceEach) {
   plan::Plan p = BasePlan();
-  p.systems = {System("a", {"local", "s3", "nas", "tape"}), System("b", {"s3"})};
+  p.systems = {System("a", {"local", "nas", "tape"}), System("b", {"nas"})};
   p.BuildIndex();
   Decisions d = Decide(p, kNow, Facts{}, Selection{});
-  ASSERT_EQ(d.skipped.size(), 3u);
-  EXPECT_EQ(d.skipped[0].subject, "repository s3");
-  EXPECT_THAT(d.skipped[0].reason, HasSubstr("not supported by this build"));
-  EXPECT_EQ(d.skipped[1].subject, "repository nas");
-  EXPECT_EQ(d.skipped[2].subject, "repository tape");
-  EXPECT_EQ(d.skipped[2].reason, "skipped: tape is not supported by this build");
+  ASSERT_EQ(d.skipped.size(), 2u);
+  EXPECT_EQ(d.skipped[0].subject, "repository nas");
+  EXPECT_EQ(d.skipped[0].reason,
+            "skipped: repository 'nas': repository location 'sftp:backup@nas:/volume1/repo': this "
+            "build cannot use sftp: locations (supported: a local path, local:PATH, "
+            "s3:https://host/bucket[/prefix])");
+  EXPECT_EQ(d.skipped[1].subject, "repository tape");
+  EXPECT_EQ(d.skipped[1].reason, "skipped: tape is not supported by this build");
   EXPECT_EQ(Words(d), (std::vector<std::string>{"backup a local", "check local"}));
+}
+
+// Object storage is written like a local directory: backed up to and checked.
+TEST(DecideTest, S3RepositoriesAreBackedUpTo) {
+  plan::Plan p = BasePlan();
+  p.systems = {System("a", {"local", "s3"})};
+  p.BuildIndex();
+  Decisions d = Decide(p, kNow, Facts{}, Selection{});
+  EXPECT_TRUE(d.skipped.empty());
+  EXPECT_EQ(Words(d),
+            (std::vector<std::string>{"backup a local", "backup a s3", "check local", "check s3"}));
 }
 
 TEST(DecideTest, ReasonsSayWhy) {

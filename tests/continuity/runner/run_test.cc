@@ -390,16 +390,16 @@ namespace {
 TEST_F(RunTest, ASystemOnlyInRepositoriesThisBuildCannotReadIsABreach) {
   plan::RepositorySpec cloud;
   cloud.id = "cloud";
-  cloud.location = "s3:https://s3.example.com/bucket";
+  cloud.location = "b2:bucket:/repo";
   cloud.medium = plan::Medium::kObject;
   plan_.repositories.push_back(cloud);
-  plan_.systems[1].backup.repositories = {{"cloud", {}}};  // b: object storage only
+  plan_.systems[1].backup.repositories = {{"cloud", {}}};  // b: only where this build cannot go
   plan_.BuildIndex();
   Pass pass = Run();
   ASSERT_EQ(pass.breaches.size(), 1u);
   EXPECT_EQ(pass.breaches[0],
-            "system b: no restore point in a repository this build can read (object storage and "
-            "tape are not supported yet); RPO 15m");
+            "system b: no restore point in a repository this build can read (only local paths "
+            "and s3: object storage are; not tape, sftp:, b2: ...); RPO 15m");
 }
 
 }  // namespace

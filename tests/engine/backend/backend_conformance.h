@@ -55,8 +55,8 @@ inline std::string Id(uint64_t i) {
   return id;
 }
 
-inline const FileType kNamedTypes[] = {FileType::kKey, FileType::kLock, FileType::kSnapshot,
-                                       FileType::kIndex, FileType::kPack};
+inline const FileType kNamedTypes[] = {FileType::kKey,   FileType::kLock, FileType::kSnapshot,
+                                       FileType::kIndex, FileType::kPack, FileType::kEvidence};
 
 // Every file of `type` as name → size.
 inline std::map<std::string, uint64_t> ListAll(Backend& backend, FileType type) {

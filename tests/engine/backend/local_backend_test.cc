@@ -246,6 +246,29 @@ TEST_F(LocalBackendTest, StaleTemporaryFilesAreRemovedOnRequestFreshOnesStay) {
   EXPECT_EQ(List(FileType::kPack), (std::map<std::string, uint64_t>{{id, 10}}));
 }
 
+// evidence/ is made by the first evidence saved: before, evidence lists as none and has no
+// temporaries to remove; afterwards a stale temporary there is removed like any other.
+TEST_F(LocalBackendTest, EvidenceDirectoryIsMadeOnFirstUse) {
+  ASSERT_FALSE(fs::exists(repo_ / "evidence"));
+  EXPECT_TRUE(List(FileType::kEvidence).empty());
+  Backend::TemporaryFiles removed;
+  ASSERT_THAT(backend_->RemoveStaleTemporaries(FileType::kEvidence, std::chrono::hours(1),
+                                               &removed),
+              IsOk());
+  std::string id = Id(4);
+  SaveOk(Handle{FileType::kEvidence, id}, "sealed records");
+  EXPECT_TRUE(fs::is_regular_file(repo_ / "evidence" / id));
+  EXPECT_EQ(List(FileType::kEvidence), (std::map<std::string, uint64_t>{{id, 14}}));
+  WriteFile(repo_ / "evidence" / ".tmp-old555", "half");
+  fs::last_write_time(repo_ / "evidence" / ".tmp-old555",
+                      fs::file_time_type::clock::now() - std::chrono::hours(2));
+  ASSERT_THAT(backend_->RemoveStaleTemporaries(FileType::kEvidence, std::chrono::hours(1),
+                                               &removed),
+              IsOk());
+  EXPECT_EQ(removed.files, 1u);
+  EXPECT_FALSE(fs::exists(repo_ / "evidence" / ".tmp-old555"));
+}
+
 TEST_F(LocalBackendTest, ATruncatedFileOnDiskIsReportedWithItsSize) {
   std::string id = Id(4);
   SaveOk(Handle{FileType::kPack, id}, std::string(1000, 'x'));

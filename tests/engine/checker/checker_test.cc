@@ -189,5 +189,19 @@ TEST(CheckerTest, WarnsAboutKeyFilesBelowTheKdfFloorWithoutFailing) {
                 "19 MiB for new keys (replace it: 'stormproof key passwd' with its password)");
 }
 
+// Evidence files (catalog records other hosts import) are verified like snapshots: an intact
+// one passes, a damaged one is an error naming it.
+TEST(CheckerTest, ADamagedEvidenceFileIsAnErrorNamingIt) {
+  OneFileRepository r;
+  auto intact = r.repo->SaveEvidence(R"({"runs":[]})");
+  auto damaged = r.repo->SaveEvidence(R"({"runs":[1]})");
+  ASSERT_TRUE(intact.has_value() && damaged.has_value());
+  EXPECT_TRUE(Check(*r.repo, {}, {}).ok());
+  r.store.Rewrite({FileType::kEvidence, *damaged}, [](Bytes& b) { b.back() ^= 1; });
+  CheckReport report = Check(*r.repo, {}, {});
+  ASSERT_EQ(report.errors.size(), 1u);
+  EXPECT_THAT(report.errors[0], HasSubstr("evidence " + *damaged + ": content does not match"));
+}
+
 }  // namespace
 }  // namespace stormproof::checker

@@ -3,10 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <thread>
 
+#include "tests/engine/cache/counting_backend.h"
 #include "tests/engine/repository/repository_fixtures.h"
 #include "tests/matchers.h"
 
@@ -160,6 +163,63 @@ TEST_F(BlobStoreTest, PacksNeverExceedTheTargetUnlessOneBlobDoes) {
       EXPECT_LE(size, kSmall.pack_target) << "the header and its length count";
     }
   }
+}
+
+// Restore reads a run of a pack's blobs with one request (on object storage, one GET instead
+// of one per blob), and a damaged blob in the run fails alone.
+TEST_F(BlobStoreTest, ARunOfAPacksBlobsIsOneReadAndADamagedBlobFailsAlone) {
+  auto counts = std::make_shared<cache::testing::Counts>();
+  std::shared_ptr<backend::Backend> target = backend::NewMemoryBackend();
+  cache::testing::CountingBackend counting(target, counts);
+  std::vector<Bytes> data;
+  std::vector<Id> ids;
+  {
+    BlobStore writer(counting, key_, BlobStore::Options{});
+    for (int i = 0; i < 20; ++i) {
+      data.push_back(RandomData(3000, i));
+      ids.push_back(Save(writer, data.back()));
+    }
+    ASSERT_THAT(writer.Flush(), IsOk());
+  }
+  BlobStore reader(counting, key_, BlobStore::Options{});
+  ASSERT_TRUE(reader.LoadIndex());
+  std::vector<std::pair<Id, BlobLocation>> run;
+  for (const Id& id : ids) run.emplace_back(id, *reader.FindBlob(BlobType::kData, id));
+  std::sort(run.begin(), run.end(),
+            [](const auto& a, const auto& b) { return a.second.offset < b.second.offset; });
+  ASSERT_EQ(run.front().second.pack, run.back().second.pack) << "20 small blobs fit one pack";
+
+  // Damage the 6th blob of the run in the stored pack.
+  const BlobLocation& damaged = run[5].second;
+  Bytes pack = *target->Load({FileType::kPack, damaged.pack.Hex()});
+  pack[damaged.offset + damaged.length / 2] ^= 0x01;
+  ASSERT_THAT(target->Save({FileType::kPack, damaged.pack.Hex()}, pack), IsOk());
+
+  counts->Reset();
+  std::vector<Id> seen;
+  reader.LoadBlobRun(BlobType::kData, run, IdCheck::kRehash,
+                     [&](const Id& id, Result<Bytes> plain) {
+                       seen.push_back(id);
+                       size_t i = std::find(ids.begin(), ids.end(), id) - ids.begin();
+                       if (id == run[5].first) {
+                         EXPECT_THAT(plain, ErrorIs(ErrorCode::kCorrupt));
+                       } else {
+                         ASSERT_THAT(plain, IsOk());
+                         EXPECT_EQ(*plain, data[i]);
+                       }
+                     });
+  ASSERT_EQ(seen.size(), run.size());
+  for (size_t i = 0; i < run.size(); ++i) EXPECT_EQ(seen[i], run[i].first) << "in order";
+  EXPECT_EQ(counts->Loads(FileType::kPack), 2) << "the pack's salt, then the whole run";
+
+  // Blobs out of offset order are refused, each with an error, without a read.
+  std::swap(run[0], run[1]);
+  counts->Reset();
+  int errors = 0;
+  reader.LoadBlobRun(BlobType::kData, run, IdCheck::kRehash,
+                     [&](const Id&, Result<Bytes> plain) { errors += plain ? 0 : 1; });
+  EXPECT_EQ(errors, static_cast<int>(run.size()));
+  EXPECT_EQ(counts->Loads(FileType::kPack), 0);
 }
 
 }  // namespace

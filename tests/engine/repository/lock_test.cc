@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <random>
+#include <set>
 #include <thread>
 
 #include "core/time.h"
@@ -140,6 +142,28 @@ TEST_F(LockTest, LiveLocksAreRespectedWhateverTheirAge) {
     EXPECT_THAT(lock.error().message(), HasSubstr("locked by " + c.info.hostname));
     ASSERT_TRUE(store_.raw().Remove({FileType::kLock, held}));
   }
+}
+
+// Found by the many-hosts suite on S3 (tests/reliability/s3_hosts_test.cc): a forget --prune and
+// backups started at the same instant retried at the same instants (100 ms, 200 ms, ... without
+// jitter), saw each other's lock at every attempt and waited out --retry-lock together. Waits are
+// now spread between half and all of the doubling ceiling.
+TEST_F(LockTest, RetryPausesDoubleWithJitter) {
+  using std::chrono::milliseconds;
+  const std::pair<int, int64_t> ceilings[] = {{1, 100}, {2, 200}, {4, 800}, {7, 5000}, {50, 5000}};
+  for (auto [attempt, ceiling] : ceilings) {
+    std::set<int64_t> pauses;
+    std::mt19937_64 random(attempt);
+    for (int draw = 0; draw < 200; ++draw) {
+      milliseconds pause = LockRetryPause(attempt, random());
+      EXPECT_GE(pause.count(), ceiling / 2) << "attempt " << attempt;
+      EXPECT_LE(pause.count(), ceiling) << "attempt " << attempt;
+      pauses.insert(pause.count());
+    }
+    EXPECT_GT(pauses.size(), 10u) << "attempt " << attempt << ": the same pause for everyone";
+  }
+  EXPECT_EQ(LockRetryPause(3, 0), milliseconds(200));
+  EXPECT_EQ(LockRetryPause(3, 200), milliseconds(400));
 }
 
 TEST_F(LockTest, AnotherMachineOrNamespaceIsJudgedByAgeAlone) {

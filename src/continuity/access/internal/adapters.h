@@ -18,6 +18,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "continuity/access/adapter.h"
@@ -31,7 +32,7 @@ inline constexpr std::chrono::milliseconds kToolRestoreTimeout = std::chrono::ho
 
 // A restic or borg repository that holds a system's backups.
 struct ExternalRepository {
-  std::string location;       // what the tool accepts: a path, sftp:..., ssh://...
+  std::string location;       // what the tool accepts: a path, s3:https://..., ssh://...
   std::string password_file;  // preferred; the file's first line is the password
   std::string password;       // used when password_file is ""
   // The system's backup paths as the tool recorded them (host paths). restic: snapshots whose
@@ -41,6 +42,11 @@ struct ExternalRepository {
   // names start with it, when there are any (else all archives).
   std::string system_id;
   std::string program;  // the tool to run; "" = "restic" / "borg" from $PATH
+  // restic, for an s3: location only: the credentials and region (AWS_ACCESS_KEY_ID,
+  // AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_DEFAULT_REGION) added to its environment, and
+  // the flags given before the command (--cacert FILE, --insecure-tls). Empty otherwise.
+  std::vector<std::pair<std::string, std::string>> env = {};
+  std::vector<std::string> flags = {};
   // When a run of the tool has taken this long, it and everything it started are stopped
   // (SIGTERM, SIGKILL after core's kTerminateGrace) and the call fails with kIo "<tool> <command>
   // <location>: timed out after <timeout>". `list_timeout` bounds List; `restore_timeout`
@@ -55,7 +61,9 @@ struct ExternalRepository {
 // under T); CheckData: the system's part of `restic ls --json ID` compared with T (type, size),
 // and a backup path the snapshot holds nothing of is a problem ("PATH: not in the snapshot").
 // restic's environment: the allow-list, RESTIC_CACHE_DIR (private) and RESTIC_PASSWORD_FILE (the
-// password file) or else RESTIC_PASSWORD (the password); the repository is given with -r.
+// password file) or else RESTIC_PASSWORD (the password), and for an s3: repository the AWS_*
+// variables of ExternalRepository::env; the repository is given with -r, unchanged (restic
+// reads s3: locations itself).
 // Errors: kNotFound (no repository at the location, or restic is not installed),
 // kInvalidArgument (wrong or no password), kLocked (locked by another process), kIo.
 std::unique_ptr<Adapter> NewResticAdapter(const ExternalRepository& repository);

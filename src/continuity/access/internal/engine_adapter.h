@@ -9,16 +9,18 @@
 #include <vector>
 
 #include "continuity/access/adapter.h"
+#include "engine/storage/storage.h"
 
 namespace stormproof::access {
 
 struct EngineRepository {
-  std::string path;      // the repository directory on this host
+  std::string location;  // a directory on this host, or s3:... (storage::OpenBackendAt)
   std::string password;  // already resolved
   std::string system_id;
   // The system's backup paths as they are on this host (plan::HostPath), for snapshots made
   // without a system tag.
   std::vector<std::string> host_paths;
+  storage::StorageOptions storage = {};  // how storage reaches `location`
 };
 
 // Snapshots belong to the system when tagged system=<id>, else when they hold one of its

@@ -38,7 +38,7 @@ extern const char* const kInsertRunSql;
 Result<int64_t> InsertRun(Db& db, Statement* statement, const Run& run);
 
 // The run in the current row's first kRunColumnCount columns.
-inline constexpr int kRunColumnCount = 14;
+inline constexpr int kRunColumnCount = 16;
 Result<Run> ReadRun(const Db& db, const Statement& statement);
 
 // Inserts the drill part (drills and drill_steps rows) of run `run_id`.
@@ -51,6 +51,14 @@ Result<Drill> ReadDrillPart(const Db& db, const Statement& statement, int64_t ru
 // kSelectStepsSql; reset afterwards).
 extern const char* const kSelectStepsSql;
 Status ReadSteps(const Db& db, Statement* statement, int64_t run_id, Drill* drill);
+
+// Evidence from other hosts (catalog.h, ImportRecords): records the runs of `records` whose
+// record_id `db` lacks, and the file as imported. REQUIRES: inside a write transaction.
+Result<size_t> InsertImportedRecords(Db& db, const std::string& repository,
+                                     const std::string& file,
+                                     const std::vector<ImportedRecord>& records, int64_t now_ns);
+Status UpsertEvidenceRefreshed(Db& db, const std::string& repository, int64_t refreshed_ns);
+Result<EvidenceSource> SelectEvidenceSource(Db& db, const std::string& repository);
 
 }  // namespace stormproof::catalog::internal
 

@@ -1,46 +1,24 @@
-// Rules every Backend implementation applies the same way, so that the conformance suite
-// (tests/engine/backend/backend_conformance.h) sees one behaviour whatever holds the files: which names
-// are valid, where a file lives relative to the repository root, and how a ranged Load is checked
-// against the file's size. Private to src/engine/backend. Stateless, hence thread-safe.
+// Rules every Backend implementation applies the same way: the public ones live in
+// engine/backend/layout.h (names, paths, ranges, shared with the S3 backend); what is left here
+// is private to src/engine/backend (the local backend's temporary files). Stateless, hence
+// thread-safe.
 #ifndef STORMPROOF_ENGINE_BACKEND_INTERNAL_CONTRACT_H_
 #define STORMPROOF_ENGINE_BACKEND_INTERNAL_CONTRACT_H_
 
-#include <cstddef>
-#include <cstdint>
-#include <string>
-
-#include "engine/backend/backend.h"
-#include "core/result.h"
+#include "engine/backend/layout.h"
 
 namespace stormproof::backend::internal {
 
-inline constexpr size_t kMaxNameLength = 128;
+using ::stormproof::backend::ByteRange;
+using ::stormproof::backend::DirectoryOf;
+using ::stormproof::backend::kMaxNameLength;
+using ::stormproof::backend::RelativePath;
+using ::stormproof::backend::ResolveRange;
+using ::stormproof::backend::ValidateHandle;
+
 // Temporary files start with this prefix; valid names cannot (no leading '.'), so List never
 // confuses the two.
 inline constexpr char kTemporaryPrefix[] = ".tmp-";
-
-// Ok when `handle` may be stored. A name (ignored for kConfig) must be non-empty, at most
-// kMaxNameLength bytes, without '/', "..", a leading '.', or control characters; a pack name must
-// start with two lower-case hex digits (its fan-out directory data/<xx>/). Else kInvalidArgument.
-Status ValidateHandle(const Handle& handle);
-
-// The directory of `type` relative to the repository root: "" (config), "keys", "locks",
-// "snapshots", "index", "data".
-const char* DirectoryOf(FileType type);
-
-// Where `handle` lives relative to the root: "config", "snapshots/<name>", "data/ab/<name>".
-// REQUIRES: ValidateHandle(handle) succeeded.
-std::string RelativePath(const Handle& handle);
-
-struct ByteRange {
-  uint64_t offset = 0;
-  uint64_t length = 0;
-};
-
-// Resolves a Load request of (offset, length; 0 = to the end) against a file of `size` bytes.
-// kIo "<what>: truncated: wanted N bytes at offset O, file has S" when the file is too short.
-Result<ByteRange> ResolveRange(const std::string& what, uint64_t size, uint64_t offset,
-                               uint64_t length);
 
 }  // namespace stormproof::backend::internal
 

@@ -82,6 +82,10 @@ class BlobStore {
   // Only blobs in saved packs.
   std::optional<BlobLocation> FindBlob(BlobType type, const Id& id) const;
   Result<Bytes> LoadBlob(BlobType type, const Id& id, IdCheck check = IdCheck::kRehash) const;
+  // Repository::LoadBlobRun.
+  void LoadBlobRun(BlobType type, std::span<const std::pair<Id, BlobLocation>> blobs,
+                   IdCheck check,
+                   const std::function<void(const Id&, Result<Bytes>)>& each) const;
   // Saves the open packs, waits for packs other threads are saving, and writes an index file
   // for every saved pack not yet in one. Idempotent.
   Status Flush();
@@ -117,7 +121,7 @@ class BlobStore {
   void QueueForSaving(std::unique_ptr<OpenPack> pack);
   void SaveQueuedPacks();                             // the saver thread
   Status WriteIndex(std::vector<IndexedPack> packs);  // REQUIRES: counted in writes_pending_
-  Result<crypto::Key> PackKey(const Id& pack) const;
+  Result<crypto::Key> PackKey(const Id& pack, BlobType type) const;
 
   backend::Backend& backend_;
   const MasterKey key_;

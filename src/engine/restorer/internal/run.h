@@ -90,7 +90,9 @@ class RestoreRun {
   bool IsFollower(const repository::Node& node, uint32_t* leader) const;
   void WriteContents();
   std::vector<BlobJob> PlanBlobJobs();
-  void WriteBlob(const BlobJob& job);
+  // Loads the jobs of one pack, [first, last) of `jobs`, a run of neighbouring blobs per read.
+  void WritePack(std::span<const BlobJob> jobs);
+  void WriteBlob(const BlobJob& job, Result<Bytes> data);
   // Writes `data` at each of `uses` (all of one file); returns the file open, or invalid after
   // a failure (reported).
   UniqueFd WriteUses(std::span<const BlobUse> uses, ByteView data);

@@ -129,7 +129,7 @@ sites:
   - {id: law-office, name: Law office, client: law, address: 2 Fleet Street, isps: [broadband]}
 repositories:
   - {id: nas, location: /volume1/stormproof, medium: disk}
-  - {id: cloud, location: s3:bucket, medium: object, immutable: true}
+  - {id: cloud, location: "b2:acme-bucket", medium: object, immutable: true}
 systems:
   - id: msp-rmm
     name: RMM
@@ -331,9 +331,9 @@ TEST(RunbookTest, RestoreOrderKeepsPositionsAndChecklistOrder) {
        "| 2 | Dental database | Brightsmile Dental | Critical (tier-1) | T+01:40 | 2h |",
        "### 1. RMM (msp-rmm)", "### 2. Dental database (dental-db)", "**back by T+01:40**",
        "**Owner:** **Priya Shah**", "**Deputy:** **Owen Davies**", "**Depends on:** RMM (msp-rmm)",
-       "**Backups in** nas: /volume1/stormproof (disk)", "cloud: s3:bucket (object, immutable)",
-       "1. [ ] Build the SQL VM\n", "2. [ ] Restore the newest full backup *(skill: sqlserver)*\n",
-       "3. [ ] Run DBCC CHECKDB\n",
+       "**Backups in** nas: /volume1/stormproof (disk)",
+       "cloud: b2:acme-bucket (object, immutable)", "1. [ ] Build the SQL VM\n",
+       "2. [ ] Restore the newest full backup *(skill: sqlserver)*\n", "3. [ ] Run DBCC CHECKDB\n",
        "```sh\ntest -s \"$STORMPROOF_RESTORE_PATH/D/SQL/full.bak\"\n```",
        "### 3. Law document store (law-dms)"});
 }

@@ -1,6 +1,8 @@
 // Crash points: the instants at which the crash-consistency suite (tests/reliability) kills a real
 // stormproof process, so that "a crash at any instant leaves the repository consistent" is tested
-// at every step of every file the backend writes or removes, reproducibly.
+// at every step of every file a backend writes or removes, reproducibly. The local backend marks
+// five points per write and two per delete; the S3 backend (engine/s3) one before and one after
+// each PUT and DELETE. Public so that every backend library can mark its own points.
 //
 // Inactive (one relaxed atomic load) unless the environment sets, for testing only:
 //   STORMPROOF_TEST_CRASH_AT=N     the Nth crash point this process reaches raises SIGKILL;
@@ -12,8 +14,8 @@
 //   STORMPROOF_TEST_FAIL_AT=N      the Nth point fails with an I/O error instead (a disk that
 //                                  fails or fills up at that instant); the process goes on.
 // Points are counted across threads in the order they are reached.
-#ifndef STORMPROOF_ENGINE_BACKEND_INTERNAL_CRASH_POINTS_H_
-#define STORMPROOF_ENGINE_BACKEND_INTERNAL_CRASH_POINTS_H_
+#ifndef STORMPROOF_ENGINE_BACKEND_CRASH_POINTS_H_
+#define STORMPROOF_ENGINE_BACKEND_CRASH_POINTS_H_
 
 #include <functional>
 #include <string_view>
@@ -28,4 +30,4 @@ Status CrashPoint(std::string_view name, const std::function<void()>& power_cut_
 
 }  // namespace stormproof::backend
 
-#endif  // STORMPROOF_ENGINE_BACKEND_INTERNAL_CRASH_POINTS_H_
+#endif  // STORMPROOF_ENGINE_BACKEND_CRASH_POINTS_H_

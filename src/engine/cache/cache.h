@@ -1,0 +1,70 @@
+// cache: a local copy of a repository's immutable metadata, so that reading a repository on
+// slow or metered storage (S3) a second time downloads almost nothing.
+//
+// A caching backend is a backend::Backend decorator. Every call goes to the inner backend, except
+// that three kinds of immutable file are kept on local disk and read from there:
+//  - snapshot and index files, whole (their name is the SHA-256 of their bytes);
+//  - packs of tree blobs (reads and saves that carry Handle::keep_whole), whole, so that any
+//    later range of them is served from disk.
+// Packs of file data, locks, key files and the config are never cached; Size, ModifiedNs and
+// List always ask the inner backend, so existence and listings are the repository's, not the
+// cache's.
+//
+// Authenticated like the repository: a cached snapshot or index file is used only when the
+// SHA-256 of its bytes equals its name; a cached pack ends in a trailer holding the SHA-256 of its
+// bytes, checked in full the first time this process reads that file. A cached file that fails
+// the check, is truncated or cannot be read is deleted and fetched again from the inner backend:
+// the cache heals itself and never returns bytes other than those the inner backend held.
+// Files the inner listing no longer has (removed by forget or prune) are deleted from the cache
+// when that type is listed next.
+//
+// Several processes may share one cache folder: files are written to a temporary name and
+// renamed into place, and a file another process removes is simply fetched again. A cache that
+// cannot be written (read-only folder, full disk) turns itself off for writing after one
+// warning; it never fails an operation the inner backend would have completed.
+//
+// The caching backend is thread-safe, like every Backend.
+#ifndef STORMPROOF_ENGINE_CACHE_CACHE_H_
+#define STORMPROOF_ENGINE_CACHE_CACHE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "engine/backend/backend.h"
+
+namespace stormproof::cache {
+
+struct CacheOptions {
+  // This repository's cache folder (see RepositoryCacheDirectory); created, with a CACHEDIR.TAG,
+  // when missing. Required.
+  std::string directory;
+  // Called at most once, with one line, when the cache cannot be written (the operation goes
+  // on without it). Default (empty): the line goes to stderr as "stormproof: warning: ...".
+  std::function<void(const std::string& line)> on_warning = {};
+  // The folder is this backend's alone and is removed, with everything in it, when the backend
+  // is destroyed (storage's fresh cache for what proves: check and drills).
+  bool remove_when_done = false;
+};
+
+// Wraps `inner` in a caching backend. Errors: kInvalidArgument when `options.directory` is
+// empty. A folder that cannot be created is not an error: the backend then works uncached
+// (after the one warning).
+Result<std::unique_ptr<backend::Backend>> NewCachingBackend(std::unique_ptr<backend::Backend> inner,
+                                                            CacheOptions options);
+
+// Where caches live by default: $XDG_CACHE_HOME/stormproof when XDG_CACHE_HOME is an absolute
+// path, else $HOME/.cache/stormproof (the home directory from the password database when HOME
+// is unset). "" when there is no home directory: then use no cache.
+std::string DefaultCacheRoot();
+
+// The cache folder of the repository at `location` (as Backend::Location() or the user wrote
+// it) under `root`: root + "/" + the first 32 hex digits of SHA-256(location). One folder per
+// repository, so that listing one repository never deletes another's cached files.
+std::string RepositoryCacheDirectory(const std::string& root, std::string_view location);
+
+}  // namespace stormproof::cache
+
+#endif  // STORMPROOF_ENGINE_CACHE_CACHE_H_

@@ -1,0 +1,164 @@
+// hosts (src/continuity/hosts): the evidence file's JSON, which repositories a run's records go
+// to, and importing them, on real local repositories.
+#include "continuity/hosts/hosts.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "engine/backend/backend.h"
+#include "engine/repository/repository.h"
+#include "tests/matchers.h"
+
+namespace stormproof::hosts {
+namespace {
+
+namespace fs = std::filesystem;
+
+catalog::ImportedRecord Record(const std::string& id, catalog::RunKind kind,
+                            const std::string& system, const std::string& repository) {
+  catalog::ImportedRecord record;
+  record.run.record_id = id;
+  record.run.host = "host-a";
+  record.run.kind = kind;
+  record.run.system = system;
+  record.run.client = system.empty() ? "" : "shop";
+  record.run.repository = repository;
+  record.run.started_ns = 1'000;
+  record.run.finished_ns = 3'000;
+  record.run.bytes = 5;
+  record.run.error = "bad \xff byte";
+  if (kind == catalog::RunKind::kDrill) {
+    catalog::Drill drill;
+    drill.adapter = "stormproof";
+    drill.achieved_rto_ms = 2'000;
+    drill.steps.push_back({"restore", 1'000, catalog::Outcome::kOk, "", {"line"}});
+    drill.reasons = {"slow"};
+    record.drill = drill;
+  }
+  return record;
+}
+
+TEST(EvidenceFileTest, RoundTripsEveryField) {
+  EvidenceFile file{"host-a", 42, {Record("r1", catalog::RunKind::kBackup, "files", "local"),
+                                   Record("r2", catalog::RunKind::kDrill, "files", "local")}};
+  auto back = DecodeEvidence(EncodeEvidence(file));
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(back->host, "host-a");
+  EXPECT_EQ(back->written_ns, 42);
+  ASSERT_EQ(back->records.size(), 2u);
+  EXPECT_EQ(back->records[0].run.record_id, "r1");
+  EXPECT_EQ(back->records[0].run.bytes, 5u);
+  EXPECT_EQ(back->records[0].run.error, "bad \xEF\xBF\xBD byte");  // invalid UTF-8 replaced
+  EXPECT_FALSE(back->records[0].drill.has_value());
+  ASSERT_TRUE(back->records[1].drill.has_value());
+  EXPECT_EQ(back->records[1].drill->achieved_rto_ms, 2'000);
+  EXPECT_EQ(back->records[1].drill->achieved_rpo_s, std::nullopt);
+  ASSERT_EQ(back->records[1].drill->steps.size(), 1u);
+  EXPECT_EQ(back->records[1].drill->steps[0].output, std::vector<std::string>{"line"});
+}
+
+TEST(EvidenceFileTest, MalformedDocumentsAreRefusedSayingWhy) {
+  EXPECT_THAT(DecodeEvidence("not json"), ErrorIs(ErrorCode::kParse, HasSubstr("not a stormproof")));
+  EXPECT_THAT(DecodeEvidence(R"({"format":"stormproof evidence","version":9,"host":"a",
+                                 "written_ns":1,"runs":[]})"),
+              ErrorIs(ErrorCode::kInvalidArgument, HasSubstr("newer stormproof")));
+  std::string text = EncodeEvidence({"a", 1, {Record("r1", catalog::RunKind::kBackup, "s", "r")}});
+  std::string bad_outcome = text;
+  bad_outcome.replace(bad_outcome.find("\"ok\""), 4, "\"great\"");
+  EXPECT_THAT(DecodeEvidence(bad_outcome), ErrorIs(ErrorCode::kParse, HasSubstr("run 1: ")));
+  std::string no_id = text;
+  no_id.replace(no_id.find("\"r1\""), 4, "\"\"");
+  EXPECT_THAT(DecodeEvidence(no_id), ErrorIs(ErrorCode::kParse, HasSubstr("record_id")));
+}
+
+class EvidenceExchangeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "stormproof-hosts-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    for (const char* id : {"shop-repo", "bakery-repo"}) {
+      auto backend = backend::CreateLocalBackend(dir_ + "/" + id);
+      ASSERT_THAT(backend, IsOk());
+      ASSERT_THAT(repository::Repository::Init(std::move(backend).value(), "pw"), IsOk());
+      plan::RepositorySpec spec;
+      spec.id = id;
+      spec.location = dir_ + "/" + id;
+      plan_.repositories.push_back(spec);
+    }
+    plan::System shop;
+    shop.id = "till";
+    shop.host = "host-a";
+    shop.backup.repositories = {plan::Ref{"shop-repo", {}}};
+    plan_.systems.push_back(shop);
+    plan_.BuildIndex();
+    options_.access.password = "pw";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string dir_;
+  plan::Plan plan_;
+  WriteOptions options_;
+};
+
+// A run goes to the repositories it concerns: its own, and those of its system; a repository of
+// another client's systems gets nothing.
+TEST_F(EvidenceExchangeTest, RecordsGoOnlyWhereTheyConcernAndImportOnce) {
+  std::vector<catalog::ImportedRecord> records = {
+      Record("backup-1", catalog::RunKind::kBackup, "till", "shop-repo"),
+      Record("drill-1", catalog::RunKind::kDrill, "till", "shop-repo")};
+  auto written = WriteEvidence(plan_, "host-a", records, 10, options_);
+  ASSERT_EQ(written.size(), 1u);
+  EXPECT_EQ(written[0].repository, "shop-repo");
+  EXPECT_EQ(written[0].runs, 2u);
+  EXPECT_EQ(written[0].error, "");
+  EXPECT_FALSE(fs::exists(dir_ + "/bakery-repo/evidence"));
+
+  auto catalog = catalog::Catalog::Open(dir_ + "/central.db");
+  ASSERT_THAT(catalog, IsOk());
+  auto first = ImportEvidence(plan_, **catalog, options_.access, 20);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].files, 1u);
+  EXPECT_EQ(first[0].runs, 2u);
+  EXPECT_EQ(first[0].refreshed_ns, 20);
+  EXPECT_EQ(first[1].files, 0u);
+  EXPECT_EQ(first[1].error, "");
+  auto drills = (*catalog)->Drills({});
+  ASSERT_THAT(drills, IsOk());
+  ASSERT_EQ(drills->size(), 1u);
+  EXPECT_EQ((*drills)[0].run.host, "host-a");
+  EXPECT_EQ((*drills)[0].drill.reasons, std::vector<std::string>{"slow"});
+
+  // The same runs written again (a second file) and a second import: nothing new.
+  WriteEvidence(plan_, "host-a", records, 30, options_);
+  auto second = ImportEvidence(plan_, **catalog, options_.access, 40);
+  EXPECT_EQ(second[0].files, 1u);
+  EXPECT_EQ(second[0].runs, 0u);
+  EXPECT_EQ(*(*catalog)->CountRuns(), 2);
+}
+
+TEST_F(EvidenceExchangeTest, AnUnreachableRepositoryKeepsWhatTheCatalogHas) {
+  WriteEvidence(plan_, "host-a", {Record("b1", catalog::RunKind::kBackup, "till", "shop-repo")}, 1,
+                options_);
+  auto catalog = catalog::Catalog::Open(dir_ + "/central.db");
+  ASSERT_THAT(catalog, IsOk());
+  ImportEvidence(plan_, **catalog, options_.access, 100);
+  fs::rename(dir_ + "/shop-repo", dir_ + "/moved");
+  auto later = ImportEvidence(plan_, **catalog, options_.access, 200);
+  EXPECT_THAT(later[0].error, HasSubstr("shop-repo"));
+  EXPECT_EQ(later[0].refreshed_ns, 100);  // the age of what the catalog has
+  EXPECT_EQ(*(*catalog)->CountRuns(), 1);
+}
+
+TEST_F(EvidenceExchangeTest, APlanWithoutHostsExchangesNothing) {
+  plan_.systems[0].host.clear();
+  auto catalog = catalog::Catalog::Open(dir_ + "/central.db");
+  ASSERT_THAT(catalog, IsOk());
+  EXPECT_TRUE(ImportEvidence(plan_, **catalog, options_.access, 1).empty());
+}
+
+}  // namespace
+}  // namespace stormproof::hosts
