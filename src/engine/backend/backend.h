@@ -75,6 +75,10 @@ class Backend {
     (void)type, (void)min_age, (void)stats;
     return Ok();
   }
+  // How many Saves are worth running at once: 1 for a local disk (the default); more for object
+  // storage, where each request mostly waits on the network. The blob store saves up to this
+  // many packs at once (more pack buffers in memory, as many more requests in flight).
+  virtual int ParallelSaves() const { return 1; }
   // Human-readable location for messages ("/srv/backup/repo").
   virtual std::string Location() const = 0;
 };

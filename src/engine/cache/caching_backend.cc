@@ -83,6 +83,7 @@ class CachingBackend final : public backend::Backend {
   }
 
   std::string Location() const override { return inner_->Location(); }
+  int ParallelSaves() const override { return inner_->ParallelSaves(); }
 
  private:
   // Marks one pack as being downloaded by this thread; another thread that wants it waits until

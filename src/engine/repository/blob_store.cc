@@ -32,17 +32,23 @@ struct BlobStore::OpenPack {
 };
 
 BlobStore::BlobStore(backend::Backend& backend, const MasterKey& key, Options options)
-    : backend_(backend), key_(key), options_(options) {}
+    : backend_(backend),
+      key_(key),
+      options_(options),
+      parallel_saves_(static_cast<size_t>(std::max(1, backend.ParallelSaves()))),
+      max_pack_buffers_(kMaxPackBuffers + parallel_saves_ - 1) {}
 
 // Packs still queued are saved (they become orphans unless Flush indexes them; prune removes
-// those) before the saver thread ends.
+// those) before the saver threads end.
 BlobStore::~BlobStore() {
+  std::vector<std::thread> savers;
   {
     MutexLock lock(mu_);
     stopping_ = true;
+    savers.swap(savers_);
   }
   save_queued_.notify_all();
-  if (saver_.joinable()) saver_.join();
+  for (std::thread& saver : savers) saver.join();
 }
 
 Result<bool> BlobStore::SaveBlob(BlobType type, const Id& id, ByteView plaintext) {
@@ -93,13 +99,14 @@ void BlobStore::QueueForSaving(std::unique_ptr<OpenPack> pack) {
   {
     MutexLock lock(mu_);
     save_queue_.push_back(std::move(pack));
-    if (!saver_.joinable()) saver_ = std::thread([this] { SaveQueuedPacks(); });
+    if (savers_.size() < parallel_saves_) savers_.emplace_back([this] { SaveQueuedPacks(); });
   }
   save_queued_.notify_one();
 }
 
-// The saver thread: saves queued packs in order until the store is destroyed and the queue is
-// empty. A failed save is recorded in failure_ by FinishPack.
+// A saver thread: saves queued packs, oldest first, until the store is destroyed and the queue
+// is empty. A failed save is recorded in failure_ by FinishPack (which is thread-safe: several
+// savers and Flush may finish packs at once).
 void BlobStore::SaveQueuedPacks() {
   for (;;) {
     std::unique_ptr<OpenPack> pack;
@@ -134,7 +141,7 @@ BlobStore::OpenPack* BlobStore::PackWithRoom(BlobType type, size_t sealed_length
       *full = std::move(open);
       return nullptr;
     }
-    if (buffers_out_[t] < kMaxPackBuffers) {
+    if (buffers_out_[t] < max_pack_buffers_) {
       open = NewPack(type);
       return open.get();
     }

@@ -1,5 +1,6 @@
 // backend::Backend over an S3 bucket: one object per repository file, under the location's
 // prefix, at the path the local backend would use (engine/backend/layout.h).
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -19,7 +20,8 @@ using internal::Client;
 
 class S3Backend : public backend::Backend {
  public:
-  explicit S3Backend(Options options) : client_(std::move(options)) {
+  explicit S3Backend(Options options)
+      : parallel_saves_(std::max(1, options.max_in_flight / 2)), client_(std::move(options)) {
     const std::string& prefix = client_.location().prefix;
     root_ = prefix.empty() ? "" : prefix + "/";
   }
@@ -34,6 +36,9 @@ class S3Backend : public backend::Backend {
   Status RemoveStaleTemporaries(FileType type, std::chrono::seconds min_age,
                                 TemporaryFiles* stats) override;
   std::string Location() const override { return client_.location().ToString(); }
+  // Half the requests the client lets in flight: pack uploads overlap, and loads (the index,
+  // trees) still find a free slot meanwhile.
+  int ParallelSaves() const override { return parallel_saves_; }
 
   Client& client() { return client_; }
   // The key of every object of this repository starts with this ("" or "prefix/").
@@ -49,6 +54,7 @@ class S3Backend : public backend::Backend {
   // (a stray object, a nested key, a pack outside its fan-out directory).
   static std::string NameOf(FileType type, std::string_view relative);
 
+  const int parallel_saves_;  // before client_, which takes the options
   Client client_;
   std::string root_;
 };

@@ -101,7 +101,9 @@ TEST_F(BlobStoreTest, ConcurrentWritersAndFlushLoseNothing) {
 // at once.
 class SlowPackBackend final : public backend::Backend {
  public:
-  explicit SlowPackBackend(backend::Backend& target) : target_(target) {}
+  explicit SlowPackBackend(backend::Backend& target, int parallel_saves = 1)
+      : target_(target), parallel_saves_(parallel_saves) {}
+  int ParallelSaves() const override { return parallel_saves_; }
   Status Save(const backend::Handle& handle, ByteView data) override {
     if (handle.type != FileType::kPack) return target_.Save(handle, data);
     int now = ++saving_;
@@ -128,6 +130,7 @@ class SlowPackBackend final : public backend::Backend {
 
  private:
   backend::Backend& target_;
+  const int parallel_saves_;
   std::atomic<int> saving_{0}, most_{0};
 };
 
@@ -163,6 +166,26 @@ TEST_F(BlobStoreTest, PacksNeverExceedTheTargetUnlessOneBlobDoes) {
       EXPECT_LE(size, kSmall.pack_target) << "the header and its length count";
     }
   }
+}
+
+// On a backend that takes parallel saves (object storage), several packs are saved at once,
+// still within a bound: one more pack buffer per extra saver.
+TEST_F(BlobStoreTest, PacksAreSavedInParallelWhereTheBackendTakesIt) {
+  SlowPackBackend slow(store_.raw(), /*parallel_saves=*/4);
+  BlobStore blobs(slow, key_, kSmall);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) Save(blobs, RandomData(20000, t * 100 + i));
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(blobs.Flush());
+  EXPECT_GE(slow.most_concurrent_saves(), 3) << "four savers overlap";
+  EXPECT_LE(slow.most_concurrent_saves(), static_cast<int>(kMaxPackBuffers) + 3);
+  BlobStore reopened(store_.raw(), key_, kSmall);
+  ASSERT_TRUE(reopened.LoadIndex());
+  EXPECT_EQ(reopened.IndexedBlobCount(), 160u) << "every blob indexed";
 }
 
 // Restore reads a run of a pack's blobs with one request (on object storage, one GET instead

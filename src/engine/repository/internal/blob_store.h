@@ -37,9 +37,10 @@
 
 namespace stormproof::repository {
 
-// Packs of one type open or being saved at once, at most: bounds the memory of a backup to
-// this many pack buffers per type, whatever the number of threads, and makes writers wait
-// (back-pressure) when the disk falls behind.
+// Packs of one type open or being saved at once, at most, with one saver (a local disk): bounds
+// the memory of a backup to this many pack buffers per type, whatever the number of threads, and
+// makes writers wait (back-pressure) when the disk falls behind. A backend that takes parallel
+// saves (Backend::ParallelSaves, object storage) gets one more buffer per extra saver.
 constexpr size_t kMaxPackBuffers = 3;
 
 class BlobStore {
@@ -151,7 +152,10 @@ class BlobStore {
   PackList save_queue_ GUARDED_BY(mu_);                   // closed packs for the saver thread
   std::condition_variable_any save_queued_;  // waits on mu_; signalled on save_queue_, stopping_
   bool stopping_ GUARDED_BY(mu_) = false;
-  std::thread saver_;  // started with the first queued pack (under mu_)
+  // Up to backend_.ParallelSaves() saver threads, started as packs are queued (under mu_).
+  std::vector<std::thread> savers_ GUARDED_BY(mu_);
+  const size_t parallel_saves_;
+  const size_t max_pack_buffers_;  // kMaxPackBuffers + parallel_saves_ - 1
 
   mutable Mutex key_cache_mu_;
   mutable std::unordered_map<Id, crypto::Key, crypto::IdHash> key_cache_
