@@ -81,7 +81,12 @@ struct ImportedEvidence {
   size_t files = 0;  // evidence files imported now (new to this catalog)
   size_t runs = 0;   // runs added to the catalog now
   // "evidence <name>: <why>" for every file that could not be read (damaged, or written by a
-  // newer stormproof); skipped, and tried again next time.
+  // newer stormproof); skipped, and tried again next time. Also "evidence <name>: N runs that
+  // do not concern repository <id> ... refused" for runs of a file that may not stand as evidence
+  // read from this repository (a system the plan does not back up into it, or a check or prune
+  // of another repository): the rest of the file is imported, those runs never. And "evidence
+  // <name>: N bytes, more than evidence ever holds (67108864): not read" for a file over 64 MiB
+  // (never downloaded).
   std::vector<std::string> damaged;
   // Why the repository's evidence could not be refreshed ("" when it was); the catalog keeps
   // what it had, as of refreshed_ns.
@@ -93,6 +98,7 @@ struct ImportedEvidence {
 // is listed first (a cheap listing); it is opened (its key unlocked) only when it holds files
 // the catalog has not imported yet. Never fails as a whole: each repository's trouble is in its
 // ImportedEvidence. Does nothing for a plan that names no host (one machine, one catalog).
+// A run's client is taken from the plan (its system's client), never from the file.
 std::vector<ImportedEvidence> ImportEvidence(const plan::Plan& plan, catalog::Catalog& catalog,
                                              const access::AccessOptions& access,
                                              int64_t now_ns);

@@ -7,20 +7,69 @@
 namespace stormproof::hosts {
 namespace {
 
-// The evidence files of `files` the catalog has not imported.
+// Larger than any evidence file a run writes (a few KiB per run): whoever can write into the
+// bucket, even without the key, could otherwise make every `status` download an object of any
+// size.
+constexpr uint64_t kMaxEvidenceBytes = uint64_t{64} << 20;
+
+// The evidence files of `files` the catalog has not imported; one larger than kMaxEvidenceBytes
+// is not read but noted in out->damaged (and again next time).
 Result<std::vector<std::string>> NewFiles(const backend::Backend& files,
-                                          const catalog::EvidenceSource& known) {
+                                          const catalog::EvidenceSource& known,
+                                          ImportedEvidence* out) {
   std::vector<std::string> names;
-  STORMPROOF_TRY(files.List(backend::FileType::kEvidence, [&](const std::string& name, uint64_t) {
-    if (known.files.count(name) == 0) names.push_back(name);
+  STORMPROOF_TRY(files.List(backend::FileType::kEvidence, [&](const std::string& name,
+                                                              uint64_t size) {
+    if (known.files.count(name) != 0) return;
+    if (size > kMaxEvidenceBytes) {
+      out->damaged.push_back("evidence " + name + ": " + std::to_string(size) +
+                             " bytes, more than evidence ever holds (" +
+                             std::to_string(kMaxEvidenceBytes) + "): not read");
+      return;
+    }
+    names.push_back(name);
   }));
   std::sort(names.begin(), names.end());
   return names;
 }
 
+// True when `run`, read from repository `id`, may stand as evidence: a run of a system the plan
+// backs up into `id`, or a run without system (check, prune) on `id` itself. Anything else would
+// let whoever holds one repository's key (a client's, say) vouch for another client's systems.
+// The run's client becomes the plan's, whatever the file claims.
+bool Admit(const plan::Plan& plan, const std::string& id, catalog::Run* run) {
+  if (run->system.empty()) {
+    run->client.clear();
+    return run->repository == id;
+  }
+  const plan::System* system = plan.FindSystem(run->system);
+  if (system == nullptr) return false;
+  const auto& refs = system->backup.repositories;
+  if (std::none_of(refs.begin(), refs.end(), [&](const plan::Ref& ref) { return ref.id == id; })) {
+    return false;
+  }
+  run->client = system->client ? system->client->id : "";
+  return true;
+}
+
+// Drops the records of `file` that Admit refuses, noting how many in out->damaged.
+void KeepAdmitted(const plan::Plan& plan, const std::string& name, EvidenceFile* file,
+                  ImportedEvidence* out) {
+  size_t before = file->records.size();
+  std::erase_if(file->records, [&](catalog::ImportedRecord& record) {
+    return !Admit(plan, out->repository, &record.run);
+  });
+  size_t refused = before - file->records.size();
+  if (refused == 0) return;
+  out->damaged.push_back("evidence " + name + ": " + std::to_string(refused) +
+                         " runs that do not concern repository " + out->repository +
+                         " (neither its own nor of a system the plan backs up into it) refused");
+}
+
 // Reads and imports one file; a file that cannot be read is added to out->damaged.
-Status ImportFile(const repository::Repository& repo, const std::string& name,
-                  catalog::Catalog& catalog, int64_t now_ns, ImportedEvidence* out) {
+Status ImportFile(const plan::Plan& plan, const repository::Repository& repo,
+                  const std::string& name, catalog::Catalog& catalog, int64_t now_ns,
+                  ImportedEvidence* out) {
   Result<std::string> text = repo.LoadEvidence(name);
   Result<EvidenceFile> file = text ? DecodeEvidence(*text) : Result<EvidenceFile>(text.error());
   if (!file) {
@@ -30,6 +79,7 @@ Status ImportFile(const repository::Repository& repo, const std::string& name,
     out->damaged.push_back("evidence " + name + ": " + reason);
     return Ok();
   }
+  KeepAdmitted(plan, name, &*file, out);
   STORMPROOF_ASSIGN_OR_RETURN(size_t added,
                               catalog.ImportRecords(out->repository, name, file->records, now_ns));
   ++out->files;
@@ -38,17 +88,18 @@ Status ImportFile(const repository::Repository& repo, const std::string& name,
 }
 
 // Imports what is new in one repository; an error leaves out->error for the caller.
-Status ImportFrom(const plan::RepositorySpec& spec, catalog::Catalog& catalog,
+Status ImportFrom(const plan::Plan& plan, const plan::RepositorySpec& spec,
+                  catalog::Catalog& catalog,
                   const access::AccessOptions& access, int64_t now_ns, ImportedEvidence* out) {
   STORMPROOF_ASSIGN_OR_RETURN(catalog::EvidenceSource known, catalog.EvidenceOf(spec.id));
   out->refreshed_ns = known.refreshed_ns;
   STORMPROOF_ASSIGN_OR_RETURN(auto files, internal::OpenFiles(spec, access));
-  Result<std::vector<std::string>> names = NewFiles(*files, known);
+  Result<std::vector<std::string>> names = NewFiles(*files, known, out);
   if (!names) return names.error().WithContext("repository " + spec.id);
   if (!names->empty()) {
     STORMPROOF_ASSIGN_OR_RETURN(auto repo, internal::OpenRepository(spec, access, std::move(files)));
     for (const std::string& name : *names) {
-      STORMPROOF_TRY(ImportFile(*repo, name, catalog, now_ns, out));
+      STORMPROOF_TRY(ImportFile(plan, *repo, name, catalog, now_ns, out));
     }
   }
   STORMPROOF_TRY(catalog.SetEvidenceRefreshed(spec.id, now_ns));
@@ -66,7 +117,7 @@ std::vector<ImportedEvidence> ImportEvidence(const plan::Plan& plan, catalog::Ca
   for (const plan::RepositorySpec* spec : EvidenceRepositories(plan)) {
     ImportedEvidence out;
     out.repository = spec->id;
-    Status done = ImportFrom(*spec, catalog, access, now_ns, &out);
+    Status done = ImportFrom(plan, *spec, catalog, access, now_ns, &out);
     if (!done) out.error = done.error().message();
     imported.push_back(std::move(out));
   }

@@ -60,6 +60,13 @@ Result<std::unique_ptr<backend::Backend>> NewCachingBackend(std::unique_ptr<back
 // is unset). "" when there is no home directory: then use no cache.
 std::string DefaultCacheRoot();
 
+// A new private folder (mode 700) for a fresh cache (CacheOptions::remove_when_done), named
+// stormproof-fresh-cache.<pid>.XXXXXX under `parent` ("" = the temporary directory). First
+// removes such folders of this user whose process has ended — a check or drill killed before
+// it could remove its own — so that they never pile up; a symbolic link or another user's folder
+// is left alone. "" when no folder can be made (then use no cache).
+std::string NewFreshCacheFolder(const std::string& parent = "");
+
 // The cache folder of the repository at `location` (as Backend::Location() or the user wrote
 // it) under `root`: root + "/" + the first 32 hex digits of SHA-256(location). One folder per
 // repository, so that listing one repository never deletes another's cached files.

@@ -197,8 +197,8 @@ Status BlobStore::FinishPack(OpenPack& pack) {
   AppendPackHeader(pack.key, pack.entries, &pack.buffer);
   Id name;
   crypto::RandomBytes(name.bytes.data(), name.bytes.size());
-  Status saved = backend_.Save(
-      {backend::FileType::kPack, name.Hex(), pack.type == BlobType::kTree}, pack.buffer);
+  Status saved = backend_.Save({backend::FileType::kPack, name.Hex(), pack.type == BlobType::kTree},
+                               pack.buffer);
   std::vector<IndexedPack> index_now;
   {
     MutexLock lock(mu_);

@@ -4,8 +4,8 @@
 #include <unordered_set>
 #include <vector>
 
-#include "engine/repository/internal/blob_store.h"
 #include "engine/repository/index_files.h"
+#include "engine/repository/internal/blob_store.h"
 #include "engine/repository/pack.h"
 
 namespace stormproof::repository {
@@ -190,12 +190,14 @@ void BlobStore::LoadBlobRun(BlobType type, std::span<const std::pair<Id, BlobLoc
   if (blobs.empty()) return;
   const Id& pack = blobs.front().second.pack;
   const uint64_t start = blobs.front().second.offset;
-  const uint64_t end = blobs.back().second.offset + blobs.back().second.length;
+  // In 64 bits: a hostile index's offset + length may pass 2^32 (never wrap, never read past
+  // the bytes loaded).
+  const uint64_t end = uint64_t{blobs.back().second.offset} + blobs.back().second.length;
   const std::string where = "pack " + pack.Hex();
   Result<Bytes> run = Error::FailedCheck("blobs not sorted by offset in one pack");
   if (std::all_of(blobs.begin(), blobs.end(), [&](const auto& blob) {
         return blob.second.pack == pack && blob.second.offset >= start &&
-               blob.second.offset + blob.second.length <= end;
+               uint64_t{blob.second.offset} + blob.second.length <= end;
       })) {
     auto key = PackKey(pack, type);
     run = key ? backend_.Load({backend::FileType::kPack, pack.Hex(), type == BlobType::kTree},
@@ -206,8 +208,9 @@ void BlobStore::LoadBlobRun(BlobType type, std::span<const std::pair<Id, BlobLoc
         PackEntry entry{type, id, at.offset, at.length, at.raw_length};
         auto plain = OpenBlob(*key, key_.id, entry,
                               ByteView(run->data() + (at.offset - start), at.length), check);
-        if (!plain) plain = plain.error().WithContext(std::string(TypeName(type)) + " blob " +
-                                                      id.Hex() + " in " + where);
+        if (!plain)
+          plain = plain.error().WithContext(std::string(TypeName(type)) + " blob " + id.Hex() +
+                                            " in " + where);
         each(id, std::move(plain));
       }
       return;

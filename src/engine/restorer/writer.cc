@@ -55,8 +55,8 @@ void RestoreRun::WriteContents() {
   RunParallel(
       starts.size() - 1, threads_,
       [&](size_t pack) {
-        WritePack(std::span<const BlobJob>(jobs).subspan(starts[pack],
-                                                          starts[pack + 1] - starts[pack]));
+        WritePack(
+            std::span<const BlobJob>(jobs).subspan(starts[pack], starts[pack + 1] - starts[pack]));
         PausePointForTesting("restore: pack written");
       },
       [&] { reporter_.Tick(); });
@@ -93,8 +93,8 @@ void RestoreRun::WritePack(std::span<const BlobJob> jobs) {
   size_t first = 0;
   while (first < jobs.size()) {
     if (jobs[first].location.length == 0) {  // not in the index: WriteBlob reports it
-      WriteBlob(jobs[first], Error::NotFound("data blob " + jobs[first].id.ShortHex() +
-                                             " is not in the index"));
+      WriteBlob(jobs[first],
+                Error::NotFound("data blob " + jobs[first].id.ShortHex() + " is not in the index"));
       ++first;
       continue;
     }
@@ -105,9 +105,9 @@ void RestoreRun::WritePack(std::span<const BlobJob> jobs) {
     for (; next < jobs.size(); ++next) {
       const repository::BlobLocation& at = jobs[next].location;
       const repository::BlobLocation& last = run.back().second;
-      if (at.length == 0 || at.offset < last.offset + last.length ||
-          at.offset - (last.offset + last.length) > kMaxGap ||
-          at.offset + at.length - run_start > kMaxRun) {
+      const uint64_t last_end = uint64_t{last.offset} + last.length;  // 64 bits: never wraps
+      if (at.length == 0 || at.offset < last_end || at.offset - last_end > kMaxGap ||
+          uint64_t{at.offset} + at.length - run_start > kMaxRun) {
         break;
       }
       run.emplace_back(jobs[next].id, at);
@@ -115,10 +115,9 @@ void RestoreRun::WritePack(std::span<const BlobJob> jobs) {
     // No re-hash: AES-GCM with the id as associated data authenticates each blob, and --verify
     // re-hashes the restored file (docs/repository-format.md, "Verification").
     size_t i = first;
-    repo_.LoadBlobRun(BlobType::kData, run, repository::IdCheck::kSkip,
-                      [&](const crypto::Id&, Result<Bytes> data) {
-                        WriteBlob(jobs[i++], std::move(data));
-                      });
+    repo_.LoadBlobRun(
+        BlobType::kData, run, repository::IdCheck::kSkip,
+        [&](const crypto::Id&, Result<Bytes> data) { WriteBlob(jobs[i++], std::move(data)); });
     first = next;
   }
 }

@@ -36,8 +36,8 @@ size_t ReadBody(char* buffer, size_t size, size_t count, void* data) {
 size_t WriteBody(char* buffer, size_t size, size_t count, void* data) {
   auto* transfer = static_cast<Transfer*>(data);
   const auto* bytes = reinterpret_cast<const uint8_t*>(buffer);
-  if (size * count > transfer->max_body - std::min<uint64_t>(transfer->max_body,
-                                                              transfer->response->body.size())) {
+  if (size * count > transfer->max_body -
+                         std::min<uint64_t>(transfer->max_body, transfer->response->body.size())) {
     transfer->response->body_too_long = true;
     return 0;  // curl abandons the transfer (CURLE_WRITE_ERROR)
   }
@@ -108,8 +108,7 @@ void SetMethod(CURL* curl, const HttpRequest& request) {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
   } else if (request.method == "PUT") {
     curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE,
-                     static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   } else if (request.method == "POST") {
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -199,7 +198,8 @@ HttpResponse HttpClient::Send(const HttpRequest& request) {
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, static_cast<long>(options_.connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
+                   static_cast<long>(options_.connect_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options_.stall_timeout.count()));
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, TotalTimeoutMs(request));
@@ -216,8 +216,8 @@ HttpResponse HttpClient::Send(const HttpRequest& request) {
   // HEAD, whose Content-Length is the object's size, with no body).
   if (request.method != "HEAD") {
     curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
-                     static_cast<curl_off_t>(std::min<uint64_t>(request.max_response_body,
-                                                                uint64_t{INT64_MAX})));
+                     static_cast<curl_off_t>(
+                         std::min<uint64_t>(request.max_response_body, uint64_t{INT64_MAX})));
   }
   if (request.method == "POST") {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());

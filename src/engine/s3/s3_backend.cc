@@ -31,8 +31,8 @@ class S3Backend : public backend::Backend {
   Result<uint64_t> Size(const Handle& handle) const override;
   Result<int64_t> ModifiedNs(const Handle& handle) const override;
   Status Remove(const Handle& handle) override;
-  Status List(FileType type, const std::function<void(const std::string&, uint64_t)>& each)
-      const override;
+  Status List(FileType type,
+              const std::function<void(const std::string&, uint64_t)>& each) const override;
   Status RemoveStaleTemporaries(FileType type, std::chrono::seconds min_age,
                                 TemporaryFiles* stats) override;
   std::string Location() const override { return client_.location().ToString(); }
@@ -47,9 +47,7 @@ class S3Backend : public backend::Backend {
  private:
   std::string KeyOf(const Handle& handle) const { return root_ + backend::RelativePath(handle); }
   // "prefix/snapshots/", "prefix/data/": where List looks for `type`.
-  std::string DirectoryKey(FileType type) const {
-    return root_ + backend::DirectoryOf(type) + "/";
-  }
+  std::string DirectoryKey(FileType type) const { return root_ + backend::DirectoryOf(type) + "/"; }
   // The name of a listed object under DirectoryKey(type), or "" when it is not a file of `type`
   // (a stray object, a nested key, a pack outside its fan-out directory).
   static std::string NameOf(FileType type, std::string_view relative);
@@ -139,8 +137,7 @@ Status S3Backend::List(FileType type,
 Status S3Backend::RemoveStaleTemporaries(FileType type, std::chrono::seconds min_age,
                                          TemporaryFiles* stats) {
   // A PUT leaves nothing behind; an interrupted multipart upload does, until it is aborted.
-  std::string directory =
-      type == FileType::kConfig ? root_ + "config" : DirectoryKey(type);
+  std::string directory = type == FileType::kConfig ? root_ + "config" : DirectoryKey(type);
   int64_t server_now = 0;
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<internal::MultipartUpload> uploads,
                               client_.ListMultipartUploads(directory, &server_now));

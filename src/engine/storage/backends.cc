@@ -1,6 +1,4 @@
 // Creating and opening a repository's storage at a location (storage.h).
-#include <stdlib.h>
-
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -31,12 +29,13 @@ Result<s3::Options> S3Options(const s3::Location& location, const StorageOptions
   return s3;
 }
 
-// `backend` with a cache in a new private folder (mkdtemp: mode 700) under the temporary
-// directory, removed when the backend is destroyed. Without such a folder: no cache.
-Result<std::unique_ptr<backend::Backend>> WithFreshCache(std::unique_ptr<backend::Backend> backend) {
-  std::string folder =
-      (std::filesystem::temp_directory_path() / "stormproof-fresh-cache.XXXXXX").string();
-  if (::mkdtemp(folder.data()) == nullptr) return backend;
+// `backend` with a cache in a new private folder under the temporary directory, removed when the
+// backend is destroyed (or, after a kill, by the next fresh cache). Without such a folder: no
+// cache.
+Result<std::unique_ptr<backend::Backend>> WithFreshCache(
+    std::unique_ptr<backend::Backend> backend) {
+  std::string folder = cache::NewFreshCacheFolder();
+  if (folder.empty()) return backend;
   cache::CacheOptions options;
   options.directory = folder;
   options.remove_when_done = true;
@@ -99,9 +98,8 @@ Result<bool> HoldsNothing(const backend::Backend& backend) {
   using backend::FileType;
   if (backend.Size({FileType::kConfig, ""})) return false;
   bool found = false;
-  for (FileType type :
-       {FileType::kKey, FileType::kLock, FileType::kSnapshot, FileType::kIndex, FileType::kPack,
-        FileType::kEvidence}) {
+  for (FileType type : {FileType::kKey, FileType::kLock, FileType::kSnapshot, FileType::kIndex,
+                        FileType::kPack, FileType::kEvidence}) {
     STORMPROOF_TRY(backend.List(type, [&](const std::string&, uint64_t) { found = true; }));
     if (found) return false;
   }

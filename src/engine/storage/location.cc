@@ -11,6 +11,7 @@ constexpr std::string_view kLocalScheme = "local:";
 constexpr const char* kSupported =
     "supported: a local path, local:PATH, s3:https://host/bucket[/prefix]";
 
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsSchemeCharacter(char c) {
   return IsLetter(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
@@ -38,6 +39,18 @@ std::string Quoted(std::string_view text) {
 
 Result<Location> ParseLocation(std::string_view text) {
   if (text.empty()) return Error::InvalidArgument("the repository location is empty");
+  // A pasted " s3:https://..." would be a local directory named " s3:https:".
+  if (IsSpace(text.front()) || IsSpace(text.back())) {
+    return Error::InvalidArgument(Quoted(text) +
+                                  ": has a space before or after it; remove it (write local:PATH "
+                                  "for a path that really begins or ends with one)");
+  }
+  if (text.starts_with("s3://")) {
+    return Error::InvalidArgument(
+        Quoted(text) + ": s3://BUCKET is the AWS CLI's spelling; write " +
+        "s3:https://s3.amazonaws.com/" + std::string(text.substr(5)) +
+        " (or s3:https://ENDPOINT/BUCKET for other object storage)");
+  }
   if (s3::IsS3Location(text)) {
     STORMPROOF_ASSIGN_OR_RETURN(s3::Location s3, s3::ParseLocation(text));
     return Location{LocationKind::kS3, "", std::move(s3)};

@@ -140,6 +140,59 @@ TEST_F(EvidenceExchangeTest, RecordsGoOnlyWhereTheyConcernAndImportOnce) {
   EXPECT_EQ(*(*catalog)->CountRuns(), 2);
 }
 
+// Someone holding one client's repository key (or a damaged bucket) writes evidence claiming
+// another client's system: it is not imported, and the file says why. A run's client is the
+// plan's, whatever the file claims.
+TEST_F(EvidenceExchangeTest, EvidenceOnlyCountsForSystemsOfItsRepository) {
+  auto backend = backend::OpenLocalBackend(dir_ + "/bakery-repo");
+  ASSERT_THAT(backend, IsOk());
+  auto bakery = repository::Repository::Open(std::move(backend).value(), "pw");
+  ASSERT_THAT(bakery, IsOk());
+  EvidenceFile forged{"host-x", 5, {}};
+  forged.records.push_back(Record("forged-drill", catalog::RunKind::kDrill, "till", "bakery-repo"));
+  forged.records.push_back(Record("forged-check", catalog::RunKind::kCheck, "", "shop-repo"));
+  catalog::ImportedRecord own = Record("own-check", catalog::RunKind::kCheck, "", "bakery-repo");
+  own.run.client = "shop";  // claims another client
+  forged.records.push_back(own);
+  ASSERT_THAT((*bakery)->SaveEvidence(EncodeEvidence(forged)), IsOk());
+
+  auto catalog = catalog::Catalog::Open(dir_ + "/central.db");
+  ASSERT_THAT(catalog, IsOk());
+  auto imported = ImportEvidence(plan_, **catalog, options_.access, 20);
+  ASSERT_EQ(imported.size(), 2u);
+  EXPECT_EQ(imported[1].repository, "bakery-repo");
+  EXPECT_EQ(imported[1].runs, 1u);
+  ASSERT_EQ(imported[1].damaged.size(), 1u);
+  EXPECT_THAT(imported[1].damaged[0],
+              HasSubstr("2 runs that do not concern repository bakery-repo"));
+  auto drills = (*catalog)->Drills({});
+  ASSERT_THAT(drills, IsOk());
+  EXPECT_TRUE(drills->empty());
+  auto runs = (*catalog)->Runs({});
+  ASSERT_THAT(runs, IsOk());
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].record_id, "own-check");
+  EXPECT_EQ((*runs)[0].client, "");  // no system: no client
+}
+
+// Whoever can write into the bucket, even without the key, may put a huge object among the
+// evidence: it is not downloaded (the central machine's memory), and is reported.
+TEST_F(EvidenceExchangeTest, AnEvidenceFileTooLargeToBeEvidenceIsNotRead) {
+  fs::create_directories(dir_ + "/shop-repo/evidence");
+  const std::string name(64, 'a');
+  const std::string path = dir_ + "/shop-repo/evidence/" + name;
+  std::ofstream(path).close();
+  fs::resize_file(path, (uint64_t{64} << 20) + 1);  // sparse: no disk used
+  auto catalog = catalog::Catalog::Open(dir_ + "/central.db");
+  ASSERT_THAT(catalog, IsOk());
+  auto imported = ImportEvidence(plan_, **catalog, options_.access, 20);
+  ASSERT_EQ(imported.size(), 2u);
+  EXPECT_EQ(imported[0].error, "");
+  ASSERT_EQ(imported[0].damaged.size(), 1u);
+  EXPECT_THAT(imported[0].damaged[0], HasSubstr("evidence " + name + ": 67108865 bytes"));
+  EXPECT_THAT(imported[0].damaged[0], HasSubstr("not read"));
+}
+
 TEST_F(EvidenceExchangeTest, AnUnreachableRepositoryKeepsWhatTheCatalogHas) {
   WriteEvidence(plan_, "host-a", {Record("b1", catalog::RunKind::kBackup, "till", "shop-repo")}, 1,
                 options_);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -43,8 +44,8 @@ namespace {
 using backend::FileType;
 using backend::Handle;
 using backend::conformance::Pattern;
-using ::testing::HasSubstr;
 using testing::CacheTest;
+using ::testing::HasSubstr;
 
 // A snapshot or index file: its name is the SHA-256 of its bytes.
 std::pair<Handle, Bytes> NamedFile(FileType type, uint64_t seed) {
@@ -64,7 +65,8 @@ Bytes ReadFile(const std::string& path) {
 
 void WriteFile(const std::string& path, ByteView bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
 }
 
 TEST_F(CacheTest, SnapshotAndIndexFilesAreReadFromTheCacheOnceSaved) {
@@ -108,7 +110,8 @@ TEST_F(CacheTest, TruncatedCachedPackIsFetchedAgainAndHealed) {
   ASSERT_EQ(::truncate(path.c_str(), 50000), 0);
 
   auto cached = Cached();
-  EXPECT_EQ(LoadOk(*cached, handle, 60000, 100), Bytes(bytes.begin() + 60000, bytes.begin() + 60100));
+  EXPECT_EQ(LoadOk(*cached, handle, 60000, 100),
+            Bytes(bytes.begin() + 60000, bytes.begin() + 60100));
   EXPECT_EQ(counts_->Loads(FileType::kPack), 1);
   EXPECT_EQ(LoadOk(*Cached(), handle, 99000, 0), Bytes(bytes.begin() + 99000, bytes.end()));
   EXPECT_EQ(counts_->Loads(FileType::kPack), 1) << "the cache was not healed";
@@ -219,8 +222,8 @@ TEST_F(CacheTest, AnUnwritableCacheFolderWorksUncachedWithOneWarning) {
   std::vector<std::string> warnings;
   CacheOptions options{scratch_.path() + "/file/cache",
                        [&](const std::string& line) { warnings.push_back(line); }};
-  auto made = NewCachingBackend(std::make_unique<testing::CountingBackend>(target_, counts_),
-                                options);
+  auto made =
+      NewCachingBackend(std::make_unique<testing::CountingBackend>(target_, counts_), options);
   ASSERT_THAT(made, IsOk());
   backend::Backend& cached = **made;
   for (uint64_t seed = 20; seed < 23; ++seed) {
@@ -229,7 +232,8 @@ TEST_F(CacheTest, AnUnwritableCacheFolderWorksUncachedWithOneWarning) {
     ASSERT_THAT(cached.Save(index, index_bytes), IsOk());
     ASSERT_THAT(cached.Save(pack, pack_bytes), IsOk());
     EXPECT_EQ(LoadOk(cached, index), index_bytes);
-    EXPECT_EQ(LoadOk(cached, pack, 100, 50), Bytes(pack_bytes.begin() + 100, pack_bytes.begin() + 150));
+    EXPECT_EQ(LoadOk(cached, pack, 100, 50),
+              Bytes(pack_bytes.begin() + 100, pack_bytes.begin() + 150));
   }
   EXPECT_EQ(counts_->Loads(FileType::kIndex), 3);
   EXPECT_EQ(counts_->Loads(FileType::kPack), 3) << "uncached: ranges, not whole packs";
@@ -240,8 +244,9 @@ TEST_F(CacheTest, AnUnwritableCacheFolderWorksUncachedWithOneWarning) {
 
 TEST_F(CacheTest, ACacheThatBecomesUnwritableStopsWritingAfterOneWarning) {
   std::vector<std::string> warnings;
-  auto made = NewCachingBackend(std::make_unique<testing::CountingBackend>(target_, counts_),
-                                {CachePath(""), [&](const std::string& l) { warnings.push_back(l); }});
+  auto made =
+      NewCachingBackend(std::make_unique<testing::CountingBackend>(target_, counts_),
+                        {CachePath(""), [&](const std::string& l) { warnings.push_back(l); }});
   ASSERT_THAT(made, IsOk());
   // The folder for index files is replaced by a file: writes there fail (as on a full disk).
   std::filesystem::remove_all(CachePath("index"));
@@ -377,6 +382,39 @@ TEST(CacheRootTest, EachRepositoryHasItsOwnFolder) {
 TEST(CachingBackendTest, RefusesAnEmptyFolder) {
   EXPECT_THAT(NewCachingBackend(backend::NewMemoryBackend(), {}),
               ErrorIs(ErrorCode::kInvalidArgument, HasSubstr("no folder")));
+}
+
+// A check or drill killed before it removes its fresh cache leaves the folder behind; the next
+// fresh cache removes it, but never a running process's folder nor one that is a link.
+TEST(FreshCacheTest, FoldersOfEndedProcessesAreRemovedByTheNextOne) {
+  namespace fs = std::filesystem;
+  const fs::path parent =
+      fs::temp_directory_path() / ("stormproof-fresh-test-" + std::to_string(::getpid()));
+  fs::remove_all(parent);
+  fs::create_directories(parent);
+  pid_t ended = ::fork();
+  if (ended == 0) ::_exit(0);
+  ASSERT_GT(ended, 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(ended, &status, 0), ended);
+  const fs::path abandoned =
+      parent / ("stormproof-fresh-cache." + std::to_string(ended) + ".aaaaaa");
+  const fs::path running =
+      parent / ("stormproof-fresh-cache." + std::to_string(::getpid()) + ".bbbbbb");
+  const fs::path link = parent / ("stormproof-fresh-cache." + std::to_string(ended) + ".cccccc");
+  fs::create_directories(abandoned / "packs");
+  std::ofstream(abandoned / "packs" / "x") << "left behind";
+  fs::create_directories(running);
+  fs::create_directory_symlink(running, link);
+
+  std::string folder = NewFreshCacheFolder(parent.string());
+  ASSERT_FALSE(folder.empty());
+  EXPECT_TRUE(fs::is_directory(folder));
+  EXPECT_EQ(fs::status(folder).permissions() & fs::perms::all, fs::perms::owner_all);
+  EXPECT_FALSE(fs::exists(abandoned)) << "the ended process's folder is removed";
+  EXPECT_TRUE(fs::exists(running)) << "a running process's folder is kept";
+  EXPECT_TRUE(fs::is_symlink(link)) << "a link is never followed nor removed";
+  fs::remove_all(parent);
 }
 
 }  // namespace

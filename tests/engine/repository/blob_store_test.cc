@@ -245,5 +245,28 @@ TEST_F(BlobStoreTest, ARunOfAPacksBlobsIsOneReadAndADamagedBlobFailsAlone) {
   EXPECT_EQ(counts->Loads(FileType::kPack), 0);
 }
 
+// A hostile index (written with the repository key) may give a blob a length whose end wraps
+// past 2^32: a run must never read past the bytes it loaded; each blob gets an error instead.
+TEST_F(BlobStoreTest, ARunWithLengthsPastFourGibibytesIsRefusedNotReadOutOfBounds) {
+  std::vector<Id> ids;
+  {
+    BlobStore writer(store_.raw(), key_, BlobStore::Options{});
+    for (int i = 0; i < 2; ++i) ids.push_back(Save(writer, RandomData(3000, i)));
+    ASSERT_THAT(writer.Flush(), IsOk());
+  }
+  BlobStore reader(store_.raw(), key_, BlobStore::Options{});
+  ASSERT_TRUE(reader.LoadIndex());
+  BlobLocation first = *reader.FindBlob(BlobType::kData, ids[0]);
+  BlobLocation second = *reader.FindBlob(BlobType::kData, ids[1]);
+  if (second.offset < first.offset) std::swap(first, second), std::swap(ids[0], ids[1]);
+  BlobLocation huge = first;
+  huge.length = 0xFFFFFFFFu;  // offset + length wraps to just below offset in 32 bits
+  std::vector<std::pair<Id, BlobLocation>> run = {{ids[0], huge}, {ids[1], second}};
+  int errors = 0;
+  reader.LoadBlobRun(BlobType::kData, run, IdCheck::kRehash,
+                     [&](const Id&, Result<Bytes> plain) { errors += plain ? 0 : 1; });
+  EXPECT_EQ(errors, 2);
+}
+
 }  // namespace
 }  // namespace stormproof::repository

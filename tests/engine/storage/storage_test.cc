@@ -103,6 +103,30 @@ TEST(ParseLocationTest, MalformedS3AndEmptyLocations) {
               ErrorIs(ErrorCode::kInvalidArgument, HasSubstr("no path after 'local:'")));
 }
 
+// A pasted location with a space or tab around it is never taken for a local path named
+// " s3:https:" (an "offsite" copy that never leaves the machine); local:PATH still says so.
+TEST(ParseLocationTest, SurroundingSpaceIsRefusedNotTakenForAPath) {
+  for (const char* text : {" s3:https://host/bucket", "s3:https://host/bucket ",
+                           "\ts3:https://host/bucket", " /srv/repo", "/srv/repo\n"}) {
+    EXPECT_THAT(ParseLocation(text),
+                ErrorIs(ErrorCode::kInvalidArgument,
+                        AllOf(StartsWith("repository location '"),
+                              HasSubstr("space before or after it"))))
+        << text;
+  }
+  Result<Location> spaced = ParseLocation("local: odd name");
+  ASSERT_THAT(spaced, IsOk());
+  EXPECT_EQ(spaced->path, " odd name");
+}
+
+// "s3://bucket" is how the AWS CLI names a bucket: the error shows stormproof's form.
+TEST(ParseLocationTest, AwsCliStyleBucketGetsAHint) {
+  EXPECT_THAT(ParseLocation("s3://acme-offsite/fs1"),
+              ErrorIs(ErrorCode::kInvalidArgument,
+                      AllOf(HasSubstr("s3://acme-offsite/fs1"),
+                            HasSubstr("s3:https://s3.amazonaws.com/acme-offsite/fs1"))));
+}
+
 class StorageTest : public ::testing::Test {
  protected:
   void SetUp() override {
