@@ -10,6 +10,11 @@
 
 namespace stormproof {
 
+// `text` without the white space (std::isspace, ASCII) at either end.
+std::string_view Trim(std::string_view text);
+// `text` with ASCII letters in lower case; other bytes unchanged.
+std::string AsciiLower(std::string_view text);
+
 // Byte offset of the first invalid UTF-8 sequence in `text`, or npos when it is all valid.
 // Overlong forms, surrogates and code points above U+10FFFF count as invalid.
 size_t FindInvalidUtf8(std::string_view text);

@@ -49,5 +49,15 @@ TEST(TextTest, EscapeControlsKeepsBackslashesAndIsIdempotent) {
   EXPECT_EQ(EscapeControls(EscapeName("\x1b\\")), EscapeName("\x1b\\"));
 }
 
+TEST(TrimTest, RemovesWhiteSpaceAtBothEndsOnly) {
+  EXPECT_EQ(Trim("  a b\t\r\n"), "a b");
+  EXPECT_EQ(Trim(" \t "), "");
+  EXPECT_EQ(Trim("x"), "x");
+}
+
+TEST(AsciiLowerTest, LowersAsciiLettersOnly) {
+  EXPECT_EQ(AsciiLower("X-Amz-Date: ÄB"), "x-amz-date: Äb");
+}
+
 }  // namespace
 }  // namespace stormproof

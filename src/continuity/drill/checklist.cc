@@ -3,31 +3,16 @@
 #include <cctype>
 #include <string>
 
-#include "core/duration.h"
-#include "core/time.h"
 #include "continuity/drill/drill.h"
+#include "core/duration.h"
+#include "core/text.h"
+#include "core/time.h"
 
 namespace stormproof::drill {
 namespace {
 
 constexpr int64_t kMsPerSecond = 1000;
 constexpr size_t kMaxSteps = 10'000;  // far above any real checklist; bounds the parsed number
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 Error BadAnswer(std::string_view line, const std::string& why) {
   return Error::InvalidArgument("answer '" + std::string(line) + "': " + why);
@@ -54,7 +39,7 @@ std::string ChecklistStepName(size_t number, const plan::ChecklistStep& step) {
 Result<ChecklistAnswer> ParseChecklistAnswer(std::string_view line) {
   std::string_view text = Trim(line);
   size_t space = text.find_first_of(" \t");
-  std::string word = Lower(text.substr(0, space));
+  std::string word = AsciiLower(text.substr(0, space));
   std::string_view rest = space == std::string_view::npos ? "" : Trim(text.substr(space));
   ChecklistAnswer answer;
   if (word.empty() || word == "d" || word == "done") {

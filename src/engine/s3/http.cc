@@ -9,6 +9,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "core/text.h"
+
 namespace stormproof::s3::internal {
 namespace {
 
@@ -45,16 +47,6 @@ size_t WriteBody(char* buffer, size_t size, size_t count, void* data) {
   return size * count;
 }
 
-std::string Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return std::string(text);
-}
-
 size_t WriteHeader(char* buffer, size_t size, size_t count, void* data) {
   auto* response = static_cast<Transfer*>(data)->response;
   std::string_view line(buffer, size * count);
@@ -64,9 +56,9 @@ size_t WriteHeader(char* buffer, size_t size, size_t count, void* data) {
   }
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return size * count;
-  std::string name = Trim(line.substr(0, colon));
+  std::string name(Trim(line.substr(0, colon)));
   for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  response->headers.emplace_back(std::move(name), Trim(line.substr(colon + 1)));
+  response->headers.emplace_back(std::move(name), std::string(Trim(line.substr(colon + 1))));
   return size * count;
 }
 

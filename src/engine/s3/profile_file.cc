@@ -9,25 +9,10 @@
 #include <sstream>
 
 #include "core/secret.h"
+#include "core/text.h"
 
 namespace stormproof::s3::internal {
 namespace {
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 Error LineError(const std::string& path, int line, const std::string& problem) {
   return Error::InvalidArgument(path + ":" + std::to_string(line) + ": " + problem);
@@ -65,7 +50,7 @@ Result<ProfileFile> ParseProfileFile(std::string_view text, const std::string& p
       return LineError(path, number, "expected 'key = value' or '[profile]'");
     }
     if (section == nullptr) return LineError(path, number, "setting before any [profile] header");
-    std::string key = Lower(Trim(line.substr(0, equals)));
+    std::string key = AsciiLower(Trim(line.substr(0, equals)));
     if (key.empty()) return LineError(path, number, "setting without a name");
     (*section)[key] = std::string(Trim(line.substr(equals + 1)));
   }

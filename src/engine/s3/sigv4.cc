@@ -3,11 +3,13 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+
+#include "core/text.h"
+#include "engine/crypto/crypto.h"
 
 namespace stormproof::s3::internal {
 namespace {
@@ -20,12 +22,6 @@ Digest HmacSha256(ByteView key, std::string_view data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &length);
   out.resize(length);
-  return out;
-}
-
-std::string ToLower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -46,13 +42,13 @@ std::string TrimValue(std::string_view value) {
 }
 
 struct CanonicalHeaders {
-  std::string block;   // "host:x\nx-amz-date:y\n"
-  std::string names;   // "host;x-amz-date"
+  std::string block;  // "host:x\nx-amz-date:y\n"
+  std::string names;  // "host;x-amz-date"
 };
 
 CanonicalHeaders Canonicalize(const NameValues& headers) {
   NameValues sorted;
-  for (const auto& [name, value] : headers) sorted.emplace_back(ToLower(name), TrimValue(value));
+  for (const auto& [name, value] : headers) sorted.emplace_back(AsciiLower(name), TrimValue(value));
   std::sort(sorted.begin(), sorted.end());
   CanonicalHeaders out;
   for (size_t i = 0; i < sorted.size(); ++i) {
@@ -125,11 +121,7 @@ std::string AmzDate(int64_t ns) {
   return text;
 }
 
-std::string Sha256Hex(ByteView data) {
-  uint8_t digest[SHA256_DIGEST_LENGTH];
-  SHA256(data.data(), data.size(), digest);
-  return ToHex(ByteView(digest, sizeof digest));
-}
+std::string Sha256Hex(ByteView data) { return crypto::Sha256(data).Hex(); }
 
 Signature Sign(const SigningRequest& request, const SigningScope& scope) {
   Signature out;

@@ -36,6 +36,16 @@ class BlobStoreTest : public ::testing::Test {
     EXPECT_THAT(saved, IsOk());
     return id;
   }
+  // Eight threads save 20 blobs of 20,000 bytes each at once (160 in all), then wait.
+  void SaveFromEightThreads(BlobStore& blobs) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 20; ++i) Save(blobs, RandomData(20000, t * 100 + i));
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
   // The saver thread writes closed packs and index files in the background: waits (up to 5 s)
   // until at least `count` files of `type` exist, so that a count checked next is not a race.
   void WaitForFiles(FileType type, size_t count) {
@@ -139,13 +149,7 @@ class SlowPackBackend final : public backend::Backend {
 TEST_F(BlobStoreTest, WritersWaitWhileTooManyPacksAreBeingSaved) {
   SlowPackBackend slow(store_.raw());
   BlobStore blobs(slow, key_, kSmall);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 20; ++i) Save(blobs, RandomData(20000, t * 100 + i));
-    });
-  }
-  for (auto& t : threads) t.join();
+  SaveFromEightThreads(blobs);
   ASSERT_TRUE(blobs.Flush());
   EXPECT_LE(slow.most_concurrent_saves(), static_cast<int>(kMaxPackBuffers));
   EXPECT_GE(slow.most_concurrent_saves(), 2) << "saves still overlap";
@@ -173,13 +177,7 @@ TEST_F(BlobStoreTest, PacksNeverExceedTheTargetUnlessOneBlobDoes) {
 TEST_F(BlobStoreTest, PacksAreSavedInParallelWhereTheBackendTakesIt) {
   SlowPackBackend slow(store_.raw(), /*parallel_saves=*/4);
   BlobStore blobs(slow, key_, kSmall);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&, t] {
-      for (int i = 0; i < 20; ++i) Save(blobs, RandomData(20000, t * 100 + i));
-    });
-  }
-  for (auto& t : threads) t.join();
+  SaveFromEightThreads(blobs);
   ASSERT_TRUE(blobs.Flush());
   EXPECT_GE(slow.most_concurrent_saves(), 3) << "four savers overlap";
   EXPECT_LE(slow.most_concurrent_saves(), static_cast<int>(kMaxPackBuffers) + 3);
