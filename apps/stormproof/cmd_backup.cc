@@ -81,11 +81,14 @@ Outcome RunBackup(Context* context, const BackupFlags& flags) {
   auto excludes = Excludes(flags);
   if (!excludes) return ReportEngineError(excludes.error());
   Outcome failed;
-  auto repo = OpenRepositoryOrReport(*context, &failed);
+  // The index is read once, under the lock (dedup decisions rest on it).
+  auto repo =
+      OpenRepositoryOrReport(*context, &failed, repository::Repository::IndexLoad::kUnderFirstLock);
   if (!repo) return failed;
   CatchInterruptions();  // SIGINT/SIGTERM: no snapshot, the data stored so far indexed, exit 130/143
   auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
   if (!lock) return ReportEngineError(lock.error());
+  WarnDamagedIndexFiles(*repo);
   archiver::BackupOptions options;
   options.paths = AbsolutePaths(flags.paths);
   options.excludes = *excludes;

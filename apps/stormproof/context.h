@@ -32,6 +32,10 @@ struct Context {
   bool insecure_tls = false;            // --insecure-tls
   std::string cache_dir;                // --cache-dir DIR, STORMPROOF_CACHE_DIR
   bool no_cache = false;                // --no-cache
+  // --s3-bucket-lookup auto|dns|path (lower-cased by main.cc): how requests name the bucket
+  // (storage::StorageOptions::addressing); "" = not given: STORMPROOF_S3_BUCKET_LOOKUP, read and
+  // checked by StorageOptionsOf, else auto. A plan's repositories[].bucket_lookup overrides it.
+  std::string s3_bucket_lookup;
   bool fresh_cache = false;  // set by commands that prove (check): storage::StorageOptions
   Outcome outcome;                      // what the subcommand that ran returned
 };

@@ -47,6 +47,8 @@ Environment:
   STORMPROOF_PASSWORD        the repository password itself (prefer a file)
   STORMPROOF_CACERT          the CA certificates file when --cacert is not given
   STORMPROOF_CACHE_DIR       the cache directory when --cache-dir is not given
+  STORMPROOF_S3_BUCKET_LOOKUP
+                             auto, dns or path when --s3-bucket-lookup is not given
   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
                              credentials for s3: repositories
   AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE
@@ -75,6 +77,13 @@ void AddStorageOptions(CLI::App* app, Context* context) {
   app->add_flag("--no-cache", context->no_cache,
                 "Keep no local cache of object-storage repositories: every read goes to the "
                 "storage");
+  app->add_option("--s3-bucket-lookup", context->s3_bucket_lookup,
+                  "How requests name the bucket: dns (virtual-hosted, https://BUCKET.host/...), "
+                  "path (https://host/BUCKET/...) or auto (default: path for an IP address, a "
+                  "port or a bucket name with a '.', else dns); without it "
+                  "STORMPROOF_S3_BUCKET_LOOKUP, checked only when an s3: location is opened")
+      ->type_name("LOOKUP")
+      ->check(CLI::IsMember({"auto", "dns", "path"}, CLI::ignore_case));
 }
 
 void AddGlobalOptions(CLI::App* app, Context* context) {

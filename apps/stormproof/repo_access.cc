@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
+#include <string_view>
 
 #include "core/duration.h"
 #include "core/id_prefix.h"
@@ -55,6 +57,29 @@ Result<SecretString> PromptPassword(const char* prompt, const char* again) {
   return password;
 }
 
+// options->addressing from --s3-bucket-lookup (main.cc accepts only auto, dns and path), else
+// from STORMPROOF_S3_BUCKET_LOOKUP, either in any case. A word the variable may not hold becomes
+// options->s3_setup_error: it fails only what opens an s3: location (exit 2), never a plan
+// command or a local repository.
+void SetBucketLookup(const Context& context, storage::StorageOptions* options) {
+  constexpr const char* kVariable = "STORMPROOF_S3_BUCKET_LOOKUP";
+  std::string word = AsciiLower(context.s3_bucket_lookup);
+  const char* variable = context.s3_bucket_lookup.empty() ? std::getenv(kVariable) : nullptr;
+  if (variable != nullptr) word = AsciiLower(variable);
+  if (word == "dns") {
+    options->addressing = s3::Addressing::kVirtualHost;
+  } else if (word == "path") {
+    options->addressing = s3::Addressing::kPath;
+  } else if (variable != nullptr && !word.empty() && word != "auto") {
+    constexpr size_t kShown = 40;  // of the variable's text
+    const std::string_view text(variable);
+    options->s3_setup_error =
+        std::string(kVariable) + "='" + EscapeControls(text.substr(0, kShown)) +
+        (text.size() > kShown ? "...'" : "'") +
+        " is not auto, dns or path: correct or unset it (--s3-bucket-lookup overrides it)";
+  }
+}
+
 // What a failure to open the storage at `location` was about. A missing bucket (kNotFound) means
 // the repository does not exist (exit 10); so does nothing at a local path, while a file there
 // is "not a directory", like any other location that is no repository (exit 1).
@@ -76,6 +101,9 @@ Outcome ReportNoRepository(const std::string& location, const backend::Backend& 
                            const Error& probe) {
   if (storage::IsRemote(location) && probe.code() == ErrorCode::kNotFound) {
     Result<bool> empty = storage::HoldsNothing(backend);
+    if (!empty && empty.error().code() == ErrorCode::kNotFound) {  // no bucket (exit 10)
+      return ReportEngineError(empty.error(), ErrorSubject::kRepository);
+    }
     if (!empty) return ReportEngineError(empty.error());
     if (*empty) {
       return ReportEngineError(
@@ -84,6 +112,12 @@ Outcome ReportNoRepository(const std::string& location, const backend::Backend& 
           ErrorSubject::kRepository);
     }
   }
+  // Object storage answers the probe (the config's GET) first: a refusal (access denied, 14),
+  // an unreachable server, a wrong region are the storage's errors, with their own exit codes.
+  if (storage::IsRemote(location) && probe.code() != ErrorCode::kNotFound &&
+      probe.code() != ErrorCode::kFailedCheck) {
+    return ReportEngineError(probe);
+  }
   PrintError(EscapeControls(probe.message()));
   return Outcome::Failed();
 }
@@ -91,12 +125,21 @@ Outcome ReportNoRepository(const std::string& location, const backend::Backend& 
 }  // namespace
 
 storage::StorageOptions StorageOptionsOf(const Context& context) {
+  if (context.insecure_tls) {
+    static std::once_flag warned;  // once per process, however often storage is opened
+    std::call_once(warned, [] {
+      PrintError(
+          "warning: --insecure-tls: TLS verification is off; the object storage's certificate "
+          "is not checked (for test servers only)");
+    });
+  }
   storage::StorageOptions options;
   options.ca_file = context.cacert;
   options.insecure_tls = context.insecure_tls;
   options.cache_dir = context.cache_dir;
   options.no_cache = context.no_cache;
   options.fresh_cache = context.fresh_cache;
+  SetBucketLookup(context, &options);
   return options;
 }
 
@@ -157,8 +200,8 @@ Outcome ReportInterruption(const std::string& left) {
   return Outcome::Interrupted();
 }
 
-std::unique_ptr<repository::Repository> OpenRepositoryOrReport(const Context& context,
-                                                               Outcome* failure) {
+std::unique_ptr<repository::Repository> OpenRepositoryOrReport(
+    const Context& context, Outcome* failure, repository::Repository::IndexLoad index) {
   if (context.repo.empty()) {
     PrintError("no repository: use --repo or STORMPROOF_REPOSITORY");
     *failure = Outcome::Usage();
@@ -169,8 +212,9 @@ std::unique_ptr<repository::Repository> OpenRepositoryOrReport(const Context& co
     *failure = ReportEngineError(backend.error(), OpenFailureSubject(context.repo));
     return nullptr;
   }
-  if (Status probe = repository::Repository::Probe(**backend); !probe) {
-    *failure = ReportNoRepository(context.repo, **backend, probe.error());
+  auto probed = repository::Repository::ProbeConfig(**backend);
+  if (!probed) {
+    *failure = ReportNoRepository(context.repo, **backend, probed.error());
     return nullptr;
   }
   auto password = ReadPassword(context, /*confirm=*/false);
@@ -178,16 +222,21 @@ std::unique_ptr<repository::Repository> OpenRepositoryOrReport(const Context& co
     *failure = ReportEngineError(password.error());
     return nullptr;
   }
-  auto repo = repository::Repository::Open(std::move(backend).value(), *password);
+  auto repo = repository::Repository::Open(std::move(backend).value(), *password,
+                                           {.probed = *probed, .index = index});
   if (!repo) {
     *failure = ReportEngineError(repo.error());  // 12 wrong password, 13 damaged config
     return nullptr;
   }
-  for (const repository::DamagedFile& f : (*repo)->DamagedIndexFiles()) {
+  WarnDamagedIndexFiles(**repo);  // none yet when the index waits for the first lock
+  return std::move(repo).value();
+}
+
+void WarnDamagedIndexFiles(const repository::Repository& repo) {
+  for (const repository::DamagedFile& f : repo.DamagedIndexFiles()) {
     fmt::print(stderr, "warning: index file {} is damaged: {}; run 'stormproof check'\n",
                EscapeName(f.name), EscapeControls(f.reason));
   }
-  return std::move(repo).value();
 }
 
 std::map<std::string, std::string> ParseTags(const std::vector<std::string>& tags) {

@@ -30,7 +30,7 @@ Result<SecretString> ReadPassword(const Context& context, bool confirm);
 Result<SecretString> ReadNewPassword(const std::string& file);
 
 // How --repo is reached when it names object storage: --cacert, --insecure-tls, --cache-dir,
-// --no-cache; credentials from the environment (s3::ResolveCredentials).
+// --no-cache, --s3-bucket-lookup; credentials from the environment (s3::ResolveCredentials).
 storage::StorageOptions StorageOptionsOf(const Context& context);
 
 // Opens the repository through storage::OpenBackendAt; on failure prints one line, sets
@@ -39,8 +39,15 @@ storage::StorageOptions StorageOptionsOf(const Context& context);
 // at --repo (no directory, no bucket, nothing under the s3: prefix); 14 when the storage denies
 // access; 1 when it holds no stormproof repository (or a restic/borg one) or the storage cannot
 // be reached; 12 for a wrong password, 13 for a damaged config.
-std::unique_ptr<repository::Repository> OpenRepositoryOrReport(const Context& context,
-                                                               Outcome* failure);
+// The config is read once (probed, then handed to Open). `index`: kUnderFirstLock for a command
+// that takes a lock at once (backup): the index is then read once, under that lock, and the
+// command calls WarnDamagedIndexFiles after taking it.
+std::unique_ptr<repository::Repository> OpenRepositoryOrReport(
+    const Context& context, Outcome* failure,
+    repository::Repository::IndexLoad index = repository::Repository::IndexLoad::kAtOpen);
+// Prints "warning: index file N is damaged: why; run 'stormproof check'" to stderr for each
+// index file the last load could not read.
+void WarnDamagedIndexFiles(const repository::Repository& repo);
 
 // Every readable snapshot, oldest first; prints one line to stderr per damaged snapshot file
 // ("warning: snapshot file X is damaged: reason; run 'stormproof check'") and goes on.

@@ -79,6 +79,27 @@ TEST_F(KeySecurityCliTest, ReleaseBinaryIgnoresTheTestKdf) {
   EXPECT_EQ(KeyFile()["mem"], 8192);
 }
 
+// Test hooks are inert in the release binary, like the test KDF: a STORMPROOF_TEST_FAIL_AT or
+// STORMPROOF_TEST_CRASH_AT left in an operator's environment (copied from a CI job, a shell
+// profile) must not fail or SIGKILL a real backup, and STORMPROOF_TEST_CRASH_TRACE must not make
+// it append to an arbitrary file. The test copy of the CLI honours them.
+TEST_F(KeySecurityCliTest, ReleaseBinaryIgnoresCrashPointHooks) {
+  const std::string trace = (dir_ / "trace").string();
+  CliResult test_copy = RunStormproof("init", Env(false) + " STORMPROOF_TEST_FAIL_AT=1");
+  EXPECT_NE(test_copy.exit_code, 0) << "the test copy must honour the hook";
+  EXPECT_THAT(test_copy.err, HasSubstr("injected I/O error")) << test_copy.err;
+  fs::remove_all(repo_);
+  CliResult failed = RunStormproof(
+      "init", Env(false) + " STORMPROOF_TEST_FAIL_AT=1 STORMPROOF_TEST_CRASH_TRACE=" + trace,
+      STORMPROOF_RELEASE_BINARY);
+  EXPECT_EQ(failed.exit_code, 0) << failed.err;
+  EXPECT_FALSE(fs::exists(trace)) << "the release binary wrote a crash trace";
+  fs::remove_all(repo_);
+  CliResult killed = RunStormproof("init", Env(false) + " STORMPROOF_TEST_CRASH_AT=1",
+                                   STORMPROOF_RELEASE_BINARY);
+  EXPECT_EQ(killed.exit_code, 0) << "killed by a test crash point: " << killed.err;
+}
+
 TEST_F(KeySecurityCliTest, CheckWarnsAboutAWeakKeyFileAndStillPasses) {
   ASSERT_EQ(Run("init").exit_code, 0);  // 1 pass over 8 KiB
   const std::string warning =

@@ -112,6 +112,38 @@ TEST_F(RepositoryLocationTest, S3WithoutCredentialsSaysWhatToSetAndCreatesNothin
   EXPECT_THAT(Created(), ::testing::IsEmpty());
 }
 
+// A malformed STORMPROOF_S3_BUCKET_LOOKUP is met only when an s3: location is opened: plan
+// commands and local repositories run as without it; a command on an s3: location exits 2 with
+// one line naming the location, the variable and the words it may hold, and creates nothing.
+TEST_F(RepositoryLocationTest, ABadBucketLookupVariableFailsOnlyS3Locations) {
+  const std::string bad = "STORMPROOF_S3_BUCKET_LOOKUP=virtual";
+  const std::string check = "plan check --as-of 2026-11-26 --plan '" +
+                            std::string(STORMPROOF_EXAMPLES) + "/acme-msp/plan.yaml'";
+  CliResult clean = Run(check);
+  CliResult with_bad = Run(check, bad);
+  EXPECT_NE(with_bad.exit_code, 2) << with_bad.err;
+  EXPECT_EQ(with_bad.exit_code, clean.exit_code) << with_bad.err;
+  EXPECT_EQ(with_bad.out, clean.out);
+  EXPECT_EQ(with_bad.err, clean.err);
+
+  const std::string repo = (dir_ / "work" / "repo").string();
+  CliResult init = Run("init --repo '" + repo + "'", bad);
+  EXPECT_EQ(init.exit_code, 0) << init.err;
+  CliResult snapshots = Run("snapshots --repo '" + repo + "'", bad);
+  EXPECT_EQ(snapshots.exit_code, 0) << snapshots.err;
+  fs::remove_all(repo);
+
+  const std::string s3 = "s3:http://127.0.0.1:9/acme-offsite";
+  const std::string credentials = "AWS_ACCESS_KEY_ID=AKEXAMPLE AWS_SECRET_ACCESS_KEY=secret ";
+  for (const char* command : {"init", "snapshots"}) {
+    CliResult r = Run(std::string(command) + " --repo " + s3, credentials + bad);
+    EXPECT_EQ(r.exit_code, 2) << command << ": " << r.err;
+    ExpectOneErrorLine(r, s3 + ": STORMPROOF_S3_BUCKET_LOOKUP='virtual' is not auto, dns or "
+                               "path: correct or unset it");
+  }
+  EXPECT_THAT(Created(), ::testing::IsEmpty());
+}
+
 TEST_F(RepositoryLocationTest, LocalSpellingIsADirectory) {
   const std::string repo = (dir_ / "work" / "repo").string();
   CliResult init = Run("init --repo 'local:" + repo + "'");

@@ -6,13 +6,17 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <regex>
 #include <string>
+#include <vector>
 
 #include "tests/cli/cli_runner.h"
+#include "tests/engine/s3/fault_proxy.h"
 #include "tests/engine/s3/rgw.h"
 #include "tests/matchers.h"
 
@@ -143,6 +147,41 @@ TEST_F(S3CliTest, AMissingBucketOrAnEmptyPrefixIsNoRepository) {
                            "'stormproof init'\n");
 }
 
+// A repository written by a newer stormproof is the same failure wherever it lives: exit 1 (it
+// was exit 2, "usage", on object storage, though no flag was wrong).
+TEST_F(S3CliTest, ANewerFormatVersionExitsAsItDoesLocally) {
+  ASSERT_EQ(Run("init").exit_code, 0);
+  const std::string key = "/" + bucket_ + "/hosts/fs1/config";
+  RgwResponse config = RgwRequest("GET", key);
+  ASSERT_EQ(config.status, 200) << config.error;
+  const std::string newer =
+      std::regex_replace(config.body, std::regex("\"version\": *1"), "\"version\": 99");
+  ASSERT_NE(newer, config.body);
+  ASSERT_EQ(RgwRequest("PUT", key, newer).status, 200);
+  const fs::path local = dir_ / "local";
+  ASSERT_EQ(Run("init", local.string()).exit_code, 0);
+  std::ofstream(local / "config", std::ios::binary | std::ios::trunc) << newer;
+  CliResult here = Run("snapshots", local.string());
+  ASSERT_EQ(here.exit_code, 1) << here.err;
+  CliResult there = Run("snapshots");
+  EXPECT_THAT(there.err, HasSubstr("newer than this stormproof understands"));
+  EXPECT_EQ(there.exit_code, here.exit_code) << there.err;
+}
+
+// Opening S3 storage asks the server nothing, so the cache folder is made before the first
+// request finds the bucket missing: a mistyped bucket must not leave that folder behind.
+TEST_F(S3CliTest, AMissingBucketLeavesNoCacheFolder) {
+  CliResult missing = Run("snapshots");
+  ASSERT_EQ(missing.exit_code, 10) << missing.err;
+  std::vector<std::string> left;
+  if (fs::exists(dir_ / "cache")) {
+    for (const auto& entry : fs::recursive_directory_iterator(dir_ / "cache")) {
+      left.push_back(entry.path().string());
+    }
+  }
+  EXPECT_THAT(left, ::testing::IsEmpty());
+}
+
 TEST_F(S3CliTest, AWrongSecretIsAccessDeniedInOneLineWithoutTheSecret) {
   ASSERT_EQ(Run("init").exit_code, 0);
   const std::string wrong = "wrong-secret-0123456789abcdefghijklmnopqrstu";
@@ -205,6 +244,103 @@ repositories:
   CliResult snapshots = Run("--json snapshots");
   ASSERT_EQ(snapshots.exit_code, 0) << snapshots.err;
   EXPECT_EQ(nlohmann::json::parse(snapshots.out).size(), 1u) << snapshots.out;
+}
+
+// What an unchanged backup costs on object storage, request by request, as the server sees them
+// (a FaultProxy in between records them): the list in docs/object-storage.md ("What a backup
+// costs"), which users price. With a warm cache nothing is downloaded but the key file, and the
+// requests do not depend on the number of files or folders.
+class S3BackupRequestsTest : public S3CliTest {
+ protected:
+  // Requests in words: "GET config", "LIST index/", "PUT locks/*", "PUT data/*" (a file's name
+  // is "*", the bucket and the repository's prefix are left out).
+  std::string Kind(const std::string& request) const {
+    const std::string method = request.substr(0, request.find(' '));
+    std::string target = request.substr(request.find(' ') + 1);
+    target = std::regex_replace(target, std::regex("%2F"), "/");
+    target = std::regex_replace(target, std::regex("(data/)?[0-9a-f]{2}/[0-9a-f]{64}"), "$1*");
+    target = std::regex_replace(target, std::regex("[0-9a-f]{64}"), "*");
+    const std::string prefix = "/" + bucket_ + "/hosts/fs1/";
+    if (target.rfind(prefix, 0) == 0) return method + " " + target.substr(prefix.size());
+    std::smatch listed;
+    if (method == "GET" &&
+        std::regex_search(target, listed, std::regex("list-type=2.*prefix=hosts/fs1/([^&]*)"))) {
+      return "LIST " + listed[1].str();
+    }
+    return method + " " + target;
+  }
+
+  // The requests of a second `backup` of `files` files in ten folders, nothing changed since the
+  // first, with the cache the first one filled. `*tree_saved`: whether it saved a tree all the
+  // same, because a folder above the backed-up one changed (the shared temporary directory).
+  std::vector<std::string> UnchangedBackupRequests(int files, bool* tree_saved) {
+    for (int i = 0; i < files; ++i) {
+      const fs::path folder = dir_ / "data" / ("folder" + std::to_string(i % 10));
+      fs::create_directories(folder);
+      std::ofstream(folder / ("file" + std::to_string(i)), std::ios::binary) << "file " << i;
+    }
+    // Our own temporary files (the runner's stderr files) stay out of the folders above data/.
+    fs::create_directories(dir_ / "tmp");
+    const char* saved_tmpdir = std::getenv("TMPDIR");
+    const std::string old_tmpdir = saved_tmpdir ? saved_tmpdir : "";
+    ::setenv("TMPDIR", (dir_ / "tmp").c_str(), 1);
+    FaultProxy proxy(Rgw().host, Rgw().port);
+    const std::string repo = "s3:" + proxy.endpoint() + "/" + bucket_ + "/hosts/fs1";
+    EXPECT_EQ(Run("init", repo).exit_code, 0);
+    CliResult first = Run("backup " + Data(), repo);
+    EXPECT_EQ(first.exit_code, 0) << first.err;
+    proxy.ResetCounts();
+    CliResult unchanged = Run("--json backup " + Data(), repo);
+    std::vector<std::string> kinds;
+    for (const std::string& request : proxy.requests()) kinds.push_back(Kind(request));
+    saved_tmpdir ? ::setenv("TMPDIR", old_tmpdir.c_str(), 1) : ::unsetenv("TMPDIR");
+    EXPECT_EQ(unchanged.exit_code, 0) << unchanged.err;
+    std::string out = unchanged.out;
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    const std::string last_line = out.substr(out.rfind('\n') + 1);  // the summary
+    nlohmann::json summary = nlohmann::json::parse(last_line, nullptr, false);
+    EXPECT_EQ(summary.value("files_unmodified", -1), files + 3) << unchanged.out;
+    *tree_saved = summary.value("bytes_added", 0) > 0;
+    return kinds;
+  }
+
+  // The documented sequence (docs/object-storage.md), with the tree pack and its index file when
+  // a folder above the backed-up one changed.
+  static std::vector<std::string> Expected(bool tree_saved) {
+    std::vector<std::string> requests = {
+        "GET config",       // the repository's config; a missing bucket answers here
+        "LIST keys/",       // the key files
+        "GET keys/*",       // the key the password opens
+        "PUT locks/*",      // our lock
+        "LIST locks/",      // no other lock: nothing more to read
+        "LIST index/",      // the index, read once, under the lock (files from the cache)
+        "LIST snapshots/",  // the parent snapshot (from the cache)
+        "LIST data/",       // every pack the snapshot relies on is still there
+        "HEAD locks/*",     // our lock still held before the snapshot is written
+        "PUT snapshots/*",  // the new snapshot
+        "HEAD locks/*",     // and after
+        "DELETE locks/*"};  // our lock removed
+    if (tree_saved) {
+      requests.insert(requests.begin() + 7,
+                      {"PUT data/*", "HEAD locks/*", "PUT index/*", "HEAD locks/*"});
+    }
+    return requests;
+  }
+};
+
+TEST_F(S3BackupRequestsTest, AnUnchangedBackupMakesTwelveRequests) {
+  bool tree_saved = false;
+  const std::vector<std::string> requests = UnchangedBackupRequests(10, &tree_saved);
+  EXPECT_THAT(requests, ::testing::ElementsAreArray(Expected(tree_saved)));
+  if (!tree_saved) {
+    EXPECT_LE(requests.size(), 12u);
+  }
+}
+
+TEST_F(S3BackupRequestsTest, ThirtyTimesAsManyFilesMakeNoMoreRequests) {
+  bool tree_saved = false;
+  const std::vector<std::string> requests = UnchangedBackupRequests(300, &tree_saved);
+  EXPECT_THAT(requests, ::testing::ElementsAreArray(Expected(tree_saved)));
 }
 
 }  // namespace

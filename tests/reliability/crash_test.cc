@@ -32,6 +32,7 @@
 #include "tests/matchers.h"
 #include "tests/reliability/repository_place.h"
 #include "tests/reliability/restored_tree.h"
+#include "tests/support/generated_data.h"
 
 namespace stormproof::testing {
 namespace {
@@ -62,20 +63,7 @@ void WriteFile(const fs::path& path, const std::string& data) {
   std::ofstream(path, std::ios::binary) << data;
 }
 
-std::string RandomText(std::mt19937_64& rng, size_t n, bool compressible) {
-  static const char* kWords[] = {"invoice ", "client ", "restore ", "ledger ", "2026 ", "\n"};
-  std::string s;
-  s.reserve(n);
-  while (s.size() < n) {
-    if (compressible) {
-      s += kWords[rng() % 6];
-    } else {
-      s.push_back(static_cast<char>(rng()));
-    }
-  }
-  s.resize(n);
-  return s;
-}
+using stormproof::testing::RandomText;
 
 // d1: 120 small text files in 6 folders and two random files of `large` bytes (locally 5 MiB:
 // two data packs and more); d2: d1 with 10 files changed, one removed and a new file of 4/5 of

@@ -216,11 +216,13 @@ class LockRacesTest : public ::testing::Test {
   std::unique_ptr<backend::Backend> View(std::shared_ptr<ProcessView::Control> control) {
     return std::make_unique<ProcessView>(world_.store, std::move(control));
   }
-  // Opens the repository as process `pid` of `host` would.
+  // Opens the repository as process `pid` of `host` would. A backup opens it as `stormproof
+  // backup` does: the index is read by its lock (Repository::IndexLoad::kUnderFirstLock).
   std::unique_ptr<Repository> Open(
       const Host& host, int64_t pid,
-      std::shared_ptr<ProcessView::Control> control = std::make_shared<ProcessView::Control>()) {
-    auto repo = Repository::Open(View(std::move(control)), "pw");
+      std::shared_ptr<ProcessView::Control> control = std::make_shared<ProcessView::Control>(),
+      Repository::IndexLoad index = Repository::IndexLoad::kAtOpen) {
+    auto repo = Repository::Open(View(std::move(control)), "pw", {.index = index});
     EXPECT_THAT(repo, IsOk());
     if (!repo) return nullptr;
     (*repo)->SetLockEnvironment(EnvironmentOf(world_, host, pid));
@@ -447,7 +449,10 @@ TEST_F(LockRacesTest, RandomInterleavingsNeverLoseAPrintedSnapshot) {
       if (rng() % 3 == 0) {
         sources[i] = WriteSource("src" + std::to_string(i), 20'000 + rng() % 200'000, rng());
       }
-      accept(Backup(*Open(host, pid), sources[i]), "backup");
+      accept(Backup(*Open(host, pid, std::make_shared<ProcessView::Control>(),
+                          Repository::IndexLoad::kUnderFirstLock),
+                    sources[i]),
+             "backup");
     } else if (choice < 40) {  // a backup that will be suspended at its 1st, 2nd or 3rd save
       finish_background();
       auto control = std::make_shared<ProcessView::Control>();
@@ -463,8 +468,8 @@ TEST_F(LockRacesTest, RandomInterleavingsNeverLoseAPrintedSnapshot) {
         prune_host = &host;
         ++counts["prune suspended"];
       } else {
-        background.emplace(Open(host, pid, control), control,
-                           [this, source](Repository& r) { return Backup(r, source); });
+        background.emplace(Open(host, pid, control, Repository::IndexLoad::kUnderFirstLock),
+                           control, [this, source](Repository& r) { return Backup(r, source); });
         background->WaitUntilStopped();
         background_pid = pid;
         background_host = &host;

@@ -36,7 +36,8 @@ struct AccessOptions {
   // Never applied to an s3: location.
   std::string root;
   // How object storage is reached: the command line's --cacert, --insecure-tls, --cache-dir and
-  // --no-cache. Each repository adds its own credentials_file and region (RepositoryStorage).
+  // --no-cache, --s3-bucket-lookup. Each repository adds its own credentials_file and region, and
+  // its bucket_lookup overrides --s3-bucket-lookup (RepositoryStorage).
   storage::StorageOptions storage = {};
 };
 
@@ -56,7 +57,8 @@ Result<std::string> RepositoryLocation(const plan::RepositorySpec& repository,
                                        const AccessOptions& access);
 
 // How storage reaches `repository`: access.storage with the repository's credentials_file and
-// region (the plan's; "" = from the environment).
+// region (the plan's; "" = from the environment) and its bucket_lookup, when the plan gives one
+// (else access.storage.addressing, the command line's).
 storage::StorageOptions RepositoryStorage(const plan::RepositorySpec& repository,
                                           const AccessOptions& access);
 

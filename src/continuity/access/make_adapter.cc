@@ -26,6 +26,18 @@ struct PasswordSource {
   std::string password;  // used when file is ""
 };
 
+s3::Addressing AddressingOf(plan::BucketLookup lookup) {
+  switch (lookup) {
+    case plan::BucketLookup::kDns:
+      return s3::Addressing::kVirtualHost;
+    case plan::BucketLookup::kPath:
+      return s3::Addressing::kPath;
+    case plan::BucketLookup::kAuto:
+      break;
+  }
+  return s3::Addressing::kAuto;
+}
+
 PasswordSource PasswordSourceOf(const plan::RepositorySpec& repository,
                                 const AccessOptions& access) {
   if (!repository.password_file.empty()) return {repository.password_file, ""};
@@ -33,9 +45,22 @@ PasswordSource PasswordSourceOf(const plan::RepositorySpec& repository,
   return {"", access.password};
 }
 
+// restic's word for `addressing` (-o s3.bucket-lookup=WORD).
+const char* ResticBucketLookup(s3::Addressing addressing) {
+  switch (addressing) {
+    case s3::Addressing::kPath:
+      return "path";
+    case s3::Addressing::kVirtualHost:
+      return "dns";
+    case s3::Addressing::kAuto:
+      break;
+  }
+  return "auto";
+}
+
 // What restic needs besides -r to reach an s3: repository: the credentials and region in the
 // variables restic reads (resolved from the plan's credentials_file or stormproof's environment,
-// so only these reach restic), and --cacert / --insecure-tls.
+// so only these reach restic), --cacert / --insecure-tls, and -o s3.bucket-lookup unless auto.
 Status AddResticStorage(const plan::RepositorySpec& repository, const AccessOptions& access,
                         ExternalRepository* external) {
   const storage::StorageOptions storage = RepositoryStorage(repository, access);
@@ -53,6 +78,11 @@ Status AddResticStorage(const plan::RepositorySpec& repository, const AccessOpti
   }
   if (!storage.ca_file.empty()) external->flags = {"--cacert", storage.ca_file};
   if (storage.insecure_tls) external->flags.push_back("--insecure-tls");
+  if (storage.addressing != s3::Addressing::kAuto) {
+    external->flags.push_back("-o");
+    external->flags.push_back(std::string("s3.bucket-lookup=") +
+                              ResticBucketLookup(storage.addressing));
+  }
   return Ok();
 }
 
@@ -134,6 +164,7 @@ storage::StorageOptions RepositoryStorage(const plan::RepositorySpec& repository
   storage::StorageOptions options = access.storage;
   options.credentials.credentials_file = repository.credentials_file;
   options.credentials.region = repository.region;
+  if (repository.bucket_lookup) options.addressing = AddressingOf(*repository.bucket_lookup);
   return options;
 }
 

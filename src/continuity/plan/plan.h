@@ -175,6 +175,11 @@ const char* MediumName(Medium medium);
 // The program that writes a repository, and so the drill adapter that reads it.
 enum class RepositoryKind { kStormproof, kRestic, kBorg };
 
+// How requests name an s3: repository's bucket (restic's s3.bucket-lookup): kAuto = path style
+// (https://host/bucket/key) for an IP address, a port or a bucket name with a '.', else
+// virtual-hosted; kDns = always virtual-hosted (https://bucket.host/key); kPath = always path.
+enum class BucketLookup { kAuto, kDns, kPath };
+
 // A place backups are written to, as the plan describes it (the engine's open repository is
 // repository::Repository).
 struct RepositorySpec {
@@ -198,6 +203,8 @@ struct RepositorySpec {
   // the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_REGION, ...).
   std::string credentials_file = {};
   std::string region = {};
+  // bucket_lookup; absent = the command line's --s3-bucket-lookup (default auto).
+  std::optional<BucketLookup> bucket_lookup = {};
   Mark mark;
 };
 

@@ -156,8 +156,8 @@ size_t RepositoriesBefore(const Plan& plan, int file) {
 // A location storage cannot parse: a malformed s3: location is an error (bad-location: the
 // offsite copy would silently never happen); another scheme (sftp:, b2:) is a warning
 // (unsupported-location), because a plan may describe copies other tools make and that run and
-// drills skip. credentials_file and region mean nothing to a location that is not s3: (a
-// warning, s3-setting-unused).
+// drills skip. credentials_file, region and bucket_lookup mean nothing to a location that is not
+// s3: (a warning, s3-setting-unused).
 void CheckLocation(const Source& source, NodeReader& r, size_t index, const RepositorySpec& repo,
                    Diagnostics* out) {
   const Node* node = r.Child("location");
@@ -174,9 +174,11 @@ void CheckLocation(const Source& source, NodeReader& r, size_t index, const Repo
     out->Warning(source.MarkOf(*node), "unsupported-location",
                  field + " '" + repo.location + "': " + why + "; run and drills skip it");
   } else if (location->kind != storage::LocationKind::kS3 &&
-             !(repo.credentials_file.empty() && repo.region.empty())) {
-    out->Warning(source.MarkOf(*node), "s3-setting-unused",
-                 field + ": credentials_file and region apply only to s3: locations");
+             !(repo.credentials_file.empty() && repo.region.empty() &&
+               !repo.bucket_lookup.has_value())) {
+    out->Warning(
+        source.MarkOf(*node), "s3-setting-unused",
+        field + ": credentials_file, region and bucket_lookup apply only to s3: locations");
   }
 }
 
@@ -201,6 +203,13 @@ void ReadRepository(const Source& source, const Node& node, Diagnostics* out, Pl
           repo.credentials_file = ResolveAgainstFile(*plan, source.file, repo.credentials_file);
         }
         r.Text("region", &repo.region);
+        static const std::vector<std::pair<std::string_view, BucketLookup>> kLookups = {
+            {"auto", BucketLookup::kAuto},
+            {"dns", BucketLookup::kDns},
+            {"path", BucketLookup::kPath}};
+        if (BucketLookup lookup{}; r.Choice("bucket_lookup", &lookup, kLookups)) {
+          repo.bucket_lookup = lookup;
+        }
         CheckLocation(source, r, RepositoriesBefore(*plan, source.file), repo, out);
       });
 }

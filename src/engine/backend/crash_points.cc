@@ -20,8 +20,11 @@ struct Settings {
   bool active() const { return crash_at > 0 || fail_at > 0 || trace_fd >= 0; }
 };
 
+std::atomic<bool> enabled{false};  // set before main() in test binaries only
+
 Settings ReadSettings() {
   Settings s;
+  if (!enabled.load()) return s;
   if (const char* at = std::getenv("STORMPROOF_TEST_CRASH_AT")) s.crash_at = std::atol(at);
   if (const char* at = std::getenv("STORMPROOF_TEST_FAIL_AT")) s.fail_at = std::atol(at);
   if (const char* trace = std::getenv("STORMPROOF_TEST_CRASH_TRACE")) {
@@ -38,6 +41,8 @@ const Settings& GetSettings() {
 }
 
 }  // namespace
+
+void EnableCrashPointsFromEnvironment() { enabled.store(true); }
 
 Status CrashPoint(std::string_view name, const std::function<void()>& power_cut_undo) {
   const Settings& s = GetSettings();

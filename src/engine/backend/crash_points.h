@@ -4,7 +4,9 @@
 // five points per write and two per delete; the S3 backend (engine/s3) one before and one after
 // each PUT and DELETE. Public so that every backend library can mark its own points.
 //
-// Inactive (one relaxed atomic load) unless the environment sets, for testing only:
+// Inactive (one relaxed atomic load) in the stormproof binary. Test binaries and the test copy of
+// the CLI link stormproof::backend_test_crash_points, which turns the points on at start-up; they
+// then follow the environment:
 //   STORMPROOF_TEST_CRASH_AT=N     the Nth crash point this process reaches raises SIGKILL;
 //   STORMPROOF_TEST_CRASH_TRACE=F  every point reached is appended to file F ("N name\n"), so a
 //                                  harness learns how many points an operation has;
@@ -27,6 +29,11 @@ namespace stormproof::backend {
 // Marks a crash point. `power_cut_undo`, when given, is run before the kill in power-cut mode.
 // Returns the injected error at the STORMPROOF_TEST_FAIL_AT point, Ok otherwise.
 Status CrashPoint(std::string_view name, const std::function<void()>& power_cut_undo = {});
+
+// Makes crash points follow the STORMPROOF_TEST_* variables above. Called before main() by the
+// test-only object library (crash_points_hook.cc), never by stormproof itself: an operator who
+// copies a test environment must not get backups killed or failed on purpose.
+void EnableCrashPointsFromEnvironment();
 
 }  // namespace stormproof::backend
 

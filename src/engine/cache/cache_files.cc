@@ -171,6 +171,27 @@ Status CacheFiles::Prepare() const {
   return Ok();
 }
 
+bool CacheFiles::Exists() const {
+  std::error_code error;
+  return std::filesystem::symlink_status(directory_, error).type() !=
+         std::filesystem::file_type::not_found;
+}
+
+void CacheFiles::RemoveIfEmpty() const {
+  for (FileType type : {FileType::kSnapshot, FileType::kIndex, FileType::kPack}) {
+    if (::rmdir(FolderOf(type).c_str()) != 0 && errno != ENOENT) return;
+  }
+  std::string tag = directory_ + "/CACHEDIR.TAG";
+  bool missing = false;
+  std::optional<Bytes> content = ReadWholeFile(tag, &missing);
+  if (!content || std::string_view(reinterpret_cast<const char*>(content->data()),
+                                   content->size()) != kCacheDirTag) {
+    return;
+  }
+  ::unlink(tag.c_str());
+  ::rmdir(directory_.c_str());  // fails, harmlessly, if anything else appeared meanwhile
+}
+
 std::optional<Bytes> CacheFiles::ReadNamed(FileType type, const std::string& name) const {
   std::string path = PathOf(type, name);
   bool missing = false;

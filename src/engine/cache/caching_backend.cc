@@ -24,6 +24,7 @@ class CachingBackend final : public backend::Backend {
  public:
   CachingBackend(std::unique_ptr<backend::Backend> inner, CacheOptions options)
       : inner_(std::move(inner)), files_(options.directory), options_(std::move(options)) {
+    created_here_ = !files_.Exists();
     if (Status prepared = files_.Prepare(); !prepared) {
       usable_ = false;
       StopWriting(prepared.error());
@@ -31,7 +32,10 @@ class CachingBackend final : public backend::Backend {
   }
 
   ~CachingBackend() override {
-    if (!options_.remove_when_done) return;
+    if (!options_.remove_when_done) {
+      if (created_here_ && usable_) files_.RemoveIfEmpty();  // e.g. the bucket did not exist
+      return;
+    }
     std::error_code ignored;  // best effort: a folder left behind is only disk space
     std::filesystem::remove_all(options_.directory, ignored);
   }
@@ -173,6 +177,7 @@ class CachingBackend final : public backend::Backend {
   // False when the folder could not be prepared: then nothing in it is read, written or removed
   // (it may not exist, or belong to someone else).
   bool usable_ = true;
+  bool created_here_ = false;  // the folder did not exist before this backend prepared it
   mutable std::atomic<bool> writable_{true};
   mutable std::atomic<bool> warned_{false};
   mutable Mutex mu_;

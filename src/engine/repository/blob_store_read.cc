@@ -30,22 +30,16 @@ Result<std::vector<std::string>> IndexFileNames(backend::Backend& backend) {
 }  // namespace
 
 Status BlobStore::LoadIndex(IndexListing* listing) {
-  {
-    MutexLock lock(mu_);
-    ++loading_;
-  }
-  Status loaded = LoadIndexFiles(listing);
-  MutexLock lock(mu_);
-  if (--loading_ == 0) {
-    written_while_loading_.clear();
-    files_written_while_loading_.clear();
-  }
-  return loaded;
+  return WhileLoading([&] { return LoadIndexFiles(listing); });
 }
 
 // LoadIndex's work. REQUIRES: counted in loading_.
-Status BlobStore::LoadIndexFiles(IndexListing* listing) {
-  STORMPROOF_ASSIGN_OR_RETURN(std::vector<std::string> names, IndexFileNames(backend_));
+Status BlobStore::LoadIndexFiles(IndexListing* listing,
+                                 std::optional<std::vector<std::string>> listed) {
+  if (!listed) {
+    STORMPROOF_ASSIGN_OR_RETURN(listed, IndexFileNames(backend_));
+  }
+  std::vector<std::string> names = std::move(*listed);
   BlobIndex index;
   std::unordered_set<Id, crypto::IdHash> packs;
   std::vector<DamagedFile> damaged;
@@ -88,6 +82,10 @@ Status BlobStore::LoadIndexFiles(IndexListing* listing) {
 }
 
 Status BlobStore::RefreshIndex() {
+  return WhileLoading([&] { return RefreshIndexFiles(); });
+}
+
+Status BlobStore::RefreshIndexFiles() {
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<std::string> names, IndexFileNames(backend_));
   {
     MutexLock lock(mu_);
@@ -97,7 +95,8 @@ Status BlobStore::RefreshIndex() {
     }
     if (unchanged) return Ok();
   }
-  return LoadIndex();
+  // Listed while counted in loading_: index files this store writes meanwhile are kept.
+  return LoadIndexFiles(nullptr, std::move(names));
 }
 
 void BlobStore::SetIndex(std::span<const IndexedPack> packs) {

@@ -65,9 +65,9 @@ Result<ConfigFile> ParsePublic(const json& doc) {
   STORMPROOF_ASSIGN_OR_RETURN(int64_t version,
                               IntegerFromJson<int64_t>(doc.at("version"), "format version"));
   if (version > kFormatVersion) {
-    return Error::InvalidArgument("repository format version " + std::to_string(version) +
-                                  " is newer than this stormproof understands (" +
-                                  std::to_string(kFormatVersion) + ")");
+    return Error::FailedCheck("repository format version " + std::to_string(version) +
+                              " is newer than this stormproof understands (" +
+                              std::to_string(kFormatVersion) + ")");
   }
   if (version < 1) return Error::FailedCheck("invalid format version");
   ConfigFile file;

@@ -105,8 +105,11 @@ std::string Describe(const ReadLock& lock) {
 class RepositoryLock : public Lock {
  public:
   // `written_at`: env.elapsed_ns() just before the lock file was first written.
+  // `storage_time_ns`: our file's time by the storage's clock, when it was read (see
+  // storage_time_ns()).
   RepositoryLock(backend::Backend& backend, const crypto::Key& master, LockInfo info,
-                 std::string name, int64_t storage_time_ns, int64_t written_at, LockEnvironment env)
+                 std::string name, std::optional<int64_t> storage_time_ns, int64_t written_at,
+                 LockEnvironment env)
       : backend_(backend),
         master_(master),
         env_(std::move(env)),
@@ -139,7 +142,17 @@ class RepositoryLock : public Lock {
                          "); stopping before anything else is written");
   }
 
-  int64_t storage_time_ns() const override { return storage_time_ns_; }
+  // Read at acquisition when other locks were listed or the lock is exclusive; otherwise on
+  // the first call, from our current file (written at or after acquisition); the holder's wall
+  // clock if that file cannot be read.
+  int64_t storage_time_ns() const override EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    if (!storage_time_ns_) {
+      auto modified = backend_.ModifiedNs({FileType::kLock, name_});
+      storage_time_ns_ = modified ? *modified : env_.wall_ns();
+    }
+    return *storage_time_ns_;
+  }
 
  private:
   // Time since the last successful refresh began, by the holder's clock.
@@ -218,8 +231,8 @@ class RepositoryLock : public Lock {
   backend::Backend& backend_;
   const crypto::Key master_;
   const LockEnvironment env_;
-  const int64_t storage_time_ns_;
-  Mutex mu_;
+  mutable Mutex mu_;
+  mutable std::optional<int64_t> storage_time_ns_ GUARDED_BY(mu_);
   std::condition_variable_any wake_;  // waits on mu_
   LockInfo info_ GUARDED_BY(mu_);
   std::string name_ GUARDED_BY(mu_);
@@ -230,15 +243,50 @@ class RepositoryLock : public Lock {
   std::thread thread_;               // last: starts after everything above is initialised
 };
 
-// One listing's lock files other than `ours`, or nullopt when one vanished meanwhile.
+// The storage's clock now: the time of our own lock file `ours`, read once (a HEAD on object
+// storage) and only when another lock must be judged by its age.
+class StorageNow {
+ public:
+  StorageNow(const backend::Backend& backend, std::string ours)
+      : backend_(backend), ours_(std::move(ours)) {}
+  Result<int64_t> Get() {
+    if (!now_) {
+      auto modified = backend_.ModifiedNs({FileType::kLock, ours_});
+      if (!modified) return modified.error().WithContext("reading our lock");
+      now_ = *modified;
+    }
+    return *now_;
+  }
+  std::optional<int64_t> known() const { return now_; }
+
+ private:
+  const backend::Backend& backend_;
+  const std::string ours_;
+  std::optional<int64_t> now_;
+};
+
+// One listing's lock files other than `ours`, or nullopt when one vanished meanwhile. Reads the
+// storage's clock (`storage_now`) only when the listing holds another lock.
 Result<std::optional<std::vector<ReadLock>>> TryReadLocks(backend::Backend& backend,
                                                           const crypto::Key& master,
                                                           const std::string& ours,
-                                                          int64_t storage_now) {
+                                                          StorageNow& storage_now) {
   std::vector<std::string> names;
   STORMPROOF_TRY(backend.List(FileType::kLock,
                               [&](const std::string& name, uint64_t) { names.push_back(name); }));
+  // The protocol rests on a listing showing every lock written before it (docs/
+  // repository-format.md): ours was, so a listing without it is storage that breaks that promise
+  // (or another process removed ours as stale meanwhile). Either way this lock holds nothing.
+  if (std::find(names.begin(), names.end(), ours) == names.end()) {
+    return Error::Locked(backend.Location() + ": the listing of locks/ does not show the lock " +
+                         ours + " this process just wrote; the storage does not list what was "
+                         "written before (not read-after-write consistent), or the lock was "
+                         "removed; try again, and if it persists use storage that does");
+  }
   std::vector<ReadLock> locks;
+  if (std::any_of(names.begin(), names.end(), [&](const std::string& n) { return n != ours; })) {
+    STORMPROOF_TRY(storage_now.Get());
+  }
   const auto vanished = std::optional<std::vector<ReadLock>>();
   for (const std::string& name : names) {
     if (name == ours) continue;
@@ -246,7 +294,7 @@ Result<std::optional<std::vector<ReadLock>>> TryReadLocks(backend::Backend& back
     auto modified = backend.ModifiedNs(handle);
     if (!modified && modified.error().code() == ErrorCode::kNotFound) return vanished;
     if (!modified) return modified.error().WithContext("reading lock " + name);
-    ReadLock lock{name, std::nullopt, AgeNs(storage_now, *modified)};
+    ReadLock lock{name, std::nullopt, AgeNs(*storage_now.known(), *modified)};
     // A file too large to be a lock, or one that cannot be read, may still be a holder's:
     // unreadable, judged by its age.
     auto size = backend.Size(handle);
@@ -263,7 +311,7 @@ Result<std::optional<std::vector<ReadLock>>> TryReadLocks(backend::Backend& back
 
 // Every lock file but `ours`, from a listing in which no file vanished while being read.
 Result<std::vector<ReadLock>> ReadLocks(backend::Backend& backend, const crypto::Key& master,
-                                        const std::string& ours, int64_t storage_now) {
+                                        const std::string& ours, StorageNow& storage_now) {
   for (int attempt = 0; attempt < kReadAttempts; ++attempt) {
     STORMPROOF_ASSIGN_OR_RETURN(auto locks, TryReadLocks(backend, master, ours, storage_now));
     if (locks) return std::move(*locks);
@@ -387,15 +435,20 @@ Result<std::unique_ptr<Lock>> AcquireRepositoryLock(backend::Backend& backend,
     (void)backend.Remove({FileType::kLock, name});
     return error;
   };
-  auto storage_now = backend.ModifiedNs({FileType::kLock, name});
-  if (!storage_now) return give_up(storage_now.error().WithContext("reading our lock"));
-  auto locks = ReadLocks(backend, master, name, *storage_now);
+  // Our file's time by the storage's clock: read when another lock is listed (to judge its age)
+  // and for an exclusive lock (prune sets recent packs aside by it); a shared lock alone in the
+  // listing needs no request for it.
+  StorageNow storage_now(backend, name);
+  if (info.exclusive) {
+    if (auto now = storage_now.Get(); !now) return give_up(now.error());
+  }
+  auto locks = ReadLocks(backend, master, name, storage_now);
   if (!locks) return give_up(locks.error());
   auto conflict = RemoveStaleFindConflict(backend, *locks, info.exclusive, env);
   if (!conflict) return give_up(conflict.error().WithContext("removing a stale lock"));
   if (*conflict) return give_up(Error::Locked(Describe(**conflict)));
-  return std::unique_ptr<Lock>(
-      new RepositoryLock(backend, master, std::move(info), name, *storage_now, written_at, env));
+  return std::unique_ptr<Lock>(new RepositoryLock(backend, master, std::move(info), name,
+                                                  storage_now.known(), written_at, env));
 }
 
 Result<std::unique_ptr<Lock>> AcquireRepositoryLock(backend::Backend& backend,

@@ -3,9 +3,12 @@
 // A lock file is a sealed ("stormproof lock") JSON {hostname, username, pid, pid_namespace,
 // boot_id, start_ticks, exclusive, time}. Shared locks coexist; an exclusive lock excludes every
 // other lock. The protocol (docs/repository-format.md, "Locks"):
-//  - Acquire: write our lock file, then read every lock file (a file that vanishes while being
-//    read means "look again", never "no lock"), remove the stale ones, and give up (removing ours)
-//    on any other conflicting or unreadable one. A stale lock is only ever ignored once removed.
+//  - Acquire: write our lock file, then list and read every other lock file (a file that
+//    vanishes while being read means "look again", never "no lock"), remove the stale ones, and
+//    give up (removing ours) on any other conflicting or unreadable one. A stale lock is only
+//    ever ignored once removed. Our file's time by the storage's clock is read only when another
+//    lock is listed (to judge its age) or the lock is exclusive: a shared lock alone costs one
+//    write and one listing.
 //  - Stale: a lock of this machine (same host name, boot and PID namespace) is stale exactly when
 //    its process no longer runs (or its pid now belongs to a younger process); age never matters
 //    for it. Any other lock is stale when its file is older than kStaleAfter by the storage's

@@ -105,6 +105,10 @@ Result<ConfigFile> ReadConfig(backend::Backend& backend) {
   auto data = backend.Load({FileType::kConfig, ""});
   if (!data && data.error().code() == ErrorCode::kNotFound) {
     if (auto foreign = IdentifyForeignRepository(backend, nullptr)) return *foreign;
+    // Object storage answers a missing bucket with the same not-found as a missing object: a
+    // listing tells them apart, so the error names the bucket rather than the config.
+    Status listed = backend.List(FileType::kKey, [](const std::string&, uint64_t) {});
+    if (!listed && listed.error().code() == ErrorCode::kNotFound) return listed.error();
     return Error::NotFound(backend.Location() + ": not a stormproof repository (no config)");
   }
   if (!data) return data.error();
@@ -162,15 +166,29 @@ Status Repository::Probe(backend::Backend& backend) {
   return Ok();
 }
 
+Result<Repository::ProbedConfig> Repository::ProbeConfig(backend::Backend& backend) {
+  STORMPROOF_ASSIGN_OR_RETURN(ConfigFile config, ReadConfig(backend));
+  ProbedConfig probed;
+  probed.file_ = std::make_shared<const ConfigFile>(std::move(config));
+  return probed;
+}
+
 Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<backend::Backend> backend,
-                                                     std::string_view password) {
-  STORMPROOF_ASSIGN_OR_RETURN(ConfigFile config, ReadConfig(*backend));
+                                                     std::string_view password,
+                                                     const OpenOptions& options) {
+  ProbedConfig probed = options.probed;
+  if (!probed.file_) {
+    STORMPROOF_ASSIGN_OR_RETURN(probed, ProbeConfig(*backend));
+  }
+  const ConfigFile& config = *probed.file_;
   STORMPROOF_ASSIGN_OR_RETURN(UnlockedKey key, UnlockAnyKey(*backend, password, config.secret));
   std::unique_ptr<Repository> repo(new Repository());
   repo->backend_ = std::move(backend);
   repo->id_ = config.config.id;
   repo->chunker_ = key.chunker;
   repo->impl_ = std::make_unique<Impl>(*repo->backend_, key.master, key.name);
+  // Left to the first AcquireLock: its RefreshIndex reads an index never loaded.
+  if (options.index == IndexLoad::kUnderFirstLock) return repo;
   Status loaded = repo->impl_->blobs.LoadIndex();
   if (!loaded) return loaded.error().WithContext(repo->backend_->Location());
   return repo;

@@ -105,6 +105,7 @@ using VerifiedBlobFn =
 
 class Lock;
 struct LockEnvironment;  // lock.h
+struct ConfigFile;       // config.h
 struct IndexedPack;      // index.h
 struct IndexListing;     // index_files.h
 
@@ -133,6 +134,33 @@ class Repository {
   // empty directory, ..."); kInvalidArgument (a newer format version); kFailedCheck (a damaged
   // config).
   static Status Probe(backend::Backend& backend);
+  // The config's public part as Probe judged it, for Open (OpenOptions::probed), which then does
+  // not read the config again: a command that probes before it asks for a password reads the
+  // config once (one request on object storage). The config is written once and never changes.
+  // Copyable; empty when default-constructed.
+  class ProbedConfig {
+   public:
+    ProbedConfig() = default;
+
+   private:
+    friend class Repository;
+    std::shared_ptr<const ConfigFile> file_;
+  };
+  // Probe, keeping what it read. Errors as Probe's.
+  static Result<ProbedConfig> ProbeConfig(backend::Backend& backend);
+
+  // When Open reads the index.
+  enum class IndexLoad {
+    kAtOpen,          // before Open returns (the default)
+    kUnderFirstLock,  // by the first AcquireLock, once the lock is held (writers, which lock at
+                      // once and must decide on an index read under the lock: the index files are
+                      // then listed and read once, not twice). Until then the index is empty and
+                      // DamagedIndexFiles() lists nothing.
+  };
+  struct OpenOptions {
+    ProbedConfig probed = {};  // the config ProbeConfig read; empty (the default): Open reads it
+    IndexLoad index = IndexLoad::kAtOpen;
+  };
   // Opens an existing repository. Errors: kNotFound (no config: "not a stormproof repository",
   // or a restic or borg repository or an empty directory, named as Probe names them),
   // kInvalidArgument (a newer format version), kWrongPassword ("wrong password": no key opens),
@@ -140,7 +168,12 @@ class Repository {
   // Index files that cannot be read do not fail Open: the good ones are loaded and the damaged
   // ones listed by DamagedIndexFiles() (their blobs are then unknown until `repair index`).
   static Result<std::unique_ptr<Repository>> Open(std::unique_ptr<backend::Backend> backend,
-                                                  std::string_view password);
+                                                  std::string_view password,
+                                                  const OpenOptions& options);
+  static Result<std::unique_ptr<Repository>> Open(std::unique_ptr<backend::Backend> backend,
+                                                  std::string_view password) {
+    return Open(std::move(backend), password, OpenOptions{});
+  }
   ~Repository();
 
   const Id& id() const { return id_; }
@@ -243,8 +276,9 @@ class Repository {
   // conflicting live lock exists, retries for up to `wait` (with growing pauses, calling
   // `on_wait` with the conflict before the first), then fails with kLocked naming the holder.
   //
-  // Once the lock is held, the in-memory index is brought up to date (re-read when the index
-  // files differ from those it was loaded from), so that every decision made under the lock
+  // Once the lock is held, the in-memory index is brought up to date (read when Open left it to
+  // the first lock, IndexLoad::kUnderFirstLock; re-read when the index files differ from those
+  // it was loaded from), so that every decision made under the lock
   // rests on state read after it was taken. Writes of index files and snapshots verify every
   // lock this Repository holds (Lock::Verify) and fail with kLocked once one is lost.
   // REQUIRES: every returned Lock is destroyed before this Repository.
@@ -283,7 +317,9 @@ class Lock {
   // not miss (index files, snapshots, deletions). Errors: kLocked "the lock on X was lost (why)"
   // for good; the backend's error when the lock file cannot be read.
   virtual Status Verify() = 0;
-  // When the lock was taken, by the storage's clock (Backend::ModifiedNs of its file).
+  // When the lock was taken, by the storage's clock (Backend::ModifiedNs of its file). A shared
+  // lock that met no other lock reads it on the first call, from its current file (a refresh
+  // makes that later), or gives this process's clock when that file cannot be read.
   virtual int64_t storage_time_ns() const = 0;
 };
 

@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "core/text.h"
 #include "core/time.h"
 #include "engine/s3/internal/retry.h"
 
@@ -68,6 +69,13 @@ bool IsIpAddress(std::string_view host) {
          inet_pton(AF_INET6, text.c_str(), buffer) == 1;
 }
 
+std::string PayloadHash(const NameValues& headers, ByteView body) {
+  for (const auto& [name, value] : headers) {
+    if (AsciiLower(name) == "content-md5") return "UNSIGNED-PAYLOAD";
+  }
+  return Sha256Hex(body);
+}
+
 Result<int64_t> ParseHttpDate(std::string_view text) {
   std::tm tm{};
   std::string copy(text);
@@ -79,8 +87,8 @@ Result<int64_t> ParseHttpDate(std::string_view text) {
 Client::Client(Options options) : options_(std::move(options)) {
   const Location& location = options_.location;
   path_style_ = UsePathStyle(options_);
-  std::string host = path_style_ ? location.host : location.bucket + "." + location.host;
-  host_header_ = location.port != 0 ? host + ":" + std::to_string(location.port) : host;
+  host_ = path_style_ ? location.host : location.bucket + "." + location.host;
+  host_header_ = location.port != 0 ? host_ + ":" + std::to_string(location.port) : host_;
   url_base_ = location.scheme + "://" + host_header_;
   HttpOptions http;
   http.max_in_flight = options_.max_in_flight;
@@ -102,7 +110,7 @@ int64_t Client::NowNs() const { return options_.clock ? options_.clock() : Syste
 HttpRequest Client::Build(const Call& call) const {
   std::string path = path_style_ ? "/" + options_.location.bucket : "";
   if (!call.key.empty() || !path_style_) path += "/" + call.key;
-  std::string payload_hash = Sha256Hex(call.body);
+  std::string payload_hash = PayloadHash(call.headers, call.body);
   SigningRequest signing{call.method, path, call.query, call.headers, payload_hash};
   signing.headers.emplace_back("Host", host_header_);
   signing.headers.emplace_back("x-amz-content-sha256", payload_hash);
@@ -152,6 +160,9 @@ Result<Client::Answer> Client::Execute(const Call& call, const std::string& what
     return Error::Io(what + ": " + answer.response.transport_error +
                      ": the server or a proxy on the way is broken");
   }
+  if (answer.response.certificate_refusal != CertificateRefusal::kNone) {
+    return CertificateError(answer.response, what);
+  }
   if (answer.response.status == 0) {
     std::string tries =
         answer.attempts > 1 ? " (after " + std::to_string(answer.attempts) + " attempts)" : "";
@@ -159,6 +170,38 @@ Result<Client::Answer> Client::Execute(const Call& call, const std::string& what
                      ": check the endpoint and the network");
   }
   return answer;
+}
+
+bool Client::IsSessionTokenRefusal(long status, const S3ErrorBody& body) const {
+  if (options_.credentials.session_token.empty()) return false;
+  const std::string& code = body.code;
+  if (code == "InvalidToken" || code == "ExpiredToken" || code == "TokenRefreshRequired") {
+    return true;
+  }
+  // Ceph RGW answers a session token it cannot decode with 400 InvalidArgument and no message.
+  // An InvalidArgument with a reason that does not speak of a token (a header the server does
+  // not take) is about something else.
+  if (status != 400 || code != "InvalidArgument") return false;
+  return body.message.empty() || AsciiLower(body.message).find("token") != std::string::npos;
+}
+
+Error Client::CertificateError(const HttpResponse& response, const std::string& what) const {
+  std::string advice;
+  if (response.certificate_refusal != CertificateRefusal::kOtherHostName) {
+    advice =
+        "if the server's certificate is signed by a private CA, give that CA's certificate "
+        "with --cacert FILE (or STORMPROOF_CACERT)";
+  } else if (path_style_) {
+    advice = "the certificate does not name host '" + host_ +
+             "': use a host name the certificate was issued for";
+  } else {
+    // A wildcard certificate (*.host) covers BUCKET.host only for a bucket name without a '.'.
+    advice = "the certificate does not name host '" + host_ +
+             "' (the bucket in the host name): put the bucket in the path with "
+             "--s3-bucket-lookup path (or the plan's bucket_lookup: path)";
+  }
+  return Error::Io(what + ": TLS certificate refused (" + OneLine(response.transport_error) +
+                   "); " + advice);
 }
 
 Error Client::AnswerError(const HttpResponse& response, const std::string& what) const {
@@ -171,6 +214,13 @@ Error Client::AnswerError(const HttpResponse& response, const std::string& what)
         code == "InvalidAccessKeyId" ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY";
     return Error::PermissionDenied(what + ": access denied (" + code + "): check " + variable +
                                    " or the plan's credentials_file");
+  }
+  std::string reason = body.message.empty() ? "" : ": " + OneLine(body.message);
+  if (IsSessionTokenRefusal(response.status, body)) {
+    return Error::PermissionDenied(
+        what + ": access denied (" + named + reason +
+        "): the session token is wrong or has expired: get new temporary credentials "
+        "(AWS_SESSION_TOKEN or the plan's credentials_file)");
   }
   if (code == "RequestTimeTooSkewed") {
     Result<int64_t> server = ParseHttpDate(response.Header("date"));
@@ -196,9 +246,8 @@ Error Client::AnswerError(const HttpResponse& response, const std::string& what)
                                    options_.location.bucket + "'");
   }
   if (response.status == 404) return Error::NotFound(what + ": not found (" + named + ")");
-  std::string message = body.message.empty() ? "" : ": " + OneLine(body.message);
   return Error::Io(what + ": the server answered " + status +
-                   (code.empty() ? "" : " " + OneLine(code)) + message);
+                   (code.empty() ? "" : " " + OneLine(code)) + reason);
 }
 
 }  // namespace stormproof::s3::internal

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 
@@ -33,6 +34,18 @@ size_t ReadBody(char* buffer, size_t size, size_t count, void* data) {
   std::memcpy(buffer, transfer->upload.data() + transfer->uploaded, n);
   transfer->uploaded += n;
   return n;
+}
+
+// curl sends a request again on a new connection when a reused one turns out closed (a server
+// restarted, an idle timeout): it then rewinds the body, which is in memory, to any offset.
+int SeekBody(void* data, curl_off_t offset, int origin) {
+  auto* transfer = static_cast<Transfer*>(data);
+  if (origin != SEEK_SET || offset < 0 ||
+      static_cast<uint64_t>(offset) > transfer->upload.size()) {
+    return CURL_SEEKFUNC_CANTSEEK;
+  }
+  transfer->uploaded = static_cast<size_t>(offset);
+  return CURL_SEEKFUNC_OK;
 }
 
 size_t WriteBody(char* buffer, size_t size, size_t count, void* data) {
@@ -121,6 +134,27 @@ long TotalTimeoutMs(const HttpRequest& request) {
   return static_cast<long>(kBaseMs + bytes / kBytesPerMs);
 }
 
+// Why verification refused the certificate after CURLE_PEER_FAILED_VERIFICATION, from the
+// X.509 verification result: curl checks the host name itself once OpenSSL has accepted the chain
+// and then reports X509_V_ERR_UNSPECIFIED (1) (or nothing, 0); OpenSSL's own host check reports
+// X509_V_ERR_HOSTNAME_MISMATCH (62) or X509_V_ERR_IP_ADDRESS_MISMATCH (64). Anything else is a
+// chain nobody trusted (20: unknown issuer) or an expired or otherwise bad certificate.
+CertificateRefusal RefusalOf(CURL* curl) {
+  long verify_result = 0;
+  if (curl_easy_getinfo(curl, CURLINFO_SSL_VERIFYRESULT, &verify_result) != CURLE_OK) {
+    return CertificateRefusal::kUntrusted;
+  }
+  switch (verify_result) {
+    case 0:
+    case 1:
+    case 62:
+    case 64:
+      return CertificateRefusal::kOtherHostName;
+    default:
+      return CertificateRefusal::kUntrusted;
+  }
+}
+
 }  // namespace
 
 std::string HttpResponse::Header(std::string_view name) const {
@@ -200,6 +234,8 @@ HttpResponse HttpClient::Send(const HttpRequest& request) {
   if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
   curl_easy_setopt(curl, CURLOPT_READFUNCTION, ReadBody);
   curl_easy_setopt(curl, CURLOPT_READDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, SeekBody);
+  curl_easy_setopt(curl, CURLOPT_SEEKDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
@@ -230,6 +266,7 @@ HttpResponse HttpClient::Send(const HttpRequest& request) {
     response.status = 0;
     response.transport_error = error[0] != '\0' ? error : curl_easy_strerror(code);
     response.transport_retryable = IsRetryable(code);
+    if (code == CURLE_PEER_FAILED_VERIFICATION) response.certificate_refusal = RefusalOf(curl);
   }
   pool_->Release(curl);
   return response;

@@ -20,7 +20,10 @@ std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int attempt, u
 bool IsRetryableAnswer(long status, std::string_view code) {
   switch (status) {
     case 400:
-      return code == "RequestTimeout";  // S3: "your socket connection was not read from"
+      // RequestTimeout, S3: "your socket connection was not read from". BadDigest: the body
+      // arrived altered (its MD5 is not the signed Content-MD5); the client's bytes are intact,
+      // so sending them again can succeed.
+      return code == "RequestTimeout" || code == "BadDigest";
     case 403:
     case 404:
     case 409:

@@ -112,8 +112,10 @@ struct Options {
 // ("s3:https://host/acme: access denied (InvalidAccessKeyId): check AWS_ACCESS_KEY_ID or the
 // plan's credentials_file"); kNotFound for a missing bucket.
 Result<std::unique_ptr<backend::Backend>> CreateBackend(Options options);
-// Opens existing storage: the bucket must exist (kNotFound otherwise). Whether a repository is
-// there is the repository's question (it reads `config`).
+// Opens existing storage without a request (a backup's requests are priced: the repository's
+// first read, its config, answers for the bucket too). A missing bucket is the kNotFound of the
+// first request: "s3:...: bucket 'B' does not exist". Whether a repository is there is the
+// repository's question (it reads `config`).
 Result<std::unique_ptr<backend::Backend>> OpenBackend(Options options);
 
 }  // namespace stormproof::s3

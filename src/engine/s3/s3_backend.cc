@@ -187,7 +187,6 @@ Result<std::unique_ptr<backend::Backend>> CreateBackend(Options options) {
 
 Result<std::unique_ptr<backend::Backend>> OpenBackend(Options options) {
   STORMPROOF_ASSIGN_OR_RETURN(std::unique_ptr<S3Backend> s3, Connect(std::move(options)));
-  STORMPROOF_TRY(s3->client().CheckBucket());
   return std::unique_ptr<backend::Backend>(std::move(s3));
 }
 

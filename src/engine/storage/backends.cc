@@ -12,9 +12,12 @@ namespace {
 enum class Mode { kCreate, kOpen };
 
 // The S3 backend's options for `location`, with credentials and region resolved. Missing or
-// malformed credentials are the user's set-up to fix, never a missing repository: every such
-// error is kInvalidArgument.
+// malformed credentials, and options.s3_setup_error, are the user's set-up to fix, never a
+// missing repository: every such error is kInvalidArgument.
 Result<s3::Options> S3Options(const s3::Location& location, const StorageOptions& options) {
+  if (!options.s3_setup_error.empty()) {
+    return Error::InvalidArgument(location.ToString() + ": " + options.s3_setup_error);
+  }
   Result<s3::ResolvedCredentials> resolved = s3::ResolveCredentials(options.credentials);
   if (!resolved) {
     return Error::InvalidArgument(location.ToString() + ": " + resolved.error().message());
@@ -87,11 +90,11 @@ Result<bool> NothingStoredAt(const std::string& text, const StorageOptions& opti
   StorageOptions uncached = options;  // only lists: no cache folder for a location still empty
   uncached.no_cache = true;
   auto backend = S3BackendAt(location.s3, uncached, Mode::kOpen);
-  if (!backend) {
-    if (backend.error().code() == ErrorCode::kNotFound) return true;  // no bucket
-    return backend.error();
-  }
-  return HoldsNothing(**backend);
+  if (!backend) return backend.error();
+  Result<bool> nothing = HoldsNothing(**backend);
+  // A listing's kNotFound: no bucket (opening asks nothing; the first request finds it out).
+  if (!nothing && nothing.error().code() == ErrorCode::kNotFound) return true;
+  return nothing;
 }
 
 Result<bool> HoldsNothing(const backend::Backend& backend) {

@@ -45,6 +45,11 @@ struct StorageOptions {
   // as a restore on a new machine would meet it. Ignored with no_cache.
   bool fresh_cache = false;
   s3::Addressing addressing = s3::Addressing::kAuto;
+  // Why these options cannot reach object storage, found by whoever filled them in (a
+  // malformed STORMPROOF_S3_BUCKET_LOOKUP); "" = nothing. Creating or opening an s3: location
+  // then fails with kInvalidArgument "<location>: <this>" before credentials are looked up or a
+  // request is sent; local directories ignore it.
+  std::string s3_setup_error = {};
 };
 
 enum class LocationKind { kLocal, kS3 };
@@ -77,7 +82,8 @@ Result<std::unique_ptr<backend::Backend>> CreateBackendAt(const std::string& loc
 
 // Opens existing storage at `location` (whether a repository is there is the repository's
 // question). S3 storage is wrapped with the local cache unless options.no_cache. Errors: as
-// CreateBackendAt's; kNotFound only for a missing directory or bucket.
+// CreateBackendAt's; kNotFound only for a missing directory. S3 storage is opened without a
+// request: a missing bucket is the kNotFound of the first request made through it.
 Result<std::unique_ptr<backend::Backend>> OpenBackendAt(const std::string& location,
                                                         const StorageOptions& options);
 

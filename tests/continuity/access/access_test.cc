@@ -151,6 +151,21 @@ TEST(RepositoryStorageTest, AddsTheRepositorysCredentialsToTheCommandLinesOption
   EXPECT_EQ(options.cache_dir, "/var/cache/x");
 }
 
+// The plan's bucket_lookup overrides --s3-bucket-lookup; without one the command line's holds.
+TEST(RepositoryStorageTest, ThePlansBucketLookupOverridesTheCommandLines) {
+  AccessOptions access;
+  access.storage.addressing = s3::Addressing::kPath;
+  plan::RepositorySpec repository;
+  EXPECT_EQ(RepositoryStorage(repository, access).addressing, s3::Addressing::kPath);
+  repository.bucket_lookup = plan::BucketLookup::kDns;
+  EXPECT_EQ(RepositoryStorage(repository, access).addressing, s3::Addressing::kVirtualHost);
+  repository.bucket_lookup = plan::BucketLookup::kAuto;
+  EXPECT_EQ(RepositoryStorage(repository, access).addressing, s3::Addressing::kAuto);
+  repository.bucket_lookup = plan::BucketLookup::kPath;
+  access.storage.addressing = s3::Addressing::kVirtualHost;
+  EXPECT_EQ(RepositoryStorage(repository, access).addressing, s3::Addressing::kPath);
+}
+
 // restic and borg runs: a listing gets 10 minutes; a restore (or the file list that checks it)
 // twice the system's RTO, at least 10 minutes: a restore that takes longer has failed anyway.
 TEST(ToolTimeoutsTest, FollowTheSystemsRto) {
@@ -242,6 +257,37 @@ TEST_F(PasswordTest, ResticOnS3GetsTheLocationAndThePlansCredentials) {
   EXPECT_EQ(child["AWS_ACCESS_KEY_ID"], "AKIDPLAN");
   EXPECT_EQ(child["AWS_SECRET_ACCESS_KEY"], "plan-secret-key");
   EXPECT_EQ(child["AWS_DEFAULT_REGION"], "eu-west-2");
+}
+
+// The plan's bucket_lookup reaches restic as its own option, -o s3.bucket-lookup=dns|path (auto,
+// restic's default, is not passed).
+TEST_F(PasswordTest, ResticOnS3GetsTheBucketLookup) {
+  const std::string tools = (dir_ / "bin").string();
+  fs::create_directories(tools);
+  std::ofstream(tools + "/restic")
+      << "#!/bin/sh\necho \"$@\" > '" << (dir_ / "args").string() << "'\necho '[]'\n";
+  fs::permissions(tools + "/restic", fs::perms::owner_all);
+  ScopedEnvironment environment(EnvironmentChanges{{"PATH", tools + ":/usr/bin:/bin"}});
+
+  plan::Plan plan = LoadTestPlan();
+  plan::RepositorySpec repository = *plan.FindRepository("rs3");
+  repository.credentials_file = Write("aws",
+                                      "[default]\naws_access_key_id = AKIDPLAN\n"
+                                      "aws_secret_access_key = plan-secret-key\n");
+  AccessOptions access;
+  access.password = "pw";
+  for (auto [lookup, flags] : {std::pair{plan::BucketLookup::kDns, "-o s3.bucket-lookup=dns "},
+                               std::pair{plan::BucketLookup::kPath, "-o s3.bucket-lookup=path "},
+                               std::pair{plan::BucketLookup::kAuto, ""}}) {
+    repository.bucket_lookup = lookup;
+    auto adapter = MakeRepositoryAdapter(plan, repository, *plan.FindSystem("files"), access);
+    ASSERT_THAT(adapter, IsOk());
+    ASSERT_THAT((*adapter)->List(), IsOk());
+    std::ifstream args_file(dir_ / "args");
+    std::string args((std::istreambuf_iterator<char>(args_file)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(args,
+              "-r s3:https://s3.example.com/restic " + std::string(flags) + "snapshots --json\n");
+  }
 }
 
 TEST(MakeAdapterTest, AResticRepositoryWithoutAPasswordIsRefused) {

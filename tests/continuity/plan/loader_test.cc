@@ -573,8 +573,52 @@ TEST(LoaderTest, ChecksRepositoryLocations) {
   ASSERT_NE(unused, nullptr);
   EXPECT_EQ(unused->severity, Severity::kWarning);
   EXPECT_EQ(unused->message,
-            "repository 'nas': repositories[0].location: credentials_file and region apply only "
-            "to s3: locations");
+            "repository 'nas': repositories[0].location: credentials_file, region and "
+            "bucket_lookup apply only to s3: locations");
+}
+
+// bucket_lookup (restic's s3.bucket-lookup): auto, dns or path; absent when not written, so the
+// command line's --s3-bucket-lookup applies.
+TEST(LoaderTest, ReadsBucketLookup) {
+  std::string text = PlanText(kPeople, R"(repositories:
+  - {id: a, location: "s3:https://s3.example.com/acme-a", bucket_lookup: auto}
+  - {id: d, location: "s3:https://s3.example.com/acme-d", bucket_lookup: dns}
+  - {id: p, location: "s3:https://s3.example.com/acme-p", bucket_lookup: path}
+  - {id: none, location: "s3:https://s3.example.com/acme-n"}
+)");
+  LoadResult r = LoadPlanFromText("plan.yaml", text);
+  ASSERT_EQ(r.diagnostics.all().size(), 0u) << AllMessages(r);
+  EXPECT_EQ(r.plan.FindRepository("a")->bucket_lookup, BucketLookup::kAuto);
+  EXPECT_EQ(r.plan.FindRepository("d")->bucket_lookup, BucketLookup::kDns);
+  EXPECT_EQ(r.plan.FindRepository("p")->bucket_lookup, BucketLookup::kPath);
+  EXPECT_EQ(r.plan.FindRepository("none")->bucket_lookup, std::nullopt);
+}
+
+// A word other than auto, dns or path is an error at its line naming the allowed words
+// (restic's "virtual" is not one of them); on a local repository the field is a warning.
+TEST(LoaderTest, ChecksBucketLookup) {
+  std::string text = PlanText(kPeople, R"(repositories:
+  - {id: cloud, location: "s3:https://s3.example.com/acme-c", bucket_lookup: virtual}
+  - {id: nas, location: /srv/nas, bucket_lookup: path}
+)");
+  LoadResult r = LoadPlanFromText("plan.yaml", text);
+  ASSERT_EQ(r.diagnostics.all().size(), 2u) << AllMessages(r);
+  const Diagnostic& bad = r.diagnostics.all()[0];
+  EXPECT_EQ(bad.severity, Severity::kError);
+  EXPECT_EQ(bad.rule, "bad-value");
+  EXPECT_EQ(bad.mark.line, LineOf(text, "virtual"));
+  EXPECT_EQ(FormatDiagnostic(r.plan.files, bad),
+            "plan.yaml:" + std::to_string(LineOf(text, "virtual")) + ":" +
+                std::to_string(bad.mark.column) +
+                ": error: repository 'cloud': 'bucket_lookup' must be one of auto, dns, path; "
+                "found 'virtual'");
+  EXPECT_EQ(r.plan.FindRepository("cloud")->bucket_lookup, std::nullopt);
+  const Diagnostic& unused = r.diagnostics.all()[1];
+  EXPECT_EQ(unused.severity, Severity::kWarning);
+  EXPECT_EQ(unused.rule, "s3-setting-unused");
+  EXPECT_EQ(unused.message,
+            "repository 'nas': repositories[1].location: credentials_file, region and "
+            "bucket_lookup apply only to s3: locations");
 }
 
 }  // namespace

@@ -296,7 +296,7 @@ TEST_F(CacheTest, TwoCachesOnOneFolderShareFilesAndSurviveEachOthersRemovals) {
 
 TEST_F(CacheTest, TheCacheFoldersArePrivate) {
   mode_t old_umask = ::umask(022);
-  Cached();
+  auto cached = Cached();
   ::umask(old_umask);
   for (const char* folder : {"", "snapshots", "index", "packs"}) {
     struct stat st;
@@ -348,7 +348,7 @@ TEST_F(CacheTest, AnotherUsersCacheFolderIsNotUsed) {
 }
 
 TEST_F(CacheTest, TheFolderIsTaggedForBackupTools) {
-  Cached();
+  auto cached = Cached();
   Bytes tag = ReadFile(CachePath("CACHEDIR.TAG"));
   EXPECT_THAT(std::string(tag.begin(), tag.end()),
               ::testing::StartsWith("Signature: 8a477f597d28d172789f06886806bc55"));
@@ -415,6 +415,19 @@ TEST(FreshCacheTest, FoldersOfEndedProcessesAreRemovedByTheNextOne) {
   EXPECT_TRUE(fs::exists(running)) << "a running process's folder is kept";
   EXPECT_TRUE(fs::is_symlink(link)) << "a link is never followed nor removed";
   fs::remove_all(parent);
+}
+
+// A folder this backend made and never stored anything in (a mistyped bucket, wrong credentials)
+// goes with it; a folder holding a cached file, or one that was there before, stays.
+TEST_F(CacheTest, AFolderMadeAndNeverUsedIsRemovedWhenDone) {
+  Cached().reset();
+  EXPECT_FALSE(std::filesystem::exists(CachePath(""))) << "an unused new folder was left behind";
+  auto [handle, bytes] = NamedFile(FileType::kSnapshot, 4);
+  ASSERT_THAT(Cached()->Save(handle, bytes), IsOk());
+  EXPECT_TRUE(std::filesystem::exists(CachePath("snapshots/" + handle.name)));
+  std::filesystem::remove(CachePath("snapshots/" + handle.name));
+  Cached().reset();  // empty again, but not made by this backend
+  EXPECT_TRUE(std::filesystem::exists(CachePath("CACHEDIR.TAG")));
 }
 
 }  // namespace

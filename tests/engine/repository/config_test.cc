@@ -69,7 +69,7 @@ TEST(ConfigTest, ParseChecksFormatAndVersion) {
     const char* message;
   } cases[] = {
       {config(R"("version":2,"id":")" + id + R"(","created":"2025-01-01T00:00:00Z","secret":"")"),
-       ErrorCode::kInvalidArgument,
+       ErrorCode::kFailedCheck,
        "repository format version 2 is newer than this stormproof understands (1)"},
       {config(R"("version":0)"), ErrorCode::kFailedCheck, "invalid format version"},
       {R"({"format":"borg","version":1})", ErrorCode::kFailedCheck,

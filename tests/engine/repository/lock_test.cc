@@ -7,7 +7,9 @@
 #include <atomic>
 #include <random>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "core/time.h"
 #include "engine/repository/encoding.h"
@@ -223,6 +225,104 @@ TEST_F(LockTest, ALockThatVanishesWhileReadIsLookedForAgain) {
   ASSERT_FALSE(lock.has_value()) << "the exclusive lock was missed";
   EXPECT_THAT(lock, ErrorIs(ErrorCode::kLocked));
   EXPECT_EQ(refreshing.vanish, -1) << "read three times: twice gone, then found";
+}
+
+// What acquiring costs the storage: a shared lock alone in the listing is one write and one
+// listing (no read of our own file's time: there is no other lock to judge by it); another lock
+// listed, or an exclusive lock, reads it.
+TEST_F(LockTest, ASharedLockAloneIsOneWriteAndOneListing) {
+  struct Counting final : backend::Backend {
+    explicit Counting(backend::Backend& target) : target(target) {}
+    Status Save(const backend::Handle& h, ByteView d) override {
+      ++saves;
+      return target.Save(h, d);
+    }
+    Result<Bytes> Load(const backend::Handle& h, uint64_t o, uint64_t l) const override {
+      ++reads;
+      return target.Load(h, o, l);
+    }
+    Result<uint64_t> Size(const backend::Handle& h) const override {
+      ++reads;
+      return target.Size(h);
+    }
+    Result<int64_t> ModifiedNs(const backend::Handle& h) const override {
+      ++times;
+      return target.ModifiedNs(h);
+    }
+    Status Remove(const backend::Handle& h) override { return target.Remove(h); }
+    Status List(FileType t,
+                const std::function<void(const std::string&, uint64_t)>& e) const override {
+      ++lists;
+      return target.List(t, e);
+    }
+    std::string Location() const override { return target.Location(); }
+    void Reset() { saves = reads = times = lists = 0; }
+    backend::Backend& target;
+    mutable std::atomic<int> saves{0}, reads{0}, times{0}, lists{0};
+  } counting(store_.raw());
+  env_.refresh_interval = std::chrono::hours(1);  // no background refresh during the test
+  const int64_t taken_at = storage_now_;
+  {
+    auto alone = AcquireRepositoryLock(counting, master_, Kind::kShared, env_);
+    ASSERT_THAT(alone, IsOk());
+    EXPECT_EQ(counting.saves, 1);
+    EXPECT_EQ(counting.lists, 1);
+    EXPECT_EQ(counting.times, 0) << "our own lock's time was read with no other lock to judge";
+    EXPECT_EQ(counting.reads, 0);
+    storage_now_ += kMinute;  // asked later, it is still the time of our file
+    EXPECT_EQ((*alone)->storage_time_ns(), taken_at);
+    EXPECT_EQ(counting.times, 1);
+    EXPECT_EQ((*alone)->storage_time_ns(), taken_at);
+    EXPECT_EQ(counting.times, 1) << "read once";
+  }
+  counting.Reset();
+  {
+    auto exclusive = AcquireRepositoryLock(counting, master_, Kind::kExclusive, env_);
+    ASSERT_THAT(exclusive, IsOk());
+    EXPECT_EQ(counting.times, 1) << "prune sets recent packs aside by this time: read at once";
+    EXPECT_EQ((*exclusive)->storage_time_ns(), storage_now_.load());
+  }
+  counting.Reset();
+  PlantLock({"other-host", "u", 7, false, SystemNowNs()}, 31 * kMinute);  // stale: removed
+  PlantLock({"other-host", "u", 8, false, SystemNowNs()});                // live, shared
+  auto beside = AcquireRepositoryLock(counting, master_, Kind::kShared, env_);
+  ASSERT_THAT(beside, IsOk());
+  EXPECT_GE(counting.times, 1) << "other locks are judged against our file's time";
+  std::vector<std::string> left;
+  ASSERT_TRUE(store_.raw().List(FileType::kLock,
+                                [&](const std::string& name, uint64_t) { left.push_back(name); }));
+  EXPECT_EQ(left.size(), 2u) << "the stale lock was not removed";
+}
+
+// Storage whose listing does not show a lock just written breaks what the protocol rests on:
+// the lock is refused (and its file removed) rather than taken on a listing that may hide others.
+TEST_F(LockTest, AListingWithoutTheLockJustWrittenIsRefused) {
+  struct Lagging final : backend::Backend {
+    explicit Lagging(backend::Backend& target) : target(target) {}
+    Status Save(const backend::Handle& h, ByteView d) override { return target.Save(h, d); }
+    Result<Bytes> Load(const backend::Handle& h, uint64_t o, uint64_t l) const override {
+      return target.Load(h, o, l);
+    }
+    Result<uint64_t> Size(const backend::Handle& h) const override { return target.Size(h); }
+    Result<int64_t> ModifiedNs(const backend::Handle& h) const override {
+      return target.ModifiedNs(h);
+    }
+    Status Remove(const backend::Handle& h) override { return target.Remove(h); }
+    Status List(FileType t,
+                const std::function<void(const std::string&, uint64_t)>& e) const override {
+      if (t == FileType::kLock) return Ok();  // an eventually consistent listing, still empty
+      return target.List(t, e);
+    }
+    std::string Location() const override { return target.Location(); }
+    backend::Backend& target;
+  } lagging(store_.raw());
+  auto lock = AcquireRepositoryLock(lagging, master_, Kind::kShared, env_);
+  ASSERT_FALSE(lock.has_value());
+  EXPECT_THAT(lock, ErrorIs(ErrorCode::kLocked));
+  EXPECT_THAT(lock.error().message(), HasSubstr("not read-after-write consistent"));
+  int left = 0;
+  ASSERT_TRUE(store_.raw().List(FileType::kLock, [&](const std::string&, uint64_t) { ++left; }));
+  EXPECT_EQ(left, 0) << "the refused lock's file stays behind";
 }
 
 // A holder that could not refresh its lock for kLockLostAfter (suspended, or its writes failed)

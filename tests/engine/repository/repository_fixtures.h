@@ -17,6 +17,7 @@
 #include "engine/backend/backend.h"
 #include "engine/repository/repository.h"
 #include "tests/matchers.h"
+#include "tests/support/generated_data.h"
 
 namespace stormproof::repository::testing {
 
@@ -166,24 +167,8 @@ class Store {
   std::shared_ptr<Faults> faults_;
 };
 
-inline Bytes RandomData(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  Bytes out(n);
-  for (auto& b : out) b = static_cast<uint8_t>(rng());
-  return out;
-}
-
-// Text-like data that zstd shrinks several times.
-inline Bytes TextData(size_t n, uint64_t seed) {
-  static const char* kWords[] = {"restore ", "drill ", "backup ", "client ", "rto ", "rpo\n"};
-  std::mt19937_64 rng(seed);
-  Bytes out;
-  out.reserve(n);
-  while (out.size() < n) {
-    for (const char* w = kWords[rng() % 6]; *w != '\0' && out.size() < n; ++w) out.push_back(*w);
-  }
-  return out;
-}
+using stormproof::testing::RandomData;
+using stormproof::testing::TextData;
 
 }  // namespace stormproof::repository::testing
 

@@ -9,6 +9,7 @@
 
 #include "engine/repository/index_files.h"
 #include "engine/repository/pack.h"
+#include "tests/engine/cache/counting_backend.h"
 #include "tests/engine/repository/repository_fixtures.h"
 #include "tests/matchers.h"
 
@@ -51,6 +52,44 @@ TEST(RepositoryTest, InitThenOpenRoundTrip) {
   EXPECT_EQ(*loaded, TextData(1000, 1));
 }
 
+// A writer that takes its lock at once (backup) reads the config once (probed before the
+// password, then handed to Open) and the index once, under its lock: on object storage each read
+// is a billed request.
+TEST(RepositoryTest, AWriterReadsTheConfigOnceAndTheIndexOnceUnderItsLock) {
+  auto counts = std::make_shared<cache::testing::Counts>();
+  Store store(std::make_shared<cache::testing::CountingBackend>(
+      std::shared_ptr<backend::Backend>(backend::NewMemoryBackend(testing::StorageNow)), counts));
+  Id blob;
+  {
+    auto repo = store.Init();
+    blob = Save(*repo, TextData(1000, 1));
+    ASSERT_TRUE(repo->Flush());
+  }
+  counts->Reset();
+  std::unique_ptr<backend::Backend> view = store.View();
+  auto probed = Repository::ProbeConfig(*view);
+  ASSERT_THAT(probed, IsOk());
+  auto repo =
+      Repository::Open(std::move(view), testing::kPassword,
+                       {.probed = *probed, .index = Repository::IndexLoad::kUnderFirstLock});
+  ASSERT_THAT(repo, IsOk());
+  EXPECT_EQ(counts->Loads(FileType::kConfig), 1) << "the probed config was read again";
+  EXPECT_EQ(counts->Lists(FileType::kIndex), 0) << "the index was read before the lock";
+  EXPECT_FALSE((*repo)->HasBlob(BlobType::kData, blob));
+  auto lock = (*repo)->AcquireLock(Repository::LockKind::kShared);
+  ASSERT_THAT(lock, IsOk());
+  EXPECT_EQ(counts->Lists(FileType::kIndex), 1);
+  EXPECT_EQ(counts->Loads(FileType::kIndex), 1);
+  EXPECT_TRUE((*repo)->HasBlob(BlobType::kData, blob)) << "the index was not read under the lock";
+
+  counts->Reset();  // the default: the index at Open, brought up to date under the lock
+  auto reader = store.Open();
+  ASSERT_THAT(reader, IsOk());
+  EXPECT_EQ(counts->Loads(FileType::kConfig), 1);
+  EXPECT_EQ(counts->Lists(FileType::kIndex), 1);
+  EXPECT_TRUE((*reader)->HasBlob(BlobType::kData, blob));
+}
+
 TEST(RepositoryTest, ConfigIsPlainJsonWithASealedSecret) {
   Store store;
   auto repo = store.Init();
@@ -80,6 +119,33 @@ TEST(RepositoryTest, MissingConfigIsNotARepository) {
   EXPECT_EQ(repo.error().message(), "memory:: not a stormproof repository (no config)");
 }
 
+// Object storage without its bucket: every request is not-found, the listing's naming the bucket.
+class NoBucketBackend final : public backend::Backend {
+ public:
+  Status Save(const backend::Handle&, ByteView) override { return Missing(); }
+  Result<Bytes> Load(const backend::Handle& handle, uint64_t, uint64_t) const override {
+    return Error::NotFound("s3:http://h/b/" + handle.name + ": not found");
+  }
+  Result<uint64_t> Size(const backend::Handle&) const override { return Missing(); }
+  Result<int64_t> ModifiedNs(const backend::Handle&) const override { return Missing(); }
+  Status Remove(const backend::Handle&) override { return Missing(); }
+  Status List(backend::FileType,
+              const std::function<void(const std::string&, uint64_t)>&) const override {
+    return Missing();
+  }
+  std::string Location() const override { return "s3:http://h/b"; }
+
+ private:
+  static Error Missing() { return Error::NotFound("s3:http://h/b: bucket 'b' does not exist"); }
+};
+
+TEST(RepositoryTest, AMissingBucketIsNamedRatherThanAMissingConfig) {
+  auto repo = Repository::Open(std::make_unique<NoBucketBackend>(), testing::kPassword);
+  ASSERT_FALSE(repo.has_value());
+  EXPECT_THAT(repo, ErrorIs(ErrorCode::kNotFound));
+  EXPECT_EQ(repo.error().message(), "s3:http://h/b: bucket 'b' does not exist");
+}
+
 TEST(RepositoryTest, NewerFormatVersionIsRefusedBeforeThePassword) {
   Store store;
   store.Init();
@@ -89,7 +155,7 @@ TEST(RepositoryTest, NewerFormatVersionIsRefusedBeforeThePassword) {
   ASSERT_TRUE(newer.raw().Save({FileType::kConfig, ""}, AsBytes(config.dump())));
   auto repo = newer.Open("any password at all");
   ASSERT_FALSE(repo.has_value());
-  EXPECT_THAT(repo, ErrorIs(ErrorCode::kInvalidArgument));
+  EXPECT_THAT(repo, ErrorIs(ErrorCode::kFailedCheck));
   EXPECT_EQ(repo.error().message(),
             "memory:/config: repository format version 2 is newer than this stormproof "
             "understands (1)");

@@ -34,5 +34,21 @@ TEST(ClientTest, DescribesObjectsWithoutCredentials) {
   EXPECT_EQ(client.Describe(""), "s3:https://s3.example.com:8443/acme");
 }
 
+TEST(ClientTest, ABodyWithAContentMd5IsNotHashedAgainForTheSignature) {
+  const std::string text = "pack bytes";
+  ByteView body = AsBytes(text);
+  EXPECT_EQ(PayloadHash({{"Content-MD5", ContentMd5(body)}}, body), "UNSIGNED-PAYLOAD");
+  EXPECT_EQ(PayloadHash({{"content-md5", ContentMd5(body)}, {"If-None-Match", "*"}}, body),
+            "UNSIGNED-PAYLOAD");
+}
+
+TEST(ClientTest, ABodyWithoutAContentMd5IsSignedByItsSha256) {
+  // SHA-256 of "" and of "abc" (FIPS 180-2).
+  EXPECT_EQ(PayloadHash({}, {}),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(PayloadHash({{"Content-Type", "application/xml"}}, AsBytes("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 }  // namespace
 }  // namespace stormproof::s3::internal

@@ -218,6 +218,15 @@ Relay RelayLength(Peer& from, int to, uint64_t length, bool cut) {
   return cut ? Relay::kCut : Relay::kDone;
 }
 
+// Forwards `length` bytes with the middle one changed (its bits inverted).
+Relay RelayAltered(Peer& from, int to, uint64_t length) {
+  uint64_t middle = length / 2;
+  if (RelayLength(from, to, middle, false) != Relay::kDone) return Relay::kFailed;
+  if (from.buffer.empty() && !Fill(from, Clock::now() + kIoTimeout)) return Relay::kFailed;
+  from.buffer[0] = static_cast<char>(~from.buffer[0]);
+  return RelayLength(from, to, length - middle, false);
+}
+
 // Forwards one CRLF-terminated line and returns it (without CRLF) in `line`.
 bool RelayLine(Peer& from, int to, std::string& line) {
   auto deadline = Clock::now() + kIoTimeout;
@@ -390,6 +399,7 @@ bool FaultProxy::Connection::AnswerInjectedFailure(const Head& request, const Fr
     return false;
   }
   if (RelayBody(client_, -1, framing, false) != Relay::kDone) return false;
+  if (failure.status == 0) return false;  // CloseNextWithoutAnswer: the connection just closes
   bool close = request.FieldHas("connection", "close");
   return SendAll(client_.fd, ErrorResponse(failure.status, failure.s3_code, head_request, close),
                  Clock::now() + kIoTimeout) &&
@@ -415,6 +425,9 @@ bool FaultProxy::Connection::ForwardRequestBody(const Head& request, const Frami
     if (ParseHead(response).Status() != 100) return true;  // a final answer: no body follows
     if (!SendAll(client_.fd, response, Clock::now() + kIoTimeout)) return false;
     response.clear();
+  }
+  if (framing.body == Body::kLength && proxy_.TakeRequestAlteration()) {
+    return RelayAltered(client_, upstream_.fd, framing.length) == Relay::kDone;
   }
   bool cut = proxy_.TakeRequestDrop();
   return RelayBody(client_, upstream_.fd, framing, cut) == Relay::kDone;
@@ -586,9 +599,19 @@ void FaultProxy::FailNext(int count, int status, std::string s3_code) {
   for (int i = 0; i < count; ++i) failures_.push_back({status, s3_code});
 }
 
+void FaultProxy::CloseNextWithoutAnswer(int count) {
+  std::lock_guard lock(mutex_);
+  for (int i = 0; i < count; ++i) failures_.push_back({0, ""});
+}
+
 void FaultProxy::DropNextRequestMidBody(int count) {
   std::lock_guard lock(mutex_);
   request_drops_ += count;
+}
+
+void FaultProxy::AlterNextRequestBody(int count) {
+  std::lock_guard lock(mutex_);
+  request_alterations_ += count;
 }
 
 void FaultProxy::DropNextResponseMidBody(int count) {
@@ -616,6 +639,13 @@ bool FaultProxy::TakeRequestDrop() {
   return true;
 }
 
+bool FaultProxy::TakeRequestAlteration() {
+  std::lock_guard lock(mutex_);
+  if (request_alterations_ == 0) return false;
+  --request_alterations_;
+  return true;
+}
+
 bool FaultProxy::TakeResponseDrop() {
   std::lock_guard lock(mutex_);
   if (response_drops_ == 0) return false;
@@ -639,6 +669,7 @@ void FaultProxy::CountRequest(const std::string& method, const std::string& targ
   bool has_bucket = path.size() > 1;
   bool has_key = bucket_end != std::string::npos && bucket_end + 1 < path.size();
   std::lock_guard lock(mutex_);
+  requests_.push_back(method + " " + target);
   if (method == "GET") {
     bool list = query.find("list-type") != std::string::npos || (has_bucket && !has_key);
     ++(list ? counts_.list : has_key ? counts_.get : counts_.other);
@@ -660,9 +691,15 @@ FaultProxy::Counts FaultProxy::counts() const {
   return counts_;
 }
 
+std::vector<std::string> FaultProxy::requests() const {
+  std::lock_guard lock(mutex_);
+  return requests_;
+}
+
 void FaultProxy::ResetCounts() {
   std::lock_guard lock(mutex_);
   counts_ = Counts{};
+  requests_.clear();
 }
 
 }  // namespace stormproof::testing

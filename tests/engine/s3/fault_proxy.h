@@ -1,7 +1,8 @@
 // FaultProxy: an HTTP/1.1 proxy on a loopback port, in this process, between an S3 client and
 // the real server (RGW, plain http), that injects the failures of a real network and server on
 // demand: error answers (500, 503 SlowDown, 429), connections dropped halfway through a request
-// or a response body, slow responses, a server that is down and comes back. It also counts the
+// or a response body, a request body altered on the way, slow responses, a server that is
+// down and comes back. It also counts the
 // requests of each kind, for the benchmarks' request costs.
 //
 // Point the client at endpoint() instead of the server's: every connection from the client gets
@@ -47,9 +48,16 @@ class FaultProxy {
   // A request body is read and discarded first; a request that expects 100-continue gets the
   // answer at once and its connection is closed.
   void FailNext(int count, int status, std::string s3_code = "");
+  // The next `count` requests are read whole, body included, and their connection is closed
+  // without an answer, as a server closing an idle keep-alive connection just as a request
+  // arrives would (curl then sends the request again on a new connection, body rewound).
+  void CloseNextWithoutAnswer(int count = 1);
   // The next `count` requests that have a body: half of the body is forwarded, then both
   // connections are closed (the client sees its connection reset mid-upload).
   void DropNextRequestMidBody(int count = 1);
+  // The next `count` requests with a Content-Length body: the whole body is forwarded, but with
+  // its middle byte changed (as a faulty network card or proxy would), headers untouched.
+  void AlterNextRequestBody(int count = 1);
   // The next `count` responses that have a body: the head and half of the body are forwarded,
   // then both connections are closed (the client sees a truncated download).
   void DropNextResponseMidBody(int count = 1);
@@ -67,7 +75,12 @@ class FaultProxy {
     int total() const { return put + get + head + list + del + post + other; }
   };
   Counts counts() const;
-  void ResetCounts();
+  // Every request received since the last ResetCounts() (or the start), in arrival order, as
+  // "METHOD TARGET" with the target's query string ("GET /bucket/prefix/config",
+  // "GET /bucket?list-type=2&prefix=..."): the evidence behind counts(), for tests that pin down
+  // which requests an operation makes.
+  std::vector<std::string> requests() const;
+  void ResetCounts();  // and requests()
 
  private:
   struct Injected {
@@ -89,6 +102,7 @@ class FaultProxy {
   // Fault decisions, each consuming one pending fault when it applies.
   bool TakeFailure(Injected& failure);
   bool TakeRequestDrop();
+  bool TakeRequestAlteration();
   bool TakeResponseDrop();
   void CountRequest(const std::string& method, const std::string& target);
   // Sleeps for the response delay; false when the proxy is stopping or paused meanwhile.
@@ -108,9 +122,11 @@ class FaultProxy {
   std::set<int> sockets_;                        // GUARDED_BY(mutex_)
   std::deque<Injected> failures_;                // GUARDED_BY(mutex_)
   int request_drops_ = 0;                        // GUARDED_BY(mutex_)
+  int request_alterations_ = 0;                  // GUARDED_BY(mutex_)
   int response_drops_ = 0;                       // GUARDED_BY(mutex_)
   std::chrono::milliseconds delay_{0};           // GUARDED_BY(mutex_)
   Counts counts_;                                // GUARDED_BY(mutex_)
+  std::vector<std::string> requests_;            // GUARDED_BY(mutex_)
   std::vector<std::thread> connection_threads_;  // GUARDED_BY(mutex_)
   std::thread accept_thread_;
 };

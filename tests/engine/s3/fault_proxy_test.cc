@@ -145,8 +145,13 @@ TEST_F(FaultProxyTest, ForwardsRequestsOnOneKeptAliveConnection) {
   EXPECT_EQ(counts.del, 1);
   EXPECT_EQ(counts.other, 1);
   EXPECT_EQ(counts.total(), 7);
+  EXPECT_THAT(proxy_.requests(),
+              ::testing::ElementsAre("PUT " + object, "GET " + object, "HEAD " + object,
+                                     "GET /" + bucket_ + "?list-type=2",
+                                     "GET /" + bucket_ + "/absent", "DELETE " + object, "GET /"));
   proxy_.ResetCounts();
   EXPECT_EQ(proxy_.counts().total(), 0);
+  EXPECT_TRUE(proxy_.requests().empty());
 }
 
 TEST_F(FaultProxyTest, LargeAndChunkedBodiesPassBothWays) {
@@ -220,6 +225,22 @@ TEST_F(FaultProxyTest, DroppedDownloadIsTruncatedAndTheNextIsWhole) {
   Reply whole = client_.Send("GET", "/" + bucket_ + "/obj");
   EXPECT_EQ(whole.status, 200);
   EXPECT_TRUE(whole.body == body);
+}
+
+TEST_F(FaultProxyTest, AlteredUploadArrivesWithItsMiddleByteChangedAndTheNextIsWhole) {
+  const std::string body = Data(1 << 20);
+  proxy_.AlterNextRequestBody();
+  EXPECT_EQ(client_.Send("GET", "/" + bucket_ + "?list-type=2").status, 200) << "no body";
+  // This client sends no checksum, so the server stores what it received.
+  EXPECT_EQ(client_.Send("PUT", "/" + bucket_ + "/obj", body).status, 200);
+  std::string stored = Direct("obj").body;
+  ASSERT_EQ(stored.size(), body.size());
+  size_t changed = 0;
+  for (size_t i = 0; i < body.size(); ++i) changed += stored[i] != body[i] ? 1 : 0;
+  EXPECT_EQ(changed, 1u);
+  EXPECT_NE(stored[body.size() / 2], body[body.size() / 2]);
+  EXPECT_EQ(client_.Send("PUT", "/" + bucket_ + "/obj", body).status, 200);
+  EXPECT_TRUE(Direct("obj").body == body);
 }
 
 TEST_F(FaultProxyTest, DelayedResponsesArriveLate) {

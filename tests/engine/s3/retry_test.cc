@@ -39,6 +39,8 @@ TEST(RetryTest, RetriesOnlyWhatARetryCanCure) {
   }
   EXPECT_TRUE(IsRetryableAnswer(503, "SlowDown"));
   EXPECT_TRUE(IsRetryableAnswer(400, "RequestTimeout"));
+  EXPECT_TRUE(IsRetryableAnswer(400, "BadDigest"));  // altered on the way: send it again
+  EXPECT_FALSE(IsRetryableAnswer(400, "InvalidDigest"));  // a malformed Content-MD5: our bug
   for (long status : {400L, 403L, 404L, 409L, 412L, 416L}) {
     EXPECT_FALSE(IsRetryableAnswer(status, "")) << status;
   }

@@ -63,6 +63,11 @@ std::map<std::string, std::string> ReadEnvFile(const std::string& path) {
 
 std::string* g_cluster_directory = nullptr;  // set once the cluster runs, for StopAtExit
 
+RgwFeatures& RequestedFeatures() {
+  static RgwFeatures features;
+  return features;
+}
+
 void StopAtExit() {
   std::string output;
   const std::string dir = *g_cluster_directory;
@@ -87,6 +92,8 @@ RgwServer StartRgw() {
     FailToStart("cannot create a directory under " + TemporaryBase());
   std::string command = std::string(STORMPROOF_RGW_SCRIPT) + " start " + dir;
   if (!KeepCluster()) command += " --stop-with " + std::to_string(getpid());
+  if (RequestedFeatures().tls) command += " --tls";
+  if (RequestedFeatures().sts) command += " --sts";
   std::string output;
   if (RunCapturing(command, output) != 0) FailToStart(output);
   g_cluster_directory = new std::string(dir);
@@ -107,6 +114,18 @@ RgwServer StartRgw() {
   size_t colon = server.host_port.rfind(':');
   server.host = server.host_port.substr(0, colon);
   server.port = std::atoi(server.host_port.c_str() + colon + 1);
+  server.https_endpoint = env["STORMPROOF_RGW_HTTPS_ENDPOINT"];
+  server.ca_file = env["STORMPROOF_RGW_CA_FILE"];
+  server.dns_name = env["STORMPROOF_RGW_DNS_NAME"];
+  server.sts_role_arn = env["STORMPROOF_RGW_STS_ROLE_ARN"];
+  if (!server.https_endpoint.empty()) {
+    const size_t port_at = server.https_endpoint.rfind(':') + 1;
+    server.https_port = std::atoi(server.https_endpoint.c_str() + port_at);
+  }
+  if ((RequestedFeatures().tls && (server.https_port == 0 || server.ca_file.empty())) ||
+      (RequestedFeatures().sts && server.sts_role_arn.empty())) {
+    FailToStart(dir + "/rgw.env lacks the TLS or STS settings; scripts/rgw printed: " + output);
+  }
   return server;
 }
 
@@ -133,6 +152,8 @@ size_t AppendToString(char* data, size_t size, size_t count, void* target) {
 
 }  // namespace
 
+void RequestRgwFeatures(RgwFeatures features) { RequestedFeatures() = features; }
+
 const RgwServer& Rgw() {
   static const RgwServer server = StartRgw();
   return server;
@@ -152,6 +173,12 @@ std::string UniqueBucketName(const std::string& hint) {
 
 std::string RgwLocation(const std::string& bucket, const std::string& prefix) {
   std::string location = "s3:" + Rgw().endpoint + "/" + bucket;
+  if (!prefix.empty()) location += "/" + prefix;
+  return location;
+}
+
+std::string RgwHttpsLocation(const std::string& bucket, const std::string& prefix) {
+  std::string location = "s3:" + Rgw().https_endpoint + "/" + bucket;
   if (!prefix.empty()) location += "/" + prefix;
   return location;
 }

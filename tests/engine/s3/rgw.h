@@ -28,7 +28,23 @@ struct RgwServer {
   std::string host;       // "127.0.0.1"
   int port = 0;
   std::string directory;  // the cluster's directory (ceph.conf, log/)
+  // With RgwFeatures::tls only (else empty / 0):
+  std::string https_endpoint;  // "https://127.0.0.1:HTTPS_PORT"
+  int https_port = 0;
+  std::string ca_file;   // the throw-away CA (PEM) that signed the gateway's certificate
+  std::string dns_name;  // "s3.localhost": virtual-hosted requests go to BUCKET.s3.localhost
+  // With RgwFeatures::sts only: the role the user may assume ("arn:aws:iam:::role/...").
+  std::string sts_role_arn;
 };
+
+// What the gateway of this binary offers besides plain HTTP (scripts/rgw start --tls, --sts).
+struct RgwFeatures {
+  bool tls = false;  // HTTPS with a private CA, and virtual-hosted bucket names
+  bool sts = false;  // AssumeRole: temporary credentials with a session token
+};
+// Asks for `features`. REQUIRES: called before the first Rgw() (e.g. from a namespace-scope
+// initializer of the test file); later calls have no effect.
+void RequestRgwFeatures(RgwFeatures features);
 
 // The gateway of this test binary, started on first use.
 const RgwServer& Rgw();
@@ -40,6 +56,9 @@ std::string UniqueBucketName(const std::string& hint);
 
 // "s3:http://127.0.0.1:PORT/<bucket>" or ".../<bucket>/<prefix>" for Rgw().
 std::string RgwLocation(const std::string& bucket, const std::string& prefix = "");
+
+// "s3:https://127.0.0.1:HTTPS_PORT/<bucket>[/<prefix>]" for Rgw() started with RgwFeatures::tls.
+std::string RgwHttpsLocation(const std::string& bucket, const std::string& prefix = "");
 
 // Sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION to Rgw()'s user, and unsets
 // AWS_SESSION_TOKEN, AWS_PROFILE and AWS_DEFAULT_REGION, for child processes (CLI tests).

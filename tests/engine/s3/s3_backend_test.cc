@@ -69,13 +69,27 @@ INSTANTIATE_TYPED_TEST_SUITE_P(S3, BackendConformanceTest, ::testing::Types<RgwB
 namespace stormproof::s3 {
 namespace {
 
-TEST(S3BackendTest, OpeningAMissingBucketIsNotFoundAndNamesIt) {
+// Opens the storage and reads its config: opening asks the server nothing, so a refusal comes
+// with the first request.
+Result<Bytes> FirstRead(Options options) {
+  Result<std::unique_ptr<backend::Backend>> opened = OpenBackend(std::move(options));
+  if (!opened) return opened.error();
+  return (*opened)->Load({FileType::kConfig, ""});
+}
+
+// Opening asks the server nothing (the first read answers for the bucket): a missing bucket
+// is the first request's kNotFound, naming it.
+TEST(S3BackendTest, AMissingBucketIsNotFoundAtTheFirstRequestAndNamed) {
   std::string bucket = UniqueBucketName("missing");
   Result<std::unique_ptr<backend::Backend>> opened = OpenBackend(RgwOptions(RgwLocation(bucket)));
-  ASSERT_FALSE(opened.has_value());
-  EXPECT_THAT(opened, ErrorIs(ErrorCode::kNotFound, HasSubstr("bucket '" + bucket +
+  ASSERT_TRUE(opened.has_value()) << opened.error().message();
+  Result<Bytes> config = (*opened)->Load({backend::FileType::kConfig, ""});
+  ASSERT_FALSE(config.has_value());
+  EXPECT_THAT(config, ErrorIs(ErrorCode::kNotFound, HasSubstr("bucket '" + bucket +
                                                               "' does not exist")));
-  EXPECT_THAT(opened.error().message(), HasSubstr("s3:" + Rgw().endpoint));
+  EXPECT_THAT(config.error().message(), HasSubstr("s3:" + Rgw().endpoint));
+  Status listed = (*opened)->List(backend::FileType::kKey, [](const std::string&, uint64_t) {});
+  EXPECT_THAT(listed, ErrorIs(ErrorCode::kNotFound, HasSubstr("bucket '" + bucket + "'")));
 }
 
 TEST(S3BackendTest, CreatesTheBucketThenOpensIt) {
@@ -115,7 +129,7 @@ TEST(S3BackendTest, AWrongSecretIsOneClearLineWithoutTheSecret) {
   Options options = RgwOptions(location);
   const std::string wrong = "wrong-secret-0123456789abcdefghij";
   options.credentials.secret_access_key = SecretString(std::string(wrong));
-  Result<std::unique_ptr<backend::Backend>> opened = OpenBackend(std::move(options));
+  Result<Bytes> opened = FirstRead(std::move(options));
   ASSERT_FALSE(opened.has_value());
   const std::string& message = opened.error().message();
   EXPECT_THAT(opened, ErrorIs(ErrorCode::kPermissionDenied, HasSubstr("access denied")));
@@ -131,7 +145,7 @@ TEST(S3BackendTest, AnUnknownAccessKeyNamesTheVariableToCheck) {
   std::string location = RgwLocation(UniqueBucketName("keyid"));
   Options options = RgwOptions(location);
   options.credentials.access_key_id = "AKIDNOSUCHUSER";
-  Result<std::unique_ptr<backend::Backend>> opened = OpenBackend(std::move(options));
+  Result<Bytes> opened = FirstRead(std::move(options));
   EXPECT_THAT(opened, ErrorIs(ErrorCode::kPermissionDenied,
                               HasSubstr("access denied (InvalidAccessKeyId): check "
                                         "AWS_ACCESS_KEY_ID or the plan's credentials_file")));
@@ -220,6 +234,25 @@ TEST_F(S3RetryTest, RetriesConnectionsDroppedMidUploadAndMidDownload) {
   EXPECT_EQ(*part, Bytes(data.begin() + 1000, data.begin() + 201'000));
 }
 
+// A reused connection the server closed is curl's to retry, on a new connection, with the body
+// rewound: with no retries of our own the save still completes (it failed with "necessary data
+// rewind wasn't possible" before the client could rewind its body).
+TEST(S3ReusedConnectionTest, AnUploadOnAConnectionTheServerClosedIsSentAgainWhole) {
+  testing::FaultProxy proxy(Rgw().host, Rgw().port);
+  s3::Options options = RgwOptions("s3:" + proxy.endpoint() + "/" + UniqueBucketName("rewind"));
+  options.retry.max_attempts = 1;
+  options.max_in_flight = 1;  // one connection, reused by the second save
+  std::unique_ptr<backend::Backend> s3 = CreateOk(std::move(options));
+  ASSERT_NE(s3, nullptr);
+  ASSERT_THAT(s3->Save({FileType::kSnapshot, Id(7)}, Pattern(100, 7)), IsOk());
+  Bytes data = Pattern(300'000, 8);
+  proxy.CloseNextWithoutAnswer(1);
+  ASSERT_THAT(s3->Save({FileType::kPack, Id(8)}, data), IsOk());
+  Result<Bytes> loaded = s3->Load({FileType::kPack, Id(8)});
+  ASSERT_THAT(loaded, IsOk());
+  EXPECT_EQ(*loaded, data);
+}
+
 TEST_F(S3RetryTest, NeverRetriesAPermanentError) {
   ASSERT_NE(s3_, nullptr);
   proxy_.ResetCounts();
@@ -274,6 +307,30 @@ TEST_F(S3RetryTest, ServerBackWithinTheRetriesCompletesTheSave) {
   EXPECT_EQ(*loaded, Pattern(10, 6));
 }
 
+// A PUT's body is not hashed for its signature (UNSIGNED-PAYLOAD): its signed Content-MD5
+// protects it. RGW refuses a body altered on the way (400 BadDigest); the client sends it again.
+TEST_F(S3RetryTest, ABodyAlteredOnTheWayIsRefusedThenSentAgain) {
+  ASSERT_NE(s3_, nullptr);
+  Handle handle{FileType::kPack, Id(8)};
+  Bytes data = Pattern(300'000, 8);
+  proxy_.ResetCounts();
+  proxy_.AlterNextRequestBody(1);
+  ASSERT_THAT(s3_->Save(handle, data), IsOk());
+  EXPECT_EQ(proxy_.counts().put, 2);
+  Result<Bytes> loaded = s3_->Load(handle);
+  ASSERT_THAT(loaded, IsOk());
+  EXPECT_TRUE(*loaded == data);
+}
+
+TEST_F(S3RetryTest, ABodyAlteredOnEveryAttemptIsNeverStored) {
+  ASSERT_NE(s3_, nullptr);
+  Handle handle{FileType::kPack, Id(9)};
+  proxy_.AlterNextRequestBody(RetryPolicy{}.max_attempts);
+  Status saved = s3_->Save(handle, Pattern(300'000, 9));
+  EXPECT_THAT(saved, ErrorIs(ErrorCode::kIo, HasSubstr("BadDigest")));
+  EXPECT_THAT(s3_->Size(handle), ErrorIs(ErrorCode::kNotFound));
+}
+
 TEST_F(S3RetryTest, UploadsLargeObjectsInPartsAndRetriesADroppedPart) {
   Options options = RgwOptions(s3_->Location());
   options.multipart_threshold = 6 << 20;
@@ -301,6 +358,27 @@ TEST_F(S3RetryTest, UploadsLargeObjectsInPartsAndRetriesADroppedPart) {
   ASSERT_THAT(s3->RemoveStaleTemporaries(FileType::kPack, std::chrono::seconds(0), &stats),
               IsOk());
   EXPECT_EQ(stats.files, 0u) << "a completed upload leaves nothing behind";
+}
+
+// A multipart part is sent UNSIGNED-PAYLOAD too; its signed Content-MD5 alone
+// protects it. A part altered on the way must be refused (BadDigest) and sent again, never
+// stored altered.
+TEST_F(S3RetryTest, APartAlteredOnTheWayIsRefusedThenSentAgain) {
+  Options options = RgwOptions(s3_->Location());
+  options.multipart_threshold = 6 << 20;
+  options.multipart_part_size = 5 << 20;
+  Result<std::unique_ptr<backend::Backend>> opened = OpenBackend(std::move(options));
+  ASSERT_THAT(opened, IsOk());
+  std::unique_ptr<backend::Backend> s3 = std::move(opened).value();
+  Handle handle{FileType::kPack, Id(10)};
+  Bytes data = Pattern((11 << 20) + 7, 10);  // three parts: 5 MiB, 5 MiB, 1 MiB + 7
+  proxy_.ResetCounts();
+  proxy_.AlterNextRequestBody(1);  // the first part (initiate has no body)
+  ASSERT_THAT(s3->Save(handle, data), IsOk());
+  EXPECT_EQ(proxy_.counts().put, 4) << "the altered part was not sent again";
+  Result<Bytes> loaded = s3->Load(handle);
+  ASSERT_THAT(loaded, IsOk());
+  EXPECT_TRUE(*loaded == data) << "an altered part was stored";
 }
 
 }  // namespace

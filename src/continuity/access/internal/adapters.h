@@ -44,7 +44,8 @@ struct ExternalRepository {
   std::string program;  // the tool to run; "" = "restic" / "borg" from $PATH
   // restic, for an s3: location only: the credentials and region (AWS_ACCESS_KEY_ID,
   // AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_DEFAULT_REGION) added to its environment, and
-  // the flags given before the command (--cacert FILE, --insecure-tls). Empty otherwise.
+  // the flags given before the command (--cacert FILE, --insecure-tls, -o s3.bucket-lookup=dns
+  // or =path). Empty otherwise.
   std::vector<std::pair<std::string, std::string>> env = {};
   std::vector<std::string> flags = {};
   // When a run of the tool has taken this long, it and everything it started are stopped

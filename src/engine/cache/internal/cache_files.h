@@ -45,6 +45,12 @@ class CacheFiles {
   // 700). Errors: kIo naming the path; kPermissionDenied when the folder or a type folder is a
   // symbolic link, not a folder, or another user's (then the cache must not be used at all).
   Status Prepare() const;
+  // Whether the folder exists (before Prepare: whether this process is the one creating it).
+  bool Exists() const;
+  // Removes the folder Prepare made when it holds nothing but that (its type folders empty, the
+  // tag): a mistyped bucket or prefix leaves no folder behind. A folder another process has
+  // started to fill is left alone (rmdir of a non-empty folder fails; nothing is deleted).
+  void RemoveIfEmpty() const;
 
   // A cached snapshot or index file whose SHA-256 is its name; nothing otherwise.
   std::optional<Bytes> ReadNamed(backend::FileType type, const std::string& name) const;

@@ -67,7 +67,8 @@ class BlobStore {
   // Packs this store saved whose index file is not yet written stay indexed in memory.
   Status LoadIndex(IndexListing* listing = nullptr);
   // LoadIndex when the index files differ from those loaded (and written) since the last
-  // LoadIndex; otherwise only lists them. Clears the packs relied on that the new index lacks.
+  // LoadIndex, or none was loaded yet; otherwise only lists them. Either way the index files are
+  // listed once. Clears the packs relied on that the new index lacks.
   Status RefreshIndex();
   // Replaces the loaded index with exactly `packs` (after the index files were rewritten).
   void SetIndex(std::span<const IndexedPack> packs);
@@ -108,7 +109,25 @@ class BlobStore {
   struct OpenPack;
   using PackList = std::vector<std::unique_ptr<OpenPack>>;
 
-  Status LoadIndexFiles(IndexListing* listing);
+  // `listed`: the index files' names, when the caller listed them while counted in loading_.
+  Status LoadIndexFiles(IndexListing* listing,
+                        std::optional<std::vector<std::string>> listed = std::nullopt);
+  Status RefreshIndexFiles();  // RefreshIndex's work. REQUIRES: counted in loading_.
+  // Runs `load` counted in loading_ (index files written meanwhile are remembered for it).
+  template <typename Load>
+  Status WhileLoading(const Load& load) EXCLUDES(mu_) {
+    {
+      MutexLock lock(mu_);
+      ++loading_;
+    }
+    Status loaded = load();
+    MutexLock lock(mu_);
+    if (--loading_ == 0) {
+      written_while_loading_.clear();
+      files_written_while_loading_.clear();
+    }
+    return loaded;
+  }
   Status AddToPack(BlobType type, const Id& id, ByteView plaintext) EXCLUDES(mu_);
   OpenPack* PackWithRoom(BlobType type, size_t sealed_length, std::unique_ptr<OpenPack>* full)
       REQUIRES(mu_);

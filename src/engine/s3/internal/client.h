@@ -107,9 +107,18 @@ class Client {
   // The one-line error for a non-2xx answer about `what` (an object's Describe(), or the
   // location).
   Error AnswerError(const HttpResponse& response, const std::string& what) const;
+  // The one-line error (kIo) when TLS verification refused the server's certificate: why, and
+  // what to do (--cacert for a private CA; for another name, the host connected to and, when
+  // the bucket is in it, --s3-bucket-lookup path).
+  Error CertificateError(const HttpResponse& response, const std::string& what) const;
+  // True when an error answer means the session token was refused (only with one): AWS's
+  // InvalidToken, ExpiredToken, TokenRefreshRequired, and a 400 InvalidArgument without a
+  // message (Ceph RGW's answer to a token it cannot decode) or whose message names a token.
+  bool IsSessionTokenRefusal(long status, const S3ErrorBody& body) const;
   int64_t NowNs() const;
 
   Options options_;
+  std::string host_;         // the host name connected to: BUCKET.host when virtual-hosted
   std::string host_header_;  // what "Host:" says
   std::string url_base_;     // "https://host[:port]"
   bool path_style_ = true;
@@ -118,6 +127,11 @@ class Client {
 
 // Base64 of the MD5 of `data`, for the Content-MD5 header.
 std::string ContentMd5(ByteView data);
+// What x-amz-content-sha256 says and SigV4 signs for a request with `headers` and `body`:
+// "UNSIGNED-PAYLOAD" when the headers carry a Content-MD5 (which is signed, and which the server
+// checks against the body it received: the body is protected without hashing it twice), else
+// the lower-case hex SHA-256 of the body (which the server checks).
+std::string PayloadHash(const NameValues& headers, ByteView body);
 // The instant of an HTTP date ("Sun, 06 Dec 2026 18:00:00 GMT"), in ns since the epoch.
 Result<int64_t> ParseHttpDate(std::string_view text);
 // Whether `host` is an IPv4 or IPv6 literal.

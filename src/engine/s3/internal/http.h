@@ -40,6 +40,13 @@ struct HttpRequest {
   uint64_t max_response_body = uint64_t{64} << 20;
 };
 
+// Why the server's TLS certificate was refused, when it was.
+enum class CertificateRefusal {
+  kNone,
+  kUntrusted,      // no trusted CA signed it (a private CA not given), or it expired
+  kOtherHostName,  // trusted, but issued for other host names than the one connected to
+};
+
 struct HttpResponse {
   long status = 0;  // 0 when the request failed before an answer (see transport_error)
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
@@ -52,6 +59,8 @@ struct HttpResponse {
   bool transport_retryable = false;
   // The answer was longer than HttpRequest::max_response_body (then status is 0).
   bool body_too_long = false;
+  // Set (and status 0) when TLS verification refused the server's certificate.
+  CertificateRefusal certificate_refusal = CertificateRefusal::kNone;
 
   // The first header named `name` (lower case), or "".
   std::string Header(std::string_view name) const;

@@ -19,8 +19,9 @@ std::chrono::milliseconds BackoffCeiling(const RetryPolicy& policy, int attempt)
 std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int attempt, uint64_t random);
 
 // Whether an HTTP answer (status, S3 error code) is worth retrying: 500, 502, 503 (SlowDown),
-// 504, 429, and the codes S3 documents as transient (InternalError, SlowDown, RequestTimeout)
-// whatever their status. Never 400, 403, 404, 409, 412.
+// 504, 429, the codes S3 documents as transient (InternalError, SlowDown, RequestTimeout)
+// whatever their status, and 400 BadDigest (a body altered on the way). Never another 400, 403,
+// 404, 409, 412.
 bool IsRetryableAnswer(long status, std::string_view code);
 
 }  // namespace stormproof::s3::internal
