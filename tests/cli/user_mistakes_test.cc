@@ -102,10 +102,23 @@ TEST_F(UserMistakesTest, AMistypedCommandSuggestsTheNearestOne) {
   EXPECT_EQ(far_nested.exit_code, 2);
   ExpectOneLine(far_nested,
                 "unknown command 'plan zzzzzz'; run 'stormproof plan --help' for the commands");
-  // No command at all keeps the usual usage message.
+  // No command at all: the usage error, in one line like every other.
   CliResult none = RunStormproof("");
   EXPECT_EQ(none.exit_code, 2);
-  EXPECT_THAT(none.err, HasSubstr("A subcommand is required")) << none.err;
+  ExpectOneLine(none, "A subcommand is required; run 'stormproof --help' for the usage");
+}
+
+// A flag CLI11 refuses is one line too, naming where the command's usage is told.
+TEST_F(UserMistakesTest, ABadFlagValueIsOneLineNamingTheCommandsHelp) {
+  CliResult bad = RunStormproof("plan render --plan x.yaml --format pdf");
+  EXPECT_EQ(bad.exit_code, 2);
+  ExpectOneLine(bad, "--format: pdf not in {md,html}; run 'stormproof plan render --help' for "
+                     "the usage");
+  CliResult unknown = RunStormproof("plan check --plan x.yaml --frobnicate");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, ::testing::StartsWith("stormproof: ")) << unknown.err;
+  EXPECT_THAT(unknown.err, ::testing::HasSubstr("--frobnicate")) << unknown.err;
+  EXPECT_EQ(std::count(unknown.err.begin(), unknown.err.end(), '\n'), 1) << unknown.err;
 }
 
 }  // namespace

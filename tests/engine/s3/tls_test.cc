@@ -311,7 +311,8 @@ TEST_F(TlsTest, RefusesAnUnknownBucketLookup) {
   const std::string repo = RgwLocation(bucket_);
   CliResult flag = Run("--s3-bucket-lookup virtual init", repo);
   EXPECT_EQ(flag.exit_code, 2) << flag.err;
-  EXPECT_THAT(flag.err, StartsWith("--s3-bucket-lookup: virtual not in {auto,dns,path}\n"));
+  EXPECT_THAT(flag.err, StartsWith("stormproof: --s3-bucket-lookup: virtual not in "
+                                   "{auto,dns,path}; run 'stormproof "));
 
   CliResult env = Run("init", repo, "STORMPROOF_S3_BUCKET_LOOKUP=virtual");
   EXPECT_EQ(env.exit_code, 2) << env.err;
