@@ -116,6 +116,18 @@ void AddGlobalOptions(CLI::App* app, Context* context) {
   AddStorageOptions(app, context);
 }
 
+// A usage error in one line, like every other error (docs/cli.md, DIAGNOSTICS): CLI11's reason
+// and where the usage of the command it concerns is told.
+std::string OneLineUsageError(const CLI::App* app, const CLI::Error& error) {
+  std::string command;
+  for (const CLI::App* at = app; !at->get_subcommands().empty();) {
+    at = at->get_subcommands().front();
+    command += at->get_name() + " ";
+  }
+  return fmt::format("stormproof: {}; run 'stormproof {}--help' for the usage\n",
+                     EscapeControls(error.what()), command);
+}
+
 // The innermost command given that still needs a subcommand (the program itself, or `plan`), or
 // null when every command given has what it needs.
 const CLI::App* CommandMissingASubcommand(const CLI::App& app) {
@@ -130,18 +142,6 @@ const CLI::App* CommandMissingASubcommand(const CLI::App& app) {
 // chek"), prints one line naming it and the nearest command ("unknown command 'plan chek'; did
 // you mean 'plan check'?") and returns true. Subcommands fall through, so the stray word is among
 // the program's unparsed arguments.
-// A usage error in one line, like every other error (docs/cli.md, DIAGNOSTICS): CLI11's reason
-// and where the usage of the command it concerns is told.
-std::string OneLineUsageError(const CLI::App* app, const CLI::Error& error) {
-  std::string command;
-  for (const CLI::App* at = app; !at->get_subcommands().empty();) {
-    at = at->get_subcommands().front();
-    command += at->get_name() + " ";
-  }
-  return fmt::format("stormproof: {}; run 'stormproof {}--help' for the usage\n",
-                     EscapeControls(error.what()), command);
-}
-
 bool ReportUnknownCommand(const CLI::App& app) {
   const CLI::App* parent = CommandMissingASubcommand(app);
   if (parent == nullptr) return false;

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <string_view>
 
 #include "core/duration.h"
@@ -63,14 +64,11 @@ Result<SecretString> PromptPassword(const char* prompt, const char* again) {
 // command or a local repository.
 void SetBucketLookup(const Context& context, storage::StorageOptions* options) {
   constexpr const char* kVariable = "STORMPROOF_S3_BUCKET_LOOKUP";
-  std::string word = AsciiLower(context.s3_bucket_lookup);
   const char* variable = context.s3_bucket_lookup.empty() ? std::getenv(kVariable) : nullptr;
-  if (variable != nullptr) word = AsciiLower(variable);
-  if (word == "dns") {
-    options->addressing = s3::Addressing::kVirtualHost;
-  } else if (word == "path") {
-    options->addressing = s3::Addressing::kPath;
-  } else if (variable != nullptr && !word.empty() && word != "auto") {
+  const std::string_view word = variable != nullptr ? variable : context.s3_bucket_lookup;
+  if (std::optional<s3::Addressing> addressing = s3::ParseBucketLookup(word)) {
+    options->addressing = *addressing;
+  } else if (!word.empty()) {  // only the variable can hold another word: main.cc checks the flag
     constexpr size_t kShown = 40;  // of the variable's text
     const std::string_view text(variable);
     options->s3_setup_error =

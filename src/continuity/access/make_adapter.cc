@@ -45,19 +45,6 @@ PasswordSource PasswordSourceOf(const plan::RepositorySpec& repository,
   return {"", access.password};
 }
 
-// restic's word for `addressing` (-o s3.bucket-lookup=WORD).
-const char* ResticBucketLookup(s3::Addressing addressing) {
-  switch (addressing) {
-    case s3::Addressing::kPath:
-      return "path";
-    case s3::Addressing::kVirtualHost:
-      return "dns";
-    case s3::Addressing::kAuto:
-      break;
-  }
-  return "auto";
-}
-
 // What restic needs besides -r to reach an s3: repository: the credentials and region in the
 // variables restic reads (resolved from the plan's credentials_file or stormproof's environment,
 // so only these reach restic), --cacert / --insecure-tls, and -o s3.bucket-lookup unless auto.
@@ -81,7 +68,7 @@ Status AddResticStorage(const plan::RepositorySpec& repository, const AccessOpti
   if (storage.addressing != s3::Addressing::kAuto) {
     external->flags.push_back("-o");
     external->flags.push_back(std::string("s3.bucket-lookup=") +
-                              ResticBucketLookup(storage.addressing));
+                              s3::BucketLookupWord(storage.addressing));
   }
   return Ok();
 }

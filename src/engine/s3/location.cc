@@ -1,4 +1,5 @@
 // Parsing and printing S3 locations ("s3:https://host[:port]/bucket[/prefix]").
+#include <algorithm>
 #include <cctype>
 #include <string>
 #include <string_view>
@@ -140,6 +141,31 @@ std::string Location::ToString() const {
 }
 
 bool IsS3Location(std::string_view text) { return text.starts_with(kScheme); }
+
+const char* BucketLookupWord(Addressing addressing) {
+  switch (addressing) {
+    case Addressing::kPath:
+      return "path";
+    case Addressing::kVirtualHost:
+      return "dns";
+    case Addressing::kAuto:
+      break;
+  }
+  return "auto";
+}
+
+std::optional<Addressing> ParseBucketLookup(std::string_view word) {
+  for (Addressing a : {Addressing::kAuto, Addressing::kPath, Addressing::kVirtualHost}) {
+    std::string_view known = BucketLookupWord(a);
+    if (word.size() == known.size() &&
+        std::equal(word.begin(), word.end(), known.begin(), [](char x, char y) {
+          return std::tolower(static_cast<unsigned char>(x)) == y;
+        })) {
+      return a;
+    }
+  }
+  return std::nullopt;
+}
 
 Result<Location> ParseLocation(std::string_view text) {
   // "user:secret@host" would put a secret into every message that echoes the location.

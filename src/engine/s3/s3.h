@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -49,6 +50,11 @@ Result<Location> ParseLocation(std::string_view text);
 // local server) or a bucket name with a '.' (which a wildcard TLS certificate of the virtual
 // host would not cover), and virtual-hosted style otherwise.
 enum class Addressing { kAuto, kPath, kVirtualHost };
+// restic's words for an Addressing (its s3.bucket-lookup option; the CLI's --s3-bucket-lookup, the
+// plan's bucket_lookup): "auto", "path", "dns" (virtual-hosted).
+const char* BucketLookupWord(Addressing addressing);
+// The Addressing `word` names, in any case; nothing for another word.
+std::optional<Addressing> ParseBucketLookup(std::string_view word);
 
 struct Credentials {
   std::string access_key_id;

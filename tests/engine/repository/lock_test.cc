@@ -197,26 +197,14 @@ TEST_F(LockTest, AnUnreadableLockBlocksUntilItIsOld) {
 
 // A lock file that vanishes while being read is a holder refreshing it: look again.
 TEST_F(LockTest, ALockThatVanishesWhileReadIsLookedForAgain) {
-  struct Refreshing final : backend::Backend {
-    explicit Refreshing(backend::Backend& target) : target(target) {}
-    Status Save(const backend::Handle& h, ByteView d) override { return target.Save(h, d); }
+  struct Refreshing final : testing::ForwardingBackend {
+    using ForwardingBackend::ForwardingBackend;
     Result<Bytes> Load(const backend::Handle& h, uint64_t o, uint64_t l) const override {
       if (h.type == FileType::kLock && h.name == held && vanish-- > 0) {
         return Error::NotFound("locks/" + h.name + ": no such file");
       }
       return target.Load(h, o, l);
     }
-    Result<uint64_t> Size(const backend::Handle& h) const override { return target.Size(h); }
-    Result<int64_t> ModifiedNs(const backend::Handle& h) const override {
-      return target.ModifiedNs(h);
-    }
-    Status Remove(const backend::Handle& h) override { return target.Remove(h); }
-    Status List(FileType t,
-                const std::function<void(const std::string&, uint64_t)>& e) const override {
-      return target.List(t, e);
-    }
-    std::string Location() const override { return target.Location(); }
-    backend::Backend& target;
     std::string held;
     mutable int vanish = 2;  // counts down in Load
   } refreshing(store_.raw());
@@ -231,8 +219,8 @@ TEST_F(LockTest, ALockThatVanishesWhileReadIsLookedForAgain) {
 // listing (no read of our own file's time: there is no other lock to judge by it); another lock
 // listed, or an exclusive lock, reads it.
 TEST_F(LockTest, ASharedLockAloneIsOneWriteAndOneListing) {
-  struct Counting final : backend::Backend {
-    explicit Counting(backend::Backend& target) : target(target) {}
+  struct Counting final : testing::ForwardingBackend {
+    using ForwardingBackend::ForwardingBackend;
     Status Save(const backend::Handle& h, ByteView d) override {
       ++saves;
       return target.Save(h, d);
@@ -249,15 +237,12 @@ TEST_F(LockTest, ASharedLockAloneIsOneWriteAndOneListing) {
       ++times;
       return target.ModifiedNs(h);
     }
-    Status Remove(const backend::Handle& h) override { return target.Remove(h); }
     Status List(FileType t,
                 const std::function<void(const std::string&, uint64_t)>& e) const override {
       ++lists;
       return target.List(t, e);
     }
-    std::string Location() const override { return target.Location(); }
     void Reset() { saves = reads = times = lists = 0; }
-    backend::Backend& target;
     mutable std::atomic<int> saves{0}, reads{0}, times{0}, lists{0};
   } counting(store_.raw());
   env_.refresh_interval = std::chrono::hours(1);  // no background refresh during the test
@@ -297,24 +282,13 @@ TEST_F(LockTest, ASharedLockAloneIsOneWriteAndOneListing) {
 // Storage whose listing does not show a lock just written breaks what the protocol rests on:
 // the lock is refused (and its file removed) rather than taken on a listing that may hide others.
 TEST_F(LockTest, AListingWithoutTheLockJustWrittenIsRefused) {
-  struct Lagging final : backend::Backend {
-    explicit Lagging(backend::Backend& target) : target(target) {}
-    Status Save(const backend::Handle& h, ByteView d) override { return target.Save(h, d); }
-    Result<Bytes> Load(const backend::Handle& h, uint64_t o, uint64_t l) const override {
-      return target.Load(h, o, l);
-    }
-    Result<uint64_t> Size(const backend::Handle& h) const override { return target.Size(h); }
-    Result<int64_t> ModifiedNs(const backend::Handle& h) const override {
-      return target.ModifiedNs(h);
-    }
-    Status Remove(const backend::Handle& h) override { return target.Remove(h); }
+  struct Lagging final : testing::ForwardingBackend {
+    using ForwardingBackend::ForwardingBackend;
     Status List(FileType t,
                 const std::function<void(const std::string&, uint64_t)>& e) const override {
       if (t == FileType::kLock) return Ok();  // an eventually consistent listing, still empty
       return target.List(t, e);
     }
-    std::string Location() const override { return target.Location(); }
-    backend::Backend& target;
   } lagging(store_.raw());
   auto lock = AcquireRepositoryLock(lagging, master_, Kind::kShared, env_);
   ASSERT_FALSE(lock.has_value());

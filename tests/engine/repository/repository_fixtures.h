@@ -33,6 +33,29 @@ struct Faults {
   std::atomic<int> pack_saves{0};
 };
 
+// Every call passed on to `target`: a test backend derives from it and overrides only the calls it
+// changes (counts, delays, fails).
+class ForwardingBackend : public backend::Backend {
+ public:
+  explicit ForwardingBackend(backend::Backend& target) : target(target) {}
+  Status Save(const backend::Handle& h, ByteView d) override { return target.Save(h, d); }
+  Result<Bytes> Load(const backend::Handle& h, uint64_t o, uint64_t l) const override {
+    return target.Load(h, o, l);
+  }
+  Result<uint64_t> Size(const backend::Handle& h) const override { return target.Size(h); }
+  Result<int64_t> ModifiedNs(const backend::Handle& h) const override {
+    return target.ModifiedNs(h);
+  }
+  Status Remove(const backend::Handle& h) override { return target.Remove(h); }
+  Status List(backend::FileType t,
+              const std::function<void(const std::string&, uint64_t)>& e) const override {
+    return target.List(t, e);
+  }
+  std::string Location() const override { return target.Location(); }
+
+  backend::Backend& target;
+};
+
 // A view of a shared backend: Repository owns its backend, so tests hand each Repository a view.
 class SharedBackend final : public backend::Backend {
  public:
