@@ -65,7 +65,8 @@ Result<SecretString> PromptPassword(const char* prompt, const char* again) {
 void SetBucketLookup(const Context& context, storage::StorageOptions* options) {
   constexpr const char* kVariable = "STORMPROOF_S3_BUCKET_LOOKUP";
   const char* variable = context.s3_bucket_lookup.empty() ? std::getenv(kVariable) : nullptr;
-  const std::string_view word = variable != nullptr ? variable : context.s3_bucket_lookup;
+  const std::string_view word =
+      variable != nullptr ? std::string_view(variable) : std::string_view(context.s3_bucket_lookup);
   if (std::optional<s3::Addressing> addressing = s3::ParseBucketLookup(word)) {
     options->addressing = *addressing;
   } else if (!word.empty()) {  // only the variable can hold another word: main.cc checks the flag
