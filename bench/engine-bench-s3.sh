@@ -146,10 +146,10 @@ print_s3_report() {
   printf '%-22s %-11s %10s %12s %10s\n' operation tool "data MB/s" "moved MB/s" "of ceiling"
   sort -s -k1,1 "$results" | awk -F'\t' -v pc="$put_ceiling" -v gc="$get_ceiling" \
     -v data="$data_bytes" -v restored="$restored_bytes" '{
-    upload = ($1 ~ /backup/); moved = (upload ? $13 : $14) / $3 / 1e6
+    upload = ($1 ~ /backup|copy/); moved = (upload ? $13 : $14) / $3 / 1e6
     ceiling = upload ? pc : gc
-    d = ($1 ~ /^1 /) ? sprintf("%.1f", data / $3 / 1e6) : ($1 ~ /^4 /) ? sprintf("%.1f", restored / $3 / 1e6) : "-"
-    share = ($1 ~ /^[23] /) ? "-" : sprintf("%.0f%%", 100 * moved / ceiling)
+    d = ($1 ~ /^[16] /) ? sprintf("%.1f", data / $3 / 1e6) : ($1 ~ /^4 /) ? sprintf("%.1f", restored / $3 / 1e6) : "-"
+    share = ($1 ~ /^[237] /) ? "-" : sprintf("%.0f%%", 100 * moved / ceiling)
     printf "%-22s %-11s %10s %12.1f %10s\n", $1, $2, d, moved, share }'
   print_s3_cost "$results"
   if grep -q $'\tstormproof\t' "$results" && grep -q $'\trestic\t' "$results"; then

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "engine/checker/checker.h"
+#include "apps/stormproof/check_immutability.h"
 #include "apps/stormproof/context.h"
 #include "core/interrupt.h"
 #include "core/text.h"
@@ -14,6 +15,7 @@ namespace {
 struct CheckFlags {
   bool read_data = false;
   std::string subset;  // "N%"
+  bool immutability = false;  // --immutability: check_immutability.h instead
 };
 
 Result<double> Fraction(const CheckFlags& flags) {
@@ -73,6 +75,7 @@ Outcome ReportIncomplete(const Context& context, const checker::CheckReport& r) 
 }
 
 Outcome RunCheck(Context* context, const CheckFlags& flags) {
+  if (flags.immutability) return RunImmutabilityCheck(context);
   auto fraction = Fraction(flags);
   if (!fraction) return ReportEngineError(fraction.error());
   Outcome failed;
@@ -104,8 +107,15 @@ void AddCheckCommand(CLI::App* app, Context* context) {
       "also read every pack and verify every blob. Exit 0 only when everything verified; "
       "otherwise (exit 3) names the damaged packs and the snapshots and files they affect.");
   cmd->add_flag("--read-data", flags->read_data, "Read and verify all data");
-  cmd->add_option("--read-data-subset", flags->subset, "Read and verify N% of the packs")
-      ->type_name("N%");
+  CLI::Option* subset =
+      cmd->add_option("--read-data-subset", flags->subset, "Read and verify N% of the packs")
+          ->type_name("N%");
+  cmd->add_flag("--immutability", flags->immutability,
+                "Instead: prove that the credentials this runs with cannot delete, overwrite or "
+                "shorten the retention of what the repository keeps (S3 Object Lock); exit 0 "
+                "when proven, 3 when not")
+      ->excludes("--read-data")
+      ->excludes(subset);
   cmd->callback([context, flags] { context->outcome = RunCheck(context, *flags); });
 }
 

@@ -175,6 +175,23 @@ std::optional<nlohmann::json> ForgetByPolicy(Context* context, repository::Repos
                         {"removed", removed}};
 }
 
+// Forget without prune is a maintenance run too: what it kept stays retained on storage with
+// Object Lock (docs/repository-format.md, "Object Lock"). Adds the requests' counts to `summary`.
+Status ExtendRetention(const Context& context, repository::Repository& repo,
+                       nlohmann::json* summary) {
+  backend::Backend::RetentionUpkeep upkeep;
+  STORMPROOF_TRY(repo.ExtendRetention(&upkeep));
+  (*summary)["retention_checked"] = upkeep.checked;
+  (*summary)["retention_extended"] = upkeep.extended;
+  (*summary)["overwritten_files"] = upkeep.overwritten;
+  if (upkeep.overwritten > 0) PrintError(OverwrittenWarning(upkeep.overwritten));
+  if (!context.json && upkeep.checked > 0) {
+    fmt::print("object lock: retention of {} file(s) in use read, {} extended\n", upkeep.checked,
+               upkeep.extended);
+  }
+  return Ok();
+}
+
 // Checks the flags (and --as-of) before anything is opened and sets flags->now_ns; on a problem
 // reports it and returns its outcome.
 Outcome CheckFlags(const Context& context, ForgetFlags* flags) {
@@ -203,9 +220,17 @@ Outcome RunForget(Context* context, ForgetFlags flags) {
   CatchInterruptions();  // SIGINT/SIGTERM: no further snapshot is removed nor prune run
   auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
   if (!lock) return ReportEngineError(lock.error());
+  // Credentials that may not delete (a backup host's) are refused before anything is removed.
+  if (!flags.dry_run) {
+    if (Status may = repo->CheckMayDelete(); !may) return ReportEngineError(may.error());
+  }
   Outcome outcome;
   auto summary = flags.ids.empty() ? ForgetByPolicy(context, *repo, flags, &outcome)
                                    : ForgetIds(context, *repo, flags, &outcome);
+  if (summary && !flags.dry_run && !flags.prune && !Interrupted()) {
+    Status kept = ExtendRetention(*context, *repo, &*summary);
+    if (!kept) outcome = ReportEngineError(kept.error().WithContext("extending retention"));
+  }
   lock->reset();  // prune takes the exclusive lock
   if (Interrupted()) {
     return ReportInterruption("the snapshots not removed yet were kept" +

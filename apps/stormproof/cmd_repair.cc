@@ -1,9 +1,11 @@
 // stormproof repair index | snapshots: rebuild what a damaged repository still holds, and name
-// what is lost. Both take the exclusive lock (a shared one with --dry-run).
+// what is lost. Both take the exclusive lock (a shared one with --dry-run). `repair --as-of TIME`
+// (repair_as_of.h) rolls a repository in a versioned bucket back to an earlier moment.
 #include <fmt/format.h>
 
 #include "apps/stormproof/context.h"
 #include "apps/stormproof/progress.h"
+#include "apps/stormproof/repair_as_of.h"
 #include "engine/repair/index_repair.h"
 #include "engine/repair/snapshot_repair.h"
 #include "apps/stormproof/repo_access.h"
@@ -192,9 +194,23 @@ Outcome RunRepairSnapshots(Context* context, const RepairSnapshotsFlags& flags) 
 
 void AddRepairCommand(CLI::App* app, Context* context) {
   CLI::App* repair = app->add_subcommand(
-      "repair", "Rebuild the index from the packs, or rewrite snapshots without lost data");
-  repair->require_subcommand(1);
+      "repair",
+      "Rebuild the index from the packs, rewrite snapshots without lost data, or (--as-of) roll a "
+      "repository in a versioned bucket back to an earlier moment");
+  repair->require_subcommand(0, 1);
   repair->fallthrough();
+  auto as_of_flags = std::make_shared<RepairAsOfFlags>();
+  std::vector<CLI::Option*> as_of_options = AddRepairAsOfOptions(repair, as_of_flags.get());
+  repair->callback([context, repair, as_of_flags] {
+    if (!repair->get_subcommands().empty()) return;
+    if (as_of_flags->as_of.empty()) {
+      PrintError("repair: name what to repair: index, snapshots, or --as-of TIME; run "
+                 "'stormproof repair --help' for the usage");
+      context->outcome = Outcome::Usage();
+      return;
+    }
+    context->outcome = RunRepairAsOf(context, *as_of_flags);
+  });
 
   auto index_flags = std::make_shared<RepairIndexFlags>();
   CLI::App* index = repair->add_subcommand(
@@ -208,6 +224,7 @@ void AddRepairCommand(CLI::App* app, Context* context) {
   index->callback(
       [context, index_flags] { context->outcome = RunRepairIndex(context, *index_flags); });
   index->fallthrough();
+  for (CLI::Option* option : as_of_options) index->excludes(option);
 
   auto snap_flags = std::make_shared<RepairSnapshotsFlags>();
   CLI::App* snapshots = repair->add_subcommand(
@@ -224,6 +241,7 @@ void AddRepairCommand(CLI::App* app, Context* context) {
   snapshots->callback(
       [context, snap_flags] { context->outcome = RunRepairSnapshots(context, *snap_flags); });
   snapshots->fallthrough();
+  for (CLI::Option* option : as_of_options) snapshots->excludes(option);
 }
 
 }  // namespace stormproof::cli

@@ -41,6 +41,10 @@ std::string Describe(const runner::Action& a) {
       return fmt::format("forget {} in {}", a.system, a.repository);
     case runner::ActionKind::kDrill:
       return fmt::format("drill {}", a.system);
+    case runner::ActionKind::kCopy:
+      return fmt::format("copy {} {} -> {}", a.system, a.source, a.repository);
+    case runner::ActionKind::kImmutability:
+      return fmt::format("prove immutability of {}", a.repository);
     case runner::ActionKind::kPrune:
     case runner::ActionKind::kCheck:
       break;
@@ -49,10 +53,12 @@ std::string Describe(const runner::Action& a) {
 }
 
 nlohmann::json ActionJson(const runner::Action& a) {
-  return {{"kind", runner::ActionKindName(a.kind)},
-          {"system", a.system},
-          {"repository", a.repository},
-          {"reason", a.reason}};
+  nlohmann::json j = {{"kind", runner::ActionKindName(a.kind)},
+                      {"system", a.system},
+                      {"repository", a.repository},
+                      {"reason", a.reason}};
+  if (a.kind == runner::ActionKind::kCopy) j["from"] = a.source;
+  return j;
 }
 
 // An action's outcome needs a human when the action failed or could not run.
@@ -399,9 +405,10 @@ void AddRunCommand(CLI::App* app, Context* context) {
   CLI::App* cmd = app->add_subcommand(
       "run",
       "The scheduled job (cron, systemd timer): back up every system whose newest snapshot is "
-      "older than its RPO less the plan's margin, apply the tier's retention, prune, check and "
-      "drill what is due, and record everything in the catalog. Exit 3 when an objective is "
-      "breached afterwards (an RPO, a failed backup, check or drill, an error in the plan). An "
+      "older than its RPO less the plan's margin, apply the tier's retention, copy (copy_from), "
+      "prune, check, prove immutability and drill what is due, and record everything in the "
+      "catalog. Exit 3 when an objective is breached afterwards (an RPO, a failed backup, check, "
+      "immutability proof or drill, an error in the plan). An "
       "error in the plan stops only what it makes unsafe (a typo on a person stops nothing, one "
       "on a system stops that system); an error in the root file's settings or a repository "
       "stops everything (exit 1). With --quiet, prints nothing unless something needs a human. "
@@ -410,7 +417,8 @@ void AddRunCommand(CLI::App* app, Context* context) {
                 "Print what is due and why; change nothing (not even the catalog)");
   cmd->add_flag("--init", flags->init,
                 "Create a missing stormproof repository (absent or empty directory) instead of "
-                "failing its backups");
+                "failing its backups (with its maintenance_credentials_file when the plan gives "
+                "one: the bucket's owner creates it)");
   cmd->add_option("--root", flags->root,
                   "Take every absolute path of the plan (backup paths, repository locations) "
                   "under DIR: for staging copies and the demo")

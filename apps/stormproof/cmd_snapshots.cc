@@ -31,6 +31,8 @@ std::string PathsText(const std::vector<std::string>& paths) {
   return out;
 }
 
+nlohmann::json CopiedFromJson(const repository::Snapshot& s);
+
 nlohmann::json SnapshotJson(const repository::Snapshot& s) {
   return {{"id", s.id.Hex()},
           {"short_id", s.id.ShortHex()},
@@ -42,7 +44,22 @@ nlohmann::json SnapshotJson(const repository::Snapshot& s) {
           {"tags", s.tags},
           {"tree", s.tree.Hex()},
           {"parent", s.parent ? nlohmann::json(s.parent->Hex()) : nlohmann::json(nullptr)},
-          {"skipped", s.skipped.size()}};
+          {"skipped", s.skipped.size()},
+          {"copied_from", CopiedFromJson(s)}};
+}
+
+// Where a copy came from (`stormproof copy`): null for a snapshot that is no copy.
+nlohmann::json CopiedFromJson(const repository::Snapshot& s) {
+  if (!s.copied_from) return nullptr;
+  return {{"repository", s.copied_from->repository.Hex()},
+          {"snapshot", s.copied_from->snapshot.Hex()}};
+}
+
+// "1a2b3c4d (repository 9f8e7d6c)"; "" for a snapshot that is no copy.
+std::string CopiedFromText(const repository::Snapshot& s) {
+  if (!s.copied_from) return "";
+  return s.copied_from->snapshot.ShortHex() + " (repository " +
+         s.copied_from->repository.ShortHex() + ")";
 }
 
 // How many columns `text` takes on a terminal: one per code point (EscapeName leaves only
@@ -82,11 +99,19 @@ Outcome RunSnapshots(Context* context, const SnapshotsFlags& flags) {
   if (!snapshots) return ReportEngineError(snapshots.error());
   nlohmann::json list = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows = {{"ID", "Time", "Host", "Tags", "Paths"}};
+  bool any_copy = false;
   for (const repository::Snapshot& s : *snapshots) {
     if (!SnapshotMatches(s, flags.tags, flags.paths)) continue;
     list.push_back(SnapshotJson(s));
     rows.push_back({s.id.ShortHex(), FormatUtc(s.time_ns), EscapeName(s.hostname), TagsText(s.tags),
-                    PathsText(s.paths)});
+                    PathsText(s.paths), CopiedFromText(s)});
+    any_copy = any_copy || s.copied_from.has_value();
+  }
+  // The "Copied from" column only where some snapshot is a copy (`stormproof copy`).
+  if (any_copy) {
+    rows.front().push_back("Copied from");
+  } else {
+    for (auto& row : rows) row.resize(5);
   }
   if (context->json) {
     PrintJson(list);

@@ -1,6 +1,7 @@
 // stormproof status: readiness now — RPO compliance, RTO feasibility and confidence, drill
-// recency, 3-2-1-1-0 and audit findings per system, and readiness scores per client and for the
-// MSP, from the plan and the catalog (docs/cli.md, "status").
+// recency, 3-2-1-1-0 and audit findings per system, immutability and zero errors per repository,
+// and readiness scores per client and for the MSP, from the plan and the catalog (docs/cli.md,
+// "status").
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -113,6 +114,8 @@ json CopyJson(const readiness::CopyStatus& c) {
           {"offsite", c.offsite},
           {"immutable_claimed", c.immutable_claimed},
           {"immutable_proven", c.immutable_proven},
+          {"immutable_attested", c.immutable_attested},
+          {"immutability", analysis::ImmutabilityStateName(c.immutability)},
           {"restore_point", Time(c.restore_point_ns)},
           {"restore_point_from_drill", c.point_from_drill},
           {"age_s", Seconds(c.age)},
@@ -132,14 +135,50 @@ json RuleJson(const readiness::Rule32110& r) {
           {"planned_copies", r.planned_copies},
           {"media", r.media},
           {"offsite", r.offsite},
-          {"immutable", r.immutable_proven},
+          {"immutable", r.immutable_met()},
           {"immutable_proven", r.immutable_proven},
+          {"immutable_attested", r.immutable_attested},
           {"immutable_claimed", r.immutable_claimed},
           {"zero_errors", OrNull(r.zero_errors, [](bool v) { return v; })},
           {"passed", r.Passed()},
           {"marks", r.Marks()},
           {"reasons", r.reasons},
           {"copy_status", std::move(copies)}};
+}
+
+json DaysJson(const std::optional<int64_t>& days) {
+  return OrNull(days, [](int64_t v) { return v; });
+}
+
+// The "1" of 3-2-1-1-0 for one repository (analysis::ImmutabilityVerdict).
+json ImmutabilityJson(const analysis::ImmutabilityVerdict& v) {
+  return {{"state", analysis::ImmutabilityStateName(v.state)},
+          {"counts", v.counts},
+          {"text", v.text},
+          {"when", Time(v.when_ns)},
+          {"age_days", DaysJson(v.age_days)},
+          {"cadence", v.cadence.ToString()}};
+}
+
+// The "0" of 3-2-1-1-0 for one repository (analysis::ZeroErrorsVerdict).
+json ZeroErrorsJson(const analysis::ZeroErrorsVerdict& v) {
+  return {{"state", analysis::ZeroErrorsStateName(v.state)},
+          {"counts", v.counts},
+          {"text", v.text},
+          {"when", Time(v.when_ns)},
+          {"age_days", DaysJson(v.age_days)},
+          {"by", v.by.empty() ? json(nullptr) : json(v.by)},
+          {"cadence", v.cadence.ToString()}};
+}
+
+json RepositoriesJson(const std::vector<readiness::RepositoryStatus>& repositories) {
+  json out = json::array();
+  for (const readiness::RepositoryStatus& r : repositories) {
+    out.push_back({{"id", r.id},
+                   {"immutability", ImmutabilityJson(r.immutability)},
+                   {"zero_errors", ZeroErrorsJson(r.zero_errors)}});
+  }
+  return out;
 }
 
 json SystemJson(const readiness::SystemStatus& s) {
@@ -176,7 +215,8 @@ json StatusJson(const readiness::MspStatus& status, const std::string& catalog_p
                        {"score", OrNull(c.score, [](int v) { return v; })},
                        {"breached", c.breached},
                        {"findings", FindingsJson(c.findings)},
-                       {"systems", std::move(systems)}});
+                       {"systems", std::move(systems)},
+                       {"repositories", RepositoriesJson(c.repositories)}});
   }
   return {{"as_of", FormatRfc3339(status.now_ns)},
           {"today", status.today.ToString()},
@@ -238,6 +278,17 @@ std::string ConfidenceText(const readiness::RtoConfidence& c) {
   return text;
 }
 
+// Per repository, the "1" and the "0" of 3-2-1-1-0 from evidence:
+//   repository acme-b2: immutable: proven 2026-12-05 (2 days ago)
+//                       zero errors: never proven (no check that read all data, no drill)
+void PrintRepositories(const std::vector<readiness::RepositoryStatus>& repositories) {
+  for (const readiness::RepositoryStatus& r : repositories) {
+    std::string head = fmt::format("  repository {}: ", r.id);
+    fmt::print("{}immutable: {}\n", head, r.immutability.text);
+    fmt::print("{:<{}}zero errors: {}\n", "", head.size(), r.zero_errors.text);
+  }
+}
+
 void PrintClient(const readiness::ClientStatus& client) {
   fmt::print("{}{} — readiness {}\n", client.name, client.id.empty() ? "" : " (" + client.id + ")",
              GroupScoreText(client.score, client.breached));
@@ -260,6 +311,7 @@ void PrintClient(const readiness::ClientStatus& client) {
     }
     fmt::print("  · {}: RTO projection: {}\n", s.id, readiness::ProjectionPartsText(s.rto));
   }
+  PrintRepositories(client.repositories);
   fmt::print("\n");
 }
 
@@ -322,7 +374,9 @@ void AddStatusCommand(CLI::App* app, Context* context) {
       "restorable snapshot vs RPO), projected restore time vs RTO from measured drill "
       "throughput along the dependency chain, RTO confidence, time since the last drill, "
       "3-2-1-1-0 from evidence (a copy counts only when the catalog shows a current backup in "
-      "it; each rule not met says why), plan audit findings, and a readiness score (0-100) per "
+      "it; each rule not met says why), per repository whether it is proven immutable (or, "
+      "offline, attested) and proven free of errors, plan audit findings, and a readiness score "
+      "(0-100) per "
       "system, client and for the MSP, at most 49 where an objective is breached. Reads the "
       "catalog (run.catalog) and creates nothing, except that with a plan naming hosts it "
       "first imports every host's evidence from the repositories into the catalog "

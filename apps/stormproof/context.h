@@ -104,6 +104,8 @@ void AddRunCommand(CLI::App* app, Context* context);
 void AddReportCommand(CLI::App* app, Context* context);
 void AddStatusCommand(CLI::App* app, Context* context);
 void AddDrillCommand(CLI::App* app, Context* context);
+void AddAttestCommand(CLI::App* app, Context* context);
+void AddCopyCommand(CLI::App* app, Context* context);
 
 }  // namespace stormproof::cli
 

@@ -35,7 +35,7 @@ constexpr const char* kFooter = R"(Exit codes:
      (check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, the plan's
      credentials_file, or the bucket policy)
   130, 143  interrupted by SIGINT or SIGTERM: backup, restore, check, prune, forget,
-     drill and run stop at their next safe point, release their locks and say
+     copy, drill and run stop at their next safe point, release their locks and say
      what was left; a second signal ends them at once
 
 Environment:
@@ -45,6 +45,8 @@ Environment:
   STORMPROOF_REPOSITORY      the repository when --repo is not given
   STORMPROOF_PASSWORD_FILE   a file holding the repository password (first line)
   STORMPROOF_PASSWORD        the repository password itself (prefer a file)
+  STORMPROOF_FROM_REPOSITORY, STORMPROOF_FROM_PASSWORD_FILE, STORMPROOF_FROM_PASSWORD
+                             copy: the source repository and its password
   STORMPROOF_CACERT          the CA certificates file when --cacert is not given
   STORMPROOF_CACHE_DIR       the cache directory when --cache-dir is not given
   STORMPROOF_S3_BUCKET_LOOKUP
@@ -200,6 +202,7 @@ int Run(int argc, char** argv) {
   AddCheckCommand(&app, &context);
   AddForgetCommand(&app, &context);
   AddPruneCommand(&app, &context);
+  AddCopyCommand(&app, &context);
   AddLsCommand(&app, &context);
   AddDiffCommand(&app, &context);
   AddStatsCommand(&app, &context);
@@ -209,6 +212,7 @@ int Run(int argc, char** argv) {
   AddReportCommand(&app, &context);
   AddStatusCommand(&app, &context);
   AddDrillCommand(&app, &context);
+  AddAttestCommand(&app, &context);
   for (CLI::App* sub : plan->get_subcommands({})) sub->fallthrough();
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
 

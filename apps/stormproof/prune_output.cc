@@ -4,6 +4,7 @@
 
 #include "apps/stormproof/progress.h"
 #include "apps/stormproof/repo_access.h"
+#include "core/time.h"
 
 namespace stormproof::cli {
 namespace {
@@ -29,8 +30,50 @@ nlohmann::json StatsJson(const pruner::PruneStats& s, bool dry_run) {
           {"index_files_before", s.index_files_before},
           {"index_files_after", s.index_files_after},
           {"temporary_files_removed", s.temporary_files_removed},
-          {"temporary_bytes_removed", s.temporary_bytes_removed}};
+          {"temporary_bytes_removed", s.temporary_bytes_removed},
+          {"retention_checked", s.retention_checked},
+          {"retention_extended", s.retention_extended},
+          {"overwritten_files", s.overwritten_files},
+          {"foreign_delete_markers", s.foreign_delete_markers},
+          {"hidden_purged_files", s.hidden_purged_files},
+          {"hidden_purged_bytes", s.hidden_purged_bytes},
+          {"hidden_retained_files", s.hidden_retained_files},
+          {"hidden_retained_bytes", s.hidden_retained_bytes},
+          {"hidden_earliest_release",
+           s.hidden_earliest_release_ns > 0 ? nlohmann::json(FormatRfc3339(
+                                                  s.hidden_earliest_release_ns))
+                                            : nlohmann::json(nullptr)}};
 }
+
+// What the Object Lock upkeep did (pruner.h); nothing on storage without retention.
+void PrintRetention(const pruner::PruneStats& s) {
+  if (s.retention_checked > 0) {
+    fmt::print("object lock: retention of {} file(s) in use read, {} extended\n",
+               s.retention_checked, s.retention_extended);
+  }
+  if (s.hidden_purged_files > 0) {
+    fmt::print("object lock: deleted {} hidden file version(s) ({}) whose retention ended\n",
+               s.hidden_purged_files, HumanBytes(s.hidden_purged_bytes));
+  }
+  if (s.hidden_retained_files > 0) {
+    fmt::print("object lock: {} file(s) ({}) hidden by forget/prune stay until their retention "
+               "ends; the earliest can go on {}\n",
+               s.hidden_retained_files, HumanBytes(s.hidden_retained_bytes),
+               FormatUtc(s.hidden_earliest_release_ns));
+  }
+}
+
+}  // namespace
+
+std::string OverwrittenWarning(uint64_t files) {
+  return fmt::format(
+      "warning: {} file(s) in use were overwritten after they were written, by an attack or a "
+      "faulty tool (stormproof never overwrites a file): run 'stormproof check --read-data' and see 'repair "
+      "--as-of' (docs/object-storage.md); every stored version of them stays retained",
+      files);
+}
+
+namespace {
 
 std::string SignedBytes(int64_t bytes) {
   return bytes < 0 ? "-" + HumanBytes(static_cast<uint64_t>(-bytes))
@@ -57,6 +100,10 @@ void PrintStats(const pruner::PruneStats& s, bool dry_run) {
   if (dry_run) {
     fmt::print("would free about {} (repacking writes some back); {} unused stays in kept packs\n",
                HumanBytes(s.bytes_deleted), HumanBytes(s.bytes_unused_kept));
+    if (s.retention_checked > 0) {
+      fmt::print("object lock: retention of {} file(s) in use read, {} would be extended\n",
+                 s.retention_checked, s.retention_extended);
+    }
     fmt::print("dry run: nothing was changed\n");
   } else {
     fmt::print("freed {}; {} unused stays in kept packs (below the repack threshold)\n",
@@ -65,6 +112,7 @@ void PrintStats(const pruner::PruneStats& s, bool dry_run) {
       fmt::print("removed {} temporary file(s) ({}) left by interrupted writes\n",
                  s.temporary_files_removed, HumanBytes(s.temporary_bytes_removed));
     }
+    PrintRetention(s);
   }
 }
 
@@ -89,6 +137,15 @@ Reported<nlohmann::json> PruneAndReport(const Context& context, repository::Repo
   auto stats = PruneLocked(context, repo, options, progress.Callback());
   progress.Finish();
   if (!stats) return ReportEngineError(stats.error());
+  // Loud in every output mode: on stderr, also beside --json.
+  if (stats->overwritten_files > 0) PrintError(OverwrittenWarning(stats->overwritten_files));
+  if (stats->foreign_delete_markers > 0) {
+    PrintError(fmt::format(
+        "warning: {} file(s) were hidden by someone else (a delete marker placed with other "
+        "credentials than prune's): an attack or another tool — see 'repair --as-of' "
+        "(docs/object-storage.md); their versions stay retained and are never purged",
+        stats->foreign_delete_markers));
+  }
   if (!context.json) PrintStats(*stats, options.dry_run);
   return StatsJson(*stats, options.dry_run);
 }

@@ -18,6 +18,10 @@ namespace stormproof::cli {
 Reported<nlohmann::json> PruneAndReport(const Context& context, repository::Repository& repo,
                                         pruner::PruneOptions options);
 
+// The warning (stderr) when Object Lock upkeep found `files` files in use written over with other
+// content after they were written (Backend::RetentionUpkeep::overwritten): what to do.
+std::string OverwrittenWarning(uint64_t files);
+
 }  // namespace stormproof::cli
 
 #endif  // STORMPROOF_APPS_STORMPROOF_PRUNE_OUTPUT_H_

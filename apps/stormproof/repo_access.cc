@@ -201,12 +201,23 @@ Outcome ReportInterruption(const std::string& left) {
 
 std::unique_ptr<repository::Repository> OpenRepositoryOrReport(
     const Context& context, Outcome* failure, repository::Repository::IndexLoad index) {
+  return OpenRepositoryOrReport(
+      context, failure, index, [&context] { return ReadPassword(context, /*confirm=*/false); },
+      "");
+}
+
+std::unique_ptr<repository::Repository> OpenRepositoryOrReport(
+    const Context& context, Outcome* failure, repository::Repository::IndexLoad index,
+    const PasswordReader& read_password, const std::string& what,
+    const s3::CredentialSources& credentials) {
   if (context.repo.empty()) {
     PrintError("no repository: use --repo or STORMPROOF_REPOSITORY");
     *failure = Outcome::Usage();
     return nullptr;
   }
-  auto backend = storage::OpenBackendAt(context.repo, StorageOptionsOf(context));
+  storage::StorageOptions options = StorageOptionsOf(context);
+  options.credentials = credentials;
+  auto backend = storage::OpenBackendAt(context.repo, options);
   if (!backend) {
     *failure = ReportEngineError(backend.error(), OpenFailureSubject(context.repo));
     return nullptr;
@@ -216,7 +227,7 @@ std::unique_ptr<repository::Repository> OpenRepositoryOrReport(
     *failure = ReportNoRepository(context.repo, **backend, probed.error());
     return nullptr;
   }
-  auto password = ReadPassword(context, /*confirm=*/false);
+  auto password = read_password();
   if (!password) {
     *failure = ReportEngineError(password.error());
     return nullptr;
@@ -224,7 +235,8 @@ std::unique_ptr<repository::Repository> OpenRepositoryOrReport(
   auto repo = repository::Repository::Open(std::move(backend).value(), *password,
                                            {.probed = *probed, .index = index});
   if (!repo) {
-    *failure = ReportEngineError(repo.error());  // 12 wrong password, 13 damaged config
+    // 12 wrong password, 13 damaged config
+    *failure = ReportEngineError(what.empty() ? repo.error() : repo.error().WithContext(what));
     return nullptr;
   }
   WarnDamagedIndexFiles(**repo);  // none yet when the index waits for the first lock

@@ -5,6 +5,7 @@
 #define STORMPROOF_APPS_STORMPROOF_REPO_ACCESS_H_
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,16 @@ storage::StorageOptions StorageOptionsOf(const Context& context);
 std::unique_ptr<repository::Repository> OpenRepositoryOrReport(
     const Context& context, Outcome* failure,
     repository::Repository::IndexLoad index = repository::Repository::IndexLoad::kAtOpen);
+// As above, with the password from `read_password` instead of ReadPassword (copy's source
+// repository, whose password comes from --from-password-file); an error opening it with that
+// password (a wrong one: exit 12) is prefixed with `what` ("--from-repo LOCATION").
+// `credentials`: where an s3: location's credentials come from (copy's --from-credentials-file
+// and --from-profile); empty (the default): the environment, as for --repo.
+using PasswordReader = std::function<Result<SecretString>()>;
+std::unique_ptr<repository::Repository> OpenRepositoryOrReport(
+    const Context& context, Outcome* failure, repository::Repository::IndexLoad index,
+    const PasswordReader& read_password, const std::string& what,
+    const s3::CredentialSources& credentials = {});
 // Prints "warning: index file N is damaged: why; run 'stormproof check'" to stderr for each
 // index file the last load could not read.
 void WarnDamagedIndexFiles(const repository::Repository& repo);

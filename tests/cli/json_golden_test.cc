@@ -157,6 +157,10 @@ TEST_F(JsonGoldenTest, EveryCommandKeepsItsJsonShape) {
   ASSERT_EQ(snapshots.size(), 2u) << listed.out;
   const std::string first = snapshots[0]["id"], second = snapshots[1]["id"];
   ExpectShape("snapshots", "snapshots");
+  const std::string offsite = (dir_ / "offsite").string();
+  ASSERT_EQ(RunStormproof("--repo " + offsite + " init", env_).exit_code, 0);
+  ExpectShape("copy", "--repo " + offsite + " copy --from-repo " + Repo() +
+                          " --from-password-file " + (dir_ / "password").string());
   ExpectShape("ls", "ls latest");
   ExpectShape("diff", "diff " + first + " " + second);
   ExpectShape("stats", "stats");

@@ -251,5 +251,56 @@ TEST_F(RunCliTest, QuietStillSpeaksUpWhenSomethingNeedsAHuman) {
   EXPECT_THAT(r.out, Not(HasSubstr("backup files -> local: ok"))) << r.out;  // routine
 }
 
+// The plan with one more repository, `item`.
+std::string WithCopy(const std::string& item) {
+  return std::string(kPlan) + "  - " + item + "\n";
+}
+
+// A copy of a repository (copy_from): the dry run says which copies are due and why; the run
+// copies after the backups and says so in text and --json.
+TEST_F(RunCliTest, CopiesIntoARepositoryWithCopyFrom) {
+  Write("plan.yaml", WithCopy("{id: offsite, location: /srv/offsite, copy_from: local}"));
+  CliResult dry = Run("--dry-run --no-drills --system db");
+  EXPECT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_THAT(dry.out, HasSubstr("would backup db -> local: never backed up to local\n"
+                                 "would forget db in local: after the backup: keep 3 last "
+                                 "snapshots (tier gold)\n"
+                                 "would copy db local -> offsite: never copied from local; copied "
+                                 "whenever there is something new\n"
+                                 "would forget db in offsite: after the copy: keep 3 last "
+                                 "snapshots (tier gold)\n"))
+      << dry.out;
+
+  CliResult r = Run("--init --no-drills --system db --json");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::istringstream lines(r.out);
+  std::optional<nlohmann::json> copy;
+  for (std::string line; std::getline(lines, line);) {
+    nlohmann::json message = nlohmann::json::parse(line);
+    if (message["message_type"] == "action" && message["kind"] == "copy") copy = message;
+  }
+  ASSERT_TRUE(copy.has_value()) << r.out;
+  EXPECT_EQ((*copy)["system"], "db");
+  EXPECT_EQ((*copy)["from"], "local");
+  EXPECT_EQ((*copy)["repository"], "offsite");
+  EXPECT_EQ((*copy)["outcome"], "ok");
+  EXPECT_EQ((*copy)["files"], 1);
+  EXPECT_THAT((*copy)["summary"].get<std::string>(), HasSubstr("copied 1 snapshot(s) from local"));
+  EXPECT_NE((*copy)["snapshot_id"], "");
+  EXPECT_TRUE(fs::exists(dir_ / "world/srv/offsite/config"));
+
+}
+
+// A copy that cannot be made is a failed action, never a silent skip: exit 3 and a breach.
+TEST_F(RunCliTest, AFailedCopyIsABreach) {
+  Write("plan.yaml", WithCopy("{id: offsite, location: /srv/blocked/offsite, copy_from: local}"));
+  Write("world/srv/blocked", "a file, not a folder\n");
+  CliResult r = Run("--init --no-drills --system db");
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("backup db -> local: ok")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("copy db local -> offsite: error: ")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("breached: copy of db from local to offsite error: ")) << r.out;
+}
+
 }  // namespace
 }  // namespace stormproof::testing

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,72 @@ TEST_F(S3CliTest, InitBackupSnapshotsRestoreCheck) {
   CliResult uncached = Run("--no-cache check --read-data");
   EXPECT_EQ(uncached.exit_code, 0) << uncached.out << uncached.err;
   EXPECT_TRUE(fs::exists(dir_ / "cache")) << "the cache lives under --cache-dir";
+}
+
+// `copy` from a local repository (its own password) into the bucket: the copy restores
+// byte-identical from object storage, check --read-data passes, a second copy writes nothing.
+TEST_F(S3CliTest, CopyFromALocalRepositoryIntoTheBucketRestores) {
+  const std::string local = (dir_ / "local").string();
+  std::ofstream(dir_ / "local-password") << "local secret\n";
+  fs::permissions(dir_ / "local-password", fs::perms::owner_read | fs::perms::owner_write);
+  const std::string local_env =
+      "STORMPROOF_KDF_TEST=1 STORMPROOF_PASSWORD_FILE='" + (dir_ / "local-password").string() + "'";
+  ASSERT_EQ(RunStormproof("--repo '" + local + "' init", local_env).exit_code, 0);
+  CliResult backup = RunStormproof("--repo '" + local + "' --quiet backup " + Data(), local_env);
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  ASSERT_EQ(Run("init").exit_code, 0);
+
+  const std::string copy = "--json copy --from-repo '" + local + "'";
+  const std::string from = "STORMPROOF_FROM_PASSWORD_FILE='" + (dir_ / "local-password").string() + "'";
+  CliResult copied = Run(copy, repo_, from);
+  ASSERT_EQ(copied.exit_code, 0) << copied.err;
+  nlohmann::json summary = nlohmann::json::parse(copied.out);
+  EXPECT_EQ(summary["copied"], 1) << copied.out;
+  EXPECT_GT(summary["bytes_written"].get<uint64_t>(), 600u << 10);
+
+  const std::string target = (dir_ / "restored").string();
+  CliResult restore = Run("restore latest --verify --target " + target);
+  ASSERT_EQ(restore.exit_code, 0) << restore.err;
+  EXPECT_EQ(::system(("diff -r " + Data() + " " + target + Data()).c_str()), 0);
+  CliResult check = Run("--no-cache check --read-data");
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
+
+  CliResult again = Run(copy, repo_, from);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(nlohmann::json::parse(again.out)["already_copied"], 1) << again.out;
+  EXPECT_EQ(nlohmann::json::parse(again.out)["bytes_written"], 0) << again.out;
+}
+
+// `copy --from-credentials-file` reaches an s3: source with its own credentials while the
+// environment's (the destination's) are not valid for it; the secret is never printed.
+TEST_F(S3CliTest, CopyFromTheBucketWithTheSourcesOwnCredentialsFile) {
+  ASSERT_EQ(Run("init").exit_code, 0);
+  ASSERT_EQ(Run("--quiet backup " + Data()).exit_code, 0);
+  const std::string secret = std::getenv("AWS_SECRET_ACCESS_KEY");
+  Write("source-credentials", std::string("[offsite-reader]\naws_access_key_id = ") +
+                                  std::getenv("AWS_ACCESS_KEY_ID") +
+                                  "\naws_secret_access_key = " + secret + "\n");
+  const std::string local = (dir_ / "local").string();
+  ASSERT_EQ(RunStormproof("--repo '" + local + "' init",
+                          "STORMPROOF_KDF_TEST=1 STORMPROOF_PASSWORD_FILE='" +
+                              (dir_ / "password").string() + "'")
+                .exit_code,
+            0);
+  const std::string copy = "--json copy --from-repo '" + repo_ + "' --from-password-file '" +
+                           (dir_ / "password").string() + "'";
+  const std::string wrong_env = "AWS_SECRET_ACCESS_KEY=not-the-secret";
+  CliResult refused = Run(copy, local, wrong_env);
+  EXPECT_EQ(refused.exit_code, 14) << refused.err;  // the environment's credentials: denied
+  CliResult copied = Run(copy + " --from-profile offsite-reader --from-credentials-file '" +
+                             (dir_ / "source-credentials").string() + "'",
+                         local, wrong_env);
+  ASSERT_EQ(copied.exit_code, 0) << copied.err;
+  EXPECT_EQ(nlohmann::json::parse(copied.out)["copied"], 1) << copied.out;
+  EXPECT_THAT(copied.out + copied.err + refused.err, Not(HasSubstr(secret)));
+  CliResult missing = Run(copy + " --from-credentials-file '" + (dir_ / "nope").string() + "'",
+                          local, wrong_env);
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_THAT(missing.err, HasSubstr((dir_ / "nope").string()));
 }
 
 // The cache serves snapshots and the index to backups, but what proves must read the bucket:
@@ -244,6 +311,243 @@ repositories:
   CliResult snapshots = Run("--json snapshots");
   ASSERT_EQ(snapshots.exit_code, 0) << snapshots.err;
   EXPECT_EQ(nlohmann::json::parse(snapshots.out).size(), 1u) << snapshots.out;
+}
+
+// `run` copies a local repository into a plan repository in the bucket (copy_from), which
+// `run --init` creates with the plan's object_lock (a bucket with Object Lock; every snapshot
+// retained); the copy's forget opens it with its maintenance_credentials_file.
+TEST_F(S3CliTest, RunCopiesIntoAnObjectLockedPlanRepository) {
+  for (const char* name : {"upload.ini", "maintenance.ini"}) {
+    Write(name, "[default]\naws_access_key_id = " + Rgw().access_key +
+                    "\naws_secret_access_key = " + Rgw().secret_key + "\n");
+    fs::permissions(dir_ / name, fs::perms::owner_read | fs::perms::owner_write);
+  }
+  fs::create_directories(dir_ / "world/srv/files");
+  Write("world/srv/files/greeting.txt", "hello\n");
+  Write("plan.yaml", R"(msp: {id: acme, name: Acme IT}
+people:
+  - {id: ann, name: Ann, contacts: {email: ann@example.com, phone: "+44 1632 960000"}}
+tiers:
+  - {id: gold, rank: 2, rto: 4h, rpo: 15m, retention: {keep_last: 3}}
+systems:
+  - {id: files, owner: ann, tier: gold, backup: {paths: [/srv/files], repositories: [local]}}
+repositories:
+  - {id: local, location: /srv/repo}
+  - id: offsite
+    copy_from: local
+    object_lock: {mode: governance, days: 1}
+    credentials_file: upload.ini
+    maintenance_credentials_file: maintenance.ini
+    region: us-east-1
+    location: )" + repo_ + "\n");
+  CliResult run = RunStormproof(
+      "--plan '" + (dir_ / "plan.yaml").string() + "' --password-file '" +
+          (dir_ / "password").string() + "' --cache-dir '" + (dir_ / "cache").string() +
+          "' run --init --root '" + (dir_ / "world").string() + "'",
+      "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_REGION STORMPROOF_KDF_TEST=1");
+  EXPECT_THAT(run.out, HasSubstr("copy files local -> offsite: ok: copied 1 snapshot(s)"))
+      << run.out;
+  // The plan's object_lock is a claim run proves: the owner's credentials (here in both files)
+  // may bypass governance, so the copy is NOT immutable: a breach (exit 3), what was allowed.
+  EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
+  EXPECT_THAT(run.out, HasSubstr("prove immutability of offsite: failed: NOT immutable: "))
+      << run.out;
+  EXPECT_THAT(run.out, HasSubstr("forget files in offsite: ok")) << run.out;
+  EXPECT_THAT(RgwRequest("GET", "/" + bucket_ + "?object-lock=").body,
+              HasSubstr("<ObjectLockEnabled>Enabled</ObjectLockEnabled>"));
+  const std::string listing = RgwRequest("GET", "/" + bucket_ + "?list-type=2").body;
+  size_t at = listing.find("<Key>hosts/fs1/snapshots/");
+  ASSERT_NE(at, std::string::npos) << listing;
+  std::string key = listing.substr(at + 5, listing.find("</Key>", at) - at - 5);
+  EXPECT_THAT(RgwRequest("GET", "/" + bucket_ + "/" + key + "?retention=").body,
+              HasSubstr("<Mode>GOVERNANCE</Mode>"));
+  CliResult snapshots = Run("--json snapshots");
+  ASSERT_EQ(snapshots.exit_code, 0) << snapshots.err;
+  auto listed = nlohmann::json::parse(snapshots.out);
+  ASSERT_EQ(listed.size(), 1u) << snapshots.out;
+  EXPECT_TRUE(listed[0].contains("copied_from")) << snapshots.out;
+}
+
+// A plan repository whose config records a weaker Object Lock than the plan's object_lock (as
+// when someone with PutObject replaced the config): run writes nothing into it and says so in
+// one line naming both; the action fails (a breach, exit 3).
+TEST_F(S3CliTest, RunRefusesARepositoryWhoseObjectLockIsWeakerThanThePlans) {
+  fs::create_directories(dir_ / "world/srv/files");
+  Write("world/srv/files/greeting.txt", "hello\n");
+  auto plan = [&](int days) {
+    const std::string more =
+        days > 1 ? "  - {id: more, owner: ann, tier: gold, backup: {paths: [/srv/more], "
+                   "repositories: [local]}}\n"
+                 : "";
+    Write("plan.yaml", std::string(R"(msp: {id: acme, name: Acme IT}
+people:
+  - {id: ann, name: Ann, contacts: {email: ann@example.com, phone: "+44 1632 960000"}}
+tiers:
+  - {id: gold, rank: 2, rto: 4h, rpo: 15m}
+systems:
+  - {id: files, owner: ann, tier: gold, backup: {paths: [/srv/files], repositories: [local]}}
+)") + more + R"(repositories:
+  - {id: local, location: /srv/repo}
+  - id: offsite
+    copy_from: local
+    object_lock: {mode: governance, days: )" + std::to_string(days) + R"(}
+    region: us-east-1
+    location: )" + repo_ + "\n");
+  };
+  auto run = [&] {
+    return RunStormproof("--plan '" + (dir_ / "plan.yaml").string() + "' --password-file '" +
+                             (dir_ / "password").string() + "' --cache-dir '" +
+                             (dir_ / "cache").string() + "' run --init --root '" +
+                             (dir_ / "world").string() + "'",
+                         "STORMPROOF_KDF_TEST=1");
+  };
+  plan(1);
+  CliResult first = run();  // exit 3: the owner's credentials may bypass governance (not proven)
+  ASSERT_THAT(first.out, HasSubstr("copy files local -> offsite: ok")) << first.out << first.err;
+  plan(30);  // the plan asks more than the repository's config records, and a new system
+  fs::create_directories(dir_ / "world/srv/more");
+  Write("world/srv/more/notes.txt", "more\n");
+  CliResult refused = run();
+  EXPECT_EQ(refused.exit_code, 3) << refused.out << refused.err;
+  EXPECT_THAT(refused.out + refused.err,
+              HasSubstr("repository offsite: the repository's config records governance for 1 "
+                        "day, weaker than the governance for 30 days the plan expects: nothing "
+                        "is written"))
+      << refused.out << refused.err;
+  CliResult snapshots = Run("--json snapshots");
+  ASSERT_EQ(snapshots.exit_code, 0) << snapshots.err;
+  EXPECT_EQ(nlohmann::json::parse(snapshots.out).size(), 1u) << "nothing was copied";
+}
+
+// The example MSP's offsite copy, end to end: `run --init` creates the object-locked bucket and
+// repository with the maintenance (owner's) credentials, never the backup host's; once the
+// upload-only policy of docs/object-storage.md is on the bucket, run copies into it with the
+// upload-only credentials and proves its immutability with them (on the check cadence: not
+// again in the next run), and `status` shows it proven. The proof's JSON holds no secret.
+TEST_F(S3CliTest, RunProvesTheUploadOnlyObjectLockedCopyAndStatusShowsItProven) {
+  const RgwUser uploader = CreateRgwUser("cli-proof-host");
+  Write("upload.ini", "[default]\naws_access_key_id = " + uploader.access_key +
+                          "\naws_secret_access_key = " + uploader.secret_key + "\n");
+  Write("maintenance.ini", "[default]\naws_access_key_id = " + Rgw().access_key +
+                               "\naws_secret_access_key = " + Rgw().secret_key + "\n");
+  fs::create_directories(dir_ / "world/srv/files");
+  Write("world/srv/files/greeting.txt", "hello\n");
+  Write("plan.yaml", R"(msp: {id: acme, name: Acme IT}
+people:
+  - {id: ann, name: Ann, contacts: {email: ann@example.com, phone: "+44 1632 960000"}}
+tiers:
+  - {id: gold, rank: 2, rto: 4h, rpo: 15m}
+systems:
+  - {id: files, owner: ann, tier: gold, backup: {paths: [/srv/files], repositories: [local]}}
+repositories:
+  - {id: local, location: /srv/repo}
+  - id: offsite
+    copy_from: local
+    immutable: true
+    object_lock: {mode: compliance, days: 1}
+    credentials_file: upload.ini
+    maintenance_credentials_file: maintenance.ini
+    region: us-east-1
+    location: )" + repo_ + "\n");
+  const std::string plan_args = "--plan '" + (dir_ / "plan.yaml").string() + "' --password-file '" +
+                                (dir_ / "password").string() + "' --cache-dir '" +
+                                (dir_ / "cache").string() + "' ";
+  const std::string no_env =
+      "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_REGION STORMPROOF_KDF_TEST=1";
+  const std::string root = " --root '" + (dir_ / "world").string() + "'";
+  // No policy yet: the uploader may not write into the owner's bucket (a breach), but the bucket
+  // and the repository are the owner's (with the uploader's credentials the owner could not read
+  // the config).
+  CliResult created = RunStormproof(plan_args + "run --init" + root, no_env);
+  EXPECT_EQ(created.exit_code, 3) << created.out << created.err;
+  CliResult owner_reads = Run("--json snapshots");
+  ASSERT_EQ(owner_reads.exit_code, 0) << owner_reads.out << owner_reads.err;
+  EXPECT_THAT(RgwRequest("GET", "/" + bucket_ + "?object-lock=").body,
+              HasSubstr("<ObjectLockEnabled>Enabled</ObjectLockEnabled>"));
+
+  RgwResponse policy = PutRgwBucketPolicy(bucket_, UploadOnlyPolicy(bucket_, uploader.uid));
+  ASSERT_EQ(policy.status, 204) << policy.body << policy.error;
+  CliResult run = RunStormproof(plan_args + "--json run" + root, no_env);
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+  nlohmann::json proof;
+  std::istringstream lines(run.out);
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("kind", "") == "immutability" &&
+        j.value("message_type", "") == "action") {
+      proof = j;
+    }
+  }
+  ASSERT_FALSE(proof.is_null()) << run.out;
+  EXPECT_EQ(proof["repository"], "offsite");
+  EXPECT_EQ(proof["outcome"], "ok") << proof.dump();
+  EXPECT_THAT(proof["summary"].get<std::string>(),
+              HasSubstr("immutability proven (compliance 1 days"));
+  EXPECT_THAT(proof["summary"].get<std::string>(), HasSubstr("upload.ini"));
+  EXPECT_THAT(run.out + run.err, Not(HasSubstr(uploader.secret_key)));
+  EXPECT_THAT(run.out + run.err, Not(HasSubstr(Rgw().secret_key)));
+
+  CliResult status = RunStormproof(plan_args + "status", no_env);
+  EXPECT_THAT(status.out, HasSubstr("repository offsite: immutable: proven")) << status.out;
+  CliResult again = RunStormproof(plan_args + "run --dry-run" + root, no_env);
+  EXPECT_THAT(again.out, Not(HasSubstr("prove immutability"))) << again.out;
+}
+
+// A plan repository whose credentials may write but not delete, with no
+// maintenance_credentials_file: the forget fails before removing anything, with one line saying
+// which credentials it needs (a breach, exit 3); the backup itself is done.
+TEST_F(S3CliTest, RunsForgetWithUploadOnlyCredentialsIsOneClearLine) {
+  const RgwUser uploader = CreateRgwUser("cli-backup-host");
+  CreateRgwBucket(bucket_);
+  const std::string resources =
+      R"(["arn:aws:s3:::)" + bucket_ + R"(", "arn:aws:s3:::)" + bucket_ + R"(/*"])";
+  const std::string principal = R"({"AWS": [")" + uploader.arn + R"("]})";
+  RgwResponse policy = PutRgwBucketPolicy(
+      bucket_, R"({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": )" +
+                   principal + R"(, "Action": ["s3:ListBucket", "s3:GetObject", "s3:PutObject"],)"
+                   R"( "Resource": )" + resources +
+                   R"(}, {"Effect": "Deny", "Principal": )" + principal +
+                   R"(, "Action": ["s3:DeleteObject"], "Resource": )" + resources + "}]}");
+  ASSERT_EQ(policy.status, 204) << policy.body << policy.error;
+  ASSERT_EQ(Run("init").exit_code, 0);  // the owner's credentials
+  Write("upload.ini", "[default]\naws_access_key_id = " + uploader.access_key +
+                          "\naws_secret_access_key = " + uploader.secret_key + "\n");
+  fs::create_directories(dir_ / "world/srv/files");
+  Write("world/srv/files/greeting.txt", "hello\n");
+  // An earlier snapshot of the same host and path, so that keep_last 1 has one to remove.
+  ASSERT_EQ(Run("--quiet backup --tag system=files " + (dir_ / "world/srv/files").string())
+                .exit_code,
+            0);
+  Write("plan.yaml", R"(msp: {id: acme, name: Acme IT}
+people:
+  - {id: ann, name: Ann, contacts: {email: ann@example.com, phone: "+44 1632 960000"}}
+tiers:
+  - {id: gold, rank: 2, rto: 4h, rpo: 15m, retention: {keep_last: 1}}
+systems:
+  - {id: files, owner: ann, tier: gold, backup: {paths: [/srv/files], repositories: [offsite]}}
+repositories:
+  - id: offsite
+    credentials_file: upload.ini
+    region: us-east-1
+    location: )" + repo_ + "\n");
+  CliResult run = RunStormproof(
+      "--plan '" + (dir_ / "plan.yaml").string() + "' --password-file '" +
+          (dir_ / "password").string() + "' --cache-dir '" + (dir_ / "cache").string() +
+          "' run --root '" + (dir_ / "world").string() + "'",
+      "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_REGION STORMPROOF_KDF_TEST=1");
+  EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
+  EXPECT_THAT(run.out, HasSubstr("backup files -> offsite: ok")) << run.out;
+  std::string forget_line;
+  std::istringstream lines(run.out + run.err);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("forget files in offsite: error") != std::string::npos) forget_line = line;
+  }
+  EXPECT_THAT(forget_line, HasSubstr("these credentials may not delete objects")) << run.out;
+  EXPECT_THAT(forget_line, HasSubstr("maintenance_credentials_file")) << run.out;
+  EXPECT_THAT(run.out + run.err, Not(HasSubstr(uploader.secret_key)));
+  CliResult snapshots = Run("--json snapshots");
+  ASSERT_EQ(snapshots.exit_code, 0) << snapshots.err;
+  EXPECT_EQ(nlohmann::json::parse(snapshots.out).size(), 2u) << "nothing was forgotten";
 }
 
 // What an unchanged backup costs on object storage, request by request, as the server sees them

@@ -308,6 +308,312 @@ TEST_F(StatusCliTest, AsOfIgnoresABackupStillRunning) {
   EXPECT_EQ(FindSystem(doc, "db")["rpo"]["age_s"], 120);
 }
 
+// --- "the 1" and "the 0" of 3-2-1-1-0 per repository, from evidence ------------------------
+
+catalog::ImmutabilityProof WasabiProof(int64_t finished_ns, catalog::Outcome outcome) {
+  catalog::ImmutabilityProof proof;
+  proof.repository = "kestrel-wasabi";
+  proof.location = "s3:https://s3.wasabisys.example.com/kestrel";
+  proof.started_ns = finished_ns - 40 * kSecond;
+  proof.finished_ns = finished_ns;
+  proof.outcome = outcome;
+  proof.credentials = "AWS_PROFILE backup";
+  proof.retention_mode = "compliance";
+  proof.retention_days = 30;
+  if (outcome == catalog::Outcome::kFailed) {
+    proof.allowed = {"deleting a pack's version was allowed"};
+  }
+  return proof;
+}
+
+const nlohmann::json& FindRepository(const nlohmann::json& client, const std::string& id) {
+  for (const auto& repository : client["repositories"]) {
+    if (repository["id"] == id) return repository;
+  }
+  static const nlohmann::json kNone;
+  return kNone;
+}
+
+// Written into the catalog directly, as `check --immutability` will write it.
+TEST_F(StatusCliTest, ImmutabilityAndZeroErrorsPerRepositoryFromEvidence) {
+  UseCopies();
+  Record("db", kEndOfDay - 5 * 60 * kSecond, catalog::Outcome::kOk, "nas");
+  Record("db", kEndOfDay - 6 * 60 * kSecond, catalog::Outcome::kOk, "kestrel-wasabi");
+  Record("app", kEndOfDay - 60 * kSecond, catalog::Outcome::kOk);
+  CliResult before = Status("");
+  EXPECT_THAT(before.out,
+              HasSubstr("  repository kestrel-wasabi: immutable: claimed, never proven\n"
+                        "                             zero errors: never proven (no "
+                        "check that read all data, no drill)\n"))
+      << before.out;
+  EXPECT_THAT(before.out, HasSubstr("- db: immutable: copy kestrel-wasabi claimed, never proven"))
+      << before.out;
+  {
+    auto catalog = catalog::Catalog::Open((dir_ / "stormproof.db").string());
+    ASSERT_THAT(catalog, IsOk());
+    ASSERT_THAT((*catalog)->AddImmutabilityProof(
+                    WasabiProof(kDayStart - 2 * 24 * kHour + kHour, catalog::Outcome::kOk)),
+                IsOk());
+    catalog::Run check;
+    check.kind = catalog::RunKind::kCheck;
+    check.repository = "nas";
+    check.started_ns = kDayStart - 24 * kHour;
+    check.finished_ns = check.started_ns + kHour;
+    check.bytes = 1000;
+    check.details = R"({"read_data_percent":100})";
+    ASSERT_THAT((*catalog)->AddRun(check), IsOk());
+    check.repository = "kestrel-wasabi";  // `run`'s default subset: named, never counted
+    check.details = R"({"read_data_percent":5})";
+    ASSERT_THAT((*catalog)->AddRun(check), IsOk());
+  }
+  CliResult text = Status("");
+  EXPECT_THAT(text.out, HasSubstr("zero errors: 5% of the data read on 2026-11-25 (a full check "
+                                  "--read-data or a drill proves zero errors)\n"))
+      << text.out;
+  EXPECT_THAT(text.out,
+              HasSubstr("  repository kestrel-wasabi: immutable: proven 2026-11-24 (2 days ago)\n"))
+      << text.out;
+  EXPECT_THAT(text.out, HasSubstr("  repository nas: immutable: not claimed\n"
+                                  "                  zero errors: proven 2026-11-25 by a check "
+                                  "that read all data (1 day ago)\n"))
+      << text.out;
+  EXPECT_THAT(text.out, Not(HasSubstr("immutable: copy kestrel-wasabi"))) << text.out;
+
+  auto doc = nlohmann::json::parse(Status("--json").out);
+  const auto& client = doc["clients"][0];
+  const auto& wasabi = FindRepository(client, "kestrel-wasabi");
+  EXPECT_EQ(wasabi["immutability"]["state"], "proven");
+  EXPECT_EQ(wasabi["immutability"]["counts"], true);
+  EXPECT_EQ(wasabi["immutability"]["age_days"], 2);
+  EXPECT_EQ(wasabi["immutability"]["cadence"], "1w");
+  EXPECT_EQ(wasabi["immutability"]["when"], "2026-11-24T01:00:00Z");
+  EXPECT_EQ(wasabi["zero_errors"]["state"], "never proven");
+  EXPECT_EQ(wasabi["zero_errors"]["by"], nullptr);
+  const auto& nas = FindRepository(client, "nas");
+  EXPECT_EQ(nas["zero_errors"]["state"], "proven");
+  EXPECT_EQ(nas["zero_errors"]["by"], "check");
+  const auto& rule = FindSystem(doc, "db")["rule_32110"];
+  EXPECT_EQ(rule["immutable"], true);
+  EXPECT_EQ(rule["copy_status"][1]["immutability"], "proven");
+}
+
+TEST_F(StatusCliTest, AFailedImmutabilityProofSaysWhatWasAllowedAndIsAHighFinding) {
+  UseCopies();
+  Record("db", kEndOfDay - 6 * 60 * kSecond, catalog::Outcome::kOk, "kestrel-wasabi");
+  {
+    auto catalog = catalog::Catalog::Open((dir_ / "stormproof.db").string());
+    ASSERT_THAT(catalog, IsOk());
+    ASSERT_THAT(
+        (*catalog)->AddImmutabilityProof(WasabiProof(kDayStart + kHour, catalog::Outcome::kFailed)),
+        IsOk());
+  }
+  CliResult text = Status("");
+  EXPECT_THAT(text.out, HasSubstr("  repository kestrel-wasabi: immutable: proof FAILED on "
+                                  "2026-11-26: deleting a pack's version was allowed\n"))
+      << text.out;
+  CliResult audit = RunStormproof("plan audit --json --fail-on never --plan " +
+                                  (dir_ / "plan.yaml").string() + " --as-of 2026-11-26");
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  auto doc = nlohmann::json::parse(audit.out);
+  EXPECT_EQ(doc["catalog_exists"], true);
+  bool found = false;
+  for (const auto& finding : doc["findings"]) {
+    if (finding["rule"] != "immutability-proof-failed") continue;
+    found = true;
+    EXPECT_EQ(finding["severity"], "high");
+    EXPECT_EQ(finding["title"],
+              "Repository 'kestrel-wasabi': immutability proof FAILED on 2026-11-26: deleting a "
+              "pack's version was allowed");
+    EXPECT_THAT(finding["detail"].get<std::string>(), HasSubstr("AWS_PROFILE backup"));
+  }
+  EXPECT_TRUE(found) << audit.out;
+}
+
+// Without a catalog the plan's claim is a finding; `plan audit` creates no catalog.
+TEST_F(StatusCliTest, PlanAuditCallsAnUnprovenClaimAFinding) {
+  UseCopies();
+  CliResult audit = RunStormproof("plan audit --fail-on never --plan " +
+                                  (dir_ / "plan.yaml").string() + " --as-of 2026-11-26");
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  EXPECT_THAT(audit.out, HasSubstr("[immutability-never-proven] Repository 'kestrel-wasabi' is "
+                                   "claimed immutable, never proven"))
+      << audit.out;
+  EXPECT_THAT(audit.out, Not(HasSubstr("zero-errors"))) << audit.out;
+  EXPECT_FALSE(fs::exists(dir_ / "stormproof.db"));
+}
+
+// Offline media: `stormproof attest` records a person's word; status shows it as attested, never
+// as proven, and it expires with run.check_every.
+constexpr const char* kTape = R"(repositories:
+  - {id: vault-tapes, location: /dev/nst0, site: bank, medium: tape, offline: true}
+  - {id: nas, location: /srv/stormproof/nas, site: office, medium: disk}
+sites:
+  - {id: office, name: Office}
+  - {id: bank, name: Bank safe-deposit box}
+)";
+
+class AttestCliTest : public StatusCliTest {
+ protected:
+  void SetUp() override {
+    StatusCliTest::SetUp();
+    std::string plan = kPlan;
+    plan.replace(plan.find("    restore: {estimate: 1h"), 0,
+                 "    sites: [office]\n    backup: {paths: [/srv/db], repositories: [nas, "
+                 "vault-tapes]}\n");
+    std::ofstream(dir_ / "plan.yaml") << plan << kTape;
+  }
+  CliResult Attest(const std::string& flags) {
+    return RunStormproof("attest --plan " + (dir_ / "plan.yaml").string() + " " + flags);
+  }
+};
+
+TEST_F(AttestCliTest, AnAttestationCountsAsAttestedUntilTheCadenceEnds) {
+  CliResult attest = Attest(
+      "--as-of 2026-11-24 --repository vault-tapes --by ann --note "
+      "'tape set 12 in the vault, write-protect tab set'");
+  ASSERT_EQ(attest.exit_code, 0) << attest.err;
+  EXPECT_THAT(attest.out, HasSubstr("attested: vault-tapes by ann on 2026-11-24: tape set 12 in "
+                                    "the vault, write-protect tab set\n"))
+      << attest.out;
+  EXPECT_THAT(attest.out, HasSubstr("until 2026-12-01")) << attest.out;
+  CliResult text = Status("");
+  EXPECT_THAT(text.out, HasSubstr("  repository vault-tapes: immutable: attested by Ann Archer "
+                                  "(ann) on 2026-11-24 (2 days ago): tape set 12 in the vault, "
+                                  "write-protect tab set\n"))
+      << text.out;
+  auto doc = nlohmann::json::parse(Status("--json").out);
+  const auto& tapes = FindRepository(doc["clients"][0], "vault-tapes");
+  EXPECT_EQ(tapes["immutability"]["state"], "attested");
+  EXPECT_EQ(tapes["immutability"]["counts"], true);
+  // Two weeks later the attestation has expired.
+  auto later = nlohmann::json::parse(
+      RunStormproof("status --json --plan " + (dir_ / "plan.yaml").string() + " --as-of 2026-12-08")
+          .out);
+  const auto& expired = FindRepository(later["clients"][0], "vault-tapes");
+  EXPECT_EQ(expired["immutability"]["state"], "attestation stale");
+  EXPECT_EQ(expired["immutability"]["counts"], false);
+  EXPECT_EQ(expired["immutability"]["text"],
+            "attested by Ann Archer (ann) on 2026-11-24, 14 days ago, expired (cadence 1w)");
+}
+
+TEST_F(AttestCliTest, JsonNamesWhatWasRecorded) {
+  CliResult attest = Attest(
+      "--json --as-of 2026-11-26 --repository vault-tapes --by bob "
+      "--note 'tapes seen in the safe'");
+  ASSERT_EQ(attest.exit_code, 0) << attest.err;
+  auto doc = nlohmann::json::parse(attest.out);
+  EXPECT_EQ(doc["repository"], "vault-tapes");
+  EXPECT_EQ(doc["person"], "bob");
+  EXPECT_EQ(doc["attested"], "2026-11-26T23:59:59Z");
+  EXPECT_EQ(doc["note"], "tapes seen in the safe");
+  EXPECT_EQ(doc["counts_until"], "2026-12-03");
+  EXPECT_EQ(doc["record_id"].get<std::string>().size(), 32u);
+}
+
+TEST_F(AttestCliTest, RefusesWhatAnAttestationCannotBeFor) {
+  struct Case {
+    const char* flags;
+    const char* error;
+  } cases[] = {
+      {"--repository nowhere --by ann --note seen", "--repository nowhere: no such repository"},
+      {"--repository nas --by ann --note seen", "--repository nas: not offline in the plan"},
+      {"--repository vault-tapes --by zed --note seen", "--by zed: no such person in the plan"},
+      {"--repository vault-tapes --by ann --note ''", "--note: say in one line what you saw"},
+      // An escape sequence would rewrite the terminal of whoever reads status.
+      {"--repository vault-tapes --by ann --note \"$(printf 'tapes\\033[2J seen')\"",
+       "--note: control characters are not allowed"},
+      {"--repository vault-tapes --by ann --note \"$(printf 'tapes\\tseen')\"",
+       "--note: control characters are not allowed"},
+      // Nobody attests what they will see.
+      {"--as-of 2099-12-31 --repository vault-tapes --by ann --note seen",
+       "--as-of 2099-12-31: after today"},
+  };
+  for (const Case& c : cases) {
+    CliResult result = Attest(c.flags);
+    EXPECT_EQ(result.exit_code, 2) << c.flags;
+    EXPECT_THAT(result.err, HasSubstr(c.error)) << c.flags;
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "stormproof.db"));  // nothing recorded
+}
+
+// A client-scoped status shows that client's repositories only, never another client's, and an
+// offline copy shared by both as attested by the MSP, naming neither the person nor the note.
+TEST(StatusClientScopeTest, ShowsOnlyTheClientsRepositories) {
+  fs::path dir =
+      fs::temp_directory_path() / ("stormproof-status-scope-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "plan.yaml") << R"(version: 1
+msp: {id: acme, name: Acme IT}
+people:
+  - {id: ann, name: Ann Archer, contacts: {phone: "+1 555 0100"}, contacts_verified: 2026-10-01}
+  - {id: zoe, name: Zoe Quist, contacts: {phone: "+1 555 0199"}, contacts_verified: 2026-10-01}
+clients:
+  - {id: brightsmile, name: Brightsmile Dental}
+  - {id: harcourt, name: Harcourt Vale}
+tiers:
+  - {id: t1, name: Important, rank: 2, rto: 2h, rpo: 1d}
+repositories:
+  - {id: brightsmile-locked, location: "s3:https://s3.example.com/brightsmile", medium: object, immutable: true}
+  - {id: harcourt-locked, location: "s3:https://s3.example.com/harcourt", medium: object, immutable: true}
+  - {id: msp-tapes, location: /dev/nst0, medium: tape, offline: true}
+systems:
+  - {id: bsd-pms, name: Practice system, client: brightsmile, owner: ann, tier: t1, backup: {paths: [/srv/pms], repositories: [brightsmile-locked, msp-tapes]}}
+  - {id: hv-case, name: Case files, client: harcourt, owner: ann, tier: t1, backup: {paths: [/srv/case], repositories: [harcourt-locked, msp-tapes]}}
+)";
+  CliResult attest = RunStormproof("attest --plan " + (dir / "plan.yaml").string() +
+                                   " --as-of 2026-11-25 --repository msp-tapes --by zoe --note "
+                                   "'Harcourt and Brightsmile tapes in the safe'");
+  ASSERT_EQ(attest.exit_code, 0) << attest.err;
+  {
+    // A failed check of the shared tapes whose error names the other client's file, and a
+    // failed proof saying what was allowed on the MSP's endpoint and bucket: the client reads
+    // that they failed and when, nothing more.
+    auto catalog = catalog::Catalog::Open((dir / "stormproof.db").string());
+    ASSERT_THAT(catalog, IsOk());
+    catalog::Run check;
+    check.kind = catalog::RunKind::kCheck;
+    check.repository = "msp-tapes";
+    check.started_ns = kDayStart - 23 * kHour;  // 2026-11-25 01:00 UTC
+    check.finished_ns = check.started_ns + 1'000'000'000;
+    check.outcome = catalog::Outcome::kFailed;
+    check.error = "snapshot 05d0cd36: /srv/harcourt-vale/hr/dismissals-2026.xlsx: blob missing";
+    ASSERT_THAT((*catalog)->AddRun(check), IsOk());
+    catalog::ImmutabilityProof proof;
+    proof.repository = "brightsmile-locked";
+    proof.location = "s3:https://s3.example.com/brightsmile";
+    proof.started_ns = check.started_ns;
+    proof.finished_ns = check.finished_ns;
+    proof.outcome = catalog::Outcome::kFailed;
+    proof.credentials = "AWS_PROFILE backup";
+    proof.allowed = {"deleting s3:https://s3.example.com/brightsmile/data/3f/3f2a's version "
+                     "was allowed"};
+    ASSERT_THAT((*catalog)->AddImmutabilityProof(proof), IsOk());
+  }
+  CliResult result = RunStormproof("status --json --client brightsmile --plan " +
+                                   (dir / "plan.yaml").string() + " --as-of 2026-11-26");
+  CliResult text = RunStormproof("status --client brightsmile --plan " +
+                                 (dir / "plan.yaml").string() + " --as-of 2026-11-26");
+  fs::remove_all(dir);
+  auto doc = nlohmann::json::parse(result.out, nullptr, false);
+  ASSERT_TRUE(doc.is_object()) << result.err;
+  ASSERT_EQ(doc["clients"].size(), 1u);
+  ASSERT_EQ(doc["clients"][0]["repositories"].size(), 2u);
+  EXPECT_EQ(doc["clients"][0]["repositories"][0]["id"], "brightsmile-locked");
+  EXPECT_THAT(text.out, HasSubstr("repository msp-tapes: immutable: attested by Acme IT on "
+                                  "2026-11-25 (1 day ago)\n"))
+      << text.out;
+  EXPECT_THAT(text.out, HasSubstr("zero errors: check FAILED on 2026-11-25\n")) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("repository brightsmile-locked: immutable: proof FAILED on "
+                                  "2026-11-25\n"))
+      << text.out;
+  for (const char* other : {"harcourt", "hv-case", "Harcourt", "Zoe", "zoe", "s3.example.com",
+                            "dismissals", "3f2a"}) {
+    EXPECT_THAT(result.out, Not(HasSubstr(other))) << other;
+    EXPECT_THAT(text.out, Not(HasSubstr(other))) << other;
+  }
+}
+
 TEST_F(StatusCliTest, UnknownClientIsAUsageError) {
   CliResult result = Status("--client nobody");
   EXPECT_EQ(result.exit_code, 2);

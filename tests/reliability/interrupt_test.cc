@@ -190,6 +190,27 @@ TEST_P(InterruptTest, BackupSavesNoSnapshotIndexesWhatItStoredAndReleasesItsLock
   ExpectConsistent();
 }
 
+TEST_P(InterruptTest, CopySavesNoSnapshotAndTheNextCopyFinishes) {
+  MakeData(work_ / "data", 8, 1 << 20);
+  const std::string source = "STORMPROOF_KDF_TEST=1 STORMPROOF_PASSWORD=source STORMPROOF_REPOSITORY=" +
+                             (work_ / "source").string();
+  ASSERT_EQ(RunStormproof("init", source).exit_code, 0);
+  ASSERT_EQ(RunStormproof("--quiet backup " + (work_ / "data").string(), source).exit_code, 0);
+  ASSERT_EQ(Repo("init").exit_code, 0);
+  const std::string from = "copy --from-repo " + (work_ / "source").string();
+  Paused copy(work_, RepoEnv() + " STORMPROOF_FROM_PASSWORD=source", "--quiet " + from,
+              "copy: file copied@3");
+  ASSERT_TRUE(copy.reached()) << copy.said();
+  ExpectInterrupted(copy.Stop(signal()), "no copy of snapshot");
+  ExpectConsistent();
+  EXPECT_TRUE(fs::is_empty(work_ / "source" / "locks")) << "a lock was left on the source";
+  EXPECT_TRUE(Snapshots().empty());
+  CliResult again = RunStormproof("--quiet " + from, RepoEnv() + " STORMPROOF_FROM_PASSWORD=source");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(Snapshots().size(), 1u);
+  ExpectConsistent();
+}
+
 TEST_P(InterruptTest, RestoreStopsBetweenPacksAndSaysTheTargetIsIncomplete) {
   MakeData(work_ / "data", 10, 3 << 20);
   ASSERT_EQ(Repo("init").exit_code, 0);

@@ -61,6 +61,7 @@ std::vector<Finding> Audit(const plan::Plan& plan, const AuditOptions& options) 
   internal::AuditVendorsAndSites(context, &findings);
   internal::AuditDependencies(context, &findings);
   internal::AuditBackups(context, &findings);
+  internal::AuditRepositoryEvidence(context, options.evidence, &findings);
   internal::AuditContactsAndReview(context, &findings);
   internal::AuditSecurity(context, &findings);
   internal::AuditTraining(context, &findings);

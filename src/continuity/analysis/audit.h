@@ -1,16 +1,19 @@
 // The single-point-of-failure audit (`plan audit`): what one loss — a person, a vendor or ISP,
 // a system, a site — would stop with no alternative, plus stale contacts, overdue reviews and
-// stale security evidence.
+// stale security evidence, and the "1" and "0" of 3-2-1-1-0 per repository from the catalog's
+// evidence (immutability proven or only claimed, zero errors proven).
 //
-// Audit() is a pure function of the plan and the date; thread-safe. It expects a plan that
-// passed Validate() without errors (unknown references are skipped, not reported).
+// Audit() is a pure function of the plan, the date and the evidence given; thread-safe. It expects
+// a plan that passed Validate() without errors (unknown references are skipped, not reported).
 #ifndef STORMPROOF_CONTINUITY_ANALYSIS_AUDIT_H_
 #define STORMPROOF_CONTINUITY_ANALYSIS_AUDIT_H_
 
 #include <array>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "continuity/analysis/evidence_rules.h"
 #include "continuity/plan/plan.h"
 #include "core/date.h"
 
@@ -48,8 +51,15 @@ struct Finding {
   plan::Mark mark;                   // where in the plan the cause is written
 };
 
+// Evidence per plan repository id (evidence_rules.h), from the catalog.
+using RepositoryEvidenceMap = std::map<std::string, RepositoryEvidence>;
+
 struct AuditOptions {
   Date today = Date::Today();
+  // The catalog's evidence, when there is a catalog (not owned; must outlive the Audit() call).
+  // Null: no catalog. Immutability is judged either way (a claim without a proof is a finding);
+  // "zero errors" only with evidence (every repository would be "never proven" otherwise).
+  const RepositoryEvidenceMap* evidence = nullptr;
 };
 
 // All findings, most severe first, then by area and rule, then by position in the plan.

@@ -5,7 +5,8 @@
 // (production as one plus one per backup repository listed), and an immutable or offline
 // repository is the plan's *claim*. Whether a planned copy really holds a current backup, was
 // verified, or is immutable is for `stormproof status` (src/continuity/readiness/copies.cc), which counts
-// only what the catalog proves. Sites are the distinct sites among the system's own and its
+// only what the catalog proves, and for the evidence rules (audit_evidence.cc), which report each
+// repository whose immutability or zero errors the catalog does not prove. Sites are the distinct sites among the system's own and its
 // repositories'. A tier that asks for one copy asks for no backup, so its systems are skipped.
 // A system with no backup at all gets backup-missing only: the other rules would say the same
 // thing again.

@@ -8,12 +8,7 @@ BackupShape ShapeOfBackups(const plan::Plan& plan, const plan::System& system) {
   BackupShape shape;
   for (const plan::Ref& ref : system.sites) shape.own_sites.insert(ref.id);
   shape.sites = shape.own_sites;
-  for (const plan::Ref& ref : system.backup.repositories) {
-    const plan::RepositorySpec* repo = plan.FindRepository(ref.id);
-    if (repo == nullptr || std::find(shape.repositories.begin(), shape.repositories.end(), repo) !=
-                               shape.repositories.end()) {
-      continue;
-    }
+  for (const plan::RepositorySpec* repo : plan::SystemRepositories(plan, system)) {
     shape.repositories.push_back(repo);
     shape.media.insert(repo->medium);
     if (repo->site) shape.sites.insert(repo->site->id);

@@ -20,7 +20,8 @@
 namespace stormproof::analysis {
 
 struct BackupShape {
-  std::vector<const plan::RepositorySpec*> repositories;  // distinct, known, in the order written
+  // Distinct, known, in the order written, then their copies (copy_from): SystemRepositories.
+  std::vector<const plan::RepositorySpec*> repositories;
   std::set<std::string> own_sites;                    // where the system runs
   std::set<std::string> sites;                        // own sites plus repository sites
   std::set<plan::Medium> media;                       // the repositories' media

@@ -134,6 +134,46 @@ class SqliteCatalog final : public Catalog {
     return internal::RetryWhileBusy(db, [&] { return SelectEvidenceSource(db, repository); });
   }
 
+  Result<int64_t> AddImmutabilityProof(const ImmutabilityProof& proof) override EXCLUDES(mu_) {
+    if (proof.repository.empty() || proof.outcome == Outcome::kWarning) {
+      return Error::InvalidArgument(path_ +
+                                    ": an immutability proof needs a repository and an "
+                                    "outcome of ok, failed or error");
+    }
+    MutexLock lock(mu_);
+    Db& db = *db_;
+    return internal::WriteTransaction(
+        db, [&]() -> Result<int64_t> { return internal::InsertImmutabilityProof(db, proof); });
+  }
+
+  Result<std::optional<ImmutabilityProof>> LatestImmutabilityProof(const std::string& repository,
+                                                                   int64_t until_ns) const override
+      EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    Db& db = *db_;
+    return internal::RetryWhileBusy(
+        db, [&] { return internal::SelectLatestImmutabilityProof(db, repository, until_ns); });
+  }
+
+  Result<int64_t> AddAttestation(const Attestation& attestation) override EXCLUDES(mu_) {
+    if (attestation.repository.empty() || attestation.person.empty() || attestation.note.empty()) {
+      return Error::InvalidArgument(path_ + ": an attestation needs a repository, a person and a note");
+    }
+    MutexLock lock(mu_);
+    Db& db = *db_;
+    return internal::WriteTransaction(
+        db, [&]() -> Result<int64_t> { return internal::InsertAttestation(db, attestation); });
+  }
+
+  Result<std::optional<Attestation>> LatestAttestation(const std::string& repository,
+                                                       int64_t until_ns) const override
+      EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    Db& db = *db_;
+    return internal::RetryWhileBusy(
+        db, [&] { return internal::SelectLatestAttestation(db, repository, until_ns); });
+  }
+
  private:
   // One read transaction: the refresh time and the files agree.
   static Result<EvidenceSource> SelectEvidenceSource(Db& db, const std::string& repository) {

@@ -30,7 +30,11 @@
 namespace stormproof::catalog {
 
 // What a run did. Stored as the lowercase word ("backup", ...); never renumber or rename.
-enum class RunKind { kBackup, kForget, kPrune, kCheck, kDrill };
+// kCopy: `run` copied a system's snapshots into a plan repository with copy_from (the copy's
+// system, repository = the copy, snapshot_id/_time_ns = the newest snapshot of the system there).
+// kImmutability: `run` proved a repository's immutability (s3::ProveImmutability); recorded as
+// an ImmutabilityProof, never as a Run: the kind names the action in `run`'s output only.
+enum class RunKind { kBackup, kForget, kPrune, kCheck, kDrill, kCopy, kImmutability };
 const char* RunKindName(RunKind kind);
 Result<RunKind> ParseRunKind(const std::string& name);
 
@@ -147,6 +151,49 @@ struct EvidenceSource {
   std::set<std::string> files;  // evidence files already imported (their names)
 };
 
+// The result of an immutability proof of one repository (`stormproof check --immutability`,
+// docs/catalog.md, table immutability_proofs): with the credentials the backup hosts hold, it
+// tried to delete and overwrite what must stay, and read the retention of a sample of objects.
+// Holds no secret: `credentials` names where the credentials came from, never their value.
+struct ImmutabilityProof {
+  int64_t id = 0;                // assigned by AddImmutabilityProof; 0 before
+  std::string repository;        // plan repository id
+  std::string location;          // where it is: "s3:https://host/bucket/prefix"
+  int64_t started_ns = 0, finished_ns = 0;
+  // kOk: every forbidden attempt was refused and every object sampled is retained long enough
+  // (proven); kFailed: something was allowed or is retained too briefly (`allowed` says what);
+  // kError: the proof could not run (unreachable, wrong password): it proves nothing either way.
+  // kWarning is not used.
+  Outcome outcome = Outcome::kOk;
+  // The source of the credentials it ran with, e.g. "credentials_file /etc/stormproof/acme.aws",
+  // "AWS_PROFILE backup", "environment (AWS_ACCESS_KEY_ID)"; never a key or a token.
+  std::string credentials;
+  std::string retention_mode;  // as found on the repository: "governance", "compliance", ""
+  int64_t retention_days = 0;  // as found; 0 when none
+  // What was allowed that must not be, one plain sentence each ("deleting a pack's version was
+  // allowed", "index file 3f2a… is retained until 2026-12-09, before the promised 2026-12-20");
+  // empty when the proof passed.
+  std::vector<std::string> allowed = {};
+  uint64_t objects_checked = 0;  // objects whose retention was read
+  std::string error = {};        // kError: why it could not run (one line); else ""
+  std::string host = {};         // the host that ran it; "" when unknown
+  std::string record_id = {};    // as Run::record_id; assigned when empty
+};
+
+// A person's word that offline media hold a copy that cannot be changed (`stormproof attest`,
+// docs/catalog.md, table attestations): stormproof cannot prove an offline copy, so an
+// attestation is shown as "attested by PERSON on DATE", never as proven, and expires with the
+// repository's check cadence.
+struct Attestation {
+  int64_t id = 0;              // assigned by AddAttestation; 0 before
+  std::string repository;      // plan repository id
+  std::string person;          // plan person id of who attests
+  int64_t attested_ns = 0;     // when the media were seen in that state
+  std::string note;            // what was seen: "tape set 12 in the vault, write-protect tab set"
+  std::string host = {};       // the host that recorded it; "" when unknown
+  std::string record_id = {};  // as Run::record_id; assigned when empty
+};
+
 // Which runs to return; empty fields do not filter. Newest (started_ns) first.
 struct RunQuery {
   std::optional<RunKind> kind;
@@ -204,11 +251,26 @@ class Catalog {
   virtual Status SetEvidenceRefreshed(const std::string& repository, int64_t refreshed_ns) = 0;
   // What is known of `repository`'s evidence (refreshed_ns 0 and no files when nothing).
   virtual Result<EvidenceSource> EvidenceOf(const std::string& repository) const = 0;
+
+  // Immutability (docs/catalog.md, "Immutability proofs and attestations").
+  // Records a proof; returns its id. Errors: kInvalidArgument for an empty repository or an
+  // outcome of kWarning (nothing recorded); kIo, kLocked as AddRun.
+  virtual Result<int64_t> AddImmutabilityProof(const ImmutabilityProof& proof) = 0;
+  // The newest proof of `repository` finished at or before `until_ns` (INT64_MAX: any) with a
+  // verdict (outcome kOk or kFailed: a proof that could not run is skipped), or nullopt.
+  virtual Result<std::optional<ImmutabilityProof>> LatestImmutabilityProof(
+      const std::string& repository, int64_t until_ns) const = 0;
+  // Records an attestation; returns its id. Errors: kInvalidArgument for an empty repository,
+  // person or note; kIo, kLocked as AddRun.
+  virtual Result<int64_t> AddAttestation(const Attestation& attestation) = 0;
+  // The newest attestation of `repository` (by attested_ns) at or before `until_ns`, or nullopt.
+  virtual Result<std::optional<Attestation>> LatestAttestation(
+      const std::string& repository, int64_t until_ns) const = 0;
 };
 
 // The newest schema version this build writes (1: tables; 2: query indexes; 3: hosts and
-// evidence from other hosts).
-inline constexpr int kSchemaVersion = 3;
+// evidence from other hosts; 4: immutability proofs and attestations).
+inline constexpr int kSchemaVersion = 4;
 
 }  // namespace stormproof::catalog
 

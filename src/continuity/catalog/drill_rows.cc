@@ -17,22 +17,6 @@ constexpr const char* kInsertStepSql =
     "INSERT INTO drill_steps (run_id, position, name, duration_ms, outcome, note) "
     "VALUES (?, ?, ?, ?, ?, ?)";
 
-// Invalid UTF-8 is replaced by U+FFFD (JSON text must be UTF-8).
-std::string ToJsonArray(const std::vector<std::string>& lines) {
-  return nlohmann::json(lines).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-Result<std::vector<std::string>> FromJsonArray(const std::string& text) {
-  nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!parsed.is_array()) return Error::Parse("not a JSON array of strings: " + text);
-  std::vector<std::string> lines;
-  for (const auto& item : parsed) {
-    if (!item.is_string()) return Error::Parse("not a JSON array of strings: " + text);
-    lines.push_back(item.get<std::string>());
-  }
-  return lines;
-}
-
 // The note column: the note, then, when the step kept output, kOutputMarker and the output's
 // lines, one per line (docs/catalog.md). Output lines hold no line break (they are escaped).
 constexpr std::string_view kOutputMarker = "\n--- last lines of standard error ---\n";
@@ -74,6 +58,22 @@ Status InsertSteps(Db& db, int64_t run_id, const std::vector<DrillStep>& steps) 
 }
 
 }  // namespace
+
+// Invalid UTF-8 is replaced by U+FFFD (JSON text must be UTF-8).
+std::string ToJsonArray(const std::vector<std::string>& lines) {
+  return nlohmann::json(lines).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+Result<std::vector<std::string>> FromJsonArray(const std::string& text) {
+  nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_array()) return Error::Parse("not a JSON array of strings: " + text);
+  std::vector<std::string> lines;
+  for (const auto& item : parsed) {
+    if (!item.is_string()) return Error::Parse("not a JSON array of strings: " + text);
+    lines.push_back(item.get<std::string>());
+  }
+  return lines;
+}
 
 Status InsertDrillPart(Db& db, int64_t run_id, const Drill& drill) {
   STORMPROOF_ASSIGN_OR_RETURN(Statement statement, db.Prepare(kInsertDrillSql));

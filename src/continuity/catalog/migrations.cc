@@ -80,6 +80,39 @@ CREATE TABLE evidence_sources (
 );
 )sql";
 
+// Version 4: immutability from evidence. The result of every immutability proof of a
+// repository (what was allowed when it failed), and the attestations people give for offline
+// media stormproof cannot prove. `allowed` is a JSON array of strings.
+constexpr const char* kImmutability = R"sql(
+CREATE TABLE immutability_proofs (
+  id              INTEGER PRIMARY KEY,
+  repository      TEXT    NOT NULL,
+  location        TEXT    NOT NULL DEFAULT '',
+  started_ns      INTEGER NOT NULL,
+  finished_ns     INTEGER NOT NULL,
+  outcome         TEXT    NOT NULL,
+  credentials     TEXT    NOT NULL DEFAULT '',
+  retention_mode  TEXT    NOT NULL DEFAULT '',
+  retention_days  INTEGER NOT NULL DEFAULT 0,
+  allowed         TEXT    NOT NULL DEFAULT '[]',
+  objects_checked INTEGER NOT NULL DEFAULT 0,
+  error           TEXT    NOT NULL DEFAULT '',
+  host            TEXT    NOT NULL DEFAULT '',
+  record_id       TEXT    NOT NULL UNIQUE
+);
+CREATE INDEX immutability_proofs_by_repository ON immutability_proofs(repository, finished_ns);
+CREATE TABLE attestations (
+  id          INTEGER PRIMARY KEY,
+  repository  TEXT    NOT NULL,
+  person      TEXT    NOT NULL,
+  attested_ns INTEGER NOT NULL,
+  note        TEXT    NOT NULL,
+  host        TEXT    NOT NULL DEFAULT '',
+  record_id   TEXT    NOT NULL UNIQUE
+);
+CREATE INDEX attestations_by_repository ON attestations(repository, attested_ns);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -87,6 +120,7 @@ const std::vector<Migration>& Migrations() {
       {1, "base tables: runs, drills, drill_steps", kBaseTables},
       {2, "indexes for per-system, per-repository, per-client and per-kind queries", kQueryIndexes},
       {3, "hosts, record ids and evidence imported from other hosts", kHostsAndEvidence},
+      {4, "immutability proofs and attestations", kImmutability},
   };
   return kMigrations;
 }

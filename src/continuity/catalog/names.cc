@@ -10,12 +10,14 @@
 namespace stormproof::catalog {
 namespace {
 
-constexpr std::array<std::pair<RunKind, const char*>, 5> kKindNames = {{
+constexpr std::array<std::pair<RunKind, const char*>, 7> kKindNames = {{
     {RunKind::kBackup, "backup"},
     {RunKind::kForget, "forget"},
     {RunKind::kPrune, "prune"},
     {RunKind::kCheck, "check"},
     {RunKind::kDrill, "drill"},
+    {RunKind::kCopy, "copy"},
+    {RunKind::kImmutability, "immutability"},
 }};
 
 constexpr std::array<std::pair<Outcome, const char*>, 4> kOutcomeNames = {{

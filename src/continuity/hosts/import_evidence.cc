@@ -34,8 +34,9 @@ Result<std::vector<std::string>> NewFiles(const backend::Backend& files,
 }
 
 // True when `run`, read from repository `id`, may stand as evidence: a run of a system the plan
-// backs up into `id`, or a run without system (check, prune) on `id` itself. Anything else would
-// let whoever holds one repository's key (a client's, say) vouch for another client's systems.
+// backs up into `id` (or into a repository `id` is a copy of: plan::SystemRepositories), or a
+// run without system (check, prune) on `id` itself. Anything else would let whoever holds one
+// repository's key (a client's, say) vouch for another client's systems.
 // The run's client becomes the plan's, whatever the file claims.
 bool Admit(const plan::Plan& plan, const std::string& id, catalog::Run* run) {
   if (run->system.empty()) {
@@ -44,8 +45,10 @@ bool Admit(const plan::Plan& plan, const std::string& id, catalog::Run* run) {
   }
   const plan::System* system = plan.FindSystem(run->system);
   if (system == nullptr) return false;
-  const auto& refs = system->backup.repositories;
-  if (std::none_of(refs.begin(), refs.end(), [&](const plan::Ref& ref) { return ref.id == id; })) {
+  // The repositories holding the system's data: its own and their copies (copy_from).
+  std::vector<const plan::RepositorySpec*> holders = plan::SystemRepositories(plan, *system);
+  if (std::none_of(holders.begin(), holders.end(),
+                   [&](const plan::RepositorySpec* r) { return r->id == id; })) {
     return false;
   }
   run->client = system->client ? system->client->id : "";

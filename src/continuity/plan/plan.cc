@@ -37,6 +37,30 @@ const char* VendorKindName(VendorKind kind) { return WordOf(VendorKindWords(), k
 
 const char* MediumName(Medium medium) { return WordOf(MediumWords(), medium, "disk"); }
 
+const char* ObjectLockModeName(ObjectLockMode mode) {
+  return WordOf(ObjectLockModeWords(), mode, "governance");
+}
+
+std::vector<const RepositorySpec*> SystemRepositories(const Plan& plan, const System& system) {
+  std::vector<const RepositorySpec*> out;
+  auto add = [&out](const RepositorySpec* repository) {
+    if (repository != nullptr && std::find(out.begin(), out.end(), repository) == out.end()) {
+      out.push_back(repository);
+    }
+  };
+  for (const Ref& ref : system.backup.repositories) add(plan.FindRepository(ref.id));
+  // Breadth first: out[i]'s copies are appended after everything found so far.
+  for (size_t i = 0; i < out.size(); ++i) {
+    for (const RepositorySpec& candidate : plan.repositories) {
+      if (candidate.copy_from && candidate.copy_from->id == out[i]->id &&
+          plan.FindRepository(candidate.id) == &candidate) {
+        add(&candidate);
+      }
+    }
+  }
+  return out;
+}
+
 void Plan::BuildIndex() {
   IndexById(people, &people_by_id_);
   IndexById(roles, &roles_by_id_);

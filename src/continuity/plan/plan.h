@@ -180,6 +180,11 @@ enum class RepositoryKind { kStormproof, kRestic, kBorg };
 // virtual-hosted; kDns = always virtual-hosted (https://bucket.host/key); kPath = always path.
 enum class BucketLookup { kAuto, kDns, kPath };
 
+// S3 Object Lock's retention modes: governance (users with a special permission may shorten or
+// lift it) and compliance (nobody can, not even the account's root, until it ends).
+enum class ObjectLockMode { kGovernance, kCompliance };
+const char* ObjectLockModeName(ObjectLockMode mode);  // "governance", "compliance"
+
 // A place backups are written to, as the plan describes it (the engine's open repository is
 // repository::Repository).
 struct RepositorySpec {
@@ -205,6 +210,28 @@ struct RepositorySpec {
   std::string region = {};
   // bucket_lookup; absent = the command line's --s3-bucket-lookup (default auto).
   std::optional<BucketLookup> bucket_lookup = {};
+  // copy_from: this repository is a copy of another plan repository (both of kind stormproof):
+  // after a system's backups `run` copies the source's new snapshots of that system here
+  // (engine/copier). A copy's systems are its source's (SystemRepositories); it counts as a copy
+  // of a system only once the catalog records snapshots of the system copied into it.
+  std::optional<Ref> copy_from = {};
+  // copy_every: how often `run` copies into this repository; absent = on every run that finds
+  // the source holding a snapshot newer than the newest copied.
+  std::optional<Duration> copy_every = {};
+  Mark copy_every_mark = {};
+  // For s3: locations only: the credentials file `run`'s forget and prune use (resolved like
+  // credentials_file); "" = credentials_file. Backup hosts keep upload-only credentials in
+  // credentials_file, the MSP's maintenance machine the ones that may delete.
+  std::string maintenance_credentials_file = {};
+  // object_lock (s3: only): `run --init` creates the repository with every data and metadata
+  // object under this retention (S3 Object Lock). A setting, not a proof: like `immutable`, it
+  // counts only once an immutability check proves it.
+  struct ObjectLock {
+    ObjectLockMode mode = ObjectLockMode::kGovernance;
+    int days = 0;  // >= 1
+  };
+  std::optional<ObjectLock> object_lock = {};
+  Mark object_lock_mark = {};
   Mark mark;
 };
 
@@ -349,6 +376,11 @@ struct Objectives {
   std::optional<Duration> rto, rpo, mtpd;
 };
 Objectives ObjectivesOf(const Plan& plan, const System& system);
+
+// The repositories that hold `system`'s data, as the plan designs it: those its backup names
+// (known ones, in the order written), then the copies of those (copy_from), breadth first, so
+// that a copy always comes after its source. Distinct; a copy_from cycle is not followed twice.
+std::vector<const RepositorySpec*> SystemRepositories(const Plan& plan, const System& system);
 
 // How often a system with `rpo` is backed up: RPO * (100 - margin) / 100, the margin
 // (run.backup_margin_percent) clamped to 0..100. `run` backs up when the newest snapshot is

@@ -175,11 +175,35 @@ void CheckLocation(const Source& source, NodeReader& r, size_t index, const Repo
                  field + " '" + repo.location + "': " + why + "; run and drills skip it");
   } else if (location->kind != storage::LocationKind::kS3 &&
              !(repo.credentials_file.empty() && repo.region.empty() &&
-               !repo.bucket_lookup.has_value())) {
-    out->Warning(
-        source.MarkOf(*node), "s3-setting-unused",
-        field + ": credentials_file, region and bucket_lookup apply only to s3: locations");
+               !repo.bucket_lookup.has_value() && repo.maintenance_credentials_file.empty())) {
+    out->Warning(source.MarkOf(*node), "s3-setting-unused",
+                 field +
+                     ": credentials_file, maintenance_credentials_file, region and bucket_lookup "
+                     "apply only to s3: locations");
   }
+  if (location && location->kind != storage::LocationKind::kS3 && repo.object_lock) {
+    out->Warning(repo.object_lock_mark, "object-lock-unused",
+                 r.what() + ": object_lock applies only to s3: locations; '" + repo.location +
+                     "' is not locked by it");
+  }
+}
+
+// object_lock: {mode: governance|compliance, days: N}, both required.
+void ReadObjectLock(const Source& source, const Node& node, const std::string& what,
+                    Diagnostics* out, RepositorySpec* repo) {
+  NodeReader r(source, node, what + ": object_lock", out);
+  RepositorySpec::ObjectLock lock;
+  bool mode = r.Choice("mode", &lock.mode, ObjectLockModeWords());
+  bool days = r.Integer("days", &lock.days, 1, 36500);
+  if (r.ok() && !r.Child("mode")) {
+    r.Problem(node, "missing-field", "missing required 'mode' (governance or compliance)");
+  }
+  if (r.ok() && !r.Child("days")) {
+    r.Problem(node, "missing-field", "missing required 'days' (1 or more)");
+  }
+  r.Finish();
+  repo->object_lock_mark = source.MarkOf(node);
+  if (mode && days) repo->object_lock = lock;
 }
 
 void ReadRepository(const Source& source, const Node& node, Diagnostics* out, Plan* plan) {
@@ -209,6 +233,15 @@ void ReadRepository(const Source& source, const Node& node, Diagnostics* out, Pl
             {"path", BucketLookup::kPath}};
         if (BucketLookup lookup{}; r.Choice("bucket_lookup", &lookup, kLookups)) {
           repo.bucket_lookup = lookup;
+        }
+        if (r.Text("maintenance_credentials_file", &repo.maintenance_credentials_file)) {
+          repo.maintenance_credentials_file =
+              ResolveAgainstFile(*plan, source.file, repo.maintenance_credentials_file);
+        }
+        r.Reference("copy_from", &repo.copy_from);
+        r.DurationValue("copy_every", &repo.copy_every, &repo.copy_every_mark);
+        if (const Node* lock = r.Child("object_lock")) {
+          ReadObjectLock(source, *lock, r.what(), out, &repo);
         }
         CheckLocation(source, r, RepositoriesBefore(*plan, source.file), repo, out);
       });

@@ -143,6 +143,7 @@ void CheckInfrastructureReferences(const Plan& plan, const Resolvers& r, Diagnos
   }
   for (const RepositorySpec& repo : plan.repositories) {
     r.site.Check(repo.site, "repository " + Quoted(repo.id), "site", out);
+    r.repository.Check(repo.copy_from, "repository " + Quoted(repo.id), "copy_from", out);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "continuity/plan/validate.h"
 
+#include "continuity/plan/internal/copy_check.h"
+#include "continuity/plan/internal/object_lock_check.h"
 #include "continuity/plan/internal/dependency_cycles.h"
 #include "continuity/plan/internal/reference_check.h"
 #include "core/time.h"
@@ -160,6 +162,8 @@ void Validate(const Plan& plan, const ValidateOptions& options, Diagnostics* out
   CheckRoles(plan, out);
   CheckSystems(plan, out);
   CheckClients(plan, out);
+  CheckCopies(plan, out);
+  CheckObjectLock(plan, out);
   out->SortByPosition();
 }
 

@@ -41,4 +41,10 @@ const WordTable<Medium>& MediumWords() {
   return kWords;
 }
 
+const WordTable<ObjectLockMode>& ObjectLockModeWords() {
+  static const WordTable<ObjectLockMode> kWords = {{"governance", ObjectLockMode::kGovernance},
+                                                   {"compliance", ObjectLockMode::kCompliance}};
+  return kWords;
+}
+
 }  // namespace stormproof::plan

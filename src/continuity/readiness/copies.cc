@@ -91,6 +91,15 @@ CopyStatus JudgeCopy(const analysis::BackupShape& shape, const CopyEvidence& e,
   copy.medium = e.repository->medium;
   copy.offsite = analysis::IsOffsite(shape, *e.repository);
   copy.immutable_claimed = analysis::ClaimsImmutable(*e.repository);
+  if (rules.immutability != nullptr) {
+    auto verdict = rules.immutability->find(copy.repository);
+    if (verdict != rules.immutability->end()) {
+      copy.immutability = verdict->second.state;
+      copy.immutability_text = verdict->second.text;
+      copy.immutable_proven = verdict->second.state == analysis::ImmutabilityState::kProven;
+      copy.immutable_attested = verdict->second.state == analysis::ImmutabilityState::kAttested;
+    }
+  }
   JudgeRestorePoint(e, rules, now_ns, &copy);
   JudgeVerification(e, rules, today, &copy);
   return copy;
@@ -101,6 +110,9 @@ std::string CopyReason(const CopyStatus& copy, const plan::RepositorySpec& repos
   if (copy.counted) return "";
   std::string name = "copy " + copy.repository + ": ";
   if (!copy.restore_point_ns) {
+    if (repository.copy_from) {
+      return name + "never proven: no copy from " + repository.copy_from->id + " recorded";
+    }
     if (repository.kind == plan::RepositoryKind::kStormproof) return name + "never written";
     return name +
            "no restore point recorded (written by another program: only a drill from "
@@ -145,6 +157,13 @@ std::string OffsiteReason(const Rule32110& rule) {
 }
 
 std::string ImmutableReason(const Rule32110& rule) {
+  for (const CopyStatus& copy : rule.copy_status) {
+    if (!copy.counted || copy.immutability_text.empty() ||
+        copy.immutability == analysis::ImmutabilityState::kNotClaimed) {
+      continue;
+    }
+    return "immutable: copy " + copy.repository + " " + copy.immutability_text;
+  }
   for (const CopyStatus& copy : rule.copy_status) {
     if (copy.counted && copy.immutable_claimed) {
       return "immutable: claimed (copy " + copy.repository + "), never proven";
@@ -207,7 +226,7 @@ void AddReasons(const analysis::BackupShape& shape, const CopyRules& rules, Rule
   if (!rule->copies_ok()) out.push_back(CopiesReason(*rule));
   if (!rule->media_ok()) out.push_back(MediaReason(*rule));
   if (!rule->offsite) out.push_back(OffsiteReason(*rule));
-  if (!rule->immutable_proven) out.push_back(ImmutableReason(*rule));
+  if (!rule->immutable_met()) out.push_back(ImmutableReason(*rule));
   if (rule->zero_errors != true) ZeroErrorsReasons(*rule, rules, &out);
 }
 
@@ -228,6 +247,8 @@ Rule32110 AssessRule32110(const analysis::BackupShape& shape, const Evidence& ev
       media.insert(copy.medium);
       rule.offsite = rule.offsite || copy.offsite;
       rule.immutable_claimed = rule.immutable_claimed || copy.immutable_claimed;
+      rule.immutable_proven = rule.immutable_proven || copy.immutable_proven;
+      rule.immutable_attested = rule.immutable_attested || copy.immutable_attested;
     }
     rule.copy_status.push_back(std::move(copy));
   }

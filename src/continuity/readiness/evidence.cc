@@ -70,18 +70,21 @@ Result<std::optional<catalog::Run>> NewestFinished(const catalog::Catalog& catal
                         [](const catalog::Run&) { return true; });
 }
 
-Result<RepositoryChecks> ChecksOf(const catalog::Catalog& catalog, const std::string& repository,
-                                  int64_t now_ns) {
-  RepositoryChecks checks;
-  catalog::RunQuery passed = Query(catalog::RunKind::kCheck, now_ns, kDidItsJob);
-  passed.repository = repository;
-  STORMPROOF_ASSIGN_OR_RETURN(checks.last_read_check,
-                              NewestFinished(catalog, passed, now_ns, ReadData, kMaxChecksScanned));
-  catalog::RunQuery failed = Query(catalog::RunKind::kCheck, now_ns, kFailedOrErred);
-  failed.repository = repository;
-  STORMPROOF_ASSIGN_OR_RETURN(checks.last_failed_check,
-                              NewestFinished(catalog, failed, now_ns, NotInterrupted));
-  return checks;
+// A copy (copy_from) holds the system's data once a copy run recorded a snapshot of it there,
+// never because the plan says so: the newest such run stands for a backup when its snapshot is
+// newer. `query` asks for the system's good backups in the copy.
+Status NewestCopy(const catalog::Catalog& catalog, catalog::RunQuery query, int64_t now_ns,
+                  CopyEvidence* copy) {
+  query.kind = catalog::RunKind::kCopy;
+  STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::Run> copied,
+                              NewestFinished(catalog, query, now_ns, [](const catalog::Run& run) {
+                                return run.snapshot_time_ns != 0;
+                              }));
+  const std::optional<catalog::Run>& backup = copy->last_good_backup;
+  if (copied && (!backup || copied->snapshot_time_ns > backup->snapshot_time_ns)) {
+    copy->last_good_backup = std::move(copied);
+  }
+  return Ok();
 }
 
 Result<CopyEvidence> CopyOf(const catalog::Catalog& catalog, const std::string& system,
@@ -93,6 +96,7 @@ Result<CopyEvidence> CopyOf(const catalog::Catalog& catalog, const std::string& 
   query.system = system;
   query.repository = repository.id;
   STORMPROOF_ASSIGN_OR_RETURN(copy.last_good_backup, NewestFinished(catalog, query, now_ns));
+  if (repository.copy_from) STORMPROOF_TRY(NewestCopy(catalog, query, now_ns, &copy));
   query.kind = catalog::RunKind::kDrill;
   STORMPROOF_ASSIGN_OR_RETURN(copy.last_good_drill, NewestFinished(catalog, query, now_ns));
   query.outcomes = kFailedOrErred;
@@ -100,27 +104,109 @@ Result<CopyEvidence> CopyOf(const catalog::Catalog& catalog, const std::string& 
                               NewestFinished(catalog, query, now_ns, NotInterrupted));
   auto cached = checks->find(repository.id);
   if (cached == checks->end()) {
-    STORMPROOF_ASSIGN_OR_RETURN(RepositoryChecks found, ChecksOf(catalog, repository.id, now_ns));
+    STORMPROOF_ASSIGN_OR_RETURN(RepositoryChecks found,
+                                ChecksOfRepository(catalog, repository.id, now_ns));
     cached = checks->emplace(repository.id, std::move(found)).first;
   }
   copy.checks = cached->second;
   return copy;
 }
 
+// True when a drill could not get the data back intact: a step that locates, restores or
+// verifies the data did not do its job. A drill that missed its RTO or whose application check
+// failed says nothing against the repository.
+bool DataStepFailed(const catalog::DrillRecord& record) {
+  for (const catalog::DrillStep& step : record.drill.steps) {
+    bool data_step =
+        step.name == "locate snapshot" || step.name == "restore" || step.name == "verify data";
+    if (data_step && !catalog::DidItsJob(step.outcome)) return true;
+  }
+  return false;
+}
+
+// The newest drill from `repository` finished by `now_ns` that failed on its data (looks at the
+// last kMaxChecksScanned failed or erred drills).
+Result<std::optional<catalog::Run>> NewestDataFailure(const catalog::Catalog& catalog,
+                                                      const std::string& repository,
+                                                      int64_t now_ns) {
+  catalog::RunQuery query = Query(catalog::RunKind::kDrill, now_ns, kFailedOrErred);
+  query.repository = repository;
+  query.limit = kMaxChecksScanned;
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::DrillRecord> drills, catalog.Drills(query));
+  for (catalog::DrillRecord& record : drills) {
+    if (FinishedBy(record.run, now_ns) && NotInterrupted(record.run) && DataStepFailed(record)) {
+      return std::optional(std::move(record.run));
+    }
+  }
+  return std::optional<catalog::Run>();
+}
+
 }  // namespace
+
+Result<RepositoryChecks> ChecksOfRepository(const catalog::Catalog& catalog,
+                                            const std::string& repository, int64_t now_ns) {
+  RepositoryChecks checks;
+  catalog::RunQuery passed = Query(catalog::RunKind::kCheck, now_ns, kDidItsJob);
+  passed.repository = repository;
+  STORMPROOF_ASSIGN_OR_RETURN(
+      checks.last_read_check,
+      NewestFinished(catalog, passed, now_ns, ReadAllData, kMaxChecksScanned));
+  STORMPROOF_ASSIGN_OR_RETURN(
+      checks.last_partial_check,
+      NewestFinished(
+          catalog, passed, now_ns,
+          [](const catalog::Run& run) { return ReadDataPercent(run) && !ReadAllData(run); },
+          kMaxChecksScanned));
+  if (checks.last_partial_check) {
+    checks.partial_check_percent = ReadDataPercent(*checks.last_partial_check).value_or(0);
+  }
+  catalog::RunQuery failed = Query(catalog::RunKind::kCheck, now_ns, kFailedOrErred);
+  failed.repository = repository;
+  STORMPROOF_ASSIGN_OR_RETURN(checks.last_failed_check,
+                              NewestFinished(catalog, failed, now_ns, NotInterrupted));
+  return checks;
+}
+
+Result<analysis::RepositoryEvidence> RepositoryEvidenceOf(const catalog::Catalog& catalog,
+                                                          const std::string& repository,
+                                                          int64_t now_ns) {
+  analysis::RepositoryEvidence e;
+  STORMPROOF_ASSIGN_OR_RETURN(e.proof, catalog.LatestImmutabilityProof(repository, now_ns));
+  STORMPROOF_ASSIGN_OR_RETURN(e.attestation, catalog.LatestAttestation(repository, now_ns));
+  STORMPROOF_ASSIGN_OR_RETURN(RepositoryChecks checks,
+                              ChecksOfRepository(catalog, repository, now_ns));
+  e.last_read_check = std::move(checks.last_read_check);
+  e.last_partial_check = std::move(checks.last_partial_check);
+  e.partial_check_percent = checks.partial_check_percent;
+  catalog::RunQuery drills = Query(catalog::RunKind::kDrill, now_ns, kDidItsJob);
+  drills.repository = repository;
+  STORMPROOF_ASSIGN_OR_RETURN(e.last_good_drill, NewestFinished(catalog, drills, now_ns));
+  STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::Run> failed_drill,
+                              NewestDataFailure(catalog, repository, now_ns));
+  const std::optional<catalog::Run>& failed_check = checks.last_failed_check;
+  bool drill_newer =
+      failed_drill && (!failed_check || failed_drill->started_ns > failed_check->started_ns);
+  e.last_failure = drill_newer ? failed_drill : failed_check;
+  return e;
+}
 
 bool FinishedBy(const catalog::Run& run, int64_t now_ns) {
   return std::max(run.started_ns, run.finished_ns) <= now_ns;
 }
 
-bool ReadData(const catalog::Run& check) {
+std::optional<double> ReadDataPercent(const catalog::Run& check) {
   nlohmann::json details = nlohmann::json::parse(check.details, nullptr, false);
   if (details.is_object() && details.contains("read_data_percent") &&
       details["read_data_percent"].is_number()) {
-    return details["read_data_percent"].get<double>() > 0;
+    double percent = details["read_data_percent"].get<double>();
+    if (percent > 0) return percent;
+    return std::nullopt;
   }
-  return check.bytes > 0;
+  if (check.bytes > 0) return 0.0;  // an older record: read data, share not recorded
+  return std::nullopt;
 }
+
+bool ReadAllData(const catalog::Run& check) { return ReadDataPercent(check).value_or(0) >= 100; }
 
 Result<std::optional<catalog::Run>> LastGoodBackup(const catalog::Catalog& catalog,
                                                    const std::string& system, int64_t now_ns) {

@@ -61,13 +61,13 @@ const char* DrillStateName(DrillState state) {
 }
 
 int Rule32110::Passed() const {
-  return int{copies_ok()} + int{media_ok()} + int{offsite} + int{immutable_proven} +
+  return int{copies_ok()} + int{media_ok()} + int{offsite} + int{immutable_met()} +
          int{zero_errors.value_or(false)};
 }
 
 std::string Rule32110::Marks() const {
   auto mark = [](bool ok) { return ok ? "✓" : "✗"; };
-  const char* immutable = immutable_proven ? "✓" : immutable_claimed ? "~" : "✗";
+  const char* immutable = immutable_met() ? "✓" : immutable_claimed ? "~" : "✗";
   std::string marks =
       std::string(mark(copies_ok())) + mark(media_ok()) + mark(offsite) + immutable;
   return marks + (zero_errors ? mark(*zero_errors) : "?");

@@ -94,9 +94,70 @@ AuditCounts CountFindings(const plan::Plan& plan, const std::vector<analysis::Fi
   return counts;
 }
 
+// Each repository's verdicts, judged once (a repository is shared by many systems).
+// `for_clients` and `zero_errors_for_clients` hold the same verdicts worded for a client
+// (client_text): a client never reads the name of the MSP person who attested an offline copy,
+// what a failed immutability proof was allowed (the MSP's endpoint, bucket and keys), nor the
+// error of a failed check (in a shared repository it may name another client's files). The
+// failures lose their details only in a status scoped to one client (`client_view`: `status
+// --client`, a client's readiness report), what a client reads; the MSP's views of its clients
+// keep them, to act on.
+struct RepositoryVerdicts {
+  std::map<std::string, analysis::ImmutabilityVerdict> immutability, for_clients;
+  std::map<std::string, analysis::ZeroErrorsVerdict> zero_errors, zero_errors_for_clients;
+};
+
+RepositoryVerdicts JudgeRepositories(const plan::Plan& plan,
+                                     const analysis::RepositoryEvidenceMap& evidence, Date today,
+                                     bool client_view) {
+  RepositoryVerdicts verdicts;
+  const analysis::RepositoryEvidence none;
+  for (const plan::RepositorySpec& repository : plan.repositories) {
+    auto found = evidence.find(repository.id);
+    const analysis::RepositoryEvidence& e = found == evidence.end() ? none : found->second;
+    analysis::ImmutabilityVerdict verdict = analysis::JudgeImmutability(plan, repository, e, today);
+    analysis::ImmutabilityVerdict client = verdict;
+    if (client_view || verdict.state != analysis::ImmutabilityState::kProofFailed) {
+      client.text = client.client_text;
+    }
+    verdicts.immutability.emplace(repository.id, std::move(verdict));
+    verdicts.for_clients.emplace(repository.id, std::move(client));
+    analysis::ZeroErrorsVerdict zero = analysis::JudgeZeroErrors(plan, e, today);
+    analysis::ZeroErrorsVerdict zero_for_client = zero;
+    if (client_view) zero_for_client.text = zero_for_client.client_text;
+    verdicts.zero_errors.emplace(repository.id, std::move(zero));
+    verdicts.zero_errors_for_clients.emplace(repository.id, std::move(zero_for_client));
+  }
+  return verdicts;
+}
+
+// The repositories the systems of `group` back up into, and their copies (copy_from), in plan
+// order, with their verdicts.
+std::vector<RepositoryStatus> RepositoriesOf(const plan::Plan& plan, const std::string& group,
+                                             const RepositoryVerdicts& verdicts) {
+  std::vector<RepositoryStatus> repositories;
+  for (const plan::RepositorySpec& repository : plan.repositories) {
+    bool used = std::any_of(plan.systems.begin(), plan.systems.end(), [&](const plan::System& s) {
+      if (GroupOf(s) != group) return false;
+      std::vector<const plan::RepositorySpec*> held = plan::SystemRepositories(plan, s);
+      return std::any_of(held.begin(), held.end(), [&](const plan::RepositorySpec* r) {
+        return r->id == repository.id;
+      });
+    });
+    if (!used) continue;
+    const auto& immutability = group.empty() ? verdicts.immutability : verdicts.for_clients;
+    const auto& zero_errors =
+        group.empty() ? verdicts.zero_errors : verdicts.zero_errors_for_clients;
+    repositories.push_back(
+        {repository.id, immutability.at(repository.id), zero_errors.at(repository.id)});
+  }
+  return repositories;
+}
+
 // Everything about system `i` that does not need the other systems.
 SystemStatus AssessOne(const plan::Plan& plan, size_t i, const Evidence& evidence,
-                       const StatusOptions& options, const analysis::BackupShape& shape) {
+                       const StatusOptions& options, const analysis::BackupShape& shape,
+                       const RepositoryVerdicts& verdicts) {
   const plan::System& system = plan.systems[i];
   plan::Objectives objectives = plan::ObjectivesOf(plan, system);
   SystemStatus status;
@@ -123,6 +184,7 @@ SystemStatus AssessOne(const plan::Plan& plan, size_t i, const Evidence& evidenc
   copy_rules.rpo = objectives.rpo;
   copy_rules.check_every = plan.run.check_every;
   copy_rules.drill_every = every;
+  copy_rules.immutability = system.client ? &verdicts.for_clients : &verdicts.immutability;
   status.rule =
       internal::AssessRule32110(shape, evidence, copy_rules, options.now_ns, options.today);
   return status;
@@ -158,6 +220,14 @@ Result<MspStatus> ComputeStatus(const plan::Plan& plan, const catalog::Catalog* 
     selected[i] = std::find(groups.begin(), groups.end(), GroupOf(plan.systems[i])) != groups.end();
   }
   std::vector<bool> needed = NeededSystems(graph, selected);
+  analysis::RepositoryEvidenceMap repository_evidence;
+  if (catalog != nullptr) {
+    STORMPROOF_ASSIGN_OR_RETURN(repository_evidence,
+                                GatherRepositoryEvidence(plan, *catalog, options.now_ns));
+  }
+  const bool client_view = options.client.has_value() && !options.client->empty();
+  const RepositoryVerdicts verdicts =
+      JudgeRepositories(plan, repository_evidence, options.today, client_view);
 
   std::vector<SystemStatus> systems(plan.systems.size());
   std::map<std::string, internal::RepositoryChecks> checks;
@@ -174,13 +244,15 @@ Result<MspStatus> ComputeStatus(const plan::Plan& plan, const catalog::Catalog* 
       }
       evidence = std::move(gathered).value();
     }
-    systems[i] = AssessOne(plan, i, evidence, options, shape);
+    systems[i] = AssessOne(plan, i, evidence, options, shape, verdicts);
   }
   std::vector<RtoProjection> rto(plan.systems.size());
   for (size_t i = 0; i < plan.systems.size(); ++i) rto[i] = std::move(systems[i].rto);
   internal::ProjectAlongDependencies(plan, graph, needed, &rto);
   MspStatus status;
-  status.findings = analysis::Audit(plan, {options.today});
+  // The same findings as `plan audit` with this catalog.
+  status.findings =
+      analysis::Audit(plan, {options.today, catalog != nullptr ? &repository_evidence : nullptr});
   AuditCounts findings = CountFindings(plan, status.findings);
   status.msp_id = plan.msp.id;
   status.msp_name = plan.msp.name;
@@ -195,6 +267,7 @@ Result<MspStatus> ComputeStatus(const plan::Plan& plan, const catalog::Catalog* 
     client.name = id.empty() ? plan::ClientName(plan, std::nullopt)
                              : plan::ClientName(plan, plan::Ref{id, {}});
     client.findings = findings.by_group[id];
+    client.repositories = RepositoriesOf(plan, id, verdicts);
   }
   for (size_t i = 0; i < plan.systems.size(); ++i) {
     if (!selected[i]) continue;
@@ -209,6 +282,21 @@ Result<MspStatus> ComputeStatus(const plan::Plan& plan, const catalog::Catalog* 
   }
   Aggregate(&status);
   return status;
+}
+
+Result<analysis::RepositoryEvidenceMap> GatherRepositoryEvidence(const plan::Plan& plan,
+                                                                 const catalog::Catalog& catalog,
+                                                                 int64_t now_ns) {
+  analysis::RepositoryEvidenceMap evidence;
+  for (const plan::RepositorySpec& repository : plan.repositories) {
+    auto found = internal::RepositoryEvidenceOf(catalog, repository.id, now_ns);
+    if (!found) {
+      return found.error().WithContext("catalog " + catalog.path() + ": repository '" +
+                                       repository.id + "'");
+    }
+    evidence.emplace(repository.id, std::move(found).value());
+  }
+  return evidence;
 }
 
 Result<std::unique_ptr<catalog::Catalog>> OpenExistingCatalog(const std::string& path) {

@@ -183,10 +183,12 @@ struct DrillRecency {
 
 // One backup repository of a system as a copy, judged from the catalog (src/continuity/readiness/copies.cc).
 // It *counts* as a copy when the catalog holds a restore point of the system in it — a backup to
-// it that did its job (finished by the status moment), or a passing drill that restored from it —
-// no older than `allowed_age` (the system's RPO; the plan has no per-repository copy cadence
-// yet). It is *verified* when a check of it that read data (details.read_data_percent > 0, or
-// bytes read for older records) passed within run.check_every, or a drill that restored from it
+// it that did its job (finished by the status moment), a copy run (`run`, for a repository with
+// copy_from) that recorded a snapshot of the system there, or a passing drill that restored from
+// it — no older than `allowed_age` (the system's RPO). A copy the plan declares (copy_from) is
+// listed among the system's repositories (plan::SystemRepositories) but counts only from that
+// evidence. It is *verified* when a check of it that read all data (details.read_data_percent
+// 100; a subset or an older record without the share never counts) passed within run.check_every, or a drill that restored from it
 // passed within the tier's drill_every (90 days when unset), and no failed or erred check or
 // drill of it is newer than that pass.
 enum class Verification { kNever, kStale, kPassed, kFailed };
@@ -197,7 +199,16 @@ struct CopyStatus {
   plan::Medium medium = plan::Medium::kDisk;
   bool offsite = false;                     // at a site where the system does not run
   bool immutable_claimed = false;           // the plan calls it immutable or offline
-  bool immutable_proven = false;            // always false until immutability checks exist
+  // Proven immutable by an immutability proof within run.check_every
+  // (analysis::JudgeImmutability: kProven).
+  bool immutable_proven = false;
+  // Offline, and attested by a person within run.check_every (kAttested): counts as "the 1",
+  // but is never called proven.
+  bool immutable_attested = false;
+  // The verdict's state and words ("proven 2026-12-05 (2 days ago)", "claimed, never proven");
+  // kNotClaimed and "" when status had no verdicts (no catalog and nothing claimed).
+  analysis::ImmutabilityState immutability = analysis::ImmutabilityState::kNotClaimed;
+  std::string immutability_text = {};
   std::optional<int64_t> restore_point_ns;  // the newest restore point it holds
   bool point_from_drill = false;            // that point is proven by a drill, not a backup
   std::optional<Duration> age;              // now − restore_point
@@ -214,8 +225,10 @@ struct CopyStatus {
 //   3 copies     production plus the counted copies, at least 3
 //   2 media      production (disk) plus the media of the counted copies, at least 2
 //   1 off-site   a counted copy at a site where the system does not run
-//   1 immutable  proven immutable or offline: never yet (no immutability check exists); a
-//                counted copy the plan calls immutable or offline is shown as *claimed* ("~")
+//   1 immutable  a counted copy proven immutable by an immutability proof within
+//                run.check_every, or offline and attested by a person within it
+//                (analysis::JudgeImmutability); a counted copy the plan calls immutable or
+//                offline without that is shown as *claimed* ("~")
 //   0 errors     every counted copy verified (see CopyStatus); false when a counted copy's newest
 //                verification failed; unset (unproven, "?") when a counted copy was never
 //                verified or only too long ago, or no copy counts
@@ -225,8 +238,9 @@ struct Rule32110 {
   int planned_copies = 1;  // production + the plan's distinct backup repositories
   int media = 1;
   bool offsite = false;
-  bool immutable_proven = false;   // always false for now
-  bool immutable_claimed = false;  // a counted copy is claimed immutable or offline
+  bool immutable_proven = false;    // a counted copy is proven immutable
+  bool immutable_attested = false;  // a counted offline copy is attested (not proven)
+  bool immutable_claimed = false;   // a counted copy is claimed immutable or offline
   std::optional<bool> zero_errors;
   std::vector<CopyStatus> copy_status;  // one per planned repository, in plan order
   // One line per rule not met, and per planned copy that does not count: "copy
@@ -234,6 +248,8 @@ struct Rule32110 {
   // claimed (copy b2), never proven", "0 errors: copy nas never verified".
   std::vector<std::string> reasons;
   bool copies_ok() const { return copies >= 3; }
+  // "The 1" is met: a counted copy proven immutable, or offline and attested.
+  bool immutable_met() const { return immutable_proven || immutable_attested; }
   bool media_ok() const { return media >= 2; }
   int Passed() const;  // rules met (proven), 0..5; a claim is not met
   // One mark per rule: "✓" met, "✗" not met, "~" claimed but not proven (immutable only), "?"
@@ -276,10 +292,21 @@ struct SystemStatus {
   std::vector<std::string> problems;
 };
 
+// The "1" and the "0" of 3-2-1-1-0 for one repository, from the catalog's evidence
+// (analysis/evidence_rules.h): `status` shows them per repository.
+struct RepositoryStatus {
+  std::string id;  // the plan's repository id
+  analysis::ImmutabilityVerdict immutability;
+  analysis::ZeroErrorsVerdict zero_errors;
+};
+
 struct ClientStatus {
   std::string id;                     // "" for the MSP's own systems
   std::string name;                   // "the MSP" for the MSP's own systems
   std::vector<SystemStatus> systems;  // in plan order
+  // The repositories its systems back up into, in plan order (only those: a client never sees
+  // another client's repositories).
+  std::vector<RepositoryStatus> repositories;
   FindingCounts findings;             // audit findings naming the client (or its systems)
   std::optional<int> score;           // unset when it has no systems; capped when breached
   bool breached = false;
@@ -313,6 +340,14 @@ inline Result<MspStatus> ComputeStatus(const plan::Plan& plan, const catalog::Ca
                                        const StatusOptions& options) {
   return ComputeStatus(plan, &catalog, options);
 }
+
+// The immutability and verification evidence of every repository of the plan, as of `now_ns`
+// (records finished after it are ignored): what `plan audit` and `status` judge the "1" and the
+// "0" of 3-2-1-1-0 from. A handful of indexed queries per repository. Errors: catalog read
+// errors, with the repository.
+Result<analysis::RepositoryEvidenceMap> GatherRepositoryEvidence(const plan::Plan& plan,
+                                                                 const catalog::Catalog& catalog,
+                                                                 int64_t now_ns);
 
 // Opens the catalog at `path` when the file exists; returns null (and creates nothing) when it
 // does not. Errors as catalog::Catalog::Open.

@@ -26,18 +26,6 @@ std::map<std::string, std::string> Tags(const plan::System& system, const std::s
   return tags;
 }
 
-// The system's snapshots in `repo` (tag system=<id>), oldest first.
-Result<std::vector<Snapshot>> SystemSnapshots(const repository::Repository& repo,
-                                              const std::string& system) {
-  std::vector<repository::DamagedFile> damaged;
-  STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> all, repo.LoadSnapshots(&damaged));
-  std::erase_if(all, [&](const Snapshot& s) {
-    auto it = s.tags.find("system");
-    return it == s.tags.end() || it->second != system;
-  });
-  return all;
-}
-
 archiver::BackupOptions Options(const JobContext& context, const plan::System& system) {
   const std::string& root = context.options.access.root;
   archiver::BackupOptions options;
@@ -85,6 +73,12 @@ Result<size_t> Forget(const JobContext& context, const plan::System& system,
       std::vector<retention::GroupDecision> groups,
       retention::ApplyPolicyPerGroup(std::move(snapshots), policy, context.clock.now_ns()));
   size_t removed = 0;
+  const bool removes = std::any_of(groups.begin(), groups.end(), [](const auto& group) {
+    return !group.decision.remove.empty();
+  });
+  // Credentials that may not delete (upload-only ones, with no maintenance_credentials_file in
+  // the plan) fail here with one line saying which credentials forget needs, before anything.
+  if (removes) STORMPROOF_TRY(repo.CheckMayDelete());
   for (const retention::GroupDecision& group : groups) {
     for (const Snapshot& s : group.decision.remove) {
       if (Interrupted()) {  // each removal is whole: stop between two
@@ -95,15 +89,34 @@ Result<size_t> Forget(const JobContext& context, const plan::System& system,
       ++removed;
     }
   }
-  result->run.details =
-      nlohmann::json{{"policy", policy.ToString()}, {"removed", removed}, {"kept", total - removed}}
-          .dump();
+  // A maintenance run: under Object Lock, what the policy kept stays retained N days from now
+  // (docs/repository-format.md, "Retention and maintenance"); nothing to do elsewhere.
+  backend::Backend::RetentionUpkeep upkeep;
+  STORMPROOF_TRY(repo.ExtendRetention(&upkeep));
+  result->run.details = nlohmann::json{{"policy", policy.ToString()},
+                                       {"removed", removed},
+                                       {"kept", total - removed},
+                                       {"retention_checked", upkeep.checked},
+                                       {"retention_extended", upkeep.extended},
+                                       {"overwritten_files", upkeep.overwritten}}
+                            .dump();
   result->summary =
       fmt::format("removed {} of {} snapshots ({})", removed, total, policy.ToString());
   return removed;
 }
 
 }  // namespace
+
+Result<std::vector<Snapshot>> SystemSnapshots(const repository::Repository& repo,
+                                              const std::string& system) {
+  std::vector<repository::DamagedFile> damaged;
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> all, repo.LoadSnapshots(&damaged));
+  std::erase_if(all, [&](const Snapshot& s) {
+    auto it = s.tags.find("system");
+    return it == s.tags.end() || it->second != system;
+  });
+  return all;
+}
 
 ActionResult BackupJob(const JobContext& context, const Action& action) {
   ActionResult result = Start(context, action);
@@ -112,6 +125,9 @@ ActionResult BackupJob(const JobContext& context, const Action& action) {
   if (!entry) return FailRun(context, entry.error(), std::move(result));
   MutexLock writer((*entry)->write);
   repository::Repository& repo = *(*entry)->repo;
+  if (Status kept = CheckRetention(context, action.repository, repo); !kept) {
+    return FailRun(context, kept.error(), std::move(result));
+  }
   auto lock = SharedLock(context, repo);
   if (!lock) return FailRun(context, lock.error(), std::move(result));
   archiver::BackupOptions options = Options(context, *system);
@@ -127,9 +143,12 @@ ActionResult ForgetJob(const JobContext& context, const Action& action) {
   ActionResult result = Start(context, action);
   const plan::System* system = context.plan.FindSystem(action.system);
   const plan::Tier* tier = plan::ObjectivesOf(context.plan, *system).tier;
-  auto entry = context.repositories.Get(action.repository);
+  auto entry = context.repositories.Get(action.repository, Credentials::kMaintenance);
   if (!entry) return FailRun(context, entry.error(), std::move(result));
   MutexLock writer((*entry)->write);
+  if (Status kept = CheckRetention(context, action.repository, *(*entry)->repo); !kept) {
+    return FailRun(context, kept.error(), std::move(result));
+  }
   auto lock = SharedLock(context, *(*entry)->repo);
   if (!lock) return FailRun(context, lock.error(), std::move(result));
   retention::Policy policy = tier ? RetentionPolicy(tier->retention) : retention::Policy{};

@@ -18,6 +18,10 @@ std::string Subject(const Action& action) {
       return "forget of " + action.system + " in " + action.repository;
     case ActionKind::kDrill:
       return "drill of " + action.system;
+    case ActionKind::kCopy:
+      return "copy of " + action.system + " from " + action.source + " to " + action.repository;
+    case ActionKind::kImmutability:
+      return "immutability proof of " + action.repository;
     case ActionKind::kPrune:
     case ActionKind::kCheck:
       break;

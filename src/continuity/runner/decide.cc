@@ -41,6 +41,11 @@ class Decider {
         Backup(system, *repository, interval);
       }
     }
+    for (const plan::RepositorySpec* copy : plan::SystemRepositories(plan_, system)) {
+      if (copy->copy_from && !system.backup.paths.empty() && !BacksUpTo(system, copy->id)) {
+        Copy(system, *copy);
+      }
+    }
     if (!system.backup.paths.empty() && !interval) {
       AddSkip("system " + system.id, "skipped: no RPO, so no backup interval");
     }
@@ -50,6 +55,7 @@ class Decider {
   Decisions Finish() {
     for (const std::string& repository : written_) Prune(repository);
     for (const std::string& repository : written_) Check(repository);
+    for (const std::string& repository : written_) Prove(repository);
     return std::move(out_);
   }
 
@@ -70,13 +76,85 @@ class Decider {
                ", margin " + std::to_string(plan_.run.backup_margin_percent) + "%)";
     }
     Add(ActionKind::kBackup, system.id, repository.id, reason);
+    fed_.insert({system.id, repository.id});
+    Retain(system, repository.id, "after the backup");
+  }
+
+  // The forget after a backup or a copy, when the system's tier keeps anything.
+  void Retain(const plan::System& system, const std::string& repository, const std::string& after) {
     const plan::Tier* tier = ObjectivesOf(plan_, system).tier;
     if (tier == nullptr) return;
     retention::Policy policy = RetentionPolicy(tier->retention);
-    if (policy.Empty()) return;
-    Add(ActionKind::kForget, system.id, repository.id,
-        "after the backup: " + policy.ToString() + " (tier " + tier->id + ")");
-    forgets_.insert(repository.id);
+    if (policy.Empty() || MaintainedElsewhere(repository)) return;
+    Add(ActionKind::kForget, system.id, repository,
+        after + ": " + policy.ToString() + " (tier " + tier->id + ")");
+    forgets_.insert(repository);
+  }
+
+  // Whether forget and prune of `repository` are left to another machine (Facts::
+  // maintenance_elsewhere); says so once, as a skip.
+  bool MaintainedElsewhere(const std::string& repository) {
+    if (!facts_.maintenance_elsewhere.contains(repository)) return false;
+    const plan::RepositorySpec* spec = plan_.FindRepository(repository);
+    AddSkip("forget/prune of " + repository,
+            "left to the machine that holds its maintenance credentials "
+            "(maintenance_credentials_file " +
+                (spec ? spec->maintenance_credentials_file : std::string("?")) +
+                " is not readable here)");
+    return true;
+  }
+
+  bool BacksUpTo(const plan::System& system, const std::string& repository) const {
+    return std::any_of(system.backup.repositories.begin(), system.backup.repositories.end(),
+                       [&](const plan::Ref& ref) { return ref.id == repository; });
+  }
+
+  // Both ends must be stormproof repositories run can reach (a kind plan check reports).
+  bool Copyable(const plan::RepositorySpec* source, const plan::RepositorySpec& copy) {
+    if (source == nullptr) return false;
+    for (const plan::RepositorySpec* end : {source, &copy}) {
+      RepositorySupport support = RepositorySupportOf(*end);
+      if (support.use == RepositoryUse::kUnsupported) {
+        AddSkip("repository " + end->id, support.reason);
+      }
+      if (support.use != RepositoryUse::kWrite || end->kind != plan::RepositoryKind::kStormproof) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void Copy(const plan::System& system, const plan::RepositorySpec& copy) {
+    const plan::RepositorySpec* source = plan_.FindRepository(copy.copy_from->id);
+    if (!Copyable(source, copy)) return;
+    written_.insert(copy.id);
+    std::optional<int64_t> in_source = NewestSnapshot(facts_, system.id, source->id);
+    std::optional<int64_t> copied = NewestSnapshot(facts_, system.id, copy.id);
+    bool fed = fed_.count({system.id, source->id}) > 0;
+    if (!fed && (!in_source || (copied && *copied >= *in_source))) return;  // nothing new
+    std::optional<int64_t> last = LastCopy(system.id, copy.id);
+    if (copy.copy_every && last && *last + copy.copy_every->seconds() * kNsPerSecond > now_ns_) {
+      return;
+    }
+    std::string reason =
+        !copied ? "never copied from " + source->id
+        : fed   ? "this run writes a new snapshot into " + source->id
+                : source->id + " holds a snapshot " + ShortDurationNs(*in_source - *copied) +
+                    " newer than the newest copied";
+    reason += copy.copy_every ? "; copied every " + copy.copy_every->ToString() +
+                                    (last ? ", last " + ShortDurationNs(now_ns_ - *last) + " ago"
+                                          : std::string())
+                              : "; copied whenever there is something new";
+    Add(ActionKind::kCopy, system.id, copy.id, reason);
+    out_.actions.back().source = source->id;
+    fed_.insert({system.id, copy.id});
+    Retain(system, copy.id, "after the copy");
+  }
+
+  std::optional<int64_t> LastCopy(const std::string& system, const std::string& copy) const {
+    auto it = facts_.last_copy_ns.find(system);
+    if (it == facts_.last_copy_ns.end()) return std::nullopt;
+    return Lookup(it->second, copy);
   }
 
   void Drill(const plan::System& system) {
@@ -150,6 +228,7 @@ class Decider {
   }
 
   void Prune(const std::string& repository) {
+    if (MaintainedElsewhere(repository)) return;
     bool pending = facts_.prune_pending.count(repository) > 0;
     if (!pending && forgets_.count(repository) == 0) return;
     std::optional<int64_t> last = Lookup(facts_.last_prune_ns, repository);
@@ -172,6 +251,34 @@ class Decider {
     Add(ActionKind::kCheck, "", repository, reason);
   }
 
+  // The immutability proof of an s3: repository claimed (or once found) immutable, on the check
+  // cadence.
+  void Prove(const std::string& repository) {
+    const plan::RepositorySpec* spec = plan_.FindRepository(repository);
+    if (spec == nullptr) return;
+    auto known = facts_.last_proof.find(repository);
+    const Facts::Proof* last = known == facts_.last_proof.end() ? nullptr : &known->second;
+    std::string claim = spec->object_lock ? "the plan gives an object_lock"
+                        : spec->immutable ? "the plan calls it immutable"
+                        : last != nullptr && last->object_lock
+                            ? "its config recorded Object Lock at the last proof"
+                            : "";
+    if (claim.empty()) return;
+    if (spec->location.rfind("s3:", 0) != 0) {
+      AddSkip("immutability of " + repository,
+              "not proven: " + claim + ", but a local directory has no Object Lock; it cannot "
+              "be proven (keep an immutable copy in object storage, or `stormproof attest` "
+              "offline media)");
+      return;
+    }
+    if (last && AddCadence(last->finished_ns, plan_.run.check_every) > now_ns_) return;
+    std::string due = "due every " + plan_.run.check_every.ToString() + " (run.check_every); " +
+                      claim;
+    Add(ActionKind::kImmutability, "", repository,
+        last ? "last proof " + ShortDurationNs(now_ns_ - last->finished_ns) + " ago; " + due
+             : "never proven; " + due);
+  }
+
   void Add(ActionKind kind, const std::string& system, const std::string& repository,
            const std::string& reason, bool needs_forget = false) {
     Action action;
@@ -192,6 +299,8 @@ class Decider {
   const Facts& facts_;
   Decisions out_;
   std::set<std::string> written_, forgets_, skipped_;
+  // (system, repository) pairs this run writes a snapshot into: a backup or a copy.
+  std::set<std::pair<std::string, std::string>> fed_;
 };
 
 }  // namespace

@@ -7,6 +7,13 @@
 //            (never backed up: due);
 //   forget   in that repository after a successful backup, with the tier's retention, when the
 //            tier keeps anything (all keep_* zero: keep everything, no forget);
+//   copy     into each plan repository that is a copy (copy_from) of one holding the system's
+//            data (plan::SystemRepositories), after the backups: when the source holds a newer
+//            snapshot of the system than the newest copied there (from the catalog), or this run
+//            writes one into the source; and, with copy_every, when the newest successful copy is
+//            at least copy_every old. Followed by a forget in the copy with the tier's retention.
+//            A system's copies come after its backups (and a copy of a copy after its source's);
+//            a repository the system backs up to directly is not also a copy of it;
 //   drill    when the newest drill is older than the tier's drill_every on the calendar (never
 //            drilled: due; no drill_every: never due); when the newest drill failed or could not
 //            run, once it is older than the tier's drill_retry (default 1d), from the same copy;
@@ -18,7 +25,12 @@
 //            prune and no prune ran within kPruneEvery; the run prunes only when a forget
 //            actually removed something;
 //   check    when the newest check is older than run.check_every (reading run.check_read_percent
-//            of the packs).
+//            of the packs);
+//   prove immutability (kImmutability), for an s3: repository the plan calls `immutable: true`
+//            or gives an `object_lock`, or whose config recorded Object Lock at an earlier proof
+//            (check --immutability), when its newest proof with a verdict is older than
+//            run.check_every (never proven: due). A local repository that the plan calls
+//            immutable is skipped with a note: it cannot be proven (status says so).
 // restic and borg repositories are never written: they only give RPO facts and are drilled.
 // Repositories on tape or at a location this build cannot use (sftp:, b2:, ...: anything but a
 // local path or s3:) are skipped, one line each.
@@ -59,11 +71,14 @@ inline const char* ActionKindName(ActionKind kind) { return catalog::RunKindName
 
 struct Action {
   ActionKind kind = ActionKind::kBackup;
-  std::string system;      // backup, forget, drill; "" for prune and check
-  std::string repository;  // backup, forget, prune, check; drill: the copy ("" = restore command)
+  std::string system;      // backup, forget, copy, drill; "" for prune and check
+  // backup, forget, prune, check, copy (the copy written); drill: the copy ("" = restore command)
+  std::string repository;
   std::string reason;      // why it is due, one line
   // Prune only: runs only when this run's forgets remove snapshots (nothing was pending before).
   bool needs_forget = false;
+  // Copy only: the repository copied from (the copy's copy_from).
+  std::string source = {};
 };
 
 // A repository (or system) the run leaves alone, and why; not an error.
@@ -82,9 +97,19 @@ struct FailedDrill {
 
 // What is known before the run. Times are ns since the Unix epoch; absent = never.
 struct Facts {
-  // system id -> repository id -> time of the system's newest snapshot there.
+  // system id -> repository id -> time of the system's newest snapshot there (in a copy: the
+  // newest snapshot of the system a copy run recorded there).
   std::map<std::string, std::map<std::string, int64_t>> newest_snapshot_ns;
+  // system id -> copy (repository id) -> start of the newest copy run that did its job.
+  std::map<std::string, std::map<std::string, int64_t>> last_copy_ns = {};
   std::map<std::string, int64_t> last_check_ns;  // repository id -> start of the newest check
+  // repository id -> the newest immutability proof with a verdict (proven or not): when it
+  // finished and whether the repository's config recorded Object Lock then.
+  struct Proof {
+    int64_t finished_ns = 0;
+    bool object_lock = false;
+  };
+  std::map<std::string, Proof> last_proof = {};
   std::map<std::string, int64_t> last_prune_ns;  // repository id -> start of the newest prune
   std::set<std::string> prune_pending;  // repositories where a forget removed snapshots since
                                         // their last prune
@@ -94,11 +119,16 @@ struct Facts {
   // system id -> its newest drill, when that drill failed or could not run: a breach until a
   // drill passes, retried after the tier's drill_retry.
   std::map<std::string, FailedDrill> failed_drill;
+  // Repositories whose plan maintenance_credentials_file cannot be read on this host: their
+  // forget and prune are left to the machine that holds those credentials (a skip, not a
+  // failure: a backup host keeps upload-only credentials).
+  std::set<std::string> maintenance_elsewhere = {};
 };
 
 struct Decisions {
-  // Per system in plan order: its backups, each followed by its forget, then its drill; then the
-  // prunes, then the checks.
+  // Per system in plan order: its backups, each followed by its forget, then its copies, each
+  // followed by its forget, then its drill; then the prunes, then the checks, then the
+  // immutability proofs.
   std::vector<Action> actions;
   std::vector<Skip> skipped;
 };

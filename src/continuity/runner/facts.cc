@@ -1,5 +1,7 @@
 #include "continuity/runner/facts.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "continuity/runner/drill_job.h"
@@ -19,13 +21,15 @@ catalog::RunQuery Query(RunKind kind, const std::string& system, const std::stri
   return query;
 }
 
-// The time of the newest snapshot recorded by a successful backup run, if any.
+// The time of the newest snapshot recorded by a successful backup run (`kind` kBackup) or copy
+// run (kCopy), if any.
 Result<std::optional<int64_t>> NewestRecordedSnapshot(const catalog::Catalog* catalog,
                                                       const std::string& system,
-                                                      const std::string& repository) {
+                                                      const std::string& repository,
+                                                      RunKind kind = RunKind::kBackup) {
   std::optional<int64_t> newest;
   if (catalog == nullptr) return newest;
-  catalog::RunQuery query = Query(RunKind::kBackup, system, repository);
+  catalog::RunQuery query = Query(kind, system, repository);
   query.outcomes = {Outcome::kOk, Outcome::kWarning};
   STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::Run> run, catalog->LastRun(query));
   if (run && run->snapshot_time_ns != 0) newest = run->snapshot_time_ns;
@@ -71,6 +75,31 @@ Status DrillFacts(const catalog::Catalog& catalog, const plan::System& system, F
   return Ok();
 }
 
+// The copies (copy_from) of the system's repositories that it does not back up to directly:
+// the newest snapshot of the system a copy run recorded in each, and the newest such run.
+Status CopyFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
+                 const plan::System& system, Facts* facts, std::set<std::string>* written) {
+  for (const plan::RepositorySpec* copy : plan::SystemRepositories(plan, system)) {
+    bool direct = std::any_of(system.backup.repositories.begin(),
+                              system.backup.repositories.end(),
+                              [&](const plan::Ref& ref) { return ref.id == copy->id; });
+    if (!copy->copy_from || direct) continue;
+    if (RepositorySupportOf(*copy).use != RepositoryUse::kWrite) continue;
+    written->insert(copy->id);
+    if (catalog == nullptr) continue;
+    STORMPROOF_ASSIGN_OR_RETURN(std::optional<int64_t> newest,
+                                NewestRecordedSnapshot(catalog, system.id, copy->id,
+                                                       RunKind::kCopy));
+    if (newest) facts->newest_snapshot_ns[system.id][copy->id] = *newest;
+    STORMPROOF_ASSIGN_OR_RETURN(
+        std::optional<int64_t> last,
+        NewestRunStart(*catalog, Query(RunKind::kCopy, system.id, copy->id),
+                       {Outcome::kOk, Outcome::kWarning}));
+    if (last) facts->last_copy_ns[system.id][copy->id] = *last;
+  }
+  return Ok();
+}
+
 Status SystemFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
                    const access::AccessOptions& access, const plan::System& system, Facts* facts,
                    std::set<std::string>* written, std::vector<std::string>* notes) {
@@ -93,6 +122,7 @@ Status SystemFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
     }
     if (newest) facts->newest_snapshot_ns[system.id][ref.id] = *newest;
   }
+  STORMPROOF_TRY(CopyFacts(plan, catalog, system, facts, written));
   if (catalog == nullptr) return Ok();
   return DrillFacts(*catalog, system, facts);
 }
@@ -104,6 +134,9 @@ Status RepositoryFacts(const catalog::Catalog* catalog, const std::string& repos
                               NewestRunStart(*catalog, Query(RunKind::kCheck, "", repository),
                                              {Outcome::kOk, Outcome::kWarning, Outcome::kFailed}));
   if (check) facts->last_check_ns[repository] = *check;
+  STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::ImmutabilityProof> proof,
+                              catalog->LatestImmutabilityProof(repository, INT64_MAX));
+  if (proof) facts->last_proof[repository] = {proof->finished_ns, proof->retention_days > 0};
   STORMPROOF_ASSIGN_OR_RETURN(
       std::optional<int64_t> prune,
       NewestRunStart(*catalog, Query(RunKind::kPrune, "", repository), {Outcome::kOk}));
@@ -140,6 +173,12 @@ Result<Facts> GatherFacts(const plan::Plan& plan, const catalog::Catalog* catalo
   }
   for (const std::string& repository : written) {
     STORMPROOF_TRY(RepositoryFacts(catalog, repository, &facts));
+  }
+  for (const plan::RepositorySpec& repository : plan.repositories) {
+    const std::string& file = repository.maintenance_credentials_file;
+    if (!file.empty() && ::access(file.c_str(), R_OK) != 0) {
+      facts.maintenance_elsewhere.insert(repository.id);
+    }
   }
   return facts;
 }

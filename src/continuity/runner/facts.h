@@ -17,10 +17,13 @@ namespace stormproof::runner {
 // Facts about the selected systems and the repositories they use:
 // - newest snapshot per (system, stormproof repository): the snapshot of the newest backup run
 //   recorded with outcome ok or warning (the catalog is the record of what run wrote);
+// - per copy (copy_from) of the system's repositories: the newest snapshot of the system a copy
+//   run recorded there (outcome ok or warning), and that newest copy run's start;
 // - newest snapshot per (system, restic/borg repository): listed with the access adapter; a
 //   listing that fails adds one line to `notes` and leaves the fact absent (never backed up);
 // - newest check per repository (outcome ok, warning or failed: a check that could not run is
-//   tried again), newest successful prune, whether forgets removed snapshots since then;
+//   tried again), newest successful prune, whether forgets removed snapshots since then, newest
+//   immutability proof with a verdict (catalog::Catalog::LatestImmutabilityProof);
 // - newest drill per system, whatever its outcome, and per copy (repository) of the system;
 //   when the newest failed or could not run, it is also a FailedDrill.
 // `catalog` may be null (none yet, for a dry run): nothing has been recorded.

@@ -168,9 +168,11 @@ PlanErrors JudgePlanErrors(const plan::LoadResult& loaded) {
 std::string WithheldBecause(const PlanErrors& errors, const Action& action) {
   auto stopped = errors.stopped.find(action.system);
   if (stopped != errors.stopped.end()) return "plan error: " + stopped->second;
-  auto repository = errors.repository_stopped.find(action.repository);
-  if (!action.repository.empty() && repository != errors.repository_stopped.end()) {
-    return "plan error: " + repository->second;
+  for (const std::string* id : {&action.repository, &action.source}) {  // a copy: both ends
+    auto repository = errors.repository_stopped.find(*id);
+    if (!id->empty() && repository != errors.repository_stopped.end()) {
+      return "plan error: " + repository->second;
+    }
   }
   auto drill = errors.drill_stopped.find(action.system);
   if (action.kind == ActionKind::kDrill && drill != errors.drill_stopped.end()) {
@@ -198,9 +200,9 @@ std::vector<std::string> RecordWithheld(const plan::Plan& plan, const PlanErrors
                                         catalog::Catalog& catalog, int64_t now_ns) {
   std::vector<std::string> failures;
   for (const Action& action : withheld) {
-    if (action.kind != ActionKind::kBackup) continue;
+    if (action.kind != ActionKind::kBackup && action.kind != ActionKind::kCopy) continue;
     catalog::Run run;
-    run.kind = catalog::RunKind::kBackup;
+    run.kind = action.kind;
     run.system = action.system;
     run.repository = action.repository;
     if (const plan::System* system = plan.FindSystem(action.system); system && system->client) {

@@ -6,8 +6,8 @@
 //   - the root file cannot be read (missing, YAML syntax, not a plan), or the error is in what
 //     the whole run relies on — the root file's own sections (msp, review, policy, run) or its
 //     top level (an unknown key, a list that is not a list): everything;
-//   - a repository: every backup, forget, check, prune and drill of that repository (everything
-//     when the repository's id cannot be told);
+//   - a repository: every backup, forget, check, prune and drill of that repository, and every
+//     copy from or into it (everything when the repository's id cannot be told);
 //   - an included file's top level (an unknown key such as `sytems:`): every system that file
 //     defines, the systems of every client it defines, and the repositories it defines;
 //   - an included file that cannot be read, or an include that names no file: nothing more —
@@ -63,10 +63,11 @@ std::vector<Action> Withhold(const PlanErrors& errors, Decisions* decisions);
 // The error a withheld action reports: "plan error: <the first error that stops it>".
 std::string WithheldBecause(const PlanErrors& errors, const Action& action);
 
-// Records each withheld backup in the catalog as a backup run with outcome kError and
-// WithheldBecause() as its error, so the catalog (and everything read from it) shows that the
-// backup was due and why it did not run. Forgets and drills that did not run are not recorded:
-// they stay due and run as soon as the plan is fixed. Returns the recording errors, one line each.
+// Records each withheld backup and copy in the catalog as a run of its kind with outcome kError
+// and WithheldBecause() as its error, so the catalog (and everything read from it) shows that the
+// backup or copy was due and why it did not run. Forgets and drills that did not run are not
+// recorded: they stay due and run as soon as the plan is fixed. Returns the recording errors, one
+// line each.
 std::vector<std::string> RecordWithheld(const plan::Plan& plan, const PlanErrors& errors,
                                         const std::vector<Action>& withheld,
                                         catalog::Catalog& catalog, int64_t now_ns);

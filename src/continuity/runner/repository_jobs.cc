@@ -48,9 +48,12 @@ ActionResult FailRun(const JobContext& context, const Error& error, ActionResult
 
 ActionResult PruneJob(const JobContext& context, const Action& action) {
   ActionResult result = Start(context, action);
-  auto entry = context.repositories.Get(action.repository);
+  auto entry = context.repositories.Get(action.repository, Credentials::kMaintenance);
   if (!entry) return FailRun(context, entry.error(), std::move(result));
   MutexLock writer((*entry)->write);
+  if (Status kept = CheckRetention(context, action.repository, *(*entry)->repo); !kept) {
+    return FailRun(context, kept.error(), std::move(result));
+  }
   auto maintenance = repository::Maintenance::Begin(*(*entry)->repo, context.options.lock_wait,
                                                     LockWaitNotice(context));
   if (!maintenance) return FailRun(context, maintenance.error(), std::move(result));
@@ -63,9 +66,19 @@ ActionResult PruneJob(const JobContext& context, const Action& action) {
           {"packs_deleted", stats->packs_unused + stats->packs_repacked + stats->packs_orphaned},
           {"packs_written", stats->packs_written},
           {"bytes_deleted", stats->bytes_deleted},
-          {"bytes_written", stats->bytes_written}}
+          {"bytes_written", stats->bytes_written},
+          {"retention_extended", stats->retention_extended},
+          {"hidden_retained_files", stats->hidden_retained_files},
+          {"overwritten_files", stats->overwritten_files}}
           .dump();
   result.summary = fmt::format("freed {}", HumanBytes(result.run.bytes));
+  if (stats->overwritten_files > 0) {
+    result.summary += fmt::format(
+        "; {} file(s) in use were overwritten after they were written, by an attack or a faulty "
+        "tool: run 'stormproof check --read-data' and see 'repair --as-of' "
+        "(docs/object-storage.md)",
+        stats->overwritten_files);
+  }
   return result;
 }
 

@@ -58,7 +58,7 @@ class Executor {
       : context_(context), on_result_(on_result) {}
 
   void SystemJob(const std::vector<Action>& actions) EXCLUDES(mutex_) {
-    std::set<std::string> backed_up;  // repositories this system's backup succeeded in
+    std::set<std::string> backed_up;  // repositories this system's backup or copy succeeded in
     bool backup_failed = false;
     for (const Action& action : actions) {
       if (Interrupted()) return;  // what is not started stays due
@@ -67,6 +67,11 @@ class Executor {
           backed_up.insert(action.repository);
         } else {
           backup_failed = true;
+        }
+      } else if (action.kind == ActionKind::kCopy) {
+        // A copy runs whatever the backups did: it copies what the source holds.
+        if (catalog::DidItsJob(Finish(internal::CopyJob(context_, action)).outcome)) {
+          backed_up.insert(action.repository);  // its forget follows
         }
       } else if (action.kind == ActionKind::kForget) {
         if (backed_up.count(action.repository) == 0) continue;
@@ -88,6 +93,8 @@ class Executor {
         Finish(internal::PruneJob(context_, action));
       } else if (action.kind == ActionKind::kCheck) {
         Finish(internal::CheckJob(context_, action));
+      } else if (action.kind == ActionKind::kImmutability) {
+        Finish(internal::ImmutabilityJob(context_, action));
       }
     }
   }
@@ -103,9 +110,11 @@ class Executor {
     return removed_[repository];
   }
 
-  // Records the run (drills are recorded by their job), reports the result and returns its run.
+  // Records the run (drills and immutability proofs are recorded by their job), reports the
+  // result and returns its run.
   catalog::Run Finish(ActionResult result) EXCLUDES(mutex_) {
-    if (result.action.kind != ActionKind::kDrill) {
+    if (result.action.kind != ActionKind::kDrill &&
+        result.action.kind != ActionKind::kImmutability) {
       auto id = context_.catalog.AddRun(result.run);
       if (id) {
         result.run.id = *id;

@@ -1,5 +1,7 @@
 // Running the decided actions (decide.h): each system's work — its backups, each followed by its
-// forget, then its drill — with at most run.concurrency systems at once; then each repository's
+// forget, then its copies (engine/copier; the source is only read, both repositories under a
+// shared lock), each followed by its forget, then its drill — with at most run.concurrency
+// systems at once; then each repository's
 // prune and check. Every action is recorded in the catalog as a catalog::Run, whatever its
 // outcome. A failure of one system's work never stops the others.
 //
@@ -7,7 +9,10 @@
 // under way stop at their next safe point and are recorded with outcome kError and an error
 // that starts "interrupted by SIGTERM" (or SIGINT), followed by what was left.
 //
-// Within this process one repository is written by one job at a time (a backup or a forget);
+// Forget and prune open a repository with its maintenance_credentials_file when the plan gives
+// one (backup hosts may hold credentials that cannot delete).
+//
+// Within this process one repository is written by one job at a time (a backup, copy or forget);
 // other processes are kept apart by the repositories' own locks, waited for up to
 // ExecuteOptions::lock_wait. Drills run beside backups (they read only).
 #ifndef STORMPROOF_CONTINUITY_RUNNER_RUN_H_
@@ -52,8 +57,8 @@ struct ActionResult {
 using ResultFn = std::function<void(const ActionResult&)>;
 
 // Runs `decisions.actions`. Conditional actions that turn out unnecessary or pointless (a
-// forget after a failed backup, a drill of a system whose backup failed in this run, a prune
-// when no forget removed anything) are left out of the results, and so stay due.
+// forget after a failed backup or copy, a drill of a system whose backup failed in this run, a
+// prune when no forget removed anything) are left out of the results, and so stay due.
 // Returns every action's result in completion order.
 std::vector<ActionResult> Execute(const plan::Plan& plan, const Decisions& decisions,
                                   catalog::Catalog& catalog, const ExecuteOptions& options,

@@ -1,7 +1,7 @@
 // runner: `stormproof run`, the job cron or a systemd timer calls every few minutes. From the
 // plan, the time and what the catalog says was done, it decides what is due — backups by each
-// system's RPO with a safety margin, the tier's retention, checks, prunes and restore drills by
-// the tier's drill frequency (decide.h) — runs it with bounded concurrency, records every action
+// system's RPO with a safety margin, copies into the plan's copy_from repositories, the tier's
+// retention, checks, prunes and restore drills by the tier's drill frequency (decide.h) — runs it with bounded concurrency, records every action
 // in the catalog (run.h), and says which objectives are breached afterwards.
 //
 // Layers: GatherFacts (facts.h) reads the catalog and lists external repositories; Decide is

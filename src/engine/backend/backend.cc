@@ -1,6 +1,9 @@
 #include "engine/backend/backend.h"
 
+#include <algorithm>
 #include <string_view>
+
+#include "core/text.h"
 
 #include "engine/backend/layout.h"
 
@@ -24,6 +27,19 @@ const char* FileTypeName(FileType type) {
       return "evidence";
   }
   return "unknown";
+}
+
+const char* RetentionModeWord(Retention::Mode mode) {
+  return mode == Retention::Mode::kCompliance ? "compliance" : "governance";
+}
+
+int RetentionSpareDays(const Retention& retention) { return std::max(1, retention.days / 4); }
+
+std::optional<Retention::Mode> ParseRetentionMode(std::string_view word) {
+  std::string lower = AsciiLower(word);
+  if (lower == "governance") return Retention::Mode::kGovernance;
+  if (lower == "compliance") return Retention::Mode::kCompliance;
+  return std::nullopt;
 }
 
 namespace {

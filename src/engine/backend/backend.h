@@ -15,7 +15,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/bytes.h"
 #include "core/result.h"
@@ -37,6 +39,24 @@ struct Handle {
   // key. Packs of file data never carry it and are never cached.
   bool keep_whole = false;
 };
+
+// How long the storage keeps a file undeletable and unchangeable (S3 Object Lock): from the
+// moment it is saved until `days` days later, in `mode`. kGovernance: users with the bypass
+// permission (s3:BypassGovernanceRetention) may still shorten it or delete the file; kCompliance:
+// nobody can, the storage's administrators included, until the date has passed.
+struct Retention {
+  enum class Mode { kGovernance, kCompliance };
+  Mode mode = Mode::kGovernance;
+  int days = 0;  // >= 1
+};
+// "governance", "compliance" (the CLI's --object-lock-mode, the config's object_lock.mode).
+const char* RetentionModeWord(Retention::Mode mode);
+// E, the extension period (docs/repository-format.md, "Object Lock"): a file is saved, and its
+// retention extended, to `days` + E days from the storage's now, so maintenance needs to extend
+// only files saved more than E days ago. E = max(1, days / 4) days.
+int RetentionSpareDays(const Retention& retention);
+// The Mode `word` names, in any case; nothing for another word.
+std::optional<Retention::Mode> ParseRetentionMode(std::string_view word);
 
 class Backend {
  public:
@@ -81,6 +101,61 @@ class Backend {
   virtual int ParallelSaves() const { return 1; }
   // Human-readable location for messages ("/srv/backup/repo").
   virtual std::string Location() const = 0;
+  // Every file saved after this call, except locks (which must stay removable), is stored under
+  // `retention`: undeletable and unchangeable until `retention.days` days after it was saved, by
+  // the storage's clock. Call it before saving anything (the repository does, in Init and Open);
+  // a backend that wraps another forwards it. Errors: kInvalidArgument (one line naming the
+  // location) when the storage cannot keep files under retention; the S3 backend's when the
+  // bucket has no Object Lock. Default: such storage ("<location>: this storage cannot keep
+  // files under retention ...").
+  virtual Status SetRetention(const Retention& retention) {
+    (void)retention;
+    return Error::InvalidArgument(Location() +
+                                  ": this storage cannot keep files under retention (Object "
+                                  "Lock needs an s3: location on a bucket with Object Lock)");
+  }
+
+  // ---- Retention upkeep (maintenance only; nothing to do on storage without retention) ----
+  // With a retention (SetRetention), Remove hides a file instead of deleting it: it disappears
+  // from List and Load, while the stored version stays, undeletable, until its retention ends
+  // (S3: a DELETE without a version id, which puts a delete marker).
+  struct RetentionUpkeep {
+    uint64_t checked = 0;   // files whose retain-until date was read
+    uint64_t extended = 0;  // files whose retention was extended (one request each)
+    // Files in use stored more than once with different content: written over after they were
+    // written (repositories never do; an attack or a faulty tool). Every stored version of
+    // them is kept retained, the original included, and never purged (S3 only).
+    uint64_t overwritten = 0;
+    // Files hidden by a delete marker someone else placed (not the credentials maintenance runs
+    // with: an attack or another tool); kept retained like files in use (S3 only).
+    uint64_t hidden_by_others = 0;
+    // In: count in `extended` what would be extended, and change nothing (prune --dry-run).
+    bool dry_run = false;
+  };
+  // Makes every file of `type` there now retained at least `days` days (SetRetention's) from
+  // the storage's now: a file retained for less gets `days` + RetentionSpareDays() from now.
+  // Files saved less than RetentionSpareDays() ago need nothing and are not asked about. Never
+  // shortens a retention. Adds to `stats`. Default: Ok (nothing is retained).
+  virtual Status ExtendRetention(FileType type, RetentionUpkeep* stats) {
+    (void)type, (void)stats;
+    return Ok();
+  }
+  struct HiddenVersions {
+    uint64_t purged_files = 0, purged_bytes = 0;      // deleted for good by this call
+    uint64_t retained_files = 0, retained_bytes = 0;  // hidden, still under retention
+    int64_t earliest_release_ns = 0;  // when the first retained one can go; 0: none retained
+    // Files hidden by a delete marker someone else placed (not the credentials maintenance runs
+    // with): an attack or another tool. Their versions are kept retained, never purged (S3 only).
+    uint64_t foreign_markers = 0;
+  };
+  // Deletes for good every file version Remove hid whose retention has ended by the storage's
+  // clock, and the delete markers that then hide nothing; never asks to delete a version still
+  // retained, nor an older version of a file a Save replaced. Counts the rest in `stats`. Only under the exclusive
+  // lock (the pruner calls it). Default: Ok (Remove deleted everything already).
+  virtual Status PurgeExpiredVersions(HiddenVersions* stats) {
+    (void)stats;
+    return Ok();
+  }
 };
 
 // A repository directory. Create: the directory must be absent or empty (else kInvalidArgument,
@@ -91,6 +166,15 @@ Result<std::unique_ptr<Backend>> OpenLocalBackend(const std::string& path);
 // Everything in memory; for tests. Thread-safe. `clock` stamps every saved file (ModifiedNs):
 // the system clock by default; simulations pass one they control.
 std::unique_ptr<Backend> NewMemoryBackend(std::function<int64_t()> clock = {});
+// The same, keeping files under retention as S3 Object Lock does once SetRetention was called:
+// each saved file is retained until `clock` passes its date; Remove hides the version, which
+// PurgeExpiredVersions deletes once its retention ended (a Save over a file drops the old one). For
+// simulations of maintenance on locked storage. RetainedUntilNsForTesting: the latest
+// retain-until date of any stored version of the file, current or hidden (0: none retained;
+// kNotFound: no version stored, e.g. purged).
+std::unique_ptr<Backend> NewRetainingMemoryBackend(std::function<int64_t()> clock = {});
+Result<int64_t> RetainedUntilNsForTesting(const Backend& retaining_memory_backend,
+                                          const Handle& handle);
 
 }  // namespace stormproof::backend
 

@@ -88,6 +88,16 @@ class CachingBackend final : public backend::Backend {
 
   std::string Location() const override { return inner_->Location(); }
   int ParallelSaves() const override { return inner_->ParallelSaves(); }
+  Status SetRetention(const backend::Retention& retention) override {
+    return inner_->SetRetention(retention);
+  }
+  Status ExtendRetention(FileType type, RetentionUpkeep* stats) override {
+    return inner_->ExtendRetention(type, stats);
+  }
+  // Hidden versions are not listed: nothing in the cache changes.
+  Status PurgeExpiredVersions(HiddenVersions* stats) override {
+    return inner_->PurgeExpiredVersions(stats);
+  }
 
  private:
   // Marks one pack as being downloaded by this thread; another thread that wants it waits until

@@ -151,12 +151,67 @@ Status Execute(Maintenance& maintenance, const std::vector<std::string>& index_f
 
 // Temporary files of interrupted writes (a crash between creating and renaming), once nothing
 // else can be writing them: under the exclusive lock, and older than kStaleTemporaryAge in case
-// a writer ignores locks.
+// a writer ignores locks. Also the released (empty) lock files of upload-only backup hosts.
 Status RemoveTemporaries(Maintenance& maintenance, PruneStats* stats) {
   backend::Backend::TemporaryFiles removed;
   STORMPROOF_TRY(maintenance.RemoveStaleTemporaries(kStaleTemporaryAge, &removed));
+  // Lock files released by emptying them (credentials that could not delete): no lock to anyone.
+  STORMPROOF_TRY(maintenance.RemoveReleasedLocks());
   stats->temporary_files_removed = removed.files;
   stats->temporary_bytes_removed = removed.bytes;
+  return Ok();
+}
+
+// Object Lock upkeep, first (pruner.h): the files there stay retained long enough, whatever the
+// survey finds after. The figures go into `stats`.
+// With `dry_run`, only counts what would be extended (prune --dry-run).
+Status ExtendRetention(const Repository& repo, Maintenance* maintenance, bool dry_run,
+                       PruneStats* stats) {
+  backend::Backend::RetentionUpkeep upkeep;
+  Status extended = dry_run || maintenance == nullptr ? repo.CountRetentionDue(&upkeep)
+                                                      : maintenance->ExtendRetention(&upkeep);
+  stats->retention_checked = upkeep.checked;
+  stats->retention_extended = upkeep.extended;
+  stats->overwritten_files = upkeep.overwritten;
+  stats->foreign_delete_markers = upkeep.hidden_by_others;
+  if (extended && upkeep.hidden_by_others > 0) {
+    // A hidden snapshot or index file would make what it needs look unused: nothing is removed
+    // until someone looks.
+    return Error::FailedCheck(
+        std::to_string(upkeep.hidden_by_others) +
+        " file(s) were hidden by someone else (delete markers placed with other credentials than "
+        "prune's): an attack or another tool — see 'repair --as-of' (docs/object-storage.md); "
+        "their versions stay retained" + std::string(kNothingChanged));
+  }
+  return extended;
+}
+
+// `error` (prune refused or failed after the retention upkeep ran) with what the upkeep did
+// (`dry_run`: would do).
+Error WithUpkeep(const Error& error, const PruneStats& upkeep, bool dry_run = false) {
+  if (upkeep.retention_checked == 0 && upkeep.overwritten_files == 0) return error;
+  std::string done = "; the retention upkeep ran first: " +
+                     std::to_string(upkeep.retention_extended) + " of " +
+                     std::to_string(upkeep.retention_checked) + " file(s) " +
+                     (dry_run ? "would be extended" : "extended");
+  if (upkeep.overwritten_files > 0) {
+    done += ", " + std::to_string(upkeep.overwritten_files) +
+            " file(s) were overwritten after they were written (an attack or a faulty tool: run "
+            "'stormproof check --read-data' and see 'repair --as-of')";
+  }
+  return Error(error.code(), error.message() + done);
+}
+
+// Object Lock upkeep, last: hidden versions whose retention ended go.
+Status PurgeHidden(Maintenance& maintenance, PruneStats* stats) {
+  backend::Backend::HiddenVersions hidden;
+  STORMPROOF_TRY(maintenance.PurgeExpiredVersions(&hidden));
+  stats->hidden_purged_files = hidden.purged_files;
+  stats->hidden_purged_bytes = hidden.purged_bytes;
+  stats->hidden_retained_files = hidden.retained_files;
+  stats->hidden_retained_bytes = hidden.retained_bytes;
+  stats->hidden_earliest_release_ns = hidden.earliest_release_ns;
+  stats->foreign_delete_markers = hidden.foreign_markers;
   return Ok();
 }
 
@@ -208,26 +263,46 @@ Result<Survey> SurveyRepository(const Repository& repo, int64_t storage_now,
   return Survey{std::move(listing).value(), std::move(plan)};
 }
 
+// Copies the upkeep's figures into `stats`.
+void AddUpkeep(const PruneStats& upkeep, PruneStats* stats) {
+  stats->foreign_delete_markers = upkeep.foreign_delete_markers;
+  stats->retention_checked = upkeep.retention_checked;
+  stats->retention_extended = upkeep.retention_extended;
+  stats->overwritten_files = upkeep.overwritten_files;
+}
+
 }  // namespace
 
 Result<PruneStats> PlanPrune(const Repository& repo, const repository::Lock& lock,
                              const PruneOptions& options, const ProgressFn& progress) {
-  STORMPROOF_ASSIGN_OR_RETURN(Survey survey,
-                              SurveyRepository(repo, lock.storage_time_ns(), options, progress));
-  return survey.plan.stats;
+  PruneStats upkeep;  // what the upkeep would extend
+  Status counted = ExtendRetention(repo, nullptr, /*dry_run=*/true, &upkeep);
+  if (!counted) return WithUpkeep(counted.error(), upkeep, true);
+  Result<Survey> survey = SurveyRepository(repo, lock.storage_time_ns(), options, progress);
+  if (!survey) return WithUpkeep(survey.error(), upkeep, true);
+  AddUpkeep(upkeep, &survey->plan.stats);
+  return survey->plan.stats;
 }
 
 Result<PruneStats> Prune(Maintenance& maintenance, const PruneOptions& options,
                          const ProgressFn& progress) {
-  STORMPROOF_ASSIGN_OR_RETURN(Survey survey,
-                              SurveyRepository(maintenance.repository(),
-                                               maintenance.lock().storage_time_ns(), options,
-                                               progress));
-  PrunePlan& plan = survey.plan;
+  // The retention of what is there is kept up first and whatever follows: a damaged repository
+  // (a refused survey) is exactly the one whose backups must not lose their lock.
+  PruneStats upkeep;
+  Status extended =
+      ExtendRetention(maintenance.repository(), &maintenance, options.dry_run, &upkeep);
+  if (!extended) return WithUpkeep(extended.error(), upkeep, options.dry_run);
+  Result<Survey> surveyed = SurveyRepository(
+      maintenance.repository(), maintenance.lock().storage_time_ns(), options, progress);
+  if (!surveyed) return WithUpkeep(surveyed.error(), upkeep, options.dry_run);
+  PrunePlan& plan = surveyed->plan;
+  AddUpkeep(upkeep, &plan.stats);
   if (options.dry_run) return plan.stats;
   if (Interrupted()) return Interruption("prune changed nothing");
-  STORMPROOF_TRY(Execute(maintenance, survey.listing.files, plan, progress));
+  Status executed = Execute(maintenance, surveyed->listing.files, plan, progress);
+  if (!executed) return WithUpkeep(executed.error(), upkeep);
   if (!Interrupted()) STORMPROOF_TRY(RemoveTemporaries(maintenance, &plan.stats));
+  if (!Interrupted()) STORMPROOF_TRY(PurgeHidden(maintenance, &plan.stats));
   return plan.stats;
 }
 

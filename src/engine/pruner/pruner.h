@@ -72,6 +72,21 @@ struct PruneStats {
   uint64_t index_files_before = 0, index_files_after = 0;
   // Temporary files of interrupted writes removed (older than kStaleTemporaryAge).
   uint64_t temporary_files_removed = 0, temporary_bytes_removed = 0;
+  // Object Lock (docs/repository-format.md, "Object Lock"); all zero on storage without
+  // retention. Files in use whose retain-until date was read, and whose retention was extended
+  // (one request each); the versions forget and prune hid that were deleted for good now that
+  // their retention ended, and those still retained (the earliest can go at
+  // hidden_earliest_release_ns, by the storage's clock; 0: none).
+  uint64_t retention_checked = 0, retention_extended = 0;
+  uint64_t hidden_purged_files = 0, hidden_purged_bytes = 0;
+  uint64_t hidden_retained_files = 0, hidden_retained_bytes = 0;
+  int64_t hidden_earliest_release_ns = 0;
+  // Files in use stored more than once with different content (Backend::RetentionUpkeep::
+  // overwritten): written over after they were written, which stormproof never does.
+  uint64_t overwritten_files = 0;
+  // Files hidden by a delete marker someone else placed (Backend::HiddenVersions::
+  // foreign_markers): an attack or another tool; kept retained, never purged.
+  uint64_t foreign_delete_markers = 0;
 
   int64_t bytes_freed() const {
     return static_cast<int64_t>(bytes_deleted) - static_cast<int64_t>(bytes_written);
@@ -82,6 +97,13 @@ struct PruneStats {
 // bytes copied into new packs (kBytes; the total is the stored size of the blobs to copy, so an
 // estimate; called from the copying threads, one call at a time), "deleting packs" the packs
 // deleted (kPacks, of the total to delete). The other phases call from the calling thread.
+//
+// On storage with retention (S3 Object Lock), deleting a file hides it (a delete marker) and its
+// version stays until its retention ends. Prune first extends the retention of every file there
+// (Maintenance::ExtendRetention), before it reads anything else and whether or not it then
+// refuses (a refusal's message says what the extension did); after its own changes it deletes
+// for good the hidden versions whose retention has ended (Maintenance::PurgeExpiredVersions),
+// never one still retained nor one someone else hid.
 //
 // Prunes (with options.dry_run: only plans). Errors: kLocked (the lock was lost: stopped before
 // the next change), kFailedCheck (damaged as above; the message says what and that nothing was

@@ -20,6 +20,7 @@ using nlohmann::json;
 
 constexpr char kFormatName[] = "stormproof-repository";
 constexpr char kCompression[] = "zstd";
+constexpr int64_t kMaxObjectLockDays = 36500;  // a hundred years
 
 std::string SeedHex(uint64_t seed) {
   char text[17];
@@ -58,6 +59,32 @@ Result<chunker::Params> ParseSecret(const json& secret) {
   return params;
 }
 
+// "object_lock": {"days": N, "mode": "governance"|"compliance"}: required in version 2, absent
+// in version 1.
+Result<std::optional<backend::Retention>> ParseObjectLock(const json& doc, int version) {
+  if (version < kObjectLockConfigVersion) {
+    if (doc.contains("object_lock")) {
+      return Error::FailedCheck("object_lock in a version 1 config (it needs version 2)");
+    }
+    return std::optional<backend::Retention>();
+  }
+  const json& lock = doc.at("object_lock");
+  backend::Retention retention;
+  std::optional<backend::Retention::Mode> mode =
+      backend::ParseRetentionMode(lock.at("mode").get<std::string>());
+  if (!mode || lock.at("mode").get<std::string>() != backend::RetentionModeWord(*mode)) {
+    return Error::FailedCheck("object_lock.mode is not governance or compliance");
+  }
+  retention.mode = *mode;
+  STORMPROOF_ASSIGN_OR_RETURN(int64_t days, IntegerFromJson<int64_t>(lock.at("days"), "days"));
+  if (days < 1 || days > kMaxObjectLockDays) {
+    return Error::FailedCheck("object_lock.days must be 1 to " +
+                              std::to_string(kMaxObjectLockDays));
+  }
+  retention.days = static_cast<int>(days);
+  return std::optional<backend::Retention>(retention);
+}
+
 Result<ConfigFile> ParsePublic(const json& doc) {
   if (!doc.is_object() || doc.value("format", "") != kFormatName) {
     return Error::FailedCheck("not a stormproof repository config");
@@ -77,6 +104,7 @@ Result<ConfigFile> ParsePublic(const json& doc) {
                               ParseRfc3339(doc.at("created").get<std::string>()));
   STORMPROOF_ASSIGN_OR_RETURN(file.secret,
                               crypto::Base64Decode(doc.at("secret").get<std::string>()));
+  STORMPROOF_ASSIGN_OR_RETURN(file.config.object_lock, ParseObjectLock(doc, file.config.version));
   if (doc.contains("mac")) {
     STORMPROOF_ASSIGN_OR_RETURN(file.mac, crypto::Id::FromHex(doc.at("mac").get<std::string>()));
   }
@@ -84,14 +112,19 @@ Result<ConfigFile> ParsePublic(const json& doc) {
 }
 
 // The config's mac: every field but the mac itself, in this order (docs/repository-format.md).
+// Version 2 adds object_lock.mode and object_lock.days after the secret.
 crypto::Id ConfigMac(const Config& config, ByteView secret, const crypto::Key& master_encryption) {
-  return FileMac()
-      .Add("format", kFormatName)
+  FileMac mac;
+  mac.Add("format", kFormatName)
       .AddU64("version", static_cast<uint64_t>(config.version))
       .Add("id", config.id.bytes)
       .AddI64("created", config.created_ns)
-      .Add("secret", secret)
-      .Finish(master_encryption, kConfigMacLabel);
+      .Add("secret", secret);
+  if (config.object_lock) {
+    mac.Add("object_lock.mode", backend::RetentionModeWord(config.object_lock->mode))
+        .AddI64("object_lock.days", config.object_lock->days);
+  }
+  return mac.Finish(master_encryption, kConfigMacLabel);
 }
 
 // The canonical bytes of a config file (keys sorted by nlohmann::json).
@@ -102,14 +135,20 @@ Bytes EncodeConfigFile(const Config& config, ByteView secret, const crypto::Id& 
               {"created", FormatRfc3339Nanos(config.created_ns)},
               {"secret", crypto::Base64Encode(secret)},
               {"mac", mac.Hex()}};
+  if (config.object_lock) {
+    doc["object_lock"] = {{"mode", backend::RetentionModeWord(config.object_lock->mode)},
+                          {"days", config.object_lock->days}};
+  }
   std::string text = doc.dump(2) + "\n";
   return Bytes(text.begin(), text.end());
 }
 
 }  // namespace
 
-Config NewConfig() {
+Config NewConfig(std::optional<backend::Retention> object_lock) {
   Config config;
+  config.object_lock = object_lock;
+  config.version = object_lock ? kObjectLockConfigVersion : kPlainConfigVersion;
   crypto::RandomBytes(config.id.bytes.data(), config.id.bytes.size());
   crypto::RandomBytes(reinterpret_cast<uint8_t*>(&config.chunker.seed), sizeof(uint64_t));
   config.created_ns = SystemNowNs();
@@ -147,6 +186,14 @@ Status VerifyConfig(ByteView data, const crypto::Key& master_encryption) {
   Bytes canonical = EncodeConfigFile(file.config, file.secret, *file.mac);
   if (!std::equal(canonical.begin(), canonical.end(), data.begin(), data.end())) {
     return Error::FailedCheck("config is not in canonical form (altered)");
+  }
+  return Ok();
+}
+
+Status VerifyConfigMac(const ConfigFile& file, const crypto::Key& master_encryption) {
+  if (!file.mac) return Error::Corrupt("config has no mac (altered)");
+  if (*file.mac != ConfigMac(file.config, file.secret, master_encryption)) {
+    return Error::Corrupt("config mac does not match (altered)");
   }
   return Ok();
 }

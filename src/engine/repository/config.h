@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "engine/backend/backend.h"
 #include "engine/chunker/chunker.h"
 #include "core/bytes.h"
 #include "core/result.h"
@@ -17,14 +18,23 @@
 namespace stormproof::repository {
 
 struct Config {
+  // 1, or 2 when object_lock is set (so that a stormproof that knows only version 1 refuses the
+  // repository as newer rather than writing files without retention into it).
   int version = 1;
   crypto::Id id;  // random, names the repository
   int64_t created_ns = 0;
   chunker::Params chunker;  // from the sealed secret
+  // Public, covered by the mac: every file but locks is written under this retention
+  // (backend::Backend::SetRetention). Only in version 2.
+  std::optional<backend::Retention> object_lock = {};
 };
 
-// A new config with a random id and chunker seed and the default chunk sizes.
-Config NewConfig();
+// A new config with a random id and chunker seed and the default chunk sizes; version 2 with
+// `object_lock` when given, else version 1.
+Config NewConfig(std::optional<backend::Retention> object_lock = {});
+// The config version a repository with (or without) Object Lock is written as.
+inline constexpr int kPlainConfigVersion = 1;
+inline constexpr int kObjectLockConfigVersion = 2;
 
 // The config file, its mac included.
 Bytes EncodeConfig(const Config& config, const crypto::Key& master_encryption);
@@ -43,6 +53,10 @@ Result<ConfigFile> ParseConfig(ByteView data);
 // opens and is valid. Errors: kFailedCheck (kInvalidArgument for a newer version, kCorrupt for a
 // mac or secret that does not verify) saying what.
 Status VerifyConfig(ByteView data, const crypto::Key& master_encryption);
+// Verifies the mac of a parsed config's public part under the master key, so that no field a
+// writer obeys (the Object Lock retention above all) can be changed or removed by someone
+// without the key. Errors: kCorrupt "config mac does not match (altered)" or "config has no mac".
+Status VerifyConfigMac(const ConfigFile& file, const crypto::Key& master_encryption);
 // Errors: kCorrupt when the secret is altered (authentication fails), kFailedCheck when malformed.
 Result<chunker::Params> OpenConfigSecret(const crypto::Key& master_encryption, ByteView secret);
 

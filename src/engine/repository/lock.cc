@@ -113,6 +113,7 @@ class RepositoryLock : public Lock {
       : backend_(backend),
         master_(master),
         env_(std::move(env)),
+        remover_(env_.remover),
         storage_time_ns_(storage_time_ns),
         info_(std::move(info)),
         name_(std::move(name)),
@@ -127,7 +128,7 @@ class RepositoryLock : public Lock {
     wake_.notify_all();
     thread_.join();
     MutexLock lock(mu_);
-    (void)backend_.Remove({FileType::kLock, name_});
+    (void)remover_->Remove(backend_, name_);
   }
 
   Status Verify() override EXCLUDES(mu_) {
@@ -160,16 +161,17 @@ class RepositoryLock : public Lock {
     return std::chrono::milliseconds((env_.elapsed_ns() - last_ok_) / kNsPerMillisecond);
   }
 
-  // Marks the lock lost when it was not refreshed in time or its file is gone; the backend's
-  // error when the file cannot be looked at. REQUIRES: !lost_.
+  // Marks the lock lost when it was not refreshed in time or its file is gone or empty (released
+  // by another process); the backend's error when the file cannot be looked at.
+  // REQUIRES: !lost_.
   Status CheckStillHeld() REQUIRES(mu_) {
     if (Age() > kLockLostAfter) {
       lost_ = "it was not refreshed for " + std::to_string(Age().count() / 60000) + " minutes";
       return Ok();
     }
-    auto there = backend_.ModifiedNs({FileType::kLock, name_});
-    if (there) return Ok();
-    if (there.error().code() != ErrorCode::kNotFound) return there.error();
+    auto there = backend_.Size({FileType::kLock, name_});
+    if (there && *there > 0) return Ok();
+    if (!there && there.error().code() != ErrorCode::kNotFound) return there.error();
     lost_ = "another process removed it as stale";
     return Ok();
   }
@@ -195,7 +197,7 @@ class RepositoryLock : public Lock {
   }
 
   // Writes the lock anew, then removes the old file; never revives a lock that may have been
-  // judged stale (too long unrefreshed, or its file gone). REQUIRES: !lost_.
+  // judged stale (too long unrefreshed, or its file gone or emptied). REQUIRES: !lost_.
   void Refresh() REQUIRES(mu_) {
     const int64_t start = env_.elapsed_ns();
     Status held = CheckStillHeld();
@@ -211,19 +213,28 @@ class RepositoryLock : public Lock {
     // Paused between the check above and the save (a VM's clock may not count a pause): if
     // the old file is gone or the new one is too much younger by the storage's clock, others
     // may have judged the lock stale meanwhile. Give it up rather than revive it.
+    // Emptying the old file (another process releasing it as stale without the right to delete)
+    // makes its time new: its size, read after its time, tells (a time read before the
+    // emptying is the old one, and judged as before).
     auto old_time = backend_.ModifiedNs({FileType::kLock, name_});
     auto new_time = backend_.ModifiedNs({FileType::kLock, name});
-    if (!old_time || !new_time ||
+    auto old_size = old_time ? backend_.Size({FileType::kLock, name_}) : Result<uint64_t>(0);
+    if (!old_time || !new_time || !old_size || *old_size == 0 ||
         AgeNs(*new_time, *old_time) > std::chrono::nanoseconds(kLockLostAfter).count()) {
-      (void)backend_.Remove({FileType::kLock, name});
+      (void)remover_->Remove(backend_, name);
       if (!old_time && old_time.error().code() != ErrorCode::kNotFound) {
         failed_ = true;  // cannot tell: try again soon
         return;
       }
-      lost_ = "it could not be refreshed in time";
+      if (!old_size && old_size.error().code() != ErrorCode::kNotFound) {
+        failed_ = true;
+        return;
+      }
+      lost_ = old_size && *old_size == 0 ? "another process removed it as stale"
+                                         : "it could not be refreshed in time";
       return;
     }
-    (void)backend_.Remove({FileType::kLock, name_});
+    (void)remover_->Remove(backend_, name_);
     name_ = std::move(name);
     last_ok_ = start;
   }
@@ -231,6 +242,7 @@ class RepositoryLock : public Lock {
   backend::Backend& backend_;
   const crypto::Key master_;
   const LockEnvironment env_;
+  const std::shared_ptr<LockRemover> remover_;  // env_'s
   mutable Mutex mu_;
   mutable std::optional<int64_t> storage_time_ns_ GUARDED_BY(mu_);
   std::condition_variable_any wake_;  // waits on mu_
@@ -271,9 +283,11 @@ Result<std::optional<std::vector<ReadLock>>> TryReadLocks(backend::Backend& back
                                                           const crypto::Key& master,
                                                           const std::string& ours,
                                                           StorageNow& storage_now) {
+  // An empty file is a released lock (lock.h): not a lock, and not read.
   std::vector<std::string> names;
-  STORMPROOF_TRY(backend.List(FileType::kLock,
-                              [&](const std::string& name, uint64_t) { names.push_back(name); }));
+  STORMPROOF_TRY(backend.List(FileType::kLock, [&](const std::string& name, uint64_t size) {
+    if (size > 0) names.push_back(name);
+  }));
   // The protocol rests on a listing showing every lock written before it (docs/
   // repository-format.md): ours was, so a listing without it is storage that breaks that promise
   // (or another process removed ours as stale meanwhile). Either way this lock holds nothing.
@@ -297,10 +311,14 @@ Result<std::optional<std::vector<ReadLock>>> TryReadLocks(backend::Backend& back
     ReadLock lock{name, std::nullopt, AgeNs(*storage_now.known(), *modified)};
     // A file too large to be a lock, or one that cannot be read, may still be a holder's:
     // unreadable, judged by its age.
+    // Emptied since the listing: released, as good as gone.
     auto size = backend.Size(handle);
     if (!size && size.error().code() == ErrorCode::kNotFound) return vanished;
-    auto file = size && *size <= kMaxLockFileSize ? backend.Load(handle) : Result<Bytes>(Bytes());
+    if (size && *size == 0) return vanished;
+    const bool readable = size && *size <= kMaxLockFileSize;
+    auto file = readable ? backend.Load(handle) : Result<Bytes>(Bytes());
     if (!file && file.error().code() == ErrorCode::kNotFound) return vanished;
+    if (readable && file && file->empty()) return vanished;
     if (file && !file->empty()) {
       if (auto info = DecodeLock(master, *file)) lock.info = *info;
     }
@@ -334,7 +352,7 @@ Result<std::optional<ReadLock>> RemoveStaleFindConflict(backend::Backend& backen
   std::optional<ReadLock> conflict;
   for (const ReadLock& lock : locks) {
     if (Stale(lock, env)) {
-      STORMPROOF_TRY(backend.Remove({FileType::kLock, lock.name}));
+      STORMPROOF_TRY(env.remover->Remove(backend, lock.name));
       continue;
     }
     bool conflicts = !lock.info || lock.info->exclusive || exclusive;
@@ -351,6 +369,7 @@ LockEnvironment RealLockEnvironment() {
   env.wall_ns = SystemNowNs;
   env.elapsed_ns = [] { return ClockNs(CLOCK_BOOTTIME); };
   env.running = ProcessRunning;
+  env.remover = std::make_shared<LockRemover>();
   return env;
 }
 
@@ -424,7 +443,9 @@ bool IsStale(const LockInfo& lock, int64_t age_ns, const LockEnvironment& env) {
 Result<std::unique_ptr<Lock>> AcquireRepositoryLock(backend::Backend& backend,
                                                     const crypto::Key& master,
                                                     Repository::LockKind kind,
-                                                    const LockEnvironment& env) {
+                                                    const LockEnvironment& given_env) {
+  LockEnvironment env = given_env;
+  if (!env.remover) env.remover = std::make_shared<LockRemover>();
   LockInfo info = env.self;
   info.exclusive = kind == Repository::LockKind::kExclusive;
   info.time_ns = env.wall_ns();
@@ -432,7 +453,7 @@ Result<std::unique_ptr<Lock>> AcquireRepositoryLock(backend::Backend& backend,
   const int64_t written_at = env.elapsed_ns();
   STORMPROOF_TRY(backend.Save({FileType::kLock, name}, EncodeLock(master, info)));
   auto give_up = [&](const Error& error) -> Result<std::unique_ptr<Lock>> {
-    (void)backend.Remove({FileType::kLock, name});
+    (void)env.remover->Remove(backend, name);
     return error;
   };
   // Our file's time by the storage's clock: read when another lock is listed (to judge its age)
@@ -449,6 +470,53 @@ Result<std::unique_ptr<Lock>> AcquireRepositoryLock(backend::Backend& backend,
   if (*conflict) return give_up(Error::Locked(Describe(**conflict)));
   return std::unique_ptr<Lock>(new RepositoryLock(backend, master, std::move(info), name,
                                                   storage_now.known(), written_at, env));
+}
+
+Status LockRemover::Delete(backend::Backend& backend, const std::string& name) {
+  Status deleted = backend.Remove({FileType::kLock, name});
+  if (!deleted && deleted.error().code() == ErrorCode::kPermissionDenied) {
+    refusal_ = DeletesRefused(backend.Location(), "locks/" + name);
+  }
+  return deleted;
+}
+
+Status LockRemover::Remove(backend::Backend& backend, const std::string& name) {
+  MutexLock lock(mu_);
+  if (!refusal_) {
+    Status deleted = Delete(backend, name);
+    if (deleted || !refusal_) return deleted;
+  }
+  return backend.Save({FileType::kLock, name}, ByteView());
+}
+
+Status LockRemover::CheckMayDelete(backend::Backend& backend) {
+  MutexLock lock(mu_);
+  if (!refusal_) {
+    const std::string probe = RandomFileName();
+    STORMPROOF_TRY(backend.Save({FileType::kLock, probe}, ByteView()));
+    Status deleted = Delete(backend, probe);
+    if (deleted || !refusal_) return deleted;
+  }
+  return *refusal_;
+}
+
+Error DeletesRefused(const std::string& location, const std::string& refused) {
+  return Error::PermissionDenied(
+      location + ": these credentials may not delete objects (s3:DeleteObject refused for " +
+      refused +
+      "): forget, prune and repair need the maintenance credentials (the plan's "
+      "maintenance_credentials_file, or AWS_PROFILE or AWS_ACCESS_KEY_ID of the maintenance key)");
+}
+
+Result<uint64_t> RemoveReleasedLocks(backend::Backend& backend) {
+  std::vector<std::string> released;
+  STORMPROOF_TRY(backend.List(FileType::kLock, [&](const std::string& name, uint64_t size) {
+    if (size == 0) released.push_back(name);
+  }));
+  for (const std::string& name : released) {
+    STORMPROOF_TRY(backend.Remove({FileType::kLock, name}));
+  }
+  return released.size();
 }
 
 Result<std::unique_ptr<Lock>> AcquireRepositoryLock(backend::Backend& backend,

@@ -18,6 +18,11 @@
 //    there and its last successful refresh is younger than kLockLostAfter; otherwise the lock
 //    is lost for good (another process may have judged it stale) and Verify() fails, so the
 //    holder stops before writing an index or a snapshot.
+//  - Release: a lock file is removed by deleting it or, with credentials that may write but not
+//    delete (docs/object-storage.md, "Upload-only credentials"), by overwriting it with an empty
+//    file (LockRemover). An empty lock file is a released one: every reader takes it for no file
+//    at all, from the listing's sizes, without reading it; an empty file where our own lock
+//    was means our lock is lost. Prune (with credentials that may delete) deletes them.
 #ifndef STORMPROOF_ENGINE_REPOSITORY_LOCK_H_
 #define STORMPROOF_ENGINE_REPOSITORY_LOCK_H_
 
@@ -25,11 +30,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "engine/backend/backend.h"
 #include "core/bytes.h"
+#include "core/mutex.h"
 #include "core/result.h"
 #include "engine/crypto/crypto.h"
 #include "engine/repository/repository.h"
@@ -62,6 +69,35 @@ struct LockInfo {
   uint64_t start_ticks = 0;   // the process's start after boot (clock ticks); 0 when unknown
 };
 
+// How this process removes lock files from one storage: it deletes them until a delete is
+// refused (kPermissionDenied: credentials that may write and read but not delete), and from then
+// on overwrites them with an empty file, which every reader takes for no lock (see above). It
+// remembers the refusal, so a process makes at most one refused delete per storage (restic
+// retries such a delete for minutes and leaves its lock behind). Thread-safe.
+class LockRemover {
+ public:
+  // Removes lock file `name` as above. Errors: the backend's (of the empty overwrite once
+  // deletes are refused).
+  Status Remove(backend::Backend& backend, const std::string& name) EXCLUDES(mu_);
+  // Whether these credentials may delete: Ok after deleting a probe file, an empty lock file
+  // written under locks/ for the purpose (a released lock to every reader, so a refused delete
+  // leaves nothing that matters behind); no request once a refusal is known. Errors:
+  // kPermissionDenied DeletesRefused(...) when deletes are refused; the backend's otherwise.
+  Status CheckMayDelete(backend::Backend& backend) EXCLUDES(mu_);
+
+ private:
+  // Deletes `name`; on a refusal, remembers it and returns it.
+  Status Delete(backend::Backend& backend, const std::string& name) REQUIRES(mu_);
+
+  Mutex mu_;  // held across the deletes until one is refused: at most one refused delete
+  std::optional<Error> refusal_ GUARDED_BY(mu_);
+};
+
+// The one line (kPermissionDenied) for credentials that may not delete at `location`, whose
+// delete of `refused` (e.g. "locks/NAME") was refused: what is missing and which credentials
+// forget, prune and repair need.
+Error DeletesRefused(const std::string& location, const std::string& refused);
+
 // How locks meet the world. The defaults (RealLockEnvironment) are this process, this machine's
 // process table and CLOCK_BOOTTIME; tests and simulations replace them to play other hosts,
 // suspended processes and skewed clocks.
@@ -71,6 +107,8 @@ struct LockEnvironment {
   std::function<int64_t()> elapsed_ns;           // the holder's clock; counts suspensions
   std::function<bool(const LockInfo&)> running;  // a lock of this machine: is its process alive?
   std::chrono::milliseconds refresh_interval = kLockRefreshInterval;
+  // Shared by every copy of the environment (a Repository's locks): null = one per lock taken.
+  std::shared_ptr<LockRemover> remover = {};
 };
 LockEnvironment RealLockEnvironment();
 
@@ -91,6 +129,11 @@ bool SameMachine(const LockInfo& lock, const LockInfo& self);
 // processes that started waiting together (a backup and a forget --prune launched at the same
 // instant) retry at the same instants, see each other's lock every time and give up together.
 std::chrono::milliseconds LockRetryPause(int attempt, uint64_t random);
+
+// Removes every released (empty) lock file (see above) and returns how many. Only for
+// credentials that may delete (prune, under the exclusive lock); an empty file is no lock to
+// anyone, so removing one never changes who holds the repository.
+Result<uint64_t> RemoveReleasedLocks(backend::Backend& backend);
 
 // Writes our lock, removes stale locks and checks for conflicting live ones (see above).
 // Errors: kLocked "repository is locked by <host> pid <pid> (exclusive, since <time>)" (our lock

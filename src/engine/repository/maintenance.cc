@@ -10,6 +10,7 @@
 #include "core/mutex.h"
 #include "engine/repository/internal/blob_store.h"
 #include "engine/repository/index.h"
+#include "engine/repository/lock.h"
 #include "engine/repository/internal/repository_impl.h"
 
 namespace stormproof::repository {
@@ -74,6 +75,8 @@ Result<std::unique_ptr<Maintenance>> Maintenance::Begin(Repository& repo,
                                                         const Repository::LockWaitFn& on_wait) {
   STORMPROOF_ASSIGN_OR_RETURN(std::unique_ptr<Lock> lock,
                               repo.AcquireLock(Repository::LockKind::kExclusive, wait, on_wait));
+  // Before anything is changed: credentials that may not delete (a backup host's) stop here.
+  STORMPROOF_TRY(repo.CheckMayDelete());
   return std::unique_ptr<Maintenance>(new Maintenance(repo, std::move(lock)));
 }
 
@@ -143,6 +146,10 @@ Status Maintenance::RemoveSnapshotFile(const std::string& name) {
   return repo_.backend_->Remove({FileType::kSnapshot, name});
 }
 
+Result<uint64_t> Maintenance::RemoveReleasedLocks() {
+  return repository::RemoveReleasedLocks(*repo_.backend_);
+}
+
 Status Maintenance::RemoveStaleTemporaries(std::chrono::seconds min_age,
                                            backend::Backend::TemporaryFiles* removed) {
   for (FileType type :
@@ -150,6 +157,16 @@ Status Maintenance::RemoveStaleTemporaries(std::chrono::seconds min_age,
     STORMPROOF_TRY(repo_.backend_->RemoveStaleTemporaries(type, min_age, removed));
   }
   return Ok();
+}
+
+Status Maintenance::ExtendRetention(backend::Backend::RetentionUpkeep* stats) {
+  STORMPROOF_TRY(VerifyLock());
+  return repo_.ExtendRetention(stats);
+}
+
+Status Maintenance::PurgeExpiredVersions(backend::Backend::HiddenVersions* stats) {
+  STORMPROOF_TRY(VerifyLock());
+  return repo_.backend_->PurgeExpiredVersions(stats);
 }
 
 }  // namespace stormproof::repository

@@ -36,8 +36,9 @@ class Maintenance {
  public:
   // Takes the exclusive lock on `repo` (Repository::AcquireLock: stale locks removed, waiting up
   // to `wait` for conflicting ones, calling `on_wait` once) and returns the Maintenance holding
-  // it. Errors: kLocked naming the holder; the backend's errors. REQUIRES: `repo` outlives the
-  // result.
+  // it, once it knows the credentials may delete (Repository::CheckMayDelete). Errors: kLocked
+  // naming the holder; kPermissionDenied for credentials that may not delete (nothing changed);
+  // the backend's errors. REQUIRES: `repo` outlives the result.
   static Result<std::unique_ptr<Maintenance>> Begin(
       Repository& repo, std::chrono::milliseconds wait = std::chrono::milliseconds(0),
       const Repository::LockWaitFn& on_wait = {});
@@ -80,6 +81,17 @@ class Maintenance {
   // behind, once older than `min_age` (Backend::RemoveStaleTemporaries); adds to `removed`.
   Status RemoveStaleTemporaries(std::chrono::seconds min_age,
                                 backend::Backend::TemporaryFiles* removed);
+  // Removes the lock files released by emptying them (lock.h: credentials that could not
+  // delete left them); returns how many.
+  Result<uint64_t> RemoveReleasedLocks();
+  // Object Lock upkeep (docs/repository-format.md, "Object Lock"); nothing to do on storage
+  // without retention. Verifies the lock, then makes every file a kept snapshot may need (the
+  // config, keys, snapshots, index files and packs there now) retained at least the
+  // repository's retention days from now (Backend::ExtendRetention); adds to `stats`.
+  Status ExtendRetention(backend::Backend::RetentionUpkeep* stats);
+  // Verifies the lock, then deletes for good the file versions that removals hid once their
+  // retention has ended (Backend::PurgeExpiredVersions); counts those still retained.
+  Status PurgeExpiredVersions(backend::Backend::HiddenVersions* stats);
 
  private:
   Maintenance(Repository& repo, std::unique_ptr<Lock> lock);

@@ -13,6 +13,7 @@
 #include "engine/repository/config.h"
 #include "engine/repository/encoding.h"
 #include "engine/repository/internal/foreign.h"
+#include "engine/repository/internal/read_only_storage.h"
 #include "engine/repository/index_files.h"
 #include "engine/repository/key_file.h"
 #include "engine/repository/lock.h"
@@ -120,6 +121,24 @@ Result<ConfigFile> ReadConfig(backend::Backend& backend) {
   return config;
 }
 
+// Why nothing but locks may be written through `backend`, if so: the config's public part does
+// not verify under the master key (whoever changed it could have stripped the retention every
+// writer must keep), or it records a retention the storage cannot keep. Otherwise the storage
+// now keeps that retention for every file written (Backend::SetRetention).
+std::optional<Error> WhyNotWritable(backend::Backend& backend, const ConfigFile& config,
+                                    const MasterKey& master) {
+  Status authentic = VerifyConfigMac(config, master.encryption);
+  if (!authentic) {
+    return Error(authentic.error().code(),
+                 backend.Location() + "/config: " + authentic.error().message() +
+                     ": nothing is written to this repository (`stormproof check` tells more)");
+  }
+  if (!config.config.object_lock) return std::nullopt;
+  Status kept = backend.SetRetention(*config.config.object_lock);
+  if (!kept) return kept.error();
+  return std::nullopt;
+}
+
 std::string BlobWhere(BlobType type, const Id& id, const Id& pack) {
   return std::string(type == BlobType::kTree ? "tree" : "data") + " blob " + id.Hex() +
          " in pack " + pack.Hex();
@@ -132,12 +151,20 @@ Repository::~Repository() = default;
 
 Result<std::unique_ptr<Repository>> Repository::Init(std::unique_ptr<backend::Backend> backend,
                                                      std::string_view password) {
+  return Init(std::move(backend), password, InitOptions{});
+}
+
+Result<std::unique_ptr<Repository>> Repository::Init(std::unique_ptr<backend::Backend> backend,
+                                                     std::string_view password,
+                                                     const InitOptions& options) {
   std::string location = backend->Location();
+  // Before anything is written: storage that cannot keep the retention gets nothing.
+  if (options.retention) STORMPROOF_TRY(backend->SetRetention(*options.retention));
   auto existing = backend->Load({FileType::kConfig, ""});
   if (existing) return Error::InvalidArgument(location + ": already a stormproof repository");
   if (existing.error().code() != ErrorCode::kNotFound) return existing.error();
   MasterKey master{crypto::RandomKey(), crypto::RandomKey()};
-  Config config = NewConfig();
+  Config config = NewConfig(options.retention);
   STORMPROOF_ASSIGN_OR_RETURN(Bytes key_file, NewKeyFile(password, master));
   std::string key_name = RandomFileName();
   // The key first: a config without a key could never be opened.
@@ -157,6 +184,7 @@ Result<std::unique_ptr<Repository>> Repository::Init(std::unique_ptr<backend::Ba
   repo->backend_ = std::move(backend);
   repo->id_ = config.id;
   repo->chunker_ = config.chunker;
+  repo->retention_ = config.object_lock;
   repo->impl_ = std::make_unique<Impl>(*repo->backend_, master, key_name);
   return repo;
 }
@@ -182,10 +210,14 @@ Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<backend::Ba
   }
   const ConfigFile& config = *probed.file_;
   STORMPROOF_ASSIGN_OR_RETURN(UnlockedKey key, UnlockAnyKey(*backend, password, config.secret));
+  std::optional<Error> why = WhyNotWritable(*backend, config, key.master);
+  if (why) backend = RefuseWrites(std::move(backend), *why);
   std::unique_ptr<Repository> repo(new Repository());
+  repo->read_only_reason_ = std::move(why);
   repo->backend_ = std::move(backend);
   repo->id_ = config.config.id;
   repo->chunker_ = key.chunker;
+  repo->retention_ = config.config.object_lock;
   repo->impl_ = std::make_unique<Impl>(*repo->backend_, key.master, key.name);
   // Left to the first AcquireLock: its RefreshIndex reads an index never loaded.
   if (options.index == IndexLoad::kUnderFirstLock) return repo;
@@ -322,7 +354,12 @@ Result<std::unique_ptr<Lock>> Repository::AcquireLock(LockKind kind, std::chrono
   }
 }
 
-void Repository::SetLockEnvironment(const LockEnvironment& env) { impl_->lock_env = env; }
+void Repository::SetLockEnvironment(const LockEnvironment& env) {
+  impl_->lock_env = env;
+  if (!impl_->lock_env.remover) impl_->lock_env.remover = std::make_shared<LockRemover>();
+}
+
+Status Repository::CheckMayDelete() { return impl_->lock_env.remover->CheckMayDelete(*backend_); }
 
 Status Repository::RefreshIndex() const {
   Status refreshed = impl_->blobs.RefreshIndex();

@@ -45,7 +45,9 @@ namespace stormproof::repository {
 
 using crypto::Id;
 
-constexpr int kFormatVersion = 1;
+// The newest repository format this build reads: 1, and 2 for a repository under Object Lock
+// (its config records the retention; docs/repository-format.md).
+constexpr int kFormatVersion = 2;
 
 enum class BlobType : uint8_t { kData = 0, kTree = 1 };
 
@@ -81,6 +83,13 @@ struct Snapshot {
   // "path: reason" for every entry removed (or directory emptied) because its data was lost.
   std::optional<Id> repaired_from;
   std::vector<std::string> lost;
+  // Set by `copy` (engine/copier) on a copied snapshot: where it came from. A destination holds
+  // at most one copy of a source snapshot; the copy keeps the source's time, host and paths.
+  struct CopyOrigin {
+    Id repository;  // the source repository's id
+    Id snapshot;    // the snapshot's id in the source repository
+  };
+  std::optional<CopyOrigin> copied_from = {};
 };
 
 struct KeyInfo {
@@ -126,6 +135,16 @@ class Repository {
   // Creates a repository in an empty backend, protected by `password`.
   static Result<std::unique_ptr<Repository>> Init(std::unique_ptr<backend::Backend> backend,
                                                   std::string_view password);
+  struct InitOptions {
+    // Object Lock: every file but locks is written under this retention, now and by every later
+    // writer (the config records it, as format version 2). Init first hands it to the backend
+    // (Backend::SetRetention), so storage that cannot keep it (a local directory, a bucket
+    // without Object Lock) fails Init with the backend's one line before anything is written.
+    std::optional<backend::Retention> retention = {};
+  };
+  static Result<std::unique_ptr<Repository>> Init(std::unique_ptr<backend::Backend> backend,
+                                                  std::string_view password,
+                                                  const InitOptions& options);
   // Whether `backend` holds a stormproof repository this build can open, judged from its
   // config's public part without a password (so that a wrong directory is named before the user
   // is asked for one). Errors as Open's before it tries any key: kNotFound "not a stormproof
@@ -164,7 +183,13 @@ class Repository {
   // Opens an existing repository. Errors: kNotFound (no config: "not a stormproof repository",
   // or a restic or borg repository or an empty directory, named as Probe names them),
   // kInvalidArgument (a newer format version), kWrongPassword ("wrong password": no key opens),
-  // kCorrupt (the config's secret or mac does not verify).
+  // kCorrupt (the config's secret does not verify).
+  // A config that records an Object Lock retention hands it to the backend (SetRetention), so
+  // every file written later keeps it. Where that fails (a bucket's copy in a directory), or
+  // where the config's mac does not verify (its public part, the retention included, was changed
+  // by someone without the master key), the repository opens for reading only: every write but
+  // a lock's then fails with that reason (the backend's line; kCorrupt "<location>/config:
+  // config mac does not match (altered): nothing is written ...").
   // Index files that cannot be read do not fail Open: the good ones are loaded and the damaged
   // ones listed by DamagedIndexFiles() (their blobs are then unknown until `repair index`).
   static Result<std::unique_ptr<Repository>> Open(std::unique_ptr<backend::Backend> backend,
@@ -178,6 +203,13 @@ class Repository {
 
   const Id& id() const { return id_; }
   const chunker::Params& chunker_params() const { return chunker_; }
+  // The Object Lock retention the config records (every file but locks is written under it);
+  // none for a repository without Object Lock.
+  std::optional<backend::Retention> retention() const { return retention_; }
+  // Why Open made this repository read-only, if it did (see Open): the config's mac does not
+  // verify (kCorrupt "<location>/config: config mac does not match (altered): ..."), or the
+  // storage cannot keep the retention the config records. Nothing when it may be written.
+  const std::optional<Error>& read_only_reason() const { return read_only_reason_; }
   // The files, read-only: a `const Backend&` has no Save or Remove.
   const backend::Backend& backend() const { return *backend_; }
 
@@ -218,6 +250,14 @@ class Repository {
   // Removes a snapshot file (forget): the data it referenced stays until prune. Safe under a
   // shared lock, since a backup never relies on another snapshot's file.
   Status RemoveSnapshot(const Id& id);
+  // Object Lock upkeep (docs/repository-format.md, "Object Lock"; nothing to do on storage
+  // without retention): makes the config, keys, snapshots, index files and packs there now
+  // retained at least the repository's retention days from the storage's now
+  // (Backend::ExtendRetention); adds to `stats`. Only lengthens retentions, so it is safe under a
+  // shared lock: forget calls it when it runs without prune, prune through Maintenance.
+  Status ExtendRetention(backend::Backend::RetentionUpkeep* stats);
+  // What ExtendRetention would extend, changing nothing (sets stats->dry_run): prune --dry-run.
+  Status CountRetentionDue(backend::Backend::RetentionUpkeep* stats) const;
 
   // Evidence files (docs/catalog.md, "Many hosts, one catalog"): what a host's runs recorded,
   // carried beside its backups so that another machine's catalog can import it. `text` is
@@ -296,6 +336,12 @@ class Repository {
   Status RefreshIndex() const;
   // Verifies every lock this Repository holds (Lock::Verify). Ok when it holds none.
   Status VerifyLocks() const;
+  // Whether the storage lets these credentials delete files, asked before a command that
+  // deletes (forget; prune and repair in Maintenance::Begin) changes anything: a probe file is
+  // written and deleted (lock.h, LockRemover::CheckMayDelete). Errors: kPermissionDenied "L:
+  // these credentials may not delete objects (...): forget, prune and repair need the
+  // maintenance credentials (...)" (docs/object-storage.md, "Upload-only credentials").
+  Status CheckMayDelete();
 
  private:
   friend class Maintenance;  // maintenance.h: removes and rewrites through backend_ and impl_
@@ -304,6 +350,8 @@ class Repository {
   std::unique_ptr<backend::Backend> backend_;
   Id id_;
   chunker::Params chunker_;
+  std::optional<backend::Retention> retention_;
+  std::optional<Error> read_only_reason_;
   std::unique_ptr<Impl> impl_;
 };
 

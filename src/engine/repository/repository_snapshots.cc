@@ -29,8 +29,13 @@ Result<Id> Repository::SaveSnapshot(Snapshot snapshot) {
   if (!saved) return saved.error().WithContext("saving snapshot " + id.Hex());
   Status held = VerifyLocks();
   if (!held) {
-    (void)backend_->Remove({FileType::kSnapshot, id.Hex()});
-    return held.error().WithContext("snapshot " + id.Hex() + " withdrawn");
+    // Credentials that may not delete (upload-only) cannot take it back: say so, so that the
+    // user knows a snapshot the lock no longer covered is there (check tells whether it is whole).
+    Status withdrawn = backend_->Remove({FileType::kSnapshot, id.Hex()});
+    if (withdrawn) return held.error().WithContext("snapshot " + id.Hex() + " withdrawn");
+    return held.error().WithContext("snapshot " + id.Hex() +
+                                    " saved after the lock was lost and could not be withdrawn (" +
+                                    withdrawn.error().message() + "): run 'stormproof check'");
   }
   return id;
 }
@@ -91,6 +96,23 @@ Result<std::vector<Snapshot>> Repository::LoadSnapshots(std::vector<DamagedFile>
 
 Status Repository::RemoveSnapshot(const Id& id) {
   return backend_->Remove({FileType::kSnapshot, id.Hex()});
+}
+
+Status Repository::CountRetentionDue(backend::Backend::RetentionUpkeep* stats) const {
+  stats->dry_run = true;
+  for (FileType type : {FileType::kConfig, FileType::kKey, FileType::kSnapshot, FileType::kIndex,
+                        FileType::kPack}) {
+    STORMPROOF_TRY(backend_->ExtendRetention(type, stats));
+  }
+  return Ok();
+}
+
+Status Repository::ExtendRetention(backend::Backend::RetentionUpkeep* stats) {
+  for (FileType type : {FileType::kConfig, FileType::kKey, FileType::kSnapshot, FileType::kIndex,
+                        FileType::kPack}) {
+    STORMPROOF_TRY(backend_->ExtendRetention(type, stats));
+  }
+  return Ok();
 }
 
 }  // namespace stormproof::repository

@@ -66,6 +66,16 @@ Result<std::map<std::string, std::string>> TagsFrom(const json& j) {
   return tags;
 }
 
+// "copied_from": {"repository": hex, "snapshot": hex}.
+Result<Snapshot::CopyOrigin> CopyOriginFrom(const json& j) {
+  if (!j.is_object()) return Error::FailedCheck("copied_from: expected an object");
+  Snapshot::CopyOrigin origin;
+  STORMPROOF_ASSIGN_OR_RETURN(origin.repository,
+                              Id::FromHex(j.at("repository").get<std::string>()));
+  STORMPROOF_ASSIGN_OR_RETURN(origin.snapshot, Id::FromHex(j.at("snapshot").get<std::string>()));
+  return origin;
+}
+
 Result<Snapshot> DecodeFields(const json& j) {
   Snapshot s;
   STORMPROOF_ASSIGN_OR_RETURN(s.time_ns, ParseRfc3339(j.at("time").get<std::string>()));
@@ -86,6 +96,9 @@ Result<Snapshot> DecodeFields(const json& j) {
   }
   if (j.contains("lost")) {
     STORMPROOF_ASSIGN_OR_RETURN(s.lost, ByteStringsFrom(j.at("lost")));
+  }
+  if (j.contains("copied_from")) {
+    STORMPROOF_ASSIGN_OR_RETURN(s.copied_from, CopyOriginFrom(j.at("copied_from")));
   }
   return s;
 }
@@ -109,6 +122,10 @@ std::string EncodeSnapshot(const Snapshot& s) {
   if (s.parent) j["parent"] = s.parent->Hex();
   if (s.repaired_from) j["repaired_from"] = s.repaired_from->Hex();
   if (!s.lost.empty()) j["lost"] = ByteStrings(s.lost);
+  if (s.copied_from) {
+    j["copied_from"] = {{"repository", s.copied_from->repository.Hex()},
+                        {"snapshot", s.copied_from->snapshot.Hex()}};
+  }
   return j.dump();
 }
 

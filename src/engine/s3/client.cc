@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <random>
 #include <thread>
@@ -57,7 +58,38 @@ std::string OneLine(std::string_view text) {
   return out;
 }
 
+// A PUT of an object or the start of a multipart upload (not a part, retention or other
+// sub-resource).
+bool CreatesObject(const std::string& method, const std::string& key, const NameValues& query) {
+  if (key.empty()) return false;
+  if (method == "PUT") return query.empty();
+  return method == "POST" && query.size() == 1 && query[0].first == "uploads";
+}
+
+// Whether an error answer to a request with x-amz-acl refuses the ACL itself, by the exact codes
+// the servers document (a 403, or any other answer, keeps the header: a hostile or confused
+// server must not make us drop it for a bare denial):
+// - 501 NotImplemented: a server without object ACLs (older MinIO: "A header you provided
+//   implies functionality that is not implemented", the S3 error-code table's NotImplemented);
+// - 400 AccessControlListNotSupported: AWS buckets whose ACLs are disabled ("The bucket does not
+//   allow ACLs", docs.aws.amazon.com/AmazonS3/latest/userguide/object-ownership-error-responses);
+// - 400 InvalidArgument whose message names the canned ACL: Backblaze B2, whose S3 API supports
+//   only "private" and "public-read" (backblaze.com/apidocs/s3-put-object-acl: "Unsupported
+//   value for canned acl").
+bool RefusesObjectAcl(const HttpResponse& response) {
+  const S3ErrorBody body = ParseErrorBody(AsText(response.body));
+  if (response.status == 501) return body.code == "NotImplemented";
+  if (response.status != 400) return false;
+  if (body.code == "AccessControlListNotSupported") return true;
+  return body.code == "InvalidArgument" &&
+         AsciiLower(body.message).find("canned acl") != std::string::npos;
+}
+
 }  // namespace
+
+bool Client::SendsOwnerAcl(const Call& call) const {
+  return !owner_acl_refused_.load() && CreatesObject(call.method, call.key, call.query);
+}
 
 bool IsIpAddress(std::string_view host) {
   std::string text(host);
@@ -107,6 +139,16 @@ std::string Client::Describe(const std::string& key) const {
 
 int64_t Client::NowNs() const { return options_.clock ? options_.clock() : SystemNowNs(); }
 
+void Client::NoteServerTime(const HttpResponse& response) const {
+  if (response.status == 0) return;
+  Result<int64_t> date = ParseHttpDate(response.Header("date"));
+  if (!date) return;
+  server_offset_ns_.store(*date - NowNs());
+  server_time_known_.store(true);
+}
+
+int64_t Client::ServerNowNs() const { return NowNs() + server_offset_ns_.load(); }
+
 HttpRequest Client::Build(const Call& call) const {
   std::string path = path_style_ ? "/" + options_.location.bucket : "";
   if (!call.key.empty() || !path_style_) path += "/" + call.key;
@@ -141,8 +183,34 @@ Result<Client::Answer> Client::Execute(const Call& call, const std::string& what
   Answer answer;
   for (;;) {
     ++answer.attempts;
-    answer.response = http_->Send(Build(call));
+    // Objects a backup host uploads with its own credentials stay readable (and removable) by
+    // the bucket owner, whose maintenance credentials prune and repair use (docs/
+    // object-storage.md, "Upload-only credentials"): the owner of a bucket cannot read another
+    // user's objects otherwise (Ceph RGW, AWS buckets with ACLs enabled). Servers without object
+    // ACLs (Backblaze B2 refuses the value, older MinIO the header) have no such owner problem.
+    const bool with_acl = SendsOwnerAcl(call);
+    if (with_acl) {
+      Call owned = call;
+      owned.headers.emplace_back("x-amz-acl", "bucket-owner-full-control");
+      answer.response = http_->Send(Build(owned));
+    } else {
+      answer.response = http_->Send(Build(call));
+    }
     const HttpResponse& response = answer.response;
+    NoteServerTime(response);
+    if (with_acl && RefusesObjectAcl(response)) {
+      // From now on without it (sent again at once); said once per client.
+      if (!owner_acl_refused_.exchange(true)) {
+        std::fprintf(stderr,
+                     "stormproof: warning: %s: the server refuses x-amz-acl (%s): objects are "
+                     "now written without bucket-owner-full-control, so a bucket owner other "
+                     "than these credentials may not read them\n",
+                     Describe("").c_str(),
+                     OneLine(ParseErrorBody(AsText(response.body)).code).c_str());
+      }
+      --answer.attempts;
+      continue;
+    }
     bool retryable;
     if (response.status == 0) {
       retryable = response.transport_retryable;

@@ -220,6 +220,9 @@ HttpResponse HttpClient::Send(const HttpRequest& request) {
   char error[CURL_ERROR_SIZE] = "";
   curl_slist* headers = HeaderList(request);
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  // The path goes out exactly as signed: curl would otherwise squash "/./" and "/../" segments
+  // of a key (e.g. "data/../config") and the server would see another path than the signature's.
+  curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);

@@ -33,8 +33,10 @@ Result<std::string> Client::UploadPart(const std::string& key, const std::string
   return etag;
 }
 
-Status Client::CompleteMultipartUpload(const std::string& key, const std::string& upload_id,
-                                       const std::vector<std::string>& etags, uint64_t size) {
+Result<std::string> Client::CompleteMultipartUpload(const std::string& key,
+                                                    const std::string& upload_id,
+                                                    const std::vector<std::string>& etags,
+                                                    uint64_t size) {
   std::string what = Describe(key);
   std::string body = CompletionBody(etags);
   Call call{"POST", key, {{"uploadId", upload_id}}, {{"Content-Type", "application/xml"}},
@@ -44,17 +46,17 @@ Status Client::CompleteMultipartUpload(const std::string& key, const std::string
   if (response.status == 404 && answer.attempts > 1) {
     // An earlier attempt may have completed it and lost its answer: the object says.
     Result<ObjectInfo> stored = HeadObject(key);
-    if (stored && stored->size == size) return Ok();
+    if (stored && stored->size == size) return std::string();  // its version: the latest
   }
   if (response.status >= 300) return AnswerError(response, what);
   // S3 may answer 200 and report the failure in the body.
   Status completed = ParseCompleteMultipartUpload(AsText(response.body));
   if (!completed) return completed.error().WithContext(what + ": completing a multipart upload");
-  return Ok();
+  return response.Header("x-amz-version-id");
 }
 
-Status Client::PutMultipart(const std::string& key, ByteView data) {
-  STORMPROOF_ASSIGN_OR_RETURN(std::string upload_id, CreateMultipartUpload(key));
+Status Client::PutMultipart(const std::string& key, ByteView data, const ObjectLock* lock) {
+  STORMPROOF_ASSIGN_OR_RETURN(std::string upload_id, CreateMultipartUpload(key, lock));
   const uint64_t part_size = std::max(options_.multipart_part_size, kMinPartSize);
   std::vector<std::string> etags;
   Status status = Ok();
@@ -67,11 +69,21 @@ Status Client::PutMultipart(const std::string& key, ByteView data) {
       status = etag.error();
     }
   }
-  if (status) status = CompleteMultipartUpload(key, upload_id, etags, data.size());
+  std::string version_id;
+  if (status) {
+    Result<std::string> completed = CompleteMultipartUpload(key, upload_id, etags, data.size());
+    if (completed) {
+      version_id = std::move(completed).value();
+    } else {
+      status = completed.error();
+    }
+  }
   if (!status) {
     (void)AbortMultipartUpload(key, upload_id);  // best effort: prune aborts what remains
     return status;
   }
+  // Ceph RGW 16 stores a multipart upload without the lock headers of its initiation.
+  if (lock != nullptr) return EnsureRetention(key, version_id, *lock);
   return Ok();
 }
 

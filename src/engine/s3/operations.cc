@@ -80,12 +80,16 @@ Result<ObjectRange> WholeContent(HttpResponse response, const std::string& what,
 
 }  // namespace
 
-Status Client::PutObject(const std::string& key, ByteView data, Overwrite overwrite) {
+Status Client::PutObject(const std::string& key, ByteView data, Overwrite overwrite,
+                         const ObjectLock* lock) {
   if (overwrite == Overwrite::kAllowed && data.size() > options_.multipart_threshold) {
-    return PutMultipart(key, data);
+    return PutMultipart(key, data, lock);
   }
   Call call{"PUT", key, {}, {{"Content-MD5", ContentMd5(data)}}, data};
   if (overwrite == Overwrite::kForbidden) call.headers.emplace_back("If-None-Match", "*");
+  if (lock != nullptr) {
+    for (auto& header : ObjectLockHeaders(*lock)) call.headers.push_back(std::move(header));
+  }
   std::string what = Describe(key);
   STORMPROOF_ASSIGN_OR_RETURN(Answer answer, Execute(call, what));
   if (answer.response.status < 300) return Ok();
@@ -103,6 +107,7 @@ Status Client::PutObject(const std::string& key, ByteView data, Overwrite overwr
     }
     return Error::InvalidArgument(what + ": already exists");
   }
+  if (lock != nullptr) return ObjectLockRefusal(answer.response, what);
   return AnswerError(answer.response, what);
 }
 
@@ -179,7 +184,7 @@ Status Client::ListObjects(const std::string& prefix,
   return Ok();
 }
 
-Status Client::CreateBucket() {
+Status Client::CreateBucket(BucketObjectLock object_lock) {
   std::string body;
   if (options_.region != "us-east-1") {
     body = "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
@@ -189,6 +194,9 @@ Status Client::CreateBucket() {
   std::string what = options_.location.ToString();
   Call call{"PUT", "", {}, {}, AsBytes(body)};
   if (!body.empty()) call.headers.emplace_back("Content-Type", "application/xml");
+  if (object_lock == BucketObjectLock::kEnabled) {
+    call.headers.emplace_back("x-amz-bucket-object-lock-enabled", "true");
+  }
   STORMPROOF_ASSIGN_OR_RETURN(Answer answer, Execute(call, what));
   if (answer.response.status < 300) return Ok();
   std::string code = ParseErrorBody(AsText(answer.response.body)).code;
@@ -248,11 +256,14 @@ Result<std::vector<MultipartUpload>> Client::ListMultipartUploads(const std::str
   }
 }
 
-Result<std::string> Client::CreateMultipartUpload(const std::string& key) {
+Result<std::string> Client::CreateMultipartUpload(const std::string& key,
+                                                  const ObjectLock* lock) {
   std::string what = Describe(key);
-  Call call{"POST", key, {{"uploads", ""}}, {}, {}};
+  Call call{"POST", key, {{"uploads", ""}}, lock ? ObjectLockHeaders(*lock) : NameValues{}, {}};
   STORMPROOF_ASSIGN_OR_RETURN(Answer answer, Execute(call, what));
-  if (answer.response.status >= 300) return AnswerError(answer.response, what);
+  if (answer.response.status >= 300) {
+    return lock ? ObjectLockRefusal(answer.response, what) : AnswerError(answer.response, what);
+  }
   Result<std::string> id = ParseInitiateMultipartUpload(AsText(answer.response.body));
   if (!id) return id.error().WithContext(what + ": starting a multipart upload");
   return id;

@@ -111,10 +111,26 @@ struct Options {
   // The clock requests are signed with (nanoseconds since the epoch); empty = the system clock.
   // Tests skew it to provoke RequestTimeTooSkewed.
   std::function<int64_t()> clock = {};
+  // Object Lock (docs/object-storage.md, "Immutable copies"). With a retention, every object
+  // written except under locks/ is stored with x-amz-object-lock-mode and
+  // x-amz-object-lock-retain-until-date = the server's now + days + E, E being
+  // backend::RetentionSpareDays (so maintenance's Backend::ExtendRetention needs to look only at
+  // older objects). Backend::SetRetention, which the repository calls from its config, sets the
+  // same later. CreateBackend then first checks
+  // that the bucket has Object Lock enabled; OpenBackend trusts it.
+  std::optional<backend::Retention> retention = {};
+  // CreateBackend creates a missing bucket with Object Lock enabled
+  // (x-amz-bucket-object-lock-enabled: true; it also turns versioning on). Object Lock cannot be
+  // turned on for an existing bucket. Default: a plain bucket.
+  bool create_with_object_lock = false;
 };
 
-// Creates a repository's storage: creates the bucket when it does not exist (as restic does),
-// then requires that no object is under the prefix (else kInvalidArgument "... is not empty"). Errors name the location and what the user can do
+// Creates a repository's storage: creates the bucket when it does not exist (as restic does;
+// with Object Lock when Options::create_with_object_lock), then requires that no object is under
+// the prefix (else kInvalidArgument "... is not empty"). With Options::retention, and on a later
+// SetRetention of the backend it returns, the bucket must have Object Lock enabled (one
+// GetObjectLockConfiguration), else kInvalidArgument "s3:...: bucket 'B' does not have Object
+// Lock enabled (...)" before anything is written. Errors name the location and what the user can do
 // ("s3:https://host/acme: access denied (InvalidAccessKeyId): check AWS_ACCESS_KEY_ID or the
 // plan's credentials_file"); kNotFound for a missing bucket.
 Result<std::unique_ptr<backend::Backend>> CreateBackend(Options options);

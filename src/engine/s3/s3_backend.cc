@@ -4,11 +4,13 @@
 #include <chrono>
 #include <memory>
 
+#include "core/mutex.h"
 #include "core/time.h"
 #include "engine/backend/crash_points.h"
 #include "engine/backend/layout.h"
 #include "engine/s3/internal/client.h"
 #include "engine/s3/internal/options_hook.h"
+#include "engine/s3/internal/retention_upkeep.h"
 #include "engine/s3/s3.h"
 
 namespace stormproof::s3 {
@@ -17,6 +19,11 @@ namespace {
 using backend::FileType;
 using backend::Handle;
 using internal::Client;
+
+// Added to every retain-until date: the date is computed before the upload, which may then take
+// a while and be retried (RetryPolicy::max_total, 2 minutes), and the server's Date header has
+// whole seconds. So a file stays retained at least `days` after it was stored.
+constexpr int64_t kRetentionSpare = 5 * kNsPerMinute;
 
 class S3Backend : public backend::Backend {
  public:
@@ -36,11 +43,25 @@ class S3Backend : public backend::Backend {
   Status RemoveStaleTemporaries(FileType type, std::chrono::seconds min_age,
                                 TemporaryFiles* stats) override;
   std::string Location() const override { return client_.location().ToString(); }
+  Status SetRetention(const backend::Retention& retention) override;
+  // Remove stays a plain DELETE: on a bucket with Object Lock (versioned) it puts a delete
+  // marker, which the server allows under retention; the version stays until purged.
+  Status ExtendRetention(FileType type, RetentionUpkeep* stats) override;
+  Status PurgeExpiredVersions(HiddenVersions* stats) override;
+  // Our canonical id, as the server names the owner of our delete markers (asked once).
+  Result<std::string> OwnId();
   // Half the requests the client lets in flight: pack uploads overlap, and loads (the index,
   // trees) still find a free slot meanwhile.
   int ParallelSaves() const override { return parallel_saves_; }
 
   Client& client() { return client_; }
+  // A backend CreateBackend made checks the bucket's Object Lock on SetRetention (once); an
+  // opened one trusts the repository's config (a PUT under retention into a bucket without
+  // Object Lock is refused by the server anyway, with ObjectLockRefusal's line).
+  void CheckBucketLockOnRetention() {
+    MutexLock lock(retention_mutex_);
+    check_bucket_lock_ = true;
+  }
   // The key of every object of this repository starts with this ("" or "prefix/").
   const std::string& root() const { return root_; }
 
@@ -52,10 +73,98 @@ class S3Backend : public backend::Backend {
   // (a stray object, a nested key, a pack outside its fan-out directory).
   static std::string NameOf(FileType type, std::string_view relative);
 
+  // The Object Lock a Save of `handle` is stored under: none for locks or without a retention;
+  // else the retention's mode until RetainUntilNs(days).
+  Result<std::optional<internal::ObjectLock>> LockFor(const Handle& handle) const;
+  // The server's now plus `days` plus kRetentionSpare (internal::RetainUntilNs: an error when
+  // the server's clock is more than 15 minutes off ours). Learns the server's time with a HEAD
+  // of the bucket when no answer has told it yet.
+  Result<int64_t> RetainUntilNs(int days) const;
+
   const int parallel_saves_;  // before client_, which takes the options
   Client client_;
   std::string root_;
+  mutable Mutex retention_mutex_;
+  std::optional<backend::Retention> retention_ GUARDED_BY(retention_mutex_);
+  bool check_bucket_lock_ GUARDED_BY(retention_mutex_) = false;
+  // Our canonical id (internal::OwnCanonicalId), asked once: whose delete markers are ours.
+  Mutex own_id_mutex_;
+  std::optional<std::string> own_id_ GUARDED_BY(own_id_mutex_);
 };
+
+Status S3Backend::SetRetention(const backend::Retention& retention) {
+  if (retention.days < 1) {
+    return Error::InvalidArgument(Location() + ": an Object Lock retention needs at least 1 day");
+  }
+  MutexLock lock(retention_mutex_);
+  if (check_bucket_lock_) {
+    STORMPROOF_ASSIGN_OR_RETURN(bool enabled, client_.BucketHasObjectLock());
+    if (!enabled) {
+      return Error::InvalidArgument(
+          Location() + ": bucket '" + client_.location().bucket +
+          "' does not have Object Lock enabled (it can only be turned on when a bucket is "
+          "created: `stormproof init --object-lock` creates a new bucket with it)");
+    }
+    check_bucket_lock_ = false;  // once
+  }
+  retention_ = retention;
+  return Ok();
+}
+
+Result<std::optional<internal::ObjectLock>> S3Backend::LockFor(const Handle& handle) const {
+  if (handle.type == FileType::kLock) return std::optional<internal::ObjectLock>();
+  std::optional<backend::Retention> retention;
+  {
+    MutexLock lock(retention_mutex_);
+    retention = retention_;
+  }
+  if (!retention) return std::optional<internal::ObjectLock>();
+  // days + E: maintenance then needs to extend only objects older than E (ExtendRetention).
+  STORMPROOF_ASSIGN_OR_RETURN(
+      int64_t until, RetainUntilNs(retention->days + backend::RetentionSpareDays(*retention)));
+  return std::optional<internal::ObjectLock>(internal::ObjectLock{retention->mode, until});
+}
+
+Status S3Backend::ExtendRetention(FileType type, RetentionUpkeep* stats) {
+  std::optional<backend::Retention> retention;
+  {
+    MutexLock lock(retention_mutex_);
+    retention = retention_;
+  }
+  if (!retention || type == FileType::kLock) return Ok();
+  const std::string config = root_ + "config";
+  const std::string prefix = type == FileType::kConfig ? config : DirectoryKey(type);
+  auto is_file = [&](const std::string& key) {
+    if (type == FileType::kConfig) return key == config;
+    return !NameOf(type, std::string_view(key).substr(prefix.size())).empty();
+  };
+  return internal::ExtendRetentionUnder(client_, prefix, is_file, *retention, stats, 0,
+                                        [this] { return OwnId(); });
+}
+
+Result<std::string> S3Backend::OwnId() {
+  MutexLock lock(own_id_mutex_);
+  if (!own_id_) {
+    STORMPROOF_ASSIGN_OR_RETURN(std::string id, internal::OwnCanonicalId(client_, root_));
+    own_id_ = std::move(id);
+  }
+  return *own_id_;
+}
+
+Status S3Backend::PurgeExpiredVersions(HiddenVersions* stats) {
+  {
+    MutexLock lock(retention_mutex_);
+    if (!retention_) return Ok();  // a bucket without Object Lock keeps no hidden versions
+  }
+  STORMPROOF_ASSIGN_OR_RETURN(std::string own_id, OwnId());
+  return internal::PurgeExpiredVersionsUnder(client_, root_, own_id, stats);
+}
+
+Result<int64_t> S3Backend::RetainUntilNs(int days) const {
+  if (!client_.KnowsServerTime()) (void)client_.HeadBucket();  // its Date tells the time
+  return internal::RetainUntilNs(client_.ServerNowNs(), SystemNowNs(),
+                                 kRetentionSpare + int64_t{days} * kNsPerDay, Location());
+}
 
 Status S3Backend::Save(const Handle& handle, ByteView data) {
   STORMPROOF_TRY(backend::ValidateHandle(handle));
@@ -66,7 +175,8 @@ Status S3Backend::Save(const Handle& handle, ByteView data) {
   // Crash points (engine/backend/crash_points.h): a PUT is atomic, so a process killed before
   // it leaves no object and one killed after it the whole object.
   STORMPROOF_TRY(backend::CrashPoint("s3 put: before the request"));
-  STORMPROOF_TRY(client_.PutObject(KeyOf(handle), data, overwrite));
+  STORMPROOF_ASSIGN_OR_RETURN(std::optional<internal::ObjectLock> lock, LockFor(handle));
+  STORMPROOF_TRY(client_.PutObject(KeyOf(handle), data, overwrite, lock ? &*lock : nullptr));
   return backend::CrashPoint("s3 put: stored");
 }
 
@@ -167,14 +277,19 @@ Result<std::unique_ptr<S3Backend>> Connect(Options options) {
 }  // namespace
 
 Result<std::unique_ptr<backend::Backend>> CreateBackend(Options options) {
+  const auto options_lock = options.create_with_object_lock ? internal::BucketObjectLock::kEnabled
+                                                            : internal::BucketObjectLock::kOff;
+  const std::optional<backend::Retention> retention = options.retention;
   STORMPROOF_ASSIGN_OR_RETURN(std::unique_ptr<S3Backend> s3, Connect(std::move(options)));
   Client& client = s3->client();
   Status exists = client.CheckBucket();
   if (!exists && exists.error().code() == ErrorCode::kNotFound) {
-    STORMPROOF_TRY(client.CreateBucket());
+    STORMPROOF_TRY(client.CreateBucket(options_lock));
   } else if (!exists) {
     return exists.error();
   }
+  s3->CheckBucketLockOnRetention();
+  if (retention) STORMPROOF_TRY(s3->SetRetention(*retention));
   bool empty = true;
   STORMPROOF_TRY(client.ListObjects(
       s3->root(), [&](const internal::ListedObject&) { empty = false; }, 1));
@@ -186,7 +301,9 @@ Result<std::unique_ptr<backend::Backend>> CreateBackend(Options options) {
 }
 
 Result<std::unique_ptr<backend::Backend>> OpenBackend(Options options) {
+  const std::optional<backend::Retention> retention = options.retention;
   STORMPROOF_ASSIGN_OR_RETURN(std::unique_ptr<S3Backend> s3, Connect(std::move(options)));
+  if (retention) STORMPROOF_TRY(s3->SetRetention(*retention));  // trusted: no request
   return std::unique_ptr<backend::Backend>(std::move(s3));
 }
 

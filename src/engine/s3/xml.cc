@@ -175,4 +175,49 @@ Status ParseCompleteMultipartUpload(std::string_view text) {
   return Ok();
 }
 
+Result<RetentionText> ParseRetention(std::string_view text) {
+  STORMPROOF_ASSIGN_OR_RETURN(XmlElement document, ParseExpecting(text, "Retention"));
+  RetentionText retention{document.ChildText("Mode"), document.ChildText("RetainUntilDate")};
+  if (retention.mode.empty() || retention.retain_until.empty()) {
+    return Error::Parse("Retention without Mode or RetainUntilDate");
+  }
+  return retention;
+}
+
+Result<bool> ParseObjectLockEnabled(std::string_view text) {
+  STORMPROOF_ASSIGN_OR_RETURN(XmlElement document,
+                              ParseExpecting(text, "ObjectLockConfiguration"));
+  return document.ChildText("ObjectLockEnabled") == "Enabled";
+}
+
+namespace {
+// The <Owner><ID> of a listed version ("" when the server does not say).
+std::string OwnerId(const XmlElement& entry) {
+  for (const XmlElement& child : entry.children) {
+    if (child.name == "Owner") return child.ChildText("ID");
+  }
+  return "";
+}
+}  // namespace
+
+Result<VersionList> ParseVersionList(std::string_view text) {
+  STORMPROOF_ASSIGN_OR_RETURN(XmlElement document, ParseExpecting(text, "ListVersionsResult"));
+  VersionList list;
+  list.truncated = ParseBool(document.ChildText("IsTruncated"));
+  list.next_key_marker = document.ChildText("NextKeyMarker");
+  list.next_version_id_marker = document.ChildText("NextVersionIdMarker");
+  for (const XmlElement& child : document.children) {
+    bool marker = child.name == "DeleteMarker";
+    if (child.name != "Version" && !marker) continue;
+    list.versions.push_back({child.ChildText("Key"), child.ChildText("VersionId"),
+                             ParseBool(child.ChildText("IsLatest")), marker,
+                             ParseSize(child.ChildText("Size")), child.ChildText("LastModified"),
+                             child.ChildText("ETag"), OwnerId(child)});
+  }
+  if (list.truncated && list.next_key_marker.empty()) {
+    return Error::Parse("truncated version list without NextKeyMarker");
+  }
+  return list;
+}
+
 }  // namespace stormproof::s3::internal

@@ -29,6 +29,7 @@ Result<s3::Options> S3Options(const s3::Location& location, const StorageOptions
   s3.addressing = options.addressing;
   s3.ca_file = options.ca_file;
   s3.insecure_tls = options.insecure_tls;
+  s3.create_with_object_lock = options.create_with_object_lock;
   return s3;
 }
 

@@ -45,6 +45,9 @@ struct StorageOptions {
   // as a restore on a new machine would meet it. Ignored with no_cache.
   bool fresh_cache = false;
   s3::Addressing addressing = s3::Addressing::kAuto;
+  // CreateBackendAt only: a missing bucket is created with Object Lock enabled (`init
+  // --object-lock`; s3::Options::create_with_object_lock). Local directories ignore it.
+  bool create_with_object_lock = false;
   // Why these options cannot reach object storage, found by whoever filled them in (a
   // malformed STORMPROOF_S3_BUCKET_LOOKUP); "" = nothing. Creating or opening an s3: location
   // then fails with kInvalidArgument "<location>: <this>" before credentials are looked up or a

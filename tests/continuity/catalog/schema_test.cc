@@ -95,13 +95,15 @@ TEST_F(MigrationTest, AFailedMigrationLeavesTheFileAtItsVersion) {
 
 TEST_F(CatalogTest, RefusesACatalogFromANewerStormproof) {
   ASSERT_NE(OpenCatalog(), nullptr);
-  Sql("PRAGMA user_version = 4");
+  const std::string newer = std::to_string(kSchemaVersion + 1);
+  Sql("PRAGMA user_version = " + newer);
   const std::string before = ReadBytes(path_);
   auto catalog = Catalog::Open(path_);
   ASSERT_FALSE(catalog.has_value());
   EXPECT_THAT(catalog, ErrorIs(ErrorCode::kInvalidArgument));
   EXPECT_EQ(catalog.error().message(),
-            path_ + ": catalog schema version 4 is newer than this stormproof (3)");
+            path_ + ": catalog schema version " + newer + " is newer than this stormproof (" +
+                std::to_string(kSchemaVersion) + ")");
   EXPECT_EQ(ReadBytes(path_), before);
 }
 

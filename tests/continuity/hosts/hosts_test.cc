@@ -175,6 +175,43 @@ TEST_F(EvidenceExchangeTest, EvidenceOnlyCountsForSystemsOfItsRepository) {
   EXPECT_EQ((*runs)[0].client, "");  // no system: no client
 }
 
+// A repository that is a copy (copy_from) of one the system backs up to holds the system's
+// data too: the copy runs `run` wrote there are evidence of that system and are imported.
+TEST_F(EvidenceExchangeTest, ACopyOfTheSystemsRepositoryIsEvidenceOfTheSystem) {
+  auto backend = backend::OpenLocalBackend(dir_ + "/bakery-repo");
+  ASSERT_THAT(backend, IsOk());
+  auto bakery = repository::Repository::Open(std::move(backend).value(), "pw");
+  ASSERT_THAT(bakery, IsOk());
+  EvidenceFile file{"host-a", 5, {}};
+  file.records.push_back(Record("copy-1", catalog::RunKind::kCopy, "till", "bakery-repo"));
+  ASSERT_THAT((*bakery)->SaveEvidence(EncodeEvidence(file)), IsOk());
+
+  // Not a copy of shop-repo: the run does not concern bakery-repo's systems and is refused.
+  auto before = catalog::Catalog::Open(dir_ + "/before.db");
+  ASSERT_THAT(before, IsOk());
+  auto refused = ImportEvidence(plan_, **before, options_.access, 20);
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_EQ(refused[1].runs, 0u);
+  ASSERT_EQ(refused[1].damaged.size(), 1u);
+  EXPECT_THAT(refused[1].damaged[0],
+              HasSubstr("1 runs that do not concern repository bakery-repo"));
+
+  plan_.repositories[1].copy_from = plan::Ref{"shop-repo", {}};
+  plan_.BuildIndex();
+  auto after = catalog::Catalog::Open(dir_ + "/after.db");
+  ASSERT_THAT(after, IsOk());
+  auto imported = ImportEvidence(plan_, **after, options_.access, 30);
+  ASSERT_EQ(imported.size(), 2u);
+  EXPECT_EQ(imported[1].repository, "bakery-repo");
+  EXPECT_EQ(imported[1].runs, 1u);
+  EXPECT_TRUE(imported[1].damaged.empty()) << imported[1].damaged.front();
+  auto runs = (*after)->Runs({});
+  ASSERT_THAT(runs, IsOk());
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].kind, catalog::RunKind::kCopy);
+  EXPECT_EQ((*runs)[0].client, "");  // the plan's: till names no client
+}
+
 // Whoever can write into the bucket, even without the key, may put a huge object among the
 // evidence: it is not downloaded (the central machine's memory), and is reported.
 TEST_F(EvidenceExchangeTest, AnEvidenceFileTooLargeToBeEvidenceIsNotRead) {

@@ -573,8 +573,8 @@ TEST(LoaderTest, ChecksRepositoryLocations) {
   ASSERT_NE(unused, nullptr);
   EXPECT_EQ(unused->severity, Severity::kWarning);
   EXPECT_EQ(unused->message,
-            "repository 'nas': repositories[0].location: credentials_file, region and "
-            "bucket_lookup apply only to s3: locations");
+            "repository 'nas': repositories[0].location: credentials_file, "
+            "maintenance_credentials_file, region and bucket_lookup apply only to s3: locations");
 }
 
 // bucket_lookup (restic's s3.bucket-lookup): auto, dns or path; absent when not written, so the
@@ -617,8 +617,72 @@ TEST(LoaderTest, ChecksBucketLookup) {
   EXPECT_EQ(unused.severity, Severity::kWarning);
   EXPECT_EQ(unused.rule, "s3-setting-unused");
   EXPECT_EQ(unused.message,
-            "repository 'nas': repositories[1].location: credentials_file, region and "
-            "bucket_lookup apply only to s3: locations");
+            "repository 'nas': repositories[1].location: credentials_file, "
+            "maintenance_credentials_file, region and bucket_lookup apply only to s3: locations");
+}
+
+// A copy (copy_from, copy_every), the credentials for forget and prune
+// (maintenance_credentials_file, resolved like credentials_file) and object_lock.
+TEST(LoaderTest, ReadsCopiesMaintenanceCredentialsAndObjectLock) {
+  std::string text = PlanText(kPeople, R"(repositories:
+  - {id: nas, location: /srv/nas}
+  - id: offsite
+    location: s3:https://s3.example.com/acme-offsite
+    credentials_file: secrets/upload.ini
+    maintenance_credentials_file: secrets/maintenance.ini
+    copy_from: nas
+    copy_every: 6h
+    object_lock: {mode: compliance, days: 30}
+)");
+  LoadResult r = LoadPlanFromText("/srv/plans/plan.yaml", text);
+  ASSERT_EQ(r.diagnostics.all().size(), 0u) << AllMessages(r);
+  const RepositorySpec* offsite = r.plan.FindRepository("offsite");
+  ASSERT_NE(offsite, nullptr);
+  ASSERT_TRUE(offsite->copy_from.has_value());
+  EXPECT_EQ(offsite->copy_from->id, "nas");
+  EXPECT_EQ(offsite->copy_every, Duration::Hours(6));
+  EXPECT_EQ(offsite->maintenance_credentials_file, "/srv/plans/secrets/maintenance.ini");
+  ASSERT_TRUE(offsite->object_lock.has_value());
+  EXPECT_EQ(offsite->object_lock->mode, ObjectLockMode::kCompliance);
+  EXPECT_EQ(offsite->object_lock->days, 30);
+  EXPECT_STREQ(ObjectLockModeName(offsite->object_lock->mode), "compliance");
+  const RepositorySpec* nas = r.plan.FindRepository("nas");
+  EXPECT_FALSE(nas->copy_from.has_value());
+  EXPECT_FALSE(nas->copy_every.has_value());
+  EXPECT_FALSE(nas->object_lock.has_value());
+}
+
+// object_lock needs a known mode and days >= 1, each reported at its position; on a location
+// that is not s3: it is a warning (nothing would be locked), as is maintenance_credentials_file.
+TEST(LoaderTest, ChecksObjectLock) {
+  std::string text = PlanText(kPeople, R"(repositories:
+  - id: a
+    location: s3:https://s3.example.com/acme-a
+    object_lock: {mode: legal-hold, days: 0}
+  - id: b
+    location: s3:https://s3.example.com/acme-b
+    object_lock: {days: 7}
+  - {id: nas, location: /srv/nas, object_lock: {mode: governance, days: 7}}
+  - {id: nas2, location: /srv/nas2, maintenance_credentials_file: /etc/m.ini}
+)");
+  LoadResult r = LoadPlanFromText("plan.yaml", text);
+  std::string messages = AllMessages(r);
+  EXPECT_THAT(messages,
+              HasSubstr("plan.yaml:" + std::to_string(LineOf(text, "legal-hold")) + ":"));
+  EXPECT_THAT(messages, HasSubstr("error: repository 'a': object_lock: 'mode' must be one of "
+                                  "governance, compliance; found 'legal-hold'"));
+  EXPECT_THAT(messages, HasSubstr("error: repository 'a': object_lock: 'days' must be a whole "
+                                  "number from 1 to 36500, found '0'"));
+  EXPECT_THAT(messages,
+              HasSubstr("error: repository 'b': object_lock: missing required 'mode'"));
+  EXPECT_THAT(messages, HasSubstr("plan.yaml:" + std::to_string(LineOf(text, "id: nas,")) +
+                                  ":"));
+  EXPECT_THAT(messages, HasSubstr("warning: repository 'nas': object_lock applies only to s3: "
+                                  "locations; '/srv/nas' is not locked by it"));
+  EXPECT_THAT(messages, HasSubstr("warning: repository 'nas2': repositories[3].location: "
+                                  "credentials_file, maintenance_credentials_file"));
+  EXPECT_FALSE(r.plan.FindRepository("a")->object_lock.has_value());
+  EXPECT_FALSE(r.plan.FindRepository("b")->object_lock.has_value());
 }
 
 }  // namespace

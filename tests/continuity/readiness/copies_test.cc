@@ -32,10 +32,10 @@ catalog::Run MakeRun(catalog::RunKind kind, int64_t started_ns, catalog::Outcome
   return run;
 }
 
-// A check that read data (the details `run` writes) or only the structure.
+// A check that read all data (the details `run` writes) or only the structure.
 catalog::Run Check(int64_t started_ns, catalog::Outcome outcome, bool read_data = true) {
   catalog::Run run = MakeRun(catalog::RunKind::kCheck, started_ns, outcome);
-  run.details = read_data ? R"({"read_data_percent":5})" : R"({"read_data_percent":0})";
+  run.details = read_data ? R"({"read_data_percent":100})" : R"({"read_data_percent":0})";
   run.bytes = 1000;  // structure checks read index files too: bytes alone do not decide
   return run;
 }
@@ -174,8 +174,8 @@ TEST_F(CopiesTest, ZeroErrorsIsJudgedPerCopy) {
   EXPECT_EQ(never.Marks(), "✓✓✓~?");
   EXPECT_TRUE(HasReason(never, "0 errors: copy nas never verified")) << Reasons(never);
 
-  EXPECT_FALSE(internal::ReadData(Check(kNow - kDay, catalog::Outcome::kOk, false)));
-  EXPECT_TRUE(internal::ReadData(Check(kNow - kDay, catalog::Outcome::kOk, true)));
+  EXPECT_FALSE(internal::ReadAllData(Check(kNow - kDay, catalog::Outcome::kOk, false)));
+  EXPECT_TRUE(internal::ReadAllData(Check(kNow - kDay, catalog::Outcome::kOk, true)));
 
   nas().checks.last_read_check = Check(kNow - 10 * kDay, catalog::Outcome::kOk);
   Rule32110 stale = Assess();
@@ -206,6 +206,23 @@ TEST_F(CopiesTest, ZeroErrorsIsJudgedPerCopy) {
 }
 
 // A restic or borg repository is written by another program: only a drill from it proves it.
+// Only a check that read all the data verifies a copy: `run`'s default 5% subset, or an older
+// record that read bytes without saying how much, reads part of it and proves nothing about the
+// rest.
+TEST(ReadDataTest, OnlyAFullReadCounts) {
+  catalog::Run check = Check(kNow - kDay, catalog::Outcome::kOk);
+  check.details = R"({"read_data_percent":5})";
+  EXPECT_EQ(internal::ReadDataPercent(check), 5.0);
+  EXPECT_FALSE(internal::ReadAllData(check));
+  check.details = R"({"read_data_percent":100})";
+  EXPECT_TRUE(internal::ReadAllData(check));
+  check.details = "{}";  // older record: read 1000 bytes, share unknown
+  EXPECT_EQ(internal::ReadDataPercent(check), 0.0);
+  EXPECT_FALSE(internal::ReadAllData(check));
+  check.bytes = 0;
+  EXPECT_EQ(internal::ReadDataPercent(check), std::nullopt);
+}
+
 TEST_F(CopiesTest, ForeignRepositoryWithoutDrillSaysHowToProveIt) {
   b2_.kind = plan::RepositoryKind::kRestic;
   Rule32110 rule = Assess();

@@ -337,6 +337,7 @@ plan::Plan StatusPlan() {
   plan.clients[0].name = "Client One";
   plan.repositories = {Repo("local", "hq", plan::Medium::kDisk, false),
                        Repo("cloud", "aws", plan::Medium::kObject, true)};
+  plan.repositories[1].location = "s3:https://s3.example.com/cloud";
   plan::System db = MakeSystem("db", "t1", {}, "c1");
   db.sites = {{"hq", {}}};
   db.backup.repositories = {{"local", {}}, {"cloud", {}}};
@@ -390,7 +391,7 @@ class CatalogTest : public ::testing::Test {
     catalog::Run check = Backup(kNow - kDay);
     check.kind = catalog::RunKind::kCheck;
     check.repository = "cloud";
-    check.details = R"({"read_data_percent":5})";  // verifies that copy
+    check.details = R"({"read_data_percent":100})";  // verifies that copy (read it all)
     Add(check, "");
     Add(Backup(kNow - 5 * kHour), "app");
     Add(Backup(kNow - 2 * kHour, catalog::Outcome::kFailed), "app");
@@ -433,7 +434,7 @@ TEST_F(CatalogTest, StatusFromRecordedRuns) {
   // Both copies hold a current backup and were verified; "immutable" is the plan's claim only.
   EXPECT_EQ(db.rule.Marks(), "✓✓✓~✓");
   EXPECT_EQ(db.rule.reasons,
-            std::vector<std::string>{"immutable: claimed (copy cloud), never proven"});
+            std::vector<std::string>{"immutable: copy cloud claimed, never proven"});
   EXPECT_FALSE(db.breached);
 
   const SystemStatus& app = c1.systems[1];
@@ -456,6 +457,133 @@ TEST_F(CatalogTest, StatusFromRecordedRuns) {
   EXPECT_EQ(own.rpo.state, RpoState::kUnknown);
   EXPECT_EQ(own.rto.basis, ProjectionBasis::kNone);
   EXPECT_EQ(status->score, std::min(kBreachedScoreCap, (*c1.score + own.score + 1) / 2));
+}
+
+catalog::ImmutabilityProof ProofOf(const std::string& repository, int64_t finished_ns,
+                                   catalog::Outcome outcome) {
+  catalog::ImmutabilityProof proof;
+  proof.repository = repository;
+  proof.location = "s3:https://s3.example.com/cloud";
+  proof.started_ns = finished_ns - 30 * kSecond;
+  proof.finished_ns = finished_ns;
+  proof.outcome = outcome;
+  proof.credentials = "AWS_PROFILE backup";
+  if (outcome == catalog::Outcome::kFailed) {
+    proof.allowed = {"deleting a pack's version was allowed"};
+  }
+  return proof;
+}
+
+// "The 1" of 3-2-1-1-0 counts only once a proof passed within run.check_every (1w).
+TEST_F(CatalogTest, ImmutableCountsOnlyWithAProofWithinTheCheckCadence) {
+  RecordEvidence();
+  plan::Plan plan = StatusPlan();
+  ASSERT_THAT(
+      catalog_->AddImmutabilityProof(ProofOf("cloud", kNow - 2 * kDay, catalog::Outcome::kOk)),
+      IsOk());
+  auto status = ComputeStatus(plan, *catalog_, At(kNow));
+  ASSERT_THAT(status, IsOk());
+  const SystemStatus& db = status->clients[0].systems[0];
+  EXPECT_EQ(db.rule.Marks(), "✓✓✓✓✓");
+  EXPECT_TRUE(db.rule.reasons.empty()) << db.rule.reasons[0];
+  ASSERT_EQ(db.rule.copy_status.size(), 2u);
+  EXPECT_TRUE(db.rule.copy_status[1].immutable_proven);
+  EXPECT_EQ(db.rule.copy_status[1].immutability_text, "proven 2026-11-24 (2 days ago)");
+  // Per repository, for the client whose systems use them: "local" and "cloud".
+  const ClientStatus& c1 = status->clients[0];
+  ASSERT_EQ(c1.repositories.size(), 2u);
+  EXPECT_EQ(c1.repositories[1].id, "cloud");
+  EXPECT_EQ(c1.repositories[1].immutability.state, analysis::ImmutabilityState::kProven);
+  EXPECT_EQ(c1.repositories[1].zero_errors.state, analysis::ZeroErrorsState::kProven);
+  EXPECT_EQ(c1.repositories[0].immutability.text, "not claimed");
+  // The MSP's own system backs up nowhere: it has no repository to show.
+  EXPECT_TRUE(status->clients[1].repositories.empty());
+  // A week later the proof is 9 days old, older than the cadence: claimed again, with its age.
+  StatusOptions week_later = At(kNow + 7 * kDay);
+  week_later.today = kToday.AddDays(7);
+  auto later = ComputeStatus(plan, *catalog_, week_later);
+  ASSERT_THAT(later, IsOk());
+  const CopyStatus& cloud = later->clients[0].systems[0].rule.copy_status[1];
+  EXPECT_FALSE(cloud.immutable_proven);
+  EXPECT_EQ(cloud.immutability_text, "last proven 9 days ago on 2026-11-24 (cadence 1w)");
+}
+
+// An offline copy counts as "the 1" while attested, and is attested, never proven. A client reads
+// that the MSP attested it, not which of its people did, nor the note.
+TEST_F(CatalogTest, AnAttestedOfflineCopyMeetsTheRuleWithoutBeingProven) {
+  RecordEvidence();
+  plan::Plan plan = StatusPlan();
+  plan.repositories[1].immutable = false;
+  plan.repositories[1].offline = true;
+  plan.repositories[1].location = "/media/rotated-disk";
+  ASSERT_THAT(
+      catalog_->AddAttestation({0, "cloud", "ann", kNow - kDay, "disk 3 in the safe", "", ""}),
+      IsOk());
+  auto status = ComputeStatus(plan, *catalog_, At(kNow));
+  ASSERT_THAT(status, IsOk());
+  const Rule32110& rule = status->clients[0].systems[0].rule;
+  EXPECT_EQ(rule.Marks(), "✓✓✓✓✓");
+  EXPECT_TRUE(rule.immutable_attested);
+  EXPECT_FALSE(rule.immutable_proven);
+  EXPECT_EQ(rule.copy_status[1].immutability, analysis::ImmutabilityState::kAttested);
+  EXPECT_EQ(rule.copy_status[1].immutability_text, "attested by Acme IT on 2026-11-25 (1 day ago)");
+  EXPECT_EQ(status->clients[0].repositories[1].immutability.text,
+            "attested by Acme IT on 2026-11-25 (1 day ago)");
+}
+
+// A failed proof names what was allowed, in the 3-2-1-1-0 reasons and as a high finding.
+TEST_F(CatalogTest, AFailedImmutabilityProofIsAReasonAndAHighFinding) {
+  RecordEvidence();
+  plan::Plan plan = StatusPlan();
+  ASSERT_THAT(
+      catalog_->AddImmutabilityProof(ProofOf("cloud", kNow - 3 * kDay, catalog::Outcome::kOk)),
+      IsOk());
+  ASSERT_THAT(
+      catalog_->AddImmutabilityProof(ProofOf("cloud", kNow - kDay, catalog::Outcome::kFailed)),
+      IsOk());
+  auto status = ComputeStatus(plan, *catalog_, At(kNow));
+  ASSERT_THAT(status, IsOk());
+  const SystemStatus& db = status->clients[0].systems[0];
+  EXPECT_EQ(db.rule.Marks(), "✓✓✓~✓");
+  EXPECT_EQ(db.rule.reasons,
+            std::vector<std::string>{"immutable: copy cloud proof FAILED on 2026-11-25: deleting "
+                                     "a pack's version was allowed"});
+  bool found = false;
+  for (const analysis::Finding& f : status->findings) {
+    if (f.rule != "immutability-proof-failed") continue;
+    found = true;
+    EXPECT_EQ(f.severity, analysis::Severity::kHigh);
+    EXPECT_EQ(f.systems, std::vector<std::string>{"db"});
+  }
+  EXPECT_TRUE(found);
+  EXPECT_GE(db.findings.high, 1);
+}
+
+// "The 0" of a repository fails on a drill that could not get the data back, not on a drill
+// that only missed its RTO.
+TEST_F(CatalogTest, RepositoryZeroErrorsFailsOnlyOnADataFailure) {
+  RecordEvidence();  // "local" was drilled 2 days ago and passed
+  plan::Plan plan = StatusPlan();
+  catalog::DrillRecord slow = Drill(kNow - kDay, std::nullopt, catalog::Outcome::kFailed);
+  slow.run.repository = "local";
+  slow.drill.steps = {Step("restore", 9'000'000), Step("verify data", 1'000)};
+  AddDrill(slow, "db");
+  auto status = ComputeStatus(plan, *catalog_, At(kNow));
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->clients[0].repositories[0].id, "local");
+  EXPECT_EQ(status->clients[0].repositories[0].zero_errors.state,
+            analysis::ZeroErrorsState::kProven);
+  catalog::DrillRecord damaged = Drill(kNow - kHour, std::nullopt, catalog::Outcome::kFailed);
+  damaged.run.repository = "local";
+  damaged.run.error = "verify data: 3 files differ";
+  damaged.drill.steps = {Step("restore", 1'000),
+                         {"verify data", 10, catalog::Outcome::kFailed, "3 files differ"}};
+  AddDrill(damaged, "db");
+  status = ComputeStatus(plan, *catalog_, At(kNow));
+  ASSERT_THAT(status, IsOk());
+  const analysis::ZeroErrorsVerdict& local = status->clients[0].repositories[0].zero_errors;
+  EXPECT_EQ(local.state, analysis::ZeroErrorsState::kFailed);
+  EXPECT_EQ(local.text, "drill FAILED on 2026-11-25: verify data: 3 files differ");
 }
 
 // A breached objective dominates: whatever the other components, the system scores at most 49,

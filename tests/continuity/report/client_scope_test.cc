@@ -205,6 +205,13 @@ void Replace(const fs::path& file, const std::string& from, const std::string& t
 
 enum class Variant { kAsShipped, kSharedEngineer };
 
+// What the failures of the shared repository (AddFailuresOfTheSharedRepository) say that no
+// client may read: the other client's file, the MSP's endpoint and bucket.
+const std::vector<Identifier> kLeaks = {
+    {"dismissals-2026", "a file named by a failed check's error"},
+    {"backblazeb2", "the MSP's endpoint, from a failed proof"},
+    {"acme-stormproof-immutable", "the MSP's bucket, from a failed proof"}};
+
 // A copy of the example under `dir` (its plan and clients, not the sample data).
 fs::path CopyExample(const fs::path& dir, Variant variant) {
   fs::create_directories(dir / "clients");
@@ -239,6 +246,31 @@ class ClientScopeTest : public ::testing::TestWithParam<Variant> {
     auto catalog = OpenExampleCatalog(plan_, dir_);
     ASSERT_THAT(catalog, IsOk());
     catalog_ = std::move(catalog).value();
+    ASSERT_NO_FATAL_FAILURE(AddFailuresOfTheSharedRepository());
+  }
+
+  // A failed check of the repository every client backs up to, whose error names a file of
+  // one client (Harcourt Vale's hv-sql), and a failed immutability proof naming the MSP's
+  // endpoint and bucket: a client reads only that they failed, and when (kLeaks).
+  void AddFailuresOfTheSharedRepository() {
+    catalog::Run check;
+    check.kind = catalog::RunKind::kCheck;
+    check.repository = "acme-b2-immutable";
+    check.started_ns = kExampleNow - 12 * 3600 * 1'000'000'000LL;
+    check.finished_ns = check.started_ns + 1'000'000'000;
+    check.outcome = catalog::Outcome::kFailed;
+    check.error = "snapshot 05d0cd36: /srv/hv-sql/hr/dismissals-2026.xlsx: blob 5e14 missing";
+    ASSERT_THAT(catalog_->AddRun(check), IsOk());
+    catalog::ImmutabilityProof proof;
+    proof.repository = "acme-b2-immutable";
+    proof.location =
+        "s3:https://s3.eu-central-003.backblazeb2.example.com/acme-stormproof-immutable";
+    proof.started_ns = check.started_ns;
+    proof.finished_ns = check.finished_ns;
+    proof.outcome = catalog::Outcome::kFailed;
+    proof.credentials = "credentials_file /etc/stormproof/acme-b2-immutable.credentials";
+    proof.allowed = {"deleting " + proof.location + "/data/3f/3f2a's version was allowed"};
+    ASSERT_THAT(catalog_->AddImmutabilityProof(proof), IsOk());
   }
   void TearDown() override {
     catalog_.reset();
@@ -267,6 +299,8 @@ TEST_P(ClientScopeTest, ReadinessReportNamesNothingOfAnotherClient) {
     ASSERT_THAT(*html, HasSubstr("Open audit findings"));
     ExpectNoForeign("readiness report of " + client.id, *html,
                     Foreign(plan_, client.id, People::kClientsEngineersOnly));
+    ExpectNoForeign("readiness report of " + client.id, *html, kLeaks);
+    EXPECT_THAT(*html, HasSubstr("check FAILED on 2026-11-30")) << client.id;
   }
 }
 
@@ -312,6 +346,7 @@ TEST_P(ClientScopeTest, CommandLineViewsOfAClientNameNothingOfAnotherClient) {
       // The view is about the client: it names the client's systems.
       EXPECT_NE(FindWord(out, *first_system), std::string::npos) << view.args << ":\n" << out;
       ExpectNoForeign(view.args, out, view.foreign);
+      if (&view.foreign == &theirs) ExpectNoForeign(view.args, out, kLeaks);
     }
   }
 }

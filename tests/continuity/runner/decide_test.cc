@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <stdexcept>
 
 #include "core/date.h"
 #include "tests/matchers.h"
@@ -456,6 +457,187 @@ TEST(DecideTest, AddCadenceFollowsTheCalendar) {
   EXPECT_EQ(AddCadence(At(2026, 11, 30, 5), Cadence(1, Cadence::Unit::kYear)), At(2027, 11, 30, 5));
   EXPECT_EQ(AddCadence(At(2026, 11, 30), Cadence(2, Cadence::Unit::kWeek)), At(2026, 12, 14));
   EXPECT_EQ(AddCadence(-kHour, Cadence(1, Cadence::Unit::kDay)), kDay - kHour);
+}
+
+// A copy of "local" (copy_from) at "offsite": the plan's system does not list it.
+plan::Plan CopyPlan(std::optional<Duration> copy_every = std::nullopt) {
+  plan::Plan p = BasePlan();
+  plan::RepositorySpec offsite = Repo("offsite", "/srv/offsite");
+  offsite.copy_from = plan::Ref{"local", {}};
+  offsite.copy_every = copy_every;
+  p.repositories.push_back(offsite);
+  p.BuildIndex();
+  return p;
+}
+
+Decisions DecideQuietly(const plan::Plan& p, Facts f) {
+  for (const plan::RepositorySpec& r : p.repositories) f.last_check_ns[r.id] = kNow;
+  return Decide(p, kNow, f, {});
+}
+
+TEST(DecideCopyTest, NeverCopiedIsCopiedAfterTheBackupWithItsSource) {
+  plan::Plan p = CopyPlan();
+  Decisions d = Decide(p, kNow, {}, {});
+  EXPECT_EQ(Words(d), (std::vector<std::string>{"backup a local", "copy a offsite",
+                                                "check local", "check offsite"}));
+  EXPECT_EQ(d.actions[1].source, "local");
+  EXPECT_EQ(d.actions[1].reason, "never copied from local; copied whenever there is something new");
+}
+
+TEST(DecideCopyTest, NothingNewNothingCopied) {
+  plan::Plan p = CopyPlan();
+  Facts f;
+  Backed(&f, "a", "local", 2 * kMinute);
+  Backed(&f, "a", "offsite", 2 * kMinute);  // the newest snapshot was copied
+  EXPECT_EQ(Words(DecideQuietly(p, f)), std::vector<std::string>{});
+  // The source holds a newer snapshot than the copy (a copy failed, or ran on another host).
+  Backed(&f, "a", "offsite", 3 * kMinute);
+  Decisions d = DecideQuietly(p, f);
+  EXPECT_EQ(Words(d), std::vector<std::string>{"copy a offsite"});
+  EXPECT_EQ(d.actions[0].reason,
+            "local holds a snapshot 1m newer than the newest copied; copied whenever there is "
+            "something new");
+}
+
+TEST(DecideCopyTest, CopyEveryWaitsForItsCadence) {
+  plan::Plan p = CopyPlan(Duration::Hours(1));
+  Facts f;
+  Backed(&f, "a", "local", 8 * kMinute);     // due again (7m30s)
+  Backed(&f, "a", "offsite", 40 * kMinute);  // copied earlier
+  f.last_copy_ns["a"]["offsite"] = kNow - 40 * kMinute;
+  EXPECT_EQ(Words(DecideQuietly(p, f)), std::vector<std::string>{"backup a local"});
+  f.last_copy_ns["a"]["offsite"] = kNow - 60 * kMinute;
+  Decisions d = DecideQuietly(p, f);
+  EXPECT_EQ(Words(d), (std::vector<std::string>{"backup a local", "copy a offsite"}));
+  EXPECT_EQ(d.actions[1].reason,
+            "this run writes a new snapshot into local; copied every 1h, last 1h ago");
+}
+
+TEST(DecideCopyTest, ACopyOfACopyFollowsItsSourceAndRetentionFollowsEachCopy) {
+  plan::Plan p = CopyPlan();
+  plan::RepositorySpec far = Repo("far", "/srv/far");
+  far.copy_from = plan::Ref{"offsite", {}};
+  p.repositories.insert(p.repositories.begin(), far);  // written first, copied last
+  p.tiers[0].retention.keep_last = 3;
+  p.BuildIndex();
+  Decisions d = DecideQuietly(p, {});
+  EXPECT_EQ(Words(d), (std::vector<std::string>{
+                          "backup a local", "forget a local", "copy a offsite", "forget a offsite",
+                          "copy a far", "forget a far", "prune far (if forgets remove)",
+                          "prune local (if forgets remove)", "prune offsite (if forgets remove)"}));
+  EXPECT_EQ(d.actions[4].source, "offsite");
+}
+
+TEST(DecideCopyTest, ARepositoryTheSystemBacksUpToIsNotAlsoCopiedInto) {
+  plan::Plan p = CopyPlan();
+  p.systems[0].backup.repositories.push_back({"offsite", {}});
+  p.BuildIndex();
+  EXPECT_EQ(Words(DecideQuietly(p, {})),
+            (std::vector<std::string>{"backup a local", "backup a offsite"}));
+}
+
+TEST(DecideCopyTest, ACopyRunCannotReachIsSkippedWithItsReason) {
+  plan::Plan p = CopyPlan();
+  p.repositories.back().location = "sftp:backup@far:/repo";
+  p.BuildIndex();
+  Decisions d = DecideQuietly(p, {});
+  EXPECT_EQ(Words(d), std::vector<std::string>{"backup a local"});
+  ASSERT_EQ(d.skipped.size(), 1u);
+  EXPECT_EQ(d.skipped[0].subject, "repository offsite");
+  EXPECT_THAT(d.skipped[0].reason, HasSubstr("this build cannot use sftp: locations"));
+}
+
+// A backup host without the copy's maintenance credentials leaves its forget and prune to the
+// machine that has them: a skip saying so, not an action that would fail.
+TEST(DecideCopyTest, ForgetAndPruneWithoutTheMaintenanceCredentialsHereAreLeftToOthers) {
+  plan::Plan p = CopyPlan();
+  p.repositories.back().maintenance_credentials_file = "/etc/stormproof/offsite-delete.ini";
+  p.tiers[0].retention.keep_last = 3;
+  p.BuildIndex();
+  Facts f;
+  f.maintenance_elsewhere = {"offsite"};
+  f.prune_pending = {"offsite"};
+  Decisions d = DecideQuietly(p, f);
+  EXPECT_EQ(Words(d), (std::vector<std::string>{"backup a local", "forget a local",
+                                                "copy a offsite",
+                                                "prune local (if forgets remove)"}));
+  ASSERT_EQ(d.skipped.size(), 1u);
+  EXPECT_EQ(d.skipped[0].subject, "forget/prune of offsite");
+  EXPECT_EQ(d.skipped[0].reason,
+            "left to the machine that holds its maintenance credentials "
+            "(maintenance_credentials_file /etc/stormproof/offsite-delete.ini is not readable "
+            "here)");
+}
+
+// The immutability proof (kImmutability) of an s3: repository claimed immutable, on the check
+// cadence: a local repository claimed immutable cannot be proven and is skipped with a note.
+class DecideImmutabilityTest : public ::testing::Test {
+ protected:
+  DecideImmutabilityTest() {
+    plan_ = BasePlan();
+    plan_.systems = {System("a", {"local", "s3"})};
+    plan_.BuildIndex();
+    for (const plan::RepositorySpec& r : plan_.repositories) facts_.last_check_ns[r.id] = kNow;
+    facts_.newest_snapshot_ns["a"] = {{"local", kNow}, {"s3", kNow}};
+  }
+  plan::RepositorySpec& Spec(const std::string& id) {
+    for (plan::RepositorySpec& r : plan_.repositories) {
+      if (r.id == id) return r;
+    }
+    throw std::logic_error(id);
+  }
+  Decisions Run() {
+    plan_.BuildIndex();
+    return Decide(plan_, kNow, facts_, Selection{});
+  }
+  plan::Plan plan_;
+  Facts facts_;
+};
+
+TEST_F(DecideImmutabilityTest, NotClaimedNotProven) {
+  EXPECT_EQ(Words(Run()), std::vector<std::string>{});
+}
+
+TEST_F(DecideImmutabilityTest, ClaimedAndNeverProvenIsDue) {
+  Spec("s3").immutable = true;
+  Decisions d = Run();
+  ASSERT_EQ(Words(d), (std::vector<std::string>{"immutability s3"}));
+  EXPECT_EQ(d.actions[0].reason,
+            "never proven; due every 1w (run.check_every); the plan calls it immutable");
+}
+
+TEST_F(DecideImmutabilityTest, AnObjectLockIsAClaimToo) {
+  Spec("s3").object_lock = plan::RepositorySpec::ObjectLock{};
+  EXPECT_EQ(Words(Run()), (std::vector<std::string>{"immutability s3"}));
+}
+
+TEST_F(DecideImmutabilityTest, ProvenWithinTheCheckCadenceIsNotDue) {
+  Spec("s3").immutable = true;
+  facts_.last_proof["s3"] = {kNow - 6 * kDay, true};
+  EXPECT_EQ(Words(Run()), std::vector<std::string>{});
+  facts_.last_proof["s3"] = {kNow - 7 * kDay, true};
+  Decisions d = Run();
+  ASSERT_EQ(Words(d), (std::vector<std::string>{"immutability s3"}));
+  EXPECT_EQ(d.actions[0].reason,
+            "last proof 7d ago; due every 1w (run.check_every); the plan calls it immutable");
+}
+
+// A repository whose config recorded Object Lock at an earlier proof (check --immutability)
+// stays proven on the cadence, whatever the plan says.
+TEST_F(DecideImmutabilityTest, ObjectLockFoundAtAnEarlierProofKeepsItProven) {
+  facts_.last_proof["s3"] = {kNow - 8 * kDay, true};
+  EXPECT_EQ(Words(Run()), (std::vector<std::string>{"immutability s3"}));
+  facts_.last_proof["s3"] = {kNow - 8 * kDay, false};
+  EXPECT_EQ(Words(Run()), std::vector<std::string>{});
+}
+
+TEST_F(DecideImmutabilityTest, ALocalRepositoryCannotBeProvenAndIsSkippedWithANote) {
+  Spec("local").immutable = true;
+  Decisions d = Run();
+  EXPECT_EQ(Words(d), std::vector<std::string>{});
+  ASSERT_EQ(d.skipped.size(), 1u);
+  EXPECT_EQ(d.skipped[0].subject, "immutability of local");
+  EXPECT_THAT(d.skipped[0].reason, ::testing::HasSubstr("a local directory has no Object Lock"));
 }
 
 }  // namespace

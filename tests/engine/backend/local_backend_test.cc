@@ -101,6 +101,26 @@ TEST_F(LocalBackendTest, CreateMakesTheDocumentedLayout) {
   EXPECT_EQ(backend_->Location(), repo_.string());
 }
 
+// A directory cannot keep a file undeletable: asked to, it says so in one line naming itself.
+TEST_F(LocalBackendTest, RefusesToKeepFilesUnderRetention) {
+  Status refused = backend_->SetRetention(Retention{Retention::Mode::kGovernance, 7});
+  EXPECT_THAT(refused, ErrorIs(ErrorCode::kInvalidArgument,
+                               repo_.string() +
+                                   ": this storage cannot keep files under retention (Object "
+                                   "Lock needs an s3: location on a bucket with Object Lock)"));
+}
+
+TEST(RetentionTest, ModeWordsRoundTrip) {
+  for (Retention::Mode mode : {Retention::Mode::kGovernance, Retention::Mode::kCompliance}) {
+    EXPECT_EQ(ParseRetentionMode(RetentionModeWord(mode)), mode);
+  }
+  EXPECT_STREQ(RetentionModeWord(Retention::Mode::kGovernance), "governance");
+  EXPECT_STREQ(RetentionModeWord(Retention::Mode::kCompliance), "compliance");
+  EXPECT_EQ(ParseRetentionMode("COMPLIANCE"), Retention::Mode::kCompliance);
+  EXPECT_EQ(ParseRetentionMode("legal-hold"), std::nullopt);
+  EXPECT_EQ(ParseRetentionMode(""), std::nullopt);
+}
+
 TEST_F(LocalBackendTest, FilesLandWhereTheLayoutSays) {
   std::string id = Id(3);
   SaveOk(Handle{FileType::kPack, id}, "pack");

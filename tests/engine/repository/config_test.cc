@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "engine/repository/encoding.h"
 #include "engine/repository/sealed_file.h"
 #include "tests/matchers.h"
@@ -68,9 +70,9 @@ TEST(ConfigTest, ParseChecksFormatAndVersion) {
     ErrorCode code;
     const char* message;
   } cases[] = {
-      {config(R"("version":2,"id":")" + id + R"(","created":"2025-01-01T00:00:00Z","secret":"")"),
+      {config(R"("version":3,"id":")" + id + R"(","created":"2025-01-01T00:00:00Z","secret":"")"),
        ErrorCode::kFailedCheck,
-       "repository format version 2 is newer than this stormproof understands (1)"},
+       "repository format version 3 is newer than this stormproof understands (2)"},
       {config(R"("version":0)"), ErrorCode::kFailedCheck, "invalid format version"},
       {R"({"format":"borg","version":1})", ErrorCode::kFailedCheck,
        "not a stormproof repository config"},
@@ -84,6 +86,103 @@ TEST(ConfigTest, ParseChecksFormatAndVersion) {
     EXPECT_EQ(parsed.error().code(), c.code);
     EXPECT_EQ(parsed.error().message(), c.message);
   }
+}
+
+// Object Lock: the retention is in the public part (read before the password), written as
+// version 2, and covered by the mac.
+TEST(ConfigTest, ObjectLockRoundTripsAsVersionTwo) {
+  crypto::Key master = crypto::RandomKey();
+  Config config = NewConfig(backend::Retention{backend::Retention::Mode::kCompliance, 30});
+  Bytes encoded = EncodeConfig(config, master);
+  EXPECT_THAT(AsText(encoded), HasSubstr(R"("object_lock": {
+    "days": 30,
+    "mode": "compliance"
+  })"));
+  EXPECT_THAT(AsText(encoded), HasSubstr(R"("version": 2)"));
+  auto parsed = ParseConfig(encoded);
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_EQ(parsed->config.version, 2);
+  ASSERT_TRUE(parsed->config.object_lock.has_value());
+  EXPECT_EQ(parsed->config.object_lock->mode, backend::Retention::Mode::kCompliance);
+  EXPECT_EQ(parsed->config.object_lock->days, 30);
+  EXPECT_THAT(VerifyConfig(encoded, master), IsOk());
+  EXPECT_THAT(VerifyConfigMac(*parsed, master), IsOk());
+}
+
+TEST(ConfigTest, APlainRepositoryStaysVersionOne) {
+  crypto::Key master = crypto::RandomKey();
+  Bytes encoded = EncodeConfig(NewConfig(), master);
+  EXPECT_THAT(AsText(encoded), HasSubstr(R"("version": 1)"));
+  EXPECT_THAT(AsText(encoded), Not(HasSubstr("object_lock")));
+  auto parsed = ParseConfig(encoded);
+  ASSERT_THAT(parsed, IsOk());
+  EXPECT_FALSE(parsed->config.object_lock.has_value());
+  EXPECT_THAT(VerifyConfigMac(*parsed, master), IsOk());
+}
+
+// Whoever can write the bucket but lacks the master key must not be able to shorten or strip
+// the retention every writer obeys.
+TEST(ConfigTest, TheMacCoversTheRetention) {
+  crypto::Key master = crypto::RandomKey();
+  const backend::Retention thirty_days{backend::Retention::Mode::kGovernance, 30};
+  Bytes encoded = EncodeConfig(NewConfig(thirty_days), master);
+  std::string text(AsText(encoded));
+  struct Case {
+    const char* name;
+    std::string from, to;
+  } cases[] = {
+      {"fewer days", R"("days": 30)", R"("days": 1)"},
+      {"weaker mode", R"("mode": "governance")", R"("mode": "compliance")"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string altered = text;
+    altered.replace(altered.find(c.from), c.from.size(), c.to);
+    auto parsed = ParseConfig(AsBytes(altered));
+    ASSERT_THAT(parsed, IsOk());
+    EXPECT_THAT(VerifyConfigMac(*parsed, master),
+                ErrorIs(ErrorCode::kCorrupt, HasSubstr("config mac does not match")));
+    EXPECT_THAT(VerifyConfig(AsBytes(altered), master), ErrorIs(ErrorCode::kCorrupt));
+  }
+  // Stripped: version 1 without object_lock, the mac left as it was.
+  auto doc = nlohmann::json::parse(text);
+  doc.erase("object_lock");
+  doc["version"] = 1;
+  auto stripped = ParseConfig(AsBytes(doc.dump(2) + "\n"));
+  ASSERT_THAT(stripped, IsOk());
+  EXPECT_THAT(VerifyConfigMac(*stripped, master), ErrorIs(ErrorCode::kCorrupt));
+}
+
+TEST(ConfigTest, ObjectLockFieldIsChecked) {
+  std::string id(64, 'a');
+  auto config = [&](const std::string& version, const std::string& lock) {
+    return R"({"format":"stormproof-repository","version":)" + version + R"(,"id":")" + id +
+           R"(","created":"2025-01-01T00:00:00Z","secret":"","object_lock":)" + lock + "}";
+  };
+  struct Case {
+    std::string text;
+    const char* message;
+  } cases[] = {
+      {config("1", R"({"mode":"governance","days":1})"),
+       "object_lock in a version 1 config (it needs version 2)"},
+      {config("2", R"({"mode":"legal-hold","days":1})"),
+       "object_lock.mode is not governance or compliance"},
+      {config("2", R"({"mode":"Governance","days":1})"),
+       "object_lock.mode is not governance or compliance"},
+      {config("2", R"({"mode":"governance","days":0})"), "object_lock.days must be 1 to 36500"},
+      {config("2", R"({"mode":"governance","days":36501})"),
+       "object_lock.days must be 1 to 36500"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.text);
+    auto parsed = ParseConfig(AsBytes(c.text));
+    ASSERT_FALSE(parsed.has_value());
+    EXPECT_EQ(parsed.error().code(), ErrorCode::kFailedCheck);
+    EXPECT_EQ(parsed.error().message(), c.message);
+  }
+  std::string missing = R"({"format":"stormproof-repository","version":2,"id":")" + id +
+                        R"(","created":"2025-01-01T00:00:00Z","secret":""})";
+  EXPECT_THAT(ParseConfig(AsBytes(missing)), ErrorIs(ErrorCode::kFailedCheck));
 }
 
 }  // namespace

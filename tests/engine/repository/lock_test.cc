@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
@@ -361,6 +362,146 @@ TEST_F(LockTest, AHolderWhoseFileWasRemovedLosesItsLockAndDoesNotReviveIt) {
   ASSERT_FALSE(lost);
   EXPECT_THAT(lost.error().message(), HasSubstr("another process removed it as stale"));
   EXPECT_TRUE(store_.Names(FileType::kLock).empty()) << "a lost lock is not written again";
+}
+
+// Storage for credentials that may write and read but not delete (an S3 bucket policy without
+// s3:DeleteObject): every delete is refused with kPermissionDenied, and counted.
+struct NoDeletes final : testing::ForwardingBackend {
+  using ForwardingBackend::ForwardingBackend;
+  Status Remove(const backend::Handle& h) override {
+    ++refused;
+    return Error::PermissionDenied(Location() + "/locks/" + h.name + ": access denied");
+  }
+  std::atomic<int> refused{0};
+};
+
+// The sizes of the lock files, by name.
+std::map<std::string, uint64_t> LockSizes(const backend::Backend& backend) {
+  std::map<std::string, uint64_t> sizes;
+  EXPECT_TRUE(backend.List(FileType::kLock,
+                           [&](const std::string& name, uint64_t size) { sizes[name] = size; }));
+  return sizes;
+}
+
+// An empty lock file is a released lock: no lock at all to anyone, and never read.
+TEST_F(LockTest, AnEmptyLockFileIsReleasedAndNotRead) {
+  struct Counting final : testing::ForwardingBackend {
+    using ForwardingBackend::ForwardingBackend;
+    Result<Bytes> Load(const backend::Handle& h, uint64_t o, uint64_t l) const override {
+      if (h.type == FileType::kLock) ++reads;
+      return target.Load(h, o, l);
+    }
+    mutable std::atomic<int> reads{0};
+  } counting(store_.raw());
+  ASSERT_TRUE(store_.raw().Save({FileType::kLock, RandomFileName()}, ByteView()));
+  auto exclusive = AcquireRepositoryLock(counting, master_, Kind::kExclusive, env_);
+  EXPECT_THAT(exclusive, IsOk()) << "an empty lock file blocked an exclusive lock";
+  EXPECT_EQ(counting.reads, 0) << "an empty lock file was read";
+}
+
+// With credentials that may not delete, a lock is released by emptying its file; the refusal is
+// remembered, so the process asks for one delete only, however many locks it releases.
+TEST_F(LockTest, WithoutTheRightToDeleteALockIsReleasedByEmptyingItAfterOneRefusal) {
+  NoDeletes no_deletes(store_.raw());
+  env_.remover = std::make_shared<LockRemover>();  // one process's (a Repository's) remover
+  for (int run = 0; run < 3; ++run) {
+    auto lock = AcquireRepositoryLock(no_deletes, master_, Kind::kShared, env_);
+    ASSERT_THAT(lock, IsOk()) << "run " << run << ": a released lock blocked the next one";
+  }
+  EXPECT_EQ(no_deletes.refused, 1) << "the refused delete was tried again";
+  auto sizes = LockSizes(store_.raw());
+  EXPECT_EQ(sizes.size(), 3u);
+  for (const auto& [name, size] : sizes) EXPECT_EQ(size, 0u) << name << " was not released";
+  EXPECT_THAT(Acquire(Kind::kExclusive), IsOk()) << "released locks blocked an exclusive lock";
+}
+
+// A stale lock another host left is emptied, not deleted, when deletes are refused: it no
+// longer blocks anyone.
+TEST_F(LockTest, AStaleLockIsEmptiedWhenItCannotBeDeleted) {
+  NoDeletes no_deletes(store_.raw());
+  std::string stale = PlantLock({"other-host", "u", 7, true, SystemNowNs()}, 31 * kMinute);
+  env_.refresh_interval = std::chrono::hours(1);
+  auto lock = AcquireRepositoryLock(no_deletes, master_, Kind::kExclusive, env_);
+  ASSERT_THAT(lock, IsOk());
+  EXPECT_EQ(LockSizes(store_.raw()).at(stale), 0u);
+  EXPECT_THAT(Acquire(Kind::kShared), ErrorIs(ErrorCode::kLocked)) << "ours must still block";
+}
+
+// Our own lock found empty was released by another process that judged it stale: lost.
+TEST_F(LockTest, OurLockFoundEmptyIsLost) {
+  env_.refresh_interval = std::chrono::hours(1);
+  auto lock = Acquire(Kind::kShared);
+  ASSERT_THAT(lock, IsOk());
+  std::string ours = store_.Names(FileType::kLock).at(0);
+  ASSERT_TRUE(store_.raw().Save({FileType::kLock, ours}, ByteView()));
+  Status lost = (*lock)->Verify();
+  ASSERT_FALSE(lost);
+  EXPECT_THAT(lost, ErrorIs(ErrorCode::kLocked));
+  EXPECT_THAT(lost.error().message(), HasSubstr("another process removed it as stale"));
+}
+
+// A refresh whose old file was emptied meanwhile (its time is then new) gives the lock up.
+TEST_F(LockTest, ARefreshFindingItsOldFileEmptiedLosesTheLock) {
+  struct EmptyingBeforeRefresh final : testing::ForwardingBackend {
+    using ForwardingBackend::ForwardingBackend;
+    // The first save is the acquisition's (on the test's thread, before the refresh thread
+    // starts); the next one a refresh's: another process empties our old file just before it.
+    Status Save(const backend::Handle& h, ByteView d) override {
+      if (h.type == FileType::kLock && ours.empty()) {
+        ours = h.name;
+      } else if (h.type == FileType::kLock && h.name != ours && !d.empty()) {
+        EXPECT_TRUE(target.Save({FileType::kLock, ours}, ByteView()));
+      }
+      return target.Save(h, d);
+    }
+    std::string ours;
+  } emptying(store_.raw());
+  env_.refresh_interval = std::chrono::milliseconds(5);
+  auto lock = AcquireRepositoryLock(emptying, master_, Kind::kShared, env_);
+  ASSERT_THAT(lock, IsOk());
+  Status lost = Ok();
+  for (int i = 0; i < 200 && lost; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    lost = (*lock)->Verify();
+  }
+  ASSERT_FALSE(lost);
+  EXPECT_THAT(lost.error().message(), HasSubstr("another process removed it as stale"));
+}
+
+// forget, prune and repair ask first: a probe file is written and deleted. Refused: one line
+// naming what is missing and what to do, the probe left empty (released), and no second request.
+TEST_F(LockTest, CheckMayDeleteRefusesCredentialsThatMayNotDelete) {
+  LockRemover may_delete;
+  EXPECT_THAT(may_delete.CheckMayDelete(store_.raw()), IsOk());
+  EXPECT_TRUE(LockSizes(store_.raw()).empty()) << "the probe stayed behind";
+
+  NoDeletes no_deletes(store_.raw());
+  LockRemover remover;
+  Status refused = remover.CheckMayDelete(no_deletes);
+  ASSERT_FALSE(refused);
+  EXPECT_THAT(refused, ErrorIs(ErrorCode::kPermissionDenied));
+  EXPECT_THAT(
+      refused.error().message(),
+      ::testing::AllOf(HasSubstr(store_.raw().Location() + ": these credentials may not delete"),
+                       HasSubstr("s3:DeleteObject refused for locks/"),
+                       HasSubstr("forget, prune and repair need the maintenance credentials")));
+  EXPECT_EQ(refused.error().message().find('\n'), std::string::npos);
+  auto sizes = LockSizes(store_.raw());
+  ASSERT_EQ(sizes.size(), 1u);
+  EXPECT_EQ(sizes.begin()->second, 0u) << "the probe is not empty";
+  EXPECT_FALSE(remover.CheckMayDelete(no_deletes));
+  EXPECT_EQ(no_deletes.refused, 1) << "asked again";
+}
+
+// Prune (credentials that may delete) removes released lock files and nothing else.
+TEST_F(LockTest, RemoveReleasedLocksRemovesOnlyEmptyFiles) {
+  std::string live = PlantLock({"other-host", "u", 7, false, SystemNowNs()});
+  ASSERT_TRUE(store_.raw().Save({FileType::kLock, RandomFileName()}, ByteView()));
+  ASSERT_TRUE(store_.raw().Save({FileType::kLock, RandomFileName()}, ByteView()));
+  auto removed = RemoveReleasedLocks(store_.raw());
+  ASSERT_THAT(removed, IsOk());
+  EXPECT_EQ(*removed, 2u);
+  EXPECT_EQ(store_.Names(FileType::kLock), std::vector<std::string>{live});
 }
 
 TEST_F(LockTest, HeldLockIsRefreshed) {

@@ -52,6 +52,7 @@ class ForwardingBackend : public backend::Backend {
     return target.List(t, e);
   }
   std::string Location() const override { return target.Location(); }
+  Status SetRetention(const backend::Retention& r) override { return target.SetRetention(r); }
 
   backend::Backend& target;
 };

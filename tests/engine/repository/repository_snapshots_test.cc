@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/repository/repository.h"
+#include "engine/repository/snapshot_file.h"
 #include "tests/engine/repository/repository_fixtures.h"
 #include "tests/matchers.h"
 
@@ -62,6 +63,37 @@ TEST(RepositorySnapshotsTest, WithoutParentLoadsWithoutParent) {
   EXPECT_FALSE(loaded->parent.has_value());
 }
 
+TEST(RepositorySnapshotsTest, CopiedFromRoundTripsAndIsAbsentWhenUnset) {
+  Store store;
+  auto repo = store.Init();
+  Snapshot copy = Example(7);
+  copy.copied_from = Snapshot::CopyOrigin{crypto::Sha256(AsBytes("source repository")),
+                                          crypto::Sha256(AsBytes("source snapshot"))};
+  std::string text = EncodeSnapshot(copy);
+  EXPECT_NE(text.find("\"copied_from\":{\"repository\":\"" + copy.copied_from->repository.Hex() +
+                      "\",\"snapshot\":\"" + copy.copied_from->snapshot.Hex() + "\"}"),
+            std::string::npos)
+      << text;
+  auto loaded = repo->LoadSnapshot(*repo->SaveSnapshot(copy));
+  ASSERT_THAT(loaded, IsOk());
+  ASSERT_TRUE(loaded->copied_from.has_value());
+  EXPECT_EQ(loaded->copied_from->repository, copy.copied_from->repository);
+  EXPECT_EQ(loaded->copied_from->snapshot, copy.copied_from->snapshot);
+
+  Snapshot plain = Example(8);
+  EXPECT_EQ(EncodeSnapshot(plain).find("copied_from"), std::string::npos);
+  auto plain_loaded = repo->LoadSnapshot(*repo->SaveSnapshot(plain));
+  ASSERT_THAT(plain_loaded, IsOk());
+  EXPECT_FALSE(plain_loaded->copied_from.has_value());
+}
+
+TEST(RepositorySnapshotsTest, MalformedCopiedFromIsRefused) {
+  std::string text = EncodeSnapshot(Example(9));
+  text.insert(text.size() - 1, ",\"copied_from\":{\"repository\":\"zz\",\"snapshot\":\"\"}");
+  auto decoded = DecodeSnapshot(AsBytes(text));
+  EXPECT_FALSE(decoded.has_value());
+}
+
 TEST(RepositorySnapshotsTest, LoadSnapshotsSortsByTime) {
   Store store;
   auto repo = store.Init();
@@ -111,6 +143,68 @@ TEST(RepositorySnapshotsTest, SavingASnapshotFlushesItsBlobsFirst) {
   auto reopened = crashed.Open();
   ASSERT_THAT(reopened, IsOk());
   EXPECT_EQ(*(*reopened)->LoadBlob(BlobType::kTree, tree_id), tree);
+}
+
+// Loses the repository's lock (its file removed) as a snapshot is saved, as a prune that judged
+// it stale would; may refuse to remove snapshot files, as upload-only credentials do.
+class LosesTheLockOnSnapshotSave final : public testing::ForwardingBackend {
+ public:
+  LosesTheLockOnSnapshotSave(backend::Backend& target, bool may_delete)
+      : ForwardingBackend(target), may_delete_(may_delete) {}
+  Status Save(const backend::Handle& h, ByteView d) override {
+    STORMPROOF_TRY(target.Save(h, d));
+    if (h.type != FileType::kSnapshot) return Ok();
+    std::vector<std::string> locks;
+    STORMPROOF_TRY(target.List(FileType::kLock,
+                               [&](const std::string& n, uint64_t) { locks.push_back(n); }));
+    for (const std::string& name : locks) STORMPROOF_TRY(target.Remove({FileType::kLock, name}));
+    return Ok();
+  }
+  Status Remove(const backend::Handle& h) override {
+    if (h.type == FileType::kSnapshot && !may_delete_) {
+      return Error::PermissionDenied("snapshots/" + h.name + ": access denied (AccessDenied)");
+    }
+    return target.Remove(h);
+  }
+
+ private:
+  bool may_delete_;
+};
+
+Result<Id> SaveWhileTheLockIsLost(backend::Backend& storage, bool may_delete) {
+  auto repo = Repository::Open(std::make_unique<LosesTheLockOnSnapshotSave>(storage, may_delete),
+                               testing::kPassword);
+  if (!repo) return repo.error();
+  auto lock = (*repo)->AcquireLock(Repository::LockKind::kShared);
+  if (!lock) return lock.error();
+  return (*repo)->SaveSnapshot(Example(7));
+}
+
+size_t SnapshotFiles(const backend::Backend& storage) {
+  size_t n = 0;
+  EXPECT_TRUE(storage.List(FileType::kSnapshot, [&](const std::string&, uint64_t) { ++n; }));
+  return n;
+}
+
+TEST(RepositorySnapshotsTest, ASnapshotSavedAfterTheLockWasLostIsWithdrawn) {
+  Store store;
+  store.Init();
+  Result<Id> saved = SaveWhileTheLockIsLost(store.raw(), /*may_delete=*/true);
+  ASSERT_THAT(saved, ErrorIs(ErrorCode::kLocked));
+  EXPECT_THAT(saved.error().message(), ::testing::HasSubstr("withdrawn"));
+  EXPECT_EQ(SnapshotFiles(store.raw()), 0u);
+}
+
+TEST(RepositorySnapshotsTest, ASnapshotThatCannotBeWithdrawnIsSaidToBeThere) {
+  Store store;
+  store.Init();
+  Result<Id> saved = SaveWhileTheLockIsLost(store.raw(), /*may_delete=*/false);
+  ASSERT_THAT(saved, ErrorIs(ErrorCode::kLocked));
+  const std::string& message = saved.error().message();
+  EXPECT_THAT(message, ::testing::HasSubstr("could not be withdrawn (snapshots/"));
+  EXPECT_THAT(message, ::testing::HasSubstr("run 'stormproof check'"));
+  EXPECT_THAT(message, ::testing::Not(::testing::HasSubstr(" withdrawn:"))) << message;
+  EXPECT_EQ(SnapshotFiles(store.raw()), 1u);
 }
 
 }  // namespace

@@ -90,6 +90,97 @@ TEST(RepositoryTest, AWriterReadsTheConfigOnceAndTheIndexOnceUnderItsLock) {
   EXPECT_TRUE((*reader)->HasBlob(BlobType::kData, blob));
 }
 
+// Storage that keeps files under retention, as far as the repository can tell: it remembers
+// the last SetRetention.
+struct RetainingBackend final : testing::ForwardingBackend {
+  using ForwardingBackend::ForwardingBackend;
+  Status SetRetention(const backend::Retention& r) override {
+    retention = r;
+    return Ok();
+  }
+  std::optional<backend::Retention> retention;
+};
+
+TEST(RepositoryTest, ObjectLockIsRecordedAndEveryOpenKeepsIt) {
+  Store store;
+  auto creating = std::make_unique<RetainingBackend>(store.raw());
+  RetainingBackend& created = *creating;
+  const backend::Retention thirty{backend::Retention::Mode::kCompliance, 30};
+  auto repo = Repository::Init(std::move(creating), testing::kPassword, {.retention = thirty});
+  ASSERT_THAT(repo, IsOk());
+  ASSERT_TRUE(created.retention.has_value());
+  EXPECT_EQ(created.retention->days, 30);
+  ASSERT_TRUE((*repo)->retention().has_value());
+  EXPECT_EQ((*repo)->retention()->mode, backend::Retention::Mode::kCompliance);
+  auto doc = nlohmann::json::parse(AsText(*store.raw().Load({FileType::kConfig, ""})));
+  EXPECT_EQ(doc["version"], 2);
+  EXPECT_EQ(doc["object_lock"]["days"], 30);
+  EXPECT_EQ(doc["object_lock"]["mode"], "compliance");
+
+  auto opening = std::make_unique<RetainingBackend>(store.raw());
+  RetainingBackend& opened = *opening;
+  auto again = Repository::Open(std::move(opening), testing::kPassword);
+  ASSERT_THAT(again, IsOk());
+  ASSERT_TRUE(opened.retention.has_value()) << "Open did not hand the retention to the backend";
+  EXPECT_EQ(opened.retention->days, 30);
+  EXPECT_EQ((*again)->retention()->days, 30);
+  // Storage that cannot keep it (a copy in a directory) reads, but writes nothing but locks.
+  auto copy = store.Open();
+  ASSERT_THAT(copy, IsOk());
+  EXPECT_THAT((*copy)->LoadSnapshots(), IsOk());
+  Snapshot snapshot;
+  snapshot.time_ns = 1;
+  EXPECT_THAT((*copy)->SaveSnapshot(snapshot),
+              ErrorIs(ErrorCode::kInvalidArgument,
+                      ::testing::EndsWith(": memory:: this storage cannot keep files under "
+                                          "retention (Object Lock needs an s3: location on a "
+                                          "bucket with Object Lock)")));
+  EXPECT_TRUE(store.Names(FileType::kSnapshot).empty());
+}
+
+TEST(RepositoryTest, InitOnStorageWithoutRetentionWritesNothing) {
+  Store store;
+  auto repo = Repository::Init(store.View(), testing::kPassword,
+                               {.retention = backend::Retention{{}, 7}});
+  EXPECT_THAT(repo, ErrorIs(ErrorCode::kInvalidArgument,
+                            "memory:: this storage cannot keep files under retention (Object "
+                            "Lock needs an s3: location on a bucket with Object Lock)"));
+  EXPECT_TRUE(store.Names(FileType::kKey).empty());
+  EXPECT_FALSE(store.raw().Load({FileType::kConfig, ""}).has_value());
+}
+
+// A config whose public part was changed by someone without the master key (the retention
+// shortened or stripped, say) is not obeyed: the repository can be read, nothing is written.
+TEST(RepositoryTest, AConfigWhoseMacDoesNotMatchOpensForReadingOnly) {
+  Store store;
+  auto creating = std::make_unique<RetainingBackend>(store.raw());
+  ASSERT_THAT(Repository::Init(std::move(creating), testing::kPassword,
+                               {.retention = backend::Retention{{}, 30}}),
+              IsOk());
+  auto doc = nlohmann::json::parse(AsText(*store.raw().Load({FileType::kConfig, ""})));
+  doc["object_lock"]["days"] = 1;
+  Store forged = store.CopyFiles({FileType::kKey});
+  ASSERT_TRUE(forged.raw().Save({FileType::kConfig, ""}, AsBytes(doc.dump(2) + "\n")));
+  auto forging = std::make_unique<RetainingBackend>(forged.raw());
+  RetainingBackend& storage = *forging;
+  auto repo = Repository::Open(std::move(forging), testing::kPassword);
+  ASSERT_THAT(repo, IsOk());
+  EXPECT_FALSE(storage.retention.has_value()) << "a forged retention was obeyed";
+  ASSERT_TRUE((*repo)->read_only_reason().has_value());  // the immutability proof refuses it
+  EXPECT_THAT((*repo)->read_only_reason()->message(), HasSubstr("config mac does not match"));
+  EXPECT_THAT((*repo)->LoadSnapshots(), IsOk());
+  auto lock = (*repo)->AcquireLock(Repository::LockKind::kShared);
+  ASSERT_THAT(lock, IsOk()) << "readers still lock";
+  Snapshot snapshot;
+  snapshot.time_ns = 1;
+  EXPECT_THAT((*repo)->SaveSnapshot(snapshot),
+              ErrorIs(ErrorCode::kCorrupt,
+                      ::testing::EndsWith(": memory:/config: config mac does not match "
+                                          "(altered): nothing is written to this repository "
+                                          "(`stormproof check` tells more)")));
+  EXPECT_TRUE(forged.Names(FileType::kSnapshot).empty());
+}
+
 TEST(RepositoryTest, ConfigIsPlainJsonWithASealedSecret) {
   Store store;
   auto repo = store.Init();
@@ -151,14 +242,14 @@ TEST(RepositoryTest, NewerFormatVersionIsRefusedBeforeThePassword) {
   store.Init();
   Store newer = store.CopyFiles({FileType::kKey});
   auto config = nlohmann::json::parse(AsText(*store.raw().Load({FileType::kConfig, ""})));
-  config["version"] = 2;
+  config["version"] = 3;
   ASSERT_TRUE(newer.raw().Save({FileType::kConfig, ""}, AsBytes(config.dump())));
   auto repo = newer.Open("any password at all");
   ASSERT_FALSE(repo.has_value());
   EXPECT_THAT(repo, ErrorIs(ErrorCode::kFailedCheck));
   EXPECT_EQ(repo.error().message(),
-            "memory:/config: repository format version 2 is newer than this stormproof "
-            "understands (1)");
+            "memory:/config: repository format version 3 is newer than this stormproof "
+            "understands (2)");
 }
 
 TEST(RepositoryTest, DamagedConfigIsAClearError) {

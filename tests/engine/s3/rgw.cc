@@ -239,4 +239,68 @@ std::string CreateRgwBucket(const std::string& bucket) {
   return bucket;
 }
 
+RgwUser CreateRgwUser(const std::string& uid) {
+  const RgwServer& server = Rgw();
+  RgwUser user{uid, "", "", "arn:aws:iam:::user/" + uid};
+  std::random_device device;
+  auto random_text = [&](size_t length, const char* alphabet) {
+    std::uniform_int_distribution<size_t> pick(0, std::string_view(alphabet).size() - 1);
+    std::string text;
+    for (size_t i = 0; i < length; ++i) text += alphabet[pick(device)];
+    return text;
+  };
+  const std::string access_key = random_text(20, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+  const std::string secret_key =
+      random_text(40, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+  // Its standard output shows the keys: only its error output is kept.
+  std::string output;
+  const std::string command = "radosgw-admin -c " + server.directory +
+                              "/ceph.conf user create --uid=" + uid + " --display-name=" + uid +
+                              " --access-key=" + access_key + " --secret-key=" + secret_key +
+                              " >/dev/null";
+  if (RunCapturing(command, output) != 0) {
+    ADD_FAILURE() << "radosgw-admin user create --uid=" << uid << " failed: " << output;
+    return user;
+  }
+  user.access_key = access_key;
+  user.secret_key = secret_key;
+  return user;
+}
+
+RgwResponse PutRgwBucketPolicy(const std::string& bucket, const std::string& policy_json) {
+  // "policy=": curl signs a query parameter without "=" differently from the server.
+  return RgwRequest("PUT", "/" + bucket + "?policy=", policy_json);
+}
+
+std::string UploadOnlyPolicy(const std::string& bucket, const std::string& user) {
+  const std::string principal = R"({"AWS": ["arn:aws:iam:::user/)" + user + R"("]})";
+  const std::string resources =
+      R"(["arn:aws:s3:::)" + bucket + R"(", "arn:aws:s3:::)" + bucket + R"(/*"])";
+  return R"({
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Sid": "BackupHostReadsAndWrites",
+      "Effect": "Allow",
+      "Principal": )" + principal + R"(,
+      "Action": ["s3:ListBucket", "s3:GetObject", "s3:PutObject",
+                 "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
+                 "s3:ListBucketVersions", "s3:GetObjectVersion", "s3:GetObjectRetention",
+                 "s3:GetBucketObjectLockConfiguration"],
+      "Resource": )" + resources + R"(
+    },
+    {
+      "Sid": "BackupHostNeverDeletes",
+      "Effect": "Deny",
+      "Principal": )" + principal + R"(,
+      "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention",
+                 "s3:BypassGovernanceRetention", "s3:PutObjectLegalHold",
+                 "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutLifecycleConfiguration"],
+      "Resource": )" + resources + R"(
+    }
+  ]
+}
+)";
+}
+
 }  // namespace stormproof::testing

@@ -81,6 +81,29 @@ RgwResponse RgwRequest(const std::string& method, const std::string& path,
 // Creates `bucket` (RgwRequest PUT) and returns its name; a failure fails the current test.
 std::string CreateRgwBucket(const std::string& bucket);
 
+// A second S3 user of Rgw()'s cluster (radosgw-admin user create), e.g. a backup host's
+// upload-only credentials beside the bucket owner's. Its keys are made here and never printed
+// (the tool's output, which shows them, is discarded).
+struct RgwUser {
+  std::string uid;
+  std::string access_key, secret_key;
+  std::string arn;  // "arn:aws:iam:::user/<uid>", for a bucket policy's Principal
+};
+// Creates user `uid` (new to this gateway: [a-z0-9-]). A failure fails the current test and
+// returns a user with empty keys.
+RgwUser CreateRgwUser(const std::string& uid);
+
+// Sets the bucket policy of `bucket` (PutBucketPolicy, signed as Rgw()'s user, its owner) to
+// `policy_json`. Returns the answer (204 when set).
+RgwResponse PutRgwBucketPolicy(const std::string& bucket, const std::string& policy_json);
+
+// The upload-only bucket policy of docs/object-storage.md, "Ceph RGW (tested)", for `bucket` and
+// the backup hosts' user `user` (a uid of CreateRgwUser): the user may list, read (versions and
+// retention included: check --immutability reads them) and write; every delete, retention change
+// and governance bypass is denied explicitly. The same text as the docs with "acme-offsite" and
+// "acme-backup" replaced (s3_upload_only_test compares the two, so they cannot drift apart).
+std::string UploadOnlyPolicy(const std::string& bucket, const std::string& user);
+
 }  // namespace stormproof::testing
 
 #endif  // STORMPROOF_TESTS_ENGINE_S3_RGW_H_

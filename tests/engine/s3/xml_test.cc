@@ -117,5 +117,48 @@ TEST(XmlTest, RefusesElementsNestedTooDeep) {
   EXPECT_THAT(ParseObjectList(deep), ErrorIs(ErrorCode::kParse, HasSubstr("too deep")));
 }
 
+TEST(XmlTest, ReadsARetentionAndTheBucketsObjectLockConfiguration) {
+  Result<RetentionText> retention = ParseRetention(
+      "<Retention xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Mode>COMPLIANCE</Mode>"
+      "<RetainUntilDate>2026-12-14T10:00:00.000Z</RetainUntilDate></Retention>");
+  ASSERT_THAT(retention, IsOk());
+  EXPECT_EQ(retention->mode, "COMPLIANCE");
+  EXPECT_EQ(retention->retain_until, "2026-12-14T10:00:00.000Z");
+  EXPECT_THAT(ParseRetention("<Retention><Mode>GOVERNANCE</Mode></Retention>"),
+              ErrorIs(ErrorCode::kParse));
+  EXPECT_THAT(ParseObjectLockEnabled("<ObjectLockConfiguration><ObjectLockEnabled>Enabled"
+                                     "</ObjectLockEnabled></ObjectLockConfiguration>"),
+              IsOkAndHolds(true));
+  EXPECT_THAT(ParseObjectLockEnabled("<ObjectLockConfiguration/>"), IsOkAndHolds(false));
+}
+
+TEST(XmlTest, ReadsVersionsAndDeleteMarkersInTheirOrder) {
+  Result<VersionList> list = ParseVersionList(
+      "<ListVersionsResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+      "<IsTruncated>true</IsTruncated><NextKeyMarker>repo/data/ab/ab1</NextKeyMarker>"
+      "<NextVersionIdMarker>v1</NextVersionIdMarker>"
+      "<DeleteMarker><Key>repo/data/ab/ab1</Key><VersionId>v2</VersionId>"
+      "<IsLatest>true</IsLatest><LastModified>2026-12-07T01:00:00.000Z</LastModified>"
+      "<Owner><ID>intruder</ID><DisplayName>Intruder</DisplayName></Owner></DeleteMarker>"
+      "<Version><Key>repo/data/ab/ab1</Key><VersionId>v1</VersionId><IsLatest>false</IsLatest>"
+      "<LastModified>2026-12-07T00:00:00.000Z</LastModified><Size>42</Size></Version>"
+      "</ListVersionsResult>");
+  ASSERT_THAT(list, IsOk());
+  ASSERT_EQ(list->versions.size(), 2u);
+  EXPECT_TRUE(list->versions[0].delete_marker);
+  EXPECT_TRUE(list->versions[0].is_latest);
+  EXPECT_EQ(list->versions[0].version_id, "v2");
+  EXPECT_EQ(list->versions[0].owner_id, "intruder");  // who placed the marker
+  EXPECT_EQ(list->versions[1].owner_id, "");          // the server did not say
+  EXPECT_FALSE(list->versions[1].delete_marker);
+  EXPECT_EQ(list->versions[1].size, 42u);
+  EXPECT_EQ(list->versions[1].last_modified, "2026-12-07T00:00:00.000Z");
+  EXPECT_TRUE(list->truncated);
+  EXPECT_EQ(list->next_version_id_marker, "v1");
+  EXPECT_THAT(ParseVersionList("<ListVersionsResult><IsTruncated>true</IsTruncated>"
+                               "</ListVersionsResult>"),
+              ErrorIs(ErrorCode::kParse));
+}
+
 }  // namespace
 }  // namespace stormproof::s3::internal

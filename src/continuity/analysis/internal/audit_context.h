@@ -72,6 +72,9 @@ void AuditBackups(const AuditContext& context, std::vector<Finding>* out);
 void AuditContactsAndReview(const AuditContext& context, std::vector<Finding>* out);
 void AuditSecurity(const AuditContext& context, std::vector<Finding>* out);
 void AuditTraining(const AuditContext& context, std::vector<Finding>* out);
+// Immutability and zero errors per repository, from `evidence` (may be null: no catalog).
+void AuditRepositoryEvidence(const AuditContext& context, const RepositoryEvidenceMap* evidence,
+                             std::vector<Finding>* out);
 
 // Small helpers for writing findings.
 std::string Quoted(const std::string& text);

@@ -5,6 +5,7 @@
 #define STORMPROOF_CONTINUITY_CATALOG_INTERNAL_ROWS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -59,6 +60,20 @@ Result<size_t> InsertImportedRecords(Db& db, const std::string& repository,
                                      const std::vector<ImportedRecord>& records, int64_t now_ns);
 Status UpsertEvidenceRefreshed(Db& db, const std::string& repository, int64_t refreshed_ns);
 Result<EvidenceSource> SelectEvidenceSource(Db& db, const std::string& repository);
+
+// A list of lines as a JSON array of strings (drill reasons, what an immutability proof found
+// allowed); invalid UTF-8 is replaced by U+FFFD. FromJsonArray: kParse for anything else.
+std::string ToJsonArray(const std::vector<std::string>& lines);
+Result<std::vector<std::string>> FromJsonArray(const std::string& text);
+
+// Immutability proofs and attestations (immutability_rows.cc; catalog.h). Insert* assign a
+// record id when the value has none and return the row id.
+Result<int64_t> InsertImmutabilityProof(Db& db, const ImmutabilityProof& proof);
+Result<std::optional<ImmutabilityProof>> SelectLatestImmutabilityProof(
+    Db& db, const std::string& repository, int64_t until_ns);
+Result<int64_t> InsertAttestation(Db& db, const Attestation& attestation);
+Result<std::optional<Attestation>> SelectLatestAttestation(Db& db, const std::string& repository,
+                                                           int64_t until_ns);
 
 }  // namespace stormproof::catalog::internal
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "continuity/analysis/backup_shape.h"
+#include "continuity/analysis/evidence_rules.h"
 #include "continuity/catalog/catalog.h"
 #include "continuity/plan/dependency_graph.h"
 #include "continuity/plan/plan.h"
@@ -29,14 +30,29 @@ bool FinishedBy(const catalog::Run& run, int64_t now_ns);
 // The checks of one repository that matter for "0 errors" (repository-wide, so shared by every
 // system backed up to it).
 struct RepositoryChecks {
-  std::optional<catalog::Run> last_read_check;    // newest passing check that read data
+  std::optional<catalog::Run> last_read_check;    // newest passing check that read all data
+  // Newest passing check that read part of the data (never counts; named in the verdict).
+  std::optional<catalog::Run> last_partial_check;
+  double partial_check_percent = 0;  // its read_data_percent; 0 when not recorded
   std::optional<catalog::Run> last_failed_check;  // newest check that failed or erred
 };
+
+// The checks of `repository` finished by `now_ns`.
+Result<RepositoryChecks> ChecksOfRepository(const catalog::Catalog& catalog,
+                                            const std::string& repository, int64_t now_ns);
+// Immutability proof, attestation and verifications of `repository`, as of `now_ns`. A failed
+// drill counts against the repository only when a data step (locate snapshot, restore, verify
+// data) failed: a missed RTO or a failed application check is the system's, not the data's.
+Result<analysis::RepositoryEvidence> RepositoryEvidenceOf(const catalog::Catalog& catalog,
+                                                          const std::string& repository,
+                                                          int64_t now_ns);
 
 // What the catalog holds about one planned copy (a backup repository) of a system.
 struct CopyEvidence {
   const plan::RepositorySpec* repository = nullptr;
-  std::optional<catalog::Run> last_good_backup;   // newest backup of the system to it, ok/warning
+  // Newest backup of the system to it, ok/warning; in a copy (copy_from), the newest copy run
+  // that recorded a snapshot of the system there, when newer.
+  std::optional<catalog::Run> last_good_backup;
   std::optional<catalog::Run> last_good_drill;    // newest drill from it, ok/warning
   std::optional<catalog::Run> last_failed_drill;  // newest drill from it, failed/error
   RepositoryChecks checks;
@@ -58,9 +74,13 @@ Result<std::vector<catalog::DrillRecord>> RecentDrills(const catalog::Catalog& c
                                                        int64_t now_ns);
 // The restore point a run proves: its snapshot's time, else (no time recorded) its start.
 int64_t PointOf(const catalog::Run& run);
-// True when a check run read pack data: details "read_data_percent" > 0 (written by `run` since
-// the evidence rules), else, for older records, bytes read > 0.
-bool ReadData(const catalog::Run& check);
+// The share of the pack data a check run read: details "read_data_percent" when > 0 (written by
+// `run` since the evidence rules); 0 for an older record without it that read bytes (share
+// unknown); nullopt when it read no data.
+std::optional<double> ReadDataPercent(const catalog::Run& check);
+// True when a check run read all the pack data (read_data_percent >= 100): only such a check
+// proves zero errors. A check of a subset (`run`'s default 5%) proves nothing about the rest.
+bool ReadAllData(const catalog::Run& check);
 
 // Reads the evidence with indexed queries: runs not finished by `now_ns` are ignored. `checks`
 // caches each repository's checks across systems.
@@ -98,6 +118,8 @@ struct CopyRules {
   std::optional<Duration> rpo;  // a copy's restore point may be at most this old (unset: any)
   Cadence check_every{1, Cadence::Unit::kWeek};  // run.check_every
   std::optional<Cadence> drill_every;            // the tier's; 90 days when unset
+  // Each repository's immutability verdict by id (not owned); null or absent: not proven.
+  const std::map<std::string, analysis::ImmutabilityVerdict>* immutability = nullptr;
 };
 // 3-2-1-1-0 from the evidence of each planned copy (`shape` gives the plan's side: which
 // repositories, sites and claims), with one reason per rule not met.

@@ -60,6 +60,39 @@ std::string DrillCell(const SystemStatus& s) {
   return date + " " + H(outcome) + (late ? " " + Span("risk", "overdue") : "");
 }
 
+// "proven …" in green; a failed proof or verification in red; anything unproven in amber.
+std::string ImmutabilityCell(const analysis::ImmutabilityVerdict& v) {
+  using analysis::ImmutabilityState;
+  const char* css = v.counts                                     ? "ok"
+                    : v.state == ImmutabilityState::kProofFailed ? "risk"
+                    : v.state == ImmutabilityState::kNotClaimed  ? "muted"
+                                                                 : "warn";
+  return Span(css, H(v.text));
+}
+
+std::string ZeroErrorsCell(const analysis::ZeroErrorsVerdict& v) {
+  const char* css = v.counts                                        ? "ok"
+                    : v.state == analysis::ZeroErrorsState::kFailed ? "risk"
+                                                                    : "warn";
+  return Span(css, H(v.text));
+}
+
+// The "1" and the "0" of 3-2-1-1-0 per repository the group's systems back up into.
+void WriteRepositories(const readiness::ClientStatus& client, std::string* out) {
+  if (client.repositories.empty()) return;
+  *out += TableHead({"Backup repository", "Immutable", "Zero errors"});
+  for (const readiness::RepositoryStatus& r : client.repositories) {
+    *out += Row({"<strong>" + H(r.id) + "</strong>", ImmutabilityCell(r.immutability),
+                 ZeroErrorsCell(r.zero_errors)});
+  }
+  *out += html_internal::kTableEnd;
+  *out +=
+      "<p class=\"muted\">Immutable counts only when an immutability proof passed within the "
+      "check cadence, or, for offline media, a person attested them within it (attested, never "
+      "proven); zero errors only when a check that read the data, or a restore drill, passed "
+      "within its cadence.</p>\n";
+}
+
 // The MSP's own group (id ""): findings that name no client and no system, or one of its
 // systems, as the audit words them.
 bool ConcernsMsp(const analysis::Finding& f, const readiness::ClientStatus& group) {
@@ -113,6 +146,7 @@ void WriteReadinessNow(const readiness::ClientStatus& client, std::string* out) 
       "holds a backup within the RPO; ✓ proven, ✗ not met, ~ claimed by the plan but never "
       "proven, ? not verified. A breached objective caps a score at {}.</p>\n",
       readiness::kBreachedScoreCap);
+  WriteRepositories(client, out);
 }
 
 void WriteFindings(const SectionContext& context, const readiness::ClientStatus& client,

@@ -16,8 +16,13 @@
 
 namespace stormproof::runner::internal {
 
-// The stormproof repositories of one run, each opened once (on first use) and shared by the
-// jobs. Thread-safe.
+// Which credentials a repository is opened with (plan::RepositorySpec): kUpload its
+// credentials_file (backups, copies, checks), kMaintenance its maintenance_credentials_file
+// (forget, prune), the same as kUpload when it names none.
+enum class Credentials { kUpload, kMaintenance };
+
+// The stormproof repositories of one run, each opened once (on first use) per credentials and
+// shared by the jobs. Thread-safe.
 class OpenRepositories {
  public:
   struct Entry {
@@ -33,8 +38,13 @@ class OpenRepositories {
       : plan_(plan), options_(options) {}
 
   // The open repository `id` (created first when absent or empty and options.missing is
-  // kCreate). A failure is remembered: later calls return the same error without retrying.
-  Result<Entry*> Get(const std::string& id) EXCLUDES(mutex_);
+  // kCreate, under the plan's object_lock when it gives one, with its
+  // maintenance_credentials_file when it names one: the bucket's owner creates it). A failure is remembered: later
+  // calls return the same error without retrying. With kMaintenance and a
+  // maintenance_credentials_file, a second opening of the repository with those credentials
+  // (its own Entry, so its own `write` mutex: the repositories' locks keep the two apart).
+  Result<Entry*> Get(const std::string& id, Credentials credentials = Credentials::kUpload)
+      EXCLUDES(mutex_);
 
  private:
   Result<std::unique_ptr<repository::Repository>> Open(const plan::RepositorySpec& repository);
@@ -64,11 +74,28 @@ repository::Repository::LockWaitFn LockWaitNotice(const JobContext& context);
 Result<std::unique_ptr<repository::Lock>> SharedLock(const JobContext& context,
                                                      repository::Repository& repo);
 
+// Whether `run` may write into plan repository `repository`, opened as `repo`: not when the
+// plan gives an object_lock and the retention the repository's config records is weaker (none,
+// fewer days, or governance where the plan says compliance) — a config replaced by someone with
+// write access (docs/object-storage.md). Errors: kFailedCheck, one line naming both; nothing is
+// written then.
+Status CheckRetention(const JobContext& context, const std::string& repository,
+                      const repository::Repository& repo);
+
+// The system's snapshots in `repo` (tag system=<id>), oldest first.
+Result<std::vector<repository::Snapshot>> SystemSnapshots(const repository::Repository& repo,
+                                                          const std::string& system);
+
 // Each returns the finished, not yet recorded, run in result.run.
 ActionResult BackupJob(const JobContext& context, const Action& action);
 ActionResult ForgetJob(const JobContext& context, const Action& action);  // run.files = removed
 ActionResult PruneJob(const JobContext& context, const Action& action);
+// Copies the system's new snapshots from action.source into action.repository (copy_job.cc).
+ActionResult CopyJob(const JobContext& context, const Action& action);
 ActionResult CheckJob(const JobContext& context, const Action& action);
+// Proves action.repository's immutability with its backup credentials and records the
+// catalog::ImmutabilityProof (immutability_job.cc); result.run only shows it (never recorded).
+ActionResult ImmutabilityJob(const JobContext& context, const Action& action);
 // Runs, records and reports the drill (drill_job.h): result.run is already recorded.
 ActionResult DrillJob(const JobContext& context, const Action& action);
 

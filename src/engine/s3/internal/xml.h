@@ -68,6 +68,35 @@ Result<std::string> ParseInitiateMultipartUpload(std::string_view text);
 // returned as kIo "<Code>: <Message>".
 Status ParseCompleteMultipartUpload(std::string_view text);
 
+// A GetObjectRetention answer (<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>
+// 2026-12-14T10:00:00.000Z</RetainUntilDate></Retention>), as the server wrote it.
+struct RetentionText {
+  std::string mode;
+  std::string retain_until;
+};
+Result<RetentionText> ParseRetention(std::string_view text);
+// Whether a GetObjectLockConfiguration answer says <ObjectLockEnabled>Enabled</...>.
+Result<bool> ParseObjectLockEnabled(std::string_view text);
+
+struct VersionEntry {
+  std::string key;
+  std::string version_id;
+  bool is_latest = false;
+  bool delete_marker = false;
+  uint64_t size = 0;
+  std::string last_modified;  // ISO 8601, as the server wrote it
+  std::string etag = {};      // as the server wrote it, quotes included ("" for a marker)
+  std::string owner_id = {};  // <Owner><ID>: who wrote the version or placed the marker
+};
+struct VersionList {
+  std::vector<VersionEntry> versions;  // versions and delete markers, in the answer's order
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_version_id_marker;
+};
+// A ListObjectVersions answer (ListVersionsResult).
+Result<VersionList> ParseVersionList(std::string_view text);
+
 }  // namespace stormproof::s3::internal
 
 #endif  // STORMPROOF_ENGINE_S3_INTERNAL_XML_H_

@@ -261,6 +261,22 @@ TEST_F(ReadinessReportTest, RendersEveryClientWithChartsAndTables) {
   EXPECT_THAT(Between(html, "href=\"#msp-systems\"", "</tr>"), HasSubstr("not proven"));
 }
 
+// Per backup repository, "the 1" and "the 0" of 3-2-1-1-0 from evidence: nas was checked (read
+// data) yesterday; it is a local directory, and nobody calls it immutable.
+TEST_F(ReadinessReportTest, ShowsImmutabilityAndZeroErrorsPerRepository) {
+  catalog::Run check = Backup("", kNow - kDay);
+  check.kind = catalog::RunKind::kCheck;
+  check.details = R"({"read_data_percent":100})";
+  ASSERT_THAT(catalog_->AddRun(check), IsOk());
+  std::string dental = Between(Render(), "id=\"client-dental\"", "</section>");
+  EXPECT_THAT(dental, HasSubstr("<th>Backup repository</th><th>Immutable</th><th>Zero errors</th>"))
+      << dental;
+  EXPECT_THAT(dental, HasSubstr("<td><strong>nas</strong></td><td><span class=\"muted\">not "
+                                "claimed</span></td><td><span class=\"ok\">proven 2026-02-28 by "
+                                "a check that read all data (1 day ago)</span></td>"))
+      << dental;
+}
+
 // RPO compliance is measured from a system's first backup, counts drill-proven snapshots as
 // status does, and is never rounded up to 100%.
 TEST_F(ReadinessReportTest, RpoComplianceFromTheFirstBackupAndNeverRoundedUp) {

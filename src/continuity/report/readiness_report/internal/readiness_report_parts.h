@@ -28,7 +28,8 @@ struct SectionContext {
 // Targets per system: tier, RTO, RPO, drill frequency.
 void WriteObjectives(const SectionContext& context, const readiness::ClientStatus& client,
                      std::string* out);
-// Readiness now per system: RPO state and age, projected RTO, last drill, 3-2-1-1-0, score.
+// Readiness now per system: RPO state and age, projected RTO, last drill, 3-2-1-1-0, score;
+// then per backup repository of the group, immutable and zero errors from evidence.
 void WriteReadinessNow(const readiness::ClientStatus& client, std::string* out);
 // The audit findings as the client reads them (analysis::FindingsForClient: its own systems
 // only, an MSP-side weakness as its effect on the client, nothing of another client); for the

@@ -1,0 +1,125 @@
+// The "1" and the "0" of 3-2-1-1-0 judged from evidence, one repository at a time: is the
+// repository immutable (proven by `stormproof check --immutability`, or, for offline media,
+// attested by a person), and has it been verified free of errors (a check that read its data,
+// or a restore drill from it)? The plan's `immutable: true` and `offline: true` are claims; only
+// the catalog's records make them count. `plan audit` turns the verdicts into findings
+// (audit_evidence.cc) and `stormproof status` shows them per repository (src/continuity/readiness).
+//
+// Cadences (docs/cli.md, "status"): an immutability proof or attestation counts for the plan's
+// check cadence, `run.check_every` (default 1w) — the plan has no cadence per repository — so a
+// proof dated D counts through D + check_every. A check that read all the data (read_data_percent
+// 100) counts for run.check_every too — a check of a subset (`run`'s default 5%) never does; a drill from the repository for its system's tier drill_every (90 days
+// when unset), as status judges a copy's verification.
+//
+// Pure functions of their arguments; thread-safe.
+#ifndef STORMPROOF_CONTINUITY_ANALYSIS_EVIDENCE_RULES_H_
+#define STORMPROOF_CONTINUITY_ANALYSIS_EVIDENCE_RULES_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "continuity/catalog/catalog.h"
+#include "continuity/plan/plan.h"
+#include "core/date.h"
+#include "core/duration.h"
+
+namespace stormproof::analysis {
+
+// What the catalog holds about one repository, as of a moment (readiness gathers it).
+struct RepositoryEvidence {
+  std::optional<catalog::ImmutabilityProof> proof;  // newest with a verdict (passed or failed)
+  std::optional<catalog::Attestation> attestation;  // newest
+  // Newest check that read all the data (check --read-data, read_data_percent 100) and did
+  // its job; only such a check proves zero errors.
+  std::optional<catalog::Run> last_read_check;
+  // Newest check that read part of the data (e.g. the 5% of `run`) and did its job: named in
+  // the verdict's text, never counted.
+  std::optional<catalog::Run> last_partial_check;
+  double partial_check_percent = 0;  // its read_data_percent; 0 when not recorded
+  std::optional<catalog::Run> last_good_drill;      // newest drill from it that did its job
+  // Newest check or drill of it that failed or erred (interrupted ones excluded).
+  std::optional<catalog::Run> last_failure;
+};
+
+// Immutability of one repository. Only kProven and kAttested count as "the 1".
+enum class ImmutabilityState {
+  kNotClaimed,        // the plan calls it neither immutable nor offline, and nothing was proven
+  kProven,            // the newest proof passed within the cadence
+  kProofStale,        // the newest proof passed, longer ago than the cadence
+  kProofFailed,       // the newest proof failed: something was allowed
+  kNeverProven,       // claimed immutable; provable (a stormproof repository on s3:), no proof
+  kAttested,          // offline; attested by a person within the cadence (not proven)
+  kAttestationStale,  // offline; the newest attestation is older than the cadence
+  kNeverAttested,     // offline; stormproof cannot prove it and nobody attested it
+  kCannotProve,       // claimed immutable, but a local directory or a restic/borg repository
+};
+// "not claimed", "proven", "proof stale", "proof failed", "never proven", "attested",
+// "attestation stale", "never attested", "cannot be proven".
+const char* ImmutabilityStateName(ImmutabilityState state);
+
+struct ImmutabilityVerdict {
+  ImmutabilityState state = ImmutabilityState::kNotClaimed;
+  bool counts = false;              // kProven or kAttested
+  std::optional<int64_t> when_ns;   // the proof's finish or the attestation's moment
+  std::optional<int64_t> age_days;  // whole days from that date to today
+  Cadence cadence;                  // run.check_every
+  // For people, after "immutable: ": "proven 2026-12-05 (2 days ago)", "claimed, never proven",
+  // "proof FAILED on 2026-12-05: deleting a pack's version was allowed", "last proven 36 days
+  // ago on 2026-11-01 (cadence 1w)", "attested by Mia Chen (mia) on 2026-12-01 (6 days ago):
+  // tape set 12 in the vault", "cannot be proven (local directory)".
+  std::string text;
+  // `text` as a client reads it: an attestation names the MSP instead of the person and leaves
+  // out the note ("attested by Acme IT on 2026-12-01 (6 days ago)"); a failed proof says only
+  // "proof FAILED on 2026-12-05" (what was allowed names the MSP's endpoint, bucket and keys);
+  // otherwise `text`.
+  std::string client_text;
+};
+
+// True when stormproof can prove `repository` immutable: a stormproof repository on s3:.
+bool CanProveImmutability(const plan::RepositorySpec& repository);
+// Why it cannot: "local directory", "restic repository", "borg repository", "not on S3 object
+// storage"; "" when CanProveImmutability().
+std::string WhyImmutabilityCannotBeProven(const plan::RepositorySpec& repository);
+
+ImmutabilityVerdict JudgeImmutability(const plan::Plan& plan,
+                                      const plan::RepositorySpec& repository,
+                                      const RepositoryEvidence& evidence, Date today);
+
+// "Zero errors" of one repository. Only kProven counts as "the 0".
+enum class ZeroErrorsState {
+  kNeverProven,  // no check that read all data, no drill from it
+  kProven,       // a check that read all data or a drill passed within its cadence, none failed since
+  kStale,        // the newest pass is older than its cadence
+  kFailed,       // a check or drill failed (or erred) after the newest pass
+};
+const char* ZeroErrorsStateName(ZeroErrorsState state);  // "never proven", "proven", ...
+
+struct ZeroErrorsVerdict {
+  ZeroErrorsState state = ZeroErrorsState::kNeverProven;
+  bool counts = false;              // kProven
+  std::optional<int64_t> when_ns;   // start of the newest pass (kFailed: of the failure)
+  std::optional<int64_t> age_days;  // whole days from that date to today
+  std::string by;                   // "check" or "drill"; "" when none
+  Cadence cadence;                  // the cadence of `by`
+  // For people, after "zero errors: ": "proven 2026-12-05 by a check that read all data (2
+  // days ago)", "never proven (no check that read all data, no drill)", "last proven 36 days
+  // ago on 2026-11-01 by a drill (cadence 90d)", "check FAILED on 2026-12-05: <error>"; a newer
+  // check of a subset, when nothing current counts: "5% of the data read on 2026-12-05 (a full
+  // check --read-data or a drill proves zero errors)" (after "; since then " when stale).
+  std::string text;
+  // `text` as a client reads it: a failure without its error ("check FAILED on 2026-12-05"),
+  // since the error of a check of a shared repository may name another client's files;
+  // otherwise `text`.
+  std::string client_text;
+};
+
+ZeroErrorsVerdict JudgeZeroErrors(const plan::Plan& plan, const RepositoryEvidence& evidence,
+                                  Date today);
+
+// "today", "1 day ago", "N days ago".
+std::string DaysAgo(int64_t days);
+
+}  // namespace stormproof::analysis
+
+#endif  // STORMPROOF_CONTINUITY_ANALYSIS_EVIDENCE_RULES_H_

@@ -1,0 +1,147 @@
+// The copy job: a system's new snapshots from a repository into its copy (plan copy_from), with
+// the engine's copier. What it records is the evidence that the copy holds the system's data:
+// the newest snapshot of the system there after the copy (its time is its source's).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "continuity/runner/internal/jobs.h"
+#include "engine/copier/copier.h"
+
+namespace stormproof::runner::internal {
+namespace {
+
+using repository::Snapshot;
+
+// The system's snapshots in `copy` that are copies of snapshots of `source` (`in_source`, the
+// system's there), oldest first: not those whose source snapshot disagrees with them
+// (copier::IsCopyOf: repaired in the copy, or a false claim); those whose source snapshot is
+// gone (forgotten there) count.
+std::vector<Snapshot> CopiedFrom(const std::vector<Snapshot>& in_copy,
+                                 const repository::Id& source,
+                                 const std::vector<Snapshot>& in_source) {
+  std::vector<Snapshot> out;
+  for (const Snapshot& s : in_copy) {
+    if (!s.copied_from || s.copied_from->repository != source) continue;
+    auto original = std::find_if(in_source.begin(), in_source.end(), [&](const Snapshot& o) {
+      return o.id == s.copied_from->snapshot;
+    });
+    if (original == in_source.end() || copier::IsCopyOf(s, *original)) out.push_back(s);
+  }
+  return out;
+}
+
+// What to copy: the system's snapshots in the source (of its host, when it names one) newer than
+// the newest already copied, oldest first. Older ones are not copied again: the copy's own
+// retention may have forgotten them on purpose.
+std::vector<repository::Id> ToCopy(const plan::System& system, const std::vector<Snapshot>& source,
+                                   const std::vector<Snapshot>& copied) {
+  std::optional<int64_t> newest;
+  for (const Snapshot& s : copied) newest = std::max(newest.value_or(s.time_ns), s.time_ns);
+  std::vector<const Snapshot*> wanted;
+  for (const Snapshot& s : source) {
+    if (!system.host.empty() && s.hostname != system.host) continue;
+    if (newest && s.time_ns <= *newest) continue;
+    wanted.push_back(&s);
+  }
+  std::stable_sort(wanted.begin(), wanted.end(),
+                   [](const Snapshot* a, const Snapshot* b) { return a->time_ns < b->time_ns; });
+  std::vector<repository::Id> ids;
+  for (const Snapshot* s : wanted) ids.push_back(s->id);
+  return ids;
+}
+
+// Fills the run from the copier's summary and the newest copy of the system now in the copy.
+void Finish(const JobContext& context, const Action& action, const copier::CopySummary& summary,
+            const std::optional<Snapshot>& newest, ActionResult* result) {
+  catalog::Run& run = result->run;
+  run.finished_ns = context.clock.now_ns();
+  size_t copied = std::count_if(summary.snapshots.begin(), summary.snapshots.end(),
+                                [](const copier::CopiedSnapshot& s) { return !s.already_copied; });
+  run.files = copied;
+  run.bytes = summary.bytes_written;
+  if (newest) {
+    run.snapshot_id = newest->id.Hex();
+    run.snapshot_time_ns = newest->time_ns;
+  }
+  run.details = nlohmann::json{{"from", action.source},
+                               {"snapshots_copied", copied},
+                               {"already_copied", summary.snapshots.size() - copied},
+                               {"bytes_read", summary.bytes_read},
+                               {"bytes_written", summary.bytes_written},
+                               {"blobs_mapped", summary.blobs_mapped},
+                               {"data_blobs_written", summary.data_blobs_written},
+                               {"tree_blobs_written", summary.tree_blobs_written}}
+                    .dump();
+  result->summary =
+      fmt::format("copied {} snapshot(s) from {}, read {}, wrote {}", copied, action.source,
+                  HumanBytes(summary.bytes_read), HumanBytes(summary.bytes_written));
+  if (newest) result->summary += ", newest snapshot " + newest->id.ShortHex();
+  if (!summary.failed.empty()) {
+    // A partial failure: what was copied is recorded, the action fails with every reason.
+    run.outcome = catalog::Outcome::kFailed;
+    run.error = fmt::format("{} snapshot(s) could not be copied from {}:", summary.failed.size(),
+                            action.source);
+    for (const copier::FailedSnapshot& f : summary.failed) {
+      run.error += fmt::format(" {} ({});", f.source.ShortHex(), f.reason);
+    }
+    run.error.pop_back();
+  }
+}
+
+// The copy itself, both repositories open and locked. `source` is only read.
+Result<copier::CopySummary> CopyNew(const plan::System& system,
+                                    const repository::Repository& source,
+                                    repository::Repository& copy, std::optional<Snapshot>* newest) {
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> in_source, SystemSnapshots(source, system.id));
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> in_copy, SystemSnapshots(copy, system.id));
+  std::vector<repository::Id> wanted = ToCopy(system, in_source, CopiedFrom(in_copy, source.id(), in_source));
+  copier::CopySummary summary;
+  if (!wanted.empty()) {
+    STORMPROOF_ASSIGN_OR_RETURN(summary, copier::Copy(source, copy, wanted, {}));
+    STORMPROOF_ASSIGN_OR_RETURN(in_copy, SystemSnapshots(copy, system.id));
+  }
+  for (const Snapshot& s : in_copy) {
+    if (!*newest || s.time_ns > (*newest)->time_ns) *newest = s;
+  }
+  return summary;
+}
+
+}  // namespace
+
+ActionResult CopyJob(const JobContext& context, const Action& action) {
+  ActionResult result = Start(context, action);
+  const plan::System* system = context.plan.FindSystem(action.system);
+  auto source = context.repositories.Get(action.source);
+  if (!source) return FailRun(context, source.error(), std::move(result));
+  auto copy = context.repositories.Get(action.repository);
+  if (!copy) return FailRun(context, copy.error(), std::move(result));
+  MutexLock writer((*copy)->write);
+  const repository::Repository& from = *(*source)->repo;
+  repository::Repository& into = *(*copy)->repo;
+  if (Status kept = CheckRetention(context, action.repository, into); !kept) {
+    return FailRun(context, kept.error(), std::move(result));
+  }
+  // Shared locks on both: backups may run meanwhile, prune may not (the source is only read).
+  auto source_lock = SharedLock(context, *(*source)->repo);
+  if (!source_lock) return FailRun(context, source_lock.error(), std::move(result));
+  auto copy_lock = SharedLock(context, into);
+  if (!copy_lock) return FailRun(context, copy_lock.error(), std::move(result));
+  std::optional<Snapshot> newest;
+  auto summary = CopyNew(*system, from, into, &newest);
+  if (!summary && summary.error().code() == ErrorCode::kInterrupted) {
+    // "interrupted by SIG...", as every interrupted action records it (catalog::WasInterrupted).
+    return FailRun(context, summary.error(), std::move(result));
+  }
+  if (!summary) {
+    return FailRun(
+        context,
+        summary.error().WithContext("copy from " + action.source + " into " + action.repository),
+        std::move(result));
+  }
+  Finish(context, action, *summary, newest, &result);
+  return result;
+}
+
+}  // namespace stormproof::runner::internal

@@ -1,0 +1,143 @@
+// A copy the plan declares (repositories[].copy_from) counts in 3-2-1-1-0 only from evidence: a
+// copy run that recorded a snapshot of the system there (src/continuity/readiness/evidence.cc),
+// never because the plan says it is a copy.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "continuity/readiness/readiness.h"
+#include "tests/matchers.h"
+
+namespace stormproof::readiness {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int64_t kSecond = 1'000'000'000;
+constexpr int64_t kHour = 3600 * kSecond;
+constexpr int64_t kDay = 24 * kHour;
+const Date kToday = Date::FromCivil(2026, 11, 26);
+const int64_t kNow = kToday.days_since_epoch() * kDay;
+
+// "app" at site hq, backed up to "local" (hq); "offsite" (cloud) is a copy of "local" that the
+// system does not list. RPO 1 day.
+plan::Plan CopyPlan() {
+  plan::Plan plan;
+  plan.msp.id = "acme";
+  plan::Tier tier;
+  tier.id = "t2";
+  tier.rank = 2;
+  tier.rpo = Duration::Days(1);
+  tier.rto = Duration::Days(1);
+  plan.tiers = {tier};
+  plan::RepositorySpec local, offsite;
+  local.id = "local";
+  local.location = "/srv/local";
+  local.site = plan::Ref{"hq", {}};
+  offsite.id = "offsite";
+  offsite.location = "/srv/offsite";
+  offsite.site = plan::Ref{"cloud", {}};
+  offsite.copy_from = plan::Ref{"local", {}};
+  plan.repositories = {local, offsite};
+  plan::System app;
+  app.id = "app";
+  app.tier = plan::Ref{"t2", {}};
+  app.sites = {{"hq", {}}};
+  app.backup.paths = {"/srv/app"};
+  app.backup.repositories = {{"local", {}}};
+  plan.systems = {app};
+  plan.BuildIndex();
+  return plan;
+}
+
+catalog::Run MakeRun(catalog::RunKind kind, const std::string& repository, int64_t snapshot_ns,
+                     catalog::Outcome outcome = catalog::Outcome::kOk) {
+  catalog::Run run;
+  run.kind = kind;
+  run.system = "app";
+  run.repository = repository;
+  run.started_ns = kNow - kHour;
+  run.finished_ns = run.started_ns + 60 * kSecond;
+  run.snapshot_time_ns = snapshot_ns;
+  run.snapshot_id = "snap";
+  run.outcome = outcome;
+  return run;
+}
+
+class CopyEvidenceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("stormproof-copy-evidence-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    auto opened = catalog::Catalog::Open((dir_ / "stormproof.db").string());
+    ASSERT_THAT(opened, IsOk());
+    catalog_ = std::move(opened).value();
+    ASSERT_THAT(catalog_->AddRun(MakeRun(catalog::RunKind::kBackup, "local", kNow - 2 * kHour)),
+                IsOk());
+  }
+  void TearDown() override {
+    catalog_.reset();
+    fs::remove_all(dir_);
+  }
+  const Rule32110& Rule() {
+    StatusOptions options;
+    options.now_ns = kNow;
+    options.today = kToday;
+    auto computed = ComputeStatus(plan_, *catalog_, options);
+    EXPECT_THAT(computed, IsOk());
+    status_ = std::move(computed).value();
+    return status_.clients.at(0).systems.at(0).rule;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<catalog::Catalog> catalog_;
+  plan::Plan plan_ = CopyPlan();
+  MspStatus status_;
+};
+
+TEST_F(CopyEvidenceTest, DeclaredButNeverCopiedIsListedButNotCounted) {
+  const Rule32110& rule = Rule();
+  EXPECT_EQ(rule.planned_copies, 3);  // production, local, and the declared copy
+  EXPECT_EQ(rule.copies, 2);
+  EXPECT_FALSE(rule.offsite);
+  ASSERT_EQ(rule.copy_status.size(), 2u);
+  EXPECT_EQ(rule.copy_status[1].repository, "offsite");
+  EXPECT_FALSE(rule.copy_status[1].counted);
+  EXPECT_THAT(rule.reasons,
+              ::testing::Contains("copy offsite: never proven: no copy from local recorded"));
+}
+
+TEST_F(CopyEvidenceTest, AFailedCopyDoesNotCountEither) {
+  ASSERT_THAT(
+      catalog_->AddRun(MakeRun(catalog::RunKind::kCopy, "offsite", 0, catalog::Outcome::kError)),
+      IsOk());
+  EXPECT_EQ(Rule().copies, 2);
+}
+
+TEST_F(CopyEvidenceTest, ACopyRunRecordingTheSystemsSnapshotCounts) {
+  ASSERT_THAT(catalog_->AddRun(MakeRun(catalog::RunKind::kCopy, "offsite", kNow - 2 * kHour)),
+              IsOk());
+  const Rule32110& rule = Rule();
+  EXPECT_EQ(rule.copies, 3);
+  EXPECT_TRUE(rule.offsite);
+  ASSERT_EQ(rule.copy_status.size(), 2u);
+  EXPECT_TRUE(rule.copy_status[1].counted);
+  ASSERT_TRUE(rule.copy_status[1].restore_point_ns.has_value());
+  EXPECT_EQ(*rule.copy_status[1].restore_point_ns, kNow - 2 * kHour);
+}
+
+// A copy's restore point is its source snapshot's time: a copy made now of a snapshot older
+// than the RPO does not count.
+TEST_F(CopyEvidenceTest, ACopyOfAnOldSnapshotIsAsOldAsItsSnapshot) {
+  ASSERT_THAT(catalog_->AddRun(MakeRun(catalog::RunKind::kCopy, "offsite", kNow - 2 * kDay)),
+              IsOk());
+  const Rule32110& rule = Rule();
+  EXPECT_EQ(rule.copies, 2);
+  EXPECT_THAT(rule.reasons, ::testing::Contains(HasSubstr("copy offsite: newest backup 2d old")));
+}
+
+}  // namespace
+}  // namespace stormproof::readiness
