@@ -30,11 +30,7 @@ struct CopyFlags {
 // STORMPROOF_FROM_PASSWORD. Never the destination's.
 Result<SecretString> SourcePassword(const CopyFlags& flags) {
   if (!flags.from_password_file.empty()) {
-    const std::string& file = flags.from_password_file;
-    Result<SecretString> line = ReadPasswordFile(file);
-    if (!line) return Error::NotFound("--from-password-file " + file + ": cannot be read");
-    if (line->empty()) return Error::InvalidArgument("--from-password-file " + file + ": is empty");
-    return line;
+    return FirstLineOf(flags.from_password_file, "--from-password-file");
   }
   if (const char* password = std::getenv("STORMPROOF_FROM_PASSWORD"); password && *password) {
     return SecretString(std::string(password));
@@ -132,14 +128,16 @@ Outcome RunCopy(Context* context, const CopyFlags& flags) {
   Outcome failed;
   auto source = OpenSource(*context, flags, &failed);
   if (!source) return failed;
-  auto destination = OpenRepositoryOrReport(*context, &failed, Repository::IndexLoad::kUnderFirstLock);
+  auto destination =
+      OpenRepositoryOrReport(*context, &failed, Repository::IndexLoad::kUnderFirstLock);
   if (!destination) return failed;
   if (source->id() == destination->id()) {
     PrintError("--from-repo " + flags.from_repo + " and --repo " + context->repo +
                " are the same repository: nothing to copy");
     return Outcome::Usage();
   }
-  CatchInterruptions();  // SIGINT/SIGTERM: no snapshot of the unfinished copy, what was stored indexed
+  // SIGINT/SIGTERM: no snapshot of the unfinished copy, what was stored indexed.
+  CatchInterruptions();
   auto source_lock = LockRepository(*context, *source, Repository::LockKind::kShared);
   if (!source_lock) return ReportEngineError(source_lock.error().WithContext("--from-repo"));
   auto destination_lock = LockRepository(*context, *destination, Repository::LockKind::kShared);

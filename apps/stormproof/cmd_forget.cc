@@ -186,8 +186,7 @@ Status ExtendRetention(const Context& context, repository::Repository& repo,
   (*summary)["overwritten_files"] = upkeep.overwritten;
   if (upkeep.overwritten > 0) PrintError(OverwrittenWarning(upkeep.overwritten));
   if (!context.json && upkeep.checked > 0) {
-    fmt::print("object lock: retention of {} file(s) in use read, {} extended\n", upkeep.checked,
-               upkeep.extended);
+    PrintRetentionUpkeep(upkeep.checked, upkeep.extended, /*dry_run=*/false);
   }
   return Ok();
 }

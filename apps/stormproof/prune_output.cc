@@ -48,8 +48,7 @@ nlohmann::json StatsJson(const pruner::PruneStats& s, bool dry_run) {
 // What the Object Lock upkeep did (pruner.h); nothing on storage without retention.
 void PrintRetention(const pruner::PruneStats& s) {
   if (s.retention_checked > 0) {
-    fmt::print("object lock: retention of {} file(s) in use read, {} extended\n",
-               s.retention_checked, s.retention_extended);
+    PrintRetentionUpkeep(s.retention_checked, s.retention_extended, /*dry_run=*/false);
   }
   if (s.hidden_purged_files > 0) {
     fmt::print("object lock: deleted {} hidden file version(s) ({}) whose retention ended\n",
@@ -71,6 +70,11 @@ std::string OverwrittenWarning(uint64_t files) {
       "faulty tool (stormproof never overwrites a file): run 'stormproof check --read-data' and see 'repair "
       "--as-of' (docs/object-storage.md); every stored version of them stays retained",
       files);
+}
+
+void PrintRetentionUpkeep(uint64_t checked, uint64_t extended, bool dry_run) {
+  fmt::print("object lock: retention of {} file(s) in use read, {} {}extended\n", checked,
+             extended, dry_run ? "would be " : "");
 }
 
 namespace {
@@ -101,8 +105,7 @@ void PrintStats(const pruner::PruneStats& s, bool dry_run) {
     fmt::print("would free about {} (repacking writes some back); {} unused stays in kept packs\n",
                HumanBytes(s.bytes_deleted), HumanBytes(s.bytes_unused_kept));
     if (s.retention_checked > 0) {
-      fmt::print("object lock: retention of {} file(s) in use read, {} would be extended\n",
-                 s.retention_checked, s.retention_extended);
+      PrintRetentionUpkeep(s.retention_checked, s.retention_extended, /*dry_run=*/true);
     }
     fmt::print("dry run: nothing was changed\n");
   } else {

@@ -21,6 +21,9 @@ Reported<nlohmann::json> PruneAndReport(const Context& context, repository::Repo
 // The warning (stderr) when Object Lock upkeep found `files` files in use written over with other
 // content after they were written (Backend::RetentionUpkeep::overwritten): what to do.
 std::string OverwrittenWarning(uint64_t files);
+// Prints "object lock: retention of C file(s) in use read, E extended" (`dry_run`: "would be
+// extended"): what the Object Lock upkeep did, for prune and forget alike.
+void PrintRetentionUpkeep(uint64_t checked, uint64_t extended, bool dry_run);
 
 }  // namespace stormproof::cli
 

@@ -21,14 +21,14 @@
 #include "engine/storage/storage.h"
 
 namespace stormproof::cli {
-namespace {
-
-Result<SecretString> FirstLineOf(const std::string& path, const char* flag = "--password-file") {
+Result<SecretString> FirstLineOf(const std::string& path, const char* flag) {
   Result<SecretString> line = ReadPasswordFile(path);
   if (!line) return Error::NotFound(std::string(flag) + " " + path + ": cannot be read");
   if (line->empty()) return Error::InvalidArgument(std::string(flag) + " " + path + ": is empty");
   return line;
 }
+
+namespace {
 
 // Reads a line from the terminal without echo.
 SecretString PromptHidden(const char* prompt) {

@@ -25,6 +25,10 @@ namespace stormproof::cli {
 // is wiped when the result is destroyed.
 Result<SecretString> ReadPassword(const Context& context, bool confirm);
 
+// The password on the first line of `path`, read for `flag` (which the errors name). Errors:
+// kNotFound when it cannot be read, kInvalidArgument when the line is empty.
+Result<SecretString> FirstLineOf(const std::string& path, const char* flag = "--password-file");
+
 // Reads a new password (key add, key passwd): the first line of `file` when given, else a
 // terminal prompt asked twice; never a command-line argument. Errors: kInvalidArgument when there
 // is no file and no terminal, or the two entries differ; kNotFound for an unreadable file.

@@ -54,7 +54,9 @@ class CopyCliTest : public ::testing::Test {
            (dir_ / "destination-password").string() +
            " STORMPROOF_REPOSITORY=" + (dir_ / "destination").string();
   }
-  CliResult Source(const std::string& args) { return RunStormproof("--quiet " + args, SourceEnv()); }
+  CliResult Source(const std::string& args) {
+    return RunStormproof("--quiet " + args, SourceEnv());
+  }
   CliResult Destination(const std::string& args) {
     return RunStormproof("--quiet " + args, DestinationEnv());
   }
@@ -250,7 +252,8 @@ TEST_F(CopyCliTest, KilledAtAnyPointTheNextCopyFinishes) {
   for (const std::string mode : {"", "STORMPROOF_TEST_POWER_CUT=1 "}) {
     for (size_t point : {size_t{2}, points / 3, points / 2, points - 2}) {
       SCOPED_TRACE(mode + "crash point " + std::to_string(point) + " of " + std::to_string(points));
-      const fs::path repo = dir_ / ("crashed-" + std::to_string(point) + (mode.empty() ? "" : "-cut"));
+      const fs::path repo =
+          dir_ / ("crashed-" + std::to_string(point) + (mode.empty() ? "" : "-cut"));
       ASSERT_EQ(RunStormproof("--repo " + repo.string() + " init", scratch_env).exit_code, 0);
       CliResult killed =
           copy_into(repo, mode + "STORMPROOF_TEST_CRASH_AT=" + std::to_string(point));

@@ -87,6 +87,19 @@ Status NewestCopy(const catalog::Catalog& catalog, catalog::RunQuery query, int6
   return Ok();
 }
 
+// The checks of `repository` from `checks`, read from the catalog the first time.
+Result<const RepositoryChecks*> CachedChecks(const catalog::Catalog& catalog,
+                                             const std::string& repository, int64_t now_ns,
+                                             std::map<std::string, RepositoryChecks>* checks) {
+  auto cached = checks->find(repository);
+  if (cached == checks->end()) {
+    STORMPROOF_ASSIGN_OR_RETURN(RepositoryChecks found,
+                                ChecksOfRepository(catalog, repository, now_ns));
+    cached = checks->emplace(repository, std::move(found)).first;
+  }
+  return &cached->second;
+}
+
 Result<CopyEvidence> CopyOf(const catalog::Catalog& catalog, const std::string& system,
                             const plan::RepositorySpec& repository, int64_t now_ns,
                             std::map<std::string, RepositoryChecks>* checks) {
@@ -102,13 +115,9 @@ Result<CopyEvidence> CopyOf(const catalog::Catalog& catalog, const std::string& 
   query.outcomes = kFailedOrErred;
   STORMPROOF_ASSIGN_OR_RETURN(copy.last_failed_drill,
                               NewestFinished(catalog, query, now_ns, NotInterrupted));
-  auto cached = checks->find(repository.id);
-  if (cached == checks->end()) {
-    STORMPROOF_ASSIGN_OR_RETURN(RepositoryChecks found,
-                                ChecksOfRepository(catalog, repository.id, now_ns));
-    cached = checks->emplace(repository.id, std::move(found)).first;
-  }
-  copy.checks = cached->second;
+  STORMPROOF_ASSIGN_OR_RETURN(const RepositoryChecks* checked,
+                              CachedChecks(catalog, repository.id, now_ns, checks));
+  copy.checks = *checked;
   return copy;
 }
 
@@ -167,16 +176,17 @@ Result<RepositoryChecks> ChecksOfRepository(const catalog::Catalog& catalog,
   return checks;
 }
 
-Result<analysis::RepositoryEvidence> RepositoryEvidenceOf(const catalog::Catalog& catalog,
-                                                          const std::string& repository,
-                                                          int64_t now_ns) {
+Result<analysis::RepositoryEvidence> RepositoryEvidenceOf(
+    const catalog::Catalog& catalog, const std::string& repository, int64_t now_ns,
+    std::map<std::string, RepositoryChecks>* checks_cache) {
   analysis::RepositoryEvidence e;
   STORMPROOF_ASSIGN_OR_RETURN(e.proof, catalog.LatestImmutabilityProof(repository, now_ns));
   STORMPROOF_ASSIGN_OR_RETURN(e.attestation, catalog.LatestAttestation(repository, now_ns));
-  STORMPROOF_ASSIGN_OR_RETURN(RepositoryChecks checks,
-                              ChecksOfRepository(catalog, repository, now_ns));
-  e.last_read_check = std::move(checks.last_read_check);
-  e.last_partial_check = std::move(checks.last_partial_check);
+  STORMPROOF_ASSIGN_OR_RETURN(const RepositoryChecks* found,
+                              CachedChecks(catalog, repository, now_ns, checks_cache));
+  const RepositoryChecks& checks = *found;
+  e.last_read_check = checks.last_read_check;
+  e.last_partial_check = checks.last_partial_check;
   e.partial_check_percent = checks.partial_check_percent;
   catalog::RunQuery drills = Query(catalog::RunKind::kDrill, now_ns, kDidItsJob);
   drills.repository = repository;

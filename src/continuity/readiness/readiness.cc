@@ -220,17 +220,18 @@ Result<MspStatus> ComputeStatus(const plan::Plan& plan, const catalog::Catalog* 
     selected[i] = std::find(groups.begin(), groups.end(), GroupOf(plan.systems[i])) != groups.end();
   }
   std::vector<bool> needed = NeededSystems(graph, selected);
+  // Each repository's checks, read once for its evidence and every system's copy in it.
+  std::map<std::string, internal::RepositoryChecks> checks;
   analysis::RepositoryEvidenceMap repository_evidence;
   if (catalog != nullptr) {
-    STORMPROOF_ASSIGN_OR_RETURN(repository_evidence,
-                                GatherRepositoryEvidence(plan, *catalog, options.now_ns));
+    STORMPROOF_ASSIGN_OR_RETURN(repository_evidence, internal::GatherRepositoryEvidence(
+                                                         plan, *catalog, options.now_ns, &checks));
   }
   const bool client_view = options.client.has_value() && !options.client->empty();
   const RepositoryVerdicts verdicts =
       JudgeRepositories(plan, repository_evidence, options.today, client_view);
 
   std::vector<SystemStatus> systems(plan.systems.size());
-  std::map<std::string, internal::RepositoryChecks> checks;
   for (size_t i = 0; i < plan.systems.size(); ++i) {
     if (!needed[i]) continue;
     analysis::BackupShape shape = analysis::ShapeOfBackups(plan, plan.systems[i]);
@@ -284,12 +285,12 @@ Result<MspStatus> ComputeStatus(const plan::Plan& plan, const catalog::Catalog* 
   return status;
 }
 
-Result<analysis::RepositoryEvidenceMap> GatherRepositoryEvidence(const plan::Plan& plan,
-                                                                 const catalog::Catalog& catalog,
-                                                                 int64_t now_ns) {
+Result<analysis::RepositoryEvidenceMap> internal::GatherRepositoryEvidence(
+    const plan::Plan& plan, const catalog::Catalog& catalog, int64_t now_ns,
+    std::map<std::string, RepositoryChecks>* checks) {
   analysis::RepositoryEvidenceMap evidence;
   for (const plan::RepositorySpec& repository : plan.repositories) {
-    auto found = internal::RepositoryEvidenceOf(catalog, repository.id, now_ns);
+    auto found = RepositoryEvidenceOf(catalog, repository.id, now_ns, checks);
     if (!found) {
       return found.error().WithContext("catalog " + catalog.path() + ": repository '" +
                                        repository.id + "'");
@@ -297,6 +298,13 @@ Result<analysis::RepositoryEvidenceMap> GatherRepositoryEvidence(const plan::Pla
     evidence.emplace(repository.id, std::move(found).value());
   }
   return evidence;
+}
+
+Result<analysis::RepositoryEvidenceMap> GatherRepositoryEvidence(const plan::Plan& plan,
+                                                                 const catalog::Catalog& catalog,
+                                                                 int64_t now_ns) {
+  std::map<std::string, internal::RepositoryChecks> checks;
+  return internal::GatherRepositoryEvidence(plan, catalog, now_ns, &checks);
 }
 
 Result<std::unique_ptr<catalog::Catalog>> OpenExistingCatalog(const std::string& path) {

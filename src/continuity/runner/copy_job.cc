@@ -96,7 +96,8 @@ Result<copier::CopySummary> CopyNew(const plan::System& system,
                                     repository::Repository& copy, std::optional<Snapshot>* newest) {
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> in_source, SystemSnapshots(source, system.id));
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> in_copy, SystemSnapshots(copy, system.id));
-  std::vector<repository::Id> wanted = ToCopy(system, in_source, CopiedFrom(in_copy, source.id(), in_source));
+  std::vector<repository::Id> wanted =
+      ToCopy(system, in_source, CopiedFrom(in_copy, source.id(), in_source));
   copier::CopySummary summary;
   if (!wanted.empty()) {
     STORMPROOF_ASSIGN_OR_RETURN(summary, copier::Copy(source, copy, wanted, {}));

@@ -120,9 +120,8 @@ Result<std::unique_ptr<repository::Repository>> OpenRepositories::Open(
     // Created by the bucket's owner: with the maintenance credentials when the plan gives them
     // (credentials_file may be a backup host's upload-only ones, which must not own the bucket).
     plan::RepositorySpec owner = repository;
-    const plan::RepositorySpec* planned = plan_.FindRepository(repository.id);
-    if (planned != nullptr && !planned->maintenance_credentials_file.empty()) {
-      owner.credentials_file = planned->maintenance_credentials_file;
+    if (!repository.maintenance_credentials_file.empty()) {
+      owner.credentials_file = repository.maintenance_credentials_file;
     }
     const Place owner_place{place.location, access::RepositoryStorage(owner, options_.access)};
     auto created = Create(owner_place, repository, *password, &refused);

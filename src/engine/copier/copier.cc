@@ -79,7 +79,8 @@ Status Copier::Load(const std::vector<Id>& ids) {
     return Error::InvalidArgument(
         "the source and the destination are the same repository: nothing to copy");
   }
-  std::vector<repository::DamagedFile> damaged;  // unreadable snapshots are neither copied nor zipped
+  // Unreadable snapshots are neither copied nor zipped.
+  std::vector<repository::DamagedFile> damaged;
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> in_source, source_.LoadSnapshots(&damaged));
   for (Snapshot& s : in_source) source_snapshots_.emplace(s.id, std::move(s));
   STORMPROOF_ASSIGN_OR_RETURN(wanted_, Wanted(source_, source_snapshots_, ids));

@@ -86,7 +86,8 @@ Result<MappedTree> TreeCopier::CopyEntries(Tree& tree, const std::string& path, 
   for (Node& node : tree.nodes) {
     const std::string node_path = path + "/" + node.name;
     if (node.subtree) {
-      STORMPROOF_ASSIGN_OR_RETURN(MappedTree below, CopyDirectory(*node.subtree, node_path, depth + 1));
+      STORMPROOF_ASSIGN_OR_RETURN(MappedTree below,
+                                  CopyDirectory(*node.subtree, node_path, depth + 1));
       node.subtree = below.destination;
       mapped.file_bytes += below.file_bytes;
       mapped.blobs += below.blobs;

@@ -98,21 +98,27 @@ Status Repository::RemoveSnapshot(const Id& id) {
   return backend_->Remove({FileType::kSnapshot, id.Hex()});
 }
 
-Status Repository::CountRetentionDue(backend::Backend::RetentionUpkeep* stats) const {
-  stats->dry_run = true;
+namespace {
+
+// Backend::ExtendRetention over every kind of file a kept snapshot may need (with
+// stats->dry_run set, only counting).
+Status ExtendRetentionOfAll(backend::Backend& backend, backend::Backend::RetentionUpkeep* stats) {
   for (FileType type : {FileType::kConfig, FileType::kKey, FileType::kSnapshot, FileType::kIndex,
                         FileType::kPack}) {
-    STORMPROOF_TRY(backend_->ExtendRetention(type, stats));
+    STORMPROOF_TRY(backend.ExtendRetention(type, stats));
   }
   return Ok();
 }
 
+}  // namespace
+
+Status Repository::CountRetentionDue(backend::Backend::RetentionUpkeep* stats) const {
+  stats->dry_run = true;
+  return ExtendRetentionOfAll(*backend_, stats);
+}
+
 Status Repository::ExtendRetention(backend::Backend::RetentionUpkeep* stats) {
-  for (FileType type : {FileType::kConfig, FileType::kKey, FileType::kSnapshot, FileType::kIndex,
-                        FileType::kPack}) {
-    STORMPROOF_TRY(backend_->ExtendRetention(type, stats));
-  }
-  return Ok();
+  return ExtendRetentionOfAll(*backend_, stats);
 }
 
 }  // namespace stormproof::repository

@@ -80,6 +80,8 @@ class S3Backend : public backend::Backend {
   // the server's clock is more than 15 minutes off ours). Learns the server's time with a HEAD
   // of the bucket when no answer has told it yet.
   Result<int64_t> RetainUntilNs(int days) const;
+  // The retention SetRetention set (none before it), read under its mutex.
+  std::optional<backend::Retention> CurrentRetention() const;
 
   const int parallel_saves_;  // before client_, which takes the options
   Client client_;
@@ -111,13 +113,14 @@ Status S3Backend::SetRetention(const backend::Retention& retention) {
   return Ok();
 }
 
+std::optional<backend::Retention> S3Backend::CurrentRetention() const {
+  MutexLock lock(retention_mutex_);
+  return retention_;
+}
+
 Result<std::optional<internal::ObjectLock>> S3Backend::LockFor(const Handle& handle) const {
   if (handle.type == FileType::kLock) return std::optional<internal::ObjectLock>();
-  std::optional<backend::Retention> retention;
-  {
-    MutexLock lock(retention_mutex_);
-    retention = retention_;
-  }
+  const std::optional<backend::Retention> retention = CurrentRetention();
   if (!retention) return std::optional<internal::ObjectLock>();
   // days + E: maintenance then needs to extend only objects older than E (ExtendRetention).
   STORMPROOF_ASSIGN_OR_RETURN(
@@ -126,11 +129,7 @@ Result<std::optional<internal::ObjectLock>> S3Backend::LockFor(const Handle& han
 }
 
 Status S3Backend::ExtendRetention(FileType type, RetentionUpkeep* stats) {
-  std::optional<backend::Retention> retention;
-  {
-    MutexLock lock(retention_mutex_);
-    retention = retention_;
-  }
+  const std::optional<backend::Retention> retention = CurrentRetention();
   if (!retention || type == FileType::kLock) return Ok();
   const std::string config = root_ + "config";
   const std::string prefix = type == FileType::kConfig ? config : DirectoryKey(type);
@@ -152,10 +151,8 @@ Result<std::string> S3Backend::OwnId() {
 }
 
 Status S3Backend::PurgeExpiredVersions(HiddenVersions* stats) {
-  {
-    MutexLock lock(retention_mutex_);
-    if (!retention_) return Ok();  // a bucket without Object Lock keeps no hidden versions
-  }
+  // A bucket without Object Lock keeps no hidden versions.
+  if (!CurrentRetention()) return Ok();
   STORMPROOF_ASSIGN_OR_RETURN(std::string own_id, OwnId());
   return internal::PurgeExpiredVersionsUnder(client_, root_, own_id, stats);
 }

@@ -193,10 +193,8 @@ Result<bool> ParseObjectLockEnabled(std::string_view text) {
 namespace {
 // The <Owner><ID> of a listed version ("" when the server does not say).
 std::string OwnerId(const XmlElement& entry) {
-  for (const XmlElement& child : entry.children) {
-    if (child.name == "Owner") return child.ChildText("ID");
-  }
-  return "";
+  const XmlElement* owner = entry.Child("Owner");
+  return owner != nullptr ? owner->ChildText("ID") : "";
 }
 }  // namespace
 

@@ -114,11 +114,14 @@ class CopierTest : public ::testing::Test {
 
   void Write(const std::string& relative, ByteView bytes) const {
     std::ofstream(data_ / relative, std::ios::binary)
-        .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+        .write(reinterpret_cast<const char*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
   }
   // 20 small text files and two random 1.5 MiB files (several chunks each).
   void WriteDataset() const {
-    for (int i = 0; i < 20; ++i) Write("docs/doc" + std::to_string(i) + ".txt", TextData(5000 + i, i));
+    for (int i = 0; i < 20; ++i) {
+      Write("docs/doc" + std::to_string(i) + ".txt", TextData(5000 + i, i));
+    }
     Write("images/a.img", RandomData(3 << 19, 1));
     Write("images/b.img", RandomData(3 << 19, 2));
   }
@@ -350,7 +353,9 @@ TEST_F(CopierTest, MappedBlobsMissingFromTheDestinationAreCopiedAgain) {
 }
 
 TEST_F(CopierTest, DestinationHoldingTheBlobsAlreadyGetsNoDuplicates) {
-  for (int i = 0; i < 20; ++i) Write("docs/doc" + std::to_string(i) + ".txt", TextData(5000 + i, i));
+  for (int i = 0; i < 20; ++i) {
+    Write("docs/doc" + std::to_string(i) + ".txt", TextData(5000 + i, i));
+  }
   Backup(*destination_);  // the destination's own backup of the same (single-chunk) files
   size_t blobs_before = destination_->IndexedBlobCount();
   Snapshot original = Backup(*source_);

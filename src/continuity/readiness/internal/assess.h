@@ -43,9 +43,15 @@ Result<RepositoryChecks> ChecksOfRepository(const catalog::Catalog& catalog,
 // Immutability proof, attestation and verifications of `repository`, as of `now_ns`. A failed
 // drill counts against the repository only when a data step (locate snapshot, restore, verify
 // data) failed: a missed RTO or a failed application check is the system's, not the data's.
-Result<analysis::RepositoryEvidence> RepositoryEvidenceOf(const catalog::Catalog& catalog,
-                                                          const std::string& repository,
-                                                          int64_t now_ns);
+// The repository's checks come from `checks` (the cache GatherEvidence shares), read and kept
+// there the first time.
+Result<analysis::RepositoryEvidence> RepositoryEvidenceOf(
+    const catalog::Catalog& catalog, const std::string& repository, int64_t now_ns,
+    std::map<std::string, RepositoryChecks>* checks);
+// GatherRepositoryEvidence (readiness.h) with each repository's checks from and into `checks`.
+Result<analysis::RepositoryEvidenceMap> GatherRepositoryEvidence(
+    const plan::Plan& plan, const catalog::Catalog& catalog, int64_t now_ns,
+    std::map<std::string, RepositoryChecks>* checks);
 
 // What the catalog holds about one planned copy (a backup repository) of a system.
 struct CopyEvidence {

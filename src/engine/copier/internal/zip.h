@@ -19,8 +19,9 @@ namespace stormproof::copier::internal {
 // destination confirm its pack before a snapshot is saved); a directory itself (MappedTree) only
 // when, besides, every blob below it (trees and data) is held and every directory below agreed.
 // A tree that cannot be read on either side, nesting deeper than kMaxDepth, or any mismatch,
-// leaves that part unmapped: it is then read from the source when copied, never trusted. `bytes_read` grows by
-// the plaintext of the source tree blobs read. Errors: only kInterrupted (checked per directory).
+// leaves that part unmapped: it is then read from the source when copied, never trusted.
+// `bytes_read` grows by the plaintext of the source tree blobs read. Errors: only kInterrupted
+// (checked per directory).
 Status ZipTrees(const repository::Repository& source, const repository::Repository& destination,
                 const Id& source_root, const Id& destination_root, IdMap& map,
                 uint64_t& bytes_read);
