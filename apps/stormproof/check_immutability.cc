@@ -8,7 +8,9 @@
 
 #include "apps/stormproof/host_evidence.h"
 #include "apps/stormproof/repo_access.h"
+#include "continuity/analysis/evidence_rules.h"
 #include "continuity/catalog/catalog.h"
+#include "continuity/readiness/readiness.h"
 #include "continuity/runner/immutability.h"
 #include "core/text.h"
 #include "core/time.h"
@@ -29,6 +31,8 @@ struct RecordTarget {
   // The plan repository at the location, whose object_lock the proof expects at least; none
   // when the plan names none (or does not load).
   std::optional<plan::RepositorySpec> spec = {};
+  // How long the proof counts (the plan's run.check_every); none without a plan.
+  std::optional<Cadence> check_every = {};
 };
 
 // The plan at --plan (default plan.yaml) when there is one: its catalog records the proof.
@@ -43,6 +47,7 @@ RecordTarget FindRecordTarget(const Context& context, const s3::Location& locati
     return target;
   }
   target.catalog = usable->plan().run.catalog;
+  target.check_every = usable->plan().run.check_every;
   for (const plan::RepositorySpec& spec : usable->plan().repositories) {
     auto parsed = storage::ParseLocation(spec.location);
     if (parsed && parsed->kind == storage::LocationKind::kS3 &&
@@ -63,6 +68,13 @@ catalog::ImmutabilityProof ProofRecord(const RecordTarget& target, const std::st
   proof.host = HostOrThisOne("");
   proof.record_id = catalog::NewRecordId();
   return proof;
+}
+
+// Why `status` will not count `proof` (analysis::WhyProofDoesNotCount against the plan
+// repository's backup hosts' credentials); "" when it counts or names no plan repository.
+std::string WhyNotCounted(const RecordTarget& target, const catalog::ImmutabilityProof& proof) {
+  if (!target.spec || target.catalog.empty()) return "";
+  return analysis::WhyProofDoesNotCount(proof, readiness::ProofOwnerOf(*target.spec));
 }
 
 // Records `proof` in the target's catalog; returns where ("" when not recorded), warning on
@@ -91,12 +103,13 @@ nlohmann::json AttemptsJson(const ImmutabilityReport& report) {
 }
 
 void PrintJsonReport(const catalog::ImmutabilityProof& proof, const ImmutabilityReport* report,
-                     const std::string& recorded_in) {
+                     const std::string& recorded_in, const std::string& not_counted) {
   nlohmann::json json = {
       {"message_type", "immutability"},
       {"repository", proof.repository},
       {"location", proof.location},
       {"credentials", proof.credentials},
+      {"access_key_id", proof.access_key_id},
       {"retention", proof.retention_days == 0
                         ? nlohmann::json(nullptr)
                         : nlohmann::json::object({{"mode", proof.retention_mode},
@@ -105,13 +118,15 @@ void PrintJsonReport(const catalog::ImmutabilityProof& proof, const Immutability
       {"verdict", proof.outcome == catalog::Outcome::kOk ? "immutability proven"
                                                          : "NOT immutable"},
       {"allowed", proof.allowed},
-      {"recorded_in", recorded_in.empty() ? nlohmann::json(nullptr) : nlohmann::json(recorded_in)}};
+      {"recorded_in", recorded_in.empty() ? nlohmann::json(nullptr) : nlohmann::json(recorded_in)},
+      {"not_counted", not_counted.empty() ? nlohmann::json(nullptr) : nlohmann::json(not_counted)}};
   if (report != nullptr) {
     json["canary"] = report->canary;
     json["attempts"] = AttemptsJson(*report);
     json["sample"] = {{"snapshots", report->sample.snapshots}, {"index", report->sample.index},
                       {"packs", report->sample.packs},         {"keys", report->sample.keys},
-                      {"config", report->sample.config},       {"total", report->sample.total()}};
+                      {"config", report->sample.config},
+                      {"evidence", report->sample.evidence},   {"total", report->sample.total()}};
     json["notes"] = report->notes;
     json["started"] = FormatRfc3339(report->started_ns);
     json["finished"] = FormatRfc3339(report->finished_ns);
@@ -130,14 +145,15 @@ void PrintAttempts(const ImmutabilityReport& report) {
   }
   const s3::RetentionSample& s = report.sample;
   fmt::print("retention read of {} objects: {} snapshots, {} index files, {} packs, {} keys, "
-             "{} config\n",
-             s.total(), s.snapshots, s.index, s.packs, s.keys, s.config);
+             "{} config, {} evidence files\n",
+             s.total(), s.snapshots, s.index, s.packs, s.keys, s.config, s.evidence);
   for (const std::string& note : report.notes) fmt::print("note: {}\n", EscapeControls(note));
 }
 
 void PrintTextReport(const catalog::ImmutabilityProof& proof, const ImmutabilityReport* report,
-                     const std::string& recorded_in) {
-  fmt::print("immutability of {} with the credentials of {}\n", proof.location, proof.credentials);
+                     const std::string& recorded_in, const std::string& not_counted) {
+  fmt::print("immutability of {} with the credentials of {} (access key {})\n", proof.location,
+             proof.credentials, proof.access_key_id);
   if (report != nullptr) {
     fmt::print("Object Lock: {} mode, {} days; canary {}\n", proof.retention_mode,
                proof.retention_days, report->canary);
@@ -160,15 +176,19 @@ void PrintTextReport(const catalog::ImmutabilityProof& proof, const Immutability
   } else {
     fmt::print("recorded in {}\n", recorded_in);
   }
+  if (!not_counted.empty()) {
+    fmt::print("not counted by status: {}\n", EscapeControls(not_counted));
+  }
 }
 
 Outcome Finish(const Context& context, const RecordTarget& target,
                const catalog::ImmutabilityProof& proof, const ImmutabilityReport* report) {
   std::string recorded_in = Record(target, proof);
+  const std::string not_counted = recorded_in.empty() ? "" : WhyNotCounted(target, proof);
   if (context.json) {
-    PrintJsonReport(proof, report, recorded_in);
+    PrintJsonReport(proof, report, recorded_in, not_counted);
   } else {
-    PrintTextReport(proof, report, recorded_in);
+    PrintTextReport(proof, report, recorded_in, not_counted);
   }
   return proof.outcome == catalog::Outcome::kOk ? Outcome::Ok() : Outcome::Problems();
 }
@@ -209,9 +229,10 @@ Outcome RunImmutabilityCheck(Context* context) {
   if (!location) return failed;
   RecordTarget target = FindRecordTarget(*context, *location);
   std::string source;
-  auto options = runner::ProofOptions(StorageOptionsOf(*context), *location, &source);
+  auto options = storage::S3OptionsFor(*location, StorageOptionsOf(*context), &source);
   if (!options) return ReportEngineError(options.error());
   catalog::ImmutabilityProof proof = ProofRecord(target, location->ToString(), source);
+  proof.access_key_id = options->credentials.access_key_id;
   proof.started_ns = SystemNowNs();
   context->no_cache = true;  // the proof reads the config only, from the storage itself
   auto repo =
@@ -225,7 +246,8 @@ Outcome RunImmutabilityCheck(Context* context) {
   proof.retention_mode = backend::RetentionModeWord(retention->mode);
   proof.retention_days = retention->days;
   const plan::RepositorySpec* spec = target.spec ? &*target.spec : nullptr;
-  auto report = s3::ProveImmutability(std::move(options).value(), runner::ProofInputs(*repo, spec));
+  auto report = s3::ProveImmutability(std::move(options).value(),
+                                      runner::ProofInputs(*repo, spec, target.check_every));
   if (!report) return CouldNotRun(target, proof, report.error());
   runner::SetVerdict(*report, &proof);
   return Finish(*context, target, proof, &*report);

@@ -6,14 +6,28 @@
 
 #include <algorithm>
 #include <optional>
+#include <string_view>
 
 #include "apps/stormproof/context.h"
 #include "apps/stormproof/host_evidence.h"
 #include "continuity/catalog/catalog.h"
+#include "core/text.h"
 #include "core/time.h"
 
 namespace stormproof::cli {
 namespace {
+
+// Whether `text` holds a Unicode bidirectional formatting character (U+061C, U+200E, U+200F,
+// U+202A-U+202E, U+2066-U+2069), in UTF-8.
+bool HasBidiControl(std::string_view text) {
+  for (const std::string_view mark : {"\xd8\x9c", "\xe2\x80\x8e", "\xe2\x80\x8f", "\xe2\x80\xaa",
+                                      "\xe2\x80\xab", "\xe2\x80\xac", "\xe2\x80\xad",
+                                      "\xe2\x80\xae", "\xe2\x81\xa6", "\xe2\x81\xa7",
+                                      "\xe2\x81\xa8", "\xe2\x81\xa9"}) {
+    if (text.find(mark) != std::string_view::npos) return true;
+  }
+  return false;
+}
 
 struct AttestFlags {
   std::string repository;
@@ -45,9 +59,9 @@ Outcome CheckAttestFlags(const plan::Plan& plan, const AttestFlags& flags) {
         "write-protect tab set')");
     return Outcome::Usage();
   }
-  // A control character (an escape sequence) would rewrite the terminal of whoever reads it.
-  if (std::any_of(flags.note.begin(), flags.note.end(),
-                  [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; })) {
+  // A control character (an escape sequence, a C1 control) would rewrite the terminal of whoever
+  // reads it, and a bidirectional override would make the note read otherwise than it is.
+  if (EscapeControls(flags.note) != flags.note || HasBidiControl(flags.note)) {
     PrintError("--note: control characters are not allowed; write plain text");
     return Outcome::Usage();
   }

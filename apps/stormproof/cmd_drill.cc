@@ -139,11 +139,20 @@ std::string RtoParts(const catalog::Drill& drill, const plan::System& system) {
                      Seconds(verification));
 }
 
-void PrintText(const runner::RecordedDrill& done, const plan::System& system) {
+// " from copy nas", " from copy b2 (a copy of nas)"; "" for the restore command.
+std::string FromCopy(const plan::Plan& plan, const std::string& repository) {
+  if (repository.empty()) return "";
+  const plan::RepositorySpec* spec = plan.FindRepository(repository);
+  std::string of =
+      spec != nullptr && spec->copy_from ? " (a copy of " + spec->copy_from->id + ")" : "";
+  return " from copy " + repository + of;
+}
+
+void PrintText(const plan::Plan& plan, const runner::RecordedDrill& done,
+               const plan::System& system) {
   const catalog::DrillRecord& r = done.record;
   fmt::print("drill {} ({}){}, restore point {}\n", system.id,
-             system.name.empty() ? system.id : system.name,
-             r.run.repository.empty() ? "" : " from copy " + r.run.repository,
+             system.name.empty() ? system.id : system.name, FromCopy(plan, r.run.repository),
              r.run.snapshot_id.empty() ? "none" : r.run.snapshot_id.substr(0, 8));
   size_t width = 20;  // the step names line up, checklist steps included
   for (const catalog::DrillStep& step : r.drill.steps) width = std::max(width, step.name.size());
@@ -181,19 +190,19 @@ void PrintJsonReport(const runner::RecordedDrill& done) {
   PrintJson(report);
 }
 
-// --repository names a copy of `system` a drill can read; else reports it and returns exit 2.
+// --repository names a copy of `system` a drill can read (a backup repository of it, or a
+// copy_from copy of one: drill::FindCopy); else reports it and returns exit 2.
 Outcome CheckRepository(const plan::Plan& plan, const plan::System& system,
                         const std::string& id) {
   if (id.empty()) return Outcome::Ok();
-  std::vector<std::string> ids;
-  for (const plan::Ref& ref : system.backup.repositories) ids.push_back(ref.id);
   std::string problem;
-  if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
-    problem = "not one of the backup repositories of system " + system.id +
-              (ids.empty() ? " (it has none)" : " (" + Join(ids, ", ") + ")");
-  } else if (const plan::RepositorySpec* repository = plan.FindRepository(id)) {
+  if (const plan::RepositorySpec* repository = drill::FindCopy(plan, system, id)) {
     Result<std::string> location = access::RepositoryLocation(*repository, access::AccessOptions{});
     if (!location) problem = "a drill cannot read it: " + location.error().message();
+  } else {
+    const std::string copies = drill::CopiesText(plan, system);
+    problem = "not one of the copies of system " + system.id +
+              (copies.empty() ? " (it has none)" : " (" + copies + ")");
   }
   if (problem.empty()) return Outcome::Ok();
   PrintError("--repository " + id + ": " + problem);
@@ -280,7 +289,7 @@ Outcome RunDrillCommand(Context* context, const DrillFlags& flags) {
                               " recorded as interrupted (outcome error); its scratch copy was "
                               "removed");
   }
-  context->json ? PrintJsonReport(*done) : PrintText(*done, *system);
+  context->json ? PrintJsonReport(*done) : PrintText(plan, *done, *system);
   auto lock_wait = LockWait(*context);
   for (const EvidenceLine& line :
        ShipEvidence(plan, **catalog, options.host, started_ns,
@@ -319,8 +328,9 @@ void AddDrillCommand(CLI::App* app, Context* context) {
                   "(or the restore) needs someone nobody else reachable can stand in for")
       ->type_name("PERSON");
   cmd->add_option("--repository", flags->repository,
-                  "Drill from this copy (one of the system's backup repositories) instead of "
-                  "the copy drilled longest ago")
+                  "Drill from this copy (one of the system's backup repositories, or a copy "
+                  "of one made by run: copy_from) instead of the copy drilled longest ago; it "
+                  "is read with its own credentials_file and password_file")
       ->type_name("ID");
   cmd->add_flag("--checklist", flags->checklist.checklist,
                 "Walk the system's hands-on checklist after the data is restored, timing each "

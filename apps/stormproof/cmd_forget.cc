@@ -185,8 +185,13 @@ Status ExtendRetention(const Context& context, repository::Repository& repo,
   (*summary)["retention_extended"] = upkeep.extended;
   (*summary)["overwritten_files"] = upkeep.overwritten;
   if (upkeep.overwritten > 0) PrintError(OverwrittenWarning(upkeep.overwritten));
-  if (!context.json && upkeep.checked > 0) {
-    PrintRetentionUpkeep(upkeep.checked, upkeep.extended, /*dry_run=*/false);
+  (*summary)["unretained_versions"] = upkeep.unretained;
+  if (upkeep.unretained > 0) {
+    PrintError(UnretainedWarning(upkeep.unretained, upkeep.first_unretained));
+  }
+  if (!context.json) {
+    PrintRetentionUpkeep(upkeep.checked, upkeep.extended, upkeep.retained_as_recorded,
+                         upkeep.record_note, /*dry_run=*/false);
   }
   return Ok();
 }

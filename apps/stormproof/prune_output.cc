@@ -4,6 +4,7 @@
 
 #include "apps/stormproof/progress.h"
 #include "apps/stormproof/repo_access.h"
+#include "core/text.h"
 #include "core/time.h"
 
 namespace stormproof::cli {
@@ -35,6 +36,7 @@ nlohmann::json StatsJson(const pruner::PruneStats& s, bool dry_run) {
           {"retention_extended", s.retention_extended},
           {"overwritten_files", s.overwritten_files},
           {"foreign_delete_markers", s.foreign_delete_markers},
+          {"unretained_versions", s.unretained_versions},
           {"hidden_purged_files", s.hidden_purged_files},
           {"hidden_purged_bytes", s.hidden_purged_bytes},
           {"hidden_retained_files", s.hidden_retained_files},
@@ -47,9 +49,8 @@ nlohmann::json StatsJson(const pruner::PruneStats& s, bool dry_run) {
 
 // What the Object Lock upkeep did (pruner.h); nothing on storage without retention.
 void PrintRetention(const pruner::PruneStats& s) {
-  if (s.retention_checked > 0) {
-    PrintRetentionUpkeep(s.retention_checked, s.retention_extended, /*dry_run=*/false);
-  }
+  PrintRetentionUpkeep(s.retention_checked, s.retention_extended, s.retention_known,
+                       s.retention_record_note, /*dry_run=*/false);
   if (s.hidden_purged_files > 0) {
     fmt::print("object lock: deleted {} hidden file version(s) ({}) whose retention ended\n",
                s.hidden_purged_files, HumanBytes(s.hidden_purged_bytes));
@@ -72,9 +73,23 @@ std::string OverwrittenWarning(uint64_t files) {
       files);
 }
 
-void PrintRetentionUpkeep(uint64_t checked, uint64_t extended, bool dry_run) {
-  fmt::print("object lock: retention of {} file(s) in use read, {} {}extended\n", checked,
-             extended, dry_run ? "would be " : "");
+std::string UnretainedWarning(uint64_t versions, const std::string& first) {
+  return fmt::format(
+      "warning: {} stored version(s) of files in use have no retention at all, the first {}: "
+      "stormproof writes every file with one, so someone else stored them (an attack or another "
+      "tool); they were not given the repository's retention (see 'check --immutability')",
+      versions, first);
+}
+
+void PrintRetentionUpkeep(uint64_t checked, uint64_t extended, uint64_t known,
+                          const std::string& record_note, bool dry_run) {
+  if (checked == 0 && known == 0) return;
+  fmt::print("object lock: retention of {} file(s) in use read, {} {}extended{}\n", checked,
+             extended, dry_run ? "would be " : "",
+             known > 0 ? fmt::format("; {} known retained from the record of earlier upkeep",
+                                     known)
+                       : "");
+  if (!record_note.empty()) fmt::print("object lock: {}\n", EscapeControls(record_note));
 }
 
 namespace {
@@ -104,9 +119,8 @@ void PrintStats(const pruner::PruneStats& s, bool dry_run) {
   if (dry_run) {
     fmt::print("would free about {} (repacking writes some back); {} unused stays in kept packs\n",
                HumanBytes(s.bytes_deleted), HumanBytes(s.bytes_unused_kept));
-    if (s.retention_checked > 0) {
-      PrintRetentionUpkeep(s.retention_checked, s.retention_extended, /*dry_run=*/true);
-    }
+    PrintRetentionUpkeep(s.retention_checked, s.retention_extended, s.retention_known,
+                         s.retention_record_note, /*dry_run=*/true);
     fmt::print("dry run: nothing was changed\n");
   } else {
     fmt::print("freed {}; {} unused stays in kept packs (below the repack threshold)\n",
@@ -142,6 +156,9 @@ Reported<nlohmann::json> PruneAndReport(const Context& context, repository::Repo
   if (!stats) return ReportEngineError(stats.error());
   // Loud in every output mode: on stderr, also beside --json.
   if (stats->overwritten_files > 0) PrintError(OverwrittenWarning(stats->overwritten_files));
+  if (stats->unretained_versions > 0) {
+    PrintError(UnretainedWarning(stats->unretained_versions, stats->first_unretained));
+  }
   if (stats->foreign_delete_markers > 0) {
     PrintError(fmt::format(
         "warning: {} file(s) were hidden by someone else (a delete marker placed with other "

@@ -21,9 +21,15 @@ Reported<nlohmann::json> PruneAndReport(const Context& context, repository::Repo
 // The warning (stderr) when Object Lock upkeep found `files` files in use written over with other
 // content after they were written (Backend::RetentionUpkeep::overwritten): what to do.
 std::string OverwrittenWarning(uint64_t files);
+// The warning (stderr) when Object Lock upkeep found `versions` versions of files in use with no
+// retention at all (Backend::RetentionUpkeep::unretained; `first`: the first's key).
+std::string UnretainedWarning(uint64_t versions, const std::string& first);
 // Prints "object lock: retention of C file(s) in use read, E extended" (`dry_run`: "would be
-// extended"): what the Object Lock upkeep did, for prune and forget alike.
-void PrintRetentionUpkeep(uint64_t checked, uint64_t extended, bool dry_run);
+// extended"), then "; K known retained from the record of earlier upkeep" when `known`, and a
+// line "object lock: NOTE" when `record_note` says why that record was not used: what the
+// Object Lock upkeep did, for prune and forget alike. Nothing when it read and knew nothing.
+void PrintRetentionUpkeep(uint64_t checked, uint64_t extended, uint64_t known,
+                          const std::string& record_note, bool dry_run);
 
 }  // namespace stormproof::cli
 

@@ -57,22 +57,7 @@ Result<s3::Options> S3OptionsOf(const Context& context) {
         " is a local directory: only object storage that keeps object versions (S3 versioning, "
         "Object Lock) has earlier states to roll back to");
   }
-  storage::StorageOptions storage = StorageOptionsOf(context);
-  if (!storage.s3_setup_error.empty()) {
-    return Error::InvalidArgument(location.s3.ToString() + ": " + storage.s3_setup_error);
-  }
-  Result<s3::ResolvedCredentials> resolved = s3::ResolveCredentials(storage.credentials);
-  if (!resolved) {
-    return Error::InvalidArgument(location.s3.ToString() + ": " + resolved.error().message());
-  }
-  s3::Options options;
-  options.location = location.s3;
-  options.region = resolved->region;
-  options.credentials = std::move(resolved->credentials);
-  options.addressing = storage.addressing;
-  options.ca_file = storage.ca_file;
-  options.insecure_tls = storage.insecure_tls;
-  return options;
+  return storage::S3OptionsFor(location.s3, StorageOptionsOf(context));
 }
 
 // The retention the repository's config recorded at the moment (its copies keep it).
@@ -263,9 +248,9 @@ bool VerifyRolledBack(const Context& context, RollBackRun* run, Outcome* failed)
   return true;
 }
 
-// Rolls back with progress on a terminal.
+// Rolls back with progress on a terminal, while `lock` holds.
 Result<s3::RollBackOutcome> ApplyWithProgress(const Context& context, const s3::RollBack& rollback,
-                                              RollBackRun* run) {
+                                              s3::RollBackLock& lock, RollBackRun* run) {
   ProgressReporter progress(context, "repair --as-of");
   ProgressFn report = progress.Callback();
   s3::RollBackProgressFn each;
@@ -274,26 +259,42 @@ Result<s3::RollBackOutcome> ApplyWithProgress(const Context& context, const s3::
       report(ProgressEvent().Count(ProgressUnit::kFiles, p.done, p.total));
     };
   }
-  auto outcome = rollback.Apply(run->plan, run->retention, each);
+  auto outcome = rollback.Apply(run->plan, run->retention, each, &lock);
   progress.Finish();
   return outcome;
 }
 
 // Applies the plan under the roll-back's own lock file (s3::RollBack::HoldLock: the locks are
 // listed again right before, so a backup started since the planning is seen, and one starting
-// meanwhile waits). The lock is removed before the check, which takes a shared lock.
+// meanwhile waits), refreshed while it applies. The lock is removed before the check, which takes
+// a shared lock.
 Result<s3::RollBackOutcome> ApplyLocked(const Context& context, const s3::RollBack& rollback,
                                         bool force, RollBackRun* run) {
   std::vector<s3::LiveLock> ignored;
   if (force) ignored = run->plan.live_locks;
-  STORMPROOF_ASSIGN_OR_RETURN(std::string lock, rollback.HoldLock(ignored));
-  Result<s3::RollBackOutcome> outcome = ApplyWithProgress(context, rollback, run);
-  Status released = rollback.ReleaseLock(lock);
+  STORMPROOF_ASSIGN_OR_RETURN(std::unique_ptr<s3::RollBackLock> lock, rollback.HoldLock(ignored));
+  Result<s3::RollBackOutcome> outcome = ApplyWithProgress(context, rollback, *lock, run);
+  const std::string name = lock->name();
+  Status released = lock->Release();
   if (!released) {
-    PrintError("warning: " + released.error().message() + " (the roll-back's lock " + lock +
+    PrintError("warning: " + released.error().message() + " (the roll-back's lock " + name +
                " stays until 30 minutes old)");
   }
   return outcome;
+}
+
+// The roll-back stopped because its lock was lost (another process may have judged it stale and
+// started writing): kLocked, one line saying how far it got and what to do. Nothing is checked
+// or claimed: the repository is part rolled back.
+Error StoppedByLostLock(const RollBackRun& run) {
+  const s3::RollBackOutcome& outcome = run.outcome;
+  const int made = outcome.restored + outcome.hidden;
+  return Error::Locked(fmt::format(
+      "{}; stopped: {} of {} changes made, {} not made ({} failed): the repository is only part "
+      "rolled back; once no backup or maintenance job runs, run 'stormproof repair --as-of "
+      "{}' again, which makes the rest",
+      outcome.lock_lost, made, run.plan.changes.size(), outcome.not_made, outcome.failed.size(),
+      FormatRfc3339(run.plan.as_of_ns)));
 }
 
 }  // namespace
@@ -366,6 +367,9 @@ Outcome RunRepairAsOf(Context* context, const RepairAsOfFlags& flags) {
     Result<s3::RollBackOutcome> outcome = ApplyLocked(*context, rollback, flags.force, &run);
     if (!outcome) return ReportEngineError(outcome.error());
     run.outcome = *outcome;
+    if (!run.outcome.lock_lost.empty()) {
+      return ReportEngineError(StoppedByLostLock(run));
+    }
     Outcome failed;
     if (!VerifyRolledBack(*context, &run, &failed)) {
       PrintRollBackFailures(run);

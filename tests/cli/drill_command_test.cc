@@ -39,9 +39,10 @@ class DrillCliTest : public ::testing::Test {
   std::string Repo() const { return (dir_ / "repo").string(); }
 
   // `copies`: the system's repositories ("local" is Repo(); "second" is dir_/second);
-  // `tier_extra`: more tier keys ("drill_retry: 1s").
+  // `tier_extra`: more tier keys ("drill_retry: 1s"); `repositories_extra`: more repositories,
+  // one "  - {...}" line each.
   void WritePlan(const std::string& verify, const std::string& copies = "local",
-                 const std::string& tier_extra = "") {
+                 const std::string& tier_extra = "", const std::string& repositories_extra = "") {
     std::ofstream(dir_ / "plan.yaml") << R"(version: 1
 msp: {id: acme, name: Acme IT}
 people:
@@ -51,8 +52,9 @@ tiers: [{id: t1, rank: 1, rto: 2h, rpo: 1d, drill_every: monthly)"
                                       << tier_extra << R"(}]
 repositories:
   - {id: local, location: )" << Repo() << R"(}
-  - {id: second, location: )" << Second() << R"(}
-systems:
+  - {id: second, location: )" << Second()
+                                      << R"(}
+)" << repositories_extra << R"(systems:
   - id: app
     owner: ann
     tier: t1
@@ -189,15 +191,14 @@ TEST_F(DrillCliTest, RepositoryChoosesTheCopy) {
   CliResult unknown = Drill("--system app --repository nope");
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_THAT(unknown.err,
-              HasSubstr("--repository nope: not one of the backup repositories of system "
-                        "app (local, second)"))
+              HasSubstr("--repository nope: not one of the copies of system app (local, "
+                        "second)"))
       << unknown.err;
   WritePlan(GoodVerify(), "local");
   CliResult other = Drill("--system app --repository second");
   EXPECT_EQ(other.exit_code, 2);
   EXPECT_THAT(other.err,
-              HasSubstr("--repository second: not one of the backup repositories of system "
-                        "app (local)"))
+              HasSubstr("--repository second: not one of the copies of system app (local)"))
       << other.err;
 }
 
@@ -216,6 +217,56 @@ TEST_F(DrillCliTest, DrillsRotateAcrossEveryCopy) {
   CliResult surprise = Drill("--surprise --seed 1 --json");
   ASSERT_EQ(surprise.exit_code, 0) << surprise.err;
   EXPECT_EQ(nlohmann::json::parse(surprise.out)["repository"], "second");
+}
+
+// A copy repository (copy_from, here filled by `stormproof copy`) is one of the system's copies:
+// drills rotate into it after the repository the system backs up into, --repository may name
+// it, it is read with its own password_file (the global password would be the wrong one), the
+// output and the report say it is a copy, and `status` shows its "zero errors" proven by the
+// drill.
+TEST_F(DrillCliTest, ACopyRepositoryIsDrilledWithItsOwnPassword) {
+  const std::string offsite = (dir_ / "offsite").string();
+  const std::string offsite_password = (dir_ / "offsite-password").string();
+  std::ofstream(offsite_password) << "offsite password\n";
+  WritePlan(GoodVerify(), "local", "",
+            "  - {id: offsite, location: " + offsite +
+                ", copy_from: local, password_file: " + offsite_password + "}\n");
+  ASSERT_EQ(Run("init --repo " + offsite + " --password-file " + offsite_password).exit_code, 0);
+  CliResult copied =
+      Run("copy --repo " + offsite + " --password-file " + offsite_password + " --from-repo " +
+          Repo() + " --from-password-file " + (dir_ / "password").string());
+  ASSERT_EQ(copied.exit_code, 0) << copied.out << copied.err;
+
+  std::vector<std::string> drilled;
+  for (int i = 0; i < 2; ++i) {
+    CliResult r = Drill("--system app --json");
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    auto doc = nlohmann::json::parse(r.out);
+    drilled.push_back(doc["repository"]);
+    EXPECT_EQ(doc["verdict"], "pass") << r.out;
+    EXPECT_EQ(doc["repository_copy_of"], i == 0 ? nlohmann::json(nullptr) : "local") << r.out;
+  }
+  EXPECT_EQ(drilled, (std::vector<std::string>{"local", "offsite"}));
+
+  CliResult text = Drill("--system app --repository offsite");
+  ASSERT_EQ(text.exit_code, 0) << text.out << text.err;
+  EXPECT_THAT(text.out,
+              HasSubstr("drill app (app) from copy offsite (a copy of local), restore point "))
+      << text.out;
+  CliResult unknown = Drill("--system app --repository nope");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("--repository nope: not one of the copies of system app "
+                                     "(local, offsite (a copy of local))"))
+      << unknown.err;
+
+  CliResult status = Run("status --plan " + (dir_ / "plan.yaml").string());
+  size_t at = status.out.find("  repository offsite: ");
+  ASSERT_NE(at, std::string::npos) << status.out;
+  // Its two lines: immutable, then zero errors.
+  size_t end = status.out.find('\n', status.out.find('\n', at) + 1);
+  std::string lines = status.out.substr(at, end - at);
+  EXPECT_THAT(lines, HasSubstr("zero errors: proven ")) << status.out;
+  EXPECT_THAT(lines, HasSubstr(" by a drill (")) << status.out;
 }
 
 // The drilled copy is gone: the drill fails for that copy and says whether the other copies

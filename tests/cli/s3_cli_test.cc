@@ -433,6 +433,7 @@ TEST_F(S3CliTest, RunProvesTheUploadOnlyObjectLockedCopyAndStatusShowsItProven) 
   fs::create_directories(dir_ / "world/srv/files");
   Write("world/srv/files/greeting.txt", "hello\n");
   Write("plan.yaml", R"(msp: {id: acme, name: Acme IT}
+run: {check_every: daily}  # a proof counts a day: what is retained 1 + 1 days outlasts it
 people:
   - {id: ann, name: Ann, contacts: {email: ann@example.com, phone: "+44 1632 960000"}}
 tiers:
@@ -490,6 +491,26 @@ repositories:
   CliResult status = RunStormproof(plan_args + "status", no_env);
   EXPECT_THAT(status.out, HasSubstr("repository offsite: immutable: proven")) << status.out;
   CliResult again = RunStormproof(plan_args + "run --dry-run" + root, no_env);
+  EXPECT_THAT(again.out, Not(HasSubstr("prove immutability"))) << again.out;
+
+  // A proof made with the owner's (maintenance) credentials says nothing of what the backup
+  // hosts can destroy: recorded with its access key id, but status does not count it, and says
+  // why; the backup hosts' proof still counts, and run proves nothing again.
+  CliResult owner =
+      Run("--plan '" + (dir_ / "plan.yaml").string() + "' check --immutability");
+  EXPECT_THAT(owner.out, HasSubstr("(access key " + Rgw().access_key + ")")) << owner.out;
+  EXPECT_THAT(owner.out, HasSubstr("recorded in ")) << owner.out;
+  // (They are the plan's maintenance_credentials_file here: named as such.)
+  EXPECT_THAT(owner.out, HasSubstr("not counted by status: made with the maintenance "
+                                   "credentials (" + Rgw().access_key + "), which may delete"))
+      << owner.out << owner.err;
+  status = RunStormproof(plan_args + "status", no_env);
+  EXPECT_THAT(status.out, HasSubstr("repository offsite: immutable: proven")) << status.out;
+  EXPECT_THAT(status.out, HasSubstr("not counted: made with the maintenance credentials (" +
+                                    Rgw().access_key + ")"))
+      << status.out;
+  EXPECT_THAT(status.out + owner.out + owner.err, Not(HasSubstr(Rgw().secret_key)));
+  again = RunStormproof(plan_args + "run --dry-run" + root, no_env);
   EXPECT_THAT(again.out, Not(HasSubstr("prove immutability"))) << again.out;
 }
 

@@ -45,11 +45,14 @@ systems:
     restore: {estimate: 30m, checklist: [Deploy the app, Smoke test], verify: "true"}
 )";
 
+// The access key id of kestrel-wasabi's credentials_file (UseCopies writes it).
+constexpr const char* kBackupKeyId = "AKIAKESTRELBACKUP001";
+
 // The same two systems, db backed up to a local repository and to object storage that this build
 // cannot write (so it never receives data), the object store claimed immutable.
 constexpr const char* kCopies = R"(repositories:
   - {id: nas, location: /srv/stormproof/nas, site: office, medium: disk}
-  - {id: kestrel-wasabi, location: "s3:https://s3.wasabisys.example.com/kestrel", site: wasabi, medium: object, immutable: true}
+  - {id: kestrel-wasabi, location: "s3:https://s3.wasabisys.example.com/kestrel", site: wasabi, medium: object, immutable: true, credentials_file: kestrel-backup.aws}
 sites:
   - {id: office, name: Office}
   - {id: wasabi, name: Wasabi eu-central}
@@ -116,6 +119,10 @@ class StatusCliTest : public ::testing::Test {
                  "    sites: [office]\n    backup: {paths: [/srv/db], repositories: [nas, "
                  "kestrel-wasabi]}\n");
     std::ofstream(dir_ / "plan.yaml") << plan << kCopies;
+    // The backup hosts' credentials for kestrel-wasabi: whose proofs count.
+    std::ofstream(dir_ / "kestrel-backup.aws")
+        << "[default]\naws_access_key_id = " << kBackupKeyId
+        << "\naws_secret_access_key = the-backup-hosts-secret\n";
   }
   fs::path dir_;
 };
@@ -317,7 +324,8 @@ catalog::ImmutabilityProof WasabiProof(int64_t finished_ns, catalog::Outcome out
   proof.started_ns = finished_ns - 40 * kSecond;
   proof.finished_ns = finished_ns;
   proof.outcome = outcome;
-  proof.credentials = "AWS_PROFILE backup";
+  proof.credentials = "profile 'default' of kestrel-backup.aws";
+  proof.access_key_id = kBackupKeyId;
   proof.retention_mode = "compliance";
   proof.retention_days = 30;
   if (outcome == catalog::Outcome::kFailed) {
@@ -424,9 +432,61 @@ TEST_F(StatusCliTest, AFailedImmutabilityProofSaysWhatWasAllowedAndIsAHighFindin
     EXPECT_EQ(finding["title"],
               "Repository 'kestrel-wasabi': immutability proof FAILED on 2026-11-26: deleting a "
               "pack's version was allowed");
-    EXPECT_THAT(finding["detail"].get<std::string>(), HasSubstr("AWS_PROFILE backup"));
+    EXPECT_THAT(finding["detail"].get<std::string>(),
+                HasSubstr("profile 'default' of kestrel-backup.aws"));
   }
   EXPECT_TRUE(found) << audit.out;
+}
+
+// A proof counts only when made with the backup hosts' credentials (the access key id of the
+// repository's credentials_file) at its location now. One made with the MSP's maintenance
+// credentials, or of the bucket the repository has moved from, is named with why, never counted:
+// status looks past it to the newest proof that counts.
+TEST_F(StatusCliTest, AProofMadeWithOtherCredentialsOrElsewhereDoesNotCount) {
+  UseCopies();
+  Record("db", kEndOfDay - 6 * 60 * kSecond, catalog::Outcome::kOk, "kestrel-wasabi");
+  catalog::ImmutabilityProof owner = WasabiProof(kDayStart + kHour, catalog::Outcome::kOk);
+  owner.access_key_id = "AKIAMSPOWNERMAINT001";
+  owner.credentials = "AWS_PROFILE owner";
+  {
+    auto catalog = catalog::Catalog::Open((dir_ / "stormproof.db").string());
+    ASSERT_THAT(catalog, IsOk());
+    ASSERT_THAT((*catalog)->AddImmutabilityProof(owner), IsOk());
+  }
+  CliResult text = Status("");
+  EXPECT_THAT(text.out,
+              HasSubstr("  repository kestrel-wasabi: immutable: claimed, never proven with the "
+                        "backup hosts' credentials: proof of 2026-11-26 not counted: made with "
+                        "other credentials (AKIAMSPOWNERMAINT001) — not the backup hosts' "
+                        "(AKIAKESTRELBACKUP001, profile 'default' of "))
+      << text.out;
+  EXPECT_THAT(text.out, HasSubstr("- db: immutable: copy kestrel-wasabi claimed, never proven"))
+      << text.out;
+  EXPECT_THAT(text.out, Not(HasSubstr("the-backup-hosts-secret"))) << text.out;
+  auto doc = nlohmann::json::parse(Status("--json").out);
+  const auto& wasabi = FindRepository(doc["clients"][0], "kestrel-wasabi");
+  EXPECT_EQ(wasabi["immutability"]["state"], "never proven");
+  EXPECT_EQ(wasabi["immutability"]["counts"], false);
+
+  // An older proof by the backup hosts counts; the newer one by other credentials is named.
+  // A newer one of the bucket the repository has moved from counts neither.
+  catalog::ImmutabilityProof elsewhere = WasabiProof(kDayStart + 2 * kHour, catalog::Outcome::kOk);
+  elsewhere.location = "s3:https://s3.wasabisys.example.com/kestrel-old";
+  {
+    auto catalog = catalog::Catalog::Open((dir_ / "stormproof.db").string());
+    ASSERT_THAT(catalog, IsOk());
+    ASSERT_THAT((*catalog)->AddImmutabilityProof(
+                    WasabiProof(kDayStart - 24 * kHour, catalog::Outcome::kOk)),
+                IsOk());
+    ASSERT_THAT((*catalog)->AddImmutabilityProof(elsewhere), IsOk());
+  }
+  text = Status("");
+  EXPECT_THAT(text.out,
+              HasSubstr("  repository kestrel-wasabi: immutable: proven 2026-11-25 (1 day ago); "
+                        "newer proof of 2026-11-26 not counted: made at "
+                        "s3:https://s3.wasabisys.example.com/kestrel-old, not at the repository's "
+                        "location now (s3:https://s3.wasabisys.example.com/kestrel)\n"))
+      << text.out;
 }
 
 // Without a catalog the plan's claim is a finding; `plan audit` creates no catalog.
@@ -524,6 +584,11 @@ TEST_F(AttestCliTest, RefusesWhatAnAttestationCannotBeFor) {
        "--note: control characters are not allowed"},
       {"--repository vault-tapes --by ann --note \"$(printf 'tapes\\tseen')\"",
        "--note: control characters are not allowed"},
+      // A C1 control (CSI) and a right-to-left override are control characters too.
+      {"--repository vault-tapes --by ann --note \"$(printf 'tapes\\302\\2332J seen')\"",
+       "--note: control characters are not allowed"},
+      {"--repository vault-tapes --by ann --note \"$(printf 'tapes \\342\\200\\256nees')\"",
+       "--note: control characters are not allowed"},
       // Nobody attests what they will see.
       {"--as-of 2099-12-31 --repository vault-tapes --by ann --note seen",
        "--as-of 2099-12-31: after today"},
@@ -554,13 +619,16 @@ clients:
 tiers:
   - {id: t1, name: Important, rank: 2, rto: 2h, rpo: 1d}
 repositories:
-  - {id: brightsmile-locked, location: "s3:https://s3.example.com/brightsmile", medium: object, immutable: true}
+  - {id: brightsmile-locked, location: "s3:https://s3.example.com/brightsmile", medium: object, immutable: true, credentials_file: brightsmile-backup.aws}
   - {id: harcourt-locked, location: "s3:https://s3.example.com/harcourt", medium: object, immutable: true}
   - {id: msp-tapes, location: /dev/nst0, medium: tape, offline: true}
 systems:
   - {id: bsd-pms, name: Practice system, client: brightsmile, owner: ann, tier: t1, backup: {paths: [/srv/pms], repositories: [brightsmile-locked, msp-tapes]}}
   - {id: hv-case, name: Case files, client: harcourt, owner: ann, tier: t1, backup: {paths: [/srv/case], repositories: [harcourt-locked, msp-tapes]}}
 )";
+  // The backup hosts' credentials: the failed proof below was made with them, so it counts.
+  std::ofstream(dir / "brightsmile-backup.aws")
+      << "[default]\naws_access_key_id = AKIABRIGHTSMILE00001\naws_secret_access_key = x\n";
   CliResult attest = RunStormproof("attest --plan " + (dir / "plan.yaml").string() +
                                    " --as-of 2026-11-25 --repository msp-tapes --by zoe --note "
                                    "'Harcourt and Brightsmile tapes in the safe'");
@@ -586,6 +654,7 @@ systems:
     proof.finished_ns = check.finished_ns;
     proof.outcome = catalog::Outcome::kFailed;
     proof.credentials = "AWS_PROFILE backup";
+    proof.access_key_id = "AKIABRIGHTSMILE00001";
     proof.allowed = {"deleting s3:https://s3.example.com/brightsmile/data/3f/3f2a's version "
                      "was allowed"};
     ASSERT_THAT((*catalog)->AddImmutabilityProof(proof), IsOk());

@@ -11,8 +11,9 @@
 //   - the next backup succeeds with no manual step (the dead process's lock is cleared);
 //   - prune then removes whatever the crash orphaned, and check finds nothing left over.
 //
-// Each test case tries STORMPROOF_CRASH_POINTS points (default locally 40: every point of these
-// small operations, about 25 each, so ~235 per run; on S3 4 of 12-18, to stay lean) chosen
+// Each test case tries STORMPROOF_CRASH_POINTS points locally (default 40: every point of these
+// small operations, about 25 each, so ~235 per run) and STORMPROOF_S3_CRASH_POINTS on S3
+// (default 4 of 12-18, to stay lean), chosen
 // with STORMPROOF_CRASH_SEED (default 20261130); a failure message names the place, the seed,
 // the operation, the mode and the point, which reproduce it.
 #include <gtest/gtest.h>
@@ -150,7 +151,7 @@ class CrashSuite : public ::testing::Test {
 
   // The points to try: all of 1..total, or a seeded sample of `wanted` of them.
   static std::vector<int> ChoosePoints(int total, const std::string& salt) {
-    size_t wanted = EnvNumber("STORMPROOF_CRASH_POINTS", place_->DefaultCrashPoints());
+    size_t wanted = EnvNumber(place_->CrashPointsVariable(), place_->DefaultCrashPoints());
     std::vector<int> points;
     for (int p = 1; p <= total; ++p) points.push_back(p);
     std::mt19937_64 rng(Seed() ^ std::hash<std::string>()(salt));

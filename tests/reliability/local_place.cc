@@ -40,6 +40,7 @@ class LocalPlace : public RepositoryPlace {
   }
 
   size_t DefaultCrashPoints() const override { return 40; }
+  const char* CrashPointsVariable() const override { return "STORMPROOF_CRASH_POINTS"; }
   uint64_t DefaultCorruptions() const override { return 300; }
   size_t LargeFileBytes() const override { return 5 << 20; }
 

@@ -51,6 +51,9 @@ class RepositoryPlace {
   // How much of each suite this place runs by default: crash points per case (all of them
   // locally), seeded corruptions, and the size of the crash suite's large files.
   virtual size_t DefaultCrashPoints() const = 0;
+  // The environment variable that overrides DefaultCrashPoints() for this place (one each, so
+  // that a pass can sample the local suite more widely without multiplying the S3 one).
+  virtual const char* CrashPointsVariable() const = 0;
   virtual uint64_t DefaultCorruptions() const = 0;
   virtual size_t LargeFileBytes() const = 0;
 };

@@ -71,6 +71,7 @@ class S3Place : public RepositoryPlace {
   }
 
   size_t DefaultCrashPoints() const override { return 4; }
+  const char* CrashPointsVariable() const override { return "STORMPROOF_S3_CRASH_POINTS"; }
   uint64_t DefaultCorruptions() const override { return 100; }
   size_t LargeFileBytes() const override { return 1 << 20; }
 

@@ -1,10 +1,14 @@
 // Evidence rules, the "1" and the "0" of 3-2-1-1-0 per repository (evidence_rules.h):
 // immutability-never-proven, immutability-proof-failed, immutability-proof-stale,
 // immutability-cannot-be-proven, offline-never-attested, offline-attestation-stale, and, with
-// the catalog's evidence only, zero-errors-never-proven, zero-errors-stale, zero-errors-failed.
+// the catalog's evidence only, zero-errors-never-proven, zero-errors-stale, zero-errors-failed
+// and retention-upkeep-lapsing.
 //
-// Each finding names the systems that back up into the repository and their clients, so a
+// Each finding names the systems whose data the repository holds (those backing up into it,
+// and for a copy repository those whose backups are copied into it) and their clients, so a
 // client sees only the repositories of its own systems.
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,12 +26,15 @@ struct RepositorySubject {
   std::vector<std::string> clients;
 
   std::string label() const { return "Repository " + Quoted(repository.id); }
-  // "its systems 'a' and 'b'", or "no system" when none backs up into it.
+  // "it holds the backups of 'a' and 'b'" (of a copy repository: "it holds the copies of the
+  // backups of 'a' and 'b'"), or "no system backs up into it yet" when it holds none.
   std::string users() const {
     if (systems.empty()) return "no system backs up into it yet";
     std::vector<std::string> quoted;
     for (const std::string& id : systems) quoted.push_back(Quoted(id));
-    return "it holds the backups of " + NameList(quoted);
+    return std::string(repository.copy_from ? "it holds the copies of the backups of "
+                                            : "it holds the backups of ") +
+           NameList(quoted);
   }
 
   void Add(Severity severity, const char* rule, std::string title, std::string detail,
@@ -46,11 +53,13 @@ struct RepositorySubject {
   }
 };
 
+// The systems whose data the repository holds: those backing up into it and, for a copy
+// repository (copy_from), those whose backups are copied into it (plan::SystemRepositories).
 RepositorySubject SubjectOf(const plan::Plan& plan, const plan::RepositorySpec& repository) {
   RepositorySubject subject{repository, {}, {}};
   for (const plan::System& system : plan.systems) {
-    for (const plan::Ref& ref : system.backup.repositories) {
-      if (ref.id != repository.id) continue;
+    for (const plan::RepositorySpec* held : plan::SystemRepositories(plan, system)) {
+      if (held->id != repository.id) continue;
       subject.systems.push_back(system.id);
       AddClientOf(system, &subject.clients);
       break;
@@ -184,6 +193,37 @@ void ZeroErrorsFinding(const RepositorySubject& s, const ZeroErrorsVerdict& v,
   }
 }
 
+// An object-locked repository (plan object_lock, N days) whose newest recorded prune is older
+// than N - E days, E = max(1, N / 4) the spare days every write adds (backend::
+// RetentionSpareDays), or that was never pruned: files are locked for N + E days when written,
+// and only a prune (the retention upkeep) extends the ones still in use.
+void UpkeepFinding(const RepositorySubject& s, const RepositoryEvidence& e, Date today,
+                   std::vector<Finding>* out) {
+  const int days = s.repository.object_lock->days;
+  const int spare = std::max(1, days / 4);
+  std::optional<int64_t> age;
+  if (e.last_prune) {
+    age = today.days_since_epoch() - UtcDateOf(e.last_prune->started_ns).days_since_epoch();
+    if (*age <= days - spare) return;
+  }
+  const std::string id = Quoted(s.repository.id);
+  std::string when = e.last_prune ? "last done " + UtcDateOf(e.last_prune->started_ns).ToString()
+                                  : "never done";
+  s.Add(Severity::kHigh, "retention-upkeep-lapsing",
+        s.label() + ": retention upkeep " + when +
+            ": Object Lock retention of kept snapshots can lapse",
+        "Every file of " + id + " is locked for " + std::to_string(days) + " + " +
+            std::to_string(spare) + " days when written; only a prune with its maintenance "
+            "credentials extends the files the kept snapshots still use, and none is recorded " +
+            (e.last_prune ? "in the last " + std::to_string(days - spare) + " days"
+                          : std::string("at all")) +
+            ". Once the retention ends, anyone holding delete permission can destroy those "
+            "snapshots; " + s.users() + ".",
+        "Let `stormproof run` run on the machine that can read the repository's "
+        "maintenance_credentials_file: it forgets and prunes it every day, whoever backs up.",
+        out);
+}
+
 }  // namespace
 
 void AuditRepositoryEvidence(const AuditContext& context, const RepositoryEvidenceMap* evidence,
@@ -200,6 +240,9 @@ void AuditRepositoryEvidence(const AuditContext& context, const RepositoryEviden
     ImmutabilityFinding(subject, JudgeImmutability(plan, repository, *e, context.today()), *e, out);
     if (evidence != nullptr && !subject.systems.empty()) {
       ZeroErrorsFinding(subject, JudgeZeroErrors(plan, *e, context.today()), out);
+    }
+    if (evidence != nullptr && !subject.systems.empty() && repository.object_lock) {
+      UpkeepFinding(subject, *e, context.today(), out);
     }
   }
 }

@@ -94,6 +94,11 @@ constexpr Effect kEffects[] = {
     {"zero-errors-failed", "is backed up to a copy whose newest verification FAILED",
      "are backed up to a copy whose newest verification FAILED",
      "A restore from that copy may fail.", "Repair the copy and verify it again."},
+    {"retention-upkeep-lapsing", "is backed up to a locked copy whose lock is not being renewed",
+     "are backed up to a locked copy whose lock is not being renewed",
+     "The copy's files are protected from deletion only for a limited time; nothing has renewed "
+     "that protection recently, so older restore points could become deletable.",
+     "Ask the MSP to run the copy's maintenance regularly."},
 };
 
 constexpr Effect kDefaultEffect = {"", "is affected by a weakness on the MSP's side",

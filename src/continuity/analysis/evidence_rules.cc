@@ -175,6 +175,62 @@ std::string WhyImmutabilityCannotBeProven(const plan::RepositorySpec& repository
   return "not on S3 object storage";
 }
 
+std::string WhyProofDoesNotCount(const catalog::ImmutabilityProof& proof, const ProofOwner& owner) {
+  if (proof.access_key_id.empty()) {
+    return "the access key it ran with was not recorded (a proof from before stormproof recorded "
+           "it); prove again";
+  }
+  if (owner.location.empty()) return "the repository is no longer on S3 object storage";
+  if (!owner.maintenance_key_id.empty() && proof.access_key_id == owner.maintenance_key_id) {
+    return "made with the maintenance credentials (" + proof.access_key_id +
+           "), which may delete — prove with the backup hosts' credentials";
+  }
+  if (proof.location != owner.location) {
+    return "made at " + proof.location + ", not at the repository's location now (" +
+           owner.location + ")";
+  }
+  if (!owner.unknown.empty()) {
+    return "made with access key " + proof.access_key_id +
+           ", but which key the backup hosts hold cannot be told here (" + owner.unknown + ")";
+  }
+  if (proof.access_key_id != owner.access_key_id) {
+    return "made with other credentials (" + proof.access_key_id + ") — not the backup hosts' (" +
+           owner.access_key_id + (owner.source.empty() ? "" : ", " + owner.source) + ")";
+  }
+  return "";
+}
+
+namespace {
+
+// "proof of 2026-12-05 not counted: made with other credentials (...)".
+std::string NotCountedWords(const RepositoryEvidence& evidence) {
+  const catalog::ImmutabilityProof& proof = *evidence.uncounted_proof;
+  return "proof of " + Dated(proof.finished_ns) +
+         " not counted: " + WhyProofDoesNotCount(proof, evidence.owner);
+}
+
+// A repository without a proof that counts: claimed or not, with the newest proof that does not
+// count named (for the MSP; a client reads only the claim).
+void JudgeWithoutProof(const plan::RepositorySpec& repository, const RepositoryEvidence& evidence,
+                       ImmutabilityVerdict* v) {
+  const bool uncounted = evidence.uncounted_proof.has_value();
+  if (!repository.immutable) {
+    v->client_text = "not claimed";
+    v->text = uncounted ? "not claimed; " + NotCountedWords(evidence) : v->client_text;
+  } else if (CanProveImmutability(repository)) {
+    v->state = ImmutabilityState::kNeverProven;
+    v->client_text = "claimed, never proven";
+    v->text = uncounted ? "claimed, never proven with the backup hosts' credentials: " +
+                              NotCountedWords(evidence)
+                        : v->client_text;
+  } else {
+    v->state = ImmutabilityState::kCannotProve;
+    v->text = "cannot be proven (" + WhyImmutabilityCannotBeProven(repository) + ")";
+  }
+}
+
+}  // namespace
+
 ImmutabilityVerdict JudgeImmutability(const plan::Plan& plan,
                                       const plan::RepositorySpec& repository,
                                       const RepositoryEvidence& evidence, Date today) {
@@ -182,16 +238,14 @@ ImmutabilityVerdict JudgeImmutability(const plan::Plan& plan,
   verdict.cadence = plan.run.check_every;
   if (evidence.proof) {
     JudgeProof(*evidence.proof, today, &verdict);
+    if (evidence.uncounted_proof) {
+      if (verdict.client_text.empty()) verdict.client_text = verdict.text;
+      verdict.text += "; newer " + NotCountedWords(evidence);
+    }
   } else if (repository.offline) {
     JudgeAttestation(plan, evidence.attestation, today, &verdict);
-  } else if (!repository.immutable) {
-    verdict.text = "not claimed";
-  } else if (CanProveImmutability(repository)) {
-    verdict.state = ImmutabilityState::kNeverProven;
-    verdict.text = "claimed, never proven";
   } else {
-    verdict.state = ImmutabilityState::kCannotProve;
-    verdict.text = "cannot be proven (" + WhyImmutabilityCannotBeProven(repository) + ")";
+    JudgeWithoutProof(repository, evidence, &verdict);
   }
   if (verdict.client_text.empty()) verdict.client_text = verdict.text;
   return verdict;

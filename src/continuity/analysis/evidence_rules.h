@@ -5,6 +5,12 @@
 // the catalog's records make them count. `plan audit` turns the verdicts into findings
 // (audit_evidence.cc) and `stormproof status` shows them per repository (src/continuity/readiness).
 //
+// Whose proof (docs/cli.md, "status"): an immutability proof counts only when it was made with
+// the access key id of the credentials the backup hosts hold for the repository (the plan's
+// credentials_file) and at the repository's location now: a proof made with the MSP's
+// maintenance credentials, or of a bucket the plan has since moved away from, proves nothing
+// about what the backup hosts can destroy. Such a proof is named, with why it does not count.
+//
 // Cadences (docs/cli.md, "status"): an immutability proof or attestation counts for the plan's
 // check cadence, `run.check_every` (default 1w) — the plan has no cadence per repository — so a
 // proof dated D counts through D + check_every. A check that read all the data (read_data_percent
@@ -26,9 +32,39 @@
 
 namespace stormproof::analysis {
 
+// Whose immutability proof counts for one repository: one made with the access key id the
+// backup hosts hold for it, at its location now. Readiness works it out from the plan
+// (readiness::ProofOwnerOf). Holds no secret.
+struct ProofOwner {
+  // The access key id of the plan's credentials_file for the repository (else of the
+  // credentials this machine's environment gives, as `run` here would use); "" when unknown.
+  std::string access_key_id = {};
+  std::string source = {};   // where it came from: "profile 'default' of /etc/stormproof/x.aws"
+  std::string unknown = {};  // why access_key_id is unknown, one line; "" when known
+  // The access key id of the repository's maintenance_credentials_file, when it can be read
+  // here: a proof made with it never counts (those credentials may delete, whatever the
+  // environment that stands in for a missing credentials_file says); "" when none or unread.
+  std::string maintenance_key_id = {};
+  // The repository's location as proofs record it (s3::Location::ToString()); "" when the plan's
+  // location is not on S3 object storage.
+  std::string location = {};
+};
+
+// Why `proof` does not count for a repository whose proofs `owner` says count, in words for the
+// MSP after "proof of DATE not counted: " ("made with other credentials (AKIA...) — not the
+// backup hosts' (AKIB..., profile 'default' of F)", "made at s3:https://h/old, not at the
+// repository's location now (s3:https://h/new)"); "" when it counts.
+std::string WhyProofDoesNotCount(const catalog::ImmutabilityProof& proof, const ProofOwner& owner);
+
 // What the catalog holds about one repository, as of a moment (readiness gathers it).
 struct RepositoryEvidence {
-  std::optional<catalog::ImmutabilityProof> proof;  // newest with a verdict (passed or failed)
+  ProofOwner owner = {};  // whose proofs count
+  // The newest proof with a verdict (passed or failed) that counts (WhyProofDoesNotCount "").
+  std::optional<catalog::ImmutabilityProof> proof;
+  // The newest proof with a verdict, when it does not count (made with other credentials, or of
+  // another location): never counted, but named in the verdict's text so that it is not
+  // silently ignored.
+  std::optional<catalog::ImmutabilityProof> uncounted_proof = {};
   std::optional<catalog::Attestation> attestation;  // newest
   // Newest check that read all the data (check --read-data, read_data_percent 100) and did
   // its job; only such a check proves zero errors.
@@ -40,6 +76,9 @@ struct RepositoryEvidence {
   std::optional<catalog::Run> last_good_drill;      // newest drill from it that did its job
   // Newest check or drill of it that failed or erred (interrupted ones excluded).
   std::optional<catalog::Run> last_failure;
+  // Newest prune of it that did its job (as `run` records it): on an object-locked repository
+  // the newest retention upkeep, which extends the Object Lock retention of the files in use.
+  std::optional<catalog::Run> last_prune = {};
 };
 
 // Immutability of one repository. Only kProven and kAttested count as "the 1".

@@ -151,8 +151,17 @@ class SqliteCatalog final : public Catalog {
       EXCLUDES(mu_) {
     MutexLock lock(mu_);
     Db& db = *db_;
+    return internal::RetryWhileBusy(db, [&] {
+      return internal::SelectLatestImmutabilityProof(db, ProofQuery{repository, until_ns});
+    });
+  }
+
+  Result<std::optional<ImmutabilityProof>> LatestMatchingImmutabilityProof(
+      const ProofQuery& query) const override EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    Db& db = *db_;
     return internal::RetryWhileBusy(
-        db, [&] { return internal::SelectLatestImmutabilityProof(db, repository, until_ns); });
+        db, [&] { return internal::SelectLatestImmutabilityProof(db, query); });
   }
 
   Result<int64_t> AddAttestation(const Attestation& attestation) override EXCLUDES(mu_) {

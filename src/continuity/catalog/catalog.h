@@ -178,6 +178,22 @@ struct ImmutabilityProof {
   std::string error = {};        // kError: why it could not run (one line); else ""
   std::string host = {};         // the host that ran it; "" when unknown
   std::string record_id = {};    // as Run::record_id; assigned when empty
+  // The access key id of the credentials it ran with ("AKIA..."; an identifier, never the
+  // secret): a proof counts only when made with the backup hosts' (analysis/evidence_rules.h).
+  // "" in proofs recorded before schema version 5.
+  std::string access_key_id = {};
+};
+
+// Which proof LatestMatchingImmutabilityProof returns: the newest of `repository` finished at or
+// before `until_ns` with a verdict (outcome kOk or kFailed: a proof that could not run is
+// skipped); when access_key_id is not empty, only one made with that access key id, and when
+// location is not empty, only one recorded at that location (exactly as recorded:
+// s3::Location::ToString()).
+struct ProofQuery {
+  std::string repository;
+  int64_t until_ns = INT64_MAX;
+  std::string access_key_id = {};
+  std::string location = {};
 };
 
 // A person's word that offline media hold a copy that cannot be changed (`stormproof attest`,
@@ -260,6 +276,9 @@ class Catalog {
   // verdict (outcome kOk or kFailed: a proof that could not run is skipped), or nullopt.
   virtual Result<std::optional<ImmutabilityProof>> LatestImmutabilityProof(
       const std::string& repository, int64_t until_ns) const = 0;
+  // The newest proof `query` selects (ProofQuery), or nullopt.
+  virtual Result<std::optional<ImmutabilityProof>> LatestMatchingImmutabilityProof(
+      const ProofQuery& query) const = 0;
   // Records an attestation; returns its id. Errors: kInvalidArgument for an empty repository,
   // person or note; kIo, kLocked as AddRun.
   virtual Result<int64_t> AddAttestation(const Attestation& attestation) = 0;
@@ -269,8 +288,9 @@ class Catalog {
 };
 
 // The newest schema version this build writes (1: tables; 2: query indexes; 3: hosts and
-// evidence from other hosts; 4: immutability proofs and attestations).
-inline constexpr int kSchemaVersion = 4;
+// evidence from other hosts; 4: immutability proofs and attestations; 5: the access key id of
+// each proof).
+inline constexpr int kSchemaVersion = 5;
 
 }  // namespace stormproof::catalog
 

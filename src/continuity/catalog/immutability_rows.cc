@@ -8,14 +8,16 @@ namespace {
 constexpr const char* kInsertProofSql =
     "INSERT INTO immutability_proofs (repository, location, started_ns, finished_ns, outcome, "
     "credentials, retention_mode, retention_days, allowed, objects_checked, error, host, "
-    "record_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "record_id, access_key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-// Served by immutability_proofs_by_repository; proofs that could not run are skipped.
+// Served by immutability_proofs_by_repository; proofs that could not run are skipped; an empty
+// access key id or location (?3, ?4) selects any.
 constexpr const char* kSelectLatestProofSql =
     "SELECT id, repository, location, started_ns, finished_ns, outcome, credentials, "
-    "retention_mode, retention_days, allowed, objects_checked, error, host, record_id "
-    "FROM immutability_proofs WHERE repository = ? AND finished_ns <= ? "
-    "AND outcome IN ('ok', 'failed') ORDER BY finished_ns DESC, id DESC LIMIT 1";
+    "retention_mode, retention_days, allowed, objects_checked, error, host, record_id, "
+    "access_key_id FROM immutability_proofs WHERE repository = ?1 AND finished_ns <= ?2 "
+    "AND outcome IN ('ok', 'failed') AND (?3 = '' OR access_key_id = ?3) "
+    "AND (?4 = '' OR location = ?4) ORDER BY finished_ns DESC, id DESC LIMIT 1";
 
 constexpr const char* kInsertAttestationSql =
     "INSERT INTO attestations (repository, person, attested_ns, note, host, record_id) "
@@ -51,6 +53,7 @@ Result<ImmutabilityProof> ReadProof(const Db& db, const Statement& row) {
   proof.error = row.Text(11);
   proof.host = row.Text(12);
   proof.record_id = row.Text(13);
+  proof.access_key_id = row.Text(14);
   return proof;
 }
 
@@ -71,15 +74,18 @@ Result<int64_t> InsertImmutabilityProof(Db& db, const ImmutabilityProof& proof) 
   insert.Bind(11, proof.error);
   insert.Bind(12, proof.host);
   insert.Bind(13, RecordIdOr(proof.record_id));
+  insert.Bind(14, proof.access_key_id);
   STORMPROOF_TRY(insert.Run());
   return db.LastInsertId();
 }
 
-Result<std::optional<ImmutabilityProof>> SelectLatestImmutabilityProof(
-    Db& db, const std::string& repository, int64_t until_ns) {
+Result<std::optional<ImmutabilityProof>> SelectLatestImmutabilityProof(Db& db,
+                                                                       const ProofQuery& query) {
   STORMPROOF_ASSIGN_OR_RETURN(Statement select, db.Prepare(kSelectLatestProofSql));
-  select.Bind(1, repository);
-  select.Bind(2, until_ns);
+  select.Bind(1, query.repository);
+  select.Bind(2, query.until_ns);
+  select.Bind(3, query.access_key_id);
+  select.Bind(4, query.location);
   STORMPROOF_ASSIGN_OR_RETURN(bool row, select.Step());
   if (!row) return std::optional<ImmutabilityProof>();
   STORMPROOF_ASSIGN_OR_RETURN(ImmutabilityProof proof, ReadProof(db, select));

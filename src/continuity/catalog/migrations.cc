@@ -113,6 +113,13 @@ CREATE TABLE attestations (
 CREATE INDEX attestations_by_repository ON attestations(repository, attested_ns);
 )sql";
 
+// Version 5: whose proof it is. The access key id of the credentials each immutability proof
+// ran with (never the secret), so that a proof counts only when made with the backup hosts'
+// credentials; '' in proofs recorded before (they count for nobody).
+constexpr const char* kProofAccessKeys = R"sql(
+ALTER TABLE immutability_proofs ADD COLUMN access_key_id TEXT NOT NULL DEFAULT '';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -121,6 +128,7 @@ const std::vector<Migration>& Migrations() {
       {2, "indexes for per-system, per-repository, per-client and per-kind queries", kQueryIndexes},
       {3, "hosts, record ids and evidence imported from other hosts", kHostsAndEvidence},
       {4, "immutability proofs and attestations", kImmutability},
+      {5, "the access key id each immutability proof ran with", kProofAccessKeys},
   };
   return kMigrations;
 }

@@ -1,6 +1,7 @@
-// A system's copies (its backup repositories) as drills see them: which one to drill next, so
-// that drills rotate across every copy, and — when a drilled copy could not give its data
-// back — whether the other copies would have saved the day.
+// A system's copies (the repositories holding its backups, copy repositories included:
+// plan::SystemRepositories) as drills see them: which one to drill next, so that drills rotate
+// across every copy, and — when a drilled copy could not give its data back — whether the other
+// copies would have saved the day.
 #include <algorithm>
 
 #include "continuity/drill/drill.h"
@@ -60,15 +61,32 @@ bool DrillCanRead(const plan::RepositorySpec& repository) {
   return RepositoryLocation(repository, AccessOptions{}).has_value();
 }
 
+const plan::RepositorySpec* FindCopy(const plan::Plan& plan, const plan::System& system,
+                                     const std::string& id) {
+  for (const plan::RepositorySpec* copy : plan::SystemRepositories(plan, system)) {
+    if (copy->id == id) return copy;
+  }
+  return nullptr;
+}
+
+std::string CopiesText(const plan::Plan& plan, const plan::System& system) {
+  std::string text;
+  for (const plan::RepositorySpec* copy : plan::SystemRepositories(plan, system)) {
+    if (!text.empty()) text += ", ";
+    text += copy->id;
+    if (copy->copy_from) text += " (a copy of " + copy->copy_from->id + ")";
+  }
+  return text;
+}
+
 const plan::RepositorySpec* NextCopyToDrill(const plan::Plan& plan, const plan::System& system,
                                             const std::map<std::string, int64_t>& last_drill_ns) {
   const plan::RepositorySpec* next = nullptr;
   std::optional<int64_t> next_drilled;  // none: never drilled
-  for (const plan::Ref& ref : system.backup.repositories) {
-    const plan::RepositorySpec* repository = plan.FindRepository(ref.id);
-    if (repository == nullptr || !DrillCanRead(*repository)) continue;
+  for (const plan::RepositorySpec* repository : plan::SystemRepositories(plan, system)) {
+    if (!DrillCanRead(*repository)) continue;
     auto last = last_drill_ns.find(repository->id);
-    if (last == last_drill_ns.end()) return repository;  // never drilled: first in plan order
+    if (last == last_drill_ns.end()) return repository;  // never drilled: first in order
     if (next == nullptr || last->second < *next_drilled) {
       next = repository;
       next_drilled = last->second;
@@ -82,9 +100,8 @@ std::vector<std::string> OtherCopies(const plan::Plan& plan, const plan::System&
                                      int64_t now_ns) {
   std::vector<std::string> lines;
   bool saved = false;
-  for (const plan::Ref& ref : system.backup.repositories) {
-    const plan::RepositorySpec* repository = plan.FindRepository(ref.id);
-    if (repository == nullptr || repository->id == drilled) continue;
+  for (const plan::RepositorySpec* repository : plan::SystemRepositories(plan, system)) {
+    if (repository->id == drilled) continue;
     lines.push_back(CopyLine(plan, system, *repository, access, now_ns, &saved));
   }
   if (lines.empty()) {

@@ -38,8 +38,9 @@
 
 namespace stormproof::drill {
 
-// The passwords a drill of `system` may come across: access.password and each of its
-// repositories' (access::RepositoryPassword's sources; an unreadable one is skipped).
+// The passwords a drill of `system` may come across: access.password and each of its copies'
+// (plan::SystemRepositories; access::RepositoryPassword's sources; an unreadable one is
+// skipped).
 std::vector<std::string> SecretsOf(const plan::Plan& plan, const plan::System& system,
                                    const access::AccessOptions& access);
 // `text` with each secret of at least 4 characters replaced by "[redacted]".
@@ -49,17 +50,30 @@ std::string Redact(const std::vector<std::string>& secrets, std::string text);
 // not another scheme (sftp:, b2:, ...) or tape (access::RepositoryLocation succeeds).
 bool DrillCanRead(const plan::RepositorySpec& repository);
 
-// The copy of `system` a drill restores from when nobody chose one: among its backup
-// repositories a drill can read (DrillCanRead), in plan order, the first never drilled, else
+// A system's copies are the repositories that hold its backups: those it backs up into and
+// the copies of those (copy_from), in plan::SystemRepositories' order (a copy after its source).
+// A copy repository is drilled, listed and restored like any other, with its own
+// credentials_file and password (access::MakeRepositoryAdapter): what a technician would use
+// after losing the site that holds the source.
+
+// The copy of `system` named `id`, or null when `id` is not one of its copies.
+const plan::RepositorySpec* FindCopy(const plan::Plan& plan, const plan::System& system,
+                                     const std::string& id);
+
+// The system's copies for a message: "nas, b2 (a copy of nas)"; "" when it has none.
+std::string CopiesText(const plan::Plan& plan, const plan::System& system);
+
+// The copy of `system` a drill restores from when nobody chose one: among its copies a drill
+// can read (DrillCanRead), in plan::SystemRepositories' order, the first never drilled, else
 // the one whose newest drill (any outcome) is oldest. `last_drill_ns` maps repository id ->
-// start of its newest drill of this system. Null when the system has no such repository.
+// start of its newest drill of this system. Null when the system has no such copy.
 const plan::RepositorySpec* NextCopyToDrill(const plan::Plan& plan, const plan::System& system,
                                             const std::map<std::string, int64_t>& last_drill_ns);
 
 // When the copy `drilled` of `system` could not give its data back: whether the system's other
-// copies would have saved the day. Each other backup repository is checked cheaply — its
-// restore points of the system are listed (which reads its index and snapshots), none is
-// restored — and judged by the age of its newest restore point at `now_ns` against the
+// copies (copy repositories included) would have saved the day. Each other copy is checked
+// cheaply — its restore points of the system are listed (which reads its index and snapshots),
+// none is restored — and judged by the age of its newest restore point at `now_ns` against the
 // system's RPO. One line per other copy, e.g.
 //   "copy offsite has a restore point 3h old (listed, not restored): it would have saved the day"
 // then, when none would have, "no other copy holds a restore point: nothing would have saved

@@ -35,9 +35,7 @@ std::vector<std::string> SecretsOf(const plan::Plan& plan, const plan::System& s
                                    const AccessOptions& access) {
   std::vector<std::string> secrets;
   if (!access.password.empty()) secrets.push_back(access.password);
-  for (const plan::Ref& ref : system.backup.repositories) {
-    const plan::RepositorySpec* repository = plan.FindRepository(ref.id);
-    if (repository == nullptr) continue;
+  for (const plan::RepositorySpec* repository : plan::SystemRepositories(plan, system)) {
     if (Result<std::string> password = RepositoryPassword(*repository, access)) {
       secrets.push_back(*password);
     }

@@ -98,7 +98,11 @@ struct ImportedEvidence {
 // is listed first (a cheap listing); it is opened (its key unlocked) only when it holds files
 // the catalog has not imported yet. Never fails as a whole: each repository's trouble is in its
 // ImportedEvidence. Does nothing for a plan that names no host (one machine, one catalog).
-// A run's client is taken from the plan (its system's client), never from the file.
+// A run's client is taken from the plan (its system's client), never from the file. A run is
+// tied to the repository it was read from: one naming another repository of its system is
+// imported from here only when it did not do its job there (a run that succeeded there counts
+// only from that repository's own evidence); one naming a repository that is not its system's
+// is refused.
 std::vector<ImportedEvidence> ImportEvidence(const plan::Plan& plan, catalog::Catalog& catalog,
                                              const access::AccessOptions& access,
                                              int64_t now_ns);

@@ -3,6 +3,7 @@
 
 #include "continuity/hosts/hosts.h"
 #include "continuity/hosts/internal/open.h"
+#include "core/time.h"
 
 namespace stormproof::hosts {
 namespace {
@@ -33,40 +34,76 @@ Result<std::vector<std::string>> NewFiles(const backend::Backend& files,
   return names;
 }
 
-// True when `run`, read from repository `id`, may stand as evidence: a run of a system the plan
+// What becomes of a run read from a repository's evidence.
+enum class Admission {
+  kAdmitted,
+  kRefused,    // it does not concern the repository: counted in out->damaged
+  kElsewhere,  // it did its job in another repository of its system: left to that one's evidence
+};
+
+// Whether `run`, read from repository `id`, may stand as evidence: a run of a system the plan
 // backs up into `id` (or into a repository `id` is a copy of: plan::SystemRepositories), or a
 // run without system (check, prune) on `id` itself. Anything else would let whoever holds one
 // repository's key (a client's, say) vouch for another client's systems.
+// The run's repository is tied to the file too: a run that names another repository of its
+// system is admitted only when it did not do its job there (a backup that could not reach one
+// copy is told through the others); what succeeded in another repository is that repository's
+// to prove, in its own evidence, under its own key, else a holder of one copy's key could
+// vouch for a copy (an offsite copy_from, say) it cannot write. A run naming a repository
+// that is not its system's is refused.
 // The run's client becomes the plan's, whatever the file claims.
-bool Admit(const plan::Plan& plan, const std::string& id, catalog::Run* run) {
+Admission Admit(const plan::Plan& plan, const std::string& id, catalog::Run* run) {
   if (run->system.empty()) {
     run->client.clear();
-    return run->repository == id;
+    return run->repository == id ? Admission::kAdmitted : Admission::kRefused;
   }
   const plan::System* system = plan.FindSystem(run->system);
-  if (system == nullptr) return false;
+  if (system == nullptr) return Admission::kRefused;
   // The repositories holding the system's data: its own and their copies (copy_from).
   std::vector<const plan::RepositorySpec*> holders = plan::SystemRepositories(plan, *system);
-  if (std::none_of(holders.begin(), holders.end(),
-                   [&](const plan::RepositorySpec* r) { return r->id == id; })) {
-    return false;
+  auto holds = [&](const std::string& repository) {
+    return std::any_of(holders.begin(), holders.end(),
+                       [&](const plan::RepositorySpec* r) { return r->id == repository; });
+  };
+  if (!holds(id)) return Admission::kRefused;
+  if (!run->repository.empty() && run->repository != id) {
+    if (!holds(run->repository)) return Admission::kRefused;
+    if (catalog::DidItsJob(run->outcome)) return Admission::kElsewhere;
   }
   run->client = system->client ? system->client->id : "";
-  return true;
+  return Admission::kAdmitted;
 }
 
-// Drops the records of `file` that Admit refuses, noting how many in out->damaged.
-void KeepAdmitted(const plan::Plan& plan, const std::string& name, EvidenceFile* file,
-                  ImportedEvidence* out) {
-  size_t before = file->records.size();
+// How far ahead of this machine's clock a host's clock may run: a run that started later than
+// now + this is refused, or one forged record dated years ahead (a prune, say) would stand as
+// the newest for years and keep `run` from doing what is due (retention upkeep).
+constexpr int64_t kClockSkewAllowed = 15 * 60 * kNsPerSecond;
+
+// Keeps the records of `file` that Admit admits and that are not dated in the future, noting
+// how many it refused in out->damaged.
+void KeepAdmitted(const plan::Plan& plan, const std::string& name, int64_t now_ns,
+                  EvidenceFile* file, ImportedEvidence* out) {
+  size_t refused = 0;
+  size_t future = 0;
   std::erase_if(file->records, [&](catalog::ImportedRecord& record) {
-    return !Admit(plan, out->repository, &record.run);
+    if (record.run.started_ns > now_ns + kClockSkewAllowed) {
+      ++future;
+      return true;
+    }
+    Admission admission = Admit(plan, out->repository, &record.run);
+    refused += admission == Admission::kRefused;
+    return admission != Admission::kAdmitted;
   });
-  size_t refused = before - file->records.size();
+  if (future > 0) {
+    out->damaged.push_back("evidence " + name + ": " + std::to_string(future) +
+                           " runs dated more than 15 minutes in the future refused (a host's "
+                           "clock far ahead, or a forged record)");
+  }
   if (refused == 0) return;
   out->damaged.push_back("evidence " + name + ": " + std::to_string(refused) +
                          " runs that do not concern repository " + out->repository +
-                         " (neither its own nor of a system the plan backs up into it) refused");
+                         " (neither its own nor of a system the plan backs up into it, or "
+                         "naming a repository that is not the system's) refused");
 }
 
 // Reads and imports one file; a file that cannot be read is added to out->damaged.
@@ -82,7 +119,7 @@ Status ImportFile(const plan::Plan& plan, const repository::Repository& repo,
     out->damaged.push_back("evidence " + name + ": " + reason);
     return Ok();
   }
-  KeepAdmitted(plan, name, &*file, out);
+  KeepAdmitted(plan, name, now_ns, &*file, out);
   STORMPROOF_ASSIGN_OR_RETURN(size_t added,
                               catalog.ImportRecords(out->repository, name, file->records, now_ns));
   ++out->files;

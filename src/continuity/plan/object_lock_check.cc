@@ -7,8 +7,10 @@
 namespace stormproof::plan {
 namespace {
 
-// How often `run` maintains `repository` on behalf of `system` (whose data it holds): after each
-// backup, or after each copy for a copy made every copy_every. Nothing without an RPO.
+// How often `run` writes into `repository` for `system` (whose data it holds): each backup, or
+// each copy for a copy made every copy_every. Nothing without an RPO. (The retention upkeep
+// itself is daily, on the machine holding the maintenance credentials, whoever writes: this
+// interval is the margin a retention must keep over it.)
 std::optional<Duration> MaintenanceInterval(const Plan& plan, const System& system,
                                             const RepositorySpec& repository) {
   std::optional<Duration> rpo = ObjectivesOf(plan, system).rpo;
@@ -30,17 +32,18 @@ void CheckRepository(const Plan& plan, const RepositorySpec& repository, Diagnos
     if (!every || (interval && *interval <= *every)) continue;
     interval = every;
     because = repository.copy_from && repository.copy_every
-                  ? "after each copy of system '" + system.id + "'"
-                  : "after each backup of system '" + system.id + "'";
+                  ? "each copy of system '" + system.id + "'"
+                  : "each backup of system '" + system.id + "'";
   }
   const int days = repository.object_lock->days;
   if (!interval || Duration::Days(days) > *interval) return;
   out->Error(repository.object_lock_mark, "object-lock-shorter-than-maintenance",
              "repository '" + repository.id + "': object_lock days " + std::to_string(days) +
-                 " is not longer than the interval between its maintenance runs (" +
-                 interval->ToString() + ", " + because +
-                 "), which extend the retention of the files in use: they could be deleted "
-                 "before the next run; give more days than " + interval->ToString());
+                 " is not longer than the interval between its writes (" + interval->ToString() +
+                 ", " + because +
+                 "); only the retention upkeep `run` does on the machine holding its "
+                 "maintenance credentials extends the files in use, so one missed upkeep could "
+                 "leave them deletable; give more days than " + interval->ToString());
 }
 
 }  // namespace

@@ -177,10 +177,11 @@ Result<RepositoryChecks> ChecksOfRepository(const catalog::Catalog& catalog,
 }
 
 Result<analysis::RepositoryEvidence> RepositoryEvidenceOf(
-    const catalog::Catalog& catalog, const std::string& repository, int64_t now_ns,
+    const catalog::Catalog& catalog, const plan::RepositorySpec& spec, int64_t now_ns,
     std::map<std::string, RepositoryChecks>* checks_cache) {
+  const std::string& repository = spec.id;
   analysis::RepositoryEvidence e;
-  STORMPROOF_ASSIGN_OR_RETURN(e.proof, catalog.LatestImmutabilityProof(repository, now_ns));
+  STORMPROOF_TRY(ImmutabilityProofsOf(catalog, spec, now_ns, &e));
   STORMPROOF_ASSIGN_OR_RETURN(e.attestation, catalog.LatestAttestation(repository, now_ns));
   STORMPROOF_ASSIGN_OR_RETURN(const RepositoryChecks* found,
                               CachedChecks(catalog, repository, now_ns, checks_cache));
@@ -197,6 +198,9 @@ Result<analysis::RepositoryEvidence> RepositoryEvidenceOf(
   bool drill_newer =
       failed_drill && (!failed_check || failed_drill->started_ns > failed_check->started_ns);
   e.last_failure = drill_newer ? failed_drill : failed_check;
+  catalog::RunQuery prunes = Query(catalog::RunKind::kPrune, now_ns, kDidItsJob);
+  prunes.repository = repository;
+  STORMPROOF_ASSIGN_OR_RETURN(e.last_prune, NewestFinished(catalog, prunes, now_ns));
   return e;
 }
 

@@ -97,11 +97,12 @@ AuditCounts CountFindings(const plan::Plan& plan, const std::vector<analysis::Fi
 // Each repository's verdicts, judged once (a repository is shared by many systems).
 // `for_clients` and `zero_errors_for_clients` hold the same verdicts worded for a client
 // (client_text): a client never reads the name of the MSP person who attested an offline copy,
-// what a failed immutability proof was allowed (the MSP's endpoint, bucket and keys), nor the
-// error of a failed check (in a shared repository it may name another client's files). The
-// failures lose their details only in a status scoped to one client (`client_view`: `status
-// --client`, a client's readiness report), what a client reads; the MSP's views of its clients
-// keep them, to act on.
+// what a failed immutability proof was allowed (the MSP's endpoint, bucket and keys), why a
+// proof does not count (whose access keys, which bucket), nor the error of a failed check (in a
+// shared repository it may name another client's files). The failures and the uncounted proofs
+// lose their details only in a status scoped to one client (`client_view`: `status --client`, a
+// client's readiness report), what a client reads; the MSP's views of its clients keep them, to
+// act on.
 struct RepositoryVerdicts {
   std::map<std::string, analysis::ImmutabilityVerdict> immutability, for_clients;
   std::map<std::string, analysis::ZeroErrorsVerdict> zero_errors, zero_errors_for_clients;
@@ -117,9 +118,11 @@ RepositoryVerdicts JudgeRepositories(const plan::Plan& plan,
     const analysis::RepositoryEvidence& e = found == evidence.end() ? none : found->second;
     analysis::ImmutabilityVerdict verdict = analysis::JudgeImmutability(plan, repository, e, today);
     analysis::ImmutabilityVerdict client = verdict;
-    if (client_view || verdict.state != analysis::ImmutabilityState::kProofFailed) {
-      client.text = client.client_text;
-    }
+    // What the MSP must act on keeps its details in its own views: a failed proof, and a proof
+    // that does not count (made with other credentials, or of another location).
+    const bool to_act_on =
+        verdict.state == analysis::ImmutabilityState::kProofFailed || e.uncounted_proof;
+    if (client_view || !to_act_on) client.text = client.client_text;
     verdicts.immutability.emplace(repository.id, std::move(verdict));
     verdicts.for_clients.emplace(repository.id, std::move(client));
     analysis::ZeroErrorsVerdict zero = analysis::JudgeZeroErrors(plan, e, today);
@@ -290,7 +293,7 @@ Result<analysis::RepositoryEvidenceMap> internal::GatherRepositoryEvidence(
     std::map<std::string, RepositoryChecks>* checks) {
   analysis::RepositoryEvidenceMap evidence;
   for (const plan::RepositorySpec& repository : plan.repositories) {
-    auto found = RepositoryEvidenceOf(catalog, repository.id, now_ns, checks);
+    auto found = RepositoryEvidenceOf(catalog, repository, now_ns, checks);
     if (!found) {
       return found.error().WithContext("catalog " + catalog.path() + ": repository '" +
                                        repository.id + "'");

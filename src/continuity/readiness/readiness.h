@@ -349,6 +349,20 @@ Result<analysis::RepositoryEvidenceMap> GatherRepositoryEvidence(const plan::Pla
                                                                  const catalog::Catalog& catalog,
                                                                  int64_t now_ns);
 
+// Whose immutability proof counts for `repository` (analysis::ProofOwner; evidence_rules.h): the
+// access key id of its credentials_file (else of the credentials this machine's environment
+// gives: AWS_ACCESS_KEY_ID, AWS_PROFILE), read now as `run` would read it, and its location as
+// proofs record it. Never fails: credentials that cannot be read are named in `unknown`; a
+// location not on S3 leaves `location` empty. Reads a file; thread-safe.
+analysis::ProofOwner ProofOwnerOf(const plan::RepositorySpec& repository);
+
+// The immutability proofs of `repository` finished by `now_ns` (INT64_MAX: all), into e's
+// owner, proof and uncounted_proof (analysis::RepositoryEvidence): the newest that counts, and
+// the newest of all when that one does not count (then with its owner, ProofOwnerOf, read only
+// when a proof exists). Errors: catalog read errors.
+Status ImmutabilityProofsOf(const catalog::Catalog& catalog, const plan::RepositorySpec& repository,
+                            int64_t now_ns, analysis::RepositoryEvidence* e);
+
 // Opens the catalog at `path` when the file exists; returns null (and creates nothing) when it
 // does not. Errors as catalog::Catalog::Open.
 Result<std::unique_ptr<catalog::Catalog>> OpenExistingCatalog(const std::string& path);

@@ -1,10 +1,12 @@
-// The copy job: a system's new snapshots from a repository into its copy (plan copy_from), with
-// the engine's copier. What it records is the evidence that the copy holds the system's data:
-// the newest snapshot of the system there after the copy (its time is its source's).
+// The copy job: a system's snapshots that its copy (plan copy_from) lacks, from the source
+// repository, with the engine's copier. What it records is the evidence that the copy holds the
+// system's data: the newest copy of a source snapshot of the system there after the copy (its
+// time is its source's), never one dated in the future.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "continuity/runner/internal/jobs.h"
 #include "engine/copier/copier.h"
@@ -32,17 +34,19 @@ std::vector<Snapshot> CopiedFrom(const std::vector<Snapshot>& in_copy,
   return out;
 }
 
-// What to copy: the system's snapshots in the source (of its host, when it names one) newer than
-// the newest already copied, oldest first. Older ones are not copied again: the copy's own
-// retention may have forgotten them on purpose.
+// What to copy: every snapshot of the system in the source (of its host, when it names one)
+// that has no copy in the destination (`copied`, matched by copied_from's source snapshot id),
+// oldest first — whatever their times, so that a snapshot dated in the future stops nothing, and
+// one that failed to copy is tried again on the next run. (The copy's retention is the system's
+// tier's, as in the source, so it keeps the same snapshots and nothing is copied back in.)
 std::vector<repository::Id> ToCopy(const plan::System& system, const std::vector<Snapshot>& source,
                                    const std::vector<Snapshot>& copied) {
-  std::optional<int64_t> newest;
-  for (const Snapshot& s : copied) newest = std::max(newest.value_or(s.time_ns), s.time_ns);
+  std::set<repository::Id> have;
+  for (const Snapshot& s : copied) have.insert(s.copied_from->snapshot);
   std::vector<const Snapshot*> wanted;
   for (const Snapshot& s : source) {
     if (!system.host.empty() && s.hostname != system.host) continue;
-    if (newest && s.time_ns <= *newest) continue;
+    if (have.contains(s.id)) continue;
     wanted.push_back(&s);
   }
   std::stable_sort(wanted.begin(), wanted.end(),
@@ -52,9 +56,11 @@ std::vector<repository::Id> ToCopy(const plan::System& system, const std::vector
   return ids;
 }
 
-// Fills the run from the copier's summary and the newest copy of the system now in the copy.
+// Fills the run from the copier's summary and the newest copy of the system now in the copy;
+// names the source snapshots dated in the future (`future`).
 void Finish(const JobContext& context, const Action& action, const copier::CopySummary& summary,
-            const std::optional<Snapshot>& newest, ActionResult* result) {
+            const std::optional<Snapshot>& newest, const std::vector<Snapshot>& future,
+            ActionResult* result) {
   catalog::Run& run = result->run;
   run.finished_ns = context.clock.now_ns();
   size_t copied = std::count_if(summary.snapshots.begin(), summary.snapshots.end(),
@@ -78,6 +84,12 @@ void Finish(const JobContext& context, const Action& action, const copier::CopyS
       fmt::format("copied {} snapshot(s) from {}, read {}, wrote {}", copied, action.source,
                   HumanBytes(summary.bytes_read), HumanBytes(summary.bytes_written));
   if (newest) result->summary += ", newest snapshot " + newest->id.ShortHex();
+  for (const Snapshot& s : future) {
+    result->summary += fmt::format(
+        "; snapshot {} in {} is dated in the future ({}): its host's clock was ahead, or it was "
+        "not written by a backup; it is not counted as the newest copy",
+        s.id.ShortHex(), action.source, UtcDateOf(s.time_ns).ToString());
+  }
   if (!summary.failed.empty()) {
     // A partial failure: what was copied is recorded, the action fails with every reason.
     run.outcome = catalog::Outcome::kFailed;
@@ -90,10 +102,13 @@ void Finish(const JobContext& context, const Action& action, const copier::CopyS
   }
 }
 
-// The copy itself, both repositories open and locked. `source` is only read.
+// The copy itself, both repositories open and locked. `source` is only read. `newest`: the
+// newest copy of a source snapshot in `copy` afterwards, not dated after `now_ns`; `future`: the
+// system's source snapshots dated after `now_ns`.
 Result<copier::CopySummary> CopyNew(const plan::System& system,
                                     const repository::Repository& source,
-                                    repository::Repository& copy, std::optional<Snapshot>* newest) {
+                                    repository::Repository& copy, int64_t now_ns,
+                                    std::optional<Snapshot>* newest, std::vector<Snapshot>* future) {
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> in_source, SystemSnapshots(source, system.id));
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> in_copy, SystemSnapshots(copy, system.id));
   std::vector<repository::Id> wanted =
@@ -103,8 +118,12 @@ Result<copier::CopySummary> CopyNew(const plan::System& system,
     STORMPROOF_ASSIGN_OR_RETURN(summary, copier::Copy(source, copy, wanted, {}));
     STORMPROOF_ASSIGN_OR_RETURN(in_copy, SystemSnapshots(copy, system.id));
   }
-  for (const Snapshot& s : in_copy) {
+  for (const Snapshot& s : CopiedFrom(in_copy, source.id(), in_source)) {
+    if (s.time_ns > now_ns) continue;
     if (!*newest || s.time_ns > (*newest)->time_ns) *newest = s;
+  }
+  for (const Snapshot& s : in_source) {
+    if (s.time_ns > now_ns) future->push_back(s);
   }
   return summary;
 }
@@ -130,7 +149,8 @@ ActionResult CopyJob(const JobContext& context, const Action& action) {
   auto copy_lock = SharedLock(context, into);
   if (!copy_lock) return FailRun(context, copy_lock.error(), std::move(result));
   std::optional<Snapshot> newest;
-  auto summary = CopyNew(*system, from, into, &newest);
+  std::vector<Snapshot> future;
+  auto summary = CopyNew(*system, from, into, context.clock.now_ns(), &newest, &future);
   if (!summary && summary.error().code() == ErrorCode::kInterrupted) {
     // "interrupted by SIG...", as every interrupted action records it (catalog::WasInterrupted).
     return FailRun(context, summary.error(), std::move(result));
@@ -141,7 +161,7 @@ ActionResult CopyJob(const JobContext& context, const Action& action) {
         summary.error().WithContext("copy from " + action.source + " into " + action.repository),
         std::move(result));
   }
-  Finish(context, action, *summary, newest, &result);
+  Finish(context, action, *summary, newest, future, &result);
   return result;
 }
 

@@ -42,7 +42,7 @@ class Decider {
       }
     }
     for (const plan::RepositorySpec* copy : plan::SystemRepositories(plan_, system)) {
-      if (copy->copy_from && !system.backup.paths.empty() && !BacksUpTo(system, copy->id)) {
+      if (copy->copy_from && !system.backup.paths.empty() && !BacksUpInto(system, copy->id)) {
         Copy(system, *copy);
       }
     }
@@ -52,8 +52,13 @@ class Decider {
     if (drills) Drill(system);
   }
 
-  Decisions Finish() {
-    for (const std::string& repository : written_) Prune(repository);
+  Decisions Finish(const Selection& selection) {
+    for (const plan::RepositorySpec& repository : plan_.repositories) {
+      Upkeep(repository, selection);
+    }
+    std::set<std::string> pruned = written_;
+    pruned.insert(upkeep_.begin(), upkeep_.end());
+    for (const std::string& repository : pruned) Prune(repository);
     for (const std::string& repository : written_) Check(repository);
     for (const std::string& repository : written_) Prove(repository);
     return std::move(out_);
@@ -86,9 +91,45 @@ class Decider {
     if (tier == nullptr) return;
     retention::Policy policy = RetentionPolicy(tier->retention);
     if (policy.Empty() || MaintainedElsewhere(repository)) return;
+    if (!retained_.insert({system.id, repository}).second) return;
     Add(ActionKind::kForget, system.id, repository,
         after + ": " + policy.ToString() + " (tier " + tier->id + ")");
     forgets_.insert(repository);
+  }
+
+  // Retention upkeep of `repository` (decide.h): when it is maintained here and its last prune
+  // is kPruneEvery old, a prune (which extends the Object Lock retention of what is kept). No
+  // forget: its policy keeps snapshots by their dates and tags, which whoever holds the backup
+  // hosts' key writes, so a forget run here on their word (future-dated snapshots filling
+  // keep-last) could hide every genuine one with the maintenance credentials.
+  void Upkeep(const plan::RepositorySpec& repository, const Selection& selection) {
+    if (!MaintainedHere(repository)) return;
+    Selection any_host = selection;
+    any_host.host.clear();  // the backup hosts cannot maintain it: this machine does
+    bool held = false;  // by a selected system
+    for (const plan::System& system : plan_.systems) {
+      if (!Selected(plan_, any_host, system)) continue;
+      for (const plan::RepositorySpec* r : plan::SystemRepositories(plan_, system)) {
+        held = held || r->id == repository.id;
+      }
+    }
+    if (!held) return;
+    std::optional<int64_t> last = Lookup(facts_.last_prune_ns, repository.id);
+    if (last && now_ns_ - *last < kPruneEvery.seconds() * kNsPerSecond) return;
+    upkeep_.insert(repository.id);
+  }
+
+  // Whether this machine keeps `repository`'s retention whoever backs up: it can read the
+  // repository's maintenance_credentials_file, or the repository has an object_lock and this
+  // run writes it with the one set of credentials it has.
+  bool MaintainedHere(const plan::RepositorySpec& repository) const {
+    if (facts_.maintenance_elsewhere.contains(repository.id)) return false;
+    if (repository.kind != plan::RepositoryKind::kStormproof ||
+        RepositorySupportOf(repository).use != RepositoryUse::kWrite) {
+      return false;
+    }
+    if (!repository.maintenance_credentials_file.empty()) return true;
+    return repository.object_lock.has_value() && written_.contains(repository.id);
   }
 
   // Whether forget and prune of `repository` are left to another machine (Facts::
@@ -102,11 +143,6 @@ class Decider {
                 (spec ? spec->maintenance_credentials_file : std::string("?")) +
                 " is not readable here)");
     return true;
-  }
-
-  bool BacksUpTo(const plan::System& system, const std::string& repository) const {
-    return std::any_of(system.backup.repositories.begin(), system.backup.repositories.end(),
-                       [&](const plan::Ref& ref) { return ref.id == repository; });
   }
 
   // Both ends must be stormproof repositories run can reach (a kind plan check reports).
@@ -131,7 +167,9 @@ class Decider {
     std::optional<int64_t> in_source = NewestSnapshot(facts_, system.id, source->id);
     std::optional<int64_t> copied = NewestSnapshot(facts_, system.id, copy.id);
     bool fed = fed_.count({system.id, source->id}) > 0;
-    if (!fed && (!in_source || (copied && *copied >= *in_source))) return;  // nothing new
+    auto failures = facts_.copy_failed.find(system.id);
+    bool retry = failures != facts_.copy_failed.end() && failures->second.contains(copy.id);
+    if (!fed && !retry && (!in_source || (copied && *copied >= *in_source))) return;  // nothing new
     std::optional<int64_t> last = LastCopy(system.id, copy.id);
     if (copy.copy_every && last && *last + copy.copy_every->seconds() * kNsPerSecond > now_ns_) {
       return;
@@ -139,6 +177,7 @@ class Decider {
     std::string reason =
         !copied ? "never copied from " + source->id
         : fed   ? "this run writes a new snapshot into " + source->id
+        : retry ? "the last copy from " + source->id + " failed; copied again until it succeeds"
                 : source->id + " holds a snapshot " + ShortDurationNs(*in_source - *copied) +
                     " newer than the newest copied";
     reason += copy.copy_every ? "; copied every " + copy.copy_every->ToString() +
@@ -211,10 +250,8 @@ class Decider {
   // `repository` is still a copy of `system` a drill can read ("" for a restore command).
   bool StillDrillable(const plan::System& system, const std::string& repository) const {
     if (repository.empty()) return !system.restore_command.empty();
-    const plan::RepositorySpec* r = plan_.FindRepository(repository);
-    return r != nullptr && drill::DrillCanRead(*r) &&
-           std::any_of(system.backup.repositories.begin(), system.backup.repositories.end(),
-                       [&](const plan::Ref& ref) { return ref.id == repository; });
+    const plan::RepositorySpec* r = drill::FindCopy(plan_, system, repository);
+    return r != nullptr && drill::DrillCanRead(*r);
   }
 
   bool Drillable(const plan::System& system) const {
@@ -229,6 +266,7 @@ class Decider {
 
   void Prune(const std::string& repository) {
     if (MaintainedElsewhere(repository)) return;
+    if (upkeep_.contains(repository)) return UpkeepPrune(repository);
     bool pending = facts_.prune_pending.count(repository) > 0;
     if (!pending && forgets_.count(repository) == 0) return;
     std::optional<int64_t> last = Lookup(facts_.last_prune_ns, repository);
@@ -238,6 +276,19 @@ class Decider {
     std::string reason = pending ? "snapshots were forgotten since the last prune; " + since
                                  : "if this run's forgets remove snapshots; " + since;
     Add(ActionKind::kPrune, "", repository, reason, !pending);
+  }
+
+  void UpkeepPrune(const std::string& repository) {
+    std::optional<int64_t> last = Lookup(facts_.last_prune_ns, repository);
+    const plan::RepositorySpec* spec = plan_.FindRepository(repository);
+    std::string since =
+        last ? "last prune " + ShortDurationNs(now_ns_ - *last) + " ago" : "never pruned";
+    std::string lock = spec != nullptr && spec->object_lock
+                           ? ", which extends the Object Lock retention of the snapshots kept"
+                           : "";
+    Add(ActionKind::kPrune, "", repository,
+        "retention upkeep, due every " + kPruneEvery.ToString() + " whoever backs up" + lock +
+            "; " + since);
   }
 
   void Check(const std::string& repository) {
@@ -271,12 +322,16 @@ class Decider {
               "offline media)");
       return;
     }
-    if (last && AddCadence(last->finished_ns, plan_.run.check_every) > now_ns_) return;
+    // Only a proof made with the backup hosts' credentials at the location now puts it off.
+    const bool counted = last != nullptr && last->counts;
+    if (counted && AddCadence(last->finished_ns, plan_.run.check_every) > now_ns_) return;
     std::string due = "due every " + plan_.run.check_every.ToString() + " (run.check_every); " +
                       claim;
-    Add(ActionKind::kImmutability, "", repository,
-        last ? "last proof " + ShortDurationNs(now_ns_ - last->finished_ns) + " ago; " + due
-             : "never proven; " + due);
+    std::string since =
+        counted   ? "last proof " + ShortDurationNs(now_ns_ - last->finished_ns) + " ago; "
+        : last    ? "no proof with the backup hosts' credentials at its location now; "
+                  : "never proven; ";
+    Add(ActionKind::kImmutability, "", repository, since + due);
   }
 
   void Add(ActionKind kind, const std::string& system, const std::string& repository,
@@ -299,6 +354,8 @@ class Decider {
   const Facts& facts_;
   Decisions out_;
   std::set<std::string> written_, forgets_, skipped_;
+  std::set<std::string> upkeep_;  // repositories whose retention upkeep is due (Upkeep)
+  std::set<std::pair<std::string, std::string>> retained_;  // (system, repository) forgets
   // (system, repository) pairs this run writes a snapshot into: a backup or a copy.
   std::set<std::pair<std::string, std::string>> fed_;
 };
@@ -320,7 +377,7 @@ Decisions Decide(const plan::Plan& plan, int64_t now_ns, const Facts& facts,
   for (const plan::System& system : plan.systems) {
     if (Selected(plan, selection, system)) decider.System(system, selection.drills);
   }
-  return decider.Finish();
+  return decider.Finish(selection);
 }
 
 std::optional<Duration> BackupInterval(const plan::Plan& plan, const plan::System& system) {

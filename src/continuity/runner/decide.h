@@ -10,7 +10,7 @@
 //   copy     into each plan repository that is a copy (copy_from) of one holding the system's
 //            data (plan::SystemRepositories), after the backups: when the source holds a newer
 //            snapshot of the system than the newest copied there (from the catalog), or this run
-//            writes one into the source; and, with copy_every, when the newest successful copy is
+//            writes one into the source, or the newest copy run failed; and, with copy_every, when the newest successful copy is
 //            at least copy_every old. Followed by a forget in the copy with the tier's retention.
 //            A system's copies come after its backups (and a copy of a copy after its source's);
 //            a repository the system backs up to directly is not also a copy of it;
@@ -24,6 +24,15 @@
 //   prune    when snapshots were (or, after this run's forgets, may be) removed since the last
 //            prune and no prune ran within kPruneEvery; the run prunes only when a forget
 //            actually removed something;
+//   upkeep   (a prune; no forget: a forget's policy reads snapshot dates and tags the backup
+//            hosts write, which must not steer what the maintenance credentials hide) of
+//            every repository maintained here whose last prune is
+//            kPruneEvery old or older (never: due), whoever backs up into it: one whose
+//            maintenance_credentials_file can be read here, used by a selected system (--host
+//            aside: the backup hosts have upload-only credentials), or one with an object_lock
+//            this run writes. The prune extends the Object Lock retention of the files in use
+//            (every RetentionSpareDays, within the retention's spare days), so without it the
+//            retention of kept snapshots lapses;
 //   check    when the newest check is older than run.check_every (reading run.check_read_percent
 //            of the packs);
 //   prove immutability (kImmutability), for an s3: repository the plan calls `immutable: true`
@@ -102,12 +111,18 @@ struct Facts {
   std::map<std::string, std::map<std::string, int64_t>> newest_snapshot_ns;
   // system id -> copy (repository id) -> start of the newest copy run that did its job.
   std::map<std::string, std::map<std::string, int64_t>> last_copy_ns = {};
+  // system id -> copies whose newest copy run failed or erred (a source snapshot could not be
+  // read, the network failed): copied again, whether or not the source holds anything newer.
+  std::map<std::string, std::set<std::string>> copy_failed = {};
   std::map<std::string, int64_t> last_check_ns;  // repository id -> start of the newest check
   // repository id -> the newest immutability proof with a verdict (proven or not): when it
-  // finished and whether the repository's config recorded Object Lock then.
+  // finished and whether the repository's config recorded Object Lock then. When it does not
+  // count (made with other credentials or at another location, analysis::WhyProofDoesNotCount)
+  // `counts` is false and finished_ns is that of the newest proof that counts, if any.
   struct Proof {
     int64_t finished_ns = 0;
     bool object_lock = false;
+    bool counts = true;  // a proof that counts exists: it puts off the next one
   };
   std::map<std::string, Proof> last_proof = {};
   std::map<std::string, int64_t> last_prune_ns;  // repository id -> start of the newest prune

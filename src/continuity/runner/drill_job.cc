@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "core/interrupt.h"
-#include "core/text.h"
 #include "core/time.h"
 #include "continuity/readiness/readiness.h"
 #include "continuity/report/drill_report/drill_report.h"
@@ -96,16 +95,15 @@ Result<ChosenCopy> ChooseCopy(const plan::Plan& plan, const plan::System& system
   }
   const plan::RepositorySpec* repository = nullptr;
   if (!wanted.empty()) {
-    std::vector<std::string> ids;
-    for (const plan::Ref& ref : system.backup.repositories) ids.push_back(ref.id);
-    if (std::find(ids.begin(), ids.end(), wanted) == ids.end()) {
-      return Error::InvalidArgument(
-          "repository '" + wanted + "' is not one of the backup repositories of system '" +
-          system.id + "'" + (ids.empty() ? " (it has none)" : " (" + Join(ids, ", ") + ")"));
+    repository = drill::FindCopy(plan, system, wanted);
+    if (repository == nullptr) {
+      const std::string copies = drill::CopiesText(plan, system);
+      return Error::InvalidArgument("repository '" + wanted +
+                                    "' does not hold the backups of system '" + system.id + "'" +
+                                    (copies.empty() ? " (it has none)" : " (" + copies + ")"));
     }
-    repository = plan.FindRepository(wanted);
   } else {
-    STORMPROOF_ASSIGN_OR_RETURN(auto last, LastDrillPerCopy(catalog, system));
+    STORMPROOF_ASSIGN_OR_RETURN(auto last, LastDrillPerCopy(plan, catalog, system));
     repository = drill::NextCopyToDrill(plan, system, last);
   }
   if (repository == nullptr) {
@@ -145,16 +143,17 @@ void CheckOtherCopies(const plan::Plan& plan, const plan::System& system,
 
 }  // namespace
 
-Result<std::map<std::string, int64_t>> LastDrillPerCopy(const catalog::Catalog& catalog,
+Result<std::map<std::string, int64_t>> LastDrillPerCopy(const plan::Plan& plan,
+                                                        const catalog::Catalog& catalog,
                                                         const plan::System& system) {
   std::map<std::string, int64_t> last;
-  for (const plan::Ref& ref : system.backup.repositories) {
+  for (const plan::RepositorySpec* copy : plan::SystemRepositories(plan, system)) {
     catalog::RunQuery query;
     query.kind = catalog::RunKind::kDrill;
     query.system = system.id;
-    query.repository = ref.id;
+    query.repository = copy->id;
     STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::Run> run, catalog.LastRun(query));
-    if (run) last[ref.id] = run->started_ns;
+    if (run) last[copy->id] = run->started_ns;
   }
   return last;
 }

@@ -23,7 +23,8 @@ struct RecordedDrill {
 };
 
 // Drills `system` and records the drill. Which copy: options.repository when given (it must be
-// one of the system's backup repositories: else kInvalidArgument naming it, nothing recorded),
+// one of the system's copies, drill::FindCopy — a backup repository or a copy_from copy of one:
+// else kInvalidArgument naming it, nothing recorded),
 // else the system's restore command when it has one (the command adapter), else the copy
 // drilled longest ago or never (drill::NextCopyToDrill over the catalog's drills); the run
 // records the repository drilled in run.repository ("" for the command adapter).
@@ -42,9 +43,11 @@ Result<RecordedDrill> RunRecordedDrill(const plan::Plan& plan, const plan::Syste
                                        catalog::Catalog& catalog, const drill::Clock& clock,
                                        const ProgressFn& progress);
 
-// Repository id -> start of the newest drill of `system` from it (any outcome), for
-// drill::NextCopyToDrill. Errors: the catalog cannot be read.
-Result<std::map<std::string, int64_t>> LastDrillPerCopy(const catalog::Catalog& catalog,
+// Repository id -> start of the newest drill of `system` from it (any outcome), for each of
+// its copies (plan::SystemRepositories), for drill::NextCopyToDrill. Errors: the catalog cannot
+// be read.
+Result<std::map<std::string, int64_t>> LastDrillPerCopy(const plan::Plan& plan,
+                                                        const catalog::Catalog& catalog,
                                                         const plan::System& system);
 
 }  // namespace stormproof::runner

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "continuity/readiness/readiness.h"
 #include "continuity/runner/drill_job.h"
 #include "continuity/runner/locations.h"
 
@@ -57,12 +58,13 @@ constexpr size_t kInterruptedDrillsScanned = 16;
 
 // The newest drill of the system (any outcome; one stopped by SIGINT/SIGTERM proves nothing and
 // is looked past, so the drill is due again), whether it failed, and the newest per copy.
-Status DrillFacts(const catalog::Catalog& catalog, const plan::System& system, Facts* facts) {
+Status DrillFacts(const plan::Plan& plan, const catalog::Catalog& catalog,
+                  const plan::System& system, Facts* facts) {
   catalog::RunQuery query = Query(RunKind::kDrill, system.id, "");
   query.limit = kInterruptedDrillsScanned;
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::DrillRecord> newest, catalog.Drills(query));
   STORMPROOF_ASSIGN_OR_RETURN(facts->last_drill_per_copy[system.id],
-                              LastDrillPerCopy(catalog, system));
+                              LastDrillPerCopy(plan, catalog, system));
   std::erase_if(newest,
                 [](const catalog::DrillRecord& d) { return catalog::WasInterrupted(d.run); });
   if (newest.empty()) return Ok();
@@ -80,10 +82,7 @@ Status DrillFacts(const catalog::Catalog& catalog, const plan::System& system, F
 Status CopyFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
                  const plan::System& system, Facts* facts, std::set<std::string>* written) {
   for (const plan::RepositorySpec* copy : plan::SystemRepositories(plan, system)) {
-    bool direct = std::any_of(system.backup.repositories.begin(),
-                              system.backup.repositories.end(),
-                              [&](const plan::Ref& ref) { return ref.id == copy->id; });
-    if (!copy->copy_from || direct) continue;
+    if (!copy->copy_from || BacksUpInto(system, copy->id)) continue;
     if (RepositorySupportOf(*copy).use != RepositoryUse::kWrite) continue;
     written->insert(copy->id);
     if (catalog == nullptr) continue;
@@ -96,6 +95,11 @@ Status CopyFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
         NewestRunStart(*catalog, Query(RunKind::kCopy, system.id, copy->id),
                        {Outcome::kOk, Outcome::kWarning}));
     if (last) facts->last_copy_ns[system.id][copy->id] = *last;
+    STORMPROOF_ASSIGN_OR_RETURN(
+        std::optional<int64_t> failed,
+        NewestRunStart(*catalog, Query(RunKind::kCopy, system.id, copy->id),
+                       {Outcome::kFailed, Outcome::kError}));
+    if (failed && (!last || *failed > *last)) facts->copy_failed[system.id].insert(copy->id);
   }
   return Ok();
 }
@@ -124,19 +128,33 @@ Status SystemFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
   }
   STORMPROOF_TRY(CopyFacts(plan, catalog, system, facts, written));
   if (catalog == nullptr) return Ok();
-  return DrillFacts(*catalog, system, facts);
+  return DrillFacts(plan, *catalog, system, facts);
 }
 
-Status RepositoryFacts(const catalog::Catalog* catalog, const std::string& repository,
-                       Facts* facts) {
+// The newest immutability proof of `spec` (whether its config recorded Object Lock then), and
+// whether one counts (readiness::ImmutabilityProofsOf: made with the credentials `run` proves
+// with, at the repository's location now): only a proof that counts puts off the next one.
+Status ProofFacts(const catalog::Catalog& catalog, const plan::RepositorySpec& spec, Facts* facts) {
+  analysis::RepositoryEvidence proofs;
+  STORMPROOF_TRY(readiness::ImmutabilityProofsOf(catalog, spec, INT64_MAX, &proofs));
+  const std::optional<catalog::ImmutabilityProof>& newest =
+      proofs.uncounted_proof ? proofs.uncounted_proof : proofs.proof;
+  if (!newest) return Ok();
+  facts->last_proof[spec.id] = {proofs.proof ? proofs.proof->finished_ns : newest->finished_ns,
+                                newest->retention_days > 0, proofs.proof.has_value()};
+  return Ok();
+}
+
+Status RepositoryFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
+                       const std::string& repository, Facts* facts) {
   if (catalog == nullptr) return Ok();
   STORMPROOF_ASSIGN_OR_RETURN(std::optional<int64_t> check,
                               NewestRunStart(*catalog, Query(RunKind::kCheck, "", repository),
                                              {Outcome::kOk, Outcome::kWarning, Outcome::kFailed}));
   if (check) facts->last_check_ns[repository] = *check;
-  STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::ImmutabilityProof> proof,
-                              catalog->LatestImmutabilityProof(repository, INT64_MAX));
-  if (proof) facts->last_proof[repository] = {proof->finished_ns, proof->retention_days > 0};
+  if (const plan::RepositorySpec* spec = plan.FindRepository(repository)) {
+    STORMPROOF_TRY(ProofFacts(*catalog, *spec, facts));
+  }
   STORMPROOF_ASSIGN_OR_RETURN(
       std::optional<int64_t> prune,
       NewestRunStart(*catalog, Query(RunKind::kPrune, "", repository), {Outcome::kOk}));
@@ -171,14 +189,16 @@ Result<Facts> GatherFacts(const plan::Plan& plan, const catalog::Catalog* catalo
     if (!Selected(plan, selection, system)) continue;
     STORMPROOF_TRY(SystemFacts(plan, catalog, access, system, &facts, &written, notes));
   }
-  for (const std::string& repository : written) {
-    STORMPROOF_TRY(RepositoryFacts(catalog, repository, &facts));
-  }
   for (const plan::RepositorySpec& repository : plan.repositories) {
     const std::string& file = repository.maintenance_credentials_file;
     if (!file.empty() && ::access(file.c_str(), R_OK) != 0) {
       facts.maintenance_elsewhere.insert(repository.id);
+    } else if (!file.empty()) {
+      written.insert(repository.id);  // maintained here whoever backs up (Decide's upkeep)
     }
+  }
+  for (const std::string& repository : written) {
+    STORMPROOF_TRY(RepositoryFacts(plan, catalog, repository, &facts));
   }
   return facts;
 }

@@ -1,26 +1,10 @@
 #include "continuity/runner/immutability.h"
 
-namespace stormproof::runner {
+#include <cmath>
 
-Result<s3::Options> ProofOptions(const storage::StorageOptions& storage,
-                                 const s3::Location& location, std::string* source) {
-  if (!storage.s3_setup_error.empty()) {
-    return Error::InvalidArgument(location.ToString() + ": " + storage.s3_setup_error);
-  }
-  auto resolved = s3::ResolveCredentials(storage.credentials);
-  if (!resolved) {
-    return Error::InvalidArgument(location.ToString() + ": " + resolved.error().message());
-  }
-  *source = resolved->source;
-  s3::Options options;
-  options.location = location;
-  options.region = resolved->region;
-  options.credentials = std::move(resolved->credentials);
-  options.addressing = storage.addressing;
-  options.ca_file = storage.ca_file;
-  options.insecure_tls = storage.insecure_tls;
-  return options;
-}
+#include "core/time.h"
+
+namespace stormproof::runner {
 
 std::optional<backend::Retention> PlanRetention(const plan::RepositorySpec& spec) {
   if (!spec.object_lock) return std::nullopt;
@@ -33,10 +17,14 @@ std::optional<backend::Retention> PlanRetention(const plan::RepositorySpec& spec
 }
 
 s3::ImmutabilityOptions ProofInputs(const repository::Repository& repo,
-                                    const plan::RepositorySpec* spec) {
+                                    const plan::RepositorySpec* spec,
+                                    std::optional<Cadence> check_every) {
   s3::ImmutabilityOptions inputs;
   inputs.retention = repo.retention().value();
   if (spec != nullptr) inputs.expected = PlanRetention(*spec);
+  if (check_every) {  // whole days, months and years rounded up
+    inputs.valid_for_ns = static_cast<int64_t>(std::ceil(check_every->ApproxDays())) * kNsPerDay;
+  }
   if (const std::optional<Error>& reason = repo.read_only_reason()) {
     inputs.untrusted_config = reason->message();
   }

@@ -13,7 +13,6 @@
 #include "core/result.h"
 #include "engine/repository/repository.h"
 #include "engine/s3/immutability.h"
-#include "engine/storage/storage.h"
 
 namespace stormproof::runner {
 
@@ -22,24 +21,21 @@ inline constexpr char kNoObjectLock[] =
     "no Object Lock recorded in the repository's config: nothing here keeps the backups from "
     "being deleted";
 
-// The S3 options of `location` with the credentials `storage` resolves (the plan's
-// credentials_file, else the environment: the backup host's, never maintenance credentials);
-// *source receives where they came from ("credentials_file /etc/...", never a secret).
-// Errors: kInvalidArgument naming the location (storage.s3_setup_error, no credentials).
-Result<s3::Options> ProofOptions(const storage::StorageOptions& storage,
-                                 const s3::Location& location, std::string* source);
-
 // The plan repository's object_lock as a retention; none when the plan gives none.
 std::optional<backend::Retention> PlanRetention(const plan::RepositorySpec& spec);
 
 // What a proof of `repo` proves: the retention its config records (REQUIRES: repo.retention()),
 // at least the plan's object_lock when `spec` (the plan repository at that location; null when
 // none) gives one, and not at all when the config's mac did not verify (Open opened it
-// read-only: its recorded retention may be forged).
+// read-only: its recorded retention may be forged). A proof counts for `check_every` (the
+// plan's run.check_every; none without a plan: the proof's default), so every object sampled
+// must stay retained that long.
 s3::ImmutabilityOptions ProofInputs(const repository::Repository& repo,
-                                    const plan::RepositorySpec* spec);
+                                    const plan::RepositorySpec* spec,
+                                    std::optional<Cadence> check_every);
 
-// `proof` (repository, location, credentials, host, record_id already set) with the verdict of
+// `proof` (repository, location, credentials, access_key_id, host, record_id already set) with
+// the verdict of
 // `report`: kOk when proven, else kFailed with every sentence of what was allowed; its times and
 // the number of objects whose retention was read.
 void SetVerdict(const s3::ImmutabilityReport& report, catalog::ImmutabilityProof* proof);

@@ -6,12 +6,14 @@
 #include "continuity/runner/immutability.h"
 #include "continuity/runner/internal/jobs.h"
 #include "core/text.h"
+#include "engine/storage/storage.h"
 
 namespace stormproof::runner::internal {
 namespace {
 
-// Where and with what the proof runs: the plan repository's s3: location and the S3 options of
-// its credentials_file (*source: where they came from).
+// Where and with what the proof runs: the plan repository's s3: location (*location, as
+// s3::Location::ToString() prints it, the spelling readiness compares) and the S3 options of its
+// credentials_file (*source: where they came from).
 Result<s3::Options> ProofTarget(const JobContext& context, const plan::RepositorySpec& spec,
                                 std::string* location, std::string* source) {
   STORMPROOF_ASSIGN_OR_RETURN(*location, access::RepositoryLocation(spec, context.options.access));
@@ -20,7 +22,16 @@ Result<s3::Options> ProofTarget(const JobContext& context, const plan::Repositor
     return Error::InvalidArgument("repository " + spec.id + " (" + *location +
                                   "): cannot be proven: a local directory has no Object Lock");
   }
-  return ProofOptions(access::RepositoryStorage(spec, context.options.access), parsed.s3, source);
+  *location = parsed.s3.ToString();
+  return storage::S3OptionsFor(parsed.s3, access::RepositoryStorage(spec, context.options.access),
+                               source);
+}
+
+// "profile 'default' of /etc/stormproof/acme.aws (access key AKIA...)": whose proof it is.
+std::string WithWhat(const catalog::ImmutabilityProof& proof) {
+  std::string with = proof.credentials.empty() ? std::string("?") : proof.credentials;
+  if (!proof.access_key_id.empty()) with += " (access key " + proof.access_key_id + ")";
+  return with;
 }
 
 // The run as `run` shows it, from the recorded proof.
@@ -39,8 +50,8 @@ void Summarize(const catalog::ImmutabilityProof& proof, ActionResult* result) {
       proof.outcome == catalog::Outcome::kOk
           ? fmt::format("immutability proven ({} {} days; {} objects' retention read; with {})",
                         proof.retention_mode, proof.retention_days, proof.objects_checked,
-                        proof.credentials)
-          : "with " + (proof.credentials.empty() ? std::string("?") : proof.credentials);
+                        WithWhat(proof))
+          : "with " + WithWhat(proof);
 }
 
 }  // namespace
@@ -58,6 +69,7 @@ ActionResult ImmutabilityJob(const JobContext& context, const Action& action) {
   proof.record_id = result.run.record_id;
   proof.started_ns = result.run.started_ns;
   auto options = ProofTarget(context, *spec, &proof.location, &proof.credentials);
+  if (options) proof.access_key_id = options->credentials.access_key_id;
   // The repository's config says which retention it promises (read with the same credentials).
   auto entry = options ? context.repositories.Get(spec->id, Credentials::kUpload)
                        : Result<OpenRepositories::Entry*>(options.error());
@@ -67,8 +79,9 @@ ActionResult ImmutabilityJob(const JobContext& context, const Action& action) {
              !retention) {
     SetNoObjectLock(context.clock.now_ns(), &proof);
   } else {
-    auto report =
-        s3::ProveImmutability(std::move(options).value(), ProofInputs(*(*entry)->repo, spec));
+    auto report = s3::ProveImmutability(
+        std::move(options).value(),
+        ProofInputs(*(*entry)->repo, spec, context.plan.run.check_every));
     if (report) {
       SetVerdict(*report, &proof);
     } else {

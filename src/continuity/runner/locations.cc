@@ -1,5 +1,7 @@
 #include "continuity/runner/locations.h"
 
+#include <algorithm>
+
 #include "continuity/access/access.h"
 
 namespace stormproof::runner {
@@ -16,6 +18,12 @@ RepositorySupport RepositorySupportOf(const plan::RepositorySpec& repository) {
   }
   if (repository.kind == plan::RepositoryKind::kStormproof) return {RepositoryUse::kWrite, ""};
   return {RepositoryUse::kRead, ""};
+}
+
+bool BacksUpInto(const plan::System& system, const std::string& repository) {
+  const std::vector<plan::Ref>& refs = system.backup.repositories;
+  return std::any_of(refs.begin(), refs.end(),
+                     [&](const plan::Ref& ref) { return ref.id == repository; });
 }
 
 }  // namespace stormproof::runner

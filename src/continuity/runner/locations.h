@@ -29,6 +29,10 @@ struct RepositorySupport {
 // s3: location is used; another scheme ("sftp:...", "b2:...") or a tape medium is unsupported.
 RepositorySupport RepositorySupportOf(const plan::RepositorySpec& repository);
 
+// Whether `system` backs up into plan repository `repository` itself (its backup.repositories
+// name it), rather than reaching it only as a copy (copy_from) of one it backs up into.
+bool BacksUpInto(const plan::System& system, const std::string& repository);
+
 }  // namespace stormproof::runner
 
 #endif  // STORMPROOF_CONTINUITY_RUNNER_LOCATIONS_H_

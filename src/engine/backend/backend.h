@@ -129,8 +129,32 @@ class Backend {
     // Files hidden by a delete marker someone else placed (not the credentials maintenance runs
     // with: an attack or another tool); kept retained like files in use (S3 only).
     uint64_t hidden_by_others = 0;
+    // Stored versions of files in use with no retention at all: stormproof writes every file
+    // with one, so someone else stored them (an attacker's overwrite, another tool). Never given
+    // one (that would keep someone else's garbage, and its bill, for good); the first's key in
+    // `first_unretained` (S3 only).
+    uint64_t unretained = 0;
+    std::string first_unretained = {};
+    // Versions whose retention these credentials were refused to read or extend (an object
+    // uploaded by another user without bucket-owner-full-control): the others are kept up all
+    // the same, then ExtendRetention fails naming how many and the first (S3 only).
+    uint64_t refused = 0;
     // In: count in `extended` what would be extended, and change nothing (prune --dry-run).
     bool dry_run = false;
+    // The record of earlier upkeep (S3: the retain-until date each object version was last
+    // given or seen to have), so that a file is read again only when its recorded date comes
+    // within `days` (docs/repository-format.md, "Retention and maintenance").
+    // In: a private folder on this machine for it, never in the repository ("" = keep none:
+    // every retention is read); the caching backend (engine/cache) gives its own.
+    std::string record_folder = {};
+    // In: the repository's id (hex), which the record is bound to ("" = keep none); the
+    // repository sets it.
+    std::string repository_id = {};
+    // Files not asked about because the record shows them retained long enough.
+    uint64_t retained_as_recorded = 0;
+    // Why the record was not used or not written, one line naming it ("" = it was, or none is
+    // kept): missing (a first run), damaged, another repository's; never an error.
+    std::string record_note = {};
   };
   // Makes every file of `type` there now retained at least `days` days (SetRetention's) from
   // the storage's now: a file retained for less gets `days` + RetentionSpareDays() from now.

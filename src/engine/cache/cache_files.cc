@@ -181,6 +181,8 @@ void CacheFiles::RemoveIfEmpty() const {
   for (FileType type : {FileType::kSnapshot, FileType::kIndex, FileType::kPack}) {
     if (::rmdir(FolderOf(type).c_str()) != 0 && errno != ENOENT) return;
   }
+  // The record of earlier upkeep (cache_files.h) is kept like a cached file.
+  if (::rmdir((directory_ + "/retention").c_str()) != 0 && errno != ENOENT) return;
   std::string tag = directory_ + "/CACHEDIR.TAG";
   bool missing = false;
   std::optional<Bytes> content = ReadWholeFile(tag, &missing);

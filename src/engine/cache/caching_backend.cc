@@ -91,7 +91,13 @@ class CachingBackend final : public backend::Backend {
   Status SetRetention(const backend::Retention& retention) override {
     return inner_->SetRetention(retention);
   }
+  // The record of earlier upkeep (RetentionUpkeep::record_folder) lives in this repository's
+  // cache folder, under retention/: on this machine, private, never in the repository. None for
+  // a fresh cache (removed when done) or one that cannot be used.
   Status ExtendRetention(FileType type, RetentionUpkeep* stats) override {
+    if (usable_ && writable_ && !options_.remove_when_done && stats->record_folder.empty()) {
+      stats->record_folder = options_.directory + "/retention";
+    }
     return inner_->ExtendRetention(type, stats);
   }
   // Hidden versions are not listed: nothing in the cache changes.

@@ -144,7 +144,7 @@ Result<std::optional<CopiedSnapshot>> Copier::CopyOne(const Snapshot& snapshot,
   if (!root) return Failed(snapshot, root.error());
   if (Status flushed = destination_.Flush(); !flushed) return Failed(snapshot, flushed.error());
   Snapshot copy = CopyOf(snapshot, *root);
-  auto saved = destination_.SaveSnapshot(copy);
+  auto saved = destination_.SaveSnapshot(copy, Repository::Sealing::kSameContentSameFile);
   if (!saved) return Failed(snapshot, saved.error());
   copy.id = *saved;
   learnt_.insert(snapshot.id);

@@ -91,13 +91,14 @@ bool PointsInto(ByteView view, const Bytes& buffer) {
   return !view.empty() && at >= begin && at < begin + buffer.capacity();
 }
 
-}  // namespace
+enum class Nonce { kRandom, kZero };
 
-void SealAppend(const Key& key, ByteView plaintext, ByteView associated, Bytes* out) {
+void SealAppendWith(Nonce kind, const Key& key, ByteView plaintext, ByteView associated,
+                    Bytes* out) {
   if (PointsInto(plaintext, *out) || PointsInto(associated, *out)) {
     const Bytes plaintext_copy(plaintext.begin(), plaintext.end());  // rare: inputs alias *out
     const Bytes associated_copy(associated.begin(), associated.end());
-    SealAppend(key, plaintext_copy, associated_copy, out);
+    SealAppendWith(kind, key, plaintext_copy, associated_copy, out);
     return;
   }
   const size_t start = out->size();
@@ -105,7 +106,11 @@ void SealAppend(const Key& key, ByteView plaintext, ByteView associated, Bytes* 
   uint8_t* nonce = out->data() + start;
   uint8_t* ciphertext = nonce + kNonceSize;
   uint8_t* tag = ciphertext + plaintext.size();
-  RandomBytes(nonce, kNonceSize);
+  if (kind == Nonce::kRandom) {
+    RandomBytes(nonce, kNonceSize);
+  } else {
+    std::fill_n(nonce, kNonceSize, uint8_t{0});
+  }
   EVP_CIPHER_CTX* ctx = StartThreadCipher(key, nonce, Direction::kSeal);
   int written = 0;
   if (!Update(ctx, nullptr, associated) || !Update(ctx, ciphertext, plaintext) ||
@@ -113,6 +118,17 @@ void SealAppend(const Key& key, ByteView plaintext, ByteView associated, Bytes* 
       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagSize, tag) != 1) {
     CryptoFatal("AES-256-GCM encryption failed");
   }
+}
+
+}  // namespace
+
+void SealAppend(const Key& key, ByteView plaintext, ByteView associated, Bytes* out) {
+  SealAppendWith(Nonce::kRandom, key, plaintext, associated, out);
+}
+
+void SealAppendUnderSingleUseKey(const Key& key, ByteView plaintext, ByteView associated,
+                                 Bytes* out) {
+  SealAppendWith(Nonce::kZero, key, plaintext, associated, out);
 }
 
 Bytes Seal(const Key& key, ByteView plaintext, ByteView associated) {

@@ -72,6 +72,11 @@ Id Sha256(ByteView data);
 Bytes Seal(const Key& key, ByteView plaintext, ByteView associated = {});
 // Appends the sealed form to `out` (avoids a copy when building packs).
 void SealAppend(const Key& key, ByteView plaintext, ByteView associated, Bytes* out);
+// SealAppend with a nonce of zeros: the same key and plaintext always give the same bytes.
+// REQUIRES: `key` seals this one plaintext and no other, ever (a subkey derived from a salt
+// that is itself a keyed hash of the plaintext: repository::SealFileDeterministically).
+void SealAppendUnderSingleUseKey(const Key& key, ByteView plaintext, ByteView associated,
+                                 Bytes* out);
 // Verifies and decrypts. Errors: kFailedCheck when the data was altered, truncated or the key is
 // wrong (the message says which object, via the caller's context).
 Result<Bytes> Open(const Key& key, ByteView sealed, ByteView associated = {});

@@ -172,8 +172,12 @@ Status ExtendRetention(const Repository& repo, Maintenance* maintenance, bool dr
                                                       : maintenance->ExtendRetention(&upkeep);
   stats->retention_checked = upkeep.checked;
   stats->retention_extended = upkeep.extended;
+  stats->retention_known = upkeep.retained_as_recorded;
+  stats->retention_record_note = upkeep.record_note;
   stats->overwritten_files = upkeep.overwritten;
   stats->foreign_delete_markers = upkeep.hidden_by_others;
+  stats->unretained_versions = upkeep.unretained;
+  stats->first_unretained = upkeep.first_unretained;
   if (extended && upkeep.hidden_by_others > 0) {
     // A hidden snapshot or index file would make what it needs look unused: nothing is removed
     // until someone looks.
@@ -269,6 +273,8 @@ void AddUpkeep(const PruneStats& upkeep, PruneStats* stats) {
   stats->retention_checked = upkeep.retention_checked;
   stats->retention_extended = upkeep.retention_extended;
   stats->overwritten_files = upkeep.overwritten_files;
+  stats->unretained_versions = upkeep.unretained_versions;
+  stats->first_unretained = upkeep.first_unretained;
 }
 
 }  // namespace

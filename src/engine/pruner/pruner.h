@@ -78,6 +78,11 @@ struct PruneStats {
   // their retention ended, and those still retained (the earliest can go at
   // hidden_earliest_release_ns, by the storage's clock; 0: none).
   uint64_t retention_checked = 0, retention_extended = 0;
+  // Files in use not read because the record of earlier upkeep on this machine shows them
+  // retained long enough, and why that record was not used or written ("" = it was, or none is
+  // kept) (Backend::RetentionUpkeep::retained_as_recorded, record_note).
+  uint64_t retention_known = 0;
+  std::string retention_record_note = {};
   uint64_t hidden_purged_files = 0, hidden_purged_bytes = 0;
   uint64_t hidden_retained_files = 0, hidden_retained_bytes = 0;
   int64_t hidden_earliest_release_ns = 0;
@@ -87,6 +92,10 @@ struct PruneStats {
   // Files hidden by a delete marker someone else placed (Backend::HiddenVersions::
   // foreign_markers): an attack or another tool; kept retained, never purged.
   uint64_t foreign_delete_markers = 0;
+  // Versions of files in use stored with no retention at all (Backend::RetentionUpkeep::
+  // unretained): not stormproof's writes; never given one. The first's key in first_unretained.
+  uint64_t unretained_versions = 0;
+  std::string first_unretained = {};
 
   int64_t bytes_freed() const {
     return static_cast<int64_t>(bytes_deleted) - static_cast<int64_t>(bytes_written);

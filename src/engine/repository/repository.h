@@ -239,7 +239,16 @@ class Repository {
   // Saves every open pack and an index for all blobs saved since the last Flush.
   Status Flush();
 
-  Result<Id> SaveSnapshot(Snapshot snapshot);
+  // How SaveSnapshot seals a snapshot file. kFreshSalt: a random salt, so every save is a new
+  // file and id. kSameContentSameFile: the same snapshot always gives the same file and id
+  // (SealFileDeterministically): a copy of another repository's snapshot, so that two copies
+  // saving it at once write one file, once or twice with the same bytes (on S3 two versions of
+  // the same size and ETag: one content, never an overwrite to prune or the proof).
+  enum class Sealing { kFreshSalt, kSameContentSameFile };
+  // Saves `snapshot` (its blobs flushed first) while our locks hold; returns its id. When the lock
+  // turns out lost meanwhile, the file is taken back again, unless it was there before (with
+  // kSameContentSameFile: saved by another writer too, so not only ours to take back).
+  Result<Id> SaveSnapshot(Snapshot snapshot, Sealing sealing = Sealing::kFreshSalt);
   // All snapshots, oldest first. A snapshot file that cannot be read is an error naming it.
   Result<std::vector<Snapshot>> LoadSnapshots() const;
   // Tolerant form: the snapshots that can be read, oldest first; every snapshot file that cannot
@@ -251,8 +260,8 @@ class Repository {
   // shared lock, since a backup never relies on another snapshot's file.
   Status RemoveSnapshot(const Id& id);
   // Object Lock upkeep (docs/repository-format.md, "Object Lock"; nothing to do on storage
-  // without retention): makes the config, keys, snapshots, index files and packs there now
-  // retained at least the repository's retention days from the storage's now
+  // without retention): makes the config, keys, snapshots, index files, packs and evidence files
+  // there now retained at least the repository's retention days from the storage's now
   // (Backend::ExtendRetention); adds to `stats`. Only lengthens retentions, so it is safe under a
   // shared lock: forget calls it when it runs without prune, prune through Maintenance.
   Status ExtendRetention(backend::Backend::RetentionUpkeep* stats);
@@ -301,7 +310,10 @@ class Repository {
   Result<std::vector<KeyInfo>> ListKeys() const;
   // Refuses to remove the key this Repository was opened with, and the last key.
   Status RemoveKey(const std::string& name);
-  Status ChangePassword(std::string_view new_password);  // adds a new key, removes the current
+  // Adds a key for `new_password` and removes the current one. Asks CheckMayDelete first:
+  // credentials that may not delete get its kPermissionDenied ("the password was not changed:
+  // ...") before anything is written.
+  Status ChangePassword(std::string_view new_password);
   // Verifies the plaintext files without any password: key file `name` (any key, not only the one
   // opened with) or the config, each parsed, its mac checked under the master key and its bytes
   // compared with their canonical encoding. When a key file verifies and `kdf` is not null, it

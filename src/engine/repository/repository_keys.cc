@@ -76,6 +76,11 @@ Status Repository::VerifyConfig() const {
 }
 
 Status Repository::ChangePassword(std::string_view new_password) {
+  // Credentials that may not delete (upload-only) could add the new key but not remove the old
+  // one: asked first, so that a refusal changes nothing.
+  if (Status may = CheckMayDelete(); !may) {
+    return may.error().WithContext("the password was not changed");
+  }
   std::string old_name = impl_->key_name();
   STORMPROOF_ASSIGN_OR_RETURN(std::string new_name, AddKey(new_password));
   impl_->set_key_name(new_name);

@@ -13,7 +13,7 @@ using backend::FileType;
 
 }  // namespace
 
-Result<Id> Repository::SaveSnapshot(Snapshot snapshot) {
+Result<Id> Repository::SaveSnapshot(Snapshot snapshot, Sealing sealing) {
   // Crash safety: every blob the snapshot needs is in a saved pack and index first.
   // A snapshot is written only while our locks hold and every pack it relies on is there
   // (confirmed before the final index names them; packs can go after that only with a lost
@@ -23,11 +23,20 @@ Result<Id> Repository::SaveSnapshot(Snapshot snapshot) {
   STORMPROOF_TRY(Flush());
   STORMPROOF_TRY(VerifyLocks());
   std::string text = EncodeSnapshot(snapshot);
-  Bytes file = SealFile(impl_->master.encryption, AsBytes(text), kSnapshotKind);
+  Bytes file = sealing == Sealing::kSameContentSameFile
+                   ? SealFileDeterministically(impl_->master.encryption, AsBytes(text),
+                                               kSnapshotKind)
+                   : SealFile(impl_->master.encryption, AsBytes(text), kSnapshotKind);
   Id id = crypto::Sha256(file);
+  const bool there_before = sealing == Sealing::kSameContentSameFile &&
+                            backend_->Size({FileType::kSnapshot, id.Hex()}).has_value();
   Status saved = backend_->Save({FileType::kSnapshot, id.Hex()}, file);
   if (!saved) return saved.error().WithContext("saving snapshot " + id.Hex());
   Status held = VerifyLocks();
+  if (!held && there_before) {
+    return held.error().WithContext("snapshot " + id.Hex() +
+                                    " (saved before by another writer too) left as it was");
+  }
   if (!held) {
     // Credentials that may not delete (upload-only) cannot take it back: say so, so that the
     // user knows a snapshot the lock no longer covered is there (check tells whether it is whole).
@@ -100,11 +109,15 @@ Status Repository::RemoveSnapshot(const Id& id) {
 
 namespace {
 
-// Backend::ExtendRetention over every kind of file a kept snapshot may need (with
-// stats->dry_run set, only counting).
-Status ExtendRetentionOfAll(backend::Backend& backend, backend::Backend::RetentionUpkeep* stats) {
+// Backend::ExtendRetention over every kind of file a kept snapshot may need, and the evidence
+// (never removed: it stays as long as the data; docs/repository-format.md, "Retention and
+// maintenance"), with the record of earlier upkeep bound to `id` (with stats->dry_run set, only
+// counting).
+Status ExtendRetentionOfAll(backend::Backend& backend, const Id& id,
+                            backend::Backend::RetentionUpkeep* stats) {
+  if (stats->repository_id.empty()) stats->repository_id = id.Hex();
   for (FileType type : {FileType::kConfig, FileType::kKey, FileType::kSnapshot, FileType::kIndex,
-                        FileType::kPack}) {
+                        FileType::kPack, FileType::kEvidence}) {
     STORMPROOF_TRY(backend.ExtendRetention(type, stats));
   }
   return Ok();
@@ -114,11 +127,11 @@ Status ExtendRetentionOfAll(backend::Backend& backend, backend::Backend::Retenti
 
 Status Repository::CountRetentionDue(backend::Backend::RetentionUpkeep* stats) const {
   stats->dry_run = true;
-  return ExtendRetentionOfAll(*backend_, stats);
+  return ExtendRetentionOfAll(*backend_, id_, stats);
 }
 
 Status Repository::ExtendRetention(backend::Backend::RetentionUpkeep* stats) {
-  return ExtendRetentionOfAll(*backend_, stats);
+  return ExtendRetentionOfAll(*backend_, id_, stats);
 }
 
 }  // namespace stormproof::repository

@@ -31,6 +31,13 @@ inline constexpr std::string_view kLockKind = "stormproof lock";
 inline constexpr std::string_view kEvidenceKind = "stormproof evidence";
 
 Bytes SealFile(const crypto::Key& master, ByteView plaintext, std::string_view kind);
+// Like SealFile, but the same plaintext (and kind) always gives the same file, so its storage id
+// too: the salt is HMAC-SHA256(master, "stormproof deterministic salt" || kind || 0 ||
+// plaintext) and the nonce zeros. Sound because the subkey derived from that salt seals this one
+// plaintext only (another plaintext gives another salt, so another subkey); the files tell no
+// more than their names do (whether two hold the same plaintext). Opened by OpenSealedFile.
+Bytes SealFileDeterministically(const crypto::Key& master, ByteView plaintext,
+                                std::string_view kind);
 // Errors: kFailedCheck when the file is truncated; kCorrupt when it is altered or of another kind
 // (its authentication fails). The caller adds which file.
 Result<Bytes> OpenSealedFile(const crypto::Key& master, ByteView file, std::string_view kind);

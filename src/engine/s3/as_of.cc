@@ -7,13 +7,13 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <set>
 #include <string_view>
 #include <thread>
 
 #include "core/time.h"
 #include "engine/backend/layout.h"
+#include "engine/s3/internal/as_of_lock.h"
 #include "engine/s3/internal/client.h"
 
 namespace stormproof::s3 {
@@ -247,7 +247,8 @@ Result<Bytes> RollBack::ReadVersion(const std::string& name, const std::string& 
 
 Result<RollBackOutcome> RollBack::Apply(const RollBackPlan& plan,
                                         const std::optional<backend::Retention>& retention,
-                                        const RollBackProgressFn& progress) const {
+                                        const RollBackProgressFn& progress,
+                                        RollBackLock* held) const {
   std::optional<ObjectLock> lock = RestoredLock(retention, *client_);
   RollBackOutcome outcome;
   std::atomic<size_t> next{0};
@@ -257,6 +258,12 @@ Result<RollBackOutcome> RollBack::Apply(const RollBackPlan& plan,
   auto work = [&] {
     for (size_t i = next++; i < plan.changes.size(); i = next++) {
       const RollBackChange& change = plan.changes[i];
+      if (Status still = held != nullptr ? held->Held() : Ok(); !still) {
+        std::lock_guard<std::mutex> guard(mutex);
+        if (outcome.lock_lost.empty()) outcome.lock_lost = still.error().message();
+        next = plan.changes.size();  // no worker starts another change
+        return;
+      }
       Result<bool> through_here = MakeChange(*client_, root_, change, lock ? &*lock : nullptr);
       std::lock_guard<std::mutex> guard(mutex);
       ++done;
@@ -272,40 +279,37 @@ Result<RollBackOutcome> RollBack::Apply(const RollBackPlan& plan,
   std::vector<std::thread> workers;
   for (int t = 0; t < std::min(kParallelChanges, total); ++t) workers.emplace_back(work);
   for (std::thread& worker : workers) worker.join();
+  outcome.not_made = total - done;
   std::sort(outcome.failed.begin(), outcome.failed.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });
   return outcome;
 }
 
-Result<std::string> RollBack::HoldLock(const std::vector<LiveLock>& ignored) const {
-  std::random_device random;
-  std::string name = "locks/";
-  for (int i = 0; i < 64; ++i) name += "0123456789abcdef"[random() % 16];
-  const std::string text = "stormproof repair --as-of: rolling back since " +
-                           FormatRfc3339(client_->ServerNowNs()) + "\n";
-  STORMPROOF_TRY(client_->PutObject(root_ + name, AsBytes(text), internal::Overwrite::kAllowed));
+Result<std::unique_ptr<RollBackLock>> RollBack::HoldLock(const std::vector<LiveLock>& ignored,
+                                                         RollBackLockTiming timing) const {
+  STORMPROOF_ASSIGN_OR_RETURN(std::unique_ptr<RollBackLock> lock,
+                              internal::WriteRollBackLock(*client_, root_, std::move(timing)));
+  const std::string first_name = lock->name();
   // Listed after ours is written: a process that wrote its lock before sees ours when it lists,
   // one that writes after ours is seen here (or sees ours and waits).
   Planner locks(root_, 0);
   Status listed = client_->ListObjectVersions(
       root_ + "locks/", [&](const ObjectVersion& entry) { locks.Add(entry); });
   std::vector<LiveLock> live =
-      listed ? locks.LiveLocks(client_->ServerNowNs(), name) : std::vector<LiveLock>{};
-  std::erase_if(live, [&](const LiveLock& lock) {
-    return std::any_of(ignored.begin(), ignored.end(),
-                       [&](const LiveLock& i) { return i.name == lock.name; });
+      listed ? locks.LiveLocks(client_->ServerNowNs(), first_name) : std::vector<LiveLock>{};
+  const std::string current_name = lock->name();  // refreshed meanwhile: a new name
+  std::erase_if(live, [&](const LiveLock& other) {
+    return other.name == current_name ||
+           std::any_of(ignored.begin(), ignored.end(),
+                       [&](const LiveLock& i) { return i.name == other.name; });
   });
-  if (listed && live.empty()) return name;
-  (void)ReleaseLock(name);
+  if (listed && live.empty()) return lock;
+  (void)lock->Release();
   if (!listed) return listed.error().WithContext(client_->location().ToString() + ": listing locks");
   return Error::Locked(client_->location().ToString() + ": " + live.front().name + " written " +
                        FormatRfc3339(live.front().modified_ns) +
                        " while planning: a backup or maintenance job started; stop it and run "
                        "again");
-}
-
-Status RollBack::ReleaseLock(const std::string& name) const {
-  return client_->DeleteObject(root_ + name);
 }
 
 }  // namespace stormproof::s3

@@ -21,6 +21,7 @@
 #ifndef STORMPROOF_ENGINE_S3_AS_OF_H_
 #define STORMPROOF_ENGINE_S3_AS_OF_H_
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -120,6 +121,39 @@ struct RollBackOutcome {
   // downloading the version and uploading it again.
   int copied_through_here = 0;
   std::vector<FailedChange> failed = {};  // changes that failed, by name
+  // Why the roll-back stopped before making every change: its lock was lost (RollBackLock::Held's
+  // message); "" when it did not stop.
+  std::string lock_lost = {};
+  int not_made = 0;  // changes not tried because it stopped
+};
+
+// How the roll-back's lock file is kept (RollBack::HoldLock), as a repository lock is
+// (engine/repository/lock.h, "Hold"): it is written anew under a new name every
+// `refresh_interval` and the old file removed, but only while the old file is still there and
+// the last good refresh is younger than 20 minutes (repository::kLockLostAfter; others judge a
+// lock stale at 30 by the server's clock); otherwise the lock is lost for good and never
+// revived. After a failed refresh the next try comes within 30 seconds.
+struct RollBackLockTiming {
+  std::chrono::milliseconds refresh_interval = std::chrono::minutes(5);
+  // The holder's clock, which counts a suspension of the machine; CLOCK_BOOTTIME when empty.
+  // Tests move it.
+  std::function<int64_t()> elapsed_ns = {};
+};
+
+// The lock file a roll-back holds while it applies (RollBack::HoldLock), refreshed from a
+// background thread until it is released or destroyed. REQUIRES: the RollBack that made it
+// outlives it. Thread-safe.
+class RollBackLock {
+ public:
+  virtual ~RollBackLock() = default;  // stops refreshing and removes the file (errors ignored)
+  // Ok while the lock is held; once it is lost, kLocked "<location>: the roll-back's lock was
+  // lost (<why>)" for good. Sends no request.
+  virtual Status Held() = 0;
+  // The lock file's current name ("locks/<64 hex digits>"); it changes at each refresh.
+  virtual std::string name() const = 0;
+  // Stops refreshing and removes the file (a delete marker; locks carry no retention).
+  // Errors: the delete's.
+  virtual Status Release() = 0;
 };
 
 // Rolls the repository at Options::location back to a moment, with Options::credentials (the
@@ -146,10 +180,12 @@ class RollBack {
   // now + days + backend::RetentionSpareDays), else without lock headers. A change that fails
   // is recorded in RollBackOutcome::failed and the others are still made: planning and
   // applying again retries what is left (a file already restored is then copied once more,
-  // which is harmless).
+  // which is harmless). With `lock` (HoldLock's), no change starts once the lock is lost: the
+  // roll-back stops, with RollBackOutcome::lock_lost and not_made set.
   Result<RollBackOutcome> Apply(const RollBackPlan& plan,
                                 const std::optional<backend::Retention>& retention,
-                                const RollBackProgressFn& progress = {}) const;
+                                const RollBackProgressFn& progress = {},
+                                RollBackLock* lock = nullptr) const;
 
   // While the roll-back applies, no backup or maintenance may write: the repository's own
   // exclusive lock cannot be taken, since it needs the config and keys that may be the very
@@ -157,11 +193,11 @@ class RollBack {
   // locks/<64 random hex digits> holding a plain-text line — every stormproof reads such a file
   // as an unreadable lock and waits or refuses until it is removed or 30 minutes old — and then
   // lists the locks again, so that a process that wrote its lock after the planning's listing
-  // is seen (one that writes later sees ours). Returns the lock's name; kLocked naming a lock
-  // that looks live other than `ignored` (the ones --force hides), after removing its own.
-  Result<std::string> HoldLock(const std::vector<LiveLock>& ignored) const;
-  // Removes the lock HoldLock wrote (a delete marker; locks carry no retention).
-  Status ReleaseLock(const std::string& name) const;
+  // is seen (one that writes later sees ours). Returns the lock, refreshed as `timing` says
+  // until released; kLocked naming a lock that looks live other than `ignored` (the ones
+  // --force hides), after removing its own.
+  Result<std::unique_ptr<RollBackLock>> HoldLock(const std::vector<LiveLock>& ignored,
+                                                 RollBackLockTiming timing = {}) const;
 
  private:
   std::string root_;  // the prefix and '/', or ""

@@ -45,19 +45,6 @@ std::string Minutes(int64_t ns) {
   return std::to_string((seconds + 30) / 60) + " minutes";  // to the nearest minute
 }
 
-// The server's text made fit for a one-line message: control characters (a line break, a
-// terminal escape) become '?', and it is cut after 200 bytes.
-std::string OneLine(std::string_view text) {
-  constexpr size_t kMaxLength = 200;
-  std::string out;
-  for (char c : text.substr(0, kMaxLength)) {
-    auto byte = static_cast<unsigned char>(c);
-    out += (byte < 0x20 || byte == 0x7f) ? '?' : c;
-  }
-  if (text.size() > kMaxLength) out += "...";
-  return out;
-}
-
 // A PUT of an object or the start of a multipart upload (not a part, retention or other
 // sub-resource).
 bool CreatesObject(const std::string& method, const std::string& key, const NameValues& query) {
@@ -86,6 +73,17 @@ bool RefusesObjectAcl(const HttpResponse& response) {
 }
 
 }  // namespace
+
+std::string OneLine(std::string_view text) {
+  constexpr size_t kMaxLength = 200;
+  std::string out;
+  for (char c : text.substr(0, kMaxLength)) {
+    auto byte = static_cast<unsigned char>(c);
+    out += (byte < 0x20 || byte == 0x7f) ? '?' : c;
+  }
+  if (text.size() > kMaxLength) out += "...";
+  return out;
+}
 
 bool Client::SendsOwnerAcl(const Call& call) const {
   return !owner_acl_refused_.load() && CreatesObject(call.method, call.key, call.query);

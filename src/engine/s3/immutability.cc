@@ -300,6 +300,7 @@ class Prover {
     auto chosen = packs.begin();
     std::advance(chosen, std::uniform_int_distribution<size_t>(0, packs.size() - 1)(random_));
     const std::string& key = chosen->first;
+    tried_pack_ = key;  // its retention is judged by the sample, whether or not it was risked
     Result<Bytes> bytes = client_.GetObjectVersion(key, chosen->second.version_id);
     if (!bytes) return Needing("reading a pack", "s3:GetObjectVersion", bytes.error());
     Result<ObjectRetention> held = client_.GetObjectRetention(key, chosen->second.version_id);
@@ -539,19 +540,53 @@ class Prover {
     STORMPROOF_ASSIGN_OR_RETURN(auto index, ListLatest("index/"));
     STORMPROOF_ASSIGN_OR_RETURN(auto keys, ListLatest("keys/"));
     STORMPROOF_ASSIGN_OR_RETURN(auto config, ListLatest("config"));
+    STORMPROOF_ASSIGN_OR_RETURN(auto evidence, ListLatest("evidence/"));
     const int64_t now = client_.ServerNowNs();
     STORMPROOF_TRY(Check(snapshots, Keys(snapshots), now, &report_.sample.snapshots));
     STORMPROOF_TRY(Check(index, ChooseSample(Keys(index), proof_.max_index, random_()), now,
                          &report_.sample.index));
-    STORMPROOF_TRY(Check(packs, ChooseSample(Keys(packs), proof_.max_packs, random_()), now,
-                         &report_.sample.packs));
+    STORMPROOF_TRY(Check(packs, PackSample(packs), now, &report_.sample.packs));
     STORMPROOF_TRY(Check(keys, Keys(keys), now, &report_.sample.keys));
+    STORMPROOF_TRY(Check(evidence, EvidenceSample(evidence), now, &report_.sample.evidence));
     // ListLatest("config") finds every key that starts with it: keep the config alone.
     std::erase_if(config, [&](const auto& entry) { return entry.first != root_ + "config"; });
     if (config.empty()) {
       return Error::NotFound(Describe(root_ + "config") + ": no repository config found");
     }
     return Check(config, Keys(config), now, &report_.sample.config);
+  }
+
+  // Up to max_packs packs at random, always with the one TryPack chose if it is still listed
+  // (even when max_packs is 0):
+  // a pack whose retention was not in force is not risked, and must not pass unseen either.
+  std::vector<std::string> PackSample(const Listing& packs) {
+    std::vector<std::string> chosen = ChooseSample(Keys(packs), proof_.max_packs, random_());
+    if (tried_pack_.empty() || !packs.contains(tried_pack_) ||
+        std::find(chosen.begin(), chosen.end(), tried_pack_) != chosen.end()) {
+      return chosen;
+    }
+    if (!chosen.empty() && chosen.size() >= static_cast<size_t>(proof_.max_packs)) {
+      chosen.pop_back();
+    }
+    chosen.insert(chosen.begin(), tried_pack_);
+    return chosen;
+  }
+
+  // Up to max_evidence evidence files: the oldest (evidence is never removed, so it is the first
+  // whose retention would lapse if upkeep left evidence out) and the rest at random.
+  std::vector<std::string> EvidenceSample(const Listing& evidence) {
+    if (evidence.empty() || proof_.max_evidence <= 0) return {};
+    auto oldest = std::min_element(evidence.begin(), evidence.end(), [](const auto& a,
+                                                                        const auto& b) {
+      return a.second.modified_ns < b.second.modified_ns;
+    });
+    std::vector<std::string> others;
+    for (const auto& [key, latest] : evidence) {
+      if (key != oldest->first) others.push_back(key);
+    }
+    std::vector<std::string> chosen = ChooseSample(others, proof_.max_evidence - 1, random_());
+    chosen.insert(chosen.begin(), oldest->first);
+    return chosen;
   }
 
   Status Check(const Listing& listed, const std::vector<std::string>& keys,
@@ -565,12 +600,23 @@ class Prover {
         object.mode = (*held)->mode;
         object.retain_until_ns = (*held)->retain_until_ns;
       }
-      if (auto shortfall = RetentionShortfall(object, proof_.retention, now)) {
+      if (auto shortfall = RetentionShortfall(object, proof_.retention, now, ValidForNs())) {
         report_.short_retention.push_back(*shortfall);
       }
       ++*counted;
     }
     return Ok();
+  }
+
+  // How long past now every object sampled must stay retained (ImmutabilityOptions::valid_for_ns):
+  // the proof's own validity, but never more than upkeep keeps (N - E days), which a repository
+  // kept up as designed always meets; beyond that, upkeep carries it (and its lapse is a finding
+  // of its own, retention-upkeep-lapsing).
+  int64_t ValidForNs() const {
+    const int days = proof_.retention.days - backend::RetentionSpareDays(proof_.retention);
+    const int64_t upkeep_keeps = int64_t{std::max(days, 0)} * kNsPerDay;
+    if (proof_.valid_for_ns > 0) return std::min(proof_.valid_for_ns, upkeep_keeps);
+    return upkeep_keeps;
   }
 
   // The newest version of every object under root_ + `rest` that is not hidden by a delete
@@ -689,6 +735,7 @@ class Prover {
   ObjectLock canary_lock_;
   std::string canary_version_;
   std::set<std::string> rewrites_seen_;  // keys NoteRewrites reported
+  std::string tried_pack_;  // the pack TryPack chose: always in the retention sample
 };
 
 }  // namespace

@@ -62,7 +62,8 @@ inline constexpr char kAttemptHidePack[] = "hide a pack behind a delete marker";
 // What the retention sample covered, by kind of object.
 struct RetentionSample {
   int snapshots = 0, index = 0, packs = 0, keys = 0, config = 0;
-  int total() const { return snapshots + index + packs + keys + config; }
+  int evidence = 0;  // evidence files (evidence/), retained as long as the data
+  int total() const { return snapshots + index + packs + keys + config + evidence; }
 };
 
 struct ImmutabilityReport {
@@ -96,7 +97,17 @@ struct ImmutabilityOptions {
   int canary_days = 1;
   int max_index = 32;  // index files sampled (at random)
   int max_packs = 64;  // packs sampled (at random)
+  // Evidence files sampled: the oldest (the first whose retention would lapse without upkeep)
+  // and the rest at random.
+  int max_evidence = 32;
   uint64_t seed = 0;   // of the random sample; 0 = from the clock
+  // How long the proof counts once made (the plan's run.check_every): every object sampled must
+  // stay retained at least that long past now, or a proof made the day before its objects become
+  // deletable would count as "proven" after they are; capped at N - E days
+  // (retention.days - backend::RetentionSpareDays(retention)), the least that upkeep keeps, so a
+  // lock shorter than the cadence can still be proven while upkeep carries it. 0 (the default, a
+  // proof without a plan): N - E days.
+  int64_t valid_for_ns = 0;
   // The retention the plan expects (its repository's object_lock), if it says: the proof fails
   // when `retention` is weaker (fewer days, or governance where compliance is expected).
   std::optional<backend::Retention> expected = {};
@@ -126,10 +137,12 @@ struct RetainedObject {
   int64_t retain_until_ns = 0;
 };
 // Why `object` is not retained as `promised` asks (by `now_ns`): no retention, another mode, a
-// retain-until before its Last-Modified + days (one second of rounding allowed) or not in the
-// future. Nothing when it is retained well enough.
+// retain-until before its Last-Modified + days (one second of rounding allowed), not in the
+// future, or ending before now_ns + valid_for_ns (while the proof still counts: the sentence
+// says how long is left). Nothing when it is retained well enough.
 std::optional<std::string> RetentionShortfall(const RetainedObject& object,
-                                              const backend::Retention& promised, int64_t now_ns);
+                                              const backend::Retention& promised, int64_t now_ns,
+                                              int64_t valid_for_ns);
 // Why `recorded` (the config's retention; none: no Object Lock) is weaker than `expected`:
 // fewer days, governance where compliance is expected, or none at all; naming both. Nothing
 // when it is at least as strong.

@@ -50,8 +50,8 @@ std::optional<std::string> WeakerRetention(const std::optional<backend::Retentio
 bool ImmutabilityReport::proven() const { return Allowed().empty() && sample.config > 0; }
 
 std::optional<std::string> RetentionShortfall(const RetainedObject& object,
-                                              const backend::Retention& promised,
-                                              int64_t now_ns) {
+                                              const backend::Retention& promised, int64_t now_ns,
+                                              int64_t valid_for_ns) {
   const std::string mode = backend::RetentionModeWord(promised.mode);
   if (!object.mode) {
     return object.key + " is not retained at all (the repository promises " + mode + " for " +
@@ -71,6 +71,13 @@ std::optional<std::string> RetentionShortfall(const RetainedObject& object,
   if (object.retain_until_ns <= now_ns) {
     return object.key + " was retained only until " + FormatUtc(object.retain_until_ns) +
            ": it can be deleted now";
+  }
+  if (object.retain_until_ns < now_ns + valid_for_ns) {
+    return object.key + " is retained only until " + FormatUtc(object.retain_until_ns) + " (" +
+           ShortDurationNs(object.retain_until_ns - now_ns) + " left), before this proof stops "
+           "counting at " + FormatUtc(now_ns + valid_for_ns) + ": it becomes deletable while "
+           "the repository still reads as proven (run prune with the maintenance credentials "
+           "to extend it)";
   }
   return std::nullopt;
 }

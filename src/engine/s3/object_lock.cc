@@ -31,9 +31,11 @@ Result<ObjectLock> LockOf(const RetentionText& text) {
   } else if (text.mode == "COMPLIANCE") {
     lock.mode = backend::Retention::Mode::kCompliance;
   } else {
-    return Error::Parse("unknown retention mode '" + text.mode + "'");
+    return Error::Parse("unknown retention mode '" + OneLine(text.mode) + "'");
   }
-  STORMPROOF_ASSIGN_OR_RETURN(lock.retain_until_ns, ParseRfc3339(text.retain_until));
+  Result<int64_t> until = ParseRfc3339(text.retain_until);
+  if (!until) return Error::Parse("invalid retain-until date '" + OneLine(text.retain_until) + "'");
+  lock.retain_until_ns = *until;
   return lock;
 }
 
@@ -43,6 +45,11 @@ bool Covers(const ObjectRetention& held, const ObjectLock& wanted) {
   bool strict_enough =
       held->mode == wanted.mode || held->mode == backend::Retention::Mode::kCompliance;
   return strict_enough && held->retain_until_ns >= wanted.retain_until_ns;
+}
+
+// "Code: message" of an error answer, on one line whatever the server sent.
+std::string ServerReason(const S3ErrorBody& body) {
+  return OneLine(body.code) + (body.message.empty() ? "" : ": " + OneLine(body.message));
 }
 
 }  // namespace
@@ -64,15 +71,14 @@ Error Client::ObjectLockRefusal(const HttpResponse& response, const std::string&
   if (message.find("objectlockconfiguration") != std::string::npos ||
       message.find("object lock") != std::string::npos || body.code == "InvalidRequest") {
     return Error::InvalidArgument(
-        what + ": the server refused to store it under Object Lock (" + body.code +
-        (body.message.empty() ? "" : ": " + body.message) + "): bucket '" +
-        options_.location.bucket +
+        what + ": the server refused to store it under Object Lock (" + ServerReason(body) +
+        "): bucket '" + options_.location.bucket +
         "' must have Object Lock enabled (it can only be turned on when a bucket is created: "
         "`stormproof init --object-lock` creates a new bucket with it)");
   }
   if (body.code == "InvalidArgument") {
     return Error::InvalidArgument(what + ": the server refused the Object Lock retention (" +
-                                  body.code + (body.message.empty() ? "" : ": " + body.message) +
+                                  ServerReason(body) +
                                   "): choose another --object-lock-mode or fewer days");
   }
   return AnswerError(response, what);

@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <optional>
+#include <utility>
 #include <thread>
 #include <vector>
 
 #include "core/mutex.h"
 #include "core/time.h"
+#include "engine/s3/internal/retention_record.h"
 
 namespace stormproof::s3::internal {
 namespace {
@@ -81,16 +84,46 @@ bool Overwritten(const std::vector<ObjectVersion>& group) {
 }
 
 // Extends `v` (a version of a file in use, stored long enough ago to need a look) when its
-// retention ends before `needed`; the new date is `until`.
-Status ExtendOne(Client& client, const ObjectVersion& v, const backend::Retention& retention,
-                 int64_t needed, int64_t until, backend::Backend::RetentionUpkeep* stats) {
+// retention ends before `needed`; the new date is `until`. Notes in `record` (if any) the date
+// the server answered or, once extended, the one it set. A version with no retention at all is
+// not one stormproof wrote (it locks every file it writes): counted in stats->unretained, never
+// locked (after an overwrite, the original keeps its retention and is extended; the
+// attacker's version is not).
+Status ExtendOne(Client& client, const ObjectVersion& v, int64_t needed, int64_t until,
+                 RetentionRecord* record, backend::Backend::RetentionUpkeep* stats) {
   STORMPROOF_ASSIGN_OR_RETURN(ObjectRetention held, client.GetObjectRetention(v.key, v.version_id));
   ++stats->checked;
-  if (held && held->retain_until_ns >= needed) return Ok();
-  ObjectLock lock{held ? held->mode : retention.mode, until};  // COMPLIANCE stays COMPLIANCE
-  if (!stats->dry_run) STORMPROOF_TRY(client.PutObjectRetention(v.key, v.version_id, lock));
+  if (!held) {
+    ++stats->unretained;
+    return Ok();
+  }
+  if (held->retain_until_ns >= needed) {
+    if (record != nullptr) record->Note(v.key, v.version_id, held->retain_until_ns);
+    return Ok();
+  }
+  ObjectLock lock{held->mode, until};  // COMPLIANCE stays COMPLIANCE
+  if (!stats->dry_run) {
+    STORMPROOF_TRY(client.PutObjectRetention(v.key, v.version_id, lock));
+    if (record != nullptr) record->Note(v.key, v.version_id, until);
+  }
   ++stats->extended;
   return Ok();
+}
+
+// The record of earlier upkeep under `prefix` (retention_record.h), when the caller gives a
+// folder on this machine and the repository's id and `record_name` names the file; else none.
+// Why it is empty goes into stats->record_note (the first such line of a run).
+std::unique_ptr<RetentionRecord> RecordFor(const Client& client, const std::string& prefix,
+                                           const std::string& record_name,
+                                           backend::Backend::RetentionUpkeep* stats) {
+  if (stats->record_folder.empty() || stats->repository_id.empty() || record_name.empty()) {
+    return nullptr;
+  }
+  auto record = std::make_unique<RetentionRecord>(
+      stats->record_folder + "/" + record_name,
+      RecordBinding{stats->repository_id, client.location().ToString(), prefix});
+  if (stats->record_note.empty()) stats->record_note = record->note();
+  return record;
 }
 
 // Whether `group` (a key's versions) is hidden by a delete marker someone other than `own_id`
@@ -149,25 +182,21 @@ Status PurgeKey(Client& client, const std::vector<ObjectVersion>& group, int64_t
   return Ok();
 }
 
-}  // namespace
-
-Status ExtendRetentionUnder(Client& client, const std::string& prefix,
-                            const std::function<bool(const std::string& key)>& is_file,
-                            const backend::Retention& retention,
-                            backend::Backend::RetentionUpkeep* stats, int64_t now_ns,
-                            const std::function<Result<std::string>()>& own_id) {
-  STORMPROOF_ASSIGN_OR_RETURN(std::vector<ObjectVersion> versions, Versions(client, prefix));
-  // The listing's answer told the server's time.
-  const int64_t now = now_ns != 0 ? now_ns : client.ServerNowNs();
-  const int64_t spare = int64_t{backend::RetentionSpareDays(retention)} * kNsPerDay;
-  const int64_t needed = now + int64_t{retention.days} * kNsPerDay;
-  const int64_t until = (FloorSeconds(needed + spare) + 1) * kNsPerSecond;
-  std::vector<std::vector<ObjectVersion>> keys = ByKey(std::move(versions));
+// The stored versions under `keys` (one group per key) that upkeep must look at: every stored
+// version of a file in use (`is_file`; the latest entry an object), not only the current one
+// (after an overwrite the original, the good content, must stay retained as long as the file is
+// in use), stored before `stored_before` (younger ones were stored with days + E:
+// S3Backend::LockFor). A file hidden by someone else's delete marker counts as in use. Counts
+// overwritten and hidden files in `stats`.
+std::vector<const ObjectVersion*> DueVersions(
+    const std::vector<std::vector<ObjectVersion>>& keys,
+    const std::function<bool(const std::string& key)>& is_file, int64_t stored_before,
+    const std::function<Result<std::string>()>& own_id,
+    backend::Backend::RetentionUpkeep* stats) {
   // Whose delete markers are ours: asked only when a file is hidden (unknown: every hidden file
   // is kept retained, the safe side).
   std::optional<Result<std::string>> own;
   auto hidden_by_others = [&](const std::vector<ObjectVersion>& group) {
-    if (!group.front().delete_marker) return false;
     if (!own) own = own_id ? own_id() : Result<std::string>(Error::NotFound("not asked"));
     return *own ? HiddenByOthers(group, **own)
                 : std::any_of(group.begin(), group.end(),
@@ -183,23 +212,79 @@ Status ExtendRetentionUnder(Client& client, const std::string& prefix,
       if (*own) ++stats->hidden_by_others;  // known to be someone else's (not merely unknown)
     }
     if (Overwritten(group)) ++stats->overwritten;
-    // Every stored version of a file in use, not only the current one: after an overwrite the
-    // original (the good content) must stay retained as long as the file is in use.
     for (const ObjectVersion& v : group) {
-      // Stored with days + E from then (S3Backend::LockFor): retained past `needed` already.
-      if (!v.delete_marker && v.modified_ns < now - spare) due.push_back(&v);
+      if (!v.delete_marker && v.modified_ns < stored_before) due.push_back(&v);
     }
   }
+  return due;
+}
+
+}  // namespace
+
+Status ExtendRetentionUnder(Client& client, const std::string& prefix,
+                            const std::function<bool(const std::string& key)>& is_file,
+                            const backend::Retention& retention,
+                            backend::Backend::RetentionUpkeep* stats, int64_t now_ns,
+                            const std::function<Result<std::string>()>& own_id,
+                            const std::string& record_name) {
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<ObjectVersion> versions, Versions(client, prefix));
+  // The listing's answer told the server's time.
+  const int64_t now = now_ns != 0 ? now_ns : client.ServerNowNs();
+  const int64_t spare = int64_t{backend::RetentionSpareDays(retention)} * kNsPerDay;
+  const int64_t needed = now + int64_t{retention.days} * kNsPerDay;
+  const int64_t until = (FloorSeconds(needed + spare) + 1) * kNsPerSecond;
+  std::vector<std::vector<ObjectVersion>> keys = ByKey(std::move(versions));
+  std::vector<const ObjectVersion*> due = DueVersions(keys, is_file, now - spare, own_id, stats);
+  std::unique_ptr<RetentionRecord> record = RecordFor(client, prefix, record_name, stats);
+  if (record != nullptr) {
+    // Recorded as retained past `needed`: nothing to ask (kept in the next record).
+    std::erase_if(due, [&](const ObjectVersion* v) {
+      const int64_t recorded = record->RecordedUntilNs(v->key, v->version_id);
+      if (recorded < needed) return false;
+      record->Note(v->key, v->version_id, recorded);
+      ++stats->retained_as_recorded;
+      return true;
+    });
+  }
   Mutex mutex;
-  return ForEachInParallel(due.size(), [&](size_t i) {
+  std::optional<std::pair<size_t, Error>> first_refused;  // the earliest in listing order
+  std::optional<size_t> first_unretained;
+  uint64_t refused = 0;
+  Status done = ForEachInParallel(due.size(), [&](size_t i) {
     backend::Backend::RetentionUpkeep one;
     one.dry_run = stats->dry_run;
-    Status done = ExtendOne(client, *due[i], retention, needed, until, &one);
+    Status extended = ExtendOne(client, *due[i], needed, until, record.get(), &one);
     MutexLock lock(mutex);
     stats->checked += one.checked;
     stats->extended += one.extended;
-    return done;
+    stats->unretained += one.unretained;
+    if (one.unretained > 0 && (!first_unretained || i < *first_unretained)) first_unretained = i;
+    // One version these credentials may not touch must not leave all the others to expire.
+    if (!extended && extended.error().code() == ErrorCode::kPermissionDenied) {
+      ++refused;
+      if (!first_refused || i < first_refused->first) first_refused.emplace(i, extended.error());
+      return Ok();
+    }
+    return extended;
   });
+  stats->refused += refused;
+  if (first_unretained && stats->first_unretained.empty()) {
+    stats->first_unretained = due[*first_unretained]->key;
+  }
+  // Best effort: a record that cannot be written costs reads on the next run, nothing else.
+  if (record != nullptr && !stats->dry_run) {
+    if (Status saved = record->Save(); !saved && stats->record_note.empty()) {
+      stats->record_note = "record of this upkeep not written: " + saved.error().message();
+    }
+  }
+  if (done && first_refused) {
+    return Error::PermissionDenied(
+        std::to_string(refused) + " of " + std::to_string(due.size()) + " object versions under " +
+        client.Describe(prefix) + " could not be kept retained (the others were); the first: " +
+        first_refused->second.message() + " (a version another user uploaded without "
+        "bucket-owner-full-control is closed to the bucket owner: see 'check --immutability')");
+  }
+  return done;
 }
 
 Status PurgeExpiredVersionsUnder(Client& client, const std::string& prefix,

@@ -137,8 +137,9 @@ Status S3Backend::ExtendRetention(FileType type, RetentionUpkeep* stats) {
     if (type == FileType::kConfig) return key == config;
     return !NameOf(type, std::string_view(key).substr(prefix.size())).empty();
   };
+  // One record of earlier upkeep per type, in stats->record_folder (the caching backend's).
   return internal::ExtendRetentionUnder(client_, prefix, is_file, *retention, stats, 0,
-                                        [this] { return OwnId(); });
+                                        [this] { return OwnId(); }, backend::FileTypeName(type));
 }
 
 Result<std::string> S3Backend::OwnId() {

@@ -11,28 +11,6 @@ namespace {
 
 enum class Mode { kCreate, kOpen };
 
-// The S3 backend's options for `location`, with credentials and region resolved. Missing or
-// malformed credentials, and options.s3_setup_error, are the user's set-up to fix, never a
-// missing repository: every such error is kInvalidArgument.
-Result<s3::Options> S3Options(const s3::Location& location, const StorageOptions& options) {
-  if (!options.s3_setup_error.empty()) {
-    return Error::InvalidArgument(location.ToString() + ": " + options.s3_setup_error);
-  }
-  Result<s3::ResolvedCredentials> resolved = s3::ResolveCredentials(options.credentials);
-  if (!resolved) {
-    return Error::InvalidArgument(location.ToString() + ": " + resolved.error().message());
-  }
-  s3::Options s3;
-  s3.location = location;
-  s3.region = resolved->region;
-  s3.credentials = std::move(resolved->credentials);
-  s3.addressing = options.addressing;
-  s3.ca_file = options.ca_file;
-  s3.insecure_tls = options.insecure_tls;
-  s3.create_with_object_lock = options.create_with_object_lock;
-  return s3;
-}
-
 // `backend` with a cache in a new private folder under the temporary directory, removed when the
 // backend is destroyed (or, after a kill, by the next fresh cache). Without such a folder: no
 // cache.
@@ -48,7 +26,7 @@ Result<std::unique_ptr<backend::Backend>> WithFreshCache(
 
 Result<std::unique_ptr<backend::Backend>> S3BackendAt(const s3::Location& location,
                                                       const StorageOptions& options, Mode mode) {
-  STORMPROOF_ASSIGN_OR_RETURN(s3::Options s3, S3Options(location, options));
+  STORMPROOF_ASSIGN_OR_RETURN(s3::Options s3, S3OptionsFor(location, options));
   STORMPROOF_ASSIGN_OR_RETURN(
       std::unique_ptr<backend::Backend> backend,
       mode == Mode::kCreate ? s3::CreateBackend(std::move(s3)) : s3::OpenBackend(std::move(s3)));
@@ -69,6 +47,27 @@ Result<std::unique_ptr<backend::Backend>> BackendAt(const std::string& text,
 }
 
 }  // namespace
+
+Result<s3::Options> S3OptionsFor(const s3::Location& location, const StorageOptions& options,
+                                 std::string* source) {
+  if (!options.s3_setup_error.empty()) {
+    return Error::InvalidArgument(location.ToString() + ": " + options.s3_setup_error);
+  }
+  Result<s3::ResolvedCredentials> resolved = s3::ResolveCredentials(options.credentials);
+  if (!resolved) {
+    return Error::InvalidArgument(location.ToString() + ": " + resolved.error().message());
+  }
+  if (source != nullptr) *source = resolved->source;
+  s3::Options s3;
+  s3.location = location;
+  s3.region = resolved->region;
+  s3.credentials = std::move(resolved->credentials);
+  s3.addressing = options.addressing;
+  s3.ca_file = options.ca_file;
+  s3.insecure_tls = options.insecure_tls;
+  s3.create_with_object_lock = options.create_with_object_lock;
+  return s3;
+}
 
 Result<std::unique_ptr<backend::Backend>> CreateBackendAt(const std::string& location,
                                                           const StorageOptions& options) {

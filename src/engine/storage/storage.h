@@ -90,6 +90,17 @@ Result<std::unique_ptr<backend::Backend>> CreateBackendAt(const std::string& loc
 Result<std::unique_ptr<backend::Backend>> OpenBackendAt(const std::string& location,
                                                         const StorageOptions& options);
 
+// The S3 backend's options for `location` (what CreateBackendAt and OpenBackendAt open it with,
+// and what the S3 operations outside a repository use: the immutability proof, `repair
+// --as-of`): the credentials and region options.credentials resolve (s3::ResolveCredentials),
+// its addressing, ca_file, insecure_tls and create_with_object_lock; the rest of s3::Options at
+// its defaults. `source` (may be null) receives where the credentials came from ("profile
+// 'default' of /etc/stormproof/acme.aws", "AWS_ACCESS_KEY_ID"; never a secret). Errors, each
+// kInvalidArgument "<location>: <reason>" (set-up to fix, never a missing repository):
+// options.s3_setup_error, and missing or malformed credentials. Sends no request.
+Result<s3::Options> S3OptionsFor(const s3::Location& location, const StorageOptions& options,
+                                 std::string* source = nullptr);
+
 // True when nothing is stored at `location`: no directory or an empty one, no bucket, or an S3
 // prefix nothing was written under (where `stormproof run --init` creates a repository). Errors:
 // those of ParseLocation, of OpenBackendAt other than kNotFound, and of HoldsNothing.

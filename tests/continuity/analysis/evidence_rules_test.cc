@@ -16,6 +16,7 @@
 #include "continuity/plan/loader.h"
 #include "core/time.h"
 #include "tests/continuity/analysis/audit_fixtures.h"
+#include "tests/matchers.h"
 
 namespace stormproof::analysis {
 namespace {
@@ -110,6 +111,92 @@ TEST(ImmutabilityTest, FailedSaysWhatWasAllowed) {
   EXPECT_EQ(v.text,
             "proof FAILED on 2026-11-25: deleting a pack's version was allowed; overwriting the "
             "canary was allowed");
+}
+
+// Whose proof it is (WhyProofDoesNotCount): the backup hosts' access key id at the location
+// now, table-driven; the first reason that applies is given.
+TEST(ImmutabilityTest, AProofCountsOnlyWithTheBackupHostsKeyAtTheLocationNow) {
+  ProofOwner owner;
+  owner.access_key_id = "AKIABACKUP";
+  owner.source = "profile 'default' of /etc/stormproof/vault.aws";
+  owner.location = "s3:https://s3.example.com/vault";
+  struct Case {
+    std::string key, location;
+    ProofOwner owner;
+    std::string why;
+  };
+  ProofOwner unknown = owner;
+  unknown.access_key_id = "";
+  unknown.unknown = "/etc/stormproof/vault.aws: cannot be read";
+  ProofOwner not_s3 = owner;
+  not_s3.location = "";
+  // No credentials_file: the environment stood in, and on the MSP machine it gave the owner's
+  // key, which is also the maintenance file's.
+  ProofOwner from_environment = owner;
+  from_environment.access_key_id = "AKIAOWNER";
+  from_environment.maintenance_key_id = "AKIAOWNER";
+  const std::string here = owner.location;
+  for (const Case& c : {
+           Case{"AKIABACKUP", here, owner, ""},
+           Case{"AKIAOWNER", here, owner,
+                "made with other credentials (AKIAOWNER) — not the backup hosts' (AKIABACKUP, "
+                "profile 'default' of /etc/stormproof/vault.aws)"},
+           Case{"AKIABACKUP", "s3:https://s3.example.com/old", owner,
+                "made at s3:https://s3.example.com/old, not at the repository's location now "
+                "(s3:https://s3.example.com/vault)"},
+           Case{"", here, owner,
+                "the access key it ran with was not recorded (a proof from before stormproof "
+                "recorded it); prove again"},
+           Case{"AKIABACKUP", here, unknown,
+                "made with access key AKIABACKUP, but which key the backup hosts hold cannot be "
+                "told here (/etc/stormproof/vault.aws: cannot be read)"},
+           Case{"AKIABACKUP", here, not_s3, "the repository is no longer on S3 object storage"},
+           Case{"AKIAOWNER", here, from_environment,
+                "made with the maintenance credentials (AKIAOWNER), which may delete — prove "
+                "with the backup hosts' credentials"},
+       }) {
+    catalog::ImmutabilityProof proof = Proof(1, catalog::Outcome::kOk);
+    proof.access_key_id = c.key;
+    proof.location = c.location;
+    EXPECT_EQ(WhyProofDoesNotCount(proof, c.owner), c.why) << c.key << " " << c.location;
+  }
+}
+
+// A proof that does not count is named with why, for the MSP; a client reads the claim only.
+TEST(ImmutabilityTest, AnUncountedProofIsNamedNeverCounted) {
+  plan::Plan plan = CleanPlan();
+  RepositoryEvidence e;
+  e.owner.access_key_id = "AKIABACKUP";
+  e.owner.location = "s3:https://s3.example.com/vault";
+  e.uncounted_proof = Proof(1, catalog::Outcome::kOk);
+  e.uncounted_proof->access_key_id = "AKIAOWNER";
+  e.uncounted_proof->location = e.owner.location;
+  ImmutabilityVerdict v = Judge(plan, "vault", e);
+  EXPECT_EQ(v.state, ImmutabilityState::kNeverProven);
+  EXPECT_FALSE(v.counts);
+  EXPECT_EQ(v.text,
+            "claimed, never proven with the backup hosts' credentials: proof of 2026-11-25 not "
+            "counted: made with other credentials (AKIAOWNER) — not the backup hosts' "
+            "(AKIABACKUP)");
+  EXPECT_EQ(v.client_text, "claimed, never proven");
+
+  // Beside an older proof that counts.
+  e.proof = Proof(3, catalog::Outcome::kOk);
+  v = Judge(plan, "vault", e);
+  EXPECT_EQ(v.state, ImmutabilityState::kProven);
+  EXPECT_TRUE(v.counts);
+  EXPECT_EQ(v.text,
+            "proven 2026-11-23 (3 days ago); newer proof of 2026-11-25 not counted: made with "
+            "other credentials (AKIAOWNER) — not the backup hosts' (AKIABACKUP)");
+  EXPECT_EQ(v.client_text, "proven 2026-11-23 (3 days ago)");
+
+  // A failed proof made with other credentials is no finding against the backup hosts'.
+  e.proof.reset();
+  e.uncounted_proof->outcome = catalog::Outcome::kFailed;
+  e.uncounted_proof->allowed = {"deleting a pack's version was allowed"};
+  v = Judge(plan, "vault", e);
+  EXPECT_EQ(v.state, ImmutabilityState::kNeverProven);
+  EXPECT_THAT(v.text, Not(HasSubstr("FAILED")));
 }
 
 TEST(ImmutabilityTest, LocalResticAndBorgCannotBeProven) {

@@ -27,6 +27,7 @@ ImmutabilityProof Proof(int64_t finished_ns, Outcome outcome) {
   proof.retention_days = 30;
   proof.objects_checked = 12;
   proof.host = "central";
+  proof.access_key_id = "AKIABACKUPHOSTS00001";
   return proof;
 }
 
@@ -55,6 +56,7 @@ TEST_F(CatalogTest, ImmutabilityProofRoundTripsEveryField) {
   EXPECT_EQ(got.objects_checked, 12u);
   EXPECT_EQ(got.host, "central");
   EXPECT_EQ(got.record_id.size(), 32u);  // assigned
+  EXPECT_EQ(got.access_key_id, "AKIABACKUPHOSTS00001");
   // What an analyst sees with sqlite3.
   EXPECT_EQ(Sql("SELECT outcome, allowed FROM immutability_proofs"),
             std::vector<std::string>{"failed|[\"deleting a pack's version was allowed\","
@@ -140,6 +142,63 @@ TEST_F(CatalogTest, RefusesAnAttestationWithoutPersonOrNote) {
   EXPECT_THAT(catalog->AddAttestation({0, "tapes", "mia", 1'000, "", "", ""}),
               ErrorIs(ErrorCode::kInvalidArgument));
   EXPECT_EQ(Sql("SELECT count(*) FROM attestations"), std::vector<std::string>{"0"});
+}
+
+// Whose proof it is: the newest proof made with one access key id at one location, looking past
+// newer proofs made with other credentials or of another bucket.
+TEST_F(CatalogTest, LatestMatchingImmutabilityProofLooksPastOtherCredentialsAndLocations) {
+  auto catalog = OpenCatalog();
+  ASSERT_NE(catalog, nullptr);
+  ASSERT_THAT(catalog->AddImmutabilityProof(Proof(1'000, Outcome::kOk)), IsOk());
+  ImmutabilityProof owner = Proof(2'000, Outcome::kOk);
+  owner.access_key_id = "AKIAOWNERMAINTENANCE";
+  ASSERT_THAT(catalog->AddImmutabilityProof(owner), IsOk());
+  ImmutabilityProof old_bucket = Proof(3'000, Outcome::kOk);
+  old_bucket.location = "s3:https://rgw.example:7480/acme-old";
+  ASSERT_THAT(catalog->AddImmutabilityProof(old_bucket), IsOk());
+  ImmutabilityProof unreachable = Proof(4'000, Outcome::kError);
+  ASSERT_THAT(catalog->AddImmutabilityProof(unreachable), IsOk());
+
+  const std::string here = "s3:https://rgw.example:7480/acme-locked";
+  auto backup_hosts = catalog->LatestMatchingImmutabilityProof(
+      {"acme-offsite", INT64_MAX, "AKIABACKUPHOSTS00001", here});
+  ASSERT_THAT(backup_hosts, IsOk());
+  ASSERT_TRUE(backup_hosts->has_value());
+  EXPECT_EQ((*backup_hosts)->finished_ns, 1'000);
+  auto any_key_here = catalog->LatestMatchingImmutabilityProof({"acme-offsite", INT64_MAX, "", here});
+  ASSERT_THAT(any_key_here, IsOk());
+  ASSERT_TRUE(any_key_here->has_value());
+  EXPECT_EQ((*any_key_here)->access_key_id, "AKIAOWNERMAINTENANCE");
+  auto anywhere = catalog->LatestMatchingImmutabilityProof({"acme-offsite"});
+  ASSERT_THAT(anywhere, IsOk());
+  ASSERT_TRUE(anywhere->has_value());
+  EXPECT_EQ((*anywhere)->finished_ns, 3'000);
+  auto nobody = catalog->LatestMatchingImmutabilityProof(
+      {"acme-offsite", INT64_MAX, "AKIASOMEONEELSE00000", here});
+  ASSERT_THAT(nobody, IsOk());
+  EXPECT_FALSE(nobody->has_value());
+  auto earlier = catalog->LatestMatchingImmutabilityProof(
+      {"acme-offsite", 999, "AKIABACKUPHOSTS00001", here});
+  ASSERT_THAT(earlier, IsOk());
+  EXPECT_FALSE(earlier->has_value());
+}
+
+// A version 4 catalog's proofs gain an empty access key id: nobody's proof, never the backup
+// hosts'.
+TEST_F(CatalogTest, MigratesVersion4ProofsWithoutAnAccessKeyId) {
+  std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
+  ASSERT_THAT(internal::CreateCatalogAtVersion(path_, 4), IsOk());
+  Sql("INSERT INTO immutability_proofs (repository, location, started_ns, finished_ns, outcome, "
+      "credentials, record_id) VALUES ('acme-offsite', 's3:https://rgw.example:7480/acme-locked', "
+      "1, 2, 'ok', 'AWS_PROFILE backup', 'r1')");
+  auto catalog = OpenCatalog();
+  ASSERT_NE(catalog, nullptr);
+  EXPECT_EQ(catalog->SchemaVersion(), kSchemaVersion);
+  auto read = catalog->LatestImmutabilityProof("acme-offsite", INT64_MAX);
+  ASSERT_THAT(read, IsOk());
+  ASSERT_TRUE(read->has_value());
+  EXPECT_EQ((*read)->credentials, "AWS_PROFILE backup");
+  EXPECT_EQ((*read)->access_key_id, "");
 }
 
 // A version 3 catalog (before immutability) gains the tables on open and keeps its runs.

@@ -712,5 +712,57 @@ systems:
                                      "day"});
 }
 
+// Copy repositories (copy_from) are copies of the system too: they take their turn in the
+// rotation after the repositories it backs up into (a copy after its source), and a drill may
+// name them.
+TEST(CopiesTest, CopyRepositoriesTakeTheirTurnInTheRotation) {
+  plan::Plan plan = LoadTestPlan(R"(version: 1
+msp: {id: acme, name: Acme IT}
+people: [{id: ann, name: Ann, contacts: {email: a@x.example}}]
+tiers: [{id: t1, rank: 1, rto: 2h, rpo: 1d}]
+repositories:
+  - {id: far, location: /srv/far, copy_from: offsite}
+  - {id: nas, location: /srv/nas}
+  - {id: offsite, location: "s3:https://s3.example.com/offsite", medium: object, copy_from: nas}
+  - {id: tape, location: /dev/nst0, medium: tape, copy_from: nas}
+systems:
+  - {id: s, owner: ann, tier: t1, backup: {paths: [/srv/s], repositories: [nas]}}
+)");
+  const plan::System& s = *plan.FindSystem("s");
+  EXPECT_EQ(CopiesText(plan, s),
+            "nas, offsite (a copy of nas), tape (a copy of nas), far (a copy of offsite)");
+  EXPECT_EQ(NextCopyToDrill(plan, s, {})->id, "nas");
+  EXPECT_EQ(NextCopyToDrill(plan, s, {{"nas", kNow}})->id, "offsite");
+  EXPECT_EQ(NextCopyToDrill(plan, s, {{"nas", kNow}, {"offsite", kNow}})->id, "far");
+  EXPECT_EQ(
+      NextCopyToDrill(plan, s, {{"nas", kNow}, {"offsite", kNow - kSecond}, {"far", kNow}})->id,
+      "offsite");
+  ASSERT_NE(FindCopy(plan, s, "far"), nullptr);
+  EXPECT_EQ(FindCopy(plan, s, "far")->id, "far");
+  EXPECT_EQ(FindCopy(plan, s, "nope"), nullptr);
+}
+
+// When the drilled copy fails, the copy repositories are among the other copies checked.
+TEST(CopiesTest, OtherCopiesIncludeTheCopyRepositories) {
+  plan::Plan plan = LoadTestPlan(R"(version: 1
+msp: {id: acme, name: Acme IT}
+people: [{id: ann, name: Ann, contacts: {email: a@x.example}}]
+tiers: [{id: t1, rank: 1, rto: 2h, rpo: 1d}]
+repositories:
+  - {id: nas, location: /nonexistent/stormproof-nas}
+  - {id: offsite, location: /nonexistent/stormproof-offsite, copy_from: nas}
+systems:
+  - {id: s, owner: ann, tier: t1, backup: {paths: [/srv/s], repositories: [nas]}}
+)");
+  access::AccessOptions access;
+  access.password = "pw";
+  std::vector<std::string> lines = OtherCopies(plan, *plan.FindSystem("s"), "nas", access, kNow);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].rfind("copy offsite would not have saved the day either: ", 0), 0u)
+      << lines[0];
+  EXPECT_EQ(lines[1],
+            "no other copy holds a readable restore point: nothing would have saved the day");
+}
+
 }  // namespace
 }  // namespace stormproof::drill

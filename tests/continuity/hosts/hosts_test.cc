@@ -7,9 +7,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "engine/backend/backend.h"
 #include "engine/repository/repository.h"
+#include "core/time.h"
 #include "tests/matchers.h"
 
 namespace stormproof::hosts {
@@ -99,6 +101,15 @@ class EvidenceExchangeTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
+  // Writes `file` as evidence into repository `id` (under its key, as a host would).
+  Status SaveEvidenceIn(const std::string& id, const EvidenceFile& file) const {
+    STORMPROOF_ASSIGN_OR_RETURN(auto storage, backend::OpenLocalBackend(dir_ + "/" + id));
+    STORMPROOF_ASSIGN_OR_RETURN(auto repo, repository::Repository::Open(std::move(storage), "pw"));
+    Result<std::string> saved = repo->SaveEvidence(EncodeEvidence(file));
+    if (!saved) return saved.error();
+    return Ok();
+  }
+
   std::string dir_;
   plan::Plan plan_;
   WriteOptions options_;
@@ -144,17 +155,13 @@ TEST_F(EvidenceExchangeTest, RecordsGoOnlyWhereTheyConcernAndImportOnce) {
 // another client's system: it is not imported, and the file says why. A run's client is the
 // plan's, whatever the file claims.
 TEST_F(EvidenceExchangeTest, EvidenceOnlyCountsForSystemsOfItsRepository) {
-  auto backend = backend::OpenLocalBackend(dir_ + "/bakery-repo");
-  ASSERT_THAT(backend, IsOk());
-  auto bakery = repository::Repository::Open(std::move(backend).value(), "pw");
-  ASSERT_THAT(bakery, IsOk());
   EvidenceFile forged{"host-x", 5, {}};
   forged.records.push_back(Record("forged-drill", catalog::RunKind::kDrill, "till", "bakery-repo"));
   forged.records.push_back(Record("forged-check", catalog::RunKind::kCheck, "", "shop-repo"));
   catalog::ImportedRecord own = Record("own-check", catalog::RunKind::kCheck, "", "bakery-repo");
   own.run.client = "shop";  // claims another client
   forged.records.push_back(own);
-  ASSERT_THAT((*bakery)->SaveEvidence(EncodeEvidence(forged)), IsOk());
+  ASSERT_THAT(SaveEvidenceIn("bakery-repo", forged), IsOk());
 
   auto catalog = catalog::Catalog::Open(dir_ + "/central.db");
   ASSERT_THAT(catalog, IsOk());
@@ -178,13 +185,9 @@ TEST_F(EvidenceExchangeTest, EvidenceOnlyCountsForSystemsOfItsRepository) {
 // A repository that is a copy (copy_from) of one the system backs up to holds the system's
 // data too: the copy runs `run` wrote there are evidence of that system and are imported.
 TEST_F(EvidenceExchangeTest, ACopyOfTheSystemsRepositoryIsEvidenceOfTheSystem) {
-  auto backend = backend::OpenLocalBackend(dir_ + "/bakery-repo");
-  ASSERT_THAT(backend, IsOk());
-  auto bakery = repository::Repository::Open(std::move(backend).value(), "pw");
-  ASSERT_THAT(bakery, IsOk());
   EvidenceFile file{"host-a", 5, {}};
   file.records.push_back(Record("copy-1", catalog::RunKind::kCopy, "till", "bakery-repo"));
-  ASSERT_THAT((*bakery)->SaveEvidence(EncodeEvidence(file)), IsOk());
+  ASSERT_THAT(SaveEvidenceIn("bakery-repo", file), IsOk());
 
   // Not a copy of shop-repo: the run does not concern bakery-repo's systems and is refused.
   auto before = catalog::Catalog::Open(dir_ + "/before.db");
@@ -210,6 +213,74 @@ TEST_F(EvidenceExchangeTest, ACopyOfTheSystemsRepositoryIsEvidenceOfTheSystem) {
   ASSERT_EQ(runs->size(), 1u);
   EXPECT_EQ((*runs)[0].kind, catalog::RunKind::kCopy);
   EXPECT_EQ((*runs)[0].client, "");  // the plan's: till names no client
+}
+
+// A run read from one repository's evidence is tied to that repository: holding shop-repo's key
+// (a backup host's) does not make a copy into bakery-repo, the offsite copy, count. A run that
+// did its job in the copy is imported only from the copy's own evidence; one that failed there is
+// told through shop-repo too; one naming a repository that is not the system's is refused.
+TEST_F(EvidenceExchangeTest, ARunIsEvidenceOnlyOfTheRepositoryItWasReadFrom) {
+  plan_.repositories[1].copy_from = plan::Ref{"shop-repo", {}};
+  plan_.BuildIndex();
+  EvidenceFile forged{"host-a", 5, {}};
+  forged.records.push_back(Record("forged-copy", catalog::RunKind::kCopy, "till", "bakery-repo"));
+  catalog::ImportedRecord failed = Record("failed-copy", catalog::RunKind::kCopy, "till",
+                                          "bakery-repo");
+  failed.run.outcome = catalog::Outcome::kError;
+  forged.records.push_back(failed);
+  forged.records.push_back(Record("no-such", catalog::RunKind::kBackup, "till", "tape-vault"));
+  forged.records.push_back(Record("own", catalog::RunKind::kBackup, "till", "shop-repo"));
+  ASSERT_THAT(SaveEvidenceIn("shop-repo", forged), IsOk());
+
+  auto catalog = catalog::Catalog::Open(dir_ + "/central.db");
+  ASSERT_THAT(catalog, IsOk());
+  auto imported = ImportEvidence(plan_, **catalog, options_.access, 20);
+  ASSERT_EQ(imported.size(), 2u);
+  EXPECT_EQ(imported[0].repository, "shop-repo");
+  EXPECT_EQ(imported[0].runs, 2u);
+  ASSERT_EQ(imported[0].damaged.size(), 1u);
+  EXPECT_THAT(imported[0].damaged[0], HasSubstr("1 runs that do not concern repository shop-repo"));
+  auto runs = (*catalog)->Runs({});
+  ASSERT_THAT(runs, IsOk());
+  std::set<std::string> ids;
+  for (const catalog::Run& run : *runs) ids.insert(run.record_id);
+  EXPECT_EQ(ids, (std::set<std::string>{"failed-copy", "own"}));
+
+  // The copy's own evidence, under its own key, proves the copy.
+  EvidenceFile own{"host-a", 6, {Record("forged-copy", catalog::RunKind::kCopy, "till",
+                                        "bakery-repo")}};
+  ASSERT_THAT(SaveEvidenceIn("bakery-repo", own), IsOk());
+  auto later = ImportEvidence(plan_, **catalog, options_.access, 30);
+  ASSERT_EQ(later.size(), 2u);
+  EXPECT_EQ(later[1].runs, 1u);
+  EXPECT_TRUE(later[1].damaged.empty()) << later[1].damaged.front();
+  EXPECT_EQ(*(*catalog)->CountRuns(), 3);
+}
+
+// A prune dated years ahead would stand as the newest prune for years and keep run from the
+// retention upkeep that is due: runs dated beyond the allowed clock skew are refused.
+TEST_F(EvidenceExchangeTest, ARunDatedInTheFutureIsRefused) {
+  const int64_t now = 100 * kNsPerDay;
+  EvidenceFile file{"host-a", 5, {}};
+  catalog::ImportedRecord ahead = Record("ahead", catalog::RunKind::kPrune, "", "shop-repo");
+  ahead.run.started_ns = now + 16 * 60 * kNsPerSecond;
+  ahead.run.finished_ns = ahead.run.started_ns + 1;
+  catalog::ImportedRecord skewed = Record("skewed", catalog::RunKind::kPrune, "", "shop-repo");
+  skewed.run.started_ns = now + 14 * 60 * kNsPerSecond;  // within the skew allowed
+  skewed.run.finished_ns = skewed.run.started_ns + 1;
+  file.records = {ahead, skewed};
+  ASSERT_THAT(SaveEvidenceIn("shop-repo", file), IsOk());
+  auto catalog = catalog::Catalog::Open(dir_ + "/central.db");
+  ASSERT_THAT(catalog, IsOk());
+  auto imported = ImportEvidence(plan_, **catalog, options_.access, now);
+  ASSERT_EQ(imported.size(), 2u);
+  EXPECT_EQ(imported[0].runs, 1u);
+  ASSERT_EQ(imported[0].damaged.size(), 1u);
+  EXPECT_THAT(imported[0].damaged[0], HasSubstr("1 runs dated more than 15 minutes in the future"));
+  auto runs = (*catalog)->Runs({});
+  ASSERT_THAT(runs, IsOk());
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ(runs->front().record_id, "skewed");
 }
 
 // Whoever can write into the bucket, even without the key, may put a huge object among the

@@ -50,9 +50,10 @@ TEST(ObjectLockCheckTest, ACopyMadeLessOftenThanItsRetentionIsAnError) {
   std::string messages =
       Messages(Plan("", ", copy_every: 5d, object_lock: {mode: compliance, days: 5}"));
   EXPECT_THAT(messages, HasSubstr("error: repository 'offsite': object_lock days 5 is not longer "
-                                  "than the interval between its maintenance runs (5d, after each "
-                                  "copy of system 'app'), which extend the retention of the files "
-                                  "in use: they could be deleted before the next run; give more "
+                                  "than the interval between its writes (5d, each copy of system "
+                                  "'app'); only the retention upkeep `run` does on the machine "
+                                  "holding its maintenance credentials extends the files in use, "
+                                  "so one missed upkeep could leave them deletable; give more "
                                   "days than 5d"));
 }
 
@@ -62,8 +63,8 @@ TEST(ObjectLockCheckTest, BackupsLessOftenThanTheRetentionAreAnError) {
       "repositories: [bucket]}}\nrepositories:\n  - {id: bucket, location: "
       "\"s3:https://s3.example.com/bucket-one\", object_lock: {mode: governance, days: 2}}\n");
   EXPECT_THAT(messages, HasSubstr("repository 'bucket': object_lock days 2 is not longer than the "
-                                  "interval between its maintenance runs (2d, after each backup "
-                                  "of system 'app')"));
+                                  "interval between its writes (2d, each backup of system "
+                                  "'app')"));
 }
 
 }  // namespace

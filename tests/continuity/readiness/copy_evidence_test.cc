@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "continuity/readiness/readiness.h"
@@ -137,6 +138,26 @@ TEST_F(CopyEvidenceTest, ACopyOfAnOldSnapshotIsAsOldAsItsSnapshot) {
   const Rule32110& rule = Rule();
   EXPECT_EQ(rule.copies, 2);
   EXPECT_THAT(rule.reasons, ::testing::Contains(HasSubstr("copy offsite: newest backup 2d old")));
+}
+
+// Status reads the newest prune of an object-locked copy from the catalog: none (or one older
+// than N - E days) is the high finding retention-upkeep-lapsing; a recent one keeps it quiet.
+TEST_F(CopyEvidenceTest, AnObjectLockedCopyWithoutRecordedUpkeepIsAFinding) {
+  plan_.repositories[1].object_lock = plan::RepositorySpec::ObjectLock{{}, 30};
+  plan_.BuildIndex();
+  auto lapsing = [&] {
+    Rule();
+    return std::count_if(status_.findings.begin(), status_.findings.end(),
+                         [](const analysis::Finding& f) {
+                           return f.rule == "retention-upkeep-lapsing" &&
+                                  f.title.find("never done") != std::string::npos;
+                         });
+  };
+  EXPECT_EQ(lapsing(), 1);
+  catalog::Run prune = MakeRun(catalog::RunKind::kPrune, "offsite", 0);
+  prune.system = "";
+  ASSERT_THAT(catalog_->AddRun(prune), IsOk());
+  EXPECT_EQ(lapsing(), 0);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "continuity/readiness/internal/assess.h"
 #include "tests/matchers.h"
@@ -325,6 +326,9 @@ TEST(AggregationTest, ClientScoreIsCriticalityWeighted) {
 
 // --- ComputeStatus and the histories over a real catalog ------------------------------------
 
+// The access key id of the backup hosts' credentials for "cloud" (BackupCredentials()).
+constexpr const char* kCloudKeyId = "AKIACLOUDBACKUPHOST1";
+
 plan::Plan StatusPlan() {
   plan::Plan plan;
   plan.msp.id = "acme";
@@ -362,6 +366,13 @@ class CatalogTest : public ::testing::Test {
   void TearDown() override {
     catalog_.reset();
     fs::remove_all(dir_);
+  }
+  // "cloud"'s credentials_file: the backup hosts' credentials, whose proofs count.
+  std::string BackupCredentials() {
+    const fs::path file = dir_ / "cloud-backup.aws";
+    std::ofstream(file) << "[default]\naws_access_key_id = " << kCloudKeyId
+                        << "\naws_secret_access_key = the-backup-secret\n";
+    return file.string();
   }
   void Add(catalog::Run run, const std::string& system) {
     run.system = system;
@@ -467,7 +478,8 @@ catalog::ImmutabilityProof ProofOf(const std::string& repository, int64_t finish
   proof.started_ns = finished_ns - 30 * kSecond;
   proof.finished_ns = finished_ns;
   proof.outcome = outcome;
-  proof.credentials = "AWS_PROFILE backup";
+  proof.credentials = "credentials_file cloud-backup.aws";
+  proof.access_key_id = kCloudKeyId;
   if (outcome == catalog::Outcome::kFailed) {
     proof.allowed = {"deleting a pack's version was allowed"};
   }
@@ -478,6 +490,7 @@ catalog::ImmutabilityProof ProofOf(const std::string& repository, int64_t finish
 TEST_F(CatalogTest, ImmutableCountsOnlyWithAProofWithinTheCheckCadence) {
   RecordEvidence();
   plan::Plan plan = StatusPlan();
+  plan.repositories[1].credentials_file = BackupCredentials();
   ASSERT_THAT(
       catalog_->AddImmutabilityProof(ProofOf("cloud", kNow - 2 * kDay, catalog::Outcome::kOk)),
       IsOk());
@@ -535,6 +548,7 @@ TEST_F(CatalogTest, AnAttestedOfflineCopyMeetsTheRuleWithoutBeingProven) {
 TEST_F(CatalogTest, AFailedImmutabilityProofIsAReasonAndAHighFinding) {
   RecordEvidence();
   plan::Plan plan = StatusPlan();
+  plan.repositories[1].credentials_file = BackupCredentials();
   ASSERT_THAT(
       catalog_->AddImmutabilityProof(ProofOf("cloud", kNow - 3 * kDay, catalog::Outcome::kOk)),
       IsOk());
@@ -557,6 +571,86 @@ TEST_F(CatalogTest, AFailedImmutabilityProofIsAReasonAndAHighFinding) {
   }
   EXPECT_TRUE(found);
   EXPECT_GE(db.findings.high, 1);
+}
+
+// Whose proof it is: a proof made with other credentials than the backup hosts' (the access key
+// id of "cloud"'s credentials_file), one of another location, one whose key was never recorded,
+// and any proof when the backup hosts' credentials cannot be read here, never count; each says
+// why, to the MSP only. The newest proof that counts is found past them.
+TEST_F(CatalogTest, OnlyAProofWithTheBackupHostsKeyAtTheLocationNowCounts) {
+  RecordEvidence();
+  plan::Plan plan = StatusPlan();
+  plan.repositories[1].credentials_file = BackupCredentials();
+  catalog::ImmutabilityProof owner = ProofOf("cloud", kNow - kDay, catalog::Outcome::kOk);
+  owner.access_key_id = "AKIAOWNERMAINTENANCE";
+  ASSERT_THAT(catalog_->AddImmutabilityProof(owner), IsOk());
+  auto status = ComputeStatus(plan, *catalog_, At(kNow));
+  ASSERT_THAT(status, IsOk());
+  const RepositoryStatus& cloud = status->clients[0].repositories[1];
+  EXPECT_EQ(cloud.immutability.state, analysis::ImmutabilityState::kNeverProven);
+  EXPECT_FALSE(cloud.immutability.counts);
+  EXPECT_EQ(cloud.immutability.text,
+            "claimed, never proven with the backup hosts' credentials: proof of 2026-11-25 not "
+            "counted: made with other credentials (AKIAOWNERMAINTENANCE) — not the backup hosts' "
+            "(AKIACLOUDBACKUPHOST1, profile 'default' of " +
+                plan.repositories[1].credentials_file + ")");
+  EXPECT_EQ(status->clients[0].systems[0].rule.Marks(), "✓✓✓~✓");
+
+  // The client's own view: the claim only, no keys.
+  StatusOptions for_client = At(kNow);
+  for_client.client = "c1";
+  auto client = ComputeStatus(plan, *catalog_, for_client);
+  ASSERT_THAT(client, IsOk());
+  EXPECT_EQ(client->clients[0].repositories[1].immutability.text, "claimed, never proven");
+
+  // An older proof by the backup hosts counts; the newer one is named.
+  ASSERT_THAT(
+      catalog_->AddImmutabilityProof(ProofOf("cloud", kNow - 3 * kDay, catalog::Outcome::kOk)),
+      IsOk());
+  status = ComputeStatus(plan, *catalog_, At(kNow));
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->clients[0].repositories[1].immutability.state,
+            analysis::ImmutabilityState::kProven);
+  EXPECT_THAT(status->clients[0].repositories[1].immutability.text,
+              ::testing::StartsWith("proven 2026-11-23 (3 days ago); newer proof of 2026-11-25 "
+                                    "not counted: made with other credentials"));
+
+  // The plan moved the repository to another bucket: no proof of the old one counts.
+  plan.repositories[1].location = "s3:https://s3.example.com/cloud-2";
+  status = ComputeStatus(plan, *catalog_, At(kNow));
+  ASSERT_THAT(status, IsOk());
+  EXPECT_EQ(status->clients[0].repositories[1].immutability.text,
+            "claimed, never proven with the backup hosts' credentials: proof of 2026-11-25 not "
+            "counted: made at s3:https://s3.example.com/cloud, not at the repository's location "
+            "now (s3:https://s3.example.com/cloud-2)");
+
+  // The backup hosts' credentials cannot be read here: whose proof it is cannot be told.
+  plan.repositories[1].location = "s3:https://s3.example.com/cloud";
+  plan.repositories[1].credentials_file = (dir_ / "missing.aws").string();
+  status = ComputeStatus(plan, *catalog_, At(kNow));
+  ASSERT_THAT(status, IsOk());
+  EXPECT_FALSE(status->clients[0].repositories[1].immutability.counts);
+  EXPECT_THAT(status->clients[0].repositories[1].immutability.text,
+              ::testing::HasSubstr("made with access key AKIAOWNERMAINTENANCE, but which key the "
+                                   "backup hosts hold cannot be told here ("));
+}
+
+// A proof recorded before the catalog kept access key ids counts for nobody: prove again.
+TEST_F(CatalogTest, AProofWithoutARecordedAccessKeyDoesNotCount) {
+  RecordEvidence();
+  plan::Plan plan = StatusPlan();
+  plan.repositories[1].credentials_file = BackupCredentials();
+  catalog::ImmutabilityProof old = ProofOf("cloud", kNow - kDay, catalog::Outcome::kOk);
+  old.access_key_id = "";
+  ASSERT_THAT(catalog_->AddImmutabilityProof(old), IsOk());
+  auto status = ComputeStatus(plan, *catalog_, At(kNow));
+  ASSERT_THAT(status, IsOk());
+  const RepositoryStatus& cloud = status->clients[0].repositories[1];
+  EXPECT_FALSE(cloud.immutability.counts);
+  EXPECT_EQ(cloud.immutability.text,
+            "claimed, never proven with the backup hosts' credentials: proof of 2026-11-25 not "
+            "counted: the access key it ran with was not recorded (a proof from before stormproof "
+            "recorded it); prove again");
 }
 
 // "The 0" of a repository fails on a drill that could not get the data back, not on a drill

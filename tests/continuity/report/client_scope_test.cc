@@ -205,6 +205,9 @@ void Replace(const fs::path& file, const std::string& from, const std::string& t
 
 enum class Variant { kAsShipped, kSharedEngineer };
 
+// The access key id of the offsite copy's credentials_file in the copied example (CopyExample).
+constexpr const char* kOffsiteBackupKeyId = "AKIAACMEB2BACKUP0001";
+
 // What the failures of the shared repository (AddFailuresOfTheSharedRepository) say that no
 // client may read: the other client's file, the MSP's endpoint and bucket.
 const std::vector<Identifier> kLeaks = {
@@ -220,6 +223,13 @@ fs::path CopyExample(const fs::path& dir, Variant variant) {
   for (const auto& entry : fs::directory_iterator(example / "clients")) {
     fs::copy_file(entry.path(), dir / "clients" / entry.path().filename());
   }
+  // The backup hosts' credentials of the shared offsite copy, readable here, so that its failed
+  // proof (AddFailuresOfTheSharedRepository, made with their access key id) is one that counts.
+  std::ofstream(dir / "acme-b2-immutable.credentials")
+      << "[default]\naws_access_key_id = " << kOffsiteBackupKeyId
+      << "\naws_secret_access_key = the-backup-hosts-secret\n";
+  Replace(dir / "plan.yaml", "credentials_file: /etc/stormproof/acme-b2-immutable.credentials",
+          "credentials_file: acme-b2-immutable.credentials");
   if (variant == Variant::kSharedEngineer) {
     Replace(dir / "clients/harcourt-vale.yaml",
             "    owner: aisha-rahman\n    tier: tier-1\n    depends_on: [hv-dc01]\n"
@@ -269,6 +279,7 @@ class ClientScopeTest : public ::testing::TestWithParam<Variant> {
     proof.finished_ns = check.finished_ns;
     proof.outcome = catalog::Outcome::kFailed;
     proof.credentials = "credentials_file /etc/stormproof/acme-b2-immutable.credentials";
+    proof.access_key_id = kOffsiteBackupKeyId;
     proof.allowed = {"deleting " + proof.location + "/data/3f/3f2a's version was allowed"};
     ASSERT_THAT(catalog_->AddImmutabilityProof(proof), IsOk());
   }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "continuity/runner/facts.h"
@@ -16,143 +17,29 @@
 #include "continuity/runner/run.h"
 #include "engine/backend/backend.h"
 #include "engine/repository/repository.h"
+#include "tests/continuity/runner/run_fixture.h"
 #include "tests/matchers.h"
 
 namespace stormproof::runner {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr int64_t kMinute = 60'000'000'000;
-
-int64_t RealNow() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-struct Pass {
-  Decisions decisions;
-  std::vector<ActionResult> results;
-  std::vector<std::string> breaches;
-
-  // "kind system-or-repository outcome", sorted.
-  std::vector<std::string> Words() const {
-    std::vector<std::string> out;
-    for (const ActionResult& r : results) {
-      out.push_back(std::string(ActionKindName(r.action.kind)) + " " +
-                    (r.action.system.empty() ? r.action.repository : r.action.system) + " " +
-                    catalog::OutcomeName(r.run.outcome));
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-  const ActionResult* Find(ActionKind kind, const std::string& system) const {
-    for (const ActionResult& r : results) {
-      if (r.action.kind == kind && r.action.system == system) return &r;
-    }
-    return nullptr;
-  }
-};
+using testing::kMinute;
+using testing::Pass;
 
 // Systems "a" and "b" backed up to "local" (/srv/repo), which "offsite" (/srv/offsite) is a
 // copy of; the world is staged under <dir>/root.
-class CopyJobTest : public ::testing::Test {
+class CopyJobTest : public testing::RunFixture {
  protected:
   void SetUp() override {
-    ::setenv("STORMPROOF_KDF_TEST", "1", 1);
-    dir_ = fs::temp_directory_path() /
-           ("stormproof-copy-job-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    Write("root/srv/a/ledger.csv", "date,amount\n2026-11-30,12.50\n");
-    Write("root/srv/b/db.dump", std::string(100000, 'x'));
-    Write("password", "correct horse\n");
-    options_.access.root = (dir_ / "root").string();
-    options_.access.password_file = (dir_ / "password").string();
-    options_.missing = MissingRepository::kCreate;
-    clock_.now_ns = [this] { return RealNow() + offset_.load(); };
-    clock_.monotonic_ns = [] { return RealNow(); };
-    MakePlan();
-    auto opened = catalog::Catalog::Open((dir_ / "catalog.db").string());
-    ASSERT_TRUE(opened) << opened.error().message();
-    catalog_ = std::move(opened).value();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  void Write(const std::string& name, const std::string& text) {
-    fs::create_directories((dir_ / name).parent_path());
-    std::ofstream(dir_ / name, std::ios::binary) << text;
-  }
-
-  void MakePlan() {
-    plan::Tier tier;
-    tier.id = "gold";
-    tier.rank = 2;
-    tier.rpo = Duration::Minutes(15);
-    tier.rto = Duration::Hours(1);
-    plan_.tiers = {tier};
-    plan::RepositorySpec local, offsite;
-    local.id = "local";
-    local.location = "/srv/repo";
+    plan::RepositorySpec offsite;
     offsite.id = "offsite";
     offsite.location = "/srv/offsite";
     offsite.copy_from = plan::Ref{"local", {}};
-    plan_.repositories = {local, offsite};
-    for (std::string id : {"a", "b"}) {
-      plan::System system;
-      system.id = id;
-      system.client = plan::Ref{"acme", {}};
-      system.tier = plan::Ref{"gold", {}};
-      system.backup.paths = {"/srv/" + id};
-      system.backup.repositories = {{"local", {}}};
-      plan_.systems.push_back(system);
-    }
-    plan_.run.catalog = (dir_ / "catalog.db").string();
-    plan_.run.reports = (dir_ / "reports").string();
-    plan_.run.scratch = (dir_ / "scratch").string();
-    plan_.BuildIndex();
+    StageWorld("stormproof-copy-job", {offsite});
   }
 
-  Pass Run() {
-    Pass pass;
-    std::vector<std::string> notes;
-    auto facts = GatherFacts(plan_, catalog_.get(), options_.access, {}, &notes);
-    EXPECT_TRUE(facts) << facts.error().message();
-    if (!facts) return pass;
-    pass.decisions = Decide(plan_, clock_.now_ns(), *facts, {});
-    pass.results = Execute(plan_, pass.decisions, *catalog_, options_, clock_, {});
-    pass.breaches = Breaches(plan_, clock_.now_ns(), *facts, {}, pass.results);
-    return pass;
-  }
-
-  std::unique_ptr<repository::Repository> Open(const std::string& where) {
-    auto backend = backend::OpenLocalBackend((dir_ / "root/srv" / where).string());
-    EXPECT_TRUE(backend) << backend.error().message();
-    auto repo = repository::Repository::Open(std::move(backend).value(), "correct horse");
-    EXPECT_TRUE(repo) << repo.error().message();
-    return std::move(repo).value();
-  }
-
-  std::vector<repository::Snapshot> Snapshots(const std::string& where) {
-    auto snapshots = Open(where)->LoadSnapshots();
-    EXPECT_TRUE(snapshots);
-    return *snapshots;
-  }
-
-  std::vector<catalog::Run> Copies() {
-    catalog::RunQuery query;
-    query.kind = catalog::RunKind::kCopy;
-    auto runs = catalog_->Runs(query);
-    EXPECT_TRUE(runs);
-    return *runs;
-  }
-
-  fs::path dir_;
-  plan::Plan plan_;
-  ExecuteOptions options_;
-  drill::Clock clock_;
-  std::atomic<int64_t> offset_{0};
-  std::unique_ptr<catalog::Catalog> catalog_;
+  std::vector<catalog::Run> Copies() { return Recorded(catalog::RunKind::kCopy); }
 };
 
 TEST_F(CopyJobTest, RunCopiesNewSnapshotsAfterTheBackupsAndRecordsThem) {
@@ -344,10 +231,13 @@ TEST_F(CopyJobTest, ADamagedSourceSnapshotFailsAloneAndTheOthersAreCopied) {
   offset_ = 16 * kMinute;
   Write("root/srv/a/ledger.csv", "a later snapshot, intact\n");
   ASSERT_EQ(Run().Words(), (std::vector<std::string>{"backup a ok", "backup b ok"}));
+  std::map<fs::path, char> original;
   for (const fs::path& pack : damaged) {
     std::fstream file(pack, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekg(10);
+    original[pack] = static_cast<char>(file.get());
     file.seekp(10);
-    file.put('\x5a');
+    file.put(original[pack] == '\x5a' ? '\x5b' : '\x5a');
   }
   offset_ = 61 * kMinute;
   Pass pass = Run();
@@ -366,6 +256,63 @@ TEST_F(CopyJobTest, ADamagedSourceSnapshotFailsAloneAndTheOthersAreCopied) {
     copies_of_a += s.tags.at("system") == "a" ? 1 : 0;
   }
   EXPECT_EQ(copies_of_a, 3);  // 0m, 16m, 61m: not the damaged 8m one
+
+  // Read again (a network error, say, rather than damage), the snapshot that failed is copied
+  // on the next run although the copy already holds newer ones: nothing is selected by time.
+  for (const auto& [pack, byte] : original) {
+    std::fstream file(pack, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(10);
+    file.put(byte);
+  }
+  offset_ = 62 * kMinute;
+  Pass retried = Run();
+  const ActionResult* again = retried.Find(ActionKind::kCopy, "a");
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->run.outcome, catalog::Outcome::kOk) << again->run.error;
+  std::set<repository::Id> copied;
+  for (const repository::Snapshot& s : Snapshots("offsite")) {
+    if (s.copied_from) copied.insert(s.copied_from->snapshot);
+  }
+  for (const repository::Snapshot& s : Snapshots("repo")) {
+    if (s.tags.at("system") != "a") continue;  // b's copy waits for its copy_every
+    EXPECT_TRUE(copied.contains(s.id)) << "no copy of " << s.id.ShortHex() << " of "
+                                       << s.tags.at("system") << ": " << again->summary;
+  }
+}
+
+// A snapshot of the system dated in the future in the source (a host's clock ahead, or one
+// written by whoever holds the credentials) is copied but never recorded as the newest copy,
+// is named in the run's output, and does not stop the copies of later snapshots.
+TEST_F(CopyJobTest, ASnapshotDatedInTheFutureStopsNoLaterCopy) {
+  Run();
+  std::string system;
+  {
+    auto local = Open("repo");
+    auto snapshots = local->LoadSnapshots();
+    ASSERT_TRUE(snapshots && !snapshots->empty());
+    repository::Snapshot ahead = snapshots->front();
+    ahead.id = {};
+    ahead.time_ns += 365 * 24 * 60 * kMinute;
+    system = ahead.tags.at("system");
+    ASSERT_TRUE(local->SaveSnapshot(ahead));
+  }
+  offset_ = 8 * kMinute;
+  Write("root/srv/a/ledger.csv", "date,amount\n2026-11-30,99.00\n");
+  Write("root/srv/b/db.dump", "changed\n");
+  Pass later = Run();
+  int64_t now = testing::RealNow() + offset_.load();
+  for (const char* id : {"a", "b"}) {
+    SCOPED_TRACE(id);
+    const ActionResult* copy = later.Find(ActionKind::kCopy, id);
+    ASSERT_NE(copy, nullptr);
+    EXPECT_EQ(copy->run.outcome, catalog::Outcome::kOk) << copy->run.error;
+    EXPECT_GE(copy->run.files, 1u);                  // this run's backup at least
+    EXPECT_LT(copy->run.snapshot_time_ns, now);      // never the future-dated one
+  }
+  const ActionResult* named = later.Find(ActionKind::kCopy, system);
+  ASSERT_NE(named, nullptr);
+  EXPECT_THAT(named->summary, HasSubstr("is dated in the future"));
+  EXPECT_EQ(Snapshots("offsite").size(), 5u);  // 2 + 2 backups and the future-dated one
 }
 
 // Interrupted (SIGTERM), the copy is recorded as interrupted like every action (its error starts

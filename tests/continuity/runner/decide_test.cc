@@ -499,6 +499,21 @@ TEST(DecideCopyTest, NothingNewNothingCopied) {
             "something new");
 }
 
+// A copy run that failed (a source snapshot that could not be read, a network error) is tried
+// again although the copy already holds the source's newest snapshot.
+TEST(DecideCopyTest, AFailedCopyIsCopiedAgainThoughNothingIsNew) {
+  plan::Plan p = CopyPlan();
+  Facts f;
+  Backed(&f, "a", "local", 2 * kMinute);
+  Backed(&f, "a", "offsite", 2 * kMinute);
+  f.copy_failed["a"] = {"offsite"};
+  Decisions d = DecideQuietly(p, f);
+  EXPECT_EQ(Words(d), std::vector<std::string>{"copy a offsite"});
+  EXPECT_EQ(d.actions[0].reason,
+            "the last copy from local failed; copied again until it succeeds; copied whenever "
+            "there is something new");
+}
+
 TEST(DecideCopyTest, CopyEveryWaitsForItsCadence) {
   plan::Plan p = CopyPlan(Duration::Hours(1));
   Facts f;
@@ -569,6 +584,77 @@ TEST(DecideCopyTest, ForgetAndPruneWithoutTheMaintenanceCredentialsHereAreLeftTo
             "here)");
 }
 
+// The recommended split: the backup host "web1" holds upload-only credentials, the MSP machine
+// the copy's maintenance credentials. `run --host msp` keeps the copy's retention whoever backs
+// up into it: a prune once a day, and no forget (its policy would read snapshot dates and tags
+// that whoever holds the backup hosts' key writes).
+TEST(DecideCopyTest, TheMachineWithTheMaintenanceCredentialsKeepsUpkeepWhoeverBacksUp) {
+  plan::Plan p = CopyPlan();
+  p.repositories.back().maintenance_credentials_file = "/etc/stormproof/offsite-delete.ini";
+  p.tiers[0].retention.keep_last = 3;
+  p.systems[0].host = "web1";
+  p.BuildIndex();
+  Facts f;
+  Backed(&f, "a", "local", 2 * kMinute);
+  Backed(&f, "a", "offsite", 2 * kMinute);
+  for (const plan::RepositorySpec& r : p.repositories) f.last_check_ns[r.id] = kNow;
+  Selection msp;
+  msp.host = "msp";
+  Decisions d = Decide(p, kNow, f, msp);
+  EXPECT_EQ(Words(d), (std::vector<std::string>{"prune offsite"}));
+  EXPECT_EQ(d.actions[0].reason, "retention upkeep, due every 1d whoever backs up; never pruned");
+  EXPECT_FALSE(d.actions[0].needs_forget);
+  f.last_prune_ns["offsite"] = kNow - 2 * kHour;  // done today: not due again
+  EXPECT_EQ(Words(Decide(p, kNow, f, msp)), std::vector<std::string>{});
+  f.last_prune_ns["offsite"] = kNow - kDay;
+  EXPECT_EQ(Words(Decide(p, kNow, f, msp)), std::vector<std::string>{"prune offsite"});
+  // Another client's run leaves it alone; the backup host leaves it to the MSP machine.
+  Selection other;
+  other.client = "someone-else";
+  EXPECT_EQ(Words(Decide(p, kNow, f, other)), std::vector<std::string>{});
+  f.maintenance_elsewhere = {"offsite"};
+  Selection web1;
+  web1.host = "web1";
+  EXPECT_EQ(Words(Decide(p, kNow, f, web1)), std::vector<std::string>{});
+}
+
+// An object-locked repository this run writes is pruned (its retention extended) once a day
+// even when its tier keeps everything, so no forget ever removes a snapshot.
+TEST(DecideCopyTest, AnObjectLockedRepositoryIsKeptUpEvenWhenNothingIsForgotten) {
+  plan::Plan p = CopyPlan();
+  p.repositories.back().object_lock = plan::RepositorySpec::ObjectLock{{}, 30};
+  p.BuildIndex();
+  Facts f;
+  Backed(&f, "a", "local", 2 * kMinute);
+  Backed(&f, "a", "offsite", 3 * kMinute);  // a copy is due: the run writes the repository
+  Decisions d = DecideQuietly(p, f);
+  EXPECT_EQ(Words(d), (std::vector<std::string>{"copy a offsite", "prune offsite"}));
+  EXPECT_EQ(d.actions[1].reason,
+            "retention upkeep, due every 1d whoever backs up, which extends the Object Lock "
+            "retention of the snapshots kept; never pruned");
+}
+
+// A copy repository takes its turn in the drill rotation once the repository the system backs
+// up into was drilled, and a failed drill of it is retried from it, not from the next copy.
+TEST(DecideCopyTest, DrillsRotateIntoTheCopyAndRetryFromIt) {
+  plan::Plan p = CopyPlan();
+  p.tiers[0].drill_every = Cadence(1, Cadence::Unit::kWeek);
+  p.BuildIndex();
+  Facts f;
+  Backed(&f, "a", "local", kMinute);
+  Backed(&f, "a", "offsite", kMinute);
+  f.last_drill_ns["a"] = At(2026, 11, 1);
+  f.last_drill_per_copy["a"]["local"] = At(2026, 11, 1);
+  Decisions d = DecideQuietly(p, f);
+  EXPECT_EQ(Words(d), std::vector<std::string>{"drill a offsite"});
+  ASSERT_EQ(d.actions.size(), 1u);
+  EXPECT_THAT(d.actions[0].reason, HasSubstr("copy offsite, never drilled"));
+  f.last_drill_ns["a"] = kNow - 2 * kDay;
+  f.last_drill_per_copy["a"]["offsite"] = kNow - 2 * kDay;
+  f.failed_drill["a"] = {kNow - 2 * kDay, catalog::Outcome::kFailed, "offsite", "x"};
+  EXPECT_EQ(Words(DecideQuietly(p, f)), std::vector<std::string>{"drill a offsite"});
+}
+
 // The immutability proof (kImmutability) of an s3: repository claimed immutable, on the check
 // cadence: a local repository claimed immutable cannot be proven and is skipped with a note.
 class DecideImmutabilityTest : public ::testing::Test {
@@ -608,7 +694,20 @@ TEST_F(DecideImmutabilityTest, ClaimedAndNeverProvenIsDue) {
 
 TEST_F(DecideImmutabilityTest, AnObjectLockIsAClaimToo) {
   Spec("s3").object_lock = plan::RepositorySpec::ObjectLock{};
+  facts_.last_prune_ns["s3"] = kNow - kHour;  // its retention upkeep is not due
   EXPECT_EQ(Words(Run()), (std::vector<std::string>{"immutability s3"}));
+}
+
+// A recent proof made with other credentials than the backup hosts' (or of another location)
+// puts nothing off: the proof that counts is due now.
+TEST_F(DecideImmutabilityTest, AProofThatDoesNotCountPutsNothingOff) {
+  Spec("s3").immutable = true;
+  facts_.last_proof["s3"] = {kNow - kDay, true, false};
+  Decisions d = Run();
+  ASSERT_EQ(Words(d), (std::vector<std::string>{"immutability s3"}));
+  EXPECT_EQ(d.actions[0].reason,
+            "no proof with the backup hosts' credentials at its location now; due every 1w "
+            "(run.check_every); the plan calls it immutable");
 }
 
 TEST_F(DecideImmutabilityTest, ProvenWithinTheCheckCadenceIsNotDue) {

@@ -13,136 +13,28 @@
 #include <optional>
 #include <thread>
 
-#include "engine/backend/backend.h"
-#include "engine/repository/repository.h"
 #include "continuity/runner/facts.h"
 #include "continuity/runner/internal/jobs.h"
+#include "engine/backend/backend.h"
+#include "engine/repository/repository.h"
+#include "tests/continuity/runner/run_fixture.h"
 #include "tests/matchers.h"
 
 namespace stormproof::runner {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr int64_t kMinute = 60'000'000'000;
-
-int64_t RealNow() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// The outcome of one `run`.
-struct Pass {
-  Decisions decisions;
-  std::vector<ActionResult> results;
-  std::vector<std::string> breaches;
-
-  std::vector<std::string> Words() const {
-    std::vector<std::string> out;
-    for (const ActionResult& r : results) {
-      out.push_back(std::string(ActionKindName(r.action.kind)) + " " +
-                    (r.action.system.empty() ? r.action.repository : r.action.system) + " " +
-                    catalog::OutcomeName(r.run.outcome));
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-};
+using testing::kMinute;
+using testing::Pass;
 
 // Two systems, "a" and "b", of one client, backed up to one stormproof repository; the world is
 // staged under <dir>/root (plan paths /srv/a, /srv/b, /srv/repo).
-class RunTest : public ::testing::Test {
+class RunTest : public testing::RunFixture {
  protected:
   void SetUp() override {
-    ::setenv("STORMPROOF_KDF_TEST", "1", 1);
-    dir_ = fs::temp_directory_path() /
-           ("stormproof-run-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    Write("root/srv/a/ledger.csv", "date,amount\n2026-11-30,12.50\n");
+    StageWorld("stormproof-run", {});
     Write("root/srv/a/sub/notes.txt", "hello\n");
-    Write("root/srv/b/db.dump", std::string(100000, 'x'));
-    Write("password", "correct horse\n");
-    options_.access.root = (dir_ / "root").string();
-    options_.access.password_file = (dir_ / "password").string();
-    options_.missing = MissingRepository::kCreate;
-    clock_.now_ns = [this] { return RealNow() + offset_.load(); };
-    clock_.monotonic_ns = [] { return RealNow(); };
-    MakePlan();
-    auto opened = catalog::Catalog::Open((dir_ / "catalog.db").string());
-    ASSERT_TRUE(opened) << opened.error().message();
-    catalog_ = std::move(opened).value();
   }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  void Write(const std::string& name, const std::string& text) {
-    fs::create_directories((dir_ / name).parent_path());
-    std::ofstream(dir_ / name, std::ios::binary) << text;
-  }
-
-  void MakePlan() {
-    plan::Tier tier;
-    tier.id = "gold";
-    tier.rank = 2;
-    tier.rpo = Duration::Minutes(15);
-    tier.rto = Duration::Hours(1);
-    plan_.tiers = {tier};
-    plan::RepositorySpec repo;
-    repo.id = "local";
-    repo.location = "/srv/repo";
-    plan_.repositories = {repo};
-    for (std::string id : {"a", "b"}) {
-      plan::System system;
-      system.id = id;
-      system.client = plan::Ref{"acme", {}};
-      system.tier = plan::Ref{"gold", {}};
-      system.backup.paths = {"/srv/" + id};
-      system.backup.repositories = {{"local", {}}};
-      plan_.systems.push_back(system);
-    }
-    plan_.run.catalog = (dir_ / "catalog.db").string();
-    plan_.run.reports = (dir_ / "reports").string();
-    plan_.run.scratch = (dir_ / "scratch").string();
-    plan_.BuildIndex();
-  }
-
-  Pass Run() {
-    Pass pass;
-    std::vector<std::string> notes;
-    auto facts = GatherFacts(plan_, catalog_.get(), options_.access, selection_, &notes);
-    EXPECT_TRUE(facts) << facts.error().message();
-    if (!facts) return pass;
-    pass.decisions = Decide(plan_, clock_.now_ns(), *facts, selection_);
-    pass.results = Execute(plan_, pass.decisions, *catalog_, options_, clock_, {});
-    pass.breaches = Breaches(plan_, clock_.now_ns(), *facts, selection_, pass.results);
-    return pass;
-  }
-
-  std::vector<repository::Snapshot> Snapshots() {
-    auto backend = backend::OpenLocalBackend((dir_ / "root/srv/repo").string());
-    EXPECT_TRUE(backend);
-    auto repo = repository::Repository::Open(std::move(backend).value(), "correct horse");
-    EXPECT_TRUE(repo);
-    auto snapshots = (*repo)->LoadSnapshots();
-    EXPECT_TRUE(snapshots);
-    return *snapshots;
-  }
-
-  std::vector<catalog::Run> Recorded(catalog::RunKind kind) {
-    catalog::RunQuery query;
-    query.kind = kind;
-    auto runs = catalog_->Runs(query);
-    EXPECT_TRUE(runs);
-    return *runs;
-  }
-
-  fs::path dir_;
-  plan::Plan plan_;
-  ExecuteOptions options_;
-  Selection selection_;
-  drill::Clock clock_;
-  std::atomic<int64_t> offset_{0};
-  std::unique_ptr<catalog::Catalog> catalog_;
 };
 
 TEST_F(RunTest, FirstRunBacksUpEverySystemAndRecordsIt) {
@@ -270,6 +162,34 @@ TEST_F(RunTest, RetentionForgetsThisSystemsSnapshotsAndPrunes) {
   offset_ = 16 * kMinute;
   EXPECT_EQ(Run().Words(),
             (std::vector<std::string>{"backup a ok", "backup b ok", "forget a ok", "forget b ok"}));
+}
+
+// The recommended split: the backup host web1 cannot read the maintenance credentials, so it
+// backs up only; `run --host msp` on the machine that can read them prunes the repository
+// although it backed up nothing itself (retention upkeep, recorded as a run). It forgets
+// nothing: what a forget keeps is decided by snapshot dates the backup hosts write.
+TEST_F(RunTest, TheMachineWithTheMaintenanceCredentialsKeepsUpkeepWhoeverBacksUp) {
+  plan_.tiers[0].retention.keep_last = 1;
+  for (plan::System& system : plan_.systems) system.host = "web1";
+  plan_.repositories[0].maintenance_credentials_file = (dir_ / "not-on-this-host").string();
+  plan_.BuildIndex();
+  selection_.host = "web1";
+  EXPECT_EQ(Run().Words(),
+            (std::vector<std::string>{"backup a ok", "backup b ok", "check local ok"}));
+  offset_ = 8 * kMinute;
+  Write("root/srv/a/ledger.csv", "date,amount\n2026-11-30,99.00\n");
+  EXPECT_EQ(Run().Words(), (std::vector<std::string>{"backup a ok", "backup b ok"}));
+  ASSERT_EQ(Snapshots().size(), 4u);
+
+  plan_.repositories[0].maintenance_credentials_file = (dir_ / "password").string();
+  plan_.BuildIndex();
+  selection_.host = "msp";
+  offset_ = 9 * kMinute;
+  EXPECT_EQ(Run().Words(), std::vector<std::string>{"prune local ok"});
+  EXPECT_EQ(Snapshots().size(), 4u);
+  ASSERT_EQ(Recorded(catalog::RunKind::kPrune).size(), 1u);
+  offset_ = 10 * kMinute;  // kept up within the day: nothing more to do
+  EXPECT_EQ(Run().Words(), std::vector<std::string>{});
 }
 
 TEST_F(RunTest, SelectionLimitsTheWork) {

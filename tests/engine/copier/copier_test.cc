@@ -7,14 +7,19 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/interrupt.h"
@@ -90,6 +95,39 @@ class CountingBackend : public ForwardingBackend {
 
  private:
   std::unique_ptr<backend::Backend> view_;
+};
+
+// Holds the first snapshot save until Release(): a copy stopped right before it writes its
+// snapshot, while another copy runs.
+class PausesBeforeSnapshot : public ForwardingBackend {
+ public:
+  explicit PausesBeforeSnapshot(std::unique_ptr<backend::Backend> view)
+      : ForwardingBackend(*view), view_(std::move(view)) {}
+  Status Save(const backend::Handle& handle, ByteView data) override {
+    if (handle.type == backend::FileType::kSnapshot) {
+      std::unique_lock<std::mutex> lock(mu_);
+      paused_ = true;
+      changed_.notify_all();
+      changed_.wait(lock, [&] { return released_; });
+    }
+    return target.Save(handle, data);
+  }
+  // Whether the copy reached its snapshot save within 60 s.
+  bool WaitUntilPaused() {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_for(lock, std::chrono::seconds(60), [&] { return paused_; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::unique_ptr<backend::Backend> view_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  bool paused_ = false, released_ = false;
 };
 
 class CopierTest : public ::testing::Test {
@@ -263,6 +301,43 @@ TEST_F(CopierTest, CopyingAgainWritesNothing) {
 
 // A changed backup's copy, in a new Copy call (nothing remembered in memory): only the changed
 // file is read; everything else is mapped through the earlier copy.
+// Two copies of one source snapshot into one destination at once (two `run`s, or a run beside a
+// `stormproof copy`): the first is held right before it writes its snapshot while the second
+// copies the same snapshot and finishes, then the first goes on. A copy's snapshot file is the
+// same for the same copy (same content, same id): the destination holds one copy, not two.
+TEST_F(CopierTest, TwoCopiesAtOnceOfOneSnapshotWriteOneFile) {
+  WriteDataset();
+  Snapshot original = Backup(*source_);
+  auto pausing = std::make_unique<PausesBeforeSnapshot>(destination_store_.View());
+  PausesBeforeSnapshot* gate = pausing.get();
+  auto held_back = Repository::Open(std::move(pausing), kDestinationPassword);
+  ASSERT_THAT(held_back, IsOk());
+  std::optional<Result<CopySummary>> first;
+  std::thread paused([&] { first = Copy(*source_, **held_back, {original.id}, {}); });
+  if (!gate->WaitUntilPaused()) {
+    gate->Release();
+    paused.join();
+    FAIL() << "the first copy never reached its snapshot";
+  }
+  auto second = Copy(*source_, *destination_, {original.id}, {});
+  gate->Release();
+  paused.join();
+  ASSERT_THAT(second, IsOk());
+  ASSERT_TRUE(first.has_value());
+  ASSERT_THAT(*first, IsOk());
+  ASSERT_EQ((*first)->snapshots.size(), 1u);
+  ASSERT_EQ(second->snapshots.size(), 1u);
+  EXPECT_FALSE((*first)->snapshots[0].already_copied) << "the first copy was not held back";
+  EXPECT_EQ((*first)->snapshots[0].destination, second->snapshots[0].destination);
+  EXPECT_EQ(destination_store_.Names(backend::FileType::kSnapshot).size(), 1u)
+      << "the source snapshot was copied twice";
+  auto reopened = destination_store_.Open(kDestinationPassword);
+  ASSERT_THAT(reopened, IsOk());
+  EXPECT_EQ(Restored(**reopened, CopyOf(**reopened, second->snapshots[0].destination)),
+            Contents(data_));
+  ExpectCheckPasses(**reopened);
+}
+
 TEST_F(CopierTest, ChangedBackupsCopyReadsOnlyTheChange) {
   WriteDataset();
   Snapshot first = Backup(*source_);

@@ -253,5 +253,28 @@ TEST_F(PruneRetentionTest, ADryRunSaysWhatWouldBeExtendedAndExtendsNothing) {
   EXPECT_EQ(*after, *before);
 }
 
+// The evidence a host wrote beside its backups is never removed, so it stays undeletable as
+// long as the data: N days after every maintenance run, for months after it was written.
+TEST_F(PruneRetentionTest, EvidenceStaysUndeletableForNDaysAfterEveryMaintenanceRun) {
+  std::string evidence;
+  {
+    auto lock = repo_->AcquireLock(Repository::LockKind::kShared);
+    ASSERT_THAT(lock, IsOk());
+    auto saved = repo_->SaveEvidence("{\"runs\": []}");
+    ASSERT_THAT(saved, IsOk());
+    evidence = *saved;
+  }
+  for (int day = 0; day < 5 * kDays; ++day) {
+    Pass(1);
+    ASSERT_NO_FATAL_FAILURE(Backup(day));
+    ASSERT_NO_FATAL_FAILURE(Maintain(day, day % 2 == 0));
+    auto until =
+        backend::RetainedUntilNsForTesting(repo_->backend(), {FileType::kEvidence, evidence});
+    ASSERT_THAT(until, IsOk());
+    ASSERT_GE(*until, now_.load() + int64_t{kDays} * kNsPerDay) << "day " << day;
+    Pass(23);
+  }
+}
+
 }  // namespace
 }  // namespace stormproof::pruner

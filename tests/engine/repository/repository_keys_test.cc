@@ -84,6 +84,28 @@ TEST(RepositoryKeysTest, ChangePasswordRetiresTheOldOneAndKeepsTheMasterKey) {
   EXPECT_TRUE((*keys)[0].current) << "the new key is now the current one";
 }
 
+// Credentials that may write but not delete (upload-only): the old key could not be removed, so
+// the password change is refused before the new key is written; the old password still opens.
+TEST(RepositoryKeysTest, ChangePasswordWithoutTheRightToDeleteChangesNothing) {
+  struct NoDeletes final : testing::ForwardingBackend {
+    using ForwardingBackend::ForwardingBackend;
+    Status Remove(const backend::Handle& h) override {
+      return Error::PermissionDenied(Location() + "/" + h.name + ": access denied");
+    }
+  };
+  Store store;
+  ASSERT_NE(store.Init(), nullptr);
+  auto repo = Repository::Open(std::make_unique<NoDeletes>(store.raw()), kPassword);
+  ASSERT_THAT(repo, IsOk());
+  Status changed = (*repo)->ChangePassword("new password");
+  EXPECT_THAT(changed, ErrorIs(ErrorCode::kPermissionDenied,
+                               HasSubstr("the password was not changed: ")));
+  EXPECT_THAT(changed.error().message(), HasSubstr("these credentials may not delete objects"));
+  EXPECT_EQ(store.Names(FileType::kKey).size(), 1u) << "a key was added";
+  EXPECT_THAT(store.Open(kPassword), IsOk());
+  EXPECT_FALSE(store.Open("new password").has_value());
+}
+
 TEST(RepositoryKeysTest, CorruptKeyFilesAreSkipped) {
   const char* damaged[] = {"", "{}", "not json", R"({"kdf":"scrypt"})",
                            R"({"kdf":"argon2id","ops":1,"mem":8192,"salt":"AAAA","data":"x"})"};

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "engine/repository/repository.h"
+#include "engine/repository/sealed_file.h"
 #include "engine/repository/snapshot_file.h"
 #include "tests/engine/repository/repository_fixtures.h"
 #include "tests/matchers.h"
@@ -204,6 +207,61 @@ TEST(RepositorySnapshotsTest, ASnapshotThatCannotBeWithdrawnIsSaidToBeThere) {
   EXPECT_THAT(message, ::testing::HasSubstr("could not be withdrawn (snapshots/"));
   EXPECT_THAT(message, ::testing::HasSubstr("run 'stormproof check'"));
   EXPECT_THAT(message, ::testing::Not(::testing::HasSubstr(" withdrawn:"))) << message;
+  EXPECT_EQ(SnapshotFiles(store.raw()), 1u);
+}
+
+// A copy's snapshot (kSameContentSameFile): the same snapshot saved twice is one file with one
+// id, and it reads back like any other; the default gives a new file each time.
+TEST(RepositorySnapshotsTest, SameContentSameFileSealingSavesOneFile) {
+  Store store;
+  auto repo = store.Init();
+  using Sealing = Repository::Sealing;
+  auto first = repo->SaveSnapshot(Example(9), Sealing::kSameContentSameFile);
+  auto again = repo->SaveSnapshot(Example(9), Sealing::kSameContentSameFile);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(*first, *again);
+  EXPECT_EQ(SnapshotFiles(store.raw()), 1u);
+  auto loaded = store.Open().value()->LoadSnapshot(*first);
+  ASSERT_THAT(loaded, IsOk());
+  ExpectSame(*loaded, Example(9));
+  auto other = repo->SaveSnapshot(Example(10), Sealing::kSameContentSameFile);
+  ASSERT_THAT(other, IsOk());
+  EXPECT_NE(*other, *first);
+  ASSERT_THAT(repo->SaveSnapshot(Example(9)), IsOk());
+  EXPECT_EQ(SnapshotFiles(store.raw()), 3u) << "a fresh salt gives a new file";
+}
+
+// The same plaintext under another kind or another master key is another file.
+TEST(RepositorySnapshotsTest, DeterministicSealingDependsOnKeyKindAndPlaintext) {
+  crypto::Key one = crypto::RandomKey(), two = crypto::RandomKey();
+  Bytes a = SealFileDeterministically(one, AsBytes("{}"), kSnapshotKind);
+  EXPECT_EQ(a, SealFileDeterministically(one, AsBytes("{}"), kSnapshotKind));
+  EXPECT_NE(a, SealFileDeterministically(two, AsBytes("{}"), kSnapshotKind));
+  EXPECT_NE(a, SealFileDeterministically(one, AsBytes("{}"), kIndexKind));
+  Bytes b = SealFileDeterministically(one, AsBytes("[]"), kSnapshotKind);
+  EXPECT_FALSE(std::equal(a.begin(), a.begin() + crypto::kSaltSize, b.begin()))
+      << "two plaintexts share a salt, so a subkey";
+  auto opened = OpenSealedFile(one, a, kSnapshotKind);
+  ASSERT_THAT(opened, IsOk());
+  EXPECT_EQ(AsText(*opened), "{}");
+  EXPECT_FALSE(OpenSealedFile(one, a, kIndexKind).has_value());
+}
+
+// A copy's snapshot that another copy saved too is never taken back when our lock turns out
+// lost: it is not only ours.
+TEST(RepositorySnapshotsTest, ASameContentSnapshotThereBeforeIsNotWithdrawn) {
+  Store store;
+  auto first = store.Init();
+  ASSERT_THAT(first->SaveSnapshot(Example(7), Repository::Sealing::kSameContentSameFile), IsOk());
+  auto repo = Repository::Open(std::make_unique<LosesTheLockOnSnapshotSave>(store.raw(), true),
+                               testing::kPassword);
+  ASSERT_THAT(repo, IsOk());
+  auto lock = (*repo)->AcquireLock(Repository::LockKind::kShared);
+  ASSERT_THAT(lock, IsOk());
+  auto saved = (*repo)->SaveSnapshot(Example(7), Repository::Sealing::kSameContentSameFile);
+  ASSERT_THAT(saved, ErrorIs(ErrorCode::kLocked, HasSubstr("(saved before by another writer too) "
+                                                           "left as it was")));
   EXPECT_EQ(SnapshotFiles(store.raw()), 1u);
 }
 

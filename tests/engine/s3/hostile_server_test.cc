@@ -222,6 +222,73 @@ TEST(HostileServerTest, TheServersErrorTextStaysOnOneLine) {
   EXPECT_THAT(got, ErrorIs(ErrorCode::kIo, HasSubstr("Internal?Error: line one?line two?three?tab")));
 }
 
+// An error's text that a line break (or a carriage return or tab, the other control characters
+// XML lets a server send) would split: each control character becomes '?'.
+void ExpectOneLine(const std::string& message) {
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  EXPECT_EQ(message.find('\r'), std::string::npos) << message;
+  EXPECT_EQ(message.find('\t'), std::string::npos) << message;
+  EXPECT_LT(message.size(), 1000u) << message;
+}
+
+// The Object Lock refusals (object_lock.cc) name the server's code and message like every other
+// error answer: on one line, however many lines the server sent.
+TEST(HostileServerTest, AnObjectLockRefusalStaysOnOneLine) {
+  for (const char* refusal : {"InvalidRequest", "InvalidArgument"}) {
+    const std::string code = refusal;
+    CannedServer server([&](const std::string&, int fd) {
+      Answer(fd, 400,
+             "<Error><Code>" + code + "</Code><Message>Object Lock\nrefused&#13;\tred" +
+                 std::string(3000, 'm') + "</Message></Error>");
+    });
+    Client client(OptionsFor(server));
+    Status set = client.PutObjectRetention("repo/data/3f/3f2a", "v1",
+                                           ObjectLock{backend::Retention::Mode::kCompliance,
+                                                      1'800'000'000'000'000'000});
+    ASSERT_FALSE(set.has_value()) << code;
+    ExpectOneLine(set.error().message());
+    EXPECT_THAT(set, ErrorIs(ErrorCode::kInvalidArgument,
+                             HasSubstr(code + ": Object Lock?refused??red")));
+  }
+}
+
+// A copy the server fails in a 200 answer's body (copy_object.cc) keeps the server's words on
+// one line.
+TEST(HostileServerTest, AFailedCopysErrorBodyStaysOnOneLine) {
+  CannedServer server([&](const std::string&, int fd) {
+    Answer(fd, 200,
+           "<Error><Code>Internal\nError</Code><Message>line one\nline two&#13;three\ttab"
+           "</Message></Error>");
+  });
+  Client client(OptionsFor(server));
+  Status copied = client.CopyObjectVersion("repo/config", "repo/config", "v1");
+  ASSERT_FALSE(copied.has_value());
+  ExpectOneLine(copied.error().message());
+  EXPECT_THAT(copied, ErrorIs(ErrorCode::kIo, HasSubstr("the server failed the copy (Internal?"
+                                                        "Error: line one?line two?three?tab)")));
+}
+
+// A retention answer with a mode or date no server sends: the error quotes it on one line.
+TEST(HostileServerTest, AMalformedRetentionAnswerStaysOnOneLine) {
+  struct Case {
+    std::string mode, until;
+  };
+  for (const Case& c : {Case{"GOVERN\nANCE&#13;\tX", "2030-01-01T00:00:00Z"},
+                        Case{"COMPLIANCE", "2030-01-01\nT00:00:00Z&#13;\tX"}}) {
+    const std::string& mode = c.mode;
+    const std::string& until = c.until;
+    CannedServer server([&](const std::string&, int fd) {
+      Answer(fd, 200, "<Retention><Mode>" + mode + "</Mode><RetainUntilDate>" + until +
+                          "</RetainUntilDate></Retention>");
+    });
+    Client client(OptionsFor(server));
+    Result<ObjectRetention> got = client.GetObjectRetention("repo/config", "v1");
+    ASSERT_FALSE(got.has_value()) << mode << " " << until;
+    ExpectOneLine(got.error().message());
+    EXPECT_THAT(got.error().message(), HasSubstr("??X'")) << got.error().message();
+  }
+}
+
 TEST(HostileServerTest, ARedirectIsNotFollowed) {
   std::atomic<int> elsewhere{0};
   CannedServer other([&](const std::string&, int fd) {

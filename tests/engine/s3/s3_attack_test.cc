@@ -7,6 +7,7 @@
 // Through the real CLI (the test copy); the attacker talks to the gateway directly.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -111,6 +112,28 @@ class S3AttackTest : public ::testing::Test {
         SecretString(std::string(user ? user->secret_key : Rgw().secret_key));
     options.retry.max_attempts = 2;
     return std::make_unique<Client>(std::move(options));
+  }
+  // The owner's options for the repository, through the proxy.
+  s3::Options ProxyOptions() const {
+    auto location = s3::ParseLocation("s3:" + proxy_.endpoint() + "/" + bucket_ + "/" + kPrefix);
+    EXPECT_THAT(location, IsOk());
+    s3::Options options;
+    options.location = *location;
+    options.region = Rgw().region;
+    options.credentials.access_key_id = Rgw().access_key;
+    options.credentials.secret_access_key = SecretString(std::string(Rgw().secret_key));
+    return options;
+  }
+  // The lock files that hold (current, not empty), by key.
+  std::set<std::string> LiveLockKeys() const {
+    std::set<std::string> keys;
+    for (const ObjectVersion& v : Versions()) {
+      if (v.is_latest && !v.delete_marker && v.size > 0 &&
+          v.key.find("/locks/") != std::string::npos) {
+        keys.insert(v.key);
+      }
+    }
+    return keys;
   }
   // Every version and delete marker in the bucket (the owner lists them).
   std::vector<ObjectVersion> Versions() const {
@@ -389,14 +412,7 @@ TEST_F(S3AttackTest, LeavesForeignKeysAloneAndGoesOnPastAFailedChange) {
   ASSERT_TRUE(stored_as_named) << "the gateway rewrote the key";
 
   // Through the library, via the proxy: the first change is refused, the other still made.
-  auto location = s3::ParseLocation("s3:" + proxy_.endpoint() + "/" + bucket_ + "/" + kPrefix);
-  ASSERT_THAT(location, IsOk());
-  s3::Options options;
-  options.location = *location;
-  options.region = Rgw().region;
-  options.credentials.access_key_id = Rgw().access_key;
-  options.credentials.secret_access_key = SecretString(std::string(Rgw().secret_key));
-  s3::RollBack rollback(std::move(options));
+  s3::RollBack rollback(ProxyOptions());
   auto plan = rollback.Plan(as_of_);
   ASSERT_THAT(plan, IsOk());
   EXPECT_EQ(plan->foreign, 2);
@@ -447,6 +463,69 @@ TEST_F(S3AttackTest, LeavesForeignKeysAloneAndGoesOnPastAFailedChange) {
   }
   EXPECT_EQ(locks_left, 0) << "the roll-back's lock was left behind";
   EXPECT_EQ(foreign_current, 2) << "a foreign key was touched";
+}
+
+// The roll-back's lock is refreshed while it applies, as a backup's is (a roll-back may take longer
+// than the 30 minutes after which others judge a lock stale): a new file every refresh interval,
+// the old one removed. Not refreshed for 20 minutes by the holder's clock (the machine was
+// suspended), or removed by another process as stale, it is lost for good, never revived, and
+// the roll-back makes no further change.
+TEST_F(S3AttackTest, TheRollBacksLockIsRefreshedAndALostOneStopsTheRollBack) {
+  s3::RollBack rollback(ProxyOptions());
+  const std::string root = std::string(kPrefix) + "/";
+  std::atomic<int64_t> elapsed{0};
+  s3::RollBackLockTiming timing;
+  timing.refresh_interval = std::chrono::milliseconds(200);
+  timing.elapsed_ns = [&] { return elapsed.load(); };
+  auto held = rollback.HoldLock({}, timing);
+  ASSERT_THAT(held, IsOk());
+  const std::string first = (*held)->name();
+  std::string now = first;
+  for (int i = 0; i < 250 && now == first; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    now = (*held)->name();
+  }
+  ASSERT_NE(now, first) << "the lock was never refreshed";
+  EXPECT_THAT((*held)->Held(), IsOk());
+  std::set<std::string> live;
+  for (int i = 0; i < 5 && live.size() != 1; ++i) live = LiveLockKeys();  // one refresh at a time
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_NE(*live.begin(), root + first) << "the first lock file was not replaced";
+
+  // The machine slept 21 minutes: others may have judged the lock stale.
+  elapsed += 21 * kNsPerMinute;
+  EXPECT_THAT((*held)->Held(),
+              ErrorIs(ErrorCode::kLocked, HasSubstr("not refreshed for 21 minutes")));
+  s3::RollBackPlan plan;
+  for (char c : {'e', 'f'}) {
+    plan.changes.push_back({"snapshots/" + std::string(64, c),
+                            s3::RollBackStep{s3::RollBackStep::Action::kHide}, {}});
+  }
+  auto applied = rollback.Apply(plan, std::nullopt, {}, held->get());
+  ASSERT_THAT(applied, IsOk());
+  EXPECT_EQ(applied->hidden + applied->restored, 0);
+  EXPECT_EQ(applied->not_made, 2);
+  EXPECT_THAT(applied->lock_lost, HasSubstr("the roll-back's lock locks/"));
+  EXPECT_THAT(applied->lock_lost, HasSubstr("was lost (it was not refreshed for 21 minutes)"));
+  for (const ObjectVersion& v : Versions()) {
+    EXPECT_EQ(v.key.find("/snapshots/eeee"), std::string::npos) << "a change was made";
+  }
+  ASSERT_THAT((*held)->Release(), IsOk());
+  EXPECT_TRUE(LiveLockKeys().empty()) << "the released lock stayed";
+
+  // Another process removes the lock as stale: the next refresh sees it gone and gives up.
+  timing.elapsed_ns = {};
+  auto second = rollback.HoldLock({}, timing);
+  ASSERT_THAT(second, IsOk());
+  auto owner = ClientAs(nullptr);
+  Status still = Ok();
+  for (int i = 0; i < 250 && still; ++i) {
+    (void)owner->DeleteObject(root + (*second)->name());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    still = (*second)->Held();
+  }
+  EXPECT_THAT(still, ErrorIs(ErrorCode::kLocked, HasSubstr("another process removed it as stale")));
+  EXPECT_TRUE(LiveLockKeys().empty()) << "a lost lock was revived";
 }
 
 }  // namespace

@@ -40,26 +40,43 @@ const Retention kGovernance3{Retention::Mode::kGovernance, 3};
 TEST(ImmutabilityChecksTest, AcceptsARetentionOfAtLeastTheDaysPromisedFromTheWrite) {
   RetainedObject object{"snapshots/1", kWritten, Retention::Mode::kGovernance,
                         kWritten + 3 * kNsPerDay - kNsPerSecond};  // 1 s of rounding allowed
-  EXPECT_EQ(RetentionShortfall(object, kGovernance3, kWritten + kNsPerDay), std::nullopt);
+  EXPECT_EQ(RetentionShortfall(object, kGovernance3, kWritten + kNsPerDay, kNsPerDay),
+            std::nullopt);
   object.retain_until_ns = kWritten + 30 * kNsPerDay;  // extended by maintenance
-  EXPECT_EQ(RetentionShortfall(object, kGovernance3, kWritten + 20 * kNsPerDay), std::nullopt);
+  EXPECT_EQ(RetentionShortfall(object, kGovernance3, kWritten + 20 * kNsPerDay, kNsPerDay),
+            std::nullopt);
 }
 
 TEST(ImmutabilityChecksTest, NamesTheObjectAndDatesOfEveryShortfall) {
   RetainedObject none{"data/ab/cd", kWritten, std::nullopt, 0};
-  EXPECT_THAT(RetentionShortfall(none, kGovernance3, kWritten).value_or(""),
+  EXPECT_THAT(RetentionShortfall(none, kGovernance3, kWritten, 0).value_or(""),
               HasSubstr("data/ab/cd is not retained at all"));
   RetainedObject other{"keys/k", kWritten, Retention::Mode::kCompliance, kWritten + 9 * kNsPerDay};
-  EXPECT_THAT(RetentionShortfall(other, kGovernance3, kWritten).value_or(""),
+  EXPECT_THAT(RetentionShortfall(other, kGovernance3, kWritten, 0).value_or(""),
               HasSubstr("keys/k is retained in compliance mode, not the governance mode"));
   RetainedObject brief{"index/1", kWritten, Retention::Mode::kGovernance,
                        kWritten + 2 * kNsPerDay};
-  EXPECT_THAT(RetentionShortfall(brief, kGovernance3, kWritten).value_or(""),
+  EXPECT_THAT(RetentionShortfall(brief, kGovernance3, kWritten, 0).value_or(""),
               HasSubstr("index/1 is retained until " + FormatUtc(kWritten + 2 * kNsPerDay) +
                         ", before the promised " + FormatUtc(kWritten + 3 * kNsPerDay)));
   RetainedObject ended{"config", kWritten, Retention::Mode::kGovernance, kWritten + 3 * kNsPerDay};
-  EXPECT_THAT(RetentionShortfall(ended, kGovernance3, kWritten + 4 * kNsPerDay).value_or(""),
+  EXPECT_THAT(RetentionShortfall(ended, kGovernance3, kWritten + 4 * kNsPerDay, 0).value_or(""),
               HasSubstr("config was retained only until"));
+}
+
+// A proof counts for a while (run.check_every): an object whose retention ends within that
+// time is a shortfall now, with how long is left, although it cannot be deleted yet.
+TEST(ImmutabilityChecksTest, ARetentionEndingWhileTheProofCountsIsAShortfall) {
+  const int64_t now = kWritten + 40 * kNsPerDay;
+  RetainedObject closing{"data/ab/cd", kWritten, Retention::Mode::kGovernance,
+                         now + kNsPerHour};  // extended once, then upkeep stopped
+  EXPECT_EQ(RetentionShortfall(closing, kGovernance3, now, 0), std::nullopt);
+  EXPECT_EQ(RetentionShortfall(closing, kGovernance3, now, kNsPerHour), std::nullopt);
+  EXPECT_THAT(RetentionShortfall(closing, kGovernance3, now, 7 * kNsPerDay).value_or(""),
+              ::testing::AllOf(HasSubstr("data/ab/cd is retained only until " +
+                              FormatUtc(now + kNsPerHour) + " (1h left)"),
+                    HasSubstr("before this proof stops counting at " +
+                              FormatUtc(now + 7 * kNsPerDay))));
 }
 
 TEST(ImmutabilityChecksTest, TakesTheServersWordFromARefusal) {
@@ -252,9 +269,50 @@ class S3ImmutabilityTest : public ::testing::Test {
     return text.str();
   }
 
+  // Options for the repository with the access key `key` and `secret`.
+  s3::Options OptionsAs(const std::string& key, const std::string& secret) const {
+    s3::Options options;
+    options.location = *s3::ParseLocation(repo_);
+    options.region = Rgw().region;
+    options.credentials.access_key_id = key;
+    options.credentials.secret_access_key = SecretString(std::string(secret));
+    return options;
+  }
+
   fs::path dir_;
   std::string bucket_, repo_;
 };
+
+// A pack without retention in force is not risked by the attempts; the sample must then judge
+// it (it used to be a separate random draw: "proven" with the pack tried deletable).
+TEST_F(S3ImmutabilityTest, ThePackTheProofDidNotRiskIsJudgedByTheSample) {
+  ASSERT_EQ(Run("init --object-lock --object-lock-days 2").exit_code, 0);
+  RgwUser uploader = CreateRgwUser("immutability-unrisked-pack");
+  ASSERT_EQ(PutRgwBucketPolicy(bucket_, UploadOnlyPolicy(bucket_, uploader.uid)).status, 204);
+  BackUpTwice("AWS_ACCESS_KEY_ID=" + uploader.access_key +
+              " AWS_SECRET_ACCESS_KEY=" + uploader.secret_key);
+  const std::string unretained = "acme/data/aa/" + std::string(64, 'a');
+  s3::internal::Client owner(OptionsAs(Rgw().access_key, Rgw().secret_key));
+  ASSERT_TRUE(owner.PutObject(unretained, AsBytes(std::string_view("no retention")),
+                              s3::internal::Overwrite::kAllowed));
+  int unrisked = 0;
+  for (uint64_t seed = 1; seed <= 40 && unrisked == 0; ++seed) {
+    auto report = s3::ProveImmutability(
+        OptionsAs(uploader.access_key, uploader.secret_key),
+        {.retention = {Retention::Mode::kGovernance, 2}, .max_packs = 0, .seed = seed});
+    ASSERT_TRUE(report.has_value()) << report.error().message();
+    for (const s3::ImmutabilityAttempt& attempt : report->attempts) {
+      if (attempt.name != s3::kAttemptDeletePack) continue;
+      if (attempt.answer.find("not risked") == std::string::npos) continue;
+      ++unrisked;
+      EXPECT_FALSE(report->proven()) << "seed " << seed;
+      EXPECT_EQ(report->sample.packs, 1);  // that pack alone: no random draw
+      EXPECT_THAT(::testing::PrintToString(report->short_retention),
+                  HasSubstr("/" + unretained + " is not retained at all"));
+    }
+  }
+  EXPECT_EQ(unrisked, 1) << "no seed chose the pack without retention";
+}
 
 TEST_F(S3ImmutabilityTest, TheOwnerUnderGovernanceIsNotProvenAndTheProofDestroysNothing) {
   CliResult init = Run("init --object-lock --object-lock-days 3");
@@ -313,6 +371,7 @@ TEST_F(S3ImmutabilityTest, AnUploadOnlyHostUnderAnExplicitDenyIsProvenAndRecorde
                                   " AWS_SECRET_ACCESS_KEY=" + uploader.secret_key;
   BackUpTwice(as_uploader);
   Write("plan.yaml", R"(msp: {id: acme, name: Acme IT}
+run: {check_every: daily}
 people:
   - {id: ann, name: Ann, contacts: {email: ann@example.com, phone: "+44 1632 960000"}}
 tiers:
@@ -338,7 +397,17 @@ repositories:
   EXPECT_EQ((*latest)->outcome, catalog::Outcome::kOk);
   EXPECT_EQ((*latest)->retention_mode, "governance");
   EXPECT_EQ((*latest)->credentials, "AWS_ACCESS_KEY_ID");
+  EXPECT_EQ((*latest)->access_key_id, uploader.access_key);  // whose proof it is
   EXPECT_GE((*latest)->objects_checked, 5u);
+  // A proof counts for run.check_every, but asks its objects to outlast no more than N - E
+  // days (here 2 - 1), the least daily upkeep keeps: a weekly cadence over a 2-day lock is
+  // still provable (past a day, upkeep carries it: retention-upkeep-lapsing if it stops).
+  std::string plan = ReadAll((dir_ / "plan.yaml").string());
+  plan.replace(plan.find("daily"), 5, "weekly");
+  Write("plan.yaml", plan);
+  CliResult weekly = Run("check --immutability", as_uploader);
+  EXPECT_EQ(weekly.exit_code, 0) << weekly.out << weekly.err;
+  EXPECT_THAT(weekly.out, Not(HasSubstr("before this proof stops counting")));
   ExpectIntact();
 }
 
@@ -438,9 +507,16 @@ TEST_F(S3ImmutabilityTest, ARewrittenConfigAndAnOverwrittenPackAreNotImmutable) 
       "acme/data/", [&](const s3::internal::ListedObject& o) { pack = o.key; }, 1));
   ASSERT_TRUE(attacker.PutObject(pack, AsBytes(std::string_view("garbage")),
                                  s3::internal::Overwrite::kAllowed));
+  // An evidence file without retention (what an evidence file became, before upkeep kept
+  // evidence/ up, N + E days after it was written): evidence must stay as long as the data.
+  const std::string evidence = "acme/evidence/" + std::string(64, 'e');
+  ASSERT_TRUE(attacker.PutObject(evidence, AsBytes(std::string_view("{}")),
+                                 s3::internal::Overwrite::kAllowed));
   nlohmann::json proof = Prove(3);
   EXPECT_EQ(proof["proven"], false);
+  EXPECT_EQ(proof["sample"]["evidence"], 1);
   const std::string allowed = proof["allowed"].dump();
+  EXPECT_THAT(allowed, HasSubstr("/" + evidence + " is not retained at all"));
   EXPECT_THAT(allowed, HasSubstr("/acme/config: the config was rewritten after the repository "
                                  "was made (2 versions)"));
   EXPECT_THAT(allowed, HasSubstr("/" + pack + " was overwritten after it was written (2 versions "

@@ -3,10 +3,18 @@
 // for a version still retained; maintenance extends the retention of old objects in use (visible
 // through GetObjectRetention); the versions whose retention ended are deleted for good, with the
 // delete markers that hid them. Requests are counted through the fault proxy (no fault injected).
+#include <curl/curl.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <string>
@@ -14,11 +22,13 @@
 #include <vector>
 
 #include "core/time.h"
+#include "engine/cache/cache.h"
 #include "engine/pruner/pruner.h"
 #include "engine/repository/maintenance.h"
 #include "engine/repository/repository.h"
 #include "engine/repository/tree.h"
 #include "engine/s3/internal/client.h"
+#include "engine/s3/internal/retention_record.h"
 #include "engine/s3/internal/retention_upkeep.h"
 #include "engine/s3/s3.h"
 #include "tests/engine/s3/fault_proxy.h"
@@ -188,7 +198,10 @@ TEST_F(RetentionUpkeepTest, ExtendsTheRetentionOfObjectsOlderThanTheExtensionPer
 // included: otherwise the good content's retention would end after N + E days while the file is
 // still in use. The overwrite is counted; a pack stored twice with the same bytes (a retried
 // PUT) is not.
-TEST_F(RetentionUpkeepTest, ExtendsEveryVersionOfAnOverwrittenFileAndCountsIt) {
+// The original of an overwritten file keeps its retention and is extended; a version stored
+// without any retention (the garbage, and a same-content copy put without a lock) is not one
+// stormproof wrote: it is counted, never locked (that would keep an attacker's bytes for good).
+TEST_F(RetentionUpkeepTest, ExtendsTheRetainedVersionsOfAnOverwrittenFileAndLocksNoOther) {
   auto repo = InitLocked();
   ASSERT_NE(repo, nullptr);
   Backup(*repo, 4);
@@ -211,11 +224,82 @@ TEST_F(RetentionUpkeepTest, ExtendsEveryVersionOfAnOverwrittenFileAndCountsIt) {
               IsOk());
   EXPECT_EQ(upkeep.overwritten, 1u);
   EXPECT_EQ(upkeep.checked, 4u);  // both versions of both packs
-  EXPECT_EQ(upkeep.extended, 4u);
+  EXPECT_EQ(upkeep.extended, 2u);    // the two originals
+  EXPECT_EQ(upkeep.unretained, 2u);  // the two put without a lock
+  EXPECT_EQ(upkeep.first_unretained, std::min(original.key, stored[1].key));
   auto held = client.GetObjectRetention(original.key, original.version_id);
   ASSERT_THAT(held, IsOk());
   ASSERT_TRUE(held->has_value());
   EXPECT_GE((*held)->retain_until_ns, later + 2 * kNsPerDay);  // the original: N + E from then
+  std::string garbage;
+  for (const ObjectVersion& v : Versions(client, original.key)) {
+    if (v.is_latest) garbage = v.version_id;
+  }
+  auto unlocked = client.GetObjectRetention(original.key, garbage);
+  ASSERT_THAT(unlocked, IsOk());
+  EXPECT_FALSE(unlocked->has_value()) << "the garbage was locked";
+}
+
+// A PUT of `body` at `key` signed as `user`, without x-amz-acl: the object belongs to `user`, and
+// the bucket owner may not even read its retention. Returns the HTTP status (0: no answer).
+long PutAsWithoutOwnerAcl(const stormproof::testing::RgwUser& user, const std::string& path,
+                          const std::string& body) {
+  CURL* curl = curl_easy_init();
+  const std::string url = Rgw().endpoint + path, sigv4 = "aws:amz:" + Rgw().region + ":s3";
+  const std::string login = user.access_key + ":" + user.secret_key;
+  curl_slist* headers = curl_slist_append(nullptr, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
+  curl_easy_setopt(curl, CURLOPT_USERPWD, login.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, "PUT");
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION,
+                   +[](char*, size_t size, size_t n, void*) { return size * n; });
+  long status = 0;
+  if (curl_easy_perform(curl) == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  return status;
+}
+
+// Another user overwrites one pack without bucket-owner-full-control: the owner is refused that
+// version's retention (403). Every other version is still extended, and the upkeep then fails in
+// one line naming how many and the first.
+TEST_F(RetentionUpkeepTest, OneVersionTheOwnerCannotTouchLeavesNoOtherToExpire) {
+  auto repo = InitLocked();
+  ASSERT_NE(repo, nullptr);
+  Backup(*repo, 5);
+  Backup(*repo, 6);
+  Client client(ProxiedOptions());
+  std::vector<ObjectVersion> packs = Versions(client, "repo/data/");
+  ASSERT_EQ(packs.size(), 4u);
+  stormproof::testing::RgwUser other = stormproof::testing::CreateRgwUser("upkeep-no-owner-acl");
+  const std::string b = "arn:aws:s3:::" + bucket_;
+  auto policy = stormproof::testing::PutRgwBucketPolicy(
+      bucket_, R"({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": )"
+               R"({"AWS": [")" + other.arn + R"("]}, "Action": "s3:*", "Resource": [")" + b +
+                   R"(", ")" + b + R"(/*"]}]})");
+  ASSERT_EQ(policy.status, 204) << policy.body << policy.error;
+  ASSERT_EQ(PutAsWithoutOwnerAcl(other, "/" + bucket_ + "/" + packs[0].key, "garbage"), 200);
+  const int64_t later = client.ServerNowNs() + 2 * kNsPerDay;
+  backend::Backend::RetentionUpkeep upkeep;
+  Status done = internal::ExtendRetentionUnder(client, "repo/data/",
+                                               [](const std::string&) { return true; },
+                                               {Retention::Mode::kGovernance, 1}, &upkeep, later);
+  EXPECT_THAT(done, ErrorIs(ErrorCode::kPermissionDenied,
+                            HasSubstr("1 of 5 object versions under ")));
+  EXPECT_THAT(done.error().message(), HasSubstr("(the others were); the first: "));
+  EXPECT_THAT(done.error().message(), HasSubstr(packs[0].key));
+  EXPECT_EQ(upkeep.refused, 1u);
+  EXPECT_EQ(upkeep.extended, 4u);
+  for (const ObjectVersion& v : packs) {
+    auto held = client.GetObjectRetention(v.key, v.version_id);
+    ASSERT_THAT(held, IsOk());
+    ASSERT_TRUE(held->has_value());
+    EXPECT_GE((*held)->retain_until_ns, later + kNsPerDay) << v.key;
+  }
 }
 
 // A version whose retention ended (set a few seconds ahead, in governance) is deleted for good
@@ -335,6 +419,257 @@ TEST_F(RetentionUpkeepTest, AFileSomeoneElseHidIsNeverPurgedAndIsReported) {
   ASSERT_THAT(held, IsOk());
   ASSERT_TRUE(held->has_value());
   EXPECT_GT((*held)->retain_until_ns, later + kNsPerDay);
+}
+
+// ---- The record of earlier upkeep (internal/retention_record.h) ----
+
+class RetentionRecordTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    folder_ = std::filesystem::temp_directory_path() /
+              ("stormproof-record-" + std::to_string(::getpid()) + "-" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(folder_);
+    std::filesystem::create_directories(folder_);  // the cache folder, which holds retention/
+  }
+  void TearDown() override { std::filesystem::remove_all(folder_); }
+  std::string Path() const { return (folder_ / "retention" / "pack").string(); }
+  // A record of `binding` noting one version, saved.
+  void SaveOne(const internal::RecordBinding& binding) {
+    internal::RetentionRecord record(Path(), binding);
+    record.Note("repo/data/ab/ab01", "v1", 1234);
+    ASSERT_THAT(record.Save(), IsOk());
+  }
+
+  const internal::RecordBinding binding_{std::string(64, 'a'), "s3:http://h/b/repo",
+                                         "repo/data/"};
+  std::filesystem::path folder_;
+};
+
+TEST_F(RetentionRecordTest, RecordsADateByKeyAndVersionAndForgetsWhatWasNotNotedAgain) {
+  internal::RetentionRecord first(Path(), binding_);
+  EXPECT_THAT(first.note(), HasSubstr("no record of earlier upkeep at " + Path()));
+  first.Note("repo/data/ab/ab01", "v1", 1234);
+  first.Note("repo/data/ab/ab02", "v1", 5678);
+  ASSERT_THAT(first.Save(), IsOk());
+  EXPECT_EQ(std::filesystem::status(folder_ / "retention").permissions(),
+            std::filesystem::perms::owner_all);
+  internal::RetentionRecord second(Path(), binding_);
+  EXPECT_EQ(second.note(), "");
+  EXPECT_EQ(second.RecordedUntilNs("repo/data/ab/ab01", "v1"), 1234);
+  EXPECT_EQ(second.RecordedUntilNs("repo/data/ab/ab01", "v2"), 0);  // another version: unknown
+  EXPECT_EQ(second.RecordedUntilNs("repo/data/ab/ab03", "v1"), 0);
+  second.Note("repo/data/ab/ab02", "v1", 9999);
+  ASSERT_THAT(second.Save(), IsOk());
+  internal::RetentionRecord third(Path(), binding_);
+  EXPECT_EQ(third.RecordedUntilNs("repo/data/ab/ab01", "v1"), 0);  // no longer there
+  EXPECT_EQ(third.RecordedUntilNs("repo/data/ab/ab02", "v1"), 9999);
+  EXPECT_EQ(third.loaded(), 1u);
+}
+
+// Another repository, location or prefix; a flipped byte; a truncated file; something else
+// there: each counts as empty, with a line saying why, and never fails.
+TEST_F(RetentionRecordTest, ADamagedOrForeignRecordCountsAsEmptyAndSaysWhy) {
+  for (const internal::RecordBinding& other :
+       {internal::RecordBinding{std::string(64, 'b'), binding_.location, binding_.prefix},
+        internal::RecordBinding{binding_.repository_id, "s3:http://h/other/repo",
+                                binding_.prefix},
+        internal::RecordBinding{binding_.repository_id, binding_.location, "repo/index/"}}) {
+    ASSERT_NO_FATAL_FAILURE(SaveOne(other));
+    internal::RetentionRecord record(Path(), binding_);
+    EXPECT_EQ(record.loaded(), 0u);
+    EXPECT_THAT(record.note(), HasSubstr("belongs to another repository, location or prefix"));
+  }
+  auto damage = [&](const std::function<void(std::string*)>& how) {
+    ASSERT_NO_FATAL_FAILURE(SaveOne(binding_));
+    std::ifstream in(Path(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    how(&bytes);
+    std::ofstream(Path(), std::ios::binary | std::ios::trunc) << bytes;
+  };
+  for (const auto& how : std::vector<std::function<void(std::string*)>>{
+           [](std::string* b) { (*b)[b->size() - 40] ^= 1; },  // a date
+           [](std::string* b) { b->resize(b->size() - 1); },
+           [](std::string* b) { *b = "{\"not\": \"a record\"}"; }}) {
+    ASSERT_NO_FATAL_FAILURE(damage(how));
+    internal::RetentionRecord record(Path(), binding_);
+    EXPECT_EQ(record.RecordedUntilNs("repo/data/ab/ab01", "v1"), 0);
+    EXPECT_THAT(record.note(), HasSubstr("record of earlier upkeep " + Path() + " is damaged"));
+  }
+  std::filesystem::remove(Path());
+  std::filesystem::create_directory(Path());  // not a file at all
+  internal::RetentionRecord unreadable(Path(), binding_);
+  EXPECT_EQ(unreadable.loaded(), 0u);
+  EXPECT_THAT(unreadable.note(), HasSubstr(Path()));
+  EXPECT_THAT(unreadable.note(), HasSubstr("every retention is read"));
+  EXPECT_FALSE(unreadable.Save().has_value());  // an error to note, never a crash
+}
+
+// A second upkeep with the record reads no retention at all: each object is read (and
+// extended) again only once its recorded date comes within N days of the run, about once every
+// E days. The figures (requests of the second run, with and without the record) go to the log.
+TEST_F(RetentionUpkeepTest, ARecordOfEarlierUpkeepSparesTheSecondRunsReads) {
+  constexpr int kObjects = 240;
+  Client client(ProxiedOptions());
+  ASSERT_THAT(client.CreateBucket(internal::BucketObjectLock::kEnabled), IsOk());
+  const Retention retention{Retention::Mode::kGovernance, 1};
+  const internal::ObjectLock lock{retention.mode,
+                                  (FloorSeconds(client.ServerNowNs()) + 2 * 86400) * kNsPerSecond};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = w; i < kObjects; i += 4) {
+        std::string name = std::to_string(10000 + i);
+        EXPECT_THAT(client.PutObject("repo/data/" + name, AsBytes(name),
+                                     internal::Overwrite::kAllowed, &lock),
+                    IsOk());
+      }
+    });
+  }
+  for (std::thread& t : writers) t.join();
+  const std::string folder =
+      (std::filesystem::temp_directory_path() / ("stormproof-upkeep-record-" + bucket_)).string();
+  std::filesystem::remove_all(folder);
+  std::filesystem::create_directories(folder);
+  auto any = [](const std::string&) { return true; };
+  auto run = [&](int64_t at, bool with_record) {
+    backend::Backend::RetentionUpkeep upkeep;
+    if (with_record) {
+      upkeep.record_folder = folder;
+      upkeep.repository_id = std::string(64, 'c');
+    }
+    proxy_.ResetCounts();
+    EXPECT_THAT(internal::ExtendRetentionUnder(client, "repo/data/", any, retention, &upkeep, at,
+                                               {}, "pack"),
+                IsOk());
+    return std::make_pair(upkeep, proxy_.counts());
+  };
+  const int64_t later = client.ServerNowNs() + 2 * kNsPerDay;  // all older than E (1 day)
+  backend::Backend::RetentionUpkeep first = run(later, true).first;
+  EXPECT_EQ(first.checked, static_cast<uint64_t>(kObjects));
+  EXPECT_EQ(first.extended, static_cast<uint64_t>(kObjects));
+  EXPECT_THAT(first.record_note, HasSubstr("no record of earlier upkeep"));
+  auto [second, with_record] = run(later + kNsPerHour, true);
+  EXPECT_EQ(second.checked, 0u);
+  EXPECT_EQ(second.extended, 0u);
+  EXPECT_EQ(second.retained_as_recorded, static_cast<uint64_t>(kObjects));
+  EXPECT_EQ(second.record_note, "");
+  auto [unrecorded, without_record] = run(later + kNsPerHour, false);
+  EXPECT_EQ(unrecorded.checked, static_cast<uint64_t>(kObjects));
+  EXPECT_EQ(unrecorded.extended, 0u);
+  EXPECT_EQ(with_record.get, 0);
+  EXPECT_EQ(with_record.total(), with_record.list);
+  EXPECT_EQ(without_record.get, kObjects);
+  std::printf("second upkeep of %d objects: %d requests with the record (%d listing), %d "
+              "without (%d GetObjectRetention)\n",
+              kObjects, with_record.total(), with_record.list, without_record.total(),
+              without_record.get);
+  // E days on, the recorded dates (then + N + E) come within N days: read and extended again.
+  backend::Backend::RetentionUpkeep due = run(later + kNsPerDay + kNsPerHour, true).first;
+  EXPECT_EQ(due.checked, static_cast<uint64_t>(kObjects));
+  EXPECT_EQ(due.extended, static_cast<uint64_t>(kObjects));
+  std::filesystem::remove_all(folder);
+}
+
+// After a record run, someone writes a new version over a pack (an attacker's overwrite, no
+// retention) and removes its record: the new version is not in the record (keyed by version),
+// so it is read and extended, and a missing record just means every retention is read.
+TEST_F(RetentionUpkeepTest, AVersionWrittenSinceTheRecordIsReadAndAMissingRecordReadsAll) {
+  auto repo = InitLocked();
+  ASSERT_NE(repo, nullptr);
+  Backup(*repo, 5);
+  Client client(ProxiedOptions());
+  const Retention retention{Retention::Mode::kGovernance, 1};
+  const std::string folder =
+      (std::filesystem::temp_directory_path() / ("stormproof-upkeep-record-" + bucket_)).string();
+  std::filesystem::remove_all(folder);
+  std::filesystem::create_directories(folder);
+  auto any = [](const std::string&) { return true; };
+  auto run = [&](int64_t at) {
+    backend::Backend::RetentionUpkeep upkeep;
+    upkeep.record_folder = folder;
+    upkeep.repository_id = repo->id().Hex();
+    EXPECT_THAT(internal::ExtendRetentionUnder(client, "repo/data/", any, retention, &upkeep, at,
+                                               {}, "pack"),
+                IsOk());
+    return upkeep;
+  };
+  const int64_t later = client.ServerNowNs() + 2 * kNsPerDay;
+  EXPECT_EQ(run(later).extended, 2u);  // both packs, recorded
+  std::vector<ObjectVersion> stored = Versions(client, "repo/data/");
+  ASSERT_EQ(stored.size(), 2u);
+  // A new version written with a (brief) lock: one without any is not stormproof's and is never
+  // extended (ExtendsTheRetainedVersionsOfAnOverwrittenFileAndLocksNoOther).
+  internal::ObjectLock brief{Retention::Mode::kGovernance,
+                             (FloorSeconds(client.ServerNowNs()) + 60) * kNsPerSecond};
+  ASSERT_THAT(client.PutObject(stored[0].key, AsBytes(std::string_view("garbage")),
+                               internal::Overwrite::kAllowed, &brief),
+              IsOk());
+  // Its Last-Modified is now: seen from later, it is older than E and must be looked at.
+  backend::Backend::RetentionUpkeep after = run(later + kNsPerHour);
+  EXPECT_EQ(after.retained_as_recorded, 2u);  // the two recorded originals
+  EXPECT_EQ(after.checked, 1u);               // the new version
+  EXPECT_EQ(after.extended, 1u);
+  EXPECT_EQ(after.overwritten, 1u);
+  std::vector<ObjectVersion> versions = Versions(client, stored[0].key);
+  ASSERT_EQ(versions.size(), 2u);
+  auto held = client.GetObjectRetention(versions[0].key, versions[0].version_id);
+  ASSERT_THAT(held, IsOk());
+  ASSERT_TRUE(held->has_value());
+  EXPECT_GE((*held)->retain_until_ns, later + 2 * kNsPerDay);
+  std::filesystem::remove_all(folder);
+  backend::Backend::RetentionUpkeep missing = run(later + 2 * kNsPerHour);
+  EXPECT_EQ(missing.checked, 3u);
+  EXPECT_EQ(missing.retained_as_recorded, 0u);
+  EXPECT_THAT(missing.record_note, HasSubstr("no record of earlier upkeep"));
+  std::filesystem::remove_all(folder);
+}
+
+// Through the repository and the local cache, as prune and forget run: the record of each
+// type lives in the repository's cache folder, bound to its id, location and prefix, and the
+// evidence is kept up like the rest.
+TEST_F(RetentionUpkeepTest, TheRecordLivesInTheCacheFolderOneFilePerTypeEvidenceIncluded) {
+  const std::string folder =
+      (std::filesystem::temp_directory_path() / ("stormproof-upkeep-cache-" + bucket_)).string();
+  std::filesystem::remove_all(folder);
+  auto storage = CreateBackend(ProxiedOptions());
+  ASSERT_THAT(storage, IsOk());
+  auto cached = cache::NewCachingBackend(std::move(storage).value(), {folder});
+  ASSERT_THAT(cached, IsOk());
+  auto repo = Repository::Init(std::move(cached).value(), kPassword,
+                               {.retention = Retention{Retention::Mode::kGovernance, 1}});
+  ASSERT_THAT(repo, IsOk());
+  Backup(**repo, 6);
+  {
+    auto lock = (*repo)->AcquireLock(Repository::LockKind::kShared);
+    ASSERT_THAT(lock, IsOk());
+    ASSERT_THAT((*repo)->SaveEvidence("{\"runs\": []}"), IsOk());
+  }
+  proxy_.ResetCounts();
+  backend::Backend::RetentionUpkeep upkeep;
+  ASSERT_THAT((*repo)->ExtendRetention(&upkeep), IsOk());
+  EXPECT_EQ(upkeep.checked, 0u);  // all younger than E
+  bool listed_evidence = false;
+  for (const std::string& request : proxy_.requests()) {
+    if (request.find("versions") != std::string::npos &&
+        request.find("evidence") != std::string::npos) {
+      listed_evidence = true;
+    }
+  }
+  EXPECT_TRUE(listed_evidence);
+  for (const char* type : {"config", "key", "snapshot", "index", "pack", "evidence"}) {
+    EXPECT_TRUE(std::filesystem::is_regular_file(folder + "/retention/" + type)) << type;
+  }
+  internal::RetentionRecord packs(folder + "/retention/pack",
+                                  {(*repo)->id().Hex(), (*repo)->backend().Location(),
+                                   "repo/data/"});
+  EXPECT_EQ(packs.note(), "");
+  internal::RetentionRecord elsewhere(folder + "/retention/pack",
+                                      {std::string(64, '0'), (*repo)->backend().Location(),
+                                       "repo/data/"});
+  EXPECT_THAT(elsewhere.note(), HasSubstr("belongs to another repository"));
+  repo->reset();
+  std::filesystem::remove_all(folder);
 }
 
 }  // namespace

@@ -203,6 +203,15 @@ TEST_F(S3UploadOnlyTest, ForgetPruneAndRepairRefuseUploadOnlyCredentialsInOneLin
     ExpectNoSecret(refused);
   }
   EXPECT_EQ(SnapshotCount(), 2u) << "a refused forget removed snapshots";
+  // key passwd could add the new key but not remove the old one: asked first, nothing written.
+  std::ofstream(dir_ / "new-password") << "new horse\n";
+  proxy_.ResetCounts();
+  CliResult passwd =
+      Uploader("key passwd --new-password-file '" + (dir_ / "new-password").string() + "'");
+  EXPECT_EQ(passwd.exit_code, 14) << passwd.out << passwd.err;
+  EXPECT_THAT(passwd.err, HasSubstr("stormproof: the password was not changed: s3:"));
+  EXPECT_EQ(Requests("PUT /" + bucket_ + "/hosts/fs1/keys"), 0) << "a key was added";
+  EXPECT_EQ(Owner("key list").exit_code, 0) << "the old password no longer opens";
   for (const auto& [key, size] : LockObjects()) EXPECT_EQ(size, 0u) << key << " still holds";
   CliResult check = Owner("--no-cache check --read-data");
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;

@@ -178,6 +178,46 @@ TEST_F(StorageTest, S3WithoutCredentialsNamesTheLocationAndWhatToDo) {
   EXPECT_TRUE(fs::is_empty(dir_));
 }
 
+// S3OptionsFor: the one place S3 options are built (the backend, the immutability proof, `repair
+// --as-of`): credentials from the plan's file, and every transport setting carried over.
+TEST_F(StorageTest, S3OptionsForResolvesCredentialsAndCarriesEverySetting) {
+  std::ofstream(dir_ / "backup.aws") << "[default]\naws_access_key_id = AKIABACKUPHOST000001\n"
+                                        "aws_secret_access_key = the-secret\nregion = eu-west-2\n";
+  StorageOptions options;
+  options.credentials.credentials_file = (dir_ / "backup.aws").string();
+  options.ca_file = "/etc/ssl/private-ca.pem";
+  options.insecure_tls = true;
+  options.addressing = s3::Addressing::kPath;
+  options.create_with_object_lock = true;
+  const s3::Location location = *s3::ParseLocation("s3:https://s3.example.com/acme/hosts");
+  std::string source;
+  Result<s3::Options> got = S3OptionsFor(location, options, &source);
+  ASSERT_THAT(got, IsOk());
+  EXPECT_EQ(got->location.ToString(), "s3:https://s3.example.com/acme/hosts");
+  EXPECT_EQ(got->credentials.access_key_id, "AKIABACKUPHOST000001");
+  EXPECT_EQ(got->credentials.secret_access_key.view(), "the-secret");
+  EXPECT_EQ(got->region, "eu-west-2");
+  EXPECT_EQ(got->ca_file, "/etc/ssl/private-ca.pem");
+  EXPECT_TRUE(got->insecure_tls);
+  EXPECT_EQ(got->addressing, s3::Addressing::kPath);
+  EXPECT_TRUE(got->create_with_object_lock);
+  EXPECT_THAT(source, HasSubstr((dir_ / "backup.aws").string()));
+  EXPECT_THAT(source, Not(HasSubstr("the-secret")));
+  EXPECT_THAT(S3OptionsFor(location, options), IsOk());  // where from is optional
+
+  options.s3_setup_error = "STORMPROOF_S3_BUCKET_LOOKUP: 'sideways' is not auto, dns or path";
+  EXPECT_THAT(S3OptionsFor(location, options, &source),
+              ErrorIs(ErrorCode::kInvalidArgument,
+                      "s3:https://s3.example.com/acme/hosts: STORMPROOF_S3_BUCKET_LOOKUP: "
+                      "'sideways' is not auto, dns or path"));
+  options.s3_setup_error = "";
+  options.credentials.credentials_file = (dir_ / "missing.aws").string();
+  EXPECT_THAT(S3OptionsFor(location, options, &source),
+              ErrorIs(ErrorCode::kInvalidArgument,
+                      AllOf(StartsWith("s3:https://s3.example.com/acme/hosts: "),
+                            HasSubstr("missing.aws"))));
+}
+
 // Where `run --init` may create a repository: nothing there, or an empty directory.
 TEST_F(StorageTest, NothingStoredAtALocalPath) {
   const std::string repo = (dir_ / "repo").string();

@@ -69,8 +69,8 @@ Result<std::vector<std::string>> FromJsonArray(const std::string& text);
 // Immutability proofs and attestations (immutability_rows.cc; catalog.h). Insert* assign a
 // record id when the value has none and return the row id.
 Result<int64_t> InsertImmutabilityProof(Db& db, const ImmutabilityProof& proof);
-Result<std::optional<ImmutabilityProof>> SelectLatestImmutabilityProof(
-    Db& db, const std::string& repository, int64_t until_ns);
+Result<std::optional<ImmutabilityProof>> SelectLatestImmutabilityProof(Db& db,
+                                                                       const ProofQuery& query);
 Result<int64_t> InsertAttestation(Db& db, const Attestation& attestation);
 Result<std::optional<Attestation>> SelectLatestAttestation(Db& db, const std::string& repository,
                                                            int64_t until_ns);

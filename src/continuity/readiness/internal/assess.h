@@ -44,9 +44,10 @@ Result<RepositoryChecks> ChecksOfRepository(const catalog::Catalog& catalog,
 // drill counts against the repository only when a data step (locate snapshot, restore, verify
 // data) failed: a missed RTO or a failed application check is the system's, not the data's.
 // The repository's checks come from `checks` (the cache GatherEvidence shares), read and kept
-// there the first time.
+// there the first time. Its proof is the newest that counts (analysis::WhyProofDoesNotCount,
+// with ProofOwnerOf(repository)); a newer one that does not count is kept as uncounted_proof.
 Result<analysis::RepositoryEvidence> RepositoryEvidenceOf(
-    const catalog::Catalog& catalog, const std::string& repository, int64_t now_ns,
+    const catalog::Catalog& catalog, const plan::RepositorySpec& repository, int64_t now_ns,
     std::map<std::string, RepositoryChecks>* checks);
 // GatherRepositoryEvidence (readiness.h) with each repository's checks from and into `checks`.
 Result<analysis::RepositoryEvidenceMap> GatherRepositoryEvidence(

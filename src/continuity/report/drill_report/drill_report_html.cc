@@ -33,7 +33,11 @@ void WriteFacts(const DrillReportModel& m, std::string* out) {
   *out += Fact("Client", Named(m.client_name, m.client_id));
   *out += Fact("Tier", m.tier_id.empty() ? "—" : Named(m.tier_name, m.tier_id));
   *out += Fact("Adapter", H(m.adapter));
-  *out += Fact("Copy drilled", m.repository.empty() ? "— (restore command)" : H(m.repository));
+  std::string copy = m.repository.empty() ? "— (restore command)" : H(m.repository);
+  if (!m.repository_copy_of.empty()) {
+    copy += ", a copy of " + H(m.repository_copy_of) + " <span class=\"muted\">(copy_from)</span>";
+  }
+  *out += Fact("Copy drilled", copy);
   *out += Fact("Drill", fmt::format("run {}, {} to {}{}", m.run_id, FormatUtc(m.started_ns),
                                     FormatUtc(m.finished_ns), m.surprise ? " (surprise)" : ""));
   std::string point = "<span class=\"risk\">none found</span>";

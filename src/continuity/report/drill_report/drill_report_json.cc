@@ -106,6 +106,7 @@ json JsonOf(const DrillReportModel& m) {
           {"tier", tier},
           {"adapter", m.adapter},
           {"repository", StringOrNull(m.repository)},
+          {"repository_copy_of", StringOrNull(m.repository_copy_of)},
           {"started", FormatRfc3339(m.started_ns)},
           {"finished", FormatRfc3339(m.finished_ns)},
           {"surprise", m.surprise},

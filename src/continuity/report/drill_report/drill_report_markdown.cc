@@ -25,8 +25,11 @@ void WriteFacts(const DrillReportModel& m, std::string* out) {
   *out += "| Client | " + Named(m.client_name, m.client_id) + " |\n";
   *out += "| Tier | " + (m.tier_id.empty() ? "—" : Named(m.tier_name, m.tier_id)) + " |\n";
   *out += "| Adapter | " + E(m.adapter) + " |\n";
-  *out += "| Copy drilled | " + (m.repository.empty() ? "— (restore command)" : E(m.repository)) +
-          " |\n";
+  std::string copy = m.repository.empty() ? "— (restore command)" : E(m.repository);
+  if (!m.repository_copy_of.empty()) {
+    copy += ", a copy of " + E(m.repository_copy_of) + " (copy_from)";
+  }
+  *out += "| Copy drilled | " + copy + " |\n";
   *out += fmt::format("| Drill | run {}, {} to {}{} |\n", m.run_id, FormatUtc(m.started_ns),
                       FormatUtc(m.finished_ns), m.surprise ? " (surprise)" : "");
   std::string point = "none found";

@@ -43,6 +43,8 @@ void FillIdentity(const DrillReportInput& input, const plan::System* system,
   m->client_name = run.client.empty() ? "the MSP" : run.client;
   m->adapter = input.drill.drill.adapter;
   m->repository = run.repository;
+  const plan::RepositorySpec* copy = input.plan.FindRepository(run.repository);
+  if (copy != nullptr && copy->copy_from) m->repository_copy_of = copy->copy_from->id;
   m->started_ns = run.started_ns;
   m->finished_ns = run.finished_ns;
   m->surprise = input.drill.drill.surprise;

@@ -47,7 +47,12 @@ void WriteHowTo(const RunbookModel& model, std::string* out) {
   *out += "<li><strong>Tell clients</strong> as " + Link(kCommsAnchor, "client communications") +
           " says: who calls whom, how, how often and what to say.</li>\n";
   *out += "<li><strong>Restore in the " + Link(kRestoreAnchor, "order given") +
-          "</strong> and tick each checklist step as it is done.</li>\n</ol>\n</aside>\n";
+          "</strong> and tick each checklist step as it is done.</li>\n";
+  if (!model.attack.empty()) {
+    *out += "<li><strong>After ransomware or stolen backup credentials,</strong> follow " +
+            Link(kAttackAnchor, "after an attack") + " before restoring.</li>\n";
+  }
+  *out += "</ol>\n</aside>\n";
 }
 
 void WriteContents(const RunbookModel& model, std::string* out) {
@@ -176,9 +181,9 @@ void WriteComms(const RunbookModel& model, std::string* out) {
 }
 
 // In section order (RunbookSectionWriters).
-constexpr RunbookSectionWriters kWriters = {WriteRoles,    WriteCallTree,  WritePeople,
-                                            WriteComms,    WriteRestore,   WriteVendors,
-                                            WriteSecurity, WriteWeaknesses};
+constexpr RunbookSectionWriters kWriters = {WriteRoles,    WriteCallTree,   WritePeople,
+                                            WriteComms,    WriteRestore,    WriteVendors,
+                                            WriteSecurity, WriteWeaknesses, WriteAttack};
 
 void WriteHead(const RunbookModel& model, std::string* out) {
   std::string title = model.title.msp_name + " — Incident runbook";

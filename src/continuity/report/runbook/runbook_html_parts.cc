@@ -1,5 +1,7 @@
 #include "continuity/report/runbook/internal/runbook_html_parts.h"
 
+#include <algorithm>
+
 namespace stormproof::report::html_internal {
 
 std::string Contacts(const std::vector<ContactLine>& contacts) {
@@ -27,5 +29,23 @@ std::string NameAndPhone(const std::optional<PersonCard>& card) {
                                                   : Span("phone", H(card->primary_phone));
   return "<strong>" + H(card->name) + "</strong> " + phone;
 }
+
+std::string WithCode(std::string_view text) {
+  std::string escaped = H(text);
+  if (std::count(escaped.begin(), escaped.end(), '`') % 2 != 0) return escaped;
+  std::string out;
+  bool open = false;
+  for (char c : escaped) {
+    if (c != '`') {
+      out += c;
+      continue;
+    }
+    out += open ? "</code>" : "<code>";
+    open = !open;
+  }
+  return out;
+}
+
+std::string AttackAnchor(const std::string& repository_id) { return "attack-" + H(repository_id); }
 
 }  // namespace stormproof::report::html_internal

@@ -43,6 +43,14 @@ void WriteStepFacts(const RestoreBlock& b, std::string* out) {
   *out += FactRow("Owner", Person(b.owner), "Deputy", b.deputy ? Person(*b.deputy) : "");
   if (!b.depends_on.empty()) *out += WideRow("Depends on", Lines(b.depends_on));
   *out += WideRow("Backups in", Repositories(b.repositories));
+  if (!b.attack_copies.empty()) {
+    std::string links;
+    for (const std::string& id : b.attack_copies) {
+      links += (links.empty() ? "" : ", ") + std::string("<a href=\"#") + AttackAnchor(id) + "\">" +
+               H(id) + "</a>";
+    }
+    *out += WideRow("After an attack", "recover from the object-locked copy " + links);
+  }
   *out += kTableEnd;
 }
 
@@ -100,6 +108,39 @@ void WriteRestore(const RunbookModel& model, std::string* out) {
   }
   WriteRestoreOverview(model, out);
   for (const RestoreBlock& b : model.restore) WriteOneStep(b, out);
+}
+
+namespace {
+
+void WriteAttackFacts(const AttackRecoveryBlock& b, std::string* out) {
+  *out += "<table class=\"facts step-facts\">\n<tbody>\n";
+  *out += WideRow("Location", "<code>" + H(b.location) + "</code>");
+  *out += WideRow("Lock", H(b.lock));
+  if (!b.copy_of.empty()) *out += WideRow("Copy of", H(b.copy_of));
+  *out += WideRow("Backups of", Lines(b.systems));
+  *out += kTableEnd;
+}
+
+void WriteOneAttack(const AttackRecoveryBlock& b, std::string* out) {
+  *out += "<article class=\"attack\" id=\"" + AttackAnchor(b.repository_id) + "\">\n";
+  *out += "<h3>After an attack on <span class=\"id\">" + H(b.repository_id) + "</span></h3>\n";
+  WriteAttackFacts(b, out);
+  *out += "<ol class=\"attack-steps\">\n";
+  for (const AttackStep& step : b.steps) {
+    *out += "<li><strong>" + H(step.title) + ".</strong> " + WithCode(step.text) + "\n";
+    for (const std::string& command : step.commands) {
+      *out += "<pre class=\"command\"><code>" + H(command) + "</code></pre>\n";
+    }
+    *out += "</li>\n";
+  }
+  *out += "</ol>\n</article>\n";
+}
+
+}  // namespace
+
+void WriteAttack(const RunbookModel& model, std::string* out) {
+  *out += "<p>" + WithCode(kAttackIntro) + "</p>\n";
+  for (const AttackRecoveryBlock& b : model.attack) WriteOneAttack(b, out);
 }
 
 void WriteVendors(const RunbookModel& model, std::string* out) {

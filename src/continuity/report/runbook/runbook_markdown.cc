@@ -1,15 +1,39 @@
 // The runbook as GitHub-flavoured Markdown: it walks the RunbookModel (runbook_sections.h) and
 // escapes every piece of plan text with MarkdownEscape() or a fence it cannot close.
+#include <algorithm>
 #include <string>
 
 #include "continuity/report/html/escape.h"
-#include "continuity/report/runbook/runbook.h"
 #include "continuity/report/runbook/internal/runbook_sections.h"
+#include "continuity/report/runbook/runbook.h"
 
 namespace stormproof::report {
 namespace {
 
 std::string Md(std::string_view text) { return MarkdownEscape(text); }
+
+// Text with `code spans` (in pairs of backticks) kept as code, the rest escaped; line breaks in
+// a code span become spaces. With an unpaired backtick the whole text is escaped.
+std::string WithCode(std::string_view text) {
+  if (std::count(text.begin(), text.end(), '`') % 2 != 0) return Md(text);
+  std::string out;
+  bool code = false;
+  size_t start = 0;
+  for (size_t at = 0; at <= text.size(); ++at) {
+    if (at < text.size() && text[at] != '`') continue;
+    std::string piece(text.substr(start, at - start));
+    if (code) {
+      std::replace(piece.begin(), piece.end(), '\n', ' ');
+      out += "`" + piece + "`";
+    } else {
+      size_t blanks = piece.find_first_not_of(' ');  // Md drops leading blanks
+      out += piece.substr(0, std::min(blanks, piece.size())) + Md(piece);
+    }
+    code = !code;
+    start = at + 1;
+  }
+  return out;
+}
 
 std::string Contacts(const std::vector<ContactLine>& contacts, std::string_view separator) {
   std::string out;
@@ -89,7 +113,12 @@ void WriteHowTo(const RunbookModel& model, std::string* out) {
   *out += "> 3. **Tell clients** as [client communications](#" + std::string(kCommsAnchor) +
           ") says: who calls whom, how, how often and what to say.\n";
   *out += "> 4. **Restore in the [order given](#" + std::string(kRestoreAnchor) +
-          ")** and tick each checklist step as it is done.\n\n";
+          ")** and tick each checklist step as it is done.\n";
+  if (!model.attack.empty()) {
+    *out += "> 5. **After ransomware or stolen backup credentials,** follow [after an attack](#" +
+            std::string(kAttackAnchor) + ") before restoring.\n";
+  }
+  *out += "\n";
 }
 
 void WriteContents(const RunbookModel& model, std::string* out) {
@@ -214,6 +243,11 @@ void WriteOneStep(const RestoreBlock& b, std::string* out) {
   for (const RepositoryLine& r : b.repositories) {
     *out += "- **Backups in** " + Md(r.id) + ": " + Md(r.location) + " (" + Md(r.traits) + ")\n";
   }
+  if (!b.attack_copies.empty()) {
+    *out += "- **After an attack:** recover from the object-locked copy " +
+            JoinEscaped(b.attack_copies, ", ") + " ([steps](#" + std::string(kAttackAnchor) +
+            "))\n";
+  }
   *out += "\n";
   WriteChecklist(b.checklist, out);
   if (b.verify_command.empty()) return;
@@ -240,6 +274,26 @@ void WriteRestore(const RunbookModel& model, std::string* out) {
   }
   WriteRestoreOverview(model, out);
   for (const RestoreBlock& b : model.restore) WriteOneStep(b, out);
+}
+
+// The way back after an attack, per object-locked copy: its facts, then each step with its
+// commands in a fence (TIME and DIR left for the reader).
+void WriteOneAttack(const AttackRecoveryBlock& b, std::string* out) {
+  *out += "### After an attack on " + Md(b.repository_id) + "\n\n";
+  *out += "- **Location:** " + Md(b.location) + "\n- **Lock:** " + Md(b.lock) + "\n";
+  if (!b.copy_of.empty()) *out += "- **Copy of:** " + Md(b.copy_of) + "\n";
+  *out += "- **Backups of:** " + JoinEscaped(b.systems, ", ") + "\n\n";
+  for (size_t i = 0; i < b.steps.size(); ++i) {
+    const AttackStep& step = b.steps[i];
+    *out += "**" + std::to_string(i + 1) + ". " + Md(step.title) + ".** " + WithCode(step.text) +
+            "\n\n";
+    for (const std::string& command : step.commands) Fenced(command, "sh", out);
+  }
+}
+
+void WriteAttack(const RunbookModel& model, std::string* out) {
+  *out += WithCode(kAttackIntro) + "\n\n";
+  for (const AttackRecoveryBlock& b : model.attack) WriteOneAttack(b, out);
 }
 
 void WriteVendors(const RunbookModel& model, std::string* out) {
@@ -276,9 +330,9 @@ void WriteWeaknesses(const RunbookModel& model, std::string* out) {
 }
 
 // In section order (RunbookSectionWriters).
-constexpr RunbookSectionWriters kWriters = {WriteRoles,    WriteCallTree,  WritePeople,
-                                            WriteComms,    WriteRestore,   WriteVendors,
-                                            WriteSecurity, WriteWeaknesses};
+constexpr RunbookSectionWriters kWriters = {WriteRoles,    WriteCallTree,   WritePeople,
+                                            WriteComms,    WriteRestore,    WriteVendors,
+                                            WriteSecurity, WriteWeaknesses, WriteAttack};
 
 }  // namespace
 

@@ -228,9 +228,11 @@ std::vector<SectionHeading> Headings(const RunbookModel& model) {
   std::vector<SectionHeading> headings = {
       {kContactsAnchor, "Emergency contacts"}, {kCallTreeAnchor, "Call tree"},
       {kPeopleAnchor, "People directory"},     {kCommsAnchor, "Client communications"},
-      {kRestoreAnchor, "Restore order"},       {kVendorsAnchor, "Vendors, ISPs and sites"},
-      {kSecurityAnchor, "Security controls"},
+      {kRestoreAnchor, "Restore order"},
   };
+  if (!model.attack.empty()) headings.push_back({kAttackAnchor, "After an attack"});
+  headings.push_back({kVendorsAnchor, "Vendors, ISPs and sites"});
+  headings.push_back({kSecurityAnchor, "Security controls"});
   if (!model.findings.empty()) headings.push_back({kWeaknessesAnchor, "Known weaknesses"});
   return headings;
 }
@@ -253,6 +255,7 @@ RunbookModel BuildRunbookModel(const RunbookInput& input) {
   model.people = BuildPeople(input);
   model.clients = runbook_internal::BuildClientComms(input);
   model.restore = runbook_internal::BuildRestore(input);
+  model.attack = runbook_internal::BuildAttackRecovery(input);
   model.vendors = runbook_internal::BuildVendors(input);
   model.sites = runbook_internal::BuildSites(input);
   model.controls = runbook_internal::BuildControls(input);
@@ -270,6 +273,7 @@ void WriteSection(const RunbookSectionWriters& writers, const std::string& ancho
       {kPeopleAnchor, &RunbookSectionWriters::people},
       {kCommsAnchor, &RunbookSectionWriters::comms},
       {kRestoreAnchor, &RunbookSectionWriters::restore},
+      {kAttackAnchor, &RunbookSectionWriters::attack},
       {kVendorsAnchor, &RunbookSectionWriters::vendors},
       {kSecurityAnchor, &RunbookSectionWriters::security},
       {kWeaknessesAnchor, &RunbookSectionWriters::weaknesses},

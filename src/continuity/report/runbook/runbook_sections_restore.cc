@@ -1,5 +1,6 @@
 // The restore-order part of the runbook model: which steps a (client) runbook shows, and each
 // step with its people, objectives, checklist and backups.
+#include <algorithm>
 #include <utility>
 
 #include "continuity/report/runbook/internal/runbook_sections.h"
@@ -40,6 +41,8 @@ std::string RepositoryTraits(const plan::RepositorySpec& repository) {
   return traits;
 }
 
+// The repositories the system backs up into, in the order written (unknown ones by id), then
+// the copies of those (copy_from) that run keeps.
 std::vector<RepositoryLine> Repositories(const plan::Plan& plan, const plan::System& system) {
   std::vector<RepositoryLine> lines;
   for (const plan::Ref& ref : system.backup.repositories) {
@@ -50,7 +53,22 @@ std::vector<RepositoryLine> Repositories(const plan::Plan& plan, const plan::Sys
       lines.push_back({ref.id, repository->location, RepositoryTraits(*repository)});
     }
   }
+  for (const plan::RepositorySpec* copy : plan::SystemRepositories(plan, system)) {
+    bool listed = std::any_of(lines.begin(), lines.end(),
+                              [&](const RepositoryLine& line) { return line.id == copy->id; });
+    if (listed || !copy->copy_from) continue;
+    lines.push_back(
+        {copy->id, copy->location, RepositoryTraits(*copy) + ", copy of " + copy->copy_from->id});
+  }
   return lines;
+}
+
+std::vector<std::string> ObjectLockedCopies(const plan::Plan& plan, const plan::System& system) {
+  std::vector<std::string> ids;
+  for (const plan::RepositorySpec* copy : plan::SystemRepositories(plan, system)) {
+    if (IsObjectLocked(*copy)) ids.push_back(copy->id);
+  }
+  return ids;
 }
 
 void AddPeople(const plan::Plan& plan, const plan::System& system, RestoreBlock* block) {
@@ -89,6 +107,7 @@ RestoreBlock BuildStep(const plan::Plan& plan, const analysis::RestoreStep& step
   }
   block.verify_command = system.verify_command;
   block.repositories = Repositories(plan, system);
+  block.attack_copies = ObjectLockedCopies(plan, system);
   return block;
 }
 
@@ -110,6 +129,11 @@ std::vector<RestoreBlock> BuildRestore(const RunbookInput& input) {
   std::vector<RestoreBlock> blocks;
   for (const analysis::RestoreStep* step : StepsInScope(input)) {
     blocks.push_back(BuildStep(*input.plan, *step));
+    // A client's runbook has the way back after an attack for its own systems only.
+    const auto& client = input.plan->systems[step->system].client;
+    if (input.client && (!client || client->id != *input.client)) {
+      blocks.back().attack_copies.clear();
+    }
   }
   return blocks;
 }

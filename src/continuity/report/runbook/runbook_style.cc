@@ -66,6 +66,12 @@ article.step h3 { margin: 12px 0 10px; font-size: 18px; }
   color: #fff; background: var(--accent); border-radius: 4px; }
 .at-risk .pos { background: var(--risk); }
 .id { color: var(--muted); font-weight: 400; font-size: 14px; }
+article.attack { margin: 22px 0; padding: 4px 18px 10px; border: 1px solid var(--rule);
+  border-left: 6px solid var(--risk); border-radius: 4px; }
+article.attack h3 { margin: 12px 0 10px; font-size: 18px; }
+ol.attack-steps { margin: 4px 0 12px; padding-left: 24px; }
+ol.attack-steps li { margin: 0 0 10px; }
+ol.attack-steps pre.command { margin: 6px 0 0; }
 ol.checklist { list-style: none; counter-reset: item; margin: 4px 0 12px; padding: 0; }
 ol.checklist li { counter-increment: item; display: flex; gap: 10px; align-items: flex-start;
   padding: 7px 2px; border-bottom: 1px dotted var(--rule); }
@@ -90,10 +96,10 @@ footer { margin-top: 48px; color: var(--muted); font-size: 13px; text-align: cen
   .toc a::after { content: none; }
   section.major { margin-top: 0; break-before: page; page-break-before: always; }
   h2, h3, .label { break-after: avoid; page-break-after: avoid; }
-  tr, ol.checklist li, pre, .tree li, table.facts, .howto { break-inside: avoid;
+  tr, ol.checklist li, ol.attack-steps li, pre, .tree li, table.facts, .howto { break-inside: avoid;
     page-break-inside: avoid; }
   thead { display: table-header-group; }
-  article.step { border-left-width: 3px; }
+  article.step, article.attack { border-left-width: 3px; }
   .box { border: 1.5px solid #000; }
 }
 )css";

@@ -6,6 +6,8 @@
 //   index/<64 hex>           an index file's bytes; the same
 //   packs/<64 hex>           a tree pack's bytes || SHA-256 of them (32) || "stormpc1"
 //   <type folder>/.tmp-*     a file being written (renamed into place when complete)
+//   retention/<file type>    the record of earlier Object Lock upkeep (written by the S3
+//                            backend: engine/s3/internal/retention_record.h), not a cached file
 //
 // Reads return nothing (never an error) for a file that is absent, damaged or unreadable; a
 // damaged file is deleted first, so the caller fetches it again and writes a good copy. Writes

@@ -235,6 +235,9 @@ constexpr int64_t kMaxServerClockSkewNs = int64_t{15} * 60 * 1'000'000'000;
 Result<int64_t> RetainUntilNs(int64_t server_now_ns, int64_t own_now_ns, int64_t keep_ns,
                               const std::string& where);
 
+// The server's text (an error's code or message) made fit for a one-line message: control
+// characters (a line break, a terminal escape) become '?', and it is cut after 200 bytes.
+std::string OneLine(std::string_view text);
 // Base64 of the MD5 of `data`, for the Content-MD5 header.
 std::string ContentMd5(ByteView data);
 // What x-amz-content-sha256 says and SigV4 signs for a request with `headers` and `body`:

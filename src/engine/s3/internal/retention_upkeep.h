@@ -22,6 +22,11 @@ namespace stormproof::s3::internal {
 // server's clock), reads its retention (one GetObjectRetention) and, when it ends before the
 // server's now + retention.days, extends it to now + days + RetentionSpareDays (one
 // PutObjectRetention, in the mode it already has). Never shortens, so never needs a bypass.
+// A version with no retention at all is not one stormproof wrote (it writes every file with
+// one): never given one (the original of an overwritten file keeps its own and is extended),
+// counted in stats->unretained with the first's key in stats->first_unretained. A version whose
+// retention these credentials may not read or set (403) is counted in stats->refused and the
+// others go on; then kPermissionDenied, one line naming how many and the first.
 // Counts in stats->overwritten the objects in use whose versions hold different content (sizes
 // or ETags differ: written over after they were written; the same content twice is a retried
 // PUT).
@@ -31,11 +36,18 @@ namespace stormproof::s3::internal {
 // stats->hidden_by_others when our id is known. stats->dry_run: counts, changes nothing.
 // `now_ns`: the server's now; 0 (the backend's) = as the listing's answer told it (tests pass a
 // later instant to see what a run days from now would do).
+// With stats->record_folder, stats->repository_id and `record_name` (the file under the folder,
+// one per prefix): a version the record of earlier upkeep (retention_record.h) shows retained
+// until at least now + days is not asked about (counted in stats->retained_as_recorded), and the
+// dates read or set are recorded for the next run (not on a dry run). A record that is missing,
+// damaged or another's counts as empty and one that cannot be written is skipped: why goes into
+// stats->record_note, never an error.
 Status ExtendRetentionUnder(Client& client, const std::string& prefix,
                             const std::function<bool(const std::string& key)>& is_file,
                             const backend::Retention& retention,
                             backend::Backend::RetentionUpkeep* stats, int64_t now_ns = 0,
-                            const std::function<Result<std::string>()>& own_id = {});
+                            const std::function<Result<std::string>()>& own_id = {},
+                            const std::string& record_name = "");
 
 // For every key under `prefix` whose latest entry is a delete marker (a file Remove hid):
 // deletes by version id each noncurrent version whose retention ended (or that has none),

@@ -445,11 +445,12 @@ TEST(DrillReportTest, JsonHasEverySchemaField) {
         "started", "finished", "surprise", "snapshot",        "verdict",  "reasons",
         "error",   "rto",      "rpo",      "steps",           "restored", "worked",
         "failed",  "absence",  "capacity", "recommendations", "previous", "repository",
-        "rto_parts", "other_copies"}) {
+        "rto_parts", "other_copies", "repository_copy_of"}) {
     EXPECT_TRUE(report.contains(key)) << key;
   }
-  EXPECT_EQ(report.size(), 26u);
+  EXPECT_EQ(report.size(), 27u);
   EXPECT_EQ(report["repository"], "nas");
+  EXPECT_TRUE(report["repository_copy_of"].is_null());
   EXPECT_EQ(report["other_copies"], nlohmann::json::array());
   EXPECT_EQ(report["rto_parts"], (nlohmann::json{{"data_restore_ms", 6'141'200},
                                                  {"hands_on_ms", nullptr},
@@ -534,6 +535,30 @@ TEST(DrillReportTest, NamesTheCopyAndTheOtherCopies) {
   EXPECT_THAT(DrillReportMarkdown({plan, d, std::nullopt, {}}),
               HasSubstr("| Copy drilled | — (restore command) |\n"));
   EXPECT_TRUE(DrillReportJson({plan, d, std::nullopt, {}})["repository"].is_null());
+}
+
+// A drill of a copy repository (copy_from) says which repository it is a copy of.
+TEST(DrillReportTest, ACopyRepositoryDrilledIsShownAsACopy) {
+  plan::Plan plan = LoadTestPlan();
+  plan::RepositorySpec offsite;
+  offsite.id = "offsite";
+  offsite.location = "s3:https://s3.example.com/offsite";
+  offsite.medium = plan::Medium::kObject;
+  offsite.copy_from = plan::Ref{"nas", {}};
+  plan.repositories.push_back(offsite);
+  plan.BuildIndex();
+  DrillRecord d = WarningDrill();
+  d.run.repository = "offsite";
+  nlohmann::json report = DrillReportJson({plan, d, std::nullopt, {}});
+  EXPECT_EQ(report["repository"], "offsite");
+  EXPECT_EQ(report["repository_copy_of"], "nas");
+  EXPECT_THAT(DrillReportMarkdown({plan, d, std::nullopt, {}}),
+              HasSubstr("| Copy drilled | offsite, a copy of nas (copy_from) |\n"));
+  EXPECT_THAT(DrillReportHtml({plan, d, std::nullopt, {}}),
+              HasSubstr("<th>Copy drilled</th><td>offsite, a copy of nas <span "
+                        "class=\"muted\">(copy_from)</span></td>"));
+  d.run.repository = "nas";
+  EXPECT_TRUE(DrillReportJson({plan, d, std::nullopt, {}})["repository_copy_of"].is_null());
 }
 
 TEST(DrillReportTest, WritesThreeFilesAndRefusesUnsafeSystemIds) {

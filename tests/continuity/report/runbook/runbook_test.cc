@@ -593,6 +593,146 @@ TEST(EscapeTest, FenceIsLongerThanAnyBacktickRun) {
   EXPECT_EQ(MarkdownFence("``````"), "```````");
 }
 
+// kPlan with object-locked copies: "vault", the off-site copy of the NAS (copy_from) under
+// Object Lock with its own credentials, maintenance credentials and password; "law-vault", a
+// bucket the law firm's DMS backs up to, claimed immutable, with a password file whose name
+// needs quoting.
+std::string PlanWithLockedCopies() {
+  std::string text = kPlan;
+  auto replace = [&text](const std::string& from, const std::string& to) {
+    size_t at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+  };
+  replace("  - {id: cloud, location: \"b2:acme-bucket\", medium: object, immutable: true}\n",
+          "  - {id: cloud, location: \"b2:acme-bucket\", medium: object, immutable: true}\n"
+          "  - id: vault\n"
+          "    location: \"s3:https://s3.eu-central-003.example.com/acme-vault/dental\"\n"
+          "    medium: object\n"
+          "    copy_from: nas\n"
+          "    object_lock: {mode: compliance, days: 30}\n"
+          "    credentials_file: /etc/stormproof/vault.credentials\n"
+          "    maintenance_credentials_file: /etc/stormproof/vault-owner.credentials\n"
+          "    password_file: /etc/stormproof/vault.pass\n"
+          "    region: eu-central-003\n"
+          "  - id: law-vault\n"
+          "    location: \"s3:https://s3.example.com/law-vault\"\n"
+          "    medium: object\n"
+          "    immutable: true\n"
+          "    password_file: \"/etc/stormproof/law vault's.pass\"\n");
+  replace("backup: {paths: [/srv/dms], repositories: [cloud]}",
+          "backup: {paths: [/srv/dms], repositories: [cloud, law-vault]}");
+  return text;
+}
+
+// Each object-locked copy gets the way back after an attack, with its real location,
+// credentials and password files in every command; each system it holds points to it.
+TEST(RunbookTest, AfterAnAttackStepsUseTheLockedCopysRealCommands) {
+  plan::Plan plan = Load(PlanWithLockedCopies());
+  std::string md = RenderRunbookMarkdown(Input(plan));
+  EXPECT_THAT(md, HasSubstr("[After an attack](#after-an-attack)"));
+  EXPECT_THAT(md, HasSubstr("- **Backups in** vault: "
+                            "s3:https://s3.eu-central-003.example.com/acme-vault/dental (object, "
+                            "copy of nas)\n"));
+  EXPECT_THAT(md, HasSubstr("- **After an attack:** recover from the object-locked copy vault "
+                            "([steps](#after-an-attack))\n"));
+  std::string vault = Between(md, "### After an attack on vault", "### After an attack on law");
+  ASSERT_FALSE(vault.empty()) << md;
+  EXPECT_THAT(vault, HasSubstr("- **Lock:** Object Lock, compliance mode, 30 days\n"));
+  EXPECT_THAT(vault, HasSubstr("- **Copy of:** nas\n"));
+  EXPECT_THAT(vault, HasSubstr("- **Backups of:** Dental database (dental-db)\n"));
+  // Exported keys would win over a credentials file: the commands unset them.
+  const std::string unset =
+      "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE ";
+  const std::string owner =
+      unset + "AWS_SHARED_CREDENTIALS_FILE=/etc/stormproof/vault-owner.credentials ";
+  const std::string repo =
+      "stormproof --repo s3:https://s3.eu-central-003.example.com/acme-vault/dental "
+      "--password-file /etc/stormproof/vault.pass";
+  ExpectInOrder(
+      vault,
+      {"**1. Stop the backups.**", "**2. Rotate the credentials.**",
+       "/etc/stormproof/vault-owner.credentials", "**3. Find TIME",
+       "\n" + owner +
+           "aws --endpoint-url https://s3.eu-central-003.example.com --region eu-central-003 "
+           "s3api list-object-versions --bucket acme-vault --prefix dental/ --query",
+       "**4. Dry run.**", "\n" + owner + repo + " repair --as-of TIME --dry-run\n",
+       "**5. Roll back.**", "\n" + owner + repo + " repair --as-of TIME\n", "**6. Check every byte",
+       "\n" + owner + repo + " check --read-data\n",
+       "\n" + unset + "AWS_SHARED_CREDENTIALS_FILE=/etc/stormproof/vault.credentials " + repo +
+           " check --immutability\n",
+       "**7. Restore from vault.**", "\nstormproof drill --system dental-db --repository vault\n",
+       "\n" + unset + "AWS_SHARED_CREDENTIALS_FILE=/etc/stormproof/vault.credentials " + repo +
+           " restore latest --tag system=dental-db --target DIR\n",
+       "**8. Resume the backups.**"});
+  std::string law = Between(md, "### After an attack on law-vault", "## Vendors");
+  EXPECT_THAT(law, HasSubstr("claimed immutable"));
+  EXPECT_THAT(law, HasSubstr("\nstormproof --repo s3:https://s3.example.com/law-vault "
+                             "--password-file '/etc/stormproof/law vault'\\''s.pass' repair "
+                             "--as-of TIME --dry-run\n"))
+      << law;
+  EXPECT_THAT(law, HasSubstr("Law document store (law-dms)"));
+  // No maintenance credentials in the plan: the owner's keys, exported (upload-only ones fail).
+  EXPECT_THAT(law, HasSubstr("for law-vault: export the bucket owner"));  // (markdown-escaped)
+  EXPECT_THAT(vault, Not(HasSubstr("export the bucket owner")));
+  EXPECT_THAT(md, Not(HasSubstr("also holds other clients")));  // the MSP's runbook
+
+  std::string html = RenderRunbookHtml(Input(plan));
+  ExpectSelfContained(html);
+  EXPECT_THAT(html, HasSubstr("<article class=\"attack\" id=\"attack-vault\">"));
+  EXPECT_THAT(html, HasSubstr("recover from the object-locked copy <a href=\"#attack-vault\">"
+                              "vault</a>"));
+  EXPECT_THAT(html, HasSubstr("<pre class=\"command\"><code>" + owner + repo +
+                              " repair --as-of TIME --dry-run</code></pre>"));
+  EXPECT_EQ(Count(html, "<ol class=\"attack-steps\">"), 2u);
+}
+
+// A client's runbook has the way back for the copies of its own systems only, and names no
+// other client's system or repository there.
+TEST(RunbookTest, AfterAnAttackFollowsTheClientFilter) {
+  plan::Plan plan = Load(PlanWithLockedCopies());
+  RunbookInput input = Input(plan);
+  input.client = "dental";
+  for (const std::string& out : {RenderRunbookMarkdown(input), RenderRunbookHtml(input)}) {
+    EXPECT_THAT(out, HasSubstr("After an attack on "));
+    EXPECT_THAT(out, HasSubstr("--repository vault"));
+    EXPECT_THAT(out, Not(HasSubstr("law-vault")));
+    EXPECT_THAT(out, Not(HasSubstr("law-dms")));
+    EXPECT_THAT(out, Not(HasSubstr("--system msp-rmm")));  // a dependency, not the client's
+  }
+  input.client = "law";
+  for (const std::string& out : {RenderRunbookMarkdown(input), RenderRunbookHtml(input)}) {
+    EXPECT_THAT(out, HasSubstr("--repository law-vault"));
+    EXPECT_THAT(out, Not(HasSubstr("acme-vault")));
+    EXPECT_THAT(out, Not(HasSubstr("dental-db")));
+    std::string attack = Between(out, "After an attack on ", "Vendors, ISPs and sites");
+    EXPECT_THAT(attack, Not(HasSubstr("Dental")));
+  }
+  // Without an object-locked copy there is no such section.
+  plan::Plan plain = Load(kPlan);
+  EXPECT_THAT(RenderRunbookMarkdown(Input(plain)), Not(HasSubstr("After an attack")));
+}
+
+// A copy that also holds another client's backups: a client's runbook warns that its roll-back
+// is the MSP's to run for everyone at once, and still names no other client's system.
+TEST(RunbookTest, AfterAnAttackOnASharedCopyLeavesTheRollBackToTheMsp) {
+  std::string text = PlanWithLockedCopies();
+  const std::string from = "backup: {paths: [/srv/dms], repositories: [cloud, law-vault]}";
+  size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, from.size(), "backup: {paths: [/srv/dms], repositories: [nas, law-vault]}");
+  plan::Plan plan = Load(text);
+  RunbookInput input = Input(plan);
+  input.client = "dental";
+  for (const std::string& out : {RenderRunbookMarkdown(input), RenderRunbookHtml(input)}) {
+    std::string attack = Between(out, "After an attack on ", "Vendors, ISPs and sites");
+    EXPECT_THAT(attack, HasSubstr("vault also holds other clients"));  // (an HTML-escaped ')
+    EXPECT_THAT(attack, HasSubstr("wrote after TIME, so the MSP"));
+    EXPECT_THAT(attack, Not(HasSubstr("law-dms")));
+    EXPECT_THAT(attack, Not(HasSubstr("Law document")));
+  }
+}
+
 TEST(RunbookTest, RendersTheExamplePlan) {
   const std::string path = std::string(STORMPROOF_EXAMPLES) + "/acme-msp/plan.yaml";
   if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " not written yet";

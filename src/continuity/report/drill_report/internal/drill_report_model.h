@@ -89,6 +89,9 @@ struct DrillReportModel {
   int64_t run_id = 0;
   std::string system_id, system_name, client_id, client_name, tier_id, tier_name, adapter;
   std::string repository;                 // the copy drilled; "" for the command adapter
+  // The repository `repository` is a copy of (its copy_from in the plan: run copies the
+  // system's snapshots into it); "" when it is not a copy repository.
+  std::string repository_copy_of = {};
   std::vector<std::string> other_copies;  // when the copy failed: what the other copies hold
   int64_t started_ns = 0, finished_ns = 0;
   bool surprise = false;

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "continuity/report/html/html.h"
@@ -25,6 +26,13 @@ void WriteRestore(const RunbookModel& model, std::string* out);
 void WriteVendors(const RunbookModel& model, std::string* out);
 void WriteSecurity(const RunbookModel& model, std::string* out);
 void WriteWeaknesses(const RunbookModel& model, std::string* out);
+void WriteAttack(const RunbookModel& model, std::string* out);
+
+// Escaped text whose `code spans` (pairs of backticks) become <code> elements; with an unpaired
+// backtick, the escaped text as it is.
+std::string WithCode(std::string_view text);
+// The anchor of the "After an attack" block of a repository.
+std::string AttackAnchor(const std::string& repository_id);
 
 }  // namespace stormproof::report::html_internal
 

@@ -137,7 +137,31 @@ struct RestoreBlock {
   std::vector<std::string> depends_on;  // "Name (id)"
   std::vector<ChecklistItem> checklist;
   std::string verify_command;
+  // The repositories holding the system's backups: those it backs up into, then their copies
+  // (copy_from; traits say "copy of X").
   std::vector<RepositoryLine> repositories;
+  // The object-locked copies holding its backups, each with an AttackRecoveryBlock.
+  std::vector<std::string> attack_copies = {};
+};
+
+// One step of the way back after an attack on an object-locked repository (docs/object-storage.md,
+// "AFTER AN ATTACK: STEP BY STEP"), with the repository's real location, credentials files and
+// password file filled into its commands. TIME and DIR are left for the person to fill in.
+struct AttackStep {
+  std::string title;                  // "Roll back"
+  std::string text;                   // what to do and why
+  // Shell commands, each block one or more lines (one per system); may be empty.
+  std::vector<std::string> commands;
+};
+
+// The way back for one object-locked repository (an s3: repository with an object_lock, or
+// claimed immutable): its facts, the systems in scope whose backups it holds, the steps.
+struct AttackRecoveryBlock {
+  std::string repository_id, location;
+  std::string lock;                  // "Object Lock, compliance mode, 30 days"
+  std::string copy_of;               // the repository it is a copy of (copy_from); "" when none
+  std::vector<std::string> systems;  // "Name (id)", in restore order
+  std::vector<AttackStep> steps;
 };
 
 struct VendorRow {
@@ -176,6 +200,7 @@ struct RunbookModel {
   std::vector<PersonRow> people;
   std::vector<ClientCommsBlock> clients;
   std::vector<RestoreBlock> restore;
+  std::vector<AttackRecoveryBlock> attack;  // empty: no "After an attack" section
   std::vector<VendorRow> vendors;
   std::vector<SiteRow> sites;
   std::vector<ControlRow> controls;
@@ -189,9 +214,18 @@ inline constexpr const char* kCallTreeAnchor = "call-tree";
 inline constexpr const char* kPeopleAnchor = "people-directory";
 inline constexpr const char* kCommsAnchor = "client-communications";
 inline constexpr const char* kRestoreAnchor = "restore-order";
+inline constexpr const char* kAttackAnchor = "after-an-attack";
 inline constexpr const char* kVendorsAnchor = "vendors-isps-and-sites";
 inline constexpr const char* kSecurityAnchor = "security-controls";
 inline constexpr const char* kWeaknessesAnchor = "known-weaknesses";
+
+// The first words of the "After an attack" section, in both formats.
+inline constexpr const char* kAttackIntro =
+    "When someone held credentials to a backup bucket (a backup host's, or the owner's) and "
+    "deleted, overwrote or hid what they could: Object Lock kept every version the repository "
+    "wrote until its retention ends, and `repair --as-of` puts the repository back as it was "
+    "before the attack. For each object-locked copy below, follow the steps in order; TIME and "
+    "DIR are yours to fill in (docs/object-storage.md, AFTER AN ATTACK).";
 
 // A null input.plan renders as an empty plan.
 RunbookModel BuildRunbookModel(const RunbookInput& input);
@@ -208,6 +242,7 @@ struct RunbookSectionWriters {
   Writer vendors = nullptr;
   Writer security = nullptr;
   Writer weaknesses = nullptr;
+  Writer attack = nullptr;  // after "restore", when the model has attack blocks
 };
 
 // Appends the body of the section with this anchor to `out`, using the format's writer for it.
@@ -224,6 +259,14 @@ std::string FormatElapsed(Duration elapsed);  // "T+hh:mm"
 std::vector<const analysis::RestoreStep*> StepsInScope(const RunbookInput& input);
 std::vector<ClientCommsBlock> BuildClientComms(const RunbookInput& input);
 std::vector<RestoreBlock> BuildRestore(const RunbookInput& input);
+// True when the repository is object-locked: an s3: location with an object_lock, or claimed
+// immutable (Object Lock set on the bucket).
+bool IsObjectLocked(const plan::RepositorySpec& repository);
+// One block per object-locked repository holding the backups of a system in scope: with a
+// client filter, only the client's own systems (never a system it merely depends on), so a
+// client's runbook names only its systems and the repositories holding them. In the order the
+// repositories are met along the restore order.
+std::vector<AttackRecoveryBlock> BuildAttackRecovery(const RunbookInput& input);
 // With a client filter, only the vendors of its systems in scope and of its and the MSP's sites.
 std::vector<VendorRow> BuildVendors(const RunbookInput& input);
 std::vector<SiteRow> BuildSites(const RunbookInput& input);

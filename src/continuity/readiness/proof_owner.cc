@@ -1,0 +1,53 @@
+// Whose immutability proof counts for a plan repository (readiness.h, ProofOwnerOf): the access
+// key id the backup hosts hold for it, read from the plan's credentials_file as `run` reads it;
+// and the proofs that count (ImmutabilityProofsOf).
+#include <optional>
+#include <utility>
+
+#include "continuity/readiness/readiness.h"
+#include "engine/s3/s3.h"
+
+namespace stormproof::readiness {
+
+analysis::ProofOwner ProofOwnerOf(const plan::RepositorySpec& repository) {
+  analysis::ProofOwner owner;
+  if (!s3::IsS3Location(repository.location)) return owner;
+  Result<s3::Location> location = s3::ParseLocation(repository.location);
+  if (!location) return owner;
+  owner.location = location->ToString();
+  if (!repository.maintenance_credentials_file.empty()) {
+    Result<s3::ResolvedCredentials> maintenance = s3::ResolveCredentials(
+        {repository.maintenance_credentials_file, "", repository.region});
+    if (maintenance) owner.maintenance_key_id = maintenance->credentials.access_key_id;
+  }
+  // As `run` resolves them for its proof: the plan's credentials_file, else the environment.
+  Result<s3::ResolvedCredentials> resolved =
+      s3::ResolveCredentials({repository.credentials_file, "", repository.region});
+  if (!resolved) {
+    owner.unknown = resolved.error().message();
+    return owner;
+  }
+  owner.access_key_id = resolved->credentials.access_key_id;
+  owner.source = resolved->source;
+  return owner;
+}
+
+Status ImmutabilityProofsOf(const catalog::Catalog& catalog, const plan::RepositorySpec& spec,
+                            int64_t now_ns, analysis::RepositoryEvidence* e) {
+  STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::ImmutabilityProof> newest,
+                              catalog.LatestImmutabilityProof(spec.id, now_ns));
+  if (!newest) return Ok();
+  e->owner = ProofOwnerOf(spec);
+  if (analysis::WhyProofDoesNotCount(*newest, e->owner).empty()) {
+    e->proof = std::move(newest);
+    return Ok();
+  }
+  e->uncounted_proof = std::move(newest);
+  if (e->owner.access_key_id.empty() || e->owner.location.empty()) return Ok();
+  STORMPROOF_ASSIGN_OR_RETURN(e->proof,
+                              catalog.LatestMatchingImmutabilityProof(
+                                  {spec.id, now_ns, e->owner.access_key_id, e->owner.location}));
+  return Ok();
+}
+
+}  // namespace stormproof::readiness

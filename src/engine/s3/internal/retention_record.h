@@ -1,0 +1,102 @@
+// RetentionRecord: what retention upkeep (retention_upkeep.h) last knew of the retain-until date
+// of each object version under one prefix, kept on the maintenance host's own disk, so that a
+// later run reads a retention (GetObjectRetention) only once the recorded date comes within
+// reach of the date the run needs: each object then costs a read and an extension about once
+// every E days instead of a read on every run (docs/repository-format.md, "Retention and
+// maintenance").
+//
+// Why it cannot make a kept snapshot's data deletable:
+//  - it is keyed by key AND version id: a version someone wrote since (an overwrite) is not in
+//    it, so it is read;
+//  - a date is recorded only as the server answered it (GetObjectRetention) or set it (a
+//    PutObjectRetention that succeeded), and a retention is never shortened: COMPLIANCE cannot
+//    be, GOVERNANCE only with the bypass permission, which may delete the version outright
+//    anyway;
+//  - it lives in the maintenance host's private cache folder (mode 700), never in the bucket,
+//    where the backup hosts' credentials could write;
+//  - it is bound to the repository id, the location and the prefix, and ends in a SHA-256 of
+//    its bytes: a record of another repository or place, a damaged or truncated one, or one that
+//    cannot be read counts as empty (every retention is read again, and note() says why); it is
+//    never an error.
+//
+// The file (written whole by Save, crash-safely: temporary file, fsync, rename):
+//   "stormproof retention record 1\n"
+//   "repository <id>\nlocation <location>\nprefix <prefix>\n"
+//   count                            8 bytes, little-endian
+//   count x (hash 16 bytes, until)   hash: the first 16 bytes of SHA-256(key NUL version id);
+//                                    until: retain-until in ns since the epoch, 8 bytes LE;
+//                                    sorted by hash
+//   SHA-256 of everything before     32 bytes
+// At most kMaxRecordEntries entries (24 bytes each: 24 MB for a million objects); beyond them,
+// the versions with the earliest dates are left out (and read on every run).
+//
+// Thread-safe: Note may be called from several threads at once.
+#ifndef STORMPROOF_ENGINE_S3_INTERNAL_RETENTION_RECORD_H_
+#define STORMPROOF_ENGINE_S3_INTERNAL_RETENTION_RECORD_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/mutex.h"
+#include "core/result.h"
+
+namespace stormproof::s3::internal {
+
+inline constexpr size_t kMaxRecordEntries = size_t{1} << 22;  // about 100 MB
+
+// What a record belongs to; a record of anything else counts as empty.
+struct RecordBinding {
+  std::string repository_id = {};  // the repository's id (hex), from its config
+  std::string location = {};       // "s3:https://host/bucket/prefix"
+  std::string prefix = {};         // the key prefix upkeep lists ("prefix/data/")
+};
+
+class RetentionRecord {
+ public:
+  // Reads the record at `path`. Never fails: a missing, unreadable, damaged, oversized or
+  // foreign file gives an empty record, with why in note().
+  RetentionRecord(std::string path, RecordBinding binding);
+  RetentionRecord(const RetentionRecord&) = delete;
+  RetentionRecord& operator=(const RetentionRecord&) = delete;
+
+  // The retain-until date recorded for `key`'s version `version_id` (ns); 0 when none.
+  int64_t RecordedUntilNs(std::string_view key, std::string_view version_id) const;
+  // That `key`'s version `version_id` is retained until at least `until_ns`, for Save. Only what
+  // is noted is saved: versions no longer there are forgotten.
+  void Note(std::string_view key, std::string_view version_id, int64_t until_ns);
+  // Replaces the file with what Note recorded (creating its folder, mode 700, when missing).
+  // Errors: kIo naming the file.
+  Status Save() const;
+
+  // Why the record was empty when loaded ("" when it was read): one line naming the file.
+  const std::string& note() const { return note_; }
+  size_t loaded() const { return loaded_.size(); }
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Entry {
+    std::array<uint8_t, 16> hash{};
+    int64_t until_ns = 0;
+  };
+  static std::array<uint8_t, 16> HashOf(std::string_view key, std::string_view version_id);
+  std::string Header() const;
+  // Reads the file into loaded_; else sets note_.
+  void Read();
+  // The file's entries when `bytes` is a whole record of this binding; else sets note_.
+  bool Parse(const std::string& bytes);
+
+  std::string path_;
+  RecordBinding binding_;
+  std::vector<Entry> loaded_;  // sorted by hash
+  std::string note_;
+  mutable Mutex mutex_;
+  std::vector<Entry> noted_ GUARDED_BY(mutex_);
+};
+
+}  // namespace stormproof::s3::internal
+
+#endif  // STORMPROOF_ENGINE_S3_INTERNAL_RETENTION_RECORD_H_
