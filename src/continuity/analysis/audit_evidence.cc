@@ -7,7 +7,6 @@
 // Each finding names the systems whose data the repository holds (those backing up into it,
 // and for a copy repository those whose backups are copied into it) and their clients, so a
 // client sees only the repositories of its own systems.
-#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +14,7 @@
 #include "continuity/analysis/evidence_rules.h"
 #include "continuity/analysis/internal/audit_context.h"
 #include "core/time.h"
+#include "engine/backend/backend.h"
 
 namespace stormproof::analysis::internal {
 namespace {
@@ -194,13 +194,13 @@ void ZeroErrorsFinding(const RepositorySubject& s, const ZeroErrorsVerdict& v,
 }
 
 // An object-locked repository (plan object_lock, N days) whose newest recorded prune is older
-// than N - E days, E = max(1, N / 4) the spare days every write adds (backend::
-// RetentionSpareDays), or that was never pruned: files are locked for N + E days when written,
-// and only a prune (the retention upkeep) extends the ones still in use.
+// than N - E days, E the spare days every write adds (backend::RetentionSpareDays), or that was
+// never pruned: files are locked for N + E days when written, and only a prune (the retention
+// upkeep) extends the ones still in use.
 void UpkeepFinding(const RepositorySubject& s, const RepositoryEvidence& e, Date today,
                    std::vector<Finding>* out) {
   const int days = s.repository.object_lock->days;
-  const int spare = std::max(1, days / 4);
+  const int spare = backend::RetentionSpareDays({.days = days});
   std::optional<int64_t> age;
   if (e.last_prune) {
     age = today.days_since_epoch() - UtcDateOf(e.last_prune->started_ns).days_since_epoch();

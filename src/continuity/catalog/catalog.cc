@@ -146,16 +146,6 @@ class SqliteCatalog final : public Catalog {
         db, [&]() -> Result<int64_t> { return internal::InsertImmutabilityProof(db, proof); });
   }
 
-  Result<std::optional<ImmutabilityProof>> LatestImmutabilityProof(const std::string& repository,
-                                                                   int64_t until_ns) const override
-      EXCLUDES(mu_) {
-    MutexLock lock(mu_);
-    Db& db = *db_;
-    return internal::RetryWhileBusy(db, [&] {
-      return internal::SelectLatestImmutabilityProof(db, ProofQuery{repository, until_ns});
-    });
-  }
-
   Result<std::optional<ImmutabilityProof>> LatestMatchingImmutabilityProof(
       const ProofQuery& query) const override EXCLUDES(mu_) {
     MutexLock lock(mu_);

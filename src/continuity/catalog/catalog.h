@@ -272,13 +272,15 @@ class Catalog {
   // Records a proof; returns its id. Errors: kInvalidArgument for an empty repository or an
   // outcome of kWarning (nothing recorded); kIo, kLocked as AddRun.
   virtual Result<int64_t> AddImmutabilityProof(const ImmutabilityProof& proof) = 0;
-  // The newest proof of `repository` finished at or before `until_ns` (INT64_MAX: any) with a
-  // verdict (outcome kOk or kFailed: a proof that could not run is skipped), or nullopt.
-  virtual Result<std::optional<ImmutabilityProof>> LatestImmutabilityProof(
-      const std::string& repository, int64_t until_ns) const = 0;
   // The newest proof `query` selects (ProofQuery), or nullopt.
   virtual Result<std::optional<ImmutabilityProof>> LatestMatchingImmutabilityProof(
       const ProofQuery& query) const = 0;
+  // The newest proof of `repository` finished at or before `until_ns` (INT64_MAX: any) with a
+  // verdict (outcome kOk or kFailed: a proof that could not run is skipped), or nullopt.
+  Result<std::optional<ImmutabilityProof>> LatestImmutabilityProof(const std::string& repository,
+                                                                   int64_t until_ns) const {
+    return LatestMatchingImmutabilityProof({repository, until_ns});
+  }
   // Records an attestation; returns its id. Errors: kInvalidArgument for an empty repository,
   // person or note; kIo, kLocked as AddRun.
   virtual Result<int64_t> AddAttestation(const Attestation& attestation) = 0;

@@ -106,14 +106,13 @@ class Decider {
     if (!MaintainedHere(repository)) return;
     Selection any_host = selection;
     any_host.host.clear();  // the backup hosts cannot maintain it: this machine does
-    bool held = false;  // by a selected system
-    for (const plan::System& system : plan_.systems) {
-      if (!Selected(plan_, any_host, system)) continue;
-      for (const plan::RepositorySpec* r : plan::SystemRepositories(plan_, system)) {
-        held = held || r->id == repository.id;
-      }
-    }
-    if (!held) return;
+    auto holds = [&](const plan::System& system) {  // a selected system's data
+      if (!Selected(plan_, any_host, system)) return false;
+      std::vector<const plan::RepositorySpec*> held = plan::SystemRepositories(plan_, system);
+      return std::any_of(held.begin(), held.end(),
+                         [&](const plan::RepositorySpec* r) { return r->id == repository.id; });
+    };
+    if (std::none_of(plan_.systems.begin(), plan_.systems.end(), holds)) return;
     std::optional<int64_t> last = Lookup(facts_.last_prune_ns, repository.id);
     if (last && now_ns_ - *last < kPruneEvery.seconds() * kNsPerSecond) return;
     upkeep_.insert(repository.id);
@@ -271,24 +270,25 @@ class Decider {
     if (!pending && forgets_.count(repository) == 0) return;
     std::optional<int64_t> last = Lookup(facts_.last_prune_ns, repository);
     if (last && now_ns_ - *last < kPruneEvery.seconds() * kNsPerSecond) return;
-    std::string since =
-        last ? "last prune " + ShortDurationNs(now_ns_ - *last) + " ago" : "never pruned";
+    const std::string since = PrunedSince(last);
     std::string reason = pending ? "snapshots were forgotten since the last prune; " + since
                                  : "if this run's forgets remove snapshots; " + since;
     Add(ActionKind::kPrune, "", repository, reason, !pending);
   }
 
+  // "last prune 2d ago" / "never pruned", from the start of the last prune.
+  std::string PrunedSince(std::optional<int64_t> last) const {
+    return last ? "last prune " + ShortDurationNs(now_ns_ - *last) + " ago" : "never pruned";
+  }
+
   void UpkeepPrune(const std::string& repository) {
-    std::optional<int64_t> last = Lookup(facts_.last_prune_ns, repository);
     const plan::RepositorySpec* spec = plan_.FindRepository(repository);
-    std::string since =
-        last ? "last prune " + ShortDurationNs(now_ns_ - *last) + " ago" : "never pruned";
     std::string lock = spec != nullptr && spec->object_lock
                            ? ", which extends the Object Lock retention of the snapshots kept"
                            : "";
     Add(ActionKind::kPrune, "", repository,
         "retention upkeep, due every " + kPruneEvery.ToString() + " whoever backs up" + lock +
-            "; " + since);
+            "; " + PrunedSince(Lookup(facts_.last_prune_ns, repository)));
   }
 
   void Check(const std::string& repository) {

@@ -22,15 +22,13 @@ catalog::RunQuery Query(RunKind kind, const std::string& system, const std::stri
   return query;
 }
 
-// The time of the newest snapshot recorded by a successful backup run (`kind` kBackup) or copy
-// run (kCopy), if any.
+// The time of the newest snapshot recorded by a successful backup run, if any.
 Result<std::optional<int64_t>> NewestRecordedSnapshot(const catalog::Catalog* catalog,
                                                       const std::string& system,
-                                                      const std::string& repository,
-                                                      RunKind kind = RunKind::kBackup) {
+                                                      const std::string& repository) {
   std::optional<int64_t> newest;
   if (catalog == nullptr) return newest;
-  catalog::RunQuery query = Query(kind, system, repository);
+  catalog::RunQuery query = Query(RunKind::kBackup, system, repository);
   query.outcomes = {Outcome::kOk, Outcome::kWarning};
   STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::Run> run, catalog->LastRun(query));
   if (run && run->snapshot_time_ns != 0) newest = run->snapshot_time_ns;
@@ -86,20 +84,21 @@ Status CopyFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
     if (RepositorySupportOf(*copy).use != RepositoryUse::kWrite) continue;
     written->insert(copy->id);
     if (catalog == nullptr) continue;
-    STORMPROOF_ASSIGN_OR_RETURN(std::optional<int64_t> newest,
-                                NewestRecordedSnapshot(catalog, system.id, copy->id,
-                                                       RunKind::kCopy));
-    if (newest) facts->newest_snapshot_ns[system.id][copy->id] = *newest;
-    STORMPROOF_ASSIGN_OR_RETURN(
-        std::optional<int64_t> last,
-        NewestRunStart(*catalog, Query(RunKind::kCopy, system.id, copy->id),
-                       {Outcome::kOk, Outcome::kWarning}));
-    if (last) facts->last_copy_ns[system.id][copy->id] = *last;
+    // The newest copy run that did its job: its snapshot and its start.
+    catalog::RunQuery done = Query(RunKind::kCopy, system.id, copy->id);
+    done.outcomes = {Outcome::kOk, Outcome::kWarning};
+    STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::Run> last, catalog->LastRun(done));
+    if (last && last->snapshot_time_ns != 0) {
+      facts->newest_snapshot_ns[system.id][copy->id] = last->snapshot_time_ns;
+    }
+    if (last) facts->last_copy_ns[system.id][copy->id] = last->started_ns;
     STORMPROOF_ASSIGN_OR_RETURN(
         std::optional<int64_t> failed,
         NewestRunStart(*catalog, Query(RunKind::kCopy, system.id, copy->id),
                        {Outcome::kFailed, Outcome::kError}));
-    if (failed && (!last || *failed > *last)) facts->copy_failed[system.id].insert(copy->id);
+    if (failed && (!last || *failed > last->started_ns)) {
+      facts->copy_failed[system.id].insert(copy->id);
+    }
   }
   return Ok();
 }

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <condition_variable>
 #include <ctime>
 #include <fstream>
 #include <limits>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "core/mutex.h"
+#include "core/refresh_thread.h"
 #include "core/text.h"
 #include "core/time.h"
 #include "engine/repository/encoding.h"
@@ -118,15 +118,10 @@ class RepositoryLock : public Lock {
         info_(std::move(info)),
         name_(std::move(name)),
         last_ok_(written_at),
-        thread_([this] { RefreshLoop(); }) {}
+        refresher_(env_.refresh_interval, kLockRetryInterval, [this] { return RefreshIfHeld(); }) {}
 
   ~RepositoryLock() override EXCLUDES(mu_) {
-    {
-      MutexLock lock(mu_);
-      stop_ = true;
-    }
-    wake_.notify_all();
-    thread_.join();
+    refresher_.Stop();
     MutexLock lock(mu_);
     (void)remover_->Remove(backend_, name_);
   }
@@ -176,24 +171,11 @@ class RepositoryLock : public Lock {
     return Ok();
   }
 
-  void RefreshLoop() EXCLUDES(mu_) {
+  // refresher_'s call: refreshes while the lock is held; false after a failed refresh.
+  bool RefreshIfHeld() EXCLUDES(mu_) {
     MutexLock lock(mu_);
-    for (;;) {
-      auto wait =
-          failed_ ? std::min<std::chrono::milliseconds>(kLockRetryInterval, env_.refresh_interval)
-                  : env_.refresh_interval;
-      if (WaitForStop(wait)) return;
-      if (!lost_) Refresh();
-    }
-  }
-
-  // Waits (mu_ released meanwhile) until stop_ is set or `wait` has passed; returns stop_.
-  bool WaitForStop(std::chrono::milliseconds wait) REQUIRES(mu_) {
-    const auto deadline = std::chrono::steady_clock::now() + wait;
-    while (!stop_) {
-      if (wake_.wait_until(mu_, deadline) == std::cv_status::timeout) return stop_;
-    }
-    return true;
+    if (!lost_) Refresh();
+    return !failed_;
   }
 
   // Writes the lock anew, then removes the old file; never revives a lock that may have been
@@ -245,14 +227,12 @@ class RepositoryLock : public Lock {
   const std::shared_ptr<LockRemover> remover_;  // env_'s
   mutable Mutex mu_;
   mutable std::optional<int64_t> storage_time_ns_ GUARDED_BY(mu_);
-  std::condition_variable_any wake_;  // waits on mu_
   LockInfo info_ GUARDED_BY(mu_);
   std::string name_ GUARDED_BY(mu_);
-  int64_t last_ok_ GUARDED_BY(mu_);  // env_.elapsed_ns() when the last good write began
-  bool failed_ GUARDED_BY(mu_) = false;              // the last refresh failed
+  int64_t last_ok_ GUARDED_BY(mu_);      // env_.elapsed_ns() when the last good write began
+  bool failed_ GUARDED_BY(mu_) = false;  // the last refresh failed
   std::optional<std::string> lost_ GUARDED_BY(mu_);  // why the lock is lost for good
-  bool stop_ GUARDED_BY(mu_) = false;
-  std::thread thread_;               // last: starts after everything above is initialised
+  RefreshThread refresher_;  // last: starts after everything above is initialised
 };
 
 // The storage's clock now: the time of our own lock file `ours`, read once (a HEAD on object

@@ -4,16 +4,14 @@
 
 #include <time.h>
 
-#include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <optional>
 #include <random>
-#include <thread>
 #include <utility>
 
 #include "core/bytes.h"
 #include "core/mutex.h"
+#include "core/refresh_thread.h"
 #include "core/time.h"
 
 namespace stormproof::s3::internal {
@@ -50,7 +48,7 @@ class HeldRollBackLock final : public RollBackLock {
         timing_(std::move(timing)),
         name_(std::move(name)),
         last_ok_(written_at),
-        thread_([this] { RefreshLoop(); }) {}
+        refresher_(timing_.refresh_interval, kRetryInterval, [this] { return RefreshIfHeld(); }) {}
 
   ~HeldRollBackLock() override { (void)Release(); }
 
@@ -68,13 +66,7 @@ class HeldRollBackLock final : public RollBackLock {
   }
 
   Status Release() override EXCLUDES(mu_) {
-    {
-      MutexLock lock(mu_);
-      if (stop_) return Ok();
-      stop_ = true;
-    }
-    wake_.notify_all();
-    thread_.join();
+    if (!refresher_.Stop()) return Ok();  // released before
     MutexLock lock(mu_);
     return client_.DeleteObject(root_ + name_);
   }
@@ -87,24 +79,11 @@ class HeldRollBackLock final : public RollBackLock {
     return "it was not refreshed for " + std::to_string(AgeNs() / kNsPerMinute) + " minutes";
   }
 
-  void RefreshLoop() EXCLUDES(mu_) {
+  // refresher_'s call: refreshes while the lock is held; false after a failed refresh.
+  bool RefreshIfHeld() EXCLUDES(mu_) {
     MutexLock lock(mu_);
-    for (;;) {
-      auto wait = failed_ ? std::min<std::chrono::milliseconds>(kRetryInterval,
-                                                                timing_.refresh_interval)
-                          : timing_.refresh_interval;
-      if (WaitForStop(wait)) return;
-      if (!lost_) Refresh();
-    }
-  }
-
-  // Waits (mu_ released meanwhile) until stop_ is set or `wait` has passed; returns stop_.
-  bool WaitForStop(std::chrono::milliseconds wait) REQUIRES(mu_) {
-    const auto deadline = std::chrono::steady_clock::now() + wait;
-    while (!stop_) {
-      if (wake_.wait_until(mu_, deadline) == std::cv_status::timeout) return stop_;
-    }
-    return true;
+    if (!lost_) Refresh();
+    return !failed_;
   }
 
   // Writes the lock anew under a new name, then removes the old file; never revives a lock
@@ -145,13 +124,11 @@ class HeldRollBackLock final : public RollBackLock {
   const std::string text_;
   const RollBackLockTiming timing_;
   mutable Mutex mu_;
-  std::condition_variable_any wake_;  // waits on mu_
   std::string name_ GUARDED_BY(mu_);
-  int64_t last_ok_ GUARDED_BY(mu_);  // timing_.elapsed_ns() when the last good write began
-  bool failed_ GUARDED_BY(mu_) = false;              // the last refresh failed
+  int64_t last_ok_ GUARDED_BY(mu_);      // timing_.elapsed_ns() when the last good write began
+  bool failed_ GUARDED_BY(mu_) = false;  // the last refresh failed
   std::optional<std::string> lost_ GUARDED_BY(mu_);  // why the lock is lost for good
-  bool stop_ GUARDED_BY(mu_) = false;
-  std::thread thread_;  // last: starts after everything above is initialised
+  RefreshThread refresher_;  // last: starts after everything above is initialised
 };
 
 }  // namespace

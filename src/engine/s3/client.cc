@@ -85,6 +85,10 @@ std::string OneLine(std::string_view text) {
   return out;
 }
 
+std::string ServerReason(const S3ErrorBody& body) {
+  return OneLine(body.code) + (body.message.empty() ? "" : ": " + OneLine(body.message));
+}
+
 bool Client::SendsOwnerAcl(const Call& call) const {
   return !owner_acl_refused_.load() && CreatesObject(call.method, call.key, call.query);
 }

@@ -27,8 +27,7 @@ Status Client::CopyObjectVersion(const std::string& key, const std::string& sour
   std::string body(AsText(response.body));
   if (body.find("<Error>") != std::string::npos) {
     S3ErrorBody error = ParseErrorBody(body);
-    return Error::Io(what + ": the server failed the copy (" + OneLine(error.code) +
-                     (error.message.empty() ? "" : ": " + OneLine(error.message)) + ")");
+    return Error::Io(what + ": the server failed the copy (" + ServerReason(error) + ")");
   }
   if (lock == nullptr) return Ok();
   // A server may store the copy without the lock headers (Ceph RGW does so for multipart

@@ -47,11 +47,6 @@ bool Covers(const ObjectRetention& held, const ObjectLock& wanted) {
   return strict_enough && held->retain_until_ns >= wanted.retain_until_ns;
 }
 
-// "Code: message" of an error answer, on one line whatever the server sent.
-std::string ServerReason(const S3ErrorBody& body) {
-  return OneLine(body.code) + (body.message.empty() ? "" : ": " + OneLine(body.message));
-}
-
 }  // namespace
 
 const char* S3RetentionMode(backend::Retention::Mode mode) {

@@ -17,7 +17,8 @@
 namespace stormproof::analysis {
 namespace {
 
-using testing::kCleanPlan;
+using testing::AddHarcourtCaseFiles;
+using testing::CleanPlan;
 using testing::kToday;
 
 // An object-locked copy of `source` on object storage, written by `run` only (copy_from).
@@ -35,26 +36,15 @@ plan::RepositorySpec LockedCopy(const std::string& id, const std::string& source
 // dental-offsite, a copy of colo-repo, and a second client, Harcourt Vale, whose case files back
 // up to their own NAS, copied to hv-offsite.
 plan::Plan PlanWithCopies() {
-  plan::LoadResult loaded = plan::LoadPlanFromText("plan.yaml", kCleanPlan);
-  EXPECT_EQ(loaded.diagnostics.error_count(), 0u);
-  plan::Plan plan = loaded.plan;
-  plan::Client harcourt;
-  harcourt.id = "harcourt";
-  harcourt.name = "Harcourt Vale";
-  plan.clients.push_back(harcourt);
+  plan::Plan plan = CleanPlan();
   plan::RepositorySpec nas;
   nas.id = "hv-nas";
   nas.location = "/mnt/hv-nas";
   plan.repositories.push_back(nas);
   plan.repositories.push_back(LockedCopy("dental-offsite", "colo-repo"));
   plan.repositories.push_back(LockedCopy("hv-offsite", "hv-nas"));
-  plan::System cases;
-  cases.id = "hv-case";
-  cases.name = "Harcourt case files";
-  cases.client = plan::Ref{"harcourt", {}};
-  cases.backup.paths = {"/srv/cases"};
-  cases.backup.repositories = {plan::Ref{"hv-nas", {}}};
-  plan.systems.push_back(cases);
+  AddHarcourtCaseFiles(&plan, "hv-nas");
+  plan.systems.back().backup.paths = {"/srv/cases"};
   plan.BuildIndex();
   return plan;
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "continuity/plan/loader.h"
 #include "core/date.h"
 
 namespace stormproof::analysis::testing {
@@ -165,6 +166,28 @@ inline std::string ExtraSystem(const std::string& id, const std::string& tier,
          "\n    sites: [office, colo]\n    skills: [windows]\n" + "    backup: {paths: [/srv/" +
          id + "], repositories: [colo-repo, vault]}\n" + "    restore: {checklist: [Restore " + id +
          "], verify: /usr/local/bin/check}\n" + extra;
+}
+
+// kCleanPlan, loaded (without error).
+inline plan::Plan CleanPlan() {
+  plan::LoadResult loaded = plan::LoadPlanFromText("plan.yaml", kCleanPlan);
+  EXPECT_EQ(loaded.diagnostics.error_count(), 0u);
+  return loaded.plan;
+}
+
+// Adds a second client, Harcourt Vale ("harcourt"), whose one system, "hv-case" (Harcourt case
+// files, no paths), backs up into `repository`. The caller rebuilds the plan's index.
+inline void AddHarcourtCaseFiles(plan::Plan* plan, const std::string& repository) {
+  plan::Client harcourt;
+  harcourt.id = "harcourt";
+  harcourt.name = "Harcourt Vale";
+  plan->clients.push_back(harcourt);
+  plan::System cases;
+  cases.id = "hv-case";
+  cases.name = "Harcourt case files";
+  cases.client = plan::Ref{"harcourt", {}};
+  cases.backup.repositories = {plan::Ref{repository, {}}};
+  plan->systems.push_back(cases);
 }
 
 }  // namespace stormproof::analysis::testing

@@ -21,19 +21,14 @@
 namespace stormproof::analysis {
 namespace {
 
-using testing::kCleanPlan;
+using testing::AddHarcourtCaseFiles;
+using testing::CleanPlan;
 using testing::kToday;  // 2026-11-26; run.check_every is the default, 1w
 
 constexpr int64_t kDayNs = 86'400'000'000'000;
 
 // Noon UTC `days` days before kToday.
 int64_t DaysAgoNs(int days) { return (kToday.days_since_epoch() - days) * kDayNs + kDayNs / 2; }
-
-plan::Plan CleanPlan() {
-  plan::LoadResult loaded = plan::LoadPlanFromText("plan.yaml", kCleanPlan);
-  EXPECT_EQ(loaded.diagnostics.error_count(), 0u);
-  return loaded.plan;
-}
 
 catalog::ImmutabilityProof Proof(int days_ago, catalog::Outcome outcome,
                                  std::vector<std::string> allowed = {}) {
@@ -457,16 +452,7 @@ TEST(EvidenceFindingsTest, ZeroErrorsFindingsComeOnlyWithEvidence) {
 // naming neither the other client nor its systems.
 TEST(EvidenceFindingsTest, AClientReadsASharedRepositoryFindingAsItsOwn) {
   plan::Plan plan = CleanPlan();
-  plan::Client other;
-  other.id = "harcourt";
-  other.name = "Harcourt Vale";
-  plan.clients.push_back(other);
-  plan::System cases;
-  cases.id = "hv-case";
-  cases.name = "Harcourt case files";
-  cases.client = plan::Ref{"harcourt", {}};
-  cases.backup.repositories = {plan::Ref{"vault", {}}};
-  plan.systems.push_back(cases);
+  AddHarcourtCaseFiles(&plan, "vault");
   plan.BuildIndex();
   std::vector<Finding> findings = Audit(plan, {kToday, nullptr});
   const Finding* shared = Find(findings, "immutability-never-proven");

@@ -651,14 +651,20 @@ TEST(ChecklistAnswerTest, ParsesStepFlags) {
   }
 }
 
-// Rotation: never-drilled copies first (plan order), then the one drilled longest ago; copies
-// a drill cannot read (b2:, tape) are left out, s3: copies are not.
-TEST(CopiesTest, NextCopyRotatesAcrossTheCopies) {
-  plan::Plan plan = LoadTestPlan(R"(version: 1
+// A plan of one person and one tier whose repositories and systems (YAML from "repositories:"
+// on) are the test's: the copies tests' set-up.
+plan::Plan LoadCopiesPlan(const std::string& repositories_and_systems) {
+  return LoadTestPlan(R"(version: 1
 msp: {id: acme, name: Acme IT}
 people: [{id: ann, name: Ann, contacts: {email: a@x.example}}]
 tiers: [{id: t1, rank: 1, rto: 2h, rpo: 1d}]
-repositories:
+)" + repositories_and_systems);
+}
+
+// Rotation: never-drilled copies first (plan order), then the one drilled longest ago; copies
+// a drill cannot read (b2:, tape) are left out, s3: copies are not.
+TEST(CopiesTest, NextCopyRotatesAcrossTheCopies) {
+  plan::Plan plan = LoadCopiesPlan(R"(repositories:
   - {id: cloud, location: "b2:bucket:/repo", medium: object}
   - {id: nas, location: /srv/nas}
   - {id: usb, location: /mnt/usb, medium: removable}
@@ -685,11 +691,7 @@ systems:
 // with none left, nothing would have saved the day. (A copy holding a restore point: see
 // engine_adapter_test.cc and the drill CLI tests.)
 TEST(CopiesTest, OtherCopiesThatCannotHelpSaySo) {
-  plan::Plan plan = LoadTestPlan(R"(version: 1
-msp: {id: acme, name: Acme IT}
-people: [{id: ann, name: Ann, contacts: {email: a@x.example}}]
-tiers: [{id: t1, rank: 1, rto: 2h, rpo: 1d}]
-repositories:
+  plan::Plan plan = LoadCopiesPlan(R"(repositories:
   - {id: cloud, location: "b2:bucket:/repo", medium: object}
   - {id: nas, location: /nonexistent/stormproof-nas}
 systems:
@@ -716,11 +718,7 @@ systems:
 // rotation after the repositories it backs up into (a copy after its source), and a drill may
 // name them.
 TEST(CopiesTest, CopyRepositoriesTakeTheirTurnInTheRotation) {
-  plan::Plan plan = LoadTestPlan(R"(version: 1
-msp: {id: acme, name: Acme IT}
-people: [{id: ann, name: Ann, contacts: {email: a@x.example}}]
-tiers: [{id: t1, rank: 1, rto: 2h, rpo: 1d}]
-repositories:
+  plan::Plan plan = LoadCopiesPlan(R"(repositories:
   - {id: far, location: /srv/far, copy_from: offsite}
   - {id: nas, location: /srv/nas}
   - {id: offsite, location: "s3:https://s3.example.com/offsite", medium: object, copy_from: nas}
@@ -744,11 +742,7 @@ systems:
 
 // When the drilled copy fails, the copy repositories are among the other copies checked.
 TEST(CopiesTest, OtherCopiesIncludeTheCopyRepositories) {
-  plan::Plan plan = LoadTestPlan(R"(version: 1
-msp: {id: acme, name: Acme IT}
-people: [{id: ann, name: Ann, contacts: {email: a@x.example}}]
-tiers: [{id: t1, rank: 1, rto: 2h, rpo: 1d}]
-repositories:
+  plan::Plan plan = LoadCopiesPlan(R"(repositories:
   - {id: nas, location: /nonexistent/stormproof-nas}
   - {id: offsite, location: /nonexistent/stormproof-offsite, copy_from: nas}
 systems:

@@ -272,6 +272,13 @@ RgwResponse PutRgwBucketPolicy(const std::string& bucket, const std::string& pol
   return RgwRequest("PUT", "/" + bucket + "?policy=", policy_json);
 }
 
+std::string FullAccessPolicy(const std::string& bucket, const std::string& user_arn) {
+  const std::string b = "arn:aws:s3:::" + bucket;
+  return R"({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": )"
+         R"({"AWS": [")" + user_arn + R"("]}, "Action": "s3:*", "Resource": [")" + b + R"(", ")" +
+         b + R"(/*"]}]})";
+}
+
 std::string UploadOnlyPolicy(const std::string& bucket, const std::string& user) {
   const std::string principal = R"({"AWS": ["arn:aws:iam:::user/)" + user + R"("]})";
   const std::string resources =

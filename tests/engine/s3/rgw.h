@@ -104,6 +104,10 @@ RgwResponse PutRgwBucketPolicy(const std::string& bucket, const std::string& pol
 // "acme-backup" replaced (s3_upload_only_test compares the two, so they cannot drift apart).
 std::string UploadOnlyPolicy(const std::string& bucket, const std::string& user);
 
+// A bucket policy for `bucket` that allows the user `user_arn` (RgwUser::arn) every action on the
+// bucket and its objects: another user, as an attacker holding other credentials would be.
+std::string FullAccessPolicy(const std::string& bucket, const std::string& user_arn);
+
 }  // namespace stormproof::testing
 
 #endif  // STORMPROOF_TESTS_ENGINE_S3_RGW_H_

@@ -276,11 +276,8 @@ TEST_F(RetentionUpkeepTest, OneVersionTheOwnerCannotTouchLeavesNoOtherToExpire) 
   std::vector<ObjectVersion> packs = Versions(client, "repo/data/");
   ASSERT_EQ(packs.size(), 4u);
   stormproof::testing::RgwUser other = stormproof::testing::CreateRgwUser("upkeep-no-owner-acl");
-  const std::string b = "arn:aws:s3:::" + bucket_;
   auto policy = stormproof::testing::PutRgwBucketPolicy(
-      bucket_, R"({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": )"
-               R"({"AWS": [")" + other.arn + R"("]}, "Action": "s3:*", "Resource": [")" + b +
-                   R"(", ")" + b + R"(/*"]}]})");
+      bucket_, stormproof::testing::FullAccessPolicy(bucket_, other.arn));
   ASSERT_EQ(policy.status, 204) << policy.body << policy.error;
   ASSERT_EQ(PutAsWithoutOwnerAcl(other, "/" + bucket_ + "/" + packs[0].key, "garbage"), 200);
   const int64_t later = client.ServerNowNs() + 2 * kNsPerDay;
@@ -382,11 +379,8 @@ TEST_F(RetentionUpkeepTest, AFileSomeoneElseHidIsNeverPurgedAndIsReported) {
   }
   ASSERT_THAT(backend.Remove({backend::FileType::kSnapshot, std::string(64, 'a')}), IsOk());
   stormproof::testing::RgwUser other = stormproof::testing::CreateRgwUser("upkeep-other-hider");
-  const std::string b = "arn:aws:s3:::" + bucket_;
   auto policy = stormproof::testing::PutRgwBucketPolicy(
-      bucket_, R"({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": )"
-               R"({"AWS": [")" + other.arn + R"("]}, "Action": "s3:*", "Resource": [")" + b +
-                   R"(", ")" + b + R"(/*"]}]})");
+      bucket_, stormproof::testing::FullAccessPolicy(bucket_, other.arn));
   ASSERT_EQ(policy.status, 204) << policy.body << policy.error;
   Options as_other = ProxiedOptions();
   as_other.credentials.access_key_id = other.access_key;

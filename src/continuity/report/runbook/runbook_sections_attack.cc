@@ -238,7 +238,7 @@ std::vector<AttackRecoveryBlock> BuildAttackRecovery(const RunbookInput& input) 
   std::vector<std::vector<const plan::System*>> holders;
   for (const analysis::RestoreStep* step : StepsInScope(input)) {
     const plan::System& system = plan.systems[step->system];
-    if (input.client && (!system.client || system.client->id != *input.client)) continue;
+    if (!IsOwnSystem(input, system)) continue;
     for (const plan::RepositorySpec* copy : plan::SystemRepositories(plan, system)) {
       if (!IsObjectLocked(*copy)) continue;
       size_t i = std::find(locked.begin(), locked.end(), copy) - locked.begin();

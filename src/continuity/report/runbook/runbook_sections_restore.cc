@@ -107,7 +107,6 @@ RestoreBlock BuildStep(const plan::Plan& plan, const analysis::RestoreStep& step
   }
   block.verify_command = system.verify_command;
   block.repositories = Repositories(plan, system);
-  block.attack_copies = ObjectLockedCopies(plan, system);
   return block;
 }
 
@@ -125,14 +124,18 @@ std::vector<const analysis::RestoreStep*> StepsInScope(const RunbookInput& input
   return steps;
 }
 
+bool IsOwnSystem(const RunbookInput& input, const plan::System& system) {
+  return !input.client || (system.client && system.client->id == *input.client);
+}
+
 std::vector<RestoreBlock> BuildRestore(const RunbookInput& input) {
   std::vector<RestoreBlock> blocks;
   for (const analysis::RestoreStep* step : StepsInScope(input)) {
     blocks.push_back(BuildStep(*input.plan, *step));
     // A client's runbook has the way back after an attack for its own systems only.
-    const auto& client = input.plan->systems[step->system].client;
-    if (input.client && (!client || client->id != *input.client)) {
-      blocks.back().attack_copies.clear();
+    const plan::System& system = input.plan->systems[step->system];
+    if (IsOwnSystem(input, system)) {
+      blocks.back().attack_copies = ObjectLockedCopies(*input.plan, system);
     }
   }
   return blocks;

@@ -238,6 +238,8 @@ Result<int64_t> RetainUntilNs(int64_t server_now_ns, int64_t own_now_ns, int64_t
 // The server's text (an error's code or message) made fit for a one-line message: control
 // characters (a line break, a terminal escape) become '?', and it is cut after 200 bytes.
 std::string OneLine(std::string_view text);
+// "Code: message" of an S3 error answer, each part OneLine'd (": message" only when it has one).
+std::string ServerReason(const S3ErrorBody& body);
 // Base64 of the MD5 of `data`, for the Content-MD5 header.
 std::string ContentMd5(ByteView data);
 // What x-amz-content-sha256 says and SigV4 signs for a request with `headers` and `body`:

@@ -75,7 +75,6 @@ class RetentionRecord {
   // Why the record was empty when loaded ("" when it was read): one line naming the file.
   const std::string& note() const { return note_; }
   size_t loaded() const { return loaded_.size(); }
-  const std::string& path() const { return path_; }
 
  private:
   struct Entry {

@@ -257,6 +257,9 @@ std::string FormatElapsed(Duration elapsed);  // "T+hh:mm"
 // The restore steps the runbook shows, in order: all of them, or with a client filter the
 // client's systems, steps marked dependency_only and everything those systems depend on.
 std::vector<const analysis::RestoreStep*> StepsInScope(const RunbookInput& input);
+// Whether the runbook counts `system` as its own: any system in the MSP's runbook, only the
+// client's systems (not those it merely depends on) in a client's.
+bool IsOwnSystem(const RunbookInput& input, const plan::System& system);
 std::vector<ClientCommsBlock> BuildClientComms(const RunbookInput& input);
 std::vector<RestoreBlock> BuildRestore(const RunbookInput& input);
 // True when the repository is object-locked: an s3: location with an object_lock, or claimed
