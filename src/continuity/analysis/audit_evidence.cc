@@ -213,14 +213,15 @@ void UpkeepFinding(const RepositorySubject& s, const RepositoryEvidence& e, Date
         s.label() + ": retention upkeep " + when +
             ": Object Lock retention of kept snapshots can lapse",
         "Every file of " + id + " is locked for " + std::to_string(days) + " + " +
-            std::to_string(spare) + " days when written; only a prune with its maintenance "
-            "credentials extends the files the kept snapshots still use, and none is recorded " +
+            std::to_string(spare) + " days when written; only run's retention upkeep (or a "
+            "prune) with its maintenance credentials extends the files the kept snapshots still "
+            "use, and none is recorded " +
             (e.last_prune ? "in the last " + std::to_string(days - spare) + " days"
                           : std::string("at all")) +
             ". Once the retention ends, anyone holding delete permission can destroy those "
             "snapshots; " + s.users() + ".",
         "Let `stormproof run` run on the machine that can read the repository's "
-        "maintenance_credentials_file: it forgets and prunes it every day, whoever backs up.",
+        "maintenance_credentials_file: it extends the retention every day, whoever backs up.",
         out);
 }
 

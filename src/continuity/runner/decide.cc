@@ -265,8 +265,11 @@ class Decider {
 
   void Prune(const std::string& repository) {
     if (MaintainedElsewhere(repository)) return;
-    if (upkeep_.contains(repository)) return UpkeepPrune(repository);
     bool pending = facts_.prune_pending.count(repository) > 0;
+    if (upkeep_.contains(repository)) {
+      // A prune after this machine's own forgets does the upkeep too; else retention only.
+      return UpkeepPrune(repository, /*retention_only=*/!pending && !forgets_.contains(repository));
+    }
     if (!pending && forgets_.count(repository) == 0) return;
     std::optional<int64_t> last = Lookup(facts_.last_prune_ns, repository);
     if (last && now_ns_ - *last < kPruneEvery.seconds() * kNsPerSecond) return;
@@ -281,14 +284,16 @@ class Decider {
     return last ? "last prune " + ShortDurationNs(now_ns_ - *last) + " ago" : "never pruned";
   }
 
-  void UpkeepPrune(const std::string& repository) {
+  void UpkeepPrune(const std::string& repository, bool retention_only) {
     const plan::RepositorySpec* spec = plan_.FindRepository(repository);
     std::string lock = spec != nullptr && spec->object_lock
                            ? ", which extends the Object Lock retention of the snapshots kept"
                            : "";
     Add(ActionKind::kPrune, "", repository,
         "retention upkeep, due every " + kPruneEvery.ToString() + " whoever backs up" + lock +
-            "; " + PrunedSince(Lookup(facts_.last_prune_ns, repository)));
+            (retention_only ? " (retention only: nothing removed)" : "") + "; " +
+            PrunedSince(Lookup(facts_.last_prune_ns, repository)));
+    out_.actions.back().retention_only = retention_only;
   }
 
   void Check(const std::string& repository) {

@@ -90,7 +90,8 @@ class Executor {
       if (Interrupted()) return;
       if (action.kind == ActionKind::kPrune) {
         if (action.needs_forget && Removed(action.repository) == 0) continue;
-        Finish(internal::PruneJob(context_, action));
+        Finish(action.retention_only ? internal::RetentionUpkeepJob(context_, action)
+                                     : internal::PruneJob(context_, action));
       } else if (action.kind == ActionKind::kCheck) {
         Finish(internal::CheckJob(context_, action));
       } else if (action.kind == ActionKind::kImmutability) {

@@ -272,6 +272,8 @@ void AddUpkeep(const PruneStats& upkeep, PruneStats* stats) {
   stats->foreign_delete_markers = upkeep.foreign_delete_markers;
   stats->retention_checked = upkeep.retention_checked;
   stats->retention_extended = upkeep.retention_extended;
+  stats->retention_known = upkeep.retention_known;
+  stats->retention_record_note = upkeep.retention_record_note;
   stats->overwritten_files = upkeep.overwritten_files;
   stats->unretained_versions = upkeep.unretained_versions;
   stats->first_unretained = upkeep.first_unretained;

@@ -602,7 +602,11 @@ TEST(DecideCopyTest, TheMachineWithTheMaintenanceCredentialsKeepsUpkeepWhoeverBa
   msp.host = "msp";
   Decisions d = Decide(p, kNow, f, msp);
   EXPECT_EQ(Words(d), (std::vector<std::string>{"prune offsite"}));
-  EXPECT_EQ(d.actions[0].reason, "retention upkeep, due every 1d whoever backs up; never pruned");
+  EXPECT_EQ(d.actions[0].reason,
+            "retention upkeep, due every 1d whoever backs up (retention only: nothing removed); "
+            "never pruned");
+  // Not a prune: a planted index could make every genuine pack look unused to one.
+  EXPECT_TRUE(d.actions[0].retention_only);
   EXPECT_FALSE(d.actions[0].needs_forget);
   f.last_prune_ns["offsite"] = kNow - 2 * kHour;  // done today: not due again
   EXPECT_EQ(Words(Decide(p, kNow, f, msp)), std::vector<std::string>{});
@@ -631,7 +635,8 @@ TEST(DecideCopyTest, AnObjectLockedRepositoryIsKeptUpEvenWhenNothingIsForgotten)
   EXPECT_EQ(Words(d), (std::vector<std::string>{"copy a offsite", "prune offsite"}));
   EXPECT_EQ(d.actions[1].reason,
             "retention upkeep, due every 1d whoever backs up, which extends the Object Lock "
-            "retention of the snapshots kept; never pruned");
+            "retention of the snapshots kept (retention only: nothing removed); never pruned");
+  EXPECT_TRUE(d.actions[1].retention_only);
 }
 
 // A copy repository takes its turn in the drill rotation once the repository the system backs

@@ -188,6 +188,9 @@ TEST_F(RunTest, TheMachineWithTheMaintenanceCredentialsKeepsUpkeepWhoeverBacksUp
   EXPECT_EQ(Run().Words(), std::vector<std::string>{"prune local ok"});
   EXPECT_EQ(Snapshots().size(), 4u);
   ASSERT_EQ(Recorded(catalog::RunKind::kPrune).size(), 1u);
+  // Retention only: a prune would trust an index the backup hosts write.
+  EXPECT_THAT(Recorded(catalog::RunKind::kPrune).front().details,
+              HasSubstr("\"retention_only\":true"));
   offset_ = 10 * kMinute;  // kept up within the day: nothing more to do
   EXPECT_EQ(Run().Words(), std::vector<std::string>{});
 }

@@ -117,6 +117,9 @@ std::vector<AttackStep> FirstSteps(const plan::RepositorySpec& r,
     writers += " " + r.id + " is filled by run's copies from " + r.copy_from->id +
                ": stop those runs too.";
   }
+  writers += " Run no forget or prune of " + r.id +
+             " by hand until the investigation is over: a prune trusts the index, which the "
+             "attacker may have written. The Object Lock keeps what is there meanwhile.";
   std::vector<AttackStep> steps;
   steps.push_back({"Stop the backups", writers, {}});
   steps.push_back({"Rotate the credentials", CredentialsText(r), {}});
@@ -153,22 +156,31 @@ std::vector<AttackStep> RollBackSteps(const plan::RepositorySpec& r, const Comma
   if (r.password_file.empty()) {
     notes += " The plan gives " + r.id + " no password_file: set STORMPROOF_PASSWORD_FILE.";
   }
+  // A shared copy's roll-back is not this client's to run: its commands are left out here.
+  auto unless_shared = [shared](std::string command) {
+    return shared ? std::vector<std::string>{} : std::vector<std::string>{std::move(command)};
+  };
   steps.push_back({"Dry run",
                    "With the maintenance credentials. Nothing changes: it prints each file it "
                    "would bring back and each it would hide. A snapshot you expected but see "
                    "hidden means TIME is too early." +
                        notes,
-                   {repair + " --dry-run"}});
+                   unless_shared(repair + " --dry-run")});
   steps.push_back({"Roll back",
                    "Each file is copied on the server from its version at TIME; files written "
                    "after TIME get a delete marker; nothing is deleted. It then checks the "
                    "repository and prints the newest snapshot of each host.",
-                   {repair}});
-  steps.push_back(
-      {"Check every byte, and prove the lock still holds",
-       "Read all data; then prove " + r.id + " immutable with the backup hosts' new credentials.",
-       {c.maintenance + c.stormproof + " check --read-data",
-        c.backup + c.stormproof + " check --immutability"}});
+                   unless_shared(repair)});
+  std::string prove = "Read all data; then prove " + r.id +
+                      " immutable with the backup hosts' new credentials.";
+  if (r.credentials_file.empty()) {
+    prove += " The plan names no credentials_file for " + r.id +
+             ": prove it from a new shell where only the backup hosts' new keys are exported, "
+             "not the owner's.";
+  }
+  steps.push_back({"Check every byte, and prove the lock still holds", prove,
+                   {c.maintenance + c.stormproof + " check --read-data",
+                    c.backup + c.stormproof + " check --immutability"}});
   return steps;
 }
 

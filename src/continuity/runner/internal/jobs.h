@@ -90,6 +90,9 @@ Result<std::vector<repository::Snapshot>> SystemSnapshots(const repository::Repo
 ActionResult BackupJob(const JobContext& context, const Action& action);
 ActionResult ForgetJob(const JobContext& context, const Action& action);  // run.files = removed
 ActionResult PruneJob(const JobContext& context, const Action& action);
+// Action::retention_only: extends the retention of what is there, removes nothing; recorded as
+// a prune run (what the upkeep cadence and retention-upkeep-lapsing read).
+ActionResult RetentionUpkeepJob(const JobContext& context, const Action& action);
 // Copies the system's new snapshots from action.source into action.repository (copy_job.cc).
 ActionResult CopyJob(const JobContext& context, const Action& action);
 ActionResult CheckJob(const JobContext& context, const Action& action);

@@ -675,6 +675,11 @@ TEST(RunbookTest, AfterAnAttackStepsUseTheLockedCopysRealCommands) {
   // No maintenance credentials in the plan: the owner's keys, exported (upload-only ones fail).
   EXPECT_THAT(law, HasSubstr("for law-vault: export the bucket owner"));  // (markdown-escaped)
   EXPECT_THAT(vault, Not(HasSubstr("export the bucket owner")));
+  // The machine with the maintenance credentials must not prune on an index the attacker wrote.
+  EXPECT_THAT(vault, HasSubstr("Run no forget or prune of vault by hand"));
+  // With no credentials_file, the re-proof must not inherit the owner's exported keys.
+  EXPECT_THAT(law, HasSubstr("prove it from a new shell"));
+  EXPECT_THAT(vault, Not(HasSubstr("prove it from a new shell")));
   EXPECT_THAT(md, Not(HasSubstr("also holds other clients")));  // the MSP's runbook
 
   std::string html = RenderRunbookHtml(Input(plan));
@@ -728,6 +733,7 @@ TEST(RunbookTest, AfterAnAttackOnASharedCopyLeavesTheRollBackToTheMsp) {
     std::string attack = Between(out, "After an attack on ", "Vendors, ISPs and sites");
     EXPECT_THAT(attack, HasSubstr("vault also holds other clients"));  // (an HTML-escaped ')
     EXPECT_THAT(attack, HasSubstr("wrote after TIME, so the MSP"));
+    EXPECT_THAT(attack, Not(HasSubstr("repair --as-of TIME")));  // not this client's to run
     EXPECT_THAT(attack, Not(HasSubstr("law-dms")));
     EXPECT_THAT(attack, Not(HasSubstr("Law document")));
   }
