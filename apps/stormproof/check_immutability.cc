@@ -127,6 +127,10 @@ void PrintJsonReport(const catalog::ImmutabilityProof& proof, const Immutability
                       {"packs", report->sample.packs},         {"keys", report->sample.keys},
                       {"config", report->sample.config},
                       {"evidence", report->sample.evidence},   {"total", report->sample.total()}};
+    json["earliest_retain_until"] =
+        proof.earliest_retain_until_ns == 0 ? nlohmann::json(nullptr)
+                                            : nlohmann::json(FormatRfc3339(
+                                                  proof.earliest_retain_until_ns));
     json["notes"] = report->notes;
     json["started"] = FormatRfc3339(report->started_ns);
     json["finished"] = FormatRfc3339(report->finished_ns);
@@ -164,6 +168,10 @@ void PrintTextReport(const catalog::ImmutabilityProof& proof, const Immutability
   if (proof.outcome == catalog::Outcome::kOk) {
     fmt::print("immutability proven: every attempt was refused and every object sampled is "
                "retained as the repository promises\n");
+    if (proof.earliest_retain_until_ns != 0) {
+      fmt::print("it counts before {} only: the earliest retention sampled ends that day\n",
+                 UtcDateOf(proof.earliest_retain_until_ns).ToString());
+    }
   } else {
     for (size_t i = 0; report != nullptr && i < proof.allowed.size(); ++i) {
       fmt::print("allowed: {}\n", EscapeControls(proof.allowed[i]));

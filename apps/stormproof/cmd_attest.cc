@@ -5,8 +5,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <iterator>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "apps/stormproof/context.h"
 #include "apps/stormproof/host_evidence.h"
@@ -17,16 +21,55 @@
 namespace stormproof::cli {
 namespace {
 
-// Whether `text` holds a Unicode bidirectional formatting character (U+061C, U+200E, U+200F,
-// U+202A-U+202E, U+2066-U+2069), in UTF-8.
-bool HasBidiControl(std::string_view text) {
-  for (const std::string_view mark : {"\xd8\x9c", "\xe2\x80\x8e", "\xe2\x80\x8f", "\xe2\x80\xaa",
-                                      "\xe2\x80\xab", "\xe2\x80\xac", "\xe2\x80\xad",
-                                      "\xe2\x80\xae", "\xe2\x81\xa6", "\xe2\x81\xa7",
-                                      "\xe2\x81\xa8", "\xe2\x81\xa9"}) {
-    if (text.find(mark) != std::string_view::npos) return true;
+// The characters of Unicode general category Cf (format: bidirectional marks and overrides,
+// zero-width characters, the tag characters U+E0000-U+E007F, whose whole block is refused),
+// Unicode 15.1, as closed ranges in order.
+constexpr std::pair<char32_t, char32_t> kFormatCharacters[] = {
+    {0x00AD, 0x00AD},   {0x0600, 0x0605},   {0x061C, 0x061C},   {0x06DD, 0x06DD},
+    {0x070F, 0x070F},   {0x0890, 0x0891},   {0x08E2, 0x08E2},   {0x180E, 0x180E},
+    {0x200B, 0x200F},   {0x202A, 0x202E},   {0x2060, 0x2064},   {0x2066, 0x206F},
+    {0xFEFF, 0xFEFF},   {0xFFF9, 0xFFFB},   {0x110BD, 0x110BD}, {0x110CD, 0x110CD},
+    {0x13430, 0x1343F}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0000, 0xE007F}};
+
+// Whether a note may not hold `c`: a control (Cc: C0, DEL, C1), a format character (Cf), the line
+// separator U+2028 (Zl) or the paragraph separator U+2029 (Zp).
+bool IsRefusedInNote(char32_t c) {
+  if (c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x2028 || c == 0x2029) return true;
+  return std::any_of(std::begin(kFormatCharacters), std::end(kFormatCharacters),
+                     [c](const auto& range) { return c >= range.first && c <= range.second; });
+}
+
+// The code point at `at` in `text` and its length in bytes. REQUIRES: `text` is valid UTF-8.
+std::pair<char32_t, size_t> CodePointAt(std::string_view text, size_t at) {
+  const auto lead = static_cast<unsigned char>(text[at]);
+  const size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+  char32_t c = length == 1 ? lead : lead & (0x7F >> length);
+  for (size_t k = 1; k < length; ++k) {
+    c = (c << 6) | (static_cast<unsigned char>(text[at + k]) & 0x3F);
   }
-  return false;
+  return {c, length};
+}
+
+// Why `note` cannot be recorded, after "--note: "; "" when it can. A control character (an
+// escape sequence, a C1 control) would rewrite the terminal of whoever reads it, a bidirectional
+// override would make it read otherwise than it is, zero-width and tag characters would hide
+// text in it, and a line or paragraph separator would start a second line; invalid UTF-8 is
+// refused too.
+std::string NoteProblem(std::string_view note) {
+  if (size_t bad = FindInvalidUtf8(note); bad != std::string_view::npos) {
+    return "not valid UTF-8 (at byte " + std::to_string(bad + 1) + "); write plain text";
+  }
+  for (size_t at = 0; at < note.size();) {
+    auto [c, length] = CodePointAt(note, at);
+    if (IsRefusedInNote(c)) {
+      return fmt::format(
+          "U+{:04X} is not allowed: control, format and separator characters (Unicode Cc, Cf, "
+          "Zl, Zp) could rewrite or hide what is written; write plain text",
+          static_cast<uint32_t>(c));
+    }
+    at += length;
+  }
+  return "";
 }
 
 struct AttestFlags {
@@ -59,10 +102,8 @@ Outcome CheckAttestFlags(const plan::Plan& plan, const AttestFlags& flags) {
         "write-protect tab set')");
     return Outcome::Usage();
   }
-  // A control character (an escape sequence, a C1 control) would rewrite the terminal of whoever
-  // reads it, and a bidirectional override would make the note read otherwise than it is.
-  if (EscapeControls(flags.note) != flags.note || HasBidiControl(flags.note)) {
-    PrintError("--note: control characters are not allowed; write plain text");
+  if (std::string problem = NoteProblem(flags.note); !problem.empty()) {
+    PrintError("--note: " + problem);
     return Outcome::Usage();
   }
   return Outcome::Ok();

@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,8 +42,23 @@ Result<SecretString> SourcePassword(const CopyFlags& flags) {
       "STORMPROOF_FROM_PASSWORD_FILE or STORMPROOF_FROM_PASSWORD");
 }
 
+// The names of the snapshot files of `source` that are not among `readable` (damaged ones,
+// which LoadSnapshotsOrWarn warned of).
+Result<std::vector<std::string>> UnreadableSnapshotFiles(const Repository& source,
+                                                         const std::vector<Snapshot>& readable) {
+  std::set<std::string> read;
+  for (const Snapshot& s : readable) read.insert(s.id.Hex());
+  std::vector<std::string> unreadable;
+  STORMPROOF_TRY(
+      source.backend().List(backend::FileType::kSnapshot, [&](const std::string& name, uint64_t) {
+        if (!read.contains(name) && Id::FromHex(name)) unreadable.push_back(name);
+      }));
+  return unreadable;
+}
+
 // The source snapshots to copy: those named (id prefixes among the snapshots the filters
-// match), or every one the filters match.
+// match, else among the snapshot files that cannot be read: the copier reports each of those
+// as not copied, and copies the others), or every one the filters match.
 Result<std::vector<Id>> SelectSnapshots(const Repository& source, const CopyFlags& flags) {
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> all, LoadSnapshotsOrWarn(source));
   std::vector<Id> matching;
@@ -53,10 +70,21 @@ Result<std::vector<Id>> SelectSnapshots(const Repository& source, const CopyFlag
     hex.push_back(s.id.Hex());
   }
   if (flags.ids.empty()) return matching;
+  std::optional<std::vector<std::string>> unreadable;
   std::vector<Id> chosen;
   for (const std::string& spec : flags.ids) {
-    STORMPROOF_ASSIGN_OR_RETURN(size_t found, FindByIdPrefix(hex, spec, "snapshot"));
-    chosen.push_back(matching[found]);
+    Result<size_t> found = FindByIdPrefix(hex, spec, "snapshot");
+    if (found) {
+      chosen.push_back(matching[*found]);
+      continue;
+    }
+    if (found.error().code() != ErrorCode::kNotFound) return found.error();
+    if (!unreadable) {
+      STORMPROOF_ASSIGN_OR_RETURN(unreadable, UnreadableSnapshotFiles(source, all));
+    }
+    Result<size_t> damaged = FindByIdPrefix(*unreadable, spec, "snapshot");
+    if (!damaged) return found.error();
+    chosen.push_back(*Id::FromHex((*unreadable)[*damaged]));
   }
   return chosen;
 }

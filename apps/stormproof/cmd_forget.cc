@@ -25,7 +25,10 @@ struct ForgetFlags {
   std::vector<std::string> tags, paths;
   std::string host;
   bool dry_run = false, prune = false;
-  int64_t now_ns = 0;  // the moment the policy is applied at: CommandClock (--as-of); CheckFlags
+  // The moment the policy is applied at: --as-of when given (CheckFlags), else the storage's
+  // time when the lock was taken (RunForget), so that a local clock that is off changes nothing.
+  int64_t now_ns = 0;
+  bool as_of = false;  // now_ns is --as-of's
 };
 
 nlohmann::json SnapshotRef(const Snapshot& s) {
@@ -101,8 +104,13 @@ nlohmann::json GroupJson(const retention::GroupDecision& group) {
     keep.push_back(std::move(j));
   }
   for (const Snapshot& s : group.decision.remove) remove.push_back(SnapshotRef(s));
-  return {
-      {"host", group.key.hostname}, {"paths", group.key.paths}, {"keep", keep}, {"remove", remove}};
+  nlohmann::json future = nlohmann::json::array();
+  for (const Snapshot& s : group.decision.future_dated) future.push_back(SnapshotRef(s));
+  return {{"host", group.key.hostname},
+          {"paths", group.key.paths},
+          {"keep", keep},
+          {"remove", remove},
+          {"future_dated", future}};
 }
 
 // GroupKey::ToString with the host and paths (from the repository) escaped as `ls` does.
@@ -112,7 +120,7 @@ std::string GroupText(const retention::GroupKey& key) {
   return "host " + EscapeName(key.hostname) + ", paths [" + paths + "]";
 }
 
-void PrintGroup(const retention::GroupDecision& group) {
+void PrintGroup(const retention::GroupDecision& group, int64_t now_ns) {
   const retention::Decision& d = group.decision;
   fmt::print("snapshots for {}:\nkeep {} snapshot(s):\n", GroupText(group.key), d.keep.size());
   if (!d.keep.empty()) fmt::print("  {:<10}{:<25}{}\n", "ID", "Time", "Reasons");
@@ -124,6 +132,12 @@ void PrintGroup(const retention::GroupDecision& group) {
   if (!d.remove.empty()) fmt::print("  {:<10}{}\n", "ID", "Time");
   for (const Snapshot& s : d.remove) {
     fmt::print("  {:<10}{}\n", s.id.ShortHex(), FormatUtc(s.time_ns));
+  }
+  if (!d.future_dated.empty()) {
+    fmt::print(
+        "{} snapshot(s) dated more than {} after now ({}): kept, not counted by the policy; a "
+        "host's clock is ahead, or they were not written by a backup\n",
+        d.future_dated.size(), retention::kFutureTolerance.ToString(), FormatUtc(now_ns));
   }
   fmt::print("\n");
 }
@@ -162,7 +176,7 @@ std::optional<nlohmann::json> ForgetByPolicy(Context* context, repository::Repos
     if (context->json) {
       group_list.push_back(GroupJson(group));
     } else {
-      PrintGroup(group);
+      PrintGroup(group, flags.now_ns);
     }
     planned += group.decision.remove.size();
     removed += RemoveAll(repo, group.decision.remove, flags.dry_run, outcome);
@@ -170,6 +184,7 @@ std::optional<nlohmann::json> ForgetByPolicy(Context* context, repository::Repos
   if (!context->json) PrintOutcome(flags, planned, removed);
   return nlohmann::json{{"message_type", "summary"},
                         {"policy", flags.policy.ToString()},
+                        {"applied_at", FormatRfc3339Nanos(flags.now_ns)},
                         {"dry_run", flags.dry_run},
                         {"groups", group_list},
                         {"removed", removed}};
@@ -202,6 +217,7 @@ Outcome CheckFlags(const Context& context, ForgetFlags* flags) {
   auto clock = CommandClock(context);
   if (!clock) return ReportEngineError(clock.error());
   flags->now_ns = clock->NowNs();
+  flags->as_of = clock->fixed();
   if (!flags->within.empty()) {
     auto span = retention::Span::Parse(flags->within);
     if (!span) return ReportEngineError(span.error());
@@ -224,6 +240,7 @@ Outcome RunForget(Context* context, ForgetFlags flags) {
   CatchInterruptions();  // SIGINT/SIGTERM: no further snapshot is removed nor prune run
   auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
   if (!lock) return ReportEngineError(lock.error());
+  if (!flags.as_of) flags.now_ns = (*lock)->storage_time_ns();
   // Credentials that may not delete (a backup host's) are refused before anything is removed.
   if (!flags.dry_run) {
     if (Status may = repo->CheckMayDelete(); !may) return ReportEngineError(may.error());

@@ -1,11 +1,22 @@
 // stormproof prune: delete the data no snapshot references (after forget), repack mostly-empty
 // packs, and consolidate the index. Takes the exclusive lock: it refuses while a backup runs.
+#include <algorithm>
 #include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
 #include <string>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include "apps/stormproof/context.h"
 #include "core/interrupt.h"
 #include "core/duration.h"
+#include "core/text.h"
+#include "core/time.h"
+#include "engine/repository/maintenance.h"
 #include "apps/stormproof/prune_output.h"
 #include "apps/stormproof/repo_access.h"
 
@@ -16,7 +27,146 @@ struct PruneFlags {
   double repack_threshold = 50;  // percent
   bool dry_run = false;
   std::string unindexed_grace;  // a duration; "" = the default
+  int object_lock_days = 0;     // the retention the upkeep keeps at least; 0 = the config's
+  std::string adopt_hidden_before;          // --adopt-hidden-before TIME; "" = no adoption
+  std::vector<std::string> adopt_hidden_files;  // --adopt-hidden-file NAME (repeatable)
+  bool release_repair_hidden = false;  // --release-repair-hidden
 };
+
+// The files --adopt-hidden-before adopts (or not) or --release-repair-hidden releases (`done`:
+// "adopted"; with --dry-run `would`: "would adopt"; `as_what` ends the first line), one line
+// each; with --json one message line {"message_type": <done, spaces as _>, "dry_run", "files":
+// [{"name", "hidden"}]}.
+void PrintHiddenFiles(const Context& context, const char* done, const char* would,
+                      const char* as_what,
+                      const std::vector<backend::Backend::RetentionUpkeep::HiddenFile>& files,
+                      bool dry_run) {
+  if (context.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& file : files) {
+      list.push_back({{"name", file.name}, {"hidden", FormatRfc3339(file.hidden_ns)}});
+    }
+    std::string type = done;
+    std::replace(type.begin(), type.end(), ' ', '_');  // "not adopted" -> "not_adopted"
+    PrintJson({{"message_type", type}, {"dry_run", dry_run}, {"files", list}});
+    return;
+  }
+  fmt::print("{} {} hidden file(s) {}\n", dry_run ? would : done, files.size(), as_what);
+  for (const auto& file : files) {
+    fmt::print("  {} (hidden {})\n", EscapeName(file.name), FormatUtc(file.hidden_ns));
+  }
+}
+
+// Whether --adopt-hidden-before / --adopt-hidden-file may adopt a file hidden by a delete marker
+// this machine has no record of: one the operator named, or a pack hidden before the cutoff that
+// the current index does not name. Never a snapshot, index file, key or the config unnamed: a
+// hidden index file would make the packs it names look unused.
+std::function<bool(const std::string&, int64_t)> MayAdopt(const repository::Repository& repo,
+                                                          const PruneFlags& flags,
+                                                          int64_t before_ns) {
+  auto indexed = std::make_shared<std::set<std::string>>();
+  repo.ForEachIndexedBlob([&](const crypto::Id&, const repository::BlobLocation& location) {
+    indexed->insert(location.pack.Hex());
+  });
+  std::set<std::string> named(flags.adopt_hidden_files.begin(), flags.adopt_hidden_files.end());
+  // Set once an unnamed snapshot, index file, key or config is refused: no pack is adopted after
+  // it (the upkeep looks at packs after them), even one hidden since the first look.
+  auto refused_other = std::make_shared<bool>(false);
+  return [indexed, named, before_ns, refused_other](const std::string& name, int64_t hidden_ns) {
+    if (named.contains(name)) return true;
+    if (!name.starts_with("data/")) {
+      *refused_other = true;
+      return false;
+    }
+    const size_t slash = name.rfind('/');
+    return !*refused_other && hidden_ns < before_ns && !indexed->contains(name.substr(slash + 1));
+  };
+}
+
+// The hidden files not adopted that are not packs: adopting packs is refused while one is left
+// (a hidden index file would make what it names look unused). Errors: kFailedCheck naming them.
+Status RefuseUnnamedHidden(
+    const std::vector<backend::Backend::RetentionUpkeep::HiddenFile>& kept) {
+  std::string names;
+  size_t count = 0;
+  for (const auto& file : kept) {
+    if (file.name.starts_with("data/")) continue;
+    names += (count++ == 0 ? "" : ", ") + EscapeName(file.name) + " (hidden " +
+             FormatUtc(file.hidden_ns) + ")";
+  }
+  if (count == 0) return Ok();
+  return Error::FailedCheck(
+      std::to_string(count) + " hidden snapshot, index, key or config file(s) this machine has no "
+      "record of stormproof hiding: " + names + "; nothing adopted: look at each ('repair "
+      "--as-of' may bring it back), then name the ones stormproof removed with "
+      "--adopt-hidden-file NAME");
+}
+
+// --adopt-hidden-before/--adopt-hidden-file and --release-repair-hidden (docs/object-storage.md,
+// "Object Lock"): under the exclusive lock, records as stormproof's own removals the hidden
+// files MayAdopt accepts (after a lost record, on a new maintenance machine), or those `repair
+// --as-of` hid, naming each and each not adopted; with --dry-run only names them.
+Outcome RecordHiddenAsRemoved(const Context& context, repository::Repository& repo,
+                              const PruneFlags& flags) {
+  const bool adopt = !flags.adopt_hidden_before.empty() || !flags.adopt_hidden_files.empty();
+  int64_t before_ns = 0;
+  if (!flags.adopt_hidden_before.empty()) {
+    auto before = ParseRfc3339(flags.adopt_hidden_before);
+    if (!before) return ReportEngineError(before.error().WithContext("--adopt-hidden-before"));
+    before_ns = *before;
+  }
+  auto maintenance = BeginMaintenance(context, repo);
+  if (!maintenance) return ReportEngineError(maintenance.error());
+  backend::Backend::RetentionUpkeep upkeep;
+  upkeep.adopt_hidden = adopt;
+  if (adopt) upkeep.may_adopt = MayAdopt((*maintenance)->repository(), flags, before_ns);
+  upkeep.release_repair_hidden = flags.release_repair_hidden;
+  upkeep.dry_run = true;  // first only what would be: nothing is adopted while one is refused
+  Status looked = (*maintenance)->ExtendRetention(&upkeep);
+  if (!looked) return ReportEngineError(looked.error());
+  if (Status named = RefuseUnnamedHidden(upkeep.not_adopted); !named) {
+    return ReportEngineError(named.error());
+  }
+  if (!flags.dry_run) {
+    backend::Backend::RetentionUpkeep done;
+    done.adopt_hidden = upkeep.adopt_hidden;
+    done.may_adopt = upkeep.may_adopt;
+    done.release_repair_hidden = flags.release_repair_hidden;
+    Status recorded = (*maintenance)->ExtendRetention(&done);
+    if (!recorded) return ReportEngineError(recorded.error());
+    upkeep = std::move(done);
+  }
+  constexpr char kRemovals[] =
+      "as stormproof's own removals (deleted for good once their retention ends)";
+  if (adopt) {
+    PrintHiddenFiles(context, "adopted", "would adopt", kRemovals, upkeep.adopted, flags.dry_run);
+    if (!upkeep.not_adopted.empty()) {
+      PrintHiddenFiles(context, "not adopted", "would not adopt",
+                       "(kept retained: hidden after --adopt-hidden-before or named by the "
+                       "current index)",
+                       upkeep.not_adopted, flags.dry_run);
+    }
+  }
+  if (flags.release_repair_hidden) {
+    PrintHiddenFiles(context, "released", "would release", kRemovals, upkeep.released,
+                     flags.dry_run);
+  }
+  return Outcome::Ok();
+}
+
+// Prune's Object Lock upkeep, before it locks (Repository::KeepRetention): the config's days
+// when its mac verifies and it was not rewritten since init, at least --object-lock-days;
+// whatever prune does next.
+Result<backend::Backend::RetentionUpkeep> KeepRetentionFirst(repository::Repository& repo,
+                                                             int object_lock_days) {
+  std::optional<backend::Retention> trusted;
+  if (object_lock_days > 0) {
+    trusted = backend::Retention{backend::Retention::Mode::kGovernance, object_lock_days};
+  }
+  backend::Backend::RetentionUpkeep kept;
+  STORMPROOF_TRY(repo.KeepRetention(trusted, &kept));
+  return kept;
+}
 
 Outcome RunPrune(Context* context, const PruneFlags& flags) {
   Outcome failed;
@@ -30,6 +180,17 @@ Outcome RunPrune(Context* context, const PruneFlags& flags) {
     auto grace = Duration::Parse(flags.unindexed_grace);
     if (!grace) return ReportEngineError(grace.error().WithContext("--unindexed-grace"));
     options.unindexed_grace = std::chrono::seconds(grace->seconds());
+  }
+  if (!flags.adopt_hidden_before.empty() || !flags.adopt_hidden_files.empty() ||
+      flags.release_repair_hidden) {
+    Outcome recorded = RecordHiddenAsRemoved(*context, *repo, flags);
+    // A dry run stops here: its plan would still count them as before.
+    if (!recorded.ok() || flags.dry_run) return recorded;
+  }
+  if (!options.dry_run) {
+    auto kept = KeepRetentionFirst(*repo, flags.object_lock_days);
+    if (!kept) return ReportEngineError(kept.error());
+    options.retention_kept = *kept;
   }
   auto report = PruneAndReport(*context, *repo, options);
   if (!report) return report.outcome();
@@ -57,12 +218,39 @@ void AddPruneCommand(CLI::App* app, Context* context) {
       ->type_name("PCT")
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_flag("-n,--dry-run", flags->dry_run, "Only print what would be freed");
+  cmd->add_option("--adopt-hidden-before", flags->adopt_hidden_before,
+                  "Object Lock: first record as stormproof's own removals the packs hidden before "
+                  "TIME (RFC 3339, the storage's clock) by delete markers this machine has no "
+                  "record of (a lost state folder, a new maintenance machine), except those the "
+                  "current index names, printing each adopted and each not; prune then deletes "
+                  "them once their retention ends. Choose TIME before any attack: a file an "
+                  "attacker hid is lost once adopted. Refused while a snapshot, index file, key or "
+                  "the config is hidden so and not named with --adopt-hidden-file. With "
+                  "--dry-run: only print them")
+      ->type_name("TIME");
+  cmd->add_option("--adopt-hidden-file", flags->adopt_hidden_files,
+                  "Object Lock: adopt this hidden file too (its name in the repository, as "
+                  "printed: \"snapshots/<id>\"), whenever it was hidden; repeatable")
+      ->type_name("NAME");
+  cmd->add_flag("--release-repair-hidden", flags->release_repair_hidden,
+                "Object Lock: first record the files 'repair --as-of' hid (kept retained and "
+                "never deleted until then) as stormproof's own removals, printing each; prune "
+                "then deletes them once their retention ends, and no later roll-back can bring "
+                "them back. With --dry-run: only print them");
   cmd->add_option("--unindexed-grace", flags->unindexed_grace,
                   "Delete packs that no index names only once this old by the storage's clock "
                   "(default 40m: a backup writes its packs before the index naming them). 0s "
                   "deletes them at once; use it only when nothing else writes to the repository, "
                   "e.g. to free the space a failed backup took on a full disk")
       ->type_name("DURATION");
+  cmd->add_option("--object-lock-days", flags->object_lock_days,
+                  "Object Lock: keep the retention of what is there at least this many days "
+                  "(the repository's, as given to init), whatever its config says. Prune keeps "
+                  "retention first, before it locks; a config whose mac does not match, or one "
+                  "the bucket shows rewritten since init, is not trusted for the days, so such a "
+                  "repository's retention is kept only with this")
+      ->type_name("DAYS")
+      ->check(CLI::Range(1, 36500));
   cmd->callback([context, flags] { context->outcome = RunPrune(context, *flags); });
 }
 

@@ -353,9 +353,10 @@ Outcome RunPlan(Context* context, const RunFlags& flags, const plan::Plan& plan,
   PrintHost(*context, out, plan, flags, host);
   runner::Selection selection{flags.client, flags.systems, !flags.no_drills, host};
   std::vector<std::string> notes;
-  auto facts = runner::GatherFacts(plan, catalog->get(), options->access, selection, &notes);
-  if (!facts) return Fail(facts.error().WithContext("catalog " + plan.run.catalog));
   drill::Clock clock = drill::Clock::System();
+  auto facts = runner::GatherFacts(plan, catalog->get(), options->access, selection,
+                                   clock.now_ns(), &notes);
+  if (!facts) return Fail(facts.error().WithContext("catalog " + plan.run.catalog));
   runner::Decisions decisions = runner::Decide(plan, clock.now_ns(), *facts, selection);
   std::vector<runner::Action> withheld = runner::Withhold(errors, &decisions);
   PrintDecisions(*context, out, decisions, notes);

@@ -49,6 +49,10 @@ Environment:
                              copy: the source repository and its password
   STORMPROOF_CACERT          the CA certificates file when --cacert is not given
   STORMPROOF_CACHE_DIR       the cache directory when --cache-dir is not given
+  XDG_CACHE_HOME             the default cache directory's parent (default ~/.cache)
+  XDG_STATE_HOME             where the record of the delete markers stormproof placed on
+                             Object Lock storage is kept (default ~/.local/state): keep it
+                             (docs/object-storage.md)
   STORMPROOF_S3_BUCKET_LOOKUP
                              auto, dns or path when --s3-bucket-lookup is not given
   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN

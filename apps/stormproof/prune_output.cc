@@ -110,6 +110,10 @@ void PrintStats(const pruner::PruneStats& s, bool dry_run) {
                "still be indexing them\n",
                s.packs_recent, pruner::kUnindexedPackGrace.count());
   }
+  if (s.blobs_confirmed > 0) {
+    fmt::print("verified the kept copy of {} blob(s) stored twice before {} the other copy\n",
+               s.blobs_confirmed, dry_run ? "planning to delete" : "deleting");
+  }
   if (s.blobs_repacked > 0 || s.packs_written > 0) {
     fmt::print("repacked {} blob(s) into {} new pack(s) ({})\n", s.blobs_repacked, s.packs_written,
                HumanBytes(s.bytes_written));
@@ -142,8 +146,15 @@ Result<pruner::PruneStats> PruneLocked(const Context& context, repository::Repos
         auto lock, LockRepository(context, repo, repository::Repository::LockKind::kShared));
     return pruner::PlanPrune(repo, *lock, options, progress);
   }
-  STORMPROOF_ASSIGN_OR_RETURN(auto maintenance, BeginMaintenance(context, repo));
-  return pruner::Prune(*maintenance, options, progress);
+  // After the caller's retention upkeep (options.retention_kept), a refusal says it ran.
+  const backend::Backend::RetentionUpkeep kept = options.retention_kept.value_or(
+      backend::Backend::RetentionUpkeep{});
+  if (const std::optional<Error>& why = repo.read_only_reason()) {
+    return repository::WithRetentionKept(*why, kept);
+  }
+  auto maintenance = BeginMaintenance(context, repo);
+  if (!maintenance) return repository::WithRetentionKept(maintenance.error(), kept);
+  return pruner::Prune(**maintenance, options, progress);
 }
 
 }  // namespace
@@ -161,13 +172,29 @@ Reported<nlohmann::json> PruneAndReport(const Context& context, repository::Repo
   }
   if (stats->foreign_delete_markers > 0) {
     PrintError(fmt::format(
-        "warning: {} file(s) were hidden by someone else (a delete marker placed with other "
-        "credentials than prune's): an attack or another tool — see 'repair --as-of' "
+        "warning: {} file(s) were hidden by someone else (a delete marker this machine has no "
+        "record of stormproof placing): an attack, another tool or machine, or a lost record — "
+        "see 'repair --as-of' "
         "(docs/object-storage.md); their versions stay retained and are never purged",
         stats->foreign_delete_markers));
   }
+  if (stats->copies_unverified > 0) {
+    PrintError(EscapeControls(fmt::format(
+        "warning: {} copy(ies) of data in use are not where the index says, the first: {}; a "
+        "damaged or planted index or pack (a backup host holds the password): prune {} the "
+        "copies that verify and {} these from the index; run 'stormproof check --read-data'",
+        stats->copies_unverified, stats->first_unverified, options.dry_run ? "would keep" : "kept",
+        options.dry_run ? "would drop" : "dropped")));
+  }
   if (!context.json) PrintStats(*stats, options.dry_run);
-  return StatsJson(*stats, options.dry_run);
+  nlohmann::json json = StatsJson(*stats, options.dry_run);
+  // Only when a blob in use was stored twice (pruner.h): the usual summary stays as it was.
+  if (stats->blobs_confirmed > 0) json["blobs_confirmed"] = stats->blobs_confirmed;
+  if (stats->copies_unverified > 0) {
+    json["copies_unverified"] = stats->copies_unverified;
+    json["first_unverified"] = stats->first_unverified;
+  }
+  return json;
 }
 
 }  // namespace stormproof::cli

@@ -1,16 +1,18 @@
-// stormproof repair --as-of TIME (repair_as_of.h): plan from the bucket's versions, refuse while
-// a lock looks live, roll back (server-side copies and delete markers), then open the restored
-// repository and check it.
+// stormproof repair --as-of TIME (repair_as_of.h): refuse while a lock looks live, take the
+// roll-back's own lock, then plan from the bucket's versions, roll back (server-side copies and
+// delete markers), and open the restored repository and check it.
 #include "apps/stormproof/repair_as_of.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <regex>
 
 #include "apps/stormproof/progress.h"
 #include "apps/stormproof/repo_access.h"
 #include "core/time.h"
+#include "engine/cache/cache.h"
 #include "engine/checker/checker.h"
 #include "engine/repository/config.h"
 #include "engine/s3/as_of.h"
@@ -60,16 +62,28 @@ Result<s3::Options> S3OptionsOf(const Context& context) {
   return storage::S3OptionsFor(location.s3, StorageOptionsOf(context));
 }
 
-// The retention the repository's config recorded at the moment (its copies keep it).
-Result<std::optional<backend::Retention>> RetentionThen(const s3::RollBack& rollback,
-                                                        const RollBackPlan& plan) {
+// The repository's config at the moment: its retention (the copies keep it) and its id.
+Result<repository::Config> ConfigThen(const s3::RollBack& rollback, const RollBackPlan& plan) {
   STORMPROOF_ASSIGN_OR_RETURN(Bytes bytes, rollback.ReadVersion("config", plan.config_version));
   Result<repository::ConfigFile> config = repository::ParseConfig(bytes);
   if (!config) {
     return config.error().WithContext(plan.location + "/config (version " + plan.config_version +
                                       ", current at the moment)");
   }
-  return config->config.object_lock;
+  return config->config;
+}
+
+// Where the hides are recorded as the roll-back's (s3::RollBack::RecordHidingIn): the
+// repository's state folder (cache::MarkerRecordFolder), which prune run by this user on this
+// machine reads (none with --no-cache or without a home directory).
+backend::Backend::RecordPlace RecordPlaceOf(const Context& context, const s3::Location& location,
+                                            const repository::Config& config) {
+  const std::string root = context.cache_dir.empty() ? cache::DefaultCacheRoot()
+                                                     : context.cache_dir;
+  if (context.no_cache || root.empty()) return {};
+  const std::string folder = cache::MarkerRecordFolder(storage::CacheFolderFor(root, location));
+  if (folder.empty()) return {};
+  return {folder, config.id.Hex()};
 }
 
 std::string NowWas(const RollBackChange& change) {
@@ -114,6 +128,27 @@ void PrintChanges(const RollBackPlan& plan, bool dry_run) {
   }
 }
 
+// What becomes of the files hidden: kept, retained, never purged by prune; or, when they could
+// not be recorded as the roll-back's, that prune will count them as hidden by someone else.
+void PrintHidesKept(const RollBackRun& run, bool dry_run) {
+  if (dry_run || !run.retention) return;
+  if (!run.outcome.record_error.empty()) {
+    fmt::print("warning: the delete markers placed were not recorded as this roll-back's ({}): "
+               "prune will count the files as hidden by someone else and refuse until you look "
+               "(docs/object-storage.md, \"After an attack\")\n",
+               run.outcome.record_error);
+    return;
+  }
+  if (run.outcome.hidden_recorded == 0) return;
+  fmt::print("hidden files are kept only where this record is: {} (this machine, this user). "
+             "prune run there keeps them retained and never deletes them, so a later 'repair "
+             "--as-of' can bring them back, until 'stormproof prune --release-repair-hidden'; "
+             "prune run elsewhere counts them as hidden by someone else and refuses (copy the "
+             "record to the maintenance machine's run user; docs/object-storage.md, \"After an "
+             "attack\")\n",
+             EscapeName(run.outcome.record_path));
+}
+
 void PrintText(const RollBackRun& run, bool dry_run) {
   const RollBackPlan& plan = run.plan;
   fmt::print("{} {} to {} ({} files, {} versions listed)\n",
@@ -127,6 +162,7 @@ void PrintText(const RollBackRun& run, bool dry_run) {
     fmt::print("restored files are retained at least {} days ({} mode), as the config asks\n",
                run.retention->days, backend::RetentionModeWord(run.retention->mode));
   }
+  PrintHidesKept(run, dry_run);
   if (run.outcome.copied_through_here > 0) {
     fmt::print("the server refused {} copies: they were downloaded and uploaded again\n",
                run.outcome.copied_through_here);
@@ -174,6 +210,9 @@ void PrintJsonSummary(const RollBackRun& run, bool dry_run) {
   out["as_of_utc"] = FormatUtc(plan.as_of_ns);
   out["as_of_zone_given"] = run.zone_given;
   out["foreign"] = plan.foreign;
+  out["hidden_recorded"] = run.outcome.hidden_recorded;
+  out["record_error"] = run.outcome.record_error;
+  out["record_path"] = run.outcome.record_path;
   nlohmann::json failed = nlohmann::json::array();
   for (const s3::FailedChange& change : run.outcome.failed) {
     failed.push_back({{"name", change.name}, {"error", change.error}});
@@ -202,16 +241,36 @@ void PrintRollBackFailures(const RollBackRun& run) {
       EscapeName(first.name), first.error));
 }
 
-// Refuses (kLocked) while a lock file looks live: a backup or prune still running would write
-// into the state being rolled back (or an attacker's lock: --force).
-Status RefuseLiveLocks(const RollBackPlan& plan) {
-  if (plan.live_locks.empty()) return Ok();
-  const s3::LiveLock& lock = plan.live_locks.front();
+// Refuses (kLocked) while a lock file looks live (`live`, at `location`): a backup or prune still
+// running would write into the state being rolled back (or an attacker's lock: --force).
+Status RefuseLiveLocks(const std::string& location, const std::vector<s3::LiveLock>& live) {
+  if (live.empty()) return Ok();
+  const s3::LiveLock& lock = live.front();
   return Error::Locked(fmt::format(
       "{}: {} lock file{} written less than 30 minutes ago ({}, {}): stop every backup and "
       "maintenance job first (or, when the locks are the attacker's, run again with --force)",
-      plan.location, plan.live_locks.size(), plan.live_locks.size() == 1 ? "" : "s",
-      EscapeName(lock.name), FormatUtc(lock.modified_ns)));
+      location, live.size(), live.size() == 1 ? "" : "s", EscapeName(lock.name),
+      FormatUtc(lock.modified_ns)));
+}
+
+// The roll-back's own lock file, taken before it plans, so that what it restores and hides is
+// decided from a listing made while no backup or maintenance job can start: refuses while
+// another lock looks live (RefuseLiveLocks), unless `force` (those are then hidden with the
+// rest); s3::RollBack::HoldLock lists the locks again once ours is written.
+Result<std::unique_ptr<s3::RollBackLock>> LockBeforePlanning(const s3::RollBack& rollback,
+                                                             const std::string& location,
+                                                             bool force) {
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<s3::LiveLock> live, rollback.ListLiveLocks());
+  if (!force) STORMPROOF_TRY(RefuseLiveLocks(location, live));
+  return rollback.HoldLock(force ? live : std::vector<s3::LiveLock>{});
+}
+
+// Leaves the roll-back's own lock (`names`: what it was called while the plan listed) out of
+// the plan's live locks: never refused for, never hidden.
+void LeaveOutOwnLock(const std::vector<std::string>& names, RollBackPlan* plan) {
+  std::erase_if(plan->live_locks, [&](const s3::LiveLock& lock) {
+    return std::find(names.begin(), names.end(), lock.name) != names.end();
+  });
 }
 
 // --force: the live lock files are hidden too (delete markers; locks carry no retention, their
@@ -264,15 +323,11 @@ Result<s3::RollBackOutcome> ApplyWithProgress(const Context& context, const s3::
   return outcome;
 }
 
-// Applies the plan under the roll-back's own lock file (s3::RollBack::HoldLock: the locks are
-// listed again right before, so a backup started since the planning is seen, and one starting
-// meanwhile waits), refreshed while it applies. The lock is removed before the check, which takes
-// a shared lock.
+// Applies the plan under the roll-back's own lock file (LockBeforePlanning's, held since before
+// the planning, so a backup starting meanwhile waits), refreshed while it applies. The lock is
+// removed before the check, which takes a shared lock.
 Result<s3::RollBackOutcome> ApplyLocked(const Context& context, const s3::RollBack& rollback,
-                                        bool force, RollBackRun* run) {
-  std::vector<s3::LiveLock> ignored;
-  if (force) ignored = run->plan.live_locks;
-  STORMPROOF_ASSIGN_OR_RETURN(std::unique_ptr<s3::RollBackLock> lock, rollback.HoldLock(ignored));
+                                        std::unique_ptr<s3::RollBackLock> lock, RollBackRun* run) {
   Result<s3::RollBackOutcome> outcome = ApplyWithProgress(context, rollback, *lock, run);
   const std::string name = lock->name();
   Status released = lock->Release();
@@ -342,18 +397,31 @@ Outcome RunRepairAsOf(Context* context, const RepairAsOfFlags& flags) {
   if (!as_of) return ReportEngineError(as_of.error());
   Result<s3::Options> options = S3OptionsOf(*context);
   if (!options) return ReportEngineError(options.error());
+  const s3::Location location = options->location;
   s3::RollBack rollback(std::move(*options));
   RollBackRun run;
+  // The lock first, then the plan (a dry run changes nothing and takes none).
+  std::unique_ptr<s3::RollBackLock> lock;
+  std::vector<std::string> lock_names;
+  if (!flags.dry_run) {
+    auto held = LockBeforePlanning(rollback, location.ToString(), flags.force);
+    if (!held) return ReportEngineError(held.error());
+    lock = std::move(held).value();
+    lock_names.push_back(lock->name());
+  }
   Result<RollBackPlan> plan = rollback.Plan(*as_of);
   if (!plan) return ReportEngineError(plan.error());
   run.plan = std::move(*plan);
+  if (lock) lock_names.push_back(lock->name());  // refreshed meanwhile: a new name
+  LeaveOutOwnLock(lock_names, &run.plan);
   if (run.plan.config_version.empty()) {
     return ReportEngineError(
         Error::NotFound(run.plan.location + ": no repository at " + FormatUtc(*as_of) +
                         " (no config then): choose a later --as-of"),
         ErrorSubject::kRepository);
   }
-  if (Status live = RefuseLiveLocks(run.plan); !live && !flags.force) {
+  if (Status live = RefuseLiveLocks(run.plan.location, run.plan.live_locks);
+      !live && !flags.force) {
     if (!flags.dry_run) return ReportEngineError(live.error());
     PrintError("warning: " + live.error().message());
   }
@@ -361,10 +429,11 @@ Outcome RunRepairAsOf(Context* context, const RepairAsOfFlags& flags) {
   run.zone_given = NamesZone(flags.as_of);
   if (!context->json) PrintMoment(run, flags.as_of, flags.dry_run);
   if (!flags.dry_run) {
-    Result<std::optional<backend::Retention>> retention = RetentionThen(rollback, run.plan);
-    if (!retention) return ReportEngineError(retention.error());
-    run.retention = *retention;
-    Result<s3::RollBackOutcome> outcome = ApplyLocked(*context, rollback, flags.force, &run);
+    Result<repository::Config> config = ConfigThen(rollback, run.plan);
+    if (!config) return ReportEngineError(config.error());
+    run.retention = config->object_lock;
+    rollback.RecordHidingIn(RecordPlaceOf(*context, location, *config));
+    Result<s3::RollBackOutcome> outcome = ApplyLocked(*context, rollback, std::move(lock), &run);
     if (!outcome) return ReportEngineError(outcome.error());
     run.outcome = *outcome;
     if (!run.outcome.lock_lost.empty()) {

@@ -44,19 +44,22 @@ class ForgetCliTest : public ::testing::Test {
 
   CliResult Run(const std::string& args) { return RunStormproof(args, env_); }
 
-  // Saves a copy of the only snapshot, `age` older; returns the copy's time.
-  int64_t AddOlderCopy(Duration age) {
+  // Saves a copy of the first snapshot, `age` older; returns the copy's time.
+  int64_t AddOlderCopy(Duration age) { return AddCopy(-age.seconds() * kNsPerSecond); }
+
+  // Saves a copy of the first snapshot moved by `shift_ns` (+: later); returns the copy's time.
+  int64_t AddCopy(int64_t shift_ns) {
     auto backend = backend::OpenLocalBackend((dir_ / "repo").string());
     EXPECT_THAT(backend, IsOk());
     auto repo = repository::Repository::Open(std::move(backend).value(), kPassword);
     EXPECT_THAT(repo, IsOk());
     auto snapshots = (*repo)->LoadSnapshots();
-    EXPECT_TRUE(snapshots.has_value() && snapshots->size() == 1u);
-    repository::Snapshot older = snapshots->front();
-    older.time_ns -= age.seconds() * kNsPerSecond;
-    auto saved = (*repo)->SaveSnapshot(older);
+    EXPECT_TRUE(snapshots.has_value() && !snapshots->empty());
+    repository::Snapshot copy = snapshots->front();
+    copy.time_ns += shift_ns;
+    auto saved = (*repo)->SaveSnapshot(copy);
     EXPECT_THAT(saved, IsOk());
-    return older.time_ns;
+    return copy.time_ns;
   }
 
   fs::path dir_;
@@ -88,6 +91,40 @@ TEST_F(ForgetCliTest, AsOfIsTheMomentThePolicyIsAppliedAt) {
   CliResult then = Run("forget --json --dry-run --keep-within 1d --as-of " + day);
   ASSERT_EQ(then.exit_code, 0) << then.err;
   EXPECT_TRUE(Removed(then).empty()) << then.out;
+}
+
+// Snapshots dated next year (as a backup host holding the password can write them) fill no
+// --keep-last place: the genuine newest snapshot stays, they are kept and listed, text and JSON.
+TEST_F(ForgetCliTest, SnapshotsDatedInTheFutureAreKeptAndDisplaceNothing) {
+  const int64_t older = AddOlderCopy(Duration::Days(2));
+  const int64_t year = 365 * kNsPerDay;
+  AddCopy(year);
+  AddCopy(year + kNsPerDay);
+
+  CliResult r = Run("forget --json --dry-run --keep-last 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json summary = json::parse(r.out);
+  ASSERT_EQ(summary["groups"].size(), 1u) << r.out;
+  const json& group = summary["groups"][0];
+  ASSERT_EQ(group["remove"].size(), 1u) << r.out;
+  EXPECT_EQ(group["remove"][0]["time_ns"], older);
+  ASSERT_EQ(group["future_dated"].size(), 2u) << r.out;
+  ASSERT_EQ(group["keep"].size(), 3u) << r.out;
+  EXPECT_EQ(group["keep"][0]["reasons"], json::array({"last snapshot"})) << r.out;
+  EXPECT_EQ(group["keep"][1]["reasons"],
+            json::array({"dated in the future (not counted by the policy)"}));
+  EXPECT_EQ(group["keep"][2]["time_ns"], group["future_dated"][1]["time_ns"]);
+  EXPECT_TRUE(summary["applied_at"].is_string()) << r.out;
+
+  CliResult text = Run("forget --keep-last 1");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("dated in the future (not counted by the policy)\n"));
+  EXPECT_THAT(text.out, HasSubstr("\n2 snapshot(s) dated more than 1h after now ("));
+  EXPECT_THAT(text.out, HasSubstr("removed 1 snapshot(s)")) << text.out;
+  CliResult again = Run("forget --json --dry-run --keep-last 1");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(json::parse(again.out)["groups"][0]["keep"].size(), 3u) << again.out;
+  EXPECT_TRUE(json::parse(again.out)["groups"][0]["remove"].empty()) << again.out;
 }
 
 TEST_F(ForgetCliTest, AMalformedAsOfIsAUsageError) {

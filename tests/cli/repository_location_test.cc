@@ -38,7 +38,8 @@ class RepositoryLocationTest : public ::testing::Test {
     return RunStormproof(
         args, "cd '" + (dir_ / "work").string() + "' && env -u AWS_ACCESS_KEY_ID " +
                   "-u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE HOME='" + home +
-                  "' XDG_CACHE_HOME='" + home + "/cache' STORMPROOF_KDF_TEST=1 " +
+                  "' XDG_CACHE_HOME='" + home + "/cache' XDG_STATE_HOME='" + home +
+                  "/state' STORMPROOF_KDF_TEST=1 " +
                   "STORMPROOF_PASSWORD_FILE='" + (dir_ / "password").string() + "' " + env);
   }
 

@@ -374,6 +374,8 @@ repositories:
 TEST_F(S3CliTest, RunRefusesARepositoryWhoseObjectLockIsWeakerThanThePlans) {
   fs::create_directories(dir_ / "world/srv/files");
   Write("world/srv/files/greeting.txt", "hello\n");
+  Write("owner.ini", "[default]\naws_access_key_id = " + Rgw().access_key +
+                         "\naws_secret_access_key = " + Rgw().secret_key + "\n");
   auto plan = [&](int days) {
     const std::string more =
         days > 1 ? "  - {id: more, owner: ann, tier: gold, backup: {paths: [/srv/more], "
@@ -391,6 +393,7 @@ systems:
   - id: offsite
     copy_from: local
     object_lock: {mode: governance, days: )" + std::to_string(days) + R"(}
+    credentials_file: owner.ini
     region: us-east-1
     location: )" + repo_ + "\n");
   };

@@ -570,6 +570,15 @@ TEST_F(AttestCliTest, JsonNamesWhatWasRecorded) {
   EXPECT_EQ(doc["record_id"].get<std::string>().size(), 32u);
 }
 
+// Printable text in any script is plain text: accents, dashes, symbols, emoji.
+TEST_F(AttestCliTest, AcceptsPrintableUnicodeInTheNote) {
+  const std::string note = "Bänder im Safe, Fach 3 — ✓ 📼 (テープ)";
+  CliResult attest = Attest("--json --as-of 2026-11-26 --repository vault-tapes --by bob --note '" +
+                            note + "'");
+  ASSERT_EQ(attest.exit_code, 0) << attest.err;
+  EXPECT_EQ(nlohmann::json::parse(attest.out)["note"], note);
+}
+
 TEST_F(AttestCliTest, RefusesWhatAnAttestationCannotBeFor) {
   struct Case {
     const char* flags;
@@ -581,14 +590,39 @@ TEST_F(AttestCliTest, RefusesWhatAnAttestationCannotBeFor) {
       {"--repository vault-tapes --by ann --note ''", "--note: say in one line what you saw"},
       // An escape sequence would rewrite the terminal of whoever reads status.
       {"--repository vault-tapes --by ann --note \"$(printf 'tapes\\033[2J seen')\"",
-       "--note: control characters are not allowed"},
+       "--note: U+001B is not allowed: control, format and separator characters"},
       {"--repository vault-tapes --by ann --note \"$(printf 'tapes\\tseen')\"",
-       "--note: control characters are not allowed"},
+       "--note: U+0009 is not allowed"},
       // A C1 control (CSI) and a right-to-left override are control characters too.
       {"--repository vault-tapes --by ann --note \"$(printf 'tapes\\302\\2332J seen')\"",
-       "--note: control characters are not allowed"},
+       "--note: U+009B is not allowed"},
       {"--repository vault-tapes --by ann --note \"$(printf 'tapes \\342\\200\\256nees')\"",
-       "--note: control characters are not allowed"},
+       "--note: U+202E is not allowed"},
+      // So are what could hide text or start a second line: the line and paragraph separators,
+      // zero-width characters, a soft hyphen, a byte order mark, tag characters.
+      {"--repository vault-tapes --by ann --note \"$(printf 'tapes\\342\\200\\250seen')\"",
+       "--note: U+2028 is not allowed"},
+      {"--repository vault-tapes --by ann --note \"$(printf 'tapes\\342\\200\\251seen')\"",
+       "--note: U+2029 is not allowed"},
+      {"--repository vault-tapes --by ann --note \"$(printf 'tapes\\342\\200\\213seen')\"",
+       "--note: U+200B is not allowed"},
+      {"--repository vault-tapes --by ann --note \"$(printf 'tapes\\342\\200\\215seen')\"",
+       "--note: U+200D is not allowed"},
+      {"--repository vault-tapes --by ann --note \"$(printf 'tapes\\342\\201\\240seen')\"",
+       "--note: U+2060 is not allowed"},
+      {"--repository vault-tapes --by ann --note \"$(printf 'tapes\\357\\273\\277seen')\"",
+       "--note: U+FEFF is not allowed"},
+      {"--repository vault-tapes --by ann --note \"$(printf 'tapes\\302\\255seen')\"",
+       "--note: U+00AD is not allowed"},
+      {"--repository vault-tapes --by ann --note \"$(printf 'tapes\\363\\240\\201\\201seen')\"",
+       "--note: U+E0041 is not allowed"},
+      {"--repository vault-tapes --by ann --note \"$(printf 'tapes\\363\\240\\200\\200seen')\"",
+       "--note: U+E0000 is not allowed"},
+      // Invalid UTF-8 (a lone continuation byte, a truncated sequence).
+      {"--repository vault-tapes --by ann --note \"$(printf 'tapes\\200seen')\"",
+       "--note: not valid UTF-8 (at byte 6)"},
+      {"--repository vault-tapes --by ann --note \"$(printf 'tapes\\342\\200')\"",
+       "--note: not valid UTF-8 (at byte 6)"},
       // Nobody attests what they will see.
       {"--as-of 2099-12-31 --repository vault-tapes --by ann --note seen",
        "--as-of 2099-12-31: after today"},
@@ -620,7 +654,7 @@ tiers:
   - {id: t1, name: Important, rank: 2, rto: 2h, rpo: 1d}
 repositories:
   - {id: brightsmile-locked, location: "s3:https://s3.example.com/brightsmile", medium: object, immutable: true, credentials_file: brightsmile-backup.aws}
-  - {id: harcourt-locked, location: "s3:https://s3.example.com/harcourt", medium: object, immutable: true}
+  - {id: harcourt-locked, location: "s3:https://s3.example.com/harcourt", medium: object, immutable: true, credentials_file: harcourt-backup.aws}
   - {id: msp-tapes, location: /dev/nst0, medium: tape, offline: true}
 systems:
   - {id: bsd-pms, name: Practice system, client: brightsmile, owner: ann, tier: t1, backup: {paths: [/srv/pms], repositories: [brightsmile-locked, msp-tapes]}}

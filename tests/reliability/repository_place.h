@@ -31,7 +31,7 @@ class RepositoryPlace {
 
   // The location of repository `name`, as --repo and STORMPROOF_REPOSITORY take it.
   virtual std::string Location(const std::string& name) const = 0;
-  // Environment words every stormproof process of the suite gets ("" or "XDG_CACHE_HOME=...").
+  // Environment words every stormproof process of the suite gets ("" or "XDG_CACHE_HOME=... XDG_STATE_HOME=...").
   virtual std::string CommandEnvironment() const = 0;
   // Replaces repository `to` (when it exists) by a copy of every file of `from`.
   virtual void Copy(const std::string& from, const std::string& to) = 0;

@@ -91,7 +91,8 @@ class S3FailureTest : public ::testing::Test {
   }
   std::string Environment() const {
     return "STORMPROOF_KDF_TEST=1 STORMPROOF_PASSWORD=weather STORMPROOF_REPOSITORY=" +
-           location_ + " XDG_CACHE_HOME=" + (work_ / "cache").string();
+           location_ + " XDG_CACHE_HOME=" + (work_ / "cache").string() +
+           " XDG_STATE_HOME=" + (work_ / "state").string();
   }
   // `args` as a background process.
   std::unique_ptr<Background> Start(const std::string& args, const std::string& env = "") const {

@@ -57,7 +57,8 @@ class S3HostsTest : public ::testing::Test {
     fs::remove_all(dir_);
     env_ = "STORMPROOF_KDF_TEST=1 STORMPROOF_PASSWORD=together STORMPROOF_REPOSITORY=" +
            RgwLocation(CreateRgwBucket(UniqueBucketName("hosts")), "msp") +
-           " XDG_CACHE_HOME=" + (dir_ / "cache").string();
+           " XDG_CACHE_HOME=" + (dir_ / "cache").string() +
+           " XDG_STATE_HOME=" + (dir_ / "state").string();
     ASSERT_EQ(RunStormproof("init", env_).exit_code, 0);
     if (!CanNameHosts()) std::printf("note: no UTS namespaces here; locks share one host name\n");
   }

@@ -34,7 +34,8 @@ class S3Place : public RepositoryPlace {
     return RgwLocation(bucket_, name);
   }
   std::string CommandEnvironment() const override {
-    return "XDG_CACHE_HOME=" + (work_ / "cache").string();
+    return "XDG_CACHE_HOME=" + (work_ / "cache").string() +
+           " XDG_STATE_HOME=" + (work_ / "state").string();
   }
 
   void Copy(const std::string& from, const std::string& to) override {

@@ -7,12 +7,14 @@
 // Each finding names the systems whose data the repository holds (those backing up into it,
 // and for a copy repository those whose backups are copied into it) and their clients, so a
 // client sees only the repositories of its own systems.
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "continuity/analysis/evidence_rules.h"
 #include "continuity/analysis/internal/audit_context.h"
+#include "core/text.h"
 #include "core/time.h"
 #include "engine/backend/backend.h"
 
@@ -90,6 +92,17 @@ void ProofFinding(const RepositorySubject& s, const ImmutabilityVerdict& v,
           out);
     return;
   }
+  if (v.lapsed_on) {
+    s.Add(Severity::kMedium, "immutability-proof-stale",
+          s.label() + ": immutability proof of " + UtcDateOf(proof.finished_ns).ToString() +
+              " lapsed on " + v.lapsed_on->ToString() + ", never proven since",
+          "The proof found the objects it sampled retained until " + v.lapsed_on->ToString() +
+              " at the earliest: from then on they may be deletable, so it no longer counts, "
+              "within run.check_every or not." +
+              NotCounted(s),
+          kProveIt, out);
+    return;
+  }
   const std::string cadence = v.cadence.ToString();
   s.Add(Severity::kMedium, "immutability-proof-stale",
         s.label() + ": immutability last proven " + DaysAgo(*v.age_days) + " (cadence " + cadence +
@@ -159,6 +172,13 @@ void ImmutabilityFinding(const RepositorySubject& s, const ImmutabilityVerdict& 
   }
 }
 
+// ", only reported by web1's evidence, not run by this stormproof" for a pass imported from
+// hosts' evidence; "" for one this catalog recorded.
+std::string ReportedPass(const ZeroErrorsVerdict& v) {
+  if (v.reported_by.empty()) return "";
+  return ", only reported by " + v.reported_by + ", not run by this stormproof";
+}
+
 void ZeroErrorsFinding(const RepositorySubject& s, const ZeroErrorsVerdict& v,
                        std::vector<Finding>* out) {
   const std::string id = Quoted(s.repository.id);
@@ -178,7 +198,7 @@ void ZeroErrorsFinding(const RepositorySubject& s, const ZeroErrorsVerdict& v,
             s.label() + ": zero errors last proven " + DaysAgo(*v.age_days) + " (cadence " +
                 v.cadence.ToString() + ")",
             "The newest verification of " + id + " was a " + v.by + " on " +
-                UtcDateOf(*v.when_ns).ToString() + "; " + s.users() + ".",
+                UtcDateOf(*v.when_ns).ToString() + ReportedPass(v) + "; " + s.users() + ".",
             verify, out);
       return;
     case ZeroErrorsState::kFailed:
@@ -193,10 +213,31 @@ void ZeroErrorsFinding(const RepositorySubject& s, const ZeroErrorsVerdict& v,
   }
 }
 
-// An object-locked repository (plan object_lock, N days) whose newest recorded prune is older
-// than N - E days, E the spare days every write adds (backend::RetentionSpareDays), or that was
-// never pruned: files are locked for N + E days when written, and only a prune (the retention
-// upkeep) extends the ones still in use.
+// The days without an upkeep after which retention-upkeep-lapsing fires on a repository locked
+// for `days` (N) days: N - E - 1, E the spare days every write adds (backend::
+// RetentionSpareDays), one day of warning before the N - E days upkeep must keep; at least 1.
+int64_t UpkeepWarningDays(int days) {
+  const int spare = backend::RetentionSpareDays({.days = days});
+  return std::max<int64_t>(days - spare - 1, 1);
+}
+
+// "The newest one on record, of 2026-12-06, is only reported by host-a's evidence, which any
+// backup host could forge: it is not counted. " when hosts' evidence reports a newer prune.
+std::string ReportedUpkeep(const RepositoryEvidence& e) {
+  if (!e.last_reported_prune) return "";
+  const catalog::Run& reported = *e.last_reported_prune;
+  // The host name comes from the evidence file, so from whoever wrote it: escaped.
+  const std::string host = reported.host.empty() ? "a host" : EscapeName(reported.host);
+  return "The newest one on record, of " + UtcDateOf(reported.started_ns).ToString() +
+         ", is only reported by " + host + "'s evidence, which any backup host could forge: it "
+         "is not counted. ";
+}
+
+// An object-locked repository (plan object_lock, N days) whose newest prune recorded by this
+// catalog itself (never one imported from hosts' evidence: any backup host could forge it) is
+// UpkeepWarningDays old or older, or that this catalog never pruned: files are locked for
+// N + E days when written, and only a prune (the retention upkeep) extends the ones still in
+// use.
 void UpkeepFinding(const RepositorySubject& s, const RepositoryEvidence& e, Date today,
                    std::vector<Finding>* out) {
   const int days = s.repository.object_lock->days;
@@ -204,21 +245,25 @@ void UpkeepFinding(const RepositorySubject& s, const RepositoryEvidence& e, Date
   std::optional<int64_t> age;
   if (e.last_prune) {
     age = today.days_since_epoch() - UtcDateOf(e.last_prune->started_ns).days_since_epoch();
-    if (*age <= days - spare) return;
+    if (*age < UpkeepWarningDays(days)) return;
   }
   const std::string id = Quoted(s.repository.id);
   std::string when = e.last_prune ? "last done " + UtcDateOf(e.last_prune->started_ns).ToString()
-                                  : "never done";
+                     : e.last_reported_prune ? "only reported by hosts' evidence"
+                                             : "never done";
+  std::string recorded =
+      e.last_prune ? "the newest one recorded here is " + std::to_string(*age) +
+                         (*age == 1 ? " day" : " days") + " old, while it is due at least every " +
+                         std::to_string(days - spare) + " days"
+                   : std::string("none is recorded here");
   s.Add(Severity::kHigh, "retention-upkeep-lapsing",
         s.label() + ": retention upkeep " + when +
             ": Object Lock retention of kept snapshots can lapse",
         "Every file of " + id + " is locked for " + std::to_string(days) + " + " +
             std::to_string(spare) + " days when written; only run's retention upkeep (or a "
             "prune) with its maintenance credentials extends the files the kept snapshots still "
-            "use, and none is recorded " +
-            (e.last_prune ? "in the last " + std::to_string(days - spare) + " days"
-                          : std::string("at all")) +
-            ". Once the retention ends, anyone holding delete permission can destroy those "
+            "use, and " + recorded + ". " + ReportedUpkeep(e) +
+            "Once the retention ends, anyone holding delete permission can destroy those "
             "snapshots; " + s.users() + ".",
         "Let `stormproof run` run on the machine that can read the repository's "
         "maintenance_credentials_file: it extends the retention every day, whoever backs up.",

@@ -41,6 +41,15 @@ void JudgeProof(const catalog::ImmutabilityProof& proof, Date today, Immutabilit
     if (!proof.allowed.empty()) v->text += ": " + Join(proof.allowed, "; ");
     return;
   }
+  const std::optional<Date> ends = ProofRetentionEnds(proof);
+  if (Within(proof.finished_ns, v->cadence, today) && ends && today >= *ends) {
+    v->state = ImmutabilityState::kProofStale;
+    v->lapsed_on = ends;
+    v->text = fmt::format("proven {}, never since; lapsed on {} (the earliest retention it "
+                          "sampled ended)",
+                          Dated(proof.finished_ns), ends->ToString());
+    return;
+  }
   if (Within(proof.finished_ns, v->cadence, today)) {
     v->state = ImmutabilityState::kProven;
     v->counts = true;
@@ -110,8 +119,21 @@ Pass BestPass(const plan::Plan& plan, const RepositoryEvidence& e, Date today) {
   return check.run->started_ns >= drill.run->started_ns ? check : drill;
 }
 
-std::string PassWords(const Pass& pass) {
-  return std::string(pass.by) == "check" ? "by a check that read all data" : "by a drill";
+// "web1's evidence" for a run imported from hosts' evidence (`client`: "a host's evidence": the
+// host may be another client's); "" for a run this catalog recorded itself.
+// PassWords: "by a check that read all data", "by a drill"; for an imported run followed by
+// ", reported by " and ReporterOf.
+std::string ReporterOf(const catalog::Run& run, bool client = false) {
+  if (run.imported_from.empty()) return "";
+  std::string host = client || run.host.empty() ? "a host" : EscapeName(run.host);
+  return host + "'s evidence";
+}
+
+std::string PassWords(const Pass& pass, bool client = false) {
+  std::string words =
+      std::string(pass.by) == "check" ? "by a check that read all data" : "by a drill";
+  if (pass.run->imported_from.empty()) return words;
+  return words + ", reported by " + ReporterOf(*pass.run, client);
 }
 
 }  // namespace
@@ -173,6 +195,11 @@ std::string WhyImmutabilityCannotBeProven(const plan::RepositorySpec& repository
     return "local directory";
   }
   return "not on S3 object storage";
+}
+
+std::optional<Date> ProofRetentionEnds(const catalog::ImmutabilityProof& proof) {
+  if (proof.earliest_retain_until_ns == 0) return std::nullopt;
+  return UtcDateOf(proof.earliest_retain_until_ns);
 }
 
 std::string WhyProofDoesNotCount(const catalog::ImmutabilityProof& proof, const ProofOwner& owner) {
@@ -277,17 +304,24 @@ ZeroErrorsVerdict JudgeFromPasses(const plan::Plan& plan, const RepositoryEviden
   verdict.when_ns = pass.run->started_ns;
   verdict.age_days = AgeDays(pass.run->started_ns, today);
   verdict.by = pass.by;
+  verdict.reported_by = ReporterOf(*pass.run);
   verdict.cadence = pass.cadence;
   if (Within(pass.run->started_ns, pass.cadence, today)) {
     verdict.state = ZeroErrorsState::kProven;
     verdict.counts = true;
-    verdict.text = fmt::format("proven {} {} ({})", Dated(pass.run->started_ns), PassWords(pass),
-                               DaysAgo(*verdict.age_days));
+    for (bool client : {false, true}) {
+      (client ? verdict.client_text : verdict.text) =
+          fmt::format("proven {} {} ({})", Dated(pass.run->started_ns), PassWords(pass, client),
+                      DaysAgo(*verdict.age_days));
+    }
     return verdict;
   }
   verdict.state = ZeroErrorsState::kStale;
-  verdict.text = fmt::format("last proven {} on {} {} (cadence {})", DaysAgo(*verdict.age_days),
-                             Dated(pass.run->started_ns), PassWords(pass), pass.cadence.ToString());
+  for (bool client : {false, true}) {
+    (client ? verdict.client_text : verdict.text) = fmt::format(
+        "last proven {} on {} {} (cadence {})", DaysAgo(*verdict.age_days),
+        Dated(pass.run->started_ns), PassWords(pass, client), pass.cadence.ToString());
+  }
   return verdict;
 }
 
@@ -314,6 +348,9 @@ ZeroErrorsVerdict JudgeZeroErrors(const plan::Plan& plan, const RepositoryEviden
     verdict.text = verdict.state == ZeroErrorsState::kNeverProven
                        ? partial
                        : verdict.text + "; since then " + partial;
+    verdict.client_text = verdict.state == ZeroErrorsState::kNeverProven
+                              ? partial
+                              : verdict.client_text + "; since then " + partial;
   }
   if (verdict.client_text.empty()) verdict.client_text = verdict.text;
   return verdict;

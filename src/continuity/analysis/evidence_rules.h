@@ -13,7 +13,9 @@
 //
 // Cadences (docs/cli.md, "status"): an immutability proof or attestation counts for the plan's
 // check cadence, `run.check_every` (default 1w) — the plan has no cadence per repository — so a
-// proof dated D counts through D + check_every. A check that read all the data (read_data_percent
+// proof dated D counts through D + check_every; a proof also only before the day of the earliest
+// retain-until date it sampled (ProofRetentionEnds): from then on what it found retained may be
+// deletable. A check that read all the data (read_data_percent
 // 100) counts for run.check_every too — a check of a subset (`run`'s default 5%) never does; a drill from the repository for its system's tier drill_every (90 days
 // when unset), as status judges a copy's verification.
 //
@@ -76,9 +78,14 @@ struct RepositoryEvidence {
   std::optional<catalog::Run> last_good_drill;      // newest drill from it that did its job
   // Newest check or drill of it that failed or erred (interrupted ones excluded).
   std::optional<catalog::Run> last_failure;
-  // Newest prune of it that did its job (as `run` records it): on an object-locked repository
-  // the newest retention upkeep, which extends the Object Lock retention of the files in use.
+  // Newest prune of it that did its job that this catalog recorded itself (as `run` records
+  // it; never one imported from hosts' evidence, which any backup host could forge): on an
+  // object-locked repository the newest retention upkeep, which extends the Object Lock
+  // retention of the files in use.
   std::optional<catalog::Run> last_prune = {};
+  // Newest prune of it that did its job imported from hosts' evidence, when newer than
+  // last_prune: named in retention-upkeep-lapsing, never counted.
+  std::optional<catalog::Run> last_reported_prune = {};
 };
 
 // Immutability of one repository. Only kProven and kAttested count as "the 1".
@@ -103,9 +110,13 @@ struct ImmutabilityVerdict {
   std::optional<int64_t> when_ns;   // the proof's finish or the attestation's moment
   std::optional<int64_t> age_days;  // whole days from that date to today
   Cadence cadence;                  // run.check_every
+  // kProofStale within the cadence: the day the retention the proof sampled ended
+  // (ProofRetentionEnds), from which it no longer counts; none otherwise.
+  std::optional<Date> lapsed_on = {};
   // For people, after "immutable: ": "proven 2026-12-05 (2 days ago)", "claimed, never proven",
   // "proof FAILED on 2026-12-05: deleting a pack's version was allowed", "last proven 36 days
-  // ago on 2026-11-01 (cadence 1w)", "attested by Mia Chen (mia) on 2026-12-01 (6 days ago):
+  // ago on 2026-11-01 (cadence 1w)", "proven 2026-12-05, never since; lapsed on 2026-12-09 (the
+  // earliest retention it sampled ended)", "attested by Mia Chen (mia) on 2026-12-01 (6 days ago):
   // tape set 12 in the vault", "cannot be proven (local directory)".
   std::string text;
   // `text` as a client reads it: an attestation names the MSP instead of the person and leaves
@@ -120,6 +131,11 @@ bool CanProveImmutability(const plan::RepositorySpec& repository);
 // Why it cannot: "local directory", "restic repository", "borg repository", "not on S3 object
 // storage"; "" when CanProveImmutability().
 std::string WhyImmutabilityCannotBeProven(const plan::RepositorySpec& repository);
+
+// The day from which a proof that passed no longer counts whatever the cadence: that of its
+// earliest sampled retain-until date (catalog::ImmutabilityProof::earliest_retain_until_ns,
+// in UTC); none when the proof recorded none (proofs from before catalog schema version 6).
+std::optional<Date> ProofRetentionEnds(const catalog::ImmutabilityProof& proof);
 
 ImmutabilityVerdict JudgeImmutability(const plan::Plan& plan,
                                       const plan::RepositorySpec& repository,
@@ -140,6 +156,10 @@ struct ZeroErrorsVerdict {
   std::optional<int64_t> when_ns;   // start of the newest pass (kFailed: of the failure)
   std::optional<int64_t> age_days;  // whole days from that date to today
   std::string by;                   // "check" or "drill"; "" when none
+  // Who reported the pass when it was imported from hosts' evidence, not run by this catalog's
+  // own stormproof: "web1's evidence" ("a host's evidence" when it names no host); "" for an
+  // own run, and for kFailed and kNeverProven.
+  std::string reported_by = {};
   Cadence cadence;                  // the cadence of `by`
   // For people, after "zero errors: ": "proven 2026-12-05 by a check that read all data (2
   // days ago)", "never proven (no check that read all data, no drill)", "last proven 36 days

@@ -134,6 +134,12 @@ class SqliteCatalog final : public Catalog {
     return internal::RetryWhileBusy(db, [&] { return SelectEvidenceSource(db, repository); });
   }
 
+  Result<std::vector<RecordConflict>> RecordConflicts() const override EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    Db& db = *db_;
+    return internal::RetryWhileBusy(db, [&] { return internal::SelectRecordConflicts(db); });
+  }
+
   Result<int64_t> AddImmutabilityProof(const ImmutabilityProof& proof) override EXCLUDES(mu_) {
     if (proof.repository.empty() || proof.outcome == Outcome::kWarning) {
       return Error::InvalidArgument(path_ +

@@ -71,6 +71,12 @@ struct Run {
   // The run's id in every catalog: 32 lowercase hex digits, random, assigned by Add* when empty
   // (NewRecordId). Evidence imported from another host is recognised by it (ImportRecords).
   std::string record_id = {};
+  // The plan repository whose evidence the run was imported from (ImportRecords); "" for a run
+  // this catalog recorded itself (Add*), and for every run recorded before schema version 6
+  // (imports before then were not marked). Set by the catalog only: ignored by Add*.
+  std::string imported_from = {};
+  // The name of the evidence file it was imported from (with imported_from); "" otherwise.
+  std::string imported_file = {};
 };
 
 // A fresh record id (Run::record_id): 128 random bits as 32 lowercase hex digits.
@@ -144,6 +150,18 @@ struct ImportedRecord {
   std::optional<Drill> drill;  // for a kDrill run
 };
 
+// One record id held with different contents (Catalog::RecordConflicts): record ids are random,
+// so at most one of them is the run that was recorded; the others were forged by a host holding
+// a repository key (or a catalog was copied and diverged). Neither is dropped.
+struct RecordConflict {
+  std::string record_id;
+  // Where each content came from, in the order recorded: "this catalog" for its own run, else
+  // "evidence file NAME of repository REPO".
+  std::vector<std::string> sources;
+  // The systems its contents name ("" for a repository-wide run), each once, in that order.
+  std::vector<std::string> systems;
+};
+
 // What the catalog knows of the evidence in one repository.
 struct EvidenceSource {
   std::string repository;     // plan repository id
@@ -182,6 +200,11 @@ struct ImmutabilityProof {
   // secret): a proof counts only when made with the backup hosts' (analysis/evidence_rules.h).
   // "" in proofs recorded before schema version 5.
   std::string access_key_id = {};
+  // The earliest retain-until date among the objects whose retention it read: what it proved
+  // holds until then only, so the proof counts only before it (ProofCountsAt). 0 when unknown
+  // (proofs recorded before schema version 6, a proof that sampled nothing): the proof then
+  // counts for its check cadence only.
+  int64_t earliest_retain_until_ns = 0;
 };
 
 // Which proof LatestMatchingImmutabilityProof returns: the newest of `repository` finished at or
@@ -217,6 +240,10 @@ struct RunQuery {
   std::vector<Outcome> outcomes;                       // any of these; empty = every outcome
   int64_t since_ns = INT64_MIN, until_ns = INT64_MAX;  // started_ns in [since, until)
   size_t limit = SIZE_MAX;
+  // Only runs this catalog recorded itself, not runs imported from hosts' evidence
+  // (Run::imported_from empty). Evidence files are sealed with the repository key every backup
+  // host holds, so whatever must not be forgeable by one host asks for these only.
+  bool own_only = false;
 };
 
 class Catalog {
@@ -256,10 +283,15 @@ class Catalog {
   virtual Result<int64_t> CountRuns() const = 0;
 
   // Evidence from other hosts (docs/catalog.md, "Many hosts, one catalog").
-  // Records the runs of evidence file `file` of `repository`, skipping every record whose
-  // record_id the catalog already holds (imported before, or recorded here), and remembers the
-  // file as imported; one transaction. Returns the number of runs added. Errors: kInvalidArgument
-  // for a record without record_id (nothing recorded); kIo, kLocked as AddRun.
+  // Records the runs of evidence file `file` of `repository` (Run::imported_from = repository,
+  // Run::imported_file = file), skipping every record the catalog already holds: one whose
+  // record_id it recorded itself (its own run wins), or imported before with the same record_id
+  // and the same run columns (a file read twice, a run told through each repository of its
+  // system). A record with a known record_id but other run columns, from any repository, is
+  // kept beside the other, whichever came first (RecordConflicts names them): no record (a
+  // forged one) shadows another. The drill part is not compared. Remembers the file as
+  // imported; one transaction. Returns the number of runs added. Errors: kInvalidArgument for a
+  // record without record_id (nothing recorded); kIo, kLocked as AddRun.
   virtual Result<size_t> ImportRecords(const std::string& repository, const std::string& file,
                                        const std::vector<ImportedRecord>& records,
                                        int64_t now_ns) = 0;
@@ -267,6 +299,10 @@ class Catalog {
   virtual Status SetEvidenceRefreshed(const std::string& repository, int64_t refreshed_ns) = 0;
   // What is known of `repository`'s evidence (refreshed_ns 0 and no files when nothing).
   virtual Result<EvidenceSource> EvidenceOf(const std::string& repository) const = 0;
+  // Every record id imported with more than one content (ImportRecords; listed in table
+  // record_conflicts as it is imported, so this reads no other run), by record id: a sign that a
+  // host forged records. Empty when none.
+  virtual Result<std::vector<RecordConflict>> RecordConflicts() const = 0;
 
   // Immutability (docs/catalog.md, "Immutability proofs and attestations").
   // Records a proof; returns its id. Errors: kInvalidArgument for an empty repository or an
@@ -291,8 +327,9 @@ class Catalog {
 
 // The newest schema version this build writes (1: tables; 2: query indexes; 3: hosts and
 // evidence from other hosts; 4: immutability proofs and attestations; 5: the access key id of
-// each proof).
-inline constexpr int kSchemaVersion = 5;
+// each proof; 6: imported runs marked with their repository, each proof's earliest
+// retain-until).
+inline constexpr int kSchemaVersion = 6;
 
 }  // namespace stormproof::catalog
 

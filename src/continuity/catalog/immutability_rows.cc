@@ -8,16 +8,18 @@ namespace {
 constexpr const char* kInsertProofSql =
     "INSERT INTO immutability_proofs (repository, location, started_ns, finished_ns, outcome, "
     "credentials, retention_mode, retention_days, allowed, objects_checked, error, host, "
-    "record_id, access_key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "record_id, access_key_id, earliest_retain_until_ns) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 // Served by immutability_proofs_by_repository; proofs that could not run are skipped; an empty
 // access key id or location (?3, ?4) selects any.
 constexpr const char* kSelectLatestProofSql =
     "SELECT id, repository, location, started_ns, finished_ns, outcome, credentials, "
     "retention_mode, retention_days, allowed, objects_checked, error, host, record_id, "
-    "access_key_id FROM immutability_proofs WHERE repository = ?1 AND finished_ns <= ?2 "
-    "AND outcome IN ('ok', 'failed') AND (?3 = '' OR access_key_id = ?3) "
-    "AND (?4 = '' OR location = ?4) ORDER BY finished_ns DESC, id DESC LIMIT 1";
+    "access_key_id, earliest_retain_until_ns FROM immutability_proofs "
+    "WHERE repository = ?1 AND finished_ns <= ?2 AND outcome IN ('ok', 'failed') "
+    "AND (?3 = '' OR access_key_id = ?3) AND (?4 = '' OR location = ?4) "
+    "ORDER BY finished_ns DESC, id DESC LIMIT 1";
 
 constexpr const char* kInsertAttestationSql =
     "INSERT INTO attestations (repository, person, attested_ns, note, host, record_id) "
@@ -54,6 +56,7 @@ Result<ImmutabilityProof> ReadProof(const Db& db, const Statement& row) {
   proof.host = row.Text(12);
   proof.record_id = row.Text(13);
   proof.access_key_id = row.Text(14);
+  proof.earliest_retain_until_ns = row.Int(15);
   return proof;
 }
 
@@ -75,6 +78,7 @@ Result<int64_t> InsertImmutabilityProof(Db& db, const ImmutabilityProof& proof) 
   insert.Bind(12, proof.host);
   insert.Bind(13, RecordIdOr(proof.record_id));
   insert.Bind(14, proof.access_key_id);
+  insert.Bind(15, proof.earliest_retain_until_ns);
   STORMPROOF_TRY(insert.Run());
   return db.LastInsertId();
 }

@@ -120,6 +120,26 @@ constexpr const char* kProofAccessKeys = R"sql(
 ALTER TABLE immutability_proofs ADD COLUMN access_key_id TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 6: what a host could forge. Which runs were imported from hosts' evidence, from
+// which repository's evidence file ('' for a run this catalog recorded itself, and for every
+// run recorded before: imports were not marked, so they stay as they were). A record id is
+// unique among this catalog's own runs only: imported runs are known by their record id and
+// content, so a record (a forged one) with another's id but another content is kept beside it,
+// never in its place (evidence_rows.cc), and its id is listed in record_conflicts (so that
+// `status` names them without scanning every run). And until when each immutability proof's evidence
+// holds: the earliest retain-until date among the objects it sampled (0 in proofs recorded
+// before, which then count for their check cadence only, as before).
+constexpr const char* kImportedRunsAndProofValidity = R"sql(
+ALTER TABLE runs ADD COLUMN imported_from TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN imported_file TEXT NOT NULL DEFAULT '';
+DROP INDEX runs_by_record_id;
+CREATE INDEX runs_by_record_id ON runs(record_id) WHERE record_id != '';
+CREATE UNIQUE INDEX own_runs_by_record_id ON runs(record_id)
+  WHERE record_id != '' AND imported_from = '';
+CREATE TABLE record_conflicts (record_id TEXT PRIMARY KEY);
+ALTER TABLE immutability_proofs ADD COLUMN earliest_retain_until_ns INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& Migrations() {
@@ -129,6 +149,8 @@ const std::vector<Migration>& Migrations() {
       {3, "hosts, record ids and evidence imported from other hosts", kHostsAndEvidence},
       {4, "immutability proofs and attestations", kImmutability},
       {5, "the access key id each immutability proof ran with", kProofAccessKeys},
+      {6, "imported runs marked with their repository; each proof's earliest retain-until",
+       kImportedRunsAndProofValidity},
   };
   return kMigrations;
 }

@@ -9,7 +9,8 @@ namespace {
 constexpr const char* kRunColumns =
     "runs.id, runs.kind, runs.system, runs.client, runs.repository, runs.started_ns, "
     "runs.finished_ns, runs.bytes, runs.files, runs.outcome, runs.error, runs.snapshot_id, "
-    "runs.snapshot_time_ns, runs.details, runs.host, runs.record_id";
+    "runs.snapshot_time_ns, runs.details, runs.host, runs.record_id, runs.imported_from, "
+    "runs.imported_file";
 
 constexpr const char* kDrillColumns =
     ", drills.adapter, drills.achieved_rto_ms, drills.achieved_rpo_s, drills.target_rto_s, "
@@ -50,6 +51,7 @@ RunSelect BuildRunSelect(const RunQuery& query, RunSource source) {
   FilterText("runs.system", query.system, &select);
   FilterText("runs.client", query.client, &select);
   FilterText("runs.repository", query.repository, &select);
+  if (query.own_only) select.sql += " AND runs.imported_from = ''";
   if (!query.outcomes.empty()) {
     select.sql += " AND runs.outcome IN (?";
     for (size_t i = 1; i < query.outcomes.size(); ++i) select.sql += ", ?";
@@ -74,10 +76,11 @@ RunSelect BuildRunSelect(const RunQuery& query, RunSource source) {
 
 const char* const kInsertRunSql =
     "INSERT INTO runs (kind, system, client, repository, started_ns, finished_ns, bytes, files, "
-    "outcome, error, snapshot_id, snapshot_time_ns, details, host, record_id) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "outcome, error, snapshot_id, snapshot_time_ns, details, host, record_id, imported_from, "
+    "imported_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-Result<int64_t> InsertRun(Db& db, Statement* statement, const Run& run) {
+Result<int64_t> InsertRun(Db& db, Statement* statement, const Run& run,
+                          const std::string& imported_from, const std::string& imported_file) {
   statement->Bind(1, std::string(RunKindName(run.kind)));
   statement->Bind(2, run.system);
   statement->Bind(3, run.client);
@@ -95,6 +98,8 @@ Result<int64_t> InsertRun(Db& db, Statement* statement, const Run& run) {
   statement->Bind(13, run.details);
   statement->Bind(14, run.host);
   statement->Bind(15, run.record_id.empty() ? NewRecordId() : run.record_id);
+  statement->Bind(16, imported_from);
+  statement->Bind(17, imported_file);
   Status inserted = statement->Run();
   statement->Reset();
   STORMPROOF_TRY(inserted);
@@ -126,6 +131,8 @@ Result<Run> ReadRun(const Db& db, const Statement& statement) {
   run.details = statement.Text(13);
   run.host = statement.Text(14);
   run.record_id = statement.Text(15);
+  run.imported_from = statement.Text(16);
+  run.imported_file = statement.Text(17);
   return run;
 }
 

@@ -3,8 +3,10 @@
 // catalog; what its runs and drills recorded travels with its backups: it is written into the
 // repositories it used as evidence files, sealed and authenticated with the repository key like
 // snapshots (repository::Repository::SaveEvidence). The MSP's central machine imports them into
-// its catalog (ImportEvidence), recognising every run by its record id, so importing twice, or
-// importing a host's own evidence, changes nothing. No database server is shared.
+// its catalog (ImportEvidence), recognising every run by its record id and content
+// (catalog::Catalog::ImportRecords), so importing twice, or importing a host's own evidence,
+// changes nothing, and no record shadows another's. Imported runs stay marked as such
+// (catalog::Run::imported_from): any backup host could forge them. No database server is shared.
 //
 // What goes where: a repository receives the runs that concern it — those that wrote, checked,
 // pruned or drilled it, and every run of a system that backs up into it (so a backup that could
@@ -50,7 +52,8 @@ Result<EvidenceFile> DecodeEvidence(const std::string& text);
 
 // ---- On a host: writing ----
 // The runs `host` recorded in `catalog` that started at or after `since_ns`, with their drill
-// parts: what this invocation (and any other of the same host meanwhile) recorded.
+// parts: what this invocation (and any other of the same host meanwhile) recorded. Runs the
+// catalog imported (RunQuery::own_only) are never among them.
 Result<std::vector<catalog::ImportedRecord>> RecordsSince(const catalog::Catalog& catalog,
                                                           const std::string& host,
                                                           int64_t since_ns);

@@ -59,6 +59,9 @@ Result<std::vector<catalog::ImportedRecord>> RecordsSince(const catalog::Catalog
                                                           int64_t since_ns) {
   catalog::RunQuery query;
   query.since_ns = since_ns;
+  // Never what was imported, whatever host it names: a forged record naming this host would
+  // otherwise travel on as this host's own, into repositories its forger cannot write.
+  query.own_only = true;
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::Run> runs, catalog.Runs(query));
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::DrillRecord> drills, catalog.Drills(query));
   std::map<int64_t, catalog::Drill> drill_of;

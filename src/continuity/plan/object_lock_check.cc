@@ -1,8 +1,13 @@
 #include "continuity/plan/internal/object_lock_check.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <optional>
 #include <string>
+
+#include "engine/backend/backend.h"
+#include "engine/storage/storage.h"
 
 namespace stormproof::plan {
 namespace {
@@ -46,7 +51,60 @@ void CheckRepository(const Plan& plan, const RepositorySpec& repository, Diagnos
                  "leave them deletable; give more days than " + interval->ToString());
 }
 
+// Whether `run` proves the immutability of `repository`: a stormproof repository on s3: that the
+// plan calls immutable or gives an object_lock (as runner's decide.cc Prove and
+// analysis::CanProveImmutability). A malformed s3: location is bad-location already.
+bool IsProvenByRun(const RepositorySpec& repository) {
+  if (repository.kind != RepositoryKind::kStormproof) return false;
+  if (!repository.immutable && !repository.object_lock) return false;
+  Result<storage::Location> location = storage::ParseLocation(repository.location);
+  return location && location->kind == storage::LocationKind::kS3;
+}
+
+void CheckProofCredentials(const RepositorySpec& repository, Diagnostics* out) {
+  if (!repository.credentials_file.empty()) return;
+  const bool claimed = repository.immutable;
+  out->Error(claimed ? repository.immutable_mark : repository.object_lock_mark,
+             "immutable-without-credentials-file",
+             "repository '" + repository.id + "': " +
+                 (claimed ? "immutable: true" : "object_lock") +
+                 " on an s3: location needs credentials_file, the backup hosts' upload-only "
+                 "keys: an immutability proof counts only when made with them, and without the "
+                 "file the environment of whichever machine runs `run` or `status` "
+                 "(AWS_ACCESS_KEY_ID, AWS_PROFILE) decides whose proof counts; add "
+                 "credentials_file: /etc/stormproof/" + repository.id + ".credentials");
+}
+
+void CheckProofCadence(const Plan& plan, const RepositorySpec& repository, Diagnostics* out) {
+  if (!repository.object_lock) return;
+  const int days = repository.object_lock->days;
+  const int spare = backend::RetentionSpareDays({.days = days});
+  const int vouched = std::max(days - spare, 0);
+  const Cadence& every = plan.run.check_every;
+  if (static_cast<int64_t>(std::ceil(every.ApproxDays())) <= vouched) return;
+  const std::string vouch = std::to_string(vouched) + (vouched == 1 ? " day" : " days");
+  out->Warning(repository.object_lock_mark, "check-every-exceeds-retention",
+               "repository '" + repository.id + "': run.check_every " + every.ToString() +
+                   " is longer than the " + vouch + " a proof can vouch for (object_lock days " +
+                   std::to_string(days) + " less the " + std::to_string(spare) +
+                   " spare day(s) of the retention upkeep): a proof counts for " +
+                   every.ToString() + " but shows each object retained only " + vouch +
+                   " ahead, after which only the daily upkeep keeps the lock; " +
+                   (vouched > 0 ? "set run.check_every to " + std::to_string(vouched) +
+                                      "d or less, or give object_lock more days"
+                                : std::string("give object_lock more days")));
+}
+
 }  // namespace
+
+void CheckImmutabilityProofs(const Plan& plan, Diagnostics* out) {
+  for (const RepositorySpec& repository : plan.repositories) {
+    if (plan.FindRepository(repository.id) != &repository) continue;  // a duplicate id
+    if (!IsProvenByRun(repository)) continue;
+    CheckProofCredentials(repository, out);
+    CheckProofCadence(plan, repository, out);
+  }
+}
 
 void CheckObjectLock(const Plan& plan, Diagnostics* out) {
   for (const RepositorySpec& repository : plan.repositories) {

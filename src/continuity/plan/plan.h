@@ -204,8 +204,11 @@ struct RepositorySpec {
   // that names it (resolved by the loader).
   std::string password_file;
   // For s3: locations only (s3::CredentialSources): the AWS shared-credentials file to read the
-  // keys from (its [default] profile; resolved like password_file), and the region; "" = from
-  // the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_REGION, ...).
+  // keys from (the profile AWS_PROFILE names, else [default]; resolved like password_file), and
+  // the region; "" = from the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_REGION, ...).
+  // Required on a stormproof repository that `run` proves immutable (immutable or object_lock):
+  // whose proof counts must not depend on a machine's environment (plan check,
+  // immutable-without-credentials-file).
   std::string credentials_file = {};
   std::string region = {};
   // bucket_lookup; absent = the command line's --s3-bucket-lookup (default auto).
@@ -232,6 +235,7 @@ struct RepositorySpec {
   };
   std::optional<ObjectLock> object_lock = {};
   Mark object_lock_mark = {};
+  Mark immutable_mark = {};  // where `immutable` was written; none when absent
   Mark mark;
 };
 

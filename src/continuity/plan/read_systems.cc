@@ -213,7 +213,9 @@ void ReadRepository(const Source& source, const Node& node, Diagnostics* out, Pl
         r.Text("location", &repo.location, Need::kRequired);
         r.Reference("site", &repo.site);
         r.Choice("medium", &repo.medium, MediumWords());
-        r.Boolean("immutable", &repo.immutable);
+        if (r.Boolean("immutable", &repo.immutable)) {
+          repo.immutable_mark = source.MarkOf(*r.Child("immutable"));
+        }
         r.Boolean("offline", &repo.offline);
         static const std::vector<std::pair<std::string_view, RepositoryKind>> kKinds = {
             {"stormproof", RepositoryKind::kStormproof},

@@ -164,6 +164,7 @@ void Validate(const Plan& plan, const ValidateOptions& options, Diagnostics* out
   CheckClients(plan, out);
   CheckCopies(plan, out);
   CheckObjectLock(plan, out);
+  CheckImmutabilityProofs(plan, out);
   out->SortByPosition();
 }
 

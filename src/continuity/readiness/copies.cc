@@ -68,6 +68,7 @@ void JudgeVerification(const CopyEvidence& e, const CopyRules& rules, Date today
   if (pass != nullptr) {
     copy->verified_ns = pass->started_ns;
     copy->verified_by = KindWord(*pass);
+    copy->verified_reported = !pass->imported_from.empty();
   }
   if (failure != nullptr && (pass == nullptr || failure->started_ns > pass->started_ns)) {
     copy->verification = Verification::kFailed;
@@ -191,9 +192,10 @@ void ZeroErrorsReasons(const Rule32110& rule, const CopyRules& rules,
         break;
       case Verification::kStale:
         out->push_back(
-            fmt::format("{} last verified {} by a {}, overdue (check every {}, drill "
+            fmt::format("{} last verified {} by a {}{}, overdue (check every {}, drill "
                         "every {})",
                         name, UtcDateOf(*copy.verified_ns).ToString(), copy.verified_by,
+                        copy.verified_reported ? " reported by a host's evidence" : "",
                         rules.check_every.ToString(), drill_every));
         break;
       case Verification::kFailed:

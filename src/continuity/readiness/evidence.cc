@@ -150,6 +150,24 @@ Result<std::optional<catalog::Run>> NewestDataFailure(const catalog::Catalog& ca
   return std::optional<catalog::Run>();
 }
 
+// The newest prune of `repository` this catalog recorded itself (e->last_prune), and the newest
+// one imported from hosts' evidence when it is newer (e->last_reported_prune).
+Status PrunesOf(const catalog::Catalog& catalog, const std::string& repository, int64_t now_ns,
+                analysis::RepositoryEvidence* e) {
+  catalog::RunQuery prunes = Query(catalog::RunKind::kPrune, now_ns, kDidItsJob);
+  prunes.repository = repository;
+  STORMPROOF_ASSIGN_OR_RETURN(std::optional<catalog::Run> newest,
+                              NewestFinished(catalog, prunes, now_ns));
+  if (newest && newest->imported_from.empty()) {
+    e->last_prune = std::move(newest);
+    return Ok();
+  }
+  e->last_reported_prune = std::move(newest);
+  prunes.own_only = true;
+  STORMPROOF_ASSIGN_OR_RETURN(e->last_prune, NewestFinished(catalog, prunes, now_ns));
+  return Ok();
+}
+
 }  // namespace
 
 Result<RepositoryChecks> ChecksOfRepository(const catalog::Catalog& catalog,
@@ -198,9 +216,7 @@ Result<analysis::RepositoryEvidence> RepositoryEvidenceOf(
   bool drill_newer =
       failed_drill && (!failed_check || failed_drill->started_ns > failed_check->started_ns);
   e.last_failure = drill_newer ? failed_drill : failed_check;
-  catalog::RunQuery prunes = Query(catalog::RunKind::kPrune, now_ns, kDidItsJob);
-  prunes.repository = repository;
-  STORMPROOF_ASSIGN_OR_RETURN(e.last_prune, NewestFinished(catalog, prunes, now_ns));
+  STORMPROOF_TRY(PrunesOf(catalog, repository, now_ns, &e));
   return e;
 }
 

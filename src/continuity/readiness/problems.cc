@@ -1,7 +1,9 @@
 // What people read: state names, the 3-2-1-1-0 marks and the one-line problems of a system.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "core/text.h"
 #include "continuity/readiness/internal/assess.h"
@@ -165,6 +167,22 @@ void JudgeProblems(SystemStatus* status) {
     status->problems.push_back(std::move(caveat));
   }
   for (const std::string& reason : status->rule.reasons) status->problems.push_back(reason);
+}
+
+void AddConflictProblems(const std::vector<catalog::RecordConflict>& conflicts,
+                         bool client_view, SystemStatus* status) {
+  for (const catalog::RecordConflict& conflict : conflicts) {
+    const std::vector<std::string>& systems = conflict.systems;
+    if (std::find(systems.begin(), systems.end(), status->id) == systems.end()) continue;
+    std::string line = "record " + EscapeName(conflict.record_id) + " is told " +
+                       std::to_string(conflict.sources.size()) + " ways by hosts' evidence";
+    if (!client_view) {
+      std::vector<std::string> sources;
+      for (const std::string& source : conflict.sources) sources.push_back(EscapeName(source));
+      line += " (" + Join(sources, ", ") + ")";
+    }
+    status->problems.push_back(line + ": a host holding a repository key may have forged it");
+  }
 }
 
 }  // namespace internal

@@ -1,13 +1,23 @@
 // Whose immutability proof counts for a plan repository (readiness.h, ProofOwnerOf): the access
-// key id the backup hosts hold for it, read from the plan's credentials_file as `run` reads it;
-// and the proofs that count (ImmutabilityProofsOf).
+// key id the backup hosts hold for it, read from the [default] profile of the plan's
+// credentials_file whatever the viewer's AWS_PROFILE; and the proofs that count
+// (ImmutabilityProofsOf).
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "continuity/readiness/readiness.h"
 #include "engine/s3/s3.h"
 
 namespace stormproof::readiness {
+namespace {
+
+// The profile of a plan's credentials file whose key a proof must be made with. The plan names
+// no profile, and the AWS_PROFILE of whoever runs `status` (or `check --immutability`) must not
+// change the judgement: always [default], as `run` reads it where AWS_PROFILE is not set.
+constexpr const char* kPlanProfile = "default";
+
+}  // namespace
 
 analysis::ProofOwner ProofOwnerOf(const plan::RepositorySpec& repository) {
   analysis::ProofOwner owner;
@@ -17,12 +27,14 @@ analysis::ProofOwner ProofOwnerOf(const plan::RepositorySpec& repository) {
   owner.location = location->ToString();
   if (!repository.maintenance_credentials_file.empty()) {
     Result<s3::ResolvedCredentials> maintenance = s3::ResolveCredentials(
-        {repository.maintenance_credentials_file, "", repository.region});
+        {repository.maintenance_credentials_file, kPlanProfile, repository.region});
     if (maintenance) owner.maintenance_key_id = maintenance->credentials.access_key_id;
   }
-  // As `run` resolves them for its proof: the plan's credentials_file, else the environment.
+  // The plan's credentials_file at its [default] profile, else (no file: the plan audit's
+  // immutable-without-credentials-file) the environment, as `run` resolves it.
+  const std::string profile = repository.credentials_file.empty() ? "" : kPlanProfile;
   Result<s3::ResolvedCredentials> resolved =
-      s3::ResolveCredentials({repository.credentials_file, "", repository.region});
+      s3::ResolveCredentials({repository.credentials_file, profile, repository.region});
   if (!resolved) {
     owner.unknown = resolved.error().message();
     return owner;

@@ -6,7 +6,9 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <string>
 #include <system_error>
+#include <vector>
 
 #include "continuity/analysis/audit.h"
 #include "continuity/readiness/internal/assess.h"
@@ -230,6 +232,12 @@ Result<MspStatus> ComputeStatus(const plan::Plan& plan, const catalog::Catalog* 
     STORMPROOF_ASSIGN_OR_RETURN(repository_evidence, internal::GatherRepositoryEvidence(
                                                          plan, *catalog, options.now_ns, &checks));
   }
+  std::vector<catalog::RecordConflict> conflicts;
+  if (catalog != nullptr) {
+    Result<std::vector<catalog::RecordConflict>> found = catalog->RecordConflicts();
+    if (!found) return found.error().WithContext("catalog " + catalog->path());
+    conflicts = std::move(found).value();
+  }
   const bool client_view = options.client.has_value() && !options.client->empty();
   const RepositoryVerdicts verdicts =
       JudgeRepositories(plan, repository_evidence, options.today, client_view);
@@ -280,6 +288,7 @@ Result<MspStatus> ComputeStatus(const plan::Plan& plan, const catalog::Catalog* 
     system.findings = findings.by_system[i];
     system.parts = internal::ScoreOf(system);
     internal::JudgeProblems(&system);
+    internal::AddConflictProblems(conflicts, client_view, &system);
     system.score = internal::CappedScore(system.parts.Total(), system.breached);
     system.capped = system.score < system.parts.Total();
     status.clients[group_index[system.client]].systems.push_back(std::move(system));

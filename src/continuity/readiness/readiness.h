@@ -217,6 +217,9 @@ struct CopyStatus {
   Verification verification = Verification::kNever;
   std::optional<int64_t> verified_ns;  // start of the newest passing verification
   std::string verified_by;             // "check" or "drill" (of verified_ns), "" when none
+  // That verification was imported from hosts' evidence (catalog::Run::imported_from), not run
+  // by this catalog's stormproof: counted, but never worded as its own.
+  bool verified_reported = false;
   std::optional<int64_t> failed_ns;    // start of a failed verification newer than the pass
   std::string failed_by;               // "check" or "drill"
 };
@@ -350,8 +353,12 @@ Result<analysis::RepositoryEvidenceMap> GatherRepositoryEvidence(const plan::Pla
                                                                  int64_t now_ns);
 
 // Whose immutability proof counts for `repository` (analysis::ProofOwner; evidence_rules.h): the
-// access key id of its credentials_file (else of the credentials this machine's environment
-// gives: AWS_ACCESS_KEY_ID, AWS_PROFILE), read now as `run` would read it, and its location as
+// access key id of the [default] profile of its credentials_file (and of its
+// maintenance_credentials_file), whatever AWS_PROFILE says in the environment of the caller, so
+// that `status` judges alike in every shell; the key `run` proves with where AWS_PROFILE is not
+// set. Without a credentials_file (a plan audit error on a repository proven immutable), the key
+// `run` would resolve now through s3::ResolveCredentials: AWS_ACCESS_KEY_ID, else the profile
+// AWS_PROFILE names in AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials. And its location as
 // proofs record it. Never fails: credentials that cannot be read are named in `unknown`; a
 // location not on S3 leaves `location` empty. Reads a file; thread-safe.
 analysis::ProofOwner ProofOwnerOf(const plan::RepositorySpec& repository);

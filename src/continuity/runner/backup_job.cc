@@ -1,12 +1,10 @@
-// The per-system jobs that write a repository: backup, and forget with the tier's retention.
+// The per-system job that writes a repository: backup (the forget after it: forget_job.cc).
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "engine/archiver/archiver.h"
-#include "core/interrupt.h"
-#include "engine/retention/retention.h"
 #include "continuity/runner/internal/jobs.h"
 
 namespace stormproof::runner::internal {
@@ -64,47 +62,6 @@ void Finish(const JobContext& context, const Snapshot& snapshot, ActionResult* r
   }
 }
 
-Result<size_t> Forget(const JobContext& context, const plan::System& system,
-                      repository::Repository& repo, retention::Policy policy,
-                      ActionResult* result) {
-  STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> snapshots, SystemSnapshots(repo, system.id));
-  size_t total = snapshots.size();
-  STORMPROOF_ASSIGN_OR_RETURN(
-      std::vector<retention::GroupDecision> groups,
-      retention::ApplyPolicyPerGroup(std::move(snapshots), policy, context.clock.now_ns()));
-  size_t removed = 0;
-  const bool removes = std::any_of(groups.begin(), groups.end(), [](const auto& group) {
-    return !group.decision.remove.empty();
-  });
-  // Credentials that may not delete (upload-only ones, with no maintenance_credentials_file in
-  // the plan) fail here with one line saying which credentials forget needs, before anything.
-  if (removes) STORMPROOF_TRY(repo.CheckMayDelete());
-  for (const retention::GroupDecision& group : groups) {
-    for (const Snapshot& s : group.decision.remove) {
-      if (Interrupted()) {  // each removal is whole: stop between two
-        return Error::Interrupted(InterruptionMessage() + "; " + std::to_string(removed) +
-                                  " of " + std::to_string(total) + " snapshots removed");
-      }
-      STORMPROOF_TRY(repo.RemoveSnapshot(s.id));
-      ++removed;
-    }
-  }
-  // A maintenance run: under Object Lock, what the policy kept stays retained N days from now
-  // (docs/repository-format.md, "Retention and maintenance"); nothing to do elsewhere.
-  backend::Backend::RetentionUpkeep upkeep;
-  STORMPROOF_TRY(repo.ExtendRetention(&upkeep));
-  result->run.details = nlohmann::json{{"policy", policy.ToString()},
-                                       {"removed", removed},
-                                       {"kept", total - removed},
-                                       {"retention_checked", upkeep.checked},
-                                       {"retention_extended", upkeep.extended},
-                                       {"overwritten_files", upkeep.overwritten}}
-                            .dump();
-  result->summary =
-      fmt::format("removed {} of {} snapshots ({})", removed, total, policy.ToString());
-  return removed;
-}
-
 }  // namespace
 
 Result<std::vector<Snapshot>> SystemSnapshots(const repository::Repository& repo,
@@ -136,26 +93,6 @@ ActionResult BackupJob(const JobContext& context, const Action& action) {
   auto snapshot = archiver::Backup(repo, options, {}, {});
   if (!snapshot) return FailRun(context, snapshot.error(), std::move(result));
   Finish(context, *snapshot, &result);
-  return result;
-}
-
-ActionResult ForgetJob(const JobContext& context, const Action& action) {
-  ActionResult result = Start(context, action);
-  const plan::System* system = context.plan.FindSystem(action.system);
-  const plan::Tier* tier = plan::ObjectivesOf(context.plan, *system).tier;
-  auto entry = context.repositories.Get(action.repository, Credentials::kMaintenance);
-  if (!entry) return FailRun(context, entry.error(), std::move(result));
-  MutexLock writer((*entry)->write);
-  if (Status kept = CheckRetention(context, action.repository, *(*entry)->repo); !kept) {
-    return FailRun(context, kept.error(), std::move(result));
-  }
-  auto lock = SharedLock(context, *(*entry)->repo);
-  if (!lock) return FailRun(context, lock.error(), std::move(result));
-  retention::Policy policy = tier ? RetentionPolicy(tier->retention) : retention::Policy{};
-  auto removed = Forget(context, *system, *(*entry)->repo, policy, &result);
-  if (!removed) return FailRun(context, removed.error(), std::move(result));
-  result.run.files = *removed;
-  result.run.finished_ns = context.clock.now_ns();
   return result;
 }
 

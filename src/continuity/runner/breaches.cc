@@ -103,6 +103,7 @@ std::vector<std::string> Breaches(const plan::Plan& plan, int64_t now_ns, const 
       newest = std::max(newest, run.snapshot_time_ns);
     }
   }
+  for (const auto& [repository, problem] : before.maintenance_unusable) out.push_back(problem);
   for (const plan::System& system : plan.systems) {
     if (!Selected(plan, selection, system)) continue;
     if (auto breach = RpoBreach(plan, now_ns, system, after)) out.push_back(*breach);

@@ -34,19 +34,18 @@ std::vector<Snapshot> CopiedFrom(const std::vector<Snapshot>& in_copy,
   return out;
 }
 
-// What to copy: every snapshot of the system in the source (of its host, when it names one)
-// that has no copy in the destination (`copied`, matched by copied_from's source snapshot id),
+// What to copy: every snapshot of the system in the source (of its host, when it names one),
 // oldest first — whatever their times, so that a snapshot dated in the future stops nothing, and
-// one that failed to copy is tried again on the next run. (The copy's retention is the system's
-// tier's, as in the source, so it keeps the same snapshots and nothing is copied back in.)
-std::vector<repository::Id> ToCopy(const plan::System& system, const std::vector<Snapshot>& source,
-                                   const std::vector<Snapshot>& copied) {
-  std::set<repository::Id> have;
-  for (const Snapshot& s : copied) have.insert(s.copied_from->snapshot);
+// one that failed to copy is tried again on the next run. Those the destination holds a copy of
+// are among them: only the copier proves a claimant's content (copier.h, "What counts as a
+// copy"), so a snapshot planted there with a genuine copied_from does not hold back the real
+// copy. (The copy's retention is the system's tier's, as in the source, so it keeps the same
+// snapshots and nothing is copied back in.)
+std::vector<repository::Id> ToCopy(const plan::System& system,
+                                   const std::vector<Snapshot>& source) {
   std::vector<const Snapshot*> wanted;
   for (const Snapshot& s : source) {
     if (!system.host.empty() && s.hostname != system.host) continue;
-    if (have.contains(s.id)) continue;
     wanted.push_back(&s);
   }
   std::stable_sort(wanted.begin(), wanted.end(),
@@ -77,6 +76,7 @@ void Finish(const JobContext& context, const Action& action, const copier::CopyS
                                {"bytes_read", summary.bytes_read},
                                {"bytes_written", summary.bytes_written},
                                {"blobs_mapped", summary.blobs_mapped},
+                               {"unproven_claims", summary.unproven_claims.size()},
                                {"data_blobs_written", summary.data_blobs_written},
                                {"tree_blobs_written", summary.tree_blobs_written}}
                     .dump();
@@ -84,6 +84,14 @@ void Finish(const JobContext& context, const Action& action, const copier::CopyS
       fmt::format("copied {} snapshot(s) from {}, read {}, wrote {}", copied, action.source,
                   HumanBytes(summary.bytes_read), HumanBytes(summary.bytes_written));
   if (newest) result->summary += ", newest snapshot " + newest->id.ShortHex();
+  if (!summary.unproven_claims.empty()) {
+    result->summary += fmt::format(
+        "; {} snapshot(s) in {} claim to be the copy of a snapshot of {} without holding its "
+        "content, the first {}: not counted as copies (the snapshots were copied again); "
+        "written by someone holding the copy's password",
+        summary.unproven_claims.size(), action.repository, action.source,
+        summary.unproven_claims.front().ShortHex());
+  }
   for (const Snapshot& s : future) {
     result->summary += fmt::format(
         "; snapshot {} in {} is dated in the future ({}): its host's clock was ahead, or it was "
@@ -110,16 +118,16 @@ Result<copier::CopySummary> CopyNew(const plan::System& system,
                                     repository::Repository& copy, int64_t now_ns,
                                     std::optional<Snapshot>* newest, std::vector<Snapshot>* future) {
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> in_source, SystemSnapshots(source, system.id));
-  STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> in_copy, SystemSnapshots(copy, system.id));
-  std::vector<repository::Id> wanted =
-      ToCopy(system, in_source, CopiedFrom(in_copy, source.id(), in_source));
+  std::vector<repository::Id> wanted = ToCopy(system, in_source);
   copier::CopySummary summary;
   if (!wanted.empty()) {
     STORMPROOF_ASSIGN_OR_RETURN(summary, copier::Copy(source, copy, wanted, {}));
-    STORMPROOF_ASSIGN_OR_RETURN(in_copy, SystemSnapshots(copy, system.id));
   }
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> in_copy, SystemSnapshots(copy, system.id));
+  const std::set<repository::Id> unproven(summary.unproven_claims.begin(),
+                                          summary.unproven_claims.end());
   for (const Snapshot& s : CopiedFrom(in_copy, source.id(), in_source)) {
-    if (s.time_ns > now_ns) continue;
+    if (s.time_ns > now_ns || unproven.contains(s.id)) continue;
     if (!*newest || s.time_ns > (*newest)->time_ns) *newest = s;
   }
   for (const Snapshot& s : in_source) {

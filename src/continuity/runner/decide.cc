@@ -113,9 +113,16 @@ class Decider {
                          [&](const plan::RepositorySpec* r) { return r->id == repository.id; });
     };
     if (std::none_of(plan_.systems.begin(), plan_.systems.end(), holds)) return;
-    std::optional<int64_t> last = Lookup(facts_.last_prune_ns, repository.id);
-    if (last && now_ns_ - *last < kPruneEvery.seconds() * kNsPerSecond) return;
+    if (PrunedWithinPruneEvery(repository.id)) return;
     upkeep_.insert(repository.id);
+  }
+
+  // Whether `repository`'s last prune started less than kPruneEvery ago. Not when it is dated
+  // after now (a clock that ran ahead): that would put the prune off for as long.
+  bool PrunedWithinPruneEvery(const std::string& repository) const {
+    std::optional<int64_t> last = Lookup(facts_.last_prune_ns, repository);
+    if (!last || *last > now_ns_) return false;
+    return now_ns_ - *last < kPruneEvery.seconds() * kNsPerSecond;
   }
 
   // Whether this machine keeps `repository`'s retention whoever backs up: it can read the
@@ -271,16 +278,17 @@ class Decider {
       return UpkeepPrune(repository, /*retention_only=*/!pending && !forgets_.contains(repository));
     }
     if (!pending && forgets_.count(repository) == 0) return;
-    std::optional<int64_t> last = Lookup(facts_.last_prune_ns, repository);
-    if (last && now_ns_ - *last < kPruneEvery.seconds() * kNsPerSecond) return;
-    const std::string since = PrunedSince(last);
+    if (PrunedWithinPruneEvery(repository)) return;
+    const std::string since = PrunedSince(Lookup(facts_.last_prune_ns, repository));
     std::string reason = pending ? "snapshots were forgotten since the last prune; " + since
                                  : "if this run's forgets remove snapshots; " + since;
     Add(ActionKind::kPrune, "", repository, reason, !pending);
   }
 
-  // "last prune 2d ago" / "never pruned", from the start of the last prune.
+  // "last prune 2d ago" / "never pruned" / "last prune dated after now", from the start of the
+  // last prune.
   std::string PrunedSince(std::optional<int64_t> last) const {
+    if (last && *last > now_ns_) return "last prune dated after now";
     return last ? "last prune " + ShortDurationNs(now_ns_ - *last) + " ago" : "never pruned";
   }
 
@@ -329,11 +337,18 @@ class Decider {
     }
     // Only a proof made with the backup hosts' credentials at the location now puts it off.
     const bool counted = last != nullptr && last->counts;
-    if (counted && AddCadence(last->finished_ns, plan_.run.check_every) > now_ns_) return;
+    // It also lapses on the day the earliest retention it sampled ends (ProofRetentionEnds).
+    const bool lapsed = counted && now_ns_ >= last->lapses_ns;
+    if (counted && !lapsed && AddCadence(last->finished_ns, plan_.run.check_every) > now_ns_) {
+      return;
+    }
     std::string due = "due every " + plan_.run.check_every.ToString() + " (run.check_every); " +
                       claim;
     std::string since =
-        counted   ? "last proof " + ShortDurationNs(now_ns_ - last->finished_ns) + " ago; "
+        lapsed    ? "last proof " + ShortDurationNs(now_ns_ - last->finished_ns) +
+                     " ago, lapsed: the earliest retention it sampled ended " +
+                     UtcDateOf(last->lapses_ns).ToString() + "; "
+        : counted ? "last proof " + ShortDurationNs(now_ns_ - last->finished_ns) + " ago; "
         : last    ? "no proof with the backup hosts' credentials at its location now; "
                   : "never proven; ";
     Add(ActionKind::kImmutability, "", repository, since + due);

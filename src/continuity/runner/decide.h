@@ -27,7 +27,8 @@
 //   upkeep   (a prune; no forget: a forget's policy reads snapshot dates and tags the backup
 //            hosts write, which must not steer what the maintenance credentials hide) of
 //            every repository maintained here whose last prune is
-//            kPruneEvery old or older (never: due), whoever backs up into it: one whose
+//            kPruneEvery old or older (never, or dated after now: due), whoever backs up into
+//            it: one whose
 //            maintenance_credentials_file can be read here, used by a selected system (--host
 //            aside: the backup hosts have upload-only credentials), or one with an object_lock
 //            this run writes. The prune extends the Object Lock retention of the files in use
@@ -128,21 +129,30 @@ struct Facts {
     int64_t finished_ns = 0;
     bool object_lock = false;
     bool counts = true;  // a proof that counts exists: it puts off the next one
+    // When that proof stops counting whatever the cadence: the start (UTC) of the day of the
+    // earliest retain-until date it sampled (analysis::ProofRetentionEnds); INT64_MAX: none.
+    int64_t lapses_ns = INT64_MAX;
   };
   std::map<std::string, Proof> last_proof = {};
-  std::map<std::string, int64_t> last_prune_ns;  // repository id -> start of the newest prune
+  // repository id -> start of the newest prune this catalog recorded itself (never one
+  // imported from hosts' evidence, which any backup host could forge).
+  std::map<std::string, int64_t> last_prune_ns;
   std::set<std::string> prune_pending;  // repositories where a forget removed snapshots since
-                                        // their last prune
+                                        // their last prune (this catalog's own runs)
   std::map<std::string, int64_t> last_drill_ns;  // system id -> start of the newest drill
   // system id -> repository id -> start of the newest drill of the system from that copy.
   std::map<std::string, std::map<std::string, int64_t>> last_drill_per_copy;
   // system id -> its newest drill, when that drill failed or could not run: a breach until a
   // drill passes, retried after the tier's drill_retry.
   std::map<std::string, FailedDrill> failed_drill;
-  // Repositories whose plan maintenance_credentials_file cannot be read on this host: their
-  // forget and prune are left to the machine that holds those credentials (a skip, not a
-  // failure: a backup host keeps upload-only credentials).
+  // Repositories whose plan maintenance_credentials_file is absent on this host: their forget
+  // and prune are left to the machine that holds those credentials (a skip, not a failure: a
+  // backup host keeps upload-only credentials).
   std::set<std::string> maintenance_elsewhere = {};
+  // Repositories whose maintenance_credentials_file is here but cannot be used (unreadable,
+  // malformed): repository id -> one line naming the file and what is wrong. A breach every run
+  // (Breaches) until fixed: this is the machine meant to keep their retention up.
+  std::map<std::string, std::string> maintenance_unusable = {};
 };
 
 struct Decisions {

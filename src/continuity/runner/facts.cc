@@ -1,12 +1,21 @@
 #include "continuity/runner/facts.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <string>
 
+#include "continuity/analysis/evidence_rules.h"
 #include "continuity/readiness/readiness.h"
 #include "continuity/runner/drill_job.h"
 #include "continuity/runner/locations.h"
+#include "core/time.h"
+#include "engine/s3/s3.h"
 
 namespace stormproof::runner {
 namespace {
@@ -19,6 +28,17 @@ catalog::RunQuery Query(RunKind kind, const std::string& system, const std::stri
   query.kind = kind;
   query.system = system;
   query.repository = repository;
+  return query;
+}
+
+// The runs of `kind` this catalog recorded itself (own_only) started no later than
+// kOwnRunsAheadAllowed after `now_ns`: the runs the upkeep and the forget guard count.
+catalog::RunQuery OwnRuns(RunKind kind, const std::string& system, const std::string& repository,
+                          int64_t now_ns) {
+  catalog::RunQuery query = Query(kind, system, repository);
+  query.own_only = true;
+  const int64_t allowed_ns = kOwnRunsAheadAllowed.seconds() * kNsPerSecond;
+  query.until_ns = now_ns < INT64_MAX - allowed_ns ? now_ns + allowed_ns + 1 : INT64_MAX;
   return query;
 }
 
@@ -139,13 +159,19 @@ Status ProofFacts(const catalog::Catalog& catalog, const plan::RepositorySpec& s
   const std::optional<catalog::ImmutabilityProof>& newest =
       proofs.uncounted_proof ? proofs.uncounted_proof : proofs.proof;
   if (!newest) return Ok();
-  facts->last_proof[spec.id] = {proofs.proof ? proofs.proof->finished_ns : newest->finished_ns,
-                                newest->retention_days > 0, proofs.proof.has_value()};
+  Facts::Proof& last = facts->last_proof[spec.id];
+  last = {proofs.proof ? proofs.proof->finished_ns : newest->finished_ns,
+          newest->retention_days > 0, proofs.proof.has_value()};
+  if (proofs.proof) {
+    if (std::optional<Date> ends = analysis::ProofRetentionEnds(*proofs.proof)) {
+      last.lapses_ns = StartOfDayNs(*ends);
+    }
+  }
   return Ok();
 }
 
 Status RepositoryFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
-                       const std::string& repository, Facts* facts) {
+                       const std::string& repository, int64_t now_ns, Facts* facts) {
   if (catalog == nullptr) return Ok();
   STORMPROOF_ASSIGN_OR_RETURN(std::optional<int64_t> check,
                               NewestRunStart(*catalog, Query(RunKind::kCheck, "", repository),
@@ -154,11 +180,15 @@ Status RepositoryFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
   if (const plan::RepositorySpec* spec = plan.FindRepository(repository)) {
     STORMPROOF_TRY(ProofFacts(*catalog, *spec, facts));
   }
+  // Prunes and forgets this catalog recorded itself only (own_only): a host's evidence, which
+  // any backup host can forge, would otherwise put off the daily retention upkeep (a fresh
+  // prune every day), or start a prune here that trusts an index the hosts write (a forget
+  // said to have removed snapshots). Nor one dated in the future (OwnRuns).
   STORMPROOF_ASSIGN_OR_RETURN(
       std::optional<int64_t> prune,
-      NewestRunStart(*catalog, Query(RunKind::kPrune, "", repository), {Outcome::kOk}));
+      NewestRunStart(*catalog, OwnRuns(RunKind::kPrune, "", repository, now_ns), {Outcome::kOk}));
   if (prune) facts->last_prune_ns[repository] = *prune;
-  catalog::RunQuery forgets = Query(RunKind::kForget, "", repository);
+  catalog::RunQuery forgets = OwnRuns(RunKind::kForget, "", repository, now_ns);
   forgets.since_ns = prune.value_or(INT64_MIN);
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::Run> runs, catalog->Runs(forgets));
   // A forget run's `files` counts the snapshots it removed.
@@ -168,7 +198,88 @@ Status RepositoryFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
   return Ok();
 }
 
+// `repository` and the repositories it is a copy of (copy_from), to the end of the chain.
+std::vector<std::string> CopiedFromChain(const plan::Plan& plan, const std::string& repository) {
+  std::vector<std::string> chain;
+  const plan::RepositorySpec* spec = plan.FindRepository(repository);
+  while (spec != nullptr &&
+         std::find(chain.begin(), chain.end(), spec->id) == chain.end()) {  // a cycle: stop
+    chain.push_back(spec->id);
+    spec = spec->copy_from ? plan.FindRepository(spec->copy_from->id) : nullptr;
+  }
+  if (chain.empty()) chain.push_back(repository);
+  return chain;
+}
+
+// Where `repository`'s maintenance_credentials_file stands on this machine: nothing when the
+// file is absent (a backup host: the repository's maintenance is left to the machine that holds
+// it); "" when it can be read (and, for an s3: repository, read as credentials); otherwise one
+// line naming the file and what is wrong (present but unreadable or malformed: this is the
+// machine meant to hold it, and its upkeep must not be dropped without a word).
+std::optional<std::string> MaintenanceCredentialsProblem(const plan::RepositorySpec& repository) {
+  const std::string& file = repository.maintenance_credentials_file;
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
+    return std::nullopt;
+  }
+  std::string what;
+  if (S_ISDIR(info.st_mode)) {
+    what = file + ": is a directory";
+  } else if (std::ifstream in(file); !in) {
+    what = file + ": cannot read: " + std::strerror(errno);
+  } else if (s3::IsS3Location(repository.location)) {
+    auto resolved = s3::ResolveCredentials({file, "", repository.region});
+    if (!resolved) {  // "credentials_file: F:1: ...": said once, as ours
+      what = resolved.error().message();
+      if (what.starts_with("credentials_file: ")) what.erase(0, 18);
+    }
+  }
+  if (what.empty()) return std::string();
+  return "repository " + repository.id + ": maintenance_credentials_file " + what +
+         ": its forget, prune and retention upkeep cannot run on this machine";
+}
+
 }  // namespace
+
+Result<OwnAdditions> OwnAdditionsSinceLastForget(const plan::Plan& plan,
+                                                 const catalog::Catalog& catalog,
+                                                 const std::string& system,
+                                                 const std::string& repository,
+                                                 int64_t now_ns) {
+  OwnAdditions out;
+  catalog::RunQuery forgets = OwnRuns(RunKind::kForget, system, repository, now_ns);
+  STORMPROOF_ASSIGN_OR_RETURN(
+      out.last_forget_ns,
+      NewestRunStart(catalog, forgets, {Outcome::kOk, Outcome::kWarning, Outcome::kFailed}));
+  for (const std::string& into : CopiedFromChain(plan, repository)) {
+    catalog::RunQuery backups = OwnRuns(RunKind::kBackup, system, into, now_ns);
+    backups.outcomes = {Outcome::kOk, Outcome::kWarning};
+    backups.since_ns = out.last_forget_ns.value_or(INT64_MIN);
+    STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::Run> runs, catalog.Runs(backups));
+    out.snapshots += std::count_if(runs.begin(), runs.end(),
+                                   [](const catalog::Run& r) { return !r.snapshot_id.empty(); });
+  }
+  return out;
+}
+
+Result<std::map<std::string, OwnSnapshot>> OwnSnapshots(const plan::Plan& plan,
+                                                        const catalog::Catalog& catalog,
+                                                        const std::string& system,
+                                                        const std::string& repository,
+                                                        int64_t since_ns) {
+  std::map<std::string, OwnSnapshot> out;
+  for (const std::string& into : CopiedFromChain(plan, repository)) {
+    catalog::RunQuery backups = Query(RunKind::kBackup, system, into);
+    backups.outcomes = {Outcome::kOk, Outcome::kWarning};
+    backups.since_ns = since_ns;
+    backups.own_only = true;
+    STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::Run> runs, catalog.Runs(backups));
+    for (const catalog::Run& run : runs) {
+      if (!run.snapshot_id.empty()) out[run.snapshot_id] = {run.snapshot_time_ns, into};
+    }
+  }
+  return out;
+}
 
 Result<std::optional<int64_t>> NewestRunStart(const catalog::Catalog& catalog,
                                               catalog::RunQuery query,
@@ -181,7 +292,7 @@ Result<std::optional<int64_t>> NewestRunStart(const catalog::Catalog& catalog,
 
 Result<Facts> GatherFacts(const plan::Plan& plan, const catalog::Catalog* catalog,
                           const access::AccessOptions& access, const Selection& selection,
-                          std::vector<std::string>* notes) {
+                          int64_t now_ns, std::vector<std::string>* notes) {
   Facts facts;
   std::set<std::string> written;
   for (const plan::System& system : plan.systems) {
@@ -189,15 +300,17 @@ Result<Facts> GatherFacts(const plan::Plan& plan, const catalog::Catalog* catalo
     STORMPROOF_TRY(SystemFacts(plan, catalog, access, system, &facts, &written, notes));
   }
   for (const plan::RepositorySpec& repository : plan.repositories) {
-    const std::string& file = repository.maintenance_credentials_file;
-    if (!file.empty() && ::access(file.c_str(), R_OK) != 0) {
+    if (repository.maintenance_credentials_file.empty()) continue;
+    std::optional<std::string> problem = MaintenanceCredentialsProblem(repository);
+    if (!problem) {
       facts.maintenance_elsewhere.insert(repository.id);
-    } else if (!file.empty()) {
-      written.insert(repository.id);  // maintained here whoever backs up (Decide's upkeep)
+      continue;
     }
+    if (!problem->empty()) facts.maintenance_unusable[repository.id] = *problem;
+    written.insert(repository.id);  // maintained here whoever backs up (Decide's upkeep)
   }
   for (const std::string& repository : written) {
-    STORMPROOF_TRY(RepositoryFacts(plan, catalog, repository, &facts));
+    STORMPROOF_TRY(RepositoryFacts(plan, catalog, repository, now_ns, &facts));
   }
   return facts;
 }

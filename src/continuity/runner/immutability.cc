@@ -38,6 +38,7 @@ void SetVerdict(const s3::ImmutabilityReport& report, catalog::ImmutabilityProof
   proof->retention_days = report.retention.days;
   proof->allowed = report.Allowed();
   proof->objects_checked = static_cast<uint64_t>(report.sample.total());
+  proof->earliest_retain_until_ns = report.earliest_retain_until_ns;
   proof->outcome = report.proven() ? catalog::Outcome::kOk : catalog::Outcome::kFailed;
   if (!report.proven() && proof->allowed.empty()) {
     proof->allowed = {"the sample found no repository config to check"};

@@ -21,7 +21,7 @@ Result<OpenRepositories::Entry*> OpenRepositories::Get(const std::string& id,
   Entry* entry;
   {
     MutexLock lock(mutex_);
-    std::unique_ptr<Entry>& slot = entries_[maintenance ? id + "\n(maintenance)" : id];
+    std::unique_ptr<Entry>& slot = entries_[EntryKey(id, credentials)];
     if (!slot) slot = std::make_unique<Entry>();
     entry = slot.get();
   }
@@ -39,6 +39,23 @@ Result<OpenRepositories::Entry*> OpenRepositories::Get(const std::string& id,
   }
   if (entry->error) return *entry->error;
   return entry;
+}
+
+std::string OpenRepositories::EntryKey(const std::string& id, Credentials credentials) const {
+  const plan::RepositorySpec* spec = plan_.FindRepository(id);
+  bool maintenance = credentials == Credentials::kMaintenance && spec != nullptr &&
+                     !spec->maintenance_credentials_file.empty();
+  return maintenance ? id + "\n(maintenance)" : id;
+}
+
+void OpenRepositories::UseForTesting(const std::string& id, Credentials credentials,
+                                     std::unique_ptr<repository::Repository> repo) {
+  MutexLock lock(mutex_);
+  std::unique_ptr<Entry>& slot = entries_[EntryKey(id, credentials)];
+  slot = std::make_unique<Entry>();
+  MutexLock open(slot->open);
+  slot->tried = true;
+  slot->repo = std::move(repo);
 }
 
 namespace {

@@ -1,13 +1,18 @@
 // The repository-wide jobs (prune, check), the drill job, and what every job shares.
 #include <fmt/format.h>
 
+#include <string>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "engine/checker/checker.h"
 #include "core/interrupt.h"
+#include "core/text.h"
 #include "engine/pruner/pruner.h"
 #include "engine/repository/maintenance.h"
 #include "continuity/runner/drill_job.h"
+#include "continuity/runner/immutability.h"
 #include "continuity/runner/internal/jobs.h"
 
 namespace stormproof::runner::internal {
@@ -48,30 +53,105 @@ ActionResult FailRun(const JobContext& context, const Error& error, ActionResult
 
 namespace {
 
-// "; N file(s) in use were overwritten ..." for a summary line; "" for none.
-std::string OverwrittenNote(uint64_t overwritten) {
-  if (overwritten == 0) return "";
+// What the Object Lock upkeep found that only someone else's writes explain (S3: from the
+// version listing; Backend::RetentionUpkeep): files hidden by delete markers this machine has
+// no record of placing, files in use overwritten after they were written, and stored versions
+// without any retention. All kept retained (the attacker's unretained versions aside).
+struct AttackSigns {
+  uint64_t hidden_by_others = 0, overwritten = 0, unretained = 0;
+  std::string first_unretained;
+
+  bool any() const { return hidden_by_others + overwritten + unretained > 0; }
+};
+
+// The one line a run that found `signs` fails with: the counts, what they mean and what to do
+// (docs/object-storage.md, "After an attack: step by step"). REQUIRES: signs.any().
+std::string AttackSignsLine(const AttackSigns& signs) {
+  std::vector<std::string> found;
+  if (signs.hidden_by_others > 0) {
+    found.push_back(fmt::format("{} file(s) hidden by someone else (delete markers this machine "
+                                "has no record of stormproof placing)",
+                                signs.hidden_by_others));
+  }
+  if (signs.overwritten > 0) {
+    found.push_back(fmt::format("{} file(s) in use overwritten after they were written",
+                                signs.overwritten));
+  }
+  if (signs.unretained > 0) {
+    found.push_back(fmt::format("{} stored version(s) without retention{}", signs.unretained,
+                                signs.first_unretained.empty()
+                                    ? ""
+                                    : " (first: " + signs.first_unretained + ")"));
+  }
+  // After a lost cache folder, or on a new maintenance machine, the hidden ones are ours.
+  const char* adopt = signs.hidden_by_others == 0
+                          ? ""
+                          : "; hidden files known to be forget's or prune's own removals (a "
+                            "lost cache folder, a new maintenance machine) can be adopted by "
+                            "'stormproof prune' (docs/cli.md, prune)";
   return fmt::format(
-      "; {} file(s) in use were overwritten after they were written, by an attack or a faulty "
-      "tool: run 'stormproof check --read-data' and see 'repair --as-of' "
-      "(docs/object-storage.md)",
-      overwritten);
+      "signs of an attack, or of another tool or machine writing to the repository: {}; what "
+      "stormproof wrote stays retained; a person must look: run 'stormproof check --read-data' "
+      "and, if it was an attack, 'stormproof repair --as-of' (docs/object-storage.md, \"After an "
+      "attack: step by step\"){}",
+      Join(found, ", "), adopt);
+}
+
+// Makes `result` a failed run (a breach: run exits 3) when `signs` shows any; else leaves it.
+void FailOnAttackSigns(const AttackSigns& signs, ActionResult* result) {
+  if (!signs.any()) return;
+  result->run.outcome = catalog::Outcome::kFailed;
+  result->run.error = AttackSignsLine(signs);
 }
 
 }  // namespace
+
+// The Object Lock upkeep prune and the retention-only upkeep run first, before any lock and
+// whatever the config says (Repository::KeepRetention): the days are at least the plan's
+// object_lock, so a config rewritten with fewer never shortens them.
+Result<backend::Backend::RetentionUpkeep> KeepRetentionFirst(const JobContext& context,
+                                                             const std::string& repository,
+                                                             repository::Repository& repo) {
+  const plan::RepositorySpec* spec = context.plan.FindRepository(repository);
+  backend::Backend::RetentionUpkeep kept;
+  STORMPROOF_TRY(repo.KeepRetention(spec ? PlanRetention(*spec) : std::nullopt, &kept));
+  return kept;
+}
+
+// What stops maintenance of `repo` after the upkeep `kept`: a config that does not match the
+// plan's object_lock (CheckRetention), or one Open made read-only; the error says the upkeep ran.
+Status MayMaintain(const JobContext& context, const std::string& repository,
+                   const repository::Repository& repo,
+                   const backend::Backend::RetentionUpkeep& kept) {
+  if (Status matches = CheckRetention(context, repository, repo); !matches) {
+    return repository::WithRetentionKept(matches.error(), kept);
+  }
+  if (const std::optional<Error>& why = repo.read_only_reason()) {
+    return repository::WithRetentionKept(*why, kept);
+  }
+  return Ok();
+}
 
 ActionResult PruneJob(const JobContext& context, const Action& action) {
   ActionResult result = Start(context, action);
   auto entry = context.repositories.Get(action.repository, Credentials::kMaintenance);
   if (!entry) return FailRun(context, entry.error(), std::move(result));
   MutexLock writer((*entry)->write);
-  if (Status kept = CheckRetention(context, action.repository, *(*entry)->repo); !kept) {
-    return FailRun(context, kept.error(), std::move(result));
+  repository::Repository& repo = *(*entry)->repo;
+  auto kept = KeepRetentionFirst(context, action.repository, repo);
+  if (!kept) return FailRun(context, kept.error(), std::move(result));
+  if (Status may = MayMaintain(context, action.repository, repo, *kept); !may) {
+    return FailRun(context, may.error(), std::move(result));
   }
-  auto maintenance = repository::Maintenance::Begin(*(*entry)->repo, context.options.lock_wait,
-                                                    LockWaitNotice(context));
-  if (!maintenance) return FailRun(context, maintenance.error(), std::move(result));
-  auto stats = pruner::Prune(**maintenance, pruner::PruneOptions{}, {});
+  auto maintenance =
+      repository::Maintenance::Begin(repo, context.options.lock_wait, LockWaitNotice(context));
+  if (!maintenance) {
+    return FailRun(context, repository::WithRetentionKept(maintenance.error(), *kept),
+                   std::move(result));
+  }
+  pruner::PruneOptions options;
+  options.retention_kept = *kept;
+  auto stats = pruner::Prune(**maintenance, options, {});
   if (!stats) return FailRun(context, stats.error(), std::move(result));
   result.run.finished_ns = context.clock.now_ns();
   result.run.bytes = static_cast<uint64_t>(std::max<int64_t>(stats->bytes_freed(), 0));
@@ -82,11 +162,16 @@ ActionResult PruneJob(const JobContext& context, const Action& action) {
           {"bytes_deleted", stats->bytes_deleted},
           {"bytes_written", stats->bytes_written},
           {"retention_extended", stats->retention_extended},
+          {"retention_record_note", stats->retention_record_note},
           {"hidden_retained_files", stats->hidden_retained_files},
-          {"overwritten_files", stats->overwritten_files}}
+          {"hidden_by_others", stats->foreign_delete_markers},
+          {"overwritten_files", stats->overwritten_files},
+          {"unretained_versions", stats->unretained_versions}}
           .dump();
   result.summary = fmt::format("freed {}", HumanBytes(result.run.bytes));
-  result.summary += OverwrittenNote(stats->overwritten_files);
+  FailOnAttackSigns({stats->foreign_delete_markers, stats->overwritten_files,
+                     stats->unretained_versions, stats->first_unretained},
+                    &result);
   return result;
 }
 
@@ -96,24 +181,32 @@ ActionResult RetentionUpkeepJob(const JobContext& context, const Action& action)
   if (!entry) return FailRun(context, entry.error(), std::move(result));
   MutexLock writer((*entry)->write);
   repository::Repository& repo = *(*entry)->repo;
-  if (Status kept = CheckRetention(context, action.repository, repo); !kept) {
-    return FailRun(context, kept.error(), std::move(result));
-  }
-  auto lock = SharedLock(context, repo);  // ExtendRetention only lengthens: a shared lock will do
-  if (!lock) return FailRun(context, lock.error(), std::move(result));
-  backend::Backend::RetentionUpkeep upkeep;
-  if (Status kept = repo.ExtendRetention(&upkeep); !kept) {
-    return FailRun(context, kept.error(), std::move(result));
+  // No lock: the upkeep only lengthens retentions, and a lock someone holds must not stop it.
+  auto kept = KeepRetentionFirst(context, action.repository, repo);
+  if (!kept) return FailRun(context, kept.error(), std::move(result));
+  const backend::Backend::RetentionUpkeep& upkeep = *kept;
+  if (Status may = MayMaintain(context, action.repository, repo, upkeep); !may) {
+    return FailRun(context, may.error(), std::move(result));
   }
   result.run.finished_ns = context.clock.now_ns();
   result.run.details = nlohmann::json{{"retention_only", true},
                                       {"retention_checked", upkeep.checked},
                                       {"retention_extended", upkeep.extended},
-                                      {"overwritten_files", upkeep.overwritten}}
+                                      {"retention_known", upkeep.retained_as_recorded},
+                                      {"retention_record_note", upkeep.record_note},
+                                      {"hidden_by_others", upkeep.hidden_by_others},
+                                      {"hidden_by_repair", upkeep.hidden_by_repair},
+                                      {"overwritten_files", upkeep.overwritten},
+                                      {"unretained_versions", upkeep.unretained},
+                                      // Left by a roll-back: a note, no sign of attack.
+                                      {"unretained_restored", upkeep.unretained_restored}}
                            .dump();
   result.summary = fmt::format("retention kept: {} files checked, {} extended; nothing removed",
                                upkeep.checked, upkeep.extended);
-  result.summary += OverwrittenNote(upkeep.overwritten);
+  if (!upkeep.record_note.empty()) result.summary += "; " + upkeep.record_note;
+  FailOnAttackSigns(
+      {upkeep.hidden_by_others, upkeep.overwritten, upkeep.unretained, upkeep.first_unretained},
+      &result);
   return result;
 }
 

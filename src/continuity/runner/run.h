@@ -69,7 +69,9 @@ std::vector<ActionResult> Execute(const plan::Plan& plan, const Decisions& decis
 // - a system whose newest snapshot across the repositories run can read (before the run, from
 //   `before`, or made by this run) is older than its RPO, or that has none;
 // - a system whose newest drill (before.failed_drill) failed or could not run and that this
-//   run did not drill again: a failed drill is a breach until a drill passes, as in `status`.
+//   run did not drill again: a failed drill is a breach until a drill passes, as in `status`;
+// - a maintenance_credentials_file present on this machine that cannot be used
+//   (before.maintenance_unusable), whatever the selection.
 // Warnings (a backup that skipped unreadable files, a drill passed with warnings) are not breaches.
 std::vector<std::string> Breaches(const plan::Plan& plan, int64_t now_ns, const Facts& before,
                                   const Selection& selection,

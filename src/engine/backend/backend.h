@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/bytes.h"
 #include "core/result.h"
@@ -77,7 +78,9 @@ class Backend {
   // Locks and prune's grace period compare such times with each other only, so hosts whose
   // clocks disagree still agree on ages. Errors: kNotFound; kIo.
   virtual Result<int64_t> ModifiedNs(const Handle& handle) const = 0;
-  // Removing a missing file succeeds.
+  // Removing a missing file succeeds. With a retention (SetRetention), S3 refuses a file other
+  // than a lock when no record place is set (SetRecordPlace; kInvalidArgument): its delete
+  // marker could not be recorded as stormproof's own.
   virtual Status Remove(const Handle& handle) = 0;
   // Calls `each` for every file of `type`, in no particular order.
   virtual Status List(FileType type,
@@ -126,15 +129,46 @@ class Backend {
     // written (repositories never do; an attack or a faulty tool). Every stored version of
     // them is kept retained, the original included, and never purged (S3 only).
     uint64_t overwritten = 0;
-    // Files hidden by a delete marker someone else placed (not the credentials maintenance runs
-    // with: an attack or another tool); kept retained like files in use (S3 only).
+    // Files hidden by a delete marker this machine has no record of stormproof placing
+    // (SetRecordPlace; S3: internal/marker_record.h): an attack, another tool or machine, or a
+    // lost record; kept retained like files in use (S3 only).
     uint64_t hidden_by_others = 0;
+    // Files `repair --as-of` hid (written after its TIME): kept retained like files in use,
+    // never purged, not someone else's (S3 only).
+    uint64_t hidden_by_repair = 0;
+    // In: record the delete markers counted in hidden_by_others that `may_adopt` accepts as
+    // stormproof's own removals (prune --adopt-hidden-before, after a lost record), so that they
+    // count as removed and are purged once their retention ends; each adopted file in `adopted`
+    // (with dry_run: what would be), each other in `not_adopted` (still counted in
+    // hidden_by_others). Needs a record place (SetRecordPlace), else kInvalidArgument (S3 only).
+    bool adopt_hidden = false;
+    // Whether a hidden file (its name relative to the repository; when its marker was placed,
+    // by the storage's clock) may be adopted; unset: none.
+    std::function<bool(const std::string& name, int64_t hidden_ns)> may_adopt = {};
+    struct HiddenFile {
+      std::string name;        // relative to the repository: "snapshots/<id>", "data/ab/<id>"
+      int64_t hidden_ns = 0;   // when its delete marker was placed, by the storage's clock
+    };
+    std::vector<HiddenFile> adopted = {};
+    std::vector<HiddenFile> not_adopted = {};
+    // In: record the files `repair --as-of` hid (hidden_by_repair) as stormproof's removals
+    // instead (prune --release-repair-hidden, once no later roll-back needs them back), so that
+    // they are purged once their retention ends; each in `released` (with dry_run: what would
+    // be). Needs a record place, as adopt_hidden does (S3 only).
+    bool release_repair_hidden = false;
+    std::vector<HiddenFile> released = {};
     // Stored versions of files in use with no retention at all: stormproof writes every file
     // with one, so someone else stored them (an attacker's overwrite, another tool). Never given
     // one (that would keep someone else's garbage, and its bill, for good); the first's key in
-    // `first_unretained` (S3 only).
+    // `first_unretained` (S3 only). Counted here (a sign of attack) only the versions that
+    // matter now: a file's current content, or any version of a file overwritten now
+    // (s3/internal/stored_content.h).
     uint64_t unretained = 0;
     std::string first_unretained = {};
+    // The other such versions, left after a roll-back: an older version of a file `repair
+    // --as-of` restored (the attacker's, kept beside the good content as evidence), or of a file
+    // it hid. A note, not a sign of attack; never given a retention either (S3 only).
+    uint64_t unretained_restored = 0;
     // Versions whose retention these credentials were refused to read or extend (an object
     // uploaded by another user without bucket-owner-full-control): the others are kept up all
     // the same, then ExtendRetention fails naming how many and the first (S3 only).
@@ -156,6 +190,16 @@ class Backend {
     // kept): missing (a first run), damaged, another repository's; never an error.
     std::string record_note = {};
   };
+  // Where this machine keeps its records of the repository (S3 with Object Lock: the delete
+  // markers stormproof placed, so that prune purges only its own; docs/repository-format.md,
+  // "Retention and maintenance"). The repository calls it when it opens, with its id; a backend
+  // that wraps another forwards it, the caching backend (engine/cache) filling in its private
+  // folder; an empty field keeps what an earlier call set. Default: nothing is kept.
+  struct RecordPlace {
+    std::string folder = {};         // private to this machine, never in the repository
+    std::string repository_id = {};  // hex; the records are bound to it
+  };
+  virtual void SetRecordPlace(const RecordPlace& place) { (void)place; }
   // Makes every file of `type` there now retained at least `days` days (SetRetention's) from
   // the storage's now: a file retained for less gets `days` + RetentionSpareDays() from now.
   // Files saved less than RetentionSpareDays() ago need nothing and are not asked about. Never
@@ -168,8 +212,9 @@ class Backend {
     uint64_t purged_files = 0, purged_bytes = 0;      // deleted for good by this call
     uint64_t retained_files = 0, retained_bytes = 0;  // hidden, still under retention
     int64_t earliest_release_ns = 0;  // when the first retained one can go; 0: none retained
-    // Files hidden by a delete marker someone else placed (not the credentials maintenance runs
-    // with): an attack or another tool. Their versions are kept retained, never purged (S3 only).
+    // Files hidden by a delete marker this machine has no record of stormproof placing
+    // (SetRecordPlace): an attack, another tool or machine, a lost record. Their versions are kept
+    // retained, never purged (S3 only).
     uint64_t foreign_markers = 0;
   };
   // Deletes for good every file version Remove hid whose retention has ended by the storage's

@@ -72,6 +72,21 @@ std::string NewFreshCacheFolder(const std::string& parent = "");
 // repository, so that listing one repository never deletes another's cached files.
 std::string RepositoryCacheDirectory(const std::string& root, std::string_view location);
 
+// Where this machine keeps its record of earlier retention upkeep for the repository whose
+// cache folder is `directory` (directory + "/retention"): losing it only costs requests.
+std::string MaintenanceRecordFolder(const std::string& directory);
+
+// Where stormproof keeps state that must not be lost with a cache: $XDG_STATE_HOME/stormproof
+// when XDG_STATE_HOME is an absolute path, else ~/.local/state/stormproof; "" without a home.
+std::string DefaultStateRoot();
+
+// Where this machine keeps its record of stormproof's own delete markers (S3 with Object Lock;
+// docs/repository-format.md, "Retention and maintenance") for the repository whose cache folder
+// is `directory`: DefaultStateRoot() + "/" + the cache folder's name (the location's hash), not
+// in the cache, which anyone or a cleaner may delete; "" without a state root. The caching
+// backend fills it in; `repair --as-of`, which opens no repository, records its hides there.
+std::string MarkerRecordFolder(const std::string& directory);
+
 }  // namespace stormproof::cache
 
 #endif  // STORMPROOF_ENGINE_CACHE_CACHE_H_

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/cache/cache.h"
@@ -88,6 +89,27 @@ std::string DefaultCacheRoot() {
 
 std::string RepositoryCacheDirectory(const std::string& root, std::string_view location) {
   return root + "/" + crypto::Sha256(AsBytes(location)).Hex().substr(0, 32);
+}
+
+std::string MaintenanceRecordFolder(const std::string& directory) {
+  return directory + "/retention";
+}
+
+std::string DefaultStateRoot() {
+  // The XDG Base Directory specification: a relative XDG_STATE_HOME is invalid and ignored.
+  if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && xdg[0] == '/') {
+    return std::string(xdg) + "/stormproof";
+  }
+  std::string home = HomeDirectory();
+  return home.empty() ? "" : home + "/.local/state/stormproof";
+}
+
+std::string MarkerRecordFolder(const std::string& directory) {
+  const std::string root = DefaultStateRoot();
+  if (root.empty()) return "";
+  std::string_view folder = directory;
+  while (folder.size() > 1 && folder.back() == '/') folder.remove_suffix(1);
+  return root + "/" + std::filesystem::path(folder).filename().string();
 }
 
 }  // namespace stormproof::cache

@@ -95,10 +95,19 @@ class CachingBackend final : public backend::Backend {
   // cache folder, under retention/: on this machine, private, never in the repository. None for
   // a fresh cache (removed when done) or one that cannot be used.
   Status ExtendRetention(FileType type, RetentionUpkeep* stats) override {
-    if (usable_ && writable_ && !options_.remove_when_done && stats->record_folder.empty()) {
-      stats->record_folder = options_.directory + "/retention";
+    if (KeepsRecords() && stats->record_folder.empty()) {
+      stats->record_folder = MaintenanceRecordFolder(options_.directory);
     }
     return inner_->ExtendRetention(type, stats);
+  }
+  // The record of our own delete markers (Backend::SetRecordPlace) lives in the state folder
+  // named after this cache folder (MarkerRecordFolder), not in the cache.
+  void SetRecordPlace(const RecordPlace& place) override {
+    RecordPlace filled = place;
+    if (KeepsRecords() && filled.folder.empty()) {
+      filled.folder = MarkerRecordFolder(options_.directory);
+    }
+    inner_->SetRecordPlace(filled);
   }
   // Hidden versions are not listed: nothing in the cache changes.
   Status PurgeExpiredVersions(HiddenVersions* stats) override {
@@ -106,6 +115,10 @@ class CachingBackend final : public backend::Backend {
   }
 
  private:
+  // Whether this machine's records of the repository may live in the cache folder: one that is
+  // kept (not a fresh cache, removed when done) and usable.
+  bool KeepsRecords() const { return usable_ && writable_ && !options_.remove_when_done; }
+
   // Marks one pack as being downloaded by this thread; another thread that wants it waits until
   // the download is over, then finds it in the cache.
   class Download {

@@ -11,6 +11,7 @@
 #include "core/interrupt.h"
 #include "engine/copier/internal/id_map.h"
 #include "engine/copier/internal/tree_copier.h"
+#include "engine/copier/internal/whole.h"
 #include "engine/copier/internal/zip.h"
 
 namespace stormproof::copier {
@@ -22,11 +23,13 @@ using repository::Id;
 using repository::Repository;
 using repository::Snapshot;
 
-// The snapshots of `source` to copy, oldest first, each once. Errors: LoadSnapshot's for an id
-// the source does not hold.
+// The snapshots of `source` to copy, oldest first, each once. A requested snapshot whose file
+// is damaged (kCorrupt, kFailedCheck) is appended to `damaged` instead, so that the others are
+// still copied. Errors: LoadSnapshot's otherwise (kNotFound for an id the source does not hold).
 Result<std::vector<Snapshot>> Wanted(const Repository& source,
                                      const std::map<Id, Snapshot>& source_snapshots,
-                                     const std::vector<Id>& ids) {
+                                     const std::vector<Id>& ids,
+                                     std::vector<FailedSnapshot>* damaged) {
   std::vector<Snapshot> wanted;
   std::set<Id> seen;
   for (const Id& id : ids) {
@@ -35,8 +38,14 @@ Result<std::vector<Snapshot>> Wanted(const Repository& source,
       wanted.push_back(it->second);
       continue;
     }
-    STORMPROOF_ASSIGN_OR_RETURN(Snapshot loaded, source.LoadSnapshot(id));
-    wanted.push_back(std::move(loaded));
+    Result<Snapshot> loaded = source.LoadSnapshot(id);
+    if (!loaded && loaded.error().code() != ErrorCode::kNotFound &&
+        internal::IsSourceDamage(loaded.error())) {
+      damaged->push_back({id, loaded.error().message() + "; run 'stormproof check'"});
+      continue;
+    }
+    if (!loaded) return loaded.error();
+    wanted.push_back(std::move(loaded).value());
   }
   std::stable_sort(wanted.begin(), wanted.end(),
                    [](const Snapshot& a, const Snapshot& b) { return a.time_ns < b.time_ns; });
@@ -54,6 +63,7 @@ class Copier {
 
  private:
   Result<std::optional<CopiedSnapshot>> CopyOne(const Snapshot& snapshot, CopySummary& summary);
+  Result<bool> Proven(const Snapshot& claimant, const Snapshot& original);
   Status LearnFromEarlierCopy(const Snapshot& snapshot);
   const Snapshot* EarlierCopy(const Snapshot& snapshot) const;
   Snapshot CopyOf(const Snapshot& snapshot, const Id& tree) const;
@@ -68,6 +78,8 @@ class Copier {
   std::map<Id, Snapshot> source_snapshots_;
   std::map<Id, Snapshot> copies_;  // source snapshot id -> its copy in the destination
   std::vector<Snapshot> wanted_;
+  std::vector<FailedSnapshot> damaged_wanted_;  // requested, but their files are damaged
+  std::vector<Id> unproven_;  // CopySummary::unproven_claims
   std::set<Id> learnt_;  // source snapshots whose ids are in map_ (zipped or copied)
   IdMap map_;
   CopyCounts counts_;
@@ -83,14 +95,27 @@ Status Copier::Load(const std::vector<Id>& ids) {
   std::vector<repository::DamagedFile> damaged;
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> in_source, source_.LoadSnapshots(&damaged));
   for (Snapshot& s : in_source) source_snapshots_.emplace(s.id, std::move(s));
-  STORMPROOF_ASSIGN_OR_RETURN(wanted_, Wanted(source_, source_snapshots_, ids));
+  STORMPROOF_ASSIGN_OR_RETURN(wanted_, Wanted(source_, source_snapshots_, ids, &damaged_wanted_));
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> in_destination,
                               destination_.LoadSnapshots(&damaged));
+  std::map<Id, const Snapshot*> wanted_by_id;
+  for (const Snapshot& s : wanted_) wanted_by_id.emplace(s.id, &s);
   for (Snapshot& s : in_destination) {
     if (!s.copied_from || s.copied_from->repository != source_.id()) continue;
     const Id from = s.copied_from->snapshot;
     auto original = source_snapshots_.find(from);
     if (original != source_snapshots_.end() && !IsCopyOf(s, original->second)) continue;
+    // Each claimant of a snapshot to copy must prove its content ("What counts as a copy");
+    // the first proven one is the copy.
+    if (auto to_copy = wanted_by_id.find(from); to_copy != wanted_by_id.end()) {
+      if (!IsCopyOf(s, *to_copy->second)) continue;
+      STORMPROOF_ASSIGN_OR_RETURN(bool proven, Proven(s, *to_copy->second));
+      if (!proven) {
+        unproven_.push_back(s.id);
+        continue;
+      }
+      learnt_.insert(from);
+    }
     copies_.emplace(from, std::move(s));
   }
   for (const Snapshot& s : wanted_) bytes_total_ += s.summary.bytes_processed;
@@ -100,6 +125,8 @@ Status Copier::Load(const std::vector<Id>& ids) {
 Result<CopySummary> Copier::Run() {
   const auto start = std::chrono::steady_clock::now();
   CopySummary summary;
+  summary.failed = damaged_wanted_;
+  summary.unproven_claims = unproven_;
   for (const Snapshot& snapshot : wanted_) {
     Report(snapshot);
     STORMPROOF_ASSIGN_OR_RETURN(std::optional<CopiedSnapshot> copied, CopyOne(snapshot, summary));
@@ -144,12 +171,32 @@ Result<std::optional<CopiedSnapshot>> Copier::CopyOne(const Snapshot& snapshot,
   if (!root) return Failed(snapshot, root.error());
   if (Status flushed = destination_.Flush(); !flushed) return Failed(snapshot, flushed.error());
   Snapshot copy = CopyOf(snapshot, *root);
-  auto saved = destination_.SaveSnapshot(copy, Repository::Sealing::kSameContentSameFile);
+  // A lost lock after the save leaves the file when it is whole: another copy may have saved it.
+  auto saved = destination_.SaveSnapshot(
+      copy, Repository::Sealing::kSameContentSameFile,
+      [&](const Snapshot& s) { return internal::SnapshotIsWhole(destination_, s); });
   if (!saved) return Failed(snapshot, saved.error());
   copy.id = *saved;
   learnt_.insert(snapshot.id);
   copies_[snapshot.id] = copy;
   return std::optional(CopiedSnapshot{snapshot.id, copy.id, false});
+}
+
+// Whether `claimant`'s tree is the whole copy of `original`'s: zipped (ZipTrees, tree blobs
+// only), every directory agrees and every blob below is held in the destination. What agreed
+// stays in map_ either way (zipping never trusts more than it checked).
+Result<bool> Copier::Proven(const Snapshot& claimant, const Snapshot& original) {
+  STORMPROOF_TRY(internal::ZipTrees(source_, destination_, original.tree, claimant.tree, map_,
+                                    counts_.bytes_read));
+  const internal::MappedTree* zipped = map_.Tree(original.tree);
+  if (zipped == nullptr) return false;
+  if (zipped->destination == claimant.tree) return true;
+  // The source tree was known as another destination tree (another claimant's): zipped alone.
+  IdMap alone;
+  STORMPROOF_TRY(internal::ZipTrees(source_, destination_, original.tree, claimant.tree, alone,
+                                    counts_.bytes_read));
+  const internal::MappedTree* own = alone.Tree(original.tree);
+  return own != nullptr && own->destination == claimant.tree;
 }
 
 // Zips the earlier copy EarlierCopy chooses, unless its ids are known already.

@@ -28,7 +28,17 @@
 // snapshot, and that agrees with that snapshot on what a copy keeps (time, host, paths, lost
 // entries; repaired_from only where the source snapshot has one). One that does not (a snapshot
 // repaired in the destination, or a false claim) is not a copy: the source snapshot is copied
-// again and the disagreeing snapshot is never zipped with. While zipping, directories must agree
+// again and the disagreeing snapshot is never zipped with. The claimant of a snapshot to copy
+// must also prove its content: its tree must be the whole copy of the source snapshot's tree,
+// by zipping the two (tree blobs only: every directory agrees entry by entry, every blob
+// length agrees, every blob below is held in the destination). Blob ids are keyed per
+// repository (HMAC), so no source id names a destination blob by itself, and the copier keeps
+// no id map outside one Copy call (internal/id_map.h) that a proof could rely on: what is not
+// proven now is unproven. An unproven claimant (a snapshot planted with copied_from and the
+// right metadata but an empty or other tree) is listed in CopySummary::unproven_claims and the
+// source snapshot is copied again; the destination then holds two snapshots claiming one
+// source snapshot (the real copy is another file), which `run`'s forget refuses as a breach
+// for a person to look at. While zipping, directories must agree
 // entry by entry (metadata, sizes, number of content blobs) and each content blob's plaintext
 // length must be the same in both indexes, or the directory is read from the source instead.
 // Trust assumption that remains: a destination snapshot forged by someone holding the
@@ -56,8 +66,9 @@ struct CopiedSnapshot {
   bool already_copied = false;  // true: the destination held a copy; nothing was written
 };
 
-// A source snapshot that could not be copied because of itself (a tree or data blob of it that
-// cannot be read or found, a directory nested too deep): nothing of it was saved.
+// A source snapshot that could not be copied because of itself (its snapshot file, or a tree or
+// data blob of it, is damaged or missing; a directory nested too deep): nothing of it was saved.
+// A source that cannot be read now (kIo, kPermissionDenied) is no such failure: it stops the copy.
 struct FailedSnapshot {
   repository::Id source;  // the snapshot in the source repository
   std::string reason;     // one line naming the blob, its pack and the file or directory
@@ -67,15 +78,22 @@ struct CopySummary {
   std::vector<CopiedSnapshot> snapshots;  // in the order copied (oldest source snapshot first)
   std::vector<FailedSnapshot> failed = {};  // oldest first; not in `snapshots`
   uint64_t data_blobs_written = 0, tree_blobs_written = 0;
-  uint64_t bytes_read = 0;     // plaintext bytes of blobs read from the source
+  // Destination snapshots claiming (copied_from, metadata) to be the copy of a snapshot to copy
+  // whose tree is not its copy ("What counts as a copy"): not counted as copies; the source
+  // snapshot was copied again (or failed: `failed`).
+  std::vector<repository::Id> unproven_claims = {};
+  // Plaintext bytes of blobs read from the source (the trees read to prove earlier copies
+  // included).
+  uint64_t bytes_read = 0;
   uint64_t bytes_written = 0;  // sealed bytes newly stored in the destination
   uint64_t blobs_mapped = 0;   // source blobs whose destination id came from an earlier copy
   double seconds = 0;
 };
 
-// Whether destination snapshot `copy` is a copy of source snapshot `original` ("What counts as
-// a copy" above): it agrees on time, host, paths and lost entries, and has no repaired_from where
-// `original` has none. The caller checks that copy.copied_from names `original`.
+// Whether destination snapshot `copy` may be a copy of source snapshot `original` ("What counts
+// as a copy" above), by its metadata only: it agrees on time, host, paths and lost entries, and
+// has no repaired_from where `original` has none. The caller checks that copy.copied_from names
+// `original`. Content is not compared: Copy proves that (CopySummary::unproven_claims).
 bool IsCopyOf(const repository::Snapshot& copy, const repository::Snapshot& original);
 
 // Copies `snapshots` (ids in `source`, oldest first) into `destination`, skipping those it
@@ -86,7 +104,10 @@ bool IsCopyOf(const repository::Snapshot& copy, const repository::Snapshot& orig
 // failure when `failed` is not empty.
 // Errors (the copy stops; the snapshots before stay copied, nothing of the current one is
 // saved): the destination's (writing, flushing, saving the snapshot, a pack it relies on that is
-// gone), the source's when it cannot be listed or a requested id is not in it; kInterrupted;
+// gone), the source's when it cannot be listed, a requested id is not in it, or a read fails
+// without saying the data is damaged (kIo, kPermissionDenied: see FailedSnapshot);
+// kInterrupted; kLocked when the destination's lock was lost (a copy's snapshot saved just
+// before may be left in place: Repository::SaveSnapshot, kSameContentSameFile);
 // kInvalidArgument when `source` and `destination` are the same repository (same id).
 Result<CopySummary> Copy(const repository::Repository& source,
                          repository::Repository& destination,

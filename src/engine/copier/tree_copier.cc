@@ -32,6 +32,17 @@ std::string Escaped(const std::string& path) { return EscapeName(path.empty() ? 
 
 }  // namespace
 
+bool IsSourceDamage(const Error& error) {
+  switch (error.code()) {
+    case ErrorCode::kCorrupt:      // failed its authentication or id check
+    case ErrorCode::kFailedCheck:  // malformed, truncated, nested too deep
+    case ErrorCode::kNotFound:     // not in the index, or its pack is gone
+      return true;
+    default:  // kIo, kPermissionDenied, kLocked, kInterrupted, ...: may read later
+      return false;
+  }
+}
+
 Result<Id> TreeCopier::CopyTree(const Id& tree, const std::string& path) {
   source_failed_ = false;
   STORMPROOF_ASSIGN_OR_RETURN(MappedTree copied, CopyDirectory(tree, path, 0));
@@ -39,7 +50,7 @@ Result<Id> TreeCopier::CopyTree(const Id& tree, const std::string& path) {
 }
 
 Error TreeCopier::SourceFailed(Error error) {
-  if (error.code() != ErrorCode::kInterrupted) source_failed_ = true;
+  if (IsSourceDamage(error)) source_failed_ = true;
   return error;
 }
 

@@ -1,8 +1,15 @@
 #include "engine/pruner/internal/prune_plan.h"
 
 #include <algorithm>
+#include <array>
+#include <map>
 #include <numeric>
+#include <tuple>
 #include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "engine/repository/pack.h"
 
 namespace stormproof::pruner {
 namespace {
@@ -31,10 +38,15 @@ uint64_t BytesInUse(const IndexedPack& pack, const UsedBlobs& used) {
   return bytes;
 }
 
-// Each blob in use is claimed by exactly one entry: packs holding the most bytes in use claim
-// first, so that duplicates (a blob saved twice by concurrent backups) end up in packs that
-// are otherwise unused or repacked.
-std::vector<PackUse> ClaimBlobs(const std::vector<IndexedPack>& indexed, const UsedBlobs& used) {
+bool Distrusts(const Distrusted& distrusted, const Id& pack, const PackEntry& e) {
+  return !distrusted.empty() && distrusted.contains(RefTo(pack, e));
+}
+
+// Each blob in use is claimed by exactly one entry, never a distrusted one: packs holding the
+// most bytes in use claim first, so that duplicates (a blob saved twice by concurrent backups)
+// end up in packs that are otherwise unused or repacked.
+std::vector<PackUse> ClaimBlobs(const std::vector<IndexedPack>& indexed, const UsedBlobs& used,
+                                const Distrusted& distrusted) {
   std::vector<std::pair<uint64_t, size_t>> order;
   for (size_t i = 0; i < indexed.size(); ++i) order.emplace_back(BytesInUse(indexed[i], used), i);
   std::stable_sort(order.begin(), order.end(),
@@ -47,6 +59,9 @@ std::vector<PackUse> ClaimBlobs(const std::vector<IndexedPack>& indexed, const U
     use.claimed.assign(indexed[i].blobs.size(), false);
     for (size_t b = 0; b < indexed[i].blobs.size(); ++b) {
       const PackEntry& e = indexed[i].blobs[b];
+      // A distrusted entry's bytes are not the pack's: they count neither way, so a lie cannot
+      // make a pack look mostly unused and be repacked (read whole).
+      if (Distrusts(distrusted, indexed[i].pack, e)) continue;
       bool take =
           used.Contains(e.type, e.id) && claimed[static_cast<size_t>(e.type)].insert(e.id).second;
       use.claimed[b] = take;
@@ -77,7 +92,20 @@ std::vector<BlobRef> Unclaimed(const std::vector<PackUse>& uses, const UsedBlobs
   return missing;
 }
 
-void Decide(const PackUse& use, uint64_t size, const PruneOptions& options, PrunePlan* plan) {
+// `pack` without its distrusted entries, which are counted as removed from the index.
+IndexedPack Trusted(const IndexedPack& pack, const Distrusted& distrusted, PrunePlan* plan) {
+  IndexedPack kept = pack;
+  size_t dropped = std::erase_if(
+      kept.blobs, [&](const PackEntry& e) { return Distrusts(distrusted, pack.pack, e); });
+  if (dropped > 0) {
+    plan->stats.blobs_removed += dropped;
+    plan->index_changes = true;
+  }
+  return kept;
+}
+
+void Decide(const PackUse& use, uint64_t size, const PruneOptions& options,
+            const Distrusted& distrusted, PrunePlan* plan) {
   PruneStats& s = plan->stats;
   const IndexedPack& pack = *use.pack;
   uint64_t blob_bytes = use.used_bytes + use.unused_bytes;
@@ -87,7 +115,7 @@ void Decide(const PackUse& use, uint64_t size, const PruneOptions& options, Prun
              static_cast<double>(use.unused_bytes) < options.repack_threshold * blob_bytes) {
     ++s.packs_kept;
     s.bytes_unused_kept += use.unused_bytes;
-    plan->keep.push_back(pack);
+    plan->keep.push_back(Trusted(pack, distrusted, plan));
     return;
   } else {
     ++s.packs_repacked;
@@ -102,11 +130,109 @@ void Decide(const PackUse& use, uint64_t size, const PruneOptions& options, Prun
   plan->index_changes = true;
 }
 
+// The claiming copies of the blobs in use that also have a copy that goes (an entry that
+// claimed nothing in a pack `plan` deletes or repacks, or a distrusted one), grouped by the
+// claiming pack.
+std::vector<KeptCopies> CopiesToConfirm(const std::vector<PackUse>& uses,
+                                        const std::map<Id, uint64_t>& packs_on_backend,
+                                        const UsedBlobs& used, const Distrusted& distrusted,
+                                        const PrunePlan& plan) {
+  std::unordered_set<Id, crypto::IdHash> removed(plan.remove.begin(), plan.remove.end());
+  UsedBlobs doubted;  // in use, with a copy about to go
+  for (const auto& [entry, why] : distrusted) {
+    if (used.Contains(entry.type, entry.id)) doubted.Add(entry.type, entry.id);
+  }
+  for (const PackUse& use : uses) {
+    if (!removed.contains(use.pack->pack)) continue;
+    for (size_t b = 0; b < use.claimed.size(); ++b) {
+      const PackEntry& e = use.pack->blobs[b];
+      if (!use.claimed[b] && used.Contains(e.type, e.id)) doubted.Add(e.type, e.id);
+    }
+  }
+  std::vector<KeptCopies> confirm;
+  if (doubted.size() == 0) return confirm;
+  for (const PackUse& use : uses) {
+    auto on_backend = packs_on_backend.find(use.pack->pack);
+    if (on_backend == packs_on_backend.end()) continue;  // missing: the plan is refused anyway
+    KeptCopies copies{use.pack->pack, on_backend->second, {}};
+    for (size_t b = 0; b < use.claimed.size(); ++b) {
+      const PackEntry& e = use.pack->blobs[b];
+      if (use.claimed[b] && doubted.Contains(e.type, e.id)) copies.entries.push_back(e);
+    }
+    if (copies.entries.empty()) continue;
+    std::sort(copies.entries.begin(), copies.entries.end(),
+              [](const PackEntry& a, const PackEntry& b) {
+                return std::tie(a.type, a.offset) < std::tie(b.type, b.offset);
+              });
+    confirm.push_back(std::move(copies));
+  }
+  return confirm;
+}
+
+bool SameEntry(const PackEntry& a, const PackEntry& b) {
+  return std::tie(a.type, a.id, a.offset, a.length, a.raw_length) ==
+         std::tie(b.type, b.id, b.offset, b.length, b.raw_length);
+}
+
+// Marks in *disagreeing the entries of `blobs` that share key(entry) with a different entry.
+template <typename KeyFn>
+void MarkDisagreeing(const std::vector<PackEntry>& blobs, KeyFn key,
+                     std::vector<bool>* disagreeing) {
+  std::vector<size_t> order(blobs.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return key(blobs[a]) < key(blobs[b]); });
+  for (size_t first = 0, end = 0; first < order.size(); first = end) {
+    bool differ = false;
+    for (end = first + 1; end < order.size() && key(blobs[order[end]]) == key(blobs[order[first]]);
+         ++end) {
+      differ = differ || !SameEntry(blobs[order[end]], blobs[order[first]]);
+    }
+    for (size_t i = first; differ && i < end; ++i) (*disagreeing)[order[i]] = true;
+  }
+}
+
 }  // namespace
+
+std::vector<KeptCopies> DisagreeingEntries(const std::vector<IndexedPack>& indexed,
+                                           const std::map<Id, uint64_t>& packs_on_backend) {
+  std::vector<KeptCopies> found;
+  for (const IndexedPack& pack : indexed) {
+    auto on_backend = packs_on_backend.find(pack.pack);
+    if (on_backend == packs_on_backend.end()) continue;
+    std::vector<bool> disagreeing(pack.blobs.size(), false);
+    MarkDisagreeing(
+        pack.blobs, [](const PackEntry& e) { return e.offset; }, &disagreeing);
+    MarkDisagreeing(
+        pack.blobs, [](const PackEntry& e) { return std::tie(e.type, e.id); }, &disagreeing);
+    KeptCopies copies{pack.pack, on_backend->second, {}};
+    for (size_t b = 0; b < pack.blobs.size(); ++b) {
+      if (disagreeing[b]) copies.entries.push_back(pack.blobs[b]);
+    }
+    if (copies.entries.empty()) continue;
+    std::sort(copies.entries.begin(), copies.entries.end(),
+              [](const PackEntry& a, const PackEntry& b) {
+                return std::tie(a.type, a.offset, a.id, a.length, a.raw_length) <
+                       std::tie(b.type, b.offset, b.id, b.length, b.raw_length);
+              });
+    copies.entries.erase(std::unique(copies.entries.begin(), copies.entries.end(), SameEntry),
+                         copies.entries.end());
+    found.push_back(std::move(copies));
+  }
+  return found;
+}
+
+uint64_t PackSize(const IndexedPack& pack) {
+  uint64_t end = 0;
+  for (const PackEntry& e : pack.blobs)
+    end = std::max<uint64_t>(end, uint64_t{e.offset} + e.length);
+  return end + repository::PackTrailerSize(pack.blobs.size());
+}
 
 PrunePlan MakePlan(const std::vector<IndexedPack>& indexed,
                    const std::map<Id, uint64_t>& packs_on_backend, size_t index_files,
-                   const UsedBlobs& used, const PruneOptions& options) {
+                   const UsedBlobs& used, const PruneOptions& options,
+                   const Distrusted& distrusted) {
   PrunePlan plan;
   PruneStats& s = plan.stats;
   s.blobs_used = used.size();
@@ -114,7 +240,7 @@ PrunePlan MakePlan(const std::vector<IndexedPack>& indexed,
   s.index_files_before = index_files;
   for (const auto& [pack, size] : packs_on_backend) s.bytes_before += size;
 
-  std::vector<PackUse> uses = ClaimBlobs(indexed, used);
+  std::vector<PackUse> uses = ClaimBlobs(indexed, used, distrusted);
   plan.missing_blobs = Unclaimed(uses, used);
   std::unordered_set<Id, crypto::IdHash> named;
   for (const PackUse& use : uses) {
@@ -124,7 +250,7 @@ PrunePlan MakePlan(const std::vector<IndexedPack>& indexed,
       plan.missing_packs.push_back(use.pack->pack);
       continue;
     }
-    Decide(use, on_backend->second, options, &plan);
+    Decide(use, on_backend->second, options, distrusted, &plan);
   }
   for (const auto& [pack, size] : packs_on_backend) {
     if (named.contains(pack)) continue;
@@ -132,6 +258,7 @@ PrunePlan MakePlan(const std::vector<IndexedPack>& indexed,
     s.bytes_deleted += size;
     plan.remove.push_back(pack);
   }
+  plan.confirm = CopiesToConfirm(uses, packs_on_backend, used, distrusted, plan);
   // Index files are consolidated too: one file per kPacksPerIndex packs is enough.
   size_t needed = (plan.keep.size() + repository::kPacksPerIndex - 1) / repository::kPacksPerIndex;
   if (index_files > std::max<size_t>(needed, 1)) plan.index_changes = true;

@@ -1,8 +1,13 @@
 #include "engine/pruner/pruner.h"
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/interrupt.h"
@@ -46,7 +51,7 @@ Result<std::map<repository::Id, uint64_t>> PacksOnBackend(const Repository& repo
 }
 
 // Refuses to go on when the repository is damaged in a way that makes "unused" uncertain.
-Status CheckPlanSafe(const PrunePlan& plan) {
+Status CheckPlanSafe(const PrunePlan& plan, const Distrusted& distrusted) {
   if (!plan.missing_packs.empty()) {
     size_t more = plan.missing_packs.size() - 1;
     return Error::FailedCheck("pack " + plan.missing_packs.front().Hex() +
@@ -56,6 +61,17 @@ Status CheckPlanSafe(const PrunePlan& plan) {
   }
   if (!plan.missing_blobs.empty()) {
     const repository::BlobRef& b = plan.missing_blobs.front();
+    auto lied = std::find_if(distrusted.begin(), distrusted.end(), [&](const auto& entry) {
+      return entry.first.type == b.type && entry.first.id == b.id;
+    });
+    if (lied != distrusted.end()) {
+      // The copies the index names all failed to verify: deleting any pack now could lose it.
+      return Error::FailedCheck(lied->second +
+                                ", and no other copy of it the index names verifies (a damaged or "
+                                "planted index or pack); run 'stormproof check --read-data', then "
+                                "'stormproof repair index'" +
+                                kNothingChanged);
+    }
     return Error::FailedCheck(std::string(b.type == repository::BlobType::kTree ? "tree" : "data") +
                               " blob " + b.id.Hex() +
                               " is used by a snapshot but no index names it; run 'stormproof "
@@ -65,11 +81,203 @@ Status CheckPlanSafe(const PrunePlan& plan) {
   return Ok();
 }
 
-uint64_t PackSize(const IndexedPack& pack) {
-  uint64_t end = 0;
-  for (const repository::PackEntry& e : pack.blobs)
-    end = std::max<uint64_t>(end, e.offset + e.length);
-  return end + repository::PackTrailerSize(pack.blobs.size());
+// A byte range read at once when confirming kept copies: a pack's whole blob area in practice
+// (packs are up to 8 MiB), bounded for a pack an index claims is larger.
+constexpr uint64_t kMaxConfirmRead = 16u << 20;
+
+// Why the index entry for `blob` in `pack` is distrusted (one line): `why` the copy is not there.
+std::string NotHeld(const repository::Id& pack, repository::BlobType type,
+                    const repository::Id& blob, const std::string& why) {
+  return "pack " + pack.Hex() + " does not hold " +
+         (type == repository::BlobType::kTree ? "tree" : "data") + " blob " + blob.Hex() +
+         " that the index says it does (" + why + ")";
+}
+
+// `message` of a LoadBlobRun error without its context ("<type> blob <id> in pack <id>: "), which
+// NotHeld says.
+std::string WithoutRunContext(std::string message, const repository::Id& pack,
+                              repository::BlobType type, const repository::Id& blob) {
+  const std::string context = std::string(type == repository::BlobType::kTree ? "tree" : "data") +
+                              " blob " + blob.Hex() + " in pack " + pack.Hex() + ": ";
+  if (message.starts_with(context)) message.erase(0, context.size());
+  return message;
+}
+
+// The runs of `copies` (one pack's, sorted by type then offset) that Repository::LoadBlobRun
+// reads at once: one type, no overlap, at most kMaxConfirmRead bytes unless one blob is larger.
+std::vector<std::vector<std::pair<repository::Id, repository::BlobLocation>>> ConfirmRuns(
+    const KeptCopies& copies) {
+  std::vector<std::vector<std::pair<repository::Id, repository::BlobLocation>>> runs;
+  uint64_t start = 0, end = 0;
+  for (const repository::PackEntry& e : copies.entries) {
+    const uint64_t e_end = uint64_t{e.offset} + e.length;
+    if (runs.empty() || runs.back().back().second.type != e.type || e.offset < end ||
+        e_end - start > kMaxConfirmRead) {
+      runs.emplace_back();
+      start = e.offset;
+    }
+    runs.back().push_back({e.id, {copies.pack, e.offset, e.length, e.raw_length, e.type}});
+    end = e_end;
+  }
+  return runs;
+}
+
+using BlobRun = std::vector<std::pair<repository::Id, repository::BlobLocation>>;
+// Called with an index entry of a pack that verifies.
+using VerifiedFn = std::function<void(const repository::PackEntry&)>;
+// Called with an index entry of a pack that does not verify and why (one line).
+using DistrustFn = std::function<void(const repository::PackEntry&, const std::string& why)>;
+
+// Reads `run` (entries of pack `pack`, from ConfirmRuns) and re-hashes each: passes those that
+// verify to `verified` and those that do not (kCorrupt, kFailedCheck) to `distrust`.
+// Errors: the first other error (the backend's: the copy could not be read now).
+Status ConfirmRun(const Repository& repo, const repository::Id& pack, const BlobRun& run,
+                  const VerifiedFn& verified, const DistrustFn& distrust) {
+  const repository::BlobType type = run.front().second.type;
+  std::optional<Error> failed;
+  size_t next = 0;  // LoadBlobRun calls back for the blobs of `run` in order
+  repo.LoadBlobRun(
+      type, run, repository::IdCheck::kRehash, [&](const repository::Id& id, Result<Bytes> blob) {
+        const repository::BlobLocation& at = run[next++].second;
+        const repository::PackEntry entry{type, id, at.offset, at.length, at.raw_length};
+        if (blob) {
+          verified(entry);
+        } else if (blob.error().code() == ErrorCode::kCorrupt ||
+                   blob.error().code() == ErrorCode::kFailedCheck) {
+          distrust(entry, WithoutRunContext(blob.error().message(), pack, type, id));
+        } else if (!failed) {
+          failed = blob.error();
+        }
+      });
+  if (failed) return *failed;
+  return Ok();
+}
+
+// The index entries prune has read so far, by verdict. Each entry is read at most once per
+// survey, so re-planning (SurveyRepository) reads no more than the index names in all.
+struct Checked {
+  Distrusted distrusted;        // did not verify, with why
+  std::set<EntryRef> verified;  // read and re-hashed
+};
+
+// Reads and re-hashes the entries of `copies` (one pack's, sorted by type then offset) not read
+// yet, recording each verdict in *checked; counts in *confirmed every entry of `copies` that
+// verifies (now or before). An entry past the pack's end does not verify. Errors: the backend's
+// (a read that failed without saying the copy is damaged).
+Status ReadAndRehash(const Repository& repo, KeptCopies copies, Checked* checked,
+                     uint64_t* confirmed) {
+  auto verified = [&](const repository::PackEntry& e) {
+    checked->verified.insert(RefTo(copies.pack, e));
+    ++*confirmed;
+  };
+  auto distrust = [&](const repository::PackEntry& e, const std::string& why) {
+    checked->distrusted.emplace(RefTo(copies.pack, e), NotHeld(copies.pack, e.type, e.id, why));
+  };
+  std::erase_if(copies.entries, [&](const repository::PackEntry& e) {
+    const EntryRef ref = RefTo(copies.pack, e);
+    if (checked->verified.contains(ref)) {
+      ++*confirmed;
+      return true;
+    }
+    if (checked->distrusted.contains(ref)) return true;
+    if (uint64_t{e.offset} + e.length <= copies.stored_size) return false;
+    distrust(e, "the pack is " + std::to_string(copies.stored_size) +
+                    " bytes, smaller than the index says");
+    return true;
+  });
+  for (const BlobRun& run : ConfirmRuns(copies)) {
+    STORMPROOF_TRY(ConfirmRun(repo, copies.pack, run, verified, distrust));
+  }
+  return Ok();
+}
+
+// Reads and re-hashes the copies of blobs in use that prune keeps while another copy of each
+// goes (PrunePlan::confirm), so that an index claiming a pack holds what it does not (planted by
+// a backup host, or damaged) never makes the real copies look unused. Counts those that verify
+// in stats.blobs_confirmed; adds those that do not (they fail to verify, or lie past the pack's
+// end) to checked->distrusted and returns how many. Errors: the backend's; nothing was changed.
+Result<size_t> ConfirmKeptCopies(const Repository& repo, PrunePlan* plan, Checked* checked) {
+  const size_t before = checked->distrusted.size();
+  for (const KeptCopies& copies : plan->confirm) {
+    Status read = ReadAndRehash(repo, copies, checked, &plan->stats.blobs_confirmed);
+    if (!read) {
+      return read.error().WithContext("reading the copies of data in use that prune keeps" +
+                                      std::string(kNothingChanged));
+    }
+  }
+  return checked->distrusted.size() - before;
+}
+
+// Settles the disagreeing entries `copies` (DisagreeingEntries: one pack's) by the pack's own
+// header, one small read that its authentication verifies: an entry the header does not list,
+// type, id, offset and lengths alike, is a lie, distrusted without reading its blob. The entries
+// it lists are left neither distrusted nor verified: a copy of a blob in use is still re-hashed
+// before another copy of it goes (ConfirmKeptCopies), which decides even against a pack a backup
+// host forged whole, header included. Returns whether the header settled them; false when it
+// does not verify (a damaged pack), having changed nothing. Errors: the backend's.
+Result<bool> SettleByHeader(const Repository& repo, const KeptCopies& copies, Checked* checked) {
+  auto header = repo.ReadPackHeader(copies.pack);
+  if (!header && (header.error().code() == ErrorCode::kCorrupt ||
+                  header.error().code() == ErrorCode::kFailedCheck)) {
+    return false;
+  }
+  if (!header) return header.error();
+  std::set<EntryRef> listed;
+  for (const auto& [id, at] : *header) {
+    listed.insert(RefTo(copies.pack, {at.type, id, at.offset, at.length, at.raw_length}));
+  }
+  for (const repository::PackEntry& e : copies.entries) {
+    const EntryRef ref = RefTo(copies.pack, e);
+    if (listed.contains(ref)) continue;
+    checked->distrusted.emplace(
+        ref, NotHeld(copies.pack, e.type, e.id, "the pack's header does not list it there"));
+  }
+  return true;
+}
+
+// Settles the disagreeing entries `copies` of a pack whose header does not verify by reading
+// and re-hashing them, one place at a time: once an entry for an offset verifies, the others
+// for that offset are distrusted unread (the pack holds one blob there). Errors: the backend's.
+Status SettleByReading(const Repository& repo, const KeptCopies& copies, Checked* checked) {
+  std::map<uint32_t, std::vector<repository::PackEntry>> by_offset;
+  for (const repository::PackEntry& e : copies.entries) by_offset[e.offset].push_back(e);
+  for (const auto& [offset, entries] : by_offset) {
+    bool found = false;
+    for (const repository::PackEntry& e : entries) {
+      if (found) {
+        checked->distrusted.emplace(
+            RefTo(copies.pack, e),
+            NotHeld(copies.pack, e.type, e.id, "another entry for that place verifies"));
+        continue;
+      }
+      uint64_t verified = 0;
+      STORMPROOF_TRY(
+          ReadAndRehash(repo, {copies.pack, copies.stored_size, {e}}, checked, &verified));
+      found = verified > 0;
+    }
+  }
+  return Ok();
+}
+
+// Settles the index entries that disagree with another (DisagreeingEntries) before any plan,
+// cheaply: by the pack's header (SettleByHeader), else by reading them (SettleByReading). Those
+// found lying go into checked->distrusted, so the plan neither keeps a blob by them nor writes
+// them into the new index; a blob in use left with no copy that may be kept makes the plan
+// refuse (CheckPlanSafe), any other lie is just dropped. Errors: the backend's; nothing was
+// changed.
+Status SettleDisagreements(const Repository& repo, const std::vector<IndexedPack>& indexed,
+                           const std::map<repository::Id, uint64_t>& packs, Checked* checked) {
+  for (const KeptCopies& copies : DisagreeingEntries(indexed, packs)) {
+    Result<bool> settled = SettleByHeader(repo, copies, checked);
+    Status read = !settled   ? Status(settled.error())
+                  : *settled ? Ok()
+                             : SettleByReading(repo, copies, checked);
+    if (!read) {
+      return read.error().WithContext("reading the index entries that disagree" +
+                                      std::string(kNothingChanged));
+    }
+  }
+  return Ok();
 }
 
 // Leaves out of `packs` those no index names that are younger than `grace_period` by the
@@ -165,11 +373,14 @@ Status RemoveTemporaries(Maintenance& maintenance, PruneStats* stats) {
 // Object Lock upkeep, first (pruner.h): the files there stay retained long enough, whatever the
 // survey finds after. The figures go into `stats`.
 // With `dry_run`, only counts what would be extended (prune --dry-run).
+// With `kept` (PruneOptions::retention_kept), only takes its figures.
 Status ExtendRetention(const Repository& repo, Maintenance* maintenance, bool dry_run,
-                       PruneStats* stats) {
-  backend::Backend::RetentionUpkeep upkeep;
-  Status extended = dry_run || maintenance == nullptr ? repo.CountRetentionDue(&upkeep)
-                                                      : maintenance->ExtendRetention(&upkeep);
+                       PruneStats* stats,
+                       const std::optional<backend::Backend::RetentionUpkeep>& kept = {}) {
+  backend::Backend::RetentionUpkeep upkeep = kept.value_or(backend::Backend::RetentionUpkeep{});
+  Status extended = kept                                            ? Ok()
+                    : dry_run || maintenance == nullptr ? repo.CountRetentionDue(&upkeep)
+                                                        : maintenance->ExtendRetention(&upkeep);
   stats->retention_checked = upkeep.checked;
   stats->retention_extended = upkeep.extended;
   stats->retention_known = upkeep.retained_as_recorded;
@@ -183,9 +394,12 @@ Status ExtendRetention(const Repository& repo, Maintenance* maintenance, bool dr
     // until someone looks.
     return Error::FailedCheck(
         std::to_string(upkeep.hidden_by_others) +
-        " file(s) were hidden by someone else (delete markers placed with other credentials than "
-        "prune's): an attack or another tool — see 'repair --as-of' (docs/object-storage.md); "
-        "their versions stay retained" + std::string(kNothingChanged));
+        " file(s) were hidden by someone else (delete markers this machine has no record of "
+        "stormproof placing: an attack, another tool or machine, or a lost record) — see 'repair "
+        "--as-of' (docs/object-storage.md); their versions stay retained; once they are known to "
+        "be stormproof's own removals (a lost state folder, a new maintenance machine), 'stormproof "
+        "prune --adopt-hidden-before TIME' adopts the packs among them hidden before TIME" +
+        std::string(kNothingChanged));
   }
   return extended;
 }
@@ -260,10 +474,23 @@ Result<Survey> SurveyRepository(const Repository& repo, int64_t storage_now,
   STORMPROOF_ASSIGN_OR_RETURN(uint64_t recent,
                               SetAsideRecentPacks(repo, listing->packs, storage_now,
                                                   options.unindexed_grace, &packs));
-  PrunePlan plan = MakePlan(listing->packs, packs, listing->files.size(), *used, options);
+  // Index entries that disagree are settled first; then planned again while kept copies fail to
+  // verify, each time without the entries that lied. Each round distrusts at least one more
+  // entry and reads each entry at most once, so the rounds end however many copies lie.
+  Checked checked;
+  STORMPROOF_TRY(SettleDisagreements(repo, listing->packs, packs, &checked));
+  const Distrusted& distrusted = checked.distrusted;
+  PrunePlan plan;
+  for (;;) {
+    plan = MakePlan(listing->packs, packs, listing->files.size(), *used, options, distrusted);
+    STORMPROOF_TRY(CheckPlanSafe(plan, distrusted));
+    STORMPROOF_ASSIGN_OR_RETURN(size_t unverified, ConfirmKeptCopies(repo, &plan, &checked));
+    if (unverified == 0) break;
+  }
   plan.stats.snapshots = snapshots->size();
   plan.stats.packs_recent = recent;
-  STORMPROOF_TRY(CheckPlanSafe(plan));
+  plan.stats.copies_unverified = distrusted.size();
+  if (!distrusted.empty()) plan.stats.first_unverified = distrusted.begin()->second;
   return Survey{std::move(listing).value(), std::move(plan)};
 }
 
@@ -298,7 +525,8 @@ Result<PruneStats> Prune(Maintenance& maintenance, const PruneOptions& options,
   // (a refused survey) is exactly the one whose backups must not lose their lock.
   PruneStats upkeep;
   Status extended =
-      ExtendRetention(maintenance.repository(), &maintenance, options.dry_run, &upkeep);
+      ExtendRetention(maintenance.repository(), &maintenance, options.dry_run, &upkeep,
+                      options.retention_kept);
   if (!extended) return WithUpkeep(extended.error(), upkeep, options.dry_run);
   Result<Survey> surveyed = SurveyRepository(
       maintenance.repository(), maintenance.lock().storage_time_ns(), options, progress);

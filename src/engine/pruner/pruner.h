@@ -17,13 +17,32 @@
 // given (maintenance.h), so it never runs beside a backup; a dry run (PlanPrune) needs only a
 // shared lock. It refuses, changing nothing, when the
 // repository is damaged in a way that makes "unused" uncertain: a tree that cannot be read, a blob
-// in use that no index names, a pack the index names that is missing.
+// in use that no index names, a pack the index names that is missing, or a blob in use of which
+// no copy the index names verifies.
+//
+// The index is not trusted where it decides a deletion: before a pack holding a copy of a blob in
+// use is deleted or repacked away, the copy prune keeps instead is read and re-hashed (also in a
+// dry run). A kept copy that does not verify (an index planted by a backup host, which holds the
+// password, claiming its own pack holds everything; or a damaged pack) is never kept: prune plans
+// again without it, keeping a copy that verifies, and reports it (PruneStats::copies_unverified).
+// So a lying index can never make the real data look unused, nor be the only copy kept.
+// Index entries that disagree (for one offset of a pack, or for one blob in it, a field differs:
+// a planted file giving a real pack's blob another length, say) are settled before planning,
+// whatever is removed, by the pack's own header (one small read it authenticates): an entry the
+// header does not list is a lie, dropped from the new index unread. Only when the header does not
+// verify are the entries read and re-hashed, one offset at a time until one there verifies. An
+// entry found lying is dropped and counted like any other (copies_unverified); prune refuses
+// (kFailedCheck, changing nothing) only when that leaves a blob in use with no copy that may be
+// kept. A header-listed entry is not taken as verified: a kept copy of a blob in use is still
+// re-hashed before another copy of it goes (even a pack forged whole, header included, cannot
+// pass that). Each entry is read at most once, so however many copies lie, prune ends.
 #ifndef STORMPROOF_ENGINE_PRUNER_PRUNER_H_
 #define STORMPROOF_ENGINE_PRUNER_PRUNER_H_
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/progress.h"
@@ -49,6 +68,10 @@ struct PruneOptions {
   // kUnindexedPackGrace). Zero deletes them at once: for when nothing else can be writing to the
   // repository, e.g. after a failed backup filled the disk.
   std::chrono::nanoseconds unindexed_grace = kUnindexedPackGrace;
+  // What the retention upkeep the caller ran before taking the lock did
+  // (repository::Repository::KeepRetention): Prune then does not extend again, and reports and
+  // judges these figures as its own. Nothing (the default): Prune extends first itself.
+  std::optional<backend::Backend::RetentionUpkeep> retention_kept = std::nullopt;
 };
 
 struct PruneStats {
@@ -65,6 +88,16 @@ struct PruneStats {
   uint64_t packs_written = 0;  // new packs holding the repacked blobs
   uint64_t blobs_removed = 0;  // index entries dropped
   uint64_t blobs_repacked = 0;
+  // Copies of blobs in use read and re-hashed before prune removed another copy of each (a
+  // duplicate in a deleted or repacked pack): none unless backups saved a blob twice.
+  uint64_t blobs_confirmed = 0;
+  // Index entries found placing a blob in a pack which does not hold it (a copy of a blob in use
+  // that did not verify or lies past the pack's end, or a disagreeing entry the pack's header
+  // does not list): a damaged or planted index or pack. Prune keeps a copy that verifies instead
+  // and leaves these out of the new index (a pack holding nothing else in use is deleted). The
+  // first, one line naming pack, blob and why, in first_unverified.
+  uint64_t copies_unverified = 0;
+  std::string first_unverified = {};
   uint64_t bytes_before = 0;       // size of all packs before
   uint64_t bytes_deleted = 0;      // size of the packs deleted
   uint64_t bytes_written = 0;      // size of the new packs

@@ -10,11 +10,15 @@
 namespace stormproof::repository {
 namespace {
 
-// Appends to `into` the blobs of `from` it does not list yet (same offset, type and id).
+// Appends to `into` the entries of `from` it does not list yet: only an entry equal in every
+// field is merged, so entries that disagree (one offset or one blob, another length...) are all
+// kept, for a reader of the pack to settle (IndexListing).
 void MergeBlobs(std::vector<PackEntry>& from, std::vector<PackEntry>* into) {
   into->insert(into->end(), std::make_move_iterator(from.begin()),
                std::make_move_iterator(from.end()));
-  auto key = [](const PackEntry& e) { return std::tie(e.offset, e.type, e.id); };
+  auto key = [](const PackEntry& e) {
+    return std::tie(e.offset, e.type, e.id, e.length, e.raw_length);
+  };
   std::sort(into->begin(), into->end(),
             [&](const PackEntry& a, const PackEntry& b) { return key(a) < key(b); });
   into->erase(std::unique(into->begin(), into->end(),

@@ -34,7 +34,11 @@ Status KeepOnlyExistingPacks(backend::Backend& backend, const crypto::Key& maste
                              const std::string& name, std::span<const IndexedPack> packs);
 
 // Every index file and every pack they list. A pack listed by several files appears once, with
-// the union of the blobs the files list for it.
+// the union of the entries the files list for it: entries equal in every field are merged, but
+// entries that disagree (for one offset of the pack, or for one blob in it, any field differs)
+// are all listed, since an index file can lie (a backup host holds the password and may add
+// files). Which is true only reading the pack can tell: prune does before it rewrites the index
+// (pruner.h). The in-memory index (BlobIndex) is built from the files, not from this listing.
 struct IndexListing {
   std::vector<std::string> files;
   std::vector<IndexedPack> packs;

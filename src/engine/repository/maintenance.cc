@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <optional>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -167,6 +168,17 @@ Status Maintenance::ExtendRetention(backend::Backend::RetentionUpkeep* stats) {
 Status Maintenance::PurgeExpiredVersions(backend::Backend::HiddenVersions* stats) {
   STORMPROOF_TRY(VerifyLock());
   return repo_.backend_->PurgeExpiredVersions(stats);
+}
+
+Error WithRetentionKept(const Error& error, const backend::Backend::RetentionUpkeep& kept) {
+  if (kept.checked == 0 && kept.retained_as_recorded == 0) return error;
+  std::string done = "; the retention upkeep ran first: " + std::to_string(kept.extended) +
+                     " of " + std::to_string(kept.checked) + " file(s) extended";
+  if (kept.retained_as_recorded > 0) {
+    done += ", " + std::to_string(kept.retained_as_recorded) +
+            " known retained from the record of earlier upkeep";
+  }
+  return Error(error.code(), error.message() + done);
 }
 
 }  // namespace stormproof::repository

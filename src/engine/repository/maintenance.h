@@ -100,6 +100,13 @@ class Maintenance {
   std::unique_ptr<Lock> lock_;  // exclusive, held for this object's whole life
 };
 
+// `error` (maintenance refused or failed after Repository::KeepRetention ran, before any lock)
+// with what that upkeep did, as the pruner says it, so that a refused prune is never taken for
+// a lapsed retention: "<error>; the retention upkeep ran first: E of C file(s) extended" (and
+// how many the record of earlier upkeep showed retained). `error` as it is when the upkeep
+// found nothing to read.
+Error WithRetentionKept(const Error& error, const backend::Backend::RetentionUpkeep& kept);
+
 }  // namespace stormproof::repository
 
 #endif  // STORMPROOF_ENGINE_REPOSITORY_MAINTENANCE_H_

@@ -1,5 +1,6 @@
 #include "engine/repository/internal/read_only_storage.h"
 
+#include <cassert>
 #include <utility>
 
 namespace stormproof::repository {
@@ -40,6 +41,13 @@ class ReadOnlyStorage final : public backend::Backend {
   int ParallelSaves() const override { return inner_->ParallelSaves(); }
   std::string Location() const override { return inner_->Location(); }
   Status SetRetention(const backend::Retention&) override { return why_; }
+  void SetRecordPlace(const RecordPlace& place) override { inner_->SetRecordPlace(place); }
+  Status ExtendRetention(FileType type, RetentionUpkeep* stats) override {
+    return inner_->ExtendRetention(type, stats);
+  }
+  Status SetUpkeepRetention(const backend::Retention& retention) {
+    return inner_->SetRetention(retention);
+  }
 
  private:
   std::unique_ptr<backend::Backend> inner_;
@@ -50,6 +58,12 @@ class ReadOnlyStorage final : public backend::Backend {
 
 std::unique_ptr<backend::Backend> RefuseWrites(std::unique_ptr<backend::Backend> inner, Error why) {
   return std::make_unique<ReadOnlyStorage>(std::move(inner), std::move(why));
+}
+
+Status SetUpkeepRetention(backend::Backend& refusing, const backend::Retention& retention) {
+  auto* storage = dynamic_cast<ReadOnlyStorage*>(&refusing);
+  assert(storage != nullptr);
+  return storage->SetUpkeepRetention(retention);
 }
 
 }  // namespace stormproof::repository

@@ -181,6 +181,7 @@ Result<std::unique_ptr<Repository>> Repository::Init(std::unique_ptr<backend::Ba
     return configured.error();
   }
   std::unique_ptr<Repository> repo(new Repository());
+  backend->SetRecordPlace({.repository_id = config.id.Hex()});  // Backend::SetRecordPlace
   repo->backend_ = std::move(backend);
   repo->id_ = config.id;
   repo->chunker_ = config.chunker;
@@ -211,9 +212,11 @@ Result<std::unique_ptr<Repository>> Repository::Open(std::unique_ptr<backend::Ba
   const ConfigFile& config = *probed.file_;
   STORMPROOF_ASSIGN_OR_RETURN(UnlockedKey key, UnlockAnyKey(*backend, password, config.secret));
   std::optional<Error> why = WhyNotWritable(*backend, config, key.master);
+  backend->SetRecordPlace({.repository_id = config.config.id.Hex()});  // Backend::SetRecordPlace
   if (why) backend = RefuseWrites(std::move(backend), *why);
   std::unique_ptr<Repository> repo(new Repository());
   repo->read_only_reason_ = std::move(why);
+  repo->config_verified_ = VerifyConfigMac(config, key.master.encryption).has_value();
   repo->backend_ = std::move(backend);
   repo->id_ = config.config.id;
   repo->chunker_ = key.chunker;

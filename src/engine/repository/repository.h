@@ -245,10 +245,27 @@ class Repository {
   // saving it at once write one file, once or twice with the same bytes (on S3 two versions of
   // the same size and ETag: one content, never an overwrite to prune or the proof).
   enum class Sealing { kFreshSalt, kSameContentSameFile };
+  // Whether a saved snapshot is whole: Ok when every tree and data blob it references is in the
+  // (re-read) index and its pack on the backend; kNotFound, kCorrupt or kFailedCheck naming what
+  // is missing or damaged; any other error when it cannot tell. Supplied by the caller (the
+  // copier, through the tree walker, which lives above the repository).
+  using WholeCheckFn = std::function<Status(const Snapshot& snapshot)>;
   // Saves `snapshot` (its blobs flushed first) while our locks hold; returns its id. When the lock
-  // turns out lost meanwhile, the file is taken back again, unless it was there before (with
-  // kSameContentSameFile: saved by another writer too, so not only ours to take back).
-  Result<Id> SaveSnapshot(Snapshot snapshot, Sealing sealing = Sealing::kFreshSalt);
+  // turns out lost meanwhile (a prune may have run, not seeing it, and removed data it needs),
+  // the call fails with kLocked and the file is taken back again, except:
+  //  - it was there before (kSameContentSameFile: saved by another writer too, so not only ours
+  //    to take back): left as it was;
+  //  - kSameContentSameFile with `whole` given: another copy of the same snapshot may have saved
+  //    the same file after we looked and printed its id, which must restore. A fresh shared lock
+  //    is taken (so no prune runs meanwhile; the index is re-read under it) and `whole` asked:
+  //    whole, the file is left in place (any later prune lists it first) and the error says so;
+  //    not whole, it is taken back. When that cannot be told (the fresh lock is refused, e.g. a
+  //    prune holds the repository, or `whole` fails to read), the file is left in place too and
+  //    the error says to run 'stormproof check': a withdrawn printed id is a lie nothing can
+  //    repair, a snapshot missing data is an inconsistency check reports and repair fixes.
+  // Either way the caller must not report the snapshot as its own success.
+  Result<Id> SaveSnapshot(Snapshot snapshot, Sealing sealing = Sealing::kFreshSalt,
+                          const WholeCheckFn& whole = {});
   // All snapshots, oldest first. A snapshot file that cannot be read is an error naming it.
   Result<std::vector<Snapshot>> LoadSnapshots() const;
   // Tolerant form: the snapshots that can be read, oldest first; every snapshot file that cannot
@@ -267,6 +284,27 @@ class Repository {
   Status ExtendRetention(backend::Backend::RetentionUpkeep* stats);
   // What ExtendRetention would extend, changing nothing (sets stats->dry_run): prune --dry-run.
   Status CountRetentionDue(backend::Backend::RetentionUpkeep* stats) const;
+  // Object Lock upkeep before maintenance takes any lock, and whether or not the config can be
+  // trusted (docs/repository-format.md, "Retention upkeep before the lock"): prune runs it
+  // first, so that a lock it cannot take, a rewritten config or a refusal never lets the
+  // retention of what is there lapse. Only lengthens retentions, like ExtendRetention, so it
+  // needs no lock, and it also works on a repository Open made read-only (nothing else is
+  // written). The days kept are the most of `trusted` (what the caller knows the repository was
+  // created with: the plan's object_lock, prune --object-lock-days) and the config's own when
+  // its mac verifies and the storage does not show it rewritten since init (S3: stored more than
+  // once with different content, one dry-run look at its versions first); a config whose mac
+  // does not verify, or a rewritten one (every backup host holds the key), counts for nothing,
+  // neither fewer days nor more, since whoever rewrote it could have lowered them. Where a trusted retention is stronger than the one this
+  // Repository writes under, later writes keep the stronger one too (never a weaker one).
+  // Nothing to do when neither gives a retention, nor on storage that cannot keep one when the
+  // config does not verify (a local directory). Adds to `stats`. Errors: kCorrupt "<location>/
+  // config: config mac does not match (altered): the retention upkeep does not take its days
+  // from it; ..." (a rewritten one: "<location>/config: rewritten since the repository was
+  // created ...: the retention upkeep does not take its days from it; ...") when the config does
+  // not count, `trusted` is empty and the storage keeps retention (nothing was changed); the backend's (SetRetention: storage that cannot keep the
+  // retention; ExtendRetention's).
+  Status KeepRetention(const std::optional<backend::Retention>& trusted,
+                       backend::Backend::RetentionUpkeep* stats);
 
   // Evidence files (docs/catalog.md, "Many hosts, one catalog"): what a host's runs recorded,
   // carried beside its backups so that another machine's catalog can import it. `text` is
@@ -312,7 +350,9 @@ class Repository {
   Status RemoveKey(const std::string& name);
   // Adds a key for `new_password` and removes the current one. Asks CheckMayDelete first:
   // credentials that may not delete get its kPermissionDenied ("the password was not changed:
-  // ...") before anything is written.
+  // ...") before anything is written. The old key's removal is checked by listing keys/; when it
+  // fails (deletes refused under keys/ only), the new key is removed again and the error says
+  // so, or, when that fails too, that both passwords open and which key to remove.
   Status ChangePassword(std::string_view new_password);
   // Verifies the plaintext files without any password: key file `name` (any key, not only the one
   // opened with) or the config, each parsed, its mac checked under the master key and its bytes
@@ -364,6 +404,7 @@ class Repository {
   chunker::Params chunker_;
   std::optional<backend::Retention> retention_;
   std::optional<Error> read_only_reason_;
+  bool config_verified_ = true;  // the config's mac verified (KeepRetention may trust its days)
   std::unique_ptr<Impl> impl_;
 };
 

@@ -20,6 +20,18 @@ Result<std::vector<std::string>> KeyNames(backend::Backend& backend) {
   return names;
 }
 
+// Removes key file `name` and lists keys/ to see it gone: a DELETE the server answered but did
+// not carry out is an error too (kIo).
+Status RemoveKeyFile(backend::Backend& backend, const std::string& name) {
+  STORMPROOF_TRY(backend.Remove({FileType::kKey, name}));
+  STORMPROOF_ASSIGN_OR_RETURN(auto names, KeyNames(backend));
+  if (std::find(names.begin(), names.end(), name) != names.end()) {
+    return Error::Io(backend.Location() + "/keys/" + name +
+                     ": still listed after the storage accepted its deletion");
+  }
+  return Ok();
+}
+
 }  // namespace
 
 Result<std::string> Repository::AddKey(std::string_view new_password) {
@@ -81,15 +93,31 @@ Status Repository::ChangePassword(std::string_view new_password) {
   if (Status may = CheckMayDelete(); !may) {
     return may.error().WithContext("the password was not changed");
   }
-  std::string old_name = impl_->key_name();
+  // The probe deletes under locks/ only: a policy may let these credentials delete there but not
+  // under keys/. So the old key's removal is verified, and when it fails the new key is removed
+  // again, the old password then opening the repository alone, as before; but only once the old
+  // key is read back, so that the repository never loses its last key (a removal that failed
+  // on the way back from a server that carried it out).
+  const std::string old_name = impl_->key_name();
   STORMPROOF_ASSIGN_OR_RETURN(std::string new_name, AddKey(new_password));
-  impl_->set_key_name(new_name);
-  Status removed = backend_->Remove({FileType::kKey, old_name});
-  if (!removed) {
-    return removed.error().WithContext("new key " + new_name +
-                                       " added, but the old key could not be removed");
+  Status removed = RemoveKeyFile(*backend_, old_name);
+  if (removed) {
+    impl_->set_key_name(new_name);
+    return Ok();
   }
-  return Ok();
+  const Error& why = removed.error();
+  if (backend_->Load({FileType::kKey, old_name}) && RemoveKeyFile(*backend_, new_name)) {
+    return Error(why.code(), "the password was not changed: the old key " + old_name +
+                                 " could not be removed, and the new key was removed again: " +
+                                 why.message());
+  }
+  impl_->set_key_name(new_name);
+  return Error(why.code(),
+               "the password was not changed as asked: the old key " + old_name +
+                   " could not be removed, and the new key " + new_name +
+                   " stays, so both passwords may open the repository; remove the old key with "
+                   "credentials that may delete (stormproof key remove " + old_name +
+                   "): " + why.message());
 }
 
 }  // namespace stormproof::repository

@@ -1,7 +1,10 @@
 // Repository: snapshot files.
 #include <algorithm>
+#include <optional>
+#include <string>
 
 #include "engine/repository/repository.h"
+#include "engine/repository/internal/read_only_storage.h"
 #include "engine/repository/internal/repository_impl.h"
 #include "engine/repository/sealed_file.h"
 #include "engine/repository/snapshot_file.h"
@@ -11,9 +14,38 @@ namespace {
 
 using backend::FileType;
 
+// What a same-content snapshot saved after our lock was lost turned out to be.
+enum class Wholeness { kWhole, kNotWhole, kUnknown };
+struct Judged {
+  Wholeness wholeness;
+  std::string why;  // what is missing, or why it could not be told; empty when whole
+};
+
+bool SaysMissing(ErrorCode code) {
+  return code == ErrorCode::kNotFound || code == ErrorCode::kCorrupt ||
+         code == ErrorCode::kFailedCheck;
+}
+
+// Under a fresh shared lock (no prune runs while it holds; taking it re-reads the index), asks
+// `whole` about `snapshot`, then confirms the lock held throughout; the lock is released again.
+Judged JudgeUnderFreshLock(Repository& repo, const Snapshot& snapshot,
+                           const Repository::WholeCheckFn& whole) {
+  auto fresh = repo.AcquireLock(Repository::LockKind::kShared);
+  if (!fresh) return {Wholeness::kUnknown, "no fresh lock: " + fresh.error().message()};
+  Status checked = whole(snapshot);
+  if (!checked && SaysMissing(checked.error().code())) {
+    return {Wholeness::kNotWhole, checked.error().message()};
+  }
+  if (!checked) return {Wholeness::kUnknown, checked.error().message()};
+  Status held = (*fresh)->Verify();
+  if (!held) return {Wholeness::kUnknown, "the fresh lock did not hold: " + held.error().message()};
+  return {Wholeness::kWhole, ""};
+}
+
 }  // namespace
 
-Result<Id> Repository::SaveSnapshot(Snapshot snapshot, Sealing sealing) {
+Result<Id> Repository::SaveSnapshot(Snapshot snapshot, Sealing sealing,
+                                    const WholeCheckFn& whole) {
   // Crash safety: every blob the snapshot needs is in a saved pack and index first.
   // A snapshot is written only while our locks hold and every pack it relies on is there
   // (confirmed before the final index names them; packs can go after that only with a lost
@@ -37,11 +69,31 @@ Result<Id> Repository::SaveSnapshot(Snapshot snapshot, Sealing sealing) {
     return held.error().WithContext("snapshot " + id.Hex() +
                                     " (saved before by another writer too) left as it was");
   }
+  std::string not_whole;
+  if (!held && sealing == Sealing::kSameContentSameFile && whole) {
+    // Another copy may have saved this same file after we looked, and printed its id.
+    snapshot.id = id;
+    Judged judged = JudgeUnderFreshLock(*this, snapshot, whole);
+    if (judged.wholeness == Wholeness::kWhole) {
+      return held.error().WithContext("snapshot " + id.Hex() +
+                                      " left in place: it is whole (every blob it references "
+                                      "confirmed under a fresh lock), so no prune can break it");
+    }
+    if (judged.wholeness == Wholeness::kUnknown) {
+      return held.error().WithContext(
+          "snapshot " + id.Hex() + " left in place (another copy may have saved it too), " +
+          "but whether it is whole could not be told (" + judged.why +
+          "): run 'stormproof check'");
+    }
+    not_whole = " (not whole: " + judged.why + ")";
+  }
   if (!held) {
     // Credentials that may not delete (upload-only) cannot take it back: say so, so that the
     // user knows a snapshot the lock no longer covered is there (check tells whether it is whole).
     Status withdrawn = backend_->Remove({FileType::kSnapshot, id.Hex()});
-    if (withdrawn) return held.error().WithContext("snapshot " + id.Hex() + " withdrawn");
+    if (withdrawn) {
+      return held.error().WithContext("snapshot " + id.Hex() + " withdrawn" + not_whole);
+    }
     return held.error().WithContext("snapshot " + id.Hex() +
                                     " saved after the lock was lost and could not be withdrawn (" +
                                     withdrawn.error().message() + "): run 'stormproof check'");
@@ -131,6 +183,72 @@ Status Repository::CountRetentionDue(backend::Backend::RetentionUpkeep* stats) c
 }
 
 Status Repository::ExtendRetention(backend::Backend::RetentionUpkeep* stats) {
+  return ExtendRetentionOfAll(*backend_, id_, stats);
+}
+
+namespace {
+
+// The stronger of two retentions: the most days, compliance when either says it.
+std::optional<backend::Retention> Stronger(const std::optional<backend::Retention>& a,
+                                          const std::optional<backend::Retention>& b) {
+  if (!a || !b) return a ? a : b;
+  backend::Retention both = *a;
+  both.days = std::max(a->days, b->days);
+  if (b->mode == backend::Retention::Mode::kCompliance) both.mode = b->mode;
+  return both;
+}
+
+bool Weaker(const std::optional<backend::Retention>& held, const backend::Retention& wanted) {
+  if (!held) return true;
+  return held->days < wanted.days || (held->mode != wanted.mode &&
+                                      wanted.mode == backend::Retention::Mode::kCompliance);
+}
+
+// Whether the config is stored more than once with different content (S3: its version
+// listing; the backend's upkeep counts it in `overwritten`, changing nothing): rewritten after
+// init, which writes it once. Only answers on storage whose retention is set (a config with
+// object_lock); false elsewhere. Costs S3 one ListObjectVersions of `config`, and a
+// GetObjectRetention of each version the record of earlier upkeep does not answer for.
+Result<bool> ConfigRewritten(backend::Backend& backend, const Id& id) {
+  backend::Backend::RetentionUpkeep probe;
+  probe.dry_run = true;
+  probe.repository_id = id.Hex();
+  STORMPROOF_TRY(backend.ExtendRetention(FileType::kConfig, &probe));
+  return probe.overwritten > 0;
+}
+
+}  // namespace
+
+Status Repository::KeepRetention(const std::optional<backend::Retention>& trusted,
+                                 backend::Backend::RetentionUpkeep* stats) {
+  // Every backup host holds the key, so a config that verifies may still have been rewritten
+  // with fewer days; the one written at init is its oldest version. When the storage shows it
+  // rewritten, its days count for nothing either way: only `trusted`.
+  bool rewritten = false;
+  if (config_verified_ && retention_) {
+    STORMPROOF_ASSIGN_OR_RETURN(rewritten, ConfigRewritten(*backend_, id_));
+  }
+  const bool config_counts = config_verified_ && !rewritten;
+  std::optional<backend::Retention> keep =
+      Stronger(config_counts ? retention_ : std::nullopt, trusted);
+  if (!keep && !config_counts) {
+    // Storage that cannot keep retention (a local directory) has none to keep up.
+    if (!rewritten && !SetUpkeepRetention(*backend_, backend::Retention{{}, 1})) return Ok();
+    return Error::Corrupt(
+        backend_->Location() + "/config: " +
+        (rewritten ? "rewritten since the repository was created (stored more than once with "
+                     "different content: an attack, or a faulty tool)"
+                   : "config mac does not match (altered)") +
+        ": the retention upkeep does not take its days from it; give the retention the "
+        "repository was created with (the plan's object_lock, prune --object-lock-days)");
+  }
+  if (!keep) return Ok();  // no Object Lock
+  if (read_only_reason_) {
+    // Writes stay refused; the storage learns the retention for the upkeep only.
+    STORMPROOF_TRY(SetUpkeepRetention(*backend_, *keep));
+  } else if (rewritten || Weaker(retention_, *keep)) {
+    STORMPROOF_TRY(backend_->SetRetention(*keep));
+  }
   return ExtendRetentionOfAll(*backend_, id_, stats);
 }
 

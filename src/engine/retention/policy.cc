@@ -1,9 +1,11 @@
-// ApplyPolicy: restic's forget algorithm, one group at a time.
+// ApplyPolicy: restic's forget algorithm, one group at a time, snapshots dated in the future
+// set aside first (retention.h).
 #include <algorithm>
 #include <array>
 #include <limits>
 #include <optional>
 
+#include "core/time.h"
 #include "engine/retention/internal/calendar.h"
 #include "engine/retention/retention.h"
 
@@ -62,11 +64,34 @@ int64_t WithinThreshold(const std::vector<Snapshot>& newest_first, const Span& w
   return std::numeric_limits<int64_t>::min();
 }
 
+// Moves the snapshots dated in the future (a prefix of `newest_first`) into the decision, kept.
+void SetAsideFutureDated(std::vector<Snapshot>* newest_first, int64_t now_ns, Decision* decision) {
+  auto counted = std::find_if(newest_first->begin(), newest_first->end(),
+                              [&](const Snapshot& s) { return !IsFutureDated(s.time_ns, now_ns); });
+  for (auto it = newest_first->begin(); it != counted; ++it) {
+    decision->future_dated.push_back(*it);
+    decision->keep.push_back({std::move(*it), {kFutureDatedReason}});
+  }
+  newest_first->erase(newest_first->begin(), counted);
+}
+
 }  // namespace
+
+bool IsFutureDated(int64_t time_ns, int64_t now_ns) {
+  const int64_t tolerance_ns = kFutureTolerance.seconds() * kNsPerSecond;
+  return now_ns <= std::numeric_limits<int64_t>::max() - tolerance_ns &&
+         time_ns > now_ns + tolerance_ns;
+}
 
 bool Policy::Empty() const {
   return last <= 0 && hourly <= 0 && daily <= 0 && weekly <= 0 && monthly <= 0 && yearly <= 0 &&
          within.Zero();
+}
+
+int Policy::CountingRulesUsed() const {
+  int used = 0;
+  for (int count : {last, hourly, daily, weekly, monthly, yearly}) used += count > 0 ? 1 : 0;
+  return used;
 }
 
 std::string Policy::ToString() const {
@@ -90,10 +115,11 @@ Result<Decision> ApplyPolicy(std::vector<Snapshot> snapshots, const Policy& poli
                              int64_t now_ns) {
   if (policy.Empty()) return Error::InvalidArgument(kEmptyPolicyMessage);
   SortNewestFirst(&snapshots);
+  Decision decision;
+  SetAsideFutureDated(&snapshots, now_ns, &decision);
   std::vector<CountingRule> rules = CountingRules(policy);
   const bool within = !policy.within.Zero();
   const int64_t threshold = within ? WithinThreshold(snapshots, policy.within, now_ns) : 0;
-  Decision decision;
   for (size_t nr = 0; nr < snapshots.size(); ++nr) {
     std::vector<std::string> reasons;
     if (within && snapshots[nr].time_ns > threshold) {
@@ -109,6 +135,7 @@ Result<Decision> ApplyPolicy(std::vector<Snapshot> snapshots, const Policy& poli
   }
   std::reverse(decision.keep.begin(), decision.keep.end());
   std::reverse(decision.remove.begin(), decision.remove.end());
+  std::reverse(decision.future_dated.begin(), decision.future_dated.end());
   return decision;
 }
 

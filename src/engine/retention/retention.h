@@ -1,4 +1,5 @@
-// retention: which snapshots a `forget` policy keeps, and why — restic's semantics exactly.
+// retention: which snapshots a `forget` policy keeps, and why — restic's semantics exactly,
+// except for snapshots dated in the future (below).
 //
 // A policy says how many snapshots to keep per calendar bucket (--keep-last, --keep-hourly,
 // --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly) and for how long to keep
@@ -9,6 +10,13 @@
 // snapshot"), so a young repository does not lose its first backup (restic >= 0.17).
 // --keep-within keeps every snapshot strictly newer than the newest snapshot (ignoring any in
 // the future of `now`) minus the span. A snapshot matching any rule is kept; reasons accumulate.
+//
+// Unlike restic, a snapshot dated more than kFutureTolerance after `now` ("dated in the future")
+// is always kept and counted by no rule: it fills no --keep-last place and no bucket, and is not
+// the oldest snapshot. Snapshot dates are written by whoever holds the repository password (every
+// backup host); restic lets snapshots dated next year fill every --keep-* place, so that the
+// next forget removes every genuine snapshot. A clock that is ahead by more than the tolerance
+// makes its host's snapshots kept until `now` reaches them.
 //
 // Buckets are computed in UTC (restic uses the local time zone): the same repository gives the
 // same answer on every machine whatever its TZ. Weeks are ISO 8601 weeks (Monday to Sunday;
@@ -24,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/duration.h"
 #include "core/result.h"
 #include "engine/repository/repository.h"
 
@@ -49,21 +58,33 @@ struct Policy {
   Span within{};
 
   bool Empty() const;
+  // How many --keep-<bucket> N rules (last, hourly, ... yearly) are used: 0..6.
+  int CountingRulesUsed() const;
   // "keep 7 daily, 4 weekly snapshots and all within 30d of the newest".
   std::string ToString() const;
 };
 
+// How far after `now` a snapshot may be dated and still count for the policy: clocks of backup
+// hosts drift and the storage's clock (which forget reads `now` from) is another machine's.
+inline constexpr Duration kFutureTolerance = Duration::Hours(1);
+
+// The reason a snapshot dated in the future is kept.
+inline constexpr const char* kFutureDatedReason = "dated in the future (not counted by the policy)";
+
 struct KeptSnapshot {
   repository::Snapshot snapshot;
   // In rule order: "within 30d", "last snapshot", "hourly snapshot", "daily snapshot",
-  // "weekly snapshot", "monthly snapshot", "yearly snapshot"; "oldest daily snapshot" etc.
+  // "weekly snapshot", "monthly snapshot", "yearly snapshot"; "oldest daily snapshot" etc.;
+  // kFutureDatedReason alone.
   std::vector<std::string> reasons;
 };
 
-// The outcome for one group; both lists oldest first, like `stormproof snapshots`.
+// The outcome for one group; every list oldest first, like `stormproof snapshots`.
 struct Decision {
-  std::vector<KeptSnapshot> keep;
+  std::vector<KeptSnapshot> keep;  // with the snapshots dated in the future
   std::vector<repository::Snapshot> remove;
+  // The snapshots dated more than kFutureTolerance after `now`: in `keep` too, counted by no rule.
+  std::vector<repository::Snapshot> future_dated = {};
 };
 
 // Host and sorted paths: the snapshots a policy is applied to together.
@@ -83,8 +104,13 @@ struct GroupDecision {
 inline constexpr const char* kEmptyPolicyMessage =
     "no policy given: refusing to remove all snapshots";
 
-// Applies `policy` to one group of snapshots (any order). `now_ns`: snapshots after it are
-// ignored when finding the newest snapshot for --keep-within. Ties in time are broken by id.
+// True when `time_ns` is more than kFutureTolerance after `now_ns`.
+bool IsFutureDated(int64_t time_ns, int64_t now_ns);
+
+// Applies `policy` to one group of snapshots (any order). `now_ns` (the storage's time where
+// there is one): snapshots dated after it are ignored when finding the newest snapshot for
+// --keep-within, and those dated more than kFutureTolerance after it are kept and counted by no
+// rule (Decision::future_dated). Ties in time are broken by id.
 // Errors: kInvalidArgument kEmptyPolicyMessage when the policy is empty.
 Result<Decision> ApplyPolicy(std::vector<repository::Snapshot> snapshots, const Policy& policy,
                              int64_t now_ns);

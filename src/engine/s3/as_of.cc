@@ -10,11 +10,13 @@
 #include <set>
 #include <string_view>
 #include <thread>
+#include <utility>
 
 #include "core/time.h"
 #include "engine/backend/layout.h"
 #include "engine/s3/internal/as_of_lock.h"
 #include "engine/s3/internal/client.h"
+#include "engine/s3/internal/marker_record.h"
 
 namespace stormproof::s3 {
 namespace {
@@ -162,11 +164,12 @@ std::optional<ObjectLock> RestoredLock(const std::optional<backend::Retention>& 
 }
 
 // Makes `change` on the server. Returns whether a copy went through this machine.
+// A hide's delete marker goes into *marker (its version id).
 Result<bool> MakeChange(Client& client, const std::string& root, const RollBackChange& change,
-                        const ObjectLock* lock) {
+                        const ObjectLock* lock, std::string* marker) {
   const std::string key = root + change.name;
   if (change.step.action == Action::kHide) {
-    STORMPROOF_TRY(client.DeleteObject(key));
+    STORMPROOF_TRY(client.DeleteObject(key, marker));
     return false;
   }
   const std::string& version = change.step.version_id;
@@ -241,6 +244,13 @@ Result<RollBackPlan> RollBack::Plan(int64_t as_of_ns) const {
   return plan;
 }
 
+Result<std::vector<LiveLock>> RollBack::ListLiveLocks() const {
+  Planner locks(root_, 0);
+  STORMPROOF_TRY(client_->ListObjectVersions(
+      root_ + "locks/", [&](const ObjectVersion& entry) { locks.Add(entry); }));
+  return locks.LiveLocks(client_->ServerNowNs());
+}
+
 Result<Bytes> RollBack::ReadVersion(const std::string& name, const std::string& version_id) const {
   return client_->GetObjectVersion(root_ + name, version_id);
 }
@@ -249,11 +259,13 @@ Result<RollBackOutcome> RollBack::Apply(const RollBackPlan& plan,
                                         const std::optional<backend::Retention>& retention,
                                         const RollBackProgressFn& progress,
                                         RollBackLock* held) const {
+  if (plan.hides() > 0) STORMPROOF_TRY(HidesRecordable());
   std::optional<ObjectLock> lock = RestoredLock(retention, *client_);
   RollBackOutcome outcome;
   std::atomic<size_t> next{0};
-  std::mutex mutex;  // guards outcome, done
+  std::mutex mutex;  // guards outcome, done, markers
   int done = 0;
+  std::vector<std::pair<std::string, std::string>> markers;  // the hides' (key, marker)
   const int total = static_cast<int>(plan.changes.size());
   auto work = [&] {
     for (size_t i = next++; i < plan.changes.size(); i = next++) {
@@ -264,13 +276,18 @@ Result<RollBackOutcome> RollBack::Apply(const RollBackPlan& plan,
         next = plan.changes.size();  // no worker starts another change
         return;
       }
-      Result<bool> through_here = MakeChange(*client_, root_, change, lock ? &*lock : nullptr);
+      std::string marker;
+      Result<bool> through_here =
+          MakeChange(*client_, root_, change, lock ? &*lock : nullptr, &marker);
       std::lock_guard<std::mutex> guard(mutex);
       ++done;
       if (progress) progress({done, total});
       if (!through_here) {
         outcome.failed.push_back({change.name, through_here.error().message()});
         continue;  // one file refused: the others are still put back
+      }
+      if (!marker.empty() && !change.name.starts_with("locks/")) {
+        markers.emplace_back(root_ + change.name, std::move(marker));
       }
       ++(change.step.action == Action::kHide ? outcome.hidden : outcome.restored);
       if (*through_here) ++outcome.copied_through_here;
@@ -282,7 +299,47 @@ Result<RollBackOutcome> RollBack::Apply(const RollBackPlan& plan,
   outcome.not_made = total - done;
   std::sort(outcome.failed.begin(), outcome.failed.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });
+  RecordHides(markers, plan.as_of_ns, &outcome);
   return outcome;
+}
+
+void RollBack::RecordHidingIn(const backend::Backend::RecordPlace& place) { record_place_ = place; }
+
+Status RollBack::HidesRecordable() const {
+  if (record_place_.folder.empty() || record_place_.repository_id.empty()) return Ok();
+  const std::string path =
+      record_place_.folder + "/" + internal::MarkerRecordName(record_place_.repository_id);
+  internal::RecordFileLock lock(path);
+  internal::MarkerRecord record(
+      path,
+      internal::RecordBinding{record_place_.repository_id, client_->location().ToString(), root_});
+  Status writable = record.Writable();
+  if (!writable) return writable.error().WithContext("nothing rolled back");
+  return Ok();
+}
+
+void RollBack::RecordHides(const std::vector<std::pair<std::string, std::string>>& markers,
+                           int64_t as_of_ns, RollBackOutcome* outcome) const {
+  if (markers.empty()) return;
+  if (record_place_.folder.empty() || record_place_.repository_id.empty()) {
+    outcome->record_error = "no record of stormproof's delete markers is kept on this machine "
+                            "(no cache or no home folder)";
+    return;
+  }
+  const std::string path =
+      record_place_.folder + "/" + internal::MarkerRecordName(record_place_.repository_id);
+  outcome->record_path = path;
+  internal::RecordFileLock lock(path);  // a prune on this machine may be saving it
+  internal::MarkerRecord record(
+      path,
+      internal::RecordBinding{record_place_.repository_id, client_->location().ToString(), root_});
+  const internal::RecordedMarker hidden{internal::RecordedMarker::Kind::kHiddenByRepair, as_of_ns};
+  for (const auto& [key, marker] : markers) record.Add(key, marker, hidden);
+  if (Status saved = record.Save(); !saved) {
+    outcome->record_error = saved.error().message();
+    return;
+  }
+  outcome->hidden_recorded = static_cast<int>(markers.size());
 }
 
 Result<std::unique_ptr<RollBackLock>> RollBack::HoldLock(const std::vector<LiveLock>& ignored,

@@ -15,7 +15,8 @@
 //     it is hidden behind a new delete marker.
 // Nothing is ever deleted: every version the attacker wrote stays as evidence, and every
 // version hidden (also good snapshots written after TIME) can be brought back by a later
-// roll-back to a later moment, for as long as the bucket keeps it.
+// roll-back to a later moment, for as long as the bucket keeps it (prune keeps what the
+// roll-back hid: RollBack::RecordHidingIn).
 //
 // Plain functions over fresh objects: thread-safe.
 #ifndef STORMPROOF_ENGINE_S3_AS_OF_H_
@@ -27,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/bytes.h"
@@ -125,6 +127,13 @@ struct RollBackOutcome {
   // message); "" when it did not stop.
   std::string lock_lost = {};
   int not_made = 0;  // changes not tried because it stopped
+  // Hides recorded as `repair --as-of`'s in this machine's record of stormproof's delete
+  // markers (RollBack::RecordHidingIn), and why the hides were not recorded ("" = they were).
+  int hidden_recorded = 0;
+  std::string record_error = {};
+  // The file the hides were recorded in (or would have been): prune keeps them only where it
+  // reads that file (this machine, this user's state folder).
+  std::string record_path = {};
 };
 
 // How the roll-back's lock file is kept (RollBack::HoldLock), as a repository lock is
@@ -172,8 +181,20 @@ class RollBack {
   // request's errors otherwise (kPermissionDenied: the credentials need s3:ListBucketVersions).
   Result<RollBackPlan> Plan(int64_t as_of_ns) const;
 
+  // The lock files under the repository's prefix that look live now (LiveLock): one listing of
+  // locks/ only, for a roll-back to decide on before it writes its own lock and plans.
+  Result<std::vector<LiveLock>> ListLiveLocks() const;
+
   // The bytes of `name`'s (relative to the repository) version `version_id`.
   Result<Bytes> ReadVersion(const std::string& name, const std::string& version_id) const;
+
+  // Records the delete markers Apply places to hide files (not locks) as hidden by this
+  // roll-back, in the record of stormproof's delete markers kept in `place` (the repository's
+  // state folder and id: Backend::SetRecordPlace, cache::MarkerRecordFolder;
+  // docs/repository-format.md, "Retention and maintenance"): prune then never purges them and keeps their versions retained, so that a
+  // later roll-back can still bring them back. Without it they are not recorded, and prune
+  // counts them as hidden by someone else (RollBackOutcome::record_error says so).
+  void RecordHidingIn(const backend::Backend::RecordPlace& place);
 
   // Makes every change of `plan`, up to 8 at once. Restored versions are stored under
   // `retention` when given (the repository config's, as a backup stores a file: the server's
@@ -181,7 +202,9 @@ class RollBack {
   // is recorded in RollBackOutcome::failed and the others are still made: planning and
   // applying again retries what is left (a file already restored is then copied once more,
   // which is harmless). With `lock` (HoldLock's), no change starts once the lock is lost: the
-  // roll-back stops, with RollBackOutcome::lock_lost and not_made set.
+  // roll-back stops, with RollBackOutcome::lock_lost and not_made set. Refused before any change
+  // (kFailedCheck) when the plan hides files and the record of RecordHidingIn is there but
+  // cannot be read: it is never written over (internal/marker_record.h).
   Result<RollBackOutcome> Apply(const RollBackPlan& plan,
                                 const std::optional<backend::Retention>& retention,
                                 const RollBackProgressFn& progress = {},
@@ -200,8 +223,16 @@ class RollBack {
                                                  RollBackLockTiming timing = {}) const;
 
  private:
+  // Records `markers` (key, marker version id) as hidden by a roll-back to `as_of_ns`.
+  void RecordHides(const std::vector<std::pair<std::string, std::string>>& markers,
+                   int64_t as_of_ns, RollBackOutcome* outcome) const;
+  // Whether RecordHides could save the record: not when a record file is there that cannot be
+  // read (MarkerRecord::Writable's kFailedCheck); Ok without a record place.
+  Status HidesRecordable() const;
+
   std::string root_;  // the prefix and '/', or ""
   std::unique_ptr<internal::Client> client_;
+  backend::Backend::RecordPlace record_place_;
 };
 
 }  // namespace stormproof::s3

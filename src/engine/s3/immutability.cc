@@ -16,6 +16,7 @@
 
 #include "core/time.h"
 #include "engine/s3/internal/client.h"
+#include "engine/s3/internal/stored_content.h"
 
 namespace stormproof::s3 {
 namespace {
@@ -599,6 +600,8 @@ class Prover {
       if (*held) {
         object.mode = (*held)->mode;
         object.retain_until_ns = (*held)->retain_until_ns;
+        int64_t& earliest = report_.earliest_retain_until_ns;
+        if (earliest == 0 || object.retain_until_ns < earliest) earliest = object.retain_until_ns;
       }
       if (auto shortfall = RetentionShortfall(object, proof_.retention, now, ValidForNs())) {
         report_.short_retention.push_back(*shortfall);
@@ -623,7 +626,7 @@ class Prover {
   // marker (a hidden one is noted). The older versions listed tell of overwrites (NoteRewrites).
   Result<Listing> ListLatest(const std::string& rest) {
     Listing latest;
-    std::map<std::string, Stored> stored;
+    std::map<std::string, internal::StoredContent> stored;
     Status listed = client_.ListObjectVersions(root_ + rest, [&](const ObjectVersion& v) {
       if (!v.delete_marker) stored[v.key].Add(v);
       if (!v.is_latest) return;
@@ -638,41 +641,29 @@ class Prover {
     return latest;
   }
 
-  // The stored versions (not delete markers) of one key.
-  struct Stored {
-    int versions = 0;
-    bool differ = false;  // two of them hold different content (sizes or ETags differ)
-    uint64_t size = 0;
-    std::string etag;
-    void Add(const ObjectVersion& v) {
-      if (versions++ == 0) {
-        size = v.size;
-        etag = v.etag;
-      } else if (v.size != size || v.etag != etag) {
-        differ = true;
-      }
-    }
-  };
-  // A config stored more than once was rewritten after the repository was made (it is written
-  // once, refusing an existing one); any other file stored with different contents was written
-  // over (a retried PUT stores the same content again). Each is a problem, reported once.
-  void NoteRewrites(const std::map<std::string, Stored>& stored) {
+  // A config stored with other content, or any other file, is a problem while it is
+  // overwritten (stored_content.h: its current content differs from its oldest, the one the
+  // repository wrote); one `repair --as-of` restored (the attacker's version stays beside it)
+  // is noted. Each is reported once.
+  void NoteRewrites(const std::map<std::string, internal::StoredContent>& stored) {
+    using Rewrite = internal::StoredContent::Rewrite;
     for (const auto& [key, s] : stored) {
       if (key.starts_with(root_ + "canary/")) continue;  // the proof overwrites its canary
-      std::string problem;
-      if (key == root_ + "config" && s.versions > 1) {
-        problem = Describe(key) + ": the config was rewritten after the repository was made (" +
-                  std::to_string(s.versions) + " versions): whoever did can change what every "
-                  "writer obeys, the retention included; see 'repair --as-of' "
-                  "(docs/object-storage.md)";
-      } else if (key != root_ + "config" && s.differ) {
-        problem = Describe(key) + " was overwritten after it was written (" +
-                  std::to_string(s.versions) + " versions with different content), by an attack "
-                  "or a faulty tool: run 'stormproof check --read-data' and see 'repair --as-of' "
-                  "(docs/object-storage.md)";
-      }
-      if (!problem.empty() && rewrites_seen_.insert(key).second) {
-        report_.problems.push_back(problem);
+      if (s.rewrite() == Rewrite::kNone || !rewrites_seen_.insert(key).second) continue;
+      const std::string versions = std::to_string(s.versions()) + " versions";
+      if (s.rewrite() == Rewrite::kRestored) {
+        report_.notes.push_back(Describe(key) + ": restored after an overwrite (" + versions +
+                                "; its current content is the one first written)");
+      } else if (key == root_ + "config") {
+        report_.problems.push_back(
+            Describe(key) + ": the config was rewritten after the repository was made (" +
+            versions + "): whoever did can change what every writer obeys, the retention "
+            "included; see 'repair --as-of' (docs/object-storage.md)");
+      } else {
+        report_.problems.push_back(
+            Describe(key) + " was overwritten after it was written (" + versions +
+            " with different content), by an attack or a faulty tool: run 'stormproof check "
+            "--read-data' and see 'repair --as-of' (docs/object-storage.md)");
       }
     }
   }

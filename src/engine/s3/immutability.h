@@ -72,6 +72,10 @@ struct ImmutabilityReport {
   std::string canary = {};            // the canary's key
   std::vector<ImmutabilityAttempt> attempts = {};
   RetentionSample sample = {};
+  // The earliest retain-until date among the objects sampled that have a retention: what the
+  // proof found holds until then only (an object sampled without retention is in
+  // short_retention). 0 when no object sampled had one.
+  int64_t earliest_retain_until_ns = 0;
   // Every object sampled whose retention is missing, in another mode or too short, one
   // sentence each naming the object and the dates.
   std::vector<std::string> short_retention = {};

@@ -148,11 +148,17 @@ Result<ObjectInfo> Client::HeadObject(const std::string& key) const {
   return ObjectInfo{*size, *modified};
 }
 
-Status Client::DeleteObject(const std::string& key) {
+Status Client::DeleteObject(const std::string& key, std::string* marker_version_id) {
   std::string what = Describe(key);
   STORMPROOF_ASSIGN_OR_RETURN(Answer answer, Execute(Call{"DELETE", key, {}, {}, {}}, what));
-  if (answer.response.status < 300 || answer.response.status == 404) return Ok();
-  return AnswerError(answer.response, what);
+  if (answer.response.status >= 300 && answer.response.status != 404) {
+    return AnswerError(answer.response, what);
+  }
+  if (marker_version_id != nullptr) {
+    *marker_version_id =
+        answer.response.status < 300 ? answer.response.Header("x-amz-version-id") : "";
+  }
+  return Ok();
 }
 
 Status Client::ListObjects(const std::string& prefix,

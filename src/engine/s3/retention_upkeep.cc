@@ -4,6 +4,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 #include <thread>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "core/mutex.h"
 #include "core/time.h"
 #include "engine/s3/internal/retention_record.h"
+#include "engine/s3/internal/stored_content.h"
 
 namespace stormproof::s3::internal {
 namespace {
@@ -67,34 +69,42 @@ std::vector<std::vector<ObjectVersion>> ByKey(std::vector<ObjectVersion> version
   return keys;
 }
 
-// Whether a key's versions hold different content: it was written over after it was written
-// (an attack or a faulty tool). Versions of the same size and ETag are one content stored twice
-// (a PUT retried after its answer was lost), not an overwrite.
+// Whether a key is overwritten now (stored_content.h): its newest stored content differs from
+// its oldest (an attack or a faulty tool). One restored by `repair --as-of` is not.
 bool Overwritten(const std::vector<ObjectVersion>& group) {
-  const ObjectVersion* first = nullptr;
-  for (const ObjectVersion& v : group) {
-    if (v.delete_marker) continue;
-    if (first == nullptr) {
-      first = &v;
-    } else if (v.size != first->size || v.etag != first->etag) {
-      return true;
-    }
-  }
-  return false;
+  StoredContent content;
+  for (const ObjectVersion& v : group) content.Add(v);
+  return content.rewrite() == StoredContent::Rewrite::kOverwritten;
 }
+
+// A stored version of a file in use that upkeep must look at.
+struct DueVersion {
+  const ObjectVersion* version = nullptr;
+  // Whether it matters now (a version with no retention is then a sign of attack): the file's
+  // newest stored content (its current version, or the one a marker hides) unless `repair
+  // --as-of` hid the file, or any version of a file overwritten now (stored_content.h). Not: an
+  // older version of a file restored (the attacker's, kept beside as evidence) or stored again
+  // with the same content, and the versions of a file the roll-back hid.
+  bool matters_now = true;
+};
 
 // Extends `v` (a version of a file in use, stored long enough ago to need a look) when its
 // retention ends before `needed`; the new date is `until`. Notes in `record` (if any) the date
 // the server answered or, once extended, the one it set. A version with no retention at all is
-// not one stormproof wrote (it locks every file it writes): counted in stats->unretained, never
-// locked (after an overwrite, the original keeps its retention and is extended; the
-// attacker's version is not).
-Status ExtendOne(Client& client, const ObjectVersion& v, int64_t needed, int64_t until,
-                 RetentionRecord* record, backend::Backend::RetentionUpkeep* stats) {
+// not one stormproof wrote (it locks every file it writes): counted in stats->unretained when
+// it `matters_now` (DueVersion), else in stats->unretained_restored; never locked (after an
+// overwrite, the original keeps its retention and is extended; the attacker's version is not).
+// A version whose retention reads back short after the server
+// accepted the extension sets *kept_short (one line naming it) and is not counted as extended:
+// the caller goes on with the others.
+Status ExtendOne(Client& client, const DueVersion& due, int64_t needed, int64_t until,
+                 RetentionRecord* record, backend::Backend::RetentionUpkeep* stats,
+                 std::string* kept_short) {
+  const ObjectVersion& v = *due.version;
   STORMPROOF_ASSIGN_OR_RETURN(ObjectRetention held, client.GetObjectRetention(v.key, v.version_id));
   ++stats->checked;
   if (!held) {
-    ++stats->unretained;
+    ++(due.matters_now ? stats->unretained : stats->unretained_restored);
     return Ok();
   }
   if (held->retain_until_ns >= needed) {
@@ -104,7 +114,18 @@ Status ExtendOne(Client& client, const ObjectVersion& v, int64_t needed, int64_t
   ObjectLock lock{held->mode, until};  // COMPLIANCE stays COMPLIANCE
   if (!stats->dry_run) {
     STORMPROOF_TRY(client.PutObjectRetention(v.key, v.version_id, lock));
-    if (record != nullptr) record->Note(v.key, v.version_id, until);
+    // Noted as read back, never as asked (retention_record.h): a server that answered success
+    // and kept the old date is caught now, not E days later.
+    STORMPROOF_ASSIGN_OR_RETURN(ObjectRetention set, client.GetObjectRetention(v.key, v.version_id));
+    const int64_t set_until = set ? set->retain_until_ns : 0;
+    if (set_until < needed) {
+      *kept_short = client.Describe(v.key) + " (version " + v.version_id +
+                    "): the server accepted an extension of its retention to " +
+                    FormatRfc3339(until) + " but keeps " +
+                    (set ? FormatRfc3339(set_until) : std::string("none"));
+      return Ok();
+    }
+    if (record != nullptr) record->Note(v.key, v.version_id, set_until);
   }
   ++stats->extended;
   return Ok();
@@ -126,32 +147,30 @@ std::unique_ptr<RetentionRecord> RecordFor(const Client& client, const std::stri
   return record;
 }
 
-// Whether `group` (a key's versions) is hidden by a delete marker someone other than `own_id`
-// placed while a stored version is there to hide: an attack or another tool, never ours to undo.
-bool HiddenByOthers(const std::vector<ObjectVersion>& group, const std::string& own_id) {
+// Who hides a key's stored versions (`group`, newest first).
+enum class Hider {
+  kNobody,  // its latest entry is an object, or no stored version is left to hide
+  kRemoval,  // a marker recorded as stormproof's removal (forget, prune, adoption)
+  kRepair,   // a marker recorded as placed by `repair --as-of`
+  kOthers,   // a marker this machine has no record of: someone else's, or a lost record
+};
+Hider HiddenBy(const std::vector<ObjectVersion>& group, const MarkerRecord* markers) {
   const ObjectVersion& latest = group.front();
-  return latest.is_latest && latest.delete_marker && latest.owner_id != own_id &&
-         std::any_of(group.begin(), group.end(),
-                     [](const ObjectVersion& v) { return !v.delete_marker; });
+  if (!latest.is_latest || !latest.delete_marker ||
+      std::none_of(group.begin(), group.end(),
+                   [](const ObjectVersion& v) { return !v.delete_marker; })) {
+    return Hider::kNobody;
+  }
+  std::optional<RecordedMarker> recorded =
+      markers != nullptr ? markers->Find(latest.key, latest.version_id) : std::nullopt;
+  if (!recorded) return Hider::kOthers;
+  return recorded->kind == RecordedMarker::Kind::kRemoved ? Hider::kRemoval : Hider::kRepair;
 }
 
-// For a key removed by a delete marker we placed (`own_id`), deletes the noncurrent versions in
-// `group` (the key's versions) whose retention ended, and then its delete markers when no
-// version is left for them to hide. A key someone else hid is counted and left alone.
-Status PurgeKey(Client& client, const std::vector<ObjectVersion>& group, int64_t now,
-                const std::string& own_id, backend::Backend::HiddenVersions* stats) {
-  if (HiddenByOthers(group, own_id)) {
-    ++stats->foreign_markers;
-    return Ok();
-  }
-  // Only what a removal hid: a key whose latest entry is an object was overwritten, not removed
-  // (files are named by their content, so that is a retried upload or someone else's write), and
-  // its older versions are what `repair --as-of` may need: left alone. So is every version of a
-  // key written over with other content before it was removed: the evidence of an attack.
-  const bool removed = std::any_of(group.begin(), group.end(), [](const ObjectVersion& v) {
-    return v.is_latest && v.delete_marker;
-  });
-  if (!removed || Overwritten(group)) return Ok();
+// Deletes the noncurrent versions in `group` (a removed key's versions) whose retention ended,
+// and then its delete markers when no version is left for them to hide.
+Status PurgeRemoved(Client& client, const std::vector<ObjectVersion>& group, int64_t now,
+                    backend::Backend::HiddenVersions* stats) {
   size_t versions_left = 0;
   for (const ObjectVersion& v : group) {
     if (v.delete_marker) continue;
@@ -182,38 +201,68 @@ Status PurgeKey(Client& client, const std::vector<ObjectVersion>& group, int64_t
   return Ok();
 }
 
+// Purges the key `group` holds when it is a file stormproof removed (or a lock, whoever removed
+// it); a file hidden by `repair --as-of` or by someone else keeps every version (the latter
+// counted).
+Status PurgeKey(Client& client, const std::vector<ObjectVersion>& group, int64_t now,
+                KeyKind kind, const MarkerRecord* markers,
+                backend::Backend::HiddenVersions* stats) {
+  const ObjectVersion& latest = group.front();
+  // Only what a removal hid: a key whose latest entry is an object was overwritten, not removed
+  // (files are named by their content, so that is a retried upload or someone else's write), and
+  // its older versions are what `repair --as-of` may need: left alone.
+  if (kind == KeyKind::kOther || !latest.is_latest || !latest.delete_marker) return Ok();
+  if (kind == KeyKind::kFile) {
+    const Hider hider = HiddenBy(group, markers);
+    if (hider == Hider::kOthers) ++stats->foreign_markers;
+    if (hider == Hider::kOthers || hider == Hider::kRepair) return Ok();
+    // Every version of a key overwritten before it was removed stays: the evidence of an attack.
+    if (Overwritten(group)) return Ok();
+  }
+  return PurgeRemoved(client, group, now, stats);
+}
+
 // The stored versions under `keys` (one group per key) that upkeep must look at: every stored
 // version of a file in use (`is_file`; the latest entry an object), not only the current one
 // (after an overwrite the original, the good content, must stay retained as long as the file is
 // in use), stored before `stored_before` (younger ones were stored with days + E:
-// S3Backend::LockFor). A file hidden by someone else's delete marker counts as in use. Counts
-// overwritten and hidden files in `stats`.
-std::vector<const ObjectVersion*> DueVersions(
+// S3Backend::LockFor). A file hidden by `repair --as-of` or by someone else counts as in use
+// (ExtendRetentionUnder; adopting the latter when stats->adopt_hidden). Counts in `stats`.
+std::vector<DueVersion> DueVersions(
     const std::vector<std::vector<ObjectVersion>>& keys,
     const std::function<bool(const std::string& key)>& is_file, int64_t stored_before,
-    const std::function<Result<std::string>()>& own_id,
-    backend::Backend::RetentionUpkeep* stats) {
-  // Whose delete markers are ours: asked only when a file is hidden (unknown: every hidden file
-  // is kept retained, the safe side).
-  std::optional<Result<std::string>> own;
-  auto hidden_by_others = [&](const std::vector<ObjectVersion>& group) {
-    if (!own) own = own_id ? own_id() : Result<std::string>(Error::NotFound("not asked"));
-    return *own ? HiddenByOthers(group, **own)
-                : std::any_of(group.begin(), group.end(),
-                              [](const ObjectVersion& v) { return !v.delete_marker; });
-  };
-  std::vector<const ObjectVersion*> due;
+    MarkerRecord* markers, backend::Backend::RetentionUpkeep* stats) {
+  std::vector<DueVersion> due;
   for (const std::vector<ObjectVersion>& group : keys) {
     const ObjectVersion& latest = group.front();
     if (!latest.is_latest || !is_file(latest.key)) continue;
-    // Not in use, unless someone else hid it: then it stays retained as if in use.
+    const Hider hider = latest.delete_marker ? HiddenBy(group, markers) : Hider::kNobody;
     if (latest.delete_marker) {
-      if (!hidden_by_others(group)) continue;
-      if (*own) ++stats->hidden_by_others;  // known to be someone else's (not merely unknown)
+      if (hider == Hider::kNobody || hider == Hider::kRemoval) continue;  // not in use
+      const bool adopt = hider == Hider::kOthers && stats->adopt_hidden && stats->may_adopt &&
+                         stats->may_adopt(latest.key, latest.modified_ns);
+      if (hider == Hider::kOthers && stats->adopt_hidden && !adopt) {
+        stats->not_adopted.push_back({latest.key, latest.modified_ns});
+      }
+      const bool release = hider == Hider::kRepair && stats->release_repair_hidden;
+      if (adopt || release) {
+        (adopt ? stats->adopted : stats->released).push_back({latest.key, latest.modified_ns});
+        if (!stats->dry_run && markers != nullptr) {
+          markers->Add(latest.key, latest.version_id, RecordedMarker{});
+        }
+        continue;  // from now on a removal of ours
+      }
+      if (hider == Hider::kRepair) ++stats->hidden_by_repair;
+      if (hider == Hider::kOthers) ++stats->hidden_by_others;
     }
-    if (Overwritten(group)) ++stats->overwritten;
+    const bool overwritten = Overwritten(group);
+    if (overwritten) ++stats->overwritten;
+    bool newest = true;  // the first object version in the listing (newest first)
     for (const ObjectVersion& v : group) {
-      if (!v.delete_marker && v.modified_ns < stored_before) due.push_back(&v);
+      if (v.delete_marker) continue;
+      const bool matters_now = overwritten || (newest && hider != Hider::kRepair);
+      newest = false;
+      if (v.modified_ns < stored_before) due.push_back({&v, matters_now});
     }
   }
   return due;
@@ -225,8 +274,7 @@ Status ExtendRetentionUnder(Client& client, const std::string& prefix,
                             const std::function<bool(const std::string& key)>& is_file,
                             const backend::Retention& retention,
                             backend::Backend::RetentionUpkeep* stats, int64_t now_ns,
-                            const std::function<Result<std::string>()>& own_id,
-                            const std::string& record_name) {
+                            MarkerRecord* markers, const std::string& record_name) {
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<ObjectVersion> versions, Versions(client, prefix));
   // The listing's answer told the server's time.
   const int64_t now = now_ns != 0 ? now_ns : client.ServerNowNs();
@@ -234,11 +282,12 @@ Status ExtendRetentionUnder(Client& client, const std::string& prefix,
   const int64_t needed = now + int64_t{retention.days} * kNsPerDay;
   const int64_t until = (FloorSeconds(needed + spare) + 1) * kNsPerSecond;
   std::vector<std::vector<ObjectVersion>> keys = ByKey(std::move(versions));
-  std::vector<const ObjectVersion*> due = DueVersions(keys, is_file, now - spare, own_id, stats);
+  std::vector<DueVersion> due = DueVersions(keys, is_file, now - spare, markers, stats);
   std::unique_ptr<RetentionRecord> record = RecordFor(client, prefix, record_name, stats);
   if (record != nullptr) {
     // Recorded as retained past `needed`: nothing to ask (kept in the next record).
-    std::erase_if(due, [&](const ObjectVersion* v) {
+    std::erase_if(due, [&](const DueVersion& d) {
+      const ObjectVersion* v = d.version;
       const int64_t recorded = record->RecordedUntilNs(v->key, v->version_id);
       if (recorded < needed) return false;
       record->Note(v->key, v->version_id, recorded);
@@ -249,15 +298,23 @@ Status ExtendRetentionUnder(Client& client, const std::string& prefix,
   Mutex mutex;
   std::optional<std::pair<size_t, Error>> first_refused;  // the earliest in listing order
   std::optional<size_t> first_unretained;
-  uint64_t refused = 0;
+  std::optional<std::pair<size_t, std::string>> first_short;  // the earliest in listing order
+  uint64_t refused = 0, short_count = 0;
   Status done = ForEachInParallel(due.size(), [&](size_t i) {
     backend::Backend::RetentionUpkeep one;
     one.dry_run = stats->dry_run;
-    Status extended = ExtendOne(client, *due[i], needed, until, record.get(), &one);
+    std::string kept_short;
+    Status extended = ExtendOne(client, due[i], needed, until, record.get(), &one, &kept_short);
     MutexLock lock(mutex);
+    // One version that reads back short must not leave all the others to expire either.
+    if (!kept_short.empty()) {
+      ++short_count;
+      if (!first_short || i < first_short->first) first_short.emplace(i, std::move(kept_short));
+    }
     stats->checked += one.checked;
     stats->extended += one.extended;
     stats->unretained += one.unretained;
+    stats->unretained_restored += one.unretained_restored;
     if (one.unretained > 0 && (!first_unretained || i < *first_unretained)) first_unretained = i;
     // One version these credentials may not touch must not leave all the others to expire.
     if (!extended && extended.error().code() == ErrorCode::kPermissionDenied) {
@@ -269,13 +326,20 @@ Status ExtendRetentionUnder(Client& client, const std::string& prefix,
   });
   stats->refused += refused;
   if (first_unretained && stats->first_unretained.empty()) {
-    stats->first_unretained = due[*first_unretained]->key;
+    stats->first_unretained = due[*first_unretained].version->key;
   }
   // Best effort: a record that cannot be written costs reads on the next run, nothing else.
   if (record != nullptr && !stats->dry_run) {
     if (Status saved = record->Save(); !saved && stats->record_note.empty()) {
       stats->record_note = "record of this upkeep not written: " + saved.error().message();
     }
+  }
+  if (done && first_short) {
+    return Error::Io(std::to_string(short_count) + " of " + std::to_string(due.size()) +
+                     " object versions under " + client.Describe(prefix) +
+                     " kept a shorter retention than asked (the others were extended" +
+                     (refused > 0 ? "; " + std::to_string(refused) + " refused" : std::string()) +
+                     "); the first: " + first_short->second);
   }
   if (done && first_refused) {
     return Error::PermissionDenied(
@@ -288,15 +352,20 @@ Status ExtendRetentionUnder(Client& client, const std::string& prefix,
 }
 
 Status PurgeExpiredVersionsUnder(Client& client, const std::string& prefix,
-                                 const std::string& own_id,
-                                 backend::Backend::HiddenVersions* stats) {
+                                 const std::function<KeyKind(const std::string& key)>& kind_of,
+                                 MarkerRecord* markers, backend::Backend::HiddenVersions* stats) {
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<ObjectVersion> versions, Versions(client, prefix));
   const int64_t now = client.ServerNowNs();
+  std::vector<std::pair<std::string, std::string>> listed_markers;
+  for (const ObjectVersion& v : versions) {
+    if (v.delete_marker) listed_markers.emplace_back(v.key, v.version_id);
+  }
   std::vector<std::vector<ObjectVersion>> keys = ByKey(std::move(versions));
   Mutex mutex;
-  return ForEachInParallel(keys.size(), [&](size_t i) {
+  Status done = ForEachInParallel(keys.size(), [&](size_t i) {
     backend::Backend::HiddenVersions one;
-    Status done = PurgeKey(client, keys[i], now, own_id, &one);
+    Status purged =
+        PurgeKey(client, keys[i], now, kind_of(keys[i].front().key), markers, &one);
     MutexLock lock(mutex);
     stats->purged_files += one.purged_files;
     stats->purged_bytes += one.purged_bytes;
@@ -307,26 +376,12 @@ Status PurgeExpiredVersionsUnder(Client& client, const std::string& prefix,
         (stats->earliest_release_ns == 0 || one.earliest_release_ns < stats->earliest_release_ns)) {
       stats->earliest_release_ns = one.earliest_release_ns;
     }
-    return done;
+    return purged;
   });
-}
-
-Result<std::string> OwnCanonicalId(Client& client, const std::string& root) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string probe = root + "locks/stormproof-whoami-";
-  uint64_t random = static_cast<uint64_t>(SystemNowNs()) * 0x9e3779b97f4a7c15ULL;
-  for (int i = 0; i < 16; ++i, random >>= 4) probe += kHex[random & 15];
-  STORMPROOF_TRY(client.DeleteObject(probe));  // a delete marker of ours, hiding nothing
-  std::optional<ObjectVersion> marker;
-  STORMPROOF_TRY(client.ListObjectVersions(probe, [&](const ObjectVersion& v) {
-    if (v.key == probe && v.delete_marker) marker = v;
-  }));
-  if (!marker) {
-    return Error::Io(client.Describe(probe) + ": a DELETE answered success but made no delete "
-                     "marker: is versioning on for this bucket?");
-  }
-  STORMPROOF_TRY(client.DeleteObjectVersion(probe, marker->version_id));
-  return marker->owner_id;
+  // Markers purged now or gone before are forgotten (the ones purged now are still listed: they
+  // go on the next run; a version id is never used twice, so they can match nothing meanwhile).
+  if (done && markers != nullptr) markers->KeepOnly(listed_markers);
+  return done;
 }
 
 }  // namespace stormproof::s3::internal

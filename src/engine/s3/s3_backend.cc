@@ -3,12 +3,16 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 
 #include "core/mutex.h"
 #include "core/time.h"
 #include "engine/backend/crash_points.h"
 #include "engine/backend/layout.h"
 #include "engine/s3/internal/client.h"
+#include "engine/s3/internal/marker_record.h"
 #include "engine/s3/internal/options_hook.h"
 #include "engine/s3/internal/retention_upkeep.h"
 #include "engine/s3/s3.h"
@@ -48,8 +52,13 @@ class S3Backend : public backend::Backend {
   // marker, which the server allows under retention; the version stays until purged.
   Status ExtendRetention(FileType type, RetentionUpkeep* stats) override;
   Status PurgeExpiredVersions(HiddenVersions* stats) override;
-  // Our canonical id, as the server names the owner of our delete markers (asked once).
-  Result<std::string> OwnId();
+  // The record of our own delete markers (internal/marker_record.h) lives in place.folder. An
+  // empty field keeps what an earlier call set.
+  void SetRecordPlace(const RecordPlace& place) override {
+    MutexLock lock(markers_mutex_);
+    if (!place.folder.empty()) record_place_.folder = place.folder;
+    if (!place.repository_id.empty()) record_place_.repository_id = place.repository_id;
+  }
   // Half the requests the client lets in flight: pack uploads overlap, and loads (the index,
   // trees) still find a free slot meanwhile.
   int ParallelSaves() const override { return parallel_saves_; }
@@ -89,10 +98,46 @@ class S3Backend : public backend::Backend {
   mutable Mutex retention_mutex_;
   std::optional<backend::Retention> retention_ GUARDED_BY(retention_mutex_);
   bool check_bucket_lock_ GUARDED_BY(retention_mutex_) = false;
-  // Our canonical id (internal::OwnCanonicalId), asked once: whose delete markers are ours.
-  Mutex own_id_mutex_;
-  std::optional<std::string> own_id_ GUARDED_BY(own_id_mutex_);
+  // The record of our own delete markers at record_place_, read under its file lock (held
+  // until the record is destroyed); nothing when no place is set.
+  struct LockedMarkers {
+    std::unique_ptr<internal::RecordFileLock> lock;
+    std::unique_ptr<internal::MarkerRecord> record;
+  };
+  LockedMarkers LoadMarkers() REQUIRES(markers_mutex_);
+  // What a key under root_ is to the purge.
+  internal::KeyKind KindOfKey(const std::string& key) const;
+
+  // Serialises reading, changing and saving the marker record (Remove, ExtendRetention,
+  // PurgeExpiredVersions), so that no change is lost between them.
+  Mutex markers_mutex_;
+  RecordPlace record_place_ GUARDED_BY(markers_mutex_);
 };
+
+S3Backend::LockedMarkers S3Backend::LoadMarkers() {
+  if (record_place_.folder.empty() || record_place_.repository_id.empty()) return {};
+  const std::string path =
+      record_place_.folder + "/" + internal::MarkerRecordName(record_place_.repository_id);
+  auto lock = std::make_unique<internal::RecordFileLock>(path);
+  return {std::move(lock),
+          std::make_unique<internal::MarkerRecord>(
+              path, internal::RecordBinding{record_place_.repository_id, Location(), root_})};
+}
+
+internal::KeyKind S3Backend::KindOfKey(const std::string& key) const {
+  const std::string_view relative = std::string_view(key).substr(root_.size());
+  if (relative == "config") return internal::KeyKind::kFile;
+  for (FileType type : {FileType::kKey, FileType::kSnapshot, FileType::kIndex, FileType::kPack,
+                        FileType::kEvidence, FileType::kLock}) {
+    const std::string directory = DirectoryKey(type);
+    if (!key.starts_with(directory) ||
+        NameOf(type, std::string_view(key).substr(directory.size())).empty()) {
+      continue;
+    }
+    return type == FileType::kLock ? internal::KeyKind::kLock : internal::KeyKind::kFile;
+  }
+  return internal::KeyKind::kOther;
+}
 
 Status S3Backend::SetRetention(const backend::Retention& retention) {
   if (retention.days < 1) {
@@ -137,25 +182,66 @@ Status S3Backend::ExtendRetention(FileType type, RetentionUpkeep* stats) {
     if (type == FileType::kConfig) return key == config;
     return !NameOf(type, std::string_view(key).substr(prefix.size())).empty();
   };
-  // One record of earlier upkeep per type, in stats->record_folder (the caching backend's).
-  return internal::ExtendRetentionUnder(client_, prefix, is_file, *retention, stats, 0,
-                                        [this] { return OwnId(); }, backend::FileTypeName(type));
-}
-
-Result<std::string> S3Backend::OwnId() {
-  MutexLock lock(own_id_mutex_);
-  if (!own_id_) {
-    STORMPROOF_ASSIGN_OR_RETURN(std::string id, internal::OwnCanonicalId(client_, root_));
-    own_id_ = std::move(id);
+  MutexLock lock(markers_mutex_);
+  LockedMarkers locked = LoadMarkers();
+  internal::MarkerRecord* markers = locked.record.get();
+  if ((stats->adopt_hidden || stats->release_repair_hidden) && markers == nullptr) {
+    return Error::InvalidArgument(
+        Location() + ": adopting or releasing hidden files needs this machine's record of "
+        "stormproof's delete markers, kept in this user's state folder "
+        "(~/.local/state/stormproof) when a cache is used: run without --no-cache");
   }
-  return *own_id_;
+  // Adopting or releasing saves the record: never over one that could not be read.
+  if (stats->adopt_hidden || stats->release_repair_hidden) STORMPROOF_TRY(markers->Writable());
+  const size_t adopted_before = stats->adopted.size(), released_before = stats->released.size();
+  const size_t not_adopted_before = stats->not_adopted.size();
+  const uint64_t others_before = stats->hidden_by_others;
+  // may_adopt is asked with names relative to the repository, as it is given them.
+  const auto may_adopt = std::move(stats->may_adopt);
+  if (may_adopt) {
+    stats->may_adopt = [&](const std::string& key, int64_t hidden_ns) {
+      return may_adopt(key.substr(root_.size()), hidden_ns);
+    };
+  }
+  // One record of earlier upkeep per type, in stats->record_folder (the caching backend's).
+  Status done = internal::ExtendRetentionUnder(client_, prefix, is_file, *retention, stats, 0,
+                                               markers, backend::FileTypeName(type));
+  stats->may_adopt = may_adopt;
+  for (size_t i = adopted_before; i < stats->adopted.size(); ++i) {
+    stats->adopted[i].name.erase(0, root_.size());  // relative to the repository
+  }
+  for (size_t i = not_adopted_before; i < stats->not_adopted.size(); ++i) {
+    stats->not_adopted[i].name.erase(0, root_.size());
+  }
+  for (size_t i = released_before; i < stats->released.size(); ++i) {
+    stats->released[i].name.erase(0, root_.size());
+  }
+  const bool changed = stats->adopted.size() > adopted_before ||
+                       stats->released.size() > released_before;
+  if (markers != nullptr && changed && !stats->dry_run) STORMPROOF_TRY(markers->Save());
+  // Why files count as someone else's when the record was not read (a lost or new record).
+  const std::string why = markers != nullptr ? markers->note()
+                                             : "no record of stormproof's delete markers is kept "
+                                               "on this machine (no cache or no home folder)";
+  if (stats->hidden_by_others > others_before && !why.empty() &&
+      stats->record_note.find(why) == std::string::npos) {
+    stats->record_note += (stats->record_note.empty() ? "" : "; ") + why;
+  }
+  return done;
 }
 
 Status S3Backend::PurgeExpiredVersions(HiddenVersions* stats) {
   // A bucket without Object Lock keeps no hidden versions.
   if (!CurrentRetention()) return Ok();
-  STORMPROOF_ASSIGN_OR_RETURN(std::string own_id, OwnId());
-  return internal::PurgeExpiredVersionsUnder(client_, root_, own_id, stats);
+  MutexLock lock(markers_mutex_);
+  LockedMarkers locked = LoadMarkers();
+  internal::MarkerRecord* markers = locked.record.get();
+  STORMPROOF_TRY(internal::PurgeExpiredVersionsUnder(
+      client_, root_, [this](const std::string& key) { return KindOfKey(key); }, markers, stats));
+  // A record that could not be read is empty here: every marker counted as someone else's and
+  // nothing of a file was purged. It is kept as it is, never written over.
+  if (markers != nullptr && markers->Writable()) STORMPROOF_TRY(markers->Save());
+  return Ok();
 }
 
 Result<int64_t> S3Backend::RetainUntilNs(int days) const {
@@ -207,9 +293,41 @@ Result<int64_t> S3Backend::ModifiedNs(const Handle& handle) const {
 
 Status S3Backend::Remove(const Handle& handle) {
   STORMPROOF_TRY(backend::ValidateHandle(handle));
+  // Under retention, the delete marker of a file (locks carry no retention and are purged
+  // whoever hid them) is recorded as ours: prune purges only what a marker of ours hides.
+  const bool recorded = handle.type != FileType::kLock && CurrentRetention().has_value();
+  if (!recorded) {
+    STORMPROOF_TRY(backend::CrashPoint("s3 delete: before the request"));
+    STORMPROOF_TRY(client_.DeleteObject(KeyOf(handle)));
+    return backend::CrashPoint("s3 delete: deleted");
+  }
+  MutexLock lock(markers_mutex_);
+  LockedMarkers locked = LoadMarkers();
+  internal::MarkerRecord* markers = locked.record.get();
+  if (markers == nullptr) {
+    return Error::InvalidArgument(
+        client_.Describe(KeyOf(handle)) + ": not removed: under Object Lock a removal needs this "
+        "machine's record of stormproof's delete markers, kept in this user's state folder "
+        "(~/.local/state/stormproof) when a cache is used (run without --no-cache)");
+  }
+  // Refused before the marker is placed: it could not be recorded without losing the record.
+  if (Status writable = markers->Writable(); !writable) {
+    return writable.error().WithContext(client_.Describe(KeyOf(handle)) + ": not removed");
+  }
   STORMPROOF_TRY(backend::CrashPoint("s3 delete: before the request"));
-  STORMPROOF_TRY(client_.DeleteObject(KeyOf(handle)));
-  return backend::CrashPoint("s3 delete: deleted");
+  std::string marker;
+  STORMPROOF_TRY(client_.DeleteObject(KeyOf(handle), &marker));
+  // A killed process loses this marker's entry: the file then counts as someone else's, and
+  // prune refuses until `prune --adopt-hidden-before` (the safe side).
+  STORMPROOF_TRY(backend::CrashPoint("s3 delete: deleted"));
+  if (marker.empty()) return Ok();  // no marker: nothing hidden to record
+  markers->Add(KeyOf(handle), marker, internal::RecordedMarker{});
+  Status saved = markers->Save();
+  if (!saved) {
+    return saved.error().WithContext("recording the delete marker of " +
+                                     client_.Describe(KeyOf(handle)));
+  }
+  return Ok();
 }
 
 std::string S3Backend::NameOf(FileType type, std::string_view relative) {

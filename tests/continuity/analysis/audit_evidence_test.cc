@@ -141,8 +141,9 @@ TEST(AuditEvidenceTest, ACopyOfASharedRepositoryIsReadAsTheClientsOwn) {
 }
 
 // An object-locked repository whose retention upkeep (a prune, which extends the Object Lock
-// retention of the files in use) is recorded never, or longer ago than N - E days (N = 20, E =
-// 5), is a high finding in the user's words; a prune within 15 days keeps it quiet.
+// retention of the files in use) is recorded never, or N - E - 1 days ago or longer (N = 20,
+// E = 5: one day of warning before the 15 days upkeep must keep), is a high finding in the
+// user's words; a prune 13 days ago keeps it quiet.
 TEST(AuditEvidenceTest, AnObjectLockedRepositoryWithoutRecentUpkeepCanLapse) {
   plan::Plan plan = PlanWithCopies();
   for (plan::RepositorySpec& r : plan.repositories) {
@@ -170,12 +171,94 @@ TEST(AuditEvidenceTest, AnObjectLockedRepositoryWithoutRecentUpkeepCanLapse) {
   ASSERT_NE(old, nullptr);
   EXPECT_NE(old->title.find("retention upkeep last done 2026-11-10"), std::string::npos)
       << old->title;
-  EXPECT_NE(old->detail.find("in the last 15 days"), std::string::npos) << old->detail;
-  prune.started_ns = prune.finished_ns = StartOfDayNs(kToday.AddDays(-15));
+  EXPECT_NE(old->detail.find("the newest one recorded here is 16 days old, while it is due at "
+                             "least every 15 days"),
+            std::string::npos)
+      << old->detail;
+  // N - E - 1 = 14 days: the day of warning.
+  prune.started_ns = prune.finished_ns = StartOfDayNs(kToday.AddDays(-14));
+  evidence["dental-offsite"].last_prune = prune;
+  EXPECT_NE(FindAbout(Audit(plan, {kToday, &evidence}), "retention-upkeep-lapsing",
+                      "dental-offsite"),
+            nullptr);
+  // N - E - 2 = 13 days: quiet.
+  prune.started_ns = prune.finished_ns = StartOfDayNs(kToday.AddDays(-13));
   evidence["dental-offsite"].last_prune = prune;
   EXPECT_EQ(FindAbout(Audit(plan, {kToday, &evidence}), "retention-upkeep-lapsing",
                       "dental-offsite"),
             nullptr);
+}
+
+// A prune reported only by a host's evidence (which any backup host could forge: a fresh one
+// every day would silence the finding) is not counted: the finding fires and says so.
+TEST(AuditEvidenceTest, UpkeepReportedOnlyByHostsEvidenceDoesNotCount) {
+  plan::Plan plan = PlanWithCopies();
+  for (plan::RepositorySpec& r : plan.repositories) {
+    if (r.id == "dental-offsite") r.object_lock = plan::RepositorySpec::ObjectLock{{}, 20};
+  }
+  plan.BuildIndex();
+  catalog::Run reported;
+  reported.kind = catalog::RunKind::kPrune;
+  reported.repository = "dental-offsite";
+  reported.host = "dental-host";
+  reported.imported_from = "dental-offsite";
+  reported.started_ns = reported.finished_ns = StartOfDayNs(kToday);
+  RepositoryEvidenceMap evidence;
+  evidence["dental-offsite"].last_reported_prune = reported;
+  std::vector<Finding> findings = Audit(plan, {kToday, &evidence});
+  const Finding* f = FindAbout(findings, "retention-upkeep-lapsing", "dental-offsite");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->title,
+            "Repository 'dental-offsite': retention upkeep only reported by hosts' evidence: "
+            "Object Lock retention of kept snapshots can lapse");
+  EXPECT_NE(f->detail.find("none is recorded here. The newest one on record, of " +
+                           kToday.ToString() +
+                           ", is only reported by dental-host's evidence, which any backup "
+                           "host could forge: it is not counted."),
+            std::string::npos)
+      << f->detail;
+  // With an own prune 16 days ago, the title gives its date and the detail still names the
+  // reported one.
+  catalog::Run own = reported;
+  own.host = "msp";
+  own.imported_from = "";
+  own.started_ns = own.finished_ns = StartOfDayNs(kToday.AddDays(-16));
+  evidence["dental-offsite"].last_prune = own;
+  findings = Audit(plan, {kToday, &evidence});
+  f = FindAbout(findings, "retention-upkeep-lapsing", "dental-offsite");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->title.find("last done 2026-11-10"), std::string::npos) << f->title;
+  EXPECT_NE(f->detail.find("only reported by dental-host's evidence"), std::string::npos);
+}
+
+
+// A stale pass imported from a host's evidence is never told as this stormproof's own check:
+// the zero-errors-stale detail names who reported it.
+TEST(AuditEvidenceTest, AStaleReportedPassSaysWhoReportedIt) {
+  plan::Plan plan = PlanWithCopies();
+  catalog::Run check;
+  check.kind = catalog::RunKind::kCheck;
+  check.repository = "dental-offsite";
+  check.host = "dental-host";
+  check.imported_from = "dental-offsite";
+  check.details = R"({"read_data_percent": 100})";
+  check.started_ns = check.finished_ns = StartOfDayNs(kToday.AddDays(-30));
+  RepositoryEvidenceMap evidence;
+  evidence["dental-offsite"].last_read_check = check;
+  std::vector<Finding> findings = Audit(plan, {kToday, &evidence});
+  const Finding* f = FindAbout(findings, "zero-errors-stale", "dental-offsite");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->detail.find("was a check on " + kToday.AddDays(-30).ToString() +
+                           ", only reported by dental-host's evidence, not run by this "
+                           "stormproof;"),
+            std::string::npos)
+      << f->detail;
+  check.imported_from = "";
+  evidence["dental-offsite"].last_read_check = check;
+  findings = Audit(plan, {kToday, &evidence});
+  f = FindAbout(findings, "zero-errors-stale", "dental-offsite");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->detail.find("reported"), std::string::npos) << f->detail;
 }
 
 }  // namespace

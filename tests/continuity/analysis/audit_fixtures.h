@@ -100,7 +100,7 @@ repositories:
   - {id: colo-repo, location: /srv/repo, site: colo}
   - {id: office-nas, location: /mnt/nas, site: office}
   - {id: cloud-plain, location: "s3:https://plain.example.com/plain", site: cloud-region, medium: object}
-  - {id: vault, location: "s3:https://vault.example.com/vault", site: cloud-region, medium: object, immutable: true}
+  - {id: vault, location: "s3:https://vault.example.com/vault", site: cloud-region, medium: object, immutable: true, credentials_file: /etc/stormproof/vault.aws}
   - {id: tape, location: /dev/nst0, site: colo, medium: tape, offline: true}
 training:
   - {person: cat, skill: sql, kind: course, date: 2026-06-01}

@@ -95,6 +95,39 @@ TEST(ImmutabilityTest, PassedLongerAgoThanTheCadenceIsStale) {
   EXPECT_EQ(v.text, "last proven 8 days ago on 2026-11-18 (cadence 1w)");
 }
 
+// A proof counts only before the day of the earliest retain-until date it sampled: from then on
+// what it found retained may be deletable, within the cadence or not; the audit says so.
+TEST(ImmutabilityTest, AProofLapsesOnTheDayTheEarliestRetentionItSampledEnds) {
+  plan::Plan plan = CleanPlan();
+  RepositoryEvidence e;
+  e.proof = Proof(2, catalog::Outcome::kOk);
+  e.proof->earliest_retain_until_ns = DaysAgoNs(-1);  // tomorrow noon
+  EXPECT_TRUE(Judge(plan, "vault", e).counts);
+  e.proof->earliest_retain_until_ns = DaysAgoNs(0) - kDayNs / 4;  // this morning
+  ImmutabilityVerdict v = Judge(plan, "vault", e);
+  EXPECT_EQ(v.state, ImmutabilityState::kProofStale);
+  EXPECT_FALSE(v.counts);
+  EXPECT_EQ(v.lapsed_on, kToday);
+  EXPECT_EQ(v.text,
+            "proven 2026-11-24, never since; lapsed on 2026-11-26 (the earliest retention it "
+            "sampled ended)");
+  e.proof->earliest_retain_until_ns = DaysAgoNs(0) + kDayNs / 4;  // tonight: today no longer
+  EXPECT_FALSE(Judge(plan, "vault", e).counts);
+
+  RepositoryEvidenceMap evidence;
+  evidence["vault"] = e;
+  std::vector<Finding> findings = Audit(plan, {kToday, &evidence});
+  const Finding* lapsed = nullptr;
+  for (const Finding& f : findings) {
+    if (f.rule == "immutability-proof-stale") lapsed = &f;
+  }
+  ASSERT_NE(lapsed, nullptr);
+  EXPECT_EQ(lapsed->title,
+            "Repository 'vault': immutability proof of 2026-11-24 lapsed on 2026-11-26, never "
+            "proven since");
+  EXPECT_THAT(lapsed->detail, HasSubstr("retained until 2026-11-26 at the earliest"));
+}
+
 TEST(ImmutabilityTest, FailedSaysWhatWasAllowed) {
   plan::Plan plan = CleanPlan();
   RepositoryEvidence e;
@@ -262,6 +295,33 @@ TEST(ZeroErrorsTest, ACheckCountsForTheCheckCadence) {
   v = JudgeZeroErrors(plan, e, kToday);
   EXPECT_EQ(v.state, ZeroErrorsState::kStale);
   EXPECT_EQ(v.text, "last proven 9 days ago on 2026-11-17 by a check that read all data (cadence 1w)");
+}
+
+// A pass imported from a host's evidence counts as before, but says who reported it (to a
+// client without the host's name: it may be another client's host).
+TEST(ZeroErrorsTest, APassFromHostsEvidenceSaysWhoReportedIt) {
+  plan::Plan plan = CleanPlan();
+  RepositoryEvidence e;
+  e.last_read_check = RunOf(catalog::RunKind::kCheck, 2, catalog::Outcome::kOk);
+  e.last_read_check->host = "web1";
+  e.last_read_check->imported_from = "vault";
+  ZeroErrorsVerdict v = JudgeZeroErrors(plan, e, kToday);
+  EXPECT_EQ(v.state, ZeroErrorsState::kProven);
+  EXPECT_TRUE(v.counts);
+  EXPECT_EQ(v.text,
+            "proven 2026-11-24 by a check that read all data, reported by web1's evidence (2 days "
+            "ago)");
+  EXPECT_EQ(v.client_text,
+            "proven 2026-11-24 by a check that read all data, reported by a host's evidence (2 "
+            "days ago)");
+  e.last_read_check = RunOf(catalog::RunKind::kCheck, 9, catalog::Outcome::kOk);
+  e.last_read_check->host = "web1";
+  e.last_read_check->imported_from = "vault";
+  v = JudgeZeroErrors(plan, e, kToday);
+  EXPECT_EQ(v.state, ZeroErrorsState::kStale);
+  EXPECT_EQ(v.text,
+            "last proven 9 days ago on 2026-11-17 by a check that read all data, reported by "
+            "web1's evidence (cadence 1w)");
 }
 
 TEST(ZeroErrorsTest, ADrillCountsForItsSystemsDrillCadence) {

@@ -2,7 +2,10 @@
 // id, so importing twice, or importing what this catalog recorded itself, adds nothing.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "continuity/catalog/catalog.h"
+#include "continuity/catalog/internal/schema.h"
 #include "tests/continuity/catalog/catalog_fixture.h"
 #include "tests/matchers.h"
 
@@ -107,6 +110,148 @@ TEST_F(CatalogTest, ARecordWithoutIdIsRefusedAndNothingIsImported) {
   EXPECT_THAT(imported, ErrorIs(ErrorCode::kInvalidArgument, HasSubstr("without a record id")));
   EXPECT_EQ(*catalog->CountRuns(), 0);
   EXPECT_TRUE(catalog->EvidenceOf("shared")->files.empty());
+}
+
+// RunQuery::own_only: what this catalog recorded itself, never what hosts' evidence reported
+// (imported runs name the repository they came from).
+TEST_F(CatalogTest, OwnOnlyLeavesOutImportedRuns) {
+  auto catalog = OpenCatalog();
+  ASSERT_NE(catalog, nullptr);
+  ImportedRecord mine = Backup("own-id", "central");
+  mine.run.started_ns = 500;
+  ASSERT_THAT(catalog->AddRun(mine.run), IsOk());
+  ASSERT_THAT(catalog->ImportRecords("shared", "file", {Backup("r1", "host-a")}, 5'000), IsOk());
+
+  RunQuery all;
+  auto runs = catalog->Runs(all);
+  ASSERT_THAT(runs, IsOk());
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ((*runs)[0].record_id, "r1");
+  EXPECT_EQ((*runs)[0].imported_from, "shared");
+  EXPECT_EQ((*runs)[1].imported_from, "");
+
+  RunQuery own;
+  own.own_only = true;
+  runs = catalog->Runs(own);
+  ASSERT_THAT(runs, IsOk());
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].record_id, "own-id");
+  auto last = catalog->LastRun(own);
+  ASSERT_THAT(last, IsOk());
+  ASSERT_TRUE(last->has_value());
+  EXPECT_EQ((*last)->record_id, "own-id");
+  own.kind = RunKind::kDrill;
+  EXPECT_TRUE(catalog->Drills(own)->empty());
+  ASSERT_THAT(catalog->ImportRecords("shared", "file2", {DrillOf("r2")}, 6'000), IsOk());
+  EXPECT_TRUE(catalog->Drills(own)->empty());
+  EXPECT_EQ(catalog->Drills({})->size(), 1u);
+}
+
+// Imports are known by record id and content: a record of another repository with the id of
+// one already imported but another content (a forged one) is kept beside it, never in its
+// place; the same run told through two repositories (the same content) is recorded once.
+TEST_F(CatalogTest, ARecordIdOfAnotherRepositoryDoesNotShadowTheImportedOne) {
+  auto catalog = OpenCatalog();
+  ASSERT_NE(catalog, nullptr);
+  ImportedRecord genuine = Backup("r1", "host-a");
+  genuine.run.outcome = Outcome::kFailed;
+  genuine.run.error = "disk full";
+  ASSERT_THAT(catalog->ImportRecords("shared", "file", {genuine}, 5'000), IsOk());
+
+  // The same run through the system's other repository: nothing new.
+  auto same = catalog->ImportRecords("offsite", "file", {genuine}, 5'000);
+  ASSERT_THAT(same, IsOk());
+  EXPECT_EQ(*same, 0u);
+  // Another record with that id (read elsewhere): a second run, the first one kept.
+  ImportedRecord forged = Backup("r1", "host-a");
+  auto other = catalog->ImportRecords("client-b", "file", {forged}, 5'000);
+  ASSERT_THAT(other, IsOk());
+  EXPECT_EQ(*other, 1u);
+  auto runs = catalog->Runs({});
+  ASSERT_THAT(runs, IsOk());
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ(Sql("SELECT imported_from, outcome FROM runs ORDER BY id"),
+            (std::vector<std::string>{"shared|failed", "client-b|ok"}));
+  // Read again from either repository: nothing new.
+  EXPECT_EQ(*catalog->ImportRecords("client-b", "file2", {forged}, 6'000), 0u);
+  EXPECT_EQ(*catalog->ImportRecords("shared", "file2", {forged}, 6'000), 0u);
+  EXPECT_EQ(*catalog->CountRuns(), 2);
+}
+
+// A forged record carrying a genuine record's id, in the same repository's evidence: neither
+// shadows the other, whichever was imported first, and the conflict is named with both files.
+TEST_F(CatalogTest, AForgedRecordWithAGenuineIdNeverShadowsItInEitherOrder) {
+  ImportedRecord genuine = Backup("r1", "host-a");
+  genuine.run.outcome = Outcome::kFailed;
+  genuine.run.error = "disk full";
+  ImportedRecord forged = Backup("r1", "host-a");  // the same id, reporting a success
+  std::vector<std::vector<std::string>> states;
+  for (bool forged_first : {true, false}) {
+    path_ = dir_ + (forged_first ? "/forged-first.db" : "/genuine-first.db");
+    auto catalog = OpenCatalog();
+    ASSERT_NE(catalog, nullptr);
+    const ImportedRecord& first = forged_first ? forged : genuine;
+    const ImportedRecord& second = forged_first ? genuine : forged;
+    EXPECT_EQ(*catalog->ImportRecords("shared", "f1", {first}, 5'000), 1u);
+    EXPECT_EQ(*catalog->ImportRecords("shared", "f2", {second}, 6'000), 1u);
+    // Either read again: nothing new.
+    EXPECT_EQ(*catalog->ImportRecords("shared", "f3", {genuine, forged}, 7'000), 0u);
+    states.push_back(Sql(
+        "SELECT record_id, imported_from, outcome, error FROM runs ORDER BY outcome, error"));
+    auto conflicts = catalog->RecordConflicts();
+    ASSERT_THAT(conflicts, IsOk());
+    ASSERT_EQ(conflicts->size(), 1u);
+    EXPECT_EQ((*conflicts)[0].record_id, "r1");
+    EXPECT_EQ((*conflicts)[0].sources,
+              (std::vector<std::string>{"evidence file f1 of repository shared",
+                                        "evidence file f2 of repository shared"}));
+  }
+  EXPECT_EQ(states[0], (std::vector<std::string>{"r1|shared|failed|disk full", "r1|shared|ok|"}));
+  EXPECT_EQ(states[0], states[1]);
+}
+
+// This catalog's own run wins over an imported record with its id (a host's own evidence read
+// back, or a forgery of it); nothing is in conflict when every id is held once.
+TEST_F(CatalogTest, AnOwnRunIsNeverJoinedByAnImportedRecordWithItsId) {
+  auto catalog = OpenCatalog();
+  ASSERT_NE(catalog, nullptr);
+  ImportedRecord own = Backup("own-id", "central");
+  ASSERT_THAT(catalog->AddRun(own.run), IsOk());
+  ImportedRecord forged = own;
+  forged.run.outcome = Outcome::kFailed;
+  EXPECT_EQ(*catalog->ImportRecords("shared", "f1", {forged, Backup("r2", "a")}, 5'000), 1u);
+  EXPECT_EQ(*catalog->CountRuns(), 2);
+  EXPECT_TRUE(catalog->RecordConflicts()->empty());
+}
+
+// Version 6: runs recorded before stay as they were (imports then were not marked: they read as
+// this catalog's own), and an existing record id stays unique per repository of origin.
+TEST_F(CatalogTest, MigratesVersion5RunsAsTheCatalogsOwn) {
+  std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
+  ASSERT_THAT(internal::CreateCatalogAtVersion(path_, 5), IsOk());
+  Sql("INSERT INTO runs (kind, repository, started_ns, finished_ns, outcome, host, record_id) "
+      "VALUES ('prune', 'shared', 1, 2, 'ok', 'central', 'old-prune')");
+  Sql("INSERT INTO immutability_proofs (repository, started_ns, finished_ns, outcome, record_id) "
+      "VALUES ('shared', 1, 2, 'ok', 'p1')");
+  auto catalog = OpenCatalog();
+  ASSERT_NE(catalog, nullptr);
+  EXPECT_EQ(catalog->SchemaVersion(), kSchemaVersion);
+  RunQuery own;
+  own.own_only = true;
+  auto runs = catalog->Runs(own);
+  ASSERT_THAT(runs, IsOk());
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].record_id, "old-prune");
+  EXPECT_EQ((*runs)[0].imported_from, "");
+  auto proof = catalog->LatestImmutabilityProof("shared", INT64_MAX);
+  ASSERT_THAT(proof, IsOk());
+  ASSERT_TRUE(proof->has_value());
+  EXPECT_EQ((*proof)->earliest_retain_until_ns, 0);
+  // The old run's id, read from a repository's evidence: already this catalog's.
+  ImportedRecord again;
+  again.run = (*runs)[0];
+  EXPECT_EQ(*catalog->ImportRecords("shared", "file", {again}, 5'000), 0u);
+  EXPECT_EQ(*catalog->CountRuns(), 1);
 }
 
 }  // namespace

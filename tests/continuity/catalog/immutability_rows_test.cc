@@ -26,6 +26,7 @@ ImmutabilityProof Proof(int64_t finished_ns, Outcome outcome) {
   proof.retention_mode = "compliance";
   proof.retention_days = 30;
   proof.objects_checked = 12;
+  proof.earliest_retain_until_ns = finished_ns + 3'000;
   proof.host = "central";
   proof.access_key_id = "AKIABACKUPHOSTS00001";
   return proof;
@@ -54,6 +55,7 @@ TEST_F(CatalogTest, ImmutabilityProofRoundTripsEveryField) {
   EXPECT_EQ(got.retention_days, 30);
   EXPECT_EQ(got.allowed, failed.allowed);
   EXPECT_EQ(got.objects_checked, 12u);
+  EXPECT_EQ(got.earliest_retain_until_ns, 8'000);
   EXPECT_EQ(got.host, "central");
   EXPECT_EQ(got.record_id.size(), 32u);  // assigned
   EXPECT_EQ(got.access_key_id, "AKIABACKUPHOSTS00001");

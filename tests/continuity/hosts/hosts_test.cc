@@ -151,6 +151,26 @@ TEST_F(EvidenceExchangeTest, RecordsGoOnlyWhereTheyConcernAndImportOnce) {
   EXPECT_EQ(*(*catalog)->CountRuns(), 2);
 }
 
+// A run imported from evidence never travels on as this host's own, even one naming this host
+// (forged): only what the catalog recorded itself is written as its evidence.
+TEST_F(EvidenceExchangeTest, ImportedRunsAreNeverWrittenAgainAsThisHostsEvidence) {
+  catalog::ImportedRecord forged = Record("forged-backup", catalog::RunKind::kBackup, "till",
+                                          "shop-repo");
+  forged.run.host = "central";
+  ASSERT_THAT(SaveEvidenceIn("shop-repo", {"central", 5, {forged}}), IsOk());
+  auto catalog = catalog::Catalog::Open(dir_ + "/central.db");
+  ASSERT_THAT(catalog, IsOk());
+  ASSERT_EQ(ImportEvidence(plan_, **catalog, options_.access, 20)[0].runs, 1u);
+  catalog::Run own = Record("own-check", catalog::RunKind::kCheck, "", "shop-repo").run;
+  own.host = "central";
+  ASSERT_THAT((*catalog)->AddRun(own), IsOk());
+
+  auto records = RecordsSince(**catalog, "central", 0);
+  ASSERT_THAT(records, IsOk());
+  ASSERT_EQ(records->size(), 1u);
+  EXPECT_EQ((*records)[0].run.record_id, "own-check");
+}
+
 // Someone holding one client's repository key (or a damaged bucket) writes evidence claiming
 // another client's system: it is not imported, and the file says why. A run's client is the
 // plan's, whatever the file claims.

@@ -185,6 +185,13 @@ TEST_F(CopiesTest, ZeroErrorsIsJudgedPerCopy) {
                         "0 errors: copy nas last verified 2026-11-16 by a check, overdue (check "
                         "every 1w, drill every 30d)"))
       << Reasons(stale);
+  // One imported from a host's evidence is never worded as this stormproof's own check.
+  nas().checks.last_read_check->imported_from = "nas";
+  Rule32110 reported = Assess();
+  EXPECT_TRUE(HasReason(reported,
+                        "0 errors: copy nas last verified 2026-11-16 by a check reported by a "
+                        "host's evidence, overdue (check every 1w, drill every 30d)"))
+      << Reasons(reported);
 
   nas().checks.last_read_check = Check(kNow - 2 * kDay, catalog::Outcome::kOk);
   nas().checks.last_failed_check = Check(kNow - kDay, catalog::Outcome::kFailed);

@@ -160,5 +160,46 @@ TEST_F(CopyEvidenceTest, AnObjectLockedCopyWithoutRecordedUpkeepIsAFinding) {
   EXPECT_EQ(lapsing(), 0);
 }
 
+// A prune imported from a host's evidence (which any backup host could forge) does not count:
+// status still reports the upkeep lapsing, and says the upkeep is only reported by hosts.
+TEST_F(CopyEvidenceTest, UpkeepImportedFromHostsEvidenceIsNoUpkeep) {
+  plan_.repositories[1].object_lock = plan::RepositorySpec::ObjectLock{{}, 30};
+  plan_.BuildIndex();
+  catalog::ImportedRecord reported;
+  reported.run = MakeRun(catalog::RunKind::kPrune, "offsite", 0);
+  reported.run.system = "";
+  reported.run.host = "app-host";
+  reported.run.record_id = "forged-prune";
+  ASSERT_THAT(catalog_->ImportRecords("offsite", "file", {reported}, kNow), IsOk());
+  Rule();
+  auto found = std::find_if(status_.findings.begin(), status_.findings.end(),
+                            [](const analysis::Finding& f) {
+                              return f.rule == "retention-upkeep-lapsing";
+                            });
+  ASSERT_NE(found, status_.findings.end());
+  EXPECT_THAT(found->title, HasSubstr("retention upkeep only reported by hosts' evidence"));
+  EXPECT_THAT(found->detail, HasSubstr("only reported by app-host's evidence"));
+}
+
+
+// Two records with one record id in hosts' evidence (one of them forged): status keeps both and
+// names the conflict among the system's problems, with the evidence files for the MSP only.
+TEST_F(CopyEvidenceTest, ARecordIdToldTwoWaysIsAProblemOfItsSystem) {
+  catalog::ImportedRecord genuine;
+  genuine.run = MakeRun(catalog::RunKind::kBackup, "local", kNow - 3 * kHour,
+                        catalog::Outcome::kError);
+  genuine.run.host = "app-host";
+  genuine.run.record_id = "r1";
+  catalog::ImportedRecord forged = genuine;
+  forged.run.outcome = catalog::Outcome::kOk;
+  ASSERT_THAT(catalog_->ImportRecords("local", "e1", {forged}, kNow), IsOk());
+  ASSERT_THAT(catalog_->ImportRecords("local", "e2", {genuine}, kNow), IsOk());
+  Rule();
+  EXPECT_THAT(status_.clients.at(0).systems.at(0).problems,
+              ::testing::Contains("record r1 is told 2 ways by hosts' evidence (evidence file e1 "
+                                  "of repository local, evidence file e2 of repository local): "
+                                  "a host holding a repository key may have forged it"));
+}
+
 }  // namespace
 }  // namespace stormproof::readiness

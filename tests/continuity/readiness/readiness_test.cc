@@ -521,6 +521,32 @@ TEST_F(CatalogTest, ImmutableCountsOnlyWithAProofWithinTheCheckCadence) {
   EXPECT_EQ(cloud.immutability_text, "last proven 9 days ago on 2026-11-24 (cadence 1w)");
 }
 
+// A proof counts only before the day of the earliest retain-until date it sampled (stored in the
+// catalog with it), within the cadence or not: from that day, status reads it as lapsed.
+TEST_F(CatalogTest, AProofStopsCountingOnTheDayItsEarliestSampledRetentionEnds) {
+  RecordEvidence();
+  plan::Plan plan = StatusPlan();
+  plan.repositories[1].credentials_file = BackupCredentials();
+  catalog::ImmutabilityProof proof = ProofOf("cloud", kNow - 2 * kDay, catalog::Outcome::kOk);
+  proof.earliest_retain_until_ns = kNow + 2 * kDay;
+  ASSERT_THAT(catalog_->AddImmutabilityProof(proof), IsOk());
+  auto status = ComputeStatus(plan, *catalog_, At(kNow));
+  ASSERT_THAT(status, IsOk());
+  EXPECT_TRUE(status->clients[0].systems[0].rule.copy_status[1].immutable_proven);
+  // Two days later (within the 1w cadence) its sampled retention ends: no longer proven.
+  StatusOptions later_options = At(kNow + 2 * kDay);
+  later_options.today = kToday.AddDays(2);
+  auto later = ComputeStatus(plan, *catalog_, later_options);
+  ASSERT_THAT(later, IsOk());
+  const CopyStatus& cloud = later->clients[0].systems[0].rule.copy_status[1];
+  EXPECT_FALSE(cloud.immutable_proven);
+  EXPECT_EQ(cloud.immutability_text,
+            "proven 2026-11-24, never since; lapsed on 2026-11-28 (the earliest retention it "
+            "sampled ended)");
+  EXPECT_EQ(later->clients[0].repositories[1].immutability.state,
+            analysis::ImmutabilityState::kProofStale);
+}
+
 // An offline copy counts as "the 1" while attested, and is attested, never proven. A client reads
 // that the MSP attested it, not which of its people did, nor the note.
 TEST_F(CatalogTest, AnAttestedOfflineCopyMeetsTheRuleWithoutBeingProven) {

@@ -11,10 +11,12 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <string_view>
 
 #include "continuity/runner/facts.h"
 #include "continuity/runner/internal/jobs.h"
 #include "continuity/runner/run.h"
+#include "core/bytes.h"
 #include "engine/backend/backend.h"
 #include "engine/repository/repository.h"
 #include "tests/continuity/runner/run_fixture.h"
@@ -24,6 +26,7 @@ namespace stormproof::runner {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::Contains;
 using testing::kMinute;
 using testing::Pass;
 
@@ -204,6 +207,44 @@ TEST_F(CopyJobTest, AFalseCopyClaimDoesNotHoldBackLaterCopies) {
   EXPECT_EQ(later.Find(ActionKind::kCopy, "a")->run.files +
                 later.Find(ActionKind::kCopy, "b")->run.files,
             2u);
+}
+
+// A snapshot planted in the copy by a host holding its password, claiming (copied_from, time,
+// host, paths) to be the copy of a genuine snapshot but holding none of its content, does not
+// stop the real copy: the snapshot is copied again, the claimant is named and never counted as
+// the newest copy; the two claimants then make the forget in the copy refuse (a breach).
+TEST_F(CopyJobTest, APlantedClaimantDoesNotStopTheRealCopyAndForgetRefusesIt) {
+  plan_.tiers[0].retention.keep_last = 2;  // the second run's copy then holds one too many
+  plan_.BuildIndex();
+  selection_.systems = {"a"};
+  Run();
+  repository::Id claimant_id;
+  {
+    auto offsite = Open("offsite");
+    auto snapshots = offsite->LoadSnapshots();
+    ASSERT_TRUE(snapshots && snapshots->size() == 1u);
+    repository::Snapshot claimant = snapshots->front();
+    // As if planted before the copy was made: the genuine copy is not there.
+    ASSERT_TRUE(offsite->RemoveSnapshot(claimant.id));
+    claimant.id = {};
+    claimant.tree = offsite->BlobId(AsBytes(std::string_view("no tree at all")));
+    auto saved = offsite->SaveSnapshot(claimant);
+    ASSERT_TRUE(saved);
+    claimant_id = *saved;
+  }
+  offset_ = 8 * kMinute;
+  Write("root/srv/a/ledger.csv", "date,amount\n2026-11-30,99.00\n");
+  Pass later = Run();
+  const ActionResult* copy = later.Find(ActionKind::kCopy, "a");
+  ASSERT_NE(copy, nullptr);
+  EXPECT_EQ(copy->run.files, 2u) << copy->summary;  // the claimed one again, and the new one
+  EXPECT_THAT(copy->summary,
+              HasSubstr("1 snapshot(s) in offsite claim to be the copy of a snapshot of local "
+                        "without holding its content, the first " + claimant_id.ShortHex()));
+  EXPECT_NE(copy->run.snapshot_id, claimant_id.Hex());
+  EXPECT_EQ(Snapshots("offsite").size(), 3u);
+  EXPECT_THAT(later.breaches,
+              Contains(HasSubstr("two or more snapshots here claiming to be their copy")));
 }
 
 // A source snapshot that cannot be read (its packs damaged) fails alone: the later snapshots are

@@ -622,6 +622,26 @@ TEST(DecideCopyTest, TheMachineWithTheMaintenanceCredentialsKeepsUpkeepWhoeverBa
   EXPECT_EQ(Words(Decide(p, kNow, f, web1)), std::vector<std::string>{});
 }
 
+// A last prune dated after now (a clock that ran ahead) does not put the upkeep off: due.
+TEST(DecideCopyTest, APruneDatedAfterNowDoesNotPutTheUpkeepOff) {
+  plan::Plan p = CopyPlan();
+  p.repositories.back().maintenance_credentials_file = "/etc/stormproof/offsite-delete.ini";
+  p.tiers[0].retention.keep_last = 3;
+  p.BuildIndex();
+  Facts f;
+  Backed(&f, "a", "local", 2 * kMinute);
+  Backed(&f, "a", "offsite", 2 * kMinute);
+  for (const plan::RepositorySpec& r : p.repositories) f.last_check_ns[r.id] = kNow;
+  f.last_prune_ns["offsite"] = kNow + kMinute;
+  Selection msp;
+  msp.host = "msp";
+  Decisions d = Decide(p, kNow, f, msp);
+  ASSERT_EQ(Words(d), (std::vector<std::string>{"prune offsite"}));
+  EXPECT_EQ(d.actions[0].reason,
+            "retention upkeep, due every 1d whoever backs up (retention only: nothing removed); "
+            "last prune dated after now");
+}
+
 // An object-locked repository this run writes is pruned (its retention extended) once a day
 // even when its tier keeps everything, so no forget ever removes a snapshot.
 TEST(DecideCopyTest, AnObjectLockedRepositoryIsKeptUpEvenWhenNothingIsForgotten) {
@@ -724,6 +744,22 @@ TEST_F(DecideImmutabilityTest, ProvenWithinTheCheckCadenceIsNotDue) {
   ASSERT_EQ(Words(d), (std::vector<std::string>{"immutability s3"}));
   EXPECT_EQ(d.actions[0].reason,
             "last proof 7d ago; due every 1w (run.check_every); the plan calls it immutable");
+}
+
+// A proof counts only before the day of the earliest retention it sampled, within the cadence
+// or not: from that day on it is due again.
+TEST_F(DecideImmutabilityTest, AProofLapsesWithTheEarliestRetentionItSampled) {
+  Spec("s3").immutable = true;
+  const int64_t today = StartOfDayNs(UtcDateOf(kNow));
+  facts_.last_proof["s3"] = {kNow - 2 * kDay, true, true, today + kDay};
+  EXPECT_EQ(Words(Run()), std::vector<std::string>{});
+  facts_.last_proof["s3"] = {kNow - 2 * kDay, true, true, today};
+  Decisions d = Run();
+  ASSERT_EQ(Words(d), (std::vector<std::string>{"immutability s3"}));
+  EXPECT_EQ(d.actions[0].reason,
+            "last proof 2d ago, lapsed: the earliest retention it sampled ended " +
+                UtcDateOf(kNow).ToString() +
+                "; due every 1w (run.check_every); the plan calls it immutable");
 }
 
 // A repository whose config recorded Object Lock at an earlier proof (check --immutability)

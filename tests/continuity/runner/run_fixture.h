@@ -121,7 +121,8 @@ class RunFixture : public ::testing::Test {
   Pass Run() {
     Pass pass;
     std::vector<std::string> notes;
-    auto facts = GatherFacts(plan_, catalog_.get(), options_.access, selection_, &notes);
+    auto facts =
+        GatherFacts(plan_, catalog_.get(), options_.access, selection_, clock_.now_ns(), &notes);
     EXPECT_TRUE(facts) << facts.error().message();
     if (!facts) return pass;
     pass.decisions = Decide(plan_, clock_.now_ns(), *facts, selection_);

@@ -15,6 +15,7 @@
 
 #include "continuity/runner/facts.h"
 #include "continuity/runner/internal/jobs.h"
+#include "core/time.h"
 #include "engine/backend/backend.h"
 #include "engine/repository/repository.h"
 #include "tests/continuity/runner/run_fixture.h"
@@ -195,6 +196,126 @@ TEST_F(RunTest, TheMachineWithTheMaintenanceCredentialsKeepsUpkeepWhoeverBacksUp
   EXPECT_EQ(Run().Words(), std::vector<std::string>{});
 }
 
+// A prune a backup host reports in its evidence (imported: any backup host could forge one
+// every day) does not put off the upkeep on the machine with the maintenance credentials.
+TEST_F(RunTest, UpkeepIgnoresPrunesImportedFromHostsEvidence) {
+  for (plan::System& system : plan_.systems) system.host = "web1";
+  plan_.repositories[0].maintenance_credentials_file = (dir_ / "not-on-this-host").string();
+  plan_.BuildIndex();
+  selection_.host = "web1";
+  EXPECT_EQ(Run().Words(),
+            (std::vector<std::string>{"backup a ok", "backup b ok", "check local ok"}));
+  catalog::ImportedRecord forged;
+  forged.run.kind = catalog::RunKind::kPrune;
+  forged.run.repository = "local";
+  forged.run.host = "web1";
+  forged.run.started_ns = forged.run.finished_ns = clock_.now_ns();
+  forged.run.record_id = "0123456789abcdef0123456789abcdef";
+  ASSERT_THAT(catalog_->ImportRecords("local", "evidence-1", {forged}, clock_.now_ns()), IsOk());
+
+  plan_.repositories[0].maintenance_credentials_file = (dir_ / "password").string();
+  plan_.BuildIndex();
+  selection_.host = "msp";
+  offset_ = kMinute;
+  EXPECT_EQ(Run().Words(), std::vector<std::string>{"prune local ok"});
+}
+
+// An own prune dated in the future (this clock ran ahead, or a record imported before catalog
+// v6, which reads as own) does not put off the upkeep: it is looked past, and the genuine
+// prune the upkeep then runs puts it off for the day.
+TEST_F(RunTest, UpkeepIsDueDespiteAnOwnPruneDatedInTheFuture) {
+  for (plan::System& system : plan_.systems) system.host = "web1";
+  plan_.repositories[0].maintenance_credentials_file = (dir_ / "not-on-this-host").string();
+  plan_.BuildIndex();
+  selection_.host = "web1";
+  EXPECT_EQ(Run().Words(),
+            (std::vector<std::string>{"backup a ok", "backup b ok", "check local ok"}));
+  catalog::Run ahead;
+  ahead.kind = catalog::RunKind::kPrune;
+  ahead.repository = "local";
+  ahead.outcome = catalog::Outcome::kOk;
+  ahead.started_ns = ahead.finished_ns = clock_.now_ns() + 365 * kNsPerDay;
+  ASSERT_THAT(catalog_->AddRun(ahead), IsOk());
+
+  plan_.repositories[0].maintenance_credentials_file = (dir_ / "password").string();
+  plan_.BuildIndex();
+  selection_.host = "msp";
+  offset_ = kMinute;
+  EXPECT_EQ(Run().Words(), std::vector<std::string>{"prune local ok"});
+  offset_ = 2 * kMinute;  // kept up within the day: nothing more to do
+  EXPECT_EQ(Run().Words(), std::vector<std::string>{});
+}
+
+// The forget guard's normal turnover counts this machine's own backups since its last forget,
+// dated no later than kOwnRunsAheadAllowed after now: runs dated further ahead (forged before
+// catalog v6, or a clock that ran ahead) add nothing, and a forget dated so does not hide the
+// backups since the real one.
+TEST_F(RunTest, OwnRunsDatedInTheFutureRaiseNoForgetAllowance) {
+  const int64_t now = clock_.now_ns();
+  auto add = [&](catalog::RunKind kind, int64_t started_ns, const std::string& snapshot) {
+    catalog::Run run;
+    run.kind = kind;
+    run.system = "a";
+    run.repository = "local";
+    run.outcome = catalog::Outcome::kOk;
+    run.started_ns = run.finished_ns = started_ns;
+    run.snapshot_id = snapshot;
+    run.snapshot_time_ns = snapshot.empty() ? 0 : started_ns;
+    ASSERT_THAT(catalog_->AddRun(run), IsOk());
+  };
+  add(catalog::RunKind::kBackup, now - 60 * kMinute, std::string(64, 'a'));
+  add(catalog::RunKind::kBackup, now + 10 * kMinute, std::string(64, 'b'));  // within the skew
+  add(catalog::RunKind::kBackup, now + kNsPerDay, std::string(64, 'c'));
+  add(catalog::RunKind::kBackup, now + 365 * kNsPerDay, std::string(64, 'd'));
+  add(catalog::RunKind::kForget, now + 30 * kNsPerDay, "");
+  auto added = OwnAdditionsSinceLastForget(plan_, *catalog_, "a", "local", now);
+  ASSERT_THAT(added, IsOk());
+  EXPECT_EQ(added->snapshots, 2u);
+  EXPECT_EQ(added->last_forget_ns, std::nullopt);
+}
+
+// A maintenance_credentials_file that is on this machine but cannot be read is not taken for
+// another machine's (whose absence only skips the maintenance): a breach naming the file and
+// what is wrong, every run until it is fixed.
+TEST_F(RunTest, AMaintenanceCredentialsFileHereThatCannotBeReadIsABreach) {
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {"loop", "Too many levels of symbolic links"},  // unreadable even to root
+      {"folder", "is a directory"}};
+  fs::create_symlink(dir_ / "loop", dir_ / "loop");
+  fs::create_directories(dir_ / "folder");
+  if (::geteuid() != 0) {  // root reads whatever the permissions say
+    Write("locked.ini", "[default]\n");
+    fs::permissions(dir_ / "locked.ini", fs::perms::none);
+    cases.push_back({"locked.ini", "Permission denied"});
+  }
+  for (const auto& [name, why] : cases) {
+    plan_.repositories[0].maintenance_credentials_file = (dir_ / name).string();
+    plan_.BuildIndex();
+    Pass pass = Run();
+    EXPECT_THAT(pass.breaches,
+                ::testing::Contains(AllOf(HasSubstr("repository local: maintenance_credentials_file " +
+                                                    (dir_ / name).string() + ": "),
+                                          HasSubstr(why))))
+        << name;
+  }
+}
+
+// For an s3: repository the file must also read as credentials: a malformed one is a breach too.
+TEST_F(RunTest, AMalformedMaintenanceCredentialsFileIsABreach) {
+  plan::RepositorySpec cloud;
+  cloud.id = "cloud";
+  cloud.location = "s3:https://s3.example.com/backups/acme";
+  cloud.medium = plan::Medium::kObject;
+  cloud.maintenance_credentials_file = (dir_ / "maintenance.ini").string();
+  Write("maintenance.ini", "not a credentials file\n");
+  plan_.repositories.push_back(cloud);
+  plan_.BuildIndex();
+  Pass pass = Run();
+  EXPECT_THAT(pass.breaches, ::testing::Contains(HasSubstr(
+                                 "repository cloud: maintenance_credentials_file " +
+                                 (dir_ / "maintenance.ini").string())));
+}
+
 TEST_F(RunTest, SelectionLimitsTheWork) {
   selection_.systems = {"b"};
   EXPECT_EQ(Run().Words(), (std::vector<std::string>{"backup b ok", "check local ok"}));
@@ -297,7 +418,7 @@ TEST_F(RunTest, AnInterruptedDrillIsDueAgainAndNoBreach) {
 
 TEST_F(RunTest, FactsWithoutACatalogSayNothingWasDone) {
   std::vector<std::string> notes;
-  auto facts = GatherFacts(plan_, nullptr, options_.access, selection_, &notes);
+  auto facts = GatherFacts(plan_, nullptr, options_.access, selection_, clock_.now_ns(), &notes);
   ASSERT_TRUE(facts) << facts.error().message();
   Decisions d = Decide(plan_, clock_.now_ns(), *facts, selection_);
   EXPECT_EQ(d.actions.size(), 3u);  // backup a, backup b, check local

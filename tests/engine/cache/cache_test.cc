@@ -430,5 +430,26 @@ TEST_F(CacheTest, AFolderMadeAndNeverUsedIsRemovedWhenDone) {
   EXPECT_TRUE(std::filesystem::exists(CachePath("CACHEDIR.TAG")));
 }
 
+// This machine's record of the delete markers stormproof placed lives in the state folder
+// (never in the cache, which anyone or a cleaner may delete), named after the cache folder: the
+// caching backend fills it into the place the repository gives; a fresh cache keeps none.
+TEST_F(CacheTest, TheRecordPlaceIsInTheStateFolderUnlessTheCacheIsFresh) {
+  const char* old_state = getenv("XDG_STATE_HOME");
+  const std::string kept = old_state != nullptr ? old_state : "";
+  setenv("XDG_STATE_HOME", (scratch_.path() + "/state").c_str(), 1);
+  Cached()->SetRecordPlace({.repository_id = "abc"});
+  if (old_state != nullptr) setenv("XDG_STATE_HOME", kept.c_str(), 1);
+  else unsetenv("XDG_STATE_HOME");
+  const std::string name = std::filesystem::path(CachePath("")).parent_path().filename().string();
+  EXPECT_EQ(counts_->record_place.folder, scratch_.path() + "/state/stormproof/" + name);
+  EXPECT_EQ(counts_->record_place.repository_id, "abc");
+  auto fresh = NewCachingBackend(std::make_unique<testing::CountingBackend>(target_, counts_),
+                                 {.directory = scratch_.path() + "/fresh",
+                                  .remove_when_done = true});
+  ASSERT_THAT(fresh, IsOk());
+  (*fresh)->SetRecordPlace({.repository_id = "abc"});
+  EXPECT_EQ(counts_->record_place.folder, "");
+}
+
 }  // namespace
 }  // namespace stormproof::cache

@@ -18,6 +18,8 @@ struct Counts {
   using PerType = std::array<std::atomic<int>, 16>;  // more slots than FileType has values
   PerType loads{}, sizes{}, lists{}, saves{};
   std::atomic<bool> fail_saves{false};
+  // What the last SetRecordPlace gave (one thread at a time).
+  backend::Backend::RecordPlace record_place = {};
 
   int Loads(backend::FileType type) const { return loads[static_cast<size_t>(type)]; }
   int Sizes(backend::FileType type) const { return sizes[static_cast<size_t>(type)]; }
@@ -58,6 +60,7 @@ class CountingBackend final : public backend::Backend {
     return target_->List(type, each);
   }
   std::string Location() const override { return target_->Location(); }
+  void SetRecordPlace(const RecordPlace& place) override { counts_->record_place = place; }
 
  private:
   static size_t Index(backend::FileType type) { return static_cast<size_t>(type); }

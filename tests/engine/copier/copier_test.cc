@@ -19,9 +19,11 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
+#include "core/bytes.h"
 #include "core/interrupt.h"
 #include "engine/archiver/archiver.h"
 #include "engine/checker/checker.h"
@@ -128,6 +130,28 @@ class PausesBeforeSnapshot : public ForwardingBackend {
   std::mutex mu_;
   std::condition_variable changed_;
   bool paused_ = false, released_ = false;
+};
+
+// Fails every read of the packs in `packs` (every pack when empty) with `error`: a source whose
+// storage cannot be reached or refuses the request, while its data is intact.
+class PackReadsFail : public ForwardingBackend {
+ public:
+  PackReadsFail(std::unique_ptr<backend::Backend> view, Error error, std::set<std::string> packs)
+      : ForwardingBackend(*view),
+        view_(std::move(view)),
+        error_(std::move(error)),
+        packs_(std::move(packs)) {}
+  Result<Bytes> Load(const backend::Handle& h, uint64_t offset, uint64_t length) const override {
+    if (h.type == backend::FileType::kPack && (packs_.empty() || packs_.contains(h.name))) {
+      return error_.WithContext("data/" + h.name);
+    }
+    return target.Load(h, offset, length);
+  }
+
+ private:
+  std::unique_ptr<backend::Backend> view_;
+  Error error_;
+  std::set<std::string> packs_;
 };
 
 class CopierTest : public ::testing::Test {
@@ -287,7 +311,8 @@ TEST_F(CopierTest, CopyingAgainWritesNothing) {
   EXPECT_TRUE(again->snapshots[0].already_copied);
   EXPECT_EQ(again->snapshots[0].destination, first->snapshots[0].destination);
   EXPECT_EQ(again->data_blobs_written + again->tree_blobs_written, 0u);
-  EXPECT_EQ(again->bytes_read, 0u);
+  EXPECT_LT(again->bytes_read, 20'000u);  // the trees that prove the copy, no file data
+  EXPECT_TRUE(again->unproven_claims.empty());
   EXPECT_EQ(destination_store_.ContentNames(), files);
 
   // Also from a fresh process's view of both repositories.
@@ -298,6 +323,39 @@ TEST_F(CopierTest, CopyingAgainWritesNothing) {
   EXPECT_TRUE(reopened->snapshots[0].already_copied);
   EXPECT_EQ(destination_store_.ContentNames(), files);
 }
+
+// Runs `meanwhile` once, right as the first snapshot is saved: before the save (`before`, after
+// the copy looked whether the file was there) or after it. The copy's lock files are removed
+// after the save, as a prune that judged the lock stale would: the copy's lock is lost.
+class LosesTheLockAtSnapshotSave : public ForwardingBackend {
+ public:
+  LosesTheLockAtSnapshotSave(std::unique_ptr<backend::Backend> view, bool before,
+                             std::function<void(backend::Backend&)> meanwhile)
+      : ForwardingBackend(*view),
+        view_(std::move(view)),
+        before_(before),
+        meanwhile_(std::move(meanwhile)) {}
+  Status Save(const backend::Handle& handle, ByteView data) override {
+    if (handle.type != backend::FileType::kSnapshot || done_) return target.Save(handle, data);
+    done_ = true;
+    if (before_) meanwhile_(target);
+    STORMPROOF_TRY(target.Save(handle, data));
+    RemoveAll(target, backend::FileType::kLock);
+    if (!before_) meanwhile_(target);
+    return Ok();
+  }
+  static void RemoveAll(backend::Backend& storage, backend::FileType type) {
+    std::vector<std::string> names;
+    EXPECT_TRUE(storage.List(type, [&](const std::string& n, uint64_t) { names.push_back(n); }));
+    for (const std::string& name : names) EXPECT_TRUE(storage.Remove({type, name}));
+  }
+
+ private:
+  std::unique_ptr<backend::Backend> view_;
+  bool before_;
+  std::function<void(backend::Backend&)> meanwhile_;
+  bool done_ = false;
+};
 
 // A changed backup's copy, in a new Copy call (nothing remembered in memory): only the changed
 // file is read; everything else is mapped through the earlier copy.
@@ -336,6 +394,87 @@ TEST_F(CopierTest, TwoCopiesAtOnceOfOneSnapshotWriteOneFile) {
   EXPECT_EQ(Restored(**reopened, CopyOf(**reopened, second->snapshots[0].destination)),
             Contents(data_));
   ExpectCheckPasses(**reopened);
+}
+
+// Copy A looked for its snapshot's file (not there), then copy B of the same snapshot saved the
+// same file and printed its id; A saves it too and finds its lock lost. The file is whole, so A
+// leaves it: B's printed id restores. (Before: A took it back, and B's id was gone.)
+TEST_F(CopierTest, ACopyThatLostItsLockLeavesTheWholeSnapshotAnotherCopyPrinted) {
+  WriteDataset();
+  Snapshot original = Backup(*source_);
+  std::optional<Result<CopySummary>> second;
+  auto losing = std::make_unique<LosesTheLockAtSnapshotSave>(
+      destination_store_.View(), /*before=*/true, [&](backend::Backend&) {
+        auto lock = destination_->AcquireLock(Repository::LockKind::kShared);
+        ASSERT_THAT(lock, IsOk());
+        second = Copy(*source_, *destination_, {original.id}, {});
+      });
+  auto first_repo = Repository::Open(std::move(losing), kDestinationPassword);
+  ASSERT_THAT(first_repo, IsOk());
+  {
+    auto lock = (*first_repo)->AcquireLock(Repository::LockKind::kShared);
+    ASSERT_THAT(lock, IsOk());
+    auto first = Copy(*source_, **first_repo, {original.id}, {});
+    ASSERT_THAT(first, ErrorIs(ErrorCode::kLocked, HasSubstr("left in place: it is whole")));
+  }
+  ASSERT_TRUE(second.has_value());
+  ASSERT_THAT(*second, IsOk());
+  ASSERT_EQ((*second)->snapshots.size(), 1u);
+  const Id printed = (*second)->snapshots[0].destination;
+  EXPECT_EQ(destination_store_.Names(backend::FileType::kSnapshot),
+            std::vector<std::string>{printed.Hex()});
+  auto reopened = destination_store_.Open(kDestinationPassword);
+  ASSERT_THAT(reopened, IsOk());
+  EXPECT_EQ(Restored(**reopened, CopyOf(**reopened, printed)), Contents(data_));
+  ExpectCheckPasses(**reopened);
+}
+
+// A copy that lost its lock while a prune removed the data its snapshot needs (no other copy
+// saved it): the snapshot is not whole, and is taken back.
+TEST_F(CopierTest, ACopyThatLostItsLockWithdrawsASnapshotWhoseDataIsGone) {
+  WriteDataset();
+  Snapshot original = Backup(*source_);
+  auto losing = std::make_unique<LosesTheLockAtSnapshotSave>(
+      destination_store_.View(), /*before=*/false, [](backend::Backend& storage) {
+        LosesTheLockAtSnapshotSave::RemoveAll(storage, backend::FileType::kPack);
+        LosesTheLockAtSnapshotSave::RemoveAll(storage, backend::FileType::kIndex);
+      });
+  auto repo = Repository::Open(std::move(losing), kDestinationPassword);
+  ASSERT_THAT(repo, IsOk());
+  auto lock = (*repo)->AcquireLock(Repository::LockKind::kShared);
+  ASSERT_THAT(lock, IsOk());
+  auto copied = Copy(*source_, **repo, {original.id}, {});
+  ASSERT_THAT(copied, ErrorIs(ErrorCode::kLocked, HasSubstr("withdrawn (not whole: ")));
+  EXPECT_TRUE(destination_store_.Names(backend::FileType::kSnapshot).empty());
+}
+
+// A copy that lost its lock and cannot take a fresh one (a prune holds the repository) cannot
+// tell whether its snapshot is whole; another copy may have printed it, so it is left in place
+// and the error says to run check. (Before: it was taken back.)
+TEST_F(CopierTest, ACopyThatLostItsLockAndCannotLockAgainLeavesTheSnapshotForCheck) {
+  WriteDataset();
+  Snapshot original = Backup(*source_);
+  auto pruner = destination_store_.Open(kDestinationPassword);
+  ASSERT_THAT(pruner, IsOk());
+  std::unique_ptr<repository::Lock> pruning;
+  auto losing = std::make_unique<LosesTheLockAtSnapshotSave>(
+      destination_store_.View(), /*before=*/false, [&](backend::Backend&) {
+        auto lock = (*pruner)->AcquireLock(Repository::LockKind::kExclusive);
+        ASSERT_THAT(lock, IsOk());
+        pruning = std::move(lock).value();
+      });
+  auto repo = Repository::Open(std::move(losing), kDestinationPassword);
+  ASSERT_THAT(repo, IsOk());
+  {
+    auto lock = (*repo)->AcquireLock(Repository::LockKind::kShared);
+    ASSERT_THAT(lock, IsOk());
+    auto copied = Copy(*source_, **repo, {original.id}, {});
+    ASSERT_THAT(copied, ErrorIs(ErrorCode::kLocked, HasSubstr("could not be told (no fresh lock")));
+    EXPECT_THAT(copied.error().message(), HasSubstr("run 'stormproof check'"));
+  }
+  ASSERT_NE(pruning, nullptr);
+  pruning.reset();
+  EXPECT_EQ(destination_store_.Names(backend::FileType::kSnapshot).size(), 1u);
 }
 
 TEST_F(CopierTest, ChangedBackupsCopyReadsOnlyTheChange) {
@@ -713,6 +852,51 @@ TEST_F(CopierTest, FalseCopiedFromClaimIsNotTrusted) {
   EXPECT_FALSE(again->snapshots[0].already_copied);
 }
 
+// A snapshot planted in the destination (by a host holding its password) with copied_from
+// naming a genuine source snapshot and that snapshot's time, host and paths, but an empty tree
+// or one the destination does not hold, is no copy: it is listed as unproven, the real
+// snapshot is copied and restores; the next copy finds the real copy and the claimant again.
+TEST_F(CopierTest, PlantedClaimantWithoutTheContentIsNotACopy) {
+  WriteDataset();
+  Snapshot x = Backup(*source_);
+  auto empty = repository::SaveTree(repository::Tree{}, [&](Bytes encoded) -> Result<Id> {
+    Id id = destination_->BlobId(encoded);
+    STORMPROOF_TRY(destination_->SaveBlob(BlobType::kTree, id, encoded));
+    return id;
+  });
+  ASSERT_THAT(empty, IsOk());
+  ASSERT_THAT(destination_->Flush(), IsOk());
+  std::set<Id> planted;
+  for (const Id& tree : {*empty, destination_->BlobId(AsBytes(std::string_view("garbage")))}) {
+    Snapshot claimant = x;
+    claimant.id = {};
+    claimant.parent.reset();
+    claimant.tree = tree;
+    claimant.copied_from = Snapshot::CopyOrigin{source_->id(), x.id};
+    auto saved = destination_->SaveSnapshot(claimant);
+    ASSERT_THAT(saved, IsOk());
+    ASSERT_TRUE(IsCopyOf(claimant, x)) << "the metadata alone would pass";
+    planted.insert(*saved);
+  }
+  auto copied = Copy(*source_, *destination_, {x.id}, {});
+  ASSERT_THAT(copied, IsOk());
+  ASSERT_EQ(copied->snapshots.size(), 1u);
+  EXPECT_FALSE(copied->snapshots[0].already_copied);
+  EXPECT_EQ(std::set<Id>(copied->unproven_claims.begin(), copied->unproven_claims.end()),
+            planted);
+  EXPECT_FALSE(planted.contains(copied->snapshots[0].destination));
+  EXPECT_EQ(Restored(*destination_, CopyOf(*destination_, copied->snapshots[0].destination)),
+            Contents(data_));
+
+  auto again = Copy(*source_, *destination_, {x.id}, {});
+  ASSERT_THAT(again, IsOk());
+  ASSERT_EQ(again->snapshots.size(), 1u);
+  EXPECT_TRUE(again->snapshots[0].already_copied);
+  EXPECT_EQ(again->snapshots[0].destination, copied->snapshots[0].destination);
+  EXPECT_EQ(again->unproven_claims.size(), 2u);
+  EXPECT_EQ(again->data_blobs_written + again->tree_blobs_written, 0u);
+}
+
 // Rewrites the tree at `components` below `root` in `repo` with `change`; returns the new root.
 Id RewriteTree(Repository& repo, const Id& root, const std::vector<std::string>& components,
                size_t at, const std::function<void(repository::Tree&)>& change) {
@@ -825,6 +1009,71 @@ TEST_F(CopierTest, TreesDeeperThanRestoreAcceptsFailThatSnapshotOnly) {
   ASSERT_EQ(copied->snapshots.size(), 1u);
   EXPECT_EQ(copied->snapshots[0].source, good.id);
   EXPECT_EQ(destination_store_.Names(backend::FileType::kSnapshot).size(), 1u);
+}
+
+// A source that cannot be read now (a network error, a refused request) is not a damaged one:
+// the copy stops with that error and names no snapshot as damaged, whether a tree or file data
+// could not be read; the next copy, with the source reachable, copies everything.
+TEST_F(CopierTest, SourceReadErrorsStopTheCopyAndCallNoSnapshotDamaged) {
+  WriteDataset();
+  Snapshot first = Backup(*source_);
+  Write("docs/late.txt", TextData(9000, 77));
+  Snapshot second = Backup(*source_, first);
+  std::set<std::string> data_packs;
+  source_->ForEachIndexedBlob([&](const Id&, const repository::BlobLocation& at) {
+    if (at.type == BlobType::kData) data_packs.insert(at.pack.Hex());
+  });
+  ASSERT_FALSE(data_packs.empty());
+  struct Case {
+    std::string name;
+    Error error;
+    std::set<std::string> packs;  // whose reads fail; empty: all
+  };
+  const std::vector<Case> cases = {
+      {"trees unreachable", Error::Io("connection reset by peer"), {}},
+      {"file data unreachable", Error::Io("connection timed out"), data_packs},
+      {"reads refused", Error::PermissionDenied("403 access denied"), data_packs},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    auto source =
+        Repository::Open(std::make_unique<PackReadsFail>(source_store_.View(), c.error, c.packs),
+                         repository::testing::kPassword);
+    ASSERT_THAT(source, IsOk());
+    auto copied = Copy(**source, *destination_, {first.id, second.id}, {});
+    EXPECT_THAT(copied, ErrorIs(c.error.code(),
+                                ::testing::AllOf(HasSubstr(c.error.message()),
+                                                 HasSubstr("snapshot " + first.id.ShortHex()))));
+    EXPECT_TRUE(destination_store_.Names(backend::FileType::kSnapshot).empty());
+  }
+  auto copied = Copy(*source_, *destination_, {first.id, second.id}, {});
+  ASSERT_THAT(copied, IsOk());
+  EXPECT_TRUE(copied->failed.empty());
+  ASSERT_EQ(copied->snapshots.size(), 2u);
+  EXPECT_EQ(Restored(*destination_, CopyOf(*destination_, copied->snapshots[1].destination)),
+            Contents(data_));
+}
+
+// A snapshot named for copying whose file is damaged is reported as not copied; the other named
+// snapshots are copied.
+TEST_F(CopierTest, NamedSnapshotWithADamagedFileFailsAloneAndTheOthersAreCopied) {
+  WriteDataset();
+  Snapshot first = Backup(*source_);
+  Write("docs/late.txt", TextData(9000, 77));
+  Snapshot second = Backup(*source_, first);
+  source_store_.Rewrite({backend::FileType::kSnapshot, first.id.Hex()},
+                        [](Bytes& b) { b[b.size() / 2] ^= 1; });
+  auto source = source_store_.Open();
+  ASSERT_THAT(source, IsOk());
+  auto copied = Copy(**source, *destination_, {first.id, second.id}, {});
+  ASSERT_THAT(copied, IsOk());
+  ASSERT_EQ(copied->failed.size(), 1u);
+  EXPECT_EQ(copied->failed[0].source, first.id);
+  EXPECT_THAT(copied->failed[0].reason, HasSubstr("damaged"));
+  ASSERT_EQ(copied->snapshots.size(), 1u);
+  EXPECT_EQ(copied->snapshots[0].source, second.id);
+  EXPECT_EQ(Restored(*destination_, CopyOf(*destination_, copied->snapshots[0].destination)),
+            Contents(data_));
 }
 
 }  // namespace

@@ -4,8 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "engine/repository/pack.h"
 
 namespace stormproof::pruner {
 namespace {
@@ -137,6 +140,162 @@ TEST(MakePlan, KeepsOneCopyOfADuplicatedBlobInTheFullerPack) {
   EXPECT_TRUE(Removes(plan, 2));
   EXPECT_EQ(plan.stats.packs_unused, 1u);
   EXPECT_TRUE(plan.missing_blobs.empty());
+}
+
+// The index decides which copy of a blob stays; it may lie (a planted index file), so the copy
+// kept while another goes is listed for prune to read first.
+TEST(MakePlan, ListsTheKeptCopyOfEachBlobWhoseOtherCopyGoes) {
+  std::vector<IndexedPack> indexed = {Pack(2, {10}), Pack(1, {10, 11, 12}),
+                                      Pack(3, {11, 13, 14, 15})};
+  // Pack 3 holds more in use and claims 11: pack 1 keeps an unclaimed copy of it (below the
+  // repack threshold), and 11 needs no confirming, since no copy of it goes.
+  PrunePlan plan = MakePlan(indexed, OnBackend(indexed), 1, Used({10, 11, 12, 13, 14, 15}), {});
+  ASSERT_TRUE(Removes(plan, 2));
+  ASSERT_TRUE(Keeps(plan, 1));
+  ASSERT_TRUE(Keeps(plan, 3));
+  ASSERT_EQ(plan.confirm.size(), 1u);
+  EXPECT_EQ(plan.confirm[0].pack, MakeId(1));
+  ASSERT_EQ(plan.confirm[0].entries.size(), 1u);
+  EXPECT_EQ(plan.confirm[0].entries[0].id, MakeId(10));
+  EXPECT_EQ(plan.confirm[0].entries[0].offset, 32u);
+  EXPECT_EQ(plan.confirm[0].stored_size, 1000u);
+  EXPECT_EQ(PackSize(indexed[1]), 32 + 300 + repository::PackTrailerSize(3));
+}
+
+// An entry found not to hold its blob is never the copy kept: another copy is, and is confirmed;
+// the distrusted entry leaves the index even where its pack stays.
+TEST(MakePlan, KeepsAnotherCopyThanADistrustedEntryAndDropsIt) {
+  // Pack 1 says it holds 10 (and holds 11 and 12); pack 2 really holds 10.
+  std::vector<IndexedPack> indexed = {Pack(1, {10, 11, 12}), Pack(2, {10})};
+  Distrusted distrusted = {{RefTo(MakeId(1), indexed[0].blobs[0]), "lies"}};
+  PrunePlan plan = MakePlan(indexed, OnBackend(indexed), 1, Used({10, 11, 12}), {}, distrusted);
+  EXPECT_TRUE(plan.missing_blobs.empty());
+  ASSERT_TRUE(Keeps(plan, 1));
+  ASSERT_TRUE(Keeps(plan, 2));
+  const IndexedPack& kept = *std::find_if(plan.keep.begin(), plan.keep.end(),
+                                          [](const IndexedPack& p) { return p.pack == MakeId(1); });
+  ASSERT_EQ(kept.blobs.size(), 2u);
+  EXPECT_EQ(kept.blobs[0].id, MakeId(11));
+  EXPECT_EQ(plan.stats.blobs_removed, 1u);
+  EXPECT_TRUE(plan.index_changes);
+  ASSERT_EQ(plan.confirm.size(), 1u);  // pack 2's copy of 10, read before the other goes
+  EXPECT_EQ(plan.confirm[0].pack, MakeId(2));
+  // With its only copy distrusted, the blob has none to keep.
+  PrunePlan alone =
+      MakePlan({indexed[0]}, OnBackend({indexed[0]}), 1, Used({10, 11, 12}), {}, distrusted);
+  ASSERT_EQ(alone.missing_blobs.size(), 1u);
+  EXPECT_EQ(alone.missing_blobs[0].id, MakeId(10));
+}
+
+// Entries that differ only in their lengths are different claims: distrusting one keeps the other.
+TEST(MakePlan, DistrustsOnlyTheEntryWithTheWrongLength) {
+  IndexedPack pack = Pack(1, {10, 11});
+  PackEntry lie = pack.blobs[0];
+  lie.length -= 1;
+  pack.blobs.insert(pack.blobs.begin(), lie);
+  Distrusted distrusted = {{RefTo(MakeId(1), lie), "lies"}};
+  PrunePlan plan = MakePlan({pack}, OnBackend({pack}), 1, Used({10, 11}), {}, distrusted);
+  EXPECT_TRUE(plan.missing_blobs.empty());
+  ASSERT_EQ(plan.keep.size(), 1u);
+  ASSERT_EQ(plan.keep[0].blobs.size(), 2u);
+  EXPECT_EQ(plan.keep[0].blobs[0].length, 100u);  // the true entry of 10
+  EXPECT_TRUE(plan.index_changes);
+}
+
+// Entries of one pack disagree when, for one offset or one blob, any field differs; entries equal
+// in every field (listed by two files) and entries of other places and blobs do not.
+TEST(DisagreeingEntries, ListsEntriesForOneOffsetOrBlobThatDiffer) {
+  struct Case {
+    std::string name;
+    std::function<void(IndexedPack&)> add;
+    std::vector<uint32_t> offsets;  // of the disagreeing entries found, in order
+  };
+  const std::vector<Case> cases = {
+      {"another length at an offset",
+       [](IndexedPack& p) {
+         PackEntry e = p.blobs[1];
+         e.length = 7;
+         p.blobs.push_back(e);
+       },
+       {132, 132}},
+      {"another raw length at an offset",
+       [](IndexedPack& p) {
+         PackEntry e = p.blobs[1];
+         e.raw_length = 7;
+         p.blobs.push_back(e);
+       },
+       {132, 132}},
+      {"another blob at an offset",
+       [](IndexedPack& p) {
+         p.blobs.push_back(PackEntry{BlobType::kData, MakeId(99), 132, 100, 100});
+       },
+       {132, 132}},
+      {"another type at an offset",
+       [](IndexedPack& p) {
+         PackEntry e = p.blobs[1];
+         e.type = BlobType::kTree;
+         p.blobs.push_back(e);
+       },
+       {132, 132}},
+      {"a blob at another offset too",
+       [](IndexedPack& p) {
+         PackEntry e = p.blobs[0];
+         e.offset = 500;
+         p.blobs.push_back(e);
+       },
+       {32, 500}},
+      {"the same entry twice", [](IndexedPack& p) { p.blobs.push_back(p.blobs[0]); }, {}},
+      {"another blob at another offset",
+       [](IndexedPack& p) {
+         p.blobs.push_back(PackEntry{BlobType::kData, MakeId(99), 500, 100, 100});
+       },
+       {}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    IndexedPack pack = Pack(1, {10, 11, 12});
+    c.add(pack);
+    std::vector<KeptCopies> found =
+        DisagreeingEntries({pack, Pack(2, {10, 11})}, OnBackend({pack}));
+    std::vector<uint32_t> offsets;
+    for (const KeptCopies& copies : found) {
+      EXPECT_EQ(copies.pack, MakeId(1));
+      EXPECT_EQ(copies.stored_size, 1000u);
+      for (const PackEntry& e : copies.entries) offsets.push_back(e.offset);
+    }
+    std::sort(offsets.begin(), offsets.end());
+    EXPECT_EQ(offsets, c.offsets);
+  }
+}
+
+// A pack not on the backend is left to the plan, which refuses it.
+TEST(DisagreeingEntries, LeavesOutPacksNotOnTheBackend) {
+  IndexedPack pack = Pack(1, {10});
+  PackEntry lie = pack.blobs[0];
+  lie.length = 7;
+  pack.blobs.push_back(lie);
+  EXPECT_EQ(DisagreeingEntries({pack}, OnBackend({pack})).size(), 1u);
+  EXPECT_TRUE(DisagreeingEntries({pack}, {}).empty());
+}
+
+TEST(MakePlan, ConfirmsTheCopiedOutCopyOfARepackedPacksDuplicate) {
+  // Pack 1 is repacked (threshold 0), 10 and 12 copied out of it; pack 2's copy of 10 goes.
+  std::vector<IndexedPack> indexed = {Pack(2, {10}), Pack(1, {10, 11, 12})};
+  PruneOptions options;
+  options.repack_threshold = 0;
+  PrunePlan plan = MakePlan(indexed, OnBackend(indexed), 1, Used({10, 12}), options);
+  ASSERT_TRUE(Removes(plan, 1));
+  ASSERT_TRUE(Removes(plan, 2));
+  ASSERT_EQ(plan.confirm.size(), 1u);
+  EXPECT_EQ(plan.confirm[0].pack, MakeId(1));
+  EXPECT_EQ(plan.confirm[0].entries.size(), 1u);
+}
+
+TEST(MakePlan, ConfirmsNothingWithoutDuplicates) {
+  std::vector<IndexedPack> indexed = {Pack(1, {10, 11}), Pack(2, {12})};
+  PrunePlan plan = MakePlan(indexed, OnBackend(indexed), 1, Used({10}), {});
+  EXPECT_TRUE(Removes(plan, 2));
+  EXPECT_TRUE(plan.confirm.empty());
 }
 
 TEST(MakePlan, ConsolidatesManyIndexFiles) {

@@ -6,17 +6,24 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/engine/repository/repository_fixtures.h"
 #include "engine/checker/checker.h"
 #include "engine/repository/tree.h"
+#include "engine/repository/index.h"
+#include "engine/repository/maintenance.h"
 #include "tests/matchers.h"
 
 namespace stormproof::pruner {
@@ -72,6 +79,43 @@ class CrashingBackend final : public backend::Backend {
   std::unique_ptr<backend::Backend> target_;
   int crash_at_;
   std::atomic<int> changes_{0};
+};
+
+// Fails every read of pack `pack` with an I/O error: storage that cannot be read now.
+class PackReadsFail final : public repository::testing::ForwardingBackend {
+ public:
+  PackReadsFail(std::unique_ptr<backend::Backend> view, std::string pack)
+      : ForwardingBackend(*view), view_(std::move(view)), pack_(std::move(pack)) {}
+  Result<Bytes> Load(const backend::Handle& handle, uint64_t offset,
+                     uint64_t length) const override {
+    if (handle.type == FileType::kPack && handle.name == pack_) {
+      return Error::Io("data/" + handle.name + ": disk read error");
+    }
+    return target.Load(handle, offset, length);
+  }
+
+ private:
+  std::unique_ptr<backend::Backend> view_;
+  std::string pack_;
+};
+
+// Counts into *read the bytes loaded from pack `pack`.
+class PackBytesRead final : public repository::testing::ForwardingBackend {
+ public:
+  PackBytesRead(std::unique_ptr<backend::Backend> view, std::string pack,
+                std::atomic<uint64_t>* read)
+      : ForwardingBackend(*view), view_(std::move(view)), pack_(std::move(pack)), read_(read) {}
+  Result<Bytes> Load(const backend::Handle& handle, uint64_t offset,
+                     uint64_t length) const override {
+    Result<Bytes> bytes = target.Load(handle, offset, length);
+    if (bytes && handle.type == FileType::kPack && handle.name == pack_) *read_ += bytes->size();
+    return bytes;
+  }
+
+ private:
+  std::unique_ptr<backend::Backend> view_;
+  std::string pack_;
+  std::atomic<uint64_t>* read_;
 };
 
 // Prunes as `stormproof prune` does: under the exclusive lock (repository::Maintenance), or, for
@@ -139,6 +183,64 @@ class PrunerTest : public ::testing::Test {
   }
 
   std::set<std::string> Files() const { return store_.ContentNames(); }
+
+  // What a backup host can add with the password and credentials that may write but not delete:
+  // a pack of its own sealing `blobs` (data blob ids with whatever content it chooses; the header
+  // agrees) and an index file naming it. Returns the planted pack's and index file's names.
+  struct Planted {
+    std::string pack, index;
+  };
+  Planted Plant(const std::vector<std::pair<Id, Bytes>>& blobs) {
+    std::set<std::string> before = Files();
+    // Its index left unread, it saves every blob, known or not.
+    auto host = Repository::Open(store_.View(), repository::testing::kPassword,
+                                 {.index = Repository::IndexLoad::kUnderFirstLock});
+    EXPECT_THAT(host, IsOk());
+    if (!host) return {};
+    for (const auto& [id, bytes] : blobs) {
+      EXPECT_THAT((*host)->SaveBlob(BlobType::kData, id, bytes), IsOkAndHolds(true));
+    }
+    EXPECT_THAT((*host)->Flush(), IsOk());
+    Planted planted;
+    for (const std::string& pack : store_.Names(FileType::kPack)) {
+      if (!before.contains(pack)) planted.pack = pack;
+    }
+    for (const std::string& index : store_.Names(FileType::kIndex)) {
+      if (!before.contains(index)) planted.index = index;
+    }
+    EXPECT_FALSE(planted.pack.empty() || planted.index.empty());
+    return planted;
+  }
+
+  // What else a backup host can add: an index file naming a real pack with entries of its
+  // choosing, saved again (each sealing differs) until its name sorts before every other index
+  // file's, so that it is read first (the order in which an arbitrary merge let the lie win).
+  // Returns its name. After kTries the last one is kept wherever it sorts: with a genuine index
+  // file named 000… the odds are against every try, and the prune under test must keep the
+  // truth in either order, so the test stays meaningful (and deterministic in its verdict).
+  std::string PlantIndexReadFirst(const repository::IndexedPack& lie) {
+    constexpr int kTries = 200;
+    for (int tries = 1;; ++tries) {
+      const std::vector<std::string> names = store_.Names(FileType::kIndex);
+      const std::set<std::string> before(names.begin(), names.end());
+      {
+        auto host = Reopen();
+        auto maintenance = repository::Maintenance::Begin(*host);
+        EXPECT_THAT(maintenance, IsOk());
+        if (!maintenance) return {};
+        EXPECT_THAT((*maintenance)->RewriteIndex(std::span(&lie, 1), {}), IsOk());
+      }
+      std::string planted;
+      for (const std::string& f : store_.Names(FileType::kIndex)) {
+        if (!before.contains(f)) planted = f;
+      }
+      EXPECT_FALSE(planted.empty()) << "the planted index file was not saved";
+      if (planted.empty() || before.empty() || planted < *before.begin() || tries == kTries) {
+        return planted;
+      }
+      EXPECT_TRUE(store_.raw().Remove({FileType::kIndex, planted}));
+    }
+  }
 
   Store store_;
   std::unique_ptr<Repository> repo_;
@@ -256,8 +358,317 @@ TEST_F(PrunerTest, KeepsOneCopyOfABlobTwoBackupsSavedAtOnce) {
   auto stats = PruneLocked(*repo_, {}, nullptr);
   ASSERT_THAT(stats, IsOk());
   EXPECT_EQ(stats->blobs_removed, 1u);
+  EXPECT_EQ(stats->packs_unused, 1u);     // the first backup's data pack: its A is the copy to go
+  EXPECT_EQ(stats->blobs_confirmed, 1u);  // the kept copy of A, read before the other went
   ExpectSound(*repo_);
   ExpectReadable({kA, kC});
+}
+
+// A kept copy that cannot be read now (an I/O error) proves nothing either way: prune stops with
+// that error and changes nothing.
+TEST_F(PrunerTest, StopsWithoutChangesWhenAKeptCopyCannotBeReadNow) {
+  auto second = Reopen();
+  Backup({kA});
+  Backup(*second, {kA, kC});  // its pack holds more in use: its copy of A is the one kept
+  std::optional<repository::BlobLocation> c =
+      Reopen()->FindBlob(BlobType::kData, repo_->BlobId(kC));
+  ASSERT_TRUE(c.has_value());
+  std::set<std::string> before = Files();
+  auto repo = Repository::Open(std::make_unique<PackReadsFail>(store_.View(), c->pack.Hex()),
+                               repository::testing::kPassword);
+  ASSERT_THAT(repo, IsOk());
+  auto stats = PruneLocked(**repo, {}, nullptr);
+  EXPECT_THAT(stats, ErrorIs(ErrorCode::kIo, ::testing::AllOf(HasSubstr("disk read error"),
+                                                              HasSubstr("changed nothing"))));
+  EXPECT_EQ(Files(), before);
+}
+
+// A backup host holds the password and may add files. It plants a pack and an index claiming
+// that pack holds every data blob in use; the planted pack holds more bytes, so it would be
+// chosen as the copy to keep and the real packs would look unused. Prune must read the copies it
+// keeps before deleting their duplicates, find that these do not verify and keep the real ones
+// (a dry run says the same). The planted pack, holding nothing else, is what goes.
+TEST_F(PrunerTest, KeepsTheRealCopiesWhenAPlantedIndexClaimsTheDataInUse) {
+  struct Case {
+    std::string name;
+    std::function<void(Store&, const std::string& pack, const std::string& other)> tamper;
+  };
+  const std::vector<Case> cases = {
+      {"a pack of garbage sealed under the ids in use", {}},
+      {"a real pack holding other blobs",
+       [](Store& store, const std::string& pack, const std::string& other) {
+         auto bytes = store.raw().Load({FileType::kPack, other});
+         ASSERT_THAT(bytes, IsOk());
+         ASSERT_TRUE(store.raw().Save({FileType::kPack, pack}, *bytes));
+       }},
+      {"a pack smaller than its index says",
+       [](Store& store, const std::string& pack, const std::string&) {
+         store.Rewrite({FileType::kPack, pack}, [](Bytes& b) { b.resize(b.size() / 2); });
+       }},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    store_ = Store();
+    repo_ = store_.Init();
+    Backup({kA, kB});
+    const Id real_pack = repo_->FindBlob(BlobType::kData, repo_->BlobId(kA))->pack;
+    const Bytes large = RandomData(60000, 52);
+    Backup({large});  // a real pack larger than the planted one
+    Id other_pack = repo_->FindBlob(BlobType::kData, repo_->BlobId(large))->pack;
+    Planted planted = Plant(
+        {{repo_->BlobId(kA), RandomData(20000, 50)}, {repo_->BlobId(kB), RandomData(20000, 51)}});
+    if (c.tamper) c.tamper(store_, planted.pack, other_pack.Hex());
+    std::set<std::string> before = Files();
+    for (bool dry_run : {true, false}) {
+      PruneOptions options;
+      options.dry_run = dry_run;
+      auto stats = PruneLocked(*Reopen(), options, nullptr);
+      ASSERT_THAT(stats, IsOk());
+      EXPECT_EQ(stats->copies_unverified, 2u);
+      EXPECT_THAT(stats->first_unverified,
+                  HasSubstr("pack " + planted.pack + " does not hold data blob "));
+      EXPECT_EQ(stats->blobs_confirmed, 2u);  // the real copies of A and B
+      EXPECT_EQ(stats->packs_unused, 1u);     // the planted pack
+      EXPECT_EQ(Files() == before, dry_run);
+    }
+    std::set<std::string> after = Files();
+    EXPECT_FALSE(after.contains(planted.pack));
+    EXPECT_FALSE(after.contains(planted.index));
+    EXPECT_TRUE(after.contains(real_pack.Hex()));
+    auto repo = Reopen();
+    ASSERT_NE(repo, nullptr);
+    ExpectSound(*repo);
+    ExpectReadable({kA, kB, large});
+  }
+}
+
+// Where no copy of a blob in use verifies (the planted one lies, the real one is damaged),
+// deleting any pack could lose it: prune refuses and changes nothing.
+TEST_F(PrunerTest, RefusesWhenNoCopyOfABlobInUseVerifies) {
+  Backup({kA, kB});
+  const Id a = repo_->BlobId(kA);
+  const repository::BlobLocation at = *repo_->FindBlob(BlobType::kData, a);
+  Plant({{a, RandomData(20000, 50)}, {repo_->BlobId(kB), RandomData(20000, 51)}});
+  store_.Rewrite({FileType::kPack, at.pack.Hex()},
+                 [&](Bytes& b) { b[at.offset + at.length / 2] ^= 1; });
+  std::set<std::string> before = Files();
+  for (bool dry_run : {true, false}) {
+    PruneOptions options;
+    options.dry_run = dry_run;
+    auto stats = PruneLocked(*Reopen(), options, nullptr);
+    EXPECT_THAT(stats, ErrorIs(ErrorCode::kFailedCheck,
+                               ::testing::AllOf(HasSubstr("data blob " + a.Hex()),
+                                                HasSubstr("no other copy of it the index names "
+                                                          "verifies"),
+                                                HasSubstr("changed nothing"))));
+    EXPECT_EQ(Files(), before);
+  }
+}
+
+// An index file a backup host plants, read first, gives a blob of a real pack another length, a
+// place another blob, or a blob another place. Merging would keep one of the disagreeing
+// entries; nothing is removed that holds the blob, so without reading the pack prune would
+// rewrite the index with the lie and remove the genuine file: the blob would be lost. Prune reads
+// every entry that disagrees, keeps the true one and drops the lie (a dry run says the same).
+TEST_F(PrunerTest, KeepsTheTrueEntryWhereAPlantedIndexDisagreesAboutARealPack) {
+  struct Case {
+    std::string name;
+    std::function<void(repository::PackEntry& a, const repository::PackEntry& b)> lie;
+  };
+  const std::vector<Case> cases = {
+      {"a shorter length", [](auto& a, const auto&) { a.length -= 1; }},
+      {"a longer length", [](auto& a, const auto&) { a.length += 1; }},
+      {"another raw length", [](auto& a, const auto&) { a.raw_length += 1; }},
+      {"another blob at its place",
+       [](auto& a, const auto& b) {
+         a.id = b.id;
+         a.length = b.length;
+         a.raw_length = b.raw_length;
+       }},
+      {"another place for it", [](auto& a, const auto& b) { a.offset = b.offset; }},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    store_ = Store();
+    repo_ = store_.Init();
+    Backup({kA, kB});
+    Snapshot old = Backup({kC});  // a pack to delete, so that the index is rewritten
+    ASSERT_TRUE(repo_->RemoveSnapshot(old.id));
+    const repository::BlobLocation a = *repo_->FindBlob(BlobType::kData, repo_->BlobId(kA));
+    const repository::BlobLocation b = *repo_->FindBlob(BlobType::kData, repo_->BlobId(kB));
+    repository::PackEntry lie{BlobType::kData, repo_->BlobId(kA), a.offset, a.length, a.raw_length};
+    c.lie(lie, {BlobType::kData, repo_->BlobId(kB), b.offset, b.length, b.raw_length});
+    ASSERT_FALSE(PlantIndexReadFirst({a.pack, {lie}}).empty());
+    std::set<std::string> before = Files();
+    for (bool dry_run : {true, false}) {
+      PruneOptions options;
+      options.dry_run = dry_run;
+      auto stats = PruneLocked(*Reopen(), options, nullptr);
+      ASSERT_THAT(stats, IsOk());
+      EXPECT_EQ(stats->copies_unverified, 1u);
+      EXPECT_THAT(stats->first_unverified, HasSubstr("pack " + a.pack.Hex() + " does not hold"));
+      EXPECT_EQ(stats->packs_unused, 2u);  // C's data pack and its snapshot's tree pack
+      EXPECT_EQ(Files() == before, dry_run);
+    }
+    EXPECT_EQ(store_.Names(FileType::kIndex).size(), 1u);
+    auto listing = Reopen()->ListIndex();
+    ASSERT_THAT(listing, IsOk());
+    ASSERT_EQ(listing->packs.size(), 2u);  // A and B's, and the tree pack of their snapshot
+    for (const repository::IndexedPack& pack : listing->packs) {
+      for (const repository::PackEntry& e : pack.blobs) {
+        EXPECT_FALSE(e.offset == lie.offset && e.id == lie.id && e.length == lie.length &&
+                     e.raw_length == lie.raw_length);
+      }
+    }
+    ExpectSound(*Reopen());
+    ExpectReadable({kA, kB});
+  }
+}
+
+// Where no entry of a disagreement about a blob in use verifies (the planted one lies; the
+// genuine one's copy is damaged, and so is the pack's header, which would have settled it), no
+// copy of the blob may be kept: prune refuses and changes nothing.
+TEST_F(PrunerTest, RefusesWhenNoEntryOfADisagreementAboutABlobInUseVerifies) {
+  Backup({kA, kB});
+  Snapshot old = Backup({kC});
+  ASSERT_TRUE(repo_->RemoveSnapshot(old.id));
+  const Id a = repo_->BlobId(kA);
+  const repository::BlobLocation at = *repo_->FindBlob(BlobType::kData, a);
+  ASSERT_FALSE(PlantIndexReadFirst(
+                   {at.pack, {{BlobType::kData, a, at.offset, at.length - 1, at.raw_length}}})
+                   .empty());
+  store_.Rewrite({FileType::kPack, at.pack.Hex()}, [&](Bytes& b) {
+    b[at.offset + at.length / 2] ^= 1;
+    b[b.size() - 10] ^= 1;  // in the sealed header
+  });
+  std::set<std::string> before = Files();
+  for (bool dry_run : {true, false}) {
+    PruneOptions options;
+    options.dry_run = dry_run;
+    auto stats = PruneLocked(*Reopen(), options, nullptr);
+    EXPECT_THAT(stats, ErrorIs(ErrorCode::kFailedCheck,
+                               ::testing::AllOf(HasSubstr("pack " + at.pack.Hex() +
+                                                          " does not hold data blob " + a.Hex()),
+                                                HasSubstr("no other copy of it the index names "
+                                                          "verifies"),
+                                                HasSubstr("'stormproof check --read-data'"),
+                                                HasSubstr("'stormproof repair index'"),
+                                                HasSubstr("changed nothing"))));
+    EXPECT_EQ(Files(), before);
+  }
+}
+
+// A backup host plants two entries for one place past the end of a healthy pack, with different
+// ids (R7-2). Nothing is damaged and the blobs are not in use: prune drops both lies, every
+// time, rather than refusing; the data stays whole.
+TEST_F(PrunerTest, DropsDisagreeingLiesAboutBlobsNotInUse) {
+  Backup({kA, kB});
+  Snapshot old = Backup({kC});
+  ASSERT_TRUE(repo_->RemoveSnapshot(old.id));
+  const repository::BlobLocation at = *repo_->FindBlob(BlobType::kData, repo_->BlobId(kA));
+  const Id x = repo_->BlobId(RandomData(50, 901)), y = repo_->BlobId(RandomData(50, 902));
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(round);
+    ASSERT_FALSE(PlantIndexReadFirst({at.pack,
+                                      {{BlobType::kData, x, 1000000, 40, 50},
+                                       {BlobType::kData, y, 1000000, 40, 50}}})
+                     .empty());
+    auto stats = PruneLocked(*Reopen(), PruneOptions{}, nullptr);
+    ASSERT_THAT(stats, IsOk());
+    EXPECT_EQ(stats->copies_unverified, 2u);
+    EXPECT_THAT(stats->first_unverified, HasSubstr("pack " + at.pack.Hex() + " does not hold"));
+    auto listing = Reopen()->ListIndex();
+    ASSERT_THAT(listing, IsOk());
+    for (const repository::IndexedPack& pack : listing->packs) {
+      for (const repository::PackEntry& e : pack.blobs) {
+        EXPECT_NE(e.id, x);
+        EXPECT_NE(e.id, y);
+      }
+    }
+    ExpectSound(*Reopen());
+    ExpectReadable({kA, kB});
+  }
+}
+
+// Planted twins at every genuine place of a pack, each as long as the rest of the pack: the
+// pack's header settles them, so prune reads the header (its tail read), not the pack's blobs.
+TEST_F(PrunerTest, SettlesDisagreementsByThePacksHeaderWithoutReadingItsBlobs) {
+  const Bytes large_a = RandomData(300000, 905), large_b = RandomData(300000, 906);
+  Backup({large_a, large_b});  // blobs larger than a pack's tail read (64 KiB)
+  Snapshot old = Backup({kC});
+  ASSERT_TRUE(repo_->RemoveSnapshot(old.id));
+  const repository::BlobLocation a = *repo_->FindBlob(BlobType::kData, repo_->BlobId(large_a));
+  const repository::BlobLocation b = *repo_->FindBlob(BlobType::kData, repo_->BlobId(large_b));
+  ASSERT_EQ(a.pack, b.pack);
+  const uint64_t pack_size = *store_.raw().Size({FileType::kPack, a.pack.Hex()});
+  repository::IndexedPack twins{a.pack, {}};
+  for (const repository::BlobLocation& at : {a, b}) {
+    const auto rest = static_cast<uint32_t>(pack_size - at.offset);
+    twins.blobs.push_back({BlobType::kData, repo_->BlobId(RandomData(50, 903 + twins.blobs.size())),
+                           at.offset, rest, rest});
+  }
+  ASSERT_FALSE(PlantIndexReadFirst(twins).empty());
+  std::atomic<uint64_t> read{0};
+  auto repo = Repository::Open(std::make_unique<PackBytesRead>(store_.View(), a.pack.Hex(), &read),
+                               repository::testing::kPassword);
+  ASSERT_THAT(repo, IsOk());
+  auto stats = PruneLocked(**repo, PruneOptions{}, nullptr);
+  ASSERT_THAT(stats, IsOk());
+  EXPECT_EQ(stats->copies_unverified, 2u);
+  EXPECT_LT(read.load(), std::min(a.length, b.length));  // the header alone
+  ExpectSound(*Reopen());
+  ExpectReadable({large_a, large_b});
+}
+
+// Where the pack's header is damaged, the disagreeing entries are read: the genuine one
+// verifies and the planted one for the same place is dropped.
+TEST_F(PrunerTest, SettlesDisagreementsByReadingWhenThePacksHeaderIsDamaged) {
+  Backup({kA, kB});
+  Snapshot old = Backup({kC});
+  ASSERT_TRUE(repo_->RemoveSnapshot(old.id));
+  const repository::BlobLocation at = *repo_->FindBlob(BlobType::kData, repo_->BlobId(kA));
+  Id planted = repo_->BlobId(RandomData(50, 904));
+  for (int seed = 905; planted < repo_->BlobId(kA); ++seed) {
+    planted = repo_->BlobId(RandomData(50, seed));  // read after the genuine entry
+  }
+  ASSERT_FALSE(PlantIndexReadFirst(
+                   {at.pack, {{BlobType::kData, planted, at.offset, at.length, at.raw_length}}})
+                   .empty());
+  store_.Rewrite({FileType::kPack, at.pack.Hex()}, [](Bytes& b) { b[b.size() - 10] ^= 1; });
+  auto stats = PruneLocked(*Reopen(), PruneOptions{}, nullptr);
+  ASSERT_THAT(stats, IsOk());
+  EXPECT_EQ(stats->copies_unverified, 1u);
+  EXPECT_THAT(stats->first_unverified,
+              ::testing::AllOf(HasSubstr("data blob " + planted.Hex()),
+                               HasSubstr("another entry for that place verifies")));
+  ExpectReadable({kA, kB});
+}
+
+// However many planted packs claim a blob in use (each read and found lying in turn), prune ends
+// by keeping the one genuine copy; it reads each lying copy once.
+TEST_F(PrunerTest, KeepsTheGenuineCopyAmongManyLyingOnes) {
+  Backup({kA, kB});
+  const Id a = repo_->BlobId(kA);
+  const Id real_pack = repo_->FindBlob(BlobType::kData, a)->pack;
+  constexpr int kLies = 10;
+  std::set<std::string> planted_packs;
+  for (int i = 0; i < kLies; ++i) {
+    planted_packs.insert(Plant({{a, RandomData(20000, 60 + i)}}).pack);
+  }
+  for (bool dry_run : {true, false}) {
+    PruneOptions options;
+    options.dry_run = dry_run;
+    auto stats = PruneLocked(*Reopen(), options, nullptr);
+    ASSERT_THAT(stats, IsOk());
+    EXPECT_EQ(stats->copies_unverified, static_cast<uint64_t>(kLies));
+    EXPECT_EQ(stats->blobs_confirmed, 1u);  // the genuine copy of A
+    EXPECT_EQ(stats->packs_unused, static_cast<uint64_t>(kLies));
+  }
+  std::set<std::string> after = Files();
+  for (const std::string& pack : planted_packs) EXPECT_FALSE(after.contains(pack));
+  EXPECT_TRUE(after.contains(real_pack.Hex()));
+  ExpectSound(*Reopen());
+  ExpectReadable({kA, kB});
 }
 
 TEST_F(PrunerTest, ConsolidatesTheIndexFilesOfManyBackups) {

@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <string>
+#include <vector>
 
+#include "engine/repository/index_files.h"
 #include "tests/engine/repository/repository_fixtures.h"
 #include "tests/matchers.h"
 
@@ -121,6 +125,31 @@ TEST(IndexFileTest, DecodeRejectsMalformedInput) {
   for (uint64_t seed = 0; seed < 200; ++seed) {
     (void)DecodeIndex(testing::RandomData(seed * 3, seed));  // must not crash
   }
+}
+
+// Index files listing one pack are merged entry by entry: only entries equal in every field are
+// one; entries that disagree (a planted file giving a blob another length) are all listed.
+TEST(IndexListingBuilderTest, MergesOnlyEntriesEqualInEveryField) {
+  const Id pack = MakeId(1000);
+  PackEntry lie = Entry(1);
+  lie.length -= 1;
+  PackEntry moved = Entry(2);
+  moved.offset += 1000;
+  IndexListingBuilder builder;
+  builder.AddFile("planted", {IndexedPack{pack, {lie, moved, Entry(3)}}});
+  builder.AddFile("genuine", {IndexedPack{pack, {Entry(1), Entry(2), Entry(3)}}});
+  IndexListing listing = builder.Take();
+  EXPECT_EQ(listing.files, (std::vector<std::string>{"planted", "genuine"}));
+  ASSERT_EQ(listing.packs.size(), 1u);
+  const std::vector<PackEntry>& blobs = listing.packs[0].blobs;
+  ASSERT_EQ(blobs.size(), 5u);  // 3 once; 1 and 2 as each file says
+  auto listed = [&](const PackEntry& e) {
+    return std::count_if(blobs.begin(), blobs.end(), [&](const PackEntry& b) {
+      return b.type == e.type && b.id == e.id && b.offset == e.offset && b.length == e.length &&
+             b.raw_length == e.raw_length;
+    });
+  };
+  for (const PackEntry& e : {lie, moved, Entry(1), Entry(2), Entry(3)}) EXPECT_EQ(listed(e), 1);
 }
 
 }  // namespace

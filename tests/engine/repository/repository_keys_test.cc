@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "engine/repository/repository.h"
@@ -104,6 +108,101 @@ TEST(RepositoryKeysTest, ChangePasswordWithoutTheRightToDeleteChangesNothing) {
   EXPECT_EQ(store.Names(FileType::kKey).size(), 1u) << "a key was added";
   EXPECT_THAT(store.Open(kPassword), IsOk());
   EXPECT_FALSE(store.Open("new password").has_value());
+}
+
+// Deletes refused under keys/ only (a policy that lets the backup hosts remove their locks): the
+// probe under locks/ passes, so ChangePassword must notice the refused removal itself.
+struct NoKeyDeletes final : testing::ForwardingBackend {
+  using ForwardingBackend::ForwardingBackend;
+  Status Remove(const backend::Handle& h) override {
+    if (h.type != FileType::kKey || keep.count(h.name) == 0) return target.Remove(h);
+    return Error::PermissionDenied(Location() + "/keys/" + h.name + ": access denied");
+  }
+  std::set<std::string> keep;  // the key files whose removal is refused
+};
+
+// The old key cannot be removed, the new one can (as where each host may delete what it wrote):
+// the new key is removed again, and only the old password opens, as before.
+TEST(RepositoryKeysTest, ChangePasswordTakesTheNewKeyBackWhenTheOldCannotBeRemoved) {
+  Store store;
+  ASSERT_NE(store.Init(), nullptr);
+  const std::vector<std::string> before = store.Names(FileType::kKey);
+  auto backend = std::make_unique<NoKeyDeletes>(store.raw());
+  backend->keep = {before.begin(), before.end()};
+  auto repo = Repository::Open(std::move(backend), kPassword);
+  ASSERT_THAT(repo, IsOk());
+  Status changed = (*repo)->ChangePassword("new password");
+  EXPECT_THAT(changed, ErrorIs(ErrorCode::kPermissionDenied,
+                               HasSubstr("the password was not changed: the old key " +
+                                         before[0] + " could not be removed, and the new key "
+                                         "was removed again: ")));
+  EXPECT_EQ(store.Names(FileType::kKey), before);
+  EXPECT_THAT(store.Open(kPassword), IsOk());
+  EXPECT_FALSE(store.Open("new password").has_value());
+}
+
+// No key file may be removed: both stay, and the error says so and what to remove.
+TEST(RepositoryKeysTest, ChangePasswordSaysBothPasswordsOpenWhenNoKeyCanBeRemoved) {
+  Store store;
+  ASSERT_NE(store.Init(), nullptr);
+  const std::string old_key = store.Names(FileType::kKey).front();
+  struct AllKeysKept final : testing::ForwardingBackend {
+    using ForwardingBackend::ForwardingBackend;
+    Status Remove(const backend::Handle& h) override {
+      if (h.type != FileType::kKey) return target.Remove(h);
+      return Error::PermissionDenied(Location() + "/keys/" + h.name + ": access denied");
+    }
+  };
+  auto repo = Repository::Open(std::make_unique<AllKeysKept>(store.raw()), kPassword);
+  ASSERT_THAT(repo, IsOk());
+  Status changed = (*repo)->ChangePassword("new password");
+  EXPECT_THAT(changed, ErrorIs(ErrorCode::kPermissionDenied,
+                               HasSubstr("stays, so both passwords may open the repository; "
+                                         "remove the old key with credentials that may delete "
+                                         "(stormproof key remove " + old_key + "): ")));
+  EXPECT_EQ(store.Names(FileType::kKey).size(), 2u);
+  EXPECT_THAT(store.Open(kPassword), IsOk());
+  EXPECT_THAT(store.Open("new password"), IsOk());
+}
+
+// A server that answers a key file's DELETE but keeps the file: the removal is checked by
+// listing, never taken on the server's word.
+TEST(RepositoryKeysTest, ChangePasswordChecksTheOldKeyIsGone) {
+  struct DeletesIgnored final : testing::ForwardingBackend {
+    using ForwardingBackend::ForwardingBackend;
+    Status Remove(const backend::Handle& h) override {
+      return h.type == FileType::kKey ? Ok() : target.Remove(h);
+    }
+  };
+  Store store;
+  ASSERT_NE(store.Init(), nullptr);
+  auto repo = Repository::Open(std::make_unique<DeletesIgnored>(store.raw()), kPassword);
+  ASSERT_THAT(repo, IsOk());
+  Status changed = (*repo)->ChangePassword("new password");
+  EXPECT_THAT(changed, ErrorIs(ErrorCode::kIo, HasSubstr("still listed after the storage "
+                                                         "accepted its deletion")));
+  EXPECT_THAT(changed.error().message(), HasSubstr("both passwords may open the repository"));
+}
+
+// A removal that failed on the way back from a server that carried it out: the old key is gone,
+// so the new one must stay (taking it back would leave no key at all).
+TEST(RepositoryKeysTest, ChangePasswordKeepsTheNewKeyWhenTheOldOneMayBeGone) {
+  struct LostAnswer final : testing::ForwardingBackend {
+    using ForwardingBackend::ForwardingBackend;
+    Status Remove(const backend::Handle& h) override {
+      Status removed = target.Remove(h);
+      if (!removed || h.type != FileType::kKey) return removed;
+      return Error::Io(Location() + "/keys/" + h.name + ": connection reset");
+    }
+  };
+  Store store;
+  ASSERT_NE(store.Init(), nullptr);
+  auto repo = Repository::Open(std::make_unique<LostAnswer>(store.raw()), kPassword);
+  ASSERT_THAT(repo, IsOk());
+  Status changed = (*repo)->ChangePassword("new password");
+  EXPECT_THAT(changed, ErrorIs(ErrorCode::kIo, HasSubstr("connection reset")));
+  EXPECT_EQ(store.Names(FileType::kKey).size(), 1u);
+  EXPECT_THAT(store.Open("new password"), IsOk());
 }
 
 TEST(RepositoryKeysTest, CorruptKeyFilesAreSkipped) {

@@ -1,11 +1,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 
+#include "core/time.h"
 #include "engine/repository/repository.h"
 #include "engine/repository/sealed_file.h"
 #include "engine/repository/snapshot_file.h"
 #include "tests/engine/repository/repository_fixtures.h"
+#include "tests/engine/repository/retaining_store.h"
 #include "tests/matchers.h"
 
 namespace stormproof::repository {
@@ -263,6 +268,184 @@ TEST(RepositorySnapshotsTest, ASameContentSnapshotThereBeforeIsNotWithdrawn) {
   ASSERT_THAT(saved, ErrorIs(ErrorCode::kLocked, HasSubstr("(saved before by another writer too) "
                                                            "left as it was")));
   EXPECT_EQ(SnapshotFiles(store.raw()), 1u);
+}
+
+// A copy's snapshot (kSameContentSameFile) saved after the lock was lost, not there before:
+// what `whole` says, asked under a fresh lock, decides. `answer` is its answer.
+Result<Id> SaveSameContentWhileTheLockIsLost(backend::Backend& storage, Status answer,
+                                             bool* locked_while_asked) {
+  auto repo =
+      Repository::Open(std::make_unique<LosesTheLockOnSnapshotSave>(storage, true),
+                       testing::kPassword);
+  if (!repo) return repo.error();
+  auto lock = (*repo)->AcquireLock(Repository::LockKind::kShared);
+  if (!lock) return lock.error();
+  return (*repo)->SaveSnapshot(Example(7), Repository::Sealing::kSameContentSameFile,
+                               [&](const Snapshot& snapshot) -> Status {
+                                 size_t locks = 0;
+                                 EXPECT_TRUE(storage.List(FileType::kLock,
+                                                          [&](const std::string&, uint64_t) {
+                                                            ++locks;
+                                                          }));
+                                 *locked_while_asked = locks == 1 && snapshot.id != Id{};
+                                 return answer;
+                               });
+}
+
+TEST(RepositorySnapshotsTest, AWholeSameContentSnapshotIsLeftInPlaceWhenTheLockIsLost) {
+  Store store;
+  store.Init();
+  bool locked = false;
+  Result<Id> saved = SaveSameContentWhileTheLockIsLost(store.raw(), Ok(), &locked);
+  ASSERT_THAT(saved, ErrorIs(ErrorCode::kLocked, HasSubstr("left in place: it is whole")));
+  EXPECT_TRUE(locked) << "asked without a fresh lock";
+  EXPECT_EQ(SnapshotFiles(store.raw()), 1u);
+  EXPECT_TRUE(store.Names(FileType::kLock).empty()) << "the fresh lock was not released";
+}
+
+TEST(RepositorySnapshotsTest, ASameContentSnapshotMissingDataIsWithdrawnWhenTheLockIsLost) {
+  Store store;
+  store.Init();
+  bool locked = false;
+  Result<Id> saved = SaveSameContentWhileTheLockIsLost(
+      store.raw(), Error::NotFound("pack 12ab: gone"), &locked);
+  ASSERT_THAT(saved,
+              ErrorIs(ErrorCode::kLocked, HasSubstr("withdrawn (not whole: pack 12ab: gone)")));
+  EXPECT_EQ(SnapshotFiles(store.raw()), 0u);
+}
+
+TEST(RepositorySnapshotsTest, ASameContentSnapshotNotKnownWholeIsLeftForCheck) {
+  Store store;
+  store.Init();
+  bool locked = false;
+  Result<Id> saved = SaveSameContentWhileTheLockIsLost(
+      store.raw(), Error::Io("data/12ab: connection reset"), &locked);
+  ASSERT_THAT(saved, ErrorIs(ErrorCode::kLocked,
+                             HasSubstr("could not be told (data/12ab: connection reset)")));
+  EXPECT_THAT(saved.error().message(), HasSubstr("run 'stormproof check'"));
+  EXPECT_EQ(SnapshotFiles(store.raw()), 1u);
+}
+
+
+// ---- Retention upkeep before the lock (Repository::KeepRetention) ----
+
+class KeepRetentionTest : public ::testing::Test {
+ protected:
+  static constexpr backend::Retention kThirtyDays{backend::Retention::Mode::kGovernance, 30};
+
+  // A repository under `retention` with one snapshot, written now.
+  void Create(const backend::Retention& retention) {
+    auto repo = Repository::Init(store_.View(), testing::kPassword, {.retention = retention});
+    ASSERT_THAT(repo, IsOk());
+    auto saved = (*repo)->SaveSnapshot(Example(1));
+    ASSERT_THAT(saved, IsOk());
+    snapshot_ = backend::Handle{.type = FileType::kSnapshot, .name = saved->Hex()};
+  }
+  std::unique_ptr<Repository> Open() {
+    auto repo = Repository::Open(store_.View(), testing::kPassword);
+    EXPECT_THAT(repo, IsOk());
+    return repo ? std::move(repo).value() : nullptr;
+  }
+  // Whether the config and the snapshot stay retained at least `days` days from now.
+  bool RetainedFor(int days) const {
+    const int64_t needed = store_.now_ns() + int64_t{days} * kNsPerDay;
+    return store_.RetainedUntilNs({FileType::kConfig, ""}) >= needed &&
+           store_.RetainedUntilNs(snapshot_) >= needed;
+  }
+
+  stormproof::testing::RetainingStore store_;
+  backend::Handle snapshot_;
+};
+
+// Someone without the master key rewrote the config (fewer days, say): Open makes the
+// repository read-only, and the upkeep still keeps what is there retained the days it trusts,
+// never the rewritten config's; nothing else is written.
+TEST_F(KeepRetentionTest, KeepsUpARepositoryWhoseConfigWasRewrittenWithTheTrustedDays) {
+  ASSERT_NO_FATAL_FAILURE(Create(kThirtyDays));
+  store_.PassDays(20);  // saved with 30 + 7 days: 17 left, fewer than 30
+  store_.RewriteConfig([](nlohmann::json& doc) { doc["object_lock"]["days"] = 1; });
+  std::unique_ptr<Repository> repo = Open();
+  ASSERT_NE(repo, nullptr);
+  ASSERT_TRUE(repo->read_only_reason().has_value());
+  backend::Backend::RetentionUpkeep kept;
+  ASSERT_THAT(repo->KeepRetention(kThirtyDays, &kept), IsOk());
+  EXPECT_GE(kept.extended, 3u);  // config, key, snapshot (and the index)
+  EXPECT_TRUE(RetainedFor(30)) << "a read-only repository's retention was not kept up";
+  EXPECT_THAT(repo->SaveSnapshot(Example(2)),
+              ErrorIs(ErrorCode::kCorrupt, HasSubstr("config mac does not match")));
+}
+
+// Without days it can trust, the upkeep of a rewritten config says so and changes nothing:
+// the rewritten days (1) are never what it asks for.
+TEST_F(KeepRetentionTest, NeverTakesItsDaysFromAConfigThatDoesNotVerify) {
+  ASSERT_NO_FATAL_FAILURE(Create(kThirtyDays));
+  store_.PassDays(20);
+  const int64_t before = store_.RetainedUntilNs(snapshot_);
+  store_.RewriteConfig([](nlohmann::json& doc) { doc["object_lock"]["days"] = 1; });
+  std::unique_ptr<Repository> repo = Open();
+  ASSERT_NE(repo, nullptr);
+  backend::Backend::RetentionUpkeep kept;
+  EXPECT_THAT(repo->KeepRetention(std::nullopt, &kept),
+              ErrorIs(ErrorCode::kCorrupt,
+                      HasSubstr("/config: config mac does not match (altered): the retention "
+                                "upkeep does not take its days from it")));
+  EXPECT_EQ(kept.extended, 0u);
+  EXPECT_EQ(store_.RetainedUntilNs(snapshot_), before);
+}
+
+// A config that verifies but records fewer days than the caller knows the repository has (one
+// rewritten by a holder of the key): the stronger days are kept, and later writes keep them too.
+TEST_F(KeepRetentionTest, KeepsTheStrongerOfTheTrustedDaysAndTheConfigs) {
+  ASSERT_NO_FATAL_FAILURE(Create(backend::Retention{backend::Retention::Mode::kGovernance, 8}));
+  store_.PassDays(8);  // saved with 8 + 2 days: 2 left
+  std::unique_ptr<Repository> repo = Open();
+  ASSERT_NE(repo, nullptr);
+  backend::Backend::RetentionUpkeep kept;
+  ASSERT_THAT(repo->KeepRetention(kThirtyDays, &kept), IsOk());
+  EXPECT_TRUE(RetainedFor(30));
+  auto saved = repo->SaveSnapshot(Example(2));
+  ASSERT_THAT(saved, IsOk());
+  EXPECT_GE(store_.RetainedUntilNs({FileType::kSnapshot, saved->Hex()}),
+            store_.now_ns() + int64_t{30} * kNsPerDay);
+  // And the config's own days when they are the stronger.
+  store_.PassDays(25);
+  backend::Backend::RetentionUpkeep again;
+  ASSERT_THAT(repo->KeepRetention(backend::Retention{{}, 1}, &again), IsOk());
+  EXPECT_TRUE(RetainedFor(30));
+}
+
+// Every backup host holds the key, so a config that verifies may still have been rewritten
+// (fewer days, say). When the storage shows it stored more than once with different content,
+// the upkeep never takes its days from it, neither fewer nor more: without trusted days it
+// says so and changes nothing; with them it keeps exactly those.
+TEST_F(KeepRetentionTest, NeverTakesItsDaysFromARewrittenConfigThatVerifies) {
+  ASSERT_NO_FATAL_FAILURE(Create(backend::Retention{backend::Retention::Mode::kGovernance, 8}));
+  store_.PassDays(8);  // saved with 8 + 2 days: 2 left
+  store_.ShowSigns({.config_rewritten = true});
+  const int64_t before = store_.RetainedUntilNs(snapshot_);
+  std::unique_ptr<Repository> repo = Open();
+  ASSERT_NE(repo, nullptr);
+  ASSERT_FALSE(repo->read_only_reason().has_value());  // its mac verifies
+  backend::Backend::RetentionUpkeep kept;
+  EXPECT_THAT(repo->KeepRetention(std::nullopt, &kept),
+              ErrorIs(ErrorCode::kCorrupt,
+                      HasSubstr("/config: rewritten since the repository was created")));
+  EXPECT_EQ(kept.extended, 0u);
+  EXPECT_EQ(store_.RetainedUntilNs(snapshot_), before);
+  ASSERT_THAT(repo->KeepRetention(kThirtyDays, &kept), IsOk());
+  EXPECT_TRUE(RetainedFor(30));
+}
+
+TEST_F(KeepRetentionTest, KeepsTheTrustedDaysNotMoreOfARewrittenConfig) {
+  ASSERT_NO_FATAL_FAILURE(Create(backend::Retention{backend::Retention::Mode::kGovernance, 60}));
+  store_.PassDays(45);  // fewer than 30 days left
+  store_.ShowSigns({.config_rewritten = true});
+  std::unique_ptr<Repository> repo = Open();
+  ASSERT_NE(repo, nullptr);
+  backend::Backend::RetentionUpkeep kept;
+  ASSERT_THAT(repo->KeepRetention(kThirtyDays, &kept), IsOk());
+  EXPECT_TRUE(RetainedFor(30));
+  EXPECT_LT(store_.RetainedUntilNs(snapshot_), store_.now_ns() + int64_t{60} * kNsPerDay);
 }
 
 }  // namespace

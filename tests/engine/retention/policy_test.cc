@@ -2,7 +2,9 @@
 // hand from a calendar (weekdays checked: 2026-01-01 is a Thursday, so 2026 has 53 ISO weeks).
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/date.h"
@@ -133,12 +135,12 @@ std::vector<PolicyCase> Cases() {
                     "2026-03-28 03:00: monthly snapshot", "2026-04-28 03:00: monthly snapshot",
                     "2026-05-28 03:00: monthly snapshot", "2026-06-28 03:00: monthly snapshot"}});
   // Relative to the newest snapshot that is not in the future (04-30 03:00): strictly after
-  // 03-31 03:00. The future snapshot (06-01) is kept too.
+  // 03-31 03:00. The future snapshot (06-01) is kept too, counted by no rule.
   std::vector<std::string> within_kept;
   for (const std::string& t : Daily("2026-04-01", "2026-04-30", "03:00")) {
     within_kept.push_back(t + ": within 30d");
   }
-  within_kept.push_back("2026-06-01 03:00: within 30d");
+  within_kept.push_back("2026-06-01 03:00: dated in the future (not counted by the policy)");
   cases.push_back({"Within30dIsRelativeToTheNewestNotNow",
                    Plus(Daily("2026-03-20", "2026-04-30", "03:00"), {"2026-06-01 03:00"}),
                    Within("30d"), "2026-05-10 00:00", within_kept});
@@ -271,6 +273,73 @@ TEST(PolicyTest, WithinUsesEachGroupsOwnNewestSnapshot) {
   EXPECT_EQ(
       Describe((*groups)[1].decision),
       (std::vector<std::string>{"2026-01-01 03:00: within 3d", "2026-01-02 03:00: within 3d"}));
+}
+
+// Forged snapshots dated next year (written by a backup host holding the password) must not take
+// the places of genuine ones: restic would keep the three forged ones and remove every genuine
+// one under --keep-last 3 or --keep-daily 3.
+TEST(PolicyTest, SnapshotsDatedInTheFutureDoNotDisplaceGenuineOnes) {
+  const std::vector<std::string> genuine = Daily("2026-05-01", "2026-05-05", "03:00");
+  const std::vector<std::string> forged = {"2027-01-01 03:00", "2027-01-02 03:00",
+                                           "2027-01-03 03:00"};
+  const std::string future = ": dated in the future (not counted by the policy)";
+  for (const auto& [name, policy, reason] :
+       {std::tuple{"last", Policy{.last = 3}, ": last snapshot"},
+        std::tuple{"daily", Policy{.daily = 3}, ": daily snapshot"}}) {
+    SCOPED_TRACE(name);
+    auto decision = ApplyPolicy(MakeAll(Plus(genuine, forged)), policy, At("2026-05-05 04:00"));
+    ASSERT_TRUE(decision) << decision.error().message();
+    EXPECT_EQ(
+        Describe(*decision),
+        (std::vector<std::string>{
+            std::string("2026-05-03 03:00") + reason, std::string("2026-05-04 03:00") + reason,
+            std::string("2026-05-05 03:00") + reason, "2027-01-01 03:00" + future,
+            "2027-01-02 03:00" + future, "2027-01-03 03:00" + future}));
+    ASSERT_EQ(decision->remove.size(), 2u);
+    EXPECT_EQ(Format(decision->remove[0].time_ns), "2026-05-01 03:00");
+    EXPECT_EQ(Format(decision->remove[1].time_ns), "2026-05-02 03:00");
+    ASSERT_EQ(decision->future_dated.size(), 3u);
+    EXPECT_EQ(Format(decision->future_dated[0].time_ns), "2027-01-01 03:00");
+  }
+}
+
+// kFutureTolerance (1 hour) after `now` still counts; one nanosecond more does not.
+TEST(PolicyTest, TheFutureStartsOneToleranceAfterNow) {
+  const int64_t now = At("2026-05-05 04:00");
+  const int64_t tolerance = kFutureTolerance.seconds() * kNsPerSecond;
+  EXPECT_EQ(tolerance, 3600 * kNsPerSecond);
+  for (int64_t extra : {int64_t{0}, int64_t{1}}) {
+    SCOPED_TRACE(extra);
+    std::vector<Snapshot> snapshots = MakeAll({"2026-05-04 03:00", "2026-05-05 03:00"});
+    snapshots[1].time_ns = now + tolerance + extra;
+    auto decision = ApplyPolicy(snapshots, Policy{.last = 1}, now);
+    ASSERT_TRUE(decision) << decision.error().message();
+    ASSERT_EQ(decision->keep.size() + decision->remove.size(), 2u);
+    if (extra == 0) {  // counted: it is the last snapshot, the older one goes
+      EXPECT_TRUE(decision->future_dated.empty());
+      ASSERT_EQ(decision->remove.size(), 1u);
+      EXPECT_EQ(decision->remove[0].id, snapshots[0].id);
+    } else {  // dated in the future: the older one is the last snapshot
+      ASSERT_EQ(decision->future_dated.size(), 1u);
+      EXPECT_TRUE(decision->remove.empty());
+      EXPECT_EQ(Describe(*decision),
+                (std::vector<std::string>{"2026-05-04 03:00: last snapshot",
+                                          "2026-05-05 05:00: " + std::string(kFutureDatedReason)}));
+    }
+  }
+  EXPECT_FALSE(
+      IsFutureDated(std::numeric_limits<int64_t>::max(), std::numeric_limits<int64_t>::max() - 1));
+  EXPECT_TRUE(IsFutureDated(std::numeric_limits<int64_t>::max(), 0));
+}
+
+// Every snapshot of the group dated in the future: all kept, nothing counted or removed.
+TEST(PolicyTest, OnlyFutureDatedSnapshotsAreAllKept) {
+  auto decision = ApplyPolicy(MakeAll({"2027-01-01 03:00", "2027-01-02 03:00"}), Policy{.last = 1},
+                              At("2026-05-05 04:00"));
+  ASSERT_TRUE(decision);
+  EXPECT_EQ(decision->keep.size(), 2u);
+  EXPECT_EQ(decision->future_dated.size(), 2u);
+  EXPECT_TRUE(decision->remove.empty());
 }
 
 TEST(PolicyTest, PolicyDescribesItself) {

@@ -11,11 +11,15 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "core/time.h"
 #include "engine/s3/internal/client.h"
+#include "engine/s3/internal/retention_upkeep.h"
 #include "engine/s3/s3.h"
 #include "tests/matchers.h"
 
@@ -338,6 +342,97 @@ TEST(HostileServerTest, AnInvalidArgumentKeepsTheServersReason) {
     EXPECT_THAT(line, HasSubstr(c.code + (c.message.empty() ? "" : ": " + c.message))) << line;
     EXPECT_EQ(line.find("session token is wrong") != std::string::npos, c.token_blamed) << line;
   }
+}
+
+// A DELETE on a versioned bucket answers the delete marker's version id: the client hands it
+// on (the backend records it as ours); an answer without one gives "".
+TEST(HostileServerTest, ADeleteHandsOnTheVersionIdOfItsDeleteMarker) {
+  std::atomic<int> deletes{0};
+  CannedServer server([&](const std::string&, int fd) {
+    Answer(fd, 204, "", ++deletes == 1 ? "x-amz-delete-marker: true\r\nx-amz-version-id: m-1\r\n"
+                                        : "");
+  });
+  Client client(OptionsFor(server));
+  std::string marker = "left over";
+  ASSERT_THAT(client.DeleteObject("repo/snapshots/aa", &marker), IsOk());
+  EXPECT_EQ(marker, "m-1");
+  ASSERT_THAT(client.DeleteObject("repo/snapshots/aa", &marker), IsOk());
+  EXPECT_EQ(marker, "");
+}
+
+// A server that answers success to PutObjectRetention but keeps the old date: the upkeep reads
+// the retention back, fails naming the object, and records nothing it did not read.
+TEST(HostileServerTest, AnExtensionTheServerDidNotKeepIsAnErrorNotARecordedDate) {
+  const std::string old_until = "2026-12-08T00:00:00.000Z";
+  std::atomic<int> puts{0};
+  CannedServer server([&](const std::string& head, int fd) {
+    if (head.starts_with("PUT") && head.find("retention") != std::string::npos) {
+      ++puts;
+      Answer(fd, 200, "");
+    } else if (head.find("retention") != std::string::npos) {
+      Answer(fd, 200, "<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>" + old_until +
+                          "</RetainUntilDate></Retention>");
+    } else {  // the version listing: one pack, stored long ago
+      Answer(fd, 200,
+             "<ListVersionsResult><IsTruncated>false</IsTruncated><Version><Key>repo/data/ab/"
+             "ab01</Key><VersionId>v1</VersionId><IsLatest>true</IsLatest><LastModified>"
+             "2026-11-01T00:00:00.000Z</LastModified><Size>1</Size><ETag>\"e\"</ETag>"
+             "</Version></ListVersionsResult>");
+    }
+  });
+  Client client(OptionsFor(server));
+  backend::Backend::RetentionUpkeep upkeep;
+  const int64_t now = *ParseRfc3339("2026-12-07T12:00:00Z");
+  Status done = ExtendRetentionUnder(client, "repo/data/", [](const std::string&) { return true; },
+                                     {backend::Retention::Mode::kGovernance, 1}, &upkeep, now);
+  EXPECT_THAT(done, ErrorIs(ErrorCode::kIo, HasSubstr("repo/data/ab/ab01")));
+  EXPECT_THAT(done.error().message(), HasSubstr("accepted an extension of its retention to"));
+  EXPECT_THAT(done.error().message(), HasSubstr("but keeps 2026-12-08T00:00:00"));
+  EXPECT_EQ(puts.load(), 1);
+}
+
+// One version whose retention reads back short must not leave the others to expire: the upkeep
+// extends every other, then fails naming how many were kept short and the first.
+TEST(HostileServerTest, OneExtensionKeptShortDoesNotStopTheOthers) {
+  const std::string old_until = "2026-12-08T00:00:00.000Z", far = "2030-01-01T00:00:00.000Z";
+  std::atomic<int> puts{0};
+  std::mutex mutex;
+  std::set<std::string> extended;  // keys whose PUT the server kept
+  CannedServer server([&](const std::string& head, int fd) {
+    const size_t at = head.find("/ab/");
+    const std::string key = at == std::string::npos ? "" : head.substr(at + 4, 4);
+    if (head.starts_with("PUT") && head.find("retention") != std::string::npos) {
+      ++puts;
+      std::lock_guard lock(mutex);
+      if (key != "ab01") extended.insert(key);
+      Answer(fd, 200, "");
+    } else if (head.find("retention") != std::string::npos) {
+      std::lock_guard lock(mutex);
+      Answer(fd, 200, "<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>" +
+                          (extended.contains(key) ? far : old_until) +
+                          "</RetainUntilDate></Retention>");
+    } else {  // the version listing: three packs, stored long ago
+      std::string versions;
+      for (const char* name : {"ab01", "ab02", "ab03"}) {
+        versions += std::string("<Version><Key>repo/data/ab/") + name + "</Key><VersionId>v1"
+                    "</VersionId><IsLatest>true</IsLatest><LastModified>2026-11-01T00:00:00.000Z"
+                    "</LastModified><Size>1</Size><ETag>\"e\"</ETag></Version>";
+      }
+      Answer(fd, 200, "<ListVersionsResult><IsTruncated>false</IsTruncated>" + versions +
+                          "</ListVersionsResult>");
+    }
+  });
+  Client client(OptionsFor(server));
+  backend::Backend::RetentionUpkeep upkeep;
+  const int64_t now = *ParseRfc3339("2026-12-07T12:00:00Z");
+  Status done = ExtendRetentionUnder(client, "repo/data/", [](const std::string&) { return true; },
+                                     {backend::Retention::Mode::kGovernance, 1}, &upkeep, now);
+  EXPECT_THAT(done, ErrorIs(ErrorCode::kIo, HasSubstr("1 of 3 object versions under")));
+  EXPECT_THAT(done.error().message(), HasSubstr("kept a shorter retention than asked"));
+  EXPECT_THAT(done.error().message(), HasSubstr("the first: "));
+  EXPECT_THAT(done.error().message(), HasSubstr("repo/data/ab/ab01"));
+  EXPECT_EQ(puts.load(), 3);
+  EXPECT_EQ(upkeep.extended, 2u);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <random>
 #include <string_view>
+#include <utility>
 
 namespace stormproof::testing {
 namespace {
@@ -239,9 +240,10 @@ std::string CreateRgwBucket(const std::string& bucket) {
   return bucket;
 }
 
-RgwUser CreateRgwUser(const std::string& uid) {
-  const RgwServer& server = Rgw();
-  RgwUser user{uid, "", "", "arn:aws:iam:::user/" + uid};
+namespace {
+
+// Random S3 keys for a new user or key: 20 upper-case letters or digits, 40 letters or digits.
+std::pair<std::string, std::string> RandomKeys() {
   std::random_device device;
   auto random_text = [&](size_t length, const char* alphabet) {
     std::uniform_int_distribution<size_t> pick(0, std::string_view(alphabet).size() - 1);
@@ -249,21 +251,37 @@ RgwUser CreateRgwUser(const std::string& uid) {
     for (size_t i = 0; i < length; ++i) text += alphabet[pick(device)];
     return text;
   };
-  const std::string access_key = random_text(20, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
-  const std::string secret_key =
-      random_text(40, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
-  // Its standard output shows the keys: only its error output is kept.
+  return {random_text(20, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"),
+          random_text(40, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")};
+}
+
+// Runs radosgw-admin `what` with the keys added; its standard output shows the keys: only its
+// error output is kept. Fills `user`'s keys when it succeeded, else fails the current test.
+void RunRgwAdminWithKeys(const std::string& what, RgwUser* user) {
+  const auto [access_key, secret_key] = RandomKeys();
   std::string output;
-  const std::string command = "radosgw-admin -c " + server.directory +
-                              "/ceph.conf user create --uid=" + uid + " --display-name=" + uid +
+  const std::string command = "radosgw-admin -c " + Rgw().directory + "/ceph.conf " + what +
                               " --access-key=" + access_key + " --secret-key=" + secret_key +
                               " >/dev/null";
   if (RunCapturing(command, output) != 0) {
-    ADD_FAILURE() << "radosgw-admin user create --uid=" << uid << " failed: " << output;
-    return user;
+    ADD_FAILURE() << "radosgw-admin " << what << " failed: " << output;
+    return;
   }
-  user.access_key = access_key;
-  user.secret_key = secret_key;
+  user->access_key = access_key;
+  user->secret_key = secret_key;
+}
+
+}  // namespace
+
+RgwUser CreateRgwUser(const std::string& uid) {
+  RgwUser user{uid, "", "", "arn:aws:iam:::user/" + uid};
+  RunRgwAdminWithKeys("user create --uid=" + uid + " --display-name=" + uid, &user);
+  return user;
+}
+
+RgwUser AddRgwOwnerKey() {
+  RgwUser user{kRgwOwnerUid, "", "", std::string("arn:aws:iam:::user/") + kRgwOwnerUid};
+  RunRgwAdminWithKeys(std::string("key create --uid=") + kRgwOwnerUid + " --key-type=s3", &user);
   return user;
 }
 

@@ -93,6 +93,13 @@ struct RgwUser {
 // returns a user with empty keys.
 RgwUser CreateRgwUser(const std::string& uid);
 
+// The uid of Rgw()'s user (scripts/rgw), who owns every bucket.
+inline constexpr char kRgwOwnerUid[] = "stormproof";
+// A second S3 key of Rgw()'s user (radosgw-admin key create): another credential of the same
+// owner, as every IAM key of one AWS account shares the account's canonical id. A failure fails
+// the current test and returns empty keys.
+RgwUser AddRgwOwnerKey();
+
 // Sets the bucket policy of `bucket` (PutBucketPolicy, signed as Rgw()'s user, its owner) to
 // `policy_json`. Returns the answer (204 when set).
 RgwResponse PutRgwBucketPolicy(const std::string& bucket, const std::string& policy_json);

@@ -7,12 +7,16 @@
 // Through the real CLI (the test copy); the attacker talks to the gateway directly.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <regex>
 #include <set>
 #include <string>
 #include <thread>
@@ -35,6 +39,8 @@ using s3::internal::Bypass;
 using s3::internal::Client;
 using s3::internal::ObjectVersion;
 using s3::internal::Overwrite;
+using ::testing::MatchesRegex;
+using ::testing::Not;
 
 constexpr char kPrefix[] = "hosts/fs1";
 
@@ -90,8 +96,8 @@ class S3AttackTest : public ::testing::Test {
   CliResult Run(const std::string& args, const std::string& env) {
     return RunStormproof(
         "--repo '" + repo_ + "' --cache-dir '" + (dir_ / "cache").string() + "' " + args,
-        "STORMPROOF_KDF_TEST=1 STORMPROOF_PASSWORD_FILE='" + (dir_ / "password").string() + "' " +
-            env);
+        "STORMPROOF_KDF_TEST=1 STORMPROOF_PASSWORD_FILE='" + (dir_ / "password").string() +
+            "' XDG_STATE_HOME='" + (dir_ / "state").string() + "' " + env);
   }
   CliResult Owner(const std::string& args) { return Run(args, ""); }
   CliResult BackupHost(const std::string& args) {
@@ -249,6 +255,9 @@ class S3AttackTest : public ::testing::Test {
     EXPECT_EQ(summary["restored"], planned["restored"]);
     EXPECT_EQ(summary["hidden"], planned["hidden"]);
     EXPECT_EQ(summary["copied_through_here"], 0) << "RGW copies versions on the server";
+    // Recorded as the roll-back's on this machine: prune keeps them and never purges them.
+    EXPECT_EQ(summary["hidden_recorded"], summary["hidden"]);
+    EXPECT_EQ(summary["record_error"], "");
     EXPECT_TRUE(summary["check"]["ok"].get<bool>()) << rolled.out;
     EXPECT_EQ(summary["newest_snapshots"].size(), 1u);
     std::printf(
@@ -316,6 +325,10 @@ TEST_F(S3AttackTest, WithTheBackupHostsCredentialsNothingIsLost) {
   EXPECT_THAT(said.out, HasSubstr("would restore 4 files, would hide 2, 10 unchanged\n"));
 
   RollBackAndVerify(snapshots, 2);
+  // The garbage snapshots the roll-back hid are not someone else's: prune goes ahead.
+  CliResult pruned = Owner("prune");
+  EXPECT_EQ(pruned.exit_code, 0) << pruned.out << pruned.err;
+  EXPECT_THAT(pruned.err, Not(HasSubstr("hidden by someone else")));
 }
 
 // Credentials that may delete (the bucket owner's, stolen): COMPLIANCE refuses every version
@@ -335,6 +348,67 @@ TEST_F(S3AttackTest, WithCredentialsThatMayDeleteComplianceModeLosesNoSnapshot) 
   // The first garbage snapshot was unretained: the attacker deleted it for good; the second is
   // on top.
   RollBackAndVerify(snapshots, 1);
+}
+
+// A snapshot written after TIME is hidden and recorded, in the state folder, as the roll-back's:
+// the output names the record, says the files are kept only where it is and how to release
+// them, and prune goes ahead. Rolled back with --no-cache, the hide cannot be recorded: the
+// output warns, and prune refuses naming --adopt-hidden-before.
+TEST_F(S3AttackTest, TheFilesARollBackHidesAreKeptAndSaySo) {
+  BackUpThreeTimes();
+  const std::string root = std::string(kPrefix) + "/";
+  auto owner = ClientAs(nullptr);
+  ASSERT_THAT(owner->PutObject(root + "snapshots/" + std::string(64, 'e'),
+                               AsBytes(RandomBytes(500, 7)), Overwrite::kAllowed),
+              IsOk());
+  const std::string time = "'" + FormatRfc3339(as_of_) + "'";
+  CliResult rolled = Owner("repair --as-of " + time);
+  ASSERT_EQ(rolled.exit_code, 0) << rolled.out << rolled.err;
+  // Kept only where the record is: the output names it (the state folder, not the cache).
+  EXPECT_THAT(rolled.out, MatchesRegex(
+                              "(.|\n)*hidden files are kept only where this record is: " +
+                              (dir_ / "state").string() + "/stormproof/[0-9a-f]{32}/"
+                              "delete-markers-[0-9a-f]{16} \\(this machine, this user\\)\\. "
+                              "prune run there keeps them retained and never deletes them(.|\n)*"));
+  EXPECT_THAT(rolled.out, HasSubstr("prune run elsewhere counts them as hidden by someone else "
+                                    "and refuses"));
+  CliResult pruned = Owner("prune");
+  EXPECT_EQ(pruned.exit_code, 0) << pruned.out << pruned.err;
+
+  ASSERT_THAT(owner->PutObject(root + "snapshots/" + std::string(64, 'f'),
+                               AsBytes(RandomBytes(500, 8)), Overwrite::kAllowed),
+              IsOk());
+  // A record that cannot be read is never written over: the roll-back changes nothing.
+  std::smatch found;
+  const std::regex kRecord("kept only where this record is: (\\S+) ");
+  ASSERT_TRUE(std::regex_search(rolled.out, found, kRecord)) << rolled.out;
+  const std::string record = found[1].str();
+  std::string bytes;
+  {
+    std::ifstream in(record, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  ASSERT_FALSE(bytes.empty()) << record;
+  std::ofstream(record, std::ios::binary | std::ios::trunc) << bytes.substr(1);
+  CliResult unreadable = Owner("repair --as-of " + time);
+  EXPECT_NE(unreadable.exit_code, 0) << unreadable.out;
+  EXPECT_THAT(unreadable.err, HasSubstr("nothing rolled back: record of stormproof's delete "
+                                        "markers " + record));
+  EXPECT_THAT(unreadable.err, HasSubstr("not written over"));
+  EXPECT_THAT(owner->GetObject(root + "snapshots/" + std::string(64, 'f'), 0, 0), IsOk())
+      << "hidden though the hide could not be recorded";
+  std::ofstream(record, std::ios::binary | std::ios::trunc) << bytes;
+  CliResult uncached = Owner("--no-cache repair --as-of " + time);
+  ASSERT_EQ(uncached.exit_code, 0) << uncached.out << uncached.err;
+  EXPECT_THAT(uncached.out, HasSubstr("warning: the delete markers placed were not recorded as "
+                                      "this roll-back's (no record of stormproof's delete "
+                                      "markers is kept on this machine (no cache or no home "
+                                      "folder))"));
+  CliResult refused = Owner("prune");
+  EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+  // The snapshot, and whatever the roll-back hid of what the prune wrote after TIME (the index).
+  EXPECT_THAT(refused.err, HasSubstr(" file(s) were hidden by someone else"));
+  EXPECT_THAT(refused.err, HasSubstr("'stormproof prune --adopt-hidden-before TIME'"));
 }
 
 // A live lock stops the roll-back (a backup may still be writing); --force goes ahead and hides
@@ -463,6 +537,31 @@ TEST_F(S3AttackTest, LeavesForeignKeysAloneAndGoesOnPastAFailedChange) {
   }
   EXPECT_EQ(locks_left, 0) << "the roll-back's lock was left behind";
   EXPECT_EQ(foreign_current, 2) << "a foreign key was touched";
+}
+
+// The roll-back takes its own lock before it plans: what it restores and hides is decided from a
+// version listing made while no backup or maintenance job can start (one starting later sees the
+// lock and waits), never from one made before.
+TEST_F(S3AttackTest, TheRollBackLocksBeforeItLists) {
+  BackUpThreeTimes();
+  proxy_.ResetCounts();
+  CliResult rolled = Owner("repair --as-of '" + FormatRfc3339(as_of_) + "'");
+  ASSERT_EQ(rolled.exit_code, 0) << rolled.out << rolled.err;
+  const std::vector<std::string> requests = proxy_.requests();
+  std::string all;
+  for (const std::string& r : requests) all += r + "\n";
+  auto first = [&](const std::function<bool(const std::string&)>& is) {
+    return std::find_if(requests.begin(), requests.end(), is) - requests.begin();
+  };
+  auto lock_put = first([](const std::string& r) {
+    return r.starts_with("PUT ") && r.find("/locks/") != std::string::npos;
+  });
+  auto listing = first([](const std::string& r) {  // every version under the prefix
+    return r.starts_with("GET ") && r.find("versions") != std::string::npos &&
+           r.find("%2Flocks%2F") == std::string::npos;
+  });
+  ASSERT_LT(listing, static_cast<std::ptrdiff_t>(requests.size())) << all;
+  EXPECT_LT(lock_put, listing) << "planned before locking:\n" << all;
 }
 
 // The roll-back's lock is refreshed while it applies, as a backup's is (a roll-back may take longer

@@ -9,12 +9,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "continuity/catalog/catalog.h"
 #include "core/time.h"
@@ -269,6 +271,24 @@ class S3ImmutabilityTest : public ::testing::Test {
     return text.str();
   }
 
+  // A plan whose one repository, immutable, names `uploader`'s credentials (upload.ini): plan
+  // check requires the backup hosts' credentials of an immutable repository.
+  void WritePlanWithCredentialsOf(const RgwUser& uploader) {
+    Write("upload.ini", "[default]\naws_access_key_id = " + uploader.access_key +
+                            "\naws_secret_access_key = " + uploader.secret_key + "\n");
+    Write("plan.yaml", R"(msp: {id: acme, name: Acme IT}
+run: {check_every: daily}
+people:
+  - {id: ann, name: Ann, contacts: {email: ann@example.com, phone: "+44 1632 960000"}}
+tiers:
+  - {id: gold, rank: 2, rto: 4h, rpo: 15m, drill_every: monthly, retention: {keep_last: 3}}
+systems:
+  - {id: files, owner: ann, tier: gold, backup: {paths: [/srv/files], repositories: [offsite]}}
+repositories:
+  - {id: offsite, medium: object, immutable: true, credentials_file: upload.ini, location: ")" +
+              repo_ + "\"}\n");
+  }
+
   // Options for the repository with the access key `key` and `secret`.
   s3::Options OptionsAs(const std::string& key, const std::string& secret) const {
     s3::Options options;
@@ -370,16 +390,9 @@ TEST_F(S3ImmutabilityTest, AnUploadOnlyHostUnderAnExplicitDenyIsProvenAndRecorde
   const std::string as_uploader = "AWS_ACCESS_KEY_ID=" + uploader.access_key +
                                   " AWS_SECRET_ACCESS_KEY=" + uploader.secret_key;
   BackUpTwice(as_uploader);
-  Write("plan.yaml", R"(msp: {id: acme, name: Acme IT}
-run: {check_every: daily}
-people:
-  - {id: ann, name: Ann, contacts: {email: ann@example.com, phone: "+44 1632 960000"}}
-tiers:
-  - {id: gold, rank: 2, rto: 4h, rpo: 15m, drill_every: monthly, retention: {keep_last: 3}}
-systems:
-  - {id: files, owner: ann, tier: gold, backup: {paths: [/srv/files], repositories: [offsite]}}
-repositories:
-  - {id: offsite, medium: object, immutable: true, location: ")" + repo_ + "\"}\n");
+  // The plan names the backup hosts' credentials (plan check requires them of an immutable
+  // repository); the proof below is made with the same key from the environment.
+  WritePlanWithCredentialsOf(uploader);
 
   CliResult proof = Run("check --immutability", as_uploader);
   EXPECT_EQ(proof.exit_code, 0) << proof.out << proof.err;
@@ -399,6 +412,13 @@ repositories:
   EXPECT_EQ((*latest)->credentials, "AWS_ACCESS_KEY_ID");
   EXPECT_EQ((*latest)->access_key_id, uploader.access_key);  // whose proof it is
   EXPECT_GE((*latest)->objects_checked, 5u);
+  // What it proved holds until the earliest retention it sampled: written within the last
+  // minutes and locked for N + E = 2 + 1 days (and a few minutes for clock skew), so ending
+  // within 3 days and an hour, after the proof.
+  const int64_t earliest = (*latest)->earliest_retain_until_ns;
+  EXPECT_GT(earliest, (*latest)->finished_ns);
+  EXPECT_LE(earliest, (*latest)->finished_ns + int64_t{3 * 86'400 + 3'600} * 1'000'000'000);
+  EXPECT_THAT(proof.out, HasSubstr("it counts before "));
   // A proof counts for run.check_every, but asks its objects to outlast no more than N - E
   // days (here 2 - 1), the least daily upkeep keeps: a weekly cadence over a 2-day lock is
   // still provable (past a day, upkeep carries it: retention-upkeep-lapsing if it stops).
@@ -501,7 +521,9 @@ TEST_F(S3ImmutabilityTest, ARewrittenConfigAndAnOverwrittenPackAreNotImmutable) 
   s3::internal::Client attacker(std::move(options));
   auto config = attacker.GetObject("acme/config", 0, 0);
   ASSERT_TRUE(config.has_value()) << config.error().message();
-  ASSERT_TRUE(attacker.PutObject("acme/config", config->data, s3::internal::Overwrite::kAllowed));
+  Bytes rewritten = config->data;  // other content (stored again unchanged it is only a note)
+  rewritten.push_back(static_cast<uint8_t>('\n'));
+  ASSERT_TRUE(attacker.PutObject("acme/config", rewritten, s3::internal::Overwrite::kAllowed));
   std::string pack;
   ASSERT_TRUE(attacker.ListObjects(
       "acme/data/", [&](const s3::internal::ListedObject& o) { pack = o.key; }, 1));
@@ -521,6 +543,54 @@ TEST_F(S3ImmutabilityTest, ARewrittenConfigAndAnOverwrittenPackAreNotImmutable) 
                                  "was made (2 versions)"));
   EXPECT_THAT(allowed, HasSubstr("/" + pack + " was overwritten after it was written (2 versions "
                                  "with different content)"));
+}
+
+// An attacker overwrites a pack (a new version) and the config: not proven. `repair --as-of`
+// restores both (the attacker's versions stay beside the restored ones, as evidence): the proof
+// passes again and notes each as restored after an overwrite.
+TEST_F(S3ImmutabilityTest, AfterARollBackTheRepositoryIsProvenAgain) {
+  CliResult init = Run("init --object-lock --object-lock-days 2");
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  RgwUser uploader = CreateRgwUser("immutability-rolled-back");
+  RgwResponse policy = PutRgwBucketPolicy(bucket_, UploadOnlyPolicy(bucket_, uploader.uid));
+  ASSERT_EQ(policy.status, 204) << policy.body << policy.error;
+  const std::string as_uploader = "AWS_ACCESS_KEY_ID=" + uploader.access_key +
+                                  " AWS_SECRET_ACCESS_KEY=" + uploader.secret_key;
+  BackUpTwice(as_uploader);
+  WritePlanWithCredentialsOf(uploader);
+  s3::internal::Client owner(OptionsAs(Rgw().access_key, Rgw().secret_key));
+  int64_t newest = 0;
+  ASSERT_TRUE(owner.ListObjectVersions("acme/", [&](const s3::internal::ObjectVersion& v) {
+    newest = std::max(newest, v.modified_ns);
+  }));
+  const int64_t as_of = (FloorSeconds(newest) + 1) * kNsPerSecond;
+  while (owner.ServerNowNs() <= as_of + kNsPerSecond) {  // the attack comes after as_of
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    (void)owner.HeadBucket();
+  }
+  std::string pack;
+  ASSERT_TRUE(owner.ListObjects(
+      "acme/data/", [&](const s3::internal::ListedObject& o) { pack = o.key; }, 1));
+  ASSERT_TRUE(owner.PutObject(pack, AsBytes(std::string_view("garbage")),
+                              s3::internal::Overwrite::kAllowed));
+  auto config = owner.GetObject("acme/config", 0, 0);
+  ASSERT_TRUE(config.has_value()) << config.error().message();
+  Bytes rewritten = config->data;
+  rewritten.push_back(static_cast<uint8_t>('\n'));
+  ASSERT_TRUE(owner.PutObject("acme/config", rewritten, s3::internal::Overwrite::kAllowed));
+  CliResult attacked = Run("check --immutability", as_uploader);
+  EXPECT_NE(attacked.exit_code, 0) << attacked.out << attacked.err;
+
+  CliResult rolled = Run("repair --as-of '" + FormatRfc3339(as_of) + "'");
+  ASSERT_EQ(rolled.exit_code, 0) << rolled.out << rolled.err;
+  nlohmann::json proof = Prove(0, as_uploader);
+  EXPECT_EQ(proof["proven"], true) << proof.dump();
+  const std::string allowed = proof["allowed"].dump();
+  EXPECT_THAT(allowed, Not(HasSubstr("overwritten")));
+  EXPECT_THAT(allowed, Not(HasSubstr("rewritten")));
+  const std::string notes = proof["notes"].dump();
+  EXPECT_THAT(notes, HasSubstr("/" + pack + ": restored after an overwrite (3 versions"));
+  EXPECT_THAT(notes, HasSubstr("/acme/config: restored after an overwrite (3 versions"));
 }
 
 // Credentials that may place delete markers but not delete versions (a "no permanent deletion"

@@ -27,7 +27,9 @@
 #include "engine/repository/maintenance.h"
 #include "engine/repository/repository.h"
 #include "engine/repository/tree.h"
+#include "engine/s3/as_of.h"
 #include "engine/s3/internal/client.h"
+#include "engine/s3/internal/marker_record.h"
 #include "engine/s3/internal/retention_record.h"
 #include "engine/s3/internal/retention_upkeep.h"
 #include "engine/s3/s3.h"
@@ -70,10 +72,12 @@ class RetentionUpkeepTest : public ::testing::Test {
     options.create_with_object_lock = true;
     return options;
   }
+  // With a record place for the markers (the repository adds its id), as the cache gives.
   std::unique_ptr<Repository> InitLocked() {
     auto storage = CreateBackend(ProxiedOptions());
     EXPECT_THAT(storage, IsOk());
     if (!storage) return nullptr;
+    (*storage)->SetRecordPlace({RecordPlace().folder, ""});
     auto repo = Repository::Init(std::move(storage).value(), kPassword,
                                  {.retention = Retention{Retention::Mode::kGovernance, 1}});
     EXPECT_THAT(repo, IsOk());
@@ -123,6 +127,46 @@ class RetentionUpkeepTest : public ::testing::Test {
       }
     }
     return deletes;
+  }
+
+  void TearDown() override { std::filesystem::remove_all(MarkersFolder()); }
+
+  // A backend on a new bucket with Object Lock, keeping what it saves for a day, with `place`
+  // for the record of its delete markers (none when empty).
+  std::unique_ptr<backend::Backend> RetainingBackend(
+      const backend::Backend::RecordPlace& place = {}) {
+    auto storage = CreateBackend(ProxiedOptions());
+    EXPECT_THAT(storage, IsOk());
+    if (!storage) return nullptr;
+    EXPECT_THAT((*storage)->SetRetention({Retention::Mode::kGovernance, 1}), IsOk());
+    (*storage)->SetRecordPlace(place);
+    return std::move(storage).value();
+  }
+
+  // A record place for a backend made here (Backend::SetRecordPlace): a folder of this test's
+  // own (removed first) and a made-up repository id.
+  backend::Backend::RecordPlace RecordPlace() {
+    std::filesystem::remove_all(MarkersFolder());
+    return {MarkersFolder(), std::string(64, 'd')};
+  }
+  std::string MarkersFolder() const {
+    return (std::filesystem::temp_directory_path() / ("stormproof-markers-" + bucket_)).string();
+  }
+  // The record of our delete markers at `place`, as the backend keeps it.
+  internal::MarkerRecord Markers(const backend::Backend::RecordPlace& place) {
+    return internal::MarkerRecord(MarkersPath(place),
+                                  {place.repository_id, ProxiedOptions().location.ToString(),
+                                   "repo/"});
+  }
+  static std::string MarkersPath(const backend::Backend::RecordPlace& place) {
+    return place.folder + "/" + internal::MarkerRecordName(place.repository_id);
+  }
+  // Waits until RGW's clock is past `until` (and our margin).
+  static void WaitPast(const Client& client, int64_t until) {
+    while (client.ServerNowNs() < until + 5 * kNsPerSecond / 2) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      (void)client.HeadBucket();
+    }
   }
 
   FaultProxy proxy_{Rgw().host, Rgw().port};
@@ -304,10 +348,9 @@ TEST_F(RetentionUpkeepTest, OneVersionTheOwnerCannotTouchLeavesNoOtherToExpire) 
 // overwritten object's older version stays too, and so does every version of one overwritten and
 // then removed.
 TEST_F(RetentionUpkeepTest, PurgesVersionsWhoseRetentionEndedAndKeepsTheOthers) {
-  auto storage = CreateBackend(ProxiedOptions());
-  ASSERT_THAT(storage, IsOk());
-  backend::Backend& backend = **storage;
-  ASSERT_THAT(backend.SetRetention({Retention::Mode::kGovernance, 1}), IsOk());
+  std::unique_ptr<backend::Backend> storage = RetainingBackend(RecordPlace());
+  ASSERT_NE(storage, nullptr);
+  backend::Backend& backend = *storage;
   Client client(ProxiedOptions());
   const std::string brief = "repo/snapshots/" + std::string(64, 'a');
   const std::string kept = "repo/snapshots/" + std::string(64, 'b');
@@ -353,26 +396,27 @@ TEST_F(RetentionUpkeepTest, PurgesVersionsWhoseRetentionEndedAndKeepsTheOthers) 
   EXPECT_EQ(Versions(client, overwritten).size(), 2u);
   EXPECT_EQ(Versions(client, attacked).size(), 3u);  // both versions and the marker
   std::vector<std::string> deletes = VersionDeletes();
-  // Besides the purge's two, the marker that told our canonical id (under locks/, hiding nothing).
-  std::erase_if(deletes, [](const std::string& r) { return r.find("/repo/locks/") != r.npos; });
-  EXPECT_EQ(deletes.size(), 2u);
+  EXPECT_EQ(deletes.size(), 2u);  // the version and the marker
   for (const std::string& request : deletes) EXPECT_THAT(request, HasSubstr(brief));
 }
 
-// A delete marker someone else placed (another user, as an attacker holding other credentials
-// would): its key is not purged once the retention ends, but counted; the upkeep keeps every
-// version of it retained as if it were in use. Our own markers are still purged.
-TEST_F(RetentionUpkeepTest, AFileSomeoneElseHidIsNeverPurgedAndIsReported) {
-  auto storage = CreateBackend(ProxiedOptions());
-  ASSERT_THAT(storage, IsOk());
-  backend::Backend& backend = **storage;
-  ASSERT_THAT(backend.SetRetention({Retention::Mode::kGovernance, 1}), IsOk());
+// Delete markers someone else placed: another user, and a second key of our own user, which
+// the server names with our owner id (as every IAM key of one AWS account shares the account's
+// canonical id). Neither is in the record of our markers, so neither key is purged once the
+// retention ends: both are counted, and the upkeep keeps every version of them retained as if in
+// use. Our own marker (Remove, recorded) is still purged.
+TEST_F(RetentionUpkeepTest, AFileHiddenWithAnyOtherCredentialsIsNeverPurgedAndIsReported) {
+  const backend::Backend::RecordPlace place = RecordPlace();
+  std::unique_ptr<backend::Backend> storage = RetainingBackend(place);
+  ASSERT_NE(storage, nullptr);
+  backend::Backend& backend = *storage;
   Client client(ProxiedOptions());
   internal::ObjectLock seconds{Retention::Mode::kGovernance,
                                (FloorSeconds(client.ServerNowNs()) + 2) * kNsPerSecond};
   const std::string ours = "repo/snapshots/" + std::string(64, 'a');
   const std::string theirs = "repo/snapshots/" + std::string(64, 'e');
-  for (const std::string& key : {ours, theirs}) {
+  const std::string same_owner = "repo/snapshots/" + std::string(64, 'f');
+  for (const std::string& key : {ours, theirs, same_owner}) {
     ASSERT_THAT(client.PutObject(key, AsBytes(std::string_view("snapshot")),
                                  internal::Overwrite::kAllowed, &seconds),
                 IsOk());
@@ -382,37 +426,293 @@ TEST_F(RetentionUpkeepTest, AFileSomeoneElseHidIsNeverPurgedAndIsReported) {
   auto policy = stormproof::testing::PutRgwBucketPolicy(
       bucket_, stormproof::testing::FullAccessPolicy(bucket_, other.arn));
   ASSERT_EQ(policy.status, 204) << policy.body << policy.error;
-  Options as_other = ProxiedOptions();
-  as_other.credentials.access_key_id = other.access_key;
-  as_other.credentials.secret_access_key = SecretString(std::string(other.secret_key));
-  Client attacker(std::move(as_other));
+  auto as = [&](const stormproof::testing::RgwUser& user) {
+    Options options = ProxiedOptions();
+    options.credentials.access_key_id = user.access_key;
+    options.credentials.secret_access_key = SecretString(std::string(user.secret_key));
+    return options;
+  };
+  Client attacker(as(other));
   ASSERT_THAT(attacker.DeleteObject(theirs), IsOk());  // a delete marker of the other user
-  while (client.ServerNowNs() < seconds.retain_until_ns + 5 * kNsPerSecond / 2) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    (void)client.HeadBucket();
-  }
+  Client second_key(as(stormproof::testing::AddRgwOwnerKey()));
+  ASSERT_THAT(second_key.DeleteObject(same_owner), IsOk());
+  std::vector<ObjectVersion> hidden_by_key = Versions(client, same_owner);
+  std::vector<ObjectVersion> hidden_by_us = Versions(client, ours);
+  ASSERT_FALSE(hidden_by_key.empty());
+  ASSERT_FALSE(hidden_by_us.empty());
+  EXPECT_EQ(hidden_by_key[0].owner_id, hidden_by_us[0].owner_id);  // the server cannot tell
+  WaitPast(client, seconds.retain_until_ns);
   backend::Backend::HiddenVersions hidden;
   ASSERT_THAT(backend.PurgeExpiredVersions(&hidden), IsOk());
-  EXPECT_EQ(hidden.foreign_markers, 1u);
-  EXPECT_EQ(hidden.purged_files, 1u);            // ours
+  EXPECT_EQ(hidden.foreign_markers, 2u);
+  EXPECT_EQ(hidden.purged_files, 1u);  // ours
   EXPECT_TRUE(Versions(client, ours).empty());
   EXPECT_EQ(Versions(client, theirs).size(), 2u);  // the marker and the version, both kept
-  // The upkeep keeps the hidden version retained (its retention has ended: it is extended), as a
-  // run days from now does.
+  EXPECT_EQ(Versions(client, same_owner).size(), 2u);
+  // The upkeep keeps the hidden versions retained (their retention has ended: they are
+  // extended), as a run days from now does.
   backend::Backend::RetentionUpkeep upkeep;
   const int64_t later = client.ServerNowNs() + 2 * kNsPerDay;
   auto any = [](const std::string&) { return true; };
-  ASSERT_THAT(internal::ExtendRetentionUnder(
-                  client, "repo/snapshots/", any, {Retention::Mode::kGovernance, 1}, &upkeep,
-                  later, [&] { return internal::OwnCanonicalId(client, "repo/"); }),
+  internal::MarkerRecord markers = Markers(place);
+  ASSERT_THAT(internal::ExtendRetentionUnder(client, "repo/snapshots/", any,
+                                             {Retention::Mode::kGovernance, 1}, &upkeep, later,
+                                             &markers),
               IsOk());
+  EXPECT_EQ(upkeep.hidden_by_others, 2u);
+  EXPECT_EQ(upkeep.extended, 2u);
+  for (const std::string& key : {theirs, same_owner}) {
+    std::vector<ObjectVersion> versions = Versions(client, key);
+    ASSERT_EQ(versions.size(), 2u);
+    auto held = client.GetObjectRetention(versions[1].key, versions[1].version_id);
+    ASSERT_THAT(held, IsOk());
+    ASSERT_TRUE(held->has_value());
+    EXPECT_GT((*held)->retain_until_ns, later + kNsPerDay) << key;
+  }
+}
+
+// Under Object Lock, a removal without a record place (no cache folder: --no-cache) is refused
+// before any request, in one line: its marker could never count as ours. A lock is removed.
+TEST_F(RetentionUpkeepTest, ARemovalUnderRetentionWithoutARecordPlaceIsRefused) {
+  std::unique_ptr<backend::Backend> storage = RetainingBackend();
+  ASSERT_NE(storage, nullptr);
+  backend::Backend& backend = *storage;
+  const backend::Handle snapshot{backend::FileType::kSnapshot, std::string(64, 'a')};
+  ASSERT_THAT(backend.Save(snapshot, AsBytes(std::string_view("snapshot"))), IsOk());
+  const backend::Handle lock{backend::FileType::kLock, std::string(64, 'b')};
+  ASSERT_THAT(backend.Save(lock, AsBytes(std::string_view("lock"))), IsOk());
+  proxy_.ResetCounts();
+  EXPECT_THAT(backend.Remove(snapshot),
+              ErrorIs(ErrorCode::kInvalidArgument,
+                      HasSubstr("not removed: under Object Lock a removal needs this machine's "
+                                "record of stormproof's delete markers")));
+  EXPECT_EQ(proxy_.counts().total(), 0);
+  EXPECT_THAT(backend.Remove(lock), IsOk());
+  EXPECT_THAT(backend.Size(snapshot), IsOk());  // still there
+  EXPECT_THAT(backend.Size(lock), ErrorIs(ErrorCode::kNotFound));
+}
+
+// A file `repair --as-of` hid (a snapshot written after its TIME) is recorded as the
+// roll-back's: once its retention ends, prune's purge leaves it (not counted as someone else's),
+// and the upkeep keeps it retained, so a later roll-back can bring it back, until released.
+TEST_F(RetentionUpkeepTest, AFileRepairHidIsNeverPurgedAndStaysRetained) {
+  const backend::Backend::RecordPlace place = RecordPlace();
+  std::unique_ptr<backend::Backend> storage = RetainingBackend(place);
+  ASSERT_NE(storage, nullptr);
+  backend::Backend& backend = *storage;
+  Client client(ProxiedOptions());
+  (void)client.HeadBucket();
+  const int64_t as_of = client.ServerNowNs() - kNsPerSecond;  // before the snapshot
+  std::this_thread::sleep_for(std::chrono::seconds(1));       // Last-Modified has seconds
+  internal::ObjectLock seconds{Retention::Mode::kGovernance,
+                               (FloorSeconds(client.ServerNowNs()) + 3) * kNsPerSecond};
+  const std::string later_snapshot = "repo/snapshots/" + std::string(64, 'c');
+  ASSERT_THAT(client.PutObject(later_snapshot, AsBytes(std::string_view("written after")),
+                               internal::Overwrite::kAllowed, &seconds),
+              IsOk());
+  RollBack rollback(ProxiedOptions());
+  rollback.RecordHidingIn(place);
+  auto plan = rollback.Plan(as_of);
+  ASSERT_THAT(plan, IsOk());
+  ASSERT_EQ(plan->hides(), 1);
+  auto outcome = rollback.Apply(*plan, std::nullopt);
+  ASSERT_THAT(outcome, IsOk());
+  EXPECT_EQ(outcome->hidden, 1);
+  EXPECT_EQ(outcome->hidden_recorded, 1);
+  EXPECT_EQ(outcome->record_error, "");
+  WaitPast(client, seconds.retain_until_ns);
+  backend::Backend::HiddenVersions hidden;
+  ASSERT_THAT(backend.PurgeExpiredVersions(&hidden), IsOk());
+  EXPECT_EQ(hidden.purged_files, 0u);
+  EXPECT_EQ(hidden.foreign_markers, 0u);
+  EXPECT_EQ(Versions(client, later_snapshot).size(), 2u);  // the marker and the version
+  backend::Backend::RetentionUpkeep upkeep;
+  const int64_t later = client.ServerNowNs() + 2 * kNsPerDay;
+  internal::MarkerRecord markers = Markers(place);
+  ASSERT_THAT(internal::ExtendRetentionUnder(client, "repo/snapshots/",
+                                             [](const std::string&) { return true; },
+                                             {Retention::Mode::kGovernance, 1}, &upkeep, later,
+                                             &markers),
+              IsOk());
+  EXPECT_EQ(upkeep.hidden_by_repair, 1u);
+  EXPECT_EQ(upkeep.hidden_by_others, 0u);  // prune does not refuse because of it
   EXPECT_EQ(upkeep.extended, 1u);
-  std::vector<ObjectVersion> versions = Versions(client, theirs);
-  ASSERT_EQ(versions.size(), 2u);
-  auto held = client.GetObjectRetention(versions[1].key, versions[1].version_id);
-  ASSERT_THAT(held, IsOk());
-  ASSERT_TRUE(held->has_value());
-  EXPECT_GT((*held)->retain_until_ns, later + kNsPerDay);
+  // Released (prune --release-repair-hidden): from then on a removal of ours, which the purge
+  // counts (still retained: the upkeep above extended it) instead of leaving alone.
+  backend::Backend::RetentionUpkeep release;
+  release.release_repair_hidden = true;
+  ASSERT_THAT(backend.ExtendRetention(backend::FileType::kSnapshot, &release), IsOk());
+  ASSERT_EQ(release.released.size(), 1u);
+  EXPECT_EQ(release.released[0].name, "snapshots/" + std::string(64, 'c'));
+  EXPECT_EQ(release.hidden_by_repair, 0u);
+  backend::Backend::HiddenVersions after;
+  ASSERT_THAT(backend.PurgeExpiredVersions(&after), IsOk());
+  EXPECT_EQ(after.retained_files, 1u);
+  EXPECT_EQ(after.foreign_markers, 0u);
+}
+
+// After `repair --as-of` the attacker's versions stay beside the good content as evidence,
+// without retention: the garbage over a pack (noncurrent now that the pack is restored) and a
+// garbage snapshot the roll-back hid. Neither matters now: counted as unretained_restored, not
+// as unretained (a sign of attack, which would fail the daily upkeep for good), and never
+// locked. The garbage is counted as unretained while it is current.
+TEST_F(RetentionUpkeepTest, TheAttackersVersionsLeftAfterARollBackAreNoSignOfAttack) {
+  const backend::Backend::RecordPlace place = RecordPlace();
+  std::unique_ptr<backend::Backend> storage = RetainingBackend(place);  // creates the bucket
+  ASSERT_NE(storage, nullptr);
+  Client client(ProxiedOptions());
+  (void)client.HeadBucket();
+  const internal::ObjectLock hour{Retention::Mode::kGovernance,
+                                  (FloorSeconds(client.ServerNowNs()) + 3600) * kNsPerSecond};
+  const std::string pack = "repo/data/aa/" + std::string(64, 'a');
+  ASSERT_THAT(client.PutObject(pack, AsBytes(std::string_view("the good pack")),
+                               internal::Overwrite::kAllowed, &hour),
+              IsOk());
+  (void)client.HeadBucket();
+  const int64_t as_of = (FloorSeconds(client.ServerNowNs()) + 1) * kNsPerSecond;
+  WaitPast(client, as_of);  // the attacker's writes stamped after as_of
+  ASSERT_THAT(client.PutObject(pack, AsBytes(std::string_view("garbage")),
+                               internal::Overwrite::kAllowed),
+              IsOk());
+  const std::string garbage_snapshot = "repo/snapshots/" + std::string(64, 'e');
+  ASSERT_THAT(client.PutObject(garbage_snapshot, AsBytes(std::string_view("garbage")),
+                               internal::Overwrite::kAllowed),
+              IsOk());
+  auto any = [](const std::string&) { return true; };
+  const Retention retention{Retention::Mode::kGovernance, 1};
+  internal::MarkerRecord markers = Markers(place);
+  backend::Backend::RetentionUpkeep attacked;
+  ASSERT_THAT(internal::ExtendRetentionUnder(client, "repo/", any, retention, &attacked,
+                                             client.ServerNowNs() + 2 * kNsPerDay, &markers),
+              IsOk());
+  EXPECT_EQ(attacked.overwritten, 1u);
+  EXPECT_EQ(attacked.unretained, 2u);  // the garbage over the pack, the garbage snapshot
+  EXPECT_EQ(attacked.unretained_restored, 0u);
+
+  RollBack rollback(ProxiedOptions());
+  rollback.RecordHidingIn(place);
+  auto plan = rollback.Plan(as_of);
+  ASSERT_THAT(plan, IsOk());
+  auto outcome = rollback.Apply(*plan, retention);
+  ASSERT_THAT(outcome, IsOk());
+  EXPECT_EQ(outcome->restored, 1);
+  EXPECT_EQ(outcome->hidden, 1);
+  EXPECT_EQ(outcome->hidden_recorded, 1);
+
+  backend::Backend::RetentionUpkeep upkeep;
+  internal::MarkerRecord recorded = Markers(place);
+  ASSERT_THAT(internal::ExtendRetentionUnder(client, "repo/", any, retention, &upkeep,
+                                             client.ServerNowNs() + 2 * kNsPerDay, &recorded),
+              IsOk());
+  EXPECT_EQ(upkeep.overwritten, 0u);
+  EXPECT_EQ(upkeep.hidden_by_repair, 1u);
+  EXPECT_EQ(upkeep.hidden_by_others, 0u);
+  EXPECT_EQ(upkeep.unretained, 0u) << upkeep.first_unretained;
+  EXPECT_EQ(upkeep.unretained_restored, 2u);
+  for (const ObjectVersion& v : Versions(client, "repo/")) {
+    if (v.delete_marker || v.size != std::string_view("garbage").size()) continue;
+    auto held = client.GetObjectRetention(v.key, v.version_id);
+    ASSERT_THAT(held, IsOk());
+    EXPECT_FALSE(held->has_value()) << v.key << ": the attacker's version was locked";
+  }
+}
+
+// After a lost record every marker of ours is unrecorded: counted as someone else's. Adopting
+// names each such file and records its marker as ours (a dry run only names them); the next
+// upkeep counts none, and the purge then deletes the file once its retention ended.
+TEST_F(RetentionUpkeepTest, AdoptingHiddenFilesRecordsTheirMarkersAsOurs) {
+  const backend::Backend::RecordPlace place = RecordPlace();
+  std::unique_ptr<backend::Backend> storage = RetainingBackend(place);
+  ASSERT_NE(storage, nullptr);
+  backend::Backend& backend = *storage;
+  Client client(ProxiedOptions());
+  internal::ObjectLock seconds{Retention::Mode::kGovernance,
+                               (FloorSeconds(client.ServerNowNs()) + 2) * kNsPerSecond};
+  const std::string name = std::string(64, 'a');
+  ASSERT_THAT(client.PutObject("repo/snapshots/" + name, AsBytes(std::string_view("snapshot")),
+                               internal::Overwrite::kAllowed, &seconds),
+              IsOk());
+  ASSERT_THAT(backend.Remove({backend::FileType::kSnapshot, name}), IsOk());
+  std::filesystem::remove_all(place.folder);  // the record is lost
+  bool accept = false;  // what may_adopt answers
+  std::vector<std::string> asked;
+  auto upkeep = [&](bool adopt, bool dry_run) {
+    backend::Backend::RetentionUpkeep stats;
+    stats.adopt_hidden = adopt;
+    stats.may_adopt = [&](const std::string& file, int64_t hidden_ns) {
+      asked.push_back(file);
+      EXPECT_GT(hidden_ns, 0);
+      return accept;
+    };
+    stats.dry_run = dry_run;
+    EXPECT_THAT(backend.ExtendRetention(backend::FileType::kSnapshot, &stats), IsOk());
+    return stats;
+  };
+  backend::Backend::RetentionUpkeep lost = upkeep(false, false);
+  EXPECT_EQ(lost.hidden_by_others, 1u);
+  EXPECT_THAT(lost.record_note, HasSubstr("no record of stormproof's delete markers"));
+  EXPECT_TRUE(asked.empty()) << "asked without adopt_hidden";
+  // Only what may_adopt accepts is adopted (prune: a cutoff, never what the index needs); the
+  // others are named and stay someone else's.
+  backend::Backend::RetentionUpkeep refused = upkeep(true, false);
+  EXPECT_EQ(asked, std::vector<std::string>{"snapshots/" + name});  // relative to the repository
+  EXPECT_TRUE(refused.adopted.empty());
+  ASSERT_EQ(refused.not_adopted.size(), 1u);
+  EXPECT_EQ(refused.not_adopted[0].name, "snapshots/" + name);
+  EXPECT_EQ(refused.hidden_by_others, 1u);
+  accept = true;
+  backend::Backend::RetentionUpkeep named = upkeep(true, true);
+  ASSERT_EQ(named.adopted.size(), 1u);
+  EXPECT_EQ(named.adopted[0].name, "snapshots/" + name);
+  EXPECT_EQ(upkeep(false, false).hidden_by_others, 1u);  // the dry run recorded nothing
+  backend::Backend::RetentionUpkeep adopted = upkeep(true, false);
+  ASSERT_EQ(adopted.adopted.size(), 1u);
+  EXPECT_EQ(adopted.hidden_by_others, 0u);
+  EXPECT_EQ(upkeep(false, false).hidden_by_others, 0u);
+  WaitPast(client, seconds.retain_until_ns);
+  backend::Backend::HiddenVersions hidden;
+  ASSERT_THAT(backend.PurgeExpiredVersions(&hidden), IsOk());
+  EXPECT_EQ(hidden.purged_files, 1u);
+  EXPECT_EQ(hidden.foreign_markers, 0u);
+}
+
+// A record of our markers that is there but cannot be read (damaged, another repository's, a
+// newer format) is never written over: a removal refuses before it places its marker, and a
+// purge leaves the file as it was, so that none of its entries (repair's hides) is lost.
+TEST_F(RetentionUpkeepTest, ARecordThatCannotBeReadStopsRemovalsAndIsKept) {
+  const backend::Backend::RecordPlace place = RecordPlace();
+  std::unique_ptr<backend::Backend> storage = RetainingBackend(place);
+  ASSERT_NE(storage, nullptr);
+  backend::Backend& backend = *storage;
+  Client client(ProxiedOptions());
+  const std::string first(64, 'a'), second(64, 'b');
+  for (const std::string& name : {first, second}) {
+    ASSERT_THAT(backend.Save({backend::FileType::kSnapshot, name},
+                             AsBytes(std::string_view("snapshot"))),
+                IsOk());
+  }
+  ASSERT_THAT(backend.Remove({backend::FileType::kSnapshot, first}), IsOk());
+  std::string bytes;
+  {
+    std::ifstream in(MarkersPath(place), std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  ASSERT_FALSE(bytes.empty());
+  bytes[bytes.size() - 40] ^= 1;
+  std::ofstream(MarkersPath(place), std::ios::binary | std::ios::trunc) << bytes;
+  EXPECT_THAT(backend.Remove({backend::FileType::kSnapshot, second}),
+              ErrorIs(ErrorCode::kFailedCheck, HasSubstr("not written over")));
+  EXPECT_THAT(backend.ModifiedNs({backend::FileType::kSnapshot, second}), IsOk())
+      << "the marker was placed though it could not be recorded";
+  backend::Backend::HiddenVersions hidden;
+  ASSERT_THAT(backend.PurgeExpiredVersions(&hidden), IsOk());
+  EXPECT_EQ(hidden.foreign_markers, 1u);
+  std::string after;
+  {
+    std::ifstream in(MarkersPath(place), std::ios::binary);
+    after.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  EXPECT_EQ(after, bytes) << "the purge wrote over the record";
 }
 
 // ---- The record of earlier upkeep (internal/retention_record.h) ----

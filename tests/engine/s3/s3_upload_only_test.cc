@@ -223,6 +223,44 @@ TEST_F(S3UploadOnlyTest, ForgetPruneAndRepairRefuseUploadOnlyCredentialsInOneLin
   EXPECT_EQ(Owner("repair index").exit_code, 0);
 }
 
+// A bucket policy that lets the backup host delete its locks but nothing else: key passwd's probe
+// under locks/ passes, the DELETE of the old key is refused, and the new key is not passed off
+// as the only one: exit 14, saying both passwords may open and which key to remove.
+TEST_F(S3UploadOnlyTest, KeyPasswdWhereOnlyLocksMayBeDeletedSaysWhatItLeft) {
+  const std::string principal = R"({"AWS": ["arn:aws:iam:::user/)" + uploader_->uid + R"("]})";
+  const std::string policy = R"({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": )" + principal + R"(,
+     "Action": ["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:ListBucketVersions",
+                "s3:GetObjectVersion", "s3:GetObjectRetention",
+                "s3:GetBucketObjectLockConfiguration"],
+     "Resource": ["arn:aws:s3:::)" + bucket_ + R"(", "arn:aws:s3:::)" + bucket_ + R"(/*"]},
+    {"Effect": "Allow", "Principal": )" + principal + R"(, "Action": ["s3:DeleteObject"],
+     "Resource": ["arn:aws:s3:::)" + bucket_ + R"(/hosts/fs1/locks/*"]}]})";
+  RgwResponse put = PutRgwBucketPolicy(bucket_, policy);
+  ASSERT_EQ(put.status, 204) << put.body << put.error;
+  auto keys = [&] {
+    std::vector<std::string> names;
+    auto store = OwnerStore(RgwLocation(bucket_, "hosts/fs1"));
+    EXPECT_TRUE(store->List(backend::FileType::kKey, [&](const std::string& name, uint64_t) {
+      names.push_back(name);
+    }));
+    return names;
+  };
+  const std::vector<std::string> before = keys();
+  ASSERT_EQ(before.size(), 1u);
+  std::ofstream(dir_ / "new-password") << "new horse\n";
+  CliResult passwd =
+      Uploader("key passwd --new-password-file '" + (dir_ / "new-password").string() + "'");
+  EXPECT_EQ(passwd.exit_code, 14) << passwd.out << passwd.err;
+  EXPECT_THAT(passwd.err, HasSubstr("the password was not changed as asked: the old key " +
+                                    before[0] + " could not be removed, and the new key "));
+  EXPECT_THAT(passwd.err, HasSubstr("so both passwords may open the repository; remove the old "
+                                    "key with credentials that may delete (stormproof key "
+                                    "remove " + before[0] + "): "));
+  EXPECT_EQ(keys().size(), 2u);
+  ExpectNoSecret(passwd);
+}
+
 // RGW answers the uploader's DELETE with 403 AccessDenied, also of an object it uploaded itself
 // (the explicit Deny): kPermissionDenied naming the object, sent once (a 403 is not retried).
 TEST_F(S3UploadOnlyTest, ARefusedDeleteIsPermissionDeniedNamingTheObjectAndNotRetried) {

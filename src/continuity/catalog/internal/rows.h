@@ -33,13 +33,16 @@ enum class RunSource {
 // query's kind is ignored. Each combination of filters is served by an index of migration 2.
 RunSelect BuildRunSelect(const RunQuery& query, RunSource source);
 
-// Inserts `run` into runs with `statement` (prepared from kInsertRunSql) and returns its id.
-// REQUIRES: `statement` is fresh or Reset().
+// Inserts `run` into runs with `statement` (prepared from kInsertRunSql) and returns its id;
+// `imported_from` and `imported_file` (not the run's) are the repository and the evidence file
+// it was imported from, "" for a run recorded here. REQUIRES: `statement` is fresh or Reset().
 extern const char* const kInsertRunSql;
-Result<int64_t> InsertRun(Db& db, Statement* statement, const Run& run);
+Result<int64_t> InsertRun(Db& db, Statement* statement, const Run& run,
+                          const std::string& imported_from = "",
+                          const std::string& imported_file = "");
 
 // The run in the current row's first kRunColumnCount columns.
-inline constexpr int kRunColumnCount = 16;
+inline constexpr int kRunColumnCount = 18;
 Result<Run> ReadRun(const Db& db, const Statement& statement);
 
 // Inserts the drill part (drills and drill_steps rows) of run `run_id`.
@@ -53,13 +56,14 @@ Result<Drill> ReadDrillPart(const Db& db, const Statement& statement, int64_t ru
 extern const char* const kSelectStepsSql;
 Status ReadSteps(const Db& db, Statement* statement, int64_t run_id, Drill* drill);
 
-// Evidence from other hosts (catalog.h, ImportRecords): records the runs of `records` whose
-// record_id `db` lacks, and the file as imported. REQUIRES: inside a write transaction.
+// Evidence from other hosts (catalog.h, ImportRecords): records the runs of `records` that
+// `db` does not hold yet, and the file as imported. REQUIRES: inside a write transaction.
 Result<size_t> InsertImportedRecords(Db& db, const std::string& repository,
                                      const std::string& file,
                                      const std::vector<ImportedRecord>& records, int64_t now_ns);
 Status UpsertEvidenceRefreshed(Db& db, const std::string& repository, int64_t refreshed_ns);
 Result<EvidenceSource> SelectEvidenceSource(Db& db, const std::string& repository);
+Result<std::vector<RecordConflict>> SelectRecordConflicts(Db& db);
 
 // A list of lines as a JSON array of strings (drill reasons, what an immutability proof found
 // allowed); invalid UTF-8 is replaced by U+FFFD. FromJsonArray: kParse for anything else.

@@ -144,6 +144,13 @@ int CappedScore(int score, bool breached);
 std::optional<int> WeightedScore(const std::vector<SystemStatus>& systems);
 // breached and problems, from the assessed parts.
 void JudgeProblems(SystemStatus* status);
+// Appends to status->problems one line per record id of the system held with two contents
+// (catalog::RecordConflict): "record 3f2a… is told 2 ways by hosts' evidence (evidence file F
+// of repository R, ...): a host holding a repository key may have forged it"; `client_view`
+// leaves the sources out (they may name another client's repository). Names from evidence are
+// escaped.
+void AddConflictProblems(const std::vector<catalog::RecordConflict>& conflicts,
+                         bool client_view, SystemStatus* status);
 
 // The restore throughput a drill measured: its recorded throughput, else, for a "restore" step
 // that did its job in 0 ms (faster than the clock's millisecond), the restored bytes per 1 ms —

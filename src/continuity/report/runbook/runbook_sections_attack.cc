@@ -30,30 +30,64 @@ std::string ShellWord(const std::string& word) {
   return quoted + "'";
 }
 
-// The environment that makes a command use a credentials file and nothing else: keys exported
-// in the incident shell (the attacker's, or the wrong set) win over a credentials file, and
-// AWS_PROFILE picks among its profiles, so they are unset. "" for no file (the environment's
-// credentials then).
-std::string WithCredentials(const std::string& file) {
+// The environment of a command that must use the keys of credentials file `file` and nothing
+// else. The aws CLI takes credentials from a dozen places before the file (exported keys, yours
+// or the attacker's; AWS_PROFILE and AWS_DEFAULT_PROFILE; a role, web identity, SSO or
+// credential_process in ~/.aws/config; container and instance metadata), stormproof from a few:
+// `env -i` keeps only PATH and HOME of the incident shell, ~/.aws/config is kept out, the
+// instance metadata service off, and the plan's region given (AWS_DEFAULT_REGION, which both
+// read). "" for no file: the shell's credentials then, as the steps say.
+std::string WithCredentials(const std::string& file, const std::string& region) {
   if (file.empty()) return "";
-  return "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE "
-         "AWS_SHARED_CREDENTIALS_FILE=" +
-         ShellWord(file) + " ";
+  std::string env =
+      "env -i PATH=\"$PATH\" HOME=\"$HOME\" XDG_CACHE_HOME=\"${XDG_CACHE_HOME:-$HOME/.cache}\" "
+      "XDG_STATE_HOME=\"${XDG_STATE_HOME:-$HOME/.local/state}\" AWS_CONFIG_FILE=/dev/null "
+      "AWS_EC2_METADATA_DISABLED=true AWS_SHARED_CREDENTIALS_FILE=" +
+      ShellWord(file) + " ";
+  if (!region.empty()) env += "AWS_DEFAULT_REGION=" + ShellWord(region) + " ";
+  return env;
+}
+
+// What the step "Find TIME" says of the commands' env prefix.
+constexpr char kCleanEnvironment[] =
+    " Each command here that names a credentials file starts with `env -i ...`: it runs with "
+    "nothing of this shell but PATH, HOME and stormproof's cache and state folders, so that the "
+    "file decides whose keys are used, never keys, profiles or roles set here.";
+
+const char* BucketLookupWord(plan::BucketLookup lookup) {
+  switch (lookup) {
+    case plan::BucketLookup::kDns:
+      return "dns";
+    case plan::BucketLookup::kPath:
+      return "path";
+    case plan::BucketLookup::kAuto:
+      break;
+  }
+  return "auto";
 }
 
 // What the steps' commands are made of, from the repository's entry in the plan.
 struct Commands {
   std::string maintenance;  // the env prefix for the maintenance credentials
   std::string backup;       // the env prefix for the backup hosts' credentials
-  std::string stormproof;   // "stormproof --repo L [--password-file P]"
+  // "stormproof --repo L [--s3-bucket-lookup B] --password-file P": with the plan's
+  // bucket_lookup, which neither --repo nor the (cleared) environment carries.
+  std::string stormproof;
 
   explicit Commands(const plan::RepositorySpec& r) {
     // Without a maintenance_credentials_file: the owner's keys exported in the shell (the backup
     // hosts' keys cannot roll back: upload-only, exit 14); RollBackSteps says so.
-    maintenance = WithCredentials(r.maintenance_credentials_file);
-    backup = WithCredentials(r.credentials_file);
+    maintenance = WithCredentials(r.maintenance_credentials_file, r.region);
+    backup = WithCredentials(r.credentials_file, r.region);
     stormproof = "stormproof --repo " + ShellWord(r.location);
-    if (!r.password_file.empty()) stormproof += " --password-file " + ShellWord(r.password_file);
+    if (r.bucket_lookup && *r.bucket_lookup != plan::BucketLookup::kAuto) {
+      stormproof += std::string(" --s3-bucket-lookup ") + BucketLookupWord(*r.bucket_lookup);
+    }
+    // Without a password_file, a placeholder like TIME (STORMPROOF_PASSWORD_FILE would not pass
+    // `env -i`); RollBackSteps says so.
+    stormproof += " --password-file " +
+                  (r.password_file.empty() ? std::string("PASSWORD_FILE")
+                                           : ShellWord(r.password_file));
   }
 };
 
@@ -72,7 +106,7 @@ std::string ListVersions(const plan::RepositorySpec& r, const Commands& c) {
   std::string endpoint = where->scheme + "://" + where->host;
   if (where->port != 0) endpoint += ":" + std::to_string(where->port);
   std::string command = c.maintenance + "aws --endpoint-url " + ShellWord(endpoint);
-  if (!r.region.empty()) command += " --region " + ShellWord(r.region);
+  if (!r.region.empty() && c.maintenance.empty()) command += " --region " + ShellWord(r.region);
   command += " s3api list-object-versions --bucket " + ShellWord(where->bucket);
   if (!where->prefix.empty()) command += " --prefix " + ShellWord(where->prefix + "/");
   return command +
@@ -131,7 +165,8 @@ std::vector<AttackStep> FirstSteps(const plan::RepositorySpec& r,
        "change you did not make: a burst of delete markers, packs or snapshots rewritten, "
        "snapshots you do not recognise. TIME is a moment before it, in UTC "
        "(2026-12-06T14:00:00Z). Everything written after TIME is hidden by the roll-back, good "
-       "snapshots too: pick it as late as you safely can.",
+       "snapshots too: pick it as late as you safely can." +
+           std::string(c.maintenance.empty() && c.backup.empty() ? "" : kCleanEnvironment),
        list});
   return steps;
 }
@@ -154,7 +189,9 @@ std::vector<AttackStep> RollBackSteps(const plan::RepositorySpec& r, const Comma
              "shell first; the backup hosts' upload-only keys cannot roll back.";
   }
   if (r.password_file.empty()) {
-    notes += " The plan gives " + r.id + " no password_file: set STORMPROOF_PASSWORD_FILE.";
+    notes += " The plan gives " + r.id +
+             " no password_file: in the commands, replace PASSWORD_FILE with the file that "
+             "holds its password.";
   }
   // A shared copy's roll-back is not this client's to run: its commands are left out here.
   auto unless_shared = [shared](std::string command) {
@@ -167,9 +204,14 @@ std::vector<AttackStep> RollBackSteps(const plan::RepositorySpec& r, const Comma
                        notes,
                    unless_shared(repair + " --dry-run")});
   steps.push_back({"Roll back",
-                   "Each file is copied on the server from its version at TIME; files written "
-                   "after TIME get a delete marker; nothing is deleted. It then checks the "
-                   "repository and prints the newest snapshot of each host.",
+                   "Run it, and the dry run, on the maintenance machine as the user that runs "
+                   "`stormproof run` there (its HOME): the delete markers it places are recorded "
+                   "in that user's state folder (~/.local/state/stormproof, or "
+                   "$XDG_STATE_HOME/stormproof), and only prune run there keeps the hidden files "
+                   "for a later roll-back; elsewhere prune counts them as hidden by someone else "
+                   "and refuses. Each file is copied on the server from its version at TIME; "
+                   "files written after TIME get a delete marker; nothing is deleted. It then "
+                   "checks the repository and prints the newest snapshot of each host.",
                    unless_shared(repair)});
   std::string prove = "Read all data; then prove " + r.id +
                       " immutable with the backup hosts' new credentials.";

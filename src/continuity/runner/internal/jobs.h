@@ -45,9 +45,15 @@ class OpenRepositories {
   // (its own Entry, so its own `write` mutex: the repositories' locks keep the two apart).
   Result<Entry*> Get(const std::string& id, Credentials credentials = Credentials::kUpload)
       EXCLUDES(mutex_);
+  // Makes `repo` what Get(id, credentials) returns, for tests of the jobs on storage run cannot
+  // open by location (in memory, keeping retention). REQUIRES: before any Get of it.
+  void UseForTesting(const std::string& id, Credentials credentials,
+                     std::unique_ptr<repository::Repository> repo) EXCLUDES(mutex_);
 
  private:
   Result<std::unique_ptr<repository::Repository>> Open(const plan::RepositorySpec& repository);
+  // Where Get keeps repository `id` opened with `credentials`.
+  std::string EntryKey(const std::string& id, Credentials credentials) const;
 
   const plan::Plan& plan_;
   const ExecuteOptions& options_;
@@ -88,7 +94,9 @@ Result<std::vector<repository::Snapshot>> SystemSnapshots(const repository::Repo
 
 // Each returns the finished, not yet recorded, run in result.run.
 ActionResult BackupJob(const JobContext& context, const Action& action);
-ActionResult ForgetJob(const JobContext& context, const Action& action);  // run.files = removed
+// The forget after a backup or copy (forget_job.cc): run.files = removed; more than this
+// machine's own runs explain is refused (outcome kFailed, a breach), nothing removed.
+ActionResult ForgetJob(const JobContext& context, const Action& action);
 ActionResult PruneJob(const JobContext& context, const Action& action);
 // Action::retention_only: extends the retention of what is there, removes nothing; recorded as
 // a prune run (what the upkeep cadence and retention-upkeep-lapsing read).

@@ -24,6 +24,12 @@ struct CopyCounts {
   std::vector<std::pair<repository::BlobType, Id>> written;
 };
 
+// Whether `error`, met reading the source, says that the source's data is damaged (kCorrupt,
+// kFailedCheck, kNotFound: a blob that fails its checks, is malformed, or is not where the index
+// says), rather than that it could not be read now (kIo, kPermissionDenied, a timeout: the same
+// read may succeed later) or that the copy was interrupted.
+bool IsSourceDamage(const Error& error);
+
 // Copies trees of one repository into another. Not thread-safe; one snapshot at a time.
 class TreeCopier {
  public:
@@ -45,13 +51,14 @@ class TreeCopier {
   // kInterrupted (checked before every read, file and directory).
   Result<Id> CopyTree(const Id& tree, const std::string& path);
   // After CopyTree failed: whether the error was the source's snapshot's own (a tree or data blob
-  // of it that cannot be read, found or is nested too deep), not the destination's or an
-  // interruption. Such an error concerns that snapshot only.
+  // of it that is damaged, missing or nested too deep: IsSourceDamage), not the destination's, a
+  // source that could not be read now, or an interruption. Such an error concerns that snapshot
+  // only.
   bool source_failed() const { return source_failed_; }
 
  private:
   Result<MappedTree> CopyDirectory(const Id& tree, const std::string& path, uint32_t depth);
-  // Marks `error` (unless an interruption) as the source snapshot's own; returns it.
+  // Marks `error` as the source snapshot's own when IsSourceDamage(error); returns it.
   Error SourceFailed(Error error);
   Result<repository::Tree> LoadSourceTree(const Id& tree, const std::string& path);
   Result<MappedTree> CopyEntries(repository::Tree& tree, const std::string& path, uint32_t depth);

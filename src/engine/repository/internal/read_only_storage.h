@@ -14,8 +14,15 @@
 namespace stormproof::repository {
 
 // Wraps `inner`: Save and Remove of every file but locks fail with `why` (its code and
-// message); everything else is passed on. Thread-safe like `inner`.
+// message); SetRetention too. Everything else is passed on, retention upkeep included
+// (ExtendRetention only lengthens retentions, so it needs no trusted config). Thread-safe like
+// `inner`.
 std::unique_ptr<backend::Backend> RefuseWrites(std::unique_ptr<backend::Backend> inner, Error why);
+
+// Hands `retention` to the backend `refusing` (RefuseWrites's) wraps, for its retention upkeep
+// only: the files it could write under it stay refused. REQUIRES: `refusing` came from
+// RefuseWrites. Errors: the inner backend's SetRetention's.
+Status SetUpkeepRetention(backend::Backend& refusing, const backend::Retention& retention);
 
 }  // namespace stormproof::repository
 

@@ -92,8 +92,10 @@ class Client {
   // says how long the object is. kNotFound when it does not exist.
   Result<ObjectRange> GetObject(const std::string& key, uint64_t offset, uint64_t length) const;
   Result<ObjectInfo> HeadObject(const std::string& key) const;
-  // A missing object is not an error.
-  Status DeleteObject(const std::string& key);
+  // A missing object is not an error. On a versioned bucket the DELETE places a delete marker:
+  // its version id (the answer's x-amz-version-id) goes into *marker_version_id when given
+  // ("" when the server names none, e.g. on a bucket without versioning).
+  Status DeleteObject(const std::string& key, std::string* marker_version_id = nullptr);
   // Every object whose key starts with `prefix`, page by page (ListObjectsV2). `max_objects`
   // > 0 stops after that many.
   Status ListObjects(const std::string& prefix,

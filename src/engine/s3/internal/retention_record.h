@@ -8,8 +8,8 @@
 // Why it cannot make a kept snapshot's data deletable:
 //  - it is keyed by key AND version id: a version someone wrote since (an overwrite) is not in
 //    it, so it is read;
-//  - a date is recorded only as the server answered it (GetObjectRetention) or set it (a
-//    PutObjectRetention that succeeded), and a retention is never shortened: COMPLIANCE cannot
+//  - a date is recorded only as the server answered it (GetObjectRetention, also the read-back
+//    after a PutObjectRetention, below), and a retention is never shortened: COMPLIANCE cannot
 //    be, GOVERNANCE only with the bypass permission, which may delete the version outright
 //    anyway;
 //  - it lives in the maintenance host's private cache folder (mode 700), never in the bucket,
@@ -19,22 +19,21 @@
 //    cannot be read counts as empty (every retention is read again, and note() says why); it is
 //    never an error.
 //
-// The file (written whole by Save, crash-safely: temporary file, fsync, rename):
-//   "stormproof retention record 1\n"
-//   "repository <id>\nlocation <location>\nprefix <prefix>\n"
-//   count                            8 bytes, little-endian
-//   count x (hash 16 bytes, until)   hash: the first 16 bytes of SHA-256(key NUL version id);
-//                                    until: retain-until in ns since the epoch, 8 bytes LE;
-//                                    sorted by hash
-//   SHA-256 of everything before     32 bytes
-// At most kMaxRecordEntries entries (24 bytes each: 24 MB for a million objects); beyond them,
-// the versions with the earliest dates are left out (and read on every run).
+// The file: internal/record_file.h, magic "stormproof retention record 1", one entry per version:
+// its retain-until date in ns since the epoch. At most kMaxRecordEntries entries (24 bytes each:
+// 24 MB for a million objects); beyond them, the versions with the earliest dates are left out
+// (and read on every run).
+//
+// A date is noted only once the server showed it: the date GetObjectRetention answered, or,
+// after a PutObjectRetention, the date a second GetObjectRetention reads back (one more request
+// per extension, about once every E days per object, none on the runs between: a server that
+// answered success and kept the old date would otherwise be trusted for E days, in which the
+// old date may pass; the 1-request second run of s3_retention_test is unchanged).
 //
 // Thread-safe: Note may be called from several threads at once.
 #ifndef STORMPROOF_ENGINE_S3_INTERNAL_RETENTION_RECORD_H_
 #define STORMPROOF_ENGINE_S3_INTERNAL_RETENTION_RECORD_H_
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -43,17 +42,9 @@
 
 #include "core/mutex.h"
 #include "core/result.h"
+#include "engine/s3/internal/record_file.h"
 
 namespace stormproof::s3::internal {
-
-inline constexpr size_t kMaxRecordEntries = size_t{1} << 22;  // about 100 MB
-
-// What a record belongs to; a record of anything else counts as empty.
-struct RecordBinding {
-  std::string repository_id = {};  // the repository's id (hex), from its config
-  std::string location = {};       // "s3:https://host/bucket/prefix"
-  std::string prefix = {};         // the key prefix upkeep lists ("prefix/data/")
-};
 
 class RetentionRecord {
  public:
@@ -77,23 +68,12 @@ class RetentionRecord {
   size_t loaded() const { return loaded_.size(); }
 
  private:
-  struct Entry {
-    std::array<uint8_t, 16> hash{};
-    int64_t until_ns = 0;
-  };
-  static std::array<uint8_t, 16> HashOf(std::string_view key, std::string_view version_id);
-  std::string Header() const;
-  // Reads the file into loaded_; else sets note_.
-  void Read();
-  // The file's entries when `bytes` is a whole record of this binding; else sets note_.
-  bool Parse(const std::string& bytes);
-
   std::string path_;
   RecordBinding binding_;
-  std::vector<Entry> loaded_;  // sorted by hash
+  std::vector<RecordEntry> loaded_;  // value: retain-until (ns); sorted by hash
   std::string note_;
   mutable Mutex mutex_;
-  std::vector<Entry> noted_ GUARDED_BY(mutex_);
+  std::vector<RecordEntry> noted_ GUARDED_BY(mutex_);
 };
 
 }  // namespace stormproof::s3::internal

@@ -641,11 +641,17 @@ TEST(RunbookTest, AfterAnAttackStepsUseTheLockedCopysRealCommands) {
   EXPECT_THAT(vault, HasSubstr("- **Lock:** Object Lock, compliance mode, 30 days\n"));
   EXPECT_THAT(vault, HasSubstr("- **Copy of:** nas\n"));
   EXPECT_THAT(vault, HasSubstr("- **Backups of:** Dental database (dental-db)\n"));
-  // Exported keys would win over a credentials file: the commands unset them.
-  const std::string unset =
-      "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN -u AWS_PROFILE ";
-  const std::string owner =
-      unset + "AWS_SHARED_CREDENTIALS_FILE=/etc/stormproof/vault-owner.credentials ";
+  // Exported keys, profiles, roles, ~/.aws/config and instance metadata would win over a
+  // credentials file: the commands run with nothing of the shell but PATH and HOME.
+  const std::string clean =
+      "env -i PATH=\"$PATH\" HOME=\"$HOME\" XDG_CACHE_HOME=\"${XDG_CACHE_HOME:-$HOME/.cache}\" "
+      "XDG_STATE_HOME=\"${XDG_STATE_HOME:-$HOME/.local/state}\" AWS_CONFIG_FILE=/dev/null "
+      "AWS_EC2_METADATA_DISABLED=true AWS_SHARED_CREDENTIALS_FILE=";
+  const std::string owner = clean +
+                            "/etc/stormproof/vault-owner.credentials "
+                            "AWS_DEFAULT_REGION=eu-central-003 ";
+  const std::string backup =
+      clean + "/etc/stormproof/vault.credentials AWS_DEFAULT_REGION=eu-central-003 ";
   const std::string repo =
       "stormproof --repo s3:https://s3.eu-central-003.example.com/acme-vault/dental "
       "--password-file /etc/stormproof/vault.pass";
@@ -654,19 +660,26 @@ TEST(RunbookTest, AfterAnAttackStepsUseTheLockedCopysRealCommands) {
       {"**1. Stop the backups.**", "**2. Rotate the credentials.**",
        "/etc/stormproof/vault-owner.credentials", "**3. Find TIME",
        "\n" + owner +
-           "aws --endpoint-url https://s3.eu-central-003.example.com --region eu-central-003 "
+           "aws --endpoint-url https://s3.eu-central-003.example.com "
            "s3api list-object-versions --bucket acme-vault --prefix dental/ --query",
        "**4. Dry run.**", "\n" + owner + repo + " repair --as-of TIME --dry-run\n",
        "**5. Roll back.**", "\n" + owner + repo + " repair --as-of TIME\n", "**6. Check every byte",
        "\n" + owner + repo + " check --read-data\n",
-       "\n" + unset + "AWS_SHARED_CREDENTIALS_FILE=/etc/stormproof/vault.credentials " + repo +
-           " check --immutability\n",
+       "\n" + backup + repo + " check --immutability\n",
        "**7. Restore from vault.**", "\nstormproof drill --system dental-db --repository vault\n",
-       "\n" + unset + "AWS_SHARED_CREDENTIALS_FILE=/etc/stormproof/vault.credentials " + repo +
-           " restore latest --tag system=dental-db --target DIR\n",
+       "\n" + backup + repo + " restore latest --tag system=dental-db --target DIR\n",
        "**8. Resume the backups.**"});
   std::string law = Between(md, "### After an attack on law-vault", "## Vendors");
+  EXPECT_THAT(vault, HasSubstr("starts with `env -i ...`: it runs with nothing of this shell but "
+                               "PATH, HOME and stormproof's cache and state folders"));
+  // repair's hides are kept only where its record is: the maintenance machine's run user.
+  EXPECT_THAT(vault, HasSubstr("**5. Roll back.** Run it, and the dry run, on the maintenance "
+                               "machine as the user that runs `stormproof run` there (its HOME)"));
+  for (const char* leak : {"env -u", "--region", "STORMPROOF_PASSWORD_FILE"}) {
+    EXPECT_THAT(vault, Not(HasSubstr(leak))) << leak;
+  }
   EXPECT_THAT(law, HasSubstr("claimed immutable"));
+  EXPECT_THAT(law, Not(HasSubstr("env -i")));  // no credentials files: the shell's keys
   EXPECT_THAT(law, HasSubstr("\nstormproof --repo s3:https://s3.example.com/law-vault "
                              "--password-file '/etc/stormproof/law vault'\\''s.pass' repair "
                              "--as-of TIME --dry-run\n"))
@@ -687,9 +700,29 @@ TEST(RunbookTest, AfterAnAttackStepsUseTheLockedCopysRealCommands) {
   EXPECT_THAT(html, HasSubstr("<article class=\"attack\" id=\"attack-vault\">"));
   EXPECT_THAT(html, HasSubstr("recover from the object-locked copy <a href=\"#attack-vault\">"
                               "vault</a>"));
-  EXPECT_THAT(html, HasSubstr("<pre class=\"command\"><code>" + owner + repo +
-                              " repair --as-of TIME --dry-run</code></pre>"));
+  EXPECT_THAT(html, HasSubstr("<pre class=\"command\"><code>" +
+                              HtmlEscape(owner + repo + " repair --as-of TIME --dry-run") +
+                              "</code></pre>"));
   EXPECT_EQ(Count(html, "<ol class=\"attack-steps\">"), 2u);
+}
+
+// The plan's bucket_lookup reaches the stormproof commands (the cleared environment would not
+// carry STORMPROOF_S3_BUCKET_LOOKUP); without a password_file, a placeholder the step explains.
+TEST(RunbookTest, AfterAnAttackCommandsCarryTheBucketLookupAndAPasswordPlaceholder) {
+  std::string text = PlanWithLockedCopies();
+  const std::string password = "    password_file: /etc/stormproof/vault.pass\n";
+  ASSERT_NE(text.find(password), std::string::npos);
+  text.replace(text.find(password), password.size(), "    bucket_lookup: path\n");
+  plan::Plan plan = Load(text);
+  std::string md = RenderRunbookMarkdown(Input(plan));
+  std::string vault = Between(md, "### After an attack on vault", "### After an attack on law");
+  EXPECT_THAT(vault, HasSubstr(" stormproof --repo "
+                               "s3:https://s3.eu-central-003.example.com/acme-vault/dental "
+                               "--s3-bucket-lookup path --password-file PASSWORD_FILE repair "
+                               "--as-of TIME --dry-run\n"));
+  EXPECT_THAT(vault, HasSubstr("no password\\_file: in the commands, replace PASSWORD\\_FILE "
+                               "with the file that holds its password"))
+      << vault;
 }
 
 // A client's runbook has the way back for the copies of its own systems only, and names no

@@ -1,0 +1,330 @@
+// The forget `run` does after a backup or a copy, with the tier's retention. Snapshot dates,
+// hosts and paths are written by whoever holds the repository password — every backup host — so
+// this forget, made with the maintenance credentials and unattended, removes only what this
+// machine's own record explains (AbnormalRemoval); anything more waits for a person, who runs
+// `stormproof forget` by hand.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "continuity/plan/plan.h"
+#include "continuity/runner/facts.h"
+#include "continuity/runner/internal/jobs.h"
+#include "core/interrupt.h"
+#include "core/text.h"
+#include "core/time.h"
+#include "engine/retention/retention.h"
+
+namespace stormproof::runner::internal {
+namespace {
+
+using repository::Snapshot;
+// Snapshot id (hex) -> what this machine's own backup wrote (OwnSnapshots).
+using OwnSnapshotMap = std::map<std::string, OwnSnapshot>;
+
+// GroupKey::ToString with the host and paths (written by whoever holds the key) escaped.
+std::string GroupText(const retention::GroupKey& key) {
+  std::string paths;
+  for (const std::string& path : key.paths) paths += (paths.empty() ? "" : ", ") + EscapeName(path);
+  return "host " + EscapeName(key.hostname) + ", paths [" + paths + "]";
+}
+
+// The end of the one-line reasons AbnormalRemoval gives.
+std::string WhatToDo(const Action& action) {
+  return fmt::format(
+      "nothing removed — check 'stormproof snapshots --tag system={}' in {} and run 'stormproof "
+      "forget' there by hand",
+      action.system, action.repository);
+}
+
+// Which of the system's snapshots in a repository this machine made (MadeHere).
+struct MadeHereIds {
+  std::set<repository::Id> ids;
+  // Snapshots this machine's backups wrote (hex) that two or more of the snapshots claim to be
+  // the copy of (with its time, no repair): none of those counts, and GenuineDisplaced refuses
+  // (the copier writes one copy of a snapshot, so the others are forged).
+  std::vector<std::string> claimed_twice;
+};
+
+// Which of `snapshots` (the system's in `repository`) this machine made, from `own`
+// (OwnSnapshots):
+// - those whose id its own backups into `repository` itself recorded;
+// - when `repository` is a copy (`is_copy`: copy_from in the plan), the copy of a snapshot its
+//   backups wrote into the copy's source chain (the copy_from repository, followed to the end):
+//   copied_from names that snapshot, with its time, it is no repair (repaired_from: written by
+//   a person's `repair snapshots`) and no other such snapshot claims the same one
+//   (claimed_twice).
+// copied_from is written by whoever holds the password, so it counts nowhere else: in a
+// repository that is no copy, or naming a snapshot backed up into this repository, it makes
+// nothing made here. (A copy of a copy names the intermediate copy's snapshot, which no backup
+// recorded: never made here.)
+MadeHereIds MadeHere(const std::vector<Snapshot>& snapshots, const std::string& repository,
+                     bool is_copy, const OwnSnapshotMap& own) {
+  MadeHereIds out;
+  std::map<std::string, std::vector<repository::Id>> claims;  // own source (hex) -> claimants
+  for (const Snapshot& s : snapshots) {
+    if (auto it = own.find(s.id.Hex()); it != own.end() && it->second.repository == repository) {
+      out.ids.insert(s.id);
+      continue;
+    }
+    if (!is_copy || !s.copied_from || s.repaired_from) continue;
+    auto it = own.find(s.copied_from->snapshot.Hex());
+    if (it == own.end() || it->second.repository == repository) continue;
+    if (it->second.time_ns != s.time_ns) continue;
+    claims[it->first].push_back(s.id);
+  }
+  for (const auto& [source, claimants] : claims) {
+    if (claimants.size() == 1) {
+      out.ids.insert(claimants.front());
+    } else {
+      out.claimed_twice.push_back(source);
+    }
+  }
+  return out;
+}
+
+// How many snapshots this machine made that `decision` removes although `policy` keeps them
+// when only the group's snapshots this machine made are counted: genuine snapshots whose places
+// snapshots it did not make have taken. Kept there only as the "oldest ..." snapshot of a rule
+// does not count (a group with older snapshots, from before this machine's catalog, does not
+// keep it).
+Result<size_t> DisplacedOwn(const retention::Decision& decision, const retention::Policy& policy,
+                            int64_t now_ns, const std::set<repository::Id>& made_here) {
+  std::vector<Snapshot> made;
+  for (const retention::KeptSnapshot& k : decision.keep) {
+    if (made_here.contains(k.snapshot.id)) made.push_back(k.snapshot);
+  }
+  for (const Snapshot& s : decision.remove) {
+    if (made_here.contains(s.id)) made.push_back(s);
+  }
+  STORMPROOF_ASSIGN_OR_RETURN(retention::Decision alone,
+                              retention::ApplyPolicy(std::move(made), policy, now_ns));
+  std::set<repository::Id> kept;
+  for (const retention::KeptSnapshot& k : alone.keep) {
+    if (std::any_of(k.reasons.begin(), k.reasons.end(),
+                    [](const std::string& r) { return !r.starts_with("oldest "); })) {
+      kept.insert(k.snapshot.id);
+    }
+  }
+  return static_cast<size_t>(std::count_if(decision.remove.begin(), decision.remove.end(),
+                                           [&](const Snapshot& s) { return kept.contains(s.id); }));
+}
+
+// Where to start reading this machine's backups from for DisplacedOwn: a week (a backup can
+// take long) before the oldest snapshot `groups` remove. Whether the policy keeps a snapshot
+// (other than as the "oldest" of a rule) depends only on the newer ones, so the own snapshots
+// older than every removed one do not change the answer.
+int64_t OwnBackupsSince(const std::vector<retention::GroupDecision>& groups) {
+  int64_t oldest = INT64_MAX;
+  for (const retention::GroupDecision& group : groups) {
+    for (const Snapshot& s : group.decision.remove) oldest = std::min(oldest, s.time_ns);
+  }
+  const int64_t margin = 7 * kNsPerDay;
+  return oldest < INT64_MIN + margin ? INT64_MIN : oldest - margin;
+}
+
+// The first group in which `groups` remove more than the normal turnover: the snapshots this
+// machine added since its previous forget there (OwnAdditionsSinceLastForget) plus one per
+// counting rule of the policy (a new day can be a new week, month and year too, and each rule
+// then lets one snapshot go), as AbnormalRemoval's reason; nullopt when none.
+Result<std::optional<std::string>> MoreThanTurnover(
+    const JobContext& context, const Action& action, const retention::Policy& policy,
+    const std::vector<retention::GroupDecision>& groups) {
+  STORMPROOF_ASSIGN_OR_RETURN(
+      OwnAdditions added,
+      OwnAdditionsSinceLastForget(context.plan, context.catalog, action.system, action.repository,
+                                  context.clock.now_ns()));
+  const uint64_t normal = added.snapshots + static_cast<uint64_t>(policy.CountingRulesUsed());
+  for (const retention::GroupDecision& group : groups) {
+    if (group.decision.remove.size() <= normal) continue;
+    return std::optional<std::string>(fmt::format(
+        "would remove {} snapshots ({}), but this machine added {} {} (up to {} is normal turnover "
+        "with this policy): snapshots it did not make (forged dates, or another host) or a "
+        "tightened policy; {}",
+        group.decision.remove.size(), GroupText(group.key), added.snapshots,
+        added.last_forget_ns ? "since its last forget there" : "there in all (no forget yet)",
+        normal, WhatToDo(action)));
+  }
+  return std::optional<std::string>();
+}
+
+// Which of the snapshots in `groups` (the system's in the action's repository) this machine
+// made (MadeHere).
+Result<MadeHereIds> MadeHereIn(const JobContext& context, const Action& action,
+                               const std::vector<retention::GroupDecision>& groups) {
+  STORMPROOF_ASSIGN_OR_RETURN(OwnSnapshotMap own,
+                              OwnSnapshots(context.plan, context.catalog, action.system,
+                                           action.repository, OwnBackupsSince(groups)));
+  std::vector<Snapshot> all;
+  for (const retention::GroupDecision& group : groups) {
+    for (const retention::KeptSnapshot& k : group.decision.keep) all.push_back(k.snapshot);
+    all.insert(all.end(), group.decision.remove.begin(), group.decision.remove.end());
+  }
+  const plan::RepositorySpec* spec = context.plan.FindRepository(action.repository);
+  const bool is_copy = spec != nullptr && spec->copy_from.has_value();
+  return MadeHere(all, action.repository, is_copy, own);
+}
+
+// The first reason in `groups` for AbnormalRemoval among: snapshots claiming to be the copy of
+// one snapshot this machine made (MadeHereIds::claimed_twice: written by someone else); a
+// group in which `groups` remove a snapshot this machine made that the policy keeps among its
+// own (DisplacedOwn). nullopt when none.
+Result<std::optional<std::string>> GenuineDisplaced(
+    const JobContext& context, const Action& action, const retention::Policy& policy,
+    int64_t now_ns, const std::vector<retention::GroupDecision>& groups) {
+  STORMPROOF_ASSIGN_OR_RETURN(MadeHereIds made, MadeHereIn(context, action, groups));
+  if (!made.claimed_twice.empty()) {
+    return std::optional<std::string>(fmt::format(
+        "{} snapshot(s) this machine made (first {}) each have two or more snapshots here "
+        "claiming to be their copy (copied_from), where a copy holds one: snapshots it did not "
+        "make; {}",
+        made.claimed_twice.size(), made.claimed_twice.front().substr(0, 8), WhatToDo(action)));
+  }
+  for (const retention::GroupDecision& group : groups) {
+    if (group.decision.remove.empty()) continue;
+    STORMPROOF_ASSIGN_OR_RETURN(size_t displaced,
+                                DisplacedOwn(group.decision, policy, now_ns, made.ids));
+    if (displaced == 0) continue;
+    return std::optional<std::string>(fmt::format(
+        "would remove {} snapshot(s) this machine made ({}) that the policy keeps when only the "
+        "snapshots it made count: snapshots it did not make (forged dates, or another host) "
+        "have taken their places; {}",
+        displaced, GroupText(group.key), WhatToDo(action)));
+  }
+  return std::optional<std::string>();
+}
+
+// Why `run`'s own forget must not remove what `groups` (decided at `now_ns`) say, in one line;
+// nullopt when it may. It may remove no more than the normal turnover (MoreThanTurnover), and no
+// snapshot this machine made that the policy keeps among its own (GenuineDisplaced: one forged
+// snapshot a run, taking one genuine place each time, stays within the turnover; a forged twin,
+// with a genuine snapshot's time and an id that wins the policy's tie, is one of those), and
+// only while no two snapshots claim to be the copy of one it made (GenuineDisplaced). Otherwise
+// snapshots it did not make (forged dates filling the policy's places, another host) or a
+// tightened policy are at work: a person looks first and runs `stormproof forget` by hand,
+// which is not held to this.
+Result<std::optional<std::string>> AbnormalRemoval(
+    const JobContext& context, const Action& action, const retention::Policy& policy,
+    int64_t now_ns, const std::vector<retention::GroupDecision>& groups) {
+  if (std::none_of(groups.begin(), groups.end(),
+                   [](const auto& group) { return !group.decision.remove.empty(); })) {
+    return std::optional<std::string>();
+  }
+  STORMPROOF_ASSIGN_OR_RETURN(std::optional<std::string> too_many,
+                              MoreThanTurnover(context, action, policy, groups));
+  if (too_many) return too_many;
+  return GenuineDisplaced(context, action, policy, now_ns, groups);
+}
+
+// Notes the snapshots dated in the future (retention::kFutureTolerance after the storage's
+// time), which the policy kept and did not count, on the run as a warning.
+void NoteFutureDated(const Action& action, const std::vector<retention::GroupDecision>& groups,
+                     ActionResult* result) {
+  size_t future = 0;
+  for (const retention::GroupDecision& group : groups) future += group.decision.future_dated.size();
+  if (future == 0) return;
+  result->run.outcome = catalog::Outcome::kWarning;
+  result->run.error = fmt::format(
+      "{} snapshot(s) of {} in {} are dated more than {} in the future: kept, not counted by the "
+      "policy; a host's clock is ahead, or they were not written by a backup — check 'stormproof "
+      "snapshots --tag system={}'",
+      future, action.system, action.repository, retention::kFutureTolerance.ToString(),
+      action.system);
+  result->summary += fmt::format("; {} dated in the future kept", future);
+}
+
+// Marks the run refused for `reason`: outcome kFailed (a breach), nothing removed.
+void Refuse(const std::string& reason, const retention::Policy& policy, size_t total,
+            ActionResult* result) {
+  result->run.outcome = catalog::Outcome::kFailed;
+  result->run.error = reason;
+  result->run.details = nlohmann::json{{"policy", policy.ToString()},
+                                       {"removed", 0},
+                                       {"kept", total},
+                                       {"refused", true}}
+                            .dump();
+  result->summary =
+      fmt::format("refused: removed none of {} snapshots ({})", total, policy.ToString());
+}
+
+// Applies `policy` to the system's snapshots at the storage's time (`lock`'s) and removes what
+// it does not keep, unless AbnormalRemoval refuses: then removes nothing and fails the run
+// (Refuse). Returns how many snapshots were removed.
+Result<size_t> Forget(const JobContext& context, const Action& action, repository::Repository& repo,
+                      const repository::Lock& lock, retention::Policy policy,
+                      ActionResult* result) {
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> snapshots,
+                              SystemSnapshots(repo, action.system));
+  const size_t total = snapshots.size();
+  const int64_t now_ns = lock.storage_time_ns();
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<retention::GroupDecision> groups,
+                              retention::ApplyPolicyPerGroup(std::move(snapshots), policy, now_ns));
+  STORMPROOF_ASSIGN_OR_RETURN(std::optional<std::string> abnormal,
+                              AbnormalRemoval(context, action, policy, now_ns, groups));
+  if (abnormal) {
+    Refuse(*abnormal, policy, total, result);
+    return 0;
+  }
+  const bool removes = std::any_of(groups.begin(), groups.end(), [](const auto& group) {
+    return !group.decision.remove.empty();
+  });
+  // Credentials that may not delete (upload-only ones, with no maintenance_credentials_file in
+  // the plan) fail here with one line saying which credentials forget needs, before anything.
+  if (removes) STORMPROOF_TRY(repo.CheckMayDelete());
+  size_t removed = 0;
+  for (const retention::GroupDecision& group : groups) {
+    for (const Snapshot& s : group.decision.remove) {
+      if (Interrupted()) {  // each removal is whole: stop between two
+        return Error::Interrupted(InterruptionMessage() + "; " + std::to_string(removed) +
+                                  " of " + std::to_string(total) + " snapshots removed");
+      }
+      STORMPROOF_TRY(repo.RemoveSnapshot(s.id));
+      ++removed;
+    }
+  }
+  // A maintenance run: under Object Lock, what the policy kept stays retained N days from now
+  // (docs/repository-format.md, "Retention and maintenance"); nothing to do elsewhere.
+  backend::Backend::RetentionUpkeep upkeep;
+  STORMPROOF_TRY(repo.ExtendRetention(&upkeep));
+  result->run.details = nlohmann::json{{"policy", policy.ToString()},
+                                       {"removed", removed},
+                                       {"kept", total - removed},
+                                       {"retention_checked", upkeep.checked},
+                                       {"retention_extended", upkeep.extended},
+                                       {"overwritten_files", upkeep.overwritten}}
+                            .dump();
+  result->summary =
+      fmt::format("removed {} of {} snapshots ({})", removed, total, policy.ToString());
+  NoteFutureDated(action, groups, result);
+  return removed;
+}
+
+}  // namespace
+
+ActionResult ForgetJob(const JobContext& context, const Action& action) {
+  ActionResult result = Start(context, action);
+  const plan::System* system = context.plan.FindSystem(action.system);
+  const plan::Tier* tier = plan::ObjectivesOf(context.plan, *system).tier;
+  auto entry = context.repositories.Get(action.repository, Credentials::kMaintenance);
+  if (!entry) return FailRun(context, entry.error(), std::move(result));
+  MutexLock writer((*entry)->write);
+  if (Status kept = CheckRetention(context, action.repository, *(*entry)->repo); !kept) {
+    return FailRun(context, kept.error(), std::move(result));
+  }
+  auto lock = SharedLock(context, *(*entry)->repo);
+  if (!lock) return FailRun(context, lock.error(), std::move(result));
+  retention::Policy policy = tier ? RetentionPolicy(tier->retention) : retention::Policy{};
+  auto removed = Forget(context, action, *(*entry)->repo, **lock, policy, &result);
+  if (!removed) return FailRun(context, removed.error(), std::move(result));
+  result.run.files = *removed;
+  result.run.finished_ns = context.clock.now_ns();
+  return result;
+}
+
+}  // namespace stormproof::runner::internal

@@ -1,0 +1,280 @@
+// `run`'s own forget (backup_job.cc) against snapshots a backup host forged: dated in the future
+// they are kept and fill no place of the policy; in numbers beyond the normal turnover (what this
+// machine itself added since its last forget) the forget refuses, removes nothing and is a
+// breach, in the repository and in its copy. Real local repositories, catalog and files.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "continuity/catalog/catalog.h"
+#include "continuity/runner/run.h"
+#include "core/time.h"
+#include "engine/repository/repository.h"
+#include "tests/continuity/runner/run_fixture.h"
+#include "tests/matchers.h"
+
+namespace stormproof::runner {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::Contains;
+using testing::kMinute;
+using testing::Pass;
+using testing::RealNow;
+using ::testing::StartsWith;
+
+// System "a" (tier gold: keep_last 3) backed up to "local" (/srv/repo), which "offsite"
+// (/srv/offsite) is a copy of: each run backs up, forgets, copies and forgets in the copy.
+class ForgetJobTest : public testing::RunFixture {
+ protected:
+  void SetUp() override {
+    plan::RepositorySpec offsite;
+    offsite.id = "offsite";
+    offsite.location = "/srv/offsite";
+    offsite.copy_from = plan::Ref{"local", {}};
+    StageWorld("stormproof-forget-job", {offsite});
+    plan_.tiers[0].retention.keep_last = 3;
+    plan_.BuildIndex();
+    selection_.systems = {"a"};
+  }
+
+  // One run `minutes` after the start, after a change to a's data.
+  Pass RunAt(int minutes) {
+    offset_ = minutes * kMinute;
+    Write("root/srv/a/ledger.csv", "date,amount\n2026-11-30," + std::to_string(minutes) + "\n");
+    return Run();
+  }
+
+  // Saves copies of the newest snapshot in local, dated `times` (a backup host holding the
+  // repository password can write any date).
+  void Forge(const std::vector<int64_t>& times) {
+    auto repo = Open("repo");
+    auto all = repo->LoadSnapshots();
+    ASSERT_TRUE(all && !all->empty());
+    repository::Snapshot newest = all->back();
+    for (int64_t time : times) {
+      repository::Snapshot forged = newest;
+      forged.time_ns = time;
+      ASSERT_THAT(repo->SaveSnapshot(forged), IsOk());
+    }
+  }
+
+  // Saves a twin of the newest snapshot in `where` (/srv/`where`): its time, host and paths, and
+  // an id that sorts after its own, so that the policy keeps the twin in the tie and drops the
+  // original (a forger grinds ids offline: an id is the sealed file's hash). `claim` sets
+  // copied_from: none, the original, or (in a copy) the original's own claim, as a repair of
+  // the original (repaired_from) with kRepairWithOriginalsClaim.
+  enum class Claim { kNone, kCopyOfOriginal, kOriginalsClaim, kRepairWithOriginalsClaim };
+  void ForgeTwin(const std::string& where, Claim claim) {
+    auto repo = Open(where);
+    auto all = repo->LoadSnapshots();
+    ASSERT_TRUE(all && !all->empty());
+    repository::Snapshot original = all->front();
+    for (const repository::Snapshot& s : *all) {
+      if (s.time_ns > original.time_ns) original = s;
+    }
+    repository::Snapshot twin = original;
+    if (claim == Claim::kNone) twin.copied_from.reset();
+    if (claim == Claim::kCopyOfOriginal) twin.copied_from = {repo->id(), original.id};
+    if (claim == Claim::kOriginalsClaim || claim == Claim::kRepairWithOriginalsClaim) {
+      ASSERT_TRUE(original.copied_from.has_value());
+    }
+    if (claim == Claim::kRepairWithOriginalsClaim) twin.repaired_from = original.id;
+    for (;;) {
+      auto id = repo->SaveSnapshot(twin);
+      ASSERT_THAT(id, IsOk());
+      if (*id > original.id) return;
+      ASSERT_THAT(repo->RemoveSnapshot(*id), IsOk());
+    }
+  }
+
+  // What a person does by hand after looking: removes the snapshots dated after `after` in
+  // `where`, then applies keep_last 3 to the rest (as `stormproof forget --keep-last 3`).
+  void CleanUpByHand(const std::string& where, int64_t after) {
+    auto repo = Open(where);
+    std::vector<repository::Snapshot> genuine;
+    for (const repository::Snapshot& s : Snapshots(where)) {
+      if (s.time_ns > after) {
+        ASSERT_THAT(repo->RemoveSnapshot(s.id), IsOk());
+      } else {
+        genuine.push_back(s);
+      }
+    }
+    std::sort(genuine.begin(), genuine.end(),
+              [](const auto& x, const auto& y) { return x.time_ns < y.time_ns; });
+    for (size_t i = 0; i + 3 < genuine.size(); ++i) {
+      ASSERT_THAT(repo->RemoveSnapshot(genuine[i].id), IsOk());
+    }
+  }
+
+  const catalog::Run& ForgetIn(const Pass& pass, const std::string& repository) {
+    for (const ActionResult& r : pass.results) {
+      if (r.action.kind == ActionKind::kForget && r.action.repository == repository) return r.run;
+    }
+    ADD_FAILURE() << "no forget in " << repository;
+    static const catalog::Run kNone;
+    return kNone;
+  }
+};
+
+// Four normal runs, then seven forged snapshots (five dated within the next hour, which take
+// every keep_last place, two next year) and evidence claiming many backups: both forgets refuse
+// and every genuine snapshot stays, again on the next run, until a person has looked and cleaned
+// up by hand; then forgets go on.
+TEST_F(ForgetJobTest, ForgedSnapshotsMakeRunsForgetRefuseAndRemoveNothing) {
+  for (int minutes : {0, 8, 16, 24}) {
+    EXPECT_THAT(RunAt(minutes).breaches, Not(Contains(HasSubstr("forget"))));
+  }
+  Pass normal = RunAt(32);  // a normal day: one new snapshot, the oldest of four goes
+  EXPECT_EQ(ForgetIn(normal, "local").outcome, catalog::Outcome::kOk);
+  EXPECT_EQ(ForgetIn(normal, "local").files, 1u);
+  EXPECT_EQ(ForgetIn(normal, "offsite").files, 1u);
+  ASSERT_EQ(Snapshots("repo").size(), 3u);
+  ASSERT_EQ(Snapshots("offsite").size(), 3u);
+
+  const int64_t planted = RealNow();
+  const int64_t year = 365 * kNsPerDay;
+  Forge({planted + 30 * kMinute, planted + 31 * kMinute, planted + 32 * kMinute,
+         planted + 33 * kMinute, planted + 34 * kMinute, planted + year, planted + year + 1});
+  // Evidence a host could write, claiming twenty backups into each: not this machine's own runs.
+  std::vector<catalog::ImportedRecord> claimed;
+  for (int i = 0; i < 20; ++i) {
+    for (const char* into : {"local", "offsite"}) {
+      catalog::Run run;
+      run.system = "a";
+      run.repository = into;
+      run.started_ns = run.finished_ns = RealNow() + 36 * kMinute + i;
+      run.snapshot_id = std::string(64, 'f');
+      run.record_id = catalog::NewRecordId();
+      claimed.push_back({run, std::nullopt});
+    }
+  }
+  ASSERT_THAT(catalog_->ImportRecords("local", "evidence/forged", claimed, RealNow()), IsOk());
+  for (int minutes : {40, 48}) {  // refused, and refused again: a refusal does not wear off
+    SCOPED_TRACE(minutes);
+    Pass pass = RunAt(minutes);
+    EXPECT_EQ(pass.Words(), (std::vector<std::string>{"backup a ok", "copy a ok", "forget a failed",
+                                                      "forget a failed"}));
+    EXPECT_THAT(pass.breaches,
+                Contains(AllOf(StartsWith("forget of a in local failed: would remove "),
+                               HasSubstr("but this machine added 1 since its last forget there"),
+                               HasSubstr("nothing removed"),
+                               HasSubstr("run 'stormproof forget' there by hand"))));
+    EXPECT_THAT(pass.breaches,
+                Contains(StartsWith("forget of a in offsite failed: would remove ")));
+    EXPECT_EQ(ForgetIn(pass, "local").files, 0u);
+  }
+  EXPECT_EQ(Snapshots("repo").size(), 3u + 2u + 7u) << "nothing removed";
+  EXPECT_EQ(Snapshots("offsite").size(), 3u + 2u + 7u) << "nothing removed";
+
+  // The breach's advice taken: the forged snapshots removed and the policy applied by hand.
+  CleanUpByHand("repo", planted);
+  CleanUpByHand("offsite", planted);
+  Pass after = RunAt(56);
+  EXPECT_THAT(after.breaches, Not(Contains(HasSubstr("forget"))));
+  EXPECT_EQ(ForgetIn(after, "local").outcome, catalog::Outcome::kOk);
+  EXPECT_EQ(ForgetIn(after, "local").files, 1u);
+  EXPECT_EQ(ForgetIn(after, "offsite").files, 1u);
+}
+
+// One forged snapshot a run, dated just after the genuine newest, keeps the count of removals
+// normal (two: the new backup's turnover and one rule's) while it takes a genuine snapshot's
+// keep_last place each time: refused all the same, since the policy keeps that snapshot among
+// the ones this machine made.
+TEST_F(ForgetJobTest, AForgedSnapshotTakingOneGenuinePlaceIsRefused) {
+  for (int minutes : {0, 8, 16, 24}) RunAt(minutes);
+  ASSERT_EQ(Snapshots("repo").size(), 3u);
+  Forge({RealNow() + 30 * kMinute});
+  Pass pass = RunAt(32);
+  EXPECT_THAT(pass.breaches, Contains(AllOf(StartsWith("forget of a in local failed: would remove "
+                                                       "1 snapshot(s) this machine made"),
+                                            HasSubstr("snapshots it did not make"),
+                                            HasSubstr("nothing removed"))));
+  EXPECT_EQ(ForgetIn(pass, "local").files, 0u);
+  EXPECT_EQ(ForgetIn(pass, "offsite").outcome, catalog::Outcome::kFailed);
+  EXPECT_EQ(Snapshots("repo").size(), 5u) << "nothing removed";
+}
+
+// Snapshots dated next year alone: kept and counted by no rule, so the forget removes what it
+// normally does (restic's rule would keep them and remove every genuine one), with a warning
+// naming them; a warning is no breach. (The clock moves ahead of the snapshots' real times, so
+// RPO breaches are not looked at.)
+TEST_F(ForgetJobTest, SnapshotsDatedInTheFutureAreKeptAndTheForgetGoesOn) {
+  for (int minutes : {0, 8, 16}) RunAt(minutes);
+  ASSERT_EQ(Snapshots("repo").size(), 3u);
+  const int64_t planted = RealNow();
+  Forge({planted + 365 * kNsPerDay, planted + 366 * kNsPerDay, planted + 367 * kNsPerDay});
+  Pass pass = RunAt(24);
+  EXPECT_THAT(pass.breaches, Not(Contains(HasSubstr("forget"))));
+  const catalog::Run& local = ForgetIn(pass, "local");
+  EXPECT_EQ(local.outcome, catalog::Outcome::kWarning) << local.error;
+  EXPECT_EQ(local.files, 1u);
+  EXPECT_THAT(local.error, HasSubstr("3 snapshot(s) of a in local are dated more than 1h in the "
+                                     "future: kept, not counted by the policy"));
+  std::vector<repository::Snapshot> left = Snapshots("repo");
+  ASSERT_EQ(left.size(), 6u);
+  EXPECT_EQ(std::count_if(left.begin(), left.end(),
+                          [&](const auto& s) { return s.time_ns < planted + kNsPerDay; }),
+            3);
+  EXPECT_EQ(ForgetIn(pass, "offsite").outcome, catalog::Outcome::kWarning);  // copied there too
+}
+
+// A twin of a genuine snapshot claiming to be a copy of it (copied_from) in the repository the
+// backups go to, which is no copy: the claim makes it nothing this machine made, so it takes a
+// genuine snapshot's place and the forget refuses.
+TEST_F(ForgetJobTest, ATwinClaimingToBeACopyOutsideACopyIsRefused) {
+  for (int minutes : {0, 8, 16, 24}) RunAt(minutes);
+  ASSERT_EQ(Snapshots("repo").size(), 3u);
+  ForgeTwin("repo", Claim::kCopyOfOriginal);
+  Pass pass = RunAt(32);
+  EXPECT_THAT(pass.breaches, Contains(AllOf(StartsWith("forget of a in local failed: would remove "
+                                                       "1 snapshot(s) this machine made"),
+                                            HasSubstr("nothing removed"))));
+  EXPECT_EQ(ForgetIn(pass, "local").files, 0u);
+  EXPECT_EQ(Snapshots("repo").size(), 5u) << "nothing removed";
+}
+
+// A twin of a genuine snapshot with no claim: the same, caught as any forged snapshot is.
+TEST_F(ForgetJobTest, AForgedTwinWithoutAClaimIsRefused) {
+  for (int minutes : {0, 8, 16, 24}) RunAt(minutes);
+  ForgeTwin("repo", Claim::kNone);
+  Pass pass = RunAt(32);
+  EXPECT_THAT(pass.breaches, Contains(StartsWith("forget of a in local failed: would remove 1 "
+                                                 "snapshot(s) this machine made")));
+  EXPECT_EQ(Snapshots("repo").size(), 5u) << "nothing removed";
+}
+
+// In the copy, a twin of a genuine copy claiming the same source snapshot: neither is counted
+// as this machine's, and the forget there refuses, naming the claim; the source's forget goes on.
+TEST_F(ForgetJobTest, TwoSnapshotsClaimingOneSourceInACopyAreRefused) {
+  for (int minutes : {0, 8, 16, 24}) RunAt(minutes);
+  ASSERT_EQ(Snapshots("offsite").size(), 3u);
+  ForgeTwin("offsite", Claim::kOriginalsClaim);
+  Pass pass = RunAt(32);
+  EXPECT_EQ(ForgetIn(pass, "local").outcome, catalog::Outcome::kOk);
+  EXPECT_THAT(pass.breaches,
+              Contains(AllOf(StartsWith("forget of a in offsite failed: 1 snapshot(s) this "
+                                        "machine made (first "),
+                             HasSubstr("two or more snapshots here claiming to be their copy"),
+                             HasSubstr("nothing removed"))));
+  EXPECT_EQ(ForgetIn(pass, "offsite").files, 0u);
+  EXPECT_EQ(Snapshots("offsite").size(), 5u) << "nothing removed";
+}
+
+// A repair (repaired_from) keeps the claim of the snapshot it repairs, and `repair snapshots`
+// without --forget leaves both: no second claim, but nothing this machine made either, so a
+// forged one taking a genuine copy's place is refused as any other.
+TEST_F(ForgetJobTest, ARepairClaimingACopysSourceIsNotMadeHere) {
+  for (int minutes : {0, 8, 16, 24}) RunAt(minutes);
+  ForgeTwin("offsite", Claim::kRepairWithOriginalsClaim);
+  Pass pass = RunAt(32);
+  EXPECT_THAT(pass.breaches, Contains(StartsWith("forget of a in offsite failed: would remove 1 "
+                                                 "snapshot(s) this machine made")));
+  EXPECT_EQ(Snapshots("offsite").size(), 5u) << "nothing removed";
+}
+
+}  // namespace
+}  // namespace stormproof::runner
