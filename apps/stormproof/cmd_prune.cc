@@ -227,7 +227,14 @@ void AddPruneCommand(CLI::App* app, Context* context) {
                   "attacker hid is lost once adopted. Refused while a snapshot, index file, key or "
                   "the config is hidden so and not named with --adopt-hidden-file. With "
                   "--dry-run: only print them")
-      ->type_name("TIME");
+      ->type_name("TIME")
+      // A malformed TIME is a usage error (exit 2) before anything is opened.
+      ->check(CLI::Validator(
+          [](const std::string& text) {
+            auto time = ParseRfc3339(text);
+            return time ? std::string() : time.error().message();
+          },
+          "TIME"));
   cmd->add_option("--adopt-hidden-file", flags->adopt_hidden_files,
                   "Object Lock: adopt this hidden file too (its name in the repository, as "
                   "printed: \"snapshots/<id>\"), whenever it was hidden; repeatable")

@@ -134,6 +134,14 @@ TEST_F(ForgetCliTest, AMalformedAsOfIsAUsageError) {
   EXPECT_EQ(r.out, "");
 }
 
+// The same for prune's adoption cutoff: checked before the repository is opened.
+TEST_F(ForgetCliTest, AMalformedAdoptionCutoffIsAUsageError) {
+  CliResult r = Run("prune --adopt-hidden-before yesterday");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--adopt-hidden-before: invalid time 'yesterday'")) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
 // One rule for printed times: UTC with the zone spelled out, whatever the local time zone.
 TEST_F(ForgetCliTest, TableTimesAreUtcWithTheZone) {
   const int64_t older = AddOlderCopy(Duration::Days(2));
