@@ -72,10 +72,12 @@ void WriteClient(const Sizes& s, int c, int first_system, int count, std::mt1993
   f.print("  - {{id: c{}-dr, name: DR site, client: c{}, isps: [isp-{}]}}\n", c, c, isp(rng));
   f.print("repositories:\n  - {{id: c{}-nas, location: /srv/backup/c{}, site: c{}-office}}\n", c, c,
           c);
+  // An s3: location names its endpoint (plan check: a bad location otherwise); one claimed
+  // immutable names the backup hosts' credentials file (immutable-without-credentials-file).
   f.print(
-      "  - {{id: c{}-cloud, location: 's3:bucket/c{}', site: c{}-dr, medium: object, "
-      "immutable: true}}\n",
-      c, c, c);
+      "  - {{id: c{}-cloud, location: 's3:https://s3.bench.example/msp-backups/c{}', site: c{}-dr, "
+      "medium: object, immutable: true, credentials_file: secrets/c{}-upload.ini}}\n",
+      c, c, c, c);
   f.print("systems:\n");
   for (int i = 0; i < count; ++i) {
     int id = first_system + i;

@@ -4,6 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "engine/archiver/archiver.h"
 #include "apps/stormproof/context.h"
@@ -53,19 +56,37 @@ std::optional<repository::Snapshot> FindParent(const repository::Repository& rep
   return std::nullopt;
 }
 
-void PrintSummary(const Context& context, const repository::Snapshot& s) {
+// One line when this backup's files go without the retention the storage could keep: the
+// config names none, the bucket has Object Lock and the config was rewritten since init
+// (Repository::ConfigRewrittenWithoutRetention; S3 only: one bucket request and one version
+// listing of `config`). Best effort: nothing when these credentials may not ask.
+std::optional<std::string> RetentionLostWarning(const repository::Repository& repo) {
+  Result<bool> rewritten = repo.ConfigRewrittenWithoutRetention();
+  if (!rewritten || !*rewritten) return std::nullopt;
+  return repo.backend().Location() +
+         "/config: names no Object Lock retention, but the bucket has Object Lock and the "
+         "config was rewritten since the repository was created (an attack, or a faulty tool): "
+         "this backup's files are written without retention (see docs/object-storage.md, \"A "
+         "config that names no Object Lock\")";
+}
+
+// `warnings`: lines already printed on stderr, repeated in --json's summary.
+void PrintSummary(const Context& context, const repository::Snapshot& s,
+                  const std::vector<std::string>& warnings) {
   const repository::SnapshotSummary& m = s.summary;
   if (context.json) {
-    PrintJson({{"message_type", "summary"},
-               {"snapshot_id", s.id.Hex()},
-               {"files_new", m.files_new},
-               {"files_changed", m.files_changed},
-               {"files_unmodified", m.files_unmodified},
-               {"dirs", m.dirs},
-               {"bytes_processed", m.bytes_processed},
-               {"bytes_added", m.bytes_added},
-               {"seconds", m.seconds},
-               {"skipped", s.skipped}});
+    nlohmann::json summary{{"message_type", "summary"},
+                           {"snapshot_id", s.id.Hex()},
+                           {"files_new", m.files_new},
+                           {"files_changed", m.files_changed},
+                           {"files_unmodified", m.files_unmodified},
+                           {"dirs", m.dirs},
+                           {"bytes_processed", m.bytes_processed},
+                           {"bytes_added", m.bytes_added},
+                           {"seconds", m.seconds},
+                           {"skipped", s.skipped}};
+    if (!warnings.empty()) summary["warnings"] = warnings;
+    PrintJson(summary);
     return;
   }
   fmt::print("Files: {} new, {} changed, {} unmodified; {} dirs\n", m.files_new, m.files_changed,
@@ -89,6 +110,11 @@ Outcome RunBackup(Context* context, const BackupFlags& flags) {
   auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
   if (!lock) return ReportEngineError(lock.error());
   WarnDamagedIndexFiles(*repo);
+  std::vector<std::string> warnings;
+  if (std::optional<std::string> lost = RetentionLostWarning(*repo)) {
+    PrintError("warning: " + *lost);
+    warnings.push_back(*lost);
+  }
   archiver::BackupOptions options;
   options.paths = AbsolutePaths(flags.paths);
   options.excludes = *excludes;
@@ -109,7 +135,7 @@ Outcome RunBackup(Context* context, const BackupFlags& flags) {
   auto snapshot = archiver::Backup(*repo, options, on_progress, on_error);
   progress.Finish();
   if (!snapshot) return ReportEngineError(snapshot.error());
-  PrintSummary(*context, *snapshot);
+  PrintSummary(*context, *snapshot, warnings);
   return snapshot->skipped.empty() ? Outcome::Ok() : Outcome::Problems();
 }
 

@@ -89,6 +89,18 @@ Result<std::vector<Id>> SelectSnapshots(const Repository& source, const CopyFlag
   return chosen;
 }
 
+// The warning (stderr, in every output mode) when snapshots in --repo claim to be the copy of a
+// snapshot copied now without holding its content (CopySummary::unproven_claims).
+void WarnUnprovenClaims(const std::vector<Id>& claims) {
+  if (claims.empty()) return;
+  PrintError(fmt::format(
+      "warning: {} snapshot(s) in --repo claim to be the copy of a snapshot of --from-repo "
+      "without holding its content, the first {}: not counted as copies (the snapshots were "
+      "copied again); written by someone holding the password of --repo: look at them before "
+      "any forget",
+      claims.size(), claims.front().ShortHex()));
+}
+
 void PrintSummary(const Context& context, const copier::CopySummary& summary) {
   size_t already = 0;
   nlohmann::json snapshots = nlohmann::json::array();
@@ -98,6 +110,9 @@ void PrintSummary(const Context& context, const copier::CopySummary& summary) {
                          {"destination", s.destination.Hex()},
                          {"already_copied", s.already_copied}});
   }
+  nlohmann::json unproven = nlohmann::json::array();
+  for (const Id& claim : summary.unproven_claims) unproven.push_back(claim.Hex());
+  WarnUnprovenClaims(summary.unproven_claims);
   nlohmann::json failed = nlohmann::json::array();
   for (const copier::FailedSnapshot& f : summary.failed) {
     failed.push_back({{"source", f.source.Hex()}, {"reason", f.reason}});
@@ -109,6 +124,7 @@ void PrintSummary(const Context& context, const copier::CopySummary& summary) {
     PrintJson({{"message_type", "summary"},
                {"snapshots", snapshots},
                {"failed", failed},
+               {"unproven_claims", unproven},
                {"copied", summary.snapshots.size() - already},
                {"already_copied", already},
                {"data_blobs_written", summary.data_blobs_written},

@@ -201,6 +201,7 @@ Status ExtendRetention(const Context& context, repository::Repository& repo,
   (*summary)["overwritten_files"] = upkeep.overwritten;
   if (upkeep.overwritten > 0) PrintError(OverwrittenWarning(upkeep.overwritten));
   (*summary)["unretained_versions"] = upkeep.unretained;
+  (*summary)["unretained_restored"] = upkeep.unretained_restored;
   if (upkeep.unretained > 0) {
     PrintError(UnretainedWarning(upkeep.unretained, upkeep.first_unretained));
   }

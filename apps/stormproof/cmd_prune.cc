@@ -30,6 +30,7 @@ struct PruneFlags {
   int object_lock_days = 0;     // the retention the upkeep keeps at least; 0 = the config's
   std::string adopt_hidden_before;          // --adopt-hidden-before TIME; "" = no adoption
   std::vector<std::string> adopt_hidden_files;  // --adopt-hidden-file NAME (repeatable)
+  bool adopt_hidden_force = false;              // --adopt-hidden-force: named files whenever hidden
   bool release_repair_hidden = false;  // --release-repair-hidden
 };
 
@@ -58,22 +59,26 @@ void PrintHiddenFiles(const Context& context, const char* done, const char* woul
 }
 
 // Whether --adopt-hidden-before / --adopt-hidden-file may adopt a file hidden by a delete marker
-// this machine has no record of: one the operator named, or a pack hidden before the cutoff that
-// the current index does not name. Never a snapshot, index file, key or the config unnamed: a
-// hidden index file would make the packs it names look unused.
+// this machine has no record of: one the operator named (hidden before the cutoff, when one is
+// given, unless --adopt-hidden-force), or a pack hidden before the cutoff that the current index
+// does not name. Never a snapshot, index file, key or the config unnamed: a hidden index file
+// would make the packs it names look unused. `before_ns`: the cutoff, if given. (The backend
+// also refuses every marker newer than its record's begun time, unless forced.)
 std::function<bool(const std::string&, int64_t)> MayAdopt(const repository::Repository& repo,
                                                           const PruneFlags& flags,
                                                           int64_t before_ns) {
   auto indexed = std::make_shared<std::set<std::string>>();
-  repo.ForEachIndexedBlob([&](const crypto::Id&, const repository::BlobLocation& location) {
+  repo.ForEachIndexedLocation([&](const crypto::Id&, const repository::BlobLocation& location) {
     indexed->insert(location.pack.Hex());
   });
   std::set<std::string> named(flags.adopt_hidden_files.begin(), flags.adopt_hidden_files.end());
   // Set once an unnamed snapshot, index file, key or config is refused: no pack is adopted after
   // it (the upkeep looks at packs after them), even one hidden since the first look.
   auto refused_other = std::make_shared<bool>(false);
-  return [indexed, named, before_ns, refused_other](const std::string& name, int64_t hidden_ns) {
-    if (named.contains(name)) return true;
+  const bool any_time = flags.adopt_hidden_force || flags.adopt_hidden_before.empty();
+  return [indexed, named, before_ns, any_time, refused_other](const std::string& name,
+                                                              int64_t hidden_ns) {
+    if (named.contains(name)) return any_time || hidden_ns < before_ns;
     if (!name.starts_with("data/")) {
       *refused_other = true;
       return false;
@@ -81,6 +86,50 @@ std::function<bool(const std::string&, int64_t)> MayAdopt(const repository::Repo
     const size_t slash = name.rfind('/');
     return !*refused_other && hidden_ns < before_ns && !indexed->contains(name.substr(slash + 1));
   };
+}
+
+// --adopt-hidden-before's TIME (`before_ns`) is refused when later than the begin of this
+// machine's record of stormproof's delete markers (`record_begun_ns`; 0: no record, nothing to
+// bound): every marker stormproof placed since is in that record. Errors: kInvalidArgument
+// naming both times.
+Status RefuseCutoffAfterRecord(int64_t before_ns, int64_t record_begun_ns) {
+  if (record_begun_ns == 0 || before_ns <= record_begun_ns) return Ok();
+  const std::string begun = FormatRfc3339(record_begun_ns);
+  const std::string why =
+      ", when this machine's record of stormproof's delete markers was begun: every marker "
+      "stormproof placed since is in it, so a later one not in it is someone else's; nothing "
+      "adopted: choose a TIME before any attack and at most ";
+  return Error::InvalidArgument("--adopt-hidden-before " + FormatRfc3339(before_ns) +
+                                ": later than " + begun + why + begun +
+                                " (docs/object-storage.md, \"Whose delete markers\")");
+}
+
+// The files named with --adopt-hidden-file that were not adopted (in `kept`): hidden after the
+// cutoff or after this machine's record was begun (`record_begun_ns`). Errors: kFailedCheck
+// naming them and both times.
+Status RefuseNamedTooLate(const PruneFlags& flags, int64_t record_begun_ns,
+                          const std::vector<backend::Backend::RetentionUpkeep::HiddenFile>& kept) {
+  const std::set<std::string> named(flags.adopt_hidden_files.begin(),
+                                    flags.adopt_hidden_files.end());
+  std::string names;
+  size_t count = 0;
+  for (const auto& file : kept) {
+    if (!named.contains(file.name)) continue;
+    names += (count++ == 0 ? "" : ", ") + EscapeName(file.name) + " (hidden " +
+             FormatUtc(file.hidden_ns) + ")";
+  }
+  if (count == 0) return Ok();
+  std::string bound = "this machine's record of stormproof's delete markers was begun (" +
+                      FormatUtc(record_begun_ns) + ")";
+  if (!flags.adopt_hidden_before.empty()) bound = "--adopt-hidden-before's TIME or after " + bound;
+  const std::string what_to_do =
+      "; nothing adopted: a marker placed since the record was begun and not in it is "
+      "stormproof's only when a removal was interrupted between its DELETE and the record's save "
+      "(a crash, a full disk); look at each ('repair --as-of' may bring it back), then add "
+      "--adopt-hidden-force only for files you know stormproof removed";
+  return Error::FailedCheck(std::to_string(count) +
+                            " file(s) named with --adopt-hidden-file were hidden after " + bound +
+                            ": " + names + what_to_do);
 }
 
 // The hidden files not adopted that are not packs: adopting packs is refused while one is left
@@ -120,17 +169,21 @@ Outcome RecordHiddenAsRemoved(const Context& context, repository::Repository& re
   backend::Backend::RetentionUpkeep upkeep;
   upkeep.adopt_hidden = adopt;
   if (adopt) upkeep.may_adopt = MayAdopt((*maintenance)->repository(), flags, before_ns);
+  upkeep.adopt_after_record_begun = flags.adopt_hidden_force;
   upkeep.release_repair_hidden = flags.release_repair_hidden;
   upkeep.dry_run = true;  // first only what would be: nothing is adopted while one is refused
   Status looked = (*maintenance)->ExtendRetention(&upkeep);
   if (!looked) return ReportEngineError(looked.error());
-  if (Status named = RefuseUnnamedHidden(upkeep.not_adopted); !named) {
-    return ReportEngineError(named.error());
+  for (Status refused : {RefuseCutoffAfterRecord(before_ns, upkeep.record_begun_ns),
+                         RefuseNamedTooLate(flags, upkeep.record_begun_ns, upkeep.not_adopted),
+                         RefuseUnnamedHidden(upkeep.not_adopted)}) {
+    if (!refused) return ReportEngineError(refused.error());
   }
   if (!flags.dry_run) {
     backend::Backend::RetentionUpkeep done;
     done.adopt_hidden = upkeep.adopt_hidden;
     done.may_adopt = upkeep.may_adopt;
+    done.adopt_after_record_begun = upkeep.adopt_after_record_begun;
     done.release_repair_hidden = flags.release_repair_hidden;
     Status recorded = (*maintenance)->ExtendRetention(&done);
     if (!recorded) return ReportEngineError(recorded.error());
@@ -224,9 +277,10 @@ void AddPruneCommand(CLI::App* app, Context* context) {
                   "record of (a lost state folder, a new maintenance machine), except those the "
                   "current index names, printing each adopted and each not; prune then deletes "
                   "them once their retention ends. Choose TIME before any attack: a file an "
-                  "attacker hid is lost once adopted. Refused while a snapshot, index file, key or "
-                  "the config is hidden so and not named with --adopt-hidden-file. With "
-                  "--dry-run: only print them")
+                  "attacker hid is lost once adopted. A TIME later than when this machine's record "
+                  "of delete markers was begun is refused (stormproof's later markers are in it). "
+                  "Refused while a snapshot, index file, key or the config is hidden so and not "
+                  "named with --adopt-hidden-file. With --dry-run: only print them")
       ->type_name("TIME")
       // A malformed TIME is a usage error (exit 2) before anything is opened.
       ->check(CLI::Validator(
@@ -235,10 +289,22 @@ void AddPruneCommand(CLI::App* app, Context* context) {
             return time ? std::string() : time.error().message();
           },
           "TIME"));
-  cmd->add_option("--adopt-hidden-file", flags->adopt_hidden_files,
-                  "Object Lock: adopt this hidden file too (its name in the repository, as "
-                  "printed: \"snapshots/<id>\"), whenever it was hidden; repeatable")
-      ->type_name("NAME");
+  CLI::Option* named =
+      cmd->add_option(
+             "--adopt-hidden-file", flags->adopt_hidden_files,
+             "Object Lock: adopt this hidden file too (its name in the repository, as "
+             "printed: \"snapshots/<id>\"); repeatable. Refused, adopting nothing, when it "
+             "was hidden after --adopt-hidden-before's TIME or after this machine's record "
+             "of delete markers was begun, unless --adopt-hidden-force")
+          ->type_name("NAME");
+  cmd->add_flag("--adopt-hidden-force", flags->adopt_hidden_force,
+                "Object Lock: adopt the files named with --adopt-hidden-file however recently "
+                "they were hidden. Dangerous: a marker placed after this machine's record was "
+                "begun and not in it is stormproof's only when a removal was interrupted "
+                "between its DELETE and the record's save (a crash, a full disk); otherwise it "
+                "is someone else's (an attacker's), and the file it hides is deleted for good "
+                "once adopted and its retention ends. Look at each first ('repair --as-of')")
+      ->needs(named);
   cmd->add_flag("--release-repair-hidden", flags->release_repair_hidden,
                 "Object Lock: first record the files 'repair --as-of' hid (kept retained and "
                 "never deleted until then) as stormproof's own removals, printing each; prune "

@@ -68,7 +68,8 @@ void PrintIndexReport(const Context& context, const repair::RepairIndexReport& r
                {"index_files_after", r.index_files_after},
                {"damaged_index_files", DamagedJson(r.damaged_index_files)},
                {"damaged_packs", DamagedPacksJson(r.damaged_packs)},
-               {"unexpected_files", r.unexpected_files}});
+               {"unexpected_files", r.unexpected_files},
+               {"bad_copies", r.bad_copies}});
     return;
   }
   for (const auto& f : r.damaged_index_files) {
@@ -76,6 +77,9 @@ void PrintIndexReport(const Context& context, const repair::RepairIndexReport& r
   }
   for (const auto& p : r.damaged_packs) PrintDamagedPack(p, dry_run);
   for (const auto& name : r.unexpected_files) fmt::print("ignored unexpected file {}\n", name);
+  for (const auto& line : r.bad_copies) {
+    fmt::print("{} bad copy (another verifies): {}\n", dry_run ? "would drop" : "dropped", line);
+  }
   std::string written = r.packs_written == 0 ? ""
                                              : fmt::format(" and {} new pack{}", r.packs_written,
                                                            r.packs_written == 1 ? "" : "s");

@@ -2,12 +2,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "apps/stormproof/context.h"
 #include "apps/stormproof/entry_format.h"
 #include "apps/stormproof/repo_access.h"
+#include "engine/repository/signals.h"
 
 namespace stormproof::cli {
 namespace {
@@ -32,6 +34,7 @@ std::string PathsText(const std::vector<std::string>& paths) {
 }
 
 nlohmann::json CopiedFromJson(const repository::Snapshot& s);
+nlohmann::json VerdictJson(const repository::Snapshot& s);
 
 nlohmann::json SnapshotJson(const repository::Snapshot& s) {
   return {{"id", s.id.Hex()},
@@ -45,7 +48,25 @@ nlohmann::json SnapshotJson(const repository::Snapshot& s) {
           {"tree", s.tree.Hex()},
           {"parent", s.parent ? nlohmann::json(s.parent->Hex()) : nlohmann::json(nullptr)},
           {"skipped", s.skipped.size()},
-          {"copied_from", CopiedFromJson(s)}};
+          {"copied_from", CopiedFromJson(s)},
+          {"verdict", VerdictJson(s)}};
+}
+
+// The ransomware verdict (docs/cli.md, "snapshots"): null for a snapshot judged by nobody.
+nlohmann::json VerdictJson(const repository::Snapshot& s) {
+  if (!s.verdict) return nullptr;
+  return {{"level", std::string(repository::LevelName(s.verdict->level))},
+          {"score", s.verdict->score},
+          {"reasons", s.verdict->reasons}};
+}
+
+// "clean", "SUSPICIOUS 45", "INFECTED 97"; "—" for a snapshot judged by nobody.
+std::string VerdictText(const repository::Snapshot& s) {
+  if (!s.verdict) return "—";
+  using Level = repository::Verdict::Level;
+  if (s.verdict->level == Level::kClean) return "clean";
+  return fmt::format("{} {}", s.verdict->level == Level::kInfected ? "INFECTED" : "SUSPICIOUS",
+                     s.verdict->score);
 }
 
 // Where a copy came from (`stormproof copy`): null for a snapshot that is no copy.
@@ -98,20 +119,22 @@ Outcome RunSnapshots(Context* context, const SnapshotsFlags& flags) {
   auto snapshots = LoadSnapshotsOrWarn(*repo);
   if (!snapshots) return ReportEngineError(snapshots.error());
   nlohmann::json list = nlohmann::json::array();
-  std::vector<std::vector<std::string>> rows = {{"ID", "Time", "Host", "Tags", "Paths"}};
-  bool any_copy = false;
+  std::vector<std::vector<std::string>> rows = {
+      {"ID", "Time", "Verdict", "Host", "Tags", "Paths", "Copied from"}};
+  bool any_verdict = false, any_copy = false;
   for (const repository::Snapshot& s : *snapshots) {
     if (!SnapshotMatches(s, flags.tags, flags.paths)) continue;
     list.push_back(SnapshotJson(s));
-    rows.push_back({s.id.ShortHex(), FormatUtc(s.time_ns), EscapeName(s.hostname), TagsText(s.tags),
-                    PathsText(s.paths), CopiedFromText(s)});
+    rows.push_back({s.id.ShortHex(), FormatUtc(s.time_ns), VerdictText(s), EscapeName(s.hostname),
+                    TagsText(s.tags), PathsText(s.paths), CopiedFromText(s)});
+    any_verdict = any_verdict || s.verdict.has_value();
     any_copy = any_copy || s.copied_from.has_value();
   }
-  // The "Copied from" column only where some snapshot is a copy (`stormproof copy`).
-  if (any_copy) {
-    rows.front().push_back("Copied from");
-  } else {
-    for (auto& row : rows) row.resize(5);
+  // The "Copied from" column only where some snapshot is a copy (`stormproof copy`), "Verdict"
+  // only where some snapshot was judged (a repository from before detection shows none).
+  for (auto& row : rows) {
+    if (!any_copy) row.pop_back();
+    if (!any_verdict) row.erase(row.begin() + 2);
   }
   if (context->json) {
     PrintJson(list);

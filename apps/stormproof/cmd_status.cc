@@ -31,6 +31,7 @@ json Seconds(const std::optional<Duration>& d) {
   return OrNull(d, [](Duration v) { return v.seconds(); });
 }
 json Time(const std::optional<int64_t>& ns) { return OrNull(ns, FormatRfc3339); }
+json OrNullIfEmpty(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
 
 json FindingsJson(const readiness::FindingCounts& f) {
   return {{"critical", f.critical}, {"high", f.high}, {"medium", f.medium}, {"low", f.low}};
@@ -124,8 +125,10 @@ json CopyJson(const readiness::CopyStatus& c) {
           {"verification", readiness::VerificationName(c.verification)},
           {"verified", Time(c.verified_ns)},
           {"verified_by", c.verified_by.empty() ? json(nullptr) : json(c.verified_by)},
+          {"verified_reported_by", OrNullIfEmpty(c.verified_reported_by)},
           {"failed", Time(c.failed_ns)},
-          {"failed_by", c.failed_by.empty() ? json(nullptr) : json(c.failed_by)}};
+          {"failed_by", c.failed_by.empty() ? json(nullptr) : json(c.failed_by)},
+          {"failed_reported_by", OrNullIfEmpty(c.failed_reported_by)}};
 }
 
 json RuleJson(const readiness::Rule32110& r) {
@@ -168,6 +171,7 @@ json ZeroErrorsJson(const analysis::ZeroErrorsVerdict& v) {
           {"when", Time(v.when_ns)},
           {"age_days", DaysJson(v.age_days)},
           {"by", v.by.empty() ? json(nullptr) : json(v.by)},
+          {"reported_by", OrNullIfEmpty(v.reported_by)},
           {"cadence", v.cadence.ToString()}};
 }
 

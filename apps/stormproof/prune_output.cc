@@ -37,6 +37,7 @@ nlohmann::json StatsJson(const pruner::PruneStats& s, bool dry_run) {
           {"overwritten_files", s.overwritten_files},
           {"foreign_delete_markers", s.foreign_delete_markers},
           {"unretained_versions", s.unretained_versions},
+          {"unretained_restored", s.unretained_restored},
           {"hidden_purged_files", s.hidden_purged_files},
           {"hidden_purged_bytes", s.hidden_purged_bytes},
           {"hidden_retained_files", s.hidden_retained_files},
@@ -51,6 +52,12 @@ nlohmann::json StatsJson(const pruner::PruneStats& s, bool dry_run) {
 void PrintRetention(const pruner::PruneStats& s) {
   PrintRetentionUpkeep(s.retention_checked, s.retention_extended, s.retention_known,
                        s.retention_record_note, /*dry_run=*/false);
+  if (s.unretained_restored > 0) {
+    fmt::print("object lock: {} version(s) left by 'repair --as-of' have no retention (the "
+               "attacker's, kept beside the restored content as evidence): not a new attack; "
+               "never given one\n",
+               s.unretained_restored);
+  }
   if (s.hidden_purged_files > 0) {
     fmt::print("object lock: deleted {} hidden file version(s) ({}) whose retention ended\n",
                s.hidden_purged_files, HumanBytes(s.hidden_purged_bytes));
@@ -186,6 +193,14 @@ Reported<nlohmann::json> PruneAndReport(const Context& context, repository::Repo
         stats->copies_unverified, stats->first_unverified, options.dry_run ? "would keep" : "kept",
         options.dry_run ? "would drop" : "dropped")));
   }
+  if (stats->packs_missing > 0) {
+    PrintError(fmt::format(
+        "warning: the index names {} pack(s) that are not in storage, the first {}; a planted "
+        "index or a lost pack; each blob in use they name has another copy, which prune read "
+        "and verified, so prune {} their {} entry(ies) from the index; run 'stormproof check'",
+        stats->packs_missing, stats->first_missing_pack,
+        options.dry_run ? "would drop" : "dropped", stats->entries_for_missing_packs));
+  }
   if (!context.json) PrintStats(*stats, options.dry_run);
   nlohmann::json json = StatsJson(*stats, options.dry_run);
   // Only when a blob in use was stored twice (pruner.h): the usual summary stays as it was.
@@ -193,6 +208,11 @@ Reported<nlohmann::json> PruneAndReport(const Context& context, repository::Repo
   if (stats->copies_unverified > 0) {
     json["copies_unverified"] = stats->copies_unverified;
     json["first_unverified"] = stats->first_unverified;
+  }
+  if (stats->packs_missing > 0) {
+    json["packs_missing"] = stats->packs_missing;
+    json["entries_for_missing_packs"] = stats->entries_for_missing_packs;
+    json["first_missing_pack"] = stats->first_missing_pack;
   }
   return json;
 }

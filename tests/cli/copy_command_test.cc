@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "core/bytes.h"
+#include "engine/backend/backend.h"
+#include "engine/repository/repository.h"
 #include "tests/cli/cli_runner.h"
 #include "tests/matchers.h"
 #include "tests/reliability/restored_tree.h"
@@ -136,6 +139,46 @@ TEST_F(CopyCliTest, JsonSummaryAndASecondCopyWritesNothing) {
   // Only the trees that prove the copies hold the snapshots' content (copier.h), no file data.
   EXPECT_LT(again["bytes_read"].get<uint64_t>(), 20'000u);
   EXPECT_EQ(Snapshots([&](const std::string& a) { return Destination(a); }).size(), 2u);
+}
+
+// A snapshot planted in the destination (by someone holding its password) that claims to be the
+// copy of a source snapshot without holding its content is named: in --json (unproven_claims,
+// always there) and, in either mode, by a warning on stderr.
+TEST_F(CopyCliTest, APlantedClaimantIsNamedInJsonAndOnStderr) {
+  std::string id = Backup();
+  json first = json::parse(Copy("--json").out);
+  EXPECT_EQ(first["unproven_claims"], json::array());
+  EXPECT_EQ(Copy().err, "");
+  std::string planted;
+  {
+    auto backend = backend::OpenLocalBackend((dir_ / "destination").string());
+    ASSERT_THAT(backend, IsOk());
+    auto repo = repository::Repository::Open(std::move(backend).value(), "destination secret");
+    ASSERT_THAT(repo, IsOk());
+    auto copies = (*repo)->LoadSnapshots();
+    ASSERT_THAT(copies, IsOk());
+    ASSERT_EQ(copies->size(), 1u);
+    repository::Snapshot claimant = copies->front();  // copied_from names `id`
+    claimant.id = {};
+    claimant.tree = (*repo)->BlobId(AsBytes(std::string_view("not the tree")));
+    auto saved = (*repo)->SaveSnapshot(claimant);
+    ASSERT_THAT(saved, IsOk());
+    planted = saved->Hex();
+  }
+  CliResult again = Copy("--json");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  json summary = json::parse(again.out);
+  EXPECT_EQ(summary["unproven_claims"], json::array({planted})) << again.out;
+  EXPECT_EQ(summary["already_copied"], 1);  // the genuine copy still counts
+  const std::string warning =
+      "warning: 1 snapshot(s) in --repo claim to be the copy of a snapshot of --from-repo "
+      "without holding its content, the first " +
+      planted.substr(0, 8) + ": not counted as copies";
+  EXPECT_THAT(again.err, HasSubstr(warning));
+  CliResult text = Copy();
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.err, HasSubstr(warning));
+  EXPECT_THAT(text.out, HasSubstr("snapshot " + id.substr(0, 8) + " already copied as"));
 }
 
 TEST_F(CopyCliTest, FiltersChooseWhatIsCopied) {

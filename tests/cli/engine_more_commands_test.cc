@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "tests/cli/cli_runner.h"
@@ -496,6 +497,40 @@ TEST_F(EngineMoreCliTest, RepairIndexKeepsTheBlobsOfPacksWithADamagedTrailer) {
   EXPECT_EQ(Shell("cmp " + Path("data/sub/big.bin") + " " + Path("back") +
                   Path("data/sub/big.bin") + " && echo same"),
             "same\n");
+}
+
+// An index naming packs that are not in storage (lost, or named by an index file a backup host
+// planted): while nothing in use depends on them, prune drops their entries with a warning on
+// standard error (and in --json) rather than refusing until someone repairs the index.
+TEST_F(EngineMoreCliTest, PruneDropsTheIndexEntriesOfMissingPacksNothingInUseNeeds) {
+  auto packs = [&] {
+    std::set<std::string> names;
+    for (const auto& f : fs::recursive_directory_iterator(fs::path(repo_) / "data")) {
+      if (f.is_regular_file()) names.insert(f.path().string());
+    }
+    return names;
+  };
+  Backup(Path("data"));
+  const std::set<std::string> kept_packs = packs();
+  WriteFile("other.bin", RandomBytes(1 << 20, 9));  // shares nothing with data/
+  const std::string gone = Backup(Path("other.bin"));
+  ASSERT_EQ(Run("forget " + gone).exit_code, 0);
+  size_t lost = 0;
+  for (const std::string& pack : packs()) {
+    if (!kept_packs.contains(pack)) lost += fs::remove(pack) ? 1 : 0;
+  }
+  ASSERT_GT(lost, 0u);
+  CliResult r = Run("prune --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr(std::to_string(lost) + " pack(s) that are not in storage")) << r.err;
+  json summary = JsonLines(r.out).back();
+  EXPECT_EQ(summary["packs_missing"], lost) << r.out;
+  EXPECT_GE(summary["entries_for_missing_packs"].get<uint64_t>(), lost) << r.out;
+  CliResult again = Run("prune");
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.err, Not(HasSubstr("not in storage"))) << again.err;
+  CliResult check = Run("check --read-data");
+  EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 }
 
 }  // namespace

@@ -23,6 +23,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/backend/backend.h"
+#include "engine/repository/repository.h"
+#include "engine/repository/signals.h"
 #include "tests/cli/cli_runner.h"
 
 namespace stormproof::testing {
@@ -143,6 +146,22 @@ systems:
         << "); if intended, rerun with STORMPROOF_UPDATE_GOLDEN=1 and update docs/cli.md";
   }
 
+  // Gives the newest snapshot a ransomware verdict (as a backup with detection does), through
+  // the repository library: the snapshot is saved again with it and the original removed.
+  void JudgeNewestSnapshot() {
+    auto backend = backend::OpenLocalBackend(Repo());
+    ASSERT_TRUE(backend.has_value()) << backend.error().message();
+    auto repo = repository::Repository::Open(std::move(backend).value(), "golden password");
+    ASSERT_TRUE(repo.has_value()) << repo.error().message();
+    auto snapshots = (*repo)->LoadSnapshots();
+    ASSERT_TRUE(snapshots.has_value() && !snapshots->empty());
+    repository::Snapshot judged = snapshots->back();
+    judged.verdict = repository::Verdict{
+        repository::Verdict::Level::kSuspicious, 45, {"40% of the files changed"}, "detect/1"};
+    ASSERT_TRUE((*repo)->SaveSnapshot(judged).has_value());
+    ASSERT_TRUE((*repo)->RemoveSnapshot(snapshots->back().id).has_value());
+  }
+
   fs::path dir_;
   std::string env_;
 };
@@ -152,6 +171,7 @@ TEST_F(JsonGoldenTest, EveryCommandKeepsItsJsonShape) {
   ExpectShape("backup", "backup --tag system=app " + Data());
   std::ofstream(dir_ / "data/app/conf/new.ini") << "added\n";
   ASSERT_EQ(RunStormproof("backup -q --tag system=app " + Data(), env_).exit_code, 0);
+  JudgeNewestSnapshot();
   CliResult listed = RunStormproof("--json snapshots", env_);
   json snapshots = json::parse(listed.out);
   ASSERT_EQ(snapshots.size(), 2u) << listed.out;

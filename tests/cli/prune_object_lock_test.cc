@@ -4,16 +4,21 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
+#include <thread>
 
+#include "core/time.h"
 #include "engine/s3/internal/client.h"
 #include "tests/cli/cli_runner.h"
 #include "tests/engine/s3/rgw.h"
 #include "tests/matchers.h"
+#include "tests/support/rgw_s3_options.h"
 
 namespace stormproof::testing {
 namespace {
@@ -64,6 +69,32 @@ class PruneObjectLockTest : public ::testing::Test {
     CliResult backup = Run("backup " + (dir_ / "data").string());
     ASSERT_EQ(backup.exit_code, 0) << backup.err;
   }
+  // `init --object-lock-days 2`, then for each character of `fills` a backup of a file of
+  // 50 000 of it.
+  void InitLocked(const std::string& fills) {
+    CliResult init = Run("init --object-lock-days 2");
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+    for (char fill : fills) ASSERT_NO_FATAL_FAILURE(Backup(std::string(50'000, fill)));
+  }
+  // Hides a pack in use behind a delete marker, as an attacker with the owner's credentials
+  // would; its name in the repository ("data/...") in `name`.
+  void HideAPackInUse(std::string* name) {
+    s3::internal::Client client(RgwS3Options(repo_));
+    std::string in_use;
+    ASSERT_THAT(client.ListObjectVersions("acme/data/",
+                                          [&](const s3::internal::ObjectVersion& v) {
+                                            if (v.is_latest && !v.delete_marker) in_use = v.key;
+                                          }),
+                IsOk());
+    ASSERT_FALSE(in_use.empty());
+    ASSERT_THAT(client.DeleteObject(in_use), IsOk());
+    *name = in_use.substr(std::string("acme/").size());
+  }
+  // The summary line of a --json run (its last).
+  static nlohmann::json Summary(const CliResult& json) {
+    std::string last = json.out.substr(0, json.out.find_last_not_of('\n') + 1);
+    return nlohmann::json::parse(last.substr(last.rfind('\n') + 1));
+  }
 
   fs::path dir_;
   std::string bucket_;
@@ -71,10 +102,7 @@ class PruneObjectLockTest : public ::testing::Test {
 };
 
 TEST_F(PruneObjectLockTest, PruneReportsWhatStaysHiddenUntilItsRetentionEnds) {
-  CliResult init = Run("init --object-lock-days 2");
-  ASSERT_EQ(init.exit_code, 0) << init.err;
-  ASSERT_NO_FATAL_FAILURE(Backup(std::string(50'000, 'a')));
-  ASSERT_NO_FATAL_FAILURE(Backup(std::string(50'000, 'b')));
+  ASSERT_NO_FATAL_FAILURE(InitLocked("ab"));
   CliResult forget = Run("forget --keep-last 1");
   ASSERT_EQ(forget.exit_code, 0) << forget.err;
   EXPECT_THAT(forget.out, Not(HasSubstr("object lock:")));  // all younger than E: nothing read
@@ -88,8 +116,7 @@ TEST_F(PruneObjectLockTest, PruneReportsWhatStaysHiddenUntilItsRetentionEnds) {
                            "on 20[0-9-]+ [0-9:]+ UTC\n(.|\n)*"));
   CliResult json = Run("prune --json");
   ASSERT_EQ(json.exit_code, 0) << json.err;
-  std::string last = json.out.substr(0, json.out.find_last_not_of('\n') + 1);
-  auto summary = nlohmann::json::parse(last.substr(last.rfind('\n') + 1));  // the summary line
+  nlohmann::json summary = Summary(json);
   EXPECT_GE(summary["hidden_retained_files"].get<int>(), 3);  // snapshot, packs, old index
   EXPECT_EQ(summary["retention_extended"], 0);
   EXPECT_TRUE(summary["hidden_earliest_release"].is_string());
@@ -97,23 +124,16 @@ TEST_F(PruneObjectLockTest, PruneReportsWhatStaysHiddenUntilItsRetentionEnds) {
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
 }
 
-// Someone with the backup host's credentials PUTs garbage over a pack (a new version): prune
-// counts it in --json and says on stderr what it means and what to do.
-TEST_F(PruneObjectLockTest, PruneReportsFilesOverwrittenAfterTheyWereWritten) {
-  CliResult init = Run("init --object-lock-days 2");
-  ASSERT_EQ(init.exit_code, 0) << init.err;
+// Someone with the backup host's credentials PUTs garbage over a pack in use (a new version):
+// the data a kept snapshot needs is no longer there, so prune changes nothing; it says why, that
+// the retention upkeep ran first and found the file overwritten, and what to do.
+TEST_F(PruneObjectLockTest, PruneRefusesAndSaysAFileInUseWasOverwrittenAfterItWasWritten) {
+  ASSERT_NO_FATAL_FAILURE(InitLocked(""));
   std::string noise(50'000, '\0');  // incompressible: its data pack is the largest
   uint64_t state = 1;
   for (char& c : noise) c = static_cast<char>((state = state * 6364136223846793005u + 1) >> 56);
   ASSERT_NO_FATAL_FAILURE(Backup(noise));
-  auto location = s3::ParseLocation(repo_);
-  ASSERT_THAT(location, IsOk());
-  s3::Options options;
-  options.location = *location;
-  options.region = Rgw().region;
-  options.credentials.access_key_id = Rgw().access_key;
-  options.credentials.secret_access_key = SecretString(std::string(Rgw().secret_key));
-  s3::internal::Client client(std::move(options));
+  s3::internal::Client client(RgwS3Options(repo_));
   // The largest pack: the data pack (garbage over the tree pack would stop prune reading trees).
   std::string pack;
   uint64_t largest = 0;
@@ -127,24 +147,23 @@ TEST_F(PruneObjectLockTest, PruneReportsFilesOverwrittenAfterTheyWereWritten) {
                                s3::internal::Overwrite::kAllowed),
               IsOk());
   CliResult json = Run("prune --json");
-  ASSERT_EQ(json.exit_code, 0) << json.err;
-  std::string last = json.out.substr(0, json.out.find_last_not_of('\n') + 1);
-  auto summary = nlohmann::json::parse(last.substr(last.rfind('\n') + 1));
-  EXPECT_EQ(summary["overwritten_files"], 1);
-  EXPECT_THAT(json.err, HasSubstr("warning: 1 file(s) in use were overwritten after they were "
-                                  "written, by an attack or a faulty tool"));
+  EXPECT_NE(json.exit_code, 0) << json.out;
+  EXPECT_THAT(json.err, HasSubstr("(the pack is 7 bytes, smaller than the index says)"));
+  EXPECT_THAT(json.err, HasSubstr("(prune changed nothing)"));
+  EXPECT_THAT(json.err, HasSubstr("the retention upkeep ran first"));
+  EXPECT_THAT(json.err, HasSubstr("1 file(s) were overwritten after they were written (an "
+                                  "attack or a faulty tool"));
   EXPECT_THAT(json.err, HasSubstr("'stormproof check --read-data'"));
   EXPECT_THAT(json.err, HasSubstr("'repair --as-of'"));
+  CliResult after = Run("prune --json");  // nothing changed: the same again
+  EXPECT_EQ(after.exit_code, json.exit_code) << after.err;
 }
 
 // Someone with other credentials hides a snapshot file behind a delete marker: prune (as the
 // owner) would see that snapshot's data as unused; it refuses, changes nothing but the retentions,
 // and says who hid what; the hidden version stays.
 TEST_F(PruneObjectLockTest, PruneRefusesWhenSomeoneElseHidAFile) {
-  CliResult init = Run("init --object-lock-days 2");
-  ASSERT_EQ(init.exit_code, 0) << init.err;
-  ASSERT_NO_FATAL_FAILURE(Backup(std::string(50'000, 'a')));
-  ASSERT_NO_FATAL_FAILURE(Backup(std::string(50'000, 'b')));
+  ASSERT_NO_FATAL_FAILURE(InitLocked("ab"));
   RgwUser other = CreateRgwUser("prune-other-hider");
   const std::string b = "arn:aws:s3:::" + bucket_;
   RgwResponse policy = PutRgwBucketPolicy(
@@ -152,14 +171,7 @@ TEST_F(PruneObjectLockTest, PruneRefusesWhenSomeoneElseHidAFile) {
                R"({"AWS": [")" + other.arn + R"("]}, "Action": "s3:*", "Resource": [")" + b +
                    R"(", ")" + b + R"(/*"]}]})");
   ASSERT_EQ(policy.status, 204) << policy.body << policy.error;
-  auto location = s3::ParseLocation(repo_);
-  ASSERT_THAT(location, IsOk());
-  s3::Options options;
-  options.location = *location;
-  options.region = Rgw().region;
-  options.credentials.access_key_id = other.access_key;
-  options.credentials.secret_access_key = SecretString(std::string(other.secret_key));
-  s3::internal::Client attacker(std::move(options));
+  s3::internal::Client attacker(RgwS3Options(repo_, &other));
   std::string snapshot;
   ASSERT_THAT(attacker.ListObjects("acme/snapshots/",
                                    [&](const s3::internal::ListedObject& o) { snapshot = o.key; },
@@ -187,16 +199,23 @@ TEST_F(PruneObjectLockTest, PruneRefusesWhenSomeoneElseHidAFile) {
 // prune refuses, naming --adopt-hidden-before; a hidden snapshot is never adopted by a cutoff
 // alone: it is listed and must be named (a dry run changes nothing); then prune runs.
 TEST_F(PruneObjectLockTest, OnANewMaintenanceMachineHiddenFilesAreAdoptedDeliberately) {
-  CliResult init = Run("init --object-lock-days 2");
-  ASSERT_EQ(init.exit_code, 0) << init.err;
-  ASSERT_NO_FATAL_FAILURE(Backup(std::string(50'000, 'a')));
-  ASSERT_NO_FATAL_FAILURE(Backup(std::string(50'000, 'b')));
+  ASSERT_NO_FATAL_FAILURE(InitLocked("ab"));
   CliResult uncached = RunStormproof(
       "--repo '" + repo_ + "' --no-cache forget --keep-last 1",
       "STORMPROOF_KDF_TEST=1 STORMPROOF_PASSWORD_FILE='" + (dir_ / "password").string() + "'");
   EXPECT_NE(uncached.exit_code, 0) << uncached.out;
   EXPECT_THAT(uncached.err, HasSubstr("not removed: under Object Lock a removal needs this "
                                       "machine's record of stormproof's delete markers"));
+  // A state folder of another user (root under sudo keeping a user's HOME): refused, naming it.
+  if (::geteuid() == 0) {
+    fs::create_directories(dir_ / "cache-state");
+    ASSERT_EQ(::chown((dir_ / "cache-state").c_str(), 54321, 54321), 0);
+    CliResult foreign = Run("forget --keep-last 1");
+    EXPECT_NE(foreign.exit_code, 0) << foreign.out;
+    EXPECT_THAT(foreign.err, HasSubstr("not removed: " + (dir_ / "cache-state").string() +
+                                       ": owned by uid 54321, not by this user (uid 0)"));
+    ASSERT_EQ(::chown((dir_ / "cache-state").c_str(), 0, 0), 0);
+  }
   CliResult forget = Run("forget --keep-last 1");
   ASSERT_EQ(forget.exit_code, 0) << forget.err;
   EXPECT_EQ(Run("prune --dry-run", "cache").exit_code, 0) << "the record is in the state folder";
@@ -205,7 +224,12 @@ TEST_F(PruneObjectLockTest, OnANewMaintenanceMachineHiddenFilesAreAdoptedDeliber
   EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
   EXPECT_THAT(refused.err, HasSubstr("1 file(s) were hidden by someone else"));
   EXPECT_THAT(refused.err, HasSubstr("'stormproof prune --adopt-hidden-before TIME'"));
-  CliResult unnamed = Run("prune --adopt-hidden-before 2100-01-01T00:00:00Z", "new-machine");
+  // The new machine has no record yet: a cutoff may be as late as now, never later.
+  CliResult future = Run("prune --adopt-hidden-before 2100-01-01T00:00:00Z", "new-machine");
+  EXPECT_EQ(future.exit_code, 2) << future.out << future.err;
+  EXPECT_THAT(future.err, HasSubstr("--adopt-hidden-before 2100-01-01T00:00:00Z: later than "));
+  CliResult unnamed =
+      Run("prune --adopt-hidden-before " + FormatRfc3339Nanos(SystemNowNs()), "new-machine");
   EXPECT_NE(unnamed.exit_code, 0) << unnamed.out;
   EXPECT_THAT(unnamed.err, MatchesRegex(".*1 hidden snapshot, index, key or config file\\(s\\) "
                                         "[^\n]*: snapshots/[0-9a-f]{64} \\(hidden [^\n]*; "
@@ -228,44 +252,33 @@ TEST_F(PruneObjectLockTest, OnANewMaintenanceMachineHiddenFilesAreAdoptedDeliber
 // the cutoff the operator names, and never one the current index names (an attacker's hide of
 // a pack in use): that one is printed as not adopted and stays retained.
 TEST_F(PruneObjectLockTest, HiddenPacksAreAdoptedOnlyBeforeTheCutoffAndNeverWhenInUse) {
-  CliResult init = Run("init --object-lock-days 2");
-  ASSERT_EQ(init.exit_code, 0) << init.err;
-  ASSERT_NO_FATAL_FAILURE(Backup(std::string(50'000, 'a')));
-  ASSERT_NO_FATAL_FAILURE(Backup(std::string(50'000, 'b')));
+  ASSERT_NO_FATAL_FAILURE(InitLocked("ab"));
   ASSERT_EQ(Run("forget --keep-last 1").exit_code, 0);
   CliResult pruned = Run("prune");
   ASSERT_EQ(pruned.exit_code, 0) << pruned.out << pruned.err;
   // The attacker hides a pack in use.
-  auto location = s3::ParseLocation(repo_);
-  ASSERT_THAT(location, IsOk());
-  s3::Options options;
-  options.location = *location;
-  options.region = Rgw().region;
-  options.credentials.access_key_id = Rgw().access_key;
-  options.credentials.secret_access_key = SecretString(std::string(Rgw().secret_key));
-  s3::internal::Client client(std::move(options));
-  std::string in_use;
-  ASSERT_THAT(client.ListObjectVersions("acme/data/",
-                                        [&](const s3::internal::ObjectVersion& v) {
-                                          if (v.is_latest && !v.delete_marker) in_use = v.key;
-                                        }),
-              IsOk());
-  ASSERT_FALSE(in_use.empty());
-  ASSERT_THAT(client.DeleteObject(in_use), IsOk());
-  const std::string attacked = in_use.substr(std::string("acme/").size());
+  std::string attacked;
+  ASSERT_NO_FATAL_FAILURE(HideAPackInUse(&attacked));
 
   CliResult unnamed = Run("prune --adopt-hidden-before 2000-01-01T00:00:00Z", "new-machine");
   EXPECT_NE(unnamed.exit_code, 0) << unnamed.out;
   const std::string named = NamedInRefusal(unnamed.err);
   ASSERT_FALSE(named.empty()) << unnamed.err;
-  CliResult early =
+  // The snapshots named were hidden after the cutoff: refused unless forced.
+  CliResult named_late =
       Run("prune --dry-run --adopt-hidden-before 2000-01-01T00:00:00Z" + named, "new-machine");
+  EXPECT_EQ(named_late.exit_code, 1) << named_late.out << named_late.err;
+  EXPECT_THAT(named_late.err, HasSubstr("named with --adopt-hidden-file were hidden after "
+                                        "--adopt-hidden-before's TIME"));
+  const std::string forced = " --adopt-hidden-force" + named;
+  CliResult early =
+      Run("prune --dry-run --adopt-hidden-before 2000-01-01T00:00:00Z" + forced, "new-machine");
   ASSERT_EQ(early.exit_code, 0) << early.err;
   const std::string early_adopted = early.out.substr(0, early.out.find("would not adopt"));
   EXPECT_THAT(early_adopted, Not(HasSubstr("data/"))) << early.out;
   EXPECT_THAT(early.out, HasSubstr("would not adopt"));
-  CliResult late =
-      Run("prune --dry-run --adopt-hidden-before 2100-01-01T00:00:00Z" + named, "new-machine");
+  const std::string now = FormatRfc3339Nanos(SystemNowNs());
+  CliResult late = Run("prune --dry-run --adopt-hidden-before " + now + named, "new-machine");
   ASSERT_EQ(late.exit_code, 0) << late.err;
   const size_t not_adopted = late.out.find("would not adopt");
   ASSERT_NE(not_adopted, std::string::npos) << late.out;
@@ -274,21 +287,95 @@ TEST_F(PruneObjectLockTest, HiddenPacksAreAdoptedOnlyBeforeTheCutoffAndNeverWhen
   EXPECT_THAT(late.out.substr(not_adopted), HasSubstr(attacked)) << late.out;
 }
 
+// A service user without a home folder (systemd, no HOME): a removal under Object Lock is
+// refused naming the real cause, with a cache folder given (no state folder) or without one (no
+// cache folder either), never "run without --no-cache".
+TEST_F(PruneObjectLockTest, WithoutAHomeFolderARemovalSaysWhatIsMissing) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run as a uid without a home directory";
+  ASSERT_NO_FATAL_FAILURE(InitLocked("ab"));
+  const uid_t service = 54321;  // no passwd entry: no home directory
+  fs::copy_file(dir_ / "password", dir_ / "service-password");
+  fs::create_directories(dir_ / "service-cache");
+  for (const char* file : {"service-password", "service-cache"}) {
+    ASSERT_EQ(::chown((dir_ / file).c_str(), service, service), 0) << file;
+  }
+  const std::string password = (dir_ / "service-password").string();
+  const std::string env =
+      "setpriv --reuid=54321 --regid=54321 --clear-groups env -u HOME -u XDG_STATE_HOME -u "
+      "XDG_CACHE_HOME STORMPROOF_KDF_TEST=1 STORMPROOF_PASSWORD_FILE='" +
+      password + "'";
+  const std::string refused =
+      "not removed: under Object Lock a removal needs this machine's record of stormproof's "
+      "delete markers";
+  CliResult cached = RunStormproof("--repo '" + repo_ + "' --cache-dir '" +
+                                       (dir_ / "service-cache").string() + "' forget --keep-last 1",
+                                   env);
+  EXPECT_NE(cached.exit_code, 0) << cached.out;
+  EXPECT_THAT(cached.err, HasSubstr(refused));
+  EXPECT_THAT(cached.err, HasSubstr("when a cache is used: no state folder to keep it in: neither "
+                                    "XDG_STATE_HOME (an absolute path) nor HOME is set"));
+  CliResult uncached = RunStormproof("--repo '" + repo_ + "' forget --keep-last 1", env);
+  EXPECT_NE(uncached.exit_code, 0) << uncached.out;
+  EXPECT_THAT(uncached.err, HasSubstr(refused));
+  EXPECT_THAT(uncached.err, HasSubstr("when a cache is used: no cache folder: neither --cache-dir, "
+                                      "XDG_CACHE_HOME nor HOME is set"));
+  EXPECT_THAT(uncached.err, Not(HasSubstr("--no-cache")));
+}
+
+// Adoption is bounded by when this machine's record of its delete markers was begun: every
+// marker stormproof placed since is in it, so one placed later and not in it (an attacker's
+// hide of a pack in use) is never adopted by a cutoff (a TIME after the record's begin is
+// refused) nor by name, unless forced with --adopt-hidden-force.
+TEST_F(PruneObjectLockTest, AdoptionIsBoundedByWhenThisMachinesRecordWasBegun) {
+  ASSERT_NO_FATAL_FAILURE(InitLocked("ab"));
+  ASSERT_EQ(Run("forget --keep-last 1").exit_code, 0);  // begins the record
+  int64_t begun = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir_ / "cache-state")) {
+    if (!entry.path().filename().string().starts_with("delete-markers-") ||
+        entry.path().extension() == ".lock") {
+      continue;
+    }
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string bytes(std::istreambuf_iterator<char>(in), {});
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(bytes, match, std::regex("\nbegun ([0-9]+)\n")));
+    begun = std::stoll(match[1].str());
+  }
+  ASSERT_GT(begun, 0) << "no record of delete markers under " << (dir_ / "cache-state");
+  // The attacker's marker comes well after the record's begin, whatever the listing's precision.
+  while (SystemNowNs() < begun + 1'500'000'000) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::string attacked;
+  ASSERT_NO_FATAL_FAILURE(HideAPackInUse(&attacked));
+
+  const std::string now = FormatRfc3339Nanos(SystemNowNs());
+  CliResult late = Run("prune --dry-run --adopt-hidden-before " + now);
+  EXPECT_EQ(late.exit_code, 2) << late.out << late.err;
+  EXPECT_THAT(late.err, HasSubstr(": later than " + FormatRfc3339(begun) +
+                                  ", when this machine's record of stormproof's delete markers "
+                                  "was begun"));
+  CliResult named = Run("prune --dry-run --adopt-hidden-file " + attacked);
+  EXPECT_EQ(named.exit_code, 1) << named.out << named.err;
+  const std::string bound =
+      "this machine's record of stormproof's delete markers was begun (" + FormatUtc(begun) + "): ";
+  EXPECT_THAT(named.err, HasSubstr("1 file(s) named with --adopt-hidden-file were hidden after " +
+                                   bound + attacked + " (hidden "));
+  EXPECT_EQ(Run("prune --dry-run --adopt-hidden-force").exit_code, 2)
+      << "--adopt-hidden-force needs --adopt-hidden-file";
+  CliResult forced = Run("prune --dry-run --adopt-hidden-force --adopt-hidden-file " + attacked);
+  ASSERT_EQ(forced.exit_code, 0) << forced.out << forced.err;
+  EXPECT_THAT(forced.out, HasSubstr("would adopt 1 hidden file(s)"));
+  EXPECT_THAT(forced.out, HasSubstr("  " + attacked + " (hidden "));
+  EXPECT_EQ(Run("prune").exit_code, 1) << "the dry runs adopted something";
+}
+
 // Someone without the key rewrites the config with fewer days (a new version; its mac no longer
 // matches): prune does not take the upkeep's days from it. Without --object-lock-days it says so
 // and changes nothing; with it the upkeep runs and prune then refuses the read-only repository.
 TEST_F(PruneObjectLockTest, PruneNeverTakesTheUpkeepsDaysFromARewrittenConfig) {
-  CliResult init = Run("init --object-lock-days 2");
-  ASSERT_EQ(init.exit_code, 0) << init.err;
-  ASSERT_NO_FATAL_FAILURE(Backup(std::string(50'000, 'a')));
-  auto location = s3::ParseLocation(repo_);
-  ASSERT_THAT(location, IsOk());
-  s3::Options options;
-  options.location = *location;
-  options.region = Rgw().region;
-  options.credentials.access_key_id = Rgw().access_key;
-  options.credentials.secret_access_key = SecretString(std::string(Rgw().secret_key));
-  s3::internal::Client client(std::move(options));
+  ASSERT_NO_FATAL_FAILURE(InitLocked("a"));
+  s3::internal::Client client(RgwS3Options(repo_));
   auto config = client.GetObject("acme/config", 0, 0);
   ASSERT_THAT(config, IsOk());
   auto doc = nlohmann::json::parse(std::string(AsText(config->data)));

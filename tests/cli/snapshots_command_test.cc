@@ -7,14 +7,22 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <string>
+#include <utility>
 
+#include "engine/backend/backend.h"
+#include "engine/repository/repository.h"
+#include "engine/repository/signals.h"
 #include "tests/cli/cli_runner.h"
+#include "tests/matchers.h"
 
 namespace stormproof::testing {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+constexpr char kPassword[] = "correct horse";
 
 class SnapshotsCliTest : public ::testing::Test {
  protected:
@@ -25,7 +33,7 @@ class SnapshotsCliTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "data");
     std::ofstream(dir_ / "data" / "a.txt") << "a\n";
-    std::ofstream(dir_ / "password") << "correct horse\n";
+    std::ofstream(dir_ / "password") << kPassword << "\n";
     // Times print in UTC whatever the local zone (docs/cli.md, "Time"): a zone far from UTC.
     env_ = "TZ=Asia/Kolkata STORMPROOF_KDF_TEST=1 STORMPROOF_PASSWORD_FILE=" +
            (dir_ / "password").string() + " STORMPROOF_REPOSITORY=" + (dir_ / "repo").string();
@@ -35,6 +43,21 @@ class SnapshotsCliTest : public ::testing::Test {
 
   CliResult Run(const std::string& args) { return RunStormproof(args, env_); }
   std::string Data() const { return (dir_ / "data").string(); }
+
+  // Saves, through the repository library, a copy of the first snapshot `shift_s` seconds later
+  // with `verdict` (as a backup with detection will).
+  void AddJudged(int shift_s, repository::Verdict verdict) {
+    auto backend = backend::OpenLocalBackend((dir_ / "repo").string());
+    ASSERT_THAT(backend, IsOk());
+    auto repo = repository::Repository::Open(std::move(backend).value(), kPassword);
+    ASSERT_THAT(repo, IsOk());
+    auto snapshots = (*repo)->LoadSnapshots();
+    ASSERT_TRUE(snapshots.has_value() && !snapshots->empty());
+    repository::Snapshot judged = snapshots->front();
+    judged.time_ns += int64_t{shift_s} * 1'000'000'000;
+    judged.verdict = std::move(verdict);
+    ASSERT_THAT((*repo)->SaveSnapshot(judged), IsOk());
+  }
 
   fs::path dir_;
   std::string env_;
@@ -78,6 +101,40 @@ TEST_F(SnapshotsCliTest, TableColumnsAreAsWideAsTheirValues) {
                 Data() + "\n" + id1 + "  " + time(1) +
                 "  a-rather-long-host-name  client=acme,system=payroll  " + Data() +
                 "\n2 snapshot(s)\n");
+}
+
+// A judged snapshot shows its verdict: a column in the table (only once some snapshot was
+// judged: TableColumnsAreAsWideAsTheirValues has none), an object or null in --json.
+TEST_F(SnapshotsCliTest, VerdictsShowInTheTableAndInJson) {
+  using Level = repository::Verdict::Level;
+  ASSERT_EQ(Run("backup -q --host short " + Data()).exit_code, 0);
+  AddJudged(1, {Level::kClean, 3, {}, "detect/1"});
+  AddJudged(2, {Level::kInfected, 97, {"212 copies of README-DECRYPT.txt"}, "detect/1"});
+  AddJudged(3, {Level::kSuspicious, 45, {"40% of files changed"}, "detect/1"});
+
+  CliResult listed = Run("snapshots --json");
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  json list = json::parse(listed.out);
+  ASSERT_EQ(list.size(), 4u);
+  EXPECT_TRUE(list[0]["verdict"].is_null()) << list[0].dump();
+  EXPECT_EQ(list[1]["verdict"],
+            json({{"level", "clean"}, {"score", 3}, {"reasons", json::array()}}));
+  EXPECT_EQ(list[2]["verdict"], json({{"level", "infected"},
+                                      {"score", 97},
+                                      {"reasons", {"212 copies of README-DECRYPT.txt"}}}));
+  EXPECT_EQ(list[3]["verdict"]["level"], "suspicious");
+
+  auto row = [&](int i, const std::string& verdict_cell) {
+    std::string t = list[i]["time"];
+    return list[i]["short_id"].get<std::string>() + "  " + t.substr(0, 10) + " " + t.substr(11, 8) +
+           " UTC  " + verdict_cell + "short        " + Data() + "\n";
+  };
+  CliResult text = Run("snapshots");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_EQ(text.out, "ID        Time                     Verdict        Host   Tags  Paths\n" +
+                          row(0, "\u2014              ") + row(1, "clean          ") +
+                          row(2, "INFECTED 97    ") + row(3, "SUSPICIOUS 45  ") +
+                          "4 snapshot(s)\n");
 }
 
 TEST_F(SnapshotsCliTest, JsonGivesTheTimeInRfc3339AndInNanoseconds) {

@@ -405,6 +405,51 @@ TEST_F(StatusCliTest, ImmutabilityAndZeroErrorsPerRepositoryFromEvidence) {
   EXPECT_EQ(rule["copy_status"][1]["immutability"], "proven");
 }
 
+// Evidence imported from a host (here a failed check of nas, after this catalog's own pass) says
+// who reported it: in the repository's line and in --json (reported_by, failed_reported_by).
+TEST_F(StatusCliTest, ImportedEvidenceNamesTheHostThatReportedIt) {
+  UseCopies();
+  Record("db", kEndOfDay - 5 * 60 * kSecond, catalog::Outcome::kOk, "nas");
+  {
+    auto catalog = catalog::Catalog::Open((dir_ / "stormproof.db").string());
+    ASSERT_THAT(catalog, IsOk());
+    catalog::Run check;
+    check.kind = catalog::RunKind::kCheck;
+    check.repository = "nas";
+    check.started_ns = kDayStart - 2 * 24 * kHour;
+    check.finished_ns = check.started_ns + kHour;
+    check.bytes = 1000;
+    check.details = R"({"read_data_percent":100})";
+    ASSERT_THAT((*catalog)->AddRun(check), IsOk());
+    check.started_ns = kDayStart - 24 * kHour;
+    check.finished_ns = check.started_ns + kHour;
+    check.outcome = catalog::Outcome::kFailed;
+    check.error = "pack 3f2a: checksum mismatch";
+    check.host = "web1";
+    check.record_id = catalog::NewRecordId();
+    ASSERT_THAT(
+        (*catalog)->ImportRecords("nas", "web1-evidence", {{check, std::nullopt}}, kDayStart),
+        IsOk());
+  }
+  CliResult text = Status("");
+  EXPECT_THAT(text.out, HasSubstr("  repository nas: immutable: not claimed\n"
+                                  "                  zero errors: check FAILED on 2026-11-25, "
+                                  "reported by web1's evidence: pack 3f2a: checksum mismatch\n"))
+      << text.out;
+  EXPECT_THAT(text.out, HasSubstr("0 errors: copy nas check failed 2026-11-25 reported by a "
+                                  "host's evidence"))
+      << text.out;
+
+  auto doc = nlohmann::json::parse(Status("--json").out);
+  const auto& nas = FindRepository(doc["clients"][0], "nas");
+  EXPECT_EQ(nas["zero_errors"]["state"], "failed");
+  EXPECT_EQ(nas["zero_errors"]["reported_by"], "web1's evidence");
+  const auto& copy = FindSystem(doc, "db")["rule_32110"]["copy_status"][0];
+  EXPECT_EQ(copy["repository"], "nas");
+  EXPECT_EQ(copy["failed_reported_by"], "web1's evidence");
+  EXPECT_EQ(copy["verified_reported_by"], nullptr);  // the pass is this catalog's own
+}
+
 TEST_F(StatusCliTest, AFailedImmutabilityProofSaysWhatWasAllowedAndIsAHighFinding) {
   UseCopies();
   Record("db", kEndOfDay - 6 * 60 * kSecond, catalog::Outcome::kOk, "kestrel-wasabi");

@@ -221,6 +221,14 @@ int64_t UpkeepWarningDays(int days) {
   return std::max<int64_t>(days - spare - 1, 1);
 }
 
+// How often the retention upkeep must run on a repository locked for `days` (N) days: every
+// N - E days (E: backend::RetentionSpareDays), "at least every 15 days"; "every day" when that is
+// a day or less (N = 1 or 2: N - E is 0 or 1, and `run`'s upkeep is daily).
+std::string UpkeepCadenceWords(int days) {
+  const int every = days - backend::RetentionSpareDays({.days = days});
+  return every <= 1 ? "every day" : "at least every " + std::to_string(every) + " days";
+}
+
 // "The newest one on record, of 2026-12-06, is only reported by host-a's evidence, which any
 // backup host could forge: it is not counted. " when hosts' evidence reports a newer prune.
 std::string ReportedUpkeep(const RepositoryEvidence& e) {
@@ -253,8 +261,8 @@ void UpkeepFinding(const RepositorySubject& s, const RepositoryEvidence& e, Date
                                              : "never done";
   std::string recorded =
       e.last_prune ? "the newest one recorded here is " + std::to_string(*age) +
-                         (*age == 1 ? " day" : " days") + " old, while it is due at least every " +
-                         std::to_string(days - spare) + " days"
+                         (*age == 1 ? " day" : " days") + " old, while it is due " +
+                         UpkeepCadenceWords(days)
                    : std::string("none is recorded here");
   s.Add(Severity::kHigh, "retention-upkeep-lapsing",
         s.label() + ": retention upkeep " + when +

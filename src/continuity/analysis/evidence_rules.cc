@@ -291,9 +291,14 @@ ZeroErrorsVerdict JudgeFromPasses(const plan::Plan& plan, const RepositoryEviden
     verdict.when_ns = failure->started_ns;
     verdict.age_days = AgeDays(failure->started_ns, today);
     verdict.by = catalog::RunKindName(failure->kind);
+    verdict.reported_by = ReporterOf(*failure);
     verdict.text = verdict.by + " FAILED on " + Dated(failure->started_ns);
     // The error may name files of another client sharing the repository: never shown to one.
     verdict.client_text = verdict.text;
+    if (!verdict.reported_by.empty()) {
+      verdict.text += ", reported by " + verdict.reported_by;
+      verdict.client_text += ", reported by " + ReporterOf(*failure, /*client=*/true);
+    }
     if (!failure->error.empty()) verdict.text += ": " + failure->error;
     return verdict;
   }

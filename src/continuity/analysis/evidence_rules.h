@@ -156,14 +156,15 @@ struct ZeroErrorsVerdict {
   std::optional<int64_t> when_ns;   // start of the newest pass (kFailed: of the failure)
   std::optional<int64_t> age_days;  // whole days from that date to today
   std::string by;                   // "check" or "drill"; "" when none
-  // Who reported the pass when it was imported from hosts' evidence, not run by this catalog's
-  // own stormproof: "web1's evidence" ("a host's evidence" when it names no host); "" for an
-  // own run, and for kFailed and kNeverProven.
+  // Who reported the pass (kFailed: the failure) when it was imported from hosts' evidence, not
+  // run by this catalog's own stormproof: "web1's evidence" ("a host's evidence" when it names no
+  // host); "" for an own run, and for kNeverProven.
   std::string reported_by = {};
   Cadence cadence;                  // the cadence of `by`
   // For people, after "zero errors: ": "proven 2026-12-05 by a check that read all data (2
   // days ago)", "never proven (no check that read all data, no drill)", "last proven 36 days
-  // ago on 2026-11-01 by a drill (cadence 90d)", "check FAILED on 2026-12-05: <error>"; a newer
+  // ago on 2026-11-01 by a drill (cadence 90d)", "check FAILED on 2026-12-05: <error>" (", reported
+  // by web1's evidence" before the error when imported); a newer
   // check of a subset, when nothing current counts: "5% of the data read on 2026-12-05 (a full
   // check --read-data or a drill proves zero errors)" (after "; since then " when stale).
   std::string text;

@@ -153,11 +153,13 @@ bool NodeReader::References(std::string_view key, std::vector<Ref>* out) {
   return all_ok;
 }
 
-bool NodeReader::Texts(std::string_view key, std::vector<std::string>* out) {
+bool NodeReader::Texts(std::string_view key, std::vector<std::string>* out,
+                       std::vector<Mark>* marks) {
   const Node* v = Child(key);
   if (v == nullptr) return false;
   if (v->kind == NodeKind::kScalar) {
     out->push_back(v->value);
+    if (marks != nullptr) marks->push_back(source_.MarkOf(*v));
     return true;
   }
   bool all_ok = true;
@@ -169,6 +171,7 @@ bool NodeReader::Texts(std::string_view key, std::vector<std::string>* out) {
       return;
     }
     out->push_back(item.value);
+    if (marks != nullptr) marks->push_back(source_.MarkOf(item));
   });
   return all_ok;
 }

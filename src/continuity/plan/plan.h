@@ -264,6 +264,12 @@ struct System {
     std::vector<std::string> exclude;
     std::vector<Ref> repositories;
     Mark mark;
+    // Decoy files planted under `paths` (absolute, written like them: "/srv/share/x.xlsx",
+    // "E:/Shares/x.xlsx"), that nobody ever changes: a canary changed, renamed or deleted
+    // makes the snapshot infected. Never written by stormproof. canary_marks[i] is where
+    // canaries[i] was written. Empty = none.
+    std::vector<std::string> canaries = {};
+    std::vector<Mark> canary_marks = {};
   } backup;
   std::vector<ChecklistStep> checklist;
   Mark checklist_mark;

@@ -29,6 +29,7 @@ void ReadBackup(const Source& source, const Node& node, const std::string& what,
   r.Texts("paths", &system->backup.paths);
   r.Texts("exclude", &system->backup.exclude);
   r.References("repositories", &system->backup.repositories);
+  r.Texts("canaries", &system->backup.canaries, &system->backup.canary_marks);
   r.Finish();
 }
 

@@ -1,5 +1,6 @@
 #include "continuity/plan/validate.h"
 
+#include "continuity/plan/internal/canary_check.h"
 #include "continuity/plan/internal/copy_check.h"
 #include "continuity/plan/internal/object_lock_check.h"
 #include "continuity/plan/internal/dependency_cycles.h"
@@ -161,6 +162,7 @@ void Validate(const Plan& plan, const ValidateOptions& options, Diagnostics* out
   CheckPeople(plan, options, out);
   CheckRoles(plan, out);
   CheckSystems(plan, out);
+  CheckCanaries(plan, out);
   CheckClients(plan, out);
   CheckCopies(plan, out);
   CheckObjectLock(plan, out);

@@ -8,6 +8,7 @@
 
 #include "continuity/analysis/backup_shape.h"
 #include "continuity/readiness/internal/assess.h"
+#include "core/text.h"
 
 namespace stormproof::readiness {
 
@@ -43,6 +44,21 @@ const catalog::Run* Newer(const std::optional<catalog::Run>& a,
   return b->started_ns > a->started_ns ? &*b : &*a;
 }
 
+// "web1's evidence" for a run imported from hosts' evidence ("a host's evidence" when it names
+// no host; the name escaped: whoever wrote the evidence file chose it); "" for a run this
+// catalog recorded itself (CopyStatus::verified_reported_by).
+std::string ReporterOf(const catalog::Run& run) {
+  if (run.imported_from.empty()) return "";
+  return (run.host.empty() ? std::string("a host") : EscapeName(run.host)) + "'s evidence";
+}
+
+// " reported by a host's evidence" after a verification `reported_by` someone (ReporterOf), ""
+// after one this catalog recorded. Names no host: a client reads these reasons, and the host
+// may be another client's.
+std::string Reported(const std::string& reported_by) {
+  return reported_by.empty() ? "" : " reported by a host's evidence";
+}
+
 const char* KindWord(const catalog::Run& run) {
   return run.kind == catalog::RunKind::kDrill ? "drill" : "check";
 }
@@ -68,12 +84,13 @@ void JudgeVerification(const CopyEvidence& e, const CopyRules& rules, Date today
   if (pass != nullptr) {
     copy->verified_ns = pass->started_ns;
     copy->verified_by = KindWord(*pass);
-    copy->verified_reported = !pass->imported_from.empty();
+    copy->verified_reported_by = ReporterOf(*pass);
   }
   if (failure != nullptr && (pass == nullptr || failure->started_ns > pass->started_ns)) {
     copy->verification = Verification::kFailed;
     copy->failed_ns = failure->started_ns;
     copy->failed_by = KindWord(*failure);
+    copy->failed_reported_by = ReporterOf(*failure);
     return;
   }
   if (pass == nullptr) return;  // kNever
@@ -191,16 +208,14 @@ void ZeroErrorsReasons(const Rule32110& rule, const CopyRules& rules,
         out->push_back(name + " never verified");
         break;
       case Verification::kStale:
-        out->push_back(
-            fmt::format("{} last verified {} by a {}{}, overdue (check every {}, drill "
-                        "every {})",
-                        name, UtcDateOf(*copy.verified_ns).ToString(), copy.verified_by,
-                        copy.verified_reported ? " reported by a host's evidence" : "",
-                        rules.check_every.ToString(), drill_every));
+        out->push_back(fmt::format(
+            "{} last verified {} by a {}{}, overdue (check every {}, drill every {})", name,
+            UtcDateOf(*copy.verified_ns).ToString(), copy.verified_by,
+            Reported(copy.verified_reported_by), rules.check_every.ToString(), drill_every));
         break;
       case Verification::kFailed:
         out->push_back(name + " " + copy.failed_by + " failed " +
-                       UtcDateOf(*copy.failed_ns).ToString());
+                       UtcDateOf(*copy.failed_ns).ToString() + Reported(copy.failed_reported_by));
         break;
       case Verification::kPassed:
         break;

@@ -217,11 +217,14 @@ struct CopyStatus {
   Verification verification = Verification::kNever;
   std::optional<int64_t> verified_ns;  // start of the newest passing verification
   std::string verified_by;             // "check" or "drill" (of verified_ns), "" when none
-  // That verification was imported from hosts' evidence (catalog::Run::imported_from), not run
-  // by this catalog's stormproof: counted, but never worded as its own.
-  bool verified_reported = false;
+  // Who reported that verification when it was imported from hosts' evidence
+  // (catalog::Run::imported_from), not run by this catalog's stormproof: "web1's evidence" ("a
+  // host's evidence" when it names no host); "" for a run this catalog recorded. Counted, but
+  // never worded as its own.
+  std::string verified_reported_by = {};
   std::optional<int64_t> failed_ns;    // start of a failed verification newer than the pass
   std::string failed_by;               // "check" or "drill"
+  std::string failed_reported_by = {};  // as verified_reported_by, of that failure
 };
 
 // The 3-2-1-1-0 rule for one system's backups, from evidence only (docs/cli.md, "status"):

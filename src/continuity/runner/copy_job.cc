@@ -1,13 +1,15 @@
 // The copy job: a system's snapshots that its copy (plan copy_from) lacks, from the source
 // repository, with the engine's copier. What it records is the evidence that the copy holds the
-// system's data: the newest copy of a source snapshot of the system there after the copy (its
-// time is its source's), never one dated in the future.
+// system's data: the newest copy there after the copy that this copy wrote or proved (its
+// time is its source's), never one dated in the future; and which copies it wrote
+// (kCopiesWrittenKey), what `run`'s forget counts as made here.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "continuity/runner/facts.h"
 #include "continuity/runner/internal/jobs.h"
 #include "engine/copier/copier.h"
 
@@ -70,6 +72,14 @@ void Finish(const JobContext& context, const Action& action, const copier::CopyS
     run.snapshot_id = newest->id.Hex();
     run.snapshot_time_ns = newest->time_ns;
   }
+  // What this run wrote, so that `run`'s forget knows the copies this machine made
+  // (OwnSnapshots); a copy already there is not listed: nothing here says who wrote it.
+  nlohmann::json written = nlohmann::json::array();
+  for (const copier::CopiedSnapshot& s : summary.snapshots) {
+    if (!s.already_copied) {
+      written.push_back({{"source", s.source.Hex()}, {"copy", s.destination.Hex()}});
+    }
+  }
   run.details = nlohmann::json{{"from", action.source},
                                {"snapshots_copied", copied},
                                {"already_copied", summary.snapshots.size() - copied},
@@ -78,7 +88,8 @@ void Finish(const JobContext& context, const Action& action, const copier::CopyS
                                {"blobs_mapped", summary.blobs_mapped},
                                {"unproven_claims", summary.unproven_claims.size()},
                                {"data_blobs_written", summary.data_blobs_written},
-                               {"tree_blobs_written", summary.tree_blobs_written}}
+                               {"tree_blobs_written", summary.tree_blobs_written},
+                               {kCopiesWrittenKey, std::move(written)}}
                     .dump();
   result->summary =
       fmt::format("copied {} snapshot(s) from {}, read {}, wrote {}", copied, action.source,
@@ -111,7 +122,8 @@ void Finish(const JobContext& context, const Action& action, const copier::CopyS
 }
 
 // The copy itself, both repositories open and locked. `source` is only read. `newest`: the
-// newest copy of a source snapshot in `copy` afterwards, not dated after `now_ns`; `future`: the
+// newest copy in `copy` afterwards that this copy wrote or proved (CopySummary::snapshots: the
+// copies of the system's snapshots in the source), not dated after `now_ns`; `future`: the
 // system's source snapshots dated after `now_ns`.
 Result<copier::CopySummary> CopyNew(const plan::System& system,
                                     const repository::Repository& source,
@@ -123,11 +135,13 @@ Result<copier::CopySummary> CopyNew(const plan::System& system,
   if (!wanted.empty()) {
     STORMPROOF_ASSIGN_OR_RETURN(summary, copier::Copy(source, copy, wanted, {}));
   }
+  // Only the copies this copy wrote or proved count (a claimant whose source snapshot is gone
+  // proves nothing: anyone holding the copy's password can plant one dated a minute ago).
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> in_copy, SystemSnapshots(copy, system.id));
-  const std::set<repository::Id> unproven(summary.unproven_claims.begin(),
-                                          summary.unproven_claims.end());
+  std::set<repository::Id> vouched;
+  for (const copier::CopiedSnapshot& c : summary.snapshots) vouched.insert(c.destination);
   for (const Snapshot& s : CopiedFrom(in_copy, source.id(), in_source)) {
-    if (s.time_ns > now_ns || unproven.contains(s.id)) continue;
+    if (s.time_ns > now_ns || !vouched.contains(s.id)) continue;
     if (!*newest || s.time_ns > (*newest)->time_ns) *newest = s;
   }
   for (const Snapshot& s : in_source) {

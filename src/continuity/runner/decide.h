@@ -88,9 +88,9 @@ struct Action {
   // Prune only: runs only when this run's forgets remove snapshots (nothing was pending before).
   bool needs_forget = false;
   // Prune only: the daily retention upkeep of a repository maintained here, which extends the
-  // Object Lock retention of what is there and removes nothing (RetentionUpkeepJob): a prune
-  // trusts the index, which whoever holds the backup hosts' key writes, and a planted index can
-  // make every genuine pack look unused.
+  // Object Lock retention of what is there and removes nothing (RetentionUpkeepJob): what a
+  // prune removes is decided from snapshot and index files whoever holds the backup hosts' key
+  // writes, so removal is left to a person who has looked (docs/cli.md, run).
   bool retention_only = false;
   // Copy only: the repository copied from (the copy's copy_from).
   std::string source = {};

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -239,6 +241,58 @@ std::optional<std::string> MaintenanceCredentialsProblem(const plan::RepositoryS
          ": its forget, prune and retention upkeep cannot run on this machine";
 }
 
+// Adds to `own` the snapshots of `system` the own backups into `into` wrote (OwnSnapshots).
+Status AddOwnBackups(const catalog::Catalog& catalog, const std::string& system,
+                     const std::string& into, int64_t since_ns, int64_t now_ns,
+                     std::map<std::string, OwnSnapshot>* own) {
+  catalog::RunQuery backups = OwnRuns(RunKind::kBackup, system, into, now_ns);
+  backups.outcomes = {Outcome::kOk, Outcome::kWarning};
+  backups.since_ns = since_ns;
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::Run> runs, catalog.Runs(backups));
+  for (const catalog::Run& run : runs) {
+    if (!run.snapshot_id.empty()) (*own)[run.snapshot_id] = {run.snapshot_time_ns, into};
+  }
+  return Ok();
+}
+
+// The copies a copy run's details list as written (kCopiesWrittenKey): copy id -> source id
+// (hex). Details that are no such list give none.
+std::map<std::string, std::string> CopiesWritten(const catalog::Run& run) {
+  std::map<std::string, std::string> out;
+  const nlohmann::json details = nlohmann::json::parse(run.details, nullptr, false);
+  if (!details.is_object() || !details.contains(kCopiesWrittenKey)) return out;
+  const nlohmann::json& written = details.at(kCopiesWrittenKey);
+  if (!written.is_array()) return out;
+  for (const nlohmann::json& pair : written) {
+    if (!pair.is_object() || !pair.contains("source") || !pair.contains("copy")) continue;
+    const nlohmann::json &source = pair.at("source"), &copy = pair.at("copy");
+    if (source.is_string() && copy.is_string()) {
+      out[copy.get<std::string>()] = source.get<std::string>();
+    }
+  }
+  return out;
+}
+
+// Adds to `own` the copies the own copy runs into `into` wrote of snapshots made in `from`
+// (already in `own`), with their sources' times (OwnSnapshots).
+Status AddOwnCopies(const catalog::Catalog& catalog, const std::string& system,
+                    const std::string& into, const std::string& from, int64_t since_ns,
+                    int64_t now_ns, std::map<std::string, OwnSnapshot>* own) {
+  catalog::RunQuery copies = OwnRuns(RunKind::kCopy, system, into, now_ns);
+  copies.outcomes = {Outcome::kOk, Outcome::kWarning, Outcome::kFailed};
+  copies.since_ns = since_ns;
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::Run> runs, catalog.Runs(copies));
+  for (const catalog::Run& run : runs) {
+    for (const auto& [copy, source] : CopiesWritten(run)) {
+      auto made = own->find(source);
+      if (made == own->end() || made->second.repository != from) continue;
+      const int64_t time_ns = made->second.time_ns;
+      (*own)[copy] = {time_ns, into, source};
+    }
+  }
+  return Ok();
+}
+
 }  // namespace
 
 Result<OwnAdditions> OwnAdditionsSinceLastForget(const plan::Plan& plan,
@@ -266,16 +320,14 @@ Result<std::map<std::string, OwnSnapshot>> OwnSnapshots(const plan::Plan& plan,
                                                         const catalog::Catalog& catalog,
                                                         const std::string& system,
                                                         const std::string& repository,
-                                                        int64_t since_ns) {
+                                                        int64_t since_ns, int64_t now_ns) {
   std::map<std::string, OwnSnapshot> out;
-  for (const std::string& into : CopiedFromChain(plan, repository)) {
-    catalog::RunQuery backups = Query(RunKind::kBackup, system, into);
-    backups.outcomes = {Outcome::kOk, Outcome::kWarning};
-    backups.since_ns = since_ns;
-    backups.own_only = true;
-    STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::Run> runs, catalog.Runs(backups));
-    for (const catalog::Run& run : runs) {
-      if (!run.snapshot_id.empty()) out[run.snapshot_id] = {run.snapshot_time_ns, into};
+  const std::vector<std::string> chain = CopiedFromChain(plan, repository);
+  // From the end of the chain: a copy counts once its source is known to be made here.
+  for (size_t i = chain.size(); i-- > 0;) {
+    STORMPROOF_TRY(AddOwnBackups(catalog, system, chain[i], since_ns, now_ns, &out));
+    if (i + 1 < chain.size()) {
+      STORMPROOF_TRY(AddOwnCopies(catalog, system, chain[i], chain[i + 1], since_ns, now_ns, &out));
     }
   }
   return out;

@@ -64,19 +64,31 @@ Result<OwnAdditions> OwnAdditionsSinceLastForget(const plan::Plan& plan,
                                                  const std::string& repository,
                                                  int64_t now_ns);
 
-// A snapshot this machine's own backup wrote (OwnSnapshots).
+// The key of a copy run's details (catalog::Run::details, kCopy) listing the snapshots the run
+// wrote into the copy: an array of {"source": <hex id in the source>, "copy": <hex id in the
+// copy>}, one per snapshot it copied (none for those the copy held already).
+inline constexpr char kCopiesWrittenKey[] = "copies_written";
+
+// A snapshot this machine made: its own backup wrote it, or its own copy run wrote it as the
+// copy of a snapshot this machine made in the repository copied from (OwnSnapshots).
 struct OwnSnapshot {
-  int64_t time_ns = 0;     // the snapshot's time
-  std::string repository;  // the repository (plan id) the backup wrote it into
+  int64_t time_ns = 0;       // the snapshot's time (a copy's: its source's)
+  std::string repository;    // the repository (plan id) the backup or copy wrote it into
+  std::string copy_of = {};  // a copy's source snapshot (hex), made here too; "" for a backup's
 };
-// The snapshots of `system` this machine's own successful backups (own_only, outcome ok or
-// warning) wrote into `repository` or into a repository it is a copy of (copy_from, followed to
-// the end), started at or after `since_ns`, by snapshot id (hex).
+// The snapshots of `system` this machine made in `repository` and in the repositories it is a
+// copy of (copy_from, followed to the end), by snapshot id (hex): those its own successful
+// backups (own_only, outcome ok or warning) wrote there, and, link by link from the end of the
+// chain, the copies its own copy runs (own_only, outcome ok, warning or failed: a partial
+// failure records what it copied) wrote (kCopiesWrittenKey) of a snapshot it made in the
+// repository copied from. Only runs started in [since_ns, now_ns + kOwnRunsAheadAllowed] count
+// (`now_ns`: this machine's clock), as for OwnAdditions. A copy a run found in place (written
+// by a run killed before it recorded it, by hand, or planted) is not one it wrote.
 Result<std::map<std::string, OwnSnapshot>> OwnSnapshots(const plan::Plan& plan,
                                                         const catalog::Catalog& catalog,
                                                         const std::string& system,
                                                         const std::string& repository,
-                                                        int64_t since_ns);
+                                                        int64_t since_ns, int64_t now_ns);
 
 // The newest start time of runs matching `query` whose outcome is one of `outcomes`.
 Result<std::optional<int64_t>> NewestRunStart(const catalog::Catalog& catalog,

@@ -25,7 +25,7 @@ namespace stormproof::runner::internal {
 namespace {
 
 using repository::Snapshot;
-// Snapshot id (hex) -> what this machine's own backup wrote (OwnSnapshots).
+// Snapshot id (hex) -> what this machine's own backup or copy wrote (OwnSnapshots).
 using OwnSnapshotMap = std::map<std::string, OwnSnapshot>;
 
 // GroupKey::ToString with the host and paths (written by whoever holds the key) escaped.
@@ -54,34 +54,43 @@ struct MadeHereIds {
 
 // Which of `snapshots` (the system's in `repository`) this machine made, from `own`
 // (OwnSnapshots):
-// - those whose id its own backups into `repository` itself recorded;
-// - when `repository` is a copy (`is_copy`: copy_from in the plan), the copy of a snapshot its
-//   backups wrote into the copy's source chain (the copy_from repository, followed to the end):
+// - those whose id its own backups into `repository`, or its own copy runs into it (copies of
+//   snapshots it made in the repository copied from, at every link of a copy_from chain),
+//   recorded;
+// - when `repository` is a copy (`is_copy`: copy_from in the plan), the copy of a snapshot it
+//   made in the copy's source chain (the copy_from repository, followed to the end) that no
+//   own copy run recorded writing (one written by a run killed before it recorded, say):
 //   copied_from names that snapshot, with its time, it is no repair (repaired_from: written by
-//   a person's `repair snapshots`) and no other such snapshot claims the same one
-//   (claimed_twice).
+//   a person's `repair snapshots`) and no other such snapshot claims the same one, nor a copy
+//   recorded here (claimed_twice).
 // copied_from is written by whoever holds the password, so it counts nowhere else: in a
-// repository that is no copy, or naming a snapshot backed up into this repository, it makes
-// nothing made here. (A copy of a copy names the intermediate copy's snapshot, which no backup
-// recorded: never made here.)
+// repository that is no copy, or naming a snapshot made in this repository, it makes nothing
+// made here.
 MadeHereIds MadeHere(const std::vector<Snapshot>& snapshots, const std::string& repository,
                      bool is_copy, const OwnSnapshotMap& own) {
   MadeHereIds out;
-  std::map<std::string, std::vector<repository::Id>> claims;  // own source (hex) -> claimants
+  // Own source (hex) -> its copies recorded here, and the other snapshots claiming it.
+  struct Claims {
+    bool recorded = false;
+    std::vector<repository::Id> others;
+  };
+  std::map<std::string, Claims> claims;
   for (const Snapshot& s : snapshots) {
     if (auto it = own.find(s.id.Hex()); it != own.end() && it->second.repository == repository) {
       out.ids.insert(s.id);
+      if (!it->second.copy_of.empty()) claims[it->second.copy_of].recorded = true;
       continue;
     }
     if (!is_copy || !s.copied_from || s.repaired_from) continue;
     auto it = own.find(s.copied_from->snapshot.Hex());
     if (it == own.end() || it->second.repository == repository) continue;
     if (it->second.time_ns != s.time_ns) continue;
-    claims[it->first].push_back(s.id);
+    claims[it->first].others.push_back(s.id);
   }
   for (const auto& [source, claimants] : claims) {
-    if (claimants.size() == 1) {
-      out.ids.insert(claimants.front());
+    if (claimants.others.empty()) continue;
+    if (!claimants.recorded && claimants.others.size() == 1) {
+      out.ids.insert(claimants.others.front());
     } else {
       out.claimed_twice.push_back(source);
     }
@@ -116,10 +125,11 @@ Result<size_t> DisplacedOwn(const retention::Decision& decision, const retention
                                            [&](const Snapshot& s) { return kept.contains(s.id); }));
 }
 
-// Where to start reading this machine's backups from for DisplacedOwn: a week (a backup can
-// take long) before the oldest snapshot `groups` remove. Whether the policy keeps a snapshot
-// (other than as the "oldest" of a rule) depends only on the newer ones, so the own snapshots
-// older than every removed one do not change the answer.
+// Where to start reading this machine's backups (and copies: a copy run starts after the
+// backup it copies) from for DisplacedOwn: a week (a backup can take long) before the oldest
+// snapshot `groups` remove. Whether the policy keeps a snapshot (other than as the "oldest" of
+// a rule) depends only on the newer ones, so the own snapshots older than every removed one do
+// not change the answer.
 int64_t OwnBackupsSince(const std::vector<retention::GroupDecision>& groups) {
   int64_t oldest = INT64_MAX;
   for (const retention::GroupDecision& group : groups) {
@@ -154,13 +164,19 @@ Result<std::optional<std::string>> MoreThanTurnover(
   return std::optional<std::string>();
 }
 
-// Which of the snapshots in `groups` (the system's in the action's repository) this machine
-// made (MadeHere).
-Result<MadeHereIds> MadeHereIn(const JobContext& context, const Action& action,
+// Which of the snapshots in `groups` (the system's in the action's repository, decided at
+// `now_ns`) this machine made (MadeHere). Own snapshots dated in the future of `now_ns`
+// (retention::IsFutureDated), and their copies, are left out: as the policy counts them
+// nowhere, they are made here nowhere either (nor claimed twice).
+Result<MadeHereIds> MadeHereIn(const JobContext& context, const Action& action, int64_t now_ns,
                                const std::vector<retention::GroupDecision>& groups) {
-  STORMPROOF_ASSIGN_OR_RETURN(OwnSnapshotMap own,
-                              OwnSnapshots(context.plan, context.catalog, action.system,
-                                           action.repository, OwnBackupsSince(groups)));
+  STORMPROOF_ASSIGN_OR_RETURN(
+      OwnSnapshotMap own,
+      OwnSnapshots(context.plan, context.catalog, action.system, action.repository,
+                   OwnBackupsSince(groups), context.clock.now_ns()));
+  std::erase_if(own, [&](const auto& entry) {
+    return retention::IsFutureDated(entry.second.time_ns, now_ns);
+  });
   std::vector<Snapshot> all;
   for (const retention::GroupDecision& group : groups) {
     for (const retention::KeptSnapshot& k : group.decision.keep) all.push_back(k.snapshot);
@@ -178,7 +194,7 @@ Result<MadeHereIds> MadeHereIn(const JobContext& context, const Action& action,
 Result<std::optional<std::string>> GenuineDisplaced(
     const JobContext& context, const Action& action, const retention::Policy& policy,
     int64_t now_ns, const std::vector<retention::GroupDecision>& groups) {
-  STORMPROOF_ASSIGN_OR_RETURN(MadeHereIds made, MadeHereIn(context, action, groups));
+  STORMPROOF_ASSIGN_OR_RETURN(MadeHereIds made, MadeHereIn(context, action, now_ns, groups));
   if (!made.claimed_twice.empty()) {
     return std::optional<std::string>(fmt::format(
         "{} snapshot(s) this machine made (first {}) each have two or more snapshots here "

@@ -1,6 +1,8 @@
 // The repository-wide jobs (prune, check), the drill job, and what every job shares.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,20 +55,17 @@ ActionResult FailRun(const JobContext& context, const Error& error, ActionResult
 
 namespace {
 
-// What the Object Lock upkeep found that only someone else's writes explain (S3: from the
+// Whether the Object Lock upkeep found what only someone else's writes explain (S3: from the
 // version listing; Backend::RetentionUpkeep): files hidden by delete markers this machine has
 // no record of placing, files in use overwritten after they were written, and stored versions
 // without any retention. All kept retained (the attacker's unretained versions aside).
-struct AttackSigns {
-  uint64_t hidden_by_others = 0, overwritten = 0, unretained = 0;
-  std::string first_unretained;
+bool ShowsAttackSigns(const backend::Backend::RetentionUpkeep& signs) {
+  return signs.hidden_by_others + signs.overwritten + signs.unretained > 0;
+}
 
-  bool any() const { return hidden_by_others + overwritten + unretained > 0; }
-};
-
-// The one line a run that found `signs` fails with: the counts, what they mean and what to do
-// (docs/object-storage.md, "After an attack: step by step"). REQUIRES: signs.any().
-std::string AttackSignsLine(const AttackSigns& signs) {
+// The one line a run whose upkeep found `signs` fails with: the counts, what they mean and what
+// to do (docs/object-storage.md, "After an attack: step by step"). REQUIRES: ShowsAttackSigns.
+std::string AttackSignsLine(const backend::Backend::RetentionUpkeep& signs) {
   std::vector<std::string> found;
   if (signs.hidden_by_others > 0) {
     found.push_back(fmt::format("{} file(s) hidden by someone else (delete markers this machine "
@@ -97,116 +96,99 @@ std::string AttackSignsLine(const AttackSigns& signs) {
       Join(found, ", "), adopt);
 }
 
-// Makes `result` a failed run (a breach: run exits 3) when `signs` shows any; else leaves it.
-void FailOnAttackSigns(const AttackSigns& signs, ActionResult* result) {
-  if (!signs.any()) return;
+// Makes `result` a failed run (a breach: run exits 3) when `upkeep` shows signs of an attack;
+// else leaves it.
+void FailOnAttackSigns(const backend::Backend::RetentionUpkeep& upkeep, ActionResult* result) {
+  if (!ShowsAttackSigns(upkeep)) return;
   result->run.outcome = catalog::Outcome::kFailed;
-  result->run.error = AttackSignsLine(signs);
+  result->run.error = AttackSignsLine(upkeep);
+}
+
+// What the Object Lock upkeep did, in the details of run's prune and retention-only upkeep
+// (the keys `prune --json` uses for the same figures).
+nlohmann::json UpkeepDetails(const backend::Backend::RetentionUpkeep& upkeep) {
+  return {{"retention_checked", upkeep.checked},
+          {"retention_extended", upkeep.extended},
+          {"retention_known", upkeep.retained_as_recorded},
+          {"retention_record_note", upkeep.record_note},
+          {"hidden_by_others", upkeep.hidden_by_others},
+          {"hidden_by_repair", upkeep.hidden_by_repair},
+          {"overwritten_files", upkeep.overwritten},
+          {"unretained_versions", upkeep.unretained},
+          // Left by a roll-back: a note, no sign of attack.
+          {"unretained_restored", upkeep.unretained_restored}};
+}
+
+// repository::KeepRetentionThenMaintain on action.repository, opened with the maintenance
+// credentials, holding its `write` mutex throughout: the upkeep runs first, before any lock and
+// whatever the config says, with at least the plan's object_lock days (so a config rewritten
+// with fewer never shortens them); then a config that does not match the plan's object_lock
+// (CheckRetention) or one Open made read-only refuses, saying the upkeep ran; then `work`, if
+// given, runs under the exclusive lock, waiting as the run does for locks.
+Result<backend::Backend::RetentionUpkeep> KeepRetentionThenMaintain(
+    const JobContext& context, const Action& action, const repository::MaintenanceWork& work) {
+  STORMPROOF_ASSIGN_OR_RETURN(
+      OpenRepositories::Entry * entry,
+      context.repositories.Get(action.repository, Credentials::kMaintenance));
+  MutexLock writer(entry->write);
+  const plan::RepositorySpec* spec = context.plan.FindRepository(action.repository);
+  repository::RetentionFirst first;
+  first.trusted = spec ? PlanRetention(*spec) : std::nullopt;
+  first.may_maintain = [&](const repository::Repository& repo) {
+    return CheckRetention(context, action.repository, repo);
+  };
+  first.wait = context.options.lock_wait;
+  first.on_wait = LockWaitNotice(context);
+  return repository::KeepRetentionThenMaintain(*entry->repo, first, work);
 }
 
 }  // namespace
 
-// The Object Lock upkeep prune and the retention-only upkeep run first, before any lock and
-// whatever the config says (Repository::KeepRetention): the days are at least the plan's
-// object_lock, so a config rewritten with fewer never shortens them.
-Result<backend::Backend::RetentionUpkeep> KeepRetentionFirst(const JobContext& context,
-                                                             const std::string& repository,
-                                                             repository::Repository& repo) {
-  const plan::RepositorySpec* spec = context.plan.FindRepository(repository);
-  backend::Backend::RetentionUpkeep kept;
-  STORMPROOF_TRY(repo.KeepRetention(spec ? PlanRetention(*spec) : std::nullopt, &kept));
-  return kept;
-}
-
-// What stops maintenance of `repo` after the upkeep `kept`: a config that does not match the
-// plan's object_lock (CheckRetention), or one Open made read-only; the error says the upkeep ran.
-Status MayMaintain(const JobContext& context, const std::string& repository,
-                   const repository::Repository& repo,
-                   const backend::Backend::RetentionUpkeep& kept) {
-  if (Status matches = CheckRetention(context, repository, repo); !matches) {
-    return repository::WithRetentionKept(matches.error(), kept);
-  }
-  if (const std::optional<Error>& why = repo.read_only_reason()) {
-    return repository::WithRetentionKept(*why, kept);
-  }
-  return Ok();
-}
-
 ActionResult PruneJob(const JobContext& context, const Action& action) {
   ActionResult result = Start(context, action);
-  auto entry = context.repositories.Get(action.repository, Credentials::kMaintenance);
-  if (!entry) return FailRun(context, entry.error(), std::move(result));
-  MutexLock writer((*entry)->write);
-  repository::Repository& repo = *(*entry)->repo;
-  auto kept = KeepRetentionFirst(context, action.repository, repo);
+  pruner::PruneStats stats;
+  auto kept = KeepRetentionThenMaintain(
+      context, action,
+      [&stats](repository::Maintenance& maintenance,
+               const backend::Backend::RetentionUpkeep& kept) -> Status {
+        pruner::PruneOptions options;
+        options.retention_kept = kept;
+        STORMPROOF_ASSIGN_OR_RETURN(stats, pruner::Prune(maintenance, options, {}));
+        return Ok();
+      });
   if (!kept) return FailRun(context, kept.error(), std::move(result));
-  if (Status may = MayMaintain(context, action.repository, repo, *kept); !may) {
-    return FailRun(context, may.error(), std::move(result));
-  }
-  auto maintenance =
-      repository::Maintenance::Begin(repo, context.options.lock_wait, LockWaitNotice(context));
-  if (!maintenance) {
-    return FailRun(context, repository::WithRetentionKept(maintenance.error(), *kept),
-                   std::move(result));
-  }
-  pruner::PruneOptions options;
-  options.retention_kept = *kept;
-  auto stats = pruner::Prune(**maintenance, options, {});
-  if (!stats) return FailRun(context, stats.error(), std::move(result));
+  // Files the upkeep found hidden by someone else refuse the prune (pruner.h): those a finished
+  // prune reports are the ones its purge found.
+  kept->hidden_by_others = stats.foreign_delete_markers;
   result.run.finished_ns = context.clock.now_ns();
-  result.run.bytes = static_cast<uint64_t>(std::max<int64_t>(stats->bytes_freed(), 0));
-  result.run.details =
-      nlohmann::json{
-          {"packs_deleted", stats->packs_unused + stats->packs_repacked + stats->packs_orphaned},
-          {"packs_written", stats->packs_written},
-          {"bytes_deleted", stats->bytes_deleted},
-          {"bytes_written", stats->bytes_written},
-          {"retention_extended", stats->retention_extended},
-          {"retention_record_note", stats->retention_record_note},
-          {"hidden_retained_files", stats->hidden_retained_files},
-          {"hidden_by_others", stats->foreign_delete_markers},
-          {"overwritten_files", stats->overwritten_files},
-          {"unretained_versions", stats->unretained_versions}}
-          .dump();
+  result.run.bytes = static_cast<uint64_t>(std::max<int64_t>(stats.bytes_freed(), 0));
+  nlohmann::json details = UpkeepDetails(*kept);
+  details.update(nlohmann::json{
+      {"packs_deleted", stats.packs_unused + stats.packs_repacked + stats.packs_orphaned},
+      {"packs_written", stats.packs_written},
+      {"bytes_deleted", stats.bytes_deleted},
+      {"bytes_written", stats.bytes_written},
+      {"hidden_retained_files", stats.hidden_retained_files}});
+  result.run.details = details.dump();
   result.summary = fmt::format("freed {}", HumanBytes(result.run.bytes));
-  FailOnAttackSigns({stats->foreign_delete_markers, stats->overwritten_files,
-                     stats->unretained_versions, stats->first_unretained},
-                    &result);
+  FailOnAttackSigns(*kept, &result);
   return result;
 }
 
 ActionResult RetentionUpkeepJob(const JobContext& context, const Action& action) {
   ActionResult result = Start(context, action);
-  auto entry = context.repositories.Get(action.repository, Credentials::kMaintenance);
-  if (!entry) return FailRun(context, entry.error(), std::move(result));
-  MutexLock writer((*entry)->write);
-  repository::Repository& repo = *(*entry)->repo;
-  // No lock: the upkeep only lengthens retentions, and a lock someone holds must not stop it.
-  auto kept = KeepRetentionFirst(context, action.repository, repo);
-  if (!kept) return FailRun(context, kept.error(), std::move(result));
-  const backend::Backend::RetentionUpkeep& upkeep = *kept;
-  if (Status may = MayMaintain(context, action.repository, repo, upkeep); !may) {
-    return FailRun(context, may.error(), std::move(result));
-  }
+  // No work, so no lock: the upkeep only lengthens retentions, and a lock someone holds must not
+  // stop it.
+  auto upkeep = KeepRetentionThenMaintain(context, action, {});
+  if (!upkeep) return FailRun(context, upkeep.error(), std::move(result));
   result.run.finished_ns = context.clock.now_ns();
-  result.run.details = nlohmann::json{{"retention_only", true},
-                                      {"retention_checked", upkeep.checked},
-                                      {"retention_extended", upkeep.extended},
-                                      {"retention_known", upkeep.retained_as_recorded},
-                                      {"retention_record_note", upkeep.record_note},
-                                      {"hidden_by_others", upkeep.hidden_by_others},
-                                      {"hidden_by_repair", upkeep.hidden_by_repair},
-                                      {"overwritten_files", upkeep.overwritten},
-                                      {"unretained_versions", upkeep.unretained},
-                                      // Left by a roll-back: a note, no sign of attack.
-                                      {"unretained_restored", upkeep.unretained_restored}}
-                           .dump();
+  nlohmann::json details = UpkeepDetails(*upkeep);
+  details["retention_only"] = true;
+  result.run.details = details.dump();
   result.summary = fmt::format("retention kept: {} files checked, {} extended; nothing removed",
-                               upkeep.checked, upkeep.extended);
-  if (!upkeep.record_note.empty()) result.summary += "; " + upkeep.record_note;
-  FailOnAttackSigns(
-      {upkeep.hidden_by_others, upkeep.overwritten, upkeep.unretained, upkeep.first_unretained},
-      &result);
+                               upkeep->checked, upkeep->extended);
+  if (!upkeep->record_note.empty()) result.summary += "; " + upkeep->record_note;
+  FailOnAttackSigns(*upkeep, &result);
   return result;
 }
 

@@ -4,6 +4,8 @@
 #include <cassert>
 #include <cstring>
 
+#include "engine/detect/detect.h"
+
 namespace stormproof::archiver::internal {
 namespace {
 
@@ -46,7 +48,11 @@ void ChunkStream::Refill() {
   used_ = tail;
 }
 
-void ChunkStream::Commit(size_t n) {
+void ChunkStream::Commit(size_t n, uint64_t file_offset) {
+  if (file_offset == 0) {
+    const size_t sampled = std::min(n, detect::kHeaderSampleBytes);
+    file_->SetHeader(detect::SampleHeader(ByteView(arena_->data.get() + used_, sampled)));
+  }
   used_ += n;
   CutChunks(/*at_end=*/false);
 }
@@ -75,7 +81,7 @@ void ChunkStream::Emit(size_t length) {
   job.arena = arena_;
   job.data = arena_->data.get() + start_;
   job.size = length;
-  job.slot = file_->NewSlot();
+  job.slot = file_->NewSlot(static_cast<uint32_t>(length));
   job.file = file_;
   ArenaPool::Ref(arena_);
   pipeline_.Submit(job);

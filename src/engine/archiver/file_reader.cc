@@ -93,7 +93,7 @@ Status ReadRegion(int fd, Region region, ChunkStream& stream, const ReadFn& on_r
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return ErrnoError("read", errno);
     if (n == 0) return Changed();  // shorter than lstat said: truncated meanwhile
-    stream.Commit(static_cast<size_t>(n));
+    stream.Commit(static_cast<size_t>(n), offset);
     on_read(static_cast<uint64_t>(n));
     offset += static_cast<uint64_t>(n);
     left -= static_cast<uint64_t>(n);

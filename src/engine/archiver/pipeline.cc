@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "engine/detect/detect.h"
 #include "engine/repository/tree_store.h"
 
 namespace stormproof::archiver::internal {
@@ -43,15 +44,48 @@ void Task::PartDone() {
   }
 }
 
+namespace {
+
+FileFactsHook& FactsHook() {
+  static FileFactsHook hook;
+  return hook;
+}
+
+}  // namespace
+
+void SetFileFactsHookForTesting(FileFactsHook hook) { FactsHook() = std::move(hook); }
+
 FileTask::FileTask(DirTask* dir, size_t index) : dir_(dir), index_(index) { dir_->AddPart(); }
 
-crypto::Id* FileTask::NewSlot() {
+ChunkSlot* FileTask::NewSlot(uint32_t size) {
   AddPart();
-  return &ids_.emplace_back();
+  ChunkSlot& slot = chunks_.emplace_back();
+  slot.size = size;
+  return &slot;
+}
+
+void FileTask::CollectFacts(ContentFacts* facts) const {
+  facts->ratios.clear();
+  facts->sizes.clear();
+  facts->added.clear();
+  for (const ChunkSlot& chunk : chunks_) {
+    facts->ratios.push_back(chunk.ratio);
+    facts->sizes.push_back(chunk.size);
+    facts->added.push_back(chunk.added);
+  }
+  facts->header = header_;
 }
 
 void FileTask::Finish() {
-  dir_->node(index_).content.assign(ids_.begin(), ids_.end());
+  std::vector<crypto::Id>& content = dir_->node(index_).content;
+  content.clear();
+  content.reserve(chunks_.size());
+  for (const ChunkSlot& chunk : chunks_) content.push_back(chunk.id);
+  if (FactsHook() && !dir_->skipped(index_) && !dir_->pipeline()->failed()) {
+    ContentFacts facts;
+    CollectFacts(&facts);
+    FactsHook()(dir_->node(index_), facts);
+  }
   dir_->PartDone();
 }
 
@@ -124,12 +158,16 @@ void Pipeline::WorkerLoop() {
 void Pipeline::Store(const ChunkJob& job) {
   if (failed()) return;
   ByteView plaintext(job.data, job.size);
-  *job.slot = repo_.BlobId(plaintext);
-  Result<bool> saved = repo_.SaveBlob(BlobType::kData, *job.slot, plaintext);
+  ChunkSlot& slot = *job.slot;
+  slot.id = repo_.BlobId(plaintext);
+  repository::BlobSaveInfo info;
+  Result<bool> saved = repo_.SaveBlob(BlobType::kData, slot.id, plaintext, &info);
   if (!saved.has_value()) return Fail(saved.error());
+  slot.ratio = info.stored_payload == 0 ? 0 : detect::RatioPermille(info.stored_payload, job.size);
+  slot.added = info.added ? 1 : 0;
   if (*saved) {
     stats_.data_blobs_added.fetch_add(1, std::memory_order_relaxed);
-    CountAdded(BlobType::kData, *job.slot, job.size);
+    CountAdded(BlobType::kData, slot.id, job.size);
   }
 }
 

@@ -117,6 +117,15 @@ class Backend {
                                   ": this storage cannot keep files under retention (Object "
                                   "Lock needs an s3: location on a bucket with Object Lock)");
   }
+  // Whether the storage itself can keep files under retention, whatever the repository's config
+  // says (S3: the bucket has Object Lock enabled; asked once per backend object, one request;
+  // changes nothing). A config that names no retention on such storage was either made so by
+  // `init` or rewritten by someone holding the key (Repository::KeepRetention tells which). A
+  // backend that wraps another forwards it. Errors: kPermissionDenied when the storage will not
+  // tell (S3: credentials without s3:GetBucketObjectLockConfiguration, storage without the
+  // call; the message says which): callers that can go on without the answer do (as before it
+  // was asked), saying so; other errors are the storage's. Default: false (cannot hold any).
+  virtual Result<bool> HoldsRetention() const { return false; }
 
   // ---- Retention upkeep (maintenance only; nothing to do on storage without retention) ----
   // With a retention (SetRetention), Remove hides a file instead of deleting it: it disappears
@@ -151,6 +160,12 @@ class Backend {
     };
     std::vector<HiddenFile> adopted = {};
     std::vector<HiddenFile> not_adopted = {};
+    // Out: when this machine's record of stormproof's delete markers was begun (by this
+    // machine's clock; S3: internal/marker_record.h); 0 without one. A marker newer than that
+    // and not in it is not stormproof's: never adopted (it goes to not_adopted, whatever
+    // may_adopt says) unless adopt_after_record_begun (prune --adopt-hidden-force).
+    int64_t record_begun_ns = 0;
+    bool adopt_after_record_begun = false;
     // In: record the files `repair --as-of` hid (hidden_by_repair) as stormproof's removals
     // instead (prune --release-repair-hidden, once no later roll-back needs them back), so that
     // they are purged once their retention ends; each in `released` (with dry_run: what would
@@ -198,12 +213,20 @@ class Backend {
   struct RecordPlace {
     std::string folder = {};         // private to this machine, never in the repository
     std::string repository_id = {};  // hex; the records are bound to it
+    // Why `folder` is "" although a cache is used, for messages: "no state folder to keep it
+    // in: neither XDG_STATE_HOME ... nor HOME is set"; "" = no cache (--no-cache).
+    std::string none_because = {};
   };
   virtual void SetRecordPlace(const RecordPlace& place) { (void)place; }
   // Makes every file of `type` there now retained at least `days` days (SetRetention's) from
   // the storage's now: a file retained for less gets `days` + RetentionSpareDays() from now.
   // Files saved less than RetentionSpareDays() ago need nothing and are not asked about. Never
   // shortens a retention. Adds to `stats`. Default: Ok (nothing is retained).
+  // Before SetRetention, a dry run of kConfig on storage that holds retention (HoldsRetention)
+  // still counts the config in `overwritten` when it is stored more than once with different
+  // content (S3: one version listing of `config`, no retention read): whether a config naming
+  // no retention was rewritten since init. Every other call before SetRetention does nothing
+  // (S3: a bucket without Object Lock, or one that will not tell, lists no version).
   virtual Status ExtendRetention(FileType type, RetentionUpkeep* stats) {
     (void)type, (void)stats;
     return Ok();

@@ -91,6 +91,7 @@ class CachingBackend final : public backend::Backend {
   Status SetRetention(const backend::Retention& retention) override {
     return inner_->SetRetention(retention);
   }
+  Result<bool> HoldsRetention() const override { return inner_->HoldsRetention(); }
   // The record of earlier upkeep (RetentionUpkeep::record_folder) lives in this repository's
   // cache folder, under retention/: on this machine, private, never in the repository. None for
   // a fresh cache (removed when done) or one that cannot be used.
@@ -106,6 +107,16 @@ class CachingBackend final : public backend::Backend {
     RecordPlace filled = place;
     if (KeepsRecords() && filled.folder.empty()) {
       filled.folder = MarkerRecordFolder(options_.directory);
+      if (filled.folder.empty()) {
+        filled.none_because =
+            "no state folder to keep it in: neither XDG_STATE_HOME (an "
+            "absolute path) nor HOME is set; set one";
+      }
+    } else if (filled.folder.empty()) {
+      filled.none_because =
+          "the cache " + options_.directory +
+          (options_.remove_when_done ? " is a fresh one, removed when done" : " cannot be used") +
+          ": use a cache folder that is kept";
     }
     inner_->SetRecordPlace(filled);
   }

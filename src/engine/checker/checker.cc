@@ -3,14 +3,17 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "engine/checker/internal/key_verifier.h"
 #include "engine/checker/internal/pack_verifier.h"
 #include "core/interrupt.h"
 #include "core/text.h"
+#include "engine/repository/index.h"
 #include "engine/repository/tree_store.h"
 
 namespace stormproof::checker {
@@ -46,6 +49,7 @@ class Checker {
     for (const repository::DamagedFile& f : repo_.DamagedIndexFiles()) {
       Error("index " + f.name + ": " + f.reason + " (run 'stormproof repair index')");
     }
+    ReportIgnoredLocations();
     std::vector<Id> packs = CheckPacks();
     if (!Stopped()) ReadData(packs);
     for (const repository::Snapshot& s : snapshots) {
@@ -93,10 +97,21 @@ class Checker {
     }
   }
 
-  // Compares the packs on disk with the index and with their own headers.
+  // Compares the packs on disk with the index (every location of every blob) and with their own
+  // headers.
+  // A damaged or planted index file that names blobs in more places than are kept.
+  void ReportIgnoredLocations() {
+    repository::IgnoredLocations ignored = repo_.IgnoredIndexLocations();
+    if (ignored.locations == 0) return;
+    Error("index: " + std::to_string(ignored.locations) + " locations of " +
+          std::to_string(ignored.blobs) + " blobs ignored, past the " +
+          std::to_string(repository::BlobIndex::kMaxLocationsPerBlob) +
+          " kept per blob (a damaged or planted index file; run 'stormproof repair index')");
+  }
+
   std::vector<Id> CheckPacks() {
     std::unordered_map<Id, std::vector<std::pair<Id, BlobLocation>>, crypto::IdHash> indexed;
-    repo_.ForEachIndexedBlob([&](const Id& blob, const BlobLocation& at) {
+    repo_.ForEachIndexedLocation([&](const Id& blob, const BlobLocation& at) {
       indexed[at.pack].push_back({blob, at});
     });
     std::unordered_set<Id, crypto::IdHash> on_disk;
@@ -128,19 +143,39 @@ class Checker {
     return packs;
   }
 
+  // An index entry that the pack's header does not list, at that place with that length and
+  // raw length, is a wrong entry (a damaged or planted index file), not damage to the pack: that
+  // location is unusable, the pack's others are not.
   void CompareHeader(const Id& pack, const std::vector<std::pair<Id, BlobLocation>>& blobs) {
     auto header = repo_.ReadPackHeader(pack);
     if (!header) return Damaged(pack, header.error().message());  // it names the pack
-    std::unordered_map<Id, BlobLocation, crypto::IdHash> listed;
-    for (const auto& [id, at] : *header) listed[id] = at;
-    for (const auto& [id, at] : blobs) {
-      auto it = listed.find(id);
-      if (it == listed.end() || it->second.offset != at.offset || it->second.length != at.length) {
-        Damaged(pack, "pack " + pack.Hex() + ": its header does not list blob " + id.Hex() +
-                          " where the index says it is");
-        return;
+    std::unordered_multimap<Id, BlobLocation, crypto::IdHash> listed(header->begin(),
+                                                                     header->end());
+    std::vector<Id> wrong;
+    for (const auto& blob : blobs) {
+      const Id& id = blob.first;
+      const BlobLocation& at = blob.second;
+      auto [first, last] = listed.equal_range(id);
+      if (std::none_of(first, last, [&at](const auto& entry) {
+            return entry.second.offset == at.offset && entry.second.length == at.length &&
+                   entry.second.raw_length == at.raw_length;
+          })) {
+        wrong.push_back(id);
+        wrong_entries_.insert(EntryKey(id, at));
       }
     }
+    if (wrong.empty()) return;
+    std::string others =
+        wrong.size() > 1 ? " (nor " + std::to_string(wrong.size() - 1) + " other entries)" : "";
+    Error("pack " + pack.Hex() + ": its header does not list blob " + wrong.front().Hex() +
+          " as the index does (place or length)" + others + " (run 'stormproof repair index')");
+  }
+
+  // One index entry: a blob at a place in a pack, with its lengths (an entry that lies only
+  // about a length is wrong, the true one at the same place is not).
+  static std::string EntryKey(const Id& blob, const BlobLocation& at) {
+    return at.pack.Hex() + blob.Hex() + std::to_string(at.offset) + "/" +
+           std::to_string(at.length) + "/" + std::to_string(at.raw_length);
   }
 
   void Damaged(const Id& pack, std::string line) {
@@ -175,17 +210,22 @@ class Checker {
     });
   }
 
+  // A pack with a bad blob has an error line for it, so the pack is marked damaged.
   void Merge(PackVerdict verdict) {
     report_.bytes_read += verdict.bytes_read;
     report_.blobs_read += verdict.blobs_read;
-    bad_blobs_.insert(verdict.bad_blobs.begin(), verdict.bad_blobs.end());
     for (std::string& line : verdict.errors) Damaged(verdict.pack, std::move(line));
   }
 
+  // Whether some location of the blob is in a pack that passed (a blob located twice survives
+  // a damaged or forged copy: LoadBlob falls back to the next).
   bool BlobUsable(BlobType type, const Id& id) {
-    if (bad_blobs_.count(id)) return false;
-    auto at = repo_.FindBlob(type, id);
-    return at && !report_.damaged_packs.count(at->pack.Hex());
+    for (const BlobLocation& at : repo_.FindBlobLocations(type, id)) {
+      if (!report_.damaged_packs.count(at.pack.Hex()) && !wrong_entries_.count(EntryKey(id, at))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   void WalkSnapshot(const repository::Snapshot& s) {
@@ -257,7 +297,7 @@ class Checker {
   const CheckOptions& options_;
   const ProgressFn& progress_;
   CheckReport report_;
-  std::unordered_set<Id, crypto::IdHash> bad_blobs_;
+  std::unordered_set<std::string> wrong_entries_;       // EntryKey: see CompareHeader
   std::unordered_set<Id, crypto::IdHash> clean_trees_;  // nothing damaged under them
   std::unordered_map<Id, Damage, crypto::IdHash> damaged_trees_;
   std::unordered_set<Id, crypto::IdHash> walking_;  // trees on the current path

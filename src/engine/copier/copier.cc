@@ -229,13 +229,18 @@ const Snapshot* Copier::EarlierCopy(const Snapshot& snapshot) const {
   return newest;
 }
 
-// The source's snapshot with the destination's tree; the snapshots it names (parent, repaired
-// from) by their copies, or not at all when they were not copied.
+// The source's snapshot with the destination's tree, no parent, and repaired_from naming the
+// copy of the snapshot it repairs (none when that was not copied). No parent, as restic's copy:
+// whether the parent's copy is in the destination depends on the moment (a concurrent copy may
+// be writing it), and a copy must be the same bytes whichever copy writes it (copier.h,
+// "Concurrent copies"); a backup into the destination picks its own parent. Everything else is
+// the source's, ransomware signals and verdict included: the destination's forget and status
+// judge a copy as they judge its source.
 Snapshot Copier::CopyOf(const Snapshot& snapshot, const Id& tree) const {
   Snapshot copy = snapshot;
   copy.id = Id{};
   copy.tree = tree;
-  copy.parent = CopyIdOf(snapshot.parent);
+  copy.parent.reset();
   copy.repaired_from = CopyIdOf(snapshot.repaired_from);
   copy.copied_from = Snapshot::CopyOrigin{source_.id(), snapshot.id};
   return copy;

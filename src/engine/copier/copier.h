@@ -12,9 +12,18 @@
 // destination's key and written only when the destination does not already hold it.
 //
 // A copied snapshot is the source's snapshot (time, host, user, paths, tags, summary, skipped
-// and lost entries) with the destination's tree and a record of where it came from
+// and lost entries) with the destination's tree, no parent, and a record of where it came from
 // (Snapshot::copied_from: the source repository's id and the source snapshot's id). A source
 // snapshot the destination already holds a copy of is never copied again.
+//
+// Concurrent copies: two copies into one destination at once (each under a shared lock) may
+// both find no copy of a source snapshot and both copy it. The copy's snapshot file is sealed
+// deterministically (Repository::Sealing::kSameContentSameFile) and its content depends on the
+// source snapshot and the destination's key only (the tree's ids are keyed hashes; no parent),
+// so both write the same file and the destination holds one copy. Except for a repair
+// (repaired_from): its copy names the copy of the snapshot it repairs when that was copied, so
+// one copy that copied that snapshot at the same moment and one that did not write two files
+// (both restore the same data).
 //
 // Crash safety: as a backup's. Packs are saved before the index naming them, the index before
 // the snapshot, and the snapshot last, so a copy killed at any instant leaves at worst packs
@@ -44,7 +53,9 @@
 // Trust assumption that remains: a destination snapshot forged by someone holding the
 // destination's key, with the same metadata and blob lengths but other bytes, is believed (and
 // its bytes copied by reference). That is out of scope: whoever holds the destination's key can
-// write anything into it anyway; check --read-data on the destination is what finds it.
+// write anything into it anyway. Nothing in the destination alone tells it from a copy: its
+// blobs are sealed and identified under the destination's key, so check --read-data on the
+// destination passes; only restoring it and comparing with the source snapshot's restore does.
 #ifndef STORMPROOF_ENGINE_COPIER_COPIER_H_
 #define STORMPROOF_ENGINE_COPIER_COPIER_H_
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -23,6 +24,7 @@ namespace {
 using repository::IndexedPack;
 using repository::Maintenance;
 using repository::Repository;
+using repository::WithRetentionKept;
 
 constexpr char kNothingChanged[] = " (prune changed nothing)";
 
@@ -50,30 +52,50 @@ Result<std::map<repository::Id, uint64_t>> PacksOnBackend(const Repository& repo
   return packs;
 }
 
-// Refuses to go on when the repository is damaged in a way that makes "unused" uncertain.
-Status CheckPlanSafe(const PrunePlan& plan, const Distrusted& distrusted) {
-  if (!plan.missing_packs.empty()) {
-    size_t more = plan.missing_packs.size() - 1;
-    return Error::FailedCheck("pack " + plan.missing_packs.front().Hex() +
-                              (more > 0 ? " (and " + std::to_string(more) + " more)" : "") +
-                              " is named by the index but missing; run 'stormproof check'" +
-                              kNothingChanged);
+// The first pack of plan.missing_packs whose index entries (in `indexed`) place blob `b` there.
+const repository::Id* MissingPackHolding(const PrunePlan& plan,
+                                         const std::vector<IndexedPack>& indexed,
+                                         const repository::BlobRef& b) {
+  const std::set<repository::Id> missing(plan.missing_packs.begin(), plan.missing_packs.end());
+  for (const IndexedPack& pack : indexed) {
+    if (!missing.contains(pack.pack)) continue;
+    for (const repository::PackEntry& e : pack.blobs) {
+      if (e.type == b.type && e.id == b.id) return &pack.pack;
+    }
   }
+  return nullptr;
+}
+
+// Refuses to go on when the repository is damaged in a way that makes "unused" uncertain: a blob
+// in use with no copy that may be kept. (Entries for missing packs alone are just dropped.)
+Status CheckPlanSafe(const PrunePlan& plan, const std::vector<IndexedPack>& indexed,
+                     const Distrusted& distrusted) {
   if (!plan.missing_blobs.empty()) {
     const repository::BlobRef& b = plan.missing_blobs.front();
+    const std::string blob = std::string(b.type == repository::BlobType::kTree ? "tree" : "data") +
+                             " blob " + b.id.Hex();
+    const repository::Id* missing = MissingPackHolding(plan, indexed, b);
     auto lied = std::find_if(distrusted.begin(), distrusted.end(), [&](const auto& entry) {
       return entry.first.type == b.type && entry.first.id == b.id;
     });
     if (lied != distrusted.end()) {
-      // The copies the index names all failed to verify: deleting any pack now could lose it.
-      return Error::FailedCheck(lied->second +
-                                ", and no other copy of it the index names verifies (a damaged or "
-                                "planted index or pack); run 'stormproof check --read-data', then "
-                                "'stormproof repair index'" +
+      // The copies the index names all failed to verify (or are missing): deleting any pack or
+      // dropping any entry now could lose it.
+      return Error::FailedCheck(
+          lied->second + ", and no other copy of it the index names verifies" +
+          (missing ? "; pack " + missing->Hex() + ", also named for it, is missing" : "") +
+          " (a damaged, lost or planted index or pack); run 'stormproof check --read-data', then "
+          "'stormproof repair index'" +
+          kNothingChanged);
+    }
+    if (missing) {
+      return Error::FailedCheck("pack " + missing->Hex() +
+                                " is named by the index but missing, and " + blob +
+                                ", in use, has no other copy the index names that may be kept; "
+                                "run 'stormproof check'" +
                                 kNothingChanged);
     }
-    return Error::FailedCheck(std::string(b.type == repository::BlobType::kTree ? "tree" : "data") +
-                              " blob " + b.id.Hex() +
+    return Error::FailedCheck(blob +
                               " is used by a snapshot but no index names it; run 'stormproof "
                               "check'" +
                               kNothingChanged);
@@ -93,9 +115,9 @@ std::string NotHeld(const repository::Id& pack, repository::BlobType type,
          " that the index says it does (" + why + ")";
 }
 
-// `message` of a LoadBlobRun error without its context ("<type> blob <id> in pack <id>: "), which
-// NotHeld says.
-std::string WithoutRunContext(std::string message, const repository::Id& pack,
+// `message` of a LoadBlobAt or LoadBlobRun error without its context ("<type> blob <id> in pack
+// <id>: "), which NotHeld says.
+std::string WithoutBlobContext(std::string message, const repository::Id& pack,
                               repository::BlobType type, const repository::Id& blob) {
   const std::string context = std::string(type == repository::BlobType::kTree ? "tree" : "data") +
                               " blob " + blob.Hex() + " in pack " + pack.Hex() + ": ";
@@ -103,11 +125,12 @@ std::string WithoutRunContext(std::string message, const repository::Id& pack,
   return message;
 }
 
+using BlobRun = std::vector<std::pair<repository::Id, repository::BlobLocation>>;
+
 // The runs of `copies` (one pack's, sorted by type then offset) that Repository::LoadBlobRun
 // reads at once: one type, no overlap, at most kMaxConfirmRead bytes unless one blob is larger.
-std::vector<std::vector<std::pair<repository::Id, repository::BlobLocation>>> ConfirmRuns(
-    const KeptCopies& copies) {
-  std::vector<std::vector<std::pair<repository::Id, repository::BlobLocation>>> runs;
+std::vector<BlobRun> ConfirmRuns(const KeptCopies& copies) {
+  std::vector<BlobRun> runs;
   uint64_t start = 0, end = 0;
   for (const repository::PackEntry& e : copies.entries) {
     const uint64_t e_end = uint64_t{e.offset} + e.length;
@@ -122,34 +145,59 @@ std::vector<std::vector<std::pair<repository::Id, repository::BlobLocation>>> Co
   return runs;
 }
 
-using BlobRun = std::vector<std::pair<repository::Id, repository::BlobLocation>>;
 // Called with an index entry of a pack that verifies.
 using VerifiedFn = std::function<void(const repository::PackEntry&)>;
 // Called with an index entry of a pack that does not verify and why (one line).
 using DistrustFn = std::function<void(const repository::PackEntry&, const std::string& why)>;
 
-// Reads `run` (entries of pack `pack`, from ConfirmRuns) and re-hashes each: passes those that
-// verify to `verified` and those that do not (kCorrupt, kFailedCheck) to `distrust`.
-// Errors: the first other error (the backend's: the copy could not be read now).
+// Reads entry `e` of pack `pack` and re-hashes it, that copy only (Repository::LoadBlobAt: never
+// another location of the blob, which would prove nothing of this one): passes it to `verified`
+// or, when it does not verify (kCorrupt, kFailedCheck), to `distrust`. Errors: any other (the
+// backend's: the copy could not be read now).
+Status ConfirmCopy(const Repository& repo, const repository::Id& pack,
+                   const repository::PackEntry& e, const VerifiedFn& verified,
+                   const DistrustFn& distrust) {
+  const repository::BlobLocation at{pack, e.offset, e.length, e.raw_length, e.type};
+  Result<Bytes> blob = repo.LoadBlobAt(e.type, e.id, at, repository::IdCheck::kRehash);
+  if (blob) {
+    verified(e);
+  } else if (blob.error().code() == ErrorCode::kCorrupt ||
+             blob.error().code() == ErrorCode::kFailedCheck) {
+    distrust(e, WithoutBlobContext(blob.error().message(), pack, e.type, e.id));
+  } else {
+    return blob.error();
+  }
+  return Ok();
+}
+
+// Reads `run` (entries of pack `pack`, from ConfirmRuns) with one request and re-hashes each,
+// those copies only (OtherCopies::kNotTried: another copy would prove nothing of these): passes
+// those that verify to `verified` and those that do not (kCorrupt, kFailedCheck) to `distrust`.
+// An entry that fails otherwise (the run could not be read now) is read again alone
+// (ConfirmCopy). Errors: ConfirmCopy's.
 Status ConfirmRun(const Repository& repo, const repository::Id& pack, const BlobRun& run,
                   const VerifiedFn& verified, const DistrustFn& distrust) {
   const repository::BlobType type = run.front().second.type;
-  std::optional<Error> failed;
+  std::vector<repository::PackEntry> unread;
   size_t next = 0;  // LoadBlobRun calls back for the blobs of `run` in order
   repo.LoadBlobRun(
-      type, run, repository::IdCheck::kRehash, [&](const repository::Id& id, Result<Bytes> blob) {
+      type, run, repository::IdCheck::kRehash,
+      [&](const repository::Id& id, Result<Bytes> blob) {
         const repository::BlobLocation& at = run[next++].second;
         const repository::PackEntry entry{type, id, at.offset, at.length, at.raw_length};
         if (blob) {
           verified(entry);
         } else if (blob.error().code() == ErrorCode::kCorrupt ||
                    blob.error().code() == ErrorCode::kFailedCheck) {
-          distrust(entry, WithoutRunContext(blob.error().message(), pack, type, id));
-        } else if (!failed) {
-          failed = blob.error();
+          distrust(entry, WithoutBlobContext(blob.error().message(), pack, type, id));
+        } else {
+          unread.push_back(entry);
         }
-      });
-  if (failed) return *failed;
+      },
+      repository::OtherCopies::kNotTried);
+  for (const repository::PackEntry& e : unread) {
+    STORMPROOF_TRY(ConfirmCopy(repo, pack, e, verified, distrust));
+  }
   return Ok();
 }
 
@@ -158,12 +206,14 @@ Status ConfirmRun(const Repository& repo, const repository::Id& pack, const Blob
 struct Checked {
   Distrusted distrusted;        // did not verify, with why
   std::set<EntryRef> verified;  // read and re-hashed
+  // Packs whose entries do not tile them (UntiledPacks) and whose header does not verify.
+  std::set<repository::Id> unsettled;
 };
 
-// Reads and re-hashes the entries of `copies` (one pack's, sorted by type then offset) not read
-// yet, recording each verdict in *checked; counts in *confirmed every entry of `copies` that
-// verifies (now or before). An entry past the pack's end does not verify. Errors: the backend's
-// (a read that failed without saying the copy is damaged).
+// Reads (in runs: ConfirmRun) and re-hashes the entries of `copies` (one pack's, sorted by type
+// then offset) not read yet, recording each verdict in *checked; counts in *confirmed every entry
+// of `copies` that verifies (now or before). An entry past the pack's end does not verify.
+// Errors: the backend's (a read that failed without saying the copy is damaged).
 Status ReadAndRehash(const Repository& repo, KeptCopies copies, Checked* checked,
                      uint64_t* confirmed) {
   auto verified = [&](const repository::PackEntry& e) {
@@ -191,19 +241,47 @@ Status ReadAndRehash(const Repository& repo, KeptCopies copies, Checked* checked
   return Ok();
 }
 
+// Where the kept copy of a blob (the first of `ranked`: PrunePlan::copies_by_preference) did not
+// verify, reads its other copies in turn until one does, so that the next plan keeps that one
+// (not the next lie, one plan per lie). Errors: the backend's.
+Status FindACopyThatVerifies(const Repository& repo,
+                             const std::map<repository::Id, uint64_t>& packs,
+                             const std::vector<EntryRef>& ranked, Checked* checked) {
+  for (const EntryRef& ref : ranked) {
+    if (checked->verified.contains(ref)) return Ok();
+    if (checked->distrusted.contains(ref)) continue;
+    const repository::PackEntry entry{ref.type, ref.id, ref.offset, ref.length, ref.raw_length};
+    uint64_t verified = 0;
+    STORMPROOF_TRY(
+        ReadAndRehash(repo, {ref.pack, packs.at(ref.pack), {entry}}, checked, &verified));
+    if (verified > 0) return Ok();
+  }
+  return Ok();  // none verifies: the next plan refuses
+}
+
 // Reads and re-hashes the copies of blobs in use that prune keeps while another copy of each
 // goes (PrunePlan::confirm), so that an index claiming a pack holds what it does not (planted by
 // a backup host, or damaged) never makes the real copies look unused. Counts those that verify
 // in stats.blobs_confirmed; adds those that do not (they fail to verify, or lie past the pack's
-// end) to checked->distrusted and returns how many. Errors: the backend's; nothing was changed.
-Result<size_t> ConfirmKeptCopies(const Repository& repo, PrunePlan* plan, Checked* checked) {
+// end) to checked->distrusted, reading such a blob's other copies until one verifies
+// (FindACopyThatVerifies), and returns how many were added. `packs`: the packs on the backend
+// and their sizes. Errors: the backend's; nothing was changed.
+Result<size_t> ConfirmKeptCopies(const Repository& repo,
+                                 const std::map<repository::Id, uint64_t>& packs,
+                                 PrunePlan* plan, Checked* checked) {
   const size_t before = checked->distrusted.size();
+  Status read = Ok();
   for (const KeptCopies& copies : plan->confirm) {
-    Status read = ReadAndRehash(repo, copies, checked, &plan->stats.blobs_confirmed);
-    if (!read) {
-      return read.error().WithContext("reading the copies of data in use that prune keeps" +
-                                      std::string(kNothingChanged));
-    }
+    read = ReadAndRehash(repo, copies, checked, &plan->stats.blobs_confirmed);
+    if (!read) break;
+  }
+  for (const auto& [blob, ranked] : plan->copies_by_preference) {
+    if (!read || checked->distrusted.size() == before) break;
+    read = FindACopyThatVerifies(repo, packs, ranked, checked);
+  }
+  if (!read) {
+    return read.error().WithContext("reading the copies of data in use that prune keeps" +
+                                    std::string(kNothingChanged));
   }
   return checked->distrusted.size() - before;
 }
@@ -259,22 +337,56 @@ Status SettleByReading(const Repository& repo, const KeptCopies& copies, Checked
   return Ok();
 }
 
-// Settles the index entries that disagree with another (DisagreeingEntries) before any plan,
-// cheaply: by the pack's header (SettleByHeader), else by reading them (SettleByReading). Those
-// found lying go into checked->distrusted, so the plan neither keeps a blob by them nor writes
-// them into the new index; a blob in use left with no copy that may be kept makes the plan
-// refuse (CheckPlanSafe), any other lie is just dropped. Errors: the backend's; nothing was
-// changed.
+// Distrusts, unread, the index entries that end past their pack (EntriesPastTheirPack).
+void DistrustEntriesPastTheirPack(const std::vector<IndexedPack>& indexed,
+                                  const std::map<repository::Id, uint64_t>& packs,
+                                  Checked* checked) {
+  for (const EntryRef& ref : EntriesPastTheirPack(indexed, packs)) {
+    checked->distrusted.emplace(
+        ref, NotHeld(ref.pack, ref.type, ref.id,
+                     "the pack is " + std::to_string(packs.at(ref.pack)) +
+                         " bytes, smaller than the index says"));
+  }
+}
+
+// Settles the index entries that cannot all be true before any plan, cheaply: those past their
+// pack's end are lies; those that disagree with another (DisagreeingEntries) are settled by the
+// pack's header (SettleByHeader), else by reading them (SettleByReading); the entries of a pack
+// they do not tile (UntiledPacks) by its header, else (a damaged pack, or a forged one) the pack
+// is left unsettled, never repacked, and its entries of blobs in use are read. Those found lying
+// go into checked->distrusted, so the plan neither keeps a blob by them nor counts or writes them
+// into the new index; a blob in use left with no copy that may be kept makes the plan refuse
+// (CheckPlanSafe), any other lie is just dropped. Errors: the backend's; nothing was changed.
 Status SettleDisagreements(const Repository& repo, const std::vector<IndexedPack>& indexed,
-                           const std::map<repository::Id, uint64_t>& packs, Checked* checked) {
+                           const std::map<repository::Id, uint64_t>& packs,
+                           const UsedBlobs& used, Checked* checked) {
+  DistrustEntriesPastTheirPack(indexed, packs, checked);
+  std::set<repository::Id> by_header;  // packs whose header settled their entries
   for (const KeptCopies& copies : DisagreeingEntries(indexed, packs)) {
     Result<bool> settled = SettleByHeader(repo, copies, checked);
+    if (settled && *settled) by_header.insert(copies.pack);
     Status read = !settled   ? Status(settled.error())
                   : *settled ? Ok()
                              : SettleByReading(repo, copies, checked);
     if (!read) {
       return read.error().WithContext("reading the index entries that disagree" +
                                       std::string(kNothingChanged));
+    }
+  }
+  for (const KeptCopies& copies : UntiledPacks(indexed, packs, checked->distrusted)) {
+    if (by_header.contains(copies.pack)) continue;
+    Result<bool> settled = SettleByHeader(repo, copies, checked);
+    Status read = !settled ? Status(settled.error()) : Ok();
+    if (settled && !*settled) {
+      checked->unsettled.insert(copies.pack);
+      KeptCopies in_use{copies.pack, copies.stored_size, {}};
+      std::copy_if(copies.entries.begin(), copies.entries.end(), std::back_inserter(in_use.entries),
+                   [&](const repository::PackEntry& e) { return used.Contains(e.type, e.id); });
+      read = SettleByReading(repo, in_use, checked);
+    }
+    if (!read) {
+      return read.error().WithContext("reading pack " + copies.pack.Hex() +
+                                      ", whose index entries do not fit it" + kNothingChanged);
     }
   }
   return Ok();
@@ -371,29 +483,23 @@ Status RemoveTemporaries(Maintenance& maintenance, PruneStats* stats) {
 }
 
 // Object Lock upkeep, first (pruner.h): the files there stay retained long enough, whatever the
-// survey finds after. The figures go into `stats`.
+// survey finds after. The figures go into `upkeep`, also when it fails.
 // With `dry_run`, only counts what would be extended (prune --dry-run).
 // With `kept` (PruneOptions::retention_kept), only takes its figures.
 Status ExtendRetention(const Repository& repo, Maintenance* maintenance, bool dry_run,
-                       PruneStats* stats,
+                       backend::Backend::RetentionUpkeep* upkeep,
                        const std::optional<backend::Backend::RetentionUpkeep>& kept = {}) {
-  backend::Backend::RetentionUpkeep upkeep = kept.value_or(backend::Backend::RetentionUpkeep{});
-  Status extended = kept                                            ? Ok()
-                    : dry_run || maintenance == nullptr ? repo.CountRetentionDue(&upkeep)
-                                                        : maintenance->ExtendRetention(&upkeep);
-  stats->retention_checked = upkeep.checked;
-  stats->retention_extended = upkeep.extended;
-  stats->retention_known = upkeep.retained_as_recorded;
-  stats->retention_record_note = upkeep.record_note;
-  stats->overwritten_files = upkeep.overwritten;
-  stats->foreign_delete_markers = upkeep.hidden_by_others;
-  stats->unretained_versions = upkeep.unretained;
-  stats->first_unretained = upkeep.first_unretained;
-  if (extended && upkeep.hidden_by_others > 0) {
+  if (kept) {
+    *upkeep = *kept;
+  } else {
+    STORMPROOF_TRY(dry_run || maintenance == nullptr ? repo.CountRetentionDue(upkeep)
+                                                     : maintenance->ExtendRetention(upkeep));
+  }
+  if (upkeep->hidden_by_others > 0) {
     // A hidden snapshot or index file would make what it needs look unused: nothing is removed
     // until someone looks.
     return Error::FailedCheck(
-        std::to_string(upkeep.hidden_by_others) +
+        std::to_string(upkeep->hidden_by_others) +
         " file(s) were hidden by someone else (delete markers this machine has no record of "
         "stormproof placing: an attack, another tool or machine, or a lost record) — see 'repair "
         "--as-of' (docs/object-storage.md); their versions stay retained; once they are known to "
@@ -401,23 +507,7 @@ Status ExtendRetention(const Repository& repo, Maintenance* maintenance, bool dr
         "prune --adopt-hidden-before TIME' adopts the packs among them hidden before TIME" +
         std::string(kNothingChanged));
   }
-  return extended;
-}
-
-// `error` (prune refused or failed after the retention upkeep ran) with what the upkeep did
-// (`dry_run`: would do).
-Error WithUpkeep(const Error& error, const PruneStats& upkeep, bool dry_run = false) {
-  if (upkeep.retention_checked == 0 && upkeep.overwritten_files == 0) return error;
-  std::string done = "; the retention upkeep ran first: " +
-                     std::to_string(upkeep.retention_extended) + " of " +
-                     std::to_string(upkeep.retention_checked) + " file(s) " +
-                     (dry_run ? "would be extended" : "extended");
-  if (upkeep.overwritten_files > 0) {
-    done += ", " + std::to_string(upkeep.overwritten_files) +
-            " file(s) were overwritten after they were written (an attack or a faulty tool: run "
-            "'stormproof check --read-data' and see 'repair --as-of')";
-  }
-  return Error(error.code(), error.message() + done);
+  return Ok();
 }
 
 // Object Lock upkeep, last: hidden versions whose retention ended go.
@@ -474,17 +564,21 @@ Result<Survey> SurveyRepository(const Repository& repo, int64_t storage_now,
   STORMPROOF_ASSIGN_OR_RETURN(uint64_t recent,
                               SetAsideRecentPacks(repo, listing->packs, storage_now,
                                                   options.unindexed_grace, &packs));
-  // Index entries that disagree are settled first; then planned again while kept copies fail to
-  // verify, each time without the entries that lied. Each round distrusts at least one more
-  // entry and reads each entry at most once, so the rounds end however many copies lie.
+  // Index entries that cannot all be true are settled first; then planned again while kept
+  // copies fail to verify, each time without the entries that lied. Each round distrusts at
+  // least one more entry and reads each entry at most once, so the rounds end however many
+  // copies lie; a blob's copies are read until one verifies, so one lie costs no round.
   Checked checked;
-  STORMPROOF_TRY(SettleDisagreements(repo, listing->packs, packs, &checked));
+  STORMPROOF_TRY(SettleDisagreements(repo, listing->packs, packs, *used, &checked));
   const Distrusted& distrusted = checked.distrusted;
   PrunePlan plan;
-  for (;;) {
-    plan = MakePlan(listing->packs, packs, listing->files.size(), *used, options, distrusted);
-    STORMPROOF_TRY(CheckPlanSafe(plan, distrusted));
-    STORMPROOF_ASSIGN_OR_RETURN(size_t unverified, ConfirmKeptCopies(repo, &plan, &checked));
+  for (uint64_t rounds = 1;; ++rounds) {
+    plan = MakePlan(listing->packs, packs, listing->files.size(), *used, options, distrusted,
+                    checked.unsettled);
+    plan.stats.plan_rounds = rounds;
+    STORMPROOF_TRY(CheckPlanSafe(plan, listing->packs, distrusted));
+    STORMPROOF_ASSIGN_OR_RETURN(size_t unverified,
+                                ConfirmKeptCopies(repo, packs, &plan, &checked));
     if (unverified == 0) break;
   }
   plan.stats.snapshots = snapshots->size();
@@ -495,26 +589,27 @@ Result<Survey> SurveyRepository(const Repository& repo, int64_t storage_now,
 }
 
 // Copies the upkeep's figures into `stats`.
-void AddUpkeep(const PruneStats& upkeep, PruneStats* stats) {
-  stats->foreign_delete_markers = upkeep.foreign_delete_markers;
-  stats->retention_checked = upkeep.retention_checked;
-  stats->retention_extended = upkeep.retention_extended;
-  stats->retention_known = upkeep.retention_known;
-  stats->retention_record_note = upkeep.retention_record_note;
-  stats->overwritten_files = upkeep.overwritten_files;
-  stats->unretained_versions = upkeep.unretained_versions;
+void AddUpkeep(const backend::Backend::RetentionUpkeep& upkeep, PruneStats* stats) {
+  stats->retention_checked = upkeep.checked;
+  stats->retention_extended = upkeep.extended;
+  stats->retention_known = upkeep.retained_as_recorded;
+  stats->retention_record_note = upkeep.record_note;
+  stats->overwritten_files = upkeep.overwritten;
+  stats->foreign_delete_markers = upkeep.hidden_by_others;
+  stats->unretained_versions = upkeep.unretained;
   stats->first_unretained = upkeep.first_unretained;
+  stats->unretained_restored = upkeep.unretained_restored;
 }
 
 }  // namespace
 
 Result<PruneStats> PlanPrune(const Repository& repo, const repository::Lock& lock,
                              const PruneOptions& options, const ProgressFn& progress) {
-  PruneStats upkeep;  // what the upkeep would extend
+  backend::Backend::RetentionUpkeep upkeep;  // what the upkeep would extend
   Status counted = ExtendRetention(repo, nullptr, /*dry_run=*/true, &upkeep);
-  if (!counted) return WithUpkeep(counted.error(), upkeep, true);
+  if (!counted) return WithRetentionKept(counted.error(), upkeep);
   Result<Survey> survey = SurveyRepository(repo, lock.storage_time_ns(), options, progress);
-  if (!survey) return WithUpkeep(survey.error(), upkeep, true);
+  if (!survey) return WithRetentionKept(survey.error(), upkeep);
   AddUpkeep(upkeep, &survey->plan.stats);
   return survey->plan.stats;
 }
@@ -523,20 +618,20 @@ Result<PruneStats> Prune(Maintenance& maintenance, const PruneOptions& options,
                          const ProgressFn& progress) {
   // The retention of what is there is kept up first and whatever follows: a damaged repository
   // (a refused survey) is exactly the one whose backups must not lose their lock.
-  PruneStats upkeep;
+  backend::Backend::RetentionUpkeep upkeep;
   Status extended =
       ExtendRetention(maintenance.repository(), &maintenance, options.dry_run, &upkeep,
                       options.retention_kept);
-  if (!extended) return WithUpkeep(extended.error(), upkeep, options.dry_run);
+  if (!extended) return WithRetentionKept(extended.error(), upkeep);
   Result<Survey> surveyed = SurveyRepository(
       maintenance.repository(), maintenance.lock().storage_time_ns(), options, progress);
-  if (!surveyed) return WithUpkeep(surveyed.error(), upkeep, options.dry_run);
+  if (!surveyed) return WithRetentionKept(surveyed.error(), upkeep);
   PrunePlan& plan = surveyed->plan;
   AddUpkeep(upkeep, &plan.stats);
   if (options.dry_run) return plan.stats;
   if (Interrupted()) return Interruption("prune changed nothing");
   Status executed = Execute(maintenance, surveyed->listing.files, plan, progress);
-  if (!executed) return WithUpkeep(executed.error(), upkeep);
+  if (!executed) return WithRetentionKept(executed.error(), upkeep);
   if (!Interrupted()) STORMPROOF_TRY(RemoveTemporaries(maintenance, &plan.stats));
   if (!Interrupted()) STORMPROOF_TRY(PurgeHidden(maintenance, &plan.stats));
   return plan.stats;

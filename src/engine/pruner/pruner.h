@@ -17,8 +17,10 @@
 // given (maintenance.h), so it never runs beside a backup; a dry run (PlanPrune) needs only a
 // shared lock. It refuses, changing nothing, when the
 // repository is damaged in a way that makes "unused" uncertain: a tree that cannot be read, a blob
-// in use that no index names, a pack the index names that is missing, or a blob in use of which
-// no copy the index names verifies.
+// in use that no index names, a blob in use whose only copies the index names are in missing
+// packs, or a blob in use of which no copy the index names verifies. Entries for a missing pack
+// are otherwise dropped from the index (PruneStats::packs_missing): a planted index naming a pack
+// that never existed cannot block prune.
 //
 // The index is not trusted where it decides a deletion: before a pack holding a copy of a blob in
 // use is deleted or repacked away, the copy prune keeps instead is read and re-hashed (also in a
@@ -35,7 +37,14 @@
 // (kFailedCheck, changing nothing) only when that leaves a blob in use with no copy that may be
 // kept. A header-listed entry is not taken as verified: a kept copy of a blob in use is still
 // re-hashed before another copy of it goes (even a pack forged whole, header included, cannot
-// pass that). Each entry is read at most once, so however many copies lie, prune ends.
+// pass that). Each entry is read at most once, so however many copies lie, prune ends; the
+// copies of a blob in use are read in the order the plan prefers them until one verifies, so
+// prune plans twice, not once per lie.
+// Unused bytes are counted only where the pack's size accounts for them: an entry ending past
+// its pack is distrusted unread, and a pack whose entries do not tile it exactly (overlapping,
+// leaving a gap or reaching into the header) is settled by its header first; where that header
+// does not verify, the pack is never repacked and its entries of blobs in use are read. So a
+// planted entry claiming a huge unused blob cannot make prune repack a pack.
 #ifndef STORMPROOF_ENGINE_PRUNER_PRUNER_H_
 #define STORMPROOF_ENGINE_PRUNER_PRUNER_H_
 
@@ -98,6 +107,17 @@ struct PruneStats {
   // first, one line naming pack, blob and why, in first_unverified.
   uint64_t copies_unverified = 0;
   std::string first_unverified = {};
+  // Packs the index names that are not on the backend (an index planted naming a pack that never
+  // existed, or a lost pack), and their index entries, left out of the new index: prune keeps a
+  // copy of every blob in use elsewhere (it refuses when one has none). The first's id in
+  // first_missing_pack.
+  uint64_t packs_missing = 0;
+  uint64_t entries_for_missing_packs = 0;
+  std::string first_missing_pack = {};
+  // How many times prune planned: 1, or 2 once kept copies were found lying (each such blob's
+  // copies are read in the plan's order until one verifies, however many lie); more only when
+  // the lies left out make further packs unused. Not printed.
+  uint64_t plan_rounds = 0;
   uint64_t bytes_before = 0;       // size of all packs before
   uint64_t bytes_deleted = 0;      // size of the packs deleted
   uint64_t bytes_written = 0;      // size of the new packs
@@ -129,6 +149,9 @@ struct PruneStats {
   // unretained): not stormproof's writes; never given one. The first's key in first_unretained.
   uint64_t unretained_versions = 0;
   std::string first_unretained = {};
+  // Versions a roll-back (repair --as-of) left without retention (Backend::RetentionUpkeep::
+  // unretained_restored): a note, not a sign of an attack.
+  uint64_t unretained_restored = 0;
 
   int64_t bytes_freed() const {
     return static_cast<int64_t>(bytes_deleted) - static_cast<int64_t>(bytes_written);

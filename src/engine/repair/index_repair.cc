@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "engine/repair/internal/bad_copies.h"
 #include "engine/repair/internal/pack_rescue.h"
 #include "engine/repository/index.h"
 #include "engine/repository/maintenance.h"
@@ -107,7 +108,6 @@ Result<RepairIndexReport> Run(const Repository& repo, Maintenance* maintenance,
     ++report.packs;
     auto record = ReadPack(repo, *id);
     if (record) {
-      report.blobs_after += record->blobs.size();
       packs.push_back(std::move(record).value());
     } else if (IsDamage(record.error())) {
       unreadable.push_back({*id, size, Reason(*id, record.error())});
@@ -118,7 +118,11 @@ Result<RepairIndexReport> Run(const Repository& repo, Maintenance* maintenance,
       progress(ProgressEvent().Count(ProgressUnit::kPacks, report.packs, pack_files.size()));
     }
   }
+  auto bad_copies = DropBadCopies(repo, &packs);
+  if (!bad_copies) return Stop(bad_copies.error());
+  report.bad_copies = std::move(bad_copies).value();
   report.packs_indexed = packs.size();
+  for (const IndexedPack& pack : packs) report.blobs_after += pack.blobs.size();
 
   auto rescue = RescueBlobs(repo, unreadable, packs);
   if (!rescue) return Stop(rescue.error());

@@ -14,6 +14,10 @@
 // place, named by no index: `prune` removes it. When no readable index file locates anything in
 // it (every index file lost), its blobs are lost: packs are not scanned for blobs.
 //
+// A blob that several readable packs list (two backups stored it at once, or a damaged or forged
+// copy) is read and verified in each: copies that fail are left out of the new index when another
+// copy verifies, and a pack left with none of its blobs is named by no index (prune removes it).
+//
 // Damage is told from failing storage: a file that cannot be read (kIo from the backend, or a
 // file gone since it was listed) stops the repair with that error before anything is changed,
 // because what cannot be read now may read later; only what is read and fails a check counts
@@ -62,7 +66,8 @@ struct DamagedPack {
 
 struct RepairIndexReport {
   uint64_t packs = 0;          // packs on the backend
-  uint64_t packs_indexed = 0;  // packs whose header verified: the new index lists them
+  // Packs whose header verified, less those holding only bad copies: the new index lists them.
+  uint64_t packs_indexed = 0;
   uint64_t packs_written = 0;  // new packs holding blobs kept from damaged packs (none: dry run)
   uint64_t blobs_before = 0;   // blobs the readable index files listed before
   uint64_t blobs_after = 0;    // blobs the new index lists
@@ -72,6 +77,9 @@ struct RepairIndexReport {
   std::vector<repository::DamagedFile> damaged_index_files;  // replaced
   std::vector<DamagedPack> damaged_packs;                    // by pack id
   std::vector<std::string> unexpected_files;  // names under data/ that are not pack ids
+  // Copies of a blob that several pack headers list which failed to verify while another copy
+  // verified, left out of the new index: one line each, naming the blob, its pack and why.
+  std::vector<std::string> bad_copies;
 
   bool lost_data() const;  // some damaged pack's lost_data()
 };

@@ -17,14 +17,14 @@ using repository::Repository;
 
 using Located = std::pair<Id, BlobLocation>;
 
-// The blobs the loaded index locates in each of `packs`, in offset order (one pass through the
-// index, however many packs are damaged).
+// The blobs the loaded index locates in each of `packs` (at any of their locations), in offset
+// order (one pass through the index, however many packs are damaged).
 std::vector<std::vector<Located>> IndexedIn(const Repository& repo,
                                             std::span<const UnreadablePack> packs) {
   std::unordered_map<Id, size_t, crypto::IdHash> position;
   for (size_t i = 0; i < packs.size(); ++i) position.emplace(packs[i].pack, i);
   std::vector<std::vector<Located>> located(packs.size());
-  repo.ForEachIndexedBlob([&](const Id& id, const BlobLocation& at) {
+  repo.ForEachIndexedLocation([&](const Id& id, const BlobLocation& at) {
     auto it = position.find(at.pack);
     if (it != position.end()) located[it->second].emplace_back(id, at);
   });
@@ -62,7 +62,7 @@ Result<std::string> Verify(const Repository& repo, const Id& id, const BlobLocat
            " in pack " + at.pack.Hex() + ": lies outside the pack's " + std::to_string(pack_size) +
            " bytes (truncated or damaged)";
   }
-  auto plain = repo.LoadBlob(at.type, id, repository::IdCheck::kRehash);
+  auto plain = repo.LoadBlobAt(at.type, id, at, repository::IdCheck::kRehash);
   if (plain) return std::string();
   ErrorCode code = plain.error().code();
   if (code == ErrorCode::kFailedCheck || code == ErrorCode::kCorrupt) {

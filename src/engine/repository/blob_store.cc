@@ -22,6 +22,13 @@ constexpr size_t kPackBufferSize = kPackTargetSize;
 
 size_t TypeIndex(BlobType type) { return static_cast<size_t>(type); }
 
+// The stored payload size (BlobSaveInfo) an index entry implies: its sealed length without the
+// sealing overhead and the payload's marker byte; 0 for an entry too short to hold them.
+uint32_t StoredPayloadOf(const BlobLocation& at) {
+  constexpr size_t kOverhead = crypto::kSealOverhead + 1;
+  return at.length > kOverhead ? static_cast<uint32_t>(at.length - kOverhead) : 0;
+}
+
 }  // namespace
 
 struct BlobStore::OpenPack {
@@ -51,7 +58,11 @@ BlobStore::~BlobStore() {
   for (std::thread& saver : savers) saver.join();
 }
 
-Result<bool> BlobStore::SaveBlob(BlobType type, const Id& id, ByteView plaintext) {
+Result<bool> BlobStore::SaveBlob(BlobType type, const Id& id, ByteView plaintext,
+                                 BlobSaveInfo* info) {
+  BlobSaveInfo ignored;
+  if (info == nullptr) info = &ignored;
+  *info = {};
   if (plaintext.size() > kMaxBlobSize) {
     return Error::InvalidArgument("blob " + id.Hex() + " has " + std::to_string(plaintext.size()) +
                                   " bytes, more than the limit of " +
@@ -62,11 +73,13 @@ Result<bool> BlobStore::SaveBlob(BlobType type, const Id& id, ByteView plaintext
     if (failure_) return *failure_;
     if (auto at = index_.Find(type, id)) {
       relied_packs_.insert(at->pack);
+      info->stored_payload = StoredPayloadOf(*at);
       return false;
     }
     if (!in_flight_[TypeIndex(type)].insert(id).second) return false;
   }
-  STORMPROOF_TRY(AddToPack(type, id, plaintext));
+  STORMPROOF_ASSIGN_OR_RETURN(info->stored_payload, AddToPack(type, id, plaintext));
+  info->added = true;
   return true;
 }
 
@@ -74,9 +87,10 @@ Result<bool> BlobStore::SaveBlob(BlobType type, const Id& id, ByteView plaintext
 // at several GB/s (about 50 us for a 256 KiB blob), and sealing in place saves a scratch buffer
 // per thread and a copy of every byte. A thread that closes a full pack queues it for the saver
 // thread and retries; threads waiting for a pack buffer never hold one, so this cannot deadlock.
-Status BlobStore::AddToPack(BlobType type, const Id& id, ByteView plaintext) {
+Result<uint32_t> BlobStore::AddToPack(BlobType type, const Id& id, ByteView plaintext) {
   thread_local Bytes payload;  // scratch, reused to avoid page faults
   EncodePayload(plaintext, &payload);
+  const auto stored_payload = static_cast<uint32_t>(payload.size() - 1);  // without the marker
   const size_t sealed_length = payload.size() + crypto::kSealOverhead;
   for (;;) {
     std::unique_ptr<OpenPack> full;
@@ -91,7 +105,7 @@ Status BlobStore::AddToPack(BlobType type, const Id& id, ByteView plaintext) {
     QueueForSaving(std::move(full));
   }
   if (payload.capacity() > kKeepScratch) Bytes().swap(payload);
-  return Ok();
+  return stored_payload;
 }
 
 // REQUIRES: `pack` is closed and counted in writes_pending_.

@@ -1,5 +1,7 @@
 // BlobStore's read path: loading the index, finding and verifying blobs.
 #include <algorithm>
+#include <optional>
+#include <span>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -14,6 +16,17 @@ namespace {
 constexpr size_t kMaxCachedPackKeys = 4096;
 
 const char* TypeName(BlobType type) { return type == BlobType::kTree ? "tree" : "data"; }
+
+// Whether a copy failed because it is damaged or gone: another copy may verify, this one never
+// will (unlike an I/O error, which may pass).
+bool IsDamage(const Error& error) {
+  return error.code() == ErrorCode::kCorrupt || error.code() == ErrorCode::kFailedCheck ||
+         error.code() == ErrorCode::kNotFound;
+}
+
+bool SameLocation(const BlobLocation& a, const BlobLocation& b) {
+  return a.pack == b.pack && a.offset == b.offset && a.length == b.length;
+}
 
 }  // namespace
 
@@ -74,7 +87,7 @@ Status BlobStore::LoadIndexFiles(IndexListing* listing,
     }
   }
   index.Commit();
-  index_ = std::move(index);
+  ReplaceIndex(std::move(index));
   damaged_index_files_ = std::move(damaged);
   index_files_.emplace(names.begin(), names.end());
   std::erase_if(relied_packs_, [&](const Id& pack) { return packs.count(pack) == 0; });
@@ -104,7 +117,7 @@ void BlobStore::SetIndex(std::span<const IndexedPack> packs) {
   for (const IndexedPack& pack : packs) index.BulkAdd(pack.pack, pack.blobs);
   index.Commit();
   MutexLock lock(mu_);
-  index_ = std::move(index);
+  ReplaceIndex(std::move(index));
   damaged_index_files_.clear();
   index_files_.reset();
   relied_packs_.clear();
@@ -129,6 +142,18 @@ Status BlobStore::ConfirmReliedPacks() const {
     }
   }
   return Ok();
+}
+
+void BlobStore::ReplaceIndex(BlobIndex index) {
+  ignored_locations_ = {index.DroppedLocations(), index.BlobsWithDroppedLocations()};
+  index_ = std::move(index);
+  ++index_generation_;
+  for (auto& chosen : chosen_copies_) chosen.clear();
+}
+
+IgnoredLocations BlobStore::IgnoredIndexLocations() const {
+  MutexLock lock(mu_);
+  return ignored_locations_;
 }
 
 std::vector<DamagedFile> BlobStore::DamagedIndexFiles() const {
@@ -163,21 +188,101 @@ Result<crypto::Key> BlobStore::PackKey(const Id& pack, BlobType type) const {
   return key;
 }
 
+std::vector<BlobLocation> BlobStore::FindBlobLocations(BlobType type, const Id& id) const {
+  std::vector<BlobLocation> copies;
+  {
+    MutexLock lock(mu_);
+    copies = index_.FindAll(type, id);
+    if (!index_.LostLocations(type, id)) return copies;
+  }
+  AddHeaderLocations(type, id, &copies);
+  return copies;
+}
+
+void BlobStore::AddHeaderLocations(BlobType type, const Id& id,
+                                   std::vector<BlobLocation>* copies) const {
+  std::vector<Id> packs;
+  for (const BlobLocation& at : *copies) {
+    if (std::find(packs.begin(), packs.end(), at.pack) == packs.end()) packs.push_back(at.pack);
+  }
+  for (const Id& pack : packs) {
+    auto header = ReadPackHeader(backend_, key_.encryption, pack);
+    if (!header) continue;  // a missing or damaged pack: its indexed copies fail as such
+    for (const PackEntry& e : *header) {
+      BlobLocation at{pack, e.offset, e.length, e.raw_length, type};
+      if (e.id != id || e.type != type ||
+          std::any_of(copies->begin(), copies->end(), [&](const BlobLocation& known) {
+            return SameLocation(known, at) && known.raw_length == at.raw_length;
+          })) {
+        continue;
+      }
+      copies->push_back(at);
+    }
+  }
+}
+
+std::optional<BlobLocation> BlobStore::LocateForRead(BlobType type, const Id& id) const {
+  uint64_t generation = 0;
+  {
+    MutexLock lock(mu_);
+    auto& chosen = chosen_copies_[static_cast<size_t>(type)];
+    if (auto it = chosen.find(id); it != chosen.end()) return it->second;
+    generation = index_generation_;
+  }
+  std::vector<BlobLocation> copies = FindBlobLocations(type, id);
+  if (copies.empty()) return std::nullopt;
+  if (std::all_of(copies.begin(), copies.end(), [&](const BlobLocation& at) {
+        return at.raw_length == copies.front().raw_length;
+      })) {
+    return copies.front();
+  }
+  // The copies disagree: read them (at most BlobIndex::kMaxLocationsPerBlob) once per index
+  // load, not once per caller.
+  BlobLocation found = copies.front();
+  for (const BlobLocation& at : copies) {
+    if (LoadBlobAt(type, id, at, IdCheck::kRehash)) {
+      found = at;
+      break;
+    }
+  }
+  MutexLock lock(mu_);
+  if (generation == index_generation_) chosen_copies_[static_cast<size_t>(type)][id] = found;
+  return found;
+}
+
 Result<Bytes> BlobStore::LoadBlob(BlobType type, const Id& id, IdCheck check) const {
-  std::optional<BlobLocation> at = FindBlob(type, id);
-  if (!at) {
+  std::vector<BlobLocation> copies = FindBlobLocations(type, id);
+  if (copies.empty()) {
     return Error::NotFound(std::string(TypeName(type)) + " blob " + id.Hex() +
                            " is not in the index");
   }
+  if (copies.size() > 1) check = IdCheck::kRehash;  // only the hash tells a forged copy
+  return LoadFirstGoodCopy(type, id, copies, check, std::nullopt);
+}
+
+Result<Bytes> BlobStore::LoadFirstGoodCopy(BlobType type, const Id& id,
+                                           std::span<const BlobLocation> copies, IdCheck check,
+                                           std::optional<Error> failed) const {
+  for (const BlobLocation& at : copies) {
+    auto plain = LoadBlobAt(type, id, at, check);
+    if (plain || plain.error().code() == ErrorCode::kInterrupted) return plain;
+    if (!failed || (IsDamage(*failed) && !IsDamage(plain.error()))) failed = plain.error();
+  }
+  if (!failed) return Error::Internal("no copy of " + id.Hex() + " to load");
+  return *failed;
+}
+
+Result<Bytes> BlobStore::LoadBlobAt(BlobType type, const Id& id, const BlobLocation& at,
+                                    IdCheck check) const {
   std::string where =
-      std::string(TypeName(type)) + " blob " + id.Hex() + " in pack " + at->pack.Hex();
-  auto key = PackKey(at->pack, type);
+      std::string(TypeName(type)) + " blob " + id.Hex() + " in pack " + at.pack.Hex();
+  auto key = PackKey(at.pack, type);
   if (!key) return key.error().WithContext(where);
   // A tree pack may be kept whole by a caching backend (Handle::keep_whole).
-  backend::Handle handle{backend::FileType::kPack, at->pack.Hex(), type == BlobType::kTree};
-  auto sealed = backend_.Load(handle, at->offset, at->length);
+  backend::Handle handle{backend::FileType::kPack, at.pack.Hex(), type == BlobType::kTree};
+  auto sealed = backend_.Load(handle, at.offset, at.length);
   if (!sealed) return sealed.error().WithContext(where);
-  PackEntry entry{type, id, at->offset, at->length, at->raw_length};
+  PackEntry entry{type, id, at.offset, at.length, at.raw_length};
   auto plain = OpenBlob(*key, key_.id, entry, *sealed, check);
   if (!plain) return plain.error().WithContext(where);
   return plain;
@@ -185,40 +290,62 @@ Result<Bytes> BlobStore::LoadBlob(BlobType type, const Id& id, IdCheck check) co
 
 void BlobStore::LoadBlobRun(BlobType type, std::span<const std::pair<Id, BlobLocation>> blobs,
                             IdCheck check,
-                            const std::function<void(const Id&, Result<Bytes>)>& each) const {
+                            const std::function<void(const Id&, Result<Bytes>)>& each,
+                            OtherCopies other_copies) const {
   if (blobs.empty()) return;
   const Id& pack = blobs.front().second.pack;
   const uint64_t start = blobs.front().second.offset;
   // In 64 bits: a hostile index's offset + length may pass 2^32 (never wrap, never read past
   // the bytes loaded).
   const uint64_t end = uint64_t{blobs.back().second.offset} + blobs.back().second.length;
-  const std::string where = "pack " + pack.Hex();
-  Result<Bytes> run = Error::FailedCheck("blobs not sorted by offset in one pack");
-  if (std::all_of(blobs.begin(), blobs.end(), [&](const auto& blob) {
+  auto where = [&](const Id& id) {
+    return std::string(TypeName(type)) + " blob " + id.Hex() + " in pack " + pack.Hex();
+  };
+  if (!std::all_of(blobs.begin(), blobs.end(), [&](const auto& blob) {
         return blob.second.pack == pack && blob.second.offset >= start &&
                uint64_t{blob.second.offset} + blob.second.length <= end;
       })) {
-    auto key = PackKey(pack, type);
-    run = key ? backend_.Load({backend::FileType::kPack, pack.Hex(), type == BlobType::kTree},
-                              start, end - start)
-              : Result<Bytes>(key.error());
-    if (run && key) {
-      for (const auto& [id, at] : blobs) {
-        PackEntry entry{type, id, at.offset, at.length, at.raw_length};
-        auto plain = OpenBlob(*key, key_.id, entry,
-                              ByteView(run->data() + (at.offset - start), at.length), check);
-        if (!plain)
-          plain = plain.error().WithContext(std::string(TypeName(type)) + " blob " + id.Hex() +
-                                            " in " + where);
-        each(id, std::move(plain));
-      }
-      return;
+    // Malformed locations (a caller's bug or a hostile index): refused, nothing read.
+    for (const auto& [id, at] : blobs) {
+      each(id, Error::FailedCheck("blobs not sorted by offset in one pack").WithContext(where(id)));
     }
+    return;
   }
+  auto key = PackKey(pack, type);
+  Result<Bytes> run =
+      key ? backend_.Load({backend::FileType::kPack, pack.Hex(), type == BlobType::kTree}, start,
+                          end - start)
+          : Result<Bytes>(key.error());
   for (const auto& [id, at] : blobs) {
-    each(id, run.error().WithContext(std::string(TypeName(type)) + " blob " + id.Hex() + " in " +
-                                     where));
+    PackEntry entry{type, id, at.offset, at.length, at.raw_length};
+    // Only the hash tells a forged copy from the genuine one.
+    IdCheck blob_check =
+        check == IdCheck::kSkip && HasOtherCopies(type, id, at) ? IdCheck::kRehash : check;
+    Result<Bytes> plain =
+        run ? OpenBlob(*key, key_.id, entry, ByteView(run->data() + (at.offset - start), at.length),
+                       blob_check)
+            : Result<Bytes>(run.error());
+    if (!plain) plain = plain.error().WithContext(where(id));
+    if (!plain && other_copies == OtherCopies::kTried) {
+      plain = LoadElsewhere(type, id, at, plain.error());
+    }
+    each(id, std::move(plain));
   }
+}
+
+bool BlobStore::HasOtherCopies(BlobType type, const Id& id, const BlobLocation& at) const {
+  std::vector<BlobLocation> copies = FindBlobLocations(type, id);
+  return std::any_of(copies.begin(), copies.end(),
+                     [&](const BlobLocation& other) { return !SameLocation(other, at); });
+}
+
+Result<Bytes> BlobStore::LoadElsewhere(BlobType type, const Id& id, const BlobLocation& failed_at,
+                                       Error failed) const {
+  if (failed.code() == ErrorCode::kInterrupted) return failed;
+  std::vector<BlobLocation> others = FindBlobLocations(type, id);
+  std::erase_if(others, [&](const BlobLocation& at) { return SameLocation(at, failed_at); });
+  if (others.empty()) return failed;
+  return LoadFirstGoodCopy(type, id, others, IdCheck::kRehash, std::move(failed));
 }
 
 void BlobStore::ForEachIndexedBlob(
@@ -229,6 +356,16 @@ void BlobStore::ForEachIndexedBlob(
     copy = index_;
   }
   copy.ForEach(each);
+}
+
+void BlobStore::ForEachIndexedLocation(
+    const std::function<void(const Id&, const BlobLocation&)>& each) const {
+  BlobIndex copy;
+  {
+    MutexLock lock(mu_);
+    copy = index_;
+  }
+  copy.ForEachLocation(each);
 }
 
 size_t BlobStore::IndexedBlobCount() const {

@@ -107,6 +107,10 @@ struct LockEnvironment {
   std::function<int64_t()> elapsed_ns;           // the holder's clock; counts suspensions
   std::function<bool(const LockInfo&)> running;  // a lock of this machine: is its process alive?
   std::chrono::milliseconds refresh_interval = kLockRefreshInterval;
+  // How long a writer whose lock was lost waits for a fresh one to judge what it just saved
+  // (Repository::SaveSnapshot, kSameContentSameFile): a prune holding the repository meanwhile
+  // ends first, so its removals are seen; past it, the saved file's wholeness is "unknown".
+  std::chrono::milliseconds fresh_lock_wait = std::chrono::seconds(60);
   // Shared by every copy of the environment (a Repository's locks): null = one per lock taken.
   std::shared_ptr<LockRemover> remover = {};
 };

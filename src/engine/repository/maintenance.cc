@@ -171,14 +171,38 @@ Status Maintenance::PurgeExpiredVersions(backend::Backend::HiddenVersions* stats
 }
 
 Error WithRetentionKept(const Error& error, const backend::Backend::RetentionUpkeep& kept) {
-  if (kept.checked == 0 && kept.retained_as_recorded == 0) return error;
-  std::string done = "; the retention upkeep ran first: " + std::to_string(kept.extended) +
-                     " of " + std::to_string(kept.checked) + " file(s) extended";
+  if (kept.checked == 0 && kept.retained_as_recorded == 0 && kept.overwritten == 0) return error;
+  std::string done = "; the retention upkeep ran first: " + std::to_string(kept.extended) + " of " +
+                     std::to_string(kept.checked) + " file(s) " +
+                     (kept.dry_run ? "would be extended" : "extended");
   if (kept.retained_as_recorded > 0) {
     done += ", " + std::to_string(kept.retained_as_recorded) +
             " known retained from the record of earlier upkeep";
   }
+  if (kept.overwritten > 0) {
+    done += ", " + std::to_string(kept.overwritten) +
+            " file(s) were overwritten after they were written (an attack or a faulty tool: run "
+            "'stormproof check --read-data' and see 'repair --as-of')";
+  }
   return Error(error.code(), error.message() + done);
+}
+
+Result<backend::Backend::RetentionUpkeep> KeepRetentionThenMaintain(Repository& repo,
+                                                                    const RetentionFirst& first,
+                                                                    const MaintenanceWork& work) {
+  backend::Backend::RetentionUpkeep kept;
+  STORMPROOF_TRY(repo.KeepRetention(first.trusted, &kept));
+  if (first.may_maintain) {
+    if (Status may = first.may_maintain(repo); !may) return WithRetentionKept(may.error(), kept);
+  }
+  if (const std::optional<Error>& why = repo.read_only_reason()) {
+    return WithRetentionKept(*why, kept);
+  }
+  if (!work) return kept;
+  auto maintenance = Maintenance::Begin(repo, first.wait, first.on_wait);
+  if (!maintenance) return WithRetentionKept(maintenance.error(), kept);
+  STORMPROOF_TRY(work(**maintenance, kept));
+  return kept;
 }
 
 }  // namespace stormproof::repository

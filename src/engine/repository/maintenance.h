@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -100,12 +101,44 @@ class Maintenance {
   std::unique_ptr<Lock> lock_;  // exclusive, held for this object's whole life
 };
 
-// `error` (maintenance refused or failed after Repository::KeepRetention ran, before any lock)
-// with what that upkeep did, as the pruner says it, so that a refused prune is never taken for
-// a lapsed retention: "<error>; the retention upkeep ran first: E of C file(s) extended" (and
-// how many the record of earlier upkeep showed retained). `error` as it is when the upkeep
-// found nothing to read.
+// `error` (maintenance refused or failed after the retention upkeep ran: Repository::
+// KeepRetention before any lock, or Maintenance::ExtendRetention under it) with what that upkeep
+// did, so that a refused prune is never taken for a lapsed retention: "<error>; the retention
+// upkeep ran first: E of C file(s) extended" ("would be extended" for a dry run's count,
+// kept.dry_run), then how many the record of earlier upkeep showed retained and how many files
+// were overwritten, where there are any. `error` as it is when the upkeep found nothing to read.
 Error WithRetentionKept(const Error& error, const backend::Backend::RetentionUpkeep& kept);
+
+// What KeepRetentionThenMaintain needs besides the repository.
+struct RetentionFirst {
+  // The retention the caller knows the repository was created with (the plan's object_lock,
+  // prune --object-lock-days), for Repository::KeepRetention; none by default.
+  std::optional<backend::Retention> trusted = std::nullopt;
+  // Whether maintenance may go on after the upkeep (run: the config matches the plan's
+  // object_lock); nothing more is asked when empty (the default).
+  std::function<Status(const Repository&)> may_maintain = {};
+  // How long Maintenance::Begin waits for a conflicting lock (none by default), and whom it
+  // tells once.
+  std::chrono::milliseconds wait = std::chrono::milliseconds(0);
+  Repository::LockWaitFn on_wait = {};
+};
+
+// Work done under the exclusive lock after the upkeep `kept` (pruner::Prune with
+// PruneOptions::retention_kept); its errors say themselves that the upkeep ran.
+using MaintenanceWork =
+    std::function<Status(Maintenance& maintenance, const backend::Backend::RetentionUpkeep& kept)>;
+
+// The Object Lock upkeep first, then maintenance: what prune and run's retention-only upkeep
+// share. Keeps the retention of what `repo` holds (Repository::KeepRetention with
+// first.trusted), before any lock and whatever follows; then refuses a repository Open made
+// read-only and what first.may_maintain refuses; then, only when `work` is given, takes the
+// exclusive lock (Maintenance::Begin) and runs `work` (without `work`: the upkeep alone, which
+// needs no lock, so a lock someone holds cannot stop it). Returns what the upkeep did. Errors:
+// KeepRetention's as they are; the refusals and Begin's with what the upkeep did
+// (WithRetentionKept); `work`'s as it returns them.
+Result<backend::Backend::RetentionUpkeep> KeepRetentionThenMaintain(Repository& repo,
+                                                                    const RetentionFirst& first,
+                                                                    const MaintenanceWork& work);
 
 }  // namespace stormproof::repository
 

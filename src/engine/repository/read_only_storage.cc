@@ -41,6 +41,8 @@ class ReadOnlyStorage final : public backend::Backend {
   int ParallelSaves() const override { return inner_->ParallelSaves(); }
   std::string Location() const override { return inner_->Location(); }
   Status SetRetention(const backend::Retention&) override { return why_; }
+  // What the storage can keep, not what this view lets be written.
+  Result<bool> HoldsRetention() const override { return inner_->HoldsRetention(); }
   void SetRecordPlace(const RecordPlace& place) override { inner_->SetRecordPlace(place); }
   Status ExtendRetention(FileType type, RetentionUpkeep* stats) override {
     return inner_->ExtendRetention(type, stats);

@@ -233,8 +233,9 @@ Id Repository::BlobId(ByteView plaintext) const {
   return crypto::KeyedId(impl_->master.id, plaintext);
 }
 
-Result<bool> Repository::SaveBlob(BlobType type, const Id& id, ByteView plaintext) {
-  return impl_->blobs.SaveBlob(type, id, plaintext);
+Result<bool> Repository::SaveBlob(BlobType type, const Id& id, ByteView plaintext,
+                                  BlobSaveInfo* info) {
+  return impl_->blobs.SaveBlob(type, id, plaintext, info);
 }
 
 bool Repository::HasBlob(BlobType type, const Id& id) const {
@@ -245,14 +246,28 @@ std::optional<BlobLocation> Repository::FindBlob(BlobType type, const Id& id) co
   return impl_->blobs.FindBlob(type, id);
 }
 
+std::vector<BlobLocation> Repository::FindBlobLocations(BlobType type, const Id& id) const {
+  return impl_->blobs.FindBlobLocations(type, id);
+}
+
+std::optional<BlobLocation> Repository::LocateForRead(BlobType type, const Id& id) const {
+  return impl_->blobs.LocateForRead(type, id);
+}
+
 Result<Bytes> Repository::LoadBlob(BlobType type, const Id& id, IdCheck check) const {
   return impl_->blobs.LoadBlob(type, id, check);
 }
 
+Result<Bytes> Repository::LoadBlobAt(BlobType type, const Id& id, const BlobLocation& at,
+                                     IdCheck check) const {
+  return impl_->blobs.LoadBlobAt(type, id, at, check);
+}
+
 void Repository::LoadBlobRun(BlobType type, std::span<const std::pair<Id, BlobLocation>> blobs,
                              IdCheck check,
-                             const std::function<void(const Id&, Result<Bytes>)>& each) const {
-  impl_->blobs.LoadBlobRun(type, blobs, check, each);
+                             const std::function<void(const Id&, Result<Bytes>)>& each,
+                             OtherCopies other_copies) const {
+  impl_->blobs.LoadBlobRun(type, blobs, check, each, other_copies);
 }
 
 Status Repository::Flush() { return impl_->blobs.Flush(); }
@@ -291,10 +306,19 @@ void Repository::ForEachIndexedBlob(
   impl_->blobs.ForEachIndexedBlob(each);
 }
 
+void Repository::ForEachIndexedLocation(
+    const std::function<void(const Id&, const BlobLocation&)>& each) const {
+  impl_->blobs.ForEachIndexedLocation(each);
+}
+
 size_t Repository::IndexedBlobCount() const { return impl_->blobs.IndexedBlobCount(); }
 
 std::vector<DamagedFile> Repository::DamagedIndexFiles() const {
   return impl_->blobs.DamagedIndexFiles();
+}
+
+IgnoredLocations Repository::IgnoredIndexLocations() const {
+  return impl_->blobs.IgnoredIndexLocations();
 }
 
 Status Repository::ReloadIndex() const { return impl_->blobs.LoadIndex(); }
@@ -362,7 +386,11 @@ void Repository::SetLockEnvironment(const LockEnvironment& env) {
   if (!impl_->lock_env.remover) impl_->lock_env.remover = std::make_shared<LockRemover>();
 }
 
-Status Repository::CheckMayDelete() { return impl_->lock_env.remover->CheckMayDelete(*backend_); }
+Status Repository::CheckMayDelete() {
+  // The probe is a lock file first (no retention): credentials that may not delete are told so.
+  STORMPROOF_TRY(impl_->lock_env.remover->CheckMayDelete(*backend_));
+  return CheckRemovalsRetained();
+}
 
 Status Repository::RefreshIndex() const {
   Status refreshed = impl_->blobs.RefreshIndex();

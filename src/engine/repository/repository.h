@@ -24,6 +24,7 @@
 #define STORMPROOF_ENGINE_REPOSITORY_REPOSITORY_H_
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -38,8 +39,10 @@
 #include "engine/backend/backend.h"
 #include "engine/chunker/chunker.h"
 #include "core/bytes.h"
+#include "core/mutex.h"
 #include "core/result.h"
 #include "engine/crypto/crypto.h"
+#include "engine/repository/signals.h"
 
 namespace stormproof::repository {
 
@@ -58,6 +61,17 @@ struct BlobLocation {
   uint32_t length = 0;      // sealed length
   uint32_t raw_length = 0;  // plaintext length before compression
   BlobType type = BlobType::kData;
+};
+
+// What SaveBlob learnt about a blob from the work it does anyway (no extra compression or lookup):
+// whether it stored the blob now and the size of its compressed payload, whose ratio to the
+// plaintext length is the blob's compressibility (ransomware detection, issue 16).
+struct BlobSaveInfo {
+  bool added = false;  // stored now; false: already stored, or being stored by another call
+  // The payload's size without its marker byte and sealing overhead: the zstd frame, or the
+  // plaintext length when kept raw (zstd saved too little). 0 = unknown: the blob is in flight
+  // in a pack not yet saved (another call is storing it). Never 0 for a known non-empty blob.
+  uint32_t stored_payload = 0;
 };
 
 struct SnapshotSummary {
@@ -90,6 +104,10 @@ struct Snapshot {
     Id snapshot;    // the snapshot's id in the source repository
   };
   std::optional<CopyOrigin> copied_from = {};
+  // Ransomware signals gathered while backing up (or scanning) and the verdict judged from them
+  // (signals.h); unset in snapshots taken without detection or before it existed.
+  std::optional<SnapshotSignals> signals = {};
+  std::optional<Verdict> verdict = {};
 };
 
 struct KeyInfo {
@@ -105,7 +123,13 @@ struct KeyInfo {
 // plaintext) additionally catches a blob that was wrong before it was sealed (a writer bug or a
 // memory error between hashing and sealing). check --read-data and restore --verify re-hash;
 // restore itself and other readers may skip it (docs/repository-format.md, "Verification").
+// A blob the index locates more than once is always re-hashed: a copy sealed by another holder of
+// the key (a forged one) opens too, and only the hash tells the genuine copy.
 enum class IdCheck { kRehash, kSkip };
+
+// Whether LoadBlobRun tries a blob's other locations when its copy in the run fails: kTried
+// (reading, restore) or kNotTried (verifying that one copy: prune).
+enum class OtherCopies { kTried, kNotTried };
 
 // Called by VerifyPack once per blob the pack's header lists: `error` is null when the blob
 // verified, else says what is wrong with it (naming the blob and the pack).
@@ -122,6 +146,12 @@ struct IndexListing;     // index_files.h
 struct DamagedFile {
   std::string name;    // the file's name within its directory (index/ or snapshots/)
   std::string reason;  // the error, e.g. "content does not match its name (damaged)"
+};
+
+// Index locations a load ignored: past BlobIndex::kMaxLocationsPerBlob for their blob.
+struct IgnoredLocations {
+  size_t locations = 0;
+  size_t blobs = 0;  // blobs that lost some
 };
 
 // A blob named by its type and id.
@@ -217,23 +247,40 @@ class Repository {
   Id BlobId(ByteView plaintext) const;
 
   // Stores a blob under `id` (= BlobId(plaintext)) unless the repository already has it.
-  // Returns true when it was stored now. The blob is durable only after Flush().
-  Result<bool> SaveBlob(BlobType type, const Id& id, ByteView plaintext);
+  // Returns true when it was stored now. The blob is durable only after Flush(). With `info`,
+  // also fills it (BlobSaveInfo), at no extra cost.
+  Result<bool> SaveBlob(BlobType type, const Id& id, ByteView plaintext,
+                        BlobSaveInfo* info = nullptr);
   bool HasBlob(BlobType type, const Id& id) const;
+  // The blob's first location; a blob the index files locate more than once (a second copy, or
+  // a damaged or forged one) has others: FindBlobLocations.
   std::optional<BlobLocation> FindBlob(BlobType type, const Id& id) const;
+  // Every distinct location of the blob, FindBlob's first; empty when it is not indexed.
+  std::vector<BlobLocation> FindBlobLocations(BlobType type, const Id& id) const;
+  // FindBlob for a reader that lays the blob out by its length before reading it (restore):
+  // when the blob's copies disagree on its length (a damaged or forged copy), the first copy that
+  // reads and verifies (chosen by reading them in turn, once per index load: the choice is
+  // remembered); the first location when none does (reading it then fails). Thread-safe.
+  std::optional<BlobLocation> LocateForRead(BlobType type, const Id& id) const;
   // Reads, verifies (authentication, length and, with IdCheck::kRehash, the id) and decompresses
-  // a blob. Errors: kNotFound for a blob not in the index; kCorrupt (authentication or id check
-  // failed) or kFailedCheck (malformed) naming the blob and its pack when it is damaged; the
-  // backend's error otherwise.
+  // a blob, trying each of its locations in turn until one verifies. Errors (when none does):
+  // kNotFound for a blob not in the index; an error of a copy that failed for another reason
+  // than damage (the backend's), else kCorrupt (authentication or id check failed), kFailedCheck
+  // (malformed) or kNotFound (pack missing), naming the blob and the pack of its first location.
   Result<Bytes> LoadBlob(BlobType type, const Id& id, IdCheck check = IdCheck::kRehash) const;
+  // LoadBlob of the copy at `at` only (to verify one copy): errors as LoadBlob's for that copy.
+  Result<Bytes> LoadBlobAt(BlobType type, const Id& id, const BlobLocation& at,
+                           IdCheck check) const;
   // LoadBlob for blobs of one pack with one read: `blobs` (ids with their FindBlob locations,
   // all in one pack, sorted by offset) are read as the single byte range from the first to the
   // last, then opened one at a time; `each` gets every id with its plaintext or its error, in
   // order. On object storage a run of a pack's blobs then costs one request, not one each.
+  // A blob that fails to read or verify there is tried at its other locations (as LoadBlob),
+  // unless `other_copies` is kNotTried: then `each` gets that copy's error (as LoadBlobAt's).
   // The caller bounds the range (restore splits a pack's blobs where a gap is large).
   void LoadBlobRun(BlobType type, std::span<const std::pair<Id, BlobLocation>> blobs,
-                   IdCheck check,
-                   const std::function<void(const Id&, Result<Bytes>)>& each) const;
+                   IdCheck check, const std::function<void(const Id&, Result<Bytes>)>& each,
+                   OtherCopies other_copies = OtherCopies::kTried) const;
 
   // ---- The writer path (backup, forget): adds files, removes snapshot files only. ----
   // Saves every open pack and an index for all blobs saved since the last Flush.
@@ -303,8 +350,28 @@ class Repository {
   // created ...: the retention upkeep does not take its days from it; ...") when the config does
   // not count, `trusted` is empty and the storage keeps retention (nothing was changed); the backend's (SetRetention: storage that cannot keep the
   // retention; ExtendRetention's).
+  // A config that names no retention is judged too (ConfigRewrittenWithoutRetention): when the
+  // storage holds retention and shows it rewritten, it counts for nothing either, and with
+  // `trusted` empty: kCorrupt "<location>/config: names no Object Lock retention, but the bucket
+  // has Object Lock and the config was rewritten since the repository was created ...: nothing
+  // is removed without a retention; give ..." (nothing was changed). With `trusted`, the storage
+  // keeps it from then on, and CheckMayDelete lets removals go (each recorded as stormproof's).
   Status KeepRetention(const std::optional<backend::Retention>& trusted,
                        backend::Backend::RetentionUpkeep* stats);
+  // Whether the config names no Object Lock retention while the storage holds retention (S3: the
+  // bucket has Object Lock: Backend::HoldsRetention) and shows the config rewritten since init
+  // (stored more than once with different content): someone holding the key may have taken the
+  // repository's object_lock out of it, so that files are written, and removed, without
+  // retention. `init` without --object-lock on such a bucket writes the config once: false.
+  // False too for a config that names a retention or whose mac does not verify (KeepRetention
+  // judges those), and on storage that cannot hold retention (no request). Costs S3 one
+  // GetObjectLockConfiguration and one ListObjectVersions of `config`, once per Repository (the
+  // answer is kept). Storage that will not tell whether it holds retention (HoldsRetention's
+  // kPermissionDenied: S3 credentials without s3:GetBucketObjectLockConfiguration) answers
+  // false, as before it was asked; KeepRetention and CheckMayDelete then print one warning line
+  // on stderr (once per process and location). Errors: the backend's (e.g. credentials that may
+  // not list the config's versions on a bucket with Object Lock).
+  Result<bool> ConfigRewrittenWithoutRetention() const;
 
   // Evidence files (docs/catalog.md, "Many hosts, one catalog"): what a host's runs recorded,
   // carried beside its backups so that another machine's catalog can import it. `text` is
@@ -329,12 +396,19 @@ class Repository {
   // is called for it. Returns the error (kFailedCheck naming the pack) when the header cannot
   // be verified; `each` is then not called. Thread-safe; `each` runs on the calling thread.
   Status VerifyPack(const Id& pack, ByteView pack_bytes, const VerifiedBlobFn& each) const;
-  // Every blob the loaded index knows.
+  // Every blob the loaded index knows, once, at its first location (FindBlob).
   void ForEachIndexedBlob(const std::function<void(const Id&, const BlobLocation&)>& each) const;
+  // Every location of every blob the loaded index knows (a blob located twice is visited twice).
+  void ForEachIndexedLocation(
+      const std::function<void(const Id&, const BlobLocation&)>& each) const;
   size_t IndexedBlobCount() const;
   // The index files the last (re)load of the index could not read, sorted by name; their
   // entries are not in the loaded index. Empty when every index file loaded.
   std::vector<DamagedFile> DamagedIndexFiles() const;
+  // Locations the last (re)load of the index ignored because their blob already had
+  // BlobIndex::kMaxLocationsPerBlob (index.h): only a damaged or planted index file names a blob
+  // in that many places. None when every location was kept.
+  IgnoredLocations IgnoredIndexLocations() const;
   // Re-reads the index files (another process may have added some since Open). Changes only
   // what this object has in memory, never a file.
   Status ReloadIndex() const;
@@ -393,6 +467,9 @@ class Repository {
   // written and deleted (lock.h, LockRemover::CheckMayDelete). Errors: kPermissionDenied "L:
   // these credentials may not delete objects (...): forget, prune and repair need the
   // maintenance credentials (...)" (docs/object-storage.md, "Upload-only credentials").
+  // Then, when ConfigRewrittenWithoutRetention and KeepRetention was not given a trusted
+  // retention: kCorrupt, the line KeepRetention refuses with (a removal would be a delete
+  // marker nobody recorded, on storage that should keep every file retained).
   Status CheckMayDelete();
 
  private:
@@ -405,6 +482,14 @@ class Repository {
   std::optional<backend::Retention> retention_;
   std::optional<Error> read_only_reason_;
   bool config_verified_ = true;  // the config's mac verified (KeepRetention may trust its days)
+  // CheckMayDelete's second step: kCorrupt when ConfigRewrittenWithoutRetention and KeepRetention
+  // kept no trusted retention.
+  Status CheckRemovalsRetained() const;
+  mutable Mutex rewrite_mu_;
+  // ConfigRewrittenWithoutRetention's answer, once asked.
+  mutable std::optional<bool> rewritten_without_retention_ GUARDED_BY(rewrite_mu_);
+  // KeepRetention made the storage keep a trusted retention: removals are recorded.
+  bool retention_kept_ GUARDED_BY(rewrite_mu_) = false;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,6 +1,10 @@
 // Repository: snapshot files.
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "engine/repository/repository.h"
@@ -26,11 +30,12 @@ bool SaysMissing(ErrorCode code) {
          code == ErrorCode::kFailedCheck;
 }
 
-// Under a fresh shared lock (no prune runs while it holds; taking it re-reads the index), asks
-// `whole` about `snapshot`, then confirms the lock held throughout; the lock is released again.
+// Under a fresh shared lock (no prune runs while it holds; taking it re-reads the index; waiting
+// up to `wait` for one, so that a prune holding the repository ends first), asks `whole` about
+// `snapshot`, then confirms the lock held throughout; the lock is released again.
 Judged JudgeUnderFreshLock(Repository& repo, const Snapshot& snapshot,
-                           const Repository::WholeCheckFn& whole) {
-  auto fresh = repo.AcquireLock(Repository::LockKind::kShared);
+                           const Repository::WholeCheckFn& whole, std::chrono::milliseconds wait) {
+  auto fresh = repo.AcquireLock(Repository::LockKind::kShared, wait);
   if (!fresh) return {Wholeness::kUnknown, "no fresh lock: " + fresh.error().message()};
   Status checked = whole(snapshot);
   if (!checked && SaysMissing(checked.error().code())) {
@@ -73,7 +78,7 @@ Result<Id> Repository::SaveSnapshot(Snapshot snapshot, Sealing sealing,
   if (!held && sealing == Sealing::kSameContentSameFile && whole) {
     // Another copy may have saved this same file after we looked, and printed its id.
     snapshot.id = id;
-    Judged judged = JudgeUnderFreshLock(*this, snapshot, whole);
+    Judged judged = JudgeUnderFreshLock(*this, snapshot, whole, impl_->lock_env.fresh_lock_wait);
     if (judged.wholeness == Wholeness::kWhole) {
       return held.error().WithContext("snapshot " + id.Hex() +
                                       " left in place: it is whole (every blob it references "
@@ -206,9 +211,10 @@ bool Weaker(const std::optional<backend::Retention>& held, const backend::Retent
 
 // Whether the config is stored more than once with different content (S3: its version
 // listing; the backend's upkeep counts it in `overwritten`, changing nothing): rewritten after
-// init, which writes it once. Only answers on storage whose retention is set (a config with
-// object_lock); false elsewhere. Costs S3 one ListObjectVersions of `config`, and a
-// GetObjectRetention of each version the record of earlier upkeep does not answer for.
+// init, which writes it once. Answers on storage whose retention is set (a config with
+// object_lock: costs S3 one ListObjectVersions of `config`, and a GetObjectRetention of each
+// version the record of earlier upkeep does not answer for), and before it is set on storage
+// that holds retention (S3: a bucket with Object Lock; the listing only); false elsewhere.
 Result<bool> ConfigRewritten(backend::Backend& backend, const Id& id) {
   backend::Backend::RetentionUpkeep probe;
   probe.dry_run = true;
@@ -217,20 +223,86 @@ Result<bool> ConfigRewritten(backend::Backend& backend, const Id& id) {
   return probe.overwritten > 0;
 }
 
+// Why removals are refused in a repository ConfigRewrittenWithoutRetention: one line.
+Error RewrittenWithoutRetention(const std::string& location) {
+  return Error::Corrupt(
+      location + "/config: names no Object Lock retention, but the bucket has Object Lock and "
+      "the config was rewritten since the repository was created (stored more than once with "
+      "different content: an attack, or a faulty tool): nothing is removed without a retention; "
+      "give the retention the repository was created with (prune --object-lock-days, the "
+      "plan's object_lock), or roll the repository back with 'stormproof repair --as-of' "
+      "(docs/object-storage.md)");
+}
+
+// Whether `backend` holds retention, a refusal to tell (kPermissionDenied: Backend::
+// HoldsRetention) answered as no: removals then go on as they did before the storage was asked.
+Result<bool> HoldsRetentionOrCannotTell(const backend::Backend& backend) {
+  Result<bool> holds = backend.HoldsRetention();
+  if (!holds && holds.error().code() == ErrorCode::kPermissionDenied) return false;
+  return holds;
+}
+
+// One line on stderr, once per process and location, when `backend` will not tell whether it
+// holds retention (forget and prune then go on). Asks again: S3 keeps the answer (no request).
+void WarnIfCannotTellRetention(const backend::Backend& backend) {
+  Result<bool> holds = backend.HoldsRetention();
+  if (holds || holds.error().code() != ErrorCode::kPermissionDenied) return;
+  // Function-local statics: GUARDED_BY cannot name a local, so a plain std::mutex is enough.
+  static std::mutex mu;
+  static std::set<std::string> warned;  // read and written only under mu
+  std::lock_guard lock(mu);
+  if (!warned.insert(backend.Location()).second) return;
+  std::fprintf(stderr,
+               "stormproof: warning: %s: a config rewritten without Object Lock cannot be "
+               "detected without it; removing as on storage without Object Lock "
+               "(docs/object-storage.md)\n",
+               holds.error().message().c_str());
+}
+
 }  // namespace
+
+Result<bool> Repository::ConfigRewrittenWithoutRetention() const {
+  if (retention_ || !config_verified_) return false;
+  MutexLock lock(rewrite_mu_);
+  if (!rewritten_without_retention_) {
+    STORMPROOF_ASSIGN_OR_RETURN(bool holds, HoldsRetentionOrCannotTell(*backend_));
+    bool rewritten = false;
+    if (holds) {
+      STORMPROOF_ASSIGN_OR_RETURN(rewritten, ConfigRewritten(*backend_, id_));
+    }
+    rewritten_without_retention_ = rewritten;
+  }
+  return *rewritten_without_retention_;
+}
+
+Status Repository::CheckRemovalsRetained() const {
+  {
+    MutexLock lock(rewrite_mu_);
+    if (retention_kept_) return Ok();
+  }
+  STORMPROOF_ASSIGN_OR_RETURN(bool rewritten, ConfigRewrittenWithoutRetention());
+  if (rewritten) return RewrittenWithoutRetention(backend_->Location());
+  if (!retention_ && config_verified_) WarnIfCannotTellRetention(*backend_);
+  return Ok();
+}
 
 Status Repository::KeepRetention(const std::optional<backend::Retention>& trusted,
                                  backend::Backend::RetentionUpkeep* stats) {
   // Every backup host holds the key, so a config that verifies may still have been rewritten
   // with fewer days; the one written at init is its oldest version. When the storage shows it
   // rewritten, its days count for nothing either way: only `trusted`.
+  // One that names no retention may have lost it so (ConfigRewrittenWithoutRetention).
   bool rewritten = false;
   if (config_verified_ && retention_) {
     STORMPROOF_ASSIGN_OR_RETURN(rewritten, ConfigRewritten(*backend_, id_));
+  } else if (config_verified_) {
+    STORMPROOF_ASSIGN_OR_RETURN(rewritten, ConfigRewrittenWithoutRetention());
+    WarnIfCannotTellRetention(*backend_);
   }
   const bool config_counts = config_verified_ && !rewritten;
   std::optional<backend::Retention> keep =
       Stronger(config_counts ? retention_ : std::nullopt, trusted);
+  if (!keep && rewritten && !retention_) return RewrittenWithoutRetention(backend_->Location());
   if (!keep && !config_counts) {
     // Storage that cannot keep retention (a local directory) has none to keep up.
     if (!rewritten && !SetUpkeepRetention(*backend_, backend::Retention{{}, 1})) return Ok();
@@ -248,6 +320,10 @@ Status Repository::KeepRetention(const std::optional<backend::Retention>& truste
     STORMPROOF_TRY(SetUpkeepRetention(*backend_, *keep));
   } else if (rewritten || Weaker(retention_, *keep)) {
     STORMPROOF_TRY(backend_->SetRetention(*keep));
+  }
+  if (!read_only_reason_) {
+    MutexLock lock(rewrite_mu_);
+    retention_kept_ = true;
   }
   return ExtendRetentionOfAll(*backend_, id_, stats);
 }

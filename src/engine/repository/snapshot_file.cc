@@ -4,6 +4,7 @@
 
 #include "core/time.h"
 #include "engine/repository/encoding.h"
+#include "engine/repository/internal/signals_json.h"
 
 namespace stormproof::repository {
 namespace {
@@ -100,6 +101,12 @@ Result<Snapshot> DecodeFields(const json& j) {
   if (j.contains("copied_from")) {
     STORMPROOF_ASSIGN_OR_RETURN(s.copied_from, CopyOriginFrom(j.at("copied_from")));
   }
+  if (j.contains("signals")) {
+    STORMPROOF_ASSIGN_OR_RETURN(s.signals, SignalsFromJson(j.at("signals")));
+  }
+  if (j.contains("verdict")) {
+    STORMPROOF_ASSIGN_OR_RETURN(s.verdict, VerdictFromJson(j.at("verdict")));
+  }
   return s;
 }
 
@@ -126,6 +133,8 @@ std::string EncodeSnapshot(const Snapshot& s) {
     j["copied_from"] = {{"repository", s.copied_from->repository.Hex()},
                         {"snapshot", s.copied_from->snapshot.Hex()}};
   }
+  if (s.signals) j["signals"] = SignalsToJson(*s.signals);
+  if (s.verdict) j["verdict"] = VerdictToJson(*s.verdict);
   return j.dump();
 }
 

@@ -21,7 +21,8 @@ class RepositoryTreeSource : public TreeSource {
     return repository::LoadTree(repo_, id);
   }
   std::optional<uint64_t> DataBlobLength(const crypto::Id& id) const override {
-    auto location = repo_.FindBlob(repository::BlobType::kData, id);
+    // From a copy that verifies when the copies disagree (a damaged or forged one).
+    auto location = repo_.LocateForRead(repository::BlobType::kData, id);
     if (!location) return std::nullopt;
     return location->raw_length;
   }

@@ -65,7 +65,7 @@ Status CheckBlobs(const repository::Repository& repo, int fd, const repository::
                   const FileLayout& layout, Bytes& buffer) {
   uint64_t stream = 0;
   for (size_t i = 0; i < node.content.size(); ++i) {
-    auto location = repo.FindBlob(repository::BlobType::kData, node.content[i]);
+    auto location = repo.LocateForRead(repository::BlobType::kData, node.content[i]);
     if (!location) {
       return Error::NotFound("data blob " + node.content[i].ShortHex() + " is not in the index");
     }

@@ -75,7 +75,8 @@ std::vector<BlobJob> RestoreRun::PlanBlobJobs() {
     for (const crypto::Id& id : node.content) {
       auto [it, added] = job_of.try_emplace(id, jobs.size());
       if (added) {
-        auto location = repo_.FindBlob(BlobType::kData, id);
+        // Its length lays out the file: from a copy that verifies when the copies disagree.
+        auto location = repo_.LocateForRead(BlobType::kData, id);
         jobs.push_back({id, location.value_or(repository::BlobLocation{}), {}});
         if (!location) Fail(f, Error::NotFound("data blob " + id.ShortHex() + " vanished"));
       }

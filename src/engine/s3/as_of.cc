@@ -312,7 +312,8 @@ Status RollBack::HidesRecordable() const {
   internal::RecordFileLock lock(path);
   internal::MarkerRecord record(
       path,
-      internal::RecordBinding{record_place_.repository_id, client_->location().ToString(), root_});
+      internal::RecordBinding{record_place_.repository_id, client_->location().ToString(), root_},
+      lock);
   Status writable = record.Writable();
   if (!writable) return writable.error().WithContext("nothing rolled back");
   return Ok();
@@ -332,7 +333,8 @@ void RollBack::RecordHides(const std::vector<std::pair<std::string, std::string>
   internal::RecordFileLock lock(path);  // a prune on this machine may be saving it
   internal::MarkerRecord record(
       path,
-      internal::RecordBinding{record_place_.repository_id, client_->location().ToString(), root_});
+      internal::RecordBinding{record_place_.repository_id, client_->location().ToString(), root_},
+      lock);
   const internal::RecordedMarker hidden{internal::RecordedMarker::Kind::kHiddenByRepair, as_of_ns};
   for (const auto& [key, marker] : markers) record.Add(key, marker, hidden);
   if (Status saved = record.Save(); !saved) {

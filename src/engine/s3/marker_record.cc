@@ -1,16 +1,29 @@
 // The record of stormproof's own delete markers (internal/marker_record.h).
 #include "engine/s3/internal/marker_record.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <system_error>
 
+#include "core/time.h"
+
 namespace stormproof::s3::internal {
 namespace {
 
-constexpr RecordFormat kFormat{"stormproof delete-marker record 1\n",
-                               "record of stormproof's delete markers",
-                               "every delete marker counts as someone else's"};
+constexpr RecordFormat kFormat{
+    "stormproof delete-marker record 2\n", "record of stormproof's delete markers",
+    "every delete marker counts as someone else's", "stormproof delete-marker record 1\n", true};
+
+// When the lock file beside the record at `path` was last changed (a version 1 record's stand-in
+// for when it was begun: RecordFileLock makes it before the first save and never writes it);
+// now when it is not there.
+int64_t LockFileChangedNs(const std::string& path) {
+  struct stat info {};
+  if (::stat((path + ".lock").c_str(), &info) != 0) return SystemNowNs();
+  return int64_t{info.st_mtim.tv_sec} * 1'000'000'000 + info.st_mtim.tv_nsec;
+}
 
 int64_t ValueOf(const RecordedMarker& marker) {
   if (marker.kind == RecordedMarker::Kind::kRemoved) return 0;
@@ -23,12 +36,14 @@ std::string MarkerRecordName(std::string_view repository_id) {
   return "delete-markers-" + std::string(repository_id.substr(0, 16));
 }
 
-MarkerRecord::MarkerRecord(std::string path, RecordBinding binding)
-    : path_(std::move(path)), binding_(std::move(binding)) {
-  for (const RecordEntry& entry : ReadRecordFile(path_, kFormat, binding_, &note_)) {
+MarkerRecord::MarkerRecord(std::string path, RecordBinding binding, const RecordFileLock& lock)
+    : path_(std::move(path)), binding_(std::move(binding)), locked_(lock.status()) {
+  for (const RecordEntry& entry : ReadRecordFile(path_, kFormat, binding_, &note_, &begun_ns_)) {
     markers_[entry.hash] = entry.value;
   }
+  if (note_.empty() && begun_ns_ == 0) begun_ns_ = LockFileChangedNs(path_);  // version 1
   if (note_.empty()) return;
+  begun_ns_ = SystemNowNs();
   std::error_code error;
   const std::filesystem::file_status status = std::filesystem::symlink_status(path_, error);
   // A first run has no file; anything else there is kept.
@@ -36,6 +51,7 @@ MarkerRecord::MarkerRecord(std::string path, RecordBinding binding)
 }
 
 Status MarkerRecord::Writable() const {
+  STORMPROOF_TRY(locked_);
   if (!unreadable_) return Ok();
   return Error::FailedCheck(
       note_ + "; not written over, so that none of its entries is lost: look at it, then restore "
@@ -70,7 +86,7 @@ Status MarkerRecord::Save() const {
   std::vector<RecordEntry> entries;
   entries.reserve(markers_.size());
   for (const auto& [hash, value] : markers_) entries.push_back({hash, value});
-  return WriteRecordFile(path_, kFormat, binding_, std::move(entries));
+  return WriteRecordFile(path_, kFormat, binding_, std::move(entries), begun_ns_);
 }
 
 }  // namespace stormproof::s3::internal

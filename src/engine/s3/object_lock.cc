@@ -84,10 +84,25 @@ Result<bool> Client::BucketHasObjectLock() const {
   Call call{"GET", "", {{"object-lock", ""}}, {}, {}};
   STORMPROOF_ASSIGN_OR_RETURN(Answer answer, Execute(call, what));
   const HttpResponse& response = answer.response;
+  S3ErrorBody body = ParseErrorBody(AsText(response.body));
   if (response.status == 404) {
     // AWS and RGW: ObjectLockConfigurationNotFoundError; a missing bucket is NoSuchBucket.
-    S3ErrorBody body = ParseErrorBody(AsText(response.body));
     if (body.code != "NoSuchBucket") return false;
+  }
+  if (response.status == 403 && (body.code == "AccessDenied" || body.code.empty())) {
+    return Error::PermissionDenied(
+        what + ": cannot tell whether bucket '" + options_.location.bucket +
+        "' has Object Lock: access denied (" + (body.code.empty() ? "HTTP 403" : body.code) +
+        "): these credentials lack s3:GetBucketObjectLockConfiguration");
+  }
+  // Storage without the call (GetObjectLockConfiguration): 501 NotImplemented, the S3 error-code
+  // table's answer for functionality it does not implement.
+  if (response.status == 501 || body.code == "NotImplemented") {
+    return Error::PermissionDenied(what + ": cannot tell whether bucket '" +
+                                   options_.location.bucket +
+                                   "' has Object Lock: the storage does not answer "
+                                   "GetObjectLockConfiguration (" +
+                                   (body.code.empty() ? "HTTP 501" : OneLine(body.code)) + ")");
   }
   if (response.status >= 300) return AnswerError(response, what);
   Result<bool> enabled = ParseObjectLockEnabled(AsText(response.body));

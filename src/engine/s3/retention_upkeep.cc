@@ -239,8 +239,11 @@ std::vector<DueVersion> DueVersions(
     const Hider hider = latest.delete_marker ? HiddenBy(group, markers) : Hider::kNobody;
     if (latest.delete_marker) {
       if (hider == Hider::kNobody || hider == Hider::kRemoval) continue;  // not in use
+      // Never a marker placed after the record was begun (it would be in it), unless forced.
       const bool adopt = hider == Hider::kOthers && stats->adopt_hidden && stats->may_adopt &&
-                         stats->may_adopt(latest.key, latest.modified_ns);
+                         stats->may_adopt(latest.key, latest.modified_ns) &&
+                         (markers == nullptr || latest.modified_ns < markers->begun_ns() ||
+                          stats->adopt_after_record_begun);
       if (hider == Hider::kOthers && stats->adopt_hidden && !adopt) {
         stats->not_adopted.push_back({latest.key, latest.modified_ns});
       }
@@ -282,6 +285,7 @@ Status ExtendRetentionUnder(Client& client, const std::string& prefix,
   const int64_t needed = now + int64_t{retention.days} * kNsPerDay;
   const int64_t until = (FloorSeconds(needed + spare) + 1) * kNsPerSecond;
   std::vector<std::vector<ObjectVersion>> keys = ByKey(std::move(versions));
+  if (markers != nullptr) stats->record_begun_ns = markers->begun_ns();
   std::vector<DueVersion> due = DueVersions(keys, is_file, now - spare, markers, stats);
   std::unique_ptr<RetentionRecord> record = RecordFor(client, prefix, record_name, stats);
   if (record != nullptr) {

@@ -15,6 +15,7 @@
 #include "engine/s3/internal/marker_record.h"
 #include "engine/s3/internal/options_hook.h"
 #include "engine/s3/internal/retention_upkeep.h"
+#include "engine/s3/internal/stored_content.h"
 #include "engine/s3/s3.h"
 
 namespace stormproof::s3 {
@@ -48,6 +49,9 @@ class S3Backend : public backend::Backend {
                                 TemporaryFiles* stats) override;
   std::string Location() const override { return client_.location().ToString(); }
   Status SetRetention(const backend::Retention& retention) override;
+  // The bucket's Object Lock configuration (one GetObjectLockConfiguration), asked once; a
+  // refusal to tell (kPermissionDenied: Client::BucketHasObjectLock) is kept as well.
+  Result<bool> HoldsRetention() const override;
   // Remove stays a plain DELETE: on a bucket with Object Lock (versioned) it puts a delete
   // marker, which the server allows under retention; the version stays until purged.
   Status ExtendRetention(FileType type, RetentionUpkeep* stats) override;
@@ -58,6 +62,7 @@ class S3Backend : public backend::Backend {
     MutexLock lock(markers_mutex_);
     if (!place.folder.empty()) record_place_.folder = place.folder;
     if (!place.repository_id.empty()) record_place_.repository_id = place.repository_id;
+    if (!place.none_because.empty()) record_place_.none_because = place.none_because;
   }
   // Half the requests the client lets in flight: pack uploads overlap, and loads (the index,
   // trees) still find a free slot meanwhile.
@@ -91,6 +96,9 @@ class S3Backend : public backend::Backend {
   Result<int64_t> RetainUntilNs(int days) const;
   // The retention SetRetention set (none before it), read under its mutex.
   std::optional<backend::Retention> CurrentRetention() const;
+  // Before SetRetention (ExtendRetention's dry run of the config): counts the config in
+  // stats->overwritten when its stored versions hold different content. One version listing.
+  Status CountConfigOverwritten(RetentionUpkeep* stats) const;
 
   const int parallel_saves_;  // before client_, which takes the options
   Client client_;
@@ -98,6 +106,10 @@ class S3Backend : public backend::Backend {
   mutable Mutex retention_mutex_;
   std::optional<backend::Retention> retention_ GUARDED_BY(retention_mutex_);
   bool check_bucket_lock_ GUARDED_BY(retention_mutex_) = false;
+  // Whether the bucket has Object Lock, once asked (HoldsRetention, SetRetention's check).
+  mutable std::optional<bool> holds_retention_ GUARDED_BY(retention_mutex_);
+  // Why the bucket would not tell, once HoldsRetention was refused so (kPermissionDenied).
+  mutable std::optional<Error> holds_retention_unknown_ GUARDED_BY(retention_mutex_);
   // The record of our own delete markers at record_place_, read under its file lock (held
   // until the record is destroyed); nothing when no place is set.
   struct LockedMarkers {
@@ -119,9 +131,9 @@ S3Backend::LockedMarkers S3Backend::LoadMarkers() {
   const std::string path =
       record_place_.folder + "/" + internal::MarkerRecordName(record_place_.repository_id);
   auto lock = std::make_unique<internal::RecordFileLock>(path);
-  return {std::move(lock),
-          std::make_unique<internal::MarkerRecord>(
-              path, internal::RecordBinding{record_place_.repository_id, Location(), root_})};
+  auto record = std::make_unique<internal::MarkerRecord>(
+      path, internal::RecordBinding{record_place_.repository_id, Location(), root_}, *lock);
+  return {std::move(lock), std::move(record)};
 }
 
 internal::KeyKind S3Backend::KindOfKey(const std::string& key) const {
@@ -153,8 +165,38 @@ Status S3Backend::SetRetention(const backend::Retention& retention) {
           "created: `stormproof init --object-lock` creates a new bucket with it)");
     }
     check_bucket_lock_ = false;  // once
+    holds_retention_ = enabled;
   }
   retention_ = retention;
+  return Ok();
+}
+
+Result<bool> S3Backend::HoldsRetention() const {
+  MutexLock lock(retention_mutex_);
+  if (holds_retention_) return *holds_retention_;
+  if (holds_retention_unknown_) return *holds_retention_unknown_;
+  Result<bool> enabled = client_.BucketHasObjectLock();
+  if (enabled) {
+    holds_retention_ = *enabled;
+  } else if (enabled.error().code() == ErrorCode::kPermissionDenied) {
+    holds_retention_unknown_ = enabled.error();
+  }
+  return enabled;
+}
+
+Status S3Backend::CountConfigOverwritten(RetentionUpkeep* stats) const {
+  const std::string config = root_ + "config";
+  internal::StoredContent content;
+  bool latest_is_object = false;
+  STORMPROOF_TRY(client_.ListObjectVersions(config, [&](const internal::ObjectVersion& v) {
+    if (v.key != config) return;  // "config.old", or a key outside (a hostile server)
+    if (v.is_latest) latest_is_object = !v.delete_marker;
+    content.Add(v);
+  }));
+  // A hidden config opens nothing; one restored by `repair --as-of` is not overwritten now.
+  if (latest_is_object && content.rewrite() == internal::StoredContent::Rewrite::kOverwritten) {
+    ++stats->overwritten;
+  }
   return Ok();
 }
 
@@ -175,6 +217,14 @@ Result<std::optional<internal::ObjectLock>> S3Backend::LockFor(const Handle& han
 
 Status S3Backend::ExtendRetention(FileType type, RetentionUpkeep* stats) {
   const std::optional<backend::Retention> retention = CurrentRetention();
+  if (!retention && type == FileType::kConfig && stats->dry_run) {
+    // Only a bucket with Object Lock is asked for the config's versions (s3:ListBucketVersions):
+    // a plain one lists none, and one that will not tell is left as before it was asked.
+    Result<bool> holds = HoldsRetention();
+    if (holds && *holds) return CountConfigOverwritten(stats);
+    if (!holds && holds.error().code() != ErrorCode::kPermissionDenied) return holds.error();
+    return Ok();
+  }
   if (!retention || type == FileType::kLock) return Ok();
   const std::string config = root_ + "config";
   const std::string prefix = type == FileType::kConfig ? config : DirectoryKey(type);
@@ -187,9 +237,12 @@ Status S3Backend::ExtendRetention(FileType type, RetentionUpkeep* stats) {
   internal::MarkerRecord* markers = locked.record.get();
   if ((stats->adopt_hidden || stats->release_repair_hidden) && markers == nullptr) {
     return Error::InvalidArgument(
-        Location() + ": adopting or releasing hidden files needs this machine's record of "
+        Location() +
+        ": adopting or releasing hidden files needs this machine's record of "
         "stormproof's delete markers, kept in this user's state folder "
-        "(~/.local/state/stormproof) when a cache is used: run without --no-cache");
+        "(~/.local/state/stormproof) when a cache is used: " +
+        (record_place_.none_because.empty() ? "run without --no-cache"
+                                            : record_place_.none_because));
   }
   // Adopting or releasing saves the record: never over one that could not be read.
   if (stats->adopt_hidden || stats->release_repair_hidden) STORMPROOF_TRY(markers->Writable());
@@ -306,9 +359,12 @@ Status S3Backend::Remove(const Handle& handle) {
   internal::MarkerRecord* markers = locked.record.get();
   if (markers == nullptr) {
     return Error::InvalidArgument(
-        client_.Describe(KeyOf(handle)) + ": not removed: under Object Lock a removal needs this "
+        client_.Describe(KeyOf(handle)) +
+        ": not removed: under Object Lock a removal needs this "
         "machine's record of stormproof's delete markers, kept in this user's state folder "
-        "(~/.local/state/stormproof) when a cache is used (run without --no-cache)");
+        "(~/.local/state/stormproof) when a cache is used: " +
+        (record_place_.none_because.empty() ? "run without --no-cache"
+                                            : record_place_.none_because));
   }
   // Refused before the marker is placed: it could not be recorded without losing the record.
   if (Status writable = markers->Writable(); !writable) {

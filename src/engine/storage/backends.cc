@@ -34,7 +34,13 @@ Result<std::unique_ptr<backend::Backend>> S3BackendAt(const s3::Location& locati
   if (options.fresh_cache) return WithFreshCache(std::move(backend));
   const std::string root =
       options.cache_dir.empty() ? cache::DefaultCacheRoot() : options.cache_dir;
-  if (root.empty()) return backend;
+  if (root.empty()) {
+    // Without a cache there is no record of delete markers: say why (Backend::SetRecordPlace).
+    backend->SetRecordPlace({.none_because = "no cache folder: neither --cache-dir, "
+                                             "XDG_CACHE_HOME nor HOME is set (nor a home "
+                                             "directory for this user); set HOME"});
+    return backend;
+  }
   return cache::NewCachingBackend(std::move(backend), {CacheFolderFor(root, location)});
 }
 

@@ -189,6 +189,33 @@ TEST(AuditEvidenceTest, AnObjectLockedRepositoryWithoutRecentUpkeepCanLapse) {
             nullptr);
 }
 
+// A lock of a day or two leaves N - E = 0 or 1 days between two upkeeps (E = 1): the finding
+// says the upkeep is due every day, never "every 0 days" or "every 1 days".
+TEST(AuditEvidenceTest, AShortLockSaysTheUpkeepIsDueEveryDay) {
+  for (int days : {1, 2}) {
+    SCOPED_TRACE("object_lock days " + std::to_string(days));
+    plan::Plan plan = PlanWithCopies();
+    for (plan::RepositorySpec& r : plan.repositories) {
+      if (r.id == "dental-offsite") r.object_lock = plan::RepositorySpec::ObjectLock{{}, days};
+    }
+    plan.BuildIndex();
+    catalog::Run prune;
+    prune.kind = catalog::RunKind::kPrune;
+    prune.repository = "dental-offsite";
+    prune.started_ns = prune.finished_ns = StartOfDayNs(kToday.AddDays(-1));
+    RepositoryEvidenceMap evidence;
+    evidence["dental-offsite"].last_prune = prune;
+    std::vector<Finding> findings = Audit(plan, {kToday, &evidence});
+    const Finding* f = FindAbout(findings, "retention-upkeep-lapsing", "dental-offsite");
+    ASSERT_NE(f, nullptr);
+    EXPECT_NE(f->detail.find("the newest one recorded here is 1 day old, while it is due every "
+                             "day. "),
+              std::string::npos)
+        << f->detail;
+    EXPECT_EQ(f->detail.find("every 0 days"), std::string::npos) << f->detail;
+  }
+}
+
 // A prune reported only by a host's evidence (which any backup host could forge: a fresh one
 // every day would silence the finding) is not counted: the finding fires and says so.
 TEST(AuditEvidenceTest, UpkeepReportedOnlyByHostsEvidenceDoesNotCount) {

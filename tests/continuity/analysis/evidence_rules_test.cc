@@ -324,6 +324,25 @@ TEST(ZeroErrorsTest, APassFromHostsEvidenceSaysWhoReportedIt) {
             "web1's evidence (cadence 1w)");
 }
 
+// So does a failure imported from a host's evidence: the failure is named with its reporter
+// (before the error), to a client without the host's name.
+TEST(ZeroErrorsTest, AFailureFromHostsEvidenceSaysWhoReportedIt) {
+  plan::Plan plan = CleanPlan();
+  RepositoryEvidence e;
+  e.last_read_check = RunOf(catalog::RunKind::kCheck, 3, catalog::Outcome::kOk);
+  e.last_failure = RunOf(catalog::RunKind::kCheck, 1, catalog::Outcome::kFailed);
+  e.last_failure->error = "pack 3f2a: checksum mismatch";
+  e.last_failure->host = "web1";
+  e.last_failure->imported_from = "vault";
+  ZeroErrorsVerdict v = JudgeZeroErrors(plan, e, kToday);
+  EXPECT_EQ(v.state, ZeroErrorsState::kFailed);
+  EXPECT_EQ(v.reported_by, "web1's evidence");
+  EXPECT_EQ(v.text,
+            "check FAILED on 2026-11-25, reported by web1's evidence: pack 3f2a: checksum "
+            "mismatch");
+  EXPECT_EQ(v.client_text, "check FAILED on 2026-11-25, reported by a host's evidence");
+}
+
 TEST(ZeroErrorsTest, ADrillCountsForItsSystemsDrillCadence) {
   plan::Plan plan = CleanPlan();  // db's tier-1 sets no drill_every: 90 days
   RepositoryEvidence e;

@@ -685,5 +685,59 @@ TEST(LoaderTest, ChecksObjectLock) {
   EXPECT_FALSE(r.plan.FindRepository("b")->object_lock.has_value());
 }
 
+// backup.canaries: a list (or one path), each with where it was written; absent = none; a
+// misspelt key next to it is still an unknown key, and a non-text item is a wrong type.
+TEST(LoaderTest, ReadsCanariesWithTheirPositions) {
+  std::string text = PlanText(kPeople, R"(systems:
+  - id: files
+    owner: ann
+    tier: t2
+    backup:
+      paths: ["E:/Shares"]
+      canaries:
+        - "E:/Shares/!Budget 2027.xlsx"
+        - E:/Shares/Finance/~payroll.xlsx
+  - id: one
+    owner: ann
+    tier: t2
+    backup: {paths: [/srv], canaries: /srv/_c/a.docx}
+  - id: plain
+    owner: ann
+    tier: t2
+    backup: {paths: [/srv]}
+)");
+  LoadResult r = LoadPlanFromText("plan.yaml", text);
+  ASSERT_EQ(r.diagnostics.all().size(), 0u) << AllMessages(r);
+  const System::Backup& files = r.plan.FindSystem("files")->backup;
+  EXPECT_EQ(files.canaries, (std::vector<std::string>{"E:/Shares/!Budget 2027.xlsx",
+                                                      "E:/Shares/Finance/~payroll.xlsx"}));
+  ASSERT_EQ(files.canary_marks.size(), 2u);
+  EXPECT_EQ(files.canary_marks[0].line, LineOf(text, "!Budget"));
+  EXPECT_EQ(files.canary_marks[1].line, LineOf(text, "~payroll"));
+  EXPECT_EQ(files.canary_marks[1].column, 11);
+  const System::Backup& one = r.plan.FindSystem("one")->backup;
+  EXPECT_EQ(one.canaries, (std::vector<std::string>{"/srv/_c/a.docx"}));
+  ASSERT_EQ(one.canary_marks.size(), 1u);
+  EXPECT_EQ(one.canary_marks[0].line, LineOf(text, "a.docx"));
+  EXPECT_TRUE(r.plan.FindSystem("plain")->backup.canaries.empty());
+
+  std::string typo = PlanText(kPeople, R"(systems:
+  - id: files
+    owner: ann
+    tier: t2
+    backup: {paths: [/srv], canarys: [/srv/a.xlsx]}
+  - id: nested
+    owner: ann
+    tier: t2
+    backup: {paths: [/srv], canaries: [[/srv/b.xlsx]]}
+)");
+  LoadResult bad = LoadPlanFromText("plan.yaml", typo);
+  std::string messages = AllMessages(bad);
+  EXPECT_THAT(messages, HasSubstr("error: system 'files': backup: unknown key 'canarys' (did you "
+                                  "mean 'canaries'?)"));
+  EXPECT_THAT(messages, HasSubstr("error: system 'nested': backup: 'canaries' items must be "
+                                  "text, found a list"));
+}
+
 }  // namespace
 }  // namespace stormproof::plan

@@ -237,6 +237,93 @@ TEST(ValidateTest, ReportsEveryProblemAtOnce) {
   EXPECT_EQ(c.loaded.diagnostics.error_count(), 3u) << c.messages;
 }
 
+// Canaries lie under the system's backup.paths, written as they are (Windows drive letters,
+// backslashes); an empty list, a canary equal to a backed-up file and ".." that stays inside
+// are fine.
+TEST(ValidateTest, CanariesUnderBackupPathsAreClean) {
+  Checked c = Check(PlanText(kPeople, R"(repositories:
+  - {id: nas, location: /srv/nas}
+systems:
+  - id: files
+    owner: ann
+    tier: t2
+    backup:
+      paths: ["E:/Shares", /srv/share/, /etc/hosts]
+      canaries:
+        - "E:/Shares/!Budget 2027.xlsx"
+        - 'E:\Shares\Finance\payroll.xlsx'
+        - /srv/share/HR/../_archive/salaries.xlsx
+        - /etc/hosts
+      repositories: [nas]
+  - id: none
+    owner: ann
+    tier: t2
+    backup: {paths: [/srv/x], canaries: [], repositories: [nas]}
+)"));
+  EXPECT_EQ(c.messages, "");
+  const System* files = c.loaded.plan.FindSystem("files");
+  ASSERT_NE(files, nullptr);
+  EXPECT_EQ(files->backup.canaries.size(), 4u);
+  EXPECT_TRUE(c.loaded.plan.FindSystem("none")->backup.canaries.empty());
+}
+
+// A relative canary, one outside every backup path (a sibling with the same prefix, ".." that
+// climbs out, another drive, a system without paths) is an error at the canary's own line; a
+// canary listed twice is a warning at the repeat.
+TEST(ValidateTest, CanaryOutsideBackupPathsOrRelativeIsAnErrorAtItsLine) {
+  std::string text = PlanText(kPeople, R"(repositories:
+  - {id: nas, location: /srv/nas}
+systems:
+  - id: files
+    owner: ann
+    tier: t2
+    backup:
+      paths: [/srv/share, "E:/Shares"]
+      canaries:
+        - Finance/budget.xlsx
+        - /srv/shared/budget.xlsx
+        - /srv/share/../etc/passwd
+        - D:/Shares/budget.xlsx
+        - /srv/share/budget.xlsx
+        - /srv/share/./budget.xlsx
+      repositories: [nas]
+  - id: bare
+    owner: ann
+    tier: t2
+    backup: {canaries: [/srv/x/y]}
+)");
+  Checked c = Check(text);
+  auto at = [&](const std::string& needle, const std::string& rest) {
+    return "plan.yaml:" + std::to_string(LineOf(text, needle)) + ":11: " + rest + "\n";
+  };
+  EXPECT_THAT(c.messages, HasSubstr(at("Finance/budget.xlsx",
+                                       "error: system 'files': backup.canaries[0] "
+                                       "'Finance/budget.xlsx' is not an absolute path (write it "
+                                       "like backup.paths: /srv/share/budget.xlsx or "
+                                       "E:/Shares/budget.xlsx)")));
+  const std::string outside =
+      " is not under any of backup.paths (/srv/share, E:/Shares): it is never backed up, so no "
+      "backup can see it change";
+  EXPECT_THAT(c.messages,
+              HasSubstr(at("/srv/shared/", "error: system 'files': backup.canaries[1] "
+                                           "'/srv/shared/budget.xlsx'" + outside)));
+  EXPECT_THAT(c.messages,
+              HasSubstr(at("/srv/share/../", "error: system 'files': backup.canaries[2] "
+                                             "'/srv/share/../etc/passwd'" + outside)));
+  EXPECT_THAT(c.messages,
+              HasSubstr(at("D:/Shares", "error: system 'files': backup.canaries[3] "
+                                        "'D:/Shares/budget.xlsx'" + outside)));
+  EXPECT_THAT(c.messages,
+              HasSubstr(at("/srv/share/./", "warning: system 'files': backup.canaries[5] "
+                                            "'/srv/share/./budget.xlsx' repeats "
+                                            "backup.canaries[4]")));
+  EXPECT_THAT(c.messages,
+              HasSubstr("error: system 'bare': backup.canaries[0] '/srv/x/y' is not under any of "
+                        "backup.paths (the system lists none)"));
+  EXPECT_EQ(c.loaded.diagnostics.error_count(), 5u) << c.messages;
+  EXPECT_EQ(c.loaded.diagnostics.warning_count(), 1u) << c.messages;
+}
+
 TEST(ValidateTest, LargeCleanPlanStaysQuiet) {
   std::string systems = "systems:\n";
   for (int i = 0; i < 2000; ++i) {

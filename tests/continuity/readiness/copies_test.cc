@@ -187,7 +187,9 @@ TEST_F(CopiesTest, ZeroErrorsIsJudgedPerCopy) {
       << Reasons(stale);
   // One imported from a host's evidence is never worded as this stormproof's own check.
   nas().checks.last_read_check->imported_from = "nas";
+  nas().checks.last_read_check->host = "web1";
   Rule32110 reported = Assess();
+  EXPECT_EQ(reported.copy_status[0].verified_reported_by, "web1's evidence");
   EXPECT_TRUE(HasReason(reported,
                         "0 errors: copy nas last verified 2026-11-16 by a check reported by a "
                         "host's evidence, overdue (check every 1w, drill every 30d)"))
@@ -199,6 +201,17 @@ TEST_F(CopiesTest, ZeroErrorsIsJudgedPerCopy) {
   EXPECT_EQ(failed.zero_errors, false);
   EXPECT_EQ(failed.Marks(), "✓✓✓~✗");
   EXPECT_TRUE(HasReason(failed, "0 errors: copy nas check failed 2026-11-25")) << Reasons(failed);
+  EXPECT_EQ(failed.copy_status[0].failed_reported_by, "");
+  // One imported from a host's evidence says so, and who reported it (status --json).
+  nas().checks.last_failed_check->imported_from = "nas";
+  nas().checks.last_failed_check->host = "web1";
+  Rule32110 failed_reported = Assess();
+  EXPECT_TRUE(HasReason(failed_reported,
+                        "0 errors: copy nas check failed 2026-11-25 reported by a host's "
+                        "evidence"))
+      << Reasons(failed_reported);
+  EXPECT_EQ(failed_reported.copy_status[0].failed_reported_by, "web1's evidence");
+  nas().checks.last_failed_check->imported_from = "";
 
   // A newer passing verification of that copy (here a drill from it) clears the failure.
   nas().last_good_drill = MakeRun(catalog::RunKind::kDrill, kNow - kHour, catalog::Outcome::kOk);

@@ -247,6 +247,36 @@ TEST_F(CopyJobTest, APlantedClaimantDoesNotStopTheRealCopyAndForgetRefusesIt) {
               Contains(HasSubstr("two or more snapshots here claiming to be their copy")));
 }
 
+// A snapshot planted in the copy claiming to be the copy of a source snapshot that does not
+// exist (never there, or forgotten), dated after every genuine one, proves nothing: the copy's
+// recorded restore point stays the newest copy the copy job wrote or proved.
+TEST_F(CopyJobTest, AClaimantOfASourceSnapshotThatDoesNotExistIsNeverTheNewestCopy) {
+  selection_.systems = {"a"};
+  Run();
+  repository::Id claimant_id;
+  {
+    auto offsite = Open("offsite");
+    auto snapshots = offsite->LoadSnapshots();
+    ASSERT_TRUE(snapshots && snapshots->size() == 1u);
+    repository::Snapshot claimant = snapshots->front();
+    ASSERT_TRUE(claimant.copied_from);
+    claimant.id = {};
+    claimant.copied_from->snapshot = offsite->BlobId(AsBytes(std::string_view("no such source")));
+    // After the next run's backup (snapshots take the real time), before its copy's clock.
+    claimant.time_ns += 4 * kMinute;
+    auto saved = offsite->SaveSnapshot(claimant);
+    ASSERT_TRUE(saved);
+    claimant_id = *saved;
+  }
+  offset_ = 8 * kMinute;
+  Pass later = Run();
+  const ActionResult* copy = later.Find(ActionKind::kCopy, "a");
+  ASSERT_NE(copy, nullptr);
+  EXPECT_EQ(copy->run.files, 1u) << copy->summary;
+  EXPECT_FALSE(copy->run.snapshot_id.empty()) << copy->summary;
+  EXPECT_NE(copy->run.snapshot_id, claimant_id.Hex());
+}
+
 // A source snapshot that cannot be read (its packs damaged) fails alone: the later snapshots are
 // still copied, and the action is a failure (a breach) naming the snapshot and why.
 TEST_F(CopyJobTest, ADamagedSourceSnapshotFailsAloneAndTheOthersAreCopied) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,10 +49,10 @@ class ForgetJobTest : public testing::RunFixture {
     return Run();
   }
 
-  // Saves copies of the newest snapshot in local, dated `times` (a backup host holding the
-  // repository password can write any date).
-  void Forge(const std::vector<int64_t>& times) {
-    auto repo = Open("repo");
+  // Saves copies of the newest snapshot in `where` (/srv/`where`), dated `times` (a backup host
+  // holding the repository password can write any date).
+  void Forge(const std::vector<int64_t>& times, const std::string& where = "repo") {
+    auto repo = Open(where);
     auto all = repo->LoadSnapshots();
     ASSERT_TRUE(all && !all->empty());
     repository::Snapshot newest = all->back();
@@ -274,6 +275,160 @@ TEST_F(ForgetJobTest, ARepairClaimingACopysSourceIsNotMadeHere) {
   EXPECT_THAT(pass.breaches, Contains(StartsWith("forget of a in offsite failed: would remove 1 "
                                                  "snapshot(s) this machine made")));
   EXPECT_EQ(Snapshots("offsite").size(), 5u) << "nothing removed";
+}
+
+// A backup record this catalog holds, dated `started_ns`, naming the snapshot `snapshot` of
+// `where` as its own backup's: as a record imported before catalog v6 (which reads as own), or
+// one this machine wrote with its clock ahead.
+void AddOwnBackupRecord(catalog::Catalog& catalog, int64_t started_ns,
+                        const repository::Snapshot& snapshot, int64_t snapshot_time_ns) {
+  catalog::Run run;
+  run.kind = catalog::RunKind::kBackup;
+  run.system = "a";
+  run.repository = "local";
+  run.started_ns = run.finished_ns = started_ns;
+  run.snapshot_id = snapshot.id.Hex();
+  run.snapshot_time_ns = snapshot_time_ns;
+  ASSERT_THAT(catalog.AddRun(run), IsOk());
+}
+
+// The snapshot of `snapshots` dated `time_ns`.
+repository::Snapshot DatedAt(const std::vector<repository::Snapshot>& snapshots, int64_t time_ns) {
+  auto it = std::find_if(snapshots.begin(), snapshots.end(),
+                         [&](const repository::Snapshot& s) { return s.time_ns == time_ns; });
+  EXPECT_NE(it, snapshots.end());
+  return it == snapshots.end() ? repository::Snapshot{} : *it;
+}
+
+// An own backup record dated two days ahead naming a forged snapshot (its snapshot time old, so
+// that backups stay due): dated beyond kOwnRunsAheadAllowed, it is no own run, so the forged
+// snapshot is not made here and taking a genuine snapshot's place is refused. (Before: the
+// forged snapshot counted as this machine's and the genuine one was removed.)
+TEST_F(ForgetJobTest, AnOwnRecordDatedAheadMakesNothingMadeHere) {
+  for (int minutes : {0, 8, 16, 24}) RunAt(minutes);
+  ASSERT_EQ(Snapshots("repo").size(), 3u);
+  const int64_t forged_at = RealNow() + 30 * kMinute;
+  Forge({forged_at});
+  const repository::Snapshot forged = DatedAt(Snapshots("repo"), forged_at);
+  AddOwnBackupRecord(*catalog_, RealNow() + 2 * kNsPerDay, forged, RealNow() - kNsPerDay);
+  Pass pass = RunAt(32);
+  EXPECT_THAT(pass.breaches, Contains(StartsWith("forget of a in local failed: would remove 1 "
+                                                 "snapshot(s) this machine made")));
+  EXPECT_EQ(ForgetIn(pass, "local").files, 0u);
+  EXPECT_EQ(Snapshots("repo").size(), 5u) << "nothing removed";
+}
+
+// A snapshot an own record names, dated in the future (kept by the policy and counted by no
+// rule), and two snapshots in the copy claiming it (its recorded copy and a twin): both are
+// dated in the future too, so they take no place, and the copy's forget goes on with its
+// warning instead of refusing. (Before: the claim counted twice and the forget was refused.)
+TEST_F(ForgetJobTest, ClaimsOnAnOwnSnapshotDatedInTheFutureAreNotCounted) {
+  for (int minutes : {0, 8, 16, 24}) RunAt(minutes);
+  const int64_t ahead = RealNow() + 2 * kNsPerDay;
+  Forge({ahead});
+  AddOwnBackupRecord(*catalog_, RealNow(), DatedAt(Snapshots("repo"), ahead), ahead);
+  EXPECT_THAT(RunAt(32).breaches, Not(Contains(HasSubstr("forget"))));
+  ASSERT_EQ(DatedAt(Snapshots("offsite"), ahead).copied_from.has_value(), true);
+  ForgeTwin("offsite", Claim::kOriginalsClaim);
+  Pass pass = RunAt(40);
+  EXPECT_THAT(pass.breaches, Not(Contains(HasSubstr("forget"))));
+  const catalog::Run& offsite = ForgetIn(pass, "offsite");
+  EXPECT_EQ(offsite.outcome, catalog::Outcome::kWarning) << offsite.error;
+  EXPECT_EQ(offsite.files, 1u);
+  EXPECT_THAT(offsite.error, HasSubstr("2 snapshot(s) of a in offsite are dated more than 1h"));
+}
+
+// Each copy run records the copies it wrote (source id -> copy id, in the copy), and none that
+// the copy held already: what the forget counts as made here.
+TEST_F(ForgetJobTest, CopyRunsRecordTheCopiesTheyWrote) {
+  RunAt(0);
+  RunAt(8);
+  std::vector<catalog::Run> copies = Recorded(catalog::RunKind::kCopy);
+  ASSERT_EQ(copies.size(), 2u);
+  std::sort(copies.begin(), copies.end(),
+            [](const auto& x, const auto& y) { return x.started_ns < y.started_ns; });
+  std::vector<repository::Snapshot> in_local = Snapshots("repo");
+  ASSERT_EQ(in_local.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    SCOPED_TRACE(i);
+    const nlohmann::json written = nlohmann::json::parse(copies[i].details).at("copies_written");
+    ASSERT_EQ(written.size(), 1u) << "the first run's copy is not listed again";
+    EXPECT_EQ(written[0].at("source"), in_local[i].id.Hex());
+    EXPECT_EQ(written[0].at("copy"), copies[i].snapshot_id);
+  }
+}
+
+// A copy of a copy: system "a" backed up to "local", "offsite" a copy of it, "vault"
+// (/srv/vault) a copy of "offsite". Each run backs up, copies along the chain and forgets in
+// each.
+class ChainForgetJobTest : public ForgetJobTest {
+ protected:
+  void SetUp() override {
+    plan::RepositorySpec offsite;
+    offsite.id = "offsite";
+    offsite.location = "/srv/offsite";
+    offsite.copy_from = plan::Ref{"local", {}};
+    plan::RepositorySpec vault;
+    vault.id = "vault";
+    vault.location = "/srv/vault";
+    vault.copy_from = plan::Ref{"offsite", {}};
+    StageWorld("stormproof-forget-chain", {offsite, vault});
+    plan_.tiers[0].retention.keep_last = 3;
+    plan_.BuildIndex();
+    selection_.systems = {"a"};
+  }
+};
+
+// The copies own copy runs wrote into the copy of a copy count as made there: a forged snapshot
+// in it, dated just after the newest, that takes a genuine copy's place is refused there, as in
+// the repository backed up into. (Before: nothing in "vault" was made here, and the forget
+// removed a genuine copy within the normal turnover.)
+TEST_F(ChainForgetJobTest, AForgedSnapshotInACopyOfACopyCannotDisplaceItsCopies) {
+  for (int minutes : {0, 8, 16, 24}) {
+    EXPECT_THAT(RunAt(minutes).breaches, Not(Contains(HasSubstr("forget"))));
+  }
+  ASSERT_EQ(Snapshots("vault").size(), 3u);
+  Forge({RealNow() + 30 * kMinute}, "vault");
+  Pass pass = RunAt(32);
+  EXPECT_EQ(ForgetIn(pass, "local").outcome, catalog::Outcome::kOk);
+  EXPECT_EQ(ForgetIn(pass, "offsite").outcome, catalog::Outcome::kOk);
+  EXPECT_THAT(pass.breaches, Contains(AllOf(StartsWith("forget of a in vault failed: would remove "
+                                                       "1 snapshot(s) this machine made"),
+                                            HasSubstr("nothing removed"))));
+  EXPECT_EQ(ForgetIn(pass, "vault").files, 0u);
+  EXPECT_EQ(Snapshots("vault").size(), 5u) << "nothing removed";
+}
+
+// In the copy of a copy, a twin of a genuine copy claiming the same snapshot of the middle copy
+// (one an own copy run wrote there): refused there, naming the claim. (Before: the twin won the
+// policy's tie and the genuine copy's place went unnoticed.)
+TEST_F(ChainForgetJobTest, TwoSnapshotsClaimingOneSourceInACopyOfACopyAreRefused) {
+  for (int minutes : {0, 8, 16, 24}) RunAt(minutes);
+  ForgeTwin("vault", Claim::kOriginalsClaim);
+  Pass pass = RunAt(32);
+  EXPECT_EQ(ForgetIn(pass, "offsite").outcome, catalog::Outcome::kOk);
+  EXPECT_THAT(pass.breaches,
+              Contains(AllOf(StartsWith("forget of a in vault failed: 1 snapshot(s) this "
+                                        "machine made (first "),
+                             HasSubstr("two or more snapshots here claiming to be their copy"))));
+  EXPECT_EQ(Snapshots("vault").size(), 5u) << "nothing removed";
+}
+
+// Snapshots forged in the repository backed up into are copied along the chain by own copy
+// runs; copies of what this machine did not make are not made here at either link, so both
+// copies refuse as the source does.
+TEST_F(ChainForgetJobTest, CopiesOfForgedSnapshotsAreNotMadeHereAlongTheChain) {
+  for (int minutes : {0, 8, 16, 24}) RunAt(minutes);
+  Forge({RealNow() + 30 * kMinute});
+  Pass pass = RunAt(32);
+  for (const char* where : {"local", "offsite", "vault"}) {
+    SCOPED_TRACE(where);
+    EXPECT_THAT(pass.breaches, Contains(StartsWith(std::string("forget of a in ") + where +
+                                                   " failed: would remove 1 snapshot(s) this "
+                                                   "machine made")));
+    EXPECT_EQ(ForgetIn(pass, where).files, 0u);
+  }
+  EXPECT_EQ(Snapshots("vault").size(), 5u) << "nothing removed";
 }
 
 }  // namespace

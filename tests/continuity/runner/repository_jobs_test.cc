@@ -176,5 +176,25 @@ TEST_F(RepositoryJobsTest, TheUpkeepKeepsAConfigsMoreDaysThanThePlans) {
   EXPECT_GE(store_.RetainedUntilNs(snapshot_), store_.now_ns() + 40 * kNsPerDay);
 }
 
+// Run's prune and its retention-only upkeep record the upkeep's figures under the same keys
+// (those of `prune --json`), the versions a roll-back left (unretained_restored) included.
+TEST_F(RepositoryJobsTest, PruneAndTheUpkeepRecordTheUpkeepUnderTheSameKeys) {
+  ASSERT_NO_FATAL_FAILURE(Create(30, 20));
+  for (bool retention_only : {true, false}) {
+    SCOPED_TRACE(retention_only ? "upkeep" : "prune");
+    ActionResult result = RunPrune(retention_only);
+    ASSERT_EQ(result.run.outcome, catalog::Outcome::kOk) << result.run.error;
+    nlohmann::json details = nlohmann::json::parse(result.run.details, nullptr, false);
+    ASSERT_TRUE(details.is_object()) << result.run.details;
+    for (const char* key : {"retention_checked", "retention_extended", "retention_known",
+                            "retention_record_note", "hidden_by_others", "hidden_by_repair",
+                            "overwritten_files", "unretained_versions", "unretained_restored"}) {
+      EXPECT_TRUE(details.contains(key)) << key << " in " << result.run.details;
+    }
+    EXPECT_GT(details.value("retention_checked", uint64_t{0}), 0u) << result.run.details;
+    EXPECT_EQ(details.contains("retention_only"), retention_only);
+  }
+}
+
 }  // namespace
 }  // namespace stormproof::runner

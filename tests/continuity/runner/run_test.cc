@@ -36,6 +36,23 @@ class RunTest : public testing::RunFixture {
     StageWorld("stormproof-run", {});
     Write("root/srv/a/sub/notes.txt", "hello\n");
   }
+
+  // The recommended split: both systems back up from the host web1, which cannot read the
+  // maintenance credentials; the first run there backs up and checks.
+  void BackUpFromAHostWithoutTheMaintenanceCredentials() {
+    for (plan::System& system : plan_.systems) system.host = "web1";
+    plan_.repositories[0].maintenance_credentials_file = (dir_ / "not-on-this-host").string();
+    plan_.BuildIndex();
+    selection_.host = "web1";
+    EXPECT_EQ(Run().Words(),
+              (std::vector<std::string>{"backup a ok", "backup b ok", "check local ok"}));
+  }
+  // From then on `run --host msp`, on the machine that can read them.
+  void RunOnTheMachineWithTheMaintenanceCredentials() {
+    plan_.repositories[0].maintenance_credentials_file = (dir_ / "password").string();
+    plan_.BuildIndex();
+    selection_.host = "msp";
+  }
 };
 
 TEST_F(RunTest, FirstRunBacksUpEverySystemAndRecordsIt) {
@@ -171,20 +188,13 @@ TEST_F(RunTest, RetentionForgetsThisSystemsSnapshotsAndPrunes) {
 // nothing: what a forget keeps is decided by snapshot dates the backup hosts write.
 TEST_F(RunTest, TheMachineWithTheMaintenanceCredentialsKeepsUpkeepWhoeverBacksUp) {
   plan_.tiers[0].retention.keep_last = 1;
-  for (plan::System& system : plan_.systems) system.host = "web1";
-  plan_.repositories[0].maintenance_credentials_file = (dir_ / "not-on-this-host").string();
-  plan_.BuildIndex();
-  selection_.host = "web1";
-  EXPECT_EQ(Run().Words(),
-            (std::vector<std::string>{"backup a ok", "backup b ok", "check local ok"}));
+  BackUpFromAHostWithoutTheMaintenanceCredentials();
   offset_ = 8 * kMinute;
   Write("root/srv/a/ledger.csv", "date,amount\n2026-11-30,99.00\n");
   EXPECT_EQ(Run().Words(), (std::vector<std::string>{"backup a ok", "backup b ok"}));
   ASSERT_EQ(Snapshots().size(), 4u);
 
-  plan_.repositories[0].maintenance_credentials_file = (dir_ / "password").string();
-  plan_.BuildIndex();
-  selection_.host = "msp";
+  RunOnTheMachineWithTheMaintenanceCredentials();
   offset_ = 9 * kMinute;
   EXPECT_EQ(Run().Words(), std::vector<std::string>{"prune local ok"});
   EXPECT_EQ(Snapshots().size(), 4u);
@@ -199,12 +209,7 @@ TEST_F(RunTest, TheMachineWithTheMaintenanceCredentialsKeepsUpkeepWhoeverBacksUp
 // A prune a backup host reports in its evidence (imported: any backup host could forge one
 // every day) does not put off the upkeep on the machine with the maintenance credentials.
 TEST_F(RunTest, UpkeepIgnoresPrunesImportedFromHostsEvidence) {
-  for (plan::System& system : plan_.systems) system.host = "web1";
-  plan_.repositories[0].maintenance_credentials_file = (dir_ / "not-on-this-host").string();
-  plan_.BuildIndex();
-  selection_.host = "web1";
-  EXPECT_EQ(Run().Words(),
-            (std::vector<std::string>{"backup a ok", "backup b ok", "check local ok"}));
+  BackUpFromAHostWithoutTheMaintenanceCredentials();
   catalog::ImportedRecord forged;
   forged.run.kind = catalog::RunKind::kPrune;
   forged.run.repository = "local";
@@ -213,9 +218,7 @@ TEST_F(RunTest, UpkeepIgnoresPrunesImportedFromHostsEvidence) {
   forged.run.record_id = "0123456789abcdef0123456789abcdef";
   ASSERT_THAT(catalog_->ImportRecords("local", "evidence-1", {forged}, clock_.now_ns()), IsOk());
 
-  plan_.repositories[0].maintenance_credentials_file = (dir_ / "password").string();
-  plan_.BuildIndex();
-  selection_.host = "msp";
+  RunOnTheMachineWithTheMaintenanceCredentials();
   offset_ = kMinute;
   EXPECT_EQ(Run().Words(), std::vector<std::string>{"prune local ok"});
 }
@@ -224,12 +227,7 @@ TEST_F(RunTest, UpkeepIgnoresPrunesImportedFromHostsEvidence) {
 // v6, which reads as own) does not put off the upkeep: it is looked past, and the genuine
 // prune the upkeep then runs puts it off for the day.
 TEST_F(RunTest, UpkeepIsDueDespiteAnOwnPruneDatedInTheFuture) {
-  for (plan::System& system : plan_.systems) system.host = "web1";
-  plan_.repositories[0].maintenance_credentials_file = (dir_ / "not-on-this-host").string();
-  plan_.BuildIndex();
-  selection_.host = "web1";
-  EXPECT_EQ(Run().Words(),
-            (std::vector<std::string>{"backup a ok", "backup b ok", "check local ok"}));
+  BackUpFromAHostWithoutTheMaintenanceCredentials();
   catalog::Run ahead;
   ahead.kind = catalog::RunKind::kPrune;
   ahead.repository = "local";
@@ -237,9 +235,7 @@ TEST_F(RunTest, UpkeepIsDueDespiteAnOwnPruneDatedInTheFuture) {
   ahead.started_ns = ahead.finished_ns = clock_.now_ns() + 365 * kNsPerDay;
   ASSERT_THAT(catalog_->AddRun(ahead), IsOk());
 
-  plan_.repositories[0].maintenance_credentials_file = (dir_ / "password").string();
-  plan_.BuildIndex();
-  selection_.host = "msp";
+  RunOnTheMachineWithTheMaintenanceCredentials();
   offset_ = kMinute;
   EXPECT_EQ(Run().Words(), std::vector<std::string>{"prune local ok"});
   offset_ = 2 * kMinute;  // kept up within the day: nothing more to do

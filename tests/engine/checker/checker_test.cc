@@ -12,6 +12,9 @@
 #include <vector>
 
 #include "tests/engine/repository/repository_fixtures.h"
+#include "engine/repository/index.h"
+#include "engine/repository/index_files.h"
+#include "engine/repository/maintenance.h"
 #include "engine/repository/tree.h"
 #include "tests/matchers.h"
 
@@ -59,6 +62,29 @@ struct OneFileRepository {
     ASSERT_TRUE(store.raw().Save({FileType::kPack, data_pack.Hex()}, bytes));
   }
 };
+
+// Replaces the index with one file that lists every data blob also at its own place with
+// raw lengths that lie: raw_length + `lie` for each of `lies`. Leaves `repo` with that index.
+void PlantRawLengthLies(Repository& repo, const std::vector<int>& lies) {
+  auto maintenance = repository::Maintenance::Begin(repo);
+  ASSERT_THAT(maintenance, IsOk());
+  auto listing = (*maintenance)->repository().ListIndex();
+  ASSERT_THAT(listing, IsOk());
+  std::vector<repository::IndexedPack> packs = listing->packs;
+  for (repository::IndexedPack& pack : packs) {
+    std::vector<repository::PackEntry> entries;
+    for (const repository::PackEntry& e : pack.blobs) {
+      entries.push_back(e);
+      if (e.type != BlobType::kData) continue;
+      for (int lie : lies) {
+        entries.push_back(e);
+        entries.back().raw_length = static_cast<uint32_t>(e.raw_length + lie);
+      }
+    }
+    pack.blobs = std::move(entries);
+  }
+  ASSERT_THAT((*maintenance)->RewriteIndex(packs, listing->files), IsOk());
+}
 
 TEST(CheckerTest, ReadDataReadsEveryPackOnceAndPassesWhenIntact) {
   OneFileRepository r;
@@ -201,6 +227,56 @@ TEST(CheckerTest, ADamagedEvidenceFileIsAnErrorNamingIt) {
   CheckReport report = Check(*r.repo, {}, {});
   ASSERT_EQ(report.errors.size(), 1u);
   EXPECT_THAT(report.errors[0], HasSubstr("evidence " + *damaged + ": content does not match"));
+}
+
+// Review R9-4: an index entry at a blob's true place whose raw length lies is a wrong entry,
+// as one the header does not list at all; the true entry beside it keeps the file whole.
+TEST(CheckerTest, AnIndexEntryWhoseRawLengthLiesIsAWrongEntry) {
+  OneFileRepository r;
+  PlantRawLengthLies(*r.repo, {-1});
+  auto reopened = r.store.Open();
+  ASSERT_THAT(reopened, IsOk());
+  for (const CheckOptions& options : {CheckOptions{}, kReadData}) {
+    CheckReport report = Check(**reopened, options, {});
+    ASSERT_EQ(report.errors.size(), 1u) << ::testing::PrintToString(report.errors);
+    EXPECT_THAT(report.errors[0],
+                HasSubstr("pack " + r.data_pack.Hex() + ": its header does not list blob "));
+    EXPECT_THAT(report.errors[0], HasSubstr("(nor 2 other entries)"));
+    EXPECT_TRUE(report.damaged_packs.empty()) << *report.damaged_packs.begin();
+    EXPECT_TRUE(report.affected.empty()) << report.affected.begin()->first;
+  }
+}
+
+// Review R9-3: an index that locates a blob in more places than are kept is reported once,
+// with how many locations were ignored. Here the lies sort first and push the true location out
+// of those kept; the headers of the kept locations' packs still list it, so every blob reads.
+TEST(CheckerTest, LocationsPastTheCapPerBlobAreReportedAndTheTrueOneStillReads) {
+  OneFileRepository r;
+  std::vector<int> lies;
+  for (size_t i = 1; i <= repository::BlobIndex::kMaxLocationsPerBlob + 1; ++i) {
+    lies.push_back(-static_cast<int>(i));
+  }
+  PlantRawLengthLies(*r.repo, lies);
+  auto reopened = r.store.Open();
+  ASSERT_THAT(reopened, IsOk());
+  EXPECT_EQ((*reopened)->IgnoredIndexLocations().locations, 6u);  // 2 of each of 3 blobs
+  CheckReport report = Check(**reopened, kReadData, {});
+  EXPECT_EQ(std::count(report.errors.begin(), report.errors.end(),
+                       "index: 6 locations of 3 blobs ignored, past the 8 kept per blob (a "
+                       "damaged or planted index file; run 'stormproof repair index')"),
+            1);
+  EXPECT_TRUE(report.affected.empty()) << report.affected.begin()->first;
+  std::vector<Id> data;
+  (*reopened)->ForEachIndexedBlob([&](const Id& id, const repository::BlobLocation& at) {
+    if (at.type == BlobType::kData) data.push_back(id);
+  });
+  ASSERT_EQ(data.size(), 3u);
+  for (const Id& id : data) {
+    EXPECT_THAT((*reopened)->LoadBlob(BlobType::kData, id), IsOk()) << id.Hex();
+    auto chosen = (*reopened)->LocateForRead(BlobType::kData, id);
+    ASSERT_TRUE(chosen.has_value());
+    EXPECT_EQ((*reopened)->LoadBlob(BlobType::kData, id)->size(), chosen->raw_length);
+  }
 }
 
 }  // namespace

@@ -28,6 +28,7 @@
 #include "engine/archiver/archiver.h"
 #include "engine/checker/checker.h"
 #include "engine/repair/index_repair.h"
+#include "engine/repository/lock.h"
 #include "engine/repository/maintenance.h"
 #include "engine/repository/tree_store.h"
 #include "engine/restorer/restorer.h"
@@ -291,9 +292,7 @@ TEST_F(CopierTest, CopiesManySnapshotsBetweenLocalRepositories) {
     EXPECT_EQ(copied->snapshots[i].source, backups[i].id);
     Snapshot copy = CopyOf(**destination, copied->snapshots[i].destination);
     EXPECT_EQ(Restored(**destination, copy), expected[i]) << "snapshot " << i;
-    if (i > 0) {
-      EXPECT_EQ(copy.parent, copied->snapshots[i - 1].destination);
-    }
+    EXPECT_FALSE(copy.parent.has_value()) << "a copy names no parent (copier.h)";
   }
   ExpectCheckPasses(**destination);
 }
@@ -396,6 +395,48 @@ TEST_F(CopierTest, TwoCopiesAtOnceOfOneSnapshotWriteOneFile) {
   ExpectCheckPasses(**reopened);
 }
 
+// Two copies at once of a snapshot whose parent only one of them copies (`stormproof copy X`
+// beside a run copying P and X): the first, asked for X alone, found no copy of P and is held
+// right before it writes X's copy; the second copies P and X and finishes; then the first goes
+// on. A copy names no parent, so both copies of X are the same file: the destination holds P's
+// copy and one copy of X. (Before: X's copies differed in `parent`, two files for one snapshot.)
+TEST_F(CopierTest, TwoCopiesAtOnceDisagreeingOnTheParentWriteOneFile) {
+  WriteDataset();
+  Snapshot parent = Backup(*source_);
+  Write("docs/doc3.txt", TextData(5003, 999));
+  Snapshot child = Backup(*source_, parent);
+  ASSERT_EQ(child.parent, parent.id);
+  auto pausing = std::make_unique<PausesBeforeSnapshot>(destination_store_.View());
+  PausesBeforeSnapshot* gate = pausing.get();
+  auto held_back = Repository::Open(std::move(pausing), kDestinationPassword);
+  ASSERT_THAT(held_back, IsOk());
+  std::optional<Result<CopySummary>> first;
+  std::thread paused([&] { first = Copy(*source_, **held_back, {child.id}, {}); });
+  if (!gate->WaitUntilPaused()) {
+    gate->Release();
+    paused.join();
+    FAIL() << "the first copy never reached its snapshot";
+  }
+  auto second = Copy(*source_, *destination_, {parent.id, child.id}, {});
+  gate->Release();
+  paused.join();
+  ASSERT_THAT(second, IsOk());
+  ASSERT_TRUE(first.has_value());
+  ASSERT_THAT(*first, IsOk());
+  ASSERT_EQ((*first)->snapshots.size(), 1u);
+  ASSERT_EQ(second->snapshots.size(), 2u);
+  EXPECT_FALSE((*first)->snapshots[0].already_copied) << "the first copy was not held back";
+  EXPECT_FALSE(second->snapshots[1].already_copied) << "the second copy saw the first's";
+  EXPECT_EQ((*first)->snapshots[0].destination, second->snapshots[1].destination);
+  EXPECT_EQ(destination_store_.Names(backend::FileType::kSnapshot).size(), 2u)
+      << "the child snapshot was copied twice";
+  auto reopened = destination_store_.Open(kDestinationPassword);
+  ASSERT_THAT(reopened, IsOk());
+  EXPECT_EQ(Restored(**reopened, CopyOf(**reopened, second->snapshots[1].destination)),
+            Contents(data_));
+  ExpectCheckPasses(**reopened);
+}
+
 // Copy A looked for its snapshot's file (not there), then copy B of the same snapshot saved the
 // same file and printed its id; A saves it too and finds its lock lost. The file is whole, so A
 // leaves it: B's printed id restores. (Before: A took it back, and B's id was gone.)
@@ -465,6 +506,9 @@ TEST_F(CopierTest, ACopyThatLostItsLockAndCannotLockAgainLeavesTheSnapshotForChe
       });
   auto repo = Repository::Open(std::move(losing), kDestinationPassword);
   ASSERT_THAT(repo, IsOk());
+  repository::LockEnvironment impatient = repository::RealLockEnvironment();
+  impatient.fresh_lock_wait = std::chrono::milliseconds(300);  // the prune outlasts it
+  (*repo)->SetLockEnvironment(impatient);
   {
     auto lock = (*repo)->AcquireLock(Repository::LockKind::kShared);
     ASSERT_THAT(lock, IsOk());
@@ -475,6 +519,39 @@ TEST_F(CopierTest, ACopyThatLostItsLockAndCannotLockAgainLeavesTheSnapshotForChe
   ASSERT_NE(pruning, nullptr);
   pruning.reset();
   EXPECT_EQ(destination_store_.Names(backend::FileType::kSnapshot).size(), 1u);
+}
+
+// A copy that lost its lock to a prune still running waits for the prune to end before it judges
+// its snapshot: the prune removed the data it needs, so the snapshot is withdrawn, not left
+// broken in place. (Before: no wait, "could not be told", and the broken file stayed.)
+TEST_F(CopierTest, ACopyThatLostItsLockToARunningPruneWaitsForItAndWithdraws) {
+  WriteDataset();
+  Snapshot original = Backup(*source_);
+  auto pruner = destination_store_.Open(kDestinationPassword);
+  ASSERT_THAT(pruner, IsOk());
+  std::thread pruning;
+  auto losing = std::make_unique<LosesTheLockAtSnapshotSave>(
+      destination_store_.View(), /*before=*/false, [&](backend::Backend& storage) {
+        auto lock = (*pruner)->AcquireLock(Repository::LockKind::kExclusive);
+        ASSERT_THAT(lock, IsOk());
+        // The prune goes on after the copy's save: it removes the data, then lets go.
+        pruning = std::thread([&storage, held = std::move(lock).value()]() mutable {
+          std::this_thread::sleep_for(std::chrono::milliseconds(400));
+          LosesTheLockAtSnapshotSave::RemoveAll(storage, backend::FileType::kPack);
+          LosesTheLockAtSnapshotSave::RemoveAll(storage, backend::FileType::kIndex);
+          held.reset();
+        });
+      });
+  auto repo = Repository::Open(std::move(losing), kDestinationPassword);
+  ASSERT_THAT(repo, IsOk());
+  {
+    auto lock = (*repo)->AcquireLock(Repository::LockKind::kShared);
+    ASSERT_THAT(lock, IsOk());
+    auto copied = Copy(*source_, **repo, {original.id}, {});
+    if (pruning.joinable()) pruning.join();
+    ASSERT_THAT(copied, ErrorIs(ErrorCode::kLocked, HasSubstr("withdrawn (not whole: ")));
+  }
+  EXPECT_TRUE(destination_store_.Names(backend::FileType::kSnapshot).empty());
 }
 
 TEST_F(CopierTest, ChangedBackupsCopyReadsOnlyTheChange) {
@@ -519,7 +596,7 @@ TEST_F(CopierTest, ChangedBackupsCopyReadsOnlyTheChange) {
   EXPECT_GE(changed->blobs_mapped, 25u);  // the unchanged files' blobs and the images folder
   EXPECT_LT(changed->bytes_written, 20'000u);
   Snapshot copy = CopyOf(**destination, changed->snapshots[0].destination);
-  EXPECT_EQ(copy.parent, full->snapshots[0].destination);
+  EXPECT_FALSE(copy.parent.has_value());
   EXPECT_EQ(Restored(**destination, copy), Contents(data_));
   ExpectCheckPasses(**destination);
 }
@@ -1074,6 +1151,29 @@ TEST_F(CopierTest, NamedSnapshotWithADamagedFileFailsAloneAndTheOthersAreCopied)
   EXPECT_EQ(copied->snapshots[0].source, second.id);
   EXPECT_EQ(Restored(*destination_, CopyOf(*destination_, copied->snapshots[0].destination)),
             Contents(data_));
+}
+
+// A copy carries its source's ransomware verdict and signals, so that the destination's forget
+// and status judge it as they judge the source (a copy of an infected snapshot is no clean
+// restore point).
+TEST_F(CopierTest, CopyKeepsTheSourcesVerdictAndSignals) {
+  WriteDataset();
+  Snapshot judged = Backup(*source_);
+  judged.verdict = repository::Verdict{repository::Verdict::Level::kInfected, 97,
+                                       {"212 copies of README-DECRYPT.txt"}, "detect/1"};
+  judged.signals = repository::SnapshotSignals{};
+  judged.signals->files_changed = 3412;
+  judged.signals->note_name = "README-DECRYPT.txt";
+  auto id = source_->SaveSnapshot(judged);
+  ASSERT_THAT(id, IsOk());
+  auto copied = Copy(*source_, *destination_, {*id}, {});
+  ASSERT_THAT(copied, IsOk());
+  ASSERT_EQ(copied->snapshots.size(), 1u);
+  Snapshot copy = CopyOf(*destination_, copied->snapshots[0].destination);
+  ASSERT_TRUE(copy.verdict.has_value());
+  EXPECT_EQ(*copy.verdict, *judged.verdict);
+  ASSERT_TRUE(copy.signals.has_value());
+  EXPECT_EQ(*copy.signals, *judged.signals);
 }
 
 }  // namespace

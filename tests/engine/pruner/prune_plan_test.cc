@@ -315,5 +315,122 @@ TEST(MakePlan, LeavesATidyRepositoryAlone) {
   EXPECT_EQ(plan.stats.packs_kept, 2u);
 }
 
+// The size a pack holding `pack`'s entries has on the backend (pack.h's layout).
+std::map<Id, uint64_t> Sized(const std::vector<IndexedPack>& packs) {
+  std::map<Id, uint64_t> sizes;
+  for (const IndexedPack& p : packs) sizes[p.pack] = PackSize(p);
+  return sizes;
+}
+
+// A planted entry can claim bytes a pack does not have: those past its end are known lies.
+TEST(EntriesPastTheirPack, ListsEntriesEndingPastThePacksSize) {
+  IndexedPack pack = Pack(1, {10, 11});
+  const PackEntry huge{BlobType::kData, MakeId(42), 0, 0x7fff0000, 0x7fff0000};
+  const PackEntry last_byte{BlobType::kData, MakeId(43), 999, 1, 1};
+  const PackEntry one_past{BlobType::kData, MakeId(44), 999, 2, 2};
+  pack.blobs.insert(pack.blobs.end(), {huge, last_byte, one_past});
+  const std::vector<EntryRef> past = EntriesPastTheirPack({pack}, OnBackend({pack}));
+  EXPECT_EQ(past, (std::vector<EntryRef>{RefTo(MakeId(1), huge), RefTo(MakeId(1), one_past)}));
+  EXPECT_TRUE(EntriesPastTheirPack({pack}, {}).empty());  // a missing pack: the plan drops it
+}
+
+// A pack as written is tiled by its entries; anything else (an overlap, a gap, an entry in the
+// header) makes the pack's header settle its entries before their bytes count.
+TEST(UntiledPacks, ListsPacksWhoseEntriesDoNotTileThem) {
+  const IndexedPack genuine = Pack(1, {10, 11, 12});
+  const std::map<Id, uint64_t> sizes = Sized({genuine});
+  const PackEntry overlapping{BlobType::kData, MakeId(42), 33, 150, 150};
+  const PackEntry in_header{BlobType::kData, MakeId(43), 332, 20, 20};
+  struct Case {
+    std::string name;
+    std::vector<PackEntry> entries;
+    bool untiled;
+  };
+  const std::vector<Case> cases = {
+      {"as written", genuine.blobs, false},
+      {"listed twice alike", {genuine.blobs[0], genuine.blobs[0], genuine.blobs[1],
+                              genuine.blobs[2]}, false},
+      {"an entry over two others", {genuine.blobs[0], overlapping, genuine.blobs[1],
+                                    genuine.blobs[2]}, true},
+      {"an entry in the header", {genuine.blobs[0], genuine.blobs[1], genuine.blobs[2],
+                                  in_header}, true},
+      {"a gap", {genuine.blobs[0], genuine.blobs[2]}, true},
+  };
+  for (const Case& c : cases) {
+    const IndexedPack pack{MakeId(1), c.entries};
+    const std::vector<KeptCopies> untiled = UntiledPacks({pack}, sizes, {});
+    ASSERT_EQ(untiled.size(), c.untiled ? 1u : 0u) << c.name;
+    if (!c.untiled) continue;
+    EXPECT_EQ(untiled[0].pack, MakeId(1)) << c.name;
+    EXPECT_EQ(untiled[0].stored_size, sizes.at(MakeId(1))) << c.name;
+    EXPECT_EQ(untiled[0].entries.size(), c.entries.size()) << c.name;
+  }
+  // Once the lie is distrusted, the rest tile the pack.
+  const IndexedPack planted{MakeId(1), {genuine.blobs[0], overlapping, genuine.blobs[1],
+                                        genuine.blobs[2]}};
+  EXPECT_TRUE(UntiledPacks({planted}, sizes, {{RefTo(MakeId(1), overlapping), "lies"}}).empty());
+  EXPECT_TRUE(UntiledPacks({planted}, {}, {}).empty());  // missing: the plan drops it
+}
+
+// A pack whose header did not settle its doubtful entries is never repacked for their bytes.
+TEST(MakePlan, NeverRepacksAnUnsettledPack) {
+  std::vector<IndexedPack> indexed = {Pack(1, {10, 11, 12, 13})};
+  PrunePlan plan = MakePlan(indexed, OnBackend(indexed), 1, Used({10}), {}, {}, {MakeId(1)});
+  EXPECT_TRUE(Keeps(plan, 1));
+  EXPECT_EQ(plan.stats.packs_repacked, 0u);
+  EXPECT_TRUE(plan.repack.empty());
+  // Settled, the same pack is mostly unused and repacked.
+  EXPECT_EQ(MakePlan(indexed, OnBackend(indexed), 1, Used({10}), {}).stats.packs_repacked, 1u);
+}
+
+// An index naming a pack the backend lacks (a planted index, a lost pack) does not stop prune
+// while every blob in use has a copy elsewhere: the pack's entries leave the index. The copies
+// kept of the blobs in use they name are read first (`confirm`): where the genuine pack was lost
+// and a key holder planted a copy of the same length, that copy must not become the only one
+// unread. Blobs not in use cost no read.
+TEST(MakePlan, DropsTheEntriesOfAMissingPackWhenEveryBlobInUseHasAnotherCopy) {
+  std::vector<IndexedPack> indexed = {Pack(2, {10, 11, 12, 13}), Pack(1, {10, 11})};
+  PrunePlan plan = MakePlan(indexed, OnBackend({indexed[1]}), 1, Used({10, 11}), {});
+  EXPECT_TRUE(plan.missing_blobs.empty());
+  ASSERT_EQ(plan.missing_packs, std::vector<Id>{MakeId(2)});
+  EXPECT_EQ(plan.stats.packs_missing, 1u);
+  EXPECT_EQ(plan.stats.entries_for_missing_packs, 4u);
+  EXPECT_EQ(plan.stats.first_missing_pack, MakeId(2).Hex());
+  EXPECT_EQ(plan.stats.blobs_removed, 4u);
+  EXPECT_TRUE(plan.index_changes);
+  ASSERT_EQ(plan.keep.size(), 1u);
+  EXPECT_EQ(plan.keep[0].pack, MakeId(1));
+  EXPECT_FALSE(Removes(plan, 2));
+  ASSERT_EQ(plan.confirm.size(), 1u);
+  EXPECT_EQ(plan.confirm[0].pack, MakeId(1));
+  ASSERT_EQ(plan.confirm[0].entries.size(), 2u);  // 10 and 11, in use; not 12 or 13
+  EXPECT_EQ(plan.confirm[0].entries[0].id, MakeId(10));
+  EXPECT_EQ(plan.confirm[0].entries[1].id, MakeId(11));
+  EXPECT_EQ(plan.copies_by_preference.size(), 2u);
+}
+
+// While a kept copy does not verify, prune tries the blob's other copies in the order the plan
+// would keep them, rather than planning once per lie.
+TEST(MakePlan, RanksEveryCopyOfADoubtedBlobAsThePlanWouldKeepThem) {
+  // Pack 3 (most in use) claims 10; packs 1 and 2 hold other copies of it.
+  std::vector<IndexedPack> indexed = {Pack(1, {10}), Pack(2, {10, 20}), Pack(3, {10, 21, 22})};
+  const UsedBlobs used = Used({10, 20, 21, 22});
+  PrunePlan plan = MakePlan(indexed, OnBackend(indexed), 1, used, {});
+  const BlobKey ten{BlobType::kData, MakeId(10)};
+  ASSERT_EQ(plan.copies_by_preference.size(), 1u);
+  EXPECT_EQ(plan.copies_by_preference.at(ten),
+            (std::vector<EntryRef>{RefTo(MakeId(3), indexed[2].blobs[0]),
+                                   RefTo(MakeId(2), indexed[1].blobs[0]),
+                                   RefTo(MakeId(1), indexed[0].blobs[0])}));
+  // Without the first two, the plan keeps the third: the ranking is the plan's own order.
+  Distrusted distrusted = {{RefTo(MakeId(3), indexed[2].blobs[0]), "lies"},
+                           {RefTo(MakeId(2), indexed[1].blobs[0]), "lies"}};
+  PrunePlan next = MakePlan(indexed, OnBackend(indexed), 1, used, {}, distrusted);
+  ASSERT_EQ(next.confirm.size(), 1u);
+  EXPECT_EQ(next.confirm[0].pack, MakeId(1));
+  EXPECT_EQ(next.copies_by_preference.at(ten),
+            std::vector<EntryRef>{RefTo(MakeId(1), indexed[0].blobs[0])});
+}
+
 }  // namespace
 }  // namespace stormproof::pruner

@@ -266,5 +266,88 @@ TEST_F(BlobStoreTest, ARunWithLengthsPastFourGibibytesIsRefusedNotReadOutOfBound
   EXPECT_EQ(errors, 2);
 }
 
+// Review R8-1: a blob stored twice (here by two stores, neither seeing the other's index) is read
+// from its second copy when the first fails to verify or its pack is gone; LoadBlobAt reads the
+// one copy it is given. Only when every copy fails is the blob's read an error.
+TEST_F(BlobStoreTest, ReadsFallBackToTheNextCopyOfABlob) {
+  const Bytes data = RandomData(3000, 7);
+  Id id;
+  for (int store = 0; store < 2; ++store) {
+    BlobStore writer(store_.raw(), key_, BlobStore::Options{});
+    id = Save(writer, data);
+    ASSERT_THAT(writer.Flush(), IsOk());
+  }
+  BlobStore reader(store_.raw(), key_, BlobStore::Options{});
+  ASSERT_TRUE(reader.LoadIndex());
+  std::vector<BlobLocation> copies = reader.FindBlobLocations(BlobType::kData, id);
+  ASSERT_EQ(copies.size(), 2u);
+  EXPECT_EQ(reader.IndexedBlobCount(), 1u);
+  auto damage = [&](const BlobLocation& at) {
+    store_.Rewrite({FileType::kPack, at.pack.Hex()},
+                   [&](Bytes& b) { b[at.offset + at.length / 2] ^= 1; });
+  };
+  auto run_of = [&](const BlobLocation& at) {
+    Result<Bytes> out = Error::Internal("not called");
+    std::vector<std::pair<Id, BlobLocation>> run = {{id, at}};
+    reader.LoadBlobRun(BlobType::kData, run, IdCheck::kRehash,
+                       [&](const Id&, Result<Bytes> plain) { out = std::move(plain); });
+    return out;
+  };
+
+  damage(copies[0]);
+  EXPECT_THAT(reader.LoadBlobAt(BlobType::kData, id, copies[0], IdCheck::kRehash),
+              ErrorIs(ErrorCode::kCorrupt));
+  EXPECT_THAT(reader.LoadBlob(BlobType::kData, id), IsOkAndHolds(data));
+  EXPECT_THAT(run_of(copies[0]), IsOkAndHolds(data));
+
+  ASSERT_TRUE(store_.raw().Remove({FileType::kPack, copies[0].pack.Hex()}));
+  EXPECT_THAT(reader.LoadBlob(BlobType::kData, id), IsOkAndHolds(data));
+  EXPECT_THAT(run_of(copies[0]), IsOkAndHolds(data));
+
+  damage(copies[1]);
+  EXPECT_THAT(reader.LoadBlob(BlobType::kData, id), ErrorIs(ErrorCode::kNotFound));
+  EXPECT_THAT(run_of(copies[1]), ErrorIs(ErrorCode::kCorrupt));
+}
+
+// Issue 16: SaveBlob tells the compressibility of what it stores at no extra cost — from the
+// payload it encodes when it adds the blob, from the index entry when the blob is stored already,
+// and "unknown" (0) while another call is storing it in a pack not yet saved.
+TEST_F(BlobStoreTest, SaveBlobTellsTheStoredPayloadSizeOfNewAndIndexedBlobs) {
+  BlobStore blobs(store_.raw(), key_, BlobStore::Options{});
+  const Bytes random = RandomData(100000, 3);
+  const Bytes text = testing::TextData(100000, 3);
+  auto save = [&](const Bytes& data) {
+    BlobSaveInfo info;
+    info.stored_payload = 12345;  // must be overwritten
+    EXPECT_THAT(blobs.SaveBlob(BlobType::kData, crypto::KeyedId(key_.id, data), data, &info),
+                IsOk());
+    return info;
+  };
+  auto permille = [](const BlobSaveInfo& info, const Bytes& data) {
+    return info.stored_payload * 1000 / data.size();
+  };
+
+  BlobSaveInfo new_random = save(random);
+  EXPECT_TRUE(new_random.added);
+  EXPECT_EQ(new_random.stored_payload, random.size()) << "kept raw: incompressible";
+  BlobSaveInfo new_text = save(text);
+  EXPECT_TRUE(new_text.added);
+  EXPECT_GT(new_text.stored_payload, 0u);
+  EXPECT_LT(permille(new_text, text), 800u);
+
+  BlobSaveInfo in_flight = save(text);
+  EXPECT_FALSE(in_flight.added);
+  EXPECT_EQ(in_flight.stored_payload, 0u) << "in a pack not yet saved: unknown";
+
+  ASSERT_THAT(blobs.Flush(), IsOk());
+  BlobSaveInfo indexed_text = save(text);
+  EXPECT_FALSE(indexed_text.added);
+  EXPECT_EQ(indexed_text.stored_payload, new_text.stored_payload)
+      << "the same answer, from the index";
+  BlobSaveInfo indexed_random = save(random);
+  EXPECT_FALSE(indexed_random.added);
+  EXPECT_EQ(indexed_random.stored_payload, random.size());
+}
+
 }  // namespace
 }  // namespace stormproof::repository

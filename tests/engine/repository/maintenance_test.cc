@@ -144,5 +144,64 @@ TEST_F(MaintenanceTest, RewritesTheIndexThenRemovesThePackItNoLongerNames) {
   EXPECT_EQ(repo_->IndexedBlobCount(), 0u);
 }
 
+// ---- The retention upkeep first, then maintenance (prune, run's retention-only upkeep) ----
+
+// What a refusal after the upkeep adds, for prune, its dry run and run alike: the figures of the
+// upkeep that ran ("would be" for a dry run's count), the record's and the overwritten files
+// where there are any; nothing when it read nothing.
+TEST(WithRetentionKeptTest, SaysWhatTheUpkeepDidOrWouldDo) {
+  const Error refused = Error::FailedCheck("refused");
+  EXPECT_EQ(WithRetentionKept(refused, {}).message(), "refused");
+  backend::Backend::RetentionUpkeep kept;
+  kept.checked = 3;
+  kept.extended = 1;
+  EXPECT_EQ(WithRetentionKept(refused, kept).message(),
+            "refused; the retention upkeep ran first: 1 of 3 file(s) extended");
+  EXPECT_EQ(WithRetentionKept(refused, kept).code(), ErrorCode::kFailedCheck);
+  kept.dry_run = true;
+  EXPECT_EQ(WithRetentionKept(refused, kept).message(),
+            "refused; the retention upkeep ran first: 1 of 3 file(s) would be extended");
+  backend::Backend::RetentionUpkeep recorded;
+  recorded.retained_as_recorded = 4;
+  recorded.overwritten = 2;
+  EXPECT_EQ(WithRetentionKept(refused, recorded).message(),
+            "refused; the retention upkeep ran first: 0 of 0 file(s) extended, 4 known retained "
+            "from the record of earlier upkeep, 2 file(s) were overwritten after they were "
+            "written (an attack or a faulty tool: run 'stormproof check --read-data' and see "
+            "'repair --as-of')");
+}
+
+// The work runs under the exclusive lock, after the upkeep; without work nothing is locked, so
+// a lock someone holds stops only the work; a refusal before the lock stops the work too.
+TEST_F(MaintenanceTest, KeepRetentionThenMaintainLocksOnlyForTheWork) {
+  auto other = store_.Open();
+  ASSERT_THAT(other, IsOk());
+  int worked = 0;
+  const MaintenanceWork work = [&](Maintenance& maintenance,
+                                   const backend::Backend::RetentionUpkeep&) -> Status {
+    ++worked;
+    EXPECT_THAT((*other)->AcquireLock(Repository::LockKind::kShared),
+                ErrorIs(ErrorCode::kLocked));  // held exclusively
+    return maintenance.VerifyLock();
+  };
+  ASSERT_THAT(KeepRetentionThenMaintain(*repo_, {}, work), IsOk());
+  EXPECT_EQ(worked, 1);
+  EXPECT_TRUE(store_.Names(FileType::kLock).empty()) << "the lock was not given back";
+
+  auto held = (*other)->AcquireLock(Repository::LockKind::kShared);
+  ASSERT_THAT(held, IsOk());
+  EXPECT_THAT(KeepRetentionThenMaintain(*repo_, {}, {}), IsOk());
+  EXPECT_THAT(KeepRetentionThenMaintain(*repo_, {}, work), ErrorIs(ErrorCode::kLocked));
+  held->reset();
+  RetentionFirst refusing;
+  refusing.may_maintain = [](const Repository&) -> Status {
+    return Error::FailedCheck("the config does not match the plan");
+  };
+  EXPECT_THAT(KeepRetentionThenMaintain(*repo_, refusing, work),
+              ErrorIs(ErrorCode::kFailedCheck, HasSubstr("does not match the plan")));
+  EXPECT_THAT(KeepRetentionThenMaintain(*repo_, refusing, {}), ErrorIs(ErrorCode::kFailedCheck));
+  EXPECT_EQ(worked, 1);
+}
+
 }  // namespace
 }  // namespace stormproof::repository

@@ -36,6 +36,7 @@
 #include "tests/engine/s3/fault_proxy.h"
 #include "tests/engine/s3/rgw.h"
 #include "tests/matchers.h"
+#include "tests/support/rgw_s3_options.h"
 
 namespace stormproof::s3 {
 namespace {
@@ -51,6 +52,8 @@ using ::testing::HasSubstr;
 
 const bool kFastKdf = (setenv("STORMPROOF_KDF_TEST", "1", 1), true);
 constexpr char kPassword[] = "correct horse battery staple";
+// The retention every repository and backend here keeps (N = 1 day, so E = 1 day too).
+const Retention kOneDay{Retention::Mode::kGovernance, 1};
 
 class RetentionUpkeepTest : public ::testing::Test {
  protected:
@@ -59,15 +62,11 @@ class RetentionUpkeepTest : public ::testing::Test {
     bucket_ = UniqueBucketName(::testing::UnitTest::GetInstance()->current_test_info()->name());
   }
 
-  // Through the counting proxy, on a bucket created with Object Lock.
-  Options ProxiedOptions() {
-    Result<Location> parsed = ParseLocation("s3:" + proxy_.endpoint() + "/" + bucket_ + "/repo");
-    EXPECT_THAT(parsed, IsOk());
-    Options options;
-    options.location = *parsed;
-    options.region = Rgw().region;
-    options.credentials.access_key_id = Rgw().access_key;
-    options.credentials.secret_access_key = SecretString(std::string(Rgw().secret_key));
+  // Through the counting proxy, on a bucket created with Object Lock, signed as `user` (default:
+  // the bucket's owner).
+  Options ProxiedOptions(const stormproof::testing::RgwUser* user = nullptr) {
+    Options options = stormproof::testing::RgwS3Options(
+        "s3:" + proxy_.endpoint() + "/" + bucket_ + "/repo", user);
     options.retry.max_total = std::chrono::seconds(20);
     options.create_with_object_lock = true;
     return options;
@@ -78,8 +77,7 @@ class RetentionUpkeepTest : public ::testing::Test {
     EXPECT_THAT(storage, IsOk());
     if (!storage) return nullptr;
     (*storage)->SetRecordPlace({RecordPlace().folder, ""});
-    auto repo = Repository::Init(std::move(storage).value(), kPassword,
-                                 {.retention = Retention{Retention::Mode::kGovernance, 1}});
+    auto repo = Repository::Init(std::move(storage).value(), kPassword, {.retention = kOneDay});
     EXPECT_THAT(repo, IsOk());
     return repo ? std::move(repo).value() : nullptr;
   }
@@ -138,7 +136,7 @@ class RetentionUpkeepTest : public ::testing::Test {
     auto storage = CreateBackend(ProxiedOptions());
     EXPECT_THAT(storage, IsOk());
     if (!storage) return nullptr;
-    EXPECT_THAT((*storage)->SetRetention({Retention::Mode::kGovernance, 1}), IsOk());
+    EXPECT_THAT((*storage)->SetRetention(kOneDay), IsOk());
     (*storage)->SetRecordPlace(place);
     return std::move(storage).value();
   }
@@ -152,11 +150,13 @@ class RetentionUpkeepTest : public ::testing::Test {
   std::string MarkersFolder() const {
     return (std::filesystem::temp_directory_path() / ("stormproof-markers-" + bucket_)).string();
   }
-  // The record of our delete markers at `place`, as the backend keeps it.
+  // The record of our delete markers at `place`, as the backend keeps it (read under its lock,
+  // released once read: the backend takes it again when it changes the record).
   internal::MarkerRecord Markers(const backend::Backend::RecordPlace& place) {
-    return internal::MarkerRecord(MarkersPath(place),
-                                  {place.repository_id, ProxiedOptions().location.ToString(),
-                                   "repo/"});
+    internal::RecordFileLock lock(MarkersPath(place));
+    return internal::MarkerRecord(
+        MarkersPath(place), {place.repository_id, ProxiedOptions().location.ToString(), "repo/"},
+        lock);
   }
   static std::string MarkersPath(const backend::Backend::RecordPlace& place) {
     return place.folder + "/" + internal::MarkerRecordName(place.repository_id);
@@ -167,6 +167,50 @@ class RetentionUpkeepTest : public ::testing::Test {
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
       (void)client.HeadBucket();
     }
+  }
+
+  // The upkeep of every object under `prefix` (internal::ExtendRetentionUnder) under kOneDay, as
+  // run at `at` by the upkeep's clock, with `markers` and a record named `record_name` when
+  // given; adds to `upkeep`.
+  static Status Upkeep(Client& client, const std::string& prefix, int64_t at,
+                       backend::Backend::RetentionUpkeep* upkeep,
+                       internal::MarkerRecord* markers = nullptr,
+                       const std::string& record_name = "") {
+    return internal::ExtendRetentionUnder(
+        client, prefix, [](const std::string&) { return true; }, kOneDay, upkeep, at, markers,
+        record_name);
+  }
+  // The retain-until date of `key`'s version `version_id` ("" = the latest); -1 when it has no
+  // retention. A failed request fails the current test.
+  static int64_t RetainedUntilNs(const Client& client, const std::string& key,
+                                 const std::string& version_id = "") {
+    auto held = client.GetObjectRetention(key, version_id);
+    EXPECT_THAT(held, IsOk()) << key;
+    return held && held->has_value() ? (*held)->retain_until_ns : -1;
+  }
+  // A governance lock for an object put here, until `seconds` after RGW's now (whole seconds).
+  static internal::ObjectLock LockFor(const Client& client, int64_t seconds) {
+    return {Retention::Mode::kGovernance,
+            (FloorSeconds(client.ServerNowNs()) + seconds) * kNsPerSecond};
+  }
+  // An empty folder of this test's own, `name` and the bucket's name (removed by the test).
+  std::string EmptyFolder(const std::string& name) const {
+    const std::string folder =
+        (std::filesystem::temp_directory_path() / (name + "-" + bucket_)).string();
+    std::filesystem::remove_all(folder);
+    std::filesystem::create_directories(folder);
+    return folder;
+  }
+  // What the purge of `backend` (Backend::PurgeExpiredVersions) counted; a failure fails the
+  // current test.
+  static backend::Backend::HiddenVersions Purge(backend::Backend& backend) {
+    backend::Backend::HiddenVersions hidden;
+    EXPECT_THAT(backend.PurgeExpiredVersions(&hidden), IsOk());
+    return hidden;
+  }
+  static std::string ReadFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
 
   FaultProxy proxy_{Rgw().host, Rgw().port};
@@ -199,10 +243,8 @@ TEST_F(RetentionUpkeepTest, PruneHidesWhatItDeletesAndNeverDeletesARetainedVersi
   std::vector<ObjectVersion> versions = Versions(client, "repo/snapshots/" + forgotten.Hex());
   ASSERT_EQ(versions.size(), 2u);
   EXPECT_TRUE(versions[0].delete_marker && versions[0].is_latest);
-  auto held = client.GetObjectRetention(versions[1].key, versions[1].version_id);
-  ASSERT_THAT(held, IsOk());
-  ASSERT_TRUE(held->has_value());
-  EXPECT_GT((*held)->retain_until_ns, client.ServerNowNs() + 23 * kNsPerHour);
+  EXPECT_GT(RetainedUntilNs(client, versions[1].key, versions[1].version_id),
+            client.ServerNowNs() + 23 * kNsPerHour);
 }
 
 // What a maintenance run two days from now does (the upkeep's clock moved on; RGW's stays):
@@ -213,12 +255,10 @@ TEST_F(RetentionUpkeepTest, ExtendsTheRetentionOfObjectsOlderThanTheExtensionPer
   ASSERT_NE(repo, nullptr);
   Backup(*repo, 3);
   Client client(ProxiedOptions());
-  const Retention retention{Retention::Mode::kGovernance, 1};
   const int64_t later = client.ServerNowNs() + 2 * kNsPerDay;
   const std::string packs = "repo/data/";
-  auto any = [](const std::string&) { return true; };
   backend::Backend::RetentionUpkeep first;
-  ASSERT_THAT(internal::ExtendRetentionUnder(client, packs, any, retention, &first, later), IsOk());
+  ASSERT_THAT(Upkeep(client, packs, later, &first), IsOk());
   EXPECT_EQ(first.checked, 2u);  // the data pack and the tree pack
   EXPECT_EQ(first.extended, 2u);
   std::vector<ObjectVersion> versions = Versions(client, packs);
@@ -231,8 +271,7 @@ TEST_F(RetentionUpkeepTest, ExtendsTheRetentionOfObjectsOlderThanTheExtensionPer
     EXPECT_EQ((*held)->mode, Retention::Mode::kGovernance);
   }
   backend::Backend::RetentionUpkeep second;
-  ASSERT_THAT(internal::ExtendRetentionUnder(client, packs, any, retention, &second, later),
-              IsOk());
+  ASSERT_THAT(Upkeep(client, packs, later, &second), IsOk());
   EXPECT_EQ(second.checked, 2u);
   EXPECT_EQ(second.extended, 0u);
 }
@@ -260,28 +299,21 @@ TEST_F(RetentionUpkeepTest, ExtendsTheRetainedVersionsOfAnOverwrittenFileAndLock
   auto same = client.GetObject(stored[1].key, 0, 0);
   ASSERT_THAT(same, IsOk());
   ASSERT_THAT(client.PutObject(stored[1].key, same->data, internal::Overwrite::kAllowed), IsOk());
-  const Retention retention{Retention::Mode::kGovernance, 1};
   const int64_t later = client.ServerNowNs() + 2 * kNsPerDay;
-  auto any = [](const std::string&) { return true; };
   backend::Backend::RetentionUpkeep upkeep;
-  ASSERT_THAT(internal::ExtendRetentionUnder(client, packs, any, retention, &upkeep, later),
-              IsOk());
+  ASSERT_THAT(Upkeep(client, packs, later, &upkeep), IsOk());
   EXPECT_EQ(upkeep.overwritten, 1u);
   EXPECT_EQ(upkeep.checked, 4u);  // both versions of both packs
   EXPECT_EQ(upkeep.extended, 2u);    // the two originals
   EXPECT_EQ(upkeep.unretained, 2u);  // the two put without a lock
   EXPECT_EQ(upkeep.first_unretained, std::min(original.key, stored[1].key));
-  auto held = client.GetObjectRetention(original.key, original.version_id);
-  ASSERT_THAT(held, IsOk());
-  ASSERT_TRUE(held->has_value());
-  EXPECT_GE((*held)->retain_until_ns, later + 2 * kNsPerDay);  // the original: N + E from then
+  // The original: N + E from then.
+  EXPECT_GE(RetainedUntilNs(client, original.key, original.version_id), later + 2 * kNsPerDay);
   std::string garbage;
   for (const ObjectVersion& v : Versions(client, original.key)) {
     if (v.is_latest) garbage = v.version_id;
   }
-  auto unlocked = client.GetObjectRetention(original.key, garbage);
-  ASSERT_THAT(unlocked, IsOk());
-  EXPECT_FALSE(unlocked->has_value()) << "the garbage was locked";
+  EXPECT_EQ(RetainedUntilNs(client, original.key, garbage), -1) << "the garbage was locked";
 }
 
 // A PUT of `body` at `key` signed as `user`, without x-amz-acl: the object belongs to `user`, and
@@ -326,9 +358,7 @@ TEST_F(RetentionUpkeepTest, OneVersionTheOwnerCannotTouchLeavesNoOtherToExpire) 
   ASSERT_EQ(PutAsWithoutOwnerAcl(other, "/" + bucket_ + "/" + packs[0].key, "garbage"), 200);
   const int64_t later = client.ServerNowNs() + 2 * kNsPerDay;
   backend::Backend::RetentionUpkeep upkeep;
-  Status done = internal::ExtendRetentionUnder(client, "repo/data/",
-                                               [](const std::string&) { return true; },
-                                               {Retention::Mode::kGovernance, 1}, &upkeep, later);
+  Status done = Upkeep(client, "repo/data/", later, &upkeep);
   EXPECT_THAT(done, ErrorIs(ErrorCode::kPermissionDenied,
                             HasSubstr("1 of 5 object versions under ")));
   EXPECT_THAT(done.error().message(), HasSubstr("(the others were); the first: "));
@@ -336,10 +366,7 @@ TEST_F(RetentionUpkeepTest, OneVersionTheOwnerCannotTouchLeavesNoOtherToExpire) 
   EXPECT_EQ(upkeep.refused, 1u);
   EXPECT_EQ(upkeep.extended, 4u);
   for (const ObjectVersion& v : packs) {
-    auto held = client.GetObjectRetention(v.key, v.version_id);
-    ASSERT_THAT(held, IsOk());
-    ASSERT_TRUE(held->has_value());
-    EXPECT_GE((*held)->retain_until_ns, later + kNsPerDay) << v.key;
+    EXPECT_GE(RetainedUntilNs(client, v.key, v.version_id), later + kNsPerDay) << v.key;
   }
 }
 
@@ -354,8 +381,7 @@ TEST_F(RetentionUpkeepTest, PurgesVersionsWhoseRetentionEndedAndKeepsTheOthers) 
   Client client(ProxiedOptions());
   const std::string brief = "repo/snapshots/" + std::string(64, 'a');
   const std::string kept = "repo/snapshots/" + std::string(64, 'b');
-  internal::ObjectLock seconds{Retention::Mode::kGovernance,
-                               (FloorSeconds(client.ServerNowNs()) + 2) * kNsPerSecond};
+  const internal::ObjectLock seconds = LockFor(client, 2);
   ASSERT_THAT(client.PutObject(brief, AsBytes(std::string_view("brief")),
                                internal::Overwrite::kAllowed, &seconds),
               IsOk());
@@ -379,14 +405,9 @@ TEST_F(RetentionUpkeepTest, PurgesVersionsWhoseRetentionEndedAndKeepsTheOthers) 
   ASSERT_THAT(backend.Remove({backend::FileType::kSnapshot, std::string(64, 'd')}), IsOk());
   ASSERT_THAT(backend.Remove({backend::FileType::kSnapshot, std::string(64, 'a')}), IsOk());
   ASSERT_THAT(backend.Remove({backend::FileType::kSnapshot, std::string(64, 'b')}), IsOk());
-  // Until RGW's clock is past the short retention (and our margin).
-  while (client.ServerNowNs() < seconds.retain_until_ns + 5 * kNsPerSecond / 2) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    (void)client.HeadBucket();
-  }
+  WaitPast(client, seconds.retain_until_ns);
   proxy_.ResetCounts();
-  backend::Backend::HiddenVersions hidden;
-  ASSERT_THAT(backend.PurgeExpiredVersions(&hidden), IsOk());
+  const backend::Backend::HiddenVersions hidden = Purge(backend);
   EXPECT_EQ(hidden.purged_files, 1u);
   EXPECT_EQ(hidden.purged_bytes, 5u);
   EXPECT_EQ(hidden.retained_files, 1u);
@@ -411,8 +432,7 @@ TEST_F(RetentionUpkeepTest, AFileHiddenWithAnyOtherCredentialsIsNeverPurgedAndIs
   ASSERT_NE(storage, nullptr);
   backend::Backend& backend = *storage;
   Client client(ProxiedOptions());
-  internal::ObjectLock seconds{Retention::Mode::kGovernance,
-                               (FloorSeconds(client.ServerNowNs()) + 2) * kNsPerSecond};
+  const internal::ObjectLock seconds = LockFor(client, 2);
   const std::string ours = "repo/snapshots/" + std::string(64, 'a');
   const std::string theirs = "repo/snapshots/" + std::string(64, 'e');
   const std::string same_owner = "repo/snapshots/" + std::string(64, 'f');
@@ -426,15 +446,10 @@ TEST_F(RetentionUpkeepTest, AFileHiddenWithAnyOtherCredentialsIsNeverPurgedAndIs
   auto policy = stormproof::testing::PutRgwBucketPolicy(
       bucket_, stormproof::testing::FullAccessPolicy(bucket_, other.arn));
   ASSERT_EQ(policy.status, 204) << policy.body << policy.error;
-  auto as = [&](const stormproof::testing::RgwUser& user) {
-    Options options = ProxiedOptions();
-    options.credentials.access_key_id = user.access_key;
-    options.credentials.secret_access_key = SecretString(std::string(user.secret_key));
-    return options;
-  };
-  Client attacker(as(other));
+  Client attacker(ProxiedOptions(&other));
   ASSERT_THAT(attacker.DeleteObject(theirs), IsOk());  // a delete marker of the other user
-  Client second_key(as(stormproof::testing::AddRgwOwnerKey()));
+  const stormproof::testing::RgwUser owner_key = stormproof::testing::AddRgwOwnerKey();
+  Client second_key(ProxiedOptions(&owner_key));
   ASSERT_THAT(second_key.DeleteObject(same_owner), IsOk());
   std::vector<ObjectVersion> hidden_by_key = Versions(client, same_owner);
   std::vector<ObjectVersion> hidden_by_us = Versions(client, ours);
@@ -442,8 +457,7 @@ TEST_F(RetentionUpkeepTest, AFileHiddenWithAnyOtherCredentialsIsNeverPurgedAndIs
   ASSERT_FALSE(hidden_by_us.empty());
   EXPECT_EQ(hidden_by_key[0].owner_id, hidden_by_us[0].owner_id);  // the server cannot tell
   WaitPast(client, seconds.retain_until_ns);
-  backend::Backend::HiddenVersions hidden;
-  ASSERT_THAT(backend.PurgeExpiredVersions(&hidden), IsOk());
+  const backend::Backend::HiddenVersions hidden = Purge(backend);
   EXPECT_EQ(hidden.foreign_markers, 2u);
   EXPECT_EQ(hidden.purged_files, 1u);  // ours
   EXPECT_TRUE(Versions(client, ours).empty());
@@ -453,21 +467,15 @@ TEST_F(RetentionUpkeepTest, AFileHiddenWithAnyOtherCredentialsIsNeverPurgedAndIs
   // extended), as a run days from now does.
   backend::Backend::RetentionUpkeep upkeep;
   const int64_t later = client.ServerNowNs() + 2 * kNsPerDay;
-  auto any = [](const std::string&) { return true; };
   internal::MarkerRecord markers = Markers(place);
-  ASSERT_THAT(internal::ExtendRetentionUnder(client, "repo/snapshots/", any,
-                                             {Retention::Mode::kGovernance, 1}, &upkeep, later,
-                                             &markers),
-              IsOk());
+  ASSERT_THAT(Upkeep(client, "repo/snapshots/", later, &upkeep, &markers), IsOk());
   EXPECT_EQ(upkeep.hidden_by_others, 2u);
   EXPECT_EQ(upkeep.extended, 2u);
   for (const std::string& key : {theirs, same_owner}) {
     std::vector<ObjectVersion> versions = Versions(client, key);
     ASSERT_EQ(versions.size(), 2u);
-    auto held = client.GetObjectRetention(versions[1].key, versions[1].version_id);
-    ASSERT_THAT(held, IsOk());
-    ASSERT_TRUE(held->has_value());
-    EXPECT_GT((*held)->retain_until_ns, later + kNsPerDay) << key;
+    EXPECT_GT(RetainedUntilNs(client, versions[1].key, versions[1].version_id), later + kNsPerDay)
+        << key;
   }
 }
 
@@ -504,8 +512,7 @@ TEST_F(RetentionUpkeepTest, AFileRepairHidIsNeverPurgedAndStaysRetained) {
   (void)client.HeadBucket();
   const int64_t as_of = client.ServerNowNs() - kNsPerSecond;  // before the snapshot
   std::this_thread::sleep_for(std::chrono::seconds(1));       // Last-Modified has seconds
-  internal::ObjectLock seconds{Retention::Mode::kGovernance,
-                               (FloorSeconds(client.ServerNowNs()) + 3) * kNsPerSecond};
+  const internal::ObjectLock seconds = LockFor(client, 3);
   const std::string later_snapshot = "repo/snapshots/" + std::string(64, 'c');
   ASSERT_THAT(client.PutObject(later_snapshot, AsBytes(std::string_view("written after")),
                                internal::Overwrite::kAllowed, &seconds),
@@ -521,19 +528,14 @@ TEST_F(RetentionUpkeepTest, AFileRepairHidIsNeverPurgedAndStaysRetained) {
   EXPECT_EQ(outcome->hidden_recorded, 1);
   EXPECT_EQ(outcome->record_error, "");
   WaitPast(client, seconds.retain_until_ns);
-  backend::Backend::HiddenVersions hidden;
-  ASSERT_THAT(backend.PurgeExpiredVersions(&hidden), IsOk());
+  const backend::Backend::HiddenVersions hidden = Purge(backend);
   EXPECT_EQ(hidden.purged_files, 0u);
   EXPECT_EQ(hidden.foreign_markers, 0u);
   EXPECT_EQ(Versions(client, later_snapshot).size(), 2u);  // the marker and the version
   backend::Backend::RetentionUpkeep upkeep;
   const int64_t later = client.ServerNowNs() + 2 * kNsPerDay;
   internal::MarkerRecord markers = Markers(place);
-  ASSERT_THAT(internal::ExtendRetentionUnder(client, "repo/snapshots/",
-                                             [](const std::string&) { return true; },
-                                             {Retention::Mode::kGovernance, 1}, &upkeep, later,
-                                             &markers),
-              IsOk());
+  ASSERT_THAT(Upkeep(client, "repo/snapshots/", later, &upkeep, &markers), IsOk());
   EXPECT_EQ(upkeep.hidden_by_repair, 1u);
   EXPECT_EQ(upkeep.hidden_by_others, 0u);  // prune does not refuse because of it
   EXPECT_EQ(upkeep.extended, 1u);
@@ -545,8 +547,7 @@ TEST_F(RetentionUpkeepTest, AFileRepairHidIsNeverPurgedAndStaysRetained) {
   ASSERT_EQ(release.released.size(), 1u);
   EXPECT_EQ(release.released[0].name, "snapshots/" + std::string(64, 'c'));
   EXPECT_EQ(release.hidden_by_repair, 0u);
-  backend::Backend::HiddenVersions after;
-  ASSERT_THAT(backend.PurgeExpiredVersions(&after), IsOk());
+  const backend::Backend::HiddenVersions after = Purge(backend);
   EXPECT_EQ(after.retained_files, 1u);
   EXPECT_EQ(after.foreign_markers, 0u);
 }
@@ -562,8 +563,7 @@ TEST_F(RetentionUpkeepTest, TheAttackersVersionsLeftAfterARollBackAreNoSignOfAtt
   ASSERT_NE(storage, nullptr);
   Client client(ProxiedOptions());
   (void)client.HeadBucket();
-  const internal::ObjectLock hour{Retention::Mode::kGovernance,
-                                  (FloorSeconds(client.ServerNowNs()) + 3600) * kNsPerSecond};
+  const internal::ObjectLock hour = LockFor(client, 3600);
   const std::string pack = "repo/data/aa/" + std::string(64, 'a');
   ASSERT_THAT(client.PutObject(pack, AsBytes(std::string_view("the good pack")),
                                internal::Overwrite::kAllowed, &hour),
@@ -578,12 +578,9 @@ TEST_F(RetentionUpkeepTest, TheAttackersVersionsLeftAfterARollBackAreNoSignOfAtt
   ASSERT_THAT(client.PutObject(garbage_snapshot, AsBytes(std::string_view("garbage")),
                                internal::Overwrite::kAllowed),
               IsOk());
-  auto any = [](const std::string&) { return true; };
-  const Retention retention{Retention::Mode::kGovernance, 1};
   internal::MarkerRecord markers = Markers(place);
   backend::Backend::RetentionUpkeep attacked;
-  ASSERT_THAT(internal::ExtendRetentionUnder(client, "repo/", any, retention, &attacked,
-                                             client.ServerNowNs() + 2 * kNsPerDay, &markers),
+  ASSERT_THAT(Upkeep(client, "repo/", client.ServerNowNs() + 2 * kNsPerDay, &attacked, &markers),
               IsOk());
   EXPECT_EQ(attacked.overwritten, 1u);
   EXPECT_EQ(attacked.unretained, 2u);  // the garbage over the pack, the garbage snapshot
@@ -593,7 +590,7 @@ TEST_F(RetentionUpkeepTest, TheAttackersVersionsLeftAfterARollBackAreNoSignOfAtt
   rollback.RecordHidingIn(place);
   auto plan = rollback.Plan(as_of);
   ASSERT_THAT(plan, IsOk());
-  auto outcome = rollback.Apply(*plan, retention);
+  auto outcome = rollback.Apply(*plan, kOneDay);
   ASSERT_THAT(outcome, IsOk());
   EXPECT_EQ(outcome->restored, 1);
   EXPECT_EQ(outcome->hidden, 1);
@@ -601,8 +598,7 @@ TEST_F(RetentionUpkeepTest, TheAttackersVersionsLeftAfterARollBackAreNoSignOfAtt
 
   backend::Backend::RetentionUpkeep upkeep;
   internal::MarkerRecord recorded = Markers(place);
-  ASSERT_THAT(internal::ExtendRetentionUnder(client, "repo/", any, retention, &upkeep,
-                                             client.ServerNowNs() + 2 * kNsPerDay, &recorded),
+  ASSERT_THAT(Upkeep(client, "repo/", client.ServerNowNs() + 2 * kNsPerDay, &upkeep, &recorded),
               IsOk());
   EXPECT_EQ(upkeep.overwritten, 0u);
   EXPECT_EQ(upkeep.hidden_by_repair, 1u);
@@ -611,9 +607,8 @@ TEST_F(RetentionUpkeepTest, TheAttackersVersionsLeftAfterARollBackAreNoSignOfAtt
   EXPECT_EQ(upkeep.unretained_restored, 2u);
   for (const ObjectVersion& v : Versions(client, "repo/")) {
     if (v.delete_marker || v.size != std::string_view("garbage").size()) continue;
-    auto held = client.GetObjectRetention(v.key, v.version_id);
-    ASSERT_THAT(held, IsOk());
-    EXPECT_FALSE(held->has_value()) << v.key << ": the attacker's version was locked";
+    EXPECT_EQ(RetainedUntilNs(client, v.key, v.version_id), -1)
+        << v.key << ": the attacker's version was locked";
   }
 }
 
@@ -626,8 +621,7 @@ TEST_F(RetentionUpkeepTest, AdoptingHiddenFilesRecordsTheirMarkersAsOurs) {
   ASSERT_NE(storage, nullptr);
   backend::Backend& backend = *storage;
   Client client(ProxiedOptions());
-  internal::ObjectLock seconds{Retention::Mode::kGovernance,
-                               (FloorSeconds(client.ServerNowNs()) + 2) * kNsPerSecond};
+  const internal::ObjectLock seconds = LockFor(client, 2);
   const std::string name = std::string(64, 'a');
   ASSERT_THAT(client.PutObject("repo/snapshots/" + name, AsBytes(std::string_view("snapshot")),
                                internal::Overwrite::kAllowed, &seconds),
@@ -670,8 +664,7 @@ TEST_F(RetentionUpkeepTest, AdoptingHiddenFilesRecordsTheirMarkersAsOurs) {
   EXPECT_EQ(adopted.hidden_by_others, 0u);
   EXPECT_EQ(upkeep(false, false).hidden_by_others, 0u);
   WaitPast(client, seconds.retain_until_ns);
-  backend::Backend::HiddenVersions hidden;
-  ASSERT_THAT(backend.PurgeExpiredVersions(&hidden), IsOk());
+  const backend::Backend::HiddenVersions hidden = Purge(backend);
   EXPECT_EQ(hidden.purged_files, 1u);
   EXPECT_EQ(hidden.foreign_markers, 0u);
 }
@@ -692,11 +685,7 @@ TEST_F(RetentionUpkeepTest, ARecordThatCannotBeReadStopsRemovalsAndIsKept) {
                 IsOk());
   }
   ASSERT_THAT(backend.Remove({backend::FileType::kSnapshot, first}), IsOk());
-  std::string bytes;
-  {
-    std::ifstream in(MarkersPath(place), std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+  std::string bytes = ReadFile(MarkersPath(place));
   ASSERT_FALSE(bytes.empty());
   bytes[bytes.size() - 40] ^= 1;
   std::ofstream(MarkersPath(place), std::ios::binary | std::ios::trunc) << bytes;
@@ -704,15 +693,9 @@ TEST_F(RetentionUpkeepTest, ARecordThatCannotBeReadStopsRemovalsAndIsKept) {
               ErrorIs(ErrorCode::kFailedCheck, HasSubstr("not written over")));
   EXPECT_THAT(backend.ModifiedNs({backend::FileType::kSnapshot, second}), IsOk())
       << "the marker was placed though it could not be recorded";
-  backend::Backend::HiddenVersions hidden;
-  ASSERT_THAT(backend.PurgeExpiredVersions(&hidden), IsOk());
+  const backend::Backend::HiddenVersions hidden = Purge(backend);
   EXPECT_EQ(hidden.foreign_markers, 1u);
-  std::string after;
-  {
-    std::ifstream in(MarkersPath(place), std::ios::binary);
-    after.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  EXPECT_EQ(after, bytes) << "the purge wrote over the record";
+  EXPECT_EQ(ReadFile(MarkersPath(place)), bytes) << "the purge wrote over the record";
 }
 
 // ---- The record of earlier upkeep (internal/retention_record.h) ----
@@ -806,9 +789,7 @@ TEST_F(RetentionUpkeepTest, ARecordOfEarlierUpkeepSparesTheSecondRunsReads) {
   constexpr int kObjects = 240;
   Client client(ProxiedOptions());
   ASSERT_THAT(client.CreateBucket(internal::BucketObjectLock::kEnabled), IsOk());
-  const Retention retention{Retention::Mode::kGovernance, 1};
-  const internal::ObjectLock lock{retention.mode,
-                                  (FloorSeconds(client.ServerNowNs()) + 2 * 86400) * kNsPerSecond};
+  const internal::ObjectLock lock = LockFor(client, 2 * 86400);
   std::vector<std::thread> writers;
   for (int w = 0; w < 4; ++w) {
     writers.emplace_back([&, w] {
@@ -821,11 +802,7 @@ TEST_F(RetentionUpkeepTest, ARecordOfEarlierUpkeepSparesTheSecondRunsReads) {
     });
   }
   for (std::thread& t : writers) t.join();
-  const std::string folder =
-      (std::filesystem::temp_directory_path() / ("stormproof-upkeep-record-" + bucket_)).string();
-  std::filesystem::remove_all(folder);
-  std::filesystem::create_directories(folder);
-  auto any = [](const std::string&) { return true; };
+  const std::string folder = EmptyFolder("stormproof-upkeep-record");
   auto run = [&](int64_t at, bool with_record) {
     backend::Backend::RetentionUpkeep upkeep;
     if (with_record) {
@@ -833,9 +810,7 @@ TEST_F(RetentionUpkeepTest, ARecordOfEarlierUpkeepSparesTheSecondRunsReads) {
       upkeep.repository_id = std::string(64, 'c');
     }
     proxy_.ResetCounts();
-    EXPECT_THAT(internal::ExtendRetentionUnder(client, "repo/data/", any, retention, &upkeep, at,
-                                               {}, "pack"),
-                IsOk());
+    EXPECT_THAT(Upkeep(client, "repo/data/", at, &upkeep, nullptr, "pack"), IsOk());
     return std::make_pair(upkeep, proxy_.counts());
   };
   const int64_t later = client.ServerNowNs() + 2 * kNsPerDay;  // all older than E (1 day)
@@ -873,19 +848,12 @@ TEST_F(RetentionUpkeepTest, AVersionWrittenSinceTheRecordIsReadAndAMissingRecord
   ASSERT_NE(repo, nullptr);
   Backup(*repo, 5);
   Client client(ProxiedOptions());
-  const Retention retention{Retention::Mode::kGovernance, 1};
-  const std::string folder =
-      (std::filesystem::temp_directory_path() / ("stormproof-upkeep-record-" + bucket_)).string();
-  std::filesystem::remove_all(folder);
-  std::filesystem::create_directories(folder);
-  auto any = [](const std::string&) { return true; };
+  const std::string folder = EmptyFolder("stormproof-upkeep-record");
   auto run = [&](int64_t at) {
     backend::Backend::RetentionUpkeep upkeep;
     upkeep.record_folder = folder;
     upkeep.repository_id = repo->id().Hex();
-    EXPECT_THAT(internal::ExtendRetentionUnder(client, "repo/data/", any, retention, &upkeep, at,
-                                               {}, "pack"),
-                IsOk());
+    EXPECT_THAT(Upkeep(client, "repo/data/", at, &upkeep, nullptr, "pack"), IsOk());
     return upkeep;
   };
   const int64_t later = client.ServerNowNs() + 2 * kNsPerDay;
@@ -894,8 +862,7 @@ TEST_F(RetentionUpkeepTest, AVersionWrittenSinceTheRecordIsReadAndAMissingRecord
   ASSERT_EQ(stored.size(), 2u);
   // A new version written with a (brief) lock: one without any is not stormproof's and is never
   // extended (ExtendsTheRetainedVersionsOfAnOverwrittenFileAndLocksNoOther).
-  internal::ObjectLock brief{Retention::Mode::kGovernance,
-                             (FloorSeconds(client.ServerNowNs()) + 60) * kNsPerSecond};
+  const internal::ObjectLock brief = LockFor(client, 60);
   ASSERT_THAT(client.PutObject(stored[0].key, AsBytes(std::string_view("garbage")),
                                internal::Overwrite::kAllowed, &brief),
               IsOk());
@@ -907,10 +874,8 @@ TEST_F(RetentionUpkeepTest, AVersionWrittenSinceTheRecordIsReadAndAMissingRecord
   EXPECT_EQ(after.overwritten, 1u);
   std::vector<ObjectVersion> versions = Versions(client, stored[0].key);
   ASSERT_EQ(versions.size(), 2u);
-  auto held = client.GetObjectRetention(versions[0].key, versions[0].version_id);
-  ASSERT_THAT(held, IsOk());
-  ASSERT_TRUE(held->has_value());
-  EXPECT_GE((*held)->retain_until_ns, later + 2 * kNsPerDay);
+  EXPECT_GE(RetainedUntilNs(client, versions[0].key, versions[0].version_id),
+            later + 2 * kNsPerDay);
   std::filesystem::remove_all(folder);
   backend::Backend::RetentionUpkeep missing = run(later + 2 * kNsPerHour);
   EXPECT_EQ(missing.checked, 3u);
@@ -930,8 +895,7 @@ TEST_F(RetentionUpkeepTest, TheRecordLivesInTheCacheFolderOneFilePerTypeEvidence
   ASSERT_THAT(storage, IsOk());
   auto cached = cache::NewCachingBackend(std::move(storage).value(), {folder});
   ASSERT_THAT(cached, IsOk());
-  auto repo = Repository::Init(std::move(cached).value(), kPassword,
-                               {.retention = Retention{Retention::Mode::kGovernance, 1}});
+  auto repo = Repository::Init(std::move(cached).value(), kPassword, {.retention = kOneDay});
   ASSERT_THAT(repo, IsOk());
   Backup(**repo, 6);
   {

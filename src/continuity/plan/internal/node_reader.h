@@ -57,7 +57,10 @@ class NodeReader {
   bool Id(std::string_view key, std::string* out, Need need = Need::kRequired);
   bool Reference(std::string_view key, std::optional<Ref>* out, Need need = Need::kOptional);
   bool References(std::string_view key, std::vector<Ref>* out);
-  bool Texts(std::string_view key, std::vector<std::string>* out);
+  // A list of text (a single value is a one-item list); `marks`, when given, gets where each
+  // item was written, in step with `out`.
+  bool Texts(std::string_view key, std::vector<std::string>* out,
+             std::vector<Mark>* marks = nullptr);
   bool Integer(std::string_view key, int* out, int min, int max);
   bool Number(std::string_view key, std::optional<double>* out, double min, double max);
   bool Percent(std::string_view key, std::optional<double>* out);  // 95, 95.5 or "95%"

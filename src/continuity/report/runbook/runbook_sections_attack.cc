@@ -152,8 +152,11 @@ std::vector<AttackStep> FirstSteps(const plan::RepositorySpec& r,
                ": stop those runs too.";
   }
   writers += " Run no forget or prune of " + r.id +
-             " by hand until the investigation is over: a prune trusts the index, which the "
-             "attacker may have written. The Object Lock keeps what is there meanwhile.";
+             " by hand until the investigation is over: forget keeps snapshots by their dates "
+             "and tags, which the attacker may have written (snapshots dated in the future push "
+             "every genuine one out of keep_last), and what forget hides, prune deletes for good "
+             "once its retention ends, out of the roll-back's reach. The Object Lock keeps what "
+             "is there meanwhile.";
   std::vector<AttackStep> steps;
   steps.push_back({"Stop the backups", writers, {}});
   steps.push_back({"Rotate the credentials", CredentialsText(r), {}});
@@ -282,7 +285,8 @@ bool HoldsOtherClients(const plan::Plan& plan, const plan::RepositorySpec& repos
 }  // namespace
 
 bool IsObjectLocked(const plan::RepositorySpec& repository) {
-  return s3::IsS3Location(repository.location) &&
+  return repository.kind == plan::RepositoryKind::kStormproof &&
+         s3::IsS3Location(repository.location) &&
          (repository.object_lock.has_value() || repository.immutable);
 }
 

@@ -7,6 +7,7 @@
 #define STORMPROOF_ENGINE_ARCHIVER_INTERNAL_CHUNK_STREAM_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 
 #include "engine/archiver/internal/pipeline.h"
@@ -28,8 +29,10 @@ class ChunkStream {
   void Begin(FileTask* file);
   // Space to read up to `want` bytes into (never empty; may be shorter than `want`).
   std::span<uint8_t> Space(size_t want);
-  // `n` bytes were written at the start of the last Space(); cuts every chunk that is certain.
-  void Commit(size_t n);
+  // `n` bytes of the file, from `file_offset` on, were written at the start of the last Space();
+  // cuts every chunk that is certain. The bytes committed at offset 0 give the file's header
+  // sample (FileTask::SetHeader; detect::SampleHeader of at most 4 KiB of them).
+  void Commit(size_t n, uint64_t file_offset);
   // The file ended: cuts the remaining bytes into chunks.
   void End();
   // The file failed: drops the bytes not yet cut (chunks already submitted still complete).

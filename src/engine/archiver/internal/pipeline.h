@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -19,6 +20,7 @@
 
 #include "core/mutex.h"
 #include "core/thread_annotations.h"
+#include "engine/detect/detect.h"
 #include "engine/repository/repository.h"
 #include "engine/repository/tree.h"
 
@@ -69,12 +71,39 @@ class Task {
 
 class DirTask;
 
-// A regular file being chunked. `ids` only grows at the back (walker thread) while workers fill
-// earlier elements; a deque never moves its elements, so the slots stay valid.
+// One chunk of a file: its plaintext size (set by the walker), then its id and what storing it
+// showed (set by the one worker that stores it).
+struct ChunkSlot {
+  crypto::Id id;
+  uint32_t size = 0;   // plaintext bytes
+  uint16_t ratio = 0;  // detect::RatioPermille of its stored payload; 0 = unknown (in flight)
+  uint8_t added = 0;   // 1 = stored by this backup, 0 = already stored (or being stored)
+};
+
+// What storing a file's content showed, for detection (issue 16; detect::FileFacts takes spans
+// of these): per chunk in file order, and the file's first bytes. Plain data.
+struct ContentFacts {
+  std::vector<uint16_t> ratios;  // ChunkSlot::ratio, in file order
+  std::vector<uint32_t> sizes;   // ChunkSlot::size
+  std::vector<uint8_t> added;    // ChunkSlot::added
+  // detect::SampleHeader of the file's first min(size, 4 KiB) bytes (fewer if the first read
+  // returned fewer); unclassified (sampled 0) when the file was not read from offset 0 (a
+  // sparse file starting with a hole).
+  detect::HeaderSample header;
+};
+
+// A regular file being chunked. `chunks` only grows at the back (walker thread) while workers
+// fill earlier elements; a deque never moves its elements, so the slots stay valid.
 class FileTask final : public Task {
  public:
   FileTask(DirTask* dir, size_t index);
-  crypto::Id* NewSlot();  // walker thread only
+  ChunkSlot* NewSlot(uint32_t size);  // walker thread only
+  // Walker thread only, before its hold is released (PartDone).
+  void SetHeader(const detect::HeaderSample& header) { header_ = header; }
+
+  // Fills *facts (reusing its capacity, so a thread-local one allocates nothing in the long run).
+  // REQUIRES: every part is done (in Finish).
+  void CollectFacts(ContentFacts* facts) const;
 
  protected:
   void Finish() override;
@@ -82,8 +111,15 @@ class FileTask final : public Task {
  private:
   DirTask* dir_;
   size_t index_;
-  std::deque<crypto::Id> ids_;
+  std::deque<ChunkSlot> chunks_;
+  detect::HeaderSample header_;
 };
+
+// For tests only: called at the end of every FileTask::Finish of a file kept in the snapshot
+// (on whichever thread finishes it) with the file's node (content set) and its ContentFacts.
+// Must be thread-safe. Set before Backup(), reset (with {}) after; setting it is not thread-safe.
+using FileFactsHook = std::function<void(const repository::Node& node, const ContentFacts& facts)>;
+void SetFileFactsHookForTesting(FileFactsHook hook);
 
 // A directory whose tree is written once every entry is complete. The walker sizes `nodes` once
 // (SetEntries) before creating any child task, so node addresses stay stable; afterwards the
@@ -97,6 +133,7 @@ class DirTask final : public Task {
   repository::Node& node(size_t i) { return tree_.nodes[i]; }
   // Leaves entry i out of the tree (it could not be backed up).
   void Skip(size_t i) { skipped_[i] = 1; }
+  bool skipped(size_t i) const { return skipped_[i] != 0; }
   Pipeline* pipeline() const { return pipeline_; }
 
  protected:
@@ -110,12 +147,13 @@ class DirTask final : public Task {
   std::vector<uint8_t> skipped_;  // bytes, not vector<bool>: distinct entries, distinct memory
 };
 
-// A chunk to store: a slice of an arena, stored as a data blob whose id goes to `slot`.
+// A chunk to store: a slice of an arena, stored as a data blob whose id, ratio and whether it
+// was added go to `slot`.
 struct ChunkJob {
   Arena* arena = nullptr;
   const uint8_t* data = nullptr;
   size_t size = 0;
-  crypto::Id* slot = nullptr;
+  ChunkSlot* slot = nullptr;
   FileTask* file = nullptr;
 };
 

@@ -6,7 +6,9 @@
 #include <compare>
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/pruner/pruner.h"
@@ -43,18 +45,29 @@ inline EntryRef RefTo(const repository::Id& pack, const repository::PackEntry& e
 // Index entries found not to hold what they say, each with why (one line naming the pack and
 // blob): never chosen as the copy kept, and left out of the new index.
 using Distrusted = std::map<EntryRef, std::string>;
+// A blob: its type and id.
+using BlobKey = std::pair<repository::BlobType, repository::Id>;
 
 struct PrunePlan {
   // Named by the new index, with all their blobs but distrusted ones.
   std::vector<repository::IndexedPack> keep;
   std::vector<repository::BlobRef> repack;    // blobs in use to copy out of repacked packs
   std::vector<repository::Id> remove;         // packs to delete once the index no longer names them
-  std::vector<repository::Id> missing_packs;  // named by the index, absent from the backend
+  // Named by the index, absent from the backend: no copy is kept by them, and their entries
+  // leave the index (stats.packs_missing, entries_for_missing_packs); the blobs in use they name
+  // are in `confirm` like those of removed packs.
+  std::vector<repository::Id> missing_packs;
   // In use, with no copy the index names that may be kept (none at all, or only distrusted
-  // ones; the first few).
+  // ones or ones in missing packs; the first few).
   std::vector<repository::BlobRef> missing_blobs;
   bool index_changes = false;                      // the index must be rewritten
-  std::vector<KeptCopies> confirm;  // by pack: copies to read before removing their duplicates
+  // By pack: copies to read before removing their duplicates (or the entries of a missing pack
+  // for the same blob).
+  std::vector<KeptCopies> confirm;
+  // For each blob of `confirm`: every copy of it that may be kept (in a pack on the backend, not
+  // distrusted), in the order the plan prefers them; the first is the one in `confirm`. Should
+  // it not verify, the plan made without it would keep the next.
+  std::map<BlobKey, std::vector<EntryRef>> copies_by_preference;
   PruneStats stats;  // what carrying out the plan does (no new packs yet)
 };
 
@@ -62,10 +75,27 @@ struct PrunePlan {
 // the same offset, or for the same blob (type and id), some field differs (IndexListing keeps
 // both). One may be planted, so all are read and re-hashed before the index is rewritten
 // (pruner.cc); a healthy repository has none. By pack, each's entries sorted by type, then
-// offset; packs not on the backend are left out (the plan refuses them).
+// offset; packs not on the backend are left out (the plan drops their entries).
 std::vector<KeptCopies> DisagreeingEntries(
     const std::vector<repository::IndexedPack>& indexed,
     const std::map<repository::Id, uint64_t>& packs_on_backend);
+
+// The index entries ending past their pack's size on the backend: a pack cannot hold them, so
+// they are distrusted unread. Packs not on the backend are left out.
+std::vector<EntryRef> EntriesPastTheirPack(
+    const std::vector<repository::IndexedPack>& indexed,
+    const std::map<repository::Id, uint64_t>& packs_on_backend);
+
+// The packs on the backend whose index entries, but `distrusted` ones, do not tile them as a pack
+// is written (pack.h: blobs back to back from the salt on, then the header listing them all):
+// two overlap, one leaves a gap or reaches into the header, or the last does not end where the
+// header listing them would begin. Unused bytes an entry claims are then no proof: a planted
+// entry (a backup host holds the password) could make the pack look unused and be repacked, so
+// the pack's header settles its entries first (pruner.cc). By pack, with all those entries
+// sorted by type, then offset; a healthy repository has none.
+std::vector<KeptCopies> UntiledPacks(const std::vector<repository::IndexedPack>& indexed,
+                                     const std::map<repository::Id, uint64_t>& packs_on_backend,
+                                     const Distrusted& distrusted);
 
 // The size of a pack holding `pack.blobs`, by its layout (pack.h): its last blob's end plus the
 // header listing every entry.
@@ -73,10 +103,13 @@ uint64_t PackSize(const repository::IndexedPack& pack);
 
 // `packs_on_backend`: every pack file's name (id) and size. `index_files`: how many there are.
 // `distrusted`: entries that did not verify, which the plan neither keeps a blob by nor indexes.
+// `unsettled`: packs of UntiledPacks whose header did not verify either (damaged): their unused
+// bytes are unproven, so they are never repacked (kept whole while they hold a blob in use).
 PrunePlan MakePlan(const std::vector<repository::IndexedPack>& indexed,
                    const std::map<repository::Id, uint64_t>& packs_on_backend, size_t index_files,
                    const UsedBlobs& used, const PruneOptions& options,
-                   const Distrusted& distrusted = {});
+                   const Distrusted& distrusted = {},
+                   const std::set<repository::Id>& unsettled = {});
 
 }  // namespace stormproof::pruner
 

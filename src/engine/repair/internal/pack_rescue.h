@@ -31,7 +31,7 @@ struct Rescue {
 
 // For each pack of `unreadable`: every blob the index loaded in `repo` locates in it is kept
 // when a pack of `readable` (those whose header verified) lists it too, else read where the index
-// says and verified (Repository::LoadBlob with IdCheck::kRehash): kept for copying when it
+// says and verified (Repository::LoadBlobAt with IdCheck::kRehash): kept for copying when it
 // verifies, reported lost when it fails a check or lies beyond the pack's end.
 // Errors: a blob that cannot be read for another reason than damage (kIo, kNotFound), naming it.
 Result<Rescue> RescueBlobs(const repository::Repository& repo,

@@ -16,6 +16,7 @@
 #include <array>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -77,17 +78,33 @@ class BlobStore {
 
   // Returns true when stored now, false when the repository already has (or is storing) it.
   // Errors: kInvalidArgument for a blob over kMaxBlobSize; the error of a failed pack save,
-  // after which every further SaveBlob and Flush fails too (those blobs are lost).
-  Result<bool> SaveBlob(BlobType type, const Id& id, ByteView plaintext);
+  // after which every further SaveBlob and Flush fails too (those blobs are lost). With `info`,
+  // fills it: from the encoded payload when stored now, from the index entry when already
+  // indexed, stored_payload 0 when in flight (Repository::SaveBlob, BlobSaveInfo).
+  Result<bool> SaveBlob(BlobType type, const Id& id, ByteView plaintext,
+                        BlobSaveInfo* info = nullptr);
   // True also for a blob still in flight (not yet in a saved pack).
   bool HasBlob(BlobType type, const Id& id) const;
-  // Only blobs in saved packs.
+  // Only blobs in saved packs. The first location (BlobIndex::Find).
   std::optional<BlobLocation> FindBlob(BlobType type, const Id& id) const;
+  // Every location, first first (BlobIndex::FindAll); for a blob that lost locations to the
+  // index's cap, then those the headers of its kept locations' packs list (AddHeaderLocations).
+  std::vector<BlobLocation> FindBlobLocations(BlobType type, const Id& id) const;
+  // Repository::LocateForRead. The copy chosen for a blob whose copies disagree is remembered
+  // until the index is loaded again.
+  std::optional<BlobLocation> LocateForRead(BlobType type, const Id& id) const;
+  // Repository::IgnoredIndexLocations.
+  IgnoredLocations IgnoredIndexLocations() const;
+  // Repository::LoadBlob: tries each location in turn (LoadFirstGoodCopy).
   Result<Bytes> LoadBlob(BlobType type, const Id& id, IdCheck check = IdCheck::kRehash) const;
-  // Repository::LoadBlobRun.
+  // Repository::LoadBlobAt: reads only the copy at `at`.
+  Result<Bytes> LoadBlobAt(BlobType type, const Id& id, const BlobLocation& at,
+                           IdCheck check) const;
+  // Repository::LoadBlobRun; a blob that fails in the run is tried at its other locations
+  // unless `other_copies` is kNotTried.
   void LoadBlobRun(BlobType type, std::span<const std::pair<Id, BlobLocation>> blobs,
-                   IdCheck check,
-                   const std::function<void(const Id&, Result<Bytes>)>& each) const;
+                   IdCheck check, const std::function<void(const Id&, Result<Bytes>)>& each,
+                   OtherCopies other_copies = OtherCopies::kTried) const;
   // Saves the open packs, waits for packs other threads are saving, and writes an index file
   // for every saved pack not yet in one. Idempotent.
   Status Flush();
@@ -100,8 +117,12 @@ class BlobStore {
   // With Options::write_index false: the packs saved so far (call after Flush), forgotten here.
   std::vector<IndexedPack> TakeSavedPacks();
 
-  // Visits a copy of the index taken at the call, so `each` may call back into this store.
+  // Visits a copy of the index taken at the call, so `each` may call back into this store:
+  // every blob once, at its first location.
   void ForEachIndexedBlob(const std::function<void(const Id&, const BlobLocation&)>& each) const;
+  // As ForEachIndexedBlob, but every location of every blob.
+  void ForEachIndexedLocation(
+      const std::function<void(const Id&, const BlobLocation&)>& each) const;
   size_t IndexedBlobCount() const;
   size_t IndexMemoryBytes() const;
 
@@ -128,7 +149,8 @@ class BlobStore {
     }
     return loaded;
   }
-  Status AddToPack(BlobType type, const Id& id, ByteView plaintext) EXCLUDES(mu_);
+  // Returns the stored payload's size (BlobSaveInfo::stored_payload).
+  Result<uint32_t> AddToPack(BlobType type, const Id& id, ByteView plaintext) EXCLUDES(mu_);
   OpenPack* PackWithRoom(BlobType type, size_t sealed_length, std::unique_ptr<OpenPack>* full)
       REQUIRES(mu_);
   std::unique_ptr<OpenPack> NewPack(BlobType type) REQUIRES(mu_);
@@ -142,6 +164,25 @@ class BlobStore {
   void SaveQueuedPacks();                             // the saver thread
   Status WriteIndex(std::vector<IndexedPack> packs);  // REQUIRES: counted in writes_pending_
   Result<crypto::Key> PackKey(const Id& pack, BlobType type) const;
+  // Installs a committed index: resets what was derived from the old one.
+  void ReplaceIndex(BlobIndex index) REQUIRES(mu_);
+  // The first of `copies` (locations of one blob) that reads and verifies. When none does: the
+  // error of a copy that failed for another reason than damage (it may read later), else of the
+  // first copy; `failed`, when given, is the error of a copy tried before these.
+  Result<Bytes> LoadFirstGoodCopy(BlobType type, const Id& id, std::span<const BlobLocation> copies,
+                                  IdCheck check, std::optional<Error> failed) const;
+  // Appends to `copies` (a blob's kept locations) the places the headers of their packs list
+  // the blob at that `copies` lacks: a planted index that names a blob in more places than are
+  // kept may push its true location out, the pack's authenticated header still lists it. Reads
+  // one header per distinct pack (at most BlobIndex::kMaxLocationsPerBlob); unreadable ones are
+  // skipped.
+  void AddHeaderLocations(BlobType type, const Id& id, std::vector<BlobLocation>* copies) const;
+  // Whether the index locates the blob anywhere else than `at`.
+  bool HasOtherCopies(BlobType type, const Id& id, const BlobLocation& at) const;
+  // LoadBlobRun's fallback for a blob that failed (`failed`) at `failed_at`: its other copies,
+  // re-hashed (IdCheck::kRehash).
+  Result<Bytes> LoadElsewhere(BlobType type, const Id& id, const BlobLocation& failed_at,
+                              Error failed) const;
 
   backend::Backend& backend_;
   const MasterKey key_;
@@ -151,6 +192,11 @@ class BlobStore {
   std::condition_variable_any packs_saved_;  // waits on mu_
   BlobIndex index_ GUARDED_BY(mu_);
   std::vector<DamagedFile> damaged_index_files_ GUARDED_BY(mu_);
+  IgnoredLocations ignored_locations_ GUARDED_BY(mu_);
+  uint64_t index_generation_ GUARDED_BY(mu_) = 0;  // grows each time index_ is replaced
+  // Per type: the copy LocateForRead chose for a blob whose copies disagree on its length.
+  mutable std::array<std::unordered_map<Id, BlobLocation, crypto::IdHash>, 2> chosen_copies_
+      GUARDED_BY(mu_);
   std::array<std::unordered_set<Id, crypto::IdHash>, 2> in_flight_ GUARDED_BY(mu_);
   std::array<std::unique_ptr<OpenPack>, 2> open_ GUARDED_BY(mu_);
   size_t writes_pending_ GUARDED_BY(mu_) = 0;  // packs closed and index files being saved

@@ -118,7 +118,9 @@ class Client {
 
   // ---- Object Lock and versions (object_lock.cc) ----
   // Whether the bucket has Object Lock enabled (GetObjectLockConfiguration). A bucket without
-  // it is false, not an error.
+  // it is false, not an error. Errors: kPermissionDenied "...: cannot tell whether bucket 'B'
+  // has Object Lock: ..." when the credentials may not ask (403 AccessDenied: they lack
+  // s3:GetBucketObjectLockConfiguration) or the storage lacks the call (501 NotImplemented).
   Result<bool> BucketHasObjectLock() const;
   // The retention of `key`'s version `version_id` ("" = the latest). kNotFound when the object
   // or version does not exist.

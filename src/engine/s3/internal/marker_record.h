@@ -17,13 +17,19 @@
 //  - kHiddenByRepair: `repair --as-of TIME` hid a file written after TIME: never purged, kept
 //    retained like a file in use (a later roll-back may bring it back), not someone else's.
 //
-// The file: internal/record_file.h, magic "stormproof delete-marker record 1", prefix the
-// repository's root ("prefix/"), one entry per marker (its key and version id); value 0 for
-// kRemoved, else kHiddenByRepair with the roll-back's TIME in ns (at least 1). A record that is
-// missing, damaged or another's reads as empty: every marker is then someone else's (the safe
+// The file: internal/record_file.h, magic "stormproof delete-marker record 2", prefix the
+// repository's root ("prefix/"), its begun line (begun_ns()), one entry per marker (its key and
+// version id); value 0 for kRemoved, else kHiddenByRepair with the roll-back's TIME in ns (at
+// least 1). A record of version 1 (no begun line) is read as well and written as 2. A record that
+// is missing, damaged or another's reads as empty: every marker is then someone else's (the safe
 // side) and note() says why. One that is there but could not be read (damaged, another
 // repository's, a newer format, a read error) is never written over: Save() and Writable()
 // refuse, so that its entries (repair's hides among them) are not lost to the next removal.
+//
+// When the record was begun bounds adoption: every marker stormproof placed since is in it, so a
+// marker newer than that and not in it is not stormproof's (unless a removal was interrupted
+// between its DELETE and the record's save: a crash, a full disk), and may be adopted only by
+// name and forced (prune --adopt-hidden-force).
 //
 // Not thread-safe: the S3 backend reads, changes and saves one under its own mutex.
 #ifndef STORMPROOF_ENGINE_S3_INTERNAL_MARKER_RECORD_H_
@@ -55,8 +61,10 @@ struct RecordedMarker {
 
 class MarkerRecord {
  public:
-  // Reads the record at `path`. Never fails: see note().
-  MarkerRecord(std::string path, RecordBinding binding);
+  // Reads the record at `path`. `lock`: the RecordFileLock on the same path, which the caller
+  // holds while it changes and saves this record; when it is not held (lock.status()),
+  // Writable() refuses with its error. Never fails: see note().
+  MarkerRecord(std::string path, RecordBinding binding, const RecordFileLock& lock);
 
   // How the marker `version_id` on `key` was recorded; nothing when it was not.
   std::optional<RecordedMarker> Find(std::string_view key, std::string_view version_id) const;
@@ -66,9 +74,17 @@ class MarkerRecord {
   void KeepOnly(const std::vector<std::pair<std::string, std::string>>& present);
   // Replaces the file with the record. Errors: Writable()'s; kIo naming the file.
   Status Save() const;
-  // Whether Save may replace the file: not when a file was there that could not be read
-  // (kFailedCheck naming it and what to do: look at it, then move it aside or restore it).
+  // Whether Save may replace the file: not when its lock is not held (the lock's error: a
+  // folder or file of another user, a lock that cannot be taken), nor when a file was there that
+  // could not be read (kFailedCheck naming it and what to do: look at it, then move it aside or
+  // restore it).
   Status Writable() const;
+
+  // When the record was begun, ns since the epoch by this machine's clock: as written in it
+  // (its first save); for a record of version 1, the last change of its lock file (made just
+  // before the record's first save and never written since; when there is none, now), kept from
+  // its next save on; for a record not there or not read, when it was loaded.
+  int64_t begun_ns() const { return begun_ns_; }
 
   // Why the record was empty when loaded ("" when it was read): one line naming the file.
   const std::string& note() const { return note_; }
@@ -80,6 +96,8 @@ class MarkerRecord {
   std::map<RecordHash, int64_t> markers_;  // hash -> value (record_file.h)
   std::string note_;
   bool unreadable_ = false;  // a file was there and could not be read
+  int64_t begun_ns_ = 0;
+  Status locked_;  // the lock's status when loaded
 };
 
 }  // namespace stormproof::s3::internal

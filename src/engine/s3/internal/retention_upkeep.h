@@ -38,10 +38,11 @@ namespace stormproof::s3::internal {
 // retained like a file in use, counted in stats->hidden_by_repair. Not recorded (someone else's,
 // or a lost record): kept retained like a file in use (it may be what an attacker hid), counted
 // in stats->hidden_by_others; with stats->adopt_hidden, when stats->may_adopt(key, when hidden)
-// accepts it, it is recorded as removed in `markers` instead (the caller saves it; not on a dry
-// run) and named in stats->adopted (its key), else named in stats->not_adopted; so is
+// accepts it and it was hidden before markers->begun_ns() (or stats->adopt_after_record_begun),
+// it is recorded as removed in `markers` instead (the caller saves it; not on a dry run) and
+// named in stats->adopted (its key), else named in stats->not_adopted; so is
 // a file hidden by `repair --as-of` with stats->release_repair_hidden, in stats->released.
-// stats->dry_run: counts, changes nothing.
+// stats->dry_run: counts, changes nothing. Sets stats->record_begun_ns when there are `markers`.
 // `now_ns`: the server's now; 0 (the backend's) = as the listing's answer told it (tests pass a
 // later instant to see what a run days from now would do).
 // With stats->record_folder, stats->repository_id and `record_name` (the file under the folder,

@@ -688,8 +688,14 @@ TEST(RunbookTest, AfterAnAttackStepsUseTheLockedCopysRealCommands) {
   // No maintenance credentials in the plan: the owner's keys, exported (upload-only ones fail).
   EXPECT_THAT(law, HasSubstr("for law-vault: export the bucket owner"));  // (markdown-escaped)
   EXPECT_THAT(vault, Not(HasSubstr("export the bucket owner")));
-  // The machine with the maintenance credentials must not prune on an index the attacker wrote.
+  // The machine with the maintenance credentials must not forget by the attacker's snapshots,
+  // nor prune away what the roll-back needs; prune no longer trusts the index (pruner.h).
   EXPECT_THAT(vault, HasSubstr("Run no forget or prune of vault by hand"));
+  EXPECT_THAT(vault, HasSubstr("snapshots dated in the future push every genuine one out of "
+                               "keep\\_last"));
+  EXPECT_THAT(vault, HasSubstr("prune deletes for good once its retention ends, out of the "
+                               "roll-back's reach"));
+  EXPECT_THAT(vault, Not(HasSubstr("trusts the index")));
   // With no credentials_file, the re-proof must not inherit the owner's exported keys.
   EXPECT_THAT(law, HasSubstr("prove it from a new shell"));
   EXPECT_THAT(vault, Not(HasSubstr("prove it from a new shell")));
@@ -704,6 +710,22 @@ TEST(RunbookTest, AfterAnAttackStepsUseTheLockedCopysRealCommands) {
                               HtmlEscape(owner + repo + " repair --as-of TIME --dry-run") +
                               "</code></pre>"));
   EXPECT_EQ(Count(html, "<ol class=\"attack-steps\">"), 2u);
+}
+
+// Only a stormproof repository on S3 can be rolled back by stormproof: a restic repository in
+// an object-locked bucket gets no way back with stormproof's commands, nor is it pointed to.
+TEST(RunbookTest, AfterAnAttackIsOnlyForStormproofRepositories) {
+  std::string text = PlanWithLockedCopies();
+  const std::string from = "    immutable: true\n    password_file: \"/etc/stormproof/law vault";
+  size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos);
+  text.insert(at, "    kind: restic\n");
+  plan::Plan plan = Load(text);
+  std::string md = RenderRunbookMarkdown(Input(plan));
+  EXPECT_THAT(md, HasSubstr("### After an attack on vault"));
+  EXPECT_THAT(md, Not(HasSubstr("After an attack on law-vault")));
+  EXPECT_THAT(md, Not(HasSubstr("recover from the object-locked copy law-vault")));
+  EXPECT_THAT(md, Not(HasSubstr("law-vault repair")));
 }
 
 // The plan's bucket_lookup reaches the stormproof commands (the cleared environment would not

@@ -262,8 +262,9 @@ std::vector<const analysis::RestoreStep*> StepsInScope(const RunbookInput& input
 bool IsOwnSystem(const RunbookInput& input, const plan::System& system);
 std::vector<ClientCommsBlock> BuildClientComms(const RunbookInput& input);
 std::vector<RestoreBlock> BuildRestore(const RunbookInput& input);
-// True when the repository is object-locked: an s3: location with an object_lock, or claimed
-// immutable (Object Lock set on the bucket).
+// True when the repository is object-locked and stormproof can roll it back: a stormproof
+// repository (kind) at an s3: location with an object_lock, or claimed immutable (Object Lock
+// set on the bucket). A restic or borg repository, or one not on S3, never is.
 bool IsObjectLocked(const plan::RepositorySpec& repository);
 // One block per object-locked repository holding the backups of a system in scope: with a
 // client filter, only the client's own systems (never a system it merely depends on), so a

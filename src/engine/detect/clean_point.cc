@@ -1,0 +1,72 @@
+// The newest clean restore point of a group of snapshots (design §4, NewestClean).
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "core/result.h"
+#include "core/time.h"
+#include "engine/detect/internal/findings.h"
+#include "engine/detect/verdict.h"
+#include "engine/repository/signals.h"
+
+namespace stormproof::detect {
+namespace {
+
+using repository::Verdict;
+
+constexpr size_t kShortId = 8;
+
+bool Flagged(const JudgedSnapshot& s) {
+  return s.level.has_value() && *s.level != Verdict::Level::kClean && !s.accepted;
+}
+
+bool Clean(const JudgedSnapshot& s) {
+  return s.level.has_value() && (*s.level == Verdict::Level::kClean || s.accepted);
+}
+
+// "infected snapshot 9a8b7c6d (2026-12-05 10:00:00 UTC)".
+std::string Describe(const JudgedSnapshot& s) {
+  return std::string(repository::LevelName(*s.level)) + " snapshot " + s.id.substr(0, kShortId) +
+         " (" + FormatUtc(s.time_ns) + ")";
+}
+
+}  // namespace
+
+Result<CleanPoint> NewestClean(std::span<const JudgedSnapshot> oldest_first) {
+  if (oldest_first.empty()) return Error::NotFound("no snapshots to restore from");
+  CleanPoint point;
+  for (size_t i = 0; i < oldest_first.size(); ++i) {
+    if (!Flagged(oldest_first[i])) continue;
+    if (!point.flagged) point.flagged = i;
+    ++point.flagged_count;
+  }
+  if (!point.flagged) {
+    point.index = oldest_first.size() - 1;
+    return point;
+  }
+  for (size_t i = *point.flagged; i-- > 0;) {
+    if (Clean(oldest_first[i])) {
+      point.index = i;
+      return point;
+    }
+    ++point.unjudged_skipped;  // older than the first flagged, not clean: never judged
+  }
+  const JudgedSnapshot& first = oldest_first[*point.flagged];
+  if (*point.flagged == 0) return Error::NotFound("no snapshot before " + Describe(first));
+  return Error::NotFound("no judged snapshot before " + Describe(first) + ": run stormproof scan");
+}
+
+std::string DescribeCleanPoint(std::span<const JudgedSnapshot> oldest_first,
+                               const CleanPoint& point) {
+  if (!point.flagged) return "newest snapshot (none flagged)";
+  std::string text = "newest clean snapshot; " + internal::WithThousands(point.flagged_count) +
+                     " newer flagged, the first " + Describe(oldest_first[*point.flagged]);
+  if (point.unjudged_skipped > 0) {
+    text += "; " + internal::WithThousands(point.unjudged_skipped) +
+            " newer never judged (run stormproof scan)";
+  }
+  return text;
+}
+
+}  // namespace stormproof::detect

@@ -1,0 +1,37 @@
+// A file name's extension, as the detection rules compare them.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "engine/detect/detect.h"
+
+namespace stormproof::detect {
+namespace {
+
+// Long enough for ".encrypted" and random 10-character ransomware extensions, short enough that
+// most dotted words and hashes in names are not taken for one.
+constexpr size_t kMaxExtensionLength = 12;
+
+bool IsExtensionChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
+}
+
+char ToLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+}  // namespace
+
+std::string Extension(std::string_view name) {
+  const size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return "";
+  const std::string_view tail = name.substr(dot + 1);
+  if (tail.empty() || tail.size() > kMaxExtensionLength) return "";
+  std::string extension;
+  for (const char c : tail) {
+    if (!IsExtensionChar(c)) return "";
+    extension += ToLower(c);
+  }
+  return extension;
+}
+
+}  // namespace stormproof::detect

@@ -1,0 +1,186 @@
+// detect/verdict.h: the judgements built on detect.h's primitives. Per file, the rules R1–R5
+// that mark a changed or new file as looking encrypted; per snapshot, a score against the same
+// system's own history (its usual churn) with the reasons in plain words; per group of
+// snapshots, the newest clean restore point. Design: issue 16, §2 and §4.
+//
+// Everything here is a pure function of its arguments (no I/O, no clock): thread-safe. The
+// archiver's signal collector calls JudgeFile per file and PairEncryptedCopies per directory,
+// then Judge per snapshot; scan, status, restore and drill call NewestClean.
+#ifndef STORMPROOF_ENGINE_DETECT_VERDICT_H_
+#define STORMPROOF_ENGINE_DETECT_VERDICT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.h"
+#include "engine/detect/detect.h"
+#include "engine/repository/signals.h"
+
+namespace stormproof::detect {
+
+// ---- Per-file rules (file_judge.cc) -----------------------------------------------------------
+
+// Compressibility classes of a ratio in permille (RatioPermille): a text, office or database
+// file compresses to ≤ 800; encrypted or compressed data stays ≥ 970.
+inline constexpr int kCompressibleRatio = 800;
+inline constexpr int kIncompressibleRatio = 970;
+inline constexpr int kRandomWholeFileRatio = 950;  // R1: the whole file "now random"
+
+// What the backup knows about one new or content-changed regular file. Ratios are permille
+// (RatioPermille); in the spans 0 means unknown (a chunk still in flight), in the ints -1 does.
+struct FileFacts {
+  enum class Change { kNew, kContentChanged } change = Change::kNew;
+  std::string_view name;             // base name: its extension decides R2 and R5
+  int old_ratio = -1;                // the previous version's whole-file ratio (WholeFileRatio)
+  int old_first_ratio = -1;          // the previous version's first chunk's ratio
+  std::span<const uint16_t> ratios;  // this version's chunks, in file order
+  std::span<const uint32_t> sizes;   // their plaintext bytes; empty: chunks weigh alike
+  std::span<const uint8_t> chunk_changed;  // 1 = not in the previous version; empty: all new
+  bool all_chunks_known = false;           // every chunk was already stored: a rename or a copy
+  HeaderSample header;              // of the first ≤ 4 KiB; unclassified when fewer than 512
+  bool extension_new = false;       // the system never had this extension (History::KnowsExtension)
+  bool mtime_not_advanced = false;  // mtime ≤ the previous version's (counts; marks nothing)
+};
+
+// The rules a file fired. R4 (encrypted copy beside a deleted original) needs the directory's
+// deletions: JudgeFile only says whether the file may be one (r4_candidate); the collector pairs
+// candidates with PairEncryptedCopies and counts a paired candidate as suspect.
+struct FileMarks {
+  bool r1 = false;  // rewritten high-entropy: compressible before, random now, same path
+  bool r2 = false;  // header mismatch: its extension promises a magic, it starts with random bytes
+  bool r3 = false;  // intermittent: random blocks (or a random header) in a file that was plain
+  bool r5 = false;  // new extension: random content under an extension the system never had
+  bool r4_candidate = false;  // new, random, no magic: an encrypted copy if an original went
+
+  bool suspect() const { return r1 || r2 || r3 || r5; }  // R4 is added by the collector
+};
+
+// Judges one file (rules in file_judge.cc's comments and the design's §2). A file whose every
+// chunk was already stored (all_chunks_known) is never marked: renames and copies stay clean.
+FileMarks JudgeFile(const FileFacts& facts);
+
+// The whole-file ratio of chunks: their ratios weighted by `sizes` (or alike when `sizes` is
+// empty or of another length), skipping unknown (0) ratios; -1 when none is known.
+int WholeFileRatio(std::span<const uint16_t> ratios, std::span<const uint32_t> sizes);
+
+// True for extensions of split archive volumes ("001", "z01", "r00"): new ones appear whenever
+// someone splits an archive, and their parts start with no magic. R5 ignores them.
+bool IsVolumeExtension(std::string_view extension);
+
+// A file that went from a directory in this snapshot.
+struct DeletedFile {
+  std::string_view name;  // base name
+  int ratio = -1;         // its whole-file ratio from the index, -1 unknown
+};
+
+// Pairs R4 candidates (new random files of one directory) with that directory's deleted files:
+// a candidate pairs with an original whose name is a prefix of it followed by a non-alphanumeric
+// byte ("a.docx" → "a.docx.lockd") or whose stem (name without extension) is the same ("a.docx"
+// → "a.enc"), provided the original was compressible or its extension promised a magic. Each
+// candidate and each original pairs at most once; a prefix match is preferred. Returns (candidate
+// index, deleted index) pairs, ordered by candidate.
+std::vector<std::pair<size_t, size_t>> PairEncryptedCopies(
+    std::span<const DeletedFile> deleted, std::span<const std::string_view> candidates);
+
+// ---- Per-snapshot score (score.cc, reasons.cc) ------------------------------------------------
+
+// An earlier snapshot of the same group (host and paths) as the judge needs it.
+struct PastSnapshot {
+  std::string id;  // as the caller names it (hex); returned by SlowAttackMembers
+  int64_t time_ns = 0;
+  repository::SnapshotSignals signals;
+  // Its effective level (the record's verdict, or a newer verdict mark; an accepted false alarm
+  // is kClean). Only clean snapshots enter the history; nullopt (never judged) does not.
+  std::optional<repository::Verdict::Level> level;
+};
+
+// A quantity's usual values over the history: median and MAD (median absolute deviation), and
+// the smallest and largest seen. All zero when fewer than kMinHistory records.
+struct Usual {
+  double median = 0, mad = 0;
+  uint64_t low = 0, high = 0;
+};
+
+inline constexpr size_t kMinHistory = 3;   // fewer: fixed thresholds alone, "no history yet"
+inline constexpr size_t kMaxHistory = 30;  // records kept, newest
+inline constexpr size_t kSlowWindow = 6;   // earlier records a slow attack may spread over
+inline constexpr int kSuspiciousScore = 30;
+inline constexpr int kInfectedScore = 70;
+
+// A system's normal, from its recent clean snapshots.
+struct History {
+  struct Record {
+    std::string id;
+    int64_t time_ns = 0;
+    uint64_t suspect_files = 0;
+  };
+  std::vector<Record> records;  // the last ≤ kMaxHistory clean snapshots, oldest first
+  Usual suspect_files, note_dirs, deletions;  // deletions: files_deleted − files_known_content
+  std::set<std::string> extensions;           // every extension of the records' snapshots
+
+  bool has_baseline() const { return records.size() >= kMinHistory; }
+  // True when a record's snapshot had files with this extension; true for any extension when
+  // there are no records (a first backup has no "new" extension).
+  bool KnowsExtension(std::string_view extension) const;
+};
+
+// The history of `snapshots` (the group's earlier snapshots, oldest first, any number): the last
+// kMaxHistory of them whose level is clean.
+History HistoryOf(std::span<const PastSnapshot> snapshots);
+
+// Scores a snapshot's signals against its system's history: the score is the highest of the
+// rules that fire (canary 100; encryption 30–99; notes with encryption 90; notes alone 40 or 75;
+// a repeated note-like name 60; a slow attack 75; a mass deletion 35), the level follows from it
+// (clean < 30 ≤ suspicious < 70 ≤ infected) and the reasons name every rule that fired, most
+// serious first, with the details behind them. A clean verdict has no reasons.
+repository::Verdict Judge(const repository::SnapshotSignals& signals, const History& history);
+
+// The earlier snapshots (ids, oldest first) a slow attack ending in `signals` spread over: the
+// records of the last kSlowWindow whose suspect files exceeded the usual median by 2 σ or more,
+// when together with this snapshot they add up to an attack (the slow-attack rule fires: ≥ 8 σ
+// and ≥ max(3, 0.25 %) files beyond the median); empty otherwise. The
+// caller marks those that were clean as "suspicious: part of a slow attack".
+std::vector<std::string> SlowAttackMembers(const History& history,
+                                           const repository::SnapshotSignals& signals);
+
+// ---- Newest clean restore point (clean_point.cc) ----------------------------------------------
+
+// A snapshot of one group as the restore-point rule sees it.
+struct JudgedSnapshot {
+  std::string id;
+  int64_t time_ns = 0;
+  std::optional<repository::Verdict::Level> level;  // effective; nullopt: never judged
+  bool accepted = false;  // flagged, but a person released it as a false alarm
+};
+
+// Where to restore from.
+struct CleanPoint {
+  size_t index = 0;               // of the restore point in the snapshots given
+  std::optional<size_t> flagged;  // the oldest unaccepted flagged snapshot, when there is one
+  size_t flagged_count = 0;       // unaccepted flagged snapshots in all
+  size_t unjudged_skipped = 0;    // never-judged snapshots between the point and `flagged`
+};
+
+// The newest clean restore point of a group given oldest first: with no unaccepted suspicious or
+// infected snapshot, the newest snapshot (judged or not); else the newest snapshot older than
+// the oldest such one whose level is clean (accepted false alarms count as clean; never-judged
+// snapshots do not and are skipped). Errors (kNotFound): no snapshots; "no snapshot before
+// infected snapshot 9a8b7c6d (2026-12-05 10:00:00 UTC)"; "no judged snapshot before …: run
+// stormproof scan" when the older ones were never judged.
+Result<CleanPoint> NewestClean(std::span<const JudgedSnapshot> oldest_first);
+
+// Why that point, in plain words: "newest snapshot (none flagged)" or "newest clean snapshot;
+// 2 newer flagged, the first 9a8b7c6d infected (2026-12-05 10:00:00 UTC)".
+std::string DescribeCleanPoint(std::span<const JudgedSnapshot> oldest_first,
+                               const CleanPoint& point);
+
+}  // namespace stormproof::detect
+
+#endif  // STORMPROOF_ENGINE_DETECT_VERDICT_H_
