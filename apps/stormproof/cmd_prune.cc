@@ -166,11 +166,12 @@ Outcome RecordHiddenAsRemoved(const Context& context, repository::Repository& re
   }
   auto maintenance = BeginMaintenance(context, repo);
   if (!maintenance) return ReportEngineError(maintenance.error());
-  backend::Backend::RetentionUpkeep upkeep;
-  upkeep.adopt_hidden = adopt;
-  if (adopt) upkeep.may_adopt = MayAdopt((*maintenance)->repository(), flags, before_ns);
-  upkeep.adopt_after_record_begun = flags.adopt_hidden_force;
-  upkeep.release_repair_hidden = flags.release_repair_hidden;
+  backend::Backend::RetentionUpkeep asked;  // what is asked of both passes below
+  asked.adopt_hidden = adopt;
+  if (adopt) asked.may_adopt = MayAdopt((*maintenance)->repository(), flags, before_ns);
+  asked.adopt_after_record_begun = flags.adopt_hidden_force;
+  asked.release_repair_hidden = flags.release_repair_hidden;
+  backend::Backend::RetentionUpkeep upkeep = asked;
   upkeep.dry_run = true;  // first only what would be: nothing is adopted while one is refused
   Status looked = (*maintenance)->ExtendRetention(&upkeep);
   if (!looked) return ReportEngineError(looked.error());
@@ -180,14 +181,9 @@ Outcome RecordHiddenAsRemoved(const Context& context, repository::Repository& re
     if (!refused) return ReportEngineError(refused.error());
   }
   if (!flags.dry_run) {
-    backend::Backend::RetentionUpkeep done;
-    done.adopt_hidden = upkeep.adopt_hidden;
-    done.may_adopt = upkeep.may_adopt;
-    done.adopt_after_record_begun = upkeep.adopt_after_record_begun;
-    done.release_repair_hidden = flags.release_repair_hidden;
-    Status recorded = (*maintenance)->ExtendRetention(&done);
+    upkeep = asked;
+    Status recorded = (*maintenance)->ExtendRetention(&upkeep);
     if (!recorded) return ReportEngineError(recorded.error());
-    upkeep = std::move(done);
   }
   constexpr char kRemovals[] =
       "as stormproof's own removals (deleted for good once their retention ends)";

@@ -49,7 +49,7 @@ json ExtrapolationJson(const readiness::RtoProjection& rto) {
   std::string caveat = readiness::ExtrapolationCaveat(rto);
   return {{"factor", *rto.extrapolation_factor},
           {"drill_bytes", rto.evidence_bytes},
-          {"caveat", caveat.empty() ? json(nullptr) : json(caveat)}};
+          {"caveat", OrNullIfEmpty(caveat)}};
 }
 
 json PartJson(const std::optional<Duration>& part, readiness::ProjectionBasis basis) {
@@ -69,8 +69,7 @@ json PartsJson(const readiness::RtoProjection& rto) {
 json CapacityJson(const readiness::RtoProjection& rto) {
   return {{"data_budget_s", Seconds(rto.data_budget)},
           {"max_data_bytes", OrNull(rto.max_data_bytes, [](double v) { return v; })},
-          {"reason", rto.no_capacity_reason.empty() ? json(nullptr)
-                                                    : json(rto.no_capacity_reason)}};
+          {"reason", OrNullIfEmpty(rto.no_capacity_reason)}};
 }
 
 json RtoJson(const readiness::RtoProjection& rto, const readiness::RtoConfidence& c) {
@@ -124,10 +123,10 @@ json CopyJson(const readiness::CopyStatus& c) {
           {"counted", c.counted},
           {"verification", readiness::VerificationName(c.verification)},
           {"verified", Time(c.verified_ns)},
-          {"verified_by", c.verified_by.empty() ? json(nullptr) : json(c.verified_by)},
+          {"verified_by", OrNullIfEmpty(c.verified_by)},
           {"verified_reported_by", OrNullIfEmpty(c.verified_reported_by)},
           {"failed", Time(c.failed_ns)},
-          {"failed_by", c.failed_by.empty() ? json(nullptr) : json(c.failed_by)},
+          {"failed_by", OrNullIfEmpty(c.failed_by)},
           {"failed_reported_by", OrNullIfEmpty(c.failed_reported_by)}};
 }
 
@@ -170,7 +169,7 @@ json ZeroErrorsJson(const analysis::ZeroErrorsVerdict& v) {
           {"text", v.text},
           {"when", Time(v.when_ns)},
           {"age_days", DaysJson(v.age_days)},
-          {"by", v.by.empty() ? json(nullptr) : json(v.by)},
+          {"by", OrNullIfEmpty(v.by)},
           {"reported_by", OrNullIfEmpty(v.reported_by)},
           {"cadence", v.cadence.ToString()}};
 }
@@ -189,7 +188,7 @@ json SystemJson(const readiness::SystemStatus& s) {
   const readiness::ScoreParts& p = s.parts;
   return {{"id", s.id},
           {"name", s.name},
-          {"tier", s.tier.empty() ? json(nullptr) : json(s.tier)},
+          {"tier", OrNullIfEmpty(s.tier)},
           {"score", s.score},
           {"score_capped", s.capped},
           {"score_uncapped", s.parts.Total()},
@@ -214,7 +213,7 @@ json StatusJson(const readiness::MspStatus& status, const std::string& catalog_p
   for (const readiness::ClientStatus& c : status.clients) {
     json systems = json::array();
     for (const readiness::SystemStatus& s : c.systems) systems.push_back(SystemJson(s));
-    clients.push_back({{"id", c.id.empty() ? json(nullptr) : json(c.id)},
+    clients.push_back({{"id", OrNullIfEmpty(c.id)},
                        {"name", c.name},
                        {"score", OrNull(c.score, [](int v) { return v; })},
                        {"breached", c.breached},

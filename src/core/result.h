@@ -39,6 +39,14 @@ class Error {
 
   ErrorCode code() const { return code_; }
   const std::string& message() const { return message_; }
+  // Whether what was read is damaged (kCorrupt: it failed its MAC or does not match its name;
+  // kFailedCheck: it is malformed), so it never will read, unlike data that could not be read
+  // now (kIo, kNotFound: it may read later).
+  bool SaysDamaged() const {
+    return code_ == ErrorCode::kCorrupt || code_ == ErrorCode::kFailedCheck;
+  }
+  // Damaged, or not there at all (kNotFound): either way another copy may serve, this one not.
+  bool SaysDamagedOrMissing() const { return SaysDamaged() || code_ == ErrorCode::kNotFound; }
 
   // Returns this error with "context: " prepended to the message.
   Error WithContext(const std::string& context) const {

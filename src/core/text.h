@@ -18,6 +18,9 @@ std::string AsciiLower(std::string_view text);
 // Byte offset of the first invalid UTF-8 sequence in `text`, or npos when it is all valid.
 // Overlong forms, surrogates and code points above U+10FFFF count as invalid.
 size_t FindInvalidUtf8(std::string_view text);
+// The longest start of `text` of at most `max_bytes` bytes that does not end inside a UTF-8
+// sequence (it backs off to the sequence's first byte).
+std::string_view Utf8Prefix(std::string_view text, size_t max_bytes);
 
 // Levenshtein distance, for "did you mean" suggestions. O(a*b) time; meant for short words.
 size_t EditDistance(std::string_view a, std::string_view b);

@@ -14,6 +14,14 @@ TEST(TextTest, FindsFirstInvalidUtf8Byte) {
   EXPECT_EQ(FindInvalidUtf8("x\xED\xA0\x80"), 1u);  // surrogate
 }
 
+TEST(TextTest, Utf8PrefixNeverEndsInsideASequence) {
+  EXPECT_EQ(Utf8Prefix("short", 10), "short");
+  EXPECT_EQ(Utf8Prefix("abcdef", 3), "abc");
+  EXPECT_EQ(Utf8Prefix("caf\xC3\xA9!", 4), "caf");  // 'é' would be cut in two: backs off
+  EXPECT_EQ(Utf8Prefix("caf\xC3\xA9!", 5), "caf\xC3\xA9");
+  EXPECT_EQ(Utf8Prefix("\xE2\x82\xAC", 2), "");
+}
+
 TEST(TextTest, PercentOfNeverRoundsABreachAway) {
   EXPECT_EQ(PercentOf(1.7, 2.0), 85);
   EXPECT_EQ(PercentOf(99.6, 100), 99);    // within the target, but not all of it

@@ -14,7 +14,6 @@
 
 #include "continuity/analysis/evidence_rules.h"
 #include "continuity/analysis/internal/audit_context.h"
-#include "core/text.h"
 #include "core/time.h"
 #include "engine/backend/backend.h"
 
@@ -234,11 +233,9 @@ std::string UpkeepCadenceWords(int days) {
 std::string ReportedUpkeep(const RepositoryEvidence& e) {
   if (!e.last_reported_prune) return "";
   const catalog::Run& reported = *e.last_reported_prune;
-  // The host name comes from the evidence file, so from whoever wrote it: escaped.
-  const std::string host = reported.host.empty() ? "a host" : EscapeName(reported.host);
   return "The newest one on record, of " + UtcDateOf(reported.started_ns).ToString() +
-         ", is only reported by " + host + "'s evidence, which any backup host could forge: it "
-         "is not counted. ";
+         ", is only reported by " + ReporterOf(reported) +
+         ", which any backup host could forge: it is not counted. ";
 }
 
 // An object-locked repository (plan object_lock, N days) whose newest prune recorded by this

@@ -119,16 +119,8 @@ Pass BestPass(const plan::Plan& plan, const RepositoryEvidence& e, Date today) {
   return check.run->started_ns >= drill.run->started_ns ? check : drill;
 }
 
-// "web1's evidence" for a run imported from hosts' evidence (`client`: "a host's evidence": the
-// host may be another client's); "" for a run this catalog recorded itself.
-// PassWords: "by a check that read all data", "by a drill"; for an imported run followed by
+// "by a check that read all data", "by a drill"; for an imported run followed by
 // ", reported by " and ReporterOf.
-std::string ReporterOf(const catalog::Run& run, bool client = false) {
-  if (run.imported_from.empty()) return "";
-  std::string host = client || run.host.empty() ? "a host" : EscapeName(run.host);
-  return host + "'s evidence";
-}
-
 std::string PassWords(const Pass& pass, bool client = false) {
   std::string words =
       std::string(pass.by) == "check" ? "by a check that read all data" : "by a drill";
@@ -179,6 +171,12 @@ const char* ZeroErrorsStateName(ZeroErrorsState state) {
 std::string DaysAgo(int64_t days) {
   if (days <= 0) return "today";
   return days == 1 ? "1 day ago" : std::to_string(days) + " days ago";
+}
+
+std::string ReporterOf(const catalog::Run& run, bool client) {
+  if (run.imported_from.empty()) return "";
+  std::string host = client || run.host.empty() ? "a host" : EscapeName(run.host);
+  return host + "'s evidence";
 }
 
 bool CanProveImmutability(const plan::RepositorySpec& repository) {

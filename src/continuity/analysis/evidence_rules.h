@@ -132,6 +132,12 @@ bool CanProveImmutability(const plan::RepositorySpec& repository);
 // storage"; "" when CanProveImmutability().
 std::string WhyImmutabilityCannotBeProven(const plan::RepositorySpec& repository);
 
+// Who reported `run` when it was imported from hosts' evidence (catalog::Run::imported_from):
+// "web1's evidence", the host name escaped (whoever wrote the evidence file chose it); "a host's
+// evidence" when it names no host, or for a `client` reader (the host may be another client's).
+// "" for a run this catalog recorded itself.
+std::string ReporterOf(const catalog::Run& run, bool client = false);
+
 // The day from which a proof that passed no longer counts whatever the cadence: that of its
 // earliest sampled retain-until date (catalog::ImmutabilityProof::earliest_retain_until_ns,
 // in UTC); none when the proof recorded none (proofs from before catalog schema version 6).

@@ -145,10 +145,9 @@ Result<std::vector<RecordConflict>> SelectRecordConflicts(Db& db) {
       conflict.systems.push_back(system);
     }
     const std::string repository = rows.Text(1);
-    conflicts.back().sources.push_back(repository.empty()
-                                           ? std::string("this catalog")
-                                           : "evidence file " + rows.Text(2) + " of repository " +
-                                                 repository);
+    conflict.sources.push_back(repository.empty() ? std::string("this catalog")
+                                                  : "evidence file " + rows.Text(2) +
+                                                        " of repository " + repository);
   }
 }
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/text.h"
+
 namespace stormproof::plan {
 namespace {
 
@@ -23,8 +25,8 @@ bool IsUnder(const std::string& path, const std::string& base) {
          (path.size() > base.size() && path.starts_with(base) && path[base.size()] == '/');
 }
 
-bool UnderAnyPath(const System& system, const std::string& canary) {
-  const std::string normal = HostPath("", canary);
+// `normal`: the canary normalised by HostPath.
+bool UnderAnyPath(const System& system, const std::string& normal) {
   for (const std::string& path : system.backup.paths) {
     if (IsAbsolutePath(path) && IsUnder(normal, HostPath("", path))) return true;
   }
@@ -34,9 +36,7 @@ bool UnderAnyPath(const System& system, const std::string& canary) {
 // "(E:/Shares, /srv/x)", or "(the system lists none)".
 std::string ListedPaths(const System& system) {
   if (system.backup.paths.empty()) return "(the system lists none)";
-  std::string out;
-  for (const std::string& path : system.backup.paths) out += (out.empty() ? "" : ", ") + path;
-  return "(" + out + ")";
+  return "(" + Join(system.backup.paths, ", ") + ")";
 }
 
 void CheckSystemCanaries(const System& system, Diagnostics* out) {
@@ -54,13 +54,14 @@ void CheckSystemCanaries(const System& system, Diagnostics* out) {
                      "/srv/share/budget.xlsx or E:/Shares/budget.xlsx)");
       continue;
     }
-    if (!UnderAnyPath(system, canary)) {
+    const std::string normal = HostPath("", canary);
+    if (!UnderAnyPath(system, normal)) {
       out->Error(mark, "canary-outside-paths",
                  what + " is not under any of backup.paths " + ListedPaths(system) +
                      ": it is never backed up, so no backup can see it change");
       continue;
     }
-    auto [first, inserted] = first_by_path.emplace(HostPath("", canary), i);
+    auto [first, inserted] = first_by_path.emplace(normal, i);
     if (!inserted) {
       out->Warning(mark, "duplicate-canary",
                    what + " repeats backup.canaries[" + std::to_string(first->second) + "]");

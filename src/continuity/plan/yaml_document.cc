@@ -162,13 +162,10 @@ constexpr size_t kQuotedBytes = 60;
 }  // namespace
 
 std::string Quote(std::string_view text) {
-  size_t end = std::min({text.size(), text.find_first_of("\r\n"), kQuotedBytes});
-  bool cut = end < text.size();
-  // Back off to the start of a UTF-8 sequence rather than cut one in two.
-  if (cut) {
-    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  }
-  return "'" + EscapeControls(text.substr(0, end)) + (cut ? "…'" : "'");
+  const size_t end = std::min({text.size(), text.find_first_of("\r\n"), kQuotedBytes});
+  const bool cut = end < text.size();
+  // Never a UTF-8 sequence cut in two.
+  return "'" + EscapeControls(Utf8Prefix(text, end)) + (cut ? "…'" : "'");
 }
 
 std::string Quote(const Node& node) {

@@ -8,7 +8,6 @@
 
 #include "continuity/analysis/backup_shape.h"
 #include "continuity/readiness/internal/assess.h"
-#include "core/text.h"
 
 namespace stormproof::readiness {
 
@@ -44,17 +43,9 @@ const catalog::Run* Newer(const std::optional<catalog::Run>& a,
   return b->started_ns > a->started_ns ? &*b : &*a;
 }
 
-// "web1's evidence" for a run imported from hosts' evidence ("a host's evidence" when it names
-// no host; the name escaped: whoever wrote the evidence file chose it); "" for a run this
-// catalog recorded itself (CopyStatus::verified_reported_by).
-std::string ReporterOf(const catalog::Run& run) {
-  if (run.imported_from.empty()) return "";
-  return (run.host.empty() ? std::string("a host") : EscapeName(run.host)) + "'s evidence";
-}
-
-// " reported by a host's evidence" after a verification `reported_by` someone (ReporterOf), ""
-// after one this catalog recorded. Names no host: a client reads these reasons, and the host
-// may be another client's.
+// " reported by a host's evidence" after a verification `reported_by` someone
+// (analysis::ReporterOf), "" after one this catalog recorded. Names no host: a client reads
+// these reasons, and the host may be another client's.
 std::string Reported(const std::string& reported_by) {
   return reported_by.empty() ? "" : " reported by a host's evidence";
 }
@@ -84,13 +75,13 @@ void JudgeVerification(const CopyEvidence& e, const CopyRules& rules, Date today
   if (pass != nullptr) {
     copy->verified_ns = pass->started_ns;
     copy->verified_by = KindWord(*pass);
-    copy->verified_reported_by = ReporterOf(*pass);
+    copy->verified_reported_by = analysis::ReporterOf(*pass);
   }
   if (failure != nullptr && (pass == nullptr || failure->started_ns > pass->started_ns)) {
     copy->verification = Verification::kFailed;
     copy->failed_ns = failure->started_ns;
     copy->failed_by = KindWord(*failure);
-    copy->failed_reported_by = ReporterOf(*failure);
+    copy->failed_reported_by = analysis::ReporterOf(*failure);
     return;
   }
   if (pass == nullptr) return;  // kNever

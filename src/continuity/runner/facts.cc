@@ -241,14 +241,23 @@ std::optional<std::string> MaintenanceCredentialsProblem(const plan::RepositoryS
          ": its forget, prune and retention upkeep cannot run on this machine";
 }
 
+// The own successful backups (outcome ok or warning) of `system` into `into` started in
+// [since_ns, now_ns + kOwnRunsAheadAllowed] (OwnRuns).
+Result<std::vector<catalog::Run>> OwnBackups(const catalog::Catalog& catalog,
+                                             const std::string& system, const std::string& into,
+                                             int64_t since_ns, int64_t now_ns) {
+  catalog::RunQuery backups = OwnRuns(RunKind::kBackup, system, into, now_ns);
+  backups.outcomes = {Outcome::kOk, Outcome::kWarning};
+  backups.since_ns = since_ns;
+  return catalog.Runs(backups);
+}
+
 // Adds to `own` the snapshots of `system` the own backups into `into` wrote (OwnSnapshots).
 Status AddOwnBackups(const catalog::Catalog& catalog, const std::string& system,
                      const std::string& into, int64_t since_ns, int64_t now_ns,
                      std::map<std::string, OwnSnapshot>* own) {
-  catalog::RunQuery backups = OwnRuns(RunKind::kBackup, system, into, now_ns);
-  backups.outcomes = {Outcome::kOk, Outcome::kWarning};
-  backups.since_ns = since_ns;
-  STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::Run> runs, catalog.Runs(backups));
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::Run> runs,
+                              OwnBackups(catalog, system, into, since_ns, now_ns));
   for (const catalog::Run& run : runs) {
     if (!run.snapshot_id.empty()) (*own)[run.snapshot_id] = {run.snapshot_time_ns, into};
   }
@@ -306,10 +315,9 @@ Result<OwnAdditions> OwnAdditionsSinceLastForget(const plan::Plan& plan,
       out.last_forget_ns,
       NewestRunStart(catalog, forgets, {Outcome::kOk, Outcome::kWarning, Outcome::kFailed}));
   for (const std::string& into : CopiedFromChain(plan, repository)) {
-    catalog::RunQuery backups = OwnRuns(RunKind::kBackup, system, into, now_ns);
-    backups.outcomes = {Outcome::kOk, Outcome::kWarning};
-    backups.since_ns = out.last_forget_ns.value_or(INT64_MIN);
-    STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::Run> runs, catalog.Runs(backups));
+    STORMPROOF_ASSIGN_OR_RETURN(
+        std::vector<catalog::Run> runs,
+        OwnBackups(catalog, system, into, out.last_forget_ns.value_or(INT64_MIN), now_ns));
     out.snapshots += std::count_if(runs.begin(), runs.end(),
                                    [](const catalog::Run& r) { return !r.snapshot_id.empty(); });
   }

@@ -224,14 +224,10 @@ Result<std::optional<std::string>> GenuineDisplaced(
 // only while no two snapshots claim to be the copy of one it made (GenuineDisplaced). Otherwise
 // snapshots it did not make (forged dates filling the policy's places, another host) or a
 // tightened policy are at work: a person looks first and runs `stormproof forget` by hand,
-// which is not held to this.
+// which is not held to this. REQUIRES: `groups` remove something.
 Result<std::optional<std::string>> AbnormalRemoval(
     const JobContext& context, const Action& action, const retention::Policy& policy,
     int64_t now_ns, const std::vector<retention::GroupDecision>& groups) {
-  if (std::none_of(groups.begin(), groups.end(),
-                   [](const auto& group) { return !group.decision.remove.empty(); })) {
-    return std::optional<std::string>();
-  }
   STORMPROOF_ASSIGN_OR_RETURN(std::optional<std::string> too_many,
                               MoreThanTurnover(context, action, policy, groups));
   if (too_many) return too_many;
@@ -281,18 +277,21 @@ Result<size_t> Forget(const JobContext& context, const Action& action, repositor
   const int64_t now_ns = lock.storage_time_ns();
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<retention::GroupDecision> groups,
                               retention::ApplyPolicyPerGroup(std::move(snapshots), policy, now_ns));
-  STORMPROOF_ASSIGN_OR_RETURN(std::optional<std::string> abnormal,
-                              AbnormalRemoval(context, action, policy, now_ns, groups));
-  if (abnormal) {
-    Refuse(*abnormal, policy, total, result);
-    return 0;
-  }
   const bool removes = std::any_of(groups.begin(), groups.end(), [](const auto& group) {
     return !group.decision.remove.empty();
   });
-  // Credentials that may not delete (upload-only ones, with no maintenance_credentials_file in
-  // the plan) fail here with one line saying which credentials forget needs, before anything.
-  if (removes) STORMPROOF_TRY(repo.CheckMayDelete());
+  if (removes) {
+    STORMPROOF_ASSIGN_OR_RETURN(std::optional<std::string> abnormal,
+                                AbnormalRemoval(context, action, policy, now_ns, groups));
+    if (abnormal) {
+      Refuse(*abnormal, policy, total, result);
+      return 0;
+    }
+    // Credentials that may not delete (upload-only ones, with no maintenance_credentials_file
+    // in the plan) fail here with one line saying which credentials forget needs, before
+    // anything.
+    STORMPROOF_TRY(repo.CheckMayDelete());
+  }
   size_t removed = 0;
   for (const retention::GroupDecision& group : groups) {
     for (const Snapshot& s : group.decision.remove) {

@@ -97,8 +97,6 @@ class Checker {
     }
   }
 
-  // Compares the packs on disk with the index (every location of every blob) and with their own
-  // headers.
   // A damaged or planted index file that names blobs in more places than are kept.
   void ReportIgnoredLocations() {
     repository::IgnoredLocations ignored = repo_.IgnoredIndexLocations();
@@ -109,6 +107,8 @@ class Checker {
           " kept per blob (a damaged or planted index file; run 'stormproof repair index')");
   }
 
+  // Compares the packs on disk with the index (every location of every blob) and with their own
+  // headers.
   std::vector<Id> CheckPacks() {
     std::unordered_map<Id, std::vector<std::pair<Id, BlobLocation>>, crypto::IdHash> indexed;
     repo_.ForEachIndexedLocation([&](const Id& blob, const BlobLocation& at) {

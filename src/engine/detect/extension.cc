@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/text.h"
 #include "engine/detect/detect.h"
 
 namespace stormproof::detect {
@@ -17,8 +18,6 @@ bool IsExtensionChar(char c) {
          c == '-';
 }
 
-char ToLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
 }  // namespace
 
 std::string Extension(std::string_view name) {
@@ -26,12 +25,10 @@ std::string Extension(std::string_view name) {
   if (dot == std::string_view::npos || dot == 0) return "";
   const std::string_view tail = name.substr(dot + 1);
   if (tail.empty() || tail.size() > kMaxExtensionLength) return "";
-  std::string extension;
   for (const char c : tail) {
     if (!IsExtensionChar(c)) return "";
-    extension += ToLower(c);
   }
-  return extension;
+  return AsciiLower(tail);
 }
 
 }  // namespace stormproof::detect

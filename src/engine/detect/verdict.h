@@ -4,8 +4,9 @@
 // snapshots, the newest clean restore point. Design: issue 16, §2 and §4.
 //
 // Everything here is a pure function of its arguments (no I/O, no clock): thread-safe. The
-// archiver's signal collector calls JudgeFile per file and PairEncryptedCopies per directory,
-// then Judge per snapshot; scan, status, restore and drill call NewestClean.
+// archiver's signal collector is to call JudgeFile per file and PairEncryptedCopies per
+// directory, then Judge per snapshot; scan, status, restore and drill NewestClean. Groundwork:
+// those callers are later slices of issue 16; until they land, only the tests call these.
 #ifndef STORMPROOF_ENGINE_DETECT_VERDICT_H_
 #define STORMPROOF_ENGINE_DETECT_VERDICT_H_
 

@@ -192,6 +192,10 @@ std::map<BlobKey, std::vector<EntryRef>> CopiesByPreference(
   return copies;
 }
 
+bool ByTypeThenOffset(const PackEntry& a, const PackEntry& b) {
+  return std::tie(a.type, a.offset) < std::tie(b.type, b.offset);
+}
+
 // The claiming copies of `doubted` (DoubtedBlobs), grouped by the claiming pack.
 std::vector<KeptCopies> CopiesToConfirm(const std::vector<PackUse>& uses,
                                         const std::map<Id, uint64_t>& packs_on_backend,
@@ -207,10 +211,7 @@ std::vector<KeptCopies> CopiesToConfirm(const std::vector<PackUse>& uses,
       if (use.claimed[b] && doubted.Contains(e.type, e.id)) copies.entries.push_back(e);
     }
     if (copies.entries.empty()) continue;
-    std::sort(copies.entries.begin(), copies.entries.end(),
-              [](const PackEntry& a, const PackEntry& b) {
-                return std::tie(a.type, a.offset) < std::tie(b.type, b.offset);
-              });
+    std::sort(copies.entries.begin(), copies.entries.end(), ByTypeThenOffset);
     confirm.push_back(std::move(copies));
   }
   return confirm;
@@ -237,10 +238,6 @@ void MarkDisagreeing(const std::vector<PackEntry>& blobs, KeyFn key,
     }
     for (size_t i = first; differ && i < end; ++i) (*disagreeing)[order[i]] = true;
   }
-}
-
-bool ByTypeThenOffset(const PackEntry& a, const PackEntry& b) {
-  return std::tie(a.type, a.offset) < std::tie(b.type, b.offset);
 }
 
 // Whether `entries` tile a pack of `size` bytes as it is written (pack.h): back to back from the

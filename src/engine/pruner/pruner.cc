@@ -52,6 +52,11 @@ Result<std::map<repository::Id, uint64_t>> PacksOnBackend(const Repository& repo
   return packs;
 }
 
+// "tree blob <id>" or "data blob <id>", as repository errors name a blob.
+std::string BlobName(repository::BlobType type, const repository::Id& id) {
+  return std::string(type == repository::BlobType::kTree ? "tree" : "data") + " blob " + id.Hex();
+}
+
 // The first pack of plan.missing_packs whose index entries (in `indexed`) place blob `b` there.
 const repository::Id* MissingPackHolding(const PrunePlan& plan,
                                          const std::vector<IndexedPack>& indexed,
@@ -72,8 +77,7 @@ Status CheckPlanSafe(const PrunePlan& plan, const std::vector<IndexedPack>& inde
                      const Distrusted& distrusted) {
   if (!plan.missing_blobs.empty()) {
     const repository::BlobRef& b = plan.missing_blobs.front();
-    const std::string blob = std::string(b.type == repository::BlobType::kTree ? "tree" : "data") +
-                             " blob " + b.id.Hex();
+    const std::string blob = BlobName(b.type, b.id);
     const repository::Id* missing = MissingPackHolding(plan, indexed, b);
     auto lied = std::find_if(distrusted.begin(), distrusted.end(), [&](const auto& entry) {
       return entry.first.type == b.type && entry.first.id == b.id;
@@ -110,8 +114,7 @@ constexpr uint64_t kMaxConfirmRead = 16u << 20;
 // Why the index entry for `blob` in `pack` is distrusted (one line): `why` the copy is not there.
 std::string NotHeld(const repository::Id& pack, repository::BlobType type,
                     const repository::Id& blob, const std::string& why) {
-  return "pack " + pack.Hex() + " does not hold " +
-         (type == repository::BlobType::kTree ? "tree" : "data") + " blob " + blob.Hex() +
+  return "pack " + pack.Hex() + " does not hold " + BlobName(type, blob) +
          " that the index says it does (" + why + ")";
 }
 
@@ -119,8 +122,7 @@ std::string NotHeld(const repository::Id& pack, repository::BlobType type,
 // <id>: "), which NotHeld says.
 std::string WithoutBlobContext(std::string message, const repository::Id& pack,
                               repository::BlobType type, const repository::Id& blob) {
-  const std::string context = std::string(type == repository::BlobType::kTree ? "tree" : "data") +
-                              " blob " + blob.Hex() + " in pack " + pack.Hex() + ": ";
+  const std::string context = BlobName(type, blob) + " in pack " + pack.Hex() + ": ";
   if (message.starts_with(context)) message.erase(0, context.size());
   return message;
 }
@@ -150,6 +152,22 @@ using VerifiedFn = std::function<void(const repository::PackEntry&)>;
 // Called with an index entry of a pack that does not verify and why (one line).
 using DistrustFn = std::function<void(const repository::PackEntry&, const std::string& why)>;
 
+
+// Passes entry `e` of pack `pack`, read and re-hashed as `blob`, to `verified` or, when it does
+// not verify (Error::SaysDamaged), to `distrust`. Returns false, calling neither, when it failed
+// otherwise (the copy could not be read now).
+bool Judge(const Result<Bytes>& blob, const repository::Id& pack, const repository::PackEntry& e,
+           const VerifiedFn& verified, const DistrustFn& distrust) {
+  if (blob) {
+    verified(e);
+  } else if (blob.error().SaysDamaged()) {
+    distrust(e, WithoutBlobContext(blob.error().message(), pack, e.type, e.id));
+  } else {
+    return false;
+  }
+  return true;
+}
+
 // Reads entry `e` of pack `pack` and re-hashes it, that copy only (Repository::LoadBlobAt: never
 // another location of the blob, which would prove nothing of this one): passes it to `verified`
 // or, when it does not verify (kCorrupt, kFailedCheck), to `distrust`. Errors: any other (the
@@ -159,14 +177,7 @@ Status ConfirmCopy(const Repository& repo, const repository::Id& pack,
                    const DistrustFn& distrust) {
   const repository::BlobLocation at{pack, e.offset, e.length, e.raw_length, e.type};
   Result<Bytes> blob = repo.LoadBlobAt(e.type, e.id, at, repository::IdCheck::kRehash);
-  if (blob) {
-    verified(e);
-  } else if (blob.error().code() == ErrorCode::kCorrupt ||
-             blob.error().code() == ErrorCode::kFailedCheck) {
-    distrust(e, WithoutBlobContext(blob.error().message(), pack, e.type, e.id));
-  } else {
-    return blob.error();
-  }
+  if (!Judge(blob, pack, e, verified, distrust)) return blob.error();
   return Ok();
 }
 
@@ -185,14 +196,7 @@ Status ConfirmRun(const Repository& repo, const repository::Id& pack, const Blob
       [&](const repository::Id& id, Result<Bytes> blob) {
         const repository::BlobLocation& at = run[next++].second;
         const repository::PackEntry entry{type, id, at.offset, at.length, at.raw_length};
-        if (blob) {
-          verified(entry);
-        } else if (blob.error().code() == ErrorCode::kCorrupt ||
-                   blob.error().code() == ErrorCode::kFailedCheck) {
-          distrust(entry, WithoutBlobContext(blob.error().message(), pack, type, id));
-        } else {
-          unread.push_back(entry);
-        }
+        if (!Judge(blob, pack, entry, verified, distrust)) unread.push_back(entry);
       },
       repository::OtherCopies::kNotTried);
   for (const repository::PackEntry& e : unread) {
@@ -248,10 +252,8 @@ Status FindACopyThatVerifies(const Repository& repo,
                              const std::map<repository::Id, uint64_t>& packs,
                              const std::vector<EntryRef>& ranked, Checked* checked) {
   for (const EntryRef& ref : ranked) {
-    if (checked->verified.contains(ref)) return Ok();
-    if (checked->distrusted.contains(ref)) continue;
     const repository::PackEntry entry{ref.type, ref.id, ref.offset, ref.length, ref.raw_length};
-    uint64_t verified = 0;
+    uint64_t verified = 0;  // ReadAndRehash counts, unread, an entry that verified before
     STORMPROOF_TRY(
         ReadAndRehash(repo, {ref.pack, packs.at(ref.pack), {entry}}, checked, &verified));
     if (verified > 0) return Ok();
@@ -295,11 +297,10 @@ Result<size_t> ConfirmKeptCopies(const Repository& repo,
 // does not verify (a damaged pack), having changed nothing. Errors: the backend's.
 Result<bool> SettleByHeader(const Repository& repo, const KeptCopies& copies, Checked* checked) {
   auto header = repo.ReadPackHeader(copies.pack);
-  if (!header && (header.error().code() == ErrorCode::kCorrupt ||
-                  header.error().code() == ErrorCode::kFailedCheck)) {
-    return false;
+  if (!header) {
+    if (header.error().SaysDamaged()) return false;
+    return header.error();
   }
-  if (!header) return header.error();
   std::set<EntryRef> listed;
   for (const auto& [id, at] : *header) {
     listed.insert(RefTo(copies.pack, {at.type, id, at.offset, at.length, at.raw_length}));

@@ -38,10 +38,6 @@ std::vector<Copy> SortedCopies(const std::vector<IndexedPack>& packs) {
   return copies;
 }
 
-bool IsDamage(const Error& error) {
-  return error.code() == ErrorCode::kFailedCheck || error.code() == ErrorCode::kCorrupt;
-}
-
 // Verifies each of `copies` (one blob's); adds those that fail to `bad` with why, when another
 // verifies. Errors: a copy cannot be read for another reason than damage.
 Status VerifyCopies(const repository::Repository& repo, const std::vector<IndexedPack>& packs,
@@ -52,7 +48,7 @@ Status VerifyCopies(const repository::Repository& repo, const std::vector<Indexe
     BlobLocation at{packs[c.pack].pack, e.offset, e.length, e.raw_length, e.type};
     auto plain = repo.LoadBlobAt(e.type, e.id, at, repository::IdCheck::kRehash);
     if (plain) continue;
-    if (!IsDamage(plain.error())) return plain.error();
+    if (!plain.error().SaysDamaged()) return plain.error();
     failed.emplace_back(c, plain.error().message());
   }
   if (failed.size() < copies.size()) bad->insert(bad->end(), failed.begin(), failed.end());
@@ -79,6 +75,7 @@ void Remove(const std::vector<std::pair<Copy, std::string>>& bad, std::vector<In
 }
 
 }  // namespace
+
 
 Result<std::vector<std::string>> DropBadCopies(const repository::Repository& repo,
                                                std::vector<IndexedPack>* packs) {

@@ -24,10 +24,6 @@ constexpr char kChangedNothing[] =
 // `error` (not damage: the storage did not read) as the reason repair index stops.
 Error Stop(const Error& error) { return Error(error.code(), error.message() + kChangedNothing); }
 
-bool IsDamage(const Error& error) {
-  return error.code() == ErrorCode::kFailedCheck || error.code() == ErrorCode::kCorrupt;
-}
-
 // The files of `type`, name -> size, sorted by name.
 Result<std::vector<std::pair<std::string, uint64_t>>> ListFiles(const Repository& repo,
                                                                 backend::FileType type) {
@@ -109,7 +105,7 @@ Result<RepairIndexReport> Run(const Repository& repo, Maintenance* maintenance,
     auto record = ReadPack(repo, *id);
     if (record) {
       packs.push_back(std::move(record).value());
-    } else if (IsDamage(record.error())) {
+    } else if (record.error().SaysDamaged()) {
       unreadable.push_back({*id, size, Reason(*id, record.error())});
     } else {
       return Stop(record.error());

@@ -64,10 +64,7 @@ Result<std::string> Verify(const Repository& repo, const Id& id, const BlobLocat
   }
   auto plain = repo.LoadBlobAt(at.type, id, at, repository::IdCheck::kRehash);
   if (plain) return std::string();
-  ErrorCode code = plain.error().code();
-  if (code == ErrorCode::kFailedCheck || code == ErrorCode::kCorrupt) {
-    return plain.error().message();
-  }
+  if (plain.error().SaysDamaged()) return plain.error().message();
   return plain.error();
 }
 

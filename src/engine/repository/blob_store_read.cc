@@ -17,13 +17,6 @@ constexpr size_t kMaxCachedPackKeys = 4096;
 
 const char* TypeName(BlobType type) { return type == BlobType::kTree ? "tree" : "data"; }
 
-// Whether a copy failed because it is damaged or gone: another copy may verify, this one never
-// will (unlike an I/O error, which may pass).
-bool IsDamage(const Error& error) {
-  return error.code() == ErrorCode::kCorrupt || error.code() == ErrorCode::kFailedCheck ||
-         error.code() == ErrorCode::kNotFound;
-}
-
 bool SameLocation(const BlobLocation& a, const BlobLocation& b) {
   return a.pack == b.pack && a.offset == b.offset && a.length == b.length;
 }
@@ -145,7 +138,6 @@ Status BlobStore::ConfirmReliedPacks() const {
 }
 
 void BlobStore::ReplaceIndex(BlobIndex index) {
-  ignored_locations_ = {index.DroppedLocations(), index.BlobsWithDroppedLocations()};
   index_ = std::move(index);
   ++index_generation_;
   for (auto& chosen : chosen_copies_) chosen.clear();
@@ -153,7 +145,7 @@ void BlobStore::ReplaceIndex(BlobIndex index) {
 
 IgnoredLocations BlobStore::IgnoredIndexLocations() const {
   MutexLock lock(mu_);
-  return ignored_locations_;
+  return {index_.DroppedLocations(), index_.BlobsWithDroppedLocations()};
 }
 
 std::vector<DamagedFile> BlobStore::DamagedIndexFiles() const {
@@ -266,7 +258,10 @@ Result<Bytes> BlobStore::LoadFirstGoodCopy(BlobType type, const Id& id,
   for (const BlobLocation& at : copies) {
     auto plain = LoadBlobAt(type, id, at, check);
     if (plain || plain.error().code() == ErrorCode::kInterrupted) return plain;
-    if (!failed || (IsDamage(*failed) && !IsDamage(plain.error()))) failed = plain.error();
+    // An error that may pass (I/O) is told rather than damage: the blob may read later.
+    if (!failed || (failed->SaysDamagedOrMissing() && !plain.error().SaysDamagedOrMissing())) {
+      failed = plain.error();
+    }
   }
   if (!failed) return Error::Internal("no copy of " + id.Hex() + " to load");
   return *failed;

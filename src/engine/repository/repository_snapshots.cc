@@ -25,11 +25,6 @@ struct Judged {
   std::string why;  // what is missing, or why it could not be told; empty when whole
 };
 
-bool SaysMissing(ErrorCode code) {
-  return code == ErrorCode::kNotFound || code == ErrorCode::kCorrupt ||
-         code == ErrorCode::kFailedCheck;
-}
-
 // Under a fresh shared lock (no prune runs while it holds; taking it re-reads the index; waiting
 // up to `wait` for one, so that a prune holding the repository ends first), asks `whole` about
 // `snapshot`, then confirms the lock held throughout; the lock is released again.
@@ -38,7 +33,7 @@ Judged JudgeUnderFreshLock(Repository& repo, const Snapshot& snapshot,
   auto fresh = repo.AcquireLock(Repository::LockKind::kShared, wait);
   if (!fresh) return {Wholeness::kUnknown, "no fresh lock: " + fresh.error().message()};
   Status checked = whole(snapshot);
-  if (!checked && SaysMissing(checked.error().code())) {
+  if (!checked && checked.error().SaysDamagedOrMissing()) {
     return {Wholeness::kNotWhole, checked.error().message()};
   }
   if (!checked) return {Wholeness::kUnknown, checked.error().message()};

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/text.h"
 #include "engine/repository/encoding.h"
 
 namespace stormproof::repository {
@@ -48,12 +49,7 @@ auto SmallCounts(S& s) {
 }
 
 // `text` cut to at most `max` bytes, not inside a UTF-8 sequence.
-std::string Cut(std::string_view text, size_t max) {
-  if (text.size() <= max) return std::string(text);
-  size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return std::string(text.substr(0, end));
-}
+std::string Cut(std::string_view text, size_t max) { return std::string(Utf8Prefix(text, max)); }
 
 // How a wrong value is named in an error: a string or scalar as written (cut), anything else by
 // its type only; a hostile value is never serialized whole (a deeply nested one would exhaust the

@@ -305,16 +305,23 @@ Result<RollBackOutcome> RollBack::Apply(const RollBackPlan& plan,
 
 void RollBack::RecordHidingIn(const backend::Backend::RecordPlace& place) { record_place_ = place; }
 
+namespace {
+
+// The record of stormproof's delete markers at `place` for the repository under `root`, read
+// under its lock (a prune on this machine may be saving it); nullptr without a place.
+std::unique_ptr<internal::LockedMarkerRecord> OpenMarkers(
+    const backend::Backend::RecordPlace& place, const Client& client, const std::string& root) {
+  if (place.folder.empty() || place.repository_id.empty()) return nullptr;
+  return std::make_unique<internal::LockedMarkerRecord>(
+      place.folder, place.repository_id, client.location().ToString(), root);
+}
+
+}  // namespace
+
 Status RollBack::HidesRecordable() const {
-  if (record_place_.folder.empty() || record_place_.repository_id.empty()) return Ok();
-  const std::string path =
-      record_place_.folder + "/" + internal::MarkerRecordName(record_place_.repository_id);
-  internal::RecordFileLock lock(path);
-  internal::MarkerRecord record(
-      path,
-      internal::RecordBinding{record_place_.repository_id, client_->location().ToString(), root_},
-      lock);
-  Status writable = record.Writable();
+  auto markers = OpenMarkers(record_place_, *client_, root_);
+  if (markers == nullptr) return Ok();
+  Status writable = markers->record.Writable();
   if (!writable) return writable.error().WithContext("nothing rolled back");
   return Ok();
 }
@@ -322,22 +329,16 @@ Status RollBack::HidesRecordable() const {
 void RollBack::RecordHides(const std::vector<std::pair<std::string, std::string>>& markers,
                            int64_t as_of_ns, RollBackOutcome* outcome) const {
   if (markers.empty()) return;
-  if (record_place_.folder.empty() || record_place_.repository_id.empty()) {
+  auto locked = OpenMarkers(record_place_, *client_, root_);
+  if (locked == nullptr) {
     outcome->record_error = "no record of stormproof's delete markers is kept on this machine "
                             "(no cache or no home folder)";
     return;
   }
-  const std::string path =
-      record_place_.folder + "/" + internal::MarkerRecordName(record_place_.repository_id);
-  outcome->record_path = path;
-  internal::RecordFileLock lock(path);  // a prune on this machine may be saving it
-  internal::MarkerRecord record(
-      path,
-      internal::RecordBinding{record_place_.repository_id, client_->location().ToString(), root_},
-      lock);
+  outcome->record_path = locked->path;
   const internal::RecordedMarker hidden{internal::RecordedMarker::Kind::kHiddenByRepair, as_of_ns};
-  for (const auto& [key, marker] : markers) record.Add(key, marker, hidden);
-  if (Status saved = record.Save(); !saved) {
+  for (const auto& [key, marker] : markers) locked->record.Add(key, marker, hidden);
+  if (Status saved = locked->record.Save(); !saved) {
     outcome->record_error = saved.error().message();
     return;
   }

@@ -36,6 +36,13 @@ std::string MarkerRecordName(std::string_view repository_id) {
   return "delete-markers-" + std::string(repository_id.substr(0, 16));
 }
 
+LockedMarkerRecord::LockedMarkerRecord(const std::string& folder,
+                                       const std::string& repository_id,
+                                       const std::string& location, const std::string& root)
+    : path(folder + "/" + MarkerRecordName(repository_id)),
+      lock(path),
+      record(path, RecordBinding{repository_id, location, root}, lock) {}
+
 MarkerRecord::MarkerRecord(std::string path, RecordBinding binding, const RecordFileLock& lock)
     : path_(std::move(path)), binding_(std::move(binding)), locked_(lock.status()) {
   for (const RecordEntry& entry : ReadRecordFile(path_, kFormat, binding_, &note_, &begun_ns_)) {

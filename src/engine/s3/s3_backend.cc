@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/mutex.h"
 #include "core/time.h"
@@ -111,12 +112,10 @@ class S3Backend : public backend::Backend {
   // Why the bucket would not tell, once HoldsRetention was refused so (kPermissionDenied).
   mutable std::optional<Error> holds_retention_unknown_ GUARDED_BY(retention_mutex_);
   // The record of our own delete markers at record_place_, read under its file lock (held
-  // until the record is destroyed); nothing when no place is set.
-  struct LockedMarkers {
-    std::unique_ptr<internal::RecordFileLock> lock;
-    std::unique_ptr<internal::MarkerRecord> record;
-  };
-  LockedMarkers LoadMarkers() REQUIRES(markers_mutex_);
+  // until the result is destroyed); nullptr when no place is set.
+  std::unique_ptr<internal::LockedMarkerRecord> LoadMarkers() REQUIRES(markers_mutex_);
+  // Why there is no record place, ending a refusal that needs one (record_place_.none_because).
+  std::string NoRecordPlace() const REQUIRES(markers_mutex_);
   // What a key under root_ is to the purge.
   internal::KeyKind KindOfKey(const std::string& key) const;
 
@@ -126,14 +125,16 @@ class S3Backend : public backend::Backend {
   RecordPlace record_place_ GUARDED_BY(markers_mutex_);
 };
 
-S3Backend::LockedMarkers S3Backend::LoadMarkers() {
-  if (record_place_.folder.empty() || record_place_.repository_id.empty()) return {};
-  const std::string path =
-      record_place_.folder + "/" + internal::MarkerRecordName(record_place_.repository_id);
-  auto lock = std::make_unique<internal::RecordFileLock>(path);
-  auto record = std::make_unique<internal::MarkerRecord>(
-      path, internal::RecordBinding{record_place_.repository_id, Location(), root_}, *lock);
-  return {std::move(lock), std::move(record)};
+std::unique_ptr<internal::LockedMarkerRecord> S3Backend::LoadMarkers() {
+  if (record_place_.folder.empty() || record_place_.repository_id.empty()) return nullptr;
+  return std::make_unique<internal::LockedMarkerRecord>(
+      record_place_.folder, record_place_.repository_id, Location(), root_);
+}
+
+std::string S3Backend::NoRecordPlace() const {
+  return "kept in this user's state folder (~/.local/state/stormproof) when a cache is used: " +
+         (record_place_.none_because.empty() ? "run without --no-cache"
+                                             : record_place_.none_because);
 }
 
 internal::KeyKind S3Backend::KindOfKey(const std::string& key) const {
@@ -157,15 +158,18 @@ Status S3Backend::SetRetention(const backend::Retention& retention) {
   }
   MutexLock lock(retention_mutex_);
   if (check_bucket_lock_) {
-    STORMPROOF_ASSIGN_OR_RETURN(bool enabled, client_.BucketHasObjectLock());
-    if (!enabled) {
+    // Asked once per backend, HoldsRetention's answer included.
+    if (!holds_retention_) {
+      STORMPROOF_ASSIGN_OR_RETURN(bool enabled, client_.BucketHasObjectLock());
+      holds_retention_ = enabled;
+    }
+    if (!*holds_retention_) {
       return Error::InvalidArgument(
           Location() + ": bucket '" + client_.location().bucket +
           "' does not have Object Lock enabled (it can only be turned on when a bucket is "
           "created: `stormproof init --object-lock` creates a new bucket with it)");
     }
     check_bucket_lock_ = false;  // once
-    holds_retention_ = enabled;
   }
   retention_ = retention;
   return Ok();
@@ -233,16 +237,12 @@ Status S3Backend::ExtendRetention(FileType type, RetentionUpkeep* stats) {
     return !NameOf(type, std::string_view(key).substr(prefix.size())).empty();
   };
   MutexLock lock(markers_mutex_);
-  LockedMarkers locked = LoadMarkers();
-  internal::MarkerRecord* markers = locked.record.get();
+  std::unique_ptr<internal::LockedMarkerRecord> locked = LoadMarkers();
+  internal::MarkerRecord* markers = locked ? &locked->record : nullptr;
   if ((stats->adopt_hidden || stats->release_repair_hidden) && markers == nullptr) {
-    return Error::InvalidArgument(
-        Location() +
-        ": adopting or releasing hidden files needs this machine's record of "
-        "stormproof's delete markers, kept in this user's state folder "
-        "(~/.local/state/stormproof) when a cache is used: " +
-        (record_place_.none_because.empty() ? "run without --no-cache"
-                                            : record_place_.none_because));
+    return Error::InvalidArgument(Location() +
+                                  ": adopting or releasing hidden files needs this machine's "
+                                  "record of stormproof's delete markers, " + NoRecordPlace());
   }
   // Adopting or releasing saves the record: never over one that could not be read.
   if (stats->adopt_hidden || stats->release_repair_hidden) STORMPROOF_TRY(markers->Writable());
@@ -260,14 +260,11 @@ Status S3Backend::ExtendRetention(FileType type, RetentionUpkeep* stats) {
   Status done = internal::ExtendRetentionUnder(client_, prefix, is_file, *retention, stats, 0,
                                                markers, backend::FileTypeName(type));
   stats->may_adopt = may_adopt;
-  for (size_t i = adopted_before; i < stats->adopted.size(); ++i) {
-    stats->adopted[i].name.erase(0, root_.size());  // relative to the repository
-  }
-  for (size_t i = not_adopted_before; i < stats->not_adopted.size(); ++i) {
-    stats->not_adopted[i].name.erase(0, root_.size());
-  }
-  for (size_t i = released_before; i < stats->released.size(); ++i) {
-    stats->released[i].name.erase(0, root_.size());
+  // The files named now, relative to the repository.
+  for (auto [files, before] : {std::pair{&stats->adopted, adopted_before},
+                               std::pair{&stats->not_adopted, not_adopted_before},
+                               std::pair{&stats->released, released_before}}) {
+    for (size_t i = before; i < files->size(); ++i) (*files)[i].name.erase(0, root_.size());
   }
   const bool changed = stats->adopted.size() > adopted_before ||
                        stats->released.size() > released_before;
@@ -287,8 +284,8 @@ Status S3Backend::PurgeExpiredVersions(HiddenVersions* stats) {
   // A bucket without Object Lock keeps no hidden versions.
   if (!CurrentRetention()) return Ok();
   MutexLock lock(markers_mutex_);
-  LockedMarkers locked = LoadMarkers();
-  internal::MarkerRecord* markers = locked.record.get();
+  std::unique_ptr<internal::LockedMarkerRecord> locked = LoadMarkers();
+  internal::MarkerRecord* markers = locked ? &locked->record : nullptr;
   STORMPROOF_TRY(internal::PurgeExpiredVersionsUnder(
       client_, root_, [this](const std::string& key) { return KindOfKey(key); }, markers, stats));
   // A record that could not be read is empty here: every marker counted as someone else's and
@@ -355,17 +352,14 @@ Status S3Backend::Remove(const Handle& handle) {
     return backend::CrashPoint("s3 delete: deleted");
   }
   MutexLock lock(markers_mutex_);
-  LockedMarkers locked = LoadMarkers();
-  internal::MarkerRecord* markers = locked.record.get();
-  if (markers == nullptr) {
-    return Error::InvalidArgument(
-        client_.Describe(KeyOf(handle)) +
-        ": not removed: under Object Lock a removal needs this "
-        "machine's record of stormproof's delete markers, kept in this user's state folder "
-        "(~/.local/state/stormproof) when a cache is used: " +
-        (record_place_.none_because.empty() ? "run without --no-cache"
-                                            : record_place_.none_because));
+  std::unique_ptr<internal::LockedMarkerRecord> locked = LoadMarkers();
+  if (locked == nullptr) {
+    return Error::InvalidArgument(client_.Describe(KeyOf(handle)) +
+                                  ": not removed: under Object Lock a removal needs this "
+                                  "machine's record of stormproof's delete markers, " +
+                                  NoRecordPlace());
   }
+  internal::MarkerRecord* markers = &locked->record;
   // Refused before the marker is placed: it could not be recorded without losing the record.
   if (Status writable = markers->Writable(); !writable) {
     return writable.error().WithContext(client_.Describe(KeyOf(handle)) + ": not removed");

@@ -9,20 +9,21 @@
 
 #include <filesystem>
 #include <fstream>
-#include <map>
+#include <optional>
 #include <string>
 
 #include "continuity/readiness/readiness.h"
 #include "engine/s3/s3.h"
+#include "tests/core/environment_fixture.h"
 
 namespace stormproof::readiness {
 namespace {
 
-constexpr const char* kVariables[] = {"AWS_ACCESS_KEY_ID",   "AWS_SECRET_ACCESS_KEY",
-                                      "AWS_SESSION_TOKEN",   "AWS_PROFILE",
-                                      "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE",
-                                      "AWS_REGION",          "AWS_DEFAULT_REGION",
-                                      "HOME"};
+// A new temporary folder.
+std::string MakeFolder() {
+  char pattern[] = "/tmp/proof-owner-test-XXXXXX";
+  return mkdtemp(pattern);
+}
 
 // [default] holds the owner's key, [backup] the backup hosts'.
 constexpr char kTwoProfiles[] =
@@ -32,30 +33,13 @@ constexpr char kTwoProfiles[] =
 class ProofOwnerTest : public ::testing::Test {
  protected:
   ProofOwnerTest() {
-    char pattern[] = "/tmp/proof-owner-test-XXXXXX";
-    dir_ = mkdtemp(pattern);
-    for (const char* name : kVariables) {
-      if (const char* value = getenv(name); value != nullptr) saved_[name] = value;
-      unsetenv(name);
-    }
-    setenv("HOME", dir_.c_str(), 1);  // no ~/.aws of the machine running the tests
     std::filesystem::create_directories(dir_ + "/.aws");
     std::ofstream(dir_ + "/.aws/credentials") << kTwoProfiles;
     std::ofstream(dir_ + "/vault.aws") << kTwoProfiles;
     spec_.id = "vault";
     spec_.location = "s3:https://s3.example.com/vault";
   }
-  ~ProofOwnerTest() override {
-    for (const char* name : kVariables) {
-      auto it = saved_.find(name);
-      if (it == saved_.end()) {
-        unsetenv(name);
-      } else {
-        setenv(name, it->second.c_str(), 1);
-      }
-    }
-    std::filesystem::remove_all(dir_);
-  }
+  ~ProofOwnerTest() override { std::filesystem::remove_all(dir_); }
 
   // The key `run` would prove with (access::RepositoryStorage's sources) and ProofOwnerOf's.
   void ExpectSameKey(const std::string& expected) {
@@ -68,8 +52,18 @@ class ProofOwnerTest : public ::testing::Test {
     EXPECT_EQ(owner.source, run->source);
   }
 
-  std::string dir_;
-  std::map<std::string, std::string> saved_;
+  std::string dir_ = MakeFolder();
+  // Every variable the resolver reads cleared (restored when done), and HOME in dir_: no ~/.aws
+  // of the machine running the tests.
+  ScopedEnvironment environment_{{{"AWS_ACCESS_KEY_ID", std::nullopt},
+                                  {"AWS_SECRET_ACCESS_KEY", std::nullopt},
+                                  {"AWS_SESSION_TOKEN", std::nullopt},
+                                  {"AWS_PROFILE", std::nullopt},
+                                  {"AWS_SHARED_CREDENTIALS_FILE", std::nullopt},
+                                  {"AWS_CONFIG_FILE", std::nullopt},
+                                  {"AWS_REGION", std::nullopt},
+                                  {"AWS_DEFAULT_REGION", std::nullopt},
+                                  {"HOME", dir_}}};
   plan::RepositorySpec spec_;
 };
 

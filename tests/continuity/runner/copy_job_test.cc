@@ -35,11 +35,8 @@ using testing::Pass;
 class CopyJobTest : public testing::RunFixture {
  protected:
   void SetUp() override {
-    plan::RepositorySpec offsite;
-    offsite.id = "offsite";
-    offsite.location = "/srv/offsite";
-    offsite.copy_from = plan::Ref{"local", {}};
-    StageWorld("stormproof-copy-job", {offsite});
+    StageWorld("stormproof-copy-job",
+               {testing::CopyRepository("offsite", "/srv/offsite", "local")});
   }
 
   std::vector<catalog::Run> Copies() { return Recorded(catalog::RunKind::kCopy); }

@@ -22,6 +22,7 @@ namespace {
 
 using ::testing::AllOf;
 using ::testing::Contains;
+using testing::CopyRepository;
 using testing::kMinute;
 using testing::Pass;
 using testing::RealNow;
@@ -32,11 +33,12 @@ using ::testing::StartsWith;
 class ForgetJobTest : public testing::RunFixture {
  protected:
   void SetUp() override {
-    plan::RepositorySpec offsite;
-    offsite.id = "offsite";
-    offsite.location = "/srv/offsite";
-    offsite.copy_from = plan::Ref{"local", {}};
-    StageWorld("stormproof-forget-job", {offsite});
+    Stage("stormproof-forget-job", {CopyRepository("offsite", "/srv/offsite", "local")});
+  }
+
+  // StageWorld(name, extra) with tier gold keeping the last 3 snapshots, system "a" selected.
+  void Stage(const std::string& name, const std::vector<plan::RepositorySpec>& extra) {
+    StageWorld(name, extra);
     plan_.tiers[0].retention.keep_last = 3;
     plan_.BuildIndex();
     selection_.systems = {"a"};
@@ -364,18 +366,8 @@ TEST_F(ForgetJobTest, CopyRunsRecordTheCopiesTheyWrote) {
 class ChainForgetJobTest : public ForgetJobTest {
  protected:
   void SetUp() override {
-    plan::RepositorySpec offsite;
-    offsite.id = "offsite";
-    offsite.location = "/srv/offsite";
-    offsite.copy_from = plan::Ref{"local", {}};
-    plan::RepositorySpec vault;
-    vault.id = "vault";
-    vault.location = "/srv/vault";
-    vault.copy_from = plan::Ref{"offsite", {}};
-    StageWorld("stormproof-forget-chain", {offsite, vault});
-    plan_.tiers[0].retention.keep_last = 3;
-    plan_.BuildIndex();
-    selection_.systems = {"a"};
+    Stage("stormproof-forget-chain", {CopyRepository("offsite", "/srv/offsite", "local"),
+                                      CopyRepository("vault", "/srv/vault", "offsite")});
   }
 };
 

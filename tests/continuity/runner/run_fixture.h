@@ -34,6 +34,17 @@ inline int64_t RealNow() {
       .count();
 }
 
+// A plan repository `id` at `location` (staged under the world's root) that is a copy
+// (copy_from) of plan repository `from`.
+inline plan::RepositorySpec CopyRepository(const std::string& id, const std::string& location,
+                                           const std::string& from) {
+  plan::RepositorySpec copy;
+  copy.id = id;
+  copy.location = location;
+  copy.copy_from = plan::Ref{from, {}};
+  return copy;
+}
+
 // The outcome of one `run`.
 struct Pass {
   Decisions decisions;

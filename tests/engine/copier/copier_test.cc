@@ -225,6 +225,39 @@ class CopierTest : public ::testing::Test {
     EXPECT_TRUE(report.ok()) << (report.errors.empty() ? "" : report.errors.front());
   }
 
+  // Reopened, the destination restores `copy` as the data folder, and check passes.
+  void ExpectReopenedDestinationRestores(const Id& copy) {
+    auto reopened = destination_store_.Open(kDestinationPassword);
+    ASSERT_THAT(reopened, IsOk());
+    EXPECT_EQ(Restored(**reopened, CopyOf(**reopened, copy)), Contents(data_));
+    ExpectCheckPasses(**reopened);
+  }
+
+  // Copies `held_ids` into a view of the destination that holds the copy right before it saves
+  // its snapshot (result in *held) while `ids` are copied into destination_, then lets the held
+  // copy go on. Returns the second copy's result; an error (and a test failure) when the held
+  // copy never reached its snapshot.
+  Result<CopySummary> CopyBesideAHeldCopy(const std::vector<Id>& held_ids,
+                                          const std::vector<Id>& ids,
+                                          std::optional<Result<CopySummary>>* held) {
+    auto pausing = std::make_unique<PausesBeforeSnapshot>(destination_store_.View());
+    PausesBeforeSnapshot* gate = pausing.get();
+    auto held_back = Repository::Open(std::move(pausing), kDestinationPassword);
+    EXPECT_THAT(held_back, IsOk());
+    if (!held_back) return held_back.error();
+    std::thread paused([&] { *held = Copy(*source_, **held_back, held_ids, {}); });
+    if (!gate->WaitUntilPaused()) {
+      gate->Release();
+      paused.join();
+      ADD_FAILURE() << "the first copy never reached its snapshot";
+      return Error::Internal("the held copy never reached its snapshot");
+    }
+    Result<CopySummary> copied = Copy(*source_, *destination_, ids, {});
+    gate->Release();
+    paused.join();
+    return copied;
+  }
+
   fs::path root_, data_;
   Store source_store_, destination_store_;
   std::unique_ptr<Repository> source_, destination_;
@@ -365,20 +398,8 @@ class LosesTheLockAtSnapshotSave : public ForwardingBackend {
 TEST_F(CopierTest, TwoCopiesAtOnceOfOneSnapshotWriteOneFile) {
   WriteDataset();
   Snapshot original = Backup(*source_);
-  auto pausing = std::make_unique<PausesBeforeSnapshot>(destination_store_.View());
-  PausesBeforeSnapshot* gate = pausing.get();
-  auto held_back = Repository::Open(std::move(pausing), kDestinationPassword);
-  ASSERT_THAT(held_back, IsOk());
   std::optional<Result<CopySummary>> first;
-  std::thread paused([&] { first = Copy(*source_, **held_back, {original.id}, {}); });
-  if (!gate->WaitUntilPaused()) {
-    gate->Release();
-    paused.join();
-    FAIL() << "the first copy never reached its snapshot";
-  }
-  auto second = Copy(*source_, *destination_, {original.id}, {});
-  gate->Release();
-  paused.join();
+  auto second = CopyBesideAHeldCopy({original.id}, {original.id}, &first);
   ASSERT_THAT(second, IsOk());
   ASSERT_TRUE(first.has_value());
   ASSERT_THAT(*first, IsOk());
@@ -388,11 +409,7 @@ TEST_F(CopierTest, TwoCopiesAtOnceOfOneSnapshotWriteOneFile) {
   EXPECT_EQ((*first)->snapshots[0].destination, second->snapshots[0].destination);
   EXPECT_EQ(destination_store_.Names(backend::FileType::kSnapshot).size(), 1u)
       << "the source snapshot was copied twice";
-  auto reopened = destination_store_.Open(kDestinationPassword);
-  ASSERT_THAT(reopened, IsOk());
-  EXPECT_EQ(Restored(**reopened, CopyOf(**reopened, second->snapshots[0].destination)),
-            Contents(data_));
-  ExpectCheckPasses(**reopened);
+  ExpectReopenedDestinationRestores(second->snapshots[0].destination);
 }
 
 // Two copies at once of a snapshot whose parent only one of them copies (`stormproof copy X`
@@ -406,20 +423,8 @@ TEST_F(CopierTest, TwoCopiesAtOnceDisagreeingOnTheParentWriteOneFile) {
   Write("docs/doc3.txt", TextData(5003, 999));
   Snapshot child = Backup(*source_, parent);
   ASSERT_EQ(child.parent, parent.id);
-  auto pausing = std::make_unique<PausesBeforeSnapshot>(destination_store_.View());
-  PausesBeforeSnapshot* gate = pausing.get();
-  auto held_back = Repository::Open(std::move(pausing), kDestinationPassword);
-  ASSERT_THAT(held_back, IsOk());
   std::optional<Result<CopySummary>> first;
-  std::thread paused([&] { first = Copy(*source_, **held_back, {child.id}, {}); });
-  if (!gate->WaitUntilPaused()) {
-    gate->Release();
-    paused.join();
-    FAIL() << "the first copy never reached its snapshot";
-  }
-  auto second = Copy(*source_, *destination_, {parent.id, child.id}, {});
-  gate->Release();
-  paused.join();
+  auto second = CopyBesideAHeldCopy({child.id}, {parent.id, child.id}, &first);
   ASSERT_THAT(second, IsOk());
   ASSERT_TRUE(first.has_value());
   ASSERT_THAT(*first, IsOk());
@@ -430,11 +435,7 @@ TEST_F(CopierTest, TwoCopiesAtOnceDisagreeingOnTheParentWriteOneFile) {
   EXPECT_EQ((*first)->snapshots[0].destination, second->snapshots[1].destination);
   EXPECT_EQ(destination_store_.Names(backend::FileType::kSnapshot).size(), 2u)
       << "the child snapshot was copied twice";
-  auto reopened = destination_store_.Open(kDestinationPassword);
-  ASSERT_THAT(reopened, IsOk());
-  EXPECT_EQ(Restored(**reopened, CopyOf(**reopened, second->snapshots[1].destination)),
-            Contents(data_));
-  ExpectCheckPasses(**reopened);
+  ExpectReopenedDestinationRestores(second->snapshots[1].destination);
 }
 
 // Copy A looked for its snapshot's file (not there), then copy B of the same snapshot saved the
@@ -464,10 +465,7 @@ TEST_F(CopierTest, ACopyThatLostItsLockLeavesTheWholeSnapshotAnotherCopyPrinted)
   const Id printed = (*second)->snapshots[0].destination;
   EXPECT_EQ(destination_store_.Names(backend::FileType::kSnapshot),
             std::vector<std::string>{printed.Hex()});
-  auto reopened = destination_store_.Open(kDestinationPassword);
-  ASSERT_THAT(reopened, IsOk());
-  EXPECT_EQ(Restored(**reopened, CopyOf(**reopened, printed)), Contents(data_));
-  ExpectCheckPasses(**reopened);
+  ExpectReopenedDestinationRestores(printed);
 }
 
 // A copy that lost its lock while a prune removed the data its snapshot needs (no other copy

@@ -81,7 +81,8 @@ struct ChunkSlot {
 };
 
 // What storing a file's content showed, for detection (issue 16; detect::FileFacts takes spans
-// of these): per chunk in file order, and the file's first bytes. Plain data.
+// of these): per chunk in file order, and the file's first bytes. Plain data. Groundwork: until
+// the signal collector (a later slice of issue 16) reads them, only the tests' FileFactsHook does.
 struct ContentFacts {
   std::vector<uint16_t> ratios;  // ChunkSlot::ratio, in file order
   std::vector<uint32_t> sizes;   // ChunkSlot::size

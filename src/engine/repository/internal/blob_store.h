@@ -192,7 +192,6 @@ class BlobStore {
   std::condition_variable_any packs_saved_;  // waits on mu_
   BlobIndex index_ GUARDED_BY(mu_);
   std::vector<DamagedFile> damaged_index_files_ GUARDED_BY(mu_);
-  IgnoredLocations ignored_locations_ GUARDED_BY(mu_);
   uint64_t index_generation_ GUARDED_BY(mu_) = 0;  // grows each time index_ is replaced
   // Per type: the copy LocateForRead chose for a blob whose copies disagree on its length.
   mutable std::array<std::unordered_map<Id, BlobLocation, crypto::IdHash>, 2> chosen_copies_

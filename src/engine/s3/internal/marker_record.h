@@ -100,6 +100,20 @@ class MarkerRecord {
   Status locked_;  // the lock's status when loaded
 };
 
+// The record of the repository `repository_id` kept in `folder` (MarkerRecordName), bound to
+// it, `location` and `root`, read while holding its RecordFileLock, which this holds until it is
+// destroyed (the S3 backend and `repair --as-of` open it so). Not thread-safe, as MarkerRecord.
+struct LockedMarkerRecord {
+  LockedMarkerRecord(const std::string& folder, const std::string& repository_id,
+                     const std::string& location, const std::string& root);
+  LockedMarkerRecord(const LockedMarkerRecord&) = delete;
+  LockedMarkerRecord& operator=(const LockedMarkerRecord&) = delete;
+
+  const std::string path;  // folder + "/" + MarkerRecordName(repository_id)
+  const RecordFileLock lock;
+  MarkerRecord record;
+};
+
 }  // namespace stormproof::s3::internal
 
 #endif  // STORMPROOF_ENGINE_S3_INTERNAL_MARKER_RECORD_H_
