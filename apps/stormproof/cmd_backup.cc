@@ -1,7 +1,9 @@
 // stormproof backup: back up files and directories into a new snapshot.
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -11,15 +13,20 @@
 #include "engine/archiver/archiver.h"
 #include "apps/stormproof/context.h"
 #include "core/interrupt.h"
+#include "core/time.h"
 #include "apps/stormproof/progress.h"
 #include "apps/stormproof/repo_access.h"
+#include "apps/stormproof/verdict_output.h"
+#include "engine/detect/verdict.h"
+#include "engine/repository/encoding.h"
 
 namespace stormproof::cli {
 namespace {
 
 struct BackupFlags {
-  std::vector<std::string> paths, tags, excludes, exclude_files;
+  std::vector<std::string> paths, tags, excludes, exclude_files, canaries;
   bool one_file_system = false;
+  bool no_detect = false;
   std::string host;
 };
 
@@ -44,16 +51,19 @@ std::vector<std::string> AbsolutePaths(const std::vector<std::string>& paths) {
   return out;
 }
 
-// The newest snapshot of the same paths from the same host, for change detection.
-std::optional<repository::Snapshot> FindParent(const repository::Repository& repo,
-                                               const std::vector<std::string>& paths,
-                                               const std::string& host) {
+// The snapshots of the same paths from the same host (--host, else this machine) a backup may
+// build on (archiver::BackupBasis: none dated in the future), oldest first: the newest is the
+// parent (change detection), all are the history the ransomware verdict is judged against.
+std::vector<repository::Snapshot> FindGroup(const repository::Repository& repo,
+                                            const std::vector<std::string>& paths,
+                                            const std::string& host_flag) {
   auto snapshots = LoadSnapshotsOrWarn(repo);
-  if (!snapshots) return std::nullopt;
-  for (auto it = snapshots->rbegin(); it != snapshots->rend(); ++it) {
-    if (it->paths == paths && (host.empty() || it->hostname == host)) return *it;
-  }
-  return std::nullopt;
+  if (!snapshots) return {};
+  const std::string host = host_flag.empty() ? repository::HostName() : host_flag;
+  std::erase_if(*snapshots, [&](const repository::Snapshot& s) {
+    return s.paths != paths || s.hostname != host;
+  });
+  return archiver::BackupBasis(std::move(*snapshots), SystemNowNs());
 }
 
 // One line when this backup's files go without the retention the storage could keep: the
@@ -70,9 +80,34 @@ std::optional<std::string> RetentionLostWarning(const repository::Repository& re
          "config that names no Object Lock\")";
 }
 
+// What makes a --canary protect nothing: missing, not a regular file, or not below the backed-up
+// paths. One line each ("canary /srv/x: no such file: it protects nothing"); `paths` absolute.
+std::vector<std::string> CanaryWarnings(const std::vector<std::string>& paths,
+                                        const std::vector<std::string>& canaries) {
+  std::vector<std::string> out;
+  for (const std::string& canary : canaries) {
+    std::string problem;
+    struct stat st {};
+    if (::lstat(canary.c_str(), &st) != 0) {
+      problem = "no such file";
+    } else if (!S_ISREG(st.st_mode)) {
+      problem = "not a regular file";
+    } else if (std::none_of(paths.begin(), paths.end(), [&](const std::string& path) {
+                 return canary.starts_with(path == "/" ? path : path + "/");
+               })) {
+      problem = "not below the paths backed up";
+    }
+    if (!problem.empty()) {
+      out.push_back("canary " + EscapeName(canary) + ": " + problem + ": it protects nothing");
+    }
+  }
+  return out;
+}
+
 // `warnings`: lines already printed on stderr, repeated in --json's summary.
+// `alarm`: AlarmLines of the snapshot (already printed on stderr).
 void PrintSummary(const Context& context, const repository::Snapshot& s,
-                  const std::vector<std::string>& warnings) {
+                  const std::vector<std::string>& warnings, const std::vector<std::string>& alarm) {
   const repository::SnapshotSummary& m = s.summary;
   if (context.json) {
     nlohmann::json summary{{"message_type", "summary"},
@@ -84,8 +119,10 @@ void PrintSummary(const Context& context, const repository::Snapshot& s,
                            {"bytes_processed", m.bytes_processed},
                            {"bytes_added", m.bytes_added},
                            {"seconds", m.seconds},
-                           {"skipped", s.skipped}};
+                           {"skipped", s.skipped},
+                           {"verdict", VerdictJson(s.verdict)}};
     if (!warnings.empty()) summary["warnings"] = warnings;
+    if (!alarm.empty()) summary["clean_point"] = alarm.back();
     PrintJson(summary);
     return;
   }
@@ -95,7 +132,9 @@ void PrintSummary(const Context& context, const repository::Snapshot& s,
              HumanBytes(m.bytes_processed), m.seconds, HumanBytes(m.bytes_added));
   if (!s.skipped.empty())
     fmt::print("{} entries could not be read and were skipped\n", s.skipped.size());
-  fmt::print("snapshot {} saved\n", s.id.ShortHex());
+  fmt::print("snapshot {} saved{}\n", s.id.ShortHex(),
+             s.verdict && alarm.empty() ? " (verdict: clean)" : "");
+  for (const std::string& line : alarm) fmt::print("{}\n", line);
 }
 
 Outcome RunBackup(Context* context, const BackupFlags& flags) {
@@ -121,7 +160,18 @@ Outcome RunBackup(Context* context, const BackupFlags& flags) {
   options.one_file_system = flags.one_file_system;
   options.tags = ParseTags(flags.tags);
   options.hostname = flags.host;
-  options.parent = FindParent(*repo, options.paths, flags.host);
+  std::vector<repository::Snapshot> group = FindGroup(*repo, options.paths, flags.host);
+  options.detect = !flags.no_detect;
+  options.parent = archiver::ParentOf(group, options.detect);
+  if (options.detect) {
+    options.history = detect::PastSnapshotsOf(group);
+    const std::vector<std::string> canaries = AbsolutePaths(flags.canaries);
+    options.canaries.insert(canaries.begin(), canaries.end());
+    for (std::string& line : CanaryWarnings(options.paths, canaries)) {
+      PrintError("warning: " + line);
+      warnings.push_back(std::move(line));
+    }
+  }
   ProgressReporter progress(*context, "backup");
   ProgressFn on_progress = progress.Callback();  // none: no totals scan when nothing is shown
   auto on_error = [&](const std::string& path, const Error& error) {
@@ -135,8 +185,11 @@ Outcome RunBackup(Context* context, const BackupFlags& flags) {
   auto snapshot = archiver::Backup(*repo, options, on_progress, on_error);
   progress.Finish();
   if (!snapshot) return ReportEngineError(snapshot.error());
-  PrintSummary(*context, *snapshot, warnings);
-  return snapshot->skipped.empty() ? Outcome::Ok() : Outcome::Problems();
+  group.push_back(*snapshot);
+  std::vector<std::string> alarm = AlarmLines(*snapshot, group);
+  for (const std::string& line : alarm) PrintError("warning: " + line);
+  PrintSummary(*context, *snapshot, warnings, alarm);
+  return snapshot->skipped.empty() && alarm.empty() ? Outcome::Ok() : Outcome::Problems();
 }
 
 }  // namespace
@@ -148,7 +201,10 @@ void AddBackupCommand(CLI::App* app, Context* context) {
       "Back up PATHs into a new snapshot and print its id. Files unchanged since the previous "
       "snapshot of the same paths (same size, mtime, ctime, inode) are not read again; changed "
       "files store only their new chunks. Files that cannot be read are reported and skipped: "
-      "the snapshot is still saved, lists them, and the exit code is 3.");
+      "the snapshot is still saved, lists them, and the exit code is 3. Each snapshot is judged "
+      "for ransomware (encrypted rewrites, ransom notes, canaries) against the earlier snapshots "
+      "of the same paths: a suspicious or infected one is still saved, and backup says so, names "
+      "the newest clean restore point and exits 3.");
   cmd->add_option("paths", flags->paths, "Files and directories to back up")
       ->required()
       ->check(CLI::ExistingPath);
@@ -161,6 +217,13 @@ void AddBackupCommand(CLI::App* app, Context* context) {
       ->type_name("FILE");
   cmd->add_flag("-x,--one-file-system", flags->one_file_system,
                 "Do not cross file-system boundaries below each path");
+  cmd->add_option("--canary", flags->canaries,
+                  "A decoy FILE below the paths that nobody changes: any change to it, its "
+                  "deletion or its renaming makes the snapshot infected; repeatable")
+      ->type_name("FILE");
+  cmd->add_flag("--no-detect", flags->no_detect,
+                "Do not judge the snapshot for ransomware (no signals, no verdict; exit 3 only for "
+                "skipped files)");
   cmd->add_option("--host", flags->host, "Record this host name instead of this machine's")
       ->type_name("NAME");
   cmd->callback([context, flags] { context->outcome = RunBackup(context, *flags); });

@@ -26,6 +26,7 @@ namespace {
 
 struct DrillFlags {
   std::string system, snapshot, absent, scratch, root, repository;
+  bool clean = false;  // --clean: the newest clean restore point
   std::string host;  // --host; "" = this machine's host name
   bool surprise = false, keep = false;
   std::optional<uint64_t> seed;
@@ -265,7 +266,7 @@ Outcome RunDrillCommand(Context* context, const DrillFlags& flags) {
   drill::DrillOptions options;
   options.repository = flags.repository;
   options.checklist = *walker;
-  options.snapshot = flags.snapshot;
+  options.snapshot = flags.clean ? "latest-clean" : flags.snapshot;
   options.scratch = flags.scratch;
   options.keep = flags.keep;
   options.surprise = flags.surprise;
@@ -320,9 +321,15 @@ void AddDrillCommand(CLI::App* app, Context* context) {
   cmd->add_flag("--surprise", flags->surprise,
                 "Pick the system at random, weighted towards critical tiers and systems not "
                 "drilled for longest");
-  cmd->add_option("--snapshot", flags->snapshot,
-                  "Restore this restore point (id or unique prefix) instead of the newest")
-      ->type_name("ID");
+  CLI::Option* snapshot =
+      cmd->add_option("--snapshot", flags->snapshot,
+                      "Restore this restore point (id or unique prefix) instead of the newest")
+          ->type_name("ID");
+  cmd->add_flag("--clean", flags->clean,
+                "Restore the newest clean restore point: the newest snapshot older than the "
+                "first one judged suspicious or infected (ransomware); the report says which and "
+                "why")
+      ->excludes(snapshot);
   cmd->add_option("--absent", flags->absent,
                   "Drill as if PERSON were unreachable: the drill fails when a checklist step "
                   "(or the restore) needs someone nobody else reachable can stand in for")

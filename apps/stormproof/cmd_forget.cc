@@ -62,6 +62,11 @@ Result<std::vector<Snapshot>> ResolveIds(const repository::Repository& repo,
                                          const std::vector<std::string>& specs) {
   std::vector<Snapshot> out;
   for (const std::string& spec : specs) {
+    if (spec == "latest-clean") {
+      return Error::InvalidArgument(
+          "forget latest-clean: that is the restore point to keep after an attack; name the "
+          "snapshot by its id");
+    }
     STORMPROOF_ASSIGN_OR_RETURN(Snapshot s, FindSnapshot(repo, spec, {}, {}));
     bool seen = std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.id == s.id; });
     if (!seen) out.push_back(std::move(s));

@@ -12,9 +12,10 @@ namespace stormproof::cli {
 namespace {
 
 struct RestoreFlags {
-  std::string snapshot;  // ID[:SUBPATH] or latest[:SUBPATH]
+  std::string snapshot;  // ID[:SUBPATH], latest[:SUBPATH] or latest-clean[:SUBPATH]
   std::string target;
   std::vector<std::string> includes, tags, paths;
+  std::string host;  // with latest or latest-clean: only this host's snapshots
   bool verify = false;
   bool untrusted = false;
 };
@@ -56,6 +57,25 @@ void PrintSummary(const Context& context, const restorer::RestoreSummary& s,
   }
 }
 
+// latest-clean: the newest clean restore point, and why, said before restoring from it.
+Result<repository::Snapshot> ChooseCleanPoint(const Context& context,
+                                              const repository::Repository& repo,
+                                              const RestoreFlags& flags) {
+  STORMPROOF_ASSIGN_OR_RETURN(CleanPointChoice point,
+                              FindCleanPoint(repo, flags.tags, flags.paths, flags.host));
+  const repository::Snapshot& s = point.snapshot;
+  if (context.json) {
+    PrintJson({{"message_type", "restore_point"},
+               {"snapshot_id", s.id.Hex()},
+               {"time", FormatRfc3339Nanos(s.time_ns)},
+               {"reason", point.reason}});
+  } else {
+    fmt::print(stderr, "restoring snapshot {} ({}): {}\n", s.id.ShortHex(), FormatUtc(s.time_ns),
+               EscapeControls(point.reason));
+  }
+  return std::move(point.snapshot);
+}
+
 Outcome RunRestore(Context* context, const RestoreFlags& flags) {
   std::string spec = flags.snapshot, subpath;
   if (size_t colon = spec.find(':'); colon != std::string::npos) {
@@ -68,7 +88,9 @@ Outcome RunRestore(Context* context, const RestoreFlags& flags) {
   CatchInterruptions();  // SIGINT/SIGTERM: no further pack is restored, exit 130/143
   auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
   if (!lock) return ReportEngineError(lock.error());
-  auto snapshot = FindSnapshot(*repo, spec, flags.tags, flags.paths);
+  auto snapshot = spec == "latest-clean" ? ChooseCleanPoint(*context, *repo, flags)
+                                          : FindSnapshot(*repo, spec, flags.tags, flags.paths,
+                                                         flags.host);
   if (!snapshot) return ReportEngineError(snapshot.error());
   restorer::RestoreOptions options;
   options.target = flags.target;
@@ -99,7 +121,9 @@ void AddRestoreCommand(CLI::App* app, Context* context) {
   auto flags = std::make_shared<RestoreFlags>();
   CLI::App* cmd = app->add_subcommand(
       "restore",
-      "Restore SNAPSHOT (an id prefix or 'latest', optionally ':SUBPATH') into --target. "
+      "Restore SNAPSHOT (an id prefix, 'latest' or 'latest-clean', optionally ':SUBPATH') into "
+      "--target. 'latest-clean' is the newest snapshot older than the first one judged "
+      "suspicious or infected (ransomware), and restore says which and why. "
       "Nothing is ever written outside the target, whatever the snapshot contains. Contents "
       "first, then metadata. With --verify every restored file is read back and compared with "
       "the snapshot. Owners are restored, and setuid/setgid bits kept, only when running as "
@@ -108,7 +132,9 @@ void AddRestoreCommand(CLI::App* app, Context* context) {
       "and setuid/setgid bits are cleared even as root; what is left out is counted in the "
       "summary, not an error. Names from the snapshot are printed escaped as 'ls' shows them. "
       "Exit 3 when some entries could not be restored or verified.");
-  cmd->add_option("snapshot", flags->snapshot, "ID[:SUBPATH] or latest[:SUBPATH]")->required();
+  cmd->add_option("snapshot", flags->snapshot,
+                  "ID[:SUBPATH], latest[:SUBPATH] or latest-clean[:SUBPATH]")
+      ->required();
   cmd->add_option("-t,--target", flags->target, "Directory to restore into (created if absent)")
       ->required()
       ->type_name("DIR");
@@ -119,9 +145,14 @@ void AddRestoreCommand(CLI::App* app, Context* context) {
   cmd->add_flag("--untrusted", flags->untrusted,
                 "The repository is not fully trusted: no device nodes, fifos, sockets, "
                 "setuid/setgid bits or security.*/trusted.* extended attributes");
-  cmd->add_option("--tag", flags->tags, "With 'latest': only snapshots with this tag")
+  cmd->add_option("--tag", flags->tags,
+                  "With 'latest' or 'latest-clean': only snapshots with this tag")
       ->type_name("K=V");
-  cmd->add_option("--path", flags->paths, "With 'latest': only snapshots of this path")
+  cmd->add_option("--host", flags->host,
+                  "With 'latest' or 'latest-clean': only snapshots of this host")
+      ->type_name("NAME");
+  cmd->add_option("--path", flags->paths,
+                  "With 'latest' or 'latest-clean': only snapshots of this path")
       ->type_name("PATH");
   cmd->callback([context, flags] { context->outcome = RunRestore(context, *flags); });
 }

@@ -9,6 +9,7 @@
 #include "apps/stormproof/context.h"
 #include "apps/stormproof/entry_format.h"
 #include "apps/stormproof/repo_access.h"
+#include "apps/stormproof/verdict_output.h"
 #include "engine/repository/signals.h"
 
 namespace stormproof::cli {
@@ -34,7 +35,6 @@ std::string PathsText(const std::vector<std::string>& paths) {
 }
 
 nlohmann::json CopiedFromJson(const repository::Snapshot& s);
-nlohmann::json VerdictJson(const repository::Snapshot& s);
 
 nlohmann::json SnapshotJson(const repository::Snapshot& s) {
   return {{"id", s.id.Hex()},
@@ -49,24 +49,7 @@ nlohmann::json SnapshotJson(const repository::Snapshot& s) {
           {"parent", s.parent ? nlohmann::json(s.parent->Hex()) : nlohmann::json(nullptr)},
           {"skipped", s.skipped.size()},
           {"copied_from", CopiedFromJson(s)},
-          {"verdict", VerdictJson(s)}};
-}
-
-// The ransomware verdict (docs/cli.md, "snapshots"): null for a snapshot judged by nobody.
-nlohmann::json VerdictJson(const repository::Snapshot& s) {
-  if (!s.verdict) return nullptr;
-  return {{"level", std::string(repository::LevelName(s.verdict->level))},
-          {"score", s.verdict->score},
-          {"reasons", s.verdict->reasons}};
-}
-
-// "clean", "SUSPICIOUS 45", "INFECTED 97"; "—" for a snapshot judged by nobody.
-std::string VerdictText(const repository::Snapshot& s) {
-  if (!s.verdict) return "—";
-  using Level = repository::Verdict::Level;
-  if (s.verdict->level == Level::kClean) return "clean";
-  return fmt::format("{} {}", s.verdict->level == Level::kInfected ? "INFECTED" : "SUSPICIOUS",
-                     s.verdict->score);
+          {"verdict", VerdictJson(s.verdict)}};
 }
 
 // Where a copy came from (`stormproof copy`): null for a snapshot that is no copy.
@@ -125,8 +108,9 @@ Outcome RunSnapshots(Context* context, const SnapshotsFlags& flags) {
   for (const repository::Snapshot& s : *snapshots) {
     if (!SnapshotMatches(s, flags.tags, flags.paths)) continue;
     list.push_back(SnapshotJson(s));
-    rows.push_back({s.id.ShortHex(), FormatUtc(s.time_ns), VerdictText(s), EscapeName(s.hostname),
-                    TagsText(s.tags), PathsText(s.paths), CopiedFromText(s)});
+    rows.push_back({s.id.ShortHex(), FormatUtc(s.time_ns), VerdictText(s.verdict),
+                    EscapeName(s.hostname), TagsText(s.tags), PathsText(s.paths),
+                    CopiedFromText(s)});
     any_verdict = any_verdict || s.verdict.has_value();
     any_copy = any_copy || s.copied_from.has_value();
   }

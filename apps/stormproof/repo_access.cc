@@ -10,6 +10,7 @@
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string_view>
 
 #include "core/duration.h"
@@ -18,6 +19,7 @@
 #include "core/secret.h"
 #include "core/text.h"
 #include "engine/backend/backend.h"
+#include "engine/detect/verdict.h"
 #include "engine/storage/storage.h"
 
 namespace stormproof::cli {
@@ -290,12 +292,13 @@ Result<std::vector<repository::Snapshot>> LoadSnapshotsOrWarn(const repository::
 Result<repository::Snapshot> FindSnapshot(const repository::Repository& repo,
                                           const std::string& spec,
                                           const std::vector<std::string>& tags,
-                                          const std::vector<std::string>& paths) {
+                                          const std::vector<std::string>& paths,
+                                          const std::string& host) {
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<repository::Snapshot> all, LoadSnapshotsOrWarn(repo));
   std::vector<const repository::Snapshot*> matching;
   std::vector<std::string> ids;
   for (const repository::Snapshot& s : all) {
-    if (!SnapshotMatches(s, tags, paths)) continue;
+    if (!SnapshotMatches(s, tags, paths) || (!host.empty() && s.hostname != host)) continue;
     matching.push_back(&s);
     ids.push_back(s.id.Hex());
   }
@@ -303,8 +306,46 @@ Result<repository::Snapshot> FindSnapshot(const repository::Repository& repo,
     if (matching.empty()) return Error::NotFound("no snapshot matches");
     return *matching.back();  // LoadSnapshots is oldest first
   }
+  if (spec == "latest-clean") {
+    STORMPROOF_ASSIGN_OR_RETURN(CleanPointChoice point, FindCleanPoint(repo, tags, paths, host));
+    return std::move(point.snapshot);
+  }
   STORMPROOF_ASSIGN_OR_RETURN(size_t found, FindByIdPrefix(ids, spec, "snapshot"));
   return *matching[found];
+}
+
+Result<CleanPointChoice> FindCleanPoint(const repository::Repository& repo,
+                                        const std::vector<std::string>& tags,
+                                        const std::vector<std::string>& paths,
+                                        const std::string& host) {
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<repository::Snapshot> all, LoadSnapshotsOrWarn(repo));
+  std::erase_if(all, [&](const repository::Snapshot& s) {
+    return !SnapshotMatches(s, tags, paths) || (!host.empty() && s.hostname != host);
+  });
+  if (all.empty()) return Error::NotFound("latest-clean: no snapshot matches");
+  std::set<std::string> groups;
+  for (const repository::Snapshot& s : all) {
+    std::string group = EscapeName(s.hostname);
+    for (const std::string& path : s.paths) group += " " + EscapeName(path);
+    groups.insert(std::move(group));
+  }
+  if (groups.size() > 1) {
+    std::string names;
+    for (const std::string& group : groups) names += (names.empty() ? "" : "; ") + group;
+    return Error::InvalidArgument(
+        "latest-clean: the matching snapshots are of " + std::to_string(groups.size()) +
+        " hosts or sets of paths (" + names + "): choose one with --host, --path or --tag");
+  }
+  std::vector<detect::JudgedSnapshot> judged = detect::JudgedSnapshotsOf(all);
+  auto was_judged = [](const detect::JudgedSnapshot& s) { return s.level.has_value(); };
+  if (std::none_of(judged.begin(), judged.end(), was_judged)) {
+    return Error::NotFound(
+        "latest-clean: no matching snapshot was judged for ransomware (all were taken without "
+        "detection, or before it existed): restore one by its id");
+  }
+  Result<detect::CleanPoint> point = detect::NewestClean(judged);
+  if (!point) return point.error().WithContext("latest-clean");
+  return CleanPointChoice{std::move(all[point->index]), detect::DescribeCleanPoint(judged, *point)};
 }
 
 access::AccessOptions PlanAccess(const Context& context, const std::string& root) {

@@ -83,12 +83,29 @@ Result<std::chrono::milliseconds> LockWait(const Context& context);
 // Says on stderr, once, that the command waits for `conflict` to go.
 repository::Repository::LockWaitFn LockWaitNotice(const Context& context);
 
-// Finds a snapshot by id prefix or "latest" (the newest one matching `tags` and `paths`).
-// Errors: kNotFound (none, or no match), kInvalidArgument (an ambiguous prefix).
+// Finds a snapshot by id prefix, "latest" (the newest one matching `tags`, `paths` and `host`,
+// "" any) or "latest-clean" (FindCleanPoint). Errors: kNotFound (none, or no match),
+// kInvalidArgument (an ambiguous prefix).
 Result<repository::Snapshot> FindSnapshot(const repository::Repository& repo,
                                           const std::string& spec,
                                           const std::vector<std::string>& tags,
-                                          const std::vector<std::string>& paths);
+                                          const std::vector<std::string>& paths,
+                                          const std::string& host = "");
+
+// The newest clean restore point (detect::NewestClean) of the snapshots matching `tags` and
+// `paths`, with why it was chosen in plain words ("newest clean snapshot; 2 newer flagged, the
+// first 9a8b7c6d infected (...)"). The matching snapshots must be of one host and one set of
+// paths (one group: its verdicts are judged against each other); else kInvalidArgument naming
+// the groups. kNotFound when no snapshot matches, none was ever judged, or none is clean before
+// the first flagged one.
+struct CleanPointChoice {
+  repository::Snapshot snapshot;
+  std::string reason;
+};
+Result<CleanPointChoice> FindCleanPoint(const repository::Repository& repo,
+                                        const std::vector<std::string>& tags,
+                                        const std::vector<std::string>& paths,
+                                        const std::string& host = "");
 
 // Parses "K=V" tags; a bare word is a tag with an empty value.
 std::map<std::string, std::string> ParseTags(const std::vector<std::string>& tags);

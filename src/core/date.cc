@@ -10,7 +10,7 @@ namespace {
 
 namespace chr = std::chrono;
 
-chr::year_month_day Civil(int64_t days) {
+chr::year_month_day YearMonthDayOf(int64_t days) {
   return chr::year_month_day(chr::sys_days(chr::days(days)));
 }
 
@@ -44,9 +44,13 @@ Result<Date> Date::Parse(std::string_view text) {
   return Date(chr::sys_days(ymd).time_since_epoch().count());
 }
 
-int Date::year() const { return static_cast<int>(Civil(days_).year()); }
-int Date::month() const { return static_cast<int>(static_cast<unsigned>(Civil(days_).month())); }
-int Date::day() const { return static_cast<int>(static_cast<unsigned>(Civil(days_).day())); }
+int Date::year() const { return static_cast<int>(YearMonthDayOf(days_).year()); }
+int Date::month() const {
+  return static_cast<int>(static_cast<unsigned>(YearMonthDayOf(days_).month()));
+}
+int Date::day() const {
+  return static_cast<int>(static_cast<unsigned>(YearMonthDayOf(days_).day()));
+}
 
 std::string Date::ToString() const {
   char buf[16];
@@ -69,7 +73,7 @@ Date Date::Add(const Cadence& cadence) const {
     case Cadence::Unit::kMonth:
     case Cadence::Unit::kYear: {
       int months = cadence.unit() == Cadence::Unit::kYear ? 12 * cadence.count() : cadence.count();
-      chr::year_month_day ymd = Civil(days_);
+      chr::year_month_day ymd = YearMonthDayOf(days_);
       auto target_month = chr::year_month(ymd.year(), ymd.month()) + chr::months(months);
       chr::year_month_day_last month_end{target_month.year() / target_month.month() / chr::last};
       chr::day d = ymd.day() > month_end.day() ? month_end.day() : ymd.day();

@@ -22,7 +22,7 @@ extern char** environ;
 namespace stormproof {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr milliseconds kTick{20};  // how often a running child's state is polled
@@ -300,23 +300,23 @@ bool IsInheritedVariable(std::string_view name) {
 }
 
 Result<ProcessResult> RunProcess(const ProcessOptions& options) {
-  const Clock::time_point start = Clock::now();
+  const SteadyClock::time_point start = SteadyClock::now();
   STORMPROOF_ASSIGN_OR_RETURN(Child child, Spawn(options));
   internal::RegisterChildGroup(child.pid);  // a second signal kills the group before we exit
   ProcessResult result;
   OutputSink sink(options, &result);
   const auto deadline =
-      options.timeout.count() > 0 ? start + options.timeout : Clock::time_point::max();
-  std::optional<Clock::time_point> kill_at, drain_until;
+      options.timeout.count() > 0 ? start + options.timeout : SteadyClock::time_point::max();
+  std::optional<SteadyClock::time_point> kill_at, drain_until;
   bool exited = false;
   while (true) {
     int status = 0;
     if (!exited && waitpid(child.pid, &status, WNOHANG) == child.pid) {
       exited = true;
       RecordStatus(status, &result);
-      drain_until = Clock::now() + kDrainAfterExit;
+      drain_until = SteadyClock::now() + kDrainAfterExit;
     }
-    const Clock::time_point now = Clock::now();
+    const SteadyClock::time_point now = SteadyClock::now();
     bool pipes_open = child.out.get() >= 0 || child.err.get() >= 0;
     if (exited && (!pipes_open || now >= *drain_until)) break;
     if (!exited && !result.timed_out && now >= deadline) {
@@ -336,7 +336,7 @@ Result<ProcessResult> RunProcess(const ProcessOptions& options) {
   sink.Finish();
   EndProcessGroup(child.pid, kill_at, kTerminateGrace);
   internal::UnregisterChildGroup(child.pid);
-  result.elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+  result.elapsed = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - start);
   return result;
 }
 

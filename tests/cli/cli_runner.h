@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
@@ -23,6 +24,16 @@ inline std::string ReadAll(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// The last line of a --json output (its summary), parsed; null for no output, a discarded value
+// (is_discarded) when the line is not JSON.
+inline nlohmann::json LastJsonLine(const std::string& out) {
+  size_t end = out.find_last_not_of('\n');
+  if (end == std::string::npos) return nullptr;
+  size_t start = out.rfind('\n', end);
+  start = start == std::string::npos ? 0 : start + 1;
+  return nlohmann::json::parse(out.substr(start, end + 1 - start), nullptr, false);
 }
 
 // Runs `stormproof <args>` through /bin/sh (args are shell words, quote them yourself).

@@ -95,7 +95,7 @@ TEST_F(EngineCliTest, UnchangedBackupReadsNothingNew) {
   ASSERT_EQ(Run("backup " + Data()).exit_code, 0);
   CliResult second = Run("backup --json " + Data());
   ASSERT_EQ(second.exit_code, 0) << second.err;
-  auto summary = nlohmann::json::parse(second.out.substr(second.out.rfind("{\"")));
+  auto summary = LastJsonLine(second.out);
   EXPECT_EQ(summary["message_type"], "summary");
   EXPECT_EQ(summary["files_unmodified"], 3);
   EXPECT_EQ(summary["files_new"], 0);

@@ -59,7 +59,7 @@ class EngineMoreCliTest : public ::testing::Test {
   std::string Backup(const std::string& args) {
     CliResult r = Run("backup --json " + args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    return json::parse(r.out.substr(r.out.rfind("{\"")))["snapshot_id"];
+    return LastJsonLine(r.out)["snapshot_id"];
   }
   json Snapshots() { return json::parse(Run("snapshots --json").out); }
   static std::vector<json> JsonLines(const std::string& out) {

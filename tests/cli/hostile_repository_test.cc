@@ -84,7 +84,7 @@ class HostileRepositoryCliTest : public ::testing::Test {
     CliResult r = Run("backup --json --host " + Quote(kHost) + " --tag " +
                       Quote(kTagKey + "=" + kTagValue) + " " + Quote(data_.string()));
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    return json::parse(r.out.substr(r.out.rfind("{\"")))["snapshot_id"];
+    return LastJsonLine(r.out)["snapshot_id"];
   }
 
   fs::path dir_, data_;
@@ -177,7 +177,7 @@ TEST_F(HostileRepositoryCliTest, UntrustedRestoreLeavesOutFifosAndSetuidBits) {
   fs::path target = dir_ / "untrusted";
   CliResult r = Run("restore latest --untrusted --json --target " + target.string());
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  json summary = json::parse(r.out.substr(r.out.rfind("{\"")));
+  json summary = LastJsonLine(r.out);
   EXPECT_EQ(summary["special_skipped"], 1);
   EXPECT_EQ(summary["setid_cleared"], 1);
   EXPECT_EQ(summary["errors"], 0);

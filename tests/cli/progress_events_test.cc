@@ -112,7 +112,7 @@ class ProgressEventsTest : public ::testing::Test {
   std::string Backup(const std::string& path) {
     CliResult r = Run("backup --json " + path);
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    return json::parse(r.out.substr(r.out.rfind("{\"")))["snapshot_id"];
+    return LastJsonLine(r.out)["snapshot_id"];
   }
   // The progress lines a terminal shows for `args`: run under script(1) (util-linux), which
   // gives the command a pseudo-terminal: each line that "\r\033[K" starts, without those codes.

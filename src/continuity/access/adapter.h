@@ -31,6 +31,9 @@ struct RestorePoint {
   int64_t time_ns = 0;  // when it was taken (Unix epoch, UTC); 0 = unknown (command adapter)
   std::vector<std::string> paths;  // the paths it holds, as the tool records them
   std::string hostname;
+  // Its ransomware verdict's level ("clean", "suspicious", "infected"; engine/repository/
+  // signals.h): "" when never judged, and always for restic, borg and command repositories.
+  std::string verdict = {};
 };
 
 struct RestoreStats {

@@ -42,7 +42,8 @@ class EngineAdapter : public Adapter {
       bool mine = tag != s.tags.end() ? tag->second == repository_.system_id
                                       : HoldsAny(s, repository_.host_paths);
       if (!mine) continue;
-      points.push_back({s.id.Hex(), s.time_ns, s.paths, s.hostname});
+      points.push_back({s.id.Hex(), s.time_ns, s.paths, s.hostname,
+                        s.verdict ? std::string(repository::LevelName(s.verdict->level)) : ""});
       snapshots_.push_back(std::move(s));
     }
     return points;

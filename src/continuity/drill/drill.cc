@@ -15,6 +15,7 @@
 #include "core/time.h"
 #include "continuity/access/external_tool.h"
 #include "continuity/drill/scratch.h"
+#include "engine/detect/verdict.h"
 
 namespace stormproof::drill {
 
@@ -71,10 +72,43 @@ struct DrillRun {
   }
 };
 
+// "latest-clean" (drill --clean): the newest clean restore point (detect::NewestClean over the
+// points' verdicts); *why says which and why. Errors when no point was ever judged (restic,
+// borg and command repositories judge nothing) or none is clean before the first flagged one.
+Result<RestorePoint> CleanPoint(const std::vector<RestorePoint>& points, std::string* why) {
+  std::vector<detect::JudgedSnapshot> judged;
+  bool any_judged = false;
+  for (const RestorePoint& p : points) {
+    detect::JudgedSnapshot& s = judged.emplace_back();
+    s.id = p.id;
+    s.time_ns = p.time_ns;
+    if (p.verdict == "infected") {
+      s.level = repository::Verdict::Level::kInfected;
+    } else if (p.verdict == "suspicious") {
+      s.level = repository::Verdict::Level::kSuspicious;
+    } else if (p.verdict == "clean") {
+      s.level = repository::Verdict::Level::kClean;
+    } else {
+      continue;  // never judged (or a level this build does not know): not clean
+    }
+    any_judged = true;
+  }
+  if (!any_judged) {
+    return Error::NotFound(
+        "latest-clean: no restore point of this system was judged for ransomware (stormproof "
+        "judges each backup it makes; restic, borg and command repositories carry no verdicts)");
+  }
+  Result<detect::CleanPoint> point = detect::NewestClean(judged);
+  if (!point) return point.error().WithContext("latest-clean");
+  *why = detect::DescribeCleanPoint(judged, *point);
+  return points[point->index];
+}
+
 Result<RestorePoint> ChoosePoint(const std::vector<RestorePoint>& points,
-                                 const std::string& wanted) {
+                                 const std::string& wanted, std::string* why) {
   if (points.empty()) return Error::NotFound("no restore point of this system was found");
   if (wanted.empty() || wanted == "latest") return points.back();
+  if (wanted == "latest-clean") return CleanPoint(points, why);
   std::vector<std::string> ids;
   for (const RestorePoint& p : points) ids.push_back(p.id);
   STORMPROOF_ASSIGN_OR_RETURN(size_t found, FindByIdPrefix(ids, wanted, "restore point"));
@@ -84,11 +118,12 @@ Result<RestorePoint> ChoosePoint(const std::vector<RestorePoint>& points,
 bool Locate(DrillRun& d) {
   return d.Step("locate snapshot", [&](DrillStep* step) {
     Result<std::vector<RestorePoint>> points = d.adapter.List();
-    Result<RestorePoint> point =
-        points ? ChoosePoint(*points, d.options.snapshot) : Result<RestorePoint>(points.error());
+    std::string why;
+    Result<RestorePoint> point = points ? ChoosePoint(*points, d.options.snapshot, &why)
+                                        : Result<RestorePoint>(points.error());
     if (!point) return d.Fail(step, Outcome::kFailed, point.error().message());
     d.point = *point;
-    step->note = "restore point " + d.point.id;
+    step->note = "restore point " + d.point.id + (why.empty() ? "" : ": " + why);
   });
 }
 

@@ -130,7 +130,10 @@ Result<ChecklistAnswer> ParseChecklistAnswer(std::string_view line);
 Result<std::pair<size_t, ChecklistAnswer>> ParseStepFlag(std::string_view value, HandsOn result);
 
 struct DrillOptions {
-  std::string snapshot;       // restore point id or unique prefix; "" = newest
+  // Restore point id or unique prefix; "" or "latest" = newest; "latest-clean" = the newest
+  // clean one by the points' ransomware verdicts (detect::NewestClean), the "locate snapshot"
+  // step's note saying which and why.
+  std::string snapshot;
   std::string scratch;        // parent of the scratch directory; "" = plan run.scratch/$TMPDIR
   bool keep = false;          // leave the restored copy in place (its path is in the result)
   bool surprise = false;      // recorded only: the system was picked by PickSurprise

@@ -6,8 +6,6 @@
 namespace stormproof::plan {
 namespace {
 
-std::string Quoted(const std::string& id) { return "'" + id + "'"; }
-
 // "a -> b -> a" when following copy_from from `start` comes back to it; "" otherwise (the
 // chain ends, meets an unknown id, or loops without `start`).
 std::string CycleThrough(const Plan& plan, const RepositorySpec& start) {

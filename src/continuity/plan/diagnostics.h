@@ -11,6 +11,9 @@
 
 namespace stormproof::plan {
 
+// "'erp'": an id (or a value) as the messages quote it.
+inline std::string Quoted(const std::string& id) { return "'" + id + "'"; }
+
 enum class Severity { kError, kWarning };
 const char* SeverityName(Severity severity);  // "error", "warning"
 

@@ -9,8 +9,6 @@
 namespace stormproof::plan {
 namespace {
 
-std::string Quoted(const std::string& id) { return "'" + id + "'"; }
-
 template <typename T>
 void DuplicatesIn(const Plan& plan, const std::vector<T>& items, const char* kind,
                   Diagnostics* out) {

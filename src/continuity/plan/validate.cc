@@ -10,8 +10,6 @@
 namespace stormproof::plan {
 namespace {
 
-std::string Quoted(const std::string& id) { return "'" + id + "'"; }
-
 // drill_retry: how soon a failed drill is drilled again; zero would drill on every run, longer
 // than drill_every would never retry sooner than the next regular drill.
 void CheckDrillRetry(const Tier& tier, Diagnostics* out) {

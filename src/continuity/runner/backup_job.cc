@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/archiver/archiver.h"
+#include "engine/detect/verdict.h"
 #include "continuity/runner/internal/jobs.h"
 
 namespace stormproof::runner::internal {
@@ -34,9 +35,25 @@ archiver::BackupOptions Options(const JobContext& context, const plan::System& s
     options.excludes.push_back(IsAbsolutePattern(pattern) ? plan::HostPath(root, pattern)
                                                           : pattern);
   }
+  for (const std::string& canary : system.backup.canaries) {
+    options.canaries.insert(plan::HostPath(root, canary));
+  }
   options.tags = Tags(system, root);
   options.hostname = context.options.hostname;
   return options;
+}
+
+// "snapshot 1a2b3c4d infected (score 97): <reasons>" for a snapshot judged suspicious or
+// infected; "" otherwise.
+std::string Alarm(const Snapshot& snapshot) {
+  if (!snapshot.verdict || snapshot.verdict->level == repository::Verdict::Level::kClean) return "";
+  std::string reasons;
+  for (const std::string& reason : snapshot.verdict->reasons) {
+    reasons += (reasons.empty() ? "" : "; ") + reason;
+  }
+  return fmt::format("snapshot {} {} (score {}): {}", snapshot.id.ShortHex(),
+                     repository::LevelName(snapshot.verdict->level), snapshot.verdict->score,
+                     reasons);
 }
 
 void Finish(const JobContext& context, const Snapshot& snapshot, ActionResult* result) {
@@ -47,11 +64,16 @@ void Finish(const JobContext& context, const Snapshot& snapshot, ActionResult* r
   run.files = m.files_new + m.files_changed + m.files_unmodified;
   run.snapshot_id = snapshot.id.Hex();
   run.snapshot_time_ns = snapshot.time_ns;
-  run.details = nlohmann::json{{"files_new", m.files_new},
-                               {"files_changed", m.files_changed},
-                               {"bytes_added", m.bytes_added},
-                               {"skipped", snapshot.skipped.size()}}
-                    .dump();
+  nlohmann::json details{{"files_new", m.files_new},
+                         {"files_changed", m.files_changed},
+                         {"bytes_added", m.bytes_added},
+                         {"skipped", snapshot.skipped.size()}};
+  if (snapshot.verdict) {
+    details["verdict"] = {{"level", std::string(repository::LevelName(snapshot.verdict->level))},
+                          {"score", snapshot.verdict->score},
+                          {"reasons", snapshot.verdict->reasons}};
+  }
+  run.details = details.dump();
   result->summary =
       fmt::format("{} files, {}, {} added, snapshot {}", run.files, HumanBytes(run.bytes),
                   HumanBytes(m.bytes_added), snapshot.id.ShortHex());
@@ -59,6 +81,12 @@ void Finish(const JobContext& context, const Snapshot& snapshot, ActionResult* r
     run.outcome = catalog::Outcome::kWarning;
     run.error = fmt::format("{} entries could not be read and were skipped, first: {}",
                             snapshot.skipped.size(), snapshot.skipped.front());
+  }
+  result->alarm = Alarm(snapshot);
+  if (!result->alarm.empty()) {
+    run.outcome = catalog::Outcome::kWarning;
+    run.error = result->alarm + (run.error.empty() ? "" : "; " + run.error);
+    result->summary += "; " + std::string(repository::LevelName(snapshot.verdict->level)) + "!";
   }
 }
 
@@ -89,7 +117,11 @@ ActionResult BackupJob(const JobContext& context, const Action& action) {
   if (!lock) return FailRun(context, lock.error(), std::move(result));
   archiver::BackupOptions options = Options(context, *system);
   auto previous = SystemSnapshots(repo, system->id);
-  if (previous && !previous->empty()) options.parent = previous->back();
+  if (previous) *previous = archiver::BackupBasis(std::move(*previous), context.clock.now_ns());
+  if (previous && !previous->empty()) {
+    options.parent = archiver::ParentOf(*previous, options.detect);
+    options.history = detect::PastSnapshotsOf(*previous);
+  }
   auto snapshot = archiver::Backup(repo, options, {}, {});
   if (!snapshot) return FailRun(context, snapshot.error(), std::move(result));
   Finish(context, *snapshot, &result);

@@ -95,6 +95,7 @@ std::vector<std::string> Breaches(const plan::Plan& plan, int64_t now_ns, const 
   for (const ActionResult& result : results) {
     const catalog::Run& run = result.run;
     if (result.action.kind == ActionKind::kDrill) drilled.insert(result.action.system);
+    if (!result.alarm.empty()) out.push_back(Subject(result.action) + ": " + result.alarm);
     if (run.outcome == catalog::Outcome::kFailed || run.outcome == catalog::Outcome::kError) {
       out.push_back(fmt::format("{} {}: {}", Subject(result.action),
                                 catalog::OutcomeName(run.outcome), run.error));

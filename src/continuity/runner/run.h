@@ -51,6 +51,9 @@ struct ActionResult {
   std::string summary;       // one line for people: "12 files, 3.4 MiB, snapshot 1a2b3c4d"
   std::string report_path;   // drill: its JSON report; "" otherwise
   std::string record_error;  // the catalog could not record the run; "" when it did
+  // A backup whose snapshot was judged suspicious or infected (ransomware): "snapshot 1a2b3c4d
+  // infected (score 97): <reasons>", also the run's error (its outcome a warning); "" otherwise.
+  std::string alarm;
 };
 
 // Called once per finished action, one call at a time (never concurrently).
@@ -66,6 +69,7 @@ std::vector<ActionResult> Execute(const plan::Plan& plan, const Decisions& decis
 
 // The objectives breached after a run, one line each, for the selected systems:
 // - a backup, forget, prune, check or drill in `results` that failed or could not run;
+// - a backup in `results` whose snapshot was judged suspicious or infected (its alarm);
 // - a system whose newest snapshot across the repositories run can read (before the run, from
 //   `before`, or made by this run) is older than its RPO, or that has none;
 // - a system whose newest drill (before.failed_drill) failed or could not run and that this

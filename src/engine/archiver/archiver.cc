@@ -22,10 +22,14 @@
 #include "engine/archiver/internal/pipeline.h"
 #include "engine/archiver/internal/reporter.h"
 #include "engine/archiver/internal/scanner.h"
+#include "engine/archiver/internal/signal_collector.h"
 #include "engine/archiver/internal/walker.h"
 #include "core/text.h"
 #include "core/time.h"
+#include "engine/detect/verdict.h"
+#include "engine/repository/encoding.h"
 #include "engine/repository/tree_store.h"
+#include "engine/retention/retention.h"
 
 namespace stormproof::archiver {
 namespace {
@@ -63,18 +67,11 @@ std::optional<Tree> ParentRoot(const repository::Repository& repo, const BackupO
   return std::move(*tree);
 }
 
-std::string HostName(const std::string& given) {
-  if (!given.empty()) return given;
-  char name[HOST_NAME_MAX + 1] = {};
-  if (::gethostname(name, sizeof name - 1) != 0) return "";
-  return name;
-}
-
 Snapshot NewSnapshot(const BackupOptions& options, std::vector<std::string> paths,
                      int64_t time_ns) {
   Snapshot snapshot;
   snapshot.time_ns = time_ns;
-  snapshot.hostname = HostName(options.hostname);
+  snapshot.hostname = options.hostname.empty() ? repository::HostName() : options.hostname;
   snapshot.username = internal::OwnerNames().User(::geteuid());
   snapshot.paths = std::move(paths);
   snapshot.tags = options.tags;
@@ -111,7 +108,49 @@ Error KeepWhatWasStored(repository::Repository& repo, const Pipeline& pipeline,
                             "removes it if none does)");
 }
 
+// What the signal collector needs of the parent: its root tree and what it held.
+internal::ParentFacts ParentFactsOf(const BackupOptions& options, const std::optional<Tree>& root) {
+  internal::ParentFacts facts;
+  if (!root.has_value()) return facts;
+  facts.root = &*root;
+  const repository::SnapshotSummary& summary = options.parent->summary;
+  facts.files = options.parent->signals.has_value()
+                    ? options.parent->signals->files_total
+                    : summary.files_new + summary.files_changed + summary.files_unmodified;
+  facts.bytes = summary.bytes_processed;
+  return facts;
+}
+
+// The canaries as the walk names them: symlinks in their parent directories resolved, as the
+// backup's paths are (CanonicalPath); one that is gone (deleted since the parent) as given.
+std::set<std::string> CanonicalCanaries(const std::set<std::string>& given) {
+  std::set<std::string> out;
+  for (const std::string& canary : given) {
+    Result<std::string> canonical = internal::CanonicalPath(canary);
+    out.insert(canonical.has_value() ? *canonical : canary);
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<Snapshot> BackupBasis(std::vector<Snapshot> group, int64_t now_ns) {
+  std::erase_if(group,
+                [&](const Snapshot& s) { return retention::IsFutureDated(s.time_ns, now_ns); });
+  std::stable_sort(group.begin(), group.end(),
+                   [](const Snapshot& a, const Snapshot& b) { return a.time_ns < b.time_ns; });
+  return group;
+}
+
+std::optional<Snapshot> ParentOf(const std::vector<Snapshot>& basis, bool detect) {
+  if (basis.empty()) return std::nullopt;
+  if (detect) {
+    for (auto it = basis.rbegin(); it != basis.rend(); ++it) {
+      if (it->verdict.has_value()) return *it;
+    }
+  }
+  return basis.back();
+}
 
 Result<Snapshot> Backup(repository::Repository& repo, const BackupOptions& options,
                         const ProgressFn& progress, const ErrorFn& on_error) {
@@ -124,13 +163,19 @@ Result<Snapshot> Backup(repository::Repository& repo, const BackupOptions& optio
   Pipeline pipeline(repo, WorkerCount(options.threads), arena_size,
                     std::max<size_t>(3, kQueueBudget / arena_size));
   internal::Reporter reporter(progress, on_error, pipeline.stats());
+  const detect::History history =
+      options.detect ? detect::HistoryOf(options.history) : detect::History{};
+  std::optional<internal::SignalCollector> signals;
+  const std::set<std::string> canaries = CanonicalCanaries(options.canaries);
+  if (options.detect) signals.emplace(repo, history, canaries, parent_root.has_value());
   std::optional<internal::Scanner> scanner;  // totals for progress; nobody to tell without it
   if (progress) {
     scanner.emplace(snapshot.paths, options.excludes, options.one_file_system);
     reporter.WatchScan(&*scanner);
   }
   {
-    internal::Walker walker(repo, options, pipeline, reporter);
+    internal::Walker walker(repo, options, pipeline, reporter,
+                            signals.has_value() ? &*signals : nullptr);
     auto* root = new DirTask(&pipeline, nullptr, 0);
     walker.Run(internal::BuildPathTrie(snapshot.paths), root,
                parent_root.has_value() ? &*parent_root : nullptr);
@@ -146,6 +191,10 @@ Result<Snapshot> Backup(repository::Repository& repo, const BackupOptions& optio
   snapshot.skipped = reporter.TakeSkipped();
   snapshot.summary = reporter.Summary();
   snapshot.summary.bytes_added = pipeline.StoredBytesAdded();
+  if (signals.has_value()) {
+    snapshot.signals = signals->Finish(ParentFactsOf(options, parent_root));
+    snapshot.verdict = detect::Judge(*snapshot.signals, history);
+  }
   snapshot.summary.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   STORMPROOF_ASSIGN_OR_RETURN(snapshot.id, repo.SaveSnapshot(snapshot));

@@ -14,11 +14,13 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "core/progress.h"
 #include "core/result.h"
+#include "engine/detect/verdict.h"
 #include "engine/repository/repository.h"
 
 namespace stormproof::archiver {
@@ -31,7 +33,35 @@ struct BackupOptions {
   std::optional<repository::Snapshot> parent;  // for change detection; none = read everything
   std::string hostname;                        // default: this host
   unsigned threads = 0;                        // 0 = number of cores
+
+  // Ransomware detection (issue 16). On (the default), the snapshot carries `signals` (what
+  // changed against the parent, gathered from what the backup reads anyway: engine/detect and
+  // internal/signal_collector.h) and `verdict` = detect::Judge(signals, HistoryOf(history)).
+  // Off: neither field is set and nothing is gathered.
+  bool detect = true;
+  // The same group's (host and paths) earlier snapshots, oldest first, as the caller knows them
+  // (their effective verdicts): the system's usual churn and the extensions it had. Empty: only
+  // absolute rules apply ("no history yet"), and no extension counts as new.
+  std::vector<detect::PastSnapshot> history;
+  // Decoy files (absolute paths, as in the snapshot): one whose content changed, or that was
+  // deleted or renamed since the parent, is a canary hit (an infected verdict on its own).
+  std::set<std::string> canaries;
 };
+
+// The snapshots of one group (host and paths; any order) a backup may take its parent and its
+// history from, oldest first: all but those dated more than retention::kFutureTolerance after
+// `now_ns`. A snapshot dated in the future (a clock that ran ahead, or one planted in the
+// repository) would otherwise be the parent of every later backup, which would then compare
+// with it and see nothing of what changed since, and sit in the history for ever.
+std::vector<repository::Snapshot> BackupBasis(std::vector<repository::Snapshot> group,
+                                              int64_t now_ns);
+
+// The parent a backup compares with, from its basis (BackupBasis, oldest first): the newest
+// snapshot; with detection on, the newest judged one when the basis has one, so that what a
+// snapshot taken without detection (--no-detect) holds is judged by the next backup instead of
+// becoming the baseline it is compared with. nullopt for an empty basis.
+std::optional<repository::Snapshot> ParentOf(const std::vector<repository::Snapshot>& basis,
+                                             bool detect);
 
 // Called for each entry that could not be backed up; the backup continues.
 using ErrorFn = std::function<void(const std::string& path, const Error& error)>;

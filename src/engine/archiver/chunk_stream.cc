@@ -4,8 +4,6 @@
 #include <cassert>
 #include <cstring>
 
-#include "engine/detect/detect.h"
-
 namespace stormproof::archiver::internal {
 namespace {
 
@@ -49,10 +47,7 @@ void ChunkStream::Refill() {
 }
 
 void ChunkStream::Commit(size_t n, uint64_t file_offset) {
-  if (file_offset == 0) {
-    const size_t sampled = std::min(n, detect::kHeaderSampleBytes);
-    file_->SetHeader(detect::SampleHeader(ByteView(arena_->data.get() + used_, sampled)));
-  }
+  if (file_offset == 0 && sample_headers_) sample_next_ = true;
   used_ += n;
   CutChunks(/*at_end=*/false);
 }
@@ -60,11 +55,13 @@ void ChunkStream::Commit(size_t n, uint64_t file_offset) {
 void ChunkStream::End() {
   CutChunks(/*at_end=*/true);
   file_ = nullptr;
+  sample_next_ = false;
 }
 
 void ChunkStream::Abort() {
   used_ = start_;
   file_ = nullptr;
+  sample_next_ = false;
 }
 
 // Without the end of the file in sight, NextCut needs max_size bytes of lookahead.
@@ -83,6 +80,8 @@ void ChunkStream::Emit(size_t length) {
   job.size = length;
   job.slot = file_->NewSlot(static_cast<uint32_t>(length));
   job.file = file_;
+  job.sample_header = sample_next_;
+  sample_next_ = false;
   ArenaPool::Ref(arena_);
   pipeline_.Submit(job);
   start_ += length;

@@ -1,7 +1,9 @@
 #include "engine/archiver/internal/pipeline.h"
 
+#include <algorithm>
 #include <utility>
 
+#include "engine/archiver/internal/signal_collector.h"
 #include "engine/detect/detect.h"
 #include "engine/repository/tree_store.h"
 
@@ -81,10 +83,12 @@ void FileTask::Finish() {
   content.clear();
   content.reserve(chunks_.size());
   for (const ChunkSlot& chunk : chunks_) content.push_back(chunk.id);
-  if (FactsHook() && !dir_->skipped(index_) && !dir_->pipeline()->failed()) {
-    ContentFacts facts;
+  if ((FactsHook() || signals_ != nullptr) && !dir_->skipped(index_) &&
+      !dir_->pipeline()->failed()) {
+    thread_local ContentFacts facts;  // reused: no allocation per file in the long run
     CollectFacts(&facts);
-    FactsHook()(dir_->node(index_), facts);
+    if (FactsHook()) FactsHook()(dir_->node(index_), facts);
+    if (signals_ != nullptr) signals_->AddFile(dir_->node(index_), facts, *probe_);
   }
   dir_->PartDone();
 }
@@ -158,6 +162,10 @@ void Pipeline::WorkerLoop() {
 void Pipeline::Store(const ChunkJob& job) {
   if (failed()) return;
   ByteView plaintext(job.data, job.size);
+  if (job.sample_header) {
+    job.file->SetHeader(detect::SampleHeader(
+        plaintext.first(std::min(plaintext.size(), detect::kHeaderSampleBytes))));
+  }
   ChunkSlot& slot = *job.slot;
   slot.id = repo_.BlobId(plaintext);
   repository::BlobSaveInfo info;

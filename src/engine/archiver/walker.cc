@@ -29,13 +29,16 @@ const Node* FindNode(const std::optional<Tree>& tree, const std::string& name) {
 }  // namespace
 
 Walker::Walker(repository::Repository& repo, const BackupOptions& options, Pipeline& pipeline,
-               Reporter& reporter)
+               Reporter& reporter, SignalCollector* signals)
     : repo_(repo),
       options_(options),
       pipeline_(pipeline),
       reporter_(reporter),
+      signals_(signals),
       stream_(pipeline, repo.chunker_params()),
-      excludes_(options.excludes) {}
+      excludes_(options.excludes) {
+  if (signals_ == nullptr) stream_.SkipHeaderSamples();
+}
 
 void Walker::Run(const PathTrie& paths, DirTask* root, const Tree* parent_root) {
   ParentTree parent;
@@ -87,6 +90,7 @@ void Walker::WalkChain(const std::string& path, const PathTrie& paths, DirTask* 
       continue;
     }
     reporter_.DirDone();
+    if (signals_ != nullptr) signals_->CountDirectory();
     auto* child = new DirTask(&pipeline_, dir, i);
     WalkChain(child_path, below, child, LoadParentTree(previous));
     child->PartDone();
@@ -111,8 +115,20 @@ std::vector<Walker::Entry> Walker::StatChainEntries(const std::string& path,
 void Walker::WalkEntries(const std::string& path, const std::vector<Entry>& entries, DirTask* dir,
                          const ParentTree& parent, dev_t root_dev) {
   dir->SetEntries(entries.size());
+  if (signals_ != nullptr && parent.has_value()) ReportDeleted(path, entries, parent);
   for (size_t i = 0; i < entries.size(); ++i) {
     HandleEntry(path, entries[i], i, dir, FindNode(parent, entries[i].name), root_dev);
+  }
+}
+
+// The parent's regular files in this directory that are gone: both lists are sorted by name.
+void Walker::ReportDeleted(const std::string& path, const std::vector<Entry>& entries,
+                           const ParentTree& parent) {
+  auto entry = entries.begin();
+  for (const Node& was : parent->nodes) {
+    while (entry != entries.end() && entry->name < was.name) ++entry;
+    if (entry != entries.end() && entry->name == was.name) continue;
+    if (was.type == NodeType::kFile) signals_->AddDeleted(path, was);
   }
 }
 
@@ -130,7 +146,7 @@ void Walker::HandleEntry(const std::string& dir_path, const Entry& entry, size_t
     case NodeType::kDir:
       return HandleDirectory(path, entry.st, index, dir, previous, root_dev);
     case NodeType::kFile:
-      return HandleFile(path, entry.st, index, dir, previous);
+      return HandleFile(dir_path, path, entry.st, index, dir, previous);
     case NodeType::kSymlink: {
       Result<std::string> target = ReadLinkTarget(path);
       if (!target.has_value()) {
@@ -158,17 +174,19 @@ void Walker::HandleDirectory(const std::string& path, const struct stat& st, siz
     entries = std::move(*listed);
   }
   reporter_.DirDone();
+  if (signals_ != nullptr) signals_->CountDirectory();
   auto* child = new DirTask(&pipeline_, dir, index);
   WalkEntries(path, entries, child, LoadParentTree(previous), root_dev);
   child->PartDone();
 }
 
-void Walker::HandleFile(const std::string& path, const struct stat& st, size_t index, DirTask* dir,
-                        const Node* previous) {
+void Walker::HandleFile(const std::string& dir_path, const std::string& path, const struct stat& st,
+                        size_t index, DirTask* dir, const Node* previous) {
   Node& node = dir->node(index);
   if (Unmodified(node, previous)) {
     node.content = previous->content;
     node.holes = previous->holes;
+    if (signals_ != nullptr) signals_->CountFile(dir_path, path, node, previous);
     return reporter_.FileDone(FileOutcome::kUnmodified, node.size);
   }
   FileOutcome outcome = (previous != nullptr && previous->type == NodeType::kFile)
@@ -176,6 +194,9 @@ void Walker::HandleFile(const std::string& path, const struct stat& st, size_t i
                             : FileOutcome::kNew;
   if (node.size > 0) {
     auto* file = new FileTask(dir, index);
+    if (signals_ != nullptr) {
+      file->SetDetection(signals_, signals_->Probe(dir_path, path, node, previous));
+    }
     Status read = ReadFileContent(path, st, stream_, file, &node, [this, &path](uint64_t n) {
       reporter_.AddRead(n);
       reporter_.Tick(path);
@@ -190,10 +211,12 @@ void Walker::HandleFile(const std::string& path, const struct stat& st, size_t i
       dir->Skip(index);
       return file->PartDone();
     }
+    if (signals_ != nullptr) signals_->CountFile(dir_path, path, node, previous);
     reporter_.FileDone(outcome, node.size);
     file->PartDone();  // the last touch: its content may be set at once after this
     return PausePointForTesting("backup: file read");
   }
+  if (signals_ != nullptr) signals_->CountFile(dir_path, path, node, previous);
   reporter_.FileDone(outcome, 0);
 }
 

@@ -54,17 +54,38 @@ Result<CleanPoint> NewestClean(std::span<const JudgedSnapshot> oldest_first) {
   }
   const JudgedSnapshot& first = oldest_first[*point.flagged];
   if (*point.flagged == 0) return Error::NotFound("no snapshot before " + Describe(first));
-  return Error::NotFound("no judged snapshot before " + Describe(first) + ": run stormproof scan");
+  return Error::NotFound("no judged snapshot before " + Describe(first) +
+                         ": the older ones were taken without detection; restore one by its id");
 }
 
 std::string DescribeCleanPoint(std::span<const JudgedSnapshot> oldest_first,
                                const CleanPoint& point) {
-  if (!point.flagged) return "newest snapshot (none flagged)";
+  if (!point.flagged) {
+    return oldest_first[point.index].level ? "newest snapshot (none flagged)"
+                                           : "newest snapshot (none flagged; it was never judged: "
+                                             "taken without detection)";
+  }
   std::string text = "newest clean snapshot; " + internal::WithThousands(point.flagged_count) +
                      " newer flagged, the first " + Describe(oldest_first[*point.flagged]);
   if (point.unjudged_skipped > 0) {
     text += "; " + internal::WithThousands(point.unjudged_skipped) +
-            " newer never judged (run stormproof scan)";
+            " newer never judged (taken without detection)";
+  }
+  // Snapshots judged clean after the first flagged one are passed over: after an attack they
+  // may hold what it encrypted (compared with an encrypted parent, nothing changed); after a
+  // false alarm they are good. Say so, so a person can choose one by its id.
+  size_t passed_over = 0;
+  const JudgedSnapshot* newest_passed = nullptr;
+  for (size_t i = *point.flagged + 1; i < oldest_first.size(); ++i) {
+    if (!Clean(oldest_first[i])) continue;
+    ++passed_over;
+    newest_passed = &oldest_first[i];
+  }
+  if (newest_passed != nullptr) {
+    text += "; " + internal::WithThousands(passed_over) +
+            " newer snapshot(s) judged clean passed over, the newest " +
+            newest_passed->id.substr(0, kShortId) + " (" + FormatUtc(newest_passed->time_ns) +
+            "): if the flagged one was a false alarm, restore that one by its id";
   }
   return text;
 }

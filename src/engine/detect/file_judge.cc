@@ -112,7 +112,9 @@ bool IsVolumeExtension(std::string_view extension) {
 
 FileMarks JudgeFile(const FileFacts& facts) {
   FileMarks marks;
-  if (facts.all_chunks_known) return marks;
+  // A new file made of stored content is a rename or a copy; a changed file is judged whatever
+  // it stores (content stored before may be what a backup without detection took of an attack).
+  if (facts.all_chunks_known && facts.change == FileFacts::Change::kNew) return marks;
   const int new_ratio = WholeFileRatio(facts.ratios, facts.sizes);
   marks.r1 = RewrittenHighEntropy(facts, new_ratio);
   marks.r2 = HeaderMismatch(facts);

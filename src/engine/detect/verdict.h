@@ -22,6 +22,7 @@
 
 #include "core/result.h"
 #include "engine/detect/detect.h"
+#include "engine/repository/repository.h"
 #include "engine/repository/signals.h"
 
 namespace stormproof::detect {
@@ -63,8 +64,9 @@ struct FileMarks {
   bool suspect() const { return r1 || r2 || r3 || r5; }  // R4 is added by the collector
 };
 
-// Judges one file (rules in file_judge.cc's comments and the design's §2). A file whose every
-// chunk was already stored (all_chunks_known) is never marked: renames and copies stay clean.
+// Judges one file (rules in file_judge.cc's comments and the design's §2). A new file whose
+// every chunk was already stored (all_chunks_known) is never marked: renames and copies stay
+// clean. A changed file is judged even so.
 FileMarks JudgeFile(const FileFacts& facts);
 
 // The whole-file ratio of chunks: their ratios weighted by `sizes` (or alike when `sizes` is
@@ -151,6 +153,11 @@ repository::Verdict Judge(const repository::SnapshotSignals& signals, const Hist
 std::vector<std::string> SlowAttackMembers(const History& history,
                                            const repository::SnapshotSignals& signals);
 
+// The history input of a group's snapshots, oldest first, from their records (past.cc): a
+// snapshot without both signals and a verdict (taken before detection, or with it off) keeps
+// no signals and no level, so it never enters the history.
+std::vector<PastSnapshot> PastSnapshotsOf(std::span<const repository::Snapshot> oldest_first);
+
 // ---- Newest clean restore point (clean_point.cc) ----------------------------------------------
 
 // A snapshot of one group as the restore-point rule sees it.
@@ -169,16 +176,20 @@ struct CleanPoint {
   size_t unjudged_skipped = 0;    // never-judged snapshots between the point and `flagged`
 };
 
+// A group's snapshots as NewestClean sees them, from their records' verdicts (past.cc); none is
+// accepted (a released hold's false alarms are marks in the repository: issue 16, §4).
+std::vector<JudgedSnapshot> JudgedSnapshotsOf(std::span<const repository::Snapshot> oldest_first);
+
 // The newest clean restore point of a group given oldest first: with no unaccepted suspicious or
 // infected snapshot, the newest snapshot (judged or not); else the newest snapshot older than
 // the oldest such one whose level is clean (accepted false alarms count as clean; never-judged
 // snapshots do not and are skipped). Errors (kNotFound): no snapshots; "no snapshot before
-// infected snapshot 9a8b7c6d (2026-12-05 10:00:00 UTC)"; "no judged snapshot before …: run
-// stormproof scan" when the older ones were never judged.
+// infected snapshot 9a8b7c6d (2026-12-05 10:00:00 UTC)"; "no judged snapshot before …: the
+// older ones were taken without detection; ..." when the older ones were never judged.
 Result<CleanPoint> NewestClean(std::span<const JudgedSnapshot> oldest_first);
 
 // Why that point, in plain words: "newest snapshot (none flagged)" or "newest clean snapshot;
-// 2 newer flagged, the first 9a8b7c6d infected (2026-12-05 10:00:00 UTC)".
+// 2 newer flagged, the first infected snapshot 9a8b7c6d (2026-12-05 10:00:00 UTC)".
 std::string DescribeCleanPoint(std::span<const JudgedSnapshot> oldest_first,
                                const CleanPoint& point);
 

@@ -17,10 +17,6 @@ namespace fs = std::filesystem;
 
 constexpr uint64_t kMaxKeyRead = 64 * 1024;  // a restic key file is well under 1 KiB
 
-std::string_view AsText(const Bytes& data) {
-  return {reinterpret_cast<const char*>(data.data()), data.size()};
-}
-
 // Binary rather than text: invalid UTF-8, or a control byte other than tab, CR or LF. An
 // encrypted file (restic's config) is all but certain to be both; a JSON or INI file is neither.
 bool IsBinary(std::string_view text) {

@@ -54,7 +54,7 @@ struct SnapshotSignals {
   uint64_t header_mismatch = 0;         // header no longer matches the file's type (magic)
   uint64_t intermittent = 0;            // random blocks between plain ones
   uint64_t encrypted_copies = 0;        // random new file beside a deleted original
-  uint64_t new_extension_files = 0;     // new files with an extension the system never had
+  uint64_t new_extension_files = 0;     // random new or changed files, extension never seen (R5)
   uint64_t suspect_files = 0, suspect_bytes = 0;  // marked by any rule
   uint64_t suspect_mtime_kept = 0;    // suspect, changed, and mtime not after the previous one
   uint64_t archives_added_bytes = 0;  // new files starting with an archive's magic (zip, 7z, gz…)
@@ -64,7 +64,7 @@ struct SnapshotSignals {
   uint32_t repeated_name_dirs = 0;  // directories where one new small text file name appeared
   std::string repeated_name;        // that name; "" when none
 
-  std::vector<std::string> canary_hits;  // "<path>: changed" | "deleted" | "renamed"
+  std::vector<std::string> canary_hits;  // "<path>: changed" | "emptied" | "deleted" | "renamed"
   std::vector<std::string> examples;     // "<path>: was compressible, now random"
   std::vector<std::pair<std::string, uint64_t>> new_extensions;  // ext, files; most files first
   std::map<std::string, uint64_t> extensions;  // ext -> files in the snapshot (the commonest)

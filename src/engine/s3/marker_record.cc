@@ -12,7 +12,7 @@
 namespace stormproof::s3::internal {
 namespace {
 
-constexpr RecordFormat kFormat{
+constexpr RecordFormat kMarkerRecordFormat{
     "stormproof delete-marker record 2\n", "record of stormproof's delete markers",
     "every delete marker counts as someone else's", "stormproof delete-marker record 1\n", true};
 
@@ -45,7 +45,8 @@ LockedMarkerRecord::LockedMarkerRecord(const std::string& folder,
 
 MarkerRecord::MarkerRecord(std::string path, RecordBinding binding, const RecordFileLock& lock)
     : path_(std::move(path)), binding_(std::move(binding)), locked_(lock.status()) {
-  for (const RecordEntry& entry : ReadRecordFile(path_, kFormat, binding_, &note_, &begun_ns_)) {
+  for (const RecordEntry& entry :
+       ReadRecordFile(path_, kMarkerRecordFormat, binding_, &note_, &begun_ns_)) {
     markers_[entry.hash] = entry.value;
   }
   if (note_.empty() && begun_ns_ == 0) begun_ns_ = LockFileChangedNs(path_);  // version 1
@@ -93,7 +94,7 @@ Status MarkerRecord::Save() const {
   std::vector<RecordEntry> entries;
   entries.reserve(markers_.size());
   for (const auto& [hash, value] : markers_) entries.push_back({hash, value});
-  return WriteRecordFile(path_, kFormat, binding_, std::move(entries), begun_ns_);
+  return WriteRecordFile(path_, kMarkerRecordFormat, binding_, std::move(entries), begun_ns_);
 }
 
 }  // namespace stormproof::s3::internal

@@ -8,14 +8,14 @@
 namespace stormproof::s3::internal {
 namespace {
 
-constexpr RecordFormat kFormat{"stormproof retention record 1\n", "record of earlier upkeep",
-                               "every retention is read"};
+constexpr RecordFormat kRetentionRecordFormat{"stormproof retention record 1\n",
+                                              "record of earlier upkeep", "every retention is read"};
 
 }  // namespace
 
 RetentionRecord::RetentionRecord(std::string path, RecordBinding binding)
     : path_(std::move(path)), binding_(std::move(binding)) {
-  loaded_ = ReadRecordFile(path_, kFormat, binding_, &note_);
+  loaded_ = ReadRecordFile(path_, kRetentionRecordFormat, binding_, &note_);
 }
 
 int64_t RetentionRecord::RecordedUntilNs(std::string_view key,
@@ -43,7 +43,7 @@ Status RetentionRecord::Save() const {
               [](const RecordEntry& a, const RecordEntry& b) { return a.value > b.value; });
     entries.resize(kMaxRecordEntries);
   }
-  return WriteRecordFile(path_, kFormat, binding_, std::move(entries));
+  return WriteRecordFile(path_, kRetentionRecordFormat, binding_, std::move(entries));
 }
 
 }  // namespace stormproof::s3::internal

@@ -212,6 +212,35 @@ TEST_F(DrillTest, AmbiguousSnapshotPrefixFailsAtLocate) {
       << r.run.error;
 }
 
+// drill --clean: the newest point before the first flagged one, and the note says why.
+TEST_F(DrillTest, CleanRestorePointIsTheNewestBeforeTheFirstFlagged) {
+  adapter_.points = {{"aaa111", kNow - 900 * kSecond, {"/data/db"}, "h", "clean"},
+                     {"bbb222", kNow - 600 * kSecond, {"/data/db"}, "h", "clean"},
+                     {"ccc333", kNow - 300 * kSecond, {"/data/db"}, "h", "infected"},
+                     {"ddd444", kNow - 100 * kSecond, {"/data/db"}, "h", "clean"}};
+  options_.snapshot = "latest-clean";
+  catalog::DrillRecord r = Drill();
+  EXPECT_EQ(adapter_.restored_id, "bbb222");
+  EXPECT_EQ(r.drill.achieved_rpo_s, 600);  // the clean point's age: the RPO after an attack
+  ASSERT_FALSE(r.drill.steps.empty());
+  EXPECT_THAT(r.drill.steps[0].note,
+              HasSubstr("restore point bbb222: newest clean snapshot; 1 newer flagged, the first "
+                        "infected snapshot ccc333"));
+}
+
+TEST_F(DrillTest, CleanRestorePointNeedsJudgedPoints) {
+  options_.snapshot = "latest-clean";  // the scripted points carry no verdicts (restic-like)
+  catalog::DrillRecord r = Drill();
+  EXPECT_EQ(r.run.outcome, Outcome::kFailed);
+  EXPECT_TRUE(adapter_.restored_id.empty());
+  EXPECT_THAT(r.run.error, HasSubstr("no restore point of this system was judged for ransomware"));
+
+  adapter_.points = {{"aaa111", kNow - 600 * kSecond, {"/data/db"}, "h", "infected"}};
+  r = Drill();
+  EXPECT_EQ(r.run.outcome, Outcome::kFailed);
+  EXPECT_THAT(r.run.error, HasSubstr("latest-clean: no snapshot before infected snapshot aaa111"));
+}
+
 TEST_F(DrillTest, RestoreErrorFailsTheDrill) {
   adapter_.restore_error = Error::Io("pack 1234 is damaged");
   catalog::DrillRecord r = Drill();

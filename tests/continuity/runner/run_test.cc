@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <random>
 #include <thread>
 
 #include "continuity/runner/facts.h"
@@ -180,6 +181,59 @@ TEST_F(RunTest, RetentionForgetsThisSystemsSnapshotsAndPrunes) {
   offset_ = 16 * kMinute;
   EXPECT_EQ(Run().Words(),
             (std::vector<std::string>{"backup a ok", "backup b ok", "forget a ok", "forget b ok"}));
+}
+
+// Ransomware on system a (issue 16): its backup is judged infected against its own earlier
+// backups, recorded with a warning and the verdict, and breaches the run; a touched canary from
+// the plan does it alone, for system b.
+TEST_F(RunTest, AnInfectedBackupIsABreachWithItsVerdictRecorded) {
+  auto document = [](int i, int day) {
+    std::string text;
+    while (text.size() < 9000) {
+      text += "invoice " + std::to_string(i) + " day " + std::to_string(day) + ", paid in full\n";
+    }
+    return text;
+  };
+  auto name = [](int i) {
+    return "root/srv/a/d" + std::to_string(i % 4) + "/f" + std::to_string(i) + ".txt";
+  };
+  for (int i = 0; i < 20; ++i) Write(name(i), document(i, 0));
+  Write("root/srv/b/!Budget.xlsx", "decoy\n");
+  plan_.systems[1].backup.canaries = {"/srv/b/!Budget.xlsx"};
+  plan_.BuildIndex();
+  for (int day = 1; day <= 3; ++day) {
+    offset_ = day * 8 * kMinute;
+    Write(name(0), document(0, day));
+    Pass pass = Run();
+    for (const char* system : {"a", "b"}) {
+      const ActionResult* backup = pass.Find(ActionKind::kBackup, system);
+      ASSERT_NE(backup, nullptr) << system << " on day " << day;
+      ASSERT_EQ(backup->alarm, "") << system << " on day " << day;
+    }
+  }
+  std::mt19937_64 random(3);
+  for (int i = 0; i < 20; ++i) {
+    std::string bytes(9000, '\0');
+    for (char& c : bytes) c = static_cast<char>(random());
+    Write(name(i), bytes);
+  }
+  Write("root/srv/b/!Budget.xlsx", "decoy, encrypted\n");
+  offset_ = 4 * 8 * kMinute;
+  Pass pass = Run();
+  for (const char* system : {"a", "b"}) {
+    SCOPED_TRACE(system);
+    const ActionResult* backup = pass.Find(ActionKind::kBackup, system);
+    ASSERT_NE(backup, nullptr);
+    EXPECT_EQ(backup->run.outcome, catalog::Outcome::kWarning);
+    EXPECT_THAT(backup->alarm, HasSubstr(" infected (score "));
+    EXPECT_THAT(backup->run.error, HasSubstr(backup->alarm));
+    nlohmann::json details = nlohmann::json::parse(backup->run.details, nullptr, false);
+    ASSERT_TRUE(details.is_object()) << backup->run.details;
+    EXPECT_EQ(details["verdict"]["level"], "infected") << backup->run.details;
+    EXPECT_THAT(pass.breaches, ::testing::Contains(HasSubstr("backup of " + std::string(system) +
+                                                             " to local: snapshot ")));
+  }
+  EXPECT_THAT(pass.Find(ActionKind::kBackup, "b")->alarm, HasSubstr("Budget.xlsx"));
 }
 
 // The recommended split: the backup host web1 cannot read the maintenance credentials, so it

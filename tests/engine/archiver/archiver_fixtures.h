@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -77,6 +78,19 @@ class ArchiverTest : public ::testing::Test {
         [this](const std::string& path, const Error& error) {
           errors_.emplace_back(path, error.message());
         });
+  }
+
+  // Backs up root_/data with `parent` (if any) and the options `tweak` sets; expects it to
+  // succeed without an entry skipped.
+  Snapshot BackUpData(const std::optional<Snapshot>& parent = std::nullopt,
+                      const std::function<void(BackupOptions&)>& tweak = {}) {
+    BackupOptions options = Options({Path("data")});
+    options.parent = parent;
+    if (tweak) tweak(options);
+    Result<Snapshot> snapshot = Run(options);
+    EXPECT_THAT(snapshot, IsOk());
+    EXPECT_TRUE(errors_.empty());
+    return snapshot.has_value() ? *snapshot : Snapshot{};
   }
 
   Tree LoadTree(const crypto::Id& id) const {

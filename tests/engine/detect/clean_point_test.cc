@@ -89,8 +89,8 @@ TEST(CleanPointTest, NoCleanPointIsAnErrorThatSaysWhatToDo) {
       {"", "no snapshots to restore from"},
       {"ic", "no snapshot before infected snapshot 00000000 (2026-12-01 00:00:00 UTC)"},
       {"uus",
-       "no judged snapshot before suspicious snapshot 22222222 (2026-12-03 00:00:00 UTC): "
-       "run stormproof scan"},
+       "no judged snapshot before suspicious snapshot 22222222 (2026-12-03 00:00:00 UTC): the "
+       "older ones were taken without detection; restore one by its id"},
   };
   for (const auto& c : cases) {
     const std::vector<JudgedSnapshot> group = Group(c.levels);
@@ -107,7 +107,7 @@ TEST(CleanPointTest, DescribesWhyThatPoint) {
   ASSERT_TRUE(point.has_value());
   EXPECT_EQ(DescribeCleanPoint(flagged, *point),
             "newest clean snapshot; 3 newer flagged, the first infected snapshot 33333333 "
-            "(2026-12-04 00:00:00 UTC); 2 newer never judged (run stormproof scan)");
+            "(2026-12-04 00:00:00 UTC); 2 newer never judged (taken without detection)");
   const std::vector<JudgedSnapshot> quiet = Group("cc");
   EXPECT_THAT(DescribeCleanPoint(quiet, *NewestClean(quiet)), HasSubstr("none flagged"));
 }

@@ -30,9 +30,12 @@ class ChunkStream {
   // Space to read up to `want` bytes into (never empty; may be shorter than `want`).
   std::span<uint8_t> Space(size_t want);
   // `n` bytes of the file, from `file_offset` on, were written at the start of the last Space();
-  // cuts every chunk that is certain. The bytes committed at offset 0 give the file's header
-  // sample (FileTask::SetHeader; detect::SampleHeader of at most 4 KiB of them).
+  // cuts every chunk that is certain. When bytes are committed at offset 0, the chunk that
+  // starts there is marked (ChunkJob::sample_header) for the file's header sample, unless
+  // SkipHeaderSamples() was called.
   void Commit(size_t n, uint64_t file_offset);
+  // No header samples from now on (ransomware detection is off: nobody reads them).
+  void SkipHeaderSamples() { sample_headers_ = false; }
   // The file ended: cuts the remaining bytes into chunks.
   void End();
   // The file failed: drops the bytes not yet cut (chunks already submitted still complete).
@@ -49,6 +52,8 @@ class ChunkStream {
   size_t used_ = 0;   // bytes of arena_ written
   size_t start_ = 0;  // first byte of arena_ not yet in a chunk
   FileTask* file_ = nullptr;
+  bool sample_headers_ = true;
+  bool sample_next_ = false;  // the next chunk emitted starts at the file's offset 0
 };
 
 }  // namespace stormproof::archiver::internal

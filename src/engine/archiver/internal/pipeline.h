@@ -16,10 +16,12 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/mutex.h"
 #include "core/thread_annotations.h"
+#include "engine/archiver/internal/file_probe.h"
 #include "engine/detect/detect.h"
 #include "engine/repository/repository.h"
 #include "engine/repository/tree.h"
@@ -51,6 +53,7 @@ class ArenaPool {
 };
 
 class Pipeline;
+class SignalCollector;
 
 // Something that is done when all its parts are: a file (its chunks) or a directory (its
 // entries). Starts with one part, the walker's hold, released with PartDone() when the walker
@@ -81,15 +84,15 @@ struct ChunkSlot {
 };
 
 // What storing a file's content showed, for detection (issue 16; detect::FileFacts takes spans
-// of these): per chunk in file order, and the file's first bytes. Plain data. Groundwork: until
-// the signal collector (a later slice of issue 16) reads them, only the tests' FileFactsHook does.
+// of these): per chunk in file order, and the file's first bytes. Plain data. Read by the
+// SignalCollector (and the tests' FileFactsHook) when the file is finished.
 struct ContentFacts {
   std::vector<uint16_t> ratios;  // ChunkSlot::ratio, in file order
   std::vector<uint32_t> sizes;   // ChunkSlot::size
   std::vector<uint8_t> added;    // ChunkSlot::added
-  // detect::SampleHeader of the file's first min(size, 4 KiB) bytes (fewer if the first read
-  // returned fewer); unclassified (sampled 0) when the file was not read from offset 0 (a
-  // sparse file starting with a hole).
+  // detect::SampleHeader of the file's first min(size, 4 KiB) bytes (of its data: a later hole
+  // is left out); unclassified (sampled 0) when the file was not read from offset 0 (a sparse
+  // file starting with a hole) or detection is off.
   detect::HeaderSample header;
 };
 
@@ -99,8 +102,14 @@ class FileTask final : public Task {
  public:
   FileTask(DirTask* dir, size_t index);
   ChunkSlot* NewSlot(uint32_t size);  // walker thread only
-  // Walker thread only, before its hold is released (PartDone).
+  // By the one worker that stores the file's first chunk (ChunkJob::sample_header).
   void SetHeader(const detect::HeaderSample& header) { header_ = header; }
+  // Walker thread only, before any chunk: Finish() reports the file to `signals` (which must
+  // outlive the pipeline's work) with this probe. Without it, nothing is reported.
+  void SetDetection(SignalCollector* signals, FileProbe probe) {
+    signals_ = signals;
+    probe_ = std::make_unique<FileProbe>(std::move(probe));
+  }
 
   // Fills *facts (reusing its capacity, so a thread-local one allocates nothing in the long run).
   // REQUIRES: every part is done (in Finish).
@@ -114,6 +123,8 @@ class FileTask final : public Task {
   size_t index_;
   std::deque<ChunkSlot> chunks_;
   detect::HeaderSample header_;
+  SignalCollector* signals_ = nullptr;
+  std::unique_ptr<FileProbe> probe_;  // set with signals_
 };
 
 // For tests only: called at the end of every FileTask::Finish of a file kept in the snapshot
@@ -156,6 +167,9 @@ struct ChunkJob {
   size_t size = 0;
   ChunkSlot* slot = nullptr;
   FileTask* file = nullptr;
+  // The chunk starts at the file's offset 0: the worker samples its first bytes for the file's
+  // header (off the walker thread, which is the bottleneck for small files).
+  bool sample_header = false;
 };
 
 // Counters shared by the walker and the workers.

@@ -20,13 +20,15 @@
 #include "engine/archiver/internal/paths.h"
 #include "engine/archiver/internal/pipeline.h"
 #include "engine/archiver/internal/reporter.h"
+#include "engine/archiver/internal/signal_collector.h"
 
 namespace stormproof::archiver::internal {
 
 class Walker {
  public:
+  // `signals` null: no ransomware signals are gathered (BackupOptions::detect off).
   Walker(repository::Repository& repo, const BackupOptions& options, Pipeline& pipeline,
-         Reporter& reporter);
+         Reporter& reporter, SignalCollector* signals);
 
   // Backs up everything `paths` names into `root` (the snapshot's root tree), aligned with
   // `parent_root` (the parent snapshot's root tree, null for none), then releases the walker's
@@ -46,8 +48,10 @@ class Walker {
                    const repository::Node* previous, dev_t root_dev);
   void HandleDirectory(const std::string& path, const struct stat& st, size_t index, DirTask* dir,
                        const repository::Node* previous, dev_t root_dev);
-  void HandleFile(const std::string& path, const struct stat& st, size_t index, DirTask* dir,
-                  const repository::Node* previous);
+  void HandleFile(const std::string& dir_path, const std::string& path, const struct stat& st,
+                  size_t index, DirTask* dir, const repository::Node* previous);
+  void ReportDeleted(const std::string& path, const std::vector<Entry>& entries,
+                     const ParentTree& parent);
 
   Result<std::vector<Entry>> ListDirectory(const std::string& path);
   std::vector<Entry> StatChainEntries(const std::string& path, const PathTrie& paths);
@@ -58,6 +62,7 @@ class Walker {
   const BackupOptions& options_;
   Pipeline& pipeline_;
   Reporter& reporter_;
+  SignalCollector* signals_;  // null: detection off
   ChunkStream stream_;
   ExcludeMatcher excludes_;
   OwnerNames names_;

@@ -1,0 +1,51 @@
+#include "apps/stormproof/verdict_output.h"
+
+#include <fmt/format.h>
+
+#include "core/text.h"
+#include "core/time.h"
+#include "engine/detect/verdict.h"
+
+namespace stormproof::cli {
+
+using Level = repository::Verdict::Level;
+
+nlohmann::json VerdictJson(const std::optional<repository::Verdict>& verdict) {
+  if (!verdict) return nullptr;
+  return {{"level", std::string(repository::LevelName(verdict->level))},
+          {"score", verdict->score},
+          {"reasons", verdict->reasons}};
+}
+
+std::string VerdictText(const std::optional<repository::Verdict>& verdict) {
+  if (!verdict) return "—";
+  if (verdict->level == Level::kClean) return "clean";
+  return fmt::format("{} {}", verdict->level == Level::kInfected ? "INFECTED" : "SUSPICIOUS",
+                     verdict->score);
+}
+
+std::vector<std::string> AlarmLines(const repository::Snapshot& snapshot,
+                                    std::span<const repository::Snapshot> group) {
+  if (!snapshot.verdict || snapshot.verdict->level == Level::kClean) return {};
+  std::string reasons;
+  for (const std::string& reason : snapshot.verdict->reasons) {
+    reasons += (reasons.empty() ? "" : "; ") + reason;
+  }
+  std::vector<std::string> lines{fmt::format(
+      "snapshot {} is {} (score {}): {}", snapshot.id.ShortHex(),
+      snapshot.verdict->level == Level::kInfected ? "INFECTED" : "SUSPICIOUS",
+      snapshot.verdict->score, EscapeControls(reasons))};
+  std::vector<detect::JudgedSnapshot> judged = detect::JudgedSnapshotsOf(group);
+  Result<detect::CleanPoint> point = detect::NewestClean(judged);
+  if (!point) {
+    lines.push_back("no clean restore point: " + point.error().message());
+  } else {
+    const detect::JudgedSnapshot& clean = judged[point->index];
+    lines.push_back(fmt::format("newest clean restore point: snapshot {} ({}): {}",
+                                clean.id.substr(0, 8), FormatUtc(clean.time_ns),
+                                detect::DescribeCleanPoint(judged, *point)));
+  }
+  return lines;
+}
+
+}  // namespace stormproof::cli
