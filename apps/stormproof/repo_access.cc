@@ -330,22 +330,18 @@ Result<CleanPointChoice> FindCleanPoint(const repository::Repository& repo,
     groups.insert(std::move(group));
   }
   if (groups.size() > 1) {
-    std::string names;
-    for (const std::string& group : groups) names += (names.empty() ? "" : "; ") + group;
     return Error::InvalidArgument(
         "latest-clean: the matching snapshots are of " + std::to_string(groups.size()) +
-        " hosts or sets of paths (" + names + "): choose one with --host, --path or --tag");
+        " hosts or sets of paths (" + Join({groups.begin(), groups.end()}, "; ") +
+        "): choose one with --host, --path or --tag");
   }
-  std::vector<detect::JudgedSnapshot> judged = detect::JudgedSnapshotsOf(all);
-  auto was_judged = [](const detect::JudgedSnapshot& s) { return s.level.has_value(); };
-  if (std::none_of(judged.begin(), judged.end(), was_judged)) {
-    return Error::NotFound(
-        "latest-clean: no matching snapshot was judged for ransomware (all were taken without "
-        "detection, or before it existed): restore one by its id");
-  }
-  Result<detect::CleanPoint> point = detect::NewestClean(judged);
-  if (!point) return point.error().WithContext("latest-clean");
-  return CleanPointChoice{std::move(all[point->index]), detect::DescribeCleanPoint(judged, *point)};
+  STORMPROOF_ASSIGN_OR_RETURN(
+      detect::LatestClean point,
+      detect::ChooseLatestClean(
+          detect::JudgedSnapshotsOf(all),
+          "latest-clean: no matching snapshot was judged for ransomware (all were taken without "
+          "detection, or before it existed): restore one by its id"));
+  return CleanPointChoice{std::move(all[point.index]), std::move(point.reason)};
 }
 
 access::AccessOptions PlanAccess(const Context& context, const std::string& root) {

@@ -27,14 +27,10 @@ std::string VerdictText(const std::optional<repository::Verdict>& verdict) {
 std::vector<std::string> AlarmLines(const repository::Snapshot& snapshot,
                                     std::span<const repository::Snapshot> group) {
   if (!snapshot.verdict || snapshot.verdict->level == Level::kClean) return {};
-  std::string reasons;
-  for (const std::string& reason : snapshot.verdict->reasons) {
-    reasons += (reasons.empty() ? "" : "; ") + reason;
-  }
   std::vector<std::string> lines{fmt::format(
       "snapshot {} is {} (score {}): {}", snapshot.id.ShortHex(),
       snapshot.verdict->level == Level::kInfected ? "INFECTED" : "SUSPICIOUS",
-      snapshot.verdict->score, EscapeControls(reasons))};
+      snapshot.verdict->score, EscapeControls(Join(snapshot.verdict->reasons, "; ")))};
   std::vector<detect::JudgedSnapshot> judged = detect::JudgedSnapshotsOf(group);
   Result<detect::CleanPoint> point = detect::NewestClean(judged);
   if (!point) {

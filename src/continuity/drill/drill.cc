@@ -77,31 +77,19 @@ struct DrillRun {
 // borg and command repositories judge nothing) or none is clean before the first flagged one.
 Result<RestorePoint> CleanPoint(const std::vector<RestorePoint>& points, std::string* why) {
   std::vector<detect::JudgedSnapshot> judged;
-  bool any_judged = false;
   for (const RestorePoint& p : points) {
-    detect::JudgedSnapshot& s = judged.emplace_back();
-    s.id = p.id;
-    s.time_ns = p.time_ns;
-    if (p.verdict == "infected") {
-      s.level = repository::Verdict::Level::kInfected;
-    } else if (p.verdict == "suspicious") {
-      s.level = repository::Verdict::Level::kSuspicious;
-    } else if (p.verdict == "clean") {
-      s.level = repository::Verdict::Level::kClean;
-    } else {
-      continue;  // never judged (or a level this build does not know): not clean
-    }
-    any_judged = true;
+    // A level this build does not know counts as never judged: not clean.
+    judged.push_back({p.id, p.time_ns, repository::LevelNamed(p.verdict), false});
   }
-  if (!any_judged) {
-    return Error::NotFound(
-        "latest-clean: no restore point of this system was judged for ransomware (stormproof "
-        "judges each backup it makes; restic, borg and command repositories carry no verdicts)");
-  }
-  Result<detect::CleanPoint> point = detect::NewestClean(judged);
-  if (!point) return point.error().WithContext("latest-clean");
-  *why = detect::DescribeCleanPoint(judged, *point);
-  return points[point->index];
+  STORMPROOF_ASSIGN_OR_RETURN(
+      detect::LatestClean point,
+      detect::ChooseLatestClean(
+          judged,
+          "latest-clean: no restore point of this system was judged for ransomware (stormproof "
+          "judges each backup it makes; restic, borg and command repositories carry no "
+          "verdicts)"));
+  *why = std::move(point.reason);
+  return points[point.index];
 }
 
 Result<RestorePoint> ChoosePoint(const std::vector<RestorePoint>& points,

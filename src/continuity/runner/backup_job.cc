@@ -7,6 +7,7 @@
 #include "engine/archiver/archiver.h"
 #include "engine/detect/verdict.h"
 #include "continuity/runner/internal/jobs.h"
+#include "core/text.h"
 
 namespace stormproof::runner::internal {
 namespace {
@@ -47,13 +48,9 @@ archiver::BackupOptions Options(const JobContext& context, const plan::System& s
 // infected; "" otherwise.
 std::string Alarm(const Snapshot& snapshot) {
   if (!snapshot.verdict || snapshot.verdict->level == repository::Verdict::Level::kClean) return "";
-  std::string reasons;
-  for (const std::string& reason : snapshot.verdict->reasons) {
-    reasons += (reasons.empty() ? "" : "; ") + reason;
-  }
   return fmt::format("snapshot {} {} (score {}): {}", snapshot.id.ShortHex(),
                      repository::LevelName(snapshot.verdict->level), snapshot.verdict->score,
-                     reasons);
+                     Join(snapshot.verdict->reasons, "; "));
 }
 
 void Finish(const JobContext& context, const Snapshot& snapshot, ActionResult* result) {

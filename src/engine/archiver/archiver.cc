@@ -166,7 +166,8 @@ Result<Snapshot> Backup(repository::Repository& repo, const BackupOptions& optio
   const detect::History history =
       options.detect ? detect::HistoryOf(options.history) : detect::History{};
   std::optional<internal::SignalCollector> signals;
-  const std::set<std::string> canaries = CanonicalCanaries(options.canaries);
+  const std::set<std::string> canaries =
+      options.detect ? CanonicalCanaries(options.canaries) : std::set<std::string>{};
   if (options.detect) signals.emplace(repo, history, canaries, parent_root.has_value());
   std::optional<internal::Scanner> scanner;  // totals for progress; nobody to tell without it
   if (progress) {

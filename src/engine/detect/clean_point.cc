@@ -1,4 +1,5 @@
 // The newest clean restore point of a group of snapshots (design §4, NewestClean).
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -56,6 +57,17 @@ Result<CleanPoint> NewestClean(std::span<const JudgedSnapshot> oldest_first) {
   if (*point.flagged == 0) return Error::NotFound("no snapshot before " + Describe(first));
   return Error::NotFound("no judged snapshot before " + Describe(first) +
                          ": the older ones were taken without detection; restore one by its id");
+}
+
+Result<LatestClean> ChooseLatestClean(std::span<const JudgedSnapshot> oldest_first,
+                                      const std::string& none_judged) {
+  if (std::none_of(oldest_first.begin(), oldest_first.end(),
+                   [](const JudgedSnapshot& s) { return s.level.has_value(); })) {
+    return Error::NotFound(none_judged);
+  }
+  Result<CleanPoint> point = NewestClean(oldest_first);
+  if (!point) return point.error().WithContext("latest-clean");
+  return LatestClean{point->index, DescribeCleanPoint(oldest_first, *point)};
 }
 
 std::string DescribeCleanPoint(std::span<const JudgedSnapshot> oldest_first,

@@ -188,6 +188,16 @@ std::vector<JudgedSnapshot> JudgedSnapshotsOf(std::span<const repository::Snapsh
 // older ones were taken without detection; ..." when the older ones were never judged.
 Result<CleanPoint> NewestClean(std::span<const JudgedSnapshot> oldest_first);
 
+// What "latest-clean" names among `oldest_first` (restore, drill --clean): NewestClean's point
+// and DescribeCleanPoint's reason. Errors (kNotFound): `none_judged` when no snapshot was ever
+// judged (NewestClean would offer the newest, unjudged); NewestClean's, with "latest-clean: ".
+struct LatestClean {
+  size_t index = 0;
+  std::string reason;
+};
+Result<LatestClean> ChooseLatestClean(std::span<const JudgedSnapshot> oldest_first,
+                                      const std::string& none_judged);
+
 // Why that point, in plain words: "newest snapshot (none flagged)" or "newest clean snapshot;
 // 2 newer flagged, the first infected snapshot 9a8b7c6d (2026-12-05 10:00:00 UTC)".
 std::string DescribeCleanPoint(std::span<const JudgedSnapshot> oldest_first,

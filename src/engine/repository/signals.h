@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -93,6 +94,15 @@ constexpr std::string_view LevelName(Verdict::Level level) {
       break;
   }
   return "clean";
+}
+
+// The level LevelName spells `name`; nullopt for any other text.
+constexpr std::optional<Verdict::Level> LevelNamed(std::string_view name) {
+  for (Verdict::Level level :
+       {Verdict::Level::kClean, Verdict::Level::kSuspicious, Verdict::Level::kInfected}) {
+    if (name == LevelName(level)) return level;
+  }
+  return std::nullopt;
 }
 
 }  // namespace stormproof::repository

@@ -185,9 +185,10 @@ Status ListsFrom(const json& j, SnapshotSignals* s) {
 }
 
 Result<Verdict::Level> LevelFrom(const json& j) {
-  for (Verdict::Level level :
-       {Verdict::Level::kClean, Verdict::Level::kSuspicious, Verdict::Level::kInfected}) {
-    if (j == std::string(LevelName(level))) return level;
+  if (j.is_string()) {
+    if (std::optional<Verdict::Level> level = LevelNamed(j.get_ref<const std::string&>())) {
+      return *level;
+    }
   }
   return Bad("verdict.level", Shown(j) + " is not clean, suspicious or infected");
 }
