@@ -66,7 +66,8 @@ void Count(const Options& options, const ransom::ScenarioSpec& spec, Row* row) {
   row->suspicious += worst == Verdict::Level::kSuspicious ? 1 : 0;
   row->infected += worst == Verdict::Level::kInfected ? 1 : 0;
   auto point =
-      stormproof::detect::NewestClean(stormproof::detect::JudgedSnapshotsOf(run->snapshots));
+      stormproof::detect::NewestClean(
+          stormproof::detect::JudgedSnapshotsOf(run->snapshots, run->marks));
   size_t expected = spec.attack ? run->last_clean : run->snapshots.size() - 1;
   row->exact_point += point && point->index == expected ? 1 : 0;
   row->affected_percent += 100.0 * static_cast<double>(run->affected) / run->files;

@@ -10,14 +10,15 @@
 #include <string>
 #include <vector>
 
-#include "engine/archiver/archiver.h"
 #include "apps/stormproof/context.h"
-#include "core/interrupt.h"
-#include "core/time.h"
 #include "apps/stormproof/progress.h"
 #include "apps/stormproof/repo_access.h"
 #include "apps/stormproof/verdict_output.h"
+#include "core/interrupt.h"
+#include "core/time.h"
+#include "engine/archiver/archiver.h"
 #include "engine/detect/verdict.h"
+#include "engine/holds/holds.h"
 #include "engine/repository/encoding.h"
 
 namespace stormproof::cli {
@@ -38,15 +39,6 @@ Result<std::vector<std::string>> Excludes(const BackupFlags& flags) {
     for (std::string line; std::getline(in, line);) {
       if (!line.empty() && line.front() != '#') out.push_back(line);
     }
-  }
-  return out;
-}
-
-std::vector<std::string> AbsolutePaths(const std::vector<std::string>& paths) {
-  std::vector<std::string> out;
-  for (const std::string& p : paths) {
-    out.push_back(std::filesystem::absolute(p).lexically_normal().string());
-    if (out.back().size() > 1 && out.back().back() == '/') out.back().pop_back();
   }
   return out;
 }
@@ -106,8 +98,16 @@ std::vector<std::string> CanaryWarnings(const std::vector<std::string>& paths,
 
 // `warnings`: lines already printed on stderr, repeated in --json's summary.
 // `alarm`: AlarmLines of the snapshot (already printed on stderr).
+// What backup did after a flag (holds::ActOnFlag): the marks it saved, and why it saved none it
+// should have ("" when it did its part).
+struct AfterFlag {
+  std::vector<repository::NamedMark> marks;
+  std::string failure;
+};
+
 void PrintSummary(const Context& context, const repository::Snapshot& s,
-                  const std::vector<std::string>& warnings, const std::vector<std::string>& alarm) {
+                  const std::vector<std::string>& warnings, const std::vector<std::string>& alarm,
+                  const AfterFlag& after) {
   const repository::SnapshotSummary& m = s.summary;
   if (context.json) {
     nlohmann::json summary{{"message_type", "summary"},
@@ -123,6 +123,8 @@ void PrintSummary(const Context& context, const repository::Snapshot& s,
                            {"verdict", VerdictJson(s.verdict)}};
     if (!warnings.empty()) summary["warnings"] = warnings;
     if (!alarm.empty()) summary["clean_point"] = alarm.back();
+    if (!after.marks.empty() || !after.failure.empty()) summary["marks"] = MarksJson(after.marks);
+    if (!after.failure.empty()) summary["marks_failed"] = after.failure;
     PrintJson(summary);
     return;
   }
@@ -135,6 +137,31 @@ void PrintSummary(const Context& context, const repository::Snapshot& s,
   fmt::print("snapshot {} saved{}\n", s.id.ShortHex(),
              s.verdict && alarm.empty() ? " (verdict: clean)" : "");
   for (const std::string& line : alarm) fmt::print("{}\n", line);
+  for (const std::string& line : MarkLines(after.marks)) fmt::print("{}\n", line);
+}
+
+// After a flagged snapshot: the slow attack's earlier steps marked and the clean restore points
+// held (holds::ActOnFlag). A failure is a warning: the snapshot is saved, and the next forget
+// places the holds. Nothing (not even the lock's storage time, a request on S3) for a clean
+// snapshot.
+AfterFlag HoldCleanPoints(repository::Repository& repo, const repository::Lock& lock,
+                          const std::vector<repository::Snapshot>& group,
+                          const archiver::BackupOptions& options,
+                          const repository::Snapshot& snapshot) {
+  AfterFlag after;
+  if (!snapshot.verdict || snapshot.verdict->level == repository::Verdict::Level::kClean) {
+    return after;
+  }
+  auto marks = holds::ActOnFlag(repo, group, options.history, snapshot,
+                                holds::Maker::ThisMachine(lock.storage_time_ns()));
+  if (marks) {
+    after.marks = std::move(*marks);
+  } else {
+    after.failure = "could not hold the clean restore points: " + marks.error().message() +
+                    " (the next forget places the holds)";
+    PrintError("warning: " + after.failure);
+  }
+  return after;
 }
 
 Outcome RunBackup(Context* context, const BackupFlags& flags) {
@@ -145,7 +172,8 @@ Outcome RunBackup(Context* context, const BackupFlags& flags) {
   auto repo =
       OpenRepositoryOrReport(*context, &failed, repository::Repository::IndexLoad::kUnderFirstLock);
   if (!repo) return failed;
-  CatchInterruptions();  // SIGINT/SIGTERM: no snapshot, the data stored so far indexed, exit 130/143
+  CatchInterruptions();  // SIGINT/SIGTERM: no snapshot, the data stored so far indexed, exit
+                         // 130/143
   auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
   if (!lock) return ReportEngineError(lock.error());
   WarnDamagedIndexFiles(*repo);
@@ -163,8 +191,12 @@ Outcome RunBackup(Context* context, const BackupFlags& flags) {
   std::vector<repository::Snapshot> group = FindGroup(*repo, options.paths, flags.host);
   options.detect = !flags.no_detect;
   options.parent = archiver::ParentOf(group, options.detect);
+  repository::MarkSet marks;
   if (options.detect) {
-    options.history = detect::PastSnapshotsOf(group);
+    auto loaded = LoadMarksOrWarn(*repo);
+    if (!loaded) return ReportEngineError(loaded.error());
+    marks = std::move(*loaded);
+    options.history = detect::PastSnapshotsOf(group, marks);
     const std::vector<std::string> canaries = AbsolutePaths(flags.canaries);
     options.canaries.insert(canaries.begin(), canaries.end());
     for (std::string& line : CanaryWarnings(options.paths, canaries)) {
@@ -186,9 +218,12 @@ Outcome RunBackup(Context* context, const BackupFlags& flags) {
   progress.Finish();
   if (!snapshot) return ReportEngineError(snapshot.error());
   group.push_back(*snapshot);
-  std::vector<std::string> alarm = AlarmLines(*snapshot, group);
+  AfterFlag after = HoldCleanPoints(*repo, **lock, group, options, *snapshot);
+  std::vector<repository::NamedMark> all = marks.all();
+  all.insert(all.end(), after.marks.begin(), after.marks.end());
+  std::vector<std::string> alarm = AlarmLines(*snapshot, group, repository::MarkSet(all));
   for (const std::string& line : alarm) PrintError("warning: " + line);
-  PrintSummary(*context, *snapshot, warnings, alarm);
+  PrintSummary(*context, *snapshot, warnings, alarm, after);
   return snapshot->skipped.empty() && alarm.empty() ? Outcome::Ok() : Outcome::Problems();
 }
 

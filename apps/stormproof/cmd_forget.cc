@@ -7,10 +7,12 @@
 #include <optional>
 
 #include "apps/stormproof/context.h"
-#include "core/interrupt.h"
 #include "apps/stormproof/entry_format.h"
 #include "apps/stormproof/prune_output.h"
 #include "apps/stormproof/repo_access.h"
+#include "apps/stormproof/verdict_output.h"
+#include "core/interrupt.h"
+#include "engine/holds/holds.h"
 #include "engine/retention/retention.h"
 
 namespace stormproof::cli {
@@ -40,8 +42,8 @@ nlohmann::json SnapshotRef(const Snapshot& s) {
 
 // Removes `snapshots` unless dry_run; reports each failure and sets *outcome to exit 1 for it
 // (the others are still removed). Returns how many were removed.
-size_t RemoveAll(repository::Repository& repo, const std::vector<Snapshot>& snapshots,
-                 bool dry_run, Outcome* outcome) {
+size_t RemoveAll(repository::Repository& repo, const std::vector<Snapshot>& snapshots, bool dry_run,
+                 Outcome* outcome) {
   if (dry_run) return 0;
   size_t removed = 0;
   for (const Snapshot& s : snapshots) {
@@ -57,9 +59,12 @@ size_t RemoveAll(repository::Repository& repo, const std::vector<Snapshot>& snap
   return removed;
 }
 
-// The snapshots named by `specs` (id prefixes or latest), each once.
+// The snapshots named by `specs` (id prefixes or latest), each once; none may be held, nor be
+// one a ransomware flag asks to hold and no hold keeps yet (`pending`: a scan's flag, a copy's).
 Result<std::vector<Snapshot>> ResolveIds(const repository::Repository& repo,
-                                         const std::vector<std::string>& specs) {
+                                         const std::vector<std::string>& specs,
+                                         const repository::MarkSet& marks,
+                                         const std::vector<holds::PlannedHold>& pending) {
   std::vector<Snapshot> out;
   for (const std::string& spec : specs) {
     if (spec == "latest-clean") {
@@ -68,6 +73,20 @@ Result<std::vector<Snapshot>> ResolveIds(const repository::Repository& repo,
           "snapshot by its id");
     }
     STORMPROOF_ASSIGN_OR_RETURN(Snapshot s, FindSnapshot(repo, spec, {}, {}));
+    if (std::vector<const repository::NamedMark*> held = marks.StandingHolds(s.id); !held.empty()) {
+      return Error::FailedCheck("snapshot " + s.id.ShortHex() + " is held (" +
+                                held.front()->mark.reason +
+                                "): nothing was removed; release the hold first with "
+                                "'stormproof hold release " +
+                                s.id.ShortHex() + "'");
+    }
+    for (const holds::PlannedHold& hold : pending) {
+      if (hold.snapshot.id != s.id) continue;
+      return Error::FailedCheck("snapshot " + s.id.ShortHex() + " is to be held (" + hold.reason +
+                                "): nothing was removed; a forget with a policy holds it, or "
+                                "accept the flag with 'stormproof hold release --false-alarm " +
+                                hold.because.ShortHex() + "'");
+    }
     bool seen = std::any_of(out.begin(), out.end(), [&](const auto& o) { return o.id == s.id; });
     if (!seen) out.push_back(std::move(s));
   }
@@ -92,7 +111,17 @@ nlohmann::json ReportIds(const Context& context, const std::vector<Snapshot>& ta
 // nullopt; a snapshot that could not be removed sets *outcome (RemoveAll) but not the result.
 std::optional<nlohmann::json> ForgetIds(Context* context, repository::Repository& repo,
                                         const ForgetFlags& flags, Outcome* outcome) {
-  auto targets = ResolveIds(repo, flags.ids);
+  auto marks = LoadMarksOrWarn(repo);
+  if (!marks) {
+    *outcome = ReportEngineError(marks.error());
+    return std::nullopt;
+  }
+  auto all = LoadSnapshotsOrWarn(repo);
+  if (!all) {
+    *outcome = ReportEngineError(all.error());
+    return std::nullopt;
+  }
+  auto targets = ResolveIds(repo, flags.ids, *marks, holds::HoldsToPlaceAll(*all, *marks));
   if (!targets) {
     *outcome = ReportEngineError(targets.error());
     return std::nullopt;
@@ -131,7 +160,7 @@ void PrintGroup(const retention::GroupDecision& group, int64_t now_ns) {
   if (!d.keep.empty()) fmt::print("  {:<10}{:<25}{}\n", "ID", "Time", "Reasons");
   for (const retention::KeptSnapshot& k : d.keep) {
     fmt::print("  {:<10}{:<25}{}\n", k.snapshot.id.ShortHex(), FormatUtc(k.snapshot.time_ns),
-               fmt::join(k.reasons, ", "));
+               EscapeControls(fmt::format("{}", fmt::join(k.reasons, ", "))));
   }
   fmt::print("remove {} snapshot(s):\n", d.remove.size());
   if (!d.remove.empty()) fmt::print("  {:<10}{}\n", "ID", "Time");
@@ -157,7 +186,62 @@ void PrintOutcome(const ForgetFlags& flags, size_t planned, size_t removed) {
   }
 }
 
-// Forgets what flags.policy does not keep; errors as ForgetIds.
+// The holds the snapshots' flags ask for (holds::HoldsToPlaceAll), placed unless
+// dry_run, and every standing hold as the policy keeps it (with the planned ones on a dry run).
+// Prints a line per hold placed; adds them to `placed`.
+Result<retention::Held> PlaceHolds(const Context& context, repository::Repository& repo,
+                                   const std::vector<Snapshot>& selected, const ForgetFlags& flags,
+                                   nlohmann::json* placed) {
+  STORMPROOF_ASSIGN_OR_RETURN(repository::MarkSet marks, LoadMarksOrWarn(repo));
+  std::vector<holds::PlannedHold> planned = holds::HoldsToPlaceAll(selected, marks);
+  retention::Held held = holds::HeldOf(marks);
+  std::vector<repository::NamedMark> saved;
+  if (flags.dry_run) {
+    for (const holds::PlannedHold& hold : planned) held.emplace(hold.snapshot.id, hold.reason);
+  } else {
+    STORMPROOF_ASSIGN_OR_RETURN(
+        saved, holds::PlaceHolds(repo, planned, holds::Maker::ThisMachine(flags.now_ns)));
+    for (const repository::NamedMark& mark : saved)
+      held.emplace(mark.mark.snapshot, mark.mark.reason);
+  }
+  *placed = MarksJson(saved);
+  if (flags.dry_run) {  // what would be held, in the same shape (no file name yet)
+    for (const holds::PlannedHold& hold : planned) {
+      placed->push_back({{"name", nullptr},
+                         {"kind", "hold"},
+                         {"snapshot", hold.snapshot.id.Hex()},
+                         {"reason", hold.reason}});
+    }
+  }
+  if (!context.json) {
+    for (const holds::PlannedHold& hold : planned) {
+      fmt::print("{} snapshot {}: {}\n", flags.dry_run ? "would hold" : "held",
+                 hold.snapshot.id.ShortHex(), EscapeControls(hold.reason));
+    }
+    if (!planned.empty()) fmt::print("\n");
+  }
+  return held;
+}
+
+// Takes out of `remove` the snapshots held since the policy was applied: a backup of another
+// host may have flagged its group and held them meanwhile (both hold only the shared lock), or a
+// person placed a hold. Read again just before removing; says so on stderr for each. A read
+// that fails keeps every snapshot (removing none is safe).
+void KeepHeldSince(const repository::Repository& repo, std::vector<Snapshot>* remove) {
+  if (remove->empty()) return;
+  std::vector<repository::DamagedFile> damaged;
+  auto marks = repo.LoadMarks(&damaged);
+  std::erase_if(*remove, [&](const Snapshot& s) {
+    if (marks && !marks->Held(s.id)) return false;
+    PrintError("warning: snapshot " + s.id.ShortHex() + " kept: " +
+               (marks
+                    ? "held since the policy was applied"
+                    : "holds could not be read again: " + EscapeControls(marks.error().message())));
+    return true;
+  });
+}
+
+// Forgets what flags.policy does not keep, and never a held snapshot; errors as ForgetIds.
 std::optional<nlohmann::json> ForgetByPolicy(Context* context, repository::Repository& repo,
                                              const ForgetFlags& flags, Outcome* outcome) {
   auto all = LoadSnapshotsOrWarn(repo);
@@ -165,11 +249,19 @@ std::optional<nlohmann::json> ForgetByPolicy(Context* context, repository::Repos
     *outcome = ReportEngineError(all.error());
     return std::nullopt;
   }
+  // Holds are planned over every snapshot, not only the selected ones: a --tag selection that
+  // leaves the flagged snapshot out must not remove its group's clean points.
+  nlohmann::json placed;
+  auto held = PlaceHolds(*context, repo, *all, flags, &placed);
   std::erase_if(*all, [&](const Snapshot& s) {
     return !SnapshotMatches(s, flags.tags, flags.paths) ||
            (!flags.host.empty() && s.hostname != flags.host);
   });
-  auto groups = retention::ApplyPolicyPerGroup(std::move(*all), flags.policy, flags.now_ns);
+  if (!held) {
+    *outcome = ReportEngineError(held.error().WithContext("nothing was removed"));
+    return std::nullopt;
+  }
+  auto groups = retention::ApplyPolicyPerGroup(std::move(*all), flags.policy, flags.now_ns, *held);
   if (!groups) {
     *outcome = ReportEngineError(groups.error());
     return std::nullopt;
@@ -177,13 +269,14 @@ std::optional<nlohmann::json> ForgetByPolicy(Context* context, repository::Repos
   nlohmann::json group_list = nlohmann::json::array();
   if (!context->json) fmt::print("applying policy: {}\n\n", flags.policy.ToString());
   size_t removed = 0, planned = 0;
-  for (const retention::GroupDecision& group : *groups) {
+  for (retention::GroupDecision& group : *groups) {
     if (context->json) {
       group_list.push_back(GroupJson(group));
     } else {
       PrintGroup(group, flags.now_ns);
     }
     planned += group.decision.remove.size();
+    if (!flags.dry_run) KeepHeldSince(repo, &group.decision.remove);
     removed += RemoveAll(repo, group.decision.remove, flags.dry_run, outcome);
   }
   if (!context->json) PrintOutcome(flags, planned, removed);
@@ -192,6 +285,7 @@ std::optional<nlohmann::json> ForgetByPolicy(Context* context, repository::Repos
                         {"applied_at", FormatRfc3339Nanos(flags.now_ns)},
                         {"dry_run", flags.dry_run},
                         {"groups", group_list},
+                        {"holds_placed", placed},
                         {"removed", removed}};
 }
 
@@ -294,7 +388,8 @@ void AddForgetCommand(CLI::App* app, Context* context) {
       "and --path select them); a snapshot is kept when any --keep-* rule keeps it, and every "
       "kept snapshot lists its reasons. Calendar buckets are in UTC; weeks are ISO weeks "
       "(Monday..Sunday). With no policy and no ids nothing is removed. Data is freed only by "
-      "prune.");
+      "prune. Held snapshots are never removed: after a snapshot is flagged for ransomware, "
+      "forget first holds the newest clean restore points of its group (see 'stormproof hold').");
   cmd->add_option("ids", flags->ids, "Snapshot ids (or unique prefixes) to remove");
   AddKeepOption(cmd, "-l,--keep-last", &flags->policy.last, "the N newest snapshots");
   AddKeepOption(cmd, "-H,--keep-hourly", &flags->policy.hourly,

@@ -3,7 +3,9 @@
 
 #include "continuity/analysis/audit.h"
 #include "continuity/analysis/restore_order.h"
+#include "apps/stormproof/clean_points.h"
 #include "apps/stormproof/context.h"
+#include "core/time.h"
 #include "continuity/report/runbook/runbook.h"
 
 namespace stormproof::cli {
@@ -13,6 +15,7 @@ struct RenderFlags {
   std::string format;  // md or html; "" = from --out's extension, else md
   std::string out;
   std::string client;
+  bool clean_points = false;
 };
 
 std::string ChosenFormat(const RenderFlags& flags) {
@@ -46,6 +49,17 @@ Outcome RunRender(Context* context, const RenderFlags& flags) {
   input.findings = analysis::Audit(p, {usable->today});
   input.generated_on = usable->today;
   if (!flags.client.empty()) input.client = flags.client;
+  if (flags.clean_points) {
+    auto points = CleanPointsOf(*context, *usable, input.order);
+    if (!points) {
+      PrintError(points.error().message());
+      return Outcome::Failed();
+    }
+    for (const auto& [id, point] : *points) {
+      input.restore_from[id] = readiness::RestoreFromText(point);
+    }
+    input.restore_from_as_of = FormatUtc(NowNs(*context, usable->today));
+  }
   std::string format = ChosenFormat(flags);
   std::string text =
       format == "html" ? report::RenderRunbookHtml(input) : report::RenderRunbookMarkdown(input);
@@ -86,6 +100,10 @@ void AddPlanRenderCommand(CLI::App* plan, Context* context) {
       ->type_name("FILE");
   cmd->add_option("--client", flags->client, "Only this client's part of the runbook")
       ->type_name("ID");
+  cmd->add_flag("--clean-points", flags->clean_points,
+                "In an incident: read the catalog and write in each restore step the snapshot "
+                "to restore from — its newest clean restore point before any snapshot flagged "
+                "by ransomware detection (the latest snapshot when none is flagged)");
   cmd->callback([context, flags] { context->outcome = RunRender(context, *flags); });
 }
 

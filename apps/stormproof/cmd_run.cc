@@ -27,7 +27,7 @@ namespace {
 constexpr std::chrono::minutes kDefaultLockWait{2};
 
 struct RunFlags {
-  bool dry_run = false, init = false, no_drills = false;
+  bool dry_run = false, init = false, no_drills = false, backup_now = false;
   std::string root, client;
   std::vector<std::string> systems;
   std::string host;  // --host; "" = this machine's host name
@@ -351,7 +351,8 @@ Outcome RunPlan(Context* context, const RunFlags& flags, const plan::Plan& plan,
   }
   options->hostname = host;
   PrintHost(*context, out, plan, flags, host);
-  runner::Selection selection{flags.client, flags.systems, !flags.no_drills, host};
+  runner::Selection selection{flags.client, flags.systems, !flags.no_drills, host,
+                              flags.backup_now};
   std::vector<std::string> notes;
   drill::Clock clock = drill::Clock::System();
   auto facts = runner::GatherFacts(plan, catalog->get(), options->access, selection,
@@ -432,6 +433,10 @@ void AddRunCommand(CLI::App* app, Context* context) {
                   "machine's host name")
       ->type_name("NAME");
   cmd->add_flag("--no-drills", flags->no_drills, "Do not run due drills this time");
+  cmd->add_flag("--backup-now", flags->backup_now,
+                "Back up the selected systems now, however recent their newest snapshot (before "
+                "a risky change, or in an incident to capture what is there); the rest of the "
+                "run as usual");
   cmd->callback([context, flags] { context->outcome = RunRun(context, *flags); });
 }
 

@@ -95,23 +95,51 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
+// What the marks add to a snapshot (engine/repository/marks.h): a verdict given later (a slow
+// attack's earlier step, a scan), a false alarm a person accepted, standing holds.
+void AddMarks(const repository::MarkSet& marks, const repository::Snapshot& s, nlohmann::json* j) {
+  const repository::Mark* later = marks.WorstLaterVerdict(s.id);
+  (*j)["later_verdict"] = later ? VerdictJson(later->verdict) : nlohmann::json(nullptr);
+  (*j)["false_alarm"] = marks.AcceptedAsFalseAlarm(s.id);
+  (*j)["held"] = marks.Held(s.id);
+}
+
+// The Verdict column: the record's verdict, or a worse one given later ("SUSPICIOUS 30
+// (later)"), "clean (false alarm)" once a person accepted the flag; " held" under a hold.
+std::string VerdictCell(const repository::MarkSet& marks, const repository::Snapshot& s) {
+  std::string text = VerdictText(s.verdict);
+  const repository::Mark* later = marks.WorstLaterVerdict(s.id);
+  if (later && (!s.verdict || later->verdict->level > s.verdict->level)) {
+    text = VerdictText(later->verdict) + " (later)";
+  }
+  if (marks.AcceptedAsFalseAlarm(s.id) && text != "clean" && text != "—") {
+    text = "clean (false alarm)";
+  }
+  return marks.Held(s.id) ? text + " held" : text;
+}
+
 Outcome RunSnapshots(Context* context, const SnapshotsFlags& flags) {
   Outcome failed;
   auto repo = OpenRepositoryOrReport(*context, &failed);
   if (!repo) return failed;
   auto snapshots = LoadSnapshotsOrWarn(*repo);
   if (!snapshots) return ReportEngineError(snapshots.error());
+  auto marks = LoadMarksOrWarn(*repo);
+  if (!marks) return ReportEngineError(marks.error());
   nlohmann::json list = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows = {
       {"ID", "Time", "Verdict", "Host", "Tags", "Paths", "Copied from"}};
   bool any_verdict = false, any_copy = false;
   for (const repository::Snapshot& s : *snapshots) {
     if (!SnapshotMatches(s, flags.tags, flags.paths)) continue;
-    list.push_back(SnapshotJson(s));
-    rows.push_back({s.id.ShortHex(), FormatUtc(s.time_ns), VerdictText(s.verdict),
+    nlohmann::json j = SnapshotJson(s);
+    AddMarks(*marks, s, &j);
+    list.push_back(std::move(j));
+    rows.push_back({s.id.ShortHex(), FormatUtc(s.time_ns), VerdictCell(*marks, s),
                     EscapeName(s.hostname), TagsText(s.tags), PathsText(s.paths),
                     CopiedFromText(s)});
-    any_verdict = any_verdict || s.verdict.has_value();
+    any_verdict =
+        any_verdict || s.verdict.has_value() || marks->WorstLaterVerdict(s.id) || marks->Held(s.id);
     any_copy = any_copy || s.copied_from.has_value();
   }
   // The "Copied from" column only where some snapshot is a copy (`stormproof copy`), "Verdict"

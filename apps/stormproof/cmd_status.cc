@@ -1,4 +1,5 @@
-// stormproof status: readiness now — RPO compliance, RTO feasibility and confidence, drill
+// stormproof status: readiness now — RPO compliance and the clean RPO (the newest clean restore
+// point after ransomware), RTO feasibility and confidence, drill
 // recency, 3-2-1-1-0 and audit findings per system, immutability and zero errors per repository,
 // and readiness scores per client and for the MSP, from the plan and the catalog (docs/cli.md,
 // "status").
@@ -9,9 +10,11 @@
 
 #include "apps/stormproof/context.h"
 #include "apps/stormproof/host_evidence.h"
+#include "core/text.h"
 #include "core/time.h"
 #include "continuity/readiness/readiness.h"
 #include "continuity/report/evidence/evidence_format.h"
+#include "continuity/report/plan_output/json_output.h"
 
 namespace stormproof::cli {
 namespace {
@@ -195,6 +198,7 @@ json SystemJson(const readiness::SystemStatus& s) {
           {"breached", s.breached},
           {"problems", s.problems},
           {"rpo", RpoJson(s.rpo)},
+          {"clean_point", report::CleanPointToJson(s.clean)},
           {"rto", RtoJson(s.rto, s.confidence)},
           {"drill", DrillJson(s.drill)},
           {"rule_32110", RuleJson(s.rule)},
@@ -234,6 +238,39 @@ std::string RpoCell(const readiness::RpoStatus& rpo) {
   std::string age = rpo.age ? ShortDuration(*rpo.age) : "-";
   std::string target = rpo.target ? ShortDuration(*rpo.target) : "-";
   return fmt::format("{}/{} {}", age, target, readiness::RpoStateName(rpo.state));
+}
+
+// The clean RPO beside the RPO: "25h/1d BREACHED" (flagged, past the RPO), "1h/1d ok" (nothing
+// flagged, or flagged within the RPO), "none/1d BREACHED" (flagged, no clean point), "never
+// judged", "-" (no backup).
+std::string CleanCell(const readiness::CleanPointStatus& c) {
+  std::string target = c.target ? ShortDuration(*c.target) : "-";
+  switch (c.state) {
+    case readiness::CleanState::kNoEvidence:
+      return "-";
+    case readiness::CleanState::kNeverJudged:
+      return "never judged";
+    case readiness::CleanState::kNoCleanPoint:
+      return fmt::format("none/{} BREACHED", target);
+    case readiness::CleanState::kNoneFlagged:
+    case readiness::CleanState::kFlagged:
+      break;
+  }
+  std::string verdict = c.breached ? "BREACHED" : c.flagged ? "flagged" : "ok";
+  return fmt::format("{}/{} {}", ShortDuration(*c.age), target, verdict);
+}
+
+// "newest clean point 1a2b3c4d (2026-12-05 10:00:00 UTC) in nas, held; 2 hold(s) standing" for a
+// system with judged backups that has something to say: a flag, or holds; "" otherwise (the
+// CLEAN RPO column says the rest). Evidence text is escaped for a terminal.
+std::string CleanPointLine(const readiness::CleanPointStatus& c) {
+  if (c.snapshot_id.empty() || c.state == readiness::CleanState::kNeverJudged) return "";
+  if (c.state == readiness::CleanState::kNoneFlagged && !c.held && c.holds.empty()) return "";
+  std::string line = fmt::format("newest clean point {} ({}) in {}{}: {}",
+                                 c.snapshot_id.substr(0, 8), FormatUtc(*c.point_ns), c.repository,
+                                 c.held ? ", held" : "", c.reason);
+  if (!c.holds.empty()) line += fmt::format("; {} hold(s) standing", c.holds.size());
+  return EscapeControls(line);
 }
 
 // "1h1m/2h ok", "1h31m/2h ok (est.)" (hands-on time from restore.estimate), "≥1h1m/2h unknown"
@@ -298,12 +335,13 @@ void PrintClient(const readiness::ClientStatus& client) {
   size_t id_width = 20;  // the widest system id, so the columns stay aligned
   for (const readiness::SystemStatus& s : client.systems)
     id_width = std::max(id_width, s.id.size());
-  fmt::print("  {:<{}} {:<10} {:<22} {:<30} {:<24} {:<9} {:>5}\n", "SYSTEM", id_width, "TIER",
-             "RPO age/target", "RTO projected/target", "LAST DRILL", "3-2-1-1-0", "SCORE");
+  fmt::print("  {:<{}} {:<10} {:<22} {:<22} {:<30} {:<24} {:<9} {:>5}\n", "SYSTEM", id_width,
+             "TIER", "RPO age/target", "CLEAN RPO", "RTO projected/target", "LAST DRILL",
+             "3-2-1-1-0", "SCORE");
   for (const readiness::SystemStatus& s : client.systems) {
-    fmt::print("  {:<{}} {:<10} {:<22} {:<30} {:<24} {}     {:>5}{}\n", s.id, id_width, s.tier,
-               RpoCell(s.rpo), RtoCell(s.rto), DrillCell(s.drill), s.rule.Marks(), s.score,
-               s.breached ? " BREACHED" : "");
+    fmt::print("  {:<{}} {:<10} {:<22} {:<22} {:<30} {:<24} {}     {:>5}{}\n", s.id, id_width,
+               s.tier, RpoCell(s.rpo), CleanCell(s.clean), RtoCell(s.rto), DrillCell(s.drill),
+               s.rule.Marks(), s.score, s.breached ? " BREACHED" : "");
   }
   for (const readiness::SystemStatus& s : client.systems) {
     for (const std::string& problem : s.problems) {
@@ -313,6 +351,9 @@ void PrintClient(const readiness::ClientStatus& client) {
       fmt::print("  · {}: {}\n", s.id, confidence);
     }
     fmt::print("  · {}: RTO projection: {}\n", s.id, readiness::ProjectionPartsText(s.rto));
+    if (std::string clean = CleanPointLine(s.clean); !clean.empty()) {
+      fmt::print("  · {}: {}\n", s.id, clean);
+    }
   }
   PrintRepositories(client.repositories);
   fmt::print("\n");
@@ -374,8 +415,9 @@ void AddStatusCommand(CLI::App* app, Context* context) {
   CLI::App* cmd = app->add_subcommand(
       "status",
       "Show readiness now, per client and per system: RPO compliance (age of the newest "
-      "restorable snapshot vs RPO), projected restore time vs RTO from measured drill "
-      "throughput along the dependency chain, RTO confidence, time since the last drill, "
+      "restorable snapshot vs RPO), the clean RPO (age of the newest restore point before any "
+      "snapshot flagged by ransomware detection, with the detection and the holds), projected "
+      "restore time vs RTO from measured drill throughput along the dependency chain, RTO confidence, time since the last drill, "
       "3-2-1-1-0 from evidence (a copy counts only when the catalog shows a current backup in "
       "it; each rule not met says why), per repository whether it is proven immutable (or, "
       "offline, attested) and proven free of errors, plan audit findings, and a readiness score "
@@ -383,8 +425,8 @@ void AddStatusCommand(CLI::App* app, Context* context) {
       "system, client and for the MSP, at most 49 where an objective is breached. Reads the "
       "catalog (run.catalog) and creates nothing, except that with a plan naming hosts it "
       "first imports every host's evidence from the repositories into the catalog "
-      "(docs/catalog.md). Exit 3 when an objective is breached (RPO breached, RTO infeasible, "
-      "last drill failed).");
+      "(docs/catalog.md). Exit 3 when an objective is breached (RPO or clean RPO breached, RTO "
+      "infeasible, last drill failed).");
   cmd->add_option("--client", flags->client,
                   "Only this client (the MSP's own id for the MSP's own systems)")
       ->type_name("ID")

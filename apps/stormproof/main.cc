@@ -20,7 +20,8 @@ constexpr const char* kFooter = R"(Exit codes:
   1  error: the plan or a file could not be read or written
   2  usage: unknown command, bad flag or flag value
   3  problems: the plan has errors, the audit found issues at --fail-on or above,
-     a backup skipped files it could not read (the snapshot is still saved), a
+     a backup skipped files it could not read or judged its snapshot suspicious or
+     infected (the snapshot is still saved), scan judged one so, a
      restore could not write or verify some entries, check found damage, stats
      found blobs missing from the index, a drill failed, or run/status found an
      objective breached (RPO exceeded, RTO not feasible, a failed backup or drill)
@@ -35,7 +36,7 @@ constexpr const char* kFooter = R"(Exit codes:
      (check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, the plan's
      credentials_file, or the bucket policy)
   130, 143  interrupted by SIGINT or SIGTERM: backup, restore, check, prune, forget,
-     copy, drill and run stop at their next safe point, release their locks and say
+     copy, scan, drill and run stop at their next safe point, release their locks and say
      what was left; a second signal ends them at once
 
 Environment:
@@ -205,6 +206,7 @@ int Run(int argc, char** argv) {
   AddRestoreCommand(&app, &context);
   AddCheckCommand(&app, &context);
   AddForgetCommand(&app, &context);
+  AddHoldCommand(&app, &context);
   AddPruneCommand(&app, &context);
   AddCopyCommand(&app, &context);
   AddLsCommand(&app, &context);
@@ -215,6 +217,7 @@ int Run(int argc, char** argv) {
   AddRunCommand(&app, &context);
   AddReportCommand(&app, &context);
   AddStatusCommand(&app, &context);
+  AddScanCommand(&app, &context);
   AddDrillCommand(&app, &context);
   AddAttestCommand(&app, &context);
   for (CLI::App* sub : plan->get_subcommands({})) sub->fallthrough();

@@ -289,6 +289,25 @@ Result<std::vector<repository::Snapshot>> LoadSnapshotsOrWarn(const repository::
   return all;
 }
 
+std::vector<std::string> AbsolutePaths(const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
+  for (const std::string& p : paths) {
+    out.push_back(std::filesystem::absolute(p).lexically_normal().string());
+    if (out.back().size() > 1 && out.back().back() == '/') out.back().pop_back();
+  }
+  return out;
+}
+
+Result<repository::MarkSet> LoadMarksOrWarn(const repository::Repository& repo) {
+  std::vector<repository::DamagedFile> damaged;
+  auto marks = repo.LoadMarks(&damaged);
+  for (const repository::DamagedFile& f : damaged) {
+    fmt::print(stderr, "warning: mark {} is damaged: {}; run 'stormproof check'\n",
+               EscapeName(f.name), EscapeControls(f.reason));
+  }
+  return marks;
+}
+
 Result<repository::Snapshot> FindSnapshot(const repository::Repository& repo,
                                           const std::string& spec,
                                           const std::vector<std::string>& tags,
@@ -335,10 +354,11 @@ Result<CleanPointChoice> FindCleanPoint(const repository::Repository& repo,
         " hosts or sets of paths (" + Join({groups.begin(), groups.end()}, "; ") +
         "): choose one with --host, --path or --tag");
   }
+  STORMPROOF_ASSIGN_OR_RETURN(repository::MarkSet marks, LoadMarksOrWarn(repo));
   STORMPROOF_ASSIGN_OR_RETURN(
       detect::LatestClean point,
       detect::ChooseLatestClean(
-          detect::JudgedSnapshotsOf(all),
+          detect::JudgedSnapshotsOf(all, marks),
           "latest-clean: no matching snapshot was judged for ransomware (all were taken without "
           "detection, or before it existed): restore one by its id"));
   return CleanPointChoice{std::move(all[point.index]), std::move(point.reason)};

@@ -69,6 +69,15 @@ void WarnDamagedIndexFiles(const repository::Repository& repo);
 // Errors only when the snapshots cannot be listed.
 Result<std::vector<repository::Snapshot>> LoadSnapshotsOrWarn(const repository::Repository& repo);
 
+// `paths` made absolute and normal, without a trailing '/', as backups record them (and as
+// --canary and scan's --canary compare them).
+std::vector<std::string> AbsolutePaths(const std::vector<std::string>& paths);
+
+// The repository's marks (holds, releases, later verdicts: engine/repository/marks.h); a mark
+// that cannot be read is skipped with one warning line on stderr ("warning: mark X is damaged:
+// reason; run 'stormproof check'"). Errors only when they cannot be listed.
+Result<repository::MarkSet> LoadMarksOrWarn(const repository::Repository& repo);
+
 // Locks the repository, waiting up to --retry-lock for a conflicting lock to go (saying so on
 // stderr once). Errors: kInvalidArgument for a malformed --retry-lock; kLocked.
 Result<std::unique_ptr<repository::Lock>> LockRepository(const Context& context,

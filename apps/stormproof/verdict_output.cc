@@ -25,13 +25,14 @@ std::string VerdictText(const std::optional<repository::Verdict>& verdict) {
 }
 
 std::vector<std::string> AlarmLines(const repository::Snapshot& snapshot,
-                                    std::span<const repository::Snapshot> group) {
+                                    std::span<const repository::Snapshot> group,
+                                    const repository::MarkSet& marks) {
   if (!snapshot.verdict || snapshot.verdict->level == Level::kClean) return {};
-  std::vector<std::string> lines{fmt::format(
-      "snapshot {} is {} (score {}): {}", snapshot.id.ShortHex(),
-      snapshot.verdict->level == Level::kInfected ? "INFECTED" : "SUSPICIOUS",
-      snapshot.verdict->score, EscapeControls(Join(snapshot.verdict->reasons, "; ")))};
-  std::vector<detect::JudgedSnapshot> judged = detect::JudgedSnapshotsOf(group);
+  std::vector<std::string> lines{
+      fmt::format("snapshot {} is {} (score {}): {}", snapshot.id.ShortHex(),
+                  snapshot.verdict->level == Level::kInfected ? "INFECTED" : "SUSPICIOUS",
+                  snapshot.verdict->score, EscapeControls(Join(snapshot.verdict->reasons, "; ")))};
+  std::vector<detect::JudgedSnapshot> judged = detect::JudgedSnapshotsOf(group, marks);
   Result<detect::CleanPoint> point = detect::NewestClean(judged);
   if (!point) {
     lines.push_back("no clean restore point: " + point.error().message());
@@ -42,6 +43,35 @@ std::vector<std::string> AlarmLines(const repository::Snapshot& snapshot,
                                 detect::DescribeCleanPoint(judged, *point)));
   }
   return lines;
+}
+
+std::vector<std::string> MarkLines(std::span<const repository::NamedMark> marks) {
+  std::vector<std::string> lines;
+  for (const repository::NamedMark& named : marks) {
+    const repository::Mark& mark = named.mark;
+    std::string reason = EscapeControls(mark.reason);
+    if (mark.kind == repository::Mark::Kind::kHold) {
+      lines.push_back(fmt::format("held snapshot {}: {}", mark.snapshot.ShortHex(), reason));
+    } else if (mark.kind == repository::Mark::Kind::kVerdict && mark.verdict) {
+      lines.push_back(fmt::format("marked snapshot {} {}: {}", mark.snapshot.ShortHex(),
+                                  repository::LevelName(mark.verdict->level), reason));
+    }
+  }
+  return lines;
+}
+
+nlohmann::json MarksJson(std::span<const repository::NamedMark> marks) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const repository::NamedMark& named : marks) {
+    const repository::Mark& mark = named.mark;
+    nlohmann::json j = {{"name", named.name},
+                        {"kind", std::string(repository::MarkKindName(mark.kind))},
+                        {"snapshot", mark.snapshot.Hex()},
+                        {"reason", mark.reason}};
+    if (mark.verdict) j["level"] = std::string(repository::LevelName(mark.verdict->level));
+    list.push_back(std::move(j));
+  }
+  return list;
 }
 
 }  // namespace stormproof::cli

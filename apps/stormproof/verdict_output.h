@@ -21,9 +21,19 @@ std::string VerdictText(const std::optional<repository::Verdict>& verdict);
 // For a snapshot `backup` just saved whose verdict is not clean: what to tell the person, one
 // line per item. The first says "snapshot 1a2b3c4d is INFECTED (score 97): <reasons>"; the second
 // names the newest clean restore point of `group` (the snapshot's group, oldest first, the
-// snapshot last) or says why there is none. Empty for a clean or unjudged snapshot.
+// snapshot last; levels as `marks` make them) or says why there is none. Empty for a clean or
+// unjudged snapshot.
 std::vector<std::string> AlarmLines(const repository::Snapshot& snapshot,
-                                    std::span<const repository::Snapshot> group);
+                                    std::span<const repository::Snapshot> group,
+                                    const repository::MarkSet& marks);
+
+// One line per mark a backup made after a flag (holds::ActOnFlag): "held snapshot 1a2b3c4d:
+// newest clean restore point before …", "marked snapshot 5e6f7a8b suspicious: part of a slow
+// attack …".
+std::vector<std::string> MarkLines(std::span<const repository::NamedMark> marks);
+
+// {"name", "kind", "snapshot", "reason"} (+ "level" for a verdict) per mark, for --json.
+nlohmann::json MarksJson(std::span<const repository::NamedMark> marks);
 
 }  // namespace stormproof::cli
 

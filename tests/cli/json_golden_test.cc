@@ -184,9 +184,15 @@ TEST_F(JsonGoldenTest, EveryCommandKeepsItsJsonShape) {
   ExpectShape("ls", "ls latest");
   ExpectShape("diff", "diff " + first + " " + second);
   ExpectShape("stats", "stats");
+  ExpectShape("scan", "scan --all --dry-run");
   ExpectShape("restore", "restore latest --verify --target " + (dir_ / "restored").string());
   ExpectShape("check", "check --read-data");
   ExpectShape("key-list", "key list");
+  ExpectShape("hold-add", "hold add " + first + " --reason 'kept for the insurer'");
+  ExpectShape("hold-list", "hold list --all");
+  // The judged snapshot is a false alarm: nothing is flagged, so forget places no hold.
+  ExpectShape("hold-release", "hold release --false-alarm " + second);
+  ASSERT_EQ(RunStormproof("hold release " + first, env_).exit_code, 0);
   ExpectShape("forget", "forget --keep-last 1");
   ExpectShape("prune", "prune");
   ExpectShape("repair-index", "repair index");
@@ -194,6 +200,7 @@ TEST_F(JsonGoldenTest, EveryCommandKeepsItsJsonShape) {
   ExpectShape("plan-check", PlanFlag() + "plan check");
   ExpectShape("plan-audit", PlanFlag() + "plan audit --fail-on never");
   ExpectShape("plan-order", PlanFlag() + "plan order");
+  ExpectShape("plan-order-clean-points", PlanFlag() + "plan order --clean-points");
   ExpectShape("plan-render", PlanFlag() + "plan render");
   ExpectShape("calendar", PlanFlag() + "calendar");
   ExpectShape("drill", PlanFlag() + "drill --system app --scratch " + (dir_ / "scratch").string());

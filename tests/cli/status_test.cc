@@ -762,6 +762,82 @@ systems:
   }
 }
 
+// Ransomware (issue 16): db's newest backup into nas is infected, the one before it clean and
+// held. `status` shows the clean RPO beside the RPO, the detection and the clean point, in text
+// and JSON; `plan order --clean-points` names what to restore from; app, never judged, says so.
+TEST_F(StatusCliTest, CleanRpoBesideTheRpoAndTheRestorePointInPlanOrder) {
+  UseCopies();
+  {
+    auto catalog = catalog::Catalog::Open((dir_ / "stormproof.db").string());
+    ASSERT_THAT(catalog, IsOk());
+    const std::string clean_id(64, 'c'), infected_id(64, 'f');
+    catalog::Run run;
+    run.kind = catalog::RunKind::kBackup;
+    run.system = "db";
+    run.repository = "nas";
+    run.started_ns = run.snapshot_time_ns = kEndOfDay - 2 * kHour;
+    run.finished_ns = run.started_ns + 30 * kSecond;
+    run.snapshot_id = clean_id;
+    run.details = R"({"verdict":{"level":"clean","score":0,"reasons":[]}})";
+    ASSERT_THAT((*catalog)->AddRun(run), IsOk());
+    run.started_ns = run.snapshot_time_ns = kEndOfDay - 5 * 60 * kSecond;
+    run.finished_ns = run.started_ns + 30 * kSecond;
+    run.snapshot_id = infected_id;
+    run.outcome = catalog::Outcome::kWarning;
+    run.details = nlohmann::json{
+        {"verdict", {{"level", "infected"}, {"score", 97}, {"reasons", {"212 ransom notes"}}}},
+        {"marks", {{{"kind", "hold"}, {"snapshot", clean_id}, {"reason", "newest clean"}}}}}
+                      .dump();
+    ASSERT_THAT((*catalog)->AddRun(run), IsOk());
+    run.system = "app";
+    run.details = "";
+    run.outcome = catalog::Outcome::kOk;
+    ASSERT_THAT((*catalog)->AddRun(run), IsOk());
+  }
+  CliResult text = Status("");
+  EXPECT_EQ(text.exit_code, 3) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("CLEAN RPO")) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("2h/15m BREACHED")) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("never judged")) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("! db: ransomware suspected: infected snapshot ffffffff"))
+      << text.out;
+  EXPECT_THAT(text.out, HasSubstr("score 97: 212 ransom notes")) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("! db: clean RPO 15m breached: newest clean restore point "
+                                  "cccccccc")) << text.out;
+  EXPECT_THAT(text.out, HasSubstr("· db: newest clean point cccccccc (2026-11-26 21:59:59 UTC) in "
+                                  "nas, held: newest clean snapshot; 1 newer flagged"))
+      << text.out;
+
+  CliResult json = Status("--json");
+  auto doc = nlohmann::json::parse(json.out);
+  const auto& clean = FindSystem(doc, "db")["clean_point"];
+  EXPECT_EQ(clean["state"], "flagged");
+  EXPECT_EQ(clean["snapshot_id"], std::string(64, 'c'));
+  EXPECT_EQ(clean["age_s"], 2 * 3600);
+  EXPECT_EQ(clean["breached"], true);
+  EXPECT_EQ(clean["held"], true);
+  EXPECT_EQ(clean["flagged"]["level"], "infected");
+  EXPECT_EQ(clean["flagged"]["score"], 97);
+  EXPECT_EQ(clean["holds"].size(), 1u);
+  EXPECT_EQ(FindSystem(doc, "app")["clean_point"]["state"], "never judged");
+
+  const std::string plan = " --plan " + (dir_ / "plan.yaml").string() + " --as-of 2026-11-26";
+  CliResult order = RunStormproof("plan order --clean-points" + plan);
+  EXPECT_EQ(order.exit_code, 0) << order.err;
+  EXPECT_THAT(order.out, HasSubstr("restore from: snapshot cccccccc (2026-11-26 21:59:59 UTC) in "
+                                   "nas, the newest clean point; infected snapshot ffffffff "
+                                   "(2026-11-26 23:54:59 UTC) after it"))
+      << order.out;
+  EXPECT_THAT(order.out, HasSubstr("never judged (taken without detection)")) << order.out;
+  EXPECT_THAT(RunStormproof("plan order" + plan).out, Not(HasSubstr("restore from:")));
+  CliResult order_json = RunStormproof("plan order --json --clean-points" + plan);
+  auto steps = nlohmann::json::parse(order_json.out)["steps"];
+  ASSERT_EQ(steps[0]["system"], "db");
+  EXPECT_EQ(steps[0]["clean_point"]["snapshot_id"], std::string(64, 'c'));
+  CliResult runbook = RunStormproof("plan render --format md --clean-points --out -" + plan);
+  EXPECT_THAT(runbook.out, HasSubstr("- **Restore from:** snapshot cccccccc")) << runbook.out;
+}
+
 TEST_F(StatusCliTest, UnknownClientIsAUsageError) {
   CliResult result = Status("--client nobody");
   EXPECT_EQ(result.exit_code, 2);

@@ -4,6 +4,7 @@
 #include "continuity/hosts/hosts.h"
 #include "continuity/hosts/internal/open.h"
 #include "core/time.h"
+#include "engine/repository/marks.h"
 
 namespace stormproof::hosts {
 namespace {
@@ -21,7 +22,7 @@ Result<std::vector<std::string>> NewFiles(const backend::Backend& files,
   std::vector<std::string> names;
   STORMPROOF_TRY(files.List(backend::FileType::kEvidence, [&](const std::string& name,
                                                               uint64_t size) {
-    if (known.files.count(name) != 0) return;
+    if (known.files.count(name) != 0 || repository::IsMarkName(name)) return;  // marks.h
     if (size > kMaxEvidenceBytes) {
       out->damaged.push_back("evidence " + name + ": " + std::to_string(size) +
                              " bytes, more than evidence ever holds (" +

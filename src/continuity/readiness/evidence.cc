@@ -274,6 +274,8 @@ Result<Evidence> GatherEvidence(const catalog::Catalog& catalog, const plan::Sys
                                 CopyOf(catalog, system.id, *repo, now_ns, checks));
     evidence.copies.push_back(std::move(copy));
   }
+  STORMPROOF_ASSIGN_OR_RETURN(evidence.clean,
+                              GatherCleanEvidence(catalog, system.id, shape.repositories, now_ns));
   return evidence;
 }
 

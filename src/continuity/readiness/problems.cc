@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/text.h"
+#include "core/time.h"
 #include "continuity/readiness/internal/assess.h"
 
 namespace stormproof::readiness {
@@ -144,6 +145,36 @@ std::string DrillProblem(const DrillRecency& drill) {
   return "";
 }
 
+std::string Short(const std::string& id) { return id.substr(0, 8); }
+
+// "infected snapshot 9a8b7c6d (2026-12-05 10:00:00 UTC) in acme-b2, score 97: <reasons>".
+std::string FlaggedText(const FlaggedSnapshot& f) {
+  std::string text = f.level + " snapshot " + Short(f.snapshot_id) + " (" + FormatUtc(f.time_ns) +
+                     ") in " + f.repository;
+  if (f.score) text += ", score " + std::to_string(*f.score);
+  return text + (f.reasons.empty() ? "" : ": " + Join(f.reasons, "; "));
+}
+
+// The attack and the RPO it leaves: one line for the flag, one for the clean point, one when a
+// backup could not hold the clean points. Evidence text is escaped for a terminal.
+std::vector<std::string> CleanProblems(const CleanPointStatus& clean) {
+  std::vector<std::string> lines;
+  std::string target = clean.target ? " " + ShortDuration(*clean.target) : "";
+  if (clean.flagged) lines.push_back("ransomware suspected: " + FlaggedText(*clean.flagged));
+  if (clean.state == CleanState::kNoCleanPoint) {
+    lines.push_back("clean RPO" + target + " breached: " + clean.reason);
+  } else if (clean.state == CleanState::kFlagged) {
+    std::string point = "newest clean restore point " + Short(clean.snapshot_id) + " (" +
+                        FormatUtc(*clean.point_ns) + ") in " + clean.repository + " is " +
+                        ShortDuration(*clean.age) + " old" + (clean.held ? "" : ", not held");
+    lines.push_back(clean.breached ? "clean RPO" + target + " breached: " + point
+                                   : "clean RPO within" + target + ": " + point);
+  }
+  if (!clean.marks_failed.empty()) lines.push_back("holds not placed: " + clean.marks_failed);
+  for (std::string& line : lines) line = EscapeControls(line);
+  return lines;
+}
+
 bool LastDrillFailed(const DrillRecency& drill) {
   return drill.last_outcome && (*drill.last_outcome == catalog::Outcome::kFailed ||
                                 *drill.last_outcome == catalog::Outcome::kError);
@@ -152,12 +183,15 @@ bool LastDrillFailed(const DrillRecency& drill) {
 }  // namespace
 
 void JudgeProblems(SystemStatus* status) {
-  status->breached = status->rpo.state == RpoState::kBreached ||
+  status->breached = status->rpo.state == RpoState::kBreached || status->clean.breached ||
                      status->rto.state == RtoState::kInfeasible || LastDrillFailed(status->drill);
   status->problems.clear();
   for (std::string line :
        {RpoProblem(status->rpo), RtoProblem(status->rto), DrillProblem(status->drill)}) {
     if (!line.empty()) status->problems.push_back(std::move(line));
+  }
+  for (std::string& line : CleanProblems(status->clean)) {
+    status->problems.push_back(std::move(line));
   }
   if (LastDrillFailed(status->drill)) {
     status->problems.push_back(std::string("last drill ") +

@@ -181,6 +181,7 @@ SystemStatus AssessOne(const plan::Plan& plan, size_t i, const Evidence& evidenc
   if (backed_up && objectives.rpo && !status.rpo.restore_point_ns) {
     status.rpo.state = RpoState::kBreached;
   }
+  status.clean = internal::AssessCleanPoint(evidence.clean, objectives.rpo, options.now_ns);
   std::optional<Cadence> every = objectives.tier ? objectives.tier->drill_every : std::nullopt;
   status.drill = internal::AssessDrillRecency(every, evidence, options.now_ns, options.today);
   status.confidence = internal::AssessConfidence(evidence.drills, objectives.rto);
@@ -286,6 +287,14 @@ Result<MspStatus> ComputeStatus(const plan::Plan& plan, const catalog::Catalog* 
     SystemStatus& system = systems[i];
     system.rto = std::move(rto[i]);
     system.findings = findings.by_system[i];
+    // Why a backup could not hold the clean points names the MSP's storage: not for a client.
+    // Nor a person's words on a hold.
+    if (client_view && !system.clean.marks_failed.empty()) {
+      system.clean.marks_failed = "a backup could not place its holds";
+    }
+    for (StandingHold& hold : system.clean.holds) {
+      if (client_view && hold.by_person) hold.reason = "held by the MSP";
+    }
     system.parts = internal::ScoreOf(system);
     internal::JudgeProblems(&system);
     internal::AddConflictProblems(conflicts, client_view, &system);

@@ -3,7 +3,8 @@
 // `stormproof status` prints and the quarterly report charts.
 //
 // Per system it answers: is the newest restorable snapshot younger than the RPO (RPO
-// compliance)? Can the system be restored within its RTO — data restore at the speed its recent
+// compliance)? Which is the newest clean restore point, before any snapshot ransomware
+// detection flagged, and how old is it (the clean RPO, CleanPointStatus)? Can the system be restored within its RTO — data restore at the speed its recent
 // drills measured, plus its hands-on checklist and verification, after the systems it depends on
 // (RTO feasibility)? How often did recent drills
 // meet the RTO (RTO confidence)? Is a drill overdue? Does its backup follow 3-2-1-1-0? What does
@@ -12,7 +13,8 @@
 //
 // The score (documented also in docs/cli.md, "status"): a system's score is the rounded sum of
 // weighted components, each worth 0..1:
-//   RPO             25 × max(0, 1 − 0.5 × age / RPO) while age ≤ RPO, 0 when breached or unknown
+//   RPO             25 × max(0, 1 − 0.5 × age / RPO) while age ≤ RPO, 0 when breached or unknown,
+//                        and 0 when the clean RPO is breached
 //   drill recency   20 × 1 − 0.5 × a          for a = drill age / drill_every ≤ 1,
 //                        0.5 × 2^−(a − 1)      beyond (halves every further period overdue);
 //                        0 when never drilled (drill_every defaults to 90 days when unset)
@@ -29,8 +31,8 @@
 // systems taken as one more group (so one large client does not drown the others). A group with
 // no systems has no score and is left out of the mean; the MSP score is 0 when nothing has one.
 //
-// A breach dominates: a system with an objective breached (RPO breached, RTO infeasible, last
-// drill failed or erred) scores at most kBreachedScoreCap (49), whatever its components; a client
+// A breach dominates: a system with an objective breached (RPO or clean RPO breached, RTO
+// infeasible, last drill failed or erred) scores at most kBreachedScoreCap (49), whatever its components; a client
 // with a breached system, and the MSP with any breached system, are capped the same way. So no
 // score of 50 or more ever stands for a breached objective.
 //
@@ -89,6 +91,72 @@ struct RpoStatus {
   std::optional<int64_t> restore_point_ns;  // that snapshot's time
   std::string snapshot_id;
   std::optional<Duration> age;  // now − restore_point (never negative)
+};
+
+// The newest clean restore point of a system (issue 16): the point a restore after ransomware
+// goes back to, and its age, the clean RPO — the real RPO after an attack. From the catalog
+// only: the verdicts its backup runs recorded (details "verdict"), the verdicts and holds they
+// placed later (details "marks"), and the newest forget run's view of the repository's marks
+// (details "marks": standing holds, false alarms a person accepted, later verdicts); never from
+// the plan. The rule is detect::NewestClean's.
+//
+// kNoEvidence: no backup recorded; kNeverJudged: backups, none judged (taken without detection,
+// or by restic/borg): the clean RPO is unknown; kNoneFlagged: nothing flagged, the point is the
+// newest snapshot; kFlagged: an attack (or an unreleased false alarm) is flagged and the point
+// is the newest clean snapshot before it; kNoCleanPoint: flagged, and no clean snapshot before
+// it among the backups looked at (kCleanPointWindow).
+enum class CleanState { kNoEvidence, kNeverJudged, kNoneFlagged, kFlagged, kNoCleanPoint };
+// "no evidence", "never judged", "none flagged", "flagged", "no clean point"
+const char* CleanStateName(CleanState state);
+
+// The most backups of a system (in all its repositories) the clean point is looked for among,
+// newest first (keeps status's queries bounded): an attack flagged earlier is not seen.
+inline constexpr size_t kCleanPointWindow = 200;
+
+// The oldest flagged snapshot not accepted as a false alarm: where the attack begins.
+struct FlaggedSnapshot {
+  std::string snapshot_id;  // 64 hex digits
+  int64_t time_ns = 0;      // the snapshot's time
+  std::string repository;
+  std::string level;                 // "suspicious" or "infected"
+  std::optional<int> score;          // the backup's score; unset for a later verdict (a mark)
+  std::vector<std::string> reasons;  // the backup's reasons, or the mark's reason
+  int64_t detected_ns = 0;           // when the run that flagged it finished
+};
+
+// A hold standing on one of the system's snapshots (forget and prune keep it).
+struct StandingHold {
+  std::string snapshot_id;
+  int64_t snapshot_time_ns = 0;  // 0 when unknown (a hold mark on a snapshot not looked at)
+  std::string repository;
+  std::string reason;
+  // Placed by a person (`hold add`: the newest forget names no flagged snapshot it is for), not
+  // by a backup or a forget after a flag. Its reason is a person's words: a client reads "held
+  // by the MSP" instead.
+  bool by_person = false;
+};
+
+struct CleanPointStatus {
+  CleanState state = CleanState::kNoEvidence;
+  // The restore point (kNoneFlagged, kFlagged; kNeverJudged: the newest snapshot, not proven
+  // clean): its snapshot, time and repository.
+  std::string snapshot_id;
+  std::optional<int64_t> point_ns;
+  std::string repository;
+  std::optional<Duration> age;     // the clean RPO: now − point_ns; unset without a proven point
+  std::optional<Duration> target;  // the system's RPO
+  bool held = false;               // a hold stands on the point
+  // Flagged with the clean RPO past the RPO, or no clean point at all: the RPO an attack leaves
+  // is breached (a breach of the system, like the ordinary RPO's).
+  bool breached = false;
+  // Why this point, in plain words (detect::DescribeCleanPoint), or why there is none.
+  std::string reason;
+  std::optional<FlaggedSnapshot> flagged;  // kFlagged, kNoCleanPoint
+  size_t flagged_count = 0;                // unaccepted flagged snapshots in all
+  std::vector<StandingHold> holds;         // newest snapshot first
+  size_t backups = 0, judged = 0;          // backups looked at, of them judged
+  // A backup could not place its marks (details "marks_failed"), newest; "" when none.
+  std::string marks_failed;
 };
 
 // The projected RTO of one system (src/continuity/readiness/projection.cc): its own restore — data restore
@@ -280,6 +348,7 @@ struct SystemStatus {
   std::string tier;    // tier id, "" when none
   int tier_rank = 0;   // 0 when no tier
   RpoStatus rpo;
+  CleanPointStatus clean;  // the newest clean restore point and the clean RPO
   RtoProjection rto;
   RtoConfidence confidence;
   DrillRecency drill;
@@ -290,7 +359,8 @@ struct SystemStatus {
   // cap lowered it).
   int score = 0;
   bool capped = false;
-  // An objective is breached: RPO breached, RTO infeasible or the last drill failed/erred.
+  // An objective is breached: RPO breached, clean RPO breached (CleanPointStatus::breached), RTO
+  // infeasible or the last drill failed/erred.
   bool breached = false;
   // One line each, for people: "RPO 4h breached (age 9h)", "RTO 2h, projected 6h",
   // "drill overdue since 2026-03-01", "last drill failed", the 3-2-1-1-0 reasons
@@ -372,6 +442,20 @@ analysis::ProofOwner ProofOwnerOf(const plan::RepositorySpec& repository);
 // when a proof exists). Errors: catalog read errors.
 Status ImmutabilityProofsOf(const catalog::Catalog& catalog, const plan::RepositorySpec& repository,
                             int64_t now_ns, analysis::RepositoryEvidence* e);
+
+// Where to restore a system from after an attack, one line for people (`plan order
+// --clean-points`, the runbook): "snapshot 1a2b3c4d (2026-12-05 10:00:00 UTC) in nas, the newest
+// clean point; infected snapshot 9a8b7c6d (2026-12-06 10:00:00 UTC) after it", "latest snapshot
+// 1a2b3c4d (…) in nas, none flagged", "latest snapshot … in nas, never judged (taken without
+// detection)", "NO CLEAN RESTORE POINT: <why>", "unknown: no backup recorded". Control bytes of
+// evidence text are escaped (EscapeControls).
+std::string RestoreFromText(const CleanPointStatus& clean);
+
+// The newest clean restore point of `system` as of `now_ns` (runs finished after it ignored),
+// what `status` shows: a bounded number of indexed queries (its newest kCleanPointWindow
+// backups, and per repository they are in its newest forget). Errors: catalog read errors.
+Result<CleanPointStatus> CleanPointOf(const plan::Plan& plan, const catalog::Catalog& catalog,
+                                      const plan::System& system, int64_t now_ns);
 
 // Opens the catalog at `path` when the file exists; returns null (and creates nothing) when it
 // does not. Errors as catalog::Catalog::Open.

@@ -55,7 +55,8 @@ double DrillRecencyFactor(std::optional<Duration> age, std::optional<Cadence> ev
 
 ScoreParts ScoreOf(const SystemStatus& status) {
   ScoreParts parts;
-  parts.rpo = RpoFactor(status.rpo);
+  // After an attack the RPO that counts is the clean point's: breached, it earns nothing.
+  parts.rpo = status.clean.breached ? 0 : RpoFactor(status.rpo);
   parts.drill_recency = DrillRecencyFactor(status.drill.age, status.drill.every);
   parts.drill_results = ResultsFactor(status);
   parts.rto = RtoFactor(status.rto);

@@ -4,10 +4,11 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "engine/archiver/archiver.h"
-#include "engine/detect/verdict.h"
 #include "continuity/runner/internal/jobs.h"
 #include "core/text.h"
+#include "engine/archiver/archiver.h"
+#include "engine/detect/verdict.h"
+#include "engine/holds/holds.h"
 
 namespace stormproof::runner::internal {
 namespace {
@@ -53,7 +54,30 @@ std::string Alarm(const Snapshot& snapshot) {
                      Join(snapshot.verdict->reasons, "; "));
 }
 
-void Finish(const JobContext& context, const Snapshot& snapshot, ActionResult* result) {
+// The marks a backup made after a flag (holds::ActOnFlag), for the run's details: what status
+// and the readiness report show as the hold and the slow attack's earlier steps.
+nlohmann::json MarksDetails(std::span<const repository::NamedMark> marks) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const repository::NamedMark& named : marks) {
+    nlohmann::json j = {{"kind", std::string(repository::MarkKindName(named.mark.kind))},
+                        {"snapshot", named.mark.snapshot.Hex()},
+                        {"reason", named.mark.reason}};
+    if (named.mark.verdict) {
+      j["level"] = std::string(repository::LevelName(named.mark.verdict->level));
+    }
+    list.push_back(std::move(j));
+  }
+  return list;
+}
+
+// What the backup did after a flag, for Finish.
+struct AfterFlag {
+  std::vector<repository::NamedMark> marks;
+  std::string failure;  // "" when it did its part
+};
+
+void Finish(const JobContext& context, const Snapshot& snapshot, const AfterFlag& after,
+            ActionResult* result) {
   const repository::SnapshotSummary& m = snapshot.summary;
   catalog::Run& run = result->run;
   run.finished_ns = context.clock.now_ns();
@@ -70,6 +94,8 @@ void Finish(const JobContext& context, const Snapshot& snapshot, ActionResult* r
                           {"score", snapshot.verdict->score},
                           {"reasons", snapshot.verdict->reasons}};
   }
+  if (!after.marks.empty()) details["marks"] = MarksDetails(after.marks);
+  if (!after.failure.empty()) details["marks_failed"] = after.failure;
   run.details = details.dump();
   result->summary =
       fmt::format("{} files, {}, {} added, snapshot {}", run.files, HumanBytes(run.bytes),
@@ -82,7 +108,8 @@ void Finish(const JobContext& context, const Snapshot& snapshot, ActionResult* r
   result->alarm = Alarm(snapshot);
   if (!result->alarm.empty()) {
     run.outcome = catalog::Outcome::kWarning;
-    run.error = result->alarm + (run.error.empty() ? "" : "; " + run.error);
+    run.error = result->alarm + (run.error.empty() ? "" : "; " + run.error) +
+                (after.failure.empty() ? "" : "; " + after.failure);
     result->summary += "; " + std::string(repository::LevelName(snapshot.verdict->level)) + "!";
   }
 }
@@ -115,13 +142,30 @@ ActionResult BackupJob(const JobContext& context, const Action& action) {
   archiver::BackupOptions options = Options(context, *system);
   auto previous = SystemSnapshots(repo, system->id);
   if (previous) *previous = archiver::BackupBasis(std::move(*previous), context.clock.now_ns());
+  // A mark that cannot be read counts for nothing (check reports it): an accepted false alarm
+  // then stays out of the history, a held snapshot is held again by the next flag.
+  std::vector<repository::DamagedFile> damaged;
+  auto marks = repo.LoadMarks(&damaged);
+  if (!marks) return FailRun(context, marks.error(), std::move(result));
   if (previous && !previous->empty()) {
     options.parent = archiver::ParentOf(*previous, options.detect);
-    options.history = detect::PastSnapshotsOf(*previous);
+    options.history = detect::PastSnapshotsOf(*previous, *marks);
   }
   auto snapshot = archiver::Backup(repo, options, {}, {});
   if (!snapshot) return FailRun(context, snapshot.error(), std::move(result));
-  Finish(context, *snapshot, &result);
+  std::vector<Snapshot> group = previous ? std::move(*previous) : std::vector<Snapshot>{};
+  group.push_back(*snapshot);
+  AfterFlag after;
+  if (snapshot->verdict && snapshot->verdict->level != repository::Verdict::Level::kClean) {
+    auto acted = holds::ActOnFlag(repo, std::move(group), options.history, *snapshot,
+                                  holds::Maker::ThisMachine(lock->get()->storage_time_ns()));
+    if (acted) {
+      after.marks = std::move(*acted);
+    } else {
+      after.failure = "could not hold the clean restore points: " + acted.error().message();
+    }
+  }
+  Finish(context, *snapshot, after, &result);
   return result;
 }
 

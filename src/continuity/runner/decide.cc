@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "core/date.h"
-#include "core/time.h"
 #include "continuity/drill/drill.h"
 #include "continuity/runner/locations.h"
+#include "core/date.h"
+#include "core/time.h"
 
 namespace stormproof::runner {
 namespace {
@@ -29,7 +29,7 @@ class Decider {
   Decider(const plan::Plan& plan, int64_t now_ns, const Facts& facts)
       : plan_(plan), now_ns_(now_ns), facts_(facts) {}
 
-  void System(const plan::System& system, bool drills) {
+  void System(const plan::System& system, bool drills, bool backup_now) {
     std::optional<Duration> interval = BackupInterval(plan_, system);
     for (const plan::Ref& ref : system.backup.repositories) {
       const plan::RepositorySpec* repository = plan_.FindRepository(ref.id);
@@ -38,7 +38,7 @@ class Decider {
       if (support.use == RepositoryUse::kUnsupported) {
         AddSkip("repository " + repository->id, support.reason);
       } else if (support.use == RepositoryUse::kWrite && !system.backup.paths.empty()) {
-        Backup(system, *repository, interval);
+        Backup(system, *repository, interval, backup_now);
       }
     }
     for (const plan::RepositorySpec* copy : plan::SystemRepositories(plan_, system)) {
@@ -66,13 +66,16 @@ class Decider {
 
  private:
   void Backup(const plan::System& system, const plan::RepositorySpec& repository,
-              const std::optional<Duration>& interval) {
+              const std::optional<Duration>& interval, bool backup_now) {
     written_.insert(repository.id);
     if (!interval) return;
     std::optional<int64_t> newest = NewestSnapshot(facts_, system.id, repository.id);
     std::string reason;
     if (!newest) {
       reason = "never backed up to " + repository.id;
+    } else if (backup_now) {
+      reason = "asked for now (--backup-now); newest snapshot " +
+               ShortDurationNs(now_ns_ - *newest) + " old";
     } else {
       int64_t age = now_ns_ - *newest;
       if (age < interval->seconds() * kNsPerSecond) return;
@@ -185,7 +188,7 @@ class Decider {
         : fed   ? "this run writes a new snapshot into " + source->id
         : retry ? "the last copy from " + source->id + " failed; copied again until it succeeds"
                 : source->id + " holds a snapshot " + ShortDurationNs(*in_source - *copied) +
-                    " newer than the newest copied";
+                      " newer than the newest copied";
     reason += copy.copy_every ? "; copied every " + copy.copy_every->ToString() +
                                     (last ? ", last " + ShortDurationNs(now_ns_ - *last) + " ago"
                                           : std::string())
@@ -223,14 +226,13 @@ class Decider {
   void Retry(const plan::System& system, const plan::Tier& tier, const FailedDrill& failed) {
     Duration retry = tier.drill_retry.value_or(plan::kDefaultDrillRetry);
     if (failed.started_ns + retry.seconds() * kNsPerSecond > now_ns_) return;
-    std::string copy = StillDrillable(system, failed.repository) ? failed.repository
-                                                                 : NextCopy(system);
+    std::string copy =
+        StillDrillable(system, failed.repository) ? failed.repository : NextCopy(system);
     Add(ActionKind::kDrill, system.id, copy,
         "last drill " + std::string(catalog::OutcomeName(failed.outcome)) + " " +
             ShortDurationNs(now_ns_ - failed.started_ns) + " ago" +
-            (failed.repository.empty() ? "" : " from " + failed.repository) +
-            "; retried every " + retry.ToString() + " until a drill passes (tier " + tier.id +
-            " drill_retry)");
+            (failed.repository.empty() ? "" : " from " + failed.repository) + "; retried every " +
+            retry.ToString() + " until a drill passes (tier " + tier.id + " drill_retry)");
   }
 
   // The copy the next drill restores from: "" for a restore command, else rotation.
@@ -330,9 +332,10 @@ class Decider {
     if (claim.empty()) return;
     if (spec->location.rfind("s3:", 0) != 0) {
       AddSkip("immutability of " + repository,
-              "not proven: " + claim + ", but a local directory has no Object Lock; it cannot "
-              "be proven (keep an immutable copy in object storage, or `stormproof attest` "
-              "offline media)");
+              "not proven: " + claim +
+                  ", but a local directory has no Object Lock; it cannot "
+                  "be proven (keep an immutable copy in object storage, or `stormproof attest` "
+                  "offline media)");
       return;
     }
     // Only a proof made with the backup hosts' credentials at the location now puts it off.
@@ -342,10 +345,10 @@ class Decider {
     if (counted && !lapsed && AddCadence(last->finished_ns, plan_.run.check_every) > now_ns_) {
       return;
     }
-    std::string due = "due every " + plan_.run.check_every.ToString() + " (run.check_every); " +
-                      claim;
+    std::string due =
+        "due every " + plan_.run.check_every.ToString() + " (run.check_every); " + claim;
     std::string since =
-        lapsed    ? "last proof " + ShortDurationNs(now_ns_ - last->finished_ns) +
+        lapsed ? "last proof " + ShortDurationNs(now_ns_ - last->finished_ns) +
                      " ago, lapsed: the earliest retention it sampled ended " +
                      UtcDateOf(last->lapses_ns).ToString() + "; "
         : counted ? "last proof " + ShortDurationNs(now_ns_ - last->finished_ns) + " ago; "
@@ -395,7 +398,9 @@ Decisions Decide(const plan::Plan& plan, int64_t now_ns, const Facts& facts,
                  const Selection& selection) {
   Decider decider(plan, now_ns, facts);
   for (const plan::System& system : plan.systems) {
-    if (Selected(plan, selection, system)) decider.System(system, selection.drills);
+    if (Selected(plan, selection, system)) {
+      decider.System(system, selection.drills, selection.backup_now);
+    }
   }
   return decider.Finish(selection);
 }

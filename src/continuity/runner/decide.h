@@ -72,6 +72,10 @@ struct Selection {
   bool drills = true;                // false: --no-drills
   // `run --host`: only the systems plan::Plan::RunsOnHost gives this host; "" = every host's.
   std::string host = {};
+  // `run --backup-now`: the selected systems' backups are due whatever the age of their newest
+  // snapshot (before a risky change, or in an incident to capture what is there now); systems
+  // without an RPO stay skipped.
+  bool backup_now = {};
 };
 bool Selected(const plan::Plan& plan, const Selection& selection, const plan::System& system);
 

@@ -19,6 +19,7 @@
 #include "core/interrupt.h"
 #include "core/text.h"
 #include "core/time.h"
+#include "engine/holds/holds.h"
 #include "engine/retention/retention.h"
 
 namespace stormproof::runner::internal {
@@ -147,9 +148,8 @@ Result<std::optional<std::string>> MoreThanTurnover(
     const JobContext& context, const Action& action, const retention::Policy& policy,
     const std::vector<retention::GroupDecision>& groups) {
   STORMPROOF_ASSIGN_OR_RETURN(
-      OwnAdditions added,
-      OwnAdditionsSinceLastForget(context.plan, context.catalog, action.system, action.repository,
-                                  context.clock.now_ns()));
+      OwnAdditions added, OwnAdditionsSinceLastForget(context.plan, context.catalog, action.system,
+                                                      action.repository, context.clock.now_ns()));
   const uint64_t normal = added.snapshots + static_cast<uint64_t>(policy.CountingRulesUsed());
   for (const retention::GroupDecision& group : groups) {
     if (group.decision.remove.size() <= normal) continue;
@@ -256,18 +256,62 @@ void Refuse(const std::string& reason, const retention::Policy& policy, size_t t
             ActionResult* result) {
   result->run.outcome = catalog::Outcome::kFailed;
   result->run.error = reason;
-  result->run.details = nlohmann::json{{"policy", policy.ToString()},
-                                       {"removed", 0},
-                                       {"kept", total},
-                                       {"refused", true}}
-                            .dump();
+  result->run.details = nlohmann::json{
+      {"policy", policy.ToString()},
+      {"removed", 0},
+      {"kept", total},
+      {"refused", true}}.dump();
   result->summary =
       fmt::format("refused: removed none of {} snapshots ({})", total, policy.ToString());
 }
 
+// What the marks say about the system's `snapshots` after the holds this run placed, for the
+// run's details (status and the readiness report read them: docs/catalog.md): the standing
+// holds, the snapshots accepted as false alarms and the verdicts given later (a slow attack's
+// earlier steps, a scan), each naming its snapshot.
+nlohmann::json MarksDetails(const repository::MarkSet& marks,
+                            const std::vector<Snapshot>& snapshots) {
+  nlohmann::json held = nlohmann::json::array(), accepted = nlohmann::json::array(),
+                 later = nlohmann::json::array();
+  for (const Snapshot& s : snapshots) {
+    for (const repository::NamedMark* hold : marks.StandingHolds(s.id)) {
+      held.push_back({{"snapshot", s.id.Hex()},
+                      {"snapshot_time_ns", s.time_ns},
+                      {"reason", hold->mark.reason},
+                      {"because", hold->mark.because ? hold->mark.because->Hex() : ""}});
+    }
+    if (marks.AcceptedAsFalseAlarm(s.id)) accepted.push_back(s.id.Hex());
+    if (const repository::Mark* verdict = marks.WorstLaterVerdict(s.id)) {
+      later.push_back({{"snapshot", s.id.Hex()},
+                       {"level", std::string(repository::LevelName(verdict->verdict->level))},
+                       {"reason", verdict->reason}});
+    }
+  }
+  return {{"holds", held}, {"false_alarms", accepted}, {"later_verdicts", later}};
+}
+
+// Places the holds the system's flagged snapshots ask for (holds::HoldsToPlaceAll); returns
+// the marks with them (a mark that cannot be read counts for nothing: check reports it) and
+// adds how many were placed to *placed.
+Result<repository::MarkSet> PlaceHolds(repository::Repository& repo,
+                                       const std::vector<Snapshot>& snapshots, int64_t now_ns,
+                                       size_t* placed) {
+  std::vector<repository::DamagedFile> damaged;
+  STORMPROOF_ASSIGN_OR_RETURN(repository::MarkSet marks, repo.LoadMarks(&damaged));
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<repository::NamedMark> saved,
+                              holds::PlaceHolds(repo, holds::HoldsToPlaceAll(snapshots, marks),
+                                                holds::Maker::ThisMachine(now_ns)));
+  *placed = saved.size();
+  if (saved.empty()) return marks;
+  std::vector<repository::NamedMark> all = marks.all();
+  std::move(saved.begin(), saved.end(), std::back_inserter(all));
+  return repository::MarkSet(std::move(all));
+}
+
 // Applies `policy` to the system's snapshots at the storage's time (`lock`'s) and removes what
 // it does not keep, unless AbnormalRemoval refuses: then removes nothing and fails the run
-// (Refuse). Returns how many snapshots were removed.
+// (Refuse). Held snapshots are kept whatever the policy, after the holds a flag asks for are
+// placed (PlaceHolds). Returns how many snapshots were removed.
 Result<size_t> Forget(const JobContext& context, const Action& action, repository::Repository& repo,
                       const repository::Lock& lock, retention::Policy policy,
                       ActionResult* result) {
@@ -275,8 +319,13 @@ Result<size_t> Forget(const JobContext& context, const Action& action, repositor
                               SystemSnapshots(repo, action.system));
   const size_t total = snapshots.size();
   const int64_t now_ns = lock.storage_time_ns();
-  STORMPROOF_ASSIGN_OR_RETURN(std::vector<retention::GroupDecision> groups,
-                              retention::ApplyPolicyPerGroup(std::move(snapshots), policy, now_ns));
+  size_t placed = 0;
+  STORMPROOF_ASSIGN_OR_RETURN(repository::MarkSet marks,
+                              PlaceHolds(repo, snapshots, now_ns, &placed));
+  const nlohmann::json marks_details = MarksDetails(marks, snapshots);
+  STORMPROOF_ASSIGN_OR_RETURN(
+      std::vector<retention::GroupDecision> groups,
+      retention::ApplyPolicyPerGroup(std::move(snapshots), policy, now_ns, holds::HeldOf(marks)));
   const bool removes = std::any_of(groups.begin(), groups.end(), [](const auto& group) {
     return !group.decision.remove.empty();
   });
@@ -292,12 +341,17 @@ Result<size_t> Forget(const JobContext& context, const Action& action, repositor
     // anything.
     STORMPROOF_TRY(repo.CheckMayDelete());
   }
+  // Read the holds again just before removing: a backup of another host (shared lock too) may
+  // have flagged the group and held some of these meanwhile.
+  std::vector<repository::DamagedFile> damaged;
+  STORMPROOF_ASSIGN_OR_RETURN(const repository::MarkSet held_now, repo.LoadMarks(&damaged));
   size_t removed = 0;
   for (const retention::GroupDecision& group : groups) {
     for (const Snapshot& s : group.decision.remove) {
+      if (held_now.Held(s.id)) continue;
       if (Interrupted()) {  // each removal is whole: stop between two
-        return Error::Interrupted(InterruptionMessage() + "; " + std::to_string(removed) +
-                                  " of " + std::to_string(total) + " snapshots removed");
+        return Error::Interrupted(InterruptionMessage() + "; " + std::to_string(removed) + " of " +
+                                  std::to_string(total) + " snapshots removed");
       }
       STORMPROOF_TRY(repo.RemoveSnapshot(s.id));
       ++removed;
@@ -307,15 +361,22 @@ Result<size_t> Forget(const JobContext& context, const Action& action, repositor
   // (docs/repository-format.md, "Retention and maintenance"); nothing to do elsewhere.
   backend::Backend::RetentionUpkeep upkeep;
   STORMPROOF_TRY(repo.ExtendRetention(&upkeep));
-  result->run.details = nlohmann::json{{"policy", policy.ToString()},
-                                       {"removed", removed},
-                                       {"kept", total - removed},
-                                       {"retention_checked", upkeep.checked},
-                                       {"retention_extended", upkeep.extended},
-                                       {"overwritten_files", upkeep.overwritten}}
-                            .dump();
+  result->run.details = nlohmann::json{
+      {"policy", policy.ToString()},
+      {"removed", removed},
+      {"kept", total - removed},
+      {"retention_checked", upkeep.checked},
+      {"retention_extended", upkeep.extended},
+      {"overwritten_files", upkeep.overwritten},
+      {"holds_placed", placed},
+      {"marks",
+       marks_details}}.dump();
   result->summary =
       fmt::format("removed {} of {} snapshots ({})", removed, total, policy.ToString());
+  if (placed > 0) result->summary += fmt::format("; {} clean restore point(s) held", placed);
+  if (!marks_details["holds"].empty()) {
+    result->summary += fmt::format("; {} hold(s) standing", marks_details["holds"].size());
+  }
   NoteFutureDated(action, groups, result);
   return removed;
 }

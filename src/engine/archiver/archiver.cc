@@ -22,7 +22,7 @@
 #include "engine/archiver/internal/pipeline.h"
 #include "engine/archiver/internal/reporter.h"
 #include "engine/archiver/internal/scanner.h"
-#include "engine/archiver/internal/signal_collector.h"
+#include "engine/detect/signal_collector.h"
 #include "engine/archiver/internal/walker.h"
 #include "core/text.h"
 #include "core/time.h"
@@ -109,15 +109,9 @@ Error KeepWhatWasStored(repository::Repository& repo, const Pipeline& pipeline,
 }
 
 // What the signal collector needs of the parent: its root tree and what it held.
-internal::ParentFacts ParentFactsOf(const BackupOptions& options, const std::optional<Tree>& root) {
-  internal::ParentFacts facts;
-  if (!root.has_value()) return facts;
-  facts.root = &*root;
-  const repository::SnapshotSummary& summary = options.parent->summary;
-  facts.files = options.parent->signals.has_value()
-                    ? options.parent->signals->files_total
-                    : summary.files_new + summary.files_changed + summary.files_unmodified;
-  facts.bytes = summary.bytes_processed;
+detect::ParentFacts ParentFactsOf(const std::optional<Tree>& root) {
+  detect::ParentFacts facts;
+  if (root.has_value()) facts.root = &*root;
   return facts;
 }
 
@@ -165,7 +159,7 @@ Result<Snapshot> Backup(repository::Repository& repo, const BackupOptions& optio
   internal::Reporter reporter(progress, on_error, pipeline.stats());
   const detect::History history =
       options.detect ? detect::HistoryOf(options.history) : detect::History{};
-  std::optional<internal::SignalCollector> signals;
+  std::optional<detect::SignalCollector> signals;
   const std::set<std::string> canaries =
       options.detect ? CanonicalCanaries(options.canaries) : std::set<std::string>{};
   if (options.detect) signals.emplace(repo, history, canaries, parent_root.has_value());
@@ -193,7 +187,7 @@ Result<Snapshot> Backup(repository::Repository& repo, const BackupOptions& optio
   snapshot.summary = reporter.Summary();
   snapshot.summary.bytes_added = pipeline.StoredBytesAdded();
   if (signals.has_value()) {
-    snapshot.signals = signals->Finish(ParentFactsOf(options, parent_root));
+    snapshot.signals = signals->Finish(ParentFactsOf(parent_root));
     snapshot.verdict = detect::Judge(*snapshot.signals, history);
   }
   snapshot.summary.seconds =

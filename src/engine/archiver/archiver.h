@@ -36,7 +36,7 @@ struct BackupOptions {
 
   // Ransomware detection (issue 16). On (the default), the snapshot carries `signals` (what
   // changed against the parent, gathered from what the backup reads anyway: engine/detect and
-  // internal/signal_collector.h) and `verdict` = detect::Judge(signals, HistoryOf(history)).
+  // detect/signal_collector.h) and `verdict` = detect::Judge(signals, HistoryOf(history)).
   // Off: neither field is set and nothing is gathered.
   bool detect = true;
   // The same group's (host and paths) earlier snapshots, oldest first, as the caller knows them

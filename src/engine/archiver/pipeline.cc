@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "engine/archiver/internal/signal_collector.h"
+#include "engine/detect/signal_collector.h"
 #include "engine/detect/detect.h"
 #include "engine/repository/tree_store.h"
 

@@ -121,7 +121,8 @@ void Walker::WalkEntries(const std::string& path, const std::vector<Entry>& entr
   }
 }
 
-// The parent's regular files in this directory that are gone: both lists are sorted by name.
+// The parent's regular files and directories in this directory that are gone: both lists are
+// sorted by name.
 void Walker::ReportDeleted(const std::string& path, const std::vector<Entry>& entries,
                            const ParentTree& parent) {
   auto entry = entries.begin();
@@ -129,6 +130,7 @@ void Walker::ReportDeleted(const std::string& path, const std::vector<Entry>& en
     while (entry != entries.end() && entry->name < was.name) ++entry;
     if (entry != entries.end() && entry->name == was.name) continue;
     if (was.type == NodeType::kFile) signals_->AddDeleted(path, was);
+    if (was.type == NodeType::kDir) signals_->AddDeletedDirectory(was);
   }
 }
 

@@ -9,10 +9,10 @@
 #include <unordered_set>
 #include <vector>
 
-#include "engine/checker/internal/key_verifier.h"
-#include "engine/checker/internal/pack_verifier.h"
 #include "core/interrupt.h"
 #include "core/text.h"
+#include "engine/checker/internal/key_verifier.h"
+#include "engine/checker/internal/pack_verifier.h"
 #include "engine/repository/index.h"
 #include "engine/repository/tree_store.h"
 
@@ -85,7 +85,8 @@ class Checker {
     return out;
   }
 
-  // Every evidence file (catalog records carried beside the backups) opens under the master key.
+  // Every evidence file (catalog records carried beside the backups) and every mark opens under
+  // the master key.
   void CheckEvidence() {
     Result<std::vector<std::string>> names = repo_.ListEvidence();
     if (!names) return Error("listing evidence: " + names.error().message());
@@ -94,6 +95,13 @@ class Checker {
       if (!evidence && evidence.error().code() != ErrorCode::kNotFound) {
         Error(evidence.error().message());
       }
+    }
+    std::vector<repository::DamagedFile> damaged;
+    Result<repository::MarkSet> marks = repo_.LoadMarks(&damaged);
+    if (!marks) return Error("listing marks: " + marks.error().message());
+    for (const repository::DamagedFile& file : damaged) {
+      Error(file.reason.starts_with("mark ") ? file.reason
+                                             : "mark " + file.name + ": " + file.reason);
     }
   }
 

@@ -17,10 +17,32 @@ namespace {
 bool IsCompressible(int ratio) { return ratio > 0 && ratio <= kCompressibleRatio; }
 bool IsIncompressible(int ratio) { return ratio >= kIncompressibleRatio; }
 
+// Formats whose first 4 KiB are structure (a header sector, allocation tables, a ustar record,
+// a disk image's header), never random bytes, whatever they hold: OLE documents, PST mail
+// stores, TAR and disk images. Their magic followed by random bytes is encryption that kept the
+// magic (review R10-5). Formats whose first bytes may be compressed or noise-like data are not
+// among them: zip, PDF object streams, TIFF strips, media, and WAV and BMP (a WAV of MP3 or GSM
+// audio or loud noise, a BMP of noise, can sample as random right after their short headers).
+bool HasStructuredHeader(MagicKind kind) {
+  switch (kind) {
+    case MagicKind::kOle:
+    case MagicKind::kPst:
+    case MagicKind::kTar:
+    case MagicKind::kQcow2:
+    case MagicKind::kVmdk:
+    case MagicKind::kVhdx:
+    case MagicKind::kVhd:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Random-looking first bytes that no format explains: the shape of encrypted data. Unclassified
-// headers (< 512 bytes) are never "high".
-bool RandomWithoutMagic(const HeaderSample& header) {
-  return header.high && !IsContainerMagic(header.magic);
+// headers (< 512 bytes) are never "high". A container's magic explains random bytes after it,
+// except where its header is structure (HasStructuredHeader).
+bool UnexplainedRandomHeader(const HeaderSample& header) {
+  return header.high && (!IsContainerMagic(header.magic) || HasStructuredHeader(header.magic));
 }
 
 bool ChunkChanged(const FileFacts& f, size_t i) {
@@ -28,10 +50,12 @@ bool ChunkChanged(const FileFacts& f, size_t i) {
 }
 
 // R1: same path, compressible before, random now as a whole (reused chunks included), and no
-// format explains it. A VM image with a few chunks rewritten barely moves its whole-file ratio.
+// format explains it (a container's magic does, unless its structured header is random now). A
+// VM image with a few chunks rewritten barely moves its whole-file ratio.
 bool RewrittenHighEntropy(const FileFacts& f, int new_ratio) {
   return f.change == FileFacts::Change::kContentChanged && IsCompressible(f.old_ratio) &&
-         new_ratio >= kRandomWholeFileRatio && !IsContainerMagic(f.header.magic);
+         new_ratio >= kRandomWholeFileRatio &&
+         (!IsContainerMagic(f.header.magic) || UnexplainedRandomHeader(f.header));
 }
 
 // R2: the extension promises a magic, the file starts with random bytes and no magic at all.
@@ -59,7 +83,7 @@ bool RandomBlocksBetweenPlainOnes(const FileFacts& f) {
 // database whose header stays intact is never R3.
 bool Intermittent(const FileFacts& f, bool r1) {
   if (f.change != FileFacts::Change::kContentChanged || r1) return false;
-  if (!IsCompressible(f.old_ratio) || !RandomWithoutMagic(f.header)) return false;
+  if (!IsCompressible(f.old_ratio) || !UnexplainedRandomHeader(f.header)) return false;
   return IsCompressible(f.old_first_ratio) || RandomBlocksBetweenPlainOnes(f);
 }
 
@@ -67,7 +91,7 @@ bool Intermittent(const FileFacts& f, bool r1) {
 bool NewExtension(const FileFacts& f) {
   const std::string extension = Extension(f.name);
   return f.extension_new && !extension.empty() && !IsVolumeExtension(extension) &&
-         RandomWithoutMagic(f.header);
+         UnexplainedRandomHeader(f.header);
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -120,7 +144,8 @@ FileMarks JudgeFile(const FileFacts& facts) {
   marks.r2 = HeaderMismatch(facts);
   marks.r3 = Intermittent(facts, marks.r1);
   marks.r5 = NewExtension(facts);
-  marks.r4_candidate = facts.change == FileFacts::Change::kNew && RandomWithoutMagic(facts.header);
+  marks.r4_candidate =
+      facts.change == FileFacts::Change::kNew && UnexplainedRandomHeader(facts.header);
   return marks;
 }
 

@@ -5,8 +5,8 @@
 //
 // Everything here is a pure function of its arguments (no I/O, no clock): thread-safe. The
 // archiver's signal collector is to call JudgeFile per file and PairEncryptedCopies per
-// directory, then Judge per snapshot; scan, status, restore and drill NewestClean. Groundwork:
-// those callers are later slices of issue 16; until they land, only the tests call these.
+// directory, then Judge per snapshot; restore latest-clean, drill --clean and the holds
+// NewestClean.
 #ifndef STORMPROOF_ENGINE_DETECT_VERDICT_H_
 #define STORMPROOF_ENGINE_DETECT_VERDICT_H_
 
@@ -22,6 +22,7 @@
 
 #include "core/result.h"
 #include "engine/detect/detect.h"
+#include "engine/repository/marks.h"
 #include "engine/repository/repository.h"
 #include "engine/repository/signals.h"
 
@@ -153,10 +154,13 @@ repository::Verdict Judge(const repository::SnapshotSignals& signals, const Hist
 std::vector<std::string> SlowAttackMembers(const History& history,
                                            const repository::SnapshotSignals& signals);
 
-// The history input of a group's snapshots, oldest first, from their records (past.cc): a
-// snapshot without both signals and a verdict (taken before detection, or with it off) keeps
-// no signals and no level, so it never enters the history.
-std::vector<PastSnapshot> PastSnapshotsOf(std::span<const repository::Snapshot> oldest_first);
+// The history input of a group's snapshots, oldest first, from their records and the
+// repository's marks (past.cc): the level is the record's raised by any verdict mark (a slow
+// attack's earlier step, a scan), and kClean for a false alarm a person accepted; a snapshot
+// with neither signals and a verdict in its record nor a scan's mark (taken before detection, or
+// with it off) keeps no signals and no level, so it never enters the history.
+std::vector<PastSnapshot> PastSnapshotsOf(std::span<const repository::Snapshot> oldest_first,
+                                          const repository::MarkSet& marks);
 
 // ---- Newest clean restore point (clean_point.cc) ----------------------------------------------
 
@@ -176,9 +180,11 @@ struct CleanPoint {
   size_t unjudged_skipped = 0;    // never-judged snapshots between the point and `flagged`
 };
 
-// A group's snapshots as NewestClean sees them, from their records' verdicts (past.cc); none is
-// accepted (a released hold's false alarms are marks in the repository: issue 16, §4).
-std::vector<JudgedSnapshot> JudgedSnapshotsOf(std::span<const repository::Snapshot> oldest_first);
+// A group's snapshots as NewestClean sees them (past.cc): each level is the record's raised by
+// any verdict mark (PastSnapshotsOf); a flagged snapshot a person accepted as a false alarm
+// (`hold release --false-alarm`) is `accepted`.
+std::vector<JudgedSnapshot> JudgedSnapshotsOf(std::span<const repository::Snapshot> oldest_first,
+                                              const repository::MarkSet& marks);
 
 // The newest clean restore point of a group given oldest first: with no unaccepted suspicious or
 // infected snapshot, the newest snapshot (judged or not); else the newest snapshot older than

@@ -42,6 +42,7 @@
 #include "core/mutex.h"
 #include "core/result.h"
 #include "engine/crypto/crypto.h"
+#include "engine/repository/marks.h"
 #include "engine/repository/signals.h"
 
 namespace stormproof::repository {
@@ -380,12 +381,29 @@ class Repository {
   // records twice only adds a second file. Only adds a file: call it under the shared lock
   // (verified first, like SaveSnapshot). Never removed by prune. Returns the file's name.
   Result<std::string> SaveEvidence(std::string_view text);
-  // The names of every evidence file, sorted (none in a repository that never had any).
+  // The names of every evidence file, sorted (none in a repository that never had any); marks,
+  // which live beside them, are not listed.
   Result<std::vector<std::string>> ListEvidence() const;
   // Reads and opens evidence file `name`. Errors: the backend's (kNotFound); kCorrupt "evidence
   // <name>: ..." when its bytes do not match its name or it does not open under the master key
   // as evidence (damaged, or sealed by another repository); kFailedCheck when it is truncated.
   Result<std::string> LoadEvidence(const std::string& name) const;
+
+  // Marks (marks.h): holds, releases and later verdicts. SaveMark seals `mark` under the master
+  // key (kind "stormproof mark") as evidence/mark-<SHA-256 of the file>, verifying our locks
+  // first like SaveEvidence: call it under the shared lock. Only adds a file. Returns its name.
+  // Errors (nothing written): kFailedCheck, DecodeMark's for a mark no reader would accept, or
+  // for one larger than LoadMarks reads (1 MiB).
+  Result<std::string> SaveMark(const Mark& mark);
+  // Every mark that opens and decodes, sorted by name; each one that does not (damaged, sealed by
+  // another repository, malformed, larger than a mark can be) is skipped and appended to
+  // `damaged` when given (one removed since the listing too). Errors when evidence/ cannot be
+  // listed, and when a mark cannot be read for another reason than damage (kIo, kPermission-
+  // Denied, …): a hold is never dropped because the storage did not answer.
+  Result<MarkSet> LoadMarks(std::vector<DamagedFile>* damaged = nullptr) const;
+  // Reads, opens and decodes one mark. Errors: the backend's (kNotFound); kCorrupt "mark <name>:
+  // content does not match its name (damaged)" or when it does not open; DecodeMark's.
+  Result<Mark> LoadMark(const std::string& name) const;
 
   // The blobs a pack's own header lists (for check and index rebuilds); verifies the header.
   // Errors name the pack: "pack <id>: ...".

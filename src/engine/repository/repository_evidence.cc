@@ -21,7 +21,9 @@ Result<std::string> Repository::SaveEvidence(std::string_view text) {
 Result<std::vector<std::string>> Repository::ListEvidence() const {
   std::vector<std::string> names;
   STORMPROOF_TRY(backend_->List(FileType::kEvidence,
-                                [&](const std::string& name, uint64_t) { names.push_back(name); }));
+                                [&](const std::string& name, uint64_t) {
+                                  if (!IsMarkName(name)) names.push_back(name);
+                                }));
   std::sort(names.begin(), names.end());
   return names;
 }

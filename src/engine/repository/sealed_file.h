@@ -29,6 +29,7 @@ inline constexpr std::string_view kIndexKind = "stormproof index";
 inline constexpr std::string_view kSnapshotKind = "stormproof snapshot";
 inline constexpr std::string_view kLockKind = "stormproof lock";
 inline constexpr std::string_view kEvidenceKind = "stormproof evidence";
+inline constexpr std::string_view kMarkKind = "stormproof mark";
 
 Bytes SealFile(const crypto::Key& master, ByteView plaintext, std::string_view kind);
 // Like SealFile, but the same plaintext (and kind) always gives the same file, so its storage id

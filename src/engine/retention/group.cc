@@ -5,16 +5,12 @@
 #include "engine/retention/retention.h"
 
 namespace stormproof::retention {
-namespace {
-
-GroupKey KeyOf(const repository::Snapshot& snapshot) {
+GroupKey GroupKeyOf(const repository::Snapshot& snapshot) {
   GroupKey key{snapshot.hostname, snapshot.paths};
   std::sort(key.paths.begin(), key.paths.end());
   key.paths.erase(std::unique(key.paths.begin(), key.paths.end()), key.paths.end());
   return key;
 }
-
-}  // namespace
 
 std::string GroupKey::ToString() const {
   std::string list;
@@ -23,15 +19,16 @@ std::string GroupKey::ToString() const {
 }
 
 Result<std::vector<GroupDecision>> ApplyPolicyPerGroup(std::vector<repository::Snapshot> snapshots,
-                                                       const Policy& policy, int64_t now_ns) {
+                                                       const Policy& policy, int64_t now_ns,
+                                                       const Held& held) {
   if (policy.Empty()) return Error::InvalidArgument(kEmptyPolicyMessage);
   std::map<GroupKey, std::vector<repository::Snapshot>> groups;
   for (repository::Snapshot& snapshot : snapshots) {
-    groups[KeyOf(snapshot)].push_back(std::move(snapshot));
+    groups[GroupKeyOf(snapshot)].push_back(std::move(snapshot));
   }
   std::vector<GroupDecision> out;
   for (auto& [key, members] : groups) {
-    STORMPROOF_ASSIGN_OR_RETURN(Decision decision, ApplyPolicy(std::move(members), policy, now_ns));
+    STORMPROOF_ASSIGN_OR_RETURN(Decision decision, ApplyPolicy(std::move(members), policy, now_ns, held));
     out.push_back({key, std::move(decision)});
   }
   return out;

@@ -111,12 +111,19 @@ std::string Policy::ToString() const {
   return out;
 }
 
-Result<Decision> ApplyPolicy(std::vector<Snapshot> snapshots, const Policy& policy,
-                             int64_t now_ns) {
+std::string HeldReason(const std::string& why) { return "held: " + why; }
+
+Result<Decision> ApplyPolicy(std::vector<Snapshot> snapshots, const Policy& policy, int64_t now_ns,
+                             const Held& held) {
   if (policy.Empty()) return Error::InvalidArgument(kEmptyPolicyMessage);
   SortNewestFirst(&snapshots);
   Decision decision;
   SetAsideFutureDated(&snapshots, now_ns, &decision);
+  for (KeptSnapshot& future : decision.keep) {
+    if (auto hold = held.find(future.snapshot.id); hold != held.end()) {
+      future.reasons.push_back(HeldReason(hold->second));
+    }
+  }
   std::vector<CountingRule> rules = CountingRules(policy);
   const bool within = !policy.within.Zero();
   const int64_t threshold = within ? WithinThreshold(snapshots, policy.within, now_ns) : 0;
@@ -127,6 +134,9 @@ Result<Decision> ApplyPolicy(std::vector<Snapshot> snapshots, const Policy& poli
     }
     bool oldest = nr + 1 == snapshots.size();
     for (CountingRule& rule : rules) rule.Offer(snapshots[nr], nr, oldest, &reasons);
+    if (auto hold = held.find(snapshots[nr].id); hold != held.end()) {
+      reasons.push_back(HeldReason(hold->second));
+    }
     if (reasons.empty()) {
       decision.remove.push_back(std::move(snapshots[nr]));
     } else {

@@ -28,6 +28,7 @@
 #define STORMPROOF_ENGINE_RETENTION_RETENTION_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,6 +97,9 @@ struct GroupKey {
   auto operator<=>(const GroupKey&) const = default;
 };
 
+// The group `snapshot` belongs to: its host and its paths, sorted, each once.
+GroupKey GroupKeyOf(const repository::Snapshot& snapshot);
+
 struct GroupDecision {
   GroupKey key;
   Decision decision;
@@ -104,21 +108,31 @@ struct GroupDecision {
 inline constexpr const char* kEmptyPolicyMessage =
     "no policy given: refusing to remove all snapshots";
 
+// Snapshots under a standing hold (repository/marks.h), each with why in a few words ("newest
+// clean point before infected snapshot 9a8b7c6d"): kept whatever the policy says.
+using Held = std::map<repository::Id, std::string>;
+
+// The reason a held snapshot is kept: "held: " + its Held text.
+std::string HeldReason(const std::string& why);
+
 // True when `time_ns` is more than kFutureTolerance after `now_ns`.
 bool IsFutureDated(int64_t time_ns, int64_t now_ns);
 
 // Applies `policy` to one group of snapshots (any order). `now_ns` (the storage's time where
 // there is one): snapshots dated after it are ignored when finding the newest snapshot for
 // --keep-within, and those dated more than kFutureTolerance after it are kept and counted by no
-// rule (Decision::future_dated). Ties in time are broken by id.
+// rule (Decision::future_dated). Ties in time are broken by id. A snapshot in `held` is counted
+// like any other, and kept whatever the rules say, with HeldReason as its last reason; a hold
+// therefore never makes the policy keep fewer of the others.
 // Errors: kInvalidArgument kEmptyPolicyMessage when the policy is empty.
 Result<Decision> ApplyPolicy(std::vector<repository::Snapshot> snapshots, const Policy& policy,
-                             int64_t now_ns);
+                             int64_t now_ns, const Held& held = {});
 
 // Groups `snapshots` by host and paths and applies `policy` to each group. Groups come sorted
 // by key. Errors: as ApplyPolicy.
 Result<std::vector<GroupDecision>> ApplyPolicyPerGroup(std::vector<repository::Snapshot> snapshots,
-                                                       const Policy& policy, int64_t now_ns);
+                                                       const Policy& policy, int64_t now_ns,
+                                                       const Held& held = {});
 
 }  // namespace stormproof::retention
 

@@ -282,6 +282,40 @@ class ClientScopeTest : public ::testing::TestWithParam<Variant> {
     proof.access_key_id = kOffsiteBackupKeyId;
     proof.allowed = {"deleting " + proof.location + "/data/3f/3f2a's version was allowed"};
     ASSERT_THAT(catalog_->AddImmutabilityProof(proof), IsOk());
+    // The ransomware victim's newest backup could not place its holds, for a reason that names
+    // the MSP's endpoint and bucket: its client reads only that the holds were not placed.
+    catalog::Run flagged;
+    flagged.kind = catalog::RunKind::kBackup;
+    flagged.system = kRansomwareVictim;
+    flagged.repository = "acme-colo-repo";
+    flagged.started_ns = check.started_ns;
+    flagged.finished_ns = check.finished_ns;
+    flagged.snapshot_time_ns = check.started_ns;
+    flagged.snapshot_id = std::string(64, 'e');
+    flagged.outcome = catalog::Outcome::kWarning;
+    flagged.details = nlohmann::json{{"verdict", {{"level", "infected"}, {"score", 99}}},
+                                     {"marks_failed", "could not hold the clean restore points: " +
+                                                          proof.location + ": access denied"}}
+                          .dump();
+    ASSERT_THAT(catalog_->AddRun(flagged), IsOk());
+    // A person's hold on one of its snapshots, in words the client must not read.
+    catalog::Run forget = flagged;
+    forget.kind = catalog::RunKind::kForget;
+    forget.outcome = catalog::Outcome::kOk;
+    forget.snapshot_id.clear();
+    forget.started_ns = flagged.finished_ns + 1'000'000'000;
+    forget.finished_ns = forget.started_ns + 1'000'000'000;
+    forget.details =
+        nlohmann::json{{"marks",
+                        {{"holds",
+                          {{{"snapshot", std::string(64, 'e')},
+                            {"snapshot_time_ns", flagged.snapshot_time_ns},
+                            {"reason", "keep: HR's dismissals-2026 case, per the insurer"},
+                            {"because", ""}}}},
+                         {"false_alarms", nlohmann::json::array()},
+                         {"later_verdicts", nlohmann::json::array()}}}}
+            .dump();
+    ASSERT_THAT(catalog_->AddRun(forget), IsOk());
   }
   void TearDown() override {
     catalog_.reset();
@@ -312,6 +346,18 @@ TEST_P(ClientScopeTest, ReadinessReportNamesNothingOfAnotherClient) {
                     Foreign(plan_, client.id, People::kClientsEngineersOnly));
     ExpectNoForeign("readiness report of " + client.id, *html, kLeaks);
     EXPECT_THAT(*html, HasSubstr("check FAILED on 2026-11-30")) << client.id;
+    // The ransomware hit shows in its client's report only: the detection, the holds and the
+    // clean RPO.
+    const bool victim = client.id == plan_.FindSystem(kRansomwareVictim)->client->id;
+    EXPECT_EQ(html->find("ransomware suspected") != std::string::npos, victim) << client.id;
+    if (victim) {
+      EXPECT_THAT(*html, HasSubstr("Ransomware detection"));
+      EXPECT_THAT(*html, HasSubstr("212 copies of README-DECRYPT.txt"));
+      EXPECT_THAT(*html, HasSubstr("newest clean restore point before infected snapshot"));
+      EXPECT_THAT(*html, HasSubstr("clean RPO"));
+      EXPECT_THAT(*html, HasSubstr("holds not placed: a backup could not place its holds"));
+      EXPECT_THAT(*html, HasSubstr(": held by the MSP"));
+    }
   }
 }
 
@@ -352,7 +398,11 @@ TEST_P(ClientScopeTest, CommandLineViewsOfAClientNameNothingOfAnotherClient) {
     for (const View& view :
          {View{"status" + c + as_of, theirs}, View{"status --json" + c + as_of, theirs},
           View{"report --out -" + c + as_of, theirs}, View{"plan order" + c, ours},
-          View{"plan order --json" + c, ours}, View{"plan render --format md --out -" + c, ours}}) {
+          View{"plan order --json" + c, ours},
+          View{"plan order --clean-points" + c + as_of, ours},
+          View{"plan order --json --clean-points" + c + as_of, ours},
+          View{"plan render --format md --out -" + c, ours},
+          View{"plan render --format html --clean-points --out -" + c + as_of, ours}}) {
       std::string out = Cli(view.args);
       // The view is about the client: it names the client's systems.
       EXPECT_NE(FindWord(out, *first_system), std::string::npos) << view.args << ":\n" << out;

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+
 #include "continuity/plan/loader.h"
 
 namespace stormproof::testing {
@@ -40,6 +45,98 @@ void AddBackups(const plan::System& system, size_t index, std::vector<catalog::R
       runs->push_back(Backup(system, repositories[r].id, at));
     }
   }
+}
+
+// The ransomware hit (docs: issue 16): every backup judged, clean, except those of the victim
+// from RansomwareStart() on, infected; the first infected backup into each repository held the
+// three newest clean snapshots there, and a forget after it saw those holds standing.
+int64_t RansomwareStart() { return kExampleNow - 30 * kHour; }
+
+// A 64-hex snapshot id made from `text` (the victim's snapshots look like real ones).
+std::string HexId(const std::string& text) {
+  std::string id;
+  for (int i = 0; id.size() < 64; ++i) {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016zx", std::hash<std::string>{}(text + std::to_string(i)));
+    id += hex;
+  }
+  return id.substr(0, 64);
+}
+
+void Judge(catalog::Run* run, bool infected) {
+  nlohmann::json verdict = {{"level", "clean"}, {"score", 4}, {"reasons", nlohmann::json::array()}};
+  if (infected) {
+    verdict = {{"level", "infected"},
+               {"score", 97},
+               {"reasons",
+                {"3,412 files rewritten with high-entropy content, 96% of them kept their mtime",
+                 "212 copies of README-DECRYPT.txt",
+                 "canary E:/Shares/!Budget 2027.xlsx changed"}}};
+    run->outcome = catalog::Outcome::kWarning;
+    run->error = "snapshot " + run->snapshot_id.substr(0, 8) +
+                 " infected (score 97): 3,412 files rewritten with high-entropy content";
+  }
+  run->details = nlohmann::json{{"files_new", 12}, {"verdict", verdict}}.dump();
+}
+
+void HoldCleanPoints(const std::vector<catalog::Run*>& clean_newest_first, catalog::Run* flagged,
+                     std::vector<catalog::Run>* forgets) {
+  nlohmann::json marks = nlohmann::json::array(), holds = nlohmann::json::array();
+  for (size_t i = 0; i < clean_newest_first.size() && i < 3; ++i) {
+    const catalog::Run& held = *clean_newest_first[i];
+    std::string reason = std::string(i == 0 ? "newest clean" : "clean") +
+                         " restore point before infected snapshot " +
+                         flagged->snapshot_id.substr(0, 8);
+    marks.push_back({{"kind", "hold"}, {"snapshot", held.snapshot_id}, {"reason", reason}});
+    holds.push_back({{"snapshot", held.snapshot_id},
+                     {"snapshot_time_ns", held.snapshot_time_ns},
+                     {"reason", reason},
+                     {"because", flagged->snapshot_id}});
+  }
+  nlohmann::json details = nlohmann::json::parse(flagged->details);
+  details["marks"] = marks;
+  flagged->details = details.dump();
+  catalog::Run forget = *flagged;
+  forget.kind = catalog::RunKind::kForget;
+  forget.outcome = catalog::Outcome::kOk;
+  forget.error.clear();
+  forget.snapshot_id.clear();
+  forget.snapshot_time_ns = 0;
+  forget.started_ns = flagged->finished_ns + kSecond;
+  forget.finished_ns = forget.started_ns + kSecond;
+  forget.details = nlohmann::json{{"removed", 0},
+                                  {"kept", 0},
+                                  {"holds_placed", 0},
+                                  {"marks",
+                                   {{"holds", holds},
+                                    {"false_alarms", nlohmann::json::array()},
+                                    {"later_verdicts", nlohmann::json::array()}}}}
+                       .dump();
+  forgets->push_back(forget);
+}
+
+// Judges every backup of `runs`; the victim's from RansomwareStart() on are infected.
+void AddRansomwareHit(std::vector<catalog::Run>* runs) {
+  std::map<std::string, std::vector<catalog::Run*>> victim;  // repository -> oldest first
+  for (catalog::Run& run : *runs) {
+    const bool hit = run.system == kRansomwareVictim;
+    if (hit) run.snapshot_id = HexId(run.snapshot_id);
+    Judge(&run, hit && run.snapshot_time_ns >= RansomwareStart());
+    if (hit) victim[run.repository].push_back(&run);
+  }
+  std::vector<catalog::Run> forgets;
+  for (auto& [repository, backups] : victim) {
+    std::vector<catalog::Run*> clean;
+    for (catalog::Run* run : backups) {
+      if (run->snapshot_time_ns < RansomwareStart()) {
+        clean.insert(clean.begin(), run);
+      } else {
+        HoldCleanPoints(clean, run, &forgets);
+        break;
+      }
+    }
+  }
+  runs->insert(runs->end(), forgets.begin(), forgets.end());
 }
 
 Status AddDrills(const plan::Plan& plan, const plan::System& system, size_t index,
@@ -81,6 +178,7 @@ Status AddDrills(const plan::Plan& plan, const plan::System& system, size_t inde
 }  // namespace
 
 const int64_t kExampleNow = Date::FromCivil(2026, 12, 1).days_since_epoch() * kDay;
+const char* const kRansomwareVictim = "ll-files";
 const Date kExampleToday = Date::FromCivil(2026, 12, 1);
 
 plan::Plan LoadExamplePlan() {
@@ -98,6 +196,7 @@ Status AddExampleEvidence(const plan::Plan& plan, catalog::Catalog& catalog) {
   for (size_t i = 0; i < plan.systems.size(); ++i) {
     if (!plan.systems[i].backup.repositories.empty()) AddBackups(plan.systems[i], i, &runs);
   }
+  AddRansomwareHit(&runs);
   STORMPROOF_TRY(catalog.AddRuns(runs));
   for (size_t i = 0; i < plan.systems.size(); ++i) {
     if (plan.systems[i].backup.repositories.empty()) continue;

@@ -23,10 +23,16 @@ extern const Date kExampleToday;
 // Loads the example plan from the source tree; adds a test failure for every plan error.
 plan::Plan LoadExamplePlan();
 
+// The system hit by simulated ransomware in the example's evidence: Ledger & Lane's file server.
+extern const char* const kRansomwareVictim;
+
 // Records, for every system with a backup repository: a backup every 12 hours to its first
 // repository and daily to the others over the 91 days before kExampleNow (with a two-day outage
-// 20 days before it for every third system), and three drills 25, 15 and 5 days before it (the
-// last one failed for every fourth system). Deterministic.
+// 20 days before it for every third system), each judged clean by ransomware detection, and
+// three drills 25, 15 and 5 days before it (the last one failed for every fourth system). The
+// backups of kRansomwareVictim from 30 hours before kExampleNow on are infected: the first one
+// into each repository held the three newest clean snapshots there, and a forget after it saw
+// the holds. Deterministic.
 Status AddExampleEvidence(const plan::Plan& plan, catalog::Catalog& catalog);
 
 // A fresh catalog under `dir` (created) holding AddExampleEvidence().

@@ -424,6 +424,23 @@ TEST(DecideTest, ReasonsSayWhy) {
   EXPECT_EQ(d.actions[4].reason, "last check 8d ago; reading 5% of the data; due every 1w");
 }
 
+TEST(DecideTest, BackupNowMakesTheSelectedSystemsBackupsDueWhateverTheirAge) {
+  plan::Plan p = BasePlan();
+  p.systems = {System("a", {"local"}), System("b", {"local"})};
+  p.BuildIndex();
+  Facts facts;
+  Backed(&facts, "a", "local", kMinute);
+  Backed(&facts, "b", "local", kMinute);
+  Quiet(&p, &facts);
+  EXPECT_TRUE(Decide(p, kNow, facts, Selection{}).actions.empty());
+  Selection now;
+  now.systems = {"a"};
+  now.backup_now = true;
+  Decisions d = Decide(p, kNow, facts, now);
+  EXPECT_EQ(Words(d), (std::vector<std::string>{"backup a local"}));
+  EXPECT_EQ(d.actions[0].reason, "asked for now (--backup-now); newest snapshot 1m old");
+}
+
 TEST(DecideTest, RetryReasonSaysWhy) {
   plan::Plan p = BasePlan();
   p.tiers[0].drill_every = Cadence(1, Cadence::Unit::kMonth);
@@ -478,8 +495,8 @@ Decisions DecideQuietly(const plan::Plan& p, Facts f) {
 TEST(DecideCopyTest, NeverCopiedIsCopiedAfterTheBackupWithItsSource) {
   plan::Plan p = CopyPlan();
   Decisions d = Decide(p, kNow, {}, {});
-  EXPECT_EQ(Words(d), (std::vector<std::string>{"backup a local", "copy a offsite",
-                                                "check local", "check offsite"}));
+  EXPECT_EQ(Words(d), (std::vector<std::string>{"backup a local", "copy a offsite", "check local",
+                                                "check offsite"}));
   EXPECT_EQ(d.actions[1].source, "local");
   EXPECT_EQ(d.actions[1].reason, "never copied from local; copied whenever there is something new");
 }
@@ -573,9 +590,9 @@ TEST(DecideCopyTest, ForgetAndPruneWithoutTheMaintenanceCredentialsHereAreLeftTo
   f.maintenance_elsewhere = {"offsite"};
   f.prune_pending = {"offsite"};
   Decisions d = DecideQuietly(p, f);
-  EXPECT_EQ(Words(d), (std::vector<std::string>{"backup a local", "forget a local",
-                                                "copy a offsite",
-                                                "prune local (if forgets remove)"}));
+  EXPECT_EQ(Words(d),
+            (std::vector<std::string>{"backup a local", "forget a local", "copy a offsite",
+                                      "prune local (if forgets remove)"}));
   ASSERT_EQ(d.skipped.size(), 1u);
   EXPECT_EQ(d.skipped[0].subject, "forget/prune of offsite");
   EXPECT_EQ(d.skipped[0].reason,

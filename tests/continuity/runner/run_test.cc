@@ -219,6 +219,8 @@ TEST_F(RunTest, AnInfectedBackupIsABreachWithItsVerdictRecorded) {
   }
   Write("root/srv/b/!Budget.xlsx", "decoy, encrypted\n");
   offset_ = 4 * 8 * kMinute;
+  plan_.tiers[0].retention.keep_last = 1;  // would leave only the infected snapshot
+  plan_.BuildIndex();
   Pass pass = Run();
   for (const char* system : {"a", "b"}) {
     SCOPED_TRACE(system);
@@ -234,6 +236,23 @@ TEST_F(RunTest, AnInfectedBackupIsABreachWithItsVerdictRecorded) {
                                                              " to local: snapshot ")));
   }
   EXPECT_THAT(pass.Find(ActionKind::kBackup, "b")->alarm, HasSubstr("Budget.xlsx"));
+  // The backup held the three clean snapshots before the attack; the forget after it kept them
+  // whatever its policy, and recorded the standing holds for status and the report.
+  for (const char* system : {"a", "b"}) {
+    SCOPED_TRACE(system);
+    nlohmann::json backup =
+        nlohmann::json::parse(pass.Find(ActionKind::kBackup, system)->run.details);
+    ASSERT_EQ(backup["marks"].size(), 3u) << backup.dump();
+    EXPECT_EQ(backup["marks"][0]["kind"], "hold");
+    const ActionResult* forget = pass.Find(ActionKind::kForget, system);
+    ASSERT_NE(forget, nullptr);
+    EXPECT_EQ(forget->run.outcome, catalog::Outcome::kOk) << forget->run.error;
+    nlohmann::json details = nlohmann::json::parse(forget->run.details);
+    EXPECT_EQ(details["removed"], 0) << forget->run.details;
+    EXPECT_EQ(details["holds_placed"], 0) << "the backup placed them";
+    EXPECT_EQ(details["marks"]["holds"].size(), 3u) << forget->run.details;
+  }
+  EXPECT_EQ(Snapshots().size(), 8u);
 }
 
 // The recommended split: the backup host web1 cannot read the maintenance credentials, so it
@@ -342,10 +361,10 @@ TEST_F(RunTest, AMaintenanceCredentialsFileHereThatCannotBeReadIsABreach) {
     plan_.repositories[0].maintenance_credentials_file = (dir_ / name).string();
     plan_.BuildIndex();
     Pass pass = Run();
-    EXPECT_THAT(pass.breaches,
-                ::testing::Contains(AllOf(HasSubstr("repository local: maintenance_credentials_file " +
-                                                    (dir_ / name).string() + ": "),
-                                          HasSubstr(why))))
+    EXPECT_THAT(pass.breaches, ::testing::Contains(AllOf(
+                                   HasSubstr("repository local: maintenance_credentials_file " +
+                                             (dir_ / name).string() + ": "),
+                                   HasSubstr(why))))
         << name;
   }
 }
@@ -361,9 +380,9 @@ TEST_F(RunTest, AMalformedMaintenanceCredentialsFileIsABreach) {
   plan_.repositories.push_back(cloud);
   plan_.BuildIndex();
   Pass pass = Run();
-  EXPECT_THAT(pass.breaches, ::testing::Contains(HasSubstr(
-                                 "repository cloud: maintenance_credentials_file " +
-                                 (dir_ / "maintenance.ini").string())));
+  EXPECT_THAT(pass.breaches,
+              ::testing::Contains(HasSubstr("repository cloud: maintenance_credentials_file " +
+                                            (dir_ / "maintenance.ini").string())));
 }
 
 TEST_F(RunTest, SelectionLimitsTheWork) {

@@ -123,7 +123,7 @@ TEST_P(DetectionTest, JudgesTheScenarioAndFindsTheNewestCleanPoint) {
                 << Describe(*run->snapshots[i].verdict) << "\n";
     }
     Result<detect::CleanPoint> point =
-        detect::NewestClean(detect::JudgedSnapshotsOf(run->snapshots));
+        detect::NewestClean(detect::JudgedSnapshotsOf(run->snapshots, run->marks));
     ASSERT_THAT(point, IsOk());
     if (scenario.benign.has_value()) {
       EXPECT_EQ(verdict.level, Verdict::Level::kClean) << Describe(verdict);
@@ -134,14 +134,9 @@ TEST_P(DetectionTest, JudgesTheScenarioAndFindsTheNewestCleanPoint) {
     std::string reasons;
     for (const std::string& reason : verdict.reasons) reasons += reason + "\n";
     EXPECT_THAT(reasons, HasSubstr(scenario.reason));
-    if (*scenario.attack != AttackKind::kSlow) {
-      EXPECT_EQ(point->index, run->last_clean);
-    } else {
-      // Until the slow attack's earlier snapshots are marked (issue 16 §4), the clean point
-      // is at best the last before the attack and never after its first flagged step.
-      EXPECT_GE(point->index, run->last_clean);
-      EXPECT_LT(point->index, run->snapshots.size() - 1);
-    }
+    // A slow attack's earlier steps are marked when its last is flagged (holds::ActOnFlag): the
+    // point is the last snapshot before the attack began, for every kind.
+    EXPECT_EQ(point->index, run->last_clean);
   }
 }
 

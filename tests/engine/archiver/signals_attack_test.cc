@@ -89,10 +89,10 @@ TEST_F(SignalsAttackTest, OleDocumentsEncryptedWholeAreFlagged) {
 
 // The same documents encrypted after their 8 magic bytes: R1 exempts a "container" magic (kOle,
 // kPst, kTar, kBmp, kWav, kTiff, kPdf…), R2/R3 need a random header without magic.
-// Open finding (issue 16, review R10-5): encryption that keeps a container's magic bytes (OLE
-// .doc, PST, TAR, BMP, WAV...) evades R1-R3, which exempt container magic; a rule on the lost
-// compressibility of most chunks of such files is to come. Disabled until then: it fails today.
-TEST_F(SignalsAttackTest, DISABLED_OleDocumentsEncryptedAfterTheirMagicAreFlagged) {
+// Review R10-5: encryption that keeps a container's magic bytes (OLE .doc, PST, TAR, BMP, WAV,
+// disk images) once evaded R1-R3, which exempted container magic; a container whose first 4 KiB
+// are structure and now random bytes is no longer exempt.
+TEST_F(SignalsAttackTest, OleDocumentsEncryptedAfterTheirMagicAreFlagged) {
   for (int i = 0; i < kDocuments; ++i) {
     Write("data/d" + std::to_string(i) + ".doc", Concat(kOleMagic, TextData(60000, i + 1)));
   }
@@ -109,10 +109,9 @@ TEST_F(SignalsAttackTest, DISABLED_OleDocumentsEncryptedAfterTheirMagicAreFlagge
 
 // A parent record (a planted or future-dated snapshot stays the parent of every later backup)
 // that claims more files than its tree holds makes an unchanged tree a mass deletion.
-// Open finding (issue 16, review R10-2b): deletions are counted from the parent's own record of
-// its file count, which a hostile repository can forge; counting them from the parent's tree
-// is to come. Disabled until then: it fails today.
-TEST_F(SignalsAttackTest, DISABLED_AParentRecordClaimingMoreFilesDoesNotFlagAnUnchangedTree) {
+// Review R10-2b: deletions were counted from the parent's own record of its file count, which a
+// hostile repository can forge; they are counted from the parent's trees now.
+TEST_F(SignalsAttackTest, AParentRecordClaimingMoreFilesDoesNotFlagAnUnchangedTree) {
   Write("data/a.txt", TextData(8000, 1));
   Write("data/b.txt", TextData(8000, 2));
   Snapshot forged = BackUpData();
@@ -156,7 +155,7 @@ TEST_F(SignalsAttackTest, ASnapshotTakenAfterAFutureDatedInfectedOneIsNotTheClea
 
   Result<std::vector<Snapshot>> all = repo_->LoadSnapshots();  // oldest first, by time
   ASSERT_THAT(all, IsOk());
-  const std::vector<detect::JudgedSnapshot> judged = detect::JudgedSnapshotsOf(*all);
+  const std::vector<detect::JudgedSnapshot> judged = detect::JudgedSnapshotsOf(*all, {});
   Result<detect::CleanPoint> point = detect::NewestClean(judged);
   ASSERT_THAT(point, IsOk());
   EXPECT_EQ((*all)[point->index].id, before.id)
@@ -187,7 +186,7 @@ TEST_F(SignalsAttackTest, ForgedFutureDatedHistoryDoesNotHideAnEncryptedTree) {
     Write("data/r" + std::to_string(i) + ".txt", RandomData(20000, 100 + i));
   }
   const Snapshot attacked = BackUpData(ParentOf(group, true), [&](BackupOptions& o) {
-    o.history = detect::PastSnapshotsOf(group);
+    o.history = detect::PastSnapshotsOf(group, {});
   });
   ASSERT_TRUE(attacked.signals.has_value());
   EXPECT_EQ(attacked.signals->suspect_files, static_cast<uint64_t>(kDocuments));

@@ -95,6 +95,16 @@ TEST_F(SignalsTest, CountsNewChangedDeletedRenamedAndMetadataOnlyFiles) {
   EXPECT_EQ(s2.bytes_incompressible, 0u);
   EXPECT_EQ(s2.suspect_files, 0u);
   EXPECT_EQ(second.verdict->level, Verdict::Level::kClean);
+
+  // A whole directory removed: its files are counted from the parent's subtree.
+  MakeDir("data/sub/deeper");
+  Write("data/sub/deeper/e.txt", TextData(6000, 6));
+  const Snapshot third = BackUpData(second);
+  std::filesystem::remove_all(Path("data/sub"));
+  const Snapshot fourth = BackUpData(third);
+  ASSERT_TRUE(fourth.signals.has_value());
+  EXPECT_EQ(fourth.signals->files_deleted, 3u) << "c-renamed.txt, d.md, deeper/e.txt";
+  EXPECT_EQ(fourth.signals->bytes_deleted, 40000u + 5000u + 6000u);
 }
 
 TEST_F(SignalsTest, MarksAFileRewrittenWithRandomBytesThatKeptItsMtime) {

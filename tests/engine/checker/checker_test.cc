@@ -12,9 +12,11 @@
 #include <vector>
 
 #include "tests/engine/repository/repository_fixtures.h"
+#include "engine/crypto/crypto.h"
 #include "engine/repository/index.h"
 #include "engine/repository/index_files.h"
 #include "engine/repository/maintenance.h"
+#include "engine/repository/marks.h"
 #include "engine/repository/tree.h"
 #include "tests/matchers.h"
 
@@ -227,6 +229,41 @@ TEST(CheckerTest, ADamagedEvidenceFileIsAnErrorNamingIt) {
   CheckReport report = Check(*r.repo, {}, {});
   ASSERT_EQ(report.errors.size(), 1u);
   EXPECT_THAT(report.errors[0], HasSubstr("evidence " + *damaged + ": content does not match"));
+}
+
+// Marks (holds, releases, later verdicts) are verified beside evidence: an intact one passes; a
+// damaged one, one too large to be a mark and another repository's are each an error naming it.
+TEST(CheckerTest, ADamagedMarkIsAnErrorNamingIt) {
+  OneFileRepository r;
+  repository::Mark hold;
+  hold.snapshot = r.repo->LoadSnapshots()->front().id;
+  hold.reason = "legal hold";
+  auto intact = r.repo->SaveMark(hold);
+  hold.reason = "keep for the insurer";
+  auto damaged = r.repo->SaveMark(hold);
+  ASSERT_TRUE(intact.has_value() && damaged.has_value());
+  EXPECT_TRUE(Check(*r.repo, {}, {}).ok());
+
+  r.store.Rewrite({FileType::kEvidence, *damaged}, [](Bytes& b) { b[b.size() / 2] ^= 4; });
+  const Bytes huge((size_t{1} << 20) + 1, 0x41);
+  const std::string oversized = "mark-" + crypto::Sha256(huge).Hex();
+  ASSERT_TRUE(r.store.raw().Save({FileType::kEvidence, oversized}, huge));
+  Store theirs;
+  auto other = theirs.Init();
+  auto foreign = other->SaveMark(hold);
+  ASSERT_TRUE(foreign.has_value());
+  ASSERT_TRUE(r.store.raw().Save({FileType::kEvidence, *foreign},
+                                 *theirs.raw().Load({FileType::kEvidence, *foreign})));
+
+  CheckReport report = Check(*r.repo, {}, {});
+  ASSERT_EQ(report.errors.size(), 3u);
+  std::string all;
+  for (const std::string& e : report.errors) all += e + "\n";
+  EXPECT_THAT(all, HasSubstr("mark " + *damaged + ": content does not match its name"));
+  EXPECT_THAT(all, HasSubstr("mark " + oversized + ": larger than a mark can be"));
+  EXPECT_THAT(all, HasSubstr("mark " + *foreign + ": "));
+  EXPECT_THAT(all, Not(HasSubstr("mark " + *intact)));
+  EXPECT_THAT(all, Not(HasSubstr(": mark ")));  // named once
 }
 
 // Review R9-4: an index entry at a blob's true place whose raw length lies is a wrong entry,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <map>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -15,6 +16,7 @@
 namespace stormproof::retention {
 namespace {
 
+using repository::Id;
 using repository::Snapshot;
 
 // "2026-04-30 18:00" -> nanoseconds since the epoch, UTC.
@@ -340,6 +342,94 @@ TEST(PolicyTest, OnlyFutureDatedSnapshotsAreAllKept) {
   EXPECT_EQ(decision->keep.size(), 2u);
   EXPECT_EQ(decision->future_dated.size(), 2u);
   EXPECT_TRUE(decision->remove.empty());
+}
+
+// Holds (issue 16): a held snapshot is kept whatever the policy says, "held: …" last among its
+// reasons; one the policy keeps anyway gets the reason too.
+TEST(PolicyTest, AHeldSnapshotThePolicyWouldRemoveIsKept) {
+  const std::vector<Snapshot> all = MakeAll(Daily("2026-05-01", "2026-05-10", "03:00"));
+  const Held held = {{all[1].id, "newest clean restore point before infected snapshot 9a8b7c6d"},
+                     {all[8].id, "legal hold"},
+                     {Make("2026-05-20 03:00", 99).id, "a snapshot no longer there"}};
+  auto decision = ApplyPolicy(all, Policy{.daily = 3}, At("2026-05-11 00:00"), held);
+  ASSERT_TRUE(decision) << decision.error().message();
+  EXPECT_EQ(
+      Describe(*decision),
+      (std::vector<std::string>{
+          "2026-05-02 03:00: held: newest clean restore point before infected snapshot "
+          "9a8b7c6d",
+          "2026-05-08 03:00: daily snapshot", "2026-05-09 03:00: daily snapshot, held: legal hold",
+          "2026-05-10 03:00: daily snapshot"}));
+  EXPECT_EQ(decision->remove.size(), 6u);
+  EXPECT_EQ(HeldReason("x"), "held: x");
+}
+
+// A held snapshot is counted like any other: the others kept, and why, are exactly those
+// without the hold, whichever snapshots are held and whatever the policy.
+TEST(PolicyTest, AHoldNeverChangesWhichOthersAreKept) {
+  const std::vector<Snapshot> all = MakeAll(
+      Plus(Daily("2026-04-20", "2026-05-10", "03:00"), {"2026-05-10 12:00", "2026-05-03 09:00"}));
+  const std::vector<std::pair<const char*, Policy>> policies = {
+      {"last 3", Policy{.last = 3}},     {"daily 4", Policy{.daily = 4}},
+      {"weekly 2", Policy{.weekly = 2}}, {"monthly 5 (oldest kept)", Policy{.monthly = 5}},
+      {"within 3d", Within("3d")},       {"daily 2, weekly 2", Policy{.daily = 2, .weekly = 2}}};
+  const std::vector<std::vector<size_t>> holds = {{0}, {5}, {21}, {22}, {0, 10, 22}};
+  for (const auto& [name, policy] : policies) {
+    auto plain = ApplyPolicy(all, policy, At("2026-05-11 00:00"));
+    ASSERT_TRUE(plain) << name;
+    std::map<Id, std::vector<std::string>> plain_reasons;
+    for (const KeptSnapshot& k : plain->keep) plain_reasons[k.snapshot.id] = k.reasons;
+    for (const std::vector<size_t>& positions : holds) {
+      Held held;
+      for (size_t p : positions) held[all[p].id] = "hold " + std::to_string(p);
+      auto decision = ApplyPolicy(all, policy, At("2026-05-11 00:00"), held);
+      ASSERT_TRUE(decision) << name;
+      size_t kept_held = 0;
+      for (const KeptSnapshot& k : decision->keep) {
+        auto found = plain_reasons.find(k.snapshot.id);
+        std::vector<std::string> want =
+            found == plain_reasons.end() ? std::vector<std::string>{} : found->second;
+        if (auto h = held.find(k.snapshot.id); h != held.end()) {
+          want.push_back("held: " + h->second);
+          ++kept_held;
+        }
+        EXPECT_EQ(k.reasons, want) << name << ", " << Format(k.snapshot.time_ns);
+      }
+      EXPECT_EQ(kept_held, held.size()) << name;
+      for (const Snapshot& removed : decision->remove) {
+        EXPECT_FALSE(held.contains(removed.id)) << name;
+        EXPECT_FALSE(plain_reasons.contains(removed.id)) << name;
+      }
+    }
+  }
+}
+
+TEST(PolicyTest, AHeldSnapshotDatedInTheFutureGetsBothReasons) {
+  std::vector<Snapshot> all = MakeAll({"2026-05-04 03:00", "2026-05-05 03:00", "2027-01-01 03:00"});
+  const Held held = {{all[2].id, "legal hold"}};
+  auto decision = ApplyPolicy(all, Policy{.last = 1}, At("2026-05-05 04:00"), held);
+  ASSERT_TRUE(decision);
+  EXPECT_EQ(Describe(*decision),
+            (std::vector<std::string>{
+                "2026-05-05 03:00: last snapshot",
+                "2027-01-01 03:00: " + std::string(kFutureDatedReason) + ", held: legal hold"}));
+  EXPECT_EQ(decision->future_dated.size(), 1u);
+}
+
+TEST(PolicyTest, HoldsApplyInEveryGroup) {
+  std::vector<Snapshot> all = {
+      Make("2026-05-01 03:00", 1, "alpha"), Make("2026-05-02 03:00", 2, "alpha"),
+      Make("2026-05-01 03:00", 3, "beta"), Make("2026-05-02 03:00", 4, "beta")};
+  const Held held = {{all[0].id, "a"}, {all[2].id, "b"}};
+  auto groups = ApplyPolicyPerGroup(all, Policy{.last = 1}, At("2026-05-03 00:00"), held);
+  ASSERT_TRUE(groups);
+  ASSERT_EQ(groups->size(), 2u);
+  for (const GroupDecision& g : *groups) {
+    EXPECT_EQ(g.decision.keep.size(), 2u) << g.key.ToString();
+    EXPECT_TRUE(g.decision.remove.empty()) << g.key.ToString();
+  }
+  EXPECT_EQ(GroupKeyOf(Make("2026-05-01 03:00", 5, "a", {"/y", "/x", "/y"})),
+            (GroupKey{"a", {"/x", "/y"}}));
 }
 
 TEST(PolicyTest, PolicyDescribesItself) {

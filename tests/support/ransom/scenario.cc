@@ -6,6 +6,7 @@
 #include "engine/archiver/archiver.h"
 #include "engine/backend/backend.h"
 #include "engine/detect/verdict.h"
+#include "engine/holds/holds.h"
 #include "tests/support/ransom/dataset.h"
 
 namespace stormproof::testing::ransom {
@@ -13,17 +14,26 @@ namespace {
 
 using repository::Snapshot;
 
-// Backs up `root` with the newest snapshot as parent and all of them as history.
-Status BackUp(repository::Repository& repo, const std::string& root,
-              std::vector<Snapshot>* snapshots) {
+// Backs up `root` with the newest snapshot as parent and all of them as history, then acts on a
+// flag as `backup` does; run->marks are the repository's marks after.
+Status BackUp(repository::Repository& repo, const std::string& root, bool with_detection,
+              ScenarioRun* run) {
   archiver::BackupOptions options;
   options.paths = {root};
   options.threads = 2;
-  if (!snapshots->empty()) options.parent = snapshots->back();
-  options.history = detect::PastSnapshotsOf(*snapshots);
+  options.detect = with_detection;
+  if (!run->snapshots.empty()) options.parent = run->snapshots.back();
+  options.history = detect::PastSnapshotsOf(run->snapshots, run->marks);
   STORMPROOF_ASSIGN_OR_RETURN(Snapshot snapshot, archiver::Backup(repo, options, {}, {}));
+  if (!with_detection) {
+    run->snapshots.push_back(snapshot);
+    return Ok();
+  }
   if (!snapshot.verdict) return Error::Internal("backup " + root + ": no verdict");
-  snapshots->push_back(std::move(snapshot));
+  run->snapshots.push_back(snapshot);
+  STORMPROOF_TRY(holds::ActOnFlag(repo, run->snapshots, options.history, snapshot,
+                                  holds::Maker{"scenario", "tester", snapshot.time_ns}));
+  STORMPROOF_ASSIGN_OR_RETURN(run->marks, repo.LoadMarks());
   return Ok();
 }
 
@@ -39,18 +49,21 @@ Result<ScenarioRun> RunScenario(const std::string& root, const ScenarioSpec& spe
       repository::Repository::Init(backend::NewMemoryBackend(), "scenario password"));
   ScenarioRun run;
   run.files = spec.files;
-  STORMPROOF_TRY(BackUp(*repo, root, &run.snapshots));
+  run.repository = std::move(repo);
+  STORMPROOF_TRY(BackUp(*run.repository, root, spec.detect, &run));
   for (int day = 0; day < spec.churn_days; ++day) {
     STORMPROOF_TRY(ApplyBenign(root, BenignKind::kDailyChurn, spec.seed * 100 + day));
-    STORMPROOF_TRY(BackUp(*repo, root, &run.snapshots));
+    STORMPROOF_TRY(BackUp(*run.repository, root, spec.detect, &run));
   }
   run.last_clean = run.snapshots.size() - 1;
   for (const Snapshot& s : run.snapshots) {
-    if (s.verdict->level != repository::Verdict::Level::kClean) run.history_clean = false;
+    if (s.verdict && s.verdict->level != repository::Verdict::Level::kClean) {
+      run.history_clean = false;
+    }
   }
   if (spec.benign) {
     STORMPROOF_TRY(ApplyBenign(root, *spec.benign, spec.seed));
-    STORMPROOF_TRY(BackUp(*repo, root, &run.snapshots));
+    STORMPROOF_TRY(BackUp(*run.repository, root, spec.detect, &run));
     return run;
   }
   AttackSpec attack_spec;
@@ -62,7 +75,7 @@ Result<ScenarioRun> RunScenario(const std::string& root, const ScenarioSpec& spe
   Attack attack(attack_spec);
   while (!attack.done()) {
     STORMPROOF_TRY(attack.Step(root));
-    STORMPROOF_TRY(BackUp(*repo, root, &run.snapshots));
+    STORMPROOF_TRY(BackUp(*run.repository, root, spec.detect, &run));
   }
   run.affected = attack.affected().size();
   return run;

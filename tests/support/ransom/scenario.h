@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,15 +33,23 @@ struct ScenarioSpec {
   size_t files = 500;      // DatasetSpec::files
   double scale = 0.05;     // DatasetSpec::scale
   uint64_t seed = 1;
+  // Back up with ransomware detection (BackupOptions::detect). Off: the snapshots carry no
+  // signals or verdicts and no flag is acted on (for `scan`'s tests, which judge them later).
+  bool detect = true;
 };
 
 struct ScenarioRun {
   std::vector<repository::Snapshot> snapshots;  // every snapshot, oldest first, each judged
+  // The repository's marks after the last backup: each backup acts on a flag as `backup` does
+  // (holds::ActOnFlag: a slow attack's earlier steps marked, clean points held).
+  repository::MarkSet marks;
   size_t last_clean = 0;  // index of the last snapshot before the scenario began
   // Whether every history snapshot (up to last_clean) was judged clean.
   bool history_clean = true;
   // Files the attack touched (Attack::affected) and the dataset's files.
   size_t affected = 0, files = 0;
+  // The in-memory repository the snapshots are in.
+  std::shared_ptr<repository::Repository> repository;
 };
 
 // Runs `spec` in a tree made under `root` (which must not exist or be empty). Errors: those of

@@ -65,11 +65,23 @@ struct CopyEvidence {
   RepositoryChecks checks;
 };
 
+// What the catalog holds about one system's snapshots in one repository, for its clean point.
+struct CleanEvidence {
+  std::string repository;
+  // The system's backups into it that did their job (ok or warning), finished by the moment,
+  // newest first (kCleanPointWindow of the system's in all).
+  std::vector<catalog::Run> backups;
+  // The newest forget of the system there finished by the moment whose details carry "marks"
+  // (the freshest view of the repository's marks: a person's releases and false alarms show
+  // there first); nullopt when none.
+  std::optional<catalog::Run> last_forget;
+};
 // What the catalog holds about one system, as of a moment.
 struct Evidence {
   std::optional<catalog::Run> last_good_backup;  // newest backup ending ok or warning
   std::vector<catalog::DrillRecord> drills;      // the recent drills, newest first
   std::vector<CopyEvidence> copies;              // one per planned repository, in shape order
+  std::vector<CleanEvidence> clean;              // one per planned repository, in shape order
 };
 
 // The newest backup of `system` finished by `now_ns` that ended ok or with a warning.
@@ -94,6 +106,20 @@ bool ReadAllData(const catalog::Run& check);
 Result<Evidence> GatherEvidence(const catalog::Catalog& catalog, const plan::System& system,
                                 const analysis::BackupShape& shape, int drill_history,
                                 int64_t now_ns, std::map<std::string, RepositoryChecks>* checks);
+
+// The clean evidence of `system`: one entry per repository of `repositories` (its
+// SystemRepositories), in order, then per other repository its backups are recorded in (every
+// backup counts, as for the RPO); one query for the backups, one per repository with backups
+// for its newest forget.
+Result<std::vector<CleanEvidence>> GatherCleanEvidence(
+    const catalog::Catalog& catalog, const std::string& system,
+    const std::vector<const plan::RepositorySpec*>& repositories, int64_t now_ns);
+// The newest clean restore point over all of `repositories` (clean_point.cc): their snapshots
+// in one time line (detect::JudgedSnapshot each: the record's level raised by later verdicts,
+// accepted when the newest forget lists it as a false alarm), given to detect::NewestClean.
+// `rpo` is the system's objective.
+CleanPointStatus AssessCleanPoint(const std::vector<CleanEvidence>& repositories,
+                                  std::optional<Duration> rpo, int64_t now_ns);
 
 RpoStatus AssessRpo(std::optional<Duration> rpo, int backup_margin_percent,
                     const Evidence& evidence, int64_t now_ns);

@@ -1,6 +1,7 @@
 #include "continuity/report/plan_output/json_output.h"
 
 #include "continuity/analysis/audit.h"
+#include "core/time.h"
 
 namespace stormproof::report {
 namespace {
@@ -21,7 +22,57 @@ json PersonOrNull(const plan::Plan& plan, const std::optional<plan::Ref>& ref) {
   return p ? PersonToJson(*p) : json(nullptr);
 }
 
+json TimeOrNull(const std::optional<int64_t>& ns) {
+  return ns && *ns != 0 ? json(FormatRfc3339(*ns)) : json(nullptr);
+}
+
+json SecondsOrNull(const std::optional<Duration>& d) {
+  return d ? json(d->seconds()) : json(nullptr);
+}
+
+json TextOrNull(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
+
+json FlaggedJson(const std::optional<readiness::FlaggedSnapshot>& f) {
+  if (!f) return nullptr;
+  return {{"snapshot_id", f->snapshot_id},
+          {"time", FormatRfc3339(f->time_ns)},
+          {"repository", f->repository},
+          {"level", f->level},
+          {"score", f->score ? json(*f->score) : json(nullptr)},
+          {"reasons", f->reasons},
+          {"detected", TimeOrNull(f->detected_ns)}};
+}
+
+json HoldsJson(const std::vector<readiness::StandingHold>& holds) {
+  json out = json::array();
+  for (const readiness::StandingHold& h : holds) {
+    out.push_back({{"snapshot_id", h.snapshot_id},
+                   {"snapshot_time", TimeOrNull(h.snapshot_time_ns)},
+                   {"repository", h.repository},
+                   {"reason", h.reason}});
+  }
+  return out;
+}
+
 }  // namespace
+
+json CleanPointToJson(const readiness::CleanPointStatus& c) {
+  return {{"state", readiness::CleanStateName(c.state)},
+          {"snapshot_id", TextOrNull(c.snapshot_id)},
+          {"restore_point", TimeOrNull(c.point_ns)},
+          {"repository", TextOrNull(c.repository)},
+          {"age_s", SecondsOrNull(c.age)},
+          {"target_s", SecondsOrNull(c.target)},
+          {"breached", c.breached},
+          {"held", c.held},
+          {"reason", TextOrNull(c.reason)},
+          {"flagged", FlaggedJson(c.flagged)},
+          {"flagged_count", c.flagged_count},
+          {"holds", HoldsJson(c.holds)},
+          {"backups", c.backups},
+          {"judged", c.judged},
+          {"marks_failed", TextOrNull(c.marks_failed)}};
+}
 
 json DiagnosticToJson(const std::vector<std::string>& files, const plan::Diagnostic& d) {
   json out = {

@@ -54,7 +54,8 @@ std::string RestoredByLine(const plan::Plan& plan, const analysis::RestoreStep& 
   return line;
 }
 
-void AppendStep(const plan::Plan& plan, const analysis::RestoreStep& step, std::string* out) {
+void AppendStep(const plan::Plan& plan, const analysis::RestoreStep& step,
+                const RestoreFrom* restore_from, std::string* out) {
   const plan::System& s = plan.systems[step.system];
   plan::Objectives o = plan::ObjectivesOf(plan, s);
   std::string rto = o.rto ? o.rto->ToString() : "-";
@@ -70,6 +71,12 @@ void AppendStep(const plan::Plan& plan, const analysis::RestoreStep& step, std::
     *out += fmt::format("     after: {}\n", Join(step.waits_for, ", "));
   }
   *out += "     " + RestoredByLine(plan, step) + "\n";
+  if (restore_from != nullptr) {
+    auto it = restore_from->find(s.id);
+    if (it != restore_from->end() && !it->second.empty()) {
+      *out += "     restore from: " + it->second + "\n";
+    }
+  }
   const plan::Person* owner = s.owner ? plan.FindPerson(s.owner->id) : nullptr;
   *out += fmt::format("     owner: {}\n", PersonById(plan, s.owner));
   *out += fmt::format("     deputy: {}\n", owner ? PersonById(plan, owner->deputy) : "(none)");
@@ -107,13 +114,13 @@ std::string RenderAuditText(const plan::Plan& plan,
   return out;
 }
 
-std::string RenderOrderText(const plan::Plan& plan,
-                            const std::vector<analysis::RestoreStep>& steps) {
+std::string RenderOrderText(const plan::Plan& plan, const std::vector<analysis::RestoreStep>& steps,
+                            const RestoreFrom* restore_from) {
   std::string out;
   size_t at_risk = 0, lost = 0;
   Duration all_back;
   for (const analysis::RestoreStep& step : steps) {
-    AppendStep(plan, step, &out);
+    AppendStep(plan, step, restore_from, &out);
     out += "\n";
     lost += step.restorable() ? 0 : 1;
     at_risk += step.within_rto || !step.restorable() ? 0 : 1;

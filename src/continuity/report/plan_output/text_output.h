@@ -5,6 +5,7 @@
 #ifndef STORMPROOF_CONTINUITY_REPORT_PLAN_OUTPUT_TEXT_OUTPUT_H_
 #define STORMPROOF_CONTINUITY_REPORT_PLAN_OUTPUT_TEXT_OUTPUT_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,9 +19,14 @@ namespace stormproof::report {
 // then a one-line count per severity.
 std::string RenderAuditText(const plan::Plan& plan, const std::vector<analysis::Finding>& findings);
 
-// The restore list: one block per system with owner and deputy contacts and its checklist.
-std::string RenderOrderText(const plan::Plan& plan,
-                            const std::vector<analysis::RestoreStep>& steps);
+// System id -> what to restore it from (readiness::RestoreFromText), for `plan order
+// --clean-points`; a system without an entry (or with "") gets no line.
+using RestoreFrom = std::map<std::string, std::string>;
+
+// The restore list: one block per system with owner and deputy contacts and its checklist, and
+// with `restore_from` (may be null) a "restore from:" line per system it names.
+std::string RenderOrderText(const plan::Plan& plan, const std::vector<analysis::RestoreStep>& steps,
+                            const RestoreFrom* restore_from = nullptr);
 
 // "T+1h30m" for a projected time from the incident's start.
 std::string FromIncident(const Duration& d);

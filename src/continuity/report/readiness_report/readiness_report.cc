@@ -35,6 +35,7 @@ Result<int> WriteClient(const SectionContext& context, const readiness::ClientSt
   if (client.systems.empty()) *out += "<p class=\"muted\">No systems in the plan.</p>\n";
   readiness_internal::WriteObjectives(context, client, out);
   readiness_internal::WriteReadinessNow(client, out);
+  readiness_internal::WriteRansomware(client, out);
   STORMPROOF_TRY(readiness_internal::WriteRpoHistory(context, client, out));
   STORMPROOF_ASSIGN_OR_RETURN(int drills, readiness_internal::WriteDrills(context, client, out));
   readiness_internal::WriteFindings(context, client, out);

@@ -1,6 +1,7 @@
 // The quarterly readiness report (`stormproof report`): for one client, the MSP's own systems,
-// or everything, over a period (default 90 days) — each system's objectives and readiness now,
-// RPO compliance over the period (a chart of the restore point's age against the RPO), the
+// or everything, over a period (default 90 days) — each system's objectives and readiness now
+// (the clean RPO included), ransomware detection (what was flagged, the holds, the newest clean
+// restore point), RPO compliance over the period (a chart of the restore point's age against the RPO), the
 // drills run and their results (a chart of achieved RTO per drill against the RTO), the plan
 // audit's open findings, and the age of each security control's evidence.
 //

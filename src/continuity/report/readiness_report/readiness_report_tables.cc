@@ -133,11 +133,13 @@ void WriteObjectives(const SectionContext& context, const readiness::ClientStatu
 
 void WriteReadinessNow(const readiness::ClientStatus& client, std::string* out) {
   *out += "<h3>Readiness now</h3>\n" +
-          TableHead({"System", "RPO", "RTO", "Last drill", "3-2-1-1-0", "Score", "Problems"});
+          TableHead({"System", "RPO", "Clean RPO", "RTO", "Last drill", "3-2-1-1-0", "Score",
+                     "Problems"});
   for (const SystemStatus& s : client.systems) {
     std::string score = std::to_string(s.score);
     if (s.breached) score += " " + Span("risk", "breached");
-    *out += Row({SystemCell(s), RpoCell(s), RtoCell(s), DrillCell(s), H(s.rule.Marks()), score,
+    *out += Row({SystemCell(s), RpoCell(s), CleanRpoCell(s), RtoCell(s), DrillCell(s),
+                 H(s.rule.Marks()), score,
                  html_internal::Lines(s.problems)});
   }
   *out += html_internal::kTableEnd;

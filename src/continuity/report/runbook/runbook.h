@@ -6,6 +6,7 @@
 #ifndef STORMPROOF_CONTINUITY_REPORT_RUNBOOK_RUNBOOK_H_
 #define STORMPROOF_CONTINUITY_REPORT_RUNBOOK_RUNBOOK_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,11 @@ struct RunbookInput {
   std::vector<analysis::Finding> findings;   // from Audit(); shown as "known weaknesses"
   Date generated_on = Date::Today();
   std::optional<std::string> client;  // render only this client's part (and the MSP's people)
+  // In an incident (`plan render --clean-points`): system id -> what to restore it from, from
+  // the catalog (readiness::RestoreFromText: its newest clean restore point), shown in its
+  // restore step with the moment it was read (`restore_from_as_of`). Empty: not shown.
+  std::map<std::string, std::string> restore_from = {};
+  std::string restore_from_as_of = {};  // "2026-12-05 10:00:00 UTC"
 };
 
 // GitHub-flavoured Markdown.

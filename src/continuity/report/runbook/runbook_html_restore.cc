@@ -43,6 +43,7 @@ void WriteStepFacts(const RestoreBlock& b, std::string* out) {
   *out += FactRow("Owner", Person(b.owner), "Deputy", b.deputy ? Person(*b.deputy) : "");
   if (!b.depends_on.empty()) *out += WideRow("Depends on", Lines(b.depends_on));
   *out += WideRow("Backups in", Repositories(b.repositories));
+  if (!b.restore_from.empty()) *out += WideRow("Restore from", H(b.restore_from));
   if (!b.attack_copies.empty()) {
     std::string links;
     for (const std::string& id : b.attack_copies) {

@@ -243,6 +243,7 @@ void WriteOneStep(const RestoreBlock& b, std::string* out) {
   for (const RepositoryLine& r : b.repositories) {
     *out += "- **Backups in** " + Md(r.id) + ": " + Md(r.location) + " (" + Md(r.traits) + ")\n";
   }
+  if (!b.restore_from.empty()) *out += "- **Restore from:** " + Md(b.restore_from) + "\n";
   if (!b.attack_copies.empty()) {
     *out += "- **After an attack:** recover from the object-locked copy " +
             JoinEscaped(b.attack_copies, ", ") + " ([steps](#" + std::string(kAttackAnchor) +

@@ -132,6 +132,10 @@ std::vector<RestoreBlock> BuildRestore(const RunbookInput& input) {
   std::vector<RestoreBlock> blocks;
   for (const analysis::RestoreStep* step : StepsInScope(input)) {
     blocks.push_back(BuildStep(*input.plan, *step));
+    auto from = input.restore_from.find(input.plan->systems[step->system].id);
+    if (from != input.restore_from.end() && !from->second.empty()) {
+      blocks.back().restore_from = from->second + " (as of " + input.restore_from_as_of + ")";
+    }
     // A client's runbook has the way back after an attack for its own systems only.
     const plan::System& system = input.plan->systems[step->system];
     if (IsOwnSystem(input, system)) {

@@ -21,8 +21,8 @@
 
 #include "core/mutex.h"
 #include "core/thread_annotations.h"
-#include "engine/archiver/internal/file_probe.h"
 #include "engine/detect/detect.h"
+#include "engine/detect/signal_collector.h"
 #include "engine/repository/repository.h"
 #include "engine/repository/tree.h"
 
@@ -53,7 +53,6 @@ class ArenaPool {
 };
 
 class Pipeline;
-class SignalCollector;
 
 // Something that is done when all its parts are: a file (its chunks) or a directory (its
 // entries). Starts with one part, the walker's hold, released with PartDone() when the walker
@@ -83,18 +82,11 @@ struct ChunkSlot {
   uint8_t added = 0;   // 1 = stored by this backup, 0 = already stored (or being stored)
 };
 
-// What storing a file's content showed, for detection (issue 16; detect::FileFacts takes spans
-// of these): per chunk in file order, and the file's first bytes. Plain data. Read by the
-// SignalCollector (and the tests' FileFactsHook) when the file is finished.
-struct ContentFacts {
-  std::vector<uint16_t> ratios;  // ChunkSlot::ratio, in file order
-  std::vector<uint32_t> sizes;   // ChunkSlot::size
-  std::vector<uint8_t> added;    // ChunkSlot::added
-  // detect::SampleHeader of the file's first min(size, 4 KiB) bytes (of its data: a later hole
-  // is left out); unclassified (sampled 0) when the file was not read from offset 0 (a sparse
-  // file starting with a hole) or detection is off.
-  detect::HeaderSample header;
-};
+// What storing a file's content showed, for detection (issue 16), and the collector it goes to:
+// engine/detect/signal_collector.h, shared with `scan`.
+using detect::ContentFacts;
+using detect::FileProbe;
+using detect::SignalCollector;
 
 // A regular file being chunked. `chunks` only grows at the back (walker thread) while workers
 // fill earlier elements; a deque never moves its elements, so the slots stay valid.

@@ -20,7 +20,6 @@
 #include "engine/archiver/internal/paths.h"
 #include "engine/archiver/internal/pipeline.h"
 #include "engine/archiver/internal/reporter.h"
-#include "engine/archiver/internal/signal_collector.h"
 
 namespace stormproof::archiver::internal {
 

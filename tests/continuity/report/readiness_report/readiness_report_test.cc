@@ -351,6 +351,42 @@ TEST_F(ReadinessReportTest, OneClientOrTheMspsOwnSystems) {
   EXPECT_THAT(unknown, ErrorIs(ErrorCode::kNotFound));
 }
 
+// The backups here carry no verdict: each system says so, visibly, and no clean RPO is claimed.
+TEST_F(ReadinessReportTest, BackupsNeverJudgedAreNamed) {
+  std::string html = Render("dental");
+  EXPECT_THAT(html, HasSubstr("<h3>Ransomware detection</h3>"));
+  EXPECT_THAT(html, HasSubstr("No backup in the catalog is flagged suspicious or infected."));
+  EXPECT_THAT(html, HasSubstr("Never judged by ransomware detection (backups taken without it): "
+                              "dental-db. Their clean restore point is unknown."));
+  EXPECT_THAT(html, HasSubstr("<span class=\"warn\">never judged</span>"));
+}
+
+// An infected backup: the detection with its reasons (escaped), the hold and the clean RPO.
+TEST_F(ReadinessReportTest, RansomwareShowsTheDetectionTheHoldAndTheCleanRpo) {
+  catalog::Run clean = Backup("dental-db", kNow - 30 * kHour);
+  clean.snapshot_id = std::string(64, 'c');
+  clean.details = R"({"verdict":{"level":"clean","score":0,"reasons":[]}})";
+  ASSERT_THAT(catalog_->AddRun(clean), IsOk());
+  catalog::Run infected = Backup("dental-db", kNow - 6 * kHour);
+  infected.snapshot_id = std::string(64, 'f');
+  infected.outcome = Outcome::kWarning;
+  infected.details = R"({"verdict":{"level":"infected","score":97,"reasons":["212 copies of )"
+                     R"(<b>README</b>.txt"]},"marks":[{"kind":"hold","snapshot":")" +
+                     clean.snapshot_id + R"(","reason":"newest clean restore point before )"
+                     R"(infected snapshot ffffffff"}]})";
+  ASSERT_THAT(catalog_->AddRun(infected), IsOk());
+  std::string section =
+      Between(Render("dental"), "<h3>Ransomware detection</h3>", "<h3>RPO compliance");
+  EXPECT_THAT(section, HasSubstr("infected, score 97"));
+  EXPECT_THAT(section, HasSubstr("212 copies of &lt;b&gt;README&lt;/b&gt;.txt"));
+  EXPECT_THAT(section, Not(HasSubstr("<b>")));
+  EXPECT_THAT(section, HasSubstr("snapshot cccccccc of 2026-02-27 18:00:00 UTC in nas: newest "
+                                 "clean restore point before infected snapshot ffffffff"));
+  EXPECT_THAT(section, HasSubstr("clean RPO 1d6h (RPO 4h) breached"));
+  EXPECT_THAT(section, HasSubstr("restore from snapshot <code>cccccccc</code>"));
+  EXPECT_THAT(section, HasSubstr("(held)"));
+}
+
 TEST_F(ReadinessReportTest, WithoutCatalogEverythingIsUnknown) {
   ReadinessReportOptions options;
   options.now_ns = kNow;

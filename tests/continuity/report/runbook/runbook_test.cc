@@ -338,6 +338,27 @@ TEST(RunbookTest, RestoreOrderKeepsPositionsAndChecklistOrder) {
        "### 3. Law document store (law-dms)"});
 }
 
+// In an incident (`plan render --clean-points`): what to restore each system from, escaped,
+// with when it was read; nothing without it.
+TEST(RunbookTest, RestoreFromShowsTheCleanPointWhenGiven) {
+  plan::Plan plan = Load(kPlan);
+  RunbookInput input = Input(plan);
+  EXPECT_THAT(RenderRunbookMarkdown(input), Not(HasSubstr("Restore from")));
+  input.restore_from["dental-db"] =
+      "snapshot 1a2b3c4d (2026-12-05 10:00:00 UTC) in nas, the newest clean point; infected "
+      "snapshot 9a8b7c6d (2026-12-06 10:00:00 UTC) after it <b>";
+  input.restore_from_as_of = "2026-12-07 03:00:00 UTC";
+  std::string md = RenderRunbookMarkdown(input);
+  ExpectInOrder(md, {"### 2. Dental database (dental-db)",
+                     "- **Restore from:** snapshot 1a2b3c4d (2026-12-05 10:00:00 UTC) in nas",
+                     "(as of 2026-12-07 03:00:00 UTC)", "### 3. Law document store (law-dms)"});
+  EXPECT_EQ(Count(md, "Restore from"), 1u);
+  EXPECT_THAT(md, Not(HasSubstr("<b>")));
+  std::string html = RenderRunbookHtml(input);
+  EXPECT_THAT(html, HasSubstr("<th>Restore from</th><td colspan=\"3\">snapshot 1a2b3c4d"));
+  EXPECT_THAT(html, HasSubstr("after it &lt;b&gt; (as of 2026-12-07 03:00:00 UTC)"));
+}
+
 TEST(RunbookTest, HtmlChecklistHasOneBoxPerStepInOrder) {
   plan::Plan plan = Load(kPlan);
   std::string html = RenderRunbookHtml(Input(plan));

@@ -31,6 +31,12 @@ void WriteObjectives(const SectionContext& context, const readiness::ClientStatu
 // Readiness now per system: RPO state and age, projected RTO, last drill, 3-2-1-1-0, score;
 // then per backup repository of the group, immutable and zero errors from evidence.
 void WriteReadinessNow(const readiness::ClientStatus& client, std::string* out);
+// The clean RPO cell of the readiness-now table: "none flagged, age 1h", "breached, age 25h",
+// "never judged", "no clean point", "no backup" (readiness_report_ransomware.cc).
+std::string CleanRpoCell(const readiness::SystemStatus& s);
+// Ransomware detection: per system flagged, the detection, the holds and the newest clean
+// restore point with the clean RPO; the systems never judged, named.
+void WriteRansomware(const readiness::ClientStatus& client, std::string* out);
 // The audit findings as the client reads them (analysis::FindingsForClient: its own systems
 // only, an MSP-side weakness as its effect on the client, nothing of another client); for the
 // MSP's own group, the findings that name its systems or no client and no system.

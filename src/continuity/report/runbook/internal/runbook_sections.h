@@ -142,6 +142,8 @@ struct RestoreBlock {
   std::vector<RepositoryLine> repositories;
   // The object-locked copies holding its backups, each with an AttackRecoveryBlock.
   std::vector<std::string> attack_copies = {};
+  // What to restore it from (RunbookInput::restore_from); "" when not given.
+  std::string restore_from = {};
 };
 
 // One step of the way back after an attack on an object-locked repository (docs/object-storage.md,

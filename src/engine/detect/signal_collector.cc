@@ -1,4 +1,4 @@
-#include "engine/archiver/internal/signal_collector.h"
+#include "engine/detect/signal_collector.h"
 
 #include <algorithm>
 #include <cstddef>
@@ -13,18 +13,26 @@
 #include <utility>
 #include <vector>
 
-#include "engine/archiver/internal/paths.h"
 #include "engine/crypto/crypto.h"
 #include "engine/detect/detect.h"
 #include "engine/repository/tree_store.h"
 
-namespace stormproof::archiver::internal {
+namespace stormproof::detect {
 namespace {
+
+// Whether `map` may take `key`: it has it already, or holds fewer than kMaxTracked entries.
+template <typename Map, typename Key>
+bool RoomFor(const Map& map, const Key& key) {
+  return map.size() < kMaxTracked || map.contains(key);
+}
 
 using repository::BlobType;
 using repository::Node;
 using repository::NodeType;
 using repository::SnapshotSignals;
+
+// "<dir>/<name>", as the walker joins paths ("" is the root).
+std::string JoinPath(const std::string& dir, const std::string& name) { return dir + "/" + name; }
 
 // A new small text file that a family with an unknown note name may have written everywhere.
 constexpr uint64_t kSmallTextFile = 64 << 10;
@@ -50,18 +58,6 @@ bool IsArchive(detect::MagicKind kind) {
     default:
       return false;
   }
-}
-
-// The compressibility in permille of an indexed blob, from its index entry (docs: issue 16 §0).
-// 0 when unknown (not indexed).
-uint16_t IndexedRatio(const repository::Repository& repo, const crypto::Id& id,
-                      uint32_t* raw_length) {
-  std::optional<repository::BlobLocation> at = repo.FindBlob(BlobType::kData, id);
-  *raw_length = 0;
-  constexpr uint32_t kOverhead = crypto::kSealOverhead + 1;  // sealing, payload marker
-  if (!at.has_value() || at->length <= kOverhead || at->raw_length == 0) return 0;
-  *raw_length = at->raw_length;
-  return detect::RatioPermille(at->length - kOverhead, at->raw_length);
 }
 
 bool AllAlreadyStored(const ContentFacts& facts) {
@@ -135,6 +131,16 @@ std::vector<std::pair<typename Map::key_type, uint64_t>> ByCount(const Map& coun
 
 }  // namespace
 
+uint16_t IndexedRatio(const repository::Repository& repo, const crypto::Id& id,
+                      uint32_t* raw_length) {
+  std::optional<repository::BlobLocation> at = repo.FindBlob(BlobType::kData, id);
+  *raw_length = 0;
+  constexpr uint32_t kOverhead = crypto::kSealOverhead + 1;  // sealing, payload marker
+  if (!at.has_value() || at->length <= kOverhead || at->raw_length == 0) return 0;
+  *raw_length = at->raw_length;
+  return detect::RatioPermille(at->length - kOverhead, at->raw_length);
+}
+
 SignalCollector::SignalCollector(const repository::Repository& repo, const detect::History& history,
                                  const std::set<std::string>& canaries, bool has_parent)
     : repo_(repo), history_(history), canaries_(canaries), has_parent_(has_parent) {}
@@ -143,7 +149,7 @@ void SignalCollector::CountFile(const std::string& dir, const std::string& path,
                                 const Node* previous) {
   ++walk_.files_total;
   if (std::string extension = detect::Extension(node.name); !extension.empty()) {
-    ++walk_.extensions[std::move(extension)];
+    if (RoomFor(walk_.extensions, extension)) ++walk_.extensions[std::move(extension)];
   }
   if (!canaries_.empty() && canaries_.contains(path)) walk_.canaries_seen.insert(path);
   if (previous != nullptr && previous->type == NodeType::kFile) {
@@ -157,13 +163,45 @@ void SignalCollector::CountFile(const std::string& dir, const std::string& path,
   }
   ++walk_.files_new;
   if (previous == nullptr && detect::MatchesRansomNote(node.name)) {
-    ++walk_.notes[node.name];
-    walk_.note_dirs.insert(dir);
+    if (RoomFor(walk_.notes, node.name)) ++walk_.notes[node.name];
+    if (walk_.note_dirs.size() < kMaxTracked) walk_.note_dirs.insert(dir);
   }
 }
 
 void SignalCollector::AddDeleted(const std::string& dir, const Node& gone) {
-  walk_.deleted[dir].push_back({gone.name, gone.content});
+  ++walk_.files_deleted;
+  walk_.bytes_deleted += gone.size;
+  if (walk_.deleted_kept < kMaxTracked) {  // beyond: counted, not paired with new files
+    walk_.deleted[dir].push_back({gone.name, gone.content});
+    ++walk_.deleted_kept;
+  }
+}
+
+void SignalCollector::AddDeletedDirectory(const Node& gone) {
+  if (gone.subtree) walk_.deleted_trees.push_back(*gone.subtree);
+}
+
+// Adds the regular files below the deleted directories' subtrees to the walk's deletions. A
+// subtree that cannot be read counts nothing (check reports it). Each tree is read once, so a
+// planted tree that names itself or an ancestor ends the walk.
+void SignalCollector::CountDeletedTrees() {
+  std::vector<crypto::Id> pending = std::move(walk_.deleted_trees);
+  std::set<crypto::Id> seen;
+  while (!pending.empty()) {
+    const crypto::Id id = pending.back();
+    pending.pop_back();
+    if (!seen.insert(id).second) continue;
+    Result<repository::Tree> tree = repository::LoadTree(repo_, id, nullptr, repository::IdCheck::kSkip);
+    if (!tree) continue;
+    for (const Node& node : tree->nodes) {
+      if (node.type == NodeType::kFile) {
+        ++walk_.files_deleted;
+        walk_.bytes_deleted += node.size;
+      } else if (node.type == NodeType::kDir && node.subtree) {
+        pending.push_back(*node.subtree);
+      }
+    }
+  }
 }
 
 FileProbe SignalCollector::Probe(const std::string& dir, const std::string& path, const Node& node,
@@ -247,12 +285,15 @@ void SignalCollector::CountContent(const Node& node, const ContentFacts& facts,
   }
   if (all_chunks_known) {
     ++s.files_known_content;
-    if (!canaries_.empty()) known_first_ids_.insert(node.content.front());
+    if (!canaries_.empty() && known_first_ids_.size() < kMaxTracked) {
+      known_first_ids_.insert(node.content.front());
+    }
   }
   if (IsArchive(facts.header.magic)) s.archives_added_bytes += node.size;
   if (has_parent_ && node.size < kSmallTextFile && node.content.size() == 1 &&
       facts.header.magic == detect::MagicKind::kUnknown && !facts.header.high) {
-    ++small_new_[{node.name, node.content.front()}];
+    std::pair<std::string, crypto::Id> key{node.name, node.content.front()};
+    if (RoomFor(small_new_, key)) ++small_new_[std::move(key)];
   }
 }
 
@@ -264,8 +305,9 @@ void SignalCollector::CountMarks(const Node& node, const FileProbe& probe,
   s.header_mismatch += marks.r2 ? 1 : 0;
   s.intermittent += marks.r3 ? 1 : 0;
   s.new_extension_files += marks.r5 ? 1 : 0;
-  if (marks.r4_candidate) {
+  if (marks.r4_candidate && candidates_kept_ < kMaxTracked) {
     candidates_[probe.dir].push_back({probe.name, node.size, marks.suspect()});
+    ++candidates_kept_;
   }
   if (!marks.suspect()) return;
   ++s.suspect_files;
@@ -292,10 +334,9 @@ SnapshotSignals SignalCollector::Finish(const ParentFacts& parent) {
   s.files_new = walk_.files_new;
   s.files_changed += walk_.emptied;
   if (s.has_parent) {
-    s.files_deleted =
-        parent.files > walk_.files_from_parent ? parent.files - walk_.files_from_parent : 0;
-    s.bytes_deleted =
-        parent.bytes > walk_.bytes_from_parent ? parent.bytes - walk_.bytes_from_parent : 0;
+    CountDeletedTrees();
+    s.files_deleted = walk_.files_deleted;
+    s.bytes_deleted = walk_.bytes_deleted;
   }
   PairCopies(&s);
   AddDeletedCanaries(parent);
@@ -369,4 +410,4 @@ void SignalCollector::FinishExtensions(SnapshotSignals* s) const {
   }
 }
 
-}  // namespace stormproof::archiver::internal
+}  // namespace stormproof::detect

@@ -1,18 +1,21 @@
 // SignalCollector: gathers a snapshot's ransomware signals (repository::SnapshotSignals) while it
-// is backed up, from what the backup does anyway (issue 16 design, §1 "Where each is gathered").
+// is backed up, from what the backup does anyway (issue 16 design, §1 "Where each is gathered"),
+// or while `scan` walks a stored snapshot against its parent (engine/scan): the same counts and
+// rules either way, so backup and scan give the same verdict on the same data.
 //
-// Two sources feed it. The walker thread reports every entry it keeps (totals, the extension
-// histogram, ransom-note names, files still there from the parent), every file of the parent's
-// directories that is gone, and asks for a FileProbe of each file it reads. The worker that
-// stores a read file's last chunk reports the file (AddFile): its chunks' compressibility and
-// header sample are judged there with detect::JudgeFile. Finish() pairs encrypted copies with
-// deleted originals per directory, looks for deleted canaries and returns the signals.
+// Two sources feed it. The walker thread (the scan's tree walk) reports every entry it keeps
+// (totals, the extension histogram, ransom-note names, files still there from the parent), every
+// file of the parent's directories that is gone, and asks for a FileProbe of each file it reads.
+// The worker that stores a read file's last chunk (the scan's reader of its first chunk) reports
+// the file (AddFile): its chunks' compressibility and header sample are judged there with
+// detect::JudgeFile. Finish() pairs encrypted copies with deleted originals per directory, looks
+// for deleted canaries and returns the signals.
 //
 // Thread-safety: AddFile may be called from any thread at any time; the walker-side methods
 // (marked "walker thread") only from the one walker thread; Finish() once, after the walk and
-// every AddFile (after Pipeline::Wait()).
-#ifndef STORMPROOF_ENGINE_ARCHIVER_INTERNAL_SIGNAL_COLLECTOR_H_
-#define STORMPROOF_ENGINE_ARCHIVER_INTERNAL_SIGNAL_COLLECTOR_H_
+// every AddFile (after Pipeline::Wait(), or the scan's readers' Wait()).
+#ifndef STORMPROOF_ENGINE_DETECT_SIGNAL_COLLECTOR_H_
+#define STORMPROOF_ENGINE_DETECT_SIGNAL_COLLECTOR_H_
 
 #include <cstdint>
 #include <map>
@@ -25,21 +28,63 @@
 
 #include "core/mutex.h"
 #include "core/thread_annotations.h"
-#include "engine/archiver/internal/file_probe.h"
-#include "engine/archiver/internal/pipeline.h"
+#include "engine/crypto/crypto.h"
+#include "engine/detect/detect.h"
 #include "engine/detect/verdict.h"
 #include "engine/repository/repository.h"
 #include "engine/repository/signals.h"
 #include "engine/repository/tree.h"
 
-namespace stormproof::archiver::internal {
+namespace stormproof::detect {
+
+// What a collector knows of a file it is about to be told about (AddFile): its place in the
+// tree and, when the parent snapshot had a regular file at the same path, what that previous
+// version looked like (from the parent's tree and the index; no file data is read for it).
+// Made by SignalCollector::Probe. Plain data.
+struct FileProbe {
+  std::string dir;      // the directory's path as the walker names it ("" = "/")
+  std::string name;     // the file's base name
+  bool canary = false;  // the file's path is one of BackupOptions::canaries
+
+  // The previous version (the parent snapshot's regular file at this path), if there was one.
+  bool had_previous = false;
+  int old_ratio = -1;        // its whole-file ratio in permille; -1 unknown
+  int old_first_ratio = -1;  // its first chunk's ratio; -1 unknown
+  int64_t old_mtime_ns = 0;
+  std::vector<crypto::Id> old_content;  // its content ids, in file order
+};
+
+// What storing (backup) or looking up (scan) a file's content showed, for detection: per chunk in
+// file order, and the file's first bytes. Plain data.
+struct ContentFacts {
+  std::vector<uint16_t> ratios;  // RatioPermille of each chunk's stored payload; 0 = unknown
+  std::vector<uint32_t> sizes;   // each chunk's plaintext bytes
+  std::vector<uint8_t> added;    // 1 = new to the repository with this snapshot, 0 = stored before
+  // SampleHeader of the file's first min(size, 4 KiB) bytes (of its data: a later hole is left
+  // out); unclassified (sampled 0) when the file was not read from offset 0 (a sparse file
+  // starting with a hole) or detection is off.
+  HeaderSample header;
+};
+
+// The compressibility in permille of an indexed data blob, from its index entry alone (sealed
+// length less sealing overhead and payload marker, against raw_length: what a backup's
+// RatioPermille(stored_payload, raw) gave when it stored the blob); *raw_length its plaintext
+// length. 0 (and *raw_length 0) when the blob is not indexed.
+uint16_t IndexedRatio(const repository::Repository& repo, const crypto::Id& id,
+                      uint32_t* raw_length);
 
 // What Finish() needs of the parent snapshot. `root` null: no parent (or it could not be loaded).
+// Deletions are counted from the parent's trees (AddDeleted, AddDeletedDirectory), never from
+// the counts its record claims: a planted parent record could claim any number (review R10-2b).
 struct ParentFacts {
   const repository::Tree* root = nullptr;
-  uint64_t files = 0;  // its regular files (signals.files_total, else the summary's counts)
-  uint64_t bytes = 0;  // their bytes (summary.bytes_processed)
 };
+
+// The most entries the collector keeps in each of its tables (extensions, note names and
+// directories, deleted files and new random files per directory, new small files): memory stays
+// bounded whatever a tree holds. Past it, files are still counted but no longer named, paired or
+// histogrammed (review R10-9). A million entries is about 100-200 MiB at worst.
+inline constexpr size_t kMaxTracked = size_t{1} << 20;
 
 class SignalCollector {
  public:
@@ -57,6 +102,9 @@ class SignalCollector {
                  const repository::Node* previous);
   // A regular file of the parent's directory `dir` that is not in this snapshot's.
   void AddDeleted(const std::string& dir, const repository::Node& gone);
+  // A directory of the parent's directory `dir` that is not in this snapshot's: every regular
+  // file below it counts as deleted (Finish reads its subtree from the repository).
+  void AddDeletedDirectory(const repository::Node& gone);
   // What a file about to be read at `path` looked like before (one index lookup per chunk of
   // `previous`, when that is a regular file; nothing is read from the file or the repository).
   FileProbe Probe(const std::string& dir, const std::string& path, const repository::Node& node,
@@ -88,6 +136,10 @@ class SignalCollector {
   struct WalkCounts {
     uint64_t files_total = 0, dirs_total = 0, files_new = 0, emptied = 0;
     uint64_t files_from_parent = 0, bytes_from_parent = 0;
+    // Deleted regular files seen by name, and the subtrees of deleted directories.
+    uint64_t files_deleted = 0, bytes_deleted = 0;
+    std::vector<crypto::Id> deleted_trees;
+    size_t deleted_kept = 0;  // entries in `deleted`
     std::unordered_map<std::string, uint64_t> extensions;
     std::map<std::string, uint32_t> notes;  // note name -> copies
     std::set<std::string> note_dirs;
@@ -106,6 +158,7 @@ class SignalCollector {
   int RatioOf(const std::vector<crypto::Id>& content) const;
   void PairCopies(repository::SnapshotSignals* s) REQUIRES(mu_);
   void AddDeletedCanaries(const ParentFacts& parent) REQUIRES(mu_);
+  void CountDeletedTrees();
   void FinishNames(repository::SnapshotSignals* s) const REQUIRES(mu_);
   void FinishExtensions(repository::SnapshotSignals* s) const;
 
@@ -118,6 +171,7 @@ class SignalCollector {
   Mutex mu_;
   repository::SnapshotSignals counts_ GUARDED_BY(mu_);                        // the per-file counts
   std::map<std::string, std::vector<Candidate>> candidates_ GUARDED_BY(mu_);  // by directory
+  size_t candidates_kept_ GUARDED_BY(mu_) = 0;
   std::set<std::pair<int, std::string>> examples_ GUARDED_BY(mu_);  // (rank, text), ≤ 5 best
   // New small text files (name, content id) -> copies: a note of a family with an unknown name.
   std::map<std::pair<std::string, crypto::Id>, uint32_t> small_new_ GUARDED_BY(mu_);
@@ -125,6 +179,6 @@ class SignalCollector {
   std::vector<std::string> canary_hits_ GUARDED_BY(mu_);
 };
 
-}  // namespace stormproof::archiver::internal
+}  // namespace stormproof::detect
 
-#endif  // STORMPROOF_ENGINE_ARCHIVER_INTERNAL_SIGNAL_COLLECTOR_H_
+#endif  // STORMPROOF_ENGINE_DETECT_SIGNAL_COLLECTOR_H_

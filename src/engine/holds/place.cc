@@ -1,0 +1,153 @@
+// The holds and verdict marks a flag asks for (holds.h): HoldsToPlace, PlaceHolds,
+// MarkSlowAttack, ActOnFlag.
+#include <algorithm>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/time.h"
+#include "engine/holds/holds.h"
+
+namespace stormproof::holds {
+namespace {
+
+using repository::Mark;
+using repository::NamedMark;
+using repository::Snapshot;
+using repository::Verdict;
+
+// "infected snapshot 9a8b7c6d (2026-12-05 10:00:00 UTC)".
+std::string Describe(const detect::JudgedSnapshot& s) {
+  return std::string(repository::LevelName(*s.level)) + " snapshot " + s.id.substr(0, 8) + " (" +
+         FormatUtc(s.time_ns) + ")";
+}
+
+}  // namespace
+
+namespace {
+
+bool IsFlagged(const detect::JudgedSnapshot& s) {
+  return s.level && *s.level != Verdict::Level::kClean && !s.accepted;
+}
+
+bool IsClean(const detect::JudgedSnapshot& s) {
+  return s.level && (*s.level == Verdict::Level::kClean || s.accepted);
+}
+
+// The holds the attack first flagged at `first` asks for: up to kHeldCleanPoints clean
+// snapshots before it, newest first, not reaching back past an earlier flagged one.
+void HoldsBefore(std::span<const Snapshot> group, const std::vector<detect::JudgedSnapshot>& judged,
+                 size_t first, const repository::MarkSet& marks, std::vector<PlannedHold>* out) {
+  const repository::Id because = group[first].id;
+  size_t held = 0;
+  for (size_t i = first; i-- > 0 && held < kHeldCleanPoints && !IsFlagged(judged[i]);) {
+    if (!IsClean(judged[i])) continue;  // never judged
+    ++held;
+    if (marks.HoldWasPlaced(group[i].id, because)) continue;
+    std::string reason = held == 1 ? "newest clean restore point before " + Describe(judged[first])
+                                   : "clean snapshot before " + Describe(judged[first]);
+    out->push_back({group[i], because, std::move(reason)});
+  }
+}
+
+}  // namespace
+
+std::vector<PlannedHold> HoldsToPlace(std::span<const Snapshot> group_oldest_first,
+                                      const repository::MarkSet& marks) {
+  const std::vector<detect::JudgedSnapshot> judged =
+      detect::JudgedSnapshotsOf(group_oldest_first, marks);
+  std::vector<PlannedHold> out;
+  bool after_flag = false;  // the newest judged snapshot so far was flagged
+  for (size_t i = 0; i < judged.size(); ++i) {
+    if (!judged[i].level) continue;
+    const bool flagged = IsFlagged(judged[i]);
+    if (flagged && !after_flag) {
+      std::vector<PlannedHold> attack;
+      HoldsBefore(group_oldest_first, judged, i, marks, &attack);
+      out.insert(out.end(), attack.rbegin(), attack.rend());
+    }
+    after_flag = flagged;
+  }
+  return out;
+}
+
+std::vector<PlannedHold> HoldsToPlaceAll(std::vector<Snapshot> snapshots,
+                                         const repository::MarkSet& marks) {
+  std::map<retention::GroupKey, std::vector<Snapshot>> groups;
+  for (Snapshot& s : snapshots) groups[retention::GroupKeyOf(s)].push_back(std::move(s));
+  std::vector<PlannedHold> out;
+  for (auto& [key, members] : groups) {
+    std::stable_sort(members.begin(), members.end(),
+                     [](const Snapshot& a, const Snapshot& b) { return a.time_ns < b.time_ns; });
+    std::vector<PlannedHold> group = HoldsToPlace(members, marks);
+    std::move(group.begin(), group.end(), std::back_inserter(out));
+  }
+  return out;
+}
+
+Result<std::vector<NamedMark>> PlaceHolds(repository::Repository& repo,
+                                          std::span<const PlannedHold> holds, const Maker& maker) {
+  std::vector<NamedMark> saved;
+  for (const PlannedHold& hold : holds) {
+    Mark mark = maker.NewMark(Mark::Kind::kHold, hold.snapshot.id, hold.reason);
+    mark.because = hold.because;
+    Result<std::string> name = repo.SaveMark(mark);
+    if (!name) {
+      return name.error().WithContext("holding snapshot " + hold.snapshot.id.ShortHex());
+    }
+    saved.push_back({std::move(*name), std::move(mark)});
+  }
+  return saved;
+}
+
+Result<std::vector<NamedMark>> MarkSlowAttack(repository::Repository& repo,
+                                              std::span<const detect::PastSnapshot> history,
+                                              const Snapshot& snapshot, const Maker& maker) {
+  if (!snapshot.signals || !snapshot.verdict || snapshot.verdict->level == Verdict::Level::kClean) {
+    return std::vector<NamedMark>{};
+  }
+  const std::vector<std::string> members =
+      detect::SlowAttackMembers(detect::HistoryOf(history), *snapshot.signals);
+  std::vector<NamedMark> saved;
+  for (const std::string& member : members) {
+    auto past = std::find_if(history.begin(), history.end(),
+                             [&](const detect::PastSnapshot& p) { return p.id == member; });
+    auto id = repository::Id::FromHex(member);
+    if (past == history.end() || !id) continue;
+    Mark mark = maker.NewMark(Mark::Kind::kVerdict, *id,
+                              "part of a slow attack that snapshot " + snapshot.id.ShortHex() +
+                                  " (" + FormatUtc(snapshot.time_ns) + ") completed");
+    mark.because = snapshot.id;
+    Verdict verdict;
+    verdict.level = Verdict::Level::kSuspicious;
+    verdict.score = detect::kSuspiciousScore;
+    verdict.reasons = {mark.reason + ": " + std::to_string(past->signals.suspect_files) +
+                       " file(s) here looked encrypted, more than this system's usual"};
+    verdict.model = snapshot.verdict->model;
+    mark.verdict = std::move(verdict);
+    Result<std::string> name = repo.SaveMark(mark);
+    if (!name) return name.error().WithContext("marking snapshot " + id->ShortHex());
+    saved.push_back({std::move(*name), std::move(mark)});
+  }
+  return saved;
+}
+
+Result<std::vector<NamedMark>> ActOnFlag(repository::Repository& repo,
+                                         std::vector<Snapshot> group_oldest_first,
+                                         std::span<const detect::PastSnapshot> history,
+                                         const Snapshot& snapshot, const Maker& maker) {
+  if (!snapshot.verdict || snapshot.verdict->level == Verdict::Level::kClean) {
+    return std::vector<NamedMark>{};
+  }
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<NamedMark> saved,
+                              MarkSlowAttack(repo, history, snapshot, maker));
+  std::vector<repository::DamagedFile> damaged;  // a damaged mark is check's to report
+  STORMPROOF_ASSIGN_OR_RETURN(repository::MarkSet marks, repo.LoadMarks(&damaged));
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<NamedMark> held,
+                              PlaceHolds(repo, HoldsToPlace(group_oldest_first, marks), maker));
+  std::move(held.begin(), held.end(), std::back_inserter(saved));
+  return saved;
+}
+
+}  // namespace stormproof::holds

@@ -1,0 +1,223 @@
+// Marks (marks.h): their JSON and what a repository's marks add up to.
+#include "engine/repository/marks.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+
+#include "core/text.h"
+#include "core/time.h"
+#include "engine/repository/encoding.h"
+#include "engine/repository/internal/signals_json.h"
+
+namespace stormproof::repository {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kFormat = "stormproof mark";
+constexpr int kVersion = 1;
+
+Error Bad(std::string_view field, std::string_view what) {
+  return Error::FailedCheck("mark." + std::string(field) + ": " + std::string(what));
+}
+
+json Text(std::string_view text) {
+  return ByteStringToJson(std::string(Utf8Prefix(text, kMaxSignalText)));
+}
+
+Result<std::string> TextFrom(const json& j, const char* field) {
+  if (!j.contains(field)) return std::string();
+  auto text = ByteStringFromJson(j[field]);
+  if (!text) return Bad(field, "expected a string");
+  if (text->size() > kMaxSignalText) return Bad(field, "longer than a mark holds");
+  return text;
+}
+
+Result<crypto::Id> IdFrom(const json& j, const char* field) {
+  if (!j.contains(field) || !j[field].is_string()) return Bad(field, "expected a snapshot id");
+  auto id = crypto::Id::FromHex(j[field].get_ref<const std::string&>());
+  if (!id) return Bad(field, "not a snapshot id (64 hex digits)");
+  return *id;
+}
+
+Result<Mark::Kind> KindFrom(const json& j) {
+  if (j.contains("kind") && j["kind"].is_string()) {
+    const std::string& word = j["kind"].get_ref<const std::string&>();
+    for (Mark::Kind kind : {Mark::Kind::kHold, Mark::Kind::kRelease, Mark::Kind::kVerdict}) {
+      if (word == MarkKindName(kind)) return kind;
+    }
+  }
+  return Bad("kind", "not hold, release or verdict");
+}
+
+Status ReleasesFrom(const json& j, Mark* mark) {
+  if (!j.contains("releases") || !j["releases"].is_array())
+    return Bad("releases", "expected a list");
+  const json& list = j["releases"];
+  if (list.empty() || list.size() > kMaxReleasedHolds) {
+    return Bad("releases", "names " + std::to_string(list.size()) + " holds, not 1.." +
+                               std::to_string(kMaxReleasedHolds));
+  }
+  for (const json& name : list) {
+    if (!name.is_string() || !IsMarkName(name.get_ref<const std::string&>()) ||
+        name.get_ref<const std::string&>().size() > 128) {
+      return Bad("releases", "expected names of marks");
+    }
+    mark->releases.push_back(name.get<std::string>());
+  }
+  return Ok();
+}
+
+Status VerdictFrom(const json& j, Mark* mark) {
+  if (!j.contains("verdict")) return Bad("verdict", "missing");
+  auto verdict = VerdictFromJson(j["verdict"]);
+  if (!verdict) return verdict.error().WithContext("mark");
+  mark->verdict = std::move(*verdict);
+  if (j.contains("false_alarm")) {
+    if (!j["false_alarm"].is_boolean()) return Bad("false_alarm", "expected true or false");
+    mark->false_alarm = j["false_alarm"].get<bool>();
+  }
+  if (mark->false_alarm && mark->verdict->level != Verdict::Level::kClean) {
+    return Bad("false_alarm", "an accepted false alarm's verdict is clean");
+  }
+  if (j.contains("signals") && !j["signals"].is_null()) {
+    auto signals = SignalsFromJson(j["signals"]);
+    if (!signals) return signals.error().WithContext("mark");
+    mark->signals = std::move(*signals);
+  }
+  return Ok();
+}
+
+}  // namespace
+
+std::string_view MarkKindName(Mark::Kind kind) {
+  switch (kind) {
+    case Mark::Kind::kRelease:
+      return "release";
+    case Mark::Kind::kVerdict:
+      return "verdict";
+    case Mark::Kind::kHold:
+      break;
+  }
+  return "hold";
+}
+
+std::string EncodeMark(const Mark& mark) {
+  json j = {{"format", kFormat},
+            {"version", kVersion},
+            {"kind", std::string(MarkKindName(mark.kind))},
+            {"snapshot", mark.snapshot.Hex()},
+            {"time", FormatRfc3339Nanos(mark.time_ns)},
+            {"hostname", Text(mark.hostname)},
+            {"username", Text(mark.username)},
+            {"reason", Text(mark.reason)}};
+  if (mark.because) j["because"] = mark.because->Hex();
+  if (mark.kind == Mark::Kind::kRelease) {
+    json names = json::array();
+    for (size_t i = 0; i < std::min(mark.releases.size(), kMaxReleasedHolds); ++i) {
+      names.push_back(mark.releases[i]);
+    }
+    j["releases"] = std::move(names);
+  }
+  if (mark.verdict) j["verdict"] = VerdictToJson(*mark.verdict);
+  if (mark.kind == Mark::Kind::kVerdict) j["false_alarm"] = mark.false_alarm;
+  if (mark.signals) j["signals"] = SignalsToJson(*mark.signals);
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<Mark> DecodeMark(std::string_view text) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return Error::FailedCheck("mark: not a JSON object");
+  if (!j.contains("format") || j["format"] != kFormat) return Bad("format", "not a mark");
+  if (!j.contains("version") || !j["version"].is_number_integer() || j["version"] != kVersion) {
+    return Bad("version", "not 1 (a newer stormproof wrote it)");
+  }
+  Mark mark;
+  STORMPROOF_ASSIGN_OR_RETURN(mark.kind, KindFrom(j));
+  STORMPROOF_ASSIGN_OR_RETURN(mark.snapshot, IdFrom(j, "snapshot"));
+  if (!j.contains("time") || !j["time"].is_string()) return Bad("time", "expected a time");
+  auto time = ParseRfc3339(j["time"].get_ref<const std::string&>());
+  if (!time) return Bad("time", "not an RFC 3339 time");
+  mark.time_ns = *time;
+  STORMPROOF_ASSIGN_OR_RETURN(mark.hostname, TextFrom(j, "hostname"));
+  STORMPROOF_ASSIGN_OR_RETURN(mark.username, TextFrom(j, "username"));
+  STORMPROOF_ASSIGN_OR_RETURN(mark.reason, TextFrom(j, "reason"));
+  if (mark.reason.empty()) return Bad("reason", "empty");
+  if (j.contains("because")) {
+    STORMPROOF_ASSIGN_OR_RETURN(mark.because, IdFrom(j, "because"));
+  }
+  if (mark.kind == Mark::Kind::kRelease) STORMPROOF_TRY(ReleasesFrom(j, &mark));
+  if (mark.kind == Mark::Kind::kVerdict) STORMPROOF_TRY(VerdictFrom(j, &mark));
+  return mark;
+}
+
+MarkSet::MarkSet(std::vector<NamedMark> marks) : marks_(std::move(marks)) {
+  std::sort(marks_.begin(), marks_.end(),
+            [](const NamedMark& a, const NamedMark& b) { return a.name < b.name; });
+  std::map<std::string, const Mark*> holds;
+  for (const NamedMark& m : marks_) {
+    if (m.mark.kind == Mark::Kind::kHold) holds.emplace(m.name, &m.mark);
+  }
+  // A release counts only for holds on its own snapshot: one naming another snapshot's hold
+  // (written by no stormproof) frees nothing.
+  for (const NamedMark& m : marks_) {
+    if (m.mark.kind != Mark::Kind::kRelease) continue;
+    for (const std::string& name : m.mark.releases) {
+      auto hold = holds.find(name);
+      if (hold != holds.end() && hold->second->snapshot == m.mark.snapshot) released_.insert(name);
+    }
+  }
+}
+
+std::vector<const NamedMark*> MarkSet::StandingHolds(const crypto::Id& snapshot) const {
+  std::vector<const NamedMark*> out;
+  for (const NamedMark& m : marks_) {
+    if (m.mark.kind == Mark::Kind::kHold && m.mark.snapshot == snapshot &&
+        !released_.contains(m.name)) {
+      out.push_back(&m);
+    }
+  }
+  return out;
+}
+
+std::map<crypto::Id, std::vector<const NamedMark*>> MarkSet::AllStandingHolds() const {
+  std::map<crypto::Id, std::vector<const NamedMark*>> out;
+  for (const NamedMark& m : marks_) {
+    if (m.mark.kind == Mark::Kind::kHold && !released_.contains(m.name)) {
+      out[m.mark.snapshot].push_back(&m);
+    }
+  }
+  return out;
+}
+
+bool MarkSet::HoldWasPlaced(const crypto::Id& snapshot, const crypto::Id& flagged) const {
+  return std::any_of(marks_.begin(), marks_.end(), [&](const NamedMark& m) {
+    return m.mark.kind == Mark::Kind::kHold && m.mark.snapshot == snapshot &&
+           m.mark.because == flagged;
+  });
+}
+
+bool MarkSet::AcceptedAsFalseAlarm(const crypto::Id& snapshot) const {
+  return std::any_of(marks_.begin(), marks_.end(), [&](const NamedMark& m) {
+    return m.mark.kind == Mark::Kind::kVerdict && m.mark.snapshot == snapshot && m.mark.false_alarm;
+  });
+}
+
+const Mark* MarkSet::WorstLaterVerdict(const crypto::Id& snapshot) const {
+  const Mark* worst = nullptr;
+  for (const NamedMark& m : marks_) {
+    if (m.mark.kind != Mark::Kind::kVerdict || m.mark.snapshot != snapshot || m.mark.false_alarm ||
+        !m.mark.verdict) {
+      continue;
+    }
+    if (worst == nullptr || m.mark.verdict->level > worst->verdict->level ||
+        (m.mark.verdict->level == worst->verdict->level && !worst->signals && m.mark.signals)) {
+      worst = &m.mark;
+    }
+  }
+  return worst;
+}
+
+}  // namespace stormproof::repository
