@@ -276,6 +276,7 @@ std::optional<nlohmann::json> ForgetByPolicy(Context* context, repository::Repos
       PrintGroup(group, flags.now_ns);
     }
     planned += group.decision.remove.size();
+    PausePointForTesting("forget: decided");
     if (!flags.dry_run) KeepHeldSince(repo, &group.decision.remove);
     removed += RemoveAll(repo, group.decision.remove, flags.dry_run, outcome);
   }

@@ -56,8 +56,9 @@ void SimulateInterruptionForTesting(int signal);
 // (core/test_pause.h, linked only into test binaries) it does nothing. With it, when the
 // environment has STORMPROOF_TEST_PAUSE=<name> (or <name>@N: the Nth arrival; default the first),
 // that arrival writes this process's pid to the file STORMPROOF_TEST_PAUSE_FILE (created
-// atomically: a test polls for it) and waits there until an interruption comes, at most 60 s,
-// then returns and the work goes on to its next safe point.
+// atomically: a test polls for it) and waits there until an interruption comes or the test
+// removes that file (to interleave another command with the paused one), at most 60 s, then
+// returns and the work goes on to its next safe point.
 void PausePointForTesting(std::string_view name);
 
 namespace internal {

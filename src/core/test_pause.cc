@@ -47,7 +47,9 @@ void PauseForTesting(std::string_view name) {
   if (spec.name.empty() || name != spec.name || ++arrivals != spec.arrival) return;
   (void)WriteFileAtomically(spec.file, std::to_string(::getpid()) + "\n");
   const auto give_up = std::chrono::steady_clock::now() + kLongestPause;
-  while (!Interrupted() && std::chrono::steady_clock::now() < give_up) {
+  // Resumed by an interruption, by the test removing the pause file, or after kLongestPause.
+  while (!Interrupted() && ::access(spec.file.c_str(), F_OK) == 0 &&
+         std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }

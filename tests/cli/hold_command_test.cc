@@ -2,7 +2,10 @@
 // holds the newest clean restore points, forget keeps them whatever its policy and refuses to
 // remove one by id, `hold release` (and `--false-alarm`) lets them go, `hold add` holds by hand.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -174,6 +177,33 @@ TEST_F(HoldCliTest, ForgetHoldsTheCopiesOfTheCleanPointsInACopyRepository) {
   // The second forget places nothing new.
   CliResult again = RunStormproof("forget --keep-last 1", copy_env);
   EXPECT_EQ(again.out.find("held snapshot"), std::string::npos) << again.out;
+}
+
+// Interleaved: a hold placed after forget applied its policy, before it removes anything (a
+// person's, or a backup of another host holding its group's clean points; both take only the
+// shared lock, as forget does). Forget reads the holds again and keeps the snapshot.
+TEST_F(HoldCliTest, AHoldPlacedWhileForgetRunsKeepsTheSnapshot) {
+  BackUpThreeDays();
+  const std::vector<std::string> ids = Ids();
+  const fs::path paused = dir_ / "paused";
+  const std::string command =
+      "env " + env_ +
+      " STORMPROOF_TEST_PAUSE='forget: decided' STORMPROOF_TEST_PAUSE_FILE=" + paused.string() +
+      " " + STORMPROOF_BINARY + " forget --keep-last 1 >" + (dir_ / "out").string() + " 2>" +
+      (dir_ / "err").string() + "; echo $? >" + (dir_ / "status").string();
+  ASSERT_EQ(std::system(("(" + command + ") &").c_str()), 0);
+  for (int i = 0; i < 6000 && !fs::exists(paused); ++i) ::usleep(10'000);
+  ASSERT_TRUE(fs::exists(paused)) << ReadFile(dir_ / "err");
+  ASSERT_EQ(Run("hold add " + ids[0].substr(0, 8) + " --reason 'placed meanwhile'").exit_code, 0);
+  fs::remove(paused);  // resume the forget
+  for (int i = 0; i < 6000 && ReadFile(dir_ / "status").empty(); ++i) ::usleep(10'000);
+  EXPECT_EQ(ReadFile(dir_ / "status"), "0\n") << ReadFile(dir_ / "err");
+  EXPECT_NE(
+      ReadFile(dir_ / "err")
+          .find("snapshot " + ids[0].substr(0, 8) + " kept: held since the policy was applied"),
+      std::string::npos)
+      << ReadFile(dir_ / "err");
+  EXPECT_EQ(Ids(), (std::vector<std::string>{ids[0], ids[2]})) << "the held one stays";
 }
 
 // A hold's reason is repository text: forget prints it escaped, as every such text.
