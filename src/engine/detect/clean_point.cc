@@ -14,31 +14,20 @@
 namespace stormproof::detect {
 namespace {
 
-using repository::Verdict;
-
 constexpr size_t kShortId = 8;
 
-bool Flagged(const JudgedSnapshot& s) {
-  return s.level.has_value() && *s.level != Verdict::Level::kClean && !s.accepted;
-}
+}  // namespace
 
-bool Clean(const JudgedSnapshot& s) {
-  return s.level.has_value() && (*s.level == Verdict::Level::kClean || s.accepted);
-}
-
-// "infected snapshot 9a8b7c6d (2026-12-05 10:00:00 UTC)".
-std::string Describe(const JudgedSnapshot& s) {
+std::string DescribeJudged(const JudgedSnapshot& s) {
   return std::string(repository::LevelName(*s.level)) + " snapshot " + s.id.substr(0, kShortId) +
          " (" + FormatUtc(s.time_ns) + ")";
 }
-
-}  // namespace
 
 Result<CleanPoint> NewestClean(std::span<const JudgedSnapshot> oldest_first) {
   if (oldest_first.empty()) return Error::NotFound("no snapshots to restore from");
   CleanPoint point;
   for (size_t i = 0; i < oldest_first.size(); ++i) {
-    if (!Flagged(oldest_first[i])) continue;
+    if (!oldest_first[i].flagged()) continue;
     if (!point.flagged) point.flagged = i;
     ++point.flagged_count;
   }
@@ -47,15 +36,15 @@ Result<CleanPoint> NewestClean(std::span<const JudgedSnapshot> oldest_first) {
     return point;
   }
   for (size_t i = *point.flagged; i-- > 0;) {
-    if (Clean(oldest_first[i])) {
+    if (oldest_first[i].clean()) {
       point.index = i;
       return point;
     }
     ++point.unjudged_skipped;  // older than the first flagged, not clean: never judged
   }
   const JudgedSnapshot& first = oldest_first[*point.flagged];
-  if (*point.flagged == 0) return Error::NotFound("no snapshot before " + Describe(first));
-  return Error::NotFound("no judged snapshot before " + Describe(first) +
+  if (*point.flagged == 0) return Error::NotFound("no snapshot before " + DescribeJudged(first));
+  return Error::NotFound("no judged snapshot before " + DescribeJudged(first) +
                          ": the older ones were taken without detection; restore one by its id");
 }
 
@@ -78,7 +67,7 @@ std::string DescribeCleanPoint(std::span<const JudgedSnapshot> oldest_first,
                                              "taken without detection)";
   }
   std::string text = "newest clean snapshot; " + internal::WithThousands(point.flagged_count) +
-                     " newer flagged, the first " + Describe(oldest_first[*point.flagged]);
+                     " newer flagged, the first " + DescribeJudged(oldest_first[*point.flagged]);
   if (point.unjudged_skipped > 0) {
     text += "; " + internal::WithThousands(point.unjudged_skipped) +
             " newer never judged (taken without detection)";
@@ -89,7 +78,7 @@ std::string DescribeCleanPoint(std::span<const JudgedSnapshot> oldest_first,
   size_t passed_over = 0;
   const JudgedSnapshot* newest_passed = nullptr;
   for (size_t i = *point.flagged + 1; i < oldest_first.size(); ++i) {
-    if (!Clean(oldest_first[i])) continue;
+    if (!oldest_first[i].clean()) continue;
     ++passed_over;
     newest_passed = &oldest_first[i];
   }

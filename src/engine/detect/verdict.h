@@ -170,7 +170,19 @@ struct JudgedSnapshot {
   int64_t time_ns = 0;
   std::optional<repository::Verdict::Level> level;  // effective; nullopt: never judged
   bool accepted = false;  // flagged, but a person released it as a false alarm
+
+  // Suspicious or infected, and not accepted as a false alarm.
+  bool flagged() const {
+    return level.has_value() && *level != repository::Verdict::Level::kClean && !accepted;
+  }
+  // Judged clean, or accepted as a false alarm. Never-judged snapshots are neither.
+  bool clean() const {
+    return level.has_value() && (*level == repository::Verdict::Level::kClean || accepted);
+  }
 };
+
+// "infected snapshot 9a8b7c6d (2026-12-05 10:00:00 UTC)". REQUIRES: s.level.
+std::string DescribeJudged(const JudgedSnapshot& s);
 
 // Where to restore from.
 struct CleanPoint {

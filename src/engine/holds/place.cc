@@ -17,36 +17,19 @@ using repository::NamedMark;
 using repository::Snapshot;
 using repository::Verdict;
 
-// "infected snapshot 9a8b7c6d (2026-12-05 10:00:00 UTC)".
-std::string Describe(const detect::JudgedSnapshot& s) {
-  return std::string(repository::LevelName(*s.level)) + " snapshot " + s.id.substr(0, 8) + " (" +
-         FormatUtc(s.time_ns) + ")";
-}
-
-}  // namespace
-
-namespace {
-
-bool IsFlagged(const detect::JudgedSnapshot& s) {
-  return s.level && *s.level != Verdict::Level::kClean && !s.accepted;
-}
-
-bool IsClean(const detect::JudgedSnapshot& s) {
-  return s.level && (*s.level == Verdict::Level::kClean || s.accepted);
-}
-
 // The holds the attack first flagged at `first` asks for: up to kHeldCleanPoints clean
 // snapshots before it, newest first, not reaching back past an earlier flagged one.
 void HoldsBefore(std::span<const Snapshot> group, const std::vector<detect::JudgedSnapshot>& judged,
                  size_t first, const repository::MarkSet& marks, std::vector<PlannedHold>* out) {
   const repository::Id because = group[first].id;
   size_t held = 0;
-  for (size_t i = first; i-- > 0 && held < kHeldCleanPoints && !IsFlagged(judged[i]);) {
-    if (!IsClean(judged[i])) continue;  // never judged
+  for (size_t i = first; i-- > 0 && held < kHeldCleanPoints && !judged[i].flagged();) {
+    if (!judged[i].clean()) continue;  // never judged
     ++held;
     if (marks.HoldWasPlaced(group[i].id, because)) continue;
-    std::string reason = held == 1 ? "newest clean restore point before " + Describe(judged[first])
-                                   : "clean snapshot before " + Describe(judged[first]);
+    std::string reason =
+        held == 1 ? "newest clean restore point before " + detect::DescribeJudged(judged[first])
+                  : "clean snapshot before " + detect::DescribeJudged(judged[first]);
     out->push_back({group[i], because, std::move(reason)});
   }
 }
@@ -61,7 +44,7 @@ std::vector<PlannedHold> HoldsToPlace(std::span<const Snapshot> group_oldest_fir
   bool after_flag = false;  // the newest judged snapshot so far was flagged
   for (size_t i = 0; i < judged.size(); ++i) {
     if (!judged[i].level) continue;
-    const bool flagged = IsFlagged(judged[i]);
+    const bool flagged = judged[i].flagged();
     if (flagged && !after_flag) {
       std::vector<PlannedHold> attack;
       HoldsBefore(group_oldest_first, judged, i, marks, &attack);

@@ -158,6 +158,7 @@ MarkSet::MarkSet(std::vector<NamedMark> marks) : marks_(std::move(marks)) {
             [](const NamedMark& a, const NamedMark& b) { return a.name < b.name; });
   std::map<std::string, const Mark*> holds;
   for (const NamedMark& m : marks_) {
+    by_snapshot_[m.mark.snapshot].push_back(&m);
     if (m.mark.kind == Mark::Kind::kHold) holds.emplace(m.name, &m.mark);
   }
   // A release counts only for holds on its own snapshot: one naming another snapshot's hold
@@ -171,50 +172,51 @@ MarkSet::MarkSet(std::vector<NamedMark> marks) : marks_(std::move(marks)) {
   }
 }
 
+const std::vector<const NamedMark*>& MarkSet::Of(const crypto::Id& snapshot) const {
+  static const std::vector<const NamedMark*> kNone;
+  auto it = by_snapshot_.find(snapshot);
+  return it == by_snapshot_.end() ? kNone : it->second;
+}
+
 std::vector<const NamedMark*> MarkSet::StandingHolds(const crypto::Id& snapshot) const {
   std::vector<const NamedMark*> out;
-  for (const NamedMark& m : marks_) {
-    if (m.mark.kind == Mark::Kind::kHold && m.mark.snapshot == snapshot &&
-        !released_.contains(m.name)) {
-      out.push_back(&m);
-    }
+  for (const NamedMark* m : Of(snapshot)) {
+    if (m->mark.kind == Mark::Kind::kHold && !released_.contains(m->name)) out.push_back(m);
   }
   return out;
 }
 
 std::map<crypto::Id, std::vector<const NamedMark*>> MarkSet::AllStandingHolds() const {
   std::map<crypto::Id, std::vector<const NamedMark*>> out;
-  for (const NamedMark& m : marks_) {
-    if (m.mark.kind == Mark::Kind::kHold && !released_.contains(m.name)) {
-      out[m.mark.snapshot].push_back(&m);
-    }
+  for (const auto& [snapshot, marks] : by_snapshot_) {
+    std::vector<const NamedMark*> holds = StandingHolds(snapshot);
+    if (!holds.empty()) out.emplace(snapshot, std::move(holds));
   }
   return out;
 }
 
 bool MarkSet::HoldWasPlaced(const crypto::Id& snapshot, const crypto::Id& flagged) const {
-  return std::any_of(marks_.begin(), marks_.end(), [&](const NamedMark& m) {
-    return m.mark.kind == Mark::Kind::kHold && m.mark.snapshot == snapshot &&
-           m.mark.because == flagged;
+  const std::vector<const NamedMark*>& marks = Of(snapshot);
+  return std::any_of(marks.begin(), marks.end(), [&](const NamedMark* m) {
+    return m->mark.kind == Mark::Kind::kHold && m->mark.because == flagged;
   });
 }
 
 bool MarkSet::AcceptedAsFalseAlarm(const crypto::Id& snapshot) const {
-  return std::any_of(marks_.begin(), marks_.end(), [&](const NamedMark& m) {
-    return m.mark.kind == Mark::Kind::kVerdict && m.mark.snapshot == snapshot && m.mark.false_alarm;
+  const std::vector<const NamedMark*>& marks = Of(snapshot);
+  return std::any_of(marks.begin(), marks.end(), [](const NamedMark* m) {
+    return m->mark.kind == Mark::Kind::kVerdict && m->mark.false_alarm;
   });
 }
 
 const Mark* MarkSet::WorstLaterVerdict(const crypto::Id& snapshot) const {
   const Mark* worst = nullptr;
-  for (const NamedMark& m : marks_) {
-    if (m.mark.kind != Mark::Kind::kVerdict || m.mark.snapshot != snapshot || m.mark.false_alarm ||
-        !m.mark.verdict) {
-      continue;
-    }
-    if (worst == nullptr || m.mark.verdict->level > worst->verdict->level ||
-        (m.mark.verdict->level == worst->verdict->level && !worst->signals && m.mark.signals)) {
-      worst = &m.mark;
+  for (const NamedMark* named : Of(snapshot)) {
+    const Mark& m = named->mark;
+    if (m.kind != Mark::Kind::kVerdict || m.false_alarm || !m.verdict) continue;
+    if (worst == nullptr || m.verdict->level > worst->verdict->level ||
+        (m.verdict->level == worst->verdict->level && !worst->signals && m.signals)) {
+      worst = &m;
     }
   }
   return worst;

@@ -84,6 +84,14 @@ class MarkSet {
  public:
   MarkSet() = default;
   explicit MarkSet(std::vector<NamedMark> marks);
+  // by_snapshot_ points into marks_: a copy indexes its own marks; a move keeps the buffer.
+  MarkSet(const MarkSet& other) : MarkSet(other.marks_) {}
+  MarkSet& operator=(const MarkSet& other) {
+    if (this != &other) *this = MarkSet(other.marks_);
+    return *this;
+  }
+  MarkSet(MarkSet&&) = default;
+  MarkSet& operator=(MarkSet&&) = default;
 
   const std::vector<NamedMark>& all() const { return marks_; }
   bool empty() const { return marks_.empty(); }
@@ -104,8 +112,14 @@ class MarkSet {
   const Mark* WorstLaterVerdict(const crypto::Id& snapshot) const;
 
  private:
+  // The marks about `snapshot`, in file-name order (empty when none).
+  const std::vector<const NamedMark*>& Of(const crypto::Id& snapshot) const;
+
   std::vector<NamedMark> marks_;    // sorted by name
   std::set<std::string> released_;  // hold names a release names
+  // Each snapshot's marks, so that a question about one snapshot reads only its own: every
+  // listing asks per snapshot, and a scanned history has a mark per snapshot.
+  std::map<crypto::Id, std::vector<const NamedMark*>> by_snapshot_;
 };
 
 }  // namespace stormproof::repository

@@ -238,6 +238,26 @@ TEST(MarkSetTest, AReleaseFreesOnlyTheHoldsOfItsOwnSnapshotItNames) {
   EXPECT_TRUE(unknown.Held(IdOf(1)));  // a release naming no stored hold frees nothing
 }
 
+// MarkSet indexes its marks by snapshot: a copy, a copy assigned and a moved set answer as the
+// original did, after the original is gone.
+TEST(MarkSetTest, CopiesAndMovesAnswerAfterTheOriginalIsGone) {
+  MarkSet copy, assigned;
+  {
+    MarkSet original(
+        {{"mark-1", Hold(1)}, {"mark-2", Hold(2)}, {"mark-3", Release(2, {"mark-2"})}});
+    copy = MarkSet(original);
+    assigned = original;
+    MarkSet moved(std::move(original));
+    EXPECT_TRUE(moved.Held(IdOf(1)));
+  }
+  for (const MarkSet* set : {&copy, &assigned}) {
+    EXPECT_TRUE(set->Held(IdOf(1)));
+    EXPECT_FALSE(set->Held(IdOf(2)));
+    ASSERT_EQ(set->StandingHolds(IdOf(1)).size(), 1u);
+    EXPECT_EQ(set->StandingHolds(IdOf(1)).front()->name, "mark-1");
+  }
+}
+
 TEST(MarkSetTest, HoldWasPlacedCountsReleasedHoldsPerFlag) {
   const MarkSet set({{"mark-1", Hold(1, 9)},
                      {"mark-2", Release(1, {"mark-1"})},
