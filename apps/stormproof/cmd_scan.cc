@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "apps/stormproof/context.h"
+#include "apps/stormproof/progress.h"
 #include "apps/stormproof/repo_access.h"
 #include "apps/stormproof/verdict_output.h"
 #include "core/interrupt.h"
@@ -125,7 +126,7 @@ std::string GroupName(const Snapshot& s) {
 Status ScanOneGroup(const Context& context, repository::Repository& repo,
                     const std::vector<Snapshot>& group, const std::set<repository::Id>& targets,
                     const scan::ScanOptions& options, scan::Save save, const holds::Maker& maker,
-                    repository::MarkSet* marks, Tally* tally) {
+                    repository::MarkSet* marks, Tally* tally, ProgressReporter* progress) {
   std::vector<size_t> indices;
   for (size_t i = 0; i < group.size(); ++i) {
     if (targets.contains(group[i].id)) indices.push_back(i);
@@ -133,11 +134,14 @@ Status ScanOneGroup(const Context& context, repository::Repository& repo,
   if (indices.empty()) return Ok();
   std::optional<Snapshot> newest_flagged;
   auto on_scanned = [&](const Snapshot& s, const scan::Scanned& scanned, const std::string& mark) {
+    progress->Finish();  // the line per snapshot goes above the progress line
     PrintScanned(context, s, scanned, mark);
     const Verdict::Level level = scanned.verdict.level;
     ++(level == Verdict::Level::kClean        ? tally->clean
        : level == Verdict::Level::kSuspicious ? tally->suspicious
                                               : tally->infected);
+    progress->Update(ProgressEvent().Count(ProgressUnit::kSnapshots, tally->scanned(),
+                                           targets.size()));
     if (level == Verdict::Level::kClean) return;
     newest_flagged = s;
     newest_flagged->verdict = scanned.verdict;
@@ -207,9 +211,11 @@ Outcome RunScan(Context* context, const ScanFlags& flags) {
       holds::Maker::ThisMachine(lock ? lock->storage_time_ns() : SystemNowNs());
   const scan::Save save = flags.dry_run ? scan::Save::kNothing : scan::Save::kMarks;
   Tally tally;
+  ProgressReporter progress(*context, "scan");  // per snapshot judged: "scan 3 / 40 snapshots"
   for (const std::vector<Snapshot>& group : scan::GroupsOf(std::move(*snapshots))) {
-    Status done =
-        ScanOneGroup(*context, *repo, group, *targets, options, save, maker, &*marks, &tally);
+    Status done = ScanOneGroup(*context, *repo, group, *targets, options, save, maker, &*marks,
+                               &tally, &progress);
+    progress.Finish();
     if (!done && Interrupted()) {
       return ReportInterruption(fmt::format(
           "the verdicts of the {} snapshot(s) judged so far are {}; the next scan judges the "

@@ -110,6 +110,20 @@ TEST_F(ScanCliTest, RestoreLatestCleanHonoursTheScansVerdicts) {
   EXPECT_EQ(content.str(), Document(0, 0, 0));  // day 3 changed dept3, not dept0
 }
 
+// Long work shows where it is: a status event per snapshot judged, in --json as elsewhere.
+TEST_F(ScanCliTest, ReportsProgressPerSnapshot) {
+  BackUpThreeDaysUnjudged();
+  CliResult scan = RunStormproof("--json scan", env_ + " STORMPROOF_TEST_PROGRESS=every");
+  ASSERT_EQ(scan.exit_code, 0) << scan.err;
+  size_t statuses = 0;
+  for (const json& line : JsonLines(scan.out)) {
+    if (line.value("message_type", "") != "status") continue;
+    ++statuses;
+    EXPECT_EQ(line.value("total_snapshots", 0), 3) << line.dump();
+  }
+  EXPECT_EQ(statuses, 3u) << scan.out;
+}
+
 TEST_F(ScanCliTest, DryRunWritesNothingAndAllJudgesAgain) {
   BackUpThreeDaysUnjudged();
   AttackUnjudged();
