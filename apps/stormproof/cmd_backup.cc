@@ -218,6 +218,7 @@ Outcome RunBackup(Context* context, const BackupFlags& flags) {
   progress.Finish();
   if (!snapshot) return ReportEngineError(snapshot.error());
   group.push_back(*snapshot);
+  std::sort(group.begin(), group.end(), repository::OlderThan);  // the restore point's order
   AfterFlag after = HoldCleanPoints(*repo, **lock, group, options, *snapshot);
   std::vector<repository::NamedMark> all = marks.all();
   all.insert(all.end(), after.marks.begin(), after.marks.end());

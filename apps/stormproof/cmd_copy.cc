@@ -132,6 +132,7 @@ void PrintSummary(const Context& context, const copier::CopySummary& summary) {
                {"bytes_read", summary.bytes_read},
                {"bytes_written", summary.bytes_written},
                {"blobs_mapped", summary.blobs_mapped},
+               {"verdicts_carried", summary.verdicts_carried},
                {"seconds", summary.seconds}});
     return;
   }
@@ -144,6 +145,11 @@ void PrintSummary(const Context& context, const copier::CopySummary& summary) {
   fmt::print("{}\n", summary.failed.empty()
                         ? std::string()
                         : fmt::format(", {} could not be copied", summary.failed.size()));
+  if (summary.verdicts_carried > 0) {
+    fmt::print("{} later ransomware verdict(s) carried to the copies (a slow attack's earlier "
+               "steps, scans)\n",
+               summary.verdicts_carried);
+  }
   fmt::print("Read {} from the source, wrote {} ({} data blobs, {} trees); {} blobs known from "
              "earlier copies; {:.1f} s\n",
              HumanBytes(summary.bytes_read), HumanBytes(summary.bytes_written),

@@ -40,23 +40,46 @@ nlohmann::json SnapshotRef(const Snapshot& s) {
           {"time_ns", s.time_ns}};
 }
 
+// After `removed` were removed: saves again each one a hold placed meanwhile names
+// (holds::RestoreHeldSince), saying so on stderr in one line each, with exit 3; exit 1 when that
+// cannot be done.
+void RestoreHeldSince(repository::Repository& repo, const std::vector<Snapshot>& removed,
+                      int64_t now_ns, Outcome* outcome) {
+  auto restored = holds::RestoreHeldSince(repo, removed, holds::Maker::ThisMachine(now_ns));
+  if (!restored) {
+    PrintError("a snapshot removed may have been held meanwhile: " +
+               EscapeControls(restored.error().message()));
+    *outcome = Outcome::Failed();
+    return;
+  }
+  for (const holds::Restored& r : *restored) {
+    PrintError("warning: snapshot " + r.removed.ShortHex() +
+               " was held while forget removed it (the hold was placed meanwhile): saved again "
+               "as snapshot " +
+               r.restored.ShortHex() + ", which the hold keeps");
+    if (outcome->ok()) *outcome = Outcome::Problems();
+  }
+}
+
 // Removes `snapshots` unless dry_run; reports each failure and sets *outcome to exit 1 for it
-// (the others are still removed). Returns how many were removed.
+// (the others are still removed), then saves again any a hold placed meanwhile names
+// (RestoreHeldSince). Returns how many were removed.
 size_t RemoveAll(repository::Repository& repo, const std::vector<Snapshot>& snapshots, bool dry_run,
-                 Outcome* outcome) {
+                 int64_t now_ns, Outcome* outcome) {
   if (dry_run) return 0;
-  size_t removed = 0;
+  std::vector<Snapshot> removed;
   for (const Snapshot& s : snapshots) {
-    if (Interrupted()) return removed;  // each removal is whole: stop between two (RunForget)
+    if (Interrupted()) break;  // each removal is whole: stop between two (RunForget)
     Status status = repo.RemoveSnapshot(s.id);
     if (status) {
-      ++removed;
+      removed.push_back(s);
     } else {
       PrintError("snapshot " + s.id.ShortHex() + ": " + status.error().message());
       *outcome = Outcome::Failed();  // documented: exit 1, whatever the reason
     }
   }
-  return removed;
+  RestoreHeldSince(repo, removed, now_ns, outcome);
+  return removed.size();
 }
 
 // The snapshots named by `specs` (id prefixes or latest), each once; none may be held, nor be
@@ -126,7 +149,7 @@ std::optional<nlohmann::json> ForgetIds(Context* context, repository::Repository
     *outcome = ReportEngineError(targets.error());
     return std::nullopt;
   }
-  size_t removed = RemoveAll(repo, *targets, flags.dry_run, outcome);
+  size_t removed = RemoveAll(repo, *targets, flags.dry_run, flags.now_ns, outcome);
   return ReportIds(*context, *targets, removed, flags.dry_run);
 }
 
@@ -223,22 +246,48 @@ Result<retention::Held> PlaceHolds(const Context& context, repository::Repositor
   return held;
 }
 
-// Takes out of `remove` the snapshots held since the policy was applied: a backup of another
-// host may have flagged its group and held them meanwhile (both hold only the shared lock), or a
-// person placed a hold. Read again just before removing; says so on stderr for each. A read
-// that fails keeps every snapshot (removing none is safe).
-void KeepHeldSince(const repository::Repository& repo, std::vector<Snapshot>* remove) {
-  if (remove->empty()) return;
-  std::vector<repository::DamagedFile> damaged;
-  auto marks = repo.LoadMarks(&damaged);
-  std::erase_if(*remove, [&](const Snapshot& s) {
-    if (marks && !marks->Held(s.id)) return false;
-    PrintError("warning: snapshot " + s.id.ShortHex() + " kept: " +
-               (marks
-                    ? "held since the policy was applied"
-                    : "holds could not be read again: " + EscapeControls(marks.error().message())));
-    return true;
-  });
+// The marks just before removing: the snapshots and marks read again, with the holds placed that
+// a flag given since the policy was applied asks for (a scan's, or a backup's whose own holds are
+// not saved yet: holds::PlaceHoldsNow), each printed as PlaceHolds prints and added to `placed`.
+Result<repository::MarkSet> ReadHoldsAgain(const Context& context, repository::Repository& repo,
+                                           const ForgetFlags& flags, nlohmann::json* placed) {
+  std::vector<repository::DamagedFile> damaged;  // warned about at the first read
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> all, repo.LoadSnapshots(&damaged));
+  std::vector<repository::NamedMark> saved;
+  STORMPROOF_ASSIGN_OR_RETURN(
+      repository::MarkSet marks,
+      holds::PlaceHoldsNow(repo, std::move(all), holds::Maker::ThisMachine(flags.now_ns), &saved));
+  for (const nlohmann::json& mark : MarksJson(saved)) placed->push_back(mark);
+  if (!context.json) {
+    for (const repository::NamedMark& hold : saved) {
+      fmt::print("held snapshot {}: {}\n", hold.mark.snapshot.ShortHex(),
+                 EscapeControls(hold.mark.reason));
+    }
+  }
+  return marks;
+}
+
+// Takes out of the groups' removals the snapshots held since the policy was applied: a backup of
+// another host may have flagged its group and held them meanwhile (both hold only the shared
+// lock), a scan may have flagged a snapshot (ReadHoldsAgain holds what that flag asks for), or a
+// person placed a hold. Read again just before removing; says so on stderr for each. A read or a
+// hold that fails keeps every snapshot (removing none is safe).
+void KeepHeldSince(const Context& context, repository::Repository& repo, const ForgetFlags& flags,
+                   std::vector<retention::GroupDecision>* groups, nlohmann::json* placed) {
+  const bool removes = std::any_of(groups->begin(), groups->end(),
+                                   [](const auto& g) { return !g.decision.remove.empty(); });
+  if (!removes) return;
+  auto marks = ReadHoldsAgain(context, repo, flags, placed);
+  for (retention::GroupDecision& group : *groups) {
+    std::erase_if(group.decision.remove, [&](const Snapshot& s) {
+      if (marks && !marks->Held(s.id)) return false;
+      PrintError("warning: snapshot " + s.id.ShortHex() + " kept: " +
+                 (marks ? "held since the policy was applied"
+                        : "holds could not be read again: " +
+                              EscapeControls(marks.error().message())));
+      return true;
+    });
+  }
 }
 
 // Forgets what flags.policy does not keep, and never a held snapshot; errors as ForgetIds.
@@ -276,9 +325,12 @@ std::optional<nlohmann::json> ForgetByPolicy(Context* context, repository::Repos
       PrintGroup(group, flags.now_ns);
     }
     planned += group.decision.remove.size();
-    PausePointForTesting("forget: decided");
-    if (!flags.dry_run) KeepHeldSince(repo, &group.decision.remove);
-    removed += RemoveAll(repo, group.decision.remove, flags.dry_run, outcome);
+  }
+  PausePointForTesting("forget: decided");
+  if (!flags.dry_run) KeepHeldSince(*context, repo, flags, &*groups, &placed);
+  PausePointForTesting("forget: holds read again");
+  for (const retention::GroupDecision& group : *groups) {
+    removed += RemoveAll(repo, group.decision.remove, flags.dry_run, flags.now_ns, outcome);
   }
   if (!context->json) PrintOutcome(flags, planned, removed);
   return nlohmann::json{{"message_type", "summary"},

@@ -1,9 +1,12 @@
-// stormproof hold list|add|release: the holds that keep snapshots whatever the forget policy
-// (engine/holds, engine/repository/marks.h). After a snapshot is flagged for ransomware, backup
-// and forget hold the newest clean restore points of its group; a person releases them, or
-// accepts the flag as a false alarm, here.
+// stormproof hold list|add|release|resolve: the holds that keep snapshots whatever the forget
+// policy (engine/holds, engine/repository/marks.h). After a snapshot is flagged for ransomware,
+// backup and forget hold the newest clean restore points of its group; a person releases them,
+// accepts the flag as a false alarm, or says the attack is over (resolve), here.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,7 +14,9 @@
 #include "apps/stormproof/entry_format.h"
 #include "apps/stormproof/repo_access.h"
 #include "apps/stormproof/verdict_output.h"
+#include "engine/detect/verdict.h"
 #include "engine/holds/holds.h"
+#include "engine/retention/retention.h"
 
 namespace stormproof::cli {
 namespace {
@@ -24,22 +29,59 @@ struct HoldFlags {
   std::string snapshot;  // add, release
   std::string reason;    // add (required), release
   bool false_alarm = false;
-  bool all = false;  // list: released holds too
+  bool all = false;           // list: released holds, false alarms and resolutions too
+  bool false_alarms = false;  // list: the accepted false alarms only
+  bool resolutions = false;   // list: the resolved attacks only
 };
 
-nlohmann::json HoldJson(const NamedMark& hold, const Snapshot* snapshot, bool standing) {
+// "alice@db-01", from a mark's maker (raw: JSON carries it so; text escapes it).
+std::string MadeBy(const Mark& m) { return m.username + "@" + m.hostname; }
+
+// The mark's snapshot's time, host and paths (null when the snapshot file is gone).
+void PutSnapshot(nlohmann::json* j, const Snapshot* snapshot) {
+  (*j)["snapshot_time"] =
+      snapshot ? nlohmann::json(FormatRfc3339Nanos(snapshot->time_ns)) : nullptr;
+  (*j)["hostname"] = snapshot ? nlohmann::json(snapshot->hostname) : nullptr;
+  (*j)["paths"] = snapshot ? nlohmann::json(snapshot->paths) : nullptr;
+}
+
+// `release`: the release that released the hold, null when it stands.
+nlohmann::json HoldJson(const NamedMark& hold, const Snapshot* snapshot, const NamedMark* release) {
   const Mark& m = hold.mark;
   nlohmann::json j = {{"name", hold.name},
                       {"snapshot", m.snapshot.Hex()},
                       {"short_id", m.snapshot.ShortHex()},
-                      {"standing", standing},
+                      {"standing", release == nullptr},
                       {"reason", m.reason},
                       {"because", m.because ? nlohmann::json(m.because->Hex()) : nullptr},
                       {"placed", FormatRfc3339Nanos(m.time_ns)},
-                      {"placed_by", m.username + "@" + m.hostname}};
-  j["snapshot_time"] = snapshot ? nlohmann::json(FormatRfc3339Nanos(snapshot->time_ns)) : nullptr;
-  j["hostname"] = snapshot ? nlohmann::json(snapshot->hostname) : nullptr;
-  j["paths"] = snapshot ? nlohmann::json(snapshot->paths) : nullptr;
+                      {"placed_by", MadeBy(m)}};
+  PutSnapshot(&j, snapshot);
+  const Mark* r = release ? &release->mark : nullptr;
+  j["released_by"] = r ? nlohmann::json(MadeBy(*r)) : nullptr;
+  j["released_at"] = r ? nlohmann::json(FormatRfc3339Nanos(r->time_ns)) : nullptr;
+  j["release_reason"] = r ? nlohmann::json(r->reason) : nullptr;
+  return j;
+}
+
+// A false alarm (`standing`: it still clears the snapshot's flag) or a resolution.
+nlohmann::json DecisionJson(const NamedMark& named, const Snapshot* snapshot, bool standing) {
+  const Mark& m = named.mark;
+  const bool false_alarm = m.kind == Mark::Kind::kVerdict;
+  nlohmann::json j = {{"name", named.name},
+                      {"snapshot", m.snapshot.Hex()},
+                      {"short_id", m.snapshot.ShortHex()},
+                      {"reason", m.reason},
+                      {false_alarm ? "accepted" : "resolved", FormatRfc3339Nanos(m.time_ns)},
+                      {false_alarm ? "accepted_by" : "resolved_by", MadeBy(m)}};
+  if (false_alarm) {
+    j["standing"] = standing;
+  } else {
+    nlohmann::json ids = nlohmann::json::array();
+    for (const repository::Id& id : m.resolves) ids.push_back(id.Hex());
+    j["resolves"] = std::move(ids);
+  }
+  PutSnapshot(&j, snapshot);
   return j;
 }
 
@@ -50,6 +92,70 @@ const Snapshot* FindLoaded(const std::vector<Snapshot>& all, const repository::I
   return nullptr;
 }
 
+std::string SnapshotTime(const Snapshot* snapshot) {
+  return snapshot ? FormatUtc(snapshot->time_ns) : "(snapshot gone)";
+}
+
+// Prints the holds (`all`: released ones too, each with who released it, when and why) and
+// returns them as JSON.
+nlohmann::json PrintHolds(const repository::MarkSet& marks, const std::vector<Snapshot>& snapshots,
+                          bool all, bool text) {
+  nlohmann::json list = nlohmann::json::array();
+  std::vector<std::string> lines;
+  for (const NamedMark& m : marks.all()) {
+    if (m.mark.kind != Mark::Kind::kHold) continue;
+    const NamedMark* release = marks.ReleaseOf(m.name);
+    if (release != nullptr && !all) continue;
+    const Snapshot* snapshot = FindLoaded(snapshots, m.mark.snapshot);
+    list.push_back(HoldJson(m, snapshot, release));
+    lines.push_back(fmt::format("{:<10}{:<25}{:<10}{:<25}{}", m.mark.snapshot.ShortHex(),
+                                SnapshotTime(snapshot), release ? "released" : "standing",
+                                FormatUtc(m.mark.time_ns), EscapeControls(m.mark.reason)));
+    if (release != nullptr) {
+      lines.push_back(
+          fmt::format("{:<10}released {} by {}: {}", "", FormatUtc(release->mark.time_ns),
+                      EscapeName(MadeBy(release->mark)), EscapeControls(release->mark.reason)));
+    }
+  }
+  if (!text) return list;
+  if (lines.empty()) {
+    fmt::print("{}\n", all ? "no holds" : "no standing holds");
+    return list;
+  }
+  fmt::print("{:<10}{:<25}{:<10}{:<25}{}\n", "ID", "Snapshot time", "State", "Placed", "Reason");
+  for (const std::string& line : lines) fmt::print("{}\n", line);
+  return list;
+}
+
+// Prints the marks of `kind` (false alarms: kVerdict marks with false_alarm; resolutions) under
+// `title` and returns them as JSON.
+nlohmann::json PrintDecisions(const repository::MarkSet& marks,
+                              const std::vector<Snapshot>& snapshots, Mark::Kind kind,
+                              const char* title, bool text) {
+  nlohmann::json list = nlohmann::json::array();
+  std::vector<std::string> lines;
+  for (const NamedMark& m : marks.all()) {
+    if (m.mark.kind != kind || (kind == Mark::Kind::kVerdict && !m.mark.false_alarm)) continue;
+    const Snapshot* snapshot = FindLoaded(snapshots, m.mark.snapshot);
+    const bool standing =
+        kind != Mark::Kind::kVerdict || marks.AcceptedAsFalseAlarm(m.mark.snapshot);
+    list.push_back(DecisionJson(m, snapshot, standing));
+    std::string what = kind == Mark::Kind::kVerdict
+                           ? (standing ? "accepted" : "accepted (flagged again since)")
+                           : fmt::format("resolved {} flagged", m.mark.resolves.size());
+    lines.push_back(fmt::format("{:<10}{:<25}{} {} by {}: {}", m.mark.snapshot.ShortHex(),
+                                SnapshotTime(snapshot), what, FormatUtc(m.mark.time_ns),
+                                EscapeName(MadeBy(m.mark)), EscapeControls(m.mark.reason)));
+  }
+  if (!text) return list;
+  fmt::print("{}:\n", title);
+  if (lines.empty()) fmt::print("  none\n");
+  for (const std::string& line : lines) fmt::print("{}\n", line);
+  return list;
+}
+
+// `hold list`: the holds; `--all` adds the released ones and, in text, the false alarms and
+// resolutions; `--false-alarms` and `--resolutions` list those alone (JSON: an array of them).
 Outcome RunHoldList(Context* context, const HoldFlags& flags) {
   Outcome failed;
   auto repo = OpenRepositoryOrReport(*context, &failed);
@@ -58,31 +164,22 @@ Outcome RunHoldList(Context* context, const HoldFlags& flags) {
   if (!snapshots) return ReportEngineError(snapshots.error());
   auto marks = LoadMarksOrWarn(*repo);
   if (!marks) return ReportEngineError(marks.error());
-  nlohmann::json list = nlohmann::json::array();
-  std::vector<std::vector<std::string>> rows;
-  for (const NamedMark& m : marks->all()) {
-    if (m.mark.kind != Mark::Kind::kHold) continue;
-    bool standing = false;
-    for (const NamedMark* s : marks->StandingHolds(m.mark.snapshot)) standing |= s == &m;
-    if (!standing && !flags.all) continue;
-    const Snapshot* snapshot = FindLoaded(*snapshots, m.mark.snapshot);
-    list.push_back(HoldJson(m, snapshot, standing));
-    rows.push_back({m.mark.snapshot.ShortHex(),
-                    snapshot ? FormatUtc(snapshot->time_ns) : "(snapshot gone)",
-                    standing ? "standing" : "released", FormatUtc(m.mark.time_ns),
-                    EscapeControls(m.mark.reason)});
+  const bool text = !context->json;
+  nlohmann::json list;
+  if (flags.false_alarms) {
+    list = PrintDecisions(*marks, *snapshots, Mark::Kind::kVerdict, "False alarms accepted", text);
+  } else if (flags.resolutions) {
+    list = PrintDecisions(*marks, *snapshots, Mark::Kind::kResolution, "Attacks resolved", text);
+  } else {
+    list = PrintHolds(*marks, *snapshots, flags.all, text);
+    if (text && flags.all) {
+      fmt::print("\n");
+      PrintDecisions(*marks, *snapshots, Mark::Kind::kVerdict, "False alarms accepted", text);
+      fmt::print("\n");
+      PrintDecisions(*marks, *snapshots, Mark::Kind::kResolution, "Attacks resolved", text);
+    }
   }
-  if (context->json) {
-    PrintJson(list);
-    return Outcome::Ok();
-  }
-  if (rows.empty()) {
-    fmt::print("{}\n", flags.all ? "no holds" : "no standing holds");
-    return Outcome::Ok();
-  }
-  fmt::print("{:<10}{:<25}{:<10}{:<25}{}\n", "ID", "Snapshot time", "State", "Placed", "Reason");
-  for (const auto& r : rows)
-    fmt::print("{:<10}{:<25}{:<10}{:<25}{}\n", r[0], r[1], r[2], r[3], r[4]);
+  if (!text) PrintJson(list);
   return Outcome::Ok();
 }
 
@@ -131,6 +228,12 @@ Outcome WithSnapshot(Context* context, const HoldFlags& flags, const char* messa
         fmt::print("snapshot {} accepted as a false alarm: it counts as clean\n",
                    m.mark.snapshot.ShortHex());
         break;
+      case Mark::Kind::kResolution:
+        fmt::print(
+            "attack resolved at snapshot {}: the {} flagged snapshot(s) before it no longer bind "
+            "latest-clean; their holds stand until released (hold release)\n",
+            m.mark.snapshot.ShortHex(), m.mark.resolves.size());
+        break;
     }
   }
   return Outcome::Ok();
@@ -143,7 +246,17 @@ Outcome RunHoldAdd(Context* context, const HoldFlags& flags) {
           const holds::Maker& maker) -> Result<std::vector<NamedMark>> {
         STORMPROOF_ASSIGN_OR_RETURN(NamedMark hold,
                                     holds::AddHold(repo, snapshot, flags.reason, maker));
-        return std::vector<NamedMark>{std::move(hold)};
+        // A forget may have removed the snapshot since it was found (holds.h).
+        STORMPROOF_ASSIGN_OR_RETURN(std::optional<holds::Restored> again,
+                                    holds::KeepIfRemoved(repo, snapshot, hold, maker));
+        std::vector<NamedMark> saved{std::move(hold)};
+        if (again) {
+          PrintError("warning: snapshot " + again->removed.ShortHex() +
+                     " was removed by a forget while it was being held: saved again as snapshot " +
+                     again->restored.ShortHex() + ", which the hold keeps");
+          std::move(again->holds.begin(), again->holds.end(), std::back_inserter(saved));
+        }
+        return saved;
       });
 }
 
@@ -162,6 +275,60 @@ Outcome RunHoldRelease(Context* context, const HoldFlags& flags) {
       });
 }
 
+// The snapshots of `snapshot`'s group (host and paths) among `all`, oldest first.
+std::vector<Snapshot> GroupOf(std::vector<Snapshot> all, const Snapshot& snapshot) {
+  const retention::GroupKey key = retention::GroupKeyOf(snapshot);
+  std::erase_if(all, [&](const Snapshot& s) { return retention::GroupKeyOf(s) != key; });
+  std::sort(all.begin(), all.end(), repository::OlderThan);
+  return all;
+}
+
+// A resolution on `snapshot` naming the flagged snapshots of its group older than it. Errors:
+// kFailedCheck when `snapshot` is flagged itself; kNotFound when none older is flagged (or
+// the snapshot went meanwhile).
+Result<NamedMark> Resolve(repository::Repository& repo, const repository::MarkSet& marks,
+                          const Snapshot& snapshot, const std::string& reason,
+                          const holds::Maker& maker) {
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> all, LoadSnapshotsOrWarn(repo));
+  const std::vector<Snapshot> group = GroupOf(std::move(all), snapshot);
+  const std::vector<detect::JudgedSnapshot> judged = detect::JudgedSnapshotsOf(group, marks);
+  Mark mark =
+      maker.NewMark(Mark::Kind::kResolution, snapshot.id,
+                    reason.empty() ? "the attack is over: a person vouched for it" : reason);
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (group[i].id != snapshot.id) {
+      if (judged[i].flagged() && mark.resolves.size() < repository::kMaxResolvedSnapshots)
+        mark.resolves.push_back(group[i].id);
+      continue;
+    }
+    if (judged[i].flagged()) {
+      return Error::FailedCheck(
+          detect::DescribeJudged(judged[i]) +
+          " is flagged itself: resolve at a snapshot taken after the recovery, or accept it "
+          "with hold release --false-alarm");
+    }
+    if (mark.resolves.empty()) {
+      return Error::NotFound("no flagged snapshot before snapshot " + snapshot.id.ShortHex() +
+                             " in its group (" + retention::GroupKeyOf(snapshot).ToString() +
+                             "): nothing to resolve");
+    }
+    STORMPROOF_ASSIGN_OR_RETURN(std::string name, repo.SaveMark(mark));
+    return NamedMark{std::move(name), std::move(mark)};
+  }
+  return Error::NotFound("snapshot " + snapshot.id.ShortHex() + " is gone: nothing was resolved");
+}
+
+Outcome RunHoldResolve(Context* context, const HoldFlags& flags) {
+  return WithSnapshot(
+      context, flags, "attack_resolved", /*releases=*/true,
+      [&](repository::Repository& repo, const repository::MarkSet& marks, const Snapshot& snapshot,
+          const holds::Maker& maker) -> Result<std::vector<NamedMark>> {
+        STORMPROOF_ASSIGN_OR_RETURN(NamedMark resolution,
+                                    Resolve(repo, marks, snapshot, flags.reason, maker));
+        return std::vector<NamedMark>{std::move(resolution)};
+      });
+}
+
 }  // namespace
 
 void AddHoldCommand(CLI::App* app, Context* context) {
@@ -175,7 +342,15 @@ void AddHoldCommand(CLI::App* app, Context* context) {
   hold->require_subcommand(1);
   CLI::App* list = hold->add_subcommand(
       "list", "List the standing holds: snapshot, its time, when the hold was placed and why");
-  list->add_flag("--all", flags->all, "Released holds too");
+  list->add_flag("--all", flags->all,
+                 "Released holds too (with who released them), and in text the accepted false "
+                 "alarms and the resolved attacks");
+  CLI::Option* false_alarms = list->add_flag(
+      "--false-alarms", flags->false_alarms,
+      "List the flagged snapshots people accepted as false alarms instead (who, when, why)");
+  list->add_flag("--resolutions", flags->resolutions,
+                 "List the attacks people resolved (hold resolve) instead (who, when, why)")
+      ->excludes(false_alarms);
   list->callback([context, flags] { context->outcome = RunHoldList(context, *flags); });
 
   CLI::App* add = hold->add_subcommand(
@@ -199,6 +374,18 @@ void AddHoldCommand(CLI::App* app, Context* context) {
   release->add_flag("--false-alarm", flags->false_alarm,
                     "SNAPSHOT was flagged in error: accept it and release the holds it caused");
   release->callback([context, flags] { context->outcome = RunHoldRelease(context, *flags); });
+
+  CLI::App* resolve = hold->add_subcommand(
+      "resolve",
+      "Say an attack is over: SNAPSHOT, taken after the recovery, is vouched clean, and the "
+      "flagged snapshots of its host and paths older than it no longer bind latest-clean (restore, "
+      "drill --clean, the clean RPO). A new attack after it binds again. Holds stand: release "
+      "them with hold release.");
+  resolve->add_option("snapshot", flags->snapshot, "Snapshot id, unique prefix or latest")
+      ->required();
+  resolve->add_option("--reason", flags->reason, "Why, in a few words (kept with the resolution)")
+      ->type_name("TEXT");
+  resolve->callback([context, flags] { context->outcome = RunHoldResolve(context, *flags); });
   // Global options (--repo, --password-file, --json) may follow the subcommand, as with `key`.
   for (CLI::App* sub : hold->get_subcommands({})) sub->fallthrough();
   hold->fallthrough();

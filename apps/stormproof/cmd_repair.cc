@@ -6,6 +6,7 @@
 #include "apps/stormproof/context.h"
 #include "apps/stormproof/progress.h"
 #include "apps/stormproof/repair_as_of.h"
+#include "apps/stormproof/verdict_output.h"
 #include "engine/repair/index_repair.h"
 #include "engine/repair/snapshot_repair.h"
 #include "apps/stormproof/repo_access.h"
@@ -133,7 +134,8 @@ void PrintSnapshotsReport(const Context& context, const repair::RepairSnapshotsR
       repaired.push_back({{"original", s.original},
                           {"repaired", s.repaired},
                           {"original_removed", s.original_removed},
-                          {"lost", s.lost}});
+                          {"lost", s.lost},
+                          {"marks", MarksJson(s.marks)}});
     }
     PrintJson({{"message_type", "summary"},
                {"dry_run", flags.dry_run},
@@ -154,6 +156,7 @@ void PrintSnapshotsReport(const Context& context, const repair::RepairSnapshotsR
                                   : " -> new snapshot " + s.repaired.substr(0, 8) +
                                         (s.original_removed ? " (original removed)" : ""));
     for (const auto& line : s.lost) fmt::print("  lost {}\n", EscapeControls(line));
+    for (const auto& line : MarkLines(s.marks)) fmt::print("  {}\n", line);
   }
   for (const auto& f : r.damaged_snapshot_files) {
     fmt::print("snapshot file {} is damaged: {}{}\n", EscapeName(f.name), EscapeControls(f.reason),
@@ -235,7 +238,8 @@ void AddRepairCommand(CLI::App* app, Context* context) {
       "snapshots",
       "Rewrite snapshots without the files whose data is missing or fails verification (every "
       "data blob is read and verified); unreadable directories become empty. Writes a new "
-      "snapshot marked repaired_from and listing what was lost; --forget also removes the "
+      "snapshot marked repaired_from and listing what was lost, held where the original is held "
+      "and flagged where it is flagged (see 'stormproof hold'); --forget also removes the "
       "original and every damaged snapshot file. Takes the exclusive lock.");
   snapshots->add_option("snapshot", snap_flags->snapshots,
                         "Snapshot ids or unique prefixes (default: every snapshot)");

@@ -60,9 +60,9 @@ void PrintSummary(const Context& context, const restorer::RestoreSummary& s,
 // latest-clean: the newest clean restore point, and why, said before restoring from it.
 Result<repository::Snapshot> ChooseCleanPoint(const Context& context,
                                               const repository::Repository& repo,
-                                              const RestoreFlags& flags) {
+                                              const RestoreFlags& flags, int64_t now_ns) {
   STORMPROOF_ASSIGN_OR_RETURN(CleanPointChoice point,
-                              FindCleanPoint(repo, flags.tags, flags.paths, flags.host));
+                              FindCleanPoint(repo, flags.tags, flags.paths, flags.host, now_ns));
   const repository::Snapshot& s = point.snapshot;
   if (context.json) {
     PrintJson({{"message_type", "restore_point"},
@@ -88,7 +88,8 @@ Outcome RunRestore(Context* context, const RestoreFlags& flags) {
   CatchInterruptions();  // SIGINT/SIGTERM: no further pack is restored, exit 130/143
   auto lock = LockRepository(*context, *repo, repository::Repository::LockKind::kShared);
   if (!lock) return ReportEngineError(lock.error());
-  auto snapshot = spec == "latest-clean" ? ChooseCleanPoint(*context, *repo, flags)
+  auto snapshot = spec == "latest-clean"
+                      ? ChooseCleanPoint(*context, *repo, flags, (*lock)->storage_time_ns())
                                           : FindSnapshot(*repo, spec, flags.tags, flags.paths,
                                                          flags.host);
   if (!snapshot) return ReportEngineError(snapshot.error());

@@ -71,10 +71,10 @@ bool Judged(const repository::MarkSet& marks, const Snapshot& s) {
 }
 
 // The ids to scan: those named (ids, prefixes, "latest"), else with --all every selected
-// snapshot, else every selected one not judged yet.
+// snapshot, else every selected one not judged yet (*passed_over counts the judged ones).
 Result<std::set<repository::Id>> Targets(const repository::Repository& repo, const ScanFlags& flags,
                                          const std::vector<Snapshot>& all,
-                                         const repository::MarkSet& marks) {
+                                         const repository::MarkSet& marks, size_t* passed_over) {
   std::set<repository::Id> out;
   for (const std::string& spec : flags.snapshots) {
     STORMPROOF_ASSIGN_OR_RETURN(Snapshot found,
@@ -83,36 +83,60 @@ Result<std::set<repository::Id>> Targets(const repository::Repository& repo, con
   }
   if (!flags.snapshots.empty()) return out;
   for (const Snapshot& s : all) {
-    if (Selected(flags, s) && (flags.all || !Judged(marks, s))) out.insert(s.id);
+    if (!Selected(flags, s)) continue;
+    if (flags.all || !Judged(marks, s)) {
+      out.insert(s.id);
+    } else {
+      ++*passed_over;
+    }
   }
   return out;
+}
+
+// Canaries are checked only in the snapshots judged now: one judged before without them (a
+// backup without --canary, a scan without it) is passed over unless named or --all is given.
+void WarnCanariesNotChecked(const ScanFlags& flags, size_t passed_over) {
+  if (flags.canaries.empty() || passed_over == 0) return;
+  PrintError(fmt::format(
+      "warning: the canaries were not checked in the {} snapshot(s) that already have a verdict "
+      "(scan --all --canary ... judges them again)",
+      passed_over));
 }
 
 // What the scan found, for the summary and the exit code.
 struct Tally {
   size_t clean = 0, suspicious = 0, infected = 0;
+  size_t not_judged = 0;                  // damaged or hostile trees (scan::NotJudgedFn)
   std::vector<std::string> clean_points;  // one line per group with a flagged snapshot
   size_t scanned() const { return clean + suspicious + infected; }
   bool flagged() const { return suspicious + infected > 0; }
 };
 
 void PrintScanned(const Context& context, const Snapshot& s, const scan::Scanned& scanned,
-                  const std::string& mark) {
+                  const scan::SavedMarks& saved) {
   if (context.json) {
-    PrintJson({{"message_type", "snapshot"},
-               {"id", s.id.Hex()},
-               {"short_id", s.id.ShortHex()},
-               {"time", FormatRfc3339Nanos(s.time_ns)},
-               {"hostname", s.hostname},
-               {"paths", s.paths},
-               {"verdict", VerdictJson(scanned.verdict)},
-               {"mark", mark.empty() ? nlohmann::json(nullptr) : nlohmann::json(mark)}});
+    nlohmann::json line{
+        {"message_type", "snapshot"},
+        {"id", s.id.Hex()},
+        {"short_id", s.id.ShortHex()},
+        {"time", FormatRfc3339Nanos(s.time_ns)},
+        {"hostname", s.hostname},
+        {"paths", s.paths},
+        {"verdict", VerdictJson(scanned.verdict)},
+        {"mark", saved.verdict.empty() ? nlohmann::json(nullptr) : nlohmann::json(saved.verdict)}};
+    // As backup's summary: the marks made after a flag, and why some could not be.
+    if (!saved.after_flag.empty() || !saved.after_flag_failure.empty())
+      line["marks"] = MarksJson(saved.after_flag);
+    if (!saved.after_flag_failure.empty()) line["marks_failed"] = saved.after_flag_failure;
+    PrintJson(line);
     return;
   }
   const std::string reason =
       scanned.verdict.reasons.empty() ? "" : "  " + EscapeControls(scanned.verdict.reasons.front());
   fmt::print("{}  {}  {}{}\n", s.id.ShortHex(), FormatUtc(s.time_ns), VerdictText(scanned.verdict),
              reason);
+  for (const std::string& line : MarkLines(saved.after_flag)) fmt::print("{}\n", line);
+  if (!saved.after_flag_failure.empty()) PrintError("warning: " + saved.after_flag_failure);
 }
 
 // "host /path /other": a group as the clean-point lines name it (escaped as `snapshots` does).
@@ -133,9 +157,10 @@ Status ScanOneGroup(const Context& context, repository::Repository& repo,
   }
   if (indices.empty()) return Ok();
   std::optional<Snapshot> newest_flagged;
-  auto on_scanned = [&](const Snapshot& s, const scan::Scanned& scanned, const std::string& mark) {
+  auto on_scanned = [&](const Snapshot& s, const scan::Scanned& scanned,
+                        const scan::SavedMarks& saved) {
     progress->Finish();  // the line per snapshot goes above the progress line
-    PrintScanned(context, s, scanned, mark);
+    PrintScanned(context, s, scanned, saved);
     const Verdict::Level level = scanned.verdict.level;
     ++(level == Verdict::Level::kClean        ? tally->clean
        : level == Verdict::Level::kSuspicious ? tally->suspicious
@@ -146,8 +171,17 @@ Status ScanOneGroup(const Context& context, repository::Repository& repo,
     newest_flagged = s;
     newest_flagged->verdict = scanned.verdict;
   };
-  STORMPROOF_ASSIGN_OR_RETURN(
-      *marks, scan::ScanGroup(repo, group, indices, *marks, options, save, maker, on_scanned));
+  auto on_not_judged = [&](const Snapshot& s, const Error& error) {
+    progress->Finish();
+    ++tally->not_judged;
+    if (context.json) {
+      PrintJson({{"message_type", "error"}, {"item", s.id.Hex()}, {"error", error.message()}});
+    } else {
+      PrintError(EscapeControls(error.message()));
+    }
+  };
+  STORMPROOF_ASSIGN_OR_RETURN(*marks, scan::ScanGroup(repo, group, indices, *marks, options, save,
+                                                      maker, on_scanned, on_not_judged));
   if (newest_flagged.has_value()) {
     std::vector<std::string> alarm = AlarmLines(*newest_flagged, group, *marks);
     if (!alarm.empty())
@@ -158,18 +192,24 @@ Status ScanOneGroup(const Context& context, repository::Repository& repo,
 
 void PrintSummary(const Context& context, const Tally& tally, bool dry_run) {
   if (context.json) {
-    PrintJson({{"message_type", "summary"},
-               {"scanned", tally.scanned()},
-               {"clean", tally.clean},
-               {"suspicious", tally.suspicious},
-               {"infected", tally.infected},
-               {"dry_run", dry_run},
-               {"clean_points", tally.clean_points}});
+    nlohmann::json summary{{"message_type", "summary"},
+                           {"scanned", tally.scanned()},
+                           {"clean", tally.clean},
+                           {"suspicious", tally.suspicious},
+                           {"infected", tally.infected},
+                           {"dry_run", dry_run},
+                           {"clean_points", tally.clean_points}};
+    if (tally.not_judged > 0) summary["not_judged"] = tally.not_judged;
+    PrintJson(summary);
     return;
   }
   fmt::print("scanned {} snapshot(s): {} clean, {} suspicious, {} infected{}\n", tally.scanned(),
              tally.clean, tally.suspicious, tally.infected,
              dry_run ? " (dry run: no verdict saved)" : "; verdicts saved as marks");
+  if (tally.not_judged > 0) {
+    fmt::print("{} snapshot(s) could not be judged (the errors above name them)\n",
+               tally.not_judged);
+  }
   for (const std::string& line : tally.clean_points) fmt::print("{}\n", line);
 }
 
@@ -196,8 +236,10 @@ Outcome RunScan(Context* context, const ScanFlags& flags) {
   if (!snapshots) return ReportEngineError(snapshots.error());
   auto marks = LoadMarksOrWarn(*repo);
   if (!marks) return ReportEngineError(marks.error());
-  auto targets = Targets(*repo, flags, *snapshots, *marks);
+  size_t passed_over = 0;
+  auto targets = Targets(*repo, flags, *snapshots, *marks, &passed_over);
   if (!targets) return ReportEngineError(targets.error());
+  WarnCanariesNotChecked(flags, passed_over);
   if (targets->empty() && !context->json) {
     fmt::print(
         "nothing to scan: every snapshot that matches has a verdict (--all judges them "
@@ -225,7 +267,7 @@ Outcome RunScan(Context* context, const ScanFlags& flags) {
     if (!done) return ReportEngineError(done.error());
   }
   PrintSummary(*context, tally, flags.dry_run);
-  return tally.flagged() ? Outcome::Problems() : Outcome::Ok();
+  return tally.flagged() || tally.not_judged > 0 ? Outcome::Problems() : Outcome::Ok();
 }
 
 }  // namespace
@@ -249,7 +291,8 @@ void AddScanCommand(CLI::App* app, Context* context) {
       ->type_name("PATH");
   cmd->add_option("--canary", flags->canaries,
                   "A decoy FILE (as the snapshots name it) that nobody changes: any change to it, "
-                  "its deletion or its renaming makes the snapshot infected; repeatable")
+                  "its deletion or its renaming makes the snapshot infected; repeatable. Checked "
+                  "in the snapshots judged now: with --all or SNAPSHOTs for those already judged")
       ->type_name("FILE");
   cmd->add_flag("--dry-run", flags->dry_run, "Judge and print, but save no verdict");
   cmd->callback([context, flags] { context->outcome = RunScan(context, *flags); });

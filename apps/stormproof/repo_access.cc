@@ -18,8 +18,10 @@
 #include "core/interrupt.h"
 #include "core/secret.h"
 #include "core/text.h"
+#include "core/time.h"
 #include "engine/backend/backend.h"
 #include "engine/detect/verdict.h"
+#include "engine/retention/retention.h"
 #include "engine/storage/storage.h"
 
 namespace stormproof::cli {
@@ -326,22 +328,60 @@ Result<repository::Snapshot> FindSnapshot(const repository::Repository& repo,
     return *matching.back();  // LoadSnapshots is oldest first
   }
   if (spec == "latest-clean") {
-    STORMPROOF_ASSIGN_OR_RETURN(CleanPointChoice point, FindCleanPoint(repo, tags, paths, host));
+    STORMPROOF_ASSIGN_OR_RETURN(CleanPointChoice point,
+                                FindCleanPoint(repo, tags, paths, host, SystemNowNs()));
     return std::move(point.snapshot);
   }
   STORMPROOF_ASSIGN_OR_RETURN(size_t found, FindByIdPrefix(ids, spec, "snapshot"));
   return *matching[found];
 }
 
+namespace {
+
+// "; the flag of infected snapshot 9a8b7c6d (…) was accepted as a false alarm by ops@central
+// on 2026-12-05 10:00:00 UTC" for each accepted flag among `judged` (`group`'s, same order):
+// a false alarm moves the clean point, so whoever restores is told who said so.
+std::string AcceptedFlagsText(const std::vector<repository::Snapshot>& group,
+                              const std::vector<detect::JudgedSnapshot>& judged,
+                              const repository::MarkSet& marks) {
+  std::string text;
+  for (size_t i = 0; i < judged.size(); ++i) {
+    if (!judged[i].accepted) continue;
+    text += "; the flag of " + detect::DescribeJudged(judged[i]) + " was accepted as a false alarm";
+    for (const repository::NamedMark& m : marks.all()) {
+      if (m.mark.kind != repository::Mark::Kind::kVerdict || !m.mark.false_alarm ||
+          m.mark.snapshot != group[i].id) {
+        continue;
+      }
+      text += " by " + EscapeName(m.mark.username) + "@" + EscapeName(m.mark.hostname) + " on " +
+              FormatUtc(m.mark.time_ns);
+      break;
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
 Result<CleanPointChoice> FindCleanPoint(const repository::Repository& repo,
                                         const std::vector<std::string>& tags,
                                         const std::vector<std::string>& paths,
-                                        const std::string& host) {
+                                        const std::string& host, int64_t now_ns) {
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<repository::Snapshot> all, LoadSnapshotsOrWarn(repo));
   std::erase_if(all, [&](const repository::Snapshot& s) {
     return !SnapshotMatches(s, tags, paths) || (!host.empty() && s.hostname != host);
   });
   if (all.empty()) return Error::NotFound("latest-clean: no snapshot matches");
+  // Dated in the future: no restore point (a host's clock far ahead, or a planted snapshot), as
+  // forget and backup treat them (retention::kFutureTolerance).
+  const size_t future = std::erase_if(all, [&](const repository::Snapshot& s) {
+    return retention::IsFutureDated(s.time_ns, now_ns);
+  });
+  if (all.empty()) {
+    return Error::NotFound("latest-clean: every matching snapshot is dated in the future (more "
+                           "than " + retention::kFutureTolerance.ToString() + " after " +
+                           FormatUtc(now_ns) + "): restore one by its id");
+  }
   std::set<std::string> groups;
   for (const repository::Snapshot& s : all) {
     std::string group = EscapeName(s.hostname);
@@ -355,13 +395,18 @@ Result<CleanPointChoice> FindCleanPoint(const repository::Repository& repo,
         "): choose one with --host, --path or --tag");
   }
   STORMPROOF_ASSIGN_OR_RETURN(repository::MarkSet marks, LoadMarksOrWarn(repo));
+  const std::vector<detect::JudgedSnapshot> judged = detect::JudgedSnapshotsOf(all, marks);
   STORMPROOF_ASSIGN_OR_RETURN(
       detect::LatestClean point,
       detect::ChooseLatestClean(
-          detect::JudgedSnapshotsOf(all, marks),
+          judged,
           "latest-clean: no matching snapshot was judged for ransomware (all were taken without "
           "detection, or before it existed): restore one by its id"));
-  return CleanPointChoice{std::move(all[point.index]), std::move(point.reason)};
+  std::string reason = std::move(point.reason) + AcceptedFlagsText(all, judged, marks);
+  if (future > 0) {
+    reason += "; " + std::to_string(future) + " snapshot(s) dated in the future left out";
+  }
+  return CleanPointChoice{std::move(all[point.index]), std::move(reason)};
 }
 
 access::AccessOptions PlanAccess(const Context& context, const std::string& root) {

@@ -105,7 +105,9 @@ Result<repository::Snapshot> FindSnapshot(const repository::Repository& repo,
 // `paths`, with why it was chosen in plain words ("newest clean snapshot; 2 newer flagged, the
 // first 9a8b7c6d infected (...)"). The matching snapshots must be of one host and one set of
 // paths (one group: its verdicts are judged against each other); else kInvalidArgument naming
-// the groups. kNotFound when no snapshot matches, none was ever judged, or none is clean before
+// the groups. Snapshots dated more than retention::kFutureTolerance after `now_ns` are left out
+// (the reason says how many), and every flag accepted as a false alarm is named with who
+// accepted it. kNotFound when no snapshot matches, none was ever judged, or none is clean before
 // the first flagged one.
 struct CleanPointChoice {
   repository::Snapshot snapshot;
@@ -114,7 +116,7 @@ struct CleanPointChoice {
 Result<CleanPointChoice> FindCleanPoint(const repository::Repository& repo,
                                         const std::vector<std::string>& tags,
                                         const std::vector<std::string>& paths,
-                                        const std::string& host = "");
+                                        const std::string& host, int64_t now_ns);
 
 // Parses "K=V" tags; a bare word is a tag with an empty value.
 std::map<std::string, std::string> ParseTags(const std::vector<std::string>& tags);

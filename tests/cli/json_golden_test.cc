@@ -192,7 +192,9 @@ TEST_F(JsonGoldenTest, EveryCommandKeepsItsJsonShape) {
   ExpectShape("hold-list", "hold list --all");
   // The judged snapshot is a false alarm: nothing is flagged, so forget places no hold.
   ExpectShape("hold-release", "hold release --false-alarm " + second);
+  ExpectShape("hold-false-alarms", "hold list --false-alarms");
   ASSERT_EQ(RunStormproof("hold release " + first, env_).exit_code, 0);
+  ExpectShape("hold-list-released", "hold list --all");  // who released it, when and why
   ExpectShape("forget", "forget --keep-last 1");
   ExpectShape("prune", "prune");
   ExpectShape("repair-index", "repair index");

@@ -12,6 +12,8 @@
 #include <regex>
 #include <string>
 
+#include "engine/backend/backend.h"
+#include "engine/repository/repository.h"
 #include "tests/cli/cli_runner.h"
 
 namespace stormproof::testing {
@@ -134,6 +136,42 @@ TEST_F(RansomwareAttackCliTest, AnOldFalseAlarmIsNamedWithTheCleanSnapshotsPasse
                                      newest + " ("));
   EXPECT_THAT(restore.err, HasSubstr("if the flagged one was a false alarm, restore that one by "
                                      "its id"));
+}
+
+// R12-4: a false alarm moves the clean point, and anyone holding the key could have written it:
+// restore says whose it was. R12-7: a snapshot dated a year ahead is no clean point.
+TEST_F(RansomwareAttackCliTest, RestoreNamesAnAcceptedFalseAlarmAndLeavesOutFutureSnapshots) {
+  fs::create_directories(Share() / "old");
+  for (int f = 0; f < 150; ++f) Write("old/o" + std::to_string(f) + ".txt", "old " + std::to_string(f));
+  ASSERT_EQ(Backup().exit_code, 0);
+  fs::remove_all(Share() / "old");
+  CliResult flagged = Backup();
+  ASSERT_EQ(flagged.exit_code, 3) << "150 of 180 files deleted: suspicious";
+  const std::string flagged_id = SavedId(flagged.out);
+  CliResult accepted = Run("hold release --false-alarm " + flagged_id +
+                           " --reason 'the old project was archived'");
+  ASSERT_EQ(accepted.exit_code, 0) << accepted.out << accepted.err;
+  Write("docs/r0.txt", Text(0, 1));
+  CliResult newest = Backup();
+  ASSERT_EQ(newest.exit_code, 0) << newest.out << newest.err;
+  {  // the newest snapshot again, dated a year ahead (as a host holding the key can write it)
+    auto backend = backend::OpenLocalBackend((dir_ / "repo").string());
+    ASSERT_TRUE(backend.has_value());
+    auto repo = repository::Repository::Open(std::move(backend).value(), "correct horse");
+    ASSERT_TRUE(repo.has_value());
+    auto snapshots = (*repo)->LoadSnapshots();
+    ASSERT_TRUE(snapshots.has_value() && !snapshots->empty());
+    repository::Snapshot future = snapshots->back();
+    future.time_ns += int64_t{365} * 24 * 3600 * 1'000'000'000;
+    ASSERT_TRUE((*repo)->SaveSnapshot(future).has_value());
+  }
+
+  CliResult restore = RestoreLatestClean();
+  ASSERT_EQ(restore.exit_code, 0) << restore.err;
+  EXPECT_EQ(RestoringId(restore.err), SavedId(newest.out)) << restore.err;
+  EXPECT_THAT(restore.err, HasSubstr("the flag of suspicious snapshot " + flagged_id));
+  EXPECT_THAT(restore.err, HasSubstr("was accepted as a false alarm by "));
+  EXPECT_THAT(restore.err, HasSubstr("1 snapshot(s) dated in the future left out"));
 }
 
 // One backup with --no-detect holds the encrypted files. Were it the next backup's parent, that

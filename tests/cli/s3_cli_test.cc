@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -672,6 +673,55 @@ TEST_F(S3BackupRequestsTest, ThirtyTimesAsManyFilesMakeNoMoreRequests) {
   bool tree_saved = false;
   const std::vector<std::string> requests = UnchangedBackupRequests(300, &tree_saved);
   EXPECT_THAT(requests, ::testing::ElementsAreArray(Expected(tree_saved)));
+}
+
+// Review finding R11-6: every command that shows verdicts or plans holds (snapshots, backup,
+// forget, hold list, scan, ...) reads every mark, and a scanned history has one per snapshot.
+// Marks another machine placed are downloaded once; with a warm cache the next `snapshots`
+// makes not one GET of a mark, only the listing of evidence/.
+TEST_F(S3BackupRequestsTest, MarksAreDownloadedOnceThenReadFromTheCache) {
+  constexpr int kMarks = 50;
+  FaultProxy proxy(Rgw().host, Rgw().port);
+  const std::string repo = "s3:" + proxy.endpoint() + "/" + bucket_ + "/hosts/fs1";
+  ASSERT_EQ(Run("init", repo).exit_code, 0);
+  CliResult backup = Run("backup " + Data(), repo);
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  for (int i = 0; i < kMarks; ++i) {  // from another machine: its own cache
+    CliResult added = RunStormproof(
+        "--repo '" + repo + "' --cache-dir '" + (dir_ / "other-cache").string() +
+            "' hold add latest --reason 'legal hold " + std::to_string(i) + "'",
+        "STORMPROOF_KDF_TEST=1 STORMPROOF_PASSWORD_FILE='" + (dir_ / "password").string() + "'");
+    ASSERT_EQ(added.exit_code, 0) << added.out << added.err;
+  }
+  struct Counted {
+    CliResult listed;
+    int requests = 0, mark_gets = 0, evidence_lists = 0;
+  };
+  auto snapshots = [&] {
+    proxy.ResetCounts();
+    Counted counted{Run("--json snapshots", repo)};
+    for (const std::string& request : proxy.requests()) {
+      const std::string kind = Kind(request);
+      ++counted.requests;
+      counted.mark_gets += kind == "GET evidence/mark-*";
+      counted.evidence_lists += kind == "LIST evidence/";
+    }
+    return counted;
+  };
+  const Counted cold = snapshots();
+  const Counted warm = snapshots();
+  std::printf("snapshots with %d marks: %d requests (%d GETs of marks) with a cold cache, %d "
+              "(%d) with a warm one\n",
+              kMarks, cold.requests, cold.mark_gets, warm.requests, warm.mark_gets);
+  ASSERT_EQ(cold.listed.exit_code, 0) << cold.listed.err;
+  ASSERT_EQ(warm.listed.exit_code, 0) << warm.listed.err;
+  EXPECT_EQ(warm.listed.out, cold.listed.out);
+  EXPECT_EQ(cold.mark_gets, kMarks);
+  EXPECT_EQ(warm.mark_gets, 0);
+  EXPECT_EQ(warm.evidence_lists, 1);
+  CliResult holds = Run("--json hold list", repo);
+  ASSERT_EQ(holds.exit_code, 0) << holds.err;
+  EXPECT_EQ(nlohmann::json::parse(holds.out).size(), static_cast<size_t>(kMarks));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -171,6 +172,63 @@ TEST_F(ScanCliTest, DryRunWritesNothingAndAllJudgesAgain) {
   EXPECT_EQ(both.exit_code, 2) << both.err;
 }
 
+// R12-2: a slow attack (3 of 660 documents encrypted per backup, each backup without detection)
+// found by scan has its earlier steps marked and the clean point held, as a backup with detection
+// does: restore latest-clean then restores the last snapshot before the attack's first step.
+TEST_F(ScanCliTest, ASlowAttackFoundByScanMovesTheCleanPointBeforeItsFirstStep) {
+  constexpr int kBulk = 600, kSteps = 5, kPerStep = 3;
+  const fs::path bulk = Share() / "bulk";
+  fs::create_directories(bulk);
+  auto doc = [&](int n) { return bulk / ("doc" + std::to_string(n) + ".txt"); };
+  for (int n = 0; n < kBulk; ++n) std::ofstream(doc(n)) << Document(7, n, 0);
+  for (int day = 1; day <= 6; ++day) {
+    Write(0, 0, Document(0, 0, day));
+    CliResult backup = Run("backup --no-detect " + Share().string());
+    ASSERT_EQ(backup.exit_code, 0) << backup.out << backup.err;
+  }
+  for (int step = 0; step < kSteps; ++step) {
+    for (int k = 0; k < kPerStep; ++k) {
+      const int n = 100 + step * 10 + k;
+      std::ofstream(doc(n), std::ios::binary | std::ios::trunc) << RandomBytes(12'000, n);
+    }
+    CliResult backup = Run("backup --no-detect " + Share().string());
+    ASSERT_EQ(backup.exit_code, 0) << backup.out << backup.err;
+  }
+  const fs::path twin = dir_ / "twin";  // the same snapshots, for --json
+  fs::copy(dir_ / "repo", twin, fs::copy_options::recursive);
+  CliResult scan = Run("scan");
+  EXPECT_EQ(scan.exit_code, 3) << scan.out << scan.err;
+  EXPECT_THAT(scan.out, HasSubstr(" suspicious: part of a slow attack that snapshot "));
+  EXPECT_THAT(scan.out, HasSubstr("\nheld snapshot "));
+  EXPECT_THAT(scan.out, HasSubstr(": newest clean restore point before suspicious snapshot "));
+  const fs::path out = dir_ / "out";
+  CliResult restore = Run("restore latest-clean --target " + out.string());
+  ASSERT_EQ(restore.exit_code, 0) << restore.out << restore.err;
+  for (int n = 0; n < kBulk; ++n) {
+    ASSERT_EQ(ReadFile(out / fs::relative(doc(n), "/")), Document(7, n, 0)) << doc(n);
+  }
+
+  CliResult listed = Run("--json scan --repo " + twin.string());
+  EXPECT_EQ(listed.exit_code, 3) << listed.out << listed.err;
+  size_t steps = 0, holds = 0;
+  for (const json& line : JsonLines(listed.out)) {
+    if (!line.contains("marks")) continue;
+    EXPECT_NE(line["verdict"]["level"], "clean") << line.dump();
+    EXPECT_FALSE(line.contains("marks_failed")) << line.dump();
+    for (const json& mark : line["marks"]) {
+      EXPECT_TRUE(mark["name"].is_string() && mark["snapshot"].is_string()) << mark.dump();
+      if (mark["kind"] == "hold") ++holds;
+      if (mark["kind"] == "verdict") {
+        ++steps;
+        EXPECT_EQ(mark["level"], "suspicious");
+        EXPECT_THAT(mark["reason"].get<std::string>(), HasSubstr("part of a slow attack"));
+      }
+    }
+  }
+  EXPECT_GE(steps, 1u) << listed.out;
+  EXPECT_EQ(holds, 4u) << listed.out;  // three clean points and the attack's first step
+}
+
 TEST_F(ScanCliTest, AChangedCanaryIsInfected) {
   const fs::path canary = Share() / "dept1" / "!Budget 2027.xlsx";
   std::ofstream(canary) << "decoy: nobody opens this\n";
@@ -182,6 +240,66 @@ TEST_F(ScanCliTest, AChangedCanaryIsInfected) {
   CliResult scan = Run("scan --dry-run --canary '" + canary.string() + "'");
   EXPECT_EQ(scan.exit_code, 3) << scan.out << scan.err;
   EXPECT_THAT(scan.out, HasSubstr("Budget 2027.xlsx"));
+}
+
+// R12-14: snapshots judged without the canaries (an earlier scan without --canary) are passed
+// over by `scan --canary`, with a warning that says so and how to judge them again.
+TEST_F(ScanCliTest, ACanaryScanSaysWhichSnapshotsItDidNotCheck) {
+  const fs::path canary = Share() / "dept1" / "!Budget 2027.xlsx";
+  std::ofstream(canary) << "decoy: nobody opens this\n";
+  BackUpThreeDaysUnjudged();
+  std::ofstream(canary, std::ios::app) << "touched\n";
+  ASSERT_EQ(Run("backup --no-detect " + Share().string()).exit_code, 0);
+  ASSERT_EQ(Run("scan").exit_code, 0);  // judged without the canary: clean
+  const std::string flag = " --canary '" + canary.string() + "'";
+  CliResult passed = Run("scan" + flag);
+  EXPECT_EQ(passed.exit_code, 0) << passed.out << passed.err;
+  EXPECT_EQ(passed.err,
+            "stormproof: warning: the canaries were not checked in the 4 snapshot(s) that already "
+            "have a verdict (scan --all --canary ... judges them again)\n");
+  CliResult named = Run("scan latest" + flag);  // a named snapshot is judged again
+  EXPECT_EQ(named.exit_code, 3) << named.out << named.err;
+  EXPECT_EQ(named.err, "");
+  CliResult all = Run("scan --all" + flag);
+  EXPECT_EQ(all.exit_code, 3) << all.out << all.err;
+  EXPECT_EQ(all.err, "");
+  EXPECT_THAT(all.out, HasSubstr("Budget 2027.xlsx"));
+}
+
+// A snapshot whose trees are damaged cannot be judged: one line names it, the others are
+// judged and saved, exit 3 (damage), and it gets no verdict (the next scan tries it again).
+TEST_F(ScanCliTest, ADamagedSnapshotIsNamedAndTheOthersAreJudged) {
+  auto packs = [&] {
+    std::set<fs::path> out;
+    for (const auto& entry : fs::recursive_directory_iterator(dir_ / "repo" / "data")) {
+      if (entry.is_regular_file()) out.insert(entry.path());
+    }
+    return out;
+  };
+  BackUpThreeDaysUnjudged();
+  const std::set<fs::path> before = packs();
+  Write(2, 2, Document(2, 2, 9));
+  ASSERT_EQ(Run("backup --no-detect " + Share().string()).exit_code, 0);
+  for (const fs::path& pack : packs()) {
+    if (before.contains(pack)) continue;
+    fs::permissions(pack, fs::perms::owner_write, fs::perm_options::add);
+    std::fstream file(pack, std::ios::binary | std::ios::in | std::ios::out);
+    file.seekp(40);
+    file << "XXXXXXXXXXXXXXXX";  // every blob the last backup stored fails its MAC
+  }
+  const std::string last = json::parse(Run("snapshots --json").out).back()["short_id"];
+  CliResult scan = Run("scan");
+  EXPECT_EQ(scan.exit_code, 3) << scan.out << scan.err;
+  EXPECT_THAT(scan.err, StartsWith("stormproof: snapshot " + last + ": "));
+  EXPECT_EQ(scan.err.find('\n'), scan.err.size() - 1) << scan.err;  // one line
+  EXPECT_THAT(scan.out, HasSubstr("scanned 3 snapshot(s): 3 clean, 0 suspicious, 0 infected; "
+                                  "verdicts saved as marks\n1 snapshot(s) could not be judged"));
+  CliResult again = Run("--json scan");
+  EXPECT_EQ(again.exit_code, 3) << again.out << again.err;
+  const std::vector<json> lines = JsonLines(again.out);
+  ASSERT_EQ(lines.size(), 2u) << again.out;
+  EXPECT_EQ(lines[0]["message_type"], "error");
+  EXPECT_EQ(lines[1]["not_judged"], 1);
 }
 
 // SIGINT after the first snapshot was judged: exit 130, one line saying what was kept, the first

@@ -33,7 +33,18 @@ struct RestorePoint {
   std::string hostname;
   // Its ransomware verdict's level ("clean", "suspicious", "infected"; engine/repository/
   // signals.h): "" when never judged, and always for restic, borg and command repositories.
+  // The level as it stands now: the record's raised by any later verdict (a slow attack's
+  // earlier step, a scan; engine/repository/marks.h).
   std::string verdict = {};
+  // Flagged, but a person accepted it as a false alarm (`hold release --false-alarm`): it counts
+  // as clean for "latest-clean". Always false where `verdict` is "".
+  bool false_alarm = false;
+  // As detect::JudgedSnapshot's fields of the same names (engine/detect/verdict.h): a person
+  // vouched that the attack was over by this point (`hold resolve`); flagged, but older than such
+  // a point; the id of a flagged snapshot since removed that a standing hold on this point was
+  // placed because of (the clean point stays at or before it).
+  bool resolution = false, resolved = false;
+  std::string removed_flag = {};
 };
 
 struct RestoreStats {

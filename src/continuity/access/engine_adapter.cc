@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/text.h"
+#include "engine/detect/verdict.h"
 #include "engine/repository/repository.h"
 #include "engine/restorer/restorer.h"
 #include "engine/restorer/verify_tree.h"
@@ -33,18 +34,26 @@ class EngineAdapter : public Adapter {
   Result<std::vector<RestorePoint>> List() override {
     STORMPROOF_TRY(OpenOnce());
     STORMPROOF_ASSIGN_OR_RETURN(std::vector<repository::Snapshot> all, repo_->LoadSnapshots());
-    std::sort(all.begin(), all.end(),
-              [](const auto& a, const auto& b) { return a.time_ns < b.time_ns; });
+    // Verdicts given later and false alarms a person accepted count as they do for `restore
+    // latest-clean`; a mark that cannot be read counts for nothing (check reports it).
+    STORMPROOF_ASSIGN_OR_RETURN(repository::MarkSet marks, repo_->LoadMarks());
+    std::sort(all.begin(), all.end(), repository::OlderThan);
     snapshots_.clear();
-    std::vector<RestorePoint> points;
     for (repository::Snapshot& s : all) {
       auto tag = s.tags.find("system");
       bool mine = tag != s.tags.end() ? tag->second == repository_.system_id
                                       : HoldsAny(s, repository_.host_paths);
-      if (!mine) continue;
+      if (mine) snapshots_.push_back(std::move(s));
+    }
+    const std::vector<detect::JudgedSnapshot> judged =
+        detect::JudgedSnapshotsOf(snapshots_, marks);
+    std::vector<RestorePoint> points;
+    for (size_t i = 0; i < snapshots_.size(); ++i) {
+      const repository::Snapshot& s = snapshots_[i];
+      const detect::JudgedSnapshot& j = judged[i];
       points.push_back({s.id.Hex(), s.time_ns, s.paths, s.hostname,
-                        s.verdict ? std::string(repository::LevelName(s.verdict->level)) : ""});
-      snapshots_.push_back(std::move(s));
+                        j.level ? std::string(repository::LevelName(*j.level)) : "", j.accepted,
+                        j.resolution, j.resolved, j.removed_flag});
     }
     return points;
   }

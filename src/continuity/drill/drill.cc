@@ -16,6 +16,7 @@
 #include "continuity/access/external_tool.h"
 #include "continuity/drill/scratch.h"
 #include "engine/detect/verdict.h"
+#include "engine/retention/retention.h"
 
 namespace stormproof::drill {
 
@@ -79,7 +80,13 @@ Result<RestorePoint> CleanPoint(const std::vector<RestorePoint>& points, std::st
   std::vector<detect::JudgedSnapshot> judged;
   for (const RestorePoint& p : points) {
     // A level this build does not know counts as never judged: not clean.
-    judged.push_back({p.id, p.time_ns, repository::LevelNamed(p.verdict), false});
+    judged.push_back({.id = p.id,
+                      .time_ns = p.time_ns,
+                      .level = repository::LevelNamed(p.verdict),
+                      .accepted = p.false_alarm,
+                      .removed_flag = p.removed_flag,
+                      .resolved = p.resolved,
+                      .resolution = p.resolution});
   }
   STORMPROOF_ASSIGN_OR_RETURN(
       detect::LatestClean point,
@@ -89,14 +96,36 @@ Result<RestorePoint> CleanPoint(const std::vector<RestorePoint>& points, std::st
           "judges each backup it makes; restic, borg and command repositories carry no "
           "verdicts)"));
   *why = std::move(point.reason);
+  // A false alarm moves the clean point: the report says whose flag was set aside.
+  for (const detect::JudgedSnapshot& s : judged) {
+    if (s.accepted) *why += "; the flag of " + detect::DescribeJudged(s) + " was accepted as a "
+                            "false alarm";
+  }
   return points[point.index];
 }
 
-Result<RestorePoint> ChoosePoint(const std::vector<RestorePoint>& points,
-                                 const std::string& wanted, std::string* why) {
+// "latest" and "latest-clean" choose among the points not dated in the future (more than
+// retention::kFutureTolerance after `now_ns`: a host's clock far ahead, or a planted snapshot),
+// as forget and backup do; *why says how many were left out. An id may name any point.
+Result<RestorePoint> ChoosePoint(std::vector<RestorePoint> points, const std::string& wanted,
+                                 int64_t now_ns, std::string* why) {
   if (points.empty()) return Error::NotFound("no restore point of this system was found");
-  if (wanted.empty() || wanted == "latest") return points.back();
-  if (wanted == "latest-clean") return CleanPoint(points, why);
+  if (wanted.empty() || wanted == "latest" || wanted == "latest-clean") {
+    const size_t future = std::erase_if(
+        points, [&](const RestorePoint& p) { return retention::IsFutureDated(p.time_ns, now_ns); });
+    if (points.empty()) {
+      return Error::NotFound("every restore point of this system is dated in the future (more "
+                             "than " + retention::kFutureTolerance.ToString() + " after " +
+                             FormatUtc(now_ns) + "): drill one by its id");
+    }
+    Result<RestorePoint> chosen =
+        wanted == "latest-clean" ? CleanPoint(points, why) : Result<RestorePoint>(points.back());
+    if (chosen && future > 0) {
+      *why += std::string(why->empty() ? "" : "; ") + std::to_string(future) +
+              " restore point(s) dated in the future left out";
+    }
+    return chosen;
+  }
   std::vector<std::string> ids;
   for (const RestorePoint& p : points) ids.push_back(p.id);
   STORMPROOF_ASSIGN_OR_RETURN(size_t found, FindByIdPrefix(ids, wanted, "restore point"));
@@ -107,8 +136,9 @@ bool Locate(DrillRun& d) {
   return d.Step("locate snapshot", [&](DrillStep* step) {
     Result<std::vector<RestorePoint>> points = d.adapter.List();
     std::string why;
-    Result<RestorePoint> point = points ? ChoosePoint(*points, d.options.snapshot, &why)
-                                        : Result<RestorePoint>(points.error());
+    Result<RestorePoint> point =
+        points ? ChoosePoint(std::move(points).value(), d.options.snapshot, d.clock.now_ns(), &why)
+               : Result<RestorePoint>(points.error());
     if (!point) return d.Fail(step, Outcome::kFailed, point.error().message());
     d.point = *point;
     step->note = "restore point " + d.point.id + (why.empty() ? "" : ": " + why);

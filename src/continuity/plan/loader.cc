@@ -33,7 +33,7 @@ const std::map<std::string, EntityReader, std::less<>>& Collections() {
       {"clients", internal::ReadClient},   {"tiers", internal::ReadTier},
       {"systems", internal::ReadSystem},   {"vendors", internal::ReadVendor},
       {"sites", internal::ReadSite},       {"repositories", internal::ReadRepository},
-      {"training", internal::ReadTraining}};
+      {"training", internal::ReadTraining}, {"scenarios", internal::ReadScenario}};
   return kCollections;
 }
 

@@ -41,6 +41,12 @@ const char* ObjectLockModeName(ObjectLockMode mode) {
   return WordOf(ObjectLockModeWords(), mode, "governance");
 }
 
+const char* WeekdayName(Weekday day) { return WordOf(WeekdayWords(), day, "monday"); }
+
+const char* RepositoryDamageName(RepositoryDamage damage) {
+  return WordOf(RepositoryDamageWords(), damage, "lost");
+}
+
 std::vector<const RepositorySpec*> SystemRepositories(const Plan& plan, const System& system) {
   std::vector<const RepositorySpec*> out;
   auto add = [&out](const RepositorySpec* repository) {
@@ -70,6 +76,11 @@ void Plan::BuildIndex() {
   IndexById(vendors, &vendors_by_id_);
   IndexById(sites, &sites_by_id_);
   IndexById(repositories, &repositories_by_id_);
+  IndexById(scenarios, &scenarios_by_id_);
+}
+
+const Scenario* Plan::FindScenario(const std::string& id) const {
+  return Lookup(scenarios, scenarios_by_id_, id);
 }
 
 const Person* Plan::FindPerson(const std::string& id) const {

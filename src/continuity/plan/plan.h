@@ -325,6 +325,71 @@ struct RunSettings {
   Mark mark;
 };
 
+// A day of the week, Monday first (ISO 8601 order).
+enum class Weekday { kMonday, kTuesday, kWednesday, kThursday, kFriday, kSaturday, kSunday };
+const char* WeekdayName(Weekday day);  // "monday", ...
+
+// When a scenario starts: a weekday and a wall-clock time, so that working hours and on-call
+// matter to the exercise. The time is local to `timezone` (an IANA name, informational like a
+// person's); "" = the MSP's local time.
+struct ScenarioStart {
+  Weekday day = Weekday::kMonday;
+  int minute_of_day = 0;  // 0..1439: "17:30" = 1050
+  std::string timezone;
+  Mark mark;
+};
+
+// One thing a scenario loses (a system, site, vendor or ISP down, a person unavailable), and
+// for how long: absent = until it is restored (a system) or for the whole scenario.
+struct ScenarioLoss {
+  Ref ref;
+  std::optional<Duration> duration;  // `for`; > 0 (plan check)
+  Mark duration_mark;
+};
+
+enum class RepositoryDamage { kLost, kEncrypted };
+const char* RepositoryDamageName(RepositoryDamage damage);  // "lost", "encrypted"
+
+struct RepositoryLoss {
+  Ref ref;
+  RepositoryDamage how = RepositoryDamage::kLost;
+};
+
+// A timed event the facilitator reveals during an exercise: "T+2h: the MD calls the press".
+struct Inject {
+  Duration at;  // from the scenario's start; 0..kMaxInjectOffset, in the order written
+  Mark at_mark;
+  std::string text;
+  std::optional<Ref> to;  // a person or a role id; absent = everyone
+  Mark mark;
+};
+
+// The latest an inject may come (plan check, inject-too-late).
+inline constexpr Duration kMaxInjectOffset = Duration::Days(30);
+
+// An incident to rehearse (`scenarios:`): what is lost, when it starts, and the injects. What a
+// scenario takes down follows from the rest of the plan (exercise/impact.h).
+struct Scenario {
+  std::string id;
+  std::string name;
+  std::string description;
+  ScenarioStart starts;
+  struct Lost {
+    std::vector<ScenarioLoss> systems, sites, vendors, isps, people;
+    std::vector<RepositoryLoss> repositories;
+    // `ransomware: CLIENT`: the client's systems that run at one of its own sites, and the
+    // repositories at its sites that are neither immutable nor offline, are encrypted.
+    std::optional<Ref> ransomware;
+    Mark mark;  // none when `lost` is absent
+    bool empty() const {
+      return systems.empty() && sites.empty() && vendors.empty() && isps.empty() &&
+             people.empty() && repositories.empty() && !ransomware;
+    }
+  } lost;
+  std::vector<Inject> injects;
+  Mark mark;
+};
+
 struct Organisation {
   std::string id;
   std::string name;
@@ -347,6 +412,7 @@ struct Plan {
   std::vector<Site> sites;
   std::vector<RepositorySpec> repositories;
   std::vector<TrainingRecord> training;
+  std::vector<Scenario> scenarios;
 
   // Lookup by id; the first definition wins when an id is duplicated. Null when absent.
   // Valid only after BuildIndex(); the loader calls it.
@@ -358,6 +424,7 @@ struct Plan {
   const Vendor* FindVendor(const std::string& id) const;
   const Site* FindSite(const std::string& id) const;
   const RepositorySpec* FindRepository(const std::string& id) const;
+  const Scenario* FindScenario(const std::string& id) const;
   // Index of the system with `id` in `systems`, or npos.
   size_t SystemIndex(const std::string& id) const;
   void BuildIndex();
@@ -376,7 +443,7 @@ struct Plan {
  private:
   using IdIndex = std::unordered_map<std::string, size_t>;
   IdIndex people_by_id_, roles_by_id_, clients_by_id_, tiers_by_id_, systems_by_id_, vendors_by_id_,
-      sites_by_id_, repositories_by_id_;
+      sites_by_id_, repositories_by_id_, scenarios_by_id_;
 };
 
 // A system's effective objectives: its own overrides, else its tier's. Empty optionals when

@@ -156,6 +156,7 @@ void CheckDuplicateIds(const Plan& plan, Diagnostics* out) {
   DuplicatesIn(plan, plan.vendors, "vendor", out);
   DuplicatesIn(plan, plan.sites, "site", out);
   DuplicatesIn(plan, plan.repositories, "repository", out);
+  DuplicatesIn(plan, plan.scenarios, "scenario", out);
 }
 
 void CheckReferences(const Plan& plan, Diagnostics* out) {

@@ -5,6 +5,7 @@
 #include "continuity/plan/internal/object_lock_check.h"
 #include "continuity/plan/internal/dependency_cycles.h"
 #include "continuity/plan/internal/reference_check.h"
+#include "continuity/plan/internal/scenario_check.h"
 #include "core/time.h"
 
 namespace stormproof::plan {
@@ -165,6 +166,7 @@ void Validate(const Plan& plan, const ValidateOptions& options, Diagnostics* out
   CheckCopies(plan, out);
   CheckObjectLock(plan, out);
   CheckImmutabilityProofs(plan, out);
+  CheckScenarios(plan, out);
   out->SortByPosition();
 }
 

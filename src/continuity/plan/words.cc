@@ -47,4 +47,19 @@ const WordTable<ObjectLockMode>& ObjectLockModeWords() {
   return kWords;
 }
 
+const WordTable<Weekday>& WeekdayWords() {
+  static const WordTable<Weekday> kWords = {
+      {"monday", Weekday::kMonday},       {"tuesday", Weekday::kTuesday},
+      {"wednesday", Weekday::kWednesday}, {"thursday", Weekday::kThursday},
+      {"friday", Weekday::kFriday},       {"saturday", Weekday::kSaturday},
+      {"sunday", Weekday::kSunday}};
+  return kWords;
+}
+
+const WordTable<RepositoryDamage>& RepositoryDamageWords() {
+  static const WordTable<RepositoryDamage> kWords = {{"lost", RepositoryDamage::kLost},
+                                                     {"encrypted", RepositoryDamage::kEncrypted}};
+  return kWords;
+}
+
 }  // namespace stormproof::plan

@@ -22,6 +22,9 @@ const WordTable<VendorKind>& VendorKindWords();    // "isp", "cloud", ...
 const WordTable<Medium>& MediumWords();            // "disk", "object", "tape", "cloud"
 const WordTable<ObjectLockMode>& ObjectLockModeWords();  // "governance", "compliance"
 
+const WordTable<Weekday>& WeekdayWords();                    // "monday", ... "sunday"
+const WordTable<RepositoryDamage>& RepositoryDamageWords();  // "lost", "encrypted"
+
 // The word for `value`, or `fallback` when the table has none. The words are literals, so the
 // result is NUL-terminated.
 template <typename E>

@@ -8,7 +8,11 @@
 namespace stormproof::readiness::internal {
 
 int64_t PointOf(const catalog::Run& run) {
-  return run.snapshot_time_ns != 0 ? run.snapshot_time_ns : run.started_ns;
+  if (run.snapshot_time_ns == 0) return run.started_ns;
+  // A snapshot dated after the run that recorded it ended (its host's clock ahead, or a forged
+  // record) is no newer restore point than that.
+  return run.finished_ns > 0 ? std::min(run.snapshot_time_ns, run.finished_ns)
+                             : run.snapshot_time_ns;
 }
 
 std::optional<double> DrillThroughput(const catalog::DrillRecord& record) {
@@ -48,8 +52,10 @@ RpoStatus AssessRpo(std::optional<Duration> rpo, int backup_margin_percent,
   for (const catalog::DrillRecord& drill : evidence.drills) {
     const catalog::Run& run = drill.run;
     if (!catalog::DidItsJob(run.outcome) || run.snapshot_time_ns == 0) continue;
-    if (!status.restore_point_ns || run.snapshot_time_ns > *status.restore_point_ns) {
-      status.restore_point_ns = run.snapshot_time_ns;
+    // The point a drill restored existed when the drill started: one dated later proves no more.
+    const int64_t point_ns = std::min(run.snapshot_time_ns, run.started_ns);
+    if (!status.restore_point_ns || point_ns > *status.restore_point_ns) {
+      status.restore_point_ns = point_ns;
       status.snapshot_id = run.snapshot_id;
     }
   }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "continuity/readiness/internal/assess.h"
@@ -76,6 +77,7 @@ struct LaterVerdict {
 struct RecordedMarks {
   std::map<std::string, LaterVerdict> later;  // snapshot id -> the worst later verdict
   std::set<std::string> false_alarms;
+  std::set<std::string> resolutions;  // snapshots a person vouched for after an attack
   std::vector<StandingHold> holds;
 };
 
@@ -116,6 +118,9 @@ RecordedMarks MarksOf(const CleanEvidence& e) {
     for (const json& id : ArrayIn(seen, "false_alarms")) {
       if (id.is_string()) marks.false_alarms.insert(id.get<std::string>());
     }
+    for (const json& id : ArrayIn(seen, "resolutions")) {
+      if (id.is_string()) marks.resolutions.insert(id.get<std::string>());
+    }
     for (const json& v : ArrayIn(seen, "later_verdicts")) {
       if (!v.is_object()) continue;
       if (auto level = LevelIn(v)) {
@@ -148,12 +153,21 @@ struct Entry {
   const LaterVerdict* later = nullptr;  // the later verdict that raised it, when one did
 };
 
+// Whether `a` says worse of its snapshot than `b`: a higher level (never judged is lowest), or
+// the same flag not accepted as a false alarm.
+bool Worse(const detect::JudgedSnapshot& a, const detect::JudgedSnapshot& b) {
+  if (a.level != b.level) return !b.level || (a.level && *a.level > *b.level);
+  return !a.accepted && b.accepted;
+}
+
 // The snapshots of one repository's backups as the rule sees them.
+// A snapshot several runs recorded (evidence imported from hosts, any of which could forge a
+// record) keeps the worst verdict any of them gives it.
 void AddEntries(const CleanEvidence& e, size_t index, const RecordedMarks& marks,
                 std::vector<Entry>* out) {
-  std::set<std::string> seen;
+  std::map<std::string, size_t> seen;  // snapshot id -> its entry in *out
   for (const catalog::Run& run : e.backups) {
-    if (run.snapshot_id.empty() || !seen.insert(run.snapshot_id).second) continue;
+    if (run.snapshot_id.empty()) continue;
     Entry entry;
     entry.judged.id = run.snapshot_id;
     entry.judged.time_ns = PointOf(run);
@@ -172,13 +186,16 @@ void AddEntries(const CleanEvidence& e, size_t index, const RecordedMarks& marks
                             marks.false_alarms.contains(run.snapshot_id);
     entry.repository = index;
     entry.run = &run;
-    out->push_back(std::move(entry));
+    auto [it, added] = seen.try_emplace(run.snapshot_id, out->size());
+    if (added) {
+      out->push_back(std::move(entry));
+    } else if (Worse(entry.judged, (*out)[it->second].judged)) {
+      (*out)[it->second] = std::move(entry);
+    }
   }
 }
 
-bool Flagged(const detect::JudgedSnapshot& s) {
-  return s.level && *s.level != Verdict::Level::kClean && !s.accepted;
-}
+bool Flagged(const detect::JudgedSnapshot& s) { return s.flagged(); }
 
 // The flagged snapshot `entry` as people read it: the backup's score and reasons, or the later
 // verdict's reason.
@@ -232,13 +249,16 @@ void SortHolds(const std::vector<Entry>& entries, const std::vector<CleanEvidenc
   });
 }
 
+// The newest backup's failure to save its marks that no later forget made good (a forget that
+// recorded the marks placed the holds the flag asked for); "" when none.
 std::string NewestMarksFailure(const std::vector<CleanEvidence>& evidence) {
   int64_t newest = INT64_MIN;
   std::string failure;
   for (const CleanEvidence& e : evidence) {
+    const int64_t made_good = e.last_forget ? e.last_forget->started_ns : INT64_MIN;
     for (const catalog::Run& run : e.backups) {
       std::string text = Text(DetailsOf(run), "marks_failed");
-      if (!text.empty() && run.started_ns > newest) {
+      if (!text.empty() && run.started_ns > made_good && run.started_ns > newest) {
         newest = run.started_ns;
         failure = std::move(text);
       }
@@ -260,15 +280,18 @@ CleanPointStatus AssessCleanPoint(const std::vector<CleanEvidence>& repositories
   status.target = rpo;
   std::vector<RecordedMarks> marks;
   std::vector<Entry> entries;
+  std::set<std::string> resolutions;  // of every repository
   for (size_t i = 0; i < repositories.size(); ++i) {
     marks.push_back(MarksOf(repositories[i]));
     for (const StandingHold& hold : marks.back().holds) status.holds.push_back(hold);
+    resolutions.insert(marks.back().resolutions.begin(), marks.back().resolutions.end());
   }
   for (size_t i = 0; i < repositories.size(); ++i) {
     AddEntries(repositories[i], i, marks[i], &entries);
   }
+  // By time, ties by id (repository::OlderThan's order, which holds and retention use).
   std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-    return a.judged.time_ns < b.judged.time_ns;
+    return std::tie(a.judged.time_ns, a.judged.id) < std::tie(b.judged.time_ns, b.judged.id);
   });
   SortHolds(entries, repositories, &status.holds);
   status.marks_failed = NewestMarksFailure(repositories);
@@ -278,6 +301,9 @@ CleanPointStatus AssessCleanPoint(const std::vector<CleanEvidence>& repositories
     line.push_back(entry.judged);
     status.judged += entry.judged.level ? 1 : 0;
   }
+  // A person's resolution lets the flagged snapshots before it go (detect::ApplyResolutions).
+  detect::ApplyResolutions(line, resolutions);
+  for (size_t i = 0; i < entries.size(); ++i) entries[i].judged = line[i];
   if (entries.empty()) return status;
   if (status.judged == 0) {
     status.state = CleanState::kNeverJudged;
@@ -305,10 +331,14 @@ CleanPointStatus AssessCleanPoint(const std::vector<CleanEvidence>& repositories
   return status;
 }
 
-// The newest forget of `system` in `repository` finished by `now_ns` that recorded the marks.
+// The newest forget of `system` in `repository` finished by `now_ns` that recorded the marks:
+// one this catalog ran, or one imported from the system's own host (`host`, the plan's; none
+// when the plan names none). A forget's view may lower a flag (false alarms), and any backup
+// host can write evidence: another host's word on this system is not taken.
 Result<std::optional<catalog::Run>> LastForgetWithMarks(const catalog::Catalog& catalog,
                                                         const std::string& system,
                                                         const std::string& repository,
+                                                        const std::string& host,
                                                         int64_t now_ns) {
   catalog::RunQuery query;
   query.kind = catalog::RunKind::kForget;
@@ -319,7 +349,9 @@ Result<std::optional<catalog::Run>> LastForgetWithMarks(const catalog::Catalog& 
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<catalog::Run> forgets, catalog.Runs(query));
   for (catalog::Run& run : forgets) {
     json details = DetailsOf(run);
-    if (FinishedBy(run, now_ns) && details.contains("marks") && details["marks"].is_object()) {
+    const bool trusted = run.imported_from.empty() || (!host.empty() && run.host == host);
+    if (trusted && FinishedBy(run, now_ns) && details.contains("marks") &&
+        details["marks"].is_object()) {
       return std::optional(std::move(run));
     }
   }
@@ -327,7 +359,7 @@ Result<std::optional<catalog::Run>> LastForgetWithMarks(const catalog::Catalog& 
 }
 
 Result<std::vector<CleanEvidence>> GatherCleanEvidence(
-    const catalog::Catalog& catalog, const std::string& system,
+    const catalog::Catalog& catalog, const std::string& system, const std::string& host,
     const std::vector<const plan::RepositorySpec*>& repositories, int64_t now_ns) {
   std::vector<CleanEvidence> out;
   for (const plan::RepositorySpec* repository : repositories) {
@@ -354,7 +386,7 @@ Result<std::vector<CleanEvidence>> GatherCleanEvidence(
   for (CleanEvidence& e : out) {
     if (e.backups.empty()) continue;
     STORMPROOF_ASSIGN_OR_RETURN(e.last_forget,
-                                LastForgetWithMarks(catalog, system, e.repository, now_ns));
+                                LastForgetWithMarks(catalog, system, e.repository, host, now_ns));
   }
   return out;
 }
@@ -393,8 +425,8 @@ Result<CleanPointStatus> CleanPointOf(const plan::Plan& plan, const catalog::Cat
                                       const plan::System& system, int64_t now_ns) {
   STORMPROOF_ASSIGN_OR_RETURN(
       std::vector<internal::CleanEvidence> evidence,
-      internal::GatherCleanEvidence(catalog, system.id, plan::SystemRepositories(plan, system),
-                                    now_ns));
+      internal::GatherCleanEvidence(catalog, system.id, system.host,
+                                    plan::SystemRepositories(plan, system), now_ns));
   return internal::AssessCleanPoint(evidence, plan::ObjectivesOf(plan, system).rpo, now_ns);
 }
 

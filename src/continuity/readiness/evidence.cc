@@ -275,7 +275,8 @@ Result<Evidence> GatherEvidence(const catalog::Catalog& catalog, const plan::Sys
     evidence.copies.push_back(std::move(copy));
   }
   STORMPROOF_ASSIGN_OR_RETURN(evidence.clean,
-                              GatherCleanEvidence(catalog, system.id, shape.repositories, now_ns));
+                              GatherCleanEvidence(catalog, system.id, system.host,
+                                                  shape.repositories, now_ns));
   return evidence;
 }
 

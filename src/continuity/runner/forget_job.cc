@@ -251,6 +251,22 @@ void NoteFutureDated(const Action& action, const std::vector<retention::GroupDec
   result->summary += fmt::format("; {} dated in the future kept", future);
 }
 
+// Notes the snapshots the forget removed while a hold placed meanwhile named them, saved again
+// (holds::RestoreHeldSince), on the run as a warning naming each.
+void NoteSavedAgain(const std::vector<holds::Restored>& restored, ActionResult* result) {
+  if (restored.empty()) return;
+  std::string which;
+  for (const holds::Restored& r : restored) {
+    which += (which.empty() ? "" : ", ") + r.removed.ShortHex() + " as " + r.restored.ShortHex();
+  }
+  result->run.outcome = catalog::Outcome::kWarning;
+  result->run.error = fmt::format(
+      "{} snapshot(s) were held while this forget removed them (the hold was placed meanwhile): "
+      "saved again ({}), which the holds keep",
+      restored.size(), which);
+  result->summary += fmt::format("; {} held meanwhile saved again", restored.size());
+}
+
 // Marks the run refused for `reason`: outcome kFailed (a breach), nothing removed.
 void Refuse(const std::string& reason, const retention::Policy& policy, size_t total,
             ActionResult* result) {
@@ -267,13 +283,15 @@ void Refuse(const std::string& reason, const retention::Policy& policy, size_t t
 
 // What the marks say about the system's `snapshots` after the holds this run placed, for the
 // run's details (status and the readiness report read them: docs/catalog.md): the standing
-// holds, the snapshots accepted as false alarms and the verdicts given later (a slow attack's
-// earlier steps, a scan), each naming its snapshot.
+// holds, the snapshots accepted as false alarms, the verdicts given later (a slow attack's
+// earlier steps, a scan), each naming its snapshot, and the snapshots a person vouched for after
+// an attack (resolutions: `hold resolve`).
 nlohmann::json MarksDetails(const repository::MarkSet& marks,
                             const std::vector<Snapshot>& snapshots) {
   nlohmann::json held = nlohmann::json::array(), accepted = nlohmann::json::array(),
-                 later = nlohmann::json::array();
+                 later = nlohmann::json::array(), resolutions = nlohmann::json::array();
   for (const Snapshot& s : snapshots) {
+    if (marks.Resolution(s.id) != nullptr) resolutions.push_back(s.id.Hex());
     for (const repository::NamedMark* hold : marks.StandingHolds(s.id)) {
       held.push_back({{"snapshot", s.id.Hex()},
                       {"snapshot_time_ns", s.time_ns},
@@ -287,7 +305,10 @@ nlohmann::json MarksDetails(const repository::MarkSet& marks,
                        {"reason", verdict->reason}});
     }
   }
-  return {{"holds", held}, {"false_alarms", accepted}, {"later_verdicts", later}};
+  return {{"holds", held},
+          {"false_alarms", accepted},
+          {"later_verdicts", later},
+          {"resolutions", resolutions}};
 }
 
 // Places the holds the system's flagged snapshots ask for (holds::HoldsToPlaceAll); returns
@@ -296,16 +317,33 @@ nlohmann::json MarksDetails(const repository::MarkSet& marks,
 Result<repository::MarkSet> PlaceHolds(repository::Repository& repo,
                                        const std::vector<Snapshot>& snapshots, int64_t now_ns,
                                        size_t* placed) {
-  std::vector<repository::DamagedFile> damaged;
-  STORMPROOF_ASSIGN_OR_RETURN(repository::MarkSet marks, repo.LoadMarks(&damaged));
-  STORMPROOF_ASSIGN_OR_RETURN(std::vector<repository::NamedMark> saved,
-                              holds::PlaceHolds(repo, holds::HoldsToPlaceAll(snapshots, marks),
-                                                holds::Maker::ThisMachine(now_ns)));
-  *placed = saved.size();
-  if (saved.empty()) return marks;
-  std::vector<repository::NamedMark> all = marks.all();
-  std::move(saved.begin(), saved.end(), std::back_inserter(all));
-  return repository::MarkSet(std::move(all));
+  std::vector<repository::NamedMark> saved;
+  STORMPROOF_ASSIGN_OR_RETURN(
+      repository::MarkSet marks,
+      holds::PlaceHoldsNow(repo, snapshots, holds::Maker::ThisMachine(now_ns), &saved));
+  *placed += saved.size();
+  return marks;
+}
+
+// Removes what `groups` remove but a snapshot `held_now` holds (counted in *held_since), until
+// interrupted (each removal is whole: it stops between two); appends each removed to *removed.
+// Errors: the first removal that fails (none after it is tried).
+Status RemoveUnlessHeld(repository::Repository& repo,
+                        const std::vector<retention::GroupDecision>& groups,
+                        const repository::MarkSet& held_now, std::vector<Snapshot>* removed,
+                        size_t* held_since) {
+  for (const retention::GroupDecision& group : groups) {
+    for (const Snapshot& s : group.decision.remove) {
+      if (held_now.Held(s.id)) {
+        ++*held_since;
+        continue;
+      }
+      if (Interrupted()) return Ok();
+      STORMPROOF_TRY(repo.RemoveSnapshot(s.id));
+      removed->push_back(s);
+    }
+  }
+  return Ok();
 }
 
 // Applies `policy` to the system's snapshots at the storage's time (`lock`'s) and removes what
@@ -341,21 +379,26 @@ Result<size_t> Forget(const JobContext& context, const Action& action, repositor
     // anything.
     STORMPROOF_TRY(repo.CheckMayDelete());
   }
-  // Read the holds again just before removing: a backup of another host (shared lock too) may
-  // have flagged the group and held some of these meanwhile.
-  std::vector<repository::DamagedFile> damaged;
-  STORMPROOF_ASSIGN_OR_RETURN(const repository::MarkSet held_now, repo.LoadMarks(&damaged));
-  size_t removed = 0;
-  for (const retention::GroupDecision& group : groups) {
-    for (const Snapshot& s : group.decision.remove) {
-      if (held_now.Held(s.id)) continue;
-      if (Interrupted()) {  // each removal is whole: stop between two
-        return Error::Interrupted(InterruptionMessage() + "; " + std::to_string(removed) + " of " +
-                                  std::to_string(total) + " snapshots removed");
-      }
-      STORMPROOF_TRY(repo.RemoveSnapshot(s.id));
-      ++removed;
-    }
+  // Read the snapshots and holds again just before removing: a backup of another host (shared
+  // lock too) may have flagged the group and held some of these meanwhile, a scan may have
+  // flagged one (no hold yet: the holds it asks for are placed here), or a person placed a hold.
+  PausePointForTesting("forget job: decided");
+  STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> now_there,
+                              SystemSnapshots(repo, action.system));
+  STORMPROOF_ASSIGN_OR_RETURN(const repository::MarkSet held_now,
+                              PlaceHolds(repo, now_there, now_ns, &placed));
+  PausePointForTesting("forget job: holds read again");
+  size_t held_since = 0;
+  std::vector<Snapshot> removed;
+  const Status removal = RemoveUnlessHeld(repo, groups, held_now, &removed, &held_since);
+  // A hold placed after that read on a snapshot removed since: saved again (holds.h).
+  STORMPROOF_ASSIGN_OR_RETURN(
+      std::vector<holds::Restored> restored,
+      holds::RestoreHeldSince(repo, removed, holds::Maker::ThisMachine(now_ns)));
+  STORMPROOF_TRY(removal);
+  if (Interrupted()) {
+    return Error::Interrupted(InterruptionMessage() + "; " + std::to_string(removed.size()) +
+                              " of " + std::to_string(total) + " snapshots removed");
   }
   // A maintenance run: under Object Lock, what the policy kept stays retained N days from now
   // (docs/repository-format.md, "Retention and maintenance"); nothing to do elsewhere.
@@ -363,22 +406,26 @@ Result<size_t> Forget(const JobContext& context, const Action& action, repositor
   STORMPROOF_TRY(repo.ExtendRetention(&upkeep));
   result->run.details = nlohmann::json{
       {"policy", policy.ToString()},
-      {"removed", removed},
-      {"kept", total - removed},
+      {"removed", removed.size() - restored.size()},
+      {"kept", total - removed.size() + restored.size()},
       {"retention_checked", upkeep.checked},
       {"retention_extended", upkeep.extended},
       {"overwritten_files", upkeep.overwritten},
       {"holds_placed", placed},
       {"marks",
        marks_details}}.dump();
-  result->summary =
-      fmt::format("removed {} of {} snapshots ({})", removed, total, policy.ToString());
-  if (placed > 0) result->summary += fmt::format("; {} clean restore point(s) held", placed);
+  result->summary = fmt::format("removed {} of {} snapshots ({})", removed.size() - restored.size(),
+                                total, policy.ToString());
+  if (placed > 0) result->summary += fmt::format("; {} snapshot(s) held", placed);
+  if (held_since > 0) {
+    result->summary += fmt::format("; {} kept: held since the policy was applied", held_since);
+  }
   if (!marks_details["holds"].empty()) {
     result->summary += fmt::format("; {} hold(s) standing", marks_details["holds"].size());
   }
   NoteFutureDated(action, groups, result);
-  return removed;
+  NoteSavedAgain(restored, result);
+  return removed.size() - restored.size();
 }
 
 }  // namespace

@@ -171,6 +171,7 @@ void Walker::HandleDirectory(const std::string& path, const struct stat& st, siz
     Result<std::vector<Entry>> listed = ListDirectory(path);
     if (!listed.has_value()) {
       reporter_.Skip(path, listed.error());
+      ReportUnread("", path, NodeType::kDir, previous);
       return dir->Skip(index);
     }
     entries = std::move(*listed);
@@ -209,6 +210,7 @@ void Walker::HandleFile(const std::string& dir_path, const std::string& path, co
         pipeline_.Fail(read.error());
       } else {
         reporter_.Skip(path, read.error());
+        ReportUnread(dir_path, path, NodeType::kFile, previous);
       }
       dir->Skip(index);
       return file->PartDone();
@@ -220,6 +222,23 @@ void Walker::HandleFile(const std::string& dir_path, const std::string& path, co
   }
   if (signals_ != nullptr) signals_->CountFile(dir_path, path, node, previous);
   reporter_.FileDone(outcome, 0);
+}
+
+// An entry of type `type` this backup skipped with an error, when the parent held one of that
+// type there (`previous`): unreadable while the path is still there, deleted once it is gone
+// (it vanished between listing and reading). Files of a directory go by its parent subtree.
+void Walker::ReportUnread(const std::string& dir_path, const std::string& path, NodeType type,
+                          const Node* previous) {
+  if (signals_ == nullptr || previous == nullptr || previous->type != type) return;
+  struct stat st {};
+  const bool gone = ::lstat(path.c_str(), &st) != 0 && errno == ENOENT;
+  if (type == NodeType::kFile) {
+    gone ? signals_->AddDeleted(dir_path, *previous) : signals_->AddUnreadable(path, *previous);
+  } else if (gone) {
+    signals_->AddDeletedDirectory(*previous);
+  } else {
+    signals_->AddUnreadableDirectory(*previous);
+  }
 }
 
 // Same size, mtime, ctime and inode as in the parent snapshot, and every chunk still stored.

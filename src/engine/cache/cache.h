@@ -2,21 +2,23 @@
 // slow or metered storage (S3) a second time downloads almost nothing.
 //
 // A caching backend is a backend::Backend decorator. Every call goes to the inner backend, except
-// that three kinds of immutable file are kept on local disk and read from there:
+// that these immutable files are kept on local disk and read from there:
 //  - snapshot and index files, whole (their name is the SHA-256 of their bytes);
+//  - marks (evidence files named "mark-" + the SHA-256 of their bytes), whole;
 //  - packs of tree blobs (reads and saves that carry Handle::keep_whole), whole, so that any
 //    later range of them is served from disk.
-// Packs of file data, locks, key files and the config are never cached; Size, ModifiedNs and
-// List always ask the inner backend, so existence and listings are the repository's, not the
-// cache's.
+// Packs of file data, other evidence, locks, key files and the config are never cached; Size,
+// ModifiedNs and List always ask the inner backend, so existence and listings are the
+// repository's, not the cache's.
 //
-// Authenticated like the repository: a cached snapshot or index file is used only when the
-// SHA-256 of its bytes equals its name; a cached pack ends in a trailer holding the SHA-256 of its
-// bytes, checked in full the first time this process reads that file. A cached file that fails
-// the check, is truncated or cannot be read is deleted and fetched again from the inner backend:
-// the cache heals itself and never returns bytes other than those the inner backend held.
-// Files the inner listing no longer has (removed by forget or prune) are deleted from the cache
-// when that type is listed next.
+// Authenticated like the repository: a cached snapshot, index file or mark is used only when the
+// SHA-256 of its bytes equals the one its name says; a cached pack ends in a trailer holding the
+// SHA-256 of its bytes, checked in full the first time this process reads that file. A cached
+// file that fails the check, is truncated or cannot be read is deleted and fetched again from the
+// inner backend: the cache heals itself and never returns bytes other than those the inner
+// backend held.
+// Files the inner listing no longer has (removed by forget, prune or repair) are deleted from the
+// cache when that type is listed next.
 //
 // Several processes may share one cache folder: files are written to a temporary name and
 // renamed into place, and a file another process removes is simply fetched again. A cache that

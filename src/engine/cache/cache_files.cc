@@ -121,15 +121,19 @@ Status CheckOwnFolder(std::string path) {
 }  // namespace
 
 bool IsCachedType(FileType type) {
-  return type == FileType::kSnapshot || type == FileType::kIndex || type == FileType::kPack;
+  return std::find(kCachedTypes.begin(), kCachedTypes.end(), type) != kCachedTypes.end();
+}
+
+std::string_view ContentHashOf(FileType type, std::string_view name) {
+  if (type != FileType::kEvidence) return name;
+  return name.starts_with(kMarkNamePrefix) ? name.substr(kMarkNamePrefix.size())
+                                           : std::string_view();
 }
 
 bool IsCacheable(FileType type, const std::string& name) {
-  if (!IsCachedType(type) || name.size() != 64) return false;
-  for (char c : name) {
-    if (!IsLowerHex(c)) return false;
-  }
-  return true;
+  if (!IsCachedType(type)) return false;
+  std::string_view hash = ContentHashOf(type, name);
+  return hash.size() == 64 && std::all_of(hash.begin(), hash.end(), IsLowerHex);
 }
 
 std::string CacheFiles::FolderOf(FileType type) const {
@@ -138,6 +142,8 @@ std::string CacheFiles::FolderOf(FileType type) const {
       return directory_ + "/snapshots";
     case FileType::kIndex:
       return directory_ + "/index";
+    case FileType::kEvidence:
+      return directory_ + "/marks";
     default:
       return directory_ + "/packs";
   }
@@ -154,7 +160,7 @@ Status CacheFiles::Prepare() const {
   // Readable by this user only, like the repository's own files; never another user's folder
   // or a link to one, where files could be planted, swapped or read.
   STORMPROOF_TRY(CheckOwnFolder(directory_));
-  for (FileType type : {FileType::kSnapshot, FileType::kIndex, FileType::kPack}) {
+  for (FileType type : kCachedTypes) {
     std::string folder = FolderOf(type);
     if (::mkdir(folder.c_str(), 0700) != 0 && errno != EEXIST) {
       return OsError(folder, "cannot create", errno);
@@ -178,7 +184,7 @@ bool CacheFiles::Exists() const {
 }
 
 void CacheFiles::RemoveIfEmpty() const {
-  for (FileType type : {FileType::kSnapshot, FileType::kIndex, FileType::kPack}) {
+  for (FileType type : kCachedTypes) {
     if (::rmdir(FolderOf(type).c_str()) != 0 && errno != ENOENT) return;
   }
   // The record of earlier upkeep (cache_files.h) is kept like a cached file.
@@ -202,7 +208,7 @@ std::optional<Bytes> CacheFiles::ReadNamed(FileType type, const std::string& nam
     if (!missing) ::unlink(path.c_str());  // unreadable: fetched again and rewritten
     return std::nullopt;
   }
-  if (crypto::Sha256(*bytes).Hex() != name) {
+  if (crypto::Sha256(*bytes).Hex() != ContentHashOf(type, name)) {
     ::unlink(path.c_str());
     return std::nullopt;
   }

@@ -1,5 +1,5 @@
-// The caching backend (cache.h): the inner backend's files, with snapshots, index files and tree
-// packs read from a local copy (internal/cache_files.h) when it checks.
+// The caching backend (cache.h): the inner backend's files, with snapshots, index files, marks
+// and tree packs read from a local copy (internal/cache_files.h) when it checks.
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -161,10 +161,10 @@ class CachingBackend final : public backend::Backend {
            (handle.type != FileType::kPack || handle.keep_whole);
   }
   static bool IsNamedByContent(const Handle& handle, ByteView data) {
-    return crypto::Sha256(data).Hex() == handle.name;
+    return crypto::Sha256(data).Hex() == internal::ContentHashOf(handle.type, handle.name);
   }
 
-  // A snapshot or index file, whole.
+  // A snapshot, index file or mark, whole.
   Result<Bytes> LoadNamed(const Handle& handle) const {
     if (std::optional<Bytes> cached = files_.ReadNamed(handle.type, handle.name)) return *cached;
     STORMPROOF_ASSIGN_OR_RETURN(Bytes file, inner_->Load(handle));

@@ -11,6 +11,7 @@
 #include "core/interrupt.h"
 #include "engine/copier/internal/id_map.h"
 #include "engine/copier/internal/tree_copier.h"
+#include "engine/copier/internal/verdicts.h"
 #include "engine/copier/internal/whole.h"
 #include "engine/copier/internal/zip.h"
 
@@ -134,6 +135,11 @@ Result<CopySummary> Copier::Run() {
     ++snapshots_done_;
     Report(snapshot);
   }
+  std::map<Id, Id> copy_of;
+  for (const auto& [from, copy] : copies_) copy_of.emplace(from, copy.id);
+  STORMPROOF_ASSIGN_OR_RETURN(
+      summary.verdicts_carried,
+      internal::CarryVerdicts(source_, destination_, summary.snapshots, copy_of));
   summary.data_blobs_written = counts_.data_blobs_written;
   summary.tree_blobs_written = counts_.tree_blobs_written;
   summary.bytes_read = counts_.bytes_read;

@@ -33,6 +33,16 @@
 //
 // Locks: the caller holds a shared lock on both repositories (the source is only read).
 //
+// Verdicts given later (repository/marks.h): a copy's record carries its source snapshot's
+// verdict; a verdict marked on the source snapshot afterwards (a slow attack's earlier step, a
+// scan) is written on its copy by the next Copy that names the snapshot (copied now or before),
+// when it is worse than what the copy stands at, so the destination's forget holds and its
+// latest-clean passes over what the source's do. Only what raises a level travels. A false
+// alarm, a release and a hold do not: the destination's forget places its own holds from its
+// copies' verdicts, and lowering protection in the copy (often the one offsite copy that must
+// survive the source's compromise) is decided there, by a person with the copy's delete
+// credentials (`hold release --false-alarm` in it).
+//
 // What counts as a copy: a destination snapshot whose copied_from names the source and a source
 // snapshot, and that agrees with that snapshot on what a copy keeps (time, host, paths, lost
 // entries; repaired_from only where the source snapshot has one). One that does not (a snapshot
@@ -59,6 +69,7 @@
 #ifndef STORMPROOF_ENGINE_COPIER_COPIER_H_
 #define STORMPROOF_ENGINE_COPIER_COPIER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -98,6 +109,7 @@ struct CopySummary {
   uint64_t bytes_read = 0;
   uint64_t bytes_written = 0;  // sealed bytes newly stored in the destination
   uint64_t blobs_mapped = 0;   // source blobs whose destination id came from an earlier copy
+  size_t verdicts_carried = 0;  // verdict marks written on copies ("Verdicts given later")
   double seconds = 0;
 };
 
@@ -113,13 +125,15 @@ bool IsCopyOf(const repository::Snapshot& copy, const repository::Snapshot& orig
 // A failure of one source snapshot's own (see FailedSnapshot) does not stop the copy: it is
 // listed in CopySummary::failed and the next snapshot is copied; the caller reports a partial
 // failure when `failed` is not empty.
+// Then carries the verdicts given later ("Verdicts given later") for every snapshot named.
 // Errors (the copy stops; the snapshots before stay copied, nothing of the current one is
 // saved): the destination's (writing, flushing, saving the snapshot, a pack it relies on that is
 // gone), the source's when it cannot be listed, a requested id is not in it, or a read fails
 // without saying the data is damaged (kIo, kPermissionDenied: see FailedSnapshot);
 // kInterrupted; kLocked when the destination's lock was lost (a copy's snapshot saved just
 // before may be left in place: Repository::SaveSnapshot, kSameContentSameFile);
-// kInvalidArgument when `source` and `destination` are the same repository (same id).
+// kInvalidArgument when `source` and `destination` are the same repository (same id); the
+// marks' (LoadMarks, SaveMark) after every snapshot is copied (the next copy carries them).
 Result<CopySummary> Copy(const repository::Repository& source,
                          repository::Repository& destination,
                          const std::vector<repository::Id>& snapshots, const ProgressFn& progress);

@@ -1,10 +1,15 @@
 // What the judge and the restore-point rule need of a group's snapshots, from the snapshots'
 // records and the repository's marks (verdict.h, PastSnapshotsOf / JudgedSnapshotsOf).
 #include <algorithm>
+#include <cstddef>
 #include <optional>
+#include <set>
 #include <span>
+#include <string>
 #include <vector>
 
+#include "core/time.h"
+#include "engine/detect/internal/findings.h"
 #include "engine/detect/verdict.h"
 #include "engine/repository/marks.h"
 #include "engine/repository/repository.h"
@@ -24,6 +29,8 @@ std::optional<Verdict::Level> LevelOf(const repository::Snapshot& snapshot,
     level = level ? std::max(*level, later->verdict->level) : later->verdict->level;
   return level;
 }
+
+constexpr size_t kShortHexDigits = 8;  // as repository::Id::ShortHex
 
 }  // namespace
 
@@ -64,7 +71,43 @@ std::vector<JudgedSnapshot> JudgedSnapshotsOf(std::span<const repository::Snapsh
                       marks.AcceptedAsFalseAlarm(snapshot.id);
     out.push_back(std::move(judged));
   }
+  std::set<std::string> resolved_at;  // snapshots with a resolution mark
+  for (const repository::Snapshot& snapshot : oldest_first) {
+    if (marks.Resolution(snapshot.id) != nullptr) resolved_at.insert(snapshot.id.Hex());
+  }
+  ApplyResolutions(out, resolved_at);
+  NoteRemovedFlags(oldest_first, marks, out);
   return out;
+}
+
+void ApplyResolutions(std::span<JudgedSnapshot> oldest_first,
+                      const std::set<std::string>& resolved_at) {
+  for (size_t i = oldest_first.size(); i-- > 0;) {
+    if (!resolved_at.contains(oldest_first[i].id) || oldest_first[i].flagged()) continue;
+    oldest_first[i].resolution = true;
+    for (size_t older = 0; older < i; ++older) {
+      oldest_first[older].resolved = oldest_first[older].flagged();
+    }
+    return;
+  }
+}
+
+std::string DescribeResolution(std::span<const JudgedSnapshot> oldest_first) {
+  const JudgedSnapshot* first = nullptr;
+  const JudgedSnapshot* resolution = nullptr;
+  size_t resolved = 0;
+  for (const JudgedSnapshot& s : oldest_first) {
+    if (s.resolved) {
+      if (first == nullptr) first = &s;
+      ++resolved;
+    }
+    if (s.resolution) resolution = &s;
+  }
+  if (first == nullptr || resolution == nullptr) return "";
+  return internal::WithThousands(resolved) +
+         " older flagged snapshot(s) resolved: a person vouched for snapshot " +
+         resolution->id.substr(0, kShortHexDigits) + " (" + FormatUtc(resolution->time_ns) +
+         ") after the attack (the first " + DescribeJudged(*first) + ")";
 }
 
 }  // namespace stormproof::detect

@@ -65,6 +65,21 @@ std::string EncryptionText(const SnapshotSignals& s, const History& h) {
   return text + " " + UsualText(h, h.suspect_files);
 }
 
+// "1,204 files the previous backup read could not be read (permission denied, locked or changed
+// while read), 12% of its files (this system's usual: 0–2 per backup)", then ", beside 290
+// files deleted" when files were deleted too.
+std::string UnreadableText(const SnapshotSignals& s, const History& h) {
+  std::string text = Count(s.files_unreadable, "file", "files") +
+                     " the previous backup read could not be read (permission denied, locked or "
+                     "changed while read), " +
+                     Percent(s.files_unreadable, ParentFiles(s)) + " of its files " +
+                     UsualText(h, h.unreadable);
+  if (const uint64_t gone = UnexplainedDeletions(s); gone > 0) {
+    text += ", beside " + Count(gone, "file", "files") + " deleted";
+  }
+  return text;
+}
+
 std::string NotesText(const SnapshotSignals& s) {
   return Count(s.note_copies, "copy", "copies") + " of " + EscapeName(s.note_name) + " in " +
          Count(s.note_dirs, "directory", "directories");
@@ -135,6 +150,8 @@ std::string Headline(const Finding& f, const SnapshotSignals& s, const History& 
       return Count(gone, "file", "files") + " deleted (" + Percent(gone, ParentFiles(s)) +
              "), not renamed or archived " + UsualText(h, h.deletions);
     }
+    case Rule::kUnreadable:
+      return UnreadableText(s, h);
     case Rule::kCanary:
       break;
   }

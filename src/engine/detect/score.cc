@@ -117,14 +117,33 @@ bool SlowAttackFound(const SnapshotSignals& s, const History& h,
   return excess >= std::max(3.0, Share(s, 0.0025)) && excess >= kStrongZ * sigma;
 }
 
-// Mass deletion: far more files gone than renamed, usual or archived. Never infected alone.
-bool MassDeletion(const SnapshotSignals& s, const History& h) {
-  if (!s.has_parent) return false;
-  const double unexplained = static_cast<double>(internal::UnexplainedDeletions(s));
+// Whether `gone` files of `gone_bytes` (deleted, or unreadable and deleted together) are a mass
+// deletion: far more than renamed, usual or archived.
+bool MassGone(const SnapshotSignals& s, const History& h, uint64_t gone, uint64_t gone_bytes) {
   const double usual = h.deletions.median + kStrongZ * Sigma(h.deletions, Share(s, 0.01));
   const double threshold =
       std::max({100.0, 0.3 * static_cast<double>(internal::ParentFiles(s)), usual});
-  return unexplained >= threshold && s.archives_added_bytes * 10 < s.bytes_deleted;
+  return static_cast<double>(gone) >= threshold && s.archives_added_bytes * 10 < gone_bytes;
+}
+
+// Mass deletion: far more files gone than renamed, usual or archived. Never infected alone.
+bool MassDeletion(const SnapshotSignals& s, const History& h) {
+  return s.has_parent && MassGone(s, h, internal::UnexplainedDeletions(s), s.bytes_deleted);
+}
+
+// Files the parent held that this backup could not read, far beyond the system's usual (σ ≥ 1
+// file and 0.05 % of the parent's files; at least max(20, 0.25 %) files), or enough that with
+// the deletions they are a mass deletion: hiding files from the backup is no better than
+// deleting them. Never infected alone.
+bool MassUnreadable(const SnapshotSignals& s, const History& h) {
+  if (!s.has_parent || s.files_unreadable == 0) return false;
+  const double parent_files = static_cast<double>(internal::ParentFiles(s));
+  const double sigma = Sigma(h.unreadable, std::max(1.0, 0.0005 * parent_files));
+  const double threshold =
+      std::max({20.0, 0.0025 * parent_files, h.unreadable.median + kStrongZ * sigma});
+  if (static_cast<double>(s.files_unreadable) >= threshold) return true;
+  return MassGone(s, h, internal::UnexplainedDeletions(s) + s.files_unreadable,
+                  s.bytes_deleted + s.bytes_unreadable);
 }
 
 std::vector<internal::Finding> Findings(const SnapshotSignals& s, const History& h,
@@ -142,6 +161,7 @@ std::vector<internal::Finding> Findings(const SnapshotSignals& s, const History&
     found.push_back({Rule::kEncryption, encryption});
   }
   if (RepeatedNoteLikeName(s)) found.push_back({Rule::kRepeatedName, 60});
+  if (MassUnreadable(s, h)) found.push_back({Rule::kUnreadable, 40});
   if (MassDeletion(s, h)) found.push_back({Rule::kMassDeletion, 35});
   std::stable_sort(found.begin(), found.end(),
                    [](const auto& a, const auto& b) { return a.score > b.score; });
@@ -162,7 +182,7 @@ uint64_t UnexplainedDeletions(const SnapshotSignals& s) {
 }
 
 uint64_t ParentFiles(const SnapshotSignals& s) {
-  const uint64_t before_new = s.files_total + s.files_deleted;
+  const uint64_t before_new = s.files_total + s.files_deleted + s.files_unreadable;
   return before_new > s.files_new ? before_new - s.files_new : 0;
 }
 
@@ -189,6 +209,7 @@ History HistoryOf(std::span<const PastSnapshot> snapshots) {
   history.suspect_files = UsualOf(signals, [](const auto& s) { return s.suspect_files; });
   history.note_dirs = UsualOf(signals, [](const auto& s) { return uint64_t{s.note_dirs}; });
   history.deletions = UsualOf(signals, internal::UnexplainedDeletions);
+  history.unreadable = UsualOf(signals, [](const auto& s) { return s.files_unreadable; });
   return history;
 }
 

@@ -1,8 +1,10 @@
 #include "engine/detect/signal_collector.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <iterator>
 #include <map>
 #include <optional>
@@ -129,6 +131,29 @@ std::vector<std::pair<typename Map::key_type, uint64_t>> ByCount(const Map& coun
   return sorted;
 }
 
+// Adds the regular files (and their bytes) below the trees `pending` to *files and *bytes. A
+// tree that cannot be read counts nothing; each tree is read once.
+void CountFilesBelow(const repository::Repository& repo, std::vector<crypto::Id> pending,
+                     uint64_t* files, uint64_t* bytes) {
+  std::set<crypto::Id> seen;
+  while (!pending.empty()) {
+    const crypto::Id id = pending.back();
+    pending.pop_back();
+    if (!seen.insert(id).second) continue;
+    Result<repository::Tree> tree =
+        repository::LoadTree(repo, id, nullptr, repository::IdCheck::kSkip);
+    if (!tree) continue;
+    for (const Node& node : tree->nodes) {
+      if (node.type == NodeType::kFile) {
+        ++*files;
+        *bytes += node.size;
+      } else if (node.type == NodeType::kDir && node.subtree) {
+        pending.push_back(*node.subtree);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 uint16_t IndexedRatio(const repository::Repository& repo, const crypto::Id& id,
@@ -181,27 +206,42 @@ void SignalCollector::AddDeletedDirectory(const Node& gone) {
   if (gone.subtree) walk_.deleted_trees.push_back(*gone.subtree);
 }
 
-// Adds the regular files below the deleted directories' subtrees to the walk's deletions. A
-// subtree that cannot be read counts nothing (check reports it). Each tree is read once, so a
-// planted tree that names itself or an ancestor ends the walk.
-void SignalCollector::CountDeletedTrees() {
-  std::vector<crypto::Id> pending = std::move(walk_.deleted_trees);
-  std::set<crypto::Id> seen;
-  while (!pending.empty()) {
-    const crypto::Id id = pending.back();
-    pending.pop_back();
-    if (!seen.insert(id).second) continue;
-    Result<repository::Tree> tree = repository::LoadTree(repo_, id, nullptr, repository::IdCheck::kSkip);
-    if (!tree) continue;
-    for (const Node& node : tree->nodes) {
-      if (node.type == NodeType::kFile) {
-        ++walk_.files_deleted;
-        walk_.bytes_deleted += node.size;
-      } else if (node.type == NodeType::kDir && node.subtree) {
-        pending.push_back(*node.subtree);
-      }
-    }
+void SignalCollector::AddUnreadable(const std::string& path, const Node& was) {
+  ++walk_.files_unreadable;
+  walk_.bytes_unreadable += was.size;
+  if (!canaries_.empty() && canaries_.contains(path)) {
+    walk_.canaries_seen.insert(path);  // not "deleted"
+    walk_.canaries_unreadable.push_back(path);
   }
+}
+
+void SignalCollector::AddUnreadableDirectory(const Node& was) {
+  if (was.subtree) walk_.unreadable_trees.push_back(*was.subtree);
+}
+
+void SignalCollector::SetSkipped(std::vector<std::string> skipped) {
+  skipped_ = std::move(skipped);
+  std::sort(skipped_.begin(), skipped_.end());
+}
+
+bool SignalCollector::SkippedUnreadable(const std::string& path) const {
+  const std::string key = path + ": ";
+  const std::string_view vanished = std::strerror(ENOENT);
+  for (auto it = std::lower_bound(skipped_.begin(), skipped_.end(), key);
+       it != skipped_.end() && it->starts_with(key); ++it) {
+    if (!it->ends_with(vanished)) return true;
+  }
+  return false;
+}
+
+// Adds the regular files below the deleted (unreadable) directories' subtrees to the walk's
+// deletions (unreadable files). A subtree that cannot be read counts nothing (check reports it).
+// Each tree is read once, so a planted tree that names itself or an ancestor ends the walk.
+void SignalCollector::CountParentTrees() {
+  CountFilesBelow(repo_, std::move(walk_.deleted_trees), &walk_.files_deleted,
+                  &walk_.bytes_deleted);
+  CountFilesBelow(repo_, std::move(walk_.unreadable_trees), &walk_.files_unreadable,
+                  &walk_.bytes_unreadable);
 }
 
 FileProbe SignalCollector::Probe(const std::string& dir, const std::string& path, const Node& node,
@@ -334,14 +374,19 @@ SnapshotSignals SignalCollector::Finish(const ParentFacts& parent) {
   s.files_new = walk_.files_new;
   s.files_changed += walk_.emptied;
   if (s.has_parent) {
-    CountDeletedTrees();
+    CountParentTrees();
     s.files_deleted = walk_.files_deleted;
     s.bytes_deleted = walk_.bytes_deleted;
+    s.files_unreadable = walk_.files_unreadable;
+    s.bytes_unreadable = walk_.bytes_unreadable;
   }
   PairCopies(&s);
   AddDeletedCanaries(parent);
   for (const std::string& canary : walk_.canaries_emptied) {
     canary_hits_.push_back(canary + ": emptied");
+  }
+  for (const std::string& canary : walk_.canaries_unreadable) {
+    canary_hits_.push_back(canary + ": unreadable");
   }
   FinishNames(&s);
   FinishExtensions(&s);

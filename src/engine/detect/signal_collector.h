@@ -105,6 +105,20 @@ class SignalCollector {
   // A directory of the parent's directory `dir` that is not in this snapshot's: every regular
   // file below it counts as deleted (Finish reads its subtree from the repository).
   void AddDeletedDirectory(const repository::Node& gone);
+  // The parent's regular file `was` at `path`, still there but skipped
+  // with an error by this backup (permission denied, locked, changed while read): counted as
+  // unreadable, not deleted; a canary so skipped is a hit ("<path>: unreadable").
+  void AddUnreadable(const std::string& path, const repository::Node& was);
+  // The parent's directory `was`, still there but not listable by this backup: every regular
+  // file below it in the parent counts as unreadable (Finish reads its subtree, as for
+  // AddDeletedDirectory).
+  void AddUnreadableDirectory(const repository::Node& was);
+  // For a scan: the stored snapshot's skipped list (Snapshot::skipped, "<path>: <error>"), so
+  // that a parent's file or directory it lists is counted as unreadable, not deleted.
+  void SetSkipped(std::vector<std::string> skipped);
+  // Whether SetSkipped's list has `path` skipped for a reason other than having vanished
+  // ("… No such file or directory": deleted).
+  bool SkippedUnreadable(const std::string& path) const;
   // What a file about to be read at `path` looked like before (one index lookup per chunk of
   // `previous`, when that is a regular file; nothing is read from the file or the repository).
   FileProbe Probe(const std::string& dir, const std::string& path, const repository::Node& node,
@@ -139,12 +153,16 @@ class SignalCollector {
     // Deleted regular files seen by name, and the subtrees of deleted directories.
     uint64_t files_deleted = 0, bytes_deleted = 0;
     std::vector<crypto::Id> deleted_trees;
+    // Files of the parent this backup could not read, and subtrees it could not list.
+    uint64_t files_unreadable = 0, bytes_unreadable = 0;
+    std::vector<crypto::Id> unreadable_trees;
     size_t deleted_kept = 0;  // entries in `deleted`
     std::unordered_map<std::string, uint64_t> extensions;
     std::map<std::string, uint32_t> notes;  // note name -> copies
     std::set<std::string> note_dirs;
-    std::set<std::string> canaries_seen;
+    std::set<std::string> canaries_seen;        // and canaries found unreadable
     std::vector<std::string> canaries_emptied;  // truncated to nothing: not read, still a hit
+    std::vector<std::string> canaries_unreadable;
     std::map<std::string, std::vector<Deleted>> deleted;  // by directory
   };
 
@@ -158,7 +176,7 @@ class SignalCollector {
   int RatioOf(const std::vector<crypto::Id>& content) const;
   void PairCopies(repository::SnapshotSignals* s) REQUIRES(mu_);
   void AddDeletedCanaries(const ParentFacts& parent) REQUIRES(mu_);
-  void CountDeletedTrees();
+  void CountParentTrees();
   void FinishNames(repository::SnapshotSignals* s) const REQUIRES(mu_);
   void FinishExtensions(repository::SnapshotSignals* s) const;
 
@@ -167,6 +185,7 @@ class SignalCollector {
   const std::set<std::string>& canaries_;
   const bool has_parent_;
   WalkCounts walk_;
+  std::vector<std::string> skipped_;  // sorted (SetSkipped)
 
   Mutex mu_;
   repository::SnapshotSignals counts_ GUARDED_BY(mu_);                        // the per-file counts

@@ -127,6 +127,7 @@ struct History {
   };
   std::vector<Record> records;  // the last ≤ kMaxHistory clean snapshots, oldest first
   Usual suspect_files, note_dirs, deletions;  // deletions: files_deleted − files_known_content
+  Usual unreadable;                           // files_unreadable
   std::set<std::string> extensions;           // every extension of the records' snapshots
 
   bool has_baseline() const { return records.size() >= kMinHistory; }
@@ -141,9 +142,10 @@ History HistoryOf(std::span<const PastSnapshot> snapshots);
 
 // Scores a snapshot's signals against its system's history: the score is the highest of the
 // rules that fire (canary 100; encryption 30–99; notes with encryption 90; notes alone 40 or 75;
-// a repeated note-like name 60; a slow attack 75; a mass deletion 35), the level follows from it
-// (clean < 30 ≤ suspicious < 70 ≤ infected) and the reasons name every rule that fired, most
-// serious first, with the details behind them. A clean verdict has no reasons.
+// a repeated note-like name 60; a slow attack 75; files made unreadable 40; a mass deletion 35),
+// the level follows from it (clean < 30 ≤ suspicious < 70 ≤ infected) and the reasons name
+// every rule that fired, most serious first, with the details behind them. A clean verdict has
+// no reasons.
 repository::Verdict Judge(const repository::SnapshotSignals& signals, const History& history);
 
 // The earlier snapshots (ids, oldest first) a slow attack ending in `signals` spread over: the
@@ -170,14 +172,27 @@ struct JudgedSnapshot {
   int64_t time_ns = 0;
   std::optional<repository::Verdict::Level> level;  // effective; nullopt: never judged
   bool accepted = false;  // flagged, but a person released it as a false alarm
+  // The id (hex) of a flagged snapshot no longer in the group (removed) that a standing hold on
+  // this one was placed because of (NoteRemovedFlags); empty when none. The clean point is at or
+  // before the newest such snapshot: newer ones may hold what that attack encrypted.
+  std::string removed_flag{};
+  // Flagged, but older than a snapshot a person vouched for after the attack (`resolution`):
+  // the attack is over, so it no longer binds the clean restore point.
+  bool resolved = false;
+  // A person vouched that the group's attack was over by this snapshot (`hold resolve`): it
+  // counts as clean, and the flagged snapshots older than it are `resolved`.
+  bool resolution = false;
 
-  // Suspicious or infected, and not accepted as a false alarm.
+  // Suspicious or infected, and neither accepted as a false alarm nor resolved.
   bool flagged() const {
-    return level.has_value() && *level != repository::Verdict::Level::kClean && !accepted;
+    return level.has_value() && *level != repository::Verdict::Level::kClean && !accepted &&
+           !resolved;
   }
-  // Judged clean, or accepted as a false alarm. Never-judged snapshots are neither.
+  // Judged clean, accepted as a false alarm, or vouched for (`resolution`). Never-judged
+  // snapshots are none of these.
   bool clean() const {
-    return level.has_value() && (*level == repository::Verdict::Level::kClean || accepted);
+    return resolution ||
+           (level.has_value() && (*level == repository::Verdict::Level::kClean || accepted));
   }
 };
 
@@ -190,20 +205,45 @@ struct CleanPoint {
   std::optional<size_t> flagged;  // the oldest unaccepted flagged snapshot, when there is one
   size_t flagged_count = 0;       // unaccepted flagged snapshots in all
   size_t unjudged_skipped = 0;    // never-judged snapshots between the point and `flagged`
+  // The newest snapshot with a removed_flag, when it (not `flagged`) bounds the point.
+  std::optional<size_t> removed_flag_bound;
 };
 
 // A group's snapshots as NewestClean sees them (past.cc): each level is the record's raised by
 // any verdict mark (PastSnapshotsOf); a flagged snapshot a person accepted as a false alarm
-// (`hold release --false-alarm`) is `accepted`.
+// (`hold release --false-alarm`) is `accepted`. The newest snapshot with a resolution mark
+// (`hold resolve`) that is not itself flagged is the `resolution`, and every flagged snapshot
+// older than it is `resolved`; a resolution on a snapshot flagged since counts for nothing.
 std::vector<JudgedSnapshot> JudgedSnapshotsOf(std::span<const repository::Snapshot> oldest_first,
                                               const repository::MarkSet& marks);
+
+// The resolution step of JudgedSnapshotsOf, for a time line built elsewhere (the catalog's):
+// the newest of `oldest_first` whose id is in `resolved_at` and that is not flagged becomes the
+// `resolution`, and the flagged snapshots older than it `resolved`.
+void ApplyResolutions(std::span<JudgedSnapshot> oldest_first,
+                      const std::set<std::string>& resolved_at);
+
+// What a person's resolution changed, for DescribeCleanPoint: "1 older flagged snapshot
+// resolved: a person vouched for snapshot 5b2d7e01 (2026-12-09 10:00:00 UTC) after the attack
+// (the first infected snapshot 9a8b7c6d (2026-12-05 10:00:00 UTC))"; empty when no snapshot of
+// `oldest_first` is `resolved`.
+std::string DescribeResolution(std::span<const JudgedSnapshot> oldest_first);
+
+// Notes on each of `judged` (JudgedSnapshotsOf(oldest_first, marks), same order) the flagged
+// snapshot a standing hold on it was placed because of, when that snapshot is not among
+// `oldest_first` (removed: a forget, or a person's release and then a forget).
+void NoteRemovedFlags(std::span<const repository::Snapshot> oldest_first,
+                      const repository::MarkSet& marks, std::span<JudgedSnapshot> judged);
 
 // The newest clean restore point of a group given oldest first: with no unaccepted suspicious or
 // infected snapshot, the newest snapshot (judged or not); else the newest snapshot older than
 // the oldest such one whose level is clean (accepted false alarms count as clean; never-judged
-// snapshots do not and are skipped). Errors (kNotFound): no snapshots; "no snapshot before
+// snapshots do not and are skipped). A snapshot held because of a flagged snapshot since removed
+// (removed_flag) bounds it too: the point is the newest clean one at or before the newest such
+// snapshot, whatever is newer. Errors (kNotFound): no snapshots; "no snapshot before
 // infected snapshot 9a8b7c6d (2026-12-05 10:00:00 UTC)"; "no judged snapshot before …: the
-// older ones were taken without detection; ..." when the older ones were never judged.
+// older ones were taken without detection; ..." when the older ones were never judged; "no clean
+// snapshot at or before 1a2b3c4d, held because of flagged snapshot 9a8b7c6d (removed)".
 Result<CleanPoint> NewestClean(std::span<const JudgedSnapshot> oldest_first);
 
 // What "latest-clean" names among `oldest_first` (restore, drill --clean): NewestClean's point
@@ -217,7 +257,8 @@ Result<LatestClean> ChooseLatestClean(std::span<const JudgedSnapshot> oldest_fir
                                       const std::string& none_judged);
 
 // Why that point, in plain words: "newest snapshot (none flagged)" or "newest clean snapshot;
-// 2 newer flagged, the first infected snapshot 9a8b7c6d (2026-12-05 10:00:00 UTC)".
+// 2 newer flagged, the first infected snapshot 9a8b7c6d (2026-12-05 10:00:00 UTC)"; either
+// followed by DescribeResolution's text when a person resolved an earlier attack.
 std::string DescribeCleanPoint(std::span<const JudgedSnapshot> oldest_first,
                                const CleanPoint& point);
 

@@ -147,6 +147,13 @@ Result<std::vector<NamedMark>> AcceptFalseAlarm(repository::Repository& repo,
     accept.verdict = Verdict{};
     accept.verdict->reasons = {accept.reason};
     accept.false_alarm = true;
+    accept.accepts.emplace();  // the verdicts given so far; one given later flags it again
+    for (const NamedMark& m : marks.all()) {
+      if (m.mark.snapshot == id && m.mark.kind == Mark::Kind::kVerdict && !m.mark.false_alarm &&
+          accept.accepts->size() < repository::kMaxReleasedHolds) {
+        accept.accepts->push_back(m.name);
+      }
+    }
     STORMPROOF_ASSIGN_OR_RETURN(NamedMark verdict, Save(repo, std::move(accept)));
     saved.push_back(std::move(verdict));
   }

@@ -1,6 +1,7 @@
 // The holds and verdict marks a flag asks for (holds.h): HoldsToPlace, PlaceHolds,
-// MarkSlowAttack, ActOnFlag.
+// PlaceHoldsNow, MarkSlowAttack, ActOnFlag.
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <string>
 #include <utility>
@@ -36,10 +37,13 @@ void HoldsBefore(std::span<const Snapshot> group, const std::vector<detect::Judg
 
 }  // namespace
 
-std::vector<PlannedHold> HoldsToPlace(std::span<const Snapshot> group_oldest_first,
+std::vector<PlannedHold> HoldsToPlace(std::span<const Snapshot> group,
                                       const repository::MarkSet& marks) {
-  const std::vector<detect::JudgedSnapshot> judged =
-      detect::JudgedSnapshotsOf(group_oldest_first, marks);
+  // Ordered here, whatever the caller's order: a backup appends its new snapshot last, though a
+  // snapshot of the same time with a greater id is newer for retention and the restore point.
+  std::vector<Snapshot> oldest_first(group.begin(), group.end());
+  std::sort(oldest_first.begin(), oldest_first.end(), repository::OlderThan);
+  const std::vector<detect::JudgedSnapshot> judged = detect::JudgedSnapshotsOf(oldest_first, marks);
   std::vector<PlannedHold> out;
   bool after_flag = false;  // the newest judged snapshot so far was flagged
   for (size_t i = 0; i < judged.size(); ++i) {
@@ -47,8 +51,15 @@ std::vector<PlannedHold> HoldsToPlace(std::span<const Snapshot> group_oldest_fir
     const bool flagged = judged[i].flagged();
     if (flagged && !after_flag) {
       std::vector<PlannedHold> attack;
-      HoldsBefore(group_oldest_first, judged, i, marks, &attack);
+      HoldsBefore(oldest_first, judged, i, marks, &attack);
       out.insert(out.end(), attack.rbegin(), attack.rend());
+      // The flagged snapshot itself: without it, a group whose flag was forgotten shows nothing
+      // flagged and its newest (encrypted) snapshot would be the clean point.
+      if (!marks.HoldWasPlaced(oldest_first[i].id, oldest_first[i].id)) {
+        out.push_back({oldest_first[i], oldest_first[i].id,
+                       "the first snapshot of the attack (" + detect::DescribeJudged(judged[i]) +
+                           "): evidence, and where the clean restore points end"});
+      }
     }
     after_flag = flagged;
   }
@@ -61,8 +72,6 @@ std::vector<PlannedHold> HoldsToPlaceAll(std::vector<Snapshot> snapshots,
   for (Snapshot& s : snapshots) groups[retention::GroupKeyOf(s)].push_back(std::move(s));
   std::vector<PlannedHold> out;
   for (auto& [key, members] : groups) {
-    std::stable_sort(members.begin(), members.end(),
-                     [](const Snapshot& a, const Snapshot& b) { return a.time_ns < b.time_ns; });
     std::vector<PlannedHold> group = HoldsToPlace(members, marks);
     std::move(group.begin(), group.end(), std::back_inserter(out));
   }
@@ -82,6 +91,21 @@ Result<std::vector<NamedMark>> PlaceHolds(repository::Repository& repo,
     saved.push_back({std::move(*name), std::move(mark)});
   }
   return saved;
+}
+
+Result<repository::MarkSet> PlaceHoldsNow(repository::Repository& repo,
+                                          std::vector<Snapshot> snapshots, const Maker& maker,
+                                          std::vector<NamedMark>* placed) {
+  std::vector<repository::DamagedFile> damaged;  // a damaged mark is check's to report
+  STORMPROOF_ASSIGN_OR_RETURN(repository::MarkSet marks, repo.LoadMarks(&damaged));
+  STORMPROOF_ASSIGN_OR_RETURN(
+      std::vector<NamedMark> saved,
+      PlaceHolds(repo, HoldsToPlaceAll(std::move(snapshots), marks), maker));
+  if (saved.empty()) return marks;
+  std::vector<NamedMark> all = marks.all();
+  all.insert(all.end(), saved.begin(), saved.end());
+  std::move(saved.begin(), saved.end(), std::back_inserter(*placed));
+  return repository::MarkSet(std::move(all));
 }
 
 Result<std::vector<NamedMark>> MarkSlowAttack(repository::Repository& repo,

@@ -3,8 +3,10 @@
 #include <set>
 
 #include "core/id_prefix.h"
+#include "engine/holds/holds.h"
 #include "engine/repair/internal/tree_rewriter.h"
 #include "engine/repository/maintenance.h"
+#include "engine/repository/marks.h"
 
 namespace stormproof::repair {
 namespace {
@@ -32,10 +34,28 @@ Status Select(const std::vector<std::string>& prefixes, std::vector<Snapshot>* s
   return Ok();
 }
 
-// Saves the repaired copy of `original` and, with forget, removes the original afterwards; only
-// reports what it would do when `maintenance` is null (a dry run).
-Result<RepairedSnapshot> Replace(Maintenance* maintenance, const Snapshot& original,
-                                 const repository::Id& tree, std::vector<std::string> lost,
+// After `original` was removed: releases its standing holds (they stand on `repaired` now, so
+// that `hold list` shows each once), adding the release to `saved`.
+Status ReleaseRemoved(Maintenance& maintenance, const repository::MarkSet& marks,
+                      const Snapshot& original, const repository::Id& repaired,
+                      std::vector<repository::NamedMark>* saved) {
+  if (!marks.Held(original.id)) return Ok();
+  STORMPROOF_ASSIGN_OR_RETURN(
+      repository::NamedMark released,
+      holds::Release(maintenance.writer(), marks, original,
+                     "removed by repair snapshots --forget; its holds stand on its repair " +
+                         repaired.ShortHex(),
+                     holds::Maker::ThisMachine(maintenance.lock().storage_time_ns())));
+  saved->push_back(std::move(released));
+  return Ok();
+}
+
+// Saves the repaired copy of `original`, carries the original's holds and verdict marks to it
+// (holds::CarryToRepaired, from `marks`) and, with forget, removes the original afterwards and
+// releases its holds; only reports what it would do when `maintenance` is null (a dry run).
+Result<RepairedSnapshot> Replace(Maintenance* maintenance, const repository::MarkSet& marks,
+                                 const Snapshot& original, const repository::Id& tree,
+                                 std::vector<std::string> lost,
                                  const RepairSnapshotsOptions& options) {
   RepairedSnapshot out{original.id.Hex(), "", std::move(lost), false};
   if (maintenance == nullptr) return out;
@@ -46,10 +66,16 @@ Result<RepairedSnapshot> Replace(Maintenance* maintenance, const Snapshot& origi
   auto id = maintenance->writer().SaveSnapshot(std::move(repaired));
   if (!id) return id.error().WithContext("saving the repair of snapshot " + original.id.Hex());
   out.repaired = id->Hex();
-  if (options.forget && *id != original.id) {
+  if (*id == original.id) return out;
+  STORMPROOF_ASSIGN_OR_RETURN(
+      out.marks,
+      holds::CarryToRepaired(maintenance->writer(), marks, original.id, *id,
+                             holds::Maker::ThisMachine(maintenance->lock().storage_time_ns())));
+  if (options.forget) {
     Status removed = maintenance->RemoveSnapshot(original.id);
     if (!removed) return removed.error().WithContext("removing snapshot " + original.id.Hex());
     out.original_removed = true;
+    STORMPROOF_TRY(ReleaseRemoved(*maintenance, marks, original, *id, &out.marks));
   }
   return out;
 }
@@ -70,6 +96,12 @@ Result<RepairSnapshotsReport> Run(const Repository& repo, Maintenance* maintenan
   STORMPROOF_ASSIGN_OR_RETURN(std::vector<Snapshot> snapshots,
                               repo.LoadSnapshots(&report.damaged_snapshot_files));
   STORMPROOF_TRY(Select(options.snapshots, &snapshots, &report.damaged_snapshot_files));
+  // The marks the repaired snapshots take over (a damaged mark counts for nothing: check
+  // reports it; storage that cannot be read stops the repair before it changes anything).
+  repository::MarkSet marks;
+  if (maintenance != nullptr) {
+    STORMPROOF_ASSIGN_OR_RETURN(marks, repo.LoadMarks());
+  }
   TreeRewriter rewriter(repo, maintenance);
   for (const Snapshot& s : snapshots) {
     std::vector<std::string> lost;
@@ -79,7 +111,7 @@ Result<RepairSnapshotsReport> Run(const Repository& repo, Maintenance* maintenan
       ++report.unchanged;
     } else {
       STORMPROOF_ASSIGN_OR_RETURN(RepairedSnapshot done,
-                                  Replace(maintenance, s, tree, std::move(lost), options));
+                                  Replace(maintenance, marks, s, tree, std::move(lost), options));
       report.repaired.push_back(std::move(done));
     }
     if (progress) {

@@ -4,8 +4,11 @@
 // is in no index or fails to verify (every data blob is read and its id re-hashed) is removed,
 // and a directory whose tree cannot be loaded becomes empty. A snapshot that loses something is
 // saved anew with the same fields, the new root tree, `repaired_from` = the original's id and
-// `lost` = one "path: reason" line per removed entry (docs/repository-format.md); the original
-// is removed only with `forget`, after the new one is saved. Snapshots that lose nothing are left
+// `lost` = one "path: reason" line per removed entry (docs/repository-format.md), and it takes
+// over the original's standing holds and verdict marks (holds::CarryToRepaired: a held snapshot
+// stays held, a flagged one flagged); the original is removed only with `forget`, after the new
+// one is saved and the marks carried, and its holds are then released (they stand on the new
+// one). Snapshots that lose nothing are left
 // alone. Snapshot files that cannot be read at all are reported, and removed with `forget`.
 //
 // Refuses to run while an index file is damaged: blobs missing from the index might only be in
@@ -24,6 +27,7 @@
 #include "core/progress.h"
 #include "core/result.h"
 #include "engine/repository/maintenance.h"
+#include "engine/repository/marks.h"
 #include "engine/repository/repository.h"
 
 namespace stormproof::repair {
@@ -40,6 +44,10 @@ struct RepairedSnapshot {
   std::string repaired;           // the new snapshot's id; empty in a dry run
   std::vector<std::string> lost;  // "path: reason"
   bool original_removed = false;
+  // The original's standing holds and verdict marks, carried to the repaired snapshot
+  // (holds::CarryToRepaired), then, once the original is removed, the release of its holds;
+  // none in a dry run.
+  std::vector<repository::NamedMark> marks = {};
 };
 
 struct RepairSnapshotsReport {
@@ -56,7 +64,7 @@ struct RepairSnapshotsReport {
 // Errors: kLocked (the lock was lost), kFailedCheck (a damaged index file), kNotFound (a
 // selected snapshot does not exist), kInvalidArgument (an ambiguous prefix), the backend's
 // errors. A failure leaves every snapshot as it was or repaired (never an original removed
-// before its repaired snapshot is saved).
+// before its repaired snapshot is saved and holds the original's holds).
 Result<RepairSnapshotsReport> RepairSnapshots(repository::Maintenance& maintenance,
                                               const RepairSnapshotsOptions& options,
                                               const ProgressFn& progress);

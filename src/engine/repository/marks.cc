@@ -45,11 +45,12 @@ Result<crypto::Id> IdFrom(const json& j, const char* field) {
 Result<Mark::Kind> KindFrom(const json& j) {
   if (j.contains("kind") && j["kind"].is_string()) {
     const std::string& word = j["kind"].get_ref<const std::string&>();
-    for (Mark::Kind kind : {Mark::Kind::kHold, Mark::Kind::kRelease, Mark::Kind::kVerdict}) {
+    for (Mark::Kind kind :
+         {Mark::Kind::kHold, Mark::Kind::kRelease, Mark::Kind::kVerdict, Mark::Kind::kResolution}) {
       if (word == MarkKindName(kind)) return kind;
     }
   }
-  return Bad("kind", "not hold, release or verdict");
+  return Bad("kind", "not hold, release, verdict or resolution");
 }
 
 Status ReleasesFrom(const json& j, Mark* mark) {
@@ -70,6 +71,24 @@ Status ReleasesFrom(const json& j, Mark* mark) {
   return Ok();
 }
 
+Status ResolvesFrom(const json& j, Mark* mark) {
+  if (!j.contains("resolves") || !j["resolves"].is_array()) {
+    return Bad("resolves", "expected a list");
+  }
+  const json& list = j["resolves"];
+  if (list.empty() || list.size() > kMaxResolvedSnapshots) {
+    return Bad("resolves", "names " + std::to_string(list.size()) + " snapshots, not 1.." +
+                               std::to_string(kMaxResolvedSnapshots));
+  }
+  for (const json& hex : list) {
+    if (!hex.is_string()) return Bad("resolves", "expected snapshot ids (64 hex digits)");
+    auto id = crypto::Id::FromHex(hex.get_ref<const std::string&>());
+    if (!id) return Bad("resolves", "expected snapshot ids (64 hex digits)");
+    mark->resolves.push_back(*id);
+  }
+  return Ok();
+}
+
 Status VerdictFrom(const json& j, Mark* mark) {
   if (!j.contains("verdict")) return Bad("verdict", "missing");
   auto verdict = VerdictFromJson(j["verdict"]);
@@ -81,6 +100,21 @@ Status VerdictFrom(const json& j, Mark* mark) {
   }
   if (mark->false_alarm && mark->verdict->level != Verdict::Level::kClean) {
     return Bad("false_alarm", "an accepted false alarm's verdict is clean");
+  }
+  if (j.contains("accepts")) {
+    const json& list = j["accepts"];
+    if (!mark->false_alarm || !list.is_array() || list.size() > kMaxReleasedHolds) {
+      return Bad("accepts", "expected a false alarm's list of at most " +
+                                std::to_string(kMaxReleasedHolds) + " marks");
+    }
+    mark->accepts.emplace();
+    for (const json& name : list) {
+      if (!name.is_string() || !IsMarkName(name.get_ref<const std::string&>()) ||
+          name.get_ref<const std::string&>().size() > 128) {
+        return Bad("accepts", "expected names of marks");
+      }
+      mark->accepts->push_back(name.get<std::string>());
+    }
   }
   if (j.contains("signals") && !j["signals"].is_null()) {
     auto signals = SignalsFromJson(j["signals"]);
@@ -98,6 +132,8 @@ std::string_view MarkKindName(Mark::Kind kind) {
       return "release";
     case Mark::Kind::kVerdict:
       return "verdict";
+    case Mark::Kind::kResolution:
+      return "resolution";
     case Mark::Kind::kHold:
       break;
   }
@@ -123,7 +159,21 @@ std::string EncodeMark(const Mark& mark) {
   }
   if (mark.verdict) j["verdict"] = VerdictToJson(*mark.verdict);
   if (mark.kind == Mark::Kind::kVerdict) j["false_alarm"] = mark.false_alarm;
+  if (mark.false_alarm && mark.accepts) {
+    json names = json::array();
+    for (size_t i = 0; i < std::min(mark.accepts->size(), kMaxReleasedHolds); ++i) {
+      names.push_back((*mark.accepts)[i]);
+    }
+    j["accepts"] = std::move(names);
+  }
   if (mark.signals) j["signals"] = SignalsToJson(*mark.signals);
+  if (mark.kind == Mark::Kind::kResolution) {
+    json ids = json::array();
+    for (size_t i = 0; i < std::min(mark.resolves.size(), kMaxResolvedSnapshots); ++i) {
+      ids.push_back(mark.resolves[i].Hex());
+    }
+    j["resolves"] = std::move(ids);
+  }
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -150,6 +200,7 @@ Result<Mark> DecodeMark(std::string_view text) {
   }
   if (mark.kind == Mark::Kind::kRelease) STORMPROOF_TRY(ReleasesFrom(j, &mark));
   if (mark.kind == Mark::Kind::kVerdict) STORMPROOF_TRY(VerdictFrom(j, &mark));
+  if (mark.kind == Mark::Kind::kResolution) STORMPROOF_TRY(ResolvesFrom(j, &mark));
   return mark;
 }
 
@@ -167,7 +218,9 @@ MarkSet::MarkSet(std::vector<NamedMark> marks) : marks_(std::move(marks)) {
     if (m.mark.kind != Mark::Kind::kRelease) continue;
     for (const std::string& name : m.mark.releases) {
       auto hold = holds.find(name);
-      if (hold != holds.end() && hold->second->snapshot == m.mark.snapshot) released_.insert(name);
+      if (hold != holds.end() && hold->second->snapshot == m.mark.snapshot) {
+        released_.emplace(name, &m);
+      }
     }
   }
 }
@@ -204,9 +257,36 @@ bool MarkSet::HoldWasPlaced(const crypto::Id& snapshot, const crypto::Id& flagge
 
 bool MarkSet::AcceptedAsFalseAlarm(const crypto::Id& snapshot) const {
   const std::vector<const NamedMark*>& marks = Of(snapshot);
-  return std::any_of(marks.begin(), marks.end(), [](const NamedMark* m) {
-    return m->mark.kind == Mark::Kind::kVerdict && m->mark.false_alarm;
+  std::vector<const Mark*> false_alarms;
+  for (const NamedMark* m : marks) {
+    if (m->mark.kind == Mark::Kind::kVerdict && m->mark.false_alarm) false_alarms.push_back(&m->mark);
+  }
+  if (false_alarms.empty()) return false;
+  auto accepted = [&](const std::string& name) {
+    return std::any_of(false_alarms.begin(), false_alarms.end(), [&](const Mark* f) {
+      return !f->accepts || std::find(f->accepts->begin(), f->accepts->end(), name) !=
+                                f->accepts->end();
+    });
+  };
+  return std::all_of(marks.begin(), marks.end(), [&](const NamedMark* m) {
+    const Mark& v = m->mark;
+    const bool flags = v.kind == Mark::Kind::kVerdict && !v.false_alarm && v.verdict &&
+                       v.verdict->level != Verdict::Level::kClean;
+    return !flags || accepted(m->name);
   });
+}
+
+const NamedMark* MarkSet::ReleaseOf(const std::string& hold) const {
+  auto it = released_.find(hold);
+  return it == released_.end() ? nullptr : it->second;
+}
+
+const NamedMark* MarkSet::Resolution(const crypto::Id& snapshot) const {
+  const NamedMark* newest = nullptr;
+  for (const NamedMark* m : Of(snapshot)) {
+    if (m->mark.kind == Mark::Kind::kResolution) newest = m;
+  }
+  return newest;
 }
 
 const Mark* MarkSet::WorstLaterVerdict(const crypto::Id& snapshot) const {

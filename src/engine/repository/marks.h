@@ -5,9 +5,10 @@
 // files of their own beside it (docs/repository-format.md, "Marks"; issue 16, §4).
 //
 // Marks only add: a hold stands until a release mark on the same snapshot names it; a verdict mark
-// raises a snapshot's level or, accepted as a false alarm, clears it. They live in evidence/ under
-// names "mark-<sha256 of the sealed file>", so everything evidence has they have too: never removed
-// by forget or prune, kept retained under Object Lock, opened by `check`.
+// raises a snapshot's level or, accepted as a false alarm, clears it; a resolution lets the
+// flagged snapshots older than its own stop binding the clean restore point. They live in evidence/
+// under names "mark-<sha256 of the sealed file>", so everything evidence has they have too: never
+// removed by forget or prune, kept retained under Object Lock, opened by `check`.
 //
 // Plain values; MarkSet is immutable once built, so const use from several threads is safe.
 #ifndef STORMPROOF_ENGINE_REPOSITORY_MARKS_H_
@@ -30,7 +31,8 @@ namespace stormproof::repository {
 
 // The prefix of a mark's file name in evidence/ (the rest is 64 lowercase hex digits).
 inline constexpr std::string_view kMarkNamePrefix = "mark-";
-inline constexpr size_t kMaxReleasedHolds = 256;  // Mark::releases
+inline constexpr size_t kMaxReleasedHolds = 256;      // Mark::releases
+inline constexpr size_t kMaxResolvedSnapshots = 256;  // Mark::resolves
 
 // True for a file name in evidence/ that is a mark's.
 inline bool IsMarkName(std::string_view name) { return name.starts_with(kMarkNamePrefix); }
@@ -40,6 +42,9 @@ struct Mark {
     kHold,     // forget and prune keep the snapshot, whatever the policy, until released
     kRelease,  // releases the holds it names
     kVerdict,  // a verdict on the snapshot given after it was written
+    // A person vouched that the group's attack was over by this snapshot (`hold resolve`): the
+    // flagged snapshots older than it no longer bind the clean restore point (holds stay).
+    kResolution,
   };
   Kind kind = Kind::kHold;
   crypto::Id snapshot;  // the snapshot it is about
@@ -56,13 +61,22 @@ struct Mark {
   // false alarm (`hold release --false-alarm`): it counts as clean (level kClean here).
   std::optional<Verdict> verdict = {};
   bool false_alarm = false;
+  // kVerdict with false_alarm: the names of the verdict marks on the snapshot it accepts (those
+  // there when the person accepted; at most kMaxReleasedHolds). A verdict mark written since (a
+  // new scan, a later slow-attack step) is not accepted: it flags the snapshot again. Absent (a
+  // mark written before this field): it accepts every verdict mark on the snapshot.
+  std::optional<std::vector<std::string>> accepts = {};
   // kVerdict from a scan: the signals it was judged on (so the system's history can use them).
   std::optional<SnapshotSignals> signals = {};
+  // kResolution: the flagged snapshots of the group older than `snapshot` when the person
+  // resolved (1..kMaxResolvedSnapshots, oldest first). Shown, not relied on: what a resolution
+  // lets go is every flagged snapshot older than its own (MarkSet::Resolution).
+  std::vector<crypto::Id> resolves = {};
 
   bool operator==(const Mark&) const = default;
 };
 
-// "hold", "release", "verdict".
+// "hold", "release", "verdict", "resolution".
 std::string_view MarkKindName(Mark::Kind kind);
 
 // A mark as stored: its file name and content.
@@ -72,11 +86,13 @@ struct NamedMark {
 };
 
 // The file's JSON (docs/repository-format.md, "Marks"). Texts are cut to the bounds of
-// signals.h (kMaxSignalText); at most kMaxReleasedHolds releases are written.
+// signals.h (kMaxSignalText); at most kMaxReleasedHolds releases and kMaxResolvedSnapshots
+// resolved snapshots are written.
 std::string EncodeMark(const Mark& mark);
 // Errors: kFailedCheck naming the field ("mark.kind: \"x\" is not hold, release or verdict",
 // "mark.reason: empty") for a file no stormproof writes: wrong types, bounds exceeded, a hold
-// without snapshot, a release naming nothing, a verdict without one.
+// without snapshot, a release naming nothing, a verdict without one, a resolution resolving
+// nothing.
 Result<Mark> DecodeMark(std::string_view text);
 
 // The marks of one repository and what they add up to.
@@ -104,8 +120,14 @@ class MarkSet {
   // Whether a hold on `snapshot` because of `flagged` was ever placed, standing or released: an
   // automatic hold is placed once per attack, so a person's release is final.
   bool HoldWasPlaced(const crypto::Id& snapshot, const crypto::Id& flagged) const;
-  // Whether a person accepted `snapshot`'s flag as a false alarm.
+  // Whether a person accepted `snapshot`'s flag as a false alarm: a false alarm stands on it and
+  // accepts every flagging verdict mark on it (Mark::accepts); one given since flags it again.
   bool AcceptedAsFalseAlarm(const crypto::Id& snapshot) const;
+  // The release that released the hold named `hold` (the first in file-name order); null when
+  // the hold stands or no such hold exists.
+  const NamedMark* ReleaseOf(const std::string& hold) const;
+  // The newest resolution on `snapshot` (the last in file-name order); null when none.
+  const NamedMark* Resolution(const crypto::Id& snapshot) const;
   // The most severe verdict given later (kVerdict marks other than false alarms): among marks
   // of that level, the first in file-name order with signals (a scan's), else the first; null
   // when none.
@@ -115,8 +137,8 @@ class MarkSet {
   // The marks about `snapshot`, in file-name order (empty when none).
   const std::vector<const NamedMark*>& Of(const crypto::Id& snapshot) const;
 
-  std::vector<NamedMark> marks_;    // sorted by name
-  std::set<std::string> released_;  // hold names a release names
+  std::vector<NamedMark> marks_;                      // sorted by name
+  std::map<std::string, const NamedMark*> released_;  // hold name -> the release naming it
   // Each snapshot's marks, so that a question about one snapshot reads only its own: every
   // listing asks per snapshot, and a scanned history has a mark per snapshot.
   std::map<crypto::Id, std::vector<const NamedMark*>> by_snapshot_;

@@ -34,6 +34,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "engine/backend/backend.h"
@@ -110,6 +111,14 @@ struct Snapshot {
   std::optional<SnapshotSignals> signals = {};
   std::optional<Verdict> verdict = {};
 };
+
+// The one order of snapshots in time: by time, and snapshots of the same time by id. Whatever
+// asks which of two snapshots is newer uses it (LoadSnapshots' order, retention's newest, the
+// clean points holds keep, the newest clean restore point), so that two snapshots of the same
+// time are never taken in opposite orders. True when `a` is older than `b`.
+inline bool OlderThan(const Snapshot& a, const Snapshot& b) {
+  return std::tie(a.time_ns, a.id) < std::tie(b.time_ns, b.id);
+}
 
 struct KeyInfo {
   std::string name;  // the key file's name
@@ -399,7 +408,8 @@ class Repository {
   // another repository, malformed, larger than a mark can be) is skipped and appended to
   // `damaged` when given (one removed since the listing too). Errors when evidence/ cannot be
   // listed, and when a mark cannot be read for another reason than damage (kIo, kPermission-
-  // Denied, …): a hold is never dropped because the storage did not answer.
+  // Denied, …): a hold is never dropped because the storage did not answer. Reads up to 8 marks
+  // at once (a caching backend serves the ones it holds: cache.h).
   Result<MarkSet> LoadMarks(std::vector<DamagedFile>* damaged = nullptr) const;
   // Reads, opens and decodes one mark. Errors: the backend's (kNotFound); kCorrupt "mark <name>:
   // content does not match its name (damaged)" or when it does not open; DecodeMark's.

@@ -149,9 +149,7 @@ Result<std::vector<Snapshot>> Repository::LoadSnapshots(std::vector<DamagedFile>
     }
     snapshots.push_back(std::move(snapshot).value());
   }
-  std::sort(snapshots.begin(), snapshots.end(), [](const Snapshot& a, const Snapshot& b) {
-    return std::tie(a.time_ns, a.id) < std::tie(b.time_ns, b.id);
-  });
+  std::sort(snapshots.begin(), snapshots.end(), OlderThan);
   return snapshots;
 }
 

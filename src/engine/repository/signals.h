@@ -44,6 +44,11 @@ struct SnapshotSignals {
   uint64_t files_new = 0;                    // path not in the parent
   uint64_t files_changed = 0;                // same path, content differs from the parent's
   uint64_t files_deleted = 0;                // in the parent, not in this snapshot
+  // In the parent, still there, but this backup could not read them (skipped with an error:
+  // permission denied, locked, changed while read), counting the parent's files below a
+  // directory that could not be listed; not counted in files_deleted. A scan counts those the
+  // snapshot's `skipped` list names.
+  uint64_t files_unreadable = 0, bytes_unreadable = 0;
   uint64_t files_known_content = 0;   // new files whose every chunk was already stored (renames)
   uint64_t bytes_deleted = 0;         // of the files deleted
   uint64_t bytes_changed = 0;         // in new chunks of new and changed files
@@ -65,7 +70,8 @@ struct SnapshotSignals {
   uint32_t repeated_name_dirs = 0;  // directories where one new small text file name appeared
   std::string repeated_name;        // that name; "" when none
 
-  std::vector<std::string> canary_hits;  // "<path>: changed" | "emptied" | "deleted" | "renamed"
+  // "<path>: changed" | "emptied" | "deleted" | "renamed" | "unreadable"
+  std::vector<std::string> canary_hits;
   std::vector<std::string> examples;     // "<path>: was compressible, now random"
   std::vector<std::pair<std::string, uint64_t>> new_extensions;  // ext, files; most files first
   std::map<std::string, uint64_t> extensions;  // ext -> files in the snapshot (the commonest)

@@ -24,6 +24,8 @@ auto Counts(S& s) {
        {"files_new", &s.files_new},
        {"files_changed", &s.files_changed},
        {"files_deleted", &s.files_deleted},
+       {"files_unreadable", &s.files_unreadable},
+       {"bytes_unreadable", &s.bytes_unreadable},
        {"files_known_content", &s.files_known_content},
        {"bytes_deleted", &s.bytes_deleted},
        {"bytes_changed", &s.bytes_changed},

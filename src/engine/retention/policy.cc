@@ -48,10 +48,11 @@ std::vector<CountingRule> CountingRules(const Policy& p) {
           {p.yearly, Bucket::kYear, "yearly snapshot"}};
 }
 
+// Newest first in repository::OlderThan's order (ties in time broken by id, as holds and the
+// newest clean restore point break them).
 void SortNewestFirst(std::vector<Snapshot>* snapshots) {
-  std::sort(snapshots->begin(), snapshots->end(), [](const Snapshot& a, const Snapshot& b) {
-    return std::tie(a.time_ns, a.id) > std::tie(b.time_ns, b.id);
-  });
+  std::sort(snapshots->begin(), snapshots->end(),
+            [](const Snapshot& a, const Snapshot& b) { return repository::OlderThan(b, a); });
 }
 
 // --keep-within keeps snapshots strictly newer than this; the newest snapshot not after `now`

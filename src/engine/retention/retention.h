@@ -121,9 +121,10 @@ bool IsFutureDated(int64_t time_ns, int64_t now_ns);
 // Applies `policy` to one group of snapshots (any order). `now_ns` (the storage's time where
 // there is one): snapshots dated after it are ignored when finding the newest snapshot for
 // --keep-within, and those dated more than kFutureTolerance after it are kept and counted by no
-// rule (Decision::future_dated). Ties in time are broken by id. A snapshot in `held` is counted
-// like any other, and kept whatever the rules say, with HeldReason as its last reason; a hold
-// therefore never makes the policy keep fewer of the others.
+// rule (Decision::future_dated). Newer and older are repository::OlderThan's (ties in time
+// broken by id). A snapshot in `held` is counted like any other, and kept whatever the rules
+// say, with HeldReason as its last reason; a hold therefore never makes the policy keep fewer
+// of the others.
 // Errors: kInvalidArgument kEmptyPolicyMessage when the policy is empty.
 Result<Decision> ApplyPolicy(std::vector<repository::Snapshot> snapshots, const Policy& policy,
                              int64_t now_ns, const Held& held = {});

@@ -1,6 +1,7 @@
 #include "engine/scan/scan.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include "core/interrupt.h"
 #include "engine/detect/signal_collector.h"
 #include "engine/repository/tree_store.h"
+#include "engine/scan/internal/group_history.h"
 #include "engine/scan/internal/tree_scan.h"
 
 namespace stormproof::scan {
@@ -16,7 +18,6 @@ namespace {
 
 using repository::Snapshot;
 using repository::Tree;
-
 
 // The parent's root tree and the chunks it holds; nullopt root when it cannot be read (then, as
 // for a backup, the snapshot is judged as a first one).
@@ -45,10 +46,12 @@ Result<repository::SnapshotSignals> Collect(const repository::Repository& repo,
   STORMPROOF_TRY(LoadParent(repo, parent, &view));
   STORMPROOF_ASSIGN_OR_RETURN(Tree root, repository::LoadTree(repo, snapshot.tree));
   detect::SignalCollector collector(repo, history, options.canaries, view.root.has_value());
+  collector.SetSkipped(snapshot.skipped);
   {
     internal::FirstChunkReaders readers(repo, collector, options.readers);
-    internal::TreeScan walk(repo, snapshot.paths, collector, view.known, readers);
-    Status walked = walk.Walk("", root, view.root ? &*view.root : nullptr);
+    internal::TreeScan walk(repo, snapshot.paths, collector, view.known, readers,
+                            options.max_entries);
+    Status walked = walk.WalkRoot(root, view.root ? &*view.root : nullptr);
     Status read = readers.Wait();
     STORMPROOF_TRY(std::move(walked));
     STORMPROOF_TRY(std::move(read));
@@ -58,6 +61,60 @@ Result<repository::SnapshotSignals> Collect(const repository::Repository& repo,
   repository::SnapshotSignals signals = collector.Finish(parent_facts);
   signals.source = repository::SnapshotSignals::Source::kScan;
   return signals;
+}
+
+// The verdict mark a scan saves for `snapshot`: its verdict, the signals it rests on.
+repository::Mark VerdictMark(const Snapshot& snapshot, const Scanned& scanned,
+                             const holds::Maker& maker) {
+  repository::Mark mark =
+      maker.NewMark(repository::Mark::Kind::kVerdict, snapshot.id, MarkReason(scanned.verdict));
+  mark.verdict = scanned.verdict;
+  mark.signals = scanned.signals;
+  return mark;
+}
+
+Result<std::string> SaveVerdict(repository::Repository& repo, const repository::Mark& mark) {
+  Result<std::string> saved = repo.SaveMark(mark);
+  if (!saved.has_value()) {
+    return saved.error().WithContext("snapshot " + mark.snapshot.ShortHex() +
+                                     ": saving its verdict");
+  }
+  return saved;
+}
+
+// What a backup does after a flag (holds::ActOnFlag), for a scanned `snapshot` of `group` whose
+// verdict mark `history` has (not passed yet): the slow attack's earlier steps marked, with the
+// history it was judged with; then, when it begins an attack, the holds the group asks for. The
+// marks saved go to *history and saved->after_flag; why one failed to saved->after_flag_failure.
+void ActOnVerdict(repository::Repository& repo, std::span<const Snapshot> group,
+                  const Snapshot& snapshot, const Scanned& scanned, const holds::Maker& maker,
+                  internal::GroupHistory* history, SavedMarks* saved) {
+  if (scanned.verdict.level == repository::Verdict::Level::kClean) return;
+  Snapshot judged = snapshot;  // as a backup with detection would have saved it
+  judged.signals = scanned.signals;
+  judged.verdict = scanned.verdict;
+  const bool attack_began = !history->AttackOngoing();
+  Result<std::vector<repository::NamedMark>> steps =
+      holds::MarkSlowAttack(repo, history->Recent(), judged, maker);
+  if (!steps.has_value()) {
+    saved->after_flag_failure =
+        "could not mark the slow attack's earlier steps: " + steps.error().message() +
+        " (scan --all marks them)";
+    return;
+  }
+  for (const repository::NamedMark& step : *steps) history->AddMark(step);
+  saved->after_flag = std::move(*steps);
+  if (!attack_began && saved->after_flag.empty()) return;  // its start was acted on already
+  Result<std::vector<repository::NamedMark>> held =
+      holds::PlaceHolds(repo, holds::HoldsToPlace(group, history->GroupMarks()), maker);
+  if (!held.has_value()) {
+    saved->after_flag_failure =
+        "could not hold the clean restore points: " + held.error().message() +
+        " (the next forget places the holds)";
+    return;
+  }
+  for (const repository::NamedMark& hold : *held) history->AddMark(hold);
+  std::move(held->begin(), held->end(), std::back_inserter(saved->after_flag));
 }
 
 }  // namespace
@@ -93,34 +150,41 @@ std::string MarkReason(const repository::Verdict& verdict) {
 Result<repository::MarkSet> ScanGroup(repository::Repository& repo, std::span<const Snapshot> group,
                                       std::span<const size_t> targets, repository::MarkSet marks,
                                       const ScanOptions& options, Save save,
-                                      const holds::Maker& maker, const ScannedFn& on_scanned) {
-  std::vector<repository::NamedMark> all = marks.all();
+                                      const holds::Maker& maker, const ScannedFn& on_scanned,
+                                      const NotJudgedFn& on_not_judged) {
+  internal::GroupHistory history(group, marks);
+  std::vector<repository::NamedMark> added;
   for (size_t index : targets) {
     STORMPROOF_TRY(CheckInterrupted());
+    while (history.passed() < index) history.PassNext();
     const Snapshot& snapshot = group[index];
-    const detect::History history =
-        detect::HistoryOf(detect::PastSnapshotsOf(group.first(index), marks));
     const Snapshot* parent = index > 0 ? &group[index - 1] : nullptr;
-    STORMPROOF_ASSIGN_OR_RETURN(Scanned scanned, Scan(repo, snapshot, parent, history, options));
-    repository::Mark mark =
-        maker.NewMark(repository::Mark::Kind::kVerdict, snapshot.id, MarkReason(scanned.verdict));
-    mark.verdict = scanned.verdict;
-    mark.signals = scanned.signals;
-    std::string name = "dry-run-" + std::to_string(all.size());
-    if (save == Save::kMarks) {
-      Result<std::string> saved = repo.SaveMark(mark);
-      if (!saved.has_value()) {
-        return saved.error().WithContext("snapshot " + snapshot.id.ShortHex() +
-                                         ": saving its verdict");
-      }
-      name = *saved;
+    Result<Scanned> judged =
+        Scan(repo, snapshot, parent, detect::HistoryOf(history.Recent()), options);
+    if (!judged.has_value() && on_not_judged && judged.error().SaysDamaged()) {
+      on_not_judged(snapshot, judged.error());
+      continue;  // passed next time round as it is: unjudged, outside the history
     }
-    all.push_back({name, std::move(mark)});
-    marks = repository::MarkSet(all);
-    if (on_scanned) on_scanned(snapshot, scanned, save == Save::kMarks ? name : "");
+    if (!judged.has_value()) return judged.error();
+    const Scanned& scanned = *judged;
+    repository::NamedMark verdict{"dry-run-" + std::to_string(marks.all().size() + added.size()),
+                                  VerdictMark(snapshot, scanned, maker)};
+    SavedMarks saved;
+    if (save == Save::kMarks) {
+      STORMPROOF_ASSIGN_OR_RETURN(verdict.name, SaveVerdict(repo, verdict.mark));
+      saved.verdict = verdict.name;
+    }
+    added.push_back(verdict);
+    history.AddMark(std::move(verdict));
+    if (save == Save::kMarks) ActOnVerdict(repo, group, snapshot, scanned, maker, &history, &saved);
+    added.insert(added.end(), saved.after_flag.begin(), saved.after_flag.end());
+    history.PassNext();
+    if (on_scanned) on_scanned(snapshot, scanned, saved);
     PausePointForTesting("scan: snapshot judged");
   }
-  return marks;
+  std::vector<repository::NamedMark> all = marks.all();
+  std::move(added.begin(), added.end(), std::back_inserter(all));
+  return repository::MarkSet(std::move(all));
 }
 
 }  // namespace stormproof::scan

@@ -1,11 +1,14 @@
 #include "engine/scan/internal/tree_scan.h"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
 #include "core/interrupt.h"
+#include "core/text.h"
 #include "engine/detect/detect.h"
 #include "engine/repository/tree_store.h"
+#include "engine/scan/scan.h"
 
 namespace stormproof::scan::internal {
 namespace {
@@ -28,6 +31,13 @@ const Node* FindNode(const Tree* tree, const std::string& name) {
   auto it = std::lower_bound(tree->nodes.begin(), tree->nodes.end(), name,
                              [](const Node& n, const std::string& key) { return n.name < key; });
   return (it != tree->nodes.end() && it->name == name) ? &*it : nullptr;
+}
+
+// `path` cut to its first 120 bytes ("…" after): a path 1,000 levels deep makes no one-line error.
+std::string Shortened(const std::string& path) {
+  constexpr size_t kShown = 120;
+  if (path.empty()) return "/";
+  return EscapeControls(path.size() <= kShown ? path : path.substr(0, kShown) + "…");
 }
 
 // True when the file's data starts with a hole: the backup's chunk stream then never sees offset
@@ -140,8 +150,17 @@ Status FirstChunkReaders::Sample(Job& job) const {
 
 TreeScan::TreeScan(const repository::Repository& repo, const std::vector<std::string>& targets,
                    detect::SignalCollector& collector, KnownChunks& known,
-                   FirstChunkReaders& readers)
-    : repo_(repo), targets_(targets), collector_(collector), known_(known), readers_(readers) {}
+                   FirstChunkReaders& readers, uint64_t max_entries)
+    : repo_(repo),
+      targets_(targets),
+      collector_(collector),
+      known_(known),
+      readers_(readers),
+      max_entries_(max_entries) {}
+
+Status TreeScan::WalkRoot(const Tree& tree, const Tree* parent) {
+  return Walk("", tree, parent, 0);
+}
 
 // The backup lists a directory in full (and reports what went from it) at or below one of its
 // paths; above them it only follows the way down.
@@ -151,14 +170,21 @@ bool TreeScan::FullyWalked(const std::string& dir) const {
   });
 }
 
-Status TreeScan::Walk(const std::string& dir, const Tree& tree, const Tree* parent) {
+Status TreeScan::Walk(const std::string& dir, const Tree& tree, const Tree* parent,
+                      uint32_t depth) {
   STORMPROOF_TRY(CheckInterrupted());
+  entries_ += tree.nodes.size();
+  if (entries_ > max_entries_) {
+    return Error::FailedCheck("more than " + std::to_string(max_entries_) +
+                              " entries (restore's limit), the last under " + Shortened(dir) +
+                              ": a tree no backup writes; not judged");
+  }
   if (parent != nullptr && FullyWalked(dir)) ReportDeleted(dir, tree, *parent);
   for (const Node& node : tree.nodes) {
     const Node* previous = FindNode(parent, node.name);
     const std::string path = JoinPath(dir, node.name);
     if (node.type == NodeType::kDir) {
-      STORMPROOF_TRY(WalkDirectory(path, node, previous));
+      STORMPROOF_TRY(WalkDirectory(path, node, previous, depth + 1));
     } else if (node.type == NodeType::kFile) {
       HandleFile(dir, path, node, previous);
     }
@@ -173,12 +199,24 @@ void TreeScan::ReportDeleted(const std::string& dir, const Tree& tree, const Tre
   for (const Node& was : parent.nodes) {
     while (entry != tree.nodes.end() && entry->name < was.name) ++entry;
     if (entry != tree.nodes.end() && entry->name == was.name) continue;
+    const std::string path = JoinPath(dir, was.name);
+    if (collector_.SkippedUnreadable(path)) {  // the backup could not read it: not deleted
+      if (was.type == NodeType::kFile) collector_.AddUnreadable(path, was);
+      if (was.type == NodeType::kDir) collector_.AddUnreadableDirectory(was);
+      continue;
+    }
     if (was.type == NodeType::kFile) collector_.AddDeleted(dir, was);
     if (was.type == NodeType::kDir) collector_.AddDeletedDirectory(was);
   }
 }
 
-Status TreeScan::WalkDirectory(const std::string& path, const Node& node, const Node* previous) {
+Status TreeScan::WalkDirectory(const std::string& path, const Node& node, const Node* previous,
+                               uint32_t depth) {
+  if (depth > kMaxDepth) {
+    return Error::FailedCheck("directories nested deeper than " + std::to_string(kMaxDepth) +
+                              " levels (restore's limit) under " + Shortened(path) +
+                              ": a tree no backup writes; not judged");
+  }
   collector_.CountDirectory();
   Tree tree;
   if (node.subtree.has_value()) {
@@ -187,12 +225,12 @@ Status TreeScan::WalkDirectory(const std::string& path, const Node& node, const 
     tree = std::move(*loaded);
   }
   if (previous == nullptr || previous->type != NodeType::kDir || !previous->subtree) {
-    return Walk(path, tree, nullptr);
+    return Walk(path, tree, nullptr, depth);
   }
-  if (previous->subtree == node.subtree) return Walk(path, tree, &tree);  // unchanged below
+  if (previous->subtree == node.subtree) return Walk(path, tree, &tree, depth);  // unchanged
   Result<Tree> before = repository::LoadTree(repo_, *previous->subtree);
   // As the backup: a parent tree that cannot be read means every file below counts as new.
-  return Walk(path, tree, before.has_value() ? &*before : nullptr);
+  return Walk(path, tree, before.has_value() ? &*before : nullptr, depth);
 }
 
 // As the backup's walker: an unchanged or empty file is only counted; another is probed,

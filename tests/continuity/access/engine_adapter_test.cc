@@ -147,6 +147,44 @@ TEST_F(EngineAdapterTest, UntaggedSnapshotsAreFoundByTheirPaths) {
   EXPECT_EQ((*points)[0].id, id);
 }
 
+// A restore point's verdict is as it stands now: a verdict given later (a scan, a slow attack's
+// earlier step) raises it, and a false alarm a person accepted counts as clean for drill --clean.
+TEST_F(EngineAdapterTest, RestorePointsCarryLaterVerdictsAndAcceptedFalseAlarms) {
+  std::string first = Backup({(stage_ / "srv/app").string()}, {{"system", "app"}});
+  WriteFile(stage_ / "srv/app/config.ini", "[app]\nname=changed\n");
+  std::string second = Backup({(stage_ / "srv/app").string()}, {{"system", "app"}});
+  auto verdict_mark = [](const std::string& id, repository::Verdict::Level level, bool false_alarm) {
+    repository::Mark mark;
+    mark.kind = repository::Mark::Kind::kVerdict;
+    mark.snapshot = *crypto::Id::FromHex(id);
+    mark.hostname = "central";
+    mark.username = "ops";
+    mark.reason = false_alarm ? "accepted as a false alarm" : "scanned";
+    mark.verdict = repository::Verdict{.level = level, .score = 0, .reasons = {mark.reason}};
+    mark.false_alarm = false_alarm;
+    return mark;
+  };
+  ASSERT_THAT(repo_->SaveMark(verdict_mark(first, repository::Verdict::Level::kClean, false)),
+              IsOk());
+  ASSERT_THAT(repo_->SaveMark(verdict_mark(second, repository::Verdict::Level::kInfected, false)),
+              IsOk());
+  auto points = MakeAdapter()->List();
+  ASSERT_THAT(points, IsOk());
+  ASSERT_EQ(points->size(), 2u);
+  EXPECT_EQ((*points)[0].verdict, "clean");
+  EXPECT_EQ((*points)[1].id, second);
+  EXPECT_EQ((*points)[1].verdict, "infected");
+  EXPECT_FALSE((*points)[1].false_alarm);
+
+  ASSERT_THAT(repo_->SaveMark(verdict_mark(second, repository::Verdict::Level::kClean, true)),
+              IsOk());
+  points = MakeAdapter()->List();
+  ASSERT_THAT(points, IsOk());
+  ASSERT_EQ(points->size(), 2u);
+  EXPECT_EQ((*points)[1].verdict, "infected");
+  EXPECT_TRUE((*points)[1].false_alarm);
+}
+
 TEST_F(EngineAdapterTest, WrongPasswordIsAClearError) {
   std::unique_ptr<Adapter> adapter =
       NewEngineAdapter({(dir_ / "repo").string(), "wrong", "app", {}});

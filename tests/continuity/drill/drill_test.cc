@@ -228,6 +228,66 @@ TEST_F(DrillTest, CleanRestorePointIsTheNewestBeforeTheFirstFlagged) {
                         "infected snapshot ccc333"));
 }
 
+// A flagged point a person accepted as a false alarm (`hold release --false-alarm`) counts as
+// clean, so the drill restores the newest point, as `restore latest-clean` does.
+TEST_F(DrillTest, CleanRestorePointPassesAnAcceptedFalseAlarm) {
+  adapter_.points = {{"aaa111", kNow - 900 * kSecond, {"/data/db"}, "h", "clean"},
+                     {"bbb222", kNow - 600 * kSecond, {"/data/db"}, "h", "suspicious", true},
+                     {"ccc333", kNow - 100 * kSecond, {"/data/db"}, "h", "clean"}};
+  options_.snapshot = "latest-clean";
+  catalog::DrillRecord r = Drill();
+  EXPECT_EQ(adapter_.restored_id, "ccc333");
+  ASSERT_FALSE(r.drill.steps.empty());
+  EXPECT_THAT(r.drill.steps[0].note,
+              HasSubstr("the flag of suspicious snapshot bbb222 (")) << "whose flag was set aside";
+  adapter_.points[1].false_alarm = false;
+  r = Drill();
+  EXPECT_EQ(adapter_.restored_id, "aaa111");
+}
+
+// R12-7: a restore point dated in the future (a host's clock a year ahead, or a planted
+// snapshot) is no "latest" or "latest-clean": its drill would keep the achieved RPO at 0 for a
+// year. Named by its id, it is drilled.
+TEST_F(DrillTest, PointsDatedInTheFutureAreLeftOutOfLatestAndLatestClean) {
+  adapter_.points = {{"aaa111", kNow - 900 * kSecond, {"/data/db"}, "h", "clean"},
+                     {"fff999", kNow + 365 * 24 * 3600 * kSecond, {"/data/db"}, "h", "clean"}};
+  catalog::DrillRecord r = Drill();
+  EXPECT_EQ(adapter_.restored_id, "aaa111");
+  ASSERT_FALSE(r.drill.steps.empty());
+  EXPECT_THAT(r.drill.steps[0].note, HasSubstr("1 restore point(s) dated in the future left out"));
+  options_.snapshot = "latest-clean";
+  Drill();
+  EXPECT_EQ(adapter_.restored_id, "aaa111");
+  options_.snapshot = "fff";
+  Drill();
+  EXPECT_EQ(adapter_.restored_id, "fff999");
+  adapter_.points.erase(adapter_.points.begin());
+  options_.snapshot = "latest";
+  r = Drill();
+  EXPECT_EQ(r.run.outcome, Outcome::kFailed);
+  EXPECT_THAT(r.run.error, HasSubstr("every restore point of this system is dated in the future"));
+}
+
+// A person's resolution (`hold resolve`) lets the drill move past an old attack; a point held
+// because of a flagged snapshot since removed keeps the clean point at or before it.
+TEST_F(DrillTest, CleanRestorePointHonoursResolutionsAndRemovedFlags) {
+  adapter_.points = {{"aaa111", kNow - 900 * kSecond, {"/data/db"}, "h", "clean"},
+                     {"bbb222", kNow - 600 * kSecond, {"/data/db"}, "h", "infected"},
+                     {"ccc333", kNow - 300 * kSecond, {"/data/db"}, "h", "clean"},
+                     {"ddd444", kNow - 100 * kSecond, {"/data/db"}, "h", "clean"}};
+  adapter_.points[1].resolved = true;
+  adapter_.points[2].resolution = true;
+  options_.snapshot = "latest-clean";
+  Drill();
+  EXPECT_EQ(adapter_.restored_id, "ddd444");
+  adapter_.points = {{"aaa111", kNow - 900 * kSecond, {"/data/db"}, "h", "clean"},
+                     {"ccc333", kNow - 300 * kSecond, {"/data/db"}, "h", "clean"},
+                     {"ddd444", kNow - 100 * kSecond, {"/data/db"}, "h", "clean"}};
+  adapter_.points[0].removed_flag = std::string(64, 'b');
+  Drill();
+  EXPECT_EQ(adapter_.restored_id, "aaa111") << "the infected point was forgotten; its hold stays";
+}
+
 TEST_F(DrillTest, CleanRestorePointNeedsJudgedPoints) {
   options_.snapshot = "latest-clean";  // the scripted points carry no verdicts (restic-like)
   catalog::DrillRecord r = Drill();

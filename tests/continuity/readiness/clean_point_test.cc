@@ -191,6 +191,27 @@ TEST(CleanPointTest, FalseAlarmAcceptedInTheNewestForgetMovesThePointBack) {
   EXPECT_FALSE(clean.breached);
 }
 
+// R12-8: a resolution the newest forget recorded (`hold resolve`) lets the flagged snapshots
+// before it go: the clean RPO is no longer pinned before the attack, and the reason says why.
+TEST(CleanPointTest, AResolutionInTheNewestForgetLetsTheOlderFlagGo) {
+  std::vector<catalog::Run> runs = {Backup(5, 5), Backup(4, 5), Backup(3, 5, "infected"),
+                                    Backup(2, 5), Backup(1, 5)};
+  EXPECT_EQ(Assess(runs).snapshot_id, Id(2));
+  json marks = {{"holds", json::array()},
+                {"false_alarms", json::array()},
+                {"later_verdicts", json::array()},
+                {"resolutions", json{Id(4)}}};
+  CleanPointStatus clean = Assess(runs, Forget(kNow - 30 * 60 * kSecond, marks));
+  EXPECT_EQ(clean.state, CleanState::kNoneFlagged);
+  EXPECT_EQ(clean.snapshot_id, Id(5));
+  EXPECT_EQ(clean.flagged_count, 0u);
+  EXPECT_THAT(clean.reason,
+              testing::HasSubstr("a person vouched for snapshot " + Id(4).substr(0, 8)));
+  // A resolution on the flagged snapshot itself counts for nothing.
+  marks["resolutions"] = json{Id(3)};
+  EXPECT_EQ(Assess(runs, Forget(kNow - 30 * 60 * kSecond, marks)).snapshot_id, Id(2));
+}
+
 TEST(CleanPointTest, FlaggedWithoutAnyCleanSnapshotHasNoCleanPoint) {
   std::vector<catalog::Run> runs = {Backup(2, 2, "infected"), Backup(1, 2, "infected")};
   CleanPointStatus clean = Assess(runs);
@@ -234,6 +255,34 @@ TEST(CleanPointTest, HoldsComeFromTheNewestForgetAndNewerBackups) {
   EXPECT_TRUE(clean.holds[1].by_person);
   EXPECT_FALSE(clean.holds[0].by_person);
   EXPECT_TRUE(clean.held);
+}
+
+// R12-5: any backup host can write evidence, so a snapshot recorded twice keeps the worse word
+// on it: a forged record calling the infected snapshot clean does not move the point.
+TEST(CleanPointTest, ASnapshotRecordedTwiceKeepsItsWorstVerdict) {
+  std::vector<catalog::Run> runs = {Backup(3, 3, "clean"), Backup(3, 3, "infected"), Backup(2, 3),
+                                    Backup(1, 3)};
+  CleanPointStatus clean = Assess(runs);
+  EXPECT_EQ(clean.state, CleanState::kFlagged);
+  EXPECT_EQ(clean.snapshot_id, Id(2));
+  std::swap(runs[0], runs[1]);
+  EXPECT_EQ(Assess(runs).snapshot_id, Id(2)) << "whichever record comes first";
+}
+
+// R12-11: "holds not placed" stays only until a forget recorded the marks (it placed the holds
+// the flag asked for).
+TEST(CleanPointTest, AFailureToSaveMarksIsMadeGoodByTheNextForget) {
+  std::vector<catalog::Run> runs = {Backup(3, 3, "infected"), Backup(2, 3), Backup(1, 3)};
+  json details = json::parse(runs[0].details);
+  details["marks_failed"] = "holds not placed: evidence/: permission denied";
+  runs[0].details = details.dump();
+  EXPECT_EQ(Assess(runs).marks_failed, "holds not placed: evidence/: permission denied");
+  json marks = {
+      {"holds", json::array()}, {"false_alarms", json::array()}, {"later_verdicts", json::array()}};
+  EXPECT_EQ(Assess(runs, Forget(runs[0].finished_ns + kSecond, marks)).marks_failed, "");
+  EXPECT_EQ(Assess(runs, Forget(runs[0].started_ns - kHour, marks)).marks_failed,
+            "holds not placed: evidence/: permission denied")
+      << "a forget before the failure made nothing good";
 }
 
 TEST(CleanPointTest, OneTimeLineOverRepositories) {
@@ -363,6 +412,36 @@ TEST_F(CleanPointCatalogTest, StatusShowsTheCleanRpoAndBreachesOnIt) {
   ASSERT_THAT(status, IsOk());
   EXPECT_EQ(status->clients[0].systems[0].clean.state, CleanState::kNoneFlagged);
   EXPECT_EQ(status->clients[0].systems[0].clean.snapshot_id, Id(3));
+}
+
+// R12-5: a forget record imported from another host than the system's (any backup host can
+// write evidence into a shared repository) cannot accept a flag as a false alarm; the system's
+// own host's can.
+TEST_F(CleanPointCatalogTest, OnlyTheSystemsOwnHostsForgetCanAcceptAFalseAlarm) {
+  std::vector<catalog::Run> runs = {Backup(3, 3, "infected"), Backup(2, 3), Backup(1, 3)};
+  for (const catalog::Run& run : runs) ASSERT_THAT(catalog_->AddRun(run), IsOk());
+  json accepted = {
+      {"holds", json::array()}, {"false_alarms", json{Id(3)}}, {"later_verdicts", json::array()}};
+  catalog::Run forged = Forget(kNow - 20 * 60 * kSecond, accepted);
+  forged.host = "hostb";
+  forged.record_id = catalog::NewRecordId();
+  ASSERT_THAT(catalog_->ImportRecords("nas", "evidence-b", {{forged, std::nullopt}}, kNow),
+              IsOk());
+  plan::Plan plan = Plan();
+  plan.systems[0].host = "hosta";
+  auto clean = CleanPointOf(plan, *catalog_, plan.systems[0], kNow);
+  ASSERT_THAT(clean, IsOk());
+  EXPECT_EQ(clean->state, CleanState::kFlagged);
+  EXPECT_EQ(clean->snapshot_id, Id(2));
+
+  catalog::Run own = Forget(kNow - 10 * 60 * kSecond, accepted);
+  own.host = "hosta";
+  own.record_id = catalog::NewRecordId();
+  ASSERT_THAT(catalog_->ImportRecords("nas", "evidence-a", {{own, std::nullopt}}, kNow), IsOk());
+  clean = CleanPointOf(plan, *catalog_, plan.systems[0], kNow);
+  ASSERT_THAT(clean, IsOk());
+  EXPECT_EQ(clean->state, CleanState::kNoneFlagged);
+  EXPECT_EQ(clean->snapshot_id, Id(3));
 }
 
 TEST_F(CleanPointCatalogTest, CleanPointOfReadsTheSameEvidence) {

@@ -131,6 +131,26 @@ TEST(RpoTest, PassedDrillOfNewerSnapshotCountsAndFailedDoesNot) {
   EXPECT_EQ(rpo.snapshot_id, "restored");
 }
 
+// R12-7: a restore point dated after the run that proves it (a host's clock a year ahead, a
+// forged record) proves no more than a point at that run: the drill's start, the backup's end.
+TEST(RpoTest, APointDatedAfterItsRunCountsAsOfTheRun) {
+  Evidence evidence;
+  evidence.last_good_backup = Backup(kNow - 10 * kHour);
+  evidence.last_good_backup->snapshot_time_ns = kNow + 365 * 24 * kHour;
+  evidence.last_good_backup->finished_ns = kNow - 9 * kHour;
+  RpoStatus rpo = internal::AssessRpo(Duration::Hours(4), 50, evidence, kNow);
+  EXPECT_EQ(rpo.age, Duration::Hours(9));
+  EXPECT_EQ(rpo.state, RpoState::kBreached);
+  catalog::DrillRecord drill = Drill(kNow - 6 * kHour, 60, catalog::Outcome::kOk);
+  drill.run.snapshot_time_ns = kNow + 365 * 24 * kHour;
+  drill.run.snapshot_id = "future";
+  evidence.drills = {drill};
+  rpo = internal::AssessRpo(Duration::Hours(4), 50, evidence, kNow);
+  EXPECT_EQ(rpo.snapshot_id, "future");
+  EXPECT_EQ(rpo.age, Duration::Hours(6)) << "no newer than the drill's start";
+  EXPECT_EQ(rpo.state, RpoState::kBreached);
+}
+
 // --- drill recency ----------------------------------------------------------------------------
 
 TEST(DrillRecencyTest, NeverOkDueSoonOverdue) {

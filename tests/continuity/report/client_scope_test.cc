@@ -298,12 +298,13 @@ class ClientScopeTest : public ::testing::TestWithParam<Variant> {
                                                           proof.location + ": access denied"}}
                           .dump();
     ASSERT_THAT(catalog_->AddRun(flagged), IsOk());
-    // A person's hold on one of its snapshots, in words the client must not read.
+    // A person's hold on one of its snapshots, in words the client must not read, recorded by
+    // a forget just before that backup (a forget after it would have placed its holds).
     catalog::Run forget = flagged;
     forget.kind = catalog::RunKind::kForget;
     forget.outcome = catalog::Outcome::kOk;
     forget.snapshot_id.clear();
-    forget.started_ns = flagged.finished_ns + 1'000'000'000;
+    forget.started_ns = flagged.started_ns - 3'000'000'000;
     forget.finished_ns = forget.started_ns + 1'000'000'000;
     forget.details =
         nlohmann::json{{"marks",

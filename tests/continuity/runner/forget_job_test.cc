@@ -5,14 +5,20 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "continuity/catalog/catalog.h"
 #include "continuity/runner/run.h"
+#include "core/interrupt.h"
+#include "core/test_pause.h"
 #include "core/time.h"
+#include "engine/holds/holds.h"
 #include "engine/repository/repository.h"
 #include "tests/continuity/runner/run_fixture.h"
 #include "tests/matchers.h"
@@ -27,6 +33,14 @@ using testing::kMinute;
 using testing::Pass;
 using testing::RealNow;
 using ::testing::StartsWith;
+
+// What a test does the first time the forget reaches the pause point `pause_at`
+// (PausePointForTesting), in the forget's own thread, while AtPausePoint is the pause hook.
+std::string pause_at;
+std::function<void()> on_pause;
+void AtPausePoint(std::string_view name) {
+  if (name == pause_at && on_pause) std::exchange(on_pause, nullptr)();
+}
 
 // System "a" (tier gold: keep_last 3) backed up to "local" (/srv/repo), which "offsite"
 // (/srv/offsite) is a copy of: each run backs up, forgets, copies and forgets in the copy.
@@ -111,6 +125,28 @@ class ForgetJobTest : public testing::RunFixture {
     for (size_t i = 0; i + 3 < genuine.size(); ++i) {
       ASSERT_THAT(repo->RemoveSnapshot(genuine[i].id), IsOk());
     }
+  }
+
+  // RunAt(24) (keep_last 3 of 4: the oldest would go) where the run's first forget (the one in
+  // "local"), at its pause point `pause`, lets a person hold `snapshot` in /srv/repo (`hold add`:
+  // another repository object, under a shared lock); counts the arrivals in *arrivals.
+  Pass RunHoldingAt(const std::string& pause, const repository::Snapshot& snapshot, int* arrivals) {
+    pause_at = pause;
+    on_pause = [&] {
+      ++*arrivals;
+      auto repo = Open("repo");
+      ASSERT_EQ(repo->LoadSnapshots()->size(), 4u) << "nothing removed yet";
+      auto lock = repo->AcquireLock(repository::Repository::LockKind::kShared);
+      ASSERT_THAT(lock, IsOk());
+      ASSERT_THAT(
+          holds::AddHold(*repo, snapshot, "placed meanwhile", holds::Maker::ThisMachine(RealNow())),
+          IsOk());
+    };
+    internal::SetPauseHook(AtPausePoint);
+    Pass pass = RunAt(24);
+    internal::SetPauseHook(internal::PauseForTesting);
+    on_pause = nullptr;
+    return pass;
   }
 
   const catalog::Run& ForgetIn(const Pass& pass, const std::string& repository) {
@@ -357,6 +393,142 @@ TEST_F(ForgetJobTest, CopyRunsRecordTheCopiesTheyWrote) {
     ASSERT_EQ(written.size(), 1u) << "the first run's copy is not listed again";
     EXPECT_EQ(written[0].at("source"), in_local[i].id.Hex());
     EXPECT_EQ(written[0].at("copy"), copies[i].snapshot_id);
+  }
+}
+
+// Interleaved: a hold placed after the run's forget applied its policy, before it removes
+// anything (a person's `hold add`, or a backup of another host holding its group's clean points;
+// both take the shared lock only, as the forget does). The forget reads the holds again and
+// keeps the snapshot. Fails with the re-read disabled.
+TEST_F(ForgetJobTest, AHoldPlacedWhileTheRunsForgetRunsKeepsTheSnapshot) {
+  for (int minutes : {0, 8, 16}) RunAt(minutes);
+  const repository::Snapshot oldest = Snapshots("repo").front();
+  int arrivals = 0;
+  Pass pass = RunHoldingAt("forget job: decided", oldest, &arrivals);
+  EXPECT_EQ(arrivals, 1);
+  const ActionResult* forget = pass.Find(ActionKind::kForget, "a");
+  ASSERT_NE(forget, nullptr);
+  EXPECT_EQ(ForgetIn(pass, "local").outcome, catalog::Outcome::kOk);
+  EXPECT_EQ(ForgetIn(pass, "local").files, 0u);
+  std::vector<repository::Snapshot> left = Snapshots("repo");
+  ASSERT_EQ(left.size(), 4u);
+  EXPECT_EQ(left.front().id, oldest.id);
+  bool said = false;
+  for (const ActionResult& r : pass.results) {
+    said |= r.action.kind == ActionKind::kForget && r.action.repository == "local" &&
+            r.summary.find("1 kept: held since the policy was applied") != std::string::npos;
+  }
+  EXPECT_TRUE(said);
+}
+
+// R12-8: a resolution (`hold resolve`) reaches the forget run's details (`marks.resolutions`),
+// where status reads the marks from.
+TEST_F(ForgetJobTest, TheForgetRecordsResolutionsWithTheMarks) {
+  RunAt(0);
+  const repository::Snapshot vouched = Snapshots("repo").back();
+  {
+    auto repo = Open("repo");
+    repository::Mark mark = holds::Maker::ThisMachine(RealNow())
+                                .NewMark(repository::Mark::Kind::kResolution, vouched.id,
+                                         "systems restored");
+    mark.resolves = {vouched.id};
+    ASSERT_THAT(repo->SaveMark(mark), IsOk());
+  }
+  Pass pass = RunAt(8);
+  const nlohmann::json details = nlohmann::json::parse(ForgetIn(pass, "local").details);
+  EXPECT_EQ(details["marks"]["resolutions"], nlohmann::json::array({vouched.id.Hex()}))
+      << details.dump();
+}
+
+// The window left: a hold placed after the forget read the holds again, before it removes the
+// snapshot. The forget reads the holds once more after removing and saves the snapshot again
+// (a new id), held; the run is a warning naming both. Fails without that last read.
+TEST_F(ForgetJobTest, AHoldPlacedAfterTheReReadSavesTheRemovedSnapshotAgain) {
+  for (int minutes : {0, 8, 16}) RunAt(minutes);
+  const repository::Snapshot oldest = Snapshots("repo").front();
+  int arrivals = 0;
+  Pass pass = RunHoldingAt("forget job: holds read again", oldest, &arrivals);
+  EXPECT_EQ(arrivals, 1);
+  const catalog::Run& forget = ForgetIn(pass, "local");
+  EXPECT_EQ(forget.outcome, catalog::Outcome::kWarning);
+  EXPECT_THAT(forget.error, HasSubstr(oldest.id.ShortHex() + " as "));
+  EXPECT_EQ(forget.files, 0u);
+  std::vector<repository::Snapshot> left = Snapshots("repo");
+  ASSERT_EQ(left.size(), 4u);
+  const repository::Snapshot& again = left.front();
+  EXPECT_NE(again.id, oldest.id);
+  EXPECT_EQ(again.time_ns, oldest.time_ns);
+  EXPECT_EQ(again.tree, oldest.tree);
+  auto marks = Open("repo")->LoadMarks();
+  ASSERT_THAT(marks, IsOk());
+  std::vector<const repository::NamedMark*> holds = marks->StandingHolds(again.id);
+  ASSERT_EQ(holds.size(), 1u);
+  EXPECT_EQ(holds.front()->mark.reason,
+            "saved again after forget removed it, held: placed meanwhile");
+}
+
+// Review R12-3: a flag given while the run's forget is paused at its decision (a `scan`'s
+// verdict mark, or a backup of another host saving a flagged snapshot before it places its
+// holds): at its re-read the forget places the holds the flag asks for and removes none of
+// them. Fails when the re-read only looks at standing holds.
+class FlagWhileForgetTest : public ForgetJobTest {
+ protected:
+  // As a scan (`as_record` false: a verdict mark on the second snapshot) or a backup
+  // (`as_record`: a flagged snapshot just after the oldest) would, while paused.
+  void FlagWhileTheForgetDecides(bool as_record);
+};
+
+TEST_F(FlagWhileForgetTest, AVerdictMarkGivenWhileTheRunsForgetDecides) {
+  FlagWhileTheForgetDecides(false);
+}
+
+TEST_F(FlagWhileForgetTest, AFlaggedSnapshotSavedWhileTheRunsForgetDecides) {
+  FlagWhileTheForgetDecides(true);
+}
+
+void FlagWhileForgetTest::FlagWhileTheForgetDecides(bool as_record) {
+  {
+    for (int minutes : {0, 8, 16}) RunAt(minutes);
+    const std::vector<repository::Snapshot> before = Snapshots("repo");
+    ASSERT_EQ(before.size(), 3u);
+    ASSERT_TRUE(before[0].verdict.has_value()) << "the run's backups are judged";
+    repository::Id flagged = before[1].id;
+    pause_at = "forget job: decided";
+    on_pause = [&] {
+      auto repo = Open("repo");
+      auto lock = repo->AcquireLock(repository::Repository::LockKind::kShared);
+      ASSERT_THAT(lock, IsOk());
+      repository::Verdict verdict;
+      verdict.level = repository::Verdict::Level::kInfected;
+      verdict.score = 90;
+      if (as_record) {  // between the oldest and the next, as a backup of that time would be
+        repository::Snapshot record = before[0];
+        record.time_ns += 1;
+        record.verdict = verdict;
+        auto id = repo->SaveSnapshot(record);
+        ASSERT_THAT(id, IsOk());
+        flagged = *id;
+      } else {
+        repository::Mark mark = holds::Maker::ThisMachine(RealNow())
+                                    .NewMark(repository::Mark::Kind::kVerdict, flagged, "scan");
+        mark.verdict = verdict;
+        ASSERT_THAT(repo->SaveMark(mark), IsOk());
+      }
+    };
+    internal::SetPauseHook(AtPausePoint);
+    Pass pass = RunAt(24);
+    internal::SetPauseHook(internal::PauseForTesting);
+    EXPECT_EQ(on_pause, nullptr) << "the forget paused";
+    on_pause = nullptr;
+    EXPECT_EQ(ForgetIn(pass, "local").files, 0u);
+    auto marks = Open("repo")->LoadMarks();
+    ASSERT_THAT(marks, IsOk());
+    EXPECT_TRUE(marks->Held(before[0].id)) << "the clean point before the flag";
+    EXPECT_TRUE(marks->Held(flagged)) << "the flagged snapshot itself";
+    std::vector<repository::Id> left;
+    for (const repository::Snapshot& s : Snapshots("repo")) left.push_back(s.id);
+    EXPECT_THAT(left, Contains(before[0].id));
+    EXPECT_THAT(left, Contains(flagged));
   }
 }
 

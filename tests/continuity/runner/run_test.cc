@@ -236,13 +236,14 @@ TEST_F(RunTest, AnInfectedBackupIsABreachWithItsVerdictRecorded) {
                                                              " to local: snapshot ")));
   }
   EXPECT_THAT(pass.Find(ActionKind::kBackup, "b")->alarm, HasSubstr("Budget.xlsx"));
-  // The backup held the three clean snapshots before the attack; the forget after it kept them
-  // whatever its policy, and recorded the standing holds for status and the report.
+  // The backup held the three clean snapshots before the attack and the infected one itself;
+  // the forget after it kept them whatever its policy, and recorded the standing holds for
+  // status and the report.
   for (const char* system : {"a", "b"}) {
     SCOPED_TRACE(system);
     nlohmann::json backup =
         nlohmann::json::parse(pass.Find(ActionKind::kBackup, system)->run.details);
-    ASSERT_EQ(backup["marks"].size(), 3u) << backup.dump();
+    ASSERT_EQ(backup["marks"].size(), 4u) << backup.dump();
     EXPECT_EQ(backup["marks"][0]["kind"], "hold");
     const ActionResult* forget = pass.Find(ActionKind::kForget, system);
     ASSERT_NE(forget, nullptr);
@@ -250,7 +251,7 @@ TEST_F(RunTest, AnInfectedBackupIsABreachWithItsVerdictRecorded) {
     nlohmann::json details = nlohmann::json::parse(forget->run.details);
     EXPECT_EQ(details["removed"], 0) << forget->run.details;
     EXPECT_EQ(details["holds_placed"], 0) << "the backup placed them";
-    EXPECT_EQ(details["marks"]["holds"].size(), 3u) << forget->run.details;
+    EXPECT_EQ(details["marks"]["holds"].size(), 4u) << forget->run.details;
   }
   EXPECT_EQ(Snapshots().size(), 8u);
 }

@@ -155,6 +155,61 @@ TEST_F(FailureTest, UnreadableFileAndDirectoryAreSkippedAndReported) {
   EXPECT_EQ(AsText(Content(*FindRelative(*snapshot, "readable"))), "fine");
 }
 
+// Review R10-8: the parent's files below a directory this backup cannot list are unreadable,
+// not deleted and not forgotten.
+TEST_F(FailureTest, DirectoryMadeUnreadableCountsTheParentsFilesBelowItAsUnreadable) {
+  ASSERT_EQ(::chmod(root_.c_str(), 0755), 0);
+  Write("readable", "fine");
+  MakeDir("locked");
+  MakeDir("locked/deeper");
+  Write("locked/a", "12345");
+  Write("locked/b", "123");
+  Write("locked/deeper/c", "1");
+  Result<Snapshot> first = Run(Options({root_}));
+  ASSERT_THAT(first, IsOk());
+  ASSERT_EQ(::chmod(Path("locked").c_str(), 0), 0);
+  BackupOptions options = Options({root_});
+  options.parent = *first;
+  Result<Snapshot> second = [&] {
+    AsNobodyIfRoot nobody;
+    if (!nobody.ok()) return Result<Snapshot>(Error::Internal("seteuid failed"));
+    return Run(options);
+  }();
+  ::chmod(Path("locked").c_str(), 0755);  // so TearDown can remove it
+  if (!second.has_value() && second.error().message() == "seteuid failed") {
+    GTEST_SKIP() << "cannot drop privileges to make a directory unreadable";
+  }
+  ASSERT_THAT(second, IsOk());
+  EXPECT_TRUE(HasError(Path("locked"), "Permission denied"));
+  ASSERT_TRUE(second->signals.has_value());
+  EXPECT_EQ(second->signals->files_unreadable, 3u);
+  EXPECT_EQ(second->signals->bytes_unreadable, 9u);
+  EXPECT_EQ(second->signals->files_deleted, 0u);
+}
+
+// A file of the parent that vanishes between listing and reading was deleted, not made
+// unreadable (review R10-8: it was counted nowhere).
+TEST_F(FailureTest, FileThatVanishesBeforeItIsReadCountsAsDeleted) {
+  Write("stays", "kept");
+  Write("goes", "gone before it was read");
+  Result<Snapshot> first = Run(Options({root_}));
+  ASSERT_THAT(first, IsOk());
+  ASSERT_EQ(::chmod(Path("goes").c_str(), 0600), 0);  // its ctime moves: read again
+  internal::SetReadHooksForTesting({[this](const std::string& path) {
+                                      if (path == Path("goes")) ::unlink(path.c_str());
+                                    },
+                                    {}});
+  BackupOptions options = Options({root_});
+  options.parent = *first;
+  Result<Snapshot> second = Run(options);
+  ASSERT_THAT(second, IsOk());
+  EXPECT_TRUE(HasError(Path("goes"), "No such file"));
+  ASSERT_TRUE(second->signals.has_value());
+  EXPECT_EQ(second->signals->files_deleted, 1u);
+  EXPECT_EQ(second->signals->bytes_deleted, 23u);
+  EXPECT_EQ(second->signals->files_unreadable, 0u);
+}
+
 TEST_F(FailureTest, RepositoryWriteFailureStopsTheBackupWithoutASnapshot) {
   Write("big", RandomData(40 << 20, 3));  // more than one pack
   store_.faults().fail_pack_saves = true;

@@ -196,8 +196,88 @@ TEST_F(CacheTest, DataPacksLocksKeysAndConfigAreNeverCached) {
     EXPECT_EQ(counts_->Loads(handle.type), 2) << FileTypeName(handle.type);
   }
   EXPECT_TRUE(std::filesystem::is_empty(CachePath("packs")));
-  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(CachePath("")), {}), 4)
-      << "only CACHEDIR.TAG, snapshots/, index/ and packs/";
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(CachePath("")), {}), 5)
+      << "only CACHEDIR.TAG, snapshots/, index/, packs/ and marks/";
+}
+
+// A mark: an evidence file named "mark-" + the SHA-256 of its bytes.
+std::pair<Handle, Bytes> MarkFile(uint64_t seed) {
+  Bytes bytes = Pattern(900, seed);
+  return {Handle{FileType::kEvidence, "mark-" + crypto::Sha256(bytes).Hex()}, bytes};
+}
+
+TEST_F(CacheTest, MarksAreCachedOtherEvidenceIsNot) {
+  auto [mark, mark_bytes] = MarkFile(30);
+  auto [evidence, evidence_bytes] = NamedFile(FileType::kEvidence, 31);  // a host's records
+  // The mark written by another host, the records by this one.
+  ASSERT_THAT(target_->Save(mark, mark_bytes), IsOk());
+  ASSERT_THAT(Cached()->Save(evidence, evidence_bytes), IsOk());
+  for (int i = 0; i < 3; ++i) {
+    auto cached = Cached();  // a new process each time
+    EXPECT_EQ(LoadOk(*cached, mark), mark_bytes);
+    EXPECT_EQ(LoadOk(*cached, evidence), evidence_bytes);
+  }
+  EXPECT_EQ(counts_->Loads(FileType::kEvidence), 1 + 3) << "the mark once, the evidence each time";
+  EXPECT_TRUE(std::filesystem::exists(CachePath("marks/" + mark.name)));
+  EXPECT_FALSE(std::filesystem::exists(CachePath("marks/" + evidence.name)));
+}
+
+TEST_F(CacheTest, ASavedMarkIsReadFromTheCache) {
+  auto [mark, bytes] = MarkFile(32);
+  auto cached = Cached();
+  ASSERT_THAT(cached->Save(mark, bytes), IsOk());
+  EXPECT_EQ(LoadOk(*cached, mark), bytes);
+  EXPECT_EQ(LoadOk(*Cached(), mark), bytes);
+  EXPECT_EQ(counts_->Loads(FileType::kEvidence), 0);
+}
+
+TEST_F(CacheTest, DamagedCachedMarkIsFetchedAgainAndHealed) {
+  auto [mark, bytes] = MarkFile(33);
+  ASSERT_THAT(Cached()->Save(mark, bytes), IsOk());
+  std::string path = CachePath("marks/" + mark.name);
+  Bytes damaged = ReadFile(path);
+  ASSERT_EQ(damaged, bytes);
+  damaged[100] ^= 0x04;
+  WriteFile(path, damaged);
+
+  EXPECT_EQ(LoadOk(*Cached(), mark), bytes);
+  EXPECT_EQ(counts_->Loads(FileType::kEvidence), 1);
+  EXPECT_EQ(ReadFile(path), bytes) << "the cache was not healed";
+  EXPECT_EQ(LoadOk(*Cached(), mark), bytes);
+  EXPECT_EQ(counts_->Loads(FileType::kEvidence), 1);
+}
+
+// A copy of one mark's bytes under another mark's name (planted in the cache folder, or a
+// mark renamed in the repository) is never served for that name.
+TEST_F(CacheTest, AMarkUnderAnotherMarksNameIsNeverServedOrCached) {
+  auto [mark, bytes] = MarkFile(34);
+  auto [other, other_bytes] = MarkFile(35);
+  ASSERT_THAT(target_->Save(mark, bytes), IsOk());
+  ASSERT_THAT(Cached()->Save(other, other_bytes), IsOk());
+  WriteFile(CachePath("marks/" + mark.name), other_bytes);
+  EXPECT_EQ(LoadOk(*Cached(), mark), bytes);
+  EXPECT_EQ(ReadFile(CachePath("marks/" + mark.name)), bytes) << "the cache was not healed";
+
+  Handle renamed{FileType::kEvidence, "mark-" + std::string(64, 'c')};
+  ASSERT_THAT(target_->Save(renamed, bytes), IsOk());
+  EXPECT_EQ(LoadOk(*Cached(), renamed), bytes);  // handed on: the repository reports it
+  EXPECT_FALSE(std::filesystem::exists(CachePath("marks/" + renamed.name)));
+}
+
+TEST_F(CacheTest, MarksTheRepositoryNoLongerHasAreRemovedWhenEvidenceIsListed) {
+  auto cached = Cached();
+  auto [gone, gone_bytes] = MarkFile(36);
+  auto [kept, kept_bytes] = MarkFile(37);
+  ASSERT_THAT(cached->Save(gone, gone_bytes), IsOk());
+  ASSERT_THAT(cached->Save(kept, kept_bytes), IsOk());
+  ASSERT_THAT(target_->Remove(gone), IsOk());  // e.g. repair --as-of rolled it back
+  ASSERT_TRUE(std::filesystem::exists(CachePath("marks/" + gone.name)));
+
+  EXPECT_EQ(backend::conformance::ListAll(*cached, FileType::kEvidence).size(), 1u);
+  EXPECT_FALSE(std::filesystem::exists(CachePath("marks/" + gone.name)));
+  EXPECT_TRUE(std::filesystem::exists(CachePath("marks/" + kept.name)));
+  ASSERT_THAT(cached->Remove(kept), IsOk());
+  EXPECT_FALSE(std::filesystem::exists(CachePath("marks/" + kept.name)));
 }
 
 TEST_F(CacheTest, NothingIsCachedWhenTheRepositoryRefusesTheSave) {

@@ -6,11 +6,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "engine/archiver/archiver.h"
 #include "engine/cache/cache.h"
+#include "engine/repository/marks.h"
 #include "engine/walker/walker.h"
 #include "tests/engine/cache/cache_fixtures.h"
 #include "tests/engine/repository/repository_fixtures.h"
@@ -134,6 +137,50 @@ TEST_F(RepositoryReadsTest, UnchangedBackupWithAWarmCacheLoadsNoPack) {
   ASSERT_THAT(Backup(*repo, parent->back()), IsOk());
   Report("unchanged backup, no cache");
   EXPECT_GT(counts_->Loads(FileType::kPack), 0);
+}
+
+// R11-6: every command that lists snapshots with their verdicts reads every mark. With a warm
+// cache an unchanged set of marks is read with no download at all; a mark removed from the
+// repository is no longer read, and leaves the cache.
+TEST_F(RepositoryReadsTest, SecondLoadOfMarksLoadsNoMarkFromTheRepository) {
+  constexpr int kMarks = 50;
+  std::vector<std::string> names;
+  {
+    auto repo = Open(Uncached());  // written by another host: this cache holds none of them
+    for (int i = 0; i < kMarks; ++i) {
+      repository::Mark hold;
+      hold.snapshot.bytes.fill(static_cast<uint8_t>(i));
+      hold.reason = "legal hold " + std::to_string(i);
+      auto name = repo->SaveMark(hold);
+      ASSERT_THAT(name, IsOk());
+      names.push_back(*name);
+    }
+  }
+  counts_->Reset();
+  auto cold = Open(Cached())->LoadMarks();
+  ASSERT_THAT(cold, IsOk());
+  EXPECT_EQ(cold->all().size(), static_cast<size_t>(kMarks));
+  EXPECT_EQ(counts_->Loads(FileType::kEvidence), kMarks);
+
+  counts_->Reset();
+  std::vector<repository::DamagedFile> damaged;
+  auto warm = Open(Cached())->LoadMarks(&damaged);  // a new process
+  ASSERT_THAT(warm, IsOk());
+  EXPECT_EQ(warm->all().size(), static_cast<size_t>(kMarks));
+  EXPECT_TRUE(damaged.empty());
+  EXPECT_EQ(counts_->Loads(FileType::kEvidence), 0);
+  EXPECT_EQ(counts_->Lists(FileType::kEvidence), 1);
+
+  ASSERT_THAT(target_->Remove({FileType::kEvidence, names.front()}), IsOk());
+  auto after_removal = Open(Cached())->LoadMarks(&damaged);
+  ASSERT_THAT(after_removal, IsOk());
+  EXPECT_EQ(after_removal->all().size(), static_cast<size_t>(kMarks - 1));
+  crypto::Id first_held;  // the snapshot of mark 0, the one removed
+  first_held.bytes.fill(0);
+  EXPECT_FALSE(after_removal->Held(first_held));
+  EXPECT_TRUE(damaged.empty());
+  EXPECT_FALSE(std::filesystem::exists(CachePath("marks/" + names.front())));
+  EXPECT_EQ(counts_->Loads(FileType::kEvidence), 0);
 }
 
 TEST_F(RepositoryReadsTest, FileDataIsReadFromTheRepositoryEveryTime) {

@@ -1174,5 +1174,54 @@ TEST_F(CopierTest, CopyKeepsTheSourcesVerdictAndSignals) {
   EXPECT_EQ(*copy.signals, *judged.signals);
 }
 
+// A verdict given later on a source snapshot (a slow attack's earlier step) is written on its
+// copy, by the copy that copies it and by a later copy of a snapshot copied before; a false
+// alarm accepted in the source does not travel (lowering protection is the destination's call).
+TEST_F(CopierTest, LaterVerdictsTravelToTheCopiesAndFalseAlarmsDoNot) {
+  using Level = repository::Verdict::Level;
+  WriteDataset();
+  Snapshot first = Backup(*source_);
+  first.verdict = repository::Verdict{Level::kClean, 3, {}, "detect/1"};
+  auto step = source_->SaveSnapshot(first);
+  ASSERT_THAT(step, IsOk());
+  auto verdict_mark = [](const Id& snapshot, Level level, bool false_alarm) {
+    repository::Mark mark;
+    mark.kind = repository::Mark::Kind::kVerdict;
+    mark.snapshot = snapshot;
+    mark.hostname = "fs01";
+    mark.username = "root";
+    mark.reason = false_alarm ? "accepted as a false alarm" : "part of a slow attack";
+    mark.verdict = repository::Verdict{.level = level, .score = 60, .reasons = {mark.reason}};
+    mark.false_alarm = false_alarm;
+    return mark;
+  };
+  ASSERT_THAT(source_->SaveMark(verdict_mark(*step, Level::kSuspicious, false)), IsOk());
+  auto copied = Copy(*source_, *destination_, {*step}, {});
+  ASSERT_THAT(copied, IsOk());
+  EXPECT_EQ(copied->verdicts_carried, 1u);
+  const Id copy = copied->snapshots[0].destination;
+  auto marks = destination_->LoadMarks();
+  ASSERT_THAT(marks, IsOk());
+  ASSERT_NE(marks->WorstLaterVerdict(copy), nullptr);
+  EXPECT_EQ(marks->WorstLaterVerdict(copy)->verdict->level, Level::kSuspicious);
+  EXPECT_EQ(marks->WorstLaterVerdict(copy)->reason, "part of a slow attack");
+
+  // Copying again writes nothing new; a worse verdict given since travels to the earlier copy.
+  copied = Copy(*source_, *destination_, {*step}, {});
+  ASSERT_THAT(copied, IsOk());
+  EXPECT_EQ(copied->verdicts_carried, 0u);
+  ASSERT_THAT(source_->SaveMark(verdict_mark(*step, Level::kInfected, false)), IsOk());
+  ASSERT_THAT(source_->SaveMark(verdict_mark(*step, Level::kClean, true)), IsOk());
+  copied = Copy(*source_, *destination_, {*step}, {});
+  ASSERT_THAT(copied, IsOk());
+  EXPECT_TRUE(copied->snapshots[0].already_copied);
+  EXPECT_EQ(copied->verdicts_carried, 1u);
+  marks = destination_->LoadMarks();
+  ASSERT_THAT(marks, IsOk());
+  EXPECT_EQ(marks->WorstLaterVerdict(copy)->verdict->level, Level::kInfected);
+  EXPECT_FALSE(marks->AcceptedAsFalseAlarm(copy));
+  EXPECT_EQ(marks->all().size(), 2u);
+}
+
 }  // namespace
 }  // namespace stormproof::copier

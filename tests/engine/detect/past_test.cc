@@ -146,5 +146,76 @@ TEST(PastTest, MarksOfOtherSnapshotsDoNotCount) {
   EXPECT_THAT(JudgedSnapshotsOf(group, marks)[0].level, ::testing::Optional(Level::kClean));
 }
 
+repository::NamedMark ResolutionMark(std::string name, uint8_t snapshot) {
+  Mark m;
+  m.kind = Mark::Kind::kResolution;
+  m.snapshot.bytes.fill(snapshot);
+  m.reason = "systems restored";
+  m.resolves.push_back(Snap(2, std::nullopt).id);
+  return {std::move(name), std::move(m)};
+}
+
+std::string Short(uint8_t n) { return Snap(n, std::nullopt).id.Hex().substr(0, 8); }
+
+// After an attack is over (hold resolve), the flagged snapshots older than the vouched one stop
+// binding the clean point; the vouched one counts as clean, so a new attack after it is bounded
+// by it, never by the snapshots of the old attack (which may hold what it encrypted).
+TEST(PastTest, AResolutionLetsOlderFlagsGoAndANewAttackBindsAgain) {
+  std::vector<Snapshot> group = {Snap(1, Level::kClean), Snap(2, Level::kInfected),
+                                 Snap(3, Level::kClean), Snap(4, std::nullopt, std::nullopt),
+                                 Snap(5, Level::kClean)};
+  // Without a resolution, the pre-attack snapshot stays the point forever.
+  Result<CleanPoint> pinned = NewestClean(JudgedSnapshotsOf(group, {}));
+  ASSERT_TRUE(pinned.has_value());
+  EXPECT_EQ(pinned->index, 0u);
+
+  const MarkSet marks({ResolutionMark("mark-1", 4)});
+  std::vector<JudgedSnapshot> judged = JudgedSnapshotsOf(group, marks);
+  EXPECT_TRUE(judged[1].resolved);
+  EXPECT_FALSE(judged[1].flagged());
+  EXPECT_TRUE(judged[3].resolution);
+  EXPECT_TRUE(judged[3].clean());  // never judged, but vouched for
+  EXPECT_FALSE(judged[0].resolved || judged[2].resolved || judged[4].resolved);
+  Result<CleanPoint> point = NewestClean(judged);
+  ASSERT_TRUE(point.has_value());
+  EXPECT_EQ(point->index, 4u);
+  EXPECT_EQ(point->flagged, std::nullopt);
+  const std::string why = DescribeCleanPoint(judged, *point);
+  EXPECT_THAT(why, ::testing::HasSubstr("none flagged"));
+  EXPECT_THAT(why, ::testing::HasSubstr("1 older flagged snapshot(s) resolved: a person vouched "
+                                        "for snapshot " + Short(4)));
+  EXPECT_THAT(why, ::testing::HasSubstr("the first infected snapshot " + Short(2)));
+
+  // A new attack after the resolution binds again, bounded by the vouched snapshot.
+  group[4] = Snap(5, std::nullopt, std::nullopt);
+  group.push_back(Snap(6, Level::kInfected));
+  judged = JudgedSnapshotsOf(group, marks);
+  point = NewestClean(judged);
+  ASSERT_TRUE(point.has_value());
+  EXPECT_EQ(point->index, 3u);
+  EXPECT_EQ(point->flagged, 5u);
+  EXPECT_EQ(point->flagged_count, 1u);
+  const std::string again = DescribeCleanPoint(judged, *point);
+  EXPECT_THAT(again, ::testing::HasSubstr("the first infected snapshot " + Short(6)));
+  EXPECT_THAT(again, ::testing::HasSubstr("a person vouched for snapshot " + Short(4)));
+}
+
+// A resolution on a flagged snapshot (by its record, or flagged by a verdict given since) counts
+// for nothing: everything binds as before.
+TEST(PastTest, AResolutionOnAFlaggedSnapshotCountsForNothing) {
+  const std::vector<Snapshot> group = {Snap(1, Level::kClean), Snap(2, Level::kInfected),
+                                       Snap(3, Level::kClean)};
+  for (const MarkSet& marks :
+       {MarkSet({ResolutionMark("mark-1", 2)}),
+        MarkSet({ResolutionMark("mark-1", 3), VerdictMark("mark-2", 3, Level::kSuspicious)})}) {
+    const std::vector<JudgedSnapshot> judged = JudgedSnapshotsOf(group, marks);
+    for (const JudgedSnapshot& s : judged) EXPECT_FALSE(s.resolved || s.resolution) << s.id;
+    Result<CleanPoint> point = NewestClean(judged);
+    ASSERT_TRUE(point.has_value());
+    EXPECT_EQ(point->index, 0u);
+    EXPECT_EQ(DescribeResolution(judged), "");
+  }
+}
+
 }  // namespace
 }  // namespace stormproof::detect

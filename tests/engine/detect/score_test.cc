@@ -205,6 +205,79 @@ TEST(ScoreTest, MassDeletionIsSuspiciousUnlessExplained) {
   EXPECT_EQ(Judge(first, h).level, Level::kClean);
 }
 
+// Clean past backups of a 10,000-file system with these counts of files that could not be read.
+std::vector<PastSnapshot> PastWithUnreadable(const std::vector<uint64_t>& unreadable) {
+  std::vector<PastSnapshot> past;
+  for (size_t i = 0; i < unreadable.size(); ++i) {
+    SnapshotSignals s = Backup(0);
+    s.files_unreadable = unreadable[i];
+    s.files_total = 10000 - unreadable[i];
+    past.push_back(Past(static_cast<int>(i), s));
+  }
+  return past;
+}
+
+// A backup of the 10,000-file system that could not read `unreadable` of the parent's files.
+SnapshotSignals WithUnreadable(uint64_t unreadable) {
+  SnapshotSignals s = Backup(0);
+  s.files_total = 10000 - unreadable;
+  s.files_unreadable = unreadable;
+  s.bytes_unreadable = unreadable << 20;
+  return s;
+}
+
+// Review R10-8: files made unreadable are judged, not hidden among deletions.
+TEST(ScoreTest, FilesMadeUnreadableAreJudgedAgainstTheSystemsUsual) {
+  const History few = HistoryOf(PastWithUnreadable({1, 2, 1, 2, 1}));
+  EXPECT_EQ(few.unreadable.low, 1u);
+  EXPECT_EQ(few.unreadable.high, 2u);
+  EXPECT_EQ(Judge(WithUnreadable(2), few).level, Level::kClean) << "a few files always locked";
+
+  const Verdict v = Judge(WithUnreadable(1204), few);
+  EXPECT_EQ(v.level, Level::kSuspicious);
+  EXPECT_EQ(v.score, 40);
+  EXPECT_THAT(v.reasons, ElementsAre("1,204 files the previous backup read could not be read "
+                                     "(permission denied, locked or changed while read), 12% of "
+                                     "its files (this system's usual: 1\u20132 per backup)"));
+  SnapshotSignals deleted = Backup(0);  // at least as suspicious as the same mass deleted
+  deleted.files_total = 10000 - 1204;
+  deleted.files_deleted = 1204;
+  deleted.bytes_deleted = uint64_t{1204} << 20;
+  EXPECT_LE(Judge(deleted, few).score, v.score);
+
+  // A system that usually cannot read 100-150 of its files (a busy mail store) stays clean at
+  // 140; without a history, 140 (1.4 %) is too many.
+  const History busy = HistoryOf(PastWithUnreadable({100, 150, 120, 130, 110}));
+  EXPECT_EQ(Judge(WithUnreadable(140), busy).level, Level::kClean);
+  EXPECT_EQ(Judge(WithUnreadable(140), HistoryOf({})).level, Level::kSuspicious);
+
+  SnapshotSignals first = WithUnreadable(1204);  // a first backup has no parent's files
+  first.has_parent = false;
+  EXPECT_EQ(Judge(first, few).level, Level::kClean);
+}
+
+// Deleting some files and making others unreadable does not slip under the deletion rule.
+TEST(ScoreTest, UnreadableAndDeletedFilesTogetherAreAMassDeletion) {
+  const History h = HistoryOf(PastWithSuspects({0, 0, 0}));
+  SnapshotSignals s = Backup(0);
+  s.files_total = 695;
+  s.files_deleted = 290;  // of 1,000: alone under the 30 % of a mass deletion
+  s.bytes_deleted = uint64_t{290} << 20;
+  s.files_unreadable = 15;  // alone under max(20, 0.25 %)
+  s.bytes_unreadable = uint64_t{15} << 20;
+  const Verdict v = Judge(s, h);
+  EXPECT_EQ(v.level, Level::kSuspicious);
+  EXPECT_EQ(v.score, 40);
+  EXPECT_THAT(v.reasons, ElementsAre("15 files the previous backup read could not be read "
+                                     "(permission denied, locked or changed while read), 2% of "
+                                     "its files (this system's usual: 0 per backup), beside 290 "
+                                     "files deleted"));
+  SnapshotSignals fewer = s;
+  fewer.files_unreadable = 5;
+  fewer.files_total = 705;
+  EXPECT_EQ(Judge(fewer, h).level, Level::kClean);
+}
+
 TEST(ScoreTest, ACanaryChangedIsInfectedOnItsOwn) {
   SnapshotSignals s = Backup(0);
   s.canary_hits = {"/srv/share/_c/budget.xlsx: changed", "/srv/share/_c/plan.docx: deleted"};

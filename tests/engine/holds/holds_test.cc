@@ -117,49 +117,62 @@ std::vector<size_t> Positions(const std::vector<Snapshot>& group,
 // ---- HoldsToPlace --------------------------------------------------------------------------
 
 TEST(HoldsToPlaceTest, NothingFlaggedPlacesNothing) {
-  for (std::string_view levels : {"", "c", "ccc", "uuu", "ccu", "i", "ui", "uuuis"}) {
+  for (std::string_view levels : {"", "c", "ccc", "uuu", "ccu"}) {
     EXPECT_THAT(HoldsToPlace(Group(levels), {}), IsEmpty()) << levels;
+  }
+  // No clean point before it: only the flagged snapshot itself, where the clean points end.
+  for (std::string_view levels : {"i", "ui", "uuuis"}) {
+    const std::vector<Snapshot> group = Group(levels);
+    const std::vector<PlannedHold> holds = HoldsToPlace(group, {});
+    ASSERT_EQ(holds.size(), 1u) << levels;
+    EXPECT_EQ(holds[0].snapshot.id, group[levels.find('i')].id) << levels;
+    EXPECT_EQ(holds[0].because, holds[0].snapshot.id) << levels;
   }
 }
 
 TEST(HoldsToPlaceTest, HoldsTheNewestCleanPointAndTwoCleanOnesBefore) {
   const std::vector<Snapshot> group = Group("ccccic");
   const std::vector<PlannedHold> holds = HoldsToPlace(group, {});
-  EXPECT_THAT(Positions(group, holds), ElementsAre(1, 2, 3));
+  EXPECT_THAT(Positions(group, holds), ElementsAre(1, 2, 3, 4));
   const std::string flagged =
       "infected snapshot " + group[4].id.ShortHex() + " (2026-12-05 00:00:00 UTC)";
-  ASSERT_EQ(holds.size(), 3u);
+  ASSERT_EQ(holds.size(), 4u);
   for (const PlannedHold& h : holds) EXPECT_EQ(h.because, group[4].id);
   EXPECT_EQ(holds[2].reason, "newest clean restore point before " + flagged);
   EXPECT_EQ(holds[0].reason, "clean snapshot before " + flagged);
   EXPECT_EQ(holds[1].reason, "clean snapshot before " + flagged);
+  // Review R12-1: the flagged snapshot itself, or forgetting it makes the newest one "clean".
+  EXPECT_EQ(holds[3].reason, "the first snapshot of the attack (" + flagged +
+                                 "): evidence, and where the clean restore points end");
 }
 
 TEST(HoldsToPlaceTest, NeverJudgedSnapshotsAreSkippedAndEachAttackGetsItsOwnHolds) {
   const std::vector<Snapshot> skipping = Group("cuucuui");
-  EXPECT_THAT(Positions(skipping, HoldsToPlace(skipping, {})), ElementsAre(0, 3));
+  EXPECT_THAT(Positions(skipping, HoldsToPlace(skipping, {})), ElementsAre(0, 3, 6));
   const std::vector<Snapshot> one = Group("ci");
-  EXPECT_THAT(Positions(one, HoldsToPlace(one, {})), ElementsAre(0));
+  EXPECT_THAT(Positions(one, HoldsToPlace(one, {})), ElementsAre(0, 1));
   // Two attacks (review R11-1: the second once got no holds): each holds the clean snapshots
   // before it, never reaching back past the earlier attack.
   const std::vector<Snapshot> two_flags = Group("ccscci");
   const std::vector<PlannedHold> holds = HoldsToPlace(two_flags, {});
-  EXPECT_THAT(Positions(two_flags, holds), ElementsAre(0, 1, 3, 4));
-  ASSERT_EQ(holds.size(), 4u);
+  EXPECT_THAT(Positions(two_flags, holds), ElementsAre(0, 1, 2, 3, 4, 5));
+  ASSERT_EQ(holds.size(), 6u);
   EXPECT_EQ(holds[0].because, two_flags[2].id);
-  EXPECT_EQ(holds[3].because, two_flags[5].id);
+  EXPECT_EQ(holds[2].because, two_flags[2].id);
+  EXPECT_EQ(holds[5].because, two_flags[5].id);
   // Flags in a row are one attack; a forged flag on the oldest snapshot disables nothing later.
   const std::vector<Snapshot> in_a_row = Group("iccsiicc");
-  EXPECT_THAT(Positions(in_a_row, HoldsToPlace(in_a_row, {})), ElementsAre(1, 2));
+  EXPECT_THAT(Positions(in_a_row, HoldsToPlace(in_a_row, {})), ElementsAre(0, 1, 2, 3));
   const std::vector<Snapshot> forged_oldest = Group("icccci");
-  EXPECT_THAT(Positions(forged_oldest, HoldsToPlace(forged_oldest, {})), ElementsAre(2, 3, 4));
+  EXPECT_THAT(Positions(forged_oldest, HoldsToPlace(forged_oldest, {})),
+              ElementsAre(0, 2, 3, 4, 5));
 }
 
 TEST(HoldsToPlaceTest, AFlagGivenLaterByAMarkCountsAndAnAcceptedOneDoesNot) {
   const std::vector<Snapshot> group = Group("cccc");
   const MarkSet raised({{"mark-1", VerdictMark(group[3], Level::kSuspicious)}});
   const std::vector<PlannedHold> holds = HoldsToPlace(group, raised);
-  EXPECT_THAT(Positions(group, holds), ElementsAre(0, 1, 2));
+  EXPECT_THAT(Positions(group, holds), ElementsAre(0, 1, 2, 3));
   ASSERT_FALSE(holds.empty());
   EXPECT_EQ(holds[0].because, group[3].id);
 
@@ -176,14 +189,24 @@ TEST(HoldsToPlaceTest, AHoldPlacedOnceIsNotPlacedAgainEvenReleased) {
   const MarkSet all({{"mark-1", HoldMark(group[1], because)},
                      {"mark-2", HoldMark(group[2], because)},
                      {"mark-3", HoldMark(group[3], because)},
-                     {"mark-4", ReleaseMark(group[3], {"mark-3"})}});
+                     {"mark-4", ReleaseMark(group[3], {"mark-3"})},
+                     {"mark-5", HoldMark(group[4], because)},
+                     {"mark-6", ReleaseMark(group[4], {"mark-5"})}});
   EXPECT_THAT(HoldsToPlace(group, all), IsEmpty());
   const MarkSet newest_released(
       {{"mark-3", HoldMark(group[3], because)}, {"mark-4", ReleaseMark(group[3], {"mark-3"})}});
-  EXPECT_THAT(Positions(group, HoldsToPlace(group, newest_released)), ElementsAre(1, 2));
+  EXPECT_THAT(Positions(group, HoldsToPlace(group, newest_released)), ElementsAre(1, 2, 4));
   // A person's hold (no flag) does not count as placed for the attack.
   const MarkSet person({{"mark-3", HoldMark(group[3], std::nullopt)}});
-  EXPECT_THAT(Positions(group, HoldsToPlace(group, person)), ElementsAre(1, 2, 3));
+  EXPECT_THAT(Positions(group, HoldsToPlace(group, person)), ElementsAre(1, 2, 3, 4));
+  // A repository whose clean points were held before R12-1: only the flagged one is missing.
+  const MarkSet before_r12({{"mark-1", HoldMark(group[1], because)},
+                            {"mark-2", HoldMark(group[2], because)},
+                            {"mark-3", HoldMark(group[3], because)}});
+  const std::vector<PlannedHold> missing = HoldsToPlace(group, before_r12);
+  EXPECT_THAT(Positions(group, missing), ElementsAre(4));
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0].because, because);
 }
 
 TEST(HoldsToPlaceTest, ASecondFlagAfterAnAcceptedOnePlacesNewHolds) {
@@ -196,7 +219,7 @@ TEST(HoldsToPlaceTest, ASecondFlagAfterAnAcceptedOnePlacesNewHolds) {
                        {"mark-6", ReleaseMark(group[1], {"mark-2"})},
                        {"mark-7", ReleaseMark(group[2], {"mark-3"})}});
   const std::vector<PlannedHold> holds = HoldsToPlace(group, marks);
-  EXPECT_THAT(Positions(group, holds), ElementsAre(3, 4, 5));  // the accepted one is clean now
+  EXPECT_THAT(Positions(group, holds), ElementsAre(3, 4, 5, 6));  // the accepted one is clean now
   for (const PlannedHold& h : holds) EXPECT_EQ(h.because, group[6].id);
 }
 
@@ -218,11 +241,11 @@ TEST(HoldsToPlaceAllTest, EachGroupAsForgetGroupsThem) {
     because.push_back(h.because);
   }
   std::sort(held.begin(), held.end());
-  std::vector<Id> want = {a[1].id, a[2].id, a[0].id, c[0].id};
+  std::vector<Id> want = {a[1].id, a[2].id, a[0].id, a[3].id, c[0].id, c[1].id};
   std::sort(want.begin(), want.end());
   EXPECT_EQ(held, want);
-  EXPECT_EQ(std::count(because.begin(), because.end(), a[3].id), 3);
-  EXPECT_EQ(std::count(because.begin(), because.end(), c[1].id), 1);
+  EXPECT_EQ(std::count(because.begin(), because.end(), a[3].id), 4);
+  EXPECT_EQ(std::count(because.begin(), because.end(), c[1].id), 2);
 }
 
 // ---- Writing marks -------------------------------------------------------------------------
@@ -252,8 +275,8 @@ TEST(PlaceHoldsTest, SavesEachPlannedHoldAndHeldOfKeepsThem) {
   const std::vector<PlannedHold> planned = HoldsToPlace(group, {});
   auto saved = PlaceHolds(*r.repo, planned, kMaker);
   ASSERT_THAT(saved, IsOk());
-  ASSERT_EQ(saved->size(), 3u);
-  for (size_t i = 0; i < 3; ++i) {
+  ASSERT_EQ(saved->size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
     EXPECT_EQ((*saved)[i].mark.snapshot, planned[i].snapshot.id);
     EXPECT_EQ((*saved)[i].mark.because, group[3].id);
     EXPECT_EQ((*saved)[i].mark.reason, planned[i].reason);
@@ -264,10 +287,10 @@ TEST(PlaceHoldsTest, SavesEachPlannedHoldAndHeldOfKeepsThem) {
   const MarkSet marks = r.Marks();
   EXPECT_THAT(HoldsToPlace(group, marks), IsEmpty());  // placed once
   const retention::Held held = HeldOf(marks);
-  ASSERT_EQ(held.size(), 3u);
+  ASSERT_EQ(held.size(), 4u);
   EXPECT_EQ(held.at(group[0].id), planned[0].reason);
   EXPECT_THAT(held.at(group[2].id), ::testing::EndsWith(" (+1 more)"));
-  EXPECT_FALSE(held.contains(group[3].id));
+  EXPECT_EQ(held.at(group[3].id), planned[3].reason);
 }
 
 // A memory store whose evidence/ takes `allowed` more files, then fails like a full disk.
@@ -294,7 +317,7 @@ TEST(PlaceHoldsTest, StopsAtTheFirstHoldItCannotSave) {
   std::unique_ptr<Repository> repo = store.Init();
   const std::vector<Snapshot> group = Group("ccci");
   const std::vector<PlannedHold> planned = HoldsToPlace(group, {});
-  ASSERT_EQ(planned.size(), 3u);
+  ASSERT_EQ(planned.size(), 4u);
   EXPECT_THAT(PlaceHolds(*repo, planned, kMaker),
               ErrorIs(ErrorCode::kIo,
                       HasSubstr("holding snapshot " + planned[1].snapshot.id.ShortHex() + ": ")));
@@ -302,6 +325,26 @@ TEST(PlaceHoldsTest, StopsAtTheFirstHoldItCannotSave) {
   ASSERT_THAT(marks, IsOk());
   ASSERT_EQ(marks->all().size(), 1u);
   EXPECT_EQ(marks->all()[0].mark.snapshot, planned[0].snapshot.id);
+}
+
+// What forget does at its last read before removing (review R12-3): the holds a flag given since
+// its plan asks for are placed then, once, and the marks it returns have them.
+TEST(PlaceHoldsNowTest, PlacesWhatAFlagAsksForOnceAndReturnsTheMarksWithThem) {
+  Repo r;
+  const std::vector<Snapshot> group = Group("ccci");
+  std::vector<NamedMark> placed;
+  auto marks = PlaceHoldsNow(*r.repo, group, kMaker, &placed);
+  ASSERT_THAT(marks, IsOk());
+  EXPECT_EQ(placed.size(), 4u);
+  for (const Snapshot& s : group) EXPECT_TRUE(marks->Held(s.id)) << s.id.ShortHex();
+  EXPECT_EQ(r.Marks().AllStandingHolds().size(), 4u);
+  placed.clear();
+  marks = PlaceHoldsNow(*r.repo, group, kMaker, &placed);
+  ASSERT_THAT(marks, IsOk());
+  EXPECT_THAT(placed, IsEmpty());
+  EXPECT_EQ(marks->AllStandingHolds().size(), 4u);
+  ASSERT_THAT(PlaceHoldsNow(*r.repo, Group("ccc", 0x70), kMaker, &placed), IsOk());
+  EXPECT_THAT(placed, IsEmpty()) << "nothing flagged there";
 }
 
 TEST(AddHoldTest, NeedsAReason) {
@@ -370,7 +413,7 @@ TEST(AcceptFalseAlarmTest, ReleasesOnlyTheHoldsPlacedBecauseOfIt) {
 
   auto saved = AcceptFalseAlarm(*r.repo, r.Marks(), group[3], "", kMaker);
   ASSERT_THAT(saved, IsOk());
-  ASSERT_EQ(saved->size(), 4u);  // the verdict, then a release per held snapshot
+  ASSERT_EQ(saved->size(), 5u);  // the verdict, then a release per held snapshot
   const Mark& verdict = (*saved)[0].mark;
   EXPECT_EQ(verdict.kind, Mark::Kind::kVerdict);
   EXPECT_TRUE(verdict.false_alarm);
@@ -386,7 +429,9 @@ TEST(AcceptFalseAlarmTest, ReleasesOnlyTheHoldsPlacedBecauseOfIt) {
   EXPECT_FALSE(marks.Held(group[0].id));
   EXPECT_TRUE(marks.Held(group[1].id));  // the person's hold stands
   EXPECT_FALSE(marks.Held(group[2].id));
+  EXPECT_FALSE(marks.Held(group[3].id));     // the flagged one's own hold, released with them
   EXPECT_TRUE(marks.Held(elsewhere[0].id));  // another attack's hold stands
+  EXPECT_TRUE(marks.Held(elsewhere[1].id));
   EXPECT_TRUE(detect::JudgedSnapshotsOf(group, marks)[3].accepted);
   EXPECT_THAT(HoldsToPlace(group, marks), IsEmpty());
   EXPECT_THAT(AcceptFalseAlarm(*r.repo, marks, group[3], "", kMaker),
@@ -403,10 +448,10 @@ TEST(AcceptFalseAlarmTest, AnInterruptedAcceptanceIsFinishedByRunningItAgain) {
   accept.verdict = repository::Verdict{};
   accept.false_alarm = true;
   ASSERT_THAT(r.repo->SaveMark(accept), IsOk());
-  ASSERT_EQ(r.Marks().AllStandingHolds().size(), 3u);
+  ASSERT_EQ(r.Marks().AllStandingHolds().size(), 4u);
   auto saved = AcceptFalseAlarm(*r.repo, r.Marks(), group[3], "", kMaker);
   ASSERT_THAT(saved, IsOk());
-  EXPECT_EQ(saved->size(), 3u) << "three releases, no second verdict";
+  EXPECT_EQ(saved->size(), 4u) << "four releases, no second verdict";
   EXPECT_TRUE(r.Marks().AllStandingHolds().empty());
 }
 
@@ -483,10 +528,10 @@ TEST(ActOnFlagTest, MarksTheSlowAttackThenHoldsTheCleanPointsBeforeIt) {
   Repo r;
   auto saved = ActOnFlag(*r.repo, attack.group, attack.history, attack.group[6], kMaker);
   ASSERT_THAT(saved, IsOk());
-  ASSERT_EQ(saved->size(), 5u);  // two verdicts, three holds
+  ASSERT_EQ(saved->size(), 6u);  // two verdicts, four holds
   const MarkSet marks = r.Marks();
   EXPECT_FALSE(marks.Held(attack.group[0].id));
-  for (size_t i : {1u, 2u, 3u}) {
+  for (size_t i : {1u, 2u, 3u, 4u}) {
     const auto holds = marks.StandingHolds(attack.group[i].id);
     ASSERT_EQ(holds.size(), 1u) << i;
     EXPECT_EQ(holds[0]->mark.because, attack.group[4].id) << i;  // where the attack began
@@ -496,7 +541,7 @@ TEST(ActOnFlagTest, MarksTheSlowAttackThenHoldsTheCleanPointsBeforeIt) {
                          attack.group[4].id.ShortHex()));
   // Acting again on the same flag places no second hold.
   ASSERT_THAT(ActOnFlag(*r.repo, attack.group, attack.history, attack.group[6], kMaker), IsOk());
-  EXPECT_EQ(r.Count(Mark::Kind::kHold), 3u);
+  EXPECT_EQ(r.Count(Mark::Kind::kHold), 4u);
 }
 
 // Accepting the snapshot that completed a slow attack accepts its earlier steps (their verdict
@@ -523,6 +568,26 @@ TEST(AcceptFalseAlarmTest, AcceptingASlowAttackAcceptsItsEarlierStepsAndReleases
   EXPECT_EQ(point->index, 6u);
 }
 
+// R12-9: a verdict given after a false alarm was accepted (a new scan finds the canary changed)
+// flags the snapshot again, and a person may accept it again.
+TEST(AcceptFalseAlarmTest, AVerdictGivenSinceFlagsAgainAndCanBeAcceptedAgain) {
+  Repo r;
+  const std::vector<Snapshot> group = Group("cccci", 0x70);
+  ASSERT_THAT(ActOnFlag(*r.repo, group, {}, group.back(), kMaker), IsOk());
+  ASSERT_THAT(AcceptFalseAlarm(*r.repo, r.Marks(), group.back(), "", kMaker), IsOk());
+  ASSERT_TRUE(r.Marks().AcceptedAsFalseAlarm(group.back().id));
+  Mark scan = kMaker.NewMark(Mark::Kind::kVerdict, group.back().id, "canary changed");
+  scan.verdict = repository::Verdict{.level = repository::Verdict::Level::kInfected,
+                                     .score = 100,
+                                     .reasons = {"canary changed"}};
+  ASSERT_THAT(r.repo->SaveMark(scan), IsOk());
+  const MarkSet flagged = r.Marks();
+  EXPECT_FALSE(flagged.AcceptedAsFalseAlarm(group.back().id));
+  EXPECT_TRUE(detect::JudgedSnapshotsOf(group, flagged).back().flagged());
+  ASSERT_THAT(AcceptFalseAlarm(*r.repo, flagged, group.back(), "checked again", kMaker), IsOk());
+  EXPECT_TRUE(r.Marks().AcceptedAsFalseAlarm(group.back().id));
+}
+
 TEST(ActOnFlagTest, NothingForACleanSnapshotAndHoldsForAPlainFlag) {
   Repo r;
   const std::vector<Snapshot> calm = Group("ccic");
@@ -532,8 +597,9 @@ TEST(ActOnFlagTest, NothingForACleanSnapshotAndHoldsForAPlainFlag) {
   auto saved = ActOnFlag(*r.repo, hit, detect::PastSnapshotsOf(std::span(hit).first(4), {}),
                          hit.back(), kMaker);
   ASSERT_THAT(saved, IsOk());
-  EXPECT_EQ(saved->size(), 3u);
-  EXPECT_EQ(HeldOf(r.Marks()).size(), 3u);
+  EXPECT_EQ(saved->size(), 4u);
+  EXPECT_EQ(HeldOf(r.Marks()).size(), 4u);
+  EXPECT_TRUE(r.Marks().Held(hit.back().id)) << "the flagged snapshot itself";
 }
 
 // What the holds are for: forget under a policy that keeps only the newest snapshot keeps the
@@ -549,11 +615,97 @@ TEST(ActOnFlagTest, ForgetKeepsWhatTheFlagHeld) {
   std::vector<size_t> kept;
   for (const retention::KeptSnapshot& k : (*decisions)[0].decision.keep) {
     kept.push_back(static_cast<size_t>(k.snapshot.id.bytes[0]));
-    if (k.snapshot.id != group.back().id) {
-      EXPECT_THAT(k.reasons.back(), StartsWith("held: ")) << kept.back();
-    }
+    EXPECT_THAT(k.reasons.back(), StartsWith("held: ")) << kept.back();
   }
   EXPECT_THAT(kept, ElementsAre(3, 4, 5, 6));
+}
+
+// ---- A hold placed while forget removes ------------------------------------------------------
+
+// A snapshot saved in `r` (its record only: nothing here reads its tree); returns it with its id.
+Snapshot Saved(Repo& r, Snapshot s) {
+  auto id = r.repo->SaveSnapshot(s);
+  EXPECT_THAT(id, IsOk());
+  s.id = id ? *id : Id{};
+  return s;
+}
+
+TEST(RestoreHeldSinceTest, SavesAgainOnlyWhatAHoldNamesNowWithItsHolds) {
+  Repo r;
+  const std::vector<Snapshot> group = Group("cci");
+  const Snapshot held = Saved(r, group[0]), free = Saved(r, group[1]);
+  for (const Snapshot& s : {held, free}) ASSERT_THAT(r.repo->RemoveSnapshot(s.id), IsOk());
+  ASSERT_THAT(r.repo->SaveMark(HoldMark(held, group[2].id, "newest clean")), IsOk());
+  auto restored = RestoreHeldSince(*r.repo, std::vector<Snapshot>{held, free}, kMaker);
+  ASSERT_THAT(restored, IsOk());
+  ASSERT_EQ(restored->size(), 1u);
+  const Restored& again = restored->front();
+  EXPECT_EQ(again.removed, held.id);
+  EXPECT_NE(again.restored, held.id);
+  auto loaded = r.repo->LoadSnapshot(again.restored);
+  ASSERT_THAT(loaded, IsOk());
+  EXPECT_EQ(loaded->time_ns, held.time_ns);
+  EXPECT_EQ(loaded->verdict, held.verdict);
+  const MarkSet marks = r.Marks();
+  std::vector<const NamedMark*> holds = marks.StandingHolds(again.restored);
+  ASSERT_EQ(holds.size(), 1u);
+  EXPECT_EQ(holds.front()->mark.reason, "saved again after forget removed it, held: newest clean");
+  EXPECT_EQ(holds.front()->mark.because, group[2].id);
+  auto listed = r.repo->LoadSnapshots();
+  ASSERT_THAT(listed, IsOk());
+  EXPECT_EQ(listed->size(), 1u) << "the one no hold names stays removed";
+}
+
+TEST(KeepIfRemovedTest, NothingWhileTheSnapshotIsThereElseSavedAgainHeld) {
+  Repo r;
+  const Snapshot there = Saved(r, Group("c")[0]);
+  auto hold = AddHold(*r.repo, there, "legal hold", kMaker);
+  ASSERT_THAT(hold, IsOk());
+  auto kept = KeepIfRemoved(*r.repo, there, *hold, kMaker);
+  ASSERT_THAT(kept, IsOk());
+  EXPECT_FALSE(kept->has_value());
+
+  ASSERT_THAT(r.repo->RemoveSnapshot(there.id), IsOk());  // a forget, after `hold add` found it
+  auto again = KeepIfRemoved(*r.repo, there, *hold, kMaker);
+  ASSERT_THAT(again, IsOk());
+  ASSERT_TRUE(again->has_value());
+  EXPECT_THAT(r.repo->LoadSnapshot((*again)->restored), IsOk());
+  EXPECT_TRUE(r.Marks().Held((*again)->restored));
+}
+
+// ---- One order (review R11-12) -------------------------------------------------------------
+
+// Two snapshots of the same time, one clean and one flagged, in either order of ids and handed
+// over in either order (a backup appends its new snapshot last): holds, retention and the newest
+// clean restore point all take the one with the greater id as the newer (repository::OlderThan).
+TEST(SnapshotOrderTest, HoldsRetentionAndTheCleanPointAgreeOnSnapshotsOfTheSameTime) {
+  for (std::string_view levels : {"ccic", "ccci"}) {
+    std::vector<Snapshot> group = Group(levels);  // group[3]'s id is the greater
+    group[3].time_ns = group[2].time_ns;
+    const bool clean_is_newer = levels == "ccic";
+    auto kept = retention::ApplyPolicy(group, retention::Policy{.last = 1}, kMaker.now_ns);
+    ASSERT_THAT(kept, IsOk());
+    ASSERT_EQ(kept->keep.size(), 1u);
+    EXPECT_EQ(kept->keep.front().snapshot.id, group[3].id) << levels;
+
+    std::vector<Snapshot> as_listed = group;  // repository::LoadSnapshots' order
+    std::sort(as_listed.begin(), as_listed.end(), repository::OlderThan);
+    auto latest_clean = detect::ChooseLatestClean(detect::JudgedSnapshotsOf(as_listed, {}), "");
+    ASSERT_THAT(latest_clean, IsOk());
+    const Id& restore_point = as_listed[latest_clean->index].id;
+    EXPECT_EQ(restore_point, clean_is_newer ? group[1].id : group[2].id) << levels;
+
+    std::vector<Snapshot> flagged_last = group;
+    if (clean_is_newer) std::swap(flagged_last[2], flagged_last[3]);
+    for (const std::vector<Snapshot>& order : {group, flagged_last}) {
+      const std::vector<PlannedHold> holds = HoldsToPlace(order, {});
+      ASSERT_GE(holds.size(), 2u) << levels;
+      const PlannedHold& newest_clean = holds[holds.size() - 2];  // the flagged one is last
+      EXPECT_EQ(newest_clean.snapshot.id, restore_point) << levels;
+      EXPECT_THAT(newest_clean.reason, StartsWith("newest clean restore point before")) << levels;
+      EXPECT_EQ(HoldsToPlaceAll(order, {}).size(), holds.size()) << levels;
+    }
+  }
 }
 
 }  // namespace

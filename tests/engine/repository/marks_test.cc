@@ -8,9 +8,14 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -84,6 +89,21 @@ Mark FalseAlarm(uint8_t snapshot) {
   return m;
 }
 
+// A false alarm accepting the verdict marks named.
+Mark FalseAlarmAccepting(uint8_t snapshot, std::vector<std::string> names) {
+  Mark m = FalseAlarm(snapshot);
+  m.accepts = std::move(names);
+  return m;
+}
+
+// A resolution on `snapshot` of the flagged snapshots `resolves`.
+Mark Resolution(uint8_t snapshot, std::vector<uint8_t> resolves) {
+  Mark m = Hold(snapshot, std::nullopt, "systems restored on 2026-12-09");
+  m.kind = Mark::Kind::kResolution;
+  for (uint8_t n : resolves) m.resolves.push_back(IdOf(n));
+  return m;
+}
+
 // ---- JSON ------------------------------------------------------------------------------------
 
 TEST(MarkJsonTest, EveryKindRoundTrips) {
@@ -96,7 +116,11 @@ TEST(MarkJsonTest, EveryKindRoundTrips) {
       Release(1, {"mark-" + std::string(64, 'a'), "mark-" + std::string(64, 'b')}),
       VerdictMark(2, Level::kSuspicious),
       VerdictMark(2, Level::kInfected, true),
-      FalseAlarm(3)};
+      FalseAlarm(3),
+      FalseAlarmAccepting(3, {}),
+      FalseAlarmAccepting(3, {"mark-" + std::string(64, 'c')}),
+      Resolution(4, {2}),
+      Resolution(4, {1, 2, 3})};
   for (const Mark& mark : marks) {
     const std::string text = EncodeMark(mark);
     Result<Mark> back = DecodeMark(text);
@@ -116,6 +140,19 @@ TEST(MarkJsonTest, WriterKeepsWithinTheBoundsTheReaderChecks) {
   back = DecodeMark(EncodeMark(Release(1, names)));
   ASSERT_THAT(back, IsOk());
   EXPECT_EQ(back->releases.size(), kMaxReleasedHolds);
+
+  Mark many = Resolution(1, {});
+  for (size_t i = 0; i < kMaxResolvedSnapshots + 5; ++i) many.resolves.push_back(IdOf(2));
+  back = DecodeMark(EncodeMark(many));
+  ASSERT_THAT(back, IsOk());
+  EXPECT_EQ(back->resolves.size(), kMaxResolvedSnapshots);
+}
+
+TEST(MarkJsonTest, AResolutionNamesItsKindAndTheSnapshotsItResolves) {
+  const json j = json::parse(EncodeMark(Resolution(4, {2})));
+  EXPECT_EQ(j["kind"], "resolution");
+  EXPECT_EQ(j["resolves"], json::array({IdOf(2).Hex()}));
+  EXPECT_FALSE(j.contains("false_alarm"));
 }
 
 // A valid mark's JSON with `edit` applied.
@@ -177,6 +214,20 @@ TEST(MarkJsonTest, RefusesEachMalformedFieldNamingIt) {
        "mark.false_alarm"},
       {"false alarm not clean", FalseAlarm(1), [](json& j) { j["verdict"]["level"] = "infected"; },
        "mark.false_alarm"},
+      {"resolves missing", Resolution(4, {2}), [](json& j) { j.erase("resolves"); },
+       "mark.resolves"},
+      {"resolves empty", Resolution(4, {2}), [](json& j) { j["resolves"] = json::array(); },
+       "mark.resolves"},
+      {"resolves too many", Resolution(4, {2}),
+       [](json& j) {
+         j["resolves"] = json::array();
+         for (size_t i = 0; i <= kMaxResolvedSnapshots; ++i) j["resolves"].push_back(IdOf(2).Hex());
+       },
+       "mark.resolves"},
+      {"resolves not ids", Resolution(4, {2}),
+       [](json& j) { j["resolves"] = json::array({"mark-a"}); }, "mark.resolves"},
+      {"resolves number", Resolution(4, {2}), [](json& j) { j["resolves"] = json::array({2}); },
+       "mark.resolves"},
       {"signals", VerdictMark(1, Level::kSuspicious, true),
        [](json& j) {
          j["signals"]["examples"] = json::array({1, 2, 3, 4, 5, 6});
@@ -219,6 +270,39 @@ TEST(MarkSetTest, AHoldStandsUntilAReleaseNamesIt) {
   const MarkSet released({{"mark-1", Hold(1)}, {"mark-2", Release(1, {"mark-1"})}});
   EXPECT_FALSE(released.Held(IdOf(1)));
   EXPECT_TRUE(released.AllStandingHolds().empty());
+}
+
+// `hold list --all` names who released a hold: ReleaseOf is the release that freed it, none for
+// a standing hold, a release of another snapshot's hold or an unknown name.
+TEST(MarkSetTest, ReleaseOfIsTheReleaseThatFreedTheHold) {
+  const MarkSet set({{"mark-1", Hold(1)},
+                     {"mark-2", Hold(1)},
+                     {"mark-3", Hold(2)},
+                     {"mark-4", Release(1, {"mark-1"})},
+                     {"mark-5", Release(1, {"mark-3"})},
+                     {"mark-6", Release(1, {"mark-1"})}});
+  const NamedMark* release = set.ReleaseOf("mark-1");
+  ASSERT_NE(release, nullptr);
+  EXPECT_EQ(release->name, "mark-4");  // the first in file-name order
+  EXPECT_EQ(set.ReleaseOf("mark-2"), nullptr);  // standing
+  EXPECT_EQ(set.ReleaseOf("mark-3"), nullptr);  // mark-5 is about snapshot 1
+  EXPECT_EQ(set.ReleaseOf("mark-9"), nullptr);
+  const MarkSet copy = set;
+  ASSERT_NE(copy.ReleaseOf("mark-1"), nullptr);
+  EXPECT_EQ(copy.ReleaseOf("mark-1")->name, "mark-4");
+}
+
+TEST(MarkSetTest, AResolutionIsFoundOnItsSnapshotOnlyAndChangesNoOtherAnswer) {
+  const MarkSet set({{"mark-1", Hold(1, 2)},
+                     {"mark-2", VerdictMark(2, Level::kInfected)},
+                     {"mark-3", Resolution(4, {2})}});
+  const NamedMark* resolution = set.Resolution(IdOf(4));
+  ASSERT_NE(resolution, nullptr);
+  EXPECT_EQ(resolution->name, "mark-3");
+  EXPECT_EQ(set.Resolution(IdOf(2)), nullptr);
+  EXPECT_TRUE(set.Held(IdOf(1)));  // holds stay
+  EXPECT_EQ(set.WorstLaterVerdict(IdOf(4)), nullptr);
+  EXPECT_FALSE(set.AcceptedAsFalseAlarm(IdOf(2)));
 }
 
 // A hold stands until a release on its own snapshot names it (docs/repository-format.md,
@@ -276,6 +360,30 @@ TEST(MarkSetTest, AcceptedAsFalseAlarmIsPerSnapshot) {
   EXPECT_FALSE(set.AcceptedAsFalseAlarm(IdOf(2)));  // a clean verdict is no acceptance
   EXPECT_FALSE(set.AcceptedAsFalseAlarm(IdOf(3)));
   EXPECT_TRUE(MarkSet().empty());
+}
+
+// R12-9: a false alarm accepts the verdicts given so far; one given since (a new scan) flags the
+// snapshot again. A false alarm written before `accepts` existed accepts every verdict mark.
+TEST(MarkSetTest, AVerdictGivenAfterAFalseAlarmFlagsTheSnapshotAgain) {
+  const MarkSet accepted({{"mark-1", VerdictMark(1, Level::kSuspicious)},
+                          {"mark-2", FalseAlarmAccepting(1, {"mark-1"})}});
+  EXPECT_TRUE(accepted.AcceptedAsFalseAlarm(IdOf(1)));
+  const MarkSet flagged_again({{"mark-1", VerdictMark(1, Level::kSuspicious)},
+                               {"mark-2", FalseAlarmAccepting(1, {"mark-1"})},
+                               {"mark-3", VerdictMark(1, Level::kInfected, true, "scan")}});
+  EXPECT_FALSE(flagged_again.AcceptedAsFalseAlarm(IdOf(1)));
+  const MarkSet clean_since({{"mark-2", FalseAlarmAccepting(1, {})},
+                             {"mark-3", VerdictMark(1, Level::kClean, true, "scan")}});
+  EXPECT_TRUE(clean_since.AcceptedAsFalseAlarm(IdOf(1))) << "a clean verdict flags nothing";
+  const MarkSet accepted_twice({{"mark-1", VerdictMark(1, Level::kSuspicious)},
+                                {"mark-2", FalseAlarmAccepting(1, {"mark-1"})},
+                                {"mark-3", VerdictMark(1, Level::kInfected, true, "scan")},
+                                {"mark-4", FalseAlarmAccepting(1, {"mark-1", "mark-3"})}});
+  EXPECT_TRUE(accepted_twice.AcceptedAsFalseAlarm(IdOf(1)));
+  const MarkSet legacy({{"mark-1", VerdictMark(1, Level::kSuspicious)},
+                        {"mark-2", FalseAlarm(1)},
+                        {"mark-3", VerdictMark(1, Level::kInfected, true, "scan")}});
+  EXPECT_TRUE(legacy.AcceptedAsFalseAlarm(IdOf(1)));
 }
 
 TEST(MarkSetTest, WorstLaterVerdictPrefersSeverityThenSignals) {
@@ -470,6 +578,120 @@ TEST(RepositoryMarksTest, DamagedRenamedOversizedForeignAndMiskindedMarksAreSkip
   auto without_list = repo->LoadMarks();  // no list given: still skips them
   ASSERT_THAT(without_list, IsOk());
   EXPECT_EQ(without_list->all().size(), 1u);
+}
+
+// ---- Reading many marks (R11-6) ---------------------------------------------------------------
+
+// Marks on snapshots 1..count, saved to `store`; their names, sorted.
+std::vector<std::string> SaveHolds(const Store& store, int count) {
+  auto repo = store.Init();
+  std::vector<std::string> names;
+  for (int i = 1; i <= count; ++i) {
+    auto name = repo->SaveMark(Hold(static_cast<uint8_t>(i)));
+    EXPECT_THAT(name, IsOk());
+    if (name) names.push_back(*name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// Counts the marks being read at once. The first read waits (up to 5 s, so that reading one
+// at a time fails the test instead of hanging it) until a second one is under way.
+class OverlapBackend final : public testing::ForwardingBackend {
+ public:
+  using ForwardingBackend::ForwardingBackend;
+  Result<Bytes> Load(const backend::Handle& h, uint64_t offset, uint64_t length) const override {
+    if (h.type != FileType::kEvidence) return ForwardingBackend::Load(h, offset, length);
+    {
+      std::unique_lock lock(mu_);
+      max_in_flight_ = std::max(max_in_flight_, ++in_flight_);
+      changed_.notify_all();
+      if (!first_seen_) {
+        first_seen_ = true;
+        changed_.wait_for(lock, std::chrono::seconds(5), [&] { return in_flight_ >= 2; });
+      }
+    }
+    Result<Bytes> loaded = ForwardingBackend::Load(h, offset, length);
+    std::lock_guard lock(mu_);
+    --in_flight_;
+    return loaded;
+  }
+  int max_in_flight() const {
+    std::lock_guard lock(mu_);
+    return max_in_flight_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::condition_variable changed_;
+  mutable int in_flight_ = 0, max_in_flight_ = 0;
+  mutable bool first_seen_ = false;
+};
+
+TEST(RepositoryMarksTest, LoadMarksReadsSeveralMarksAtOnce) {
+  Store store;
+  const std::vector<std::string> names = SaveHolds(store, 20);
+  auto backend = std::make_unique<OverlapBackend>(store.raw());
+  const OverlapBackend& overlap = *backend;
+  auto repo = Repository::Open(std::move(backend), testing::kPassword);
+  ASSERT_THAT(repo, IsOk());
+  std::vector<DamagedFile> damaged;
+  auto marks = (*repo)->LoadMarks(&damaged);
+  ASSERT_THAT(marks, IsOk());
+  EXPECT_THAT(damaged, IsEmpty());
+  ASSERT_EQ(marks->all().size(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) EXPECT_EQ(marks->all()[i].name, names[i]);
+  EXPECT_GE(overlap.max_in_flight(), 2) << "marks were read one at a time";
+  EXPECT_LE(overlap.max_in_flight(), 8) << "more reads at once than the bound";
+}
+
+// Refuses the reads of chosen marks with a storage error (or a damaged copy), as S3 answering
+// 503 or 403 for one object while the others are read.
+class RefusingBackend final : public testing::ForwardingBackend {
+ public:
+  RefusingBackend(backend::Backend& target, std::map<std::string, Error> refused)
+      : ForwardingBackend(target), refused_(std::move(refused)) {}
+  Result<Bytes> Load(const backend::Handle& h, uint64_t offset, uint64_t length) const override {
+    if (auto it = refused_.find(h.name); it != refused_.end()) return it->second;
+    return ForwardingBackend::Load(h, offset, length);
+  }
+
+ private:
+  const std::map<std::string, Error> refused_;
+};
+
+// A mark the storage does not hand over is no damaged mark: among marks read at once, the load
+// fails with the storage's error (a hold is never dropped because the storage did not answer);
+// a damaged one beside it is still only skipped and reported.
+TEST(RepositoryMarksTest, AStorageErrorAmongMarksReadAtOnceFailsTheLoad) {
+  Store store;
+  const std::vector<std::string> names = SaveHolds(store, 30);
+  const std::pair<const char*, Error> cases[] = {
+      {"network", Error::Io("evidence/" + names[17] + ": 503 SlowDown")},
+      {"permission", Error::PermissionDenied("evidence/" + names[17] + ": 403 AccessDenied")}};
+  for (const auto& [what, error] : cases) {
+    std::map<std::string, Error> refused = {
+        {names[17], error},
+        {names[3], Error::Corrupt("mark " + names[3] + ": content does not match its name")}};
+    auto repo = Repository::Open(std::make_unique<RefusingBackend>(store.raw(), refused),
+                                 testing::kPassword);
+    ASSERT_THAT(repo, IsOk());
+    std::vector<DamagedFile> damaged;
+    EXPECT_THAT((*repo)->LoadMarks(&damaged), ErrorIs(error.code(), HasSubstr("mark " + names[17])))
+        << what;
+    for (const DamagedFile& f : damaged) EXPECT_NE(f.name, names[17]) << what;
+  }
+  std::map<std::string, Error> damaged_only = {
+      {names[3], Error::Corrupt("mark " + names[3] + ": content does not match its name")}};
+  auto repo = Repository::Open(std::make_unique<RefusingBackend>(store.raw(), damaged_only),
+                               testing::kPassword);
+  ASSERT_THAT(repo, IsOk());
+  std::vector<DamagedFile> damaged;
+  auto marks = (*repo)->LoadMarks(&damaged);
+  ASSERT_THAT(marks, IsOk());
+  EXPECT_EQ(marks->all().size(), names.size() - 1);
+  ASSERT_EQ(damaged.size(), 1u);
+  EXPECT_EQ(damaged[0].name, names[3]);
 }
 
 }  // namespace

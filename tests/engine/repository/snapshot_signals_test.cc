@@ -40,7 +40,7 @@ SnapshotSignals FullSignals() {
   uint64_t n = 1;
   for (uint64_t* count :
        {&s.files_total, &s.dirs_total, &s.files_new, &s.files_changed, &s.files_deleted,
-        &s.files_known_content, &s.bytes_deleted, &s.bytes_changed, &s.bytes_incompressible,
+        &s.files_unreadable, &s.bytes_unreadable, &s.files_known_content, &s.bytes_deleted, &s.bytes_changed, &s.bytes_incompressible,
         &s.files_judged, &s.rewritten_high_entropy, &s.header_mismatch, &s.intermittent,
         &s.encrypted_copies, &s.new_extension_files, &s.suspect_files, &s.suspect_bytes,
         &s.suspect_mtime_kept, &s.archives_added_bytes}) {

@@ -4,10 +4,13 @@
 // Save::kNothing, and re-judges snapshots that already have a verdict.
 #include "engine/scan/scan.h"
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -15,14 +18,18 @@
 #include <numeric>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "core/interrupt.h"
+#include "engine/archiver/archiver.h"
+#include "engine/archiver/internal/file_reader.h"
 #include "engine/backend/backend.h"
 #include "engine/detect/verdict.h"
 #include "engine/holds/holds.h"
 #include "engine/repository/repository.h"
+#include "tests/engine/archiver/archiver_fixtures.h"
 #include "tests/matchers.h"
 #include "tests/support/ransom/scenario.h"
 
@@ -86,6 +93,18 @@ std::vector<std::string> Files(const repository::Repository& repo) {
   return names;
 }
 
+size_t CountOf(const repository::MarkSet& marks, repository::Mark::Kind kind) {
+  return static_cast<size_t>(
+      std::count_if(marks.all().begin(), marks.all().end(),
+                    [&](const repository::NamedMark& named) { return named.mark.kind == kind; }));
+}
+
+std::vector<std::string> Names(const repository::MarkSet& marks) {
+  std::vector<std::string> names;
+  for (const repository::NamedMark& named : marks.all()) names.push_back(named.name);
+  return names;
+}
+
 class ScanTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -113,7 +132,7 @@ class ScanTest : public ::testing::Test {
     Result<repository::MarkSet> marks =
         ScanGroup(*run.repository, run.snapshots, AllOf(run.snapshots), given.value_or(run.marks),
                   ScanOptions{}, save, kMaker,
-                  [&](const Snapshot&, const Scanned& scanned, const std::string&) {
+                  [&](const Snapshot&, const Scanned& scanned, const SavedMarks&) {
                     out.push_back(scanned);
                   });
     EXPECT_THAT(marks, IsOk());
@@ -204,7 +223,7 @@ TEST_F(ScanTest, SavesAVerdictMarkThatTheCleanPointHonours) {
 
   Result<repository::MarkSet> marks = run.repository->LoadMarks();
   ASSERT_THAT(marks, IsOk());
-  EXPECT_EQ(marks->all().size(), run.snapshots.size());
+  EXPECT_EQ(CountOf(*marks, repository::Mark::Kind::kVerdict), run.snapshots.size());
   for (const Snapshot& s : run.snapshots) {
     const repository::Mark* later = marks->WorstLaterVerdict(s.id);
     ASSERT_NE(later, nullptr);
@@ -221,6 +240,51 @@ TEST_F(ScanTest, SavesAVerdictMarkThatTheCleanPointHonours) {
   // The history the next backup would use has the scanned snapshots in it.
   const detect::History history = detect::HistoryOf(detect::PastSnapshotsOf(run.snapshots, *marks));
   EXPECT_EQ(history.records.size(), run.last_clean + 1);
+}
+
+// R12-2: a slow attack found by a scan has its earlier steps marked, as a backup marks them, so
+// the newest clean point is the last snapshot before the attack began, and that point and the
+// clean ones before it are held (the marks a backup saves after a flag).
+TEST_F(ScanTest, ASlowAttackFoundByAScanMarksItsEarlierStepsAndHoldsTheCleanPoint) {
+  ScenarioSpec spec;
+  spec.attack = AttackKind::kSlow;
+  spec.detect = false;
+  const ScenarioRun run = Run("slow", spec);
+  ASSERT_GT(run.snapshots.size(), run.last_clean + spec.slow_backups);
+  std::vector<repository::NamedMark> after_flag;
+  Result<repository::MarkSet> returned = ScanGroup(
+      *run.repository, run.snapshots, AllOf(run.snapshots), run.marks, ScanOptions{}, Save::kMarks,
+      kMaker, [&](const Snapshot&, const Scanned&, const SavedMarks& saved) {
+        EXPECT_EQ(saved.after_flag_failure, "");
+        after_flag.insert(after_flag.end(), saved.after_flag.begin(), saved.after_flag.end());
+      });
+  ASSERT_THAT(returned, IsOk());
+  Result<repository::MarkSet> marks = run.repository->LoadMarks();
+  ASSERT_THAT(marks, IsOk());
+  EXPECT_EQ(Names(*returned), Names(*marks));
+  Result<detect::CleanPoint> point =
+      detect::NewestClean(detect::JudgedSnapshotsOf(run.snapshots, *marks));
+  ASSERT_THAT(point, IsOk());
+  EXPECT_EQ(point->index, run.last_clean) << "the clean point is inside the attack";
+  size_t steps = 0;
+  for (const repository::NamedMark& named : after_flag) {
+    if (named.mark.kind != repository::Mark::Kind::kVerdict) continue;
+    ++steps;
+    EXPECT_THAT(named.mark.reason, ::testing::HasSubstr("part of a slow attack"));
+    EXPECT_TRUE(named.mark.because.has_value());
+  }
+  EXPECT_GE(steps, 1u);
+  EXPECT_TRUE(marks->Held(run.snapshots[run.last_clean].id));
+  EXPECT_EQ(CountOf(*marks, repository::Mark::Kind::kHold),
+            std::min(holds::kHeldCleanPoints, run.last_clean + 1) + 1);  // + the first step
+  // A second scan of the same snapshots asks for no hold twice.
+  ASSERT_THAT(ScanGroup(*run.repository, run.snapshots, AllOf(run.snapshots), *marks, ScanOptions{},
+                        Save::kMarks, kMaker, nullptr),
+              IsOk());
+  Result<repository::MarkSet> again = run.repository->LoadMarks();
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(CountOf(*again, repository::Mark::Kind::kHold),
+            CountOf(*marks, repository::Mark::Kind::kHold));
 }
 
 TEST_F(ScanTest, DryRunWritesNothing) {
@@ -266,9 +330,9 @@ TEST_F(ScanTest, ScansOnlyTheTargets) {
   const std::vector<size_t> targets = {0, run.snapshots.size() - 1};
   Result<repository::MarkSet> marks =
       ScanGroup(*run.repository, run.snapshots, targets, run.marks, ScanOptions{}, Save::kMarks,
-                kMaker, [&](const Snapshot& s, const Scanned& result, const std::string& mark) {
+                kMaker, [&](const Snapshot& s, const Scanned& result, const SavedMarks& saved) {
                   scanned.push_back(s.id.Hex());
-                  EXPECT_FALSE(mark.empty());
+                  EXPECT_FALSE(saved.verdict.empty());
                   EXPECT_EQ(result.signals.has_parent, s.id != run.snapshots.front().id);
                 });
   ASSERT_THAT(marks, IsOk());
@@ -288,7 +352,7 @@ TEST_F(ScanTest, AnInterruptionStopsBetweenSnapshotsKeepingWhatWasSaved) {
   size_t scanned = 0;
   Result<repository::MarkSet> marks =
       ScanGroup(*run.repository, run.snapshots, AllOf(run.snapshots), run.marks, ScanOptions{},
-                Save::kMarks, kMaker, [&](const Snapshot&, const Scanned&, const std::string&) {
+                Save::kMarks, kMaker, [&](const Snapshot&, const Scanned&, const SavedMarks&) {
                   ++scanned;
                   SimulateInterruptionForTesting(SIGINT);
                 });
@@ -299,6 +363,51 @@ TEST_F(ScanTest, AnInterruptionStopsBetweenSnapshotsKeepingWhatWasSaved) {
   ASSERT_THAT(saved, IsOk());
   ASSERT_EQ(saved->all().size(), 1u);
   EXPECT_EQ(saved->all().front().mark.snapshot, run.snapshots.front().id);
+}
+
+class ScanSkippedTest : public archiver::testing::ArchiverTest {};
+
+// Review R10-8: a stored snapshot's files its backup could not read (its `skipped` list) are
+// unreadable, not deleted; one that vanished before it was read was deleted.
+TEST_F(ScanSkippedTest, FilesTheBackupCouldNotReadAreUnreadableNotDeleted) {
+  MakeDir("data");
+  std::set<std::string> locked;
+  for (int i = 0; i < 40; ++i) {
+    const std::string path = Path("data/f" + std::to_string(i) + ".txt");
+    Write("data/f" + std::to_string(i) + ".txt", "content " + std::to_string(i));
+    if (i < 30) locked.insert(path);
+  }
+  archiver::BackupOptions options = Options({Path("data")});
+  options.detect = false;  // as a snapshot taken before detection
+  Result<Snapshot> first = Run(options);
+  ASSERT_THAT(first, IsOk());
+  for (const std::string& path : locked) ASSERT_EQ(::chmod(path.c_str(), 0600), 0);
+  ASSERT_EQ(::chmod(Path("data/f39.txt").c_str(), 0600), 0);
+  archiver::internal::SetReadHooksForTesting(
+      {[this](const std::string& path) {
+         if (path == Path("data/f39.txt")) ::unlink(path.c_str());  // vanishes: deleted
+       },
+       [&locked](const std::string& path) {
+         if (!locked.contains(path)) return;  // changes while read: skipped, still there
+         const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND);
+         ASSERT_GE(fd, 0);
+         ASSERT_EQ(::write(fd, "x", 1), 1);
+         ::close(fd);
+       }});
+  options.parent = *first;
+  Result<Snapshot> second = Run(options);
+  archiver::internal::SetReadHooksForTesting({});
+  ASSERT_THAT(second, IsOk());
+  ASSERT_EQ(second->skipped.size(), 31u);
+
+  Result<Scanned> scanned = Scan(*repo_, *second, &*first, detect::History{}, ScanOptions{});
+  ASSERT_THAT(scanned, IsOk());
+  EXPECT_EQ(scanned->signals.files_unreadable, 30u);
+  EXPECT_EQ(scanned->signals.files_deleted, 1u) << "f39.txt vanished";
+  EXPECT_EQ(scanned->verdict.level, Verdict::Level::kSuspicious);
+  EXPECT_THAT(scanned->verdict.reasons,
+              ::testing::ElementsAre(::testing::HasSubstr("30 files the previous backup read could "
+                                                          "not be read")));
 }
 
 TEST(GroupsOfTest, GroupsByHostAndPathsOldestFirst) {

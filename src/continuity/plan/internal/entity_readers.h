@@ -30,6 +30,7 @@ void ReadVendor(const Source& source, const yaml::Node& node, Diagnostics* out, 
 void ReadSite(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
 void ReadRepository(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
 void ReadTraining(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
+void ReadScenario(const Source& source, const yaml::Node& node, Diagnostics* out, Plan* plan);
 
 // `path` as written in file `file` of the plan: absolute paths unchanged, relative ones joined to
 // that file's directory. "" stays "".

@@ -110,9 +110,10 @@ Result<Evidence> GatherEvidence(const catalog::Catalog& catalog, const plan::Sys
 // The clean evidence of `system`: one entry per repository of `repositories` (its
 // SystemRepositories), in order, then per other repository its backups are recorded in (every
 // backup counts, as for the RPO); one query for the backups, one per repository with backups
-// for its newest forget.
+// for its newest forget — this catalog's own, or one imported from `host` (the plan's host of
+// the system; "" takes only this catalog's own).
 Result<std::vector<CleanEvidence>> GatherCleanEvidence(
-    const catalog::Catalog& catalog, const std::string& system,
+    const catalog::Catalog& catalog, const std::string& system, const std::string& host,
     const std::vector<const plan::RepositorySpec*>& repositories, int64_t now_ns);
 // The newest clean restore point over all of `repositories` (clean_point.cc): their snapshots
 // in one time line (detect::JudgedSnapshot each: the record's level raised by later verdicts,

@@ -51,6 +51,8 @@ class Walker {
                   size_t index, DirTask* dir, const repository::Node* previous);
   void ReportDeleted(const std::string& path, const std::vector<Entry>& entries,
                      const ParentTree& parent);
+  void ReportUnread(const std::string& dir_path, const std::string& path,
+                    repository::NodeType type, const repository::Node* previous);
 
   Result<std::vector<Entry>> ListDirectory(const std::string& path);
   std::vector<Entry> StatChainEntries(const std::string& path, const PathTrie& paths);

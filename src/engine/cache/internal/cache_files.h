@@ -5,6 +5,7 @@
 //   snapshots/<64 hex>       a snapshot file's bytes; its name is their SHA-256
 //   index/<64 hex>           an index file's bytes; the same
 //   packs/<64 hex>           a tree pack's bytes || SHA-256 of them (32) || "stormpc1"
+//   marks/mark-<64 hex>      a mark's bytes (evidence/mark-…); the hex digits are their SHA-256
 //   <type folder>/.tmp-*     a file being written (renamed into place when complete)
 //   retention/<file type>    the record of earlier Object Lock upkeep (written by the S3
 //                            backend: engine/s3/internal/retention_record.h), not a cached file
@@ -17,9 +18,11 @@
 #ifndef STORMPROOF_ENGINE_CACHE_INTERNAL_CACHE_FILES_H_
 #define STORMPROOF_ENGINE_CACHE_INTERNAL_CACHE_FILES_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -33,10 +36,23 @@ namespace stormproof::cache::internal {
 // Bytes after a cached pack's content: its SHA-256 and a magic that names the format.
 constexpr size_t kPackTrailerSize = 32 + 8;
 
-// Whether the cache keeps files of `type`: snapshots, index files and (tree) packs.
+// The types of file the cache keeps some of, each in a folder of its own.
+inline constexpr std::array<backend::FileType, 4> kCachedTypes = {
+    backend::FileType::kSnapshot, backend::FileType::kIndex, backend::FileType::kPack,
+    backend::FileType::kEvidence};
+// The prefix of a mark's name in evidence/ (repository::kMarkNamePrefix, engine/repository/
+// marks.h; the cache sits below the repository and cannot include it).
+inline constexpr std::string_view kMarkNamePrefix = "mark-";
+
+// Whether the cache keeps files of `type` (kCachedTypes): snapshots, index files, (tree) packs
+// and evidence (marks only).
 bool IsCachedType(backend::FileType type);
+// The SHA-256 (hex) a file's name says its bytes have: the name itself, for evidence the part
+// after kMarkNamePrefix ("" for evidence that is no mark).
+std::string_view ContentHashOf(backend::FileType type, std::string_view name);
 // Whether files of `type` named `name` can be cached at all: snapshots, index files and packs
-// whose name is 64 lower-case hex digits (so it is also a safe file name).
+// whose name is 64 lower-case hex digits, and marks ("mark-" and 64 of them), so it is also a
+// safe file name. Evidence other than marks is never cached.
 bool IsCacheable(backend::FileType type, const std::string& name);
 
 class CacheFiles {
@@ -54,7 +70,8 @@ class CacheFiles {
   // started to fill is left alone (rmdir of a non-empty folder fails; nothing is deleted).
   void RemoveIfEmpty() const;
 
-  // A cached snapshot or index file whose SHA-256 is its name; nothing otherwise.
+  // A cached snapshot, index file or mark whose SHA-256 is the one its name says
+  // (ContentHashOf); nothing otherwise.
   std::optional<Bytes> ReadNamed(backend::FileType type, const std::string& name) const;
   // Bytes [offset, offset + length) of a cached pack (length 0: to its end) whose trailer checks;
   // nothing when it is not cached, fails its check, or does not reach that far (kept then).

@@ -24,6 +24,7 @@ struct Finding {
     kRepeatedName,
     kSlowAttack,
     kMassDeletion,
+    kUnreadable,
   } rule;
   int score = 0;
 };
@@ -37,7 +38,7 @@ struct SlowAttack {
 };
 
 // Deletions not explained by renames (files_deleted − files_known_content), and the parent's
-// file count, derived from the signals.
+// file count (unreadable files included), derived from the signals.
 uint64_t UnexplainedDeletions(const repository::SnapshotSignals& signals);
 uint64_t ParentFiles(const repository::SnapshotSignals& signals);
 

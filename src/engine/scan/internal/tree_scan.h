@@ -10,6 +10,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <string>
@@ -79,21 +80,27 @@ class FirstChunkReaders {
 class TreeScan {
  public:
   // `targets`: the snapshot's paths (what the backup walked in full; the directories above them
-  // report no deletions, as the backup's walker does not list them).
+  // report no deletions, as the backup's walker does not list them). `max_entries`: the entries
+  // the walk may visit (ScanOptions::max_entries).
   TreeScan(const repository::Repository& repo, const std::vector<std::string>& targets,
-           detect::SignalCollector& collector, KnownChunks& known, FirstChunkReaders& readers);
+           detect::SignalCollector& collector, KnownChunks& known, FirstChunkReaders& readers,
+           uint64_t max_entries);
 
-  // Walks the directory `dir` ("" = the root) whose entries are `tree`, with `parent` the
-  // parent snapshot's tree there (null: none). Errors: a tree that cannot be loaded, naming it;
-  // kInterrupted.
-  Status Walk(const std::string& dir, const repository::Tree& tree, const repository::Tree* parent);
+  // Walks the root directory ("") whose entries are `tree`, with `parent` the parent snapshot's
+  // root tree (null: none). Errors: a tree that cannot be loaded, naming it; kFailedCheck for
+  // directories nested deeper than scan::kMaxDepth below the root or more than `max_entries`
+  // entries (a tree no backup writes: the snapshot cannot be judged); kInterrupted.
+  Status WalkRoot(const repository::Tree& tree, const repository::Tree* parent);
 
  private:
+  // Walks the directory `dir`, `depth` levels below the root, as WalkRoot.
+  Status Walk(const std::string& dir, const repository::Tree& tree, const repository::Tree* parent,
+              uint32_t depth);
   bool FullyWalked(const std::string& dir) const;
   void ReportDeleted(const std::string& dir, const repository::Tree& tree,
                      const repository::Tree& parent);
   Status WalkDirectory(const std::string& path, const repository::Node& node,
-                       const repository::Node* previous);
+                       const repository::Node* previous, uint32_t depth);
   void HandleFile(const std::string& dir, const std::string& path, const repository::Node& node,
                   const repository::Node* previous);
   detect::ContentFacts FactsOf(const repository::Node& node);
@@ -103,6 +110,8 @@ class TreeScan {
   detect::SignalCollector& collector_;
   KnownChunks& known_;
   FirstChunkReaders& readers_;
+  const uint64_t max_entries_;
+  uint64_t entries_ = 0;  // visited so far
 };
 
 }  // namespace stormproof::scan::internal
