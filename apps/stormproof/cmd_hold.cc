@@ -183,6 +183,29 @@ Outcome RunHoldList(Context* context, const HoldFlags& flags) {
   return Outcome::Ok();
 }
 
+// A plain release of an attack's own flagged snapshot's hold ends nothing: while the attack
+// stands (not accepted as a false alarm, not resolved), the next forget holds it again. Says so
+// on stderr, with the two ways to end it.
+void WarnEvidenceHoldReleased(const repository::MarkSet& before, const std::vector<NamedMark>& saved) {
+  const bool false_alarm = std::any_of(saved.begin(), saved.end(), [](const NamedMark& m) {
+    return m.mark.kind == Mark::Kind::kVerdict && m.mark.false_alarm;
+  });
+  if (false_alarm) return;
+  for (const NamedMark& release : saved) {
+    if (release.mark.kind != Mark::Kind::kRelease) continue;
+    for (const NamedMark* hold : before.StandingHolds(release.mark.snapshot)) {
+      const bool named = std::find(release.mark.releases.begin(), release.mark.releases.end(),
+                                   hold->name) != release.mark.releases.end();
+      if (!named || hold->mark.because != release.mark.snapshot) continue;
+      const std::string id = release.mark.snapshot.ShortHex();
+      PrintError("warning: snapshot " + id + " is the first snapshot of an attack that still "
+                 "stands: the next forget holds it again. To end the attack, 'hold resolve' a "
+                 "snapshot taken after the recovery, or 'hold release --false-alarm " + id + "'");
+      break;
+    }
+  }
+}
+
 // Opens the repository under the shared lock and runs `act` on the snapshot flags.snapshot
 // names with the repository's marks; prints the marks it saved. `releases`: the act lets
 // snapshots go (a release, a false alarm), which only credentials that may delete may do —
@@ -214,6 +237,7 @@ Outcome WithSnapshot(Context* context, const HoldFlags& flags, const char* messa
                {"marks", MarksJson(*saved)}});
     return Outcome::Ok();
   }
+  WarnEvidenceHoldReleased(*marks, *saved);
   for (const NamedMark& m : *saved) {
     switch (m.mark.kind) {
       case Mark::Kind::kHold:

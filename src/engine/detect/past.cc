@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/text.h"
 #include "core/time.h"
 #include "engine/detect/internal/findings.h"
 #include "engine/detect/verdict.h"
@@ -76,6 +77,14 @@ std::vector<JudgedSnapshot> JudgedSnapshotsOf(std::span<const repository::Snapsh
     if (marks.Resolution(snapshot.id) != nullptr) resolved_at.insert(snapshot.id.Hex());
   }
   ApplyResolutions(out, resolved_at);
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (!out[i].resolution) continue;
+    if (const repository::NamedMark* mark = marks.Resolution(oldest_first[i].id)) {
+      out[i].resolution_by = EscapeName(mark->mark.username) + "@" +
+                             EscapeName(mark->mark.hostname) + " on " +
+                             FormatUtc(mark->mark.time_ns);
+    }
+  }
   NoteRemovedFlags(oldest_first, marks, out);
   return out;
 }
@@ -105,7 +114,10 @@ std::string DescribeResolution(std::span<const JudgedSnapshot> oldest_first) {
   }
   if (first == nullptr || resolution == nullptr) return "";
   return internal::WithThousands(resolved) +
-         " older flagged snapshot(s) resolved: a person vouched for snapshot " +
+         " older flagged snapshot(s) resolved: " +
+         (resolution->resolution_by.empty() ? std::string("a person")
+                                            : resolution->resolution_by) +
+         " vouched for snapshot " +
          resolution->id.substr(0, kShortHexDigits) + " (" + FormatUtc(resolution->time_ns) +
          ") after the attack (the first " + DescribeJudged(*first) + ")";
 }

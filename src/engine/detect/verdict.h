@@ -182,6 +182,9 @@ struct JudgedSnapshot {
   // A person vouched that the group's attack was over by this snapshot (`hold resolve`): it
   // counts as clean, and the flagged snapshots older than it are `resolved`.
   bool resolution = false;
+  // Who wrote that resolution and when, as its mark says ("ops@central on 2026-12-09 10:00:00
+  // UTC"; unauthenticated: anyone holding the key writes marks); empty when not known.
+  std::string resolution_by{};
 
   // Suspicious or infected, and neither accepted as a false alarm nor resolved.
   bool flagged() const {

@@ -1,6 +1,7 @@
 // Holds carried to another snapshot (holds.h): from an original to its repair
 // (CarryToRepaired), from a snapshot forget removed while it was held to its copy saved again
 // (RestoreHeldSince, KeepIfRemoved).
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -28,18 +29,64 @@ Mark Carried(const Mark& mark, const repository::Id& repaired, std::string reaso
   return carried;
 }
 
-// Saves `snapshot` again (a new id) and carries `holds` to it.
+// Carries the verdict marks about `original` (later verdicts, then false alarms, whose
+// `accepts` are made to name the copies) to `copy`, each saved with `save`.
+Status CarryVerdicts(const repository::MarkSet& marks, const repository::Id& original,
+                     const repository::Id& copy, const std::string& from, const Maker& maker,
+                     const std::function<Result<std::string>(Mark)>& save) {
+  std::map<std::string, std::string> copy_of;  // a verdict mark's name -> its copy's
+  for (bool false_alarms : {false, true}) {
+    for (const NamedMark& named : marks.all()) {
+      const Mark& mark = named.mark;
+      if (mark.kind != Mark::Kind::kVerdict || mark.snapshot != original ||
+          mark.false_alarm != false_alarms) {
+        continue;
+      }
+      Mark carried = Carried(mark, copy, from + ": " + mark.reason, maker);
+      if (carried.accepts) {
+        for (std::string& name : *carried.accepts) {
+          if (auto it = copy_of.find(name); it != copy_of.end()) name = it->second;
+        }
+      }
+      STORMPROOF_ASSIGN_OR_RETURN(std::string name, save(std::move(carried)));
+      copy_of[named.name] = std::move(name);
+    }
+  }
+  return Ok();
+}
+
+// A hold about `original` carried to `copy`: a hold on the flagged snapshot itself (its
+// `because` is itself) is about the copy now.
+Mark CarriedHold(const Mark& hold, const repository::Id& original, const repository::Id& copy,
+                 std::string reason, const Maker& maker) {
+  Mark carried = Carried(hold, copy, std::move(reason), maker);
+  if (carried.because == original) carried.because = copy;
+  return carried;
+}
+
+// Saves `snapshot` again (a new id) and carries `holds` and its verdict marks in `marks` to it:
+// without them a flagged snapshot saved again would be judged by its record alone.
 Result<Restored> SaveAgain(repository::Repository& repo, const repository::Snapshot& snapshot,
-                           const std::vector<const NamedMark*>& holds, const Maker& maker) {
+                           const std::vector<const NamedMark*>& holds,
+                           const repository::MarkSet& marks, const Maker& maker) {
   repository::Snapshot again = snapshot;
   STORMPROOF_ASSIGN_OR_RETURN(repository::Id id, repo.SaveSnapshot(std::move(again)));
   Restored out{snapshot.id, id, {}};
-  for (const NamedMark* hold : holds) {
-    Mark mark = Carried(hold->mark, id,
-                        "saved again after forget removed it, held: " + hold->mark.reason, maker);
+  auto save = [&](Mark mark) -> Result<std::string> {
     STORMPROOF_ASSIGN_OR_RETURN(std::string name, repo.SaveMark(mark));
-    out.holds.push_back({std::move(name), std::move(mark)});
+    out.holds.push_back({name, std::move(mark)});
+    return name;
+  };
+  for (const NamedMark* hold : holds) {
+    STORMPROOF_TRY(save(CarriedHold(hold->mark, snapshot.id, id,
+                                    "saved again after forget removed it, held: " +
+                                        hold->mark.reason,
+                                    maker)));
   }
+  STORMPROOF_TRY(CarryVerdicts(marks, snapshot.id, id,
+                               "saved again after forget removed snapshot " +
+                                   snapshot.id.ShortHex(),
+                               maker, save));
   return out;
 }
 
@@ -55,7 +102,7 @@ Result<std::vector<Restored>> RestoreHeldSince(repository::Repository& repo,
   for (const repository::Snapshot& s : removed) {
     std::vector<const NamedMark*> holds = marks.StandingHolds(s.id);
     if (holds.empty()) continue;
-    Result<Restored> again = SaveAgain(repo, s, holds, maker);
+    Result<Restored> again = SaveAgain(repo, s, holds, marks, maker);
     if (!again) {
       return again.error().WithContext("saving again snapshot " + s.id.ShortHex() +
                                        ", held while forget removed it");
@@ -74,7 +121,9 @@ Result<std::optional<Restored>> KeepIfRemoved(repository::Repository& repo,
     return there.error().WithContext("held snapshot " + snapshot.id.ShortHex() +
                                      ", but whether it is still there cannot be told");
   }
-  Result<Restored> again = SaveAgain(repo, snapshot, {&hold}, maker);
+  std::vector<repository::DamagedFile> damaged;  // a damaged mark is check's to report
+  STORMPROOF_ASSIGN_OR_RETURN(repository::MarkSet marks, repo.LoadMarks(&damaged));
+  Result<Restored> again = SaveAgain(repo, snapshot, {&hold}, marks, maker);
   if (!again) {
     return again.error().WithContext("saving again snapshot " + snapshot.id.ShortHex() +
                                      ", held while a forget removed it");
@@ -98,28 +147,14 @@ Result<std::vector<NamedMark>> CarryToRepaired(repository::Repository& repo,
     return Ok();
   };
   for (const NamedMark* hold : marks.StandingHolds(original)) {
-    STORMPROOF_TRY(
-        save(Carried(hold->mark, repaired, from + ", held: " + hold->mark.reason, maker)));
+    STORMPROOF_TRY(save(
+        CarriedHold(hold->mark, original, repaired, from + ", held: " + hold->mark.reason, maker)));
   }
-  // Verdicts first, then the false alarms, whose `accepts` must name the verdicts' copies.
-  std::map<std::string, std::string> copy_of;  // a verdict mark's name -> its copy's
-  for (bool false_alarms : {false, true}) {
-    for (const NamedMark& named : marks.all()) {
-      const Mark& mark = named.mark;
-      if (mark.kind != Mark::Kind::kVerdict || mark.snapshot != original ||
-          mark.false_alarm != false_alarms) {
-        continue;
-      }
-      Mark copy = Carried(mark, repaired, from + ": " + mark.reason, maker);
-      if (copy.accepts) {
-        for (std::string& name : *copy.accepts) {
-          if (auto it = copy_of.find(name); it != copy_of.end()) name = it->second;
-        }
-      }
-      STORMPROOF_TRY(save(std::move(copy)));
-      copy_of[named.name] = saved.back().name;
-    }
-  }
+  STORMPROOF_TRY(CarryVerdicts(marks, original, repaired, from, maker,
+                               [&](Mark mark) -> Result<std::string> {
+                                 STORMPROOF_TRY(save(std::move(mark)));
+                                 return saved.back().name;
+                               }));
   return saved;
 }
 

@@ -147,12 +147,22 @@ Result<std::vector<NamedMark>> AcceptFalseAlarm(repository::Repository& repo,
     accept.verdict = Verdict{};
     accept.verdict->reasons = {accept.reason};
     accept.false_alarm = true;
-    accept.accepts.emplace();  // the verdicts given so far; one given later flags it again
+    // The flagging verdicts given so far (a clean one needs no accepting); one given later flags
+    // the snapshot again. More than one mark can name is refused: a false alarm that accepted
+    // only some of them would say "clean" and count for nothing.
+    accept.accepts.emplace();
     for (const NamedMark& m : marks.all()) {
       if (m.mark.snapshot == id && m.mark.kind == Mark::Kind::kVerdict && !m.mark.false_alarm &&
-          accept.accepts->size() < repository::kMaxReleasedHolds) {
+          m.mark.verdict && m.mark.verdict->level != Verdict::Level::kClean) {
         accept.accepts->push_back(m.name);
       }
+    }
+    if (accept.accepts->size() > repository::kMaxReleasedHolds) {
+      return Error::FailedCheck(
+          "snapshot " + id.ShortHex() + " carries " + std::to_string(accept.accepts->size()) +
+          " verdicts that flag it, more than a false alarm can accept (" +
+          std::to_string(repository::kMaxReleasedHolds) +
+          "); not accepted (written by no stormproof: see 'hold list --all')");
     }
     STORMPROOF_ASSIGN_OR_RETURN(NamedMark verdict, Save(repo, std::move(accept)));
     saved.push_back(std::move(verdict));

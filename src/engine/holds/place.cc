@@ -18,16 +18,44 @@ using repository::NamedMark;
 using repository::Snapshot;
 using repository::Verdict;
 
+// Whether a hold on `snapshot` placed because of `because` stands.
+bool HoldStands(const repository::MarkSet& marks, const repository::Id& snapshot,
+                const repository::Id& because) {
+  for (const NamedMark* hold : marks.StandingHolds(snapshot)) {
+    if (hold->mark.because == because) return true;
+  }
+  return false;
+}
+
+// Whether a person once accepted `snapshot`'s flag as a false alarm (it is flagged again now).
+bool WasAcceptedOnce(const repository::MarkSet& marks, const repository::Id& snapshot) {
+  return std::any_of(marks.all().begin(), marks.all().end(), [&](const NamedMark& m) {
+    return m.mark.snapshot == snapshot && m.mark.kind == Mark::Kind::kVerdict &&
+           m.mark.false_alarm;
+  });
+}
+
+// Whether the hold on `snapshot` because of the attack first flagged at `because` is to be
+// placed: once per attack (a person's release is final), except for an attack flagged again
+// after a person accepted it as a false alarm (a verdict given since): that is an attack anew,
+// held again while no such hold stands.
+bool ToPlace(const repository::MarkSet& marks, const repository::Id& snapshot,
+             const repository::Id& because, bool flagged_again) {
+  return flagged_again ? !HoldStands(marks, snapshot, because)
+                       : !marks.HoldWasPlaced(snapshot, because);
+}
+
 // The holds the attack first flagged at `first` asks for: up to kHeldCleanPoints clean
 // snapshots before it, newest first, not reaching back past an earlier flagged one.
 void HoldsBefore(std::span<const Snapshot> group, const std::vector<detect::JudgedSnapshot>& judged,
-                 size_t first, const repository::MarkSet& marks, std::vector<PlannedHold>* out) {
+                 size_t first, const repository::MarkSet& marks, bool flagged_again,
+                 std::vector<PlannedHold>* out) {
   const repository::Id because = group[first].id;
   size_t held = 0;
   for (size_t i = first; i-- > 0 && held < kHeldCleanPoints && !judged[i].flagged();) {
     if (!judged[i].clean()) continue;  // never judged
     ++held;
-    if (marks.HoldWasPlaced(group[i].id, because)) continue;
+    if (!ToPlace(marks, group[i].id, because, flagged_again)) continue;
     std::string reason =
         held == 1 ? "newest clean restore point before " + detect::DescribeJudged(judged[first])
                   : "clean snapshot before " + detect::DescribeJudged(judged[first]);
@@ -50,12 +78,16 @@ std::vector<PlannedHold> HoldsToPlace(std::span<const Snapshot> group,
     if (!judged[i].level) continue;
     const bool flagged = judged[i].flagged();
     if (flagged && !after_flag) {
+      const repository::Id& first = oldest_first[i].id;
+      const bool flagged_again = WasAcceptedOnce(marks, first);
       std::vector<PlannedHold> attack;
-      HoldsBefore(oldest_first, judged, i, marks, &attack);
+      HoldsBefore(oldest_first, judged, i, marks, flagged_again, &attack);
       out.insert(out.end(), attack.rbegin(), attack.rend());
-      // The flagged snapshot itself: without it, a group whose flag was forgotten shows nothing
-      // flagged and its newest (encrypted) snapshot would be the clean point.
-      if (!marks.HoldWasPlaced(oldest_first[i].id, oldest_first[i].id)) {
+      // The flagged snapshot itself, held whenever no such hold stands while the attack is
+      // flagged (a person's release of it alone does not end the attack: `hold resolve` or a
+      // false alarm does): without it, a group whose flag was forgotten shows nothing flagged
+      // and its newest (encrypted) snapshot would be the clean point.
+      if (!HoldStands(marks, first, first)) {
         out.push_back({oldest_first[i], oldest_first[i].id,
                        "the first snapshot of the attack (" + detect::DescribeJudged(judged[i]) +
                            "): evidence, and where the clean restore points end"});

@@ -181,8 +181,10 @@ TEST(HoldsToPlaceTest, AFlagGivenLaterByAMarkCountsAndAnAcceptedOneDoesNot) {
   EXPECT_THAT(HoldsToPlace(flagged, accepted), IsEmpty());
 }
 
-// A person's release is final for that attack: the hold is not placed again, and no older
-// snapshot is held in its place.
+// A person's release of a clean point's hold is final for that attack: the hold is not placed
+// again, and no older snapshot is held in its place. The flagged snapshot's own hold is placed
+// again while the attack stands (R13-H1/M2: released alone, the next forget could remove the
+// flag and make the encrypted newest snapshot "clean"; `hold resolve` or a false alarm ends it).
 TEST(HoldsToPlaceTest, AHoldPlacedOnceIsNotPlacedAgainEvenReleased) {
   const std::vector<Snapshot> group = Group("cccci");
   const Id because = group[4].id;
@@ -192,7 +194,13 @@ TEST(HoldsToPlaceTest, AHoldPlacedOnceIsNotPlacedAgainEvenReleased) {
                      {"mark-4", ReleaseMark(group[3], {"mark-3"})},
                      {"mark-5", HoldMark(group[4], because)},
                      {"mark-6", ReleaseMark(group[4], {"mark-5"})}});
-  EXPECT_THAT(HoldsToPlace(group, all), IsEmpty());
+  EXPECT_THAT(Positions(group, HoldsToPlace(group, all)), ElementsAre(4));
+  const MarkSet evidence_standing({{"mark-1", HoldMark(group[1], because)},
+                                   {"mark-2", HoldMark(group[2], because)},
+                                   {"mark-3", HoldMark(group[3], because)},
+                                   {"mark-4", ReleaseMark(group[3], {"mark-3"})},
+                                   {"mark-5", HoldMark(group[4], because)}});
+  EXPECT_THAT(HoldsToPlace(group, evidence_standing), IsEmpty());
   const MarkSet newest_released(
       {{"mark-3", HoldMark(group[3], because)}, {"mark-4", ReleaseMark(group[3], {"mark-3"})}});
   EXPECT_THAT(Positions(group, HoldsToPlace(group, newest_released)), ElementsAre(1, 2, 4));
@@ -588,6 +596,26 @@ TEST(AcceptFalseAlarmTest, AVerdictGivenSinceFlagsAgainAndCanBeAcceptedAgain) {
   EXPECT_TRUE(r.Marks().AcceptedAsFalseAlarm(group.back().id));
 }
 
+// R13-H1: a flag accepted as a false alarm and flagged again since (a scan's verdict) is an
+// attack anew: its holds, released by the false alarm, are placed again, once.
+TEST(HoldsToPlaceTest, AnAttackFlaggedAgainAfterAFalseAlarmIsHeldAgain) {
+  Repo r;
+  const std::vector<Snapshot> group = Group("cccci", 0x78);
+  ASSERT_THAT(ActOnFlag(*r.repo, group, {}, group.back(), kMaker), IsOk());
+  ASSERT_THAT(AcceptFalseAlarm(*r.repo, r.Marks(), group.back(), "", kMaker), IsOk());
+  EXPECT_TRUE(r.Marks().AllStandingHolds().empty());
+  EXPECT_THAT(HoldsToPlace(group, r.Marks()), IsEmpty()) << "accepted: nothing to hold";
+  Mark scan = kMaker.NewMark(Mark::Kind::kVerdict, group.back().id, "canary changed");
+  scan.verdict = repository::Verdict{.level = repository::Verdict::Level::kInfected,
+                                     .score = 100,
+                                     .reasons = {"canary changed"}};
+  ASSERT_THAT(r.repo->SaveMark(scan), IsOk());
+  const std::vector<PlannedHold> again = HoldsToPlace(group, r.Marks());
+  EXPECT_THAT(Positions(group, again), ElementsAre(1, 2, 3, 4));
+  ASSERT_THAT(PlaceHolds(*r.repo, again, kMaker), IsOk());
+  EXPECT_THAT(HoldsToPlace(group, r.Marks()), IsEmpty()) << "held once";
+}
+
 TEST(ActOnFlagTest, NothingForACleanSnapshotAndHoldsForAPlainFlag) {
   Repo r;
   const std::vector<Snapshot> calm = Group("ccic");
@@ -654,6 +682,37 @@ TEST(RestoreHeldSinceTest, SavesAgainOnlyWhatAHoldNamesNowWithItsHolds) {
   auto listed = r.repo->LoadSnapshots();
   ASSERT_THAT(listed, IsOk());
   EXPECT_EQ(listed->size(), 1u) << "the one no hold names stays removed";
+}
+
+// R13-H2: the flagged snapshot saved again keeps what flagged it (a scan's verdict mark), and
+// its own hold names the copy, so the copy is never the clean point.
+TEST(RestoreHeldSinceTest, AFlaggedSnapshotSavedAgainStaysFlagged) {
+  Repo r;
+  std::vector<Snapshot> group = Group("ccc");
+  for (Snapshot& s : group) s = Saved(r, s);
+  Mark scan = kMaker.NewMark(Mark::Kind::kVerdict, group[2].id, "canary changed");
+  scan.verdict = repository::Verdict{.level = repository::Verdict::Level::kInfected,
+                                     .score = 100,
+                                     .reasons = {"canary changed"}};
+  ASSERT_THAT(r.repo->SaveMark(scan), IsOk());
+  ASSERT_THAT(r.repo->SaveMark(HoldMark(group[2], group[2].id, "evidence")), IsOk());
+  ASSERT_THAT(r.repo->SaveMark(HoldMark(group[1], group[2].id, "newest clean")), IsOk());
+  for (const Snapshot& s : {group[1], group[2]}) ASSERT_THAT(r.repo->RemoveSnapshot(s.id), IsOk());
+  auto restored = RestoreHeldSince(*r.repo, std::vector<Snapshot>{group[1], group[2]}, kMaker);
+  ASSERT_THAT(restored, IsOk());
+  ASSERT_EQ(restored->size(), 2u);
+  auto listed = r.repo->LoadSnapshots();
+  ASSERT_THAT(listed, IsOk());
+  ASSERT_EQ(listed->size(), 3u);
+  const MarkSet marks = r.Marks();
+  const std::vector<detect::JudgedSnapshot> judged = detect::JudgedSnapshotsOf(*listed, marks);
+  EXPECT_TRUE(judged[2].flagged()) << "the scan's verdict came along";
+  auto point = detect::NewestClean(judged);
+  ASSERT_THAT(point, IsOk());
+  EXPECT_EQ(point->index, 1u) << "the copy of the newest clean snapshot, never the flagged one";
+  for (const NamedMark* hold : marks.StandingHolds((*listed)[2].id)) {
+    EXPECT_EQ(hold->mark.because, (*listed)[2].id) << "its own hold names the copy";
+  }
 }
 
 TEST(KeepIfRemovedTest, NothingWhileTheSnapshotIsThereElseSavedAgainHeld) {
