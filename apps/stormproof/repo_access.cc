@@ -348,15 +348,17 @@ std::string AcceptedFlagsText(const std::vector<repository::Snapshot>& group,
   for (size_t i = 0; i < judged.size(); ++i) {
     if (!judged[i].accepted) continue;
     text += "; the flag of " + detect::DescribeJudged(judged[i]) + " was accepted as a false alarm";
+    // Every false alarm on it, as its mark says (unauthenticated: anyone holding the key writes
+    // marks), so a forged one beside a person's is named too.
+    std::vector<std::string> by;
     for (const repository::NamedMark& m : marks.all()) {
-      if (m.mark.kind != repository::Mark::Kind::kVerdict || !m.mark.false_alarm ||
-          m.mark.snapshot != group[i].id) {
-        continue;
+      if (m.mark.kind == repository::Mark::Kind::kVerdict && m.mark.false_alarm &&
+          m.mark.snapshot == group[i].id) {
+        by.push_back(EscapeName(m.mark.username) + "@" + EscapeName(m.mark.hostname) + " on " +
+                     FormatUtc(m.mark.time_ns));
       }
-      text += " by " + EscapeName(m.mark.username) + "@" + EscapeName(m.mark.hostname) + " on " +
-              FormatUtc(m.mark.time_ns);
-      break;
     }
+    if (!by.empty()) text += " by " + Join(by, ", ");
   }
   return text;
 }
