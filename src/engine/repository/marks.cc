@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "core/text.h"
@@ -256,23 +258,27 @@ bool MarkSet::HoldWasPlaced(const crypto::Id& snapshot, const crypto::Id& flagge
 }
 
 bool MarkSet::AcceptedAsFalseAlarm(const crypto::Id& snapshot) const {
+  // One pass over the snapshot's marks and the names its false alarms accept (a hostile snapshot
+  // may carry thousands of each: no product of the two).
   const std::vector<const NamedMark*>& marks = Of(snapshot);
-  std::vector<const Mark*> false_alarms;
+  bool any_false_alarm = false, accepts_all = false;
+  std::set<std::string_view> accepted;
   for (const NamedMark* m : marks) {
-    if (m->mark.kind == Mark::Kind::kVerdict && m->mark.false_alarm) false_alarms.push_back(&m->mark);
+    if (m->mark.kind != Mark::Kind::kVerdict || !m->mark.false_alarm) continue;
+    any_false_alarm = true;
+    if (!m->mark.accepts) {
+      accepts_all = true;  // written before `accepts`: every verdict
+      continue;
+    }
+    accepted.insert(m->mark.accepts->begin(), m->mark.accepts->end());
   }
-  if (false_alarms.empty()) return false;
-  auto accepted = [&](const std::string& name) {
-    return std::any_of(false_alarms.begin(), false_alarms.end(), [&](const Mark* f) {
-      return !f->accepts || std::find(f->accepts->begin(), f->accepts->end(), name) !=
-                                f->accepts->end();
-    });
-  };
+  if (!any_false_alarm) return false;
+  if (accepts_all) return true;
   return std::all_of(marks.begin(), marks.end(), [&](const NamedMark* m) {
     const Mark& v = m->mark;
     const bool flags = v.kind == Mark::Kind::kVerdict && !v.false_alarm && v.verdict &&
                        v.verdict->level != Verdict::Level::kClean;
-    return !flags || accepted(m->name);
+    return !flags || accepted.contains(m->name);
   });
 }
 
