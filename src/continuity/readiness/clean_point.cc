@@ -280,11 +280,9 @@ CleanPointStatus AssessCleanPoint(const std::vector<CleanEvidence>& repositories
   status.target = rpo;
   std::vector<RecordedMarks> marks;
   std::vector<Entry> entries;
-  std::set<std::string> resolutions;  // of every repository
   for (size_t i = 0; i < repositories.size(); ++i) {
     marks.push_back(MarksOf(repositories[i]));
     for (const StandingHold& hold : marks.back().holds) status.holds.push_back(hold);
-    resolutions.insert(marks.back().resolutions.begin(), marks.back().resolutions.end());
   }
   for (size_t i = 0; i < repositories.size(); ++i) {
     AddEntries(repositories[i], i, marks[i], &entries);
@@ -296,14 +294,25 @@ CleanPointStatus AssessCleanPoint(const std::vector<CleanEvidence>& repositories
   SortHolds(entries, repositories, &status.holds);
   status.marks_failed = NewestMarksFailure(repositories);
   status.backups = entries.size();
+  // A person's resolution lets the flagged snapshots before it go (detect::ApplyResolutions),
+  // in the repository it was written to only: lowering protection is decided per repository,
+  // so a resolution in a weakly protected local repository frees no flag of the offsite one.
+  for (size_t r = 0; r < repositories.size(); ++r) {
+    std::vector<size_t> own;
+    std::vector<detect::JudgedSnapshot> sub;
+    for (size_t i = 0; i < entries.size(); ++i) {
+      if (entries[i].repository != r) continue;
+      own.push_back(i);
+      sub.push_back(entries[i].judged);
+    }
+    detect::ApplyResolutions(sub, marks[r].resolutions);
+    for (size_t k = 0; k < own.size(); ++k) entries[own[k]].judged = sub[k];
+  }
   std::vector<detect::JudgedSnapshot> line;
   for (const Entry& entry : entries) {
     line.push_back(entry.judged);
     status.judged += entry.judged.level ? 1 : 0;
   }
-  // A person's resolution lets the flagged snapshots before it go (detect::ApplyResolutions).
-  detect::ApplyResolutions(line, resolutions);
-  for (size_t i = 0; i < entries.size(); ++i) entries[i].judged = line[i];
   if (entries.empty()) return status;
   if (status.judged == 0) {
     status.state = CleanState::kNeverJudged;

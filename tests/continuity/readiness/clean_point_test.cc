@@ -212,6 +212,27 @@ TEST(CleanPointTest, AResolutionInTheNewestForgetLetsTheOlderFlagGo) {
   EXPECT_EQ(Assess(runs, Forget(kNow - 30 * 60 * kSecond, marks)).snapshot_id, Id(2));
 }
 
+// R13-H3: a resolution frees the flags of its own repository only: one written into a weakly
+// protected local repository does not free the offsite copy's flag.
+TEST(CleanPointTest, AResolutionFreesOnlyItsOwnRepositorysFlags) {
+  std::vector<catalog::Run> nas = {Backup(5, 5), Backup(4, 5), Backup(3, 5, "infected"),
+                                   Backup(2, 5), Backup(1, 5)};
+  catalog::Run offsite = Backup(3, 5, "infected");
+  offsite.repository = "offsite";
+  offsite.snapshot_id = Id(23);
+  json marks = {{"holds", json::array()},
+                {"false_alarms", json::array()},
+                {"later_verdicts", json::array()},
+                {"resolutions", json{Id(4)}}};
+  CleanEvidence local{"nas", nas, Forget(kNow - 30 * 60 * kSecond, marks)};
+  CleanEvidence copy{"offsite", {offsite}, std::nullopt};
+  CleanPointStatus clean = internal::AssessCleanPoint({local, copy}, Duration::Days(1), kNow);
+  EXPECT_EQ(clean.state, CleanState::kFlagged);
+  EXPECT_EQ(clean.snapshot_id, Id(2));
+  ASSERT_TRUE(clean.flagged);
+  EXPECT_EQ(clean.flagged->snapshot_id, Id(23));
+}
+
 TEST(CleanPointTest, FlaggedWithoutAnyCleanSnapshotHasNoCleanPoint) {
   std::vector<catalog::Run> runs = {Backup(2, 2, "infected"), Backup(1, 2, "infected")};
   CleanPointStatus clean = Assess(runs);
