@@ -351,11 +351,10 @@ std::string AcceptedFlagsText(const std::vector<repository::Snapshot>& group,
     // Every false alarm on it, as its mark says (unauthenticated: anyone holding the key writes
     // marks), so a forged one beside a person's is named too.
     std::vector<std::string> by;
-    for (const repository::NamedMark& m : marks.all()) {
-      if (m.mark.kind == repository::Mark::Kind::kVerdict && m.mark.false_alarm &&
-          m.mark.snapshot == group[i].id) {
-        by.push_back(EscapeName(m.mark.username) + "@" + EscapeName(m.mark.hostname) + " on " +
-                     FormatUtc(m.mark.time_ns));
+    for (const repository::NamedMark* m : marks.Of(group[i].id)) {
+      if (m->mark.kind == repository::Mark::Kind::kVerdict && m->mark.false_alarm) {
+        by.push_back(EscapeName(m->mark.username) + "@" + EscapeName(m->mark.hostname) + " on " +
+                     FormatUtc(m->mark.time_ns));
       }
     }
     if (!by.empty()) text += " by " + Join(by, ", ");

@@ -61,10 +61,12 @@ void ReadStart(const Source& source, const Node& node, const std::string& what, 
   r.Finish();
 }
 
-// One item of a `lost:` list: an id, or {id, for}.
-void ReadLoss(const Source& source, const Node& item, const std::string& what, Diagnostics* out,
-              std::vector<ScenarioLoss>* list) {
-  ScenarioLoss loss;
+// One item of a `lost:` list: an id, or a map with `id` and the fields `read_more` reads
+// (`for`; `how`) into the item.
+template <typename Loss, typename ReadMore>
+void ReadLostItem(const Source& source, const Node& item, const std::string& what,
+                  Diagnostics* out, std::vector<Loss>* list, const ReadMore& read_more) {
+  Loss loss;
   if (item.kind == NodeKind::kScalar) {
     if (BareId(source, item, what, out, &loss.ref)) list->push_back(std::move(loss));
     return;
@@ -73,30 +75,27 @@ void ReadLoss(const Source& source, const Node& item, const std::string& what, D
   if (!r.ok()) return;
   std::optional<Ref> ref;
   r.Reference("id", &ref, Need::kRequired);
-  r.DurationValue("for", &loss.duration, &loss.duration_mark);
+  read_more(r, loss);
   r.Finish();
   if (!ref) return;
   loss.ref = *ref;
   list->push_back(std::move(loss));
 }
 
+// One item of `lost.systems` and the like: an id, or {id, for}.
+void ReadLoss(const Source& source, const Node& item, const std::string& what, Diagnostics* out,
+              std::vector<ScenarioLoss>* list) {
+  ReadLostItem(source, item, what, out, list, [](NodeReader& r, ScenarioLoss& loss) {
+    r.DurationValue("for", &loss.duration, &loss.duration_mark);
+  });
+}
+
 // One item of `lost.repositories`: an id (lost), or {id, how: lost|encrypted}.
 void ReadRepositoryLoss(const Source& source, const Node& item, const std::string& what,
                         Diagnostics* out, std::vector<RepositoryLoss>* list) {
-  RepositoryLoss loss;
-  if (item.kind == NodeKind::kScalar) {
-    if (BareId(source, item, what, out, &loss.ref)) list->push_back(std::move(loss));
-    return;
-  }
-  NodeReader r(source, item, what, out);
-  if (!r.ok()) return;
-  std::optional<Ref> ref;
-  r.Reference("id", &ref, Need::kRequired);
-  r.Choice("how", &loss.how, RepositoryDamageWords());
-  r.Finish();
-  if (!ref) return;
-  loss.ref = *ref;
-  list->push_back(std::move(loss));
+  ReadLostItem(source, item, what, out, list, [](NodeReader& r, RepositoryLoss& loss) {
+    r.Choice("how", &loss.how, RepositoryDamageWords());
+  });
 }
 
 void ReadLost(const Source& source, const Node& node, const std::string& what, Diagnostics* out,

@@ -195,8 +195,6 @@ void AddEntries(const CleanEvidence& e, size_t index, const RecordedMarks& marks
   }
 }
 
-bool Flagged(const detect::JudgedSnapshot& s) { return s.flagged(); }
-
 // The flagged snapshot `entry` as people read it: the backup's score and reasons, or the later
 // verdict's reason.
 FlaggedSnapshot Describe(const Entry& entry, const std::vector<CleanEvidence>& evidence) {
@@ -320,11 +318,10 @@ CleanPointStatus AssessCleanPoint(const std::vector<CleanEvidence>& repositories
     status.reason = "no backup was judged (taken without ransomware detection)";
     return status;
   }
-  auto first_flagged = std::find_if(entries.begin(), entries.end(),
-                                    [](const Entry& e) { return Flagged(e.judged); });
-  if (first_flagged != entries.end()) status.flagged = Describe(*first_flagged, repositories);
-  status.flagged_count = static_cast<size_t>(std::count_if(
-      entries.begin(), entries.end(), [](const Entry& e) { return Flagged(e.judged); }));
+  for (const Entry& entry : entries) {
+    if (!entry.judged.flagged()) continue;
+    if (status.flagged_count++ == 0) status.flagged = Describe(entry, repositories);
+  }
   Result<detect::CleanPoint> point = detect::NewestClean(line);
   if (!point) {
     status.state = CleanState::kNoCleanPoint;

@@ -153,10 +153,10 @@ ActionResult BackupJob(const JobContext& context, const Action& action) {
   }
   auto snapshot = archiver::Backup(repo, options, {}, {});
   if (!snapshot) return FailRun(context, snapshot.error(), std::move(result));
-  std::vector<Snapshot> group = previous ? std::move(*previous) : std::vector<Snapshot>{};
-  group.push_back(*snapshot);
   AfterFlag after;
   if (snapshot->verdict && snapshot->verdict->level != repository::Verdict::Level::kClean) {
+    std::vector<Snapshot> group = previous ? std::move(*previous) : std::vector<Snapshot>{};
+    group.push_back(*snapshot);
     auto acted = holds::ActOnFlag(repo, std::move(group), options.history, *snapshot,
                                   holds::Maker::ThisMachine(lock->get()->storage_time_ns()));
     if (acted) {

@@ -15,12 +15,11 @@
 namespace stormproof::detect {
 namespace {
 
-constexpr size_t kShortId = 8;
 
 }  // namespace
 
 std::string DescribeJudged(const JudgedSnapshot& s) {
-  return std::string(repository::LevelName(*s.level)) + " snapshot " + s.id.substr(0, kShortId) +
+  return std::string(repository::LevelName(*s.level)) + " snapshot " + s.id.substr(0, internal::kShortId) +
          " (" + FormatUtc(s.time_ns) + ")";
 }
 
@@ -81,9 +80,9 @@ Result<CleanPoint> NewestClean(std::span<const JudgedSnapshot> oldest_first) {
   }
   if (point.removed_flag_bound) {
     const JudgedSnapshot& held = oldest_first[*point.removed_flag_bound];
-    return Error::NotFound("no clean snapshot at or before " + held.id.substr(0, kShortId) +
+    return Error::NotFound("no clean snapshot at or before " + held.id.substr(0, internal::kShortId) +
                            ", held because of flagged snapshot " +
-                           held.removed_flag.substr(0, kShortId) + " (removed)");
+                           held.removed_flag.substr(0, internal::kShortId) + " (removed)");
   }
   const JudgedSnapshot& first = oldest_first[*point.flagged];
   if (*point.flagged == 0) return Error::NotFound("no snapshot before " + DescribeJudged(first));
@@ -108,9 +107,9 @@ namespace {
 std::string DescribeRemovedFlagBound(std::span<const JudgedSnapshot> oldest_first,
                                      const CleanPoint& point) {
   const JudgedSnapshot& held = oldest_first[*point.removed_flag_bound];
-  std::string text = "newest clean snapshot up to " + held.id.substr(0, kShortId) +
+  std::string text = "newest clean snapshot up to " + held.id.substr(0, internal::kShortId) +
                      ", held because of flagged snapshot " +
-                     held.removed_flag.substr(0, kShortId) +
+                     held.removed_flag.substr(0, internal::kShortId) +
                      ", which was removed: the newer ones may hold what that attack encrypted; " +
                      internal::WithThousands(oldest_first.size() - 1 - point.index) +
                      " newer snapshot(s) passed over";
@@ -152,7 +151,7 @@ std::string DescribeCleanPoint(std::span<const JudgedSnapshot> oldest_first,
   if (newest_passed != nullptr) {
     text += "; " + internal::WithThousands(passed_over) +
             " newer snapshot(s) judged clean passed over, the newest " +
-            newest_passed->id.substr(0, kShortId) + " (" + FormatUtc(newest_passed->time_ns) +
+            newest_passed->id.substr(0, internal::kShortId) + " (" + FormatUtc(newest_passed->time_ns) +
             "): if the flagged one was a false alarm, restore that one by its id";
   }
   if (!resolution.empty()) text += "; " + resolution;

@@ -31,7 +31,6 @@ std::optional<Verdict::Level> LevelOf(const repository::Snapshot& snapshot,
   return level;
 }
 
-constexpr size_t kShortHexDigits = 8;  // as repository::Id::ShortHex
 
 }  // namespace
 
@@ -73,17 +72,17 @@ std::vector<JudgedSnapshot> JudgedSnapshotsOf(std::span<const repository::Snapsh
     out.push_back(std::move(judged));
   }
   std::set<std::string> resolved_at;  // snapshots with a resolution mark
-  for (const repository::Snapshot& snapshot : oldest_first) {
-    if (marks.Resolution(snapshot.id) != nullptr) resolved_at.insert(snapshot.id.Hex());
+  std::vector<const repository::NamedMark*> resolutions(oldest_first.size(), nullptr);
+  for (size_t i = 0; i < oldest_first.size(); ++i) {
+    resolutions[i] = marks.Resolution(oldest_first[i].id);
+    if (resolutions[i] != nullptr) resolved_at.insert(out[i].id);
   }
   ApplyResolutions(out, resolved_at);
   for (size_t i = 0; i < out.size(); ++i) {
-    if (!out[i].resolution) continue;
-    if (const repository::NamedMark* mark = marks.Resolution(oldest_first[i].id)) {
-      out[i].resolution_by = EscapeName(mark->mark.username) + "@" +
-                             EscapeName(mark->mark.hostname) + " on " +
-                             FormatUtc(mark->mark.time_ns);
-    }
+    if (!out[i].resolution || resolutions[i] == nullptr) continue;
+    const repository::Mark& mark = resolutions[i]->mark;
+    out[i].resolution_by = EscapeName(mark.username) + "@" + EscapeName(mark.hostname) + " on " +
+                           FormatUtc(mark.time_ns);
   }
   NoteRemovedFlags(oldest_first, marks, out);
   return out;
@@ -118,7 +117,7 @@ std::string DescribeResolution(std::span<const JudgedSnapshot> oldest_first) {
          (resolution->resolution_by.empty() ? std::string("a person")
                                             : resolution->resolution_by) +
          " vouched for snapshot " +
-         resolution->id.substr(0, kShortHexDigits) + " (" + FormatUtc(resolution->time_ns) +
+         resolution->id.substr(0, internal::kShortId) + " (" + FormatUtc(resolution->time_ns) +
          ") after the attack (the first " + DescribeJudged(*first) + ")";
 }
 

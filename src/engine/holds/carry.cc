@@ -36,12 +36,10 @@ Status CarryVerdicts(const repository::MarkSet& marks, const repository::Id& ori
                      const std::function<Result<std::string>(Mark)>& save) {
   std::map<std::string, std::string> copy_of;  // a verdict mark's name -> its copy's
   for (bool false_alarms : {false, true}) {
-    for (const NamedMark& named : marks.all()) {
+    for (const NamedMark* own : marks.Of(original)) {
+      const NamedMark& named = *own;
       const Mark& mark = named.mark;
-      if (mark.kind != Mark::Kind::kVerdict || mark.snapshot != original ||
-          mark.false_alarm != false_alarms) {
-        continue;
-      }
+      if (mark.kind != Mark::Kind::kVerdict || mark.false_alarm != false_alarms) continue;
       Mark carried = Carried(mark, copy, from + ": " + mark.reason, maker);
       if (carried.accepts) {
         for (std::string& name : *carried.accepts) {

@@ -151,11 +151,8 @@ Result<std::vector<NamedMark>> AcceptFalseAlarm(repository::Repository& repo,
     // the snapshot again. More than one mark can name is refused: a false alarm that accepted
     // only some of them would say "clean" and count for nothing.
     accept.accepts.emplace();
-    for (const NamedMark& m : marks.all()) {
-      if (m.mark.snapshot == id && m.mark.kind == Mark::Kind::kVerdict && !m.mark.false_alarm &&
-          m.mark.verdict && m.mark.verdict->level != Verdict::Level::kClean) {
-        accept.accepts->push_back(m.name);
-      }
+    for (const NamedMark* m : marks.Of(id)) {
+      if (repository::IsFlaggingVerdict(m->mark)) accept.accepts->push_back(m->name);
     }
     if (accept.accepts->size() > repository::kMaxReleasedHolds) {
       return Error::FailedCheck(

@@ -29,9 +29,9 @@ bool HoldStands(const repository::MarkSet& marks, const repository::Id& snapshot
 
 // Whether a person once accepted `snapshot`'s flag as a false alarm (it is flagged again now).
 bool WasAcceptedOnce(const repository::MarkSet& marks, const repository::Id& snapshot) {
-  return std::any_of(marks.all().begin(), marks.all().end(), [&](const NamedMark& m) {
-    return m.mark.snapshot == snapshot && m.mark.kind == Mark::Kind::kVerdict &&
-           m.mark.false_alarm;
+  const std::vector<const NamedMark*>& own = marks.Of(snapshot);
+  return std::any_of(own.begin(), own.end(), [](const NamedMark* m) {
+    return m->mark.kind == Mark::Kind::kVerdict && m->mark.false_alarm;
   });
 }
 

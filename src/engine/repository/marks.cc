@@ -275,10 +275,7 @@ bool MarkSet::AcceptedAsFalseAlarm(const crypto::Id& snapshot) const {
   if (!any_false_alarm) return false;
   if (accepts_all) return true;
   return std::all_of(marks.begin(), marks.end(), [&](const NamedMark* m) {
-    const Mark& v = m->mark;
-    const bool flags = v.kind == Mark::Kind::kVerdict && !v.false_alarm && v.verdict &&
-                       v.verdict->level != Verdict::Level::kClean;
-    return !flags || accepted.contains(m->name);
+    return !IsFlaggingVerdict(m->mark) || accepted.contains(m->name);
   });
 }
 

@@ -96,6 +96,12 @@ std::string EncodeMark(const Mark& mark);
 Result<Mark> DecodeMark(std::string_view text);
 
 // The marks of one repository and what they add up to.
+// A verdict mark that flags its snapshot: suspicious or infected, not a false alarm.
+inline bool IsFlaggingVerdict(const Mark& mark) {
+  return mark.kind == Mark::Kind::kVerdict && !mark.false_alarm && mark.verdict &&
+         mark.verdict->level != Verdict::Level::kClean;
+}
+
 class MarkSet {
  public:
   MarkSet() = default;
@@ -132,10 +138,10 @@ class MarkSet {
   // of that level, the first in file-name order with signals (a scan's), else the first; null
   // when none.
   const Mark* WorstLaterVerdict(const crypto::Id& snapshot) const;
-
- private:
   // The marks about `snapshot`, in file-name order (empty when none).
   const std::vector<const NamedMark*>& Of(const crypto::Id& snapshot) const;
+
+ private:
 
   std::vector<NamedMark> marks_;                      // sorted by name
   std::map<std::string, const NamedMark*> released_;  // hold name -> the release naming it

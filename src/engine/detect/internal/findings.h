@@ -14,6 +14,9 @@
 
 namespace stormproof::detect::internal {
 
+// Hex digits of a snapshot id in plain words (as repository::Id::ShortHex).
+inline constexpr size_t kShortId = 8;
+
 // A snapshot-level rule that fired, with its score.
 struct Finding {
   enum class Rule {
